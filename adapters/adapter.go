@@ -1,0 +1,86 @@
+package adapters
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// Dialect is the SQL text an adapter's database needs. All methods are pure
+// functions of their arguments.
+type Dialect interface {
+	// Name is the adapter's registry name, e.g. "postgres".
+	Name() string
+	// Placeholder returns the bind marker for the n-th argument (1-based):
+	// "?" for SQLite, "$3" for PostgreSQL, "@p3" for SQL Server.
+	Placeholder(n int) string
+	// Quote quotes an identifier; a dotted name (schema.table) is quoted
+	// part by part. Mapping authors write names as the database knows them.
+	Quote(ident string) string
+	// Limit returns the clause that follows ORDER BY to return at most n rows.
+	Limit(n int) string
+	// ILike returns a predicate that is true when the text expression expr
+	// matches the LIKE pattern bound at placeholder ph, ignoring case (and
+	// accents where the database can). Patterns use '\' as escape character.
+	ILike(expr, ph string) string
+	// Like is ILike but case-sensitive.
+	Like(expr, ph string) string
+	// TimeArg converts t into the argument to bind when comparing with a
+	// column of native date or timestamp type.
+	TimeArg(t time.Time) any
+}
+
+// Column describes one column of a table, as the database reports it.
+type Column struct {
+	Name     string
+	Type     string // the database's type name, upper case, e.g. "VARCHAR"
+	Nullable bool
+}
+
+// Adapter is an open connection pool to one database.
+type Adapter interface {
+	Dialect
+	// DB is the pool; every query the engine issues goes through it.
+	DB() *sqlx.DB
+	// Normalize converts a value scanned from the driver into one of: nil,
+	// string, int64, float64, bool, time.Time. Exact numerics (DECIMAL,
+	// NUMERIC, MONEY) become their exact text.
+	Normalize(v any) any
+	// Columns lists the columns of a table or view, in order. A table that
+	// does not exist yields an error wrapping ErrNoTable.
+	Columns(ctx context.Context, table string) ([]Column, error)
+	// Close releases the pool.
+	Close() error
+}
+
+// Loader is implemented by adapters that can load data (the demo EPR
+// generator uses it). Serving never needs it.
+type Loader interface {
+	// Exec runs a script of one or more statements separated by ";" at
+	// line ends.
+	Exec(ctx context.Context, script string) error
+	// Load inserts rows into table as fast as the database allows (COPY,
+	// batched multi-row INSERT in one transaction, ...). next returns false
+	// when there are no more rows; the slice it fills may be reused.
+	Load(ctx context.Context, table string, columns []string, next func(row []any) bool) error
+}
+
+// Options are the pool and session settings common to all adapters.
+type Options struct {
+	MaxOpenConns    int
+	MaxIdleConns    int
+	ConnMaxLifetime time.Duration
+	// ReadOnly asks the adapter to open sessions that cannot write, where
+	// the database supports it.
+	ReadOnly bool
+	// StatementTimeout bounds each statement where the database supports it.
+	StatementTimeout time.Duration
+}
+
+// Opener opens an adapter from a data source name.
+type Opener func(ctx context.Context, dsn string, opts Options) (Adapter, error)
+
+// ErrNoTable is wrapped by Columns when the table does not exist.
+var ErrNoTable = errors.New("no such table")

@@ -1,0 +1,82 @@
+-- The demo EPR: a legacy-looking PAS/GP schema. It is deliberately not shaped
+-- like FHIR: upper-case names, local codes, dates held as text in several
+-- formats, padded and nullable fields, addresses, phone numbers and aliases
+-- in their own tables. The same script runs on SQLite and PostgreSQL.
+
+CREATE TABLE GP_PRACTICE (
+    PRACTICE_CODE  CHAR(6)      NOT NULL PRIMARY KEY, -- ODS code, e.g. A81001
+    PRACTICE_NAME  VARCHAR(100) NOT NULL,
+    ADDR_LINE1     VARCHAR(60),
+    ADDR_LINE2     VARCHAR(60),
+    TOWN           VARCHAR(40),
+    COUNTY         VARCHAR(40),
+    POSTCODE       VARCHAR(10),
+    PHONE          VARCHAR(20),
+    OPEN_DATE      VARCHAR(10),                       -- 'DD/MM/YYYY'
+    CLOSED_FLAG    CHAR(1)      NOT NULL,             -- 'Y' / 'N'
+    LAST_UPDATED   TIMESTAMP    NOT NULL
+);
+
+CREATE TABLE CLINICIAN (
+    STAFF_ID       INTEGER      NOT NULL PRIMARY KEY,
+    GMC_NUMBER     VARCHAR(7),                        -- 7 digits
+    GP_CODE        VARCHAR(8),                        -- GMP national code 'G' + 7 digits
+    TITLE          VARCHAR(10),
+    SURNAME        VARCHAR(35)  NOT NULL,
+    FORENAMES      VARCHAR(35),
+    SEX            CHAR(1),                           -- 'M' 'F' 'U'
+    PRACTICE_CODE  CHAR(6),
+    WORK_PHONE     VARCHAR(20),
+    EMAIL          VARCHAR(80),
+    ACTIVE_FLAG    CHAR(1)      NOT NULL,             -- 'Y' / 'N'
+    LAST_UPDATED   TIMESTAMP    NOT NULL
+);
+
+CREATE TABLE PATIENT (
+    PATIENT_ID       INTEGER     NOT NULL PRIMARY KEY,
+    HOSPITAL_NO      VARCHAR(10) NOT NULL,            -- local MRN, e.g. 'RX1000123'
+    NHS_NUMBER       VARCHAR(12),                     -- '9434765919' or '943 476 5919'
+    NHS_NO_STATUS    CHAR(2),                         -- '01'..'08'
+    TITLE            VARCHAR(10),
+    SURNAME          VARCHAR(35) NOT NULL,            -- some rows padded with spaces
+    FORENAME1        VARCHAR(35),
+    FORENAME2        VARCHAR(35),
+    SEX              CHAR(1),                         -- 'M' 'F' 'U' 'I'
+    DATE_OF_BIRTH    VARCHAR(8),                      -- 'YYYYMMDD'
+    DATE_OF_DEATH    VARCHAR(10),                     -- 'DD/MM/YYYY', mostly NULL
+    ETHNIC_ORIGIN    CHAR(2),                         -- local code, see ETHNIC_ORIGIN values
+    MARITAL_STATUS   CHAR(1),                         -- local code
+    GP_ID            INTEGER,                         -- CLINICIAN.STAFF_ID
+    PRACTICE_CODE    CHAR(6),                         -- GP_PRACTICE.PRACTICE_CODE
+    REGISTERED_DATE  VARCHAR(11),                     -- 'DD-MON-YYYY', e.g. '04-MAR-2011'
+    LAST_UPDATED     TIMESTAMP   NOT NULL
+);
+
+CREATE TABLE PATIENT_ADDRESS (
+    ADDRESS_ID     INTEGER      NOT NULL PRIMARY KEY,
+    PATIENT_ID     INTEGER      NOT NULL,
+    ADDRESS_TYPE   CHAR(1)      NOT NULL,             -- 'H' home, 'C' correspondence, 'T' temporary
+    LINE1          VARCHAR(60),
+    LINE2          VARCHAR(60),
+    LINE3          VARCHAR(60),
+    LINE4          VARCHAR(60),
+    POSTCODE       VARCHAR(10),
+    FROM_DATE      VARCHAR(10),                       -- 'YYYY-MM-DD'
+    TO_DATE        VARCHAR(10)                        -- 'YYYY-MM-DD', NULL while current
+);
+
+CREATE TABLE PATIENT_CONTACT_NO (
+    CONTACT_ID     INTEGER      NOT NULL PRIMARY KEY,
+    PATIENT_ID     INTEGER      NOT NULL,
+    CONTACT_TYPE   CHAR(2)      NOT NULL,             -- 'HT' home, 'MT' mobile, 'WT' work, 'EM' e-mail
+    CONTACT_VALUE  VARCHAR(100) NOT NULL,
+    PREFERRED      CHAR(1)                            -- 'Y' or NULL
+);
+
+CREATE TABLE PATIENT_ALIAS (
+    ALIAS_ID       INTEGER      NOT NULL PRIMARY KEY,
+    PATIENT_ID     INTEGER      NOT NULL,
+    ALIAS_TYPE     CHAR(1)      NOT NULL,             -- 'P' previous, 'M' maiden, 'K' known as
+    SURNAME        VARCHAR(35),
+    FORENAMES      VARCHAR(70)
+);
