@@ -1,0 +1,208 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Config is the whole configuration.
+type Config struct {
+	Server   Server   `yaml:"server"`
+	Database Database `yaml:"database"`
+	// Mappings is the folder of mapping files, relative to the config file.
+	Mappings string `yaml:"mappings"`
+	// Timezone is the zone of date-times the database stores without one,
+	// and of search values given without one.
+	Timezone string `yaml:"timezone"`
+	Paging   Paging `yaml:"paging"`
+	Log      Log    `yaml:"log"`
+
+	// File is the path the configuration was read from.
+	File string `yaml:"-"`
+}
+
+// Server is the HTTP listener.
+type Server struct {
+	Listen          string   `yaml:"listen"`
+	BaseURL         string   `yaml:"base_url"`
+	ShutdownTimeout Duration `yaml:"shutdown_timeout"`
+	ReadTimeout     Duration `yaml:"read_timeout"`
+	WriteTimeout    Duration `yaml:"write_timeout"`
+}
+
+// Database is the adapter and its connection.
+type Database struct {
+	Adapter          string   `yaml:"adapter"`
+	DSN              Secret   `yaml:"dsn"`
+	MaxOpenConns     int      `yaml:"max_open_conns"`
+	MaxIdleConns     int      `yaml:"max_idle_conns"`
+	ConnMaxLifetime  Duration `yaml:"conn_max_lifetime"`
+	StatementTimeout Duration `yaml:"statement_timeout"`
+}
+
+// Paging configures search result pages.
+type Paging struct {
+	DefaultCount int      `yaml:"default_count"`
+	MaxCount     int      `yaml:"max_count"`
+	Secret       Secret   `yaml:"secret"`
+	CursorTTL    Duration `yaml:"cursor_ttl"`
+}
+
+// Log configures logging.
+type Log struct {
+	Level  string `yaml:"level"`  // debug | info | warn | error
+	Format string `yaml:"format"` // text | json
+}
+
+// Secret is a string that prints as <secret>.
+type Secret string
+
+func (s Secret) String() string {
+	if s == "" {
+		return ""
+	}
+	return "<secret>"
+}
+
+// MarshalYAML keeps secrets out of dumps.
+func (s Secret) MarshalYAML() (any, error) { return s.String(), nil }
+
+// Duration is a time.Duration written as "5s", "1m30s".
+type Duration time.Duration
+
+// UnmarshalYAML parses a Go duration.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	v, err := time.ParseDuration(n.Value)
+	if err != nil {
+		return fmt.Errorf("line %d: %q is not a duration (e.g. 5s, 1m30s)", n.Line, n.Value)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// Default returns the configuration used when a key is not given.
+func Default() Config {
+	return Config{
+		Server: Server{
+			Listen:          "127.0.0.1:8080",
+			ShutdownTimeout: Duration(10 * time.Second),
+			ReadTimeout:     Duration(30 * time.Second),
+			WriteTimeout:    Duration(60 * time.Second),
+		},
+		Database: Database{MaxOpenConns: 16, MaxIdleConns: 16, ConnMaxLifetime: Duration(30 * time.Minute), StatementTimeout: Duration(30 * time.Second)},
+		Timezone: "Europe/London",
+		Paging:   Paging{DefaultCount: 50, MaxCount: 1000, CursorTTL: Duration(24 * time.Hour)},
+		Log:      Log{Level: "info", Format: "text"},
+	}
+}
+
+var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?\}`)
+
+// Expand substitutes ${VAR} and ${VAR:-default}; a variable that is unset
+// and has no default is an error naming it and its line.
+func Expand(data []byte, lookup func(string) (string, bool)) ([]byte, error) {
+	var errs []string
+	lines := bytes.Split(data, []byte("\n"))
+	for i, line := range lines {
+		lines[i] = envRef.ReplaceAllFunc(line, func(m []byte) []byte {
+			sub := envRef.FindSubmatch(m)
+			if v, ok := lookup(string(sub[1])); ok {
+				return []byte(v)
+			}
+			if len(sub[2]) > 0 {
+				return sub[3]
+			}
+			errs = append(errs, fmt.Sprintf("line %d: environment variable %s is not set", i+1, sub[1]))
+			return m
+		})
+	}
+	if len(errs) > 0 {
+		return nil, errors.New(strings.Join(errs, "; "))
+	}
+	return bytes.Join(lines, []byte("\n")), nil
+}
+
+// Load reads a configuration file.
+func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	return Parse(path, data, os.LookupEnv)
+}
+
+// Parse parses configuration text; name is used in errors.
+func Parse(name string, data []byte, lookup func(string) (string, bool)) (*Config, error) {
+	expanded, err := Expand(data, lookup)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	cfg := Default()
+	dec := yaml.NewDecoder(bytes.NewReader(expanded))
+	dec.KnownFields(true)
+	if err := dec.Decode(&cfg); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, fmt.Errorf("%s: the configuration is empty", name)
+		}
+		return nil, fmt.Errorf("%s: %s", name, strings.ReplaceAll(strings.TrimPrefix(err.Error(), "yaml: "), "\n ", ""))
+	}
+	cfg.File = name
+	if err := cfg.validate(); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if cfg.Mappings != "" && !filepath.IsAbs(cfg.Mappings) {
+		cfg.Mappings = filepath.Join(filepath.Dir(name), cfg.Mappings)
+	}
+	return &cfg, nil
+}
+
+func (c *Config) validate() error {
+	var errs []string
+	if c.Database.Adapter == "" {
+		errs = append(errs, "database.adapter is required (e.g. sqlite, postgres)")
+	}
+	if c.Database.DSN == "" {
+		errs = append(errs, "database.dsn is required")
+	}
+	if c.Mappings == "" {
+		errs = append(errs, "mappings is required: the folder of mapping files")
+	}
+	if _, err := time.LoadLocation(c.Timezone); err != nil {
+		errs = append(errs, fmt.Sprintf("timezone %q is not a known zone", c.Timezone))
+	}
+	if c.Paging.DefaultCount < 1 || c.Paging.MaxCount < c.Paging.DefaultCount {
+		errs = append(errs, "paging: default_count must be at least 1 and max_count at least default_count")
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Sprintf("log.level %q is not one of debug, info, warn, error", c.Log.Level))
+	}
+	switch c.Log.Format {
+	case "text", "json":
+	default:
+		errs = append(errs, fmt.Sprintf("log.format %q is not one of text, json", c.Log.Format))
+	}
+	if len(errs) > 0 {
+		return errors.New(strings.Join(errs, "; "))
+	}
+	return nil
+}
+
+// Location returns the configured time zone.
+func (c *Config) Location() *time.Location {
+	loc, err := time.LoadLocation(c.Timezone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}

@@ -1,0 +1,311 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/ccfacade/ccfacade/adapters"
+	"github.com/ccfacade/ccfacade/fhir"
+	"github.com/ccfacade/ccfacade/mapping"
+)
+
+// Options configure an Engine.
+type Options struct {
+	DefaultCount int // _count when none is given (default 50)
+	MaxCount     int // the largest _count honoured (default 1000)
+	// PagingSecret seals paging cursors. Instances behind one load balancer
+	// must share it; when empty a random secret is made at start, so
+	// cursors only work on the instance that issued them.
+	PagingSecret []byte
+	CursorTTL    time.Duration // how long a paging link stays valid (default 24h)
+	Logger       *slog.Logger
+	// Trace, when set, is called with every SQL statement and its arguments
+	// before it runs (the preview command prints them).
+	Trace func(sql string, args []any)
+}
+
+// Engine serves reads and searches for a set of mappings over one adapter.
+type Engine struct {
+	set  *mapping.Set
+	db   adapters.Adapter
+	opts Options
+	seal *sealer
+	log  *slog.Logger
+}
+
+// New makes an engine.
+func New(set *mapping.Set, db adapters.Adapter, opts Options) (*Engine, error) {
+	if opts.DefaultCount <= 0 {
+		opts.DefaultCount = 50
+	}
+	if opts.MaxCount <= 0 {
+		opts.MaxCount = 1000
+	}
+	if opts.DefaultCount > opts.MaxCount {
+		opts.DefaultCount = opts.MaxCount
+	}
+	if opts.CursorTTL <= 0 {
+		opts.CursorTTL = 24 * time.Hour
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	s, err := newSealer(opts.PagingSecret, opts.CursorTTL)
+	if err != nil {
+		return nil, fmt.Errorf("paging: %w", err)
+	}
+	return &Engine{set: set, db: db, opts: opts, seal: s, log: opts.Logger}, nil
+}
+
+// Set returns the engine's mappings.
+func (e *Engine) Set() *mapping.Set { return e.set }
+
+func (e *Engine) mappingFor(typ string) (*mapping.Mapping, error) {
+	m := e.set.Lookup(typ)
+	if m == nil {
+		return nil, &Error{Kind: KindNotFound, Msg: fmt.Sprintf("resource type %q is not served here", typ), SpineCode: "NO_RECORD_FOUND"}
+	}
+	return m, nil
+}
+
+// Read returns one resource by id.
+func (e *Engine) Read(ctx context.Context, typ, id string) (*fhir.Object, error) {
+	m, err := e.mappingFor(typ)
+	if err != nil {
+		return nil, err
+	}
+	notFound := &Error{Kind: KindNotFound, SpineCode: "NO_RECORD_FOUND", Msg: fmt.Sprintf("%s/%s is not known", typ, id)}
+	if !fhir.IsValidID(id) {
+		return nil, notFound
+	}
+	key, err := mapping.DecodeID(id, len(m.From.Key))
+	if err != nil || !keyFits(m, key) {
+		return nil, notFound
+	}
+	q := e.newQuery(m)
+	q.where(q.keyEquals(key))
+	rows, err := e.fetch(ctx, m, q, 1)
+	if err != nil {
+		return nil, err
+	}
+	if len(rows) == 0 {
+		return nil, notFound
+	}
+	res, problems := m.Render(rows[0])
+	if fatal := e.report(m, id, problems); fatal != nil {
+		return nil, &Error{Kind: KindUnprocessable, SpineCode: "INTERNAL_SERVER_ERROR",
+			Msg: fmt.Sprintf("%s/%s cannot be served: %s: %s", typ, id, fatal.Path, fatal.Msg)}
+	}
+	return res, nil
+}
+
+// report logs render problems with the row's id and the mapping position,
+// and returns the first fatal one.
+func (e *Engine) report(m *mapping.Mapping, id string, problems []mapping.Problem) *mapping.Problem {
+	var fatal *mapping.Problem
+	for i, p := range problems {
+		e.log.Warn("source value not rendered", "resource", m.Resource, "id", id, "at", p.Pos.String(), "path", p.Path, "problem", p.Msg, "fatal", p.Fatal)
+		if p.Fatal && fatal == nil {
+			fatal = &problems[i]
+		}
+	}
+	return fatal
+}
+
+// keyFits reports whether decoded key values can match the key columns
+// (a non-integer for a numeric column cannot).
+func keyFits(m *mapping.Mapping, key []string) bool {
+	for i, k := range key {
+		if i < len(m.From.KeyNumeric) && m.From.KeyNumeric[i] && !isInt(k) {
+			return false
+		}
+	}
+	return true
+}
+
+func isInt(s string) bool {
+	if s == "" || len(s) > 18 {
+		return false
+	}
+	if s[0] == '-' {
+		s = s[1:]
+	}
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// fetch runs the main query and the child queries for the rows it returns.
+func (e *Engine) fetch(ctx context.Context, m *mapping.Mapping, q *query, limit int) ([]*mapping.Row, error) {
+	sqlText, args := q.selectSQL(limit)
+	vals, err := e.queryRows(ctx, sqlText, args, len(m.Cols.Names))
+	if err != nil {
+		return nil, err
+	}
+	rows := make([]*mapping.Row, len(vals))
+	for i, v := range vals {
+		rows[i] = &mapping.Row{Vals: v, Children: make([][][]any, len(m.Children))}
+	}
+	if len(rows) == 0 {
+		return rows, nil
+	}
+	for _, c := range m.Children {
+		if err := e.fetchChildren(ctx, m, c, rows); err != nil {
+			return nil, err
+		}
+	}
+	return rows, nil
+}
+
+// fetchChildren loads one child collection for a page of parents in one
+// query and hands each parent its rows.
+func (e *Engine) fetchChildren(ctx context.Context, m *mapping.Mapping, c *mapping.Rows, parents []*mapping.Row) error {
+	d := e.db
+	b := &sqlBuilder{d: d}
+	var sb strings.Builder
+	sb.WriteString("SELECT ")
+	for i, col := range c.Cols.Names {
+		if i > 0 {
+			sb.WriteString(", ")
+		}
+		sb.WriteString("c." + d.Quote(col))
+	}
+	sb.WriteString(" FROM " + d.Quote(c.Table) + " c WHERE ")
+	seen := map[string]bool{}
+	if len(c.Link) == 1 {
+		sb.WriteString("c." + d.Quote(c.Link[0]) + " IN (")
+		n := 0
+		for _, p := range parents {
+			v := p.Vals[c.ParentCols[0]]
+			k := keyString([]any{v})
+			if v == nil || seen[k] {
+				continue
+			}
+			seen[k] = true
+			if n > 0 {
+				sb.WriteString(", ")
+			}
+			sb.WriteString(b.arg(v))
+			n++
+		}
+		if n == 0 {
+			return nil
+		}
+		sb.WriteString(")")
+	} else {
+		sb.WriteString("(")
+		n := 0
+		for _, p := range parents {
+			vals := make([]any, len(c.Link))
+			for i := range c.Link {
+				vals[i] = p.Vals[c.ParentCols[i]]
+			}
+			k := keyString(vals)
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
+			if n > 0 {
+				sb.WriteString(" OR ")
+			}
+			sb.WriteString("(")
+			for i, l := range c.Link {
+				if i > 0 {
+					sb.WriteString(" AND ")
+				}
+				sb.WriteString("c." + d.Quote(l) + " = " + b.arg(vals[i]))
+			}
+			sb.WriteString(")")
+			n++
+		}
+		sb.WriteString(")")
+	}
+	if c.Where != "" {
+		sb.WriteString(" AND (" + c.Where + ")")
+	}
+	sb.WriteString(" ORDER BY ")
+	order := append(append([]string{}, c.Link...), c.Order...)
+	for i, o := range order {
+		if i > 0 {
+			sb.WriteString(", ")
+		}
+		sb.WriteString("c." + d.Quote(o))
+	}
+	vals, err := e.queryRows(ctx, sb.String(), b.args, len(c.Cols.Names))
+	if err != nil {
+		return err
+	}
+	byParent := map[string][][]any{}
+	for _, v := range vals {
+		k := keyString(v[:len(c.Link)])
+		byParent[k] = append(byParent[k], v)
+	}
+	for _, p := range parents {
+		vals := make([]any, len(c.Link))
+		for i := range c.Link {
+			vals[i] = p.Vals[c.ParentCols[i]]
+		}
+		p.Children[c.Index] = byParent[keyString(vals)]
+	}
+	return nil
+}
+
+func keyString(vals []any) string {
+	var sb strings.Builder
+	for i, v := range vals {
+		if i > 0 {
+			sb.WriteByte(0)
+		}
+		fmt.Fprint(&sb, v)
+	}
+	return sb.String()
+}
+
+// queryRows runs one statement and returns its rows, normalised.
+func (e *Engine) queryRows(ctx context.Context, sqlText string, args []any, ncols int) ([][]any, error) {
+	if e.opts.Trace != nil {
+		e.opts.Trace(sqlText, args)
+	}
+	rs, err := e.db.DB().QueryContext(ctx, sqlText, args...)
+	if err != nil {
+		return nil, dbError(ctx, err)
+	}
+	defer rs.Close()
+	var out [][]any
+	for rs.Next() {
+		raw := make([]any, ncols)
+		ptrs := make([]any, ncols)
+		for i := range raw {
+			ptrs[i] = &raw[i]
+		}
+		if err := rs.Scan(ptrs...); err != nil {
+			return nil, dbError(ctx, err)
+		}
+		for i, v := range raw {
+			raw[i] = e.db.Normalize(v)
+		}
+		out = append(out, raw)
+	}
+	if err := rs.Err(); err != nil {
+		return nil, dbError(ctx, err)
+	}
+	return out, nil
+}
+
+func dbError(ctx context.Context, err error) error {
+	msg := "the database could not answer"
+	if errors.Is(err, context.DeadlineExceeded) || ctx.Err() != nil {
+		msg = "the database did not answer in time"
+	}
+	return &Error{Kind: KindUnavailable, Msg: msg, Cause: err}
+}

@@ -1,0 +1,112 @@
+package engine
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/ccfacade/ccfacade/adapters"
+	"github.com/ccfacade/ccfacade/mapping"
+)
+
+// sqlBuilder collects bound arguments and hands out their placeholders.
+type sqlBuilder struct {
+	d    adapters.Dialect
+	args []any
+}
+
+func (b *sqlBuilder) arg(v any) string {
+	b.args = append(b.args, v)
+	return b.d.Placeholder(len(b.args))
+}
+
+// query is the main SELECT of a read or search over one mapping's source,
+// aliased t0.
+type query struct {
+	m     *mapping.Mapping
+	b     *sqlBuilder
+	preds []string
+	desc  bool
+}
+
+func (e *Engine) newQuery(m *mapping.Mapping) *query {
+	return &query{m: m, b: &sqlBuilder{d: e.db}}
+}
+
+func (q *query) where(pred string) { q.preds = append(q.preds, pred) }
+
+func (q *query) col(name string) string { return "t0." + q.b.d.Quote(name) }
+
+// keyArg converts a key value from an id or cursor into the argument bound
+// against key column i.
+func (q *query) keyArg(i int, v string) any {
+	if i < len(q.m.From.KeyNumeric) && q.m.From.KeyNumeric[i] {
+		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+			return n
+		}
+	}
+	return v
+}
+
+func (q *query) keyEquals(key []string) string {
+	parts := make([]string, len(key))
+	for i, k := range key {
+		parts[i] = q.col(q.m.From.Key[i]) + " = " + q.b.arg(q.keyArg(i, k))
+	}
+	return "(" + strings.Join(parts, " AND ") + ")"
+}
+
+// keyBeyond is the keyset condition: rows after key in key order, or before
+// it. Written without row-value syntax so every dialect accepts it.
+func (q *query) keyBeyond(key []string, before bool) string {
+	op := " > "
+	if before {
+		op = " < "
+	}
+	var ors []string
+	for i := range key {
+		var ands []string
+		for j := 0; j < i; j++ {
+			ands = append(ands, q.col(q.m.From.Key[j])+" = "+q.b.arg(q.keyArg(j, key[j])))
+		}
+		ands = append(ands, q.col(q.m.From.Key[i])+op+q.b.arg(q.keyArg(i, key[i])))
+		ors = append(ors, "("+strings.Join(ands, " AND ")+")")
+	}
+	return "(" + strings.Join(ors, " OR ") + ")"
+}
+
+func (q *query) source() string {
+	if q.m.From.Query != "" {
+		return "(" + q.m.From.Query + ") t0"
+	}
+	return q.b.d.Quote(q.m.From.Table) + " t0"
+}
+
+func (q *query) selectSQL(limit int) (string, []any) {
+	var sb strings.Builder
+	sb.WriteString("SELECT ")
+	for i, c := range q.m.Cols.Names {
+		if i > 0 {
+			sb.WriteString(", ")
+		}
+		sb.WriteString(q.col(c))
+	}
+	sb.WriteString(" FROM ")
+	sb.WriteString(q.source())
+	if len(q.preds) > 0 {
+		sb.WriteString(" WHERE ")
+		sb.WriteString(strings.Join(q.preds, " AND "))
+	}
+	sb.WriteString(" ORDER BY ")
+	for i, k := range q.m.From.Key {
+		if i > 0 {
+			sb.WriteString(", ")
+		}
+		sb.WriteString(q.col(k))
+		if q.desc {
+			sb.WriteString(" DESC")
+		}
+	}
+	sb.WriteString(" ")
+	sb.WriteString(q.b.d.Limit(limit))
+	return sb.String(), q.b.args
+}

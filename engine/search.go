@@ -1,0 +1,489 @@
+package engine
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/ccfacade/ccfacade/fhir"
+	"github.com/ccfacade/ccfacade/mapping"
+)
+
+// SearchRequest is one search: the query parameters as received and where
+// the links should point.
+type SearchRequest struct {
+	Type   string
+	Params url.Values
+	// Base is the service base URL, e.g. http://127.0.0.1:8080/fhir.
+	Base string
+	// Lenient ignores unknown parameters instead of failing (Prefer:
+	// handling=lenient); the self link shows only what was used.
+	Lenient bool
+}
+
+// resultParams are the result parameters the engine itself implements.
+var resultParams = map[string]bool{"_count": true, "_cursor": true}
+
+// transportParams are handled by the HTTP layer and ignored here.
+var transportParams = map[string]bool{"_format": true, "_pretty": true}
+
+// Search runs a search and returns a searchset Bundle.
+func (e *Engine) Search(ctx context.Context, req SearchRequest) (*fhir.Object, error) {
+	m, err := e.mappingFor(req.Type)
+	if err != nil {
+		return nil, err
+	}
+	q := e.newQuery(m)
+	used := url.Values{}
+	count := e.opts.DefaultCount
+	var token string
+
+	names := make([]string, 0, len(req.Params))
+	for k := range req.Params {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		values := req.Params[name]
+		switch {
+		case transportParams[name]:
+			continue
+		case name == "_count":
+			c, err := fhir.ParseCount(values[len(values)-1], e.opts.DefaultCount, e.opts.MaxCount)
+			if err != nil {
+				return nil, paramErr(err)
+			}
+			count = c
+			continue
+		case name == "_cursor":
+			token = values[len(values)-1]
+			continue
+		}
+		key, err := fhir.ParseParamKey(name)
+		if err != nil {
+			return nil, paramErr(err)
+		}
+		pred, err := e.compileParam(q, m, key, name, values)
+		if err != nil {
+			var ee *Error
+			if req.Lenient && errors.As(err, &ee) && ee.Kind == KindNotSupported {
+				continue
+			}
+			return nil, err
+		}
+		q.where(pred)
+		used[name] = values
+	}
+
+	canonical := used.Encode()
+	sum := sha256.Sum256([]byte(req.Type + "?" + canonical))
+	hash := hex.EncodeToString(sum[:12])
+
+	var cur *cursor
+	if token != "" {
+		c, err := e.seal.open(token)
+		if err != nil {
+			return nil, invalid("_cursor", "INVALID_PARAMETER", "%v", err)
+		}
+		if c.Query != hash || len(c.Key) != len(m.From.Key) {
+			return nil, invalid("_cursor", "INVALID_PARAMETER", "the paging cursor belongs to a different search")
+		}
+		cur = &c
+		q.where(q.keyBeyond(c.Key, c.Before))
+		q.desc = c.Before
+	}
+
+	link := func(extra ...string) string {
+		qs := canonical
+		add := func(s string) {
+			if qs != "" {
+				qs += "&"
+			}
+			qs += s
+		}
+		add("_count=" + strconv.Itoa(count))
+		for _, x := range extra {
+			add(x)
+		}
+		return req.Base + "/" + req.Type + "?" + qs
+	}
+	self := link()
+	if token != "" {
+		self = link("_cursor=" + url.QueryEscape(token))
+	}
+	links := []fhir.Link{{Relation: "self", URL: self}}
+	if count == 0 {
+		return fhir.SearchSet("", "", -1, links, nil), nil
+	}
+
+	rows, err := e.fetch(ctx, m, q, count+1)
+	if err != nil {
+		return nil, err
+	}
+	more := len(rows) > count
+	if more {
+		rows = rows[:count]
+	}
+	if q.desc {
+		for i, j := 0, len(rows)-1; i < j; i, j = i+1, j-1 {
+			rows[i], rows[j] = rows[j], rows[i]
+		}
+	}
+	keyOf := func(r *mapping.Row) []string {
+		k := make([]string, len(m.From.Key))
+		for i := range k {
+			k[i] = fmt.Sprint(r.Vals[i])
+		}
+		return k
+	}
+	if len(rows) > 0 {
+		backward := cur != nil && cur.Before
+		if more || backward {
+			links = append(links, fhir.Link{Relation: "next", URL: link("_cursor=" + e.seal.seal(cursor{Query: hash, Key: keyOf(rows[len(rows)-1])}))})
+		}
+		if (cur != nil && !cur.Before) || (backward && more) {
+			links = append(links, fhir.Link{Relation: "previous", URL: link("_cursor=" + e.seal.seal(cursor{Query: hash, Before: true, Key: keyOf(rows[0])}))})
+		}
+	}
+	if cur != nil {
+		links = append(links, fhir.Link{Relation: "first", URL: link()})
+	}
+
+	entries := make([]fhir.Entry, 0, len(rows))
+	for _, r := range rows {
+		res, problems := m.Render(r)
+		id := res.GetString("id")
+		if fatal := e.report(m, id, problems); fatal != nil {
+			entries = append(entries, fhir.Entry{Mode: "outcome", Resource: fhir.OperationOutcome("", fhir.Issue{
+				Severity: "error", Code: "processing",
+				Diagnostics: fmt.Sprintf("%s/%s cannot be served: %s: %s", m.Resource, id, fatal.Path, fatal.Msg),
+			})})
+			continue
+		}
+		entries = append(entries, fhir.Entry{FullURL: req.Base + "/" + m.Resource + "/" + id, Resource: res, Mode: "match"})
+	}
+	return fhir.SearchSet("", "", -1, links, entries), nil
+}
+
+func paramErr(err error) error {
+	var pe *fhir.ParamError
+	if errors.As(err, &pe) {
+		return &Error{Kind: KindInvalid, Param: pe.Param, SpineCode: "INVALID_PARAMETER", Msg: pe.Error()}
+	}
+	return &Error{Kind: KindInvalid, SpineCode: "INVALID_PARAMETER", Msg: err.Error()}
+}
+
+func notSupported(param, format string, args ...any) *Error {
+	return &Error{Kind: KindNotSupported, Param: param, SpineCode: "INVALID_PARAMETER", Msg: fmt.Sprintf(format, args...)}
+}
+
+// SupportedParams lists the search parameters of a mapping, as the
+// CapabilityStatement and error messages show them.
+func SupportedParams(m *mapping.Mapping) []string {
+	out := []string{"_id"}
+	if m.From.Updated != "" {
+		out = append(out, "_lastUpdated")
+	}
+	for _, p := range m.Search {
+		out = append(out, p.Name)
+	}
+	return out
+}
+
+// compileParam turns one parameter (all its repetitions, ANDed; each
+// comma-separated list ORed) into an SQL predicate.
+func (e *Engine) compileParam(q *query, m *mapping.Mapping, key fhir.ParamKey, raw string, values []string) (string, error) {
+	var sp *mapping.SearchParam
+	switch key.Name {
+	case "_id":
+		sp = &mapping.SearchParam{Name: "_id", Type: "_id"}
+	case "_lastUpdated":
+		if m.From.Updated == "" {
+			return "", notSupported(raw, "%s has no last-updated column, so _lastUpdated is not supported", m.Resource)
+		}
+		sp = &mapping.SearchParam{Name: "_lastUpdated", Type: "date", Columns: []string{m.From.Updated}, DateGrain: 5}
+	default:
+		sp = m.SearchParam(key.Name)
+	}
+	if sp == nil {
+		if strings.HasPrefix(key.Name, "_") {
+			return "", notSupported(raw, "parameter %q is not supported (result parameters supported: _count)", raw)
+		}
+		return "", notSupported(raw, "unknown search parameter %q for %s (supported: %s)", raw, m.Resource, strings.Join(SupportedParams(m), ", "))
+	}
+	if key.Chain != "" {
+		return "", notSupported(raw, "chained search %q is not supported", raw)
+	}
+	if err := checkModifier(sp, key.Modifier); err != nil {
+		return "", err
+	}
+	var ands []string
+	for _, v := range values {
+		var ors []string
+		for _, item := range fhir.SplitOr(v) {
+			p, err := e.compileValue(q, m, sp, key, raw, item)
+			if err != nil {
+				return "", err
+			}
+			ors = append(ors, p)
+		}
+		if len(ors) == 0 {
+			return "", invalid(raw, "INVALID_PARAMETER", "parameter %q has an empty value", raw)
+		}
+		ands = append(ands, "("+strings.Join(ors, " OR ")+")")
+	}
+	return strings.Join(ands, " AND "), nil
+}
+
+func checkModifier(sp *mapping.SearchParam, mod string) error {
+	if mod == "" {
+		return nil
+	}
+	ok := false
+	switch sp.Type {
+	case "string":
+		ok = mod == "exact" || mod == "contains"
+	case "reference":
+		ok = containsStr(sp.Target, mod)
+	}
+	if !ok {
+		return notSupported(sp.Name+":"+mod, "modifier :%s is not supported on %s parameter %q", mod, sp.Type, sp.Name)
+	}
+	return nil
+}
+
+func containsStr(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+const noMatch = "1 = 0"
+
+// compileValue compiles one value of a parameter.
+func (e *Engine) compileValue(q *query, m *mapping.Mapping, sp *mapping.SearchParam, key fhir.ParamKey, raw, v string) (string, error) {
+	b := q.b
+	d := b.d
+	if sp.Type == "_id" {
+		if !fhir.IsValidID(v) {
+			return "", invalid(raw, "INVALID_PARAMETER", "%q is not a valid id", v)
+		}
+		k, err := mapping.DecodeID(v, len(m.From.Key))
+		if err != nil || !keyFits(m, k) {
+			return noMatch, nil
+		}
+		return q.keyEquals(k), nil
+	}
+	alias := "t0"
+	if sp.Rows != nil {
+		alias = "c1"
+	}
+	var exprs []string
+	if sp.SQL != "" {
+		exprs = []string{"(" + sp.SQL + ")"}
+	} else {
+		for _, c := range sp.Columns {
+			exprs = append(exprs, alias+"."+d.Quote(c))
+		}
+	}
+	var pred string
+	var err error
+	switch sp.Type {
+	case "string":
+		pred, err = e.stringPred(b, sp, key.Modifier, raw, v, exprs)
+	case "token":
+		pred, err = e.tokenPred(b, sp, raw, v, exprs)
+	case "date":
+		pred, err = e.datePred(b, sp, raw, v, exprs)
+	case "reference":
+		pred, err = e.referencePred(b, sp, key.Modifier, raw, v, exprs)
+	default:
+		return "", notSupported(raw, "search type %s is not supported", sp.Type)
+	}
+	if err != nil || pred == noMatch || sp.Rows == nil {
+		return pred, err
+	}
+	r := sp.Rows
+	var link []string
+	for i, l := range r.Link {
+		link = append(link, "c1."+d.Quote(l)+" = t0."+d.Quote(r.ParentName[i]))
+	}
+	if r.Where != "" {
+		link = append(link, "("+r.Where+")")
+	}
+	return "EXISTS (SELECT 1 FROM " + d.Quote(r.Table) + " c1 WHERE " + strings.Join(link, " AND ") + " AND " + pred + ")", nil
+}
+
+func orJoin(parts []string) string {
+	if len(parts) == 1 {
+		return parts[0]
+	}
+	return "(" + strings.Join(parts, " OR ") + ")"
+}
+
+func (e *Engine) stringPred(b *sqlBuilder, sp *mapping.SearchParam, mod, raw, v string, exprs []string) (string, error) {
+	s, err := fhir.ParseStringValue(raw, v)
+	if err != nil {
+		return "", paramErr(err)
+	}
+	for _, t := range sp.Transforms {
+		out, err := t.Apply(s)
+		if err != nil {
+			return "", invalid(raw, "INVALID_PARAMETER", "parameter %q: value %q: %v", raw, s, err)
+		}
+		s = fmt.Sprint(out)
+	}
+	var parts []string
+	switch mod {
+	case "exact":
+		for _, x := range exprs {
+			parts = append(parts, x+" = "+b.arg(s))
+		}
+	case "contains":
+		for _, x := range exprs {
+			parts = append(parts, b.d.ILike(x, b.arg("%"+fhir.LikeEscape(s)+"%")))
+		}
+	default:
+		for _, x := range exprs {
+			parts = append(parts, b.d.ILike(x, b.arg(fhir.LikeEscape(s)+"%")))
+		}
+	}
+	return orJoin(parts), nil
+}
+
+func (e *Engine) tokenPred(b *sqlBuilder, sp *mapping.SearchParam, raw, v string, exprs []string) (string, error) {
+	tv, err := fhir.ParseTokenValue(raw, v)
+	if err != nil {
+		return "", paramErr(err)
+	}
+	var codes []string
+	if sp.Concept != nil {
+		if tv.Code == "" {
+			codes = sp.Concept.InSystem(tv.System)
+		} else {
+			codes = sp.Concept.Reverse(tv.System, tv.HasSystem, tv.Code)
+		}
+		if len(codes) == 0 {
+			return noMatch, nil
+		}
+	} else {
+		if tv.HasSystem && !sameSystem(tv.System, sp.System) {
+			return noMatch, nil
+		}
+		if tv.Code == "" {
+			parts := make([]string, len(exprs))
+			for i, x := range exprs {
+				parts[i] = x + " IS NOT NULL"
+			}
+			return orJoin(parts), nil
+		}
+		code := tv.Code
+		for _, t := range sp.Transforms {
+			out, err := t.Apply(code)
+			if err != nil {
+				spine := "INVALID_PARAMETER"
+				if errors.Is(err, mapping.ErrBadNHSNumber) {
+					spine = "INVALID_NHS_NUMBER"
+				}
+				return "", invalid(raw, spine, "parameter %q: value %q: %v", raw, tv.Code, err)
+			}
+			code = fmt.Sprint(out)
+		}
+		codes = []string{code}
+	}
+	var args []any
+	for _, c := range codes {
+		if sp.Numeric {
+			n, err := strconv.ParseInt(c, 10, 64)
+			if err != nil {
+				continue
+			}
+			args = append(args, n)
+			continue
+		}
+		args = append(args, c)
+	}
+	if len(args) == 0 {
+		return noMatch, nil
+	}
+	var parts []string
+	for _, x := range exprs {
+		if len(args) == 1 {
+			parts = append(parts, x+" = "+b.arg(args[0]))
+			continue
+		}
+		phs := make([]string, len(args))
+		for i, a := range args {
+			phs[i] = b.arg(a)
+		}
+		parts = append(parts, x+" IN ("+strings.Join(phs, ", ")+")")
+	}
+	return orJoin(parts), nil
+}
+
+// sameSystem compares a token's system with the parameter's, accepting the
+// older spellings of Care Connect code system URLs.
+func sameSystem(given, want string) bool {
+	if given == want {
+		return true
+	}
+	return canonicalSystem(given) == canonicalSystem(want) && want != ""
+}
+
+func canonicalSystem(s string) string {
+	for _, old := range []string{"https://fhir.hl7.org.uk/STU3/CodeSystem/", "https://fhir.hl7.org.uk/STU3/", "https://fhir.hl7.org.uk/"} {
+		if strings.HasPrefix(s, old) && strings.HasPrefix(s[len(old):], "CareConnect-") {
+			return "https://fhir.hl7.org.uk/STU3/CodeSystem/" + s[len(old):]
+		}
+	}
+	return s
+}
+
+func (e *Engine) referencePred(b *sqlBuilder, sp *mapping.SearchParam, mod, raw, v string, exprs []string) (string, error) {
+	rv, err := fhir.ParseReferenceValue(raw, mod, v)
+	if err != nil {
+		return "", paramErr(err)
+	}
+	targets := sp.Target
+	if rv.Type != "" {
+		if !containsStr(sp.Target, rv.Type) {
+			return noMatch, nil
+		}
+		targets = []string{rv.Type}
+	}
+	var parts []string
+	for _, t := range targets {
+		tm := e.set.Lookup(t)
+		if tm == nil || len(tm.From.Key) != 1 {
+			continue
+		}
+		k, err := mapping.DecodeID(rv.ID, 1)
+		if err != nil {
+			continue
+		}
+		var arg any = k[0]
+		if sp.Numeric {
+			n, err := strconv.ParseInt(k[0], 10, 64)
+			if err != nil {
+				continue
+			}
+			arg = n
+		}
+		for _, x := range exprs {
+			parts = append(parts, x+" = "+b.arg(arg))
+		}
+	}
+	if len(parts) == 0 {
+		return noMatch, nil
+	}
+	return orJoin(parts), nil
+}

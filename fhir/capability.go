@@ -1,0 +1,94 @@
+package fhir
+
+// Capability describes what a server implements; CapabilityStatement turns
+// it into the resource. The facade fills it from its loaded mappings, so the
+// statement lists exactly what works.
+type Capability struct {
+	Name, Title, Publisher string
+	Date                   string // FHIR dateTime
+	SoftwareName           string
+	SoftwareVersion        string
+	ImplementationURL      string
+	Description            string
+	Formats                []string
+	SecurityDescription    string
+	Resources              []CapabilityResource
+}
+
+// CapabilityResource is one rest.resource entry.
+type CapabilityResource struct {
+	Type         string
+	Profile      string
+	Interactions []string // read, search-type
+	SearchParams []CapabilitySearchParam
+}
+
+// CapabilitySearchParam is one rest.resource.searchParam entry.
+type CapabilitySearchParam struct {
+	Name, Type, Documentation string
+	Definition                string
+}
+
+// CapabilityStatement builds an STU3 CapabilityStatement (fhirVersion 3.0.1).
+func CapabilityStatement(c Capability) *Object {
+	cs := NewObject(16)
+	cs.Add("resourceType", String("CapabilityStatement"))
+	cs.AddString("name", c.Name)
+	cs.AddString("title", c.Title)
+	cs.Add("status", String("active"))
+	cs.AddString("date", c.Date)
+	cs.AddString("publisher", c.Publisher)
+	cs.AddString("description", c.Description)
+	cs.Add("kind", String("instance"))
+	if c.SoftwareName != "" {
+		cs.Add("software", NewObject(2).AddString("name", c.SoftwareName).AddString("version", c.SoftwareVersion))
+	}
+	if c.ImplementationURL != "" {
+		cs.Add("implementation", NewObject(2).
+			AddString("description", c.Title).
+			AddString("url", c.ImplementationURL))
+	}
+	cs.Add("fhirVersion", String("3.0.1"))
+	cs.Add("acceptUnknown", String("no"))
+	fa := make(Array, 0, len(c.Formats))
+	for _, f := range c.Formats {
+		fa = append(fa, String(f))
+	}
+	cs.Add("format", fa)
+
+	rest := NewObject(4)
+	rest.Add("mode", String("server"))
+	if c.SecurityDescription != "" {
+		rest.Add("security", NewObject(1).AddString("description", c.SecurityDescription))
+	}
+	ra := make(Array, 0, len(c.Resources))
+	for _, r := range c.Resources {
+		ro := NewObject(8)
+		ro.Add("type", String(r.Type))
+		if r.Profile != "" {
+			ro.Add("profile", NewObject(1).Add("reference", String(r.Profile)))
+		}
+		ia := make(Array, 0, len(r.Interactions))
+		for _, i := range r.Interactions {
+			ia = append(ia, NewObject(1).Add("code", String(i)))
+		}
+		ro.Add("interaction", ia)
+		ro.Add("versioning", String("no-version"))
+		ro.Add("readHistory", Bool(false))
+		ro.Add("updateCreate", Bool(false))
+		sa := make(Array, 0, len(r.SearchParams))
+		for _, p := range r.SearchParams {
+			po := NewObject(4)
+			po.Add("name", String(p.Name))
+			po.AddString("definition", p.Definition)
+			po.Add("type", String(p.Type))
+			po.AddString("documentation", p.Documentation)
+			sa = append(sa, po)
+		}
+		ro.Add("searchParam", sa)
+		ra = append(ra, ro)
+	}
+	rest.Add("resource", ra)
+	cs.Add("rest", Array{rest})
+	return cs
+}

@@ -1,0 +1,222 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/ccfacade/ccfacade/adapters"
+	"github.com/ccfacade/ccfacade/adapters/registry"
+	"github.com/ccfacade/ccfacade/config"
+	"github.com/ccfacade/ccfacade/demo"
+	"github.com/ccfacade/ccfacade/mapping"
+	"github.com/ccfacade/ccfacade/mappingsets"
+)
+
+// Version is set at build time with -ldflags "-X .../internal/cli.Version=...".
+var Version = "dev"
+
+const usage = `ccfacade serves the Care Connect API (FHIR STU3, read-only) from an
+existing care system's SQL database, as its mapping files describe.
+
+Usage:
+  ccfacade serve   [-config file] [-listen addr]    serve the API (no config: the built-in demo)
+  ccfacade lint    [-config file | -mappings dir] [-adapter name -dsn dsn]
+                                                    check mapping files (and the database, if given)
+  ccfacade preview [-config file | -mappings dir -adapter name -dsn dsn] Type [id]
+                                                    render one row as its resource, showing the SQL
+  ccfacade demo load -adapter name -dsn dsn [-patients n] [-seed n]
+                                                    create and fill the demo EPR in a database
+  ccfacade version                                  print the version
+
+With no -config, serve, lint and preview use the built-in demo: its mapping
+files and an embedded SQLite database filled with synthetic patients.
+`
+
+// Run runs the command line args (without the program name).
+func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	var err error
+	switch args[0] {
+	case "serve":
+		err = serve(ctx, args[1:], stdout, stderr)
+	case "lint":
+		err = lint(ctx, args[1:], stdout, stderr)
+	case "preview":
+		err = preview(ctx, args[1:], stdout, stderr)
+	case "demo":
+		err = demoCmd(ctx, args[1:], stdout, stderr)
+	case "version", "-version", "--version":
+		fmt.Fprintf(stdout, "ccfacade %s\n", Version)
+		return 0
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "ccfacade: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		var usageErr *usageError
+		if errors.As(err, &usageErr) {
+			fmt.Fprintf(stderr, "ccfacade %s: %v\n", args[0], usageErr.msg)
+			return 2
+		}
+		fmt.Fprintf(stderr, "ccfacade %s: %v\n", args[0], err)
+		return 1
+	}
+	return 0
+}
+
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func newFlags(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}
+
+// setup is what serve, lint and preview share: the configuration, the
+// mappings and (when asked) an open database.
+type setup struct {
+	cfg    *config.Config
+	set    *mapping.Set
+	db     adapters.Adapter
+	demo   bool
+	tmpDir string
+}
+
+func (s *setup) Close() {
+	if s.db != nil {
+		s.db.Close()
+	}
+	if s.tmpDir != "" {
+		os.RemoveAll(s.tmpDir)
+	}
+}
+
+type sourceFlags struct {
+	config, mappings, adapter, dsn string
+	patients                       int
+}
+
+func (f *sourceFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.config, "config", "", "configuration file (default: the built-in demo)")
+	fs.StringVar(&f.mappings, "mappings", "", "folder of mapping files (instead of -config)")
+	fs.StringVar(&f.adapter, "adapter", "", "database adapter: "+strings.Join(registry.Names(), ", "))
+	fs.StringVar(&f.dsn, "dsn", "", "database connection string")
+	fs.IntVar(&f.patients, "demo-patients", 200, "patients in the built-in demo database")
+}
+
+// open loads the configuration and mappings, and opens and checks the
+// database when withDB (the demo database is made and filled on the fly).
+func (f *sourceFlags) open(ctx context.Context, withDB bool, log *slog.Logger) (*setup, error) {
+	s := &setup{}
+	var err error
+	switch {
+	case f.config != "":
+		if f.mappings != "" || f.adapter != "" || f.dsn != "" {
+			return nil, &usageError{"give -config, or -mappings with -adapter and -dsn, not both"}
+		}
+		if s.cfg, err = config.Load(f.config); err != nil {
+			return nil, err
+		}
+		if s.set, err = mapping.LoadDir(s.cfg.Mappings, s.cfg.Location()); err != nil {
+			return nil, err
+		}
+	case f.mappings != "":
+		cfg := config.Default()
+		cfg.Mappings, cfg.Database.Adapter, cfg.Database.DSN = f.mappings, f.adapter, config.Secret(f.dsn)
+		s.cfg = &cfg
+		if s.set, err = mapping.LoadDir(f.mappings, cfg.Location()); err != nil {
+			return nil, err
+		}
+		if withDB && (f.adapter == "" || f.dsn == "") {
+			return nil, &usageError{"-mappings needs -adapter and -dsn here"}
+		}
+	default:
+		cfg := config.Default()
+		cfg.Mappings = "(built-in demo)"
+		s.cfg, s.demo = &cfg, true
+		if s.set, err = mapping.LoadFS(mappingsets.Demo, "demo", "mappingsets/demo", cfg.Location()); err != nil {
+			return nil, err
+		}
+	}
+	if !withDB {
+		return s, nil
+	}
+	if s.demo {
+		if err := s.openDemo(ctx, f.patients, log); err != nil {
+			s.Close()
+			return nil, err
+		}
+	} else {
+		d := s.cfg.Database
+		s.db, err = registry.Open(ctx, d.Adapter, string(d.DSN), adapters.Options{
+			MaxOpenConns: d.MaxOpenConns, MaxIdleConns: d.MaxIdleConns,
+			ConnMaxLifetime: time.Duration(d.ConnMaxLifetime), StatementTimeout: time.Duration(d.StatementTimeout),
+			ReadOnly: true,
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	if err := s.set.CheckDatabase(ctx, s.db); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// openDemo makes the embedded demo database in a temporary file.
+func (s *setup) openDemo(ctx context.Context, patients int, log *slog.Logger) error {
+	dir, err := os.MkdirTemp("", "ccfacade-demo-")
+	if err != nil {
+		return err
+	}
+	s.tmpDir = dir
+	dsn := "file:" + filepath.Join(dir, "demo.db")
+	start := time.Now()
+	db, err := registry.Open(ctx, "sqlite", dsn, adapters.Options{})
+	if err != nil {
+		return err
+	}
+	loader, ok := db.(adapters.Loader)
+	if !ok {
+		db.Close()
+		return errors.New("the sqlite adapter cannot load data")
+	}
+	if err := demo.Load(ctx, loader, demo.Options{Patients: patients, Seed: 1}); err != nil {
+		db.Close()
+		return fmt.Errorf("demo database: %w", err)
+	}
+	s.db = db
+	s.cfg.Database.Adapter = "sqlite"
+	log.Info("demo database ready", "patients", patients, "took", time.Since(start).Round(time.Millisecond).String())
+	return nil
+}
+
+func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.Log.Level))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.Log.Format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}

@@ -1,0 +1,62 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+
+	"github.com/ccfacade/ccfacade/engine"
+	"github.com/ccfacade/ccfacade/fhir"
+)
+
+func preview(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("preview", stderr)
+	var src sourceFlags
+	src.register(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() < 1 || fs.NArg() > 2 {
+		return &usageError{"give a resource type and, optionally, an id (default: the first row)"}
+	}
+	s, err := src.open(ctx, true, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	typ := fs.Arg(0)
+	eng, err := engine.New(s.set, s.db, engine.Options{
+		Logger: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		Trace: func(sql string, args []any) {
+			fmt.Fprintf(stdout, "-- SQL\n%s\n", sql)
+			if len(args) > 0 {
+				fmt.Fprintf(stdout, "-- arguments: %v\n", args)
+			}
+		},
+	})
+	if err != nil {
+		return err
+	}
+	var res fhir.Value
+	if fs.NArg() == 2 {
+		r, err := eng.Read(ctx, typ, fs.Arg(1))
+		if err != nil {
+			return err
+		}
+		res = r
+	} else {
+		b, err := eng.Search(ctx, engine.SearchRequest{Type: typ, Params: url.Values{"_count": {"1"}}, Base: "http://127.0.0.1:8080/fhir"})
+		if err != nil {
+			return err
+		}
+		entries, _ := b.Get("entry").(fhir.Array)
+		if len(entries) == 0 {
+			return fmt.Errorf("no %s rows", typ)
+		}
+		res = entries[0].(*fhir.Object).Get("resource")
+	}
+	fmt.Fprintf(stdout, "-- %s\n%s\n", typ, fhir.AppendIndentedJSON(nil, res))
+	return nil
+}

@@ -1,0 +1,89 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/ccfacade/ccfacade/config"
+	"github.com/ccfacade/ccfacade/engine"
+	"github.com/ccfacade/ccfacade/server"
+)
+
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("serve", stderr)
+	var src sourceFlags
+	src.register(fs)
+	listen := fs.String("listen", "", "address to listen on (default from config, else 127.0.0.1:8080)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return &usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+	}
+	boot := newLogger(&config.Config{Log: config.Default().Log}, stderr)
+	s, err := src.open(ctx, true, boot)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	cfg := s.cfg
+	log := newLogger(cfg, stderr)
+	if *listen != "" {
+		cfg.Server.Listen = *listen
+	}
+	eng, err := engine.New(s.set, s.db, engine.Options{
+		DefaultCount: cfg.Paging.DefaultCount, MaxCount: cfg.Paging.MaxCount,
+		PagingSecret: []byte(cfg.Paging.Secret), CursorTTL: time.Duration(cfg.Paging.CursorTTL),
+		Logger: log,
+	})
+	if err != nil {
+		return err
+	}
+	if cfg.Paging.Secret == "" {
+		log.Warn("paging.secret is not set: paging links work only on this instance and until it restarts")
+	}
+	log.Warn("authentication is off: every caller can read every record; serve only on a trusted network")
+	handler := server.New(server.Options{Engine: eng, BaseURL: cfg.Server.BaseURL, Logger: log, Version: Version,
+		SecurityNote: "No authentication: this instance is open to every caller."})
+
+	ln, err := net.Listen("tcp", cfg.Server.Listen)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       time.Duration(cfg.Server.ReadTimeout),
+		WriteTimeout:      time.Duration(cfg.Server.WriteTimeout),
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+	}
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	for _, line := range s.set.Summary() {
+		log.Info("mapping loaded", "mapping", line)
+	}
+	log.Info("serving the Care Connect API", "url", "http://"+ln.Addr().String()+"/fhir", "adapter", cfg.Database.Adapter, "mappings", cfg.Mappings)
+	fmt.Fprintf(stdout, "ccfacade %s serving http://%s/fhir\n", Version, ln.Addr())
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", "grace", time.Duration(cfg.Server.ShutdownTimeout).String())
+	sctx, cancel := context.WithTimeout(context.Background(), time.Duration(cfg.Server.ShutdownTimeout))
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,227 @@
+package mapping
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/ccfacade/ccfacade/adapters"
+)
+
+// use is one place a mapping names a column.
+type use struct {
+	pos    Pos
+	path   string
+	column string
+	set    func(adapters.Column) // optional: record the column's type
+}
+
+// CheckDatabase checks every table and column the mappings name against the
+// live database, and records what the engine needs to know of the columns
+// (numeric keys, DATE columns). It returns Errors, sorted.
+func (s *Set) CheckDatabase(ctx context.Context, db adapters.Adapter) error {
+	c := &collector{}
+	for _, m := range s.Mappings {
+		checkMapping(ctx, c, db, m)
+	}
+	return c.errs.Err()
+}
+
+func checkMapping(ctx context.Context, c *collector, db adapters.Adapter, m *Mapping) {
+	main := []use{}
+	child := map[*Rows][]use{}
+	m.From.KeyNumeric = make([]bool, len(m.From.Key))
+	for i, k := range m.From.Key {
+		i := i
+		main = append(main, use{pos: m.From.KeyPos, path: m.Resource + ".id", column: k, set: func(col adapters.Column) {
+			m.From.KeyNumeric[i] = isNumericType(col.Type)
+		}})
+	}
+	if m.From.Updated != "" {
+		main = append(main, use{pos: m.From.Pos, path: m.Resource + ".meta.lastUpdated", column: m.From.Updated})
+	}
+	var walk func(n *Node, scope *Rows)
+	add := func(scope *Rows, u use) {
+		if scope == nil {
+			main = append(main, u)
+		} else {
+			child[scope] = append(child[scope], u)
+		}
+	}
+	var walkExpr func(e *Expr, scope *Rows)
+	walkExpr = func(e *Expr, scope *Rows) {
+		if e.Column != "" {
+			add(scope, use{pos: e.Pos, path: e.Path, column: e.Column})
+		}
+		for _, f := range e.First {
+			walkExpr(f, scope)
+		}
+		if e.Ref != nil {
+			for _, k := range e.Ref.Key {
+				add(scope, use{pos: e.Pos, path: e.Path, column: k})
+			}
+		}
+	}
+	walk = func(n *Node, scope *Rows) {
+		if n.Rows != nil {
+			scope = n.Rows
+			for i, l := range n.Rows.Link {
+				child[scope] = append(child[scope], use{pos: n.Rows.Pos, path: n.Path, column: l})
+				if i < len(n.Rows.ParentName) {
+					main = append(main, use{pos: n.Rows.Pos, path: n.Path, column: n.Rows.ParentName[i]})
+				}
+			}
+			for _, o := range n.Rows.Order {
+				child[scope] = append(child[scope], use{pos: n.Rows.Pos, path: n.Path, column: o})
+			}
+		}
+		if n.When != nil {
+			add(scope, use{pos: n.When.Pos, path: n.Path, column: n.When.Column})
+		}
+		if n.Expr != nil {
+			walkExpr(n.Expr, scope)
+		}
+		for _, f := range n.Fields {
+			walk(f, scope)
+		}
+		for _, it := range n.Items {
+			walk(it, scope)
+		}
+	}
+	walk(m.Root, nil)
+	for _, sp := range m.Search {
+		sp := sp
+		path := m.Resource + " search " + sp.Name
+		var scope *Rows
+		if sp.Rows != nil {
+			scope = sp.Rows
+			for i, l := range sp.Rows.Link {
+				child[scope] = append(child[scope], use{pos: sp.Rows.Pos, path: path, column: l})
+				if i < len(sp.Rows.ParentName) {
+					main = append(main, use{pos: sp.Rows.Pos, path: path, column: sp.Rows.ParentName[i]})
+				}
+			}
+		}
+		for _, col := range sp.Columns {
+			add(scope, use{pos: sp.Pos, path: path, column: col, set: func(col adapters.Column) {
+				sp.Numeric = isNumericType(col.Type)
+				if sp.Type == "date" && sp.Format == "" && strings.ToUpper(col.Type) == "DATE" {
+					sp.DateGrain = 3
+				}
+			}})
+		}
+	}
+
+	// The main source.
+	var cols []adapters.Column
+	var err error
+	srcName := m.From.Table
+	if m.From.Query != "" {
+		srcName = "the query"
+		cols, err = queryColumns(ctx, db, "SELECT * FROM ("+m.From.Query+") t0 WHERE 1 = 0")
+	} else {
+		cols, err = db.Columns(ctx, m.From.Table)
+	}
+	if err != nil {
+		if errors.Is(err, adapters.ErrNoTable) {
+			c.add(m.From.Pos, m.Resource, "table %q does not exist", m.From.Table)
+		} else {
+			c.add(m.From.Pos, m.Resource, "cannot read the columns of %s: %v", srcName, err)
+		}
+	} else {
+		checkUses(c, main, cols, srcName)
+	}
+	for _, sp := range m.Search {
+		if sp.SQL == "" {
+			continue
+		}
+		table := m.From.Table
+		if sp.Rows != nil {
+			table = sp.Rows.Table
+		}
+		if table == "" {
+			table = "(" + m.From.Query + ")"
+		} else {
+			table = db.Quote(table)
+		}
+		if _, err := queryColumns(ctx, db, "SELECT ("+sp.SQL+") FROM "+table+" t0 WHERE 1 = 0"); err != nil {
+			c.add(sp.Pos, m.Resource+" search "+sp.Name, "the sql expression does not run: %v", err)
+		}
+	}
+	// Child tables.
+	for r, uses := range child {
+		cols, err := db.Columns(ctx, r.Table)
+		if err != nil {
+			if errors.Is(err, adapters.ErrNoTable) {
+				c.add(r.Pos, r.Path, "table %q does not exist", r.Table)
+			} else {
+				c.add(r.Pos, r.Path, "cannot read the columns of %s: %v", r.Table, err)
+			}
+			continue
+		}
+		checkUses(c, uses, cols, r.Table)
+		if r.Where != "" {
+			if _, err := queryColumns(ctx, db, "SELECT 1 FROM "+db.Quote(r.Table)+" c WHERE ("+r.Where+") AND 1 = 0"); err != nil {
+				c.add(r.Pos, r.Path, "the where condition does not run: %v", err)
+			}
+		}
+	}
+}
+
+func checkUses(c *collector, uses []use, cols []adapters.Column, table string) {
+	byName := map[string]adapters.Column{}
+	for _, col := range cols {
+		byName[strings.ToUpper(col.Name)] = col
+	}
+	for _, u := range uses {
+		col, ok := byName[strings.ToUpper(u.column)]
+		if !ok {
+			c.add(u.pos, u.path, "column %q not in %s", u.column, table)
+			continue
+		}
+		if u.set != nil {
+			u.set(col)
+		}
+	}
+}
+
+func queryColumns(ctx context.Context, db adapters.Adapter, q string) ([]adapters.Column, error) {
+	rows, err := db.DB().QueryContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	types, err := rows.ColumnTypes()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]adapters.Column, len(types))
+	for i, t := range types {
+		out[i] = adapters.Column{Name: t.Name(), Type: strings.ToUpper(t.DatabaseTypeName())}
+	}
+	return out, rows.Err()
+}
+
+func isNumericType(t string) bool {
+	t = strings.ToUpper(t)
+	for _, s := range []string{"INT", "SERIAL", "NUMERIC", "DECIMAL", "NUMBER", "REAL", "DOUBLE", "FLOAT", "MONEY"} {
+		if strings.Contains(t, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// Summary describes a set in one line per mapping, for logs and lint.
+func (s *Set) Summary() []string {
+	var out []string
+	for _, m := range s.Mappings {
+		src := m.From.Table
+		if src == "" {
+			src = "query"
+		}
+		out = append(out, fmt.Sprintf("%s: %s from %s (%d search parameters, %d child collections)", m.File, m.Resource, src, len(m.Search), len(m.Children)))
+	}
+	return out
+}

@@ -1,0 +1,876 @@
+package mapping
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/ccfacade/ccfacade/fhir/stu3"
+	"gopkg.in/yaml.v3"
+)
+
+// File is one mapping file's name (as shown in errors) and content.
+type File struct {
+	Name string
+	Data []byte
+}
+
+// LoadDir loads every *.yaml and *.yml file in dir.
+func LoadDir(dir string, loc *time.Location) (*Set, error) {
+	return LoadFS(os.DirFS(dir), ".", dir, loc)
+}
+
+// LoadFS loads every *.yaml and *.yml file in dir of fsys; file names in
+// errors are prefixed with display.
+func LoadFS(fsys fs.FS, dir, display string, loc *time.Location) (*Set, error) {
+	entries, err := fs.ReadDir(fsys, dir)
+	if err != nil {
+		return nil, fmt.Errorf("read mappings: %w", err)
+	}
+	var files []File
+	for _, e := range entries {
+		ext := path.Ext(e.Name())
+		if e.IsDir() || (ext != ".yaml" && ext != ".yml") {
+			continue
+		}
+		data, err := fs.ReadFile(fsys, path.Join(dir, e.Name()))
+		if err != nil {
+			return nil, fmt.Errorf("read mappings: %w", err)
+		}
+		files = append(files, File{Name: filepath.Join(display, e.Name()), Data: data})
+	}
+	if len(files) == 0 {
+		return nil, fmt.Errorf("read mappings: no *.yaml files in %s", display)
+	}
+	return Load(files, loc)
+}
+
+// Load parses, checks and compiles mapping files. On any problem it returns
+// Errors listing all of them, sorted.
+func Load(files []File, loc *time.Location) (*Set, error) {
+	if loc == nil {
+		loc = time.UTC
+	}
+	sort.Slice(files, func(i, j int) bool { return files[i].Name < files[j].Name })
+	l := &loader{set: &Set{Concepts: map[string]*ConceptMap{}, Location: loc, byType: map[string]*Mapping{}}}
+	type parsed struct {
+		name string
+		root *yaml.Node
+	}
+	var docs []parsed
+	for _, f := range files {
+		var doc yaml.Node
+		if err := yaml.Unmarshal(f.Data, &doc); err != nil {
+			l.add(Pos{File: f.Name, Line: yamlErrLine(err), Col: 1}, "", "invalid YAML: %s", cleanYAMLErr(err))
+			continue
+		}
+		if len(doc.Content) == 0 {
+			l.add(Pos{File: f.Name, Line: 1, Col: 1}, "", "empty mapping file")
+			continue
+		}
+		docs = append(docs, parsed{f.Name, doc.Content[0]})
+	}
+	// Concepts first: they are shared by every mapping of the set.
+	for _, d := range docs {
+		l.file = d.name
+		if v := l.field(d.root, "concepts"); v != nil {
+			l.concepts(v)
+		}
+	}
+	for _, d := range docs {
+		l.file = d.name
+		l.document(d.root)
+	}
+	l.crossCheck()
+	if len(l.errs) > 0 {
+		return nil, l.errs.Err()
+	}
+	return l.set, nil
+}
+
+type loader struct {
+	collector
+	set  *Set
+	file string
+	m    *Mapping
+	// refs to check once all mappings are known
+	refs []*refUse
+}
+
+type refUse struct {
+	pos  Pos
+	path string
+	ref  *RefExpr
+}
+
+func (l *loader) pos(n *yaml.Node) Pos { return Pos{File: l.file, Line: n.Line, Col: n.Column} }
+
+// pairs returns the key/value pairs of a mapping node, reporting duplicate
+// keys and keys not in allowed (nil allows any).
+func (l *loader) pairs(n *yaml.Node, path string, allowed ...string) [][2]*yaml.Node {
+	if n.Kind != yaml.MappingNode {
+		l.add(l.pos(n), path, "expected a mapping (key: value), found %s", kindName(n))
+		return nil
+	}
+	seen := map[string]bool{}
+	var out [][2]*yaml.Node
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if seen[k.Value] {
+			l.add(l.pos(k), path, "duplicate key %q", k.Value)
+			continue
+		}
+		seen[k.Value] = true
+		if allowed != nil && !contains(allowed, k.Value) {
+			l.add(l.pos(k), path, "unknown key %q (expected one of: %s)", k.Value, strings.Join(allowed, ", "))
+			continue
+		}
+		out = append(out, [2]*yaml.Node{k, v})
+	}
+	return out
+}
+
+func (l *loader) field(n *yaml.Node, key string) *yaml.Node {
+	if n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i+1]
+		}
+	}
+	return nil
+}
+
+func (l *loader) str(n *yaml.Node, path string) (string, bool) {
+	if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
+		l.add(l.pos(n), path, "expected a text value, found %s", kindName(n))
+		return "", false
+	}
+	return n.Value, true
+}
+
+// strs accepts a scalar or a sequence of scalars.
+func (l *loader) strs(n *yaml.Node, path string) []string {
+	if n.Kind == yaml.SequenceNode {
+		var out []string
+		for _, item := range n.Content {
+			if s, ok := l.str(item, path); ok {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	if s, ok := l.str(n, path); ok {
+		return []string{s}
+	}
+	return nil
+}
+
+func (l *loader) document(root *yaml.Node) {
+	pairs := l.pairs(root, "", "resource", "profile", "description", "from", "element", "search", "concepts")
+	var res, from, elem, search *yaml.Node
+	m := &Mapping{File: l.file, Pos: l.pos(root), Cols: newColumnSet(), set: l.set}
+	for _, p := range pairs {
+		switch p[0].Value {
+		case "resource":
+			res = p[1]
+		case "profile":
+			m.Profile, _ = l.str(p[1], "profile")
+		case "description":
+			m.Description, _ = l.str(p[1], "description")
+		case "from":
+			from = p[1]
+		case "element":
+			elem = p[1]
+		case "search":
+			search = p[1]
+		}
+	}
+	if res == nil {
+		if from != nil || elem != nil || search != nil {
+			l.add(l.pos(root), "", "missing key \"resource\" (the FHIR resource type this file maps)")
+		}
+		return // a file of shared concept maps
+	}
+	name, ok := l.str(res, "resource")
+	if !ok {
+		return
+	}
+	t := stu3.Lookup(name)
+	if t == nil || t.Kind != stu3.Resource {
+		l.add(l.pos(res), name, "unknown FHIR STU3 resource type %q", name)
+		return
+	}
+	m.Resource = name
+	m.Pos = l.pos(res)
+	l.m = m
+	if prev := l.set.byType[name]; prev != nil {
+		l.add(l.pos(res), name, "resource %s is already mapped by %s", name, prev.Pos)
+	} else {
+		l.set.byType[name] = m
+	}
+	l.set.Mappings = append(l.set.Mappings, m)
+	if from == nil {
+		l.add(l.pos(root), name, "missing key \"from\" (the table or query the rows come from)")
+	} else {
+		l.source(from, m)
+	}
+	if elem == nil {
+		l.add(l.pos(root), name, "missing key \"element\" (how the resource's elements are built)")
+		m.Root = &Node{Path: name, Type: name}
+	} else {
+		m.Root = l.object(elem, name, name, t, m.Cols, true)
+	}
+	markDynamic(m.Root)
+	if search != nil {
+		l.searchParams(search, m)
+	}
+}
+
+// markDynamic sets Node.Dynamic through the tree and returns the root's.
+func markDynamic(n *Node) bool {
+	d := n.Rows != nil
+	if n.Expr != nil && !n.Expr.HasLiteral {
+		d = true
+	}
+	for _, f := range n.Fields {
+		if markDynamic(f) {
+			d = true
+		}
+	}
+	for _, it := range n.Items {
+		if markDynamic(it) {
+			d = true
+		}
+	}
+	n.Dynamic = d
+	return d
+}
+
+func (l *loader) source(n *yaml.Node, m *Mapping) {
+	path := m.Resource + " from"
+	m.From.Pos = l.pos(n)
+	for _, p := range l.pairs(n, path, "table", "query", "key", "updated") {
+		switch p[0].Value {
+		case "table":
+			m.From.Table, _ = l.str(p[1], path)
+		case "query":
+			q, _ := l.str(p[1], path)
+			m.From.Query = strings.TrimSpace(q)
+			if !isSelect(m.From.Query) {
+				l.add(l.pos(p[1]), path, "query must be a single read-only SELECT statement")
+			}
+		case "key":
+			m.From.Key = l.strs(p[1], path)
+			m.From.KeyPos = l.pos(p[1])
+		case "updated":
+			m.From.Updated, _ = l.str(p[1], path)
+		}
+	}
+	switch {
+	case m.From.Table == "" && m.From.Query == "":
+		l.add(m.From.Pos, path, "one of \"table\" or \"query\" is required")
+	case m.From.Table != "" && m.From.Query != "":
+		l.add(m.From.Pos, path, "give \"table\" or \"query\", not both")
+	}
+	if len(m.From.Key) == 0 {
+		l.add(m.From.Pos, path, "\"key\" is required: the column(s) whose values make the resource id")
+	}
+	for _, k := range m.From.Key {
+		m.Cols.Add(k)
+	}
+	if m.From.Updated != "" {
+		m.Cols.Add(m.From.Updated)
+	}
+}
+
+// Directive keys of an object node; they are directives only where the FHIR
+// type has no element of that name.
+var objectDirectives = []string{"when", "rows"}
+var exprDirectives = []string{"column", "first", "transform", "concept", "resource", "key", "value"}
+
+// object builds an object node of FHIR type t.
+func (l *loader) object(n *yaml.Node, path, typ string, t *stu3.Type, cols *ColumnSet, isRoot bool) *Node {
+	node := &Node{Pos: l.pos(n), Path: path, Type: typ}
+	if n.Kind != yaml.MappingNode {
+		l.add(l.pos(n), path, "expected the elements of %s as a mapping, found %s", typ, kindName(n))
+		return node
+	}
+	for _, p := range l.pairs(n, path) {
+		key, val := p[0].Value, p[1]
+		el, elType, ok := t.Element(key)
+		if !ok {
+			if !isRoot && key == "when" {
+				node.When = l.cond(val, path, cols)
+				continue
+			}
+			if !isRoot && key == "rows" {
+				// handled by the list item that owns this object
+				continue
+			}
+			l.add(l.pos(p[0]), path, "%s has no element %q%s", typ, key, suggest(t, key))
+			continue
+		}
+		if isRoot && (key == "id" || key == "meta") {
+			l.add(l.pos(p[0]), path+"."+key, "%s is set by the facade (from the key and the profile); remove it", key)
+			continue
+		}
+		child := l.element(val, path+"."+key, key, el, elType, cols)
+		if child != nil {
+			node.Fields = append(node.Fields, child)
+		}
+	}
+	sort.SliceStable(node.Fields, func(i, j int) bool {
+		return t.Index(node.Fields[i].Name) < t.Index(node.Fields[j].Name)
+	})
+	return node
+}
+
+func (l *loader) element(n *yaml.Node, path, name string, el *stu3.Element, typ string, cols *ColumnSet) *Node {
+	if el.Max == "0" {
+		l.add(l.pos(n), path, "element is not allowed (max 0)")
+		return nil
+	}
+	if el.Max != "1" {
+		if n.Kind != yaml.SequenceNode {
+			l.add(l.pos(n), path, "%s repeats (max %s): write it as a list", name, el.Max)
+			return nil
+		}
+		list := &Node{Pos: l.pos(n), Path: path, Name: name, Type: typ, List: true}
+		for _, item := range n.Content {
+			if it := l.item(item, path, name, el, typ, cols); it != nil {
+				list.Items = append(list.Items, it)
+			}
+		}
+		return list
+	}
+	if n.Kind == yaml.SequenceNode {
+		l.add(l.pos(n), path, "%s does not repeat (max 1): give one value, not a list", name)
+		return nil
+	}
+	v := l.value(n, path, typ, el, cols)
+	if v != nil {
+		v.Name = name
+	}
+	return v
+}
+
+// item is one entry of a list; it may repeat over child rows.
+func (l *loader) item(n *yaml.Node, path, name string, el *stu3.Element, typ string, cols *ColumnSet) *Node {
+	var rows *Rows
+	if n.Kind == yaml.MappingNode {
+		if r := l.field(n, "rows"); r != nil {
+			if t := stu3.Lookup(typ); t == nil || !hasElement(t, "rows") {
+				if cols != l.m.Cols {
+					l.add(l.pos(r), path, "rows inside rows are not supported: a repeating element's child rows come from one table linked to the resource's own row")
+				} else {
+					rows = l.rows(r, path)
+					cols = rows.Cols
+				}
+			}
+		}
+	}
+	v := l.value(n, path, typ, el, cols)
+	if v == nil {
+		return nil
+	}
+	v.Name = name
+	v.Rows = rows
+	return v
+}
+
+// value builds a node of FHIR type typ from a scalar, an expression map or
+// an object map.
+func (l *loader) value(n *yaml.Node, path, typ string, el *stu3.Element, cols *ColumnSet) *Node {
+	t := stu3.Lookup(typ)
+	if t == nil {
+		l.add(l.pos(n), path, "unknown FHIR type %q", typ)
+		return nil
+	}
+	if t.Kind == stu3.Primitive {
+		e := l.expr(n, path, typ, cols)
+		if e == nil {
+			return nil
+		}
+		if e.HasLiteral && len(el.Codes) > 0 {
+			if s, ok := e.Literal.(string); ok && !contains(el.Codes, s) {
+				l.add(e.Pos, path, "%q is not an allowed code (one of: %s)", s, strings.Join(el.Codes, ", "))
+			}
+		}
+		if e.Concept != nil && typ != "code" {
+			l.add(e.Pos, path, "\"concept\" makes a code, Coding or CodeableConcept, not a %s", typ)
+		}
+		if e.Concept != nil && len(el.Codes) > 0 {
+			for _, local := range e.Concept.order {
+				if c := e.Concept.Entries[local].Code; !contains(el.Codes, c) {
+					l.add(e.Pos, path, "concept map %q translates %q to %q, which is not an allowed code (one of: %s)", e.Concept.Name, local, c, strings.Join(el.Codes, ", "))
+				}
+			}
+		}
+		return &Node{Pos: e.Pos, Path: path, Type: typ, Expr: e}
+	}
+	if n.Kind == yaml.MappingNode && isExprMap(n, t) {
+		e := l.expr(n, path, typ, cols)
+		if e == nil {
+			return nil
+		}
+		if e.Concept == nil && e.Ref == nil {
+			l.add(e.Pos, path, "%s is a complex type: build it with its elements, or with \"concept\" (Coding, CodeableConcept)", typ)
+			return nil
+		}
+		if e.Concept != nil && typ != "Coding" && typ != "CodeableConcept" && typ != "code" {
+			l.add(e.Pos, path, "\"concept\" makes a code, Coding or CodeableConcept, not a %s", typ)
+			return nil
+		}
+		return &Node{Pos: e.Pos, Path: path, Type: typ, Expr: e}
+	}
+	if n.Kind != yaml.MappingNode {
+		l.add(l.pos(n), path, "%s is a complex type: give its elements as a mapping", typ)
+		return nil
+	}
+	return l.object(n, path, typ, t, cols, false)
+}
+
+func isExprMap(n *yaml.Node, t *stu3.Type) bool {
+	for i := 0; i < len(n.Content); i += 2 {
+		k := n.Content[i].Value
+		if _, _, ok := t.Element(k); ok {
+			continue
+		}
+		if k == "column" || k == "first" || k == "concept" {
+			return true
+		}
+	}
+	return false
+}
+
+func hasElement(t *stu3.Type, name string) bool {
+	_, _, ok := t.Element(name)
+	return ok
+}
+
+// expr parses a value expression for an element of FHIR type typ.
+func (l *loader) expr(n *yaml.Node, path, typ string, cols *ColumnSet) *Expr {
+	e := &Expr{Pos: l.pos(n), Path: path, scope: cols, col: -1}
+	switch n.Kind {
+	case yaml.ScalarNode:
+		if n.Tag == "!!null" {
+			l.add(e.Pos, path, "empty value: leave the element out instead")
+			return nil
+		}
+		e.HasLiteral = true
+		e.Literal = literal(n, typ)
+		if err := checkLiteral(e.Literal, typ); err != "" {
+			l.add(e.Pos, path, "%s", err)
+		}
+		return e
+	case yaml.MappingNode:
+	default:
+		l.add(e.Pos, path, "expected a value or an expression (column, value, first, transform, concept, when), found %s", kindName(n))
+		return nil
+	}
+	var resource, key *yaml.Node
+	for _, p := range l.pairs(n, path, "column", "value", "first", "transform", "concept", "resource", "key", "when") {
+		switch p[0].Value {
+		case "value":
+			if p[1].Kind != yaml.ScalarNode || p[1].Tag == "!!null" {
+				l.add(l.pos(p[1]), path, "\"value\" is a fixed value (text, number or true/false)")
+				continue
+			}
+			e.HasLiteral = true
+			e.Literal = literal(p[1], typ)
+			if err := checkLiteral(e.Literal, typ); err != "" {
+				l.add(l.pos(p[1]), path, "%s", err)
+			}
+		case "column":
+			if s, ok := l.str(p[1], path); ok {
+				e.Column = s
+				e.col = cols.Add(s)
+			}
+		case "first":
+			if p[1].Kind != yaml.SequenceNode || len(p[1].Content) < 2 {
+				l.add(l.pos(p[1]), path, "\"first\" takes a list of two or more expressions; the first present one is used")
+				continue
+			}
+			for _, item := range p[1].Content {
+				if sub := l.expr(item, path, typ, cols); sub != nil {
+					e.First = append(e.First, sub)
+				}
+			}
+		case "transform":
+			e.Transforms = l.transforms(p[1], path)
+		case "concept":
+			if s, ok := l.str(p[1], path); ok {
+				c := l.set.Concepts[s]
+				if c == nil {
+					l.add(l.pos(p[1]), path, "unknown concept map %q%s", s, l.knownConcepts())
+				}
+				e.Concept = c
+			}
+		case "resource":
+			resource = p[1]
+		case "key":
+			key = p[1]
+		case "when":
+			e.When = l.cond(p[1], path, cols)
+		}
+	}
+	if resource != nil || key != nil {
+		if resource == nil || key == nil {
+			l.add(e.Pos, path, "a reference needs both \"resource\" and \"key\"")
+			return nil
+		}
+		r := &RefExpr{}
+		r.Resource, _ = l.str(resource, path)
+		r.Key = l.strs(key, path)
+		for _, k := range r.Key {
+			r.cols = append(r.cols, cols.Add(k))
+		}
+		e.Ref = r
+		if !strings.HasSuffix(path, ".reference") {
+			l.add(e.Pos, path, "\"resource\"/\"key\" make a reference: use them on a Reference's \"reference\" element")
+		}
+		l.refs = append(l.refs, &refUse{pos: e.Pos, path: path, ref: r})
+		if e.Column != "" || len(e.First) > 0 {
+			l.add(e.Pos, path, "a reference takes its id from \"key\"; drop \"column\"/\"first\"")
+		}
+		return e
+	}
+	sources := 0
+	if e.HasLiteral {
+		sources++
+	}
+	if e.Column != "" {
+		sources++
+	}
+	if len(e.First) > 0 {
+		sources++
+	}
+	if sources != 1 {
+		l.add(e.Pos, path, "an expression needs exactly one of \"column\", \"value\" or \"first\"")
+		return nil
+	}
+	return e
+}
+
+func (l *loader) knownConcepts() string {
+	if len(l.set.Concepts) == 0 {
+		return " (no concept maps are defined)"
+	}
+	names := make([]string, 0, len(l.set.Concepts))
+	for n := range l.set.Concepts {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return " (known: " + strings.Join(names, ", ") + ")"
+}
+
+func (l *loader) cond(n *yaml.Node, path string, cols *ColumnSet) *Cond {
+	c := &Cond{Pos: l.pos(n), col: -1}
+	for _, p := range l.pairs(n, path+" when", "column", "equals", "in", "not") {
+		switch p[0].Value {
+		case "column":
+			if s, ok := l.str(p[1], path); ok {
+				c.Column = s
+				c.col = cols.Add(s)
+			}
+		case "equals", "in":
+			c.Equals = append(c.Equals, l.strs(p[1], path)...)
+		case "not":
+			c.Not = p[1].Value == "true"
+			if p[1].Value != "true" && p[1].Value != "false" {
+				l.add(l.pos(p[1]), path, "\"not\" is true or false")
+			}
+		}
+	}
+	if c.Column == "" {
+		l.add(c.Pos, path, "\"when\" needs a \"column\"")
+		return nil
+	}
+	return c
+}
+
+func (l *loader) rows(n *yaml.Node, path string) *Rows {
+	r := &Rows{Pos: l.pos(n), Path: path, Cols: newColumnSet()}
+	var link *yaml.Node
+	for _, p := range l.pairs(n, path+" rows", "table", "link", "where", "order") {
+		switch p[0].Value {
+		case "table":
+			r.Table, _ = l.str(p[1], path)
+		case "link":
+			link = p[1]
+		case "where":
+			r.Where, _ = l.str(p[1], path)
+		case "order":
+			r.Order = l.strs(p[1], path)
+		}
+	}
+	if r.Table == "" {
+		l.add(r.Pos, path, "rows need a \"table\"")
+	}
+	switch {
+	case link == nil:
+		l.add(r.Pos, path, "rows need a \"link\": the child column(s) holding the parent's key, or a mapping child column: parent column")
+	case link.Kind == yaml.MappingNode:
+		for _, p := range l.pairs(link, path) {
+			if pc, ok := l.str(p[1], path); ok {
+				r.Link = append(r.Link, p[0].Value)
+				r.ParentName = append(r.ParentName, pc)
+			}
+		}
+	default:
+		r.Link = l.strs(link, path)
+		if len(r.Link) != len(l.m.From.Key) {
+			l.add(l.pos(link), path, "link has %d column(s) but the key has %d; write link as a mapping (child column: parent column)", len(r.Link), len(l.m.From.Key))
+		}
+		r.ParentName = append(r.ParentName, l.m.From.Key...)
+	}
+	for i, c := range r.Link {
+		r.Cols.Add(c)
+		if i < len(r.ParentName) {
+			r.ParentCols = append(r.ParentCols, l.m.Cols.Add(r.ParentName[i]))
+		}
+	}
+	if r.Where != "" && !safeFragment(r.Where) {
+		l.add(r.Pos, path, "\"where\" must be a plain SQL condition (no ';' or comments)")
+	}
+	r.Index = len(l.m.Children)
+	l.m.Children = append(l.m.Children, r)
+	return r
+}
+
+func (l *loader) transforms(n *yaml.Node, path string) []Transform {
+	var items []*yaml.Node
+	if n.Kind == yaml.SequenceNode {
+		items = n.Content
+	} else {
+		items = []*yaml.Node{n}
+	}
+	var out []Transform
+	for _, it := range items {
+		var name string
+		var args []string
+		switch it.Kind {
+		case yaml.ScalarNode:
+			name = it.Value
+		case yaml.MappingNode:
+			if len(it.Content) != 2 {
+				l.add(l.pos(it), path, "a transform with arguments is written {name: argument}")
+				continue
+			}
+			name = it.Content[0].Value
+			args = l.strs(it.Content[1], path)
+		default:
+			l.add(l.pos(it), path, "expected a transform name or {name: argument}")
+			continue
+		}
+		tr, err := NewTransform(name, args, l.set.Location)
+		if err != nil {
+			l.add(l.pos(it), path, "%v", err)
+			continue
+		}
+		out = append(out, tr)
+	}
+	return out
+}
+
+func (l *loader) concepts(n *yaml.Node) {
+	for _, p := range l.pairs(n, "concepts") {
+		name := p[0].Value
+		path := "concepts." + name
+		c := &ConceptMap{Pos: l.pos(p[0]), Name: name, Unmapped: "drop", Entries: map[string]Coding{}}
+		if prev := l.set.Concepts[name]; prev != nil {
+			l.add(c.Pos, path, "concept map %q is already defined at %s", name, prev.Pos)
+			continue
+		}
+		var entries *yaml.Node
+		for _, q := range l.pairs(p[1], path, "system", "unmapped", "map") {
+			switch q[0].Value {
+			case "system":
+				c.System, _ = l.str(q[1], path)
+			case "unmapped":
+				c.Unmapped, _ = l.str(q[1], path)
+				if c.Unmapped != "drop" && c.Unmapped != "error" {
+					l.add(l.pos(q[1]), path, "unmapped is \"drop\" (leave the element out and log a warning) or \"error\" (the read fails)")
+				}
+			case "map":
+				entries = q[1]
+			}
+		}
+		if entries == nil {
+			l.add(c.Pos, path, "a concept map needs \"map\": local code → code")
+		} else {
+			for _, e := range l.pairs(entries, path) {
+				local := strings.TrimSpace(e[0].Value)
+				t := Coding{System: c.System}
+				if e[1].Kind == yaml.ScalarNode {
+					t.Code = e[1].Value
+				} else {
+					for _, f := range l.pairs(e[1], path+"."+local, "system", "code", "display") {
+						s, _ := l.str(f[1], path)
+						switch f[0].Value {
+						case "system":
+							t.System = s
+						case "code":
+							t.Code = s
+						case "display":
+							t.Display = s
+						}
+					}
+				}
+				if t.Code == "" {
+					l.add(l.pos(e[1]), path+"."+local, "target code is empty")
+				}
+				c.Entries[local] = t
+				c.order = append(c.order, local)
+			}
+		}
+		l.set.Concepts[name] = c
+	}
+}
+
+func (l *loader) crossCheck() {
+	for _, r := range l.refs {
+		target := l.set.byType[r.ref.Resource]
+		if stu3.Lookup(r.ref.Resource) == nil || !stu3.IsResource(r.ref.Resource) {
+			l.add(r.pos, r.path, "unknown resource type %q", r.ref.Resource)
+			continue
+		}
+		if target == nil {
+			l.add(r.pos, r.path, "references %s, which no mapping serves", r.ref.Resource)
+			continue
+		}
+		if len(target.From.Key) != len(r.ref.Key) {
+			l.add(r.pos, r.path, "%s's key has %d column(s), this reference gives %d", r.ref.Resource, len(target.From.Key), len(r.ref.Key))
+		}
+	}
+}
+
+func literal(n *yaml.Node, typ string) any {
+	switch typ {
+	case "boolean":
+		if n.Value == "true" {
+			return true
+		}
+		if n.Value == "false" {
+			return false
+		}
+	case "integer", "positiveInt", "unsignedInt", "decimal":
+		return n.Value
+	}
+	return n.Value
+}
+
+func checkLiteral(v any, typ string) string {
+	s, _ := v.(string)
+	switch typ {
+	case "boolean":
+		if _, ok := v.(bool); !ok {
+			return fmt.Sprintf("%q is not a boolean (true or false)", s)
+		}
+	case "integer", "positiveInt", "unsignedInt":
+		if !isInteger(s) {
+			return fmt.Sprintf("%q is not an integer", s)
+		}
+	case "decimal":
+		if !isDecimal(s) {
+			return fmt.Sprintf("%q is not a decimal", s)
+		}
+	case "date", "dateTime", "instant":
+		if !validDateText(typ, s) {
+			return fmt.Sprintf("%q is not a valid FHIR %s", s, typ)
+		}
+	}
+	return ""
+}
+
+func isSelect(q string) bool {
+	u := strings.ToUpper(strings.TrimSpace(q))
+	return (strings.HasPrefix(u, "SELECT") || strings.HasPrefix(u, "WITH")) && safeFragment(q)
+}
+
+// safeFragment rejects statement separators and comments in SQL the mapping
+// author writes, so a fragment cannot smuggle a second statement.
+func safeFragment(s string) bool {
+	return !strings.Contains(s, ";") && !strings.Contains(s, "--") && !strings.Contains(s, "/*")
+}
+
+func kindName(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.AliasNode:
+		return "an alias"
+	}
+	if n.Tag == "!!null" {
+		return "nothing"
+	}
+	return fmt.Sprintf("%q", n.Value)
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func suggest(t *stu3.Type, key string) string {
+	best, bestD := "", 3
+	for _, el := range t.Elements {
+		name := strings.TrimSuffix(el.Name, "[x]")
+		if d := editDistance(strings.ToLower(name), strings.ToLower(key)); d < bestD {
+			best, bestD = el.Name, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %q?)", best)
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}
+
+func yamlErrLine(err error) int {
+	var line int
+	if _, e := fmt.Sscanf(strings.TrimPrefix(err.Error(), "yaml: "), "line %d:", &line); e == nil {
+		return line
+	}
+	return 1
+}
+
+func cleanYAMLErr(err error) string {
+	s := strings.TrimPrefix(err.Error(), "yaml: ")
+	if i := strings.Index(s, ": "); i >= 0 && strings.HasPrefix(s, "line ") {
+		return s[i+2:]
+	}
+	return s
+}

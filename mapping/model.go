@@ -1,0 +1,214 @@
+package mapping
+
+import (
+	"strings"
+	"time"
+)
+
+// Set is every mapping of a deployment, with the concept maps they share.
+type Set struct {
+	Mappings []*Mapping
+	Concepts map[string]*ConceptMap
+	// Location is the zone of date-times stored without one, and of search
+	// values given without one.
+	Location *time.Location
+	byType   map[string]*Mapping
+}
+
+// Lookup returns the mapping that serves a resource type, or nil.
+func (s *Set) Lookup(resourceType string) *Mapping { return s.byType[resourceType] }
+
+// Mapping is one compiled mapping file: one FHIR resource type and profile.
+type Mapping struct {
+	File        string
+	Pos         Pos
+	Resource    string
+	Profile     string
+	Description string
+	From        Source
+	Root        *Node // the resource object; its Fields exclude id and meta
+	Search      []*SearchParam
+	// Cols is the select list of the main query: the key columns first,
+	// then the updated column (if any), then every column the elements use.
+	Cols *ColumnSet
+	// Children are the child-row sources used by repeating elements, each
+	// fetched with one batched query per page of parents.
+	Children []*Rows
+	set      *Set
+}
+
+// SearchParam looks up a search parameter by name.
+func (m *Mapping) SearchParam(name string) *SearchParam {
+	for _, p := range m.Search {
+		if p.Name == name {
+			return p
+		}
+	}
+	return nil
+}
+
+// Source says where a mapping's rows come from.
+type Source struct {
+	Pos     Pos
+	Table   string // a table or view, or
+	Query   string // a read-only SELECT used as a derived table
+	Key     []string
+	KeyPos  Pos
+	Updated string // column giving meta.lastUpdated and _lastUpdated
+	// KeyNumeric is filled by CheckDatabase: which key columns are numeric,
+	// so that an id that cannot match never reaches the database.
+	KeyNumeric []bool
+}
+
+// ColumnSet is an ordered, de-duplicated select list.
+type ColumnSet struct {
+	Names []string
+	index map[string]int
+}
+
+func newColumnSet() *ColumnSet { return &ColumnSet{index: map[string]int{}} }
+
+// Add returns the position of the column, adding it if new. Names compare
+// case-insensitively, as unquoted SQL identifiers do.
+func (c *ColumnSet) Add(name string) int {
+	k := strings.ToUpper(name)
+	if i, ok := c.index[k]; ok {
+		return i
+	}
+	c.Names = append(c.Names, name)
+	c.index[k] = len(c.Names) - 1
+	return len(c.Names) - 1
+}
+
+// Rows is a child table whose rows repeat an element (addresses, telecoms,
+// names, identifiers).
+type Rows struct {
+	Pos   Pos
+	Path  string
+	Table string
+	// Link pairs child columns with the parent columns they equal.
+	Link       []string // child columns
+	ParentCols []int    // positions in the parent's select list
+	ParentName []string
+	Where      string // optional fixed SQL condition written by the mapping author
+	Order      []string
+	Cols       *ColumnSet // link columns first
+	Index      int        // position in Mapping.Children
+}
+
+// Node is one element of the resource being built.
+type Node struct {
+	Pos  Pos
+	Path string // FHIR path, e.g. Patient.name.family
+	Name string // JSON name, e.g. valueCodeableConcept
+	Type string // FHIR type of the value
+	List bool   // max cardinality "*"
+
+	Expr   *Expr   // a value computed from the row
+	Fields []*Node // an object, fields in FHIR order
+	Items  []*Node // a list
+	When   *Cond   // present only when the condition holds
+	Rows   *Rows   // (list items) repeat once per child row
+	// Dynamic is true when some value below comes from the row. An object
+	// built from the row is left out when none of its row values is
+	// present: fixed values alone (a system, a url, a use) never keep an
+	// element alive.
+	Dynamic bool
+}
+
+// Expr computes one value from a row.
+type Expr struct {
+	Pos        Pos
+	Path       string
+	Literal    any // string, bool, int64 or float64 when the value is fixed
+	HasLiteral bool
+	Column     string
+	col        int
+	scope      *ColumnSet
+	First      []*Expr
+	Transforms []Transform
+	Concept    *ConceptMap
+	Ref        *RefExpr
+	When       *Cond // present only when the condition holds
+}
+
+// RefExpr makes "Type/id" from key columns of the current row.
+type RefExpr struct {
+	Resource string
+	Key      []string
+	cols     []int
+}
+
+// Cond is a presence condition.
+type Cond struct {
+	Pos    Pos
+	Column string
+	col    int
+	Equals []string // any of these values (after trimming); empty: any non-blank value
+	Not    bool
+}
+
+// SearchParam binds a FHIR search parameter to SQL.
+type SearchParam struct {
+	Pos           Pos
+	Name          string
+	Type          string // string | token | date | reference | number
+	Columns       []string
+	SQL           string // an SQL expression instead of columns
+	System        string // token: the system of the codes in the column
+	Transforms    []Transform
+	Concept       *ConceptMap
+	Rows          *Rows // value lives in a child table (EXISTS)
+	Format        string
+	// DateGrain is the precision of the values a date parameter compares:
+	// 1 year, 2 month, 3 day, 5 second. A format sets it; CheckDatabase sets
+	// 3 for a native DATE column; otherwise 5.
+	DateGrain     int
+	Target        []string // reference: allowed target types
+	Documentation string
+	// Numeric is filled by CheckDatabase: the bound column is numeric.
+	Numeric bool
+}
+
+// ConceptMap translates local codes into FHIR codings.
+type ConceptMap struct {
+	Pos      Pos
+	Name     string
+	System   string
+	Unmapped string // drop | error
+	Entries  map[string]Coding // by local code (trimmed)
+	order    []string
+}
+
+// Coding is a concept map target.
+type Coding struct {
+	System, Code, Display string
+}
+
+// InSystem returns the local codes whose target is in system.
+func (c *ConceptMap) InSystem(system string) []string {
+	var out []string
+	for _, local := range c.order {
+		if c.Entries[local].System == system {
+			out = append(out, local)
+		}
+	}
+	return out
+}
+
+// Reverse returns the local codes whose target matches the token: code
+// equal, and system equal when hasSystem.
+func (c *ConceptMap) Reverse(system string, hasSystem bool, code string) []string {
+	var out []string
+	for _, local := range c.order {
+		t := c.Entries[local]
+		if t.Code != code {
+			continue
+		}
+		if hasSystem && t.System != system {
+			continue
+		}
+		out = append(out, local)
+	}
+	return out
+}

@@ -1,0 +1,111 @@
+package mapping
+
+import (
+	"regexp"
+	"strings"
+
+	"github.com/ccfacade/ccfacade/fhir/stu3"
+	"gopkg.in/yaml.v3"
+)
+
+// SearchTypes are the FHIR search parameter types a mapping can bind.
+var SearchTypes = []string{"string", "token", "date", "reference"}
+
+var paramName = regexp.MustCompile(`^[a-z][a-z0-9-]*$`)
+
+// Reserved names the facade implements itself for every mapping.
+var reservedParams = []string{"_id", "_lastUpdated"}
+
+func (l *loader) searchParams(n *yaml.Node, m *Mapping) {
+	for _, p := range l.pairs(n, m.Resource+" search") {
+		name := p[0].Value
+		path := m.Resource + " search " + name
+		sp := &SearchParam{Pos: l.pos(p[0]), Name: name}
+		if contains(reservedParams, name) {
+			l.add(sp.Pos, path, "%s is provided for every mapping; do not declare it", name)
+			continue
+		}
+		if !paramName.MatchString(name) {
+			l.add(sp.Pos, path, "search parameter names are lower case letters, digits and '-'")
+			continue
+		}
+		var rows *yaml.Node
+		for _, q := range l.pairs(p[1], path, "type", "column", "columns", "sql", "system", "transform", "concept", "rows", "format", "target", "documentation") {
+			switch q[0].Value {
+			case "type":
+				sp.Type, _ = l.str(q[1], path)
+				if !contains(SearchTypes, sp.Type) {
+					l.add(l.pos(q[1]), path, "unknown search type %q (expected one of: %s)", sp.Type, strings.Join(SearchTypes, ", "))
+				}
+			case "column", "columns":
+				sp.Columns = append(sp.Columns, l.strs(q[1], path)...)
+			case "sql":
+				sp.SQL, _ = l.str(q[1], path)
+				if !safeFragment(sp.SQL) {
+					l.add(l.pos(q[1]), path, "\"sql\" must be a plain SQL expression (no ';' or comments)")
+				}
+			case "system":
+				sp.System, _ = l.str(q[1], path)
+			case "transform":
+				sp.Transforms = l.transforms(q[1], path)
+			case "concept":
+				if s, ok := l.str(q[1], path); ok {
+					if sp.Concept = l.set.Concepts[s]; sp.Concept == nil {
+						l.add(l.pos(q[1]), path, "unknown concept map %q%s", s, l.knownConcepts())
+					}
+				}
+			case "rows":
+				rows = q[1]
+			case "format":
+				sp.Format, _ = l.str(q[1], path)
+			case "target":
+				sp.Target = l.strs(q[1], path)
+				for _, t := range sp.Target {
+					if !stu3.IsResource(t) {
+						l.add(l.pos(q[1]), path, "unknown target resource type %q", t)
+					}
+				}
+			case "documentation":
+				sp.Documentation, _ = l.str(q[1], path)
+			}
+		}
+		if sp.Type == "" {
+			l.add(sp.Pos, path, "\"type\" is required (one of: %s)", strings.Join(SearchTypes, ", "))
+		}
+		if (len(sp.Columns) == 0) == (sp.SQL == "") {
+			l.add(sp.Pos, path, "give \"column\" (or \"columns\") or \"sql\", one of them")
+		}
+		if rows != nil {
+			sp.Rows = l.searchRows(rows, path, m)
+		}
+		if sp.Format != "" {
+			if sp.Type != "date" {
+				l.add(sp.Pos, path, "\"format\" applies to date parameters only")
+			} else if lay, sortable, err := parseLayout(sp.Format); err != nil {
+				l.add(sp.Pos, path, "%v", err)
+			} else if sp.DateGrain = lay.precision; !sortable {
+				l.add(sp.Pos, path, "format %q does not sort as text (it must run from year to second, zero-padded, like yyyyMMdd or yyyy-MM-dd HH:mm:ss); give \"sql\" that yields a sortable value instead", sp.Format)
+			}
+		}
+		if sp.Type == "date" && sp.DateGrain == 0 {
+			sp.DateGrain = 5
+		}
+		if sp.Type == "reference" && len(sp.Target) == 0 {
+			l.add(sp.Pos, path, "a reference parameter needs \"target\": the resource type(s) it points to")
+		}
+		if sp.Concept != nil && sp.Type != "token" {
+			l.add(sp.Pos, path, "\"concept\" applies to token parameters only")
+		}
+		m.Search = append(m.Search, sp)
+	}
+}
+
+// searchRows parses the child table a search parameter looks in; it is not
+// added to the mapping's child fetches.
+func (l *loader) searchRows(n *yaml.Node, path string, m *Mapping) *Rows {
+	saved := len(m.Children)
+	r := l.rows(n, path)
+	m.Children = m.Children[:saved]
+	r.Index = -1
+	return r
+}

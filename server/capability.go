@@ -1,0 +1,62 @@
+package server
+
+import (
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/ccfacade/ccfacade/engine"
+	"github.com/ccfacade/ccfacade/fhir"
+)
+
+// Capability describes what the engine's mappings implement: the
+// CapabilityStatement lists exactly these resources and parameters.
+func Capability(eng *engine.Engine, version, security string, now time.Time) fhir.Capability {
+	caps := fhir.Capability{
+		Name:                "ccfacade",
+		Title:               "Care Connect API (FHIR STU3), read-only",
+		Publisher:           "ccfacade",
+		Date:                now.UTC().Format(time.RFC3339),
+		SoftwareName:        "ccfacade",
+		SoftwareVersion:     version,
+		Description:         "Read-only Care Connect API served from the care system's SQL database.",
+		Formats:             []string{"application/fhir+json", "json"},
+		SecurityDescription: security,
+	}
+	set := eng.Set()
+	ms := append(set.Mappings[:0:0], set.Mappings...)
+	sort.Slice(ms, func(i, j int) bool { return ms[i].Resource < ms[j].Resource })
+	for _, m := range ms {
+		r := fhir.CapabilityResource{Type: m.Resource, Profile: m.Profile, Interactions: []string{"read", "search-type"}}
+		r.SearchParams = append(r.SearchParams, fhir.CapabilitySearchParam{Name: "_id", Type: "token",
+			Definition: "http://hl7.org/fhir/SearchParameter/Resource-id", Documentation: "The resource id."})
+		if m.From.Updated != "" {
+			r.SearchParams = append(r.SearchParams, fhir.CapabilitySearchParam{Name: "_lastUpdated", Type: "date",
+				Definition: "http://hl7.org/fhir/SearchParameter/Resource-lastUpdated", Documentation: "When the source row last changed; prefixes eq ne lt gt le ge sa eb ap."})
+		}
+		for _, p := range m.Search {
+			doc := p.Documentation
+			if doc == "" {
+				doc = defaultDoc(p.Type, p.Target)
+			}
+			r.SearchParams = append(r.SearchParams, fhir.CapabilitySearchParam{Name: p.Name, Type: p.Type, Documentation: doc,
+				Definition: fmt.Sprintf("http://hl7.org/fhir/SearchParameter/%s-%s", m.Resource, p.Name)})
+		}
+		caps.Resources = append(caps.Resources, r)
+	}
+	return caps
+}
+
+func defaultDoc(typ string, targets []string) string {
+	switch typ {
+	case "string":
+		return "Case-insensitive starts-with; modifiers :exact and :contains."
+	case "token":
+		return "system|code, code, |code or system|; comma for OR."
+	case "date":
+		return "Prefixes eq ne lt gt le ge sa eb ap; the value's precision makes a range."
+	case "reference":
+		return fmt.Sprintf("id or Type/id of %v.", targets)
+	}
+	return ""
+}

@@ -1,0 +1,288 @@
+package server
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/ccfacade/ccfacade/engine"
+	"github.com/ccfacade/ccfacade/fhir"
+	"github.com/gin-gonic/gin"
+)
+
+// Options configure the HTTP layer.
+type Options struct {
+	Engine *engine.Engine
+	// BaseURL, when set, is the public base of the service used in links
+	// (behind a proxy); otherwise it is made from the request's host.
+	BaseURL string
+	// Prefix is the path the API is served under (default /fhir).
+	Prefix  string
+	Logger  *slog.Logger
+	Version string
+	// SecurityNote describes the authentication in force, for the
+	// CapabilityStatement.
+	SecurityNote string
+}
+
+// ContentType is the media type of every response.
+const ContentType = "application/fhir+json; charset=utf-8"
+
+type handler struct {
+	opts Options
+	eng  *engine.Engine
+	log  *slog.Logger
+	caps fhir.Capability
+}
+
+// New returns the HTTP handler of the FHIR API.
+func New(opts Options) http.Handler {
+	gin.SetMode(gin.ReleaseMode)
+	if opts.Prefix == "" {
+		opts.Prefix = "/fhir"
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	h := &handler{opts: opts, eng: opts.Engine, log: opts.Logger}
+	h.caps = Capability(opts.Engine, opts.Version, opts.SecurityNote, time.Now())
+
+	r := gin.New()
+	r.HandleMethodNotAllowed = true
+	r.Use(h.requestID, h.recover, h.negotiate)
+	g := r.Group(opts.Prefix)
+	g.GET("/metadata", h.metadata)
+	g.HEAD("/metadata", h.metadata)
+	g.OPTIONS("", h.metadata)
+	g.GET("/:type", h.search)
+	g.POST("/:type/:id", h.postSearch)
+	g.GET("/:type/:id", h.read)
+	g.HEAD("/:type/:id", h.read)
+	for _, m := range []string{http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		g.Handle(m, "", h.refuseWrite)
+		g.Handle(m, "/:type", h.refuseWrite)
+		if m != http.MethodPost {
+			g.Handle(m, "/:type/:id", h.refuseWrite)
+		}
+	}
+	r.NoRoute(func(c *gin.Context) {
+		h.fail(c, http.StatusNotFound, fhir.Issue{Severity: "error", Code: "not-found", SpineCode: "NO_RECORD_FOUND",
+			Diagnostics: "no such endpoint: the FHIR API is served under " + opts.Prefix})
+	})
+	r.NoMethod(func(c *gin.Context) { h.refuseWrite(c) })
+	return r
+}
+
+func newID() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// requestID echoes X-Request-ID as X-Correlation-ID (making one when absent)
+// and logs one line per request: no query values, which may hold patient
+// identifiers.
+func (h *handler) requestID(c *gin.Context) {
+	start := time.Now()
+	id := c.GetHeader("X-Request-ID")
+	if id == "" || len(id) > 200 {
+		id = newID()
+	}
+	c.Set("rid", id)
+	c.Header("X-Correlation-ID", id)
+	c.Next()
+	names := make([]string, 0, len(c.Request.URL.Query()))
+	for k := range c.Request.URL.Query() {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	h.log.Info("request", "id", id, "method", c.Request.Method, "path", c.Request.URL.Path,
+		"params", strings.Join(names, ","), "status", c.Writer.Status(), "duration", time.Since(start).String())
+}
+
+func (h *handler) recover(c *gin.Context) {
+	defer func() {
+		if v := recover(); v != nil {
+			h.log.Error("panic", "id", c.GetString("rid"), "panic", fmt.Sprint(v))
+			h.fail(c, http.StatusInternalServerError, fhir.Issue{Severity: "fatal", Code: "exception", SpineCode: "INTERNAL_SERVER_ERROR",
+				Diagnostics: "internal error; quote " + c.GetString("rid") + " to the service's operators"})
+		}
+	}()
+	c.Next()
+}
+
+var jsonTypes = []string{"application/fhir+json", "application/json+fhir", "application/json", "json", "text/json"}
+var xmlTypes = []string{"application/fhir+xml", "application/xml+fhir", "application/xml", "xml", "text/xml"}
+
+// negotiate accepts the JSON media types (in Accept or _format) and refuses
+// others: 406 for Accept, 415 for _format.
+func (h *handler) negotiate(c *gin.Context) {
+	if f := c.Query("_format"); f != "" {
+		mt := strings.TrimSpace(strings.SplitN(f, ";", 2)[0])
+		if !containsStr(jsonTypes, mt) {
+			h.fail(c, http.StatusUnsupportedMediaType, fhir.Issue{Severity: "error", Code: "not-supported", SpineCode: "BAD_REQUEST",
+				Diagnostics: fmt.Sprintf("_format %q is not supported; this server speaks FHIR JSON (application/fhir+json)", f)})
+			c.Abort()
+			return
+		}
+		c.Next()
+		return
+	}
+	if accept := c.GetHeader("Accept"); accept != "" && !acceptsJSON(accept) {
+		h.fail(c, http.StatusNotAcceptable, fhir.Issue{Severity: "error", Code: "not-supported", SpineCode: "BAD_REQUEST",
+			Diagnostics: fmt.Sprintf("cannot produce %q; this server speaks FHIR JSON (application/fhir+json)", accept)})
+		c.Abort()
+		return
+	}
+	c.Next()
+}
+
+func acceptsJSON(accept string) bool {
+	for _, part := range strings.Split(accept, ",") {
+		mt := strings.TrimSpace(strings.SplitN(part, ";", 2)[0])
+		if mt == "*/*" || mt == "application/*" || containsStr(jsonTypes, mt) {
+			return true
+		}
+	}
+	return false
+}
+
+func containsStr(list []string, s string) bool {
+	for _, x := range list {
+		if strings.EqualFold(x, s) {
+			return true
+		}
+	}
+	return false
+}
+
+func (h *handler) base(c *gin.Context) string {
+	if h.opts.BaseURL != "" {
+		return strings.TrimRight(h.opts.BaseURL, "/")
+	}
+	scheme := "http"
+	if c.Request.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + c.Request.Host + h.opts.Prefix
+}
+
+func (h *handler) write(c *gin.Context, status int, v fhir.Value) {
+	var body []byte
+	if c.Query("_pretty") == "true" {
+		body = fhir.AppendIndentedJSON(make([]byte, 0, 4096), v)
+	} else {
+		body = fhir.AppendJSON(make([]byte, 0, 4096), v)
+	}
+	c.Data(status, ContentType, body)
+}
+
+func (h *handler) fail(c *gin.Context, status int, issue fhir.Issue) {
+	h.write(c, status, fhir.OperationOutcome(c.GetString("rid"), issue))
+}
+
+func (h *handler) metadata(c *gin.Context) {
+	caps := h.caps
+	caps.ImplementationURL = h.base(c)
+	h.write(c, http.StatusOK, fhir.CapabilityStatement(caps))
+}
+
+func (h *handler) read(c *gin.Context) {
+	res, err := h.eng.Read(c.Request.Context(), c.Param("type"), c.Param("id"))
+	if err != nil {
+		h.error(c, err)
+		return
+	}
+	h.write(c, http.StatusOK, res)
+}
+
+func (h *handler) search(c *gin.Context) {
+	h.runSearch(c, c.Request.URL.Query())
+}
+
+func (h *handler) postSearch(c *gin.Context) {
+	if c.Param("id") != "_search" {
+		h.refuseWrite(c)
+		return
+	}
+	ct := c.ContentType()
+	if ct != "application/x-www-form-urlencoded" && ct != "" {
+		h.fail(c, http.StatusUnsupportedMediaType, fhir.Issue{Severity: "error", Code: "not-supported", SpineCode: "BAD_REQUEST",
+			Diagnostics: "POST _search takes an application/x-www-form-urlencoded body"})
+		return
+	}
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, 64<<10)
+	if err := c.Request.ParseForm(); err != nil {
+		h.fail(c, http.StatusBadRequest, fhir.Issue{Severity: "error", Code: "invalid", SpineCode: "BAD_REQUEST",
+			Diagnostics: "the form body cannot be read"})
+		return
+	}
+	params := url.Values{}
+	for k, v := range c.Request.URL.Query() {
+		params[k] = append(params[k], v...)
+	}
+	for k, v := range c.Request.PostForm {
+		params[k] = append(params[k], v...)
+	}
+	h.runSearch(c, params)
+}
+
+func (h *handler) runSearch(c *gin.Context, params url.Values) {
+	lenient := strings.Contains(strings.ToLower(c.GetHeader("Prefer")), "handling=lenient")
+	b, err := h.eng.Search(c.Request.Context(), engine.SearchRequest{
+		Type: c.Param("type"), Params: params, Base: h.base(c), Lenient: lenient,
+	})
+	if err != nil {
+		h.error(c, err)
+		return
+	}
+	h.write(c, http.StatusOK, b)
+}
+
+func (h *handler) refuseWrite(c *gin.Context) {
+	c.Header("Allow", "GET, HEAD")
+	h.fail(c, http.StatusMethodNotAllowed, fhir.Issue{Severity: "error", Code: "not-supported", SpineCode: "BAD_REQUEST",
+		Diagnostics: fmt.Sprintf("%s is not allowed: this is a read-only FHIR server (read and search only)", c.Request.Method)})
+}
+
+// error maps an engine error to its status and OperationOutcome. Causes
+// (database messages) are logged with the request id, never returned.
+func (h *handler) error(c *gin.Context, err error) {
+	rid := c.GetString("rid")
+	e, ok := engine.AsError(err)
+	if !ok {
+		h.log.Error("request failed", "id", rid, "error", err.Error())
+		h.fail(c, http.StatusInternalServerError, fhir.Issue{Severity: "fatal", Code: "exception", SpineCode: "INTERNAL_SERVER_ERROR",
+			Diagnostics: "internal error; quote " + rid + " to the service's operators"})
+		return
+	}
+	issue := fhir.Issue{Severity: "error", SpineCode: e.SpineCode, Diagnostics: e.Msg}
+	if e.Param != "" {
+		issue.Expression = []string{e.Param}
+	}
+	status := http.StatusInternalServerError
+	switch e.Kind {
+	case engine.KindInvalid:
+		status, issue.Code = http.StatusBadRequest, "invalid"
+	case engine.KindNotSupported:
+		status, issue.Code = http.StatusBadRequest, "not-supported"
+	case engine.KindNotFound:
+		status, issue.Code = http.StatusNotFound, "not-found"
+	case engine.KindUnprocessable:
+		status, issue.Code = http.StatusInternalServerError, "processing"
+		h.log.Error("resource cannot be served", "id", rid, "error", e.Msg)
+	case engine.KindUnavailable:
+		status, issue.Code = http.StatusServiceUnavailable, "transient"
+		issue.SpineCode = "INTERNAL_SERVER_ERROR"
+		issue.Diagnostics = e.Msg + "; quote " + rid + " to the service's operators"
+		h.log.Error("database error", "id", rid, "error", err.Error())
+	}
+	h.fail(c, status, issue)
+}

@@ -1,0 +1,470 @@
+package test
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/ccfacade/ccfacade/demo"
+	"github.com/ccfacade/ccfacade/mapping"
+)
+
+// demoRows returns the generated rows of a demo table as maps by column,
+// straight from the generator: the oracle the HTTP answers are checked
+// against.
+func demoRows(t *testing.T, table string) []map[string]any {
+	t.Helper()
+	cols := demo.Columns(table)
+	var out []map[string]any
+	err := demo.Generate(demo.Options{Patients: demoPatients, Seed: 1}, table, func(row []any) error {
+		m := make(map[string]any, len(cols))
+		for i, c := range cols {
+			m[c] = row[i]
+		}
+		out = append(out, m)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func str(v any) string {
+	if v == nil {
+		return ""
+	}
+	return fmt.Sprint(v)
+}
+
+// walk follows next links from url and returns every resource, checking
+// each page with the validator.
+func walk(t *testing.T, start string) []map[string]any {
+	t.Helper()
+	var all []map[string]any
+	next := start
+	for pages := 0; next != ""; pages++ {
+		if pages > 500 {
+			t.Fatal("too many pages")
+		}
+		r := get(t, next)
+		if r.status != http.StatusOK {
+			t.Fatalf("GET %s: %d %s", next, r.status, truncate(string(r.body), 500))
+		}
+		validate(t, "Bundle "+next, r.body)
+		b := r.json(t)
+		if b["type"] != "searchset" {
+			t.Fatalf("bundle type %v", b["type"])
+		}
+		all = append(all, entries(t, b)...)
+		next = link(b, "next")
+	}
+	return all
+}
+
+func TestDoneWhenFamilyAndGender(t *testing.T) {
+	// The issue's acceptance request: family=smi&gender=female.
+	var want []string
+	for _, p := range demoRows(t, "PATIENT") {
+		fam := strings.ToLower(strings.TrimSpace(str(p["SURNAME"])))
+		if strings.HasPrefix(fam, "smi") && str(p["SEX"]) == "F" {
+			want = append(want, str(p["PATIENT_ID"]))
+		}
+	}
+	if len(want) < 3 {
+		t.Fatalf("the demo data should hold several female patients named smi*, has %d", len(want))
+	}
+	sort.Strings(want)
+	forEachBackend(t, func(t *testing.T, e *env) {
+		res := walk(t, e.base+"/Patient?family=smi&gender=female&_count=2")
+		var got []string
+		for _, p := range res {
+			if p["resourceType"] != "Patient" || p["gender"] != "female" {
+				t.Errorf("unexpected entry %v", p)
+			}
+			prof := p["meta"].(map[string]any)["profile"].([]any)[0]
+			if prof != "https://fhir.hl7.org.uk/STU3/StructureDefinition/CareConnect-Patient-1" {
+				t.Errorf("profile %v", prof)
+			}
+			got = append(got, p["id"].(string))
+		}
+		sort.Strings(got)
+		if strings.Join(got, ",") != strings.Join(want, ",") {
+			t.Errorf("ids\n got %v\nwant %v", got, want)
+		}
+	})
+}
+
+func TestEveryResourceValidAndCounted(t *testing.T) {
+	counts := map[string]int{
+		"Patient":      len(demoRows(t, "PATIENT")),
+		"Practitioner": len(demoRows(t, "CLINICIAN")),
+		"Organization": len(demoRows(t, "GP_PRACTICE")),
+	}
+	forEachBackend(t, func(t *testing.T, e *env) {
+		refs := map[string]bool{}
+		for typ, n := range counts {
+			res := walk(t, e.base+"/"+typ+"?_count=100")
+			if len(res) != n {
+				t.Errorf("%s: served %d, source has %d rows", typ, len(res), n)
+			}
+			seen := map[string]bool{}
+			for _, r := range res {
+				id := r["id"].(string)
+				if seen[id] {
+					t.Errorf("%s/%s served twice", typ, id)
+				}
+				seen[id] = true
+				collectRefs(r, refs)
+			}
+			// Read a few by id and check them against the validator.
+			for i, r := range res {
+				if i%37 != 0 {
+					continue
+				}
+				rr := get(t, e.base+"/"+typ+"/"+r["id"].(string))
+				if rr.status != 200 {
+					t.Fatalf("read %s/%s: %d", typ, r["id"], rr.status)
+				}
+				validate(t, typ+"/"+r["id"].(string), rr.body)
+			}
+		}
+		if len(refs) == 0 {
+			t.Fatal("no references found")
+		}
+		for ref := range refs {
+			if r := get(t, e.base+"/"+ref); r.status != http.StatusOK {
+				t.Errorf("reference %s does not resolve: %d", ref, r.status)
+			}
+		}
+	})
+}
+
+func collectRefs(v any, refs map[string]bool) {
+	switch t := v.(type) {
+	case map[string]any:
+		for k, x := range t {
+			if k == "reference" {
+				if s, ok := x.(string); ok {
+					refs[s] = true
+				}
+			}
+			collectRefs(x, refs)
+		}
+	case []any:
+		for _, x := range t {
+			collectRefs(x, refs)
+		}
+	}
+}
+
+func TestPatientShape(t *testing.T) {
+	var p map[string]any
+	for _, row := range demoRows(t, "PATIENT") {
+		if row["NHS_NUMBER"] != nil && strings.Contains(str(row["NHS_NUMBER"]), " ") && row["ETHNIC_ORIGIN"] != nil {
+			p = row
+			break
+		}
+	}
+	if p == nil {
+		t.Fatal("no patient with a spaced NHS number")
+	}
+	id := str(p["PATIENT_ID"])
+	nhs := strings.ReplaceAll(str(p["NHS_NUMBER"]), " ", "")
+	forEachBackend(t, func(t *testing.T, e *env) {
+		r := get(t, e.base+"/Patient/"+id)
+		if r.status != 200 {
+			t.Fatalf("read: %d %s", r.status, r.body)
+		}
+		if ct := r.header.Get("Content-Type"); !strings.HasPrefix(ct, "application/fhir+json") {
+			t.Errorf("content type %q", ct)
+		}
+		body := string(r.body)
+		if !strings.HasPrefix(body, `{"resourceType":"Patient","id":"`+id+`","meta":{`) {
+			t.Errorf("resourceType, id and meta must come first: %s", truncate(body, 120))
+		}
+		res := r.json(t)
+		ids := res["identifier"].([]any)
+		first := ids[0].(map[string]any)
+		if first["system"] != "https://fhir.nhs.uk/Id/nhs-number" || first["value"] != nhs {
+			t.Errorf("NHS number identifier %v, want %s", first, nhs)
+		}
+		ext := first["extension"].([]any)[0].(map[string]any)
+		if !strings.HasSuffix(ext["url"].(string), "Extension-CareConnect-NHSNumberVerificationStatus-1") {
+			t.Errorf("verification status extension %v", ext)
+		}
+		names := res["name"].([]any)
+		if names[0].(map[string]any)["use"] != "official" {
+			t.Errorf("first name is not official: %v", names[0])
+		}
+		if fam := names[0].(map[string]any)["family"]; fam != strings.TrimSpace(str(p["SURNAME"])) {
+			t.Errorf("family %q, want trimmed %q", fam, p["SURNAME"])
+		}
+		dob := str(p["DATE_OF_BIRTH"])
+		if res["birthDate"] != dob[:4]+"-"+dob[4:6]+"-"+dob[6:] {
+			t.Errorf("birthDate %v from %s", res["birthDate"], dob)
+		}
+		// Element order of the Patient resource, as FHIR defines it.
+		order := []string{"resourceType", "id", "meta", "extension", "identifier", "name", "telecom", "gender", "birthDate", "deceasedDateTime", "address", "maritalStatus", "generalPractitioner", "managingOrganization"}
+		last := -1
+		for _, k := range order {
+			i := strings.Index(body, `"`+k+`":`)
+			if i < 0 {
+				continue
+			}
+			if i < last {
+				t.Errorf("element %s out of FHIR order", k)
+			}
+			last = i
+		}
+	})
+}
+
+func TestSearchParameters(t *testing.T) {
+	patients := demoRows(t, "PATIENT")
+	var spaced map[string]any
+	for _, p := range patients {
+		if strings.Contains(str(p["NHS_NUMBER"]), " ") {
+			spaced = p
+			break
+		}
+	}
+	nhs := strings.ReplaceAll(str(spaced["NHS_NUMBER"]), " ", "")
+	count := func(pred func(p map[string]any) bool) int {
+		n := 0
+		for _, p := range patients {
+			if pred(p) {
+				n++
+			}
+		}
+		return n
+	}
+	dob := str(patients[10]["DATE_OF_BIRTH"])
+	year := dob[:4]
+	cases := []struct {
+		query string
+		want  int
+	}{
+		{"identifier=https://fhir.nhs.uk/Id/nhs-number|" + nhs, 1},
+		{"identifier=" + nhs, 1},
+		{"identifier=https://example.org/other|" + nhs, 0},
+		{"_id=" + str(spaced["PATIENT_ID"]), 1},
+		{"_id=999999", 0},
+		{"gender=male", count(func(p map[string]any) bool { return p["SEX"] == "M" })},
+		{"gender=http://hl7.org/fhir/administrative-gender|female", count(func(p map[string]any) bool { return p["SEX"] == "F" })},
+		{"gender=male,female", count(func(p map[string]any) bool { return p["SEX"] == "M" || p["SEX"] == "F" })},
+		{"birthdate=" + year, count(func(p map[string]any) bool { return strings.HasPrefix(str(p["DATE_OF_BIRTH"]), year) })},
+		{"birthdate=" + dob[:4] + "-" + dob[4:6] + "-" + dob[6:], count(func(p map[string]any) bool { return str(p["DATE_OF_BIRTH"]) == dob })},
+		{"birthdate=lt1950", count(func(p map[string]any) bool { d := str(p["DATE_OF_BIRTH"]); return d != "" && d < "1950" })},
+		{"birthdate=ge1950&birthdate=lt1960", count(func(p map[string]any) bool {
+			d := str(p["DATE_OF_BIRTH"])
+			return d >= "1950" && d < "1960"
+		})},
+		{"_lastUpdated=gt2100-01-01", 0},
+		{"family:exact=" + strings.TrimSpace(str(spaced["SURNAME"])), count(func(p map[string]any) bool {
+			return strings.TrimSpace(str(p["SURNAME"])) == strings.TrimSpace(str(spaced["SURNAME"]))
+		})},
+	}
+	forEachBackend(t, func(t *testing.T, e *env) {
+		for _, c := range cases {
+			res := walk(t, e.base+"/Patient?"+c.query+"&_count=100")
+			if len(res) != c.want {
+				t.Errorf("%s: %d results, want %d", c.query, len(res), c.want)
+			}
+		}
+	})
+}
+
+func TestErrors(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, e *env) {
+		cases := []struct {
+			method, path string
+			header       []string
+			status       int
+			says         string
+		}{
+			{"GET", "/Patient?colour=blue", nil, 400, `unknown search parameter "colour"`},
+			{"GET", "/Patient?birthdate=20x9", nil, 400, "birthdate"},
+			{"GET", "/Patient?_count=-1", nil, 400, "_count"},
+			{"GET", "/Patient?family:fuzzy=smi", nil, 400, "modifier"},
+			{"GET", "/Patient?_sort=family", nil, 400, "_sort"},
+			{"GET", "/Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|1234567890", nil, 400, "NHS number"},
+			{"GET", "/Patient?_cursor=garbage", nil, 400, "cursor"},
+			{"GET", "/Unicorn", nil, 404, "Unicorn"},
+			{"GET", "/Unicorn/1", nil, 404, "Unicorn"},
+			{"GET", "/Patient/999999", nil, 404, "Patient/999999"},
+			{"GET", "/Patient/abc", nil, 404, "Patient/abc"},
+			{"GET", "/Patient/" + strings.Repeat("9", 70), nil, 404, ""},
+			{"POST", "/Patient", nil, 405, "read-only"},
+			{"PUT", "/Patient/1", nil, 405, "read-only"},
+			{"PATCH", "/Patient/1", nil, 405, "read-only"},
+			{"DELETE", "/Patient/1", nil, 405, "read-only"},
+			{"POST", "", nil, 405, "read-only"},
+			{"GET", "/Patient/1", []string{"Accept", "application/fhir+xml"}, 406, "JSON"},
+			{"GET", "/Patient/1?_format=xml", nil, 415, "JSON"},
+		}
+		for _, c := range cases {
+			r := do(t, c.method, e.base+c.path, nil, c.header...)
+			if r.status != c.status {
+				t.Errorf("%s %s: status %d, want %d: %s", c.method, c.path, r.status, c.status, truncate(string(r.body), 300))
+				continue
+			}
+			validate(t, c.method+" "+c.path, r.body)
+			if msg := issueText(t, r); !strings.Contains(msg, c.says) {
+				t.Errorf("%s %s: diagnostics %q do not mention %q", c.method, c.path, msg, c.says)
+			}
+			if strings.Contains(strings.ToLower(string(r.body)), "select ") {
+				t.Errorf("%s %s: SQL leaked into the response", c.method, c.path)
+			}
+		}
+	})
+}
+
+func TestFormatsAndHeaders(t *testing.T) {
+	e := sqliteEnv(t)
+	for _, accept := range []string{"application/fhir+json", "application/json+fhir", "application/json", "*/*", ""} {
+		r := get(t, e.base+"/Patient/1", "Accept", accept)
+		if r.status != 200 {
+			t.Errorf("Accept %q: %d", accept, r.status)
+		}
+	}
+	for _, f := range []string{"json", "application/fhir+json", "application/json"} {
+		if r := get(t, e.base+"/Patient/1?_format="+url.QueryEscape(f)); r.status != 200 {
+			t.Errorf("_format=%s: %d", f, r.status)
+		}
+	}
+	r := get(t, e.base+"/Patient/1", "X-Request-ID", "abc-123")
+	if got := r.header.Get("X-Correlation-ID"); got != "abc-123" {
+		t.Errorf("X-Correlation-ID %q", got)
+	}
+	// POST _search with a form body gives the same answer as GET.
+	g := get(t, e.base+"/Patient?gender=female&family=smi")
+	p := do(t, "POST", e.base+"/Patient/_search", strings.NewReader("gender=female&family=smi"), "Content-Type", "application/x-www-form-urlencoded")
+	if p.status != 200 || len(entries(t, p.json(t))) != len(entries(t, g.json(t))) {
+		t.Errorf("POST _search: %d, %d entries vs %d", p.status, len(entries(t, p.json(t))), len(entries(t, g.json(t))))
+	}
+	// Lenient handling ignores unknown parameters and leaves them out of self.
+	l := get(t, e.base+"/Patient?gender=female&colour=blue", "Prefer", "handling=lenient")
+	if l.status != 200 {
+		t.Fatalf("lenient: %d", l.status)
+	}
+	if self := link(l.json(t), "self"); strings.Contains(self, "colour") || !strings.Contains(self, "gender=female") {
+		t.Errorf("lenient self link %s", self)
+	}
+}
+
+func TestPagingLinks(t *testing.T) {
+	n := len(demoRows(t, "PATIENT"))
+	forEachBackend(t, func(t *testing.T, e *env) {
+		res := walk(t, e.base+"/Patient?_count=7")
+		if len(res) != n {
+			t.Fatalf("walked %d of %d", len(res), n)
+		}
+		// Second page, then its previous link, gives the first page again.
+		first := get(t, e.base+"/Patient?_count=7").json(t)
+		second := get(t, link(first, "next")).json(t)
+		back := get(t, link(second, "previous")).json(t)
+		ids := func(b map[string]any) string {
+			var s []string
+			for _, r := range entries(t, b) {
+				s = append(s, r["id"].(string))
+			}
+			return strings.Join(s, ",")
+		}
+		if ids(back) != ids(first) {
+			t.Errorf("previous of page 2 is %s, page 1 is %s", ids(back), ids(first))
+		}
+		if link(first, "previous") != "" {
+			t.Error("first page has a previous link")
+		}
+		// A cursor is bound to its search.
+		next := link(first, "next")
+		u, _ := url.Parse(next)
+		q := u.Query()
+		q.Set("gender", "male")
+		u.RawQuery = q.Encode()
+		if r := get(t, u.String()); r.status != 400 {
+			t.Errorf("cursor reused for another search: %d", r.status)
+		}
+		// A tampered cursor is refused.
+		q = u.Query()
+		q.Del("gender")
+		c := []byte(q.Get("_cursor"))
+		c[len(c)/2] ^= 1
+		q.Set("_cursor", string(c))
+		u.RawQuery = q.Encode()
+		if r := get(t, u.String()); r.status != 400 {
+			t.Errorf("tampered cursor: %d", r.status)
+		}
+		// _count=0 returns no entries.
+		if b := get(t, e.base+"/Patient?_count=0").json(t); len(entries(t, b)) != 0 {
+			t.Error("_count=0 returned entries")
+		}
+	})
+}
+
+func TestMetadata(t *testing.T) {
+	e := sqliteEnv(t)
+	r := get(t, e.base+"/metadata")
+	if r.status != 200 {
+		t.Fatal(r.status)
+	}
+	validate(t, "CapabilityStatement", r.body)
+	cs := r.json(t)
+	if cs["fhirVersion"] != "3.0.1" {
+		t.Errorf("fhirVersion %v", cs["fhirVersion"])
+	}
+	set := e.eng.Set()
+	rest := cs["rest"].([]any)[0].(map[string]any)
+	got := map[string][]string{}
+	for _, res := range rest["resource"].([]any) {
+		rm := res.(map[string]any)
+		for _, sp := range rm["searchParam"].([]any) {
+			got[rm["type"].(string)] = append(got[rm["type"].(string)], sp.(map[string]any)["name"].(string))
+		}
+		m := set.Lookup(rm["type"].(string))
+		if m == nil {
+			t.Errorf("CapabilityStatement lists %v, which is not mapped", rm["type"])
+			continue
+		}
+		if rm["profile"].(map[string]any)["reference"] != m.Profile {
+			t.Errorf("%s profile", m.Resource)
+		}
+	}
+	for _, m := range set.Mappings {
+		want := []string{"_id", "_lastUpdated"}
+		for _, p := range m.Search {
+			want = append(want, p.Name)
+		}
+		if strings.Join(got[m.Resource], ",") != strings.Join(want, ",") {
+			t.Errorf("%s search params %v, want %v", m.Resource, got[m.Resource], want)
+		}
+		// Every listed parameter is accepted by the server.
+		for _, p := range want {
+			v := "x"
+			switch {
+			case p == "_lastUpdated" || (m.SearchParam(p) != nil && m.SearchParam(p).Type == "date"):
+				v = "2020"
+			case p == "_id":
+				v = "1"
+			case m.SearchParam(p) != nil && m.SearchParam(p).Type == "token" && m.SearchParam(p).Transforms != nil && hasTransform(m.SearchParam(p), "nhs-number"):
+				v = "9434765919"
+			}
+			if r := get(t, e.base+"/"+m.Resource+"?"+p+"="+v); r.status != 200 {
+				t.Errorf("%s?%s=%s: %d %s", m.Resource, p, v, r.status, truncate(string(r.body), 300))
+			}
+		}
+	}
+}
+
+func hasTransform(p *mapping.SearchParam, name string) bool {
+	for _, t := range p.Transforms {
+		if t.Name == name {
+			return true
+		}
+	}
+	return false
+}
