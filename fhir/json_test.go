@@ -14,7 +14,7 @@ func TestJSONOrderAndEscaping(t *testing.T) {
 		Add("flag", Bool(false)).
 		Add("list", Array{String("x"), NewObject(1).Add("k", String("v"))})
 	got := string(AppendJSON(nil, o))
-	want := `{"resourceType":"Patient","id":"1","text":"a \"quoted\" \u003cb\u003e\u0026\u003c/b\u003e\n\ttab \u2028 é \u0001","decimal":12.50,"flag":false,"list":["x",{"k":"v"}]}`
+	want := `{"resourceType":"Patient","id":"1","text":"a \"quoted\" <b>&</b>\n\ttab \u2028 é \u0001","decimal":12.50,"flag":false,"list":["x",{"k":"v"}]}`
 	if got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}

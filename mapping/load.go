@@ -420,7 +420,7 @@ func (l *loader) value(n *yaml.Node, path, typ string, el *stu3.Element, cols *C
 		if e == nil {
 			return nil
 		}
-		if e.Concept == nil && e.Ref == nil {
+		if e.conceptRef == "" && e.Ref == nil {
 			l.add(e.Pos, path, "%s is a complex type: build it with its elements, or with \"concept\" (Coding, CodeableConcept)", typ)
 			return nil
 		}
@@ -507,6 +507,7 @@ func (l *loader) expr(n *yaml.Node, path, typ string, cols *ColumnSet) *Expr {
 			e.Transforms = l.transforms(p[1], path)
 		case "concept":
 			if s, ok := l.str(p[1], path); ok {
+				e.conceptRef = s
 				c := l.set.Concepts[s]
 				if c == nil {
 					l.add(l.pos(p[1]), path, "unknown concept map %q%s", s, l.knownConcepts())

@@ -128,6 +128,7 @@ type Expr struct {
 	First      []*Expr
 	Transforms []Transform
 	Concept    *ConceptMap
+	conceptRef string // the concept map's name as written
 	Ref        *RefExpr
 	When       *Cond // present only when the condition holds
 }

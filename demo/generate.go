@@ -1,0 +1,433 @@
+package demo
+
+import (
+	"context"
+	_ "embed"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"time"
+
+	"github.com/ccfacade/ccfacade/adapters"
+)
+
+// Schema creates the demo EPR's tables; Indexes adds the indexes its
+// mappings' search parameters use.
+var (
+	//go:embed schema.sql
+	Schema string
+	//go:embed indexes.sql
+	Indexes string
+)
+
+// Options size the generated data.
+type Options struct {
+	Patients int    // default 200
+	Seed     uint64 // default 1
+}
+
+func (o Options) norm() Options {
+	if o.Patients <= 0 {
+		o.Patients = 200
+	}
+	if o.Seed == 0 {
+		o.Seed = 1
+	}
+	return o
+}
+
+var columns = map[string][]string{
+	"GP_PRACTICE":        {"PRACTICE_CODE", "PRACTICE_NAME", "ADDR_LINE1", "ADDR_LINE2", "TOWN", "COUNTY", "POSTCODE", "PHONE", "OPEN_DATE", "CLOSED_FLAG", "LAST_UPDATED"},
+	"CLINICIAN":          {"STAFF_ID", "GMC_NUMBER", "GP_CODE", "TITLE", "SURNAME", "FORENAMES", "SEX", "PRACTICE_CODE", "WORK_PHONE", "EMAIL", "ACTIVE_FLAG", "LAST_UPDATED"},
+	"PATIENT":            {"PATIENT_ID", "HOSPITAL_NO", "NHS_NUMBER", "NHS_NO_STATUS", "TITLE", "SURNAME", "FORENAME1", "FORENAME2", "SEX", "DATE_OF_BIRTH", "DATE_OF_DEATH", "ETHNIC_ORIGIN", "MARITAL_STATUS", "GP_ID", "PRACTICE_CODE", "REGISTERED_DATE", "LAST_UPDATED"},
+	"PATIENT_ADDRESS":    {"ADDRESS_ID", "PATIENT_ID", "ADDRESS_TYPE", "LINE1", "LINE2", "LINE3", "LINE4", "POSTCODE", "FROM_DATE", "TO_DATE"},
+	"PATIENT_CONTACT_NO": {"CONTACT_ID", "PATIENT_ID", "CONTACT_TYPE", "CONTACT_VALUE", "PREFERRED"},
+	"PATIENT_ALIAS":      {"ALIAS_ID", "PATIENT_ID", "ALIAS_TYPE", "SURNAME", "FORENAMES"},
+}
+
+// Tables lists the demo tables in load order.
+func Tables() []string {
+	return []string{"GP_PRACTICE", "CLINICIAN", "PATIENT", "PATIENT_ADDRESS", "PATIENT_CONTACT_NO", "PATIENT_ALIAS"}
+}
+
+// Columns lists a table's columns in the order Generate fills them.
+func Columns(table string) []string { return columns[table] }
+
+// Load creates the schema, streams every table through l, then adds the
+// indexes.
+func Load(ctx context.Context, l adapters.Loader, opt Options) error {
+	if err := l.Exec(ctx, Schema); err != nil {
+		return fmt.Errorf("demo schema: %w", err)
+	}
+	for _, table := range Tables() {
+		rows := make(chan []any, 256)
+		errc := make(chan error, 1)
+		go func() {
+			defer close(rows)
+			errc <- Generate(opt, table, func(row []any) error {
+				select {
+				case rows <- append([]any(nil), row...):
+					return nil
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+			})
+		}()
+		err := l.Load(ctx, table, columns[table], func(dst []any) bool {
+			r, ok := <-rows
+			if ok {
+				copy(dst, r)
+			}
+			return ok
+		})
+		for range rows { // drain if Load stopped early
+		}
+		if gerr := <-errc; gerr != nil && err == nil {
+			err = gerr
+		}
+		if err != nil {
+			return fmt.Errorf("demo %s: %w", table, err)
+		}
+	}
+	if err := l.Exec(ctx, Indexes); err != nil {
+		return fmt.Errorf("demo indexes: %w", err)
+	}
+	return nil
+}
+
+// Generate calls fn with each row of table, in key order.
+func Generate(opt Options, table string, fn func(row []any) error) error {
+	opt = opt.norm()
+	w := newWorld(opt)
+	switch table {
+	case "GP_PRACTICE":
+		for _, p := range w.practices {
+			if err := fn([]any{p.code, p.name, p.line1, p.line2, p.town.name, p.town.county, p.postcode, p.phone, p.openDate, p.closed, p.updated}); err != nil {
+				return err
+			}
+		}
+	case "CLINICIAN":
+		for _, c := range w.clinicians {
+			if err := fn([]any{c.id, c.gmc, c.gpCode, "Dr", c.surname, c.forename, c.sex, c.practice.code, c.phone, c.email, c.active, c.updated}); err != nil {
+				return err
+			}
+		}
+	case "PATIENT":
+		for id := int64(1); id <= int64(opt.Patients); id++ {
+			p := w.patient(id)
+			if err := fn([]any{p.id, p.hospNo, p.nhs, p.nhsStatus, p.title, p.surname, p.forename1, p.forename2, p.sex, p.dob, p.dod, p.ethnic, p.marital, p.gp.id, p.gp.practice.code, p.registered, p.updated}); err != nil {
+				return err
+			}
+		}
+	case "PATIENT_ADDRESS", "PATIENT_CONTACT_NO", "PATIENT_ALIAS":
+		var next int64 = 1
+		for id := int64(1); id <= int64(opt.Patients); id++ {
+			p := w.patient(id)
+			for _, row := range w.children(p, table) {
+				row[0] = next
+				next++
+				if err := fn(row); err != nil {
+					return err
+				}
+			}
+		}
+	default:
+		return fmt.Errorf("demo: unknown table %q", table)
+	}
+	return nil
+}
+
+type practice struct {
+	code, name, line1, line2, postcode, phone, openDate, closed string
+	town                                                        town
+	updated                                                     time.Time
+	gps                                                         []*clinician
+}
+
+type clinician struct {
+	id                                                        int64
+	gmc, gpCode, surname, forename, sex, phone, email, active string
+	practice                                                  *practice
+	updated                                                   time.Time
+}
+
+type patient struct {
+	id                                                     int64
+	hospNo                                                 string
+	nhs, nhsStatus, title, forename2, dod, ethnic, marital any
+	surname, forename1, sex, dob, registered               string
+	gp                                                     *clinician
+	updated                                                time.Time
+	rnd                                                    *rand.Rand
+}
+
+type world struct {
+	opt        Options
+	practices  []*practice
+	clinicians []*clinician
+}
+
+func newWorld(opt Options) *world {
+	w := &world{opt: opt}
+	r := rand.New(rand.NewPCG(opt.Seed, 1))
+	n := max(3, opt.Patients/1500)
+	for i := 0; i < n; i++ {
+		t := towns[i%len(towns)]
+		name := practiceNames[i%len(practiceNames)]
+		if i >= len(practiceNames) {
+			name = fmt.Sprintf("%s, %s %d", name, t.name, i/len(practiceNames)+1)
+		}
+		p := &practice{
+			code:     fmt.Sprintf("%c%05d", 'B'+rune(i%20), 81001+i),
+			name:     name,
+			line1:    fmt.Sprintf("%d %s", 1+r.IntN(200), streets[r.IntN(len(streets))]),
+			town:     t,
+			postcode: postcode(r, t),
+			phone:    fmt.Sprintf("%s %03d %04d", t.dial, r.IntN(1000), r.IntN(10000)),
+			openDate: formatDMY(randomDate(r, 1948, 2010)),
+			closed:   pick(r, []string{"N", "N", "N", "N", "N", "N", "N", "N", "N", "Y"}),
+			updated:  randomTime(r),
+		}
+		if r.IntN(3) == 0 {
+			p.line2 = "Health Centre"
+		}
+		w.practices = append(w.practices, p)
+		for j, k := 0, 3+r.IntN(4); j < k; j++ {
+			c := &clinician{id: int64(len(w.clinicians) + 1), practice: p, updated: randomTime(r)}
+			c.gmc = fmt.Sprintf("%07d", 2000000+int(c.id)*37)
+			c.gpCode = fmt.Sprintf("G%07d", 8000000+int(c.id)*13)
+			c.sex = pick(r, []string{"M", "F"})
+			if c.sex == "M" {
+				c.forename = pick(r, maleNames)
+			} else {
+				c.forename = pick(r, femaleNames)
+			}
+			c.surname = surnames[weighted(r, len(surnames))]
+			c.phone = p.phone
+			c.email = strings.ToLower(ascii(c.forename) + "." + ascii(c.surname) + fmt.Sprint(c.id) + "@nhs.net")
+			c.active = pick(r, []string{"Y", "Y", "Y", "Y", "Y", "Y", "Y", "Y", "Y", "N"})
+			p.gps = append(p.gps, c)
+			w.clinicians = append(w.clinicians, c)
+		}
+	}
+	return w
+}
+
+// patient makes patient id from its own random stream, so every table can
+// recompute it.
+func (w *world) patient(id int64) *patient {
+	r := rand.New(rand.NewPCG(w.opt.Seed*1_000_003+7, uint64(id)))
+	p := &patient{id: id, rnd: rand.New(rand.NewPCG(w.opt.Seed*1_000_003+11, uint64(id)))}
+	p.hospNo = fmt.Sprintf("RX1%06d", id)
+	switch x := r.Float64(); {
+	case x < 0.49:
+		p.sex = "M"
+	case x < 0.98:
+		p.sex = "F"
+	case x < 0.99:
+		p.sex = "U"
+	default:
+		p.sex = "I"
+	}
+	switch p.sex {
+	case "M":
+		p.title = pick(r, []string{"Mr", "Mr", "Mr", "Mr", "Dr"})
+		p.forename1 = pick(r, maleNames)
+	case "F":
+		p.title = pick(r, []string{"Mrs", "Ms", "Miss", "Mrs", "Dr"})
+		p.forename1 = pick(r, femaleNames)
+	default:
+		p.title = nil
+		if r.IntN(2) == 0 {
+			p.forename1 = pick(r, maleNames)
+		} else {
+			p.forename1 = pick(r, femaleNames)
+		}
+	}
+	if r.Float64() < 0.6 {
+		if p.sex == "M" {
+			p.forename2 = pick(r, maleNames)
+		} else {
+			p.forename2 = pick(r, femaleNames)
+		}
+	}
+	p.surname = surnames[weighted(r, len(surnames))]
+	if r.Float64() < 0.15 {
+		p.surname += strings.Repeat(" ", 1+r.IntN(12))
+	}
+	birth := randomDate(r, 1925, 2024)
+	p.dob = birth.Format("20060102")
+	if r.Float64() < 0.03 {
+		death := birth.AddDate(0, 0, 1+r.IntN(max(1, int(time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC).Sub(birth).Hours()/24)-1)))
+		p.dod = formatDMY(death)
+	}
+	if r.Float64() >= 0.08 {
+		p.ethnic = pick(r, ethnicCodes)
+	}
+	if r.Float64() >= 0.10 {
+		p.marital = pick(r, maritalCodes)
+	}
+	// NHS numbers: unique by construction (each patient owns eleven
+	// nine-digit stems), starting 9 as test numbers do, with the
+	// modulus-11 check digit.
+	var nhs string
+	for k := int64(0); k < 11; k++ {
+		stem := fmt.Sprintf("%09d", 900000000+id*11+k)
+		if d := checkDigit(stem); d >= 0 {
+			nhs = stem + fmt.Sprint(d)
+			break
+		}
+	}
+	switch x := r.Float64(); {
+	case x < 0.02:
+		p.nhs = nil
+	case x < 0.22:
+		p.nhs = nhs[:3] + " " + nhs[3:6] + " " + nhs[6:]
+	default:
+		p.nhs = nhs
+	}
+	if p.nhs != nil {
+		p.nhsStatus = pick(r, nhsStatuses)
+	}
+	prac := w.practices[r.IntN(len(w.practices))]
+	p.gp = prac.gps[r.IntN(len(prac.gps))]
+	reg := randomDate(r, max(birth.Year(), 1990), 2024)
+	if reg.Before(birth) {
+		reg = birth
+	}
+	p.registered = fmt.Sprintf("%02d-%s-%04d", reg.Day(), monthsUpper[reg.Month()-1], reg.Year())
+	p.updated = randomTime(r)
+	return p
+}
+
+// children returns a patient's rows of a child table (id column left 0).
+func (w *world) children(p *patient, table string) [][]any {
+	r := rand.New(rand.NewPCG(w.opt.Seed*1_000_003+13, uint64(p.id)*8+uint64(len(table))))
+	t := p.gp.practice.town
+	var out [][]any
+	switch table {
+	case "PATIENT_ADDRESS":
+		home := []any{int64(0), p.id, "H", fmt.Sprintf("%d %s", 1+r.IntN(300), pick(r, streets)), nil, nil, t.name, messyPostcode(r, t), formatISO(randomDate(r, 1990, 2024)), nil}
+		if r.IntN(4) == 0 {
+			home[4] = pick(r, []string{"Headingley", "Chapel Allerton", "Didsbury", "Moseley", "Jesmond", "Clifton", "Ecclesall"})
+		}
+		out = append(out, home)
+		if r.Float64() < 0.2 {
+			if r.IntN(2) == 0 {
+				out = append(out, []any{int64(0), p.id, "C", fmt.Sprintf("Flat %d", 1+r.IntN(40)), fmt.Sprintf("%d %s", 1+r.IntN(300), pick(r, streets)), nil, t.name, messyPostcode(r, t), formatISO(randomDate(r, 2000, 2024)), nil})
+			} else {
+				from := randomDate(r, 2005, 2023)
+				out = append(out, []any{int64(0), p.id, "T", fmt.Sprintf("%d %s", 1+r.IntN(300), pick(r, streets)), nil, nil, t.name, messyPostcode(r, t), formatISO(from), formatISO(from.AddDate(0, 1+r.IntN(10), 0))})
+			}
+		}
+	case "PATIENT_CONTACT_NO":
+		n := r.IntN(4)
+		preferred := r.IntN(max(n, 1))
+		for i := 0; i < n; i++ {
+			var typ, val string
+			switch r.IntN(4) {
+			case 0:
+				typ, val = "HT", fmt.Sprintf("%s %03d %04d", t.dial, r.IntN(1000), r.IntN(10000))
+			case 1:
+				typ, val = "MT", fmt.Sprintf("07%03d %06d", 700+r.IntN(300), r.IntN(1000000))
+			case 2:
+				typ, val = "WT", fmt.Sprintf("%s %03d %04d", t.dial, r.IntN(1000), r.IntN(10000))
+			default:
+				typ, val = "EM", strings.ToLower(fmt.Sprintf("%s.%s%d@example.com", ascii(p.forename1), ascii(strings.TrimSpace(p.surname)), p.id))
+			}
+			var pref any
+			if i == preferred && r.IntN(3) > 0 {
+				pref = "Y"
+			}
+			out = append(out, []any{int64(0), p.id, typ, val, pref})
+		}
+	case "PATIENT_ALIAS":
+		if r.Float64() < 0.10 {
+			typ := "P"
+			if p.sex == "F" && p.marital == "M" {
+				typ = "M"
+			} else if r.IntN(4) == 0 {
+				typ = "K"
+			}
+			out = append(out, []any{int64(0), p.id, typ, surnames[weighted(r, len(surnames))], p.forename1})
+		}
+	}
+	return out
+}
+
+// checkDigit returns the NHS modulus-11 check digit of nine digits, or -1
+// when it would be 10 (such stems are never issued).
+func checkDigit(stem string) int {
+	sum := 0
+	for i := 0; i < 9; i++ {
+		sum += int(stem[i]-'0') * (10 - i)
+	}
+	d := 11 - sum%11
+	if d == 11 {
+		d = 0
+	}
+	if d == 10 {
+		return -1
+	}
+	return d
+}
+
+func pick[T any](r *rand.Rand, list []T) T { return list[r.IntN(len(list))] }
+
+// weighted picks an index in [0, n) with the first indexes most likely.
+func weighted(r *rand.Rand, n int) int {
+	return min(n-1, int(float64(n)*math.Pow(r.Float64(), 1.6)))
+}
+
+func randomDate(r *rand.Rand, fromYear, toYear int) time.Time {
+	start := time.Date(fromYear, 1, 1, 0, 0, 0, 0, time.UTC)
+	days := int(time.Date(toYear+1, 1, 1, 0, 0, 0, 0, time.UTC).Sub(start).Hours() / 24)
+	return start.AddDate(0, 0, r.IntN(days))
+}
+
+func randomTime(r *rand.Rand) time.Time {
+	start := time.Date(2015, 1, 1, 0, 0, 0, 0, time.UTC).Unix()
+	end := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC).Unix()
+	return time.Unix(start+r.Int64N(end-start), 0).UTC()
+}
+
+func formatDMY(t time.Time) string { return t.Format("02/01/2006") }
+func formatISO(t time.Time) string { return t.Format("2006-01-02") }
+
+const inwardLetters = "ABDEFGHJLNPQRSTUWXYZ"
+
+func postcode(r *rand.Rand, t town) string {
+	return fmt.Sprintf("%s %d%c%c", pick(r, t.outward), r.IntN(10), inwardLetters[r.IntN(len(inwardLetters))], inwardLetters[r.IntN(len(inwardLetters))])
+}
+
+// messyPostcode is a postcode as legacy data holds them: mostly tidy, some
+// lower-case, some without the space.
+func messyPostcode(r *rand.Rand, t town) string {
+	pc := postcode(r, t)
+	switch r.IntN(10) {
+	case 0:
+		return strings.ToLower(pc)
+	case 1:
+		return strings.ReplaceAll(pc, " ", "")
+	}
+	return pc
+}
+
+// ascii drops accents and apostrophes for e-mail addresses.
+func ascii(s string) string {
+	var b strings.Builder
+	for _, c := range s {
+		switch {
+		case c >= 'A' && c <= 'Z', c >= 'a' && c <= 'z':
+			b.WriteRune(c)
+		case c == 'ë' || c == 'é':
+			b.WriteRune('e')
+		case c == 'á':
+			b.WriteRune('a')
+		case c == 'í':
+			b.WriteRune('i')
+		}
+	}
+	return b.String()
+}
