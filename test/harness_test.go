@@ -27,7 +27,13 @@ import (
 	"github.com/google/fhir/go/jsonformat"
 )
 
-func TestMain(m *testing.M) { pgtest.Main(m) }
+func TestMain(m *testing.M) {
+	pgtest.Main(m, func() {
+		if pgDSN != "" {
+			pgtest.DropDB(pgBase, pgDSN)
+		}
+	})
+}
 
 // demoPatients is the size of the demo data set the end-to-end tests use.
 const demoPatients = 300
@@ -62,6 +68,7 @@ var (
 	sqliteErr  error
 	pgOnce     sync.Once
 	pgDSN      string
+	pgBase     string
 	pgErr      error
 )
 
@@ -84,6 +91,7 @@ func sqliteEnv(t *testing.T) *env {
 func postgresEnv(t *testing.T) *env {
 	dsn := pgtest.DSN(t) // skips (or fails under CCFACADE_REQUIRE_PG=1) without PostgreSQL
 	pgOnce.Do(func() {
+		pgBase = dsn
 		pgDSN, pgErr = pgtest.CreateDB(dsn, "ccfacade_e2e")
 		if pgErr == nil {
 			pgErr = loadDemo(postgres.Open, pgDSN)
@@ -238,4 +246,26 @@ func issueText(t *testing.T, r response) string {
 		}
 	}
 	return strings.Join(parts, "; ")
+}
+
+// The validator must be able to fail: a Patient with a gender outside its
+// required value set, or an unknown element, is rejected.
+func TestValidatorRejectsInvalidResources(t *testing.T) {
+	validatorOnce.Do(func() {
+		var err error
+		validator, err = jsonformat.NewUnmarshaller("UTC", fhirversion.STU3)
+		if err != nil {
+			panic(err)
+		}
+	})
+	for _, bad := range []string{
+		`{"resourceType":"Patient","gender":"mail"}`,
+		`{"resourceType":"Patient","colour":"blue"}`,
+		`{"resourceType":"Patient","birthDate":"1980-13-01"}`,
+		`{"resourceType":"Bundle"}`,
+	} {
+		if _, err := validator.Unmarshal([]byte(bad)); err == nil {
+			t.Errorf("validator accepted %s", bad)
+		}
+	}
 }

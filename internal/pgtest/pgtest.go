@@ -31,9 +31,13 @@ var (
 	stop    func()
 )
 
-// Main runs the tests and stops a cluster this package started.
-func Main(m *testing.M) {
+// Main runs the tests, then the cleanups, and stops a cluster this package
+// started.
+func Main(m *testing.M, cleanups ...func()) {
 	code := m.Run()
+	for _, c := range cleanups {
+		c()
+	}
 	if stop != nil {
 		stop()
 	}
