@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -56,8 +57,8 @@ func Open(ctx context.Context, dsn string, opts adapters.Options) (adapters.Adap
 	return &DB{db: db}, nil
 }
 
-func (d *DB) Name() string           { return "sqlite" }
-func (d *DB) Placeholder(int) string { return "?" }
+func (d *DB) Name() string             { return "sqlite" }
+func (d *DB) Placeholder(n int) string { return "?" + strconv.Itoa(n) }
 func (d *DB) Quote(ident string) string {
 	return adapters.QuoteIdent(ident, '"', '"', adapters.SQLReserved)
 }
