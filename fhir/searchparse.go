@@ -253,7 +253,7 @@ func ParseReferenceValue(param, modifierType, s string) (ReferenceValue, error) 
 	bad := func(reason string) (ReferenceValue, error) {
 		return ReferenceValue{}, &ParamError{Param: param, Value: s, Reason: reason}
 	}
-	v := strings.TrimRight(s, "/")
+	v := s
 	if v == "" {
 		return bad("empty reference")
 	}

@@ -1,0 +1,117 @@
+package mapping
+
+import (
+	"errors"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ccfacade/ccfacade/mappingsets"
+)
+
+func TestDemoMappingsLoad(t *testing.T) {
+	set, err := LoadFS(mappingsets.Demo, "demo", "mappingsets/demo", time.UTC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []string{"Patient", "Practitioner", "Organization"} {
+		if set.Lookup(r) == nil {
+			t.Errorf("%s is not mapped", r)
+		}
+	}
+	p := set.Lookup("Patient")
+	if len(p.Children) != 3 {
+		t.Errorf("Patient has %d child collections, want 3 (names, telecoms, addresses)", len(p.Children))
+	}
+	var order []string
+	for _, f := range p.Root.Fields {
+		order = append(order, f.Name)
+	}
+	if got := strings.Join(order, ","); got != "extension,identifier,name,telecom,gender,birthDate,deceasedDateTime,address,maritalStatus,generalPractitioner,managingOrganization" {
+		t.Errorf("elements not in FHIR order: %s", got)
+	}
+}
+
+// Every problem of a broken file is reported, with file:line:col and the
+// FHIR path, sorted.
+func TestBadMappingErrors(t *testing.T) {
+	data, err := os.ReadFile("testdata/bad.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Load([]File{{Name: "testdata/bad.yaml", Data: data}}, time.UTC)
+	var errs Errors
+	if !errors.As(err, &errs) {
+		t.Fatalf("want Errors, got %v", err)
+	}
+	want := []string{
+		`testdata/bad.yaml:6:3: Patient from: unknown key "colour" (expected one of: table, query, key, updated)`,
+		`testdata/bad.yaml:8:3: Patient.id: id is set by the facade (from the key and the profile); remove it`,
+		`testdata/bad.yaml:11:7: Patient.name: HumanName has no element "famly" (did you mean "family"?)`,
+		`testdata/bad.yaml:12:11: Patient.gender: "mail" is not an allowed code (one of: male, female, other, unknown)`,
+		`testdata/bad.yaml:13:40: Patient.birthDate: format "dd/MM/yy": unknown pattern letter "y"`,
+		`testdata/bad.yaml:15:5: Patient.telecom: telecom repeats (max *): write it as a list`,
+		`testdata/bad.yaml:16:46: Patient.maritalStatus: unknown concept map "no-such-map" (no concept maps are defined)`,
+		`testdata/bad.yaml:17:40: Patient.active: unknown transform "titlecase" (known: boolean, compact, date, datetime, lower, nhs-number, not, postcode, trim, upper)`,
+		`testdata/bad.yaml:19:17: Patient.communication.language: CodeableConcept is a complex type`,
+		`testdata/bad.yaml:21:18: Patient.generalPractitioner.reference: references Practitioner, which no mapping serves`,
+		`testdata/bad.yaml:23:3: Patient search birthdate: format "dd/MM/yyyy" does not sort as text`,
+		`testdata/bad.yaml:24:19: Patient search gender: unknown search type "colour" (expected one of: string, token, date, reference)`,
+		`testdata/bad.yaml:25:3: Patient search _id: _id is provided for every mapping; do not declare it`,
+	}
+	got := strings.Split(errs.Error(), "\n")
+	for _, w := range want {
+		found := false
+		for _, g := range got {
+			if strings.HasPrefix(g, w) {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("missing error\n  %s\nin\n  %s", w, strings.Join(got, "\n  "))
+		}
+	}
+	for i := 1; i < len(errs); i++ {
+		if errs[i].Pos.Line < errs[i-1].Pos.Line {
+			t.Errorf("errors not sorted: %s before %s", errs[i-1], errs[i])
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("%d errors, want %d", len(got), len(want))
+	}
+}
+
+func TestYAMLSyntaxError(t *testing.T) {
+	_, err := Load([]File{{Name: "x.yaml", Data: []byte("resource: Patient\nfrom: [\n")}}, time.UTC)
+	if err == nil || !strings.HasPrefix(err.Error(), "x.yaml:") || !strings.Contains(err.Error(), "invalid YAML") {
+		t.Errorf("got %v", err)
+	}
+}
+
+func FuzzLoad(f *testing.F) {
+	demo, _ := mappingsets.Demo.ReadFile("demo/patient.yaml")
+	concepts, _ := mappingsets.Demo.ReadFile("demo/concepts.yaml")
+	bad, _ := os.ReadFile("testdata/bad.yaml")
+	f.Add(demo)
+	f.Add(bad)
+	f.Add([]byte("resource: Patient\nfrom: {table: T, key: K}\nelement: {name: [{family: {first: [{column: A}, x]}}]}"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		set, err := Load([]File{{Name: "f.yaml", Data: data}, {Name: "c.yaml", Data: concepts}}, time.UTC)
+		if err == nil {
+			if set == nil {
+				t.Fatal("no set and no error")
+			}
+			return
+		}
+		var errs Errors
+		if !errors.As(err, &errs) || len(errs) == 0 {
+			t.Fatalf("error is not a list of mapping errors: %v", err)
+		}
+		for _, e := range errs {
+			if e.Pos.File == "" {
+				t.Fatalf("error without a file: %v", e)
+			}
+		}
+	})
+}
