@@ -83,7 +83,7 @@ type Duration time.Duration
 func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 	v, err := time.ParseDuration(n.Value)
 	if err != nil {
-		return fmt.Errorf("line %d: %q is not a duration (e.g. 5s, 1m30s)", n.Line, n.Value)
+		return fmt.Errorf("%q is not a duration (e.g. 5s, 1m30s)", n.Value)
 	}
 	*d = Duration(v)
 	return nil
@@ -105,6 +105,8 @@ func Default() Config {
 	}
 }
 
+var unknownField = regexp.MustCompile(`field (\S+) not found in type config\.(\w+)`)
+
 var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?\}`)
 
 // Expand substitutes ${VAR} and ${VAR:-default}; a variable that is unset
@@ -113,6 +115,9 @@ func Expand(data []byte, lookup func(string) (string, bool)) ([]byte, error) {
 	var errs []string
 	lines := bytes.Split(data, []byte("\n"))
 	for i, line := range lines {
+		if t := bytes.TrimSpace(line); len(t) > 0 && t[0] == '#' {
+			continue // comments are not expanded
+		}
 		lines[i] = envRef.ReplaceAllFunc(line, func(m []byte) []byte {
 			sub := envRef.FindSubmatch(m)
 			if v, ok := lookup(string(sub[1])); ok {
@@ -121,7 +126,7 @@ func Expand(data []byte, lookup func(string) (string, bool)) ([]byte, error) {
 			if len(sub[2]) > 0 {
 				return sub[3]
 			}
-			errs = append(errs, fmt.Sprintf("line %d: environment variable %s is not set", i+1, sub[1]))
+			errs = append(errs, fmt.Sprintf("%d: environment variable %s is not set", i+1, sub[1]))
 			return m
 		})
 	}
@@ -144,7 +149,7 @@ func Load(path string) (*Config, error) {
 func Parse(name string, data []byte, lookup func(string) (string, bool)) (*Config, error) {
 	expanded, err := Expand(data, lookup)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
+		return nil, fmt.Errorf("%s:%w", name, err)
 	}
 	cfg := Default()
 	dec := yaml.NewDecoder(bytes.NewReader(expanded))
@@ -153,7 +158,15 @@ func Parse(name string, data []byte, lookup func(string) (string, bool)) (*Confi
 		if errors.Is(err, io.EOF) {
 			return nil, fmt.Errorf("%s: the configuration is empty", name)
 		}
-		return nil, fmt.Errorf("%s: %s", name, strings.ReplaceAll(strings.TrimPrefix(err.Error(), "yaml: "), "\n ", ""))
+		var te *yaml.TypeError
+		if errors.As(err, &te) {
+			msgs := make([]string, len(te.Errors))
+			for i, m := range te.Errors {
+				msgs[i] = name + ":" + strings.TrimPrefix(unknownField.ReplaceAllString(m, `unknown key "$1" in $2`), "line ")
+			}
+			return nil, errors.New(strings.Join(msgs, "\n"))
+		}
+		return nil, fmt.Errorf("%s:%s", name, strings.TrimPrefix(strings.TrimPrefix(err.Error(), "yaml: "), "line "))
 	}
 	cfg.File = name
 	if err := cfg.validate(); err != nil {

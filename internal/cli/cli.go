@@ -75,6 +75,14 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "ccfacade %s: %v\n", args[0], usageErr.msg)
 			return 2
 		}
+		var merrs mapping.Errors
+		if errors.As(err, &merrs) {
+			for _, e := range merrs {
+				fmt.Fprintln(stderr, e)
+			}
+			fmt.Fprintf(stderr, "ccfacade %s: %d problem(s) in the mappings\n", args[0], len(merrs))
+			return 1
+		}
 		fmt.Fprintf(stderr, "ccfacade %s: %v\n", args[0], err)
 		return 1
 	}

@@ -1,0 +1,59 @@
+package config
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+// The shipped example loads, and its mappings folder is the demo set.
+func TestExampleConfig(t *testing.T) {
+	data, err := os.ReadFile("../config.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := Parse("../config.example.yaml", data, env(map[string]string{"CCFACADE_DSN": "postgres://u:hunter2@db/epr"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Database.Adapter != "postgres" || string(cfg.Database.DSN) != "postgres://u:hunter2@db/epr" {
+		t.Errorf("database %+v", cfg.Database)
+	}
+	if cfg.Mappings != filepath.Join("..", "mappingsets", "demo") {
+		t.Errorf("mappings %q", cfg.Mappings)
+	}
+	if time.Duration(cfg.Database.StatementTimeout) != 30*time.Second || cfg.Paging.MaxCount != 1000 {
+		t.Errorf("durations and paging: %+v %+v", cfg.Database, cfg.Paging)
+	}
+	if s := fmt.Sprintf("%v %s", cfg.Database.DSN, cfg.Paging.Secret); strings.Contains(s, "hunter2") {
+		t.Errorf("a secret printed: %s", s)
+	}
+}
+
+func TestConfigErrors(t *testing.T) {
+	cases := []struct{ text, want string }{
+		{"database:\n  adapter: postgres\n  dsn: x\n  colour: blue\nmappings: m\n", `c.yaml:4: unknown key "colour" in Database`},
+		{"database:\n  adapter: postgres\n  dsn: ${NOPE}\nmappings: m\n", "c.yaml:3: environment variable NOPE is not set"},
+		{"database:\n  adapter: postgres\n  dsn: x\n  statement_timeout: soon\nmappings: m\n", `"soon" is not a duration`},
+		{"database:\n  adapter: postgres\n  dsn: x\nmappings: m\ntimezone: Mars/Base\n", `timezone "Mars/Base"`},
+		{"mappings: m\n", "database.adapter is required"},
+		{"", "the configuration is empty"},
+	}
+	for _, c := range cases {
+		_, err := Parse("c.yaml", []byte(c.text), env(nil))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: error %v, want %q", c.text, err, c.want)
+		}
+	}
+	cfg, err := Parse("c.yaml", []byte("database:\n  adapter: sqlite\n  dsn: ${DB:-file:x.db}\nmappings: /abs\n"), env(nil))
+	if err != nil || cfg.Database.DSN != "file:x.db" || cfg.Mappings != "/abs" {
+		t.Errorf("default value: %+v %v", cfg, err)
+	}
+}

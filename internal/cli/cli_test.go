@@ -1,0 +1,170 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+func run(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := Run(context.Background(), args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestVersionAndUsage(t *testing.T) {
+	if code, out, _ := run(t, "version"); code != 0 || !strings.HasPrefix(out, "ccfacade ") {
+		t.Errorf("version: %d %q", code, out)
+	}
+	if code, _, errs := run(t, "frobnicate"); code != 2 || !strings.Contains(errs, `unknown command "frobnicate"`) {
+		t.Errorf("unknown command: %d %q", code, errs)
+	}
+	if code, _, _ := run(t); code != 2 {
+		t.Errorf("no command: %d", code)
+	}
+}
+
+func TestLintDemo(t *testing.T) {
+	code, out, errs := run(t, "lint")
+	if code != 0 || !strings.Contains(out, "ok: 3 mapping(s)") {
+		t.Errorf("lint: %d %q %q", code, out, errs)
+	}
+}
+
+func TestLintBadMappings(t *testing.T) {
+	code, _, errs := run(t, "lint", "-mappings", "../../mapping/testdata")
+	if code != 1 {
+		t.Fatalf("exit %d", code)
+	}
+	lines := strings.Split(strings.TrimSpace(errs), "\n")
+	if last := lines[len(lines)-1]; !strings.HasPrefix(last, "ccfacade lint: ") || !strings.HasSuffix(last, "problem(s) in the mappings") {
+		t.Errorf("summary line %q", last)
+	}
+	lines = lines[:len(lines)-1]
+	if len(lines) < 10 {
+		t.Errorf("expected every error listed, got %d lines:\n%s", len(lines), errs)
+	}
+	pos := regexp.MustCompile(`^\.\./\.\./mapping/testdata/bad\.yaml:\d+:\d+: Patient`)
+	for _, l := range lines {
+		if !pos.MatchString(l) {
+			t.Errorf("error without file:line:col and FHIR path: %q", l)
+		}
+	}
+}
+
+// demoDB creates the demo EPR in a SQLite file with the demo command.
+func demoDB(t *testing.T) string {
+	t.Helper()
+	dsn := "file:" + filepath.Join(t.TempDir(), "epr.db")
+	code, out, errs := run(t, "demo", "load", "-adapter", "sqlite", "-dsn", dsn, "-patients", "50")
+	if code != 0 || !strings.Contains(out, "50 patients") {
+		t.Fatalf("demo load: %d %q %q", code, out, errs)
+	}
+	return dsn
+}
+
+func TestLintAgainstDatabase(t *testing.T) {
+	dsn := demoDB(t)
+	code, out, errs := run(t, "lint", "-mappings", "../../mappingsets/demo", "-adapter", "sqlite", "-dsn", dsn)
+	if code != 0 || !strings.Contains(out, "every table and column exists") {
+		t.Errorf("lint: %d %q %q", code, out, errs)
+	}
+	code, _, errs = run(t, "lint", "-mappings", "testdata/missingcol", "-adapter", "sqlite", "-dsn", dsn)
+	want := `testdata/missingcol/organization.yaml:21:9: Organization.name: column "PRACTICE_TITLE" not in GP_PRACTICE`
+	if code != 1 || !strings.Contains(errs, want) {
+		t.Errorf("missing column: %d %q, want %q", code, errs, want)
+	}
+	// A configuration file drives the same checks.
+	cfg := filepath.Join(t.TempDir(), "c.yaml")
+	abs, _ := filepath.Abs("../../mappingsets/demo")
+	os.WriteFile(cfg, []byte(fmt.Sprintf("database:\n  adapter: sqlite\n  dsn: ${EPR_DSN}\nmappings: %s\n", abs)), 0o644)
+	t.Setenv("EPR_DSN", dsn)
+	if code, out, errs := run(t, "lint", "-config", cfg); code != 0 || !strings.Contains(out, "every table and column exists") {
+		t.Errorf("lint -config: %d %q %q", code, out, errs)
+	}
+	if code, _, errs := run(t, "lint", "-adapter", "oracle", "-dsn", "x", "-mappings", "../../mappingsets/demo"); code != 1 || !strings.Contains(errs, `unknown database adapter "oracle" (known: postgres, sqlite)`) {
+		t.Errorf("unknown adapter: %d %q", code, errs)
+	}
+}
+
+func TestPreview(t *testing.T) {
+	dsn := demoDB(t)
+	code, out, errs := run(t, "preview", "-mappings", "../../mappingsets/demo", "-adapter", "sqlite", "-dsn", dsn, "Patient", "7")
+	if code != 0 {
+		t.Fatalf("preview: %d %s", code, errs)
+	}
+	for _, want := range []string{"-- SQL\nSELECT t0.PATIENT_ID", "WHERE (t0.PATIENT_ID = ?1)", "FROM PATIENT_ADDRESS c WHERE c.PATIENT_ID IN (?1)", `"resourceType": "Patient"`, `"id": "7"`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("preview output lacks %q:\n%s", want, out)
+		}
+	}
+	if code, _, errs := run(t, "preview", "-mappings", "../../mappingsets/demo", "-adapter", "sqlite", "-dsn", dsn, "Patient", "99999"); code != 1 || !strings.Contains(errs, "Patient/99999 is not known") {
+		t.Errorf("preview unknown id: %d %q", code, errs)
+	}
+}
+
+func TestServeRefusesBadMappings(t *testing.T) {
+	code, _, errs := run(t, "serve", "-mappings", "../../mapping/testdata", "-adapter", "sqlite", "-dsn", "file:"+filepath.Join(t.TempDir(), "x.db"), "-listen", "127.0.0.1:0")
+	if code != 1 || !strings.Contains(errs, "bad.yaml:") {
+		t.Errorf("serve with bad mappings: %d %q", code, errs)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for one writer and one reader.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
+func (s *syncBuffer) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+func TestServeDemoAndShutDown(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errb syncBuffer
+	done := make(chan int)
+	go func() { done <- Run(ctx, []string{"serve", "-listen", "127.0.0.1:0"}, &out, &errb) }()
+	url := regexp.MustCompile(`serving (http://\S+/fhir)`)
+	var base string
+	for i := 0; i < 200 && base == ""; i++ {
+		time.Sleep(25 * time.Millisecond)
+		if m := url.FindStringSubmatch(out.String()); m != nil {
+			base = m[1]
+		}
+	}
+	if base == "" {
+		cancel()
+		t.Fatalf("serve did not start: %s", errb.String())
+	}
+	res, err := http.Get(base + "/Patient?family=smi&gender=female")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || !strings.Contains(string(body), `"type":"searchset"`) {
+		t.Errorf("search: %d %s", res.StatusCode, body)
+	}
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Errorf("serve exited %d: %s", code, errb.String())
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("serve did not shut down")
+	}
+	if !strings.Contains(errb.String(), "authentication is off") || !strings.Contains(errb.String(), "shutting down") {
+		t.Errorf("log lacks the security warning or the shutdown: %s", errb.String())
+	}
+}

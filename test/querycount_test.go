@@ -1,0 +1,79 @@
+package test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ccfacade/ccfacade/adapters"
+	"github.com/ccfacade/ccfacade/adapters/sqlite"
+	"github.com/ccfacade/ccfacade/engine"
+	"github.com/ccfacade/ccfacade/mapping"
+	"github.com/ccfacade/ccfacade/mappingsets"
+	"github.com/ccfacade/ccfacade/server"
+)
+
+// Child rows come in one batched query per collection per page: a page of
+// 50 patients costs 1 + 3 queries, never one per patient.
+func TestQueriesPerPage(t *testing.T) {
+	sqliteEnv(t) // loads the demo database
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, sqliteDSN, adapters.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	set, err := mapping.LoadFS(mappingsets.Demo, "demo", "mappingsets/demo", time.UTC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := set.CheckDatabase(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var queries []string
+	eng, err := engine.New(set, db, engine.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Trace: func(q string, _ []any) {
+		mu.Lock()
+		queries = append(queries, q)
+		mu.Unlock()
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(server.New(server.Options{Engine: eng, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}))
+	defer srv.Close()
+	for _, c := range []struct {
+		path    string
+		queries int
+		entries int
+	}{
+		{"/Patient?_count=50", 4, 50},
+		{"/Patient/3", 4, -1},
+		{"/Practitioner?_count=50", 1, -1},
+		{"/Patient?gender=male&_count=0", 0, 0},
+	} {
+		queries = nil
+		r := get(t, srv.URL+"/fhir"+c.path)
+		if r.status != 200 {
+			t.Fatalf("%s: %d", c.path, r.status)
+		}
+		if len(queries) != c.queries {
+			t.Errorf("%s: %d queries, want %d:\n%s", c.path, len(queries), c.queries, strings.Join(queries, "\n"))
+		}
+		if c.entries >= 0 {
+			if n := len(entries(t, r.json(t))); n != c.entries {
+				t.Errorf("%s: %d entries", c.path, n)
+			}
+		}
+		for _, q := range queries[min(1, len(queries)):] {
+			if !strings.Contains(q, " IN (") {
+				t.Errorf("child query is not batched: %s", q)
+			}
+		}
+	}
+}
