@@ -476,8 +476,13 @@ func (l *loader) expr(n *yaml.Node, path, typ string, cols *ColumnSet) *Expr {
 		return nil
 	}
 	var resource, key *yaml.Node
-	for _, p := range l.pairs(n, path, "column", "value", "first", "transform", "concept", "resource", "key", "when") {
+	for _, p := range l.pairs(n, path, "column", "value", "first", "transform", "concept", "resource", "key", "when", "required") {
 		switch p[0].Value {
+		case "required":
+			if p[1].Value != "true" && p[1].Value != "false" {
+				l.add(l.pos(p[1]), path, "\"required\" is true or false")
+			}
+			e.Required = p[1].Value == "true"
 		case "value":
 			if p[1].Kind != yaml.ScalarNode || p[1].Tag == "!!null" {
 				l.add(l.pos(p[1]), path, "\"value\" is a fixed value (text, number or true/false)")

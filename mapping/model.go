@@ -131,6 +131,9 @@ type Expr struct {
 	conceptRef string // the concept map's name as written
 	Ref        *RefExpr
 	When       *Cond // present only when the condition holds
+	// Required leaves the enclosing object out when this value is absent
+	// (an identifier without its value, a coding without its code).
+	Required bool
 }
 
 // RefExpr makes "Type/id" from key columns of the current row.

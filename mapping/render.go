@@ -107,6 +107,9 @@ func (r *renderer) single(n *Node, vals []any) fhir.Value {
 	for _, f := range n.Fields {
 		v := fhir.Prune(r.node(f, vals))
 		if v == nil {
+			if f.Expr != nil && f.Expr.Required {
+				return nil
+			}
 			continue
 		}
 		if f.Dynamic {

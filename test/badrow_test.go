@@ -1,0 +1,104 @@
+package test
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ccfacade/ccfacade/adapters"
+	"github.com/ccfacade/ccfacade/adapters/sqlite"
+	"github.com/ccfacade/ccfacade/demo"
+	"github.com/ccfacade/ccfacade/engine"
+	"github.com/ccfacade/ccfacade/mapping"
+	"github.com/ccfacade/ccfacade/mappingsets"
+	"github.com/ccfacade/ccfacade/server"
+)
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) { l.mu.Lock(); defer l.mu.Unlock(); return l.b.Write(p) }
+func (l *lockedBuffer) String() string              { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
+
+// A bad value in a source row never breaks a read or a search: the element
+// is left out and a warning names the row and the mapping's file:line:col.
+func TestBadSourceRows(t *testing.T) {
+	ctx := context.Background()
+	dsn := "file:" + filepath.Join(t.TempDir(), "bad.db")
+	db, err := sqlite.Open(ctx, dsn, adapters.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := demo.Load(ctx, db.(adapters.Loader), demo.Options{Patients: 20, Seed: 1}); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		"UPDATE PATIENT SET DATE_OF_BIRTH = '1999XX01', ETHNIC_ORIGIN = 'XX', NHS_NUMBER = '123 456 7890' WHERE PATIENT_ID = 5",
+		"UPDATE PATIENT_ADDRESS SET POSTCODE = 'NOT A POSTCODE' WHERE PATIENT_ID = 5",
+	} {
+		if _, err := db.DB().ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	set, err := mapping.LoadFS(mappingsets.Demo, "demo", "mappingsets/demo", time.UTC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := set.CheckDatabase(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	var logs lockedBuffer
+	log := slog.New(slog.NewTextHandler(&logs, nil))
+	eng, err := engine.New(set, db, engine.Options{Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(server.New(server.Options{Engine: eng, Logger: log}))
+	defer srv.Close()
+
+	r := get(t, srv.URL+"/fhir/Patient/5")
+	if r.status != 200 {
+		t.Fatalf("read: %d %s", r.status, r.body)
+	}
+	validate(t, "Patient/5", r.body)
+	p := r.json(t)
+	if _, ok := p["birthDate"]; ok {
+		t.Error("an unparseable birth date was served")
+	}
+	if _, ok := p["extension"]; ok {
+		t.Error("an unmapped ethnic code left an extension behind")
+	}
+	for _, id := range p["identifier"].([]any) {
+		if id.(map[string]any)["system"] == "https://fhir.nhs.uk/Id/nhs-number" {
+			t.Error("an invalid NHS number was served")
+		}
+	}
+	if p["name"] == nil || p["gender"] == nil {
+		t.Error("the rest of the resource is missing")
+	}
+	for _, want := range []string{
+		`id=5 at=mappingsets/demo/patient.yaml:57:14 path=Patient.birthDate problem="transform date: \"1999XX01\" does not match the date format yyyyMMdd"`,
+		`path=Patient.extension.valueCodeableConcept problem="code \"XX\" has no entry in concept map \"ethnic-category\""`,
+		`path=Patient.identifier.value problem="transform nhs-number: not a valid NHS number`,
+		`path=Patient.address.postalCode problem="transform postcode: \"NOT A POSTCODE\" is not a UK postcode"`,
+	} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("log lacks %s\n%s", want, logs.String())
+		}
+	}
+	// A search over the bad row still answers, with every patient.
+	b := get(t, srv.URL+"/fhir/Patient?_count=100")
+	if b.status != 200 || len(entries(t, b.json(t))) != 20 {
+		t.Errorf("search with a bad row: %d", b.status)
+	}
+	validate(t, "search", b.body)
+}
