@@ -9,11 +9,11 @@ import (
 type Kind int
 
 const (
-	KindInvalid      Kind = iota + 1 // a malformed request: 400
-	KindNotFound                     // unknown type or id: 404
-	KindNotSupported                 // a parameter or feature not implemented: 400
-	KindUnprocessable                // a source row that cannot be served under an "error" policy: 500
-	KindUnavailable                  // the database failed or timed out: 503
+	KindInvalid       Kind = iota + 1 // a malformed request: 400
+	KindNotFound                      // unknown type or id: 404
+	KindNotSupported                  // a parameter or feature not implemented: 400
+	KindUnprocessable                 // a source row that cannot be served under an "error" policy: 500
+	KindUnavailable                   // the database failed or timed out: 503
 )
 
 // Error is an error with a kind, the parameter it concerns (if any), a

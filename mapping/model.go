@@ -154,16 +154,16 @@ type Cond struct {
 
 // SearchParam binds a FHIR search parameter to SQL.
 type SearchParam struct {
-	Pos           Pos
-	Name          string
-	Type          string // string | token | date | reference | number
-	Columns       []string
-	SQL           string // an SQL expression instead of columns
-	System        string // token: the system of the codes in the column
-	Transforms    []Transform
-	Concept       *ConceptMap
-	Rows          *Rows // value lives in a child table (EXISTS)
-	Format        string
+	Pos        Pos
+	Name       string
+	Type       string // string | token | date | reference | number
+	Columns    []string
+	SQL        string // an SQL expression instead of columns
+	System     string // token: the system of the codes in the column
+	Transforms []Transform
+	Concept    *ConceptMap
+	Rows       *Rows // value lives in a child table (EXISTS)
+	Format     string
 	// DateGrain is the precision of the values a date parameter compares:
 	// 1 year, 2 month, 3 day, 5 second. A format sets it; CheckDatabase sets
 	// 3 for a native DATE column; otherwise 5.
@@ -179,7 +179,7 @@ type ConceptMap struct {
 	Pos      Pos
 	Name     string
 	System   string
-	Unmapped string // drop | error
+	Unmapped string            // drop | error
 	Entries  map[string]Coding // by local code (trimmed)
 	order    []string
 }

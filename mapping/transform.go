@@ -32,10 +32,10 @@ type transformSpec struct {
 }
 
 var transforms = map[string]transformSpec{
-	"trim":  {doc: "remove leading and trailing white space", make: stringFn(strings.TrimSpace)},
+	"trim":    {doc: "remove leading and trailing white space", make: stringFn(strings.TrimSpace)},
 	"compact": {doc: "remove all white space", make: stringFn(func(s string) string { return strings.Join(strings.Fields(s), "") })},
-	"upper": {doc: "upper-case", make: stringFn(strings.ToUpper)},
-	"lower": {doc: "lower-case", make: stringFn(strings.ToLower)},
+	"upper":   {doc: "upper-case", make: stringFn(strings.ToUpper)},
+	"lower":   {doc: "lower-case", make: stringFn(strings.ToLower)},
 	"nhs-number": {doc: "remove spaces and hyphens; reject a value that is not 10 digits with a valid modulus-11 check digit",
 		make: noArgs(func(v any) (any, error) { return NormaliseNHSNumber(toString(v)) })},
 	"postcode": {doc: "upper-case a UK postcode and put one space before the inward code",

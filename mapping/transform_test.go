@@ -20,9 +20,9 @@ func TestTransforms(t *testing.T) {
 		{"compact", nil, " LS6  2AB ", "LS62AB", false},
 		{"nhs-number", nil, "943 476 5919", "9434765919", false},
 		{"nhs-number", nil, "943-476-5919", "9434765919", false},
-		{"nhs-number", nil, "9434765918", nil, true},  // wrong check digit
-		{"nhs-number", nil, "943476591", nil, true},   // nine digits
-		{"nhs-number", nil, "94347659AB", nil, true},  // letters
+		{"nhs-number", nil, "9434765918", nil, true}, // wrong check digit
+		{"nhs-number", nil, "943476591", nil, true},  // nine digits
+		{"nhs-number", nil, "94347659AB", nil, true}, // letters
 		{"nhs-number", nil, int64(9434765919), "9434765919", false},
 		{"postcode", nil, "ls62ab", "LS6 2AB", false},
 		{"postcode", nil, " sw1a 1aa", "SW1A 1AA", false},

@@ -246,5 +246,3 @@ func write() {
 	}
 	fmt.Printf("wrote fhir/stu3/types_gen.go: %d types, %d resources\n", len(types), n)
 }
-
-
