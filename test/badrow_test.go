@@ -4,20 +4,15 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
-	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/ccfacade/ccfacade/adapters"
 	"github.com/ccfacade/ccfacade/adapters/sqlite"
 	"github.com/ccfacade/ccfacade/demo"
 	"github.com/ccfacade/ccfacade/engine"
-	"github.com/ccfacade/ccfacade/mapping"
-	"github.com/ccfacade/ccfacade/mappingsets"
-	"github.com/ccfacade/ccfacade/server"
 )
 
 type lockedBuffer struct {
@@ -53,23 +48,9 @@ func TestBadSourceRows(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	set, err := mapping.LoadFS(mappingsets.Demo, "demo", "mappingsets/demo", time.UTC)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := set.CheckDatabase(ctx, db); err != nil {
-		t.Fatal(err)
-	}
 	var logs lockedBuffer
-	log := slog.New(slog.NewTextHandler(&logs, nil))
-	eng, err := engine.New(set, db, engine.Options{Logger: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(server.New(server.Options{Engine: eng, Logger: log}))
-	defer srv.Close()
-
-	r := get(t, srv.URL+"/fhir/Patient/5")
+	e := serveDB(t, db, engine.Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	r := get(t, e.base+"/Patient/5")
 	if r.status != 200 {
 		t.Fatalf("read: %d %s", r.status, r.body)
 	}
@@ -100,7 +81,7 @@ func TestBadSourceRows(t *testing.T) {
 		}
 	}
 	// A search over the bad row still answers, with every patient.
-	b := get(t, srv.URL+"/fhir/Patient?_count=100")
+	b := get(t, e.base+"/Patient?_count=100")
 	if b.status != 200 || len(entries(t, b.json(t))) != 20 {
 		t.Errorf("search with a bad row: %d", b.status)
 	}

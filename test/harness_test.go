@@ -115,27 +115,35 @@ func loadDemo(open adapters.Opener, dsn string) error {
 
 func startEnv(t *testing.T, name string, open adapters.Opener, dsn string) *env {
 	t.Helper()
-	ctx := context.Background()
-	db, err := open(ctx, dsn, adapters.Options{ReadOnly: true, MaxOpenConns: 8})
+	db, err := open(context.Background(), dsn, adapters.Options{ReadOnly: true, MaxOpenConns: 8})
 	if err != nil {
 		t.Fatalf("%s: open: %v", name, err)
 	}
 	t.Cleanup(func() { db.Close() })
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	e := serveDB(t, db, engine.Options{DefaultCount: 20, MaxCount: 100, PagingSecret: []byte("test secret"), Logger: log})
+	e.name = name
+	return e
+}
+
+// serveDB serves the demo mappings over db through the whole stack.
+func serveDB(t *testing.T, db adapters.Adapter, opts engine.Options) *env {
+	t.Helper()
+	ctx := context.Background()
 	set, err := mapping.LoadFS(mappingsets.Demo, "demo", "mappingsets/demo", time.UTC)
 	if err != nil {
 		t.Fatalf("demo mappings: %v", err)
 	}
 	if err := set.CheckDatabase(ctx, db); err != nil {
-		t.Fatalf("%s: demo mappings against the database: %v", name, err)
+		t.Fatalf("demo mappings against the database: %v", err)
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	eng, err := engine.New(set, db, engine.Options{DefaultCount: 20, MaxCount: 100, PagingSecret: []byte("test secret"), Logger: log})
+	eng, err := engine.New(set, db, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(server.New(server.Options{Engine: eng, Logger: log, Version: "test"}))
+	srv := httptest.NewServer(server.New(server.Options{Engine: eng, Logger: opts.Logger, Version: "test"}))
 	t.Cleanup(srv.Close)
-	return &env{name: name, base: srv.URL + "/fhir", db: db, eng: eng, srv: srv}
+	return &env{base: srv.URL + "/fhir", db: db, eng: eng, srv: srv}
 }
 
 // response is an HTTP response with its body read.

@@ -4,18 +4,13 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/ccfacade/ccfacade/adapters"
 	"github.com/ccfacade/ccfacade/adapters/sqlite"
 	"github.com/ccfacade/ccfacade/engine"
-	"github.com/ccfacade/ccfacade/mapping"
-	"github.com/ccfacade/ccfacade/mappingsets"
-	"github.com/ccfacade/ccfacade/server"
 )
 
 // Child rows come in one batched query per collection per page: a page of
@@ -28,25 +23,13 @@ func TestQueriesPerPage(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	set, err := mapping.LoadFS(mappingsets.Demo, "demo", "mappingsets/demo", time.UTC)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := set.CheckDatabase(ctx, db); err != nil {
-		t.Fatal(err)
-	}
 	var mu sync.Mutex
 	var queries []string
-	eng, err := engine.New(set, db, engine.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Trace: func(q string, _ []any) {
+	e := serveDB(t, db, engine.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Trace: func(q string, _ []any) {
 		mu.Lock()
 		queries = append(queries, q)
 		mu.Unlock()
 	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(server.New(server.Options{Engine: eng, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}))
-	defer srv.Close()
 	for _, c := range []struct {
 		path    string
 		queries int
@@ -58,7 +41,7 @@ func TestQueriesPerPage(t *testing.T) {
 		{"/Patient?gender=male&_count=0", 0, 0},
 	} {
 		queries = nil
-		r := get(t, srv.URL+"/fhir"+c.path)
+		r := get(t, e.base+c.path)
 		if r.status != 200 {
 			t.Fatalf("%s: %d", c.path, r.status)
 		}

@@ -23,8 +23,7 @@ var (
 )
 
 // Open connects to PostgreSQL. dsn is a postgres:// URL or a key=value
-// string; several hosts may be listed for read replicas where lib/pq
-// accepts them.
+// string.
 func Open(ctx context.Context, dsn string, opts adapters.Options) (adapters.Adapter, error) {
 	params := map[string]string{}
 	if opts.ReadOnly {
