@@ -90,14 +90,17 @@ func TestYAMLSyntaxError(t *testing.T) {
 }
 
 func FuzzLoad(f *testing.F) {
-	demo, _ := mappingsets.Demo.ReadFile("demo/patient.yaml")
-	concepts, _ := mappingsets.Demo.ReadFile("demo/concepts.yaml")
-	bad, _ := os.ReadFile("testdata/bad.yaml")
-	f.Add(demo)
-	f.Add(bad)
+	concepts := []byte("concepts:\n  sex: {system: s, map: {M: male, F: {code: female, display: Female}}}\n")
+	f.Add([]byte("resource: Patient\nfrom: {table: T, key: K}\nelement: {gender: {column: SEX, concept: sex}}"))
 	f.Add([]byte("resource: Patient\nfrom: {table: T, key: K}\nelement: {name: [{family: {first: [{column: A}, x]}}]}"))
+	f.Add([]byte("resource: Patient\nfrom: {query: SELECT 1, key: [A, B]}\nelement: {telecom: [{rows: {table: C, link: {X: A}}, value: {column: V}}]}\nsearch: {phone: {type: token, column: V}}"))
+	f.Add([]byte("resource: Observation\nfrom: {table: O, key: ID}\nelement: {valueQuantity: {value: {column: V}}, status: final}"))
 	f.Fuzz(func(t *testing.T, data []byte) {
+		start := time.Now()
 		set, err := Load([]File{{Name: "f.yaml", Data: data}, {Name: "c.yaml", Data: concepts}}, time.UTC)
+		if d := time.Since(start); d > 2*time.Second {
+			t.Fatalf("loading %d bytes took %s", len(data), d)
+		}
 		if err == nil {
 			if set == nil {
 				t.Fatal("no set and no error")
