@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"time"
 
@@ -127,22 +128,11 @@ func keyFits(m *mapping.Mapping, key []string) bool {
 	return true
 }
 
+// isInt reports whether s is an integer in canonical form, so that the id
+// made from the row it finds is s itself ("007" is not the id of row 7).
 func isInt(s string) bool {
-	if s == "" || len(s) > 18 {
-		return false
-	}
-	if s[0] == '-' {
-		s = s[1:]
-	}
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
+	n, err := strconv.ParseInt(s, 10, 64)
+	return err == nil && strconv.FormatInt(n, 10) == s
 }
 
 // fetch runs the main query and the child queries for the rows it returns.

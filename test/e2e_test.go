@@ -297,6 +297,8 @@ func TestErrors(t *testing.T) {
 			{"GET", "/Unicorn/1", nil, 404, "Unicorn"},
 			{"GET", "/Patient/999999", nil, 404, "Patient/999999"},
 			{"GET", "/Patient/abc", nil, 404, "Patient/abc"},
+			{"GET", "/Patient/007", nil, 404, "Patient/007"},
+			{"GET", "/Patient/1%27%20OR%201=1", nil, 404, "is not known"},
 			{"GET", "/Patient/" + strings.Repeat("9", 70), nil, 404, ""},
 			{"POST", "/Patient", nil, 405, "read-only"},
 			{"PUT", "/Patient/1", nil, 405, "read-only"},
