@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ccfacade/ccfacade/mapping"
 )
 
 func env(m map[string]string) func(string) (string, bool) {
@@ -34,6 +36,10 @@ func TestExampleConfig(t *testing.T) {
 	}
 	if s := fmt.Sprintf("%v %s", cfg.Database.DSN, cfg.Paging.Secret); strings.Contains(s, "hunter2") {
 		t.Errorf("a secret printed: %s", s)
+	}
+	// Its mappings lint clean.
+	if _, err := mapping.LoadDir(cfg.Mappings, cfg.Location()); err != nil {
+		t.Errorf("the example's mappings: %v", err)
 	}
 }
 
