@@ -44,11 +44,16 @@ var columns = map[string][]string{
 	"PATIENT_ADDRESS":    {"ADDRESS_ID", "PATIENT_ID", "ADDRESS_TYPE", "LINE1", "LINE2", "LINE3", "LINE4", "POSTCODE", "FROM_DATE", "TO_DATE"},
 	"PATIENT_CONTACT_NO": {"CONTACT_ID", "PATIENT_ID", "CONTACT_TYPE", "CONTACT_VALUE", "PREFERRED"},
 	"PATIENT_ALIAS":      {"ALIAS_ID", "PATIENT_ID", "ALIAS_TYPE", "SURNAME", "FORENAMES"},
+	"CONSULTATION":       {"CONSULT_ID", "PATIENT_ID", "STAFF_ID", "PRACTICE_CODE", "CONSULT_TYPE", "START_DT", "END_DT", "LAST_UPDATED"},
+	"ALLERGY":            {"ALLERGY_ID", "PATIENT_ID", "CONSULT_ID", "ALLERGEN_CODE", "ALLERGEN_TEXT", "REACTION_CODE", "SEVERITY", "STATUS", "VERIFIED", "RECORDED_DATE", "RECORDED_BY", "LAST_UPDATED"},
+	"PROBLEM":            {"PROBLEM_ID", "PATIENT_ID", "CONSULT_ID", "READ_CODE", "PROBLEM_TEXT", "STATUS", "ONSET_DATE", "END_DATE", "RECORDED_DATE", "STAFF_ID", "LAST_UPDATED"},
+	"OBSERVATION":        {"OBS_ID", "PATIENT_ID", "CONSULT_ID", "OBS_CODE", "OBS_NAME", "VALUE_NUM", "UNITS", "VALUE_CODE", "OBS_DATETIME", "STATUS", "STAFF_ID", "LAST_UPDATED"},
 }
 
 // Tables lists the demo tables in load order.
 func Tables() []string {
-	return []string{"GP_PRACTICE", "CLINICIAN", "PATIENT", "PATIENT_ADDRESS", "PATIENT_CONTACT_NO", "PATIENT_ALIAS"}
+	return []string{"GP_PRACTICE", "CLINICIAN", "PATIENT", "PATIENT_ADDRESS", "PATIENT_CONTACT_NO", "PATIENT_ALIAS",
+		"CONSULTATION", "ALLERGY", "PROBLEM", "OBSERVATION"}
 }
 
 // Columns lists a table's columns in the order Generate fills them.
@@ -131,6 +136,28 @@ func Generate(opt Options, table string, fn func(row []any) error) error {
 					return err
 				}
 			}
+		}
+	case "CONSULTATION", "ALLERGY", "PROBLEM", "OBSERVATION":
+		var next, consults int64 = 1, 0
+		for id := int64(1); id <= int64(opt.Patients); id++ {
+			rec := w.clinical(w.patient(id))
+			rows := map[string][][]any{"CONSULTATION": rec.consults, "ALLERGY": rec.allergies, "PROBLEM": rec.problems, "OBSERVATION": rec.observations}[table]
+			for _, row := range rows {
+				row[0] = next
+				next++
+				if table != "CONSULTATION" {
+					// the consultation's index within the patient becomes its id
+					if c := row[2].(int64); c >= 0 {
+						row[2] = consults + c + 1
+					} else {
+						row[2] = nil
+					}
+				}
+				if err := fn(row); err != nil {
+					return err
+				}
+			}
+			consults += int64(len(rec.consults))
 		}
 	default:
 		return fmt.Errorf("demo: unknown table %q", table)

@@ -80,3 +80,61 @@ CREATE TABLE PATIENT_ALIAS (
     SURNAME        VARCHAR(35),
     FORENAMES      VARCHAR(70)
 );
+
+-- The GP clinical record: consultations, allergies, problems and
+-- observations, coded with local codes and Read v2 codes.
+
+CREATE TABLE CONSULTATION (
+    CONSULT_ID     INTEGER      NOT NULL PRIMARY KEY,
+    PATIENT_ID     INTEGER      NOT NULL,
+    STAFF_ID       INTEGER,                           -- CLINICIAN.STAFF_ID
+    PRACTICE_CODE  CHAR(6),
+    CONSULT_TYPE   VARCHAR(4)   NOT NULL,             -- 'SURG' surgery, 'HOME' home visit, 'TEL' telephone
+    START_DT       VARCHAR(16)  NOT NULL,             -- 'YYYY-MM-DD HH:MM'
+    END_DT         VARCHAR(16),
+    LAST_UPDATED   TIMESTAMP    NOT NULL
+);
+
+CREATE TABLE ALLERGY (
+    ALLERGY_ID     INTEGER      NOT NULL PRIMARY KEY,
+    PATIENT_ID     INTEGER      NOT NULL,
+    CONSULT_ID     INTEGER,
+    ALLERGEN_CODE  VARCHAR(10)  NOT NULL,             -- local allergen code, e.g. 'PEN'
+    ALLERGEN_TEXT  VARCHAR(100),
+    REACTION_CODE  VARCHAR(10),                       -- local reaction code, e.g. 'RASH'
+    SEVERITY       CHAR(1),                           -- 'M' mild, 'O' moderate, 'S' severe
+    STATUS         VARCHAR(10)  NOT NULL,             -- 'Active', 'Inactive', 'Resolved' (as typed)
+    VERIFIED       CHAR(1),                           -- 'Y' confirmed, 'N' unconfirmed
+    RECORDED_DATE  VARCHAR(10)  NOT NULL,             -- 'DD/MM/YYYY'
+    RECORDED_BY    INTEGER,                           -- CLINICIAN.STAFF_ID
+    LAST_UPDATED   TIMESTAMP    NOT NULL
+);
+
+CREATE TABLE PROBLEM (
+    PROBLEM_ID     INTEGER      NOT NULL PRIMARY KEY,
+    PATIENT_ID     INTEGER      NOT NULL,
+    CONSULT_ID     INTEGER,
+    READ_CODE      VARCHAR(7)   NOT NULL,             -- Read v2, e.g. 'H33..'
+    PROBLEM_TEXT   VARCHAR(100),
+    STATUS         CHAR(1)      NOT NULL,             -- 'A' active, 'I' inactive, 'R' resolved
+    ONSET_DATE     VARCHAR(8),                        -- 'YYYYMMDD'
+    END_DATE       VARCHAR(8),                        -- 'YYYYMMDD'
+    RECORDED_DATE  VARCHAR(10)  NOT NULL,             -- 'YYYY-MM-DD'
+    STAFF_ID       INTEGER,
+    LAST_UPDATED   TIMESTAMP    NOT NULL
+);
+
+CREATE TABLE OBSERVATION (
+    OBS_ID         INTEGER      NOT NULL PRIMARY KEY,
+    PATIENT_ID     INTEGER      NOT NULL,
+    CONSULT_ID     INTEGER,
+    OBS_CODE       VARCHAR(8)   NOT NULL,             -- local code, e.g. 'BPS', 'HBA1C', 'SMOK'
+    OBS_NAME       VARCHAR(60),
+    VALUE_NUM      VARCHAR(20),                       -- numbers as typed, e.g. '120', '36.6', '5.20'
+    UNITS          VARCHAR(20),                       -- local units, e.g. 'mmHg', 'Kg', 'beats/min'
+    VALUE_CODE     VARCHAR(8),                        -- coded findings, e.g. 'CS' current smoker
+    OBS_DATETIME   VARCHAR(16)  NOT NULL,             -- 'YYYY-MM-DD HH:MM'
+    STATUS         CHAR(1)      NOT NULL,             -- 'F' final, 'P' preliminary, 'C' corrected
+    STAFF_ID       INTEGER,
+    LAST_UPDATED   TIMESTAMP    NOT NULL
+);

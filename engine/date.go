@@ -8,7 +8,7 @@ import (
 )
 
 // floorGrain truncates t (in loc) to the grain: 1 year, 2 month, 3 day,
-// otherwise second.
+// 4 minute, otherwise second.
 func floorGrain(t time.Time, grain int, loc *time.Location) time.Time {
 	t = t.In(loc)
 	switch grain {
@@ -18,6 +18,8 @@ func floorGrain(t time.Time, grain int, loc *time.Location) time.Time {
 		return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, loc)
 	case 3:
 		return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, loc)
+	case 4:
+		return time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), 0, 0, loc)
 	}
 	return t.Truncate(time.Second)
 }
@@ -30,6 +32,8 @@ func addGrain(t time.Time, grain int) time.Time {
 		return t.AddDate(0, 1, 0)
 	case 3:
 		return t.AddDate(0, 0, 1)
+	case 4:
+		return t.Add(time.Minute)
 	}
 	return t.Add(time.Second)
 }

@@ -24,17 +24,28 @@ func (b *sqlBuilder) arg(v any) string {
 type query struct {
 	m     *mapping.Mapping
 	b     *sqlBuilder
+	alias string // t0 for the main query; s1, s2, … for chained subqueries
 	preds []string
 	desc  bool
 }
 
 func (e *Engine) newQuery(m *mapping.Mapping) *query {
-	return &query{m: m, b: &sqlBuilder{d: e.db}}
+	return &query{m: m, b: &sqlBuilder{d: e.db}, alias: "t0"}
+}
+
+// sub starts a subquery over another mapping that shares the arguments.
+func (q *query) sub(m *mapping.Mapping) *query {
+	n := 1
+	if strings.HasPrefix(q.alias, "s") {
+		n, _ = strconv.Atoi(q.alias[1:])
+		n++
+	}
+	return &query{m: m, b: q.b, alias: "s" + strconv.Itoa(n)}
 }
 
 func (q *query) where(pred string) { q.preds = append(q.preds, pred) }
 
-func (q *query) col(name string) string { return "t0." + q.b.d.Quote(name) }
+func (q *query) col(name string) string { return q.alias + "." + q.b.d.Quote(name) }
 
 // keyArg converts a key value from an id or cursor into the argument bound
 // against key column i.
@@ -76,9 +87,9 @@ func (q *query) keyBeyond(key []string, before bool) string {
 
 func (q *query) source() string {
 	if q.m.From.Query != "" {
-		return "(" + q.m.From.Query + ") t0"
+		return "(" + q.m.From.Query + ") " + q.alias
 	}
-	return q.b.d.Quote(q.m.From.Table) + " t0"
+	return q.b.d.Quote(q.m.From.Table) + " " + q.alias
 }
 
 func (q *query) selectSQL(limit int) (string, []any) {

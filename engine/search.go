@@ -218,7 +218,7 @@ func (e *Engine) compileParam(q *query, m *mapping.Mapping, key fhir.ParamKey, r
 		return "", notSupported(raw, "unknown search parameter %q for %s (supported: %s)", raw, m.Resource, strings.Join(SupportedParams(m), ", "))
 	}
 	if key.Chain != "" {
-		return "", notSupported(raw, "chained search %q is not supported", raw)
+		return e.compileChain(q, m, sp, key, raw, values)
 	}
 	if err := checkModifier(sp, key.Modifier); err != nil {
 		return "", err
@@ -283,9 +283,9 @@ func (e *Engine) compileValue(q *query, m *mapping.Mapping, sp *mapping.SearchPa
 		}
 		return q.keyEquals(k), nil
 	}
-	alias := "t0"
+	alias := q.alias
 	if sp.Rows != nil {
-		alias = "c1"
+		alias = q.alias + "c"
 	}
 	var exprs []string
 	if sp.SQL != "" {
@@ -315,12 +315,12 @@ func (e *Engine) compileValue(q *query, m *mapping.Mapping, sp *mapping.SearchPa
 	r := sp.Rows
 	var link []string
 	for i, l := range r.Link {
-		link = append(link, "c1."+d.Quote(l)+" = t0."+d.Quote(r.ParentName[i]))
+		link = append(link, alias+"."+d.Quote(l)+" = "+q.col(r.ParentName[i]))
 	}
 	if r.Where != "" {
 		link = append(link, "("+r.Where+")")
 	}
-	return "EXISTS (SELECT 1 FROM " + d.Quote(r.Table) + " c1 WHERE " + strings.Join(link, " AND ") + " AND " + pred + ")", nil
+	return "EXISTS (SELECT 1 FROM " + d.Quote(r.Table) + " " + alias + " WHERE " + strings.Join(link, " AND ") + " AND " + pred + ")", nil
 }
 
 func orJoin(parts []string) string {
@@ -366,11 +366,21 @@ func (e *Engine) tokenPred(b *sqlBuilder, sp *mapping.SearchParam, raw, v string
 		return "", paramErr(err)
 	}
 	var codes []string
-	if sp.Concept != nil {
-		if tv.Code == "" {
-			codes = sp.Concept.InSystem(tv.System)
-		} else {
-			codes = sp.Concept.Reverse(tv.System, tv.HasSystem, tv.Code)
+	if len(sp.Concepts) > 0 {
+		seen := map[string]bool{}
+		for _, c := range sp.Concepts {
+			var found []string
+			if tv.Code == "" {
+				found = c.InSystem(tv.System)
+			} else {
+				found = c.Reverse(tv.System, tv.HasSystem, tv.Code)
+			}
+			for _, f := range found {
+				if !seen[f] {
+					seen[f] = true
+					codes = append(codes, f)
+				}
+			}
 		}
 		if len(codes) == 0 {
 			return noMatch, nil
@@ -484,6 +494,58 @@ func (e *Engine) referencePred(b *sqlBuilder, sp *mapping.SearchParam, mod, raw,
 	}
 	if len(parts) == 0 {
 		return noMatch, nil
+	}
+	return orJoin(parts), nil
+}
+
+// compileChain compiles a chained parameter such as patient.identifier=…:
+// the reference column must be among the keys of the target resources that
+// match the chained parameter, found by a subquery over the target mapping.
+func (e *Engine) compileChain(q *query, m *mapping.Mapping, sp *mapping.SearchParam, key fhir.ParamKey, raw string, values []string) (string, error) {
+	if sp.Type != "reference" {
+		return "", notSupported(raw, "parameter %q is not a reference, so it cannot be chained", sp.Name)
+	}
+	target := key.Modifier
+	switch {
+	case target != "" && !containsStr(sp.Target, target):
+		return "", notSupported(raw, "parameter %q does not point to %s (it points to %s)", sp.Name, target, strings.Join(sp.Target, ", "))
+	case target == "" && len(sp.Target) != 1:
+		return "", invalid(raw, "INVALID_PARAMETER", "parameter %q points to %s: say which with %s:Type.%s", sp.Name, strings.Join(sp.Target, ", "), sp.Name, key.Chain)
+	case target == "":
+		target = sp.Target[0]
+	}
+	tm := e.set.Lookup(target)
+	if tm == nil || len(tm.From.Key) != 1 {
+		return "", notSupported(raw, "chained search through %s is not supported", target)
+	}
+	if strings.Contains(key.Chain, ".") {
+		return "", notSupported(raw, "chains of more than one step (%q) are not supported", raw)
+	}
+	chainKey, err := fhir.ParseParamKey(key.Chain)
+	if err != nil {
+		return "", paramErr(err)
+	}
+	sub := q.sub(tm)
+	pred, err := e.compileParam(sub, tm, chainKey, key.Chain, values)
+	if err != nil {
+		if ee, ok := AsError(err); ok {
+			ee.Param = raw
+			ee.Msg = fmt.Sprintf("in the chain %q: %s", raw, ee.Msg)
+		}
+		return "", err
+	}
+	var exprs []string
+	if sp.SQL != "" {
+		exprs = []string{"(" + sp.SQL + ")"}
+	} else {
+		for _, c := range sp.Columns {
+			exprs = append(exprs, q.col(c))
+		}
+	}
+	in := " IN (SELECT " + sub.col(tm.From.Key[0]) + " FROM " + sub.source() + " WHERE " + pred + ")"
+	parts := make([]string, len(exprs))
+	for i, x := range exprs {
+		parts[i] = x + in
 	}
 	return orJoin(parts), nil
 }

@@ -67,6 +67,7 @@ func Load(files []File, loc *time.Location) (*Set, error) {
 		var doc yaml.Node
 		if err := yaml.Unmarshal(f.Data, &doc); err != nil {
 			l.add(Pos{File: f.Name, Line: yamlErrLine(err), Col: 1}, "", "invalid YAML: %s", cleanYAMLErr(err))
+			l.unparsed++
 			continue
 		}
 		if len(doc.Content) == 0 {
@@ -95,6 +96,7 @@ func Load(files []File, loc *time.Location) (*Set, error) {
 
 type loader struct {
 	collector
+	unparsed int // files that are not valid YAML
 	set  *Set
 	file string
 	m    *Mapping
@@ -566,6 +568,9 @@ func (l *loader) expr(n *yaml.Node, path, typ string, cols *ColumnSet) *Expr {
 }
 
 func (l *loader) knownConcepts() string {
+	if l.unparsed > 0 {
+		return " (a mapping file could not be read; fix it first, it may define the map)"
+	}
 	if len(l.set.Concepts) == 0 {
 		return " (no concept maps are defined)"
 	}

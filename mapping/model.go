@@ -161,11 +161,11 @@ type SearchParam struct {
 	SQL        string // an SQL expression instead of columns
 	System     string // token: the system of the codes in the column
 	Transforms []Transform
-	Concept    *ConceptMap
-	Rows       *Rows // value lives in a child table (EXISTS)
+	Concepts   []*ConceptMap // token: search through these maps (any may match)
+	Rows       *Rows         // value lives in a child table (EXISTS)
 	Format     string
 	// DateGrain is the precision of the values a date parameter compares:
-	// 1 year, 2 month, 3 day, 5 second. A format sets it; CheckDatabase sets
+	// 1 year, 2 month, 3 day, 4 minute, 5 second. A format sets it; CheckDatabase sets
 	// 3 for a native DATE column; otherwise 5.
 	DateGrain     int
 	Target        []string // reference: allowed target types

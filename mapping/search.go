@@ -49,10 +49,13 @@ func (l *loader) searchParams(n *yaml.Node, m *Mapping) {
 			case "transform":
 				sp.Transforms = l.transforms(q[1], path)
 			case "concept":
-				if s, ok := l.str(q[1], path); ok {
-					if sp.Concept = l.set.Concepts[s]; sp.Concept == nil {
-						l.add(l.pos(q[1]), path, "unknown concept map %q%s", s, l.knownConcepts())
+				for _, name := range l.strs(q[1], path) {
+					c := l.set.Concepts[name]
+					if c == nil {
+						l.add(l.pos(q[1]), path, "unknown concept map %q%s", name, l.knownConcepts())
+						continue
 					}
+					sp.Concepts = append(sp.Concepts, c)
 				}
 			case "rows":
 				rows = q[1]
@@ -93,7 +96,7 @@ func (l *loader) searchParams(n *yaml.Node, m *Mapping) {
 		if sp.Type == "reference" && len(sp.Target) == 0 {
 			l.add(sp.Pos, path, "a reference parameter needs \"target\": the resource type(s) it points to")
 		}
-		if sp.Concept != nil && sp.Type != "token" {
+		if len(sp.Concepts) > 0 && sp.Type != "token" {
 			l.add(sp.Pos, path, "\"concept\" applies to token parameters only")
 		}
 		m.Search = append(m.Search, sp)

@@ -102,7 +102,10 @@ func TestEveryResourceValidAndCounted(t *testing.T) {
 	counts := map[string]int{
 		"Patient":      len(demoRows(t, "PATIENT")),
 		"Practitioner": len(demoRows(t, "CLINICIAN")),
-		"Organization": len(demoRows(t, "GP_PRACTICE")),
+		"Organization":       len(demoRows(t, "GP_PRACTICE")),
+		"AllergyIntolerance": len(demoRows(t, "ALLERGY")),
+		"Condition":          len(demoRows(t, "PROBLEM")),
+		"Observation":        len(demoRows(t, "OBSERVATION")),
 	}
 	forEachBackend(t, func(t *testing.T, e *env) {
 		refs := map[string]bool{}

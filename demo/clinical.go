@@ -1,0 +1,159 @@
+package demo
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"time"
+)
+
+// Local clinical code lists of the demo EPR. The demo mappings translate
+// them to SNOMED CT (and LOINC, UCUM); a few have no translation on purpose.
+var (
+	allergens = []struct{ code, text string }{
+		{"PEN", "Penicillin"}, {"PEN", "Penicillin"}, {"AMOX", "Amoxicillin"}, {"ASP", "Aspirin"},
+		{"NUT", "Peanuts"}, {"LATEX", "Latex"}, {"CODE", "Codeine"}, {"ELAST", "Elastoplast"},
+	}
+	reactions     = []string{"RASH", "RASH", "ANAPH", "WHEEZE", "SWELL", "NAUS"}
+	allergyStates = []string{"Active", "Active", "Active", "Active", "Inactive", "Resolved"}
+	problems      = []struct{ read, text string }{
+		{"G20..", "Essential hypertension"}, {"G20..", "Essential hypertension"}, {"H33..", "Asthma"},
+		{"C10..", "Diabetes mellitus"}, {"H3...", "Chronic obstructive pulmonary disease"}, {"F25..", "Epilepsy"},
+		{"E2002", "Anxiety states"}, {"G30..", "Acute myocardial infarction"}, {"K190.", "Urinary tract infection"},
+		{"7L1H.", "Local admin code"},
+	}
+	consultTypes = []string{"SURG", "SURG", "SURG", "SURG", "TEL", "TEL", "HOME"}
+)
+
+type obsKind struct {
+	code, name string
+	units      []string
+	lo, hi     float64
+	decimals   int
+}
+
+var vitalKinds = []obsKind{
+	{"BPS", "Systolic blood pressure", []string{"mmHg"}, 100, 170, 0},
+	{"BPD", "Diastolic blood pressure", []string{"mmHg"}, 60, 100, 0},
+	{"PULSE", "Pulse rate", []string{"beats/min", "bpm"}, 52, 110, 0},
+}
+
+var otherKinds = []obsKind{
+	{"WT", "Body weight", []string{"kg", "Kg"}, 45, 120, 1},
+	{"HT", "Height", []string{"cm"}, 150, 195, 0},
+	{"BMI", "Body mass index", []string{"kg/m2"}, 18, 40, 1},
+	{"TEMP", "Temperature", []string{"C", "degC"}, 35.8, 38.9, 1},
+	{"HBA1C", "HbA1c (IFCC)", []string{"mmol/mol"}, 30, 90, 0},
+	{"CHOL", "Serum cholesterol", []string{"mmol/L", "mmol/l", "units"}, 3, 7.5, 2},
+}
+
+var smokingValues = []string{"NS", "NS", "NS", "EX", "CS"}
+
+// record is one patient's clinical rows; ids are filled in by Generate.
+type record struct {
+	consults, allergies, problems, observations [][]any
+}
+
+// clinical makes a patient's record from its own random stream. Column 0
+// of every row is its id (set later); column 2 of allergy, problem and
+// observation rows is the index of their consultation in consults, or -1.
+func (w *world) clinical(p *patient) record {
+	r := rand.New(rand.NewPCG(w.opt.Seed*1_000_003+17, uint64(p.id)))
+	var rec record
+	birth, _ := time.Parse("20060102", p.dob)
+	from := time.Date(2012, 1, 1, 0, 0, 0, 0, time.UTC)
+	if birth.After(from) {
+		from = birth
+	}
+	until := time.Date(2024, 12, 31, 0, 0, 0, 0, time.UTC)
+	if p.dod != nil {
+		d, _ := time.Parse("02/01/2006", p.dod.(string))
+		if d.Before(until) {
+			until = d
+		}
+	}
+	span := int(until.Sub(from).Hours() / 24)
+	if span < 1 || r.Float64() < 0.10 {
+		return rec // about one patient in ten has no clinical record
+	}
+	gps := p.gp.practice.gps
+	n := 1 + r.IntN(6)
+	starts := make([]time.Time, n)
+	for i := range starts {
+		d := from.AddDate(0, 0, r.IntN(span))
+		starts[i] = time.Date(d.Year(), d.Month(), d.Day(), 8+r.IntN(10), 10*r.IntN(6), 0, 0, time.UTC)
+	}
+	sortTimes(starts)
+	for i, st := range starts {
+		gp := p.gp
+		if r.IntN(4) == 0 {
+			gp = gps[r.IntN(len(gps))]
+		}
+		end := st.Add(time.Duration(10+r.IntN(15)) * time.Minute)
+		rec.consults = append(rec.consults, []any{int64(0), p.id, gp.id, gp.practice.code, pick(r, consultTypes), dt(st), dt(end), randomTime(r)})
+		// Vital signs at most surgery consultations.
+		if r.Float64() < 0.6 {
+			for _, k := range vitalKinds {
+				rec.observations = append(rec.observations, obsRow(r, p, i, k, st, gp.id))
+			}
+		}
+		if r.Float64() < 0.3 {
+			k := otherKinds[r.IntN(len(otherKinds))]
+			rec.observations = append(rec.observations, obsRow(r, p, i, k, st, gp.id))
+		}
+		if r.Float64() < 0.15 {
+			rec.observations = append(rec.observations, []any{int64(0), p.id, int64(i), "SMOK", "Smoking status", nil, nil, pick(r, smokingValues), dt(st), "F", gp.id, randomTime(r)})
+		}
+	}
+	// Laboratory results arrive outside consultations.
+	for j, k := 0, r.IntN(3); j < k; j++ {
+		kind := otherKinds[4+r.IntN(2)]
+		d := from.AddDate(0, 0, r.IntN(span))
+		at := time.Date(d.Year(), d.Month(), d.Day(), 9, r.IntN(60), 0, 0, time.UTC)
+		rec.observations = append(rec.observations, obsRow(r, p, -1, kind, at, nil))
+	}
+	if r.Float64() < 0.25 {
+		for j, k := 0, 1+r.IntN(2); j < k; j++ {
+			a := allergens[r.IntN(len(allergens))]
+			c := r.IntN(n)
+			var reaction, severity any
+			if r.Float64() < 0.7 {
+				reaction, severity = pick(r, reactions), pick(r, []string{"M", "M", "O", "S"})
+			}
+			verified := pick(r, []string{"Y", "Y", "Y", "N"})
+			rec.allergies = append(rec.allergies, []any{int64(0), p.id, int64(c), a.code, a.text, reaction, severity, pick(r, allergyStates), verified, starts[c].Format("02/01/2006"), rec.consults[c][2], randomTime(r)})
+		}
+	}
+	if r.Float64() < 0.4 {
+		for j, k := 0, 1+r.IntN(3); j < k; j++ {
+			pr := problems[r.IntN(len(problems))]
+			c := r.IntN(n)
+			onset := starts[c].AddDate(0, 0, -r.IntN(60))
+			status := pick(r, []string{"A", "A", "A", "I", "R"})
+			var end any
+			if status == "R" {
+				end = starts[c].AddDate(0, 1+r.IntN(12), 0).Format("20060102")
+			}
+			rec.problems = append(rec.problems, []any{int64(0), p.id, int64(c), pr.read, pr.text, status, onset.Format("20060102"), end, starts[c].Format("2006-01-02"), rec.consults[c][2], randomTime(r)})
+		}
+	}
+	return rec
+}
+
+func obsRow(r *rand.Rand, p *patient, consult int, k obsKind, at time.Time, staff any) []any {
+	v := k.lo + r.Float64()*(k.hi-k.lo)
+	status := "F"
+	if r.IntN(40) == 0 {
+		status = pick(r, []string{"P", "C"})
+	}
+	return []any{int64(0), p.id, int64(consult), k.code, k.name, fmt.Sprintf("%.*f", k.decimals, v), pick(r, k.units), nil, dt(at), status, staff, randomTime(r)}
+}
+
+func dt(t time.Time) string { return t.Format("2006-01-02 15:04") }
+
+func sortTimes(ts []time.Time) {
+	for i := 1; i < len(ts); i++ {
+		for j := i; j > 0 && ts[j].Before(ts[j-1]); j-- {
+			ts[j], ts[j-1] = ts[j-1], ts[j]
+		}
+	}
+}
