@@ -274,9 +274,12 @@ const dateSyntax = "not a valid date (expected YYYY, YYYY-MM, YYYY-MM-DD or YYYY
 // offset. Because a '+' in a query string decodes to a space unless it was
 // sent as %2B, a space in place of the '+' of an offset is accepted.
 //
-// Local times that a daylight-saving change skips or repeats resolve as
-// time.Date resolves them; sub-day ranges are measured in elapsed time, so
-// Start is always before End.
+// A day, month or year runs from the first instant of its first local day
+// to the first instant of the day after its last, so a day can last 23 or
+// 25 hours, and a day whose midnight a daylight-saving change skips begins
+// at the change. A local time that such a change skips or repeats resolves
+// as time.Date resolves it, and a minute, second or fraction is measured in
+// elapsed time from there, so Start is always before End.
 func ParseDateValue(param, s string, loc *time.Location) (DateValue, error) {
 	bad := func(reason string) (DateValue, error) {
 		return DateValue{}, &ParamError{Param: param, Value: s, Reason: reason}
@@ -420,14 +423,14 @@ func ParseDateValue(param, s string, loc *time.Location) (DateValue, error) {
 
 	switch dv.Precision {
 	case PrecisionYear:
-		dv.Start = time.Date(year, 1, 1, 0, 0, 0, 0, zone)
-		dv.End = time.Date(year+1, 1, 1, 0, 0, 0, 0, zone)
+		dv.Start = dayStart(year, 1, 1, zone)
+		dv.End = dayStart(year+1, 1, 1, zone)
 	case PrecisionMonth:
-		dv.Start = time.Date(year, time.Month(month), 1, 0, 0, 0, 0, zone)
-		dv.End = time.Date(year, time.Month(month)+1, 1, 0, 0, 0, 0, zone)
+		dv.Start = dayStart(year, month, 1, zone)
+		dv.End = dayStart(year, month+1, 1, zone)
 	case PrecisionDay:
-		dv.Start = time.Date(year, time.Month(month), day, 0, 0, 0, 0, zone)
-		dv.End = time.Date(year, time.Month(month), day+1, 0, 0, 0, 0, zone)
+		dv.Start = dayStart(year, month, day, zone)
+		dv.End = dayStart(year, month, day+1, zone)
 	default:
 		dv.Start = time.Date(year, time.Month(month), day, hour, minute, sec, nsec, zone)
 		step := time.Minute
@@ -443,6 +446,32 @@ func ParseDateValue(param, s string, loc *time.Location) (DateValue, error) {
 		dv.End = dv.Start.Add(step)
 	}
 	return dv, nil
+}
+
+// dayStart returns the first instant of the local day year-month-day in
+// loc (the date is normalised, so month 13 is January of the next year).
+// Where a daylight-saving change skips midnight, the day starts at the
+// change; time.Date alone would give an instant an hour off.
+func dayStart(year, month, day int, loc *time.Location) time.Time {
+	t := time.Date(year, time.Month(month), day, 0, 0, 0, 0, loc)
+	if t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 {
+		return t
+	}
+	y, m, d := time.Date(year, time.Month(month), day, 12, 0, 0, 0, time.UTC).Date()
+	ty, tm, td := t.Date()
+	start, end := t.ZoneBounds()
+	if ty == y && tm == m && td == d {
+		// Read with the offset from before the change: t is after
+		// midnight, in the period that the change began.
+		if !start.IsZero() {
+			return start
+		}
+	} else if !end.IsZero() {
+		// Read with the offset from after the change: t is on the day
+		// before, in the period that the change ended.
+		return end
+	}
+	return t
 }
 
 func daysIn(year, month int) int {

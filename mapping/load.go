@@ -97,9 +97,9 @@ func Load(files []File, loc *time.Location) (*Set, error) {
 type loader struct {
 	collector
 	unparsed int // files that are not valid YAML
-	set  *Set
-	file string
-	m    *Mapping
+	set      *Set
+	file     string
+	m        *Mapping
 	// refs to check once all mappings are known
 	refs []*refUse
 }

@@ -100,8 +100,8 @@ func TestDoneWhenFamilyAndGender(t *testing.T) {
 
 func TestEveryResourceValidAndCounted(t *testing.T) {
 	counts := map[string]int{
-		"Patient":      len(demoRows(t, "PATIENT")),
-		"Practitioner": len(demoRows(t, "CLINICIAN")),
+		"Patient":            len(demoRows(t, "PATIENT")),
+		"Practitioner":       len(demoRows(t, "CLINICIAN")),
 		"Organization":       len(demoRows(t, "GP_PRACTICE")),
 		"AllergyIntolerance": len(demoRows(t, "ALLERGY")),
 		"Condition":          len(demoRows(t, "PROBLEM")),
