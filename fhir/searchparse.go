@@ -276,8 +276,8 @@ const dateSyntax = "not a valid date (expected YYYY, YYYY-MM, YYYY-MM-DD or YYYY
 //
 // A day, month or year runs from the first instant of its first local day
 // to the first instant of the day after its last, so a day can last 23 or
-// 25 hours, and a day whose midnight a daylight-saving change skips begins
-// at the change. A local time that such a change skips or repeats resolves
+// 25 hours, a day whose midnight a daylight-saving change skips begins at
+// the change, and one whose midnight is repeated at the first. A local time that such a change skips or repeats resolves
 // as time.Date resolves it, and a minute, second or fraction is measured in
 // elapsed time from there, so Start is always before End.
 func ParseDateValue(param, s string, loc *time.Location) (DateValue, error) {
@@ -445,30 +445,47 @@ func ParseDateValue(param, s string, loc *time.Location) (DateValue, error) {
 		}
 		dv.End = dv.Start.Add(step)
 	}
+	if !dv.Start.Before(dv.End) {
+		// Only a day that a zone change skipped whole (as Samoa skipped
+		// 2011-12-30) is empty.
+		return bad(fmt.Sprintf("the day does not exist in the time zone %s", zone))
+	}
 	return dv, nil
 }
 
 // dayStart returns the first instant of the local day year-month-day in
 // loc (the date is normalised, so month 13 is January of the next year).
 // Where a daylight-saving change skips midnight, the day starts at the
-// change; time.Date alone would give an instant an hour off.
+// change, and where one repeats midnight, at the first midnight;
+// time.Date alone can give an instant an hour off in both cases.
 func dayStart(year, month, day int, loc *time.Location) time.Time {
-	t := time.Date(year, time.Month(month), day, 0, 0, 0, 0, loc)
-	if t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 {
+	y, m, d := time.Date(year, time.Month(month), day, 12, 0, 0, 0, time.UTC).Date()
+	isMidnight := func(t time.Time) bool {
+		ty, tm, td := t.Date()
+		return ty == y && tm == m && td == d && t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0
+	}
+	t := time.Date(y, m, d, 0, 0, 0, 0, loc)
+	start, end := t.ZoneBounds()
+	if isMidnight(t) {
+		// Where a change repeats midnight, the day began at the first.
+		if !start.IsZero() {
+			_, now := t.Zone()
+			_, before := start.Add(-time.Nanosecond).Zone()
+			if e := t.Add(time.Duration(now-before) * time.Second); e.Before(start) && isMidnight(e) {
+				return e
+			}
+		}
 		return t
 	}
-	y, m, d := time.Date(year, time.Month(month), day, 12, 0, 0, 0, time.UTC).Date()
-	ty, tm, td := t.Date()
-	start, end := t.ZoneBounds()
-	if ty == y && tm == m && td == d {
+	if ty, tm, td := t.Date(); ty == y && tm == m && td == d {
 		// Read with the offset from before the change: t is after
 		// midnight, in the period that the change began.
 		if !start.IsZero() {
 			return start
 		}
 	} else if !end.IsZero() {
-		// Read with the offset from after the change: t is on the day
-		// before, in the period that the change ended.
+		// Read with the offset from after the change: t is on an earlier
+		// day, in the period that the change ended.
 		return end
 	}
 	return t

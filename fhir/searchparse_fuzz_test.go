@@ -106,13 +106,14 @@ func FuzzSplitOr(f *testing.F) {
 	})
 }
 
-var fuzzZones = []string{"UTC", "Europe/London", "America/Santiago", "Asia/Beirut", "Australia/Lord_Howe", "Pacific/Apia"}
+var fuzzZones = []string{"UTC", "Europe/London", "America/Santiago", "Asia/Beirut", "Australia/Lord_Howe", "Pacific/Apia", "Asia/Tehran"}
 
 func FuzzParseDateValue(f *testing.F) {
 	for _, s := range []string{
 		"2019", "ge2019-03", "2020-02-29", "lt2019-07-04T10:00", "2019-07-04T10:00:30.5+02:00",
 		"2019-03-31T01:30", "2019-10-27T01:30:00", "2019-07-04T10:00:30.1234567891Z", "eq", "20x9",
 		"2019-01-01T10:00 01:00", "9999-12-31T23:59:59.999Z", "0001-01-01T00:00-14:00",
+		"2019-09-08", "2020-03-29", "2011-12-30", "2011-12-30T10:00", "1978-08-05", // midnights skipped or repeated, a day skipped
 	} {
 		for z := range fuzzZones {
 			f.Add(s, uint8(z))
@@ -160,6 +161,21 @@ func FuzzParseDateValue(f *testing.F) {
 		default:
 			if d < 20*time.Hour || d > 367*24*time.Hour {
 				t.Fatalf("%q: %v range %v", s, dv.Precision, d)
+			}
+		}
+		// A day, month or year read in loc starts at the first instant of
+		// its first local day.
+		if dv.Precision <= PrecisionDay {
+			first, err := time.Parse("2006-01-02", (dv.Text + "-01-01")[:10])
+			if err != nil {
+				t.Fatalf("%q: %v", s, err)
+			}
+			fy, fm, fd := first.Date()
+			if y, m, d := dv.Start.In(loc).Date(); y != fy || m != fm || d != fd {
+				t.Fatalf("%q in %v: starts at %v", s, loc, dv.Start)
+			}
+			if y, m, d := dv.Start.Add(-time.Nanosecond).In(loc).Date(); y == fy && m == fm && d == fd {
+				t.Fatalf("%q in %v: the day began before %v", s, loc, dv.Start)
 			}
 		}
 		// The text alone parses to the same range, with the default prefix.

@@ -187,6 +187,10 @@ func TestParseDateValue(t *testing.T) {
 		// daylight-saving days in London are 23 and 25 hours long
 		{"2019-03-31", london, "eq", "2019-03-31T00:00:00Z", "2019-03-31T23:00:00Z", PrecisionDay},
 		{"2019-10-27", london, "eq", "2019-10-26T23:00:00Z", "2019-10-28T00:00:00Z", PrecisionDay},
+		// where a daylight-saving change skips midnight, the day starts at the change
+		{"2019-09-08", mustLoad(t, "America/Santiago"), "eq", "2019-09-08T04:00:00Z", "2019-09-09T03:00:00Z", PrecisionDay},
+		{"2019-09", mustLoad(t, "America/Santiago"), "eq", "2019-09-01T04:00:00Z", "2019-10-01T03:00:00Z", PrecisionMonth},
+		{"2020-03-29", mustLoad(t, "Asia/Beirut"), "eq", "2020-03-28T22:00:00Z", "2020-03-29T21:00:00Z", PrecisionDay},
 		// the extremes
 		{"0001", time.UTC, "eq", "0001-01-01T00:00:00Z", "0002-01-01T00:00:00Z", PrecisionYear},
 		{"9999-12-31T23:59:59.999999999Z", time.UTC, "eq", "9999-12-31T23:59:59.999999999Z", "10000-01-01T00:00:00Z", PrecisionFraction},
@@ -482,6 +486,49 @@ func TestLikeEscape(t *testing.T) {
 	} {
 		if got := LikeEscape(in); got != want {
 			t.Errorf("LikeEscape(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestDateValueEveryDay walks every day and month from 1950 to 2040 in
+// zones whose daylight-saving changes fall at or across midnight: each day
+// starts at its first local instant and ends where the next one starts.
+func TestDateValueEveryDay(t *testing.T) {
+	for _, name := range []string{"Europe/London", "America/Santiago", "America/Sao_Paulo", "America/Havana", "Asia/Beirut", "Asia/Tehran", "Australia/Lord_Howe", "Pacific/Apia"} {
+		loc := mustLoad(t, name)
+		var prevEnd time.Time
+		for day := time.Date(1950, 1, 1, 12, 0, 0, 0, time.UTC); day.Year() <= 2040; day = day.AddDate(0, 0, 1) {
+			text := day.Format("2006-01-02")
+			dv, err := ParseDateValue("date", text, loc)
+			if name == "Pacific/Apia" && text == "2011-12-30" { // skipped whole
+				if err == nil {
+					t.Fatalf("%s %s: accepted as [%v, %v)", name, text, dv.Start, dv.End)
+				}
+				continue
+			}
+			if err != nil {
+				t.Fatalf("%s %s: %v", name, text, err)
+			}
+			y, m, d := day.Date()
+			if sy, sm, sd := dv.Start.In(loc).Date(); sy != y || sm != m || sd != d {
+				t.Fatalf("%s %s: starts at %v", name, text, dv.Start.In(loc))
+			}
+			if by, bm, bd := dv.Start.Add(-time.Nanosecond).In(loc).Date(); by == y && bm == m && bd == d {
+				t.Fatalf("%s %s: the day began before %v", name, text, dv.Start.In(loc))
+			}
+			if !prevEnd.IsZero() && !prevEnd.Equal(dv.Start) {
+				t.Fatalf("%s %s: starts at %v, the day before ended at %v", name, text, dv.Start, prevEnd)
+			}
+			if l := dv.End.Sub(dv.Start); l < 22*time.Hour || l > 26*time.Hour {
+				t.Fatalf("%s %s: lasts %v", name, text, l)
+			}
+			prevEnd = dv.End
+			if d == 1 {
+				mv, err := ParseDateValue("date", text[:7], loc)
+				if err != nil || !mv.Start.Equal(dv.Start) {
+					t.Fatalf("%s %s: month starts at %v (%v), its first day at %v", name, text[:7], mv.Start, err, dv.Start)
+				}
+			}
 		}
 	}
 }

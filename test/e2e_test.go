@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/ccfacade/ccfacade/demo"
+	"github.com/ccfacade/ccfacade/fhir/profile"
 	"github.com/ccfacade/ccfacade/mapping"
 )
 
@@ -109,6 +110,7 @@ func TestEveryResourceValidAndCounted(t *testing.T) {
 	}
 	forEachBackend(t, func(t *testing.T, e *env) {
 		refs := map[string]bool{}
+		problems := map[string]bool{}
 		for typ, n := range counts {
 			res := walk(t, e.base+"/"+typ+"?_count=100")
 			if len(res) != n {
@@ -122,6 +124,9 @@ func TestEveryResourceValidAndCounted(t *testing.T) {
 				}
 				seen[id] = true
 				collectRefs(r, refs)
+				for _, p := range profile.Check(r) {
+					problems[typ+"/"+id+": "+p.String()] = true
+				}
 			}
 			// Read a few by id and check them against the validator.
 			for i, r := range res {
@@ -134,6 +139,20 @@ func TestEveryResourceValidAndCounted(t *testing.T) {
 				}
 				validate(t, typ+"/"+r["id"].(string), rr.body)
 			}
+		}
+		// The checker is live: a served Patient without its names fails it.
+		pat := get(t, e.base+"/Patient/1").json(t)
+		delete(pat, "name")
+		if ps := profile.Check(pat); len(ps) == 0 || !strings.Contains(ps[0].String(), "Patient.name") {
+			t.Errorf("the profile checker missed a Patient without a name: %v", ps)
+		}
+		if len(problems) > 0 {
+			var list []string
+			for p := range problems {
+				list = append(list, p)
+			}
+			sort.Strings(list)
+			t.Errorf("%d Care Connect profile problems, e.g.:\n%s", len(list), strings.Join(list[:min(len(list), 30)], "\n"))
 		}
 		if len(refs) == 0 {
 			t.Fatal("no references found")

@@ -1,0 +1,491 @@
+package profile
+
+import (
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+//go:embed careconnect.json
+var data []byte
+
+type element struct {
+	ID      string          `json:"id"`
+	Path    string          `json:"path"`
+	Slice   string          `json:"slice"`
+	Min     int             `json:"min"`
+	Max     string          `json:"max"`
+	Types   []typeRef       `json:"types"`
+	Fixed   json.RawMessage `json:"fixed"`
+	Binding *struct {
+		Strength string `json:"strength"`
+		ValueSet string `json:"valueSet"`
+	} `json:"binding"`
+	Slicing []string `json:"slicing"`
+
+	name  string // the element's name in its parent, e.g. "identifier", "value[x]"
+	fixed any
+}
+
+type typeRef struct {
+	Code    string `json:"code"`
+	Profile string `json:"profile"`
+	Target  string `json:"target"`
+}
+
+type structure struct {
+	URL      string
+	Type     string     `json:"type"`
+	Elements []*element `json:"elements"`
+	children map[string][]*element
+}
+
+type include struct {
+	System string   `json:"system"`
+	Codes  []string `json:"codes"`
+}
+
+var (
+	once        sync.Once
+	profiles    map[string]*structure
+	valueSets   map[string][]include
+	codeSystems map[string]map[string]bool
+)
+
+func load() {
+	var raw struct {
+		Profiles    map[string]*structure `json:"profiles"`
+		ValueSets   map[string][]include  `json:"valueSets"`
+		CodeSystems map[string][]string   `json:"codeSystems"`
+	}
+	if err := json.Unmarshal(data, &raw); err != nil {
+		panic("profile: embedded definitions: " + err.Error())
+	}
+	profiles, valueSets = raw.Profiles, raw.ValueSets
+	codeSystems = map[string]map[string]bool{}
+	for url, codes := range raw.CodeSystems {
+		m := map[string]bool{}
+		for _, c := range codes {
+			m[c] = true
+		}
+		codeSystems[url] = m
+	}
+	for url, p := range profiles {
+		p.URL = url
+		p.children = map[string][]*element{}
+		for _, e := range p.Elements {
+			i := strings.LastIndex(e.ID, ".")
+			if i < 0 {
+				continue
+			}
+			parent := e.ID[:i]
+			last := e.ID[i+1:]
+			e.name, _, _ = strings.Cut(last, ":")
+			if len(e.Fixed) > 0 {
+				_ = json.Unmarshal(e.Fixed, &e.fixed)
+			}
+			p.children[parent] = append(p.children[parent], e)
+		}
+	}
+}
+
+// Known reports whether a profile URL is one the checker has.
+func Known(url string) bool {
+	once.Do(load)
+	_, ok := profiles[url]
+	return ok
+}
+
+// Problem is one way a resource does not conform.
+type Problem struct {
+	Path string // FHIR path, e.g. Patient.name[0].family
+	Msg  string
+}
+
+func (p Problem) String() string { return p.Path + ": " + p.Msg }
+
+// CheckJSON checks a resource given as JSON.
+func CheckJSON(b []byte) ([]Problem, error) {
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("not a JSON resource: %w", err)
+	}
+	return Check(m), nil
+}
+
+// Check checks a resource (decoded JSON) against every Care Connect profile
+// in its meta.profile. A resource that claims none is a problem.
+func Check(res map[string]any) []Problem {
+	once.Do(load)
+	typ, _ := res["resourceType"].(string)
+	var urls []string
+	if meta, ok := res["meta"].(map[string]any); ok {
+		if ps, ok := meta["profile"].([]any); ok {
+			for _, p := range ps {
+				if s, ok := p.(string); ok {
+					urls = append(urls, s)
+				}
+			}
+		}
+	}
+	c := &checker{}
+	checked := 0
+	for _, u := range urls {
+		p := profiles[u]
+		if p == nil {
+			continue
+		}
+		checked++
+		if p.Type != typ {
+			c.add(typ, fmt.Sprintf("meta.profile %s is a profile of %s, not %s", u, p.Type, typ))
+			continue
+		}
+		c.object(res, typ, p, typ)
+	}
+	if checked == 0 {
+		c.add(typ+".meta.profile", "names no Care Connect profile")
+	}
+	sort.SliceStable(c.problems, func(i, j int) bool { return c.problems[i].Path < c.problems[j].Path })
+	return c.problems
+}
+
+type checker struct{ problems []Problem }
+
+func (c *checker) add(path, msg string) { c.problems = append(c.problems, Problem{Path: path, Msg: msg}) }
+
+// values returns the values of the named element (a choice name collects
+// every typed form) as a list, with the JSON names they were found under.
+func values(o map[string]any, name string) ([]any, []string) {
+	var vals []any
+	var keys []string
+	add := func(k string, v any) {
+		if arr, ok := v.([]any); ok {
+			for range arr {
+				keys = append(keys, k)
+			}
+			vals = append(vals, arr...)
+			return
+		}
+		vals = append(vals, v)
+		keys = append(keys, k)
+	}
+	if base, ok := strings.CutSuffix(name, "[x]"); ok {
+		ks := make([]string, 0, 1)
+		for k := range o {
+			if strings.HasPrefix(k, base) && len(k) > len(base) && k[len(base)] >= 'A' && k[len(base)] <= 'Z' {
+				ks = append(ks, k)
+			}
+		}
+		sort.Strings(ks)
+		for _, k := range ks {
+			add(k, o[k])
+		}
+		return vals, keys
+	}
+	if v, ok := o[name]; ok {
+		add(name, v)
+	}
+	return vals, keys
+}
+
+// object checks the children of element id of profile p in object o.
+func (c *checker) object(o map[string]any, path string, p *structure, id string) {
+	kids := p.children[id]
+	base := map[string]bool{}
+	for _, e := range kids {
+		if e.Slice == "" {
+			base[e.name] = true
+		}
+	}
+	for _, e := range kids {
+		// A slice with no element of its name is a type slice of a choice
+		// (Extension.valueCodeableConcept:valueCodeableConcept): checked as
+		// an element of its own.
+		if e.Slice != "" && base[e.name] {
+			continue
+		}
+		vals, keys := values(o, e.name)
+		c.card(e, len(vals), path+"."+strings.TrimSuffix(e.name, "[x]"))
+		var slices []*element
+		for _, s := range kids {
+			if e.Slice == "" && s.Slice != "" && s.name == e.name {
+				slices = append(slices, s)
+			}
+		}
+		inSlice := make([][]int, len(slices))
+		for i, v := range vals {
+			vp := itemPath(path, keys[i], i, keys)
+			c.value(e, v, vp)
+			if obj, ok := v.(map[string]any); ok {
+				c.object(obj, vp, p, e.ID)
+			}
+			for si, s := range slices {
+				if p.inSlice(e, s, v) {
+					inSlice[si] = append(inSlice[si], i)
+				}
+			}
+		}
+		for si, s := range slices {
+			c.card(s, len(inSlice[si]), path+"."+strings.TrimSuffix(e.name, "[x]")+":"+s.Slice)
+			for _, i := range inSlice[si] {
+				vp := itemPath(path, keys[i], i, keys)
+				c.value(s, vals[i], vp)
+				if obj, ok := vals[i].(map[string]any); ok {
+					c.object(obj, vp, p, s.ID)
+				}
+			}
+		}
+	}
+}
+
+// itemPath names the i-th value: name[i] when the element repeats.
+func itemPath(path, key string, i int, keys []string) string {
+	n, first := 0, -1
+	for j, k := range keys {
+		if k == key {
+			if first < 0 {
+				first = j
+			}
+			n++
+		}
+	}
+	if n <= 1 {
+		return path + "." + key
+	}
+	return path + "." + key + "[" + strconv.Itoa(i-first) + "]"
+}
+
+func (c *checker) card(e *element, n int, path string) {
+	if n < e.Min {
+		if n == 0 {
+			c.add(path, fmt.Sprintf("is required by the profile (min %d)", e.Min))
+		} else {
+			c.add(path, fmt.Sprintf("has %d, the profile requires at least %d", n, e.Min))
+		}
+	}
+	if e.Max == "0" && n > 0 {
+		c.add(path, "is not allowed by the profile (max 0)")
+		return
+	}
+	if max, err := strconv.Atoi(e.Max); err == nil && n > max {
+		c.add(path, fmt.Sprintf("has %d, the profile allows at most %d", n, max))
+	}
+}
+
+// value checks one value against an element's fixed value, required
+// binding, reference targets and extension profile.
+func (c *checker) value(e *element, v any, path string) {
+	if e.fixed != nil && !matches(e.fixed, v) {
+		c.add(path, fmt.Sprintf("must be %v (fixed by the profile), found %v", show(e.fixed), show(v)))
+	}
+	if e.Binding != nil && e.Binding.Strength == "required" {
+		if ok, known := inValueSet(e.Binding.ValueSet, v); known && !ok {
+			c.add(path, fmt.Sprintf("%s is not in the required value set %s", show(v), e.Binding.ValueSet))
+		}
+	}
+	var targets []string
+	for _, t := range e.Types {
+		if t.Code == "Reference" && t.Target != "" {
+			targets = append(targets, typeOfProfile(t.Target))
+		}
+	}
+	if len(targets) > 0 {
+		if o, ok := v.(map[string]any); ok {
+			if ref, ok := o["reference"].(string); ok {
+				parts := strings.Split(ref, "/")
+				if len(parts) >= 2 {
+					rt := parts[len(parts)-2]
+					if !contains(targets, rt) {
+						c.add(path, fmt.Sprintf("refers to a %s; the profile allows %s", rt, strings.Join(targets, ", ")))
+					}
+				}
+			}
+		}
+	}
+	for _, t := range e.Types {
+		if t.Code == "Extension" && t.Profile != "" {
+			if ext := profiles[t.Profile]; ext != nil {
+				if o, ok := v.(map[string]any); ok && o["url"] == t.Profile {
+					c.object(o, path, ext, ext.Type)
+				}
+			}
+		}
+	}
+}
+
+// inSlice reports whether v belongs to slice s of element e, by the
+// element's discriminators.
+func (p *structure) inSlice(e, s *element, v any) bool {
+	if len(e.Slicing) == 0 {
+		return false
+	}
+	for _, d := range e.Slicing {
+		want, ok := p.discriminator(s, d)
+		if !ok {
+			return false
+		}
+		if !pathHas(v, strings.Split(d, "."), want) {
+			return false
+		}
+	}
+	return true
+}
+
+// discriminator finds the value a slice requires at discriminator path d:
+// the fixed value of the slice's element at d, or the extension profile url.
+func (p *structure) discriminator(s *element, d string) (string, bool) {
+	if d == "url" {
+		for _, t := range s.Types {
+			if t.Profile != "" {
+				return t.Profile, true
+			}
+		}
+	}
+	for _, e := range p.Elements {
+		if e.ID == s.ID+"."+d || e.ID == s.ID+"."+strings.ReplaceAll(d, ".", ".") {
+			if str, ok := e.fixed.(string); ok {
+				return str, true
+			}
+		}
+	}
+	// The Care Connect profiles name SNOMED CT coding slices snomedCT but
+	// do not always fix their system.
+	if s.Slice == "snomedCT" && strings.HasSuffix(d, "system") {
+		return "http://snomed.info/sct", true
+	}
+	return "", false
+}
+
+func pathHas(v any, path []string, want string) bool {
+	if len(path) == 0 {
+		s, ok := v.(string)
+		return ok && s == want
+	}
+	switch t := v.(type) {
+	case map[string]any:
+		return pathHas(t[path[0]], path[1:], want)
+	case []any:
+		for _, x := range t {
+			if pathHas(x, path, want) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// inValueSet reports whether a code, Coding or CodeableConcept is in a value
+// set; known is false when the value set is not one the checker has.
+func inValueSet(url string, v any) (ok, known bool) {
+	incs, found := valueSets[url]
+	if !found {
+		return false, false
+	}
+	member := func(system, code string, anySystem bool) bool {
+		for _, inc := range incs {
+			if !anySystem && inc.System != system {
+				continue
+			}
+			if len(inc.Codes) > 0 {
+				if contains(inc.Codes, code) {
+					return true
+				}
+				continue
+			}
+			if cs, ok := codeSystems[inc.System]; ok {
+				if cs[code] {
+					return true
+				}
+				continue
+			}
+			return true // a system the checker cannot enumerate (SNOMED CT, ...)
+		}
+		return false
+	}
+	switch t := v.(type) {
+	case string:
+		return member("", t, true), true
+	case map[string]any:
+		if codings, ok := t["coding"].([]any); ok {
+			for _, cd := range codings {
+				if m, ok := cd.(map[string]any); ok {
+					s, _ := m["system"].(string)
+					code, _ := m["code"].(string)
+					if member(s, code, false) {
+						return true, true
+					}
+				}
+			}
+			return len(codings) == 0, true
+		}
+		if code, ok := t["code"].(string); ok {
+			s, _ := t["system"].(string)
+			return member(s, code, false), true
+		}
+	}
+	return true, true
+}
+
+// typeOfProfile turns a profile URL into the resource type it constrains.
+func typeOfProfile(url string) string {
+	if p := profiles[url]; p != nil {
+		return p.Type
+	}
+	return url[strings.LastIndex(url, "/")+1:]
+}
+
+// matches reports whether v has the fixed value (primitives equal; objects
+// contain every fixed field).
+func matches(fixed, v any) bool {
+	switch f := fixed.(type) {
+	case map[string]any:
+		o, ok := v.(map[string]any)
+		if !ok {
+			return false
+		}
+		for k, fv := range f {
+			if !matches(fv, o[k]) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		arr, ok := v.([]any)
+		if !ok {
+			return false
+		}
+		for _, fv := range f {
+			found := false
+			for _, x := range arr {
+				found = found || matches(fv, x)
+			}
+			if !found {
+				return false
+			}
+		}
+		return true
+	}
+	return reflect.DeepEqual(fixed, v)
+}
+
+func show(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(b)
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

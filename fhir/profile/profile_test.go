@@ -1,0 +1,75 @@
+package profile
+
+import (
+	"os"
+	"strings"
+	"testing"
+)
+
+func check(t *testing.T, file string) []string {
+	t.Helper()
+	b, err := os.ReadFile("testdata/" + file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps, err := CheckJSON(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = p.String()
+	}
+	return out
+}
+
+func TestGoodPatient(t *testing.T) {
+	if ps := check(t, "patient-good.json"); len(ps) != 0 {
+		t.Errorf("a conformant Patient has problems:\n%s", strings.Join(ps, "\n"))
+	}
+}
+
+// Known-bad resources: the checker must name each problem with its path.
+func TestKnownBad(t *testing.T) {
+	cases := map[string][]string{
+		"patient-no-official-name.json": {"Patient.name:official: is required by the profile (min 1)"},
+		"patient-communication.json":    {"Patient.communication: is not allowed by the profile (max 0)"},
+		"allergy-snomed-no-display.json": {
+			"AllergyIntolerance.code.coding.display: is required by the profile (min 1)",
+		},
+		"allergy-refuted.json": {
+			`AllergyIntolerance.verificationStatus: "refuted" is not in the required value set https://fhir.hl7.org.uk/STU3/ValueSet/CareConnect-AllergyVerificationStatus-1`,
+		},
+		"patient-bad-codes.json": {
+			"Patient.identifier:nhsNumber: has 2, the profile allows at most 1",
+			`Patient.identifier[0].extension.valueCodeableConcept: {"coding":[{"code":"99","display":"Nonsense","system":"https://fhir.hl7.org.uk/STU3/CodeSystem/CareConnect-NHSNumberVerificationStatus-1"}]} is not in the required value set`,
+			"Patient.identifier[1].extension:nhsNumberVerificationStatus: is required by the profile (min 1)",
+			"Patient.generalPractitioner.reference", // placeholder replaced below
+		},
+	}
+	cases["patient-bad-codes.json"][3] = "Patient.generalPractitioner: refers to a Patient; the profile allows Organization, Practitioner"
+	for file, wants := range cases {
+		got := check(t, file)
+		for _, w := range wants {
+			found := false
+			for _, g := range got {
+				if strings.HasPrefix(g, w) {
+					found = true
+				}
+			}
+			if !found {
+				t.Errorf("%s: missing problem\n  %s\ngot:\n  %s", file, w, strings.Join(got, "\n  "))
+			}
+		}
+	}
+}
+
+func TestNoProfile(t *testing.T) {
+	ps, _ := CheckJSON([]byte(`{"resourceType":"Patient"}`))
+	if len(ps) != 1 || !strings.Contains(ps[0].Msg, "names no Care Connect profile") {
+		t.Errorf("%v", ps)
+	}
+	if !Known("https://fhir.hl7.org.uk/STU3/StructureDefinition/CareConnect-Observation-1") {
+		t.Error("Observation profile missing")
+	}
+}
