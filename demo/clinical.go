@@ -48,9 +48,30 @@ var otherKinds = []obsKind{
 
 var smokingValues = []string{"NS", "NS", "NS", "EX", "CS"}
 
+// drugs is the practice drug dictionary: dm+d codes as the EPR holds them.
+var drugs = []struct{ dmd, name, form, dose, qty string }{
+	{"322236009", "Paracetamol 500mg tablets", "TAB", "Two tablets up to four times a day when required", "100"},
+	{"323509004", "Amoxicillin 500mg capsules", "CAP", "One capsule three times a day", "21"},
+	{"320000009", "Simvastatin 40mg tablets", "TAB", "One tablet at night", "28"},
+	{"325278007", "Metformin 500mg tablets", "TAB", "One tablet twice a day with meals", "56"},
+	{"319283006", "Amlodipine 5mg tablets", "TAB", "One tablet once a day", "28"},
+	{"320151000", "Salbutamol 100micrograms/dose inhaler", "INH", "Two puffs when required", "1"},
+}
+
+var vaccines = []struct{ code, name string }{
+	{"FLU", "Influenza vaccine"}, {"FLU", "Influenza vaccine"}, {"FLU", "Influenza vaccine"},
+	{"PNEU", "Pneumococcal vaccine"}, {"MMR", "MMR vaccine"}, {"TET", "Tetanus vaccine"}, {"SHING", "Shingles vaccine"},
+}
+
+var procedures = []struct{ code, text string }{
+	{"ECG", "Electrocardiogram"}, {"SPIRO", "Spirometry"}, {"CERV", "Cervical screening"},
+	{"WOUND", "Wound dressing"}, {"EARSY", "Ear irrigation"},
+}
+
 // record is one patient's clinical rows; ids are filled in by Generate.
 type record struct {
 	consults, allergies, problems, observations [][]any
+	repeats, issues, immunisations, procedures  [][]any
 }
 
 // clinical makes a patient's record from its own random stream. Column 0
@@ -123,6 +144,55 @@ func (w *world) clinical(p *patient) record {
 			rec.allergies = append(rec.allergies, []any{int64(0), p.id, int64(c), a.code, a.text, reaction, severity, pick(r, allergyStates), verified, starts[c].Format("02/01/2006"), rec.consults[c][2], randomTime(r)})
 		}
 	}
+	// Repeat medication with monthly issues; column 2 of an issue row is
+	// the index of its repeat in rec.repeats (or -1 for an acute issue), and
+	// column 9 the consultation index.
+	if r.Float64() < 0.35 {
+		for j, k := 0, 1+r.IntN(3); j < k; j++ {
+			d := drugs[2+r.IntN(len(drugs)-2)]
+			c := r.IntN(n)
+			start := starts[c]
+			status := pick(r, []string{"C", "C", "C", "S"})
+			var end any
+			months := 1 + r.IntN(6)
+			if status == "S" {
+				end = start.AddDate(0, months+1, 0).Format("20060102")
+			}
+			staff := rec.consults[c][2]
+			rec.repeats = append(rec.repeats, []any{int64(0), p.id, int64(drugIndex(d.dmd) + 1), d.dose, d.qty, start.Format("20060102"), end, status, staff, randomTime(r)})
+			ri := int64(len(rec.repeats) - 1)
+			for m := 0; m < months; m++ {
+				at := start.AddDate(0, m, 0)
+				if at.After(until) {
+					break
+				}
+				rec.issues = append(rec.issues, []any{int64(0), p.id, ri, int64(drugIndex(d.dmd) + 1), d.dose, d.qty, at.Format("20060102"), "I", staff, int64(-1), randomTime(r)})
+			}
+		}
+	}
+	for j, k := 0, r.IntN(3); j < k; j++ {
+		d := drugs[r.IntN(2)]
+		c := r.IntN(n)
+		status := "I"
+		if r.IntN(20) == 0 {
+			status = "X"
+		}
+		rec.issues = append(rec.issues, []any{int64(0), p.id, int64(-1), int64(drugIndex(d.dmd) + 1), d.dose, d.qty, starts[c].Format("20060102"), status, rec.consults[c][2], int64(c), randomTime(r)})
+	}
+	for j, k := 0, r.IntN(3); j < k; j++ {
+		c := r.IntN(n)
+		var batch any
+		if r.IntN(4) > 0 {
+			batch = fmt.Sprintf("%c%c%04d", 'A'+rune(r.IntN(26)), 'A'+rune(r.IntN(26)), r.IntN(10000))
+		}
+		v := pick(r, vaccines)
+		rec.immunisations = append(rec.immunisations, []any{int64(0), p.id, int64(c), v.code, v.name, starts[c].Format("2006-01-02"), batch, rec.consults[c][2], randomTime(r)})
+	}
+	if r.Float64() < 0.3 {
+		pr := procedures[r.IntN(len(procedures))]
+		c := r.IntN(n)
+		rec.procedures = append(rec.procedures, []any{int64(0), p.id, int64(c), pr.code, pr.text, starts[c].Format("20060102"), rec.consults[c][2], randomTime(r)})
+	}
 	if r.Float64() < 0.4 {
 		for j, k := 0, 1+r.IntN(3); j < k; j++ {
 			pr := problems[r.IntN(len(problems))]
@@ -156,4 +226,13 @@ func sortTimes(ts []time.Time) {
 			ts[j], ts[j-1] = ts[j-1], ts[j]
 		}
 	}
+}
+
+func drugIndex(dmd string) int {
+	for i, d := range drugs {
+		if d.dmd == dmd {
+			return i
+		}
+	}
+	return -1
 }

@@ -47,13 +47,18 @@ var columns = map[string][]string{
 	"CONSULTATION":       {"CONSULT_ID", "PATIENT_ID", "STAFF_ID", "PRACTICE_CODE", "CONSULT_TYPE", "START_DT", "END_DT", "LAST_UPDATED"},
 	"ALLERGY":            {"ALLERGY_ID", "PATIENT_ID", "CONSULT_ID", "ALLERGEN_CODE", "ALLERGEN_TEXT", "REACTION_CODE", "SEVERITY", "STATUS", "VERIFIED", "RECORDED_DATE", "RECORDED_BY", "LAST_UPDATED"},
 	"PROBLEM":            {"PROBLEM_ID", "PATIENT_ID", "CONSULT_ID", "READ_CODE", "PROBLEM_TEXT", "STATUS", "ONSET_DATE", "END_DATE", "RECORDED_DATE", "STAFF_ID", "LAST_UPDATED"},
+	"DRUG":               {"DRUG_ID", "DMD_CODE", "DRUG_NAME", "FORM", "LAST_UPDATED"},
+	"REPEAT_MED":         {"REPEAT_ID", "PATIENT_ID", "DRUG_ID", "DOSAGE", "QUANTITY", "START_DATE", "END_DATE", "STATUS", "STAFF_ID", "LAST_UPDATED"},
+	"MED_ISSUE":          {"ISSUE_ID", "PATIENT_ID", "REPEAT_ID", "DRUG_ID", "DOSAGE", "QUANTITY", "ISSUE_DATE", "STATUS", "STAFF_ID", "CONSULT_ID", "LAST_UPDATED"},
+	"IMMUNISATION":       {"IMM_ID", "PATIENT_ID", "CONSULT_ID", "VACCINE_CODE", "VACCINE_NAME", "GIVEN_DATE", "BATCH_NO", "STAFF_ID", "LAST_UPDATED"},
+	"CLIN_PROCEDURE":     {"PROC_ID", "PATIENT_ID", "CONSULT_ID", "PROC_CODE", "PROC_TEXT", "PROC_DATE", "STAFF_ID", "LAST_UPDATED"},
 	"OBSERVATION":        {"OBS_ID", "PATIENT_ID", "CONSULT_ID", "OBS_CODE", "OBS_NAME", "VALUE_NUM", "UNITS", "VALUE_CODE", "OBS_DATETIME", "STATUS", "STAFF_ID", "LAST_UPDATED"},
 }
 
 // Tables lists the demo tables in load order.
 func Tables() []string {
 	return []string{"GP_PRACTICE", "CLINICIAN", "PATIENT", "PATIENT_ADDRESS", "PATIENT_CONTACT_NO", "PATIENT_ALIAS",
-		"CONSULTATION", "ALLERGY", "PROBLEM", "OBSERVATION"}
+		"CONSULTATION", "ALLERGY", "PROBLEM", "OBSERVATION", "DRUG", "REPEAT_MED", "MED_ISSUE", "IMMUNISATION", "CLIN_PROCEDURE"}
 }
 
 // Columns lists a table's columns in the order Generate fills them.
@@ -137,27 +142,37 @@ func Generate(opt Options, table string, fn func(row []any) error) error {
 				}
 			}
 		}
-	case "CONSULTATION", "ALLERGY", "PROBLEM", "OBSERVATION":
-		var next, consults int64 = 1, 0
+	case "DRUG":
+		r := rand.New(rand.NewPCG(opt.Seed, 2))
+		for i, d := range drugs {
+			if err := fn([]any{int64(i + 1), d.dmd, d.name, d.form, randomTime(r)}); err != nil {
+				return err
+			}
+		}
+	case "CONSULTATION", "ALLERGY", "PROBLEM", "OBSERVATION", "REPEAT_MED", "MED_ISSUE", "IMMUNISATION", "CLIN_PROCEDURE":
+		var next, consults, repeats int64 = 1, 0, 0
 		for id := int64(1); id <= int64(opt.Patients); id++ {
 			rec := w.clinical(w.patient(id))
-			rows := map[string][][]any{"CONSULTATION": rec.consults, "ALLERGY": rec.allergies, "PROBLEM": rec.problems, "OBSERVATION": rec.observations}[table]
+			rows := map[string][][]any{"CONSULTATION": rec.consults, "ALLERGY": rec.allergies, "PROBLEM": rec.problems,
+				"OBSERVATION": rec.observations, "REPEAT_MED": rec.repeats, "MED_ISSUE": rec.issues,
+				"IMMUNISATION": rec.immunisations, "CLIN_PROCEDURE": rec.procedures}[table]
 			for _, row := range rows {
 				row[0] = next
 				next++
-				if table != "CONSULTATION" {
-					// the consultation's index within the patient becomes its id
-					if c := row[2].(int64); c >= 0 {
-						row[2] = consults + c + 1
-					} else {
-						row[2] = nil
-					}
+				// Indexes within the patient's record become ids; -1 is NULL.
+				switch table {
+				case "ALLERGY", "PROBLEM", "OBSERVATION", "IMMUNISATION", "CLIN_PROCEDURE":
+					row[2] = indexToID(row[2], consults)
+				case "MED_ISSUE":
+					row[2] = indexToID(row[2], repeats)
+					row[9] = indexToID(row[9], consults)
 				}
 				if err := fn(row); err != nil {
 					return err
 				}
 			}
 			consults += int64(len(rec.consults))
+			repeats += int64(len(rec.repeats))
 		}
 	default:
 		return fmt.Errorf("demo: unknown table %q", table)
@@ -457,4 +472,14 @@ func ascii(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// indexToID turns an index within a patient's record (or -1) into the id of
+// that row (or NULL), given how many rows earlier patients had.
+func indexToID(v any, before int64) any {
+	i := v.(int64)
+	if i < 0 {
+		return nil
+	}
+	return before + i + 1
 }

@@ -138,3 +138,64 @@ CREATE TABLE OBSERVATION (
     STAFF_ID       INTEGER,
     LAST_UPDATED   TIMESTAMP    NOT NULL
 );
+
+-- Prescribing: the practice's drug dictionary (dm+d coded), repeat
+-- templates and the issues made from them (or acute issues).
+
+CREATE TABLE DRUG (
+    DRUG_ID        INTEGER      NOT NULL PRIMARY KEY,
+    DMD_CODE       VARCHAR(18)  NOT NULL,             -- dm+d (SNOMED CT) code
+    DRUG_NAME      VARCHAR(120) NOT NULL,
+    FORM           VARCHAR(4),                        -- local form code, e.g. 'TAB'
+    LAST_UPDATED   TIMESTAMP    NOT NULL
+);
+
+CREATE TABLE REPEAT_MED (
+    REPEAT_ID      INTEGER      NOT NULL PRIMARY KEY,
+    PATIENT_ID     INTEGER      NOT NULL,
+    DRUG_ID        INTEGER      NOT NULL,
+    DOSAGE         VARCHAR(100),
+    QUANTITY       VARCHAR(20),                       -- e.g. '28'
+    START_DATE     VARCHAR(8)   NOT NULL,             -- 'YYYYMMDD'
+    END_DATE       VARCHAR(8),
+    STATUS         CHAR(1)      NOT NULL,             -- 'C' current, 'S' stopped
+    STAFF_ID       INTEGER,
+    LAST_UPDATED   TIMESTAMP    NOT NULL
+);
+
+CREATE TABLE MED_ISSUE (
+    ISSUE_ID       INTEGER      NOT NULL PRIMARY KEY,
+    PATIENT_ID     INTEGER      NOT NULL,
+    REPEAT_ID      INTEGER,                           -- NULL for an acute issue
+    DRUG_ID        INTEGER      NOT NULL,
+    DOSAGE         VARCHAR(100),
+    QUANTITY       VARCHAR(20),
+    ISSUE_DATE     VARCHAR(8)   NOT NULL,             -- 'YYYYMMDD'
+    STATUS         CHAR(1)      NOT NULL,             -- 'I' issued, 'X' cancelled
+    STAFF_ID       INTEGER,
+    CONSULT_ID     INTEGER,
+    LAST_UPDATED   TIMESTAMP    NOT NULL
+);
+
+CREATE TABLE IMMUNISATION (
+    IMM_ID         INTEGER      NOT NULL PRIMARY KEY,
+    PATIENT_ID     INTEGER      NOT NULL,
+    CONSULT_ID     INTEGER,
+    VACCINE_CODE   VARCHAR(6)   NOT NULL,             -- local, e.g. 'FLU', 'MMR'
+    VACCINE_NAME   VARCHAR(60),
+    GIVEN_DATE     VARCHAR(10)  NOT NULL,             -- 'YYYY-MM-DD'
+    BATCH_NO       VARCHAR(20),
+    STAFF_ID       INTEGER,
+    LAST_UPDATED   TIMESTAMP    NOT NULL
+);
+
+CREATE TABLE CLIN_PROCEDURE (
+    PROC_ID        INTEGER      NOT NULL PRIMARY KEY,
+    PATIENT_ID     INTEGER      NOT NULL,
+    CONSULT_ID     INTEGER,
+    PROC_CODE      VARCHAR(8)   NOT NULL,             -- local, e.g. 'ECG'
+    PROC_TEXT      VARCHAR(100),
+    PROC_DATE      VARCHAR(8)   NOT NULL,             -- 'YYYYMMDD'
+    STAFF_ID       INTEGER,
+    LAST_UPDATED   TIMESTAMP    NOT NULL
+);

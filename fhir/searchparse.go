@@ -66,20 +66,20 @@ func ParseParamKey(s string) (ParamKey, error) {
 			return bad("a reverse chain must read _has:Type:reference:parameter")
 		}
 		for _, p := range parts {
-			if p == "" || scanName(p, 0, true) != len(p) {
+			if p == "" || scanParamName(p, 0, true) != len(p) {
 				return bad("a reverse chain must read _has:Type:reference:parameter")
 			}
 		}
 		return ParamKey{Name: "_has", Modifier: rest}, nil
 	}
 	var k ParamKey
-	i := scanName(s, 0, true)
+	i := scanParamName(s, 0, true)
 	if i == 0 {
 		return bad("not a valid search parameter name (expected a letter or '_' then letters, digits or '-')")
 	}
 	k.Name = s[:i]
 	if i < len(s) && s[i] == ':' {
-		j := scanName(s, i+1, false)
+		j := scanParamName(s, i+1, false)
 		if j == i+1 {
 			return bad("empty or malformed modifier after ':'")
 		}
@@ -89,13 +89,13 @@ func ParseParamKey(s string) (ParamKey, error) {
 		chain := s[i+1:]
 		j := i + 1
 		for {
-			n := scanName(s, j, true)
+			n := scanParamName(s, j, true)
 			if n == j {
 				return bad("empty or malformed link in the chain after '.'")
 			}
 			j = n
 			if j < len(s) && s[j] == ':' {
-				n = scanName(s, j+1, false)
+				n = scanParamName(s, j+1, false)
 				if n == j+1 {
 					return bad("empty or malformed modifier in the chain after ':'")
 				}
@@ -116,24 +116,24 @@ func ParseParamKey(s string) (ParamKey, error) {
 	return k, nil
 }
 
-// scanName returns the end of the name that starts at s[i], or i if there
+// scanParamName returns the end of the name that starts at s[i], or i if there
 // is none: an optional '_' (when underscore is true), a letter, then
 // letters, digits and '-'.
-func scanName(s string, i int, underscore bool) int {
+func scanParamName(s string, i int, underscore bool) int {
 	start := i
 	if underscore && i < len(s) && s[i] == '_' {
 		i++
 	}
-	if i >= len(s) || !isLetter(s[i]) {
+	if i >= len(s) || !asciiLetter(s[i]) {
 		return start
 	}
-	for i++; i < len(s) && (isLetter(s[i]) || isDigit(s[i]) || s[i] == '-'); i++ {
+	for i++; i < len(s) && (asciiLetter(s[i]) || asciiDigit(s[i]) || s[i] == '-'); i++ {
 	}
 	return i
 }
 
-func isLetter(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
-func isDigit(c byte) bool  { return '0' <= c && c <= '9' }
+func asciiLetter(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
+func asciiDigit(c byte) bool  { return '0' <= c && c <= '9' }
 
 // SplitOr splits a parameter value on its unescaped commas: the items are
 // ORed. Escapes are left in the items (so strings.Join(SplitOr(s), ",") is
@@ -154,9 +154,9 @@ func SplitOr(s string) []string {
 	return append(out, s[start:])
 }
 
-// unescape removes the search escapes "\|", "\$", "\," and "\\"; a
+// unescapeSearch removes the search escapes "\|", "\$", "\," and "\\"; a
 // backslash before any other character, or at the end, stays.
-func unescape(s string) string {
+func unescapeSearch(s string) string {
 	if strings.IndexByte(s, '\\') < 0 {
 		return s
 	}
@@ -185,10 +185,10 @@ func indexUnescaped(s string, c byte) int {
 	return -1
 }
 
-// checkText applies the FHIR rule for strings: valid UTF-8 and no
+// checkSearchText applies the FHIR rule for strings: valid UTF-8 and no
 // character below U+0020 other than tab, carriage return and line feed.
 // It returns a reason, or "".
-func checkText(s string) string {
+func checkSearchText(s string) string {
 	if !utf8.ValidString(s) {
 		return "not valid UTF-8"
 	}
@@ -265,7 +265,7 @@ type DateValue struct {
 	Text      string // the date as given, without the prefix
 }
 
-const dateSyntax = "not a valid date (expected YYYY, YYYY-MM, YYYY-MM-DD or YYYY-MM-DDThh:mm[:ss[.fff]][Z|±hh:mm], optionally after a prefix eq, ne, lt, gt, le, ge, sa, eb or ap)"
+const dateSyntaxReason = "not a valid date (expected YYYY, YYYY-MM, YYYY-MM-DD or YYYY-MM-DDThh:mm[:ss[.fff]][Z|±hh:mm], optionally after a prefix eq, ne, lt, gt, le, ge, sa, eb or ap)"
 
 // ParseDateValue parses a date search value: an optional prefix (eq, ne,
 // lt, gt, le, ge, sa, eb, ap) then a date or dateTime. A time needs hours
@@ -275,18 +275,23 @@ const dateSyntax = "not a valid date (expected YYYY, YYYY-MM, YYYY-MM-DD or YYYY
 // sent as %2B, a space in place of the '+' of an offset is accepted.
 //
 // A day, month or year runs from the first instant of its first local day
-// to the first instant of the day after its last, so a day can last 23 or
-// 25 hours, a day whose midnight a daylight-saving change skips begins at
-// the change, and one whose midnight is repeated at the first. A local time that such a change skips or repeats resolves
-// as time.Date resolves it, and a minute, second or fraction is measured in
-// elapsed time from there, so Start is always before End.
+// to the first instant of the day after its last. So a day can last 23 or
+// 25 hours; a day whose midnight a daylight-saving change skips begins at
+// the change, and one whose midnight is repeated begins at the first. A
+// day that a zone change skipped whole is an error. A local time of day
+// that a change skips or repeats resolves as time.Date resolves it, and a
+// minute, second or fraction is measured in elapsed time from there, so
+// Start is always before End.
 func ParseDateValue(param, s string, loc *time.Location) (DateValue, error) {
 	bad := func(reason string) (DateValue, error) {
 		return DateValue{}, &ParamError{Param: param, Value: s, Reason: reason}
 	}
+	if s == "" {
+		return bad("empty date")
+	}
 	dv := DateValue{Prefix: PrefixEq}
 	v := s
-	if len(v) >= 2 && isLetter(v[0]) && isLetter(v[1]) {
+	if len(v) >= 2 && asciiLetter(v[0]) && asciiLetter(v[1]) {
 		p := Prefix(v[:2])
 		if !p.valid() {
 			return bad(fmt.Sprintf("unknown prefix %q (expected eq, ne, lt, gt, le, ge, sa, eb or ap)", v[:2]))
@@ -305,7 +310,7 @@ func ParseDateValue(param, s string, loc *time.Location) (DateValue, error) {
 		}
 		x := 0
 		for _, c := range []byte(v[pos : pos+n]) {
-			if !isDigit(c) {
+			if !asciiDigit(c) {
 				return 0, false
 			}
 			x = x*10 + int(c-'0')
@@ -323,7 +328,7 @@ func ParseDateValue(param, s string, loc *time.Location) (DateValue, error) {
 
 	year, ok := num(4)
 	if !ok {
-		return bad(dateSyntax)
+		return bad(dateSyntaxReason)
 	}
 	if year == 0 {
 		return bad("year 0000 is out of range")
@@ -332,7 +337,7 @@ func ParseDateValue(param, s string, loc *time.Location) (DateValue, error) {
 	dv.Precision = PrecisionYear
 	if lit('-') {
 		if month, ok = num(2); !ok {
-			return bad(dateSyntax)
+			return bad(dateSyntaxReason)
 		}
 		if month < 1 || month > 12 {
 			return bad(fmt.Sprintf("month %02d is out of range (01-12)", month))
@@ -340,21 +345,21 @@ func ParseDateValue(param, s string, loc *time.Location) (DateValue, error) {
 		dv.Precision = PrecisionMonth
 		if lit('-') {
 			if day, ok = num(2); !ok {
-				return bad(dateSyntax)
+				return bad(dateSyntaxReason)
 			}
-			if n := daysIn(year, month); day < 1 || day > n {
+			if n := daysInMonth(year, month); day < 1 || day > n {
 				return bad(fmt.Sprintf("day %02d is out of range for %04d-%02d (01-%02d)", day, year, month, n))
 			}
 			dv.Precision = PrecisionDay
 			if lit('T') {
 				if hour, ok = num(2); !ok {
-					return bad(dateSyntax)
+					return bad(dateSyntaxReason)
 				}
 				if !lit(':') {
 					return bad("a time needs hours and minutes (hh:mm)")
 				}
 				if minute, ok = num(2); !ok {
-					return bad(dateSyntax)
+					return bad(dateSyntaxReason)
 				}
 				if hour > 23 || minute > 59 {
 					return bad(fmt.Sprintf("time %02d:%02d is out of range (00:00-23:59)", hour, minute))
@@ -362,7 +367,7 @@ func ParseDateValue(param, s string, loc *time.Location) (DateValue, error) {
 				dv.Precision = PrecisionMinute
 				if lit(':') {
 					if sec, ok = num(2); !ok {
-						return bad(dateSyntax)
+						return bad(dateSyntaxReason)
 					}
 					if sec > 59 {
 						return bad(fmt.Sprintf("second %02d is out of range (00-59)", sec))
@@ -370,7 +375,7 @@ func ParseDateValue(param, s string, loc *time.Location) (DateValue, error) {
 					dv.Precision = PrecisionSecond
 					if lit('.') {
 						start := pos
-						for pos < len(v) && isDigit(v[pos]) {
+						for pos < len(v) && asciiDigit(v[pos]) {
 							if pos-start < 9 {
 								nsec = nsec*10 + int(v[pos]-'0')
 							}
@@ -378,7 +383,7 @@ func ParseDateValue(param, s string, loc *time.Location) (DateValue, error) {
 						}
 						fracDigits = pos - start
 						if fracDigits == 0 {
-							return bad(dateSyntax)
+							return bad(dateSyntaxReason)
 						}
 						for i := fracDigits; i < 9; i++ {
 							nsec *= 10
@@ -418,26 +423,26 @@ func ParseDateValue(param, s string, loc *time.Location) (DateValue, error) {
 		}
 	}
 	if pos != len(v) {
-		return bad(dateSyntax)
+		return bad(dateSyntaxReason)
 	}
 
 	switch dv.Precision {
 	case PrecisionYear:
-		dv.Start = dayStart(year, 1, 1, zone)
-		dv.End = dayStart(year+1, 1, 1, zone)
+		dv.Start = localDayStart(year, 1, 1, zone)
+		dv.End = localDayStart(year+1, 1, 1, zone)
 	case PrecisionMonth:
-		dv.Start = dayStart(year, month, 1, zone)
-		dv.End = dayStart(year, month+1, 1, zone)
+		dv.Start = localDayStart(year, month, 1, zone)
+		dv.End = localDayStart(year, month+1, 1, zone)
 	case PrecisionDay:
-		dv.Start = dayStart(year, month, day, zone)
-		dv.End = dayStart(year, month, day+1, zone)
+		dv.Start = localDayStart(year, month, day, zone)
+		dv.End = localDayStart(year, month, day+1, zone)
 	default:
 		dv.Start = time.Date(year, time.Month(month), day, hour, minute, sec, nsec, zone)
 		step := time.Minute
-		switch {
-		case dv.Precision == PrecisionSecond:
+		switch dv.Precision {
+		case PrecisionSecond:
 			step = time.Second
-		case dv.Precision == PrecisionFraction:
+		case PrecisionFraction:
 			step = time.Nanosecond
 			for i := fracDigits; i < 9; i++ {
 				step *= 10
@@ -453,12 +458,12 @@ func ParseDateValue(param, s string, loc *time.Location) (DateValue, error) {
 	return dv, nil
 }
 
-// dayStart returns the first instant of the local day year-month-day in
+// localDayStart returns the first instant of the local day year-month-day in
 // loc (the date is normalised, so month 13 is January of the next year).
 // Where a daylight-saving change skips midnight, the day starts at the
 // change, and where one repeats midnight, at the first midnight;
 // time.Date alone can give an instant an hour off in both cases.
-func dayStart(year, month, day int, loc *time.Location) time.Time {
+func localDayStart(year, month, day int, loc *time.Location) time.Time {
 	y, m, d := time.Date(year, time.Month(month), day, 12, 0, 0, 0, time.UTC).Date()
 	isMidnight := func(t time.Time) bool {
 		ty, tm, td := t.Date()
@@ -491,7 +496,7 @@ func dayStart(year, month, day int, loc *time.Location) time.Time {
 	return t
 }
 
-func daysIn(year, month int) int {
+func daysInMonth(year, month int) int {
 	return time.Date(year, time.Month(month)+1, 0, 0, 0, 0, 0, time.UTC).Day()
 }
 
@@ -519,18 +524,18 @@ func ParseTokenValue(param, s string) (TokenValue, error) {
 	}
 	var tv TokenValue
 	if i := indexUnescaped(s, '|'); i < 0 {
-		tv.Code = unescape(s)
+		tv.Code = unescapeSearch(s)
 	} else {
 		if indexUnescaped(s[i+1:], '|') >= 0 {
 			return bad(`more than one '|' in a token (expected system|code; write a literal '|' as "\|")`)
 		}
-		tv = TokenValue{System: unescape(s[:i]), HasSystem: true, Code: unescape(s[i+1:])}
+		tv = TokenValue{System: unescapeSearch(s[:i]), HasSystem: true, Code: unescapeSearch(s[i+1:])}
 		if tv.System == "" && tv.Code == "" {
 			return bad("a token needs a system or a code")
 		}
 	}
 	for _, part := range []string{tv.System, tv.Code} {
-		if r := checkText(part); r != "" {
+		if r := checkSearchText(part); r != "" {
 			return bad(r)
 		}
 	}
@@ -554,18 +559,18 @@ func ParseReferenceValue(param, modifierType, s string) (ReferenceValue, error) 
 	bad := func(reason string) (ReferenceValue, error) {
 		return ReferenceValue{}, &ParamError{Param: param, Value: s, Reason: reason}
 	}
-	if modifierType != "" && !isTypeName(modifierType) {
+	if modifierType != "" && !isResourceTypeName(modifierType) {
 		return bad(fmt.Sprintf("the modifier :%s is not a resource type", modifierType))
 	}
-	v := unescape(s)
+	v := unescapeSearch(s)
 	if v == "" {
 		return bad("empty reference")
 	}
-	if r := checkText(v); r != "" {
+	if r := checkSearchText(v); r != "" {
 		return bad(r)
 	}
 	var rv ReferenceValue
-	if i := schemeEnd(v); i > 0 {
+	if i := urlSchemeEnd(v); i > 0 {
 		segs := strings.Split(v[i:], "/")
 		n := len(segs)
 		if n < 3 || segs[0] == "" {
@@ -595,7 +600,7 @@ func ParseReferenceValue(param, modifierType, s string) (ReferenceValue, error) 
 			return bad("expected id, Type/id or an absolute URL ending in Type/id")
 		}
 	}
-	if rv.Type != "" && !isTypeName(rv.Type) {
+	if rv.Type != "" && !isResourceTypeName(rv.Type) {
 		return bad(fmt.Sprintf("%q is not a resource type", rv.Type))
 	}
 	if !IsValidID(rv.ID) {
@@ -610,29 +615,29 @@ func ParseReferenceValue(param, modifierType, s string) (ReferenceValue, error) 
 	return rv, nil
 }
 
-// schemeEnd returns the index just after "scheme://" when s starts with
+// urlSchemeEnd returns the index just after "scheme://" when s starts with
 // one, else 0.
-func schemeEnd(s string) int {
+func urlSchemeEnd(s string) int {
 	i := strings.Index(s, "://")
-	if i <= 0 || !isLetter(s[0]) {
+	if i <= 0 || !asciiLetter(s[0]) {
 		return 0
 	}
 	for _, c := range []byte(s[1:i]) {
-		if !isLetter(c) && !isDigit(c) && c != '+' && c != '-' && c != '.' {
+		if !asciiLetter(c) && !asciiDigit(c) && c != '+' && c != '-' && c != '.' {
 			return 0
 		}
 	}
 	return i + 3
 }
 
-// isTypeName reports whether s looks like a resource type: an upper-case
+// isResourceTypeName reports whether s looks like a resource type: an upper-case
 // letter, then letters.
-func isTypeName(s string) bool {
+func isResourceTypeName(s string) bool {
 	if len(s) < 2 || s[0] < 'A' || s[0] > 'Z' {
 		return false
 	}
 	for _, c := range []byte(s) {
-		if !isLetter(c) {
+		if !asciiLetter(c) {
 			return false
 		}
 	}
@@ -643,11 +648,11 @@ func isTypeName(s string) bool {
 // unescaped and trimmed of surrounding white space. An empty or blank
 // value is an error.
 func ParseStringValue(param, s string) (string, error) {
-	v := strings.TrimSpace(unescape(s))
+	v := strings.TrimSpace(unescapeSearch(s))
 	if v == "" {
 		return "", &ParamError{Param: param, Value: s, Reason: "empty string"}
 	}
-	if r := checkText(v); r != "" {
+	if r := checkSearchText(v); r != "" {
 		return "", &ParamError{Param: param, Value: s, Reason: r}
 	}
 	return v, nil
@@ -660,7 +665,7 @@ func ParseCount(s string, def, max int) (int, error) {
 		return def, nil
 	}
 	for _, c := range []byte(s) {
-		if !isDigit(c) {
+		if !asciiDigit(c) {
 			return 0, &ParamError{Param: "_count", Value: s, Reason: "must be a whole number, 0 or more"}
 		}
 	}
@@ -678,7 +683,7 @@ func IsValidID(s string) bool {
 		return false
 	}
 	for _, c := range []byte(s) {
-		if !isLetter(c) && !isDigit(c) && c != '-' && c != '.' {
+		if !asciiLetter(c) && !asciiDigit(c) && c != '-' && c != '.' {
 			return false
 		}
 	}

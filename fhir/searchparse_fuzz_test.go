@@ -8,8 +8,8 @@ import (
 	"unicode/utf8"
 )
 
-// escapeValue is the inverse of unescape: it escapes '\', '|', ',' and '$'.
-func escapeValue(s string) string {
+// escapeSearch is the inverse of unescapeSearch: it escapes '\', '|', ',' and '$'.
+func escapeSearch(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `|`, `\|`, `,`, `\,`, `$`, `\$`).Replace(s)
 }
 
@@ -59,7 +59,7 @@ func FuzzParseParamKey(f *testing.F) {
 			t.Fatalf("%q: separators inside a part: %+v", s, k)
 		}
 		for _, c := range []byte(s) {
-			if !isLetter(c) && !isDigit(c) && !strings.ContainsRune("_-:.", rune(c)) {
+			if !asciiLetter(c) && !asciiDigit(c) && !strings.ContainsRune("_-:.", rune(c)) {
 				t.Fatalf("%q: accepted the character %q", s, c)
 			}
 		}
@@ -88,18 +88,18 @@ func FuzzSplitOr(f *testing.F) {
 				t.Fatalf("%q: part %q holds an unescaped comma", s, p)
 			}
 		}
-		// Escaped items survive a join, a split and an unescape unchanged.
+		// Escaped items survive a join, a split and an unescapeSearch unchanged.
 		items := []string{s, item, ""}
 		var esc []string
 		for _, x := range items {
-			esc = append(esc, escapeValue(x))
+			esc = append(esc, escapeSearch(x))
 		}
 		got := SplitOr(strings.Join(esc, ","))
 		if len(got) != len(items) {
 			t.Fatalf("%q: %d items split into %d", items, len(items), len(got))
 		}
 		for i := range got {
-			if u := unescape(got[i]); u != items[i] {
+			if u := unescapeSearch(got[i]); u != items[i] {
 				t.Fatalf("item %q came back as %q", items[i], u)
 			}
 		}
@@ -121,7 +121,7 @@ func FuzzParseDateValue(f *testing.F) {
 	}
 	locs := make([]*time.Location, len(fuzzZones))
 	for i, name := range fuzzZones {
-		locs[i] = mustLoad(f, name)
+		locs[i] = loadZone(f, name)
 	}
 	f.Fuzz(func(t *testing.T, s string, zone uint8) {
 		loc := locs[int(zone)%len(locs)]
@@ -230,21 +230,21 @@ func FuzzParseTokenValue(f *testing.F) {
 		if indexUnescaped(raw, '|') >= 0 {
 			t.Fatalf("%q: code part %q holds an unescaped bar", s, raw)
 		}
-		if unescape(raw) != tv.Code {
-			t.Fatalf("%q: code %q, want %q", s, tv.Code, unescape(raw))
+		if unescapeSearch(raw) != tv.Code {
+			t.Fatalf("%q: code %q, want %q", s, tv.Code, unescapeSearch(raw))
 		}
 		// Escaping the parts again gives the same token.
-		back := escapeValue(tv.Code)
+		back := escapeSearch(tv.Code)
 		if tv.HasSystem {
-			back = escapeValue(tv.System) + "|" + back
+			back = escapeSearch(tv.System) + "|" + back
 		}
 		again, err := ParseTokenValue("t", back)
 		if err != nil || again != tv {
 			t.Fatalf("%q: re-escaped as %q, parses to %+v %v", s, back, again, err)
 		}
 		// An escaped item of an OR list parses the same.
-		parts := SplitOr(escapeValue(s) + ",x")
-		if len(parts) != 2 || unescape(parts[0]) != s {
+		parts := SplitOr(escapeSearch(s) + ",x")
+		if len(parts) != 2 || unescapeSearch(parts[0]) != s {
 			t.Fatalf("%q: escaped list split into %q", s, parts)
 		}
 	})
@@ -264,13 +264,13 @@ func FuzzParseReferenceValue(f *testing.F) {
 		if !IsValidID(rv.ID) {
 			t.Fatalf("%q: invalid id %q accepted", s, rv.ID)
 		}
-		if rv.Type != "" && !isTypeName(rv.Type) {
+		if rv.Type != "" && !isResourceTypeName(rv.Type) {
 			t.Fatalf("%q: invalid type %q accepted", s, rv.Type)
 		}
 		if mod != "" && rv.Type != mod {
 			t.Fatalf("%q :%s: type %q", s, mod, rv.Type)
 		}
-		v := unescape(s)
+		v := unescapeSearch(s)
 		if !strings.HasSuffix(v, rv.ID) {
 			t.Fatalf("%q: id %q is not the end of the value", s, rv.ID)
 		}

@@ -9,7 +9,7 @@ import (
 	_ "time/tzdata" // the zone tests must not depend on the host's zoneinfo
 )
 
-func mustLoad(t testing.TB, name string) *time.Location {
+func loadZone(t testing.TB, name string) *time.Location {
 	t.Helper()
 	loc, err := time.LoadLocation(name)
 	if err != nil {
@@ -114,7 +114,7 @@ func TestSplitOr(t *testing.T) {
 	}
 }
 
-func TestUnescape(t *testing.T) {
+func TestUnescapeSearch(t *testing.T) {
 	for in, want := range map[string]string{
 		"plain":    "plain",
 		`a\,b`:     "a,b",
@@ -127,14 +127,14 @@ func TestUnescape(t *testing.T) {
 		`\\\\`:     `\\`,
 		`O\'Brien`: `O\'Brien`,
 	} {
-		if got := unescape(in); got != want {
-			t.Errorf("unescape(%q) = %q, want %q", in, got, want)
+		if got := unescapeSearch(in); got != want {
+			t.Errorf("unescapeSearch(%q) = %q, want %q", in, got, want)
 		}
 	}
 }
 
 func TestParseDateValue(t *testing.T) {
-	london := mustLoad(t, "Europe/London")
+	london := loadZone(t, "Europe/London")
 	at := func(s string) time.Time {
 		tt, err := time.Parse(time.RFC3339Nano, s)
 		if err != nil {
@@ -183,14 +183,14 @@ func TestParseDateValue(t *testing.T) {
 		{"2019-07-04T10:00:00+00:00", london, "eq", "2019-07-04T10:00:00Z", "2019-07-04T10:00:01Z", PrecisionSecond},
 		{"ge2019-07-04T10:00 01:00", london, "ge", "2019-07-04T09:00:00Z", "2019-07-04T09:01:00Z", PrecisionMinute}, // '+' decoded to ' '
 		{"2019-07-04", nil, "eq", "2019-07-04T00:00:00Z", "2019-07-05T00:00:00Z", PrecisionDay},
-		{"2019-07-04", mustLoad(t, "America/New_York"), "eq", "2019-07-04T04:00:00Z", "2019-07-05T04:00:00Z", PrecisionDay},
+		{"2019-07-04", loadZone(t, "America/New_York"), "eq", "2019-07-04T04:00:00Z", "2019-07-05T04:00:00Z", PrecisionDay},
 		// daylight-saving days in London are 23 and 25 hours long
 		{"2019-03-31", london, "eq", "2019-03-31T00:00:00Z", "2019-03-31T23:00:00Z", PrecisionDay},
 		{"2019-10-27", london, "eq", "2019-10-26T23:00:00Z", "2019-10-28T00:00:00Z", PrecisionDay},
 		// where a daylight-saving change skips midnight, the day starts at the change
-		{"2019-09-08", mustLoad(t, "America/Santiago"), "eq", "2019-09-08T04:00:00Z", "2019-09-09T03:00:00Z", PrecisionDay},
-		{"2019-09", mustLoad(t, "America/Santiago"), "eq", "2019-09-01T04:00:00Z", "2019-10-01T03:00:00Z", PrecisionMonth},
-		{"2020-03-29", mustLoad(t, "Asia/Beirut"), "eq", "2020-03-28T22:00:00Z", "2020-03-29T21:00:00Z", PrecisionDay},
+		{"2019-09-08", loadZone(t, "America/Santiago"), "eq", "2019-09-08T04:00:00Z", "2019-09-09T03:00:00Z", PrecisionDay},
+		{"2019-09", loadZone(t, "America/Santiago"), "eq", "2019-09-01T04:00:00Z", "2019-10-01T03:00:00Z", PrecisionMonth},
+		{"2020-03-29", loadZone(t, "Asia/Beirut"), "eq", "2020-03-28T22:00:00Z", "2020-03-29T21:00:00Z", PrecisionDay},
 		// the extremes
 		{"0001", time.UTC, "eq", "0001-01-01T00:00:00Z", "0002-01-01T00:00:00Z", PrecisionYear},
 		{"9999-12-31T23:59:59.999999999Z", time.UTC, "eq", "9999-12-31T23:59:59.999999999Z", "10000-01-01T00:00:00Z", PrecisionFraction},
@@ -232,9 +232,9 @@ func TestParseDateValue(t *testing.T) {
 }
 
 func TestParseDateValueBad(t *testing.T) {
-	london := mustLoad(t, "Europe/London")
+	london := loadZone(t, "Europe/London")
 	cases := map[string]string{ // value → part of the reason
-		"":                                 "a date must follow",
+		"":                                 "empty date",
 		"eq":                               "a date must follow",
 		"20x9":                             "not a valid date",
 		"19":                               "not a valid date",
@@ -495,7 +495,7 @@ func TestLikeEscape(t *testing.T) {
 // starts at its first local instant and ends where the next one starts.
 func TestDateValueEveryDay(t *testing.T) {
 	for _, name := range []string{"Europe/London", "America/Santiago", "America/Sao_Paulo", "America/Havana", "Asia/Beirut", "Asia/Tehran", "Australia/Lord_Howe", "Pacific/Apia"} {
-		loc := mustLoad(t, name)
+		loc := loadZone(t, name)
 		var prevEnd time.Time
 		for day := time.Date(1950, 1, 1, 12, 0, 0, 0, time.UTC); day.Year() <= 2040; day = day.AddDate(0, 0, 1) {
 			text := day.Format("2006-01-02")

@@ -101,12 +101,23 @@ func TestDoneWhenFamilyAndGender(t *testing.T) {
 
 func TestEveryResourceValidAndCounted(t *testing.T) {
 	counts := map[string]int{
-		"Patient":            len(demoRows(t, "PATIENT")),
-		"Practitioner":       len(demoRows(t, "CLINICIAN")),
-		"Organization":       len(demoRows(t, "GP_PRACTICE")),
-		"AllergyIntolerance": len(demoRows(t, "ALLERGY")),
-		"Condition":          len(demoRows(t, "PROBLEM")),
-		"Observation":        len(demoRows(t, "OBSERVATION")),
+		"Patient":             len(demoRows(t, "PATIENT")),
+		"Practitioner":        len(demoRows(t, "CLINICIAN")),
+		"Organization":        len(demoRows(t, "GP_PRACTICE")),
+		"AllergyIntolerance":  len(demoRows(t, "ALLERGY")),
+		"Condition":           len(demoRows(t, "PROBLEM")),
+		"Observation":         len(demoRows(t, "OBSERVATION")),
+		"Encounter":           len(demoRows(t, "CONSULTATION")),
+		"Location":            len(demoRows(t, "GP_PRACTICE")),
+		"PractitionerRole":    len(demoRows(t, "CLINICIAN")),
+		"Medication":          len(demoRows(t, "DRUG")),
+		"MedicationStatement": len(demoRows(t, "REPEAT_MED")),
+		"MedicationRequest":   len(demoRows(t, "MED_ISSUE")),
+		"Immunization":        len(demoRows(t, "IMMUNISATION")),
+		"Procedure":           len(demoRows(t, "CLIN_PROCEDURE")),
+	}
+	if len(counts) != len(mustDemoSet(t).Mappings) {
+		t.Fatalf("the sweep covers %d types, the demo maps %d", len(counts), len(mustDemoSet(t).Mappings))
 	}
 	forEachBackend(t, func(t *testing.T, e *env) {
 		refs := map[string]bool{}

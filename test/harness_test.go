@@ -277,3 +277,12 @@ func TestValidatorRejectsInvalidResources(t *testing.T) {
 		}
 	}
 }
+
+func mustDemoSet(t *testing.T) *mapping.Set {
+	t.Helper()
+	set, err := mapping.LoadFS(mappingsets.Demo, "demo", "mappingsets/demo", time.UTC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return set
+}
