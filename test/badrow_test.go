@@ -3,16 +3,24 @@ package test
 import (
 	"bytes"
 	"context"
+	"io"
+	"io/fs"
 	"log/slog"
+	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+	"testing/fstest"
+	"time"
 
 	"github.com/ccfacade/ccfacade/adapters"
 	"github.com/ccfacade/ccfacade/adapters/sqlite"
 	"github.com/ccfacade/ccfacade/demo"
 	"github.com/ccfacade/ccfacade/engine"
+	"github.com/ccfacade/ccfacade/mapping"
+	"github.com/ccfacade/ccfacade/mappingsets"
+	"github.com/ccfacade/ccfacade/server"
 )
 
 type lockedBuffer struct {
@@ -86,4 +94,83 @@ func TestBadSourceRows(t *testing.T) {
 		t.Errorf("search with a bad row: %d", b.status)
 	}
 	validate(t, "search", b.body)
+}
+
+// Under a concept map's "error" policy, an unmapped code fails the read with
+// an OperationOutcome naming the code and the map; a search serves an
+// outcome entry in its place and every other match.
+func TestUnmappedCodeUnderErrorPolicy(t *testing.T) {
+	ctx := context.Background()
+	dsn := "file:" + filepath.Join(t.TempDir(), "policy.db")
+	db, err := sqlite.Open(ctx, dsn, adapters.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := demo.Load(ctx, db.(adapters.Loader), demo.Options{Patients: 60, Seed: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.DB().ExecContext(ctx, "UPDATE ALLERGY SET STATUS = 'Activ' WHERE ALLERGY_ID = 1"); err != nil {
+		t.Fatal(err)
+	}
+	// The demo mappings, with the allergy status map made strict.
+	files := fstest.MapFS{}
+	entries, _ := fs.ReadDir(mappingsets.Demo, "demo")
+	for _, e := range entries {
+		b, _ := fs.ReadFile(mappingsets.Demo, "demo/"+e.Name())
+		if e.Name() == "clinical-concepts.yaml" {
+			b = bytes.Replace(b, []byte("  allergy-status:\n    map:"), []byte("  allergy-status:\n    unmapped: error\n    map:"), 1)
+		}
+		files["m/"+e.Name()] = &fstest.MapFile{Data: b}
+	}
+	set, err := mapping.LoadFS(files, "m", "m", time.UTC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := set.CheckDatabase(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	eng, err := engine.New(set, db, engine.Options{Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(server.New(server.Options{Engine: eng, Logger: log}))
+	defer srv.Close()
+
+	r := get(t, srv.URL+"/fhir/AllergyIntolerance/1")
+	if r.status != 500 || !strings.Contains(issueText(t, r), `code "Activ" has no entry in concept map "allergy-status"`) {
+		t.Errorf("read: %d %s", r.status, r.body)
+	}
+	validate(t, "OperationOutcome", r.body)
+	b := get(t, srv.URL+"/fhir/AllergyIntolerance?_count=100")
+	if b.status != 200 {
+		t.Fatalf("search: %d", b.status)
+	}
+	bundle := b.json(t)
+	outcomes, matches := 0, 0
+	for _, e := range bundle["entry"].([]any) {
+		em := e.(map[string]any)
+		switch em["search"].(map[string]any)["mode"] {
+		case "outcome":
+			outcomes++
+		case "match":
+			matches++
+		}
+	}
+	if outcomes != 1 || matches != len(demoRowsOf(t, 60, "ALLERGY"))-1 {
+		t.Errorf("search: %d outcome and %d match entries", outcomes, matches)
+	}
+}
+
+func demoRowsOf(t *testing.T, patients int, table string) [][]any {
+	t.Helper()
+	var out [][]any
+	if err := demo.Generate(demo.Options{Patients: patients, Seed: 1}, table, func(row []any) error {
+		out = append(out, append([]any(nil), row...))
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
