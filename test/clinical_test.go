@@ -76,6 +76,38 @@ func TestClinicalSearch(t *testing.T) {
 		{"Condition?code=http://snomed.info/sct|59621000", count(problems, func(r map[string]any) bool { return r["READ_CODE"] == "G20.." })},
 		{"Condition?asserted-date=ge2020-01-01", count(problems, func(r map[string]any) bool { return str(r["RECORDED_DATE"]) >= "2020-01-01" })},
 	}
+	repeats := demoRows(t, "REPEAT_MED")
+	issues := demoRows(t, "MED_ISSUE")
+	procs := demoRows(t, "CLIN_PROCEDURE")
+	imms := demoRows(t, "IMMUNISATION")
+	encs := demoRows(t, "CONSULTATION")
+	drugCode := map[string]string{}
+	for _, d := range demoRows(t, "DRUG") {
+		drugCode[str(d["DRUG_ID"])] = str(d["DMD_CODE"])
+	}
+	// The combinations the Care Connect API names.
+	cases = append(cases, []struct {
+		query string
+		want  int
+	}{
+		{"Condition?patient=" + pid + "&clinical-status=active", count(problems, func(r map[string]any) bool { return ofPatient(r) && r["STATUS"] == "A" })},
+		{"Condition?patient=" + pid + "&category=problem-list-item", count(problems, ofPatient)},
+		{"Procedure?patient=" + pid + "&date=ge2018", count(procs, func(r map[string]any) bool { return ofPatient(r) && str(r["PROC_DATE"]) >= "2018" })},
+		{"Procedure?subject:Patient=" + pid, count(procs, ofPatient)},
+		{"MedicationRequest?patient=" + pid + "&code=http://snomed.info/sct|322236009", count(issues, func(r map[string]any) bool {
+			return ofPatient(r) && drugCode[str(r["DRUG_ID"])] == "322236009"
+		})},
+		{"MedicationRequest?medication=Medication/3&authoredon=ge2020-01", count(issues, func(r map[string]any) bool {
+			return str(r["DRUG_ID"]) == "3" && str(r["ISSUE_DATE"]) >= "20200101"
+		})},
+		{"MedicationRequest?status=cancelled", count(issues, func(r map[string]any) bool { return r["STATUS"] == "X" })},
+		{"MedicationStatement?patient=" + pid + "&status=active", count(repeats, func(r map[string]any) bool { return ofPatient(r) && r["STATUS"] == "C" })},
+		{"MedicationStatement?effective=lt2016", count(repeats, func(r map[string]any) bool { return str(r["START_DATE"]) < "2016" })},
+		{"Immunization?patient=" + pid + "&date=ge2019", count(imms, func(r map[string]any) bool { return ofPatient(r) && str(r["GIVEN_DATE"]) >= "2019" })},
+		{"Immunization?status=completed", len(imms)},
+		{"Encounter?patient=" + pid + "&date=ge2020-06", count(encs, func(r map[string]any) bool { return ofPatient(r) && str(r["START_DT"]) >= "2020-06" })},
+		{"Medication?code=http://snomed.info/sct|322236009", 1},
+	}...)
 	forEachBackend(t, func(t *testing.T, e *env) {
 		for _, c := range cases {
 			if c.want < 0 {
