@@ -236,19 +236,25 @@ func (e *Engine) compileParam(q *query, m *mapping.Mapping, key fhir.ParamKey, r
 		if len(ors) == 0 {
 			return "", invalid(raw, "INVALID_PARAMETER", "parameter %q has an empty value", raw)
 		}
-		ands = append(ands, "("+strings.Join(ors, " OR ")+")")
+		join := " OR "
+		if key.Modifier == "not" {
+			join = " AND " // code:not=a,b is neither a nor b
+		}
+		ands = append(ands, "("+strings.Join(ors, join)+")")
 	}
 	return strings.Join(ands, " AND "), nil
 }
 
 func checkModifier(sp *mapping.SearchParam, mod string) error {
-	if mod == "" {
+	if mod == "" || mod == "missing" {
 		return nil
 	}
 	ok := false
 	switch sp.Type {
 	case "string":
 		ok = mod == "exact" || mod == "contains"
+	case "token":
+		ok = mod == "not"
 	case "reference":
 		ok = containsStr(sp.Target, mod)
 	}
@@ -295,6 +301,9 @@ func (e *Engine) compileValue(q *query, m *mapping.Mapping, sp *mapping.SearchPa
 			exprs = append(exprs, alias+"."+d.Quote(c))
 		}
 	}
+	if key.Modifier == "missing" {
+		return q.missingPred(sp, raw, v, alias, exprs)
+	}
 	var pred string
 	var err error
 	switch sp.Type {
@@ -309,10 +318,28 @@ func (e *Engine) compileValue(q *query, m *mapping.Mapping, sp *mapping.SearchPa
 	default:
 		return "", notSupported(raw, "search type %s is not supported", sp.Type)
 	}
-	if err != nil || pred == noMatch || sp.Rows == nil {
-		return pred, err
+	if err != nil {
+		return "", err
 	}
-	r := sp.Rows
+	not := key.Modifier == "not"
+	if sp.Rows != nil && pred != noMatch {
+		pred = q.exists(sp.Rows, alias, pred)
+	}
+	if !not {
+		return pred, nil
+	}
+	if pred == noMatch {
+		return "1 = 1", nil
+	}
+	// Rows whose value is missing also match :not; CASE keeps NULL out of
+	// the negation.
+	return "CASE WHEN " + pred + " THEN 0 ELSE 1 END = 1", nil
+}
+
+// exists wraps a predicate on a child table's columns (aliased alias) in an
+// EXISTS linked to the current row.
+func (q *query) exists(r *mapping.Rows, alias, pred string) string {
+	d := q.b.d
 	var link []string
 	for i, l := range r.Link {
 		link = append(link, alias+"."+d.Quote(l)+" = "+q.col(r.ParentName[i]))
@@ -320,7 +347,32 @@ func (e *Engine) compileValue(q *query, m *mapping.Mapping, sp *mapping.SearchPa
 	if r.Where != "" {
 		link = append(link, "("+r.Where+")")
 	}
-	return "EXISTS (SELECT 1 FROM " + d.Quote(r.Table) + " " + alias + " WHERE " + strings.Join(link, " AND ") + " AND " + pred + ")", nil
+	return "EXISTS (SELECT 1 FROM " + d.Quote(r.Table) + " " + alias + " WHERE " + strings.Join(link, " AND ") + " AND " + pred + ")"
+}
+
+// missingPred compiles :missing=true|false: whether the parameter's
+// column(s) hold a value (for a child table: whether any linked row does).
+func (q *query) missingPred(sp *mapping.SearchParam, raw, v, alias string, exprs []string) (string, error) {
+	var missing bool
+	switch v {
+	case "true":
+		missing = true
+	case "false":
+	default:
+		return "", invalid(raw, "INVALID_PARAMETER", "parameter %q: :missing takes true or false, not %q", raw, v)
+	}
+	parts := make([]string, len(exprs))
+	for i, x := range exprs {
+		parts[i] = x + " IS NOT NULL"
+	}
+	present := orJoin(parts)
+	if sp.Rows != nil {
+		present = q.exists(sp.Rows, alias, present)
+	}
+	if missing {
+		return "NOT (" + present + ")", nil
+	}
+	return present, nil
 }
 
 func orJoin(parts []string) string {

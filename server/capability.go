@@ -3,6 +3,7 @@ package server
 import (
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/ccfacade/ccfacade/engine"
@@ -50,13 +51,13 @@ func Capability(eng *engine.Engine, version, security string, now time.Time) fhi
 func defaultDoc(typ string, targets []string) string {
 	switch typ {
 	case "string":
-		return "Case-insensitive starts-with; modifiers :exact and :contains."
+		return "Case-insensitive starts-with; modifiers :exact, :contains, :missing."
 	case "token":
-		return "system|code, code, |code or system|; comma for OR."
+		return "system|code, code, |code or system|; comma for OR; modifiers :not, :missing."
 	case "date":
-		return "Prefixes eq ne lt gt le ge sa eb ap; the value's precision makes a range."
+		return "Prefixes eq ne lt gt le ge sa eb ap; the value's precision makes a range; modifier :missing."
 	case "reference":
-		return fmt.Sprintf("id or Type/id of %v.", targets)
+		return fmt.Sprintf("id, Type/id or URL of %s; modifiers :%s, :missing; chains to the target's parameters (e.g. .identifier).", strings.Join(targets, ", "), strings.Join(targets, ", :"))
 	}
 	return ""
 }

@@ -107,6 +107,10 @@ func TestClinicalSearch(t *testing.T) {
 		{"Immunization?status=completed", len(imms)},
 		{"Encounter?patient=" + pid + "&date=ge2020-06", count(encs, func(r map[string]any) bool { return ofPatient(r) && str(r["START_DT"]) >= "2020-06" })},
 		{"Medication?code=http://snomed.info/sct|322236009", 1},
+		{"Observation?patient=" + pid + "&category:not=vital-signs", count(obs, func(r map[string]any) bool { return ofPatient(r) && !vital[str(r["OBS_CODE"])] })},
+		{"Condition?code:not=http://snomed.info/sct|59621000", count(problems, func(r map[string]any) bool { return r["READ_CODE"] != "G20.." })},
+		{"Observation?patient=" + pid + "&code:missing=true", 0},
+		{"MedicationRequest?patient=" + pid + "&code:missing=false", count(issues, ofPatient)},
 	}...)
 	forEachBackend(t, func(t *testing.T, e *env) {
 		for _, c := range cases {

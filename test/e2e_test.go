@@ -280,6 +280,14 @@ func TestSearchParameters(t *testing.T) {
 		}
 		return n
 	}
+	hasContact := map[string]map[string]bool{}
+	for _, c := range demoRows(t, "PATIENT_CONTACT_NO") {
+		id := str(c["PATIENT_ID"])
+		if hasContact[id] == nil {
+			hasContact[id] = map[string]bool{}
+		}
+		hasContact[id][str(c["CONTACT_TYPE"])] = true
+	}
 	dob := str(patients[10]["DATE_OF_BIRTH"])
 	year := dob[:4]
 	cases := []struct {
@@ -302,6 +310,12 @@ func TestSearchParameters(t *testing.T) {
 			return d >= "1950" && d < "1960"
 		})},
 		{"_lastUpdated=gt2100-01-01", 0},
+		{"gender:not=male", count(func(p map[string]any) bool { return p["SEX"] != "M" })},
+		{"gender:not=male,female", count(func(p map[string]any) bool { return p["SEX"] != "M" && p["SEX"] != "F" })},
+		{"email:missing=true", count(func(p map[string]any) bool { return !hasContact[str(p["PATIENT_ID"])]["EM"] })},
+		{"email:missing=false", count(func(p map[string]any) bool { return hasContact[str(p["PATIENT_ID"])]["EM"] })},
+		{"identifier:missing=true", count(func(p map[string]any) bool { return p["NHS_NUMBER"] == nil })},
+		{"family:missing=false", len(patients)},
 		{"family:exact=" + strings.TrimSpace(str(spaced["SURNAME"])), count(func(p map[string]any) bool {
 			return strings.TrimSpace(str(p["SURNAME"])) == strings.TrimSpace(str(spaced["SURNAME"]))
 		})},
@@ -328,6 +342,8 @@ func TestErrors(t *testing.T) {
 			{"GET", "/Patient?birthdate=20x9", nil, 400, "birthdate"},
 			{"GET", "/Patient?_count=-1", nil, 400, "_count"},
 			{"GET", "/Patient?family:fuzzy=smi", nil, 400, "modifier"},
+			{"GET", "/Patient?family:not=smi", nil, 400, "modifier :not is not supported on string"},
+			{"GET", "/Patient?email:missing=maybe", nil, 400, ":missing takes true or false"},
 			{"GET", "/Patient?_sort=family", nil, 400, "_sort"},
 			{"GET", "/Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|1234567890", nil, 400, "NHS number"},
 			{"GET", "/Patient?_cursor=garbage", nil, 400, "cursor"},
