@@ -1,6 +1,8 @@
 package stu3
 
 import (
+	"slices"
+	"sort"
 	"strings"
 	"testing"
 )
@@ -13,73 +15,387 @@ func names(t *Type) string {
 	return strings.Join(n, ",")
 }
 
+func mustType(t *testing.T, name string) *Type {
+	t.Helper()
+	ty := Lookup(name)
+	if ty == nil {
+		t.Fatalf("no type %s", name)
+	}
+	return ty
+}
+
+func mustElement(t *testing.T, typ, name string) *Element {
+	t.Helper()
+	el, _, ok := mustType(t, typ).Element(name)
+	if !ok {
+		t.Fatalf("%s has no element %s", typ, name)
+	}
+	return el
+}
+
 func TestElementOrder(t *testing.T) {
 	want := map[string]string{
-		"Patient":   "id,meta,implicitRules,language,text,contained,extension,modifierExtension,identifier,active,name,telecom,gender,birthDate,deceased[x],address,maritalStatus,multipleBirth[x],photo,contact,animal,communication,generalPractitioner,managingOrganization,link",
-		"HumanName": "id,extension,use,text,family,given,prefix,suffix,period",
-		"Extension": "id,extension,url,value[x]",
-		"Coding":    "id,extension,system,version,code,display,userSelected",
+		"Patient":               "id,meta,implicitRules,language,text,contained,extension,modifierExtension,identifier,active,name,telecom,gender,birthDate,deceased[x],address,maritalStatus,multipleBirth[x],photo,contact,animal,communication,generalPractitioner,managingOrganization,link",
+		"Patient.contact":       "id,extension,modifierExtension,relationship,name,telecom,address,gender,organization,period",
+		"HumanName":             "id,extension,use,text,family,given,prefix,suffix,period",
+		"Identifier":            "id,extension,use,type,system,value,period,assigner",
+		"ContactPoint":          "id,extension,system,value,use,rank,period",
+		"Address":               "id,extension,use,type,text,line,city,district,state,postalCode,country,period",
+		"Extension":             "id,extension,url,value[x]",
+		"Coding":                "id,extension,system,version,code,display,userSelected",
+		"CodeableConcept":       "id,extension,coding,text",
+		"Reference":             "id,extension,reference,identifier,display",
+		"Quantity":              "id,extension,value,comparator,unit,system,code",
+		"SimpleQuantity":        "id,extension,value,unit,system,code",
+		"Period":                "id,extension,start,end",
+		"Meta":                  "id,extension,versionId,lastUpdated,profile,security,tag",
+		"Narrative":             "id,extension,status,div",
+		"Bundle":                "id,meta,implicitRules,language,identifier,type,total,link,entry,signature",
+		"Bundle.entry":          "id,extension,modifierExtension,link,fullUrl,resource,search,request,response",
+		"Binary":                "id,meta,implicitRules,language,contentType,securityContext,content",
+		"Parameters":            "id,meta,implicitRules,language,parameter",
+		"OperationOutcome":      "id,meta,implicitRules,language,text,contained,extension,modifierExtension,issue",
+		"Timing.repeat":         "id,extension,bounds[x],count,countMax,duration,durationMax,durationUnit,frequency,frequencyMax,period,periodMax,periodUnit,dayOfWeek,timeOfDay,when,offset",
+		"Observation.component": "id,extension,modifierExtension,code,value[x],dataAbsentReason,interpretation,referenceRange",
+		"string":                "id,extension",
 	}
 	for typ, w := range want {
-		if got := names(Lookup(typ)); got != w {
+		if got := names(mustType(t, typ)); got != w {
 			t.Errorf("%s:\n got %s\nwant %s", typ, got, w)
+		}
+	}
+	obs := names(mustType(t, "Observation"))
+	if !strings.HasPrefix(obs, "id,meta,implicitRules,language,text,contained,extension,modifierExtension,identifier,basedOn,status,category,code,subject,context,effective[x],issued,performer,value[x],dataAbsentReason,") {
+		t.Errorf("Observation: %s", obs)
+	}
+}
+
+// The resource types of STU3 (3.0.1), from the specification's list.
+var stu3Resources = strings.Fields(`Account ActivityDefinition AdverseEvent
+AllergyIntolerance Appointment AppointmentResponse AuditEvent Basic Binary
+BodySite Bundle CapabilityStatement CarePlan CareTeam ChargeItem Claim
+ClaimResponse ClinicalImpression CodeSystem Communication CommunicationRequest
+CompartmentDefinition Composition ConceptMap Condition Consent Contract
+Coverage DataElement DetectedIssue Device DeviceComponent DeviceMetric
+DeviceRequest DeviceUseStatement DiagnosticReport DocumentManifest
+DocumentReference EligibilityRequest EligibilityResponse Encounter Endpoint
+EnrollmentRequest EnrollmentResponse EpisodeOfCare ExpansionProfile
+ExplanationOfBenefit FamilyMemberHistory Flag Goal GraphDefinition Group
+GuidanceResponse HealthcareService ImagingManifest ImagingStudy Immunization
+ImmunizationRecommendation ImplementationGuide Library Linkage List Location
+Measure MeasureReport Media Medication MedicationAdministration
+MedicationDispense MedicationRequest MedicationStatement MessageDefinition
+MessageHeader NamingSystem NutritionOrder Observation OperationDefinition
+OperationOutcome Organization Parameters Patient PaymentNotice
+PaymentReconciliation Person PlanDefinition Practitioner PractitionerRole
+Procedure ProcedureRequest ProcessRequest ProcessResponse Provenance
+Questionnaire QuestionnaireResponse ReferralRequest RelatedPerson RequestGroup
+ResearchStudy ResearchSubject RiskAssessment Schedule SearchParameter Sequence
+ServiceDefinition Slot Specimen StructureDefinition StructureMap Subscription
+Substance SupplyDelivery SupplyRequest Task TestReport TestScript ValueSet
+VisionPrescription`)
+
+func TestResources(t *testing.T) {
+	got := Resources()
+	if len(stu3Resources) != 117 {
+		t.Fatalf("the test's list has %d", len(stu3Resources))
+	}
+	if !slices.Equal(got, stu3Resources) {
+		t.Errorf("Resources() = %v", got)
+	}
+	if !sort.StringsAreSorted(got) {
+		t.Error("Resources() is not sorted")
+	}
+	got[0] = "changed"
+	if Resources()[0] != "Account" {
+		t.Error("Resources() shares its slice")
+	}
+	for _, r := range stu3Resources {
+		if !IsResource(r) || Lookup(r).Kind != Resource {
+			t.Errorf("%s is not a resource", r)
+		}
+	}
+	for _, n := range []string{"Resource", "DomainResource", "Element", "BackboneElement", "HumanName", "Patient.contact", "string", "MedicationOrder", "patient", ""} {
+		if IsResource(n) {
+			t.Errorf("%s is a resource", n)
 		}
 	}
 }
 
-func TestFacts(t *testing.T) {
-	if n := len(Resources()); n != 117 {
-		t.Errorf("%d resource types, STU3 has 117 (plus the abstract Resource and DomainResource)", n)
+func TestKinds(t *testing.T) {
+	prim := "base64Binary boolean code date dateTime decimal id instant integer markdown oid positiveInt string time unsignedInt uri uuid xhtml"
+	if got := strings.Join(Types(Primitive), " "); got != prim {
+		t.Errorf("primitives: %s", got)
 	}
-	for _, r := range []string{"Patient", "Bundle", "OperationOutcome", "CapabilityStatement", "MedicationStatement"} {
-		if !IsResource(r) {
-			t.Errorf("%s is not a resource", r)
+	complex := "Address Age Annotation Attachment CodeableConcept Coding ContactDetail ContactPoint Contributor Count DataRequirement Distance Dosage Duration ElementDefinition Extension HumanName Identifier Meta Money Narrative ParameterDefinition Period Quantity Range Ratio Reference RelatedArtifact SampledData Signature SimpleQuantity Timing TriggerDefinition UsageContext"
+	if got := strings.Join(Types(Complex), " "); got != complex {
+		t.Errorf("complex types: %s", got)
+	}
+	n := 0
+	for _, k := range []Kind{Resource, Complex, Primitive, Backbone} {
+		n += len(Types(k))
+	}
+	if n != len(table) {
+		t.Errorf("kinds cover %d of %d types", n, len(table))
+	}
+	for name, want := range map[string]Kind{"Patient": Resource, "HumanName": Complex, "dateTime": Primitive, "Patient.contact": Backbone, "Bundle.entry.search": Backbone, "Timing.repeat": Backbone} {
+		if got := mustType(t, name).Kind; got != want {
+			t.Errorf("%s is a %v, want %v", name, got, want)
 		}
 	}
-	if IsResource("HumanName") || Lookup("string").Kind != Primitive || Lookup("Patient.contact").Kind != Backbone {
-		t.Error("kinds are wrong")
+	if Lookup("Resource") != nil || Lookup("nope") != nil {
+		t.Error("Lookup of a type not in the table")
 	}
-	p := Lookup("Patient")
-	el, typ, ok := p.Element("deceasedBoolean")
-	if !ok || el.Name != "deceased[x]" || typ != "boolean" {
-		t.Errorf("deceasedBoolean: %v %q %v", el, typ, ok)
+	if Resource.String() != "resource" || Backbone.String() != "backbone element" {
+		t.Error("Kind.String")
 	}
-	if _, _, ok := p.Element("deceasedString"); ok {
-		t.Error("deceasedString is not a Patient element")
+}
+
+// Every type an element names is in the table, every target is a
+// resource, and every JSON name of a type is unique.
+func TestConsistency(t *testing.T) {
+	for name, ty := range table {
+		if ty.Name != name {
+			t.Errorf("%s is named %s", name, ty.Name)
+		}
+		seen := map[string]bool{}
+		for _, el := range ty.Elements {
+			if el.Min != 0 && el.Min != 1 || el.Max != "1" && el.Max != "*" {
+				t.Errorf("%s.%s: %d..%s", name, el.Name, el.Min, el.Max)
+			}
+			if len(el.Types) == 0 || !el.Choice() && len(el.Types) != 1 {
+				t.Errorf("%s.%s has types %v", name, el.Name, el.Types)
+			}
+			for _, typ := range el.Types {
+				if Lookup(typ) == nil && typ != "Resource" {
+					t.Errorf("%s.%s: unknown type %s", name, el.Name, typ)
+				}
+				js := JSONName(el.Name, typ)
+				if seen[js] {
+					t.Errorf("%s: JSON name %s twice", name, js)
+				}
+				seen[js] = true
+			}
+			hasRef := slices.Contains(el.Types, "Reference")
+			if hasRef != (len(el.Targets) > 0) {
+				t.Errorf("%s.%s: types %v, targets %v", name, el.Name, el.Types, el.Targets)
+			}
+			for _, r := range el.Targets {
+				if r != "Resource" && !IsResource(r) {
+					t.Errorf("%s.%s: target %s", name, el.Name, r)
+				}
+			}
+			if len(el.Codes) > 0 && !slices.Equal(el.Types, []string{"code"}) {
+				t.Errorf("%s.%s: codes on %v", name, el.Name, el.Types)
+			}
+		}
+		if ty.Kind == Backbone {
+			parent := name[:strings.LastIndex(name, ".")]
+			if Lookup(parent) == nil {
+				t.Errorf("backbone %s has no parent type", name)
+			}
+		}
 	}
-	if _, _, ok := p.Element("deceased"); ok {
-		t.Error("the bare choice name is not an element")
-	}
-	g, _, _ := p.Element("gender")
-	if strings.Join(g.Codes, ",") != "male,female,other,unknown" {
-		t.Errorf("gender codes %v", g.Codes)
-	}
-	gp, _, _ := p.Element("generalPractitioner")
-	if strings.Join(gp.Targets, ",") != "Organization,Practitioner" || gp.Max != "*" {
-		t.Errorf("generalPractitioner %+v", gp)
-	}
-	v, _, _ := Lookup("Observation").Element("valueQuantity")
+}
+
+func TestChoice(t *testing.T) {
+	v := mustElement(t, "Observation", "valueQuantity")
 	for _, want := range []string{"Quantity", "CodeableConcept", "string", "boolean", "Range", "Ratio", "SampledData", "Attachment", "time", "dateTime", "Period"} {
-		found := false
-		for _, ty := range v.Types {
-			found = found || ty == want
-		}
-		if !found {
+		if !slices.Contains(v.Types, want) {
 			t.Errorf("Observation.value[x] lacks %s: %v", want, v.Types)
 		}
 	}
-	mode, _, _ := Lookup("Bundle.entry.search").Element("mode")
-	if strings.Join(mode.Codes, ",") != "match,include,outcome" {
-		t.Errorf("Bundle.entry.search.mode codes %v", mode.Codes)
+	if len(v.Types) != 11 || v.Name != "value[x]" || v.Max != "1" {
+		t.Errorf("Observation.value[x]: %+v", v)
 	}
-	if i := p.Index("birthDate"); i != 13 {
-		t.Errorf("Index(birthDate) = %d", i)
+
+	p := mustType(t, "Patient")
+	el, typ, ok := p.Element("deceasedBoolean")
+	if !ok || el.Name != "deceased[x]" || typ != "boolean" || !el.Choice() {
+		t.Errorf("deceasedBoolean: %v %q %v", el, typ, ok)
 	}
-	if Lookup("Observation").Index("valueQuantity") < 0 {
-		t.Error("Index of a choice name")
+	if _, typ, _ := p.Element("deceasedDateTime"); typ != "dateTime" {
+		t.Errorf("deceasedDateTime: %q", typ)
 	}
-	st, _, _ := Lookup("Observation").Element("status")
-	if st.Min != 1 {
-		t.Error("Observation.status is required")
+	for _, bad := range []string{"deceasedString", "deceased", "deceasedboolean", "DeceasedBoolean", "Deceased", "", "resourceType", "_birthDate"} {
+		if _, _, ok := p.Element(bad); ok {
+			t.Errorf("%q is not a Patient element", bad)
+		}
+	}
+	if el, typ, ok := p.Element("deceased[x]"); !ok || typ != "" || el.Name != "deceased[x]" {
+		t.Errorf("deceased[x]: %v %q %v", el, typ, ok)
+	}
+	if el, typ, ok := p.Element("gender"); !ok || typ != "code" || el.Name != "gender" {
+		t.Errorf("gender: %v %q %v", el, typ, ok)
+	}
+
+	ext := mustElement(t, "Extension", "value[x]")
+	if len(ext.Types) != 38 {
+		t.Errorf("Extension.value[x] has %d types: %v", len(ext.Types), ext.Types)
+	}
+	for _, want := range []string{"base64Binary", "boolean", "code", "dateTime", "string", "uri", "Address", "CodeableConcept", "Coding", "HumanName", "Identifier", "Quantity", "Reference", "Timing", "Meta"} {
+		if !slices.Contains(ext.Types, want) {
+			t.Errorf("Extension.value[x] lacks %s", want)
+		}
+	}
+	if !slices.Equal(ext.Targets, []string{"Resource"}) {
+		t.Errorf("Extension.valueReference targets %v", ext.Targets)
+	}
+	if _, typ, _ := mustType(t, "Extension").Element("valueCodeableConcept"); typ != "CodeableConcept" {
+		t.Errorf("valueCodeableConcept: %q", typ)
+	}
+
+	// SimpleQuantity is a profile of Quantity: valueQuantity in JSON.
+	d := mustType(t, "Dosage")
+	if el, typ, ok := d.Element("doseQuantity"); !ok || typ != "SimpleQuantity" || el.Name != "dose[x]" {
+		t.Errorf("doseQuantity: %v %q %v", el, typ, ok)
+	}
+	if _, _, ok := d.Element("doseSimpleQuantity"); ok {
+		t.Error("doseSimpleQuantity is not a JSON name")
+	}
+	for _, c := range [][3]string{
+		{"value[x]", "Quantity", "valueQuantity"},
+		{"dose[x]", "SimpleQuantity", "doseQuantity"},
+		{"deceased[x]", "dateTime", "deceasedDateTime"},
+		{"value[x]", "base64Binary", "valueBase64Binary"},
+		{"gender", "code", "gender"},
+	} {
+		if got := JSONName(c[0], c[1]); got != c[2] {
+			t.Errorf("JSONName(%q, %q) = %q", c[0], c[1], got)
+		}
+	}
+
+	med := mustElement(t, "MedicationRequest", "medicationCodeableConcept")
+	if med.Min != 1 || !slices.Equal(med.Types, []string{"CodeableConcept", "Reference"}) || !slices.Equal(med.Targets, []string{"Medication"}) {
+		t.Errorf("MedicationRequest.medication[x]: %+v", med)
+	}
+}
+
+func TestCodes(t *testing.T) {
+	for _, c := range []struct{ typ, el, codes string }{
+		{"Patient", "gender", "male,female,other,unknown"},
+		{"Patient.contact", "gender", "male,female,other,unknown"},
+		{"Patient.link", "type", "replaced-by,replaces,refer,seealso"},
+		{"Bundle.entry.search", "mode", "match,include,outcome"},
+		{"Bundle", "type", "document,message,transaction,transaction-response,batch,batch-response,history,searchset,collection"},
+		{"Bundle.entry.request", "method", "GET,POST,PUT,DELETE"},
+		{"Identifier", "use", "usual,official,temp,secondary"},
+		{"HumanName", "use", "usual,official,temp,nickname,anonymous,old,maiden"},
+		{"ContactPoint", "system", "phone,fax,email,pager,url,sms,other"},
+		{"ContactPoint", "use", "home,work,temp,old,mobile"},
+		{"Address", "use", "home,work,temp,old"},
+		{"Address", "type", "postal,physical,both"},
+		{"Quantity", "comparator", "<,<=,>=,>"},
+		{"Narrative", "status", "generated,extensions,additional,empty"},
+		{"Observation", "status", "registered,preliminary,final,amended,corrected,cancelled,entered-in-error,unknown"},
+		{"OperationOutcome.issue", "severity", "fatal,error,warning,information"},
+		{"Timing.repeat", "when", "MORN,AFT,EVE,NIGHT,PHS,HS,WAKE,C,CM,CD,CV,AC,ACM,ACD,ACV,PC,PCM,PCD,PCV"},
+	} {
+		if got := strings.Join(mustElement(t, c.typ, c.el).Codes, ","); got != c.codes {
+			t.Errorf("%s.%s codes %s, want %s", c.typ, c.el, got, c.codes)
+		}
+	}
+	// Codes the specification does not enumerate, and codes without a
+	// required binding.
+	for _, c := range [][2]string{{"Patient", "language"}, {"Coding", "code"}, {"Quantity", "code"}, {"Attachment", "contentType"}} {
+		if el := mustElement(t, c[0], c[1]); el.Codes != nil || el.Types[0] != "code" {
+			t.Errorf("%s.%s: %+v", c[0], c[1], el)
+		}
+	}
+}
+
+func TestCardinalityAndTypes(t *testing.T) {
+	for _, c := range []struct {
+		typ, el string
+		min     int
+		max     string
+		types   string
+	}{
+		{"HumanName", "given", 0, "*", "string"},
+		{"HumanName", "family", 0, "1", "string"},
+		{"HumanName", "period", 0, "1", "Period"},
+		{"Patient", "id", 0, "1", "id"},
+		{"Patient", "contained", 0, "*", "Resource"},
+		{"Patient", "text", 0, "1", "Narrative"},
+		{"Patient", "birthDate", 0, "1", "date"},
+		{"Patient", "contact", 0, "*", "Patient.contact"},
+		{"Patient.contact", "id", 0, "1", "string"},
+		{"Patient.link", "other", 1, "1", "Reference"},
+		{"Patient.communication", "language", 1, "1", "CodeableConcept"},
+		{"Observation", "status", 1, "1", "code"},
+		{"Observation", "code", 1, "1", "CodeableConcept"},
+		{"Observation", "issued", 0, "1", "instant"},
+		{"Bundle", "type", 1, "1", "code"},
+		{"Bundle", "total", 0, "1", "unsignedInt"},
+		{"Bundle.entry", "resource", 0, "1", "Resource"},
+		{"Bundle.entry", "link", 0, "*", "Bundle.link"},
+		{"Bundle.entry.response", "outcome", 0, "1", "Resource"},
+		{"OperationOutcome", "issue", 1, "*", "OperationOutcome.issue"},
+		{"Extension", "url", 1, "1", "uri"},
+		{"Extension", "extension", 0, "*", "Extension"},
+		{"Narrative", "div", 1, "1", "xhtml"},
+		{"Attachment", "data", 0, "1", "base64Binary"},
+		{"Reference", "reference", 0, "1", "string"},
+		{"Reference", "identifier", 0, "1", "Identifier"},
+		{"CapabilityStatement", "date", 1, "1", "dateTime"},
+		{"CapabilityStatement", "rest", 0, "*", "CapabilityStatement.rest"},
+		{"Dosage", "maxDosePerAdministration", 0, "1", "SimpleQuantity"},
+		// Elements that reuse a backbone element defined earlier
+		// (contentReference) name its type.
+		{"Questionnaire.item", "item", 0, "*", "Questionnaire.item"},
+		{"ValueSet.compose", "exclude", 0, "*", "ValueSet.compose.include"},
+		{"Parameters.parameter", "part", 0, "*", "Parameters.parameter"},
+	} {
+		el := mustElement(t, c.typ, c.el)
+		if el.Min != c.min || el.Max != c.max || strings.Join(el.Types, "|") != c.types {
+			t.Errorf("%s.%s: %d..%s %v, want %d..%s %s", c.typ, c.el, el.Min, el.Max, el.Types, c.min, c.max, c.types)
+		}
+	}
+}
+
+func TestReferences(t *testing.T) {
+	for _, c := range []struct{ typ, el, targets string }{
+		{"Patient", "generalPractitioner", "Organization,Practitioner"},
+		{"Patient", "managingOrganization", "Organization"},
+		{"Patient.link", "other", "Patient,RelatedPerson"},
+		{"Observation", "subject", "Patient,Group,Device,Location"},
+		{"Reference", "identifier", ""},
+		{"Provenance", "target", "Resource"},
+		{"Linkage.item", "resource", "Resource"},
+	} {
+		el := mustElement(t, c.typ, c.el)
+		if got := strings.Join(el.Targets, ","); got != c.targets {
+			t.Errorf("%s.%s targets %s, want %s", c.typ, c.el, got, c.targets)
+		}
+	}
+}
+
+func TestIndex(t *testing.T) {
+	p := mustType(t, "Patient")
+	for name, want := range map[string]int{
+		"id": 0, "birthDate": 13, "_birthDate": 13, "deceasedBoolean": 14, "deceased[x]": 14,
+		"multipleBirthInteger": 17, "link": 24, "_gender": 12, "_name": -1, "_contact": -1,
+		"nope": -1, "resourceType": -1, "deceasedString": -1,
+	} {
+		if got := p.Index(name); got != want {
+			t.Errorf("Index(%q) = %d, want %d", name, got, want)
+		}
+	}
+	if Lookup("nope").Index("id") != -1 {
+		t.Error("Index on a nil type")
+	}
+	if _, _, ok := Lookup("nope").Element("id"); ok {
+		t.Error("Element on a nil type")
+	}
+	// Sorting JSON names by Index gives FHIR order.
+	keys := []string{"link", "_birthDate", "gender", "deceasedDateTime", "birthDate", "name", "identifier", "id"}
+	sort.SliceStable(keys, func(i, j int) bool { return p.Index(keys[i]) < p.Index(keys[j]) })
+	if got := strings.Join(keys, ","); got != "id,identifier,name,gender,_birthDate,birthDate,deceasedDateTime,link" {
+		t.Errorf("sorted: %s", got)
+	}
+	// A type built by the caller works too.
+	own := &Type{Name: "X", Kind: Complex, Elements: []Element{{Name: "a", Max: "1", Types: []string{"string"}}, {Name: "b[x]", Max: "1", Types: []string{"string", "Quantity"}}}}
+	if own.Index("bQuantity") != 1 || own.Index("a") != 0 {
+		t.Error("Index on a caller's type")
 	}
 }

@@ -1,27 +1,41 @@
 // Command stu3gen writes fhir/stu3/types_gen.go: every FHIR STU3 (3.0.1)
 // resource, data type and backbone element with its elements in FHIR order,
-// their cardinality, types, reference targets and required codes. The source
-// of truth is the STU3 protocol buffers published by google/fhir, whose
-// field order follows the specification's element order.
+// their cardinality, types, reference targets and the codes of required
+// bindings.
+//
+// The source of truth is the STU3 protocol buffers published by google/fhir
+// (github.com/google/fhir/go), generated from the 3.0.1 structure
+// definitions: message field order follows the specification's element
+// order, JSON names are in the descriptors, choice elements are messages
+// marked is_choice_type, required elements carry validation_requirement,
+// references carry valid_reference_type and required codes are messages
+// wrapping an enum whose values spell the FHIR code (fhir_original_code, or
+// the enum name lower-cased with "_" as "-").
 //
 // Run from the repository root: go run ./internal/gen/stu3gen
+// (or go generate ./fhir/stu3).
 package main
 
 import (
 	"bytes"
+	"flag"
 	"fmt"
 	"go/format"
 	"log"
 	"os"
 	"sort"
 	"strings"
+	"unicode"
 
 	apb "github.com/google/fhir/go/proto/google/fhir/proto/annotations_go_proto"
 	d3 "github.com/google/fhir/go/proto/google/fhir/proto/stu3/datatypes_go_proto"
+	m3 "github.com/google/fhir/go/proto/google/fhir/proto/stu3/metadatatypes_go_proto"
 	r3 "github.com/google/fhir/go/proto/google/fhir/proto/stu3/resources_go_proto"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 )
+
+const hl7 = "http://hl7.org/fhir/StructureDefinition/"
 
 type element struct {
 	Name    string
@@ -34,83 +48,283 @@ type element struct {
 
 type typ struct {
 	Name     string
-	Kind     string
+	Kind     string // Resource, Complex, Primitive, Backbone
 	Elements []element
 }
 
 var (
-	types   = map[string]*typ{}
-	names   = map[protoreflect.FullName]string{} // message → FHIR type name
-	pending []protoreflect.MessageDescriptor
+	types = map[string]*typ{}
+	names = map[protoreflect.FullName]string{} // message → FHIR type name
+	// messages of the named types, filled once all names are known
+	todo []protoreflect.MessageDescriptor
+	// problems found while walking; any of them fails the run
+	problems []string
 )
 
-func main() {
-	// Resources, from the ContainedResource oneof.
-	contained := (&r3.ContainedResource{}).ProtoReflect().Descriptor()
-	for i := 0; i < contained.Fields().Len(); i++ {
-		md := contained.Fields().Get(i).Message()
-		name := string(md.Name())
-		names[md.FullName()] = name
-		types[name] = &typ{Name: name, Kind: "Resource"}
-		pending = append(pending, md)
-	}
-	// Data types: every message of the datatypes file with a structure
-	// definition url.
-	fd := d3.File_proto_google_fhir_proto_stu3_datatypes_proto
-	for i := 0; i < fd.Messages().Len(); i++ {
-		md := fd.Messages().Get(i)
-		url, _ := proto.GetExtension(md.Options(), apb.E_FhirStructureDefinitionUrl).(string)
-		if url == "" {
-			continue
-		}
-		name := url[strings.LastIndex(url, "/")+1:]
-		kind := "Complex"
-		if proto.GetExtension(md.Options(), apb.E_StructureDefinitionKind).(apb.StructureDefinitionKindValue) == apb.StructureDefinitionKindValue_KIND_PRIMITIVE_TYPE {
-			kind = "Primitive"
-		}
-		if _, dup := types[name]; dup {
-			continue
-		}
-		names[md.FullName()] = name
-		types[name] = &typ{Name: name, Kind: kind}
-		if kind == "Complex" {
-			pending = append(pending, md)
-		}
-	}
-	for len(pending) > 0 {
-		md := pending[0]
-		pending = pending[1:]
-		fill(md)
-	}
-	write()
+func problem(format string, args ...any) {
+	problems = append(problems, fmt.Sprintf(format, args...))
 }
 
-func fieldType(f protoreflect.FieldDescriptor, parent string) (string, []string) {
+func main() {
+	out := flag.String("o", "fhir/stu3/types_gen.go", "output file")
+	flag.Parse()
+	log.SetFlags(0)
+	src, err := generate()
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := os.WriteFile(*out, src, 0o644); err != nil {
+		log.Fatal(err)
+	}
+	count := map[string]int{}
+	for _, t := range types {
+		count[t.Kind]++
+	}
+	fmt.Printf("wrote %s (%d bytes): %d types: %d resources, %d complex, %d primitive, %d backbone\n",
+		*out, len(src), len(types), count["Resource"], count["Complex"], count["Primitive"], count["Backbone"])
+}
+
+// generate walks the protos and returns the source of types_gen.go. It is
+// called once.
+func generate() ([]byte, error) {
+	// Primitive and complex data types. The abstract Element and
+	// BackboneElement, and google's own Coding profiles, are left out.
+	for _, fd := range []protoreflect.FileDescriptor{
+		d3.File_proto_google_fhir_proto_stu3_datatypes_proto,
+		m3.File_proto_google_fhir_proto_stu3_metadatatypes_proto,
+	} {
+		for i := 0; i < fd.Messages().Len(); i++ {
+			md := fd.Messages().Get(i)
+			url := sdURL(md)
+			if !strings.HasPrefix(url, hl7) || abstract(md) {
+				continue
+			}
+			kind := "Complex"
+			if proto.GetExtension(md.Options(), apb.E_StructureDefinitionKind).(apb.StructureDefinitionKindValue) == apb.StructureDefinitionKindValue_KIND_PRIMITIVE_TYPE {
+				kind = "Primitive"
+			}
+			register(md, strings.TrimPrefix(url, hl7), kind)
+		}
+	}
+	// Resources: every concrete resource message. The abstract Resource
+	// and DomainResource are left out: their elements head every resource.
+	fd := r3.File_proto_google_fhir_proto_stu3_resources_proto
+	for i := 0; i < fd.Messages().Len(); i++ {
+		md := fd.Messages().Get(i)
+		url := sdURL(md)
+		if !strings.HasPrefix(url, hl7) || abstract(md) {
+			continue
+		}
+		register(md, strings.TrimPrefix(url, hl7), "Resource")
+	}
+	// ContainedResource, the proto of "any resource", has one field per
+	// concrete resource: none may be missing from the table.
+	contained := (&r3.ContainedResource{}).ProtoReflect().Descriptor()
+	nres := 0
+	for _, t := range types {
+		if t.Kind == "Resource" {
+			nres++
+		}
+	}
+	for i := 0; i < contained.Fields().Len(); i++ {
+		if md := contained.Fields().Get(i).Message(); !isResourceName(names[md.FullName()]) {
+			problem("ContainedResource has %s, which is not in the table", md.FullName())
+		}
+	}
+	if contained.Fields().Len() != nres {
+		problem("%d resources but ContainedResource has %d", nres, contained.Fields().Len())
+	}
+
+	for _, md := range todo {
+		t := types[names[md.FullName()]]
+		if t.Kind == "Primitive" {
+			// The value itself is not an element: a primitive's JSON
+			// companion (_name) holds only id and extension.
+			t.Elements = []element{
+				{Name: "id", Max: "1", Types: []string{"string"}},
+				{Name: "extension", Max: "*", Types: []string{"Extension"}},
+			}
+			continue
+		}
+		fill(md, t)
+	}
+	if len(problems) > 0 {
+		return nil, fmt.Errorf("stu3gen:\n  %s", strings.Join(problems, "\n  "))
+	}
+	return write()
+}
+
+func sdURL(md protoreflect.MessageDescriptor) string {
+	s, _ := proto.GetExtension(md.Options(), apb.E_FhirStructureDefinitionUrl).(string)
+	return s
+}
+
+func abstract(md protoreflect.MessageDescriptor) bool {
+	b, _ := proto.GetExtension(md.Options(), apb.E_IsAbstractType).(bool)
+	return b
+}
+
+func register(md protoreflect.MessageDescriptor, name, kind string) {
+	if _, dup := types[name]; dup {
+		problem("type %s defined twice", name)
+		return
+	}
+	names[md.FullName()] = name
+	types[name] = &typ{Name: name, Kind: kind}
+	todo = append(todo, md)
+}
+
+// fill lists the elements of the type t, message md, depth first so that a
+// backbone element is named by the path where the specification defines
+// it: elements that reuse it (contentReference, e.g. Questionnaire.item.item)
+// come later in FHIR order and name the same type.
+func fill(md protoreflect.MessageDescriptor, t *typ) {
+	fs := md.Fields()
+	for i := 0; i < fs.Len(); i++ {
+		f := fs.Get(i)
+		if f.Message() == nil {
+			problem("%s.%s: not a message field", t.Name, f.Name())
+			continue
+		}
+		if t.Name == "Reference" {
+			// The proto splits Reference.reference into a uri, a
+			// fragment and one typed id per resource type; FHIR has the
+			// one string element "reference" (json name of uri).
+			if f.Name() == "fragment" || f.ContainingOneof() != nil && f.JSONName() != "reference" {
+				continue
+			}
+		}
+		el := element{Name: f.JSONName(), Max: "1"}
+		if f.Cardinality() == protoreflect.Repeated {
+			el.Max = "*"
+		}
+		if proto.GetExtension(f.Options(), apb.E_ValidationRequirement).(apb.Requirement) == apb.Requirement_REQUIRED_BY_FHIR {
+			el.Min = 1
+		}
+		path := t.Name + "." + el.Name
+		if cm := f.Message(); proto.GetExtension(cm.Options(), apb.E_IsChoiceType).(bool) {
+			el.Name += "[x]"
+			for j := 0; j < cm.Fields().Len(); j++ {
+				cf := cm.Fields().Get(j)
+				ct, codes := fieldType(cf, path)
+				if want := jsonSuffix(ct); upperFirst(cf.JSONName()) != want {
+					problem("%s[x]: option %s has type %s, whose JSON suffix is %s", path, cf.JSONName(), ct, want)
+				}
+				el.Types = append(el.Types, ct)
+				if ct == "Reference" {
+					el.Targets = append(el.Targets, targets(cf, path)...)
+				}
+				el.Codes = append(el.Codes, codes...)
+			}
+		} else {
+			ct, codes := fieldType(f, path)
+			el.Types = []string{ct}
+			el.Codes = codes
+			if ct == "Reference" {
+				el.Targets = targets(f, path)
+			}
+		}
+		t.Elements = append(t.Elements, el)
+	}
+	// Every element type starts with id and extension (and a backbone
+	// element with modifierExtension next); a resource has extension after
+	// contained. The proto puts Extension's own extension list last.
+	if t.Kind != "Resource" {
+		for i, e := range t.Elements {
+			if e.Name == "extension" && i > 1 && t.Elements[0].Name == "id" {
+				copy(t.Elements[2:i+1], t.Elements[1:i])
+				t.Elements[1] = e
+				break
+			}
+		}
+	}
+	checkHead(t)
+}
+
+// checkHead verifies the elements every type of its kind starts with.
+func checkHead(t *typ) {
+	var head []string
+	switch t.Kind {
+	case "Resource":
+		head = []string{"id", "meta", "implicitRules", "language"}
+		if len(t.Elements) > 4 && t.Elements[4].Name == "text" {
+			head = append(head, "text", "contained", "extension", "modifierExtension")
+		}
+	case "Backbone":
+		head = []string{"id", "extension", "modifierExtension"}
+		if !isResourceName(t.Name[:strings.Index(t.Name, ".")]) {
+			// the parts of a data type are Elements, without
+			// modifierExtension
+			head = head[:2]
+		}
+	default:
+		head = []string{"id", "extension"}
+	}
+	for i, h := range head {
+		if i >= len(t.Elements) || t.Elements[i].Name != h {
+			problem("%s does not start with %v: %v", t.Name, head, elementNames(t))
+			return
+		}
+	}
+	for _, e := range t.Elements[len(head):] {
+		for _, h := range head {
+			if e.Name == h {
+				problem("%s has %s twice", t.Name, h)
+			}
+		}
+	}
+}
+
+func isResourceName(n string) bool {
+	t := types[n]
+	return t != nil && t.Kind == "Resource"
+}
+
+func elementNames(t *typ) []string {
+	var n []string
+	for _, e := range t.Elements {
+		n = append(n, e.Name)
+	}
+	return n
+}
+
+// fieldType gives the FHIR type of a field, and for a code with a required
+// binding its codes. A message that is neither a named type nor a code is a
+// backbone element, named by its path.
+func fieldType(f protoreflect.FieldDescriptor, path string) (string, []string) {
 	md := f.Message()
-	if md == nil {
-		return "", nil
-	}
 	if n, ok := names[md.FullName()]; ok {
+		if t := types[n]; t.Kind == "Backbone" && !strings.HasPrefix(path, n[:strings.Index(n, ".")]+".") {
+			problem("%s reuses %s from another type", path, n)
+		}
 		return n, nil
-	}
-	opts := md.Options()
-	if vs, _ := proto.GetExtension(opts, apb.E_FhirValuesetUrl).(string); vs != "" {
-		return "code", enumCodes(md)
 	}
 	if md.FullName() == "google.fhir.stu3.proto.ContainedResource" {
 		return "Resource", nil
 	}
-	// A backbone element nested in the type being filled.
-	name := parent + "." + f.JSONName()
-	names[md.FullName()] = name
-	types[name] = &typ{Name: name, Kind: "Backbone"}
-	pending = append(pending, md)
-	return name, nil
+	if proto.HasExtension(md.Options(), apb.E_FhirValuesetUrl) {
+		return "code", enumCodes(md, path)
+	}
+	if _, nested := md.Parent().(protoreflect.MessageDescriptor); !nested || sdURL(md) != "" {
+		problem("%s: unexpected type %s", path, md.FullName())
+		return string(md.Name()), nil
+	}
+	names[md.FullName()] = path
+	t := &typ{Name: path, Kind: "Backbone"}
+	types[path] = t
+	fill(md, t)
+	return path, nil
 }
 
-func enumCodes(md protoreflect.MessageDescriptor) []string {
+// enumCodes lists the codes of a code message whose value is an enum, in
+// the order of the value set; nil when the value is a free string.
+func enumCodes(md protoreflect.MessageDescriptor, path string) []string {
 	vf := md.Fields().ByName("value")
-	if vf == nil || vf.Enum() == nil {
+	if vf == nil {
+		problem("%s: code %s has no value", path, md.FullName())
+		return nil
+	}
+	if vf.Enum() == nil {
 		return nil
 	}
 	var out []string
@@ -118,7 +332,7 @@ func enumCodes(md protoreflect.MessageDescriptor) []string {
 	for i := 0; i < vals.Len(); i++ {
 		v := vals.Get(i)
 		if v.Number() == 0 {
-			continue
+			continue // INVALID_UNINITIALIZED
 		}
 		code, _ := proto.GetExtension(v.Options(), apb.E_FhirOriginalCode).(string)
 		if code == "" {
@@ -129,120 +343,217 @@ func enumCodes(md protoreflect.MessageDescriptor) []string {
 	return out
 }
 
-func targets(f protoreflect.FieldDescriptor) []string {
+// targets lists the resource types a Reference may point to. A Reference
+// the specification does not restrict (Linkage.item.resource, the Reference
+// of an open type such as Extension.value[x]) points to any: "Resource".
+func targets(f protoreflect.FieldDescriptor, path string) []string {
 	t, _ := proto.GetExtension(f.Options(), apb.E_ValidReferenceType).([]string)
+	if len(t) == 0 {
+		return []string{"Resource"}
+	}
+	for _, r := range t {
+		if r != "Resource" && !isResourceName(r) {
+			problem("%s: reference target %q is not a resource", path, r)
+		}
+	}
 	return t
 }
 
-func fill(md protoreflect.MessageDescriptor) {
-	t := types[names[md.FullName()]]
-	fs := md.Fields()
-	for i := 0; i < fs.Len(); i++ {
-		f := fs.Get(i)
-		el := element{Name: f.JSONName(), Max: "1"}
-		if f.Cardinality() == protoreflect.Repeated {
-			el.Max = "*"
-		}
-		if proto.GetExtension(f.Options(), apb.E_ValidationRequirement).(apb.Requirement) == apb.Requirement_REQUIRED_BY_FHIR {
-			el.Min = 1
-		}
-		if f.Message() != nil && proto.GetExtension(f.Message().Options(), apb.E_IsChoiceType).(bool) {
-			el.Name += "[x]"
-			cm := f.Message()
-			for j := 0; j < cm.Fields().Len(); j++ {
-				cf := cm.Fields().Get(j)
-				ct, codes := fieldType(cf, t.Name)
-				el.Types = append(el.Types, ct)
-				el.Targets = append(el.Targets, targets(cf)...)
-				el.Codes = append(el.Codes, codes...)
-			}
-		} else {
-			ct, codes := fieldType(f, t.Name)
-			if ct == "" {
-				continue // the value field of a primitive
-			}
-			el.Types = []string{ct}
-			el.Targets = targets(f)
-			el.Codes = codes
-			if ct == "Reference" && len(el.Targets) == 0 {
-				el.Targets = nil
-			}
-		}
-		t.Elements = append(t.Elements, el)
+// jsonSuffix is what a type adds to a choice element's name in JSON:
+// valueQuantity, deceasedBoolean. SimpleQuantity is a profile of Quantity
+// and spelled as such.
+func jsonSuffix(t string) string {
+	if t == "SimpleQuantity" {
+		return "Quantity"
 	}
-	// In FHIR every element type starts with id and extension; the protos
-	// put Extension's own extension list last.
-	if t.Kind != "Resource" {
-		for i, e := range t.Elements {
-			if e.Name == "extension" && i > 1 && t.Elements[0].Name == "id" {
-				ext := e
-				copy(t.Elements[2:i+1], t.Elements[1:i])
-				t.Elements[1] = ext
-				break
-			}
-		}
-	}
+	return upperFirst(t)
 }
 
-func quoteList(l []string) string {
-	if len(l) == 0 {
-		return "nil"
+func upperFirst(s string) string {
+	if s == "" {
+		return s
 	}
-	q := make([]string, len(l))
-	for i, s := range l {
-		q[i] = fmt.Sprintf("%q", s)
-	}
-	return "[]string{" + strings.Join(q, ", ") + "}"
+	r := []rune(s)
+	r[0] = unicode.ToUpper(r[0])
+	return string(r)
 }
 
-func write() {
-	var b bytes.Buffer
-	b.WriteString("// Code generated by internal/gen/stu3gen from the google/fhir STU3 protocol buffers. DO NOT EDIT.\n\npackage stu3\n\n")
-	b.WriteString("var table = map[string]*Type{\n")
+// ---- output
+
+// minShared is how many types must have an element for it to be written
+// once, as a variable.
+const minShared = 10
+
+func write() ([]byte, error) {
 	keys := make([]string, 0, len(types))
 	for k := range types {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	// Share identical lists to keep the file small.
-	lists := map[string]string{}
-	var listDecl bytes.Buffer
-	listVar := func(l []string) string {
+
+	// Lists used more than once are shared variables; the rest are
+	// written in place.
+	uses := map[string]int{}
+	key := func(l []string) string { return strings.Join(l, "|") }
+	for _, k := range keys {
+		for _, e := range types[k].Elements {
+			for _, l := range [][]string{e.Types, e.Targets, e.Codes} {
+				if len(l) > 0 {
+					uses[key(l)]++
+				}
+			}
+		}
+	}
+	shared := map[string]string{}
+	var decls []string
+	seq := map[byte]int{}
+	ref := func(l []string, prefix byte) string {
 		if len(l) == 0 {
 			return "nil"
 		}
-		k := strings.Join(l, "\x00")
-		if v, ok := lists[k]; ok {
+		k := key(l)
+		if uses[k] < 2 {
+			return quoteList(l)
+		}
+		if v, ok := shared[k]; ok {
 			return v
 		}
-		v := fmt.Sprintf("l%d", len(lists))
-		lists[k] = v
-		fmt.Fprintf(&listDecl, "\t%s = %s\n", v, quoteList(l))
+		var v string
+		if len(l) == 1 {
+			v = "l" + ident(l[0])
+		} else {
+			v = fmt.Sprintf("%c%d", prefix, seq[prefix])
+			seq[prefix]++
+		}
+		shared[k] = v
+		decls = append(decls, fmt.Sprintf("\t%s = %s\n", v, quoteList(l)))
 		return v
 	}
+
+	elem := func(e element) string {
+		tp := ref(e.Types, 't')
+		if len(e.Types) > 1 {
+			tp = ref(e.Types, 'x')
+		}
+		return fmt.Sprintf("{%q, %d, %q, %s, %s, %s}", e.Name, e.Min, e.Max, tp, ref(e.Targets, 'r'), ref(e.Codes, 'c'))
+	}
+
+	// Elements found in many types (id, extension, the head of every
+	// resource, identifier...) are shared variables too.
+	ekey := func(e element) string {
+		return fmt.Sprintf("%s %d %s %s %s %s", e.Name, e.Min, e.Max, key(e.Types), key(e.Targets), key(e.Codes))
+	}
+	ecount := map[string]int{}
+	efirst := map[string]element{}
+	for _, k := range keys {
+		for _, e := range types[k].Elements {
+			ek := ekey(e)
+			if ecount[ek] == 0 {
+				efirst[ek] = e
+			}
+			ecount[ek]++
+		}
+	}
+	var common []string
+	for ek, n := range ecount {
+		if n >= minShared {
+			common = append(common, ek)
+		}
+	}
+	sort.Slice(common, func(i, j int) bool {
+		if ecount[common[i]] != ecount[common[j]] {
+			return ecount[common[i]] > ecount[common[j]]
+		}
+		return common[i] < common[j]
+	})
+	// A shared element is named after it (eIdentifier); one that differs
+	// from a more common element of the same name says how (eIdId,
+	// eNameRequired, eIdentifierSingle).
+	evar := map[string]string{}
+	taken := map[string]bool{}
+	firstOf := map[string]element{}
+	var edecls []string
+	for _, ek := range common {
+		e := efirst[ek]
+		v := "e" + upperFirst(e.Name)
+		if f, ok := firstOf[e.Name]; ok {
+			if key(f.Types) != key(e.Types) {
+				v += ident(strings.Join(e.Types, "Or"))
+			}
+			if f.Min != e.Min {
+				v += map[int]string{0: "Optional", 1: "Required"}[e.Min]
+			}
+			if f.Max != e.Max {
+				v += map[string]string{"1": "Single", "*": "List"}[e.Max]
+			}
+		} else {
+			firstOf[e.Name] = e
+		}
+		for n, base := 2, v; taken[v]; n++ {
+			v = fmt.Sprintf("%s%d", base, n)
+		}
+		taken[v] = true
+		evar[ek] = v
+		edecls = append(edecls, fmt.Sprintf("\t%s = Element%s // in %d types\n", v, elem(e), ecount[ek]))
+	}
+
+	var body bytes.Buffer
+	var resources []string
 	for _, k := range keys {
 		t := types[k]
-		fmt.Fprintf(&b, "\t%q: {Name: %q, Kind: %s, Elements: []Element{\n", k, k, t.Kind)
-		for _, e := range t.Elements {
-			fmt.Fprintf(&b, "\t\t{%q, %d, %q, %s, %s, %s},\n", e.Name, e.Min, e.Max, listVar(e.Types), listVar(e.Targets), listVar(e.Codes))
-		}
-		b.WriteString("\t}},\n")
-	}
-	b.WriteString("}\n\nvar (\n")
-	b.Write(listDecl.Bytes())
-	b.WriteString(")\n")
-	src, err := format.Source(b.Bytes())
-	if err != nil {
-		log.Fatal(err)
-	}
-	if err := os.WriteFile("fhir/stu3/types_gen.go", src, 0o644); err != nil {
-		log.Fatal(err)
-	}
-	n := 0
-	for _, t := range types {
 		if t.Kind == "Resource" {
-			n++
+			resources = append(resources, k)
 		}
+		fmt.Fprintf(&body, "\t%q: {Name: %q, Kind: %s, Elements: []Element{", k, k, t.Kind)
+		run := false // on a line of shared elements
+		for _, e := range t.Elements {
+			if v, ok := evar[ekey(e)]; ok {
+				if !run {
+					body.WriteString("\n\t\t")
+				} else {
+					body.WriteString(" ")
+				}
+				body.WriteString(v + ",")
+				run = true
+				continue
+			}
+			body.WriteString("\n\t\t" + elem(e) + ",")
+			run = false
+		}
+		body.WriteString("\n\t}},\n")
 	}
-	fmt.Printf("wrote fhir/stu3/types_gen.go: %d types, %d resources\n", len(types), n)
+
+	var b bytes.Buffer
+	b.WriteString("// Code generated by internal/gen/stu3gen from the google/fhir STU3 protocol buffers. DO NOT EDIT.\n\npackage stu3\n\n")
+	b.WriteString("// resources lists the resource types in order.\nvar resources = " + quoteList(resources) + "\n\n")
+	b.WriteString("var table = map[string]*Type{\n")
+	b.Write(body.Bytes())
+	b.WriteString("}\n\n// Elements shared by many types.\nvar (\n")
+	for _, d := range edecls {
+		b.WriteString(d)
+	}
+	b.WriteString(")\n\n// Lists shared by several elements.\nvar (\n")
+	for _, d := range decls {
+		b.WriteString(d)
+	}
+	b.WriteString(")\n")
+	return format.Source(b.Bytes())
+}
+
+// ident makes a Go identifier part of a type name: "Patient.contact" →
+// "PatientContact".
+func ident(s string) string {
+	parts := strings.Split(s, ".")
+	for i, p := range parts {
+		parts[i] = upperFirst(p)
+	}
+	return strings.Join(parts, "")
+}
+
+func quoteList(l []string) string {
+	q := make([]string, len(l))
+	for i, s := range l {
+		q[i] = fmt.Sprintf("%q", s)
+	}
+	return "[]string{" + strings.Join(q, ", ") + "}"
 }
