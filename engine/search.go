@@ -25,6 +25,14 @@ type SearchRequest struct {
 	// Lenient ignores unknown parameters instead of failing (Prefer:
 	// handling=lenient); the self link shows only what was used.
 	Lenient bool
+	// Compartment, when set, restricts the search to one patient's
+	// compartment: GET [base]/Patient/{id}/{type}.
+	Compartment *Compartment
+}
+
+// Compartment names a compartment: its type (Patient) and id.
+type Compartment struct {
+	Type, ID string
 }
 
 // resultParams are the result parameters the engine itself implements.
@@ -43,6 +51,22 @@ func (e *Engine) Search(ctx context.Context, req SearchRequest) (*fhir.Object, e
 	used := url.Values{}
 	count := e.opts.DefaultCount
 	var token string
+	total := "none"
+	summaryCount := false
+	var incs []include
+	path := req.Type
+	if c := req.Compartment; c != nil {
+		sp := m.SearchParam(strings.ToLower(c.Type))
+		if sp == nil || sp.Type != "reference" || !containsStr(sp.Target, c.Type) {
+			return nil, &Error{Kind: KindNotFound, SpineCode: "NO_RECORD_FOUND", Msg: fmt.Sprintf("%s is not in the %s compartment", req.Type, c.Type)}
+		}
+		pred, err := e.compileParam(q, m, fhir.ParamKey{Name: sp.Name}, sp.Name, []string{c.Type + "/" + c.ID})
+		if err != nil {
+			return nil, err
+		}
+		q.where(pred)
+		path = c.Type + "/" + c.ID + "/" + req.Type
+	}
 
 	names := make([]string, 0, len(req.Params))
 	for k := range req.Params {
@@ -64,6 +88,41 @@ func (e *Engine) Search(ctx context.Context, req SearchRequest) (*fhir.Object, e
 		case name == "_cursor":
 			token = values[len(values)-1]
 			continue
+		case name == "_total":
+			switch v := values[len(values)-1]; v {
+			case "none", "accurate", "estimate":
+				total = v
+			default:
+				return nil, invalid(name, "INVALID_PARAMETER", "_total is none, estimate or accurate, not %q", v)
+			}
+			used[name] = values
+			continue
+		case name == "_summary":
+			switch v := values[len(values)-1]; v {
+			case "count":
+				summaryCount = true
+			case "false":
+			default:
+				if !req.Lenient {
+					return nil, notSupported(name, "_summary=%s is not supported (supported: count, false)", v)
+				}
+				continue
+			}
+			used[name] = values
+			continue
+		case name == "_include" || name == "_revinclude":
+			for _, v := range values {
+				inc, err := e.parseInclude(m, name, v)
+				if err != nil {
+					if ee, ok := AsError(err); ok && req.Lenient && ee.Kind == KindNotSupported {
+						continue
+					}
+					return nil, err
+				}
+				incs = append(incs, inc)
+			}
+			used[name] = values
+			continue
 		}
 		key, err := fhir.ParseParamKey(name)
 		if err != nil {
@@ -82,8 +141,19 @@ func (e *Engine) Search(ctx context.Context, req SearchRequest) (*fhir.Object, e
 	}
 
 	canonical := used.Encode()
-	sum := sha256.Sum256([]byte(req.Type + "?" + canonical))
+	sum := sha256.Sum256([]byte(path + "?" + canonical))
 	hash := hex.EncodeToString(sum[:12])
+
+	n := -1
+	if total != "none" || summaryCount {
+		// A count over the same conditions, before the page's keyset.
+		// Without a planner estimate, estimate is the exact count.
+		c, err := e.count(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		n = c
+	}
 
 	var cur *cursor
 	if token != "" {
@@ -111,15 +181,15 @@ func (e *Engine) Search(ctx context.Context, req SearchRequest) (*fhir.Object, e
 		for _, x := range extra {
 			add(x)
 		}
-		return req.Base + "/" + req.Type + "?" + qs
+		return req.Base + "/" + path + "?" + qs
 	}
 	self := link()
 	if token != "" {
 		self = link("_cursor=" + url.QueryEscape(token))
 	}
 	links := []fhir.Link{{Relation: "self", URL: self}}
-	if count == 0 {
-		return fhir.SearchSet("", "", -1, links, nil), nil
+	if count == 0 || summaryCount {
+		return fhir.SearchSet("", "", n, links, nil), nil
 	}
 
 	rows, err := e.fetch(ctx, m, q, count+1)
@@ -168,7 +238,14 @@ func (e *Engine) Search(ctx context.Context, req SearchRequest) (*fhir.Object, e
 		}
 		entries = append(entries, fhir.Entry{FullURL: req.Base + "/" + m.Resource + "/" + id, Resource: res, Mode: "match"})
 	}
-	return fhir.SearchSet("", "", -1, links, entries), nil
+	if len(incs) > 0 && len(rows) > 0 {
+		included, err := e.included(ctx, m, rows, incs, req.Base, entries)
+		if err != nil {
+			return nil, err
+		}
+		entries = append(entries, included...)
+	}
+	return fhir.SearchSet("", "", n, links, entries), nil
 }
 
 func paramErr(err error) error {

@@ -21,6 +21,8 @@ type CapabilityResource struct {
 	Profile      string
 	Interactions []string // read, search-type
 	SearchParams []CapabilitySearchParam
+	Includes     []string // _include values, e.g. Patient:general-practitioner
+	RevIncludes  []string // _revinclude values, e.g. Observation:patient
 }
 
 // CapabilitySearchParam is one rest.resource.searchParam entry.
@@ -76,6 +78,8 @@ func CapabilityStatement(c Capability) *Object {
 		ro.Add("versioning", String("no-version"))
 		ro.Add("readHistory", Bool(false))
 		ro.Add("updateCreate", Bool(false))
+		ro.Add("searchInclude", stringArray(r.Includes))
+		ro.Add("searchRevInclude", stringArray(r.RevIncludes))
 		sa := make(Array, 0, len(r.SearchParams))
 		for _, p := range r.SearchParams {
 			po := NewObject(4)
@@ -91,4 +95,15 @@ func CapabilityStatement(c Capability) *Object {
 	rest.Add("resource", ra)
 	cs.Add("rest", Array{rest})
 	return cs
+}
+
+func stringArray(list []string) Value {
+	if len(list) == 0 {
+		return nil
+	}
+	a := make(Array, len(list))
+	for i, s := range list {
+		a[i] = String(s)
+	}
+	return a
 }

@@ -172,6 +172,9 @@ type SearchParam struct {
 	Documentation string
 	// Numeric is filled by CheckDatabase: the bound column is numeric.
 	Numeric bool
+	// Col is, for a reference parameter on one column of the main table,
+	// its position in the select list (so _include can follow it); else -1.
+	Col int
 }
 
 // ConceptMap translates local codes into FHIR codings.

@@ -20,7 +20,7 @@ func (l *loader) searchParams(n *yaml.Node, m *Mapping) {
 	for _, p := range l.pairs(n, m.Resource+" search") {
 		name := p[0].Value
 		path := m.Resource + " search " + name
-		sp := &SearchParam{Pos: l.pos(p[0]), Name: name}
+		sp := &SearchParam{Pos: l.pos(p[0]), Name: name, Col: -1}
 		if contains(reservedParams, name) {
 			l.add(sp.Pos, path, "%s is provided for every mapping; do not declare it", name)
 			continue
@@ -92,6 +92,9 @@ func (l *loader) searchParams(n *yaml.Node, m *Mapping) {
 		}
 		if sp.Type == "date" && sp.DateGrain == 0 {
 			sp.DateGrain = 5
+		}
+		if sp.Type == "reference" && len(sp.Columns) == 1 && sp.SQL == "" && sp.Rows == nil {
+			sp.Col = m.Cols.Add(sp.Columns[0])
 		}
 		if sp.Type == "reference" && len(sp.Target) == 0 {
 			l.add(sp.Pos, path, "a reference parameter needs \"target\": the resource type(s) it points to")

@@ -43,6 +43,21 @@ func Capability(eng *engine.Engine, version, security string, now time.Time) fhi
 			r.SearchParams = append(r.SearchParams, fhir.CapabilitySearchParam{Name: p.Name, Type: p.Type, Documentation: doc,
 				Definition: fmt.Sprintf("http://hl7.org/fhir/SearchParameter/%s-%s", m.Resource, p.Name)})
 		}
+		for _, p := range m.Search {
+			if p.Type == "reference" && p.Col >= 0 {
+				r.Includes = append(r.Includes, m.Resource+":"+p.Name)
+			}
+		}
+		if len(r.Includes) > 0 {
+			r.Includes = append(r.Includes, "*")
+		}
+		for _, other := range ms {
+			for _, p := range other.Search {
+				if p.Type == "reference" && p.Col >= 0 && len(m.From.Key) == 1 && containsTarget(p.Target, m.Resource) {
+					r.RevIncludes = append(r.RevIncludes, other.Resource+":"+p.Name)
+				}
+			}
+		}
 		caps.Resources = append(caps.Resources, r)
 	}
 	return caps
@@ -60,4 +75,13 @@ func defaultDoc(typ string, targets []string) string {
 		return fmt.Sprintf("id, Type/id or URL of %s; modifiers :%s, :missing; chains to the target's parameters (e.g. .identifier).", strings.Join(targets, ", "), strings.Join(targets, ", :"))
 	}
 	return ""
+}
+
+func containsTarget(targets []string, t string) bool {
+	for _, x := range targets {
+		if x == t {
+			return true
+		}
+	}
+	return false
 }

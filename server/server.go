@@ -63,6 +63,7 @@ func New(opts Options) http.Handler {
 	g.GET("/:type", h.search)
 	g.POST("/:type/:id", h.postSearch)
 	g.GET("/:type/:id", h.read)
+	g.GET("/:type/:id/:comp", h.compartment)
 	g.HEAD("/:type/:id", h.read)
 	for _, m := range []string{http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
 		g.Handle(m, "", h.refuseWrite)
@@ -237,6 +238,21 @@ func (h *handler) runSearch(c *gin.Context, params url.Values) {
 	lenient := strings.Contains(strings.ToLower(c.GetHeader("Prefer")), "handling=lenient")
 	b, err := h.eng.Search(c.Request.Context(), engine.SearchRequest{
 		Type: c.Param("type"), Params: params, Base: h.base(c), Lenient: lenient,
+	})
+	if err != nil {
+		h.error(c, err)
+		return
+	}
+	h.write(c, http.StatusOK, b)
+}
+
+// compartment serves GET [base]/Patient/{id}/{type}?…: a search of type
+// within the patient's compartment.
+func (h *handler) compartment(c *gin.Context) {
+	lenient := strings.Contains(strings.ToLower(c.GetHeader("Prefer")), "handling=lenient")
+	b, err := h.eng.Search(c.Request.Context(), engine.SearchRequest{
+		Type: c.Param("comp"), Params: c.Request.URL.Query(), Base: h.base(c), Lenient: lenient,
+		Compartment: &engine.Compartment{Type: c.Param("type"), ID: c.Param("id")},
 	})
 	if err != nil {
 		h.error(c, err)

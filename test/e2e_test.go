@@ -481,6 +481,15 @@ func TestMetadata(t *testing.T) {
 		for _, sp := range rm["searchParam"].([]any) {
 			got[rm["type"].(string)] = append(got[rm["type"].(string)], sp.(map[string]any)["name"].(string))
 		}
+		for _, kind := range []string{"searchInclude", "searchRevInclude"} {
+			list, _ := rm[kind].([]any)
+			param := map[string]string{"searchInclude": "_include", "searchRevInclude": "_revinclude"}[kind]
+			for _, v := range list {
+				if r := get(t, e.base+"/"+rm["type"].(string)+"?_count=2&"+param+"="+v.(string)); r.status != 200 {
+					t.Errorf("%s?%s=%s is listed but answers %d", rm["type"], param, v, r.status)
+				}
+			}
+		}
 		m := set.Lookup(rm["type"].(string))
 		if m == nil {
 			t.Errorf("CapabilityStatement lists %v, which is not mapped", rm["type"])

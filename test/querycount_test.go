@@ -39,6 +39,8 @@ func TestQueriesPerPage(t *testing.T) {
 		{"/Patient/3", 4, -1},
 		{"/Practitioner?_count=50", 1, -1},
 		{"/Patient?gender=male&_count=0", 0, 0},
+		{"/Patient?_count=50&_include=Patient:general-practitioner&_include=Patient:organization", 6, -1},
+		{"/Patient?_count=50&_revinclude=Observation:patient", 5, -1},
 	} {
 		queries = nil
 		r := get(t, e.base+c.path)

@@ -1,0 +1,210 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/ccfacade/ccfacade/fhir"
+	"github.com/ccfacade/ccfacade/mapping"
+)
+
+// include is one _include or _revinclude: a reference parameter of the
+// mapping `from` to follow, forwards (from the page to its targets) or in
+// reverse (from other resources to the page).
+type include struct {
+	from   *mapping.Mapping
+	sp     *mapping.SearchParam
+	rev    bool
+	target string // forward: the target type to follow ("" all)
+}
+
+// parseInclude reads Type:param[:target], or * for every reference
+// parameter of the searched type.
+func (e *Engine) parseInclude(m *mapping.Mapping, name, v string) (include, error) {
+	rev := name == "_revinclude"
+	if strings.Contains(v, ":iterate") || strings.Contains(v, ":recurse") {
+		return include{}, notSupported(name, "%s:iterate is not supported", name)
+	}
+	if v == "*" && !rev {
+		return include{from: m}, nil
+	}
+	parts := strings.Split(v, ":")
+	if len(parts) < 2 || len(parts) > 3 {
+		return include{}, invalid(name, "INVALID_PARAMETER", "%s=%q: expected Type:parameter or Type:parameter:TargetType", name, v)
+	}
+	from := e.set.Lookup(parts[0])
+	if from == nil {
+		return include{}, notSupported(name, "%s=%s: %s is not served here", name, v, parts[0])
+	}
+	if !rev && from != m {
+		return include{}, invalid(name, "INVALID_PARAMETER", "_include=%s: includes start from the searched type %s", v, m.Resource)
+	}
+	sp := from.SearchParam(parts[1])
+	if sp == nil || sp.Type != "reference" {
+		return include{}, notSupported(name, "%s=%s: %s has no reference parameter %q", name, v, from.Resource, parts[1])
+	}
+	if sp.Col < 0 {
+		return include{}, notSupported(name, "%s=%s: the parameter is not bound to one column, so it cannot be followed", name, v)
+	}
+	inc := include{from: from, sp: sp, rev: rev}
+	if len(parts) == 3 {
+		if !containsStr(sp.Target, parts[2]) {
+			return include{}, invalid(name, "INVALID_PARAMETER", "%s=%s: %s does not point to %s", name, v, sp.Name, parts[2])
+		}
+		inc.target = parts[2]
+	}
+	if rev {
+		if !containsStr(sp.Target, m.Resource) {
+			return include{}, invalid(name, "INVALID_PARAMETER", "_revinclude=%s: %s does not point to %s", v, sp.Name, m.Resource)
+		}
+		inc.target = m.Resource
+		if len(m.From.Key) != 1 {
+			return include{}, notSupported(name, "_revinclude=%s: %s has a composite key", v, m.Resource)
+		}
+	}
+	return inc, nil
+}
+
+// included fetches the resources the includes name, one query per included
+// type (plus its child collections), marked search.mode=include and
+// de-duplicated against the page and each other.
+func (e *Engine) included(ctx context.Context, m *mapping.Mapping, page []*mapping.Row, incs []include, base string, matches []fhir.Entry) ([]fhir.Entry, error) {
+	seen := map[string]bool{}
+	for _, en := range matches {
+		seen[en.FullURL] = true
+	}
+	// Forward includes: group the referenced keys by target type.
+	keys := map[string][]any{} // target type → key values
+	var order []string
+	addKey := func(typ string, v any) {
+		if _, ok := keys[typ]; !ok {
+			order = append(order, typ)
+		}
+		keys[typ] = append(keys[typ], v)
+	}
+	var revs []include
+	for _, inc := range incs {
+		if inc.rev {
+			revs = append(revs, inc)
+			continue
+		}
+		params := []*mapping.SearchParam{inc.sp}
+		if inc.sp == nil { // _include=*
+			params = nil
+			for _, p := range m.Search {
+				if p.Type == "reference" && p.Col >= 0 {
+					params = append(params, p)
+				}
+			}
+		}
+		for _, sp := range params {
+			for _, r := range page {
+				v := r.Vals[sp.Col]
+				if v == nil {
+					continue
+				}
+				for _, t := range sp.Target {
+					if inc.target == "" || inc.target == t {
+						addKey(t, v)
+					}
+				}
+			}
+		}
+	}
+	var out []fhir.Entry
+	add := func(tm *mapping.Mapping, rows []*mapping.Row) {
+		for _, r := range rows {
+			res, problems := tm.Render(r)
+			id := res.GetString("id")
+			url := base + "/" + tm.Resource + "/" + id
+			if seen[url] {
+				continue
+			}
+			seen[url] = true
+			if fatal := e.report(tm, id, problems); fatal != nil {
+				continue
+			}
+			out = append(out, fhir.Entry{FullURL: url, Resource: res, Mode: "include"})
+		}
+	}
+	limit := e.opts.MaxCount * 10
+	for _, typ := range order {
+		tm := e.set.Lookup(typ)
+		if tm == nil || len(tm.From.Key) != 1 {
+			continue
+		}
+		q := e.newQuery(tm)
+		q.where(q.inList(q.col(tm.From.Key[0]), dedupe(keys[typ]), 0))
+		rows, err := e.fetch(ctx, tm, q, limit)
+		if err != nil {
+			return nil, err
+		}
+		add(tm, rows)
+	}
+	// Reverse includes: resources whose reference column holds a page id.
+	var ids []any
+	for _, r := range page {
+		ids = append(ids, r.Vals[0])
+	}
+	for _, inc := range revs {
+		q := e.newQuery(inc.from)
+		q.where(q.inList(q.col(inc.sp.Columns[0]), ids, 0))
+		rows, err := e.fetch(ctx, inc.from, q, limit+1)
+		if err != nil {
+			return nil, err
+		}
+		if len(rows) > limit {
+			rows = rows[:limit]
+			out = append(out, fhir.Entry{Mode: "outcome", Resource: fhir.OperationOutcome("", fhir.Issue{
+				Severity: "warning", Code: "too-costly",
+				Diagnostics: fmt.Sprintf("_revinclude=%s:%s: only the first %d resources are included; page with a smaller _count", inc.from.Resource, inc.sp.Name, limit),
+			})})
+		}
+		add(inc.from, rows)
+	}
+	return out, nil
+}
+
+func dedupe(vals []any) []any {
+	seen := map[string]bool{}
+	var out []any
+	for _, v := range vals {
+		k := fmt.Sprint(v)
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// inList is "expr IN (…)" over bound values (at least one).
+func (q *query) inList(expr string, vals []any, _ int) string {
+	phs := make([]string, len(vals))
+	for i, v := range vals {
+		phs[i] = q.b.arg(v)
+	}
+	return expr + " IN (" + strings.Join(phs, ", ") + ")"
+}
+
+// count runs SELECT COUNT(*) over the query's conditions.
+func (e *Engine) count(ctx context.Context, q *query) (int, error) {
+	sqlText := "SELECT COUNT(*) FROM " + q.source()
+	if len(q.preds) > 0 {
+		sqlText += " WHERE " + strings.Join(q.preds, " AND ")
+	}
+	rows, err := e.queryRows(ctx, sqlText, q.b.args, 1)
+	if err != nil {
+		return 0, err
+	}
+	switch v := rows[0][0].(type) {
+	case int64:
+		return int(v), nil
+	case string:
+		var n int
+		fmt.Sscan(v, &n)
+		return n, nil
+	}
+	return 0, fmt.Errorf("count: unexpected %T", rows[0][0])
+}

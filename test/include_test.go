@@ -1,0 +1,101 @@
+package test
+
+import (
+	"strings"
+	"testing"
+)
+
+func entryModes(t *testing.T, b map[string]any) map[string][]string {
+	t.Helper()
+	out := map[string][]string{}
+	raw, _ := b["entry"].([]any)
+	for _, e := range raw {
+		em := e.(map[string]any)
+		r := em["resource"].(map[string]any)
+		mode := em["search"].(map[string]any)["mode"].(string)
+		out[mode] = append(out[mode], r["resourceType"].(string)+"/"+r["id"].(string))
+	}
+	return out
+}
+
+func TestIncludesTotalsAndCompartments(t *testing.T) {
+	patients := demoRows(t, "PATIENT")
+	obs := demoRows(t, "OBSERVATION")
+	forEachBackend(t, func(t *testing.T, e *env) {
+		// _include follows the page's references: one of each, once.
+		r := get(t, e.base+"/Patient?_count=5&_include=Patient:general-practitioner&_include=Patient:organization")
+		validate(t, "include bundle", r.body)
+		b := r.json(t)
+		modes := entryModes(t, b)
+		want := map[string]bool{}
+		for _, p := range patients[:5] {
+			want["Practitioner/"+str(p["GP_ID"])] = true
+			want["Organization/"+strings.TrimSpace(str(p["PRACTICE_CODE"]))] = true
+		}
+		if len(modes["match"]) != 5 || len(modes["include"]) != len(want) {
+			t.Errorf("include: %d matches, %d included (want %d): %v", len(modes["match"]), len(modes["include"]), len(want), modes["include"])
+		}
+		for _, inc := range modes["include"] {
+			if !want[inc] {
+				t.Errorf("unexpected include %s", inc)
+			}
+		}
+		// _include=* follows every reference parameter.
+		if star := entryModes(t, get(t, e.base+"/Patient?_count=5&_include=*").json(t)); len(star["include"]) != len(want) {
+			t.Errorf("_include=*: %v", star["include"])
+		}
+		// _revinclude brings the page's observations.
+		rb := get(t, e.base+"/Patient?_count=3&_revinclude=Observation:patient").json(t)
+		rm := entryModes(t, rb)
+		n := 0
+		for _, o := range obs {
+			if id := str(o["PATIENT_ID"]); id == "1" || id == "2" || id == "3" {
+				n++
+			}
+		}
+		if len(rm["include"]) != n {
+			t.Errorf("_revinclude: %d included, want %d", len(rm["include"]), n)
+		}
+		// Totals and _summary=count.
+		if tb := get(t, e.base+"/Patient?gender=female&_total=accurate").json(t); int(tb["total"].(float64)) != countRows(patients, "SEX", "F") {
+			t.Errorf("_total=accurate: %v", tb["total"])
+		}
+		sc := get(t, e.base+"/Observation?_summary=count").json(t)
+		if int(sc["total"].(float64)) != len(obs) || sc["entry"] != nil {
+			t.Errorf("_summary=count: %v entries %v", sc["total"], sc["entry"] != nil)
+		}
+		if tb := get(t, e.base+"/Patient?gender=female").json(t); tb["total"] != nil {
+			t.Error("a total was computed without _total")
+		}
+		// Compartment search: Patient/{id}/Observation equals Observation?patient={id}.
+		comp := walk(t, e.base+"/Patient/1/Observation?_count=7")
+		if want := len(walk(t, e.base+"/Observation?patient=1&_count=100")); len(comp) != want || want == 0 {
+			t.Errorf("compartment: %d, want %d", len(comp), want)
+		}
+		for _, c := range []struct {
+			path   string
+			status int
+		}{
+			{"/Patient/1/Organization", 404},
+			{"/Patient?_include=Observation:patient", 400},
+			{"/Patient?_include=Patient:name", 400},
+			{"/Patient?_revinclude=Observation:patient:iterate", 400},
+			{"/Patient?_total=maybe", 400},
+			{"/Patient?_summary=text", 400},
+		} {
+			if r := get(t, e.base+c.path); r.status != c.status {
+				t.Errorf("%s: %d, want %d: %s", c.path, r.status, c.status, truncate(string(r.body), 200))
+			}
+		}
+	})
+}
+
+func countRows(rows []map[string]any, col, val string) int {
+	n := 0
+	for _, r := range rows {
+		if str(r[col]) == val {
+			n++
+		}
+	}
+	return n
+}
