@@ -14,10 +14,13 @@ type Dialect interface {
 	// Name is the adapter's registry name, e.g. "postgres".
 	Name() string
 	// Placeholder returns the bind marker for the n-th argument (1-based):
-	// "?" for SQLite, "$3" for PostgreSQL, "@p3" for SQL Server.
+	// "?3" for SQLite, "$3" for PostgreSQL, "@p3" for SQL Server.
 	Placeholder(n int) string
-	// Quote quotes an identifier; a dotted name (schema.table) is quoted
-	// part by part. Mapping authors write names as the database knows them.
+	// Quote makes an identifier safe to put in SQL; a dotted name
+	// (schema.table) is handled part by part. A plain name
+	// ([A-Za-z_][A-Za-z0-9_]*, not a reserved word) stays unquoted, so the
+	// database folds its case as for a name typed by hand; any other name
+	// is quoted and taken exactly as written (see the package doc).
 	Quote(ident string) string
 	// Limit returns the clause that follows ORDER BY to return at most n rows.
 	Limit(n int) string

@@ -23,6 +23,7 @@ var spineDisplays = map[string]string{
 	"BAD_REQUEST":               "Bad request",
 	"NO_RECORD_FOUND":           "No record found",
 	"PATIENT_NOT_FOUND":         "Patient not found",
+	"MULTIPLE_MATCHES":          "Multiple matches",
 	"INVALID_IDENTIFIER_SYSTEM": "Invalid identifier system",
 	"INVALID_IDENTIFIER_VALUE":  "Invalid identifier value",
 	"INVALID_NHS_NUMBER":        "Invalid NHS number",

@@ -195,6 +195,10 @@ func (h *handler) metadata(c *gin.Context) {
 }
 
 func (h *handler) read(c *gin.Context) {
+	if c.Param("id") == "$everything" && c.Param("type") == "Patient" {
+		h.everything(c, "")
+		return
+	}
 	res, err := h.eng.Read(c.Request.Context(), c.Param("type"), c.Param("id"))
 	if err != nil {
 		h.error(c, err)
@@ -249,11 +253,25 @@ func (h *handler) runSearch(c *gin.Context, params url.Values) {
 // compartment serves GET [base]/Patient/{id}/{type}?…: a search of type
 // within the patient's compartment.
 func (h *handler) compartment(c *gin.Context) {
+	if c.Param("comp") == "$everything" && c.Param("type") == "Patient" {
+		h.everything(c, c.Param("id"))
+		return
+	}
 	lenient := strings.Contains(strings.ToLower(c.GetHeader("Prefer")), "handling=lenient")
 	b, err := h.eng.Search(c.Request.Context(), engine.SearchRequest{
 		Type: c.Param("comp"), Params: c.Request.URL.Query(), Base: h.base(c), Lenient: lenient,
 		Compartment: &engine.Compartment{Type: c.Param("type"), ID: c.Param("id")},
 	})
+	if err != nil {
+		h.error(c, err)
+		return
+	}
+	h.write(c, http.StatusOK, b)
+}
+
+// everything serves the record of one patient, by id or by identifier.
+func (h *handler) everything(c *gin.Context, id string) {
+	b, err := h.eng.Everything(c.Request.Context(), engine.EverythingRequest{PatientID: id, Params: c.Request.URL.Query(), Base: h.base(c)})
 	if err != nil {
 		h.error(c, err)
 		return
@@ -290,6 +308,8 @@ func (h *handler) error(c *gin.Context, err error) {
 		status, issue.Code = http.StatusBadRequest, "not-supported"
 	case engine.KindNotFound:
 		status, issue.Code = http.StatusNotFound, "not-found"
+	case engine.KindConflict:
+		status, issue.Code = http.StatusConflict, "multiple-matches"
 	case engine.KindUnprocessable:
 		status, issue.Code = http.StatusInternalServerError, "processing"
 		h.log.Error("resource cannot be served", "id", rid, "error", e.Msg)

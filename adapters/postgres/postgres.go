@@ -2,8 +2,10 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -14,53 +16,60 @@ import (
 
 // DB is an open PostgreSQL connection pool.
 type DB struct {
-	db *sqlx.DB
+	db       *sqlx.DB
+	unaccent bool // the unaccent extension is installed
 }
 
 var (
 	_ adapters.Adapter = (*DB)(nil)
 	_ adapters.Loader  = (*DB)(nil)
+	_ adapters.Opener  = Open
 )
 
 // Open connects to PostgreSQL. dsn is a postgres:// URL or a key=value
-// string.
+// string, as lib/pq takes them. opts.ReadOnly and opts.StatementTimeout
+// become the session parameters default_transaction_read_only and
+// statement_timeout, sent when each connection starts.
 func Open(ctx context.Context, dsn string, opts adapters.Options) (adapters.Adapter, error) {
+	fail := func(what string, err error) error {
+		return fmt.Errorf("postgres: %s %s: %w", what, adapters.Redact(dsn), adapters.RedactError(err, dsn))
+	}
 	params := map[string]string{}
 	if opts.ReadOnly {
 		params["default_transaction_read_only"] = "on"
 	}
 	if opts.StatementTimeout > 0 {
-		params["statement_timeout"] = fmt.Sprint(opts.StatementTimeout.Milliseconds())
+		params["statement_timeout"] = strconv.FormatInt(max(1, opts.StatementTimeout.Milliseconds()), 10)
 	}
 	full, err := withParams(dsn, params)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: %s: %w", adapters.Redact(dsn), err)
+		return nil, fail("open", err)
 	}
 	db, err := sqlx.Open("postgres", full)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: %s: %w", adapters.Redact(dsn), err)
+		return nil, fail("open", err)
 	}
 	n := opts.MaxOpenConns
 	if n <= 0 {
 		n = 16
 	}
-	db.SetMaxOpenConns(n)
 	idle := opts.MaxIdleConns
-	if idle <= 0 {
+	if idle <= 0 || idle > n {
 		idle = n
 	}
+	db.SetMaxOpenConns(n)
 	db.SetMaxIdleConns(idle)
-	if opts.ConnMaxLifetime > 0 {
-		db.SetConnMaxLifetime(opts.ConnMaxLifetime)
-	}
-	if err := db.PingContext(ctx); err != nil {
+	db.SetConnMaxLifetime(opts.ConnMaxLifetime)
+	d := &DB{db: db}
+	if err := db.GetContext(ctx, &d.unaccent, "SELECT to_regprocedure('unaccent(text)') IS NOT NULL"); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("postgres: connect to %s: %w", adapters.Redact(dsn), err)
+		return nil, fail("connect to", err)
 	}
-	return &DB{db: db}, nil
+	return d, nil
 }
 
-// withParams adds run-time parameters to a DSN in either form.
+// withParams adds run-time parameters to a DSN in either form; lib/pq sends
+// keys it does not know itself to the server as session parameters.
 func withParams(dsn string, params map[string]string) (string, error) {
 	if len(params) == 0 {
 		return dsn, nil
@@ -68,7 +77,7 @@ func withParams(dsn string, params map[string]string) (string, error) {
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
 		u, err := url.Parse(dsn)
 		if err != nil {
-			return "", fmt.Errorf("invalid URL")
+			return "", errors.New("invalid URL (special characters in the password must be percent-encoded)")
 		}
 		q := u.Query()
 		for k, v := range params {
@@ -85,25 +94,58 @@ func withParams(dsn string, params map[string]string) (string, error) {
 	return b.String(), nil
 }
 
-func (d *DB) Name() string             { return "postgres" }
-func (d *DB) Placeholder(n int) string { return fmt.Sprintf("$%d", n) }
-func (d *DB) Quote(ident string) string {
-	return adapters.QuoteIdent(ident, '"', '"', adapters.SQLReserved)
-}
-func (d *DB) Limit(n int) string { return fmt.Sprintf("LIMIT %d", n) }
+// Name is "postgres".
+func (d *DB) Name() string { return "postgres" }
+
+// Placeholder is "$n".
+func (d *DB) Placeholder(n int) string { return "$" + strconv.Itoa(n) }
+
+// Quote leaves a plain name unquoted, so that PostgreSQL folds it to lower
+// case just as it did when the unquoted name was used in the DDL (PATIENT
+// finds patient). A reserved word or a name with other characters is
+// double-quoted and taken exactly as written.
+func (d *DB) Quote(ident string) string { return adapters.QuoteIdent(ident, '"', '"', reserved) }
+
+// Limit is "LIMIT n".
+func (d *DB) Limit(n int) string { return "LIMIT " + strconv.Itoa(n) }
+
+// ILike is lower(expr) LIKE lower($n) rather than ILIKE because an
+// expression index on lower(column) can serve it: with the C collation, or
+// when the index is built with text_pattern_ops, a pattern with a fixed
+// prefix ('smi%') becomes an index range scan. ILIKE can use no ordinary
+// index.
+//
+// When the unaccent extension is installed (checked at Open), accents are
+// ignored too: lower(unaccent(expr)) LIKE lower(unaccent($n)). unaccent is
+// not IMMUTABLE, so such a predicate can use an index only where the DBA
+// has declared it so and indexed lower(unaccent(column)). Without the
+// extension accents count ('Zoe' does not match 'Zoë').
 func (d *DB) ILike(expr, ph string) string {
+	if d.unaccent {
+		return "lower(unaccent(" + expr + ")) LIKE lower(unaccent(" + ph + `)) ESCAPE '\'`
+	}
 	return "lower(" + expr + ") LIKE lower(" + ph + `) ESCAPE '\'`
 }
+
+// Like is expr LIKE $n, case-sensitive.
 func (d *DB) Like(expr, ph string) string { return expr + " LIKE " + ph + ` ESCAPE '\'` }
 
-// TimeArg binds the time as is: for a timestamp without time zone the
-// server takes its wall clock, for timestamptz the instant.
+// TimeArg binds the time with its zone: a timestamp without time zone
+// column compares with its wall clock (the engine passes times in the zone
+// the database's date-times are kept in), a timestamptz column with the
+// instant.
 func (d *DB) TimeArg(t time.Time) any { return t }
 
+// DB is the pool.
 func (d *DB) DB() *sqlx.DB { return d.db }
+
+// Close closes the pool.
 func (d *DB) Close() error { return d.db.Close() }
 
-// Normalize keeps NUMERIC exact: lib/pq returns it (and text) as []byte.
+// Normalize turns []byte into string: lib/pq returns NUMERIC (and MONEY)
+// as the server's exact text, e.g. "12.50". Integers arrive as int64,
+// floating point as float64, booleans as bool, dates and timestamps as
+// time.Time.
 func (d *DB) Normalize(v any) any {
 	if b, ok := v.([]byte); ok {
 		return string(b)
@@ -111,32 +153,35 @@ func (d *DB) Normalize(v any) any {
 	return v
 }
 
-// fold applies PostgreSQL's folding of an unquoted name.
+// fold applies PostgreSQL's folding of an unquoted name: a name Quote would
+// leave unquoted is lower-cased; any other is taken as written.
 func fold(name string) string {
-	if adapters.QuoteIdent(name, '"', '"', adapters.SQLReserved) == name {
+	if adapters.QuoteIdent(name, '"', '"', reserved) == name {
 		return strings.ToLower(name)
 	}
 	return name
 }
 
-// Columns reads information_schema for a table or view, resolving an
-// unqualified name through the search path.
-func (d *DB) Columns(ctx context.Context, table string) ([]adapters.Column, error) {
-	var schema, name string
-	if i := strings.LastIndex(table, "."); i >= 0 {
-		schema, name = fold(table[:i]), fold(table[i+1:])
-	} else {
-		name = fold(table)
+// qualified is table as a PostgreSQL qualified name with every part quoted
+// after folding.
+func qualified(table string) string {
+	parts := strings.Split(table, ".")
+	for i, p := range parts {
+		parts[i] = pq.QuoteIdentifier(fold(p))
 	}
-	q := `SELECT a.attname, upper(format_type(a.atttypid, NULL)), NOT a.attnotnull
+	return strings.Join(parts, ".")
+}
+
+// Columns lists the columns of a table, view or materialised view. An
+// unqualified name is looked up through the search path, as a query would.
+// Type is the SQL type name without modifiers, upper case
+// ("CHARACTER VARYING", "INTEGER", "NUMERIC", "TIMESTAMP WITHOUT TIME ZONE").
+func (d *DB) Columns(ctx context.Context, table string) ([]adapters.Column, error) {
+	const q = `SELECT a.attname, upper(format_type(a.atttypid, NULL)), NOT a.attnotnull
 		FROM pg_attribute a
 		WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped
 		ORDER BY a.attnum`
-	qualified := pq.QuoteIdentifier(name)
-	if schema != "" {
-		qualified = pq.QuoteIdentifier(schema) + "." + qualified
-	}
-	rows, err := d.db.QueryContext(ctx, q, qualified)
+	rows, err := d.db.QueryContext(ctx, q, qualified(table))
 	if err != nil {
 		return nil, fmt.Errorf("postgres: columns of %s: %w", table, err)
 	}
@@ -145,12 +190,12 @@ func (d *DB) Columns(ctx context.Context, table string) ([]adapters.Column, erro
 	for rows.Next() {
 		var c adapters.Column
 		if err := rows.Scan(&c.Name, &c.Type, &c.Nullable); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("postgres: columns of %s: %w", table, err)
 		}
 		out = append(out, c)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("postgres: columns of %s: %w", table, err)
 	}
 	if len(out) == 0 {
 		return nil, fmt.Errorf("postgres: %s: %w", table, adapters.ErrNoTable)
@@ -158,7 +203,8 @@ func (d *DB) Columns(ctx context.Context, table string) ([]adapters.Column, erro
 	return out, nil
 }
 
-// Exec runs a script of statements.
+// Exec runs a script of statements separated by ";" at line ends, one by
+// one, so that an error names its statement.
 func (d *DB) Exec(ctx context.Context, script string) error {
 	for _, stmt := range adapters.SplitScript(script) {
 		if _, err := d.db.ExecContext(ctx, stmt); err != nil {
@@ -168,40 +214,69 @@ func (d *DB) Exec(ctx context.Context, script string) error {
 	return nil
 }
 
-// Load copies rows in with COPY, in one transaction.
+// Load streams rows in with COPY, in one transaction. Names are folded as
+// Quote would have them resolved. Times are sent with their zone (see TimeArg).
 func (d *DB) Load(ctx context.Context, table string, columns []string, next func(row []any) bool) error {
+	fail := func(err error) error { return fmt.Errorf("postgres: load %s: %w", table, err) }
 	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
-		return err
+		return fail(err)
 	}
 	defer tx.Rollback()
 	cols := make([]string, len(columns))
 	for i, c := range columns {
 		cols[i] = fold(c)
 	}
-	var stmtSQL string
+	var copySQL string
 	if i := strings.LastIndex(table, "."); i >= 0 {
-		stmtSQL = pq.CopyInSchema(fold(table[:i]), fold(table[i+1:]), cols...)
+		copySQL = pq.CopyInSchema(fold(table[:i]), fold(table[i+1:]), cols...)
 	} else {
-		stmtSQL = pq.CopyIn(fold(table), cols...)
+		copySQL = pq.CopyIn(fold(table), cols...)
 	}
-	stmt, err := tx.PrepareContext(ctx, stmtSQL)
+	stmt, err := tx.PrepareContext(ctx, copySQL)
 	if err != nil {
-		return fmt.Errorf("postgres: load %s: %w", table, err)
+		return fail(err)
 	}
+	defer stmt.Close()
 	row := make([]any, len(columns))
 	for next(row) {
+		for i, v := range row {
+			if t, ok := v.(time.Time); ok {
+				row[i] = t
+			}
+		}
 		if _, err := stmt.ExecContext(ctx, row...); err != nil {
-			stmt.Close()
-			return fmt.Errorf("postgres: load %s: %w", table, err)
+			return fail(err)
 		}
 	}
-	if _, err := stmt.ExecContext(ctx); err != nil {
-		stmt.Close()
-		return fmt.Errorf("postgres: load %s: %w", table, err)
+	if _, err := stmt.ExecContext(ctx); err != nil { // flushes the COPY
+		return fail(err)
 	}
 	if err := stmt.Close(); err != nil {
-		return err
+		return fail(err)
 	}
-	return tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return fail(err)
+	}
+	return nil
+}
+
+// reserved are PostgreSQL's reserved key words and those that cannot be a
+// column or table name (pg_get_keywords() categories R and T); Quote
+// quotes a name that is one of them.
+var reserved = wordSet(`ALL ANALYSE ANALYZE AND ANY ARRAY AS ASC ASYMMETRIC AUTHORIZATION BINARY
+BOTH CASE CAST CHECK COLLATE COLLATION COLUMN CONCURRENTLY CONSTRAINT CREATE CROSS CURRENT_CATALOG
+CURRENT_DATE CURRENT_ROLE CURRENT_SCHEMA CURRENT_TIME CURRENT_TIMESTAMP CURRENT_USER DEFAULT
+DEFERRABLE DESC DISTINCT DO ELSE END EXCEPT FALSE FETCH FOR FOREIGN FREEZE FROM FULL GRANT GROUP
+HAVING ILIKE IN INITIALLY INNER INTERSECT INTO IS ISNULL JOIN LATERAL LEADING LEFT LIKE LIMIT
+LOCALTIME LOCALTIMESTAMP NATURAL NOT NOTNULL NULL OFFSET ON ONLY OR ORDER OUTER OVERLAPS PLACING
+PRIMARY REFERENCES RETURNING RIGHT SELECT SESSION_USER SIMILAR SOME SYMMETRIC TABLE TABLESAMPLE
+THEN TO TRAILING TRUE UNION UNIQUE USER USING VARIADIC VERBOSE WHEN WHERE WINDOW WITH`)
+
+func wordSet(words string) map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(words) {
+		m[w] = true
+	}
+	return m
 }

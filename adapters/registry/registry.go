@@ -1,11 +1,9 @@
-// Package registry is the one list of database adapters the binary knows.
-// Adding an adapter means adding one line here (see package adapters).
 package registry
 
 import (
 	"context"
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/ccfacade/ccfacade/adapters"
@@ -13,26 +11,36 @@ import (
 	"github.com/ccfacade/ccfacade/adapters/sqlite"
 )
 
-var known = map[string]adapters.Opener{
-	"sqlite":   sqlite.Open,
-	"postgres": postgres.Open,
+// list is every adapter the binary knows.
+var list = []struct {
+	name string
+	open adapters.Opener
+}{
+	{"sqlite", sqlite.Open},
+	{"postgres", postgres.Open},
 }
 
-// Names lists the known adapters, sorted.
+// Names lists the known adapters' names, sorted.
 func Names() []string {
-	out := make([]string, 0, len(known))
-	for n := range known {
-		out = append(out, n)
+	out := make([]string, len(list))
+	for i, a := range list {
+		out[i] = a.name
 	}
-	sort.Strings(out)
+	slices.Sort(out)
 	return out
 }
 
-// Open opens the named adapter.
+// Open opens the named adapter on dsn. The error of an unknown name lists
+// the known ones; no error shows the DSN's password.
 func Open(ctx context.Context, name, dsn string, opts adapters.Options) (adapters.Adapter, error) {
-	open, ok := known[name]
-	if !ok {
-		return nil, fmt.Errorf("unknown database adapter %q (known: %s)", name, strings.Join(Names(), ", "))
+	for _, a := range list {
+		if a.name == name {
+			db, err := a.open(ctx, dsn, opts)
+			if err != nil {
+				return nil, adapters.RedactError(err, dsn)
+			}
+			return db, nil
+		}
 	}
-	return open(ctx, dsn, opts)
+	return nil, fmt.Errorf("unknown database adapter %q (known: %s)", name, strings.Join(Names(), ", "))
 }

@@ -2,77 +2,94 @@ package sqlite
 
 import (
 	"database/sql/driver"
+	"strconv"
 	"sync"
 
 	sqlite "modernc.org/sqlite"
 )
 
-var registerOnce sync.Once
+var (
+	registerOnce sync.Once
+	registerErr  error
+)
 
-// registerFunctions adds ccf_like_cs(text, pattern): a case-sensitive LIKE
-// with '\' as escape character (SQLite's own LIKE ignores ASCII case).
+// registerFunctions adds ccf_like_cs(text, pattern) to the driver: a
+// case-sensitive LIKE with '\' as escape character. SQLite's own LIKE
+// ignores ASCII case, and PRAGMA case_sensitive_like would change it for
+// a whole connection, so Like uses this function instead.
 func registerFunctions() error {
-	var err error
 	registerOnce.Do(func() {
-		err = sqlite.RegisterDeterministicScalarFunction("ccf_like_cs", 2, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
-			s, ok1 := asString(args[0])
-			p, ok2 := asString(args[1])
+		registerErr = sqlite.RegisterDeterministicScalarFunction("ccf_like_cs", 2, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+			s, ok1 := asText(args[0])
+			p, ok2 := asText(args[1])
 			if !ok1 || !ok2 {
-				return nil, nil
+				return nil, nil // NULL, as LIKE gives for a NULL operand
 			}
-			if likeMatch([]rune(s), []rune(p)) {
+			if likeMatch(s, p) {
 				return int64(1), nil
 			}
 			return int64(0), nil
 		})
 	})
-	return err
+	return registerErr
 }
 
-func asString(v driver.Value) (string, bool) {
+// asText is the text SQLite's LIKE would see for a value.
+func asText(v driver.Value) (string, bool) {
 	switch t := v.(type) {
 	case string:
 		return t, true
 	case []byte:
 		return string(t), true
+	case int64:
+		return strconv.FormatInt(t, 10), true
+	case float64:
+		return strconv.FormatFloat(t, 'g', 15, 64), true
 	}
 	return "", false
 }
 
-// likeMatch matches s against a LIKE pattern: % any run, _ one character,
-// \x the literal x.
-func likeMatch(s, p []rune) bool {
-	for len(p) > 0 {
-		switch p[0] {
-		case '%':
-			for len(p) > 0 && p[0] == '%' {
-				p = p[1:]
-			}
-			if len(p) == 0 {
-				return true
-			}
-			for i := 0; i <= len(s); i++ {
-				if likeMatch(s[i:], p) {
-					return true
-				}
-			}
-			return false
-		case '_':
-			if len(s) == 0 {
-				return false
-			}
-			s, p = s[1:], p[1:]
+// likeMatch matches s against a LIKE pattern, case-sensitively: '%' is any
+// run of characters, '_' one character and '\x' the character x. It runs
+// in O(len(s)·len(p)) time (no exponential backtracking on many '%').
+func likeMatch(s, pattern string) bool {
+	type token struct {
+		wild rune // '%', '_' or 0 for a literal
+		r    rune
+	}
+	var p []token
+	pr := []rune(pattern)
+	for i := 0; i < len(pr); i++ {
+		switch c := pr[i]; {
+		case c == '\\' && i+1 < len(pr):
+			i++
+			p = append(p, token{r: pr[i]})
+		case c == '%' || c == '_':
+			p = append(p, token{wild: c})
 		default:
-			c := p[0]
-			if c == '\\' && len(p) > 1 {
-				p = p[1:]
-				c = p[0]
-			}
-			if len(s) == 0 || s[0] != c {
-				return false
-			}
-			s, p = s[1:], p[1:]
+			p = append(p, token{r: c})
 		}
 	}
-	return len(s) == 0
+	sr := []rune(s)
+	si, pi := 0, 0
+	star, mark := -1, 0 // the last '%' seen, and where in s it resumes
+	for si < len(sr) {
+		switch {
+		case pi < len(p) && p[pi].wild == '%':
+			star, mark = pi, si
+			pi++
+		case pi < len(p) && (p[pi].wild == '_' || p[pi].wild == 0 && p[pi].r == sr[si]):
+			si++
+			pi++
+		case star >= 0:
+			mark++
+			si, pi = mark, star+1
+		default:
+			return false
+		}
+	}
+	for pi < len(p) && p[pi].wild == '%' {
+		pi++
+	}
+	return pi == len(p)
 }

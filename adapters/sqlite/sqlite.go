@@ -20,83 +20,123 @@ type DB struct {
 var (
 	_ adapters.Adapter = (*DB)(nil)
 	_ adapters.Loader  = (*DB)(nil)
+	_ adapters.Opener  = Open
 )
 
-// Open opens a SQLite database. dsn is a file path or a "file:" URI; WAL
-// mode and a busy timeout are set so that readers run side by side.
+// timeText is how TIMESTAMP columns hold a time: UTC wall-clock text, which
+// sorts and compares as text and which the driver reads back as time.Time.
+const timeText = "2006-01-02 15:04:05.999999999"
+
+// Open opens a SQLite database. dsn is a file path or a "file:" URI, e.g.
+// "file:/tmp/demo.db"; the file is created if missing. Every connection
+// gets a busy timeout, WAL journaling and synchronous=NORMAL, so that many
+// readers run beside one writer; with opts.ReadOnly it is also
+// query_only, so it cannot write. SQLite has no statement timeout: the
+// context of each query bounds it. Use a file, not ":memory:", which would
+// give each pooled connection a database of its own.
 func Open(ctx context.Context, dsn string, opts adapters.Options) (adapters.Adapter, error) {
 	if err := registerFunctions(); err != nil {
 		return nil, fmt.Errorf("sqlite: %w", err)
 	}
-	full := dsn
 	sep := "?"
-	if strings.Contains(full, "?") {
+	if strings.Contains(dsn, "?") {
 		sep = "&"
 	}
-	full += sep + "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(0)"
+	full := dsn + sep + "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)"
 	if opts.ReadOnly {
 		full += "&_pragma=query_only(1)"
 	}
 	db, err := sqlx.Open("sqlite", full)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: open %s: %w", adapters.Redact(dsn), err)
+		return nil, fmt.Errorf("sqlite: open %s: %w", adapters.Redact(dsn), adapters.RedactError(err, dsn))
 	}
 	n := opts.MaxOpenConns
 	if n <= 0 {
 		n = 8
 	}
-	db.SetMaxOpenConns(n)
-	db.SetMaxIdleConns(n)
-	if opts.ConnMaxLifetime > 0 {
-		db.SetConnMaxLifetime(opts.ConnMaxLifetime)
+	idle := opts.MaxIdleConns
+	if idle <= 0 || idle > n {
+		idle = n
 	}
+	db.SetMaxOpenConns(n)
+	db.SetMaxIdleConns(idle)
+	db.SetConnMaxLifetime(opts.ConnMaxLifetime)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("sqlite: open %s: %w", adapters.Redact(dsn), err)
+		return nil, fmt.Errorf("sqlite: open %s: %w", adapters.Redact(dsn), adapters.RedactError(err, dsn))
 	}
 	return &DB{db: db}, nil
 }
 
-func (d *DB) Name() string             { return "sqlite" }
-func (d *DB) Placeholder(n int) string { return "?" + strconv.Itoa(n) }
-func (d *DB) Quote(ident string) string {
-	return adapters.QuoteIdent(ident, '"', '"', adapters.SQLReserved)
-}
-func (d *DB) Limit(n int) string { return fmt.Sprintf("LIMIT %d", n) }
+// Name is "sqlite".
+func (d *DB) Name() string { return "sqlite" }
 
-// ILike: SQLite's LIKE ignores case for ASCII letters.
+// Placeholder is "?n": numbered, so that one argument can be referred to
+// twice (Like does).
+func (d *DB) Placeholder(n int) string { return "?" + strconv.Itoa(n) }
+
+// Quote leaves a plain name as it is (SQLite matches names without regard
+// to ASCII case) and puts any other name, or a keyword, between backticks.
+// Backticks rather than double quotes: SQLite reads a double-quoted name
+// that matches no column as a string literal, so a misspelt name would
+// quietly become text instead of an error.
+func (d *DB) Quote(ident string) string { return adapters.QuoteIdent(ident, '`', '`', keywords) }
+
+// Limit is "LIMIT n".
+func (d *DB) Limit(n int) string { return "LIMIT " + strconv.Itoa(n) }
+
+// ILike uses SQLite's LIKE, which ignores case for ASCII letters only:
+// 'é' does not match 'É', and accents are not ignored.
 func (d *DB) ILike(expr, ph string) string { return expr + " LIKE " + ph + ` ESCAPE '\'` }
 
-// Like is case-sensitive: SQLite's LIKE (which can use an index) narrows
-// the rows and the registered ccf_like_cs confirms the exact case.
+// Like is case-sensitive: the built-in LIKE first narrows the rows cheaply,
+// then the registered ccf_like_cs checks the case.
 func (d *DB) Like(expr, ph string) string {
 	return "(" + expr + " LIKE " + ph + ` ESCAPE '\' AND ccf_like_cs(` + expr + ", " + ph + "))"
 }
 
-// TimeArg binds the wall-clock text that TIMESTAMP columns hold.
-func (d *DB) TimeArg(t time.Time) any { return t.Format("2006-01-02 15:04:05") }
+// TimeArg binds the time's wall clock as the text that TIMESTAMP columns
+// hold, so that the comparison is a text comparison in the same form. The
+// engine passes times in the zone the database's date-times are kept in
+// (the configured timezone).
+func (d *DB) TimeArg(t time.Time) any { return t.Format(timeText) }
 
+// DB is the pool.
 func (d *DB) DB() *sqlx.DB { return d.db }
 
+// Close closes the pool.
 func (d *DB) Close() error { return d.db.Close() }
 
-// Normalize converts driver values: text arrives as string (or []byte for
-// BLOB), INTEGER as int64, REAL as float64, TIMESTAMP columns as time.Time.
+// Normalize converts driver values. The driver gives int64, float64,
+// string, []byte (BLOB) and, for columns declared DATE, DATETIME or
+// TIMESTAMP whose text parses as a time, time.Time in UTC; BLOBs become
+// strings. SQLite keeps DECIMAL columns as binary floating point (NUMERIC
+// affinity), so their values arrive as float64 or int64: the exact text
+// typed into a legacy system is not stored.
 func (d *DB) Normalize(v any) any {
-	switch t := v.(type) {
-	case []byte:
-		return string(t)
+	if b, ok := v.([]byte); ok {
+		return string(b)
 	}
 	return v
 }
 
-// Columns lists a table's columns with PRAGMA table_info.
+// Columns lists a table's or view's columns with PRAGMA table_info. table
+// may be schema-qualified with an attached database's name ("main.PATIENT");
+// names are matched without regard to ASCII case, as SQLite does. Type is
+// the declared type, upper case, without size ("VARCHAR(40)" is "VARCHAR").
 func (d *DB) Columns(ctx context.Context, table string) ([]adapters.Column, error) {
 	schema, name := "main", table
 	if i := strings.LastIndex(table, "."); i >= 0 {
 		schema, name = table[:i], table[i+1:]
+		var n int
+		if err := d.db.GetContext(ctx, &n, "SELECT count(*) FROM pragma_database_list WHERE name = ?1 COLLATE NOCASE", schema); err != nil {
+			return nil, fmt.Errorf("sqlite: columns of %s: %w", table, err)
+		}
+		if n == 0 {
+			return nil, fmt.Errorf("sqlite: %s: no schema %s: %w", table, schema, adapters.ErrNoTable)
+		}
 	}
-	rows, err := d.db.QueryContext(ctx, "SELECT name, type, \"notnull\" FROM pragma_table_info(?, ?)", name, schema)
+	rows, err := d.db.QueryContext(ctx, `SELECT name, type, "notnull" FROM pragma_table_info(?1, ?2) ORDER BY cid`, name, schema)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: columns of %s: %w", table, err)
 	}
@@ -106,14 +146,17 @@ func (d *DB) Columns(ctx context.Context, table string) ([]adapters.Column, erro
 		var c adapters.Column
 		var notNull int
 		if err := rows.Scan(&c.Name, &c.Type, &notNull); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("sqlite: columns of %s: %w", table, err)
 		}
-		c.Type = strings.ToUpper(c.Type)
+		if i := strings.IndexByte(c.Type, '('); i >= 0 {
+			c.Type = c.Type[:i]
+		}
+		c.Type = strings.ToUpper(strings.TrimSpace(c.Type))
 		c.Nullable = notNull == 0
 		out = append(out, c)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("sqlite: columns of %s: %w", table, err)
 	}
 	if len(out) == 0 {
 		return nil, fmt.Errorf("sqlite: %s: %w", table, adapters.ErrNoTable)
@@ -121,7 +164,7 @@ func (d *DB) Columns(ctx context.Context, table string) ([]adapters.Column, erro
 	return out, nil
 }
 
-// Exec runs a script of statements.
+// Exec runs a script of statements separated by ";" at line ends.
 func (d *DB) Exec(ctx context.Context, script string) error {
 	for _, stmt := range adapters.SplitScript(script) {
 		if _, err := d.db.ExecContext(ctx, stmt); err != nil {
@@ -138,55 +181,82 @@ func firstLine(s string) string {
 	return s
 }
 
-// Load inserts rows with multi-row INSERTs in one transaction. Times are
-// stored as 'YYYY-MM-DD HH:MM:SS' text.
+// Load inserts rows with prepared multi-row INSERTs in one transaction.
+// Times are stored as their wall-clock text (see TimeArg).
 func (d *DB) Load(ctx context.Context, table string, columns []string, next func(row []any) bool) error {
-	tx, err := d.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
+	if len(columns) == 0 {
+		return fmt.Errorf("sqlite: load %s: no columns", table)
 	}
-	defer tx.Rollback()
-	const perStmt = 100
-	rowPH := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(columns)), ", ") + ")"
+	// SQLite binds at most 32766 values per statement; 500 rows a statement
+	// is past the point where larger batches help.
+	perStmt := min(500, 32766/len(columns))
 	quoted := make([]string, len(columns))
 	for i, c := range columns {
 		quoted[i] = d.Quote(c)
 	}
-	head := "INSERT INTO " + d.Quote(table) + " (" + strings.Join(quoted, ", ") + ") VALUES "
-	stmts := map[int]string{}
-	stmtFor := func(n int) string {
-		if s, ok := stmts[n]; ok {
-			return s
-		}
-		s := head + strings.TrimSuffix(strings.Repeat(rowPH+", ", n), ", ")
-		stmts[n] = s
-		return s
+	rowPH := "(" + strings.TrimSuffix(strings.Repeat("?,", len(columns)), ",") + ")"
+	insert := func(rows int) string {
+		return "INSERT INTO " + d.Quote(table) + " (" + strings.Join(quoted, ", ") + ") VALUES " +
+			strings.TrimSuffix(strings.Repeat(rowPH+",", rows), ",")
 	}
+	fail := func(err error) error { return fmt.Errorf("sqlite: load %s: %w", table, err) }
+
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fail(err)
+	}
+	defer tx.Rollback()
+	full, err := tx.PrepareContext(ctx, insert(perStmt))
+	if err != nil {
+		return fail(err)
+	}
+	defer full.Close()
 	row := make([]any, len(columns))
 	args := make([]any, 0, perStmt*len(columns))
-	flush := func() error {
-		if len(args) == 0 {
-			return nil
-		}
-		_, err := tx.ExecContext(ctx, stmtFor(len(args)/len(columns)), args...)
-		args = args[:0]
-		return err
-	}
 	for next(row) {
 		for _, v := range row {
 			if t, ok := v.(time.Time); ok {
-				v = t.Format("2006-01-02 15:04:05")
+				v = t.Format(timeText)
 			}
 			args = append(args, v)
 		}
-		if len(args) >= perStmt*len(columns) {
-			if err := flush(); err != nil {
-				return fmt.Errorf("sqlite: load %s: %w", table, err)
+		if len(args) == cap(args) {
+			if _, err := full.ExecContext(ctx, args...); err != nil {
+				return fail(err)
 			}
+			args = args[:0]
 		}
 	}
-	if err := flush(); err != nil {
-		return fmt.Errorf("sqlite: load %s: %w", table, err)
+	if len(args) > 0 {
+		if _, err := tx.ExecContext(ctx, insert(len(args)/len(columns)), args...); err != nil {
+			return fail(err)
+		}
 	}
-	return tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return fail(err)
+	}
+	return nil
+}
+
+// keywords are SQLite's keywords (https://sqlite.org/lang_keywords.html);
+// Quote quotes a name that is one of them.
+var keywords = wordSet(`ABORT ACTION ADD AFTER ALL ALTER ALWAYS ANALYZE AND AS ASC
+	ATTACH AUTOINCREMENT BEFORE BEGIN BETWEEN BY CASCADE CASE CAST CHECK COLLATE COLUMN COMMIT
+	CONFLICT CONSTRAINT CREATE CROSS CURRENT CURRENT_DATE CURRENT_TIME CURRENT_TIMESTAMP DATABASE
+	DEFAULT DEFERRABLE DEFERRED DELETE DESC DETACH DISTINCT DO DROP EACH ELSE END ESCAPE EXCEPT
+	EXCLUDE EXCLUSIVE EXISTS EXPLAIN FAIL FILTER FIRST FOLLOWING FOR FOREIGN FROM FULL GENERATED
+	GLOB GROUP GROUPS HAVING IF IGNORE IMMEDIATE IN INDEX INDEXED INITIALLY INNER INSERT INSTEAD
+	INTERSECT INTO IS ISNULL JOIN KEY LAST LEFT LIKE LIMIT MATCH MATERIALIZED NATURAL NO NOT
+	NOTHING NOTNULL NULL NULLS OF OFFSET ON OR ORDER OTHERS OUTER OVER PARTITION PLAN PRAGMA
+	PRECEDING PRIMARY QUERY RAISE RANGE RECURSIVE REFERENCES REGEXP REINDEX RELEASE RENAME REPLACE
+	RESTRICT RETURNING RIGHT ROLLBACK ROW ROWS SAVEPOINT SELECT SET TABLE TEMP TEMPORARY THEN TIES
+	TO TRANSACTION TRIGGER UNBOUNDED UNION UNIQUE UPDATE USING VACUUM VALUES VIEW VIRTUAL WHEN
+	WHERE WINDOW WITH WITHOUT`)
+
+func wordSet(words string) map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(words) {
+		m[w] = true
+	}
+	return m
 }

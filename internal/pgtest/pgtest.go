@@ -1,14 +1,8 @@
-// Package pgtest gives tests a PostgreSQL server: the one named by
-// CCFACADE_TEST_PG_DSN; else a throwaway cluster started with the local
-// initdb and pg_ctl; else the test is skipped with a message saying so.
-// With CCFACADE_REQUIRE_PG=1 (as in CI) a would-be skip is a failure.
-//
-// Packages that use it call pgtest.Main from TestMain, so that a cluster
-// it started is stopped when the tests end.
 package pgtest
 
 import (
 	"database/sql"
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -16,24 +10,40 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
-	_ "github.com/lib/pq" // the driver for test set-up only
+	"github.com/ccfacade/ccfacade/adapters"
+	"github.com/lib/pq" // the driver, for set-up only
+)
+
+// EnvDSN names the server to use; EnvRequire=1 turns skips into failures.
+const (
+	EnvDSN     = "CCFACADE_TEST_PG_DSN"
+	EnvRequire = "CCFACADE_REQUIRE_PG"
 )
 
 var (
-	once    sync.Once
-	baseDSN string
-	why     string // why there is no server
-	stop    func()
+	once       sync.Once
+	baseDSN    string
+	why        string // why there is no server
+	broken     bool   // EnvDSN is set but its server does not answer
+	stop       func()
+	mainCalled bool
+	dbSeq      atomic.Int64
 )
 
-// Main runs the tests, then the cleanups, and stops a cluster this package
-// started.
+// Main runs the tests, then the cleanups, then stops a cluster this package
+// started, and exits. Call it from TestMain.
 func Main(m *testing.M, cleanups ...func()) {
+	mainCalled = true
 	code := m.Run()
 	for _, c := range cleanups {
 		c()
@@ -44,80 +54,95 @@ func Main(m *testing.M, cleanups ...func()) {
 	os.Exit(code)
 }
 
-// DSN returns the DSN of a PostgreSQL server's maintenance database, or
-// skips the test.
+// DSN returns the DSN of a PostgreSQL server's maintenance database (a
+// superuser's, able to create databases), or skips the test.
 func DSN(t testing.TB) string {
 	t.Helper()
 	once.Do(setup)
 	if baseDSN == "" {
-		msg := "PostgreSQL tests skipped: " + why + "; set CCFACADE_TEST_PG_DSN (e.g. postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable) to run them"
-		if os.Getenv("CCFACADE_REQUIRE_PG") == "1" {
-			t.Fatal(msg + " (CCFACADE_REQUIRE_PG=1 requires them)")
+		if broken {
+			t.Fatal(why)
 		}
-		t.Skip(msg)
+		msg := why + "; set " + EnvDSN + " (e.g. postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable) to run them"
+		if os.Getenv(EnvRequire) == "1" {
+			t.Fatal("PostgreSQL tests cannot run, and " + EnvRequire + "=1 requires them: " + msg)
+		}
+		t.Skip("PostgreSQL tests skipped: " + msg)
 	}
 	return baseDSN
 }
 
-// FreshDB creates an empty database for the test and drops it afterwards.
+// FreshDB creates an empty, uniquely named database for the test, drops
+// it when the test ends, and returns its DSN.
 func FreshDB(t testing.TB) string {
 	t.Helper()
-	dsn, err := CreateDB(DSN(t), "ccf_test")
+	base := DSN(t)
+	dsn, err := CreateDB(base, "ccf_test")
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { DropDB(DSN(t), dsn) })
+	t.Cleanup(func() { DropDB(base, dsn) })
 	return dsn
 }
 
-// CreateDB creates a uniquely named empty database on the server of
-// baseDSN and returns its DSN.
+// CreateDB creates an empty database named prefix_<pid>_<n>_<time> on the
+// server of base and returns its DSN. prefix should be a lower-case name.
 func CreateDB(base, prefix string) (string, error) {
-	name := fmt.Sprintf("%s_%d_%d", prefix, os.Getpid(), time.Now().UnixNano())
+	name := fmt.Sprintf("%s_%d_%d_%d", prefix, os.Getpid(), dbSeq.Add(1), time.Now().UnixNano()%1e9)
 	db, err := sql.Open("postgres", base)
 	if err != nil {
 		return "", err
 	}
 	defer db.Close()
-	if _, err := db.Exec("CREATE DATABASE " + name); err != nil {
-		return "", fmt.Errorf("create test database: %w", err)
+	if _, err := db.Exec("CREATE DATABASE " + pq.QuoteIdentifier(name)); err != nil {
+		return "", fmt.Errorf("create test database %s: %w", name, err)
 	}
 	return withDB(base, name), nil
 }
 
-// DropDB drops a database made by CreateDB.
+// DropDB drops the database of dsn, made by CreateDB on the server of
+// base, closing its connections first. Errors are ignored: it is cleanup.
 func DropDB(base, dsn string) {
-	u, err := url.Parse(dsn)
-	if err != nil {
+	name := dbName(dsn)
+	if name == "" {
 		return
 	}
-	name := strings.TrimPrefix(u.Path, "/")
 	db, err := sql.Open("postgres", base)
 	if err != nil {
 		return
 	}
 	defer db.Close()
-	_, _ = db.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)")
+	drop := "DROP DATABASE IF EXISTS " + pq.QuoteIdentifier(name)
+	if _, err := db.Exec(drop + " WITH (FORCE)"); err != nil {
+		_, _ = db.Exec(drop) // before PostgreSQL 13
+	}
+}
+
+var kvDBName = regexp.MustCompile(`(?:^|\s)dbname\s*=\s*(\S+)`)
+
+func dbName(dsn string) string {
+	if u, err := url.Parse(dsn); err == nil && (u.Scheme == "postgres" || u.Scheme == "postgresql") {
+		return strings.TrimPrefix(u.Path, "/")
+	}
+	m := kvDBName.FindAllStringSubmatch(dsn, -1)
+	if len(m) == 0 {
+		return ""
+	}
+	return strings.Trim(m[len(m)-1][1], "'")
 }
 
 func withDB(base, name string) string {
-	u, err := url.Parse(base)
-	if err != nil || u.Scheme == "" {
-		return base + " dbname=" + name
+	if u, err := url.Parse(base); err == nil && (u.Scheme == "postgres" || u.Scheme == "postgresql") {
+		u.Path = "/" + name
+		return u.String()
 	}
-	u.Path = "/" + name
-	return u.String()
+	return base + " dbname=" + name // the last dbname wins
 }
 
 func setup() {
-	if dsn := os.Getenv("CCFACADE_TEST_PG_DSN"); dsn != "" {
-		db, err := sql.Open("postgres", dsn)
-		if err == nil {
-			err = db.Ping()
-			db.Close()
-		}
-		if err != nil {
-			why = fmt.Sprintf("CCFACADE_TEST_PG_DSN is set but the server does not answer (%v)", err)
+	if dsn := os.Getenv(EnvDSN); dsn != "" {
+		if err := ping(dsn); err != nil {
+			why, broken = fmt.Sprintf("%s is set but its server does not answer: %v", EnvDSN, adapters.RedactError(err, dsn)), true
 			return
 		}
 		baseDSN = dsn
@@ -125,70 +150,152 @@ func setup() {
 	}
 	initdb, pgctl := findBinary("initdb"), findBinary("pg_ctl")
 	if initdb == "" || pgctl == "" {
-		why = "CCFACADE_TEST_PG_DSN is not set and initdb/pg_ctl are not installed"
+		why = EnvDSN + " is not set and initdb/pg_ctl are not installed"
+		return
+	}
+	if !mainCalled {
+		why, broken = "pgtest would start a PostgreSQL cluster, but this package's TestMain does not call pgtest.Main to stop it", true
 		return
 	}
 	dsn, err := startCluster(initdb, pgctl)
 	if err != nil {
-		why = "could not start a throwaway cluster: " + err.Error()
+		why = EnvDSN + " is not set and a throwaway cluster could not be started: " + err.Error()
 		return
 	}
 	baseDSN = dsn
 }
 
+func ping(dsn string) error {
+	db, err := sql.Open("postgres", dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return db.Ping()
+}
+
+// findBinary finds a PostgreSQL program on PATH or, failing that, in the
+// newest /usr/lib/postgresql/<version>/bin.
 func findBinary(name string) string {
 	if p, err := exec.LookPath(name); err == nil {
 		return p
 	}
 	matches, _ := filepath.Glob("/usr/lib/postgresql/*/bin/" + name)
+	version := func(p string) float64 {
+		v, _ := strconv.ParseFloat(filepath.Base(filepath.Dir(filepath.Dir(p))), 64)
+		return v
+	}
+	sort.Slice(matches, func(i, j int) bool { return version(matches[i]) < version(matches[j]) })
 	if len(matches) > 0 {
 		return matches[len(matches)-1]
 	}
 	return ""
 }
 
+// clusterPrefix starts the name of a throwaway cluster's directory.
+const clusterPrefix = "ccfacade-pg-"
+
 // startCluster runs initdb and pg_ctl in a temporary directory, as the
 // postgres user when running as root (initdb refuses root).
 func startCluster(initdb, pgctl string) (string, error) {
-	dir, err := os.MkdirTemp("", "ccfacade-pg-")
-	if err != nil {
-		return "", err
-	}
 	run := func(args ...string) *exec.Cmd { return exec.Command(args[0], args[1:]...) }
+	var owner *user.User
 	if os.Geteuid() == 0 {
-		pgUser, err := user.Lookup("postgres")
-		if err != nil {
-			return "", fmt.Errorf("running as root and there is no postgres user to run initdb as")
+		var err error
+		if owner, err = user.Lookup("postgres"); err != nil {
+			return "", errors.New("running as root, which initdb refuses, and there is no postgres user to run it as")
 		}
 		runuser, err := exec.LookPath("runuser")
 		if err != nil {
-			return "", fmt.Errorf("running as root and runuser is not available")
+			return "", errors.New("running as root, which initdb refuses, and runuser is not available to run it as postgres")
 		}
-		if out, err := exec.Command("chown", pgUser.Uid+":"+pgUser.Gid, dir).CombinedOutput(); err != nil {
-			return "", fmt.Errorf("chown: %v: %s", err, out)
-		}
-		_ = os.Chmod(dir, 0o755)
 		run = func(args ...string) *exec.Cmd {
 			return exec.Command(runuser, append([]string{"-u", "postgres", "--"}, args...)...)
 		}
 	}
-	data := filepath.Join(dir, "data")
-	if out, err := run(initdb, "-D", data, "-U", "postgres", "--auth=trust", "--no-sync").CombinedOutput(); err != nil {
-		return "", fmt.Errorf("initdb: %v: %s", err, out)
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	reapStale(pgctl, run)
+	dir, err := os.MkdirTemp("", clusterPrefix)
 	if err != nil {
 		return "", err
 	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	opts := fmt.Sprintf("-p %d -k %s -h 127.0.0.1 -F", port, dir)
-	if out, err := run(pgctl, "-D", data, "-o", opts, "-l", filepath.Join(dir, "log"), "-w", "start").CombinedOutput(); err != nil {
-		return "", fmt.Errorf("pg_ctl start: %v: %s", err, out)
+	if err := os.WriteFile(filepath.Join(dir, "owner.pid"), []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
+		return "", err
 	}
-	stop = func() {
-		_ = run(pgctl, "-D", data, "-m", "immediate", "stop").Run()
+	if owner != nil {
+		uid, _ := strconv.Atoi(owner.Uid)
+		gid, _ := strconv.Atoi(owner.Gid)
+		if err := os.Chown(dir, uid, gid); err != nil {
+			return "", err
+		}
+	}
+	data := filepath.Join(dir, "data")
+	// UTF-8 whatever the environment's locale; C.UTF-8 where the system
+	// has it, so that lower() folds more than ASCII.
+	for _, locale := range []string{"C.UTF-8", "C"} {
+		out, err := run(initdb, "-D", data, "-U", "postgres", "--auth=trust", "--no-sync", "--encoding=UTF8", "--locale="+locale).CombinedOutput()
+		if err == nil {
+			break
+		}
+		if locale == "C" {
+			os.RemoveAll(dir)
+			return "", fmt.Errorf("initdb: %v: %s", err, out)
+		}
+		_ = run("rm", "-rf", data).Run()
+	}
+	for attempt := 0; ; attempt++ {
+		port, err := freePort()
+		if err != nil {
+			return "", err
+		}
+		opts := fmt.Sprintf("-p %d -k %s -h 127.0.0.1 -F", port, dir)
+		out, err := run(pgctl, "-D", data, "-o", opts, "-l", filepath.Join(dir, "log"), "-w", "-t", "60", "start").CombinedOutput()
+		if err == nil {
+			stop = func() {
+				_ = run(pgctl, "-D", data, "-m", "immediate", "stop").Run()
+				os.RemoveAll(dir)
+			}
+			return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", port), nil
+		}
+		if attempt == 2 {
+			log, _ := os.ReadFile(filepath.Join(dir, "log"))
+			os.RemoveAll(dir)
+			return "", fmt.Errorf("pg_ctl start: %v: %s%s", err, out, log)
+		}
+	}
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// reapStale stops and removes throwaway clusters whose test binary is gone
+// (killed, or timed out, before Main could stop them).
+func reapStale(pgctl string, run func(args ...string) *exec.Cmd) {
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), clusterPrefix+"*"))
+	for _, dir := range dirs {
+		b, err := os.ReadFile(filepath.Join(dir, "owner.pid"))
+		if err != nil {
+			continue
+		}
+		pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+		if err != nil || alive(pid) {
+			continue
+		}
+		_ = run(pgctl, "-D", filepath.Join(dir, "data"), "-m", "immediate", "stop").Run()
 		os.RemoveAll(dir)
 	}
-	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", port), nil
+}
+
+func alive(pid int) bool {
+	p, err := os.FindProcess(pid)
+	if err != nil {
+		return false
+	}
+	err = p.Signal(syscall.Signal(0))
+	return err == nil || errors.Is(err, syscall.EPERM)
 }

@@ -1,0 +1,115 @@
+package test
+
+import (
+	"net/url"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// $everything returns the patient's whole record, paged: the Patient, then
+// every resource of the Patient compartment exactly once, with what they
+// reference included.
+func TestEverything(t *testing.T) {
+	tables := map[string]string{
+		"AllergyIntolerance": "ALLERGY", "Condition": "PROBLEM", "Procedure": "CLIN_PROCEDURE", "Observation": "OBSERVATION",
+		"Encounter": "CONSULTATION", "MedicationStatement": "REPEAT_MED", "MedicationRequest": "MED_ISSUE", "Immunization": "IMMUNISATION",
+	}
+	idCol := map[string]string{
+		"AllergyIntolerance": "ALLERGY_ID", "Condition": "PROBLEM_ID", "Procedure": "PROC_ID", "Observation": "OBS_ID",
+		"Encounter": "CONSULT_ID", "MedicationStatement": "REPEAT_ID", "MedicationRequest": "ISSUE_ID", "Immunization": "IMM_ID",
+	}
+	// A patient with a rich record.
+	const pid = "3"
+	var want []string
+	var obsDates []string
+	for typ, table := range tables {
+		for _, r := range demoRows(t, table) {
+			if str(r["PATIENT_ID"]) == pid {
+				want = append(want, typ+"/"+str(r[idCol[typ]]))
+				if typ == "Observation" {
+					obsDates = append(obsDates, str(r["OBS_DATETIME"]))
+				}
+			}
+		}
+	}
+	want = append(want, "Patient/"+pid)
+	sort.Strings(want)
+	if len(want) < 10 {
+		t.Fatalf("patient %s has only %d records", pid, len(want))
+	}
+	var nhs string
+	for _, p := range demoRows(t, "PATIENT") {
+		if str(p["PATIENT_ID"]) == pid {
+			nhs = strings.ReplaceAll(str(p["NHS_NUMBER"]), " ", "")
+		}
+	}
+	forEachBackend(t, func(t *testing.T, e *env) {
+		record := func(start string) ([]string, int) {
+			var got []string
+			pages := 0
+			for next := start; next != ""; pages++ {
+				if pages > 200 {
+					t.Fatal("$everything does not stop paging")
+				}
+				r := get(t, next)
+				if r.status != 200 {
+					t.Fatalf("%s: %d %s", next, r.status, truncate(string(r.body), 300))
+				}
+				validate(t, "$everything page", r.body)
+				b := r.json(t)
+				got = append(got, entryModes(t, b)["match"]...)
+				next = link(b, "next")
+			}
+			sort.Strings(got)
+			return got, pages
+		}
+		got, pages := record(e.base + "/Patient/" + pid + "/$everything?_count=7")
+		if strings.Join(got, ",") != strings.Join(want, ",") {
+			t.Errorf("record of Patient/%s\n got %v\nwant %v", pid, got, want)
+		}
+		if pages < 2 {
+			t.Errorf("the record should be paged with _count=7, got %d page(s)", pages)
+		}
+		// The first page starts with the patient and includes its GP and practice.
+		first := get(t, e.base+"/Patient/"+pid+"/$everything?_count=7").json(t)
+		modes := entryModes(t, first)
+		if modes["match"][0] != "Patient/"+pid || len(modes["include"]) < 2 {
+			t.Errorf("first page: %v", modes)
+		}
+		// By NHS number: the same record.
+		byNHS, _ := record(e.base + "/Patient/$everything?_count=50&identifier=" + url.QueryEscape("https://fhir.nhs.uk/Id/nhs-number|"+nhs))
+		if strings.Join(byNHS, ",") != strings.Join(want, ",") {
+			t.Errorf("record by NHS number differs: %v", byNHS)
+		}
+		// _type and start/end narrow it.
+		onlyObs, _ := record(e.base + "/Patient/" + pid + "/$everything?_type=Observation&start=2020-01-01")
+		n := 0
+		for _, d := range obsDates {
+			if d >= "2020-01-01" {
+				n++
+			}
+		}
+		if len(onlyObs) != n {
+			t.Errorf("_type=Observation&start=2020: %d, want %d", len(onlyObs), n)
+		}
+		for _, c := range []struct {
+			path   string
+			status int
+			says   string
+		}{
+			{"/Patient/999999/$everything", 404, "Patient/999999 is not known"},
+			{"/Patient/$everything?identifier=https://fhir.nhs.uk/Id/nhs-number|9434765919", 404, "no patient has the identifier"},
+			{"/Patient/$everything?identifier=https://fhir.nhs.uk/Id/nhs-number|1234567890", 400, "NHS number"},
+			{"/Patient/$everything", 400, "give the patient"},
+			{"/Patient/3/$everything?_type=Unicorn", 400, "Unicorn"},
+			{"/Patient/3/$everything?colour=blue", 400, "colour"},
+			{"/Patient/3/$everything?_cursor=abc", 400, "cursor"},
+		} {
+			r := get(t, e.base+c.path)
+			if r.status != c.status || !strings.Contains(issueText(t, r), c.says) {
+				t.Errorf("%s: %d %s", c.path, r.status, truncate(string(r.body), 300))
+			}
+		}
+	})
+}
