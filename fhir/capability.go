@@ -13,6 +13,7 @@ type Capability struct {
 	Formats                []string
 	SecurityDescription    string
 	Resources              []CapabilityResource
+	Operations             []CapabilityOperation // rest.operation (STU3 lists operations for the whole server)
 }
 
 // CapabilityResource is one rest.resource entry.
@@ -23,6 +24,12 @@ type CapabilityResource struct {
 	SearchParams []CapabilitySearchParam
 	Includes     []string // _include values, e.g. Patient:general-practitioner
 	RevIncludes  []string // _revinclude values, e.g. Observation:patient
+}
+
+// CapabilityOperation is one rest.resource.operation entry.
+type CapabilityOperation struct {
+	Name       string // e.g. everything
+	Definition string // the OperationDefinition's reference
 }
 
 // CapabilitySearchParam is one rest.resource.searchParam entry.
@@ -93,6 +100,13 @@ func CapabilityStatement(c Capability) *Object {
 		ra = append(ra, ro)
 	}
 	rest.Add("resource", ra)
+	if len(c.Operations) > 0 {
+		oa := make(Array, 0, len(c.Operations))
+		for _, op := range c.Operations {
+			oa = append(oa, NewObject(2).Add("name", String(op.Name)).Add("definition", NewObject(1).Add("reference", String(op.Definition))))
+		}
+		rest.Add("operation", oa)
+	}
 	cs.Add("rest", Array{rest})
 	return cs
 }

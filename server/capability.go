@@ -60,6 +60,9 @@ func Capability(eng *engine.Engine, version, security string, now time.Time) fhi
 		}
 		caps.Resources = append(caps.Resources, r)
 	}
+	if set.Lookup("Patient") != nil && len(eng.Compartment()) > 0 {
+		caps.Operations = append(caps.Operations, fhir.CapabilityOperation{Name: "everything", Definition: "OperationDefinition/" + fhir.EverythingOperationID})
+	}
 	return caps
 }
 

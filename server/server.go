@@ -199,6 +199,10 @@ func (h *handler) read(c *gin.Context) {
 		h.everything(c, "")
 		return
 	}
+	if c.Param("type") == "OperationDefinition" && c.Param("id") == fhir.EverythingOperationID {
+		h.write(c, http.StatusOK, fhir.EverythingOperation(h.base(c)))
+		return
+	}
 	res, err := h.eng.Read(c.Request.Context(), c.Param("type"), c.Param("id"))
 	if err != nil {
 		h.error(c, err)

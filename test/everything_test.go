@@ -93,6 +93,18 @@ func TestEverything(t *testing.T) {
 		if len(onlyObs) != n {
 			t.Errorf("_type=Observation&start=2020: %d, want %d", len(onlyObs), n)
 		}
+		// The operation is in the CapabilityStatement, with its definition.
+		cs := get(t, e.base+"/metadata").json(t)
+		ops := cs["rest"].([]any)[0].(map[string]any)["operation"].([]any)
+		ref := ops[0].(map[string]any)["definition"].(map[string]any)["reference"].(string)
+		if ops[0].(map[string]any)["name"] != "everything" {
+			t.Errorf("operations %v", ops)
+		}
+		od := get(t, e.base+"/"+ref)
+		if od.status != 200 {
+			t.Fatalf("%s: %d", ref, od.status)
+		}
+		validate(t, "OperationDefinition", od.body)
 		for _, c := range []struct {
 			path   string
 			status int
