@@ -156,7 +156,9 @@ func Check(res map[string]any) []Problem {
 
 type checker struct{ problems []Problem }
 
-func (c *checker) add(path, msg string) { c.problems = append(c.problems, Problem{Path: path, Msg: msg}) }
+func (c *checker) add(path, msg string) {
+	c.problems = append(c.problems, Problem{Path: path, Msg: msg})
+}
 
 // values returns the values of the named element (a choice name collects
 // every typed form) as a list, with the JSON names they were found under.
