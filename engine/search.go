@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/ccfacade/ccfacade/fhir"
+	"github.com/ccfacade/ccfacade/fhir/stu3"
 	"github.com/ccfacade/ccfacade/mapping"
 )
 
@@ -53,6 +54,7 @@ func (e *Engine) Search(ctx context.Context, req SearchRequest) (*fhir.Object, e
 	var token string
 	total := "none"
 	summaryCount := false
+	var elements []string
 	var incs []include
 	path := req.Type
 	if c := req.Compartment; c != nil {
@@ -94,6 +96,21 @@ func (e *Engine) Search(ctx context.Context, req SearchRequest) (*fhir.Object, e
 				total = v
 			default:
 				return nil, invalid(name, "INVALID_PARAMETER", "_total is none, estimate or accurate, not %q", v)
+			}
+			used[name] = values
+			continue
+		case name == "_elements":
+			for _, v := range values {
+				for _, el := range strings.Split(v, ",") {
+					el = strings.TrimSpace(el)
+					if el == "" {
+						continue
+					}
+					if t := stu3.Lookup(m.Resource); t == nil || (t.Index(el) < 0 && t.Index(el+"[x]") < 0) {
+						return nil, invalid(name, "INVALID_PARAMETER", "_elements: %s has no element %q", m.Resource, el)
+					}
+					elements = append(elements, el)
+				}
 			}
 			used[name] = values
 			continue
@@ -235,6 +252,9 @@ func (e *Engine) Search(ctx context.Context, req SearchRequest) (*fhir.Object, e
 				Diagnostics: fmt.Sprintf("%s/%s cannot be served: %s: %s", m.Resource, id, fatal.Path, fatal.Msg),
 			})})
 			continue
+		}
+		if len(elements) > 0 {
+			res = subset(res, elements)
 		}
 		entries = append(entries, fhir.Entry{FullURL: req.Base + "/" + m.Resource + "/" + id, Resource: res, Mode: "match"})
 	}
@@ -677,4 +697,42 @@ func (e *Engine) compileChain(q *query, m *mapping.Mapping, sp *mapping.SearchPa
 		parts[i] = x + in
 	}
 	return orJoin(parts), nil
+}
+
+// subset keeps resourceType, id, meta and the named elements, and marks the
+// resource SUBSETTED as FHIR requires for _elements.
+func subset(res *fhir.Object, elements []string) *fhir.Object {
+	keep := map[string]bool{"resourceType": true, "id": true, "meta": true}
+	for _, e := range elements {
+		keep[e] = true
+	}
+	out := fhir.NewObject(len(elements) + 3)
+	for _, f := range res.Fields {
+		if !keep[f.Name] && !keepChoice(f.Name, elements) {
+			continue
+		}
+		if f.Name == "meta" {
+			meta := fhir.NewObject(len(f.Value.(*fhir.Object).Fields) + 1)
+			meta.Fields = append(meta.Fields, f.Value.(*fhir.Object).Fields...)
+			meta.Add("tag", fhir.Array{fhir.NewObject(3).
+				Add("system", fhir.String("http://hl7.org/fhir/v3/ObservationValue")).
+				Add("code", fhir.String("SUBSETTED")).
+				Add("display", fhir.String("subsetted"))})
+			out.Add("meta", meta)
+			continue
+		}
+		out.Add(f.Name, f.Value)
+	}
+	return out
+}
+
+// keepChoice reports whether name is a typed form of a choice element named
+// in elements ("deceased" keeps deceasedDateTime).
+func keepChoice(name string, elements []string) bool {
+	for _, e := range elements {
+		if len(name) > len(e) && strings.HasPrefix(name, e) && name[len(e)] >= 'A' && name[len(e)] <= 'Z' {
+			return true
+		}
+	}
+	return false
 }

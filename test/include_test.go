@@ -99,3 +99,28 @@ func countRows(rows []map[string]any, col, val string) int {
 	}
 	return n
 }
+
+func TestElements(t *testing.T) {
+	e := sqliteEnv(t)
+	r := get(t, e.base+"/Patient?_count=3&_elements=name,birthDate,deceased")
+	if r.status != 200 {
+		t.Fatalf("%d %s", r.status, r.body)
+	}
+	validate(t, "_elements bundle", r.body)
+	for _, p := range entries(t, r.json(t)) {
+		for k := range p {
+			switch k {
+			case "resourceType", "id", "meta", "name", "birthDate", "deceasedDateTime":
+			default:
+				t.Errorf("_elements kept %s", k)
+			}
+		}
+		tags, _ := p["meta"].(map[string]any)["tag"].([]any)
+		if len(tags) != 1 || tags[0].(map[string]any)["code"] != "SUBSETTED" {
+			t.Errorf("no SUBSETTED tag: %v", p["meta"])
+		}
+	}
+	if r := get(t, e.base+"/Patient?_elements=colour"); r.status != 400 {
+		t.Errorf("unknown element: %d", r.status)
+	}
+}
