@@ -14,10 +14,11 @@ import (
 // cursor is the state a paging link carries: which search it belongs to,
 // the direction, and the key of the row to continue after (or before).
 type cursor struct {
-	Query  string   `json:"q"` // hash of the canonical search
-	Before bool     `json:"b,omitempty"`
-	Key    []string `json:"k"`
-	Expiry int64    `json:"e"`
+	Query  string    `json:"q"` // hash of the canonical search
+	Before bool      `json:"b,omitempty"`
+	Key    []string  `json:"k"`
+	Sort   []sortVal `json:"s,omitempty"`
+	Expiry int64     `json:"e"`
 }
 
 // sealer encrypts and authenticates cursors with AES-256-GCM, so a cursor

@@ -138,7 +138,7 @@ func isInt(s string) bool {
 // fetch runs the main query and the child queries for the rows it returns.
 func (e *Engine) fetch(ctx context.Context, m *mapping.Mapping, q *query, limit int) ([]*mapping.Row, error) {
 	sqlText, args := q.selectSQL(limit)
-	vals, err := e.queryRows(ctx, sqlText, args, len(m.Cols.Names))
+	vals, err := e.queryRows(ctx, sqlText, args, q.ncols())
 	if err != nil {
 		return nil, err
 	}

@@ -26,8 +26,13 @@ type query struct {
 	b     *sqlBuilder
 	alias string // t0 for the main query; s1, s2, … for chained subqueries
 	preds []string
-	desc  bool
+	desc  bool      // walk the order backwards (a previous link)
+	sorts []sortKey // _sort keys, before the key columns
 }
+
+// ncols is the width of the select list: the mapping's columns, then a
+// null flag and a value per sort key.
+func (q *query) ncols() int { return len(q.m.Cols.Names) + 2*len(q.sorts) }
 
 func (e *Engine) newQuery(m *mapping.Mapping) *query {
 	return &query{m: m, b: &sqlBuilder{d: e.db}, alias: "t0"}
@@ -101,6 +106,9 @@ func (q *query) selectSQL(limit int) (string, []any) {
 		}
 		sb.WriteString(q.col(c))
 	}
+	for _, k := range q.sorts {
+		sb.WriteString(", " + nullFlag(k.expr) + ", " + k.expr)
+	}
 	sb.WriteString(" FROM ")
 	sb.WriteString(q.source())
 	if len(q.preds) > 0 {
@@ -108,14 +116,20 @@ func (q *query) selectSQL(limit int) (string, []any) {
 		sb.WriteString(strings.Join(q.preds, " AND "))
 	}
 	sb.WriteString(" ORDER BY ")
+	dir := func(desc bool) string {
+		if desc != q.desc {
+			return " DESC"
+		}
+		return ""
+	}
+	for _, k := range q.sorts {
+		sb.WriteString(nullFlag(k.expr) + dir(false) + ", " + k.expr + dir(k.desc) + ", ")
+	}
 	for i, k := range q.m.From.Key {
 		if i > 0 {
 			sb.WriteString(", ")
 		}
-		sb.WriteString(q.col(k))
-		if q.desc {
-			sb.WriteString(" DESC")
-		}
+		sb.WriteString(q.col(k) + dir(false))
 	}
 	sb.WriteString(" ")
 	sb.WriteString(q.b.d.Limit(limit))

@@ -99,6 +99,17 @@ func (e *Engine) Search(ctx context.Context, req SearchRequest) (*fhir.Object, e
 			}
 			used[name] = values
 			continue
+		case name == "_sort":
+			keys, err := q.parseSort(m, values[len(values)-1])
+			if err != nil {
+				if ee, ok := AsError(err); ok && req.Lenient && ee.Kind == KindNotSupported {
+					continue
+				}
+				return nil, err
+			}
+			q.sorts = keys
+			used[name] = values[len(values)-1:]
+			continue
 		case name == "_elements":
 			for _, v := range values {
 				for _, el := range strings.Split(v, ",") {
@@ -178,11 +189,19 @@ func (e *Engine) Search(ctx context.Context, req SearchRequest) (*fhir.Object, e
 		if err != nil {
 			return nil, invalid("_cursor", "INVALID_PARAMETER", "%v", err)
 		}
-		if c.Query != hash || len(c.Key) != len(m.From.Key) {
+		if c.Query != hash || len(c.Key) != len(m.From.Key) || len(c.Sort) != len(q.sorts) {
 			return nil, invalid("_cursor", "INVALID_PARAMETER", "the paging cursor belongs to a different search")
 		}
 		cur = &c
-		q.where(q.keyBeyond(c.Key, c.Before))
+		if len(q.sorts) > 0 {
+			pred, err := q.sortedBeyond(c.Sort, c.Key, c.Before)
+			if err != nil {
+				return nil, invalid("_cursor", "INVALID_PARAMETER", "%v", err)
+			}
+			q.where(pred)
+		} else {
+			q.where(q.keyBeyond(c.Key, c.Before))
+		}
 		q.desc = c.Before
 	}
 
@@ -229,13 +248,25 @@ func (e *Engine) Search(ctx context.Context, req SearchRequest) (*fhir.Object, e
 		}
 		return k
 	}
+	sortOf := func(r *mapping.Row) []sortVal {
+		if len(q.sorts) == 0 {
+			return nil
+		}
+		out := make([]sortVal, len(q.sorts))
+		base := len(m.Cols.Names)
+		for i := range q.sorts {
+			out[i] = sortValOf(r.Vals[base+2*i+1])
+		}
+		return out
+	}
 	if len(rows) > 0 {
 		backward := cur != nil && cur.Before
 		if more || backward {
-			links = append(links, fhir.Link{Relation: "next", URL: link("_cursor=" + e.seal.seal(cursor{Query: hash, Key: keyOf(rows[len(rows)-1])}))})
+			last := rows[len(rows)-1]
+			links = append(links, fhir.Link{Relation: "next", URL: link("_cursor=" + e.seal.seal(cursor{Query: hash, Key: keyOf(last), Sort: sortOf(last)}))})
 		}
 		if (cur != nil && !cur.Before) || (backward && more) {
-			links = append(links, fhir.Link{Relation: "previous", URL: link("_cursor=" + e.seal.seal(cursor{Query: hash, Before: true, Key: keyOf(rows[0])}))})
+			links = append(links, fhir.Link{Relation: "previous", URL: link("_cursor=" + e.seal.seal(cursor{Query: hash, Before: true, Key: keyOf(rows[0]), Sort: sortOf(rows[0])}))})
 		}
 	}
 	if cur != nil {

@@ -1,0 +1,154 @@
+package engine
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ccfacade/ccfacade/mapping"
+)
+
+// sortKey is one _sort key: an SQL expression and its direction. NULLs sort
+// last in both directions, through a flag column, the same in every
+// database.
+type sortKey struct {
+	expr string
+	desc bool
+}
+
+// sortVal is a sort key's value in a paging cursor.
+type sortVal struct {
+	Null bool   `json:"n,omitempty"`
+	Kind string `json:"t,omitempty"` // s string, i integer, f float, d time
+	V    string `json:"v,omitempty"`
+}
+
+// parseSort compiles _sort=a,-b into sort keys over the mapping's
+// parameters: _id, _lastUpdated, or a parameter on one column or SQL
+// expression of the main table.
+func (q *query) parseSort(m *mapping.Mapping, v string) ([]sortKey, error) {
+	var keys []sortKey
+	for _, name := range strings.Split(v, ",") {
+		name = strings.TrimSpace(name)
+		desc := strings.HasPrefix(name, "-")
+		name = strings.TrimPrefix(name, "-")
+		var expr string
+		switch name {
+		case "":
+			return nil, invalid("_sort", "INVALID_PARAMETER", "_sort has an empty key")
+		case "_id":
+			if len(m.From.Key) != 1 {
+				return nil, notSupported("_sort", "_sort=_id: %s has a composite key", m.Resource)
+			}
+			expr = q.col(m.From.Key[0])
+		case "_lastUpdated":
+			if m.From.Updated == "" {
+				return nil, notSupported("_sort", "_sort=_lastUpdated: %s has no last-updated column", m.Resource)
+			}
+			expr = q.col(m.From.Updated)
+		default:
+			sp := m.SearchParam(name)
+			switch {
+			case sp == nil:
+				return nil, notSupported("_sort", "_sort: unknown parameter %q for %s (sortable: _id, _lastUpdated and parameters on one column)", name, m.Resource)
+			case sp.Rows != nil || (sp.SQL == "" && len(sp.Columns) != 1):
+				return nil, notSupported("_sort", "_sort=%s: the parameter is not bound to one value of the resource's row, so it cannot sort", name)
+			case sp.SQL != "":
+				expr = "(" + sp.SQL + ")"
+			default:
+				expr = q.col(sp.Columns[0])
+			}
+		}
+		keys = append(keys, sortKey{expr: expr, desc: desc})
+	}
+	return keys, nil
+}
+
+func nullFlag(expr string) string { return "CASE WHEN " + expr + " IS NULL THEN 1 ELSE 0 END" }
+
+// sortValOf turns a scanned sort value into its cursor form.
+func sortValOf(v any) sortVal {
+	switch t := v.(type) {
+	case nil:
+		return sortVal{Null: true}
+	case int64:
+		return sortVal{Kind: "i", V: strconv.FormatInt(t, 10)}
+	case float64:
+		return sortVal{Kind: "f", V: strconv.FormatFloat(t, 'g', -1, 64)}
+	case time.Time:
+		return sortVal{Kind: "d", V: t.Format(time.RFC3339Nano)}
+	case bool:
+		if t {
+			return sortVal{Kind: "i", V: "1"}
+		}
+		return sortVal{Kind: "i", V: "0"}
+	}
+	return sortVal{Kind: "s", V: fmt.Sprint(v)}
+}
+
+// arg turns a cursor sort value back into the argument to bind.
+func (q *query) sortArg(s sortVal) (any, error) {
+	switch s.Kind {
+	case "i":
+		return strconv.ParseInt(s.V, 10, 64)
+	case "f":
+		return strconv.ParseFloat(s.V, 64)
+	case "d":
+		t, err := time.Parse(time.RFC3339Nano, s.V)
+		if err != nil {
+			return nil, err
+		}
+		return q.b.d.TimeArg(t), nil
+	}
+	return s.V, nil
+}
+
+// sortedBeyond is the keyset condition under _sort: rows after (or before)
+// the cursor's position in the order (flag1, v1, flag2, v2, …, key…).
+func (q *query) sortedBeyond(vals []sortVal, key []string, before bool) (string, error) {
+	type level struct {
+		expr, eq string // expression, and its equality with the cursor
+		gt       string // the strict "beyond" comparison
+	}
+	op := func(desc bool) string {
+		if desc != before {
+			return " < "
+		}
+		return " > "
+	}
+	var levels []level
+	for i, k := range q.sorts {
+		s := vals[i]
+		flag := nullFlag(k.expr)
+		fv := "0"
+		if s.Null {
+			fv = "1"
+		}
+		levels = append(levels, level{eq: flag + " = " + fv, gt: flag + op(false) + fv})
+		if s.Null {
+			continue // every NULL ties: the flag decides
+		}
+		a, err := q.sortArg(s)
+		if err != nil {
+			return "", errBadCursor
+		}
+		ph := q.b.arg(a)
+		levels = append(levels, level{eq: k.expr + " = " + ph, gt: k.expr + op(k.desc) + ph})
+	}
+	for i, k := range key {
+		ph := q.b.arg(q.keyArg(i, k))
+		c := q.col(q.m.From.Key[i])
+		levels = append(levels, level{eq: c + " = " + ph, gt: c + op(false) + ph})
+	}
+	var ors []string
+	for i := range levels {
+		var ands []string
+		for j := 0; j < i; j++ {
+			ands = append(ands, levels[j].eq)
+		}
+		ands = append(ands, levels[i].gt)
+		ors = append(ors, "("+strings.Join(ands, " AND ")+")")
+	}
+	return "(" + strings.Join(ors, " OR ") + ")", nil
+}
