@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"strings"
 	"time"
 
 	"github.com/ccfacade/ccfacade/fhir"
@@ -120,9 +121,61 @@ func (e *Engine) datePred(b *sqlBuilder, sp *mapping.SearchParam, raw, v string,
 	default:
 		return "", invalid(raw, "INVALID_PARAMETER", "parameter %q: unknown prefix %q", raw, dv.Prefix)
 	}
+	if sp.To != "" {
+		return e.periodPred(b, dv, g, loc, bind, exprs[0], q0alias(exprs[0])+b.d.Quote(sp.To), raw)
+	}
 	parts := make([]string, len(exprs))
 	for i, x := range exprs {
 		parts[i] = one(x)
 	}
 	return orJoin(parts), nil
+}
+
+// q0alias returns the "alias." prefix of a column expression.
+func q0alias(expr string) string {
+	if i := strings.Index(expr, "."); i >= 0 {
+		return expr[:i+1]
+	}
+	return ""
+}
+
+// periodPred compares a period [start, end + grain) (end NULL: open) with
+// the search range [S, E), by the same STU3 rules as datePred.
+func (e *Engine) periodPred(b *sqlBuilder, dv fhir.DateValue, g int, loc *time.Location, bind func(time.Time) string, start, end, raw string) (string, error) {
+	S, E := dv.Start, dv.End
+	cS, fE, fS := ceilGrain(S, g, loc), floorGrain(E, g, loc), floorGrain(S, g, loc)
+	eq := func() string {
+		return "(" + start + " >= " + bind(cS) + " AND " + end + " IS NOT NULL AND " + end + " < " + bind(fE) + ")"
+	}
+	gt := func() string { return "(" + end + " IS NULL OR " + end + " >= " + bind(fE) + ")" }
+	lt := func() string { return start + " < " + bind(cS) }
+	switch dv.Prefix {
+	case "", "eq":
+		return eq(), nil
+	case "ne":
+		return "CASE WHEN " + eq() + " THEN 0 ELSE 1 END = 1", nil
+	case "gt":
+		return gt(), nil
+	case "lt":
+		return lt(), nil
+	case "ge":
+		return "(" + gt() + " OR " + eq() + ")", nil
+	case "le":
+		return "(" + lt() + " OR " + eq() + ")", nil
+	case "sa":
+		return start + " >= " + bind(ceilGrain(E, g, loc)), nil
+	case "eb":
+		return "(" + end + " IS NOT NULL AND " + end + " < " + bind(fS) + ")", nil
+	case "ap":
+		d := time.Since(S)
+		if d < 0 {
+			d = -d
+		}
+		if d /= 10; d < 24*time.Hour {
+			d = 24 * time.Hour
+		}
+		lo, hi := floorGrain(S.Add(-d), g, loc), ceilGrain(E.Add(d), g, loc)
+		return "(" + start + " < " + bind(hi) + " AND (" + end + " IS NULL OR " + end + " >= " + bind(lo) + "))", nil
+	}
+	return "", invalid(raw, "INVALID_PARAMETER", "parameter %q: unknown prefix %q", raw, dv.Prefix)
 }

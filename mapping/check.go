@@ -103,6 +103,9 @@ func checkMapping(ctx context.Context, c *collector, db adapters.Adapter, m *Map
 				}
 			}
 		}
+		if sp.To != "" {
+			add(scope, use{pos: sp.Pos, path: path, column: sp.To})
+		}
 		for _, col := range sp.Columns {
 			add(scope, use{pos: sp.Pos, path: path, column: col, set: func(col adapters.Column) {
 				sp.Numeric = isNumericType(col.Type)

@@ -164,6 +164,10 @@ type SearchParam struct {
 	Concepts   []*ConceptMap // token: search through these maps (any may match)
 	Rows       *Rows         // value lives in a child table (EXISTS)
 	Format     string
+	// To, for a date parameter, is the column holding the end of a period
+	// that starts at Columns[0] (NULL: still open), as an encounter's start
+	// and end; searches compare the period as a range.
+	To string
 	// DateGrain is the precision of the values a date parameter compares:
 	// 1 year, 2 month, 3 day, 4 minute, 5 second. A format sets it; CheckDatabase sets
 	// 3 for a native DATE column; otherwise 5.

@@ -30,7 +30,7 @@ func (l *loader) searchParams(n *yaml.Node, m *Mapping) {
 			continue
 		}
 		var rows *yaml.Node
-		for _, q := range l.pairs(p[1], path, "type", "column", "columns", "sql", "system", "transform", "concept", "rows", "format", "target", "documentation") {
+		for _, q := range l.pairs(p[1], path, "type", "column", "columns", "sql", "to", "system", "transform", "concept", "rows", "format", "target", "documentation") {
 			switch q[0].Value {
 			case "type":
 				sp.Type, _ = l.str(q[1], path)
@@ -61,6 +61,8 @@ func (l *loader) searchParams(n *yaml.Node, m *Mapping) {
 				rows = q[1]
 			case "format":
 				sp.Format, _ = l.str(q[1], path)
+			case "to":
+				sp.To, _ = l.str(q[1], path)
 			case "target":
 				sp.Target = l.strs(q[1], path)
 				for _, t := range sp.Target {
@@ -89,6 +91,9 @@ func (l *loader) searchParams(n *yaml.Node, m *Mapping) {
 			} else if sp.DateGrain = lay.precision; !sortable {
 				l.add(sp.Pos, path, "format %q does not sort as text (it must run from year to second, zero-padded, like yyyyMMdd or yyyy-MM-dd HH:mm:ss); give \"sql\" that yields a sortable value instead", sp.Format)
 			}
+		}
+		if sp.To != "" && (sp.Type != "date" || len(sp.Columns) != 1 || sp.Rows != nil) {
+			l.add(sp.Pos, path, "\"to\" makes a period (column to column): it needs a date parameter on one column")
 		}
 		if sp.Type == "date" && sp.DateGrain == 0 {
 			sp.DateGrain = 5

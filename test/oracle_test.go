@@ -21,7 +21,11 @@ func TestDateSearchOracle(t *testing.T) {
 		d, _ := time.Parse("2006-01-02 15:04", s)
 		return target{d, d.Add(time.Minute)}
 	}
-	var births, obs []target
+	var births, obs, encs []target
+	for _, c := range demoRows(t, "CONSULTATION") {
+		s, end := minute(str(c["START_DT"])), minute(str(c["END_DT"]))
+		encs = append(encs, target{s.ts, end.te})
+	}
 	for _, p := range demoRows(t, "PATIENT") {
 		births = append(births, day(str(p["DATE_OF_BIRTH"])))
 	}
@@ -79,6 +83,7 @@ func TestDateSearchOracle(t *testing.T) {
 	}{
 		{"Patient", "birthdate", births, []int{0, 17, 123}},
 		{"Observation", "date", obs, []int{0, 500, 1500}},
+		{"Encounter", "date", encs, []int{3, 77, 400}},
 	} {
 		for _, a := range src.anchors {
 			anchor := src.rows[a%len(src.rows)].ts
