@@ -70,6 +70,14 @@ type Loader interface {
 	Load(ctx context.Context, table string, columns []string, next func(row []any) bool) error
 }
 
+// Estimator is implemented by adapters whose database can estimate how many
+// rows a query returns without running it (from its planner), for
+// _total=estimate.
+type Estimator interface {
+	// Estimate returns the planner's estimate of the rows of the query.
+	Estimate(ctx context.Context, query string, args []any) (int64, error)
+}
+
 // Options are the pool and session settings common to all adapters.
 type Options struct {
 	MaxOpenConns    int

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/ccfacade/ccfacade/adapters"
 	"github.com/ccfacade/ccfacade/fhir"
 	"github.com/ccfacade/ccfacade/mapping"
 )
@@ -188,12 +189,26 @@ func (q *query) inList(expr string, vals []any, _ int) string {
 	return expr + " IN (" + strings.Join(phs, ", ") + ")"
 }
 
-// count runs SELECT COUNT(*) over the query's conditions.
-func (e *Engine) count(ctx context.Context, q *query) (int, error) {
-	sqlText := "SELECT COUNT(*) FROM " + q.source()
+// total counts the rows matching the query's conditions: SELECT COUNT(*),
+// or, when estimate is asked and the adapter can, the planner's estimate of
+// the rows of the plain SELECT.
+func (e *Engine) total(ctx context.Context, q *query, estimate bool) (int, error) {
+	where := ""
 	if len(q.preds) > 0 {
-		sqlText += " WHERE " + strings.Join(q.preds, " AND ")
+		where = " WHERE " + strings.Join(q.preds, " AND ")
 	}
+	if est, ok := e.db.(adapters.Estimator); ok && estimate {
+		sqlText := "SELECT 1 FROM " + q.source() + where
+		if e.opts.Trace != nil {
+			e.opts.Trace(sqlText, q.b.args)
+		}
+		n, err := est.Estimate(ctx, sqlText, q.b.args)
+		if err != nil {
+			return 0, dbError(ctx, err)
+		}
+		return int(n), nil
+	}
+	sqlText := "SELECT COUNT(*) FROM " + q.source() + where
 	rows, err := e.queryRows(ctx, sqlText, q.b.args, 1)
 	if err != nil {
 		return 0, err

@@ -174,9 +174,10 @@ func (e *Engine) Search(ctx context.Context, req SearchRequest) (*fhir.Object, e
 
 	n := -1
 	if total != "none" || summaryCount {
-		// A count over the same conditions, before the page's keyset.
-		// Without a planner estimate, estimate is the exact count.
-		c, err := e.count(ctx, q)
+		// A count over the same conditions, before the page's keyset: the
+		// planner's estimate where the database has one and it is asked
+		// for, else the exact count.
+		c, err := e.total(ctx, q, total == "estimate" && !summaryCount)
 		if err != nil {
 			return nil, err
 		}

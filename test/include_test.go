@@ -124,3 +124,22 @@ func TestElements(t *testing.T) {
 		t.Errorf("unknown element: %d", r.status)
 	}
 }
+
+// _total=estimate asks the planner where the database has one (PostgreSQL),
+// and counts exactly where it has not (SQLite).
+func TestTotalEstimate(t *testing.T) {
+	patients := demoRows(t, "PATIENT")
+	forEachBackend(t, func(t *testing.T, e *env) {
+		b := get(t, e.base+"/Patient?_total=estimate&_count=1").json(t)
+		n, ok := b["total"].(float64)
+		if !ok || n <= 0 {
+			t.Fatalf("no estimate: %v", b["total"])
+		}
+		if e.name == "sqlite" && int(n) != len(patients) {
+			t.Errorf("sqlite estimate %v, exact %d", n, len(patients))
+		}
+		if n < float64(len(patients))/4 || n > float64(len(patients))*4 {
+			t.Errorf("%s estimate %v is far from %d", e.name, n, len(patients))
+		}
+	})
+}

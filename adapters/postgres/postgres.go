@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -279,4 +280,23 @@ func wordSet(words string) map[string]bool {
 		m[w] = true
 	}
 	return m
+}
+
+var _ adapters.Estimator = (*DB)(nil)
+
+// Estimate asks the planner (EXPLAIN) how many rows the query returns.
+func (d *DB) Estimate(ctx context.Context, query string, args []any) (int64, error) {
+	var plan string
+	if err := d.db.QueryRowContext(ctx, "EXPLAIN (FORMAT JSON) "+query, args...).Scan(&plan); err != nil {
+		return 0, err
+	}
+	var out []struct {
+		Plan struct {
+			Rows float64 `json:"Plan Rows"`
+		} `json:"Plan"`
+	}
+	if err := json.Unmarshal([]byte(plan), &out); err != nil || len(out) == 0 {
+		return 0, fmt.Errorf("postgres: cannot read the plan: %v", err)
+	}
+	return int64(out[0].Plan.Rows + 0.5), nil
 }
