@@ -23,6 +23,8 @@ type Options struct {
 	// cursors only work on the instance that issued them.
 	PagingSecret []byte
 	CursorTTL    time.Duration // how long a paging link stays valid (default 24h)
+	// Now is the clock cursors are issued and checked by (default time.Now).
+	Now func() time.Time
 	Logger       *slog.Logger
 	// Trace, when set, is called with every SQL statement and its arguments
 	// before it runs (the preview command prints them).
@@ -58,6 +60,9 @@ func New(set *mapping.Set, db adapters.Adapter, opts Options) (*Engine, error) {
 	s, err := newSealer(opts.PagingSecret, opts.CursorTTL)
 	if err != nil {
 		return nil, fmt.Errorf("paging: %w", err)
+	}
+	if opts.Now != nil {
+		s.now = opts.Now
 	}
 	return &Engine{set: set, db: db, opts: opts, seal: s, log: opts.Logger}, nil
 }

@@ -181,10 +181,12 @@ func dedupe(vals []any) []any {
 }
 
 // inList is "expr IN (…)" over bound values (at least one).
-func (q *query) inList(expr string, vals []any, _ int) string {
+func (q *query) inList(expr string, vals []any, _ int) string { return q.b.inList(expr, vals) }
+
+func (b *sqlBuilder) inList(expr string, vals []any) string {
 	phs := make([]string, len(vals))
 	for i, v := range vals {
-		phs[i] = q.b.arg(v)
+		phs[i] = b.arg(v)
 	}
 	return expr + " IN (" + strings.Join(phs, ", ") + ")"
 }

@@ -383,7 +383,9 @@ func checkModifier(sp *mapping.SearchParam, mod string) error {
 	case "string":
 		ok = mod == "exact" || mod == "contains"
 	case "token":
-		ok = mod == "not"
+		// :text matches the displays of the concept maps the token goes
+		// through; without a map there is no text to match.
+		ok = mod == "not" || (mod == "text" && len(sp.Concepts) > 0)
 	case "reference":
 		ok = containsStr(sp.Target, mod)
 	}
@@ -439,7 +441,11 @@ func (e *Engine) compileValue(q *query, m *mapping.Mapping, sp *mapping.SearchPa
 	case "string":
 		pred, err = e.stringPred(b, sp, key.Modifier, raw, v, exprs)
 	case "token":
-		pred, err = e.tokenPred(b, sp, raw, v, exprs)
+		if key.Modifier == "text" {
+			pred, err = e.tokenTextPred(b, sp, raw, v, exprs)
+		} else {
+			pred, err = e.tokenPred(b, sp, raw, v, exprs)
+		}
 	case "date":
 		pred, err = e.datePred(b, sp, raw, v, exprs)
 	case "reference":
@@ -767,4 +773,31 @@ func keepChoice(name string, elements []string) bool {
 		}
 	}
 	return false
+}
+
+// tokenTextPred compiles token:text: the local codes whose map entry's
+// display starts with the text (ignoring case), as FHIR string search does.
+func (e *Engine) tokenTextPred(b *sqlBuilder, sp *mapping.SearchParam, raw, v string, exprs []string) (string, error) {
+	text, err := fhir.ParseStringValue(raw, v)
+	if err != nil {
+		return "", paramErr(err)
+	}
+	var codes []any
+	seen := map[string]bool{}
+	for _, c := range sp.Concepts {
+		for _, local := range c.ByDisplay(text) {
+			if !seen[local] {
+				seen[local] = true
+				codes = append(codes, local)
+			}
+		}
+	}
+	if len(codes) == 0 {
+		return noMatch, nil
+	}
+	parts := make([]string, len(exprs))
+	for i, x := range exprs {
+		parts[i] = b.inList(x, codes)
+	}
+	return orJoin(parts), nil
 }

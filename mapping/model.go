@@ -207,6 +207,19 @@ func (c *ConceptMap) InSystem(system string) []string {
 	return out
 }
 
+// ByDisplay returns the local codes whose target display starts with text,
+// ignoring case.
+func (c *ConceptMap) ByDisplay(text string) []string {
+	var out []string
+	t := strings.ToLower(text)
+	for _, local := range c.order {
+		if strings.HasPrefix(strings.ToLower(c.Entries[local].Display), t) {
+			out = append(out, local)
+		}
+	}
+	return out
+}
+
 // Reverse returns the local codes whose target matches the token: code
 // equal, and system equal when hasSystem.
 func (c *ConceptMap) Reverse(system string, hasSystem bool, code string) []string {

@@ -71,7 +71,7 @@ func defaultDoc(typ string, targets []string) string {
 	case "string":
 		return "Case-insensitive starts-with; modifiers :exact, :contains, :missing."
 	case "token":
-		return "system|code, code, |code or system|; comma for OR; modifiers :not, :missing."
+		return "system|code, code, |code or system|; comma for OR; modifiers :not, :missing (and :text where the codes come through a concept map)."
 	case "date":
 		return "Prefixes eq ne lt gt le ge sa eb ap; the value's precision makes a range; modifier :missing."
 	case "reference":

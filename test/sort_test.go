@@ -1,10 +1,18 @@
 package test
 
 import (
+	"context"
+	"io"
+	"log/slog"
 	"net/url"
 	"sort"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/ccfacade/ccfacade/adapters"
+	"github.com/ccfacade/ccfacade/adapters/sqlite"
+	"github.com/ccfacade/ccfacade/engine"
 )
 
 // _sort orders in the database, pages by keyset under any order, and every
@@ -98,4 +106,26 @@ func TestSortAndPaging(t *testing.T) {
 			}
 		}
 	})
+}
+
+// A paging link stops working after the cursor's lifetime.
+func TestExpiredCursor(t *testing.T) {
+	sqliteEnv(t)
+	db, err := sqlite.Open(context.Background(), sqliteDSN, adapters.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	e := serveDB(t, db, engine.Options{CursorTTL: time.Hour, PagingSecret: []byte("s"), Now: func() time.Time { return now },
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	next := link(get(t, e.base+"/Patient?_count=5").json(t), "next")
+	if r := get(t, next); r.status != 200 {
+		t.Fatalf("fresh cursor: %d", r.status)
+	}
+	now = now.Add(61 * time.Minute)
+	r := get(t, next)
+	if r.status != 400 || !strings.Contains(issueText(t, r), "expired") {
+		t.Errorf("expired cursor: %d %s", r.status, r.body)
+	}
 }
