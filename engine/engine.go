@@ -24,8 +24,8 @@ type Options struct {
 	PagingSecret []byte
 	CursorTTL    time.Duration // how long a paging link stays valid (default 24h)
 	// Now is the clock cursors are issued and checked by (default time.Now).
-	Now func() time.Time
-	Logger       *slog.Logger
+	Now    func() time.Time
+	Logger *slog.Logger
 	// Trace, when set, is called with every SQL statement and its arguments
 	// before it runs (the preview command prints them).
 	Trace func(sql string, args []any)

@@ -177,14 +177,15 @@ func (e *Engine) Everything(ctx context.Context, req EverythingRequest) (*fhir.O
 	remaining := count
 	if state.T < 0 {
 		if wantPatient {
-			res, problems := pm.Render(prow[0])
-			if fatal := e.report(pm, req.PatientID, problems); fatal == nil {
-				entries = append(entries, fhir.Entry{FullURL: req.Base + "/Patient/" + req.PatientID, Resource: res, Mode: "match"})
+			if en, ok := e.entry(pm, prow[0], req.Base, "match"); ok {
+				entries = append(entries, en)
 				inc, err := e.referenced(ctx, entries, req.Base, entries)
 				if err != nil {
 					return nil, err
 				}
 				entries = append(entries, inc...)
+			} else {
+				entries = append(entries, en)
 			}
 			remaining--
 		}
@@ -220,14 +221,8 @@ func (e *Engine) Everything(ctx context.Context, req EverythingRequest) (*fhir.O
 		}
 		var page []fhir.Entry
 		for _, r := range rows {
-			res, problems := m.Render(r)
-			id := res.GetString("id")
-			if fatal := e.report(m, id, problems); fatal != nil {
-				page = append(page, fhir.Entry{Mode: "outcome", Resource: fhir.OperationOutcome("", fhir.Issue{
-					Severity: "error", Code: "processing", Diagnostics: fmt.Sprintf("%s/%s cannot be served: %s: %s", m.Resource, id, fatal.Path, fatal.Msg)})})
-				continue
-			}
-			page = append(page, fhir.Entry{FullURL: req.Base + "/" + m.Resource + "/" + id, Resource: res, Mode: "match"})
+			en, _ := e.entry(m, r, req.Base, "match")
+			page = append(page, en)
 		}
 		entries = append(entries, page...)
 		if len(page) > 0 {
@@ -376,12 +371,9 @@ func (e *Engine) referenced(ctx context.Context, from []fhir.Entry, base string,
 			return nil, err
 		}
 		for _, r := range rows {
-			res, problems := m.Render(r)
-			id := res.GetString("id")
-			if fatal := e.report(m, id, problems); fatal != nil {
-				continue
+			if en, ok := e.entry(m, r, base, "include"); ok {
+				out = append(out, en)
 			}
-			out = append(out, fhir.Entry{FullURL: base + "/" + typ + "/" + id, Resource: res, Mode: "include"})
 		}
 	}
 	return out, nil

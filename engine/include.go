@@ -116,17 +116,12 @@ func (e *Engine) included(ctx context.Context, m *mapping.Mapping, page []*mappi
 	var out []fhir.Entry
 	add := func(tm *mapping.Mapping, rows []*mapping.Row) {
 		for _, r := range rows {
-			res, problems := tm.Render(r)
-			id := res.GetString("id")
-			url := base + "/" + tm.Resource + "/" + id
-			if seen[url] {
+			en, ok := e.entry(tm, r, base, "include")
+			if !ok || seen[en.FullURL] {
 				continue
 			}
-			seen[url] = true
-			if fatal := e.report(tm, id, problems); fatal != nil {
-				continue
-			}
-			out = append(out, fhir.Entry{FullURL: url, Resource: res, Mode: "include"})
+			seen[en.FullURL] = true
+			out = append(out, en)
 		}
 	}
 	limit := e.opts.MaxCount * 10

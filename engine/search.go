@@ -276,19 +276,11 @@ func (e *Engine) Search(ctx context.Context, req SearchRequest) (*fhir.Object, e
 
 	entries := make([]fhir.Entry, 0, len(rows))
 	for _, r := range rows {
-		res, problems := m.Render(r)
-		id := res.GetString("id")
-		if fatal := e.report(m, id, problems); fatal != nil {
-			entries = append(entries, fhir.Entry{Mode: "outcome", Resource: fhir.OperationOutcome("", fhir.Issue{
-				Severity: "error", Code: "processing",
-				Diagnostics: fmt.Sprintf("%s/%s cannot be served: %s: %s", m.Resource, id, fatal.Path, fatal.Msg),
-			})})
-			continue
+		en, ok := e.entry(m, r, req.Base, "match")
+		if ok && len(elements) > 0 {
+			en.Resource = subset(en.Resource.(*fhir.Object), elements)
 		}
-		if len(elements) > 0 {
-			res = subset(res, elements)
-		}
-		entries = append(entries, fhir.Entry{FullURL: req.Base + "/" + m.Resource + "/" + id, Resource: res, Mode: "match"})
+		entries = append(entries, en)
 	}
 	if len(incs) > 0 && len(rows) > 0 {
 		included, err := e.included(ctx, m, rows, incs, req.Base, entries)
@@ -800,4 +792,19 @@ func (e *Engine) tokenTextPred(b *sqlBuilder, sp *mapping.SearchParam, raw, v st
 		parts[i] = b.inList(x, codes)
 	}
 	return orJoin(parts), nil
+}
+
+// entry renders a row as a Bundle entry of the given mode. A row that
+// cannot be served (a problem under an "error" policy) becomes an outcome
+// entry naming the problem, and ok is false.
+func (e *Engine) entry(m *mapping.Mapping, r *mapping.Row, base, mode string) (en fhir.Entry, ok bool) {
+	res, problems := m.Render(r)
+	id := res.GetString("id")
+	if fatal := e.report(m, id, problems); fatal != nil {
+		return fhir.Entry{Mode: "outcome", Resource: fhir.OperationOutcome("", fhir.Issue{
+			Severity: "error", Code: "processing",
+			Diagnostics: fmt.Sprintf("%s/%s cannot be served: %s: %s", m.Resource, id, fatal.Path, fatal.Msg),
+		})}, false
+	}
+	return fhir.Entry{FullURL: base + "/" + m.Resource + "/" + id, Resource: res, Mode: mode}, true
 }
