@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/ccfacade/ccfacade/fhir"
+	"github.com/ccfacade/ccfacade/fhir/profile"
 	"github.com/ccfacade/ccfacade/fhir/stu3"
 	"github.com/ccfacade/ccfacade/mapping"
 )
@@ -54,6 +55,7 @@ func (e *Engine) Search(ctx context.Context, req SearchRequest) (*fhir.Object, e
 	var token string
 	total := "none"
 	summaryCount := false
+	summary := "" // true, text or data
 	var elements []string
 	var incs []include
 	path := req.Type
@@ -130,11 +132,10 @@ func (e *Engine) Search(ctx context.Context, req SearchRequest) (*fhir.Object, e
 			case "count":
 				summaryCount = true
 			case "false":
+			case "true", "text", "data":
+				summary = v
 			default:
-				if !req.Lenient {
-					return nil, notSupported(name, "_summary=%s is not supported (supported: count, false)", v)
-				}
-				continue
+				return nil, invalid(name, "INVALID_PARAMETER", "_summary is true, text, data, count or false, not %q", v)
 			}
 			used[name] = values
 			continue
@@ -277,8 +278,8 @@ func (e *Engine) Search(ctx context.Context, req SearchRequest) (*fhir.Object, e
 	entries := make([]fhir.Entry, 0, len(rows))
 	for _, r := range rows {
 		en, ok := e.entry(m, r, req.Base, "match")
-		if ok && len(elements) > 0 {
-			en.Resource = subset(en.Resource.(*fhir.Object), elements)
+		if ok && (len(elements) > 0 || summary != "") {
+			en.Resource = subset(en.Resource.(*fhir.Object), keeper(m.Resource, elements, summary))
 		}
 		entries = append(entries, en)
 	}
@@ -729,16 +730,37 @@ func (e *Engine) compileChain(q *query, m *mapping.Mapping, sp *mapping.SearchPa
 	return orJoin(parts), nil
 }
 
-// subset keeps resourceType, id, meta and the named elements, and marks the
-// resource SUBSETTED as FHIR requires for _elements.
-func subset(res *fhir.Object, elements []string) *fhir.Object {
-	keep := map[string]bool{"resourceType": true, "id": true, "meta": true}
-	for _, e := range elements {
-		keep[e] = true
+// keeper says which top-level elements _elements or _summary keep.
+func keeper(resourceType string, elements []string, summary string) func(string) bool {
+	names := elements
+	switch summary {
+	case "true":
+		names, _ = profile.Summary(resourceType)
+	case "text":
+		names = []string{"text"}
+		if t := stu3.Lookup(resourceType); t != nil {
+			for _, el := range t.Elements {
+				if el.Min > 0 {
+					names = append(names, strings.TrimSuffix(el.Name, "[x]"))
+				}
+			}
+		}
+	case "data":
+		return func(name string) bool { return name != "text" }
 	}
-	out := fhir.NewObject(len(elements) + 3)
+	keep := map[string]bool{"resourceType": true, "id": true, "meta": true}
+	for _, n := range names {
+		keep[n] = true
+	}
+	return func(name string) bool { return keep[name] || keepChoice(name, names) }
+}
+
+// subset keeps resourceType, id, meta and the elements keep accepts, and
+// marks the resource SUBSETTED as FHIR requires.
+func subset(res *fhir.Object, keep func(string) bool) *fhir.Object {
+	out := fhir.NewObject(len(res.Fields) + 1)
 	for _, f := range res.Fields {
-		if !keep[f.Name] && !keepChoice(f.Name, elements) {
+		if !keep(f.Name) && f.Name != "meta" {
 			continue
 		}
 		if f.Name == "meta" {

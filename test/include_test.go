@@ -81,7 +81,7 @@ func TestIncludesTotalsAndCompartments(t *testing.T) {
 			{"/Patient?_include=Patient:name", 400},
 			{"/Patient?_revinclude=Observation:patient:iterate", 400},
 			{"/Patient?_total=maybe", 400},
-			{"/Patient?_summary=text", 400},
+			{"/Patient?_summary=brief", 400},
 		} {
 			if r := get(t, e.base+c.path); r.status != c.status {
 				t.Errorf("%s: %d, want %d: %s", c.path, r.status, c.status, truncate(string(r.body), 200))
@@ -142,4 +142,37 @@ func TestTotalEstimate(t *testing.T) {
 			t.Errorf("%s estimate %v is far from %d", e.name, n, len(patients))
 		}
 	})
+}
+
+func TestSummary(t *testing.T) {
+	e := sqliteEnv(t)
+	full := get(t, e.base+"/Patient/6").json(t)
+	if _, ok := full["maritalStatus"]; !ok {
+		t.Fatal("Patient/6 has no maritalStatus to leave out")
+	}
+	b := get(t, e.base+"/Patient?_id=6&_summary=true")
+	validate(t, "_summary=true", b.body)
+	p := entries(t, b.json(t))[0]
+	if _, ok := p["maritalStatus"]; ok {
+		t.Error("_summary=true kept maritalStatus, which is not a summary element")
+	}
+	for _, k := range []string{"name", "gender", "birthDate", "identifier"} {
+		if _, ok := p[k]; !ok {
+			t.Errorf("_summary=true left out the summary element %s", k)
+		}
+	}
+	if tags, _ := p["meta"].(map[string]any)["tag"].([]any); len(tags) != 1 {
+		t.Error("_summary=true without the SUBSETTED tag")
+	}
+	if d := entries(t, get(t, e.base+"/Patient?_id=6&_summary=data").json(t))[0]; d["maritalStatus"] == nil {
+		t.Error("_summary=data left out data")
+	}
+	o := entries(t, get(t, e.base+"/Observation?_count=1&_summary=text").json(t))[0]
+	for k := range o {
+		switch k {
+		case "resourceType", "id", "meta", "status", "code":
+		default:
+			t.Errorf("_summary=text kept %s", k)
+		}
+	}
 }
