@@ -11,24 +11,30 @@ import (
 )
 
 // include is one _include or _revinclude: a reference parameter of the
-// mapping `from` to follow, forwards (from the page to its targets) or in
-// reverse (from other resources to the page).
+// mapping `from` to follow, forwards (from resources of type from to their
+// targets) or in reverse (from resources of type from to the resources of
+// type target they point to). An iterate include applies to the resources
+// the first round included as well as to the matches (one level).
 type include struct {
-	from   *mapping.Mapping
-	sp     *mapping.SearchParam
-	rev    bool
-	target string // forward: the target type to follow ("" all)
+	from    *mapping.Mapping
+	sp      *mapping.SearchParam // nil: every reference parameter (_include=*)
+	rev     bool
+	target  string // the target type to follow ("" all its targets)
+	iterate bool
 }
 
 // parseInclude reads Type:param[:target], or * for every reference
-// parameter of the searched type.
+// parameter of the searched type. name is _include or _revinclude, with
+// :iterate (or STU3's :recurse) to follow one more level.
 func (e *Engine) parseInclude(m *mapping.Mapping, name, v string) (include, error) {
-	rev := name == "_revinclude"
-	if strings.Contains(v, ":iterate") || strings.Contains(v, ":recurse") {
-		return include{}, notSupported(name, "%s:iterate is not supported", name)
+	base, mod, _ := strings.Cut(name, ":")
+	rev := base == "_revinclude"
+	iterate := mod == "iterate" || mod == "recurse"
+	if mod != "" && !iterate {
+		return include{}, notSupported(name, "%s: unknown modifier :%s (supported: :iterate, :recurse)", name, mod)
 	}
 	if v == "*" && !rev {
-		return include{from: m}, nil
+		return include{from: m, iterate: iterate}, nil
 	}
 	parts := strings.Split(v, ":")
 	if len(parts) < 2 || len(parts) > 3 {
@@ -38,8 +44,8 @@ func (e *Engine) parseInclude(m *mapping.Mapping, name, v string) (include, erro
 	if from == nil {
 		return include{}, notSupported(name, "%s=%s: %s is not served here", name, v, parts[0])
 	}
-	if !rev && from != m {
-		return include{}, invalid(name, "INVALID_PARAMETER", "_include=%s: includes start from the searched type %s", v, m.Resource)
+	if !rev && !iterate && from != m {
+		return include{}, invalid(name, "INVALID_PARAMETER", "_include=%s: includes start from the searched type %s (use _include:iterate to start from included resources)", v, m.Resource)
 	}
 	sp := from.SearchParam(parts[1])
 	if sp == nil || sp.Type != "reference" {
@@ -48,7 +54,7 @@ func (e *Engine) parseInclude(m *mapping.Mapping, name, v string) (include, erro
 	if sp.Col < 0 {
 		return include{}, notSupported(name, "%s=%s: the parameter is not bound to one column, so it cannot be followed", name, v)
 	}
-	inc := include{from: from, sp: sp, rev: rev}
+	inc := include{from: from, sp: sp, rev: rev, iterate: iterate}
 	if len(parts) == 3 {
 		if !containsStr(sp.Target, parts[2]) {
 			return include{}, invalid(name, "INVALID_PARAMETER", "%s=%s: %s does not point to %s", name, v, sp.Name, parts[2])
@@ -56,63 +62,54 @@ func (e *Engine) parseInclude(m *mapping.Mapping, name, v string) (include, erro
 		inc.target = parts[2]
 	}
 	if rev {
-		if !containsStr(sp.Target, m.Resource) {
+		switch {
+		case inc.target != "":
+		case containsStr(sp.Target, m.Resource):
+			inc.target = m.Resource
+		case iterate && len(sp.Target) == 1:
+			inc.target = sp.Target[0]
+		default:
 			return include{}, invalid(name, "INVALID_PARAMETER", "_revinclude=%s: %s does not point to %s", v, sp.Name, m.Resource)
 		}
-		inc.target = m.Resource
-		if len(m.From.Key) != 1 {
-			return include{}, notSupported(name, "_revinclude=%s: %s has a composite key", v, m.Resource)
+		if tm := e.set.Lookup(inc.target); tm == nil || len(tm.From.Key) != 1 {
+			return include{}, notSupported(name, "_revinclude=%s: %s is not served with a one-column key", v, inc.target)
 		}
 	}
 	return inc, nil
 }
 
 // included fetches the resources the includes name, one query per included
-// type (plus its child collections), marked search.mode=include and
+// type and round (plus child collections), marked search.mode=include and
 // de-duplicated against the page and each other.
 func (e *Engine) included(ctx context.Context, m *mapping.Mapping, page []*mapping.Row, incs []include, base string, matches []fhir.Entry) ([]fhir.Entry, error) {
 	seen := map[string]bool{}
 	for _, en := range matches {
 		seen[en.FullURL] = true
 	}
-	// Forward includes: group the referenced keys by target type.
-	keys := map[string][]any{} // target type → key values
-	var order []string
-	addKey := func(typ string, v any) {
-		if _, ok := keys[typ]; !ok {
-			order = append(order, typ)
-		}
-		keys[typ] = append(keys[typ], v)
-	}
-	var revs []include
+	var first, iter []include
 	for _, inc := range incs {
-		if inc.rev {
-			revs = append(revs, inc)
-			continue
-		}
-		params := []*mapping.SearchParam{inc.sp}
-		if inc.sp == nil { // _include=*
-			params = nil
-			for _, p := range m.Search {
-				if p.Type == "reference" && p.Col >= 0 {
-					params = append(params, p)
-				}
-			}
-		}
-		for _, sp := range params {
-			for _, r := range page {
-				v := r.Vals[sp.Col]
-				if v == nil {
-					continue
-				}
-				for _, t := range sp.Target {
-					if inc.target == "" || inc.target == t {
-						addKey(t, v)
-					}
-				}
-			}
+		if inc.iterate {
+			iter = append(iter, inc)
+		} else {
+			first = append(first, inc)
 		}
 	}
+	pool := map[*mapping.Mapping][]*mapping.Row{m: page}
+	out, got, err := e.follow(ctx, pool, first, base, seen)
+	if err != nil || len(iter) == 0 {
+		return out, err
+	}
+	for tm, rows := range got {
+		pool[tm] = append(pool[tm], rows...)
+	}
+	more, _, err := e.follow(ctx, pool, iter, base, seen)
+	return append(out, more...), err
+}
+
+// follow runs one round of includes over the resources in pool, returning
+// the new entries and the rows they were rendered from, by type.
+func (e *Engine) follow(ctx context.Context, pool map[*mapping.Mapping][]*mapping.Row, incs []include, base string, seen map[string]bool) ([]fhir.Entry, map[*mapping.Mapping][]*mapping.Row, error) {
+	got := map[*mapping.Mapping][]*mapping.Row{}
 	var out []fhir.Entry
 	add := func(tm *mapping.Mapping, rows []*mapping.Row) {
 		for _, r := range rows {
@@ -122,6 +119,42 @@ func (e *Engine) included(ctx context.Context, m *mapping.Mapping, page []*mappi
 			}
 			seen[en.FullURL] = true
 			out = append(out, en)
+			got[tm] = append(got[tm], r)
+		}
+	}
+	// Forward: group the referenced keys by target type.
+	keys := map[string][]any{}
+	var order []string
+	var revs []include
+	for _, inc := range incs {
+		if inc.rev {
+			revs = append(revs, inc)
+			continue
+		}
+		params := []*mapping.SearchParam{inc.sp}
+		if inc.sp == nil { // _include=*
+			params = nil
+			for _, p := range inc.from.Search {
+				if p.Type == "reference" && p.Col >= 0 {
+					params = append(params, p)
+				}
+			}
+		}
+		for _, sp := range params {
+			for _, r := range pool[inc.from] {
+				v := r.Vals[sp.Col]
+				if v == nil {
+					continue
+				}
+				for _, t := range sp.Target {
+					if inc.target == "" || inc.target == t {
+						if _, ok := keys[t]; !ok {
+							order = append(order, t)
+						}
+						keys[t] = append(keys[t], v)
+					}
+				}
+			}
 		}
 	}
 	limit := e.opts.MaxCount * 10
@@ -134,21 +167,26 @@ func (e *Engine) included(ctx context.Context, m *mapping.Mapping, page []*mappi
 		q.where(q.inList(q.col(tm.From.Key[0]), dedupe(keys[typ]), 0))
 		rows, err := e.fetch(ctx, tm, q, limit)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		add(tm, rows)
 	}
-	// Reverse includes: resources whose reference column holds a page id.
-	var ids []any
-	for _, r := range page {
-		ids = append(ids, r.Vals[0])
-	}
+	// Reverse: resources whose reference column holds the id of a resource
+	// of the target type in the pool.
 	for _, inc := range revs {
+		tm := e.set.Lookup(inc.target)
+		var ids []any
+		for _, r := range pool[tm] {
+			ids = append(ids, r.Vals[0])
+		}
+		if len(ids) == 0 {
+			continue
+		}
 		q := e.newQuery(inc.from)
-		q.where(q.inList(q.col(inc.sp.Columns[0]), ids, 0))
+		q.where(q.inList(q.col(inc.sp.Columns[0]), dedupe(ids), 0))
 		rows, err := e.fetch(ctx, inc.from, q, limit+1)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if len(rows) > limit {
 			rows = rows[:limit]
@@ -159,7 +197,7 @@ func (e *Engine) included(ctx context.Context, m *mapping.Mapping, page []*mappi
 		}
 		add(inc.from, rows)
 	}
-	return out, nil
+	return out, got, nil
 }
 
 func dedupe(vals []any) []any {

@@ -139,7 +139,7 @@ func (e *Engine) Search(ctx context.Context, req SearchRequest) (*fhir.Object, e
 			}
 			used[name] = values
 			continue
-		case name == "_include" || name == "_revinclude":
+		case name == "_include" || name == "_revinclude" || strings.HasPrefix(name, "_include:") || strings.HasPrefix(name, "_revinclude:"):
 			for _, v := range values {
 				inc, err := e.parseInclude(m, name, v)
 				if err != nil {

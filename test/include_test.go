@@ -79,7 +79,8 @@ func TestIncludesTotalsAndCompartments(t *testing.T) {
 			{"/Patient/1/Organization", 404},
 			{"/Patient?_include=Observation:patient", 400},
 			{"/Patient?_include=Patient:name", 400},
-			{"/Patient?_revinclude=Observation:patient:iterate", 400},
+			{"/Patient?_revinclude:deep=Observation:patient", 400},
+			{"/Patient?_include=Observation:performer", 400},
 			{"/Patient?_total=maybe", 400},
 			{"/Patient?_summary=brief", 400},
 		} {
@@ -175,4 +176,33 @@ func TestSummary(t *testing.T) {
 			t.Errorf("_summary=text kept %s", k)
 		}
 	}
+}
+
+// _include:iterate follows references from the resources the first round
+// included: the patient of the page's observations, then the patient's GP.
+func TestIncludeIterate(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, e *env) {
+		b := get(t, e.base+"/Observation?patient=3&_count=20&_include=Observation:patient&_include:iterate=Patient:general-practitioner")
+		if b.status != 200 {
+			t.Fatalf("%d %s", b.status, truncate(string(b.body), 300))
+		}
+		validate(t, "iterate", b.body)
+		modes := entryModes(t, b.json(t))
+		var gp, pat bool
+		for _, inc := range modes["include"] {
+			gp = gp || strings.HasPrefix(inc, "Practitioner/")
+			pat = pat || inc == "Patient/3"
+		}
+		if !pat || !gp {
+			t.Errorf("iterate: patient %v, their GP %v: %v", pat, gp, modes["include"])
+		}
+		// Without :iterate the GP is not followed, and the plain form from
+		// another type is refused.
+		if one := entryModes(t, get(t, e.base+"/Observation?patient=3&_include=Observation:patient").json(t)); len(one["include"]) != 1 {
+			t.Errorf("first round only: %v", one["include"])
+		}
+		if r := get(t, e.base+"/Observation?patient=3&_include=Patient:general-practitioner"); r.status != 400 {
+			t.Errorf("_include from another type without :iterate: %d", r.status)
+		}
+	})
 }
