@@ -313,7 +313,7 @@ func (h *handler) error(c *gin.Context, err error) {
 	case engine.KindNotFound:
 		status, issue.Code = http.StatusNotFound, "not-found"
 	case engine.KindConflict:
-		status, issue.Code = http.StatusConflict, "multiple-matches"
+		status, issue.Code = http.StatusConflict, "conflict"
 	case engine.KindUnprocessable:
 		status, issue.Code = http.StatusInternalServerError, "processing"
 		h.log.Error("resource cannot be served", "id", rid, "error", e.Msg)

@@ -174,3 +174,31 @@ func demoRowsOf(t *testing.T, patients int, table string) [][]any {
 	}
 	return out
 }
+
+// An NHS number held by two patients is a conflict for the get-record call,
+// not a guess.
+func TestEverythingByDuplicatedNHSNumber(t *testing.T) {
+	ctx := context.Background()
+	dsn := "file:" + filepath.Join(t.TempDir(), "dup.db")
+	db, err := sqlite.Open(ctx, dsn, adapters.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := demo.Load(ctx, db.(adapters.Loader), demo.Options{Patients: 20, Seed: 1}); err != nil {
+		t.Fatal(err)
+	}
+	var nhs string
+	if err := db.DB().QueryRowContext(ctx, "SELECT REPLACE(NHS_NUMBER, ' ', '') FROM PATIENT WHERE NHS_NUMBER IS NOT NULL ORDER BY PATIENT_ID LIMIT 1").Scan(&nhs); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.DB().ExecContext(ctx, "UPDATE PATIENT SET NHS_NUMBER = ? WHERE PATIENT_ID = 20", nhs); err != nil {
+		t.Fatal(err)
+	}
+	e := serveDB(t, db, engine.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	r := get(t, e.base+"/Patient/$everything?identifier=https://fhir.nhs.uk/Id/nhs-number|"+nhs)
+	if r.status != 409 || !strings.Contains(issueText(t, r), "more than one patient") || !strings.Contains(string(r.body), "MULTIPLE_MATCHES") {
+		t.Errorf("duplicated NHS number: %d %s", r.status, r.body)
+	}
+	validate(t, "OperationOutcome", r.body)
+}
