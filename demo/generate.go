@@ -3,6 +3,7 @@ package demo
 import (
 	"context"
 	_ "embed"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -65,38 +66,14 @@ func Tables() []string {
 func Columns(table string) []string { return columns[table] }
 
 // Load creates the schema, streams every table through l, then adds the
-// indexes.
+// indexes. Each table is generated on another goroutine while l inserts
+// it, a batch of rows at a time, so memory stays small whatever the size.
 func Load(ctx context.Context, l adapters.Loader, opt Options) error {
 	if err := l.Exec(ctx, Schema); err != nil {
 		return fmt.Errorf("demo schema: %w", err)
 	}
 	for _, table := range Tables() {
-		rows := make(chan []any, 256)
-		errc := make(chan error, 1)
-		go func() {
-			defer close(rows)
-			errc <- Generate(opt, table, func(row []any) error {
-				select {
-				case rows <- append([]any(nil), row...):
-					return nil
-				case <-ctx.Done():
-					return ctx.Err()
-				}
-			})
-		}()
-		err := l.Load(ctx, table, columns[table], func(dst []any) bool {
-			r, ok := <-rows
-			if ok {
-				copy(dst, r)
-			}
-			return ok
-		})
-		for range rows { // drain if Load stopped early
-		}
-		if gerr := <-errc; gerr != nil && err == nil {
-			err = gerr
-		}
-		if err != nil {
+		if err := loadTable(ctx, l, opt, table); err != nil {
 			return fmt.Errorf("demo %s: %w", table, err)
 		}
 	}
@@ -106,7 +83,73 @@ func Load(ctx context.Context, l adapters.Loader, opt Options) error {
 	return nil
 }
 
-// Generate calls fn with each row of table, in key order.
+// errStopped is the error of a table whose loader returned before reading
+// every row; it also ends that table's generation.
+var errStopped = errors.New("loader stopped reading")
+
+func loadTable(ctx context.Context, l adapters.Loader, opt Options, table string) error {
+	const batchSize = 512
+	batches := make(chan [][]any, 4)
+	stop := make(chan struct{})
+	errc := make(chan error, 1)
+	go func() {
+		defer close(batches)
+		var batch [][]any
+		send := func() error {
+			select {
+			case batches <- batch:
+				batch = make([][]any, 0, batchSize)
+				return nil
+			case <-stop:
+				return errStopped
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		err := Generate(opt, table, func(row []any) error {
+			if batch = append(batch, row); len(batch) == batchSize {
+				return send()
+			}
+			return nil
+		})
+		if err == nil && len(batch) > 0 {
+			err = send()
+		}
+		errc <- err
+	}()
+	var cur [][]any
+	drained := false
+	err := l.Load(ctx, table, Columns(table), func(dst []any) bool {
+		for len(cur) == 0 {
+			b, ok := <-batches
+			if !ok {
+				drained = true
+				return false
+			}
+			cur = b
+		}
+		copy(dst, cur[0])
+		cur = cur[1:]
+		return true
+	})
+	close(stop)
+	gerr := <-errc
+	switch {
+	case err != nil:
+	case gerr != nil:
+		// A cancelled context ends the rows early: the table is short, and
+		// that is an error even if the loader committed what it had.
+		err = gerr
+	case !drained:
+		err = errStopped
+	}
+	return err
+}
+
+// Generate calls fn with each row of table, in key order (see Columns for
+// the values' order). Values are nil, int64, string or time.Time (UTC, whole
+// seconds). Each row is a fresh slice that fn may keep. An error from fn
+// stops generation and is returned.
 func Generate(opt Options, table string, fn func(row []any) error) error {
 	opt = opt.norm()
 	w := newWorld(opt)
@@ -288,11 +331,15 @@ func (w *world) patient(id int64) *patient {
 		}
 	}
 	if r.Float64() < 0.6 {
+		names := femaleNames
 		if p.sex == "M" {
-			p.forename2 = pick(r, maleNames)
-		} else {
-			p.forename2 = pick(r, femaleNames)
+			names = maleNames
 		}
+		i := r.IntN(len(names))
+		if names[i] == p.forename1 { // never "Gary Gary"
+			i = (i + 1) % len(names)
+		}
+		p.forename2 = names[i]
 	}
 	p.surname = surnames[weighted(r, len(surnames))]
 	if r.Float64() < 0.15 {
@@ -300,15 +347,39 @@ func (w *world) patient(id int64) *patient {
 	}
 	birth := randomDate(r, 1925, 2024)
 	p.dob = birth.Format("20060102")
+	end := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC) // the data set's "now"
+	dead := false
 	if r.Float64() < 0.03 {
-		death := birth.AddDate(0, 0, 1+r.IntN(max(1, int(time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC).Sub(birth).Hours()/24)-1)))
-		p.dod = formatDMY(death)
+		end = birth.AddDate(0, 0, 1+r.IntN(max(1, int(end.Sub(birth).Hours()/24)-1)))
+		p.dod = formatDMY(end)
+		dead = true
 	}
 	if r.Float64() >= 0.08 {
 		p.ethnic = pick(r, ethnicCodes)
 	}
 	if r.Float64() >= 0.10 {
 		p.marital = pick(r, maritalCodes)
+	}
+	// Titles and marital status suit the age reached (by death, or by the
+	// end of 2024): Master and Miss for children, who are never married;
+	// no doctor under 25.
+	switch age := yearsBetween(birth, end); {
+	case age < 16:
+		switch p.sex {
+		case "M":
+			p.title = "Master"
+		case "F":
+			p.title = "Miss"
+		}
+		if p.marital != nil && p.marital != "S" && p.marital != "N" {
+			p.marital = "S"
+		}
+	case age < 25 && p.title == "Dr":
+		if p.sex == "M" {
+			p.title = "Mr"
+		} else {
+			p.title = "Ms"
+		}
 	}
 	// NHS numbers: unique by construction (each patient owns eleven
 	// nine-digit stems), starting 9 as test numbers do, with the
@@ -338,8 +409,22 @@ func (w *world) patient(id int64) *patient {
 	if reg.Before(birth) {
 		reg = birth
 	}
+	if dead && reg.After(end) {
+		// Registered in life: between birth (or 1990) and death.
+		from := birth
+		if y1990 := time.Date(1990, 1, 1, 0, 0, 0, 0, time.UTC); y1990.After(from) && y1990.Before(end) {
+			from = y1990
+		}
+		reg = from.AddDate(0, 0, r.IntN(max(1, int(end.Sub(from).Hours()/24))))
+	}
 	p.registered = fmt.Sprintf("%02d-%s-%04d", reg.Day(), monthsUpper[reg.Month()-1], reg.Year())
 	p.updated = randomTime(r)
+	if p.updated.Before(reg) {
+		// Never updated before registration: move into registration..2025.
+		start, stop := time.Date(2015, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+		f := float64(p.updated.Sub(start)) / float64(stop.Sub(start))
+		p.updated = reg.Add(time.Duration(f * float64(stop.Sub(reg)))).Truncate(time.Second)
+	}
 	return p
 }
 
@@ -432,6 +517,15 @@ func randomTime(r *rand.Rand) time.Time {
 	start := time.Date(2015, 1, 1, 0, 0, 0, 0, time.UTC).Unix()
 	end := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC).Unix()
 	return time.Unix(start+r.Int64N(end-start), 0).UTC()
+}
+
+// yearsBetween is the age in whole years on date to of someone born on from.
+func yearsBetween(from, to time.Time) int {
+	years := to.Year() - from.Year()
+	if to.Month() < from.Month() || (to.Month() == from.Month() && to.Day() < from.Day()) {
+		years--
+	}
+	return years
 }
 
 func formatDMY(t time.Time) string { return t.Format("02/01/2006") }

@@ -36,7 +36,7 @@ CREATE TABLE PATIENT (
     PATIENT_ID       INTEGER     NOT NULL PRIMARY KEY,
     HOSPITAL_NO      VARCHAR(10) NOT NULL,            -- local MRN, e.g. 'RX1000123'
     NHS_NUMBER       VARCHAR(12),                     -- '9434765919' or '943 476 5919'
-    NHS_NO_STATUS    CHAR(2),                         -- '01'..'08'
+    NHS_NO_STATUS    CHAR(2),                         -- verification status '01'..'08'; NULL with no number
     TITLE            VARCHAR(10),
     SURNAME          VARCHAR(35) NOT NULL,            -- some rows padded with spaces
     FORENAME1        VARCHAR(35),
@@ -44,8 +44,8 @@ CREATE TABLE PATIENT (
     SEX              CHAR(1),                         -- 'M' 'F' 'U' 'I'
     DATE_OF_BIRTH    VARCHAR(8),                      -- 'YYYYMMDD'
     DATE_OF_DEATH    VARCHAR(10),                     -- 'DD/MM/YYYY', mostly NULL
-    ETHNIC_ORIGIN    CHAR(2),                         -- local code, see ETHNIC_ORIGIN values
-    MARITAL_STATUS   CHAR(1),                         -- local code
+    ETHNIC_ORIGIN    CHAR(2),                         -- local: W1 W2 W9 M1 M2 M3 M9 A1 A2 A3 A9 B1 B2 B9 C1 O9 NS, XX (legacy, unmapped)
+    MARITAL_STATUS   CHAR(1),                         -- local: 'S' single 'M' married 'D' divorced 'W' widowed 'P' separated 'N' not known
     GP_ID            INTEGER,                         -- CLINICIAN.STAFF_ID
     PRACTICE_CODE    CHAR(6),                         -- GP_PRACTICE.PRACTICE_CODE
     REGISTERED_DATE  VARCHAR(11),                     -- 'DD-MON-YYYY', e.g. '04-MAR-2011'
