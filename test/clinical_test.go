@@ -73,6 +73,9 @@ func TestClinicalSearch(t *testing.T) {
 		{"Condition?category=problem-list-item", len(problems)},
 		{"Condition?category=https://fhir.hl7.org.uk/STU3/CodeSystem/CareConnect-ConditionCategory-1|problem-list-item&clinical-status=active", count(problems, func(r map[string]any) bool { return r["STATUS"] == "A" })},
 		{"Condition?category=encounter-diagnosis", 0},
+		// Care Connect code systems in their older spellings.
+		{"Condition?category=https://fhir.hl7.org.uk/STU3/CareConnect-ConditionCategory-1|problem-list-item", len(problems)},
+		{"Condition?category=https://fhir.hl7.org.uk/CareConnect-ConditionCategory-1|problem-list-item", len(problems)},
 		{"Condition?code=http://snomed.info/sct|59621000", count(problems, func(r map[string]any) bool { return r["READ_CODE"] == "G20.." })},
 		{"Condition?asserted-date=ge2020-01-01", count(problems, func(r map[string]any) bool { return str(r["RECORDED_DATE"]) >= "2020-01-01" })},
 	}
