@@ -78,6 +78,15 @@ type Estimator interface {
 	Estimate(ctx context.Context, query string, args []any) (int64, error)
 }
 
+// ScanChecker is implemented by adapters whose database can show a query's
+// plan, so that `ccfacade check` can report search parameters that no index
+// supports.
+type ScanChecker interface {
+	// FullScans returns the tables the plan reads in full (sequential
+	// scans), by the names the database reports.
+	FullScans(ctx context.Context, query string, args []any) ([]string, error)
+}
+
 // Options are the pool and session settings common to all adapters.
 type Options struct {
 	MaxOpenConns    int

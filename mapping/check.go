@@ -14,7 +14,9 @@ type use struct {
 	pos    Pos
 	path   string
 	column string
-	set    func(adapters.Column) // optional: record the column's type
+	// check, when set, reports a column whose type cannot give the value.
+	check func(col adapters.Column) string
+	set   func(adapters.Column) // optional: record the column's type
 }
 
 // CheckDatabase checks every table and column the mappings name against the
@@ -39,7 +41,12 @@ func checkMapping(ctx context.Context, c *collector, db adapters.Adapter, m *Map
 		}})
 	}
 	if m.From.Updated != "" {
-		main = append(main, use{pos: m.From.Pos, path: m.Resource + ".meta.lastUpdated", column: m.From.Updated})
+		main = append(main, use{pos: m.From.Pos, path: m.Resource + ".meta.lastUpdated", column: m.From.Updated, check: func(col adapters.Column) string {
+			if !isTimeType(col.Type) {
+				return "the last-updated column must be a timestamp (it gives meta.lastUpdated and _lastUpdated)"
+			}
+			return ""
+		}})
 	}
 	var walk func(n *Node, scope *Rows)
 	add := func(scope *Rows, u use) {
@@ -49,13 +56,17 @@ func checkMapping(ctx context.Context, c *collector, db adapters.Adapter, m *Map
 			child[scope] = append(child[scope], u)
 		}
 	}
-	var walkExpr func(e *Expr, scope *Rows)
-	walkExpr = func(e *Expr, scope *Rows) {
+	var walkExpr func(e *Expr, typ string, scope *Rows)
+	walkExpr = func(e *Expr, typ string, scope *Rows) {
 		if e.Column != "" {
-			add(scope, use{pos: e.Pos, path: e.Path, column: e.Column})
+			u := use{pos: e.Pos, path: e.Path, column: e.Column}
+			if len(e.Transforms) == 0 && e.Concept == nil {
+				u.check = func(col adapters.Column) string { return fitsElement(typ, col.Type) }
+			}
+			add(scope, u)
 		}
 		for _, f := range e.First {
-			walkExpr(f, scope)
+			walkExpr(f, typ, scope)
 		}
 		if e.Ref != nil {
 			for _, k := range e.Ref.Key {
@@ -80,7 +91,7 @@ func checkMapping(ctx context.Context, c *collector, db adapters.Adapter, m *Map
 			add(scope, use{pos: n.When.Pos, path: n.Path, column: n.When.Column})
 		}
 		if n.Expr != nil {
-			walkExpr(n.Expr, scope)
+			walkExpr(n.Expr, n.Type, scope)
 		}
 		for _, f := range n.Fields {
 			walk(f, scope)
@@ -107,7 +118,7 @@ func checkMapping(ctx context.Context, c *collector, db adapters.Adapter, m *Map
 			add(scope, use{pos: sp.Pos, path: path, column: sp.To})
 		}
 		for _, col := range sp.Columns {
-			add(scope, use{pos: sp.Pos, path: path, column: col, set: func(col adapters.Column) {
+			add(scope, use{pos: sp.Pos, path: path, column: col, check: func(col adapters.Column) string { return fitsDateParam(sp, col.Type) }, set: func(col adapters.Column) {
 				sp.Numeric = isNumericType(col.Type)
 				if sp.Type == "date" && sp.Format == "" && strings.ToUpper(col.Type) == "DATE" {
 					sp.DateGrain = 3
@@ -183,6 +194,11 @@ func checkUses(c *collector, uses []use, cols []adapters.Column, table string) {
 			c.add(u.pos, u.path, "column %q not in %s", u.column, table)
 			continue
 		}
+		if u.check != nil {
+			if msg := u.check(col); msg != "" {
+				c.add(u.pos, u.path, "column %q (%s): %s", u.column, col.Type, msg)
+			}
+		}
 		if u.set != nil {
 			u.set(col)
 		}
@@ -227,4 +243,56 @@ func (s *Set) Summary() []string {
 		out = append(out, fmt.Sprintf("%s: %s from %s (%d search parameters, %d child collections)", m.File, m.Resource, src, len(m.Search), len(m.Children)))
 	}
 	return out
+}
+
+func isTimeType(t string) bool {
+	t = strings.ToUpper(t)
+	return strings.Contains(t, "DATE") || strings.Contains(t, "TIME")
+}
+
+func isTextType(t string) bool {
+	t = strings.ToUpper(t)
+	for _, s := range []string{"CHAR", "TEXT", "CLOB", "STRING"} {
+		if strings.Contains(t, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// fitsElement says why a column of database type dbType, used without a
+// transform, cannot give a FHIR primitive of type typ ("" if it can).
+func fitsElement(typ, dbType string) string {
+	switch typ {
+	case "date", "dateTime", "instant":
+		if isNumericType(dbType) || strings.Contains(strings.ToUpper(dbType), "BOOL") {
+			return "a " + typ + " needs a date or timestamp column, or a text column with a date transform"
+		}
+	case "integer", "positiveInt", "unsignedInt", "decimal":
+		if isTimeType(dbType) {
+			return "a " + typ + " cannot come from a date or time column"
+		}
+	case "boolean":
+		if isTimeType(dbType) {
+			return "a boolean cannot come from a date or time column"
+		}
+	}
+	return ""
+}
+
+// fitsDateParam says why a date parameter's column cannot be compared as
+// declared ("" if it can).
+func fitsDateParam(sp *SearchParam, dbType string) string {
+	if sp.Type != "date" {
+		return ""
+	}
+	switch {
+	case isNumericType(dbType):
+		return "a date parameter needs a date, timestamp or text column"
+	case sp.Format != "" && isTimeType(dbType) && !isTextType(dbType):
+		return "\"format\" is for dates kept as text; this column is a native date or timestamp: drop it"
+	case sp.Format == "" && isTextType(dbType):
+		return "dates kept as text need \"format\" (the pattern they are written in, e.g. yyyyMMdd)"
+	}
+	return ""
 }

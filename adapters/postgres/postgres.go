@@ -300,3 +300,28 @@ func (d *DB) Estimate(ctx context.Context, query string, args []any) (int64, err
 	}
 	return int64(out[0].Plan.Rows + 0.5), nil
 }
+
+var _ adapters.ScanChecker = (*DB)(nil)
+
+// FullScans reads EXPLAIN's plan for sequential scans.
+func (d *DB) FullScans(ctx context.Context, query string, args []any) ([]string, error) {
+	rows, err := d.db.QueryContext(ctx, "EXPLAIN "+query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			return nil, err
+		}
+		if i := strings.Index(line, "Seq Scan on "); i >= 0 {
+			f := strings.Fields(line[i+len("Seq Scan on "):])
+			if len(f) > 0 {
+				out = append(out, f[0])
+			}
+		}
+	}
+	return out, rows.Err()
+}

@@ -32,6 +32,10 @@ Usage:
                                                     check mapping files (and the database, if given)
   ccfacade preview [-config file | -mappings dir -adapter name -dsn dsn] Type [id]
                                                     render one row as its resource, showing the SQL
+  ccfacade check   [-config file | -mappings dir -adapter name -dsn dsn]
+                                                    check mappings against the live database: tables,
+                                                    columns and their types, sample resources against
+                                                    their profiles, search parameters without an index
   ccfacade demo load -adapter name -dsn dsn [-patients n] [-seed n]
                                                     create and fill the demo EPR in a database
   ccfacade version                                  print the version
@@ -54,6 +58,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = lint(ctx, args[1:], stdout, stderr)
 	case "preview":
 		err = preview(ctx, args[1:], stdout, stderr)
+	case "check":
+		err = check(ctx, args[1:], stdout, stderr)
 	case "demo":
 		err = demoCmd(ctx, args[1:], stdout, stderr)
 	case "version", "-version", "--version":

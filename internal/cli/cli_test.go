@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ccfacade/ccfacade/internal/pgtest"
 )
 
 func run(t *testing.T, args ...string) (int, string, string) {
@@ -194,5 +196,55 @@ func TestLintChecksProfiles(t *testing.T) {
 	want := regexp.MustCompile(`patient\.yaml:\d+:\d+: Patient/1: Patient\.name:official: is required by the profile \(min 1\)`)
 	if code != 1 || !want.MatchString(errs) || !strings.Contains(errs, "3 resource(s)") {
 		t.Errorf("non-conformant mapping: %d\n%s", code, errs)
+	}
+}
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+// check reports columns whose type cannot give the element, with the
+// mapping's file:line:col.
+func TestCheckColumnTypes(t *testing.T) {
+	dsn := demoDB(t)
+	code, out, errs := run(t, "check", "-mappings", "../../mappingsets/demo", "-adapter", "sqlite", "-dsn", dsn)
+	if code != 0 || !strings.Contains(out, "with types that fit") || !strings.Contains(out, "indexes were not checked") {
+		t.Fatalf("check: %d %q %q", code, out, errs)
+	}
+	dir := t.TempDir()
+	entries, _ := os.ReadDir("../../mappingsets/demo")
+	for _, e := range entries {
+		b, _ := os.ReadFile(filepath.Join("../../mappingsets/demo", e.Name()))
+		if e.Name() == "patient.yaml" {
+			b = bytes.Replace(b, []byte("birthDate: { column: DATE_OF_BIRTH, transform: { date: yyyyMMdd } }"), []byte("birthDate: { column: PATIENT_ID }"), 1)
+			b = bytes.Replace(b, []byte("    format: yyyyMMdd\n  gender:"), []byte("  gender:"), 1)
+		}
+		os.WriteFile(filepath.Join(dir, e.Name()), b, 0o644)
+	}
+	code, _, errs = run(t, "check", "-mappings", dir, "-adapter", "sqlite", "-dsn", dsn)
+	for _, want := range []string{
+		`patient.yaml:57:14: Patient.birthDate: column "PATIENT_ID" (INTEGER): a date needs a date or timestamp column, or a text column with a date transform`,
+		`Patient search birthdate: column "DATE_OF_BIRTH" (VARCHAR): dates kept as text need "format"`,
+	} {
+		if code != 1 || !strings.Contains(errs, want) {
+			t.Errorf("check: %d, missing\n  %s\nin\n%s", code, want, errs)
+		}
+	}
+}
+
+// On PostgreSQL, check also reports search parameters that no index
+// supports, from the query plans.
+func TestCheckIndexesOnPostgres(t *testing.T) {
+	dsn := pgtest.FreshDB(t)
+	if code, _, errs := run(t, "demo", "load", "-adapter", "postgres", "-dsn", dsn, "-patients", "300"); code != 0 {
+		t.Fatal(errs)
+	}
+	code, out, errs := run(t, "check", "-mappings", "../../mappingsets/demo", "-adapter", "postgres", "-dsn", dsn)
+	if code != 0 {
+		t.Fatalf("check: %d %s %s", code, out, errs)
+	}
+	if !regexp.MustCompile(`practitioner\.yaml:\d+:\d+: warning: Practitioner: no index supports search parameter family`).MatchString(out) {
+		t.Errorf("no index warning for Practitioner family:\n%s", out)
+	}
+	if strings.Contains(out, "search parameter identifier (the database reads patient") {
+		t.Errorf("the NHS number search is indexed, yet reported:\n%s", out)
 	}
 }

@@ -1,0 +1,147 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"sort"
+	"strings"
+
+	"github.com/ccfacade/ccfacade/adapters"
+	"github.com/ccfacade/ccfacade/engine"
+	"github.com/ccfacade/ccfacade/mapping"
+)
+
+// check is what a vendor runs first at a new site: the mappings against
+// the live database (tables, columns, column types), sample resources
+// against their profiles, and, where the database can show plans, the
+// search parameters no index supports.
+func check(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("check", stderr)
+	var src sourceFlags
+	src.register(fs)
+	sample := fs.Int("sample", 25, "rows per mapping rendered and checked against the profile")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return &usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+	}
+	s, err := src.open(ctx, true, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	fmt.Fprintf(stdout, "ok: %d mapping(s); every table and column exists in the %s database, with types that fit\n", len(s.set.Mappings), s.cfg.Database.Adapter)
+
+	n, problems, err := sampleAndCheck(ctx, s, *sample)
+	if err != nil {
+		return err
+	}
+	warnings, err := indexWarnings(ctx, s)
+	if err != nil {
+		return err
+	}
+	for _, w := range warnings {
+		fmt.Fprintln(stdout, w)
+	}
+	if len(warnings) > 0 {
+		fmt.Fprintln(stdout, "note: a planner reads small tables in full whatever their indexes; judge these warnings on production-sized data")
+	}
+	if _, ok := s.db.(adapters.ScanChecker); !ok {
+		fmt.Fprintf(stdout, "note: the %s adapter cannot show query plans, so indexes were not checked\n", s.cfg.Database.Adapter)
+	}
+	for _, p := range problems {
+		fmt.Fprintln(stderr, p)
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("%d resource(s) of %d rendered from sample rows do not conform to their Care Connect profile", len(problems), n)
+	}
+	fmt.Fprintf(stdout, "ok: %d sample resource(s) conform to their profiles; %d search parameter(s) without a supporting index\n", n, len(warnings))
+	return nil
+}
+
+// indexWarnings runs each search parameter once with a sample value and
+// asks the database whether the query reads the mapping's table in full.
+func indexWarnings(ctx context.Context, s *setup) ([]string, error) {
+	sc, ok := s.db.(adapters.ScanChecker)
+	if !ok {
+		return nil, nil
+	}
+	var captured []struct {
+		sql  string
+		args []any
+	}
+	eng, err := engine.New(s.set, s.db, engine.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Trace: func(q string, a []any) {
+		captured = append(captured, struct {
+			sql  string
+			args []any
+		}{q, a})
+	}})
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, m := range s.set.Mappings {
+		table := m.From.Table
+		for _, p := range m.Search {
+			v := sampleValue(p)
+			captured = captured[:0]
+			if _, err := eng.Search(ctx, engine.SearchRequest{Type: m.Resource, Params: url.Values{p.Name: {v}, "_count": {"1"}}, Base: "http://check"}); err != nil {
+				out = append(out, fmt.Sprintf("%s: warning: %s: search parameter %s=%s fails: %v", p.Pos, m.Resource, p.Name, v, err))
+				continue
+			}
+			if len(captured) == 0 {
+				continue
+			}
+			scans, err := sc.FullScans(ctx, captured[0].sql, captured[0].args)
+			if err != nil {
+				return nil, err
+			}
+			for _, t := range scans {
+				if table == "" || strings.EqualFold(t, lastPart(table)) || (p.Rows != nil && strings.EqualFold(t, lastPart(p.Rows.Table))) {
+					out = append(out, fmt.Sprintf("%s: warning: %s: no index supports search parameter %s (the database reads %s in full)", p.Pos, m.Resource, p.Name, t))
+					break
+				}
+			}
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+func lastPart(name string) string { return name[strings.LastIndex(name, ".")+1:] }
+
+// sampleValue is a plausible value to search a parameter with.
+func sampleValue(p *mapping.SearchParam) string {
+	switch p.Type {
+	case "date":
+		return "ge2020-01-01"
+	case "reference":
+		return "1"
+	case "token":
+		if len(p.Concepts) > 0 {
+			for _, c := range p.Concepts {
+				if codes := c.InSystem(c.System); len(codes) > 0 {
+					return c.Entries[codes[0]].Code
+				}
+			}
+		}
+		if hasNHS(p) {
+			return "9434765919"
+		}
+		return "A1"
+	}
+	return "a"
+}
+
+func hasNHS(p *mapping.SearchParam) bool {
+	for _, t := range p.Transforms {
+		if t.Name == "nhs-number" {
+			return true
+		}
+	}
+	return false
+}
