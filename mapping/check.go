@@ -136,6 +136,9 @@ func checkMapping(ctx context.Context, c *collector, db adapters.Adapter, m *Map
 		cols, err = queryColumns(ctx, db, "SELECT * FROM ("+m.From.Query+") t0 WHERE 1 = 0")
 	} else {
 		cols, err = db.Columns(ctx, m.From.Table)
+		if err == nil {
+			err = canRead(ctx, db, m.From.Table)
+		}
 	}
 	if err != nil {
 		if errors.Is(err, adapters.ErrNoTable) {
@@ -166,6 +169,9 @@ func checkMapping(ctx context.Context, c *collector, db adapters.Adapter, m *Map
 	// Child tables.
 	for r, uses := range child {
 		cols, err := db.Columns(ctx, r.Table)
+		if err == nil {
+			err = canRead(ctx, db, r.Table)
+		}
 		if err != nil {
 			if errors.Is(err, adapters.ErrNoTable) {
 				c.add(r.Pos, r.Path, "table %q does not exist", r.Table)
@@ -295,4 +301,14 @@ func fitsDateParam(sp *SearchParam, dbType string) string {
 		return "dates kept as text need \"format\" (the pattern they are written in, e.g. yyyyMMdd)"
 	}
 	return ""
+}
+
+// canRead checks that the connection may read a table (a role without
+// SELECT on it would fail at the first request instead).
+func canRead(ctx context.Context, db adapters.Adapter, table string) error {
+	rows, err := db.DB().QueryContext(ctx, "SELECT 1 FROM "+db.Quote(table)+" WHERE 1 = 0")
+	if err != nil {
+		return err
+	}
+	return rows.Close()
 }

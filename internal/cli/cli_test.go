@@ -3,9 +3,11 @@ package cli
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -246,5 +248,39 @@ func TestCheckIndexesOnPostgres(t *testing.T) {
 	}
 	if strings.Contains(out, "search parameter identifier (the database reads patient") {
 		t.Errorf("the NHS number search is indexed, yet reported:\n%s", out)
+	}
+}
+
+// A role that cannot read a mapped table fails check, at the mapping line
+// that names the table.
+func TestCheckReadPrivilege(t *testing.T) {
+	dsn := pgtest.FreshDB(t)
+	if code, _, errs := run(t, "demo", "load", "-adapter", "postgres", "-dsn", dsn, "-patients", "20"); code != 0 {
+		t.Fatal(errs)
+	}
+	db, err := sql.Open("postgres", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	role := fmt.Sprintf("ccf_ro_%d", time.Now().UnixNano())
+	for _, q := range []string{
+		"CREATE ROLE " + role + " LOGIN",
+		"GRANT SELECT ON ALL TABLES IN SCHEMA public TO " + role,
+		"REVOKE SELECT ON patient_alias FROM " + role,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Cleanup(func() {
+		db.Exec("DROP OWNED BY " + role)
+		db.Exec("DROP ROLE " + role)
+	})
+	u, _ := url.Parse(dsn)
+	u.User = url.User(role)
+	code, _, errs := run(t, "check", "-mappings", "../../mappingsets/demo", "-adapter", "postgres", "-dsn", u.String())
+	if code != 1 || !regexp.MustCompile(`patient\.yaml:\d+:\d+: Patient\.name: cannot read the columns of PATIENT_ALIAS: .*permission denied`).MatchString(errs) {
+		t.Errorf("check as a role without SELECT on PATIENT_ALIAS: %d %s", code, errs)
 	}
 }
