@@ -2,90 +2,26 @@ package auth
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/base64"
-	"encoding/json"
-	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/ccfacade/ccfacade/internal/authtest"
 	"github.com/lestrrat-go/jwx/v2/jwa"
 	"github.com/lestrrat-go/jwx/v2/jwk"
 	"github.com/lestrrat-go/jwx/v2/jwt"
 )
 
-// keys makes an RSA and an EC key pair and serves their public halves as a
-// JWKS on 127.0.0.1; rotate adds a new key to the served set.
-type keys struct {
-	rsa, ec, rotated jwk.Key
-	set              jwk.Set
-	fetches          atomic.Int64
-	srv              *httptest.Server
-}
-
-func newKeys(t *testing.T) *keys {
-	t.Helper()
-	k := &keys{set: jwk.NewSet()}
-	rk, _ := rsa.GenerateKey(rand.Reader, 2048)
-	ek, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	k.rsa, _ = jwk.FromRaw(rk)
-	k.rsa.Set(jwk.KeyIDKey, "rsa1")
-	k.ec, _ = jwk.FromRaw(ek)
-	k.ec.Set(jwk.KeyIDKey, "ec1")
-	for _, priv := range []jwk.Key{k.rsa, k.ec} {
-		pub, _ := priv.PublicKey()
-		k.set.AddKey(pub)
-	}
-	k.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		k.fetches.Add(1)
-		json.NewEncoder(w).Encode(k.set)
-	}))
-	t.Cleanup(k.srv.Close)
-	return k
-}
-
-func (k *keys) rotate(t *testing.T) {
-	rk, _ := rsa.GenerateKey(rand.Reader, 2048)
-	k.rotated, _ = jwk.FromRaw(rk)
-	k.rotated.Set(jwk.KeyIDKey, "rsa2")
-	pub, _ := k.rotated.PublicKey()
-	k.set.AddKey(pub)
-}
-
-func sign(t *testing.T, key jwk.Key, alg jwa.SignatureAlgorithm, edit func(tok jwt.Token)) string {
-	t.Helper()
-	tok := jwt.New()
-	now := time.Now()
-	tok.Set(jwt.IssuerKey, "https://auth.example.nhs.uk")
-	tok.Set(jwt.AudienceKey, []string{"ccfacade"})
-	tok.Set(jwt.SubjectKey, "user-1")
-	tok.Set(jwt.IssuedAtKey, now)
-	tok.Set(jwt.ExpirationKey, now.Add(5*time.Minute))
-	tok.Set("scope", "patient/Observation.read user/Patient.read")
-	tok.Set("patient", "3")
-	if edit != nil {
-		edit(tok)
-	}
-	b, err := jwt.Sign(tok, jwt.WithKey(alg, key))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
-}
-
 func TestVerify(t *testing.T) {
-	k := newKeys(t)
-	v, err := New(context.Background(), Config{JWKSURL: k.srv.URL, Issuers: []string{"https://auth.example.nhs.uk"}, Audiences: []string{"ccfacade"}, MinRefresh: time.Millisecond})
+	k := authtest.New(t)
+	v, err := New(context.Background(), Config{JWKSURL: k.URL, Issuers: []string{authtest.Issuer}, Audiences: []string{authtest.Audience}, MinRefresh: time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
-	good := sign(t, k.rsa, jwa.RS256, nil)
+	good := authtest.Sign(t, k.RSA, jwa.RS256, "patient/Observation.read user/Patient.read", "3", nil)
 	p, err := v.Verify(context.Background(), good)
 	if err != nil {
 		t.Fatalf("a good token: %v", err)
@@ -93,10 +29,10 @@ func TestVerify(t *testing.T) {
 	if p.Patient != "3" || !p.Allows("Observation") || !p.Allows("Patient") || p.Allows("Condition") {
 		t.Errorf("principal %+v", p)
 	}
-	if _, err := v.Verify(context.Background(), sign(t, k.ec, jwa.ES256, nil)); err != nil {
+	if _, err := v.Verify(context.Background(), authtest.Sign(t, k.EC, jwa.ES256, "patient/Observation.read", "3", nil)); err != nil {
 		t.Errorf("ES256: %v", err)
 	}
-	pub, _ := k.rsa.PublicKey()
+	pub, _ := k.RSA.PublicKey()
 	rawPub, _ := pub.(jwk.RSAPublicKey)
 	var n []byte
 	if rawPub != nil {
@@ -113,17 +49,17 @@ func TestVerify(t *testing.T) {
 		"empty":                     "",
 		"garbage":                   "not-a-token",
 		"alg none":                  header + "." + body + ".",
-		"HS256 with the public key": sign(t, hmacKey, jwa.HS256, nil),
-		"wrong signature":           sign(t, otherKey, jwa.RS256, nil),
-		"expired": sign(t, k.rsa, jwa.RS256, func(tok jwt.Token) {
+		"HS256 with the public key": authtest.Sign(t, hmacKey, jwa.HS256, "patient/*.read", "3", nil),
+		"wrong signature":           authtest.Sign(t, otherKey, jwa.RS256, "patient/*.read", "3", nil),
+		"expired": authtest.Sign(t, k.RSA, jwa.RS256, "patient/*.read", "3", func(tok jwt.Token) {
 			tok.Set(jwt.ExpirationKey, time.Now().Add(-10*time.Minute))
 		}),
-		"not yet valid":        sign(t, k.rsa, jwa.RS256, func(tok jwt.Token) { tok.Set(jwt.NotBeforeKey, time.Now().Add(10*time.Minute)) }),
-		"issued in the future": sign(t, k.rsa, jwa.RS256, func(tok jwt.Token) { tok.Set(jwt.IssuedAtKey, time.Now().Add(10*time.Minute)) }),
-		"no exp":               sign(t, k.rsa, jwa.RS256, func(tok jwt.Token) { tok.Remove(jwt.ExpirationKey) }),
-		"wrong issuer":         sign(t, k.rsa, jwa.RS256, func(tok jwt.Token) { tok.Set(jwt.IssuerKey, "https://evil.example") }),
-		"wrong audience":       sign(t, k.rsa, jwa.RS256, func(tok jwt.Token) { tok.Set(jwt.AudienceKey, []string{"someone-else"}) }),
-		"RS384 not allowed":    sign(t, k.rsa, jwa.RS384, nil),
+		"not yet valid":        authtest.Sign(t, k.RSA, jwa.RS256, "patient/*.read", "3", func(tok jwt.Token) { tok.Set(jwt.NotBeforeKey, time.Now().Add(10*time.Minute)) }),
+		"issued in the future": authtest.Sign(t, k.RSA, jwa.RS256, "patient/*.read", "3", func(tok jwt.Token) { tok.Set(jwt.IssuedAtKey, time.Now().Add(10*time.Minute)) }),
+		"no exp":               authtest.Sign(t, k.RSA, jwa.RS256, "patient/*.read", "3", func(tok jwt.Token) { tok.Remove(jwt.ExpirationKey) }),
+		"wrong issuer":         authtest.Sign(t, k.RSA, jwa.RS256, "patient/*.read", "3", func(tok jwt.Token) { tok.Set(jwt.IssuerKey, "https://evil.example") }),
+		"wrong audience":       authtest.Sign(t, k.RSA, jwa.RS256, "patient/*.read", "3", func(tok jwt.Token) { tok.Set(jwt.AudienceKey, []string{"someone-else"}) }),
+		"RS384 not allowed":    authtest.Sign(t, k.RSA, jwa.RS384, "patient/*.read", "3", nil),
 	}
 	for name, tok := range bad {
 		if _, err := v.Verify(context.Background(), tok); err == nil {
@@ -131,19 +67,19 @@ func TestVerify(t *testing.T) {
 		}
 	}
 	// An unknown kid makes the verifier fetch the keys again.
-	before := k.fetches.Load()
-	k.rotate(t)
+	before := k.Fetches.Load()
+	rotated := k.NewKey(t, "rsa2", false)
 	time.Sleep(5 * time.Millisecond)
-	if _, err := v.Verify(context.Background(), sign(t, k.rotated, jwa.RS256, nil)); err != nil {
+	if _, err := v.Verify(context.Background(), authtest.Sign(t, rotated, jwa.RS256, "patient/*.read", "3", nil)); err != nil {
 		t.Errorf("a rotated key: %v", err)
 	}
-	if k.fetches.Load() == before {
+	if k.Fetches.Load() == before {
 		t.Error("the JWKS was not fetched again for an unknown kid")
 	}
 	unknown, _ := rsa.GenerateKey(rand.Reader, 2048)
 	uk, _ := jwk.FromRaw(unknown)
 	uk.Set(jwk.KeyIDKey, "nobody")
-	if _, err := v.Verify(context.Background(), sign(t, uk, jwa.RS256, nil)); err == nil || !strings.Contains(err.Error(), "unknown key id") {
+	if _, err := v.Verify(context.Background(), authtest.Sign(t, uk, jwa.RS256, "patient/*.read", "3", nil)); err == nil || !strings.Contains(err.Error(), "unknown key id") {
 		t.Errorf("unknown kid: %v", err)
 	}
 }

@@ -25,6 +25,7 @@ type Config struct {
 	Timezone string `yaml:"timezone"`
 	Paging   Paging `yaml:"paging"`
 	Log      Log    `yaml:"log"`
+	Auth     Auth   `yaml:"auth"`
 
 	// File is the path the configuration was read from.
 	File string `yaml:"-"`
@@ -55,6 +56,24 @@ type Paging struct {
 	MaxCount     int      `yaml:"max_count"`
 	Secret       Secret   `yaml:"secret"`
 	CursorTTL    Duration `yaml:"cursor_ttl"`
+}
+
+// Auth configures who may call the API.
+type Auth struct {
+	// Mode is none (every caller reads everything: the demo default) or
+	// jwt (bearer tokens, verified; SMART scopes; patient context).
+	Mode string `yaml:"mode"`
+	JWT  JWT    `yaml:"jwt"`
+}
+
+// JWT configures bearer-token verification.
+type JWT struct {
+	JWKSURL    string   `yaml:"jwks_url"`
+	JWKSFile   string   `yaml:"jwks_file"`
+	Issuers    []string `yaml:"issuers"`
+	Audiences  []string `yaml:"audiences"`
+	Algorithms []string `yaml:"algorithms"`
+	ClockSkew  Duration `yaml:"clock_skew"`
 }
 
 // Log configures logging.
@@ -102,6 +121,7 @@ func Default() Config {
 		Timezone: "Europe/London",
 		Paging:   Paging{DefaultCount: 50, MaxCount: 1000, CursorTTL: Duration(24 * time.Hour)},
 		Log:      Log{Level: "info", Format: "text"},
+		Auth:     Auth{Mode: "none", JWT: JWT{ClockSkew: Duration(60 * time.Second)}},
 	}
 }
 
@@ -199,6 +219,19 @@ func (c *Config) validate() error {
 	case "debug", "info", "warn", "error":
 	default:
 		errs = append(errs, fmt.Sprintf("log.level %q is not one of debug, info, warn, error", c.Log.Level))
+	}
+	switch c.Auth.Mode {
+	case "none":
+	case "jwt":
+		j := c.Auth.JWT
+		if (j.JWKSURL == "") == (j.JWKSFile == "") {
+			errs = append(errs, "auth.jwt: give jwks_url or jwks_file, one of them")
+		}
+		if len(j.Issuers) == 0 || len(j.Audiences) == 0 {
+			errs = append(errs, "auth.jwt: issuers and audiences are required")
+		}
+	default:
+		errs = append(errs, fmt.Sprintf("auth.mode %q is not one of none, jwt", c.Auth.Mode))
 	}
 	switch c.Log.Format {
 	case "text", "json":

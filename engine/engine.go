@@ -92,13 +92,24 @@ func (e *Engine) Read(ctx context.Context, typ, id string) (*fhir.Object, error)
 	if err != nil || !keyFits(m, key) {
 		return nil, notFound
 	}
+	if err := typesAllowed(ctx, []string{typ}); err != nil {
+		return nil, err
+	}
 	q := e.newQuery(m)
 	q.where(q.keyEquals(key))
+	if err := e.restrict(ctx, q); err != nil {
+		return nil, err
+	}
 	rows, err := e.fetch(ctx, m, q, 1)
 	if err != nil {
 		return nil, err
 	}
 	if len(rows) == 0 {
+		if denied, err := e.deniedRead(ctx, m, key); err != nil {
+			return nil, err
+		} else if denied {
+			return nil, errDenied
+		}
 		return nil, notFound
 	}
 	res, problems := m.Render(rows[0])

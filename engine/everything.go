@@ -80,7 +80,9 @@ func (e *Engine) Everything(ctx context.Context, req EverythingRequest) (*fhir.O
 		if ident == "" {
 			return nil, invalid("identifier", "INVALID_PARAMETER", "give the patient: Patient/{id}/$everything, or Patient/$everything?identifier=https://fhir.nhs.uk/Id/nhs-number|{NHS number}")
 		}
-		id, err := e.patientByIdentifier(ctx, pm, ident)
+		// Resolved without the patient context, then checked against it, so
+		// that another patient's NHS number is a 403, not a 404.
+		id, err := e.patientByIdentifier(WithAccess(ctx, Access{}), pm, ident)
 		if err != nil {
 			return nil, err
 		}
@@ -125,6 +127,20 @@ func (e *Engine) Everything(ctx context.Context, req EverythingRequest) (*fhir.O
 		types, wantPatient = kept, allowed["Patient"]
 	}
 
+	if err := typesAllowed(ctx, []string{"Patient"}); err != nil {
+		return nil, err
+	}
+	if a := accessFrom(ctx); a != nil && a.Patient != "" && a.Patient != req.PatientID {
+		return nil, errDenied
+	}
+	access := accessFrom(ctx)
+	var allowed []*mapping.Mapping
+	for _, m := range types {
+		if access.allows(m.Resource) {
+			allowed = append(allowed, m)
+		}
+	}
+	types = allowed
 	// The patient itself.
 	key, err := mapping.DecodeID(req.PatientID, len(pm.From.Key))
 	notFound := &Error{Kind: KindNotFound, SpineCode: "PATIENT_NOT_FOUND", Msg: fmt.Sprintf("Patient/%s is not known", req.PatientID)}
@@ -200,6 +216,9 @@ func (e *Engine) Everything(ctx context.Context, req EverythingRequest) (*fhir.O
 			return nil, err
 		}
 		q.where(pred)
+		if err := e.restrict(ctx, q); err != nil {
+			return nil, err
+		}
 		if err := e.everythingFilters(q, m, params); err != nil {
 			return nil, err
 		}
@@ -358,9 +377,16 @@ func (e *Engine) referenced(ctx context.Context, from []fhir.Entry, base string,
 		walk(en.Resource)
 	}
 	var out []fhir.Entry
+	access := accessFrom(ctx)
 	for _, typ := range order {
 		m := e.set.Lookup(typ)
+		if !access.allows(typ) {
+			continue
+		}
 		q := e.newQuery(m)
+		if err := e.restrict(ctx, q); err != nil {
+			return nil, err
+		}
 		args := make([]any, len(keys[typ]))
 		for i, k := range keys[typ] {
 			args[i] = q.keyArg(0, k.(string))

@@ -158,13 +158,17 @@ func (e *Engine) follow(ctx context.Context, pool map[*mapping.Mapping][]*mappin
 		}
 	}
 	limit := e.opts.MaxCount * 10
+	access := accessFrom(ctx)
 	for _, typ := range order {
 		tm := e.set.Lookup(typ)
-		if tm == nil || len(tm.From.Key) != 1 {
-			continue
+		if tm == nil || len(tm.From.Key) != 1 || !access.allows(typ) {
+			continue // a type the token's scopes do not allow is not included
 		}
 		q := e.newQuery(tm)
 		q.where(q.inList(q.col(tm.From.Key[0]), dedupe(keys[typ]), 0))
+		if err := e.restrict(ctx, q); err != nil {
+			return nil, nil, err
+		}
 		rows, err := e.fetch(ctx, tm, q, limit)
 		if err != nil {
 			return nil, nil, err
@@ -179,11 +183,14 @@ func (e *Engine) follow(ctx context.Context, pool map[*mapping.Mapping][]*mappin
 		for _, r := range pool[tm] {
 			ids = append(ids, r.Vals[0])
 		}
-		if len(ids) == 0 {
+		if len(ids) == 0 || !access.allows(inc.from.Resource) {
 			continue
 		}
 		q := e.newQuery(inc.from)
 		q.where(q.inList(q.col(inc.sp.Columns[0]), dedupe(ids), 0))
+		if err := e.restrict(ctx, q); err != nil {
+			return nil, nil, err
+		}
 		rows, err := e.fetch(ctx, inc.from, q, limit+1)
 		if err != nil {
 			return nil, nil, err

@@ -49,6 +49,17 @@ func (e *Engine) Search(ctx context.Context, req SearchRequest) (*fhir.Object, e
 	if err != nil {
 		return nil, err
 	}
+	if err := typesAllowed(ctx, []string{req.Type}); err != nil {
+		return nil, err
+	}
+	if err := e.forbidden(ctx, m, req.Params); err != nil {
+		return nil, err
+	}
+	if c := req.Compartment; c != nil && c.Type == "Patient" {
+		if a := accessFrom(ctx); a != nil && a.Patient != "" && a.Patient != c.ID {
+			return nil, errDenied
+		}
+	}
 	q := e.newQuery(m)
 	used := url.Values{}
 	count := e.opts.DefaultCount
@@ -169,6 +180,9 @@ func (e *Engine) Search(ctx context.Context, req SearchRequest) (*fhir.Object, e
 		used[name] = values
 	}
 
+	if err := e.restrict(ctx, q); err != nil {
+		return nil, err
+	}
 	canonical := used.Encode()
 	sum := sha256.Sum256([]byte(path + "?" + canonical))
 	hash := hex.EncodeToString(sum[:12])

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ccfacade/ccfacade/auth"
 	"github.com/ccfacade/ccfacade/engine"
 	"github.com/ccfacade/ccfacade/fhir"
 	"github.com/gin-gonic/gin"
@@ -29,6 +30,9 @@ type Options struct {
 	// SecurityNote describes the authentication in force, for the
 	// CapabilityStatement.
 	SecurityNote string
+	// Verifier, when set, requires a verified bearer token on every request
+	// but the CapabilityStatement.
+	Verifier *auth.Verifier
 }
 
 // ContentType is the media type of every response.
@@ -56,10 +60,11 @@ func New(opts Options) http.Handler {
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
 	r.Use(h.requestID, h.recover, h.negotiate)
-	g := r.Group(opts.Prefix)
-	g.GET("/metadata", h.metadata)
-	g.HEAD("/metadata", h.metadata)
-	g.OPTIONS("", h.metadata)
+	open := r.Group(opts.Prefix)
+	open.GET("/metadata", h.metadata)
+	open.HEAD("/metadata", h.metadata)
+	open.OPTIONS("", h.metadata)
+	g := r.Group(opts.Prefix, h.authenticate)
 	g.GET("/:type", h.search)
 	g.POST("/:type/:id", h.postSearch)
 	g.GET("/:type/:id", h.read)
@@ -283,6 +288,38 @@ func (h *handler) everything(c *gin.Context, id string) {
 	h.write(c, http.StatusOK, b)
 }
 
+// authenticate verifies the bearer token (when a verifier is configured),
+// checks that its scopes allow the resource type asked for, and puts its
+// patient context into the request context, which the engine turns into SQL.
+func (h *handler) authenticate(c *gin.Context) {
+	v := h.opts.Verifier
+	if v == nil || c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead && c.Request.Method != http.MethodPost {
+		c.Next()
+		return
+	}
+	header := c.GetHeader("Authorization")
+	token, ok := strings.CutPrefix(header, "Bearer ")
+	if !ok {
+		token = ""
+	}
+	p, err := v.Verify(c.Request.Context(), strings.TrimSpace(token))
+	if err != nil {
+		challenge := `Bearer realm="ccfacade"`
+		if header != "" {
+			challenge += `, error="invalid_token", error_description="` + strings.ReplaceAll(err.Error(), `"`, "'") + `"`
+		}
+		c.Header("WWW-Authenticate", challenge)
+		h.log.Warn("token refused", "id", c.GetString("rid"), "reason", err.Error())
+		h.fail(c, http.StatusUnauthorized, fhir.Issue{Severity: "error", Code: "security", SpineCode: "ACCESS DENIED",
+			Diagnostics: "authentication failed: " + err.Error()})
+		c.Abort()
+		return
+	}
+	c.Set("principal", p)
+	c.Request = c.Request.WithContext(engine.WithAccess(c.Request.Context(), engine.Access{Patient: p.Patient, Allows: p.Allows}))
+	c.Next()
+}
+
 func (h *handler) refuseWrite(c *gin.Context) {
 	c.Header("Allow", "GET, HEAD")
 	h.fail(c, http.StatusMethodNotAllowed, fhir.Issue{Severity: "error", Code: "not-supported", SpineCode: "BAD_REQUEST",
@@ -312,6 +349,8 @@ func (h *handler) error(c *gin.Context, err error) {
 		status, issue.Code = http.StatusBadRequest, "not-supported"
 	case engine.KindNotFound:
 		status, issue.Code = http.StatusNotFound, "not-found"
+	case engine.KindForbidden:
+		status, issue.Code = http.StatusForbidden, "forbidden"
 	case engine.KindConflict:
 		status, issue.Code = http.StatusConflict, "conflict"
 	case engine.KindUnprocessable:

@@ -8,9 +8,11 @@ import (
 	"net"
 	"net/http"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
+	"github.com/ccfacade/ccfacade/auth"
 	"github.com/ccfacade/ccfacade/config"
 	"github.com/ccfacade/ccfacade/engine"
 	"github.com/ccfacade/ccfacade/server"
@@ -49,9 +51,22 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if cfg.Paging.Secret == "" {
 		log.Warn("paging.secret is not set: paging links work only on this instance and until it restarts")
 	}
-	log.Warn("authentication is off: every caller can read every record; serve only on a trusted network")
-	handler := server.New(server.Options{Engine: eng, BaseURL: cfg.Server.BaseURL, Logger: log, Version: Version,
-		SecurityNote: "No authentication: this instance is open to every caller."})
+	opts := server.Options{Engine: eng, BaseURL: cfg.Server.BaseURL, Logger: log, Version: Version,
+		SecurityNote: "No authentication: this instance is open to every caller."}
+	if cfg.Auth.Mode == "jwt" {
+		j := cfg.Auth.JWT
+		v, err := auth.New(ctx, auth.Config{JWKSURL: j.JWKSURL, JWKSFile: j.JWKSFile, Issuers: j.Issuers, Audiences: j.Audiences,
+			Algorithms: j.Algorithms, ClockSkew: time.Duration(j.ClockSkew)})
+		if err != nil {
+			return err
+		}
+		opts.Verifier = v
+		opts.SecurityNote = "OAuth2 bearer tokens (JWT, signature verified against the issuer's keys) with SMART-style scopes (patient/, user/, system/<Type>.read); a token with a patient context reaches only that patient's data."
+		log.Info("authentication: JWT bearer tokens", "issuers", strings.Join(j.Issuers, ","), "audiences", strings.Join(j.Audiences, ","))
+	} else {
+		log.Warn("authentication is off: every caller can read every record; serve only on a trusted network")
+	}
+	handler := server.New(opts)
 
 	ln, err := net.Listen("tcp", cfg.Server.Listen)
 	if err != nil {

@@ -1,0 +1,111 @@
+// Package authtest makes signing keys, serves them as a JWKS on 127.0.0.1
+// and signs tokens, for tests of the facade's authentication.
+package authtest
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/lestrrat-go/jwx/v2/jwa"
+	"github.com/lestrrat-go/jwx/v2/jwk"
+	"github.com/lestrrat-go/jwx/v2/jwt"
+)
+
+// Issuer and Audience are the values the tokens carry by default.
+const (
+	Issuer   = "https://auth.example.nhs.uk"
+	Audience = "ccfacade"
+)
+
+// Keys are an RSA and an EC signing key whose public halves are served as
+// a JWKS.
+type Keys struct {
+	RSA, EC jwk.Key
+	URL     string
+	Fetches atomic.Int64
+	mu      sync.Mutex
+	set     jwk.Set
+}
+
+// New makes the keys and starts the JWKS server (stopped at the test's end).
+func New(t testing.TB) *Keys {
+	t.Helper()
+	k := &Keys{set: jwk.NewSet()}
+	k.RSA = k.NewKey(t, "rsa1", false)
+	k.EC = k.NewKey(t, "ec1", true)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		k.Fetches.Add(1)
+		k.mu.Lock()
+		defer k.mu.Unlock()
+		json.NewEncoder(w).Encode(k.set)
+	}))
+	t.Cleanup(srv.Close)
+	k.URL = srv.URL
+	return k
+}
+
+// NewKey makes a key with the kid and publishes it in the JWKS.
+func (k *Keys) NewKey(t testing.TB, kid string, ec bool) jwk.Key {
+	t.Helper()
+	var raw any
+	if ec {
+		raw, _ = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	} else {
+		raw, _ = rsa.GenerateKey(rand.Reader, 2048)
+	}
+	key, err := jwk.FromRaw(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key.Set(jwk.KeyIDKey, kid)
+	pub, _ := key.PublicKey()
+	k.mu.Lock()
+	k.set.AddKey(pub)
+	k.mu.Unlock()
+	return key
+}
+
+// Unpublished makes a key that is not in the JWKS.
+func Unpublished(t testing.TB, kid string) jwk.Key {
+	t.Helper()
+	raw, _ := rsa.GenerateKey(rand.Reader, 2048)
+	key, _ := jwk.FromRaw(raw)
+	key.Set(jwk.KeyIDKey, kid)
+	return key
+}
+
+// Sign makes a token valid for five minutes from the issuer to the
+// audience, with scope and patient claims; edit changes it before signing.
+func Sign(t testing.TB, key jwk.Key, alg jwa.SignatureAlgorithm, scope, patient string, edit func(jwt.Token)) string {
+	t.Helper()
+	tok := jwt.New()
+	now := time.Now()
+	tok.Set(jwt.IssuerKey, Issuer)
+	tok.Set(jwt.AudienceKey, []string{Audience})
+	tok.Set(jwt.SubjectKey, "user-1")
+	tok.Set(jwt.IssuedAtKey, now)
+	tok.Set(jwt.ExpirationKey, now.Add(5*time.Minute))
+	if scope != "" {
+		tok.Set("scope", scope)
+	}
+	if patient != "" {
+		tok.Set("patient", patient)
+	}
+	if edit != nil {
+		edit(tok)
+	}
+	b, err := jwt.Sign(tok, jwt.WithKey(alg, key))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}

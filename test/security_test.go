@@ -1,0 +1,163 @@
+package test
+
+import (
+	"context"
+	"encoding/base64"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ccfacade/ccfacade/auth"
+	"github.com/ccfacade/ccfacade/engine"
+	"github.com/ccfacade/ccfacade/internal/authtest"
+	"github.com/ccfacade/ccfacade/server"
+	"github.com/lestrrat-go/jwx/v2/jwa"
+	"github.com/lestrrat-go/jwx/v2/jwk"
+	"github.com/lestrrat-go/jwx/v2/jwt"
+)
+
+// TestJWTAccess: tokens are verified, scopes limit types, and a patient
+// context limits every read, search, chain, include and record to one
+// patient, on both databases.
+func TestJWTAccess(t *testing.T) {
+	keys := authtest.New(t)
+	patients := demoRows(t, "PATIENT")
+	me, other := "3", "4"
+	var otherNHS string
+	for _, p := range patients {
+		if str(p["PATIENT_ID"]) == other {
+			otherNHS = strings.ReplaceAll(str(p["NHS_NUMBER"]), " ", "")
+		}
+	}
+	var otherObs string
+	for _, o := range demoRows(t, "OBSERVATION") {
+		if str(o["PATIENT_ID"]) == other {
+			otherObs = str(o["OBS_ID"])
+			break
+		}
+	}
+	forEachBackend(t, func(t *testing.T, e *env) {
+		v, err := auth.New(context.Background(), auth.Config{JWKSURL: keys.URL, Issuers: []string{authtest.Issuer}, Audiences: []string{authtest.Audience}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		log := slog.New(slog.NewTextHandler(io.Discard, nil))
+		eng, err := engine.New(e.eng.Set(), e.db, engine.Options{Logger: log, PagingSecret: []byte("x")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := httptest.NewServer(server.New(server.Options{Engine: eng, Logger: log, Verifier: v}))
+		defer srv.Close()
+		base := srv.URL + "/fhir"
+		call := func(path, token string) response {
+			if token == "" {
+				return get(t, base+path)
+			}
+			return get(t, base+path, "Authorization", "Bearer "+token)
+		}
+		patientTok := authtest.Sign(t, keys.RSA, jwa.RS256, "patient/*.read", me, nil)
+		userTok := authtest.Sign(t, keys.EC, jwa.ES256, "user/Observation.read user/Patient.read", "", nil)
+
+		// /metadata stays open.
+		if r := call("/metadata", ""); r.status != 200 {
+			t.Errorf("metadata: %d", r.status)
+		}
+		// 401: missing, malformed, unverifiable or expired tokens, with a challenge.
+		header := base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"none","kid":"rsa1"}`))
+		pub, _ := keys.RSA.PublicKey()
+		pubJSON, _ := jwk.Pem(pub)
+		hs, _ := jwk.FromRaw(pubJSON)
+		hs.Set(jwk.KeyIDKey, "rsa1")
+		for name, tok := range map[string]string{
+			"none":                      "",
+			"garbage":                   "garbage",
+			"alg none":                  header + "." + strings.Split(patientTok, ".")[1] + ".",
+			"HS256 with the public key": authtest.Sign(t, hs, jwa.HS256, "patient/*.read", me, nil),
+			"wrong signature":           authtest.Sign(t, authtest.Unpublished(t, "rsa1"), jwa.RS256, "patient/*.read", me, nil),
+			"unknown kid":               authtest.Sign(t, authtest.Unpublished(t, "zzz"), jwa.RS256, "patient/*.read", me, nil),
+			"expired": authtest.Sign(t, keys.RSA, jwa.RS256, "patient/*.read", me, func(tok jwt.Token) {
+				tok.Set(jwt.ExpirationKey, time.Now().Add(-time.Hour))
+			}),
+			"not yet valid":  authtest.Sign(t, keys.RSA, jwa.RS256, "patient/*.read", me, func(tok jwt.Token) { tok.Set(jwt.NotBeforeKey, time.Now().Add(time.Hour)) }),
+			"wrong issuer":   authtest.Sign(t, keys.RSA, jwa.RS256, "patient/*.read", me, func(tok jwt.Token) { tok.Set(jwt.IssuerKey, "https://evil") }),
+			"wrong audience": authtest.Sign(t, keys.RSA, jwa.RS256, "patient/*.read", me, func(tok jwt.Token) { tok.Set(jwt.AudienceKey, "other") }),
+		} {
+			r := call("/Patient/"+me, tok)
+			if r.status != 401 || r.header.Get("WWW-Authenticate") == "" || strings.Contains(string(r.body), `"Patient"`) {
+				t.Errorf("%s: %d %q", name, r.status, r.header.Get("WWW-Authenticate"))
+			}
+		}
+		// The patient token reads its own patient and record.
+		for _, path := range []string{"/Patient/" + me, "/Observation?patient=" + me, "/Patient/" + me + "/$everything", "/Patient/" + me + "/Observation"} {
+			if r := call(path, patientTok); r.status != 200 {
+				t.Errorf("own %s: %d %s", path, r.status, truncate(string(r.body), 200))
+			}
+		}
+		// 403 for another patient, by every route.
+		for _, path := range []string{
+			"/Patient/" + other,
+			"/Patient?_id=" + other,
+			"/Observation/" + otherObs,
+			"/Observation?patient=" + other,
+			"/Observation?subject=Patient/" + other,
+			"/Observation?patient.identifier=" + url.QueryEscape("https://fhir.nhs.uk/Id/nhs-number|"+otherNHS),
+			"/Patient/" + other + "/$everything",
+			"/Patient/$everything?identifier=" + url.QueryEscape("https://fhir.nhs.uk/Id/nhs-number|"+otherNHS),
+			"/Patient/" + other + "/Observation",
+		} {
+			r := call(path, patientTok)
+			if r.status != 403 || strings.Contains(string(r.body), `"resourceType":"Patient"`) || strings.Contains(string(r.body), `"resourceType":"Observation"`) {
+				t.Errorf("other patient %s: %d %s", path, r.status, truncate(string(r.body), 200))
+			}
+		}
+		// Searches without a patient see only the token's patient, includes too.
+		for _, path := range []string{"/Observation?_count=100", "/Patient?_count=100&_revinclude=Observation:patient", "/Practitioner?_count=5&_revinclude=Encounter:participant"} {
+			r := call(path, patientTok)
+			if r.status != 200 {
+				t.Errorf("%s: %d", path, r.status)
+				continue
+			}
+			for _, en := range entriesAll(t, r.json(t)) {
+				if subj := patientOf(en); subj != "" && subj != me {
+					t.Errorf("%s served data of Patient/%s", path, subj)
+				}
+			}
+		}
+		// Scopes: a user token for Observation and Patient cannot read Condition.
+		if r := call("/Condition?patient="+me, userTok); r.status != 403 {
+			t.Errorf("scope for another type: %d", r.status)
+		}
+		if r := call("/Observation?patient="+other, userTok); r.status != 200 {
+			t.Errorf("a user token without patient context: %d", r.status)
+		}
+	})
+}
+
+// entriesAll returns every entry resource, matches and includes.
+func entriesAll(t *testing.T, b map[string]any) []map[string]any {
+	raw, _ := b["entry"].([]any)
+	var out []map[string]any
+	for _, e := range raw {
+		out = append(out, e.(map[string]any)["resource"].(map[string]any))
+	}
+	return out
+}
+
+// patientOf returns the patient id a resource belongs to, if any.
+func patientOf(r map[string]any) string {
+	if r["resourceType"] == "Patient" {
+		return r["id"].(string)
+	}
+	for _, k := range []string{"subject", "patient"} {
+		if ref, ok := r[k].(map[string]any); ok {
+			if s, ok := ref["reference"].(string); ok && strings.HasPrefix(s, "Patient/") {
+				return strings.TrimPrefix(s, "Patient/")
+			}
+		}
+	}
+	return ""
+}
