@@ -26,6 +26,7 @@ type Config struct {
 	Paging   Paging `yaml:"paging"`
 	Log      Log    `yaml:"log"`
 	Auth     Auth   `yaml:"auth"`
+	Audit    Audit  `yaml:"audit"`
 
 	// File is the path the configuration was read from.
 	File string `yaml:"-"`
@@ -76,6 +77,14 @@ type JWT struct {
 	ClockSkew  Duration `yaml:"clock_skew"`
 }
 
+// Audit configures the audit trail: one JSON line per request.
+type Audit struct {
+	Sink      string `yaml:"sink"` // none | stdout | file
+	Path      string `yaml:"path"`
+	MaxSizeMB int    `yaml:"max_size_mb"` // rotate past this size (default 100)
+	Keep      int    `yaml:"keep"`        // rotated files kept (default 10)
+}
+
 // Log configures logging.
 type Log struct {
 	Level  string `yaml:"level"`  // debug | info | warn | error
@@ -122,6 +131,7 @@ func Default() Config {
 		Paging:   Paging{DefaultCount: 50, MaxCount: 1000, CursorTTL: Duration(24 * time.Hour)},
 		Log:      Log{Level: "info", Format: "text"},
 		Auth:     Auth{Mode: "none", JWT: JWT{ClockSkew: Duration(60 * time.Second)}},
+		Audit:    Audit{Sink: "none", MaxSizeMB: 100, Keep: 10},
 	}
 }
 
@@ -192,6 +202,9 @@ func Parse(name string, data []byte, lookup func(string) (string, bool)) (*Confi
 	if err := cfg.validate(); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
+	if cfg.Audit.Path != "" && !filepath.IsAbs(cfg.Audit.Path) {
+		cfg.Audit.Path = filepath.Join(filepath.Dir(name), cfg.Audit.Path)
+	}
 	if cfg.Mappings != "" && !filepath.IsAbs(cfg.Mappings) {
 		cfg.Mappings = filepath.Join(filepath.Dir(name), cfg.Mappings)
 	}
@@ -232,6 +245,15 @@ func (c *Config) validate() error {
 		}
 	default:
 		errs = append(errs, fmt.Sprintf("auth.mode %q is not one of none, jwt", c.Auth.Mode))
+	}
+	switch c.Audit.Sink {
+	case "none", "stdout":
+	case "file":
+		if c.Audit.Path == "" {
+			errs = append(errs, "audit.path is required when audit.sink is file")
+		}
+	default:
+		errs = append(errs, fmt.Sprintf("audit.sink %q is not one of none, stdout, file", c.Audit.Sink))
 	}
 	switch c.Log.Format {
 	case "text", "json":

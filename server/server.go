@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ccfacade/ccfacade/audit"
 	"github.com/ccfacade/ccfacade/auth"
 	"github.com/ccfacade/ccfacade/engine"
 	"github.com/ccfacade/ccfacade/fhir"
@@ -33,6 +34,9 @@ type Options struct {
 	// Verifier, when set, requires a verified bearer token on every request
 	// but the CapabilityStatement.
 	Verifier *auth.Verifier
+	// Audit, when set, receives one record per request before the response
+	// is sent; a failure to write it fails the request with 503.
+	Audit audit.Sink
 }
 
 // ContentType is the media type of every response.
@@ -180,6 +184,15 @@ func (h *handler) base(c *gin.Context) string {
 }
 
 func (h *handler) write(c *gin.Context, status int, v fhir.Value) {
+	if h.opts.Audit != nil {
+		if err := h.opts.Audit.Write(h.record(c, status, v)); err != nil {
+			// No disclosure without a record: the response is withheld.
+			h.log.Error("audit record not written; request refused", "id", c.GetString("rid"), "error", err.Error())
+			v = fhir.OperationOutcome(c.GetString("rid"), fhir.Issue{Severity: "fatal", Code: "transient", SpineCode: "INTERNAL_SERVER_ERROR",
+				Diagnostics: "the service cannot record this access, so it does not answer; quote " + c.GetString("rid") + " to the service's operators"})
+			status = http.StatusServiceUnavailable
+		}
+	}
 	var body []byte
 	if c.Query("_pretty") == "true" {
 		body = fhir.AppendIndentedJSON(make([]byte, 0, 4096), v)

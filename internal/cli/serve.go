@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/ccfacade/ccfacade/audit"
 	"github.com/ccfacade/ccfacade/auth"
 	"github.com/ccfacade/ccfacade/config"
 	"github.com/ccfacade/ccfacade/engine"
@@ -65,6 +66,20 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		log.Info("authentication: JWT bearer tokens", "issuers", strings.Join(j.Issuers, ","), "audiences", strings.Join(j.Audiences, ","))
 	} else {
 		log.Warn("authentication is off: every caller can read every record; serve only on a trusted network")
+	}
+	switch cfg.Audit.Sink {
+	case "file":
+		f, err := audit.OpenFile(cfg.Audit.Path, int64(cfg.Audit.MaxSizeMB)<<20, cfg.Audit.Keep)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		opts.Audit = f
+		log.Info("audit trail", "file", cfg.Audit.Path)
+	case "stdout":
+		opts.Audit = audit.NewWriter(stdout)
+	default:
+		log.Warn("the audit trail is off (audit.sink: none)")
 	}
 	handler := server.New(opts)
 

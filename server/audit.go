@@ -1,0 +1,98 @@
+package server
+
+import (
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/ccfacade/ccfacade/audit"
+	"github.com/ccfacade/ccfacade/auth"
+	"github.com/ccfacade/ccfacade/fhir"
+	"github.com/gin-gonic/gin"
+)
+
+// record describes a request and its answer for the audit trail.
+func (h *handler) record(c *gin.Context, status int, v fhir.Value) audit.Record {
+	r := audit.Record{
+		Time:       time.Now().UTC(),
+		RequestID:  c.GetString("rid"),
+		SSPTraceID: c.GetHeader("Ssp-TraceID"),
+		Path:       c.Request.URL.Path,
+		Status:     status,
+		Outcome:    "success",
+		ClientIP:   c.ClientIP(),
+		Patients:   []string{},
+	}
+	if status >= 400 {
+		r.Outcome = strings.ToLower(strings.ReplaceAll(http.StatusText(status), " ", "-"))
+	}
+	if p, ok := c.Get("principal"); ok {
+		if pr, ok := p.(*auth.Principal); ok {
+			r.Issuer, r.Subject, r.ClientID = pr.Issuer, pr.Subject, pr.ClientID
+		}
+	}
+	for k := range c.Request.URL.Query() {
+		r.Params = append(r.Params, k)
+	}
+	sort.Strings(r.Params)
+	r.Resource = c.Param("type")
+	switch {
+	case strings.HasSuffix(r.Path, "/metadata") || c.Request.Method == http.MethodOptions:
+		r.Interaction = "capabilities"
+	case strings.Contains(r.Path, "$"):
+		r.Interaction = "operation"
+	case c.Param("comp") != "":
+		r.Interaction, r.Resource = "search-compartment", c.Param("comp")
+	case c.Param("id") != "" && c.Param("id") != "_search":
+		r.Interaction = "read"
+	case r.Resource != "":
+		r.Interaction = "search-type"
+	default:
+		r.Interaction = strings.ToLower(c.Request.Method)
+	}
+	patients := map[string]bool{}
+	add := func(res *fhir.Object) {
+		if res == nil || res.GetString("resourceType") == "OperationOutcome" {
+			return
+		}
+		r.Count++
+		if id := patientOf(res); id != "" {
+			patients[id] = true
+		}
+	}
+	if o, ok := v.(*fhir.Object); ok {
+		if o.GetString("resourceType") == "Bundle" {
+			entries, _ := o.Get("entry").(fhir.Array)
+			for _, e := range entries {
+				if eo, ok := e.(*fhir.Object); ok {
+					res, _ := eo.Get("resource").(*fhir.Object)
+					add(res)
+				}
+			}
+		} else if o.GetString("resourceType") != "CapabilityStatement" && o.GetString("resourceType") != "OperationDefinition" {
+			add(o)
+		}
+	}
+	for id := range patients {
+		r.Patients = append(r.Patients, id)
+	}
+	sort.Strings(r.Patients)
+	return r
+}
+
+// patientOf returns the id of the patient a resource is about: a Patient's
+// own id, or its subject or patient reference.
+func patientOf(res *fhir.Object) string {
+	if res.GetString("resourceType") == "Patient" {
+		return res.GetString("id")
+	}
+	for _, k := range []string{"subject", "patient"} {
+		if ref, ok := res.Get(k).(*fhir.Object); ok {
+			if s := ref.GetString("reference"); strings.HasPrefix(s, "Patient/") {
+				return strings.TrimPrefix(s, "Patient/")
+			}
+		}
+	}
+	return ""
+}
