@@ -39,6 +39,15 @@ type Server struct {
 	ShutdownTimeout Duration `yaml:"shutdown_timeout"`
 	ReadTimeout     Duration `yaml:"read_timeout"`
 	WriteTimeout    Duration `yaml:"write_timeout"`
+	TLS             TLS      `yaml:"tls"`
+}
+
+// TLS serves HTTPS (TLS 1.2 or later) when a certificate is given, with
+// mutual TLS when a client CA is given.
+type TLS struct {
+	CertFile     string `yaml:"cert_file"`
+	KeyFile      string `yaml:"key_file"`
+	ClientCAFile string `yaml:"client_ca_file"`
 }
 
 // Database is the adapter and its connection.
@@ -202,6 +211,11 @@ func Parse(name string, data []byte, lookup func(string) (string, bool)) (*Confi
 	if err := cfg.validate(); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
+	for _, p := range []*string{&cfg.Server.TLS.CertFile, &cfg.Server.TLS.KeyFile, &cfg.Server.TLS.ClientCAFile} {
+		if *p != "" && !filepath.IsAbs(*p) {
+			*p = filepath.Join(filepath.Dir(name), *p)
+		}
+	}
 	if cfg.Audit.Path != "" && !filepath.IsAbs(cfg.Audit.Path) {
 		cfg.Audit.Path = filepath.Join(filepath.Dir(name), cfg.Audit.Path)
 	}
@@ -245,6 +259,12 @@ func (c *Config) validate() error {
 		}
 	default:
 		errs = append(errs, fmt.Sprintf("auth.mode %q is not one of none, jwt", c.Auth.Mode))
+	}
+	if (c.Server.TLS.CertFile == "") != (c.Server.TLS.KeyFile == "") {
+		errs = append(errs, "server.tls: give both cert_file and key_file")
+	}
+	if c.Server.TLS.ClientCAFile != "" && c.Server.TLS.CertFile == "" {
+		errs = append(errs, "server.tls: client_ca_file needs cert_file and key_file")
 	}
 	switch c.Audit.Sink {
 	case "none", "stdout":

@@ -2,11 +2,14 @@ package cli
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"os/signal"
 	"strings"
 	"syscall"
@@ -95,6 +98,16 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
 	}
+	scheme := "http"
+	if t := cfg.Server.TLS; t.CertFile != "" {
+		tc, err := tlsConfig(t)
+		if err != nil {
+			return err
+		}
+		srv.TLSConfig = tc
+		ln = tls.NewListener(ln, tc)
+		scheme = "https"
+	}
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	errc := make(chan error, 1)
@@ -102,8 +115,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	for _, line := range s.set.Summary() {
 		log.Info("mapping loaded", "mapping", line)
 	}
-	log.Info("serving the Care Connect API", "url", "http://"+ln.Addr().String()+"/fhir", "adapter", cfg.Database.Adapter, "mappings", cfg.Mappings)
-	fmt.Fprintf(stdout, "ccfacade %s serving http://%s/fhir\n", Version, ln.Addr())
+	log.Info("serving the Care Connect API", "url", scheme+"://"+ln.Addr().String()+"/fhir", "adapter", cfg.Database.Adapter, "mappings", cfg.Mappings)
+	fmt.Fprintf(stdout, "ccfacade %s serving %s://%s/fhir\n", Version, scheme, ln.Addr())
 	select {
 	case err := <-errc:
 		return err
@@ -116,4 +129,27 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	return nil
+}
+
+// tlsConfig is TLS 1.2 or later with the configured certificate, and, with a
+// client CA, client certificates required and verified (mutual TLS).
+func tlsConfig(t config.TLS) (*tls.Config, error) {
+	cert, err := tls.LoadX509KeyPair(t.CertFile, t.KeyFile)
+	if err != nil {
+		return nil, fmt.Errorf("server.tls: %w", err)
+	}
+	tc := &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}
+	if t.ClientCAFile != "" {
+		pem, err := os.ReadFile(t.ClientCAFile)
+		if err != nil {
+			return nil, fmt.Errorf("server.tls: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("server.tls: no certificate in %s", t.ClientCAFile)
+		}
+		tc.ClientCAs = pool
+		tc.ClientAuth = tls.RequireAndVerifyClientCert
+	}
+	return tc, nil
 }
