@@ -13,24 +13,27 @@ import (
 
 // Record is one audited request.
 type Record struct {
-	Time         time.Time `json:"time"`
-	RequestID    string    `json:"request_id"`
-	SSPTraceID   string    `json:"ssp_trace_id,omitempty"`
-	Issuer       string    `json:"iss,omitempty"`
-	Subject      string    `json:"sub,omitempty"`
-	ClientID     string    `json:"client_id,omitempty"`
-	Practitioner string    `json:"practitioner,omitempty"`
-	Organisation string    `json:"organisation,omitempty"`
-	Purpose      string    `json:"purpose,omitempty"`
-	Interaction  string    `json:"interaction"` // read, search-type, operation, capabilities, …
-	Resource     string    `json:"resource_type,omitempty"`
-	Path         string    `json:"path"`
-	Params       []string  `json:"params,omitempty"` // parameter names only: values may identify patients
-	Patients     []string  `json:"patients"`         // ids of the patients whose data were returned
-	Count        int       `json:"count"`            // resources returned
-	Status       int       `json:"status"`
-	Outcome      string    `json:"outcome"` // success, or the error's class
-	ClientIP     string    `json:"client_ip,omitempty"`
+	Time           time.Time `json:"time"`
+	RequestID      string    `json:"request_id"`
+	SSPTraceID     string    `json:"ssp_trace_id,omitempty"`
+	SSPFrom        string    `json:"ssp_from,omitempty"`        // the consumer's ASID
+	SSPTo          string    `json:"ssp_to,omitempty"`          // this service's ASID
+	SSPInteraction string    `json:"ssp_interaction,omitempty"` // Ssp-InteractionID
+	Issuer         string    `json:"iss,omitempty"`
+	Subject        string    `json:"sub,omitempty"`
+	ClientID       string    `json:"client_id,omitempty"`
+	Practitioner   string    `json:"practitioner,omitempty"`
+	Organisation   string    `json:"organisation,omitempty"`
+	Purpose        string    `json:"purpose,omitempty"`
+	Interaction    string    `json:"interaction"` // read, search-type, operation, capabilities, …
+	Resource       string    `json:"resource_type,omitempty"`
+	Path           string    `json:"path"`
+	Params         []string  `json:"params,omitempty"` // parameter names only: values may identify patients
+	Patients       []string  `json:"patients"`         // ids of the patients whose data were returned
+	Count          int       `json:"count"`            // resources returned
+	Status         int       `json:"status"`
+	Outcome        string    `json:"outcome"` // success, or the error's class
+	ClientIP       string    `json:"client_ip,omitempty"`
 }
 
 // Sink receives records. Write must not return before the record is

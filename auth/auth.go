@@ -40,6 +40,9 @@ type Principal struct {
 	// Patient is the patient context (the id of a Patient): the token may
 	// reach only that patient's data. Empty: no patient context.
 	Patient string
+	// Claims are the token's other claims (for the Spine Security Proxy
+	// checks and the audit trail).
+	Claims map[string]any
 }
 
 // Scope is one SMART-style scope: context/Type.access.
@@ -213,8 +216,8 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Principal, error)
 	if iat := tok.IssuedAt(); !iat.IsZero() && iat.After(v.now().Add(v.cfg.ClockSkew)) {
 		return nil, errors.New("the token is issued in the future")
 	}
-	p := &Principal{Issuer: tok.Issuer(), Subject: tok.Subject()}
 	claims := tok.PrivateClaims()
+	p := &Principal{Issuer: tok.Issuer(), Subject: tok.Subject(), Claims: claims}
 	if s, ok := claims["client_id"].(string); ok {
 		p.ClientID = s
 	}

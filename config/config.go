@@ -74,6 +74,14 @@ type Auth struct {
 	// jwt (bearer tokens, verified; SMART scopes; patient context).
 	Mode string `yaml:"mode"`
 	JWT  JWT    `yaml:"jwt"`
+	SSP  SSP    `yaml:"ssp"`
+}
+
+// SSP is Spine Security Proxy mode: requests must carry the SSP headers and
+// GP Connect style claims (it needs mode jwt).
+type SSP struct {
+	Enabled bool   `yaml:"enabled"`
+	ASID    string `yaml:"asid"` // this service's ASID: Ssp-To must equal it
 }
 
 // JWT configures bearer-token verification.
@@ -246,6 +254,9 @@ func (c *Config) validate() error {
 	case "debug", "info", "warn", "error":
 	default:
 		errs = append(errs, fmt.Sprintf("log.level %q is not one of debug, info, warn, error", c.Log.Level))
+	}
+	if c.Auth.SSP.Enabled && c.Auth.Mode != "jwt" {
+		errs = append(errs, "auth.ssp needs auth.mode jwt: the proxy forwards the consumer's token")
 	}
 	switch c.Auth.Mode {
 	case "none":

@@ -32,6 +32,12 @@ func (h *handler) record(c *gin.Context, status int, v fhir.Value) audit.Record 
 			r.Issuer, r.Subject, r.ClientID = pr.Issuer, pr.Subject, pr.ClientID
 		}
 	}
+	if sp, ok := c.Get("ssp"); ok {
+		if ssp, ok := sp.(*auth.SSP); ok {
+			r.Practitioner, r.Organisation, r.Purpose = ssp.Practitioner, ssp.Organisation, ssp.Reason
+			r.SSPFrom, r.SSPTo, r.SSPInteraction = ssp.From, ssp.To, ssp.InteractionID
+		}
+	}
 	for k := range c.Request.URL.Query() {
 		r.Params = append(r.Params, k)
 	}

@@ -37,6 +37,14 @@ type Options struct {
 	// Audit, when set, receives one record per request before the response
 	// is sent; a failure to write it fails the request with 503.
 	Audit audit.Sink
+	// SSP, when set, requires requests to come through the Spine Security
+	// Proxy: its headers and the token's claims are checked.
+	SSP *SSPOptions
+}
+
+// SSPOptions configure Spine Security Proxy mode.
+type SSPOptions struct {
+	ASID string // this service's ASID; Ssp-To must equal it when set
 }
 
 // ContentType is the media type of every response.
@@ -329,6 +337,24 @@ func (h *handler) authenticate(c *gin.Context) {
 		return
 	}
 	c.Set("principal", p)
+	if h.opts.SSP != nil {
+		interaction := "search"
+		switch {
+		case strings.Contains(c.Request.URL.Path, "$"):
+			interaction = "operation"
+		case c.Param("id") != "" && c.Param("id") != "_search" && c.Param("comp") == "":
+			interaction = "read"
+		}
+		ssp, err := auth.CheckSSP(c.GetHeader, p, interaction, c.Param("type"), h.opts.SSP.ASID)
+		if err != nil {
+			h.log.Warn("Spine Security Proxy request refused", "id", c.GetString("rid"), "reason", err.Error())
+			h.fail(c, http.StatusBadRequest, fhir.Issue{Severity: "error", Code: "invalid", SpineCode: "BAD_REQUEST",
+				Diagnostics: "Spine Security Proxy: " + err.Error()})
+			c.Abort()
+			return
+		}
+		c.Set("ssp", ssp)
+	}
 	c.Request = c.Request.WithContext(engine.WithAccess(c.Request.Context(), engine.Access{Patient: p.Patient, Allows: p.Allows}))
 	c.Next()
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ccfacade/ccfacade/audit"
 	"github.com/ccfacade/ccfacade/auth"
 	"github.com/ccfacade/ccfacade/engine"
 	"github.com/ccfacade/ccfacade/internal/authtest"
@@ -160,4 +161,78 @@ func patientOf(r map[string]any) string {
 		}
 	}
 	return ""
+}
+
+// Spine Security Proxy mode: the SSP headers and the consumer's GP Connect
+// style claims are required and checked, and recorded in the audit trail.
+func TestSpineSecurityProxy(t *testing.T) {
+	keys := authtest.New(t)
+	e := sqliteEnv(t)
+	v, err := auth.New(context.Background(), auth.Config{JWKSURL: keys.URL, Issuers: []string{authtest.Issuer}, Audiences: []string{authtest.Audience}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf lockedBuffer
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	srv := httptest.NewServer(server.New(server.Options{Engine: e.eng, Logger: log, Verifier: v,
+		SSP: &server.SSPOptions{ASID: "200000000359"}, Audit: audit.NewWriter(&buf)}))
+	defer srv.Close()
+	claims := func(edit func(tok jwt.Token)) string {
+		return authtest.Sign(t, keys.RSA, jwa.RS256, "patient/*.read", "", func(tok jwt.Token) {
+			tok.Set(jwt.SubjectKey, "1")
+			tok.Set("reason_for_request", "directcare")
+			tok.Set("requested_scope", "patient/*.read")
+			tok.Set("requesting_device", map[string]any{"resourceType": "Device", "id": "1"})
+			tok.Set("requesting_organization", map[string]any{"resourceType": "Organization",
+				"identifier": []any{map[string]any{"system": "https://fhir.nhs.uk/Id/ods-organization-code", "value": "A81001"}}})
+			tok.Set("requesting_practitioner", map[string]any{"resourceType": "Practitioner", "id": "1",
+				"identifier": []any{map[string]any{"system": "https://fhir.nhs.uk/Id/sds-user-id", "value": "G13579135"}}})
+			if edit != nil {
+				edit(tok)
+			}
+		})
+	}
+	headers := func(tok string, edit map[string]string) []string {
+		h := map[string]string{
+			"Authorization": "Bearer " + tok, "Ssp-TraceID": "09a01679-2564-0fb4-5129-aecc81ea2706",
+			"Ssp-From": "200000000117", "Ssp-To": "200000000359",
+			"Ssp-InteractionID": "urn:nhs:names:services:careconnect:fhir:rest:search:patient",
+		}
+		for k, v := range edit {
+			h[k] = v
+		}
+		var out []string
+		for k, v := range h {
+			out = append(out, k, v)
+		}
+		return out
+	}
+	good := claims(nil)
+	if r := get(t, srv.URL+"/fhir/Patient?_count=2", headers(good, nil)...); r.status != 200 {
+		t.Fatalf("a good SSP request: %d %s", r.status, r.body)
+	}
+	if !strings.Contains(buf.String(), `"ssp_trace_id":"09a01679-2564-0fb4-5129-aecc81ea2706"`) || !strings.Contains(buf.String(), `"practitioner":"G13579135"`) ||
+		!strings.Contains(buf.String(), `"organisation":"A81001"`) || !strings.Contains(buf.String(), `"purpose":"directcare"`) || !strings.Contains(buf.String(), `"ssp_from":"200000000117"`) {
+		t.Errorf("the audit record lacks the SSP details: %s", buf.String())
+	}
+	for name, c := range map[string]struct {
+		tok     string
+		headers map[string]string
+		says    string
+	}{
+		"no trace id":          {good, map[string]string{"Ssp-TraceID": ""}, "Ssp-TraceID"},
+		"wrong Ssp-To":         {good, map[string]string{"Ssp-To": "999"}, "not this service's ASID"},
+		"bad Ssp-From":         {good, map[string]string{"Ssp-From": "abc"}, "Ssp-From"},
+		"read interaction":     {good, map[string]string{"Ssp-InteractionID": "urn:nhs:names:services:careconnect:fhir:rest:read:patient"}, "does not match"},
+		"other resource":       {good, map[string]string{"Ssp-InteractionID": "urn:nhs:names:services:careconnect:fhir:rest:search:observation"}, "does not match"},
+		"secondary uses":       {claims(func(tok jwt.Token) { tok.Set("reason_for_request", "secondaryuses") }), nil, "reason_for_request"},
+		"no ODS code":          {claims(func(tok jwt.Token) { tok.Set("requesting_organization", map[string]any{"resourceType": "Organization"}) }), nil, "ODS code"},
+		"no device":            {claims(func(tok jwt.Token) { tok.Remove("requesting_device") }), nil, "requesting_device"},
+		"sub not practitioner": {claims(func(tok jwt.Token) { tok.Set(jwt.SubjectKey, "2") }), nil, "requesting_practitioner"},
+	} {
+		r := get(t, srv.URL+"/fhir/Patient?_count=2", headers(c.tok, c.headers)...)
+		if r.status != 400 || !strings.Contains(issueText(t, r), c.says) || strings.Contains(string(r.body), `"resourceType":"Patient"`) {
+			t.Errorf("%s: %d %s", name, r.status, truncate(string(r.body), 300))
+		}
+	}
 }

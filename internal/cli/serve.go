@@ -67,6 +67,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		opts.Verifier = v
 		opts.SecurityNote = "OAuth2 bearer tokens (JWT, signature verified against the issuer's keys) with SMART-style scopes (patient/, user/, system/<Type>.read); a token with a patient context reaches only that patient's data."
 		log.Info("authentication: JWT bearer tokens", "issuers", strings.Join(j.Issuers, ","), "audiences", strings.Join(j.Audiences, ","))
+		if cfg.Auth.SSP.Enabled {
+			opts.SSP = &server.SSPOptions{ASID: cfg.Auth.SSP.ASID}
+			log.Info("Spine Security Proxy mode: SSP headers and claims are required", "asid", cfg.Auth.SSP.ASID)
+		}
 	} else {
 		log.Warn("authentication is off: every caller can read every record; serve only on a trusted network")
 	}
