@@ -40,6 +40,9 @@ type Server struct {
 	ReadTimeout     Duration `yaml:"read_timeout"`
 	WriteTimeout    Duration `yaml:"write_timeout"`
 	TLS             TLS      `yaml:"tls"`
+	// CORSOrigins are the browser origins allowed to call the API; empty
+	// (the default) sends no CORS headers.
+	CORSOrigins []string `yaml:"cors_origins"`
 }
 
 // TLS serves HTTPS (TLS 1.2 or later) when a certificate is given, with

@@ -40,6 +40,9 @@ type Options struct {
 	// SSP, when set, requires requests to come through the Spine Security
 	// Proxy: its headers and the token's claims are checked.
 	SSP *SSPOptions
+	// CORSOrigins are the browser origins allowed to call the API (exact
+	// matches); empty sends no CORS headers.
+	CORSOrigins []string
 }
 
 // SSPOptions configure Spine Security Proxy mode.
@@ -71,7 +74,7 @@ func New(opts Options) http.Handler {
 
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
-	r.Use(h.requestID, h.recover, h.negotiate)
+	r.Use(h.requestID, h.recover, h.cors, h.negotiate)
 	open := r.Group(opts.Prefix)
 	open.GET("/metadata", h.metadata)
 	open.HEAD("/metadata", h.metadata)
@@ -307,6 +310,27 @@ func (h *handler) everything(c *gin.Context, id string) {
 		return
 	}
 	h.write(c, http.StatusOK, b)
+}
+
+// cors answers browsers from the allowed origins only; a preflight request
+// gets 204 with the methods and headers the API takes.
+func (h *handler) cors(c *gin.Context) {
+	origin := c.GetHeader("Origin")
+	if origin == "" || !containsStr(h.opts.CORSOrigins, origin) {
+		c.Next()
+		return
+	}
+	c.Header("Access-Control-Allow-Origin", origin)
+	c.Header("Vary", "Origin")
+	c.Header("Access-Control-Expose-Headers", "X-Correlation-ID, WWW-Authenticate")
+	if c.Request.Method == http.MethodOptions && c.GetHeader("Access-Control-Request-Method") != "" {
+		c.Header("Access-Control-Allow-Methods", "GET, HEAD, POST, OPTIONS")
+		c.Header("Access-Control-Allow-Headers", "Authorization, Content-Type, Accept, Prefer, X-Request-ID, Ssp-TraceID, Ssp-From, Ssp-To, Ssp-InteractionID")
+		c.Header("Access-Control-Max-Age", "600")
+		c.AbortWithStatus(http.StatusNoContent)
+		return
+	}
+	c.Next()
 }
 
 // authenticate verifies the bearer token (when a verifier is configured),

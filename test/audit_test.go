@@ -113,3 +113,26 @@ func TestAuditFailureClosesTheService(t *testing.T) {
 		validate(t, "503 OperationOutcome", r.body)
 	}
 }
+
+// CORS is off unless origins are configured, and then only for them.
+func TestCORS(t *testing.T) {
+	e := sqliteEnv(t)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	off := httptest.NewServer(server.New(server.Options{Engine: e.eng, Logger: log}))
+	defer off.Close()
+	if r := get(t, off.URL+"/fhir/Patient/3", "Origin", "https://app.example.nhs.uk"); r.header.Get("Access-Control-Allow-Origin") != "" {
+		t.Error("CORS headers sent with CORS off")
+	}
+	on := httptest.NewServer(server.New(server.Options{Engine: e.eng, Logger: log, CORSOrigins: []string{"https://app.example.nhs.uk"}}))
+	defer on.Close()
+	if r := get(t, on.URL+"/fhir/Patient/3", "Origin", "https://app.example.nhs.uk"); r.header.Get("Access-Control-Allow-Origin") != "https://app.example.nhs.uk" {
+		t.Error("an allowed origin got no CORS headers")
+	}
+	if r := get(t, on.URL+"/fhir/Patient/3", "Origin", "https://evil.example"); r.header.Get("Access-Control-Allow-Origin") != "" {
+		t.Error("another origin got CORS headers")
+	}
+	pre := do(t, "OPTIONS", on.URL+"/fhir/Patient", nil, "Origin", "https://app.example.nhs.uk", "Access-Control-Request-Method", "GET")
+	if pre.status != 204 || !strings.Contains(pre.header.Get("Access-Control-Allow-Headers"), "Authorization") {
+		t.Errorf("preflight: %d %v", pre.status, pre.header)
+	}
+}

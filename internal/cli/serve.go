@@ -55,7 +55,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if cfg.Paging.Secret == "" {
 		log.Warn("paging.secret is not set: paging links work only on this instance and until it restarts")
 	}
-	opts := server.Options{Engine: eng, BaseURL: cfg.Server.BaseURL, Logger: log, Version: Version,
+	opts := server.Options{Engine: eng, BaseURL: cfg.Server.BaseURL, Logger: log, Version: Version, CORSOrigins: cfg.Server.CORSOrigins,
 		SecurityNote: "No authentication: this instance is open to every caller."}
 	if cfg.Auth.Mode == "jwt" {
 		j := cfg.Auth.JWT
