@@ -128,6 +128,18 @@ func TestJWTAccess(t *testing.T) {
 				}
 			}
 		}
+		// A tampered paging cursor is refused, also with a valid token.
+		first := call("/Observation?_count=2", patientTok).json(t)
+		if next := link(first, "next"); next != "" {
+			u, _ := url.Parse(next)
+			q := u.Query()
+			c := []byte(q.Get("_cursor"))
+			c[len(c)/2] ^= 1
+			q.Set("_cursor", string(c))
+			if r := call("/Observation?"+q.Encode(), patientTok); r.status != 400 || strings.Contains(string(r.body), `"resourceType":"Observation"`) {
+				t.Errorf("tampered cursor: %d", r.status)
+			}
+		}
 		// Scopes: a user token for Observation and Patient cannot read Condition.
 		if r := call("/Condition?patient="+me, userTok); r.status != 403 {
 			t.Errorf("scope for another type: %d", r.status)
