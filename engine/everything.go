@@ -404,3 +404,14 @@ func (e *Engine) referenced(ctx context.Context, from []fhir.Entry, base string,
 	}
 	return out, nil
 }
+
+// PatientByNHSNumber returns the id of the one patient with an NHS number
+// (for a token whose patient context is an NHS number); the lookup ignores
+// any access in ctx.
+func (e *Engine) PatientByNHSNumber(ctx context.Context, nhs string) (string, error) {
+	pm := e.set.Lookup("Patient")
+	if pm == nil {
+		return "", &Error{Kind: KindNotFound, Msg: "Patient is not served here"}
+	}
+	return e.patientByIdentifier(WithAccess(ctx, Access{}), pm, "https://fhir.nhs.uk/Id/nhs-number|"+nhs)
+}

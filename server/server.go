@@ -379,7 +379,19 @@ func (h *handler) authenticate(c *gin.Context) {
 		}
 		c.Set("ssp", ssp)
 	}
-	c.Request = c.Request.WithContext(engine.WithAccess(c.Request.Context(), engine.Access{Patient: p.Patient, Allows: p.Allows}))
+	patient := p.Patient
+	if nhs, ok := p.Claims["nhs_number"].(string); ok && patient == "" {
+		// A patient context given as an NHS number: the patient it names.
+		id, err := h.eng.PatientByNHSNumber(c.Request.Context(), nhs)
+		if err != nil {
+			h.fail(c, http.StatusForbidden, fhir.Issue{Severity: "error", Code: "forbidden", SpineCode: "ACCESS DENIED",
+				Diagnostics: "the token's NHS number does not name exactly one patient here"})
+			c.Abort()
+			return
+		}
+		patient = id
+	}
+	c.Request = c.Request.WithContext(engine.WithAccess(c.Request.Context(), engine.Access{Patient: patient, Allows: p.Allows}))
 	c.Next()
 }
 

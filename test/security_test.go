@@ -128,6 +128,24 @@ func TestJWTAccess(t *testing.T) {
 				}
 			}
 		}
+		// A patient context given as an NHS number works the same way.
+		var myNHS string
+		for _, p := range patients {
+			if str(p["PATIENT_ID"]) == me {
+				myNHS = strings.ReplaceAll(str(p["NHS_NUMBER"]), " ", "")
+			}
+		}
+		nhsTok := authtest.Sign(t, keys.RSA, jwa.RS256, "patient/*.read", "", func(tok jwt.Token) { tok.Set("nhs_number", myNHS) })
+		if r := call("/Patient/"+me, nhsTok); r.status != 200 {
+			t.Errorf("NHS-number context, own record: %d", r.status)
+		}
+		if r := call("/Patient/"+other, nhsTok); r.status != 403 {
+			t.Errorf("NHS-number context, another patient: %d", r.status)
+		}
+		unknownTok := authtest.Sign(t, keys.RSA, jwa.RS256, "patient/*.read", "", func(tok jwt.Token) { tok.Set("nhs_number", "9434765919") })
+		if r := call("/Observation", unknownTok); r.status != 403 {
+			t.Errorf("an NHS number of nobody here: %d", r.status)
+		}
 		// A tampered paging cursor is refused, also with a valid token.
 		first := call("/Observation?_count=2", patientTok).json(t)
 		if next := link(first, "next"); next != "" {
@@ -232,13 +250,15 @@ func TestSpineSecurityProxy(t *testing.T) {
 		headers map[string]string
 		says    string
 	}{
-		"no trace id":          {good, map[string]string{"Ssp-TraceID": ""}, "Ssp-TraceID"},
-		"wrong Ssp-To":         {good, map[string]string{"Ssp-To": "999"}, "not this service's ASID"},
-		"bad Ssp-From":         {good, map[string]string{"Ssp-From": "abc"}, "Ssp-From"},
-		"read interaction":     {good, map[string]string{"Ssp-InteractionID": "urn:nhs:names:services:careconnect:fhir:rest:read:patient"}, "does not match"},
-		"other resource":       {good, map[string]string{"Ssp-InteractionID": "urn:nhs:names:services:careconnect:fhir:rest:search:observation"}, "does not match"},
-		"secondary uses":       {claims(func(tok jwt.Token) { tok.Set("reason_for_request", "secondaryuses") }), nil, "reason_for_request"},
-		"no ODS code":          {claims(func(tok jwt.Token) { tok.Set("requesting_organization", map[string]any{"resourceType": "Organization"}) }), nil, "ODS code"},
+		"no trace id":      {good, map[string]string{"Ssp-TraceID": ""}, "Ssp-TraceID"},
+		"wrong Ssp-To":     {good, map[string]string{"Ssp-To": "999"}, "not this service's ASID"},
+		"bad Ssp-From":     {good, map[string]string{"Ssp-From": "abc"}, "Ssp-From"},
+		"read interaction": {good, map[string]string{"Ssp-InteractionID": "urn:nhs:names:services:careconnect:fhir:rest:read:patient"}, "does not match"},
+		"other resource":   {good, map[string]string{"Ssp-InteractionID": "urn:nhs:names:services:careconnect:fhir:rest:search:observation"}, "does not match"},
+		"secondary uses":   {claims(func(tok jwt.Token) { tok.Set("reason_for_request", "secondaryuses") }), nil, "reason_for_request"},
+		"no ODS code": {claims(func(tok jwt.Token) {
+			tok.Set("requesting_organization", map[string]any{"resourceType": "Organization"})
+		}), nil, "ODS code"},
 		"no device":            {claims(func(tok jwt.Token) { tok.Remove("requesting_device") }), nil, "requesting_device"},
 		"sub not practitioner": {claims(func(tok jwt.Token) { tok.Set(jwt.SubjectKey, "2") }), nil, "requesting_practitioner"},
 	} {
