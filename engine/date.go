@@ -67,14 +67,20 @@ func (e *Engine) datePred(b *sqlBuilder, sp *mapping.SearchParam, raw, v string,
 		return "", paramErr(err)
 	}
 	g := sp.DateGrain
-	layout := ""
+	layout, precision := "", 0
 	if sp.Format != "" {
-		layout, _ = mapping.GoLayout(sp.Format)
+		layout, precision, _ = mapping.GoLayout(sp.Format)
 	}
 	bind := func(t time.Time) string {
 		t = t.In(loc)
-		if layout != "" {
-			return b.arg(t.Format(layout))
+		switch {
+		case layout != "":
+			// Every comparison is x >= B or x < B; for values written to a
+			// coarser precision than B, both hold exactly when they hold for
+			// B rounded up to that precision.
+			return b.arg(ceilGrain(t, precision, loc).Format(layout))
+		case g == 3: // a native DATE column: compare with a date, not a date-time
+			return b.arg(t.Format("2006-01-02"))
 		}
 		return b.arg(b.d.TimeArg(t))
 	}

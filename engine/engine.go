@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -287,6 +288,7 @@ func (e *Engine) queryRows(ctx context.Context, sqlText string, args []any, ncol
 		return nil, dbError(ctx, err)
 	}
 	defer rs.Close()
+	kinds := timeKinds(rs)
 	var out [][]any
 	for rs.Next() {
 		raw := make([]any, ncols)
@@ -298,7 +300,11 @@ func (e *Engine) queryRows(ctx context.Context, sqlText string, args []any, ncol
 			return nil, dbError(ctx, err)
 		}
 		for i, v := range raw {
-			raw[i] = e.db.Normalize(v)
+			v = e.db.Normalize(v)
+			if t, ok := v.(time.Time); ok && i < len(kinds) {
+				v = e.timeValue(t, kinds[i])
+			}
+			raw[i] = v
 		}
 		out = append(out, raw)
 	}
@@ -314,4 +320,51 @@ func dbError(ctx context.Context, err error) error {
 		msg = "the database did not answer in time"
 	}
 	return &Error{Kind: KindUnavailable, Msg: msg, Cause: err}
+}
+
+// Kinds of time columns, from the database's column types.
+const (
+	timeOther = iota // not a time column, or unknown
+	timeDate         // a date without a time
+	timeNaive        // a date-time without a zone: a wall clock in the configured zone
+	timeZoned        // a date-time with a zone: an instant
+)
+
+func timeKinds(rs *sql.Rows) []int {
+	cts, err := rs.ColumnTypes()
+	if err != nil {
+		return nil
+	}
+	kinds := make([]int, len(cts))
+	for i, ct := range cts {
+		switch t := strings.ToUpper(ct.DatabaseTypeName()); {
+		case t == "DATE":
+			kinds[i] = timeDate
+		case strings.Contains(t, "TZ") || strings.Contains(t, "OFFSET") || strings.Contains(t, "WITH TIME ZONE"):
+			kinds[i] = timeZoned
+		case strings.Contains(t, "TIMESTAMP") || strings.Contains(t, "DATETIME"):
+			kinds[i] = timeNaive
+		}
+	}
+	return kinds
+}
+
+// timeValue gives a time read from the database the form rendering and
+// paging expect: a date as its text (YYYY-MM-DD, valid for date and
+// dateTime and comparable with the column); a wall clock as a time in UTC
+// whose fields are the wall clock (read later in the configured zone); an
+// instant in the configured zone.
+func (e *Engine) timeValue(t time.Time, kind int) any {
+	switch kind {
+	case timeDate:
+		return t.Format("2006-01-02")
+	case timeNaive:
+		return time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC)
+	case timeZoned:
+		if e.set.Location == time.UTC {
+			return t.UTC()
+		}
+		return t.In(e.set.Location)
+	}
+	return t
 }

@@ -234,7 +234,7 @@ func (e *Engine) Everything(ctx context.Context, req EverythingRequest) (*fhir.O
 			last := rows[len(rows)-1]
 			k := make([]string, len(m.From.Key))
 			for i := range k {
-				k[i] = fmt.Sprint(last.Vals[i])
+				k[i] = keyText(last.Vals[i])
 			}
 			next = &everythingState{T: t, K: k}
 		}

@@ -260,7 +260,7 @@ func (e *Engine) Search(ctx context.Context, req SearchRequest) (*fhir.Object, e
 	keyOf := func(r *mapping.Row) []string {
 		k := make([]string, len(m.From.Key))
 		for i := range k {
-			k[i] = fmt.Sprint(r.Vals[i])
+			k[i] = keyText(r.Vals[i])
 		}
 		return k
 	}

@@ -54,6 +54,8 @@ func (q *query) parseSort(m *mapping.Mapping, v string) ([]sortKey, error) {
 				return nil, notSupported("_sort", "_sort: unknown parameter %q for %s (sortable: _id, _lastUpdated and parameters on one column)", name, m.Resource)
 			case sp.Rows != nil || (sp.SQL == "" && len(sp.Columns) != 1):
 				return nil, notSupported("_sort", "_sort=%s: the parameter is not bound to one value of the resource's row, so it cannot sort", name)
+			case sp.SQL != "" && isConstant(sp.SQL):
+				continue // the same for every row: it orders nothing
 			case sp.SQL != "":
 				expr = "(" + sp.SQL + ")"
 			default:
@@ -151,4 +153,27 @@ func (q *query) sortedBeyond(vals []sortVal, key []string, before bool) (string,
 		ors = append(ors, "("+strings.Join(ands, " AND ")+")")
 	}
 	return "(" + strings.Join(ors, " OR ") + ")", nil
+}
+
+// keyText writes a key value into a paging cursor so that binding the text
+// back compares equal: a wall clock (a time in UTC) as its plain text, an
+// instant with its offset.
+func keyText(v any) string {
+	if t, ok := v.(time.Time); ok {
+		if t.Location() == time.UTC {
+			return t.Format("2006-01-02 15:04:05.999999999")
+		}
+		return t.Format(time.RFC3339Nano)
+	}
+	return fmt.Sprint(v)
+}
+
+// isConstant reports whether an SQL expression is a literal.
+func isConstant(sql string) bool {
+	s := strings.TrimSpace(sql)
+	if strings.HasPrefix(s, "'") && strings.HasSuffix(s, "'") && strings.Count(s, "'")%2 == 0 && !strings.ContainsAny(s[1:len(s)-1], "'") {
+		return true
+	}
+	_, err := strconv.ParseFloat(s, 64)
+	return err == nil
 }

@@ -88,7 +88,7 @@ func (l *loader) searchParams(n *yaml.Node, m *Mapping) {
 				l.add(sp.Pos, path, "\"format\" applies to date parameters only")
 			} else if lay, sortable, err := parseLayout(sp.Format); err != nil {
 				l.add(sp.Pos, path, "%v", err)
-			} else if sp.DateGrain = lay.precision; !sortable {
+			} else if sp.DateGrain = renderedGrain(lay.precision); !sortable {
 				l.add(sp.Pos, path, "format %q does not sort as text (it must run from year to second, zero-padded, like yyyyMMdd or yyyy-MM-dd HH:mm:ss); give \"sql\" that yields a sortable value instead", sp.Format)
 			}
 		}
@@ -119,4 +119,15 @@ func (l *loader) searchRows(n *yaml.Node, path string, m *Mapping) *Rows {
 	m.Children = m.Children[:saved]
 	r.Index = -1
 	return r
+}
+
+// renderedGrain is the precision a date parameter compares at: that of the
+// values as the facade renders them. A date-time with minutes is rendered
+// with seconds (17:50:00), so it is compared to the second; otherwise the
+// format's own precision.
+func renderedGrain(precision int) int {
+	if precision == 4 {
+		return 5
+	}
+	return precision
 }

@@ -260,10 +260,11 @@ func parseLayout(f string) (layout, bool, error) {
 }
 
 // GoLayout returns the Go time layout of a date format (for binding search
-// values against text columns).
-func GoLayout(format string) (string, error) {
+// values against text columns), and its precision: 1 year, 2 month, 3 day,
+// 4 minute, 5 second.
+func GoLayout(format string) (string, int, error) {
 	l, _, err := parseLayout(format)
-	return l.goLayout, err
+	return l.goLayout, l.precision, err
 }
 
 func dateFn(formats []string, loc *time.Location, withTime bool) (func(any) (any, error), error) {

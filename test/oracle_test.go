@@ -17,9 +17,9 @@ func TestDateSearchOracle(t *testing.T) {
 		d, _ := time.Parse("20060102", s)
 		return target{d, d.AddDate(0, 0, 1)}
 	}
-	minute := func(s string) target { // YYYY-MM-DD HH:MM
+	minute := func(s string) target { // YYYY-MM-DD HH:MM, rendered (and compared) to the second
 		d, _ := time.Parse("2006-01-02 15:04", s)
-		return target{d, d.Add(time.Minute)}
+		return target{d, d.Add(time.Second)}
 	}
 	var births, obs, encs []target
 	for _, c := range demoRows(t, "CONSULTATION") {
