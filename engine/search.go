@@ -413,6 +413,10 @@ func containsStr(list []string, s string) bool {
 
 const noMatch = "1 = 0"
 
+// maxCodes bounds the local codes one token value may stand for (a whole
+// code system through a concept map, say), to stay within bind limits.
+const maxCodes = 2000
+
 // compileValue compiles one value of a parameter.
 func (e *Engine) compileValue(q *query, m *mapping.Mapping, sp *mapping.SearchParam, key fhir.ParamKey, raw, v string) (string, error) {
 	b := q.b
@@ -603,6 +607,10 @@ func (e *Engine) tokenPred(b *sqlBuilder, sp *mapping.SearchParam, raw, v string
 			code = fmt.Sprint(out)
 		}
 		codes = []string{code}
+	}
+	if len(codes) > maxCodes {
+		return "", &Error{Kind: KindInvalid, Param: raw, SpineCode: "INVALID_PARAMETER",
+			Msg: fmt.Sprintf("parameter %q: %q stands for %d codes here; search for fewer", raw, v, len(codes))}
 	}
 	var args []any
 	for _, c := range codes {

@@ -118,3 +118,26 @@ func FuzzLoad(f *testing.F) {
 		}
 	})
 }
+
+func TestConceptReverseAcceptsOlderSpellings(t *testing.T) {
+	c := &ConceptMap{Entries: map[string]Coding{"A1": {System: "https://fhir.hl7.org.uk/STU3/CodeSystem/CareConnect-EthnicCategory-1", Code: "H"}}, order: []string{"A1"}}
+	for _, sys := range []string{"https://fhir.hl7.org.uk/STU3/CodeSystem/CareConnect-EthnicCategory-1", "https://fhir.hl7.org.uk/STU3/CareConnect-EthnicCategory-1", "https://fhir.hl7.org.uk/CareConnect-EthnicCategory-1"} {
+		if got := c.Reverse(sys, true, "H"); len(got) != 1 {
+			t.Errorf("%s: %v", sys, got)
+		}
+	}
+	if got := c.Reverse("http://snomed.info/sct", true, "H"); len(got) != 0 {
+		t.Errorf("another system matched: %v", got)
+	}
+}
+
+func TestReferenceWithSeveralTargetsOnOneColumn(t *testing.T) {
+	_, err := Load([]File{
+		{Name: "p.yaml", Data: []byte("resource: Patient\nfrom: {table: P, key: ID}\nelement: {active: true}\nsearch: {gp: {type: reference, column: GP, target: [Practitioner, Organization]}}\n")},
+		{Name: "o.yaml", Data: []byte("resource: Organization\nfrom: {table: O, key: ID}\nelement: {active: true}\n")},
+		{Name: "r.yaml", Data: []byte("resource: Practitioner\nfrom: {table: R, key: ID}\nelement: {active: true}\n")},
+	}, time.UTC)
+	if err == nil || !strings.Contains(err.Error(), "one column holds ids of one resource type") {
+		t.Errorf("got %v", err)
+	}
+}

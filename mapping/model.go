@@ -229,7 +229,7 @@ func (c *ConceptMap) Reverse(system string, hasSystem bool, code string) []strin
 		if t.Code != code {
 			continue
 		}
-		if hasSystem && t.System != system {
+		if hasSystem && t.System != system && !sameCareConnectSystem(t.System, system) {
 			continue
 		}
 		out = append(out, local)
@@ -268,4 +268,19 @@ func (m *Mapping) PosOf(fhirPath string) Pos {
 		walk(m.Root, 1)
 	}
 	return best
+}
+
+// sameCareConnectSystem accepts the older spellings of Care Connect code
+// system URLs (…/STU3/CareConnect-X-1, …/CareConnect-X-1) for the current
+// …/STU3/CodeSystem/CareConnect-X-1.
+func sameCareConnectSystem(want, given string) bool {
+	canon := func(s string) string {
+		for _, old := range []string{"https://fhir.hl7.org.uk/STU3/CodeSystem/", "https://fhir.hl7.org.uk/STU3/", "https://fhir.hl7.org.uk/"} {
+			if rest, ok := strings.CutPrefix(s, old); ok && strings.HasPrefix(rest, "CareConnect-") {
+				return "https://fhir.hl7.org.uk/STU3/CodeSystem/" + rest
+			}
+		}
+		return s
+	}
+	return want != "" && canon(want) == canon(given)
 }

@@ -98,6 +98,9 @@ func (l *loader) searchParams(n *yaml.Node, m *Mapping) {
 		if sp.Type == "date" && sp.DateGrain == 0 {
 			sp.DateGrain = 5
 		}
+		if sp.Type == "reference" && len(sp.Target) > 1 && (len(sp.Columns) == 1 || sp.SQL != "") {
+			l.add(sp.Pos, path, "one column holds ids of one resource type: with several targets, a search for one type would match ids of another (map one parameter per target)")
+		}
 		if sp.Type == "reference" && len(sp.Columns) == 1 && sp.SQL == "" && sp.Rows == nil {
 			sp.Col = m.Cols.Add(sp.Columns[0])
 		}

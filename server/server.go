@@ -74,13 +74,17 @@ func New(opts Options) http.Handler {
 
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
+	r.RedirectTrailingSlash = false
 	r.Use(h.requestID, h.recover, h.cors, h.negotiate)
 	open := r.Group(opts.Prefix)
 	open.GET("/metadata", h.metadata)
 	open.HEAD("/metadata", h.metadata)
 	open.OPTIONS("", h.metadata)
+	open.OPTIONS("/", h.metadata)
 	g := r.Group(opts.Prefix, h.authenticate)
 	g.GET("/:type", h.search)
+	g.HEAD("/:type", h.search)
+	g.HEAD("/:type/:id/:comp", h.compartment)
 	g.POST("/:type/:id", h.postSearch)
 	g.GET("/:type/:id", h.read)
 	g.GET("/:type/:id/:comp", h.compartment)
