@@ -74,7 +74,7 @@ func (e *Engine) Set() *mapping.Set { return e.set }
 func (e *Engine) mappingFor(typ string) (*mapping.Mapping, error) {
 	m := e.set.Lookup(typ)
 	if m == nil {
-		return nil, &Error{Kind: KindNotFound, Msg: fmt.Sprintf("resource type %q is not served here", typ), SpineCode: "NO_RECORD_FOUND"}
+		return nil, &Error{Kind: KindUnknownType, Msg: fmt.Sprintf("resource type %q is not served here", typ), SpineCode: "NO_RECORD_FOUND"}
 	}
 	return m, nil
 }

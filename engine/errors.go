@@ -14,6 +14,7 @@ const (
 	KindNotSupported                  // a parameter or feature not implemented: 400
 	KindUnprocessable                 // a source row that cannot be served under an "error" policy: 500
 	KindUnavailable                   // the database failed or timed out: 503
+	KindUnknownType                   // a resource type not served: 404, not-supported
 	KindForbidden                     // the token does not allow it: 403
 	KindConflict                      // the request matches more than one record: 409
 )

@@ -391,7 +391,7 @@ func (e *Engine) referenced(ctx context.Context, from []fhir.Entry, base string,
 		for i, k := range keys[typ] {
 			args[i] = q.keyArg(0, k.(string))
 		}
-		q.where(q.inList(q.col(m.From.Key[0]), args, 0))
+		q.where(q.inList(q.col(m.From.Key[0]), args))
 		rows, err := e.fetch(ctx, m, q, len(args))
 		if err != nil {
 			return nil, err

@@ -165,7 +165,7 @@ func (e *Engine) follow(ctx context.Context, pool map[*mapping.Mapping][]*mappin
 			continue // a type the token's scopes do not allow is not included
 		}
 		q := e.newQuery(tm)
-		q.where(q.inList(q.col(tm.From.Key[0]), dedupe(keys[typ]), 0))
+		q.where(q.inList(q.col(tm.From.Key[0]), dedupe(keys[typ])))
 		if err := e.restrict(ctx, q); err != nil {
 			return nil, nil, err
 		}
@@ -187,7 +187,7 @@ func (e *Engine) follow(ctx context.Context, pool map[*mapping.Mapping][]*mappin
 			continue
 		}
 		q := e.newQuery(inc.from)
-		q.where(q.inList(q.col(inc.sp.Columns[0]), dedupe(ids), 0))
+		q.where(q.inList(q.col(inc.sp.Columns[0]), dedupe(ids)))
 		if err := e.restrict(ctx, q); err != nil {
 			return nil, nil, err
 		}
@@ -221,7 +221,7 @@ func dedupe(vals []any) []any {
 }
 
 // inList is "expr IN (…)" over bound values (at least one).
-func (q *query) inList(expr string, vals []any, _ int) string { return q.b.inList(expr, vals) }
+func (q *query) inList(expr string, vals []any) string { return q.b.inList(expr, vals) }
 
 func (b *sqlBuilder) inList(expr string, vals []any) string {
 	phs := make([]string, len(vals))

@@ -37,9 +37,6 @@ type Compartment struct {
 	Type, ID string
 }
 
-// resultParams are the result parameters the engine itself implements.
-var resultParams = map[string]bool{"_count": true, "_cursor": true}
-
 // transportParams are handled by the HTTP layer and ignored here.
 var transportParams = map[string]bool{"_format": true, "_pretty": true}
 
@@ -290,10 +287,14 @@ func (e *Engine) Search(ctx context.Context, req SearchRequest) (*fhir.Object, e
 	}
 
 	entries := make([]fhir.Entry, 0, len(rows))
+	var keep func(string) bool
+	if len(elements) > 0 || summary != "" {
+		keep = keeper(m.Resource, elements, summary)
+	}
 	for _, r := range rows {
 		en, ok := e.entry(m, r, req.Base, "match")
-		if ok && (len(elements) > 0 || summary != "") {
-			en.Resource = subset(en.Resource.(*fhir.Object), keeper(m.Resource, elements, summary))
+		if ok && keep != nil {
+			en.Resource = subset(en.Resource.(*fhir.Object), keep)
 		}
 		entries = append(entries, en)
 	}

@@ -428,6 +428,8 @@ func (h *handler) error(c *gin.Context, err error) {
 		status, issue.Code = http.StatusBadRequest, "not-supported"
 	case engine.KindNotFound:
 		status, issue.Code = http.StatusNotFound, "not-found"
+	case engine.KindUnknownType:
+		status, issue.Code = http.StatusNotFound, "not-supported"
 	case engine.KindForbidden:
 		status, issue.Code = http.StatusForbidden, "forbidden"
 	case engine.KindConflict:

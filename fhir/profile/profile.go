@@ -350,7 +350,7 @@ func (p *structure) discriminator(s *element, d string) (string, bool) {
 		}
 	}
 	for _, e := range p.Elements {
-		if e.ID == s.ID+"."+d || e.ID == s.ID+"."+strings.ReplaceAll(d, ".", ".") {
+		if e.ID == s.ID+"."+d {
 			if str, ok := e.fixed.(string); ok {
 				return str, true
 			}
