@@ -36,7 +36,7 @@ import (
 	"github.com/ccfacade/ccfacade/mapping"
 	"github.com/ccfacade/ccfacade/mappingsets"
 	"github.com/ccfacade/ccfacade/server"
-	_ "github.com/lib/pq"
+	"github.com/lib/pq"
 )
 
 func main() {
@@ -337,10 +337,19 @@ func ensureDemo(ctx context.Context, base, name string, patients int) (string, e
 	if exists {
 		db, err := sql.Open("postgres", dsn)
 		if err == nil {
-			var n int
+			// Reused only when it holds this size and every table of the
+			// current schema.
+			var n, tables int
 			err = db.QueryRowContext(ctx, "SELECT COUNT(*) FROM patient").Scan(&n)
+			if err == nil {
+				names := make([]string, len(demo.Tables()))
+				for i, t := range demo.Tables() {
+					names[i] = strings.ToLower(t)
+				}
+				err = db.QueryRowContext(ctx, "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = ANY($1)", pq.Array(names)).Scan(&tables)
+			}
 			db.Close()
-			if err == nil && n == patients {
+			if err == nil && n == patients && tables == len(demo.Tables()) {
 				return dsn, nil
 			}
 		}
