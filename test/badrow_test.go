@@ -39,15 +39,7 @@ func (l *lockedBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); retur
 // is left out and a warning names the row and the mapping's file:line:col.
 func TestBadSourceRows(t *testing.T) {
 	ctx := context.Background()
-	dsn := "file:" + filepath.Join(t.TempDir(), "bad.db")
-	db, err := sqlite.Open(ctx, dsn, adapters.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if err := demo.Load(ctx, db.(adapters.Loader), demo.Options{Patients: 20, Seed: 1}); err != nil {
-		t.Fatal(err)
-	}
+	db := scratchDemo(t, 20)
 	for _, q := range []string{
 		"UPDATE PATIENT SET DATE_OF_BIRTH = '1999XX01', ETHNIC_ORIGIN = 'XX', NHS_NUMBER = '123 456 7890' WHERE PATIENT_ID = 5",
 		"UPDATE PATIENT_ADDRESS SET POSTCODE = 'NOT A POSTCODE' WHERE PATIENT_ID = 5",
@@ -101,15 +93,7 @@ func TestBadSourceRows(t *testing.T) {
 // outcome entry in its place and every other match.
 func TestUnmappedCodeUnderErrorPolicy(t *testing.T) {
 	ctx := context.Background()
-	dsn := "file:" + filepath.Join(t.TempDir(), "policy.db")
-	db, err := sqlite.Open(ctx, dsn, adapters.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if err := demo.Load(ctx, db.(adapters.Loader), demo.Options{Patients: 60, Seed: 1}); err != nil {
-		t.Fatal(err)
-	}
+	db := scratchDemo(t, 60)
 	if _, err := db.DB().ExecContext(ctx, "UPDATE ALLERGY SET STATUS = 'Activ' WHERE ALLERGY_ID = 1"); err != nil {
 		t.Fatal(err)
 	}
@@ -179,15 +163,7 @@ func demoRowsOf(t *testing.T, patients int, table string) [][]any {
 // not a guess.
 func TestEverythingByDuplicatedNHSNumber(t *testing.T) {
 	ctx := context.Background()
-	dsn := "file:" + filepath.Join(t.TempDir(), "dup.db")
-	db, err := sqlite.Open(ctx, dsn, adapters.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if err := demo.Load(ctx, db.(adapters.Loader), demo.Options{Patients: 20, Seed: 1}); err != nil {
-		t.Fatal(err)
-	}
+	db := scratchDemo(t, 20)
 	var nhs string
 	if err := db.DB().QueryRowContext(ctx, "SELECT REPLACE(NHS_NUMBER, ' ', '') FROM PATIENT WHERE NHS_NUMBER IS NOT NULL ORDER BY PATIENT_ID LIMIT 1").Scan(&nhs); err != nil {
 		t.Fatal(err)
@@ -201,4 +177,20 @@ func TestEverythingByDuplicatedNHSNumber(t *testing.T) {
 		t.Errorf("duplicated NHS number: %d %s", r.status, r.body)
 	}
 	validate(t, "OperationOutcome", r.body)
+}
+
+// scratchDemo loads a small demo EPR into a SQLite file of the test's own,
+// for tests that change its rows.
+func scratchDemo(t *testing.T, patients int) adapters.Adapter {
+	t.Helper()
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, "file:"+filepath.Join(t.TempDir(), "scratch.db"), adapters.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := demo.Load(ctx, db.(adapters.Loader), demo.Options{Patients: patients, Seed: 1}); err != nil {
+		t.Fatal(err)
+	}
+	return db
 }
