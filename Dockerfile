@@ -10,6 +10,8 @@ RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o /out/ccfacade ./cmd/ccf
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/ccfacade /usr/local/bin/ccfacade
 USER nonroot:nonroot
+# The built-in demo writes its SQLite file to the temporary directory.
+ENV TMPDIR=/home/nonroot
 EXPOSE 8080
 ENTRYPOINT ["/usr/local/bin/ccfacade"]
 CMD ["serve", "-listen", "0.0.0.0:8080"]
