@@ -1,6 +1,9 @@
 package adapters
 
 import (
+	"context"
+	"database/sql"
+	"fmt"
 	"regexp"
 	"strings"
 )
@@ -73,4 +76,18 @@ func SplitScript(script string) []string {
 	}
 	flush()
 	return out
+}
+
+// ExecScript runs a script of statements separated by ";" at line ends, one
+// by one, so that an error names the first line of its statement. name
+// prefixes errors (the adapter's name).
+func ExecScript(ctx context.Context, db interface {
+	ExecContext(context.Context, string, ...any) (sql.Result, error)
+}, name, script string) error {
+	for _, stmt := range SplitScript(script) {
+		if _, err := db.ExecContext(ctx, stmt); err != nil {
+			return fmt.Errorf("%s: %w in: %s", name, err, strings.SplitN(stmt, "\n", 2)[0])
+		}
+	}
+	return nil
 }

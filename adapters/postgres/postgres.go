@@ -207,12 +207,7 @@ func (d *DB) Columns(ctx context.Context, table string) ([]adapters.Column, erro
 // Exec runs a script of statements separated by ";" at line ends, one by
 // one, so that an error names its statement.
 func (d *DB) Exec(ctx context.Context, script string) error {
-	for _, stmt := range adapters.SplitScript(script) {
-		if _, err := d.db.ExecContext(ctx, stmt); err != nil {
-			return fmt.Errorf("postgres: %w in: %s", err, strings.SplitN(stmt, "\n", 2)[0])
-		}
-	}
-	return nil
+	return adapters.ExecScript(ctx, d.db, "postgres", script)
 }
 
 // Load streams rows in with COPY, in one transaction. Names are folded as

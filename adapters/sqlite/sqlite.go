@@ -166,19 +166,7 @@ func (d *DB) Columns(ctx context.Context, table string) ([]adapters.Column, erro
 
 // Exec runs a script of statements separated by ";" at line ends.
 func (d *DB) Exec(ctx context.Context, script string) error {
-	for _, stmt := range adapters.SplitScript(script) {
-		if _, err := d.db.ExecContext(ctx, stmt); err != nil {
-			return fmt.Errorf("sqlite: %w in: %s", err, firstLine(stmt))
-		}
-	}
-	return nil
-}
-
-func firstLine(s string) string {
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		return s[:i] + " …"
-	}
-	return s
+	return adapters.ExecScript(ctx, d.db, "sqlite", script)
 }
 
 // Load inserts rows with prepared multi-row INSERTs in one transaction.

@@ -185,15 +185,7 @@ func TestLintChecksProfiles(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "sample resource(s) conform to their profiles") {
 		t.Fatalf("demo lint: %d %q %q", code, out, errs)
 	}
-	dir := t.TempDir()
-	entries, _ := os.ReadDir("../../mappingsets/demo")
-	for _, e := range entries {
-		b, _ := os.ReadFile(filepath.Join("../../mappingsets/demo", e.Name()))
-		if e.Name() == "patient.yaml" {
-			b = bytes.Replace(b, []byte("    - use: official"), []byte("    - use: usual"), 1)
-		}
-		os.WriteFile(filepath.Join(dir, e.Name()), b, 0o644)
-	}
+	dir := demoMappingsWith(t, "    - use: official", "    - use: usual")
 	code, _, errs = run(t, "lint", "-mappings", dir, "-adapter", "sqlite", "-dsn", dsn, "-sample", "3")
 	want := regexp.MustCompile(`patient\.yaml:\d+:\d+: Patient/1: Patient\.name:official: is required by the profile \(min 1\)`)
 	if code != 1 || !want.MatchString(errs) || !strings.Contains(errs, "3 resource(s)") {
@@ -211,16 +203,9 @@ func TestCheckColumnTypes(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "with types that fit") || !strings.Contains(out, "indexes were not checked") {
 		t.Fatalf("check: %d %q %q", code, out, errs)
 	}
-	dir := t.TempDir()
-	entries, _ := os.ReadDir("../../mappingsets/demo")
-	for _, e := range entries {
-		b, _ := os.ReadFile(filepath.Join("../../mappingsets/demo", e.Name()))
-		if e.Name() == "patient.yaml" {
-			b = bytes.Replace(b, []byte("birthDate: { column: DATE_OF_BIRTH, transform: { date: yyyyMMdd } }"), []byte("birthDate: { column: PATIENT_ID }"), 1)
-			b = bytes.Replace(b, []byte("    format: yyyyMMdd\n  gender:"), []byte("  gender:"), 1)
-		}
-		os.WriteFile(filepath.Join(dir, e.Name()), b, 0o644)
-	}
+	dir := demoMappingsWith(t,
+		"birthDate: { column: DATE_OF_BIRTH, transform: { date: yyyyMMdd } }", "birthDate: { column: PATIENT_ID }",
+		"    format: yyyyMMdd\n  gender:", "  gender:")
 	code, _, errs = run(t, "check", "-mappings", dir, "-adapter", "sqlite", "-dsn", dsn)
 	for _, want := range []string{
 		`patient.yaml:57:14: Patient.birthDate: column "PATIENT_ID" (INTEGER): a date needs a date or timestamp column, or a text column with a date transform`,
@@ -283,4 +268,27 @@ func TestCheckReadPrivilege(t *testing.T) {
 	if code != 1 || !regexp.MustCompile(`patient\.yaml:\d+:\d+: Patient\.name: cannot read the columns of PATIENT_ALIAS: .*permission denied`).MatchString(errs) {
 		t.Errorf("check as a role without SELECT on PATIENT_ALIAS: %d %s", code, errs)
 	}
+}
+
+// demoMappingsWith copies the demo mappings into a folder of the test's,
+// with replacements (old, new, …) made in patient.yaml.
+func demoMappingsWith(t *testing.T, replace ...string) string {
+	t.Helper()
+	dir := t.TempDir()
+	entries, _ := os.ReadDir("../../mappingsets/demo")
+	for _, e := range entries {
+		b, _ := os.ReadFile(filepath.Join("../../mappingsets/demo", e.Name()))
+		if e.Name() == "patient.yaml" {
+			for i := 0; i+1 < len(replace); i += 2 {
+				if !bytes.Contains(b, []byte(replace[i])) {
+					t.Fatalf("patient.yaml has no %q", replace[i])
+				}
+				b = bytes.Replace(b, []byte(replace[i]), []byte(replace[i+1]), 1)
+			}
+		}
+		if err := os.WriteFile(filepath.Join(dir, e.Name()), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
 }
