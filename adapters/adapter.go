@@ -35,6 +35,21 @@ type Dialect interface {
 	TimeArg(t time.Time) any
 }
 
+// Binder is implemented by dialects that bind some values as a type of
+// their own rather than the driver's default (SQL Server binds ASCII
+// strings as VARCHAR). The engine passes every argument through Bind.
+type Binder interface {
+	Bind(v any) any
+}
+
+// Exacter is implemented by dialects whose "=" on text may ignore case
+// (SQL Server under a case-insensitive collation): Exact returns a
+// predicate true when expr equals the text bound at ph exactly, case
+// included. Without it the engine writes expr = ph.
+type Exacter interface {
+	Exact(expr, ph string) string
+}
+
 // Column describes one column of a table, as the database reports it.
 type Column struct {
 	Name     string
@@ -49,8 +64,10 @@ type Adapter interface {
 	DB() *sqlx.DB
 	// Normalize converts a value scanned from the driver into one of: nil,
 	// string, int64, float64, bool, time.Time. Exact numerics (DECIMAL,
-	// NUMERIC, MONEY) become their exact text.
-	Normalize(v any) any
+	// NUMERIC, MONEY) become their exact text. dbType is the column's
+	// type as the driver reports it (sql.ColumnType.DatabaseTypeName), or
+	// "" when unknown.
+	Normalize(v any, dbType string) any
 	// Columns lists the columns of a table or view, in order. A table that
 	// does not exist yields an error wrapping ErrNoTable.
 	Columns(ctx context.Context, table string) ([]Column, error)

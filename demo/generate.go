@@ -68,8 +68,24 @@ func Columns(table string) []string { return columns[table] }
 // Load creates the schema, streams every table through l, then adds the
 // indexes. Each table is generated on another goroutine while l inserts
 // it, a batch of rows at a time, so memory stays small whatever the size.
+//
+// The DDL is written for SQLite and PostgreSQL. For SQL Server (a loader
+// named "sqlserver") TIMESTAMP, its row version type, becomes DATETIME2,
+// and the indexes on expressions, which SQL Server builds only on
+// computed columns, are left out.
 func Load(ctx context.Context, l adapters.Loader, opt Options) error {
-	if err := l.Exec(ctx, Schema); err != nil {
+	schema, indexes := Schema, Indexes
+	if n, ok := l.(interface{ Name() string }); ok && n.Name() == "sqlserver" {
+		schema = strings.ReplaceAll(schema, " TIMESTAMP ", " DATETIME2 ")
+		var keep []string
+		for _, line := range strings.Split(indexes, "\n") {
+			if !strings.Contains(line, "((") {
+				keep = append(keep, line)
+			}
+		}
+		indexes = strings.Join(keep, "\n")
+	}
+	if err := l.Exec(ctx, schema); err != nil {
 		return fmt.Errorf("demo schema: %w", err)
 	}
 	for _, table := range Tables() {
@@ -77,7 +93,7 @@ func Load(ctx context.Context, l adapters.Loader, opt Options) error {
 			return fmt.Errorf("demo %s: %w", table, err)
 		}
 	}
-	if err := l.Exec(ctx, Indexes); err != nil {
+	if err := l.Exec(ctx, indexes); err != nil {
 		return fmt.Errorf("demo indexes: %w", err)
 	}
 	return nil

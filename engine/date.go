@@ -81,6 +81,8 @@ func (e *Engine) datePred(b *sqlBuilder, sp *mapping.SearchParam, raw, v string,
 			return b.arg(ceilGrain(t, precision, loc).Format(layout))
 		case g == 3: // a native DATE column: compare with a date, not a date-time
 			return b.arg(t.Format("2006-01-02"))
+		case sp.Zoned: // instants: the same instant, written in UTC
+			return b.arg(b.d.TimeArg(t.UTC()))
 		}
 		return b.arg(b.d.TimeArg(t))
 	}

@@ -30,6 +30,11 @@ type Options struct {
 	// Trace, when set, is called with every SQL statement and its arguments
 	// before it runs (the preview command prints them).
 	Trace func(sql string, args []any)
+	// StatementTimeout, when positive, bounds each statement: its context
+	// is cancelled after this long, and the driver cancels the statement
+	// on the server. Adapters whose database has a setting of its own
+	// (PostgreSQL's statement_timeout) set that too.
+	StatementTimeout time.Duration
 }
 
 // Engine serves reads and searches for a set of mappings over one adapter.
@@ -283,12 +288,18 @@ func (e *Engine) queryRows(ctx context.Context, sqlText string, args []any, ncol
 	if e.opts.Trace != nil {
 		e.opts.Trace(sqlText, args)
 	}
+	if e.opts.StatementTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, e.opts.StatementTimeout)
+		defer cancel()
+	}
 	rs, err := e.db.DB().QueryContext(ctx, sqlText, args...)
 	if err != nil {
 		return nil, dbError(ctx, err)
 	}
 	defer rs.Close()
-	kinds := timeKinds(rs)
+	types := typeNames(rs)
+	kinds := timeKinds(types)
 	var out [][]any
 	for rs.Next() {
 		raw := make([]any, ncols)
@@ -300,7 +311,11 @@ func (e *Engine) queryRows(ctx context.Context, sqlText string, args []any, ncol
 			return nil, dbError(ctx, err)
 		}
 		for i, v := range raw {
-			v = e.db.Normalize(v)
+			typ := ""
+			if i < len(types) {
+				typ = types[i]
+			}
+			v = e.db.Normalize(v, typ)
 			if t, ok := v.(time.Time); ok && i < len(kinds) {
 				v = e.timeValue(t, kinds[i])
 			}
@@ -330,14 +345,24 @@ const (
 	timeZoned        // a date-time with a zone: an instant
 )
 
-func timeKinds(rs *sql.Rows) []int {
+// typeNames are the database type names of the result's columns, upper
+// case, or nil when the driver does not say.
+func typeNames(rs *sql.Rows) []string {
 	cts, err := rs.ColumnTypes()
 	if err != nil {
 		return nil
 	}
-	kinds := make([]int, len(cts))
+	out := make([]string, len(cts))
 	for i, ct := range cts {
-		switch t := strings.ToUpper(ct.DatabaseTypeName()); {
+		out[i] = strings.ToUpper(ct.DatabaseTypeName())
+	}
+	return out
+}
+
+func timeKinds(types []string) []int {
+	kinds := make([]int, len(types))
+	for i, t := range types {
+		switch {
 		case t == "DATE":
 			kinds[i] = timeDate
 		case strings.Contains(t, "TZ") || strings.Contains(t, "OFFSET") || strings.Contains(t, "WITH TIME ZONE"):

@@ -15,6 +15,9 @@ type sqlBuilder struct {
 }
 
 func (b *sqlBuilder) arg(v any) string {
+	if bd, ok := b.d.(adapters.Binder); ok {
+		v = bd.Bind(v)
+	}
 	b.args = append(b.args, v)
 	return b.d.Placeholder(len(b.args))
 }

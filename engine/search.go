@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ccfacade/ccfacade/adapters"
 	"github.com/ccfacade/ccfacade/fhir"
 	"github.com/ccfacade/ccfacade/fhir/profile"
 	"github.com/ccfacade/ccfacade/fhir/stu3"
@@ -545,7 +546,11 @@ func (e *Engine) stringPred(b *sqlBuilder, sp *mapping.SearchParam, mod, raw, v 
 	switch mod {
 	case "exact":
 		for _, x := range exprs {
-			parts = append(parts, x+" = "+b.arg(s))
+			if ex, ok := b.d.(adapters.Exacter); ok {
+				parts = append(parts, ex.Exact(x, b.arg(s)))
+			} else {
+				parts = append(parts, x+" = "+b.arg(s))
+			}
 		}
 	case "contains":
 		for _, x := range exprs {

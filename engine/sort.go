@@ -101,7 +101,10 @@ func (q *query) sortArg(s sortVal) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		return q.b.d.TimeArg(t), nil
+		// A wall clock (a column without a zone) was kept as a time in UTC
+		// whose fields are the wall clock; an instant is the same instant
+		// in UTC. Either way its UTC fields are what the column compares.
+		return q.b.d.TimeArg(t.UTC()), nil
 	}
 	return s.V, nil
 }

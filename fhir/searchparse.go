@@ -690,8 +690,9 @@ func IsValidID(s string) bool {
 	return true
 }
 
-var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`, `[`, `\[`)
 
-// LikeEscape escapes '%', '_' and '\' with '\', for a SQL LIKE pattern
-// whose escape character is '\'.
+// LikeEscape escapes '%', '_', '\' and '[' with '\', for a SQL LIKE
+// pattern whose escape character is '\'. '[' opens a character class in
+// SQL Server's LIKE; the other databases take '\[' as a plain '['.
 func LikeEscape(s string) string { return likeEscaper.Replace(s) }

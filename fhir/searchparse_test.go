@@ -483,6 +483,7 @@ func TestLikeEscape(t *testing.T) {
 		`%_\`:     `\%\_\\`,
 		`\%`:      `\\\%`,
 		"O'Brien": "O'Brien",
+		"[ab]c":   `\[ab]c`,
 	} {
 		if got := LikeEscape(in); got != want {
 			t.Errorf("LikeEscape(%q) = %q, want %q", in, got, want)

@@ -123,6 +123,7 @@ func checkMapping(ctx context.Context, c *collector, db adapters.Adapter, m *Map
 				if sp.Type == "date" && sp.Format == "" && strings.ToUpper(col.Type) == "DATE" {
 					sp.DateGrain = 3
 				}
+				sp.Zoned = sp.Type == "date" && isZonedType(col.Type)
 			}})
 		}
 	}
@@ -226,6 +227,13 @@ func queryColumns(ctx context.Context, db adapters.Adapter, q string) ([]adapter
 		out[i] = adapters.Column{Name: t.Name(), Type: strings.ToUpper(t.DatabaseTypeName())}
 	}
 	return out, rows.Err()
+}
+
+// isZonedType tells whether a column type holds instants: PostgreSQL's
+// timestamptz ("TIMESTAMP WITH TIME ZONE"), SQL Server's datetimeoffset.
+func isZonedType(t string) bool {
+	t = strings.ToUpper(t)
+	return strings.Contains(t, "WITH TIME ZONE") || strings.Contains(t, "TIMESTAMPTZ") || strings.Contains(t, "OFFSET")
 }
 
 func isNumericType(t string) bool {

@@ -176,6 +176,9 @@ type SearchParam struct {
 	Documentation string
 	// Numeric is filled by CheckDatabase: the bound column is numeric.
 	Numeric bool
+	// Zoned is filled by CheckDatabase: a date parameter's column holds
+	// instants (timestamptz, datetimeoffset), compared with times in UTC.
+	Zoned bool
 	// Col is, for a reference parameter on one column of the main table,
 	// its position in the select list (so _include can follow it); else -1.
 	Col int

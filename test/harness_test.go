@@ -17,8 +17,10 @@ import (
 	"github.com/ccfacade/ccfacade/adapters"
 	"github.com/ccfacade/ccfacade/adapters/postgres"
 	"github.com/ccfacade/ccfacade/adapters/sqlite"
+	"github.com/ccfacade/ccfacade/adapters/sqlserver"
 	"github.com/ccfacade/ccfacade/demo"
 	"github.com/ccfacade/ccfacade/engine"
+	"github.com/ccfacade/ccfacade/internal/mssqltest"
 	"github.com/ccfacade/ccfacade/internal/pgtest"
 	"github.com/ccfacade/ccfacade/mapping"
 	"github.com/ccfacade/ccfacade/mappingsets"
@@ -31,6 +33,9 @@ func TestMain(m *testing.M) {
 	pgtest.Main(m, func() {
 		if pgDSN != "" {
 			pgtest.DropDB(pgBase, pgDSN)
+		}
+		if mssqlDSN != "" {
+			mssqltest.DropDB(mssqlBase, mssqlDSN)
 		}
 	})
 }
@@ -49,7 +54,7 @@ type env struct {
 
 // backends returns the databases every end-to-end test runs against.
 func backends(t *testing.T) []func(t *testing.T) *env {
-	return []func(t *testing.T) *env{sqliteEnv, postgresEnv}
+	return []func(t *testing.T) *env{sqliteEnv, postgresEnv, sqlserverEnv}
 }
 
 func forEachBackend(t *testing.T, fn func(t *testing.T, e *env)) {
@@ -70,6 +75,10 @@ var (
 	pgDSN      string
 	pgBase     string
 	pgErr      error
+	mssqlOnce  sync.Once
+	mssqlDSN   string
+	mssqlBase  string
+	mssqlErr   error
 )
 
 func sqliteEnv(t *testing.T) *env {
@@ -101,6 +110,26 @@ func postgresEnv(t *testing.T) *env {
 		t.Fatalf("postgres demo: %v", pgErr)
 	}
 	return startEnv(t, "postgres", postgres.Open, pgDSN)
+}
+
+// sqlserverEnv is the demo on the SQL Server of CCFACADE_TEST_MSSQL_DSN,
+// or nil (the backend is left out) when it is not set.
+func sqlserverEnv(t *testing.T) *env {
+	if os.Getenv(mssqltest.EnvDSN) == "" {
+		return nil
+	}
+	base := mssqltest.DSN(t)
+	mssqlOnce.Do(func() {
+		mssqlBase = base
+		mssqlDSN, mssqlErr = mssqltest.CreateDB(base, "ccfacade_e2e")
+		if mssqlErr == nil {
+			mssqlErr = loadDemo(sqlserver.Open, mssqlDSN)
+		}
+	})
+	if mssqlErr != nil {
+		t.Fatalf("sqlserver demo: %v", mssqlErr)
+	}
+	return startEnv(t, "sqlserver", sqlserver.Open, mssqlDSN)
 }
 
 func loadDemo(open adapters.Opener, dsn string) error {

@@ -63,6 +63,7 @@ var rows = []row{
 	{11, "underXscore", "11.50"},
 	{12, "500 off", "12.50"},
 	{13, "backslash", "13.50"},
+	{14, "[br]acket", "14.50"},
 }
 
 const injection = "x'; DROP TABLE CCF_T; --"
@@ -81,11 +82,15 @@ func created(id int64) time.Time {
 
 // Run runs the suite. It needs an empty database: open is called with
 // readOnly false to make the tables, then by the subtests.
-func Run(t *testing.T, open Opener) {
+func Run(t *testing.T, open Opener, opts ...Option) {
 	ctx := context.Background()
 	db := open(t, false)
 	loader, hasLoader := db.(adapters.Loader)
-	s := &suite{ctx: ctx, db: db}
+	s := &suite{ctx: ctx, db: db, timestamp: "TIMESTAMP"}
+	for _, o := range opts {
+		o(s)
+	}
+	schema := s.ddl(schema)
 
 	// Make and fill the tables, through the Loader when there is one.
 	if hasLoader {
@@ -136,12 +141,37 @@ func Run(t *testing.T, open Opener) {
 		}
 		s.loader(t, loader)
 	})
-	t.Run("read-only", func(t *testing.T) { s.readOnly(t, open(t, true)) })
+	t.Run("read-only", func(t *testing.T) {
+		if s.readOnlyReason != "" {
+			t.Skip(s.readOnlyReason)
+		}
+		s.readOnly(t, open(t, true))
+	})
 }
 
+// Option adapts the suite to a database.
+type Option func(*suite)
+
+// TimestampType names the type of a date-time column without a zone in
+// the suite's DDL, where it is not TIMESTAMP (SQL Server: DATETIME2, as
+// its TIMESTAMP is a row version).
+func TimestampType(name string) Option { return func(s *suite) { s.timestamp = name } }
+
+// ReadOnlyByPermissions says the database has no read-only session, so
+// that a read-only pool can write unless the login may not: the
+// read-only subtest is skipped with the reason given.
+func ReadOnlyByPermissions(reason string) Option { return func(s *suite) { s.readOnlyReason = reason } }
+
 type suite struct {
-	ctx context.Context
-	db  adapters.Adapter
+	ctx            context.Context
+	db             adapters.Adapter
+	timestamp      string
+	readOnlyReason string
+}
+
+// ddl is DDL of the suite's with the database's type names.
+func (s *suite) ddl(sql string) string {
+	return strings.ReplaceAll(sql, " TIMESTAMP", " "+s.timestamp)
 }
 
 func (s *suite) exec(t *testing.T, sql string, args ...any) {
@@ -165,9 +195,13 @@ func query(t *testing.T, ctx context.Context, db adapters.Adapter, sql string, a
 		t.Fatalf("%s: %v", sql, err)
 	}
 	defer rs.Close()
-	cols, err := rs.Columns()
+	cts, err := rs.ColumnTypes()
 	if err != nil {
 		t.Fatal(err)
+	}
+	cols := make([]string, len(cts))
+	for i, ct := range cts {
+		cols[i] = ct.DatabaseTypeName()
 	}
 	var out [][]any
 	for rs.Next() {
@@ -180,7 +214,7 @@ func query(t *testing.T, ctx context.Context, db adapters.Adapter, sql string, a
 			t.Fatal(err)
 		}
 		for i, v := range vals {
-			vals[i] = db.Normalize(v)
+			vals[i] = db.Normalize(v, cols[i])
 			switch vals[i].(type) {
 			case nil, string, int64, float64, bool, time.Time:
 			default:
@@ -215,7 +249,7 @@ func (s *suite) placeholders(t *testing.T) {
 		args = append(args, int64(n*2))
 	}
 	got := s.query(t, "SELECT ID FROM "+s.tbl()+" WHERE ID IN ("+strings.Join(phs, ", ")+") ORDER BY ID", args...)
-	if ids(got) != "2,4,6,8,10,12" {
+	if ids(got) != "2,4,6,8,10,12,14" {
 		t.Errorf("IN with 1500 placeholders: %s", ids(got))
 	}
 	got = s.query(t, "SELECT ID FROM "+s.tbl()+" WHERE NAME = "+db.Placeholder(1)+" AND ID > "+db.Placeholder(2)+
@@ -270,7 +304,7 @@ func (s *suite) limit(t *testing.T) {
 	if got := s.query(t, "SELECT ID FROM "+s.tbl()+" ORDER BY ID "+s.db.Limit(3)); ids(got) != "1,2,3" {
 		t.Errorf("Limit(3): %s", ids(got))
 	}
-	if got := s.query(t, "SELECT ID FROM "+s.tbl()+" WHERE ID > "+s.db.Placeholder(1)+" ORDER BY ID DESC "+s.db.Limit(1), int64(2)); ids(got) != "13" {
+	if got := s.query(t, "SELECT ID FROM "+s.tbl()+" WHERE ID > "+s.db.Placeholder(1)+" ORDER BY ID DESC "+s.db.Limit(1), int64(2)); ids(got) != "14" {
 		t.Errorf("Limit(1) after WHERE with a placeholder: %s", ids(got))
 	}
 }
@@ -299,6 +333,8 @@ func (s *suite) ilike(t *testing.T) {
 		{`%K\\S%`, "6"},             //
 		{"o'b%", "7"},               // a quote is data
 		{"%drop table ccf_t%", "9"}, //
+		{`\[br]%`, "14"},            // '[' literal (a character class in SQL Server)
+		{`%\[B%`, "14"},             //
 		{"nobody%", ""},
 	} {
 		s.match(t, s.db.ILike, tc.pattern, tc.want)
@@ -318,6 +354,8 @@ func (s *suite) like(t *testing.T) {
 		{`back\\%`, "6"},
 		{"%Brien", "7"},
 		{"Zo_", "8"},
+		{`\[br]a%`, "14"},
+		{`\[BR]%`, ""},
 	} {
 		s.match(t, s.db.Like, tc.pattern, tc.want)
 	}
@@ -344,7 +382,7 @@ func (s *suite) time(t *testing.T) {
 		t.Errorf("= %s: %s", base.Add(time.Hour), ids(got))
 	}
 	gt := "SELECT ID FROM " + s.tbl() + " WHERE CREATED > " + db.Placeholder(1) + " ORDER BY ID"
-	if got := s.query(t, gt, db.TimeArg(base.Add(11*time.Hour+time.Second/2))); ids(got) != "13" {
+	if got := s.query(t, gt, db.TimeArg(base.Add(11*time.Hour+time.Second/2))); ids(got) != "13,14" {
 		t.Errorf("> a time with a fraction of a second: %s", ids(got))
 	}
 }
@@ -437,7 +475,7 @@ func (s *suite) columns(t *testing.T) {
 		typ(0, "INT")
 		typ(1, "CHAR")
 		typ(2, "DEC", "NUMERIC")
-		typ(3, "TIMESTAMP")
+		typ(3, "TIMESTAMP", "DATETIME")
 		if cols[0].Nullable || !cols[1].Nullable {
 			t.Errorf("Columns(%s): nullability %+v %+v", name, cols[0], cols[1])
 		}
@@ -507,7 +545,7 @@ INSERT INTO CCF_L (ID, TXT) VALUES (0, 'a; b');
 
 -- done
 `
-	if err := l.Exec(ctx, script); err != nil {
+	if err := l.Exec(ctx, s.ddl(script)); err != nil {
 		t.Fatalf("Exec: %v", err)
 	}
 	if got := s.query(t, "SELECT TXT FROM CCF_L WHERE ID = 0"); len(got) != 1 || got[0][0] != "a; b" {

@@ -147,7 +147,7 @@ func (d *DB) Close() error { return d.db.Close() }
 // as the server's exact text, e.g. "12.50". Integers arrive as int64,
 // floating point as float64, booleans as bool, dates and timestamps as
 // time.Time.
-func (d *DB) Normalize(v any) any {
+func (d *DB) Normalize(v any, _ string) any {
 	if b, ok := v.([]byte); ok {
 		return string(b)
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/ccfacade/ccfacade/adapters"
 	"github.com/ccfacade/ccfacade/adapters/postgres"
 	"github.com/ccfacade/ccfacade/adapters/sqlite"
+	"github.com/ccfacade/ccfacade/adapters/sqlserver"
 )
 
 // list is every adapter the binary knows.
@@ -18,6 +19,7 @@ var list = []struct {
 }{
 	{"sqlite", sqlite.Open},
 	{"postgres", postgres.Open},
+	{"sqlserver", sqlserver.Open},
 }
 
 // Names lists the known adapters' names, sorted.

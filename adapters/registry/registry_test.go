@@ -11,14 +11,14 @@ import (
 )
 
 func TestNames(t *testing.T) {
-	if got := strings.Join(Names(), ","); got != "postgres,sqlite" {
+	if got := strings.Join(Names(), ","); got != "postgres,sqlite,sqlserver" {
 		t.Errorf("Names() = %s", got)
 	}
 }
 
 func TestUnknown(t *testing.T) {
 	_, err := Open(context.Background(), "oracle", "u/secret@h", adapters.Options{})
-	if err == nil || !strings.Contains(err.Error(), `"oracle"`) || !strings.Contains(err.Error(), "postgres, sqlite") {
+	if err == nil || !strings.Contains(err.Error(), `"oracle"`) || !strings.Contains(err.Error(), "postgres, sqlite, sqlserver") {
 		t.Errorf("unknown adapter: %v", err)
 	}
 }
@@ -46,6 +46,10 @@ func TestErrorsHidePassword(t *testing.T) {
 		{"postgres", "host=127.0.0.1 port=1 user=u password=Sekrit99 sslmode=disable connect_timeout=2"},
 		{"postgres", "host=127.0.0.1 port=1 user=u password='Sekrit99 sslmode=disable"},
 		{"sqlite", "file:/nonexistent-dir/x.db?password=Sekrit99"},
+		{"sqlserver", "sqlserver://u:Sekrit99@127.0.0.1:1?database=epr&dial+timeout=2"},
+		{"sqlserver", "sqlserver://u:Sekrit99@127.0.0.1:1?encrypt=bogus"},
+		{"sqlserver", "server=127.0.0.1;port=1;user id=u;password=Sekrit99;dial timeout=2"},
+		{"sqlserver", "server=127.0.0.1;port=1;user id=u;password={Sek;rit99};dial timeout=2"},
 	} {
 		_, err := Open(ctx, tc.adapter, tc.dsn, adapters.Options{ReadOnly: true})
 		if err == nil {

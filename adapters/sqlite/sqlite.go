@@ -113,7 +113,7 @@ func (d *DB) Close() error { return d.db.Close() }
 // strings. SQLite keeps DECIMAL columns as binary floating point (NUMERIC
 // affinity), so their values arrive as float64 or int64: the exact text
 // typed into a legacy system is not stored.
-func (d *DB) Normalize(v any) any {
+func (d *DB) Normalize(v any, _ string) any {
 	if b, ok := v.([]byte); ok {
 		return string(b)
 	}

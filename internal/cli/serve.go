@@ -47,7 +47,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	eng, err := engine.New(s.set, s.db, engine.Options{
 		DefaultCount: cfg.Paging.DefaultCount, MaxCount: cfg.Paging.MaxCount,
 		PagingSecret: []byte(cfg.Paging.Secret), CursorTTL: time.Duration(cfg.Paging.CursorTTL),
-		Logger: log,
+		Logger: log, StatementTimeout: time.Duration(cfg.Database.StatementTimeout),
 	})
 	if err != nil {
 		return err

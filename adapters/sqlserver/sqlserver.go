@@ -1,0 +1,384 @@
+package sqlserver
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ccfacade/ccfacade/adapters"
+	"github.com/golang-sql/civil"
+	"github.com/jmoiron/sqlx"
+	mssql "github.com/microsoft/go-mssqldb"
+	"github.com/microsoft/go-mssqldb/msdsn"
+)
+
+// Dialect is SQL Server's SQL text. It needs no connection, so that the
+// exact T-SQL the engine generates can be shown and tested without a
+// server.
+type Dialect struct {
+	// CaseSensitive is set when the database's default collation is case
+	// sensitive (_CS_ or _BIN): ILike then names a case-insensitive
+	// collation explicitly.
+	CaseSensitive bool
+}
+
+var _ adapters.Dialect = Dialect{}
+var _ adapters.Binder = Dialect{}
+var _ adapters.Exacter = Dialect{}
+
+// Name is "sqlserver".
+func (Dialect) Name() string { return "sqlserver" }
+
+// Placeholder is "@pn", the names go-mssqldb gives positional arguments.
+func (Dialect) Placeholder(n int) string { return "@p" + strconv.Itoa(n) }
+
+// Quote leaves a plain name unquoted; SQL Server does not fold the case of
+// names, it compares them under the database's collation. Any other name
+// is put in brackets, with ']' doubled.
+func (Dialect) Quote(ident string) string { return adapters.QuoteIdent(ident, '[', ']', reserved) }
+
+// Limit is "OFFSET 0 ROWS FETCH NEXT n ROWS ONLY", which follows ORDER BY
+// (SQL Server 2012 and later).
+func (Dialect) Limit(n int) string {
+	return "OFFSET 0 ROWS FETCH NEXT " + strconv.Itoa(n) + " ROWS ONLY"
+}
+
+// ILike is a plain LIKE: under the usual case-insensitive collations
+// (SQL_Latin1_General_CP1_CI_AS, Latin1_General_CI_AS, …) it ignores case
+// already, respects the column's own collation, and a pattern with a
+// fixed prefix can seek an index on the column. Accents count unless the
+// collation is accent-insensitive (_AI). When the database's collation is
+// case sensitive the expression is given a case-insensitive one, at the
+// cost of that index seek.
+func (d Dialect) ILike(expr, ph string) string {
+	if d.CaseSensitive {
+		return expr + " COLLATE Latin1_General_100_CI_AS LIKE " + ph + ` ESCAPE '\'`
+	}
+	return expr + " LIKE " + ph + ` ESCAPE '\'`
+}
+
+// Like compares under a binary collation, which is case (and accent)
+// sensitive whatever the column's collation.
+func (Dialect) Like(expr, ph string) string {
+	return expr + " COLLATE Latin1_General_100_BIN2 LIKE " + ph + ` ESCAPE '\'`
+}
+
+// Exact compares under a binary collation, so that case counts whatever
+// the column's collation (string :exact).
+func (Dialect) Exact(expr, ph string) string {
+	return expr + " COLLATE Latin1_General_100_BIN2 = " + ph
+}
+
+// TimeArg binds the time's wall clock as a datetime2 (civil.DateTime). A
+// time.Time would be sent as datetimeoffset, which has the higher type
+// precedence: SQL Server would convert every datetime2 or datetime value of
+// the column, reading it as UTC, and could no longer seek an index. The
+// engine passes times in the zone the database's date-times are kept in,
+// and instants in UTC for datetimeoffset columns.
+func (Dialect) TimeArg(t time.Time) any { return civil.DateTimeOf(t) }
+
+// maxVarChar is the longest VARCHAR parameter that is not VARCHAR(MAX).
+const maxVarChar = 8000
+
+// Bind sends an ASCII string as VARCHAR and any other as NVARCHAR (the
+// driver's default for strings). A VARCHAR parameter compared with an
+// NVARCHAR column is converted itself (the column keeps its index); an
+// NVARCHAR parameter compared with a VARCHAR column would convert the
+// column instead. ASCII is the same in every code page, so nothing is lost.
+func (Dialect) Bind(v any) any {
+	s, ok := v.(string)
+	if !ok || len(s) > maxVarChar {
+		return v
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return v
+		}
+	}
+	return mssql.VarChar(s)
+}
+
+// DB is an open SQL Server connection pool.
+type DB struct {
+	Dialect
+	db *sqlx.DB
+	// guidConverted is set when the DSN asks the driver to reorder
+	// uniqueidentifier bytes itself ("guid conversion=true").
+	guidConverted bool
+}
+
+var (
+	_ adapters.Adapter = (*DB)(nil)
+	_ adapters.Loader  = (*DB)(nil)
+	_ adapters.Opener  = Open
+)
+
+// Open connects to SQL Server. dsn is any form go-mssqldb takes:
+// sqlserver://user:pw@host:1433?database=EPR&encrypt=true, or
+// "server=host;user id=u;password=pw;database=EPR;encrypt=true". The
+// DSN's own settings stay in force: encrypt (true, strict, false,
+// disable), TrustServerCertificate, certificate, hostNameInCertificate,
+// ApplicationIntent=ReadOnly (routes to a readable secondary of an
+// availability group), connection timeout, and so on.
+//
+// opts.ReadOnly makes every session use snapshot isolation when the
+// database allows it (ALLOW_SNAPSHOT_ISOLATION ON): reads see committed
+// data as of the statement's start, take no shared locks and never block
+// the EPR's writers. SQL Server has no read-only session; writes are
+// refused by the login's permissions (see the README's least-privilege
+// login). opts.StatementTimeout becomes the session's LOCK_TIMEOUT; the
+// engine bounds each statement's running time through its context, which
+// go-mssqldb honours by cancelling the statement on the server.
+func Open(ctx context.Context, dsn string, opts adapters.Options) (adapters.Adapter, error) {
+	fail := func(what string, err error) error {
+		return fmt.Errorf("sqlserver: %s %s: %w", what, adapters.Redact(dsn), adapters.RedactError(err, dsn))
+	}
+	cfg, err := msdsn.Parse(dsn)
+	if err != nil {
+		return nil, fail("open", err)
+	}
+	conn := mssql.NewConnectorConfig(cfg)
+
+	// What the database allows decides the session settings: ask first,
+	// on a connection of its own.
+	probe := sql.OpenDB(conn)
+	var collation string
+	var snapshot int
+	err = probe.QueryRowContext(ctx, `SELECT CAST(DATABASEPROPERTYEX(DB_NAME(), 'Collation') AS nvarchar(128)),
+		(SELECT CAST(snapshot_isolation_state AS int) FROM sys.databases WHERE database_id = DB_ID())`).Scan(&collation, &snapshot)
+	probe.Close()
+	if err != nil {
+		return nil, fail("connect to", err)
+	}
+	// New sessions run init when they connect, reused ones after the
+	// driver resets them.
+	init := sessionInit(opts, snapshot == 1)
+	conn.SessionInitSQL = init
+	db := sqlx.NewDb(sql.OpenDB(&initConnector{Connector: conn, init: init}), "sqlserver")
+	n := opts.MaxOpenConns
+	if n <= 0 {
+		n = 16
+	}
+	idle := opts.MaxIdleConns
+	if idle <= 0 || idle > n {
+		idle = n
+	}
+	db.SetMaxOpenConns(n)
+	db.SetMaxIdleConns(idle)
+	db.SetConnMaxLifetime(opts.ConnMaxLifetime)
+	d := &DB{db: db, guidConverted: cfg.Encoding.GuidConversion}
+	d.CaseSensitive = caseSensitive(collation)
+	return d, nil
+}
+
+// sessionInit is the T-SQL every session runs first.
+func sessionInit(opts adapters.Options, snapshotAllowed bool) string {
+	var s []string
+	if opts.ReadOnly && snapshotAllowed {
+		s = append(s, "SET TRANSACTION ISOLATION LEVEL SNAPSHOT;")
+	}
+	if opts.StatementTimeout > 0 {
+		s = append(s, "SET LOCK_TIMEOUT "+strconv.FormatInt(max(1, opts.StatementTimeout.Milliseconds()), 10)+";")
+	}
+	return strings.Join(s, " ")
+}
+
+// caseSensitive tells whether a collation name compares case sensitively.
+func caseSensitive(collation string) bool {
+	c := strings.ToUpper(collation)
+	return strings.Contains(c, "_CS") || strings.Contains(c, "_BIN")
+}
+
+// initConnector runs the session's settings on each new connection;
+// go-mssqldb runs Connector.SessionInitSQL only when a pooled session is
+// reset for reuse.
+type initConnector struct {
+	*mssql.Connector
+	init string
+}
+
+func (c *initConnector) Connect(ctx context.Context) (driver.Conn, error) {
+	conn, err := c.Connector.Connect(ctx)
+	if err != nil || c.init == "" {
+		return conn, err
+	}
+	fail := func(err error) (driver.Conn, error) {
+		conn.Close()
+		return nil, fmt.Errorf("session settings: %w", err)
+	}
+	pc, ok := conn.(driver.ConnPrepareContext)
+	if !ok {
+		return fail(errors.New("the driver cannot prepare statements"))
+	}
+	st, err := pc.PrepareContext(ctx, c.init)
+	if err != nil {
+		return fail(err)
+	}
+	defer st.Close()
+	ex, ok := st.(driver.StmtExecContext)
+	if !ok {
+		return fail(errors.New("the driver cannot execute statements"))
+	}
+	if _, err := ex.ExecContext(ctx, nil); err != nil {
+		return fail(err)
+	}
+	return conn, nil
+}
+
+func (c *initConnector) Driver() driver.Driver { return c.Connector.Driver() }
+
+// DB is the pool.
+func (d *DB) DB() *sqlx.DB { return d.db }
+
+// Close closes the pool.
+func (d *DB) Close() error { return d.db.Close() }
+
+// Normalize converts the driver's values. go-mssqldb gives DECIMAL,
+// NUMERIC, MONEY and SMALLMONEY as their exact text in a []byte, which
+// becomes a string; a uniqueidentifier as its 16 bytes in SQL Server's
+// order (the first three groups little-endian), which becomes the
+// canonical text SQL Server itself prints (upper case); other binary
+// values become strings. Integers are int64, floats float64, bit bool,
+// and date and time types time.Time.
+func (d *DB) Normalize(v any, dbType string) any {
+	b, ok := v.([]byte)
+	if !ok {
+		return v
+	}
+	if strings.EqualFold(dbType, "UNIQUEIDENTIFIER") && len(b) == 16 {
+		return GUIDText(b, !d.guidConverted)
+	}
+	return string(b)
+}
+
+// GUIDText prints a uniqueidentifier's 16 bytes as SQL Server does
+// (6F9619FF-8B86-D011-B42D-00C04FC964FF). When wire is set the bytes are
+// in SQL Server's own order, whose first three groups are little-endian.
+func GUIDText(b []byte, wire bool) string {
+	g := make([]byte, 16)
+	copy(g, b)
+	if wire {
+		binary.BigEndian.PutUint32(g[0:4], binary.LittleEndian.Uint32(b[0:4]))
+		binary.BigEndian.PutUint16(g[4:6], binary.LittleEndian.Uint16(b[4:6]))
+		binary.BigEndian.PutUint16(g[6:8], binary.LittleEndian.Uint16(b[6:8]))
+	}
+	return fmt.Sprintf("%X-%X-%X-%X-%X", g[0:4], g[4:6], g[6:8], g[8:10], g[10:16])
+}
+
+// Columns lists the columns of a table or view, through OBJECT_ID, which
+// resolves an unqualified name through the user's default schema as a
+// query would. Type is the system type name, upper case ("VARCHAR",
+// "NVARCHAR", "DATETIME2", "DATETIMEOFFSET", "UNIQUEIDENTIFIER",
+// "DECIMAL", "MONEY").
+func (d *DB) Columns(ctx context.Context, table string) ([]adapters.Column, error) {
+	const q = `SELECT c.name, UPPER(TYPE_NAME(c.system_type_id)), c.is_nullable
+		FROM sys.columns c
+		WHERE c.object_id = OBJECT_ID(@p1)
+		ORDER BY c.column_id`
+	rows, err := d.db.QueryContext(ctx, q, bracketed(table))
+	if err != nil {
+		return nil, fmt.Errorf("sqlserver: columns of %s: %w", table, err)
+	}
+	defer rows.Close()
+	var out []adapters.Column
+	for rows.Next() {
+		var c adapters.Column
+		if err := rows.Scan(&c.Name, &c.Type, &c.Nullable); err != nil {
+			return nil, fmt.Errorf("sqlserver: columns of %s: %w", table, err)
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlserver: columns of %s: %w", table, err)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("sqlserver: %s: %w", table, adapters.ErrNoTable)
+	}
+	return out, nil
+}
+
+// bracketed is a dotted name with every part in brackets, as OBJECT_ID
+// reads names.
+func bracketed(name string) string {
+	parts := strings.Split(name, ".")
+	for i, p := range parts {
+		parts[i] = "[" + strings.ReplaceAll(p, "]", "]]") + "]"
+	}
+	return strings.Join(parts, ".")
+}
+
+// Exec runs a script of statements separated by ";" at line ends, one by
+// one, so that an error names its statement.
+func (d *DB) Exec(ctx context.Context, script string) error {
+	return adapters.ExecScript(ctx, d.db, "sqlserver", script)
+}
+
+// Load inserts rows with the TDS bulk copy (mssql.CopyIn), in one
+// transaction. Times are sent as their wall clock (see TimeArg).
+func (d *DB) Load(ctx context.Context, table string, columns []string, next func(row []any) bool) error {
+	fail := func(err error) error { return fmt.Errorf("sqlserver: load %s: %w", table, err) }
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fail(err)
+	}
+	defer tx.Rollback()
+	stmt, err := tx.PrepareContext(ctx, mssql.CopyIn(bracketed(table), mssql.BulkOptions{KeepNulls: true}, columns...))
+	if err != nil {
+		return fail(err)
+	}
+	defer stmt.Close()
+	row := make([]any, len(columns))
+	for next(row) {
+		for i, v := range row {
+			if t, ok := v.(time.Time); ok {
+				row[i] = civil.DateTimeOf(t)
+			}
+		}
+		if _, err := stmt.ExecContext(ctx, row...); err != nil {
+			return fail(err)
+		}
+	}
+	if _, err := stmt.ExecContext(ctx); err != nil { // sends the rows
+		return fail(err)
+	}
+	if err := stmt.Close(); err != nil {
+		return fail(err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fail(err)
+	}
+	return nil
+}
+
+// reserved are T-SQL's reserved key words and the ODBC ones SQL Server
+// reserves; Quote brackets a name that is one of them.
+var reserved = wordSet(`ADD ALL ALTER AND ANY AS ASC AUTHORIZATION BACKUP BEGIN BETWEEN BREAK BROWSE
+BULK BY CASCADE CASE CHECK CHECKPOINT CLOSE CLUSTERED COALESCE COLLATE COLUMN COMMIT COMPUTE
+CONSTRAINT CONTAINS CONTAINSTABLE CONTINUE CONVERT CREATE CROSS CURRENT CURRENT_DATE CURRENT_TIME
+CURRENT_TIMESTAMP CURRENT_USER CURSOR DATABASE DBCC DEALLOCATE DECLARE DEFAULT DELETE DENY DESC
+DISK DISTINCT DISTRIBUTED DOUBLE DROP DUMP ELSE END ERRLVL ESCAPE EXCEPT EXEC EXECUTE EXISTS EXIT
+EXTERNAL FETCH FILE FILLFACTOR FOR FOREIGN FREETEXT FREETEXTTABLE FROM FULL FUNCTION GOTO GRANT
+GROUP HAVING HOLDLOCK IDENTITY IDENTITY_INSERT IDENTITYCOL IF IN INDEX INNER INSERT INTERSECT INTO
+IS JOIN KEY KILL LEFT LIKE LINENO LOAD MERGE NATIONAL NOCHECK NONCLUSTERED NOT NULL NULLIF OF OFF
+OFFSETS ON OPEN OPENDATASOURCE OPENQUERY OPENROWSET OPENXML OPTION OR ORDER OUTER OVER PERCENT
+PIVOT PLAN PRECISION PRIMARY PRINT PROC PROCEDURE PUBLIC RAISERROR READ READTEXT RECONFIGURE
+REFERENCES REPLICATION RESTORE RESTRICT RETURN REVERT REVOKE RIGHT ROLLBACK ROWCOUNT ROWGUIDCOL RULE
+SAVE SCHEMA SECURITYAUDIT SELECT SEMANTICKEYPHRASETABLE SEMANTICSIMILARITYDETAILSTABLE
+SEMANTICSIMILARITYTABLE SESSION_USER SET SETUSER SHUTDOWN SOME STATISTICS SYSTEM_USER TABLE
+TABLESAMPLE TEXTSIZE THEN TO TOP TRAN TRANSACTION TRIGGER TRUNCATE TRY_CONVERT TSEQUAL UNION UNIQUE
+UNPIVOT UPDATE UPDATETEXT USE USER VALUES VARYING VIEW WAITFOR WHEN WHERE WHILE WITH WITHIN
+WRITETEXT`)
+
+func wordSet(words string) map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(words) {
+		m[w] = true
+	}
+	return m
+}

@@ -1,0 +1,202 @@
+package sqlserver
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ccfacade/ccfacade/adapters"
+	"github.com/ccfacade/ccfacade/adapters/adaptertest"
+	"github.com/ccfacade/ccfacade/internal/mssqltest"
+	"github.com/golang-sql/civil"
+	mssql "github.com/microsoft/go-mssqldb"
+)
+
+func TestDialect(t *testing.T) {
+	var d Dialect
+	for in, want := range map[string]string{
+		"PATIENT":          "PATIENT",
+		"pas.PATIENT":      "pas.PATIENT",
+		"select":           "[select]",
+		"Mixed Case":       "[Mixed Case]",
+		"we]ird":           "[we]]ird]",
+		"pas.Mixed Case":   "pas.[Mixed Case]",
+		"x] FROM t; DROP":  "[x]] FROM t; DROP]",
+		"PERCENT":          "[PERCENT]",
+		"dbo.OPENROWSET_X": "dbo.OPENROWSET_X",
+	} {
+		if got := d.Quote(in); got != want {
+			t.Errorf("Quote(%q) = %s, want %s", in, got, want)
+		}
+	}
+	checks := []struct{ got, want string }{
+		{d.Placeholder(7), "@p7"},
+		{d.Limit(21), "OFFSET 0 ROWS FETCH NEXT 21 ROWS ONLY"},
+		{d.ILike("t0.SURNAME", "@p1"), `t0.SURNAME LIKE @p1 ESCAPE '\'`},
+		{Dialect{CaseSensitive: true}.ILike("t0.SURNAME", "@p1"), `t0.SURNAME COLLATE Latin1_General_100_CI_AS LIKE @p1 ESCAPE '\'`},
+		{d.Like("t0.SURNAME", "@p2"), `t0.SURNAME COLLATE Latin1_General_100_BIN2 LIKE @p2 ESCAPE '\'`},
+		{d.Exact("t0.SURNAME", "@p3"), `t0.SURNAME COLLATE Latin1_General_100_BIN2 = @p3`},
+		{d.Name(), "sqlserver"},
+	}
+	for _, c := range checks {
+		if c.got != c.want {
+			t.Errorf("got %s, want %s", c.got, c.want)
+		}
+	}
+}
+
+func TestBind(t *testing.T) {
+	var d Dialect
+	if got, ok := d.Bind("smith%").(mssql.VarChar); !ok || string(got) != "smith%" {
+		t.Errorf("an ASCII string is bound as %#v, want VARCHAR", d.Bind("smith%"))
+	}
+	for _, s := range []string{"Zoë", "日本", strings.Repeat("a", maxVarChar+1)} {
+		if got, ok := d.Bind(s).(string); !ok || got != s {
+			t.Errorf("Bind(%.20q) = %#v, want the string itself (NVARCHAR)", s, d.Bind(s))
+		}
+	}
+	if got := d.Bind(int64(5)); got != int64(5) {
+		t.Errorf("Bind(5) = %#v", got)
+	}
+	at := time.Date(2020, 3, 4, 10, 5, 6, 7000, time.FixedZone("UTC+5", 5*3600))
+	want := civil.DateTime{Date: civil.Date{Year: 2020, Month: 3, Day: 4}, Time: civil.Time{Hour: 10, Minute: 5, Second: 6, Nanosecond: 7000}}
+	if got := d.TimeArg(at); got != want {
+		t.Errorf("TimeArg(%s) = %#v, want the wall clock %s as datetime2", at, got, want)
+	}
+}
+
+func TestNormalize(t *testing.T) {
+	// 6F9619FF-8B86-D011-B42D-00C04FC964FF as SQL Server sends it.
+	wire := []byte{0xFF, 0x19, 0x96, 0x6F, 0x86, 0x8B, 0x11, 0xD0, 0xB4, 0x2D, 0x00, 0xC0, 0x4F, 0xC9, 0x64, 0xFF}
+	const canonical = "6F9619FF-8B86-D011-B42D-00C04FC964FF"
+	d := &DB{}
+	if got := d.Normalize(wire, "UNIQUEIDENTIFIER"); got != canonical {
+		t.Errorf("uniqueidentifier: %v, want %s", got, canonical)
+	}
+	converted := &DB{guidConverted: true} // the driver already reordered them
+	if got := converted.Normalize([]byte{0x6F, 0x96, 0x19, 0xFF, 0x8B, 0x86, 0xD0, 0x11, 0xB4, 0x2D, 0x00, 0xC0, 0x4F, 0xC9, 0x64, 0xFF}, "UNIQUEIDENTIFIER"); got != canonical {
+		t.Errorf("uniqueidentifier with guid conversion: %v, want %s", got, canonical)
+	}
+	// DECIMAL and MONEY arrive as exact text, even 16 characters long.
+	for typ, text := range map[string]string{"DECIMAL": "1234567890123.45", "MONEY": "12.5000", "SMALLMONEY": "-0.0100"} {
+		if got := d.Normalize([]byte(text), typ); got != text {
+			t.Errorf("%s %s: %#v", typ, text, got)
+		}
+	}
+	for _, v := range []any{nil, int64(3), 2.5, true, "x", time.Unix(0, 0)} {
+		if got := d.Normalize(v, ""); got != v {
+			t.Errorf("Normalize(%#v) = %#v", v, got)
+		}
+	}
+}
+
+func TestSessionInit(t *testing.T) {
+	for _, c := range []struct {
+		opts     adapters.Options
+		snapshot bool
+		want     string
+	}{
+		{adapters.Options{}, true, ""},
+		{adapters.Options{ReadOnly: true}, true, "SET TRANSACTION ISOLATION LEVEL SNAPSHOT;"},
+		{adapters.Options{ReadOnly: true}, false, ""},
+		{adapters.Options{ReadOnly: true, StatementTimeout: 1500 * time.Millisecond}, true, "SET TRANSACTION ISOLATION LEVEL SNAPSHOT; SET LOCK_TIMEOUT 1500;"},
+		{adapters.Options{StatementTimeout: time.Microsecond}, false, "SET LOCK_TIMEOUT 1;"},
+	} {
+		if got := sessionInit(c.opts, c.snapshot); got != c.want {
+			t.Errorf("sessionInit(%+v, snapshot %v) = %q, want %q", c.opts, c.snapshot, got, c.want)
+		}
+	}
+	for coll, want := range map[string]bool{
+		"SQL_Latin1_General_CP1_CI_AS": false, "Latin1_General_100_CI_AI_SC_UTF8": false,
+		"Latin1_General_CS_AS": true, "Latin1_General_100_BIN2": true, "Japanese_XJIS_140_CS_AS_KS_WS": true,
+	} {
+		if caseSensitive(coll) != want {
+			t.Errorf("caseSensitive(%s) = %v", coll, !want)
+		}
+	}
+}
+
+// The shared adapter conformance suite, on a database of its own on the
+// server of CCFACADE_TEST_MSSQL_DSN.
+func TestConformance(t *testing.T) {
+	dsn := mssqltest.FreshDB(t)
+	adaptertest.Run(t, func(t *testing.T, readOnly bool) adapters.Adapter {
+		db, err := Open(context.Background(), dsn, adapters.Options{ReadOnly: readOnly, StatementTimeout: 30 * time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
+	}, adaptertest.TimestampType("DATETIME2"),
+		adaptertest.ReadOnlyByPermissions("SQL Server has no read-only session: a deployment's login is given SELECT only (see the README)"))
+}
+
+// The types the issue names, against a live server: uniqueidentifier,
+// DECIMAL, MONEY, datetime2, datetimeoffset, date, and a VARCHAR column
+// compared with both kinds of string parameter.
+func TestTypes(t *testing.T) {
+	dsn := mssqltest.FreshDB(t)
+	ctx := context.Background()
+	a, err := Open(ctx, dsn, adapters.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	db := a.(*DB)
+	if err := db.Exec(ctx, `CREATE TABLE CCF_TY (
+    ID   UNIQUEIDENTIFIER NOT NULL PRIMARY KEY,
+    AMT  DECIMAL(18,4),
+    M    MONEY,
+    D2   DATETIME2,
+    DTO  DATETIMEOFFSET,
+    D    DATE,
+    NAME VARCHAR(20)
+);
+INSERT INTO CCF_TY VALUES ('6F9619FF-8B86-D011-B42D-00C04FC964FF', 12345678901234.5678, 12.5, '2020-03-04 10:05:06.1234567', '2020-03-04 10:05:06 +05:00', '2020-03-04', 'Zoe');
+`); err != nil {
+		t.Fatal(err)
+	}
+	rs, err := db.DB().QueryContext(ctx, "SELECT ID, AMT, M, D2, DTO, D FROM CCF_TY WHERE NAME = "+db.Placeholder(1)+" AND ID = "+db.Placeholder(2),
+		db.Bind("Zoe"), "6F9619FF-8B86-D011-B42D-00C04FC964FF")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rs.Close()
+	cts, _ := rs.ColumnTypes()
+	if !rs.Next() {
+		t.Fatal("no row")
+	}
+	vals := make([]any, len(cts))
+	ptrs := make([]any, len(cts))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	if err := rs.Scan(ptrs...); err != nil {
+		t.Fatal(err)
+	}
+	for i := range vals {
+		vals[i] = db.Normalize(vals[i], cts[i].DatabaseTypeName())
+	}
+	if vals[0] != "6F9619FF-8B86-D011-B42D-00C04FC964FF" || vals[1] != "12345678901234.5678" || vals[2] != "12.5000" {
+		t.Errorf("uniqueidentifier, DECIMAL, MONEY: %#v", vals[:3])
+	}
+	if d2, ok := vals[3].(time.Time); !ok || d2.Format("2006-01-02 15:04:05.0000000") != "2020-03-04 10:05:06.1234567" {
+		t.Errorf("datetime2: %#v", vals[3])
+	}
+	if dto, ok := vals[4].(time.Time); !ok || !dto.Equal(time.Date(2020, 3, 4, 5, 5, 6, 0, time.UTC)) {
+		t.Errorf("datetimeoffset: %#v", vals[4])
+	}
+	if d, ok := vals[5].(time.Time); !ok || d.Format("2006-01-02") != "2020-03-04" {
+		t.Errorf("date: %#v", vals[5])
+	}
+	var n int
+	if err := db.DB().GetContext(ctx, &n, "SELECT COUNT(*) FROM CCF_TY WHERE D2 >= "+db.Placeholder(1)+" AND D2 < "+db.Placeholder(2),
+		db.TimeArg(time.Date(2020, 3, 4, 10, 5, 6, 0, time.FixedZone("X", -7*3600))), db.TimeArg(time.Date(2020, 3, 4, 10, 5, 7, 0, time.UTC))); err != nil || n != 1 {
+		t.Errorf("datetime2 compared by wall clock: %d, %v", n, err)
+	}
+	if err := db.DB().GetContext(ctx, &n, "SELECT COUNT(*) FROM CCF_TY WHERE DTO = "+db.Placeholder(1),
+		db.TimeArg(time.Date(2020, 3, 4, 5, 5, 6, 0, time.UTC))); err != nil || n != 1 {
+		t.Errorf("datetimeoffset compared with the instant in UTC: %d, %v", n, err)
+	}
+}

@@ -1,0 +1,105 @@
+package mssqltest
+
+import (
+	"database/sql"
+	"fmt"
+	"net/url"
+	"os"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/ccfacade/ccfacade/adapters"
+	_ "github.com/microsoft/go-mssqldb" // the "sqlserver" driver
+)
+
+// EnvDSN names the variable holding a SQL Server DSN whose login may
+// create databases.
+const EnvDSN = "CCFACADE_TEST_MSSQL_DSN"
+
+var seq atomic.Int64
+
+// DSN returns the server's DSN, or skips the test when there is none.
+func DSN(t testing.TB) string {
+	t.Helper()
+	base := os.Getenv(EnvDSN)
+	if base == "" {
+		t.Skip("no SQL Server: set " + EnvDSN + " (e.g. sqlserver://sa:<password>@127.0.0.1:1433?encrypt=disable) to run the live SQL Server tests")
+	}
+	return base
+}
+
+// FreshDB creates an empty database for the test, with snapshot isolation
+// allowed, drops it when the test ends, and returns its DSN.
+func FreshDB(t testing.TB) string {
+	t.Helper()
+	base := DSN(t)
+	dsn, err := CreateDB(base, "ccf_test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { DropDB(base, dsn) })
+	return dsn
+}
+
+// CreateDB creates an empty database named prefix_<pid>_<n>_<time> on the
+// server of base, with snapshot isolation allowed, and returns its DSN.
+func CreateDB(base, prefix string) (string, error) {
+	name := fmt.Sprintf("%s_%d_%d_%d", prefix, os.Getpid(), seq.Add(1), time.Now().UnixNano()%1e9)
+	admin, err := sql.Open("sqlserver", base)
+	if err != nil {
+		return "", adapters.RedactError(err, base)
+	}
+	defer admin.Close()
+	for _, stmt := range []string{"CREATE DATABASE " + name, "ALTER DATABASE " + name + " SET ALLOW_SNAPSHOT_ISOLATION ON"} {
+		if _, err := admin.Exec(stmt); err != nil {
+			return "", fmt.Errorf("%s: %w", stmt, adapters.RedactError(err, base))
+		}
+	}
+	return WithDatabase(base, name), nil
+}
+
+// DropDB drops the database CreateDB made. Errors are ignored: it is
+// cleanup.
+func DropDB(base, dsn string) {
+	name := dbName(dsn)
+	if name == "" {
+		return
+	}
+	admin, err := sql.Open("sqlserver", base)
+	if err != nil {
+		return
+	}
+	defer admin.Close()
+	admin.Exec("ALTER DATABASE " + name + " SET SINGLE_USER WITH ROLLBACK IMMEDIATE")
+	admin.Exec("DROP DATABASE " + name)
+}
+
+// WithDatabase returns dsn naming database name, in either DSN form
+// (sqlserver:// URL, or key=value pairs separated by ';').
+func WithDatabase(dsn, name string) string {
+	if strings.HasPrefix(dsn, "sqlserver://") {
+		if u, err := url.Parse(dsn); err == nil {
+			q := u.Query()
+			q.Set("database", name)
+			u.RawQuery = q.Encode()
+			return u.String()
+		}
+	}
+	return strings.TrimRight(dsn, ";") + ";database=" + name
+}
+
+// dbName is the database a DSN from WithDatabase names.
+func dbName(dsn string) string {
+	if strings.HasPrefix(dsn, "sqlserver://") {
+		if u, err := url.Parse(dsn); err == nil {
+			return u.Query().Get("database")
+		}
+		return ""
+	}
+	if i := strings.LastIndex(dsn, ";database="); i >= 0 {
+		return dsn[i+len(";database="):]
+	}
+	return ""
+}
