@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"net/url"
 	"strings"
@@ -113,5 +114,86 @@ func TestDemoSchemaAndFolding(t *testing.T) {
 	}
 	if _, err := ro.DB().Exec("BEGIN; DELETE FROM PATIENT; COMMIT"); err == nil {
 		t.Error("a read-only pool deleted rows")
+	}
+}
+
+// After the server restarts, the pool's old sessions are dead: the pool
+// drops them and opens new ones. A statement on a dead session may fail
+// (lib/pq cannot tell whether it reached the server, so it is not
+// retried); the next one succeeds.
+func TestReconnectAfterRestart(t *testing.T) {
+	c := pgtest.NewCluster(t)
+	db := open(t, c.DSN, adapters.Options{ReadOnly: true, MaxOpenConns: 4})
+	ctx := context.Background()
+	var n int
+	// Fill the pool with several sessions.
+	conns := make([]*sql.Conn, 3)
+	for i := range conns {
+		cn, err := db.DB().Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns[i] = cn
+	}
+	for _, cn := range conns {
+		cn.Close()
+	}
+	var started, restarted string
+	if err := db.DB().GetContext(ctx, &started, "SELECT pg_postmaster_start_time()::text"); err != nil {
+		t.Fatalf("before the restart: %v", err)
+	}
+	if err := c.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	failures := 0
+	for i := 0; i < 6; i++ {
+		n = 0
+		if err := db.DB().GetContext(ctx, &n, "SELECT 1"); err != nil {
+			failures++
+			t.Logf("statement %d after the restart: %v", i+1, err)
+			continue
+		}
+		if n != 1 {
+			t.Fatalf("statement %d after the restart gave %d", i+1, n)
+		}
+	}
+	// At most one failure per dead session in the pool.
+	if failures > len(conns) {
+		t.Errorf("%d of 6 statements failed after the restart; the pool did not recover", failures)
+	}
+	if err := db.DB().GetContext(ctx, &restarted, "SELECT pg_postmaster_start_time()::text"); err != nil {
+		t.Errorf("the pool did not recover: %v", err)
+	} else if restarted == started {
+		t.Errorf("the server did not restart (started at %s both times)", started)
+	}
+	// The sessions are still read-only.
+	if _, err := db.DB().ExecContext(ctx, "CREATE TABLE ccf_after_restart (id int)"); err == nil {
+		t.Error("a new session after the restart is not read-only")
+	}
+}
+
+// A multi-host DSN (a primary and its replicas) is taken in both forms:
+// lib/pq tries the hosts in order, so a dead first host is passed over,
+// and target_session_attrs picks among the live ones.
+func TestMultiHostDSN(t *testing.T) {
+	dsn := pgtest.FreshDB(t)
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// lib/pq takes a URL's hosts in the host part and their ports in the
+	// port parameter (postgres://h1,h2/db?port=5432,5433).
+	multiURL := strings.Replace(dsn, u.Host, "127.0.0.1,"+u.Hostname(), 1) + "&port=1," + u.Port() + "&target_session_attrs=any&connect_timeout=5"
+	kv := keyValue(t, dsn)
+	multiKV := strings.Replace(strings.Replace(kv, "host="+u.Hostname(), "host=127.0.0.1,"+u.Hostname(), 1), "port="+u.Port(), "port=1,"+u.Port(), 1)
+	if multiKV == kv {
+		t.Fatalf("could not make a multi-host form of %s", kv)
+	}
+	for _, d := range []string{multiURL, multiKV + " target_session_attrs=prefer-standby"} {
+		db := open(t, d, adapters.Options{ReadOnly: true, StatementTimeout: 5 * time.Second})
+		var ro string
+		if err := db.DB().GetContext(context.Background(), &ro, "SHOW default_transaction_read_only"); err != nil || ro != "on" {
+			t.Errorf("%s: read-only %q, %v", adapters.Redact(d), ro, err)
+		}
 	}
 }

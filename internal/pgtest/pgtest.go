@@ -157,12 +157,45 @@ func setup() {
 		why, broken = "pgtest would start a PostgreSQL cluster, but this package's TestMain does not call pgtest.Main to stop it", true
 		return
 	}
-	dsn, err := startCluster(initdb, pgctl)
+	c, err := startCluster(initdb, pgctl)
 	if err != nil {
 		why = EnvDSN + " is not set and a throwaway cluster could not be started: " + err.Error()
 		return
 	}
-	baseDSN = dsn
+	baseDSN, stop = c.DSN, c.stop
+}
+
+// Cluster is a throwaway PostgreSQL server of one test's own, for tests
+// that stop or restart the server.
+type Cluster struct {
+	DSN     string // the postgres database, as the superuser postgres
+	stop    func()
+	restart func() error
+}
+
+// Restart stops the server (fast: sessions are ended) and starts it again
+// on the same port.
+func (c *Cluster) Restart() error { return c.restart() }
+
+// NewCluster starts a cluster for the test and stops it when the test
+// ends. Without initdb and pg_ctl the test is skipped, or fails under
+// CCFACADE_REQUIRE_PG=1.
+func NewCluster(t testing.TB) *Cluster {
+	t.Helper()
+	initdb, pgctl := findBinary("initdb"), findBinary("pg_ctl")
+	if initdb == "" || pgctl == "" {
+		msg := "initdb/pg_ctl are not installed: this test needs a PostgreSQL server of its own"
+		if os.Getenv(EnvRequire) == "1" {
+			t.Fatal(msg + ", and " + EnvRequire + "=1 requires it")
+		}
+		t.Skip(msg)
+	}
+	c, err := startCluster(initdb, pgctl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.stop)
+	return c
 }
 
 func ping(dsn string) error {
@@ -197,17 +230,17 @@ const clusterPrefix = "ccfacade-pg-"
 
 // startCluster runs initdb and pg_ctl in a temporary directory, as the
 // postgres user when running as root (initdb refuses root).
-func startCluster(initdb, pgctl string) (string, error) {
+func startCluster(initdb, pgctl string) (*Cluster, error) {
 	run := func(args ...string) *exec.Cmd { return exec.Command(args[0], args[1:]...) }
 	var owner *user.User
 	if os.Geteuid() == 0 {
 		var err error
 		if owner, err = user.Lookup("postgres"); err != nil {
-			return "", errors.New("running as root, which initdb refuses, and there is no postgres user to run it as")
+			return nil, errors.New("running as root, which initdb refuses, and there is no postgres user to run it as")
 		}
 		runuser, err := exec.LookPath("runuser")
 		if err != nil {
-			return "", errors.New("running as root, which initdb refuses, and runuser is not available to run it as postgres")
+			return nil, errors.New("running as root, which initdb refuses, and runuser is not available to run it as postgres")
 		}
 		run = func(args ...string) *exec.Cmd {
 			return exec.Command(runuser, append([]string{"-u", "postgres", "--"}, args...)...)
@@ -216,16 +249,16 @@ func startCluster(initdb, pgctl string) (string, error) {
 	reapStale(pgctl, run)
 	dir, err := os.MkdirTemp("", clusterPrefix)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	if err := os.WriteFile(filepath.Join(dir, "owner.pid"), []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
-		return "", err
+		return nil, err
 	}
 	if owner != nil {
 		uid, _ := strconv.Atoi(owner.Uid)
 		gid, _ := strconv.Atoi(owner.Gid)
 		if err := os.Chown(dir, uid, gid); err != nil {
-			return "", err
+			return nil, err
 		}
 	}
 	data := filepath.Join(dir, "data")
@@ -238,28 +271,36 @@ func startCluster(initdb, pgctl string) (string, error) {
 		}
 		if locale == "C" {
 			os.RemoveAll(dir)
-			return "", fmt.Errorf("initdb: %v: %s", err, out)
+			return nil, fmt.Errorf("initdb: %v: %s", err, out)
 		}
 		_ = run("rm", "-rf", data).Run()
 	}
 	for attempt := 0; ; attempt++ {
 		port, err := freePort()
 		if err != nil {
-			return "", err
+			return nil, err
 		}
 		opts := fmt.Sprintf("-p %d -k %s -h 127.0.0.1 -F", port, dir)
 		out, err := run(pgctl, "-D", data, "-o", opts, "-l", filepath.Join(dir, "log"), "-w", "-t", "60", "start").CombinedOutput()
 		if err == nil {
-			stop = func() {
-				_ = run(pgctl, "-D", data, "-m", "immediate", "stop").Run()
-				os.RemoveAll(dir)
-			}
-			return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", port), nil
+			return &Cluster{
+				DSN: fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", port),
+				stop: func() {
+					_ = run(pgctl, "-D", data, "-m", "immediate", "stop").Run()
+					os.RemoveAll(dir)
+				},
+				restart: func() error {
+					if out, err := run(pgctl, "-D", data, "-l", filepath.Join(dir, "log"), "-m", "fast", "-w", "-t", "60", "restart").CombinedOutput(); err != nil {
+						return fmt.Errorf("pg_ctl restart: %v: %s", err, out)
+					}
+					return nil
+				},
+			}, nil
 		}
 		if attempt == 2 {
 			log, _ := os.ReadFile(filepath.Join(dir, "log"))
 			os.RemoveAll(dir)
-			return "", fmt.Errorf("pg_ctl start: %v: %s%s", err, out, log)
+			return nil, fmt.Errorf("pg_ctl start: %v: %s%s", err, out, log)
 		}
 	}
 }
