@@ -2,14 +2,18 @@ package test
 
 import (
 	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"reflect"
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ccfacade/ccfacade/demo"
+	"github.com/ccfacade/ccfacade/engine"
 	"github.com/ccfacade/ccfacade/fhir/profile"
 	"github.com/ccfacade/ccfacade/mapping"
 )
@@ -533,4 +537,22 @@ func hasTransform(p *mapping.SearchParam, name string) bool {
 		}
 	}
 	return false
+}
+
+// database.statement_timeout bounds every statement through its context,
+// on every adapter: a statement that runs out of time is abandoned and the
+// request answers 503, saying so, with nothing of the database's error.
+func TestStatementTimeout(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, e *env) {
+		log := slog.New(slog.NewTextHandler(io.Discard, nil))
+		slow := serveDB(t, e.db, engine.Options{DefaultCount: 20, MaxCount: 100, PagingSecret: []byte("test secret"), Logger: log, StatementTimeout: time.Nanosecond})
+		r := get(t, slow.base+"/Patient?family=smi")
+		if r.status != 503 || !strings.Contains(issueText(t, r), "did not answer in time") {
+			t.Errorf("a statement out of time: %d %s", r.status, r.body)
+		}
+		fast := serveDB(t, e.db, engine.Options{DefaultCount: 20, MaxCount: 100, PagingSecret: []byte("test secret"), Logger: log, StatementTimeout: time.Minute})
+		if r := get(t, fast.base+"/Patient?family=smi"); r.status != 200 {
+			t.Errorf("with time to spare: %d %s", r.status, r.body)
+		}
+	})
 }
