@@ -14,11 +14,16 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
+// BuiltinPrefix starts a mappings setting that names a set shipped in the
+// binary (builtin:omop) rather than a folder.
+const BuiltinPrefix = "builtin:"
+
 // Config is the whole configuration.
 type Config struct {
 	Server   Server   `yaml:"server"`
 	Database Database `yaml:"database"`
-	// Mappings is the folder of mapping files, relative to the config file.
+	// Mappings is the folder of mapping files, relative to the config file,
+	// or BuiltinPrefix and the name of a set shipped in the binary.
 	Mappings string `yaml:"mappings"`
 	// Timezone is the zone of date-times the database stores without one,
 	// and of search values given without one.
@@ -230,7 +235,7 @@ func Parse(name string, data []byte, lookup func(string) (string, bool)) (*Confi
 	if cfg.Audit.Path != "" && !filepath.IsAbs(cfg.Audit.Path) {
 		cfg.Audit.Path = filepath.Join(filepath.Dir(name), cfg.Audit.Path)
 	}
-	if cfg.Mappings != "" && !filepath.IsAbs(cfg.Mappings) {
+	if cfg.Mappings != "" && !filepath.IsAbs(cfg.Mappings) && !strings.HasPrefix(cfg.Mappings, BuiltinPrefix) {
 		cfg.Mappings = filepath.Join(filepath.Dir(name), cfg.Mappings)
 	}
 	return &cfg, nil
@@ -245,7 +250,7 @@ func (c *Config) validate() error {
 		errs = append(errs, "database.dsn is required")
 	}
 	if c.Mappings == "" {
-		errs = append(errs, "mappings is required: the folder of mapping files")
+		errs = append(errs, "mappings is required: the folder of mapping files (or builtin:NAME)")
 	}
 	if _, err := time.LoadLocation(c.Timezone); err != nil {
 		errs = append(errs, fmt.Sprintf("timezone %q is not a known zone", c.Timezone))

@@ -454,9 +454,16 @@ func (e *Engine) compileValue(q *query, m *mapping.Mapping, sp *mapping.SearchPa
 	case "string":
 		pred, err = e.stringPred(b, sp, key.Modifier, raw, v, exprs)
 	case "token":
-		if key.Modifier == "text" {
+		switch {
+		case key.Modifier == "text":
 			pred, err = e.tokenTextPred(b, sp, raw, v, exprs)
-		} else {
+		case sp.SystemFrom != nil:
+			sys := "(" + sp.SystemFrom.SQL + ")"
+			if sp.SystemFrom.Column != "" {
+				sys = alias + "." + d.Quote(sp.SystemFrom.Column)
+			}
+			pred, err = e.tokenSystemPred(b, sp, raw, v, exprs, sys)
+		default:
 			pred, err = e.tokenPred(b, sp, raw, v, exprs)
 		}
 	case "date":
@@ -648,6 +655,74 @@ func (e *Engine) tokenPred(b *sqlBuilder, sp *mapping.SearchParam, raw, v string
 	return orJoin(parts), nil
 }
 
+// tokenSystemPred compiles a token against codes whose system is held per
+// row, in the SQL expression sys (through the parameter's system map, if
+// any): system|code matches both, code the code in any system, |code a
+// code without a known system, system| any code of the system.
+func (e *Engine) tokenSystemPred(b *sqlBuilder, sp *mapping.SearchParam, raw, v string, exprs []string, sys string) (string, error) {
+	tv, err := fhir.ParseTokenValue(raw, v)
+	if err != nil {
+		return "", paramErr(err)
+	}
+	var sysPred string
+	switch {
+	case tv.HasSystem && tv.System == "":
+		sysPred = sys + " IS NULL"
+		if known := sp.SystemFrom.Known(); len(known) > 0 {
+			sysPred = "(" + sysPred + " OR NOT " + b.inList(sys, anys(known)) + ")"
+		}
+	case tv.HasSystem:
+		locals := sp.SystemFrom.Locals(tv.System)
+		if len(locals) == 0 {
+			return noMatch, nil
+		}
+		if len(locals) == 1 {
+			sysPred = sys + " = " + b.arg(locals[0])
+		} else {
+			sysPred = b.inList(sys, anys(locals))
+		}
+	}
+	var codePreds []string
+	if tv.Code == "" {
+		for _, x := range exprs {
+			codePreds = append(codePreds, x+" IS NOT NULL")
+		}
+	} else {
+		code := tv.Code
+		for _, t := range sp.Transforms {
+			out, err := t.Apply(code)
+			if err != nil {
+				return "", invalid(raw, "INVALID_PARAMETER", "parameter %q: value %q: %v", raw, tv.Code, err)
+			}
+			code = fmt.Sprint(out)
+		}
+		var arg any = code
+		if sp.Numeric {
+			n, err := strconv.ParseInt(code, 10, 64)
+			if err != nil {
+				return noMatch, nil
+			}
+			arg = n
+		}
+		for _, x := range exprs {
+			codePreds = append(codePreds, x+" = "+b.arg(arg))
+		}
+	}
+	pred := orJoin(codePreds)
+	if sysPred != "" {
+		pred = "(" + sysPred + " AND " + pred + ")"
+	}
+	return pred, nil
+}
+
+func anys(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
+}
+
 // sameSystem compares a token's system with the parameter's, accepting the
 // older spellings of Care Connect code system URLs.
 func sameSystem(given, want string) bool {
@@ -780,7 +855,10 @@ func keeper(resourceType string, elements []string, summary string) func(string)
 	for _, n := range names {
 		keep[n] = true
 	}
-	return func(name string) bool { return keep[name] || keepChoice(name, names) }
+	return func(name string) bool {
+		name = strings.TrimPrefix(name, "_") // a primitive's companion goes with it
+		return keep[name] || keepChoice(name, names)
+	}
 }
 
 // subset keeps resourceType, id, meta and the elements keep accepts, and

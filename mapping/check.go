@@ -117,6 +117,9 @@ func checkMapping(ctx context.Context, c *collector, db adapters.Adapter, m *Map
 		if sp.To != "" {
 			add(scope, use{pos: sp.Pos, path: path, column: sp.To})
 		}
+		if sf := sp.SystemFrom; sf != nil && sf.Column != "" {
+			add(scope, use{pos: sf.Pos, path: path + " system", column: sf.Column})
+		}
 		for _, col := range sp.Columns {
 			add(scope, use{pos: sp.Pos, path: path, column: col, check: func(col adapters.Column) string { return fitsDateParam(sp, col.Type) }, set: func(col adapters.Column) {
 				sp.Numeric = isNumericType(col.Type)
@@ -151,9 +154,6 @@ func checkMapping(ctx context.Context, c *collector, db adapters.Adapter, m *Map
 		checkUses(c, main, cols, srcName)
 	}
 	for _, sp := range m.Search {
-		if sp.SQL == "" {
-			continue
-		}
 		table := m.From.Table
 		if sp.Rows != nil {
 			table = sp.Rows.Table
@@ -163,8 +163,15 @@ func checkMapping(ctx context.Context, c *collector, db adapters.Adapter, m *Map
 		} else {
 			table = db.Quote(table)
 		}
-		if _, err := queryColumns(ctx, db, "SELECT ("+sp.SQL+") FROM "+table+" t0 WHERE 1 = 0"); err != nil {
-			c.add(sp.Pos, m.Resource+" search "+sp.Name, "the sql expression does not run: %v", err)
+		if sp.SQL != "" {
+			if _, err := queryColumns(ctx, db, "SELECT ("+sp.SQL+") FROM "+table+" t0 WHERE 1 = 0"); err != nil {
+				c.add(sp.Pos, m.Resource+" search "+sp.Name, "the sql expression does not run: %v", err)
+			}
+		}
+		if sf := sp.SystemFrom; sf != nil && sf.SQL != "" {
+			if _, err := queryColumns(ctx, db, "SELECT ("+sf.SQL+") FROM "+table+" t0 WHERE 1 = 0"); err != nil {
+				c.add(sf.Pos, m.Resource+" search "+sp.Name+" system", "the sql expression does not run: %v", err)
+			}
 		}
 	}
 	// Child tables.

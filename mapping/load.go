@@ -308,6 +308,12 @@ func (l *loader) object(n *yaml.Node, path, typ string, t *stu3.Type, cols *Colu
 		key, val := p[0].Value, p[1]
 		el, elType, ok := t.Element(key)
 		if !ok {
+			if base, cut := strings.CutPrefix(key, "_"); cut && hasElement(t, base) {
+				if child := l.companion(val, path, key, base, t, cols, isRoot); child != nil {
+					node.Fields = append(node.Fields, child)
+				}
+				continue
+			}
 			if !isRoot && key == "when" {
 				node.When = l.cond(val, path, cols)
 				continue
@@ -329,9 +335,36 @@ func (l *loader) object(n *yaml.Node, path, typ string, t *stu3.Type, cols *Colu
 		}
 	}
 	sort.SliceStable(node.Fields, func(i, j int) bool {
-		return t.Index(node.Fields[i].Name) < t.Index(node.Fields[j].Name)
+		a, b := node.Fields[i].Name, node.Fields[j].Name
+		if ia, ib := t.Index(a), t.Index(b); ia != ib {
+			return ia < ib
+		}
+		// a primitive's companion (_birthDate) follows its value
+		return !strings.HasPrefix(a, "_") && strings.HasPrefix(b, "_")
 	})
 	return node
+}
+
+// companion builds the JSON companion of a primitive element (_family,
+// _birthDate): its id and extensions, such as a data-absent-reason
+// extension where a profile requires an element the source does not hold.
+func (l *loader) companion(n *yaml.Node, path, key, base string, t *stu3.Type, cols *ColumnSet, isRoot bool) *Node {
+	el, typ, _ := t.Element(base)
+	pt := stu3.Lookup(typ)
+	switch {
+	case isRoot && base == "id":
+		l.add(l.pos(n), path+"."+key, "id is set by the facade; it takes no extensions here")
+		return nil
+	case pt == nil || pt.Kind != stu3.Primitive:
+		l.add(l.pos(n), path+"."+key, "%s is of type %s, not a primitive: give its extensions inside it", base, typ)
+		return nil
+	case el.Max != "1":
+		l.add(l.pos(n), path+"."+key, "extensions of a repeating primitive (%s) are not supported", base)
+		return nil
+	}
+	child := l.object(n, path+"."+key, typ, pt, cols, false)
+	child.Name = key
+	return child
 }
 
 func (l *loader) element(n *yaml.Node, path, name string, el *stu3.Element, typ string, cols *ColumnSet) *Node {
@@ -405,8 +438,8 @@ func (l *loader) value(n *yaml.Node, path, typ string, el *stu3.Element, cols *C
 				l.add(e.Pos, path, "%q is not an allowed code (one of: %s)", s, strings.Join(el.Codes, ", "))
 			}
 		}
-		if e.Concept != nil && typ != "code" {
-			l.add(e.Pos, path, "\"concept\" makes a code, Coding or CodeableConcept, not a %s", typ)
+		if e.Concept != nil && !conceptPrimitive(typ) {
+			l.add(e.Pos, path, "\"concept\" makes a code, uri, string, Coding or CodeableConcept, not a %s", typ)
 		}
 		if e.Concept != nil && len(el.Codes) > 0 {
 			for _, local := range e.Concept.order {
@@ -426,8 +459,8 @@ func (l *loader) value(n *yaml.Node, path, typ string, el *stu3.Element, cols *C
 			l.add(e.Pos, path, "%s is a complex type: build it with its elements, or with \"concept\" (Coding, CodeableConcept)", typ)
 			return nil
 		}
-		if e.Concept != nil && typ != "Coding" && typ != "CodeableConcept" && typ != "code" {
-			l.add(e.Pos, path, "\"concept\" makes a code, Coding or CodeableConcept, not a %s", typ)
+		if e.Concept != nil && typ != "Coding" && typ != "CodeableConcept" {
+			l.add(e.Pos, path, "\"concept\" makes a code, uri, string, Coding or CodeableConcept, not a %s", typ)
 			return nil
 		}
 		return &Node{Pos: e.Pos, Path: path, Type: typ, Expr: e}
@@ -437,6 +470,13 @@ func (l *loader) value(n *yaml.Node, path, typ string, el *stu3.Element, cols *C
 		return nil
 	}
 	return l.object(n, path, typ, t, cols, false)
+}
+
+// conceptPrimitive reports whether a concept map can give a primitive of
+// type typ: the entry's code, which for a uri or string can be any text
+// (a map from local vocabulary names to code system URIs).
+func conceptPrimitive(typ string) bool {
+	return typ == "code" || typ == "uri" || typ == "string"
 }
 
 func isExprMap(n *yaml.Node, t *stu3.Type) bool {

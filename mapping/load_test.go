@@ -95,6 +95,7 @@ func FuzzLoad(f *testing.F) {
 	f.Add([]byte("resource: Patient\nfrom: {table: T, key: K}\nelement: {name: [{family: {first: [{column: A}, x]}}]}"))
 	f.Add([]byte("resource: Patient\nfrom: {query: SELECT 1, key: [A, B]}\nelement: {telecom: [{rows: {table: C, link: {X: A}}, value: {column: V}}]}\nsearch: {phone: {type: token, column: V}}"))
 	f.Add([]byte("resource: Observation\nfrom: {table: O, key: ID}\nelement: {valueQuantity: {value: {column: V}}, status: final}"))
+	f.Add([]byte("resource: Observation\nfrom: {table: O, key: ID}\nelement: {code: {coding: [{system: {column: V, concept: sex}, code: {column: C}}]}, _status: {extension: [{url: u, valueCode: x}]}}\nsearch: {code: {type: token, column: C, system: {column: V, concept: sex}}}"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		start := time.Now()
 		set, err := Load([]File{{Name: "f.yaml", Data: data}, {Name: "c.yaml", Data: concepts}}, time.UTC)

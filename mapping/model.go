@@ -158,8 +158,9 @@ type SearchParam struct {
 	Name       string
 	Type       string // string | token | date | reference | number
 	Columns    []string
-	SQL        string // an SQL expression instead of columns
-	System     string // token: the system of the codes in the column
+	SQL        string        // an SQL expression instead of columns
+	System     string        // token: the system of the codes in the column
+	SystemFrom *SystemSource // token: where each row's system is, for codes of several systems
 	Transforms []Transform
 	Concepts   []*ConceptMap // token: search through these maps (any may match)
 	Rows       *Rows         // value lives in a child table (EXISTS)
@@ -182,6 +183,42 @@ type SearchParam struct {
 	// Col is, for a reference parameter on one column of the main table,
 	// its position in the select list (so _include can follow it); else -1.
 	Col int
+}
+
+// SystemSource is the column or SQL expression that holds the code system
+// of each row's code, for a token parameter over codes of several systems.
+// Its values are system URIs, or, with Concept, local names (a vocabulary
+// id) that the map translates into system URIs: each entry's code is the
+// URI.
+type SystemSource struct {
+	Pos     Pos
+	Column  string
+	SQL     string
+	Concept *ConceptMap
+}
+
+// Locals returns the values of the system column that stand for the system
+// URI: the URI itself, or the local names the concept map translates to it.
+func (s *SystemSource) Locals(system string) []string {
+	if s.Concept == nil {
+		return []string{system}
+	}
+	out := s.Concept.Reverse("", false, system)
+	for _, local := range s.Concept.order {
+		if t := s.Concept.Entries[local]; t.Code != system && sameCareConnectSystem(t.Code, system) {
+			out = append(out, local)
+		}
+	}
+	return out
+}
+
+// Known returns every value of the system column that stands for a system
+// (nil without a concept map: any value is a system URI).
+func (s *SystemSource) Known() []string {
+	if s.Concept == nil {
+		return nil
+	}
+	return append([]string(nil), s.Concept.order...)
 }
 
 // ConceptMap translates local codes into FHIR codings.

@@ -45,7 +45,11 @@ func (l *loader) searchParams(n *yaml.Node, m *Mapping) {
 					l.add(l.pos(q[1]), path, "\"sql\" must be a plain SQL expression (no ';' or comments)")
 				}
 			case "system":
-				sp.System, _ = l.str(q[1], path)
+				if q[1].Kind == yaml.MappingNode {
+					sp.SystemFrom = l.systemSource(q[1], path)
+				} else {
+					sp.System, _ = l.str(q[1], path)
+				}
 			case "transform":
 				sp.Transforms = l.transforms(q[1], path)
 			case "concept":
@@ -110,8 +114,44 @@ func (l *loader) searchParams(n *yaml.Node, m *Mapping) {
 		if len(sp.Concepts) > 0 && sp.Type != "token" {
 			l.add(sp.Pos, path, "\"concept\" applies to token parameters only")
 		}
+		if sp.SystemFrom != nil {
+			switch {
+			case sp.Type != "token":
+				l.add(sp.SystemFrom.Pos, path, "\"system\" applies to token parameters only")
+			case len(sp.Concepts) > 0:
+				l.add(sp.SystemFrom.Pos, path, "give \"concept\" (codes translated through a map) or a \"system\" column, not both")
+			}
+		}
 		m.Search = append(m.Search, sp)
 	}
+}
+
+// systemSource parses a token parameter's per-row code system:
+// {column: C} or {sql: E}, with an optional concept map from the column's
+// values to system URIs.
+func (l *loader) systemSource(n *yaml.Node, path string) *SystemSource {
+	s := &SystemSource{Pos: l.pos(n)}
+	for _, p := range l.pairs(n, path+" system", "column", "sql", "concept") {
+		switch p[0].Value {
+		case "column":
+			s.Column, _ = l.str(p[1], path)
+		case "sql":
+			s.SQL, _ = l.str(p[1], path)
+			if !safeFragment(s.SQL) {
+				l.add(l.pos(p[1]), path, "\"sql\" must be a plain SQL expression (no ';' or comments)")
+			}
+		case "concept":
+			if name, ok := l.str(p[1], path); ok {
+				if s.Concept = l.set.Concepts[name]; s.Concept == nil {
+					l.add(l.pos(p[1]), path, "unknown concept map %q%s", name, l.knownConcepts())
+				}
+			}
+		}
+	}
+	if (s.Column == "") == (s.SQL == "") {
+		l.add(s.Pos, path, "a system taken from the rows needs \"column\" or \"sql\", one of them (or give the system's URI as text)")
+	}
+	return s
 }
 
 // searchRows parses the child table a search parameter looks in; it is not

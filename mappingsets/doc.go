@@ -1,11 +1,47 @@
 // Package mappingsets embeds the mapping sets that ship with the binary.
 // They are data, not code: the demo set maps the built-in demo EPR and is
-// the worked example for anyone writing mappings for their own schema.
+// the worked example for anyone writing mappings for their own schema; the
+// omop set maps an OHDSI OMOP Common Data Model 5.4 database.
 package mappingsets
 
-import "embed"
+import (
+	"embed"
+	"io/fs"
+	"sort"
+)
 
 // Demo holds the demo EPR's mapping files, in the folder "demo".
 //
 //go:embed demo/*.yaml
 var Demo embed.FS
+
+// OMOP holds the OMOP CDM 5.4 mapping files, in the folder "omop".
+//
+//go:embed omop/*.yaml
+var OMOP embed.FS
+
+// builtin names the shipped sets: the embedded files and their folder.
+var builtin = map[string]embed.FS{
+	"demo": Demo,
+	"omop": OMOP,
+}
+
+// Builtin returns a shipped set by name ("demo", "omop"): the files, and
+// the folder in them that holds its mappings.
+func Builtin(name string) (fsys fs.FS, dir string, ok bool) {
+	f, ok := builtin[name]
+	if !ok {
+		return nil, "", false
+	}
+	return f, name, true
+}
+
+// Names lists the shipped sets, sorted.
+func Names() []string {
+	out := make([]string, 0, len(builtin))
+	for n := range builtin {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}

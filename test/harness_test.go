@@ -37,6 +37,9 @@ func TestMain(m *testing.M) {
 		if mssqlDSN != "" {
 			mssqltest.DropDB(mssqlBase, mssqlDSN)
 		}
+		if omopDSN != "" {
+			pgtest.DropDB(omopBase, omopDSN)
+		}
 	})
 }
 

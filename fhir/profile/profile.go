@@ -213,7 +213,14 @@ func (c *checker) object(o map[string]any, path string, p *structure, id string)
 			continue
 		}
 		vals, keys := values(o, e.name)
-		c.card(e, len(vals), path+"."+strings.TrimSuffix(e.name, "[x]"))
+		n := len(vals)
+		if _, ok := o["_"+e.name].(map[string]any); ok && n == 0 {
+			// A primitive present with extensions only (a
+			// data-absent-reason, say) is present: FHIR counts the
+			// element, not its value.
+			n = 1
+		}
+		c.card(e, n, path+"."+strings.TrimSuffix(e.name, "[x]"))
 		var slices []*element
 		for _, s := range kids {
 			if e.Slice == "" && s.Slice != "" && s.name == e.name {

@@ -73,3 +73,23 @@ func TestNoProfile(t *testing.T) {
 		t.Error("Observation profile missing")
 	}
 }
+
+// A required primitive present with extensions only (a data-absent-reason)
+// is present, as FHIR counts elements; an empty name without it is not.
+func TestPrimitiveWithExtensionOnly(t *testing.T) {
+	const absent = `{"resourceType":"Patient","meta":{"profile":["https://fhir.hl7.org.uk/STU3/StructureDefinition/CareConnect-Patient-1"]},
+		"name":[{"use":"official","_family":{"extension":[{"url":"http://hl7.org/fhir/StructureDefinition/data-absent-reason","valueCode":"masked"}]}}]}`
+	ps, err := CheckJSON([]byte(absent))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ps) != 0 {
+		t.Errorf("a family given as absent, with its reason, is flagged: %v", ps)
+	}
+	const missing = `{"resourceType":"Patient","meta":{"profile":["https://fhir.hl7.org.uk/STU3/StructureDefinition/CareConnect-Patient-1"]},
+		"name":[{"use":"official"}]}`
+	ps, _ = CheckJSON([]byte(missing))
+	if len(ps) != 1 || ps[0].Path != "Patient.name[0].family" && ps[0].Path != "Patient.name.family" {
+		t.Errorf("a missing family: %v", ps)
+	}
+}

@@ -42,6 +42,8 @@ Usage:
 
 With no -config, serve, lint and preview use the built-in demo: its mapping
 files and an embedded SQLite database filled with synthetic patients.
+-mappings (or mappings: in the config) names a folder of mapping files, or
+a set shipped in the binary: builtin:demo, builtin:omop (OMOP CDM 5.4).
 `
 
 // Run runs the command line args (without the program name).
@@ -131,7 +133,7 @@ type sourceFlags struct {
 
 func (f *sourceFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.config, "config", "", "configuration file (default: the built-in demo)")
-	fs.StringVar(&f.mappings, "mappings", "", "folder of mapping files (instead of -config)")
+	fs.StringVar(&f.mappings, "mappings", "", "folder of mapping files, or builtin:NAME for a set shipped in the binary ("+strings.Join(mappingsets.Names(), ", ")+"), instead of -config")
 	fs.StringVar(&f.adapter, "adapter", "", "database adapter: "+strings.Join(registry.Names(), ", "))
 	fs.StringVar(&f.dsn, "dsn", "", "database connection string")
 	fs.IntVar(&f.patients, "demo-patients", 200, "patients in the built-in demo database")
@@ -150,14 +152,14 @@ func (f *sourceFlags) open(ctx context.Context, withDB bool, log *slog.Logger) (
 		if s.cfg, err = config.Load(f.config); err != nil {
 			return nil, err
 		}
-		if s.set, err = mapping.LoadDir(s.cfg.Mappings, s.cfg.Location()); err != nil {
+		if s.set, err = loadMappings(s.cfg.Mappings, s.cfg.Location()); err != nil {
 			return nil, err
 		}
 	case f.mappings != "":
 		cfg := config.Default()
 		cfg.Mappings, cfg.Database.Adapter, cfg.Database.DSN = f.mappings, f.adapter, config.Secret(f.dsn)
 		s.cfg = &cfg
-		if s.set, err = mapping.LoadDir(f.mappings, cfg.Location()); err != nil {
+		if s.set, err = loadMappings(f.mappings, cfg.Location()); err != nil {
 			return nil, err
 		}
 		if withDB && (f.adapter == "" || f.dsn == "") {
@@ -195,6 +197,20 @@ func (f *sourceFlags) open(ctx context.Context, withDB bool, log *slog.Logger) (
 		return nil, err
 	}
 	return s, nil
+}
+
+// loadMappings loads a folder of mapping files, or a set shipped in the
+// binary when spec is builtin:NAME (builtin:demo, builtin:omop).
+func loadMappings(spec string, loc *time.Location) (*mapping.Set, error) {
+	name, ok := strings.CutPrefix(spec, config.BuiltinPrefix)
+	if !ok {
+		return mapping.LoadDir(spec, loc)
+	}
+	fsys, dir, ok := mappingsets.Builtin(name)
+	if !ok {
+		return nil, fmt.Errorf("no built-in mapping set %q (built in: %s)", name, strings.Join(mappingsets.Names(), ", "))
+	}
+	return mapping.LoadFS(fsys, dir, "mappingsets/"+dir, loc)
 }
 
 // openDemo makes the embedded demo database in a temporary file.

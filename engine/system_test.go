@@ -1,0 +1,154 @@
+package engine_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ccfacade/ccfacade/adapters"
+	"github.com/ccfacade/ccfacade/adapters/sqlite"
+	"github.com/ccfacade/ccfacade/engine"
+	"github.com/ccfacade/ccfacade/fhir"
+	"github.com/ccfacade/ccfacade/mapping"
+)
+
+// A table of codes from several code systems, as a vocabulary-based
+// warehouse keeps them: the system of each row is in a column, named by a
+// local vocabulary id.
+const codesSchema = `CREATE TABLE codes (id INTEGER PRIMARY KEY, vocab TEXT, code TEXT, name TEXT);
+INSERT INTO codes VALUES (1, 'SNOMED', '38341003', 'Hypertension');
+INSERT INTO codes VALUES (2, 'LOINC', '8867-4', 'Heart rate');
+INSERT INTO codes VALUES (3, 'SNOMED', '8867-4', 'Same code, other system');
+INSERT INTO codes VALUES (4, 'Visit', 'OP', 'Outpatient Visit');
+INSERT INTO codes VALUES (5, NULL, '38341003', 'No vocabulary');
+INSERT INTO codes VALUES (6, 'LOINC', NULL, 'No code');`
+
+const codesMapping = `
+resource: Observation
+from: { table: codes, key: id }
+element:
+  status: final
+  code:
+    coding:
+      - system: { column: vocab, concept: vocabularies, required: true }
+        code: { column: code }
+        display: { column: name }
+search:
+  code:
+    type: token
+    column: code
+    system: { column: vocab, concept: vocabularies }
+  code-sql:
+    type: token
+    column: code
+    system: { sql: "CASE vocab WHEN 'SNOMED' THEN 'http://snomed.info/sct' WHEN 'LOINC' THEN 'http://loinc.org' END" }
+concepts:
+  vocabularies:
+    map:
+      SNOMED: http://snomed.info/sct
+      LOINC: http://loinc.org
+`
+
+func TestTokenWithSystemFromRows(t *testing.T) {
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, "file:"+filepath.Join(t.TempDir(), "codes.db"), adapters.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.(adapters.Loader).Exec(ctx, codesSchema); err != nil {
+		t.Fatal(err)
+	}
+	set, err := mapping.Load([]mapping.File{{Name: "codes.yaml", Data: []byte(codesMapping)}}, time.UTC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := set.CheckDatabase(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	// Every argument bound is used by the SQL (PostgreSQL refuses a
+	// statement with a parameter it cannot type).
+	var unused []string
+	trace := func(q string, args []any) {
+		for i := range args {
+			if !regexp.MustCompile(`\?` + strconv.Itoa(i+1) + `\b`).MatchString(q) {
+				unused = append(unused, fmt.Sprintf("argument %d of %s", i+1, q))
+			}
+		}
+	}
+	eng, err := engine.New(set, db, engine.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Trace: trace})
+	if err != nil {
+		t.Fatal(err)
+	}
+	search := func(q string) string {
+		t.Helper()
+		params, err := url.ParseQuery(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := eng.Search(ctx, engine.SearchRequest{Type: "Observation", Params: params, Base: "http://x"})
+		if err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		var bundle struct {
+			Entry []struct {
+				Resource struct{ ID string } `json:"resource"`
+			} `json:"entry"`
+		}
+		if err := json.Unmarshal(fhir.AppendJSON(nil, b), &bundle); err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, e := range bundle.Entry {
+			ids = append(ids, e.Resource.ID)
+		}
+		sort.Strings(ids)
+		return strings.Join(ids, ",")
+	}
+	for _, param := range []string{"code", "code-sql"} {
+		cases := []struct{ query, want string }{
+			{"http://snomed.info/sct|38341003", "1"},    // system and code
+			{"38341003", "1,5"},                         // the code in any system
+			{"http://loinc.org|8867-4", "2"},            // the same code in another system is not matched
+			{"http://snomed.info/sct|8867-4", "3"},      //
+			{"8867-4", "2,3"},                           //
+			{"|38341003", "5"},                          // a code without a known system
+			{"|OP", "4"},                                // Visit is not a known vocabulary
+			{"http://loinc.org|", "2"},                  // any code of the system
+			{"http://example.org/unknown|38341003", ""}, // an unknown system matches nothing
+			{"http://snomed.info/sct|38341003,http://loinc.org|8867-4", "1,2"}, // OR
+		}
+		for _, c := range cases {
+			if got := search(param + "=" + url.QueryEscape(c.query)); got != c.want {
+				t.Errorf("%s=%s: %q, want %q", param, c.query, got, c.want)
+			}
+		}
+		if got := search(param + ":not=" + url.QueryEscape("http://snomed.info/sct|38341003")); got != "2,3,4,5,6" {
+			t.Errorf("%s:not: %q", param, got)
+		}
+		if got := search(param + ":missing=true"); got != "6" {
+			t.Errorf("%s:missing=true: %q", param, got)
+		}
+	}
+	if len(unused) > 0 {
+		t.Errorf("arguments bound but not used:\n%s", strings.Join(unused, "\n"))
+	}
+	// Rendered through the same map: the coding's system comes from the row.
+	r, err := eng.Read(ctx, "Observation", "2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := string(fhir.AppendJSON(nil, fhir.Path(r, "code"))); got != `{"coding":[{"system":"http://loinc.org","code":"8867-4","display":"Heart rate"}]}` {
+		t.Errorf("Observation/2 code %s", got)
+	}
+}

@@ -1,0 +1,314 @@
+package test
+
+import (
+	"compress/gzip"
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ccfacade/ccfacade/adapters"
+	"github.com/ccfacade/ccfacade/adapters/postgres"
+	"github.com/ccfacade/ccfacade/engine"
+	"github.com/ccfacade/ccfacade/internal/pgtest"
+	"github.com/ccfacade/ccfacade/mapping"
+	"github.com/ccfacade/ccfacade/mappingsets"
+	"github.com/ccfacade/ccfacade/server"
+)
+
+// The OMOP CDM test data (see testdata/omop/README.md): the OHDSI DDL, the
+// Synthea27Nj sample's CSV files, and extra rows written for these tests.
+const omopData = "testdata/omop"
+
+// omopTables are the tables the tests load, in load order.
+var omopTables = []string{"concept", "person", "death", "provider", "location", "care_site",
+	"visit_occurrence", "condition_occurrence", "procedure_occurrence", "measurement", "observation", "drug_exposure"}
+
+// omopTable is one table's rows as read from its CSV files: values by
+// column, "" for NULL.
+type omopTable struct {
+	cols []string
+	rows []map[string]string
+}
+
+var (
+	omopDataOnce sync.Once
+	omopDataSet  map[string]*omopTable
+	omopDataErr  error
+)
+
+// omopRows returns a table's rows: the sample's, then the extras', with
+// the test links applied. It is the oracle the answers are checked
+// against, and what the database is loaded with.
+func omopRows(t *testing.T, table string) []map[string]string {
+	t.Helper()
+	d, err := omopDataTables()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d[table].rows
+}
+
+func omopDataTables() (map[string]*omopTable, error) {
+	omopDataOnce.Do(func() {
+		omopDataSet = map[string]*omopTable{}
+		for _, table := range omopTables {
+			tab := &omopTable{}
+			for _, dir := range []string{"synthea27nj", "extra"} {
+				if err := readCSV(filepath.Join(omopData, dir, strings.ToUpper(table)+".csv"), tab); err != nil {
+					omopDataErr = err
+					return
+				}
+			}
+			if tab.cols == nil {
+				omopDataErr = fmt.Errorf("no CSV file for table %s", table)
+				return
+			}
+			for _, r := range tab.rows {
+				omopLink(table, r)
+			}
+			omopDataSet[table] = tab
+		}
+	})
+	return omopDataSet, omopDataErr
+}
+
+// readCSV appends the rows of file (or file.gz) to tab; a missing file
+// adds nothing. Columns are matched by the header's names.
+func readCSV(file string, tab *omopTable) error {
+	f, err := os.Open(file)
+	if errors.Is(err, fs.ErrNotExist) {
+		f, err = os.Open(file + ".gz")
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+	}
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	var r io.Reader = f
+	if strings.HasSuffix(f.Name(), ".gz") {
+		gz, err := gzip.NewReader(f)
+		if err != nil {
+			return fmt.Errorf("%s: %w", f.Name(), err)
+		}
+		defer gz.Close()
+		r = gz
+	}
+	cr := csv.NewReader(r)
+	header, err := cr.Read()
+	if err != nil {
+		return fmt.Errorf("%s: %w", f.Name(), err)
+	}
+	if tab.cols == nil {
+		tab.cols = header
+	}
+	for {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", f.Name(), err)
+		}
+		row := make(map[string]string, len(header))
+		for i, c := range header {
+			row[c] = rec[i]
+		}
+		tab.rows = append(tab.rows, row)
+	}
+}
+
+// omopLink links some people and their visits to the care sites and
+// locations of extra/, which the Synthea27Nj sample does not have: every
+// third person lives at location 1 or 2, is registered with care site 1
+// and provider 1, and their outpatient visits are at care site 1 (the
+// others at care site 2).
+func omopLink(table string, r map[string]string) {
+	pid, _ := strconv.Atoi(r["person_id"])
+	if pid == 0 || pid%3 != 0 {
+		return
+	}
+	switch table {
+	case "person":
+		r["location_id"] = strconv.Itoa(1 + pid/3%2)
+		r["care_site_id"] = "1"
+		r["provider_id"] = "1"
+	case "visit_occurrence":
+		r["care_site_id"] = "2"
+		if r["visit_concept_id"] == "9202" {
+			r["care_site_id"] = "1"
+		}
+	}
+}
+
+var (
+	omopOnce sync.Once
+	omopBase string
+	omopDSN  string
+	omopErr  error
+)
+
+// omopDB returns the DSN of a PostgreSQL database holding the OMOP test
+// data, made once per test run (and dropped by TestMain).
+func omopDB(t *testing.T) string {
+	t.Helper()
+	base := pgtest.DSN(t) // skips (or fails under CCFACADE_REQUIRE_PG=1) without PostgreSQL
+	omopOnce.Do(func() {
+		omopBase = base
+		omopDSN, omopErr = pgtest.CreateDB(base, "ccfacade_omop")
+		if omopErr == nil {
+			omopErr = loadOMOP(omopDSN)
+		}
+	})
+	if omopErr != nil {
+		t.Fatalf("OMOP database: %v", omopErr)
+	}
+	return omopDSN
+}
+
+// loadOMOP creates the OMOP CDM 5.4 tables with the OHDSI DDL (its schema
+// placeholder removed: the tables go to the default schema), loads the CSV
+// rows through the adapter's Loader (COPY), then adds the primary keys and
+// the indexes.
+func loadOMOP(dsn string) error {
+	ctx := context.Background()
+	db, err := postgres.Open(ctx, dsn, adapters.Options{})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	l := db.(adapters.Loader)
+	script := func(name string) error {
+		b, err := os.ReadFile(filepath.Join(omopData, "ddl", name))
+		if err != nil {
+			return err
+		}
+		return l.Exec(ctx, strings.ReplaceAll(string(b), "@cdmDatabaseSchema.", ""))
+	}
+	if err := script("OMOPCDM_postgresql_5.4_ddl.sql"); err != nil {
+		return err
+	}
+	tables, err := omopDataTables()
+	if err != nil {
+		return err
+	}
+	for _, name := range omopTables {
+		tab := tables[name]
+		i := 0
+		err := l.Load(ctx, name, tab.cols, func(row []any) bool {
+			if i == len(tab.rows) {
+				return false
+			}
+			for j, c := range tab.cols {
+				if v := tab.rows[i][c]; v != "" {
+					row[j] = v
+				} else {
+					row[j] = nil // OMOP CSV files write NULL as an empty field
+				}
+			}
+			i++
+			return true
+		})
+		if err != nil {
+			return err
+		}
+	}
+	for _, s := range []string{"OMOPCDM_postgresql_5.4_primary_keys.sql", "OMOPCDM_postgresql_5.4_indices.sql"} {
+		if err := script(s); err != nil {
+			return err
+		}
+	}
+	return l.Exec(ctx, "ANALYZE")
+}
+
+// omopSet loads the shipped OMOP mapping set.
+func omopSet(t *testing.T) *mapping.Set {
+	t.Helper()
+	set, err := mapping.LoadFS(mappingsets.OMOP, "omop", "mappingsets/omop", time.UTC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return set
+}
+
+// logBuffer collects what the facade logs, for tests that check it
+// logged no problem.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// omopEnv serves the OMOP mapping set over the OMOP test database, read
+// only, through the whole stack; the log collects its warnings.
+func omopEnv(t *testing.T) (*env, *logBuffer) {
+	t.Helper()
+	dsn := omopDB(t)
+	ctx := context.Background()
+	db, err := postgres.Open(ctx, dsn, adapters.Options{ReadOnly: true, MaxOpenConns: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	set := omopSet(t)
+	if err := set.CheckDatabase(ctx, db); err != nil {
+		t.Fatalf("OMOP mappings against the database: %v", err)
+	}
+	logs := &logBuffer{}
+	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	eng, err := engine.New(set, db, engine.Options{DefaultCount: 20, MaxCount: 100, PagingSecret: []byte("test secret"), Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(server.New(server.Options{Engine: eng, Logger: log, Version: "test"}))
+	t.Cleanup(srv.Close)
+	return &env{name: "postgres-omop", base: srv.URL + "/fhir", db: db, eng: eng, srv: srv}, logs
+}
+
+// mappingsetsOMOPFiles returns the shipped OMOP mapping files by name.
+func mappingsetsOMOPFiles() (map[string][]byte, error) {
+	out := map[string][]byte{}
+	entries, err := fs.ReadDir(mappingsets.OMOP, "omop")
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range entries {
+		b, err := fs.ReadFile(mappingsets.OMOP, "omop/"+e.Name())
+		if err != nil {
+			return nil, err
+		}
+		out[e.Name()] = b
+	}
+	return out, nil
+}
+
+func writeFile(t *testing.T, dir, name string, b []byte) {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
