@@ -115,7 +115,7 @@ func (e *Engine) datePred(b *sqlBuilder, sp *mapping.SearchParam, raw, v string,
 	case "eb":
 		one = func(x string) string { return x + " < " + bind(floorGrain(S, g, loc)) }
 	case "ap":
-		now := time.Now()
+		now := e.seal.now()
 		d := now.Sub(S)
 		if d < 0 {
 			d = -d

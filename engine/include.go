@@ -114,7 +114,11 @@ func (e *Engine) follow(ctx context.Context, pool map[*mapping.Mapping][]*mappin
 	add := func(tm *mapping.Mapping, rows []*mapping.Row) {
 		for _, r := range rows {
 			en, ok := e.entry(tm, r, base, "include")
-			if !ok || seen[en.FullURL] {
+			if !ok {
+				out = append(out, en) // the outcome entry that says why
+				continue
+			}
+			if seen[en.FullURL] {
 				continue
 			}
 			seen[en.FullURL] = true

@@ -424,6 +424,16 @@ func (e *Engine) compileValue(q *query, m *mapping.Mapping, sp *mapping.SearchPa
 	b := q.b
 	d := b.d
 	if sp.Type == "_id" {
+		if key.Modifier == "missing" {
+			// Every resource has an id.
+			switch v {
+			case "true":
+				return noMatch, nil
+			case "false":
+				return "1 = 1", nil
+			}
+			return "", invalid(raw, "INVALID_PARAMETER", "parameter %q: :missing takes true or false, not %q", raw, v)
+		}
 		if !fhir.IsValidID(v) {
 			return "", invalid(raw, "INVALID_PARAMETER", "%q is not a valid id", v)
 		}

@@ -3,6 +3,7 @@ package test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -145,6 +146,16 @@ func TestUnmappedCodeUnderErrorPolicy(t *testing.T) {
 	if outcomes != 1 || matches != len(demoRowsOf(t, 60, "ALLERGY"))-1 {
 		t.Errorf("search: %d outcome and %d match entries", outcomes, matches)
 	}
+	// Included, the allergy is an outcome entry too, not left out unsaid.
+	var pid int64
+	if err := db.DB().GetContext(ctx, &pid, "SELECT PATIENT_ID FROM ALLERGY WHERE ALLERGY_ID = 1"); err != nil {
+		t.Fatal(err)
+	}
+	inc := get(t, fmt.Sprintf("%s/fhir/Patient?_id=%d&_revinclude=AllergyIntolerance:patient", srv.URL, pid))
+	if inc.status != 200 || !strings.Contains(string(inc.body), `"mode":"outcome"`) || !strings.Contains(string(inc.body), "AllergyIntolerance/1 cannot be served") {
+		t.Errorf("_revinclude of the allergy: %d %s", inc.status, truncate(string(inc.body), 600))
+	}
+	validate(t, "Bundle", inc.body)
 }
 
 func demoRowsOf(t *testing.T, patients int, table string) [][]any {

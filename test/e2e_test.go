@@ -303,6 +303,8 @@ func TestSearchParameters(t *testing.T) {
 		{"identifier=https://example.org/other|" + nhs, 0},
 		{"_id=" + str(spaced["PATIENT_ID"]), 1},
 		{"_id=999999", 0},
+		{"_id:missing=true", 0},
+		{"_id:missing=false&gender=male", count(func(p map[string]any) bool { return p["SEX"] == "M" })},
 		{"gender=male", count(func(p map[string]any) bool { return p["SEX"] == "M" })},
 		{"gender=http://hl7.org/fhir/administrative-gender|female", count(func(p map[string]any) bool { return p["SEX"] == "F" })},
 		{"gender=male,female", count(func(p map[string]any) bool { return p["SEX"] == "M" || p["SEX"] == "F" })},
@@ -555,4 +557,33 @@ func TestStatementTimeout(t *testing.T) {
 			t.Errorf("with time to spare: %d %s", r.status, r.body)
 		}
 	})
+}
+
+// The ap (approximately) prefix widens the range by a tenth of its
+// distance from now, by the engine's clock.
+func TestApproximatelyUsesTheEngineClock(t *testing.T) {
+	patients := demoRows(t, "PATIENT")
+	born := func(from, to string) int { // births in [from, to), YYYYMMDD
+		n := 0
+		for _, p := range patients {
+			if d := str(p["DATE_OF_BIRTH"]); d >= from && d < to {
+				n++
+			}
+		}
+		return n
+	}
+	base := sqliteEnv(t)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	at := func(now time.Time) int {
+		e := serveDB(t, base.db, engine.Options{PagingSecret: []byte("s"), Logger: log, Now: func() time.Time { return now }})
+		return len(walk(t, e.base+"/Patient?birthdate=ap1990&_count=100"))
+	}
+	// Half a year after: about 18 days either side of 1990.
+	if n, lo, hi := at(time.Date(1990, 7, 1, 0, 0, 0, 0, time.UTC)), born("19900101", "19910101"), born("19891201", "19910201"); n < lo || n > hi || hi == born("19850101", "19950101") {
+		t.Errorf("ap1990 seen from mid-1990: %d patients, want %d to %d (and fewer than in 1985-1994)", n, lo, hi)
+	}
+	// Two centuries after: twenty years either side.
+	if n, lo := at(time.Date(2190, 1, 1, 0, 0, 0, 0, time.UTC)), born("19710101", "20100101"); n < lo || lo == 0 {
+		t.Errorf("ap1990 seen from 2190: %d patients, want at least %d", n, lo)
+	}
 }
