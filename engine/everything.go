@@ -2,8 +2,6 @@ package engine
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"net/url"
 	"sort"
@@ -163,17 +161,15 @@ func (e *Engine) Everything(ctx context.Context, req EverythingRequest) (*fhir.O
 			canonical[k] = v
 		}
 	}
-	qs := canonical.Encode()
-	sum := sha256.Sum256([]byte(path + "?" + qs + "#" + req.PatientID))
-	hash := hex.EncodeToString(sum[:12])
+	pg := e.newPager(req.Base, path, canonical.Encode(), req.PatientID, count)
 	state := everythingState{T: -1}
 	if tok := params.Get("_cursor"); tok != "" {
-		c, err := e.seal.open(tok)
+		c, err := pg.open(tok)
 		if err != nil {
-			return nil, invalid("_cursor", "INVALID_PARAMETER", "%v", err)
+			return nil, err
 		}
-		if c.Query != hash || len(c.Key) < 1 {
-			return nil, invalid("_cursor", "INVALID_PARAMETER", "the paging cursor belongs to a different request")
+		if len(c.Key) < 1 {
+			return nil, invalid("_cursor", "INVALID_PARAMETER", "the paging cursor is invalid")
 		}
 		t, err := strconv.Atoi(c.Key[0])
 		if err != nil || t < 0 || t >= len(types) {
@@ -181,14 +177,6 @@ func (e *Engine) Everything(ctx context.Context, req EverythingRequest) (*fhir.O
 		}
 		state = everythingState{T: t, K: c.Key[1:]}
 	}
-	link := func(extra string) string {
-		u := req.Base + "/" + path + "?"
-		if qs != "" {
-			u += qs + "&"
-		}
-		return u + "_count=" + strconv.Itoa(count) + extra
-	}
-
 	var entries []fhir.Entry
 	remaining := count
 	if state.T < 0 {
@@ -259,12 +247,9 @@ func (e *Engine) Everything(ctx context.Context, req EverythingRequest) (*fhir.O
 			next = &everythingState{T: t + 1}
 		}
 	}
-	links := []fhir.Link{{Relation: "self", URL: link("")}}
-	if tok := req.Params.Get("_cursor"); tok != "" {
-		links[0].URL = link("&_cursor=" + url.QueryEscape(tok))
-	}
+	links := []fhir.Link{pg.self(req.Params.Get("_cursor"))}
 	if next != nil {
-		links = append(links, fhir.Link{Relation: "next", URL: link("&_cursor=" + e.seal.seal(cursor{Query: hash, Key: append([]string{strconv.Itoa(next.T)}, next.K...)}))})
+		links = append(links, pg.to("next", cursor{Key: append([]string{strconv.Itoa(next.T)}, next.K...)}))
 	}
 	return fhir.SearchSet("", "", -1, links, entries), nil
 }

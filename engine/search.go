@@ -2,8 +2,6 @@ package engine
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/url"
@@ -181,9 +179,7 @@ func (e *Engine) Search(ctx context.Context, req SearchRequest) (*fhir.Object, e
 	if err := e.restrict(ctx, q); err != nil {
 		return nil, err
 	}
-	canonical := used.Encode()
-	sum := sha256.Sum256([]byte(path + "?" + canonical))
-	hash := hex.EncodeToString(sum[:12])
+	pg := e.newPager(req.Base, path, used.Encode(), "", count)
 
 	n := -1
 	if total != "none" || summaryCount {
@@ -199,12 +195,12 @@ func (e *Engine) Search(ctx context.Context, req SearchRequest) (*fhir.Object, e
 
 	var cur *cursor
 	if token != "" {
-		c, err := e.seal.open(token)
+		c, err := pg.open(token)
 		if err != nil {
-			return nil, invalid("_cursor", "INVALID_PARAMETER", "%v", err)
+			return nil, err
 		}
-		if c.Query != hash || len(c.Key) != len(m.From.Key) || len(c.Sort) != len(q.sorts) {
-			return nil, invalid("_cursor", "INVALID_PARAMETER", "the paging cursor belongs to a different search")
+		if len(c.Key) != len(m.From.Key) || len(c.Sort) != len(q.sorts) {
+			return nil, invalid("_cursor", "INVALID_PARAMETER", "the paging cursor is invalid")
 		}
 		cur = &c
 		if len(q.sorts) > 0 {
@@ -219,25 +215,7 @@ func (e *Engine) Search(ctx context.Context, req SearchRequest) (*fhir.Object, e
 		q.desc = c.Before
 	}
 
-	link := func(extra ...string) string {
-		qs := canonical
-		add := func(s string) {
-			if qs != "" {
-				qs += "&"
-			}
-			qs += s
-		}
-		add("_count=" + strconv.Itoa(count))
-		for _, x := range extra {
-			add(x)
-		}
-		return req.Base + "/" + path + "?" + qs
-	}
-	self := link()
-	if token != "" {
-		self = link("_cursor=" + url.QueryEscape(token))
-	}
-	links := []fhir.Link{{Relation: "self", URL: self}}
+	links := []fhir.Link{pg.self(token)}
 	if count == 0 || summaryCount {
 		return fhir.SearchSet("", "", n, links, nil), nil
 	}
@@ -277,14 +255,14 @@ func (e *Engine) Search(ctx context.Context, req SearchRequest) (*fhir.Object, e
 		backward := cur != nil && cur.Before
 		if more || backward {
 			last := rows[len(rows)-1]
-			links = append(links, fhir.Link{Relation: "next", URL: link("_cursor=" + e.seal.seal(cursor{Query: hash, Key: keyOf(last), Sort: sortOf(last)}))})
+			links = append(links, pg.to("next", cursor{Key: keyOf(last), Sort: sortOf(last)}))
 		}
 		if (cur != nil && !cur.Before) || (backward && more) {
-			links = append(links, fhir.Link{Relation: "previous", URL: link("_cursor=" + e.seal.seal(cursor{Query: hash, Before: true, Key: keyOf(rows[0]), Sort: sortOf(rows[0])}))})
+			links = append(links, pg.to("previous", cursor{Before: true, Key: keyOf(rows[0]), Sort: sortOf(rows[0])}))
 		}
 	}
 	if cur != nil {
-		links = append(links, fhir.Link{Relation: "first", URL: link()})
+		links = append(links, fhir.Link{Relation: "first", URL: pg.link()})
 	}
 
 	entries := make([]fhir.Entry, 0, len(rows))

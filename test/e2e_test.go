@@ -587,3 +587,35 @@ func TestApproximatelyUsesTheEngineClock(t *testing.T) {
 		t.Errorf("ap1990 seen from 2190: %d patients, want at least %d", n, lo)
 	}
 }
+
+// A cursor belongs to its request: moved to another search, or to another
+// patient's record, it is refused.
+func TestCursorBelongsToItsRequest(t *testing.T) {
+	e := sqliteEnv(t)
+	cursorOf := func(path string) string {
+		next := link(get(t, e.base+path).json(t), "next")
+		if next == "" {
+			t.Fatalf("%s has no next page", path)
+		}
+		u, err := url.Parse(next)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u.Query().Get("_cursor")
+	}
+	for _, c := range []struct{ from, to string }{
+		{"/Patient?gender=female&_count=2", "/Patient?gender=male&_count=2"},
+		{"/Patient?gender=female&_count=2", "/Observation?_count=2"},
+		{"/Patient/1/$everything?_count=2", "/Patient/2/$everything?_count=2"},
+		{"/Patient/1/$everything?_count=2", "/Patient?_count=2"},
+	} {
+		tok := cursorOf(c.from)
+		if r := get(t, e.base+c.from+"&_cursor="+url.QueryEscape(tok)); r.status != 200 {
+			t.Errorf("%s with its own cursor: %d", c.from, r.status)
+		}
+		r := get(t, e.base+c.to+"&_cursor="+url.QueryEscape(tok))
+		if r.status != 400 || !strings.Contains(issueText(t, r), "cursor") {
+			t.Errorf("%s with the cursor of %s: %d %s", c.to, c.from, r.status, truncate(string(r.body), 300))
+		}
+	}
+}
