@@ -421,18 +421,7 @@ func (e *Engine) compileValue(q *query, m *mapping.Mapping, sp *mapping.SearchPa
 		}
 		return q.keyEquals(k), nil
 	}
-	alias := q.alias
-	if sp.Rows != nil {
-		alias = q.alias + "c"
-	}
-	var exprs []string
-	if sp.SQL != "" {
-		exprs = []string{"(" + sp.SQL + ")"}
-	} else {
-		for _, c := range sp.Columns {
-			exprs = append(exprs, alias+"."+d.Quote(c))
-		}
-	}
+	alias, exprs := q.paramExprs(sp)
 	if key.Modifier == "missing" {
 		return q.missingPred(sp, raw, v, alias, exprs)
 	}
@@ -477,6 +466,23 @@ func (e *Engine) compileValue(q *query, m *mapping.Mapping, sp *mapping.SearchPa
 	// Rows whose value is missing also match :not; CASE keeps NULL out of
 	// the negation.
 	return "CASE WHEN " + pred + " THEN 0 ELSE 1 END = 1", nil
+}
+
+// paramExprs are the SQL expressions a parameter compares, and the alias
+// of the table they are over: the query's own, or for a parameter on a
+// child table, that table's inside an EXISTS (see exists).
+func (q *query) paramExprs(sp *mapping.SearchParam) (alias string, exprs []string) {
+	alias = q.alias
+	if sp.Rows != nil {
+		alias = q.alias + "c"
+	}
+	if sp.SQL != "" {
+		return alias, []string{"(" + sp.SQL + ")"}
+	}
+	for _, c := range sp.Columns {
+		exprs = append(exprs, alias+"."+q.b.d.Quote(c))
+	}
+	return alias, exprs
 }
 
 // exists wraps a predicate on a child table's columns (aliased alias) in an
@@ -805,18 +811,14 @@ func (e *Engine) compileChain(q *query, m *mapping.Mapping, sp *mapping.SearchPa
 		}
 		return "", err
 	}
-	var exprs []string
-	if sp.SQL != "" {
-		exprs = []string{"(" + sp.SQL + ")"}
-	} else {
-		for _, c := range sp.Columns {
-			exprs = append(exprs, q.col(c))
-		}
-	}
+	alias, exprs := q.paramExprs(sp)
 	in := " IN (SELECT " + sub.col(tm.From.Key[0]) + " FROM " + sub.source() + " WHERE " + pred + ")"
 	parts := make([]string, len(exprs))
 	for i, x := range exprs {
 		parts[i] = x + in
+	}
+	if sp.Rows != nil {
+		return q.exists(sp.Rows, alias, orJoin(parts)), nil
 	}
 	return orJoin(parts), nil
 }
