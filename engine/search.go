@@ -802,25 +802,33 @@ func (e *Engine) compileChain(q *query, m *mapping.Mapping, sp *mapping.SearchPa
 	if err != nil {
 		return "", paramErr(err)
 	}
-	sub := q.sub(tm)
-	pred, err := e.compileParam(sub, tm, chainKey, key.Chain, values)
-	if err != nil {
-		if ee, ok := AsError(err); ok {
-			ee.Param = raw
-			ee.Msg = fmt.Sprintf("in the chain %q: %s", raw, ee.Msg)
-		}
-		return "", err
-	}
+	// Each repetition of the parameter is a condition of its own: with
+	// several references (child rows), one may match one value and
+	// another the next.
 	alias, exprs := q.paramExprs(sp)
-	in := " IN (SELECT " + sub.col(tm.From.Key[0]) + " FROM " + sub.source() + " WHERE " + pred + ")"
-	parts := make([]string, len(exprs))
-	for i, x := range exprs {
-		parts[i] = x + in
+	var ands []string
+	for _, v := range values {
+		sub := q.sub(tm)
+		pred, err := e.compileParam(sub, tm, chainKey, key.Chain, []string{v})
+		if err != nil {
+			if ee, ok := AsError(err); ok {
+				ee.Param = raw
+				ee.Msg = fmt.Sprintf("in the chain %q: %s", raw, ee.Msg)
+			}
+			return "", err
+		}
+		in := " IN (SELECT " + sub.col(tm.From.Key[0]) + " FROM " + sub.source() + " WHERE " + pred + ")"
+		parts := make([]string, len(exprs))
+		for i, x := range exprs {
+			parts[i] = x + in
+		}
+		p := orJoin(parts)
+		if sp.Rows != nil {
+			p = q.exists(sp.Rows, alias, p)
+		}
+		ands = append(ands, p)
 	}
-	if sp.Rows != nil {
-		return q.exists(sp.Rows, alias, orJoin(parts)), nil
-	}
-	return orJoin(parts), nil
+	return strings.Join(ands, " AND "), nil
 }
 
 // keeper says which top-level elements _elements or _summary keep.
