@@ -573,6 +573,19 @@ func (e *Engine) tokenPred(b *sqlBuilder, sp *mapping.SearchParam, raw, v string
 	var codes []string
 	if len(sp.Concepts) > 0 {
 		seen := map[string]bool{}
+		// With a system of its own too, the column's codes are in that
+		// system, and a value in it matches them as they are.
+		if sp.System != "" && (!tv.HasSystem || sameSystem(tv.System, sp.System)) {
+			if tv.Code == "" {
+				parts := make([]string, len(exprs))
+				for i, x := range exprs {
+					parts[i] = x + " IS NOT NULL"
+				}
+				return orJoin(parts), nil
+			}
+			seen[tv.Code] = true
+			codes = append(codes, tv.Code)
+		}
 		for _, c := range sp.Concepts {
 			var found []string
 			if tv.Code == "" {

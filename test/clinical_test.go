@@ -77,6 +77,12 @@ func TestClinicalSearch(t *testing.T) {
 		{"Condition?category=https://fhir.hl7.org.uk/STU3/CareConnect-ConditionCategory-1|problem-list-item", len(problems)},
 		{"Condition?category=https://fhir.hl7.org.uk/CareConnect-ConditionCategory-1|problem-list-item", len(problems)},
 		{"Condition?code=http://snomed.info/sct|59621000", count(problems, func(r map[string]any) bool { return r["READ_CODE"] == "G20.." })},
+		// The Read coding the resource shows finds it too.
+		{"Condition?code=http://read.info/readv2|G20..", count(problems, func(r map[string]any) bool { return r["READ_CODE"] == "G20.." })},
+		{"Condition?code=G20..", count(problems, func(r map[string]any) bool { return r["READ_CODE"] == "G20.." })},
+		{"Condition?code=http://read.info/readv2|", count(problems, func(r map[string]any) bool { return r["READ_CODE"] != nil })},
+		{"Condition?code=http://read.info/readv2|59621000", 0},
+		{"Condition?code=http://snomed.info/sct|G20..", 0},
 		{"Condition?asserted-date=ge2020-01-01", count(problems, func(r map[string]any) bool { return str(r["RECORDED_DATE"]) >= "2020-01-01" })},
 	}
 	repeats := demoRows(t, "REPEAT_MED")
