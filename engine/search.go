@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net/url"
 	"sort"
 	"strconv"
@@ -635,11 +636,13 @@ func (e *Engine) tokenPred(b *sqlBuilder, sp *mapping.SearchParam, raw, v string
 	var args []any
 	for _, c := range codes {
 		if sp.Numeric {
-			n, err := strconv.ParseInt(c, 10, 64)
-			if err != nil {
-				continue
+			// A numeric column compares with a number; a value that is
+			// none can match no row.
+			if n, err := strconv.ParseInt(c, 10, 64); err == nil {
+				args = append(args, n)
+			} else if f, err := strconv.ParseFloat(c, 64); err == nil && !math.IsInf(f, 0) && !math.IsNaN(f) {
+				args = append(args, f)
 			}
-			args = append(args, n)
 			continue
 		}
 		args = append(args, c)
