@@ -637,10 +637,11 @@ func (e *Engine) tokenPred(b *sqlBuilder, sp *mapping.SearchParam, raw, v string
 	for _, c := range codes {
 		if sp.Numeric {
 			// A numeric column compares with a number; a value that is
-			// none can match no row.
+			// none, or a fraction for a column of whole numbers, can
+			// match no row (and PostgreSQL would refuse it).
 			if n, err := strconv.ParseInt(c, 10, 64); err == nil {
 				args = append(args, n)
-			} else if f, err := strconv.ParseFloat(c, 64); err == nil && !math.IsInf(f, 0) && !math.IsNaN(f) {
+			} else if f, err := strconv.ParseFloat(c, 64); err == nil && !sp.Integer && !math.IsInf(f, 0) && !math.IsNaN(f) {
 				args = append(args, f)
 			}
 			continue

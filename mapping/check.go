@@ -123,6 +123,7 @@ func checkMapping(ctx context.Context, c *collector, db adapters.Adapter, m *Map
 		for _, col := range sp.Columns {
 			add(scope, use{pos: sp.Pos, path: path, column: col, check: func(col adapters.Column) string { return fitsDateParam(sp, col.Type) }, set: func(col adapters.Column) {
 				sp.Numeric = isNumericType(col.Type)
+				sp.Integer = isIntegerType(col.Type)
 				if sp.Type == "date" && sp.Format == "" && strings.ToUpper(col.Type) == "DATE" {
 					sp.DateGrain = 3
 				}
@@ -243,8 +244,18 @@ func isZonedType(t string) bool {
 	return strings.Contains(t, "WITH TIME ZONE") || strings.Contains(t, "TIMESTAMPTZ") || strings.Contains(t, "OFFSET")
 }
 
+// isIntegerType tells whether a numeric column type holds whole numbers
+// only.
+func isIntegerType(t string) bool {
+	t = strings.ToUpper(t)
+	return isNumericType(t) && (strings.Contains(t, "INT") || strings.Contains(t, "SERIAL"))
+}
+
 func isNumericType(t string) bool {
 	t = strings.ToUpper(t)
+	if strings.Contains(t, "INTERVAL") {
+		return false
+	}
 	for _, s := range []string{"INT", "SERIAL", "NUMERIC", "DECIMAL", "NUMBER", "REAL", "DOUBLE", "FLOAT", "MONEY"} {
 		if strings.Contains(t, s) {
 			return true

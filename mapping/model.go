@@ -177,6 +177,9 @@ type SearchParam struct {
 	Documentation string
 	// Numeric is filled by CheckDatabase: the bound column is numeric.
 	Numeric bool
+	// Integer is filled by CheckDatabase: the bound column holds whole
+	// numbers only.
+	Integer bool
 	// Zoned is filled by CheckDatabase: a date parameter's column holds
 	// instants (timestamptz, datetimeoffset), compared with times in UTC.
 	Zoned bool
