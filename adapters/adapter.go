@@ -42,6 +42,23 @@ type Binder interface {
 	Bind(v any) any
 }
 
+// ColumnTimer is implemented by dialects that bind a time by the type of
+// the column it is compared with (SQL Server: datetime, datetime2,
+// datetimeoffset and date each compare best with a parameter of their own
+// type). colType is the column's type as Columns reports it, or "" when
+// unknown (an SQL expression); the engine then calls TimeArg.
+type ColumnTimer interface {
+	TimeArgFor(t time.Time, colType string) any
+}
+
+// ParamLimiter is implemented by dialects whose database takes a bounded
+// number of parameters in one statement (SQL Server: 2100). The engine
+// splits the key lists it makes itself to stay well under it, and answers
+// a request that would still exceed it with a 400.
+type ParamLimiter interface {
+	MaxParams() int
+}
+
 // Exacter is implemented by dialects whose "=" on text may ignore case
 // (SQL Server under a case-insensitive collation): Exact returns a
 // predicate true when expr equals the text bound at ph exactly, case

@@ -82,9 +82,9 @@ func (e *Engine) datePred(b *sqlBuilder, sp *mapping.SearchParam, raw, v string,
 		case g == 3: // a native DATE column: compare with a date, not a date-time
 			return b.arg(t.Format("2006-01-02"))
 		case sp.Zoned: // instants: the same instant, written in UTC
-			return b.arg(b.d.TimeArg(t.UTC()))
+			return b.arg(b.timeArg(t.UTC(), sp.ColType))
 		}
-		return b.arg(b.d.TimeArg(t))
+		return b.arg(b.timeArg(t, sp.ColType))
 	}
 	S, E := dv.Start, dv.End
 	cS, fE := ceilGrain(S, g, loc), floorGrain(E, g, loc)

@@ -179,9 +179,24 @@ func (e *Engine) fetch(ctx context.Context, m *mapping.Mapping, q *query, limit 
 	return rows, nil
 }
 
+// keysPerStatement bounds the keys the engine binds in one statement of its
+// own making (children of a page, included resources): well under SQL
+// Server's 2100 parameters, and short enough to plan quickly everywhere.
+const keysPerStatement = 1000
+
 // fetchChildren loads one child collection for a page of parents in one
-// query and hands each parent its rows.
+// query (one per keysPerStatement parents) and hands each parent its rows.
 func (e *Engine) fetchChildren(ctx context.Context, m *mapping.Mapping, c *mapping.Rows, parents []*mapping.Row) error {
+	if per := keysPerStatement / max(1, len(c.Link)); len(parents) > per {
+		for len(parents) > 0 {
+			n := min(per, len(parents))
+			if err := e.fetchChildren(ctx, m, c, parents[:n]); err != nil {
+				return err
+			}
+			parents = parents[n:]
+		}
+		return nil
+	}
 	d := e.db
 	b := &sqlBuilder{d: d}
 	var sb strings.Builder
@@ -287,6 +302,10 @@ func keyString(vals []any) string {
 func (e *Engine) queryRows(ctx context.Context, sqlText string, args []any, ncols int) ([][]any, error) {
 	if e.opts.Trace != nil {
 		e.opts.Trace(sqlText, args)
+	}
+	if pl, ok := e.db.(adapters.ParamLimiter); ok && len(args) > pl.MaxParams() {
+		return nil, &Error{Kind: KindInvalid, SpineCode: "INVALID_PARAMETER",
+			Msg: fmt.Sprintf("the request needs %d values in one statement, and the database takes at most %d: ask for fewer", len(args), pl.MaxParams())}
 	}
 	if e.opts.StatementTimeout > 0 {
 		var cancel context.CancelFunc

@@ -168,12 +168,7 @@ func (e *Engine) follow(ctx context.Context, pool map[*mapping.Mapping][]*mappin
 		if tm == nil || len(tm.From.Key) != 1 || !access.allows(typ) {
 			continue // a type the token's scopes do not allow is not included
 		}
-		q := e.newQuery(tm)
-		q.where(q.inList(q.col(tm.From.Key[0]), dedupe(keys[typ])))
-		if err := e.restrict(ctx, q); err != nil {
-			return nil, nil, err
-		}
-		rows, err := e.fetch(ctx, tm, q, limit)
+		rows, err := e.fetchByKeys(ctx, tm, tm.From.Key[0], dedupe(keys[typ]), limit)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -190,12 +185,7 @@ func (e *Engine) follow(ctx context.Context, pool map[*mapping.Mapping][]*mappin
 		if len(ids) == 0 || !access.allows(inc.from.Resource) {
 			continue
 		}
-		q := e.newQuery(inc.from)
-		q.where(q.inList(q.col(inc.sp.Columns[0]), dedupe(ids)))
-		if err := e.restrict(ctx, q); err != nil {
-			return nil, nil, err
-		}
-		rows, err := e.fetch(ctx, inc.from, q, limit+1)
+		rows, err := e.fetchByKeys(ctx, inc.from, inc.sp.Columns[0], dedupe(ids), limit+1)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -209,6 +199,28 @@ func (e *Engine) follow(ctx context.Context, pool map[*mapping.Mapping][]*mappin
 		add(inc.from, rows)
 	}
 	return out, got, nil
+}
+
+// fetchByKeys fetches at most limit rows of m whose column col holds one
+// of vals, within the request's access, keysPerStatement values to a
+// statement.
+func (e *Engine) fetchByKeys(ctx context.Context, m *mapping.Mapping, col string, vals []any, limit int) ([]*mapping.Row, error) {
+	var out []*mapping.Row
+	for len(vals) > 0 && len(out) < limit {
+		n := min(keysPerStatement, len(vals))
+		q := e.newQuery(m)
+		q.where(q.inList(q.col(col), vals[:n]))
+		if err := e.restrict(ctx, q); err != nil {
+			return nil, err
+		}
+		rows, err := e.fetch(ctx, m, q, limit-len(out))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rows...)
+		vals = vals[n:]
+	}
+	return out, nil
 }
 
 func dedupe(vals []any) []any {

@@ -3,6 +3,7 @@ package engine
 import (
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/ccfacade/ccfacade/adapters"
 	"github.com/ccfacade/ccfacade/mapping"
@@ -20,6 +21,14 @@ func (b *sqlBuilder) arg(v any) string {
 	}
 	b.args = append(b.args, v)
 	return b.d.Placeholder(len(b.args))
+}
+
+// timeArg is the argument for t compared with a column of type colType.
+func (b *sqlBuilder) timeArg(t time.Time, colType string) any {
+	if ct, ok := b.d.(adapters.ColumnTimer); ok && colType != "" {
+		return ct.TimeArgFor(t, colType)
+	}
+	return b.d.TimeArg(t)
 }
 
 // query is the main SELECT of a read or search over one mapping's source,
@@ -125,15 +134,20 @@ func (q *query) selectSQL(limit int) (string, []any) {
 		}
 		return ""
 	}
+	// Each expression once: SQL Server refuses one repeated in ORDER BY
+	// (a _sort key on the key column, say), and the first decides.
+	var order []string
+	inOrder := map[string]bool{}
 	for _, k := range q.sorts {
-		sb.WriteString(nullFlag(k.expr) + dir(false) + ", " + k.expr + dir(k.desc) + ", ")
+		order = append(order, nullFlag(k.expr)+dir(false), k.expr+dir(k.desc))
+		inOrder[k.expr] = true
 	}
-	for i, k := range q.m.From.Key {
-		if i > 0 {
-			sb.WriteString(", ")
+	for _, k := range q.m.From.Key {
+		if c := q.col(k); !inOrder[c] {
+			order = append(order, c+dir(false))
 		}
-		sb.WriteString(q.col(k) + dir(false))
 	}
+	sb.WriteString(strings.Join(order, ", "))
 	sb.WriteString(" ")
 	sb.WriteString(q.b.d.Limit(limit))
 	return sb.String(), q.b.args

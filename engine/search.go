@@ -324,7 +324,7 @@ func (e *Engine) compileParam(q *query, m *mapping.Mapping, key fhir.ParamKey, r
 		if m.From.Updated == "" {
 			return "", notSupported(raw, "%s has no last-updated column, so _lastUpdated is not supported", m.Resource)
 		}
-		sp = &mapping.SearchParam{Name: "_lastUpdated", Type: "date", Columns: []string{m.From.Updated}, DateGrain: 5}
+		sp = &mapping.SearchParam{Name: "_lastUpdated", Type: "date", Columns: []string{m.From.Updated}, DateGrain: 5, ColType: m.From.UpdatedType}
 	default:
 		sp = m.SearchParam(key.Name)
 	}

@@ -13,8 +13,9 @@ import (
 // last in both directions, through a flag column, the same in every
 // database.
 type sortKey struct {
-	expr string
-	desc bool
+	expr    string
+	desc    bool
+	colType string // the database type of the column, "" for an expression
 }
 
 // sortVal is a sort key's value in a paging cursor.
@@ -29,11 +30,12 @@ type sortVal struct {
 // expression of the main table.
 func (q *query) parseSort(m *mapping.Mapping, v string) ([]sortKey, error) {
 	var keys []sortKey
+	seen := map[string]bool{}
 	for _, name := range strings.Split(v, ",") {
 		name = strings.TrimSpace(name)
 		desc := strings.HasPrefix(name, "-")
 		name = strings.TrimPrefix(name, "-")
-		var expr string
+		var expr, colType string
 		switch name {
 		case "":
 			return nil, invalid("_sort", "INVALID_PARAMETER", "_sort has an empty key")
@@ -46,7 +48,7 @@ func (q *query) parseSort(m *mapping.Mapping, v string) ([]sortKey, error) {
 			if m.From.Updated == "" {
 				return nil, notSupported("_sort", "_sort=_lastUpdated: %s has no last-updated column", m.Resource)
 			}
-			expr = q.col(m.From.Updated)
+			expr, colType = q.col(m.From.Updated), m.From.UpdatedType
 		default:
 			sp := m.SearchParam(name)
 			switch {
@@ -59,10 +61,14 @@ func (q *query) parseSort(m *mapping.Mapping, v string) ([]sortKey, error) {
 			case sp.SQL != "":
 				expr = "(" + sp.SQL + ")"
 			default:
-				expr = q.col(sp.Columns[0])
+				expr, colType = q.col(sp.Columns[0]), sp.ColType
 			}
 		}
-		keys = append(keys, sortKey{expr: expr, desc: desc})
+		if seen[expr] {
+			continue // a key given twice orders by its first direction
+		}
+		seen[expr] = true
+		keys = append(keys, sortKey{expr: expr, desc: desc, colType: colType})
 	}
 	return keys, nil
 }
@@ -90,7 +96,7 @@ func sortValOf(v any) sortVal {
 }
 
 // arg turns a cursor sort value back into the argument to bind.
-func (q *query) sortArg(s sortVal) (any, error) {
+func (q *query) sortArg(s sortVal, colType string) (any, error) {
 	switch s.Kind {
 	case "i":
 		return strconv.ParseInt(s.V, 10, 64)
@@ -104,7 +110,7 @@ func (q *query) sortArg(s sortVal) (any, error) {
 		// A wall clock (a column without a zone) was kept as a time in UTC
 		// whose fields are the wall clock; an instant is the same instant
 		// in UTC. Either way its UTC fields are what the column compares.
-		return q.b.d.TimeArg(t.UTC()), nil
+		return q.b.timeArg(t.UTC(), colType), nil
 	}
 	return s.V, nil
 }
@@ -134,7 +140,7 @@ func (q *query) sortedBeyond(vals []sortVal, key []string, before bool) (string,
 		if s.Null {
 			continue // every NULL ties: the flag decides
 		}
-		a, err := q.sortArg(s)
+		a, err := q.sortArg(s, k.colType)
 		if err != nil {
 			return "", errBadCursor
 		}

@@ -46,7 +46,7 @@ func checkMapping(ctx context.Context, c *collector, db adapters.Adapter, m *Map
 				return "the last-updated column must be a timestamp (it gives meta.lastUpdated and _lastUpdated)"
 			}
 			return ""
-		}})
+		}, set: func(col adapters.Column) { m.From.UpdatedType = strings.ToUpper(col.Type) }})
 	}
 	var walk func(n *Node, scope *Rows)
 	add := func(scope *Rows, u use) {
@@ -128,6 +128,9 @@ func checkMapping(ctx context.Context, c *collector, db adapters.Adapter, m *Map
 					sp.DateGrain = 3
 				}
 				sp.Zoned = sp.Type == "date" && isZonedType(col.Type)
+				if sp.ColType == "" {
+					sp.ColType = strings.ToUpper(col.Type)
+				}
 			}})
 		}
 	}

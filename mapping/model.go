@@ -55,6 +55,8 @@ type Source struct {
 	Key     []string
 	KeyPos  Pos
 	Updated string // column giving meta.lastUpdated and _lastUpdated
+	// UpdatedType is filled by CheckDatabase: the database type of Updated.
+	UpdatedType string
 	// KeyNumeric is filled by CheckDatabase: which key columns are numeric,
 	// so that an id that cannot match never reaches the database.
 	KeyNumeric []bool
@@ -180,6 +182,9 @@ type SearchParam struct {
 	// Integer is filled by CheckDatabase: the bound column holds whole
 	// numbers only.
 	Integer bool
+	// ColType is filled by CheckDatabase: the database type of the
+	// parameter's column (the first, when it has several).
+	ColType string
 	// Zoned is filled by CheckDatabase: a date parameter's column holds
 	// instants (timestamptz, datetimeoffset), compared with times in UTC.
 	Zoned bool

@@ -63,6 +63,8 @@ func TestTSQLGolden(t *testing.T) {
 		{"search-chain", "/Observation?patient.identifier=https://fhir.nhs.uk/Id/nhs-number|" + nhs + "&_count=3"},
 		{"search-or", "/Patient?gender=male,female&family=smi,jon&_count=3"},
 		{"sort", "/Patient?_sort=-birthdate,family&_count=3"},
+		{"sort-by-key", "/Patient?_sort=-_id,family,-family&_count=3"},
+		{"sort-last-updated", "/Patient?_sort=_lastUpdated&_lastUpdated=ge2000&_count=3"},
 		{"total", "/Patient?family=smi&_total=accurate&_count=1"},
 		{"summary-count", "/Observation?patient=" + p0 + "&_summary=count"},
 		{"include", "/Condition?patient=" + p0 + "&_include=Condition:patient&_count=3"},
@@ -99,8 +101,27 @@ func TestTSQLGolden(t *testing.T) {
 				sb.WriteString("\n-- " + rel + " page\n" + rec.take())
 				same(t, c.path+" ("+rel+" page)", lite.base, ts.base, want, got)
 			}
+			noRepeatedOrder(t, sb.String())
 			checkGolden(t, filepath.Join("testdata", "tsql", c.name+".sql"), []byte(sb.String()))
 		})
+	}
+}
+
+var orderByRE = regexp.MustCompile(`ORDER BY (.*?)(?: OFFSET|;)`)
+
+// noRepeatedOrder fails on an ORDER BY that names an expression twice,
+// which SQL Server refuses (error 169) and SQLite allows.
+func noRepeatedOrder(t *testing.T, sqlText string) {
+	t.Helper()
+	for _, m := range orderByRE.FindAllStringSubmatch(sqlText, -1) {
+		seen := map[string]bool{}
+		for _, item := range strings.Split(m[1], ", ") {
+			e := strings.TrimSuffix(item, " DESC")
+			if seen[e] {
+				t.Errorf("ORDER BY names %s twice: %s", e, m[1])
+			}
+			seen[e] = true
+		}
 	}
 }
 

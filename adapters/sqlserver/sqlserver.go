@@ -3,9 +3,7 @@ package sqlserver
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -22,15 +20,17 @@ import (
 // exact T-SQL the engine generates can be shown and tested without a
 // server.
 type Dialect struct {
-	// CaseSensitive is set when the database's default collation is case
-	// sensitive (_CS_ or _BIN): ILike then names a case-insensitive
-	// collation explicitly.
-	CaseSensitive bool
+	// CICollation, when the database's default collation is case
+	// sensitive (_CS_ or _BIN), is its case-insensitive sibling (same code
+	// page): ILike then names it explicitly.
+	CICollation string
 }
 
 var _ adapters.Dialect = Dialect{}
 var _ adapters.Binder = Dialect{}
 var _ adapters.Exacter = Dialect{}
+var _ adapters.ColumnTimer = Dialect{}
+var _ adapters.ParamLimiter = Dialect{}
 
 // Name is "sqlserver".
 func (Dialect) Name() string { return "sqlserver" }
@@ -54,11 +54,11 @@ func (Dialect) Limit(n int) string {
 // already, respects the column's own collation, and a pattern with a
 // fixed prefix can seek an index on the column. Accents count unless the
 // collation is accent-insensitive (_AI). When the database's collation is
-// case sensitive the expression is given a case-insensitive one, at the
-// cost of that index seek.
+// case sensitive the expression is given its case-insensitive sibling, at
+// the cost of that index seek.
 func (d Dialect) ILike(expr, ph string) string {
-	if d.CaseSensitive {
-		return expr + " COLLATE Latin1_General_100_CI_AS LIKE " + ph + ` ESCAPE '\'`
+	if d.CICollation != "" {
+		return expr + " COLLATE " + d.CICollation + " LIKE " + ph + ` ESCAPE '\'`
 	}
 	return expr + " LIKE " + ph + ` ESCAPE '\'`
 }
@@ -70,9 +70,10 @@ func (Dialect) Like(expr, ph string) string {
 }
 
 // Exact compares under a binary collation, so that case counts whatever
-// the column's collation (string :exact).
+// the column's collation (string :exact); the plain = before it lets an
+// index on the column narrow the rows first.
 func (Dialect) Exact(expr, ph string) string {
-	return expr + " COLLATE Latin1_General_100_BIN2 = " + ph
+	return "(" + expr + " = " + ph + " AND " + expr + " COLLATE Latin1_General_100_BIN2 = " + ph + ")"
 }
 
 // TimeArg binds the time's wall clock as a datetime2 (civil.DateTime). A
@@ -82,6 +83,27 @@ func (Dialect) Exact(expr, ph string) string {
 // engine passes times in the zone the database's date-times are kept in,
 // and instants in UTC for datetimeoffset columns.
 func (Dialect) TimeArg(t time.Time) any { return civil.DateTimeOf(t) }
+
+// TimeArgFor binds a time as the type of the column it is compared with,
+// so that the column is never converted: datetime and smalldatetime get a
+// datetime (a datetime2 would turn the column's .003 into .0033333, and
+// the value read back would no longer equal it), date a date,
+// datetimeoffset the instant with its zone, anything else a datetime2
+// wall clock.
+func (d Dialect) TimeArgFor(t time.Time, colType string) any {
+	switch strings.ToUpper(colType) {
+	case "DATETIME", "SMALLDATETIME":
+		return mssql.DateTime1(t)
+	case "DATE":
+		return civil.DateOf(t)
+	case "DATETIMEOFFSET":
+		return t
+	}
+	return d.TimeArg(t)
+}
+
+// MaxParams is the most parameters SQL Server takes in one statement.
+func (Dialect) MaxParams() int { return MaxParams }
 
 // maxVarChar is the longest VARCHAR parameter that is not VARCHAR(MAX).
 const maxVarChar = 8000
@@ -152,15 +174,23 @@ func Open(ctx context.Context, dsn string, opts adapters.Options) (adapters.Adap
 	var snapshot int
 	err = probe.QueryRowContext(ctx, `SELECT CAST(DATABASEPROPERTYEX(DB_NAME(), 'Collation') AS nvarchar(128)),
 		(SELECT CAST(snapshot_isolation_state AS int) FROM sys.databases WHERE database_id = DB_ID())`).Scan(&collation, &snapshot)
-	probe.Close()
 	if err != nil {
+		probe.Close()
 		return nil, fail("connect to", err)
 	}
-	// New sessions run init when they connect, reused ones after the
-	// driver resets them.
+	// The driver runs SessionInitSQL on every session it opens or takes
+	// back from the pool; a failure there shows only as a bad connection,
+	// so it is tried here first, where its error can be told.
 	init := sessionInit(opts, snapshot == 1)
+	if init != "" {
+		if _, err := probe.ExecContext(ctx, init); err != nil {
+			probe.Close()
+			return nil, fail("session settings ("+init+") on", err)
+		}
+	}
+	probe.Close()
 	conn.SessionInitSQL = init
-	db := sqlx.NewDb(sql.OpenDB(&initConnector{Connector: conn, init: init}), "sqlserver")
+	db := sqlx.NewDb(sql.OpenDB(conn), "sqlserver")
 	n := opts.MaxOpenConns
 	if n <= 0 {
 		n = 16
@@ -173,7 +203,7 @@ func Open(ctx context.Context, dsn string, opts adapters.Options) (adapters.Adap
 	db.SetMaxIdleConns(idle)
 	db.SetConnMaxLifetime(opts.ConnMaxLifetime)
 	d := &DB{db: db, guidConverted: cfg.Encoding.GuidConversion}
-	d.CaseSensitive = caseSensitive(collation)
+	d.CICollation = ciCollation(collation)
 	return d, nil
 }
 
@@ -189,49 +219,23 @@ func sessionInit(opts adapters.Options, snapshotAllowed bool) string {
 	return strings.Join(s, " ")
 }
 
-// caseSensitive tells whether a collation name compares case sensitively.
-func caseSensitive(collation string) bool {
-	c := strings.ToUpper(collation)
-	return strings.Contains(c, "_CS") || strings.Contains(c, "_BIN")
+// ciCollation is the case-insensitive sibling of a case-sensitive
+// collation, in the same code page, or "" when the collation ignores case
+// already.
+func ciCollation(collation string) string {
+	c := collation
+	u := strings.ToUpper(c)
+	switch {
+	case strings.Contains(u, "_CS"):
+		i := strings.Index(u, "_CS")
+		return c[:i] + "_CI" + c[i+3:]
+	case strings.HasSuffix(u, "_BIN2"):
+		return c[:len(c)-len("_BIN2")] + "_CI_AS"
+	case strings.HasSuffix(u, "_BIN"):
+		return c[:len(c)-len("_BIN")] + "_CI_AS"
+	}
+	return ""
 }
-
-// initConnector runs the session's settings on each new connection;
-// go-mssqldb runs Connector.SessionInitSQL only when a pooled session is
-// reset for reuse.
-type initConnector struct {
-	*mssql.Connector
-	init string
-}
-
-func (c *initConnector) Connect(ctx context.Context) (driver.Conn, error) {
-	conn, err := c.Connector.Connect(ctx)
-	if err != nil || c.init == "" {
-		return conn, err
-	}
-	fail := func(err error) (driver.Conn, error) {
-		conn.Close()
-		return nil, fmt.Errorf("session settings: %w", err)
-	}
-	pc, ok := conn.(driver.ConnPrepareContext)
-	if !ok {
-		return fail(errors.New("the driver cannot prepare statements"))
-	}
-	st, err := pc.PrepareContext(ctx, c.init)
-	if err != nil {
-		return fail(err)
-	}
-	defer st.Close()
-	ex, ok := st.(driver.StmtExecContext)
-	if !ok {
-		return fail(errors.New("the driver cannot execute statements"))
-	}
-	if _, err := ex.ExecContext(ctx, nil); err != nil {
-		return fail(err)
-	}
-	return conn, nil
-}
-
-func (c *initConnector) Driver() driver.Driver { return c.Connector.Driver() }
 
 // DB is the pool.
 func (d *DB) DB() *sqlx.DB { return d.db }
@@ -275,9 +279,12 @@ func GUIDText(b []byte, wire bool) string {
 // resolves an unqualified name through the user's default schema as a
 // query would. Type is the system type name, upper case ("VARCHAR",
 // "NVARCHAR", "DATETIME2", "DATETIMEOFFSET", "UNIQUEIDENTIFIER",
-// "DECIMAL", "MONEY").
+// "DECIMAL", "MONEY"); a row version (TYPE_NAME says "timestamp") is
+// "ROWVERSION", so that it is not taken for a date-time.
 func (d *DB) Columns(ctx context.Context, table string) ([]adapters.Column, error) {
-	const q = `SELECT c.name, UPPER(TYPE_NAME(c.system_type_id)), c.is_nullable
+	const q = `SELECT c.name,
+		CASE WHEN c.system_type_id = 189 THEN 'ROWVERSION' ELSE UPPER(TYPE_NAME(c.system_type_id)) END,
+		c.is_nullable
 		FROM sys.columns c
 		WHERE c.object_id = OBJECT_ID(@p1)
 		ORDER BY c.column_id`
@@ -319,8 +326,16 @@ func (d *DB) Exec(ctx context.Context, script string) error {
 	return adapters.ExecScript(ctx, d.db, "sqlserver", script)
 }
 
-// Load inserts rows with the TDS bulk copy (mssql.CopyIn), in one
-// transaction. Times are sent as their wall clock (see TimeArg).
+// MaxParams is the most parameters SQL Server takes in one statement.
+const MaxParams = 2100
+
+// Load inserts rows with multi-row INSERT statements in one transaction,
+// as many rows a statement as SQL Server allows (1000, and fewer than
+// MaxParams parameters). Parameters rather than the TDS bulk copy, so that
+// the server converts text into each column's code page (bulk copy sends
+// a string's UTF-8 bytes as they are) and times into each column's type:
+// a time is sent with its zone, which a datetime2 or datetime column drops
+// (keeping the wall clock) and a datetimeoffset column keeps.
 func (d *DB) Load(ctx context.Context, table string, columns []string, next func(row []any) bool) error {
 	fail := func(err error) error { return fmt.Errorf("sqlserver: load %s: %w", table, err) }
 	tx, err := d.db.BeginTx(ctx, nil)
@@ -328,32 +343,67 @@ func (d *DB) Load(ctx context.Context, table string, columns []string, next func
 		return fail(err)
 	}
 	defer tx.Rollback()
-	stmt, err := tx.PrepareContext(ctx, mssql.CopyIn(bracketed(table), mssql.BulkOptions{KeepNulls: true}, columns...))
-	if err != nil {
-		return fail(err)
+	per := rowsPerInsert(len(columns))
+	var batch [][]any
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		q, args := d.insertSQL(table, columns, batch)
+		batch = batch[:0]
+		_, err := tx.ExecContext(ctx, q, args...)
+		return err
 	}
-	defer stmt.Close()
 	row := make([]any, len(columns))
 	for next(row) {
-		for i, v := range row {
-			if t, ok := v.(time.Time); ok {
-				row[i] = civil.DateTimeOf(t)
+		batch = append(batch, append([]any(nil), row...))
+		if len(batch) == per {
+			if err := flush(); err != nil {
+				return fail(err)
 			}
 		}
-		if _, err := stmt.ExecContext(ctx, row...); err != nil {
-			return fail(err)
-		}
 	}
-	if _, err := stmt.ExecContext(ctx); err != nil { // sends the rows
-		return fail(err)
-	}
-	if err := stmt.Close(); err != nil {
+	if err := flush(); err != nil {
 		return fail(err)
 	}
 	if err := tx.Commit(); err != nil {
 		return fail(err)
 	}
 	return nil
+}
+
+// rowsPerInsert is how many rows of ncols columns one INSERT takes: at
+// most 1000 (SQL Server's limit for VALUES), and fewer than MaxParams
+// parameters.
+func rowsPerInsert(ncols int) int { return min(1000, (MaxParams-100)/max(1, ncols)) }
+
+// insertSQL is one INSERT of rows, with its arguments bound as Bind does.
+func (d Dialect) insertSQL(table string, columns []string, rows [][]any) (string, []any) {
+	var sb strings.Builder
+	sb.WriteString("INSERT INTO " + d.Quote(table) + " (")
+	for i, c := range columns {
+		if i > 0 {
+			sb.WriteString(", ")
+		}
+		sb.WriteString(d.Quote(c))
+	}
+	sb.WriteString(") VALUES ")
+	args := make([]any, 0, len(rows)*len(columns))
+	for r, row := range rows {
+		if r > 0 {
+			sb.WriteString(", ")
+		}
+		sb.WriteByte('(')
+		for i, v := range row {
+			if i > 0 {
+				sb.WriteString(", ")
+			}
+			args = append(args, d.Bind(v))
+			sb.WriteString(d.Placeholder(len(args)))
+		}
+		sb.WriteByte(')')
+	}
+	return sb.String(), args
 }
 
 // reserved are T-SQL's reserved key words and the ODBC ones SQL Server

@@ -2,6 +2,7 @@ package sqlserver
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -34,9 +35,9 @@ func TestDialect(t *testing.T) {
 		{d.Placeholder(7), "@p7"},
 		{d.Limit(21), "OFFSET 0 ROWS FETCH NEXT 21 ROWS ONLY"},
 		{d.ILike("t0.SURNAME", "@p1"), `t0.SURNAME LIKE @p1 ESCAPE '\'`},
-		{Dialect{CaseSensitive: true}.ILike("t0.SURNAME", "@p1"), `t0.SURNAME COLLATE Latin1_General_100_CI_AS LIKE @p1 ESCAPE '\'`},
+		{Dialect{CICollation: "Latin1_General_100_CI_AS"}.ILike("t0.SURNAME", "@p1"), `t0.SURNAME COLLATE Latin1_General_100_CI_AS LIKE @p1 ESCAPE '\'`},
 		{d.Like("t0.SURNAME", "@p2"), `t0.SURNAME COLLATE Latin1_General_100_BIN2 LIKE @p2 ESCAPE '\'`},
-		{d.Exact("t0.SURNAME", "@p3"), `t0.SURNAME COLLATE Latin1_General_100_BIN2 = @p3`},
+		{d.Exact("t0.SURNAME", "@p3"), `(t0.SURNAME = @p3 AND t0.SURNAME COLLATE Latin1_General_100_BIN2 = @p3)`},
 		{d.Name(), "sqlserver"},
 	}
 	for _, c := range checks {
@@ -107,12 +108,17 @@ func TestSessionInit(t *testing.T) {
 			t.Errorf("sessionInit(%+v, snapshot %v) = %q, want %q", c.opts, c.snapshot, got, c.want)
 		}
 	}
-	for coll, want := range map[string]bool{
-		"SQL_Latin1_General_CP1_CI_AS": false, "Latin1_General_100_CI_AI_SC_UTF8": false,
-		"Latin1_General_CS_AS": true, "Latin1_General_100_BIN2": true, "Japanese_XJIS_140_CS_AS_KS_WS": true,
+	for coll, want := range map[string]string{
+		"SQL_Latin1_General_CP1_CI_AS":     "",
+		"Latin1_General_100_CI_AI_SC_UTF8": "",
+		"Latin1_General_CS_AS":             "Latin1_General_CI_AS",
+		"SQL_Latin1_General_CP1_CS_AS":     "SQL_Latin1_General_CP1_CI_AS",
+		"Latin1_General_100_BIN2":          "Latin1_General_100_CI_AS",
+		"Japanese_XJIS_140_CS_AS_KS_WS":    "Japanese_XJIS_140_CI_AS_KS_WS",
+		"Cyrillic_General_BIN":             "Cyrillic_General_CI_AS",
 	} {
-		if caseSensitive(coll) != want {
-			t.Errorf("caseSensitive(%s) = %v", coll, !want)
+		if got := ciCollation(coll); got != want {
+			t.Errorf("ciCollation(%s) = %q, want %q", coll, got, want)
 		}
 	}
 }
@@ -198,5 +204,55 @@ INSERT INTO CCF_TY VALUES ('6F9619FF-8B86-D011-B42D-00C04FC964FF', 1234567890123
 	if err := db.DB().GetContext(ctx, &n, "SELECT COUNT(*) FROM CCF_TY WHERE DTO = "+db.Placeholder(1),
 		db.TimeArg(time.Date(2020, 3, 4, 5, 5, 6, 0, time.UTC))); err != nil || n != 1 {
 		t.Errorf("datetimeoffset compared with the instant in UTC: %d, %v", n, err)
+	}
+}
+
+func TestTimeArgFor(t *testing.T) {
+	var d Dialect
+	at := time.Date(2020, 3, 4, 10, 5, 6, 3000000, time.UTC)
+	if got, ok := d.TimeArgFor(at, "DATETIME").(mssql.DateTime1); !ok || !time.Time(got).Equal(at) {
+		t.Errorf("DATETIME: %#v", d.TimeArgFor(at, "DATETIME"))
+	}
+	if _, ok := d.TimeArgFor(at, "smalldatetime").(mssql.DateTime1); !ok {
+		t.Errorf("SMALLDATETIME: %#v", d.TimeArgFor(at, "smalldatetime"))
+	}
+	if got := d.TimeArgFor(at, "DATE"); got != (civil.Date{Year: 2020, Month: 3, Day: 4}) {
+		t.Errorf("DATE: %#v", got)
+	}
+	if got, ok := d.TimeArgFor(at, "DATETIMEOFFSET").(time.Time); !ok || !got.Equal(at) {
+		t.Errorf("DATETIMEOFFSET: %#v", d.TimeArgFor(at, "DATETIMEOFFSET"))
+	}
+	for _, typ := range []string{"DATETIME2", "TIMESTAMP", ""} {
+		if _, ok := d.TimeArgFor(at, typ).(civil.DateTime); !ok {
+			t.Errorf("%q: %#v", typ, d.TimeArgFor(at, typ))
+		}
+	}
+}
+
+// Load's statements: every value a parameter, strings bound as Bind does
+// (so the server converts text into the column's code page), times as
+// they are (a datetime2 column keeps the wall clock, datetimeoffset the
+// instant).
+func TestInsertSQL(t *testing.T) {
+	var d Dialect
+	at := time.Date(2020, 3, 4, 10, 0, 0, 0, time.FixedZone("UTC+5", 5*3600))
+	q, args := d.insertSQL("pas.Mixed Case", []string{"ID", "select", "AT"}, [][]any{{int64(1), "Zoë", at}, {int64(2), "plain", nil}})
+	if want := "INSERT INTO pas.[Mixed Case] (ID, [select], AT) VALUES (@p1, @p2, @p3), (@p4, @p5, @p6)"; q != want {
+		t.Errorf("got %s\nwant %s", q, want)
+	}
+	if len(args) != 6 || args[0] != int64(1) || args[1] != "Zoë" || args[2] != at || args[4] != mssql.VarChar("plain") || args[5] != nil {
+		t.Errorf("args %#v", args)
+	}
+	// A batch stays under SQL Server's parameter limit.
+	cols := make([]string, 30)
+	for i := range cols {
+		cols[i] = fmt.Sprintf("C%d", i)
+	}
+	rows := make([][]any, rowsPerInsert(len(cols)))
+	for i := range rows {
+		rows[i] = make([]any, len(cols))
+	}
+	if _, args := d.insertSQL("T", cols, rows); len(args) >= MaxParams || rowsPerInsert(1) != 1000 {
+		t.Errorf("%d parameters in one statement", len(args))
 	}
 }

@@ -1,0 +1,125 @@
+package engine_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ccfacade/ccfacade/adapters"
+	"github.com/ccfacade/ccfacade/adapters/sqlite"
+	"github.com/ccfacade/ccfacade/engine"
+	"github.com/ccfacade/ccfacade/fhir"
+	"github.com/ccfacade/ccfacade/mapping"
+)
+
+// limited is SQLite with a bound on the parameters of a statement, as SQL
+// Server has.
+type limited struct {
+	adapters.Adapter
+	max int
+}
+
+func (l limited) MaxParams() int { return l.max }
+
+// A page of many resources loads its child rows and its includes a bounded
+// number of keys to a statement; a request that would still bind more
+// parameters than the database takes gets a 400, not a database error.
+func TestKeysPerStatement(t *testing.T) {
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, "file:"+filepath.Join(t.TempDir(), "many.db"), adapters.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var script strings.Builder
+	script.WriteString("CREATE TABLE org (id INTEGER PRIMARY KEY, name TEXT);\nCREATE TABLE pat (id INTEGER PRIMARY KEY, org_id INTEGER);\nCREATE TABLE pat_tel (pat_id INTEGER, tel TEXT);\n")
+	const pats, orgs = 2500, 1200
+	for i := 1; i <= orgs; i++ {
+		fmt.Fprintf(&script, "INSERT INTO org VALUES (%d, 'Org %d');\n", i, i)
+	}
+	for i := 1; i <= pats; i++ {
+		fmt.Fprintf(&script, "INSERT INTO pat VALUES (%d, %d);\nINSERT INTO pat_tel VALUES (%d, '0113 %06d');\n", i, (i-1)%orgs+1, i, i)
+	}
+	if err := db.(adapters.Loader).Exec(ctx, script.String()); err != nil {
+		t.Fatal(err)
+	}
+	set, err := mapping.Load([]mapping.File{{Name: "m.yaml", Data: []byte(`
+resource: Patient
+from: { table: pat, key: id }
+element:
+  telecom:
+    - rows: { table: pat_tel, link: pat_id }
+      system: phone
+      value: { column: tel }
+  managingOrganization:
+    reference: { resource: Organization, key: org_id }
+search:
+  organization:
+    type: reference
+    column: org_id
+    target: [Organization]
+`)}, {Name: "o.yaml", Data: []byte(`
+resource: Organization
+from: { table: org, key: id }
+element:
+  name: { column: name }
+`)}}, time.UTC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := set.CheckDatabase(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	most := 0
+	trace := func(_ string, args []any) { most = max(most, len(args)) }
+	eng, err := engine.New(set, limited{db, 2100}, engine.Options{MaxCount: 5000, Trace: trace, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := eng.Search(ctx, engine.SearchRequest{Type: "Patient", Params: url.Values{"_count": {"5000"}, "_include": {"Patient:organization"}}, Base: "http://x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bundle struct {
+		Entry []struct {
+			Resource struct {
+				ResourceType string
+				Telecom      []struct{ Value string }
+			}
+			Search struct{ Mode string }
+		}
+	}
+	if err := json.Unmarshal(fhir.AppendJSON(nil, b), &bundle); err != nil {
+		t.Fatal(err)
+	}
+	n := map[string]int{}
+	for _, e := range bundle.Entry {
+		n[e.Search.Mode]++
+		if e.Resource.ResourceType == "Patient" && len(e.Resource.Telecom) != 1 {
+			t.Fatalf("a patient without its telecom: %+v", e.Resource)
+		}
+	}
+	if n["match"] != pats || n["include"] != orgs {
+		t.Errorf("%d matches and %d includes, want %d and %d", n["match"], n["include"], pats, orgs)
+	}
+	if most > 1000 {
+		t.Errorf("a statement bound %d parameters", most)
+	}
+
+	// 2,200 values of one parameter: more than the database takes.
+	vals := make([]string, 2200)
+	for i := range vals {
+		vals[i] = fmt.Sprint(i + 1)
+	}
+	_, err = eng.Search(ctx, engine.SearchRequest{Type: "Patient", Params: url.Values{"organization": {strings.Join(vals, ",")}}, Base: "http://x"})
+	if ee, ok := engine.AsError(err); !ok || ee.Kind != engine.KindInvalid || !strings.Contains(ee.Msg, "at most 2100") {
+		t.Errorf("2,200 values: %v", err)
+	}
+}
