@@ -10,5 +10,6 @@
 // otherwise, so that a comparison with an indexed VARCHAR column does not
 // convert the column (which would turn an index seek into a scan), and
 // text outside the column's code page is never mangled. Times are bound
-// as datetime2 wall clocks.
+// as the type of the column they are compared with (datetime, datetime2,
+// date, datetimeoffset), for the same reason.
 package sqlserver
