@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/url"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -92,4 +93,121 @@ search:
 			t.Errorf("%s: %d matches, want %d", c.query, got, c.want)
 		}
 	}
+}
+
+// A key with a date-time column: every resource is read back by its id,
+// and paging one at a time walks through them all, on each database.
+func TestDateTimeKey(t *testing.T) {
+	ctx := context.Background()
+	lite, err := sqlite.Open(ctx, "file:"+filepath.Join(t.TempDir(), "tk.db"), adapters.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lite.Close()
+	pg, err := postgres.Open(ctx, pgtest.FreshDB(t), adapters.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pg.Close()
+	timed := &timedAdapter{Adapter: lite}
+	for _, db := range []adapters.Adapter{timed, pg} {
+		t.Run(db.Name(), func(t *testing.T) {
+			if err := db.(adapters.Loader).Exec(ctx, `CREATE TABLE reading (pat_id INTEGER NOT NULL, taken TIMESTAMP NOT NULL, val VARCHAR(10), PRIMARY KEY (pat_id, taken));
+INSERT INTO reading VALUES (1, '2020-03-04 10:00:00', 'a'), (1, '2020-03-04 10:00:01', 'b'), (1, '2021-12-31 23:59:59', 'c'), (2, '2020-03-04 10:00:00', 'd');`); err != nil {
+				t.Fatal(err)
+			}
+			set, err := mapping.Load([]mapping.File{{Name: "obs.yaml", Data: []byte(`
+resource: Observation
+from: { table: reading, key: [pat_id, taken] }
+element:
+  status: final
+  code: { text: { column: val } }
+  effectiveDateTime: { column: taken }
+`)}}, time.UTC)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := set.CheckDatabase(ctx, db); err != nil {
+				t.Fatal(err)
+			}
+			eng, err := engine.New(set, db, engine.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+			if err != nil {
+				t.Fatal(err)
+			}
+			type page struct {
+				Link []struct {
+					Relation, URL string
+				}
+				Entry []struct {
+					Resource struct {
+						ID   string
+						Code struct{ Text string }
+					}
+				}
+			}
+			search := func(params url.Values) page {
+				b, err := eng.Search(ctx, engine.SearchRequest{Type: "Observation", Params: params, Base: "http://x"})
+				if err != nil {
+					t.Fatalf("%v: %v", params, err)
+				}
+				var p page
+				if err := json.Unmarshal(fhir.AppendJSON(nil, b), &p); err != nil {
+					t.Fatal(err)
+				}
+				return p
+			}
+			var seen []string
+			params := url.Values{"_count": {"1"}}
+			for i := 0; i < 10; i++ {
+				p := search(params)
+				for _, e := range p.Entry {
+					seen = append(seen, e.Resource.Code.Text)
+					r, err := eng.Read(ctx, "Observation", e.Resource.ID)
+					if err != nil || !strings.Contains(string(fhir.AppendJSON(nil, r)), `"text":"`+e.Resource.Code.Text+`"`) {
+						t.Errorf("read %s: %v", e.Resource.ID, err)
+					}
+				}
+				next := ""
+				for _, l := range p.Link {
+					if l.Relation == "next" {
+						next = l.URL
+					}
+				}
+				if next == "" {
+					break
+				}
+				u, _ := url.Parse(next)
+				params = u.Query()
+			}
+			if got := strings.Join(seen, ","); got != "a,b,c,d" {
+				t.Errorf("paged through %s, want a,b,c,d", got)
+			}
+			if db == timed && timed.types["TIMESTAMP"] == 0 {
+				t.Errorf("the date-time key was not bound as a time of its column's type: %v", timed.types)
+			}
+		})
+	}
+}
+
+// timedAdapter binds times by column type, as SQL Server's dialect does,
+// and counts the types asked for.
+type timedAdapter struct {
+	adapters.Adapter
+	types map[string]int
+}
+
+func (a *timedAdapter) Exec(ctx context.Context, script string) error {
+	return a.Adapter.(adapters.Loader).Exec(ctx, script)
+}
+
+func (a *timedAdapter) Load(ctx context.Context, table string, columns []string, next func(row []any) bool) error {
+	return a.Adapter.(adapters.Loader).Load(ctx, table, columns, next)
+}
+
+func (a *timedAdapter) TimeArgFor(t time.Time, colType string) any {
+	if a.types == nil {
+		a.types = map[string]int{}
+	}
+	a.types[colType]++
+	return a.TimeArg(t)
 }

@@ -72,6 +72,16 @@ func (q *query) keyArg(i int, v string) any {
 			return n
 		}
 	}
+	if q.m.From.KeyTime(i) {
+		// A date-time key is written as keyText writes it: a wall clock,
+		// or an instant with its offset. Bound as a time, not as text a
+		// database might read in a language's date order.
+		for _, layout := range []string{time.RFC3339Nano, "2006-01-02 15:04:05.999999999"} {
+			if t, err := time.Parse(layout, v); err == nil {
+				return q.b.timeArg(t.UTC(), q.m.From.KeyTypes[i])
+			}
+		}
+	}
 	return v
 }
 

@@ -34,10 +34,12 @@ func checkMapping(ctx context.Context, c *collector, db adapters.Adapter, m *Map
 	main := []use{}
 	child := map[*Rows][]use{}
 	m.From.KeyNumeric = make([]bool, len(m.From.Key))
+	m.From.KeyTypes = make([]string, len(m.From.Key))
 	for i, k := range m.From.Key {
 		i := i
 		main = append(main, use{pos: m.From.KeyPos, path: m.Resource + ".id", column: k, set: func(col adapters.Column) {
 			m.From.KeyNumeric[i] = isNumericType(col.Type)
+			m.From.KeyTypes[i] = strings.ToUpper(col.Type)
 		}})
 	}
 	if m.From.Updated != "" {

@@ -60,6 +60,15 @@ type Source struct {
 	// KeyNumeric is filled by CheckDatabase: which key columns are numeric,
 	// so that an id that cannot match never reaches the database.
 	KeyNumeric []bool
+	// KeyTypes is filled by CheckDatabase: the database type of each key
+	// column, upper case.
+	KeyTypes []string
+}
+
+// KeyTime reports whether key column i holds date-times (a date is kept
+// as its text).
+func (f *Source) KeyTime(i int) bool {
+	return i < len(f.KeyTypes) && f.KeyTypes[i] != "DATE" && isTimeType(f.KeyTypes[i])
 }
 
 // ColumnSet is an ordered, de-duplicated select list.
