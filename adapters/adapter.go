@@ -51,6 +51,15 @@ type ColumnTimer interface {
 	TimeArgFor(t time.Time, colType string) any
 }
 
+// ColumnBinder is implemented by dialects that bind a value read from a
+// column, when it is compared with that column again (a paging cursor's
+// position), as the column's own type: SQL Server compares a VARCHAR
+// column with an NVARCHAR parameter under other rules than it sorts the
+// column by. The text came from the column, so it fits its type.
+type ColumnBinder interface {
+	BindFor(v any, colType string) any
+}
+
 // ParamLimiter is implemented by dialects whose database takes a bounded
 // number of parameters in one statement (SQL Server: 2100). The engine
 // splits the key lists it makes itself to stay well under it, and answers

@@ -31,6 +31,15 @@ func (b *sqlBuilder) timeArg(t time.Time, colType string) any {
 	return b.d.TimeArg(t)
 }
 
+// columnArg is the argument for a value read from a column of type
+// colType and compared with it again.
+func (b *sqlBuilder) columnArg(v any, colType string) any {
+	if cb, ok := b.d.(adapters.ColumnBinder); ok && colType != "" {
+		return cb.BindFor(v, colType)
+	}
+	return v
+}
+
 // query is the main SELECT of a read or search over one mapping's source,
 // aliased t0.
 type query struct {
@@ -81,6 +90,9 @@ func (q *query) keyArg(i int, v string) any {
 				return q.b.timeArg(t.UTC(), q.m.From.KeyTypes[i])
 			}
 		}
+	}
+	if i < len(q.m.From.KeyTypes) {
+		return q.b.columnArg(v, q.m.From.KeyTypes[i])
 	}
 	return v
 }

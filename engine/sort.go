@@ -112,7 +112,7 @@ func (q *query) sortArg(s sortVal, colType string) (any, error) {
 		// in UTC. Either way its UTC fields are what the column compares.
 		return q.b.timeArg(t.UTC(), colType), nil
 	}
-	return s.V, nil
+	return q.b.columnArg(s.V, colType), nil
 }
 
 // sortedBeyond is the keyset condition under _sort: rows after (or before)

@@ -31,6 +31,7 @@ var _ adapters.Binder = Dialect{}
 var _ adapters.Exacter = Dialect{}
 var _ adapters.ColumnTimer = Dialect{}
 var _ adapters.ParamLimiter = Dialect{}
+var _ adapters.ColumnBinder = Dialect{}
 
 // Name is "sqlserver".
 func (Dialect) Name() string { return "sqlserver" }
@@ -104,6 +105,23 @@ func (d Dialect) TimeArgFor(t time.Time, colType string) any {
 
 // MaxParams is the most parameters SQL Server takes in one statement.
 func (Dialect) MaxParams() int { return MaxParams }
+
+// BindFor binds text read from a VARCHAR, CHAR or TEXT column as VARCHAR
+// whatever its characters (it came from that column's code page), so that
+// a cursor's position compares under the rules the column is sorted by;
+// anything else as Bind does.
+func (d Dialect) BindFor(v any, colType string) any {
+	if s, ok := v.(string); ok {
+		switch strings.ToUpper(colType) {
+		case "VARCHAR", "CHAR", "TEXT":
+			if len(s) > maxVarChar {
+				return mssql.VarCharMax(s)
+			}
+			return mssql.VarChar(s)
+		}
+	}
+	return d.Bind(v)
+}
 
 // maxVarChar is the longest VARCHAR parameter that is not VARCHAR(MAX).
 const maxVarChar = 8000

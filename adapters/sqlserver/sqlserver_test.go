@@ -57,6 +57,16 @@ func TestBind(t *testing.T) {
 			t.Errorf("Bind(%.20q) = %#v, want the string itself (NVARCHAR)", s, d.Bind(s))
 		}
 	}
+	// Read back from a VARCHAR column, any text is VARCHAR again.
+	if got, ok := d.BindFor("Ní Bhriain", "VARCHAR").(mssql.VarChar); !ok || string(got) != "Ní Bhriain" {
+		t.Errorf("BindFor(VARCHAR) = %#v", d.BindFor("Ní Bhriain", "VARCHAR"))
+	}
+	if got, ok := d.BindFor("Ní Bhriain", "NVARCHAR").(string); !ok || got != "Ní Bhriain" {
+		t.Errorf("BindFor(NVARCHAR) = %#v", d.BindFor("Ní Bhriain", "NVARCHAR"))
+	}
+	if got := d.BindFor(int64(5), "VARCHAR"); got != int64(5) {
+		t.Errorf("BindFor(5) = %#v", got)
+	}
 	if got := d.Bind(int64(5)); got != int64(5) {
 		t.Errorf("Bind(5) = %#v", got)
 	}
