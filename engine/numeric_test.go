@@ -123,6 +123,10 @@ element:
   status: final
   code: { text: { column: val } }
   effectiveDateTime: { column: taken }
+search:
+  code:
+    type: token
+    column: val
 `)}}, time.UTC)
 			if err != nil {
 				t.Fatal(err)
@@ -156,31 +160,39 @@ element:
 				}
 				return p
 			}
-			var seen []string
-			params := url.Values{"_count": {"1"}}
-			for i := 0; i < 10; i++ {
-				p := search(params)
-				for _, e := range p.Entry {
-					seen = append(seen, e.Resource.Code.Text)
-					r, err := eng.Read(ctx, "Observation", e.Resource.ID)
-					if err != nil || !strings.Contains(string(fhir.AppendJSON(nil, r)), `"text":"`+e.Resource.Code.Text+`"`) {
-						t.Errorf("read %s: %v", e.Resource.ID, err)
+			walk := func(params url.Values) string {
+				var seen []string
+				for i := 0; i < 10; i++ {
+					p := search(params)
+					for _, e := range p.Entry {
+						seen = append(seen, e.Resource.Code.Text)
+						r, err := eng.Read(ctx, "Observation", e.Resource.ID)
+						if err != nil || !strings.Contains(string(fhir.AppendJSON(nil, r)), `"text":"`+e.Resource.Code.Text+`"`) {
+							t.Errorf("read %s: %v", e.Resource.ID, err)
+						}
 					}
-				}
-				next := ""
-				for _, l := range p.Link {
-					if l.Relation == "next" {
-						next = l.URL
+					next := ""
+					for _, l := range p.Link {
+						if l.Relation == "next" {
+							next = l.URL
+						}
 					}
+					if next == "" {
+						break
+					}
+					u, _ := url.Parse(next)
+					params = u.Query()
 				}
-				if next == "" {
-					break
-				}
-				u, _ := url.Parse(next)
-				params = u.Query()
+				return strings.Join(seen, ",")
 			}
-			if got := strings.Join(seen, ","); got != "a,b,c,d" {
+			if got := walk(url.Values{"_count": {"1"}}); got != "a,b,c,d" {
 				t.Errorf("paged through %s, want a,b,c,d", got)
+			}
+			if got := walk(url.Values{"_count": {"1"}, "_sort": {"-code"}}); got != "d,c,b,a" {
+				t.Errorf("paged by -code through %s, want d,c,b,a", got)
+			}
+			if db == timed && timed.types["VARCHAR"] == 0 {
+				t.Errorf("the cursor's text was not bound as its column's type: %v", timed.types)
 			}
 			if db == timed && timed.types["TIMESTAMP"] == 0 {
 				t.Errorf("the date-time key was not bound as a time of its column's type: %v", timed.types)
@@ -210,4 +222,12 @@ func (a *timedAdapter) TimeArgFor(t time.Time, colType string) any {
 	}
 	a.types[colType]++
 	return a.TimeArg(t)
+}
+
+func (a *timedAdapter) BindFor(v any, colType string) any {
+	if a.types == nil {
+		a.types = map[string]int{}
+	}
+	a.types[colType]++
+	return v
 }
