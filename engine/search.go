@@ -668,20 +668,28 @@ func (e *Engine) tokenPred(b *sqlBuilder, sp *mapping.SearchParam, raw, v string
 
 // tokenSystemPred compiles a token against codes whose system is held per
 // row, in the SQL expression sys (through the parameter's system map, if
-// any): system|code matches both, code the code in any system, |code a
-// code without a known system, system| any code of the system.
+// any): system|code matches both, code the code in any system a coding is
+// shown for, |code a code shown without a system, system| any code of the
+// system.
 func (e *Engine) tokenSystemPred(b *sqlBuilder, sp *mapping.SearchParam, raw, v string, exprs []string, sys string) (string, error) {
 	tv, err := fhir.ParseTokenValue(raw, v)
 	if err != nil {
 		return "", paramErr(err)
 	}
+	// Through a concept map, a row whose system the map does not know
+	// shows no coding, so no token finds it: code alone is searched in the
+	// known systems, and |code (a code without a system) finds nothing.
+	// Without a map the column holds the URIs, and a NULL is no system.
+	known := sp.SystemFrom.Known()
 	var sysPred string
 	switch {
 	case tv.HasSystem && tv.System == "":
-		sysPred = sys + " IS NULL"
-		if known := sp.SystemFrom.Known(); len(known) > 0 {
-			sysPred = "(" + sysPred + " OR NOT " + b.inList(sys, anys(known)) + ")"
+		if len(known) > 0 {
+			return noMatch, nil
 		}
+		sysPred = sys + " IS NULL"
+	case !tv.HasSystem && len(known) > 0:
+		sysPred = b.inList(sys, anys(known))
 	case tv.HasSystem:
 		locals := sp.SystemFrom.Locals(tv.System)
 		if len(locals) == 0 {

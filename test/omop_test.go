@@ -3,6 +3,7 @@ package test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"reflect"
@@ -192,8 +193,18 @@ func TestOMOPResourceContent(t *testing.T) {
 		if res["gender"] != gender[p["gender_concept_id"]] {
 			t.Errorf("Patient/%s gender %v, gender_concept_id %s", id, res["gender"], p["gender_concept_id"])
 		}
-		if res["birthDate"] != p["birth_datetime"][:10] {
-			t.Errorf("Patient/%s birthDate %v, birth_datetime %s", id, res["birthDate"], p["birth_datetime"])
+		want := p["year_of_birth"]
+		if p["month_of_birth"] != "" {
+			want += fmt.Sprintf("-%02s", p["month_of_birth"])
+			if p["day_of_birth"] != "" {
+				want += fmt.Sprintf("-%02s", p["day_of_birth"])
+			}
+		}
+		if p["birth_datetime"] != "" {
+			want = p["birth_datetime"][:10]
+		}
+		if res["birthDate"] != want {
+			t.Errorf("Patient/%s birthDate %v, want %s (birth_datetime %s)", id, res["birthDate"], want, p["birth_datetime"])
 		}
 		if at(res, "identifier", 0, "value") != p["person_source_value"] {
 			t.Errorf("Patient/%s identifier %v", id, res["identifier"])
@@ -223,10 +234,14 @@ func TestOMOPResourceContent(t *testing.T) {
 	}
 
 	// A Coding from the concept table: system by vocabulary, code, name.
-	coding := func(conceptID string) map[string]any {
+	// Concept 0, or one missing from the vocabulary, gives no coding.
+	coding := func(conceptID string) any {
 		c := concepts[conceptID]
 		sys := map[string]string{"SNOMED": "http://snomed.info/sct", "LOINC": "http://loinc.org", "RxNorm": "http://www.nlm.nih.gov/research/umls/rxnorm",
 			"CVX": "http://hl7.org/fhir/sid/cvx", "UCUM": "http://unitsofmeasure.org"}[c["vocabulary_id"]]
+		if c == nil || conceptID == "0" || sys == "" {
+			return nil
+		}
 		return map[string]any{"system": sys, "code": c["concept_code"], "display": c["concept_name"]}
 	}
 	for i, co := range omopRows(t, "condition_occurrence") {
@@ -263,8 +278,10 @@ func TestOMOPResourceContent(t *testing.T) {
 			if v, _ := strconv.ParseFloat(m["value_as_number"], 64); q["value"] != v || q["unit"] != m["unit_source_value"] {
 				t.Errorf("Observation/%s valueQuantity %v, row %v", id, q, m)
 			}
-			if u := concepts[m["unit_concept_id"]]; u != nil && (q["system"] != "http://unitsofmeasure.org" || q["code"] != u["concept_code"]) {
+			if u := concepts[m["unit_concept_id"]]; u != nil && u["vocabulary_id"] == "UCUM" && (q["system"] != "http://unitsofmeasure.org" || q["code"] != u["concept_code"]) {
 				t.Errorf("Observation/%s unit %v, unit concept %v", id, q, u)
+			} else if (u == nil || u["vocabulary_id"] != "UCUM") && (q["system"] != nil || q["code"] != nil) {
+				t.Errorf("Observation/%s unit %v: a code without a known system, unit concept %v", id, q, u)
 			}
 		} else if m["value_source_value"] != "" && res["valueString"] != m["value_source_value"] {
 			t.Errorf("Observation/%s valueString %v, value_source_value %q", id, res["valueString"], m["value_source_value"])
@@ -436,7 +453,9 @@ func TestOMOPSearches(t *testing.T) {
 		{"Observation?subject=Patient/" + pid + "&date=2022", count("measurement", and(person(pid), func(r map[string]string) bool { return strings.HasPrefix(r["measurement_date"], "2022") })) +
 			count("observation", and(person(pid), func(r map[string]string) bool { return strings.HasPrefix(r["observation_date"], "2022") }))},
 		{"Encounter?patient=" + pid + "&date=2021", count("visit_occurrence", and(person(pid), inYear("visit_start_date", "visit_end_date", "2021")))},
-		{"Encounter?class=AMB", count("visit_occurrence", func(r map[string]string) bool { return r["visit_concept_id"] == "9202" })},
+		{"Encounter?class=AMB", count("visit_occurrence", func(r map[string]string) bool {
+			return r["visit_concept_id"] == "9202" || r["visit_concept_id"] == "581477" || r["visit_concept_id"] == "32036"
+		})},
 		{"Encounter?service-provider=2", count("visit_occurrence", func(r map[string]string) bool { return r["care_site_id"] == "2" })},
 		{"Procedure?patient=" + pid + "&date=ge2015", count("procedure_occurrence", and(person(pid), func(r map[string]string) bool { return r["procedure_date"] >= "2015" }))},
 		{"MedicationStatement?code=http://www.nlm.nih.gov/research/umls/rxnorm|310798", count("drug_exposure", codeIs("drug_concept_id", "RxNorm", "310798"))},
@@ -617,6 +636,76 @@ func TestOMOPEverySearchParameterRuns(t *testing.T) {
 					t.Errorf("%s?%s:missing=%s: %d %s", m.Resource, p.Name, v, r.status, truncate(string(r.body), 300))
 				}
 			}
+		}
+	}
+}
+
+// The rows the sample lacks (extra/): a concept 0 or one missing from the
+// vocabulary keeps the source's own code as text and shows no coding, and
+// no token finds a coding the resource does not show; a measurement
+// recorded as "<5" keeps its comparator; a unit without a known system
+// shows no code; a person with only a year and month of birth is found by
+// birthdate; an Office Visit is ambulatory.
+func TestOMOPEdgeRows(t *testing.T) {
+	e, _ := omopEnv(t)
+	read := func(ref string) map[string]any {
+		t.Helper()
+		r := get(t, e.base+"/"+ref)
+		if r.status != http.StatusOK {
+			t.Fatalf("%s: %d %s", ref, r.status, truncate(string(r.body), 300))
+		}
+		validate(t, ref, r.body)
+		return r.json(t)
+	}
+	obj := func(v any, k string) map[string]any { m, _ := v.(map[string]any)[k].(map[string]any); return m }
+
+	for ref, text := range map[string]string{
+		"Observation/measurement.900001": "LOCAL-HBA1C", // concept 0
+		"Observation/measurement.900002": "LOCAL-X",     // a concept missing from the vocabulary
+		"Condition/900001":               "LOCAL-COND",
+	} {
+		code := obj(read(ref), "code")
+		if code["text"] != text || code["coding"] != nil {
+			t.Errorf("%s code %v, want the text %s and no coding", ref, code, text)
+		}
+	}
+	if q := obj(read("Observation/measurement.900001"), "valueQuantity"); q["value"] != 5.5 || q["unit"] != "mmol/mol" || q["code"] != nil || q["system"] != nil {
+		t.Errorf("a unit without a known system: %v", q)
+	}
+	if q := obj(read("Observation/measurement.900003"), "valueQuantity"); q["comparator"] != "<" || q["value"] != 5.0 || q["code"] != "kg" || q["system"] != "http://unitsofmeasure.org" {
+		t.Errorf("a measurement recorded as <5: %v", q)
+	}
+	ms := read("MedicationStatement/900010")
+	if m := obj(ms, "medicationReference"); m["display"] != "Local drug X" || m["reference"] != nil {
+		t.Errorf("a drug exposure of concept 0: medicationReference %v", m)
+	}
+	if p := read("Patient/9001"); p["birthDate"] != "1960-05" {
+		t.Errorf("Patient/9001 birthDate %v", p["birthDate"])
+	}
+	if c := obj(read("Encounter/900001"), "class"); c["code"] != "AMB" {
+		t.Errorf("an Office Visit: class %v", c)
+	}
+	ids := func(query string) []string {
+		t.Helper()
+		var out []string
+		for _, r := range walk(t, e.base+"/"+query) {
+			out = append(out, fmt.Sprint(r["id"]))
+		}
+		sort.Strings(out)
+		return out
+	}
+	for query, want := range map[string]string{
+		"Patient?birthdate=1960-05":                                 "9001",
+		"Patient?birthdate=1960":                                    "9001",
+		"Patient?birthdate=1960-05-01&_count=100":                   "9001",
+		"Patient?birthdate=1960-06":                                 "",
+		"Condition?code=" + url.QueryEscape("|No matching concept"): "",
+		"Condition?code=" + url.QueryEscape("No matching concept"):  "",
+		"Observation?code=LOCAL-HBA1C":                              "",
+		"Encounter?class=AMB&patient=1&date=2020-03":                "900001",
+	} {
+		if got := strings.Join(ids(query), ","); got != want {
+			t.Errorf("%s: %q, want %q", query, got, want)
 		}
 	}
 }
