@@ -213,9 +213,12 @@ func (e *Engine) fetchChildren(ctx context.Context, m *mapping.Mapping, c *mappi
 		sb.WriteString("c." + d.Quote(c.Link[0]) + " IN (")
 		n := 0
 		for _, p := range parents {
-			v := p.Vals[c.ParentCols[0]]
+			v, ok := p.Vals[c.ParentCols[0]], true
+			if len(c.LinkTypes) > 0 {
+				v, ok = fitArg(v, c.LinkTypes[0])
+			}
 			k := keyString([]any{v})
-			if v == nil || seen[k] {
+			if v == nil || !ok || seen[k] {
 				continue
 			}
 			seen[k] = true

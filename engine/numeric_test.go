@@ -231,3 +231,96 @@ func (a *timedAdapter) BindFor(v any, colType string) any {
 	a.types[colType]++
 	return v
 }
+
+// Keys that cross columns of different types: a text reference column
+// whose values are numbers (and one that is not) pointing at an integer
+// key, and an integer key linked to a text column of child rows. The
+// values are converted to the other column's type; one that cannot be is
+// left out, not sent to the database to fail the request.
+func TestKeysAcrossColumnTypes(t *testing.T) {
+	ctx := context.Background()
+	lite, err := sqlite.Open(ctx, "file:"+filepath.Join(t.TempDir(), "kt.db"), adapters.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lite.Close()
+	pg, err := postgres.Open(ctx, pgtest.FreshDB(t), adapters.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pg.Close()
+	for _, db := range []adapters.Adapter{lite, pg} {
+		t.Run(db.Name(), func(t *testing.T) {
+			if err := db.(adapters.Loader).Exec(ctx, `CREATE TABLE org (id INTEGER PRIMARY KEY, name VARCHAR(20));
+CREATE TABLE pat (id INTEGER PRIMARY KEY, org_ref VARCHAR(10));
+CREATE TABLE pat_tel (pat_ref VARCHAR(10), tel VARCHAR(20));
+INSERT INTO org VALUES (10, 'Ten'), (11, 'Eleven');
+INSERT INTO pat VALUES (1, '10'), (2, 'N/A'), (3, NULL), (4, '11');
+INSERT INTO pat_tel VALUES ('1', '0113 1'), ('x', '0113 x'), ('4', '0113 4');`); err != nil {
+				t.Fatal(err)
+			}
+			set, err := mapping.Load([]mapping.File{{Name: "p.yaml", Data: []byte(`
+resource: Patient
+from: { table: pat, key: id }
+element:
+  telecom:
+    - rows: { table: pat_tel, link: pat_ref }
+      system: phone
+      value: { column: tel }
+  managingOrganization:
+    reference: { resource: Organization, key: org_ref }
+search:
+  organization:
+    type: reference
+    column: org_ref
+    target: [Organization]
+`)}, {Name: "o.yaml", Data: []byte(`
+resource: Organization
+from: { table: org, key: id }
+element:
+  name: { column: name }
+`)}}, time.UTC)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := set.CheckDatabase(ctx, db); err != nil {
+				t.Fatal(err)
+			}
+			var childArgs []any
+			trace := func(q string, args []any) {
+				if strings.Contains(q, "pat_tel") {
+					childArgs = append(childArgs, args...)
+				}
+			}
+			eng, err := engine.New(set, db, engine.Options{Trace: trace, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+			if err != nil {
+				t.Fatal(err)
+			}
+			body := func(typ string, params url.Values) string {
+				b, err := eng.Search(ctx, engine.SearchRequest{Type: typ, Params: params, Base: "http://x"})
+				if err != nil {
+					t.Fatalf("%s %v: %v", typ, params, err)
+				}
+				return string(fhir.AppendJSON(nil, b))
+			}
+			all := body("Patient", url.Values{"_include": {"Patient:organization"}})
+			for _, want := range []string{`"name":"Ten"`, `"name":"Eleven"`, `"value":"0113 1"`, `"value":"0113 4"`} {
+				if !strings.Contains(all, want) {
+					t.Errorf("Patient?_include=Patient:organization lacks %s: %s", want, all)
+				}
+			}
+			if strings.Contains(all, "0113 x") {
+				t.Errorf("a child row linked to no patient was given to one: %s", all)
+			}
+			for _, a := range childArgs {
+				if _, ok := a.(string); !ok {
+					t.Errorf("a key bound against the text link column as %T", a)
+				}
+			}
+			rev := body("Organization", url.Values{"_revinclude": {"Patient:organization"}})
+			if strings.Count(rev, `"resourceType":"Patient"`) != 2 {
+				t.Errorf("Organization?_revinclude=Patient:organization: %s", rev)
+			}
+		})
+	}
+}

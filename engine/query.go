@@ -31,6 +31,27 @@ func (b *sqlBuilder) timeArg(t time.Time, colType string) any {
 	return b.d.TimeArg(t)
 }
 
+// fitArg converts a value taken from one column (a parent's key, a
+// reference) for comparison with a column of type colType, where their
+// types differ: a number with a text column is compared as its text; text
+// with an integer column as its number, and text that is no number cannot
+// equal any row (ok is false), which the database would otherwise refuse
+// (PostgreSQL) or fail the statement on (SQL Server).
+func fitArg(v any, colType string) (any, bool) {
+	switch x := v.(type) {
+	case int64:
+		if mapping.IsTextType(colType) {
+			return strconv.FormatInt(x, 10), true
+		}
+	case string:
+		if mapping.IsIntegerType(colType) {
+			n, err := strconv.ParseInt(strings.TrimSpace(x), 10, 64)
+			return n, err == nil
+		}
+	}
+	return v, true
+}
+
 // columnArg is the argument for a value read from a column of type
 // colType and compared with it again.
 func (b *sqlBuilder) columnArg(v any, colType string) any {

@@ -79,8 +79,13 @@ func checkMapping(ctx context.Context, c *collector, db adapters.Adapter, m *Map
 	walk = func(n *Node, scope *Rows) {
 		if n.Rows != nil {
 			scope = n.Rows
+			r := n.Rows
+			r.LinkTypes = make([]string, len(r.Link))
 			for i, l := range n.Rows.Link {
-				child[scope] = append(child[scope], use{pos: n.Rows.Pos, path: n.Path, column: l})
+				i := i
+				child[scope] = append(child[scope], use{pos: n.Rows.Pos, path: n.Path, column: l, set: func(col adapters.Column) {
+					r.LinkTypes[i] = strings.ToUpper(col.Type)
+				}})
 				if i < len(n.Rows.ParentName) {
 					main = append(main, use{pos: n.Rows.Pos, path: n.Path, column: n.Rows.ParentName[i]})
 				}
@@ -255,6 +260,12 @@ func isIntegerType(t string) bool {
 	t = strings.ToUpper(t)
 	return isNumericType(t) && (strings.Contains(t, "INT") || strings.Contains(t, "SERIAL"))
 }
+
+// IsTextType tells whether a column type holds text.
+func IsTextType(t string) bool { return isTextType(t) }
+
+// IsIntegerType tells whether a column type holds whole numbers only.
+func IsIntegerType(t string) bool { return isIntegerType(t) }
 
 func isNumericType(t string) bool {
 	t = strings.ToUpper(t)

@@ -105,6 +105,9 @@ type Rows struct {
 	Order      []string
 	Cols       *ColumnSet // link columns first
 	Index      int        // position in Mapping.Children
+	// LinkTypes is filled by CheckDatabase: the database type of each
+	// child link column, upper case.
+	LinkTypes []string
 }
 
 // Node is one element of the resource being built.
