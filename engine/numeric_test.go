@@ -279,6 +279,10 @@ resource: Organization
 from: { table: org, key: id }
 element:
   name: { column: name }
+search:
+  name:
+    type: string
+    column: name
 `)}}, time.UTC)
 			if err != nil {
 				t.Fatal(err)
@@ -316,6 +320,10 @@ element:
 				if _, ok := a.(string); !ok {
 					t.Errorf("a key bound against the text link column as %T", a)
 				}
+			}
+			chained := body("Patient", url.Values{"organization.name": {"ele"}})
+			if strings.Count(chained, `"resourceType":"Patient"`) != 1 || !strings.Contains(chained, `"reference":"Organization/11"`) {
+				t.Errorf("Patient?organization.name=ele: %s", chained)
 			}
 			rev := body("Organization", url.Values{"_revinclude": {"Patient:organization"}})
 			if strings.Count(rev, `"resourceType":"Patient"`) != 2 {

@@ -842,9 +842,19 @@ func (e *Engine) compileChain(q *query, m *mapping.Mapping, sp *mapping.SearchPa
 			}
 			return "", err
 		}
-		in := " IN (SELECT " + sub.col(tm.From.Key[0]) + " FROM " + sub.source() + " WHERE " + pred + ")"
+		// A text reference to an integer key (or the other way round) is
+		// compared as text: PostgreSQL has no = between the two.
+		key := sub.col(tm.From.Key[0])
+		crossed := sp.SQL == "" && crossTyped(sp.ColType, keyType(tm.From.KeyTypes))
+		if crossed {
+			key = "CAST(" + key + " AS VARCHAR(40))"
+		}
+		in := " IN (SELECT " + key + " FROM " + sub.source() + " WHERE " + pred + ")"
 		parts := make([]string, len(exprs))
 		for i, x := range exprs {
+			if crossed && !mapping.IsTextType(sp.ColType) {
+				x = "CAST(" + x + " AS VARCHAR(40))"
+			}
 			parts[i] = x + in
 		}
 		p := orJoin(parts)
@@ -854,6 +864,12 @@ func (e *Engine) compileChain(q *query, m *mapping.Mapping, sp *mapping.SearchPa
 		ands = append(ands, p)
 	}
 	return strings.Join(ands, " AND "), nil
+}
+
+// crossTyped tells whether one of two column types is text and the other
+// an integer.
+func crossTyped(a, b string) bool {
+	return mapping.IsTextType(a) && mapping.IsIntegerType(b) || mapping.IsIntegerType(a) && mapping.IsTextType(b)
 }
 
 // keeper says which top-level elements _elements or _summary keep.
