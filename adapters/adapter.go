@@ -71,9 +71,11 @@ type ParamLimiter interface {
 // Exacter is implemented by dialects whose "=" on text may ignore case
 // (SQL Server under a case-insensitive collation): Exact returns a
 // predicate true when expr equals the text bound at ph exactly, case
-// included. Without it the engine writes expr = ph.
+// included, and ExactIn when it equals one of the texts bound at phs.
+// Without it the engine writes expr = ph and expr IN (…).
 type Exacter interface {
 	Exact(expr, ph string) string
+	ExactIn(expr string, phs []string) string
 }
 
 // Column describes one column of a table, as the database reports it.

@@ -653,17 +653,31 @@ func (e *Engine) tokenPred(b *sqlBuilder, sp *mapping.SearchParam, raw, v string
 	}
 	var parts []string
 	for _, x := range exprs {
-		if len(args) == 1 {
-			parts = append(parts, x+" = "+b.arg(args[0]))
-			continue
-		}
 		phs := make([]string, len(args))
 		for i, a := range args {
 			phs[i] = b.arg(a)
 		}
-		parts = append(parts, x+" IN ("+strings.Join(phs, ", ")+")")
+		parts = append(parts, b.codeIn(x, phs, sp.Numeric))
 	}
 	return orJoin(parts), nil
+}
+
+// codeIn is the predicate that expr equals one of the codes bound at phs,
+// case included (a code is case-sensitive, and the map that renders it
+// is): through the dialect's Exacter where its = may ignore case.
+func (b *sqlBuilder) codeIn(expr string, phs []string, numeric bool) string {
+	ex, exact := b.d.(adapters.Exacter)
+	exact = exact && !numeric
+	if len(phs) == 1 {
+		if exact {
+			return ex.Exact(expr, phs[0])
+		}
+		return expr + " = " + phs[0]
+	}
+	if exact {
+		return ex.ExactIn(expr, phs)
+	}
+	return expr + " IN (" + strings.Join(phs, ", ") + ")"
 }
 
 // tokenSystemPred compiles a token against codes whose system is held per
@@ -724,7 +738,7 @@ func (e *Engine) tokenSystemPred(b *sqlBuilder, sp *mapping.SearchParam, raw, v 
 			arg = n
 		}
 		for _, x := range exprs {
-			codePreds = append(codePreds, x+" = "+b.arg(arg))
+			codePreds = append(codePreds, b.codeIn(x, []string{b.arg(arg)}, sp.Numeric))
 		}
 	}
 	pred := orJoin(codePreds)

@@ -326,7 +326,7 @@ var (
 	tsqlParam   = regexp.MustCompile(`@p([0-9]+)`)
 	tsqlBracket = regexp.MustCompile(`\[((?:[^\]]|\]\])*)\]`)
 	tsqlFetch   = regexp.MustCompile(`OFFSET 0 ROWS FETCH NEXT ([0-9]+) ROWS ONLY`)
-	tsqlBinEq   = regexp.MustCompile(` COLLATE Latin1_General_100_BIN2 = `)
+	tsqlBinEq   = regexp.MustCompile(` COLLATE Latin1_General_100_BIN2 (=|IN) `)
 )
 
 // toSQLite translates the T-SQL the dialect writes into SQLite's SQL.
@@ -337,6 +337,6 @@ func toSQLite(q string) string {
 		return `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
 	})
 	q = tsqlFetch.ReplaceAllString(q, "LIMIT $1")
-	q = tsqlBinEq.ReplaceAllString(q, " = ") // SQLite's = is binary
+	q = tsqlBinEq.ReplaceAllString(q, " $1 ") // SQLite's = is binary
 	return q
 }

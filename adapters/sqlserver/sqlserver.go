@@ -71,10 +71,17 @@ func (Dialect) Like(expr, ph string) string {
 }
 
 // Exact compares under a binary collation, so that case counts whatever
-// the column's collation (string :exact); the plain = before it lets an
-// index on the column narrow the rows first.
+// the column's collation (string :exact, token codes); the plain = before
+// it lets an index on the column narrow the rows first.
 func (Dialect) Exact(expr, ph string) string {
 	return "(" + expr + " = " + ph + " AND " + expr + " COLLATE Latin1_General_100_BIN2 = " + ph + ")"
+}
+
+// ExactIn is Exact for a list: expr equals one of the texts, case
+// included (token codes).
+func (Dialect) ExactIn(expr string, phs []string) string {
+	in := " IN (" + strings.Join(phs, ", ") + ")"
+	return "(" + expr + in + " AND " + expr + " COLLATE Latin1_General_100_BIN2" + in + ")"
 }
 
 // TimeArg binds the time's wall clock as a datetime2 (civil.DateTime). A

@@ -38,6 +38,7 @@ func TestDialect(t *testing.T) {
 		{Dialect{CICollation: "Latin1_General_100_CI_AS"}.ILike("t0.SURNAME", "@p1"), `t0.SURNAME COLLATE Latin1_General_100_CI_AS LIKE @p1 ESCAPE '\'`},
 		{d.Like("t0.SURNAME", "@p2"), `t0.SURNAME COLLATE Latin1_General_100_BIN2 LIKE @p2 ESCAPE '\'`},
 		{d.Exact("t0.SURNAME", "@p3"), `(t0.SURNAME = @p3 AND t0.SURNAME COLLATE Latin1_General_100_BIN2 = @p3)`},
+		{d.ExactIn("t0.CODE", []string{"@p1", "@p2"}), `(t0.CODE IN (@p1, @p2) AND t0.CODE COLLATE Latin1_General_100_BIN2 IN (@p1, @p2))`},
 		{d.Name(), "sqlserver"},
 	}
 	for _, c := range checks {
