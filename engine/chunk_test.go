@@ -4,19 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
-	"net/url"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/ccfacade/ccfacade/adapters"
-	"github.com/ccfacade/ccfacade/adapters/sqlite"
 	"github.com/ccfacade/ccfacade/engine"
-	"github.com/ccfacade/ccfacade/fhir"
-	"github.com/ccfacade/ccfacade/mapping"
 )
 
 // limited is SQLite with a bound on the parameters of a statement, as SQL
@@ -28,16 +20,18 @@ type limited struct {
 
 func (l limited) MaxParams() int { return l.max }
 
+func (l limited) Exec(ctx context.Context, script string) error {
+	return l.Adapter.(adapters.Loader).Exec(ctx, script)
+}
+
+func (l limited) Load(ctx context.Context, table string, columns []string, next func(row []any) bool) error {
+	return l.Adapter.(adapters.Loader).Load(ctx, table, columns, next)
+}
+
 // A page of many resources loads its child rows and its includes a bounded
 // number of keys to a statement; a request that would still bind more
 // parameters than the database takes gets a 400, not a database error.
 func TestKeysPerStatement(t *testing.T) {
-	ctx := context.Background()
-	db, err := sqlite.Open(ctx, "file:"+filepath.Join(t.TempDir(), "many.db"), adapters.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
 	var script strings.Builder
 	script.WriteString("CREATE TABLE org (id INTEGER PRIMARY KEY, name TEXT);\nCREATE TABLE pat (id INTEGER PRIMARY KEY, org_id INTEGER);\nCREATE TABLE pat_tel (pat_id INTEGER, tel TEXT);\n")
 	const pats, orgs = 2500, 1200
@@ -47,10 +41,9 @@ func TestKeysPerStatement(t *testing.T) {
 	for i := 1; i <= pats; i++ {
 		fmt.Fprintf(&script, "INSERT INTO pat VALUES (%d, %d);\nINSERT INTO pat_tel VALUES (%d, '0113 %06d');\n", i, (i-1)%orgs+1, i, i)
 	}
-	if err := db.(adapters.Loader).Exec(ctx, script.String()); err != nil {
-		t.Fatal(err)
-	}
-	set, err := mapping.Load([]mapping.File{{Name: "m.yaml", Data: []byte(`
+	most := 0
+	trace := func(_ string, args []any) { most = max(most, len(args)) }
+	eng := newEngine(t, limited{sqliteDB(t), 2100}, script.String(), engine.Options{MaxCount: 5000, Trace: trace}, yamlFile("m.yaml", `
 resource: Patient
 from: { table: pat, key: id }
 element:
@@ -65,25 +58,13 @@ search:
     type: reference
     column: org_id
     target: [Organization]
-`)}, {Name: "o.yaml", Data: []byte(`
+`), yamlFile("o.yaml", `
 resource: Organization
 from: { table: org, key: id }
 element:
   name: { column: name }
-`)}}, time.UTC)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := set.CheckDatabase(ctx, db); err != nil {
-		t.Fatal(err)
-	}
-	most := 0
-	trace := func(_ string, args []any) { most = max(most, len(args)) }
-	eng, err := engine.New(set, limited{db, 2100}, engine.Options{MaxCount: 5000, Trace: trace, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := eng.Search(ctx, engine.SearchRequest{Type: "Patient", Params: url.Values{"_count": {"5000"}, "_include": {"Patient:organization"}}, Base: "http://x"})
+`))
+	body, err := search(t, eng, "Patient", "_count=5000&_include=Patient:organization")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +77,7 @@ element:
 			Search struct{ Mode string }
 		}
 	}
-	if err := json.Unmarshal(fhir.AppendJSON(nil, b), &bundle); err != nil {
+	if err := json.Unmarshal([]byte(body), &bundle); err != nil {
 		t.Fatal(err)
 	}
 	n := map[string]int{}
@@ -118,7 +99,7 @@ element:
 	for i := range vals {
 		vals[i] = fmt.Sprint(i + 1)
 	}
-	_, err = eng.Search(ctx, engine.SearchRequest{Type: "Patient", Params: url.Values{"organization": {strings.Join(vals, ",")}}, Base: "http://x"})
+	_, err = search(t, eng, "Patient", "organization="+strings.Join(vals, ","))
 	if ee, ok := engine.AsError(err); !ok || ee.Kind != engine.KindInvalid || !strings.Contains(ee.Msg, "at most 2100") {
 		t.Errorf("2,200 values: %v", err)
 	}

@@ -168,7 +168,7 @@ func (e *Engine) follow(ctx context.Context, pool map[*mapping.Mapping][]*mappin
 		if tm == nil || len(tm.From.Key) != 1 || !access.allows(typ) {
 			continue // a type the token's scopes do not allow is not included
 		}
-		rows, err := e.fetchByKeys(ctx, tm, tm.From.Key[0], keyType(tm.From.KeyTypes), dedupe(keys[typ]), limit)
+		rows, err := e.fetchByKeys(ctx, tm, tm.From.Key[0], keyType(tm.From.KeyTypes), keys[typ], limit)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -185,7 +185,7 @@ func (e *Engine) follow(ctx context.Context, pool map[*mapping.Mapping][]*mappin
 		if len(ids) == 0 || !access.allows(inc.from.Resource) {
 			continue
 		}
-		rows, err := e.fetchByKeys(ctx, inc.from, inc.sp.Columns[0], inc.sp.ColType, dedupe(ids), limit+1)
+		rows, err := e.fetchByKeys(ctx, inc.from, inc.sp.Columns[0], inc.sp.ColType, ids, limit+1)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -210,7 +210,7 @@ func keyType(types []string) string {
 
 // fetchByKeys fetches at most limit rows of m whose column col (of type
 // colType) holds one of vals, within the request's access,
-// keysPerStatement values to a statement.
+// keysPerStatement values to a statement; vals may repeat.
 func (e *Engine) fetchByKeys(ctx context.Context, m *mapping.Mapping, col, colType string, vals []any, limit int) ([]*mapping.Row, error) {
 	fit := vals[:0:0]
 	for _, v := range vals {

@@ -3,51 +3,27 @@ package engine_test
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/ccfacade/ccfacade/adapters"
-	"github.com/ccfacade/ccfacade/adapters/postgres"
-	"github.com/ccfacade/ccfacade/adapters/sqlite"
 	"github.com/ccfacade/ccfacade/engine"
 	"github.com/ccfacade/ccfacade/fhir"
-	"github.com/ccfacade/ccfacade/internal/pgtest"
-	"github.com/ccfacade/ccfacade/mapping"
 )
 
 // A token over a numeric column compares numbers: an integer, a decimal,
 // and nothing for a value that is no number.
-func TestMain(m *testing.M) { pgtest.Main(m) }
-
 func TestTokenOnNumericColumn(t *testing.T) {
-	ctx := context.Background()
-	lite, err := sqlite.Open(ctx, "file:"+filepath.Join(t.TempDir(), "num.db"), adapters.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lite.Close()
-	pg, err := postgres.Open(ctx, pgtest.FreshDB(t), adapters.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pg.Close()
-	for _, db := range []adapters.Adapter{lite, pg} {
+	for _, db := range databases(t) {
 		t.Run(db.Name(), func(t *testing.T) { tokenOnNumeric(t, db) })
 	}
 }
 
 func tokenOnNumeric(t *testing.T, db adapters.Adapter) {
-	ctx := context.Background()
-	if err := db.(adapters.Loader).Exec(ctx, `CREATE TABLE site (id INTEGER PRIMARY KEY, site_no DECIMAL(8,1), ods INTEGER, name TEXT);
-INSERT INTO site VALUES (1, 12, 7, 'Twelve'), (2, 12.5, 8, 'Twelve and a half'), (3, NULL, NULL, 'None');`); err != nil {
-		t.Fatal(err)
-	}
-	set, err := mapping.Load([]mapping.File{{Name: "org.yaml", Data: []byte(`
+	eng := newEngine(t, db, `CREATE TABLE site (id INTEGER PRIMARY KEY, site_no DECIMAL(8,1), ods INTEGER, name TEXT);
+INSERT INTO site VALUES (1, 12, 7, 'Twelve'), (2, 12.5, 8, 'Twelve and a half'), (3, NULL, NULL, 'None');`, engine.Options{}, yamlFile("org.yaml", `
 resource: Organization
 from: { table: site, key: id }
 element:
@@ -60,17 +36,7 @@ search:
   ods:
     type: token
     column: ods
-`)}}, time.UTC)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := set.CheckDatabase(ctx, db); err != nil {
-		t.Fatal(err)
-	}
-	eng, err := engine.New(set, db, engine.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
+`))
 	for _, c := range []struct {
 		query string
 		want  int
@@ -79,18 +45,9 @@ search:
 		{"identifier=13", 0}, {"identifier=twelve", 0}, {"identifier=1e400", 0}, {"identifier=NaN", 0},
 		{"ods=7", 1}, {"ods=7.0", 0}, {"ods=7.5", 0}, {"ods=seven", 0}, {"ods=7,8", 2},
 	} {
-		params, _ := url.ParseQuery(c.query)
-		b, err := eng.Search(ctx, engine.SearchRequest{Type: "Organization", Params: params, Base: "http://x"})
-		if err != nil {
-			t.Errorf("%s: %v", c.query, err)
-			continue
-		}
-		var bundle struct{ Entry []json.RawMessage }
-		if err := json.Unmarshal(fhir.AppendJSON(nil, b), &bundle); err != nil {
-			t.Fatal(err)
-		}
-		if got := len(bundle.Entry); got != c.want {
-			t.Errorf("%s: %d matches, want %d", c.query, got, c.want)
+		got := searchIDs(t, eng, "Organization", c.query)
+		if n := len(strings.FieldsFunc(got, func(r rune) bool { return r == ',' })); n != c.want {
+			t.Errorf("%s: %d matches (%s), want %d", c.query, n, got, c.want)
 		}
 	}
 }
@@ -99,24 +56,12 @@ search:
 // and paging one at a time walks through them all, on each database.
 func TestDateTimeKey(t *testing.T) {
 	ctx := context.Background()
-	lite, err := sqlite.Open(ctx, "file:"+filepath.Join(t.TempDir(), "tk.db"), adapters.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lite.Close()
-	pg, err := postgres.Open(ctx, pgtest.FreshDB(t), adapters.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pg.Close()
-	timed := &timedAdapter{Adapter: lite}
-	for _, db := range []adapters.Adapter{timed, pg} {
+	dbs := databases(t)
+	timed := &timedAdapter{Adapter: dbs[0]}
+	for _, db := range []adapters.Adapter{timed, dbs[1]} {
 		t.Run(db.Name(), func(t *testing.T) {
-			if err := db.(adapters.Loader).Exec(ctx, `CREATE TABLE reading (pat_id INTEGER NOT NULL, taken TIMESTAMP NOT NULL, val VARCHAR(10), PRIMARY KEY (pat_id, taken));
-INSERT INTO reading VALUES (1, '2020-03-04 10:00:00', 'a'), (1, '2020-03-04 10:00:01', 'b'), (1, '2021-12-31 23:59:59', 'c'), (2, '2020-03-04 10:00:00', 'd');`); err != nil {
-				t.Fatal(err)
-			}
-			set, err := mapping.Load([]mapping.File{{Name: "obs.yaml", Data: []byte(`
+			eng := newEngine(t, db, `CREATE TABLE reading (pat_id INTEGER NOT NULL, taken TIMESTAMP NOT NULL, val VARCHAR(10), PRIMARY KEY (pat_id, taken));
+INSERT INTO reading VALUES (1, '2020-03-04 10:00:00', 'a'), (1, '2020-03-04 10:00:01', 'b'), (1, '2021-12-31 23:59:59', 'c'), (2, '2020-03-04 10:00:00', 'd');`, engine.Options{}, yamlFile("obs.yaml", `
 resource: Observation
 from: { table: reading, key: [pat_id, taken] }
 element:
@@ -127,17 +72,7 @@ search:
   code:
     type: token
     column: val
-`)}}, time.UTC)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := set.CheckDatabase(ctx, db); err != nil {
-				t.Fatal(err)
-			}
-			eng, err := engine.New(set, db, engine.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-			if err != nil {
-				t.Fatal(err)
-			}
+`))
 			type page struct {
 				Link []struct {
 					Relation, URL string
@@ -149,21 +84,17 @@ search:
 					}
 				}
 			}
-			search := func(params url.Values) page {
-				b, err := eng.Search(ctx, engine.SearchRequest{Type: "Observation", Params: params, Base: "http://x"})
-				if err != nil {
-					t.Fatalf("%v: %v", params, err)
-				}
-				var p page
-				if err := json.Unmarshal(fhir.AppendJSON(nil, b), &p); err != nil {
-					t.Fatal(err)
-				}
-				return p
-			}
-			walk := func(params url.Values) string {
+			walk := func(query string) string {
 				var seen []string
 				for i := 0; i < 10; i++ {
-					p := search(params)
+					body, err := search(t, eng, "Observation", query)
+					if err != nil {
+						t.Fatalf("%s: %v", query, err)
+					}
+					var p page
+					if err := json.Unmarshal([]byte(body), &p); err != nil {
+						t.Fatal(err)
+					}
 					for _, e := range p.Entry {
 						seen = append(seen, e.Resource.Code.Text)
 						r, err := eng.Read(ctx, "Observation", e.Resource.ID)
@@ -181,14 +112,14 @@ search:
 						break
 					}
 					u, _ := url.Parse(next)
-					params = u.Query()
+					query = u.RawQuery
 				}
 				return strings.Join(seen, ",")
 			}
-			if got := walk(url.Values{"_count": {"1"}}); got != "a,b,c,d" {
+			if got := walk("_count=1"); got != "a,b,c,d" {
 				t.Errorf("paged through %s, want a,b,c,d", got)
 			}
-			if got := walk(url.Values{"_count": {"1"}, "_sort": {"-code"}}); got != "d,c,b,a" {
+			if got := walk("_count=1&_sort=-code"); got != "d,c,b,a" {
 				t.Errorf("paged by -code through %s, want d,c,b,a", got)
 			}
 			if db == timed && timed.types["VARCHAR"] == 0 {
@@ -238,28 +169,20 @@ func (a *timedAdapter) BindFor(v any, colType string) any {
 // values are converted to the other column's type; one that cannot be is
 // left out, not sent to the database to fail the request.
 func TestKeysAcrossColumnTypes(t *testing.T) {
-	ctx := context.Background()
-	lite, err := sqlite.Open(ctx, "file:"+filepath.Join(t.TempDir(), "kt.db"), adapters.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lite.Close()
-	pg, err := postgres.Open(ctx, pgtest.FreshDB(t), adapters.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pg.Close()
-	for _, db := range []adapters.Adapter{lite, pg} {
+	for _, db := range databases(t) {
 		t.Run(db.Name(), func(t *testing.T) {
-			if err := db.(adapters.Loader).Exec(ctx, `CREATE TABLE org (id INTEGER PRIMARY KEY, name VARCHAR(20));
+			var childArgs []any
+			trace := func(q string, args []any) {
+				if strings.Contains(q, "pat_tel") {
+					childArgs = append(childArgs, args...)
+				}
+			}
+			eng := newEngine(t, db, `CREATE TABLE org (id INTEGER PRIMARY KEY, name VARCHAR(20));
 CREATE TABLE pat (id INTEGER PRIMARY KEY, org_ref VARCHAR(10));
 CREATE TABLE pat_tel (pat_ref VARCHAR(10), tel VARCHAR(20));
 INSERT INTO org VALUES (10, 'Ten'), (11, 'Eleven');
 INSERT INTO pat VALUES (1, '10'), (2, 'N/A'), (3, NULL), (4, '11');
-INSERT INTO pat_tel VALUES ('1', '0113 1'), ('x', '0113 x'), ('4', '0113 4');`); err != nil {
-				t.Fatal(err)
-			}
-			set, err := mapping.Load([]mapping.File{{Name: "p.yaml", Data: []byte(`
+INSERT INTO pat_tel VALUES ('1', '0113 1'), ('x', '0113 x'), ('4', '0113 4');`, engine.Options{Trace: trace}, yamlFile("p.yaml", `
 resource: Patient
 from: { table: pat, key: id }
 element:
@@ -274,7 +197,7 @@ search:
     type: reference
     column: org_ref
     target: [Organization]
-`)}, {Name: "o.yaml", Data: []byte(`
+`), yamlFile("o.yaml", `
 resource: Organization
 from: { table: org, key: id }
 element:
@@ -283,31 +206,15 @@ search:
   name:
     type: string
     column: name
-`)}}, time.UTC)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := set.CheckDatabase(ctx, db); err != nil {
-				t.Fatal(err)
-			}
-			var childArgs []any
-			trace := func(q string, args []any) {
-				if strings.Contains(q, "pat_tel") {
-					childArgs = append(childArgs, args...)
-				}
-			}
-			eng, err := engine.New(set, db, engine.Options{Trace: trace, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-			if err != nil {
-				t.Fatal(err)
-			}
-			body := func(typ string, params url.Values) string {
-				b, err := eng.Search(ctx, engine.SearchRequest{Type: typ, Params: params, Base: "http://x"})
+`))
+			body := func(typ, query string) string {
+				b, err := search(t, eng, typ, query)
 				if err != nil {
-					t.Fatalf("%s %v: %v", typ, params, err)
+					t.Fatalf("%s?%s: %v", typ, query, err)
 				}
-				return string(fhir.AppendJSON(nil, b))
+				return b
 			}
-			all := body("Patient", url.Values{"_include": {"Patient:organization"}})
+			all := body("Patient", "_include=Patient:organization")
 			for _, want := range []string{`"name":"Ten"`, `"name":"Eleven"`, `"value":"0113 1"`, `"value":"0113 4"`} {
 				if !strings.Contains(all, want) {
 					t.Errorf("Patient?_include=Patient:organization lacks %s: %s", want, all)
@@ -321,11 +228,11 @@ search:
 					t.Errorf("a key bound against the text link column as %T", a)
 				}
 			}
-			chained := body("Patient", url.Values{"organization.name": {"ele"}})
+			chained := body("Patient", "organization.name=ele")
 			if strings.Count(chained, `"resourceType":"Patient"`) != 1 || !strings.Contains(chained, `"reference":"Organization/11"`) {
 				t.Errorf("Patient?organization.name=ele: %s", chained)
 			}
-			rev := body("Organization", url.Values{"_revinclude": {"Patient:organization"}})
+			rev := body("Organization", "_revinclude=Patient:organization")
 			if strings.Count(rev, `"resourceType":"Patient"`) != 2 {
 				t.Errorf("Organization?_revinclude=Patient:organization: %s", rev)
 			}

@@ -2,24 +2,15 @@ package engine_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/url"
-	"path/filepath"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/ccfacade/ccfacade/adapters"
-	"github.com/ccfacade/ccfacade/adapters/sqlite"
 	"github.com/ccfacade/ccfacade/engine"
 	"github.com/ccfacade/ccfacade/fhir"
-	"github.com/ccfacade/ccfacade/mapping"
 )
 
 // A table of codes from several code systems, as a vocabulary-based
@@ -60,22 +51,6 @@ concepts:
 `
 
 func TestTokenWithSystemFromRows(t *testing.T) {
-	ctx := context.Background()
-	db, err := sqlite.Open(ctx, "file:"+filepath.Join(t.TempDir(), "codes.db"), adapters.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if err := db.(adapters.Loader).Exec(ctx, codesSchema); err != nil {
-		t.Fatal(err)
-	}
-	set, err := mapping.Load([]mapping.File{{Name: "codes.yaml", Data: []byte(codesMapping)}}, time.UTC)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := set.CheckDatabase(ctx, db); err != nil {
-		t.Fatal(err)
-	}
 	// Every argument bound is used by the SQL (PostgreSQL refuses a
 	// statement with a parameter it cannot type).
 	var unused []string
@@ -86,35 +61,8 @@ func TestTokenWithSystemFromRows(t *testing.T) {
 			}
 		}
 	}
-	eng, err := engine.New(set, db, engine.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Trace: trace})
-	if err != nil {
-		t.Fatal(err)
-	}
-	search := func(q string) string {
-		t.Helper()
-		params, err := url.ParseQuery(q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := eng.Search(ctx, engine.SearchRequest{Type: "Observation", Params: params, Base: "http://x"})
-		if err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-		var bundle struct {
-			Entry []struct {
-				Resource struct{ ID string } `json:"resource"`
-			} `json:"entry"`
-		}
-		if err := json.Unmarshal(fhir.AppendJSON(nil, b), &bundle); err != nil {
-			t.Fatal(err)
-		}
-		var ids []string
-		for _, e := range bundle.Entry {
-			ids = append(ids, e.Resource.ID)
-		}
-		sort.Strings(ids)
-		return strings.Join(ids, ",")
-	}
+	eng := newEngine(t, sqliteDB(t), codesSchema, engine.Options{Trace: trace}, yamlFile("codes.yaml", codesMapping))
+	search := func(q string) string { return searchIDs(t, eng, "Observation", q) }
 	for _, param := range []string{"code", "code-sql"} {
 		// Through the concept map (code), a row of an unknown vocabulary
 		// shows no coding, so no token finds it; with URIs in the column
@@ -155,7 +103,7 @@ func TestTokenWithSystemFromRows(t *testing.T) {
 		t.Errorf("arguments bound but not used:\n%s", strings.Join(unused, "\n"))
 	}
 	// Rendered through the same map: the coding's system comes from the row.
-	r, err := eng.Read(ctx, "Observation", "2")
+	r, err := eng.Read(context.Background(), "Observation", "2")
 	if err != nil {
 		t.Fatal(err)
 	}

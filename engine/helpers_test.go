@@ -1,0 +1,115 @@
+package engine_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/url"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ccfacade/ccfacade/adapters"
+	"github.com/ccfacade/ccfacade/adapters/postgres"
+	"github.com/ccfacade/ccfacade/adapters/sqlite"
+	"github.com/ccfacade/ccfacade/engine"
+	"github.com/ccfacade/ccfacade/fhir"
+	"github.com/ccfacade/ccfacade/internal/pgtest"
+	"github.com/ccfacade/ccfacade/mapping"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+// sqliteDB is an empty SQLite database of the test's own.
+func sqliteDB(t *testing.T) adapters.Adapter {
+	t.Helper()
+	db, err := sqlite.Open(context.Background(), "file:"+filepath.Join(t.TempDir(), "engine.db"), adapters.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// databases are an empty SQLite and an empty PostgreSQL database, for
+// tests that run on both.
+func databases(t *testing.T) []adapters.Adapter {
+	t.Helper()
+	pg, err := postgres.Open(context.Background(), pgtest.FreshDB(t), adapters.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pg.Close() })
+	return []adapters.Adapter{sqliteDB(t), pg}
+}
+
+// newEngine runs schema on db, loads the mapping files, checks them
+// against db and returns an engine over them (logging nowhere unless
+// opts says).
+func newEngine(t *testing.T, db adapters.Adapter, schema string, opts engine.Options, files ...mapping.File) *engine.Engine {
+	t.Helper()
+	ctx := context.Background()
+	if err := db.(adapters.Loader).Exec(ctx, schema); err != nil {
+		t.Fatal(err)
+	}
+	set, err := mapping.Load(files, time.UTC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := set.CheckDatabase(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	eng, err := engine.New(set, db, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return eng
+}
+
+// yamlFile is a mapping file from its text.
+func yamlFile(name, text string) mapping.File { return mapping.File{Name: name, Data: []byte(text)} }
+
+// search runs a search given as a query string and returns its Bundle as
+// JSON.
+func search(t *testing.T, eng *engine.Engine, typ, query string) (string, error) {
+	t.Helper()
+	params, err := url.ParseQuery(query)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := eng.Search(context.Background(), engine.SearchRequest{Type: typ, Params: params, Base: "http://x"})
+	if err != nil {
+		return "", err
+	}
+	return string(fhir.AppendJSON(nil, b)), nil
+}
+
+// searchIDs returns the ids of a search's entries, sorted and joined by
+// commas; an error fails the test.
+func searchIDs(t *testing.T, eng *engine.Engine, typ, query string) string {
+	t.Helper()
+	body, err := search(t, eng, typ, query)
+	if err != nil {
+		t.Fatalf("%s?%s: %v", typ, query, err)
+	}
+	var bundle struct {
+		Entry []struct {
+			Resource struct{ ID string } `json:"resource"`
+		} `json:"entry"`
+	}
+	if err := json.Unmarshal([]byte(body), &bundle); err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, e := range bundle.Entry {
+		ids = append(ids, e.Resource.ID)
+	}
+	sort.Strings(ids)
+	return strings.Join(ids, ",")
+}
