@@ -14,4 +14,4 @@ USER nonroot:nonroot
 ENV TMPDIR=/home/nonroot
 EXPOSE 8080
 ENTRYPOINT ["/usr/local/bin/ccfacade"]
-CMD ["serve", "-listen", "0.0.0.0:8080"]
+CMD ["serve", "-listen", "0.0.0.0:8080", "-base-url", "http://127.0.0.1:8080/fhir"]

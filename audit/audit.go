@@ -14,7 +14,8 @@ import (
 // Record is one audited request.
 type Record struct {
 	Time           time.Time `json:"time"`
-	RequestID      string    `json:"request_id"`
+	RequestID      string    `json:"request_id"`               // the facade's own id, unique
+	CorrelationID  string    `json:"correlation_id,omitempty"` // the caller's X-Request-ID
 	SSPTraceID     string    `json:"ssp_trace_id,omitempty"`
 	SSPFrom        string    `json:"ssp_from,omitempty"`        // the consumer's ASID
 	SSPTo          string    `json:"ssp_to,omitempty"`          // this service's ASID
@@ -65,7 +66,10 @@ func (s *Writer) Write(r Record) error {
 
 // File writes records to a file, synced after every record, and rotates it
 // when it passes MaxBytes: path becomes path.1, path.1 becomes path.2, …,
-// keeping Keep old files.
+// keeping Keep old files. A record is written whole or not at all: a write
+// that fails part-way (a full disk) is cut back off the file. When the file
+// is renamed or deleted under it (by logrotate, an operator), the next
+// record goes to a new file at the path.
 type File struct {
 	mu       sync.Mutex
 	path     string
@@ -93,21 +97,80 @@ func OpenFile(path string, maxBytes int64, keep int) (*File, error) {
 	return s, nil
 }
 
+// open opens the file at the path for appending, and cuts off a partial
+// last line that an earlier failure could not remove.
 func (s *File) open() error {
-	f, err := os.OpenFile(s.path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o640)
+	f, err := os.OpenFile(s.path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o640)
 	if err != nil {
 		return fmt.Errorf("audit: %w", err)
 	}
-	st, err := f.Stat()
+	size, err := wholeLines(f)
 	if err != nil {
 		f.Close()
-		return fmt.Errorf("audit: %w", err)
+		return fmt.Errorf("audit: %s: %w", s.path, err)
 	}
-	s.f, s.size = f, st.Size()
+	s.f, s.size = f, size
 	return nil
 }
 
-// Write appends the record and syncs the file.
+// wholeLines returns the length of the file up to and including its last
+// newline, cutting off anything after it.
+func wholeLines(f *os.File) (int64, error) {
+	st, err := f.Stat()
+	if err != nil {
+		return 0, err
+	}
+	end := st.Size()
+	buf := make([]byte, 4096)
+	for pos := end; pos > 0; {
+		n := int64(len(buf))
+		if pos < n {
+			n = pos
+		}
+		pos -= n
+		if _, err := f.ReadAt(buf[:n], pos); err != nil {
+			return 0, err
+		}
+		for i := n - 1; i >= 0; i-- {
+			if buf[i] == '\n' {
+				keep := pos + i + 1
+				if keep < end {
+					return keep, cut(f, keep)
+				}
+				return keep, nil
+			}
+		}
+	}
+	if end > 0 {
+		return 0, cut(f, 0)
+	}
+	return 0, nil
+}
+
+func cut(f *os.File, size int64) error {
+	if err := f.Truncate(size); err != nil {
+		return err
+	}
+	return f.Sync()
+}
+
+// current makes sure the open file is the one at the path, reopening it
+// when it was renamed or deleted.
+func (s *File) current() error {
+	if s.f != nil {
+		at, err1 := os.Stat(s.path)
+		open, err2 := s.f.Stat()
+		if err1 == nil && err2 == nil && os.SameFile(at, open) {
+			return nil
+		}
+		s.f.Close()
+		s.f = nil
+	}
+	return s.open()
+}
+
+// Write appends the record and syncs the file; on failure the file is left
+// as it was before.
 func (s *File) Write(r Record) error {
 	b, err := json.Marshal(r)
 	if err != nil {
@@ -116,19 +179,29 @@ func (s *File) Write(r Record) error {
 	b = append(b, '\n')
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if err := s.current(); err != nil {
+		return err
+	}
 	if s.size+int64(len(b)) > s.maxBytes && s.size > 0 {
 		if err := s.rotate(); err != nil {
 			return err
 		}
 	}
 	n, err := s.f.Write(b)
-	s.size += int64(n)
+	if err == nil {
+		err = s.f.Sync()
+	}
 	if err != nil {
+		if n > 0 {
+			if cerr := cut(s.f, s.size); cerr != nil {
+				// The fragment stays for now; reopening cuts it off.
+				s.f.Close()
+				s.f = nil
+			}
+		}
 		return fmt.Errorf("audit: %w", err)
 	}
-	if err := s.f.Sync(); err != nil {
-		return fmt.Errorf("audit: %w", err)
-	}
+	s.size += int64(n)
 	return nil
 }
 
@@ -136,6 +209,7 @@ func (s *File) rotate() error {
 	if err := s.f.Close(); err != nil {
 		return fmt.Errorf("audit: %w", err)
 	}
+	s.f = nil
 	for i := s.keep - 1; i >= 1; i-- {
 		_ = os.Rename(s.path+"."+strconv.Itoa(i), s.path+"."+strconv.Itoa(i+1))
 	}
@@ -145,9 +219,20 @@ func (s *File) rotate() error {
 	return s.open()
 }
 
+// Writable reports whether a record could be written now: the file is
+// open at its path (reopened if it was moved) and the disk accepts writes.
+func (s *File) Writable() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.current()
+}
+
 // Close closes the file.
 func (s *File) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.f == nil {
+		return nil
+	}
 	return s.f.Close()
 }

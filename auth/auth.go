@@ -25,6 +25,9 @@ type Config struct {
 	// MinRefresh is the least time between two fetches of the JWKS URL
 	// caused by unknown kids (default 30s).
 	MinRefresh time.Duration
+	// MaxLifetime, when set, is the longest a token may be valid: exp less
+	// iat (or, without iat, exp less now) may not exceed it.
+	MaxLifetime time.Duration
 }
 
 // DefaultAlgorithms are the signature algorithms accepted by default.
@@ -33,52 +36,34 @@ var DefaultAlgorithms = []string{"RS256", "PS256", "ES256"}
 // ErrNoToken is returned when the request carries no bearer token.
 var ErrNoToken = errors.New("no bearer token")
 
-// Principal is what a verified token says of its bearer.
+// Principal is what a verified token says of its bearer: every claim the
+// facade acts on, each of its one accepted JSON type (claimTypes). It is
+// built in one place, Verify.
 type Principal struct {
-	Issuer, Subject, ClientID string
-	Scopes                    []Scope
-	// Patient is the patient context (the id of a Patient): the token may
-	// reach only that patient's data. Empty: no patient context.
+	Issuer, Subject, ClientID, TokenID string
+	Scopes                             []Scope
+	// Patient is the patient context given as the id of a Patient: the
+	// token's patient/ scopes reach only that patient's data. Empty: none.
 	Patient string
-	// Claims are the token's other claims (for the Spine Security Proxy
-	// checks and the audit trail).
-	Claims map[string]any
+	// NHSNumber is the patient context given as an NHS number (10 digits).
+	NHSNumber string
+	// ExpiresAt and IssuedAt are the token's exp and iat (IssuedAt is
+	// zero when absent).
+	ExpiresAt, IssuedAt time.Time
+	// SSP holds the Spine Security Proxy (GP Connect style) claims, those
+	// present.
+	SSP SSPClaims
 }
 
-// Scope is one SMART-style scope: context/Type.access.
-type Scope struct {
-	Context string // patient, user or system
-	Type    string // a resource type, or *
-	Access  string // read, or *
+// SSPClaims are the GP Connect style claims a token forwarded by the Spine
+// Security Proxy carries; a nil map is an absent claim.
+type SSPClaims struct {
+	ReasonForRequest, RequestedScope                                 string
+	RequestingDevice, RequestingOrganization, RequestingPractitioner map[string]any
 }
 
-// Allows reports whether some scope grants reading resources of a type.
-func (p *Principal) Allows(resourceType string) bool {
-	for _, s := range p.Scopes {
-		if (s.Type == "*" || s.Type == resourceType) && (s.Access == "read" || s.Access == "*") {
-			return true
-		}
-	}
-	return false
-}
-
-// ParseScopes reads a space-separated scope string; scopes that are not
-// SMART resource scopes (openid, launch, …) are ignored.
-func ParseScopes(s string) []Scope {
-	var out []Scope
-	for _, f := range strings.Fields(s) {
-		ctx, rest, ok := strings.Cut(f, "/")
-		if !ok || (ctx != "patient" && ctx != "user" && ctx != "system") {
-			continue
-		}
-		typ, access, ok := strings.Cut(rest, ".")
-		if !ok || typ == "" || access == "" {
-			continue
-		}
-		out = append(out, Scope{Context: ctx, Type: typ, Access: access})
-	}
-	return out
-}
+// HasPatientContext reports whether the token names a patient.
+func (p *Principal) HasPatientContext() bool { return p.Patient != "" || p.NHSNumber != "" }
 
 // Verifier checks tokens.
 type Verifier struct {
@@ -191,8 +176,19 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Principal, error)
 	if ka := key.Algorithm(); ka != nil && ka.String() != "" && ka.String() != alg.String() {
 		return nil, fmt.Errorf("key %q is for %s, not %s", h.KeyID(), ka, alg)
 	}
+	// The signature first; then the type of every claim the facade knows,
+	// so that a claim of the wrong type is refused by name; then the
+	// registered claims' values.
+	payload, err := jws.Verify([]byte(token), jws.WithKey(alg, key))
+	if err != nil {
+		return nil, errors.New("the token's signature does not verify")
+	}
+	c, err := parseClaims(payload)
+	if err != nil {
+		return nil, err
+	}
 	tok, err := jwt.Parse([]byte(token),
-		jwt.WithKey(alg, key),
+		jwt.WithVerify(false),
 		jwt.WithValidate(true),
 		jwt.WithAcceptableSkew(v.cfg.ClockSkew),
 		jwt.WithClock(jwt.ClockFunc(v.now)),
@@ -213,30 +209,39 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Principal, error)
 	if !audOK {
 		return nil, fmt.Errorf("the token is not for this service (aud %v)", tok.Audience())
 	}
-	if iat := tok.IssuedAt(); !iat.IsZero() && iat.After(v.now().Add(v.cfg.ClockSkew)) {
+	now := v.now()
+	if iat := tok.IssuedAt(); !iat.IsZero() && iat.After(now.Add(v.cfg.ClockSkew)) {
 		return nil, errors.New("the token is issued in the future")
 	}
-	claims := tok.PrivateClaims()
-	p := &Principal{Issuer: tok.Issuer(), Subject: tok.Subject(), Claims: claims}
-	if s, ok := claims["client_id"].(string); ok {
-		p.ClientID = s
-	}
-	switch s := claims["scope"].(type) {
-	case string:
-		p.Scopes = ParseScopes(s)
-	case []any:
-		var parts []string
-		for _, x := range s {
-			if str, ok := x.(string); ok {
-				parts = append(parts, str)
-			}
+	if v.cfg.MaxLifetime > 0 {
+		from := tok.IssuedAt()
+		if from.IsZero() {
+			from = now
 		}
-		p.Scopes = ParseScopes(strings.Join(parts, " "))
+		if life := tok.Expiration().Sub(from); life > v.cfg.MaxLifetime+v.cfg.ClockSkew {
+			return nil, fmt.Errorf("the token is valid for %s, longer than this service accepts (%s)", life.Round(time.Second), v.cfg.MaxLifetime)
+		}
 	}
-	if s, ok := claims["patient"].(string); ok {
-		p.Patient = s
+	return principal(tok, c), nil
+}
+
+// principal builds the principal from a verified token and its typed
+// claims: the one place the facade reads claims.
+func principal(tok jwt.Token, c claims) *Principal {
+	p := &Principal{Issuer: tok.Issuer(), Subject: tok.Subject(), ExpiresAt: tok.Expiration(), IssuedAt: tok.IssuedAt()}
+	p.ClientID, _ = c.str("client_id")
+	p.TokenID, _ = c.str("jti")
+	if s, ok := c.str("scope"); ok {
+		p.Scopes = ParseScopes(s)
 	}
-	return p, nil
+	p.Patient, _ = c.str("patient")
+	p.NHSNumber, _ = c.str("nhs_number")
+	p.SSP.ReasonForRequest, _ = c.str("reason_for_request")
+	p.SSP.RequestedScope, _ = c.str("requested_scope")
+	p.SSP.RequestingDevice, _ = c.object("requesting_device")
+	p.SSP.RequestingOrganization, _ = c.object("requesting_organization")
+	p.SSP.RequestingPractitioner, _ = c.object("requesting_practitioner")
+	return p
 }
 
 func contains(list []string, s string) bool {

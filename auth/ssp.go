@@ -17,77 +17,110 @@ type SSP struct {
 }
 
 var (
-	asidRe        = regexp.MustCompile(`^[0-9]{1,20}$`)
-	interactionRe = regexp.MustCompile(`^urn:nhs:names:services:[a-z0-9]+:fhir:rest:(read|search|search_type|operation):[a-z_-]+(-[0-9]+)?$`)
+	asidRe  = regexp.MustCompile(`^[0-9]{1,20}$`)
+	traceRe = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 )
 
+// InteractionPrefix starts every Care Connect interaction id.
+const InteractionPrefix = "urn:nhs:names:services:careconnect:fhir:rest:"
+
+// EverythingInteraction is the interaction id of the get record call,
+// Patient/{id}/$everything.
+const EverythingInteraction = InteractionPrefix + "operation:patient-everything"
+
+// Interaction returns the Care Connect interaction id of a read or search
+// of a resource type: urn:nhs:names:services:careconnect:fhir:rest:{read|search}:{type},
+// the type in lower case.
+func Interaction(kind, resourceType string) string {
+	return InteractionPrefix + kind + ":" + strings.ToLower(resourceType)
+}
+
+// SSPConfig configures the Spine Security Proxy checks.
+type SSPConfig struct {
+	// ASID is this service's ASID: Ssp-To must equal it.
+	ASID string
+	// PractitionerIdentifier, when set, is the system of the
+	// requesting_practitioner identifier the token's sub must equal (for
+	// example https://fhir.nhs.uk/Id/sds-user-id); otherwise sub must equal
+	// requesting_practitioner's id.
+	PractitionerIdentifier string
+}
+
 // CheckSSP validates the Spine Security Proxy headers (header looks one
-// up) and the token's claims for a request of interaction ("read",
-// "search" or "operation") on resourceType, and for this service's ASID
-// (ownASID, when set). It returns what they say, or an error naming the
-// first inconsistency.
-func CheckSSP(header func(string) string, p *Principal, interaction, resourceType, ownASID string) (*SSP, error) {
+// up) and the token's claims for a request whose interaction id must be
+// one of accepted. It returns what they say, or an error naming the first
+// inconsistency.
+func CheckSSP(header func(string) string, p *Principal, accepted []string, cfg SSPConfig) (*SSP, error) {
 	s := &SSP{TraceID: header("Ssp-TraceID"), From: header("Ssp-From"), To: header("Ssp-To"), InteractionID: header("Ssp-InteractionID")}
 	switch {
 	case s.TraceID == "":
 		return nil, fmt.Errorf("the Ssp-TraceID header is required")
+	case !traceRe.MatchString(s.TraceID):
+		return nil, fmt.Errorf("the Ssp-TraceID header must be a UUID")
 	case !asidRe.MatchString(s.From):
-		return nil, fmt.Errorf("the Ssp-From header must be the consumer's ASID (digits), not %q", s.From)
+		return nil, fmt.Errorf("the Ssp-From header must be the consumer's ASID (up to 20 digits)")
 	case !asidRe.MatchString(s.To):
-		return nil, fmt.Errorf("the Ssp-To header must be this service's ASID (digits), not %q", s.To)
-	case ownASID != "" && s.To != ownASID:
+		return nil, fmt.Errorf("the Ssp-To header must be this service's ASID (up to 20 digits)")
+	case cfg.ASID != "" && s.To != cfg.ASID:
 		return nil, fmt.Errorf("Ssp-To %s is not this service's ASID", s.To)
 	}
-	m := interactionRe.FindStringSubmatch(s.InteractionID)
-	if m == nil {
-		return nil, fmt.Errorf("the Ssp-InteractionID header %q is not an interaction id (urn:nhs:names:services:…:fhir:rest:<interaction>:<resource>)", s.InteractionID)
+	match := false
+	for _, a := range accepted {
+		match = match || s.InteractionID == a
 	}
-	kind := m[1]
-	if kind == "search_type" {
-		kind = "search"
-	}
-	res := s.InteractionID[strings.LastIndex(s.InteractionID, ":")+1:]
-	if i := strings.LastIndex(res, "-"); i > 0 && strings.Trim(res[i+1:], "0123456789") == "" {
-		res = res[:i]
-	}
-	if kind != interaction || (resourceType != "" && !strings.EqualFold(strings.ReplaceAll(res, "_", ""), resourceType)) {
-		return nil, fmt.Errorf("Ssp-InteractionID %s does not match this request (%s of %s)", s.InteractionID, interaction, resourceType)
+	if !match {
+		shown := s.InteractionID
+		if len(shown) > 120 {
+			shown = shown[:120] + "…"
+		}
+		return nil, fmt.Errorf("the Ssp-InteractionID %q does not match this request (it takes %s)", shown, strings.Join(accepted, " or "))
 	}
 	if p == nil {
 		return nil, fmt.Errorf("requests through the Spine Security Proxy need a bearer token")
 	}
-	c := p.Claims
-	if s.Reason, _ = c["reason_for_request"].(string); s.Reason != "directcare" {
+	c := p.SSP
+	if s.Reason = c.ReasonForRequest; s.Reason != "directcare" {
 		return nil, fmt.Errorf("the token's reason_for_request must be directcare, not %q", s.Reason)
 	}
-	if rs, _ := c["requested_scope"].(string); !strings.HasPrefix(rs, "patient/") && !strings.HasPrefix(rs, "organization/") {
+	if rs := c.RequestedScope; !strings.HasPrefix(rs, "patient/") && !strings.HasPrefix(rs, "organization/") {
 		return nil, fmt.Errorf("the token's requested_scope must be patient/… or organization/…, not %q", rs)
 	}
-	dev, ok := c["requesting_device"].(map[string]any)
-	if !ok || dev["resourceType"] != "Device" {
+	dev := c.RequestingDevice
+	if dev == nil || dev["resourceType"] != "Device" {
 		return nil, fmt.Errorf("the token's requesting_device must be a Device")
 	}
 	s.Device, _ = dev["id"].(string)
-	org, ok := c["requesting_organization"].(map[string]any)
-	if !ok || org["resourceType"] != "Organization" {
+	org := c.RequestingOrganization
+	if org == nil || org["resourceType"] != "Organization" {
 		return nil, fmt.Errorf("the token's requesting_organization must be an Organization")
 	}
 	s.Organisation = identifierOf(org, "https://fhir.nhs.uk/Id/ods-organization-code")
 	if s.Organisation == "" {
 		return nil, fmt.Errorf("the token's requesting_organization needs an ODS code (https://fhir.nhs.uk/Id/ods-organization-code)")
 	}
-	prac, ok := c["requesting_practitioner"].(map[string]any)
-	if !ok || prac["resourceType"] != "Practitioner" {
+	prac := c.RequestingPractitioner
+	if prac == nil || prac["resourceType"] != "Practitioner" {
 		return nil, fmt.Errorf("the token's requesting_practitioner must be a Practitioner")
 	}
+	// The practitioner the consumer says is asking must be the token's
+	// subject: sub is required and must equal its id (or the configured
+	// identifier).
+	bound, what := "", "id"
+	if cfg.PractitionerIdentifier != "" {
+		bound, what = identifierOf(prac, cfg.PractitionerIdentifier), "identifier "+cfg.PractitionerIdentifier
+	} else {
+		bound, _ = prac["id"].(string)
+	}
+	switch {
+	case p.Subject == "":
+		return nil, fmt.Errorf("the token has no sub: it must name the requesting practitioner")
+	case bound == "":
+		return nil, fmt.Errorf("the token's requesting_practitioner has no %s to match its sub", what)
+	case p.Subject != bound:
+		return nil, fmt.Errorf("the token's sub is not its requesting_practitioner's %s", what)
+	}
 	if s.Practitioner = identifierOf(prac, "https://fhir.nhs.uk/Id/sds-user-id"); s.Practitioner == "" {
-		s.Practitioner, _ = prac["id"].(string)
-	}
-	if s.Practitioner == "" {
-		return nil, fmt.Errorf("the token's requesting_practitioner needs an id or an SDS user id")
-	}
-	if sub := p.Subject; sub != "" && prac["id"] != nil && sub != prac["id"] {
-		return nil, fmt.Errorf("the token's sub %q is not its requesting_practitioner's id", sub)
+		s.Practitioner = bound
 	}
 	return s, nil
 }

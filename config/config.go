@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -48,6 +50,10 @@ type Server struct {
 	// CORSOrigins are the browser origins allowed to call the API; empty
 	// (the default) sends no CORS headers.
 	CORSOrigins []string `yaml:"cors_origins"`
+	// TrustedProxies are the addresses or CIDRs of the proxies whose
+	// X-Forwarded-For / X-Real-IP give the client's address (for the audit
+	// trail); empty (the default) trusts none.
+	TrustedProxies []string `yaml:"trusted_proxies"`
 }
 
 // TLS serves HTTPS (TLS 1.2 or later) when a certificate is given, with
@@ -90,6 +96,9 @@ type Auth struct {
 type SSP struct {
 	Enabled bool   `yaml:"enabled"`
 	ASID    string `yaml:"asid"` // this service's ASID: Ssp-To must equal it
+	// PractitionerIdentifier is the system of the requesting_practitioner
+	// identifier that the token's sub must equal; empty: its id.
+	PractitionerIdentifier string `yaml:"practitioner_identifier"`
 }
 
 // JWT configures bearer-token verification.
@@ -100,6 +109,8 @@ type JWT struct {
 	Audiences  []string `yaml:"audiences"`
 	Algorithms []string `yaml:"algorithms"`
 	ClockSkew  Duration `yaml:"clock_skew"`
+	// MaxLifetime, when set, refuses tokens valid for longer (exp - iat).
+	MaxLifetime Duration `yaml:"max_lifetime"`
 }
 
 // Audit configures the audit trail: one JSON line per request.
@@ -241,6 +252,7 @@ func Parse(name string, data []byte, lookup func(string) (string, bool)) (*Confi
 	return &cfg, nil
 }
 
+// validate checks the configuration and lists every problem.
 func (c *Config) validate() error {
 	var errs []string
 	if c.Database.Adapter == "" {
@@ -279,6 +291,17 @@ func (c *Config) validate() error {
 	default:
 		errs = append(errs, fmt.Sprintf("auth.mode %q is not one of none, jwt", c.Auth.Mode))
 	}
+	for _, p := range c.Server.TrustedProxies {
+		if _, _, err := net.ParseCIDR(p); err != nil && net.ParseIP(p) == nil {
+			errs = append(errs, fmt.Sprintf("server.trusted_proxies: %q is not an IP address or CIDR", p))
+		}
+	}
+	if err := CheckBaseURL(c.Server.BaseURL); err != nil {
+		errs = append(errs, err.Error())
+	}
+	if c.Auth.JWT.MaxLifetime < 0 {
+		errs = append(errs, "auth.jwt.max_lifetime must not be negative")
+	}
 	if (c.Server.TLS.CertFile == "") != (c.Server.TLS.KeyFile == "") {
 		errs = append(errs, "server.tls: give both cert_file and key_file")
 	}
@@ -301,6 +324,18 @@ func (c *Config) validate() error {
 	}
 	if len(errs) > 0 {
 		return errors.New(strings.Join(errs, "; "))
+	}
+	return nil
+}
+
+// CheckBaseURL checks a server.base_url: empty, or an absolute http(s) URL
+// with no query or fragment.
+func CheckBaseURL(b string) error {
+	if b == "" {
+		return nil
+	}
+	if u, err := url.Parse(b); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("server.base_url %q is not an absolute http(s) URL (e.g. https://fhir.example.nhs.uk/fhir)", b)
 	}
 	return nil
 }

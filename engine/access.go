@@ -10,14 +10,24 @@ import (
 	"github.com/ccfacade/ccfacade/mapping"
 )
 
-// Access limits what a request may see: a patient context (only that
-// patient's data) and the resource types its scopes allow. It travels in
-// the request's context; the restriction is added to the SQL of every
-// query the request makes (reads, searches, chains, includes, the record).
+// Access limits what a request may see: for each resource type, how far
+// its scopes reach (not at all, the patient in context, or everything),
+// and the patient in context. It travels in the request's context; the
+// restriction is added to the SQL of every query the request makes (reads,
+// searches, chains, includes, the record).
 type Access struct {
-	Patient string            // a Patient id; "" for no patient context
-	Allows  func(string) bool // the resource types the request may read; nil for all
+	Patient string             // a Patient id; "" for no patient context
+	Reach   func(string) Reach // how far the request may read a type; nil for everything
 }
+
+// Reach is how far a request may read resources of one type.
+type Reach int
+
+const (
+	ReachNone    Reach = iota // not at all
+	ReachPatient              // only the patient in context's resources
+	ReachAll                  // every resource of the type
+)
 
 type accessKey struct{}
 
@@ -31,7 +41,29 @@ func accessFrom(ctx context.Context) *Access {
 	return a
 }
 
-func (a *Access) allows(typ string) bool { return a == nil || a.Allows == nil || a.Allows(typ) }
+// reach is how far the access reaches for a type; a patient reach with no
+// patient in context reaches nothing.
+func (a *Access) reach(typ string) Reach {
+	if a == nil || a.Reach == nil {
+		return ReachAll
+	}
+	r := a.Reach(typ)
+	if r == ReachPatient && a.Patient == "" {
+		return ReachNone
+	}
+	return r
+}
+
+func (a *Access) allows(typ string) bool { return a.reach(typ) != ReachNone }
+
+// patientFor returns the patient a type's resources are limited to, or ""
+// when they are not limited to one.
+func (a *Access) patientFor(typ string) string {
+	if a.reach(typ) == ReachPatient {
+		return a.Patient
+	}
+	return ""
+}
 
 var errDenied = &Error{Kind: KindForbidden, SpineCode: "ACCESS DENIED", Msg: "this token does not give access to that patient's data"}
 
@@ -39,13 +71,23 @@ var errDenied = &Error{Kind: KindForbidden, SpineCode: "ACCESS DENIED", Msg: "th
 // resources of its compartment. Resources outside the compartment
 // (Practitioner, Organization, …) follow their own scope only.
 func (e *Engine) restrict(ctx context.Context, q *query) error {
-	a := accessFrom(ctx)
-	if a == nil || a.Patient == "" {
+	return e.restrictTo(accessFrom(ctx), q)
+}
+
+// restrictTo adds an access's restriction to a query (of the main search,
+// a chain's subquery, an include).
+func (e *Engine) restrictTo(a *Access, q *query) error {
+	m := q.m
+	switch a.reach(m.Resource) {
+	case ReachAll:
+		return nil
+	case ReachNone:
+		q.where(noMatch) // callers refuse first; this is the backstop
 		return nil
 	}
-	m := q.m
+	patient := a.Patient
 	if m.Resource == "Patient" {
-		key, err := mapping.DecodeID(a.Patient, len(m.From.Key))
+		key, err := mapping.DecodeID(patient, len(m.From.Key))
 		if err != nil || !keyFits(m, key) {
 			q.where(noMatch)
 			return nil
@@ -54,11 +96,17 @@ func (e *Engine) restrict(ctx context.Context, q *query) error {
 		return nil
 	}
 	if sp := m.SearchParam("patient"); sp != nil && sp.Type == "reference" && containsStr(sp.Target, "Patient") {
-		pred, err := e.compileParam(q, m, fhir.ParamKey{Name: "patient"}, "patient", []string{"Patient/" + a.Patient})
+		pred, err := e.compileParam(q, m, fhir.ParamKey{Name: "patient"}, "patient", []string{"Patient/" + patient})
 		if err != nil {
 			return err
 		}
 		q.where(pred)
+		return nil
+	}
+	if fhir.InPatientCompartment(m.Resource) {
+		// A type of the Patient compartment with no patient parameter
+		// cannot be limited to one patient, so nothing of it is served.
+		q.where(noMatch)
 	}
 	return nil
 }
@@ -67,8 +115,8 @@ func (e *Engine) restrict(ctx context.Context, q *query) error {
 // _id on Patient, or a reference parameter to Patient (directly or through
 // a chain).
 func (e *Engine) forbidden(ctx context.Context, m *mapping.Mapping, params url.Values) error {
-	a := accessFrom(ctx)
-	if a == nil || a.Patient == "" {
+	patient := accessFrom(ctx).patientFor(m.Resource)
+	if patient == "" {
 		return nil
 	}
 	for name, values := range params {
@@ -80,7 +128,7 @@ func (e *Engine) forbidden(ctx context.Context, m *mapping.Mapping, params url.V
 		if key.Name == "_id" && m.Resource == "Patient" && key.Modifier == "" {
 			for _, v := range values {
 				for _, id := range fhir.SplitOr(v) {
-					if id != a.Patient {
+					if id != patient {
 						return errDenied
 					}
 				}
@@ -124,7 +172,7 @@ func (e *Engine) forbidden(ctx context.Context, m *mapping.Mapping, params url.V
 				if err != nil {
 					continue
 				}
-				if (rv.Type == "" || rv.Type == "Patient") && rv.ID != a.Patient {
+				if (rv.Type == "" || rv.Type == "Patient") && rv.ID != patient {
 					return errDenied
 				}
 			}
@@ -136,8 +184,7 @@ func (e *Engine) forbidden(ctx context.Context, m *mapping.Mapping, params url.V
 // deniedRead tells a read that found nothing under the patient context
 // whether the resource exists outside it (403) or not at all (404).
 func (e *Engine) deniedRead(ctx context.Context, m *mapping.Mapping, key []string) (bool, error) {
-	a := accessFrom(ctx)
-	if a == nil || a.Patient == "" {
+	if accessFrom(ctx).patientFor(m.Resource) == "" {
 		return false, nil
 	}
 	q := e.newQuery(m)

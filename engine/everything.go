@@ -128,7 +128,7 @@ func (e *Engine) Everything(ctx context.Context, req EverythingRequest) (*fhir.O
 	if err := typesAllowed(ctx, []string{"Patient"}); err != nil {
 		return nil, err
 	}
-	if a := accessFrom(ctx); a != nil && a.Patient != "" && a.Patient != req.PatientID {
+	if p := accessFrom(ctx).patientFor("Patient"); p != "" && p != req.PatientID {
 		return nil, errDenied
 	}
 	access := accessFrom(ctx)

@@ -70,6 +70,9 @@ type query struct {
 	preds []string
 	desc  bool      // walk the order backwards (a previous link)
 	sorts []sortKey // _sort keys, before the key columns
+	// access is the request's access, which chained subqueries are
+	// restricted by (nil: none).
+	access *Access
 }
 
 // ncols is the width of the select list: the mapping's columns, then a
@@ -87,7 +90,7 @@ func (q *query) sub(m *mapping.Mapping) *query {
 		n, _ = strconv.Atoi(q.alias[1:])
 		n++
 	}
-	return &query{m: m, b: q.b, alias: "s" + strconv.Itoa(n)}
+	return &query{m: m, b: q.b, alias: "s" + strconv.Itoa(n), access: q.access}
 }
 
 func (q *query) where(pred string) { q.preds = append(q.preds, pred) }

@@ -53,11 +53,12 @@ func (e *Engine) Search(ctx context.Context, req SearchRequest) (*fhir.Object, e
 		return nil, err
 	}
 	if c := req.Compartment; c != nil && c.Type == "Patient" {
-		if a := accessFrom(ctx); a != nil && a.Patient != "" && a.Patient != c.ID {
+		if p := accessFrom(ctx).patientFor(req.Type); p != "" && p != c.ID {
 			return nil, errDenied
 		}
 	}
 	q := e.newQuery(m)
+	q.access = accessFrom(ctx)
 	used := url.Values{}
 	count := e.opts.DefaultCount
 	var token string
@@ -834,6 +835,10 @@ func (e *Engine) compileChain(q *query, m *mapping.Mapping, sp *mapping.SearchPa
 	if tm == nil || len(tm.From.Key) != 1 {
 		return "", notSupported(raw, "chained search through %s is not supported", target)
 	}
+	if !q.access.allows(target) {
+		return "", &Error{Kind: KindForbidden, SpineCode: "ACCESS DENIED", Param: raw,
+			Msg: fmt.Sprintf("the chain %q reads %s, which this token's scopes do not allow", raw, target)}
+	}
 	if strings.Contains(key.Chain, ".") {
 		return "", notSupported(raw, "chains of more than one step (%q) are not supported", raw)
 	}
@@ -856,6 +861,13 @@ func (e *Engine) compileChain(q *query, m *mapping.Mapping, sp *mapping.SearchPa
 			}
 			return "", err
 		}
+		// The chain's target is searched within the request's access: a
+		// chain cannot find what a search of the target could not.
+		sub.where(pred)
+		if err := e.restrictTo(q.access, sub); err != nil {
+			return "", err
+		}
+		pred = strings.Join(sub.preds, " AND ")
 		// A text reference to an integer key (or the other way round) is
 		// compared as text: PostgreSQL has no = between the two.
 		key := sub.col(tm.From.Key[0])

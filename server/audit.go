@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"net/url"
 	"sort"
 	"strings"
 	"time"
@@ -15,14 +16,14 @@ import (
 // record describes a request and its answer for the audit trail.
 func (h *handler) record(c *gin.Context, status int, v fhir.Value) audit.Record {
 	r := audit.Record{
-		Time:       time.Now().UTC(),
-		RequestID:  c.GetString("rid"),
-		SSPTraceID: c.GetHeader("Ssp-TraceID"),
-		Path:       c.Request.URL.Path,
-		Status:     status,
-		Outcome:    "success",
-		ClientIP:   c.ClientIP(),
-		Patients:   []string{},
+		Time:          time.Now().UTC(),
+		RequestID:     c.GetString("rid"),
+		CorrelationID: c.GetString("corr"),
+		Path:          clip(c.Request.URL.Path, 1024),
+		Status:        status,
+		Outcome:       "success",
+		ClientIP:      c.ClientIP(),
+		Patients:      []string{},
 	}
 	if status >= 400 {
 		r.Outcome = strings.ToLower(strings.ReplaceAll(http.StatusText(status), " ", "-"))
@@ -36,12 +37,20 @@ func (h *handler) record(c *gin.Context, status int, v fhir.Value) audit.Record 
 		if ssp, ok := sp.(*auth.SSP); ok {
 			r.Practitioner, r.Organisation, r.Purpose = ssp.Practitioner, ssp.Organisation, ssp.Reason
 			r.SSPFrom, r.SSPTo, r.SSPInteraction = ssp.From, ssp.To, ssp.InteractionID
+			r.SSPTraceID = ssp.TraceID // checked: a UUID
 		}
 	}
-	for k := range c.Request.URL.Query() {
-		r.Params = append(r.Params, k)
+	params := c.Request.URL.Query()
+	if ps, ok := c.Get("params"); ok { // a search's parameters, POST _search bodies included
+		params, _ = ps.(url.Values)
+	}
+	for k := range params {
+		r.Params = append(r.Params, clip(k, 100))
 	}
 	sort.Strings(r.Params)
+	if len(r.Params) > 100 {
+		r.Params = append(r.Params[:100], "…")
+	}
 	r.Resource = c.Param("type")
 	switch {
 	case strings.HasSuffix(r.Path, "/metadata") || c.Request.Method == http.MethodOptions:
@@ -85,6 +94,15 @@ func (h *handler) record(c *gin.Context, status int, v fhir.Value) audit.Record 
 	}
 	sort.Strings(r.Patients)
 	return r
+}
+
+// clip shortens what a caller sent to at most n bytes, so that no request
+// can make a record of any size.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "") + "…"
 }
 
 // patientOf returns the id of the patient a resource is about: a Patient's

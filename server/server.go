@@ -5,8 +5,10 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -43,12 +45,24 @@ type Options struct {
 	// CORSOrigins are the browser origins allowed to call the API (exact
 	// matches); empty sends no CORS headers.
 	CORSOrigins []string
+	// TrustedProxies are the addresses or CIDRs of proxies whose
+	// X-Forwarded-For and X-Real-IP headers give the client's address;
+	// from anyone else those headers are ignored. Empty: trust none.
+	TrustedProxies []string
 }
 
 // SSPOptions configure Spine Security Proxy mode.
 type SSPOptions struct {
 	ASID string // this service's ASID; Ssp-To must equal it when set
+	// PractitionerIdentifier, when set, is the system of the
+	// requesting_practitioner identifier the token's sub must equal;
+	// otherwise sub must equal the practitioner's id.
+	PractitionerIdentifier string
 }
+
+// RetryAfter is the Retry-After (seconds) of a 503: the database or the
+// audit trail is unavailable.
+const RetryAfter = "5"
 
 // ContentType is the media type of every response.
 const ContentType = "application/fhir+json; charset=utf-8"
@@ -75,7 +89,13 @@ func New(opts Options) http.Handler {
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
 	r.RedirectTrailingSlash = false
-	r.Use(h.requestID, h.recover, h.cors, h.negotiate)
+	// Forwarded client addresses are believed from the trusted proxies
+	// only (gin's default trusts everyone).
+	if err := r.SetTrustedProxies(opts.TrustedProxies); err != nil {
+		opts.Logger.Error("server.trusted_proxies is not a list of addresses or CIDRs; no proxy is trusted", "error", err.Error())
+		_ = r.SetTrustedProxies(nil)
+	}
+	r.Use(h.requestID, h.recover, h.hsts, h.cors, h.negotiate)
 	open := r.Group(opts.Prefix)
 	open.GET("/metadata", h.metadata)
 	open.HEAD("/metadata", h.metadata)
@@ -110,24 +130,35 @@ func newID() string {
 	return hex.EncodeToString(b)
 }
 
-// requestID echoes X-Request-ID as X-Correlation-ID (making one when absent)
-// and logs one line per request: no query values, which may hold patient
+// correlationRe is what a caller's X-Request-ID may be to be kept.
+var correlationRe = regexp.MustCompile(`^[A-Za-z0-9._:@/+=-]{1,200}$`)
+
+// requestID gives every request an id of the facade's own, always unique
+// (X-Request-ID in the response, request_id in the audit trail and the
+// log), keeps a caller's X-Request-ID apart as its correlation id (echoed
+// as X-Correlation-ID, or the facade's id when there is none), and logs
+// one line per request: no query values, which may hold patient
 // identifiers.
 func (h *handler) requestID(c *gin.Context) {
 	start := time.Now()
-	id := c.GetHeader("X-Request-ID")
-	if id == "" || len(id) > 200 {
-		id = newID()
-	}
+	id := newID()
 	c.Set("rid", id)
-	c.Header("X-Correlation-ID", id)
+	c.Header("X-Request-ID", id)
+	corr := c.GetHeader("X-Request-ID")
+	if correlationRe.MatchString(corr) {
+		c.Set("corr", corr)
+		c.Header("X-Correlation-ID", corr)
+	} else {
+		corr = ""
+		c.Header("X-Correlation-ID", id)
+	}
 	c.Next()
 	names := make([]string, 0, len(c.Request.URL.Query()))
 	for k := range c.Request.URL.Query() {
 		names = append(names, k)
 	}
 	sort.Strings(names)
-	h.log.Info("request", "id", id, "method", c.Request.Method, "path", c.Request.URL.Path,
+	h.log.Info("request", "id", id, "correlation_id", corr, "method", c.Request.Method, "path", c.Request.URL.Path,
 		"params", strings.Join(names, ","), "status", c.Writer.Status(), "duration", time.Since(start).String())
 }
 
@@ -187,6 +218,17 @@ func containsStr(list []string, s string) bool {
 	return false
 }
 
+// hsts tells browsers to keep to HTTPS when the facade serves TLS.
+func (h *handler) hsts(c *gin.Context) {
+	if c.Request.TLS != nil {
+		c.Header("Strict-Transport-Security", "max-age=31536000")
+	}
+	c.Next()
+}
+
+// base is the service's base URL in links: the configured base_url, or
+// else the address the connection was accepted on. Never the Host header,
+// which any client can set.
 func (h *handler) base(c *gin.Context) string {
 	if h.opts.BaseURL != "" {
 		return strings.TrimRight(h.opts.BaseURL, "/")
@@ -195,7 +237,11 @@ func (h *handler) base(c *gin.Context) string {
 	if c.Request.TLS != nil {
 		scheme = "https"
 	}
-	return scheme + "://" + c.Request.Host + h.opts.Prefix
+	host := "127.0.0.1"
+	if a, ok := c.Request.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
+		host = a.String()
+	}
+	return scheme + "://" + host + h.opts.Prefix
 }
 
 func (h *handler) write(c *gin.Context, status int, v fhir.Value) {
@@ -206,6 +252,7 @@ func (h *handler) write(c *gin.Context, status int, v fhir.Value) {
 			v = fhir.OperationOutcome(c.GetString("rid"), fhir.Issue{Severity: "fatal", Code: "transient", SpineCode: "INTERNAL_SERVER_ERROR",
 				Diagnostics: "the service cannot record this access, so it does not answer; quote " + c.GetString("rid") + " to the service's operators"})
 			status = http.StatusServiceUnavailable
+			c.Header("Retry-After", RetryAfter)
 		}
 	}
 	var body []byte
@@ -276,6 +323,7 @@ func (h *handler) postSearch(c *gin.Context) {
 }
 
 func (h *handler) runSearch(c *gin.Context, params url.Values) {
+	c.Set("params", params) // for the audit record: the names of what was searched
 	lenient := strings.Contains(strings.ToLower(c.GetHeader("Prefer")), "handling=lenient")
 	b, err := h.eng.Search(c.Request.Context(), engine.SearchRequest{
 		Type: c.Param("type"), Params: params, Base: h.base(c), Lenient: lenient,
@@ -338,20 +386,22 @@ func (h *handler) cors(c *gin.Context) {
 }
 
 // authenticate verifies the bearer token (when a verifier is configured),
-// checks that its scopes allow the resource type asked for, and puts its
-// patient context into the request context, which the engine turns into SQL.
+// checks the Spine Security Proxy headers and claims (in SSP mode),
+// resolves the token's patient context, and puts the request's access
+// (how far its scopes reach for each type, and the patient) into the
+// request context, which the engine turns into SQL.
 func (h *handler) authenticate(c *gin.Context) {
 	v := h.opts.Verifier
 	if v == nil || c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead && c.Request.Method != http.MethodPost {
 		c.Next()
 		return
 	}
-	header := c.GetHeader("Authorization")
-	token, ok := strings.CutPrefix(header, "Bearer ")
-	if !ok {
-		token = ""
+	header := strings.TrimSpace(c.GetHeader("Authorization"))
+	token := ""
+	if scheme, rest, ok := strings.Cut(header, " "); ok && strings.EqualFold(scheme, "Bearer") {
+		token = strings.TrimSpace(rest)
 	}
-	p, err := v.Verify(c.Request.Context(), strings.TrimSpace(token))
+	p, err := v.Verify(c.Request.Context(), token)
 	if err != nil {
 		challenge := `Bearer realm="ccfacade"`
 		if header != "" {
@@ -366,14 +416,7 @@ func (h *handler) authenticate(c *gin.Context) {
 	}
 	c.Set("principal", p)
 	if h.opts.SSP != nil {
-		interaction := "search"
-		switch {
-		case strings.Contains(c.Request.URL.Path, "$"):
-			interaction = "operation"
-		case c.Param("id") != "" && c.Param("id") != "_search" && c.Param("comp") == "":
-			interaction = "read"
-		}
-		ssp, err := auth.CheckSSP(c.GetHeader, p, interaction, c.Param("type"), h.opts.SSP.ASID)
+		ssp, err := auth.CheckSSP(c.GetHeader, p, h.interactions(c), auth.SSPConfig{ASID: h.opts.SSP.ASID, PractitionerIdentifier: h.opts.SSP.PractitionerIdentifier})
 		if err != nil {
 			h.log.Warn("Spine Security Proxy request refused", "id", c.GetString("rid"), "reason", err.Error())
 			h.fail(c, http.StatusBadRequest, fhir.Issue{Severity: "error", Code: "invalid", SpineCode: "BAD_REQUEST",
@@ -383,20 +426,66 @@ func (h *handler) authenticate(c *gin.Context) {
 		}
 		c.Set("ssp", ssp)
 	}
+	deny := func(msg string) {
+		c.Header("WWW-Authenticate", `Bearer realm="ccfacade", error="insufficient_scope", error_description="`+msg+`"`)
+		h.fail(c, http.StatusForbidden, fhir.Issue{Severity: "error", Code: "forbidden", SpineCode: "ACCESS DENIED", Diagnostics: msg})
+		c.Abort()
+	}
 	patient := p.Patient
-	if nhs, ok := p.Claims["nhs_number"].(string); ok && patient == "" {
+	if p.NHSNumber != "" {
 		// A patient context given as an NHS number: the patient it names.
-		id, err := h.eng.PatientByNHSNumber(c.Request.Context(), nhs)
-		if err != nil {
-			h.fail(c, http.StatusForbidden, fhir.Issue{Severity: "error", Code: "forbidden", SpineCode: "ACCESS DENIED",
-				Diagnostics: "the token's NHS number does not name exactly one patient here"})
+		id, err := h.eng.PatientByNHSNumber(c.Request.Context(), p.NHSNumber)
+		if e, ok := engine.AsError(err); err != nil && (!ok || e.Kind == engine.KindUnavailable) {
+			h.error(c, err)
 			c.Abort()
+			return
+		}
+		switch {
+		case err != nil:
+			deny("the token's NHS number does not name exactly one patient here")
+			return
+		case patient != "" && patient != id:
+			deny("the token's patient and nhs_number claims name different patients")
 			return
 		}
 		patient = id
 	}
-	c.Request = c.Request.WithContext(engine.WithAccess(c.Request.Context(), engine.Access{Patient: patient, Allows: p.Allows}))
+	if !p.Grants(patient != "") {
+		if p.HasPatientContext() || patient != "" {
+			deny("the token's scopes grant no read access")
+		} else {
+			deny("the token's patient/ scopes need a patient context (a patient or nhs_number claim), and it has none")
+		}
+		return
+	}
+	hasPatient := patient != ""
+	reach := func(typ string) engine.Reach {
+		switch p.Reach(typ, hasPatient) {
+		case auth.ReachAll:
+			return engine.ReachAll
+		case auth.ReachPatient:
+			return engine.ReachPatient
+		}
+		return engine.ReachNone
+	}
+	c.Request = c.Request.WithContext(engine.WithAccess(c.Request.Context(), engine.Access{Patient: patient, Reach: reach}))
 	c.Next()
+}
+
+// interactions are the Care Connect interaction ids a request may carry in
+// Ssp-InteractionID: its read or search, the get record call, and for a
+// compartment search either the searched type's or the compartment's.
+func (h *handler) interactions(c *gin.Context) []string {
+	typ, id, comp := c.Param("type"), c.Param("id"), c.Param("comp")
+	switch {
+	case typ == "Patient" && (id == "$everything" || comp == "$everything"):
+		return []string{auth.EverythingInteraction}
+	case comp != "":
+		return []string{auth.Interaction("search", comp), auth.Interaction("search", typ)}
+	case id != "" && id != "_search":
+		return []string{auth.Interaction("read", typ)}
+	}
+	return []string{auth.Interaction("search", typ)}
 }
 
 func (h *handler) refuseWrite(c *gin.Context) {
@@ -439,6 +528,7 @@ func (h *handler) error(c *gin.Context, err error) {
 		h.log.Error("resource cannot be served", "id", rid, "error", e.Msg)
 	case engine.KindUnavailable:
 		status, issue.Code = http.StatusServiceUnavailable, "transient"
+		c.Header("Retry-After", RetryAfter)
 		issue.SpineCode = "INTERNAL_SERVER_ERROR"
 		issue.Diagnostics = e.Msg + "; quote " + rid + " to the service's operators"
 		h.log.Error("database error", "id", rid, "error", err.Error())

@@ -4,9 +4,11 @@ import (
 	"bufio"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -21,16 +23,8 @@ import (
 // One durable record per request, also under concurrent load, naming the
 // patients whose data were returned.
 func TestAuditTrail(t *testing.T) {
-	e := sqliteEnv(t)
 	path := filepath.Join(t.TempDir(), "audit", "audit.jsonl")
-	sink, err := audit.OpenFile(path, 16<<10, 10) // small, so that it rotates
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sink.Close()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv := httptest.NewServer(server.New(server.Options{Engine: e.eng, Logger: log, Audit: sink}))
-	defer srv.Close()
+	srv := auditedServer(t, path, 16<<10) // small, so that it rotates
 	r := get(t, srv.URL+"/fhir/Patient/3", "X-Request-ID", "read-3")
 	if r.status != 200 {
 		t.Fatal(r.status)
@@ -78,7 +72,9 @@ func TestAuditTrail(t *testing.T) {
 			t.Errorf("request %s recorded twice", rec.RequestID)
 		}
 		ids[rec.RequestID] = true
-		byID[rec.RequestID] = rec
+		if rec.CorrelationID != "" {
+			byID[rec.CorrelationID] = rec
+		}
 	}
 	if rd := byID["read-3"]; rd.Interaction != "read" || rd.Resource != "Patient" || strings.Join(rd.Patients, ",") != "3" || rd.Count != 1 || rd.Status != 200 {
 		t.Errorf("read record %+v", rd)
@@ -89,6 +85,21 @@ func TestAuditTrail(t *testing.T) {
 	if bad := byID["bad"]; bad.Status != 404 || bad.Outcome != "not-found" || len(bad.Patients) != 0 {
 		t.Errorf("error record %+v", bad)
 	}
+}
+
+// auditedServer serves the SQLite demo with a file audit sink at path.
+func auditedServer(t *testing.T, path string, maxBytes int64) *httptest.Server {
+	t.Helper()
+	e := sqliteEnv(t)
+	sink, err := audit.OpenFile(path, maxBytes, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sink.Close() })
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	srv := httptest.NewServer(server.New(server.Options{Engine: e.eng, Logger: log, Audit: sink}))
+	t.Cleanup(srv.Close)
+	return srv
 }
 
 type failingSink struct{}
@@ -111,6 +122,113 @@ func TestAuditFailureClosesTheService(t *testing.T) {
 			t.Errorf("%s with a failing audit sink: %d %s", p, r.status, truncate(string(r.body), 200))
 		}
 		validate(t, "503 OperationOutcome", r.body)
+		if r.header.Get("Retry-After") == "" {
+			t.Errorf("%s: a 503 without Retry-After", p)
+		}
+	}
+}
+
+// The client address comes from forwarded headers only when a trusted
+// proxy sends them; every request has an id of the facade's own, and a
+// caller's X-Request-ID is kept apart; POST _search records carry the
+// parameter names of the body.
+func TestAuditAddressesAndIDs(t *testing.T) {
+	e := sqliteEnv(t)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	serve := func(trusted []string) (string, *lockedBuffer) {
+		var buf lockedBuffer
+		srv := httptest.NewServer(server.New(server.Options{Engine: e.eng, Logger: log, Audit: audit.NewWriter(&buf), TrustedProxies: trusted}))
+		t.Cleanup(srv.Close)
+		return srv.URL + "/fhir", &buf
+	}
+	records := func(buf *lockedBuffer) []audit.Record {
+		var out []audit.Record
+		for _, l := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
+			var r audit.Record
+			if err := json.Unmarshal([]byte(l), &r); err != nil {
+				t.Fatalf("not a record: %q", l)
+			}
+			out = append(out, r)
+		}
+		return out
+	}
+	spoof := []string{"X-Forwarded-For", "203.0.113.9", "X-Real-IP", "203.0.113.10"}
+	// No trusted proxy: the headers are ignored.
+	base, buf := serve(nil)
+	get(t, base+"/Patient/3", spoof...)
+	if r := records(buf); len(r) != 1 || r[0].ClientIP != "127.0.0.1" {
+		t.Errorf("untrusted forwarded headers: client_ip %q", r[0].ClientIP)
+	}
+	// The test client is a trusted proxy: its forwarded address is used.
+	base, buf = serve([]string{"127.0.0.0/8"})
+	get(t, base+"/Patient/3", spoof...)
+	if r := records(buf); len(r) != 1 || r[0].ClientIP != "203.0.113.9" {
+		t.Errorf("a trusted proxy's forwarded address: client_ip %q", r[0].ClientIP)
+	}
+	// A trusted proxy elsewhere does not make this client one.
+	base, buf = serve([]string{"10.0.0.0/8"})
+	get(t, base+"/Patient/3", spoof...)
+	if r := records(buf); len(r) != 1 || r[0].ClientIP != "127.0.0.1" {
+		t.Errorf("forwarded headers from a client that is not a trusted proxy: client_ip %q", r[0].ClientIP)
+	}
+
+	base, buf = serve(nil)
+	a := get(t, base+"/Patient/3", "X-Request-ID", "same-id")
+	b := get(t, base+"/Patient/4", "X-Request-ID", "same-id")
+	c := get(t, base+"/Patient/5", "X-Request-ID", "bad id\twith a tab")
+	recs := records(buf)
+	if len(recs) != 3 || recs[0].RequestID == recs[1].RequestID || recs[0].RequestID == "same-id" {
+		t.Errorf("two requests with one X-Request-ID share a request_id: %+v", recs)
+	}
+	if recs[0].CorrelationID != "same-id" || recs[1].CorrelationID != "same-id" || recs[2].CorrelationID != "" {
+		t.Errorf("correlation ids %q %q %q", recs[0].CorrelationID, recs[1].CorrelationID, recs[2].CorrelationID)
+	}
+	if a.header.Get("X-Request-ID") != recs[0].RequestID || b.header.Get("X-Request-ID") != recs[1].RequestID || a.header.Get("X-Correlation-ID") != "same-id" {
+		t.Errorf("response ids: %q %q %q", a.header.Get("X-Request-ID"), b.header.Get("X-Request-ID"), a.header.Get("X-Correlation-ID"))
+	}
+	if c.header.Get("X-Correlation-ID") != recs[2].RequestID {
+		t.Errorf("an unusable X-Request-ID is not echoed: %q", c.header.Get("X-Correlation-ID"))
+	}
+
+	buf.Reset()
+	r := do(t, "POST", base+"/Observation/_search?_count=2", strings.NewReader("patient=3&category=vital-signs"), "Content-Type", "application/x-www-form-urlencoded")
+	if r.status != 200 {
+		t.Fatalf("POST _search: %d", r.status)
+	}
+	if recs := records(buf); len(recs) != 1 || strings.Join(recs[0].Params, ",") != "_count,category,patient" || strings.Contains(buf.String(), "vital-signs") {
+		t.Errorf("POST _search record: %+v", recs)
+	}
+	// Nothing a caller sends can make a record of any size.
+	buf.Reset()
+	q := url.Values{}
+	for i := 0; i < 300; i++ {
+		q.Set(fmt.Sprintf("%s%d", strings.Repeat("p", 150), i), "x")
+	}
+	get(t, base+"/Patient?"+q.Encode()+"&"+strings.Repeat("x", 200))
+	if n := len(buf.String()); n > 20000 {
+		t.Errorf("a record of %d bytes", n)
+	}
+}
+
+// A file sink that is rotated away or deleted under the facade is
+// reopened: the next request's record is in the file at the path.
+func TestAuditFileReopened(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "audit.jsonl")
+	srv := auditedServer(t, path, 1<<30)
+	get(t, srv.URL+"/fhir/Patient/3")
+	if err := os.Rename(path, path+".old"); err != nil {
+		t.Fatal(err)
+	}
+	r := get(t, srv.URL+"/fhir/Patient/4")
+	data, err := os.ReadFile(path)
+	if err != nil || !strings.Contains(string(data), `"request_id":"`+r.header.Get("X-Request-ID")+`"`) {
+		t.Errorf("after a rename, the record is not at the path: %v %q", err, data)
+	}
+	os.Remove(path)
+	r = get(t, srv.URL+"/fhir/Patient/5")
+	data, err = os.ReadFile(path)
+	if err != nil || !strings.Contains(string(data), `"request_id":"`+r.header.Get("X-Request-ID")+`"`) {
+		t.Errorf("after a delete, the record is not at the path: %v %q", err, data)
 	}
 }
 

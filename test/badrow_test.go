@@ -205,3 +205,10 @@ func scratchDemo(t *testing.T, patients int) adapters.Adapter {
 	}
 	return db
 }
+
+// Reset empties the buffer.
+func (l *lockedBuffer) Reset() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.b.Reset()
+}

@@ -552,6 +552,9 @@ func TestStatementTimeout(t *testing.T) {
 		if r.status != 503 || !strings.Contains(issueText(t, r), "did not answer in time") {
 			t.Errorf("a statement out of time: %d %s", r.status, r.body)
 		}
+		if r.header.Get("Retry-After") == "" {
+			t.Error("a 503 from the database without Retry-After")
+		}
 		fast := serveDB(t, e.db, engine.Options{DefaultCount: 20, MaxCount: 100, PagingSecret: []byte("test secret"), Logger: log, StatementTimeout: time.Minute})
 		if r := get(t, fast.base+"/Patient?family=smi"); r.status != 200 {
 			t.Errorf("with time to spare: %d %s", r.status, r.body)

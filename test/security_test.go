@@ -1,19 +1,14 @@
 package test
 
 import (
-	"context"
 	"encoding/base64"
-	"io"
-	"log/slog"
-	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/ccfacade/ccfacade/audit"
-	"github.com/ccfacade/ccfacade/auth"
-	"github.com/ccfacade/ccfacade/engine"
 	"github.com/ccfacade/ccfacade/internal/authtest"
 	"github.com/ccfacade/ccfacade/server"
 	"github.com/lestrrat-go/jwx/v2/jwa"
@@ -42,18 +37,7 @@ func TestJWTAccess(t *testing.T) {
 		}
 	}
 	forEachBackend(t, func(t *testing.T, e *env) {
-		v, err := auth.New(context.Background(), auth.Config{JWKSURL: keys.URL, Issuers: []string{authtest.Issuer}, Audiences: []string{authtest.Audience}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		log := slog.New(slog.NewTextHandler(io.Discard, nil))
-		eng, err := engine.New(e.eng.Set(), e.db, engine.Options{Logger: log, PagingSecret: []byte("x")})
-		if err != nil {
-			t.Fatal(err)
-		}
-		srv := httptest.NewServer(server.New(server.Options{Engine: eng, Logger: log, Verifier: v}))
-		defer srv.Close()
-		base := srv.URL + "/fhir"
+		base := jwtServer(t, e, keys, nil)
 		call := func(path, token string) response {
 			if token == "" {
 				return get(t, base+path)
@@ -198,33 +182,31 @@ func patientOf(r map[string]any) string {
 func TestSpineSecurityProxy(t *testing.T) {
 	keys := authtest.New(t)
 	e := sqliteEnv(t)
-	v, err := auth.New(context.Background(), auth.Config{JWKSURL: keys.URL, Issuers: []string{authtest.Issuer}, Audiences: []string{authtest.Audience}})
-	if err != nil {
-		t.Fatal(err)
-	}
 	var buf lockedBuffer
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv := httptest.NewServer(server.New(server.Options{Engine: e.eng, Logger: log, Verifier: v,
-		SSP: &server.SSPOptions{ASID: "200000000359"}, Audit: audit.NewWriter(&buf)}))
-	defer srv.Close()
-	claims := func(edit func(tok jwt.Token)) string {
-		return authtest.Sign(t, keys.RSA, jwa.RS256, "patient/*.read", "", func(tok jwt.Token) {
-			tok.Set(jwt.SubjectKey, "1")
-			tok.Set("reason_for_request", "directcare")
-			tok.Set("requested_scope", "patient/*.read")
-			tok.Set("requesting_device", map[string]any{"resourceType": "Device", "id": "1"})
-			tok.Set("requesting_organization", map[string]any{"resourceType": "Organization",
-				"identifier": []any{map[string]any{"system": "https://fhir.nhs.uk/Id/ods-organization-code", "value": "A81001"}}})
-			tok.Set("requesting_practitioner", map[string]any{"resourceType": "Practitioner", "id": "1",
-				"identifier": []any{map[string]any{"system": "https://fhir.nhs.uk/Id/sds-user-id", "value": "G13579135"}}})
-			if edit != nil {
-				edit(tok)
-			}
-		})
+	base := jwtServer(t, e, keys, func(o *server.Options) {
+		o.SSP = &server.SSPOptions{ASID: "200000000359"}
+		o.Audit = audit.NewWriter(&buf)
+	})
+	claims := func(edit func(c map[string]any)) string {
+		c := authtest.Claims()
+		c["scope"] = "user/*.read"
+		c["sub"] = "1"
+		c["reason_for_request"] = "directcare"
+		c["requested_scope"] = "patient/*.read"
+		c["requesting_device"] = map[string]any{"resourceType": "Device", "id": "1"}
+		c["requesting_organization"] = map[string]any{"resourceType": "Organization",
+			"identifier": []any{map[string]any{"system": "https://fhir.nhs.uk/Id/ods-organization-code", "value": "A81001"}}}
+		c["requesting_practitioner"] = map[string]any{"resourceType": "Practitioner", "id": "1",
+			"identifier": []any{map[string]any{"system": "https://fhir.nhs.uk/Id/sds-user-id", "value": "G13579135"}}}
+		if edit != nil {
+			edit(c)
+		}
+		return authtest.SignClaims(t, keys.RSA, jwa.RS256, c)
 	}
+	const trace = "09a01679-2564-0fb4-5129-aecc81ea2706"
 	headers := func(tok string, edit map[string]string) []string {
 		h := map[string]string{
-			"Authorization": "Bearer " + tok, "Ssp-TraceID": "09a01679-2564-0fb4-5129-aecc81ea2706",
+			"Authorization": "Bearer " + tok, "Ssp-TraceID": trace,
 			"Ssp-From": "200000000117", "Ssp-To": "200000000359",
 			"Ssp-InteractionID": "urn:nhs:names:services:careconnect:fhir:rest:search:patient",
 		}
@@ -238,33 +220,120 @@ func TestSpineSecurityProxy(t *testing.T) {
 		return out
 	}
 	good := claims(nil)
-	if r := get(t, srv.URL+"/fhir/Patient?_count=2", headers(good, nil)...); r.status != 200 {
+	if r := get(t, base+"/Patient?_count=2", headers(good, nil)...); r.status != 200 {
 		t.Fatalf("a good SSP request: %d %s", r.status, r.body)
 	}
-	if !strings.Contains(buf.String(), `"ssp_trace_id":"09a01679-2564-0fb4-5129-aecc81ea2706"`) || !strings.Contains(buf.String(), `"practitioner":"G13579135"`) ||
+	if !strings.Contains(buf.String(), `"ssp_trace_id":"`+trace+`"`) || !strings.Contains(buf.String(), `"practitioner":"G13579135"`) ||
 		!strings.Contains(buf.String(), `"organisation":"A81001"`) || !strings.Contains(buf.String(), `"purpose":"directcare"`) || !strings.Contains(buf.String(), `"ssp_from":"200000000117"`) {
 		t.Errorf("the audit record lacks the SSP details: %s", buf.String())
 	}
+	// Each request accepts the interaction id of exactly what it does.
+	const urn = "urn:nhs:names:services:careconnect:fhir:rest:"
+	for path, ids := range map[string][]string{
+		"/Patient/3":                    {urn + "read:patient"},
+		"/Observation?patient=3":        {urn + "search:observation"},
+		"/AllergyIntolerance?patient=3": {urn + "search:allergyintolerance"},
+		"/Patient/3/Observation":        {urn + "search:observation", urn + "search:patient"},
+		"/Patient/3/$everything":        {urn + "operation:patient-everything"},
+		"/Patient/$everything?identifier=" + url.QueryEscape("https://fhir.nhs.uk/Id/nhs-number|"+nhsOf(t, "3")): {urn + "operation:patient-everything"},
+	} {
+		for _, id := range ids {
+			if r := get(t, base+path, headers(good, map[string]string{"Ssp-InteractionID": id})...); r.status != 200 {
+				t.Errorf("%s with %s: %d %s", path, id, r.status, truncate(string(r.body), 300))
+			}
+		}
+		for _, wrong := range []string{urn + "read:observation", urn + "search:practitioner", "urn:nhs:names:services:gpconnect:fhir:rest:search:patient",
+			urn + "search:patient-1", urn + "SEARCH:patient", urn + "operation:patient", ""} {
+			if slices.Contains(ids, wrong) {
+				continue
+			}
+			if r := get(t, base+path, headers(good, map[string]string{"Ssp-InteractionID": wrong})...); r.status != 400 {
+				t.Errorf("%s with %q: %d", path, wrong, r.status)
+			}
+		}
+	}
+	post := do(t, "POST", base+"/Observation/_search", strings.NewReader("patient=3"),
+		append(headers(good, map[string]string{"Ssp-InteractionID": urn + "search:observation"}), "Content-Type", "application/x-www-form-urlencoded")...)
+	if post.status != 200 {
+		t.Errorf("POST _search with the search interaction: %d %s", post.status, truncate(string(post.body), 300))
+	}
+	buf.Reset()
+	long := strings.Repeat("a", 8<<10)
 	for name, c := range map[string]struct {
 		tok     string
 		headers map[string]string
 		says    string
 	}{
-		"no trace id":      {good, map[string]string{"Ssp-TraceID": ""}, "Ssp-TraceID"},
-		"wrong Ssp-To":     {good, map[string]string{"Ssp-To": "999"}, "not this service's ASID"},
-		"bad Ssp-From":     {good, map[string]string{"Ssp-From": "abc"}, "Ssp-From"},
-		"read interaction": {good, map[string]string{"Ssp-InteractionID": "urn:nhs:names:services:careconnect:fhir:rest:read:patient"}, "does not match"},
-		"other resource":   {good, map[string]string{"Ssp-InteractionID": "urn:nhs:names:services:careconnect:fhir:rest:search:observation"}, "does not match"},
-		"secondary uses":   {claims(func(tok jwt.Token) { tok.Set("reason_for_request", "secondaryuses") }), nil, "reason_for_request"},
-		"no ODS code": {claims(func(tok jwt.Token) {
-			tok.Set("requesting_organization", map[string]any{"resourceType": "Organization"})
-		}), nil, "ODS code"},
-		"no device":            {claims(func(tok jwt.Token) { tok.Remove("requesting_device") }), nil, "requesting_device"},
-		"sub not practitioner": {claims(func(tok jwt.Token) { tok.Set(jwt.SubjectKey, "2") }), nil, "requesting_practitioner"},
+		"no trace id":          {good, map[string]string{"Ssp-TraceID": ""}, "Ssp-TraceID"},
+		"trace id not a UUID":  {good, map[string]string{"Ssp-TraceID": "not-a-uuid"}, "UUID"},
+		"an 8 KB trace id":     {good, map[string]string{"Ssp-TraceID": long}, "UUID"},
+		"wrong Ssp-To":         {good, map[string]string{"Ssp-To": "999"}, "not this service's ASID"},
+		"bad Ssp-From":         {good, map[string]string{"Ssp-From": "abc"}, "Ssp-From"},
+		"read interaction":     {good, map[string]string{"Ssp-InteractionID": urn + "read:patient"}, "does not match"},
+		"other resource":       {good, map[string]string{"Ssp-InteractionID": urn + "search:observation"}, "does not match"},
+		"another service":      {good, map[string]string{"Ssp-InteractionID": "urn:nhs:names:services:gpconnect:fhir:rest:search:patient"}, "does not match"},
+		"secondary uses":       {claims(func(c map[string]any) { c["reason_for_request"] = "secondaryuses" }), nil, "reason_for_request"},
+		"no ODS code":          {claims(func(c map[string]any) { c["requesting_organization"] = map[string]any{"resourceType": "Organization"} }), nil, "ODS code"},
+		"no device":            {claims(func(c map[string]any) { delete(c, "requesting_device") }), nil, "requesting_device"},
+		"sub not practitioner": {claims(func(c map[string]any) { c["sub"] = "2" }), nil, "sub"},
+		"no sub":               {claims(func(c map[string]any) { delete(c, "sub") }), nil, "sub"},
+		"practitioner with only an SDS id": {claims(func(c map[string]any) {
+			c["requesting_practitioner"] = map[string]any{"resourceType": "Practitioner",
+				"identifier": []any{map[string]any{"system": "https://fhir.nhs.uk/Id/sds-user-id", "value": "G13579135"}}}
+		}), nil, "requesting_practitioner"},
 	} {
-		r := get(t, srv.URL+"/fhir/Patient?_count=2", headers(c.tok, c.headers)...)
+		r := get(t, base+"/Patient?_count=2", headers(c.tok, c.headers)...)
 		if r.status != 400 || !strings.Contains(issueText(t, r), c.says) || strings.Contains(string(r.body), `"resourceType":"Patient"`) {
 			t.Errorf("%s: %d %s", name, r.status, truncate(string(r.body), 300))
+		}
+	}
+	// An empty sub is no subject: the token is refused.
+	if r := get(t, base+"/Patient?_count=2", headers(claims(func(c map[string]any) { c["sub"] = "" }), nil)...); r.status != 401 {
+		t.Errorf("an empty sub: %d", r.status)
+	}
+	if strings.Contains(buf.String(), long[:100]) || strings.Contains(buf.String(), "not-a-uuid") {
+		t.Error("an unchecked Ssp-TraceID went into the audit trail")
+	}
+
+	// With practitioner_identifier, sub must be the practitioner's SDS user id.
+	sds := jwtServer(t, e, keys, func(o *server.Options) {
+		o.SSP = &server.SSPOptions{ASID: "200000000359", PractitionerIdentifier: "https://fhir.nhs.uk/Id/sds-user-id"}
+	})
+	onlySDS := claims(func(c map[string]any) {
+		c["sub"] = "G13579135"
+		c["requesting_practitioner"] = map[string]any{"resourceType": "Practitioner",
+			"identifier": []any{map[string]any{"system": "https://fhir.nhs.uk/Id/sds-user-id", "value": "G13579135"}}}
+	})
+	if r := get(t, sds+"/Patient?_count=2", headers(onlySDS, nil)...); r.status != 200 {
+		t.Errorf("sub = the SDS user id: %d %s", r.status, truncate(string(r.body), 300))
+	}
+	if r := get(t, sds+"/Patient?_count=2", headers(good, nil)...); r.status != 400 {
+		t.Errorf("sub = the practitioner's id where the SDS user id is required: %d", r.status)
+	}
+}
+
+// nhsOf returns a demo patient's NHS number.
+func nhsOf(t *testing.T, id string) string {
+	for _, r := range demoRows(t, "PATIENT") {
+		if str(r["PATIENT_ID"]) == id {
+			return strings.ReplaceAll(str(r["NHS_NUMBER"]), " ", "")
+		}
+	}
+	t.Fatalf("no demo patient %s", id)
+	return ""
+}
+
+// Links never come from the Host header: without a base URL they are made
+// from the address the connection was accepted on.
+func TestLinksIgnoreTheHostHeader(t *testing.T) {
+	e := sqliteEnv(t)
+	for _, path := range []string{"/Patient?_count=1", "/Patient/3/$everything?_count=2", "/metadata"} {
+		r := get(t, e.base+path, "Host", "evil.example", "X-Forwarded-Host", "evil.example")
+		if r.status != 200 || strings.Contains(string(r.body), "evil.example") {
+			t.Errorf("%s: %d, links from the Host header: %s", path, r.status, truncate(string(r.body), 300))
+		}
+		if path != "/metadata" && !strings.Contains(string(r.body), `"fullUrl":"`+e.base+"/") {
+			t.Errorf("%s: fullUrl not from the listener's address %s", path, e.base)
 		}
 	}
 }

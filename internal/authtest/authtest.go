@@ -17,6 +17,7 @@ import (
 
 	"github.com/lestrrat-go/jwx/v2/jwa"
 	"github.com/lestrrat-go/jwx/v2/jwk"
+	"github.com/lestrrat-go/jwx/v2/jws"
 	"github.com/lestrrat-go/jwx/v2/jwt"
 )
 
@@ -104,6 +105,31 @@ func Sign(t testing.TB, key jwk.Key, alg jwa.SignatureAlgorithm, scope, patient 
 		edit(tok)
 	}
 	b, err := jwt.Sign(tok, jwt.WithKey(alg, key))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// Claims returns the claims of a token valid for five minutes from the
+// issuer to the audience, to be edited as raw JSON values and signed with
+// SignClaims (which, unlike Sign, can give any claim any JSON type).
+func Claims() map[string]any {
+	now := time.Now().Unix()
+	return map[string]any{"iss": Issuer, "aud": []string{Audience}, "sub": "user-1", "iat": now, "exp": now + 300}
+}
+
+// SignClaims signs claims as they are, as a JWT with the key's kid.
+func SignClaims(t testing.TB, key jwk.Key, alg jwa.SignatureAlgorithm, claims map[string]any) string {
+	t.Helper()
+	payload, err := json.Marshal(claims)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hdr := jws.NewHeaders()
+	hdr.Set(jws.KeyIDKey, key.KeyID())
+	hdr.Set(jws.TypeKey, "JWT")
+	b, err := jws.Sign(payload, jws.WithKey(alg, key, jws.WithProtectedHeaders(hdr)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -292,3 +292,69 @@ func demoMappingsWith(t *testing.T, replace ...string) string {
 	}
 	return dir
 }
+
+// Links are made from server.base_url or a loopback listener's address,
+// never from the Host header: serve refuses a non-loopback listener
+// without base_url, and uses base_url when given.
+func TestServeBaseURLRule(t *testing.T) {
+	code, _, errs := run(t, "serve", "-listen", "0.0.0.0:0")
+	if code != 1 || !strings.Contains(errs, "server.base_url is required") {
+		t.Errorf("a non-loopback listener without base_url: %d %q", code, errs)
+	}
+	if code, _, errs := run(t, "serve", "-listen", "127.0.0.1:0", "-base-url", "ftp://x"); code != 1 || !strings.Contains(errs, "base_url") {
+		t.Errorf("a base_url that is not http(s): %d %q", code, errs)
+	}
+	for _, l := range []string{"127.0.0.1:8080", "[::1]:8080", "localhost:8080"} {
+		if !loopback(l) {
+			t.Errorf("%s is loopback", l)
+		}
+	}
+	for _, l := range []string{"0.0.0.0:8080", ":8080", "[::]:8080", "10.1.2.3:8080", "fhir.example:8080"} {
+		if loopback(l) {
+			t.Errorf("%s is not loopback", l)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out, errb syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- Run(ctx, []string{"serve", "-listen", "0.0.0.0:0", "-base-url", "https://fhir.example.nhs.uk/fhir"}, &out, &errb)
+	}()
+	addr := regexp.MustCompile(`serving http://\S+:(\d+)/fhir`)
+	var port string
+	deadline := time.Now().Add(2 * time.Minute)
+	for port == "" && time.Now().Before(deadline) {
+		select {
+		case code := <-done:
+			t.Fatalf("serve exited %d: %s", code, errb.String())
+		case <-time.After(25 * time.Millisecond):
+		}
+		if m := addr.FindStringSubmatch(out.String()); m != nil {
+			port = m[1]
+		}
+	}
+	if port == "" {
+		t.Fatalf("serve did not start: %s", errb.String())
+	}
+	req, _ := http.NewRequest("GET", "http://127.0.0.1:"+port+"/fhir/Patient?_count=1", nil)
+	req.Host = "evil.example"
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if strings.Contains(string(body), "evil.example") || !strings.Contains(string(body), `"fullUrl":"https://fhir.example.nhs.uk/fhir/Patient/`) {
+		t.Errorf("links: %s", truncateStr(string(body), 400))
+	}
+	cancel()
+	<-done
+}
+
+func truncateStr(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "…"
+	}
+	return s
+}

@@ -27,6 +27,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var src sourceFlags
 	src.register(fs)
 	listen := fs.String("listen", "", "address to listen on (default from config, else 127.0.0.1:8080)")
+	baseURL := fs.String("base-url", "", "public base URL of the API in links (default from config); required to listen on a non-loopback address")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -44,6 +45,15 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if *listen != "" {
 		cfg.Server.Listen = *listen
 	}
+	if *baseURL != "" {
+		cfg.Server.BaseURL = *baseURL
+		if err := config.CheckBaseURL(*baseURL); err != nil {
+			return err
+		}
+	}
+	if cfg.Server.BaseURL == "" && !loopback(cfg.Server.Listen) {
+		return fmt.Errorf("server.base_url is required to listen on %s, which is not a loopback address: links in responses are made from it, never from a request's Host header (or give -base-url)", cfg.Server.Listen)
+	}
 	eng, err := engine.New(s.set, s.db, engine.Options{
 		DefaultCount: cfg.Paging.DefaultCount, MaxCount: cfg.Paging.MaxCount,
 		PagingSecret: []byte(cfg.Paging.Secret), CursorTTL: time.Duration(cfg.Paging.CursorTTL),
@@ -56,19 +66,20 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		log.Warn("paging.secret is not set: paging links work only on this instance and until it restarts")
 	}
 	opts := server.Options{Engine: eng, BaseURL: cfg.Server.BaseURL, Logger: log, Version: Version, CORSOrigins: cfg.Server.CORSOrigins,
+		TrustedProxies: cfg.Server.TrustedProxies,
 		SecurityNote: "No authentication: this instance is open to every caller."}
 	if cfg.Auth.Mode == "jwt" {
 		j := cfg.Auth.JWT
 		v, err := auth.New(ctx, auth.Config{JWKSURL: j.JWKSURL, JWKSFile: j.JWKSFile, Issuers: j.Issuers, Audiences: j.Audiences,
-			Algorithms: j.Algorithms, ClockSkew: time.Duration(j.ClockSkew)})
+			Algorithms: j.Algorithms, ClockSkew: time.Duration(j.ClockSkew), MaxLifetime: time.Duration(j.MaxLifetime)})
 		if err != nil {
 			return err
 		}
 		opts.Verifier = v
-		opts.SecurityNote = "OAuth2 bearer tokens (JWT, signature verified against the issuer's keys) with SMART-style scopes (patient/, user/, system/<Type>.read); a token with a patient context reaches only that patient's data."
+		opts.SecurityNote = "OAuth2 bearer tokens (JWT, signature verified against the issuer's keys) with SMART App Launch (v1) scopes: patient/<Type>.read reaches only the resources of the token's patient context (patient or nhs_number claim) and nothing without one; user/ and system/<Type>.read reach every resource of the type."
 		log.Info("authentication: JWT bearer tokens", "issuers", strings.Join(j.Issuers, ","), "audiences", strings.Join(j.Audiences, ","))
 		if cfg.Auth.SSP.Enabled {
-			opts.SSP = &server.SSPOptions{ASID: cfg.Auth.SSP.ASID}
+			opts.SSP = &server.SSPOptions{ASID: cfg.Auth.SSP.ASID, PractitionerIdentifier: cfg.Auth.SSP.PractitionerIdentifier}
 			log.Info("Spine Security Proxy mode: SSP headers and claims are required", "asid", cfg.Auth.SSP.ASID)
 		}
 	} else {
@@ -135,6 +146,20 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
+// loopback reports whether a listen address is on a loopback interface
+// only (127.0.0.0/8, ::1 or localhost).
+func loopback(listen string) bool {
+	host, _, err := net.SplitHostPort(listen)
+	if err != nil {
+		return false
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
 // tlsConfig is TLS 1.2 or later with the configured certificate, and, with a
 // client CA, client certificates required and verified (mutual TLS).
 func tlsConfig(t config.TLS) (*tls.Config, error) {
@@ -142,7 +167,14 @@ func tlsConfig(t config.TLS) (*tls.Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("server.tls: %w", err)
 	}
-	tc := &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}
+	tc := &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert},
+		// TLS 1.2 with forward secrecy and AEAD only (TLS 1.3's suites are
+		// all of that kind and not configurable).
+		CipherSuites: []uint16{
+			tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+			tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+			tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+		}}
 	if t.ClientCAFile != "" {
 		pem, err := os.ReadFile(t.ClientCAFile)
 		if err != nil {

@@ -99,6 +99,21 @@ mappings: %s
 	}
 	if res, err := client(&tls.Config{Certificates: []tls.Certificate{clientCert}}).Get(base + "/metadata"); err != nil || res.StatusCode != 200 {
 		t.Errorf("mutual TLS: %v %v", err, res)
+	} else if hsts := res.Header.Get("Strict-Transport-Security"); hsts != "max-age=31536000" {
+		t.Errorf("Strict-Transport-Security %q", hsts)
+	}
+	// TLS 1.2: ECDHE with AEAD only.
+	for _, suite := range []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA, tls.TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA, tls.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256} {
+		c := &tls.Config{Certificates: []tls.Certificate{clientCert}, MaxVersion: tls.VersionTLS12, CipherSuites: []uint16{suite}}
+		if _, err := client(c).Get(base + "/metadata"); err == nil {
+			t.Errorf("TLS 1.2 with %s was accepted", tls.CipherSuiteName(suite))
+		}
+	}
+	for _, suite := range []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256} {
+		c := &tls.Config{Certificates: []tls.Certificate{clientCert}, MaxVersion: tls.VersionTLS12, CipherSuites: []uint16{suite}}
+		if res, err := client(c).Get(base + "/metadata"); err != nil || res.StatusCode != 200 {
+			t.Errorf("TLS 1.2 with %s: %v", tls.CipherSuiteName(suite), err)
+		}
 	}
 	if _, err := client(&tls.Config{}).Get(base + "/metadata"); err == nil {
 		t.Error("a client without a certificate was served")

@@ -1,0 +1,410 @@
+package test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/ccfacade/ccfacade/auth"
+	"github.com/ccfacade/ccfacade/engine"
+	"github.com/ccfacade/ccfacade/internal/authtest"
+	"github.com/ccfacade/ccfacade/server"
+	"github.com/lestrrat-go/jwx/v2/jwa"
+)
+
+// people are two demo patients seen from outside: ids, NHS numbers,
+// surnames and one Observation of the other.
+type people struct {
+	me, other             string
+	myNHS, otherNHS       string
+	myFamily, otherFamily string
+	otherObs              string
+}
+
+func twoPatients(t *testing.T) people {
+	p := people{me: "3", other: "4"}
+	for _, r := range demoRows(t, "PATIENT") {
+		nhs := strings.ReplaceAll(str(r["NHS_NUMBER"]), " ", "")
+		switch str(r["PATIENT_ID"]) {
+		case p.me:
+			p.myNHS, p.myFamily = nhs, strings.TrimSpace(str(r["SURNAME"]))
+		case p.other:
+			p.otherNHS, p.otherFamily = nhs, strings.TrimSpace(str(r["SURNAME"]))
+		}
+	}
+	for _, o := range demoRows(t, "OBSERVATION") {
+		if str(o["PATIENT_ID"]) == p.other {
+			p.otherObs = str(o["OBS_ID"])
+			break
+		}
+	}
+	if p.myNHS == "" || p.otherNHS == "" || p.otherObs == "" || strings.EqualFold(p.myFamily, p.otherFamily) {
+		t.Fatalf("the demo lacks the two patients this test needs: %+v", p)
+	}
+	return p
+}
+
+// jwtServer serves e's database with JWT verification (and opts' other
+// settings) and returns the base URL.
+func jwtServer(t *testing.T, e *env, keys *authtest.Keys, edit func(*server.Options)) string {
+	t.Helper()
+	v, err := auth.New(context.Background(), auth.Config{JWKSURL: keys.URL, Issuers: []string{authtest.Issuer}, Audiences: []string{authtest.Audience}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	eng, err := engine.New(e.eng.Set(), e.db, engine.Options{Logger: log, PagingSecret: []byte("x")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := server.Options{Engine: eng, Logger: log, Verifier: v}
+	if edit != nil {
+		edit(&opts)
+	}
+	srv := httptest.NewServer(server.New(opts))
+	t.Cleanup(srv.Close)
+	return srv.URL + "/fhir"
+}
+
+// leaks reports resources of a patient other than want in a response.
+func leaks(t *testing.T, r response, want string) []string {
+	if r.status != 200 {
+		return nil
+	}
+	var out []string
+	b := r.json(t)
+	res := []map[string]any{b}
+	if b["resourceType"] == "Bundle" {
+		res = entriesAll(t, b)
+	}
+	for _, x := range res {
+		if p := patientOf(x); p != "" && p != want {
+			out = append(out, fmt.Sprintf("%s/%v of Patient/%s", x["resourceType"], x["id"], p))
+		}
+	}
+	return out
+}
+
+// Every claim the facade acts on, given as every other JSON type, is a 401
+// that names the claim: never ignored, never a wider reach.
+func TestClaimTypeProbes(t *testing.T) {
+	keys := authtest.New(t)
+	pp := twoPatients(t)
+	forEachBackend(t, func(t *testing.T, e *env) {
+		base := jwtServer(t, e, keys, nil)
+		values := map[string]any{"a string": "1", "a number": 1, "a boolean": true, "null": nil,
+			"an array": []any{pp.me}, "an object": map[string]any{"id": pp.me}, "a numeric string": "9000000114"}
+		// claim → the types it accepts.
+		accepts := map[string][]string{
+			"patient": {"a string", "a numeric string"}, "nhs_number": {"a numeric string"},
+			"scope": {"a string", "a numeric string"}, "client_id": {"a string", "a numeric string"},
+			"sub": {"a string", "a numeric string"}, "jti": {"a string", "a numeric string"},
+			"exp": {"a number"}, "nbf": {"a number"}, "iat": {"a number"},
+			"iss": {"a string"}, "aud": {"a string", "an array"},
+			"reason_for_request": {"a string", "a numeric string"}, "requested_scope": {"a string", "a numeric string"},
+			"requesting_device": {"an object"}, "requesting_organization": {"an object"}, "requesting_practitioner": {"an object"},
+		}
+		probes := 0
+		for claim, ok := range accepts {
+			for kind, val := range values {
+				if slices.Contains(ok, kind) {
+					continue
+				}
+				c := authtest.Claims()
+				c["scope"] = "patient/*.read"
+				c["patient"] = pp.me
+				c[claim] = val
+				tok := authtest.SignClaims(t, keys.RSA, jwa.RS256, c)
+				for _, path := range []string{"/Patient/" + pp.other, "/Observation?patient=" + pp.other} {
+					probes++
+					r := get(t, base+path, "Authorization", "Bearer "+tok)
+					if r.status != 401 || !strings.Contains(issueText(t, r), claim) || strings.Contains(string(r.body), `"resourceType":"Patient"`) {
+						t.Errorf("%s as %s, %s: %d %s", claim, kind, path, r.status, truncate(string(r.body), 200))
+					}
+				}
+			}
+		}
+		// The reported cases: patient and nhs_number as numbers or lists,
+		// without any other patient claim.
+		for name, c := range map[string]map[string]any{
+			"patient as a number":    {"patient": 1},
+			"patient as a list":      {"patient": []any{"1"}},
+			"nhs_number as a number": {"nhs_number": 9000000114},
+			"patient null":           {"patient": nil},
+			"patient empty":          {"patient": ""},
+		} {
+			claims := authtest.Claims()
+			claims["scope"] = "patient/*.read"
+			for k, v := range c {
+				claims[k] = v
+			}
+			tok := authtest.SignClaims(t, keys.RSA, jwa.RS256, claims)
+			for _, path := range []string{"/Patient/2", "/Observation?patient=2", "/Patient/1500/$everything"} {
+				probes++
+				if r := get(t, base+path, "Authorization", "Bearer "+tok); r.status != 401 {
+					t.Errorf("%s, %s: %d %s", name, path, r.status, truncate(string(r.body), 200))
+				}
+			}
+		}
+		t.Logf("%d claim-type probes", probes)
+	})
+}
+
+// contextKind is a way a token can carry (or not carry) a patient context.
+type contextKind struct {
+	name    string
+	claims  func(pp people) map[string]any
+	patient bool // a usable patient context (the token's patient is pp.me)
+}
+
+var contextKinds = []contextKind{
+	{"no context", func(people) map[string]any { return nil }, false},
+	{"fhirUser only", func(pp people) map[string]any { return map[string]any{"fhirUser": "Patient/" + pp.me} }, false},
+	{"patient claim", func(pp people) map[string]any { return map[string]any{"patient": pp.me} }, true},
+	{"nhs_number claim", func(pp people) map[string]any { return map[string]any{"nhs_number": pp.myNHS} }, true},
+	{"both claims, agreeing", func(pp people) map[string]any { return map[string]any{"patient": pp.me, "nhs_number": pp.myNHS} }, true},
+}
+
+// The scope × context × interaction matrix, driven by auth.ScopeRules:
+// each scope kind, with each kind of patient context, through each way of
+// reading a patient's data.
+func TestScopeContextMatrix(t *testing.T) {
+	keys := authtest.New(t)
+	pp := twoPatients(t)
+	forEachBackend(t, func(t *testing.T, e *env) {
+		base := jwtServer(t, e, keys, nil)
+		nhsOther := url.QueryEscape("https://fhir.nhs.uk/Id/nhs-number|" + pp.otherNHS)
+		nhsMine := url.QueryEscape("https://fhir.nhs.uk/Id/nhs-number|" + pp.myNHS)
+		// interaction → path for my patient, path for the other.
+		interactions := []struct{ name, mine, theirs string }{
+			{"read Patient", "/Patient/" + pp.me, "/Patient/" + pp.other},
+			{"read Observation", "", "/Observation/" + pp.otherObs},
+			{"search by patient", "/Observation?patient=" + pp.me, "/Observation?patient=" + pp.other},
+			{"search by subject", "/Observation?subject=Patient/" + pp.me, "/Observation?subject=Patient/" + pp.other},
+			{"search Patient by _id", "/Patient?_id=" + pp.me, "/Patient?_id=" + pp.other},
+			{"chain", "/Observation?patient.identifier=" + nhsMine, "/Observation?patient.identifier=" + nhsOther},
+			{"compartment", "/Patient/" + pp.me + "/Observation", "/Patient/" + pp.other + "/Observation"},
+			{"$everything", "/Patient/" + pp.me + "/$everything", "/Patient/" + pp.other + "/$everything"},
+			{"$everything by NHS number", "/Patient/$everything?identifier=" + nhsMine, "/Patient/$everything?identifier=" + nhsOther},
+			{"POST _search", "", ""},
+		}
+		probes := 0
+		for _, rule := range auth.ScopeRules {
+			for _, ck := range contextKinds {
+				c := authtest.Claims()
+				c["scope"] = rule.Context + "/*.read"
+				for k, v := range ck.claims(pp) {
+					c[k] = v
+				}
+				tok := authtest.SignClaims(t, keys.RSA, jwa.RS256, c)
+				reach := rule.WithoutPatient
+				if ck.patient {
+					reach = rule.WithPatient
+				}
+				name := rule.Context + "/*.read, " + ck.name
+				call := func(path string) response {
+					probes++
+					return get(t, base+path, "Authorization", "Bearer "+tok)
+				}
+				for _, in := range interactions {
+					if in.name == "POST _search" {
+						probes++
+						r := do(t, "POST", base+"/Observation/_search", strings.NewReader("patient="+pp.other),
+							"Authorization", "Bearer "+tok, "Content-Type", "application/x-www-form-urlencoded")
+						want := map[auth.Reach]int{auth.ReachNone: 403, auth.ReachPatient: 403, auth.ReachAll: 200}[reach]
+						if r.status != want {
+							t.Errorf("%s: POST _search for the other patient: %d, want %d", name, r.status, want)
+						}
+						continue
+					}
+					if in.mine != "" {
+						r := call(in.mine)
+						want := map[auth.Reach]int{auth.ReachNone: 403, auth.ReachPatient: 200, auth.ReachAll: 200}[reach]
+						if r.status != want {
+							t.Errorf("%s: %s of my patient: %d, want %d: %s", name, in.name, r.status, want, truncate(string(r.body), 200))
+						}
+						if l := leaks(t, r, pp.me); len(l) > 0 && reach != auth.ReachAll {
+							t.Errorf("%s: %s of my patient served %v", name, in.name, l)
+						}
+					}
+					r := call(in.theirs)
+					want := map[auth.Reach]int{auth.ReachNone: 403, auth.ReachPatient: 403, auth.ReachAll: 200}[reach]
+					if r.status != want {
+						t.Errorf("%s: %s of the other patient: %d, want %d: %s", name, in.name, r.status, want, truncate(string(r.body), 200))
+					}
+					if want == 403 && (strings.Contains(string(r.body), `"resourceType":"Patient"`) || strings.Contains(string(r.body), `"resourceType":"Observation"`)) {
+						t.Errorf("%s: %s of the other patient served data", name, in.name)
+					}
+				}
+				// Searches that name no patient: only mine with a patient
+				// reach, anyone's with a full one.
+				for _, path := range []string{"/Observation?_count=200", "/Patient?_count=50&_revinclude=Observation:patient", "/Encounter?_count=100&_include=Encounter:patient", "/Practitioner?_count=5&_revinclude=Encounter:participant"} {
+					r := call(path)
+					want := map[auth.Reach]int{auth.ReachNone: 403, auth.ReachPatient: 200, auth.ReachAll: 200}[reach]
+					if r.status != want {
+						t.Errorf("%s: %s: %d, want %d", name, path, r.status, want)
+						continue
+					}
+					l := leaks(t, r, pp.me)
+					if reach == auth.ReachPatient && len(l) > 0 {
+						t.Errorf("%s: %s served %v", name, path, l[:min(3, len(l))])
+					}
+					if reach == auth.ReachAll && len(l) == 0 && !strings.HasPrefix(path, "/Practitioner") {
+						t.Errorf("%s: %s served only my patient's data; the scope reaches everyone's", name, path)
+					}
+				}
+			}
+		}
+		// A patient context that cannot be used: refused, not widened.
+		for name, c := range map[string]map[string]any{
+			"NHS number of nobody here":           {"nhs_number": "9434765919"},
+			"patient and NHS number disagreeing":  {"patient": pp.me, "nhs_number": pp.otherNHS},
+			"no read scope at all":                {"patient": pp.me, "scope": "openid launch/patient"},
+			"write scopes only":                   {"patient": pp.me, "scope": "patient/*.write"},
+			"patient scopes only, no context":     {"scope": "patient/Observation.read patient/Patient.read"},
+			"patient scopes only, fhirUser given": {"scope": "patient/*.read", "fhirUser": "Patient/" + pp.me},
+		} {
+			claims := authtest.Claims()
+			claims["scope"] = "patient/*.read"
+			for k, v := range c {
+				claims[k] = v
+			}
+			tok := authtest.SignClaims(t, keys.RSA, jwa.RS256, claims)
+			for _, path := range []string{"/Patient/" + pp.me, "/Observation?patient=" + pp.other, "/Patient/1500/$everything"} {
+				probes++
+				if r := get(t, base+path, "Authorization", "Bearer "+tok); r.status != 403 || strings.Contains(string(r.body), `"resourceType":"Patient"`) {
+					t.Errorf("%s, %s: %d %s", name, path, r.status, truncate(string(r.body), 200))
+				}
+			}
+		}
+		t.Logf("%d scope × context probes", probes)
+	})
+}
+
+// Mixed scopes: each type reaches as far as its own scopes say, and a
+// chain or include through a type is held to that type's reach.
+func TestMixedScopesChainsAndIncludes(t *testing.T) {
+	keys := authtest.New(t)
+	pp := twoPatients(t)
+	forEachBackend(t, func(t *testing.T, e *env) {
+		base := jwtServer(t, e, keys, nil)
+		sign := func(scope string, extra map[string]any) string {
+			c := authtest.Claims()
+			c["scope"] = scope
+			for k, v := range extra {
+				c[k] = v
+			}
+			return authtest.SignClaims(t, keys.RSA, jwa.RS256, c)
+		}
+		call := func(tok, path string) response { return get(t, base+path, "Authorization", "Bearer "+tok) }
+		nhsOther := url.QueryEscape("https://fhir.nhs.uk/Id/nhs-number|" + pp.otherNHS)
+
+		// Observation only: chains into Patient are refused, whatever they ask.
+		obsOnly := sign("user/Observation.read", nil)
+		for _, path := range []string{
+			"/Observation?patient.identifier=" + nhsOther + "&patient.family=" + url.QueryEscape(pp.otherFamily) + "&_summary=count",
+			"/Observation?patient.family=" + url.QueryEscape(pp.otherFamily),
+			"/Observation?subject:Patient.birthdate=ge1900",
+			"/Observation?patient.identifier=" + nhsOther,
+			"/Patient/" + pp.other,
+		} {
+			if r := call(obsOnly, path); r.status != 403 || strings.Contains(string(r.body), `"total"`) {
+				t.Errorf("user/Observation.read, %s: %d %s", path, r.status, truncate(string(r.body), 200))
+			}
+		}
+		if r := call(obsOnly, "/Observation?patient="+pp.other); r.status != 200 {
+			t.Errorf("user/Observation.read, a plain reference search: %d", r.status)
+		}
+		// Encounter only: a chain into Practitioner is refused too.
+		encOnly := sign("user/Encounter.read", nil)
+		if r := call(encOnly, "/Encounter?participant.name=a"); r.status != 403 {
+			t.Errorf("user/Encounter.read, a chain into Practitioner: %d", r.status)
+		}
+		// Includes of a type the scopes do not allow are left out.
+		for _, path := range []string{"/Observation?patient=" + pp.other + "&_include=Observation:patient", "/Encounter?_count=20&_include=Encounter:participant&_include=Encounter:patient"} {
+			r := call(obsOnly, path)
+			if strings.HasPrefix(path, "/Encounter") {
+				r = call(encOnly, path)
+			}
+			if r.status != 200 {
+				t.Errorf("%s: %d", path, r.status)
+				continue
+			}
+			for _, x := range entriesAll(t, r.json(t)) {
+				if x["resourceType"] == "Patient" || x["resourceType"] == "Practitioner" {
+					t.Errorf("%s included %s/%v, which the scopes do not allow", path, x["resourceType"], x["id"])
+				}
+			}
+		}
+		patOnly := sign("user/Patient.read", nil)
+		r := call(patOnly, "/Patient?_id="+pp.other+"&_revinclude=Observation:patient")
+		for _, x := range entriesAll(t, r.json(t)) {
+			if x["resourceType"] == "Observation" {
+				t.Errorf("user/Patient.read: _revinclude served Observation/%v", x["id"])
+			}
+		}
+
+		// patient/ for Patient, user/ for Observation, with my context:
+		// Observations of anyone, but a chain into Patient finds only mine.
+		mixed := sign("patient/Patient.read user/Observation.read", map[string]any{"patient": pp.me})
+		if r := call(mixed, "/Observation?patient="+pp.other+"&_count=1"); r.status != 200 || len(entriesAll(t, r.json(t))) == 0 {
+			t.Errorf("mixed scopes, another patient's Observations: %d", r.status)
+		}
+		if r := call(mixed, "/Patient/"+pp.other); r.status != 403 {
+			t.Errorf("mixed scopes, another Patient: %d", r.status)
+		}
+		for _, path := range []string{
+			"/Observation?patient.family=" + url.QueryEscape(pp.otherFamily) + "&_summary=count",
+			"/Observation?patient.identifier=" + nhsOther + "&_summary=count",
+		} {
+			r := call(mixed, path)
+			if r.status != 200 {
+				t.Errorf("mixed scopes, %s: %d %s", path, r.status, truncate(string(r.body), 200))
+				continue
+			}
+			if n, _ := r.json(t)["total"].(float64); n != 0 {
+				t.Errorf("mixed scopes, %s: a chain through another patient found %v", path, n)
+			}
+		}
+		if r := call(mixed, "/Observation?patient.family="+url.QueryEscape(pp.myFamily)+"&_summary=count"); r.status != 200 || r.json(t)["total"].(float64) == 0 {
+			t.Errorf("mixed scopes, a chain through my patient: %d %s", r.status, truncate(string(r.body), 200))
+		}
+		r = call(mixed, "/Observation?patient="+pp.other+"&_include=Observation:patient")
+		for _, x := range entriesAll(t, r.json(t)) {
+			if x["resourceType"] == "Patient" {
+				t.Errorf("mixed scopes: _include served Patient/%v outside the context", x["id"])
+			}
+		}
+		// user/ scopes with a patient context reach everyone (SMART v1).
+		userCtx := sign("user/*.read", map[string]any{"patient": pp.me})
+		if r := call(userCtx, "/Patient/"+pp.other); r.status != 200 {
+			t.Errorf("user/*.read with a patient context, another patient: %d", r.status)
+		}
+	})
+}
+
+// The scheme of the Authorization header is case-insensitive.
+func TestBearerSchemeCase(t *testing.T) {
+	keys := authtest.New(t)
+	e := sqliteEnv(t)
+	base := jwtServer(t, e, keys, nil)
+	c := authtest.Claims()
+	c["scope"] = "user/*.read"
+	tok := authtest.SignClaims(t, keys.RSA, jwa.RS256, c)
+	for _, scheme := range []string{"Bearer", "bearer", "BEARER"} {
+		if r := get(t, base+"/Patient/3", "Authorization", scheme+" "+tok); r.status != 200 {
+			t.Errorf("%s: %d", scheme, r.status)
+		}
+	}
+	for _, h := range []string{"Basic " + tok, tok, "Bearer", "Bearer  "} {
+		if r := get(t, base+"/Patient/3", "Authorization", h); r.status != 401 {
+			t.Errorf("%q: %d", truncate(h, 20), r.status)
+		}
+	}
+}
