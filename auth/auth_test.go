@@ -2,11 +2,11 @@ package auth
 
 import (
 	"context"
-	"fmt"
-	"slices"
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/base64"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -90,13 +90,13 @@ func TestScopes(t *testing.T) {
 	// scope string → reach for Patient and Observation, with and without a
 	// patient context.
 	cases := map[string][4]Reach{
-		"patient/*.read":         {ReachPatient, ReachPatient, ReachNone, ReachNone},
-		"user/Observation.*":     {ReachNone, ReachAll, ReachNone, ReachAll},
-		"system/Patient.read":    {ReachAll, ReachNone, ReachAll, ReachNone},
-		"patient/Patient.write":  {},
-		"openid launch fhirUser": {},
-		"user/*.write":           {},
-		"user/observation.read":  {}, // not a resource type
+		"patient/*.read":                                 {ReachPatient, ReachPatient, ReachNone, ReachNone},
+		"user/Observation.*":                             {ReachNone, ReachAll, ReachNone, ReachAll},
+		"system/Patient.read":                            {ReachAll, ReachNone, ReachAll, ReachNone},
+		"patient/Patient.write":                          {},
+		"openid launch fhirUser":                         {},
+		"user/*.write":                                   {},
+		"user/observation.read":                          {}, // not a resource type
 		"patient/Observation.read user/Observation.read": {ReachNone, ReachAll, ReachNone, ReachAll},
 		"patient/*.read user/Patient.read":               {ReachAll, ReachPatient, ReachAll, ReachNone},
 		"patients/*.read":                                {},

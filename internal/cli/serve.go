@@ -67,7 +67,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	opts := server.Options{Engine: eng, BaseURL: cfg.Server.BaseURL, Logger: log, Version: Version, CORSOrigins: cfg.Server.CORSOrigins,
 		TrustedProxies: cfg.Server.TrustedProxies,
-		SecurityNote: "No authentication: this instance is open to every caller."}
+		SecurityNote:   "No authentication: this instance is open to every caller."}
 	if cfg.Auth.Mode == "jwt" {
 		j := cfg.Auth.JWT
 		v, err := auth.New(ctx, auth.Config{JWKSURL: j.JWKSURL, JWKSFile: j.JWKSFile, Issuers: j.Issuers, Audiences: j.Audiences,
