@@ -547,6 +547,10 @@ func (l *loader) expr(n *yaml.Node, path, typ string, cols *ColumnSet) *Expr {
 			}
 			for _, item := range p[1].Content {
 				if sub := l.expr(item, path, typ, cols); sub != nil {
+					if sub.Concept != nil || sub.Ref != nil || len(sub.First) > 0 {
+						l.add(sub.Pos, path, "an expression inside \"first\" takes \"column\" or \"value\", \"transform\" and \"when\"; put \"concept\" on the expression that holds \"first\"")
+						continue
+					}
 					e.First = append(e.First, sub)
 				}
 			}

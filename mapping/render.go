@@ -200,6 +200,9 @@ func (r *renderer) eval(e *Expr, vals []any) (any, bool) {
 		v = e.Literal
 	case len(e.First) > 0:
 		for _, sub := range e.First {
+			if sub.When != nil && !sub.When.holds(vals) {
+				continue // its condition does not hold: the next one is tried
+			}
 			sv, ok := r.eval(sub, vals)
 			if ok && sv != nil && strings.TrimSpace(toString(sv)) != "" {
 				v = sv

@@ -358,3 +358,43 @@ func truncateStr(s string, n int) string {
 	}
 	return s
 }
+
+// A "when" inside "first" decides whether that item is used: a row where
+// its condition fails gets the next item's value.
+func TestWhenInsideFirst(t *testing.T) {
+	dsn := demoDB(t)
+	dir := demoMappingsWith(t, "gender: { column: SEX, concept: local-sex }", `gender:
+    concept: local-sex
+    first:
+      - { value: "F", when: { column: TITLE, equals: [Mrs, Miss, Ms] } }
+      - { column: SEX }`)
+	title := regexp.MustCompile(`"prefix": \[\s*"(Mrs|Miss|Ms)"`)
+	titled, others := 0, 0
+	for id := 1; id <= 40; id++ {
+		_, before, _ := run(t, "preview", "-mappings", "../../mappingsets/demo", "-adapter", "sqlite", "-dsn", dsn, "Patient", fmt.Sprint(id))
+		code, after, errs := run(t, "preview", "-mappings", dir, "-adapter", "sqlite", "-dsn", dsn, "Patient", fmt.Sprint(id))
+		if code != 0 {
+			t.Fatalf("preview: %d %s", code, errs)
+		}
+		want := regexp.MustCompile(`"gender": "[a-z]+"`).FindString(before)
+		if title.MatchString(before) {
+			want = `"gender": "female"`
+			titled++
+		} else {
+			others++
+		}
+		if got := regexp.MustCompile(`"gender": "[a-z]+"`).FindString(after); got != want {
+			t.Errorf("Patient/%d: %s, want %s", id, got, want)
+		}
+	}
+	if titled == 0 || others == 0 {
+		t.Fatalf("the sample needs both: %d with the titles, %d without", titled, others)
+	}
+	bad := demoMappingsWith(t, "gender: { column: SEX, concept: local-sex }", `gender:
+    first:
+      - { column: SEX, concept: local-sex }
+      - { value: unknown }`)
+	if code, _, errs := run(t, "lint", "-mappings", bad); code == 0 || !strings.Contains(errs, `put "concept" on the expression that holds "first"`) {
+		t.Errorf("a concept inside first: %d %q", code, errs)
+	}
+}
