@@ -155,12 +155,14 @@ func cut(f *os.File, size int64) error {
 }
 
 // current makes sure the open file is the one at the path, reopening it
-// when it was renamed or deleted.
+// when it was renamed or deleted, and takes its real size (someone may
+// have truncated it in place, as logrotate's copytruncate does).
 func (s *File) current() error {
 	if s.f != nil {
 		at, err1 := os.Stat(s.path)
 		open, err2 := s.f.Stat()
 		if err1 == nil && err2 == nil && os.SameFile(at, open) {
+			s.size = open.Size()
 			return nil
 		}
 		s.f.Close()

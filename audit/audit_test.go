@@ -2,6 +2,7 @@ package audit
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -86,6 +87,38 @@ func TestNoFragmentWhenTheDiskFills(t *testing.T) {
 	recs := lines(t, path)
 	if len(recs) != ok {
 		t.Errorf("%d records in the file, %d writes reported success", len(recs), ok)
+	}
+}
+
+// A file truncated in place (logrotate's copytruncate) is written on from
+// its real end: its size is read again, so a failed write is cut back to
+// that (not to the old size, which would pad the file with NULs) and the
+// file rotates by what it holds.
+func TestTruncatedInPlace(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "audit.jsonl")
+	one, _ := json.Marshal(record(1))
+	s, err := OpenFile(path, int64(15*(len(one)+1)), 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for i := 0; i < 10; i++ {
+		s.Write(record(i))
+	}
+	if err := os.Truncate(path, 0); err != nil {
+		t.Fatal(err)
+	}
+	for i := 10; i < 20; i++ {
+		if err := s.Write(record(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := os.Stat(path + ".1"); err == nil {
+		t.Error("the file rotated by its size before it was truncated")
+	}
+	data, _ := os.ReadFile(path)
+	if bytes.IndexByte(data, 0) >= 0 || len(lines(t, path)) != 10 {
+		t.Errorf("after copytruncate: %d records, NULs: %v", len(lines(t, path)), bytes.IndexByte(data, 0) >= 0)
 	}
 }
 

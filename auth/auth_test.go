@@ -156,6 +156,17 @@ func TestClaimTypes(t *testing.T) {
 			}
 		}
 	}
+	// A claim given twice is refused: readers disagree on which counts.
+	for _, payload := range []string{`"patient":4,"patient":"3"`, `"patient":"3","patient":"4"`, `"scope":"user/*.read","scope":"patient/*.read"`} {
+		now := time.Now().Unix()
+		raw := fmt.Sprintf(`{"iss":%q,"aud":%q,"sub":"u","iat":%d,"exp":%d,"scope":"user/*.read",%s}`, authtest.Issuer, authtest.Audience, now, now+300, payload)
+		if strings.Count(raw, `"scope"`) > 1 {
+			raw = fmt.Sprintf(`{"iss":%q,"aud":%q,"sub":"u","iat":%d,"exp":%d,%s}`, authtest.Issuer, authtest.Audience, now, now+300, payload)
+		}
+		if _, err := v.Verify(context.Background(), authtest.SignRaw(t, k.RSA, jwa.RS256, []byte(raw))); err == nil || !strings.Contains(err.Error(), "twice") {
+			t.Errorf("%s: %v", payload, err)
+		}
+	}
 	// exp, nbf and iat as numeric strings are refused.
 	for _, claim := range []string{"exp", "nbf", "iat"} {
 		c := authtest.Claims()

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"regexp"
 	"strings"
 )
@@ -51,11 +52,9 @@ type claims map[string]json.RawMessage
 // parseClaims decodes a verified token's payload and checks the type of
 // every claim the facade knows.
 func parseClaims(payload []byte) (claims, error) {
-	var c claims
-	dec := json.NewDecoder(bytes.NewReader(payload))
-	dec.UseNumber()
-	if err := dec.Decode(&c); err != nil {
-		return nil, fmt.Errorf("the token's claims are not a JSON object")
+	c, err := decodeClaims(payload)
+	if err != nil {
+		return nil, err
 	}
 	for name, raw := range c {
 		want, known := claimTypes[name]
@@ -73,6 +72,39 @@ func parseClaims(payload []byte) (claims, error) {
 	}
 	if s, ok := c.str("nhs_number"); ok && !nhsNumberRe.MatchString(s) {
 		return nil, fmt.Errorf("claim \"nhs_number\" must be 10 digits")
+	}
+	return c, nil
+}
+
+// decodeClaims reads the payload's top-level object. A claim named twice
+// is refused: readers disagree on which of the two counts.
+func decodeClaims(payload []byte) (claims, error) {
+	notObject := fmt.Errorf("the token's claims are not a JSON object")
+	dec := json.NewDecoder(bytes.NewReader(payload))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return nil, notObject
+	}
+	c := claims{}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return nil, notObject
+		}
+		name, _ := t.(string)
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return nil, notObject
+		}
+		if _, dup := c[name]; dup {
+			return nil, fmt.Errorf("claim %q is given twice", name)
+		}
+		c[name] = raw
+	}
+	if t, err := dec.Token(); err != nil || t != json.Delim('}') {
+		return nil, notObject
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, notObject
 	}
 	return c, nil
 }

@@ -61,7 +61,7 @@ func CheckSSP(header func(string) string, p *Principal, accepted []string, cfg S
 		return nil, fmt.Errorf("the Ssp-From header must be the consumer's ASID (up to 20 digits)")
 	case !asidRe.MatchString(s.To):
 		return nil, fmt.Errorf("the Ssp-To header must be this service's ASID (up to 20 digits)")
-	case cfg.ASID != "" && s.To != cfg.ASID:
+	case s.To != cfg.ASID:
 		return nil, fmt.Errorf("Ssp-To %s is not this service's ASID", s.To)
 	}
 	match := false

@@ -278,6 +278,9 @@ func (c *Config) validate() error {
 	if c.Auth.SSP.Enabled && c.Auth.Mode != "jwt" {
 		errs = append(errs, "auth.ssp needs auth.mode jwt: the proxy forwards the consumer's token")
 	}
+	if c.Auth.SSP.Enabled && !regexp.MustCompile(`^[0-9]{1,20}$`).MatchString(c.Auth.SSP.ASID) {
+		errs = append(errs, "auth.ssp.asid is required: this service's ASID (digits), which Ssp-To must equal")
+	}
 	switch c.Auth.Mode {
 	case "none":
 	case "jwt":

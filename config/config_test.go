@@ -50,6 +50,9 @@ func TestConfigErrors(t *testing.T) {
 		{"database:\n  adapter: postgres\n  dsn: x\n  statement_timeout: soon\nmappings: m\n", `"soon" is not a duration`},
 		{"database:\n  adapter: postgres\n  dsn: x\nmappings: m\ntimezone: Mars/Base\n", `timezone "Mars/Base"`},
 		{"mappings: m\n", "database.adapter is required"},
+		{"database: {adapter: sqlite, dsn: x}\nmappings: m\nauth: {mode: jwt, jwt: {jwks_file: k, issuers: [i], audiences: [a]}, ssp: {enabled: true}}\n", "auth.ssp.asid is required"},
+		{"database: {adapter: sqlite, dsn: x}\nmappings: m\nserver: {trusted_proxies: [10.0.0.0/33]}\n", `"10.0.0.0/33" is not an IP address or CIDR`},
+		{"database: {adapter: sqlite, dsn: x}\nmappings: m\nserver: {base_url: \"fhir.example/fhir\"}\n", "not an absolute http(s) URL"},
 		{"", "the configuration is empty"},
 	}
 	for _, c := range cases {

@@ -86,6 +86,10 @@ func (e *Engine) restrictTo(a *Access, q *query) error {
 		return nil
 	}
 	patient := a.Patient
+	if !canonicalID(patient) {
+		q.where(noMatch)
+		return nil
+	}
 	if m.Resource == "Patient" {
 		key, err := mapping.DecodeID(patient, len(m.From.Key))
 		if err != nil || !keyFits(m, key) {
@@ -107,6 +111,45 @@ func (e *Engine) restrictTo(a *Access, q *query) error {
 		// A type of the Patient compartment with no patient parameter
 		// cannot be limited to one patient, so nothing of it is served.
 		q.where(noMatch)
+	}
+	return nil
+}
+
+// canonicalID reports whether an id is a valid FHIR id without an OR
+// (",") in it; CanonicalPatient checks the rest against the database.
+func canonicalID(id string) bool {
+	return fhir.IsValidID(id) && !strings.Contains(id, ",")
+}
+
+// ErrNoSuchPatient is returned by CanonicalPatient for an id that is not
+// the id of a patient here, exactly as the facade writes it.
+var ErrNoSuchPatient = &Error{Kind: KindForbidden, SpineCode: "ACCESS DENIED", Msg: "the token's patient is not a patient of this service"}
+
+// CanonicalPatient checks that id is the id of one patient, written as the
+// facade writes it ("04", "-34" or "3,4" name no patient, though a
+// database might match them to one): a token's patient context must be
+// exactly that. The lookup ignores any access in ctx.
+func (e *Engine) CanonicalPatient(ctx context.Context, id string) error {
+	pm := e.set.Lookup("Patient")
+	if pm == nil || !canonicalID(id) {
+		return ErrNoSuchPatient
+	}
+	key, err := mapping.DecodeID(id, len(pm.From.Key))
+	if err != nil || !keyFits(pm, key) {
+		return ErrNoSuchPatient
+	}
+	q := e.newQuery(pm)
+	q.where(q.keyEquals(key))
+	sqlText, args := q.selectSQL(2)
+	rows, err := e.queryRows(ctx, sqlText, args, q.ncols())
+	if err != nil {
+		return err
+	}
+	if len(rows) != 1 {
+		return ErrNoSuchPatient
+	}
+	if got, err := mapping.EncodeID(rows[0][:len(pm.From.Key)]); err != nil || got != id {
+		return ErrNoSuchPatient
 	}
 	return nil
 }
@@ -139,9 +182,10 @@ func (e *Engine) forbidden(ctx context.Context, m *mapping.Mapping, params url.V
 			continue
 		}
 		if key.Chain != "" {
-			// The chain must find the token's patient.
+			// The chain must find the token's patient. A chain of more
+			// than one step is refused by the search itself, before any SQL.
 			pm := e.set.Lookup("Patient")
-			if pm == nil {
+			if pm == nil || strings.Contains(key.Chain, ".") {
 				continue
 			}
 			ck, err := fhir.ParseParamKey(key.Chain)
@@ -149,6 +193,7 @@ func (e *Engine) forbidden(ctx context.Context, m *mapping.Mapping, params url.V
 				continue
 			}
 			q := e.newQuery(pm)
+			q.access = accessFrom(ctx)
 			pred, err := e.compileParam(q, pm, ck, key.Chain, values)
 			if err != nil {
 				continue // the search itself reports it

@@ -78,10 +78,19 @@ func (e *Engine) Everything(ctx context.Context, req EverythingRequest) (*fhir.O
 		if ident == "" {
 			return nil, invalid("identifier", "INVALID_PARAMETER", "give the patient: Patient/{id}/$everything, or Patient/$everything?identifier=https://fhir.nhs.uk/Id/nhs-number|{NHS number}")
 		}
-		// Resolved without the patient context, then checked against it, so
-		// that another patient's NHS number is a 403, not a 404.
-		id, err := e.patientByIdentifier(WithAccess(ctx, Access{}), pm, ident)
+		if err := typesAllowed(ctx, []string{"Patient"}); err != nil {
+			return nil, err
+		}
+		if strings.Contains(ident, ",") {
+			return nil, invalid("identifier", "INVALID_PARAMETER", "give one identifier: the record is one patient's")
+		}
+		// Within the token's access: a patient-limited token learns nothing
+		// of other patients, not even whether the identifier is known.
+		id, err := e.patientByIdentifier(ctx, pm, ident)
 		if err != nil {
+			if ee, ok := AsError(err); ok && accessFrom(ctx).patientFor("Patient") != "" && (ee.Kind == KindNotFound || ee.Kind == KindConflict || ee.Kind == KindForbidden) {
+				return nil, errDenied
+			}
 			return nil, err
 		}
 		req.PatientID = id

@@ -916,7 +916,13 @@ func keeper(resourceType string, elements []string, summary string) func(string)
 	case "data":
 		return func(name string) bool { return name != "text" }
 	}
+	// The reference to the patient a resource belongs to is always kept
+	// (servers may return more than asked): a subsetted resource still
+	// says whose data it is, to the consumer and to the audit trail.
 	keep := map[string]bool{"resourceType": true, "id": true, "meta": true}
+	if fhir.InPatientCompartment(resourceType) && resourceType != "Patient" {
+		keep["subject"], keep["patient"] = true, true
+	}
 	for _, n := range names {
 		keep[n] = true
 	}

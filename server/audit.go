@@ -51,14 +51,14 @@ func (h *handler) record(c *gin.Context, status int, v fhir.Value) audit.Record 
 	if len(r.Params) > 100 {
 		r.Params = append(r.Params[:100], "…")
 	}
-	r.Resource = c.Param("type")
+	r.Resource = clip(c.Param("type"), 64)
 	switch {
 	case strings.HasSuffix(r.Path, "/metadata") || c.Request.Method == http.MethodOptions:
 		r.Interaction = "capabilities"
 	case strings.Contains(r.Path, "$"):
 		r.Interaction = "operation"
 	case c.Param("comp") != "":
-		r.Interaction, r.Resource = "search-compartment", c.Param("comp")
+		r.Interaction, r.Resource = "search-compartment", clip(c.Param("comp"), 64)
 	case c.Param("id") != "" && c.Param("id") != "_search":
 		r.Interaction = "read"
 	case r.Resource != "":

@@ -432,6 +432,18 @@ func (h *handler) authenticate(c *gin.Context) {
 		c.Abort()
 	}
 	patient := p.Patient
+	if patient != "" {
+		// The patient must be one of ours, named exactly as we name it.
+		if err := h.eng.CanonicalPatient(c.Request.Context(), patient); err != nil {
+			if e, ok := engine.AsError(err); !ok || e.Kind == engine.KindUnavailable {
+				h.error(c, err)
+				c.Abort()
+				return
+			}
+			deny("the token's patient is not the id of a patient of this service")
+			return
+		}
+	}
 	if p.NHSNumber != "" {
 		// A patient context given as an NHS number: the patient it names.
 		id, err := h.eng.PatientByNHSNumber(c.Request.Context(), p.NHSNumber)

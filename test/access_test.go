@@ -269,6 +269,10 @@ func TestScopeContextMatrix(t *testing.T) {
 			"write scopes only":                   {"patient": pp.me, "scope": "patient/*.write"},
 			"patient scopes only, no context":     {"scope": "patient/Observation.read patient/Patient.read"},
 			"patient scopes only, fhirUser given": {"scope": "patient/*.read", "fhirUser": "Patient/" + pp.me},
+			"two patients in one claim":           {"patient": pp.me + "," + pp.other},
+			"a zero-padded id":                    {"patient": "0" + pp.other},
+			"an escaped id":                       {"patient": fmt.Sprintf("-%x", pp.other[0])},
+			"a patient not here":                  {"patient": "987654"},
 		} {
 			claims := authtest.Claims()
 			claims["scope"] = "patient/*.read"
@@ -276,9 +280,9 @@ func TestScopeContextMatrix(t *testing.T) {
 				claims[k] = v
 			}
 			tok := authtest.SignClaims(t, keys.RSA, jwa.RS256, claims)
-			for _, path := range []string{"/Patient/" + pp.me, "/Observation?patient=" + pp.other, "/Patient/1500/$everything"} {
+			for _, path := range []string{"/Patient/" + pp.me, "/Observation?patient=" + pp.other, "/Patient/1500/$everything", "/Observation?_count=500", "/Observation/" + pp.otherObs, "/Patient/" + pp.other} {
 				probes++
-				if r := get(t, base+path, "Authorization", "Bearer "+tok); r.status != 403 || strings.Contains(string(r.body), `"resourceType":"Patient"`) {
+				if r := get(t, base+path, "Authorization", "Bearer "+tok); r.status != 403 || strings.Contains(string(r.body), `"resourceType":"Patient"`) || strings.Contains(string(r.body), `"resourceType":"Observation"`) {
 					t.Errorf("%s, %s: %d %s", name, path, r.status, truncate(string(r.body), 200))
 				}
 			}
@@ -379,6 +383,39 @@ func TestMixedScopesChainsAndIncludes(t *testing.T) {
 		for _, x := range entriesAll(t, r.json(t)) {
 			if x["resourceType"] == "Patient" {
 				t.Errorf("mixed scopes: _include served Patient/%v outside the context", x["id"])
+			}
+		}
+		// The record by NHS number says nothing of whether the number is
+		// known, to a token that may not read that patient.
+		nhsOf := func(n string) string {
+			return "/Patient/$everything?identifier=" + url.QueryEscape("https://fhir.nhs.uk/Id/nhs-number|"+n)
+		}
+		mine := sign("patient/*.read", map[string]any{"patient": pp.me})
+		for name, tok := range map[string]string{"user/Observation.read": obsOnly, "patient/*.read for another": mine} {
+			for _, n := range []string{pp.otherNHS, "9434765919", pp.otherNHS + "," + pp.myNHS} {
+				want := 403
+				if strings.Contains(n, ",") && name != "user/Observation.read" {
+					want = 400 // one identifier only, whoever asks
+				}
+				if r := call(tok, nhsOf(n)); r.status != want {
+					t.Errorf("%s: $everything for %s: %d %s", name, n, r.status, truncate(string(r.body), 200))
+				}
+			}
+		}
+		if r := call(mine, nhsOf(pp.myNHS)); r.status != 200 {
+			t.Errorf("$everything by my own NHS number: %d", r.status)
+		}
+		// A chain of two steps is refused the same way whatever it asks,
+		// before any SQL: no prefix oracle on a type the token cannot read.
+		pat := sign("patient/Patient.read patient/Observation.read", map[string]any{"patient": pp.me})
+		var statuses []int
+		for _, v := range []string{"a", "b", "c", "zzz"} {
+			statuses = append(statuses, call(pat, "/Observation?patient.organization.name="+v).status, call(pat, "/Observation?patient.general-practitioner.name="+v).status)
+		}
+		for _, st := range statuses {
+			if st != statuses[0] || st == 200 {
+				t.Errorf("two-step chains answer %v", statuses)
+				break
 			}
 		}
 		// user/ scopes with a patient context reach everyone (SMART v1).

@@ -198,7 +198,20 @@ func TestAuditAddressesAndIDs(t *testing.T) {
 	if recs := records(buf); len(recs) != 1 || strings.Join(recs[0].Params, ",") != "_count,category,patient" || strings.Contains(buf.String(), "vital-signs") {
 		t.Errorf("POST _search record: %+v", recs)
 	}
+	// A resource cut down by _elements or _summary still names its patient.
+	for _, q := range []string{"_elements=code", "_summary=text", "_elements=status"} {
+		buf.Reset()
+		get(t, base+"/Observation?patient=4&_count=2&"+q)
+		if recs := records(buf); len(recs) != 1 || strings.Join(recs[0].Patients, ",") != "4" || recs[0].Count != 2 {
+			t.Errorf("%s: the record names %v (%d resources)", q, recs[0].Patients, recs[0].Count)
+		}
+	}
 	// Nothing a caller sends can make a record of any size.
+	buf.Reset()
+	get(t, base+"/"+strings.Repeat("A", 20000)+"/1/"+strings.Repeat("B", 20000))
+	if n := len(buf.String()); n > 5000 {
+		t.Errorf("a record of %d bytes for a long path", n)
+	}
 	buf.Reset()
 	q := url.Values{}
 	for i := 0; i < 300; i++ {
