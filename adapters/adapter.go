@@ -149,3 +149,17 @@ type Opener func(ctx context.Context, dsn string, opts Options) (Adapter, error)
 
 // ErrNoTable is wrapped by Columns when the table does not exist.
 var ErrNoTable = errors.New("no such table")
+
+// AccentFolder is an optional capability: whether the dialect's ILike
+// ignores accents as well as case (Zoë matches zoe). Without it, accents
+// count.
+type AccentFolder interface {
+	FoldsAccents() bool
+}
+
+// Trimmer is an optional capability: how the dialect trims white space
+// from both ends of a text expression, where it is not TRIM(x) (SQL
+// Server before 2017 has only LTRIM and RTRIM).
+type Trimmer interface {
+	Trim(expr string) string
+}

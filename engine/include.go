@@ -51,8 +51,12 @@ func (e *Engine) parseInclude(m *mapping.Mapping, name, v string) (include, erro
 	if sp == nil || sp.Type != "reference" {
 		return include{}, notSupported(name, "%s=%s: %s has no reference parameter %q", name, v, from.Resource, parts[1])
 	}
-	if sp.Col < 0 {
-		return include{}, notSupported(name, "%s=%s: the parameter is not bound to one column, so it cannot be followed", name, v)
+	followable := false
+	for _, src := range sp.Sources() {
+		followable = followable || src.Col >= 0
+	}
+	if !followable {
+		return include{}, notSupported(name, "%s=%s: the parameter is not bound to one column of the resource's row, so it cannot be followed", name, v)
 	}
 	inc := include{from: from, sp: sp, rev: rev, iterate: iterate}
 	if len(parts) == 3 {
@@ -135,16 +139,20 @@ func (e *Engine) follow(ctx context.Context, pool map[*mapping.Mapping][]*mappin
 			revs = append(revs, inc)
 			continue
 		}
-		params := []*mapping.SearchParam{inc.sp}
-		if inc.sp == nil { // _include=*
-			params = nil
+		var params []*mapping.SearchParam
+		if inc.sp != nil {
+			params = inc.sp.Sources()
+		} else { // _include=*
 			for _, p := range inc.from.Search {
-				if p.Type == "reference" && p.Col >= 0 {
-					params = append(params, p)
+				if p.Type == "reference" {
+					params = append(params, p.Sources()...)
 				}
 			}
 		}
 		for _, sp := range params {
+			if sp.Col < 0 {
+				continue
+			}
 			for _, r := range pool[inc.from] {
 				v := r.Vals[sp.Col]
 				if v == nil {
@@ -185,9 +193,16 @@ func (e *Engine) follow(ctx context.Context, pool map[*mapping.Mapping][]*mappin
 		if len(ids) == 0 || !access.allows(inc.from.Resource) {
 			continue
 		}
-		rows, err := e.fetchByKeys(ctx, inc.from, inc.sp.Columns[0], inc.sp.ColType, ids, limit+1)
-		if err != nil {
-			return nil, nil, err
+		var rows []*mapping.Row
+		for _, src := range inc.sp.Sources() {
+			if src.Rows != nil || len(src.Columns) != 1 || src.SQL != "" || !containsStr(src.Target, inc.target) {
+				continue
+			}
+			got, err := e.fetchByKeys(ctx, inc.from, src.Columns[0], src.ColType, ids, limit+1-len(rows))
+			if err != nil {
+				return nil, nil, err
+			}
+			rows = append(rows, got...)
 		}
 		if len(rows) > limit {
 			rows = rows[:limit]

@@ -401,8 +401,6 @@ const maxCodes = 2000
 
 // compileValue compiles one value of a parameter.
 func (e *Engine) compileValue(q *query, m *mapping.Mapping, sp *mapping.SearchParam, key fhir.ParamKey, raw, v string) (string, error) {
-	b := q.b
-	d := b.d
 	if sp.Type == "_id" {
 		if key.Modifier == "missing" {
 			// Every resource has an id.
@@ -423,10 +421,148 @@ func (e *Engine) compileValue(q *query, m *mapping.Mapping, sp *mapping.SearchPa
 		}
 		return q.keyEquals(k), nil
 	}
+	if len(sp.Branches) > 0 {
+		return e.compileBranches(q, m, sp, key, raw, v)
+	}
 	alias, exprs := q.paramExprs(sp)
 	if key.Modifier == "missing" {
 		return q.missingPred(sp, raw, v, alias, exprs)
 	}
+	var pred string
+	var err error
+	switch {
+	case sp.PresenceOnly:
+		pred = noMatch
+	case sp.Constant != nil:
+		pred, err = e.constantPred(sp, key.Modifier, raw, v)
+	default:
+		pred, err = e.sourcePred(q, sp, key, raw, v, alias, exprs)
+	}
+	if err != nil {
+		return "", err
+	}
+	pred = q.withConds(sp, alias, pred)
+	not := key.Modifier == "not"
+	if sp.Rows != nil && pred != noMatch {
+		pred = q.exists(sp.Rows, alias, pred)
+	}
+	if !not {
+		return pred, nil
+	}
+	if pred == noMatch {
+		return "1 = 1", nil
+	}
+	// Rows whose value is missing also match :not; CASE keeps NULL out of
+	// the negation.
+	return "CASE WHEN " + pred + " THEN 0 ELSE 1 END = 1", nil
+}
+
+// compileBranches compiles one value of a parameter derived from several
+// places of the element: it matches when any of them does (:not, when
+// none does; :missing, when none shows a value).
+func (e *Engine) compileBranches(q *query, m *mapping.Mapping, sp *mapping.SearchParam, key fhir.ParamKey, raw, v string) (string, error) {
+	sub := key
+	if key.Modifier == "not" {
+		sub.Modifier = ""
+	}
+	var parts []string
+	var firstErr error
+	for _, br := range sp.Branches {
+		if key.Modifier != "" && key.Modifier != "not" && key.Modifier != "missing" && sp.Type == "reference" && !containsStr(br.Target, key.Modifier) {
+			continue // a :Type modifier: only the branches of that type
+		}
+		bk := sub
+		if key.Modifier == "missing" {
+			bk.Modifier = "missing"
+			p, err := e.compileValue(q, m, br, bk, raw, "false")
+			if err != nil {
+				return "", err
+			}
+			parts = append(parts, p)
+			continue
+		}
+		p, err := e.compileValue(q, m, br, bk, raw, v)
+		if ee, ok := AsError(err); ok && ee.Kind == KindInvalid {
+			// A value one source cannot hold (x is no NHS number) is no
+			// match there; it is an error only if no source can hold it.
+			if firstErr == nil {
+				firstErr = err
+			}
+			continue
+		}
+		if err != nil {
+			return "", err
+		}
+		if p != noMatch {
+			parts = append(parts, p)
+		}
+	}
+	pred := noMatch
+	if len(parts) > 0 {
+		pred = orJoin(parts)
+	} else if firstErr != nil && key.Modifier != "missing" {
+		return "", firstErr
+	}
+	switch key.Modifier {
+	case "missing":
+		switch v {
+		case "true":
+			if pred == noMatch {
+				return "1 = 1", nil
+			}
+			return "NOT " + pred, nil
+		case "false":
+			return pred, nil
+		}
+		return "", invalid(raw, "INVALID_PARAMETER", "parameter %q: :missing takes true or false, not %q", raw, v)
+	case "not":
+		if pred == noMatch {
+			return "1 = 1", nil
+		}
+		return "CASE WHEN " + pred + " THEN 0 ELSE 1 END = 1", nil
+	}
+	return pred, nil
+}
+
+// constantPred compares a value the element shows without a column (a
+// fixed code, a fixed name) with a search value, here, once.
+func (e *Engine) constantPred(sp *mapping.SearchParam, mod, raw, v string) (string, error) {
+	c := *sp.Constant
+	match := false
+	switch sp.Type {
+	case "string":
+		s, err := fhir.ParseStringValue(raw, v)
+		if err != nil {
+			return "", paramErr(err)
+		}
+		switch mod {
+		case "exact":
+			match = c == s
+		case "contains":
+			match = strings.Contains(fhir.Fold(c), fhir.Fold(s))
+		default:
+			match = strings.HasPrefix(fhir.Fold(c), fhir.Fold(s))
+		}
+	case "token":
+		tv, err := fhir.ParseTokenValue(raw, v)
+		if err != nil {
+			return "", paramErr(err)
+		}
+		sysOK := !tv.HasSystem || (tv.System == "" && sp.System == "") || (tv.System != "" && sameSystem(tv.System, sp.System))
+		match = sysOK && (tv.Code == "" || tv.Code == c)
+	default:
+		return noMatch, nil
+	}
+	if match {
+		return "1 = 1", nil
+	}
+	return noMatch, nil
+}
+
+// sourcePred compiles one value against one source's columns.
+func (e *Engine) sourcePred(q *query, sp *mapping.SearchParam, key fhir.ParamKey, raw, v, alias string, exprs []string) (string, error) {
+	b := q.b
+	d := b.d
 	var pred string
 	var err error
 	switch sp.Type {
@@ -452,22 +588,7 @@ func (e *Engine) compileValue(q *query, m *mapping.Mapping, sp *mapping.SearchPa
 	default:
 		return "", notSupported(raw, "search type %s is not supported", sp.Type)
 	}
-	if err != nil {
-		return "", err
-	}
-	not := key.Modifier == "not"
-	if sp.Rows != nil && pred != noMatch {
-		pred = q.exists(sp.Rows, alias, pred)
-	}
-	if !not {
-		return pred, nil
-	}
-	if pred == noMatch {
-		return "1 = 1", nil
-	}
-	// Rows whose value is missing also match :not; CASE keeps NULL out of
-	// the negation.
-	return "CASE WHEN " + pred + " THEN 0 ELSE 1 END = 1", nil
+	return pred, err
 }
 
 // paramExprs are the SQL expressions a parameter compares, and the alias
@@ -482,9 +603,65 @@ func (q *query) paramExprs(sp *mapping.SearchParam) (alias string, exprs []strin
 		return alias, []string{"(" + sp.SQL + ")"}
 	}
 	for _, c := range sp.Columns {
-		exprs = append(exprs, alias+"."+q.b.d.Quote(c))
+		exprs = append(exprs, q.b.columnForm(alias+"."+q.b.d.Quote(c), sp.ColumnForms, sp.ColType))
 	}
 	return alias, exprs
+}
+
+// columnForm is a column in the form the element renders it: trimmed,
+// without spaces, upper or lower case, an NHS number without its spaces
+// and hyphens. Forms apply to text columns only.
+func (b *sqlBuilder) columnForm(x string, forms []string, colType string) string {
+	if colType != "" && !mapping.IsTextType(colType) {
+		return x
+	}
+	for _, f := range forms {
+		switch f {
+		case "trim":
+			if t, ok := b.d.(adapters.Trimmer); ok {
+				x = t.Trim(x)
+			} else {
+				x = "TRIM(" + x + ")"
+			}
+		case "compact":
+			x = "REPLACE(" + x + ", ' ', '')"
+		case "upper":
+			x = "UPPER(" + x + ")"
+		case "lower":
+			x = "LOWER(" + x + ")"
+		case "nhs-number":
+			x = "REPLACE(REPLACE(" + x + ", ' ', ''), '-', '')"
+		}
+	}
+	return x
+}
+
+// condPred is the SQL of a mapping condition on a column (over alias): a
+// non-blank value, or one of the listed values, as rendering tests it.
+func (q *query) condPred(alias string, c *mapping.Cond) string {
+	x := q.b.columnForm("CAST("+alias+"."+q.b.d.Quote(c.Column)+" AS VARCHAR(4000))", []string{"trim"}, "")
+	var p string
+	if len(c.Equals) == 0 {
+		p = "(" + x + " IS NOT NULL AND " + x + " <> '')"
+	} else {
+		p = "(" + x + " IS NOT NULL AND " + q.b.inList(x, anys(c.Equals)) + ")"
+	}
+	if c.Not {
+		return "NOT " + p
+	}
+	return p
+}
+
+// withConds adds a source's conditions to its predicate.
+func (q *query) withConds(sp *mapping.SearchParam, alias, pred string) string {
+	if pred == noMatch || len(sp.Conds) == 0 {
+		return pred
+	}
+	parts := []string{pred}
+	for _, c := range sp.Conds {
+		parts = append(parts, q.condPred(alias, c))
+	}
+	return "(" + strings.Join(parts, " AND ") + ")"
 }
 
 // exists wraps a predicate on a child table's columns (aliased alias) in an
@@ -512,15 +689,31 @@ func (q *query) missingPred(sp *mapping.SearchParam, raw, v, alias string, exprs
 	default:
 		return "", invalid(raw, "INVALID_PARAMETER", "parameter %q: :missing takes true or false, not %q", raw, v)
 	}
-	parts := make([]string, len(exprs))
-	for i, x := range exprs {
-		parts[i] = x + " IS NOT NULL"
+	present := "1 = 1" // a constant is shown wherever its conditions hold
+	if sp.Constant == nil {
+		parts := make([]string, len(exprs))
+		for i, x := range exprs {
+			parts[i] = x + " IS NOT NULL"
+			if mapping.IsTextType(sp.ColType) {
+				parts[i] = "(" + parts[i] + " AND " + x + " <> '')" // blank text is not shown
+			}
+			if len(sp.Concepts) == 1 && sp.System == "" && mapping.IsTextType(sp.ColType) {
+				// A code the map does not know is not shown either.
+				if known := sp.Concepts[0].Locals(); len(known) <= maxCodes {
+					parts[i] = "(" + parts[i] + " AND " + q.b.inList(x, anys(known)) + ")"
+				}
+			}
+		}
+		present = orJoin(parts)
 	}
-	present := orJoin(parts)
+	present = q.withConds(sp, alias, present)
 	if sp.Rows != nil {
 		present = q.exists(sp.Rows, alias, present)
 	}
 	if missing {
+		if present == "1 = 1" {
+			return noMatch, nil
+		}
 		return "NOT (" + present + ")", nil
 	}
 	return present, nil
@@ -849,7 +1042,6 @@ func (e *Engine) compileChain(q *query, m *mapping.Mapping, sp *mapping.SearchPa
 	// Each repetition of the parameter is a condition of its own: with
 	// several references (child rows), one may match one value and
 	// another the next.
-	alias, exprs := q.paramExprs(sp)
 	var ands []string
 	for _, v := range values {
 		sub := q.sub(tm)
@@ -868,26 +1060,39 @@ func (e *Engine) compileChain(q *query, m *mapping.Mapping, sp *mapping.SearchPa
 			return "", err
 		}
 		pred = strings.Join(sub.preds, " AND ")
-		// A text reference to an integer key (or the other way round) is
-		// compared as text: PostgreSQL has no = between the two.
-		key := sub.col(tm.From.Key[0])
-		crossed := sp.SQL == "" && crossTyped(sp.ColType, keyType(tm.From.KeyTypes))
-		if crossed {
-			key = "CAST(" + key + " AS VARCHAR(40))"
-		}
-		in := " IN (SELECT " + key + " FROM " + sub.source() + " WHERE " + pred + ")"
-		parts := make([]string, len(exprs))
-		for i, x := range exprs {
-			if crossed && !mapping.IsTextType(sp.ColType) {
-				x = "CAST(" + x + " AS VARCHAR(40))"
+		// Each source of the parameter that points to the target type.
+		var ors []string
+		for _, src := range sp.Sources() {
+			if !containsStr(src.Target, target) || src.Constant != nil || src.PresenceOnly {
+				continue
 			}
-			parts[i] = x + in
+			alias, exprs := q.paramExprs(src)
+			// A text reference to an integer key (or the other way round)
+			// is compared as text: PostgreSQL has no = between the two.
+			key := sub.col(tm.From.Key[0])
+			crossed := src.SQL == "" && crossTyped(src.ColType, keyType(tm.From.KeyTypes))
+			if crossed {
+				key = "CAST(" + key + " AS VARCHAR(40))"
+			}
+			in := " IN (SELECT " + key + " FROM " + sub.source() + " WHERE " + pred + ")"
+			parts := make([]string, len(exprs))
+			for i, x := range exprs {
+				if crossed && !mapping.IsTextType(src.ColType) {
+					x = "CAST(" + x + " AS VARCHAR(40))"
+				}
+				parts[i] = x + in
+			}
+			p := q.withConds(src, alias, orJoin(parts))
+			if src.Rows != nil {
+				p = q.exists(src.Rows, alias, p)
+			}
+			ors = append(ors, p)
 		}
-		p := orJoin(parts)
-		if sp.Rows != nil {
-			p = q.exists(sp.Rows, alias, p)
+		if len(ors) == 0 {
+			ands = append(ands, noMatch)
+			continue
 		}
-		ands = append(ands, p)
+		ands = append(ands, orJoin(ors))
 	}
 	return strings.Join(ands, " AND "), nil
 }

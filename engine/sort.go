@@ -51,6 +51,21 @@ func (q *query) parseSort(m *mapping.Mapping, v string) ([]sortKey, error) {
 			expr, colType = q.col(m.From.Updated), m.From.UpdatedType
 		default:
 			sp := m.SearchParam(name)
+			if sp != nil && len(sp.Branches) > 0 {
+				// Sorted by the first place on the resource's row that the
+				// element shows the value.
+				var first *mapping.SearchParam
+				for _, b := range sp.Branches {
+					if b.Rows == nil && len(b.Columns) == 1 && b.Constant == nil && !b.PresenceOnly && len(b.Conds) == 0 {
+						first = b
+						break
+					}
+				}
+				if first == nil {
+					return nil, notSupported("_sort", "_sort=%s: the parameter follows no single value of the resource's row, so it cannot sort", name)
+				}
+				sp = first
+			}
 			switch {
 			case sp == nil:
 				return nil, notSupported("_sort", "_sort: unknown parameter %q for %s (sortable: _id, _lastUpdated and parameters on one column)", name, m.Resource)
@@ -61,7 +76,7 @@ func (q *query) parseSort(m *mapping.Mapping, v string) ([]sortKey, error) {
 			case sp.SQL != "":
 				expr = "(" + sp.SQL + ")"
 			default:
-				expr, colType = q.col(sp.Columns[0]), sp.ColType
+				expr, colType = q.b.columnForm(q.col(sp.Columns[0]), sp.ColumnForms, sp.ColType), sp.ColType
 			}
 		}
 		if seen[expr] {

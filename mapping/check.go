@@ -108,7 +108,7 @@ func checkMapping(ctx context.Context, c *collector, db adapters.Adapter, m *Map
 		}
 	}
 	walk(m.Root, nil)
-	for _, sp := range m.Search {
+	for _, sp := range m.sources() {
 		sp := sp
 		path := m.Resource + " search " + sp.Name
 		var scope *Rows
@@ -123,6 +123,9 @@ func checkMapping(ctx context.Context, c *collector, db adapters.Adapter, m *Map
 		}
 		if sp.To != "" {
 			add(scope, use{pos: sp.Pos, path: path, column: sp.To})
+		}
+		for _, c := range sp.Conds {
+			add(scope, use{pos: c.Pos, path: path, column: c.Column})
 		}
 		if sf := sp.SystemFrom; sf != nil && sf.Column != "" {
 			add(scope, use{pos: sf.Pos, path: path + " system", column: sf.Column})
@@ -164,7 +167,7 @@ func checkMapping(ctx context.Context, c *collector, db adapters.Adapter, m *Map
 	} else {
 		checkUses(c, main, cols, srcName)
 	}
-	for _, sp := range m.Search {
+	for _, sp := range m.sources() {
 		table := m.From.Table
 		if sp.Rows != nil {
 			table = sp.Rows.Table

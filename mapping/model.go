@@ -12,6 +12,9 @@ type Set struct {
 	// Location is the zone of date-times stored without one, and of search
 	// values given without one.
 	Location *time.Location
+	// Warnings are what lint reports without failing: a parameter bound to
+	// columns that does not search every value its element shows.
+	Warnings []string
 	byType   map[string]*Mapping
 }
 
@@ -45,6 +48,16 @@ func (m *Mapping) SearchParam(name string) *SearchParam {
 		}
 	}
 	return nil
+}
+
+// sources are every single-source parameter of the mapping: each
+// parameter bound to columns, and each branch of a derived one.
+func (m *Mapping) sources() []*SearchParam {
+	var out []*SearchParam
+	for _, p := range m.Search {
+		out = append(out, p.Sources()...)
+	}
+	return out
 }
 
 // Source says where a mapping's rows come from.
@@ -203,6 +216,36 @@ type SearchParam struct {
 	// Col is, for a reference parameter on one column of the main table,
 	// its position in the select list (so _include can follow it); else -1.
 	Col int
+
+	// Path is, for a parameter derived from the element, the STU3 path it
+	// searches (Patient.name.family); "" for one bound to columns.
+	Path string
+	// Branches are the sources of a parameter derived from several places
+	// of the element (an official name and the names of a child table, two
+	// identifier systems, references to two types): each a parameter of
+	// one source. The parameter matches when any branch does.
+	Branches []*SearchParam
+	// Conds are the conditions under which the element shows the value
+	// (its "when"s): a parameter of one source matches only where they hold.
+	Conds []*Cond
+	// ColumnForms are the forms the column is compared in, from the
+	// transforms that render it: trim, compact, upper, lower, nhs-number.
+	ColumnForms []string
+	// Constant is a value the element shows without a column.
+	Constant *string
+	// PresenceOnly marks a source that shows the element without a value
+	// the parameter can match (a CodeableConcept's text): it counts for
+	// :missing only.
+	PresenceOnly bool
+}
+
+// Sources returns the parameter's single-source parts: its branches, or
+// the parameter itself.
+func (p *SearchParam) Sources() []*SearchParam {
+	if len(p.Branches) > 0 {
+		return p.Branches
+	}
+	return []*SearchParam{p}
 }
 
 // SystemSource is the column or SQL expression that holds the code system
@@ -255,6 +298,9 @@ type ConceptMap struct {
 type Coding struct {
 	System, Code, Display string
 }
+
+// Locals returns every local code the map translates.
+func (c *ConceptMap) Locals() []string { return append([]string(nil), c.order...) }
 
 // InSystem returns the local codes whose target is in system.
 func (c *ConceptMap) InSystem(system string) []string {

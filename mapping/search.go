@@ -78,10 +78,29 @@ func (l *loader) searchParams(n *yaml.Node, m *Mapping) {
 				sp.Documentation, _ = l.str(q[1], path)
 			}
 		}
+		def, isSTU3 := stu3.LookupSearchParameter(m.Resource, name)
+		if len(sp.Columns) == 0 && sp.SQL == "" {
+			// Derived from the element it searches.
+			switch {
+			case !isSTU3:
+				l.add(sp.Pos, path, "%s is not an STU3 search parameter of %s, so it cannot follow an element: bind it with \"column\" or \"sql\" and \"type\"", name, m.Resource)
+			case sp.Type != "" && sp.Type != def.Type:
+				l.add(sp.Pos, path, "%s is a %s parameter in STU3, not %s", name, def.Type, sp.Type)
+			case rows != nil || sp.System != "" || sp.SystemFrom != nil || len(sp.Transforms) > 0 || len(sp.Concepts) > 0 || sp.Format != "" || sp.To != "" || len(sp.Target) > 0:
+				l.add(sp.Pos, path, "a parameter that follows its element takes only \"documentation\": the element says the rest (or bind it with \"column\" or \"sql\")")
+			default:
+				l.derive(sp, m, def)
+				if sp.Type == "" {
+					sp.Type = def.Type
+				}
+				m.Search = append(m.Search, sp)
+			}
+			continue
+		}
 		if sp.Type == "" {
 			l.add(sp.Pos, path, "\"type\" is required (one of: %s)", strings.Join(SearchTypes, ", "))
 		}
-		if (len(sp.Columns) == 0) == (sp.SQL == "") {
+		if len(sp.Columns) > 0 && sp.SQL != "" {
 			l.add(sp.Pos, path, "give \"column\" (or \"columns\") or \"sql\", one of them")
 		}
 		if rows != nil {
@@ -122,6 +141,7 @@ func (l *loader) searchParams(n *yaml.Node, m *Mapping) {
 				l.add(sp.SystemFrom.Pos, path, "give \"concept\" (codes translated through a map) or a \"system\" column, not both")
 			}
 		}
+		l.coverage(sp, m)
 		m.Search = append(m.Search, sp)
 	}
 }

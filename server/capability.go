@@ -8,6 +8,8 @@ import (
 
 	"github.com/ccfacade/ccfacade/engine"
 	"github.com/ccfacade/ccfacade/fhir"
+	"github.com/ccfacade/ccfacade/fhir/stu3"
+	"github.com/ccfacade/ccfacade/mapping"
 )
 
 // Capability describes what the engine's mappings implement: the
@@ -40,11 +42,15 @@ func Capability(eng *engine.Engine, version, security string, now time.Time) fhi
 			if doc == "" {
 				doc = defaultDoc(p.Type, p.Target)
 			}
-			r.SearchParams = append(r.SearchParams, fhir.CapabilitySearchParam{Name: p.Name, Type: p.Type, Documentation: doc,
-				Definition: fmt.Sprintf("http://hl7.org/fhir/SearchParameter/%s-%s", m.Resource, p.Name)})
+			// The STU3 definition of the parameter, where it is one.
+			def := ""
+			if d, ok := stu3.LookupSearchParameter(m.Resource, p.Name); ok && d.Type == p.Type {
+				def = d.Definition()
+			}
+			r.SearchParams = append(r.SearchParams, fhir.CapabilitySearchParam{Name: p.Name, Type: p.Type, Documentation: doc, Definition: def})
 		}
 		for _, p := range m.Search {
-			if p.Type == "reference" && p.Col >= 0 {
+			if p.Type == "reference" && followable(p) {
 				r.Includes = append(r.Includes, m.Resource+":"+p.Name)
 			}
 		}
@@ -53,7 +59,7 @@ func Capability(eng *engine.Engine, version, security string, now time.Time) fhi
 		}
 		for _, other := range ms {
 			for _, p := range other.Search {
-				if p.Type == "reference" && p.Col >= 0 && len(m.From.Key) == 1 && containsTarget(p.Target, m.Resource) {
+				if p.Type == "reference" && followable(p) && len(m.From.Key) == 1 && containsTarget(p.Target, m.Resource) {
 					r.RevIncludes = append(r.RevIncludes, other.Resource+":"+p.Name)
 				}
 			}
@@ -64,6 +70,17 @@ func Capability(eng *engine.Engine, version, security string, now time.Time) fhi
 		caps.Operations = append(caps.Operations, fhir.CapabilityOperation{Name: "everything", Definition: "OperationDefinition/" + fhir.EverythingOperationID})
 	}
 	return caps
+}
+
+// followable reports whether _include can follow a reference parameter:
+// some source of it is one column of the resource's row.
+func followable(p *mapping.SearchParam) bool {
+	for _, src := range p.Sources() {
+		if src.Col >= 0 {
+			return true
+		}
+	}
+	return false
 }
 
 func defaultDoc(typ string, targets []string) string {

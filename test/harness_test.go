@@ -106,6 +106,9 @@ func postgresEnv(t *testing.T) *env {
 		pgBase = dsn
 		pgDSN, pgErr = pgtest.CreateDB(dsn, "ccfacade_e2e")
 		if pgErr == nil {
+			pgErr = pgtest.Unaccent(pgDSN) // string search ignores accents, as the README advises
+		}
+		if pgErr == nil {
 			pgErr = loadDemo(postgres.Open, pgDSN)
 		}
 	})

@@ -170,6 +170,9 @@ func omopDB(t *testing.T) string {
 		omopBase = base
 		omopDSN, omopErr = pgtest.CreateDB(base, "ccfacade_omop")
 		if omopErr == nil {
+			omopErr = pgtest.Unaccent(omopDSN)
+		}
+		if omopErr == nil {
 			omopErr = loadOMOP(omopDSN)
 		}
 	})

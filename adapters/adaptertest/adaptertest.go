@@ -336,8 +336,15 @@ func (s *suite) ilike(t *testing.T) {
 		{`\[br]%`, "14"},            // '[' literal (a character class in SQL Server)
 		{`%\[B%`, "14"},             //
 		{"nobody%", ""},
+		{"ZOË", "8"}, // Unicode case, not ASCII only
+		{"zoë%", "8"},
 	} {
 		s.match(t, s.db.ILike, tc.pattern, tc.want)
+	}
+	// Accents, where the dialect says it folds them.
+	if af, ok := s.db.(adapters.AccentFolder); ok && af.FoldsAccents() {
+		s.match(t, s.db.ILike, "zoe", "8")
+		s.match(t, s.db.ILike, "ZOE%", "8")
 	}
 }
 

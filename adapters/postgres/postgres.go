@@ -128,6 +128,10 @@ func (d *DB) ILike(expr, ph string) string {
 	return "lower(" + expr + ") LIKE lower(" + ph + `) ESCAPE '\'`
 }
 
+// FoldsAccents reports whether ILike ignores accents: when the unaccent
+// extension is installed (CREATE EXTENSION unaccent).
+func (d *DB) FoldsAccents() bool { return d.unaccent }
+
 // Like is expr LIKE $n, case-sensitive.
 func (d *DB) Like(expr, ph string) string { return expr + " LIKE " + ph + ` ESCAPE '\'` }
 

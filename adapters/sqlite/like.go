@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"sync"
 
+	"github.com/ccfacade/ccfacade/fhir"
 	sqlite "modernc.org/sqlite"
 )
 
@@ -14,7 +15,8 @@ var (
 )
 
 // registerFunctions adds ccf_like_cs(text, pattern) to the driver: a
-// case-sensitive LIKE with '\' as escape character. SQLite's own LIKE
+// case-sensitive LIKE with '\' as escape character; and ccf_fold(text),
+// text with Unicode case and accents folded (fhir.Fold), for ILike. SQLite's own LIKE
 // ignores ASCII case, and PRAGMA case_sensitive_like would change it for
 // a whole connection, so Like uses this function instead.
 func registerFunctions() error {
@@ -29,6 +31,16 @@ func registerFunctions() error {
 				return int64(1), nil
 			}
 			return int64(0), nil
+		})
+		if registerErr != nil {
+			return
+		}
+		registerErr = sqlite.RegisterDeterministicScalarFunction("ccf_fold", 1, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+			s, ok := asText(args[0])
+			if !ok {
+				return nil, nil
+			}
+			return fhir.Fold(s), nil
 		})
 	})
 	return registerErr

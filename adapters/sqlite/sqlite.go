@@ -85,9 +85,15 @@ func (d *DB) Quote(ident string) string { return adapters.QuoteIdent(ident, '`',
 // Limit is "LIMIT n".
 func (d *DB) Limit(n int) string { return "LIMIT " + strconv.Itoa(n) }
 
-// ILike uses SQLite's LIKE, which ignores case for ASCII letters only:
-// 'é' does not match 'É', and accents are not ignored.
-func (d *DB) ILike(expr, ph string) string { return expr + " LIKE " + ph + ` ESCAPE '\'` }
+// ILike folds both sides with the registered ccf_fold (Unicode case and
+// accents: 'Zoë' matches 'ZOË' and 'zoe') before SQLite's LIKE, which by
+// itself ignores the case of ASCII letters only.
+func (d *DB) ILike(expr, ph string) string {
+	return "ccf_fold(" + expr + ") LIKE ccf_fold(" + ph + `) ESCAPE '\'`
+}
+
+// FoldsAccents: ILike ignores accents.
+func (d *DB) FoldsAccents() bool { return true }
 
 // Like is case-sensitive: the built-in LIKE first narrows the rows cheaply,
 // then the registered ccf_like_cs checks the case.

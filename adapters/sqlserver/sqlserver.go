@@ -457,3 +457,8 @@ func wordSet(words string) map[string]bool {
 	}
 	return m
 }
+
+// Trim is LTRIM(RTRIM(x)): TRIM is SQL Server 2017's.
+func (Dialect) Trim(expr string) string { return "LTRIM(RTRIM(" + expr + "))" }
+
+var _ adapters.Trimmer = Dialect{}

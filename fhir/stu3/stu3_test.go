@@ -399,3 +399,65 @@ func TestIndex(t *testing.T) {
 		t.Error("Index on a caller's type")
 	}
 }
+
+// Every path of every search parameter names elements of the table, with
+// types that fit the parameter's type.
+func TestSearchParameterPaths(t *testing.T) {
+	fits := map[string][]string{
+		"string":    {"string", "markdown", "HumanName", "Address"},
+		"token":     {"code", "Coding", "CodeableConcept", "Identifier", "ContactPoint", "boolean", "string", "uri"},
+		"reference": {"Reference"},
+		"date":      {"date", "dateTime", "instant", "Period", "Timing"},
+	}
+	n := 0
+	for res, params := range searchParameters {
+		if Lookup(res) == nil {
+			t.Errorf("%s is not a resource", res)
+			continue
+		}
+		for _, p := range params {
+			if p2, ok := LookupSearchParameter(res, p.Name); !ok || p2.ID != p.ID {
+				t.Errorf("%s.%s listed twice", res, p.Name)
+			}
+			for _, path := range p.Paths {
+				n++
+				path, _, _ = strings.Cut(path, "|")
+				typ := Lookup(res)
+				var types []string
+				for _, step := range strings.Split(path, ".") {
+					if typ == nil {
+						t.Errorf("%s.%s: %s: %q is inside a primitive", res, p.Name, path, step)
+						break
+					}
+					name, choice, isChoice := strings.Cut(strings.TrimSuffix(step, "]"), "[")
+					var el *Element
+					for i := range typ.Elements {
+						if typ.Elements[i].Name == name || isChoice && typ.Elements[i].Name == name+"[x]" {
+							el = &typ.Elements[i]
+						}
+					}
+					if el == nil {
+						t.Errorf("%s.%s: %s: %s has no element %q", res, p.Name, path, typ.Name, step)
+						break
+					}
+					types = el.Types
+					if isChoice && choice != "x" {
+						if !slices.Contains(el.Types, choice) {
+							t.Errorf("%s.%s: %s: %s is not a %s", res, p.Name, path, step, choice)
+						}
+						types = []string{choice}
+					}
+					typ = Lookup(types[0])
+				}
+				for _, ty := range types {
+					if !slices.Contains(fits[p.Type], ty) && !(p.Type == "string" && ty == "Address") {
+						t.Errorf("%s.%s: %s is a %s, not searchable as a %s", res, p.Name, path, ty, p.Type)
+					}
+				}
+			}
+		}
+	}
+	if n < 150 {
+		t.Errorf("only %d paths", n)
+	}
+}

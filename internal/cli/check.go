@@ -53,6 +53,9 @@ func check(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if _, ok := s.db.(adapters.ScanChecker); !ok {
 		fmt.Fprintf(stdout, "note: the %s adapter cannot show query plans, so indexes were not checked\n", s.cfg.Database.Adapter)
 	}
+	if af, ok := s.db.(adapters.AccentFolder); ok && !af.FoldsAccents() {
+		fmt.Fprintln(stdout, "note: string search ignores case but not accents (Siobhan does not find Siobhán): to ignore accents too, run CREATE EXTENSION unaccent; in this database as a superuser, and restart the facade")
+	}
 	for _, p := range problems {
 		fmt.Fprintln(stderr, p)
 	}

@@ -205,11 +205,12 @@ func TestCheckColumnTypes(t *testing.T) {
 	}
 	dir := demoMappingsWith(t,
 		"birthDate: { column: DATE_OF_BIRTH, transform: { date: yyyyMMdd } }", "birthDate: { column: PATIENT_ID }",
-		"    format: yyyyMMdd\n  gender:", "  gender:")
+		"  gender: {}", "  gender: {}\n  death-date:\n    type: date\n    column: DATE_OF_DEATH")
 	code, _, errs = run(t, "check", "-mappings", dir, "-adapter", "sqlite", "-dsn", dsn)
 	for _, want := range []string{
 		`patient.yaml:57:14: Patient.birthDate: column "PATIENT_ID" (INTEGER): a date needs a date or timestamp column, or a text column with a date transform`,
-		`Patient search birthdate: column "DATE_OF_BIRTH" (VARCHAR): dates kept as text need "format"`,
+		`Patient search birthdate: column "PATIENT_ID" (INTEGER): a date parameter needs a date, timestamp or text column`,
+		`Patient search death-date: column "DATE_OF_DEATH" (VARCHAR): dates kept as text need "format"`,
 	} {
 		if code != 1 || !strings.Contains(errs, want) {
 			t.Errorf("check: %d, missing\n  %s\nin\n%s", code, want, errs)
@@ -233,6 +234,9 @@ func TestCheckIndexesOnPostgres(t *testing.T) {
 	}
 	if strings.Contains(out, "search parameter identifier (the database reads patient") {
 		t.Errorf("the NHS number search is indexed, yet reported:\n%s", out)
+	}
+	if !strings.Contains(out, "CREATE EXTENSION unaccent") {
+		t.Errorf("check does not say how to make string search ignore accents:\n%s", out)
 	}
 }
 
@@ -396,5 +400,36 @@ func TestWhenInsideFirst(t *testing.T) {
       - { value: unknown }`)
 	if code, _, errs := run(t, "lint", "-mappings", bad); code == 0 || !strings.Contains(errs, `put "concept" on the expression that holds "first"`) {
 		t.Errorf("a concept inside first: %d %q", code, errs)
+	}
+}
+
+// lint warns when a parameter bound to columns leaves out values the
+// element shows (the previous names of PATIENT_ALIAS, for family), and
+// refuses a parameter that cannot follow an element.
+func TestLintParameterCoverage(t *testing.T) {
+	code, out, _ := run(t, "lint", "-mappings", "../../mappingsets/demo")
+	if code != 0 || strings.Contains(out, "warning") {
+		t.Errorf("the demo set: %d %s", code, out)
+	}
+	dir := demoMappingsWith(t, "  family: {}\n", "  family:\n    type: string\n    sql: RTRIM(SURNAME)\n")
+	code, out, errs := run(t, "lint", "-mappings", dir)
+	if code != 0 || !regexp.MustCompile(`patient\.yaml:\d+:3: warning: Patient search family: the resource also shows a value from PATIENT_ALIAS\.SURNAME at name\.family`).MatchString(out) {
+		t.Errorf("a family bound to SURNAME only: %d %s %s", code, out, errs)
+	}
+	for replace, want := range map[string]string{
+		"  gender: {}\n": "  gender: {}\n  npi: {}\n",
+		"  email: {}\n":  "  email: {}\n  deceased: {}\n",
+		"  family: {}\n": "  family:\n    type: token\n",
+	} {
+		dir := demoMappingsWith(t, replace, want)
+		code, _, errs := run(t, "lint", "-mappings", dir)
+		msg := map[string]string{
+			"  gender: {}\n": "npi is not an STU3 search parameter of Patient",
+			"  email: {}\n":  "the mapping shows nothing at Patient.deceased[boolean]",
+			"  family: {}\n": "family is a string parameter in STU3, not token",
+		}[replace]
+		if code == 0 || !strings.Contains(errs, msg) {
+			t.Errorf("%q: %d %q", want, code, errs)
+		}
 	}
 }

@@ -34,6 +34,9 @@ func lint(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	for _, line := range s.set.Summary() {
 		fmt.Fprintln(stdout, line)
 	}
+	for _, w := range s.set.Warnings {
+		fmt.Fprintln(stdout, w)
+	}
 	if withDB {
 		n, problems, err := sampleAndCheck(ctx, s, *sample)
 		if err != nil {

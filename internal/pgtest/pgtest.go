@@ -340,3 +340,18 @@ func alive(pid int) bool {
 	err = p.Signal(syscall.Signal(0))
 	return err == nil || errors.Is(err, syscall.EPERM)
 }
+
+// Unaccent installs the unaccent extension in the database of dsn, so
+// that string search there ignores accents as the facade's users would set
+// it up.
+func Unaccent(dsn string) error {
+	db, err := sql.Open("postgres", dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if _, err := db.Exec("CREATE EXTENSION IF NOT EXISTS unaccent"); err != nil {
+		return fmt.Errorf("the unaccent extension (PostgreSQL's contrib modules) is needed by the tests: %w", err)
+	}
+	return nil
+}

@@ -1,29 +1,29 @@
 -- GET /Patient?gender=male,female&family=smi,jon&_count=3
-SELECT t0.PATIENT_ID, t0.LAST_UPDATED, t0.ETHNIC_ORIGIN, t0.NHS_NUMBER, t0.NHS_NO_STATUS, t0.HOSPITAL_NO, t0.SURNAME, t0.FORENAME1, t0.FORENAME2, t0.TITLE, t0.SEX, t0.DATE_OF_BIRTH, t0.DATE_OF_DEATH, t0.MARITAL_STATUS, t0.GP_ID, t0.PRACTICE_CODE FROM PATIENT t0 WHERE ((RTRIM(SURNAME)) LIKE @p1 ESCAPE '\' OR (RTRIM(SURNAME)) LIKE @p2 ESCAPE '\') AND ((t0.SEX = @p3 AND t0.SEX COLLATE Latin1_General_100_BIN2 = @p3) OR (t0.SEX = @p4 AND t0.SEX COLLATE Latin1_General_100_BIN2 = @p4)) ORDER BY t0.PATIENT_ID OFFSET 0 ROWS FETCH NEXT 4 ROWS ONLY;
---   @p1 = 'smi%' (varchar), @p2 = 'jon%' (varchar), @p3 = 'M' (varchar), @p4 = 'F' (varchar)
+SELECT t0.PATIENT_ID, t0.LAST_UPDATED, t0.ETHNIC_ORIGIN, t0.NHS_NUMBER, t0.NHS_NO_STATUS, t0.HOSPITAL_NO, t0.SURNAME, t0.FORENAME1, t0.FORENAME2, t0.TITLE, t0.SEX, t0.DATE_OF_BIRTH, t0.DATE_OF_DEATH, t0.MARITAL_STATUS, t0.GP_ID, t0.PRACTICE_CODE FROM PATIENT t0 WHERE ((LTRIM(RTRIM(t0.SURNAME)) LIKE @p1 ESCAPE '\' OR EXISTS (SELECT 1 FROM PATIENT_ALIAS t0c WHERE t0c.PATIENT_ID = t0.PATIENT_ID AND LTRIM(RTRIM(t0c.SURNAME)) LIKE @p2 ESCAPE '\')) OR (LTRIM(RTRIM(t0.SURNAME)) LIKE @p3 ESCAPE '\' OR EXISTS (SELECT 1 FROM PATIENT_ALIAS t0c WHERE t0c.PATIENT_ID = t0.PATIENT_ID AND LTRIM(RTRIM(t0c.SURNAME)) LIKE @p4 ESCAPE '\'))) AND ((t0.SEX = @p5 AND t0.SEX COLLATE Latin1_General_100_BIN2 = @p5) OR (t0.SEX = @p6 AND t0.SEX COLLATE Latin1_General_100_BIN2 = @p6)) ORDER BY t0.PATIENT_ID OFFSET 0 ROWS FETCH NEXT 4 ROWS ONLY;
+--   @p1 = 'smi%' (varchar), @p2 = 'smi%' (varchar), @p3 = 'jon%' (varchar), @p4 = 'jon%' (varchar), @p5 = 'M' (varchar), @p6 = 'F' (varchar)
 SELECT c.PATIENT_ID, c.ALIAS_TYPE, c.SURNAME, c.FORENAMES FROM PATIENT_ALIAS c WHERE c.PATIENT_ID IN (@p1, @p2, @p3, @p4) ORDER BY c.PATIENT_ID, c.ALIAS_ID;
---   @p1 = 1 (bigint), @p2 = 6 (bigint), @p3 = 17 (bigint), @p4 = 26 (bigint)
+--   @p1 = 1 (bigint), @p2 = 6 (bigint), @p3 = 10 (bigint), @p4 = 17 (bigint)
 SELECT c.PATIENT_ID, c.CONTACT_TYPE, c.CONTACT_VALUE, c.PREFERRED FROM PATIENT_CONTACT_NO c WHERE c.PATIENT_ID IN (@p1, @p2, @p3, @p4) ORDER BY c.PATIENT_ID, c.CONTACT_ID;
---   @p1 = 1 (bigint), @p2 = 6 (bigint), @p3 = 17 (bigint), @p4 = 26 (bigint)
+--   @p1 = 1 (bigint), @p2 = 6 (bigint), @p3 = 10 (bigint), @p4 = 17 (bigint)
 SELECT c.PATIENT_ID, c.ADDRESS_TYPE, c.LINE1, c.LINE2, c.LINE3, c.LINE4, c.POSTCODE, c.FROM_DATE, c.TO_DATE FROM PATIENT_ADDRESS c WHERE c.PATIENT_ID IN (@p1, @p2, @p3, @p4) ORDER BY c.PATIENT_ID, c.ADDRESS_ID;
---   @p1 = 1 (bigint), @p2 = 6 (bigint), @p3 = 17 (bigint), @p4 = 26 (bigint)
+--   @p1 = 1 (bigint), @p2 = 6 (bigint), @p3 = 10 (bigint), @p4 = 17 (bigint)
 
 -- next page
-SELECT t0.PATIENT_ID, t0.LAST_UPDATED, t0.ETHNIC_ORIGIN, t0.NHS_NUMBER, t0.NHS_NO_STATUS, t0.HOSPITAL_NO, t0.SURNAME, t0.FORENAME1, t0.FORENAME2, t0.TITLE, t0.SEX, t0.DATE_OF_BIRTH, t0.DATE_OF_DEATH, t0.MARITAL_STATUS, t0.GP_ID, t0.PRACTICE_CODE FROM PATIENT t0 WHERE ((RTRIM(SURNAME)) LIKE @p1 ESCAPE '\' OR (RTRIM(SURNAME)) LIKE @p2 ESCAPE '\') AND ((t0.SEX = @p3 AND t0.SEX COLLATE Latin1_General_100_BIN2 = @p3) OR (t0.SEX = @p4 AND t0.SEX COLLATE Latin1_General_100_BIN2 = @p4)) AND ((t0.PATIENT_ID > @p5)) ORDER BY t0.PATIENT_ID OFFSET 0 ROWS FETCH NEXT 4 ROWS ONLY;
---   @p1 = 'smi%' (varchar), @p2 = 'jon%' (varchar), @p3 = 'M' (varchar), @p4 = 'F' (varchar), @p5 = 17 (bigint)
+SELECT t0.PATIENT_ID, t0.LAST_UPDATED, t0.ETHNIC_ORIGIN, t0.NHS_NUMBER, t0.NHS_NO_STATUS, t0.HOSPITAL_NO, t0.SURNAME, t0.FORENAME1, t0.FORENAME2, t0.TITLE, t0.SEX, t0.DATE_OF_BIRTH, t0.DATE_OF_DEATH, t0.MARITAL_STATUS, t0.GP_ID, t0.PRACTICE_CODE FROM PATIENT t0 WHERE ((LTRIM(RTRIM(t0.SURNAME)) LIKE @p1 ESCAPE '\' OR EXISTS (SELECT 1 FROM PATIENT_ALIAS t0c WHERE t0c.PATIENT_ID = t0.PATIENT_ID AND LTRIM(RTRIM(t0c.SURNAME)) LIKE @p2 ESCAPE '\')) OR (LTRIM(RTRIM(t0.SURNAME)) LIKE @p3 ESCAPE '\' OR EXISTS (SELECT 1 FROM PATIENT_ALIAS t0c WHERE t0c.PATIENT_ID = t0.PATIENT_ID AND LTRIM(RTRIM(t0c.SURNAME)) LIKE @p4 ESCAPE '\'))) AND ((t0.SEX = @p5 AND t0.SEX COLLATE Latin1_General_100_BIN2 = @p5) OR (t0.SEX = @p6 AND t0.SEX COLLATE Latin1_General_100_BIN2 = @p6)) AND ((t0.PATIENT_ID > @p7)) ORDER BY t0.PATIENT_ID OFFSET 0 ROWS FETCH NEXT 4 ROWS ONLY;
+--   @p1 = 'smi%' (varchar), @p2 = 'smi%' (varchar), @p3 = 'jon%' (varchar), @p4 = 'jon%' (varchar), @p5 = 'M' (varchar), @p6 = 'F' (varchar), @p7 = 10 (bigint)
 SELECT c.PATIENT_ID, c.ALIAS_TYPE, c.SURNAME, c.FORENAMES FROM PATIENT_ALIAS c WHERE c.PATIENT_ID IN (@p1, @p2, @p3, @p4) ORDER BY c.PATIENT_ID, c.ALIAS_ID;
---   @p1 = 26 (bigint), @p2 = 35 (bigint), @p3 = 38 (bigint), @p4 = 46 (bigint)
+--   @p1 = 17 (bigint), @p2 = 26 (bigint), @p3 = 35 (bigint), @p4 = 38 (bigint)
 SELECT c.PATIENT_ID, c.CONTACT_TYPE, c.CONTACT_VALUE, c.PREFERRED FROM PATIENT_CONTACT_NO c WHERE c.PATIENT_ID IN (@p1, @p2, @p3, @p4) ORDER BY c.PATIENT_ID, c.CONTACT_ID;
---   @p1 = 26 (bigint), @p2 = 35 (bigint), @p3 = 38 (bigint), @p4 = 46 (bigint)
+--   @p1 = 17 (bigint), @p2 = 26 (bigint), @p3 = 35 (bigint), @p4 = 38 (bigint)
 SELECT c.PATIENT_ID, c.ADDRESS_TYPE, c.LINE1, c.LINE2, c.LINE3, c.LINE4, c.POSTCODE, c.FROM_DATE, c.TO_DATE FROM PATIENT_ADDRESS c WHERE c.PATIENT_ID IN (@p1, @p2, @p3, @p4) ORDER BY c.PATIENT_ID, c.ADDRESS_ID;
---   @p1 = 26 (bigint), @p2 = 35 (bigint), @p3 = 38 (bigint), @p4 = 46 (bigint)
+--   @p1 = 17 (bigint), @p2 = 26 (bigint), @p3 = 35 (bigint), @p4 = 38 (bigint)
 
 -- previous page
-SELECT t0.PATIENT_ID, t0.LAST_UPDATED, t0.ETHNIC_ORIGIN, t0.NHS_NUMBER, t0.NHS_NO_STATUS, t0.HOSPITAL_NO, t0.SURNAME, t0.FORENAME1, t0.FORENAME2, t0.TITLE, t0.SEX, t0.DATE_OF_BIRTH, t0.DATE_OF_DEATH, t0.MARITAL_STATUS, t0.GP_ID, t0.PRACTICE_CODE FROM PATIENT t0 WHERE ((RTRIM(SURNAME)) LIKE @p1 ESCAPE '\' OR (RTRIM(SURNAME)) LIKE @p2 ESCAPE '\') AND ((t0.SEX = @p3 AND t0.SEX COLLATE Latin1_General_100_BIN2 = @p3) OR (t0.SEX = @p4 AND t0.SEX COLLATE Latin1_General_100_BIN2 = @p4)) AND ((t0.PATIENT_ID < @p5)) ORDER BY t0.PATIENT_ID DESC OFFSET 0 ROWS FETCH NEXT 4 ROWS ONLY;
---   @p1 = 'smi%' (varchar), @p2 = 'jon%' (varchar), @p3 = 'M' (varchar), @p4 = 'F' (varchar), @p5 = 26 (bigint)
+SELECT t0.PATIENT_ID, t0.LAST_UPDATED, t0.ETHNIC_ORIGIN, t0.NHS_NUMBER, t0.NHS_NO_STATUS, t0.HOSPITAL_NO, t0.SURNAME, t0.FORENAME1, t0.FORENAME2, t0.TITLE, t0.SEX, t0.DATE_OF_BIRTH, t0.DATE_OF_DEATH, t0.MARITAL_STATUS, t0.GP_ID, t0.PRACTICE_CODE FROM PATIENT t0 WHERE ((LTRIM(RTRIM(t0.SURNAME)) LIKE @p1 ESCAPE '\' OR EXISTS (SELECT 1 FROM PATIENT_ALIAS t0c WHERE t0c.PATIENT_ID = t0.PATIENT_ID AND LTRIM(RTRIM(t0c.SURNAME)) LIKE @p2 ESCAPE '\')) OR (LTRIM(RTRIM(t0.SURNAME)) LIKE @p3 ESCAPE '\' OR EXISTS (SELECT 1 FROM PATIENT_ALIAS t0c WHERE t0c.PATIENT_ID = t0.PATIENT_ID AND LTRIM(RTRIM(t0c.SURNAME)) LIKE @p4 ESCAPE '\'))) AND ((t0.SEX = @p5 AND t0.SEX COLLATE Latin1_General_100_BIN2 = @p5) OR (t0.SEX = @p6 AND t0.SEX COLLATE Latin1_General_100_BIN2 = @p6)) AND ((t0.PATIENT_ID < @p7)) ORDER BY t0.PATIENT_ID DESC OFFSET 0 ROWS FETCH NEXT 4 ROWS ONLY;
+--   @p1 = 'smi%' (varchar), @p2 = 'smi%' (varchar), @p3 = 'jon%' (varchar), @p4 = 'jon%' (varchar), @p5 = 'M' (varchar), @p6 = 'F' (varchar), @p7 = 17 (bigint)
 SELECT c.PATIENT_ID, c.ALIAS_TYPE, c.SURNAME, c.FORENAMES FROM PATIENT_ALIAS c WHERE c.PATIENT_ID IN (@p1, @p2, @p3) ORDER BY c.PATIENT_ID, c.ALIAS_ID;
---   @p1 = 17 (bigint), @p2 = 6 (bigint), @p3 = 1 (bigint)
+--   @p1 = 10 (bigint), @p2 = 6 (bigint), @p3 = 1 (bigint)
 SELECT c.PATIENT_ID, c.CONTACT_TYPE, c.CONTACT_VALUE, c.PREFERRED FROM PATIENT_CONTACT_NO c WHERE c.PATIENT_ID IN (@p1, @p2, @p3) ORDER BY c.PATIENT_ID, c.CONTACT_ID;
---   @p1 = 17 (bigint), @p2 = 6 (bigint), @p3 = 1 (bigint)
+--   @p1 = 10 (bigint), @p2 = 6 (bigint), @p3 = 1 (bigint)
 SELECT c.PATIENT_ID, c.ADDRESS_TYPE, c.LINE1, c.LINE2, c.LINE3, c.LINE4, c.POSTCODE, c.FROM_DATE, c.TO_DATE FROM PATIENT_ADDRESS c WHERE c.PATIENT_ID IN (@p1, @p2, @p3) ORDER BY c.PATIENT_ID, c.ADDRESS_ID;
---   @p1 = 17 (bigint), @p2 = 6 (bigint), @p3 = 1 (bigint)
+--   @p1 = 10 (bigint), @p2 = 6 (bigint), @p3 = 1 (bigint)
