@@ -132,13 +132,28 @@ func TestConceptReverseAcceptsOlderSpellings(t *testing.T) {
 	}
 }
 
-func TestReferenceWithSeveralTargetsOnOneColumn(t *testing.T) {
-	_, err := Load([]File{
-		{Name: "p.yaml", Data: []byte("resource: Patient\nfrom: {table: P, key: ID}\nelement: {active: true}\nsearch: {gp: {type: reference, column: GP, target: [Practitioner, Organization]}}\n")},
+func TestReferenceWithSeveralTargetsOnColumns(t *testing.T) {
+	for _, cols := range []string{"column: GP", "columns: [GP, PRACTICE]"} {
+		_, err := Load([]File{
+			{Name: "p.yaml", Data: []byte("resource: Patient\nfrom: {table: P, key: ID}\nelement: {active: true}\nsearch: {gp: {type: reference, " + cols + ", target: [Practitioner, Organization]}}\n")},
+			{Name: "o.yaml", Data: []byte("resource: Organization\nfrom: {table: O, key: ID}\nelement: {active: true}\n")},
+			{Name: "r.yaml", Data: []byte("resource: Practitioner\nfrom: {table: R, key: ID}\nelement: {active: true}\n")},
+		}, time.UTC)
+		if err == nil || !strings.Contains(err.Error(), "a parameter bound to columns points to one resource type") {
+			t.Errorf("%s: got %v", cols, err)
+		}
+	}
+	// Derived from the element, each reference keeps its type.
+	set, err := Load([]File{
+		{Name: "p.yaml", Data: []byte("resource: Patient\nfrom: {table: P, key: ID}\nelement:\n  generalPractitioner:\n    - reference: {resource: Practitioner, key: GP}\n    - reference: {resource: Organization, key: PRACTICE}\nsearch: {general-practitioner: {}}\n")},
 		{Name: "o.yaml", Data: []byte("resource: Organization\nfrom: {table: O, key: ID}\nelement: {active: true}\n")},
 		{Name: "r.yaml", Data: []byte("resource: Practitioner\nfrom: {table: R, key: ID}\nelement: {active: true}\n")},
 	}, time.UTC)
-	if err == nil || !strings.Contains(err.Error(), "one column holds ids of one resource type") {
-		t.Errorf("got %v", err)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp := set.Lookup("Patient").SearchParam("general-practitioner")
+	if len(sp.Branches) != 2 || sp.Branches[0].Columns[0] != "GP" || sp.Branches[0].Target[0] != "Practitioner" || sp.Branches[1].Columns[0] != "PRACTICE" || sp.Branches[1].Target[0] != "Organization" {
+		t.Errorf("branches %+v", sp.Branches)
 	}
 }

@@ -121,8 +121,8 @@ func (l *loader) searchParams(n *yaml.Node, m *Mapping) {
 		if sp.Type == "date" && sp.DateGrain == 0 {
 			sp.DateGrain = 5
 		}
-		if sp.Type == "reference" && len(sp.Target) > 1 && (len(sp.Columns) == 1 || sp.SQL != "") {
-			l.add(sp.Pos, path, "one column holds ids of one resource type: with several targets, a search for one type would match ids of another (map one parameter per target)")
+		if sp.Type == "reference" && len(sp.Target) > 1 {
+			l.add(sp.Pos, path, "a parameter bound to columns points to one resource type: with several, a search for one type would match ids of another. Declare it without columns to follow the element (each reference keeps its own type), or bind one parameter per type")
 		}
 		if sp.Type == "reference" && len(sp.Columns) == 1 && sp.SQL == "" && sp.Rows == nil {
 			sp.Col = m.Cols.Add(sp.Columns[0])

@@ -10,7 +10,9 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"flag"
 	"fmt"
 	"io"
@@ -337,10 +339,15 @@ func ensureDemo(ctx context.Context, base, name string, patients int) (string, e
 	if exists {
 		db, err := sql.Open("postgres", dsn)
 		if err == nil {
-			// Reused only when it holds this size and every table of the
-			// current schema.
+			// Reused only when it holds this size and was loaded with the
+			// current schema and indexes (their digest is the table's
+			// comment).
 			var n, tables int
-			err = db.QueryRowContext(ctx, "SELECT COUNT(*) FROM patient").Scan(&n)
+			var digest sql.NullString
+			err = db.QueryRowContext(ctx, "SELECT COUNT(*), obj_description('patient'::regclass, 'pg_class') FROM patient").Scan(&n, &digest)
+			if err == nil && digest.String != schemaDigest() {
+				n = -1
+			}
 			if err == nil {
 				names := make([]string, len(demo.Tables()))
 				for i, t := range demo.Tables() {
@@ -372,6 +379,9 @@ func ensureDemo(ctx context.Context, base, name string, patients int) (string, e
 	if _, err := db.DB().ExecContext(ctx, "ANALYZE"); err != nil {
 		return "", err
 	}
+	if _, err := db.DB().ExecContext(ctx, "COMMENT ON TABLE patient IS '"+schemaDigest()+"'"); err != nil {
+		return "", err
+	}
 	fmt.Fprintf(os.Stderr, "loaded %d patients in %s\n", patients, time.Since(start).Round(time.Millisecond))
 	return dsn, nil
 }
@@ -386,6 +396,12 @@ func parseInts(s string) []int {
 		}
 	}
 	return out
+}
+
+// schemaDigest identifies the demo schema and indexes a load was made with.
+func schemaDigest() string {
+	sum := sha256.Sum256([]byte(demo.Schema + demo.Indexes))
+	return hex.EncodeToString(sum[:8])
 }
 
 func envOr(k, def string) string {
