@@ -136,14 +136,14 @@ func (l *loader) derive(sp *SearchParam, m *Mapping, def stu3.SearchParameter) {
 			b.Target = sp.Target
 		}
 		*sp = *b
-		if sp.Type == "reference" && len(sp.Columns) == 1 && sp.Rows == nil && sp.Constant == nil {
+		if sp.Type == "reference" && len(sp.Columns) == 1 && sp.Rows == nil && sp.Constant == nil && !sp.PresenceOnly {
 			sp.Col = m.Cols.Add(sp.Columns[0])
 		}
 		return
 	}
 	for _, b := range d.branches {
 		b.Pos, b.Name = sp.Pos, sp.Name
-		if b.Type == "reference" && len(b.Columns) == 1 && b.Rows == nil && b.Constant == nil {
+		if b.Type == "reference" && len(b.Columns) == 1 && b.Rows == nil && b.Constant == nil && !b.PresenceOnly {
 			b.Col = m.Cols.Add(b.Columns[0])
 		}
 		for _, t := range b.Target {
@@ -207,6 +207,9 @@ func (d *deriver) site(s site, filter string) {
 				d.problem(e.Pos, "a reference made from a key of %d columns cannot be searched; bind %s to a column", len(e.Ref.Key), d.sp.Name)
 			}
 		}
+		if disp, ok := s.field("display"); ok && disp.node.Expr != nil && !disp.node.Expr.HasLiteral && len(d.def.Target) == 0 {
+			d.presence(disp) // a reference shown by its display alone
+		}
 	case "date":
 		switch n.Type {
 		case "Period":
@@ -252,10 +255,8 @@ func (d *deriver) token(s site, filter string) {
 		for _, c := range s.fieldItems("coding") {
 			d.token(c, "")
 		}
-		if t, ok := s.field("text"); ok && t.node.Expr != nil && !t.node.Expr.HasLiteral && t.node.Expr.Column != "" {
-			b := d.branch(t)
-			b.PresenceOnly, b.Columns = true, []string{t.node.Expr.Column}
-			d.branches = append(d.branches, b)
+		if t, ok := s.field("text"); ok && t.node.Expr != nil && !t.node.Expr.HasLiteral {
+			d.presence(t)
 		}
 	case "Coding":
 		if n.Expr != nil {
@@ -302,6 +303,23 @@ func (d *deriver) token(s site, filter string) {
 	default:
 		if n.Expr != nil {
 			d.expr(s, n.Expr, d.branch(s))
+		}
+	}
+}
+
+// presence adds branches that only show whether the element is there (a
+// CodeableConcept's text, a Reference's display): they count for :missing.
+func (d *deriver) presence(s site) {
+	b := d.branch(s)
+	b.PresenceOnly = true
+	b.Type = d.def.Type
+	saved := d.def.Type
+	d.def.Type = "string" // its value is text, whatever the parameter's type
+	d.expr(s, s.node.Expr, b)
+	d.def.Type = saved
+	for _, x := range d.branches {
+		if x.PresenceOnly {
+			x.Type = saved
 		}
 	}
 }

@@ -23,7 +23,10 @@ func TestOMOPMappingsLoad(t *testing.T) {
 	if n := len(set.Mappings); n != 11 {
 		t.Errorf("%d mappings, want 11", n)
 	}
-	if sp := set.Lookup("Condition").SearchParam("code"); sp == nil || sp.SystemFrom == nil || sp.SystemFrom.Concept == nil {
-		t.Error("Condition code search does not take its system from the vocabulary")
+	// code follows the element: the coding (system from the vocabulary)
+	// and, for :missing, the text shown when there is no concept.
+	sp := set.Lookup("Condition").SearchParam("code")
+	if sp == nil || len(sp.Branches) != 3 || sp.Branches[0].SystemFrom == nil || sp.Branches[0].SystemFrom.Concept == nil || !sp.Branches[1].PresenceOnly || !sp.Branches[2].PresenceOnly {
+		t.Errorf("Condition code search: %+v", sp)
 	}
 }
