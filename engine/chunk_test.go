@@ -43,7 +43,7 @@ func TestKeysPerStatement(t *testing.T) {
 	}
 	most := 0
 	trace := func(_ string, args []any) { most = max(most, len(args)) }
-	eng := newEngine(t, limited{sqliteDB(t), 2100}, script.String(), engine.Options{MaxCount: 5000, Trace: trace}, yamlFile("m.yaml", `
+	eng := newEngine(t, limited{sqliteDB(t), 2100}, script.String(), engine.Options{MaxCount: 5000, MaxIncluded: 5000, Trace: trace}, yamlFile("m.yaml", `
 resource: Patient
 from: { table: pat, key: id }
 element:

@@ -35,6 +35,12 @@ type Options struct {
 	// on the server. Adapters whose database has a setting of its own
 	// (PostgreSQL's statement_timeout) set that too.
 	StatementTimeout time.Duration
+	// OnStatement, when set, is told of every statement after it ran: how
+	// long it took and whether it failed (for metrics).
+	OnStatement func(ctx context.Context, took time.Duration, err error)
+	// MaxIncluded bounds the resources _include and _revinclude add to one
+	// page (default 1000); past it an OperationOutcome entry says so.
+	MaxIncluded int
 }
 
 // Engine serves reads and searches for a set of mappings over one adapter.
@@ -60,6 +66,9 @@ func New(set *mapping.Set, db adapters.Adapter, opts Options) (*Engine, error) {
 	if opts.CursorTTL <= 0 {
 		opts.CursorTTL = 24 * time.Hour
 	}
+	if opts.MaxIncluded <= 0 {
+		opts.MaxIncluded = 1000
+	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
@@ -72,6 +81,17 @@ func New(set *mapping.Set, db adapters.Adapter, opts Options) (*Engine, error) {
 	}
 	return &Engine{set: set, db: db, opts: opts, seal: s, log: opts.Logger}, nil
 }
+
+// Ping tells whether the database answers.
+func (e *Engine) Ping(ctx context.Context) error {
+	if err := e.db.DB().PingContext(ctx); err != nil {
+		return dbError(ctx, err)
+	}
+	return nil
+}
+
+// Stats are the database pool's statistics.
+func (e *Engine) Stats() sql.DBStats { return e.db.DB().Stats() }
 
 // Set returns the engine's mappings.
 func (e *Engine) Set() *mapping.Set { return e.set }
@@ -302,7 +322,7 @@ func keyString(vals []any) string {
 }
 
 // queryRows runs one statement and returns its rows, normalised.
-func (e *Engine) queryRows(ctx context.Context, sqlText string, args []any, ncols int) ([][]any, error) {
+func (e *Engine) queryRows(ctx context.Context, sqlText string, args []any, ncols int) (_ [][]any, err error) {
 	if e.opts.Trace != nil {
 		e.opts.Trace(sqlText, args)
 	}
@@ -314,6 +334,10 @@ func (e *Engine) queryRows(ctx context.Context, sqlText string, args []any, ncol
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, e.opts.StatementTimeout)
 		defer cancel()
+	}
+	if e.opts.OnStatement != nil {
+		start := time.Now()
+		defer func() { e.opts.OnStatement(ctx, time.Since(start), err) }()
 	}
 	rs, err := e.db.DB().QueryContext(ctx, sqlText, args...)
 	if err != nil {

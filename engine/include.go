@@ -99,20 +99,36 @@ func (e *Engine) included(ctx context.Context, m *mapping.Mapping, page []*mappi
 		}
 	}
 	pool := map[*mapping.Mapping][]*mapping.Row{m: page}
-	out, got, err := e.follow(ctx, pool, first, base, seen)
-	if err != nil || len(iter) == 0 {
-		return out, err
+	budget := &includeBudget{left: e.opts.MaxIncluded}
+	out, got, err := e.follow(ctx, pool, first, base, seen, budget)
+	if err == nil && len(iter) > 0 {
+		for tm, rows := range got {
+			pool[tm] = append(pool[tm], rows...)
+		}
+		var more []fhir.Entry
+		more, _, err = e.follow(ctx, pool, iter, base, seen, budget)
+		out = append(out, more...)
 	}
-	for tm, rows := range got {
-		pool[tm] = append(pool[tm], rows...)
+	if err == nil && budget.cut {
+		out = append(out, fhir.Entry{Mode: "outcome", Resource: fhir.OperationOutcome("", fhir.Issue{
+			Severity: "warning", Code: "too-costly",
+			Diagnostics: fmt.Sprintf("only the first %d included resources are in this page; page with a smaller _count to get the rest", e.opts.MaxIncluded),
+		})})
 	}
-	more, _, err := e.follow(ctx, pool, iter, base, seen)
-	return append(out, more...), err
+	return out, err
 }
+
+// includeBudget is how many more resources a page's includes may add, and
+// whether some were left out for want of it.
+type includeBudget struct {
+	left int
+	cut  bool
+}
+
 
 // follow runs one round of includes over the resources in pool, returning
 // the new entries and the rows they were rendered from, by type.
-func (e *Engine) follow(ctx context.Context, pool map[*mapping.Mapping][]*mapping.Row, incs []include, base string, seen map[string]bool) ([]fhir.Entry, map[*mapping.Mapping][]*mapping.Row, error) {
+func (e *Engine) follow(ctx context.Context, pool map[*mapping.Mapping][]*mapping.Row, incs []include, base string, seen map[string]bool, budget *includeBudget) ([]fhir.Entry, map[*mapping.Mapping][]*mapping.Row, error) {
 	got := map[*mapping.Mapping][]*mapping.Row{}
 	var out []fhir.Entry
 	add := func(tm *mapping.Mapping, rows []*mapping.Row) {
@@ -169,17 +185,24 @@ func (e *Engine) follow(ctx context.Context, pool map[*mapping.Mapping][]*mappin
 			}
 		}
 	}
-	limit := e.opts.MaxCount * 10
 	access := accessFrom(ctx)
 	for _, typ := range order {
 		tm := e.set.Lookup(typ)
 		if tm == nil || len(tm.From.Key) != 1 || !access.allows(typ) {
 			continue // a type the token's scopes do not allow is not included
 		}
-		rows, err := e.fetchByKeys(ctx, tm, tm.From.Key[0], keyType(tm.From.KeyTypes), keys[typ], limit)
+		vals := dedupe(keys[typ])
+		if len(vals) > budget.left {
+			vals, budget.cut = vals[:budget.left], true
+		}
+		if len(vals) == 0 {
+			continue
+		}
+		rows, err := e.fetchByKeys(ctx, tm, tm.From.Key[0], keyType(tm.From.KeyTypes), vals, len(vals))
 		if err != nil {
 			return nil, nil, err
 		}
+		budget.left -= len(rows)
 		add(tm, rows)
 	}
 	// Reverse: resources whose reference column holds the id of a resource
@@ -198,19 +221,17 @@ func (e *Engine) follow(ctx context.Context, pool map[*mapping.Mapping][]*mappin
 			if src.Rows != nil || len(src.Columns) != 1 || src.SQL != "" || !containsStr(src.Target, inc.target) {
 				continue
 			}
-			got, err := e.fetchByKeys(ctx, inc.from, src.Columns[0], src.ColType, ids, limit+1-len(rows))
+			// One more than the budget tells whether it cut the list.
+			got, err := e.fetchByKeys(ctx, inc.from, src.Columns[0], src.ColType, ids, budget.left+1-len(rows))
 			if err != nil {
 				return nil, nil, err
 			}
 			rows = append(rows, got...)
 		}
-		if len(rows) > limit {
-			rows = rows[:limit]
-			out = append(out, fhir.Entry{Mode: "outcome", Resource: fhir.OperationOutcome("", fhir.Issue{
-				Severity: "warning", Code: "too-costly",
-				Diagnostics: fmt.Sprintf("_revinclude=%s:%s: only the first %d resources are included; page with a smaller _count", inc.from.Resource, inc.sp.Name, limit),
-			})})
+		if len(rows) > budget.left {
+			rows, budget.cut = rows[:budget.left], true
 		}
+		budget.left -= len(rows)
 		add(inc.from, rows)
 	}
 	return out, got, nil

@@ -40,10 +40,40 @@ type Compartment struct {
 // transportParams are handled by the HTTP layer and ignored here.
 var transportParams = map[string]bool{"_format": true, "_pretty": true}
 
+// maxParamValues bounds the parameter values of one search: every value
+// is a condition or an include the database works through.
+const maxParamValues = 100
+
+// distinctParams drops repeated values of a parameter (an AND of the same
+// condition twice, the same include twice) and refuses a request with
+// more values than any search needs.
+func distinctParams(params url.Values) (url.Values, error) {
+	out := make(url.Values, len(params))
+	n := 0
+	for name, values := range params {
+		seen := make(map[string]bool, len(values))
+		for _, v := range values {
+			if !seen[v] {
+				seen[v] = true
+				out[name] = append(out[name], v)
+				n++
+			}
+		}
+	}
+	if n > maxParamValues {
+		return nil, &Error{Kind: KindInvalid, SpineCode: "INVALID_PARAMETER",
+			Msg: fmt.Sprintf("the search has %d distinct parameter values; at most %d are taken", n, maxParamValues)}
+	}
+	return out, nil
+}
+
 // Search runs a search and returns a searchset Bundle.
 func (e *Engine) Search(ctx context.Context, req SearchRequest) (*fhir.Object, error) {
 	m, err := e.mappingFor(req.Type)
 	if err != nil {
+		return nil, err
+	}
+	if req.Params, err = distinctParams(req.Params); err != nil {
 		return nil, err
 	}
 	if err := typesAllowed(ctx, []string{req.Type}); err != nil {

@@ -1,8 +1,16 @@
 package test
 
 import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
 	"strings"
+	"sync/atomic"
 	"testing"
+
+	"github.com/ccfacade/ccfacade/engine"
 )
 
 func entryModes(t *testing.T, b map[string]any) map[string][]string {
@@ -206,4 +214,54 @@ func TestIncludeIterate(t *testing.T) {
 			t.Errorf("_include from another type without :iterate: %d", r.status)
 		}
 	})
+}
+
+// A page's includes are bounded (an OperationOutcome entry says when they
+// were cut), a repeated parameter costs what it costs once, and a search
+// with more values than any needs is refused.
+func TestIncludesAreBounded(t *testing.T) {
+	e := sqliteEnv(t)
+	var statements atomic.Int64
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	small := serveDB(t, e.db, engine.Options{MaxIncluded: 10, PagingSecret: []byte("x"), Logger: log,
+		Trace: func(string, []any) { statements.Add(1) }})
+	b := get(t, small.base+"/Patient?_count=20&_revinclude=Observation:patient").json(t)
+	modes := map[string]int{}
+	for _, en := range b["entry"].([]any) {
+		modes[en.(map[string]any)["search"].(map[string]any)["mode"].(string)]++
+	}
+	if modes["include"] != 10 || modes["outcome"] != 1 || modes["match"] != 20 {
+		t.Errorf("entries by mode %v, want 20 matches, 10 includes and an outcome", modes)
+	}
+	statements.Store(0)
+	once := get(t, small.base+"/Patient?_count=5&_revinclude=Observation:patient&family=s").body
+	n1 := statements.Load()
+	statements.Store(0)
+	q := "/Patient?_count=5&family=s"
+	for i := 0; i < 99; i++ {
+		q += "&_revinclude=Observation:patient&family=s"
+	}
+	again := get(t, small.base+q)
+	if again.status != 200 || statements.Load() != n1 || !bytes.Equal(stripLinks(t, again.body), stripLinks(t, once)) {
+		t.Errorf("a parameter given 99 times: %d, %d statements (once: %d)", again.status, statements.Load(), n1)
+	}
+	q = "/Patient?_count=5"
+	for i := 0; i <= 100; i++ {
+		q += fmt.Sprintf("&family=s%d", i)
+	}
+	if r := get(t, small.base+q); r.status != 400 || !strings.Contains(issueText(t, r), "at most 100") {
+		t.Errorf("101 values: %d", r.status)
+	}
+}
+
+// stripLinks is a Bundle without its links and id (they name the query).
+func stripLinks(t *testing.T, body []byte) []byte {
+	var b map[string]any
+	if err := json.Unmarshal(body, &b); err != nil {
+		t.Fatal(err)
+	}
+	delete(b, "link")
+	delete(b, "id")
+	out, _ := json.Marshal(b)
+	return out
 }
