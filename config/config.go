@@ -54,6 +54,17 @@ type Server struct {
 	// X-Forwarded-For / X-Real-IP give the client's address (for the audit
 	// trail); empty (the default) trusts none.
 	TrustedProxies []string `yaml:"trusted_proxies"`
+	// AdminListen is the address of the operators' listener: /metrics,
+	// /livez, /readyz (and pprof when Pprof): keep it off the public port.
+	// Empty: no admin listener (/livez and /readyz are on the API's too).
+	AdminListen string `yaml:"admin_listen"`
+	// Pprof serves Go's profiler on the admin listener.
+	Pprof bool `yaml:"pprof"`
+	// MaxConcurrent is how many requests are served at once (default:
+	// database.max_open_conns); others wait up to QueueTimeout, then get
+	// 503 with Retry-After.
+	MaxConcurrent int      `yaml:"max_concurrent"`
+	QueueTimeout  Duration `yaml:"queue_timeout"`
 }
 
 // TLS serves HTTPS (TLS 1.2 or later) when a certificate is given, with
@@ -161,6 +172,7 @@ func Default() Config {
 			ShutdownTimeout: Duration(10 * time.Second),
 			ReadTimeout:     Duration(30 * time.Second),
 			WriteTimeout:    Duration(60 * time.Second),
+			QueueTimeout:    Duration(2 * time.Second),
 		},
 		Database: Database{MaxOpenConns: 16, MaxIdleConns: 16, ConnMaxLifetime: Duration(30 * time.Minute), StatementTimeout: Duration(30 * time.Second)},
 		Timezone: "Europe/London",
@@ -301,6 +313,12 @@ func (c *Config) validate() error {
 	}
 	if err := CheckBaseURL(c.Server.BaseURL); err != nil {
 		errs = append(errs, err.Error())
+	}
+	if c.Server.MaxConcurrent < 0 {
+		errs = append(errs, "server.max_concurrent must not be negative")
+	}
+	if c.Server.Pprof && c.Server.AdminListen == "" {
+		errs = append(errs, "server.pprof needs server.admin_listen: the profiler is never served on the API's port")
 	}
 	if c.Auth.JWT.MaxLifetime < 0 {
 		errs = append(errs, "auth.jwt.max_lifetime must not be negative")

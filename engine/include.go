@@ -125,7 +125,6 @@ type includeBudget struct {
 	cut  bool
 }
 
-
 // follow runs one round of includes over the resources in pool, returning
 // the new entries and the rows they were rendered from, by type.
 func (e *Engine) follow(ctx context.Context, pool map[*mapping.Mapping][]*mapping.Row, incs []include, base string, seen map[string]bool, budget *includeBudget) ([]fhir.Entry, map[*mapping.Mapping][]*mapping.Row, error) {

@@ -51,21 +51,7 @@ func (h *handler) record(c *gin.Context, status int, v fhir.Value) audit.Record 
 	if len(r.Params) > 100 {
 		r.Params = append(r.Params[:100], "…")
 	}
-	r.Resource = clip(c.Param("type"), 64)
-	switch {
-	case strings.HasSuffix(r.Path, "/metadata") || c.Request.Method == http.MethodOptions:
-		r.Interaction = "capabilities"
-	case strings.Contains(r.Path, "$"):
-		r.Interaction = "operation"
-	case c.Param("comp") != "":
-		r.Interaction, r.Resource = "search-compartment", clip(c.Param("comp"), 64)
-	case c.Param("id") != "" && c.Param("id") != "_search":
-		r.Interaction = "read"
-	case r.Resource != "":
-		r.Interaction = "search-type"
-	default:
-		r.Interaction = strings.ToLower(c.Request.Method)
-	}
+	r.Interaction, r.Resource = interactionOf(c)
 	patients := map[string]bool{}
 	add := func(res *fhir.Object) {
 		if res == nil || res.GetString("resourceType") == "OperationOutcome" {
@@ -94,6 +80,27 @@ func (h *handler) record(c *gin.Context, status int, v fhir.Value) audit.Record 
 	}
 	sort.Strings(r.Patients)
 	return r
+}
+
+// interactionOf names a request's interaction (read, search-type,
+// search-compartment, operation, capabilities) and the resource type it
+// is about, bounded in length.
+func interactionOf(c *gin.Context) (interaction, resource string) {
+	resource = clip(c.Param("type"), 64)
+	path := c.Request.URL.Path
+	switch {
+	case strings.HasSuffix(path, "/metadata") || c.Request.Method == http.MethodOptions:
+		return "capabilities", resource
+	case strings.Contains(path, "$"):
+		return "operation", resource
+	case c.Param("comp") != "":
+		return "search-compartment", clip(c.Param("comp"), 64)
+	case c.Param("id") != "" && c.Param("id") != "_search":
+		return "read", resource
+	case resource != "":
+		return "search-type", resource
+	}
+	return strings.ToLower(c.Request.Method), resource
 }
 
 // clip shortens what a caller sent to at most n bytes, so that no request

@@ -45,6 +45,10 @@ type Options struct {
 	// CORSOrigins are the browser origins allowed to call the API (exact
 	// matches); empty sends no CORS headers.
 	CORSOrigins []string
+	// Metrics, when set, count and time every request.
+	Metrics *Metrics
+	// Limiter, when set, is admission control for the API's requests.
+	Limiter *Limiter
 	// TrustedProxies are the addresses or CIDRs of proxies whose
 	// X-Forwarded-For and X-Real-IP headers give the client's address;
 	// from anyone else those headers are ignored. Empty: trust none.
@@ -74,16 +78,22 @@ type handler struct {
 	caps fhir.Capability
 }
 
-// New returns the HTTP handler of the FHIR API.
-func New(opts Options) http.Handler {
-	gin.SetMode(gin.ReleaseMode)
+func newHandler(opts Options) *handler {
 	if opts.Prefix == "" {
 		opts.Prefix = "/fhir"
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	h := &handler{opts: opts, eng: opts.Engine, log: opts.Logger}
+	return &handler{opts: opts, eng: opts.Engine, log: opts.Logger}
+}
+
+// New returns the HTTP handler of the FHIR API, with /livez and /readyz
+// beside it (outside the API: unauthenticated, not audited, no data).
+func New(opts Options) http.Handler {
+	gin.SetMode(gin.ReleaseMode)
+	h := newHandler(opts)
+	opts = h.opts
 	h.caps = Capability(opts.Engine, opts.Version, opts.SecurityNote, time.Now())
 
 	r := gin.New()
@@ -95,13 +105,15 @@ func New(opts Options) http.Handler {
 		opts.Logger.Error("server.trusted_proxies is not a list of addresses or CIDRs; no proxy is trusted", "error", err.Error())
 		_ = r.SetTrustedProxies(nil)
 	}
-	r.Use(h.requestID, h.recover, h.hsts, h.cors, h.negotiate)
+	r.GET("/livez", gin.WrapF(livez))
+	r.GET("/readyz", gin.WrapF(h.readyz))
+	r.Use(h.observe, h.requestID, h.recover, h.hsts, h.cors, h.negotiate)
 	open := r.Group(opts.Prefix)
 	open.GET("/metadata", h.metadata)
 	open.HEAD("/metadata", h.metadata)
 	open.OPTIONS("", h.metadata)
 	open.OPTIONS("/", h.metadata)
-	g := r.Group(opts.Prefix, h.authenticate)
+	g := r.Group(opts.Prefix, h.admit, h.authenticate)
 	g.GET("/:type", h.search)
 	g.HEAD("/:type", h.search)
 	g.HEAD("/:type/:id/:comp", h.compartment)
@@ -249,6 +261,9 @@ func (h *handler) write(c *gin.Context, status int, v fhir.Value) {
 		if err := h.opts.Audit.Write(h.record(c, status, v)); err != nil {
 			// No disclosure without a record: the response is withheld.
 			h.log.Error("audit record not written; request refused", "id", c.GetString("rid"), "error", err.Error())
+			if h.opts.Metrics != nil {
+				h.opts.Metrics.auditFailures.Inc()
+			}
 			v = fhir.OperationOutcome(c.GetString("rid"), fhir.Issue{Severity: "fatal", Code: "transient", SpineCode: "INTERNAL_SERVER_ERROR",
 				Diagnostics: "the service cannot record this access, so it does not answer; quote " + c.GetString("rid") + " to the service's operators"})
 			status = http.StatusServiceUnavailable
@@ -262,6 +277,13 @@ func (h *handler) write(c *gin.Context, status int, v fhir.Value) {
 		body = fhir.AppendJSON(make([]byte, 0, 4096), v)
 	}
 	c.Data(status, ContentType, body)
+}
+
+// failUnaudited answers with an OperationOutcome that discloses nothing
+// and is not audited (admission control under load: no access happened).
+func (h *handler) failUnaudited(c *gin.Context, status int, msg string) {
+	v := fhir.OperationOutcome(c.GetString("rid"), fhir.Issue{Severity: "error", Code: "transient", SpineCode: "INTERNAL_SERVER_ERROR", Diagnostics: msg})
+	c.Data(status, ContentType, fhir.AppendJSON(make([]byte, 0, 512), v))
 }
 
 func (h *handler) fail(c *gin.Context, status int, issue fhir.Issue) {

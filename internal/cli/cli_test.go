@@ -144,7 +144,8 @@ func TestServeDemoAndShutDown(t *testing.T) {
 	go func() { done <- Run(ctx, []string{"serve", "-listen", "127.0.0.1:0"}, &out, &errb) }()
 	url := regexp.MustCompile(`serving (http://\S+/fhir)`)
 	var base string
-	for i := 0; i < 200 && base == ""; i++ {
+	// Wait for the line that says it serves: generously, on a loaded machine.
+	for deadline := time.Now().Add(2 * time.Minute); base == "" && time.Now().Before(deadline); {
 		time.Sleep(25 * time.Millisecond)
 		if m := url.FindStringSubmatch(out.String()); m != nil {
 			base = m[1]
@@ -318,29 +319,9 @@ func TestServeBaseURLRule(t *testing.T) {
 			t.Errorf("%s is not loopback", l)
 		}
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var out, errb syncBuffer
-	done := make(chan int, 1)
-	go func() {
-		done <- Run(ctx, []string{"serve", "-listen", "0.0.0.0:0", "-base-url", "https://fhir.example.nhs.uk/fhir"}, &out, &errb)
-	}()
-	addr := regexp.MustCompile(`serving http://\S+:(\d+)/fhir`)
-	var port string
-	deadline := time.Now().Add(2 * time.Minute)
-	for port == "" && time.Now().Before(deadline) {
-		select {
-		case code := <-done:
-			t.Fatalf("serve exited %d: %s", code, errb.String())
-		case <-time.After(25 * time.Millisecond):
-		}
-		if m := addr.FindStringSubmatch(out.String()); m != nil {
-			port = m[1]
-		}
-	}
-	if port == "" {
-		t.Fatalf("serve did not start: %s", errb.String())
-	}
+	m, stop := startServe(t, []string{"serve", "-listen", "0.0.0.0:0", "-base-url", "https://fhir.example.nhs.uk/fhir"}, regexp.MustCompile(`serving http://\S+:(\d+)/fhir`))
+	defer stop()
+	port := m[0][1]
 	req, _ := http.NewRequest("GET", "http://127.0.0.1:"+port+"/fhir/Patient?_count=1", nil)
 	req.Host = "evil.example"
 	res, err := http.DefaultClient.Do(req)
@@ -352,8 +333,6 @@ func TestServeBaseURLRule(t *testing.T) {
 	if strings.Contains(string(body), "evil.example") || !strings.Contains(string(body), `"fullUrl":"https://fhir.example.nhs.uk/fhir/Patient/`) {
 		t.Errorf("links: %s", truncateStr(string(body), 400))
 	}
-	cancel()
-	<-done
 }
 
 func truncateStr(s string, n int) string {
@@ -432,4 +411,75 @@ func TestLintParameterCoverage(t *testing.T) {
 			t.Errorf("%q: %d %q", want, code, errs)
 		}
 	}
+}
+
+// serve with server.admin_listen: metrics, health and (asked for) pprof on
+// the admin listener, none of them on the API's.
+func TestServeAdminListener(t *testing.T) {
+	dir := t.TempDir()
+	mappings, _ := filepath.Abs("../../mappingsets/demo")
+	cfg := filepath.Join(dir, "c.yaml")
+	os.WriteFile(cfg, []byte(fmt.Sprintf("server:\n  listen: 127.0.0.1:0\n  admin_listen: 127.0.0.1:0\n  pprof: true\ndatabase: { adapter: sqlite, dsn: \"%s\" }\nmappings: %s\n", demoDB(t), mappings)), 0o600)
+	m, stop := startServe(t, []string{"serve", "-config", cfg}, regexp.MustCompile(`serving (http://\S+/fhir)`), regexp.MustCompile(`admin on (http://\S+) `))
+	defer stop()
+	api, admin := m[0][1], m[1][1]
+	fetch := func(u string) (int, string) {
+		res, err := http.Get(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(b)
+	}
+	fetch(api + "/Patient/1")
+	if code, body := fetch(admin + "/metrics"); code != 200 || !strings.Contains(body, `ccfacade_requests_total{interaction="read",resource="Patient",status="200"} 1`) || !strings.Contains(body, "ccfacade_db_connections_open") {
+		t.Errorf("admin /metrics: %d %s", code, truncateStr(body, 300))
+	}
+	for _, p := range []string{"/livez", "/readyz", "/debug/pprof/"} {
+		if code, _ := fetch(admin + p); code != 200 {
+			t.Errorf("admin %s: %d", p, code)
+		}
+	}
+	base := strings.TrimSuffix(api, "/fhir")
+	for _, p := range []string{"/metrics", "/debug/pprof/"} {
+		if code, body := fetch(base + p); code == 200 || strings.Contains(body, "ccfacade_requests_total") {
+			t.Errorf("API port %s: %d", p, code)
+		}
+	}
+	if code, _ := fetch(base + "/readyz"); code != 200 {
+		t.Errorf("API port /readyz: %d", code)
+	}
+}
+
+// startServe runs the CLI with args until its output matches every
+// pattern (waiting generously: CI machines are loaded), and returns the
+// matches and a function that stops it and waits for it to end.
+func startServe(t *testing.T, args []string, patterns ...*regexp.Regexp) ([][]string, func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errb syncBuffer
+	done := make(chan int, 1)
+	go func() { done <- Run(ctx, args, &out, &errb) }()
+	matches := make([][]string, len(patterns))
+	for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline); {
+		select {
+		case code := <-done:
+			cancel()
+			t.Fatalf("serve exited %d: %s", code, errb.String())
+		case <-time.After(25 * time.Millisecond):
+		}
+		all := true
+		for i, p := range patterns {
+			if matches[i] = p.FindStringSubmatch(out.String()); matches[i] == nil {
+				all = false
+			}
+		}
+		if all {
+			return matches, func() { cancel(); <-done }
+		}
+	}
+	cancel()
+	t.Fatalf("serve did not start: %s %s", out.String(), errb.String())
+	return nil, nil
 }

@@ -54,20 +54,28 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if cfg.Server.BaseURL == "" && !loopback(cfg.Server.Listen) {
 		return fmt.Errorf("server.base_url is required to listen on %s, which is not a loopback address: links in responses are made from it, never from a request's Host header (or give -base-url)", cfg.Server.Listen)
 	}
+	metrics := server.NewMetrics()
 	eng, err := engine.New(s.set, s.db, engine.Options{
 		DefaultCount: cfg.Paging.DefaultCount, MaxCount: cfg.Paging.MaxCount,
 		PagingSecret: []byte(cfg.Paging.Secret), CursorTTL: time.Duration(cfg.Paging.CursorTTL),
 		Logger: log, StatementTimeout: time.Duration(cfg.Database.StatementTimeout),
+		OnStatement: metrics.OnStatement,
 	})
 	if err != nil {
 		return err
+	}
+	metrics.Pool(eng)
+	slots := cfg.Server.MaxConcurrent
+	if slots == 0 {
+		slots = cfg.Database.MaxOpenConns
 	}
 	if cfg.Paging.Secret == "" {
 		log.Warn("paging.secret is not set: paging links work only on this instance and until it restarts")
 	}
 	opts := server.Options{Engine: eng, BaseURL: cfg.Server.BaseURL, Logger: log, Version: Version, CORSOrigins: cfg.Server.CORSOrigins,
 		TrustedProxies: cfg.Server.TrustedProxies,
-		SecurityNote:   "No authentication: this instance is open to every caller."}
+		Metrics:        metrics, Limiter: server.NewLimiter(slots, time.Duration(cfg.Server.QueueTimeout)),
+		SecurityNote: "No authentication: this instance is open to every caller."}
 	if cfg.Auth.Mode == "jwt" {
 		j := cfg.Auth.JWT
 		v, err := auth.New(ctx, auth.Config{JWKSURL: j.JWKSURL, JWKSFile: j.JWKSFile, Issuers: j.Issuers, Audiences: j.Audiences,
@@ -125,7 +133,18 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
+	var admin *http.Server
+	if cfg.Server.AdminListen != "" {
+		aln, err := net.Listen("tcp", cfg.Server.AdminListen)
+		if err != nil {
+			return fmt.Errorf("server.admin_listen: %w", err)
+		}
+		admin = &http.Server{Handler: server.AdminHandler(opts, cfg.Server.Pprof), ReadHeaderTimeout: 10 * time.Second}
+		go func() { errc <- admin.Serve(aln) }()
+		log.Info("admin listener: /metrics, /livez, /readyz", "addr", aln.Addr().String(), "pprof", cfg.Server.Pprof)
+		fmt.Fprintf(stdout, "ccfacade admin on http://%s (/metrics /livez /readyz)\n", aln.Addr())
+	}
 	go func() { errc <- srv.Serve(ln) }()
 	for _, line := range s.set.Summary() {
 		log.Info("mapping loaded", "mapping", line)
@@ -140,6 +159,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	log.Info("shutting down", "grace", time.Duration(cfg.Server.ShutdownTimeout).String())
 	sctx, cancel := context.WithTimeout(context.Background(), time.Duration(cfg.Server.ShutdownTimeout))
 	defer cancel()
+	if admin != nil {
+		_ = admin.Shutdown(sctx)
+	}
 	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}

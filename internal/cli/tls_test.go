@@ -82,7 +82,8 @@ mappings: %s
 	go func() { done <- Run(ctx, []string{"serve", "-config", cfg}, &out, &errb) }()
 	re := regexp.MustCompile(`serving (https://\S+/fhir)`)
 	var base string
-	for i := 0; i < 200 && base == ""; i++ {
+	// Wait for the line that says it serves: generously, on a loaded machine.
+	for deadline := time.Now().Add(2 * time.Minute); base == "" && time.Now().Before(deadline); {
 		time.Sleep(25 * time.Millisecond)
 		if m := re.FindStringSubmatch(out.String()); m != nil {
 			base = m[1]
