@@ -6,7 +6,7 @@ LDFLAGS := -s -w -X github.com/ccfacade/ccfacade/internal/cli.Version=$(VERSION)
 # The race detector needs cgo (a C compiler); without one, tests run without it.
 RACE    := $(if $(shell command -v gcc 2>/dev/null),-race,)
 
-.PHONY: build run test golden bench fuzz lint-demo clean
+.PHONY: build run test golden bench bench-memory fuzz lint-demo clean
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/ccfacade
@@ -26,6 +26,12 @@ golden:
 # facade versus the SQL floor. Writes docs/benchmarks.md.
 bench: build
 	$(GO) run ./test/bench -out docs/benchmarks.md
+
+# Peak memory of the facade's binary under 64 clients of the heaviest
+# requests, on the database make bench loads. Writes its section of
+# docs/benchmarks.md.
+bench-memory: build
+	$(GO) run ./test/bench/memory -out docs/benchmarks.md
 
 fuzz:
 	$(GO) test ./fhir -run '^$$' -fuzz FuzzParseDateValue -fuzztime 30s

@@ -65,6 +65,10 @@ type Server struct {
 	// 503 with Retry-After.
 	MaxConcurrent int      `yaml:"max_concurrent"`
 	QueueTimeout  Duration `yaml:"queue_timeout"`
+	// MemoryLimitMB is the Go runtime's soft memory limit (the garbage
+	// collector works harder as the heap nears it); the GOMEMLIMIT
+	// environment variable, when set, takes precedence. 0: no limit.
+	MemoryLimitMB int `yaml:"memory_limit_mb"`
 }
 
 // TLS serves HTTPS (TLS 1.2 or later) when a certificate is given, with
@@ -173,6 +177,7 @@ func Default() Config {
 			ReadTimeout:     Duration(30 * time.Second),
 			WriteTimeout:    Duration(60 * time.Second),
 			QueueTimeout:    Duration(2 * time.Second),
+			MemoryLimitMB:   192,
 		},
 		Database: Database{MaxOpenConns: 16, MaxIdleConns: 16, ConnMaxLifetime: Duration(30 * time.Minute), StatementTimeout: Duration(30 * time.Second)},
 		Timezone: "Europe/London",
@@ -313,6 +318,9 @@ func (c *Config) validate() error {
 	}
 	if err := CheckBaseURL(c.Server.BaseURL); err != nil {
 		errs = append(errs, err.Error())
+	}
+	if c.Server.MemoryLimitMB < 0 {
+		errs = append(errs, "server.memory_limit_mb must not be negative")
 	}
 	if c.Server.MaxConcurrent < 0 {
 		errs = append(errs, "server.max_concurrent must not be negative")

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime/debug"
 	"os/signal"
 	"strings"
 	"syscall"
@@ -53,6 +54,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if cfg.Server.BaseURL == "" && !loopback(cfg.Server.Listen) {
 		return fmt.Errorf("server.base_url is required to listen on %s, which is not a loopback address: links in responses are made from it, never from a request's Host header (or give -base-url)", cfg.Server.Listen)
+	}
+	if lim := cfg.Server.MemoryLimitMB; lim > 0 && os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(int64(lim) << 20)
 	}
 	metrics := server.NewMetrics()
 	eng, err := engine.New(s.set, s.db, engine.Options{

@@ -135,6 +135,12 @@ func main() {
 	report := render(rows, kinds, *patients, *dur)
 	fmt.Print(report)
 	if *out != "" {
+		// The memory section (make bench-memory) is kept as it is.
+		if old, err := os.ReadFile(*out); err == nil {
+			if i := strings.Index(string(old), memorySection); i >= 0 {
+				report = strings.TrimRight(report, "\n") + "\n" + string(old[i:])
+			}
+		}
 		if err := os.WriteFile(*out, []byte(report), 0o644); err != nil {
 			log.Fatal(err)
 		}
@@ -397,6 +403,9 @@ func parseInts(s string) []int {
 	}
 	return out
 }
+
+// memorySection heads the part of the report make bench-memory writes.
+const memorySection = "\n## Memory under the heaviest requests"
 
 // schemaDigest identifies the demo schema and indexes a load was made with.
 func schemaDigest() string {
