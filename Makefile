@@ -6,13 +6,18 @@ LDFLAGS := -s -w -X github.com/ccfacade/ccfacade/internal/cli.Version=$(VERSION)
 # The race detector needs cgo (a C compiler); without one, tests run without it.
 RACE    := $(if $(shell command -v gcc 2>/dev/null),-race,)
 
-.PHONY: build run test golden bench bench-memory fuzz lint-demo clean
+.PHONY: build run run-secure test golden bench bench-memory fuzz lint-demo clean
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/ccfacade
 
 run: build
 	./$(BIN) serve
+
+# The demo over HTTPS with JWT on (certificate and keys made on first use);
+# tokens: bin/ccfacade token -patient 3
+run-secure: build
+	./$(BIN) serve -secure-demo
 
 test:
 	$(GO) vet ./...

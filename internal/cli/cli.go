@@ -28,6 +28,8 @@ existing care system's SQL database, as its mapping files describe.
 
 Usage:
   ccfacade serve   [-config file] [-listen addr]    serve the API (no config: the built-in demo)
+  ccfacade serve -secure-demo [-secure-demo-ssp]    the built-in demo over HTTPS with JWT on
+  ccfacade token [-patient id] [-scope s] [-ssp]    print a token for the secure demo (only)
   ccfacade lint    [-config file | -mappings dir] [-adapter name -dsn dsn]
                                                     check mapping files (and the database, if given)
   ccfacade preview [-config file | -mappings dir -adapter name -dsn dsn] Type [id]
@@ -56,6 +58,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "serve":
 		err = serve(ctx, args[1:], stdout, stderr)
+	case "token":
+		err = token(args[1:], stdout, stderr)
 	case "lint":
 		err = lint(ctx, args[1:], stdout, stderr)
 	case "preview":

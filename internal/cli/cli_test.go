@@ -3,6 +3,8 @@ package cli
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"database/sql"
 	"fmt"
 	"io"
@@ -482,4 +484,87 @@ func startServe(t *testing.T, args []string, patterns ...*regexp.Regexp) ([][]st
 	cancel()
 	t.Fatalf("serve did not start: %s %s", out.String(), errb.String())
 	return nil, nil
+}
+
+// The secure demo: HTTPS with a certificate of its own and JWT on; tokens
+// from `ccfacade token` (for the demo only) reach what their scopes say.
+func TestSecureDemoAndToken(t *testing.T) {
+	dir := t.TempDir()
+	if code, _, errs := run(t, "token", "-dir", dir, "-patient", "3"); code == 0 || !strings.Contains(errs, "serve -secure-demo") {
+		t.Errorf("a token without the secure demo: %d %q", code, errs)
+	}
+	if code, _, errs := run(t, "serve", "-secure-demo", "-secure-demo-dir", dir, "-mappings", "builtin:demo", "-adapter", "sqlite", "-dsn", "file:x"); code == 0 || !strings.Contains(errs, "built-in demo only") {
+		t.Errorf("-secure-demo with other mappings: %d %q", code, errs)
+	}
+	m, stop := startServe(t, []string{"serve", "-secure-demo", "-secure-demo-dir", dir, "-listen", "127.0.0.1:0"},
+		regexp.MustCompile(`serving (https://\S+/fhir)`), regexp.MustCompile(`try: curl --cacert (\S+) `))
+	defer stop()
+	base := m[0][1]
+	pem, err := os.ReadFile(m[1][1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots := x509.NewCertPool()
+	if !roots.AppendCertsFromPEM(pem) {
+		t.Fatal("the printed certificate is not PEM")
+	}
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots}}, Timeout: 30 * time.Second}
+	tok := func(args ...string) string {
+		code, out, errs := run(t, append([]string{"token", "-dir", dir}, args...)...)
+		if code != 0 {
+			t.Fatalf("token %v: %d %s", args, code, errs)
+		}
+		return strings.TrimSpace(out)
+	}
+	call := func(path, token string) int {
+		req, _ := http.NewRequest("GET", base+path, nil)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		res, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		return res.StatusCode
+	}
+	p3 := tok("-patient", "3")
+	for _, c := range []struct {
+		path, token string
+		want        int
+	}{
+		{"/Patient/3", p3, 200},
+		{"/Patient/4", p3, 403},
+		{"/Observation?patient=3", p3, 200},
+		{"/Patient/3", "", 401},
+		{"/Patient/4", tok(), 200},                                  // user/*.read
+		{"/Patient/4", tok("-scope", "user/Observation.read"), 403}, // no Patient scope
+		{"/Observation?patient.family=smi", tok("-scope", "user/Observation.read"), 403},
+		{"/metadata", "", 200},
+	} {
+		if got := call(c.path, c.token); got != c.want {
+			t.Errorf("%s: %d, want %d", c.path, got, c.want)
+		}
+	}
+	// A token of the demo is refused by a service configured otherwise:
+	// another issuer's keys do not verify it.
+	other := t.TempDir()
+	os.WriteFile(filepath.Join(other, "c.yaml"), []byte(fmt.Sprintf("database: { adapter: sqlite, dsn: \"%s\" }\nmappings: %s\nserver: { listen: 127.0.0.1:0 }\nauth: { mode: jwt, jwt: { jwks_file: %s, issuers: [https://auth.example.nhs.uk], audiences: [ccfacade] } }\n",
+		demoDB(t), mustAbs(t, "../../mappingsets/demo"), filepath.Join(dir, "jwks.json"))), 0o600)
+	m2, stop2 := startServe(t, []string{"serve", "-config", filepath.Join(other, "c.yaml")}, regexp.MustCompile(`serving (http://\S+/fhir)`))
+	defer stop2()
+	req, _ := http.NewRequest("GET", m2[0][1]+"/Patient/3", nil)
+	req.Header.Set("Authorization", "Bearer "+p3)
+	if res, err := http.DefaultClient.Do(req); err != nil || res.StatusCode != 401 {
+		t.Errorf("the demo's token against another configuration: %v %v", err, res)
+	}
+}
+
+func mustAbs(t *testing.T, p string) string {
+	a, err := filepath.Abs(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
 }

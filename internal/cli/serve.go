@@ -29,11 +29,15 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	src.register(fs)
 	listen := fs.String("listen", "", "address to listen on (default from config, else 127.0.0.1:8080)")
 	baseURL := fs.String("base-url", "", "public base URL of the API in links (default from config); required to listen on a non-loopback address")
+	secureDemo, secureDir, secureSSP := registerSecureDemo(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return &usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+	}
+	if *secureDemo && (src.config != "" || src.mappings != "" || src.adapter != "" || src.dsn != "") {
+		return &usageError{"-secure-demo serves the built-in demo only; with a configuration of your own, set server.tls and auth.jwt"}
 	}
 	boot := newLogger(&config.Config{Log: config.Default().Log}, stderr)
 	s, err := src.open(ctx, true, boot)
@@ -42,6 +46,20 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	defer s.Close()
 	cfg := s.cfg
+	var demoKeys demoFiles
+	if *secureDemo {
+		dir, err := secureDemoDir(*secureDir)
+		if err != nil {
+			return err
+		}
+		if demoKeys, err = ensureSecureDemo(dir); err != nil {
+			return err
+		}
+		secureDemoConfig(cfg, demoKeys)
+		if *secureSSP {
+			cfg.Auth.SSP = config.SSP{Enabled: true, ASID: demoASID}
+		}
+	}
 	log := newLogger(cfg, stderr)
 	if *listen != "" {
 		cfg.Server.Listen = *listen
@@ -155,6 +173,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	log.Info("serving the Care Connect API", "url", scheme+"://"+ln.Addr().String()+"/fhir", "adapter", cfg.Database.Adapter, "mappings", cfg.Mappings)
 	fmt.Fprintf(stdout, "ccfacade %s serving %s://%s/fhir\n", Version, scheme, ln.Addr())
+	if *secureDemo {
+		dirArg := ""
+		if *secureDir != "" {
+			dirArg = " -dir " + *secureDir
+		}
+		fmt.Fprintf(stdout, "secure demo: the certificate is %s; a token for patient 3: ccfacade token -patient 3%s\n", demoKeys.cert, dirArg)
+		fmt.Fprintf(stdout, "try: curl --cacert %s -H \"Authorization: Bearer $(bin/ccfacade token -patient 3%s)\" %s://%s/fhir/Patient/3\n", demoKeys.cert, dirArg, scheme, ln.Addr())
+	}
 	select {
 	case err := <-errc:
 		return err
