@@ -40,6 +40,8 @@ Usage:
                                                     their profiles, search parameters without an index
   ccfacade demo load -adapter name -dsn dsn [-patients n] [-seed n]
                                                     create and fill the demo EPR in a database
+  ccfacade probe url                                exit 0 when url answers 200 (a health check
+                                                    for images without curl)
   ccfacade version                                  print the version
 
 With no -config, serve, lint and preview use the built-in demo: its mapping
@@ -60,6 +62,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = serve(ctx, args[1:], stdout, stderr)
 	case "token":
 		err = token(args[1:], stdout, stderr)
+	case "probe":
+		err = probe(args[1:], stdout)
 	case "lint":
 		err = lint(ctx, args[1:], stdout, stderr)
 	case "preview":

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -567,4 +568,21 @@ func mustAbs(t *testing.T, p string) string {
 		t.Fatal(err)
 	}
 	return a
+}
+
+// probe, the health check of images without curl: 0 on 200, else 1.
+func TestProbe(t *testing.T) {
+	ok := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) }))
+	defer ok.Close()
+	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(503)
+		w.Write([]byte("database: not reachable\n"))
+	}))
+	defer down.Close()
+	if code, out, errs := run(t, "probe", ok.URL+"/readyz"); code != 0 || out != "ok\n" {
+		t.Errorf("probe of a ready server: %d %q %q", code, out, errs)
+	}
+	if code, _, errs := run(t, "probe", down.URL+"/readyz"); code != 1 || !strings.Contains(errs, "503: database: not reachable") {
+		t.Errorf("probe of a server that is not ready: %d %q", code, errs)
+	}
 }

@@ -14,6 +14,7 @@ import (
 	"io"
 	"math/big"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -230,4 +231,24 @@ func registerSecureDemo(fs *flag.FlagSet) (on *bool, dir *string, ssp *bool) {
 	dir = fs.String("secure-demo-dir", "", "the secure demo's folder for its certificate and keys (default: in the user's cache)")
 	ssp = fs.Bool("secure-demo-ssp", false, "the secure demo also requires Spine Security Proxy headers and claims")
 	return
+}
+
+// probe checks a health endpoint (for container images with no curl):
+// success when it answers 200 within 5 seconds.
+func probe(args []string, stdout io.Writer) error {
+	if len(args) != 1 {
+		return &usageError{"probe takes one URL, e.g. http://127.0.0.1:9090/readyz"}
+	}
+	client := &http.Client{Timeout: 5 * time.Second}
+	res, err := client.Get(args[0])
+	if err != nil {
+		return fmt.Errorf("probe: %w", err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(res.Body, 4096))
+	if res.StatusCode != http.StatusOK {
+		return fmt.Errorf("probe: %s answered %d: %s", args[0], res.StatusCode, strings.TrimSpace(string(body)))
+	}
+	fmt.Fprint(stdout, string(body))
+	return nil
 }
