@@ -29,11 +29,12 @@ type Config struct {
 	Mappings string `yaml:"mappings"`
 	// Timezone is the zone of date-times the database stores without one,
 	// and of search values given without one.
-	Timezone string `yaml:"timezone"`
-	Paging   Paging `yaml:"paging"`
-	Log      Log    `yaml:"log"`
-	Auth     Auth   `yaml:"auth"`
-	Audit    Audit  `yaml:"audit"`
+	Timezone string  `yaml:"timezone"`
+	Paging   Paging  `yaml:"paging"`
+	Log      Log     `yaml:"log"`
+	Auth     Auth    `yaml:"auth"`
+	Audit    Audit   `yaml:"audit"`
+	Tracing  Tracing `yaml:"tracing"`
 
 	// File is the path the configuration was read from.
 	File string `yaml:"-"`
@@ -136,6 +137,14 @@ type Audit struct {
 	Keep      int    `yaml:"keep"`        // rotated files kept (default 10)
 }
 
+// Tracing sends OpenTelemetry spans (a span per request and per SQL
+// statement) to an OTLP/HTTP collector; off when Endpoint is empty.
+type Tracing struct {
+	Endpoint    string  `yaml:"endpoint"`     // e.g. http://otel-collector:4318 (OTLP over HTTP)
+	ServiceName string  `yaml:"service_name"` // default ccfacade
+	SampleRatio float64 `yaml:"sample_ratio"` // of traces begun here (default 1); a caller's sampled traceparent is followed
+}
+
 // Log configures logging.
 type Log struct {
 	Level  string `yaml:"level"`  // debug | info | warn | error
@@ -185,6 +194,7 @@ func Default() Config {
 		Log:      Log{Level: "info", Format: "text"},
 		Auth:     Auth{Mode: "none", JWT: JWT{ClockSkew: Duration(60 * time.Second)}},
 		Audit:    Audit{Sink: "none", MaxSizeMB: 100, Keep: 10},
+		Tracing:  Tracing{ServiceName: "ccfacade", SampleRatio: 1},
 	}
 }
 
@@ -318,6 +328,14 @@ func (c *Config) validate() error {
 	}
 	if err := CheckBaseURL(c.Server.BaseURL); err != nil {
 		errs = append(errs, err.Error())
+	}
+	if c.Tracing.SampleRatio < 0 || c.Tracing.SampleRatio > 1 {
+		errs = append(errs, "tracing.sample_ratio is between 0 and 1")
+	}
+	if e := c.Tracing.Endpoint; e != "" {
+		if u, err := url.Parse(e); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs = append(errs, fmt.Sprintf("tracing.endpoint %q is not an http(s) URL of an OTLP collector (e.g. http://otel-collector:4318)", e))
+		}
 	}
 	if c.Server.MemoryLimitMB < 0 {
 		errs = append(errs, "server.memory_limit_mb must not be negative")

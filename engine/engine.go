@@ -5,6 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -42,6 +46,10 @@ type Options struct {
 	// page (default 1000); past it an OperationOutcome entry says so.
 	MaxIncluded int
 }
+
+// tracer makes a span of every SQL statement (a no-op until the program
+// sets a tracer provider).
+var tracer = otel.Tracer("github.com/ccfacade/ccfacade/engine")
 
 // Engine serves reads and searches for a set of mappings over one adapter.
 type Engine struct {
@@ -180,7 +188,7 @@ func isInt(s string) bool {
 // fetch runs the main query and the child queries for the rows it returns.
 func (e *Engine) fetch(ctx context.Context, m *mapping.Mapping, q *query, limit int) ([]*mapping.Row, error) {
 	sqlText, args := q.selectSQL(limit)
-	vals, err := e.queryRows(ctx, sqlText, args, q.ncols())
+	vals, err := e.queryRows(ctx, sqlText, args, q.ncols(), m.From.Pos.String()+" "+m.Resource)
 	if err != nil {
 		return nil, err
 	}
@@ -291,7 +299,7 @@ func (e *Engine) fetchChildren(ctx context.Context, m *mapping.Mapping, c *mappi
 		}
 		sb.WriteString("c." + d.Quote(o))
 	}
-	vals, err := e.queryRows(ctx, sb.String(), b.args, len(c.Cols.Names))
+	vals, err := e.queryRows(ctx, sb.String(), b.args, len(c.Cols.Names), c.Pos.String()+" "+c.Path)
 	if err != nil {
 		return err
 	}
@@ -322,7 +330,17 @@ func keyString(vals []any) string {
 }
 
 // queryRows runs one statement and returns its rows, normalised.
-func (e *Engine) queryRows(ctx context.Context, sqlText string, args []any, ncols int) (_ [][]any, err error) {
+func (e *Engine) queryRows(ctx context.Context, sqlText string, args []any, ncols int, source string) (_ [][]any, err error) {
+	ctx, span := tracer.Start(ctx, "sql", trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(
+		attribute.String("db.system", e.db.Name()), attribute.String("db.statement", sqlText),
+		attribute.String("ccfacade.mapping", source)))
+	defer func() {
+		if err != nil {
+			span.RecordError(err)
+			span.SetStatus(codes.Error, "the statement failed")
+		}
+		span.End()
+	}()
 	if e.opts.Trace != nil {
 		e.opts.Trace(sqlText, args)
 	}

@@ -316,7 +316,7 @@ func (e *Engine) total(ctx context.Context, q *query, estimate bool) (int, error
 		return int(n), nil
 	}
 	sqlText := "SELECT COUNT(*) FROM " + q.source() + where
-	rows, err := e.queryRows(ctx, sqlText, q.b.args, 1)
+	rows, err := e.queryRows(ctx, sqlText, q.b.args, 1, q.m.From.Pos.String()+" "+q.m.Resource+" (count)")
 	if err != nil {
 		return 0, err
 	}

@@ -13,6 +13,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Limiter is admission control: at most n requests are served at once
@@ -251,4 +256,35 @@ func AdminHandler(opts Options, pprofOn bool) http.Handler {
 		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	}
 	return mux
+}
+
+// tracer makes a span of every request (a no-op until the program sets a
+// tracer provider); traceContext reads and writes W3C traceparent.
+var (
+	tracer       = otel.Tracer("github.com/ccfacade/ccfacade/server")
+	traceContext = propagation.TraceContext{}
+)
+
+// traced starts a span for the request, as a child of the caller's W3C
+// traceparent when it sends one, and returns the trace in the response's
+// traceparent so that a consumer can quote it.
+func (h *handler) traced(c *gin.Context) {
+	ctx := traceContext.Extract(c.Request.Context(), propagation.HeaderCarrier(c.Request.Header))
+	route := c.FullPath()
+	if route == "" {
+		route = "(no route)"
+	}
+	ctx, span := tracer.Start(ctx, c.Request.Method+" "+route, trace.WithSpanKind(trace.SpanKindServer),
+		trace.WithAttributes(attribute.String("http.request.method", c.Request.Method), attribute.String("http.route", route)))
+	defer span.End()
+	if span.SpanContext().IsValid() {
+		traceContext.Inject(ctx, propagation.HeaderCarrier(c.Writer.Header()))
+	}
+	c.Request = c.Request.WithContext(ctx)
+	c.Next()
+	status := c.Writer.Status()
+	span.SetAttributes(attribute.Int("http.response.status_code", status), attribute.String("ccfacade.request_id", c.GetString("rid")))
+	if status >= 500 {
+		span.SetStatus(codes.Error, http.StatusText(status))
+	}
 }

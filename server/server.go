@@ -107,7 +107,7 @@ func New(opts Options) http.Handler {
 	}
 	r.GET("/livez", gin.WrapF(livez))
 	r.GET("/readyz", gin.WrapF(h.readyz))
-	r.Use(h.observe, h.requestID, h.recover, h.hsts, h.cors, h.negotiate)
+	r.Use(h.traced, h.observe, h.requestID, h.recover, h.hsts, h.cors, h.negotiate)
 	open := r.Group(opts.Prefix)
 	open.GET("/metadata", h.metadata)
 	open.HEAD("/metadata", h.metadata)

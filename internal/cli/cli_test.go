@@ -586,3 +586,39 @@ func TestProbe(t *testing.T) {
 		t.Errorf("probe of a server that is not ready: %d %q", code, errs)
 	}
 }
+
+// With tracing.endpoint, serve sends its spans to the OTLP/HTTP collector
+// (flushed when it stops).
+func TestServeExportsTraces(t *testing.T) {
+	var mu sync.Mutex
+	var bodies [][]byte
+	collector := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		if r.URL.Path == "/v1/traces" && r.Method == "POST" {
+			bodies = append(bodies, b)
+		}
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/x-protobuf")
+	}))
+	defer collector.Close()
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "c.yaml")
+	os.WriteFile(cfg, []byte(fmt.Sprintf("server: { listen: 127.0.0.1:0 }\ndatabase: { adapter: sqlite, dsn: \"%s\" }\nmappings: %s\ntracing: { endpoint: %s, service_name: ccfacade-under-test }\n",
+		demoDB(t), mustAbs(t, "../../mappingsets/demo"), collector.URL)), 0o600)
+	m, stop := startServe(t, []string{"serve", "-config", cfg}, regexp.MustCompile(`serving (http://\S+/fhir)`))
+	res, err := http.Get(m[0][1] + "/Patient/3")
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("read: %v %v", err, res)
+	}
+	res.Body.Close()
+	stop()
+	mu.Lock()
+	defer mu.Unlock()
+	all := bytes.Join(bodies, nil)
+	for _, want := range []string{"ccfacade-under-test", "GET /fhir/:type/:id", "patient.yaml", "db.statement"} {
+		if !bytes.Contains(all, []byte(want)) {
+			t.Errorf("the exported spans lack %q (%d exports, %d bytes)", want, len(bodies), len(all))
+		}
+	}
+}

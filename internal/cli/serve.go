@@ -76,6 +76,18 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if lim := cfg.Server.MemoryLimitMB; lim > 0 && os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(int64(lim) << 20)
 	}
+	stopTracing, err := startTracing(ctx, cfg.Tracing)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = stopTracing(sctx)
+	}()
+	if cfg.Tracing.Endpoint != "" {
+		log.Info("tracing: OTLP/HTTP", "endpoint", cfg.Tracing.Endpoint, "sample_ratio", cfg.Tracing.SampleRatio)
+	}
 	metrics := server.NewMetrics()
 	eng, err := engine.New(s.set, s.db, engine.Options{
 		DefaultCount: cfg.Paging.DefaultCount, MaxCount: cfg.Paging.MaxCount,
