@@ -242,7 +242,10 @@ func (e *Engine) Everything(ctx context.Context, req EverythingRequest) (*fhir.O
 		}
 		entries = append(entries, page...)
 		if len(page) > 0 {
-			inc, err := e.referenced(ctx, page, req.Base, entries)
+			// The record's Patient heads its first page; later pages do
+			// not include it again.
+			have := append(entries[:len(entries):len(entries)], fhir.Entry{FullURL: req.Base + "/Patient/" + req.PatientID})
+			inc, err := e.referenced(ctx, page, req.Base, have)
 			if err != nil {
 				return nil, err
 			}
@@ -256,6 +259,7 @@ func (e *Engine) Everything(ctx context.Context, req EverythingRequest) (*fhir.O
 			next = &everythingState{T: t + 1}
 		}
 	}
+	entries = uniqueEntries(entries)
 	links := []fhir.Link{pg.self(req.Params.Get("_cursor"))}
 	if next != nil {
 		links = append(links, pg.to("next", cursor{Key: append([]string{strconv.Itoa(next.T)}, next.K...)}))
@@ -322,6 +326,29 @@ func (e *Engine) patientByIdentifier(ctx context.Context, pm *mapping.Mapping, i
 		return ids[0], nil
 	}
 	return "", &Error{Kind: KindConflict, Param: "identifier", SpineCode: "MULTIPLE_MATCHES", Msg: fmt.Sprintf("more than one patient has the identifier %s", ident)}
+}
+
+// uniqueEntries keeps one entry per fullUrl (bdl-7): a resource included
+// for one entry and matched later on the page appears once, as a match.
+func uniqueEntries(in []fhir.Entry) []fhir.Entry {
+	match := map[string]bool{}
+	for _, en := range in {
+		if en.Mode == "match" {
+			match[en.FullURL] = true
+		}
+	}
+	seen := map[string]bool{}
+	out := in[:0:0]
+	for _, en := range in {
+		if en.FullURL != "" {
+			if seen[en.FullURL] || en.Mode == "include" && match[en.FullURL] {
+				continue
+			}
+			seen[en.FullURL] = true
+		}
+		out = append(out, en)
+	}
+	return out
 }
 
 // referenced fetches every resource the entries refer to ("Type/id" in any

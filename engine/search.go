@@ -127,6 +127,9 @@ func (e *Engine) Search(ctx context.Context, req SearchRequest) (*fhir.Object, e
 				return nil, paramErr(err)
 			}
 			count = c
+			if c == 0 {
+				summaryCount = true // no entries: the total alone, as _summary=count
+			}
 			continue
 		case name == "_cursor":
 			token = values[len(values)-1]

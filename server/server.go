@@ -1,7 +1,10 @@
 package server
 
 import (
+	"bytes"
+	"compress/gzip"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"log/slog"
@@ -120,6 +123,14 @@ func New(opts Options) http.Handler {
 	g.POST("/:type/:id", h.postSearch)
 	g.GET("/:type/:id", h.read)
 	g.GET("/:type/:id/:comp", h.compartment)
+	g.GET("/:type/:id/:comp/:vid", func(c *gin.Context) {
+		if c.Param("comp") == "_history" {
+			h.noHistory(c)
+			return
+		}
+		h.fail(c, http.StatusNotFound, fhir.Issue{Severity: "error", Code: "not-found", SpineCode: "NO_RECORD_FOUND",
+			Diagnostics: "no such endpoint: " + c.Request.URL.Path})
+	})
 	g.HEAD("/:type/:id", h.read)
 	for _, m := range []string{http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
 		g.Handle(m, "", h.refuseWrite)
@@ -257,6 +268,32 @@ func (h *handler) base(c *gin.Context) string {
 }
 
 func (h *handler) write(c *gin.Context, status int, v fhir.Value) {
+	body := h.encode(c, v)
+	// A read answers conditional requests: a weak ETag of its content and
+	// Last-Modified from meta.lastUpdated; a match is 304 without a body.
+	notModified := false
+	if status == http.StatusOK && c.GetBool("conditional") {
+		sum := sha256.Sum256(body)
+		etag := `W/"` + hex.EncodeToString(sum[:12]) + `"`
+		c.Header("ETag", etag)
+		var modified time.Time
+		if o, ok := v.(*fhir.Object); ok {
+			if meta, ok := o.Get("meta").(*fhir.Object); ok {
+				if t, err := time.Parse(time.RFC3339Nano, meta.GetString("lastUpdated")); err == nil {
+					modified = t.UTC().Truncate(time.Second)
+					c.Header("Last-Modified", modified.Format(http.TimeFormat))
+				}
+			}
+		}
+		if inm := c.GetHeader("If-None-Match"); inm != "" {
+			notModified = etagMatches(inm, etag)
+		} else if ims, err := http.ParseTime(c.GetHeader("If-Modified-Since")); err == nil && !modified.IsZero() {
+			notModified = !modified.After(ims)
+		}
+		if notModified {
+			status = http.StatusNotModified
+		}
+	}
 	if h.opts.Audit != nil {
 		if err := h.opts.Audit.Write(h.record(c, status, v)); err != nil {
 			// No disclosure without a record: the response is withheld.
@@ -264,19 +301,73 @@ func (h *handler) write(c *gin.Context, status int, v fhir.Value) {
 			if h.opts.Metrics != nil {
 				h.opts.Metrics.auditFailures.Inc()
 			}
+			c.Writer.Header().Del("ETag")
+			c.Writer.Header().Del("Last-Modified")
 			v = fhir.OperationOutcome(c.GetString("rid"), fhir.Issue{Severity: "fatal", Code: "transient", SpineCode: "INTERNAL_SERVER_ERROR",
 				Diagnostics: "the service cannot record this access, so it does not answer; quote " + c.GetString("rid") + " to the service's operators"})
-			status = http.StatusServiceUnavailable
+			status, notModified = http.StatusServiceUnavailable, false
 			c.Header("Retry-After", RetryAfter)
+			body = h.encode(c, v)
 		}
 	}
-	var body []byte
+	if notModified {
+		c.Status(http.StatusNotModified)
+		return
+	}
+	h.send(c, status, body)
+}
+
+// encode writes a value as the response's FHIR JSON.
+func (h *handler) encode(c *gin.Context, v fhir.Value) []byte {
 	if c.Query("_pretty") == "true" {
-		body = fhir.AppendIndentedJSON(make([]byte, 0, 4096), v)
-	} else {
-		body = fhir.AppendJSON(make([]byte, 0, 4096), v)
+		return fhir.AppendIndentedJSON(make([]byte, 0, 4096), v)
+	}
+	return fhir.AppendJSON(make([]byte, 0, 4096), v)
+}
+
+// gzipAbove is the size past which a response is compressed for a client
+// that accepts gzip.
+const gzipAbove = 1024
+
+// send writes the body, compressed when the client accepts gzip and it
+// is worth it.
+func (h *handler) send(c *gin.Context, status int, body []byte) {
+	c.Header("Vary", "Accept-Encoding")
+	if len(body) > gzipAbove && acceptsGzip(c.GetHeader("Accept-Encoding")) {
+		var buf bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+		_, _ = zw.Write(body)
+		if zw.Close() == nil {
+			c.Header("Content-Encoding", "gzip")
+			body = buf.Bytes()
+		}
 	}
 	c.Data(status, ContentType, body)
+}
+
+// acceptsGzip reads Accept-Encoding: gzip with a non-zero q.
+func acceptsGzip(h string) bool {
+	for _, part := range strings.Split(h, ",") {
+		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if !strings.EqualFold(strings.TrimSpace(name), "gzip") {
+			continue
+		}
+		q := strings.TrimSpace(params)
+		return !(strings.HasPrefix(q, "q=0") && strings.Trim(strings.TrimPrefix(q, "q="), "0.") == "")
+	}
+	return false
+}
+
+// etagMatches compares If-None-Match (a list, or *) with a weak ETag, by
+// the weak comparison HTTP prescribes for it.
+func etagMatches(header, etag string) bool {
+	strip := func(s string) string { return strings.TrimPrefix(strings.TrimSpace(s), "W/") }
+	for _, t := range strings.Split(header, ",") {
+		if strings.TrimSpace(t) == "*" || strip(t) == strip(etag) {
+			return true
+		}
+	}
+	return false
 }
 
 // failUnaudited answers with an OperationOutcome that discloses nothing
@@ -310,6 +401,7 @@ func (h *handler) read(c *gin.Context) {
 		h.error(c, err)
 		return
 	}
+	c.Set("conditional", true)
 	h.write(c, http.StatusOK, res)
 }
 
@@ -360,6 +452,10 @@ func (h *handler) runSearch(c *gin.Context, params url.Values) {
 // compartment serves GET [base]/Patient/{id}/{type}?…: a search of type
 // within the patient's compartment.
 func (h *handler) compartment(c *gin.Context) {
+	if c.Param("comp") == "_history" {
+		h.noHistory(c)
+		return
+	}
 	if c.Param("comp") == "$everything" && c.Param("type") == "Patient" {
 		h.everything(c, c.Param("id"))
 		return
@@ -520,6 +616,12 @@ func (h *handler) interactions(c *gin.Context) []string {
 		return []string{auth.Interaction("read", typ)}
 	}
 	return []string{auth.Interaction("search", typ)}
+}
+
+// noHistory answers history and vread: resources here have no versions.
+func (h *handler) noHistory(c *gin.Context) {
+	h.fail(c, http.StatusBadRequest, fhir.Issue{Severity: "error", Code: "not-supported", SpineCode: "BAD_REQUEST",
+		Diagnostics: fmt.Sprintf("history and vread are not supported: the resources of this server have no versions; read %s/%s for the current one", c.Param("type"), c.Param("id"))})
 }
 
 func (h *handler) refuseWrite(c *gin.Context) {

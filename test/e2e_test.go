@@ -1,6 +1,8 @@
 package test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"fmt"
 	"io"
 	"log/slog"
@@ -642,4 +644,64 @@ func TestCursorBelongsToItsRequest(t *testing.T) {
 			t.Errorf("%s with the cursor of %s: %d %s", c.to, c.from, r.status, truncate(string(r.body), 300))
 		}
 	}
+}
+
+// Conditional reads (weak ETag, Last-Modified, 304), gzip, _count=0 with
+// its total, and a clear answer to history and vread.
+func TestHTTPCaching(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, e *env) {
+		r := get(t, e.base+"/Patient/3")
+		etag, lm := r.header.Get("ETag"), r.header.Get("Last-Modified")
+		if !strings.HasPrefix(etag, `W/"`) || lm == "" {
+			t.Fatalf("read: ETag %q Last-Modified %q", etag, lm)
+		}
+		if again := get(t, e.base+"/Patient/3"); again.header.Get("ETag") != etag {
+			t.Errorf("the ETag changed between two reads: %q %q", etag, again.header.Get("ETag"))
+		}
+		for _, c := range []struct {
+			header []string
+			want   int
+		}{
+			{[]string{"If-None-Match", etag}, 304},
+			{[]string{"If-None-Match", `W/"other", ` + etag}, 304},
+			{[]string{"If-None-Match", `W/"other"`}, 200},
+			{[]string{"If-Modified-Since", lm}, 304},
+			{[]string{"If-Modified-Since", "Mon, 01 Jan 1990 00:00:00 GMT"}, 200},
+		} {
+			r := get(t, e.base+"/Patient/3", c.header...)
+			if r.status != c.want || (c.want == 304 && len(r.body) != 0) {
+				t.Errorf("%v: %d (%d bytes), want %d", c.header, r.status, len(r.body), c.want)
+			}
+		}
+		if r := get(t, e.base+"/Patient/4", "If-None-Match", etag); r.status != 200 {
+			t.Errorf("another resource with this one's ETag: %d", r.status)
+		}
+		// gzip when asked and worth it.
+		big := get(t, e.base+"/Observation?_count=100", "Accept-Encoding", "gzip")
+		if big.header.Get("Content-Encoding") != "gzip" {
+			t.Fatalf("a large page with Accept-Encoding gzip: %q", big.header.Get("Content-Encoding"))
+		}
+		zr, err := gzip.NewReader(bytes.NewReader(big.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		plain, _ := io.ReadAll(zr)
+		validate(t, "gzip page", plain)
+		if small := get(t, e.base+"/Patient?_id=3&_elements=gender", "Accept-Encoding", "gzip"); small.header.Get("Content-Encoding") == "gzip" {
+			t.Error("a small answer was compressed")
+		}
+		if plain := get(t, e.base+"/Observation?_count=100"); plain.header.Get("Content-Encoding") != "" {
+			t.Error("compressed without Accept-Encoding")
+		}
+		// _count=0: the total, no entries.
+		b := get(t, e.base+"/Patient?gender=female&_count=0").json(t)
+		if _, ok := b["total"]; !ok || b["entry"] != nil {
+			t.Errorf("_count=0: total %v, entries %v", b["total"], b["entry"] != nil)
+		}
+		for _, p := range []string{"/Patient/1/_history", "/Patient/1/_history/1"} {
+			if r := get(t, e.base+p); r.status != 400 || !strings.Contains(issueText(t, r), "history and vread are not supported") {
+				t.Errorf("%s: %d %s", p, r.status, truncate(string(r.body), 200))
+			}
+		}
+	})
 }

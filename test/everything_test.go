@@ -1,6 +1,7 @@
 package test
 
 import (
+	"fmt"
 	"net/url"
 	"sort"
 	"strings"
@@ -124,4 +125,66 @@ func TestEverything(t *testing.T) {
 			}
 		}
 	})
+}
+
+// No page of $everything or of a search repeats a fullUrl (bdl-7), and
+// the record's Patient is on its first page only: on every mapping set.
+func TestBundlesNeverRepeatAnEntry(t *testing.T) {
+	check := func(t *testing.T, base string, patients []string, searches []string) {
+		for _, id := range patients {
+			next := base + "/Patient/" + id + "/$everything?_count=7"
+			for page := 0; next != "" && page < 40; page++ {
+				r := get(t, next)
+				if r.status != 200 {
+					t.Fatalf("%s: %d", next, r.status)
+				}
+				b := r.json(t)
+				noRepeats(t, "Patient/"+id+"/$everything page "+fmt.Sprint(page+1), b)
+				if page > 0 {
+					for _, en := range b["entry"].([]any) {
+						res := en.(map[string]any)["resource"].(map[string]any)
+						if res["resourceType"] == "Patient" && res["id"] == id {
+							t.Errorf("Patient/%s/$everything: the Patient again on page %d", id, page+1)
+						}
+					}
+				}
+				next = link(b, "next")
+			}
+		}
+		for _, q := range searches {
+			for next := base + "/" + q; next != ""; {
+				b := get(t, next).json(t)
+				noRepeats(t, q, b)
+				next = link(b, "next")
+			}
+		}
+	}
+	forEachBackend(t, func(t *testing.T, e *env) {
+		check(t, e.base, []string{"1", "3", "7"}, []string{"Encounter?patient=1&_include=*&_revinclude=Observation:patient&_count=3",
+			"Observation?patient=3&_include=Observation:patient&_include:iterate=Patient:general-practitioner&_count=4"})
+	})
+	t.Run("omop", func(t *testing.T) {
+		e, _ := omopEnv(t)
+		var ids []string
+		for _, p := range omopRows(t, "person")[:3] {
+			ids = append(ids, p["person_id"])
+		}
+		check(t, e.base, ids, []string{"Encounter?_count=5&_include=*"})
+	})
+}
+
+func noRepeats(t *testing.T, what string, b map[string]any) {
+	t.Helper()
+	seen := map[string]bool{}
+	entries, _ := b["entry"].([]any)
+	for _, en := range entries {
+		u, _ := en.(map[string]any)["fullUrl"].(string)
+		if u == "" {
+			continue
+		}
+		if seen[u] {
+			t.Errorf("%s: %s appears twice", what, u)
+		}
+		seen[u] = true
+	}
 }
