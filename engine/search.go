@@ -674,9 +674,12 @@ func (b *sqlBuilder) columnForm(x string, forms []string, colType string) string
 func (q *query) condPred(alias string, c *mapping.Cond) string {
 	x := q.b.columnForm("CAST("+alias+"."+q.b.d.Quote(c.Column)+" AS VARCHAR(4000))", []string{"trim"}, "")
 	var p string
-	if len(c.Equals) == 0 {
+	switch {
+	case c.Concept != nil:
+		p = "(" + x + " IS NOT NULL AND " + q.b.inList(x, anys(c.Concept.Locals())) + ")"
+	case len(c.Equals) == 0:
 		p = "(" + x + " IS NOT NULL AND " + x + " <> '')"
-	} else {
+	default:
 		p = "(" + x + " IS NOT NULL AND " + q.b.inList(x, anys(c.Equals)) + ")"
 	}
 	if c.Not {

@@ -628,7 +628,7 @@ func (l *loader) knownConcepts() string {
 
 func (l *loader) cond(n *yaml.Node, path string, cols *ColumnSet) *Cond {
 	c := &Cond{Pos: l.pos(n), col: -1}
-	for _, p := range l.pairs(n, path+" when", "column", "equals", "in", "not") {
+	for _, p := range l.pairs(n, path+" when", "column", "equals", "in", "not", "concept") {
 		switch p[0].Value {
 		case "column":
 			if s, ok := l.str(p[1], path); ok {
@@ -637,6 +637,12 @@ func (l *loader) cond(n *yaml.Node, path string, cols *ColumnSet) *Cond {
 			}
 		case "equals", "in":
 			c.Equals = append(c.Equals, l.strs(p[1], path)...)
+		case "concept":
+			if name, ok := l.str(p[1], path); ok {
+				if c.Concept = l.set.Concepts[name]; c.Concept == nil {
+					l.add(l.pos(p[1]), path, "unknown concept map %q%s", name, l.knownConcepts())
+				}
+			}
 		case "not":
 			c.Not = p[1].Value == "true"
 			if p[1].Value != "true" && p[1].Value != "false" {
@@ -647,6 +653,9 @@ func (l *loader) cond(n *yaml.Node, path string, cols *ColumnSet) *Cond {
 	if c.Column == "" {
 		l.add(c.Pos, path, "\"when\" needs a \"column\"")
 		return nil
+	}
+	if c.Concept != nil && len(c.Equals) > 0 {
+		l.add(c.Pos, path, "\"when\" takes \"equals\"/\"in\" or \"concept\", not both")
 	}
 	return c
 }

@@ -176,7 +176,9 @@ type Cond struct {
 	Column string
 	col    int
 	Equals []string // any of these values (after trimming); empty: any non-blank value
-	Not    bool
+	// Concept, when set, holds for a value the concept map translates.
+	Concept *ConceptMap
+	Not     bool
 }
 
 // SearchParam binds a FHIR search parameter to SQL.

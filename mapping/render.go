@@ -127,9 +127,12 @@ func (c *Cond) holds(vals []any) bool {
 	v := vals[c.col]
 	s := strings.TrimSpace(toStringOrEmpty(v))
 	var ok bool
-	if len(c.Equals) == 0 {
+	switch {
+	case c.Concept != nil:
+		_, ok = c.Concept.Entries[s]
+	case len(c.Equals) == 0:
 		ok = s != ""
-	} else {
+	default:
 		ok = contains(c.Equals, s)
 	}
 	return ok != c.Not

@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"github.com/ccfacade/ccfacade/fhir/stu3"
 	"reflect"
 	"sort"
 	"strconv"
@@ -42,6 +43,7 @@ type typeRef struct {
 type structure struct {
 	URL      string
 	Type     string     `json:"type"`
+	Context  []string   `json:"context"`
 	Elements []*element `json:"elements"`
 	children map[string][]*element
 }
@@ -151,11 +153,100 @@ func Check(res map[string]any) []Problem {
 	if checked == 0 {
 		c.add(typ+".meta.profile", "names no Care Connect profile")
 	}
+	c.walk(res, typ, typ)
 	sort.SliceStable(c.problems, func(i, j int) bool { return c.problems[i].Path < c.problems[j].Path })
 	return c.problems
 }
 
 type checker struct{ problems []Problem }
+
+// quantityTypes are the data types with a unit system and code.
+var quantityTypes = map[string]bool{"Quantity": true, "SimpleQuantity": true, "Age": true, "Duration": true, "Distance": true, "Count": true}
+
+// walk checks what holds anywhere in a resource, whatever its profile
+// says: each extension is used where its definition allows (the element
+// that holds it is its context, or lies inside it), and a Quantity's unit
+// system and code come together (qty-3: a code needs its system; and a
+// system without a code says nothing). path is for messages; fhirPath is
+// the element path without indexes, typ the FHIR type at it.
+func (c *checker) walk(v any, path, fhirPath string) {
+	o, ok := v.(map[string]any)
+	if !ok {
+		if list, ok := v.([]any); ok {
+			for i, x := range list {
+				c.walk(x, fmt.Sprintf("%s[%d]", path, i), fhirPath)
+			}
+		}
+		return
+	}
+	if _, hasValue := o["value"]; hasValue || o["unit"] != nil {
+		if typ := typeAt(fhirPath); quantityTypes[typ] {
+			_, sys := o["system"]
+			_, code := o["code"]
+			switch {
+			case code && !sys:
+				c.add(path, "a unit code without its system (qty-3)")
+			case sys && !code:
+				c.add(path, "a unit system without a code: give the system only with the code")
+			}
+		}
+	}
+	if exts, ok := o["extension"].([]any); ok {
+		for i, x := range exts {
+			e, _ := x.(map[string]any)
+			url, _ := e["url"].(string)
+			def := profiles[url]
+			if def == nil || len(def.Context) == 0 || inContext(fhirPath, def.Context) {
+				continue
+			}
+			c.add(fmt.Sprintf("%s.extension[%d]", path, i), fmt.Sprintf("extension %s is defined for %s, not %s", url, strings.Join(def.Context, ", "), fhirPath))
+		}
+	}
+	for k, x := range o {
+		if k == "extension" || k == "modifierExtension" || k == "contained" || strings.HasPrefix(k, "_") {
+			continue
+		}
+		c.walk(x, path+"."+k, fhirPath+"."+k)
+	}
+}
+
+// inContext reports whether an extension on the element at fhirPath fits
+// one of its contexts: the element is the context or lies inside it, or
+// is of the type the context names.
+func inContext(fhirPath string, contexts []string) bool {
+	typ := typeAt(fhirPath)
+	for _, ctx := range contexts {
+		switch {
+		case ctx == "Element" || ctx == "Resource" || ctx == "DomainResource":
+			return true
+		case fhirPath == ctx || strings.HasPrefix(fhirPath, ctx+"."):
+			return true
+		case ctx == typ:
+			return true
+		}
+	}
+	return false
+}
+
+// typeAt is the FHIR type of the element at a path of JSON names
+// (Observation.valueQuantity is a Quantity), or "".
+func typeAt(fhirPath string) string {
+	parts := strings.Split(fhirPath, ".")
+	t := stu3.Lookup(parts[0])
+	typ := parts[0]
+	for _, step := range parts[1:] {
+		if t == nil {
+			return ""
+		}
+		_, et, ok := t.Element(step)
+		if !ok {
+			return ""
+		}
+		typ = et
+		t = stu3.Lookup(et)
+	}
+	return typ
+}
 
 func (c *checker) add(path, msg string) {
 	c.problems = append(c.problems, Problem{Path: path, Msg: msg})

@@ -93,3 +93,40 @@ func TestPrimitiveWithExtensionOnly(t *testing.T) {
 		t.Errorf("a missing family: %v", ps)
 	}
 }
+
+// An extension outside its context, and a Quantity whose unit system and
+// code do not come together, are problems whatever the profile's slices.
+func TestExtensionContextsAndQuantities(t *testing.T) {
+	ext := func(resourceType, profileURL string) map[string]any {
+		return map[string]any{"resourceType": resourceType, "meta": map[string]any{"profile": []any{profileURL}},
+			"extension": []any{map[string]any{"url": "https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-CareConnect-PrescriptionType-1",
+				"valueCodeableConcept": map[string]any{"coding": []any{map[string]any{"system": "https://fhir.hl7.org.uk/STU3/CodeSystem/CareConnect-PrescriptionType-1", "code": "repeat"}}}}}}
+	}
+	has := func(ps []Problem, s string) bool {
+		for _, p := range ps {
+			if strings.Contains(p.String(), s) {
+				return true
+			}
+		}
+		return false
+	}
+	if ps := Check(ext("MedicationStatement", "https://fhir.hl7.org.uk/STU3/StructureDefinition/CareConnect-MedicationStatement-1")); !has(ps, "is defined for MedicationRequest, not MedicationStatement") {
+		t.Errorf("PrescriptionType on a MedicationStatement: %v", ps)
+	}
+	if ps := Check(ext("MedicationRequest", "https://fhir.hl7.org.uk/STU3/StructureDefinition/CareConnect-MedicationRequest-1")); has(ps, "is defined for") {
+		t.Errorf("PrescriptionType on a MedicationRequest: %v", ps)
+	}
+	obs := func(q map[string]any) []Problem {
+		return Check(map[string]any{"resourceType": "Observation", "meta": map[string]any{"profile": []any{"https://fhir.hl7.org.uk/STU3/StructureDefinition/CareConnect-Observation-1"}},
+			"valueQuantity": q})
+	}
+	if ps := obs(map[string]any{"value": 5, "unit": "units", "system": "http://unitsofmeasure.org"}); !has(ps, "Observation.valueQuantity: a unit system without a code") {
+		t.Errorf("a system without a code: %v", ps)
+	}
+	if ps := obs(map[string]any{"value": 5, "unit": "kg", "code": "kg"}); !has(ps, "a unit code without its system (qty-3)") {
+		t.Errorf("a code without a system: %v", ps)
+	}
+	if ps := obs(map[string]any{"value": 5, "unit": "kg", "system": "http://unitsofmeasure.org", "code": "kg"}); has(ps, "unit") {
+		t.Errorf("a whole quantity: %v", ps)
+	}
+}

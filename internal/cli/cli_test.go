@@ -622,3 +622,36 @@ func TestServeExportsTraces(t *testing.T) {
 		}
 	}
 }
+
+// lint, against the database, fails on an extension used outside its
+// context and on a Quantity with a unit system but no code.
+func TestLintExtensionContextAndQuantity(t *testing.T) {
+	dsn := demoDB(t)
+	for file, c := range map[string]struct{ old, new, want string }{
+		"medicationstatement.yaml": {"  status: { column: STATUS, concept: repeat-status }",
+			"    - url: https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-CareConnect-PrescriptionType-1\n      valueCodeableConcept:\n        coding:\n          - system: https://fhir.hl7.org.uk/STU3/CodeSystem/CareConnect-PrescriptionType-1\n            code: repeat\n  status: { column: STATUS, concept: repeat-status }",
+			"Extension-CareConnect-PrescriptionType-1 is defined for MedicationRequest, not MedicationStatement"},
+		"observation.yaml": {"system: { value: http://unitsofmeasure.org, when: { column: UNITS, concept: ucum } }", "system: http://unitsofmeasure.org",
+			"a unit system without a code"},
+	} {
+		dir := t.TempDir()
+		entries, _ := os.ReadDir("../../mappingsets/demo")
+		for _, e := range entries {
+			b, _ := os.ReadFile(filepath.Join("../../mappingsets/demo", e.Name()))
+			if e.Name() == file {
+				if !bytes.Contains(b, []byte(c.old)) {
+					t.Fatalf("%s has no %q", file, c.old)
+				}
+				b = bytes.Replace(b, []byte(c.old), []byte(c.new), 1)
+			}
+			os.WriteFile(filepath.Join(dir, e.Name()), b, 0o644)
+		}
+		code, _, errs := run(t, "lint", "-mappings", dir, "-adapter", "sqlite", "-dsn", dsn, "-sample", "200")
+		if code == 0 || !strings.Contains(errs, c.want) {
+			t.Errorf("%s: %d, want %q in\n%s", file, code, c.want, truncateStr(errs, 600))
+		}
+	}
+	if code, _, errs := run(t, "lint", "-mappings", "../../mappingsets/demo", "-adapter", "sqlite", "-dsn", dsn, "-sample", "200"); code != 0 {
+		t.Errorf("the demo set: %d %s", code, truncateStr(errs, 600))
+	}
+}

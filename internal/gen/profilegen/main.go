@@ -43,8 +43,11 @@ type binding struct {
 }
 
 type profile struct {
-	Type     string    `json:"type"`
-	Version  string    `json:"version"`
+	Type    string `json:"type"`
+	Version string `json:"version"`
+	// Context is, for an extension, where it may be used (element paths or
+	// type names, STU3's context with contextType resource or datatype).
+	Context  []string  `json:"context,omitempty"`
 	Elements []element `json:"elements"`
 }
 
@@ -74,15 +77,19 @@ func main() {
 	extra, _ := filepath.Glob(filepath.Join(*in, "extra", "*.json"))
 	for _, f := range append(files, extra...) {
 		var sd struct {
-			URL      string `json:"url"`
-			Version  string `json:"version"`
-			Type     string `json:"type"`
+			URL      string   `json:"url"`
+			Version  string   `json:"version"`
+			Type     string   `json:"type"`
+			Context  []string `json:"context"`
 			Snapshot struct {
 				Element []map[string]json.RawMessage `json:"element"`
 			} `json:"snapshot"`
 		}
 		read(f, &sd)
 		p := profile{Type: sd.Type, Version: sd.Version}
+		if sd.Type == "Extension" {
+			p.Context = sd.Context
+		}
 		for _, e := range sd.Snapshot.Element {
 			var el element
 			get(e, "id", &el.ID)
