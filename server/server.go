@@ -332,7 +332,7 @@ const gzipAbove = 1024
 // send writes the body, compressed when the client accepts gzip and it
 // is worth it.
 func (h *handler) send(c *gin.Context, status int, body []byte) {
-	c.Header("Vary", "Accept-Encoding")
+	c.Writer.Header().Add("Vary", "Accept-Encoding")
 	if len(body) > gzipAbove && acceptsGzip(c.GetHeader("Accept-Encoding")) {
 		var buf bytes.Buffer
 		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)

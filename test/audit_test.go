@@ -258,6 +258,8 @@ func TestCORS(t *testing.T) {
 	defer on.Close()
 	if r := get(t, on.URL+"/fhir/Patient/3", "Origin", "https://app.example.nhs.uk"); r.header.Get("Access-Control-Allow-Origin") != "https://app.example.nhs.uk" {
 		t.Error("an allowed origin got no CORS headers")
+	} else if vary := strings.Join(r.header.Values("Vary"), ","); !strings.Contains(vary, "Origin") || !strings.Contains(vary, "Accept-Encoding") {
+		t.Errorf("Vary %q: a cache must key on the origin and the encoding", vary)
 	}
 	if r := get(t, on.URL+"/fhir/Patient/3", "Origin", "https://evil.example"); r.header.Get("Access-Control-Allow-Origin") != "" {
 		t.Error("another origin got CORS headers")
