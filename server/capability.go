@@ -23,7 +23,7 @@ func Capability(eng *engine.Engine, version, security string, now time.Time) fhi
 		SoftwareName:        "ccfacade",
 		SoftwareVersion:     version,
 		Description:         "Read-only Care Connect API served from the care system's SQL database.",
-		Formats:             []string{"application/fhir+json", "json"},
+		Formats:             []string{"application/fhir+json", "json", "application/fhir+xml", "xml"},
 		SecurityDescription: security,
 	}
 	set := eng.Set()

@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -71,8 +72,12 @@ type SSPOptions struct {
 // audit trail is unavailable.
 const RetryAfter = "5"
 
-// ContentType is the media type of every response.
-const ContentType = "application/fhir+json; charset=utf-8"
+// ContentType is the media type of a JSON response; XMLContentType of an
+// XML one.
+const (
+	ContentType    = "application/fhir+json; charset=utf-8"
+	XMLContentType = "application/fhir+xml; charset=utf-8"
+)
 
 type handler struct {
 	opts Options
@@ -199,37 +204,69 @@ func (h *handler) recover(c *gin.Context) {
 var jsonTypes = []string{"application/fhir+json", "application/json+fhir", "application/json", "json", "text/json"}
 var xmlTypes = []string{"application/fhir+xml", "application/xml+fhir", "application/xml", "xml", "text/xml"}
 
-// negotiate accepts the JSON media types (in Accept or _format) and refuses
-// others: 406 for Accept, 415 for _format.
+// negotiate picks the response's format: _format if given (415 when it
+// names none we write), else the Accept header's most preferred format
+// (406 when it accepts neither), else JSON. XML is FHIR XML.
 func (h *handler) negotiate(c *gin.Context) {
 	if f := c.Query("_format"); f != "" {
 		mt := strings.TrimSpace(strings.SplitN(f, ";", 2)[0])
-		if !containsStr(jsonTypes, mt) {
+		switch {
+		case containsStr(jsonTypes, mt):
+			c.Set("format", "json")
+		case containsStr(xmlTypes, mt):
+			c.Set("format", "xml")
+		default:
 			h.fail(c, http.StatusUnsupportedMediaType, fhir.Issue{Severity: "error", Code: "not-supported", SpineCode: "BAD_REQUEST",
-				Diagnostics: fmt.Sprintf("_format %q is not supported; this server speaks FHIR JSON (application/fhir+json)", f)})
+				Diagnostics: fmt.Sprintf("_format %q is not supported; this server speaks FHIR JSON (json, application/fhir+json) and FHIR XML (xml, application/fhir+xml)", f)})
 			c.Abort()
 			return
 		}
 		c.Next()
 		return
 	}
-	if accept := c.GetHeader("Accept"); accept != "" && !acceptsJSON(accept) {
-		h.fail(c, http.StatusNotAcceptable, fhir.Issue{Severity: "error", Code: "not-supported", SpineCode: "BAD_REQUEST",
-			Diagnostics: fmt.Sprintf("cannot produce %q; this server speaks FHIR JSON (application/fhir+json)", accept)})
-		c.Abort()
-		return
+	if accept := c.GetHeader("Accept"); accept != "" {
+		format, ok := fromAccept(accept)
+		if !ok {
+			h.fail(c, http.StatusNotAcceptable, fhir.Issue{Severity: "error", Code: "not-supported", SpineCode: "BAD_REQUEST",
+				Diagnostics: fmt.Sprintf("cannot produce %q; this server speaks FHIR JSON (application/fhir+json) and FHIR XML (application/fhir+xml)", accept)})
+			c.Abort()
+			return
+		}
+		c.Set("format", format)
 	}
 	c.Next()
 }
 
-func acceptsJSON(accept string) bool {
+// fromAccept chooses json or xml by the Accept header's q-values; JSON
+// wins a tie and stands for */*.
+func fromAccept(accept string) (string, bool) {
+	best, bestQ := "", 0.0
 	for _, part := range strings.Split(accept, ",") {
-		mt := strings.TrimSpace(strings.SplitN(part, ";", 2)[0])
-		if mt == "*/*" || mt == "application/*" || containsStr(jsonTypes, mt) {
-			return true
+		fields := strings.Split(part, ";")
+		mt := strings.TrimSpace(fields[0])
+		q := 1.0
+		for _, p := range fields[1:] {
+			if v, ok := strings.CutPrefix(strings.TrimSpace(p), "q="); ok {
+				if f, err := strconv.ParseFloat(v, 64); err == nil {
+					q = f
+				}
+			}
+		}
+		format := ""
+		switch {
+		case mt == "*/*" || mt == "application/*" || containsStr(jsonTypes, mt):
+			format = "json"
+		case containsStr(xmlTypes, mt):
+			format = "xml"
+		}
+		if format == "" || q <= 0 {
+			continue
+		}
+		if q > bestQ || q == bestQ && format == "json" {
+			best, bestQ = format, q
 		}
 	}
-	return false
+	return best, best != ""
 }
 
 func containsStr(list []string, s string) bool {
@@ -317,8 +354,11 @@ func (h *handler) write(c *gin.Context, status int, v fhir.Value) {
 	h.send(c, status, body)
 }
 
-// encode writes a value as the response's FHIR JSON.
+// encode writes a value in the response's format.
 func (h *handler) encode(c *gin.Context, v fhir.Value) []byte {
+	if o, ok := v.(*fhir.Object); ok && c.GetString("format") == "xml" {
+		return fhir.AppendXML(make([]byte, 0, 4096), o)
+	}
 	if c.Query("_pretty") == "true" {
 		return fhir.AppendIndentedJSON(make([]byte, 0, 4096), v)
 	}
@@ -342,7 +382,14 @@ func (h *handler) send(c *gin.Context, status int, body []byte) {
 			body = buf.Bytes()
 		}
 	}
-	c.Data(status, ContentType, body)
+	c.Data(status, contentType(c), body)
+}
+
+func contentType(c *gin.Context) string {
+	if c.GetString("format") == "xml" {
+		return XMLContentType
+	}
+	return ContentType
 }
 
 // acceptsGzip reads Accept-Encoding: gzip with a non-zero q.
@@ -374,7 +421,7 @@ func etagMatches(header, etag string) bool {
 // and is not audited (admission control under load: no access happened).
 func (h *handler) failUnaudited(c *gin.Context, status int, msg string) {
 	v := fhir.OperationOutcome(c.GetString("rid"), fhir.Issue{Severity: "error", Code: "transient", SpineCode: "INTERNAL_SERVER_ERROR", Diagnostics: msg})
-	c.Data(status, ContentType, fhir.AppendJSON(make([]byte, 0, 512), v))
+	c.Data(status, contentType(c), h.encode(c, v))
 }
 
 func (h *handler) fail(c *gin.Context, status int, issue fhir.Issue) {

@@ -389,8 +389,8 @@ func TestErrors(t *testing.T) {
 			{"PATCH", "/Patient/1", nil, 405, "read-only"},
 			{"DELETE", "/Patient/1", nil, 405, "read-only"},
 			{"POST", "", nil, 405, "read-only"},
-			{"GET", "/Patient/1", []string{"Accept", "application/fhir+xml"}, 406, "JSON"},
-			{"GET", "/Patient/1?_format=xml", nil, 415, "JSON"},
+			{"GET", "/Patient/1", []string{"Accept", "text/csv"}, 406, "XML"},
+			{"GET", "/Patient/1?_format=csv", nil, 415, "XML"},
 		}
 		for _, c := range cases {
 			r := do(t, c.method, e.base+c.path, nil, c.header...)
@@ -704,4 +704,51 @@ func TestHTTPCaching(t *testing.T) {
 			}
 		}
 	})
+}
+
+// Content negotiation: every MIME type and _format value of FHIR JSON and
+// XML, by q-value, JSON for */* and ties, errors in the asked format.
+func TestContentNegotiation(t *testing.T) {
+	e := sqliteEnv(t)
+	for _, c := range []struct {
+		accept, format, want string
+	}{
+		{"application/fhir+xml", "", "xml"},
+		{"application/xml+fhir", "", "xml"},
+		{"application/xml", "", "xml"},
+		{"text/xml", "", "xml"},
+		{"application/fhir+json", "", "json"},
+		{"application/json", "", "json"},
+		{"*/*", "", "json"},
+		{"", "", "json"},
+		{"application/fhir+xml;q=0.9, application/fhir+json;q=0.8", "", "xml"},
+		{"application/fhir+xml;q=0.5, */*;q=0.5", "", "json"},
+		{"application/fhir+json;q=0, application/xml", "", "xml"},
+		{"", "xml", "xml"},
+		{"", "application/fhir+xml", "xml"},
+		{"", "text/xml", "xml"},
+		{"application/fhir+xml", "json", "json"},
+		{"", "application/json+fhir", "json"},
+	} {
+		q := "/Patient/3"
+		if c.format != "" {
+			q += "?_format=" + url.QueryEscape(c.format)
+		}
+		var h []string
+		if c.accept != "" {
+			h = []string{"Accept", c.accept}
+		}
+		r := get(t, e.base+q, h...)
+		ct := r.header.Get("Content-Type")
+		if r.status != 200 || !strings.Contains(ct, "fhir+"+c.want) || (c.want == "xml") != bytes.HasPrefix(r.body, []byte("<?xml")) {
+			t.Errorf("Accept %q, _format %q: %d %q", c.accept, c.format, r.status, ct)
+		}
+	}
+	r := get(t, e.base+"/Patient/999999", "Accept", "application/fhir+xml")
+	if r.status != 404 || !bytes.Contains(r.body, []byte("<OperationOutcome")) {
+		t.Errorf("an error asked for as XML: %d %s", r.status, truncate(string(r.body), 200))
+	}
+	if caps := get(t, e.base+"/metadata").json(t); !strings.Contains(fmt.Sprint(caps["format"]), "application/fhir+xml") {
+		t.Errorf("the CapabilityStatement's format %v", caps["format"])
+	}
 }

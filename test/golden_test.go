@@ -23,14 +23,18 @@ func TestGolden(t *testing.T) {
 		"search-postcode.json":     "/Organization?address-postalcode=ls",
 		"error-unknown-param.json": "/Patient?colour=blue",
 		"metadata.json":            "/metadata",
+		"patient-6.xml":            "/Patient/6?_format=xml",
+		"search-smi-female.xml":    "/Patient?family=smi&gender=female&_count=2&_format=xml",
+		"error-unknown-param.xml":  "/Patient?colour=blue&_format=xml",
 	}
 	masks := []*regexp.Regexp{
 		regexp.MustCompile(`_cursor=[A-Za-z0-9_-]+`),
 		regexp.MustCompile(`"date":"[^"]+"`),
 		regexp.MustCompile(`127\.0\.0\.1:[0-9]+`),
 		regexp.MustCompile(`"OperationOutcome","id":"[0-9a-f]+"`),
+		regexp.MustCompile(`<OperationOutcome xmlns="http://hl7.org/fhir"><id value="[0-9a-f]+"/>`),
 	}
-	repl := []string{"_cursor=CURSOR", `"date":"DATE"`, "HOST", `"OperationOutcome","id":"ID"`}
+	repl := []string{"_cursor=CURSOR", `"date":"DATE"`, "HOST", `"OperationOutcome","id":"ID"`, `<OperationOutcome xmlns="http://hl7.org/fhir"><id value="ID"/>`}
 	for file, path := range cases {
 		r := get(t, e.base+path)
 		got := r.body

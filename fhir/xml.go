@@ -1,0 +1,181 @@
+package fhir
+
+import (
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// XMLNamespace is FHIR's XML namespace.
+const XMLNamespace = "http://hl7.org/fhir"
+
+// AppendXML appends the FHIR XML of a resource (an Object with a
+// resourceType), from the same value tree the JSON is written from: the
+// elements in the tree's (FHIR) order, primitives as value attributes
+// joined with their JSON companions (_name: id and extensions), an
+// element's id and an extension's url as attributes, the narrative's div
+// as XHTML, nested resources (contained, Bundle entries) wrapped in their
+// element.
+func AppendXML(dst []byte, res *Object) []byte {
+	dst = append(dst, `<?xml version="1.0" encoding="UTF-8"?>`...)
+	return appendXMLResource(dst, res)
+}
+
+func appendXMLResource(dst []byte, res *Object) []byte {
+	typ := res.GetString("resourceType")
+	dst = append(dst, '<')
+	dst = append(dst, typ...)
+	dst = append(dst, ` xmlns="`+XMLNamespace+`">`...)
+	dst = appendXMLChildren(dst, res, true, false)
+	dst = append(dst, "</"...)
+	dst = append(dst, typ...)
+	return append(dst, '>')
+}
+
+// appendXMLChildren writes an object's fields as child elements; a
+// resource's id is an element, any other element's id an attribute (see
+// appendXMLElement).
+func appendXMLChildren(dst []byte, o *Object, resource, extension bool) []byte {
+	companions := map[string]Value{}
+	for _, f := range o.Fields {
+		if base, ok := strings.CutPrefix(f.Name, "_"); ok {
+			companions[base] = f.Value
+		}
+	}
+	done := map[string]bool{}
+	for _, f := range o.Fields {
+		if f.Name == "resourceType" || strings.HasPrefix(f.Name, "_") {
+			if base, ok := strings.CutPrefix(f.Name, "_"); ok && o.Get(base) == nil && !done[base] {
+				// A primitive with extensions and no value.
+				dst = appendXMLElement(dst, base, nil, companions[base])
+			}
+			continue
+		}
+		if !resource && (f.Name == "id" || f.Name == "url" && extension) {
+			continue // attributes, written by the caller
+		}
+		done[f.Name] = true
+		comp := companions[f.Name]
+		if list, ok := f.Value.(Array); ok {
+			comps, _ := comp.(Array)
+			for i, item := range list {
+				var c Value
+				if i < len(comps) {
+					c = comps[i]
+				}
+				dst = appendXMLElement(dst, f.Name, item, c)
+			}
+			continue
+		}
+		dst = appendXMLElement(dst, f.Name, f.Value, comp)
+	}
+	return dst
+}
+
+// isExtension tells an extension's element name: its url is an attribute.
+func isExtension(name string) bool { return name == "extension" || name == "modifierExtension" }
+
+// appendXMLElement writes one element: a primitive (with its companion's
+// id and extensions), the narrative div, a nested resource or a complex
+// element.
+func appendXMLElement(dst []byte, name string, v, companion Value) []byte {
+	comp, _ := companion.(*Object)
+	switch t := v.(type) {
+	case nil, String, Number, Bool:
+		if name == "div" {
+			if s, ok := t.(String); ok {
+				return append(dst, s...) // XHTML, written as it is
+			}
+		}
+		dst = append(dst, '<')
+		dst = append(dst, name...)
+		if comp != nil {
+			if id := comp.GetString("id"); id != "" {
+				dst = appendXMLAttr(dst, "id", id)
+			}
+		}
+		if t != nil {
+			dst = appendXMLAttr(dst, "value", primitiveText(t))
+		}
+		if comp == nil || comp.Get("extension") == nil {
+			return append(dst, "/>"...)
+		}
+		dst = append(dst, '>')
+		dst = appendXMLChildren(dst, comp, false, false)
+		dst = append(dst, "</"...)
+		dst = append(dst, name...)
+		return append(dst, '>')
+	case *Object:
+		if t.GetString("resourceType") != "" {
+			dst = append(dst, '<')
+			dst = append(dst, name...)
+			dst = append(dst, '>')
+			dst = appendXMLResource(dst, t)
+			dst = append(dst, "</"...)
+			dst = append(dst, name...)
+			return append(dst, '>')
+		}
+		dst = append(dst, '<')
+		dst = append(dst, name...)
+		if id := t.GetString("id"); id != "" {
+			dst = appendXMLAttr(dst, "id", id)
+		}
+		if url := t.GetString("url"); url != "" && isExtension(name) {
+			dst = appendXMLAttr(dst, "url", url)
+		}
+		dst = append(dst, '>')
+		dst = appendXMLChildren(dst, t, false, isExtension(name))
+		dst = append(dst, "</"...)
+		dst = append(dst, name...)
+		return append(dst, '>')
+	case Array: // not expected here: arrays are unrolled by the caller
+		for _, item := range t {
+			dst = appendXMLElement(dst, name, item, nil)
+		}
+	}
+	return dst
+}
+
+func primitiveText(v Value) string {
+	switch t := v.(type) {
+	case String:
+		return string(t)
+	case Number:
+		return string(t)
+	case Bool:
+		return strconv.FormatBool(bool(t))
+	}
+	return ""
+}
+
+// appendXMLAttr writes name="value", escaped for an attribute.
+func appendXMLAttr(dst []byte, name, value string) []byte {
+	dst = append(dst, ' ')
+	dst = append(dst, name...)
+	dst = append(dst, `="`...)
+	for i := 0; i < len(value); {
+		r, size := utf8.DecodeRuneInString(value[i:])
+		switch {
+		case r == '&':
+			dst = append(dst, "&amp;"...)
+		case r == '<':
+			dst = append(dst, "&lt;"...)
+		case r == '>':
+			dst = append(dst, "&gt;"...)
+		case r == '"':
+			dst = append(dst, "&quot;"...)
+		case r == '\n':
+			dst = append(dst, "&#xA;"...)
+		case r == '\r':
+			dst = append(dst, "&#xD;"...)
+		case r == '\t':
+			dst = append(dst, "&#x9;"...)
+		case r < 0x20 || r == utf8.RuneError && size == 1:
+			// Not allowed in XML 1.0: left out.
+		default:
+			dst = append(dst, value[i:i+size]...)
+		}
+		i += size
+	}
+	return append(dst, '"')
+}
