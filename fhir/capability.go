@@ -85,6 +85,7 @@ func CapabilityStatement(c Capability) *Object {
 		ro.Add("versioning", String("no-version"))
 		ro.Add("readHistory", Bool(false))
 		ro.Add("updateCreate", Bool(false))
+		ro.Add("conditionalRead", String("full-support")) // If-None-Match and If-Modified-Since
 		ro.Add("searchInclude", stringArray(r.Includes))
 		ro.Add("searchRevInclude", stringArray(r.RevIncludes))
 		sa := make(Array, 0, len(r.SearchParams))

@@ -1,6 +1,8 @@
 package fhir
 
 import (
+	"encoding/xml"
+	"io"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -84,7 +86,13 @@ func appendXMLElement(dst []byte, name string, v, companion Value) []byte {
 	case nil, String, Number, Bool:
 		if name == "div" {
 			if s, ok := t.(String); ok {
-				return append(dst, s...) // XHTML, written as it is
+				if isXHTMLDiv(string(s)) {
+					return append(dst, s...) // XHTML, written as it is
+				}
+				// Not one XHTML div: its text, escaped, in one.
+				dst = append(dst, `<div xmlns="http://www.w3.org/1999/xhtml">`...)
+				dst = appendXMLText(dst, string(s))
+				return append(dst, "</div>"...)
 			}
 		}
 		dst = append(dst, '<')
@@ -153,6 +161,14 @@ func appendXMLAttr(dst []byte, name, value string) []byte {
 	dst = append(dst, ' ')
 	dst = append(dst, name...)
 	dst = append(dst, `="`...)
+	dst = appendXMLText(dst, value)
+	return append(dst, '"')
+}
+
+// appendXMLText escapes text for an attribute or element: markup
+// characters and white space as references, invalid UTF-8 as U+FFFD (as
+// the JSON writer does), and characters XML 1.0 cannot carry left out.
+func appendXMLText(dst []byte, value string) []byte {
 	for i := 0; i < len(value); {
 		r, size := utf8.DecodeRuneInString(value[i:])
 		switch {
@@ -170,12 +186,53 @@ func appendXMLAttr(dst []byte, name, value string) []byte {
 			dst = append(dst, "&#xD;"...)
 		case r == '\t':
 			dst = append(dst, "&#x9;"...)
-		case r < 0x20 || r == utf8.RuneError && size == 1:
+		case r == utf8.RuneError && size == 1:
+			dst = append(dst, "\uFFFD"...)
+		case !xmlChar(r):
 			// Not allowed in XML 1.0: left out.
 		default:
 			dst = append(dst, value[i:i+size]...)
 		}
 		i += size
 	}
-	return append(dst, '"')
+	return dst
+}
+
+// xmlChar reports whether XML 1.0 allows a character.
+func xmlChar(r rune) bool {
+	return r == 0x9 || r == 0xA || r == 0xD || r >= 0x20 && r <= 0xD7FF || r >= 0xE000 && r <= 0xFFFD || r >= 0x10000 && r <= 0x10FFFF
+}
+
+// isXHTMLDiv reports whether s is exactly one well-formed XHTML div
+// element (what FHIR's narrative is), so that it can be written as markup.
+func isXHTMLDiv(s string) bool {
+	dec := xml.NewDecoder(strings.NewReader(s))
+	depth, roots := 0, 0
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			return roots == 1 && depth == 0
+		}
+		if err != nil {
+			return false
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			if depth == 0 {
+				roots++
+				if roots > 1 || t.Name.Local != "div" || t.Name.Space != "http://www.w3.org/1999/xhtml" {
+					return false
+				}
+			}
+			depth++
+		case xml.EndElement:
+			depth--
+		case xml.CharData:
+			if depth == 0 && strings.TrimSpace(string(t)) != "" {
+				return false
+			}
+		case xml.ProcInst, xml.Directive:
+			return false
+		}
+	}
 }

@@ -1,6 +1,12 @@
 package fhir
 
-import "testing"
+import (
+	"bytes"
+	"encoding/xml"
+	"io"
+	"strings"
+	"testing"
+)
 
 // The XML forms the sweep's resources do not all show: a narrative div, a
 // contained resource, a primitive with an id and extensions and no value,
@@ -29,5 +35,41 @@ func TestAppendXML(t *testing.T) {
 		`<address><text value="1 &quot;Main&quot; St &lt;north&gt;&#xA;Leeds"/></address></Patient>`
 	if got != want {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}
+
+// A narrative that is not one XHTML div is written as text in one, and
+// characters XML cannot carry never reach the document.
+func TestAppendXMLHostileText(t *testing.T) {
+	for _, div := range []string{
+		`<div xmlns="http://www.w3.org/1999/xhtml">x</div></text><active value="true"/><text><div xmlns="http://www.w3.org/1999/xhtml">y</div>`,
+		"Ward 3 & 4",
+		`<div>no namespace</div>`,
+	} {
+		res := NewObject(3).AddString("resourceType", "Patient").Add("text", NewObject(2).AddString("status", "generated").AddString("div", div)).Add("active", Bool(false))
+		got := AppendXML(nil, res)
+		if err := wellFormed(got); err != nil {
+			t.Errorf("%q: %v\n%s", div, err, got)
+		}
+		if strings.Count(string(got), "<active") != 1 {
+			t.Errorf("%q injected elements: %s", div, got)
+		}
+	}
+	res := NewObject(2).AddString("resourceType", "Patient").AddString("id", "a\uFFFEb\x01c\xffd")
+	if err := wellFormed(AppendXML(nil, res)); err != nil {
+		t.Errorf("characters XML cannot carry: %v", err)
+	}
+}
+
+func wellFormed(b []byte) error {
+	dec := xml.NewDecoder(bytes.NewReader(b))
+	for {
+		_, err := dec.Token()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
 	}
 }

@@ -93,6 +93,8 @@ func interactionOf(c *gin.Context) (interaction, resource string) {
 		return "capabilities", resource
 	case strings.Contains(path, "$"):
 		return "operation", resource
+	case c.Param("comp") == "_history" || c.Param("id") == "_history" || resource == "_history":
+		return "history", resource
 	case c.Param("comp") != "":
 		return "search-compartment", clip(c.Param("comp"), 64)
 	case c.Param("id") != "" && c.Param("id") != "_search":

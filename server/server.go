@@ -128,14 +128,16 @@ func New(opts Options) http.Handler {
 	g.POST("/:type/:id", h.postSearch)
 	g.GET("/:type/:id", h.read)
 	g.GET("/:type/:id/:comp", h.compartment)
-	g.GET("/:type/:id/:comp/:vid", func(c *gin.Context) {
+	vread := func(c *gin.Context) {
 		if c.Param("comp") == "_history" {
 			h.noHistory(c)
 			return
 		}
 		h.fail(c, http.StatusNotFound, fhir.Issue{Severity: "error", Code: "not-found", SpineCode: "NO_RECORD_FOUND",
 			Diagnostics: "no such endpoint: " + c.Request.URL.Path})
-	})
+	}
+	g.GET("/:type/:id/:comp/:vid", vread)
+	g.HEAD("/:type/:id/:comp/:vid", vread)
 	g.HEAD("/:type/:id", h.read)
 	for _, m := range []string{http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
 		g.Handle(m, "", h.refuseWrite)
@@ -209,7 +211,8 @@ var xmlTypes = []string{"application/fhir+xml", "application/xml+fhir", "applica
 // (406 when it accepts neither), else JSON. XML is FHIR XML.
 func (h *handler) negotiate(c *gin.Context) {
 	if f := c.Query("_format"); f != "" {
-		mt := strings.TrimSpace(strings.SplitN(f, ";", 2)[0])
+		// An unencoded + in the query arrives as a space: fhir+xml.
+		mt := strings.ReplaceAll(strings.TrimSpace(strings.SplitN(f, ";", 2)[0]), " ", "+")
 		switch {
 		case containsStr(jsonTypes, mt):
 			c.Set("format", "json")
@@ -237,36 +240,56 @@ func (h *handler) negotiate(c *gin.Context) {
 	c.Next()
 }
 
-// fromAccept chooses json or xml by the Accept header's q-values; JSON
-// wins a tie and stands for */*.
+// fromAccept chooses json or xml by the Accept header: each format takes
+// the q-value of its most specific matching range (an exact type, then
+// application/*, then */*), as RFC 9110 says; the higher wins, JSON a tie.
 func fromAccept(accept string) (string, bool) {
-	best, bestQ := "", 0.0
+	type match struct {
+		q           float64
+		specificity int // 0 none, 1 */*, 2 application/* or text/*, 3 exact
+	}
+	var js, xs match
+	better := func(m *match, q float64, spec int) {
+		if spec > m.specificity {
+			*m = match{q, spec}
+		}
+	}
 	for _, part := range strings.Split(accept, ",") {
 		fields := strings.Split(part, ";")
-		mt := strings.TrimSpace(fields[0])
+		mt := strings.ToLower(strings.TrimSpace(fields[0]))
 		q := 1.0
 		for _, p := range fields[1:] {
-			if v, ok := strings.CutPrefix(strings.TrimSpace(p), "q="); ok {
-				if f, err := strconv.ParseFloat(v, 64); err == nil {
+			k, v, _ := strings.Cut(strings.TrimSpace(p), "=")
+			if strings.EqualFold(strings.TrimSpace(k), "q") {
+				if f, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil && f >= 0 && f <= 1 {
 					q = f
+				} else {
+					q = 0
 				}
 			}
 		}
-		format := ""
 		switch {
-		case mt == "*/*" || mt == "application/*" || containsStr(jsonTypes, mt):
-			format = "json"
+		case mt == "*/*":
+			better(&js, q, 1)
+			better(&xs, q, 1)
+		case mt == "application/*":
+			better(&js, q, 2)
+			better(&xs, q, 2)
+		case mt == "text/*":
+			better(&xs, q, 2)
+		case containsStr(jsonTypes, mt):
+			better(&js, q, 3)
 		case containsStr(xmlTypes, mt):
-			format = "xml"
-		}
-		if format == "" || q <= 0 {
-			continue
-		}
-		if q > bestQ || q == bestQ && format == "json" {
-			best, bestQ = format, q
+			better(&xs, q, 3)
 		}
 	}
-	return best, best != ""
+	switch {
+	case js.q > 0 && js.q >= xs.q:
+		return "json", true
+	case xs.q > 0:
+		return "xml", true
+	}
+	return "", false
 }
 
 func containsStr(list []string, s string) bool {
@@ -347,6 +370,7 @@ func (h *handler) write(c *gin.Context, status int, v fhir.Value) {
 			body = h.encode(c, v)
 		}
 	}
+	c.Writer.Header().Add("Vary", "Accept, Accept-Encoding")
 	if notModified {
 		c.Status(http.StatusNotModified)
 		return
@@ -372,7 +396,6 @@ const gzipAbove = 1024
 // send writes the body, compressed when the client accepts gzip and it
 // is worth it.
 func (h *handler) send(c *gin.Context, status int, body []byte) {
-	c.Writer.Header().Add("Vary", "Accept-Encoding")
 	if len(body) > gzipAbove && acceptsGzip(c.GetHeader("Accept-Encoding")) {
 		var buf bytes.Buffer
 		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
@@ -435,6 +458,10 @@ func (h *handler) metadata(c *gin.Context) {
 }
 
 func (h *handler) read(c *gin.Context) {
+	if c.Param("id") == "_history" {
+		h.noHistory(c)
+		return
+	}
 	if c.Param("id") == "$everything" && c.Param("type") == "Patient" {
 		h.everything(c, "")
 		return
@@ -453,6 +480,10 @@ func (h *handler) read(c *gin.Context) {
 }
 
 func (h *handler) search(c *gin.Context) {
+	if c.Param("type") == "_history" {
+		h.noHistory(c)
+		return
+	}
 	h.runSearch(c, c.Request.URL.Query())
 }
 
@@ -668,7 +699,7 @@ func (h *handler) interactions(c *gin.Context) []string {
 // noHistory answers history and vread: resources here have no versions.
 func (h *handler) noHistory(c *gin.Context) {
 	h.fail(c, http.StatusBadRequest, fhir.Issue{Severity: "error", Code: "not-supported", SpineCode: "BAD_REQUEST",
-		Diagnostics: fmt.Sprintf("history and vread are not supported: the resources of this server have no versions; read %s/%s for the current one", c.Param("type"), c.Param("id"))})
+		Diagnostics: "history and vread are not supported: the resources of this server have no versions; read them for the current one"})
 }
 
 func (h *handler) refuseWrite(c *gin.Context) {

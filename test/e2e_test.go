@@ -729,6 +729,9 @@ func TestContentNegotiation(t *testing.T) {
 		{"", "text/xml", "xml"},
 		{"application/fhir+xml", "json", "json"},
 		{"", "application/json+fhir", "json"},
+		{"application/fhir+json;q=0, */*", "", "xml"},
+		{"application/fhir+json;Q=0.2, application/fhir+xml;q=0.4", "", "xml"},
+		{"text/*", "", "xml"},
 	} {
 		q := "/Patient/3"
 		if c.format != "" {
@@ -743,6 +746,25 @@ func TestContentNegotiation(t *testing.T) {
 		if r.status != 200 || !strings.Contains(ct, "fhir+"+c.want) || (c.want == "xml") != bytes.HasPrefix(r.body, []byte("<?xml")) {
 			t.Errorf("Accept %q, _format %q: %d %q", c.accept, c.format, r.status, ct)
 		}
+	}
+	// An unencoded + in _format (a space once decoded).
+	if r := get(t, e.base+"/Patient/3?_format=application/fhir+xml"); r.status != 200 || !bytes.HasPrefix(r.body, []byte("<?xml")) {
+		t.Errorf("_format=application/fhir+xml unencoded: %d", r.status)
+	}
+	// Caches must key on the format: Vary names Accept, on a 304 too.
+	r0 := get(t, e.base+"/Patient/3")
+	for _, r := range []response{r0, get(t, e.base+"/Patient/3", "If-None-Match", r0.header.Get("ETag"))} {
+		if v := strings.Join(r.header.Values("Vary"), ","); !strings.Contains(v, "Accept") || !strings.Contains(v, "Accept-Encoding") {
+			t.Errorf("%d: Vary %q", r.status, v)
+		}
+	}
+	for _, p := range []string{"/Patient/_history", "/_history", "/Patient/1/_history"} {
+		if r := get(t, e.base+p); r.status != 400 || !strings.Contains(issueText(t, r), "history and vread are not supported") {
+			t.Errorf("%s: %d", p, r.status)
+		}
+	}
+	if r := do(t, "HEAD", e.base+"/Patient/1/_history/1", nil); r.status != 400 {
+		t.Errorf("HEAD vread: %d", r.status)
 	}
 	r := get(t, e.base+"/Patient/999999", "Accept", "application/fhir+xml")
 	if r.status != 404 || !bytes.Contains(r.body, []byte("<OperationOutcome")) {
