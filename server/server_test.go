@@ -4,17 +4,17 @@ import "testing"
 
 func TestFromAccept(t *testing.T) {
 	for accept, want := range map[string]string{
-		"application/fhir+json":                                 "json",
-		"application/fhir+xml":                                  "xml",
-		"*/*":                                                   "json",
-		"application/fhir+xml, */*":                             "json", // a tie: JSON
+		"application/fhir+json":     "json",
+		"application/fhir+xml":      "xml",
+		"*/*":                       "json",
+		"application/fhir+xml, */*": "json", // a tie: JSON
 		"application/fhir+xml;q=1, application/fhir+json;q=0.9": "xml",
 		"application/fhir+json;q=0, */*":                        "xml",
 		"application/fhir+json;q=0, application/fhir+xml;q=0":   "",
-		"text/csv":                                              "",
-		"text/*":                                                "xml",
-		"application/json;q=abc":                                "",
-		"APPLICATION/FHIR+XML":                                  "xml",
+		"text/csv":               "",
+		"text/*":                 "xml",
+		"application/json;q=abc": "",
+		"APPLICATION/FHIR+XML":   "xml",
 	} {
 		got, ok := fromAccept(accept)
 		if got != want || ok != (want != "") {
