@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ccfacade/ccfacade/adapters"
@@ -58,6 +59,7 @@ type Engine struct {
 	opts Options
 	seal *sealer
 	log  *slog.Logger
+	seen problemCounts
 }
 
 // New makes an engine.
@@ -159,12 +161,46 @@ func (e *Engine) Read(ctx context.Context, typ, id string) (*fhir.Object, error)
 func (e *Engine) report(m *mapping.Mapping, id string, problems []mapping.Problem) *mapping.Problem {
 	var fatal *mapping.Problem
 	for i, p := range problems {
-		e.log.Warn("source value not rendered", "resource", m.Resource, "id", id, "at", p.Pos.String(), "path", p.Path, "problem", p.Msg, "fatal", p.Fatal)
+		// The same problem (a code no map knows, say) recurs on every
+		// render of every row that holds it: logged the first time, then
+		// at the 10th, 100th, … with its count.
+		if n := e.seen.add(m.Resource + "\x00" + p.Pos.String() + "\x00" + p.Msg); isPow10(n) {
+			e.log.Warn("source value not rendered", "resource", m.Resource, "id", id, "at", p.Pos.String(), "path", p.Path, "problem", p.Msg, "fatal", p.Fatal, "times", n)
+		}
 		if p.Fatal && fatal == nil {
 			fatal = &problems[i]
 		}
 	}
 	return fatal
+}
+
+// problemCounts counts the render problems seen, by kind, to log each
+// once and then now and again; at most maxKinds kinds are told apart.
+type problemCounts struct {
+	mu     sync.Mutex
+	counts map[string]int64
+}
+
+const maxKinds = 10000
+
+func (c *problemCounts) add(kind string) int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.counts == nil {
+		c.counts = map[string]int64{}
+	}
+	if _, ok := c.counts[kind]; !ok && len(c.counts) >= maxKinds {
+		kind = "(others)"
+	}
+	c.counts[kind]++
+	return c.counts[kind]
+}
+
+func isPow10(n int64) bool {
+	for n >= 10 && n%10 == 0 {
+		n /= 10
+	}
+	return n == 1
 }
 
 // keyFits reports whether decoded key values can match the key columns

@@ -87,6 +87,15 @@ func TestBadSourceRows(t *testing.T) {
 		t.Errorf("search with a bad row: %d", b.status)
 	}
 	validate(t, "search", b.body)
+	// The same problem is logged once, then with its count at the 10th,
+	// 100th…, not on every render.
+	for i := 0; i < 12; i++ {
+		get(t, e.base+"/Patient/5")
+	}
+	lines := strings.Count(logs.String(), `path=Patient.birthDate problem=`)
+	if lines != 2 || !strings.Contains(logs.String(), "times=10") {
+		t.Errorf("a problem rendered 14 times is logged %d times:\n%s", lines, logs.String())
+	}
 }
 
 // Under a concept map's "error" policy, an unmapped code fails the read with
