@@ -160,7 +160,7 @@ func checkMapping(ctx context.Context, c *collector, db adapters.Adapter, m *Map
 	}
 	if err != nil {
 		if errors.Is(err, adapters.ErrNoTable) {
-			c.add(m.From.Pos, m.Resource, "table %q does not exist", m.From.Table)
+			c.add(m.From.Pos, m.Resource, "table %q does not exist%s", m.From.Table, schemaHint(m.From.Table))
 		} else {
 			c.add(m.From.Pos, m.Resource, "cannot read the columns of %s: %v", srcName, err)
 		}
@@ -196,7 +196,7 @@ func checkMapping(ctx context.Context, c *collector, db adapters.Adapter, m *Map
 		}
 		if err != nil {
 			if errors.Is(err, adapters.ErrNoTable) {
-				c.add(r.Pos, r.Path, "table %q does not exist", r.Table)
+				c.add(r.Pos, r.Path, "table %q does not exist%s", r.Table, schemaHint(r.Table))
 			} else {
 				c.add(r.Pos, r.Path, "cannot read the columns of %s: %v", r.Table, err)
 			}
@@ -333,6 +333,15 @@ func fitsElement(typ, dbType string) string {
 
 // fitsDateParam says why a date parameter's column cannot be compared as
 // declared ("" if it can).
+// schemaHint reminds, for a table named without its schema, that the
+// name is looked up in the connection's default schema only.
+func schemaHint(table string) string {
+	if strings.Contains(table, ".") {
+		return ""
+	}
+	return " in the connection's default schema (a table of another schema needs its schema's name: schema." + table + ")"
+}
+
 func fitsDateParam(sp *SearchParam, dbType string) string {
 	if sp.Type != "date" {
 		return ""

@@ -266,7 +266,7 @@ func (l *loader) source(n *yaml.Node, m *Mapping) {
 			q, _ := l.str(p[1], path)
 			m.From.Query = strings.TrimSpace(q)
 			if !isSelect(m.From.Query) {
-				l.add(l.pos(p[1]), path, "query must be a single read-only SELECT statement")
+				l.add(l.pos(p[1]), path, "query must be a single read-only SELECT statement%s", whyNotSelect(m.From.Query))
 			}
 		case "key":
 			m.From.Key = l.strs(p[1], path)
@@ -857,6 +857,20 @@ func checkLiteral(v any, typ string) string {
 func isSelect(q string) bool {
 	u := strings.ToUpper(strings.TrimSpace(q))
 	return (strings.HasPrefix(u, "SELECT") || strings.HasPrefix(u, "WITH")) && safeFragment(q)
+}
+
+// whyNotSelect names what keeps a query from being one SELECT.
+func whyNotSelect(q string) string {
+	u := strings.ToUpper(strings.TrimSpace(q))
+	switch {
+	case strings.Contains(q, "--") || strings.Contains(q, "/*"):
+		return ": it holds an SQL comment (-- or /* */), which is not allowed here; write comments in YAML (#) beside the query"
+	case strings.Contains(q, ";"):
+		return ": it holds a ';' (a second statement, or a trailing one: remove it)"
+	case !strings.HasPrefix(u, "SELECT") && !strings.HasPrefix(u, "WITH"):
+		return ": it must start with SELECT or WITH"
+	}
+	return ""
 }
 
 // safeFragment rejects statement separators and comments in SQL the mapping

@@ -157,3 +157,19 @@ func TestReferenceWithSeveralTargetsOnColumns(t *testing.T) {
 		t.Errorf("branches %+v", sp.Branches)
 	}
 }
+
+// A query that is not one SELECT says why: an SQL comment, a ';', or not
+// a SELECT at all.
+func TestQueryMessages(t *testing.T) {
+	for q, want := range map[string]string{
+		"SELECT a FROM t -- the patients": "it holds an SQL comment (-- or /* */)",
+		"SELECT a FROM t /* note */":      "it holds an SQL comment",
+		"SELECT a FROM t;":                "it holds a ';'",
+		"DELETE FROM t":                   "it must start with SELECT or WITH",
+	} {
+		_, err := Load([]File{{Name: "p.yaml", Data: []byte("resource: Patient\nfrom:\n  query: \"" + q + "\"\n  key: a\nelement: {active: true}\n")}}, time.UTC)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: %v", q, err)
+		}
+	}
+}

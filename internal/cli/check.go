@@ -36,7 +36,7 @@ func check(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	defer s.Close()
 	fmt.Fprintf(stdout, "ok: %d mapping(s); every table and column exists in the %s database, with types that fit\n", len(s.set.Mappings), s.cfg.Database.Adapter)
 
-	n, problems, err := sampleAndCheck(ctx, s, *sample)
+	n, failing, problems, err := sampleAndCheck(ctx, s, *sample)
 	if err != nil {
 		return err
 	}
@@ -60,7 +60,7 @@ func check(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stderr, p)
 	}
 	if len(problems) > 0 {
-		return fmt.Errorf("%d resource(s) of %d rendered from sample rows do not conform to their Care Connect profile", len(problems), n)
+		return fmt.Errorf("%d resource(s) of %d rendered from sample rows do not conform to their Care Connect profile (%d problem(s) above)", failing, n, len(problems))
 	}
 	fmt.Fprintf(stdout, "ok: %d sample resource(s) conform to their profiles; %d search parameter(s) without a supporting index\n", n, len(warnings))
 	return nil

@@ -191,8 +191,9 @@ func TestLintChecksProfiles(t *testing.T) {
 	}
 	dir := demoMappingsWith(t, "    - use: official", "    - use: usual")
 	code, _, errs = run(t, "lint", "-mappings", dir, "-adapter", "sqlite", "-dsn", dsn, "-sample", "3")
-	want := regexp.MustCompile(`patient\.yaml:\d+:\d+: Patient/1: Patient\.name:official: is required by the profile \(min 1\)`)
-	if code != 1 || !want.MatchString(errs) || !strings.Contains(errs, "3 resource(s)") {
+	// One line for the problem, naming the rows it was found in.
+	want := regexp.MustCompile(`patient\.yaml:\d+:\d+: Patient/1 and 2 more of the 3 sampled: Patient\.name:official: is required by the profile \(min 1\)`)
+	if code != 1 || !want.MatchString(errs) || !strings.Contains(errs, "3 resource(s)") || strings.Count(errs, "Patient.name:official") != 1 {
 		t.Errorf("non-conformant mapping: %d\n%s", code, errs)
 	}
 }
@@ -653,5 +654,15 @@ func TestLintExtensionContextAndQuantity(t *testing.T) {
 	}
 	if code, _, errs := run(t, "lint", "-mappings", "../../mappingsets/demo", "-adapter", "sqlite", "-dsn", dsn, "-sample", "200"); code != 0 {
 		t.Errorf("the demo set: %d %s", code, truncateStr(errs, 600))
+	}
+}
+
+// A table the database does not have, named without a schema: the message
+// says names are looked up in the default schema only.
+func TestMissingTableNamesTheSchema(t *testing.T) {
+	dir := demoMappingsWith(t, "  table: PATIENT\n", "  table: PATIENTS\n")
+	code, _, errs := run(t, "lint", "-mappings", dir, "-adapter", "sqlite", "-dsn", demoDB(t))
+	if code == 0 || !strings.Contains(errs, `table "PATIENTS" does not exist in the connection's default schema (a table of another schema needs its schema's name: schema.PATIENTS)`) {
+		t.Errorf("%d %s", code, truncateStr(errs, 500))
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/url"
+	"regexp"
 	"strconv"
 
 	"github.com/ccfacade/ccfacade/engine"
@@ -38,7 +39,7 @@ func lint(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stdout, w)
 	}
 	if withDB {
-		n, problems, err := sampleAndCheck(ctx, s, *sample)
+		n, failing, problems, err := sampleAndCheck(ctx, s, *sample)
 		if err != nil {
 			return err
 		}
@@ -46,7 +47,7 @@ func lint(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			fmt.Fprintln(stderr, p)
 		}
 		if len(problems) > 0 {
-			return fmt.Errorf("%d resource(s) of %d rendered from sample rows do not conform to their Care Connect profile", len(problems), n)
+			return fmt.Errorf("%d resource(s) of %d rendered from sample rows do not conform to their Care Connect profile (%d problem(s) above)", failing, n, len(problems))
 		}
 		fmt.Fprintf(stdout, "ok: %d mapping(s); every table and column exists in the %s database; %d sample resource(s) conform to their profiles\n", len(s.set.Mappings), s.cfg.Database.Adapter, n)
 	} else {
@@ -58,17 +59,32 @@ func lint(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 // sampleAndCheck renders the first rows of every mapping and runs the Care
 // Connect profile checker on them; each problem names the mapping's
 // file:line:col, the resource and the FHIR path.
-func sampleAndCheck(ctx context.Context, s *setup, n int) (int, []string, error) {
+// indexRe matches the list indexes of a path (name[2]).
+var indexRe = regexp.MustCompile(`\[\d+\]`)
+
+// sampleAndCheck renders up to n rows of every mapping and checks them
+// against their profiles: how many it rendered, how many failed, and the
+// problems (each once, with the rows it was found in).
+func sampleAndCheck(ctx context.Context, s *setup, n int) (int, int, []string, error) {
 	eng, err := engine.New(s.set, s.db, engine.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
-		return 0, nil, err
+		return 0, 0, nil, err
 	}
 	var problems []string
-	count := 0
+	count, failing := 0, 0
 	for _, m := range s.set.Mappings {
+		// The same problem in many sampled rows is reported once, with the
+		// rows it was found in.
+		type seen struct {
+			at   string
+			ids  []string
+			line string
+		}
+		var order []string
+		byKey := map[string]*seen{}
 		b, err := eng.Search(ctx, engine.SearchRequest{Type: m.Resource, Params: url.Values{"_count": {strconv.Itoa(n)}}, Base: "http://lint"})
 		if err != nil {
-			return 0, nil, fmt.Errorf("%s: %w", m.Resource, err)
+			return 0, 0, nil, fmt.Errorf("%s: %w", m.Resource, err)
 		}
 		entries, _ := b.Get("entry").(fhir.Array)
 		for _, e := range entries {
@@ -79,12 +95,29 @@ func sampleAndCheck(ctx context.Context, s *setup, n int) (int, []string, error)
 			count++
 			var decoded map[string]any
 			if err := json.Unmarshal(fhir.AppendJSON(nil, res), &decoded); err != nil {
-				return 0, nil, err
+				return 0, 0, nil, err
 			}
-			for _, p := range profile.Check(decoded) {
-				problems = append(problems, fmt.Sprintf("%s: %s/%s: %s: %s", m.PosOf(p.Path), m.Resource, res.GetString("id"), p.Path, p.Msg))
+			ps := profile.Check(decoded)
+			if len(ps) > 0 {
+				failing++
+			}
+			for _, p := range ps {
+				key := indexRe.ReplaceAllString(p.Path, "") + "\x00" + p.Msg
+				if byKey[key] == nil {
+					byKey[key] = &seen{at: m.PosOf(p.Path).String(), line: p.Path + ": " + p.Msg}
+					order = append(order, key)
+				}
+				byKey[key].ids = append(byKey[key].ids, res.GetString("id"))
 			}
 		}
+		for _, k := range order {
+			p := byKey[k]
+			rows := m.Resource + "/" + p.ids[0]
+			if len(p.ids) > 1 {
+				rows = fmt.Sprintf("%s/%s and %d more of the %d sampled", m.Resource, p.ids[0], len(p.ids)-1, len(entries))
+			}
+			problems = append(problems, fmt.Sprintf("%s: %s: %s", p.at, rows, p.line))
+		}
 	}
-	return count, problems, nil
+	return count, failing, problems, nil
 }
