@@ -23,6 +23,7 @@ type Record struct {
 	Issuer         string    `json:"iss,omitempty"`
 	Subject        string    `json:"sub,omitempty"`
 	ClientID       string    `json:"client_id,omitempty"`
+	TokenID        string    `json:"jti,omitempty"` // the token's jti: which token was used
 	Practitioner   string    `json:"practitioner,omitempty"`
 	Organisation   string    `json:"organisation,omitempty"`
 	Purpose        string    `json:"purpose,omitempty"`

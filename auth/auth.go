@@ -47,9 +47,6 @@ type Principal struct {
 	Patient string
 	// NHSNumber is the patient context given as an NHS number (10 digits).
 	NHSNumber string
-	// ExpiresAt and IssuedAt are the token's exp and iat (IssuedAt is
-	// zero when absent).
-	ExpiresAt, IssuedAt time.Time
 	// SSP holds the Spine Security Proxy (GP Connect style) claims, those
 	// present.
 	SSP SSPClaims
@@ -228,7 +225,7 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Principal, error)
 // principal builds the principal from a verified token and its typed
 // claims: the one place the facade reads claims.
 func principal(tok jwt.Token, c claims) *Principal {
-	p := &Principal{Issuer: tok.Issuer(), Subject: tok.Subject(), ExpiresAt: tok.Expiration(), IssuedAt: tok.IssuedAt()}
+	p := &Principal{Issuer: tok.Issuer(), Subject: tok.Subject()}
 	p.ClientID, _ = c.str("client_id")
 	p.TokenID, _ = c.str("jti")
 	if s, ok := c.str("scope"); ok {

@@ -31,18 +31,7 @@ func sites(root *Node, path string) []site {
 		name, choice, isChoice := strings.Cut(strings.TrimSuffix(step, "]"), "[")
 		var next []site
 		for _, s := range cur {
-			for _, f := range s.node.Fields {
-				if !stepMatches(f.Name, name, choice, isChoice) {
-					continue
-				}
-				if f.List {
-					for _, it := range f.Items {
-						next = append(next, s.enter(it))
-					}
-				} else {
-					next = append(next, s.enter(f))
-				}
-			}
+			next = append(next, s.children(func(field string) bool { return stepMatches(field, name, choice, isChoice) })...)
 		}
 		cur = next
 	}
@@ -84,9 +73,15 @@ func (s site) field(name string) (site, bool) {
 
 // fieldItems returns the sites of a child element, each item of a list.
 func (s site) fieldItems(name string) []site {
+	return s.children(func(field string) bool { return field == name })
+}
+
+// children returns the sites of the child elements whose JSON name
+// matches, each item of a list.
+func (s site) children(match func(string) bool) []site {
 	var out []site
 	for _, f := range s.node.Fields {
-		if f.Name != name {
+		if !match(f.Name) {
 			continue
 		}
 		if f.List {
@@ -312,16 +307,7 @@ func (d *deriver) token(s site, filter string) {
 func (d *deriver) presence(s site) {
 	b := d.branch(s)
 	b.PresenceOnly = true
-	b.Type = d.def.Type
-	saved := d.def.Type
-	d.def.Type = "string" // its value is text, whatever the parameter's type
 	d.expr(s, s.node.Expr, b)
-	d.def.Type = saved
-	for _, x := range d.branches {
-		if x.PresenceOnly {
-			x.Type = saved
-		}
-	}
 }
 
 // withSystem adds the branch of an Identifier's value or a Coding's code,
@@ -433,6 +419,9 @@ func (d *deriver) transforms(e *Expr, b *SearchParam) bool {
 			valueT("compact")
 			valueT("upper")
 		case "boolean", "not":
+			if b.PresenceOnly {
+				continue // only whether a value is there counts
+			}
 			if d.def.Type != "token" {
 				d.problem(e.Pos, "a %s value cannot be searched as a %s; bind %s to a column", t.Name, d.def.Type, d.sp.Name)
 				return false
@@ -440,7 +429,7 @@ func (d *deriver) transforms(e *Expr, b *SearchParam) bool {
 			boolean = true
 			inverted = inverted != (t.Name == "not")
 		case "date", "datetime":
-			if d.def.Type != "date" {
+			if d.def.Type != "date" || b.PresenceOnly {
 				continue
 			}
 			if len(t.Args) != 1 {

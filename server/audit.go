@@ -30,7 +30,7 @@ func (h *handler) record(c *gin.Context, status int, v fhir.Value) audit.Record 
 	}
 	if p, ok := c.Get("principal"); ok {
 		if pr, ok := p.(*auth.Principal); ok {
-			r.Issuer, r.Subject, r.ClientID = pr.Issuer, pr.Subject, pr.ClientID
+			r.Issuer, r.Subject, r.ClientID, r.TokenID = pr.Issuer, pr.Subject, pr.ClientID, pr.TokenID
 		}
 	}
 	if sp, ok := c.Get("ssp"); ok {

@@ -41,6 +41,9 @@ func Capability(eng *engine.Engine, version, security string, now time.Time) fhi
 			doc := p.Documentation
 			if doc == "" {
 				doc = defaultDoc(p.Type, p.Target)
+				if p.Path != "" {
+					doc += " Finds what the resource shows at " + p.Path + "."
+				}
 			}
 			// The STU3 definition of the parameter, where it is one.
 			def := ""

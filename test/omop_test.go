@@ -166,22 +166,6 @@ func TestOMOPResourceContent(t *testing.T) {
 		}
 		return r.json(t)
 	}
-	at := func(v any, path ...any) any {
-		for _, p := range path {
-			switch k := p.(type) {
-			case string:
-				m, _ := v.(map[string]any)
-				v = m[k]
-			case int:
-				a, _ := v.([]any)
-				if k >= len(a) {
-					return nil
-				}
-				v = a[k]
-			}
-		}
-		return v
-	}
 	deaths := map[string]string{}
 	for _, d := range omopRows(t, "death") {
 		deaths[d["person_id"]] = d["death_date"]
@@ -206,13 +190,13 @@ func TestOMOPResourceContent(t *testing.T) {
 		if res["birthDate"] != want {
 			t.Errorf("Patient/%s birthDate %v, want %s (birth_datetime %s)", id, res["birthDate"], want, p["birth_datetime"])
 		}
-		if at(res, "identifier", 0, "value") != p["person_source_value"] {
+		if dig(res, "identifier", 0, "value") != p["person_source_value"] {
 			t.Errorf("Patient/%s identifier %v", id, res["identifier"])
 		}
 		if got, want := res["deceasedDateTime"], deaths[id]; (want == "" && got != nil) || (want != "" && got != want) {
 			t.Errorf("Patient/%s deceasedDateTime %v, death_date %q", id, got, want)
 		}
-		if at(res, "name", 0, "use") != "official" || at(res, "name", 0, "_family", "extension", 0, "valueCode") != "masked" {
+		if dig(res, "name", 0, "use") != "official" || dig(res, "name", 0, "_family", "extension", 0, "valueCode") != "masked" {
 			t.Errorf("Patient/%s name %v", id, res["name"])
 		}
 		if p["location_id"] != "" {
@@ -222,10 +206,10 @@ func TestOMOPResourceContent(t *testing.T) {
 					loc = l
 				}
 			}
-			if at(res, "address", 0, "postalCode") != loc["zip"] || at(res, "address", 0, "city") != loc["city"] {
+			if dig(res, "address", 0, "postalCode") != loc["zip"] || dig(res, "address", 0, "city") != loc["city"] {
 				t.Errorf("Patient/%s address %v, location %v", id, res["address"], loc)
 			}
-			if at(res, "managingOrganization", "reference") != "Organization/"+p["care_site_id"] {
+			if dig(res, "managingOrganization", "reference") != "Organization/"+p["care_site_id"] {
 				t.Errorf("Patient/%s managingOrganization %v", id, res["managingOrganization"])
 			}
 		} else if res["address"] != nil || res["managingOrganization"] != nil {
@@ -249,7 +233,7 @@ func TestOMOPResourceContent(t *testing.T) {
 			continue
 		}
 		res := read("Condition/" + co["condition_occurrence_id"])
-		if got := at(res, "code", "coding", 0); !reflect.DeepEqual(got, coding(co["condition_concept_id"])) {
+		if got := dig(res, "code", "coding", 0); !reflect.DeepEqual(got, coding(co["condition_concept_id"])) {
 			t.Errorf("Condition/%s coding %v, want %v", co["condition_occurrence_id"], got, coding(co["condition_concept_id"]))
 		}
 		status := "active"
@@ -259,7 +243,7 @@ func TestOMOPResourceContent(t *testing.T) {
 		if res["clinicalStatus"] != status || res["onsetDateTime"] != co["condition_start_date"] {
 			t.Errorf("Condition/%s status %v onset %v, row %v", co["condition_occurrence_id"], res["clinicalStatus"], res["onsetDateTime"], co)
 		}
-		if at(res, "subject", "reference") != "Patient/"+co["person_id"] {
+		if dig(res, "subject", "reference") != "Patient/"+co["person_id"] {
 			t.Errorf("Condition/%s subject %v", co["condition_occurrence_id"], res["subject"])
 		}
 	}
@@ -270,7 +254,7 @@ func TestOMOPResourceContent(t *testing.T) {
 		}
 		id := "measurement." + m["measurement_id"]
 		res := read("Observation/" + id)
-		if got := at(res, "code", "coding", 0); !reflect.DeepEqual(got, coding(m["measurement_concept_id"])) {
+		if got := dig(res, "code", "coding", 0); !reflect.DeepEqual(got, coding(m["measurement_concept_id"])) {
 			t.Errorf("Observation/%s coding %v, want %v", id, got, coding(m["measurement_concept_id"]))
 		}
 		if m["value_as_number"] != "" {
@@ -287,7 +271,7 @@ func TestOMOPResourceContent(t *testing.T) {
 			t.Errorf("Observation/%s valueString %v, value_source_value %q", id, res["valueString"], m["value_source_value"])
 		}
 		isVital := concepts[m["measurement_concept_id"]]["vocabulary_id"] == "LOINC" && vitals.MatchString(concepts[m["measurement_concept_id"]]["concept_code"])
-		if (at(res, "category", 0, "coding", 0, "code") == "vital-signs") != isVital {
+		if (dig(res, "category", 0, "coding", 0, "code") == "vital-signs") != isVital {
 			t.Errorf("Observation/%s category %v for %v", id, res["category"], concepts[m["measurement_concept_id"]])
 		}
 	}
@@ -297,10 +281,10 @@ func TestOMOPResourceContent(t *testing.T) {
 		}
 		id := "observation." + o["observation_id"]
 		res := read("Observation/" + id)
-		if got := at(res, "code", "coding", 0); !reflect.DeepEqual(got, coding(o["observation_concept_id"])) {
+		if got := dig(res, "code", "coding", 0); !reflect.DeepEqual(got, coding(o["observation_concept_id"])) {
 			t.Errorf("Observation/%s coding %v", id, got)
 		}
-		if res["effectiveDateTime"] != o["observation_date"] || at(res, "context", "reference") != "Encounter/"+o["visit_occurrence_id"] {
+		if res["effectiveDateTime"] != o["observation_date"] || dig(res, "context", "reference") != "Encounter/"+o["visit_occurrence_id"] {
 			t.Errorf("Observation/%s effective %v context %v", id, res["effectiveDateTime"], res["context"])
 		}
 	}
@@ -308,7 +292,7 @@ func TestOMOPResourceContent(t *testing.T) {
 		c := concepts[d["drug_concept_id"]]
 		if c["vocabulary_id"] == "CVX" {
 			res := read("Immunization/" + d["drug_exposure_id"])
-			if got := at(res, "vaccineCode", "coding", 0); !reflect.DeepEqual(got, coding(d["drug_concept_id"])) {
+			if got := dig(res, "vaccineCode", "coding", 0); !reflect.DeepEqual(got, coding(d["drug_concept_id"])) {
 				t.Errorf("Immunization/%s vaccineCode %v", d["drug_exposure_id"], got)
 			}
 			if res["primarySource"] != (d["drug_type_concept_id"] != "32865") || res["date"] != d["drug_exposure_start_date"] {
@@ -320,18 +304,18 @@ func TestOMOPResourceContent(t *testing.T) {
 			continue // a few are enough
 		}
 		res := read("MedicationStatement/" + d["drug_exposure_id"])
-		if at(res, "medicationReference", "reference") != "Medication/"+d["drug_concept_id"] || at(res, "medicationReference", "display") != c["concept_name"] {
+		if dig(res, "medicationReference", "reference") != "Medication/"+d["drug_concept_id"] || dig(res, "medicationReference", "display") != c["concept_name"] {
 			t.Errorf("MedicationStatement/%s medication %v", d["drug_exposure_id"], res["medicationReference"])
 		}
 		status := "active"
 		if d["drug_exposure_end_date"] < time.Now().Format("2006-01-02") {
 			status = "completed"
 		}
-		if res["status"] != status || at(res, "effectivePeriod", "start") != d["drug_exposure_start_date"] {
+		if res["status"] != status || dig(res, "effectivePeriod", "start") != d["drug_exposure_start_date"] {
 			t.Errorf("MedicationStatement/%s status %v period %v, row %v", d["drug_exposure_id"], res["status"], res["effectivePeriod"], d)
 		}
 		med := read("Medication/" + d["drug_concept_id"])
-		if at(med, "code", "text") != c["concept_name"] || at(med, "code", "coding") != nil {
+		if dig(med, "code", "text") != c["concept_name"] || dig(med, "code", "coding") != nil {
 			t.Errorf("Medication/%s code %v: RxNorm has no place in the dm+d binding, the name does", d["drug_concept_id"], med["code"])
 		}
 	}
@@ -342,19 +326,19 @@ func TestOMOPResourceContent(t *testing.T) {
 		}
 		id := v["visit_occurrence_id"]
 		res := read("Encounter/" + id)
-		if at(res, "class", "code") != classes[v["visit_concept_id"]] || at(res, "period", "start") != v["visit_start_date"] || at(res, "period", "end") != v["visit_end_date"] {
+		if dig(res, "class", "code") != classes[v["visit_concept_id"]] || dig(res, "period", "start") != v["visit_start_date"] || dig(res, "period", "end") != v["visit_end_date"] {
 			t.Errorf("Encounter/%s class %v period %v, row %v", id, res["class"], res["period"], v)
 		}
 		if v["care_site_id"] != "" {
 			loc := map[string]string{"1": "3", "2": "4"}[v["care_site_id"]] // extra/CARE_SITE.csv
-			if at(res, "serviceProvider", "reference") != "Organization/"+v["care_site_id"] || at(res, "location", 0, "location", "reference") != "Location/"+loc {
+			if dig(res, "serviceProvider", "reference") != "Organization/"+v["care_site_id"] || dig(res, "location", 0, "location", "reference") != "Location/"+loc {
 				t.Errorf("Encounter/%s serviceProvider %v location %v", id, res["serviceProvider"], res["location"])
 			}
 		}
 	}
 	for _, p := range omopRows(t, "provider")[:5] {
 		res := read("Practitioner/" + p["provider_id"])
-		if at(res, "name", 0, "text") != p["provider_name"] || res["gender"] != gender[p["gender_concept_id"]] {
+		if dig(res, "name", 0, "text") != p["provider_name"] || res["gender"] != gender[p["gender_concept_id"]] {
 			t.Errorf("Practitioner/%s name %v gender %v, row %v", p["provider_id"], res["name"], res["gender"], p)
 		}
 	}

@@ -191,6 +191,7 @@ func TestSpineSecurityProxy(t *testing.T) {
 		c := authtest.Claims()
 		c["scope"] = "user/*.read"
 		c["sub"] = "1"
+		c["jti"] = "token-42"
 		c["reason_for_request"] = "directcare"
 		c["requested_scope"] = "patient/*.read"
 		c["requesting_device"] = map[string]any{"resourceType": "Device", "id": "1"}
@@ -224,7 +225,7 @@ func TestSpineSecurityProxy(t *testing.T) {
 		t.Fatalf("a good SSP request: %d %s", r.status, r.body)
 	}
 	if !strings.Contains(buf.String(), `"ssp_trace_id":"`+trace+`"`) || !strings.Contains(buf.String(), `"practitioner":"G13579135"`) ||
-		!strings.Contains(buf.String(), `"organisation":"A81001"`) || !strings.Contains(buf.String(), `"purpose":"directcare"`) || !strings.Contains(buf.String(), `"ssp_from":"200000000117"`) {
+		!strings.Contains(buf.String(), `"organisation":"A81001"`) || !strings.Contains(buf.String(), `"jti":"token-42"`) || !strings.Contains(buf.String(), `"purpose":"directcare"`) || !strings.Contains(buf.String(), `"ssp_from":"200000000117"`) {
 		t.Errorf("the audit record lacks the SSP details: %s", buf.String())
 	}
 	// Each request accepts the interaction id of exactly what it does.

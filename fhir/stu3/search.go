@@ -256,10 +256,6 @@ func individual() []SearchParameter {
 	}
 }
 
-// SearchParameters returns the STU3 search parameters of a resource type
-// known here.
-func SearchParameters(resource string) []SearchParameter { return searchParameters[resource] }
-
 // LookupSearchParameter returns a resource type's STU3 search parameter by
 // name.
 func LookupSearchParameter(resource, name string) (SearchParameter, bool) {
