@@ -33,6 +33,14 @@ type Dialect interface {
 	// TimeArg converts t into the argument to bind when comparing with a
 	// column of native date or timestamp type.
 	TimeArg(t time.Time) any
+	// Kind classifies a type name as the database reports it, through
+	// Columns or a result's column types (upper case), into a kind; a name
+	// the adapter does not know is KindOther.
+	Kind(dbType string) Kind
+	// CastText converts an expression of kind from to text, for comparing
+	// values of different kinds (an integer key with a text reference) and
+	// testing a column's value as the renderer reads it.
+	CastText(expr string, from Kind) string
 }
 
 // Binder is implemented by dialects that bind some values as a type of

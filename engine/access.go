@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"strings"
 
 	"github.com/ccfacade/ccfacade/fhir"
@@ -92,20 +91,15 @@ func (e *Engine) restrictTo(a *Access, q *query) error {
 	}
 	if m.Resource == "Patient" {
 		key, err := mapping.DecodeID(patient, len(m.From.Key))
-		if err != nil || !keyFits(m, key) {
+		if err != nil || !e.keyFits(m, key) {
 			q.where(noMatch)
 			return nil
 		}
 		q.where(q.keyEquals(key))
 		return nil
 	}
-	if sp := m.SearchParam("patient"); sp != nil && sp.Type == "reference" && containsStr(sp.Target, "Patient") {
-		pred, err := e.compileParam(q, m, fhir.ParamKey{Name: "patient"}, "patient", []string{"Patient/" + patient})
-		if err != nil {
-			return err
-		}
-		q.where(pred)
-		return nil
+	if _, err := e.refParam(m, "Patient", patient); err == nil {
+		return e.whereRef(q, "Patient", patient)
 	}
 	if fhir.InPatientCompartment(m.Resource) {
 		// A type of the Patient compartment with no patient parameter
@@ -135,7 +129,7 @@ func (e *Engine) CanonicalPatient(ctx context.Context, id string) error {
 		return ErrNoSuchPatient
 	}
 	key, err := mapping.DecodeID(id, len(pm.From.Key))
-	if err != nil || !keyFits(pm, key) {
+	if err != nil || !e.keyFits(pm, key) {
 		return ErrNoSuchPatient
 	}
 	q := e.newQuery(pm)
@@ -154,47 +148,49 @@ func (e *Engine) CanonicalPatient(ctx context.Context, id string) error {
 	return nil
 }
 
-// forbidden refuses a search that names another patient than the token's:
-// _id on Patient, or a reference parameter to Patient (directly or through
-// a chain).
-func (e *Engine) forbidden(ctx context.Context, m *mapping.Mapping, params url.Values) error {
-	patient := accessFrom(ctx).patientFor(m.Resource)
+// authorize checks a parsed search against the request's access: the
+// searched type and every type a chain reads must be allowed, and under a
+// patient context the search must not name another patient (_id on
+// Patient, a reference to Patient, directly or through a chain, or a
+// compartment).
+func (e *Engine) authorize(ctx context.Context, sr *searchReq) error {
+	a := accessFrom(ctx)
+	m := sr.m
+	if err := typesAllowed(ctx, []string{m.Resource}); err != nil {
+		return err
+	}
+	for _, pr := range sr.params {
+		if c := pr.chain; c != nil && !a.allows(c.target.Resource) {
+			return &Error{Kind: KindForbidden, SpineCode: "ACCESS DENIED", Param: pr.raw,
+				Msg: fmt.Sprintf("the chain %q reads %s, which this token's scopes do not allow", pr.raw, c.target.Resource)}
+		}
+	}
+	patient := a.patientFor(m.Resource)
 	if patient == "" {
 		return nil
 	}
-	for name, values := range params {
-		key, err := fhir.ParseParamKey(name)
-		if err != nil {
-			continue
-		}
-		var sp *mapping.SearchParam
-		if key.Name == "_id" && m.Resource == "Patient" && key.Modifier == "" {
-			for _, v := range values {
-				for _, id := range fhir.SplitOr(v) {
-					if id != patient {
+	if c := sr.compartment; c != nil && c.Type == "Patient" && c.ID != patient {
+		return errDenied
+	}
+	for _, pr := range sr.params {
+		switch {
+		case pr.sp.Type == "_id" && m.Resource == "Patient" && pr.key.Modifier == "":
+			for _, ors := range pr.ands {
+				for _, v := range ors {
+					if v.str != patient {
 						return errDenied
 					}
 				}
 			}
-			continue
-		}
-		if sp = m.SearchParam(key.Name); sp == nil || sp.Type != "reference" || !containsStr(sp.Target, "Patient") || key.Modifier == "missing" {
-			continue
-		}
-		if key.Chain != "" {
-			// The chain must find the token's patient. A chain of more
-			// than one step is refused by the search itself, before any SQL.
-			pm := e.set.Lookup("Patient")
-			if pm == nil || strings.Contains(key.Chain, ".") {
+		case pr.sp.Type != "reference" || !containsStr(pr.sp.Target, "Patient") || pr.key.Modifier == "missing":
+		case pr.chain != nil:
+			if pr.chain.target.Resource != "Patient" {
 				continue
 			}
-			ck, err := fhir.ParseParamKey(key.Chain)
-			if err != nil {
-				continue
-			}
-			q := e.newQuery(pm)
-			q.access = accessFrom(ctx)
-			pred, err := e.compileParam(q, pm, ck, key.Chain, values)
+			// The chain must find the token's patient.
+			q := e.newQuery(pr.chain.target)
+			q.access = a
+			pred, err := e.compileParam(q, pr.chain.param)
 			if err != nil {
 				continue // the search itself reports it
 			}
@@ -209,16 +205,12 @@ func (e *Engine) forbidden(ctx context.Context, m *mapping.Mapping, params url.V
 			if n == 0 {
 				return errDenied
 			}
-			continue
-		}
-		for _, v := range values {
-			for _, item := range fhir.SplitOr(v) {
-				rv, err := fhir.ParseReferenceValue(name, key.Modifier, item)
-				if err != nil {
-					continue
-				}
-				if (rv.Type == "" || rv.Type == "Patient") && rv.ID != patient {
-					return errDenied
+		default:
+			for _, ors := range pr.ands {
+				for _, v := range ors {
+					if (v.ref.Type == "" || v.ref.Type == "Patient") && v.ref.ID != patient {
+						return errDenied
+					}
 				}
 			}
 		}

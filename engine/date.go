@@ -1,9 +1,10 @@
 package engine
 
 import (
-	"strings"
 	"time"
 
+	"github.com/ccfacade/ccfacade/adapters"
+	"github.com/ccfacade/ccfacade/adapters/sqlgen"
 	"github.com/ccfacade/ccfacade/fhir"
 	"github.com/ccfacade/ccfacade/mapping"
 )
@@ -60,13 +61,13 @@ func ceilGrain(t time.Time, grain int, loc *time.Location) time.Time {
 //	sa  x >= E                 ⇔  x >= ceil(E)
 //	eb  x+g <= S               ⇔  x < floor(S)
 //	ap  overlaps [S-d, E+d), d = 10% of the distance from now (at least a day)
-func (e *Engine) datePred(b *sqlBuilder, sp *mapping.SearchParam, raw, v string, exprs []string) (string, error) {
+func (e *Engine) datePred(c *source, dv fhir.DateValue) (string, error) {
 	loc := e.set.Location
-	dv, err := fhir.ParseDateValue(raw, v, loc)
-	if err != nil {
-		return "", paramErr(err)
-	}
+	sp, b, raw := c.sp, c.b, c.raw
 	g := sp.DateGrain
+	if sp.Format == "" && c.col.Kind == adapters.KindDate {
+		g = 3 // a native DATE column holds days
+	}
 	layout, precision := "", 0
 	if sp.Format != "" {
 		layout, precision, _ = mapping.GoLayout(sp.Format)
@@ -78,112 +79,106 @@ func (e *Engine) datePred(b *sqlBuilder, sp *mapping.SearchParam, raw, v string,
 			// Every comparison is x >= B or x < B; for values written to a
 			// coarser precision than B, both hold exactly when they hold for
 			// B rounded up to that precision.
-			return b.arg(ceilGrain(t, precision, loc).Format(layout))
-		case g == 3: // a native DATE column: compare with a date, not a date-time
-			return b.arg(t.Format("2006-01-02"))
-		case sp.Zoned: // instants: the same instant, written in UTC
-			return b.arg(b.timeArg(t.UTC(), sp.ColType))
+			return b.Arg(ceilGrain(t, precision, loc).Format(layout))
+		case g == 3 && c.col.Kind == adapters.KindDate: // compare with a date, not a date-time
+			return b.Arg(t.Format("2006-01-02"))
+		case c.col.Kind == adapters.KindTimestampTZ: // instants: the same instant, written in UTC
+			return b.Arg(b.TimeArg(t.UTC(), c.col.Type))
 		}
-		return b.arg(b.timeArg(t, sp.ColType))
+		return b.Arg(b.TimeArg(t, c.col.Type))
 	}
 	S, E := dv.Start, dv.End
 	cS, fE := ceilGrain(S, g, loc), floorGrain(E, g, loc)
+	within := func(x string, lo, hi time.Time) string {
+		return sqlgen.Group(sqlgen.Cmp(x, ">=", bind(lo)), sqlgen.Cmp(x, "<", bind(hi)))
+	}
 	var one func(x string) string
 	switch dv.Prefix {
 	case "", "eq":
-		one = func(x string) string { return "(" + x + " >= " + bind(cS) + " AND " + x + " < " + bind(fE) + ")" }
+		one = func(x string) string { return within(x, cS, fE) }
 	case "ne":
-		one = func(x string) string { return "(" + x + " < " + bind(cS) + " OR " + x + " >= " + bind(fE) + ")" }
+		one = func(x string) string {
+			return sqlgen.AnyOf(sqlgen.Cmp(x, "<", bind(cS)), sqlgen.Cmp(x, ">=", bind(fE)))
+		}
 	case "gt":
-		one = func(x string) string { return x + " >= " + bind(fE) }
+		one = func(x string) string { return sqlgen.Cmp(x, ">=", bind(fE)) }
 	case "lt":
-		one = func(x string) string { return x + " < " + bind(cS) }
+		one = func(x string) string { return sqlgen.Cmp(x, "<", bind(cS)) }
 	case "ge":
 		lo := cS
 		if fE.Before(lo) {
 			lo = fE
 		}
-		one = func(x string) string { return x + " >= " + bind(lo) }
+		one = func(x string) string { return sqlgen.Cmp(x, ">=", bind(lo)) }
 	case "le":
 		hi := cS
 		if fE.After(hi) {
 			hi = fE
 		}
-		one = func(x string) string { return x + " < " + bind(hi) }
+		one = func(x string) string { return sqlgen.Cmp(x, "<", bind(hi)) }
 	case "sa":
-		one = func(x string) string { return x + " >= " + bind(ceilGrain(E, g, loc)) }
+		one = func(x string) string { return sqlgen.Cmp(x, ">=", bind(ceilGrain(E, g, loc))) }
 	case "eb":
-		one = func(x string) string { return x + " < " + bind(floorGrain(S, g, loc)) }
+		one = func(x string) string { return sqlgen.Cmp(x, "<", bind(floorGrain(S, g, loc))) }
 	case "ap":
-		now := e.seal.now()
-		d := now.Sub(S)
-		if d < 0 {
-			d = -d
-		}
-		d /= 10
-		if d < 24*time.Hour {
-			d = 24 * time.Hour
-		}
-		lo, hi := floorGrain(S.Add(-d), g, loc), ceilGrain(E.Add(d), g, loc)
-		one = func(x string) string { return "(" + x + " >= " + bind(lo) + " AND " + x + " < " + bind(hi) + ")" }
+		lo, hi := e.approx(S, E, g, loc)
+		one = func(x string) string { return within(x, lo, hi) }
 	default:
 		return "", invalid(raw, "INVALID_PARAMETER", "parameter %q: unknown prefix %q", raw, dv.Prefix)
 	}
 	if sp.To != "" {
-		return e.periodPred(b, dv, g, loc, bind, exprs[0], q0alias(exprs[0])+b.d.Quote(sp.To), raw)
+		return e.periodPred(dv, g, loc, bind, c.exprs[0], b.Col(c.alias, sp.To), raw)
 	}
-	parts := make([]string, len(exprs))
-	for i, x := range exprs {
+	parts := make([]string, len(c.exprs))
+	for i, x := range c.exprs {
 		parts[i] = one(x)
 	}
-	return orJoin(parts), nil
+	return sqlgen.Or(parts...), nil
 }
 
-// q0alias returns the "alias." prefix of a column expression.
-func q0alias(expr string) string {
-	if i := strings.Index(expr, "."); i >= 0 {
-		return expr[:i+1]
+// approx is the range "ap" searches: [S-d, E+d), d a tenth of the distance
+// from now, at least a day.
+func (e *Engine) approx(S, E time.Time, g int, loc *time.Location) (time.Time, time.Time) {
+	d := e.seal.now().Sub(S)
+	if d < 0 {
+		d = -d
 	}
-	return ""
+	if d /= 10; d < 24*time.Hour {
+		d = 24 * time.Hour
+	}
+	return floorGrain(S.Add(-d), g, loc), ceilGrain(E.Add(d), g, loc)
 }
 
 // periodPred compares a period [start, end + grain) (end NULL: open) with
 // the search range [S, E), by the same STU3 rules as datePred.
-func (e *Engine) periodPred(b *sqlBuilder, dv fhir.DateValue, g int, loc *time.Location, bind func(time.Time) string, start, end, raw string) (string, error) {
+func (e *Engine) periodPred(dv fhir.DateValue, g int, loc *time.Location, bind func(time.Time) string, start, end, raw string) (string, error) {
 	S, E := dv.Start, dv.End
 	cS, fE, fS := ceilGrain(S, g, loc), floorGrain(E, g, loc), floorGrain(S, g, loc)
 	eq := func() string {
-		return "(" + start + " >= " + bind(cS) + " AND " + end + " IS NOT NULL AND " + end + " < " + bind(fE) + ")"
+		return sqlgen.Group(sqlgen.Cmp(start, ">=", bind(cS)), sqlgen.NotNull(end), sqlgen.Cmp(end, "<", bind(fE)))
 	}
-	gt := func() string { return "(" + end + " IS NULL OR " + end + " >= " + bind(fE) + ")" }
-	lt := func() string { return start + " < " + bind(cS) }
+	gt := func() string { return sqlgen.AnyOf(sqlgen.IsNull(end), sqlgen.Cmp(end, ">=", bind(fE))) }
+	lt := func() string { return sqlgen.Cmp(start, "<", bind(cS)) }
 	switch dv.Prefix {
 	case "", "eq":
 		return eq(), nil
 	case "ne":
-		return "CASE WHEN " + eq() + " THEN 0 ELSE 1 END = 1", nil
+		return sqlgen.Otherwise(eq()), nil
 	case "gt":
 		return gt(), nil
 	case "lt":
 		return lt(), nil
 	case "ge":
-		return "(" + gt() + " OR " + eq() + ")", nil
+		return sqlgen.AnyOf(gt(), eq()), nil
 	case "le":
-		return "(" + lt() + " OR " + eq() + ")", nil
+		return sqlgen.AnyOf(lt(), eq()), nil
 	case "sa":
-		return start + " >= " + bind(ceilGrain(E, g, loc)), nil
+		return sqlgen.Cmp(start, ">=", bind(ceilGrain(E, g, loc))), nil
 	case "eb":
-		return "(" + end + " IS NOT NULL AND " + end + " < " + bind(fS) + ")", nil
+		return sqlgen.Group(sqlgen.NotNull(end), sqlgen.Cmp(end, "<", bind(fS))), nil
 	case "ap":
-		d := time.Since(S)
-		if d < 0 {
-			d = -d
-		}
-		if d /= 10; d < 24*time.Hour {
-			d = 24 * time.Hour
-		}
-		lo, hi := floorGrain(S.Add(-d), g, loc), ceilGrain(E.Add(d), g, loc)
-		return "(" + start + " < " + bind(hi) + " AND (" + end + " IS NULL OR " + end + " >= " + bind(lo) + "))", nil
+		lo, hi := e.approx(S, E, g, loc)
+		return sqlgen.Group(sqlgen.Cmp(start, "<", bind(hi)), sqlgen.AnyOf(sqlgen.IsNull(end), sqlgen.Cmp(end, ">=", bind(lo)))), nil
 	}
 	return "", invalid(raw, "INVALID_PARAMETER", "parameter %q: unknown prefix %q", raw, dv.Prefix)
 }

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/ccfacade/ccfacade/adapters"
+	"github.com/ccfacade/ccfacade/adapters/sqlgen"
+	"github.com/ccfacade/ccfacade/catalog"
 	"github.com/ccfacade/ccfacade/fhir"
 	"github.com/ccfacade/ccfacade/mapping"
 )
@@ -54,16 +56,26 @@ var tracer = otel.Tracer("github.com/ccfacade/ccfacade/engine")
 
 // Engine serves reads and searches for a set of mappings over one adapter.
 type Engine struct {
-	set  *mapping.Set
-	db   adapters.Adapter
-	opts Options
-	seal *sealer
-	log  *slog.Logger
-	seen problemCounts
+	set *mapping.Set
+	cat *catalog.Catalog
+	db  adapters.Adapter
+	// updated is each mapping's _lastUpdated parameter (none without a
+	// last-updated column), and updatedCol its column.
+	updated map[*mapping.Mapping]*mapping.SearchParam
+	opts    Options
+	seal    *sealer
+	log     *slog.Logger
+	seen    problemCounts
 }
 
-// New makes an engine.
-func New(set *mapping.Set, db adapters.Adapter, opts Options) (*Engine, error) {
+// New makes an engine over a database whose catalog was loaded for the
+// set (catalog.Load): the engine binds, casts and compares columns as the
+// catalog says the database holds them.
+func New(cat *catalog.Catalog, db adapters.Adapter, opts Options) (*Engine, error) {
+	if cat == nil || cat.Set() == nil {
+		return nil, errors.New("engine: no catalog (load one with catalog.Load)")
+	}
+	set := cat.Set()
 	if opts.DefaultCount <= 0 {
 		opts.DefaultCount = 50
 	}
@@ -89,7 +101,13 @@ func New(set *mapping.Set, db adapters.Adapter, opts Options) (*Engine, error) {
 	if opts.Now != nil {
 		s.now = opts.Now
 	}
-	return &Engine{set: set, db: db, opts: opts, seal: s, log: opts.Logger}, nil
+	e := &Engine{set: set, cat: cat, db: db, opts: opts, seal: s, log: opts.Logger, updated: map[*mapping.Mapping]*mapping.SearchParam{}}
+	for _, m := range set.Mappings {
+		if m.From.Updated != "" {
+			e.updated[m] = &mapping.SearchParam{Name: "_lastUpdated", Type: "date", Columns: []string{m.From.Updated}, DateGrain: 5, Col: -1}
+		}
+	}
+	return e, nil
 }
 
 // Ping tells whether the database answers.
@@ -125,7 +143,7 @@ func (e *Engine) Read(ctx context.Context, typ, id string) (*fhir.Object, error)
 		return nil, notFound
 	}
 	key, err := mapping.DecodeID(id, len(m.From.Key))
-	if err != nil || !keyFits(m, key) {
+	if err != nil || !e.keyFits(m, key) {
 		return nil, notFound
 	}
 	if err := typesAllowed(ctx, []string{typ}); err != nil {
@@ -205,13 +223,26 @@ func isPow10(n int64) bool {
 
 // keyFits reports whether decoded key values can match the key columns
 // (a non-integer for a numeric column cannot).
-func keyFits(m *mapping.Mapping, key []string) bool {
-	for i, k := range key {
-		if i < len(m.From.KeyNumeric) && m.From.KeyNumeric[i] && !isInt(k) {
+func (e *Engine) keyFits(m *mapping.Mapping, key []string) bool {
+	for i, col := range e.cat.Key(m) {
+		if i < len(key) && col.Kind.Numeric() && !isInt(key[i]) {
 			return false
 		}
 	}
 	return true
+}
+
+// paramCol is the column a parameter's source compares, as the catalog
+// has it (the zero col for an SQL expression).
+func (e *Engine) paramCol(sp *mapping.SearchParam) col {
+	for m, u := range e.updated {
+		if u == sp {
+			c := e.cat.Updated(m)
+			return col{Type: c.Type, Kind: c.Kind}
+		}
+	}
+	c := e.cat.Param(sp)
+	return col{Type: c.Type, Kind: c.Kind}
 }
 
 // isInt reports whether s is an integer in canonical form, so that the id
@@ -261,44 +292,30 @@ func (e *Engine) fetchChildren(ctx context.Context, m *mapping.Mapping, c *mappi
 		}
 		return nil
 	}
-	d := e.db
-	b := &sqlBuilder{d: d}
-	var sb strings.Builder
-	sb.WriteString("SELECT ")
-	for i, col := range c.Cols.Names {
-		if i > 0 {
-			sb.WriteString(", ")
-		}
-		sb.WriteString("c." + d.Quote(col))
+	b := sqlgen.New(e.db)
+	sel := sqlgen.Select{From: b.Table(c.Table, "c")}
+	for _, name := range c.Cols.Names {
+		sel.Cols = append(sel.Cols, b.Col("c", name))
 	}
-	sb.WriteString(" FROM " + d.Quote(c.Table) + " c WHERE ")
+	links := e.cat.Links(c)
 	seen := map[string]bool{}
 	if len(c.Link) == 1 {
-		sb.WriteString("c." + d.Quote(c.Link[0]) + " IN (")
-		n := 0
+		var keys []any
 		for _, p := range parents {
-			v, ok := p.Vals[c.ParentCols[0]], true
-			if len(c.LinkTypes) > 0 {
-				v, ok = fitArg(v, c.LinkTypes[0])
-			}
+			v, ok := fitArg(p.Vals[c.ParentCols[0]], links[0].Kind)
 			k := keyString([]any{v})
 			if v == nil || !ok || seen[k] {
 				continue
 			}
 			seen[k] = true
-			if n > 0 {
-				sb.WriteString(", ")
-			}
-			sb.WriteString(b.arg(v))
-			n++
+			keys = append(keys, v)
 		}
-		if n == 0 {
+		if len(keys) == 0 {
 			return nil
 		}
-		sb.WriteString(")")
+		sel.Where = append(sel.Where, b.In(b.Col("c", c.Link[0]), keys))
 	} else {
-		sb.WriteString("(")
-		n := 0
+		var ors []string
 		for _, p := range parents {
 			vals := make([]any, len(c.Link))
 			for i := range c.Link {
@@ -309,33 +326,22 @@ func (e *Engine) fetchChildren(ctx context.Context, m *mapping.Mapping, c *mappi
 				continue
 			}
 			seen[k] = true
-			if n > 0 {
-				sb.WriteString(" OR ")
-			}
-			sb.WriteString("(")
+			ands := make([]string, len(c.Link))
 			for i, l := range c.Link {
-				if i > 0 {
-					sb.WriteString(" AND ")
-				}
-				sb.WriteString("c." + d.Quote(l) + " = " + b.arg(vals[i]))
+				ands[i] = sqlgen.Cmp(b.Col("c", l), "=", b.Arg(vals[i]))
 			}
-			sb.WriteString(")")
-			n++
+			ors = append(ors, sqlgen.Group(ands...))
 		}
-		sb.WriteString(")")
+		sel.Where = append(sel.Where, sqlgen.AnyOf(ors...))
 	}
 	if c.Where != "" {
-		sb.WriteString(" AND (" + c.Where + ")")
+		sel.Where = append(sel.Where, sqlgen.Expr(c.Where))
 	}
-	sb.WriteString(" ORDER BY ")
-	order := append(append([]string{}, c.Link...), c.Order...)
-	for i, o := range order {
-		if i > 0 {
-			sb.WriteString(", ")
-		}
-		sb.WriteString("c." + d.Quote(o))
+	for _, o := range append(append([]string{}, c.Link...), c.Order...) {
+		sel.Order = append(sel.Order, sqlgen.Order{Expr: b.Col("c", o)})
 	}
-	vals, err := e.queryRows(ctx, sb.String(), b.args, len(c.Cols.Names), c.Pos.String()+" "+c.Path)
+	sqlText := b.Select(sel)
+	vals, err := e.queryRows(ctx, sqlText, b.Args(), len(c.Cols.Names), c.Pos.String()+" "+c.Path)
 	if err != nil {
 		return err
 	}
@@ -399,7 +405,7 @@ func (e *Engine) queryRows(ctx context.Context, sqlText string, args []any, ncol
 	}
 	defer rs.Close()
 	types := typeNames(rs)
-	kinds := timeKinds(types)
+	kinds := e.timeKinds(types)
 	var out [][]any
 	for rs.Next() {
 		raw := make([]any, ncols)
@@ -459,15 +465,16 @@ func typeNames(rs *sql.Rows) []string {
 	return out
 }
 
-func timeKinds(types []string) []int {
+// timeKinds classifies a result's columns, through the adapter.
+func (e *Engine) timeKinds(types []string) []int {
 	kinds := make([]int, len(types))
 	for i, t := range types {
-		switch {
-		case t == "DATE":
+		switch e.db.Kind(t) {
+		case adapters.KindDate:
 			kinds[i] = timeDate
-		case strings.Contains(t, "TZ") || strings.Contains(t, "OFFSET") || strings.Contains(t, "WITH TIME ZONE"):
+		case adapters.KindTimestampTZ:
 			kinds[i] = timeZoned
-		case strings.Contains(t, "TIMESTAMP") || strings.Contains(t, "DATETIME"):
+		case adapters.KindTimestamp:
 			kinds[i] = timeNaive
 		}
 	}
@@ -493,3 +500,6 @@ func (e *Engine) timeValue(t time.Time, kind int) any {
 	}
 	return t
 }
+
+// Catalog returns the catalog the engine was built with.
+func (e *Engine) Catalog() *catalog.Catalog { return e.cat }

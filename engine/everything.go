@@ -151,7 +151,7 @@ func (e *Engine) Everything(ctx context.Context, req EverythingRequest) (*fhir.O
 	// The patient itself.
 	key, err := mapping.DecodeID(req.PatientID, len(pm.From.Key))
 	notFound := &Error{Kind: KindNotFound, SpineCode: "PATIENT_NOT_FOUND", Msg: fmt.Sprintf("Patient/%s is not known", req.PatientID)}
-	if err != nil || !keyFits(pm, key) {
+	if err != nil || !e.keyFits(pm, key) {
 		return nil, notFound
 	}
 	pq := e.newQuery(pm)
@@ -208,11 +208,9 @@ func (e *Engine) Everything(ctx context.Context, req EverythingRequest) (*fhir.O
 	for t := state.T; t < len(types) && remaining > 0; t++ {
 		m := types[t]
 		q := e.newQuery(m)
-		pred, err := e.compileParam(q, m, fhir.ParamKey{Name: "patient"}, "patient", []string{"Patient/" + req.PatientID})
-		if err != nil {
+		if err := e.whereRef(q, "Patient", req.PatientID); err != nil {
 			return nil, err
 		}
-		q.where(pred)
 		if err := e.restrict(ctx, q); err != nil {
 			return nil, err
 		}
@@ -285,7 +283,11 @@ func (e *Engine) everythingFilters(q *query, m *mapping.Mapping, params url.Valu
 	if date != nil {
 		for _, b := range []struct{ param, prefix string }{{"start", "ge"}, {"end", "le"}} {
 			if v := params.Get(b.param); v != "" {
-				pred, err := e.compileParam(q, m, fhir.ParamKey{Name: date.Name}, b.param, []string{b.prefix + v})
+				pr, err := e.paramFor(date, b.param, b.prefix+v)
+				if err != nil {
+					return err
+				}
+				pred, err := e.compileParam(q, pr)
 				if err != nil {
 					return err
 				}
@@ -294,7 +296,11 @@ func (e *Engine) everythingFilters(q *query, m *mapping.Mapping, params url.Valu
 		}
 	}
 	if v := params.Get("_since"); v != "" && m.From.Updated != "" {
-		pred, err := e.compileParam(q, m, fhir.ParamKey{Name: "_lastUpdated"}, "_since", []string{"ge" + v})
+		pr, err := e.paramFor(e.lastUpdated(m), "_since", "ge"+v)
+		if err != nil {
+			return err
+		}
+		pred, err := e.compileParam(q, pr)
 		if err != nil {
 			return err
 		}
@@ -303,27 +309,34 @@ func (e *Engine) everythingFilters(q *query, m *mapping.Mapping, params url.Valu
 	return nil
 }
 
-// patientByIdentifier finds the one patient with an identifier.
+// patientByIdentifier finds the one patient with an identifier, within
+// the request's access: the identifier parameter compiled into one
+// statement over the patients' keys.
 func (e *Engine) patientByIdentifier(ctx context.Context, pm *mapping.Mapping, ident string) (string, error) {
-	if pm.SearchParam("identifier") == nil {
-		return "", notSupported("identifier", "Patient has no identifier parameter")
-	}
-	b, err := e.Search(ctx, SearchRequest{Type: "Patient", Params: url.Values{"identifier": {ident}, "_count": {"2"}}, Base: "x"})
+	pr, err := e.parseParam(pm, "identifier", []string{ident})
 	if err != nil {
 		return "", err
 	}
-	entries, _ := b.Get("entry").(fhir.Array)
-	var ids []string
-	for _, en := range entries {
-		if r, ok := en.(*fhir.Object).Get("resource").(*fhir.Object); ok && r.GetString("resourceType") == "Patient" {
-			ids = append(ids, r.GetString("id"))
-		}
+	q := e.newQuery(pm)
+	q.access = accessFrom(ctx)
+	pred, err := e.compileParam(q, pr)
+	if err != nil {
+		return "", err
 	}
-	switch len(ids) {
+	q.where(pred)
+	if err := e.restrict(ctx, q); err != nil {
+		return "", err
+	}
+	sqlText, args := q.selectSQL(2)
+	rows, err := e.queryRows(ctx, sqlText, args, q.ncols(), pm.From.Pos.String()+" Patient")
+	if err != nil {
+		return "", err
+	}
+	switch len(rows) {
 	case 0:
 		return "", &Error{Kind: KindNotFound, Param: "identifier", SpineCode: "PATIENT_NOT_FOUND", Msg: fmt.Sprintf("no patient has the identifier %s", ident)}
 	case 1:
-		return ids[0], nil
+		return mapping.EncodeID(rows[0][:len(pm.From.Key)])
 	}
 	return "", &Error{Kind: KindConflict, Param: "identifier", SpineCode: "MULTIPLE_MATCHES", Msg: fmt.Sprintf("more than one patient has the identifier %s", ident)}
 }
@@ -376,7 +389,7 @@ func (e *Engine) referenced(ctx context.Context, from []fhir.Entry, base string,
 						continue
 					}
 					k, err := mapping.DecodeID(parts[1], 1)
-					if err != nil || !keyFits(m, k) {
+					if err != nil || !e.keyFits(m, k) {
 						continue
 					}
 					seen[base+"/"+string(s)] = true
@@ -412,7 +425,7 @@ func (e *Engine) referenced(ctx context.Context, from []fhir.Entry, base string,
 		for i, k := range keys[typ] {
 			args[i] = q.keyArg(0, k.(string))
 		}
-		q.where(q.inList(q.col(m.From.Key[0]), args))
+		q.where(q.b.In(q.col(m.From.Key[0]), args))
 		rows, err := e.fetch(ctx, m, q, len(args))
 		if err != nil {
 			return nil, err

@@ -15,6 +15,7 @@ import (
 	"github.com/ccfacade/ccfacade/adapters"
 	"github.com/ccfacade/ccfacade/adapters/postgres"
 	"github.com/ccfacade/ccfacade/adapters/sqlite"
+	"github.com/ccfacade/ccfacade/catalog"
 	"github.com/ccfacade/ccfacade/engine"
 	"github.com/ccfacade/ccfacade/fhir"
 	"github.com/ccfacade/ccfacade/internal/pgtest"
@@ -59,13 +60,14 @@ func newEngine(t *testing.T, db adapters.Adapter, schema string, opts engine.Opt
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := set.CheckDatabase(ctx, db); err != nil {
+	cat, err := catalog.Load(ctx, set, db)
+	if err != nil {
 		t.Fatal(err)
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	eng, err := engine.New(set, db, opts)
+	eng, err := engine.New(cat, db, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/ccfacade/ccfacade/adapters"
+	"github.com/ccfacade/ccfacade/adapters/sqlgen"
 	"github.com/ccfacade/ccfacade/fhir"
 	"github.com/ccfacade/ccfacade/mapping"
 )
@@ -197,7 +198,7 @@ func (e *Engine) follow(ctx context.Context, pool map[*mapping.Mapping][]*mappin
 		if len(vals) == 0 {
 			continue
 		}
-		rows, err := e.fetchByKeys(ctx, tm, tm.From.Key[0], keyType(tm.From.KeyTypes), vals, len(vals))
+		rows, err := e.fetchByKeys(ctx, tm, tm.From.Key[0], e.cat.Key(tm)[0].Kind, vals, len(vals))
 		if err != nil {
 			return nil, nil, err
 		}
@@ -221,7 +222,7 @@ func (e *Engine) follow(ctx context.Context, pool map[*mapping.Mapping][]*mappin
 				continue
 			}
 			// One more than the budget tells whether it cut the list.
-			got, err := e.fetchByKeys(ctx, inc.from, src.Columns[0], src.ColType, ids, budget.left+1-len(rows))
+			got, err := e.fetchByKeys(ctx, inc.from, src.Columns[0], e.paramCol(src).Kind, ids, budget.left+1-len(rows))
 			if err != nil {
 				return nil, nil, err
 			}
@@ -236,20 +237,13 @@ func (e *Engine) follow(ctx context.Context, pool map[*mapping.Mapping][]*mappin
 	return out, got, nil
 }
 
-func keyType(types []string) string {
-	if len(types) > 0 {
-		return types[0]
-	}
-	return ""
-}
-
-// fetchByKeys fetches at most limit rows of m whose column col (of type
-// colType) holds one of vals, within the request's access,
+// fetchByKeys fetches at most limit rows of m whose column col (of kind
+// kind) holds one of vals, within the request's access,
 // keysPerStatement values to a statement; vals may repeat.
-func (e *Engine) fetchByKeys(ctx context.Context, m *mapping.Mapping, col, colType string, vals []any, limit int) ([]*mapping.Row, error) {
+func (e *Engine) fetchByKeys(ctx context.Context, m *mapping.Mapping, col string, kind adapters.Kind, vals []any, limit int) ([]*mapping.Row, error) {
 	fit := vals[:0:0]
 	for _, v := range vals {
-		if f, ok := fitArg(v, colType); ok {
+		if f, ok := fitArg(v, kind); ok {
 			fit = append(fit, f)
 		}
 	}
@@ -258,7 +252,7 @@ func (e *Engine) fetchByKeys(ctx context.Context, m *mapping.Mapping, col, colTy
 	for len(vals) > 0 && len(out) < limit {
 		n := min(keysPerStatement, len(vals))
 		q := e.newQuery(m)
-		q.where(q.inList(q.col(col), vals[:n]))
+		q.where(q.b.In(q.col(col), vals[:n]))
 		if err := e.restrict(ctx, q); err != nil {
 			return nil, err
 		}
@@ -285,38 +279,23 @@ func dedupe(vals []any) []any {
 	return out
 }
 
-// inList is "expr IN (…)" over bound values (at least one).
-func (q *query) inList(expr string, vals []any) string { return q.b.inList(expr, vals) }
-
-func (b *sqlBuilder) inList(expr string, vals []any) string {
-	phs := make([]string, len(vals))
-	for i, v := range vals {
-		phs[i] = b.arg(v)
-	}
-	return expr + " IN (" + strings.Join(phs, ", ") + ")"
-}
-
 // total counts the rows matching the query's conditions: SELECT COUNT(*),
 // or, when estimate is asked and the adapter can, the planner's estimate of
 // the rows of the plain SELECT.
 func (e *Engine) total(ctx context.Context, q *query, estimate bool) (int, error) {
-	where := ""
-	if len(q.preds) > 0 {
-		where = " WHERE " + strings.Join(q.preds, " AND ")
-	}
 	if est, ok := e.db.(adapters.Estimator); ok && estimate {
-		sqlText := "SELECT 1 FROM " + q.source() + where
+		sqlText := sqlgen.Probe(q.source(), q.preds)
 		if e.opts.Trace != nil {
-			e.opts.Trace(sqlText, q.b.args)
+			e.opts.Trace(sqlText, q.b.Args())
 		}
-		n, err := est.Estimate(ctx, sqlText, q.b.args)
+		n, err := est.Estimate(ctx, sqlText, q.b.Args())
 		if err != nil {
 			return 0, dbError(ctx, err)
 		}
 		return int(n), nil
 	}
-	sqlText := "SELECT COUNT(*) FROM " + q.source() + where
-	rows, err := e.queryRows(ctx, sqlText, q.b.args, 1, q.m.From.Pos.String()+" "+q.m.Resource+" (count)")
+	sqlText := sqlgen.Count(q.source(), q.preds)
+	rows, err := e.queryRows(ctx, sqlText, q.b.Args(), 1, q.m.From.Pos.String()+" "+q.m.Resource+" (count)")
 	if err != nil {
 		return 0, err
 	}

@@ -6,45 +6,25 @@ import (
 	"time"
 
 	"github.com/ccfacade/ccfacade/adapters"
+	"github.com/ccfacade/ccfacade/adapters/sqlgen"
+	"github.com/ccfacade/ccfacade/catalog"
 	"github.com/ccfacade/ccfacade/mapping"
 )
 
-// sqlBuilder collects bound arguments and hands out their placeholders.
-type sqlBuilder struct {
-	d    adapters.Dialect
-	args []any
-}
-
-func (b *sqlBuilder) arg(v any) string {
-	if bd, ok := b.d.(adapters.Binder); ok {
-		v = bd.Bind(v)
-	}
-	b.args = append(b.args, v)
-	return b.d.Placeholder(len(b.args))
-}
-
-// timeArg is the argument for t compared with a column of type colType.
-func (b *sqlBuilder) timeArg(t time.Time, colType string) any {
-	if ct, ok := b.d.(adapters.ColumnTimer); ok && colType != "" {
-		return ct.TimeArgFor(t, colType)
-	}
-	return b.d.TimeArg(t)
-}
-
 // fitArg converts a value taken from one column (a parent's key, a
-// reference) for comparison with a column of type colType, where their
-// types differ: a number with a text column is compared as its text; text
-// with an integer column as its number, and text that is no number cannot
-// equal any row (ok is false), which the database would otherwise refuse
+// reference) for comparison with a column of kind k, where their kinds
+// differ: a number with a text column is compared as its text; text with
+// an integer column as its number, and text that is no number cannot equal
+// any row (ok is false), which the database would otherwise refuse
 // (PostgreSQL) or fail the statement on (SQL Server).
-func fitArg(v any, colType string) (any, bool) {
+func fitArg(v any, k adapters.Kind) (any, bool) {
 	switch x := v.(type) {
 	case int64:
-		if mapping.IsTextType(colType) {
+		if k == adapters.KindText {
 			return strconv.FormatInt(x, 10), true
 		}
 	case string:
-		if mapping.IsIntegerType(colType) {
+		if k == adapters.KindInteger {
 			n, err := strconv.ParseInt(strings.TrimSpace(x), 10, 64)
 			return n, err == nil
 		}
@@ -52,20 +32,12 @@ func fitArg(v any, colType string) (any, bool) {
 	return v, true
 }
 
-// columnArg is the argument for a value read from a column of type
-// colType and compared with it again.
-func (b *sqlBuilder) columnArg(v any, colType string) any {
-	if cb, ok := b.d.(adapters.ColumnBinder); ok && colType != "" {
-		return cb.BindFor(v, colType)
-	}
-	return v
-}
-
 // query is the main SELECT of a read or search over one mapping's source,
 // aliased t0.
 type query struct {
 	m     *mapping.Mapping
-	b     *sqlBuilder
+	key   []catalog.Column // the key columns, as the database has them
+	b     *sqlgen.Builder
 	alias string // t0 for the main query; s1, s2, … for chained subqueries
 	preds []string
 	desc  bool      // walk the order backwards (a previous link)
@@ -80,121 +52,95 @@ type query struct {
 func (q *query) ncols() int { return len(q.m.Cols.Names) + 2*len(q.sorts) }
 
 func (e *Engine) newQuery(m *mapping.Mapping) *query {
-	return &query{m: m, b: &sqlBuilder{d: e.db}, alias: "t0"}
+	return &query{m: m, key: e.cat.Key(m), b: sqlgen.New(e.db), alias: "t0"}
 }
 
 // sub starts a subquery over another mapping that shares the arguments.
-func (q *query) sub(m *mapping.Mapping) *query {
+func (e *Engine) sub(q *query, m *mapping.Mapping) *query {
 	n := 1
 	if strings.HasPrefix(q.alias, "s") {
 		n, _ = strconv.Atoi(q.alias[1:])
 		n++
 	}
-	return &query{m: m, b: q.b, alias: "s" + strconv.Itoa(n), access: q.access}
+	return &query{m: m, key: e.cat.Key(m), b: q.b, alias: "s" + strconv.Itoa(n), access: q.access}
 }
 
 func (q *query) where(pred string) { q.preds = append(q.preds, pred) }
 
-func (q *query) col(name string) string { return q.alias + "." + q.b.d.Quote(name) }
+func (q *query) col(name string) string { return q.b.Col(q.alias, name) }
 
 // keyArg converts a key value from an id or cursor into the argument bound
 // against key column i.
 func (q *query) keyArg(i int, v string) any {
-	if i < len(q.m.From.KeyNumeric) && q.m.From.KeyNumeric[i] {
+	col := q.key[i]
+	if col.Kind.Numeric() {
 		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
 			return n
 		}
 	}
-	if q.m.From.KeyTime(i) {
+	if col.Kind.DateTime() {
 		// A date-time key is written as keyText writes it: a wall clock,
 		// or an instant with its offset. Bound as a time, not as text a
 		// database might read in a language's date order.
 		for _, layout := range []string{time.RFC3339Nano, "2006-01-02 15:04:05.999999999"} {
 			if t, err := time.Parse(layout, v); err == nil {
-				return q.b.timeArg(t.UTC(), q.m.From.KeyTypes[i])
+				return q.b.TimeArg(t.UTC(), col.Type)
 			}
 		}
 	}
-	if i < len(q.m.From.KeyTypes) {
-		return q.b.columnArg(v, q.m.From.KeyTypes[i])
-	}
-	return v
+	return q.b.ColumnArg(v, col.Type)
 }
 
 func (q *query) keyEquals(key []string) string {
 	parts := make([]string, len(key))
 	for i, k := range key {
-		parts[i] = q.col(q.m.From.Key[i]) + " = " + q.b.arg(q.keyArg(i, k))
+		parts[i] = sqlgen.Cmp(q.col(q.m.From.Key[i]), "=", q.b.Arg(q.keyArg(i, k)))
 	}
-	return "(" + strings.Join(parts, " AND ") + ")"
+	return sqlgen.Group(parts...)
 }
 
 // keyBeyond is the keyset condition: rows after key in key order, or before
-// it. Written without row-value syntax so every dialect accepts it.
+// it.
 func (q *query) keyBeyond(key []string, before bool) string {
-	op := " > "
+	op := ">"
 	if before {
-		op = " < "
+		op = "<"
 	}
-	var ors []string
+	eq := make([]string, len(key))
+	gt := make([]string, len(key))
 	for i := range key {
-		var ands []string
-		for j := 0; j < i; j++ {
-			ands = append(ands, q.col(q.m.From.Key[j])+" = "+q.b.arg(q.keyArg(j, key[j])))
-		}
-		ands = append(ands, q.col(q.m.From.Key[i])+op+q.b.arg(q.keyArg(i, key[i])))
-		ors = append(ors, "("+strings.Join(ands, " AND ")+")")
+		c, ph := q.col(q.m.From.Key[i]), q.b.Arg(q.keyArg(i, key[i]))
+		eq[i], gt[i] = sqlgen.Cmp(c, "=", ph), sqlgen.Cmp(c, op, ph)
 	}
-	return "(" + strings.Join(ors, " OR ") + ")"
+	return sqlgen.Beyond(eq, gt)
 }
 
 func (q *query) source() string {
 	if q.m.From.Query != "" {
-		return "(" + q.m.From.Query + ") " + q.alias
+		return sqlgen.Derived(q.m.From.Query, q.alias)
 	}
-	return q.b.d.Quote(q.m.From.Table) + " " + q.alias
+	return q.b.Table(q.m.From.Table, q.alias)
 }
 
 func (q *query) selectSQL(limit int) (string, []any) {
-	var sb strings.Builder
-	sb.WriteString("SELECT ")
-	for i, c := range q.m.Cols.Names {
-		if i > 0 {
-			sb.WriteString(", ")
-		}
-		sb.WriteString(q.col(c))
+	s := sqlgen.Select{From: q.source(), Where: q.preds, Limit: limit}
+	for _, c := range q.m.Cols.Names {
+		s.Cols = append(s.Cols, q.col(c))
 	}
 	for _, k := range q.sorts {
-		sb.WriteString(", " + nullFlag(k.expr) + ", " + k.expr)
-	}
-	sb.WriteString(" FROM ")
-	sb.WriteString(q.source())
-	if len(q.preds) > 0 {
-		sb.WriteString(" WHERE ")
-		sb.WriteString(strings.Join(q.preds, " AND "))
-	}
-	sb.WriteString(" ORDER BY ")
-	dir := func(desc bool) string {
-		if desc != q.desc {
-			return " DESC"
-		}
-		return ""
+		s.Cols = append(s.Cols, sqlgen.NullFlag(k.expr), k.expr)
 	}
 	// Each expression once: SQL Server refuses one repeated in ORDER BY
 	// (a _sort key on the key column, say), and the first decides.
-	var order []string
 	inOrder := map[string]bool{}
 	for _, k := range q.sorts {
-		order = append(order, nullFlag(k.expr)+dir(false), k.expr+dir(k.desc))
+		s.Order = append(s.Order, sqlgen.Order{Expr: sqlgen.NullFlag(k.expr), Desc: q.desc}, sqlgen.Order{Expr: k.expr, Desc: k.desc != q.desc})
 		inOrder[k.expr] = true
 	}
 	for _, k := range q.m.From.Key {
 		if c := q.col(k); !inOrder[c] {
-			order = append(order, c+dir(false))
+			s.Order = append(s.Order, sqlgen.Order{Expr: c, Desc: q.desc})
 		}
 	}
-	sb.WriteString(strings.Join(order, ", "))
-	sb.WriteString(" ")
-	sb.WriteString(q.b.d.Limit(limit))
-	return sb.String(), q.b.args
+	return q.b.Select(s), q.b.Args()
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ccfacade/ccfacade/adapters/sqlgen"
 	"github.com/ccfacade/ccfacade/mapping"
 )
 
@@ -25,17 +26,15 @@ type sortVal struct {
 	V    string `json:"v,omitempty"`
 }
 
-// parseSort compiles _sort=a,-b into sort keys over the mapping's
-// parameters: _id, _lastUpdated, or a parameter on one column or SQL
-// expression of the main table.
-func (q *query) parseSort(m *mapping.Mapping, v string) ([]sortKey, error) {
-	var keys []sortKey
-	seen := map[string]bool{}
+// parseSort reads _sort=a,-b: keys over the mapping's parameters, _id,
+// _lastUpdated, or a parameter on one column or SQL expression of the main
+// table.
+func parseSort(m *mapping.Mapping, v string) ([]sortItem, error) {
+	var items []sortItem
 	for _, name := range strings.Split(v, ",") {
 		name = strings.TrimSpace(name)
 		desc := strings.HasPrefix(name, "-")
 		name = strings.TrimPrefix(name, "-")
-		var expr, colType string
 		switch name {
 		case "":
 			return nil, invalid("_sort", "INVALID_PARAMETER", "_sort has an empty key")
@@ -43,52 +42,81 @@ func (q *query) parseSort(m *mapping.Mapping, v string) ([]sortKey, error) {
 			if len(m.From.Key) != 1 {
 				return nil, notSupported("_sort", "_sort=_id: %s has a composite key", m.Resource)
 			}
-			expr = q.col(m.From.Key[0])
 		case "_lastUpdated":
 			if m.From.Updated == "" {
 				return nil, notSupported("_sort", "_sort=_lastUpdated: %s has no last-updated column", m.Resource)
 			}
-			expr, colType = q.col(m.From.Updated), m.From.UpdatedType
 		default:
-			sp := m.SearchParam(name)
-			if sp != nil && len(sp.Branches) > 0 {
-				// Sorted by the first place on the resource's row that the
-				// element shows the value.
-				var first *mapping.SearchParam
-				for _, b := range sp.Branches {
-					if b.Rows == nil && len(b.Columns) == 1 && b.Constant == nil && !b.PresenceOnly && len(b.Conds) == 0 {
-						first = b
-						break
-					}
-				}
-				if first == nil {
-					return nil, notSupported("_sort", "_sort=%s: the parameter follows no single value of the resource's row, so it cannot sort", name)
-				}
-				sp = first
+			if _, err := sortSource(m, name); err != nil {
+				return nil, err
+			}
+		}
+		items = append(items, sortItem{name: name, desc: desc})
+	}
+	return items, nil
+}
+
+// sortSource is the source a parameter sorts by: the parameter itself, or
+// for one derived from several places, the first on the resource's row.
+func sortSource(m *mapping.Mapping, name string) (*mapping.SearchParam, error) {
+	sp := m.SearchParam(name)
+	if sp != nil && len(sp.Branches) > 0 {
+		var first *mapping.SearchParam
+		for _, b := range sp.Branches {
+			if b.Rows == nil && len(b.Columns) == 1 && b.Constant == nil && !b.PresenceOnly && len(b.Conds) == 0 {
+				first = b
+				break
+			}
+		}
+		if first == nil {
+			return nil, notSupported("_sort", "_sort=%s: the parameter follows no single value of the resource's row, so it cannot sort", name)
+		}
+		sp = first
+	}
+	switch {
+	case sp == nil:
+		return nil, notSupported("_sort", "_sort: unknown parameter %q for %s (sortable: _id, _lastUpdated and parameters on one column)", name, m.Resource)
+	case sp.Rows != nil || (sp.SQL == "" && len(sp.Columns) != 1):
+		return nil, notSupported("_sort", "_sort=%s: the parameter is not bound to one value of the resource's row, so it cannot sort", name)
+	}
+	return sp, nil
+}
+
+// sortKeys compiles the _sort keys into expressions of the query.
+func (e *Engine) sortKeys(q *query, items []sortItem) ([]sortKey, error) {
+	m := q.m
+	var keys []sortKey
+	seen := map[string]bool{}
+	for _, it := range items {
+		var expr, colType string
+		switch it.name {
+		case "_id":
+			expr = q.col(m.From.Key[0])
+		case "_lastUpdated":
+			expr, colType = q.col(m.From.Updated), e.cat.Updated(m).Type
+		default:
+			sp, err := sortSource(m, it.name)
+			if err != nil {
+				return nil, err
 			}
 			switch {
-			case sp == nil:
-				return nil, notSupported("_sort", "_sort: unknown parameter %q for %s (sortable: _id, _lastUpdated and parameters on one column)", name, m.Resource)
-			case sp.Rows != nil || (sp.SQL == "" && len(sp.Columns) != 1):
-				return nil, notSupported("_sort", "_sort=%s: the parameter is not bound to one value of the resource's row, so it cannot sort", name)
 			case sp.SQL != "" && isConstant(sp.SQL):
 				continue // the same for every row: it orders nothing
 			case sp.SQL != "":
-				expr = "(" + sp.SQL + ")"
+				expr = sqlgen.Expr(sp.SQL)
 			default:
-				expr, colType = q.b.columnForm(q.col(sp.Columns[0]), sp.ColumnForms, sp.ColType), sp.ColType
+				c := e.source(q, sp, "_sort")
+				expr, colType = c.exprs[0], c.col.Type
 			}
 		}
 		if seen[expr] {
 			continue // a key given twice orders by its first direction
 		}
 		seen[expr] = true
-		keys = append(keys, sortKey{expr: expr, desc: desc, colType: colType})
+		keys = append(keys, sortKey{expr: expr, desc: it.desc, colType: colType})
 	}
 	return keys, nil
 }
-
-func nullFlag(expr string) string { return "CASE WHEN " + expr + " IS NULL THEN 1 ELSE 0 END" }
 
 // sortValOf turns a scanned sort value into its cursor form.
 func sortValOf(v any) sortVal {
@@ -125,33 +153,29 @@ func (q *query) sortArg(s sortVal, colType string) (any, error) {
 		// A wall clock (a column without a zone) was kept as a time in UTC
 		// whose fields are the wall clock; an instant is the same instant
 		// in UTC. Either way its UTC fields are what the column compares.
-		return q.b.timeArg(t.UTC(), colType), nil
+		return q.b.TimeArg(t.UTC(), colType), nil
 	}
-	return q.b.columnArg(s.V, colType), nil
+	return q.b.ColumnArg(s.V, colType), nil
 }
 
 // sortedBeyond is the keyset condition under _sort: rows after (or before)
 // the cursor's position in the order (flag1, v1, flag2, v2, …, key…).
 func (q *query) sortedBeyond(vals []sortVal, key []string, before bool) (string, error) {
-	type level struct {
-		expr, eq string // expression, and its equality with the cursor
-		gt       string // the strict "beyond" comparison
-	}
-	op := func(desc bool) string {
+	cmp := func(desc bool) string {
 		if desc != before {
-			return " < "
+			return "<"
 		}
-		return " > "
+		return ">"
 	}
-	var levels []level
+	var eq, gt []string
 	for i, k := range q.sorts {
 		s := vals[i]
-		flag := nullFlag(k.expr)
+		flag := sqlgen.NullFlag(k.expr)
 		fv := "0"
 		if s.Null {
 			fv = "1"
 		}
-		levels = append(levels, level{eq: flag + " = " + fv, gt: flag + op(false) + fv})
+		eq, gt = append(eq, sqlgen.Cmp(flag, "=", fv)), append(gt, sqlgen.Cmp(flag, cmp(false), fv))
 		if s.Null {
 			continue // every NULL ties: the flag decides
 		}
@@ -159,24 +183,15 @@ func (q *query) sortedBeyond(vals []sortVal, key []string, before bool) (string,
 		if err != nil {
 			return "", errBadCursor
 		}
-		ph := q.b.arg(a)
-		levels = append(levels, level{eq: k.expr + " = " + ph, gt: k.expr + op(k.desc) + ph})
+		ph := q.b.Arg(a)
+		eq, gt = append(eq, sqlgen.Cmp(k.expr, "=", ph)), append(gt, sqlgen.Cmp(k.expr, cmp(k.desc), ph))
 	}
 	for i, k := range key {
-		ph := q.b.arg(q.keyArg(i, k))
+		ph := q.b.Arg(q.keyArg(i, k))
 		c := q.col(q.m.From.Key[i])
-		levels = append(levels, level{eq: c + " = " + ph, gt: c + op(false) + ph})
+		eq, gt = append(eq, sqlgen.Cmp(c, "=", ph)), append(gt, sqlgen.Cmp(c, cmp(false), ph))
 	}
-	var ors []string
-	for i := range levels {
-		var ands []string
-		for j := 0; j < i; j++ {
-			ands = append(ands, levels[j].eq)
-		}
-		ands = append(ands, levels[i].gt)
-		ors = append(ors, "("+strings.Join(ands, " AND ")+")")
-	}
-	return "(" + strings.Join(ors, " OR ") + ")", nil
+	return sqlgen.Beyond(eq, gt), nil
 }
 
 // keyText writes a key value into a paging cursor so that binding the text

@@ -68,20 +68,6 @@ type Source struct {
 	Key     []string
 	KeyPos  Pos
 	Updated string // column giving meta.lastUpdated and _lastUpdated
-	// UpdatedType is filled by CheckDatabase: the database type of Updated.
-	UpdatedType string
-	// KeyNumeric is filled by CheckDatabase: which key columns are numeric,
-	// so that an id that cannot match never reaches the database.
-	KeyNumeric []bool
-	// KeyTypes is filled by CheckDatabase: the database type of each key
-	// column, upper case.
-	KeyTypes []string
-}
-
-// KeyTime reports whether key column i holds date-times (a date is kept
-// as its text).
-func (f *Source) KeyTime(i int) bool {
-	return i < len(f.KeyTypes) && f.KeyTypes[i] != "DATE" && isTimeType(f.KeyTypes[i])
 }
 
 // ColumnSet is an ordered, de-duplicated select list.
@@ -118,9 +104,6 @@ type Rows struct {
 	Order      []string
 	Cols       *ColumnSet // link columns first
 	Index      int        // position in Mapping.Children
-	// LinkTypes is filled by CheckDatabase: the database type of each
-	// child link column, upper case.
-	LinkTypes []string
 }
 
 // Node is one element of the resource being built.
@@ -199,22 +182,11 @@ type SearchParam struct {
 	// and end; searches compare the period as a range.
 	To string
 	// DateGrain is the precision of the values a date parameter compares:
-	// 1 year, 2 month, 3 day, 4 minute, 5 second. A format sets it; CheckDatabase sets
-	// 3 for a native DATE column; otherwise 5.
+	// 1 year, 2 month, 3 day, 4 minute, 5 second. A format sets it;
+	// otherwise 5 (the engine compares a native DATE column by the day).
 	DateGrain     int
 	Target        []string // reference: allowed target types
 	Documentation string
-	// Numeric is filled by CheckDatabase: the bound column is numeric.
-	Numeric bool
-	// Integer is filled by CheckDatabase: the bound column holds whole
-	// numbers only.
-	Integer bool
-	// ColType is filled by CheckDatabase: the database type of the
-	// parameter's column (the first, when it has several).
-	ColType string
-	// Zoned is filled by CheckDatabase: a date parameter's column holds
-	// instants (timestamptz, datetimeoffset), compared with times in UTC.
-	Zoned bool
 	// Col is, for a reference parameter on one column of the main table,
 	// its position in the select list (so _include can follow it); else -1.
 	Col int

@@ -1,9 +1,7 @@
 package server
 
 import (
-	"fmt"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/ccfacade/ccfacade/engine"
@@ -38,13 +36,7 @@ func Capability(eng *engine.Engine, version, security string, now time.Time) fhi
 				Definition: "http://hl7.org/fhir/SearchParameter/Resource-lastUpdated", Documentation: "When the source row last changed; prefixes eq ne lt gt le ge sa eb ap."})
 		}
 		for _, p := range m.Search {
-			doc := p.Documentation
-			if doc == "" {
-				doc = defaultDoc(p.Type, p.Target)
-				if p.Path != "" {
-					doc += " Finds what the resource shows at " + p.Path + "."
-				}
-			}
+			doc := engine.ParamDoc(p)
 			// The STU3 definition of the parameter, where it is one.
 			def := ""
 			if d, ok := stu3.LookupSearchParameter(m.Resource, p.Name); ok && d.Type == p.Type {
@@ -84,20 +76,6 @@ func followable(p *mapping.SearchParam) bool {
 		}
 	}
 	return false
-}
-
-func defaultDoc(typ string, targets []string) string {
-	switch typ {
-	case "string":
-		return "Case-insensitive starts-with; modifiers :exact, :contains, :missing."
-	case "token":
-		return "system|code, code, |code or system|; comma for OR; modifiers :not, :missing (and :text where the codes come through a concept map)."
-	case "date":
-		return "Prefixes eq ne lt gt le ge sa eb ap; the value's precision makes a range; modifier :missing."
-	case "reference":
-		return fmt.Sprintf("id, Type/id or URL of %s; modifiers :%s, :missing; chains to the target's parameters (e.g. .identifier).", strings.Join(targets, ", "), strings.Join(targets, ", :"))
-	}
-	return ""
 }
 
 func containsTarget(targets []string, t string) bool {

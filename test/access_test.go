@@ -59,7 +59,7 @@ func jwtServer(t *testing.T, e *env, keys *authtest.Keys, edit func(*server.Opti
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	eng, err := engine.New(e.eng.Set(), e.db, engine.Options{Logger: log, PagingSecret: []byte("x")})
+	eng, err := engine.New(e.eng.Catalog(), e.db, engine.Options{Logger: log, PagingSecret: []byte("x")})
 	if err != nil {
 		t.Fatal(err)
 	}

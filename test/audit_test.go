@@ -110,7 +110,7 @@ func (failingSink) Write(audit.Record) error { return errors.New("disk full") }
 func TestAuditFailureClosesTheService(t *testing.T) {
 	e := sqliteEnv(t)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	eng, err := engine.New(e.eng.Set(), e.db, engine.Options{Logger: log})
+	eng, err := engine.New(e.eng.Catalog(), e.db, engine.Options{Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}

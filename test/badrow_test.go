@@ -17,6 +17,7 @@ import (
 
 	"github.com/ccfacade/ccfacade/adapters"
 	"github.com/ccfacade/ccfacade/adapters/sqlite"
+	"github.com/ccfacade/ccfacade/catalog"
 	"github.com/ccfacade/ccfacade/demo"
 	"github.com/ccfacade/ccfacade/engine"
 	"github.com/ccfacade/ccfacade/mapping"
@@ -121,11 +122,12 @@ func TestUnmappedCodeUnderErrorPolicy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := set.CheckDatabase(ctx, db); err != nil {
+	cat, err := catalog.Load(ctx, set, db)
+	if err != nil {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	eng, err := engine.New(set, db, engine.Options{Logger: log})
+	eng, err := engine.New(cat, db, engine.Options{Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/ccfacade/ccfacade/adapters/postgres"
 	"github.com/ccfacade/ccfacade/adapters/sqlite"
 	"github.com/ccfacade/ccfacade/adapters/sqlserver"
+	"github.com/ccfacade/ccfacade/catalog"
 	"github.com/ccfacade/ccfacade/demo"
 	"github.com/ccfacade/ccfacade/engine"
 	"github.com/ccfacade/ccfacade/internal/mssqltest"
@@ -169,10 +170,11 @@ func serveDB(t *testing.T, db adapters.Adapter, opts engine.Options) *env {
 	if err != nil {
 		t.Fatalf("demo mappings: %v", err)
 	}
-	if err := set.CheckDatabase(ctx, db); err != nil {
+	cat, err := catalog.Load(ctx, set, db)
+	if err != nil {
 		t.Fatalf("demo mappings against the database: %v", err)
 	}
-	eng, err := engine.New(set, db, opts)
+	eng, err := engine.New(cat, db, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

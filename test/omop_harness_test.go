@@ -20,6 +20,7 @@ import (
 
 	"github.com/ccfacade/ccfacade/adapters"
 	"github.com/ccfacade/ccfacade/adapters/postgres"
+	"github.com/ccfacade/ccfacade/catalog"
 	"github.com/ccfacade/ccfacade/engine"
 	"github.com/ccfacade/ccfacade/internal/pgtest"
 	"github.com/ccfacade/ccfacade/mapping"
@@ -278,12 +279,13 @@ func omopEnv(t *testing.T) (*env, *logBuffer) {
 	}
 	t.Cleanup(func() { db.Close() })
 	set := omopSet(t)
-	if err := set.CheckDatabase(ctx, db); err != nil {
+	cat, err := catalog.Load(ctx, set, db)
+	if err != nil {
 		t.Fatalf("OMOP mappings against the database: %v", err)
 	}
 	logs := &logBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	eng, err := engine.New(set, db, engine.Options{DefaultCount: 20, MaxCount: 100, PagingSecret: []byte("test secret"), Logger: log})
+	eng, err := engine.New(cat, db, engine.Options{DefaultCount: 20, MaxCount: 100, PagingSecret: []byte("test secret"), Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}

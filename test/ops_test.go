@@ -41,7 +41,7 @@ func TestHealth(t *testing.T) {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	eng, err := engine.New(e.eng.Set(), db, engine.Options{Logger: log})
+	eng, err := engine.New(e.eng.Catalog(), db, engine.Options{Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +82,7 @@ func TestMetricsAndAdmission(t *testing.T) {
 	e := sqliteEnv(t)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	m := server.NewMetrics()
-	eng, err := engine.New(e.eng.Set(), e.db, engine.Options{Logger: log, OnStatement: m.OnStatement})
+	eng, err := engine.New(e.eng.Catalog(), e.db, engine.Options{Logger: log, OnStatement: m.OnStatement})
 	if err != nil {
 		t.Fatal(err)
 	}

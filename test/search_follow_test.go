@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/ccfacade/ccfacade/adapters"
+	"github.com/ccfacade/ccfacade/catalog"
 	"github.com/ccfacade/ccfacade/engine"
 	"github.com/ccfacade/ccfacade/mapping"
 	"github.com/ccfacade/ccfacade/mappingsets"
@@ -42,11 +43,12 @@ func serveDemoWith(t *testing.T, db adapters.Adapter, file string, replace ...st
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := set.CheckDatabase(context.Background(), db); err != nil {
+	cat, err := catalog.Load(context.Background(), set, db)
+	if err != nil {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	eng, err := engine.New(set, db, engine.Options{Logger: log, MaxCount: 1000, DefaultCount: 50})
+	eng, err := engine.New(cat, db, engine.Options{Logger: log, MaxCount: 1000, DefaultCount: 50})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -242,7 +242,26 @@ func (d *tsqlDB) DB() *sqlx.DB                    { return d.db }
 func (d *tsqlDB) Normalize(v any, typ string) any { return d.lite.Normalize(v, typ) }
 func (d *tsqlDB) Close() error                    { return d.db.Close() }
 func (d *tsqlDB) Columns(ctx context.Context, table string) ([]adapters.Column, error) {
-	return d.lite.Columns(ctx, table)
+	cols, err := d.lite.Columns(ctx, table)
+	for i := range cols {
+		cols[i].Type = tsqlType(cols[i].Type)
+	}
+	return cols, err
+}
+
+// Kind classifies a type as SQL Server would name it.
+func (d *tsqlDB) Kind(t string) adapters.Kind { return d.Dialect.Kind(tsqlType(t)) }
+
+// tsqlType is the SQL Server type the demo's SQLite column type stands for
+// (the demo schema's INTEGER and TIMESTAMP are INT and DATETIME2 there).
+func tsqlType(t string) string {
+	switch strings.ToUpper(t) {
+	case "INTEGER":
+		return "INT"
+	case "TIMESTAMP", "DATETIME":
+		return "DATETIME2"
+	}
+	return t
 }
 
 type tsqlConnector struct{ lite *sql.DB }

@@ -324,3 +324,37 @@ func (d *DB) FullScans(ctx context.Context, query string, args []any) ([]string,
 	}
 	return out, rows.Err()
 }
+
+// Kind classifies PostgreSQL's type names: format_type's (Columns: "CHARACTER
+// VARYING", "TIMESTAMP WITH TIME ZONE") and the wire protocol's (a
+// result's column types: "VARCHAR", "TIMESTAMPTZ").
+func (d *DB) Kind(dbType string) adapters.Kind { return kindOf(dbType) }
+
+func kindOf(dbType string) adapters.Kind {
+	switch strings.ToUpper(strings.TrimSpace(dbType)) {
+	case "TEXT", "CHARACTER VARYING", "VARCHAR", "CHARACTER", "CHAR", "BPCHAR", "NAME", "CITEXT":
+		return adapters.KindText
+	case "SMALLINT", "INTEGER", "BIGINT", "INT2", "INT4", "INT8", "SMALLSERIAL", "SERIAL", "BIGSERIAL":
+		return adapters.KindInteger
+	case "NUMERIC", "DECIMAL", "REAL", "DOUBLE PRECISION", "FLOAT4", "FLOAT8", "MONEY":
+		return adapters.KindDecimal
+	case "DATE":
+		return adapters.KindDate
+	case "TIMESTAMP WITHOUT TIME ZONE", "TIMESTAMP":
+		return adapters.KindTimestamp
+	case "TIMESTAMP WITH TIME ZONE", "TIMESTAMPTZ":
+		return adapters.KindTimestampTZ
+	case "BOOLEAN", "BOOL":
+		return adapters.KindBool
+	}
+	return adapters.KindOther
+}
+
+// CastText is CAST(expr AS TEXT), or for a number VARCHAR(40) (always
+// enough for its digits).
+func (d *DB) CastText(expr string, from adapters.Kind) string {
+	if from.Numeric() {
+		return "CAST(" + expr + " AS VARCHAR(40))"
+	}
+	return "CAST(" + expr + " AS TEXT)"
+}

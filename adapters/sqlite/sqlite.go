@@ -254,3 +254,37 @@ func wordSet(words string) map[string]bool {
 	}
 	return m
 }
+
+// Kind classifies a declared column type by SQLite's own affinity rules
+// (a name containing INT is an integer; CHAR, CLOB or TEXT, text; REAL,
+// FLOA or DOUB, a float; NUM or DEC, a number), after the declared types the driver reads as
+// times: DATE, and DATETIME or TIMESTAMP (wall clocks).
+func (d *DB) Kind(dbType string) adapters.Kind { return kindOf(dbType) }
+
+func kindOf(dbType string) adapters.Kind {
+	t := strings.ToUpper(strings.TrimSpace(dbType))
+	if i := strings.IndexByte(t, '('); i >= 0 {
+		t = strings.TrimSpace(t[:i])
+	}
+	switch t {
+	case "DATE":
+		return adapters.KindDate
+	case "DATETIME", "TIMESTAMP":
+		return adapters.KindTimestamp
+	case "BOOLEAN", "BOOL":
+		return adapters.KindBool
+	}
+	switch {
+	case strings.Contains(t, "INT"):
+		return adapters.KindInteger
+	case strings.Contains(t, "CHAR"), strings.Contains(t, "CLOB"), strings.Contains(t, "TEXT"):
+		return adapters.KindText
+	case strings.Contains(t, "REAL"), strings.Contains(t, "FLOA"), strings.Contains(t, "DOUB"),
+		strings.Contains(t, "NUM"), strings.Contains(t, "DEC"):
+		return adapters.KindDecimal
+	}
+	return adapters.KindOther
+}
+
+// CastText is CAST(expr AS TEXT).
+func (d *DB) CastText(expr string, _ adapters.Kind) string { return "CAST(" + expr + " AS TEXT)" }

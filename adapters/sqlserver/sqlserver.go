@@ -462,3 +462,37 @@ func wordSet(words string) map[string]bool {
 func (Dialect) Trim(expr string) string { return "LTRIM(RTRIM(" + expr + "))" }
 
 var _ adapters.Trimmer = Dialect{}
+
+// Kind classifies SQL Server's system type names (Columns and a result's
+// column types both give them, upper case). A row version is not a
+// date-time (Columns calls it ROWVERSION), nor is a uniqueidentifier text.
+func (Dialect) Kind(dbType string) adapters.Kind {
+	switch strings.ToUpper(strings.TrimSpace(dbType)) {
+	case "VARCHAR", "NVARCHAR", "CHAR", "NCHAR", "TEXT", "NTEXT", "SYSNAME":
+		return adapters.KindText
+	case "TINYINT", "SMALLINT", "INT", "BIGINT":
+		return adapters.KindInteger
+	case "DECIMAL", "NUMERIC", "MONEY", "SMALLMONEY", "FLOAT", "REAL":
+		return adapters.KindDecimal
+	case "DATE":
+		return adapters.KindDate
+	case "DATETIME", "DATETIME2", "SMALLDATETIME":
+		return adapters.KindTimestamp
+	case "DATETIMEOFFSET":
+		return adapters.KindTimestampTZ
+	case "BIT":
+		return adapters.KindBool
+	}
+	return adapters.KindOther
+}
+
+// CastText is CAST(expr AS VARCHAR(40)) for a number (its digits are
+// ASCII, and VARCHAR keeps an index on a VARCHAR column it is compared
+// with usable), else CAST(expr AS NVARCHAR(4000)), which loses no
+// character of any code page.
+func (Dialect) CastText(expr string, from adapters.Kind) string {
+	if from.Numeric() {
+		return "CAST(" + expr + " AS VARCHAR(40))"
+	}
+	return "CAST(" + expr + " AS NVARCHAR(4000))"
+}

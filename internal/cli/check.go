@@ -77,7 +77,7 @@ func indexWarnings(ctx context.Context, s *setup) ([]string, error) {
 		sql  string
 		args []any
 	}
-	eng, err := engine.New(s.set, s.db, engine.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Trace: func(q string, a []any) {
+	eng, err := engine.New(s.cat, s.db, engine.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Trace: func(q string, a []any) {
 		captured = append(captured, struct {
 			sql  string
 			args []any

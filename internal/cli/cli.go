@@ -14,6 +14,7 @@ import (
 
 	"github.com/ccfacade/ccfacade/adapters"
 	"github.com/ccfacade/ccfacade/adapters/registry"
+	"github.com/ccfacade/ccfacade/catalog"
 	"github.com/ccfacade/ccfacade/config"
 	"github.com/ccfacade/ccfacade/demo"
 	"github.com/ccfacade/ccfacade/mapping"
@@ -120,6 +121,7 @@ func newFlags(name string, stderr io.Writer) *flag.FlagSet {
 type setup struct {
 	cfg    *config.Config
 	set    *mapping.Set
+	cat    *catalog.Catalog // what the database says of the set's columns
 	db     adapters.Adapter
 	demo   bool
 	tmpDir string
@@ -200,7 +202,7 @@ func (f *sourceFlags) open(ctx context.Context, withDB bool, log *slog.Logger) (
 			return nil, err
 		}
 	}
-	if err := s.set.CheckDatabase(ctx, s.db); err != nil {
+	if s.cat, err = catalog.Load(ctx, s.set, s.db); err != nil {
 		s.Close()
 		return nil, err
 	}

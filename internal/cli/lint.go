@@ -66,7 +66,7 @@ var indexRe = regexp.MustCompile(`\[\d+\]`)
 // against their profiles: how many it rendered, how many failed, and the
 // problems (each once, with the rows it was found in).
 func sampleAndCheck(ctx context.Context, s *setup, n int) (int, int, []string, error) {
-	eng, err := engine.New(s.set, s.db, engine.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	eng, err := engine.New(s.cat, s.db, engine.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		return 0, 0, nil, err
 	}

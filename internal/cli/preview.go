@@ -27,7 +27,7 @@ func preview(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	defer s.Close()
 	typ := fs.Arg(0)
-	eng, err := engine.New(s.set, s.db, engine.Options{
+	eng, err := engine.New(s.cat, s.db, engine.Options{
 		Logger: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 		Trace: func(sql string, args []any) {
 			fmt.Fprintf(stdout, "-- SQL\n%s\n", sql)

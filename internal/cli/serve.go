@@ -89,7 +89,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		log.Info("tracing: OTLP/HTTP", "endpoint", cfg.Tracing.Endpoint, "sample_ratio", cfg.Tracing.SampleRatio)
 	}
 	metrics := server.NewMetrics()
-	eng, err := engine.New(s.set, s.db, engine.Options{
+	eng, err := engine.New(s.cat, s.db, engine.Options{
 		DefaultCount: cfg.Paging.DefaultCount, MaxCount: cfg.Paging.MaxCount,
 		PagingSecret: []byte(cfg.Paging.Secret), CursorTTL: time.Duration(cfg.Paging.CursorTTL),
 		Logger: log, StatementTimeout: time.Duration(cfg.Database.StatementTimeout),

@@ -33,6 +33,7 @@ import (
 
 	"github.com/ccfacade/ccfacade/adapters"
 	"github.com/ccfacade/ccfacade/adapters/postgres"
+	"github.com/ccfacade/ccfacade/catalog"
 	"github.com/ccfacade/ccfacade/demo"
 	"github.com/ccfacade/ccfacade/engine"
 	"github.com/ccfacade/ccfacade/mapping"
@@ -63,7 +64,8 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	if err := set.CheckDatabase(ctx, db); err != nil {
+	cat, err := catalog.Load(ctx, set, db)
+	if err != nil {
 		log.Fatal(err)
 	}
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -71,7 +73,7 @@ func main() {
 	var mu sync.Mutex
 	var captured []stmt
 	capture := false
-	eng, err := engine.New(set, db, engine.Options{Logger: quiet, Trace: func(q string, args []any) {
+	eng, err := engine.New(cat, db, engine.Options{Logger: quiet, Trace: func(q string, args []any) {
 		mu.Lock()
 		defer mu.Unlock()
 		if capture {

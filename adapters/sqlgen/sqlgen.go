@@ -1,0 +1,287 @@
+package sqlgen
+
+import (
+	"strings"
+	"time"
+
+	"github.com/ccfacade/ccfacade/adapters"
+)
+
+// The constant predicates.
+const (
+	True  = "1 = 1"
+	False = "1 = 0"
+)
+
+// Builder writes SQL for one statement, collecting its bound arguments and
+// handing out their placeholders.
+type Builder struct {
+	d    adapters.Dialect
+	args []any
+}
+
+// New starts a statement in a dialect.
+func New(d adapters.Dialect) *Builder { return &Builder{d: d} }
+
+// Dialect is the builder's dialect.
+func (b *Builder) Dialect() adapters.Dialect { return b.d }
+
+// Args are the arguments bound so far, in placeholder order.
+func (b *Builder) Args() []any { return b.args }
+
+// Arg binds a value and returns its placeholder.
+func (b *Builder) Arg(v any) string {
+	if bd, ok := b.d.(adapters.Binder); ok {
+		v = bd.Bind(v)
+	}
+	b.args = append(b.args, v)
+	return b.d.Placeholder(len(b.args))
+}
+
+// TimeArg is the argument for t compared with a column of type colType (""
+// for an expression of unknown type).
+func (b *Builder) TimeArg(t time.Time, colType string) any {
+	if ct, ok := b.d.(adapters.ColumnTimer); ok && colType != "" {
+		return ct.TimeArgFor(t, colType)
+	}
+	return b.d.TimeArg(t)
+}
+
+// ColumnArg is the argument for a value read from a column of type colType
+// and compared with it again.
+func (b *Builder) ColumnArg(v any, colType string) any {
+	if cb, ok := b.d.(adapters.ColumnBinder); ok && colType != "" {
+		return cb.BindFor(v, colType)
+	}
+	return v
+}
+
+// Col is a column of the table aliased alias.
+func (b *Builder) Col(alias, name string) string { return alias + "." + b.d.Quote(name) }
+
+// Table is a table (or view) under an alias ("" for none).
+func (b *Builder) Table(name, alias string) string {
+	if alias == "" {
+		return b.d.Quote(name)
+	}
+	return b.d.Quote(name) + " " + alias
+}
+
+// Derived is a mapping's query as a derived table under an alias.
+func Derived(query, alias string) string { return "(" + query + ") " + alias }
+
+// Expr is an SQL expression written by a mapping's author, kept whole.
+func Expr(sql string) string { return "(" + sql + ")" }
+
+// Cmp is x op y, op one of = <> < <= > >=.
+func Cmp(x, op, y string) string { return x + " " + op + " " + y }
+
+// IsNull is x IS NULL.
+func IsNull(x string) string { return x + " IS NULL" }
+
+// NotNull is x IS NOT NULL.
+func NotNull(x string) string { return x + " IS NOT NULL" }
+
+// NotBlank is true where the text x holds a value that is not empty.
+func NotBlank(x string) string { return "(" + x + " IS NOT NULL AND " + x + " <> '')" }
+
+// And joins predicates, in parentheses; one stays as it is.
+func And(parts ...string) string {
+	if len(parts) == 1 {
+		return parts[0]
+	}
+	return "(" + strings.Join(parts, " AND ") + ")"
+}
+
+// AndAll joins a statement's conditions, without parentheses.
+func AndAll(parts []string) string { return strings.Join(parts, " AND ") }
+
+// Group joins predicates with AND in parentheses, even one.
+func Group(parts ...string) string { return "(" + strings.Join(parts, " AND ") + ")" }
+
+// Or joins predicates in parentheses; one stays as it is.
+func Or(parts ...string) string {
+	if len(parts) == 1 {
+		return parts[0]
+	}
+	return "(" + strings.Join(parts, " OR ") + ")"
+}
+
+// AnyOf is Or in parentheses even for one.
+func AnyOf(parts ...string) string { return "(" + strings.Join(parts, " OR ") + ")" }
+
+// Not negates a predicate; a NULL stays NULL (no match either way).
+func Not(p string) string { return "NOT " + p }
+
+// NotGroup negates a predicate in parentheses.
+func NotGroup(p string) string { return "NOT (" + p + ")" }
+
+// Otherwise is true where p is false or unknown (NULL): a missing value
+// matches :not.
+func Otherwise(p string) string { return "CASE WHEN " + p + " THEN 0 ELSE 1 END = 1" }
+
+// NullFlag is 1 where x is NULL and 0 elsewhere, to sort NULLs last the same
+// in every database.
+func NullFlag(x string) string { return "CASE WHEN " + x + " IS NULL THEN 1 ELSE 0 END" }
+
+// In is x IN (…) over bound values (at least one).
+func (b *Builder) In(x string, vals []any) string {
+	phs := make([]string, len(vals))
+	for i, v := range vals {
+		phs[i] = b.Arg(v)
+	}
+	return x + " IN (" + strings.Join(phs, ", ") + ")"
+}
+
+// Exact is true where the text x equals the text at ph, case included.
+func (b *Builder) Exact(x, ph string) string {
+	if ex, ok := b.d.(adapters.Exacter); ok {
+		return ex.Exact(x, ph)
+	}
+	return x + " = " + ph
+}
+
+// CodeIn is true where x equals one of the values bound at phs, case
+// included for text (a code is case-sensitive).
+func (b *Builder) CodeIn(x string, phs []string, numeric bool) string {
+	ex, exact := b.d.(adapters.Exacter)
+	exact = exact && !numeric
+	if len(phs) == 1 {
+		if exact {
+			return ex.Exact(x, phs[0])
+		}
+		return x + " = " + phs[0]
+	}
+	if exact {
+		return ex.ExactIn(x, phs)
+	}
+	return x + " IN (" + strings.Join(phs, ", ") + ")"
+}
+
+// ILike is the dialect's case-insensitive LIKE.
+func (b *Builder) ILike(x, ph string) string { return b.d.ILike(x, ph) }
+
+// CastText is x as text.
+func (b *Builder) CastText(x string, from adapters.Kind) string { return b.d.CastText(x, from) }
+
+// Form is a text expression in the form an element renders it: trimmed,
+// without spaces, upper or lower case, an NHS number without its spaces
+// and hyphens.
+func (b *Builder) Form(x string, forms []string) string {
+	for _, f := range forms {
+		switch f {
+		case "trim":
+			if t, ok := b.d.(adapters.Trimmer); ok {
+				x = t.Trim(x)
+			} else {
+				x = "TRIM(" + x + ")"
+			}
+		case "compact":
+			x = "REPLACE(" + x + ", ' ', '')"
+		case "upper":
+			x = "UPPER(" + x + ")"
+		case "lower":
+			x = "LOWER(" + x + ")"
+		case "nhs-number":
+			x = "REPLACE(REPLACE(" + x + ", ' ', ''), '-', '')"
+		}
+	}
+	return x
+}
+
+// Exists is true where the table (aliased alias) has a row meeting the
+// link conditions, the table's fixed where (an author's SQL, "" for none)
+// and pred.
+func (b *Builder) Exists(table, alias string, link []string, where, pred string) string {
+	if where != "" {
+		link = append(link[:len(link):len(link)], Expr(where))
+	}
+	return "EXISTS (SELECT 1 FROM " + b.Table(table, alias) + " WHERE " + strings.Join(link, " AND ") + " AND " + pred + ")"
+}
+
+// InSelect is true where x is among the values of col in the rows of from
+// that meet where.
+func InSelect(x, col, from, where string) string {
+	return x + " IN (SELECT " + col + " FROM " + from + " WHERE " + where + ")"
+}
+
+// Beyond is the keyset condition over ordered levels: rows after a
+// position, given each level's equality with the position (eq) and its
+// strict comparison (gt). Written without row values so every dialect
+// accepts it.
+func Beyond(eq, gt []string) string {
+	var ors []string
+	for i := range gt {
+		ands := append(append([]string{}, eq[:i]...), gt[i])
+		ors = append(ors, "("+strings.Join(ands, " AND ")+")")
+	}
+	return "(" + strings.Join(ors, " OR ") + ")"
+}
+
+// Order is one ORDER BY item.
+type Order struct {
+	Expr string
+	Desc bool
+}
+
+// Select is one SELECT statement.
+type Select struct {
+	Cols  []string
+	From  string
+	Where []string
+	Order []Order
+	Limit int // 0: no limit
+}
+
+// String writes the statement.
+func (b *Builder) Select(s Select) string {
+	var sb strings.Builder
+	sb.WriteString("SELECT ")
+	sb.WriteString(strings.Join(s.Cols, ", "))
+	sb.WriteString(" FROM ")
+	sb.WriteString(s.From)
+	if len(s.Where) > 0 {
+		sb.WriteString(" WHERE ")
+		sb.WriteString(strings.Join(s.Where, " AND "))
+	}
+	if len(s.Order) > 0 {
+		sb.WriteString(" ORDER BY ")
+		for i, o := range s.Order {
+			if i > 0 {
+				sb.WriteString(", ")
+			}
+			sb.WriteString(o.Expr)
+			if o.Desc {
+				sb.WriteString(" DESC")
+			}
+		}
+	}
+	if s.Limit > 0 {
+		sb.WriteString(" ")
+		sb.WriteString(b.d.Limit(s.Limit))
+	}
+	return sb.String()
+}
+
+// Count is SELECT COUNT(*) over from and where.
+func Count(from string, where []string) string {
+	return "SELECT COUNT(*) FROM " + from + whereClause(where)
+}
+
+// Probe is SELECT 1 over from and where: a statement to estimate or plan.
+func Probe(from string, where []string) string {
+	return "SELECT 1 FROM " + from + whereClause(where)
+}
+
+// Empty is a statement over from that returns no rows, to learn its
+// columns or check that it and its conditions run.
+func Empty(cols, from string, where ...string) string {
+	return "SELECT " + cols + " FROM " + from + " WHERE " + strings.Join(append(where, False), " AND ")
+}
+
+func whereClause(where []string) string {
+	if len(where) == 0 {
+		return ""
+	}
+	return " WHERE " + strings.Join(where, " AND ")
+}

@@ -1,0 +1,383 @@
+package catalog
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/ccfacade/ccfacade/adapters"
+	"github.com/ccfacade/ccfacade/adapters/sqlgen"
+	"github.com/ccfacade/ccfacade/mapping"
+)
+
+// Column is one column as the database reports it.
+type Column struct {
+	Name string
+	Type string // the database's type name, upper case ("" when unknown)
+	Kind adapters.Kind
+}
+
+// Catalog holds the columns a mapping set names, for one database.
+type Catalog struct {
+	set    *mapping.Set
+	cols   map[ref]Column
+	params map[*mapping.SearchParam]Column
+}
+
+// ref names a column of a mapping's main source (rows nil) or of a child
+// table.
+type ref struct {
+	m    *mapping.Mapping
+	rows *mapping.Rows
+	name string // upper case
+}
+
+// Set is the mapping set the catalog was loaded for.
+func (c *Catalog) Set() *mapping.Set { return c.set }
+
+// Column is a column of m's main source (rows nil) or of the child table
+// rows; the zero Column (KindOther) when the mappings do not name it.
+func (c *Catalog) Column(m *mapping.Mapping, rows *mapping.Rows, name string) Column {
+	if rows != nil {
+		m = nil
+	}
+	return c.cols[ref{m, rows, strings.ToUpper(name)}]
+}
+
+// Key is m's key columns, in key order.
+func (c *Catalog) Key(m *mapping.Mapping) []Column {
+	out := make([]Column, len(m.From.Key))
+	for i, k := range m.From.Key {
+		out[i] = c.Column(m, nil, k)
+	}
+	return out
+}
+
+// Updated is m's last-updated column (the zero Column when it has none).
+func (c *Catalog) Updated(m *mapping.Mapping) Column {
+	if m.From.Updated == "" {
+		return Column{}
+	}
+	return c.Column(m, nil, m.From.Updated)
+}
+
+// Links is a child table's link columns, in link order.
+func (c *Catalog) Links(r *mapping.Rows) []Column {
+	out := make([]Column, len(r.Link))
+	for i, l := range r.Link {
+		out[i] = c.Column(nil, r, l)
+	}
+	return out
+}
+
+// Param is the column a search parameter's source compares (its first,
+// when it has several); the zero Column for an SQL expression.
+func (c *Catalog) Param(sp *mapping.SearchParam) Column { return c.params[sp] }
+
+// use is one place a mapping names a column.
+type use struct {
+	pos    mapping.Pos
+	path   string
+	column string
+	// check, when set, says why the column cannot give the value ("" when
+	// it can).
+	check func(col Column) string
+	param *mapping.SearchParam // the parameter whose column this is, if any
+}
+
+type collector struct{ errs mapping.Errors }
+
+func (c *collector) add(pos mapping.Pos, path, format string, args ...any) {
+	c.errs = append(c.errs, &mapping.Error{Pos: pos, Path: path, Msg: fmt.Sprintf(format, args...)})
+}
+
+// Load checks every table and column the mappings name against the live
+// database and returns what it found. The error, when not nil, is
+// mapping.Errors, sorted; the catalog is returned with it (holding what
+// could be read), for tools that report further.
+func Load(ctx context.Context, set *mapping.Set, db adapters.Adapter) (*Catalog, error) {
+	cat := &Catalog{set: set, cols: map[ref]Column{}, params: map[*mapping.SearchParam]Column{}}
+	c := &collector{}
+	for _, m := range set.Mappings {
+		cat.load(ctx, c, db, m)
+	}
+	return cat, c.errs.Err()
+}
+
+func sources(m *mapping.Mapping) []*mapping.SearchParam {
+	var out []*mapping.SearchParam
+	for _, p := range m.Search {
+		out = append(out, p.Sources()...)
+	}
+	return out
+}
+
+func (cat *Catalog) load(ctx context.Context, c *collector, db adapters.Adapter, m *mapping.Mapping) {
+	main := []use{}
+	child := map[*mapping.Rows][]use{}
+	for _, k := range m.From.Key {
+		main = append(main, use{pos: m.From.KeyPos, path: m.Resource + ".id", column: k})
+	}
+	if m.From.Updated != "" {
+		main = append(main, use{pos: m.From.Pos, path: m.Resource + ".meta.lastUpdated", column: m.From.Updated, check: func(col Column) string {
+			if !col.Kind.Temporal() {
+				return "the last-updated column must be a timestamp (it gives meta.lastUpdated and _lastUpdated)"
+			}
+			return ""
+		}})
+	}
+	add := func(scope *mapping.Rows, u use) {
+		if scope == nil {
+			main = append(main, u)
+		} else {
+			child[scope] = append(child[scope], u)
+		}
+	}
+	var walkExpr func(e *mapping.Expr, typ string, scope *mapping.Rows)
+	walkExpr = func(e *mapping.Expr, typ string, scope *mapping.Rows) {
+		if e.Column != "" {
+			u := use{pos: e.Pos, path: e.Path, column: e.Column}
+			if len(e.Transforms) == 0 && e.Concept == nil {
+				u.check = func(col Column) string { return fitsElement(typ, col.Kind) }
+			}
+			add(scope, u)
+		}
+		for _, f := range e.First {
+			walkExpr(f, typ, scope)
+		}
+		if e.Ref != nil {
+			for _, k := range e.Ref.Key {
+				add(scope, use{pos: e.Pos, path: e.Path, column: k})
+			}
+		}
+	}
+	var walk func(n *mapping.Node, scope *mapping.Rows)
+	walk = func(n *mapping.Node, scope *mapping.Rows) {
+		if n.Rows != nil {
+			scope = n.Rows
+			for i, l := range n.Rows.Link {
+				child[scope] = append(child[scope], use{pos: n.Rows.Pos, path: n.Path, column: l})
+				if i < len(n.Rows.ParentName) {
+					main = append(main, use{pos: n.Rows.Pos, path: n.Path, column: n.Rows.ParentName[i]})
+				}
+			}
+			for _, o := range n.Rows.Order {
+				child[scope] = append(child[scope], use{pos: n.Rows.Pos, path: n.Path, column: o})
+			}
+		}
+		if n.When != nil {
+			add(scope, use{pos: n.When.Pos, path: n.Path, column: n.When.Column})
+		}
+		if n.Expr != nil {
+			walkExpr(n.Expr, n.Type, scope)
+		}
+		for _, f := range n.Fields {
+			walk(f, scope)
+		}
+		for _, it := range n.Items {
+			walk(it, scope)
+		}
+	}
+	walk(m.Root, nil)
+	for _, sp := range sources(m) {
+		sp := sp
+		path := m.Resource + " search " + sp.Name
+		var scope *mapping.Rows
+		if sp.Rows != nil {
+			scope = sp.Rows
+			for i, l := range sp.Rows.Link {
+				child[scope] = append(child[scope], use{pos: sp.Rows.Pos, path: path, column: l})
+				if i < len(sp.Rows.ParentName) {
+					main = append(main, use{pos: sp.Rows.Pos, path: path, column: sp.Rows.ParentName[i]})
+				}
+			}
+		}
+		if sp.To != "" {
+			add(scope, use{pos: sp.Pos, path: path, column: sp.To})
+		}
+		for _, cd := range sp.Conds {
+			add(scope, use{pos: cd.Pos, path: path, column: cd.Column})
+		}
+		if sf := sp.SystemFrom; sf != nil && sf.Column != "" {
+			add(scope, use{pos: sf.Pos, path: path + " system", column: sf.Column})
+		}
+		for i, col := range sp.Columns {
+			u := use{pos: sp.Pos, path: path, column: col, check: func(col Column) string { return fitsDateParam(sp, col.Kind) }}
+			if i == 0 {
+				u.param = sp
+			}
+			add(scope, u)
+		}
+	}
+
+	// The main source.
+	var cols []Column
+	var err error
+	srcName := m.From.Table
+	if m.From.Query != "" {
+		srcName = "the query"
+		cols, err = queryColumns(ctx, db, sqlgen.Empty("*", sqlgen.Derived(m.From.Query, "t0")))
+	} else {
+		cols, err = tableColumns(ctx, db, m.From.Table)
+	}
+	if err != nil {
+		if errors.Is(err, adapters.ErrNoTable) {
+			c.add(m.From.Pos, m.Resource, "table %q does not exist%s", m.From.Table, schemaHint(m.From.Table))
+		} else {
+			c.add(m.From.Pos, m.Resource, "cannot read the columns of %s: %v", srcName, err)
+		}
+	} else {
+		cat.checkUses(c, m, nil, main, cols, srcName)
+	}
+	b := sqlgen.New(db)
+	for _, sp := range sources(m) {
+		var from string
+		switch {
+		case sp.Rows != nil:
+			from = b.Table(sp.Rows.Table, "t0")
+		case m.From.Query != "":
+			from = sqlgen.Derived(m.From.Query, "t0")
+		default:
+			from = b.Table(m.From.Table, "t0")
+		}
+		if sp.SQL != "" {
+			if _, err := queryColumns(ctx, db, sqlgen.Empty(sqlgen.Expr(sp.SQL), from)); err != nil {
+				c.add(sp.Pos, m.Resource+" search "+sp.Name, "the sql expression does not run: %v", err)
+			}
+		}
+		if sf := sp.SystemFrom; sf != nil && sf.SQL != "" {
+			if _, err := queryColumns(ctx, db, sqlgen.Empty(sqlgen.Expr(sf.SQL), from)); err != nil {
+				c.add(sf.Pos, m.Resource+" search "+sp.Name+" system", "the sql expression does not run: %v", err)
+			}
+		}
+	}
+	// Child tables.
+	for r, uses := range child {
+		cols, err := tableColumns(ctx, db, r.Table)
+		if err != nil {
+			if errors.Is(err, adapters.ErrNoTable) {
+				c.add(r.Pos, r.Path, "table %q does not exist%s", r.Table, schemaHint(r.Table))
+			} else {
+				c.add(r.Pos, r.Path, "cannot read the columns of %s: %v", r.Table, err)
+			}
+			continue
+		}
+		cat.checkUses(c, nil, r, uses, cols, r.Table)
+		if r.Where != "" {
+			if _, err := queryColumns(ctx, db, sqlgen.Empty("1", b.Table(r.Table, "c"), sqlgen.Expr(r.Where))); err != nil {
+				c.add(r.Pos, r.Path, "the where condition does not run: %v", err)
+			}
+		}
+	}
+}
+
+func (cat *Catalog) checkUses(c *collector, m *mapping.Mapping, rows *mapping.Rows, uses []use, cols []Column, table string) {
+	byName := map[string]Column{}
+	for _, col := range cols {
+		byName[strings.ToUpper(col.Name)] = col
+	}
+	for _, u := range uses {
+		col, ok := byName[strings.ToUpper(u.column)]
+		if !ok {
+			c.add(u.pos, u.path, "column %q not in %s", u.column, table)
+			continue
+		}
+		if u.check != nil {
+			if msg := u.check(col); msg != "" {
+				c.add(u.pos, u.path, "column %q (%s): %s", u.column, col.Type, msg)
+			}
+		}
+		cat.cols[ref{m, rows, strings.ToUpper(u.column)}] = col
+		if u.param != nil {
+			cat.params[u.param] = col
+		}
+	}
+}
+
+// tableColumns reads a table's columns and checks that the connection may
+// read it (a role without SELECT on it would fail at the first request
+// instead).
+func tableColumns(ctx context.Context, db adapters.Adapter, table string) ([]Column, error) {
+	list, err := db.Columns(ctx, table)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := db.DB().QueryContext(ctx, sqlgen.Empty("1", sqlgen.New(db).Table(table, "")))
+	if err != nil {
+		return nil, err
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	out := make([]Column, len(list))
+	for i, col := range list {
+		out[i] = Column{Name: col.Name, Type: strings.ToUpper(col.Type), Kind: db.Kind(col.Type)}
+	}
+	return out, nil
+}
+
+// queryColumns runs a query that returns no rows for its result's columns.
+func queryColumns(ctx context.Context, db adapters.Adapter, q string) ([]Column, error) {
+	rows, err := db.DB().QueryContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	types, err := rows.ColumnTypes()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Column, len(types))
+	for i, t := range types {
+		typ := strings.ToUpper(t.DatabaseTypeName())
+		out[i] = Column{Name: t.Name(), Type: typ, Kind: db.Kind(typ)}
+	}
+	return out, rows.Err()
+}
+
+// fitsElement says why a column of kind k, used without a transform,
+// cannot give a FHIR primitive of type typ ("" if it can).
+func fitsElement(typ string, k adapters.Kind) string {
+	switch typ {
+	case "date", "dateTime", "instant":
+		if k.Numeric() || k == adapters.KindBool {
+			return "a " + typ + " needs a date or timestamp column, or a text column with a date transform"
+		}
+	case "integer", "positiveInt", "unsignedInt", "decimal":
+		if k.Temporal() {
+			return "a " + typ + " cannot come from a date or time column"
+		}
+	case "boolean":
+		if k.Temporal() {
+			return "a boolean cannot come from a date or time column"
+		}
+	}
+	return ""
+}
+
+// fitsDateParam says why a date parameter's column cannot be compared as
+// declared ("" if it can).
+func fitsDateParam(sp *mapping.SearchParam, k adapters.Kind) string {
+	if sp.Type != "date" {
+		return ""
+	}
+	switch {
+	case k.Numeric():
+		return "a date parameter needs a date, timestamp or text column"
+	case sp.Format != "" && k.Temporal():
+		return "\"format\" is for dates kept as text; this column is a native date or timestamp: drop it"
+	case sp.Format == "" && k == adapters.KindText:
+		return "dates kept as text need \"format\" (the pattern they are written in, e.g. yyyyMMdd)"
+	}
+	return ""
+}
+
+// schemaHint reminds, for a table named without its schema, that the
+// name is looked up in the connection's default schema only.
+func schemaHint(table string) string {
+	if strings.Contains(table, ".") {
+		return ""
+	}
+	return " in the connection's default schema (a table of another schema needs its schema's name: schema." + table + ")"
+}

@@ -1,0 +1,423 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/ccfacade/ccfacade/adapters"
+	"github.com/ccfacade/ccfacade/adapters/sqlgen"
+	"github.com/ccfacade/ccfacade/fhir"
+	"github.com/ccfacade/ccfacade/mapping"
+)
+
+// plan is a search compiled against the mapping and the catalog: the
+// statement (its conditions, order and arguments), the pager its links are
+// made by and the cursor it continues from.
+type plan struct {
+	req   *searchReq
+	q     *query
+	pager *pager
+	cur   *cursor
+}
+
+// plan compiles a parsed search.
+func (e *Engine) plan(ctx context.Context, sr *searchReq, base string) (*plan, error) {
+	m := sr.m
+	q := e.newQuery(m)
+	q.access = accessFrom(ctx)
+	path := m.Resource
+	if c := sr.compartment; c != nil {
+		if err := e.whereRef(q, c.Type, c.ID); err != nil {
+			return nil, err
+		}
+		path = c.Type + "/" + c.ID + "/" + m.Resource
+	}
+	for _, pr := range sr.params {
+		pred, err := e.compileParam(q, pr)
+		if err != nil {
+			return nil, err
+		}
+		q.where(pred)
+	}
+	if err := e.restrict(ctx, q); err != nil {
+		return nil, err
+	}
+	keys, err := e.sortKeys(q, sr.sort)
+	if err != nil {
+		return nil, err
+	}
+	q.sorts = keys
+	p := &plan{req: sr, q: q, pager: e.newPager(base, path, sr.used.Encode(), "", sr.count)}
+	if sr.cursor != "" {
+		c, err := p.pager.open(sr.cursor)
+		if err != nil {
+			return nil, err
+		}
+		if len(c.Key) != len(m.From.Key) || len(c.Sort) != len(q.sorts) {
+			return nil, invalid("_cursor", "INVALID_PARAMETER", "the paging cursor is invalid")
+		}
+		p.cur = &c
+	}
+	return p, nil
+}
+
+// page adds the cursor's keyset condition, after the total is counted.
+func (p *plan) page() error {
+	c, q := p.cur, p.q
+	if c == nil {
+		return nil
+	}
+	if len(q.sorts) > 0 {
+		pred, err := q.sortedBeyond(c.Sort, c.Key, c.Before)
+		if err != nil {
+			return invalid("_cursor", "INVALID_PARAMETER", "%v", err)
+		}
+		q.where(pred)
+	} else {
+		q.where(q.keyBeyond(c.Key, c.Before))
+	}
+	q.desc = c.Before
+	return nil
+}
+
+// refParam is the request patient=Type/id (or another reference parameter
+// named for the type) as the engine makes it itself: a compartment, the
+// record of $everything, a patient context.
+func (e *Engine) refParam(m *mapping.Mapping, typ, id string) (*paramReq, error) {
+	name := "patient"
+	if typ != "Patient" {
+		name = strings.ToLower(typ)
+	}
+	sp := m.SearchParam(name)
+	if sp == nil || sp.Type != "reference" || !containsStr(sp.Target, typ) {
+		return nil, &Error{Kind: KindNotFound, SpineCode: "NO_RECORD_FOUND", Msg: fmt.Sprintf("%s is not in the %s compartment", m.Resource, typ)}
+	}
+	return &paramReq{raw: name, key: fhir.ParamKey{Name: name}, sp: sp,
+		ands: [][]value{{{text: typ + "/" + id, ref: fhir.ReferenceValue{Type: typ, ID: id}}}}}, nil
+}
+
+// whereRef limits a query to the resources that reference Type/id.
+func (e *Engine) whereRef(q *query, typ, id string) error {
+	pr, err := e.refParam(q.m, typ, id)
+	if err != nil {
+		return err
+	}
+	pred, err := e.compileParam(q, pr)
+	if err != nil {
+		return err
+	}
+	q.where(pred)
+	return nil
+}
+
+// compileParam turns one parameter (all its repetitions, ANDed; each
+// comma-separated list ORed) into an SQL predicate.
+func (e *Engine) compileParam(q *query, pr *paramReq) (string, error) {
+	if pr.chain != nil {
+		return e.compileChain(q, pr)
+	}
+	var ands []string
+	for _, ors := range pr.ands {
+		parts := make([]string, 0, len(ors))
+		for _, v := range ors {
+			p, err := e.compileValue(q, pr.sp, pr.key.Modifier, pr.raw, v)
+			if err != nil {
+				return "", err
+			}
+			parts = append(parts, p)
+		}
+		if pr.key.Modifier == "not" {
+			ands = append(ands, sqlgen.Group(parts...)) // code:not=a,b is neither a nor b
+		} else {
+			ands = append(ands, sqlgen.AnyOf(parts...))
+		}
+	}
+	return sqlgen.AndAll(ands), nil
+}
+
+const noMatch = sqlgen.False
+
+// maxCodes bounds the local codes one token value may stand for (a whole
+// code system through a concept map, say), to stay within bind limits.
+const maxCodes = 2000
+
+// compileValue compiles one value of a parameter.
+func (e *Engine) compileValue(q *query, sp *mapping.SearchParam, mod, raw string, v value) (string, error) {
+	if sp.Type == "_id" {
+		if mod == "missing" {
+			if v.missing { // every resource has an id
+				return noMatch, nil
+			}
+			return sqlgen.True, nil
+		}
+		k, err := mapping.DecodeID(v.str, len(q.m.From.Key))
+		if err != nil || !e.keyFits(q.m, k) {
+			return noMatch, nil
+		}
+		return q.keyEquals(k), nil
+	}
+	if len(sp.Branches) > 0 {
+		return e.compileBranches(q, sp, mod, raw, v)
+	}
+	c := e.source(q, sp, raw)
+	if mod == "missing" {
+		return e.missingPred(q, c, v.missing), nil
+	}
+	var pred string
+	switch {
+	case sp.PresenceOnly:
+		pred = noMatch
+	case sp.Constant != nil:
+		pred = noMatch
+		if paramTypes[sp.Type].constant(sp, mod, v) {
+			pred = sqlgen.True
+		}
+	default:
+		var err error
+		if pred, err = paramTypes[sp.Type].pred(e, c, mod, v); err != nil {
+			return "", err
+		}
+	}
+	pred = e.withConds(q, c, pred)
+	if sp.Rows != nil && pred != noMatch {
+		pred = e.exists(q, sp.Rows, c.alias, pred)
+	}
+	if mod != "not" {
+		return pred, nil
+	}
+	if pred == noMatch {
+		return sqlgen.True, nil
+	}
+	// Rows whose value is missing also match :not.
+	return sqlgen.Otherwise(pred), nil
+}
+
+// compileBranches compiles one value of a parameter derived from several
+// places of the element: it matches when any of them does (:not, when
+// none does; :missing, when none shows a value).
+func (e *Engine) compileBranches(q *query, sp *mapping.SearchParam, mod, raw string, v value) (string, error) {
+	sub := mod
+	if mod == "not" {
+		sub = ""
+	}
+	var parts []string
+	var firstErr error
+	for _, br := range sp.Branches {
+		if mod != "" && mod != "not" && mod != "missing" && sp.Type == "reference" && !containsStr(br.Target, mod) {
+			continue // a :Type modifier: only the branches of that type
+		}
+		bv := v
+		if mod == "missing" {
+			bv = value{text: "false"} // where each branch shows a value
+		}
+		p, err := e.compileValue(q, br, sub, raw, bv)
+		if ee, ok := AsError(err); ok && ee.Kind == KindInvalid && mod != "missing" {
+			// A value one source cannot hold (x is no NHS number) is no
+			// match there; it is an error only if no source can hold it.
+			if firstErr == nil {
+				firstErr = err
+			}
+			continue
+		}
+		if err != nil {
+			return "", err
+		}
+		if p != noMatch {
+			parts = append(parts, p)
+		}
+	}
+	pred := noMatch
+	if len(parts) > 0 {
+		pred = sqlgen.Or(parts...)
+	} else if firstErr != nil {
+		return "", firstErr
+	}
+	switch {
+	case mod == "missing" && v.missing:
+		if pred == noMatch {
+			return sqlgen.True, nil
+		}
+		return sqlgen.Not(pred), nil
+	case mod == "not":
+		if pred == noMatch {
+			return sqlgen.True, nil
+		}
+		return sqlgen.Otherwise(pred), nil
+	}
+	return pred, nil
+}
+
+// source is a parameter of one source as a query compares it: its SQL
+// expressions, over the query's own table or, for a parameter on a child
+// table, that table's alias inside an EXISTS (see exists).
+func (e *Engine) source(q *query, sp *mapping.SearchParam, raw string) *source {
+	c := &source{sp: sp, col: e.paramCol(sp), alias: q.alias, b: q.b, raw: raw}
+	if sp.Rows != nil {
+		c.alias = q.alias + "c"
+	}
+	if sp.SQL != "" {
+		c.exprs = []string{sqlgen.Expr(sp.SQL)}
+		return c
+	}
+	for _, name := range sp.Columns {
+		x := q.b.Col(c.alias, name)
+		// Forms apply to text columns only.
+		if c.col.Type == "" || c.col.Kind == adapters.KindText {
+			x = q.b.Form(x, sp.ColumnForms)
+		}
+		c.exprs = append(c.exprs, x)
+	}
+	return c
+}
+
+// condPred is the SQL of a mapping condition on a column (over alias): a
+// non-blank value, or one of the listed values, as rendering tests it.
+func (e *Engine) condPred(q *query, rows *mapping.Rows, alias string, cd *mapping.Cond) string {
+	cc := e.cat.Column(q.m, rows, cd.Column)
+	x := q.b.Col(alias, cd.Column)
+	if cc.Kind != adapters.KindText {
+		x = q.b.CastText(x, cc.Kind)
+	}
+	x = q.b.Form(x, []string{"trim"})
+	var p string
+	switch {
+	case cd.Concept != nil:
+		p = sqlgen.Group(sqlgen.NotNull(x), q.b.In(x, anys(cd.Concept.Locals())))
+	case len(cd.Equals) == 0:
+		p = sqlgen.NotBlank(x)
+	default:
+		p = sqlgen.Group(sqlgen.NotNull(x), q.b.In(x, anys(cd.Equals)))
+	}
+	if cd.Not {
+		return sqlgen.Not(p)
+	}
+	return p
+}
+
+// withConds adds a source's conditions to its predicate.
+func (e *Engine) withConds(q *query, c *source, pred string) string {
+	if pred == noMatch || len(c.sp.Conds) == 0 {
+		return pred
+	}
+	parts := []string{pred}
+	for _, cd := range c.sp.Conds {
+		parts = append(parts, e.condPred(q, c.sp.Rows, c.alias, cd))
+	}
+	return sqlgen.Group(parts...)
+}
+
+// exists wraps a predicate on a child table's columns (aliased alias) in an
+// EXISTS linked to the current row.
+func (e *Engine) exists(q *query, r *mapping.Rows, alias, pred string) string {
+	link := make([]string, len(r.Link))
+	for i, l := range r.Link {
+		link[i] = sqlgen.Cmp(q.b.Col(alias, l), "=", q.col(r.ParentName[i]))
+	}
+	return q.b.Exists(r.Table, alias, link, r.Where, pred)
+}
+
+// missingPred compiles :missing=true|false: whether the parameter's
+// column(s) hold a value (for a child table: whether any linked row does).
+func (e *Engine) missingPred(q *query, c *source, missing bool) string {
+	shown := sqlgen.True // a constant is shown wherever its conditions hold
+	if c.sp.Constant == nil {
+		text := c.col.Kind == adapters.KindText
+		parts := make([]string, len(c.exprs))
+		for i, x := range c.exprs {
+			parts[i] = sqlgen.NotNull(x)
+			if text {
+				parts[i] = sqlgen.NotBlank(x) // blank text is not shown
+			}
+			if len(c.sp.Concepts) == 1 && c.sp.System == "" && text {
+				// A code the map does not know is not shown either.
+				if known := c.sp.Concepts[0].Locals(); len(known) <= maxCodes {
+					parts[i] = sqlgen.Group(parts[i], q.b.In(x, anys(known)))
+				}
+			}
+		}
+		shown = sqlgen.Or(parts...)
+	}
+	shown = e.withConds(q, c, shown)
+	if c.sp.Rows != nil {
+		shown = e.exists(q, c.sp.Rows, c.alias, shown)
+	}
+	if !missing {
+		return shown
+	}
+	if shown == sqlgen.True {
+		return noMatch
+	}
+	return sqlgen.NotGroup(shown)
+}
+
+// compileChain compiles a chained parameter such as patient.identifier=…:
+// the reference column must be among the keys of the target resources that
+// match the chained parameter, found by a subquery over the target mapping
+// within the request's access (a chain cannot find what a search of the
+// target could not).
+func (e *Engine) compileChain(q *query, pr *paramReq) (string, error) {
+	tm := pr.chain.target
+	tkey := e.cat.Key(tm)[0]
+	// Each repetition of the parameter is a condition of its own: with
+	// several references (child rows), one may match one value and
+	// another the next.
+	var ands []string
+	for _, ors := range pr.chain.param.ands {
+		sub := e.sub(q, tm)
+		one := *pr.chain.param
+		one.ands = [][]value{ors}
+		pred, err := e.compileParam(sub, &one)
+		if err != nil {
+			if ee, ok := AsError(err); ok {
+				ee.Param = pr.raw
+				ee.Msg = fmt.Sprintf("in the chain %q: %s", pr.raw, ee.Msg)
+			}
+			return "", err
+		}
+		sub.where(pred)
+		if err := e.restrictTo(q.access, sub); err != nil {
+			return "", err
+		}
+		pred = sqlgen.AndAll(sub.preds)
+		// Each source of the parameter that points to the target type.
+		var alts []string
+		for _, src := range pr.sp.Sources() {
+			if !containsStr(src.Target, tm.Resource) || src.Constant != nil || src.PresenceOnly {
+				continue
+			}
+			c := e.source(q, src, pr.raw)
+			// A text reference to an integer key (or the other way round)
+			// is compared as text: PostgreSQL has no = between the two.
+			key := sub.col(tm.From.Key[0])
+			crossed := src.SQL == "" && crossTyped(c.col.Kind, tkey.Kind)
+			if crossed && tkey.Kind != adapters.KindText {
+				key = q.b.CastText(key, tkey.Kind)
+			}
+			parts := make([]string, len(c.exprs))
+			for i, x := range c.exprs {
+				if crossed && c.col.Kind != adapters.KindText {
+					x = q.b.CastText(x, c.col.Kind)
+				}
+				parts[i] = sqlgen.InSelect(x, key, sub.source(), pred)
+			}
+			p := e.withConds(q, c, sqlgen.Or(parts...))
+			if src.Rows != nil {
+				p = e.exists(q, src.Rows, c.alias, p)
+			}
+			alts = append(alts, p)
+		}
+		if len(alts) == 0 {
+			ands = append(ands, noMatch)
+			continue
+		}
+		ands = append(ands, sqlgen.Or(alts...))
+	}
+	return sqlgen.AndAll(ands), nil
+}
+
+// crossTyped tells whether one of two kinds is text and the other an
+// integer.
+func crossTyped(a, b adapters.Kind) bool {
+	return a == adapters.KindText && b == adapters.KindInteger || a == adapters.KindInteger && b == adapters.KindText
+}
