@@ -53,10 +53,36 @@ func (e *Engine) Compartment() []*mapping.Mapping {
 	return out
 }
 
-// everythingCursor continues a record after type index T at key K.
+// everythingState continues a record after type index T at key K.
 type everythingState struct {
 	T int
 	K []string
+}
+
+// everythingReq is a $everything request parsed once: whose record, how
+// many entries a page, which types, and each type's filters (start, end,
+// _since) parsed against its own parameters.
+type everythingReq struct {
+	pm          *mapping.Mapping
+	patientID   string // "" until an identifier is resolved
+	identifier  string // the patient's identifier, for a request by identifier
+	count       int
+	types       []*mapping.Mapping
+	wantPatient bool
+	filters     map[*mapping.Mapping][]*paramReq
+	cursor      string
+	canonical   url.Values // what the links repeat
+}
+
+// everythingPlan is a parsed $everything within the request's access: the
+// patient's row, the types the token may read, and where the page starts.
+type everythingPlan struct {
+	req   *everythingReq
+	prow  *mapping.Row
+	types []*mapping.Mapping
+	state everythingState
+	pager *pager
+	path  string
 }
 
 // Everything returns a patient's record, paged: the Patient and the
@@ -64,58 +90,62 @@ type everythingState struct {
 // Patient compartment with the practitioners, encounters, medications and
 // locations they reference.
 func (e *Engine) Everything(ctx context.Context, req EverythingRequest) (*fhir.Object, error) {
+	// A token that may not read patients is refused whatever it asks.
+	if err := typesAllowed(ctx, []string{"Patient"}); err != nil {
+		return nil, err
+	}
+	er, err := e.parseEverything(req)
+	if err != nil {
+		return nil, err
+	}
+	if err := e.authorizeEverything(ctx, er); err != nil {
+		return nil, err
+	}
+	p, err := e.planEverything(ctx, er, req.Base)
+	if err != nil {
+		return nil, err
+	}
+	return e.runEverything(ctx, p, req.Base)
+}
+
+// parseEverything parses a $everything request.
+func (e *Engine) parseEverything(req EverythingRequest) (*everythingReq, error) {
 	pm := e.set.Lookup("Patient")
 	if pm == nil {
 		return nil, &Error{Kind: KindNotFound, Msg: "Patient is not served here"}
 	}
-	params := url.Values{}
-	for k, v := range req.Params {
-		params[k] = v
-	}
-	path := "Patient/" + req.PatientID + "/$everything"
+	params := req.Params
+	er := &everythingReq{pm: pm, patientID: req.PatientID, count: e.opts.DefaultCount, wantPatient: true,
+		filters: map[*mapping.Mapping][]*paramReq{}, cursor: params.Get("_cursor"), canonical: url.Values{}}
 	if req.PatientID == "" {
-		ident := params.Get("identifier")
-		if ident == "" {
+		er.identifier = params.Get("identifier")
+		if er.identifier == "" {
 			return nil, invalid("identifier", "INVALID_PARAMETER", "give the patient: Patient/{id}/$everything, or Patient/$everything?identifier=https://fhir.nhs.uk/Id/nhs-number|{NHS number}")
 		}
-		if err := typesAllowed(ctx, []string{"Patient"}); err != nil {
-			return nil, err
-		}
-		if strings.Contains(ident, ",") {
+		if strings.Contains(er.identifier, ",") {
 			return nil, invalid("identifier", "INVALID_PARAMETER", "give one identifier: the record is one patient's")
 		}
-		// Within the token's access: a patient-limited token learns nothing
-		// of other patients, not even whether the identifier is known.
-		id, err := e.patientByIdentifier(ctx, pm, ident)
-		if err != nil {
-			if ee, ok := AsError(err); ok && accessFrom(ctx).patientFor("Patient") != "" && (ee.Kind == KindNotFound || ee.Kind == KindConflict || ee.Kind == KindForbidden) {
-				return nil, errDenied
-			}
-			return nil, err
-		}
-		req.PatientID = id
-		path = "Patient/$everything"
 	}
-	count := e.opts.DefaultCount
 	if v := params.Get("_count"); v != "" {
 		c, err := fhir.ParseCount(v, e.opts.DefaultCount, e.opts.MaxCount)
 		if err != nil {
 			return nil, paramErr(err)
 		}
-		count = c
+		er.count = c
 	}
-	if count == 0 {
-		count = 1
+	if er.count == 0 {
+		er.count = 1
 	}
-	for k := range params {
+	for k, v := range params {
 		switch k {
-		case "start", "end", "_since", "_type", "_count", "_cursor", "identifier", "_format", "_pretty":
+		case "start", "end", "_since", "_type", "identifier", "_format", "_pretty":
+			er.canonical[k] = v
+		case "_count", "_cursor":
 		default:
 			return nil, notSupported(k, "parameter %q is not supported by $everything (supported: start, end, _since, _type, _count)", k)
 		}
 	}
-	types := e.Compartment()
-	wantPatient := true
+	er.types = e.Compartment()
 	if t := params.Get("_type"); t != "" {
 		allowed := map[string]bool{}
 		for _, x := range strings.Split(t, ",") {
@@ -126,31 +156,60 @@ func (e *Engine) Everything(ctx context.Context, req EverythingRequest) (*fhir.O
 			allowed[x] = true
 		}
 		var kept []*mapping.Mapping
-		for _, m := range types {
+		for _, m := range er.types {
 			if allowed[m.Resource] {
 				kept = append(kept, m)
 			}
 		}
-		types, wantPatient = kept, allowed["Patient"]
+		er.types, er.wantPatient = kept, allowed["Patient"]
 	}
+	for _, m := range er.types {
+		f, err := e.everythingFilters(m, params)
+		if err != nil {
+			return nil, err
+		}
+		er.filters[m] = f
+	}
+	return er, nil
+}
 
-	if err := typesAllowed(ctx, []string{"Patient"}); err != nil {
-		return nil, err
+// authorizeEverything checks the record against the request's access and
+// resolves a patient given by identifier within it: a patient-limited
+// token learns nothing of other patients, not even whether an identifier
+// is known.
+func (e *Engine) authorizeEverything(ctx context.Context, er *everythingReq) error {
+	if er.patientID == "" {
+		id, err := e.patientByIdentifier(ctx, er.pm, er.identifier)
+		if err != nil {
+			if ee, ok := AsError(err); ok && accessFrom(ctx).patientFor("Patient") != "" && (ee.Kind == KindNotFound || ee.Kind == KindConflict || ee.Kind == KindForbidden) {
+				return errDenied
+			}
+			return err
+		}
+		er.patientID = id
 	}
-	if p := accessFrom(ctx).patientFor("Patient"); p != "" && p != req.PatientID {
-		return nil, errDenied
+	if p := accessFrom(ctx).patientFor("Patient"); p != "" && p != er.patientID {
+		return errDenied
+	}
+	return nil
+}
+
+// planEverything finds the patient, keeps the types the token may read and
+// opens the cursor.
+func (e *Engine) planEverything(ctx context.Context, er *everythingReq, base string) (*everythingPlan, error) {
+	pm := er.pm
+	p := &everythingPlan{req: er, state: everythingState{T: -1}, path: "Patient/" + er.patientID + "/$everything"}
+	if er.identifier != "" {
+		p.path = "Patient/$everything"
 	}
 	access := accessFrom(ctx)
-	var allowed []*mapping.Mapping
-	for _, m := range types {
+	for _, m := range er.types {
 		if access.allows(m.Resource) {
-			allowed = append(allowed, m)
+			p.types = append(p.types, m)
 		}
 	}
-	types = allowed
-	// The patient itself.
-	key, err := mapping.DecodeID(req.PatientID, len(pm.From.Key))
-	notFound := &Error{Kind: KindNotFound, SpineCode: "PATIENT_NOT_FOUND", Msg: fmt.Sprintf("Patient/%s is not known", req.PatientID)}
+	notFound := &Error{Kind: KindNotFound, SpineCode: "PATIENT_NOT_FOUND", Msg: fmt.Sprintf("Patient/%s is not known", er.patientID)}
+	key, err := mapping.DecodeID(er.patientID, len(pm.From.Key))
 	if err != nil || !e.keyFits(pm, key) {
 		return nil, notFound
 	}
@@ -163,17 +222,10 @@ func (e *Engine) Everything(ctx context.Context, req EverythingRequest) (*fhir.O
 	if len(prow) == 0 {
 		return nil, notFound
 	}
-
-	canonical := url.Values{}
-	for k, v := range params {
-		if k != "_cursor" && k != "_count" {
-			canonical[k] = v
-		}
-	}
-	pg := e.newPager(req.Base, path, canonical.Encode(), req.PatientID, count)
-	state := everythingState{T: -1}
-	if tok := params.Get("_cursor"); tok != "" {
-		c, err := pg.open(tok)
+	p.prow = prow[0]
+	p.pager = e.newPager(base, p.path, er.canonical.Encode(), er.patientID, er.count)
+	if er.cursor != "" {
+		c, err := p.pager.open(er.cursor)
 		if err != nil {
 			return nil, err
 		}
@@ -181,24 +233,29 @@ func (e *Engine) Everything(ctx context.Context, req EverythingRequest) (*fhir.O
 			return nil, invalid("_cursor", "INVALID_PARAMETER", "the paging cursor is invalid")
 		}
 		t, err := strconv.Atoi(c.Key[0])
-		if err != nil || t < 0 || t >= len(types) {
+		if err != nil || t < 0 || t >= len(p.types) {
 			return nil, invalid("_cursor", "INVALID_PARAMETER", "the paging cursor is invalid")
 		}
-		state = everythingState{T: t, K: c.Key[1:]}
+		p.state = everythingState{T: t, K: c.Key[1:]}
 	}
+	return p, nil
+}
+
+// runEverything fetches one page of the record.
+func (e *Engine) runEverything(ctx context.Context, p *everythingPlan, base string) (*fhir.Object, error) {
+	er, state, types := p.req, p.state, p.types
 	var entries []fhir.Entry
-	remaining := count
+	remaining := er.count
 	if state.T < 0 {
-		if wantPatient {
-			if en, ok := e.entry(pm, prow[0], req.Base, "match"); ok {
-				entries = append(entries, en)
-				inc, err := e.referenced(ctx, entries, req.Base, entries)
+		if er.wantPatient {
+			en, ok := e.entry(er.pm, p.prow, base, "match")
+			entries = append(entries, en)
+			if ok {
+				inc, err := e.referenced(ctx, entries, base, entries)
 				if err != nil {
 					return nil, err
 				}
 				entries = append(entries, inc...)
-			} else {
-				entries = append(entries, en)
 			}
 			remaining--
 		}
@@ -208,14 +265,18 @@ func (e *Engine) Everything(ctx context.Context, req EverythingRequest) (*fhir.O
 	for t := state.T; t < len(types) && remaining > 0; t++ {
 		m := types[t]
 		q := e.newQuery(m)
-		if err := e.whereRef(q, "Patient", req.PatientID); err != nil {
+		if err := e.whereRef(q, "Patient", er.patientID); err != nil {
 			return nil, err
 		}
 		if err := e.restrict(ctx, q); err != nil {
 			return nil, err
 		}
-		if err := e.everythingFilters(q, m, params); err != nil {
-			return nil, err
+		for _, pr := range er.filters[m] {
+			pred, err := e.compileParam(q, pr)
+			if err != nil {
+				return nil, err
+			}
+			q.where(pred)
 		}
 		if t == state.T && len(state.K) == len(m.From.Key) {
 			q.where(q.keyBeyond(state.K, false))
@@ -235,15 +296,15 @@ func (e *Engine) Everything(ctx context.Context, req EverythingRequest) (*fhir.O
 		}
 		var page []fhir.Entry
 		for _, r := range rows {
-			en, _ := e.entry(m, r, req.Base, "match")
+			en, _ := e.entry(m, r, base, "match")
 			page = append(page, en)
 		}
 		entries = append(entries, page...)
 		if len(page) > 0 {
 			// The record's Patient heads its first page; later pages do
 			// not include it again.
-			have := append(entries[:len(entries):len(entries)], fhir.Entry{FullURL: req.Base + "/Patient/" + req.PatientID})
-			inc, err := e.referenced(ctx, page, req.Base, have)
+			have := append(entries[:len(entries):len(entries)], fhir.Entry{FullURL: base + "/Patient/" + er.patientID})
+			inc, err := e.referenced(ctx, page, base, have)
 			if err != nil {
 				return nil, err
 			}
@@ -257,18 +318,17 @@ func (e *Engine) Everything(ctx context.Context, req EverythingRequest) (*fhir.O
 			next = &everythingState{T: t + 1}
 		}
 	}
-	entries = uniqueEntries(entries)
-	links := []fhir.Link{pg.self(req.Params.Get("_cursor"))}
+	links := []fhir.Link{p.pager.self(er.cursor)}
 	if next != nil {
-		links = append(links, pg.to("next", cursor{Key: append([]string{strconv.Itoa(next.T)}, next.K...)}))
+		links = append(links, p.pager.to("next", cursor{Key: append([]string{strconv.Itoa(next.T)}, next.K...)}))
 	}
-	return fhir.SearchSet("", "", -1, links, entries), nil
+	return fhir.SearchSet("", "", -1, links, uniqueEntries(entries)), nil
 }
 
-// everythingFilters applies start, end and _since to one compartment type:
+// everythingFilters parses start, end and _since for one compartment type:
 // start and end through its date parameter ("date", else its first date
 // parameter); _since through its last-updated column.
-func (e *Engine) everythingFilters(q *query, m *mapping.Mapping, params url.Values) error {
+func (e *Engine) everythingFilters(m *mapping.Mapping, params url.Values) ([]*paramReq, error) {
 	var date *mapping.SearchParam
 	if p := m.SearchParam("date"); p != nil && p.Type == "date" {
 		date = p
@@ -280,33 +340,26 @@ func (e *Engine) everythingFilters(q *query, m *mapping.Mapping, params url.Valu
 			}
 		}
 	}
+	var out []*paramReq
 	if date != nil {
 		for _, b := range []struct{ param, prefix string }{{"start", "ge"}, {"end", "le"}} {
 			if v := params.Get(b.param); v != "" {
 				pr, err := e.paramFor(date, b.param, b.prefix+v)
 				if err != nil {
-					return err
+					return nil, err
 				}
-				pred, err := e.compileParam(q, pr)
-				if err != nil {
-					return err
-				}
-				q.where(pred)
+				out = append(out, pr)
 			}
 		}
 	}
 	if v := params.Get("_since"); v != "" && m.From.Updated != "" {
 		pr, err := e.paramFor(e.lastUpdated(m), "_since", "ge"+v)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		pred, err := e.compileParam(q, pr)
-		if err != nil {
-			return err
-		}
-		q.where(pred)
+		out = append(out, pr)
 	}
-	return nil
+	return out, nil
 }
 
 // patientByIdentifier finds the one patient with an identifier, within

@@ -134,6 +134,7 @@ func Run(t *testing.T, open Opener, opts ...Option) {
 	t.Run("normalize", s.normalize)
 	t.Run("injection", s.injection)
 	t.Run("columns", s.columns)
+	t.Run("kinds", s.kinds)
 	t.Run("schemas", s.schemas)
 	t.Run("loader", func(t *testing.T) {
 		if !hasLoader {
@@ -493,6 +494,59 @@ func (s *suite) columns(t *testing.T) {
 	for _, missing := range []string{"NO_SUCH_TABLE", "no_such_schema.CCF_T", "Mixed Case"} {
 		if _, err := db.Columns(ctx, missing); !errors.Is(err, adapters.ErrNoTable) {
 			t.Errorf("Columns(%s): %v, want an error wrapping ErrNoTable", missing, err)
+		}
+	}
+}
+
+// kinds checks that the adapter classifies its own type names, as Columns
+// and a result's column types report them, into the kinds the engine
+// binds and compares by.
+func (s *suite) kinds(t *testing.T) {
+	db := s.db
+	CheckKinds(t, db, "CCF_T", adapters.KindInteger, adapters.KindText, adapters.KindDecimal, adapters.KindTimestamp)
+	for _, tc := range []struct {
+		typ  string
+		want adapters.Kind
+	}{{"DATE", adapters.KindDate}, {"NO SUCH TYPE", adapters.KindOther}} {
+		if got := db.Kind(tc.typ); got != tc.want {
+			t.Errorf("Kind(%q) = %s, want %s", tc.typ, got, tc.want)
+		}
+	}
+	// A number cast to text compares equal to its digits.
+	rows := s.query(t, "SELECT ID FROM "+s.tbl()+" WHERE "+db.CastText("ID", adapters.KindInteger)+" = "+db.Placeholder(1), "2")
+	if len(rows) != 1 {
+		t.Errorf("CastText: %d rows for ID as text = '2', want 1", len(rows))
+	}
+	rows = s.query(t, "SELECT ID FROM "+s.tbl()+" WHERE "+db.CastText("NAME", adapters.KindText)+" = "+db.Placeholder(1), "Smith")
+	if len(rows) != 1 {
+		t.Errorf("CastText: %d rows for NAME as text = 'Smith', want 1", len(rows))
+	}
+}
+
+// CheckKinds checks the kinds db gives the first columns of a table, as
+// Columns and as a result's column types name them (where the driver says).
+func CheckKinds(t *testing.T, db adapters.Adapter, table string, want ...adapters.Kind) {
+	t.Helper()
+	ctx := context.Background()
+	cols, err := db.Columns(ctx, table)
+	if err != nil || len(cols) < len(want) {
+		t.Fatalf("Columns(%s): %v, %v", table, cols, err)
+	}
+	rs, err := db.DB().QueryContext(ctx, "SELECT * FROM "+db.Quote(table))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rs.Close()
+	cts, err := rs.ColumnTypes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, k := range want {
+		if got := db.Kind(cols[i].Type); got != k {
+			t.Errorf("Kind(%q) of column %s = %s, want %s", cols[i].Type, cols[i].Name, got, k)
+		}
+		if name := strings.ToUpper(cts[i].DatabaseTypeName()); name != "" && db.Kind(name) != k {
+			t.Errorf("Kind(%q) of result column %s = %s, want %s", name, cts[i].Name(), db.Kind(name), k)
 		}
 	}
 }

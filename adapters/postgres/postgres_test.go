@@ -197,3 +197,18 @@ func TestMultiHostDSN(t *testing.T) {
 		}
 	}
 }
+
+// Every kind the engine distinguishes, from a real table: through Columns
+// (format_type's names) and through a result's column types (the wire
+// protocol's names).
+func TestKinds(t *testing.T) {
+	db := open(t, pgtest.FreshDB(t), adapters.Options{})
+	if _, err := db.DB().Exec(`CREATE TABLE ccf_kinds (
+		i INTEGER, b BIGINT, s SMALLINT, t TEXT, v VARCHAR(10), c CHAR(2), n NUMERIC(10,2), f DOUBLE PRECISION,
+		d DATE, ts TIMESTAMP, tz TIMESTAMPTZ, ok BOOLEAN, u UUID)`); err != nil {
+		t.Fatal(err)
+	}
+	want := []adapters.Kind{adapters.KindInteger, adapters.KindInteger, adapters.KindInteger, adapters.KindText, adapters.KindText, adapters.KindText,
+		adapters.KindDecimal, adapters.KindDecimal, adapters.KindDate, adapters.KindTimestamp, adapters.KindTimestampTZ, adapters.KindBool, adapters.KindOther}
+	adaptertest.CheckKinds(t, db, "ccf_kinds", want...)
+}

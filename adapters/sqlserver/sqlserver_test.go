@@ -174,6 +174,15 @@ INSERT INTO CCF_TY VALUES ('6F9619FF-8B86-D011-B42D-00C04FC964FF', 1234567890123
 `); err != nil {
 		t.Fatal(err)
 	}
+	cols, err := db.Columns(ctx, "CCF_TY")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, k := range []adapters.Kind{adapters.KindOther, adapters.KindDecimal, adapters.KindDecimal, adapters.KindTimestamp, adapters.KindTimestampTZ, adapters.KindDate, adapters.KindText} {
+		if got := db.Kind(cols[i].Type); got != k {
+			t.Errorf("Kind(%q) for column %s = %s, want %s", cols[i].Type, cols[i].Name, got, k)
+		}
+	}
 	rs, err := db.DB().QueryContext(ctx, "SELECT ID, AMT, M, D2, DTO, D FROM CCF_TY WHERE NAME = "+db.Placeholder(1)+" AND ID = "+db.Placeholder(2),
 		db.Bind("Zoe"), "6F9619FF-8B86-D011-B42D-00C04FC964FF")
 	if err != nil {
