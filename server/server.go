@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ccfacade/ccfacade/audit"
@@ -398,15 +399,25 @@ const gzipAbove = 1024
 func (h *handler) send(c *gin.Context, status int, body []byte) {
 	if len(body) > gzipAbove && acceptsGzip(c.GetHeader("Accept-Encoding")) {
 		var buf bytes.Buffer
-		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+		zw := gzipWriters.Get().(*gzip.Writer)
+		zw.Reset(&buf)
 		_, _ = zw.Write(body)
 		if zw.Close() == nil {
 			c.Header("Content-Encoding", "gzip")
 			body = buf.Bytes()
 		}
+		zw.Reset(nil)
+		gzipWriters.Put(zw)
 	}
 	c.Data(status, contentType(c), body)
 }
+
+// gzipWriters are reused: a new writer allocates (and clears) most of a
+// megabyte of compressor state, more than a small response costs to make.
+var gzipWriters = sync.Pool{New: func() any {
+	zw, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed)
+	return zw
+}}
 
 func contentType(c *gin.Context) string {
 	if c.GetString("format") == "xml" {

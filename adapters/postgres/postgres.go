@@ -30,7 +30,9 @@ var (
 // Open connects to PostgreSQL. dsn is a postgres:// URL or a key=value
 // string, as lib/pq takes them. opts.ReadOnly and opts.StatementTimeout
 // become the session parameters default_transaction_read_only and
-// statement_timeout, sent when each connection starts.
+// statement_timeout, sent when each connection starts; lib/pq's
+// binary_parameters is on unless the DSN says otherwise (one round trip a
+// statement).
 func Open(ctx context.Context, dsn string, opts adapters.Options) (adapters.Adapter, error) {
 	fail := func(what string, err error) error {
 		return fmt.Errorf("postgres: %s %s: %w", what, adapters.Redact(dsn), adapters.RedactError(err, dsn))
@@ -41,6 +43,14 @@ func Open(ctx context.Context, dsn string, opts adapters.Options) (adapters.Adap
 	}
 	if opts.StatementTimeout > 0 {
 		params["statement_timeout"] = strconv.FormatInt(max(1, opts.StatementTimeout.Milliseconds()), 10)
+	}
+	// One round trip a statement: without binary_parameters, lib/pq first
+	// asks the server to describe every statement that has arguments and
+	// waits for the answer before it sends them. The facade's statements
+	// are one-off texts, so nothing is lost by not preparing them. A DSN
+	// that sets binary_parameters itself is left as it is.
+	if !strings.Contains(strings.ToLower(dsn), "binary_parameters") {
+		params["binary_parameters"] = "yes"
 	}
 	full, err := withParams(dsn, params)
 	if err != nil {
