@@ -171,3 +171,20 @@ type AccentFolder interface {
 type Trimmer interface {
 	Trim(expr string) string
 }
+
+// ChildAggregator is an optional capability: the dialect can return a
+// child table's rows for each row of a statement inside that statement,
+// as one value (a JSON array of rows), saving a statement and a round trip
+// per child collection.
+type ChildAggregator interface {
+	// Aggregates tells whether rows of columns of these types (as Columns
+	// names them) can travel that way without loss.
+	Aggregates(types []string) bool
+	// AggregateRows is a select-list expression: the rows of from (a table
+	// under an alias) that meet where, ordered by order, each the values of
+	// cols, for the current row of the enclosing statement.
+	AggregateRows(cols []string, from, where string, order []string) string
+	// ReadRows turns that expression's value into rows, each value as
+	// Normalize gives it for a column of the corresponding type.
+	ReadRows(v any, types []string) ([][]any, error)
+}

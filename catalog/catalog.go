@@ -143,6 +143,9 @@ func (cat *Catalog) load(ctx context.Context, c *collector, db adapters.Adapter,
 			}
 			add(scope, u)
 		}
+		if e.When != nil {
+			add(scope, use{pos: e.When.Pos, path: e.Path, column: e.When.Column})
+		}
 		for _, f := range e.First {
 			walkExpr(f, typ, scope)
 		}

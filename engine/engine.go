@@ -252,26 +252,121 @@ func isInt(s string) bool {
 	return err == nil && strconv.FormatInt(n, 10) == s
 }
 
-// fetch runs the main query and the child queries for the rows it returns.
+// fetch runs the main query and the child queries for the rows it returns:
+// the child collections the dialect can aggregate come back inside the
+// main statement, the others in one batched statement each.
 func (e *Engine) fetch(ctx context.Context, m *mapping.Mapping, q *query, limit int) ([]*mapping.Row, error) {
+	inline := e.inlineChildren(q)
+	for _, ic := range inline {
+		q.extra = append(q.extra, ic.expr)
+	}
 	sqlText, args := q.selectSQL(limit)
 	vals, err := e.queryRows(ctx, sqlText, args, q.ncols(), m.From.Pos.String()+" "+m.Resource)
+	q.extra = q.extra[:len(q.extra)-len(inline)]
 	if err != nil {
 		return nil, err
 	}
+	base := q.ncols()
 	rows := make([]*mapping.Row, len(vals))
 	for i, v := range vals {
-		rows[i] = &mapping.Row{Vals: v, Children: make([][][]any, len(m.Children))}
+		r := &mapping.Row{Vals: v[:base:base], Children: make([][][]any, len(m.Children))}
+		for j, ic := range inline {
+			got, err := e.db.(adapters.ChildAggregator).ReadRows(v[base+j], ic.types)
+			if err != nil {
+				return nil, &Error{Kind: KindUnavailable, Msg: "the database's answer could not be read", Cause: fmt.Errorf("%s %s: %w", ic.c.Pos, ic.c.Path, err)}
+			}
+			for _, cr := range got {
+				for k, x := range cr {
+					if t, ok := x.(time.Time); ok {
+						cr[k] = e.timeValue(t, ic.kinds[k])
+					}
+				}
+			}
+			r.Children[ic.c.Index] = got
+		}
+		rows[i] = r
 	}
 	if len(rows) == 0 {
 		return rows, nil
 	}
+	done := map[*mapping.Rows]bool{}
+	for _, ic := range inline {
+		done[ic.c] = true
+	}
 	for _, c := range m.Children {
+		if done[c] {
+			continue
+		}
 		if err := e.fetchChildren(ctx, m, c, rows); err != nil {
 			return nil, err
 		}
 	}
 	return rows, nil
+}
+
+// inlineChild is a child collection aggregated into its parent's
+// statement: the select-list expression, and the types and time kinds of
+// its columns.
+type inlineChild struct {
+	c     *mapping.Rows
+	expr  string
+	types []string
+	kinds []int
+}
+
+// inlineChildren are the child collections of q's mapping that the dialect
+// can return inside q's statement: every column of a kind it carries, and
+// each link column comparable with its parent column (the same kind, or
+// text and an integer, compared as text).
+func (e *Engine) inlineChildren(q *query) []inlineChild {
+	agg, ok := e.db.(adapters.ChildAggregator)
+	if !ok {
+		return nil
+	}
+	m, b := q.m, q.b
+	var out []inlineChild
+	for _, c := range m.Children {
+		ic := inlineChild{c: c}
+		var cols []string
+		for _, name := range c.Cols.Names {
+			col := e.cat.Column(nil, c, name)
+			ic.types = append(ic.types, col.Type)
+			cols = append(cols, b.Col("c", name))
+		}
+		if !agg.Aggregates(ic.types) {
+			continue
+		}
+		ic.kinds = e.timeKinds(ic.types)
+		links := e.cat.Links(c)
+		var where []string
+		comparable := true
+		for i, l := range c.Link {
+			child, parent := b.Col("c", l), q.col(c.ParentName[i])
+			lk, pk := links[i].Kind, e.cat.Column(m, nil, c.ParentName[i]).Kind
+			switch {
+			case lk == pk && lk != adapters.KindOther, lk.Numeric() && pk.Numeric():
+			case lk == adapters.KindText && pk == adapters.KindInteger:
+				// As the batched statement binds the parent's number: its digits.
+				parent = b.CastText(parent, pk)
+			default:
+				comparable = false
+			}
+			where = append(where, sqlgen.Cmp(child, "=", parent))
+		}
+		if !comparable {
+			continue
+		}
+		if c.Where != "" {
+			where = append(where, sqlgen.Expr(c.Where))
+		}
+		var order []string
+		for _, o := range c.Order {
+			order = append(order, b.Col("c", o))
+		}
+		ic.expr = agg.AggregateRows(cols, b.Table(c.Table, "c"), sqlgen.AndAll(where), order)
+		out = append(out, ic)
+	}
+	return out
 }
 
 // keysPerStatement bounds the keys the engine binds in one statement of its

@@ -42,14 +42,17 @@ type query struct {
 	preds []string
 	desc  bool      // walk the order backwards (a previous link)
 	sorts []sortKey // _sort keys, before the key columns
+	// extra are select-list expressions after the sort keys: child
+	// collections aggregated into the statement (see inlineChildren).
+	extra []string
 	// access is the request's access, which chained subqueries are
 	// restricted by (nil: none).
 	access *Access
 }
 
 // ncols is the width of the select list: the mapping's columns, then a
-// null flag and a value per sort key.
-func (q *query) ncols() int { return len(q.m.Cols.Names) + 2*len(q.sorts) }
+// null flag and a value per sort key, then the extra expressions.
+func (q *query) ncols() int { return len(q.m.Cols.Names) + 2*len(q.sorts) + len(q.extra) }
 
 func (e *Engine) newQuery(m *mapping.Mapping) *query {
 	return &query{m: m, key: e.cat.Key(m), b: sqlgen.New(e.db), alias: "t0"}
@@ -130,6 +133,7 @@ func (q *query) selectSQL(limit int) (string, []any) {
 	for _, k := range q.sorts {
 		s.Cols = append(s.Cols, sqlgen.NullFlag(k.expr), k.expr)
 	}
+	s.Cols = append(s.Cols, q.extra...)
 	// Each expression once: SQL Server refuses one repeated in ORDER BY
 	// (a _sort key on the key column, say), and the first decides.
 	inOrder := map[string]bool{}

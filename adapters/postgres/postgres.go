@@ -368,3 +368,71 @@ func (d *DB) CastText(expr string, from adapters.Kind) string {
 	}
 	return "CAST(" + expr + " AS TEXT)"
 }
+
+var _ adapters.ChildAggregator = (*DB)(nil)
+
+// Aggregates is true for every kind but KindOther (uuid, bytea, arrays…).
+func (d *DB) Aggregates(types []string) bool {
+	for _, t := range types {
+		if kindOf(t) == adapters.KindOther {
+			return false
+		}
+	}
+	return true
+}
+
+// AggregateRows is a correlated json_agg of json_build_array.
+func (d *DB) AggregateRows(cols []string, from, where string, order []string) string {
+	var b strings.Builder
+	b.WriteString("(SELECT json_agg(json_build_array(")
+	b.WriteString(strings.Join(cols, ", "))
+	b.WriteString(")")
+	if len(order) > 0 {
+		b.WriteString(" ORDER BY " + strings.Join(order, ", "))
+	}
+	b.WriteString(") FROM " + from + " WHERE " + where + ")")
+	return b.String()
+}
+
+// ReadRows reads json_agg's text: numbers as lib/pq gives them (integers
+// as int64, floats as float64, NUMERIC as its exact text), dates and
+// timestamps (ISO 8601 in JSON) as time.Time.
+func (d *DB) ReadRows(v any, types []string) ([][]any, error) {
+	kinds := make([]adapters.Kind, len(types))
+	floats := make([]bool, len(types))
+	for i, t := range types {
+		kinds[i] = kindOf(t)
+		switch strings.ToUpper(t) {
+		case "REAL", "DOUBLE PRECISION", "FLOAT4", "FLOAT8":
+			floats[i] = true
+		}
+	}
+	return adapters.DecodeJSONRows(v, len(types), func(i int, x any) (any, error) {
+		n, isNum := x.(json.Number)
+		s, isStr := x.(string)
+		switch k := kinds[i]; {
+		case isNum && k == adapters.KindInteger:
+			return n.Int64()
+		case isNum && floats[i]:
+			return n.Float64()
+		case isNum:
+			return n.String(), nil
+		case isStr && k == adapters.KindDate:
+			if t, err := time.Parse("2006-01-02", s); err == nil {
+				return t, nil
+			}
+		case isStr && k == adapters.KindTimestamp:
+			if t, err := time.Parse("2006-01-02T15:04:05.999999999", s); err == nil {
+				return t, nil
+			}
+		case isStr && k == adapters.KindTimestampTZ:
+			if t, err := time.Parse("2006-01-02T15:04:05.999999999Z07:00", s); err == nil {
+				return t, nil
+			}
+			if t, err := time.Parse("2006-01-02T15:04:05.999999999Z07", s); err == nil {
+				return t, nil
+			}
+		}
+		return x, nil
+	})
+}

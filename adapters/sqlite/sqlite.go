@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -288,3 +289,67 @@ func kindOf(dbType string) adapters.Kind {
 
 // CastText is CAST(expr AS TEXT).
 func (d *DB) CastText(expr string, _ adapters.Kind) string { return "CAST(" + expr + " AS TEXT)" }
+
+var _ adapters.ChildAggregator = (*DB)(nil)
+
+// Aggregates is false for a column of no known kind (a BLOB, which JSON
+// cannot hold, or a column without a declared type).
+func (d *DB) Aggregates(types []string) bool {
+	for _, t := range types {
+		if kindOf(t) == adapters.KindOther {
+			return false
+		}
+	}
+	return true
+}
+
+// AggregateRows is a correlated json_group_array of json_array (aggregate
+// ORDER BY: SQLite 3.44 and later, which the driver embeds).
+func (d *DB) AggregateRows(cols []string, from, where string, order []string) string {
+	var b strings.Builder
+	b.WriteString("(SELECT json_group_array(json_array(")
+	b.WriteString(strings.Join(cols, ", "))
+	b.WriteString(")")
+	if len(order) > 0 {
+		b.WriteString(" ORDER BY " + strings.Join(order, ", "))
+	}
+	b.WriteString(") FROM " + from + " WHERE " + where + ")")
+	return b.String()
+}
+
+// timeColumns are the declared types whose text the driver reads as a
+// time, and timeLayouts the layouts it tries.
+var (
+	timeColumns = map[string]bool{"DATE": true, "DATETIME": true, "TIMESTAMP": true}
+	timeLayouts = []string{"2006-01-02 15:04:05.999999999-07:00", "2006-01-02T15:04:05.999999999-07:00",
+		"2006-01-02 15:04:05.999999999", "2006-01-02T15:04:05.999999999", "2006-01-02 15:04", "2006-01-02T15:04", "2006-01-02"}
+)
+
+// ReadRows reads json_group_array's text as the driver reads the columns:
+// an integer as int64, a real as float64, the text of a DATE, DATETIME or
+// TIMESTAMP column as time.Time where it parses.
+func (d *DB) ReadRows(v any, types []string) ([][]any, error) {
+	return adapters.DecodeJSONRows(v, len(types), func(i int, x any) (any, error) {
+		switch t := x.(type) {
+		case json.Number:
+			if !strings.ContainsAny(t.String(), ".eE") {
+				return t.Int64()
+			}
+			return t.Float64()
+		case string:
+			typ := strings.ToUpper(strings.TrimSpace(types[i]))
+			if j := strings.IndexByte(typ, '('); j >= 0 {
+				typ = strings.TrimSpace(typ[:j])
+			}
+			if timeColumns[typ] {
+				s, _ := strings.CutSuffix(t, "Z")
+				for _, l := range timeLayouts {
+					if tm, err := time.Parse(l, s); err == nil {
+						return tm, nil
+					}
+				}
+			}
+		}
+		return x, nil
+	})
+}

@@ -110,7 +110,7 @@ func TestPreview(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("preview: %d %s", code, errs)
 	}
-	for _, want := range []string{"-- SQL\nSELECT t0.PATIENT_ID", "WHERE (t0.PATIENT_ID = ?1)", "FROM PATIENT_ADDRESS c WHERE c.PATIENT_ID IN (?1)", `"resourceType": "Patient"`, `"id": "7"`} {
+	for _, want := range []string{"-- SQL\nSELECT t0.PATIENT_ID", "WHERE (t0.PATIENT_ID = ?1)", "(SELECT json_group_array(json_array(c.PATIENT_ID, c.ADDRESS_TYPE", "FROM PATIENT_ADDRESS c WHERE c.PATIENT_ID = t0.PATIENT_ID", `"resourceType": "Patient"`, `"id": "7"`} {
 		if !strings.Contains(out, want) {
 			t.Errorf("preview output lacks %q:\n%s", want, out)
 		}
