@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strings"
 )
 
 // DecodeJSONRows reads a JSON array of arrays (or null) into rows, passing
@@ -42,4 +43,29 @@ func DecodeJSONRows(v any, ncols int, conv func(col int, x any) (any, error)) ([
 		out = append(out, r)
 	}
 	return out, nil
+}
+
+// AggregateJSONRows writes a correlated aggregate of rows as JSON: agg
+// (json_agg, json_group_array) over row (json_build_array, json_array) of
+// cols, in order, from the rows of from that meet where.
+func AggregateJSONRows(agg, row string, cols []string, from, where string, order []string) string {
+	var b strings.Builder
+	b.WriteString("(SELECT " + agg + "(" + row + "(")
+	b.WriteString(strings.Join(cols, ", "))
+	b.WriteString(")")
+	if len(order) > 0 {
+		b.WriteString(" ORDER BY " + strings.Join(order, ", "))
+	}
+	b.WriteString(") FROM " + from + " WHERE " + where + ")")
+	return b.String()
+}
+
+// KnownKinds tells whether every type has a kind other than KindOther.
+func KnownKinds(kind func(string) Kind, types []string) bool {
+	for _, t := range types {
+		if kind(t) == KindOther {
+			return false
+		}
+	}
+	return true
 }

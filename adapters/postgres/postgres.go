@@ -372,26 +372,11 @@ func (d *DB) CastText(expr string, from adapters.Kind) string {
 var _ adapters.ChildAggregator = (*DB)(nil)
 
 // Aggregates is true for every kind but KindOther (uuid, bytea, arrays…).
-func (d *DB) Aggregates(types []string) bool {
-	for _, t := range types {
-		if kindOf(t) == adapters.KindOther {
-			return false
-		}
-	}
-	return true
-}
+func (d *DB) Aggregates(types []string) bool { return adapters.KnownKinds(kindOf, types) }
 
 // AggregateRows is a correlated json_agg of json_build_array.
 func (d *DB) AggregateRows(cols []string, from, where string, order []string) string {
-	var b strings.Builder
-	b.WriteString("(SELECT json_agg(json_build_array(")
-	b.WriteString(strings.Join(cols, ", "))
-	b.WriteString(")")
-	if len(order) > 0 {
-		b.WriteString(" ORDER BY " + strings.Join(order, ", "))
-	}
-	b.WriteString(") FROM " + from + " WHERE " + where + ")")
-	return b.String()
+	return adapters.AggregateJSONRows("json_agg", "json_build_array", cols, from, where, order)
 }
 
 // ReadRows reads json_agg's text: numbers as lib/pq gives them (integers

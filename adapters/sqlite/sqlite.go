@@ -294,27 +294,12 @@ var _ adapters.ChildAggregator = (*DB)(nil)
 
 // Aggregates is false for a column of no known kind (a BLOB, which JSON
 // cannot hold, or a column without a declared type).
-func (d *DB) Aggregates(types []string) bool {
-	for _, t := range types {
-		if kindOf(t) == adapters.KindOther {
-			return false
-		}
-	}
-	return true
-}
+func (d *DB) Aggregates(types []string) bool { return adapters.KnownKinds(kindOf, types) }
 
 // AggregateRows is a correlated json_group_array of json_array (aggregate
 // ORDER BY: SQLite 3.44 and later, which the driver embeds).
 func (d *DB) AggregateRows(cols []string, from, where string, order []string) string {
-	var b strings.Builder
-	b.WriteString("(SELECT json_group_array(json_array(")
-	b.WriteString(strings.Join(cols, ", "))
-	b.WriteString(")")
-	if len(order) > 0 {
-		b.WriteString(" ORDER BY " + strings.Join(order, ", "))
-	}
-	b.WriteString(") FROM " + from + " WHERE " + where + ")")
-	return b.String()
+	return adapters.AggregateJSONRows("json_group_array", "json_array", cols, from, where, order)
 }
 
 // timeColumns are the declared types whose text the driver reads as a
