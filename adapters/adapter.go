@@ -188,3 +188,11 @@ type ChildAggregator interface {
 	// Normalize gives it for a column of the corresponding type.
 	ReadRows(v any, types []string) ([][]any, error)
 }
+
+// StatementReuser is an optional capability: the adapter's driver prepares
+// a statement once per connection and runs it again without parsing or
+// planning it anew, so the engine keeps a bounded cache of prepared
+// statements by their text. Without it every statement is sent whole.
+type StatementReuser interface {
+	ReusesStatements() bool
+}

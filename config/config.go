@@ -88,6 +88,9 @@ type Database struct {
 	MaxIdleConns     int      `yaml:"max_idle_conns"`
 	ConnMaxLifetime  Duration `yaml:"conn_max_lifetime"`
 	StatementTimeout Duration `yaml:"statement_timeout"`
+	// StatementCache is how many prepared statements are kept, by text,
+	// where the adapter reuses them (PostgreSQL, SQLite); 0 turns it off.
+	StatementCache int `yaml:"statement_cache"`
 }
 
 // Paging configures search result pages.
@@ -188,7 +191,7 @@ func Default() Config {
 			QueueTimeout:    Duration(2 * time.Second),
 			MemoryLimitMB:   192,
 		},
-		Database: Database{MaxOpenConns: 16, MaxIdleConns: 16, ConnMaxLifetime: Duration(30 * time.Minute), StatementTimeout: Duration(30 * time.Second)},
+		Database: Database{MaxOpenConns: 16, MaxIdleConns: 16, ConnMaxLifetime: Duration(30 * time.Minute), StatementTimeout: Duration(30 * time.Second), StatementCache: 256},
 		Timezone: "Europe/London",
 		Paging:   Paging{DefaultCount: 50, MaxCount: 1000, CursorTTL: Duration(24 * time.Hour)},
 		Log:      Log{Level: "info", Format: "text"},
@@ -287,6 +290,9 @@ func (c *Config) validate() error {
 	}
 	if c.Database.DSN == "" {
 		errs = append(errs, "database.dsn is required")
+	}
+	if c.Database.StatementCache < 0 {
+		errs = append(errs, fmt.Sprintf("database.statement_cache is a number of statements (0: off), not %d", c.Database.StatementCache))
 	}
 	if c.Mappings == "" {
 		errs = append(errs, "mappings is required: the folder of mapping files (or builtin:NAME)")

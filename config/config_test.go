@@ -31,7 +31,7 @@ func TestExampleConfig(t *testing.T) {
 	if cfg.Mappings != filepath.Join("..", "mappingsets", "demo") {
 		t.Errorf("mappings %q", cfg.Mappings)
 	}
-	if time.Duration(cfg.Database.StatementTimeout) != 30*time.Second || cfg.Paging.MaxCount != 1000 {
+	if time.Duration(cfg.Database.StatementTimeout) != 30*time.Second || cfg.Paging.MaxCount != 1000 || cfg.Database.StatementCache != 256 {
 		t.Errorf("durations and paging: %+v %+v", cfg.Database, cfg.Paging)
 	}
 	if s := fmt.Sprintf("%v %s", cfg.Database.DSN, cfg.Paging.Secret); strings.Contains(s, "hunter2") {
@@ -48,6 +48,7 @@ func TestConfigErrors(t *testing.T) {
 		{"database:\n  adapter: postgres\n  dsn: x\n  colour: blue\nmappings: m\n", `c.yaml:4: unknown key "colour" in Database`},
 		{"database:\n  adapter: postgres\n  dsn: ${NOPE}\nmappings: m\n", "c.yaml:3: environment variable NOPE is not set"},
 		{"database:\n  adapter: postgres\n  dsn: x\n  statement_timeout: soon\nmappings: m\n", `"soon" is not a duration`},
+		{"database:\n  adapter: postgres\n  dsn: x\n  statement_cache: -1\nmappings: m\n", "database.statement_cache is a number of statements (0: off), not -1"},
 		{"database:\n  adapter: postgres\n  dsn: x\nmappings: m\ntimezone: Mars/Base\n", `timezone "Mars/Base"`},
 		{"mappings: m\n", "database.adapter is required"},
 		{"database: {adapter: sqlite, dsn: x}\nmappings: m\nauth: {mode: jwt, jwt: {jwks_file: k, issuers: [i], audiences: [a]}, ssp: {enabled: true}}\n", "auth.ssp.asid is required"},

@@ -48,6 +48,11 @@ type Options struct {
 	// MaxIncluded bounds the resources _include and _revinclude add to one
 	// page (default 1000); past it an OperationOutcome entry says so.
 	MaxIncluded int
+	// StatementCache is how many prepared statements the engine keeps, by
+	// their text, where the adapter reuses statements
+	// (adapters.StatementReuser): 0 is the default, 256; negative sends
+	// every statement whole.
+	StatementCache int
 }
 
 // tracer makes a span of every SQL statement (a no-op until the program
@@ -62,6 +67,8 @@ type Engine struct {
 	// updated is each mapping's _lastUpdated parameter (none without a
 	// last-updated column), and updatedCol its column.
 	updated map[*mapping.Mapping]*mapping.SearchParam
+	inline  sync.Map   // inlineKey → []inlineChild
+	stmts   *stmtCache // nil: statements are sent whole
 	opts    Options
 	seal    *sealer
 	log     *slog.Logger
@@ -102,6 +109,12 @@ func New(cat *catalog.Catalog, db adapters.Adapter, opts Options) (*Engine, erro
 		s.now = opts.Now
 	}
 	e := &Engine{set: set, cat: cat, db: db, opts: opts, seal: s, log: opts.Logger, updated: map[*mapping.Mapping]*mapping.SearchParam{}}
+	if opts.StatementCache == 0 {
+		opts.StatementCache = 256
+	}
+	if r, ok := db.(adapters.StatementReuser); ok && r.ReusesStatements() && opts.StatementCache > 0 {
+		e.stmts = newStmtCache(db.DB().DB, opts.StatementCache)
+	}
 	for _, m := range set.Mappings {
 		if m.From.Updated != "" {
 			e.updated[m] = &mapping.SearchParam{Name: "_lastUpdated", Type: "date", Columns: []string{m.From.Updated}, DateGrain: 5, Col: -1}
@@ -319,6 +332,23 @@ type inlineChild struct {
 // each link column comparable with its parent column (the same kind, or
 // text and an integer, compared as text).
 func (e *Engine) inlineChildren(q *query) []inlineChild {
+	key := inlineKey{q.m, q.alias}
+	if v, ok := e.inline.Load(key); ok {
+		return v.([]inlineChild)
+	}
+	out := e.planInline(q)
+	e.inline.Store(key, out)
+	return out
+}
+
+// inlineKey names the inline children of a mapping's statement under an
+// alias (they depend on nothing else).
+type inlineKey struct {
+	m     *mapping.Mapping
+	alias string
+}
+
+func (e *Engine) planInline(q *query) []inlineChild {
 	agg, ok := e.db.(adapters.ChildAggregator)
 	if !ok {
 		return nil
@@ -494,7 +524,12 @@ func (e *Engine) queryRows(ctx context.Context, sqlText string, args []any, ncol
 		start := time.Now()
 		defer func() { e.opts.OnStatement(ctx, time.Since(start), err) }()
 	}
-	rs, err := e.db.DB().QueryContext(ctx, sqlText, args...)
+	var rs *sql.Rows
+	if e.stmts != nil {
+		rs, err = e.stmts.query(ctx, sqlText, args)
+	} else {
+		rs, err = e.db.DB().QueryContext(ctx, sqlText, args...)
+	}
 	if err != nil {
 		return nil, dbError(ctx, err)
 	}

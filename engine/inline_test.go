@@ -118,3 +118,30 @@ func TestInlineChildrenMatchBatched(t *testing.T) {
 		})
 	}
 }
+
+// Statements are prepared and kept by their text; with a cache of one
+// statement every other request closes the statement the last one used,
+// and the answers stay those of an engine that sends statements whole.
+func TestStatementCache(t *testing.T) {
+	for _, db := range databases(t) {
+		t.Run(db.Name(), func(t *testing.T) {
+			tz := "TIMESTAMP"
+			if db.Name() == "postgres" {
+				tz = "TIMESTAMPTZ"
+			}
+			small := newEngine(t, db, strings.ReplaceAll(inlineSchema, "%TZ%", tz), engine.Options{StatementCache: 1}, yamlFile("obs.yaml", inlineMapping))
+			whole, err := engine.New(small.Catalog(), db, engine.Options{StatementCache: -1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for round := 0; round < 3; round++ {
+				for _, q := range []string{"_count=10", "_id=2", "_id=1,3", "_count=1"} {
+					a, b := searchIDs(t, small, "Observation", q), searchIDs(t, whole, "Observation", q)
+					if a != b || a == "" {
+						t.Errorf("%s: %q with a cache of one statement, %q without", q, a, b)
+					}
+				}
+			}
+		})
+	}
+}

@@ -421,3 +421,10 @@ func (d *DB) ReadRows(v any, types []string) ([][]any, error) {
 		return x, nil
 	})
 }
+
+// ReusesStatements is true: a prepared statement skips PostgreSQL's parse
+// and plan (which for a statement with aggregated child rows costs more
+// than running it). Behind a connection pooler in transaction mode that
+// does not carry prepared statements (PgBouncer before 1.21), turn the
+// engine's statement cache off (database.statement_cache: 0).
+func (d *DB) ReusesStatements() bool { return true }

@@ -338,3 +338,6 @@ func (d *DB) ReadRows(v any, types []string) ([][]any, error) {
 		return x, nil
 	})
 }
+
+// ReusesStatements is true: a prepared statement skips SQLite's compile.
+func (d *DB) ReusesStatements() bool { return true }

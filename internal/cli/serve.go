@@ -93,7 +93,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		DefaultCount: cfg.Paging.DefaultCount, MaxCount: cfg.Paging.MaxCount,
 		PagingSecret: []byte(cfg.Paging.Secret), CursorTTL: time.Duration(cfg.Paging.CursorTTL),
 		Logger: log, StatementTimeout: time.Duration(cfg.Database.StatementTimeout),
-		OnStatement: metrics.OnStatement,
+		StatementCache: statementCache(cfg.Database.StatementCache),
+		OnStatement:    metrics.OnStatement,
 	})
 	if err != nil {
 		return err
@@ -252,4 +253,13 @@ func tlsConfig(t config.TLS) (*tls.Config, error) {
 		tc.ClientAuth = tls.RequireAndVerifyClientCert
 	}
 	return tc, nil
+}
+
+// statementCache turns the configuration's statement_cache (0: off) into
+// the engine's option (0: the default, negative: off).
+func statementCache(n int) int {
+	if n == 0 {
+		return -1
+	}
+	return n
 }

@@ -1,11 +1,22 @@
-// Command bench measures the facade against the SQL floor on PostgreSQL
-// with the demo EPR: Patient read by id and Patient search by NHS number,
-// at several concurrencies. The floor is the same SQL statements the facade
-// issues for each request, run straight against the database by the same
-// number of workers. It prints a table and writes it (with the machine's
-// description) to -out.
+// Command bench measures the facade on PostgreSQL with the demo EPR, for
+// every kind of interaction, at several concurrencies and database sizes,
+// next to floors that show what the database itself costs:
 //
-//	go run ./test/bench -dsn postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable -out docs/benchmarks.md
+//   - statements: the very statements the facade issued for each request
+//     (captured from the engine, per request variant), replayed straight
+//     through database/sql and lib/pq with the facade's connection
+//     settings, unprepared;
+//   - prepared: the same, each statement prepared once per connection;
+//   - one statement: for a read, a search by NHS number and the chained
+//     search, a hand-written statement that returns the same resources'
+//     JSON built by PostgreSQL.
+//
+// It also reports the facade's allocations per request and per resource
+// (the handler called in-process, without the load generator) and the
+// process's peak resident memory per interaction. It writes Markdown to
+// -out.
+//
+//	go run ./test/bench -patients 100000,1000000 -out docs/benchmarks.md
 package main
 
 import (
@@ -13,6 +24,7 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -21,11 +33,14 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
+	"regexp"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -44,97 +59,23 @@ import (
 
 func main() {
 	dsn := flag.String("dsn", envOr("CCFACADE_BENCH_PG_DSN", envOr("CCFACADE_TEST_PG_DSN", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable")), "PostgreSQL maintenance DSN")
-	patients := flag.Int("patients", 100000, "demo patients")
+	sizes := flag.String("patients", "100000,1000000", "demo patients, one run per size")
 	dur := flag.Duration("duration", 5*time.Second, "measuring time per cell")
 	concs := flag.String("concurrency", "1,4,16,64", "concurrencies")
+	only := flag.String("only", "", "measure only the interactions whose name matches this regular expression")
 	out := flag.String("out", "", "write the results as Markdown here")
 	flag.Parse()
 	ctx := context.Background()
-
-	dbName := fmt.Sprintf("ccfacade_bench_%d", *patients)
-	benchDSN, err := ensureDemo(ctx, *dsn, dbName, *patients)
-	if err != nil {
-		log.Fatal(err)
-	}
-	db, err := postgres.Open(ctx, benchDSN, adapters.Options{ReadOnly: true, MaxOpenConns: 64, MaxIdleConns: 64})
-	if err != nil {
-		log.Fatal(err)
-	}
-	set, err := mapping.LoadFS(mappingsets.Demo, "demo", "mappingsets/demo", time.UTC)
-	if err != nil {
-		log.Fatal(err)
-	}
-	cat, err := catalog.Load(ctx, set, db)
-	if err != nil {
-		log.Fatal(err)
-	}
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	// Capture the SQL the facade issues for one request of each kind.
-	var mu sync.Mutex
-	var captured []stmt
-	capture := false
-	eng, err := engine.New(cat, db, engine.Options{Logger: quiet, Trace: func(q string, args []any) {
-		mu.Lock()
-		defer mu.Unlock()
-		if capture {
-			captured = append(captured, stmt{q, append([]any(nil), args...)})
+	filter := regexp.MustCompile(*only)
+	var runs []*run
+	for _, n := range parseInts(*sizes) {
+		r, err := measureSize(ctx, *dsn, n, *dur, parseInts(*concs), filter)
+		if err != nil {
+			log.Fatal(err)
 		}
-	}})
-	if err != nil {
-		log.Fatal(err)
+		runs = append(runs, r)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		log.Fatal(err)
-	}
-	srv := &http.Server{Handler: server.New(server.Options{Engine: eng, Logger: quiet})}
-	go srv.Serve(ln)
-	base := "http://" + ln.Addr().String() + "/fhir"
-
-	// The request sets: random patients, by id and by NHS number.
-	var ids, nhs []string
-	_ = demo.Generate(demo.Options{Patients: *patients, Seed: 1}, "PATIENT", func(row []any) error {
-		if row[2] != nil {
-			ids = append(ids, fmt.Sprint(row[0]))
-			nhs = append(nhs, strings.ReplaceAll(fmt.Sprint(row[2]), " ", ""))
-		}
-		return nil
-	})
-	kinds := []kind{
-		{name: "Patient read by id", url: func(i int) string { return base + "/Patient/" + ids[i] }},
-		{name: "Patient search by NHS number", url: func(i int) string {
-			return base + "/Patient?identifier=" + url.QueryEscape("https://fhir.nhs.uk/Id/nhs-number|"+nhs[i])
-		}},
-	}
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256, MaxIdleConns: 256}}
-	// Learn the statements of each kind (their shapes; arguments vary with i).
-	for k := range kinds {
-		mu.Lock()
-		captured, capture = nil, true
-		mu.Unlock()
-		get(client, kinds[k].url(0))
-		mu.Lock()
-		kinds[k].stmts, capture = captured, false
-		mu.Unlock()
-	}
-	raw, err := sql.Open("postgres", benchDSN)
-	if err != nil {
-		log.Fatal(err)
-	}
-	raw.SetMaxOpenConns(64)
-	raw.SetMaxIdleConns(64)
-
-	var rows []result
-	for _, k := range kinds {
-		for _, c := range parseInts(*concs) {
-			facade := measure(c, *dur, len(ids), func(i int) error { return get(client, k.url(i)) })
-			floor := measure(c, *dur, len(ids), func(i int) error { return k.floor(ctx, raw, ids[i], nhs[i]) })
-			r := result{kind: k.name, conc: c, facade: facade, floor: floor}
-			rows = append(rows, r)
-			fmt.Println(r.line())
-		}
-	}
-	report := render(rows, kinds, *patients, *dur)
+	report := render(runs, *dur)
 	fmt.Print(report)
 	if *out != "" {
 		// The memory section (make bench-memory) is kept as it is.
@@ -147,40 +88,246 @@ func main() {
 			log.Fatal(err)
 		}
 	}
-	srv.Close()
 }
 
+// stmt is one statement the facade issued, with its arguments.
 type stmt struct {
 	sql  string
 	args []any
 }
 
-type kind struct {
-	name  string
-	url   func(i int) string
-	stmts []stmt
+// interaction is one kind of request.
+type interaction struct {
+	name string
+	url  func(i int) string // the request for variant i
+	n    int                // variants
+	// oneStatement, when set, is the hand-written statement that returns
+	// the same resources' JSON, and its arguments for variant i.
+	oneStatement func(i int) (string, []any)
+	variants     [][]stmt // the facade's statements per variant
 }
 
-// floor runs the kind's statements straight against the database, with the
-// arguments of request i: the first statement's key or NHS number argument
-// replaced, each child statement keyed by the patient found.
-func (k kind) floor(ctx context.Context, db *sql.DB, id, nhs string) error {
-	var patientID any
-	for n, s := range k.stmts {
-		args := append([]any(nil), s.args...)
-		if n == 0 {
-			switch {
-			case strings.Contains(k.name, "read"):
-				args[0] = id
-			default:
-				args[0] = nhs
+// cell is one measurement.
+type cell struct {
+	rps      float64
+	p50, p99 time.Duration
+	errors   int64
+}
+
+// row is one interaction at one concurrency.
+type row struct {
+	name                             string
+	conc                             int
+	facade, stmts, prepared, oneStmt cell
+}
+
+// run is everything measured at one size.
+type run struct {
+	patients     int
+	rows         []row
+	interactions []*interaction
+	allocs       map[string][3]float64 // allocations and bytes per request, resources per request
+	rss          map[string]float64    // peak RSS MB during the interaction's facade cells
+	loaded       string
+}
+
+func measureSize(ctx context.Context, maint string, patients int, dur time.Duration, concs []int, filter *regexp.Regexp) (*run, error) {
+	dbName := fmt.Sprintf("ccfacade_bench_%d", patients)
+	benchDSN, loaded, err := ensureDemo(ctx, maint, dbName, patients)
+	if err != nil {
+		return nil, err
+	}
+	db, err := postgres.Open(ctx, benchDSN, adapters.Options{ReadOnly: true, MaxOpenConns: 64, MaxIdleConns: 64})
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	set, err := mapping.LoadFS(mappingsets.Demo, "demo", "mappingsets/demo", time.UTC)
+	if err != nil {
+		return nil, err
+	}
+	cat, err := catalog.Load(ctx, set, db)
+	if err != nil {
+		return nil, err
+	}
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	var mu sync.Mutex
+	var captured []stmt
+	capture := false
+	eng, err := engine.New(cat, db, engine.Options{Logger: quiet, Trace: func(q string, args []any) {
+		mu.Lock()
+		defer mu.Unlock()
+		if capture {
+			captured = append(captured, stmt{q, append([]any(nil), args...)})
+		}
+	}})
+	if err != nil {
+		return nil, err
+	}
+	handler := server.New(server.Options{Engine: eng, Logger: quiet})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	srv := &http.Server{Handler: handler}
+	go srv.Serve(ln)
+	defer srv.Close()
+	base := "http://" + ln.Addr().String() + "/fhir"
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256, MaxIdleConns: 256}}
+
+	// Patients with an NHS number, in a random order.
+	var ids, nhs []string
+	_ = demo.Generate(demo.Options{Patients: patients, Seed: 1}, "PATIENT", func(row []any) error {
+		if row[2] != nil {
+			ids = append(ids, fmt.Sprint(row[0]))
+			nhs = append(nhs, strings.ReplaceAll(fmt.Sprint(row[2]), " ", ""))
+		}
+		return nil
+	})
+	rnd := rand.New(rand.NewPCG(7, 7))
+	rnd.Shuffle(len(ids), func(i, j int) { ids[i], ids[j] = ids[j], ids[i]; nhs[i], nhs[j] = nhs[j], nhs[i] })
+	const variants = 200
+	nhsSystem := "https://fhir.nhs.uk/Id/nhs-number|"
+	vital := strings.Join(set.Concepts["obs-category"].Reverse("http://hl7.org/fhir/observation-category", true, "vital-signs"), "','")
+	its := []*interaction{
+		{name: "Patient read by id", n: variants, url: func(i int) string { return base + "/Patient/" + ids[i] },
+			oneStatement: func(i int) (string, []any) { return patientJSON + " WHERE p.PATIENT_ID = $1", []any{ids[i]} }},
+		{name: "Patient search by NHS number", n: variants, url: func(i int) string {
+			return base + "/Patient?identifier=" + url.QueryEscape(nhsSystem+nhs[i])
+		}, oneStatement: func(i int) (string, []any) {
+			return patientJSON + " WHERE REPLACE(REPLACE(p.NHS_NUMBER, ' ', ''), '-', '') = $1 ORDER BY p.PATIENT_ID LIMIT 51", []any{nhs[i]}
+		}},
+		{name: "Observation search by patient (_count=50)", n: variants, url: func(i int) string { return base + "/Observation?patient=" + ids[i] + "&_count=50" }},
+		{name: "MedicationRequest search by patient (child collections)", n: variants, url: func(i int) string { return base + "/MedicationRequest?patient=" + ids[i] }},
+		{name: "Chained search patient.identifier + category", n: variants, url: func(i int) string {
+			return base + "/Observation?patient.identifier=" + url.QueryEscape(nhsSystem+nhs[i]) + "&category=vital-signs"
+		}, oneStatement: func(i int) (string, []any) {
+			return observationJSON + " WHERE o.PATIENT_ID IN (SELECT PATIENT_ID FROM PATIENT WHERE REPLACE(REPLACE(NHS_NUMBER, ' ', ''), '-', '') = $1) AND o.OBS_CODE IN ('" + vital + "') ORDER BY o.OBS_ID LIMIT 51", []any{nhs[i]}
+		}},
+		{name: "$everything, first page", n: variants, url: func(i int) string { return base + "/Patient/" + ids[i] + "/$everything" }},
+		{name: "_include (MedicationRequest → Medication)", n: variants, url: func(i int) string {
+			return base + "/MedicationRequest?patient=" + ids[i] + "&_include=MedicationRequest:medication"
+		}},
+	}
+	for _, depth := range []int{1, 100, 1000} {
+		pages, err := walk(client, base+"/Patient?_count=50", depth, 50)
+		if err != nil {
+			return nil, err
+		}
+		its = append(its, &interaction{name: fmt.Sprintf("Patient page %d (_count=50)", depth), n: len(pages), url: func(i int) string { return pages[i] }})
+	}
+	var kept []*interaction
+	for _, it := range its {
+		if filter.MatchString(it.name) {
+			kept = append(kept, it)
+		}
+	}
+	r := &run{patients: patients, interactions: kept, allocs: map[string][3]float64{}, rss: map[string]float64{}, loaded: loaded}
+	// The statements of every variant.
+	for _, it := range kept {
+		it.variants = make([][]stmt, it.n)
+		for v := 0; v < it.n; v++ {
+			mu.Lock()
+			captured, capture = nil, true
+			mu.Unlock()
+			if err := get(client, it.url(v)); err != nil {
+				return nil, err
 			}
-		} else if patientID != nil {
-			for a := range args {
-				args[a] = patientID
+			mu.Lock()
+			it.variants[v], capture = captured, false
+			mu.Unlock()
+		}
+	}
+	raw, err := sql.Open("postgres", benchDSN+"&binary_parameters=yes")
+	if err != nil {
+		return nil, err
+	}
+	defer raw.Close()
+	raw.SetMaxOpenConns(64)
+	shed := func() { // close idle connections between cells: both pools together exceed max_connections
+		db.DB().SetMaxIdleConns(0)
+		db.DB().SetMaxIdleConns(64)
+		raw.SetMaxIdleConns(0)
+		raw.SetMaxIdleConns(64)
+	}
+	for _, it := range kept {
+		r.allocs[it.name] = allocations(handler, it, base)
+		resetPeak()
+		for _, c := range concs {
+			shed()
+			rw := row{name: it.name, conc: c}
+			rw.facade = measure(c, dur, it.n, func(_ int, i int) error { return get(client, it.url(i)) })
+			shed()
+			rw.stmts = measure(c, dur, it.n, func(_ int, i int) error { return replay(ctx, raw, nil, it.variants[i]) })
+			shed()
+			rw.prepared = measurePrepared(ctx, raw, c, dur, it)
+			if it.oneStatement != nil {
+				shed()
+				rw.oneStmt = measure(c, dur, it.n, func(_ int, i int) error {
+					q, args := it.oneStatement(i)
+					return replay(ctx, raw, nil, []stmt{{q, args}})
+				})
+			}
+			r.rows = append(r.rows, rw)
+			fmt.Fprintln(os.Stderr, patients, rw.line())
+		}
+		r.rss[it.name] = peakRSS()
+	}
+	return r, nil
+}
+
+// walk follows next links from first to page depth and returns the URLs of
+// pages depth … depth+n-1 (fewer at the end).
+func walk(c *http.Client, first string, depth, n int) ([]string, error) {
+	var out []string
+	u := first
+	for page := 1; u != "" && len(out) < n; page++ {
+		if page >= depth {
+			out = append(out, u)
+		}
+		res, err := c.Get(u)
+		if err != nil {
+			return nil, err
+		}
+		var b struct {
+			Link []struct{ Relation, URL string }
+		}
+		err = json.NewDecoder(res.Body).Decode(&b)
+		res.Body.Close()
+		if err != nil {
+			return nil, err
+		}
+		u = ""
+		for _, l := range b.Link {
+			if l.Relation == "next" {
+				u = l.URL
 			}
 		}
-		rows, err := db.QueryContext(ctx, s.sql, args...)
+		if depth == 1 {
+			break // the first page only: a search without a cursor
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%s: no page %d", first, depth)
+	}
+	return out, nil
+}
+
+// replay runs statements, reading every row; through prepared statements
+// when stmts is not nil.
+func replay(ctx context.Context, db *sql.DB, prep func(string) (*sql.Stmt, error), list []stmt) error {
+	for _, s := range list {
+		var rows *sql.Rows
+		var err error
+		if prep != nil {
+			st, perr := prep(s.sql)
+			if perr != nil {
+				return perr
+			}
+			rows, err = st.QueryContext(ctx, s.args...)
+		} else {
+			rows, err = db.QueryContext(ctx, s.sql, s.args...)
+		}
 		if err != nil {
 			return err
 		}
@@ -195,9 +342,6 @@ func (k kind) floor(ctx context.Context, db *sql.DB, id, nhs string) error {
 				rows.Close()
 				return err
 			}
-			if n == 0 && patientID == nil {
-				patientID = vals[0]
-			}
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
@@ -205,6 +349,86 @@ func (k kind) floor(ctx context.Context, db *sql.DB, id, nhs string) error {
 		}
 	}
 	return nil
+}
+
+// measurePrepared replays the statements prepared, each worker on a
+// connection of its own that prepares each statement once.
+func measurePrepared(ctx context.Context, raw *sql.DB, c int, d time.Duration, it *interaction) cell {
+	conns := make([]*sql.Conn, c)
+	caches := make([]map[string]*sql.Stmt, c)
+	for w := range conns {
+		conn, err := raw.Conn(ctx)
+		if err != nil {
+			return cell{errors: 1}
+		}
+		conns[w], caches[w] = conn, map[string]*sql.Stmt{}
+	}
+	defer func() {
+		for w, conn := range conns {
+			for _, st := range caches[w] {
+				st.Close()
+			}
+			conn.Close()
+		}
+	}()
+	return measure(c, d, it.n, func(w int, i int) error {
+		return replay(ctx, raw, func(q string) (*sql.Stmt, error) {
+			if st, ok := caches[w][q]; ok {
+				return st, nil
+			}
+			st, err := conns[w].PrepareContext(ctx, q)
+			if err == nil {
+				caches[w][q] = st
+			}
+			return st, err
+		}, it.variants[i])
+	})
+}
+
+// allocations calls the handler in-process for every variant (twice, the
+// first round to warm up) and returns the allocations and bytes per
+// request, and the resources per response.
+func allocations(h http.Handler, it *interaction, base string) [3]float64 {
+	call := func(i int) int {
+		u, _ := url.Parse(it.url(i))
+		req := httptest.NewRequest("GET", u.RequestURI(), nil)
+		req.Host = u.Host
+		req.Header.Set("Accept-Encoding", "gzip")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec.Body.Len()
+	}
+	for i := 0; i < it.n; i++ {
+		call(i)
+	}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	for i := 0; i < it.n; i++ {
+		call(i)
+	}
+	runtime.ReadMemStats(&after)
+	// Resources per response, from the uncompressed body.
+	resources := 0
+	for i := 0; i < it.n; i++ {
+		u, _ := url.Parse(it.url(i))
+		req := httptest.NewRequest("GET", u.RequestURI(), nil)
+		req.Host = u.Host
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		var b struct {
+			ResourceType string
+			Entry        []json.RawMessage
+		}
+		_ = json.Unmarshal(rec.Body.Bytes(), &b)
+		if b.ResourceType == "Bundle" {
+			resources += len(b.Entry)
+		} else {
+			resources++
+		}
+	}
+	n := float64(it.n)
+	return [3]float64{float64(after.Mallocs-before.Mallocs) / n, float64(after.TotalAlloc-before.TotalAlloc) / n, float64(resources) / n}
 }
 
 func get(c *http.Client, u string) error {
@@ -220,15 +444,9 @@ func get(c *http.Client, u string) error {
 	return nil
 }
 
-type stats struct {
-	rps      float64
-	p50, p99 time.Duration
-	errors   int64
-}
-
-// measure runs fn from c workers for d (after a short warm-up) and returns
-// throughput and latency percentiles.
-func measure(c int, d time.Duration, n int, fn func(i int) error) stats {
+// measure runs fn from c workers for d (after a warm-up of d/5), each
+// request on a random variant, and returns throughput and latency.
+func measure(c int, d time.Duration, n int, fn func(worker, variant int) error) cell {
 	warm := time.Now().Add(d / 5)
 	end := warm.Add(d)
 	var errs atomic.Int64
@@ -244,9 +462,10 @@ func measure(c int, d time.Duration, n int, fn func(i int) error) stats {
 				if now.After(end) {
 					return
 				}
-				err := fn(r.IntN(n))
-				if err != nil {
-					errs.Add(1)
+				if err := fn(w, r.IntN(n)); err != nil {
+					if errs.Add(1) == 1 {
+						fmt.Fprintln(os.Stderr, "error:", err)
+					}
 				}
 				if now.After(warm) {
 					lat[w] = append(lat[w], time.Since(now))
@@ -261,45 +480,96 @@ func measure(c int, d time.Duration, n int, fn func(i int) error) stats {
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i] < all[j] })
 	if len(all) == 0 {
-		return stats{}
+		return cell{errors: errs.Load()}
 	}
-	return stats{
-		rps:    float64(len(all)) / d.Seconds(),
-		p50:    all[len(all)/2],
-		p99:    all[len(all)*99/100],
-		errors: errs.Load(),
-	}
+	return cell{rps: float64(len(all)) / d.Seconds(), p50: all[len(all)/2], p99: all[len(all)*99/100], errors: errs.Load()}
 }
 
-type result struct {
-	kind          string
-	conc          int
-	facade, floor stats
+// resetPeak resets the process's peak resident memory (VmHWM).
+func resetPeak() { _ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
+
+// peakRSS is the process's peak resident memory in MB since resetPeak.
+func peakRSS() float64 {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmHWM:" {
+			kb, _ := strconv.ParseFloat(f[1], 64)
+			return kb / 1024
+		}
+	}
+	return 0
 }
 
-func (r result) line() string {
-	return fmt.Sprintf("| %s | %d | %.0f | %s | %s | %.0f | %s | %s | %.2f |", r.kind, r.conc,
-		r.facade.rps, ms(r.facade.p50), ms(r.facade.p99), r.floor.rps, ms(r.floor.p50), ms(r.floor.p99), r.facade.rps/r.floor.rps)
+func (r row) line() string {
+	one := "–"
+	if r.oneStmt.rps > 0 {
+		one = fmt.Sprintf("%.0f (%s)", r.oneStmt.rps, ms(r.oneStmt.p50))
+	}
+	ratio := func(a, b float64) string {
+		if b == 0 {
+			return "–"
+		}
+		return fmt.Sprintf("%.2f", a/b)
+	}
+	errs := ""
+	if n := r.facade.errors + r.stmts.errors + r.prepared.errors + r.oneStmt.errors; n > 0 {
+		errs = fmt.Sprintf(" (%d errors)", n)
+	}
+	return fmt.Sprintf("| %s | %d | %.0f | %s | %s | %.0f (%s) | %.0f (%s) | %s | %s | %s | %s%s |", r.name, r.conc,
+		r.facade.rps, ms(r.facade.p50), ms(r.facade.p99), r.stmts.rps, ms(r.stmts.p50), r.prepared.rps, ms(r.prepared.p50), one,
+		ratio(r.facade.rps, r.stmts.rps), ratio(r.facade.rps, r.prepared.rps), ratio(r.facade.rps, r.oneStmt.rps), errs)
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2f", float64(d.Microseconds())/1000) }
 
-func render(rows []result, kinds []kind, patients int, d time.Duration) string {
+func render(runs []*run, d time.Duration) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Benchmarks\n\n")
 	fmt.Fprintf(&b, "Produced by `make bench` (`go run ./test/bench`) on %s.\n\n", time.Now().UTC().Format("2006-01-02"))
-	fmt.Fprintf(&b, "**Set-up.** The demo EPR with %d patients in PostgreSQL (%s); the facade in-process over the `postgres` adapter (read-only sessions, pool of 64) and HTTP on loopback; a Go load generator with keep-alive connections; %s measured per cell after a warm-up. ", patients, pgVersion(), d)
-	fmt.Fprintf(&b, "The **SQL floor** runs, from the same number of workers, the very statements the facade issues for each request (captured from the engine), straight through database/sql and lib/pq: the cost of the data alone. Ratio = facade ÷ floor throughput.\n\n")
-	fmt.Fprintf(&b, "**Machine.** %s, %d CPUs (%s/%s), %s; database, facade and load generator share it.\n\n", cpuModel(), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, runtime.Version())
-	fmt.Fprintf(&b, "| request | concurrency | facade req/s | p50 ms | p99 ms | SQL floor req/s | p50 ms | p99 ms | ratio |\n|---|---|---|---|---|---|---|---|---|\n")
-	for _, r := range rows {
-		b.WriteString(r.line() + "\n")
+	fmt.Fprintf(&b, "**Set-up.** The demo EPR in PostgreSQL (%s); the facade in-process over the `postgres` adapter (read-only sessions, pool of 64) and HTTP on loopback; a Go load generator with keep-alive connections asking for 200 variants of each request (patients in a random order); %s measured per cell after a warm-up. ", pgVersion(), d)
+	fmt.Fprintf(&b, "Next to the facade, in the same run: **statements**, the very statements the facade issued for each variant (captured from the engine), replayed straight through database/sql and lib/pq with the facade's connection settings; **prepared**, the same statements each prepared once per connection; **one statement**, for a read, a search by NHS number and the chained search, a hand-written statement that returns the same resources' JSON built by PostgreSQL. Each floor reads every row it is sent. Throughput in requests a second, p50 and p99 in milliseconds; ratios are the facade's throughput over each floor's.\n\n")
+	fmt.Fprintf(&b, "**Machine.** %s, %d CPUs (%s/%s), %s; database, facade and load generator share it.\n", cpuModel(), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, runtime.Version())
+	for _, r := range runs {
+		fmt.Fprintf(&b, "\n## %d patients\n\n%s\n\n", r.patients, r.loaded)
+		fmt.Fprintf(&b, "| request | clients | facade req/s | p50 | p99 | statements req/s (p50) | prepared req/s (p50) | one statement req/s (p50) | ÷ statements | ÷ prepared | ÷ one statement |\n|---|---|---|---|---|---|---|---|---|---|---|\n")
+		for _, rw := range r.rows {
+			b.WriteString(rw.line() + "\n")
+		}
+		fmt.Fprintf(&b, "\nThe facade's allocations (the handler called in-process, gzip asked for) and the process's peak resident memory while the interaction was measured (load generator included):\n\n| request | statements | resources a response | allocations a request | allocations a resource | KB allocated a request | peak RSS MB |\n|---|---|---|---|---|---|---|\n")
+		for _, it := range r.interactions {
+			a := r.allocs[it.name]
+			stmts := 0
+			for _, v := range it.variants {
+				stmts += len(v)
+			}
+			per := a[0]
+			if a[2] > 0 {
+				per = a[0] / a[2]
+			}
+			fmt.Fprintf(&b, "| %s | %.1f | %.1f | %.0f | %.0f | %.0f | %.0f |\n", it.name, float64(stmts)/float64(len(it.variants)), a[2], a[0], per, a[1]/1024, r.rss[it.name])
+		}
 	}
-	fmt.Fprintf(&b, "\nStatements per request (the floor runs the same):\n\n")
-	for _, k := range kinds {
-		fmt.Fprintf(&b, "- %s: %d statements\n", k.name, len(k.stmts))
-		for _, s := range k.stmts {
-			fmt.Fprintf(&b, "  - `%s`\n", s.sql)
+	if len(runs) > 1 {
+		first, last := runs[0], runs[len(runs)-1]
+		fmt.Fprintf(&b, "\n## From %d to %d patients\n\np99 in milliseconds at each concurrency, and its growth:\n\n| request | clients | p99 at %d | p99 at %d | × |\n|---|---|---|---|---|\n", first.patients, last.patients, first.patients, last.patients)
+		for _, a := range first.rows {
+			for _, z := range last.rows {
+				if z.name == a.name && z.conc == a.conc && a.facade.p99 > 0 {
+					fmt.Fprintf(&b, "| %s | %d | %s | %s | %.2f |\n", a.name, a.conc, ms(a.facade.p99), ms(z.facade.p99), float64(z.facade.p99)/float64(a.facade.p99))
+				}
+			}
+		}
+	}
+	if len(runs) > 0 {
+		fmt.Fprintf(&b, "\nStatements of the first variant of each request (%d patients):\n\n", runs[0].patients)
+		for _, it := range runs[0].interactions {
+			fmt.Fprintf(&b, "- %s: %d statements\n", it.name, len(it.variants[0]))
+			for _, s := range it.variants[0] {
+				fmt.Fprintf(&b, "  - `%s`\n", s.sql)
+			}
 		}
 	}
 	return b.String()
@@ -328,21 +598,26 @@ func pgVersion() string {
 
 // ensureDemo creates and fills the bench database unless it is already
 // there with the right number of patients.
-func ensureDemo(ctx context.Context, base, name string, patients int) (string, error) {
+func ensureDemo(ctx context.Context, base, name string, patients int) (dsn, loaded string, err error) {
+	defer func() {
+		if err != nil {
+			dsn = ""
+		}
+	}()
 	u, err := url.Parse(base)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	u.Path = "/" + name
-	dsn := u.String()
+	dsn = u.String()
 	admin, err := sql.Open("postgres", base)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	defer admin.Close()
 	var exists bool
 	if err := admin.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", name).Scan(&exists); err != nil {
-		return "", fmt.Errorf("connect to %s: %w", adapters.Redact(base), err)
+		return "", "", fmt.Errorf("connect to %s: %w", adapters.Redact(base), err)
 	}
 	if exists {
 		db, err := sql.Open("postgres", dsn)
@@ -365,33 +640,34 @@ func ensureDemo(ctx context.Context, base, name string, patients int) (string, e
 			}
 			db.Close()
 			if err == nil && n == patients && tables == len(demo.Tables()) {
-				return dsn, nil
+				return dsn, "The database was loaded by an earlier run (same schema and indexes).", nil
 			}
 		}
 		if _, err := admin.ExecContext(ctx, "DROP DATABASE "+name+" WITH (FORCE)"); err != nil {
-			return "", err
+			return "", "", err
 		}
 	}
 	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
-		return "", err
+		return "", "", err
 	}
 	start := time.Now()
 	db, err := postgres.Open(ctx, dsn, adapters.Options{})
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	defer db.Close()
 	if err := demo.Load(ctx, db.(adapters.Loader), demo.Options{Patients: patients, Seed: 1}); err != nil {
-		return "", err
+		return "", "", err
 	}
 	if _, err := db.DB().ExecContext(ctx, "ANALYZE"); err != nil {
-		return "", err
+		return "", "", err
 	}
 	if _, err := db.DB().ExecContext(ctx, "COMMENT ON TABLE patient IS '"+schemaDigest()+"'"); err != nil {
-		return "", err
+		return "", "", err
 	}
-	fmt.Fprintf(os.Stderr, "loaded %d patients in %s\n", patients, time.Since(start).Round(time.Millisecond))
-	return dsn, nil
+	took := time.Since(start).Round(time.Second)
+	fmt.Fprintf(os.Stderr, "loaded %d patients in %s\n", patients, took)
+	return dsn, fmt.Sprintf("Loaded with the demo generator in %s.", took), nil
 }
 
 func parseInts(s string) []int {
@@ -421,3 +697,53 @@ func envOr(k, def string) string {
 	}
 	return def
 }
+
+// patientJSON is the one-statement floor for a Patient: the resource's JSON
+// as the demo mapping shows it (identifiers, names with the previous names,
+// telecoms, addresses, codes), built by PostgreSQL; a WHERE follows.
+const patientJSON = `SELECT json_strip_nulls(json_build_object(
+ 'resourceType', 'Patient', 'id', p.PATIENT_ID::text,
+ 'meta', json_build_object('lastUpdated', to_char(p.LAST_UPDATED, 'YYYY-MM-DD"T"HH24:MI:SS') || '+00:00',
+   'profile', json_build_array('https://fhir.hl7.org.uk/STU3/StructureDefinition/CareConnect-Patient-1')),
+ 'extension', json_build_array(json_build_object('url', 'https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-CareConnect-EthnicCategory-1',
+   'valueCodeableConcept', json_build_object('coding', json_build_array(json_build_object('system', 'https://fhir.hl7.org.uk/STU3/CodeSystem/CareConnect-EthnicCategory-1', 'code', p.ETHNIC_ORIGIN))))),
+ 'identifier', json_build_array(
+   json_build_object('extension', json_build_array(json_build_object('url', 'https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-CareConnect-NHSNumberVerificationStatus-1',
+       'valueCodeableConcept', json_build_object('coding', json_build_array(json_build_object('system', 'https://fhir.hl7.org.uk/STU3/CodeSystem/CareConnect-NHSNumberVerificationStatus-1', 'code', p.NHS_NO_STATUS))))),
+     'system', 'https://fhir.nhs.uk/Id/nhs-number', 'value', REPLACE(p.NHS_NUMBER, ' ', '')),
+   json_build_object('system', 'https://fhir.example.nhs.uk/Id/hospital-number', 'value', TRIM(p.HOSPITAL_NO))),
+ 'name', (SELECT json_agg(n.x) FROM (
+     SELECT json_build_object('use', 'official', 'family', TRIM(p.SURNAME), 'given', json_build_array(TRIM(p.FORENAME1), TRIM(p.FORENAME2)), 'prefix', json_build_array(TRIM(p.TITLE))) AS x
+     UNION ALL
+     SELECT json_build_object('use', CASE a.ALIAS_TYPE WHEN 'M' THEN 'maiden' WHEN 'P' THEN 'old' ELSE 'usual' END, 'family', TRIM(a.SURNAME), 'given', json_build_array(TRIM(a.FORENAMES)))
+       FROM PATIENT_ALIAS a WHERE a.PATIENT_ID = p.PATIENT_ID) n),
+ 'telecom', (SELECT json_agg(json_build_object('system', CASE c.CONTACT_TYPE WHEN 'EM' THEN 'email' ELSE 'phone' END, 'value', TRIM(c.CONTACT_VALUE),
+     'use', CASE c.CONTACT_TYPE WHEN 'HT' THEN 'home' WHEN 'MT' THEN 'mobile' WHEN 'WT' THEN 'work' END, 'rank', CASE WHEN c.PREFERRED = 'Y' THEN 1 END) ORDER BY c.CONTACT_ID)
+   FROM PATIENT_CONTACT_NO c WHERE c.PATIENT_ID = p.PATIENT_ID),
+ 'gender', CASE p.SEX WHEN 'M' THEN 'male' WHEN 'F' THEN 'female' WHEN 'U' THEN 'unknown' ELSE 'other' END,
+ 'birthDate', CASE WHEN p.DATE_OF_BIRTH ~ '^[0-9]{8}$' THEN to_char(to_date(p.DATE_OF_BIRTH, 'YYYYMMDD'), 'YYYY-MM-DD') END,
+ 'deceasedDateTime', CASE WHEN p.DATE_OF_DEATH ~ '^[0-9]{2}/[0-9]{2}/[0-9]{4}$' THEN to_char(to_date(p.DATE_OF_DEATH, 'DD/MM/YYYY'), 'YYYY-MM-DD') END,
+ 'address', (SELECT json_agg(json_build_object('use', CASE a.ADDRESS_TYPE WHEN 'H' THEN 'home' WHEN 'T' THEN 'temp' ELSE 'work' END,
+     'line', json_build_array(TRIM(a.LINE1), TRIM(a.LINE2), TRIM(a.LINE3)), 'city', TRIM(a.LINE4), 'postalCode', a.POSTCODE,
+     'period', json_build_object('start', a.FROM_DATE, 'end', a.TO_DATE)) ORDER BY a.ADDRESS_ID)
+   FROM PATIENT_ADDRESS a WHERE a.PATIENT_ID = p.PATIENT_ID),
+ 'maritalStatus', json_build_object('coding', json_build_array(json_build_object('system', 'http://hl7.org/fhir/v3/MaritalStatus', 'code', p.MARITAL_STATUS))),
+ 'generalPractitioner', json_build_array(json_build_object('reference', 'Practitioner/' || p.GP_ID), json_build_object('reference', 'Organization/' || p.PRACTICE_CODE)),
+ 'managingOrganization', json_build_object('reference', 'Organization/' || p.PRACTICE_CODE)
+)) FROM PATIENT p`
+
+// observationJSON is the one-statement floor for an Observation, as
+// patientJSON is for a Patient.
+const observationJSON = `SELECT json_strip_nulls(json_build_object(
+ 'resourceType', 'Observation', 'id', o.OBS_ID::text,
+ 'meta', json_build_object('lastUpdated', to_char(o.LAST_UPDATED, 'YYYY-MM-DD"T"HH24:MI:SS') || '+00:00',
+   'profile', json_build_array('https://fhir.hl7.org.uk/STU3/StructureDefinition/CareConnect-Observation-1')),
+ 'status', CASE o.STATUS WHEN 'F' THEN 'final' WHEN 'P' THEN 'preliminary' WHEN 'A' THEN 'amended' ELSE 'entered-in-error' END,
+ 'category', json_build_array(json_build_object('coding', json_build_array(json_build_object('system', 'http://hl7.org/fhir/observation-category', 'code', 'vital-signs', 'display', 'Vital Signs')))),
+ 'code', json_build_object('coding', json_build_array(json_build_object('system', 'http://snomed.info/sct', 'code', o.OBS_CODE), json_build_object('system', 'http://loinc.org', 'code', o.OBS_CODE)), 'text', TRIM(o.OBS_NAME)),
+ 'subject', json_build_object('reference', 'Patient/' || o.PATIENT_ID),
+ 'context', json_build_object('reference', 'Encounter/' || o.CONSULT_ID),
+ 'effectiveDateTime', REPLACE(o.OBS_DATETIME, ' ', 'T') || ':00+00:00',
+ 'performer', json_build_array(json_build_object('reference', 'Practitioner/' || o.STAFF_ID)),
+ 'valueQuantity', json_build_object('value', CASE WHEN o.VALUE_NUM ~ '^-?[0-9]+(\.[0-9]+)?$' THEN o.VALUE_NUM::numeric END, 'unit', TRIM(o.UNITS), 'system', 'http://unitsofmeasure.org', 'code', o.UNITS)
+)) FROM OBSERVATION o`

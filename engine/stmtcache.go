@@ -1,0 +1,74 @@
+package engine
+
+import (
+	"container/list"
+	"context"
+	"database/sql"
+	"sync"
+)
+
+// stmtCache keeps up to max prepared statements by their text, the least
+// recently used closed first. database/sql prepares each on a connection
+// the first time it runs there, and a statement closed while a query uses
+// it is released after that query.
+type stmtCache struct {
+	db  *sql.DB
+	max int
+
+	mu    sync.Mutex
+	order *list.List // of *cachedStmt, most recent first
+	byKey map[string]*list.Element
+}
+
+type cachedStmt struct {
+	text string
+	stmt *sql.Stmt
+}
+
+func newStmtCache(db *sql.DB, max int) *stmtCache {
+	return &stmtCache{db: db, max: max, order: list.New(), byKey: map[string]*list.Element{}}
+}
+
+// query runs a statement through its prepared form.
+func (c *stmtCache) query(ctx context.Context, text string, args []any) (*sql.Rows, error) {
+	st, err := c.get(ctx, text)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
+}
+
+func (c *stmtCache) get(ctx context.Context, text string) (*sql.Stmt, error) {
+	c.mu.Lock()
+	if el, ok := c.byKey[text]; ok {
+		c.order.MoveToFront(el)
+		c.mu.Unlock()
+		return el.Value.(*cachedStmt).stmt, nil
+	}
+	c.mu.Unlock()
+	st, err := c.db.PrepareContext(ctx, text)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if el, ok := c.byKey[text]; ok { // prepared meanwhile by another request
+		st.Close()
+		c.order.MoveToFront(el)
+		return el.Value.(*cachedStmt).stmt, nil
+	}
+	c.byKey[text] = c.order.PushFront(&cachedStmt{text, st})
+	for c.order.Len() > c.max {
+		old := c.order.Remove(c.order.Back()).(*cachedStmt)
+		delete(c.byKey, old.text)
+		old.stmt.Close()
+	}
+	return st, nil
+}
+
+// len is the number of statements kept.
+func (c *stmtCache) len() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.order.Len()
+}
