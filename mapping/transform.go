@@ -318,26 +318,3 @@ func FormatDateTime(t time.Time, loc *time.Location) string {
 	}
 	return t.Format("2006-01-02T15:04:05Z07:00")
 }
-
-var (
-	integerRe  = regexp.MustCompile(`^-?(0|[1-9][0-9]*)$`)
-	decimalRe  = regexp.MustCompile(`^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$`)
-	dateRe     = regexp.MustCompile(`^-?[0-9]{4}(-(0[1-9]|1[0-2])(-(0[0-9]|[1-2][0-9]|3[0-1]))?)?$`)
-	dateTimeRe = regexp.MustCompile(`^-?[0-9]{4}(-(0[1-9]|1[0-2])(-(0[0-9]|[1-2][0-9]|3[0-1])(T([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?(Z|(\+|-)((0[0-9]|1[0-3]):[0-5][0-9]|14:00)))?)?)?$`)
-	instantRe  = regexp.MustCompile(`^[0-9]{4}-(0[1-9]|1[0-2])-(0[0-9]|[1-2][0-9]|3[0-1])T([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?(Z|(\+|-)((0[0-9]|1[0-3]):[0-5][0-9]|14:00))$`)
-)
-
-func isInteger(s string) bool { return integerRe.MatchString(s) }
-func isDecimal(s string) bool { return decimalRe.MatchString(s) }
-
-func validDateText(typ, s string) bool {
-	switch typ {
-	case "date":
-		return dateRe.MatchString(s)
-	case "dateTime":
-		return dateTimeRe.MatchString(s)
-	case "instant":
-		return instantRe.MatchString(s)
-	}
-	return true
-}

@@ -20,6 +20,7 @@ import (
 
 	"github.com/ccfacade/ccfacade/adapters"
 	"github.com/ccfacade/ccfacade/adapters/postgres"
+	"github.com/ccfacade/ccfacade/adapters/sqlite"
 	"github.com/ccfacade/ccfacade/catalog"
 	"github.com/ccfacade/ccfacade/engine"
 	"github.com/ccfacade/ccfacade/internal/pgtest"
@@ -188,19 +189,43 @@ func omopDB(t *testing.T) string {
 // rows through the adapter's Loader (COPY), then adds the primary keys and
 // the indexes.
 func loadOMOP(dsn string) error {
-	ctx := context.Background()
-	db, err := postgres.Open(ctx, dsn, adapters.Options{})
+	db, err := postgres.Open(context.Background(), dsn, adapters.Options{})
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	return loadOMOPInto(db, false)
+}
+
+// loadOMOPInto loads the OMOP test data through an adapter's Loader. For
+// SQLite (lite) the OHDSI PostgreSQL DDL is run as it is (SQLite takes its
+// column types), the primary keys are left out (SQLite cannot add them to
+// a table) and of the indices script only the CREATE INDEX statements are
+// run (CLUSTER is PostgreSQL's).
+func loadOMOPInto(db adapters.Adapter, lite bool) error {
+	ctx := context.Background()
 	l := db.(adapters.Loader)
 	script := func(name string) error {
 		b, err := os.ReadFile(filepath.Join(omopData, "ddl", name))
 		if err != nil {
 			return err
 		}
-		return l.Exec(ctx, strings.ReplaceAll(string(b), "@cdmDatabaseSchema.", ""))
+		text := strings.ReplaceAll(string(b), "@cdmDatabaseSchema.", "")
+		if lite {
+			if strings.Contains(name, "primary_keys") {
+				return nil
+			}
+			if strings.Contains(name, "indices") {
+				var keep []string
+				for _, line := range strings.Split(text, "\n") {
+					if strings.HasPrefix(strings.TrimSpace(line), "CREATE INDEX") {
+						keep = append(keep, line)
+					}
+				}
+				text = strings.Join(keep, "\n")
+			}
+		}
+		return l.Exec(ctx, text)
 	}
 	if err := script("OMOPCDM_postgresql_5.4_ddl.sql"); err != nil {
 		return err
@@ -267,17 +292,71 @@ func (b *logBuffer) String() string {
 	return b.buf.String()
 }
 
+var (
+	omopLiteOnce sync.Once
+	omopLiteDSN  string
+	omopLiteErr  error
+)
+
+// omopSQLiteEnv serves the OMOP mapping set, unchanged, over the OMOP test
+// data loaded into SQLite.
+func omopSQLiteEnv(t *testing.T) (*env, *logBuffer) {
+	t.Helper()
+	omopLiteOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "ccfacade-omop-")
+		if err != nil {
+			omopLiteErr = err
+			return
+		}
+		omopLiteDSN = "file:" + filepath.Join(dir, "omop.db")
+		db, err := sqlite.Open(context.Background(), omopLiteDSN, adapters.Options{})
+		if err != nil {
+			omopLiteErr = err
+			return
+		}
+		defer db.Close()
+		omopLiteErr = loadOMOPInto(db, true)
+	})
+	if omopLiteErr != nil {
+		t.Fatalf("OMOP in SQLite: %v", omopLiteErr)
+	}
+	db, err := sqlite.Open(context.Background(), omopLiteDSN, adapters.Options{ReadOnly: true, MaxOpenConns: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	e, logs := serveOMOP(t, db)
+	e.name = "sqlite-omop"
+	return e, logs
+}
+
+// forEachOMOP runs fn over the OMOP set on PostgreSQL and on SQLite.
+func forEachOMOP(t *testing.T, fn func(t *testing.T, e *env, logs *logBuffer)) {
+	for _, mk := range []func(*testing.T) (*env, *logBuffer){omopEnv, omopSQLiteEnv} {
+		e, logs := mk(t)
+		t.Run(e.name, func(t *testing.T) { fn(t, e, logs) })
+	}
+}
+
 // omopEnv serves the OMOP mapping set over the OMOP test database, read
 // only, through the whole stack; the log collects its warnings.
 func omopEnv(t *testing.T) (*env, *logBuffer) {
 	t.Helper()
 	dsn := omopDB(t)
-	ctx := context.Background()
-	db, err := postgres.Open(ctx, dsn, adapters.Options{ReadOnly: true, MaxOpenConns: 8})
+	db, err := postgres.Open(context.Background(), dsn, adapters.Options{ReadOnly: true, MaxOpenConns: 8})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
+	e, logs := serveOMOP(t, db)
+	e.name = "postgres-omop"
+	return e, logs
+}
+
+// serveOMOP serves the OMOP mapping set over db.
+func serveOMOP(t *testing.T, db adapters.Adapter) (*env, *logBuffer) {
+	t.Helper()
+	ctx := context.Background()
 	set := omopSet(t)
 	cat, err := catalog.Load(ctx, set, db)
 	if err != nil {
@@ -291,7 +370,7 @@ func omopEnv(t *testing.T) (*env, *logBuffer) {
 	}
 	srv := httptest.NewServer(server.New(server.Options{Engine: eng, Logger: log, Version: "test"}))
 	t.Cleanup(srv.Close)
-	return &env{name: "postgres-omop", base: srv.URL + "/fhir", db: db, eng: eng, srv: srv}, logs
+	return &env{base: srv.URL + "/fhir", db: db, eng: eng, srv: srv}, logs
 }
 
 // mappingsetsOMOPFiles returns the shipped OMOP mapping files by name.

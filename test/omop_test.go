@@ -88,260 +88,262 @@ func TestOMOPEveryResourceValidAndCounted(t *testing.T) {
 			t.Fatalf("the test data give no %s", typ)
 		}
 	}
-	e, logs := omopEnv(t)
-	refs := map[string]bool{}
-	problems := map[string]bool{}
-	for typ, wantIDs := range want {
-		res := walk(t, e.base+"/"+typ+"?_count=100")
-		var got []string
-		for _, r := range res {
-			got = append(got, r["id"].(string))
-			collectRefs(r, refs)
-			for _, p := range profile.Check(r) {
-				problems[typ+"/"+r["id"].(string)+": "+p.String()] = true
+	forEachOMOP(t, func(t *testing.T, e *env, logs *logBuffer) {
+		refs := map[string]bool{}
+		problems := map[string]bool{}
+		for typ, wantIDs := range want {
+			res := walk(t, e.base+"/"+typ+"?_count=100")
+			var got []string
+			for _, r := range res {
+				got = append(got, r["id"].(string))
+				collectRefs(r, refs)
+				for _, p := range profile.Check(r) {
+					problems[typ+"/"+r["id"].(string)+": "+p.String()] = true
+				}
+			}
+			sort.Strings(got)
+			sort.Strings(wantIDs)
+			if !reflect.DeepEqual(got, wantIDs) {
+				t.Errorf("%s: served %d resources, the source has %d rows (first served %v, first rows %v)",
+					typ, len(got), len(wantIDs), got[:min(len(got), 5)], wantIDs[:min(len(wantIDs), 5)])
+			}
+			for i, r := range res {
+				id := r["id"].(string)
+				rr := get(t, e.base+"/"+typ+"/"+id)
+				if rr.status != http.StatusOK {
+					t.Fatalf("read %s/%s: %d %s", typ, id, rr.status, truncate(string(rr.body), 300))
+				}
+				if !reflect.DeepEqual(rr.json(t), r) {
+					t.Errorf("%s/%s: the read differs from the search entry", typ, id)
+				}
+				if i%97 == 0 {
+					validate(t, typ+"/"+id, rr.body)
+				}
 			}
 		}
-		sort.Strings(got)
-		sort.Strings(wantIDs)
-		if !reflect.DeepEqual(got, wantIDs) {
-			t.Errorf("%s: served %d resources, the source has %d rows (first served %v, first rows %v)",
-				typ, len(got), len(wantIDs), got[:min(len(got), 5)], wantIDs[:min(len(wantIDs), 5)])
-		}
-		for i, r := range res {
-			id := r["id"].(string)
-			rr := get(t, e.base+"/"+typ+"/"+id)
-			if rr.status != http.StatusOK {
-				t.Fatalf("read %s/%s: %d %s", typ, id, rr.status, truncate(string(rr.body), 300))
+		if len(problems) > 0 {
+			var list []string
+			for p := range problems {
+				list = append(list, p)
 			}
-			if !reflect.DeepEqual(rr.json(t), r) {
-				t.Errorf("%s/%s: the read differs from the search entry", typ, id)
+			sort.Strings(list)
+			t.Errorf("%d Care Connect profile problems, e.g.:\n%s", len(list), strings.Join(list[:min(len(list), 30)], "\n"))
+		}
+		// The checker is live: a served Patient without its name fails it.
+		pat := get(t, e.base+"/Patient/1").json(t)
+		delete(pat, "name")
+		if ps := profile.Check(pat); len(ps) == 0 || !strings.Contains(ps[0].String(), "Patient.name") {
+			t.Errorf("the profile checker missed a Patient without a name: %v", ps)
+		}
+		// Every kind of reference the mappings make is present, and resolves.
+		kinds := map[string]bool{}
+		for ref := range refs {
+			kinds[strings.SplitN(ref, "/", 2)[0]] = true
+			if r := get(t, e.base+"/"+ref); r.status != http.StatusOK {
+				t.Errorf("reference %s does not resolve: %d", ref, r.status)
 			}
-			if i%97 == 0 {
-				validate(t, typ+"/"+id, rr.body)
+		}
+		for _, k := range []string{"Patient", "Practitioner", "Organization", "Location", "Encounter", "Medication"} {
+			if !kinds[k] {
+				t.Errorf("no reference to a %s was served", k)
 			}
 		}
-	}
-	if len(problems) > 0 {
-		var list []string
-		for p := range problems {
-			list = append(list, p)
+		if l := logs.String(); l != "" {
+			t.Errorf("the facade logged problems:\n%s", truncate(l, 3000))
 		}
-		sort.Strings(list)
-		t.Errorf("%d Care Connect profile problems, e.g.:\n%s", len(list), strings.Join(list[:min(len(list), 30)], "\n"))
-	}
-	// The checker is live: a served Patient without its name fails it.
-	pat := get(t, e.base+"/Patient/1").json(t)
-	delete(pat, "name")
-	if ps := profile.Check(pat); len(ps) == 0 || !strings.Contains(ps[0].String(), "Patient.name") {
-		t.Errorf("the profile checker missed a Patient without a name: %v", ps)
-	}
-	// Every kind of reference the mappings make is present, and resolves.
-	kinds := map[string]bool{}
-	for ref := range refs {
-		kinds[strings.SplitN(ref, "/", 2)[0]] = true
-		if r := get(t, e.base+"/"+ref); r.status != http.StatusOK {
-			t.Errorf("reference %s does not resolve: %d", ref, r.status)
-		}
-	}
-	for _, k := range []string{"Patient", "Practitioner", "Organization", "Location", "Encounter", "Medication"} {
-		if !kinds[k] {
-			t.Errorf("no reference to a %s was served", k)
-		}
-	}
-	if l := logs.String(); l != "" {
-		t.Errorf("the facade logged problems:\n%s", truncate(l, 3000))
-	}
+	})
 }
 
 // The resources carry the source rows' values: codes resolved through the
 // concept table to their systems, genders, dates, links.
 func TestOMOPResourceContent(t *testing.T) {
 	concepts := omopConcepts(t)
-	e, _ := omopEnv(t)
-	read := func(ref string) map[string]any {
-		t.Helper()
-		r := get(t, e.base+"/"+ref)
-		if r.status != http.StatusOK {
-			t.Fatalf("%s: %d %s", ref, r.status, truncate(string(r.body), 300))
-		}
-		return r.json(t)
-	}
-	deaths := map[string]string{}
-	for _, d := range omopRows(t, "death") {
-		deaths[d["person_id"]] = d["death_date"]
-	}
-	gender := map[string]string{"8507": "male", "8532": "female"}
-	for _, p := range omopRows(t, "person") {
-		id := p["person_id"]
-		res := read("Patient/" + id)
-		if res["gender"] != gender[p["gender_concept_id"]] {
-			t.Errorf("Patient/%s gender %v, gender_concept_id %s", id, res["gender"], p["gender_concept_id"])
-		}
-		want := p["year_of_birth"]
-		if p["month_of_birth"] != "" {
-			want += fmt.Sprintf("-%02s", p["month_of_birth"])
-			if p["day_of_birth"] != "" {
-				want += fmt.Sprintf("-%02s", p["day_of_birth"])
+	forEachOMOP(t, func(t *testing.T, e *env, _ *logBuffer) {
+		read := func(ref string) map[string]any {
+			t.Helper()
+			r := get(t, e.base+"/"+ref)
+			if r.status != http.StatusOK {
+				t.Fatalf("%s: %d %s", ref, r.status, truncate(string(r.body), 300))
 			}
+			return r.json(t)
 		}
-		if p["birth_datetime"] != "" {
-			want = p["birth_datetime"][:10]
+		deaths := map[string]string{}
+		for _, d := range omopRows(t, "death") {
+			deaths[d["person_id"]] = d["death_date"]
 		}
-		if res["birthDate"] != want {
-			t.Errorf("Patient/%s birthDate %v, want %s (birth_datetime %s)", id, res["birthDate"], want, p["birth_datetime"])
-		}
-		if dig(res, "identifier", 0, "value") != p["person_source_value"] {
-			t.Errorf("Patient/%s identifier %v", id, res["identifier"])
-		}
-		if got, want := res["deceasedDateTime"], deaths[id]; (want == "" && got != nil) || (want != "" && got != want) {
-			t.Errorf("Patient/%s deceasedDateTime %v, death_date %q", id, got, want)
-		}
-		if dig(res, "name", 0, "use") != "official" || dig(res, "name", 0, "_family", "extension", 0, "valueCode") != "masked" {
-			t.Errorf("Patient/%s name %v", id, res["name"])
-		}
-		if p["location_id"] != "" {
-			var loc map[string]string
-			for _, l := range omopRows(t, "location") {
-				if l["location_id"] == p["location_id"] {
-					loc = l
+		gender := map[string]string{"8507": "male", "8532": "female"}
+		for _, p := range omopRows(t, "person") {
+			id := p["person_id"]
+			res := read("Patient/" + id)
+			if res["gender"] != gender[p["gender_concept_id"]] {
+				t.Errorf("Patient/%s gender %v, gender_concept_id %s", id, res["gender"], p["gender_concept_id"])
+			}
+			want := p["year_of_birth"]
+			if p["month_of_birth"] != "" {
+				want += fmt.Sprintf("-%02s", p["month_of_birth"])
+				if p["day_of_birth"] != "" {
+					want += fmt.Sprintf("-%02s", p["day_of_birth"])
 				}
 			}
-			if dig(res, "address", 0, "postalCode") != loc["zip"] || dig(res, "address", 0, "city") != loc["city"] {
-				t.Errorf("Patient/%s address %v, location %v", id, res["address"], loc)
+			if p["birth_datetime"] != "" {
+				want = p["birth_datetime"][:10]
 			}
-			if dig(res, "managingOrganization", "reference") != "Organization/"+p["care_site_id"] {
-				t.Errorf("Patient/%s managingOrganization %v", id, res["managingOrganization"])
+			if res["birthDate"] != want {
+				t.Errorf("Patient/%s birthDate %v, want %s (birth_datetime %s)", id, res["birthDate"], want, p["birth_datetime"])
 			}
-		} else if res["address"] != nil || res["managingOrganization"] != nil {
-			t.Errorf("Patient/%s has an address or organisation the source does not: %v", id, res)
+			if dig(res, "identifier", 0, "value") != p["person_source_value"] {
+				t.Errorf("Patient/%s identifier %v", id, res["identifier"])
+			}
+			if got, want := res["deceasedDateTime"], deaths[id]; (want == "" && got != nil) || (want != "" && got != want) {
+				t.Errorf("Patient/%s deceasedDateTime %v, death_date %q", id, got, want)
+			}
+			if dig(res, "name", 0, "use") != "official" || dig(res, "name", 0, "_family", "extension", 0, "valueCode") != "masked" {
+				t.Errorf("Patient/%s name %v", id, res["name"])
+			}
+			if p["location_id"] != "" {
+				var loc map[string]string
+				for _, l := range omopRows(t, "location") {
+					if l["location_id"] == p["location_id"] {
+						loc = l
+					}
+				}
+				if dig(res, "address", 0, "postalCode") != loc["zip"] || dig(res, "address", 0, "city") != loc["city"] {
+					t.Errorf("Patient/%s address %v, location %v", id, res["address"], loc)
+				}
+				if dig(res, "managingOrganization", "reference") != "Organization/"+p["care_site_id"] {
+					t.Errorf("Patient/%s managingOrganization %v", id, res["managingOrganization"])
+				}
+			} else if res["address"] != nil || res["managingOrganization"] != nil {
+				t.Errorf("Patient/%s has an address or organisation the source does not: %v", id, res)
+			}
 		}
-	}
 
-	// A Coding from the concept table: system by vocabulary, code, name.
-	// Concept 0, or one missing from the vocabulary, gives no coding.
-	coding := func(conceptID string) any {
-		c := concepts[conceptID]
-		sys := map[string]string{"SNOMED": "http://snomed.info/sct", "LOINC": "http://loinc.org", "RxNorm": "http://www.nlm.nih.gov/research/umls/rxnorm",
-			"CVX": "http://hl7.org/fhir/sid/cvx", "UCUM": "http://unitsofmeasure.org"}[c["vocabulary_id"]]
-		if c == nil || conceptID == "0" || sys == "" {
-			return nil
-		}
-		return map[string]any{"system": sys, "code": c["concept_code"], "display": c["concept_name"]}
-	}
-	for i, co := range omopRows(t, "condition_occurrence") {
-		if i%10 != 0 {
-			continue
-		}
-		res := read("Condition/" + co["condition_occurrence_id"])
-		if got := dig(res, "code", "coding", 0); !reflect.DeepEqual(got, coding(co["condition_concept_id"])) {
-			t.Errorf("Condition/%s coding %v, want %v", co["condition_occurrence_id"], got, coding(co["condition_concept_id"]))
-		}
-		status := "active"
-		if co["condition_end_date"] != "" {
-			status = "resolved"
-		}
-		if res["clinicalStatus"] != status || res["onsetDateTime"] != co["condition_start_date"] {
-			t.Errorf("Condition/%s status %v onset %v, row %v", co["condition_occurrence_id"], res["clinicalStatus"], res["onsetDateTime"], co)
-		}
-		if dig(res, "subject", "reference") != "Patient/"+co["person_id"] {
-			t.Errorf("Condition/%s subject %v", co["condition_occurrence_id"], res["subject"])
-		}
-	}
-	vitals := regexp.MustCompile(`^(8867-4|9279-1|8310-5|8302-2|29463-7|39156-5|8480-6|8462-4|85354-9|59408-5|2708-6|9843-4)$`)
-	for i, m := range omopRows(t, "measurement") {
-		if i%50 != 0 {
-			continue
-		}
-		id := "measurement." + m["measurement_id"]
-		res := read("Observation/" + id)
-		if got := dig(res, "code", "coding", 0); !reflect.DeepEqual(got, coding(m["measurement_concept_id"])) {
-			t.Errorf("Observation/%s coding %v, want %v", id, got, coding(m["measurement_concept_id"]))
-		}
-		if m["value_as_number"] != "" {
-			q := res["valueQuantity"].(map[string]any)
-			if v, _ := strconv.ParseFloat(m["value_as_number"], 64); q["value"] != v || q["unit"] != m["unit_source_value"] {
-				t.Errorf("Observation/%s valueQuantity %v, row %v", id, q, m)
+		// A Coding from the concept table: system by vocabulary, code, name.
+		// Concept 0, or one missing from the vocabulary, gives no coding.
+		coding := func(conceptID string) any {
+			c := concepts[conceptID]
+			sys := map[string]string{"SNOMED": "http://snomed.info/sct", "LOINC": "http://loinc.org", "RxNorm": "http://www.nlm.nih.gov/research/umls/rxnorm",
+				"CVX": "http://hl7.org/fhir/sid/cvx", "UCUM": "http://unitsofmeasure.org"}[c["vocabulary_id"]]
+			if c == nil || conceptID == "0" || sys == "" {
+				return nil
 			}
-			if u := concepts[m["unit_concept_id"]]; u != nil && u["vocabulary_id"] == "UCUM" && (q["system"] != "http://unitsofmeasure.org" || q["code"] != u["concept_code"]) {
-				t.Errorf("Observation/%s unit %v, unit concept %v", id, q, u)
-			} else if (u == nil || u["vocabulary_id"] != "UCUM") && (q["system"] != nil || q["code"] != nil) {
-				t.Errorf("Observation/%s unit %v: a code without a known system, unit concept %v", id, q, u)
+			return map[string]any{"system": sys, "code": c["concept_code"], "display": c["concept_name"]}
+		}
+		for i, co := range omopRows(t, "condition_occurrence") {
+			if i%10 != 0 {
+				continue
 			}
-		} else if m["value_source_value"] != "" && res["valueString"] != m["value_source_value"] {
-			t.Errorf("Observation/%s valueString %v, value_source_value %q", id, res["valueString"], m["value_source_value"])
-		}
-		isVital := concepts[m["measurement_concept_id"]]["vocabulary_id"] == "LOINC" && vitals.MatchString(concepts[m["measurement_concept_id"]]["concept_code"])
-		if (dig(res, "category", 0, "coding", 0, "code") == "vital-signs") != isVital {
-			t.Errorf("Observation/%s category %v for %v", id, res["category"], concepts[m["measurement_concept_id"]])
-		}
-	}
-	for i, o := range omopRows(t, "observation") {
-		if i%50 != 0 {
-			continue
-		}
-		id := "observation." + o["observation_id"]
-		res := read("Observation/" + id)
-		if got := dig(res, "code", "coding", 0); !reflect.DeepEqual(got, coding(o["observation_concept_id"])) {
-			t.Errorf("Observation/%s coding %v", id, got)
-		}
-		if res["effectiveDateTime"] != o["observation_date"] || dig(res, "context", "reference") != "Encounter/"+o["visit_occurrence_id"] {
-			t.Errorf("Observation/%s effective %v context %v", id, res["effectiveDateTime"], res["context"])
-		}
-	}
-	for _, d := range omopRows(t, "drug_exposure") {
-		c := concepts[d["drug_concept_id"]]
-		if c["vocabulary_id"] == "CVX" {
-			res := read("Immunization/" + d["drug_exposure_id"])
-			if got := dig(res, "vaccineCode", "coding", 0); !reflect.DeepEqual(got, coding(d["drug_concept_id"])) {
-				t.Errorf("Immunization/%s vaccineCode %v", d["drug_exposure_id"], got)
+			res := read("Condition/" + co["condition_occurrence_id"])
+			if got := dig(res, "code", "coding", 0); !reflect.DeepEqual(got, coding(co["condition_concept_id"])) {
+				t.Errorf("Condition/%s coding %v, want %v", co["condition_occurrence_id"], got, coding(co["condition_concept_id"]))
 			}
-			if res["primarySource"] != (d["drug_type_concept_id"] != "32865") || res["date"] != d["drug_exposure_start_date"] {
-				t.Errorf("Immunization/%s primarySource %v date %v, row %v", d["drug_exposure_id"], res["primarySource"], res["date"], d)
+			status := "active"
+			if co["condition_end_date"] != "" {
+				status = "resolved"
 			}
-			continue
-		}
-		if n, _ := strconv.Atoi(d["drug_exposure_id"]); n > 40 {
-			continue // a few are enough
-		}
-		res := read("MedicationStatement/" + d["drug_exposure_id"])
-		if dig(res, "medicationReference", "reference") != "Medication/"+d["drug_concept_id"] || dig(res, "medicationReference", "display") != c["concept_name"] {
-			t.Errorf("MedicationStatement/%s medication %v", d["drug_exposure_id"], res["medicationReference"])
-		}
-		status := "active"
-		if d["drug_exposure_end_date"] < time.Now().Format("2006-01-02") {
-			status = "completed"
-		}
-		if res["status"] != status || dig(res, "effectivePeriod", "start") != d["drug_exposure_start_date"] {
-			t.Errorf("MedicationStatement/%s status %v period %v, row %v", d["drug_exposure_id"], res["status"], res["effectivePeriod"], d)
-		}
-		med := read("Medication/" + d["drug_concept_id"])
-		if dig(med, "code", "text") != c["concept_name"] || dig(med, "code", "coding") != nil {
-			t.Errorf("Medication/%s code %v: RxNorm has no place in the dm+d binding, the name does", d["drug_concept_id"], med["code"])
-		}
-	}
-	classes := map[string]string{"9201": "IMP", "9202": "AMB", "9203": "EMER"}
-	for i, v := range omopRows(t, "visit_occurrence") {
-		if i%25 != 0 && v["care_site_id"] == "" {
-			continue
-		}
-		id := v["visit_occurrence_id"]
-		res := read("Encounter/" + id)
-		if dig(res, "class", "code") != classes[v["visit_concept_id"]] || dig(res, "period", "start") != v["visit_start_date"] || dig(res, "period", "end") != v["visit_end_date"] {
-			t.Errorf("Encounter/%s class %v period %v, row %v", id, res["class"], res["period"], v)
-		}
-		if v["care_site_id"] != "" {
-			loc := map[string]string{"1": "3", "2": "4"}[v["care_site_id"]] // extra/CARE_SITE.csv
-			if dig(res, "serviceProvider", "reference") != "Organization/"+v["care_site_id"] || dig(res, "location", 0, "location", "reference") != "Location/"+loc {
-				t.Errorf("Encounter/%s serviceProvider %v location %v", id, res["serviceProvider"], res["location"])
+			if res["clinicalStatus"] != status || res["onsetDateTime"] != co["condition_start_date"] {
+				t.Errorf("Condition/%s status %v onset %v, row %v", co["condition_occurrence_id"], res["clinicalStatus"], res["onsetDateTime"], co)
+			}
+			if dig(res, "subject", "reference") != "Patient/"+co["person_id"] {
+				t.Errorf("Condition/%s subject %v", co["condition_occurrence_id"], res["subject"])
 			}
 		}
-	}
-	for _, p := range omopRows(t, "provider")[:5] {
-		res := read("Practitioner/" + p["provider_id"])
-		if dig(res, "name", 0, "text") != p["provider_name"] || res["gender"] != gender[p["gender_concept_id"]] {
-			t.Errorf("Practitioner/%s name %v gender %v, row %v", p["provider_id"], res["name"], res["gender"], p)
+		vitals := regexp.MustCompile(`^(8867-4|9279-1|8310-5|8302-2|29463-7|39156-5|8480-6|8462-4|85354-9|59408-5|2708-6|9843-4)$`)
+		for i, m := range omopRows(t, "measurement") {
+			if i%50 != 0 {
+				continue
+			}
+			id := "measurement." + m["measurement_id"]
+			res := read("Observation/" + id)
+			if got := dig(res, "code", "coding", 0); !reflect.DeepEqual(got, coding(m["measurement_concept_id"])) {
+				t.Errorf("Observation/%s coding %v, want %v", id, got, coding(m["measurement_concept_id"]))
+			}
+			if m["value_as_number"] != "" {
+				q := res["valueQuantity"].(map[string]any)
+				if v, _ := strconv.ParseFloat(m["value_as_number"], 64); q["value"] != v || q["unit"] != m["unit_source_value"] {
+					t.Errorf("Observation/%s valueQuantity %v, row %v", id, q, m)
+				}
+				if u := concepts[m["unit_concept_id"]]; u != nil && u["vocabulary_id"] == "UCUM" && (q["system"] != "http://unitsofmeasure.org" || q["code"] != u["concept_code"]) {
+					t.Errorf("Observation/%s unit %v, unit concept %v", id, q, u)
+				} else if (u == nil || u["vocabulary_id"] != "UCUM") && (q["system"] != nil || q["code"] != nil) {
+					t.Errorf("Observation/%s unit %v: a code without a known system, unit concept %v", id, q, u)
+				}
+			} else if m["value_source_value"] != "" && res["valueString"] != m["value_source_value"] {
+				t.Errorf("Observation/%s valueString %v, value_source_value %q", id, res["valueString"], m["value_source_value"])
+			}
+			isVital := concepts[m["measurement_concept_id"]]["vocabulary_id"] == "LOINC" && vitals.MatchString(concepts[m["measurement_concept_id"]]["concept_code"])
+			if (dig(res, "category", 0, "coding", 0, "code") == "vital-signs") != isVital {
+				t.Errorf("Observation/%s category %v for %v", id, res["category"], concepts[m["measurement_concept_id"]])
+			}
 		}
-	}
+		for i, o := range omopRows(t, "observation") {
+			if i%50 != 0 {
+				continue
+			}
+			id := "observation." + o["observation_id"]
+			res := read("Observation/" + id)
+			if got := dig(res, "code", "coding", 0); !reflect.DeepEqual(got, coding(o["observation_concept_id"])) {
+				t.Errorf("Observation/%s coding %v", id, got)
+			}
+			if res["effectiveDateTime"] != o["observation_date"] || dig(res, "context", "reference") != "Encounter/"+o["visit_occurrence_id"] {
+				t.Errorf("Observation/%s effective %v context %v", id, res["effectiveDateTime"], res["context"])
+			}
+		}
+		for _, d := range omopRows(t, "drug_exposure") {
+			c := concepts[d["drug_concept_id"]]
+			if c["vocabulary_id"] == "CVX" {
+				res := read("Immunization/" + d["drug_exposure_id"])
+				if got := dig(res, "vaccineCode", "coding", 0); !reflect.DeepEqual(got, coding(d["drug_concept_id"])) {
+					t.Errorf("Immunization/%s vaccineCode %v", d["drug_exposure_id"], got)
+				}
+				if res["primarySource"] != (d["drug_type_concept_id"] != "32865") || res["date"] != d["drug_exposure_start_date"] {
+					t.Errorf("Immunization/%s primarySource %v date %v, row %v", d["drug_exposure_id"], res["primarySource"], res["date"], d)
+				}
+				continue
+			}
+			if n, _ := strconv.Atoi(d["drug_exposure_id"]); n > 40 {
+				continue // a few are enough
+			}
+			res := read("MedicationStatement/" + d["drug_exposure_id"])
+			if dig(res, "medicationReference", "reference") != "Medication/"+d["drug_concept_id"] || dig(res, "medicationReference", "display") != c["concept_name"] {
+				t.Errorf("MedicationStatement/%s medication %v", d["drug_exposure_id"], res["medicationReference"])
+			}
+			status := "active"
+			if d["drug_exposure_end_date"] < time.Now().Format("2006-01-02") {
+				status = "completed"
+			}
+			if res["status"] != status || dig(res, "effectivePeriod", "start") != d["drug_exposure_start_date"] {
+				t.Errorf("MedicationStatement/%s status %v period %v, row %v", d["drug_exposure_id"], res["status"], res["effectivePeriod"], d)
+			}
+			med := read("Medication/" + d["drug_concept_id"])
+			if dig(med, "code", "text") != c["concept_name"] || dig(med, "code", "coding") != nil {
+				t.Errorf("Medication/%s code %v: RxNorm has no place in the dm+d binding, the name does", d["drug_concept_id"], med["code"])
+			}
+		}
+		classes := map[string]string{"9201": "IMP", "9202": "AMB", "9203": "EMER"}
+		for i, v := range omopRows(t, "visit_occurrence") {
+			if i%25 != 0 && v["care_site_id"] == "" {
+				continue
+			}
+			id := v["visit_occurrence_id"]
+			res := read("Encounter/" + id)
+			if dig(res, "class", "code") != classes[v["visit_concept_id"]] || dig(res, "period", "start") != v["visit_start_date"] || dig(res, "period", "end") != v["visit_end_date"] {
+				t.Errorf("Encounter/%s class %v period %v, row %v", id, res["class"], res["period"], v)
+			}
+			if v["care_site_id"] != "" {
+				loc := map[string]string{"1": "3", "2": "4"}[v["care_site_id"]] // extra/CARE_SITE.csv
+				if dig(res, "serviceProvider", "reference") != "Organization/"+v["care_site_id"] || dig(res, "location", 0, "location", "reference") != "Location/"+loc {
+					t.Errorf("Encounter/%s serviceProvider %v location %v", id, res["serviceProvider"], res["location"])
+				}
+			}
+		}
+		for _, p := range omopRows(t, "provider")[:5] {
+			res := read("Practitioner/" + p["provider_id"])
+			if dig(res, "name", 0, "text") != p["provider_name"] || res["gender"] != gender[p["gender_concept_id"]] {
+				t.Errorf("Practitioner/%s name %v gender %v, row %v", p["provider_id"], res["name"], res["gender"], p)
+			}
+		}
+	})
 }
 
 // Searches, with expected results counted in the CSV rows.

@@ -499,8 +499,9 @@ func TestSearchOracleDemo(t *testing.T) {
 }
 
 func TestSearchOracleOMOP(t *testing.T) {
-	e, _ := omopEnv(t)
-	searchOracle(t, e.base, omopSearchGaps)
+	forEachOMOP(t, func(t *testing.T, e *env, _ *logBuffer) {
+		searchOracle(t, e.base, omopSearchGaps)
+	})
 }
 
 // omopSearchGaps are the OMOP set's known disagreements.

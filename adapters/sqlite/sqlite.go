@@ -105,8 +105,17 @@ func (d *DB) Like(expr, ph string) string {
 // TimeArg binds the time's wall clock as the text that TIMESTAMP columns
 // hold, so that the comparison is a text comparison in the same form. The
 // engine passes times in the zone the database's date-times are kept in
-// (the configured timezone).
-func (d *DB) TimeArg(t time.Time) any { return t.Format(timeText) }
+// (the configured timezone). A midnight is written as its date alone
+// (2001-07-13): as text it compares with a date kept as text (2001-07-13)
+// and with a timestamp kept as text (2001-07-13 00:00:00) as the times
+// compare, so a column whose type SQLite does not report (an expression of
+// a mapping's query) is searched right whichever it holds.
+func (d *DB) TimeArg(t time.Time) any {
+	if t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 && t.Nanosecond() == 0 {
+		return t.Format("2006-01-02")
+	}
+	return t.Format(timeText)
+}
 
 // DB is the pool.
 func (d *DB) DB() *sqlx.DB { return d.db }
