@@ -1,15 +1,17 @@
 package adapters
 
 import (
-	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 )
 
-// DecodeJSONRows reads a JSON array of arrays (or null) into rows, passing
-// each value (nil, bool, json.Number or string) through conv with its
-// column's index; for ChildAggregator implementations.
+// DecodeJSONRows reads a JSON array of arrays of scalars (or null) into
+// rows, passing each value (nil, bool, json.Number or string) through conv
+// with its column's index; for ChildAggregator implementations. It is a
+// scanner of its own (encoding/json would allocate several times a value);
+// a string with escapes is unquoted by encoding/json.
 func DecodeJSONRows(v any, ncols int, conv func(col int, x any) (any, error)) ([][]any, error) {
 	var data []byte
 	switch t := v.(type) {
@@ -22,27 +24,157 @@ func DecodeJSONRows(v any, ncols int, conv func(col int, x any) (any, error)) ([
 	default:
 		return nil, fmt.Errorf("aggregated rows: unexpected %T", v)
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	var raw [][]any
-	if err := dec.Decode(&raw); err != nil {
-		return nil, fmt.Errorf("aggregated rows: %w", err)
+	sc := &rowScanner{s: data}
+	rows, err := sc.rows(ncols, conv)
+	if err != nil {
+		return nil, fmt.Errorf("aggregated rows: %w (at byte %d)", err, sc.i)
 	}
-	out := make([][]any, 0, len(raw))
-	for _, r := range raw {
-		if len(r) != ncols {
-			return nil, fmt.Errorf("aggregated rows: %d values in a row of %d columns", len(r), ncols)
+	return rows, nil
+}
+
+type rowScanner struct {
+	s []byte
+	i int
+}
+
+func (sc *rowScanner) ws() {
+	for sc.i < len(sc.s) {
+		switch sc.s[sc.i] {
+		case ' ', '\t', '\n', '\r':
+			sc.i++
+		default:
+			return
 		}
-		for i, x := range r {
-			y, err := conv(i, x)
-			if err != nil {
-				return nil, fmt.Errorf("aggregated rows: column %d: %w", i+1, err)
+	}
+}
+
+// peek skips white space and returns the next byte (0 at the end).
+func (sc *rowScanner) peek() byte {
+	sc.ws()
+	if sc.i == len(sc.s) {
+		return 0
+	}
+	return sc.s[sc.i]
+}
+
+func (sc *rowScanner) expect(c byte) error {
+	if sc.peek() != c {
+		return fmt.Errorf("expected %q", c)
+	}
+	sc.i++
+	return nil
+}
+
+func (sc *rowScanner) word(w string) bool {
+	if len(sc.s)-sc.i >= len(w) && string(sc.s[sc.i:sc.i+len(w)]) == w {
+		sc.i += len(w)
+		return true
+	}
+	return false
+}
+
+func (sc *rowScanner) rows(ncols int, conv func(int, any) (any, error)) ([][]any, error) {
+	if sc.peek() == 'n' && sc.word("null") {
+		return nil, sc.end()
+	}
+	if err := sc.expect('['); err != nil {
+		return nil, err
+	}
+	var out [][]any
+	if sc.peek() == ']' {
+		sc.i++
+		return out, sc.end()
+	}
+	for {
+		if err := sc.expect('['); err != nil {
+			return nil, err
+		}
+		row := make([]any, 0, ncols)
+		if sc.peek() == ']' {
+			sc.i++
+		} else {
+			for {
+				x, err := sc.value()
+				if err != nil {
+					return nil, err
+				}
+				if len(row) == ncols {
+					return nil, fmt.Errorf("more than %d values in a row", ncols)
+				}
+				if x, err = conv(len(row), x); err != nil {
+					return nil, fmt.Errorf("column %d: %w", len(row)+1, err)
+				}
+				row = append(row, x)
+				if sc.peek() == ',' {
+					sc.i++
+					continue
+				}
+				if err := sc.expect(']'); err != nil {
+					return nil, err
+				}
+				break
 			}
-			r[i] = y
 		}
-		out = append(out, r)
+		if len(row) != ncols {
+			return nil, fmt.Errorf("%d values in a row of %d columns", len(row), ncols)
+		}
+		out = append(out, row)
+		if sc.peek() == ',' {
+			sc.i++
+			continue
+		}
+		if err := sc.expect(']'); err != nil {
+			return nil, err
+		}
+		return out, sc.end()
 	}
-	return out, nil
+}
+
+func (sc *rowScanner) end() error {
+	if sc.peek() != 0 {
+		return errors.New("text after the rows")
+	}
+	return nil
+}
+
+// value reads a scalar: null, true, false, a number or a string.
+func (sc *rowScanner) value() (any, error) {
+	switch c := sc.peek(); {
+	case c == 'n' && sc.word("null"):
+		return nil, nil
+	case c == 't' && sc.word("true"):
+		return true, nil
+	case c == 'f' && sc.word("false"):
+		return false, nil
+	case c == '"':
+		start := sc.i
+		escaped := false
+		for sc.i++; sc.i < len(sc.s); sc.i++ {
+			switch sc.s[sc.i] {
+			case '\\':
+				escaped = true
+				sc.i++
+			case '"':
+				sc.i++
+				if !escaped {
+					return string(sc.s[start+1 : sc.i-1]), nil
+				}
+				var s string
+				if err := json.Unmarshal(sc.s[start:sc.i], &s); err != nil {
+					return nil, err
+				}
+				return s, nil
+			}
+		}
+		return nil, errors.New("unterminated string")
+	case c == '-' || (c >= '0' && c <= '9'):
+		start := sc.i
+		for sc.i < len(sc.s) && strings.IndexByte("+-.eE0123456789", sc.s[sc.i]) >= 0 {
+			sc.i++
+		}
+		return json.Number(sc.s[start:sc.i]), nil
+	}
+	return nil, errors.New("expected a value")
 }
 
 // AggregateJSONRows writes a correlated aggregate of rows as JSON: agg

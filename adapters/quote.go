@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 var plainIdent = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
@@ -17,6 +18,26 @@ var plainIdent = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 // open and close (e.g. '"' and '"', or '[' and ']'), with close doubled
 // inside. A dotted name (schema.table) is handled part by part.
 func QuoteIdent(ident string, open, close byte, reserved map[string]bool) string {
+	// Names come from mappings, a bounded set, and are quoted for every
+	// statement: each is worked out once per dialect (told apart by its
+	// quote character).
+	key := quoteKey{ident, open}
+	if q, ok := quoted.Load(key); ok {
+		return q.(string)
+	}
+	q := quoteIdent(ident, open, close, reserved)
+	quoted.Store(key, q)
+	return q
+}
+
+type quoteKey struct {
+	ident string
+	open  byte
+}
+
+var quoted sync.Map // quoteKey → string
+
+func quoteIdent(ident string, open, close byte, reserved map[string]bool) string {
 	parts := strings.Split(ident, ".")
 	for i, p := range parts {
 		if plainIdent.MatchString(p) && !reserved[strings.ToUpper(p)] {

@@ -99,6 +99,8 @@ func Path(v Value, path string) Value {
 // Prune removes empty strings, empty objects and empty arrays, recursively,
 // and returns nil if nothing is left. FHIR forbids empty elements.
 func Prune(v Value) Value {
+	// The value already in v is returned as it is: boxing a string or a
+	// slice into an interface again would allocate.
 	switch t := v.(type) {
 	case nil:
 		return nil
@@ -106,14 +108,10 @@ func Prune(v Value) Value {
 		if t == "" {
 			return nil
 		}
-		return t
 	case Number:
 		if t == "" {
 			return nil
 		}
-		return t
-	case Bool:
-		return t
 	case Array:
 		out := t[:0]
 		for _, item := range t {
@@ -121,8 +119,11 @@ func Prune(v Value) Value {
 				out = append(out, p)
 			}
 		}
-		if len(out) == 0 {
+		switch len(out) {
+		case 0:
 			return nil
+		case len(t):
+			return v
 		}
 		return out
 	case *Object:
@@ -139,7 +140,6 @@ func Prune(v Value) Value {
 		if len(out) == 0 {
 			return nil
 		}
-		return t
 	}
 	return v
 }
