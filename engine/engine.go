@@ -66,7 +66,8 @@ type Engine struct {
 	db  adapters.Adapter
 	// updated is each mapping's _lastUpdated parameter (none without a
 	// last-updated column), and updatedCol its column.
-	updated map[*mapping.Mapping]*mapping.SearchParam
+	updated    map[*mapping.Mapping]*mapping.SearchParam
+	updatedCol map[*mapping.SearchParam]col
 	inline  sync.Map   // inlineKey → []inlineChild
 	stmts   *stmtCache // nil: statements are sent whole
 	opts    Options
@@ -108,7 +109,7 @@ func New(cat *catalog.Catalog, db adapters.Adapter, opts Options) (*Engine, erro
 	if opts.Now != nil {
 		s.now = opts.Now
 	}
-	e := &Engine{set: set, cat: cat, db: db, opts: opts, seal: s, log: opts.Logger, updated: map[*mapping.Mapping]*mapping.SearchParam{}}
+	e := &Engine{set: set, cat: cat, db: db, opts: opts, seal: s, log: opts.Logger, updated: map[*mapping.Mapping]*mapping.SearchParam{}, updatedCol: map[*mapping.SearchParam]col{}}
 	if opts.StatementCache == 0 {
 		opts.StatementCache = 256
 	}
@@ -117,7 +118,10 @@ func New(cat *catalog.Catalog, db adapters.Adapter, opts Options) (*Engine, erro
 	}
 	for _, m := range set.Mappings {
 		if m.From.Updated != "" {
-			e.updated[m] = &mapping.SearchParam{Name: "_lastUpdated", Type: "date", Columns: []string{m.From.Updated}, DateGrain: 5, Col: -1}
+			sp := &mapping.SearchParam{Name: "_lastUpdated", Type: "date", Columns: []string{m.From.Updated}, DateGrain: 5, Col: -1}
+			e.updated[m] = sp
+			c := cat.Updated(m)
+			e.updatedCol[sp] = col{Type: c.Type, Kind: c.Kind}
 		}
 	}
 	return e, nil
@@ -248,11 +252,8 @@ func (e *Engine) keyFits(m *mapping.Mapping, key []string) bool {
 // paramCol is the column a parameter's source compares, as the catalog
 // has it (the zero col for an SQL expression).
 func (e *Engine) paramCol(sp *mapping.SearchParam) col {
-	for m, u := range e.updated {
-		if u == sp {
-			c := e.cat.Updated(m)
-			return col{Type: c.Type, Kind: c.Kind}
-		}
+	if c, ok := e.updatedCol[sp]; ok {
+		return c
 	}
 	c := e.cat.Param(sp)
 	return col{Type: c.Type, Kind: c.Kind}

@@ -73,7 +73,8 @@ const maxParamValues = 100
 
 // distinctParams drops repeated values of a parameter (an AND of the same
 // condition twice, the same include twice) and refuses a request with
-// more values than any search needs.
+// more values than any search needs. The alternatives of a value
+// (a,b,c) count one each: each is a condition of the statement.
 func distinctParams(params url.Values) (url.Values, error) {
 	out := make(url.Values, len(params))
 	n := 0
@@ -83,7 +84,7 @@ func distinctParams(params url.Values) (url.Values, error) {
 			if !seen[v] {
 				seen[v] = true
 				out[name] = append(out[name], v)
-				n++
+				n += len(fhir.SplitOr(v))
 			}
 		}
 	}

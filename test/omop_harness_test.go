@@ -340,9 +340,12 @@ func omopSQLiteEnv(t *testing.T) (*env, *logBuffer) {
 
 // forEachOMOP runs fn over the OMOP set on PostgreSQL and on SQLite.
 func forEachOMOP(t *testing.T, fn func(t *testing.T, e *env, logs *logBuffer)) {
-	for name, mk := range map[string]func(*testing.T) (*env, *logBuffer){"postgres-omop": omopEnv, "sqlite-omop": omopSQLiteEnv} {
-		t.Run(name, func(t *testing.T) {
-			e, logs := mk(t)
+	for _, db := range []struct {
+		name string
+		mk   func(*testing.T) (*env, *logBuffer)
+	}{{"postgres-omop", omopEnv}, {"sqlite-omop", omopSQLiteEnv}} {
+		t.Run(db.name, func(t *testing.T) {
+			e, logs := db.mk(t)
 			fn(t, e, logs)
 		})
 	}
