@@ -68,12 +68,12 @@ type Engine struct {
 	// last-updated column), and updatedCol its column.
 	updated    map[*mapping.Mapping]*mapping.SearchParam
 	updatedCol map[*mapping.SearchParam]col
-	inline  sync.Map   // inlineKey → []inlineChild
-	stmts   *stmtCache // nil: statements are sent whole
-	opts    Options
-	seal    *sealer
-	log     *slog.Logger
-	seen    problemCounts
+	inline     sync.Map   // inlineKey → []inlineChild
+	stmts      *stmtCache // nil: statements are sent whole
+	opts       Options
+	seal       *sealer
+	log        *slog.Logger
+	seen       problemCounts
 }
 
 // New makes an engine over a database whose catalog was loaded for the
