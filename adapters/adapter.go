@@ -172,6 +172,19 @@ type Trimmer interface {
 	Trim(expr string) string
 }
 
+// TextFunctions is an optional capability: the dialect's SQL for the text
+// functions of the mapping language beyond trim, compact, upper and lower,
+// each computing what package internal/textfn computes so that a search
+// compares a column in the form the resource shows it. fn is "title" (no
+// values), "before" or "after" (the separator), "replace" (a pattern and
+// its literal replacement) or "matches" (a pattern; a predicate, true,
+// false or NULL). bind turns a value into a placeholder. It returns false
+// where the dialect has no such function; a mapping set that needs one is
+// then refused by the catalog.
+type TextFunctions interface {
+	TextFunction(fn, x string, vals []string, bind func(any) string) (string, bool)
+}
+
 // ChildAggregator is an optional capability: the dialect can return a
 // child table's rows for each row of a statement inside that statement,
 // as one value (a JSON array of rows), saving a statement and a round trip

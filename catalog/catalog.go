@@ -134,6 +134,19 @@ func (cat *Catalog) load(ctx context.Context, c *collector, db adapters.Adapter,
 			child[scope] = append(child[scope], u)
 		}
 	}
+	var cond func(cd *mapping.Cond, path string, scope *mapping.Rows)
+	cond = func(cd *mapping.Cond, path string, scope *mapping.Rows) {
+		for _, sub := range append(append([]*mapping.Cond(nil), cd.Any...), cd.All...) {
+			cond(sub, path, scope)
+		}
+		if cd.Column == "" {
+			return
+		}
+		add(scope, use{pos: cd.Pos, path: path, column: cd.Column, check: func(col Column) string { return fitsCond(cd, col.Kind) }})
+		if o := cd.Than; o != nil && o.Column != "" {
+			add(scope, use{pos: cd.Pos, path: path, column: o.Column, check: func(col Column) string { return fitsCond(cd, col.Kind) }})
+		}
+	}
 	var walkExpr func(e *mapping.Expr, typ string, scope *mapping.Rows)
 	walkExpr = func(e *mapping.Expr, typ string, scope *mapping.Rows) {
 		if e.Column != "" {
@@ -144,7 +157,7 @@ func (cat *Catalog) load(ctx context.Context, c *collector, db adapters.Adapter,
 			add(scope, u)
 		}
 		if e.When != nil {
-			add(scope, use{pos: e.When.Pos, path: e.Path, column: e.When.Column})
+			cond(e.When, e.Path, scope)
 		}
 		for _, f := range e.First {
 			walkExpr(f, typ, scope)
@@ -170,7 +183,7 @@ func (cat *Catalog) load(ctx context.Context, c *collector, db adapters.Adapter,
 			}
 		}
 		if n.When != nil {
-			add(scope, use{pos: n.When.Pos, path: n.Path, column: n.When.Column})
+			cond(n.When, n.Path, scope)
 		}
 		if n.Expr != nil {
 			walkExpr(n.Expr, n.Type, scope)
@@ -200,7 +213,15 @@ func (cat *Catalog) load(ctx context.Context, c *collector, db adapters.Adapter,
 			add(scope, use{pos: sp.Pos, path: path, column: sp.To})
 		}
 		for _, cd := range sp.Conds {
-			add(scope, use{pos: cd.Pos, path: path, column: cd.Column})
+			cond(cd, path, scope)
+			if usesMatches(cd) && !sqlgen.Supports(db, "matches") {
+				c.add(cd.Pos, path, "%s is searched where a value matches a regular expression, which %s cannot test in SQL; bind %s to columns", sp.Name, db.Name(), sp.Name)
+			}
+		}
+		for _, f := range sp.ColumnForms {
+			if !sqlgen.Supports(db, f.Name) {
+				c.add(sp.Pos, path, "%s searches the value through the transform %q, which %s cannot compute in SQL; bind %s to columns, or drop the transform", sp.Name, f.Name, db.Name(), sp.Name)
+			}
 		}
 		if sf := sp.SystemFrom; sf != nil && sf.Column != "" {
 			add(scope, use{pos: sf.Pos, path: path + " system", column: sf.Column})
@@ -273,6 +294,49 @@ func (cat *Catalog) load(ctx context.Context, c *collector, db adapters.Adapter,
 			}
 		}
 	}
+}
+
+// fitsCond says what is wrong with a condition's column of kind k, or "".
+func fitsCond(cd *mapping.Cond, k adapters.Kind) string {
+	switch {
+	case cd.Matches != "":
+		if k != adapters.KindText && k != adapters.KindOther {
+			return "\"matches\" tests text; this column is not text"
+		}
+	case cd.Op == "":
+	case cd.Than.ByDay():
+		text := k == adapters.KindText || k == adapters.KindOther
+		switch {
+		case cd.Format != "" && !text:
+			return "\"format\" is for dates kept as text; compare this column without it"
+		case cd.Format == "" && text:
+			return "it is compared with a date but holds text: give the format its dates are written in (format: yyyyMMdd)"
+		case cd.Format == "" && !k.Temporal():
+			return "it is compared with a date but is not a date"
+		}
+	case cd.Than.Number != "":
+		if k != adapters.KindInteger && k != adapters.KindDecimal && k != adapters.KindOther {
+			return "it is compared with a number but is not a number"
+		}
+	default:
+		if k == adapters.KindText || k == adapters.KindBool {
+			return "two columns are compared only as dates or numbers"
+		}
+	}
+	return ""
+}
+
+// usesMatches tells whether a condition tests a regular expression.
+func usesMatches(cd *mapping.Cond) bool {
+	if cd.Matches != "" {
+		return true
+	}
+	for _, sub := range append(append([]*mapping.Cond(nil), cd.Any...), cd.All...) {
+		if usesMatches(sub) {
+			return true
+		}
+	}
+	return false
 }
 
 func (cat *Catalog) checkUses(c *collector, m *mapping.Mapping, rows *mapping.Rows, uses []use, cols []Column, table string) {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/ccfacade/ccfacade/adapters"
 	"github.com/ccfacade/ccfacade/adapters/sqlite"
+	"github.com/ccfacade/ccfacade/adapters/sqlserver"
 	"github.com/ccfacade/ccfacade/catalog"
 	"github.com/ccfacade/ccfacade/mapping"
 )
@@ -70,10 +71,105 @@ element:
 		{"when: { column: flag }", "when: { column: flagx }", `column "flagx" not in pt`},
 		{"updated: seen", "updated: name", "the last-updated column must be a timestamp"},
 		{"birthDate: { column: born }", "birthDate: { column: id }", "a date needs a date or timestamp column"},
+		// Comparisons are checked against the columns' kinds.
+		{"when: { column: flag }", "when: { column: name, lt: today }", "it is compared with a date but holds text: give the format its dates are written in (format: yyyyMMdd)"},
+		{"when: { column: flag }", "when: { column: born, format: yyyyMMdd, lt: today }", `"format" is for dates kept as text`},
+		{"when: { column: flag }", "when: { column: id, lt: today }", "it is compared with a date but is not a date"},
+		{"when: { column: flag }", "when: { column: name, gt: 0 }", "it is compared with a number but is not a number"},
+		{"when: { column: flag }", "when: { column: flag, lt: { column: name } }", "two columns are compared only as dates or numbers"},
+		{"when: { column: flag }", "when: { column: id, matches: '^1' }", `"matches" tests text`},
+		{"when: { column: flag }", "when: { any: [ { column: flag }, { column: nope } ] }", `column "nope" not in pt`},
+		{"when: { column: flag }", "when: { column: seen, ge: { column: nope } }", `column "nope" not in pt`},
 	} {
 		_, _, err := load(t, strings.Replace(ok, bad.from, bad.to, 1))
 		if err == nil || !strings.Contains(err.Error(), bad.want) || !strings.Contains(err.Error(), "p.yaml:") {
 			t.Errorf("%s → %s: %v, want an error with %q and its position", bad.from, bad.to, err, bad.want)
+		}
+	}
+}
+
+// A comparison the column's kind allows passes.
+func TestComparisonsPass(t *testing.T) {
+	_, _, err := load(t, `
+resource: Patient
+from: { table: pt, key: id }
+element:
+  active:
+    first:
+      - { value: false, when: { column: born, lt: today } }
+      - { value: false, when: { column: seen, ge: { column: born } } }
+      - { value: false, when: { column: name, format: yyyyMMdd, le: 2020-01-01 } }
+      - { value: false, when: { all: [ { column: id, gt: 10 }, { column: name, matches: "^[A-Z]" } ] } }
+      - { value: true }
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// sqlServerText is SQLite with SQL Server's text functions: no title
+// case, no regular expressions.
+type sqlServerText struct{ adapters.Adapter }
+
+func (sqlServerText) Name() string { return "sqlserver" }
+func (sqlServerText) TextFunction(fn, x string, vals []string, bind func(any) string) (string, bool) {
+	return sqlserver.Dialect{}.TextFunction(fn, x, vals, bind)
+}
+
+// A search through a transform, or a condition, the database cannot
+// compute in SQL is refused, naming the parameter and the transform;
+// rendering alone needs no SQL, so the same mapping without the search
+// passes.
+func TestSearchNeedsTheDatabasesFunctions(t *testing.T) {
+	const m = `
+resource: Patient
+from: { table: pt, key: id }
+element:
+  name:
+    - family: { column: name, transform: [ { before: "," }, title ] }
+  telecom:
+    - system: phone
+      value: { column: name }
+      when: { column: flag, matches: "^[YN]$" }
+search:
+  family: {}
+  phone: {}
+`
+	ctx := context.Background()
+	lite, err := sqlite.Open(ctx, "file:"+filepath.Join(t.TempDir(), "c.db"), adapters.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lite.Close()
+	if err := lite.(adapters.Loader).Exec(ctx, `CREATE TABLE pt (id INTEGER PRIMARY KEY, name VARCHAR(20), flag CHAR(1))`); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		mapping string
+		want    []string
+	}{
+		{m, []string{`p.yaml:12:3: Patient search family: family searches the value through the transform "title", which sqlserver cannot compute in SQL`,
+			`p.yaml:10:13: Patient search phone: phone is searched where a value matches a regular expression, which sqlserver cannot test in SQL`}},
+		{strings.Replace(m, "search:\n  family: {}\n  phone: {}\n", "", 1), nil},
+	} {
+		set, err := mapping.Load([]mapping.File{{Name: "p.yaml", Data: []byte(c.mapping)}}, time.UTC)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := catalog.Load(ctx, set, lite); err != nil {
+			t.Fatalf("SQLite computes both: %v", err)
+		}
+		_, err = catalog.Load(ctx, set, sqlServerText{lite})
+		if c.want == nil {
+			if err != nil {
+				t.Errorf("without the search: %v", err)
+			}
+			continue
+		}
+		for _, w := range c.want {
+			if err == nil || !strings.Contains(err.Error(), w) {
+				t.Errorf("got %v\nwant %s", err, w)
+			}
 		}
 	}
 }

@@ -3,7 +3,9 @@ package engine
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/ccfacade/ccfacade/adapters"
 	"github.com/ccfacade/ccfacade/adapters/sqlgen"
@@ -160,9 +162,12 @@ func (e *Engine) compileValue(q *query, sp *mapping.SearchParam, mod, raw string
 	if len(sp.Branches) > 0 {
 		return e.compileBranches(q, sp, mod, raw, v)
 	}
-	c := e.source(q, sp, raw)
+	c, err := e.source(q, sp, raw)
+	if err != nil {
+		return "", err
+	}
 	if mod == "missing" {
-		return e.missingPred(q, c, v.missing), nil
+		return e.missingPred(q, c, v.missing)
 	}
 	var pred string
 	switch {
@@ -179,7 +184,9 @@ func (e *Engine) compileValue(q *query, sp *mapping.SearchParam, mod, raw string
 			return "", err
 		}
 	}
-	pred = e.withConds(q, c, pred)
+	if pred, err = e.withConds(q, c, pred); err != nil {
+		return "", err
+	}
 	if sp.Rows != nil && pred != noMatch {
 		pred = e.exists(q, sp.Rows, c.alias, pred)
 	}
@@ -251,60 +258,156 @@ func (e *Engine) compileBranches(q *query, sp *mapping.SearchParam, mod, raw str
 // source is a parameter of one source as a query compares it: its SQL
 // expressions, over the query's own table or, for a parameter on a child
 // table, that table's alias inside an EXISTS (see exists).
-func (e *Engine) source(q *query, sp *mapping.SearchParam, raw string) *source {
+func (e *Engine) source(q *query, sp *mapping.SearchParam, raw string) (*source, error) {
 	c := &source{sp: sp, col: e.paramCol(sp), alias: q.alias, b: q.b, raw: raw}
 	if sp.Rows != nil {
 		c.alias = q.alias + "c"
 	}
 	if sp.SQL != "" {
 		c.exprs = []string{sqlgen.Expr(sp.SQL)}
-		return c
+		return c, nil
 	}
 	for _, name := range sp.Columns {
 		x := q.b.Col(c.alias, name)
 		// Forms apply to text columns only.
 		if c.col.Type == "" || c.col.Kind == adapters.KindText {
-			x = q.b.Form(x, sp.ColumnForms)
+			for _, f := range sp.ColumnForms {
+				var err error
+				if x, err = q.b.Form(x, f.Name, f.Args...); err != nil {
+					return nil, fmt.Errorf("%s: %w", sp.Pos, err)
+				}
+			}
 		}
 		c.exprs = append(c.exprs, x)
 	}
-	return c
+	return c, nil
 }
 
-// condPred is the SQL of a mapping condition on a column (over alias): a
-// non-blank value, or one of the listed values, as rendering tests it.
-func (e *Engine) condPred(q *query, rows *mapping.Rows, alias string, cd *mapping.Cond) string {
-	cc := e.cat.Column(q.m, rows, cd.Column)
-	x := q.b.Col(alias, cd.Column)
-	if cc.Kind != adapters.KindText {
-		x = q.b.CastText(x, cc.Kind)
-	}
-	x = q.b.Form(x, []string{"trim"})
+// condPred is the SQL of a mapping condition on the row (over alias), as
+// rendering tests it: a non-blank value, one of the listed values, a value
+// the concept map knows, a comparison, a regular expression, or any or all
+// of other conditions. Each part is true or false, never NULL, so that NOT
+// inverts it as rendering does.
+func (e *Engine) condPred(q *query, rows *mapping.Rows, alias string, cd *mapping.Cond) (string, error) {
 	var p string
 	switch {
-	case cd.Concept != nil:
-		p = sqlgen.Group(sqlgen.NotNull(x), q.b.In(x, anys(cd.Concept.Locals())))
-	case len(cd.Equals) == 0:
-		p = sqlgen.NotBlank(x)
+	case len(cd.Any) > 0 || len(cd.All) > 0:
+		subs := cd.Any
+		if len(cd.All) > 0 {
+			subs = cd.All
+		}
+		parts := make([]string, len(subs))
+		for i, sub := range subs {
+			var err error
+			if parts[i], err = e.condPred(q, rows, alias, sub); err != nil {
+				return "", err
+			}
+		}
+		if len(cd.Any) > 0 {
+			p = sqlgen.AnyOf(parts...)
+		} else {
+			p = sqlgen.Group(parts...)
+		}
+	case cd.Op != "":
+		var err error
+		if p, err = e.comparePred(q, rows, alias, cd); err != nil {
+			return "", err
+		}
+	case cd.Matches != "":
+		x := q.b.Col(alias, cd.Column)
+		m, err := q.b.Matches(x, cd.Matches)
+		if err != nil {
+			return "", fmt.Errorf("%s: %w", cd.Pos, err)
+		}
+		p = sqlgen.Group(sqlgen.NotNull(x), m)
 	default:
-		p = sqlgen.Group(sqlgen.NotNull(x), q.b.In(x, anys(cd.Equals)))
+		cc := e.cat.Column(q.m, rows, cd.Column)
+		x := q.b.Col(alias, cd.Column)
+		if cc.Kind != adapters.KindText {
+			x = q.b.CastText(x, cc.Kind)
+		}
+		x, _ = q.b.Form(x, "trim")
+		switch {
+		case cd.Concept != nil:
+			p = sqlgen.Group(sqlgen.NotNull(x), q.b.In(x, anys(cd.Concept.Locals())))
+		case len(cd.Equals) == 0:
+			p = sqlgen.NotBlank(x)
+		default:
+			p = sqlgen.Group(sqlgen.NotNull(x), q.b.In(x, anys(cd.Equals)))
+		}
 	}
 	if cd.Not {
-		return sqlgen.Not(p)
+		return sqlgen.Not(p), nil
 	}
-	return p
+	return p, nil
+}
+
+// sqlOps are the comparisons of a condition.
+var sqlOps = map[string]string{"lt": "<", "le": "<=", "gt": ">", "ge": ">="}
+
+// comparePred is the SQL of a comparison (see mapping.Cond): by the day,
+// x lt D is x < start(D), le is x < start(D+1), gt is x >= start(D+1), ge
+// is x >= start(D), each bound in the column's own form; with a number or
+// another column, the comparison itself. NULL on either side is false.
+func (e *Engine) comparePred(q *query, rows *mapping.Rows, alias string, cd *mapping.Cond) (string, error) {
+	cc := e.cat.Column(q.m, rows, cd.Column)
+	x := q.b.Col(alias, cd.Column)
+	o := cd.Than
+	switch {
+	case o.ByDay():
+		loc := e.set.Location
+		day := e.set.Today()
+		if o.Date != "" {
+			day, _ = time.ParseInLocation("2006-01-02", o.Date, loc)
+		}
+		bound, op := day, "<"
+		if cd.Op == "le" || cd.Op == "gt" {
+			bound = day.AddDate(0, 0, 1)
+		}
+		if cd.Op == "gt" || cd.Op == "ge" {
+			op = ">="
+		}
+		var arg string
+		switch {
+		case cd.Format != "":
+			layout, _, _ := mapping.GoLayout(cd.Format)
+			x, _ = q.b.Form(x, "trim")
+			return sqlgen.Group(sqlgen.NotBlank(x), sqlgen.Cmp(x, op, q.b.Arg(bound.Format(layout)))), nil
+		case cc.Kind == adapters.KindDate:
+			arg = q.b.Arg(bound.Format("2006-01-02"))
+		case cc.Kind == adapters.KindTimestampTZ:
+			arg = q.b.Arg(q.b.TimeArg(bound.UTC(), cc.Type))
+		default:
+			arg = q.b.Arg(q.b.TimeArg(bound, cc.Type))
+		}
+		return sqlgen.Group(sqlgen.NotNull(x), sqlgen.Cmp(x, op, arg)), nil
+	case o.Number != "":
+		var n any = o.Number
+		if i, err := strconv.ParseInt(o.Number, 10, 64); err == nil {
+			n = i
+		} else if f, err := strconv.ParseFloat(o.Number, 64); err == nil && cc.Kind != adapters.KindDecimal {
+			n = f
+		}
+		return sqlgen.Group(sqlgen.NotNull(x), sqlgen.Cmp(x, sqlOps[cd.Op], q.b.Arg(q.b.ColumnArg(n, cc.Type)))), nil
+	}
+	y := q.b.Col(alias, o.Column)
+	return sqlgen.Group(sqlgen.NotNull(x), sqlgen.NotNull(y), sqlgen.Cmp(x, sqlOps[cd.Op], y)), nil
 }
 
 // withConds adds a source's conditions to its predicate.
-func (e *Engine) withConds(q *query, c *source, pred string) string {
+func (e *Engine) withConds(q *query, c *source, pred string) (string, error) {
 	if pred == noMatch || len(c.sp.Conds) == 0 {
-		return pred
+		return pred, nil
 	}
 	parts := []string{pred}
 	for _, cd := range c.sp.Conds {
-		parts = append(parts, e.condPred(q, c.sp.Rows, c.alias, cd))
+		p, err := e.condPred(q, c.sp.Rows, c.alias, cd)
+		if err != nil {
+			return "", err
+		}
+		parts = append(parts, p)
 	}
-	return sqlgen.Group(parts...)
+	return sqlgen.Group(parts...), nil
 }
 
 // exists wraps a predicate on a child table's columns (aliased alias) in an
@@ -319,7 +422,7 @@ func (e *Engine) exists(q *query, r *mapping.Rows, alias, pred string) string {
 
 // missingPred compiles :missing=true|false: whether the parameter's
 // column(s) hold a value (for a child table: whether any linked row does).
-func (e *Engine) missingPred(q *query, c *source, missing bool) string {
+func (e *Engine) missingPred(q *query, c *source, missing bool) (string, error) {
 	shown := sqlgen.True // a constant is shown wherever its conditions hold
 	if c.sp.Constant == nil {
 		text := c.col.Kind == adapters.KindText
@@ -338,17 +441,20 @@ func (e *Engine) missingPred(q *query, c *source, missing bool) string {
 		}
 		shown = sqlgen.Or(parts...)
 	}
-	shown = e.withConds(q, c, shown)
+	shown, err := e.withConds(q, c, shown)
+	if err != nil {
+		return "", err
+	}
 	if c.sp.Rows != nil {
 		shown = e.exists(q, c.sp.Rows, c.alias, shown)
 	}
 	if !missing {
-		return shown
+		return shown, nil
 	}
 	if shown == sqlgen.True {
-		return noMatch
+		return noMatch, nil
 	}
-	return sqlgen.NotGroup(shown)
+	return sqlgen.NotGroup(shown), nil
 }
 
 // compileChain compiles a chained parameter such as patient.identifier=…:
@@ -386,7 +492,10 @@ func (e *Engine) compileChain(q *query, pr *paramReq) (string, error) {
 			if !containsStr(src.Target, tm.Resource) || src.Constant != nil || src.PresenceOnly {
 				continue
 			}
-			c := e.source(q, src, pr.raw)
+			c, err := e.source(q, src, pr.raw)
+			if err != nil {
+				return "", err
+			}
 			// A text reference to an integer key (or the other way round)
 			// is compared as text: PostgreSQL has no = between the two.
 			key := sub.col(tm.From.Key[0])
@@ -401,7 +510,10 @@ func (e *Engine) compileChain(q *query, pr *paramReq) (string, error) {
 				}
 				parts[i] = sqlgen.InSelect(x, key, sub.source(), pred)
 			}
-			p := e.withConds(q, c, sqlgen.Or(parts...))
+			p, err := e.withConds(q, c, sqlgen.Or(parts...))
+			if err != nil {
+				return "", err
+			}
 			if src.Rows != nil {
 				p = e.exists(q, src.Rows, c.alias, p)
 			}

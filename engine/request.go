@@ -73,8 +73,9 @@ const maxParamValues = 100
 
 // distinctParams drops repeated values of a parameter (an AND of the same
 // condition twice, the same include twice) and refuses a request with
-// more values than any search needs. The alternatives of a value
-// (a,b,c) count one each: each is a condition of the statement.
+// more values than any search needs. The alternatives of one value
+// (a,b,c: a list of ids, say) are bounded by the database's limit on a
+// statement's parameters instead (see the engine's chunking).
 func distinctParams(params url.Values) (url.Values, error) {
 	out := make(url.Values, len(params))
 	n := 0
@@ -84,7 +85,7 @@ func distinctParams(params url.Values) (url.Values, error) {
 			if !seen[v] {
 				seen[v] = true
 				out[name] = append(out[name], v)
-				n += len(fhir.SplitOr(v))
+				n++
 			}
 		}
 	}

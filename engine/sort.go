@@ -105,7 +105,10 @@ func (e *Engine) sortKeys(q *query, items []sortItem) ([]sortKey, error) {
 			case sp.SQL != "":
 				expr = sqlgen.Expr(sp.SQL)
 			default:
-				c := e.source(q, sp, "_sort")
+				c, err := e.source(q, sp, "_sort")
+				if err != nil {
+					return nil, err
+				}
 				expr, colType = c.exprs[0], c.col.Type
 			}
 		}

@@ -371,14 +371,21 @@ func (d *deriver) expr(s site, e *Expr, b *SearchParam) bool {
 		d.branches = append(d.branches, b)
 		return true
 	case len(e.First) > 0:
+		// An alternative shows only where those before it are absent.
 		ok := true
+		var absent []*Cond
 		for _, sub := range e.First {
 			alt := *b
-			alt.Conds = append([]*Cond(nil), b.Conds...)
+			alt.Conds = append(append([]*Cond(nil), b.Conds...), absent...)
 			merged := *sub
 			merged.Transforms = append(append([]Transform(nil), sub.Transforms...), e.Transforms...)
 			merged.Concept = e.Concept
 			ok = d.expr(s, &merged, &alt) && ok
+			p := presence(sub)
+			if p == nil {
+				break // always present: the alternatives after it never show
+			}
+			absent = append(absent, &Cond{Pos: sub.Pos, All: []*Cond{p}, Not: true})
 		}
 		return ok
 	}
@@ -391,6 +398,24 @@ func (d *deriver) expr(s site, e *Expr, b *SearchParam) bool {
 	}
 	d.branches = append(d.branches, b)
 	return true
+}
+
+// presence is the condition under which an alternative of a "first" gives
+// a value: its column is not blank and its own condition holds; nil when
+// it always does (a fixed value). A value a transform turns blank or
+// rejects (a date that does not parse) counts as present here.
+func presence(e *Expr) *Cond {
+	var parts []*Cond
+	if e.Column != "" {
+		parts = append(parts, &Cond{Pos: e.Pos, Column: e.Column, col: e.col})
+	}
+	if e.When != nil {
+		parts = append(parts, e.When)
+	}
+	if len(parts) == 0 {
+		return nil
+	}
+	return &Cond{Pos: e.Pos, All: parts}
 }
 
 // transforms turns the transforms that render a value into the forms the
@@ -406,16 +431,16 @@ func (d *deriver) transforms(e *Expr, b *SearchParam) bool {
 	}
 	for _, t := range e.Transforms {
 		switch t.Name {
-		case "trim":
-			b.ColumnForms = append(b.ColumnForms, "trim")
+		case "trim", "title", "before", "after", "replace":
+			b.ColumnForms = append(b.ColumnForms, t)
 		case "compact", "upper", "lower":
-			b.ColumnForms = append(b.ColumnForms, t.Name)
+			b.ColumnForms = append(b.ColumnForms, t)
 			valueT(t.Name)
 		case "nhs-number":
-			b.ColumnForms = append(b.ColumnForms, "nhs-number")
+			b.ColumnForms = append(b.ColumnForms, t)
 			valueT("nhs-number")
 		case "postcode":
-			b.ColumnForms = append(b.ColumnForms, "compact", "upper")
+			b.ColumnForms = append(b.ColumnForms, Transform{Name: "compact"}, Transform{Name: "upper"})
 			valueT("compact")
 			valueT("upper")
 		case "boolean", "not":

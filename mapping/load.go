@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ccfacade/ccfacade/fhir/stu3"
+	"github.com/ccfacade/ccfacade/internal/textfn"
 	"gopkg.in/yaml.v3"
 )
 
@@ -628,8 +629,9 @@ func (l *loader) knownConcepts() string {
 
 func (l *loader) cond(n *yaml.Node, path string, cols *ColumnSet) *Cond {
 	c := &Cond{Pos: l.pos(n), col: -1}
-	for _, p := range l.pairs(n, path+" when", "column", "equals", "in", "not", "concept") {
-		switch p[0].Value {
+	var than *yaml.Node
+	for _, p := range l.pairs(n, path+" when", "column", "equals", "in", "not", "concept", "lt", "le", "gt", "ge", "format", "matches", "any", "all") {
+		switch k := p[0].Value; k {
 		case "column":
 			if s, ok := l.str(p[1], path); ok {
 				c.Column = s
@@ -648,16 +650,108 @@ func (l *loader) cond(n *yaml.Node, path string, cols *ColumnSet) *Cond {
 			if p[1].Value != "true" && p[1].Value != "false" {
 				l.add(l.pos(p[1]), path, "\"not\" is true or false")
 			}
+		case "lt", "le", "gt", "ge":
+			if c.Op != "" {
+				l.add(l.pos(p[0]), path, "\"when\" takes one comparison (it has %q and %q); combine several with \"all\"", c.Op, k)
+				continue
+			}
+			c.Op, than = k, p[1]
+		case "format":
+			c.Format, _ = l.str(p[1], path)
+		case "matches":
+			if s, ok := l.str(p[1], path); ok {
+				re, err := textfn.Compile(s)
+				if err != nil {
+					l.add(l.pos(p[1]), path, "\"matches\": %v", err)
+					continue
+				}
+				c.Matches, c.re = s, re
+			}
+		case "any", "all":
+			if p[1].Kind != yaml.SequenceNode || len(p[1].Content) == 0 {
+				l.add(l.pos(p[1]), path, "%q takes a list of conditions", k)
+				continue
+			}
+			for _, item := range p[1].Content {
+				if sub := l.cond(item, path, cols); sub != nil {
+					if k == "any" {
+						c.Any = append(c.Any, sub)
+					} else {
+						c.All = append(c.All, sub)
+					}
+				}
+			}
 		}
 	}
+	if len(c.Any) > 0 || len(c.All) > 0 {
+		if c.Column != "" || len(c.Any) > 0 && len(c.All) > 0 {
+			l.add(c.Pos, path, "\"any\" and \"all\" combine conditions: write the column's own condition as one of them")
+			return nil
+		}
+		return c
+	}
 	if c.Column == "" {
-		l.add(c.Pos, path, "\"when\" needs a \"column\"")
+		l.add(c.Pos, path, "\"when\" needs a \"column\" (or \"any\"/\"all\" of conditions)")
 		return nil
 	}
-	if c.Concept != nil && len(c.Equals) > 0 {
-		l.add(c.Pos, path, "\"when\" takes \"equals\"/\"in\" or \"concept\", not both")
+	tests := 0
+	for _, t := range []bool{c.Concept != nil, len(c.Equals) > 0, c.Op != "", c.Matches != ""} {
+		if t {
+			tests++
+		}
+	}
+	if tests > 1 {
+		l.add(c.Pos, path, "\"when\" takes one test of its column: \"equals\"/\"in\", \"concept\", a comparison (lt, le, gt, ge) or \"matches\"; combine several with \"all\"")
+	}
+	if c.Format != "" {
+		lay, sortable, err := parseLayout(c.Format)
+		switch {
+		case c.Op == "":
+			l.add(c.Pos, path, "\"format\" is the text format of dates compared with a date; this condition compares nothing")
+		case err != nil:
+			l.add(c.Pos, path, "format %q: %v", c.Format, err)
+		case !sortable || lay.precision < 3:
+			l.add(c.Pos, path, "format %q does not sort as text down to the day, so it cannot be compared with a date; compare a column in a format such as yyyyMMdd", c.Format)
+		}
+	}
+	if c.Op != "" {
+		c.Than = l.operand(than, path, cols)
+		if c.Than == nil {
+			return nil
+		}
 	}
 	return c
+}
+
+// operand reads what a comparison compares with: today, a date
+// (YYYY-MM-DD), a number, or {column: NAME}.
+func (l *loader) operand(n *yaml.Node, path string, cols *ColumnSet) *Operand {
+	switch {
+	case n.Kind == yaml.MappingNode:
+		o := &Operand{col: -1}
+		for _, p := range l.pairs(n, path+" comparison", "column") {
+			if s, ok := l.str(p[1], path); ok {
+				o.Column, o.col = s, cols.Add(s)
+			}
+		}
+		if o.Column == "" {
+			l.add(l.pos(n), path, "a comparison with another column is written {column: NAME}")
+			return nil
+		}
+		return o
+	case n.Kind == yaml.ScalarNode && n.Value == "today":
+		return &Operand{Today: true, col: -1}
+	case n.Kind == yaml.ScalarNode && isoDate.MatchString(n.Value):
+		if _, err := time.Parse("2006-01-02", n.Value); err != nil {
+			l.add(l.pos(n), path, "%q is not a date", n.Value)
+			return nil
+		}
+		return &Operand{Date: n.Value, col: -1}
+	case n.Kind == yaml.ScalarNode && numberLit.MatchString(n.Value):
+		return &Operand{Number: n.Value, col: -1}
+	}
+	l.add(l.pos(n), path, "a comparison is with today, a date (2020-01-31), a number, or {column: NAME}")
+	return nil
 }
 
 func (l *loader) rows(n *yaml.Node, path string) *Rows {

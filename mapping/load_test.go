@@ -53,7 +53,7 @@ func TestBadMappingErrors(t *testing.T) {
 		`testdata/bad.yaml:13:40: Patient.birthDate: format "dd/MM/yy": unknown pattern letter "y"`,
 		`testdata/bad.yaml:15:5: Patient.telecom: telecom repeats (max *): write it as a list`,
 		`testdata/bad.yaml:16:46: Patient.maritalStatus: unknown concept map "no-such-map" (no concept maps are defined)`,
-		`testdata/bad.yaml:17:40: Patient.active: unknown transform "titlecase" (known: boolean, compact, date, datetime, lower, nhs-number, not, postcode, trim, upper)`,
+		`testdata/bad.yaml:17:40: Patient.active: unknown transform "titlecase" (known: after, before, boolean, compact, date, datetime, lower, nhs-number, not, postcode, replace, title, trim, upper)`,
 		`testdata/bad.yaml:19:17: Patient.communication.language: CodeableConcept is a complex type`,
 		`testdata/bad.yaml:21:18: Patient.generalPractitioner.reference: references Practitioner, which no mapping serves`,
 		`testdata/bad.yaml:23:3: Patient search birthdate: format "dd/MM/yyyy" does not sort as text`,

@@ -1,6 +1,7 @@
 package mapping
 
 import (
+	"regexp"
 	"strings"
 	"time"
 )
@@ -12,10 +13,22 @@ type Set struct {
 	// Location is the zone of date-times stored without one, and of search
 	// values given without one.
 	Location *time.Location
+	// Now is the clock of "today" in conditions (time.Now when nil).
+	Now func() time.Time
 	// Warnings are what lint reports without failing: a parameter bound to
 	// columns that does not search every value its element shows.
 	Warnings []string
 	byType   map[string]*Mapping
+}
+
+// Today is the current date in the set's zone, YYYY-MM-DD.
+func (s *Set) Today() time.Time {
+	now := time.Now
+	if s.Now != nil {
+		now = s.Now
+	}
+	t := now().In(s.Location)
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, s.Location)
 }
 
 // Lookup returns the mapping that serves a resource type, or nil.
@@ -153,7 +166,9 @@ type RefExpr struct {
 	cols     []int
 }
 
-// Cond is a presence condition.
+// Cond is a condition on the current row: on one column (its presence,
+// its value among some, a concept map knowing it, a comparison, a
+// regular expression), or any or all of other conditions.
 type Cond struct {
 	Pos    Pos
 	Column string
@@ -161,7 +176,49 @@ type Cond struct {
 	Equals []string // any of these values (after trimming); empty: any non-blank value
 	// Concept, when set, holds for a value the concept map translates.
 	Concept *ConceptMap
-	Not     bool
+	// Op compares the column's value with Than: lt, le, gt or ge. A NULL
+	// on either side fails the comparison.
+	Op   string
+	Than *Operand
+	// Format is the text format of the dates a text column holds, for a
+	// comparison with a date (yyyyMMdd); it must sort as text.
+	Format string
+	// Matches is a regular expression the column's text must match.
+	Matches string
+	re      *regexp.Regexp
+	// Any and All combine conditions; a Cond with either has no column.
+	Any, All []*Cond
+	// Not inverts the whole condition.
+	Not bool
+}
+
+// Operand is what a comparison compares a column with: today's date (in
+// the configured zone), a fixed date, a fixed number, or another column
+// of the row.
+type Operand struct {
+	Today  bool
+	Date   string // YYYY-MM-DD
+	Number string
+	Column string
+	col    int
+}
+
+// ByDay tells whether a comparison is by the day: with today or a date.
+func (o *Operand) ByDay() bool { return o.Today || o.Date != "" }
+
+// Columns are the columns a condition reads, itself and below.
+func (c *Cond) Columns() []string {
+	var out []string
+	if c.Column != "" {
+		out = append(out, c.Column)
+	}
+	if c.Than != nil && c.Than.Column != "" {
+		out = append(out, c.Than.Column)
+	}
+	for _, sub := range append(append([]*Cond(nil), c.Any...), c.All...) {
+		out = append(out, sub.Columns()...)
+	}
+	return out
 }
 
 // SearchParam binds a FHIR search parameter to SQL.
@@ -204,7 +261,7 @@ type SearchParam struct {
 	Conds []*Cond
 	// ColumnForms are the forms the column is compared in, from the
 	// transforms that render it: trim, compact, upper, lower, nhs-number.
-	ColumnForms []string
+	ColumnForms []Transform
 	// Constant is a value the element shows without a column.
 	Constant *string
 	// PresenceOnly marks a source that shows the element without a value

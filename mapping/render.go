@@ -63,8 +63,18 @@ func (m *Mapping) Render(row *Row) (*fhir.Object, []Problem) {
 
 type renderer struct {
 	m        *Mapping
+	day      time.Time // today, once asked for
 	row      *Row
 	problems []Problem
+}
+
+// today is the date conditions compare with, the same for the whole
+// resource.
+func (r *renderer) today() time.Time {
+	if r.day.IsZero() {
+		r.day = r.m.set.Today()
+	}
+	return r.day
 }
 
 func (r *renderer) problem(pos Pos, path, msg string, fatal bool) {
@@ -96,7 +106,7 @@ func (r *renderer) node(n *Node, vals []any) fhir.Value {
 }
 
 func (r *renderer) single(n *Node, vals []any) fhir.Value {
-	if n.When != nil && !n.When.holds(vals) {
+	if n.When != nil && !n.When.holds(vals, r.today) {
 		return nil
 	}
 	if n.Expr != nil {
@@ -123,21 +133,6 @@ func (r *renderer) single(n *Node, vals []any) fhir.Value {
 	return o
 }
 
-func (c *Cond) holds(vals []any) bool {
-	v := vals[c.col]
-	s := strings.TrimSpace(toStringOrEmpty(v))
-	var ok bool
-	switch {
-	case c.Concept != nil:
-		_, ok = c.Concept.Entries[s]
-	case len(c.Equals) == 0:
-		ok = s != ""
-	default:
-		ok = contains(c.Equals, s)
-	}
-	return ok != c.Not
-}
-
 func toStringOrEmpty(v any) string {
 	if v == nil {
 		return ""
@@ -148,7 +143,7 @@ func toStringOrEmpty(v any) string {
 // expr renders an expression node as a FHIR value of the node's type.
 func (r *renderer) expr(n *Node, vals []any) fhir.Value {
 	e := n.Expr
-	if e.When != nil && !e.When.holds(vals) {
+	if e.When != nil && !e.When.holds(vals, r.today) {
 		return nil
 	}
 	if e.Ref != nil {
@@ -203,7 +198,7 @@ func (r *renderer) eval(e *Expr, vals []any) (any, bool) {
 		v = e.Literal
 	case len(e.First) > 0:
 		for _, sub := range e.First {
-			if sub.When != nil && !sub.When.holds(vals) {
+			if sub.When != nil && !sub.When.holds(vals, r.today) {
 				continue // its condition does not hold: the next one is tried
 			}
 			sv, ok := r.eval(sub, vals)

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ccfacade/ccfacade/internal/textfn"
 )
 
 // Transform is one named step applied to a value read from a row.
@@ -26,7 +28,7 @@ func (t Transform) Apply(v any) (any, error) {
 }
 
 type transformSpec struct {
-	args string // "" none, "formats" one or more date formats
+	args string // "" none, "formats" one or more date formats, "text" one text, "pattern" a pattern and its replacement
 	doc  string
 	make func(args []string, loc *time.Location) (func(any) (any, error), error)
 }
@@ -50,6 +52,27 @@ var transforms = map[string]transformSpec{
 			}
 			return !b.(bool), nil
 		})},
+	"title": {doc: "upper-case the first letter of each word and lower-case the rest (O'BRIEN-SMITH: O'Brien-Smith)",
+		make: stringFn(textfn.Title)},
+	"before": {args: "text", doc: "the text before the first separator, or all of it without one ({before: \",\"}: SMITH, John → SMITH)",
+		make: func(a []string, _ *time.Location) (func(any) (any, error), error) {
+			sep := a[0]
+			return func(v any) (any, error) { return textfn.Before(toString(v), sep), nil }, nil
+		}},
+	"after": {args: "text", doc: "the text after the first separator, or nothing without one ({after: \",\"}: SMITH, John →  John)",
+		make: func(a []string, _ *time.Location) (func(any) (any, error), error) {
+			sep := a[0]
+			return func(v any) (any, error) { return textfn.After(toString(v), sep), nil }, nil
+		}},
+	"replace": {args: "pattern", doc: "replace every match of a regular expression with fixed text ({replace: [\"[^0-9]\", \"\"]})",
+		make: func(a []string, _ *time.Location) (func(any) (any, error), error) {
+			re, err := textfn.Compile(a[0])
+			if err != nil {
+				return nil, fmt.Errorf("transform \"replace\": %v", err)
+			}
+			with := a[1]
+			return func(v any) (any, error) { return textfn.Replace(re, toString(v), with), nil }, nil
+		}},
 	"date": {args: "formats", doc: "parse a date in one of the given formats (e.g. yyyyMMdd, dd/MM/yyyy, dd-MMM-yyyy) into a FHIR date",
 		make: func(a []string, loc *time.Location) (func(any) (any, error), error) { return dateFn(a, loc, false) }},
 	"datetime": {args: "formats", doc: "parse a date-time in one of the given formats (e.g. yyyy-MM-dd HH:mm:ss) into a FHIR dateTime in the configured zone",
@@ -79,8 +102,13 @@ func NewTransform(name string, args []string, loc *time.Location) (Transform, er
 	if spec.args == "" && len(args) > 0 {
 		return Transform{}, fmt.Errorf("transform %q takes no argument", name)
 	}
-	if spec.args != "" && len(args) == 0 {
+	switch {
+	case spec.args == "formats" && len(args) == 0:
 		return Transform{}, fmt.Errorf("transform %q needs one or more formats, e.g. {%s: yyyyMMdd}", name, name)
+	case spec.args == "text" && (len(args) != 1 || args[0] == ""):
+		return Transform{}, fmt.Errorf("transform %q needs one separator, e.g. {%s: \",\"}", name, name)
+	case spec.args == "pattern" && len(args) != 2:
+		return Transform{}, fmt.Errorf("transform %q needs a pattern and its replacement, e.g. {%s: [\"[^0-9]\", \"\"]}", name, name)
 	}
 	fn, err := spec.make(args, loc)
 	if err != nil {

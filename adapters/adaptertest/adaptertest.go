@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ccfacade/ccfacade/adapters"
+	"github.com/ccfacade/ccfacade/internal/textfn"
 )
 
 // Opener opens the adapter under test on the suite's database, empty when
@@ -135,6 +136,7 @@ func Run(t *testing.T, open Opener, opts ...Option) {
 	t.Run("injection", s.injection)
 	t.Run("columns", s.columns)
 	t.Run("kinds", s.kinds)
+	t.Run("text-functions", s.textFunctions)
 	t.Run("schemas", s.schemas)
 	t.Run("loader", func(t *testing.T) {
 		if !hasLoader {
@@ -679,5 +681,70 @@ func (s *suite) readOnly(t *testing.T, ro adapters.Adapter) {
 	}
 	if got := s.query(t, "SELECT COUNT(*) FROM "+s.tbl()+" WHERE NAME = 'x'"); got[0][0] != int64(0) {
 		t.Error("the write went through")
+	}
+}
+
+// textSamples are the strings the text functions are held to textfn on.
+var textSamples = []string{"SMITH, John", "o'BRIEN-smith, mary ann", "NGUYEN", "", "  ,x", "3RD floor", "élise ZOË, Anne",
+	"01632-960 001", "+44 (0)1632", `a\b, c`, "12345", "de la cruz,  pedro, jr", "x,", "ÅSA"}
+
+// textFunctions holds each text function the dialect spells (see
+// adapters.TextFunctions) to what package textfn computes, on columns of
+// text; a function the dialect lacks is skipped (the catalog refuses a
+// mapping set that searches through it).
+func (s *suite) textFunctions(t *testing.T) {
+	tf, ok := s.db.(adapters.TextFunctions)
+	if !ok {
+		t.Skip("the dialect spells no text functions")
+	}
+	tbl := s.db.Quote("CCF_TXT")
+	s.exec(t, "CREATE TABLE "+tbl+" (ID INTEGER PRIMARY KEY, S VARCHAR(100))")
+	for i, v := range textSamples {
+		s.exec(t, "INSERT INTO "+tbl+" VALUES ("+s.db.Placeholder(1)+", "+s.db.Placeholder(2)+")", int64(i), v)
+	}
+	digits, _ := textfn.Compile("[^0-9+]")
+	word, _ := textfn.Compile("^[0-9]+$")
+	for _, c := range []struct {
+		fn   string
+		vals []string
+		want func(string) string
+	}{
+		{"title", nil, textfn.Title},
+		{"before", []string{","}, func(x string) string { return textfn.Before(x, ",") }},
+		{"after", []string{","}, func(x string) string { return textfn.After(x, ",") }},
+		{"before", []string{", "}, func(x string) string { return textfn.Before(x, ", ") }},
+		{"after", []string{", "}, func(x string) string { return textfn.After(x, ", ") }},
+		{"replace", []string{"[^0-9+]", ""}, func(x string) string { return textfn.Replace(digits, x, "") }},
+		{"replace", []string{"[^0-9+]", `\&`}, func(x string) string { return textfn.Replace(digits, x, `\&`) }},
+		{"matches", []string{"^[0-9]+$"}, func(x string) string { return fmt.Sprint(word.MatchString(x)) }},
+	} {
+		var args []any
+		bind := func(v any) string { args = append(args, v); return s.db.Placeholder(len(args)) }
+		x := s.db.Quote("S")
+		expr, ok := tf.TextFunction(c.fn, x, c.vals, bind)
+		if !ok {
+			t.Logf("%s: not in this dialect", c.fn)
+			continue
+		}
+		if c.fn == "matches" {
+			expr = "CASE WHEN " + expr + " THEN 'true' ELSE 'false' END"
+		}
+		rows := s.query(t, "SELECT ID, "+expr+" FROM "+tbl+" ORDER BY ID", args...)
+		if len(rows) != len(textSamples) {
+			t.Fatalf("%s: %d rows", c.fn, len(rows))
+		}
+		for _, r := range rows {
+			in := textSamples[r[0].(int64)]
+			got := fmt.Sprint(r[1])
+			if b, ok := r[1].([]byte); ok {
+				got = string(b)
+			}
+			if r[1] == nil {
+				got = "" // SQL Server keeps '' but some dialects give NULL for an empty result
+			}
+			if want := c.want(in); got != want {
+				t.Errorf("%s%q of %q: %q, want %q", c.fn, c.vals, in, got, want)
+			}
+		}
 	}
 }

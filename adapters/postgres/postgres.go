@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ccfacade/ccfacade/adapters"
+	"github.com/ccfacade/ccfacade/internal/textfn"
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 )
@@ -428,3 +429,26 @@ func (d *DB) ReadRows(v any, types []string) ([][]any, error) {
 // does not carry prepared statements (PgBouncer before 1.21), turn the
 // engine's statement cache off (database.statement_cache: 0).
 func (d *DB) ReusesStatements() bool { return true }
+
+// TextFunction spells the mapping language's text functions in
+// PostgreSQL: INITCAP, SPLIT_PART and STRPOS, REGEXP_REPLACE (the
+// replacement's backslashes escaped, so it is literal) and ~.
+func (d *DB) TextFunction(fn, x string, vals []string, bind func(any) string) (string, bool) {
+	switch fn {
+	case "title":
+		return "INITCAP(" + x + ")", true
+	case "before":
+		return "SPLIT_PART(" + x + ", " + bind(vals[0]) + "::text, 1)", true
+	case "after":
+		sep := bind(vals[0]) + "::text"
+		return "CASE WHEN STRPOS(" + x + ", " + sep + ") > 0 THEN SUBSTR(" + x + ", STRPOS(" + x + ", " + sep + ") + " +
+			strconv.Itoa(textfn.Runes(vals[0])) + ") ELSE '' END", true
+	case "replace":
+		return "REGEXP_REPLACE(" + x + ", " + bind(vals[0]) + "::text, " + bind(strings.ReplaceAll(vals[1], `\`, `\\`)) + "::text, 'g')", true
+	case "matches":
+		return "(" + x + " ~ " + bind(vals[0]) + "::text)", true
+	}
+	return "", false
+}
+
+var _ adapters.TextFunctions = (*DB)(nil)

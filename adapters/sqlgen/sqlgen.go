@@ -1,6 +1,7 @@
 package sqlgen
 
 import (
+	"fmt"
 	"strings"
 	"time"
 
@@ -164,29 +165,57 @@ func (b *Builder) ILike(x, ph string) string { return b.d.ILike(x, ph) }
 // CastText is x as text.
 func (b *Builder) CastText(x string, from adapters.Kind) string { return b.d.CastText(x, from) }
 
-// Form is a text expression in the form an element renders it: trimmed,
-// without spaces, upper or lower case, an NHS number without its spaces
-// and hyphens.
-func (b *Builder) Form(x string, forms []string) string {
-	for _, f := range forms {
-		switch f {
-		case "trim":
-			if t, ok := b.d.(adapters.Trimmer); ok {
-				x = t.Trim(x)
-			} else {
-				x = "TRIM(" + x + ")"
-			}
-		case "compact":
-			x = "REPLACE(" + x + ", ' ', '')"
-		case "upper":
-			x = "UPPER(" + x + ")"
-		case "lower":
-			x = "LOWER(" + x + ")"
-		case "nhs-number":
-			x = "REPLACE(REPLACE(" + x + ", ' ', ''), '-', '')"
+// Form is a text expression in the form an element renders it, through
+// one transform: trimmed, without spaces, upper or lower case, an NHS
+// number without its spaces and hyphens, or one of the dialect's text
+// functions (title case, the text before or after a separator, a
+// regular-expression replace). It fails for a form the dialect cannot
+// compute.
+func (b *Builder) Form(x, form string, vals ...string) (string, error) {
+	switch form {
+	case "trim":
+		if t, ok := b.d.(adapters.Trimmer); ok {
+			return t.Trim(x), nil
+		}
+		return "TRIM(" + x + ")", nil
+	case "compact":
+		return "REPLACE(" + x + ", ' ', '')", nil
+	case "upper":
+		return "UPPER(" + x + ")", nil
+	case "lower":
+		return "LOWER(" + x + ")", nil
+	case "nhs-number":
+		return "REPLACE(REPLACE(" + x + ", ' ', ''), '-', '')", nil
+	}
+	if tf, ok := b.d.(adapters.TextFunctions); ok {
+		if out, ok := tf.TextFunction(form, x, vals, b.Arg); ok {
+			return out, nil
 		}
 	}
-	return x
+	return "", fmt.Errorf("%s cannot compute the transform %q in SQL", b.d.Name(), form)
+}
+
+// Matches is the predicate "x matches the regular expression pattern",
+// where the dialect has one.
+func (b *Builder) Matches(x, pattern string) (string, error) {
+	if tf, ok := b.d.(adapters.TextFunctions); ok {
+		if out, ok := tf.TextFunction("matches", x, []string{pattern}, b.Arg); ok {
+			return out, nil
+		}
+	}
+	return "", fmt.Errorf("%s cannot match a regular expression in SQL", b.d.Name())
+}
+
+// Supports tells whether a dialect computes a form (Form) or, for
+// "matches", the predicate.
+func Supports(d adapters.Dialect, form string) bool {
+	b := New(d)
+	if form == "matches" {
+		_, err := b.Matches("x", "p")
+		return err == nil
+	}
+	_, err := b.Form("x", form, "p", "q")
+	return err == nil
 }
 
 // Exists is true where the table (aliased alias) has a row meeting the

@@ -2,10 +2,12 @@ package sqlite
 
 import (
 	"database/sql/driver"
+	"regexp"
 	"strconv"
 	"sync"
 
 	"github.com/ccfacade/ccfacade/fhir"
+	"github.com/ccfacade/ccfacade/internal/textfn"
 	sqlite "modernc.org/sqlite"
 )
 
@@ -42,8 +44,70 @@ func registerFunctions() error {
 			}
 			return fhir.Fold(s), nil
 		})
+		if registerErr != nil {
+			return
+		}
+		registerErr = registerTextFunctions()
 	})
 	return registerErr
+}
+
+// registerTextFunctions adds the mapping language's text functions that
+// SQLite lacks: ccf_title(text), ccf_regexp_replace(text, pattern, with)
+// and ccf_regexp(text, pattern) (1, 0, or NULL for a NULL text). Patterns
+// are compiled once each and kept.
+func registerTextFunctions() error {
+	var patterns sync.Map // pattern → *regexp.Regexp
+	compile := func(p string) (*regexp.Regexp, error) {
+		if re, ok := patterns.Load(p); ok {
+			return re.(*regexp.Regexp), nil
+		}
+		re, err := textfn.Compile(p)
+		if err != nil {
+			return nil, err
+		}
+		patterns.Store(p, re)
+		return re, nil
+	}
+	if err := sqlite.RegisterDeterministicScalarFunction("ccf_title", 1, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+		s, ok := asText(args[0])
+		if !ok {
+			return nil, nil
+		}
+		return textfn.Title(s), nil
+	}); err != nil {
+		return err
+	}
+	if err := sqlite.RegisterDeterministicScalarFunction("ccf_regexp_replace", 3, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+		s, ok1 := asText(args[0])
+		p, ok2 := asText(args[1])
+		w, ok3 := asText(args[2])
+		if !ok1 || !ok2 || !ok3 {
+			return nil, nil
+		}
+		re, err := compile(p)
+		if err != nil {
+			return nil, err
+		}
+		return textfn.Replace(re, s, w), nil
+	}); err != nil {
+		return err
+	}
+	return sqlite.RegisterDeterministicScalarFunction("ccf_regexp", 2, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+		s, ok1 := asText(args[0])
+		p, ok2 := asText(args[1])
+		if !ok1 || !ok2 {
+			return nil, nil
+		}
+		re, err := compile(p)
+		if err != nil {
+			return nil, err
+		}
+		if re.MatchString(s) {
+			return int64(1), nil
+		}
+		return int64(0), nil
+	})
 }
 
 // asText is the text SQLite's LIKE would see for a value.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ccfacade/ccfacade/adapters"
+	"github.com/ccfacade/ccfacade/internal/textfn"
 	"github.com/jmoiron/sqlx"
 	_ "modernc.org/sqlite" // the driver, registered as "sqlite"
 )
@@ -350,3 +351,28 @@ func (d *DB) ReadRows(v any, types []string) ([][]any, error) {
 
 // ReusesStatements is true: a prepared statement skips SQLite's compile.
 func (d *DB) ReusesStatements() bool { return true }
+
+// TextFunction spells the text before or after a separator with INSTR and
+// SUBSTR; title case and regular expressions are Go functions registered
+// with the driver (ccf_title, ccf_regexp_replace, ccf_regexp), the same
+// code that renders the values.
+func (d *DB) TextFunction(fn, x string, vals []string, bind func(any) string) (string, bool) {
+	switch fn {
+	case "title":
+		return "ccf_title(" + x + ")", true
+	case "before":
+		sep := bind(vals[0])
+		return "CASE WHEN INSTR(" + x + ", " + sep + ") > 0 THEN SUBSTR(" + x + ", 1, INSTR(" + x + ", " + sep + ") - 1) ELSE " + x + " END", true
+	case "after":
+		sep := bind(vals[0])
+		return "CASE WHEN INSTR(" + x + ", " + sep + ") > 0 THEN SUBSTR(" + x + ", INSTR(" + x + ", " + sep + ") + " +
+			strconv.Itoa(textfn.Runes(vals[0])) + ") ELSE '' END", true
+	case "replace":
+		return "ccf_regexp_replace(" + x + ", " + bind(vals[0]) + ", " + bind(vals[1]) + ")", true
+	case "matches":
+		return "ccf_regexp(" + x + ", " + bind(vals[0]) + ")", true
+	}
+	return "", false
+}
+
+var _ adapters.TextFunctions = (*DB)(nil)

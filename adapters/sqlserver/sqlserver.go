@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ccfacade/ccfacade/adapters"
+	"github.com/ccfacade/ccfacade/internal/textfn"
 	"github.com/golang-sql/civil"
 	"github.com/jmoiron/sqlx"
 	mssql "github.com/microsoft/go-mssqldb"
@@ -496,3 +497,22 @@ func (Dialect) CastText(expr string, from adapters.Kind) string {
 	}
 	return "CAST(" + expr + " AS NVARCHAR(4000))"
 }
+
+// TextFunction spells the text before or after a separator with
+// CHARINDEX and SUBSTRING. SQL Server has no title case and, before 2025,
+// no regular expressions: a mapping set that searches through them is
+// refused on it.
+func (d Dialect) TextFunction(fn, x string, vals []string, bind func(any) string) (string, bool) {
+	switch fn {
+	case "before":
+		sep := bind(vals[0])
+		return "CASE WHEN CHARINDEX(" + sep + ", " + x + ") > 0 THEN SUBSTRING(" + x + ", 1, CHARINDEX(" + sep + ", " + x + ") - 1) ELSE " + x + " END", true
+	case "after":
+		sep := bind(vals[0])
+		return "CASE WHEN CHARINDEX(" + sep + ", " + x + ") > 0 THEN SUBSTRING(" + x + ", CHARINDEX(" + sep + ", " + x + ") + " +
+			strconv.Itoa(textfn.Runes(vals[0])) + ", LEN(" + x + ") + 1) ELSE '' END", true
+	}
+	return "", false
+}
+
+var _ adapters.TextFunctions = Dialect{}
