@@ -32,8 +32,11 @@ type Options struct {
 	PagingSecret []byte
 	CursorTTL    time.Duration // how long a paging link stays valid (default 24h)
 	// Now is the clock cursors are issued and checked by (default time.Now).
-	Now    func() time.Time
-	Logger *slog.Logger
+	Now func() time.Time
+	// Coverage, when set, counts which column values reach the resources
+	// rendered (lint's check for silent loss).
+	Coverage *mapping.Coverage
+	Logger   *slog.Logger
 	// Trace, when set, is called with every SQL statement and its arguments
 	// before it runs (the preview command prints them).
 	Trace func(sql string, args []any)
@@ -183,7 +186,7 @@ func (e *Engine) Read(ctx context.Context, typ, id string) (*fhir.Object, error)
 		}
 		return nil, notFound
 	}
-	res, problems := m.Render(rows[0])
+	res, problems := m.RenderWith(rows[0], e.opts.Coverage)
 	if fatal := e.report(m, id, problems); fatal != nil {
 		return nil, &Error{Kind: KindUnprocessable, SpineCode: "INTERNAL_SERVER_ERROR",
 			Msg: fmt.Sprintf("%s/%s cannot be served: %s: %s", typ, id, fatal.Path, fatal.Msg)}

@@ -253,7 +253,7 @@ func keepChoice(name string, elements []string) bool {
 // cannot be served (a problem under an "error" policy) becomes an outcome
 // entry naming the problem, and ok is false.
 func (e *Engine) entry(m *mapping.Mapping, r *mapping.Row, base, mode string) (en fhir.Entry, ok bool) {
-	res, problems := m.Render(r)
+	res, problems := m.RenderWith(r, e.opts.Coverage)
 	id := res.GetString("id")
 	if fatal := e.report(m, id, problems); fatal != nil {
 		return fhir.Entry{Mode: "outcome", Resource: fhir.OperationOutcome("", fhir.Issue{

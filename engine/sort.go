@@ -60,6 +60,9 @@ func parseSort(m *mapping.Mapping, v string) ([]sortItem, error) {
 // for one derived from several places, the first on the resource's row.
 func sortSource(m *mapping.Mapping, name string) (*mapping.SearchParam, error) {
 	sp := m.SearchParam(name)
+	if sp != nil && sameForEveryRow(sp) {
+		return sp, nil
+	}
 	if sp != nil && len(sp.Branches) > 0 {
 		var first *mapping.SearchParam
 		for _, b := range sp.Branches {
@@ -82,6 +85,18 @@ func sortSource(m *mapping.Mapping, name string) (*mapping.SearchParam, error) {
 	return sp, nil
 }
 
+// sameForEveryRow tells whether a parameter is one fixed value that every
+// row shows (a status every row of a table has): it orders nothing.
+func sameForEveryRow(sp *mapping.SearchParam) bool {
+	srcs := sp.Sources()
+	for _, b := range srcs {
+		if b.Constant == nil || len(b.Conds) > 0 || *b.Constant != *srcs[0].Constant {
+			return false
+		}
+	}
+	return true
+}
+
 // sortKeys compiles the _sort keys into expressions of the query.
 func (e *Engine) sortKeys(q *query, items []sortItem) ([]sortKey, error) {
 	m := q.m
@@ -98,6 +113,9 @@ func (e *Engine) sortKeys(q *query, items []sortItem) ([]sortKey, error) {
 			sp, err := sortSource(m, it.name)
 			if err != nil {
 				return nil, err
+			}
+			if sameForEveryRow(sp) {
+				continue // the same for every row: it orders nothing
 			}
 			switch {
 			case sp.SQL != "" && isConstant(sp.SQL):

@@ -462,11 +462,21 @@ func (d *deriver) transforms(e *Expr, b *SearchParam) bool {
 				return false
 			}
 			lay, sortable, err := parseLayout(t.Args[0])
-			if err != nil || !sortable {
-				d.problem(e.Pos, "format %q does not sort as text, so %s cannot search it; bind %s to \"sql\" that yields a sortable value", t.Args[0], d.sp.Name, d.sp.Name)
+			if err != nil {
+				d.problem(e.Pos, "%v", err)
 				return false
 			}
-			b.Format, b.DateGrain = t.Args[0], renderedGrain(lay.precision)
+			b.Format, b.ColumnFormat, b.DateGrain = t.Args[0], t.Args[0], renderedGrain(lay.precision)
+			if !sortable {
+				// Compared rearranged into an order that sorts.
+				form, to, ok := rearrangeForm(t.Args[0])
+				if !ok {
+					d.problem(e.Pos, "format %q has month names, which do not sort as text, so %s cannot search it; bind %s to \"sql\" that yields a sortable value", t.Args[0], d.sp.Name, d.sp.Name)
+					return false
+				}
+				b.ColumnForms = append(b.ColumnForms, form)
+				b.Format = to
+			}
 		}
 	}
 	if boolean {

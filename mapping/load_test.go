@@ -56,7 +56,7 @@ func TestBadMappingErrors(t *testing.T) {
 		`testdata/bad.yaml:17:40: Patient.active: unknown transform "titlecase" (known: after, before, boolean, compact, date, datetime, lower, nhs-number, not, postcode, replace, title, trim, upper)`,
 		`testdata/bad.yaml:19:17: Patient.communication.language: CodeableConcept is a complex type`,
 		`testdata/bad.yaml:21:18: Patient.generalPractitioner.reference: references Practitioner, which no mapping serves`,
-		`testdata/bad.yaml:23:3: Patient search birthdate: format "dd/MM/yyyy" does not sort as text`,
+		`testdata/bad.yaml:23:3: Patient search birthdate: format "dd-MMM-yyyy" does not sort as text`,
 		`testdata/bad.yaml:24:19: Patient search gender: unknown search type "colour" (expected one of: string, token, date, reference)`,
 		`testdata/bad.yaml:25:3: Patient search _id: _id is provided for every mapping; do not declare it`,
 	}

@@ -234,6 +234,10 @@ type SearchParam struct {
 	Concepts   []*ConceptMap // token: search through these maps (any may match)
 	Rows       *Rows         // value lives in a child table (EXISTS)
 	Format     string
+	// ColumnFormat is the format the column's text is written in: Format,
+	// or the format Format was rearranged from (dd/MM/yyyy compared as
+	// yyyyMMdd).
+	ColumnFormat string
 	// To, for a date parameter, is the column holding the end of a period
 	// that starts at Columns[0] (NULL: still open), as an encounter's start
 	// and end; searches compare the period as a range.

@@ -35,8 +35,12 @@ func (m *Mapping) ID(vals []any) (string, error) {
 
 // Render builds the resource for a row, in FHIR element order, with empty
 // elements pruned. Values that cannot be rendered are reported as problems.
-func (m *Mapping) Render(row *Row) (*fhir.Object, []Problem) {
-	r := &renderer{m: m, row: row}
+func (m *Mapping) Render(row *Row) (*fhir.Object, []Problem) { return m.RenderWith(row, nil) }
+
+// RenderWith renders as Render does, counting into cov (when not nil)
+// which column values reached the resource.
+func (m *Mapping) RenderWith(row *Row, cov *Coverage) (*fhir.Object, []Problem) {
+	r := &renderer{m: m, row: row, cov: cov}
 	id, err := m.ID(row.Vals)
 	if err != nil {
 		r.problem(m.From.KeyPos, m.Resource+".id", err.Error(), true)
@@ -64,6 +68,7 @@ func (m *Mapping) Render(row *Row) (*fhir.Object, []Problem) {
 type renderer struct {
 	m        *Mapping
 	day      time.Time // today, once asked for
+	cov      *Coverage
 	row      *Row
 	problems []Problem
 }
@@ -142,6 +147,16 @@ func toStringOrEmpty(v any) string {
 
 // expr renders an expression node as a FHIR value of the node's type.
 func (r *renderer) expr(n *Node, vals []any) fhir.Value {
+	if r.cov == nil {
+		return r.exprValue(n, vals)
+	}
+	before := len(r.problems)
+	out := r.exprValue(n, vals)
+	r.cov.note(r, n.Expr, vals, out, r.problems[before:])
+	return out
+}
+
+func (r *renderer) exprValue(n *Node, vals []any) fhir.Value {
 	e := n.Expr
 	if e.When != nil && !e.When.holds(vals, r.today) {
 		return nil

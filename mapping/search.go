@@ -30,7 +30,7 @@ func (l *loader) searchParams(n *yaml.Node, m *Mapping) {
 			continue
 		}
 		var rows *yaml.Node
-		for _, q := range l.pairs(p[1], path, "type", "column", "columns", "sql", "to", "system", "transform", "concept", "rows", "format", "target", "documentation") {
+		for _, q := range l.pairs(p[1], path, "type", "column", "columns", "sql", "value", "to", "system", "transform", "concept", "rows", "format", "target", "documentation") {
 			switch q[0].Value {
 			case "type":
 				sp.Type, _ = l.str(q[1], path)
@@ -43,6 +43,10 @@ func (l *loader) searchParams(n *yaml.Node, m *Mapping) {
 				sp.SQL, _ = l.str(q[1], path)
 				if !safeFragment(sp.SQL) {
 					l.add(l.pos(q[1]), path, "\"sql\" must be a plain SQL expression (no ';' or comments)")
+				}
+			case "value":
+				if v, ok := l.str(q[1], path); ok {
+					sp.Constant = &v
 				}
 			case "system":
 				if q[1].Kind == yaml.MappingNode {
@@ -79,6 +83,18 @@ func (l *loader) searchParams(n *yaml.Node, m *Mapping) {
 			}
 		}
 		def, isSTU3 := stu3.LookupSearchParameter(m.Resource, name)
+		if sp.Constant != nil {
+			// The same value for every row: compared once, in the engine.
+			switch {
+			case sp.Type != "token":
+				l.add(sp.Pos, path, "\"value\" (a value every row shows) is for token parameters")
+			case len(sp.Columns) > 0 || sp.SQL != "" || rows != nil || sp.SystemFrom != nil || len(sp.Concepts) > 0:
+				l.add(sp.Pos, path, "\"value\" is a value every row shows: it takes \"system\" and \"documentation\", not columns, sql, rows or concepts")
+			default:
+				m.Search = append(m.Search, sp)
+			}
+			continue
+		}
 		if len(sp.Columns) == 0 && sp.SQL == "" {
 			// Derived from the element it searches.
 			switch {
@@ -107,12 +123,21 @@ func (l *loader) searchParams(n *yaml.Node, m *Mapping) {
 			sp.Rows = l.searchRows(rows, path, m)
 		}
 		if sp.Format != "" {
+			sp.ColumnFormat = sp.Format
 			if sp.Type != "date" {
 				l.add(sp.Pos, path, "\"format\" applies to date parameters only")
 			} else if lay, sortable, err := parseLayout(sp.Format); err != nil {
 				l.add(sp.Pos, path, "%v", err)
 			} else if sp.DateGrain = renderedGrain(lay.precision); !sortable {
-				l.add(sp.Pos, path, "format %q does not sort as text (it must run from year to second, zero-padded, like yyyyMMdd or yyyy-MM-dd HH:mm:ss); give \"sql\" that yields a sortable value instead", sp.Format)
+				// A fixed-width format is compared rearranged into one
+				// that sorts (dd/MM/yyyy as yyyyMMdd).
+				form, to, ok := rearrangeForm(sp.Format)
+				if ok && sp.SQL == "" && sp.To == "" {
+					sp.ColumnForms = append(sp.ColumnForms, form)
+					sp.Format = to
+				} else {
+					l.add(sp.Pos, path, "format %q does not sort as text (it must run from year to second, zero-padded, like yyyyMMdd or yyyy-MM-dd HH:mm:ss), and it cannot be rearranged here (month names, an sql expression, or a period's \"to\"); give \"sql\" that yields a sortable value instead", sp.Format)
+				}
 			}
 		}
 		if sp.To != "" && (sp.Type != "date" || len(sp.Columns) != 1 || sp.Rows != nil) {

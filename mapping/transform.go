@@ -287,6 +287,71 @@ func parseLayout(f string) (layout, bool, error) {
 	return lay, sortable, nil
 }
 
+// rearrangement says how text in a fixed-width format that does not sort
+// (dd/MM/yyyy) is rearranged into one that does: the sortable format
+// (yyyyMMdd) and, for each of its fields, the 1-based position and width
+// of that field in the original text. Month names are not fixed-width, so
+// a format with MMM cannot be rearranged.
+func rearrangement(f string) (string, [][2]int, bool) {
+	tokens := []string{"yyyy", "MMM", "MM", "dd", "HH", "mm", "ss", "SSS"}
+	at := map[string]int{}
+	pos := 1
+	for i := 0; i < len(f); {
+		matched := false
+		for _, t := range tokens {
+			if strings.HasPrefix(f[i:], t) {
+				if t == "MMM" || t == "SSS" {
+					return "", nil, false
+				}
+				at[t] = pos
+				pos += len(t)
+				i += len(t)
+				matched = true
+				break
+			}
+		}
+		if matched {
+			continue
+		}
+		if f[i] == '\'' {
+			j := strings.IndexByte(f[i+1:], '\'')
+			if j < 0 {
+				return "", nil, false
+			}
+			pos += j
+			i += j + 2
+			continue
+		}
+		pos++
+		i++
+	}
+	var to strings.Builder
+	var pieces [][2]int
+	for _, t := range []string{"yyyy", "MM", "dd", "HH", "mm", "ss"} {
+		p, ok := at[t]
+		if !ok {
+			break // a field missing from the middle leaves the finer ones out
+		}
+		to.WriteString(t)
+		pieces = append(pieces, [2]int{p, len(t)})
+	}
+	return to.String(), pieces, len(pieces) > 0
+}
+
+// rearrangeForm is the column form that puts text in format f into its
+// sortable order (see rearrangement), and the sortable format.
+func rearrangeForm(f string) (Transform, string, bool) {
+	to, pieces, ok := rearrangement(f)
+	if !ok {
+		return Transform{}, "", false
+	}
+	t := Transform{Name: "rearrange"}
+	for _, p := range pieces {
+		t.Args = append(t.Args, strconv.Itoa(p[0]), strconv.Itoa(p[1]))
+	}
+	return t, to, true
+}
+
 // GoLayout returns the Go time layout of a date format (for binding search
 // values against text columns), and its precision: 1 year, 2 month, 3 day,
 // 4 minute, 5 second.

@@ -452,3 +452,8 @@ func (d *DB) TextFunction(fn, x string, vals []string, bind func(any) string) (s
 }
 
 var _ adapters.TextFunctions = (*DB)(nil)
+
+// Accepted are the constructs of adapters.Constructs that PostgreSQL
+// accepts.
+var Accepted = []string{"||", "::", "ILIKE", "CURRENT_DATE", "LIMIT", "SPLIT_PART(", "INITCAP(", "STRPOS(", "REGEXP_REPLACE(",
+	"DATE_TRUNC(", "TO_CHAR(", "TO_DATE(", "NOW(", "AGE(", "SUBSTR(", "DATE(", "STRING_AGG(", "FORMAT("}

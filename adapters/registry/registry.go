@@ -14,12 +14,42 @@ import (
 
 // list is every adapter the binary knows.
 var list = []struct {
-	name string
-	open adapters.Opener
+	name     string
+	open     adapters.Opener
+	accepted []string // of adapters.Constructs
 }{
-	{"sqlite", sqlite.Open},
-	{"postgres", postgres.Open},
-	{"sqlserver", sqlserver.Open},
+	{"sqlite", sqlite.Open, sqlite.Accepted},
+	{"postgres", postgres.Open, postgres.Accepted},
+	{"sqlserver", sqlserver.Open, sqlserver.Accepted},
+}
+
+// Accepting names the adapters (sorted) whose dialect accepts a construct
+// of adapters.Constructs.
+func Accepting(construct string) []string {
+	var out []string
+	for _, a := range list {
+		if slices.Contains(a.accepted, construct) {
+			out = append(out, a.name)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Portable says which adapters run a piece of raw SQL as far as its
+// constructs tell: the adapters that accept every construct it uses
+// (sorted), and the constructs not every adapter accepts.
+func Portable(sql string) (runsOn []string, tied []string) {
+	runsOn = Names()
+	for _, c := range adapters.Uses(sql) {
+		acc := Accepting(c)
+		if len(acc) == len(list) {
+			continue
+		}
+		tied = append(tied, c)
+		runsOn = slices.DeleteFunc(runsOn, func(n string) bool { return !slices.Contains(acc, n) })
+	}
+	return runsOn, tied
 }
 
 // Names lists the known adapters' names, sorted.

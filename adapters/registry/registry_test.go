@@ -3,6 +3,7 @@ package registry
 import (
 	"context"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -59,6 +60,33 @@ func TestErrorsHidePassword(t *testing.T) {
 		t.Log(err)
 		if strings.Contains(err.Error(), "Sekrit99") || strings.Contains(err.Error(), "rit99") {
 			t.Errorf("password in error: %v", err)
+		}
+	}
+}
+
+// Every construct some adapter accepts is one lint looks for, and raw SQL
+// is tied to the adapters that accept all of its constructs.
+func TestPortable(t *testing.T) {
+	for _, a := range list {
+		for _, c := range a.accepted {
+			if !slices.Contains(adapters.Constructs, c) {
+				t.Errorf("%s accepts %q, which is not in adapters.Constructs", a.name, c)
+			}
+		}
+	}
+	for _, c := range []struct{ sql, runs, tied string }{
+		{"CASE WHEN d.end_date < CURRENT_DATE THEN 'completed' END", "postgres,sqlite", "CURRENT_DATE"},
+		{"SPLIT_PART(name, ',', 1)", "postgres", "SPLIT_PART("},
+		{"split_part (name, ',', 1) || 'x'", "postgres", "||,SPLIT_PART("},
+		{"COALESCE(a, b) = 'CURRENT_DATE || x'", "postgres,sqlite,sqlserver", ""}, // in a string literal
+		{`"LEN"(x) + my_len(y) + t.len`, "postgres,sqlite,sqlserver", ""},         // a quoted name, another function, a column
+		{"ISNULL(a, b) + LEN(c)", "sqlserver", "ISNULL(,LEN("},
+		{"SUBSTR(a, 1, 2) + ISNULL(b, c)", "", "SUBSTR(,ISNULL("},
+		{"CONCAT(SUBSTRING(d, 7, 4), NULLIF(x, ''))", "postgres,sqlite,sqlserver", ""},
+	} {
+		runs, tied := Portable(c.sql)
+		if strings.Join(runs, ",") != c.runs || strings.Join(tied, ",") != c.tied {
+			t.Errorf("%s: runs on %v, tied by %v; want %s and %s", c.sql, runs, tied, c.runs, c.tied)
 		}
 	}
 }

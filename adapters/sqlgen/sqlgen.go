@@ -2,6 +2,7 @@ package sqlgen
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -186,6 +187,27 @@ func (b *Builder) Form(x, form string, vals ...string) (string, error) {
 		return "LOWER(" + x + ")", nil
 	case "nhs-number":
 		return "REPLACE(REPLACE(" + x + ", ' ', ''), '-', '')", nil
+	case "rearrange":
+		// Fields of fixed-width text put in another order: vals are each
+		// field's position and width. NULLIF keeps a missing value NULL,
+		// as CONCAT gives ''.
+		if len(vals) == 0 || len(vals)%2 != 0 {
+			return "", fmt.Errorf("rearrange needs positions and widths")
+		}
+		parts := make([]string, 0, len(vals)/2)
+		for i := 0; i < len(vals); i += 2 {
+			if _, err := strconv.Atoi(vals[i]); err != nil {
+				return "", fmt.Errorf("rearrange: position %q", vals[i])
+			}
+			if _, err := strconv.Atoi(vals[i+1]); err != nil {
+				return "", fmt.Errorf("rearrange: width %q", vals[i+1])
+			}
+			parts = append(parts, "SUBSTRING("+x+", "+vals[i]+", "+vals[i+1]+")")
+		}
+		if len(parts) == 1 {
+			return "NULLIF(" + parts[0] + ", '')", nil
+		}
+		return "NULLIF(CONCAT(" + strings.Join(parts, ", ") + "), '')", nil
 	}
 	if tf, ok := b.d.(adapters.TextFunctions); ok {
 		if out, ok := tf.TextFunction(form, x, vals, b.Arg); ok {
@@ -214,7 +236,7 @@ func Supports(d adapters.Dialect, form string) bool {
 		_, err := b.Matches("x", "p")
 		return err == nil
 	}
-	_, err := b.Form("x", form, "p", "q")
+	_, err := b.Form("x", form, "1", "1")
 	return err == nil
 }
 

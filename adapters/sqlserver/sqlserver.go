@@ -516,3 +516,7 @@ func (d Dialect) TextFunction(fn, x string, vals []string, bind func(any) string
 }
 
 var _ adapters.TextFunctions = Dialect{}
+
+// Accepted are the constructs of adapters.Constructs that SQL Server
+// (2017 and later) accepts.
+var Accepted = []string{"TOP", "NVARCHAR", "GETDATE(", "ISNULL(", "LEN(", "CHARINDEX(", "DATEADD(", "DATEDIFF(", "STRING_AGG(", "CONVERT(", "FORMAT("}
