@@ -23,6 +23,22 @@ type Catalog struct {
 	set    *mapping.Set
 	cols   map[ref]Column
 	params map[*mapping.SearchParam]Column
+	// derived is the SELECT of a mapping whose rows are a table with
+	// joins, or the distinct values of a table.
+	derived map[*mapping.Mapping]string
+}
+
+// From is the FROM item of a mapping's rows under alias: its table, its
+// query, or the statement its joins or distinct values make, as a
+// derived table.
+func (c *Catalog) From(m *mapping.Mapping, b *sqlgen.Builder, alias string) string {
+	switch {
+	case m.From.Query != "":
+		return sqlgen.Derived(m.From.Query, alias)
+	case c.derived[m] != "":
+		return sqlgen.Derived(c.derived[m], alias)
+	}
+	return b.Table(m.From.Table, alias)
 }
 
 // ref names a column of a mapping's main source (rows nil) or of a child
@@ -97,7 +113,7 @@ func (c *collector) add(pos mapping.Pos, path, format string, args ...any) {
 // mapping.Errors, sorted; the catalog is returned with it (holding what
 // could be read), for tools that report further.
 func Load(ctx context.Context, set *mapping.Set, db adapters.Adapter) (*Catalog, error) {
-	cat := &Catalog{set: set, cols: map[ref]Column{}, params: map[*mapping.SearchParam]Column{}}
+	cat := &Catalog{set: set, cols: map[ref]Column{}, params: map[*mapping.SearchParam]Column{}, derived: map[*mapping.Mapping]string{}}
 	c := &collector{}
 	for _, m := range set.Mappings {
 		cat.load(ctx, c, db, m)
@@ -239,10 +255,44 @@ func (cat *Catalog) load(ctx context.Context, c *collector, db adapters.Adapter,
 	var cols []Column
 	var err error
 	srcName := m.From.Table
-	if m.From.Query != "" {
+	b := sqlgen.New(db)
+	switch {
+	case m.From.Query != "":
 		srcName = "the query"
 		cols, err = queryColumns(ctx, db, sqlgen.Empty("*", sqlgen.Derived(m.From.Query, "t0")))
-	} else {
+	case len(m.From.Joins) > 0:
+		if !cat.checkJoins(ctx, c, db, m) {
+			return
+		}
+		var specs []sqlgen.JoinSpec
+		for _, j := range m.From.Joins {
+			spec := sqlgen.JoinSpec{Table: j.Table, On: j.On, Cols: j.Cols}
+			for _, col := range j.Cols {
+				spec.Names = append(spec.Names, mapping.JoinedName(j.As, col))
+			}
+			specs = append(specs, spec)
+		}
+		cat.derived[m] = b.JoinedSource(m.From.Table, specs)
+		cols, err = queryColumns(ctx, db, sqlgen.Empty("*", sqlgen.Derived(cat.derived[m], "t0")))
+	case m.From.Distinct:
+		var others []string
+		seen := map[string]bool{}
+		for _, k := range m.From.Key {
+			seen[strings.ToUpper(k)] = true
+		}
+		for _, u := range main {
+			if k := strings.ToUpper(u.column); !seen[k] {
+				seen[k] = true
+				others = append(others, u.column)
+			}
+		}
+		if _, err = tableColumns(ctx, db, m.From.Table); err != nil {
+			break
+		}
+		cat.derived[m] = b.DistinctSource(m.From.Table, m.From.Key, others)
+		srcName = "the distinct values of " + m.From.Table
+		cols, err = queryColumns(ctx, db, sqlgen.Empty("*", sqlgen.Derived(cat.derived[m], "t0")))
+	default:
 		cols, err = tableColumns(ctx, db, m.From.Table)
 	}
 	if err != nil {
@@ -254,16 +304,10 @@ func (cat *Catalog) load(ctx context.Context, c *collector, db adapters.Adapter,
 	} else {
 		cat.checkUses(c, m, nil, main, cols, srcName)
 	}
-	b := sqlgen.New(db)
 	for _, sp := range sources(m) {
-		var from string
-		switch {
-		case sp.Rows != nil:
+		from := cat.From(m, b, "t0")
+		if sp.Rows != nil {
 			from = b.Table(sp.Rows.Table, "t0")
-		case m.From.Query != "":
-			from = sqlgen.Derived(m.From.Query, "t0")
-		default:
-			from = b.Table(m.From.Table, "t0")
 		}
 		if sp.SQL != "" {
 			if _, err := queryColumns(ctx, db, sqlgen.Empty(sqlgen.Expr(sp.SQL), from)); err != nil {
@@ -294,6 +338,55 @@ func (cat *Catalog) load(ctx context.Context, c *collector, db adapters.Adapter,
 			}
 		}
 	}
+}
+
+// checkJoins checks each joined table and the columns a mapping takes
+// from it or joins it on; false when any is missing (the joined statement
+// would not run).
+func (cat *Catalog) checkJoins(ctx context.Context, c *collector, db adapters.Adapter, m *mapping.Mapping) bool {
+	ok := true
+	main, err := tableColumns(ctx, db, m.From.Table)
+	if err != nil {
+		return true // reported with the main table
+	}
+	has := func(cols []Column, name string) bool {
+		for _, col := range cols {
+			if strings.EqualFold(col.Name, name) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, j := range m.From.Joins {
+		path := m.Resource + " from join " + j.As
+		cols, err := tableColumns(ctx, db, j.Table)
+		if err != nil {
+			if errors.Is(err, adapters.ErrNoTable) {
+				c.add(j.Pos, path, "table %q does not exist%s", j.Table, schemaHint(j.Table))
+			} else {
+				c.add(j.Pos, path, "cannot read the columns of %s: %v", j.Table, err)
+			}
+			ok = false
+			continue
+		}
+		for _, on := range j.On {
+			if !has(cols, on[0]) {
+				c.add(j.Pos, path, "column %q not in %s (joined as %s)", on[0], j.Table, j.As)
+				ok = false
+			}
+			if !has(main, on[1]) {
+				c.add(j.Pos, path, "column %q not in %s", on[1], m.From.Table)
+				ok = false
+			}
+		}
+		for _, col := range j.Cols {
+			if !has(cols, col) {
+				c.add(j.Pos, path, "column %q not in %s (the mapping writes it %s.%s)", col, j.Table, j.As, col)
+				ok = false
+			}
+		}
+	}
+	return ok
 }
 
 // fitsCond says what is wrong with a condition's column of kind k, or "".
@@ -347,7 +440,11 @@ func (cat *Catalog) checkUses(c *collector, m *mapping.Mapping, rows *mapping.Ro
 	for _, u := range uses {
 		col, ok := byName[strings.ToUpper(u.column)]
 		if !ok {
-			c.add(u.pos, u.path, "column %q not in %s", u.column, table)
+			hint := ""
+			if strings.Contains(u.column, ".") {
+				hint = " (a joined table's column is written ALIAS.COLUMN, with the alias declared under from: join)"
+			}
+			c.add(u.pos, u.path, "column %q not in %s%s", u.column, table, hint)
 			continue
 		}
 		if u.check != nil {

@@ -173,3 +173,41 @@ search:
 		}
 	}
 }
+
+// A joined table and the columns taken from it or joined on are checked,
+// each error at the join with the alias the mapping uses.
+func TestJoinsChecked(t *testing.T) {
+	const ok = `
+resource: Patient
+from:
+  table: tel
+  key: pid
+  join:
+    - { table: pt, as: p, on: { id: pid } }
+element:
+  birthDate: { column: p.born }
+  active: { value: true, when: { column: p.flag, equals: "Y" } }
+search:
+  birthdate: {}
+`
+	cat, set, err := load(t, ok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := set.Lookup("Patient")
+	if got := cat.Column(m, nil, "p__born").Kind; got != adapters.KindDate {
+		t.Errorf("p.born: kind %s", got)
+	}
+	for _, bad := range []struct{ from, to, want string }{
+		{"column: p.born", "column: p.bornx", `p.yaml:7:7: Patient from join p: column "bornx" not in pt (the mapping writes it p.bornx)`},
+		{"{ id: pid }", "{ idx: pid }", `column "idx" not in pt (joined as p)`},
+		{"{ id: pid }", "{ id: pidx }", `column "pidx" not in tel`},
+		{"table: pt, as", "table: ptx, as", `table "ptx" does not exist`},
+		{"column: p.born", "column: q.born", `column "q.born" not in tel (a joined table's column is written ALIAS.COLUMN, with the alias declared under from: join)`},
+	} {
+		_, _, err := load(t, strings.Replace(ok, bad.from, bad.to, 1))
+		if err == nil || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("%s → %s: %v, want %q", bad.from, bad.to, err, bad.want)
+		}
+	}
+}

@@ -48,6 +48,7 @@ type query struct {
 	// access is the request's access, which chained subqueries are
 	// restricted by (nil: none).
 	access *Access
+	cat    *catalog.Catalog
 }
 
 // ncols is the width of the select list: the mapping's columns, then a
@@ -55,7 +56,7 @@ type query struct {
 func (q *query) ncols() int { return len(q.m.Cols.Names) + 2*len(q.sorts) + len(q.extra) }
 
 func (e *Engine) newQuery(m *mapping.Mapping) *query {
-	return &query{m: m, key: e.cat.Key(m), b: sqlgen.New(e.db), alias: "t0"}
+	return &query{m: m, key: e.cat.Key(m), b: sqlgen.New(e.db), alias: "t0", cat: e.cat}
 }
 
 // sub starts a subquery over another mapping that shares the arguments.
@@ -65,7 +66,7 @@ func (e *Engine) sub(q *query, m *mapping.Mapping) *query {
 		n, _ = strconv.Atoi(q.alias[1:])
 		n++
 	}
-	return &query{m: m, key: e.cat.Key(m), b: q.b, alias: "s" + strconv.Itoa(n), access: q.access}
+	return &query{m: m, key: e.cat.Key(m), b: q.b, alias: "s" + strconv.Itoa(n), access: q.access, cat: e.cat}
 }
 
 func (q *query) where(pred string) { q.preds = append(q.preds, pred) }
@@ -118,12 +119,7 @@ func (q *query) keyBeyond(key []string, before bool) string {
 	return sqlgen.Beyond(eq, gt)
 }
 
-func (q *query) source() string {
-	if q.m.From.Query != "" {
-		return sqlgen.Derived(q.m.From.Query, q.alias)
-	}
-	return q.b.Table(q.m.From.Table, q.alias)
-}
+func (q *query) source() string { return q.cat.From(q.m, q.b, q.alias) }
 
 func (q *query) selectSQL(limit int) (string, []any) {
 	s := sqlgen.Select{From: q.source(), Where: q.preds, Limit: limit}

@@ -259,10 +259,17 @@ func markDynamic(n *Node) bool {
 func (l *loader) source(n *yaml.Node, m *Mapping) {
 	path := m.Resource + " from"
 	m.From.Pos = l.pos(n)
-	for _, p := range l.pairs(n, path, "table", "query", "key", "updated") {
+	for _, p := range l.pairs(n, path, "table", "query", "key", "updated", "join", "distinct") {
 		switch p[0].Value {
 		case "table":
 			m.From.Table, _ = l.str(p[1], path)
+		case "join":
+			l.joins(p[1], m)
+		case "distinct":
+			if p[1].Value != "true" && p[1].Value != "false" {
+				l.add(l.pos(p[1]), path, "\"distinct\" is true or false")
+			}
+			m.From.Distinct = p[1].Value == "true"
 		case "query":
 			q, _ := l.str(p[1], path)
 			m.From.Query = strings.TrimSpace(q)
@@ -285,11 +292,73 @@ func (l *loader) source(n *yaml.Node, m *Mapping) {
 	if len(m.From.Key) == 0 {
 		l.add(m.From.Pos, path, "\"key\" is required: the column(s) whose values make the resource id")
 	}
+	if m.From.Query != "" && (len(m.From.Joins) > 0 || m.From.Distinct) {
+		l.add(m.From.Pos, path, "\"join\" and \"distinct\" go with \"table\"; a query makes its own joins")
+	}
+	if m.From.Distinct && len(m.From.Joins) > 0 {
+		l.add(m.From.Pos, path, "a distinct source takes no joins")
+	}
+	if m.From.Distinct && m.From.Updated != "" {
+		l.add(m.From.Pos, path, "a distinct source has no last-updated column (its rows are made from many)")
+	}
+	for _, k := range append(append([]string(nil), m.From.Key...), m.From.Updated) {
+		if k != "" && m.Cols.Canon(k) != k {
+			l.add(m.From.Pos, path, "the key and the last-updated column are the table's own, not a joined table's (%s)", k)
+		}
+	}
 	for _, k := range m.From.Key {
 		m.Cols.Add(k)
 	}
 	if m.From.Updated != "" {
 		m.Cols.Add(m.From.Updated)
+	}
+}
+
+// joins reads from.join: a list of {table, as, on: {joined column: main
+// column}}.
+func (l *loader) joins(n *yaml.Node, m *Mapping) {
+	path := m.Resource + " from join"
+	if n.Kind != yaml.SequenceNode {
+		l.add(l.pos(n), path, "\"join\" is a list of {table, as, on}")
+		return
+	}
+	if m.Cols.joins == nil {
+		m.Cols.joins = map[string]*Join{}
+	}
+	for _, item := range n.Content {
+		j := &Join{Pos: l.pos(item)}
+		for _, p := range l.pairs(item, path, "table", "as", "on") {
+			switch p[0].Value {
+			case "table":
+				j.Table, _ = l.str(p[1], path)
+			case "as":
+				j.As, _ = l.str(p[1], path)
+			case "on":
+				for _, q := range l.pairs(p[1], path+" on") {
+					if mc, ok := l.str(q[1], path); ok {
+						j.On = append(j.On, [2]string{q[0].Value, mc})
+					}
+				}
+			}
+		}
+		switch {
+		case j.Table == "" || j.As == "" || len(j.On) == 0:
+			l.add(j.Pos, path, "a join needs \"table\", \"as\" (the alias its columns are written with: AS.COLUMN) and \"on\" (joined column: main column)")
+			continue
+		case !paramName.MatchString(strings.ToLower(j.As)) || strings.Contains(j.As, "-"):
+			l.add(j.Pos, path, "the alias %q is letters, digits and '_'", j.As)
+			continue
+		case m.Cols.joins[strings.ToLower(j.As)] != nil:
+			l.add(j.Pos, path, "the alias %q is used twice", j.As)
+			continue
+		}
+		for _, on := range j.On {
+			if m.Cols.Canon(on[1]) != on[1] {
+				l.add(j.Pos, path, "a join is on a column of the main table (%s)", on[1])
+			}
+		}
+		m.Cols.joins[strings.ToLower(j.As)] = j
+		m.From.Joins = append(m.From.Joins, j)
 	}
 }
 
@@ -538,7 +607,7 @@ func (l *loader) expr(n *yaml.Node, path, typ string, cols *ColumnSet) *Expr {
 			}
 		case "column":
 			if s, ok := l.str(p[1], path); ok {
-				e.Column = s
+				e.Column = cols.Canon(s)
 				e.col = cols.Add(s)
 			}
 		case "first":
@@ -582,7 +651,8 @@ func (l *loader) expr(n *yaml.Node, path, typ string, cols *ColumnSet) *Expr {
 		r := &RefExpr{}
 		r.Resource, _ = l.str(resource, path)
 		r.Key = l.strs(key, path)
-		for _, k := range r.Key {
+		for i, k := range r.Key {
+			r.Key[i] = cols.Canon(k)
 			r.cols = append(r.cols, cols.Add(k))
 		}
 		e.Ref = r
@@ -634,7 +704,7 @@ func (l *loader) cond(n *yaml.Node, path string, cols *ColumnSet) *Cond {
 		switch k := p[0].Value; k {
 		case "column":
 			if s, ok := l.str(p[1], path); ok {
-				c.Column = s
+				c.Column = cols.Canon(s)
 				c.col = cols.Add(s)
 			}
 		case "equals", "in":
@@ -731,7 +801,7 @@ func (l *loader) operand(n *yaml.Node, path string, cols *ColumnSet) *Operand {
 		o := &Operand{col: -1}
 		for _, p := range l.pairs(n, path+" comparison", "column") {
 			if s, ok := l.str(p[1], path); ok {
-				o.Column, o.col = s, cols.Add(s)
+				o.Column, o.col = cols.Canon(s), cols.Add(s)
 			}
 		}
 		if o.Column == "" {
@@ -792,6 +862,7 @@ func (l *loader) rows(n *yaml.Node, path string) *Rows {
 	for i, c := range r.Link {
 		r.Cols.Add(c)
 		if i < len(r.ParentName) {
+			r.ParentName[i] = l.m.Cols.Canon(r.ParentName[i])
 			r.ParentCols = append(r.ParentCols, l.m.Cols.Add(r.ParentName[i]))
 		}
 	}

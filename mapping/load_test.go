@@ -46,7 +46,7 @@ func TestBadMappingErrors(t *testing.T) {
 		t.Fatalf("want Errors, got %v", err)
 	}
 	want := []string{
-		`testdata/bad.yaml:6:3: Patient from: unknown key "colour" (expected one of: table, query, key, updated)`,
+		`testdata/bad.yaml:6:3: Patient from: unknown key "colour" (expected one of: table, query, key, updated, join, distinct)`,
 		`testdata/bad.yaml:8:3: Patient.id: id is set by the facade (from the key and the profile); remove it`,
 		`testdata/bad.yaml:11:7: Patient.name: HumanName has no element "famly" (did you mean "family"?)`,
 		`testdata/bad.yaml:12:11: Patient.gender: "mail" is not an allowed code (one of: male, female, other, unknown)`,

@@ -81,12 +81,62 @@ type Source struct {
 	Key     []string
 	KeyPos  Pos
 	Updated string // column giving meta.lastUpdated and _lastUpdated
+	// Joins are tables joined to Table (LEFT JOIN): their columns are
+	// written ALIAS.COLUMN in the mapping and named JoinedName(ALIAS,
+	// COLUMN) in its rows.
+	Joins []*Join
+	// Distinct makes the rows those of the distinct values of the key
+	// columns of Table (rows with a NULL key left out); every other
+	// column takes its least value for the key.
+	Distinct bool
 }
+
+// Join is a table joined to a mapping's table.
+type Join struct {
+	Pos   Pos
+	Table string
+	As    string
+	// On pairs a column of the joined table with the main table's column
+	// it equals.
+	On [][2]string
+	// Cols are the joined table's columns the mapping uses.
+	Cols []string
+}
+
+// JoinedName is the name a joined table's column has in a mapping's rows.
+func JoinedName(as, column string) string { return as + "__" + column }
 
 // ColumnSet is an ordered, de-duplicated select list.
 type ColumnSet struct {
 	Names []string
 	index map[string]int
+	// joins, on a mapping's own select list, are its joins by alias: a
+	// column written ALIAS.COLUMN is one of a joined table.
+	joins map[string]*Join
+}
+
+// Canon is the name a column written in the mapping has in the rows: a
+// joined table's ALIAS.COLUMN is JoinedName(ALIAS, COLUMN), recorded as
+// used by its join; any other name is itself.
+func (c *ColumnSet) Canon(name string) string {
+	if c == nil || len(c.joins) == 0 {
+		return name
+	}
+	as, col, ok := strings.Cut(name, ".")
+	j := c.joins[strings.ToLower(as)]
+	if !ok || j == nil || col == "" {
+		return name
+	}
+	found := false
+	for _, x := range j.Cols {
+		if strings.EqualFold(x, col) {
+			found = true
+		}
+	}
+	if !found {
+		j.Cols = append(j.Cols, col)
+	}
+	return JoinedName(j.As, col)
 }
 
 func newColumnSet() *ColumnSet { return &ColumnSet{index: map[string]int{}} }
@@ -94,6 +144,7 @@ func newColumnSet() *ColumnSet { return &ColumnSet{index: map[string]int{}} }
 // Add returns the position of the column, adding it if new. Names compare
 // case-insensitively, as unquoted SQL identifiers do.
 func (c *ColumnSet) Add(name string) int {
+	name = c.Canon(name)
 	k := strings.ToUpper(name)
 	if i, ok := c.index[k]; ok {
 		return i

@@ -121,6 +121,15 @@ func (l *loader) searchParams(n *yaml.Node, m *Mapping) {
 		}
 		if rows != nil {
 			sp.Rows = l.searchRows(rows, path, m)
+		} else {
+			// Columns of the mapping's rows: a joined table's are ALIAS.COLUMN.
+			for i, c := range sp.Columns {
+				sp.Columns[i] = m.Cols.Canon(c)
+			}
+			sp.To = m.Cols.Canon(sp.To)
+			if sp.SystemFrom != nil {
+				sp.SystemFrom.Column = m.Cols.Canon(sp.SystemFrom.Column)
+			}
 		}
 		if sp.Format != "" {
 			sp.ColumnFormat = sp.Format

@@ -39,7 +39,10 @@ CREATE TABLE PAS_PATIENT (PAT_ID INTEGER PRIMARY KEY, PAT_NAME VARCHAR(80), SEX 
 CREATE TABLE PAS_PROBLEM (PROB_ID INTEGER PRIMARY KEY, PAT_ID INTEGER, CODE VARCHAR(20), TERM VARCHAR(80),
   ONSET_TXT VARCHAR(8), RESOLVED_TXT VARCHAR(8));
 CREATE TABLE PAS_RX (RX_ID INTEGER PRIMARY KEY, PAT_ID INTEGER, DRUG_CODE VARCHAR(20), DRUG_NAME VARCHAR(80),
-  START_DT DATE, STOP_DT DATE, DOSE NUMERIC(8,2));
+  START_DT DATE, STOP_DT DATE, DOSE NUMERIC(8,2), ATT_ID INTEGER);
+CREATE TABLE PAS_CLINICIAN (CLIN_ID INTEGER PRIMARY KEY, CLIN_NAME VARCHAR(80));
+CREATE TABLE PAS_ATTENDANCE (ATT_ID INTEGER PRIMARY KEY, PAT_ID INTEGER, CLIN_ID INTEGER);
+CREATE TABLE PAS_CODES (CODE VARCHAR(20) PRIMARY KEY, TERM VARCHAR(80));
 `
 
 // legacyRows are the test rows, with dates around today (UTC, the set's
@@ -58,11 +61,18 @@ func legacyRows(today time.Time) string {
 		`INSERT INTO PAS_PROBLEM VALUES (3, 2, 'H33..', 'Asthma', '20150505', ` + t(1) + `)`,
 		`INSERT INTO PAS_PROBLEM VALUES (4, 3, '195967001', 'asthma', '20200202', NULL)`,
 		`INSERT INTO PAS_PROBLEM VALUES (5, 5, 'G30..', 'Heart attack', '2020020', '')`,
-		`INSERT INTO PAS_RX VALUES (1, 1, '322236009', 'PARACETAMOL 500MG TABLETS', ` + d(-30) + `, ` + d(-1) + `, 2)`,
-		`INSERT INTO PAS_RX VALUES (2, 1, '39720311000001101', 'amoxicillin 250mg capsules', ` + d(-3) + `, ` + d(0) + `, 1.5)`,
-		`INSERT INTO PAS_RX VALUES (3, 2, '322236009', 'Paracetamol 500mg tablets', ` + d(-3) + `, NULL, 0)`,
-		`INSERT INTO PAS_RX VALUES (4, 3, '376689003', 'ASPIRIN 75MG', ` + d(5) + `, ` + d(2) + `, NULL)`,
-		`INSERT INTO PAS_RX VALUES (5, 5, '322236009', 'PARACETAMOL', ` + d(-10) + `, ` + d(10) + `, 0.25)`,
+		`INSERT INTO PAS_RX VALUES (1, 1, '322236009', 'PARACETAMOL 500MG TABLETS', ` + d(-30) + `, ` + d(-1) + `, 2, 1)`,
+		`INSERT INTO PAS_RX VALUES (2, 1, '39720311000001101', 'amoxicillin 250mg capsules', ` + d(-3) + `, ` + d(0) + `, 1.5, 2)`,
+		`INSERT INTO PAS_RX VALUES (3, 2, '322236009', 'Paracetamol 500mg tablets', ` + d(-3) + `, NULL, 0, 3)`,
+		`INSERT INTO PAS_RX VALUES (4, 3, '376689003', 'ASPIRIN 75MG', ` + d(5) + `, ` + d(2) + `, NULL, NULL)`,
+		`INSERT INTO PAS_RX VALUES (5, 5, '322236009', 'PARACETAMOL', ` + d(-10) + `, ` + d(10) + `, 0.25, 99)`,
+		`INSERT INTO PAS_CLINICIAN VALUES (1, 'JONES, Ann')`,
+		`INSERT INTO PAS_CLINICIAN VALUES (2, 'patel, RAJ')`,
+		`INSERT INTO PAS_ATTENDANCE VALUES (1, 1, 1)`,
+		`INSERT INTO PAS_ATTENDANCE VALUES (2, 1, 2)`,
+		`INSERT INTO PAS_ATTENDANCE VALUES (3, 2, NULL)`,
+		`INSERT INTO PAS_CODES VALUES ('22298006', 'Myocardial infarction')`,
+		`INSERT INTO PAS_CODES VALUES ('H33..', 'Asthma (Read)')`,
 	}, ";\n") + ";"
 }
 
@@ -128,21 +138,19 @@ func TestLegacyPortableMapping(t *testing.T) {
 	forEachLegacy(t, func(t *testing.T, e *env, today time.Time) {
 		// Every resource is valid STU3 and meets its Care Connect profile.
 		res := map[string]map[string]map[string]any{}
-		for _, typ := range []string{"Patient", "Condition", "MedicationStatement"} {
+		counts := map[string]int{"Patient": 5, "Condition": 5, "MedicationStatement": 5, "Medication": 3, "Practitioner": 2}
+		for typ, n := range counts {
 			res[typ] = map[string]map[string]any{}
 			for _, r := range walk(t, e.base+"/"+typ+"?_count=100") {
 				id := r["id"].(string)
 				res[typ][id] = r
 				validate(t, typ+"/"+id, get(t, e.base+"/"+typ+"/"+id).body)
-				if typ == "MedicationStatement" {
-					continue // plain STU3: see its mapping file
-				}
 				for _, p := range profile.Check(r) {
 					t.Errorf("%s/%s: %s", typ, id, p)
 				}
 			}
-			if len(res[typ]) != 5 {
-				t.Fatalf("%s: %d resources, want 5", typ, len(res[typ]))
+			if len(res[typ]) != n {
+				t.Fatalf("%s: %d resources, want %d", typ, len(res[typ]), n)
 			}
 		}
 
@@ -187,14 +195,14 @@ func TestLegacyPortableMapping(t *testing.T) {
 		}
 		code := func(c map[string]any) string {
 			coding := c["code"].(map[string]any)["coding"].([]any)[0].(map[string]any)
-			return str(coding["system"]) + "|" + str(coding["code"])
+			return str(coding["system"]) + "|" + str(coding["code"]) + " " + str(coding["display"])
 		}
 		for id, want := range map[string]string{
-			"1": "resolved " + day(-1) + " http://snomed.info/sct|22298006",
-			"2": "resolved " + day(0) + " http://read.info/readv2|H33..",
-			"3": "active - http://read.info/readv2|H33..",
-			"4": "active - http://snomed.info/sct|195967001",
-			"5": "active - http://read.info/readv2|G30..",
+			"1": "resolved " + day(-1) + " http://snomed.info/sct|22298006 Myocardial infarction", // the joined term
+			"2": "resolved " + day(0) + " http://read.info/readv2|H33.. Asthma",
+			"3": "active - http://read.info/readv2|H33.. Asthma",
+			"4": "active - http://snomed.info/sct|195967001 asthma", // no joined term: the row's own
+			"5": "active - http://read.info/readv2|G30.. Heart attack",
 		} {
 			c := res["Condition"][id]
 			if got := str(c["clinicalStatus"]) + " " + str(c["abatementDateTime"]) + " " + code(c); got != want {
@@ -202,20 +210,38 @@ func TestLegacyPortableMapping(t *testing.T) {
 			}
 		}
 		for id, want := range map[string]string{
-			"1": "completed " + day(-1) + " Paracetamol 500mg Tablets",
-			"2": "active " + day(0) + " Amoxicillin 250mg Capsules",
-			"3": "stopped - Paracetamol 500mg Tablets",
-			"4": "stopped - Aspirin 75mg", // its stop date is before its start: not shown
-			"5": "active " + day(10) + " Paracetamol",
+			"1": "completed " + day(-1) + " Medication/322236009 Paracetamol 500mg Tablets Practitioner/1",
+			"2": "active " + day(0) + " Medication/39720311000001101 Amoxicillin 250mg Capsules Practitioner/2",
+			"3": "stopped - Medication/322236009 Paracetamol 500mg Tablets -", // an attendance without a clinician
+			"4": "stopped - Medication/376689003 Aspirin 75mg -",              // its stop date is before its start: not shown
+			"5": "active " + day(10) + " Medication/322236009 Paracetamol -",  // no such attendance
 		} {
 			m := res["MedicationStatement"][id]
-			end := "-"
+			end, src := "-", "-"
 			if p, ok := m["effectivePeriod"].(map[string]any); ok {
 				end = str(p["end"])
 			}
-			disp := m["medicationCodeableConcept"].(map[string]any)["coding"].([]any)[0].(map[string]any)["display"]
-			if got := str(m["status"]) + " " + end + " " + str(disp); got != want {
+			if s, ok := m["informationSource"].(map[string]any); ok {
+				src = str(s["reference"])
+			}
+			med := m["medicationReference"].(map[string]any)
+			if got := str(m["status"]) + " " + end + " " + str(med["reference"]) + " " + str(med["display"]) + " " + src; got != want {
 				t.Errorf("MedicationStatement/%s: %s, want %s", id, got, want)
+			}
+		}
+		// Medications from the distinct codes, each named by the least of
+		// its names; practitioners through the same transforms as patients.
+		for id, want := range map[string]string{"322236009": "Paracetamol", "39720311000001101": "Amoxicillin 250mg Capsules", "376689003": "Aspirin 75mg"} {
+			coding := res["Medication"][id]["code"].(map[string]any)["coding"].([]any)[0].(map[string]any)
+			if got := str(coding["code"]) + " " + str(coding["display"]); got != id+" "+want {
+				t.Errorf("Medication/%s: %s, want %s %s", id, got, id, want)
+			}
+		}
+		for id, want := range map[string]string{"1": "Jones/[Ann]", "2": "Patel/[Raj]"} {
+			names := res["Practitioner"][id]["name"].([]any)
+			n := names[0].(map[string]any)
+			if got := str(n["family"]) + "/" + str(n["given"]); got != want {
+				t.Errorf("Practitioner/%s: %s, want %s", id, got, want)
 			}
 		}
 

@@ -95,6 +95,7 @@ var stu3Params = map[string]map[string]stu3Param{
 		"medication": {typ: "reference", paths: []string{"medication[Reference]"}},
 		"code":       {typ: "token", paths: []string{"medication[CodeableConcept]"}, via: "medication[Reference]", resolved: []string{"code"}},
 		"context":    {typ: "reference", paths: []string{"context"}},
+		"source":     {typ: "reference", paths: []string{"informationSource"}},
 	},
 	"Observation": {
 		"patient":  {typ: "reference", paths: []string{"subject"}, target: "Patient"},

@@ -228,6 +228,55 @@ func (b *Builder) Matches(x, pattern string) (string, error) {
 	return "", fmt.Errorf("%s cannot match a regular expression in SQL", b.d.Name())
 }
 
+// JoinSpec is a table LEFT JOINed to a mapping's table: On pairs its
+// columns with the main table's, Cols are the columns taken from it and
+// Names what they are called in the result.
+type JoinSpec struct {
+	Table string
+	On    [][2]string
+	Cols  []string
+	Names []string
+}
+
+// JoinedSource is the SELECT of a table with tables LEFT JOINed to it: the
+// table's own columns and the joined columns under their names. The
+// engine reads it as a derived table.
+func (b *Builder) JoinedSource(table string, joins []JoinSpec) string {
+	sel := []string{"s0.*"}
+	from := b.Table(table, "s0")
+	for i, j := range joins {
+		a := "j" + strconv.Itoa(i+1)
+		for k, c := range j.Cols {
+			sel = append(sel, b.Col(a, c)+" AS "+b.d.Quote(j.Names[k]))
+		}
+		on := make([]string, len(j.On))
+		for k, p := range j.On {
+			on[k] = Cmp(b.Col(a, p[0]), "=", b.Col("s0", p[1]))
+		}
+		from += " LEFT JOIN " + b.Table(j.Table, a) + " ON " + strings.Join(on, " AND ")
+	}
+	return "SELECT " + strings.Join(sel, ", ") + " FROM " + from
+}
+
+// DistinctSource is the SELECT of the distinct values of a table's key
+// columns (rows with a NULL key left out), each other column taking its
+// least value for the key.
+func (b *Builder) DistinctSource(table string, key, others []string) string {
+	sel := make([]string, 0, len(key)+len(others))
+	group := make([]string, len(key))
+	notNull := make([]string, len(key))
+	for i, k := range key {
+		c := b.Col("s0", k)
+		sel = append(sel, c+" AS "+b.d.Quote(k))
+		group[i] = c
+		notNull[i] = NotNull(c)
+	}
+	for _, o := range others {
+		sel = append(sel, "MIN("+b.Col("s0", o)+") AS "+b.d.Quote(o))
+	}
+	return "SELECT " + strings.Join(sel, ", ") + " FROM " + b.Table(table, "s0") + " WHERE " + strings.Join(notNull, " AND ") + " GROUP BY " + strings.Join(group, ", ")
+}
+
 // Supports tells whether a dialect computes a form (Form) or, for
 // "matches", the predicate.
 func Supports(d adapters.Dialect, form string) bool {

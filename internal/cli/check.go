@@ -102,10 +102,15 @@ func indexWarnings(ctx context.Context, s *setup) ([]string, error) {
 				return nil, err
 			}
 			for _, t := range scans {
-				if table == "" || strings.EqualFold(t, lastPart(table)) || (p.Rows != nil && strings.EqualFold(t, lastPart(p.Rows.Table))) {
+				switch {
+				case table == "":
+					out = append(out, fmt.Sprintf("%s: warning: %s: no index supports search parameter %s (the database reads %s in full, a table of the mapping's query: the scan may be the query's own join rather than the parameter's)", p.Pos, m.Resource, p.Name, t))
+				case strings.EqualFold(t, lastPart(table)) || (p.Rows != nil && strings.EqualFold(t, lastPart(p.Rows.Table))):
 					out = append(out, fmt.Sprintf("%s: warning: %s: no index supports search parameter %s (the database reads %s in full)", p.Pos, m.Resource, p.Name, t))
-					break
+				default:
+					continue // a joined table: its join, not this parameter
 				}
+				break
 			}
 		}
 	}
