@@ -115,6 +115,7 @@ func (c *collector) add(pos mapping.Pos, path, format string, args ...any) {
 func Load(ctx context.Context, set *mapping.Set, db adapters.Adapter) (*Catalog, error) {
 	cat := &Catalog{set: set, cols: map[ref]Column{}, params: map[*mapping.SearchParam]Column{}, derived: map[*mapping.Mapping]string{}}
 	c := &collector{}
+	loadConcepts(ctx, c, db, set)
 	for _, m := range set.Mappings {
 		cat.load(ctx, c, db, m)
 	}

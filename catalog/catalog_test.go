@@ -211,3 +211,70 @@ search:
 		}
 	}
 }
+
+// A concept map read from a table: its table and columns are checked, its
+// codes against the element's required value set (naming the table), and
+// RefreshConcepts puts a new version in place at once.
+func TestConceptMapFromTable(t *testing.T) {
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, "file:"+filepath.Join(t.TempDir(), "c.db"), adapters.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	exec := func(sql string) {
+		t.Helper()
+		if err := db.(adapters.Loader).Exec(ctx, sql); err != nil {
+			t.Fatal(err)
+		}
+	}
+	exec(`CREATE TABLE pt (id INTEGER PRIMARY KEY, sex CHAR(1));
+CREATE TABLE sexes (loc CHAR(1), fhir VARCHAR(10), label VARCHAR(10));
+INSERT INTO sexes VALUES ('M', 'male', 'Male'), ('F', 'female', 'Female'), (NULL, 'other', 'x'), ('X', NULL, 'y')`)
+	const m = `
+resource: Patient
+from: { table: pt, key: id }
+element:
+  gender: { column: sex, concept: sexes }
+concepts:
+  sexes:
+    system: http://hl7.org/fhir/administrative-gender
+    from: { table: sexes, local: loc, code: fhir, display: label }
+    refresh: 1h
+`
+	load := func(yaml string) (*mapping.Set, error) {
+		set, err := mapping.Load([]mapping.File{{Name: "p.yaml", Data: []byte(yaml)}}, time.UTC)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = catalog.Load(ctx, set, db)
+		return set, err
+	}
+	set, err := load(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cm := set.Concepts["sexes"]
+	if got, ok := cm.Lookup("F"); !ok || got.Code != "female" || got.Display != "Female" || got.System != "http://hl7.org/fhir/administrative-gender" || cm.Len() != 2 {
+		t.Errorf("F: %+v %v; %d entries (rows without a local or target code are left out)", got, ok, cm.Len())
+	}
+	exec(`UPDATE sexes SET fhir = 'unknown' WHERE loc = 'M'`)
+	if err := catalog.RefreshConcepts(ctx, db, cm); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := cm.Lookup("M"); got.Code != "unknown" {
+		t.Errorf("after a refresh M is %q", got.Code)
+	}
+	for _, bad := range []struct{ from, to, want string }{
+		{"table: sexes,", "table: sexs,", `p.yaml:9:11: concepts.sexes from: table "sexs" does not exist`},
+		{"code: fhir,", "code: fhirx,", `column "fhirx" not in sexes`},
+	} {
+		if _, err := load(strings.Replace(m, bad.from, bad.to, 1)); err == nil || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("%s → %s: %v, want %q", bad.from, bad.to, err, bad.want)
+		}
+	}
+	exec(`INSERT INTO sexes VALUES ('Q', 'mail', 'typo')`)
+	if _, err := load(m); err == nil || !strings.Contains(err.Error(), `p.yaml:5:11: Patient.gender: concept map "sexes" translates "Q" to "mail", which is not an allowed code (one of: male, female, other, unknown) (read from sexes)`) {
+		t.Errorf("a code the value set does not allow: %v", err)
+	}
+}

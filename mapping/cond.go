@@ -36,7 +36,7 @@ func (c *Cond) holds(vals []any, today func() time.Time) bool {
 		s := strings.TrimSpace(toStringOrEmpty(vals[c.col]))
 		switch {
 		case c.Concept != nil:
-			_, ok = c.Concept.Entries[s]
+			_, ok = c.Concept.Lookup(s)
 		case len(c.Equals) == 0:
 			ok = s != ""
 		default:

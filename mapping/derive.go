@@ -277,12 +277,7 @@ func (d *deriver) token(s site, filter string) {
 					return
 				}
 			case e.Column != "" && e.Concept != nil:
-				var locals []string
-				for _, local := range e.Concept.order {
-					if e.Concept.Entries[local].Code == want {
-						locals = append(locals, local)
-					}
-				}
+				locals := e.Concept.Reverse("", false, want)
 				if len(locals) == 0 {
 					return
 				}
@@ -358,7 +353,7 @@ func (d *deriver) expr(s site, e *Expr, b *SearchParam) bool {
 	case e.HasLiteral:
 		c := fmt.Sprint(e.Literal)
 		if e.Concept != nil {
-			t, ok := e.Concept.Entries[strings.TrimSpace(c)]
+			t, ok := e.Concept.Lookup(strings.TrimSpace(c))
 			if !ok {
 				return true // renders nothing
 			}
@@ -498,19 +493,20 @@ func dateFormat(ts []Transform) (string, bool) {
 // booleanMap is the concept map of the boolean transform (inverted for
 // not): the column values that render true and false.
 func booleanMap(inverted bool) *ConceptMap {
-	c := &ConceptMap{Name: "(boolean)", Unmapped: "drop", Entries: map[string]Coding{}}
+	c := &ConceptMap{Name: "(boolean)", Unmapped: "drop"}
 	yes, no := "true", "false"
 	if inverted {
 		yes, no = no, yes
 	}
+	var locals []string
+	var targets []Coding
 	for _, v := range []string{"Y", "YES", "T", "TRUE", "1", "y", "yes", "t", "true", "Yes", "True"} {
-		c.Entries[v] = Coding{Code: yes}
-		c.order = append(c.order, v)
+		locals, targets = append(locals, v), append(targets, Coding{Code: yes})
 	}
 	for _, v := range []string{"N", "NO", "F", "FALSE", "0", "n", "no", "f", "false", "No", "False"} {
-		c.Entries[v] = Coding{Code: no}
-		c.order = append(c.order, v)
+		locals, targets = append(locals, v), append(targets, Coding{Code: no})
 	}
+	c.SetEntries(locals, targets)
 	return c
 }
 

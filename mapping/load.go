@@ -512,9 +512,12 @@ func (l *loader) value(n *yaml.Node, path, typ string, el *stu3.Element, cols *C
 			l.add(e.Pos, path, "\"concept\" makes a code, uri, string, Coding or CodeableConcept, not a %s", typ)
 		}
 		if e.Concept != nil && len(el.Codes) > 0 {
-			for _, local := range e.Concept.order {
-				if c := e.Concept.Entries[local].Code; !contains(el.Codes, c) {
-					l.add(e.Pos, path, "concept map %q translates %q to %q, which is not an allowed code (one of: %s)", e.Concept.Name, local, c, strings.Join(el.Codes, ", "))
+			// Checked here for the map's own entries, and by the catalog
+			// for entries read from a table.
+			e.Concept.Uses = append(e.Concept.Uses, ConceptUse{Pos: e.Pos, Path: path, Codes: el.Codes})
+			for _, err := range e.Concept.Disallowed() {
+				if err.Pos == e.Pos {
+					l.errs = append(l.errs, err)
 				}
 			}
 		}
@@ -913,13 +916,13 @@ func (l *loader) concepts(n *yaml.Node) {
 	for _, p := range l.pairs(n, "concepts") {
 		name := p[0].Value
 		path := "concepts." + name
-		c := &ConceptMap{Pos: l.pos(p[0]), Name: name, Unmapped: "drop", Entries: map[string]Coding{}}
+		c := &ConceptMap{Pos: l.pos(p[0]), Name: name, Unmapped: "drop"}
 		if prev := l.set.Concepts[name]; prev != nil {
 			l.add(c.Pos, path, "concept map %q is already defined at %s", name, prev.Pos)
 			continue
 		}
-		var entries *yaml.Node
-		for _, q := range l.pairs(p[1], path, "system", "unmapped", "map") {
+		var entries, from *yaml.Node
+		for _, q := range l.pairs(p[1], path, "system", "unmapped", "map", "from", "refresh") {
 			switch q[0].Value {
 			case "system":
 				c.System, _ = l.str(q[1], path)
@@ -930,11 +933,27 @@ func (l *loader) concepts(n *yaml.Node) {
 				}
 			case "map":
 				entries = q[1]
+			case "from":
+				from = q[1]
+			case "refresh":
+				s, _ := l.str(q[1], path)
+				d, err := time.ParseDuration(s)
+				if err != nil || d < time.Minute {
+					l.add(l.pos(q[1]), path, "refresh is a duration of a minute or more (30m, 6h)")
+				}
+				c.Refresh = d
 			}
 		}
-		if entries == nil {
-			l.add(c.Pos, path, "a concept map needs \"map\": local code → code")
-		} else {
+		switch {
+		case entries == nil && from == nil:
+			l.add(c.Pos, path, "a concept map needs \"map\" (local code → code) or \"from\" (a table of them)")
+		case entries != nil && from != nil:
+			l.add(c.Pos, path, "give \"map\" or \"from\", not both")
+		case from != nil:
+			c.From = l.conceptSource(from, path)
+		default:
+			var locals []string
+			var targets []Coding
 			for _, e := range l.pairs(entries, path) {
 				local := strings.TrimSpace(e[0].Value)
 				t := Coding{System: c.System}
@@ -956,12 +975,41 @@ func (l *loader) concepts(n *yaml.Node) {
 				if t.Code == "" {
 					l.add(l.pos(e[1]), path+"."+local, "target code is empty")
 				}
-				c.Entries[local] = t
-				c.order = append(c.order, local)
+				locals, targets = append(locals, local), append(targets, t)
 			}
+			c.SetEntries(locals, targets)
+		}
+		if c.Refresh > 0 && c.From == nil {
+			l.add(c.Pos, path, "\"refresh\" is for a map read \"from\" a table")
 		}
 		l.set.Concepts[name] = c
 	}
+}
+
+// conceptSource reads a concept map's from: {table, local, code, display,
+// system}.
+func (l *loader) conceptSource(n *yaml.Node, path string) *ConceptSource {
+	s := &ConceptSource{Pos: l.pos(n)}
+	for _, p := range l.pairs(n, path+" from", "table", "local", "code", "display", "system") {
+		v, _ := l.str(p[1], path)
+		switch p[0].Value {
+		case "table":
+			s.Table = v
+		case "local":
+			s.Local = v
+		case "code":
+			s.Code = v
+		case "display":
+			s.Display = v
+		case "system":
+			s.System = v
+		}
+	}
+	if s.Table == "" || s.Local == "" || s.Code == "" {
+		l.add(s.Pos, path, "a concept map read from a table needs \"table\", \"local\" (the column of local codes) and \"code\" (the column of target codes); \"display\" and \"system\" are optional")
+		return nil
+	}
+	return s
 }
 
 func (l *loader) crossCheck() {

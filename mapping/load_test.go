@@ -121,7 +121,8 @@ func FuzzLoad(f *testing.F) {
 }
 
 func TestConceptReverseAcceptsOlderSpellings(t *testing.T) {
-	c := &ConceptMap{Entries: map[string]Coding{"A1": {System: "https://fhir.hl7.org.uk/STU3/CodeSystem/CareConnect-EthnicCategory-1", Code: "H"}}, order: []string{"A1"}}
+	c := &ConceptMap{}
+	c.SetEntries([]string{"A1"}, []Coding{{System: "https://fhir.hl7.org.uk/STU3/CodeSystem/CareConnect-EthnicCategory-1", Code: "H"}})
 	for _, sys := range []string{"https://fhir.hl7.org.uk/STU3/CodeSystem/CareConnect-EthnicCategory-1", "https://fhir.hl7.org.uk/STU3/CareConnect-EthnicCategory-1", "https://fhir.hl7.org.uk/CareConnect-EthnicCategory-1"} {
 		if got := c.Reverse(sys, true, "H"); len(got) != 1 {
 			t.Errorf("%s: %v", sys, got)
@@ -170,6 +171,23 @@ func TestQueryMessages(t *testing.T) {
 		_, err := Load([]File{{Name: "p.yaml", Data: []byte("resource: Patient\nfrom:\n  query: \"" + q + "\"\n  key: a\nelement: {active: true}\n")}}, time.UTC)
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%q: %v", q, err)
+		}
+	}
+}
+
+// A concept map's table source is checked for what it needs.
+func TestConceptSourceErrors(t *testing.T) {
+	for _, c := range []struct{ concept, want string }{
+		{`{ from: { table: T } }`, `needs "table", "local" (the column of local codes) and "code"`},
+		{`{ from: { table: T, local: L, code: C }, refresh: 10s }`, `refresh is a duration of a minute or more`},
+		{`{ map: { A: b }, refresh: 1h }`, `"refresh" is for a map read "from" a table`},
+		{`{ map: { A: b }, from: { table: T, local: L, code: C } }`, `give "map" or "from", not both`},
+		{`{ system: s }`, `a concept map needs "map" (local code → code) or "from" (a table of them)`},
+	} {
+		src := "concepts:\n  c: " + c.concept + "\n"
+		_, err := Load([]File{{Name: "c.yaml", Data: []byte(src)}}, time.UTC)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v, want %q", c.concept, err, c.want)
 		}
 	}
 }

@@ -1,8 +1,10 @@
 package mapping
 
 import (
+	"fmt"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -353,8 +355,9 @@ func (s *SystemSource) Locals(system string) []string {
 		return []string{system}
 	}
 	out := s.Concept.Reverse("", false, system)
-	for _, local := range s.Concept.order {
-		if t := s.Concept.Entries[local]; t.Code != system && sameCareConnectSystem(t.Code, system) {
+	d := s.Concept.data()
+	for _, local := range d.order {
+		if t := d.entries[local]; t.Code != system && sameCareConnectSystem(t.Code, system) {
 			out = append(out, local)
 		}
 	}
@@ -367,17 +370,98 @@ func (s *SystemSource) Known() []string {
 	if s.Concept == nil {
 		return nil
 	}
-	return append([]string(nil), s.Concept.order...)
+	return s.Concept.Locals()
 }
 
-// ConceptMap translates local codes into FHIR codings.
+// ConceptMap translates local codes into FHIR codings. Its entries are
+// written in the mapping file, or read from a table (From) when the
+// catalog loads and again every Refresh; readers always see one whole
+// version of them.
 type ConceptMap struct {
 	Pos      Pos
 	Name     string
 	System   string
-	Unmapped string            // drop | error
-	Entries  map[string]Coding // by local code (trimmed)
-	order    []string
+	Unmapped string // drop | error
+	// From, when set, is the table the entries are read from.
+	From *ConceptSource
+	// Refresh, when positive, is how often a serving facade reads From
+	// again.
+	Refresh time.Duration
+	// Uses are the elements with a required binding the map translates
+	// into, for checking entries read from a table.
+	Uses    []ConceptUse
+	entries atomic.Pointer[conceptData]
+}
+
+// ConceptSource is the table (or view) a concept map's entries are read
+// from: a column of local codes, one of target codes, and optionally the
+// target display and system (else the map's system).
+type ConceptSource struct {
+	Pos                          Pos
+	Table                        string
+	Local, Code, Display, System string
+}
+
+// ConceptUse is an element the map translates into whose codes a required
+// value set limits.
+type ConceptUse struct {
+	Pos   Pos
+	Path  string
+	Codes []string
+}
+
+type conceptData struct {
+	entries map[string]Coding // by local code (trimmed)
+	order   []string
+}
+
+var noConcepts = &conceptData{entries: map[string]Coding{}}
+
+func (c *ConceptMap) data() *conceptData {
+	if d := c.entries.Load(); d != nil {
+		return d
+	}
+	return noConcepts
+}
+
+// SetEntries replaces the map's entries: locals[i] translates to
+// targets[i]; a local code given twice keeps its first target. Local codes
+// are trimmed.
+func (c *ConceptMap) SetEntries(locals []string, targets []Coding) {
+	d := &conceptData{entries: make(map[string]Coding, len(locals))}
+	for i, l := range locals {
+		l = strings.TrimSpace(l)
+		if _, dup := d.entries[l]; dup {
+			continue
+		}
+		d.entries[l] = targets[i]
+		d.order = append(d.order, l)
+	}
+	c.entries.Store(d)
+}
+
+// Lookup translates a (trimmed) local code.
+func (c *ConceptMap) Lookup(local string) (Coding, bool) {
+	t, ok := c.data().entries[local]
+	return t, ok
+}
+
+// Len is the number of entries.
+func (c *ConceptMap) Len() int { return len(c.data().order) }
+
+// Disallowed lists, for each use of the map on an element a required value
+// set limits, the entries whose code it does not allow.
+func (c *ConceptMap) Disallowed() []*Error {
+	var out []*Error
+	d := c.data()
+	for _, u := range c.Uses {
+		for _, local := range d.order {
+			if code := d.entries[local].Code; !contains(u.Codes, code) {
+				out = append(out, &Error{Pos: u.Pos, Path: u.Path, Msg: fmt.Sprintf("concept map %q translates %q to %q, which is not an allowed code (one of: %s)", c.Name, local, code, strings.Join(u.Codes, ", "))})
+			}
+		}
+	}
+	return out
 }
 
 // Coding is a concept map target.
@@ -386,13 +470,14 @@ type Coding struct {
 }
 
 // Locals returns every local code the map translates.
-func (c *ConceptMap) Locals() []string { return append([]string(nil), c.order...) }
+func (c *ConceptMap) Locals() []string { return append([]string(nil), c.data().order...) }
 
 // InSystem returns the local codes whose target is in system.
 func (c *ConceptMap) InSystem(system string) []string {
 	var out []string
-	for _, local := range c.order {
-		if c.Entries[local].System == system {
+	d := c.data()
+	for _, local := range d.order {
+		if d.entries[local].System == system {
 			out = append(out, local)
 		}
 	}
@@ -404,8 +489,9 @@ func (c *ConceptMap) InSystem(system string) []string {
 func (c *ConceptMap) ByDisplay(text string) []string {
 	var out []string
 	t := strings.ToLower(text)
-	for _, local := range c.order {
-		if strings.HasPrefix(strings.ToLower(c.Entries[local].Display), t) {
+	d := c.data()
+	for _, local := range d.order {
+		if strings.HasPrefix(strings.ToLower(d.entries[local].Display), t) {
 			out = append(out, local)
 		}
 	}
@@ -416,8 +502,9 @@ func (c *ConceptMap) ByDisplay(text string) []string {
 // equal, and system equal when hasSystem.
 func (c *ConceptMap) Reverse(system string, hasSystem bool, code string) []string {
 	var out []string
-	for _, local := range c.order {
-		t := c.Entries[local]
+	d := c.data()
+	for _, local := range d.order {
+		t := d.entries[local]
 		if t.Code != code {
 			continue
 		}

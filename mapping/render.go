@@ -185,7 +185,7 @@ func (r *renderer) exprValue(n *Node, vals []any) fhir.Value {
 		if code == "" {
 			return nil
 		}
-		t, found := e.Concept.Entries[code]
+		t, found := e.Concept.Lookup(code)
 		if !found {
 			r.problem(e.Pos, e.Path, fmt.Sprintf("code %q has no entry in concept map %q", code, e.Concept.Name), e.Concept.Unmapped == "error")
 			return nil

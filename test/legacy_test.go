@@ -43,6 +43,7 @@ CREATE TABLE PAS_RX (RX_ID INTEGER PRIMARY KEY, PAT_ID INTEGER, DRUG_CODE VARCHA
 CREATE TABLE PAS_CLINICIAN (CLIN_ID INTEGER PRIMARY KEY, CLIN_NAME VARCHAR(80));
 CREATE TABLE PAS_ATTENDANCE (ATT_ID INTEGER PRIMARY KEY, PAT_ID INTEGER, CLIN_ID INTEGER);
 CREATE TABLE PAS_CODES (CODE VARCHAR(20) PRIMARY KEY, TERM VARCHAR(80));
+CREATE TABLE PAS_SEX_MAP (LOCAL_CODE CHAR(1) PRIMARY KEY, FHIR_CODE VARCHAR(10), LABEL VARCHAR(20));
 `
 
 // legacyRows are the test rows, with dates around today (UTC, the set's
@@ -72,6 +73,9 @@ func legacyRows(today time.Time) string {
 		`INSERT INTO PAS_ATTENDANCE VALUES (2, 1, 2)`,
 		`INSERT INTO PAS_ATTENDANCE VALUES (3, 2, NULL)`,
 		`INSERT INTO PAS_CODES VALUES ('22298006', 'Myocardial infarction')`,
+		`INSERT INTO PAS_SEX_MAP VALUES ('M', 'male', 'Male')`,
+		`INSERT INTO PAS_SEX_MAP VALUES ('F', 'female', 'Female')`,
+		`INSERT INTO PAS_SEX_MAP VALUES ('U', 'unknown', 'Unknown')`,
 		`INSERT INTO PAS_CODES VALUES ('H33..', 'Asthma (Read)')`,
 	}, ";\n") + ";"
 }
@@ -175,9 +179,9 @@ func TestLegacyPortableMapping(t *testing.T) {
 				t.Errorf("Patient/%s name: %s, want %s", id, got, want)
 			}
 		}
-		for id, want := range map[string]string{"1": "true/-", "2": "false/" + day(-1), "3": "true/-", "4": "false/" + day(0), "5": "true/-"} {
+		for id, want := range map[string]string{"1": "true/-/male", "2": "false/" + day(-1) + "/female", "3": "true/-/female", "4": "false/" + day(0) + "/male", "5": "true/-/unknown"} {
 			p := res["Patient"][id]
-			if got := str(p["active"]) + "/" + str(p["deceasedDateTime"]); got != want {
+			if got := str(p["active"]) + "/" + str(p["deceasedDateTime"]) + "/" + str(p["gender"]); got != want {
 				t.Errorf("Patient/%s active/deceased: %s, want %s", id, got, want)
 			}
 		}

@@ -131,7 +131,8 @@ func sampleValue(p *mapping.SearchParam) string {
 		if len(p.Concepts) > 0 {
 			for _, c := range p.Concepts {
 				if codes := c.InSystem(c.System); len(codes) > 0 {
-					return c.Entries[codes[0]].Code
+					t, _ := c.Lookup(codes[0])
+					return t.Code
 				}
 			}
 		}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/ccfacade/ccfacade/audit"
 	"github.com/ccfacade/ccfacade/auth"
+	"github.com/ccfacade/ccfacade/catalog"
 	"github.com/ccfacade/ccfacade/config"
 	"github.com/ccfacade/ccfacade/engine"
 	"github.com/ccfacade/ccfacade/server"
@@ -181,6 +183,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "ccfacade admin on http://%s (/metrics /livez /readyz)\n", aln.Addr())
 	}
 	go func() { errc <- srv.Serve(ln) }()
+	refreshConcepts(ctx, s, log)
 	for _, line := range s.set.Summary() {
 		log.Info("mapping loaded", "mapping", line)
 	}
@@ -213,6 +216,33 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 // loopback reports whether a listen address is on a loopback interface
 // only (127.0.0.0/8, ::1 or localhost).
+// refreshConcepts reads again, every Refresh until ctx ends, each concept
+// map read from a table; a failed read keeps the entries the map had, and
+// is logged.
+func refreshConcepts(ctx context.Context, s *setup, log *slog.Logger) {
+	for name, cm := range s.set.Concepts {
+		if cm.From == nil || cm.Refresh <= 0 {
+			continue
+		}
+		go func() {
+			t := time.NewTicker(cm.Refresh)
+			defer t.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-t.C:
+				}
+				if err := catalog.RefreshConcepts(ctx, s.db, cm); err != nil {
+					log.Warn("concept map not refreshed: it keeps its entries", "map", name, "error", err)
+					continue
+				}
+				log.Info("concept map refreshed", "map", name, "entries", cm.Len())
+			}
+		}()
+	}
+}
+
 func loopback(listen string) bool {
 	host, _, err := net.SplitHostPort(listen)
 	if err != nil {

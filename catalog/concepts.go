@@ -1,0 +1,129 @@
+package catalog
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/ccfacade/ccfacade/adapters"
+	"github.com/ccfacade/ccfacade/adapters/sqlgen"
+	"github.com/ccfacade/ccfacade/mapping"
+)
+
+// loadConcepts checks the table of every concept map read from one and
+// reads its entries, then checks them against the required value sets of
+// the elements the map translates into.
+func loadConcepts(ctx context.Context, c *collector, db adapters.Adapter, set *mapping.Set) {
+	for _, name := range sortedConcepts(set) {
+		cm := set.Concepts[name]
+		src := cm.From
+		if src == nil {
+			continue
+		}
+		path := "concepts." + name + " from"
+		cols, err := tableColumns(ctx, db, src.Table)
+		if err != nil {
+			if errors.Is(err, adapters.ErrNoTable) {
+				c.add(src.Pos, path, "table %q does not exist%s", src.Table, schemaHint(src.Table))
+			} else {
+				c.add(src.Pos, path, "cannot read the columns of %s: %v", src.Table, err)
+			}
+			continue
+		}
+		ok := true
+		for _, col := range []string{src.Local, src.Code, src.Display, src.System} {
+			if col != "" && !hasColumn(cols, col) {
+				c.add(src.Pos, path, "column %q not in %s", col, src.Table)
+				ok = false
+			}
+		}
+		if !ok {
+			continue
+		}
+		if err := RefreshConcepts(ctx, db, cm); err != nil {
+			c.add(src.Pos, path, "%v", err)
+			continue
+		}
+		for _, e := range cm.Disallowed() {
+			c.add(e.Pos, e.Path, "%s (read from %s)", e.Msg, src.Table)
+		}
+	}
+}
+
+// RefreshConcepts reads a concept map's entries from its table again and
+// puts them in place at once; on an error the map keeps the entries it
+// had. Rows with no local or no target code are left out.
+func RefreshConcepts(ctx context.Context, db adapters.Adapter, cm *mapping.ConceptMap) error {
+	src := cm.From
+	if src == nil {
+		return nil
+	}
+	b := sqlgen.New(db)
+	cols := []string{b.Col("c", src.Local), b.Col("c", src.Code)}
+	for _, o := range []string{src.Display, src.System} {
+		if o != "" {
+			cols = append(cols, b.Col("c", o))
+		}
+	}
+	q := "SELECT " + strings.Join(cols, ", ") + " FROM " + b.Table(src.Table, "c") +
+		" WHERE " + sqlgen.NotNull(cols[0]) + " AND " + sqlgen.NotNull(cols[1]) + " ORDER BY " + cols[0]
+	rows, err := db.DB().QueryContext(ctx, q)
+	if err != nil {
+		return fmt.Errorf("reading concept map %q from %s: %w", cm.Name, src.Table, err)
+	}
+	defer rows.Close()
+	var locals []string
+	var targets []mapping.Coding
+	vals := make([]sql.NullString, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			return fmt.Errorf("reading concept map %q from %s: %w", cm.Name, src.Table, err)
+		}
+		local, code := strings.TrimSpace(vals[0].String), strings.TrimSpace(vals[1].String)
+		if local == "" || code == "" {
+			continue
+		}
+		t := mapping.Coding{System: cm.System, Code: code}
+		i := 2
+		if src.Display != "" {
+			t.Display = strings.TrimSpace(vals[i].String)
+			i++
+		}
+		if src.System != "" {
+			if s := strings.TrimSpace(vals[i].String); s != "" {
+				t.System = s
+			}
+		}
+		locals, targets = append(locals, local), append(targets, t)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("reading concept map %q from %s: %w", cm.Name, src.Table, err)
+	}
+	cm.SetEntries(locals, targets)
+	return nil
+}
+
+func hasColumn(cols []Column, name string) bool {
+	for _, c := range cols {
+		if strings.EqualFold(c.Name, name) {
+			return true
+		}
+	}
+	return false
+}
+
+func sortedConcepts(set *mapping.Set) []string {
+	names := make([]string, 0, len(set.Concepts))
+	for n := range set.Concepts {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
