@@ -179,6 +179,11 @@ func (cat *Catalog) load(ctx context.Context, c *collector, db adapters.Adapter,
 		for _, f := range e.First {
 			walkExpr(f, typ, scope)
 		}
+		for _, part := range e.Concat {
+			if part.Column != "" {
+				add(scope, use{pos: part.Pos, path: e.Path, column: part.Column, check: fitsConcat})
+			}
+		}
 		if e.Ref != nil {
 			for _, k := range e.Ref.Key {
 				add(scope, use{pos: e.Pos, path: e.Path, column: k})
@@ -242,6 +247,14 @@ func (cat *Catalog) load(ctx context.Context, c *collector, db adapters.Adapter,
 		}
 		if sf := sp.SystemFrom; sf != nil && sf.Column != "" {
 			add(scope, use{pos: sf.Pos, path: path + " system", column: sf.Column})
+		}
+		for _, part := range sp.Concat {
+			if part.Text == nil {
+				add(scope, use{pos: sp.Pos, path: path, column: part.Column, check: fitsConcat})
+			}
+		}
+		if len(sp.Concat) > 0 {
+			cat.params[sp] = Column{Kind: adapters.KindText} // CONCAT gives text
 		}
 		for i, col := range sp.Columns {
 			u := use{pos: sp.Pos, path: path, column: col, check: func(col Column) string { return fitsDateParam(sp, col.Kind) }}
@@ -418,6 +431,16 @@ func fitsCond(cd *mapping.Cond, k adapters.Kind) string {
 		}
 	}
 	return ""
+}
+
+// fitsConcat says why a column cannot be a part of a concat: its text in
+// SQL would differ from the facade's (a date, a decimal), or "".
+func fitsConcat(col Column) string {
+	switch col.Kind {
+	case adapters.KindText, adapters.KindInteger, adapters.KindOther:
+		return ""
+	}
+	return "a part of concat is a text or integer column (the text of a date or decimal differs between databases); format it with a transform on an element of its own"
 }
 
 // usesMatches tells whether a condition tests a regular expression.

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/ccfacade/ccfacade/adapters"
 	"github.com/ccfacade/ccfacade/adapters/sqlgen"
@@ -267,6 +266,37 @@ func (e *Engine) source(q *query, sp *mapping.SearchParam, raw string) (*source,
 		c.exprs = []string{sqlgen.Expr(sp.SQL)}
 		return c, nil
 	}
+	if len(sp.Concat) > 0 {
+		parts := make([]string, len(sp.Concat))
+		for i, p := range sp.Concat {
+			if p.Text != nil {
+				// Typed, for databases that infer a parameter's type from
+				// its function (PostgreSQL's CONCAT takes any type).
+				parts[i] = q.b.CastText(q.b.Arg(*p.Text), adapters.KindText)
+				continue
+			}
+			x := q.b.Col(c.alias, p.Column)
+			if k := e.cat.Column(q.m, sp.Rows, p.Column).Kind; k != adapters.KindText && k != adapters.KindOther {
+				x = q.b.CastText(x, k)
+			}
+			for _, f := range p.Forms {
+				var err error
+				if x, err = q.b.Form(x, f.Name, f.Args...); err != nil {
+					return nil, fmt.Errorf("%s: %w", sp.Pos, err)
+				}
+			}
+			parts[i] = x
+		}
+		x := sqlgen.Concat(parts)
+		for _, f := range sp.ColumnForms {
+			var err error
+			if x, err = q.b.Form(x, f.Name, f.Args...); err != nil {
+				return nil, fmt.Errorf("%s: %w", sp.Pos, err)
+			}
+		}
+		c.exprs = []string{x}
+		return c, nil
+	}
 	for _, name := range sp.Columns {
 		x := q.b.Col(c.alias, name)
 		// Forms apply to text columns only.
@@ -355,11 +385,7 @@ func (e *Engine) comparePred(q *query, rows *mapping.Rows, alias string, cd *map
 	o := cd.Than
 	switch {
 	case o.ByDay():
-		loc := e.set.Location
-		day := e.set.Today()
-		if o.Date != "" {
-			day, _ = time.ParseInLocation("2006-01-02", o.Date, loc)
-		}
+		day := o.Day(e.set.Today())
 		bound, op := day, "<"
 		if cd.Op == "le" || cd.Op == "gt" {
 			bound = day.AddDate(0, 0, 1)

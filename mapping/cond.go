@@ -60,10 +60,7 @@ func (c *Cond) compare(vals []any, today func() time.Time) bool {
 	o := c.Than
 	switch {
 	case o.ByDay():
-		day := today()
-		if o.Date != "" {
-			day, _ = time.ParseInLocation("2006-01-02", o.Date, day.Location())
-		}
+		day := o.Day(today())
 		lo, hi := day, day.AddDate(0, 0, 1)
 		bound := lo
 		if c.Op == "le" || c.Op == "gt" {
@@ -156,6 +153,7 @@ func number(v any) (*big.Rat, bool) {
 }
 
 var (
+	todayPlus = regexp.MustCompile(`^today\s*([+-])\s*(\d{1,4})\s*([dmy])$`)
 	isoDate   = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
 	numberLit = regexp.MustCompile(`^-?\d+(\.\d+)?$`)
 )

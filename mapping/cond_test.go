@@ -11,7 +11,8 @@ import (
 // write instead.
 func TestConditionErrors(t *testing.T) {
 	for _, c := range []struct{ when, want string }{
-		{`{column: D, lt: tomorrow}`, "a comparison is with today, a date (2020-01-31), a number, or {column: NAME}"},
+		{`{column: D, lt: today-3w}`, "a comparison is with today (or today-30d"},
+		{`{column: D, lt: tomorrow}`, "a comparison is with today (or today-30d, today+1m, today-18y), a date (2020-01-31), a number, or {column: NAME}"},
 		{`{column: D, lt: today, gt: 2020-01-01}`, `"when" takes one comparison (it has "lt" and "gt"); combine several with "all"`},
 		{`{column: D, format: yyyyMMdd}`, `"format" is the text format of dates compared with a date; this condition compares nothing`},
 		{`{column: D, format: dd/MM/yyyy, lt: today}`, `format "dd/MM/yyyy" does not sort as text down to the day`},
@@ -66,6 +67,10 @@ func TestConditionHolds(t *testing.T) {
 		{cond("lt", todayOp, ""), time.Date(2026, 3, 29, 0, 0, 0, 0, time.UTC), nil, false},
 		{cond("lt", todayOp, ""), time.Date(2026, 3, 28, 23, 30, 0, 0, time.UTC).In(paris), nil, false}, // 00:30 in Paris on the 29th
 		{cond("lt", &Operand{Date: "2026-01-01"}, ""), "2025-12-31", nil, true},
+		{cond("ge", &Operand{Today: true, Days: -30}, ""), "2026-02-27", nil, true},
+		{cond("ge", &Operand{Today: true, Days: -30}, ""), "2026-02-26", nil, false},
+		{cond("lt", &Operand{Today: true, Years: -18}, ""), "2008-03-28", nil, true},
+		{cond("lt", &Operand{Today: true, Years: -18}, ""), "2008-03-29", nil, false},
 		{cond("gt", &Operand{Number: "0"}, ""), int64(1), nil, true},
 		{cond("gt", &Operand{Number: "0"}, ""), "0.00", nil, false},
 		{cond("ge", &Operand{Number: "0.1"}, ""), 0.1, nil, true},

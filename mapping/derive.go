@@ -384,7 +384,28 @@ func (d *deriver) expr(s site, e *Expr, b *SearchParam) bool {
 		}
 		return ok
 	}
-	b.Columns = []string{e.Column}
+	if len(e.Concat) > 0 {
+		for _, part := range e.Concat {
+			if part.HasLiteral {
+				t := fmt.Sprint(part.Literal)
+				b.Concat = append(b.Concat, ConcatPart{Text: &t})
+				continue
+			}
+			pb := &SearchParam{}
+			if !d.transforms(part, pb) {
+				return false
+			}
+			for _, t := range part.Transforms {
+				if !columnForm(t.Name) {
+					d.problem(part.Pos, "a part of concat through the transform %q cannot be searched; bind %s to columns", t.Name, d.sp.Name)
+					return false
+				}
+			}
+			b.Concat = append(b.Concat, ConcatPart{Column: part.Column, Forms: pb.ColumnForms})
+		}
+	} else {
+		b.Columns = []string{e.Column}
+	}
 	if e.Concept != nil {
 		b.Concepts = []*ConceptMap{e.Concept}
 	}
@@ -395,6 +416,16 @@ func (d *deriver) expr(s site, e *Expr, b *SearchParam) bool {
 	return true
 }
 
+// columnForm tells whether a transform is compared as a form of the column
+// in SQL (as a part of a concat must be).
+func columnForm(name string) bool {
+	switch name {
+	case "trim", "compact", "upper", "lower", "title", "before", "after", "replace":
+		return true
+	}
+	return false
+}
+
 // presence is the condition under which an alternative of a "first" gives
 // a value: its column is not blank and its own condition holds; nil when
 // it always does (a fixed value). A value a transform turns blank or
@@ -403,6 +434,15 @@ func presence(e *Expr) *Cond {
 	var parts []*Cond
 	if e.Column != "" {
 		parts = append(parts, &Cond{Pos: e.Pos, Column: e.Column, col: e.col})
+	}
+	var anyPart []*Cond
+	for _, part := range e.Concat {
+		if part.Column != "" {
+			anyPart = append(anyPart, &Cond{Pos: part.Pos, Column: part.Column, col: part.col})
+		}
+	}
+	if len(anyPart) > 0 {
+		parts = append(parts, &Cond{Pos: e.Pos, Any: anyPart})
 	}
 	if e.When != nil {
 		parts = append(parts, e.When)

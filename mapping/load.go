@@ -7,6 +7,7 @@ import (
 	"path"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -365,7 +366,7 @@ func (l *loader) joins(n *yaml.Node, m *Mapping) {
 // Directive keys of an object node; they are directives only where the FHIR
 // type has no element of that name.
 var objectDirectives = []string{"when", "rows"}
-var exprDirectives = []string{"column", "first", "transform", "concept", "resource", "key", "value"}
+var exprDirectives = []string{"column", "first", "concat", "transform", "concept", "resource", "key", "value"}
 
 // object builds an object node of FHIR type t.
 func (l *loader) object(n *yaml.Node, path, typ string, t *stu3.Type, cols *ColumnSet, isRoot bool) *Node {
@@ -558,7 +559,7 @@ func isExprMap(n *yaml.Node, t *stu3.Type) bool {
 		if _, _, ok := t.Element(k); ok {
 			continue
 		}
-		if k == "column" || k == "first" || k == "concept" {
+		if k == "column" || k == "first" || k == "concat" || k == "concept" {
 			return true
 		}
 	}
@@ -591,7 +592,7 @@ func (l *loader) expr(n *yaml.Node, path, typ string, cols *ColumnSet) *Expr {
 		return nil
 	}
 	var resource, key *yaml.Node
-	for _, p := range l.pairs(n, path, "column", "value", "first", "transform", "concept", "resource", "key", "when", "required") {
+	for _, p := range l.pairs(n, path, "column", "value", "first", "concat", "transform", "concept", "resource", "key", "when", "required") {
 		switch p[0].Value {
 		case "required":
 			if p[1].Value != "true" && p[1].Value != "false" {
@@ -625,6 +626,24 @@ func (l *loader) expr(n *yaml.Node, path, typ string, cols *ColumnSet) *Expr {
 						continue
 					}
 					e.First = append(e.First, sub)
+				}
+			}
+		case "concat":
+			if p[1].Kind != yaml.SequenceNode || len(p[1].Content) < 2 {
+				l.add(l.pos(p[1]), path, "\"concat\" takes a list of two or more parts: expressions ({column: C, transform: …}) and fixed text")
+				continue
+			}
+			for _, item := range p[1].Content {
+				if item.Kind == yaml.ScalarNode {
+					e.Concat = append(e.Concat, &Expr{Pos: l.pos(item), Path: path, HasLiteral: true, Literal: item.Value, col: -1, scope: cols})
+					continue
+				}
+				if sub := l.expr(item, path, "string", cols); sub != nil {
+					if sub.Column == "" || sub.Concept != nil || sub.Ref != nil || len(sub.First) > 0 || len(sub.Concat) > 0 || sub.When != nil {
+						l.add(sub.Pos, path, "a part of \"concat\" is fixed text or {column, transform}")
+						continue
+					}
+					e.Concat = append(e.Concat, sub)
 				}
 			}
 		case "transform":
@@ -678,8 +697,11 @@ func (l *loader) expr(n *yaml.Node, path, typ string, cols *ColumnSet) *Expr {
 	if len(e.First) > 0 {
 		sources++
 	}
+	if len(e.Concat) > 0 {
+		sources++
+	}
 	if sources != 1 {
-		l.add(e.Pos, path, "an expression needs exactly one of \"column\", \"value\" or \"first\"")
+		l.add(e.Pos, path, "an expression needs exactly one of \"column\", \"value\", \"first\" or \"concat\"")
 		return nil
 	}
 	return e
@@ -814,6 +836,22 @@ func (l *loader) operand(n *yaml.Node, path string, cols *ColumnSet) *Operand {
 		return o
 	case n.Kind == yaml.ScalarNode && n.Value == "today":
 		return &Operand{Today: true, col: -1}
+	case n.Kind == yaml.ScalarNode && todayPlus.MatchString(n.Value):
+		m := todayPlus.FindStringSubmatch(n.Value)
+		k, _ := strconv.Atoi(m[2])
+		if m[1] == "-" {
+			k = -k
+		}
+		o := &Operand{Today: true, col: -1}
+		switch m[3] {
+		case "d":
+			o.Days = k
+		case "m":
+			o.Months = k
+		case "y":
+			o.Years = k
+		}
+		return o
 	case n.Kind == yaml.ScalarNode && isoDate.MatchString(n.Value):
 		if _, err := time.Parse("2006-01-02", n.Value); err != nil {
 			l.add(l.pos(n), path, "%q is not a date", n.Value)
@@ -823,7 +861,7 @@ func (l *loader) operand(n *yaml.Node, path string, cols *ColumnSet) *Operand {
 	case n.Kind == yaml.ScalarNode && numberLit.MatchString(n.Value):
 		return &Operand{Number: n.Value, col: -1}
 	}
-	l.add(l.pos(n), path, "a comparison is with today, a date (2020-01-31), a number, or {column: NAME}")
+	l.add(l.pos(n), path, "a comparison is with today (or today-30d, today+1m, today-18y), a date (2020-01-31), a number, or {column: NAME}")
 	return nil
 }
 

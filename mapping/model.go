@@ -202,6 +202,9 @@ type Expr struct {
 	col        int
 	scope      *ColumnSet
 	First      []*Expr
+	// Concat joins the text of its parts (columns with their transforms,
+	// and fixed text); a NULL part adds nothing, as SQL's CONCAT.
+	Concat     []*Expr
 	Transforms []Transform
 	Concept    *ConceptMap
 	conceptRef string // the concept map's name as written
@@ -249,15 +252,26 @@ type Cond struct {
 // the configured zone), a fixed date, a fixed number, or another column
 // of the row.
 type Operand struct {
-	Today  bool
-	Date   string // YYYY-MM-DD
-	Number string
-	Column string
-	col    int
+	Today bool
+	// Years, Months and Days move today: today-30d, today+1y.
+	Years, Months, Days int
+	Date                string // YYYY-MM-DD
+	Number              string
+	Column              string
+	col                 int
 }
 
 // ByDay tells whether a comparison is by the day: with today or a date.
 func (o *Operand) ByDay() bool { return o.Today || o.Date != "" }
+
+// Day is the date a comparison by the day compares with, given today.
+func (o *Operand) Day(today time.Time) time.Time {
+	if o.Date != "" {
+		d, _ := time.ParseInLocation("2006-01-02", o.Date, today.Location())
+		return d
+	}
+	return today.AddDate(o.Years, o.Months, o.Days)
+}
 
 // Columns are the columns a condition reads, itself and below.
 func (c *Cond) Columns() []string {
@@ -321,6 +335,9 @@ type SearchParam struct {
 	ColumnForms []Transform
 	// Constant is a value the element shows without a column.
 	Constant *string
+	// Concat, for a source derived from a concat expression, are its
+	// parts: each a column compared in its forms, or fixed text.
+	Concat []ConcatPart
 	// PresenceOnly marks a source that shows the element without a value
 	// the parameter can match (a CodeableConcept's text): it counts for
 	// :missing only.
@@ -334,6 +351,14 @@ func (p *SearchParam) Sources() []*SearchParam {
 		return p.Branches
 	}
 	return []*SearchParam{p}
+}
+
+// ConcatPart is a part of a concat a parameter searches: a column in its
+// forms, or fixed text.
+type ConcatPart struct {
+	Column string
+	Forms  []Transform
+	Text   *string
 }
 
 // SystemSource is the column or SQL expression that holds the code system

@@ -222,6 +222,16 @@ func (r *renderer) eval(e *Expr, vals []any) (any, bool) {
 				break
 			}
 		}
+	case len(e.Concat) > 0:
+		var sb strings.Builder
+		for _, part := range e.Concat {
+			if pv, ok := r.eval(part, vals); ok && pv != nil {
+				sb.WriteString(toString(pv))
+			}
+		}
+		if sb.Len() > 0 {
+			v = sb.String()
+		}
 	default:
 		v = vals[e.col]
 	}

@@ -172,9 +172,10 @@ func TestLegacyPortableMapping(t *testing.T) {
 				return "-"
 			}
 			n := names[0].(map[string]any)
-			return str(n["family"]) + "/" + str(n["given"])
+			return str(n["family"]) + "/" + str(n["given"]) + "/" + str(n["text"])
 		}
-		for id, want := range map[string]string{"1": "Smith/[John]", "2": "O'Brien-Smith/[Mary Ann]", "3": "Nguyen/-", "4": "De La Cruz/[Pedro]", "5": "Mc Donald/[Angus]"} {
+		for id, want := range map[string]string{"1": "Smith/[John]/John Smith", "2": "O'Brien-Smith/[Mary Ann]/Mary Ann O'Brien-Smith",
+			"3": "Nguyen/-/Nguyen", "4": "De La Cruz/[Pedro]/Pedro De La Cruz", "5": "Mc Donald/[Angus]/Angus Mc Donald"} {
 			if got := name(id); got != want {
 				t.Errorf("Patient/%s name: %s, want %s", id, got, want)
 			}
@@ -216,9 +217,9 @@ func TestLegacyPortableMapping(t *testing.T) {
 		for id, want := range map[string]string{
 			"1": "completed " + day(-1) + " Medication/322236009 Paracetamol 500mg Tablets Practitioner/1",
 			"2": "active " + day(0) + " Medication/39720311000001101 Amoxicillin 250mg Capsules Practitioner/2",
-			"3": "stopped - Medication/322236009 Paracetamol 500mg Tablets -", // an attendance without a clinician
-			"4": "stopped - Medication/376689003 Aspirin 75mg -",              // its stop date is before its start: not shown
-			"5": "active " + day(10) + " Medication/322236009 Paracetamol -",  // no such attendance
+			"3": "active - Medication/322236009 Paracetamol 500mg Tablets -", // started this week; an attendance without a clinician
+			"4": "intended - Medication/376689003 Aspirin 75mg -",            // not started; its stop date is before its start: not shown
+			"5": "active " + day(10) + " Medication/322236009 Paracetamol -", // no such attendance
 		} {
 			m := res["MedicationStatement"][id]
 			end, src := "-", "-"

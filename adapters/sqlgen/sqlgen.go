@@ -277,6 +277,12 @@ func (b *Builder) DistinctSource(table string, key, others []string) string {
 	return "SELECT " + strings.Join(sel, ", ") + " FROM " + b.Table(table, "s0") + " WHERE " + strings.Join(notNull, " AND ") + " GROUP BY " + strings.Join(group, ", ")
 }
 
+// Concat joins text expressions, a NULL adding nothing (CONCAT, which
+// every adapter's database has); a concat of nothing is NULL.
+func Concat(parts []string) string {
+	return "NULLIF(CONCAT(" + strings.Join(parts, ", ") + "), '')"
+}
+
 // Supports tells whether a dialect computes a form (Form) or, for
 // "matches", the predicate.
 func Supports(d adapters.Dialect, form string) bool {
