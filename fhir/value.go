@@ -11,7 +11,15 @@ type Value interface{ isValue() }
 // Object is a JSON object whose fields keep their insertion order.
 type Object struct {
 	Fields []Field
+	// small holds the fields of a small object, so that making one is a
+	// single allocation.
+	small [smallObject]Field
 }
+
+// smallObject is how many fields an object holds without a second
+// allocation: most elements of a resource (a Coding, a HumanName, a
+// Reference) have this many or fewer.
+const smallObject = 4
 
 // Field is one named member of an Object.
 type Field struct {
@@ -39,7 +47,15 @@ func (Number) isValue()  {}
 func (Bool) isValue()    {}
 
 // NewObject returns an empty object with room for n fields.
-func NewObject(n int) *Object { return &Object{Fields: make([]Field, 0, n)} }
+func NewObject(n int) *Object {
+	o := &Object{}
+	if n <= smallObject {
+		o.Fields = o.small[:0]
+	} else {
+		o.Fields = make([]Field, 0, n)
+	}
+	return o
+}
 
 // Add appends a field; a nil value is ignored. It returns o for chaining.
 func (o *Object) Add(name string, v Value) *Object {

@@ -118,7 +118,17 @@ func NewTransform(name string, args []string, loc *time.Location) (Transform, er
 }
 
 func stringFn(f func(string) string) func([]string, *time.Location) (func(any) (any, error), error) {
-	return noArgs(func(v any) (any, error) { return f(toString(v)), nil })
+	return noArgs(func(v any) (any, error) {
+		s, isString := v.(string)
+		if !isString {
+			s = toString(v)
+		}
+		out := f(s)
+		if isString && out == s {
+			return v, nil // unchanged: no new string to box
+		}
+		return out, nil
+	})
 }
 
 func noArgs(fn func(any) (any, error)) func([]string, *time.Location) (func(any) (any, error), error) {

@@ -86,6 +86,16 @@ var (
 )
 
 func sqliteEnv(t *testing.T) *env {
+	dsn, err := sqliteDemo()
+	if err != nil {
+		t.Fatalf("sqlite demo: %v", err)
+	}
+	return startEnv(t, "sqlite", sqlite.Open, dsn)
+}
+
+// sqliteDemo is the DSN of the SQLite demo database, loaded once per test
+// binary.
+func sqliteDemo() (string, error) {
 	sqliteOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "ccfacade-e2e-")
 		if err != nil {
@@ -95,10 +105,7 @@ func sqliteEnv(t *testing.T) *env {
 		sqliteDSN = "file:" + filepath.Join(dir, "demo.db")
 		sqliteErr = loadDemo(sqlite.Open, sqliteDSN)
 	})
-	if sqliteErr != nil {
-		t.Fatalf("sqlite demo: %v", sqliteErr)
-	}
-	return startEnv(t, "sqlite", sqlite.Open, sqliteDSN)
+	return sqliteDSN, sqliteErr
 }
 
 func postgresEnv(t *testing.T) *env {
