@@ -151,6 +151,12 @@ func (cat *Catalog) load(ctx context.Context, c *collector, db adapters.Adapter,
 			child[scope] = append(child[scope], u)
 		}
 	}
+	type pair struct {
+		cd    *mapping.Cond
+		path  string
+		scope *mapping.Rows
+	}
+	var pairs []pair // comparisons of two columns, checked once both are known
 	var cond func(cd *mapping.Cond, path string, scope *mapping.Rows)
 	cond = func(cd *mapping.Cond, path string, scope *mapping.Rows) {
 		for _, sub := range append(append([]*mapping.Cond(nil), cd.Any...), cd.All...) {
@@ -162,6 +168,7 @@ func (cat *Catalog) load(ctx context.Context, c *collector, db adapters.Adapter,
 		add(scope, use{pos: cd.Pos, path: path, column: cd.Column, check: func(col Column) string { return fitsCond(cd, col.Kind) }})
 		if o := cd.Than; o != nil && o.Column != "" {
 			add(scope, use{pos: cd.Pos, path: path, column: o.Column, check: func(col Column) string { return fitsCond(cd, col.Kind) }})
+			pairs = append(pairs, pair{cd, path, scope})
 		}
 	}
 	var walkExpr func(e *mapping.Expr, typ string, scope *mapping.Rows)
@@ -240,8 +247,17 @@ func (cat *Catalog) load(ctx context.Context, c *collector, db adapters.Adapter,
 				c.add(cd.Pos, path, "%s is searched where a value matches a regular expression, which %s cannot test in SQL; bind %s to columns", sp.Name, db.Name(), sp.Name)
 			}
 		}
-		for _, f := range sp.ColumnForms {
-			if !sqlgen.Supports(db, f.Name) {
+		forms := append([]mapping.Transform(nil), sp.ColumnForms...)
+		for _, part := range sp.Concat {
+			forms = append(forms, part.Forms...)
+		}
+		for _, cd := range sp.Conds {
+			forms = append(forms, condForms(cd)...)
+		}
+		reported := map[string]bool{}
+		for _, f := range forms {
+			if !sqlgen.Supports(db, f.Name) && !reported[f.Name] {
+				reported[f.Name] = true
 				c.add(sp.Pos, path, "%s searches the value through the transform %q, which %s cannot compute in SQL; bind %s to columns, or drop the transform", sp.Name, f.Name, db.Name(), sp.Name)
 			}
 		}
@@ -278,6 +294,7 @@ func (cat *Catalog) load(ctx context.Context, c *collector, db adapters.Adapter,
 		if !cat.checkJoins(ctx, c, db, m) {
 			return
 		}
+		srcName = m.From.Table + " with its joins"
 		var specs []sqlgen.JoinSpec
 		for _, j := range m.From.Joins {
 			spec := sqlgen.JoinSpec{Table: j.Table, On: j.On, Cols: j.Cols}
@@ -350,6 +367,19 @@ func (cat *Catalog) load(ctx context.Context, c *collector, db adapters.Adapter,
 			if _, err := queryColumns(ctx, db, sqlgen.Empty("1", b.Table(r.Table, "c"), sqlgen.Expr(r.Where))); err != nil {
 				c.add(r.Pos, r.Path, "the where condition does not run: %v", err)
 			}
+		}
+	}
+	// Two date-times compared, one with a zone and one without: the
+	// database would read the one without in its session's zone, the
+	// facade in the configured one.
+	for _, p := range pairs {
+		scopeM := m
+		if p.scope != nil {
+			scopeM = nil
+		}
+		a, b := cat.Column(scopeM, p.scope, p.cd.Column).Kind, cat.Column(scopeM, p.scope, p.cd.Than.Column).Kind
+		if a.Temporal() && b.Temporal() && (a == adapters.KindTimestampTZ) != (b == adapters.KindTimestampTZ) {
+			c.add(p.cd.Pos, p.path, "%s and %s are compared, one a date-time with a zone and the other not: compare columns of the same kind", p.cd.Column, p.cd.Than.Column)
 		}
 	}
 }
@@ -443,6 +473,15 @@ func fitsConcat(col Column) string {
 	return "a part of concat is a text or integer column (the text of a date or decimal differs between databases); format it with a transform on an element of its own"
 }
 
+// condForms are the transforms a condition's presence tests go through.
+func condForms(cd *mapping.Cond) []mapping.Transform {
+	out := append([]mapping.Transform(nil), cd.Forms...)
+	for _, sub := range append(append([]*mapping.Cond(nil), cd.Any...), cd.All...) {
+		out = append(out, condForms(sub)...)
+	}
+	return out
+}
+
 // usesMatches tells whether a condition tests a regular expression.
 func usesMatches(cd *mapping.Cond) bool {
 	if cd.Matches != "" {
@@ -465,7 +504,7 @@ func (cat *Catalog) checkUses(c *collector, m *mapping.Mapping, rows *mapping.Ro
 		col, ok := byName[strings.ToUpper(u.column)]
 		if !ok {
 			hint := ""
-			if strings.Contains(u.column, ".") {
+			if strings.Contains(u.column, ".") && rows == nil {
 				hint = " (a joined table's column is written ALIAS.COLUMN, with the alias declared under from: join)"
 			}
 			c.add(u.pos, u.path, "column %q not in %s%s", u.column, table, hint)

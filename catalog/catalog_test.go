@@ -203,7 +203,7 @@ search:
 		{"{ id: pid }", "{ idx: pid }", `column "idx" not in pt (joined as p)`},
 		{"{ id: pid }", "{ id: pidx }", `column "pidx" not in tel`},
 		{"table: pt, as", "table: ptx, as", `table "ptx" does not exist`},
-		{"column: p.born", "column: q.born", `column "q.born" not in tel (a joined table's column is written ALIAS.COLUMN, with the alias declared under from: join)`},
+		{"column: p.born", "column: q.born", `column "q.born" not in tel with its joins (a joined table's column is written ALIAS.COLUMN, with the alias declared under from: join)`},
 	} {
 		_, _, err := load(t, strings.Replace(ok, bad.from, bad.to, 1))
 		if err == nil || !strings.Contains(err.Error(), bad.want) {
@@ -265,6 +265,20 @@ concepts:
 	if got, _ := cm.Lookup("M"); got.Code != "unknown" {
 		t.Errorf("after a refresh M is %q", got.Code)
 	}
+	// A refresh that would serve a code the element does not allow, or
+	// that finds the table empty, keeps the entries the map had.
+	exec(`INSERT INTO sexes VALUES ('Q', 'mail', 'typo')`)
+	if err := catalog.RefreshConcepts(ctx, db, cm); err == nil || !strings.Contains(err.Error(), `keeps its entries: concept map "sexes" translates "Q" to "mail"`) {
+		t.Errorf("a refresh with a code gender does not allow: %v", err)
+	}
+	if _, ok := cm.Lookup("Q"); ok || cm.Len() != 2 {
+		t.Errorf("the refused refresh took effect: %d entries", cm.Len())
+	}
+	exec(`DELETE FROM sexes`)
+	if err := catalog.RefreshConcepts(ctx, db, cm); err == nil || cm.Len() != 2 {
+		t.Errorf("an emptied table: %v, %d entries", err, cm.Len())
+	}
+	exec(`INSERT INTO sexes VALUES ('M', 'male', 'Male'), ('F', 'female', 'Female')`)
 	for _, bad := range []struct{ from, to, want string }{
 		{"table: sexes,", "table: sexs,", `p.yaml:9:11: concepts.sexes from: table "sexs" does not exist`},
 		{"code: fhir,", "code: fhirx,", `column "fhirx" not in sexes`},

@@ -43,7 +43,9 @@ func loadConcepts(ctx context.Context, c *collector, db adapters.Adapter, set *m
 		if !ok {
 			continue
 		}
-		if err := RefreshConcepts(ctx, db, cm); err != nil {
+		// At start the entries are read whatever they hold, and each
+		// problem is reported where the map is used.
+		if err := RefreshConcepts(ctx, db, cm); err != nil && cm.Len() == 0 {
 			c.add(src.Pos, path, "%v", err)
 			continue
 		}
@@ -54,8 +56,10 @@ func loadConcepts(ctx context.Context, c *collector, db adapters.Adapter, set *m
 }
 
 // RefreshConcepts reads a concept map's entries from its table again and
-// puts them in place at once; on an error the map keeps the entries it
-// had. Rows with no local or no target code are left out.
+// puts them in place at once; on an error, or when the table has become
+// empty while the map has entries, the map keeps the entries it had. Rows
+// with no local or no target code are left out; of two rows with the same
+// local code, the one with the lesser target code is kept.
 func RefreshConcepts(ctx context.Context, db adapters.Adapter, cm *mapping.ConceptMap) error {
 	src := cm.From
 	if src == nil {
@@ -69,7 +73,7 @@ func RefreshConcepts(ctx context.Context, db adapters.Adapter, cm *mapping.Conce
 		}
 	}
 	q := "SELECT " + strings.Join(cols, ", ") + " FROM " + b.Table(src.Table, "c") +
-		" WHERE " + sqlgen.NotNull(cols[0]) + " AND " + sqlgen.NotNull(cols[1]) + " ORDER BY " + cols[0]
+		" WHERE " + sqlgen.NotNull(cols[0]) + " AND " + sqlgen.NotNull(cols[1]) + " ORDER BY " + cols[0] + ", " + cols[1]
 	rows, err := db.DB().QueryContext(ctx, q)
 	if err != nil {
 		return fmt.Errorf("reading concept map %q from %s: %w", cm.Name, src.Table, err)
@@ -106,7 +110,12 @@ func RefreshConcepts(ctx context.Context, db adapters.Adapter, cm *mapping.Conce
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("reading concept map %q from %s: %w", cm.Name, src.Table, err)
 	}
-	cm.SetEntries(locals, targets)
+	if len(locals) == 0 && cm.Len() > 0 {
+		return fmt.Errorf("concept map %q: %s has no entries now; the map keeps its %d", cm.Name, src.Table, cm.Len())
+	}
+	if bad := cm.TrySetEntries(locals, targets); len(bad) > 0 {
+		return fmt.Errorf("concept map %q from %s keeps its entries: %s (and %d more)", cm.Name, src.Table, bad[0].Msg, len(bad)-1)
+	}
 	return nil
 }
 

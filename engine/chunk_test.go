@@ -94,13 +94,13 @@ element:
 		t.Errorf("a statement bound %d parameters", most)
 	}
 
-	// 2,200 values of one parameter: more than the database takes.
+	// 2,200 alternatives of one parameter: more than a search takes.
 	vals := make([]string, 2200)
 	for i := range vals {
 		vals[i] = fmt.Sprint(i + 1)
 	}
 	_, err = search(t, eng, "Patient", "organization="+strings.Join(vals, ","))
-	if ee, ok := engine.AsError(err); !ok || ee.Kind != engine.KindInvalid || !strings.Contains(ee.Msg, "at most 2100") {
+	if ee, ok := engine.AsError(err); !ok || ee.Kind != engine.KindInvalid || !strings.Contains(ee.Msg, "2200 alternatives (values separated by commas); at most 1000 are taken") {
 		t.Errorf("2,200 values: %v", err)
 	}
 }

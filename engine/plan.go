@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"math/big"
 	"strconv"
 	"strings"
 
@@ -350,6 +351,19 @@ func (e *Engine) condPred(q *query, rows *mapping.Rows, alias string, cd *mappin
 			return "", fmt.Errorf("%s: %w", cd.Pos, err)
 		}
 		p = sqlgen.Group(sqlgen.NotNull(x), m)
+	case len(cd.Forms) > 0:
+		cc := e.cat.Column(q.m, rows, cd.Column)
+		x := q.b.Col(alias, cd.Column)
+		if cc.Kind != adapters.KindText {
+			x = q.b.CastText(x, cc.Kind)
+		}
+		for _, f := range append(cd.Forms, mapping.Transform{Name: "trim"}) {
+			var err error
+			if x, err = q.b.Form(x, f.Name, f.Args...); err != nil {
+				return "", fmt.Errorf("%s: %w", cd.Pos, err)
+			}
+		}
+		p = sqlgen.NotBlank(x)
 	default:
 		cc := e.cat.Column(q.m, rows, cd.Column)
 		x := q.b.Col(alias, cd.Column)
@@ -409,12 +423,27 @@ func (e *Engine) comparePred(q *query, rows *mapping.Rows, alias string, cd *map
 		return sqlgen.Group(sqlgen.NotNull(x), sqlgen.Cmp(x, op, arg)), nil
 	case o.Number != "":
 		var n any = o.Number
+		op := sqlOps[cd.Op]
 		if i, err := strconv.ParseInt(o.Number, 10, 64); err == nil {
 			n = i
+		} else if cc.Kind == adapters.KindInteger {
+			// An integer column against a fraction: x > 1.5 is x > 1 and
+			// x < 1.5 is x < 2, so the value bound is an integer too
+			// (PostgreSQL reads a parameter compared with an integer as one).
+			r, _ := new(big.Rat).SetString(o.Number)
+			floor := new(big.Int).Quo(r.Num(), r.Denom())
+			if r.Sign() < 0 {
+				floor.Sub(floor, big.NewInt(1))
+			}
+			if cd.Op == "gt" || cd.Op == "ge" {
+				op, n = ">", floor.Int64()
+			} else {
+				op, n = "<", floor.Int64()+1
+			}
 		} else if f, err := strconv.ParseFloat(o.Number, 64); err == nil && cc.Kind != adapters.KindDecimal {
 			n = f
 		}
-		return sqlgen.Group(sqlgen.NotNull(x), sqlgen.Cmp(x, sqlOps[cd.Op], q.b.Arg(q.b.ColumnArg(n, cc.Type)))), nil
+		return sqlgen.Group(sqlgen.NotNull(x), sqlgen.Cmp(x, op, q.b.Arg(q.b.ColumnArg(n, cc.Type)))), nil
 	}
 	y := q.b.Col(alias, o.Column)
 	return sqlgen.Group(sqlgen.NotNull(x), sqlgen.NotNull(y), sqlgen.Cmp(x, sqlOps[cd.Op], y)), nil

@@ -71,14 +71,17 @@ var transportParams = map[string]bool{"_format": true, "_pretty": true}
 // is a condition or an include the database works through.
 const maxParamValues = 100
 
+// maxAlternatives bounds the alternatives (a,b,c) of all the values of one
+// search: a list of ids is a fair request, thousands of ORed conditions
+// are not.
+const maxAlternatives = 1000
+
 // distinctParams drops repeated values of a parameter (an AND of the same
 // condition twice, the same include twice) and refuses a request with
-// more values than any search needs. The alternatives of one value
-// (a,b,c: a list of ids, say) are bounded by the database's limit on a
-// statement's parameters instead (see the engine's chunking).
+// more values, or more alternatives, than any search needs.
 func distinctParams(params url.Values) (url.Values, error) {
 	out := make(url.Values, len(params))
-	n := 0
+	n, alts := 0, 0
 	for name, values := range params {
 		seen := make(map[string]bool, len(values))
 		for _, v := range values {
@@ -86,12 +89,19 @@ func distinctParams(params url.Values) (url.Values, error) {
 				seen[v] = true
 				out[name] = append(out[name], v)
 				n++
+				if name == "_id" || !strings.HasPrefix(name, "_") { // search conditions, not _count or _include
+					alts += strings.Count(v, ",") + 1 // an upper bound: escaped commas count too
+				}
 			}
 		}
 	}
 	if n > maxParamValues {
 		return nil, &Error{Kind: KindInvalid, SpineCode: "INVALID_PARAMETER",
 			Msg: fmt.Sprintf("the search has %d distinct parameter values; at most %d are taken", n, maxParamValues)}
+	}
+	if alts > maxAlternatives {
+		return nil, &Error{Kind: KindInvalid, SpineCode: "INVALID_PARAMETER",
+			Msg: fmt.Sprintf("the search has %d alternatives (values separated by commas); at most %d are taken", alts, maxAlternatives)}
 	}
 	return out, nil
 }

@@ -32,6 +32,16 @@ func (c *Cond) holds(vals []any, today func() time.Time) bool {
 	case c.Matches != "":
 		v := vals[c.col]
 		ok = v != nil && c.re.MatchString(toString(v))
+	case len(c.Forms) > 0:
+		v := vals[c.col]
+		for _, t := range c.Forms {
+			var err error
+			if v, err = t.Apply(v); err != nil {
+				v = nil
+				break
+			}
+		}
+		ok = strings.TrimSpace(toStringOrEmpty(v)) != ""
 	default:
 		s := strings.TrimSpace(toStringOrEmpty(vals[c.col]))
 		switch {

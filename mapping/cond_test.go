@@ -91,3 +91,24 @@ func TestConditionHolds(t *testing.T) {
 		}
 	}
 }
+
+// today moved by months or years stays in the month it lands in.
+func TestTodayMoved(t *testing.T) {
+	for _, c := range []struct {
+		today string
+		o     Operand
+		want  string
+	}{
+		{"2026-03-31", Operand{Today: true, Months: -1}, "2026-02-28"},
+		{"2024-03-31", Operand{Today: true, Months: -1}, "2024-02-29"},
+		{"2024-02-29", Operand{Today: true, Years: -18}, "2006-02-28"},
+		{"2026-01-31", Operand{Today: true, Months: 1}, "2026-02-28"},
+		{"2026-03-15", Operand{Today: true, Months: -14}, "2025-01-15"},
+		{"2026-03-01", Operand{Today: true, Days: -1}, "2026-02-28"},
+	} {
+		today, _ := time.Parse("2006-01-02", c.today)
+		if got := c.o.Day(today).Format("2006-01-02"); got != c.want {
+			t.Errorf("%s %+v: %s, want %s", c.today, c.o, got, c.want)
+		}
+	}
+}

@@ -416,6 +416,21 @@ func (d *deriver) expr(s site, e *Expr, b *SearchParam) bool {
 	return true
 }
 
+// columnPresence is the test that a column's value shows: not blank after
+// the expression's transforms, where SQL computes them all (a transform
+// that can reject a value, a date or an NHS number, is left out: such a
+// value counts as present).
+func columnPresence(e *Expr) *Cond {
+	c := &Cond{Pos: e.Pos, Column: e.Column, col: e.col}
+	for _, t := range e.Transforms {
+		if !columnForm(t.Name) {
+			return c
+		}
+	}
+	c.Forms = e.Transforms
+	return c
+}
+
 // columnForm tells whether a transform is compared as a form of the column
 // in SQL (as a part of a concat must be).
 func columnForm(name string) bool {
@@ -433,13 +448,20 @@ func columnForm(name string) bool {
 func presence(e *Expr) *Cond {
 	var parts []*Cond
 	if e.Column != "" {
-		parts = append(parts, &Cond{Pos: e.Pos, Column: e.Column, col: e.col})
+		parts = append(parts, columnPresence(e))
 	}
 	var anyPart []*Cond
 	for _, part := range e.Concat {
-		if part.Column != "" {
-			anyPart = append(anyPart, &Cond{Pos: part.Pos, Column: part.Column, col: part.col})
+		switch {
+		case part.HasLiteral && strings.TrimSpace(fmt.Sprint(part.Literal)) != "":
+			anyPart = nil // fixed text: the concat always shows something
+		case part.Column != "":
+			anyPart = append(anyPart, columnPresence(part))
+			continue
+		default:
+			continue
 		}
+		break
 	}
 	if len(anyPart) > 0 {
 		parts = append(parts, &Cond{Pos: e.Pos, Any: anyPart})

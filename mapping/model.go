@@ -242,6 +242,10 @@ type Cond struct {
 	// Matches is a regular expression the column's text must match.
 	Matches string
 	re      *regexp.Regexp
+	// Forms, on a presence test (no other test), are transforms the
+	// column's value is put through before it is tested for blankness: the
+	// presence of an alternative of a "first" as rendering sees it.
+	Forms []Transform
 	// Any and All combine conditions; a Cond with either has no column.
 	Any, All []*Cond
 	// Not inverts the whole condition.
@@ -270,7 +274,15 @@ func (o *Operand) Day(today time.Time) time.Time {
 		d, _ := time.ParseInLocation("2006-01-02", o.Date, today.Location())
 		return d
 	}
-	return today.AddDate(o.Years, o.Months, o.Days)
+	d := today
+	if o.Years != 0 || o.Months != 0 {
+		// A month or a year back from the 31st (or 29 February) is the
+		// last day of the shorter month, not the start of the next.
+		first := time.Date(today.Year()+o.Years, today.Month()+time.Month(o.Months), 1, 0, 0, 0, 0, today.Location())
+		last := first.AddDate(0, 1, -1).Day()
+		d = time.Date(first.Year(), first.Month(), min(today.Day(), last), 0, 0, 0, 0, today.Location())
+	}
+	return d.AddDate(0, 0, o.Days)
 }
 
 // Columns are the columns a condition reads, itself and below.
@@ -463,6 +475,21 @@ func (c *ConceptMap) SetEntries(locals []string, targets []Coding) {
 		d.order = append(d.order, l)
 	}
 	c.entries.Store(d)
+}
+
+// TrySetEntries puts new entries in place as SetEntries does, unless one
+// translates to a code that an element the map is used on does not allow:
+// then the map keeps the entries it had, and the problems are returned.
+func (c *ConceptMap) TrySetEntries(locals []string, targets []Coding) []*Error {
+	old := c.entries.Load()
+	c.SetEntries(locals, targets)
+	if bad := c.Disallowed(); len(bad) > 0 {
+		if old != nil {
+			c.entries.Store(old)
+		}
+		return bad
+	}
+	return nil
 }
 
 // Lookup translates a (trimmed) local code.

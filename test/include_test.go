@@ -252,6 +252,24 @@ func TestIncludesAreBounded(t *testing.T) {
 	if r := get(t, small.base+q); r.status != 400 || !strings.Contains(issueText(t, r), "at most 100") {
 		t.Errorf("101 values: %d", r.status)
 	}
+	// Alternatives of a value are bounded too, at 1,000.
+	alts := make([]string, 1001)
+	for i := range alts {
+		alts[i] = fmt.Sprintf("s%d", i)
+	}
+	if r := get(t, small.base+"/Patient?family="+strings.Join(alts, ",")); r.status != 400 || !strings.Contains(issueText(t, r), "at most 1000") {
+		t.Errorf("1,001 alternatives of one value: %d", r.status)
+	}
+	ids := make([]string, 1000)
+	for i := range ids {
+		ids[i] = fmt.Sprint(i + 1)
+	}
+	if r := get(t, small.base+"/Patient?_count=5&_id="+strings.Join(ids, ",")); r.status != 200 {
+		t.Errorf("1,000 alternatives of one value: %d %s", r.status, issueText(t, r))
+	}
+	if r := get(t, small.base+"/Patient?_count=5&family="+strings.Join(alts[:40], ",")); r.status != 200 {
+		t.Errorf("40 alternatives of a string: %d %s", r.status, issueText(t, r))
+	}
 }
 
 // stripLinks is a Bundle without its links and id (they name the query).

@@ -686,7 +686,7 @@ func (s *suite) readOnly(t *testing.T, ro adapters.Adapter) {
 
 // textSamples are the strings the text functions are held to textfn on.
 var textSamples = []string{"SMITH, John", "o'BRIEN-smith, mary ann", "NGUYEN", "", "  ,x", "3RD floor", "élise ZOË, Anne",
-	"01632-960 001", "+44 (0)1632", `a\b, c`, "12345", "de la cruz,  pedro, jr", "x,", "ÅSA"}
+	"01632-960 001", "+44 (0)1632", `a\b, c`, "12345", "de la cruz,  pedro, jr", "x,", "ÅSA", "a\nb"}
 
 // textFunctions holds each text function the dialect spells (see
 // adapters.TextFunctions) to what package textfn computes, on columns of
@@ -704,6 +704,7 @@ func (s *suite) textFunctions(t *testing.T) {
 	}
 	digits, _ := textfn.Compile("[^0-9+]")
 	word, _ := textfn.Compile("^[0-9]+$")
+	dot, _ := textfn.Compile("^a.b$")
 	for _, c := range []struct {
 		fn   string
 		vals []string
@@ -717,6 +718,7 @@ func (s *suite) textFunctions(t *testing.T) {
 		{"replace", []string{"[^0-9+]", ""}, func(x string) string { return textfn.Replace(digits, x, "") }},
 		{"replace", []string{"[^0-9+]", `\&`}, func(x string) string { return textfn.Replace(digits, x, `\&`) }},
 		{"matches", []string{"^[0-9]+$"}, func(x string) string { return fmt.Sprint(word.MatchString(x)) }},
+		{"matches", []string{"^a.b$"}, func(x string) string { return fmt.Sprint(dot.MatchString(x)) }},
 	} {
 		var args []any
 		bind := func(v any) string { args = append(args, v); return s.db.Placeholder(len(args)) }

@@ -106,11 +106,26 @@ func Or(parts ...string) string {
 	if len(parts) == 1 {
 		return parts[0]
 	}
-	return "(" + strings.Join(parts, " OR ") + ")"
+	return AnyOf(parts...)
 }
 
-// AnyOf is Or in parentheses even for one.
-func AnyOf(parts ...string) string { return "(" + strings.Join(parts, " OR ") + ")" }
+// AnyOf is Or in parentheses even for one. Many predicates are grouped
+// in a balanced tree of parentheses: a parser that nests "a OR b OR c …"
+// one level per OR (SQLite stops at a depth of 1,000) then nests only as
+// deep as the logarithm of their number.
+func AnyOf(parts ...string) string {
+	if len(parts) <= orRun {
+		return "(" + strings.Join(parts, " OR ") + ")"
+	}
+	groups := make([]string, 0, (len(parts)+orRun-1)/orRun)
+	for i := 0; i < len(parts); i += orRun {
+		groups = append(groups, AnyOf(parts[i:min(i+orRun, len(parts))]...))
+	}
+	return AnyOf(groups...)
+}
+
+// orRun is how many predicates one level of AnyOf joins.
+const orRun = 32
 
 // Not negates a predicate; a NULL stays NULL (no match either way).
 func Not(p string) string { return "NOT " + p }
@@ -126,8 +141,11 @@ func Otherwise(p string) string { return "CASE WHEN " + p + " THEN 0 ELSE 1 END 
 // in every database.
 func NullFlag(x string) string { return "CASE WHEN " + x + " IS NULL THEN 1 ELSE 0 END" }
 
-// In is x IN (…) over bound values (at least one).
+// In is x IN (…) over bound values; over none, false.
 func (b *Builder) In(x string, vals []any) string {
+	if len(vals) == 0 {
+		return False // IN () is not SQL everywhere (PostgreSQL, SQL Server)
+	}
 	phs := make([]string, len(vals))
 	for i, v := range vals {
 		phs[i] = b.Arg(v)

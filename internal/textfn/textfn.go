@@ -1,6 +1,7 @@
 package textfn
 
 import (
+	"fmt"
 	"regexp"
 	"strings"
 	"unicode"
@@ -50,10 +51,57 @@ func After(s, sep string) string {
 // Runes is the length of s in characters, as SQL's LENGTH counts them.
 func Runes(s string) int { return utf8.RuneCountInString(s) }
 
-// Compile compiles a pattern of the portable subset: RE2 syntax, which
-// PostgreSQL's regular expressions read the same way for the usual
-// classes, anchors, alternation and repetition.
-func Compile(pattern string) (*regexp.Regexp, error) { return regexp.Compile(pattern) }
+// Compile compiles a pattern of the portable subset: the syntax that Go
+// (RE2) and PostgreSQL's regular expressions read the same way: literal
+// characters, ., bracket classes, anchors ^ and $, groups, alternation,
+// repetition (* + ? {n,m}), and the escapes \d \s \w (and, outside
+// brackets, \D \S \W) and of punctuation. Flags ((?i)), word boundaries
+// (\b, which PostgreSQL reads as a backspace), Unicode classes (\pL) and
+// \A \z \Q are refused. "." matches a newline, as in PostgreSQL.
+func Compile(pattern string) (*regexp.Regexp, error) {
+	if err := portable(pattern); err != nil {
+		return nil, err
+	}
+	return regexp.Compile("(?s)" + pattern)
+}
+
+// portable checks a pattern against the subset Compile takes.
+func portable(p string) error {
+	inClass := false
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		switch {
+		case c == '\\':
+			if i+1 >= len(p) {
+				return fmt.Errorf("the pattern ends with a lone \\")
+			}
+			e := p[i+1]
+			i++
+			switch {
+			case e == 'd' || e == 's' || e == 'w':
+			case (e == 'D' || e == 'S' || e == 'W') && !inClass:
+			case e == 'D' || e == 'S' || e == 'W':
+				return fmt.Errorf("\\%c inside brackets is read differently by PostgreSQL; write the class out", e)
+			case strings.IndexByte(`.\()[]{}*+?|^$-/`, e) >= 0:
+			default:
+				return fmt.Errorf("the escape \\%c is not read the same way by every database (use \\d \\s \\w, bracket classes and escaped punctuation)", e)
+			}
+		case c == '[' && !inClass:
+			inClass = true
+			if i+1 < len(p) && p[i+1] == '^' {
+				i++
+			}
+			if i+1 < len(p) && p[i+1] == ']' {
+				i++ // a ] first in a class is a literal
+			}
+		case c == ']' && inClass:
+			inClass = false
+		case c == '(' && !inClass && i+1 < len(p) && p[i+1] == '?':
+			return fmt.Errorf("flags and special groups ((?…)) are not read the same way by every database")
+		}
+	}
+	return nil
+}
 
 // Replace replaces every match of re in s with the literal text with.
 func Replace(re *regexp.Regexp, s, with string) string { return re.ReplaceAllLiteralString(s, with) }

@@ -35,3 +35,22 @@ func TestBeforeAfter(t *testing.T) {
 		}
 	}
 }
+
+// Patterns outside the portable subset are refused, and "." matches a
+// newline as in PostgreSQL.
+func TestCompilePortable(t *testing.T) {
+	for _, p := range []string{`^[0-9]+$`, `[^0-9+]`, `\d{3}-\d{4}`, `a|b`, `\.`, `(ab)+`, `[]a]`, `\w+\s\W`, `[a\-z]`} {
+		if _, err := Compile(p); err != nil {
+			t.Errorf("%s refused: %v", p, err)
+		}
+	}
+	for _, p := range []string{`\bMR\b`, `\pL`, `(?i)mr`, `a\z`, `\Aa`, `[\D]`, `\Qa.b\E`, `a\`} {
+		if _, err := Compile(p); err == nil {
+			t.Errorf("%s taken", p)
+		}
+	}
+	re, _ := Compile("a.b")
+	if !re.MatchString("a\nb") {
+		t.Error(". does not match a newline")
+	}
+}
