@@ -33,6 +33,9 @@ type Options struct {
 	CursorTTL    time.Duration // how long a paging link stays valid (default 24h)
 	// Now is the clock cursors are issued and checked by (default time.Now).
 	Now func() time.Time
+	// TreeOnly renders every resource as a value tree, never straight to
+	// JSON (for tests that hold the one to the other).
+	TreeOnly bool
 	// Coverage, when set, counts which column values reach the resources
 	// rendered (lint's check for silent loss).
 	Coverage *mapping.Coverage

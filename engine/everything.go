@@ -248,7 +248,7 @@ func (e *Engine) runEverything(ctx context.Context, p *everythingPlan, base stri
 	remaining := er.count
 	if state.T < 0 {
 		if er.wantPatient {
-			en, ok := e.entry(er.pm, p.prow, base, "match")
+			en, ok := e.entry(er.pm, p.prow, base, "match", false)
 			entries = append(entries, en)
 			if ok {
 				inc, err := e.referenced(ctx, entries, base, entries)
@@ -296,7 +296,7 @@ func (e *Engine) runEverything(ctx context.Context, p *everythingPlan, base stri
 		}
 		var page []fhir.Entry
 		for _, r := range rows {
-			en, _ := e.entry(m, r, base, "match")
+			en, _ := e.entry(m, r, base, "match", false)
 			page = append(page, en)
 		}
 		entries = append(entries, page...)
@@ -484,7 +484,7 @@ func (e *Engine) referenced(ctx context.Context, from []fhir.Entry, base string,
 			return nil, err
 		}
 		for _, r := range rows {
-			if en, ok := e.entry(m, r, base, "include"); ok {
+			if en, ok := e.entry(m, r, base, "include", false); ok {
 				out = append(out, en)
 			}
 		}

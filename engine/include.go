@@ -86,7 +86,7 @@ func (e *Engine) parseInclude(m *mapping.Mapping, name, v string) (include, erro
 // included fetches the resources the includes name, one query per included
 // type and round (plus child collections), marked search.mode=include and
 // de-duplicated against the page and each other.
-func (e *Engine) included(ctx context.Context, m *mapping.Mapping, page []*mapping.Row, incs []include, base string, matches []fhir.Entry) ([]fhir.Entry, error) {
+func (e *Engine) included(ctx context.Context, m *mapping.Mapping, page []*mapping.Row, incs []include, base string, matches []fhir.Entry, raw bool) ([]fhir.Entry, error) {
 	seen := map[string]bool{}
 	for _, en := range matches {
 		seen[en.FullURL] = true
@@ -101,13 +101,13 @@ func (e *Engine) included(ctx context.Context, m *mapping.Mapping, page []*mappi
 	}
 	pool := map[*mapping.Mapping][]*mapping.Row{m: page}
 	budget := &includeBudget{left: e.opts.MaxIncluded}
-	out, got, err := e.follow(ctx, pool, first, base, seen, budget)
+	out, got, err := e.follow(ctx, pool, first, base, seen, budget, raw)
 	if err == nil && len(iter) > 0 {
 		for tm, rows := range got {
 			pool[tm] = append(pool[tm], rows...)
 		}
 		var more []fhir.Entry
-		more, _, err = e.follow(ctx, pool, iter, base, seen, budget)
+		more, _, err = e.follow(ctx, pool, iter, base, seen, budget, raw)
 		out = append(out, more...)
 	}
 	if err == nil && budget.cut {
@@ -128,12 +128,12 @@ type includeBudget struct {
 
 // follow runs one round of includes over the resources in pool, returning
 // the new entries and the rows they were rendered from, by type.
-func (e *Engine) follow(ctx context.Context, pool map[*mapping.Mapping][]*mapping.Row, incs []include, base string, seen map[string]bool, budget *includeBudget) ([]fhir.Entry, map[*mapping.Mapping][]*mapping.Row, error) {
+func (e *Engine) follow(ctx context.Context, pool map[*mapping.Mapping][]*mapping.Row, incs []include, base string, seen map[string]bool, budget *includeBudget, raw bool) ([]fhir.Entry, map[*mapping.Mapping][]*mapping.Row, error) {
 	got := map[*mapping.Mapping][]*mapping.Row{}
 	var out []fhir.Entry
 	add := func(tm *mapping.Mapping, rows []*mapping.Row) {
 		for _, r := range rows {
-			en, ok := e.entry(tm, r, base, "include")
+			en, ok := e.entry(tm, r, base, "include", raw)
 			if !ok {
 				out = append(out, en) // the outcome entry that says why
 				continue

@@ -17,6 +17,7 @@ import (
 // checked on it and the plan compiled from it; nothing parses the query
 // again.
 type searchReq struct {
+	json         bool // the Bundle is written as compact JSON (SearchRequest.JSON)
 	m            *mapping.Mapping
 	compartment  *Compartment
 	count        int
@@ -123,7 +124,7 @@ func (e *Engine) parseSearch(req SearchRequest) (*searchReq, error) {
 	if err != nil {
 		return nil, err
 	}
-	sr := &searchReq{m: m, compartment: req.Compartment, count: e.opts.DefaultCount, total: "none", used: url.Values{}}
+	sr := &searchReq{json: req.JSON, m: m, compartment: req.Compartment, count: e.opts.DefaultCount, total: "none", used: url.Values{}}
 	if c := req.Compartment; c != nil {
 		sp := m.SearchParam(strings.ToLower(c.Type))
 		if sp == nil || sp.Type != "reference" || !containsStr(sp.Target, c.Type) {

@@ -26,6 +26,9 @@ type SearchRequest struct {
 	// Compartment, when set, restricts the search to one patient's
 	// compartment: GET [base]/Patient/{id}/{type}.
 	Compartment *Compartment
+	// JSON says the Bundle will be written as compact JSON: its resources
+	// may then come already encoded (fhir.Rendered), without a value tree.
+	JSON bool
 }
 
 // Compartment names a compartment: its type (Patient) and id.
@@ -93,14 +96,14 @@ func (e *Engine) run(ctx context.Context, p *plan, base string) (*fhir.Object, e
 		keep = keeper(m.Resource, sr.elements, sr.summary)
 	}
 	for _, r := range rows {
-		en, ok := e.entry(m, r, base, "match")
+		en, ok := e.entry(m, r, base, "match", e.raw(sr) && keep == nil)
 		if ok && keep != nil {
 			en.Resource = subset(en.Resource.(*fhir.Object), keep)
 		}
 		entries = append(entries, en)
 	}
 	if len(sr.includes) > 0 && len(rows) > 0 {
-		included, err := e.included(ctx, m, rows, sr.includes, base, entries)
+		included, err := e.included(ctx, m, rows, sr.includes, base, entries, e.raw(sr))
 		if err != nil {
 			return nil, err
 		}
@@ -249,12 +252,26 @@ func keepChoice(name string, elements []string) bool {
 	return false
 }
 
+// raw tells whether a search's resources are rendered straight to JSON.
+func (e *Engine) raw(sr *searchReq) bool { return sr.json && !e.opts.TreeOnly }
+
 // entry renders a row as a Bundle entry of the given mode. A row that
 // cannot be served (a problem under an "error" policy) becomes an outcome
 // entry naming the problem, and ok is false.
-func (e *Engine) entry(m *mapping.Mapping, r *mapping.Row, base, mode string) (en fhir.Entry, ok bool) {
-	res, problems := m.RenderWith(r, e.opts.Coverage)
-	id := res.GetString("id")
+//
+// With raw, the resource is rendered straight to JSON (fhir.Rendered), for
+// a response in JSON that needs no tree of it.
+func (e *Engine) entry(m *mapping.Mapping, r *mapping.Row, base, mode string, raw bool) (en fhir.Entry, ok bool) {
+	var res fhir.Value
+	var id string
+	var problems []mapping.Problem
+	if raw {
+		rd, ps := m.RenderJSON(r, e.opts.Coverage)
+		res, id, problems = rd, rd.ID, ps
+	} else {
+		o, ps := m.RenderWith(r, e.opts.Coverage)
+		res, id, problems = o, o.GetString("id"), ps
+	}
 	if fatal := e.report(m, id, problems); fatal != nil {
 		return fhir.Entry{Mode: "outcome", Resource: fhir.OperationOutcome("", fhir.Issue{
 			Severity: "error", Code: "processing",

@@ -17,6 +17,8 @@ func AppendJSON(dst []byte, v Value) []byte {
 		return append(dst, t...)
 	case Bool:
 		return strconv.AppendBool(dst, bool(t))
+	case *Rendered:
+		return append(dst, t.JSON...)
 	case Array:
 		dst = append(dst, '[')
 		for i, item := range t {
@@ -97,6 +99,9 @@ func WriteJSON(w io.Writer, v Value) error {
 	_, err := w.Write(AppendJSON(nil, v))
 	return err
 }
+
+// AppendString appends s as a JSON string, as AppendJSON writes a String.
+func AppendString(dst []byte, s string) []byte { return appendString(dst, s) }
 
 const hexDigits = "0123456789abcdef"
 

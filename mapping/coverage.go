@@ -3,8 +3,6 @@ package mapping
 import (
 	"strings"
 	"sync"
-
-	"github.com/ccfacade/ccfacade/fhir"
 )
 
 // Coverage counts, over the rows rendered with it, how often each
@@ -61,7 +59,7 @@ func (c *Coverage) Values(m *Mapping, column string) []string {
 }
 
 // note counts one evaluation of an expression node.
-func (c *Coverage) note(r *renderer, e *Expr, vals []any, out fhir.Value, problems []Problem) {
+func (c *Coverage) note(r *renderer, e *Expr, vals []any, lost bool, problems []Problem) {
 	if e.Column == "" || e.Ref != nil || e.col < 0 || e.col >= len(vals) {
 		return
 	}
@@ -72,7 +70,6 @@ func (c *Coverage) note(r *renderer, e *Expr, vals []any, out fhir.Value, proble
 	if raw == "" {
 		return
 	}
-	lost := fhir.Prune(out) == nil
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	x := c.exprs[e]

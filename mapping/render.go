@@ -152,7 +152,7 @@ func (r *renderer) expr(n *Node, vals []any) fhir.Value {
 	}
 	before := len(r.problems)
 	out := r.exprValue(n, vals)
-	r.cov.note(r, n.Expr, vals, out, r.problems[before:])
+	r.cov.note(r, n.Expr, vals, fhir.Prune(out) == nil, r.problems[before:])
 	return out
 }
 
@@ -248,9 +248,33 @@ func (r *renderer) eval(e *Expr, vals []any) (any, bool) {
 
 // primitive converts a row value into a FHIR primitive of type typ.
 func (r *renderer) primitive(pos Pos, path, typ string, v any) fhir.Value {
-	bad := func(why string) fhir.Value {
-		r.problem(pos, path, why, false)
+	s, kind, ok := r.primitiveText(pos, path, typ, v)
+	if !ok {
 		return nil
+	}
+	switch kind {
+	case kindBool:
+		return fhir.Bool(s == "true")
+	case kindNumber:
+		return fhir.Number(s)
+	}
+	return fhir.String(s)
+}
+
+// The JSON kinds of a primitive's text.
+const (
+	kindString = iota
+	kindNumber
+	kindBool
+)
+
+// primitiveText is a row value as a FHIR primitive of type typ: its text
+// and JSON kind; ok is false (and a problem reported) for a value the type
+// cannot hold.
+func (r *renderer) primitiveText(pos Pos, path, typ string, v any) (string, int, bool) {
+	bad := func(why string) (string, int, bool) {
+		r.problem(pos, path, why, false)
+		return "", 0, false
 	}
 	loc := r.m.set.Location
 	switch typ {
@@ -259,7 +283,10 @@ func (r *renderer) primitive(pos Pos, path, typ string, v any) fhir.Value {
 		if err != nil {
 			return bad(err.Error())
 		}
-		return fhir.Bool(b.(bool))
+		if b.(bool) {
+			return "true", kindBool, true
+		}
+		return "false", kindBool, true
 	case "integer", "positiveInt", "unsignedInt":
 		var s string
 		switch t := v.(type) {
@@ -276,7 +303,7 @@ func (r *renderer) primitive(pos Pos, path, typ string, v any) fhir.Value {
 		if !isInteger(s) || (typ == "positiveInt" && (s == "0" || s[0] == '-')) || (typ == "unsignedInt" && s[0] == '-') {
 			return bad(fmt.Sprintf("%q is not a valid %s", s, typ))
 		}
-		return fhir.Number(s)
+		return s, kindNumber, true
 	case "decimal":
 		var s string
 		if f, ok := v.(float64); ok {
@@ -287,7 +314,7 @@ func (r *renderer) primitive(pos Pos, path, typ string, v any) fhir.Value {
 		if !isDecimal(s) {
 			return bad(fmt.Sprintf("%q is not a decimal", s))
 		}
-		return fhir.Number(s)
+		return s, kindNumber, true
 	case "date", "dateTime", "instant":
 		var s string
 		if t, ok := v.(time.Time); ok {
@@ -302,10 +329,9 @@ func (r *renderer) primitive(pos Pos, path, typ string, v any) fhir.Value {
 		if !validDateText(typ, s) {
 			return bad(fmt.Sprintf("%q is not a valid FHIR %s (add a date or datetime transform with the column's format)", s, typ))
 		}
-		return fhir.String(s)
+		return s, kindString, true
 	case "code", "id", "uri", "oid", "uuid":
-		s := strings.TrimSpace(toString(v))
-		return fhir.String(s)
+		return strings.TrimSpace(toString(v)), kindString, true
 	}
-	return fhir.String(toString(v))
+	return toString(v), kindString, true
 }

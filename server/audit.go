@@ -67,8 +67,15 @@ func (h *handler) record(c *gin.Context, status int, v fhir.Value) audit.Record 
 			entries, _ := o.Get("entry").(fhir.Array)
 			for _, e := range entries {
 				if eo, ok := e.(*fhir.Object); ok {
-					res, _ := eo.Get("resource").(*fhir.Object)
-					add(res)
+					switch res := eo.Get("resource").(type) {
+					case *fhir.Object:
+						add(res)
+					case *fhir.Rendered: // rendered straight to JSON, with its patient
+						r.Count++
+						if res.Patient != "" {
+							patients[res.Patient] = true
+						}
+					}
 				}
 			}
 		} else if o.GetString("resourceType") != "CapabilityStatement" && o.GetString("resourceType") != "OperationDefinition" {

@@ -379,6 +379,12 @@ func (h *handler) write(c *gin.Context, status int, v fhir.Value) {
 	h.send(c, status, body)
 }
 
+// compactJSON tells whether the response is compact JSON, which the
+// engine may fill with resources rendered straight to JSON.
+func compactJSON(c *gin.Context) bool {
+	return c.GetString("format") != "xml" && c.Query("_pretty") != "true"
+}
+
 // encode writes a value in the response's format.
 func (h *handler) encode(c *gin.Context, v fhir.Value) []byte {
 	if o, ok := v.(*fhir.Object); ok && c.GetString("format") == "xml" {
@@ -529,7 +535,7 @@ func (h *handler) runSearch(c *gin.Context, params url.Values) {
 	c.Set("params", params) // for the audit record: the names of what was searched
 	lenient := strings.Contains(strings.ToLower(c.GetHeader("Prefer")), "handling=lenient")
 	b, err := h.eng.Search(c.Request.Context(), engine.SearchRequest{
-		Type: c.Param("type"), Params: params, Base: h.base(c), Lenient: lenient,
+		Type: c.Param("type"), Params: params, Base: h.base(c), Lenient: lenient, JSON: compactJSON(c),
 	})
 	if err != nil {
 		h.error(c, err)
@@ -552,7 +558,7 @@ func (h *handler) compartment(c *gin.Context) {
 	lenient := strings.Contains(strings.ToLower(c.GetHeader("Prefer")), "handling=lenient")
 	b, err := h.eng.Search(c.Request.Context(), engine.SearchRequest{
 		Type: c.Param("comp"), Params: c.Request.URL.Query(), Base: h.base(c), Lenient: lenient,
-		Compartment: &engine.Compartment{Type: c.Param("type"), ID: c.Param("id")},
+		Compartment: &engine.Compartment{Type: c.Param("type"), ID: c.Param("id")}, JSON: compactJSON(c),
 	})
 	if err != nil {
 		h.error(c, err)

@@ -21,6 +21,8 @@ import (
 // BenchmarkRender measures a request's allocations and time in-process
 // (the handler called directly over the SQLite demo): the rendering cost
 // that make bench's allocation columns report, without a load generator.
+// Pages of 50 resources show the cost a resource: compact JSON renders
+// straight to JSON, the -tree cases through the value tree.
 //
 //	go test ./test -run '^$' -bench Render -benchmem
 func BenchmarkRender(b *testing.B) {
@@ -52,6 +54,13 @@ func BenchmarkRender(b *testing.B) {
 		{"read", "/fhir/Patient/7"},
 		{"observations", "/fhir/Observation?patient=7&_count=50"},
 		{"patients", "/fhir/Patient?_count=50"},
+		{"observation-page", "/fhir/Observation?_count=50"},
+		{"medicationrequest-page", "/fhir/MedicationRequest?_count=50"},
+		// The same pages rendered through the value tree (as _pretty, XML
+		// and _elements are), for comparison.
+		{"patients-tree", "/fhir/Patient?_count=50&_pretty=true"},
+		{"observation-page-tree", "/fhir/Observation?_count=50&_pretty=true"},
+		{"medicationrequest-page-tree", "/fhir/MedicationRequest?_count=50&_pretty=true"},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			b.ReportAllocs()
