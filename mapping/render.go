@@ -162,16 +162,8 @@ func (r *renderer) exprValue(n *Node, vals []any) fhir.Value {
 		return nil
 	}
 	if e.Ref != nil {
-		key := make([]any, len(e.Ref.cols))
-		for i, c := range e.Ref.cols {
-			if vals[c] == nil {
-				return nil
-			}
-			key[i] = vals[c]
-		}
-		id, err := EncodeID(key)
-		if err != nil {
-			r.problem(e.Pos, e.Path, err.Error(), false)
+		id, ok := r.refID(e, vals)
+		if !ok {
 			return nil
 		}
 		return fhir.String(e.Ref.Resource + "/" + id)
@@ -181,13 +173,8 @@ func (r *renderer) exprValue(n *Node, vals []any) fhir.Value {
 		return nil
 	}
 	if e.Concept != nil {
-		code := strings.TrimSpace(toString(v))
-		if code == "" {
-			return nil
-		}
-		t, found := e.Concept.Lookup(code)
+		t, found := r.concept(e, v)
 		if !found {
-			r.problem(e.Pos, e.Path, fmt.Sprintf("code %q has no entry in concept map %q", code, e.Concept.Name), e.Concept.Unmapped == "error")
 			return nil
 		}
 		switch n.Type {
@@ -199,6 +186,38 @@ func (r *renderer) exprValue(n *Node, vals []any) fhir.Value {
 		return fhir.String(t.Code)
 	}
 	return r.primitive(e.Pos, e.Path, n.Type, v)
+}
+
+// refID is the id a reference's key columns make; false when a key value
+// is NULL or makes no id.
+func (r *renderer) refID(e *Expr, vals []any) (string, bool) {
+	key := make([]any, len(e.Ref.cols))
+	for i, c := range e.Ref.cols {
+		if vals[c] == nil {
+			return "", false
+		}
+		key[i] = vals[c]
+	}
+	id, err := EncodeID(key)
+	if err != nil {
+		r.problem(e.Pos, e.Path, err.Error(), false)
+		return "", false
+	}
+	return id, true
+}
+
+// concept translates a value through the expression's concept map; false
+// for a blank value or one the map does not know (reported).
+func (r *renderer) concept(e *Expr, v any) (Coding, bool) {
+	code := strings.TrimSpace(toString(v))
+	if code == "" {
+		return Coding{}, false
+	}
+	t, found := e.Concept.Lookup(code)
+	if !found {
+		r.problem(e.Pos, e.Path, fmt.Sprintf("code %q has no entry in concept map %q", code, e.Concept.Name), e.Concept.Unmapped == "error")
+	}
+	return t, found
 }
 
 func coding(t Coding) *fhir.Object {

@@ -1,7 +1,6 @@
 package mapping
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/ccfacade/ccfacade/fhir"
@@ -192,16 +191,8 @@ func (w *jsonWriter) leaf(n *Node, vals []any) bool {
 		return false
 	}
 	if e.Ref != nil {
-		key := make([]any, len(e.Ref.cols))
-		for i, c := range e.Ref.cols {
-			if vals[c] == nil {
-				return false
-			}
-			key[i] = vals[c]
-		}
-		id, err := EncodeID(key)
-		if err != nil {
-			r.problem(e.Pos, e.Path, err.Error(), false)
+		id, ok := r.refID(e, vals)
+		if !ok {
 			return false
 		}
 		if w.patient == "" && e.Ref.Resource == "Patient" && isPatientRef(n.Path) {
@@ -219,13 +210,8 @@ func (w *jsonWriter) leaf(n *Node, vals []any) bool {
 		return false
 	}
 	if e.Concept != nil {
-		code := strings.TrimSpace(toString(v))
-		if code == "" {
-			return false
-		}
-		t, found := e.Concept.Lookup(code)
+		t, found := r.concept(e, v)
 		if !found {
-			r.problem(e.Pos, e.Path, fmt.Sprintf("code %q has no entry in concept map %q", code, e.Concept.Name), e.Concept.Unmapped == "error")
 			return false
 		}
 		switch n.Type {
