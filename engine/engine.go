@@ -157,44 +157,78 @@ func (e *Engine) mappingFor(typ string) (*mapping.Mapping, error) {
 
 // Read returns one resource by id.
 func (e *Engine) Read(ctx context.Context, typ, id string) (*fhir.Object, error) {
-	m, err := e.mappingFor(typ)
+	m, row, err := e.readRow(ctx, typ, id)
 	if err != nil {
 		return nil, err
 	}
+	res, problems := m.RenderWith(row, e.opts.Coverage)
+	if err := e.served(m, id, problems); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// ReadJSON returns one resource by id rendered straight to compact JSON,
+// for a response in JSON (Read gives the value tree).
+func (e *Engine) ReadJSON(ctx context.Context, typ, id string) (fhir.Value, error) {
+	if e.opts.TreeOnly {
+		return e.Read(ctx, typ, id)
+	}
+	m, row, err := e.readRow(ctx, typ, id)
+	if err != nil {
+		return nil, err
+	}
+	res, problems := m.RenderJSON(row, e.opts.Coverage)
+	if err := e.served(m, id, problems); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// served reports a read's render problems, and the error of a fatal one.
+func (e *Engine) served(m *mapping.Mapping, id string, problems []mapping.Problem) error {
+	if fatal := e.report(m, id, problems); fatal != nil {
+		return &Error{Kind: KindUnprocessable, SpineCode: "INTERNAL_SERVER_ERROR",
+			Msg: fmt.Sprintf("%s/%s cannot be served: %s: %s", m.Resource, id, fatal.Path, fatal.Msg)}
+	}
+	return nil
+}
+
+// readRow finds the row of a read, under the request's access.
+func (e *Engine) readRow(ctx context.Context, typ, id string) (*mapping.Mapping, *mapping.Row, error) {
+	m, err := e.mappingFor(typ)
+	if err != nil {
+		return nil, nil, err
+	}
 	notFound := &Error{Kind: KindNotFound, SpineCode: "NO_RECORD_FOUND", Msg: fmt.Sprintf("%s/%s is not known", typ, id)}
 	if !fhir.IsValidID(id) {
-		return nil, notFound
+		return nil, nil, notFound
 	}
 	key, err := mapping.DecodeID(id, len(m.From.Key))
 	if err != nil || !e.keyFits(m, key) {
-		return nil, notFound
+		return nil, nil, notFound
 	}
 	if err := typesAllowed(ctx, []string{typ}); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	q := e.newQuery(m)
 	q.where(q.keyEquals(key))
 	if err := e.restrict(ctx, q); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	rows, err := e.fetch(ctx, m, q, 1)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if len(rows) == 0 {
 		if denied, err := e.deniedRead(ctx, m, key); err != nil {
-			return nil, err
+			return nil, nil, err
 		} else if denied {
-			return nil, errDenied
+			return nil, nil, errDenied
 		}
-		return nil, notFound
+		return nil, nil, notFound
 	}
-	res, problems := m.RenderWith(rows[0], e.opts.Coverage)
-	if fatal := e.report(m, id, problems); fatal != nil {
-		return nil, &Error{Kind: KindUnprocessable, SpineCode: "INTERNAL_SERVER_ERROR",
-			Msg: fmt.Sprintf("%s/%s cannot be served: %s: %s", typ, id, fatal.Path, fatal.Msg)}
-	}
-	return res, nil
+	return m, rows[0], nil
 }
 
 // report logs render problems with the row's id and the mapping position,

@@ -82,6 +82,12 @@ func (h *handler) record(c *gin.Context, status int, v fhir.Value) audit.Record 
 			add(o)
 		}
 	}
+	if rd, ok := v.(*fhir.Rendered); ok { // a read rendered straight to JSON
+		r.Count++
+		if rd.Patient != "" {
+			patients[rd.Patient] = true
+		}
+	}
 	for id := range patients {
 		r.Patients = append(r.Patients, id)
 	}

@@ -338,13 +338,18 @@ func (h *handler) write(c *gin.Context, status int, v fhir.Value) {
 		etag := `W/"` + hex.EncodeToString(sum[:12]) + `"`
 		c.Header("ETag", etag)
 		var modified time.Time
-		if o, ok := v.(*fhir.Object); ok {
+		lastUpdated := ""
+		switch o := v.(type) {
+		case *fhir.Object:
 			if meta, ok := o.Get("meta").(*fhir.Object); ok {
-				if t, err := time.Parse(time.RFC3339Nano, meta.GetString("lastUpdated")); err == nil {
-					modified = t.UTC().Truncate(time.Second)
-					c.Header("Last-Modified", modified.Format(http.TimeFormat))
-				}
+				lastUpdated = meta.GetString("lastUpdated")
 			}
+		case *fhir.Rendered:
+			lastUpdated = o.LastUpdated
+		}
+		if t, err := time.Parse(time.RFC3339Nano, lastUpdated); err == nil {
+			modified = t.UTC().Truncate(time.Second)
+			c.Header("Last-Modified", modified.Format(http.TimeFormat))
 		}
 		if inm := c.GetHeader("If-None-Match"); inm != "" {
 			notModified = etagMatches(inm, etag)
@@ -487,7 +492,13 @@ func (h *handler) read(c *gin.Context) {
 		h.write(c, http.StatusOK, fhir.EverythingOperation(h.base(c)))
 		return
 	}
-	res, err := h.eng.Read(c.Request.Context(), c.Param("type"), c.Param("id"))
+	var res fhir.Value
+	var err error
+	if compactJSON(c) {
+		res, err = h.eng.ReadJSON(c.Request.Context(), c.Param("type"), c.Param("id"))
+	} else {
+		res, err = h.eng.Read(c.Request.Context(), c.Param("type"), c.Param("id"))
+	}
 	if err != nil {
 		h.error(c, err)
 		return

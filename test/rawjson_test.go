@@ -12,8 +12,8 @@ import (
 	"github.com/ccfacade/ccfacade/engine"
 )
 
-// Searches answered in compact JSON render their resources straight to
-// JSON, without a value tree. Every resource of every type of the demo
+// Searches and reads answered in compact JSON render their resources
+// straight to JSON, without a value tree. Every resource of every type of the demo
 // set, on each database, and the resources _include and _revinclude add,
 // must be byte for byte what the tree renders: the same engine options
 // but TreeOnly, on the same database, page by page.
@@ -68,6 +68,17 @@ func compareRendered(t *testing.T, rawBase, treeBase string, queries []string) {
 			}
 			for i := range rp.Entry {
 				entries++
+				if i < 3 { // and the read of it
+					var en struct{ FullURL string }
+					if err := json.Unmarshal(tp.Entry[i], &en); err != nil {
+						t.Fatal(err)
+					}
+					path := en.FullURL[strings.Index(en.FullURL, "/fhir/")+len("/fhir/"):]
+					rr, tr := get(t, rawBase+"/"+path), get(t, treeBase+"/"+path)
+					if rr.status != tr.status || !bytes.Equal(rr.body, tr.body) || rr.header.Get("ETag") != tr.header.Get("ETag") || rr.header.Get("Last-Modified") != tr.header.Get("Last-Modified") {
+						t.Errorf("read %s differs: %d %s\n%d %s", path, rr.status, truncate(string(rr.body), 300), tr.status, truncate(string(tr.body), 300))
+					}
+				}
 				// The two services differ only in their address.
 				if !bytes.Equal(bytes.ReplaceAll(rp.Entry[i], []byte(rawBase), []byte(treeBase)), tp.Entry[i]) {
 					t.Errorf("%s entry %d differs:\n straight: %s\n     tree: %s", next, i, truncate(string(rp.Entry[i]), 600), truncate(string(tp.Entry[i]), 600))
