@@ -50,6 +50,19 @@ func BenchmarkRender(b *testing.B) {
 		b.Fatal(err)
 	}
 	h := server.New(server.Options{Engine: eng, Logger: log, Version: "bench"})
+	// The per-request log line, at the default level (info), written as
+	// the server writes it (to a discarding sink): its cost against h.
+	logged := server.New(server.Options{Engine: eng, Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), Version: "bench"})
+	b.Run("read-logged", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			rec := httptest.NewRecorder()
+			logged.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/fhir/Patient/7", nil))
+			if rec.Code != http.StatusOK {
+				b.Fatalf("%d", rec.Code)
+			}
+		}
+	})
 	for _, c := range []struct{ name, path string }{
 		{"read", "/fhir/Patient/7"},
 		{"observations", "/fhir/Observation?patient=7&_count=50"},
