@@ -393,14 +393,6 @@ func (cat *Catalog) checkJoins(ctx context.Context, c *collector, db adapters.Ad
 	if err != nil {
 		return true // reported with the main table
 	}
-	has := func(cols []Column, name string) bool {
-		for _, col := range cols {
-			if strings.EqualFold(col.Name, name) {
-				return true
-			}
-		}
-		return false
-	}
 	for _, j := range m.From.Joins {
 		path := m.Resource + " from join " + j.As
 		cols, err := tableColumns(ctx, db, j.Table)
@@ -414,17 +406,17 @@ func (cat *Catalog) checkJoins(ctx context.Context, c *collector, db adapters.Ad
 			continue
 		}
 		for _, on := range j.On {
-			if !has(cols, on[0]) {
+			if !hasColumn(cols, on[0]) {
 				c.add(j.Pos, path, "column %q not in %s (joined as %s)", on[0], j.Table, j.As)
 				ok = false
 			}
-			if !has(main, on[1]) {
+			if !hasColumn(main, on[1]) {
 				c.add(j.Pos, path, "column %q not in %s", on[1], m.From.Table)
 				ok = false
 			}
 		}
 		for _, col := range j.Cols {
-			if !has(cols, col) {
+			if !hasColumn(cols, col) {
 				c.add(j.Pos, path, "column %q not in %s (the mapping writes it %s.%s)", col, j.Table, j.As, col)
 				ok = false
 			}

@@ -410,7 +410,7 @@ func (e *Engine) comparePred(q *query, rows *mapping.Rows, alias string, cd *map
 		var arg string
 		switch {
 		case cd.Format != "":
-			layout, _, _ := mapping.GoLayout(cd.Format)
+			layout := cd.Layout()
 			x, _ = q.b.Form(x, "trim")
 			return sqlgen.Group(sqlgen.NotBlank(x), sqlgen.Cmp(x, op, q.b.Arg(bound.Format(layout)))), nil
 		case cc.Kind == adapters.KindDate:

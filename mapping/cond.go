@@ -81,10 +81,7 @@ func (c *Cond) compare(vals []any, today func() time.Time) bool {
 		case time.Time:
 			cmp = t.Compare(time.Date(bound.Year(), bound.Month(), bound.Day(), 0, 0, 0, 0, t.Location()))
 		default:
-			layout := "2006-01-02"
-			if c.Format != "" {
-				layout, _, _ = GoLayout(c.Format)
-			}
+			layout := c.Layout()
 			text := strings.TrimSpace(toString(v))
 			if text == "" {
 				return false // blank text holds no date

@@ -43,7 +43,11 @@ func TestConditionHolds(t *testing.T) {
 	cols := newColumnSet()
 	cols.Add("X")
 	cond := func(op string, than *Operand, format string) *Cond {
-		return &Cond{Column: "X", col: cols.Add("X"), Op: op, Than: than, Format: format}
+		c := &Cond{Column: "X", col: cols.Add("X"), Op: op, Than: than, Format: format}
+		if format != "" {
+			c.layout, _, _ = GoLayout(format)
+		}
+		return c
 	}
 	todayOp := &Operand{Today: true}
 	y := &Operand{Column: "Y", col: cols.Add("Y")}
@@ -66,7 +70,7 @@ func TestConditionHolds(t *testing.T) {
 		{cond("le", todayOp, ""), time.Date(2026, 3, 29, 23, 59, 0, 0, time.UTC), nil, true},
 		{cond("lt", todayOp, ""), time.Date(2026, 3, 29, 0, 0, 0, 0, time.UTC), nil, false},
 		{cond("lt", todayOp, ""), time.Date(2026, 3, 28, 23, 30, 0, 0, time.UTC).In(paris), nil, false}, // 00:30 in Paris on the 29th
-		{cond("lt", &Operand{Date: "2026-01-01"}, ""), "2025-12-31", nil, true},
+		{cond("lt", &Operand{Date: "2026-01-01", date: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}, ""), "2025-12-31", nil, true},
 		{cond("ge", &Operand{Today: true, Days: -30}, ""), "2026-02-27", nil, true},
 		{cond("ge", &Operand{Today: true, Days: -30}, ""), "2026-02-26", nil, false},
 		{cond("lt", &Operand{Today: true, Years: -18}, ""), "2008-03-28", nil, true},

@@ -807,6 +807,8 @@ func (l *loader) cond(n *yaml.Node, path string, cols *ColumnSet) *Cond {
 			l.add(c.Pos, path, "format %q: %v", c.Format, err)
 		case !sortable || lay.precision < 3:
 			l.add(c.Pos, path, "format %q does not sort as text down to the day, so it cannot be compared with a date; compare a column in a format such as yyyyMMdd", c.Format)
+		default:
+			c.layout = lay.goLayout
 		}
 	}
 	if c.Op != "" {
@@ -853,11 +855,12 @@ func (l *loader) operand(n *yaml.Node, path string, cols *ColumnSet) *Operand {
 		}
 		return o
 	case n.Kind == yaml.ScalarNode && isoDate.MatchString(n.Value):
-		if _, err := time.Parse("2006-01-02", n.Value); err != nil {
+		d, err := time.Parse("2006-01-02", n.Value)
+		if err != nil {
 			l.add(l.pos(n), path, "%q is not a date", n.Value)
 			return nil
 		}
-		return &Operand{Date: n.Value, col: -1}
+		return &Operand{Date: n.Value, date: d, col: -1}
 	case n.Kind == yaml.ScalarNode && numberLit.MatchString(n.Value):
 		return &Operand{Number: n.Value, col: -1}
 	}

@@ -191,3 +191,32 @@ func TestConceptSourceErrors(t *testing.T) {
 		}
 	}
 }
+
+// Readers see one whole version of a concept map while another replaces
+// its entries (run under the race detector in make test).
+func TestConceptEntriesSwapWhole(t *testing.T) {
+	c := &ConceptMap{}
+	c.SetEntries([]string{"A", "B"}, []Coding{{Code: "1"}, {Code: "1"}})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; i < 2000; i++ {
+			code := "1"
+			if i%2 == 1 {
+				code = "2"
+			}
+			c.SetEntries([]string{"A", "B"}, []Coding{{Code: code}, {Code: code}})
+		}
+	}()
+	for {
+		select {
+		case <-done:
+			return
+		default:
+		}
+		// Both locals of one version translate to the same code.
+		if got := c.Reverse("", false, "1"); len(got) != 0 && len(got) != 2 {
+			t.Fatalf("half a version: %v", got)
+		}
+	}
+}

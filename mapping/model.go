@@ -15,8 +15,6 @@ type Set struct {
 	// Location is the zone of date-times stored without one, and of search
 	// values given without one.
 	Location *time.Location
-	// Now is the clock of "today" in conditions (time.Now when nil).
-	Now func() time.Time
 	// Warnings are what lint reports without failing: a parameter bound to
 	// columns that does not search every value its element shows.
 	Warnings []string
@@ -25,11 +23,7 @@ type Set struct {
 
 // Today is the current date in the set's zone, YYYY-MM-DD.
 func (s *Set) Today() time.Time {
-	now := time.Now
-	if s.Now != nil {
-		now = s.Now
-	}
-	t := now().In(s.Location)
+	t := time.Now().In(s.Location)
 	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, s.Location)
 }
 
@@ -237,8 +231,10 @@ type Cond struct {
 	Op   string
 	Than *Operand
 	// Format is the text format of the dates a text column holds, for a
-	// comparison with a date (yyyyMMdd); it must sort as text.
+	// comparison with a date (yyyyMMdd); it must sort as text. layout is
+	// its Go layout, worked out at load.
 	Format string
+	layout string
 	// Matches is a regular expression the column's text must match.
 	Matches string
 	re      *regexp.Regexp
@@ -259,7 +255,8 @@ type Operand struct {
 	Today bool
 	// Years, Months and Days move today: today-30d, today+1y.
 	Years, Months, Days int
-	Date                string // YYYY-MM-DD
+	Date                string    // YYYY-MM-DD
+	date                time.Time // Date, parsed at load (UTC)
 	Number              string
 	Column              string
 	col                 int
@@ -271,8 +268,7 @@ func (o *Operand) ByDay() bool { return o.Today || o.Date != "" }
 // Day is the date a comparison by the day compares with, given today.
 func (o *Operand) Day(today time.Time) time.Time {
 	if o.Date != "" {
-		d, _ := time.ParseInLocation("2006-01-02", o.Date, today.Location())
-		return d
+		return time.Date(o.date.Year(), o.date.Month(), o.date.Day(), 0, 0, 0, 0, today.Location())
 	}
 	d := today
 	if o.Years != 0 || o.Months != 0 {
@@ -283,6 +279,15 @@ func (o *Operand) Day(today time.Time) time.Time {
 		d = time.Date(first.Year(), first.Month(), min(today.Day(), last), 0, 0, 0, 0, today.Location())
 	}
 	return d.AddDate(0, 0, o.Days)
+}
+
+// Layout is the Go layout of the condition's Format ("2006-01-02" without
+// one: a DATE read as text).
+func (c *Cond) Layout() string {
+	if c.layout == "" {
+		return "2006-01-02"
+	}
+	return c.layout
 }
 
 // Columns are the columns a condition reads, itself and below.
