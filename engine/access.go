@@ -135,7 +135,7 @@ func (e *Engine) CanonicalPatient(ctx context.Context, id string) error {
 	q := e.newQuery(pm)
 	q.where(q.keyEquals(key))
 	sqlText, args := q.selectSQL(2)
-	rows, err := e.queryRows(ctx, sqlText, args, q.ncols(), pm.From.Pos.String()+" Patient")
+	rows, err := e.queryRows(ctx, sqlText, args, q.ncols(), stmtSource{pm.From.Pos, "Patient"})
 	if err != nil {
 		return err
 	}

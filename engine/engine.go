@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -41,7 +42,8 @@ type Options struct {
 	Coverage *mapping.Coverage
 	Logger   *slog.Logger
 	// Trace, when set, is called with every SQL statement and its arguments
-	// before it runs (the preview command prints them).
+	// before it runs (the preview command prints them). Statements then
+	// run one at a time, so that they are seen in a fixed order.
 	Trace func(sql string, args []any)
 	// StatementTimeout, when positive, bounds each statement: its context
 	// is cancelled after this long, and the driver cancels the statement
@@ -76,6 +78,7 @@ type Engine struct {
 	updatedCol map[*mapping.SearchParam]col
 	inline     sync.Map   // inlineKey → []inlineChild
 	stmts      *stmtCache // nil: statements are sent whole
+	colLists   sync.Map   // *mapping.Mapping → its main query's select list
 	opts       Options
 	seal       *sealer
 	log        *slog.Logger
@@ -315,7 +318,7 @@ func (e *Engine) fetch(ctx context.Context, m *mapping.Mapping, q *query, limit 
 		q.extra = append(q.extra, ic.expr)
 	}
 	sqlText, args := q.selectSQL(limit)
-	vals, err := e.queryRows(ctx, sqlText, args, q.ncols(), m.From.Pos.String()+" "+m.Resource)
+	vals, err := e.queryRows(ctx, sqlText, args, q.ncols(), stmtSource{m.From.Pos, m.Resource})
 	q.extra = q.extra[:len(q.extra)-len(inline)]
 	if err != nil {
 		return nil, err
@@ -507,7 +510,7 @@ func (e *Engine) fetchChildren(ctx context.Context, m *mapping.Mapping, c *mappi
 		sel.Order = append(sel.Order, sqlgen.Order{Expr: b.Col("c", o)})
 	}
 	sqlText := b.Select(sel)
-	vals, err := e.queryRows(ctx, sqlText, b.Args(), len(c.Cols.Names), c.Pos.String()+" "+c.Path)
+	vals, err := e.queryRows(ctx, sqlText, b.Args(), len(c.Cols.Names), stmtSource{c.Pos, c.Path})
 	if err != nil {
 		return err
 	}
@@ -537,11 +540,21 @@ func keyString(vals []any) string {
 	return sb.String()
 }
 
+// stmtSource names the mapping a statement comes from, for its trace span:
+// where it is written and what it reads. It is made into text only when
+// the span is recorded.
+type stmtSource struct {
+	pos  mapping.Pos
+	what string
+}
+
 // queryRows runs one statement and returns its rows, normalised.
-func (e *Engine) queryRows(ctx context.Context, sqlText string, args []any, ncols int, source string) (_ [][]any, err error) {
-	ctx, span := tracer.Start(ctx, "sql", trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(
-		attribute.String("db.system", e.db.Name()), attribute.String("db.statement", sqlText),
-		attribute.String("ccfacade.mapping", source)))
+func (e *Engine) queryRows(ctx context.Context, sqlText string, args []any, ncols int, src stmtSource) (_ [][]any, err error) {
+	ctx, span := tracer.Start(ctx, "sql", trace.WithSpanKind(trace.SpanKindClient))
+	if span.IsRecording() {
+		span.SetAttributes(attribute.String("db.system", e.db.Name()), attribute.String("db.statement", sqlText),
+			attribute.String("ccfacade.mapping", src.pos.String()+" "+src.what))
+	}
 	defer func() {
 		if err != nil {
 			span.RecordError(err)
@@ -566,8 +579,9 @@ func (e *Engine) queryRows(ctx context.Context, sqlText string, args []any, ncol
 		defer func() { e.opts.OnStatement(ctx, time.Since(start), err) }()
 	}
 	var rs *sql.Rows
+	var cs *cachedStmt
 	if e.stmts != nil {
-		rs, err = e.stmts.query(ctx, sqlText, args)
+		rs, cs, err = e.stmts.query(ctx, sqlText, args)
 	} else {
 		rs, err = e.db.DB().QueryContext(ctx, sqlText, args...)
 	}
@@ -575,35 +589,74 @@ func (e *Engine) queryRows(ctx context.Context, sqlText string, args []any, ncol
 		return nil, dbError(ctx, err)
 	}
 	defer rs.Close()
-	types := typeNames(rs)
-	kinds := e.timeKinds(types)
-	var out [][]any
-	for rs.Next() {
-		raw := make([]any, ncols)
-		ptrs := make([]any, ncols)
-		for i := range raw {
-			ptrs[i] = &raw[i]
+	var rc *resultCols
+	if cs != nil {
+		rc = cs.cols.Load()
+	}
+	if rc == nil {
+		types := typeNames(rs)
+		rc = &resultCols{types, e.timeKinds(types)}
+		if cs != nil && types != nil {
+			cs.cols.Store(rc)
 		}
+	}
+	types, kinds := rc.types, rc.kinds
+	// One scanner a column, reused from row to row: each normalises its
+	// value as the driver hands it over, so text becomes a string once,
+	// without the copy a scan into an interface makes first.
+	cells := make([]cellScanner, ncols)
+	ptrs := make([]any, ncols)
+	for i := range cells {
+		cells[i].e = e
+		if i < len(types) {
+			cells[i].typ, cells[i].kind = types[i], kinds[i]
+		}
+		ptrs[i] = &cells[i]
+	}
+	var out [][]any
+	var slab []any // rows are cut from it, a few at a time
+	for rs.Next() {
 		if err := rs.Scan(ptrs...); err != nil {
 			return nil, dbError(ctx, err)
 		}
-		for i, v := range raw {
-			typ := ""
-			if i < len(types) {
-				typ = types[i]
+		if len(slab) < ncols {
+			n := 8
+			if len(out) >= 8 {
+				n = min(len(out), 64)
 			}
-			v = e.db.Normalize(v, typ)
-			if t, ok := v.(time.Time); ok && i < len(kinds) {
-				v = e.timeValue(t, kinds[i])
-			}
-			raw[i] = v
+			slab = make([]any, n*ncols)
 		}
-		out = append(out, raw)
+		row := slab[:ncols:ncols]
+		slab = slab[ncols:]
+		for i := range cells {
+			row[i] = cells[i].v
+		}
+		out = append(out, row)
 	}
 	if err := rs.Err(); err != nil {
 		return nil, dbError(ctx, err)
 	}
 	return out, nil
+}
+
+// cellScanner takes one column's value from the driver.
+type cellScanner struct {
+	e    *Engine
+	typ  string // the column's database type, upper case, or ""
+	kind int    // its time kind
+	v    any
+}
+
+func (c *cellScanner) Scan(src any) error {
+	v := c.e.db.Normalize(src, c.typ)
+	switch t := v.(type) {
+	case []byte: // the driver's buffer is reused by the next row
+		v = bytes.Clone(t)
+	case time.Time:
+		v = c.e.timeValue(t, c.kind)
+	}
+	c.v = v
+	return nil
 }
 
 func dbError(ctx context.Context, err error) error {

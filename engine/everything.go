@@ -241,50 +241,74 @@ func (e *Engine) planEverything(ctx context.Context, er *everythingReq, base str
 	return p, nil
 }
 
-// runEverything fetches one page of the record.
+// sectionsAhead is how many compartment types' statements a $everything
+// page runs at once: the next sections are fetched while the first are
+// assembled, and a page that fills early wastes at most this many.
+const sectionsAhead = 4
+
+// section is one compartment type's rows for a page, or why not.
+type section struct {
+	rows []*mapping.Row
+	err  error
+}
+
+// runEverything fetches one page of the record: the sections (one a
+// compartment type, in order) run a few at a time; the resources they
+// reference are fetched once for the page, one statement a type.
 func (e *Engine) runEverything(ctx context.Context, p *everythingPlan, base string) (*fhir.Object, error) {
 	er, state, types := p.req, p.state, p.types
-	var entries []fhir.Entry
+	var entries, matched []fhir.Entry
 	remaining := er.count
 	if state.T < 0 {
 		if er.wantPatient {
 			en, ok := e.entry(er.pm, p.prow, base, "match", false)
 			entries = append(entries, en)
 			if ok {
-				inc, err := e.referenced(ctx, entries, base, entries)
-				if err != nil {
-					return nil, err
-				}
-				entries = append(entries, inc...)
+				matched = append(matched, en)
 			}
 			remaining--
 		}
 		state = everythingState{T: 0}
 	}
+	// Every section asks for the whole page: the rows are the same as
+	// asking each for what the sections before it left.
+	limit := remaining + 1
+	results := make([]chan section, len(types))
+	launched := state.T
+	ahead := sectionsAhead
+	if e.opts.Trace != nil {
+		ahead = 1 // statements in a fixed order for whoever watches them
+	}
+	// Sections still running when the page is full are waited for, not
+	// cancelled: a cancelled statement costs PostgreSQL a connection of
+	// its own to stop, more than a bounded one costs to finish.
+	defer func() {
+		for _, ch := range results {
+			if ch != nil {
+				<-ch
+			}
+		}
+	}()
 	var next *everythingState
 	for t := state.T; t < len(types) && remaining > 0; t++ {
-		m := types[t]
-		q := e.newQuery(m)
-		if err := e.whereRef(q, "Patient", er.patientID); err != nil {
-			return nil, err
-		}
-		if err := e.restrict(ctx, q); err != nil {
-			return nil, err
-		}
-		for _, pr := range er.filters[m] {
-			pred, err := e.compileParam(q, pr)
-			if err != nil {
-				return nil, err
+		for ; launched < len(types) && launched < t+ahead; launched++ {
+			var after []string
+			if launched == state.T {
+				after = state.K
 			}
-			q.where(pred)
+			ch := make(chan section, 1)
+			results[launched] = ch
+			go func(m *mapping.Mapping) {
+				rows, err := e.everythingSection(ctx, er, m, after, limit)
+				ch <- section{rows, err}
+			}(types[launched])
 		}
-		if t == state.T && len(state.K) == len(m.From.Key) {
-			q.where(q.keyBeyond(state.K, false))
+		res := <-results[t]
+		results[t] = nil
+		if res.err != nil {
+			return nil, res.err
 		}
-		rows, err := e.fetch(ctx, m, q, remaining+1)
-		if err != nil {
-			return nil, err
-		}
+		m, rows := types[t], res.rows
 		if len(rows) > remaining {
 			rows = rows[:remaining]
 			last := rows[len(rows)-1]
@@ -294,21 +318,10 @@ func (e *Engine) runEverything(ctx context.Context, p *everythingPlan, base stri
 			}
 			next = &everythingState{T: t, K: k}
 		}
-		var page []fhir.Entry
 		for _, r := range rows {
 			en, _ := e.entry(m, r, base, "match", false)
-			page = append(page, en)
-		}
-		entries = append(entries, page...)
-		if len(page) > 0 {
-			// The record's Patient heads its first page; later pages do
-			// not include it again.
-			have := append(entries[:len(entries):len(entries)], fhir.Entry{FullURL: base + "/Patient/" + er.patientID})
-			inc, err := e.referenced(ctx, page, base, have)
-			if err != nil {
-				return nil, err
-			}
-			entries = append(entries, inc...)
+			entries = append(entries, en)
+			matched = append(matched, en)
 		}
 		remaining -= len(rows)
 		if next != nil {
@@ -318,11 +331,44 @@ func (e *Engine) runEverything(ctx context.Context, p *everythingPlan, base stri
 			next = &everythingState{T: t + 1}
 		}
 	}
+	if len(matched) > 0 {
+		// The record's Patient heads its first page; later pages do not
+		// include it again.
+		have := append(entries[:len(entries):len(entries)], fhir.Entry{FullURL: base + "/Patient/" + er.patientID})
+		inc, err := e.referenced(ctx, matched, base, have)
+		if err != nil {
+			return nil, err
+		}
+		entries = append(entries, inc...)
+	}
 	links := []fhir.Link{p.pager.self(er.cursor)}
 	if next != nil {
 		links = append(links, p.pager.to("next", cursor{Key: append([]string{strconv.Itoa(next.T)}, next.K...)}))
 	}
 	return fhir.SearchSet("", "", -1, links, uniqueEntries(entries)), nil
+}
+
+// everythingSection fetches up to limit of one compartment type's
+// resources about the patient, after key (when given).
+func (e *Engine) everythingSection(ctx context.Context, er *everythingReq, m *mapping.Mapping, after []string, limit int) ([]*mapping.Row, error) {
+	q := e.newQuery(m)
+	if err := e.whereRef(q, "Patient", er.patientID); err != nil {
+		return nil, err
+	}
+	if err := e.restrict(ctx, q); err != nil {
+		return nil, err
+	}
+	for _, pr := range er.filters[m] {
+		pred, err := e.compileParam(q, pr)
+		if err != nil {
+			return nil, err
+		}
+		q.where(pred)
+	}
+	if len(after) == len(m.From.Key) {
+		q.where(q.keyBeyond(after, false))
+	}
+	return e.fetch(ctx, m, q, limit)
 }
 
 // everythingFilters parses start, end and _since for one compartment type:
@@ -381,7 +427,7 @@ func (e *Engine) patientByIdentifier(ctx context.Context, pm *mapping.Mapping, i
 		return "", err
 	}
 	sqlText, args := q.selectSQL(2)
-	rows, err := e.queryRows(ctx, sqlText, args, q.ncols(), pm.From.Pos.String()+" Patient")
+	rows, err := e.queryRows(ctx, sqlText, args, q.ncols(), stmtSource{pm.From.Pos, "Patient"})
 	if err != nil {
 		return "", err
 	}

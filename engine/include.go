@@ -295,7 +295,7 @@ func (e *Engine) total(ctx context.Context, q *query, estimate bool) (int, error
 		return int(n), nil
 	}
 	sqlText := sqlgen.Count(q.source(), q.preds)
-	rows, err := e.queryRows(ctx, sqlText, q.b.Args(), 1, q.m.From.Pos.String()+" "+q.m.Resource+" (count)")
+	rows, err := e.queryRows(ctx, sqlText, q.b.Args(), 1, stmtSource{q.m.From.Pos, q.m.Resource + " (count)"})
 	if err != nil {
 		return 0, err
 	}

@@ -49,6 +49,9 @@ type query struct {
 	// restricted by (nil: none).
 	access *Access
 	cat    *catalog.Catalog
+	// cols is the select list of the mapping's columns under the alias,
+	// when made already (the main query's, kept by the engine).
+	cols []string
 }
 
 // ncols is the width of the select list: the mapping's columns, then a
@@ -56,7 +59,22 @@ type query struct {
 func (q *query) ncols() int { return len(q.m.Cols.Names) + 2*len(q.sorts) + len(q.extra) }
 
 func (e *Engine) newQuery(m *mapping.Mapping) *query {
-	return &query{m: m, key: e.cat.Key(m), b: sqlgen.New(e.db), alias: "t0", cat: e.cat}
+	return &query{m: m, key: e.cat.Key(m), b: sqlgen.New(e.db), alias: "t0", cat: e.cat, cols: e.mainCols(m)}
+}
+
+// mainCols is a mapping's columns as the main query selects them (under
+// t0), made once a mapping.
+func (e *Engine) mainCols(m *mapping.Mapping) []string {
+	if v, ok := e.colLists.Load(m); ok {
+		return v.([]string)
+	}
+	b := sqlgen.New(e.db)
+	cols := make([]string, len(m.Cols.Names))
+	for i, c := range m.Cols.Names {
+		cols[i] = b.Col("t0", c)
+	}
+	e.colLists.Store(m, cols)
+	return cols
 }
 
 // sub starts a subquery over another mapping that shares the arguments.
@@ -123,8 +141,13 @@ func (q *query) source() string { return q.cat.From(q.m, q.b, q.alias) }
 
 func (q *query) selectSQL(limit int) (string, []any) {
 	s := sqlgen.Select{From: q.source(), Where: q.preds, Limit: limit}
-	for _, c := range q.m.Cols.Names {
-		s.Cols = append(s.Cols, q.col(c))
+	s.Cols = make([]string, 0, q.ncols())
+	if q.cols != nil {
+		s.Cols = append(s.Cols, q.cols...)
+	} else {
+		for _, c := range q.m.Cols.Names {
+			s.Cols = append(s.Cols, q.col(c))
+		}
 	}
 	for _, k := range q.sorts {
 		s.Cols = append(s.Cols, sqlgen.NullFlag(k.expr), k.expr)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"sync"
+	"sync/atomic"
 )
 
 // stmtCache keeps up to max prepared statements by their text, the least
@@ -20,30 +21,42 @@ type stmtCache struct {
 	byKey map[string]*list.Element
 }
 
+// resultCols are a result's column types, upper case, and time kinds.
+type resultCols struct {
+	types []string
+	kinds []int
+}
+
 type cachedStmt struct {
 	text string
 	stmt *sql.Stmt
+	// cols are the result's column types and their time kinds, as the
+	// first run found them (nil until then): the same text gives the
+	// same columns.
+	cols atomic.Pointer[resultCols]
 }
 
 func newStmtCache(db *sql.DB, max int) *stmtCache {
 	return &stmtCache{db: db, max: max, order: list.New(), byKey: map[string]*list.Element{}}
 }
 
-// query runs a statement through its prepared form.
-func (c *stmtCache) query(ctx context.Context, text string, args []any) (*sql.Rows, error) {
-	st, err := c.get(ctx, text)
+// query runs a statement through its prepared form, and returns the
+// statement kept with the rows.
+func (c *stmtCache) query(ctx context.Context, text string, args []any) (*sql.Rows, *cachedStmt, error) {
+	cs, err := c.get(ctx, text)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return st.QueryContext(ctx, args...)
+	rs, err := cs.stmt.QueryContext(ctx, args...)
+	return rs, cs, err
 }
 
-func (c *stmtCache) get(ctx context.Context, text string) (*sql.Stmt, error) {
+func (c *stmtCache) get(ctx context.Context, text string) (*cachedStmt, error) {
 	c.mu.Lock()
 	if el, ok := c.byKey[text]; ok {
 		c.order.MoveToFront(el)
 		c.mu.Unlock()
-		return el.Value.(*cachedStmt).stmt, nil
+		return el.Value.(*cachedStmt), nil
 	}
 	c.mu.Unlock()
 	st, err := c.db.PrepareContext(ctx, text)
@@ -55,15 +68,16 @@ func (c *stmtCache) get(ctx context.Context, text string) (*sql.Stmt, error) {
 	if el, ok := c.byKey[text]; ok { // prepared meanwhile by another request
 		st.Close()
 		c.order.MoveToFront(el)
-		return el.Value.(*cachedStmt).stmt, nil
+		return el.Value.(*cachedStmt), nil
 	}
-	c.byKey[text] = c.order.PushFront(&cachedStmt{text, st})
+	cs := &cachedStmt{text: text, stmt: st}
+	c.byKey[text] = c.order.PushFront(cs)
 	for c.order.Len() > c.max {
 		old := c.order.Remove(c.order.Back()).(*cachedStmt)
 		delete(c.byKey, old.text)
 		old.stmt.Close()
 	}
-	return st, nil
+	return cs, nil
 }
 
 // len is the number of statements kept.

@@ -22,6 +22,11 @@ const hexUpper = "0123456789ABCDEF"
 
 // EncodeID makes a resource id from key values.
 func EncodeID(vals []any) (string, error) {
+	if len(vals) == 1 && vals[0] != nil { // most keys: one column, nothing to escape
+		if s := toString(vals[0]); s != "" && len(s) <= 64 && plainID(s) {
+			return s, nil
+		}
+	}
 	var b strings.Builder
 	for i, v := range vals {
 		if v == nil {
@@ -49,6 +54,18 @@ func EncodeID(vals []any) (string, error) {
 		return "", ErrIDTooLong
 	}
 	return b.String(), nil
+}
+
+// plainID tells whether s is only ASCII letters and digits, which an id
+// keeps as they are.
+func plainID(s string) bool {
+	for j := 0; j < len(s); j++ {
+		c := s[j]
+		if !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) {
+			return false
+		}
+	}
+	return true
 }
 
 // DecodeID turns an id back into n key values.

@@ -2,7 +2,6 @@ package server
 
 import (
 	"bytes"
-	"compress/gzip"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
@@ -23,6 +22,7 @@ import (
 	"github.com/ccfacade/ccfacade/engine"
 	"github.com/ccfacade/ccfacade/fhir"
 	"github.com/gin-gonic/gin"
+	"github.com/klauspost/compress/gzip"
 )
 
 // Options configure the HTTP layer.
@@ -329,7 +329,10 @@ func (h *handler) base(c *gin.Context) string {
 }
 
 func (h *handler) write(c *gin.Context, status int, v fhir.Value) {
-	body := h.encode(c, v)
+	buf := bodies.Get().(*[]byte)
+	defer releaseBody(buf)
+	body := h.encode(c, v, (*buf)[:0])
+	*buf = body
 	// A read answers conditional requests: a weak ETag of its content and
 	// Last-Modified from meta.lastUpdated; a match is 304 without a body.
 	notModified := false
@@ -353,8 +356,10 @@ func (h *handler) write(c *gin.Context, status int, v fhir.Value) {
 		}
 		if inm := c.GetHeader("If-None-Match"); inm != "" {
 			notModified = etagMatches(inm, etag)
-		} else if ims, err := http.ParseTime(c.GetHeader("If-Modified-Since")); err == nil && !modified.IsZero() {
-			notModified = !modified.After(ims)
+		} else if h := c.GetHeader("If-Modified-Since"); h != "" && !modified.IsZero() {
+			if ims, err := http.ParseTime(h); err == nil {
+				notModified = !modified.After(ims)
+			}
 		}
 		if notModified {
 			status = http.StatusNotModified
@@ -373,7 +378,8 @@ func (h *handler) write(c *gin.Context, status int, v fhir.Value) {
 				Diagnostics: "the service cannot record this access, so it does not answer; quote " + c.GetString("rid") + " to the service's operators"})
 			status, notModified = http.StatusServiceUnavailable, false
 			c.Header("Retry-After", RetryAfter)
-			body = h.encode(c, v)
+			body = h.encode(c, v, body[:0])
+			*buf = body
 		}
 	}
 	c.Writer.Header().Add("Vary", "Accept, Accept-Encoding")
@@ -390,15 +396,30 @@ func compactJSON(c *gin.Context) bool {
 	return c.GetString("format") != "xml" && c.Query("_pretty") != "true"
 }
 
-// encode writes a value in the response's format.
-func (h *handler) encode(c *gin.Context, v fhir.Value) []byte {
+// encode appends a value to dst in the response's format.
+func (h *handler) encode(c *gin.Context, v fhir.Value, dst []byte) []byte {
 	if o, ok := v.(*fhir.Object); ok && c.GetString("format") == "xml" {
-		return fhir.AppendXML(make([]byte, 0, 4096), o)
+		return fhir.AppendXML(dst, o)
 	}
 	if c.Query("_pretty") == "true" {
-		return fhir.AppendIndentedJSON(make([]byte, 0, 4096), v)
+		return fhir.AppendIndentedJSON(dst, v)
 	}
-	return fhir.AppendJSON(make([]byte, 0, 4096), v)
+	return fhir.AppendJSON(dst, v)
+}
+
+// bodies are response buffers, reused once a response is written (gin
+// writes it through before Data returns).
+var bodies = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+// keepBodyBelow bounds the buffers kept for reuse: a rare large response
+// is left to the collector rather than held.
+const keepBodyBelow = 1 << 20
+
+func releaseBody(b *[]byte) {
+	if cap(*b) <= keepBodyBelow {
+		*b = (*b)[:0]
+		bodies.Put(b)
+	}
 }
 
 // gzipAbove is the size past which a response is compressed for a client
@@ -409,26 +430,37 @@ const gzipAbove = 1024
 // is worth it.
 func (h *handler) send(c *gin.Context, status int, body []byte) {
 	if len(body) > gzipAbove && acceptsGzip(c.GetHeader("Accept-Encoding")) {
-		var buf bytes.Buffer
+		zbuf := zipped.Get().(*bytes.Buffer)
+		zbuf.Reset()
 		zw := gzipWriters.Get().(*gzip.Writer)
-		zw.Reset(&buf)
+		zw.Reset(zbuf)
 		_, _ = zw.Write(body)
 		if zw.Close() == nil {
 			c.Header("Content-Encoding", "gzip")
-			body = buf.Bytes()
+			body = zbuf.Bytes()
 		}
 		zw.Reset(nil)
 		gzipWriters.Put(zw)
+		defer func() {
+			if zbuf.Cap() <= keepBodyBelow {
+				zipped.Put(zbuf)
+			}
+		}()
 	}
 	c.Data(status, contentType(c), body)
 }
 
-// gzipWriters are reused: a new writer allocates (and clears) most of a
-// megabyte of compressor state, more than a small response costs to make.
+// gzipWriters are reused: a new writer allocates most of a megabyte of
+// compressor state, more than a small response costs to make. The
+// compressor is klauspost/compress's: the same gzip stream at the fastest
+// level, in about half the time of the standard library's.
 var gzipWriters = sync.Pool{New: func() any {
 	zw, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed)
 	return zw
 }}
+
+// zipped are the compressed responses' buffers, reused like bodies.
+var zipped = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 func contentType(c *gin.Context) string {
 	if c.GetString("format") == "xml" {
@@ -466,7 +498,7 @@ func etagMatches(header, etag string) bool {
 // and is not audited (admission control under load: no access happened).
 func (h *handler) failUnaudited(c *gin.Context, status int, msg string) {
 	v := fhir.OperationOutcome(c.GetString("rid"), fhir.Issue{Severity: "error", Code: "transient", SpineCode: "INTERNAL_SERVER_ERROR", Diagnostics: msg})
-	c.Data(status, contentType(c), h.encode(c, v))
+	c.Data(status, contentType(c), h.encode(c, v, make([]byte, 0, 1024)))
 }
 
 func (h *handler) fail(c *gin.Context, status int, issue fhir.Issue) {

@@ -2,10 +2,14 @@ package test
 
 import (
 	"fmt"
+	"io"
+	"log/slog"
 	"net/url"
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/ccfacade/ccfacade/engine"
 )
 
 // $everything returns the patient's whole record, paged: the Patient, then
@@ -59,7 +63,25 @@ func TestEverything(t *testing.T) {
 				}
 				validate(t, "$everything page", r.body)
 				b := r.json(t)
-				got = append(got, entryModes(t, b)["match"]...)
+				modes := entryModes(t, b)
+				got = append(got, modes["match"]...)
+				// Every reference of a match resolves within its page
+				// (the Patient heads the first page only).
+				in := map[string]bool{"Patient/" + pid: true}
+				for _, k := range append(modes["match"], modes["include"]...) {
+					in[k] = true
+				}
+				var matches []any
+				for _, en := range b["entry"].([]any) {
+					if en.(map[string]any)["search"].(map[string]any)["mode"] == "match" {
+						matches = append(matches, en)
+					}
+				}
+				for _, ref := range references(matches) {
+					if !in[ref] {
+						t.Errorf("%s: %s is referenced but not in the page", next, ref)
+					}
+				}
 				next = link(b, "next")
 			}
 			sort.Strings(got)
@@ -187,4 +209,43 @@ func noRepeats(t *testing.T, what string, b map[string]any) {
 		}
 		seen[u] = true
 	}
+}
+
+// references are the relative references ("Type/id") anywhere in v.
+func references(v any) []string {
+	var out []string
+	switch t := v.(type) {
+	case map[string]any:
+		for k, x := range t {
+			if s, ok := x.(string); ok && k == "reference" && strings.Count(s, "/") == 1 {
+				out = append(out, s)
+				continue
+			}
+			out = append(out, references(x)...)
+		}
+	case []any:
+		for _, x := range t {
+			out = append(out, references(x)...)
+		}
+	}
+	return out
+}
+
+// $everything runs a page's sections a few at a time; the pages are those
+// of the same sections run one after another (as they are when statements
+// are traced), entry for entry.
+func TestEverythingSectionsConcurrently(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, e *env) {
+		opts := engine.Options{DefaultCount: 20, MaxCount: 100, PagingSecret: []byte("test secret"), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+		concurrent := serveDB(t, e.db, opts)
+		opts.Trace = func(string, []any) {}
+		sequential := serveDB(t, e.db, opts)
+		var queries []string
+		for _, id := range []string{"1", "2", "3", "7", "12"} {
+			for _, count := range []string{"3", "7", "50"} {
+				queries = append(queries, "Patient/"+id+"/$everything?_count="+count)
+			}
+		}
+		compareRendered(t, concurrent.base, sequential.base, queries)
+	})
 }

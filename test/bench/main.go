@@ -37,6 +37,7 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"runtime/pprof"
 	"regexp"
 	"runtime"
 	"sort"
@@ -64,7 +65,16 @@ func main() {
 	concs := flag.String("concurrency", "1,4,16,64", "concurrencies")
 	only := flag.String("only", "", "measure only the interactions whose name matches this regular expression")
 	out := flag.String("out", "", "write the results as Markdown here")
+	cpuProfile := flag.String("cpuprofile", "", "measure the facade only, and write a CPU profile of it (server and load generator) here")
 	flag.Parse()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		profileTo = f
+		pprof.StartCPUProfile(f)
+	}
 	ctx := context.Background()
 	filter := regexp.MustCompile(*only)
 	var runs []*run
@@ -74,6 +84,10 @@ func main() {
 			log.Fatal(err)
 		}
 		runs = append(runs, r)
+	}
+	if profileTo != nil {
+		pprof.StopCPUProfile()
+		profileTo.Close()
 	}
 	report := render(runs, *dur)
 	fmt.Print(report)
@@ -257,6 +271,11 @@ func measureSize(ctx context.Context, maint string, patients int, dur time.Durat
 			shed()
 			rw := row{name: it.name, conc: c}
 			rw.facade = measure(c, dur, it.n, func(_ int, i int) error { return get(client, it.url(i)) })
+			if profileTo != nil {
+				r.rows = append(r.rows, rw)
+				fmt.Fprintln(os.Stderr, patients, rw.line())
+				continue
+			}
 			shed()
 			rw.stmts = measure(c, dur, it.n, func(_ int, i int) error { return replay(ctx, raw, nil, it.variants[i]) })
 			shed()
@@ -275,6 +294,10 @@ func measureSize(ctx context.Context, maint string, patients int, dur time.Durat
 	}
 	return r, nil
 }
+
+// profileTo, when set, receives a CPU profile of the facade cells
+// (server and load generator); the floors are then not measured.
+var profileTo *os.File
 
 // walk follows next links from first to page depth and returns the URLs of
 // pages depth … depth+n-1 (fewer at the end).
