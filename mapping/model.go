@@ -32,6 +32,10 @@ func (s *Set) Lookup(resourceType string) *Mapping { return s.byType[resourceTyp
 
 // Mapping is one compiled mapping file: one FHIR resource type and profile.
 type Mapping struct {
+	// jsonSize is the buffer a resource rendered straight to JSON starts
+	// with: a little over the largest rendered so far (up to a bound).
+	jsonSize atomic.Int64
+
 	File        string
 	Pos         Pos
 	Resource    string

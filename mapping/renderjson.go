@@ -6,6 +6,10 @@ import (
 	"github.com/ccfacade/ccfacade/fhir"
 )
 
+// maxSizeHint bounds the buffer a resource starts with: a rare huge one
+// does not make every later one large.
+const maxSizeHint = 16 << 10
+
 // RenderJSON renders a row's resource straight into compact JSON: the
 // same bytes as fhir.AppendJSON of what Render builds, without building
 // the value tree. Objects and lists are written as they are walked, and an
@@ -14,7 +18,7 @@ import (
 // them.
 func (m *Mapping) RenderJSON(row *Row, cov *Coverage) (*fhir.Rendered, []Problem) {
 	r := &renderer{m: m, row: row, cov: cov}
-	w := &jsonWriter{r: r, buf: make([]byte, 0, 512)}
+	w := &jsonWriter{r: r, buf: make([]byte, 0, m.jsonSize.Load()+64)}
 	id, err := m.ID(row.Vals)
 	if err != nil {
 		r.problem(m.From.KeyPos, m.Resource+".id", err.Error(), true)
@@ -68,6 +72,11 @@ func (m *Mapping) RenderJSON(row *Row, cov *Coverage) (*fhir.Rendered, []Problem
 	}
 	w.buf = append(w.buf, '}')
 	out.JSON = w.buf
+	// The next resource's buffer starts at this one's size, rounded up,
+	// so that most are written without growing it.
+	if n := int64(len(w.buf)); n > m.jsonSize.Load() && n <= maxSizeHint {
+		m.jsonSize.Store(n + n/8)
+	}
 	if out.Patient == "" {
 		out.Patient = w.patient
 	}

@@ -65,8 +65,13 @@ func main() {
 	concs := flag.String("concurrency", "1,4,16,64", "concurrencies")
 	only := flag.String("only", "", "measure only the interactions whose name matches this regular expression")
 	out := flag.String("out", "", "write the results as Markdown here")
+	memProfile := flag.String("memprofile", "", "write an allocation profile of the in-process requests (the allocations table) here")
 	cpuProfile := flag.String("cpuprofile", "", "measure the facade only, and write a CPU profile of it (server and load generator) here")
 	flag.Parse()
+	if *memProfile != "" {
+		runtime.MemProfileRate = 0 // only the in-process requests
+		profileAllocs = true
+	}
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
 		if err != nil {
@@ -88,6 +93,14 @@ func main() {
 	if profileTo != nil {
 		pprof.StopCPUProfile()
 		profileTo.Close()
+	}
+	if *memProfile != "" {
+		f, err := os.Create(*memProfile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		pprof.Lookup("allocs").WriteTo(f, 0)
+		f.Close()
 	}
 	report := render(runs, *dur)
 	fmt.Print(report)
@@ -133,6 +146,7 @@ type row struct {
 	name                             string
 	conc                             int
 	facade, stmts, prepared, oneStmt cell
+	httpOnly                         cell // the same responses served from memory
 }
 
 // run is everything measured at one size.
@@ -252,6 +266,21 @@ func measureSize(ctx context.Context, maint string, patients int, dur time.Durat
 			mu.Unlock()
 		}
 	}
+	// HTTP alone: every variant's response as the facade sent it (gzip
+	// included), served from memory by a bare net/http server to the same
+	// client, which decompresses and reads it as it does the facade's.
+	canned, err := recordResponses(kept)
+	if err != nil {
+		return nil, err
+	}
+	cannedLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	cannedSrv := &http.Server{Handler: canned}
+	go cannedSrv.Serve(cannedLn)
+	defer cannedSrv.Close()
+	cannedBase := "http://" + cannedLn.Addr().String()
 	raw, err := sql.Open("postgres", benchDSN+"&binary_parameters=yes")
 	if err != nil {
 		return nil, err
@@ -276,6 +305,10 @@ func measureSize(ctx context.Context, maint string, patients int, dur time.Durat
 				fmt.Fprintln(os.Stderr, patients, rw.line())
 				continue
 			}
+			rw.httpOnly = measure(c, dur, it.n, func(_ int, i int) error {
+				u, _ := url.Parse(it.url(i))
+				return get(client, cannedBase+u.RequestURI())
+			})
 			shed()
 			rw.stmts = measure(c, dur, it.n, func(_ int, i int) error { return replay(ctx, raw, nil, it.variants[i]) })
 			shed()
@@ -294,6 +327,9 @@ func measureSize(ctx context.Context, maint string, patients int, dur time.Durat
 	}
 	return r, nil
 }
+
+// profileAllocs records every allocation of the in-process requests.
+var profileAllocs bool
 
 // profileTo, when set, receives a CPU profile of the facade cells
 // (server and load generator); the floors are then not measured.
@@ -427,9 +463,13 @@ func allocations(h http.Handler, it *interaction, base string) [3]float64 {
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
+	if profileAllocs {
+		runtime.MemProfileRate = 1
+	}
 	for i := 0; i < it.n; i++ {
 		call(i)
 	}
+	runtime.MemProfileRate = 0
 	runtime.ReadMemStats(&after)
 	// Resources per response, from the uncompressed body.
 	resources := 0
@@ -465,6 +505,58 @@ func get(c *http.Client, u string) error {
 		return fmt.Errorf("%s: %d", u, res.StatusCode)
 	}
 	return nil
+}
+
+// cannedResponses answers each recorded request with the facade's response
+// to it, bytes and encoding as they were.
+type cannedResponses map[string]cannedResponse
+
+type cannedResponse struct {
+	contentType, encoding string
+	body                  []byte
+}
+
+func (cr cannedResponses) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	res, ok := cr[r.URL.RequestURI()]
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", res.contentType)
+	if res.encoding != "" {
+		w.Header().Set("Content-Encoding", res.encoding)
+	}
+	w.Write(res.body)
+}
+
+// recordResponses asks the facade for every variant once, as the load
+// generator does (gzip accepted), and keeps the responses as sent.
+func recordResponses(its []*interaction) (cannedResponses, error) {
+	// A transport that leaves the body compressed: it asks for gzip
+	// itself, so it does not decompress.
+	tr := &http.Transport{DisableCompression: true}
+	defer tr.CloseIdleConnections()
+	out := cannedResponses{}
+	for _, it := range its {
+		for i := 0; i < it.n; i++ {
+			req, _ := http.NewRequest("GET", it.url(i), nil)
+			req.Header.Set("Accept-Encoding", "gzip")
+			res, err := tr.RoundTrip(req)
+			if err != nil {
+				return nil, err
+			}
+			body, err := io.ReadAll(res.Body)
+			res.Body.Close()
+			if err != nil {
+				return nil, err
+			}
+			if res.StatusCode != 200 {
+				return nil, fmt.Errorf("%s: %d", it.url(i), res.StatusCode)
+			}
+			out[req.URL.RequestURI()] = cannedResponse{res.Header.Get("Content-Type"), res.Header.Get("Content-Encoding"), body}
+		}
+	}
+	return out, nil
 }
 
 // measure runs fn from c workers for d (after a warm-up of d/5), each
@@ -538,12 +630,20 @@ func (r row) line() string {
 		return fmt.Sprintf("%.2f", a/b)
 	}
 	errs := ""
-	if n := r.facade.errors + r.stmts.errors + r.prepared.errors + r.oneStmt.errors; n > 0 {
+	if n := r.facade.errors + r.stmts.errors + r.prepared.errors + r.oneStmt.errors + r.httpOnly.errors; n > 0 {
 		errs = fmt.Sprintf(" (%d errors)", n)
 	}
-	return fmt.Sprintf("| %s | %d | %.0f | %s | %s | %.0f (%s) | %.0f (%s) | %s | %s | %s | %s%s |", r.name, r.conc,
+	// The data and the transport together: the time of a prepared
+	// replay plus that of serving the response from memory.
+	both := 0.0
+	if r.prepared.rps > 0 && r.httpOnly.rps > 0 {
+		both = 1 / (1/r.prepared.rps + 1/r.httpOnly.rps)
+	}
+	return fmt.Sprintf("| %s | %d | %.0f | %s | %s | %.0f (%s) | %.0f (%s) | %s | %.0f (%s) | %s | %s | %s | %s | %s%s |", r.name, r.conc,
 		r.facade.rps, ms(r.facade.p50), ms(r.facade.p99), r.stmts.rps, ms(r.stmts.p50), r.prepared.rps, ms(r.prepared.p50), one,
-		ratio(r.facade.rps, r.stmts.rps), ratio(r.facade.rps, r.prepared.rps), ratio(r.facade.rps, r.oneStmt.rps), errs)
+		r.httpOnly.rps, ms(r.httpOnly.p50),
+		ratio(r.facade.rps, r.stmts.rps), ratio(r.facade.rps, r.prepared.rps), ratio(r.facade.rps, r.oneStmt.rps),
+		ratio(r.facade.rps, r.httpOnly.rps), ratio(r.facade.rps, both), errs)
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2f", float64(d.Microseconds())/1000) }
@@ -553,11 +653,11 @@ func render(runs []*run, d time.Duration) string {
 	fmt.Fprintf(&b, "# Benchmarks\n\n")
 	fmt.Fprintf(&b, "Produced by `make bench` (`go run ./test/bench`) on %s.\n\n", time.Now().UTC().Format("2006-01-02"))
 	fmt.Fprintf(&b, "**Set-up.** The demo EPR in PostgreSQL (%s); the facade in-process over the `postgres` adapter (read-only sessions, pool of 64) and HTTP on loopback; a Go load generator with keep-alive connections asking for 200 variants of each request (patients in a random order); %s measured per cell after a warm-up. ", pgVersion(), d)
-	fmt.Fprintf(&b, "Next to the facade, in the same run: **statements**, the very statements the facade issued for each variant (captured from the engine), replayed straight through database/sql and lib/pq with the facade's connection settings; **prepared**, the same statements each prepared once per connection; **one statement**, for a read, a search by NHS number and the chained search, a hand-written statement that returns the same resources' JSON built by PostgreSQL. Each floor reads every row it is sent. Throughput in requests a second, p50 and p99 in milliseconds; ratios are the facade's throughput over each floor's.\n\n")
+	fmt.Fprintf(&b, "Next to the facade, in the same run: **statements**, the very statements the facade issued for each variant (captured from the engine), replayed straight through database/sql and lib/pq with the facade's connection settings; **prepared**, the same statements each prepared once per connection; **one statement**, for a read, a search by NHS number and the chained search, a hand-written statement that returns the same resources' JSON built by PostgreSQL; **HTTP alone**, the facade's own responses to the same requests (recorded once, gzip as sent) served from memory by a bare Go HTTP server to the same load generator, which decompresses and reads them as it does the facade's: the transport's cost with no work behind it. **prepared + HTTP** adds the two costs (1 / (1/prepared + 1/HTTP alone)): what a facade that spent nothing on planning and rendering could reach on this machine. Each floor reads every row it is sent. Throughput in requests a second, p50 and p99 in milliseconds; ratios are the facade's throughput over each floor's.\n\n")
 	fmt.Fprintf(&b, "**Machine.** %s, %d CPUs (%s/%s), %s; database, facade and load generator share it.\n", cpuModel(), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, runtime.Version())
 	for _, r := range runs {
 		fmt.Fprintf(&b, "\n## %d patients\n\n%s\n\n", r.patients, r.loaded)
-		fmt.Fprintf(&b, "| request | clients | facade req/s | p50 | p99 | statements req/s (p50) | prepared req/s (p50) | one statement req/s (p50) | ÷ statements | ÷ prepared | ÷ one statement |\n|---|---|---|---|---|---|---|---|---|---|---|\n")
+		fmt.Fprintf(&b, "| request | clients | facade req/s | p50 | p99 | statements req/s (p50) | prepared req/s (p50) | one statement req/s (p50) | HTTP alone req/s (p50) | ÷ statements | ÷ prepared | ÷ one statement | ÷ HTTP alone | ÷ prepared + HTTP |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 		for _, rw := range r.rows {
 			b.WriteString(rw.line() + "\n")
 		}
@@ -577,11 +677,18 @@ func render(runs []*run, d time.Duration) string {
 	}
 	if len(runs) > 1 {
 		first, last := runs[0], runs[len(runs)-1]
-		fmt.Fprintf(&b, "\n## From %d to %d patients\n\np99 in milliseconds at each concurrency, and its growth:\n\n| request | clients | p99 at %d | p99 at %d | × |\n|---|---|---|---|---|\n", first.patients, last.patients, first.patients, last.patients)
+		fmt.Fprintf(&b, "\n## From %d to %d patients\n\np99 in milliseconds at each concurrency, and its growth; next to it, the same for the facade's statements run prepared (the database's share of the growth):\n\n| request | clients | p99 at %d | p99 at %d | × | prepared p99 at %d | prepared p99 at %d | prepared × |\n|---|---|---|---|---|---|---|---|\n", first.patients, last.patients, first.patients, last.patients, first.patients, last.patients)
+		growth := func(a, z time.Duration) string {
+			if a == 0 {
+				return "–"
+			}
+			return fmt.Sprintf("%.2f", float64(z)/float64(a))
+		}
 		for _, a := range first.rows {
 			for _, z := range last.rows {
 				if z.name == a.name && z.conc == a.conc && a.facade.p99 > 0 {
-					fmt.Fprintf(&b, "| %s | %d | %s | %s | %.2f |\n", a.name, a.conc, ms(a.facade.p99), ms(z.facade.p99), float64(z.facade.p99)/float64(a.facade.p99))
+					fmt.Fprintf(&b, "| %s | %d | %s | %s | %s | %s | %s | %s |\n", a.name, a.conc, ms(a.facade.p99), ms(z.facade.p99), growth(a.facade.p99, z.facade.p99),
+						ms(a.prepared.p99), ms(z.prepared.p99), growth(a.prepared.p99, z.prepared.p99))
 				}
 			}
 		}
