@@ -50,6 +50,17 @@ type Binder interface {
 	Bind(v any) any
 }
 
+// ArrayBinder is implemented by dialects that bind a list of values as
+// one array parameter (PostgreSQL: x = ANY($1)), so that a statement's
+// text does not change with the number of values and one prepared
+// statement serves every length. BindArray returns false for a list it
+// cannot bind so (values of mixed or other kinds); the engine then writes
+// x IN (…).
+type ArrayBinder interface {
+	BindArray(vals []any) (any, bool)
+	AnyOf(x, ph string) string
+}
+
 // ColumnTimer is implemented by dialects that bind a time by the type of
 // the column it is compared with (SQL Server: datetime, datetime2,
 // datetimeoffset and date each compare best with a parameter of their own

@@ -525,7 +525,8 @@ func (e *Engine) referenced(ctx context.Context, from []fhir.Entry, base string,
 			args[i] = q.keyArg(0, k.(string))
 		}
 		q.where(q.b.In(q.col(m.From.Key[0]), args))
-		rows, err := e.fetch(ctx, m, q, len(args))
+		rows, err := e.fetch(ctx, m, q, 0) // the keys bound the rows
+
 		if err != nil {
 			return nil, err
 		}

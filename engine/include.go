@@ -198,11 +198,11 @@ func (e *Engine) follow(ctx context.Context, pool map[*mapping.Mapping][]*mappin
 		if len(vals) == 0 {
 			continue
 		}
-		rows, err := e.fetchByKeys(ctx, tm, tm.From.Key[0], e.cat.Key(tm)[0].Kind, vals, len(vals))
+		rows, err := e.fetchByKeys(ctx, tm, tm.From.Key[0], e.cat.Key(tm)[0].Kind, vals, -1)
 		if err != nil {
 			return nil, nil, err
 		}
-		budget.left -= len(rows)
+		budget.left = max(budget.left-len(rows), 0) // a key held by two rows (a bad table) finds both
 		add(tm, rows)
 	}
 	// Reverse: resources whose reference column holds the id of a resource
@@ -239,7 +239,9 @@ func (e *Engine) follow(ctx context.Context, pool map[*mapping.Mapping][]*mappin
 
 // fetchByKeys fetches at most limit rows of m whose column col (of kind
 // kind) holds one of vals, within the request's access,
-// keysPerStatement values to a statement; vals may repeat.
+// keysPerStatement values to a statement; vals may repeat. A limit below
+// zero bounds nothing: for a key column the keys bound the rows, and a
+// statement without a LIMIT keeps one text for any number of keys.
 func (e *Engine) fetchByKeys(ctx context.Context, m *mapping.Mapping, col string, kind adapters.Kind, vals []any, limit int) ([]*mapping.Row, error) {
 	fit := vals[:0:0]
 	for _, v := range vals {
@@ -249,14 +251,14 @@ func (e *Engine) fetchByKeys(ctx context.Context, m *mapping.Mapping, col string
 	}
 	vals = dedupe(fit)
 	var out []*mapping.Row
-	for len(vals) > 0 && len(out) < limit {
+	for len(vals) > 0 && (limit < 0 || len(out) < limit) {
 		n := min(keysPerStatement, len(vals))
 		q := e.newQuery(m)
 		q.where(q.b.In(q.col(col), vals[:n]))
 		if err := e.restrict(ctx, q); err != nil {
 			return nil, err
 		}
-		rows, err := e.fetch(ctx, m, q, limit-len(out))
+		rows, err := e.fetch(ctx, m, q, max(limit-len(out), 0))
 		if err != nil {
 			return nil, err
 		}

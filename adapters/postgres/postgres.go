@@ -169,6 +169,37 @@ func (d *DB) Normalize(v any, _ string) any {
 	return v
 }
 
+// BindArray binds a list of integers or of texts as one array parameter.
+func (d *DB) BindArray(vals []any) (any, bool) {
+	switch vals[0].(type) {
+	case int64:
+		if ns, ok := allOf[int64](vals); ok {
+			return pq.Int64Array(ns), true
+		}
+	case string:
+		if ss, ok := allOf[string](vals); ok {
+			return pq.StringArray(ss), true
+		}
+	}
+	return nil, false
+}
+
+// allOf is vals as a []T, when every value is a T.
+func allOf[T any](vals []any) ([]T, bool) {
+	out := make([]T, len(vals))
+	for i, v := range vals {
+		t, ok := v.(T)
+		if !ok {
+			return nil, false
+		}
+		out[i] = t
+	}
+	return out, true
+}
+
+// AnyOf is x = ANY(ph): x equals an element of the array bound at ph.
+func (d *DB) AnyOf(x, ph string) string { return x + " = ANY(" + ph + ")" }
+
 // fold applies PostgreSQL's folding of an unquoted name: a name Quote would
 // leave unquoted is lower-cased; any other is taken as written.
 func fold(name string) string {

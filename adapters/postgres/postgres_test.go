@@ -14,6 +14,7 @@ import (
 	"github.com/ccfacade/ccfacade/adapters/postgres"
 	"github.com/ccfacade/ccfacade/demo"
 	"github.com/ccfacade/ccfacade/internal/pgtest"
+	"github.com/lib/pq"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -211,4 +212,25 @@ func TestKinds(t *testing.T) {
 	want := []adapters.Kind{adapters.KindInteger, adapters.KindInteger, adapters.KindInteger, adapters.KindText, adapters.KindText, adapters.KindText,
 		adapters.KindDecimal, adapters.KindDecimal, adapters.KindDate, adapters.KindTimestamp, adapters.KindTimestampTZ, adapters.KindBool, adapters.KindOther}
 	adaptertest.CheckKinds(t, db, "ccf_kinds", want...)
+}
+
+// A list binds as one array when its values are all integers or all
+// texts; any other list is left to IN (…).
+func TestBindArray(t *testing.T) {
+	d := &postgres.DB{}
+	for _, c := range []struct {
+		vals []any
+		want any
+	}{
+		{[]any{int64(1), int64(2)}, pq.Int64Array{1, 2}},
+		{[]any{"a", "b,c"}, pq.StringArray{"a", "b,c"}},
+		{[]any{int64(1), "2"}, nil},
+		{[]any{"1", int64(2)}, nil},
+		{[]any{1.5, 2.5}, nil},
+	} {
+		got, ok := d.BindArray(c.vals)
+		if ok != (c.want != nil) || (ok && fmt.Sprint(got) != fmt.Sprint(c.want)) {
+			t.Errorf("BindArray(%v) = %v, %v; want %v", c.vals, got, ok, c.want)
+		}
+	}
 }

@@ -146,6 +146,12 @@ func (b *Builder) In(x string, vals []any) string {
 	if len(vals) == 0 {
 		return False // IN () is not SQL everywhere (PostgreSQL, SQL Server)
 	}
+	if ab, ok := b.d.(adapters.ArrayBinder); ok {
+		if arr, ok := ab.BindArray(vals); ok {
+			b.args = append(b.args, arr)
+			return ab.AnyOf(x, b.d.Placeholder(len(b.args)))
+		}
+	}
 	phs := make([]string, len(vals))
 	for i, v := range vals {
 		phs[i] = b.Arg(v)
