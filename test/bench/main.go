@@ -154,7 +154,7 @@ type run struct {
 	patients     int
 	rows         []row
 	interactions []*interaction
-	allocs       map[string][3]float64 // allocations and bytes per request, resources per request
+	allocs       map[string][4]float64 // allocations and bytes per request, resources per request, µs in the handler per request
 	rss          map[string]float64    // peak RSS MB during the interaction's facade cells
 	loaded       string
 }
@@ -250,7 +250,7 @@ func measureSize(ctx context.Context, maint string, patients int, dur time.Durat
 			kept = append(kept, it)
 		}
 	}
-	r := &run{patients: patients, interactions: kept, allocs: map[string][3]float64{}, rss: map[string]float64{}, loaded: loaded}
+	r := &run{patients: patients, interactions: kept, allocs: map[string][4]float64{}, rss: map[string]float64{}, loaded: loaded}
 	// The statements of every variant.
 	for _, it := range kept {
 		it.variants = make([][]stmt, it.n)
@@ -447,7 +447,7 @@ func measurePrepared(ctx context.Context, raw *sql.DB, c int, d time.Duration, i
 // allocations calls the handler in-process for every variant (twice, the
 // first round to warm up) and returns the allocations and bytes per
 // request, and the resources per response.
-func allocations(h http.Handler, it *interaction, base string) [3]float64 {
+func allocations(h http.Handler, it *interaction, base string) [4]float64 {
 	call := func(i int) int {
 		u, _ := url.Parse(it.url(i))
 		req := httptest.NewRequest("GET", u.RequestURI(), nil)
@@ -471,6 +471,13 @@ func allocations(h http.Handler, it *interaction, base string) [3]float64 {
 	}
 	runtime.MemProfileRate = 0
 	runtime.ReadMemStats(&after)
+	// Time in the handler, one request at a time (the database's round
+	// trips included, HTTP and the load generator not).
+	start := time.Now()
+	for i := 0; i < it.n; i++ {
+		call(i)
+	}
+	took := time.Since(start)
 	// Resources per response, from the uncompressed body.
 	resources := 0
 	for i := 0; i < it.n; i++ {
@@ -491,7 +498,7 @@ func allocations(h http.Handler, it *interaction, base string) [3]float64 {
 		}
 	}
 	n := float64(it.n)
-	return [3]float64{float64(after.Mallocs-before.Mallocs) / n, float64(after.TotalAlloc-before.TotalAlloc) / n, float64(resources) / n}
+	return [4]float64{float64(after.Mallocs-before.Mallocs) / n, float64(after.TotalAlloc-before.TotalAlloc) / n, float64(resources) / n, float64(took.Microseconds()) / n}
 }
 
 func get(c *http.Client, u string) error {
@@ -661,7 +668,7 @@ func render(runs []*run, d time.Duration) string {
 		for _, rw := range r.rows {
 			b.WriteString(rw.line() + "\n")
 		}
-		fmt.Fprintf(&b, "\nThe facade's allocations (the handler called in-process, gzip asked for) and the process's peak resident memory while the interaction was measured (load generator included):\n\n| request | statements | resources a response | allocations a request | allocations a resource | KB allocated a request | peak RSS MB |\n|---|---|---|---|---|---|---|\n")
+		fmt.Fprintf(&b, "\nThe facade's allocations and time (the handler called in-process, one request at a time, gzip asked for: the database's round trips included, HTTP not) and the process's peak resident memory while the interaction was measured (load generator included):\n\n| request | statements | resources a response | allocations a request | allocations a resource | KB allocated a request | µs in the handler a request | peak RSS MB |\n|---|---|---|---|---|---|---|---|\n")
 		for _, it := range r.interactions {
 			a := r.allocs[it.name]
 			stmts := 0
@@ -672,7 +679,7 @@ func render(runs []*run, d time.Duration) string {
 			if a[2] > 0 {
 				per = a[0] / a[2]
 			}
-			fmt.Fprintf(&b, "| %s | %.1f | %.1f | %.0f | %.0f | %.0f | %.0f |\n", it.name, float64(stmts)/float64(len(it.variants)), a[2], a[0], per, a[1]/1024, r.rss[it.name])
+			fmt.Fprintf(&b, "| %s | %.1f | %.1f | %.0f | %.0f | %.0f | %.0f | %.0f |\n", it.name, float64(stmts)/float64(len(it.variants)), a[2], a[0], per, a[1]/1024, a[3], r.rss[it.name])
 		}
 	}
 	if len(runs) > 1 {
