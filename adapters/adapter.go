@@ -55,7 +55,7 @@ type Binder interface {
 // text does not change with the number of values and one prepared
 // statement serves every length. BindArray returns false for a list it
 // cannot bind so (values of mixed or other kinds); the engine then writes
-// x IN (…).
+// x IN (…). The array is bound as BindArray makes it, not through Binder.
 type ArrayBinder interface {
 	BindArray(vals []any) (any, bool)
 	AnyOf(x, ph string) string

@@ -42,9 +42,13 @@ type Options struct {
 	Coverage *mapping.Coverage
 	Logger   *slog.Logger
 	// Trace, when set, is called with every SQL statement and its arguments
-	// before it runs (the preview command prints them). Statements then
-	// run one at a time, so that they are seen in a fixed order.
+	// before it runs (the preview command prints them). It may be called
+	// from several goroutines at once unless Sequential is set.
 	Trace func(sql string, args []any)
+	// Sequential runs a request's statements one at a time, in a fixed
+	// order ($everything otherwise runs a few sections at once): for
+	// whoever watches the statements (preview, golden files).
+	Sequential bool
 	// StatementTimeout, when positive, bounds each statement: its context
 	// is cancelled after this long, and the driver cancels the statement
 	// on the server. Adapters whose database has a setting of its own
@@ -78,11 +82,14 @@ type Engine struct {
 	updatedCol map[*mapping.SearchParam]col
 	inline     sync.Map   // inlineKey → []inlineChild
 	stmts      *stmtCache // nil: statements are sent whole
-	colLists   sync.Map   // *mapping.Mapping → its main query's select list
-	opts       Options
-	seal       *sealer
-	log        *slog.Logger
-	seen       problemCounts
+	// ahead holds a token for each $everything section running ahead of
+	// its request's own: a bounded share of the pool, engine-wide.
+	ahead    chan struct{}
+	colLists sync.Map // *mapping.Mapping → its main query's select list
+	opts     Options
+	seal     *sealer
+	log      *slog.Logger
+	seen     problemCounts
 }
 
 // New makes an engine over a database whose catalog was loaded for the
@@ -125,6 +132,13 @@ func New(cat *catalog.Catalog, db adapters.Adapter, opts Options) (*Engine, erro
 	if r, ok := db.(adapters.StatementReuser); ok && r.ReusesStatements() && opts.StatementCache > 0 {
 		e.stmts = newStmtCache(db.DB().DB, opts.StatementCache)
 	}
+	// A quarter of the pool may run $everything sections ahead; the rest
+	// is left to requests' own statements.
+	pool := db.DB().Stats().MaxOpenConnections
+	if pool <= 0 {
+		pool = 16
+	}
+	e.ahead = make(chan struct{}, max(pool/4, 1))
 	for _, m := range set.Mappings {
 		if m.From.Updated != "" {
 			sp := &mapping.SearchParam{Name: "_lastUpdated", Type: "date", Columns: []string{m.From.Updated}, DateGrain: 5, Col: -1}

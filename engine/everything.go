@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"runtime/debug"
 	"sort"
 	"strconv"
 	"strings"
@@ -243,8 +244,16 @@ func (e *Engine) planEverything(ctx context.Context, er *everythingReq, base str
 
 // sectionsAhead is how many compartment types' statements a $everything
 // page runs at once: the next sections are fetched while the first are
-// assembled, and a page that fills early wastes at most this many.
-const sectionsAhead = 4
+// assembled, and a page that fills early wastes at most this many less
+// one. Each section ahead of the request's own takes a token of the
+// engine's (a quarter of the pool, engine-wide); without one, the section
+// waits its turn. A page of more than aheadUpTo entries runs one section at
+// a time: it is bound by throughput, not latency, and a section fetched
+// ahead of a full page would cost a page of rows for nothing.
+const (
+	sectionsAhead = 4
+	aheadUpTo     = 100
+)
 
 // section is one compartment type's rows for a page, or why not.
 type section struct {
@@ -259,6 +268,7 @@ func (e *Engine) runEverything(ctx context.Context, p *everythingPlan, base stri
 	er, state, types := p.req, p.state, p.types
 	var entries, matched []fhir.Entry
 	remaining := er.count
+	var next *everythingState
 	if state.T < 0 {
 		if er.wantPatient {
 			en, ok := e.entry(er.pm, p.prow, base, "match", false)
@@ -269,16 +279,24 @@ func (e *Engine) runEverything(ctx context.Context, p *everythingPlan, base stri
 			remaining--
 		}
 		state = everythingState{T: 0}
+		if remaining == 0 && len(types) > 0 { // _count=1: the Patient alone, then the rest
+			next = &everythingState{T: 0}
+		}
 	}
 	// Every section asks for the whole page: the rows are the same as
 	// asking each for what the sections before it left.
 	limit := remaining + 1
-	results := make([]chan section, len(types))
-	launched := state.T
-	ahead := sectionsAhead
-	if e.opts.Trace != nil {
-		ahead = 1 // statements in a fixed order for whoever watches them
+	after := func(t int) []string {
+		if t == state.T {
+			return state.K
+		}
+		return nil
 	}
+	ahead := sectionsAhead
+	if e.opts.Sequential || er.count > aheadUpTo {
+		ahead = 1
+	}
+	results := make([]chan section, len(types)) // the sections running ahead
 	// Sections still running when the page is full are waited for, not
 	// cancelled: a cancelled statement costs PostgreSQL a connection of
 	// its own to stop, more than a bounded one costs to finish.
@@ -289,22 +307,28 @@ func (e *Engine) runEverything(ctx context.Context, p *everythingPlan, base stri
 			}
 		}
 	}()
-	var next *everythingState
 	for t := state.T; t < len(types) && remaining > 0; t++ {
-		for ; launched < len(types) && launched < t+ahead; launched++ {
-			var after []string
-			if launched == state.T {
-				after = state.K
+		for k := t + 1; k < len(types) && k < t+ahead; k++ {
+			if results[k] != nil {
+				continue
+			}
+			select {
+			case e.ahead <- struct{}{}:
+			default:
+				k = len(types) // no token free: the next sections wait their turn
+				continue
 			}
 			ch := make(chan section, 1)
-			results[launched] = ch
-			go func(m *mapping.Mapping) {
-				rows, err := e.everythingSection(ctx, er, m, after, limit)
-				ch <- section{rows, err}
-			}(types[launched])
+			results[k] = ch
+			go e.sectionAhead(ctx, er, types[k], after(k), limit, ch)
 		}
-		res := <-results[t]
-		results[t] = nil
+		var res section
+		if ch := results[t]; ch != nil {
+			res = <-ch
+			results[t] = nil
+		} else {
+			res.rows, res.err = e.everythingSection(ctx, er, types[t], after(t), limit)
+		}
 		if res.err != nil {
 			return nil, res.err
 		}
@@ -346,6 +370,20 @@ func (e *Engine) runEverything(ctx context.Context, p *everythingPlan, base stri
 		links = append(links, p.pager.to("next", cursor{Key: append([]string{strconv.Itoa(next.T)}, next.K...)}))
 	}
 	return fhir.SearchSet("", "", -1, links, uniqueEntries(entries)), nil
+}
+
+// sectionAhead fetches a section on a goroutine of its own and sends it on
+// ch, then gives back its token. A panic there is sent as the section's
+// error, as the request's own recovery would have made it one.
+func (e *Engine) sectionAhead(ctx context.Context, er *everythingReq, m *mapping.Mapping, after []string, limit int, ch chan<- section) {
+	defer func() { <-e.ahead }()
+	defer func() {
+		if v := recover(); v != nil {
+			ch <- section{err: fmt.Errorf("fetching %s for $everything: panic: %v\n%s", m.Resource, v, debug.Stack())}
+		}
+	}()
+	rows, err := e.everythingSection(ctx, er, m, after, limit)
+	ch <- section{rows, err}
 }
 
 // everythingSection fetches up to limit of one compartment type's
@@ -516,17 +554,12 @@ func (e *Engine) referenced(ctx context.Context, from []fhir.Entry, base string,
 		if !access.allows(typ) {
 			continue
 		}
-		q := e.newQuery(m)
-		if err := e.restrict(ctx, q); err != nil {
-			return nil, err
-		}
+		q := e.newQuery(m) // the key's binding
 		args := make([]any, len(keys[typ]))
 		for i, k := range keys[typ] {
 			args[i] = q.keyArg(0, k.(string))
 		}
-		q.where(q.b.In(q.col(m.From.Key[0]), args))
-		rows, err := e.fetch(ctx, m, q, 0) // the keys bound the rows
-
+		rows, err := e.fetchByKeys(ctx, m, m.From.Key[0], e.cat.Key(m)[0].Kind, args, noLimit)
 		if err != nil {
 			return nil, err
 		}

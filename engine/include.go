@@ -198,11 +198,16 @@ func (e *Engine) follow(ctx context.Context, pool map[*mapping.Mapping][]*mappin
 		if len(vals) == 0 {
 			continue
 		}
-		rows, err := e.fetchByKeys(ctx, tm, tm.From.Key[0], e.cat.Key(tm)[0].Kind, vals, -1)
+		rows, err := e.fetchByKeys(ctx, tm, tm.From.Key[0], e.cat.Key(tm)[0].Kind, vals, noLimit)
 		if err != nil {
 			return nil, nil, err
 		}
-		budget.left = max(budget.left-len(rows), 0) // a key held by two rows (a bad table) finds both
+		// A key held by two rows (a table without a unique key, or one
+		// whose collation folds case) finds both; the budget still holds.
+		if len(rows) > budget.left {
+			rows, budget.cut = rows[:budget.left], true
+		}
+		budget.left -= len(rows)
 		add(tm, rows)
 	}
 	// Reverse: resources whose reference column holds the id of a resource
@@ -237,10 +242,13 @@ func (e *Engine) follow(ctx context.Context, pool map[*mapping.Mapping][]*mappin
 	return out, got, nil
 }
 
+// noLimit is fetchByKeys's limit for no limit.
+const noLimit = -1
+
 // fetchByKeys fetches at most limit rows of m whose column col (of kind
 // kind) holds one of vals, within the request's access,
-// keysPerStatement values to a statement; vals may repeat. A limit below
-// zero bounds nothing: for a key column the keys bound the rows, and a
+// keysPerStatement values to a statement; vals may repeat. A limit of
+// noLimit bounds nothing: for a key column the keys bound the rows, and a
 // statement without a LIMIT keeps one text for any number of keys.
 func (e *Engine) fetchByKeys(ctx context.Context, m *mapping.Mapping, col string, kind adapters.Kind, vals []any, limit int) ([]*mapping.Row, error) {
 	fit := vals[:0:0]
@@ -251,14 +259,18 @@ func (e *Engine) fetchByKeys(ctx context.Context, m *mapping.Mapping, col string
 	}
 	vals = dedupe(fit)
 	var out []*mapping.Row
-	for len(vals) > 0 && (limit < 0 || len(out) < limit) {
+	for len(vals) > 0 && (limit == noLimit || len(out) < limit) {
 		n := min(keysPerStatement, len(vals))
 		q := e.newQuery(m)
 		q.where(q.b.In(q.col(col), vals[:n]))
 		if err := e.restrict(ctx, q); err != nil {
 			return nil, err
 		}
-		rows, err := e.fetch(ctx, m, q, max(limit-len(out), 0))
+		lim := 0 // no LIMIT
+		if limit != noLimit {
+			lim = limit - len(out)
+		}
+		rows, err := e.fetch(ctx, m, q, lim)
 		if err != nil {
 			return nil, err
 		}

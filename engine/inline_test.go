@@ -2,7 +2,9 @@ package engine_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/ccfacade/ccfacade/adapters"
@@ -134,13 +136,43 @@ func TestStatementCache(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			queries := []string{"_count=10", "_id=2", "_id=1,3", "_count=1"}
+			want := map[string]string{}
 			for round := 0; round < 3; round++ {
-				for _, q := range []string{"_count=10", "_id=2", "_id=1,3", "_count=1"} {
+				for _, q := range queries {
 					a, b := searchIDs(t, small, "Observation", q), searchIDs(t, whole, "Observation", q)
 					if a != b || a == "" {
 						t.Errorf("%s: %q with a cache of one statement, %q without", q, a, b)
 					}
+					want[q] = b
 				}
+			}
+			// At once: a statement taken from the cache and evicted by
+			// another request before it runs still runs.
+			var wg sync.WaitGroup
+			errs := make(chan error, 8)
+			for w := 0; w < 8; w++ {
+				wg.Add(1)
+				go func(w int) {
+					defer wg.Done()
+					for i := 0; i < 40; i++ {
+						q := queries[(w+i)%len(queries)]
+						body, err := search(t, small, "Observation", q)
+						if err != nil {
+							errs <- fmt.Errorf("%s: %v", q, err)
+							return
+						}
+						if n := strings.Count(body, `"resourceType":"Observation"`); n != len(strings.Split(want[q], ",")) {
+							errs <- fmt.Errorf("%s: %d observations, want %s", q, n, want[q])
+							return
+						}
+					}
+				}(w)
+			}
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				t.Error(err)
 			}
 		})
 	}

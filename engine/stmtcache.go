@@ -10,8 +10,9 @@ import (
 
 // stmtCache keeps up to max prepared statements by their text, the least
 // recently used closed first. database/sql prepares each on a connection
-// the first time it runs there, and a statement closed while a query uses
-// it is released after that query.
+// the first time it runs there, and a statement closed while a query's
+// rows are open is released after them; one taken from the cache but not
+// yet run is closed only once it has run (users counts those).
 type stmtCache struct {
 	db  *sql.DB
 	max int
@@ -34,6 +35,11 @@ type cachedStmt struct {
 	// first run found them (nil until then): the same text gives the
 	// same columns.
 	cols atomic.Pointer[resultCols]
+	// users are the queries that took it and have not started yet, and
+	// evicted tells that it left the cache: the last user closes it.
+	// Both under the cache's lock.
+	users   int
+	evicted bool
 }
 
 func newStmtCache(db *sql.DB, max int) *stmtCache {
@@ -48,6 +54,13 @@ func (c *stmtCache) query(ctx context.Context, text string, args []any) (*sql.Ro
 		return nil, nil, err
 	}
 	rs, err := cs.stmt.QueryContext(ctx, args...)
+	c.mu.Lock()
+	cs.users--
+	closeIt := cs.evicted && cs.users == 0
+	c.mu.Unlock()
+	if closeIt {
+		cs.stmt.Close() // released once the rows just opened are closed
+	}
 	return rs, cs, err
 }
 
@@ -55,8 +68,10 @@ func (c *stmtCache) get(ctx context.Context, text string) (*cachedStmt, error) {
 	c.mu.Lock()
 	if el, ok := c.byKey[text]; ok {
 		c.order.MoveToFront(el)
+		cs := el.Value.(*cachedStmt)
+		cs.users++
 		c.mu.Unlock()
-		return el.Value.(*cachedStmt), nil
+		return cs, nil
 	}
 	c.mu.Unlock()
 	st, err := c.db.PrepareContext(ctx, text)
@@ -68,14 +83,20 @@ func (c *stmtCache) get(ctx context.Context, text string) (*cachedStmt, error) {
 	if el, ok := c.byKey[text]; ok { // prepared meanwhile by another request
 		st.Close()
 		c.order.MoveToFront(el)
-		return el.Value.(*cachedStmt), nil
+		cs := el.Value.(*cachedStmt)
+		cs.users++
+		return cs, nil
 	}
-	cs := &cachedStmt{text: text, stmt: st}
+	cs := &cachedStmt{text: text, stmt: st, users: 1}
 	c.byKey[text] = c.order.PushFront(cs)
 	for c.order.Len() > c.max {
 		old := c.order.Remove(c.order.Back()).(*cachedStmt)
 		delete(c.byKey, old.text)
-		old.stmt.Close()
+		if old.users > 0 {
+			old.evicted = true // its last user closes it
+		} else {
+			old.stmt.Close()
+		}
 	}
 	return cs, nil
 }

@@ -32,8 +32,8 @@ func (s *Set) Lookup(resourceType string) *Mapping { return s.byType[resourceTyp
 
 // Mapping is one compiled mapping file: one FHIR resource type and profile.
 type Mapping struct {
-	// jsonSize is the buffer a resource rendered straight to JSON starts
-	// with: a little over the largest rendered so far (up to a bound).
+	// jsonSize is the usual size of a resource rendered straight to JSON
+	// (a moving average), which its buffer starts a little over.
 	jsonSize atomic.Int64
 
 	File        string

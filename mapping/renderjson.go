@@ -6,8 +6,8 @@ import (
 	"github.com/ccfacade/ccfacade/fhir"
 )
 
-// maxSizeHint bounds the buffer a resource starts with: a rare huge one
-// does not make every later one large.
+// maxSizeHint bounds the sizes the usual size is averaged over: a huge
+// resource does not count.
 const maxSizeHint = 16 << 10
 
 // RenderJSON renders a row's resource straight into compact JSON: the
@@ -18,7 +18,8 @@ const maxSizeHint = 16 << 10
 // them.
 func (m *Mapping) RenderJSON(row *Row, cov *Coverage) (*fhir.Rendered, []Problem) {
 	r := &renderer{m: m, row: row, cov: cov}
-	w := &jsonWriter{r: r, buf: make([]byte, 0, m.jsonSize.Load()+64)}
+	avg := m.jsonSize.Load()
+	w := &jsonWriter{r: r, buf: make([]byte, 0, avg+avg/4+64)}
 	id, err := m.ID(row.Vals)
 	if err != nil {
 		r.problem(m.From.KeyPos, m.Resource+".id", err.Error(), true)
@@ -72,10 +73,11 @@ func (m *Mapping) RenderJSON(row *Row, cov *Coverage) (*fhir.Rendered, []Problem
 	}
 	w.buf = append(w.buf, '}')
 	out.JSON = w.buf
-	// The next resource's buffer starts at this one's size, rounded up,
-	// so that most are written without growing it.
-	if n := int64(len(w.buf)); n > m.jsonSize.Load() && n <= maxSizeHint {
-		m.jsonSize.Store(n + n/8)
+	// The next resource's buffer starts a quarter over the mapping's
+	// usual size (a moving average), so that most are written without
+	// growing it and a rare large one leaves no lasting mark.
+	if n, avg := int64(len(w.buf)), m.jsonSize.Load(); n <= maxSizeHint {
+		m.jsonSize.Store(avg + (n-avg)/8)
 	}
 	if out.Patient == "" {
 		out.Patient = w.patient

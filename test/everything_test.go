@@ -94,6 +94,11 @@ func TestEverything(t *testing.T) {
 		if pages < 2 {
 			t.Errorf("the record should be paged with _count=7, got %d page(s)", pages)
 		}
+		// One entry a page: the Patient alone, then each resource.
+		one, onePages := record(e.base + "/Patient/" + pid + "/$everything?_count=1")
+		if strings.Join(one, ",") != strings.Join(want, ",") || onePages != len(want) {
+			t.Errorf("record of Patient/%s one a page: %d pages\n got %v\nwant %v", pid, onePages, one, want)
+		}
 		// The first page starts with the patient and includes its GP and practice.
 		first := get(t, e.base+"/Patient/"+pid+"/$everything?_count=7").json(t)
 		modes := entryModes(t, first)
@@ -232,13 +237,13 @@ func references(v any) []string {
 }
 
 // $everything runs a page's sections a few at a time; the pages are those
-// of the same sections run one after another (as they are when statements
-// are traced), entry for entry.
+// of the same sections run one after another (Sequential), entry for
+// entry.
 func TestEverythingSectionsConcurrently(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, e *env) {
 		opts := engine.Options{DefaultCount: 20, MaxCount: 100, PagingSecret: []byte("test secret"), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 		concurrent := serveDB(t, e.db, opts)
-		opts.Trace = func(string, []any) {}
+		opts.Sequential = true
 		sequential := serveDB(t, e.db, opts)
 		var queries []string
 		for _, id := range []string{"1", "2", "3", "7", "12"} {

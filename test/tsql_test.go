@@ -225,7 +225,7 @@ func tsqlEnv(t *testing.T, rec *recorder) *env {
 	t.Cleanup(func() { lite.Close() })
 	db := &tsqlDB{lite: lite, db: sqlx.NewDb(sql.OpenDB(tsqlConnector{lite.DB().DB}), "sqlserver")}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	e := serveDB(t, db, engine.Options{DefaultCount: 20, MaxCount: 100, PagingSecret: []byte("test secret"), Logger: log, Trace: rec.trace})
+	e := serveDB(t, db, engine.Options{DefaultCount: 20, MaxCount: 100, PagingSecret: []byte("test secret"), Logger: log, Trace: rec.trace, Sequential: true})
 	e.name = "tsql"
 	return e
 }

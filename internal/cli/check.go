@@ -80,7 +80,7 @@ func indexWarnings(ctx context.Context, s *setup) ([]string, error) {
 			sql  string
 			args []any
 		}{q, a})
-	}})
+	}, Sequential: true})
 	if err != nil {
 		return nil, err
 	}

@@ -35,6 +35,7 @@ func preview(ctx context.Context, args []string, stdout, stderr io.Writer) error
 				fmt.Fprintf(stdout, "-- arguments: %v\n", args)
 			}
 		},
+		Sequential: true,
 	})
 	if err != nil {
 		return err

@@ -37,9 +37,9 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
-	"runtime/pprof"
 	"regexp"
 	"runtime"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"strings"
@@ -78,7 +78,9 @@ func main() {
 			log.Fatal(err)
 		}
 		profileTo = f
-		pprof.StartCPUProfile(f)
+		if err := pprof.StartCPUProfile(f); err != nil {
+			log.Fatal(err)
+		}
 	}
 	ctx := context.Background()
 	filter := regexp.MustCompile(*only)
@@ -469,7 +471,9 @@ func allocations(h http.Handler, it *interaction, base string) [4]float64 {
 	for i := 0; i < it.n; i++ {
 		call(i)
 	}
-	runtime.MemProfileRate = 0
+	if profileAllocs {
+		runtime.MemProfileRate = 0
+	}
 	runtime.ReadMemStats(&after)
 	// Time in the handler, one request at a time (the database's round
 	// trips included, HTTP and the load generator not).
