@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/ccfacade/ccfacade/fhir"
 	"github.com/ccfacade/ccfacade/mapping"
@@ -547,29 +548,80 @@ func (e *Engine) referenced(ctx context.Context, from []fhir.Entry, base string,
 	for _, en := range from {
 		walk(en.Resource)
 	}
-	var out []fhir.Entry
 	access := accessFrom(ctx)
+	var allowed []string
 	for _, typ := range order {
-		m := e.set.Lookup(typ)
-		if !access.allows(typ) {
-			continue
+		if access.allows(typ) {
+			allowed = append(allowed, typ)
 		}
+	}
+	// One statement a type, a few at once; the entries in the order the
+	// types were first referenced.
+	found := make([][]fhir.Entry, len(allowed))
+	err := e.inParallel(len(allowed), func(i int) error {
+		m := e.set.Lookup(allowed[i])
 		q := e.newQuery(m) // the key's binding
-		args := make([]any, len(keys[typ]))
-		for i, k := range keys[typ] {
-			args[i] = q.keyArg(0, k.(string))
+		args := make([]any, len(keys[allowed[i]]))
+		for j, k := range keys[allowed[i]] {
+			args[j] = q.keyArg(0, k.(string))
 		}
 		rows, err := e.fetchByKeys(ctx, m, m.From.Key[0], e.cat.Key(m)[0].Kind, args, noLimit)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		for _, r := range rows {
 			if en, ok := e.entry(m, r, base, "include", false); ok {
-				out = append(out, en)
+				found[i] = append(found[i], en)
 			}
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	var out []fhir.Entry
+	for _, f := range found {
+		out = append(out, f...)
 	}
 	return out, nil
+}
+
+// inParallel runs fn(0) … fn(n-1): each on a goroutine of its own while the
+// engine has a token to spare for it (see sectionsAhead), the rest in the
+// caller, one after another; all of them one after another when the
+// engine is Sequential. It returns the error of the lowest i that failed;
+// a panic on a goroutine becomes its error.
+func (e *Engine) inParallel(n int, fn func(i int) error) error {
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		if i < n-1 && !e.opts.Sequential {
+			select {
+			case e.ahead <- struct{}{}:
+				wg.Add(1)
+				go func(i int) {
+					defer wg.Done()
+					defer func() { <-e.ahead }()
+					defer func() {
+						if v := recover(); v != nil {
+							errs[i] = fmt.Errorf("panic: %v\n%s", v, debug.Stack())
+						}
+					}()
+					errs[i] = fn(i)
+				}(i)
+				continue
+			default:
+			}
+		}
+		errs[i] = fn(i)
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // PatientByNHSNumber returns the id of the one patient with an NHS number
