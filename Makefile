@@ -32,8 +32,9 @@ golden:
 	$(GO) test ./... -run Golden -update
 
 # The benchmark: every interaction, PostgreSQL with 100,000 and 1,000,000
-# patients, the facade next to its own statements (unprepared and prepared)
-# and a one-statement floor. About 35 minutes. Writes docs/benchmarks.md.
+# patients, the facade next to its own statements (unprepared and prepared),
+# a one-statement floor and its own responses served from memory (HTTP
+# alone). About 40 minutes. Writes docs/benchmarks.md.
 bench: build
 	$(GO) run ./test/bench -out docs/benchmarks.md
 

@@ -7,9 +7,11 @@
 //     through database/sql and lib/pq with the facade's connection
 //     settings, unprepared;
 //   - prepared: the same, each statement prepared once per connection;
-//   - one statement: for a read, a search by NHS number, the Observation search and the chained
-//     search, a hand-written statement that returns the same resources'
-//     JSON built by PostgreSQL.
+//   - one statement: for a read, a search by NHS number, the Observation
+//     search and the chained search, a hand-written statement that returns
+//     the same resources' JSON built by PostgreSQL;
+//   - HTTP alone: the facade's own responses served from memory by a bare
+//     HTTP server to the same load generator (the transport's cost).
 //
 // It also reports the facade's allocations per request and per resource
 // (the handler called in-process, without the load generator) and the
