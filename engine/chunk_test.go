@@ -104,3 +104,66 @@ element:
 		t.Errorf("2,200 values: %v", err)
 	}
 }
+
+// A key held by two rows of a table without a unique key finds both; the
+// second is the same resource and is included once, and neither pushes
+// another key's resource out. The include budget counts the resources
+// added: one fewer than there are to include cuts the list, with the
+// outcome that says so.
+func TestIncludeOfADuplicatedKey(t *testing.T) {
+	script := `CREATE TABLE org (id INTEGER, name TEXT);
+CREATE TABLE pat (id INTEGER PRIMARY KEY, org_id INTEGER);
+INSERT INTO org VALUES (1, 'A'), (1, 'A again'), (2, 'B');
+INSERT INTO pat VALUES (1, 1), (2, 2);
+`
+	mappings := []string{`
+resource: Patient
+from: { table: pat, key: id }
+element:
+  managingOrganization:
+    reference: { resource: Organization, key: org_id }
+search:
+  organization:
+    type: reference
+    column: org_id
+    target: [Organization]
+`, `
+resource: Organization
+from: { table: org, key: id }
+element:
+  name: { column: name }
+`}
+	for _, c := range []struct {
+		budget  int
+		want    string
+		outcome bool
+	}{{2, "Organization/1,Organization/2", false}, {1, "Organization/1", true}} {
+		eng := newEngine(t, sqliteDB(t), script, engine.Options{MaxIncluded: c.budget}, yamlFile("p.yaml", mappings[0]), yamlFile("o.yaml", mappings[1]))
+		body, err := search(t, eng, "Patient", "_include=Patient:organization")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var bundle struct {
+			Entry []struct {
+				Resource struct{ ResourceType, ID string }
+				Search   struct{ Mode string }
+			}
+		}
+		if err := json.Unmarshal([]byte(body), &bundle); err != nil {
+			t.Fatal(err)
+		}
+		var included []string
+		outcome := false
+		for _, e := range bundle.Entry {
+			switch e.Search.Mode {
+			case "include":
+				included = append(included, e.Resource.ResourceType+"/"+e.Resource.ID)
+			case "outcome":
+				outcome = true
+			}
+		}
+		if got := strings.Join(included, ","); got != c.want || outcome != c.outcome {
+			t.Errorf("budget %d: included %s (outcome %v), want %s (outcome %v)", c.budget, got, outcome, c.want, c.outcome)
+		}
+	}
+}

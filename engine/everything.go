@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/ccfacade/ccfacade/fhir"
 	"github.com/ccfacade/ccfacade/mapping"
@@ -589,12 +590,25 @@ func (e *Engine) referenced(ctx context.Context, from []fhir.Entry, base string,
 // inParallel runs fn(0) … fn(n-1): each on a goroutine of its own while the
 // engine has a token to spare for it (see sectionsAhead), the rest in the
 // caller, one after another; all of them one after another when the
-// engine is Sequential. It returns the error of the lowest i that failed;
-// a panic on a goroutine becomes its error.
+// engine is Sequential. Once one has failed, those not yet started are
+// not. It returns when all have ended, with the error of the lowest i
+// that failed; a panic becomes its error.
 func (e *Engine) inParallel(n int, fn func(i int) error) error {
 	errs := make([]error, n)
+	var failed atomic.Bool
+	run := func(i int) {
+		defer func() {
+			if v := recover(); v != nil {
+				errs[i] = fmt.Errorf("panic: %v\n%s", v, debug.Stack())
+				failed.Store(true)
+			}
+		}()
+		if errs[i] = fn(i); errs[i] != nil {
+			failed.Store(true)
+		}
+	}
 	var wg sync.WaitGroup
-	for i := 0; i < n; i++ {
+	for i := 0; i < n && !failed.Load(); i++ {
 		if i < n-1 && !e.opts.Sequential {
 			select {
 			case e.ahead <- struct{}{}:
@@ -602,18 +616,13 @@ func (e *Engine) inParallel(n int, fn func(i int) error) error {
 				go func(i int) {
 					defer wg.Done()
 					defer func() { <-e.ahead }()
-					defer func() {
-						if v := recover(); v != nil {
-							errs[i] = fmt.Errorf("panic: %v\n%s", v, debug.Stack())
-						}
-					}()
-					errs[i] = fn(i)
+					run(i)
 				}(i)
 				continue
 			default:
 			}
 		}
-		errs[i] = fn(i)
+		run(i)
 	}
 	wg.Wait()
 	for _, err := range errs {

@@ -131,14 +131,21 @@ type includeBudget struct {
 func (e *Engine) follow(ctx context.Context, pool map[*mapping.Mapping][]*mapping.Row, incs []include, base string, seen map[string]bool, budget *includeBudget, raw bool) ([]fhir.Entry, map[*mapping.Mapping][]*mapping.Row, error) {
 	got := map[*mapping.Mapping][]*mapping.Row{}
 	var out []fhir.Entry
+	// add appends the entries of rows not in the bundle yet, each taking
+	// one of the budget's; one left over for want of budget cuts the list.
 	add := func(tm *mapping.Mapping, rows []*mapping.Row) {
 		for _, r := range rows {
 			en, ok := e.entry(tm, r, base, "include", raw)
-			if !ok {
-				out = append(out, en) // the outcome entry that says why
+			if ok && seen[en.FullURL] {
 				continue
 			}
-			if seen[en.FullURL] {
+			if budget.left == 0 {
+				budget.cut = true
+				return
+			}
+			budget.left--
+			if !ok {
+				out = append(out, en) // the outcome entry that says why
 				continue
 			}
 			seen[en.FullURL] = true
@@ -203,11 +210,7 @@ func (e *Engine) follow(ctx context.Context, pool map[*mapping.Mapping][]*mappin
 			return nil, nil, err
 		}
 		// A key held by two rows (a table without a unique key, or one
-		// whose collation folds case) finds both; the budget still holds.
-		if len(rows) > budget.left {
-			rows, budget.cut = rows[:budget.left], true
-		}
-		budget.left -= len(rows)
+		// whose collation folds case) finds both; add holds the budget.
 		add(tm, rows)
 	}
 	// Reverse: resources whose reference column holds the id of a resource
@@ -233,10 +236,11 @@ func (e *Engine) follow(ctx context.Context, pool map[*mapping.Mapping][]*mappin
 			}
 			rows = append(rows, got...)
 		}
+		// More rows than the budget (fetched one over it) may leave more
+		// unfetched, even when some were in the bundle already.
 		if len(rows) > budget.left {
-			rows, budget.cut = rows[:budget.left], true
+			budget.cut = true
 		}
-		budget.left -= len(rows)
 		add(inc.from, rows)
 	}
 	return out, got, nil

@@ -53,14 +53,16 @@ func (c *stmtCache) query(ctx context.Context, text string, args []any) (*sql.Ro
 	if err != nil {
 		return nil, nil, err
 	}
+	defer func() {
+		c.mu.Lock()
+		cs.users--
+		closeIt := cs.evicted && cs.users == 0
+		c.mu.Unlock()
+		if closeIt {
+			cs.stmt.Close() // released once the rows just opened are closed
+		}
+	}()
 	rs, err := cs.stmt.QueryContext(ctx, args...)
-	c.mu.Lock()
-	cs.users--
-	closeIt := cs.evicted && cs.users == 0
-	c.mu.Unlock()
-	if closeIt {
-		cs.stmt.Close() // released once the rows just opened are closed
-	}
 	return rs, cs, err
 }
 
@@ -78,10 +80,18 @@ func (c *stmtCache) get(ctx context.Context, text string) (*cachedStmt, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Statements to close are closed after the lock is let go: closing
+	// one is a round trip.
+	var closing []*sql.Stmt
+	defer func() {
+		for _, st := range closing {
+			st.Close()
+		}
+	}()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if el, ok := c.byKey[text]; ok { // prepared meanwhile by another request
-		st.Close()
+		closing = append(closing, st)
 		c.order.MoveToFront(el)
 		cs := el.Value.(*cachedStmt)
 		cs.users++
@@ -95,7 +105,7 @@ func (c *stmtCache) get(ctx context.Context, text string) (*cachedStmt, error) {
 		if old.users > 0 {
 			old.evicted = true // its last user closes it
 		} else {
-			old.stmt.Close()
+			closing = append(closing, old.stmt)
 		}
 	}
 	return cs, nil

@@ -7,7 +7,7 @@ import (
 )
 
 // maxSizeHint bounds the sizes the usual size is averaged over: a huge
-// resource does not count.
+// resource counts as this large.
 const maxSizeHint = 16 << 10
 
 // RenderJSON renders a row's resource straight into compact JSON: the
@@ -76,9 +76,8 @@ func (m *Mapping) RenderJSON(row *Row, cov *Coverage) (*fhir.Rendered, []Problem
 	// The next resource's buffer starts a quarter over the mapping's
 	// usual size (a moving average), so that most are written without
 	// growing it and a rare large one leaves no lasting mark.
-	if n, avg := int64(len(w.buf)), m.jsonSize.Load(); n <= maxSizeHint {
-		m.jsonSize.Store(avg + (n-avg)/8)
-	}
+	n, avg := min(int64(len(w.buf)), maxSizeHint), m.jsonSize.Load()
+	m.jsonSize.Store(avg + (n-avg)/8)
 	if out.Patient == "" {
 		out.Patient = w.patient
 	}
