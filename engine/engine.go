@@ -85,7 +85,7 @@ type Engine struct {
 	// ahead holds a token for each $everything section running ahead of
 	// its request's own: a bounded share of the pool, engine-wide.
 	ahead    chan struct{}
-	colLists sync.Map // *mapping.Mapping → its main query's select list
+	colLists map[*mapping.Mapping][]string // each mapping's main query's select list
 	opts     Options
 	seal     *sealer
 	log      *slog.Logger
@@ -139,7 +139,9 @@ func New(cat *catalog.Catalog, db adapters.Adapter, opts Options) (*Engine, erro
 		pool = 16
 	}
 	e.ahead = make(chan struct{}, max(pool/4, 1))
+	e.colLists = map[*mapping.Mapping][]string{}
 	for _, m := range set.Mappings {
+		e.colLists[m] = selectList(sqlgen.New(db), m, "t0")
 		if m.From.Updated != "" {
 			sp := &mapping.SearchParam{Name: "_lastUpdated", Type: "date", Columns: []string{m.From.Updated}, DateGrain: 5, Col: -1}
 			e.updated[m] = sp

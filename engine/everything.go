@@ -314,15 +314,16 @@ func (e *Engine) runEverything(ctx context.Context, p *everythingPlan, base stri
 			if results[k] != nil {
 				continue
 			}
-			select {
-			case e.ahead <- struct{}{}:
-			default:
-				k = len(types) // no token free: the next sections wait their turn
-				continue
-			}
 			ch := make(chan section, 1)
+			m, from := types[k], after(k)
+			var rows []*mapping.Row
+			if !e.runAhead(func() (err error) {
+				rows, err = e.everythingSection(ctx, er, m, from, limit)
+				return err
+			}, func(err error) { ch <- section{rows, err} }) {
+				break // no token free: the next sections wait their turn
+			}
 			results[k] = ch
-			go e.sectionAhead(ctx, er, types[k], after(k), limit, ch)
 		}
 		var res section
 		if ch := results[t]; ch != nil {
@@ -374,18 +375,31 @@ func (e *Engine) runEverything(ctx context.Context, p *everythingPlan, base stri
 	return fhir.SearchSet("", "", -1, links, uniqueEntries(entries)), nil
 }
 
-// sectionAhead fetches a section on a goroutine of its own and sends it on
-// ch, then gives back its token. A panic there is sent as the section's
-// error, as the request's own recovery would have made it one.
-func (e *Engine) sectionAhead(ctx context.Context, er *everythingReq, m *mapping.Mapping, after []string, limit int, ch chan<- section) {
-	defer func() { <-e.ahead }()
+// runAhead runs fn on a goroutine of its own when the engine has a token
+// to spare (see sectionsAhead), and tells whether it did. done is given
+// fn's error, a panic in fn as one, before the token comes back.
+func (e *Engine) runAhead(fn func() error, done func(error)) bool {
+	select {
+	case e.ahead <- struct{}{}:
+	default:
+		return false
+	}
+	go func() {
+		defer func() { <-e.ahead }()
+		done(recovered(fn))
+	}()
+	return true
+}
+
+// recovered calls fn, and makes a panic in it an error, as the request's
+// own recovery would have.
+func recovered(fn func() error) (err error) {
 	defer func() {
 		if v := recover(); v != nil {
-			ch <- section{err: fmt.Errorf("fetching %s for $everything: panic: %v\n%s", m.Resource, v, debug.Stack())}
+			err = fmt.Errorf("panic: %v\n%s", v, debug.Stack())
 		}
 	}()
-	rows, err := e.everythingSection(ctx, er, m, after, limit)
-	ch <- section{rows, err}
+	return fn()
 }
 
 // everythingSection fetches up to limit of one compartment type's
@@ -596,33 +610,20 @@ func (e *Engine) referenced(ctx context.Context, from []fhir.Entry, base string,
 func (e *Engine) inParallel(n int, fn func(i int) error) error {
 	errs := make([]error, n)
 	var failed atomic.Bool
-	run := func(i int) {
-		defer func() {
-			if v := recover(); v != nil {
-				errs[i] = fmt.Errorf("panic: %v\n%s", v, debug.Stack())
-				failed.Store(true)
-			}
-		}()
-		if errs[i] = fn(i); errs[i] != nil {
-			failed.Store(true)
-		}
-	}
 	var wg sync.WaitGroup
 	for i := 0; i < n && !failed.Load(); i++ {
-		if i < n-1 && !e.opts.Sequential {
-			select {
-			case e.ahead <- struct{}{}:
-				wg.Add(1)
-				go func(i int) {
-					defer wg.Done()
-					defer func() { <-e.ahead }()
-					run(i)
-				}(i)
-				continue
-			default:
+		note := func(err error) {
+			if errs[i] = err; err != nil {
+				failed.Store(true)
 			}
 		}
-		run(i)
+		call := func() error { return fn(i) }
+		wg.Add(1)
+		if i < n-1 && !e.opts.Sequential && e.runAhead(call, func(err error) { note(err); wg.Done() }) {
+			continue
+		}
+		wg.Done()
+		note(recovered(call))
 	}
 	wg.Wait()
 	for _, err := range errs {

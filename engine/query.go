@@ -63,17 +63,15 @@ func (e *Engine) newQuery(m *mapping.Mapping) *query {
 }
 
 // mainCols is a mapping's columns as the main query selects them (under
-// t0), made once a mapping.
-func (e *Engine) mainCols(m *mapping.Mapping) []string {
-	if v, ok := e.colLists.Load(m); ok {
-		return v.([]string)
-	}
-	b := sqlgen.New(e.db)
+// t0), made when the engine is (nil for a mapping it was not made with).
+func (e *Engine) mainCols(m *mapping.Mapping) []string { return e.colLists[m] }
+
+// selectList is a mapping's columns under alias.
+func selectList(b *sqlgen.Builder, m *mapping.Mapping, alias string) []string {
 	cols := make([]string, len(m.Cols.Names))
 	for i, c := range m.Cols.Names {
-		cols[i] = b.Col("t0", c)
+		cols[i] = b.Col(alias, c)
 	}
-	e.colLists.Store(m, cols)
 	return cols
 }
 
@@ -145,9 +143,7 @@ func (q *query) selectSQL(limit int) (string, []any) {
 	if q.cols != nil {
 		s.Cols = append(s.Cols, q.cols...)
 	} else {
-		for _, c := range q.m.Cols.Names {
-			s.Cols = append(s.Cols, q.col(c))
-		}
+		s.Cols = append(s.Cols, selectList(q.b, q.m, q.alias)...)
 	}
 	for _, k := range q.sorts {
 		s.Cols = append(s.Cols, sqlgen.NullFlag(k.expr), k.expr)
