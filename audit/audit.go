@@ -2,6 +2,7 @@ package audit
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -78,6 +79,10 @@ type File struct {
 	keep     int
 	f        *os.File
 	size     int64
+	// failed is the last write's error, until a write succeeds or the
+	// disk is seen to have room again.
+	failed   error
+	failedAt time.Time
 }
 
 // OpenFile opens (or creates) the audit file.
@@ -202,9 +207,11 @@ func (s *File) Write(r Record) error {
 				s.f = nil
 			}
 		}
-		return fmt.Errorf("audit: %w", err)
+		s.failed, s.failedAt = fmt.Errorf("audit: %w", err), time.Now()
+		return s.failed
 	}
 	s.size += int64(n)
+	s.failed = nil
 	return nil
 }
 
@@ -222,12 +229,40 @@ func (s *File) rotate() error {
 	return s.open()
 }
 
+// errNoReserve: the file system cannot tell whether it has room.
+var errNoReserve = errors.New("the file system cannot reserve space")
+
+// reserveBytes is the room a readiness probe asks of the disk.
+const reserveBytes = 64 << 10
+
+// failedFor is how long a failed write keeps the sink unwritable when the
+// disk cannot be asked whether it has room again: after it, requests are
+// let through to try (and a new failure starts it over).
+const failedFor = 30 * time.Second
+
 // Writable reports whether a record could be written now: the file is
-// open at its path (reopened if it was moved) and the disk accepts writes.
+// open at its path (reopened if it was moved) and the disk has room for
+// records (space is reserved past the file's end, which changes none of
+// it). Where the file system cannot reserve space, a write that failed
+// in the last 30 seconds makes the sink unwritable.
 func (s *File) Writable() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.current()
+	if err := s.current(); err != nil {
+		return err
+	}
+	switch err := reserve(s.f, s.size, reserveBytes); {
+	case err == nil:
+		s.failed = nil
+		return nil
+	case errors.Is(err, errNoReserve):
+		if s.failed != nil && time.Since(s.failedAt) < failedFor {
+			return s.failed
+		}
+		return nil
+	default:
+		return fmt.Errorf("audit: %s: %w", s.path, err)
+	}
 }
 
 // Close closes the file.

@@ -216,3 +216,38 @@ func TestOpenCutsAPartialLine(t *testing.T) {
 		t.Errorf("%d records, want 2", len(got))
 	}
 }
+
+// Writable asks the disk for room without changing the trail, and a sink
+// whose last write failed on a file that cannot be asked stays unwritable.
+func TestWritableSeesFailedWrites(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "audit.log")
+	s, err := OpenFile(path, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Write(record(1)); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := os.ReadFile(path)
+	if err := s.Writable(); err != nil {
+		t.Errorf("a file on a disk with room: %v", err)
+	}
+	if after, _ := os.ReadFile(path); string(after) != string(before) {
+		t.Errorf("the readiness probe changed the trail:\n%q\n%q", before, after)
+	}
+	if _, err := os.Stat("/dev/full"); err != nil {
+		t.Skip("no /dev/full on this system")
+	}
+	full, err := OpenFile("/dev/full", 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer full.Close()
+	if err := full.Write(record(2)); err == nil {
+		t.Fatal("a write to /dev/full succeeded")
+	}
+	if err := full.Writable(); err == nil || !strings.Contains(err.Error(), "no space") {
+		t.Errorf("after a failed write: Writable() = %v, want the write's error", err)
+	}
+}

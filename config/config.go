@@ -47,7 +47,10 @@ type Server struct {
 	ShutdownTimeout Duration `yaml:"shutdown_timeout"`
 	ReadTimeout     Duration `yaml:"read_timeout"`
 	WriteTimeout    Duration `yaml:"write_timeout"`
-	TLS             TLS      `yaml:"tls"`
+	// IdleTimeout is how long a kept-alive connection may wait for its
+	// next request, on the API's listener and the admin listener alike.
+	IdleTimeout Duration `yaml:"idle_timeout"`
+	TLS         TLS      `yaml:"tls"`
 	// CORSOrigins are the browser origins allowed to call the API; empty
 	// (the default) sends no CORS headers.
 	CORSOrigins []string `yaml:"cors_origins"`
@@ -188,6 +191,7 @@ func Default() Config {
 			ShutdownTimeout: Duration(10 * time.Second),
 			ReadTimeout:     Duration(30 * time.Second),
 			WriteTimeout:    Duration(60 * time.Second),
+			IdleTimeout:     Duration(2 * time.Minute),
 			QueueTimeout:    Duration(2 * time.Second),
 			MemoryLimitMB:   192,
 		},
@@ -345,6 +349,9 @@ func (c *Config) validate() error {
 	}
 	if c.Server.MemoryLimitMB < 0 {
 		errs = append(errs, "server.memory_limit_mb must not be negative")
+	}
+	if c.Server.IdleTimeout <= 0 {
+		errs = append(errs, "server.idle_timeout must be positive: kept-alive connections are closed after it")
 	}
 	if c.Server.MaxConcurrent < 0 {
 		errs = append(errs, "server.max_concurrent must not be negative")

@@ -115,7 +115,11 @@ func interactionOf(c *gin.Context) (interaction, resource string) {
 	case resource != "":
 		return "search-type", resource
 	}
-	return strings.ToLower(c.Request.Method), resource
+	switch m := c.Request.Method; m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions:
+		return strings.ToLower(m), resource
+	}
+	return "other", resource // a method of the caller's invention: not a label of its own
 }
 
 // clip shortens what a caller sent to at most n bytes, so that no request

@@ -162,8 +162,11 @@ func (h *handler) observe(c *gin.Context) {
 	defer m.inFlight.Dec()
 	c.Next()
 	interaction, resource := interactionOf(c)
-	if c.FullPath() == "" {
+	switch {
+	case c.FullPath() == "" || resource == "":
 		resource = "" // no route: the path is the caller's, not a type
+	case !h.types[resource]:
+		resource = "other" // labels come from a closed set: no caller adds a series
 	}
 	m.requests.WithLabelValues(interaction, resource, strconv.Itoa(c.Writer.Status())).Inc()
 	m.duration.WithLabelValues(interaction, resource).Observe(time.Since(start).Seconds())

@@ -85,6 +85,9 @@ type handler struct {
 	eng  *engine.Engine
 	log  *slog.Logger
 	caps fhir.Capability
+	// types are the resource types served: the only values of a metric's
+	// resource label besides "other".
+	types map[string]bool
 }
 
 func newHandler(opts Options) *handler {
@@ -94,7 +97,13 @@ func newHandler(opts Options) *handler {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	return &handler{opts: opts, eng: opts.Engine, log: opts.Logger}
+	h := &handler{opts: opts, eng: opts.Engine, log: opts.Logger, types: map[string]bool{}}
+	if h.eng != nil {
+		for _, m := range h.eng.Set().Mappings {
+			h.types[m.Resource] = true
+		}
+	}
+	return h
 }
 
 // New returns the HTTP handler of the FHIR API, with /livez and /readyz
@@ -116,7 +125,7 @@ func New(opts Options) http.Handler {
 	}
 	r.GET("/livez", gin.WrapF(livez))
 	r.GET("/readyz", gin.WrapF(h.readyz))
-	r.Use(h.traced, h.observe, h.requestID, h.recover, h.hsts, h.cors, h.negotiate)
+	r.Use(h.lastResort, h.traced, h.observe, h.requestID, h.recover, h.hsts, h.cors, h.negotiate)
 	open := r.Group(opts.Prefix)
 	open.GET("/metadata", h.metadata)
 	open.HEAD("/metadata", h.metadata)
@@ -193,6 +202,25 @@ func (h *handler) requestID(c *gin.Context) {
 		"params", strings.Join(names, ","), "status", c.Writer.Status(), "duration", time.Since(start).String())
 }
 
+// lastResort is the outermost middleware: a panic that escapes the others
+// (in metrics or tracing, after the handler's own recovery) is logged and
+// answered with a bare 500 if nothing was sent yet, instead of the
+// connection being dropped. It also forbids content sniffing on every
+// response: nothing the API sends is to be run as a page.
+func (h *handler) lastResort(c *gin.Context) {
+	c.Header("X-Content-Type-Options", "nosniff")
+	defer func() {
+		if v := recover(); v != nil {
+			h.log.Error("panic outside the request's handler", "id", c.GetString("rid"), "panic", fmt.Sprint(v))
+			if !c.Writer.Written() {
+				c.Data(http.StatusInternalServerError, "text/plain; charset=utf-8", []byte("internal error\n"))
+			}
+			c.Abort()
+		}
+	}()
+	c.Next()
+}
+
 func (h *handler) recover(c *gin.Context) {
 	defer func() {
 		if v := recover(); v != nil {
@@ -221,7 +249,7 @@ func (h *handler) negotiate(c *gin.Context) {
 			c.Set("format", "xml")
 		default:
 			h.fail(c, http.StatusUnsupportedMediaType, fhir.Issue{Severity: "error", Code: "not-supported", SpineCode: "BAD_REQUEST",
-				Diagnostics: fmt.Sprintf("_format %q is not supported; this server speaks FHIR JSON (json, application/fhir+json) and FHIR XML (xml, application/fhir+xml)", f)})
+				Diagnostics: "_format " + echo(f) + " is not supported; this server speaks FHIR JSON (json, application/fhir+json) and FHIR XML (xml, application/fhir+xml)"})
 			c.Abort()
 			return
 		}
@@ -232,13 +260,26 @@ func (h *handler) negotiate(c *gin.Context) {
 		format, ok := fromAccept(accept)
 		if !ok {
 			h.fail(c, http.StatusNotAcceptable, fhir.Issue{Severity: "error", Code: "not-supported", SpineCode: "BAD_REQUEST",
-				Diagnostics: fmt.Sprintf("cannot produce %q; this server speaks FHIR JSON (application/fhir+json) and FHIR XML (application/fhir+xml)", accept)})
+				Diagnostics: "cannot produce " + echo(accept) + "; this server speaks FHIR JSON (application/fhir+json) and FHIR XML (application/fhir+xml)"})
 			c.Abort()
 			return
 		}
 		c.Set("format", format)
 	}
 	c.Next()
+}
+
+// echoable is what a media type or list of them, as a caller sends it, may
+// be to be quoted back in a message: no markup, no control characters.
+var echoable = regexp.MustCompile(`^[A-Za-z0-9!#$%&'*+.^_|~/;=, -]{1,200}$`)
+
+// echo quotes a value the caller sent for a message, or names it without
+// quoting it when it could be read as markup (or is too long).
+func echo(v string) string {
+	if echoable.MatchString(v) {
+		return strconv.Quote(v)
+	}
+	return "(the value sent)"
 }
 
 // fromAccept chooses json or xml by the Accept header: each format takes
@@ -469,17 +510,36 @@ func contentType(c *gin.Context) string {
 	return ContentType
 }
 
-// acceptsGzip reads Accept-Encoding: gzip with a non-zero q.
+// acceptsGzip reads Accept-Encoding (RFC 9110 12.5.3): gzip (or x-gzip)
+// with a q above zero, or else * with one; parameter names and spacing in
+// any case, and a q that is not a number refuses.
 func acceptsGzip(h string) bool {
+	gzipQ, anyQ := -1.0, -1.0
 	for _, part := range strings.Split(h, ",") {
-		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		if !strings.EqualFold(strings.TrimSpace(name), "gzip") {
-			continue
+		fields := strings.Split(part, ";")
+		name := strings.ToLower(strings.TrimSpace(fields[0]))
+		q := 1.0
+		for _, p := range fields[1:] {
+			k, v, _ := strings.Cut(p, "=")
+			if strings.EqualFold(strings.TrimSpace(k), "q") {
+				f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+				if err != nil || f < 0 || f > 1 {
+					f = 0
+				}
+				q = f
+			}
 		}
-		q := strings.TrimSpace(params)
-		return !(strings.HasPrefix(q, "q=0") && strings.Trim(strings.TrimPrefix(q, "q="), "0.") == "")
+		switch name {
+		case "gzip", "x-gzip":
+			gzipQ = q
+		case "*":
+			anyQ = q
+		}
 	}
-	return false
+	if gzipQ >= 0 {
+		return gzipQ > 0
+	}
+	return anyQ > 0
 }
 
 // etagMatches compares If-None-Match (a list, or *) with a weak ETag, by

@@ -30,7 +30,7 @@ func TestConditionalAndEncoding(t *testing.T) {
 			t.Errorf("If-None-Match %q: %v", h, !want)
 		}
 	}
-	for h, want := range map[string]bool{"gzip": true, "gzip, deflate": true, "br;q=1, gzip;q=0.5": true, "gzip;q=0": false, "identity": false, "": false} {
+	for h, want := range map[string]bool{"gzip": true, "gzip, deflate": true, "br;q=1, gzip;q=0.5": true, "gzip;q=0": false, "gzip;Q=0": false, "gzip ; q = 0.000": false, "*": true, "*;q=0": false, "gzip;q=0, *": false, "identity": false, "": false} {
 		if acceptsGzip(h) != want {
 			t.Errorf("Accept-Encoding %q: %v", h, !want)
 		}

@@ -461,10 +461,17 @@ func TestServeAdminListener(t *testing.T) {
 // matches and a function that stops it and waits for it to end.
 func startServe(t *testing.T, args []string, patterns ...*regexp.Regexp) ([][]string, func()) {
 	t.Helper()
+	return startServeLogs(t, args, new(syncBuffer), patterns...)
+}
+
+// startServeLogs is startServe with the program's log (its stderr) kept
+// in errb.
+func startServeLogs(t *testing.T, args []string, errb *syncBuffer, patterns ...*regexp.Regexp) ([][]string, func()) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	var out, errb syncBuffer
+	var out syncBuffer
 	done := make(chan int, 1)
-	go func() { done <- Run(ctx, args, &out, &errb) }()
+	go func() { done <- Run(ctx, args, &out, errb) }()
 	matches := make([][]string, len(patterns))
 	for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline); {
 		select {

@@ -155,7 +155,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       time.Duration(cfg.Server.ReadTimeout),
 		WriteTimeout:      time.Duration(cfg.Server.WriteTimeout),
-		IdleTimeout:       2 * time.Minute,
+		IdleTimeout:       time.Duration(cfg.Server.IdleTimeout),
 		MaxHeaderBytes:    64 << 10,
 	}
 	scheme := "http"
@@ -177,7 +177,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("server.admin_listen: %w", err)
 		}
-		admin = &http.Server{Handler: server.AdminHandler(opts, cfg.Server.Pprof), ReadHeaderTimeout: 10 * time.Second}
+		// No write timeout: a CPU profile takes as long as it is asked to.
+		admin = &http.Server{Handler: server.AdminHandler(opts, cfg.Server.Pprof), ReadHeaderTimeout: 10 * time.Second,
+			ReadTimeout: 30 * time.Second, IdleTimeout: time.Duration(cfg.Server.IdleTimeout), MaxHeaderBytes: 64 << 10}
+		if cfg.Server.Pprof && !loopback(aln.Addr().String()) {
+			log.Warn("server.pprof is on and server.admin_listen is reachable from other hosts: the profiler shows the process's memory and code to anyone who can connect; listen on 127.0.0.1 or a private interface", "addr", aln.Addr().String())
+		}
 		go func() { errc <- admin.Serve(aln) }()
 		log.Info("admin listener: /metrics, /livez, /readyz", "addr", aln.Addr().String(), "pprof", cfg.Server.Pprof)
 		fmt.Fprintf(stdout, "ccfacade admin on http://%s (/metrics /livez /readyz)\n", aln.Addr())
