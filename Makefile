@@ -47,6 +47,7 @@ bench-memory: build
 fuzz:
 	$(GO) test ./fhir -run '^$$' -fuzz FuzzParseDateValue -fuzztime 30s
 	$(GO) test ./mapping -run '^$$' -fuzz FuzzLoad -fuzztime 30s
+	$(GO) test ./server -run '^$$' -fuzz FuzzRequests -fuzztime 60s
 
 lint-demo: build
 	./$(BIN) lint

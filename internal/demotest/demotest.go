@@ -161,12 +161,22 @@ func Postgres(t testing.TB, cfg Config) *Env {
 	return Open(t, "postgres", postgres.Open, PostgresDSN(t), cfg)
 }
 
-// Each runs fn on the demo served over each database the tests have:
+// Backend serves the demo over one database.
+type Backend struct {
+	Name  string
+	Serve func(t testing.TB, cfg Config) *Env
+}
+
+// Backends are the databases every test of a served demo runs against:
 // SQLite, and PostgreSQL (skipped without it, failing under
 // CCFACADE_REQUIRE_PG=1).
+var Backends = []Backend{{"sqlite", SQLite}, {"postgres", Postgres}}
+
+// Each runs fn, as a subtest, on the demo served over each backend.
 func Each(t *testing.T, cfg Config, fn func(t *testing.T, e *Env)) {
-	t.Run("sqlite", func(t *testing.T) { fn(t, SQLite(t, cfg)) })
-	t.Run("postgres", func(t *testing.T) { fn(t, Postgres(t, cfg)) })
+	for _, b := range Backends {
+		t.Run(b.Name, func(t *testing.T) { fn(t, b.Serve(t, cfg)) })
+	}
 }
 
 // Open serves the demo mappings over the database of dsn, read-only.
