@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/ccfacade/ccfacade/fhir"
-	"github.com/ccfacade/ccfacade/fhir/profile"
 	"github.com/ccfacade/ccfacade/fhir/stu3"
 	"github.com/ccfacade/ccfacade/mapping"
 )
@@ -184,37 +183,52 @@ func containsStr(list []string, s string) bool {
 	return false
 }
 
-// keeper says which top-level elements _elements or _summary keep.
+// keeper says which top-level elements (by JSON name) _elements or
+// _summary keep. Besides those asked for, every element STU3 makes
+// mandatory (min 1) is kept, as the specification asks of servers, and
+// _summary=true keeps every element STU3 marks isSummary: both from the
+// STU3 table, so a choice element keeps each of its typed forms
+// (medication[x] keeps medicationReference).
 func keeper(resourceType string, elements []string, summary string) func(string) bool {
+	if summary == "data" {
+		return func(name string) bool { return name != "text" }
+	}
+	keep := map[string]bool{"resourceType": true, "id": true, "meta": true}
+	t := stu3.Lookup(resourceType)
+	keepElement := func(el *stu3.Element) {
+		if !el.Choice() {
+			keep[el.Name] = true
+			return
+		}
+		for _, typ := range el.Types {
+			keep[stu3.JSONName(el.Name, typ)] = true
+		}
+	}
 	names := elements
-	switch summary {
-	case "true":
-		names, _ = profile.Summary(resourceType)
-	case "text":
+	if summary == "text" {
 		names = []string{"text"}
-		if t := stu3.Lookup(resourceType); t != nil {
-			for _, el := range t.Elements {
-				if el.Min > 0 {
-					names = append(names, strings.TrimSuffix(el.Name, "[x]"))
-				}
+	}
+	for _, n := range names {
+		keep[n] = true // a typed form asked for by its own name: deceasedDateTime
+		if el, _, ok := t.Element(n + "[x]"); ok {
+			keepElement(el) // a choice element by its name: deceased
+		}
+	}
+	if t != nil {
+		for i := range t.Elements {
+			if el := &t.Elements[i]; el.Min > 0 || summary == "true" && el.Summary {
+				keepElement(el)
 			}
 		}
-	case "data":
-		return func(name string) bool { return name != "text" }
 	}
 	// The reference to the patient a resource belongs to is always kept
 	// (servers may return more than asked): a subsetted resource still
 	// says whose data it is, to the consumer and to the audit trail.
-	keep := map[string]bool{"resourceType": true, "id": true, "meta": true}
 	if fhir.InPatientCompartment(resourceType) && resourceType != "Patient" {
 		keep["subject"], keep["patient"] = true, true
 	}
-	for _, n := range names {
-		keep[n] = true
-	}
 	return func(name string) bool {
-		name = strings.TrimPrefix(name, "_") // a primitive's companion goes with it
-		return keep[name] || keepChoice(name, names)
+		return keep[strings.TrimPrefix(name, "_")] // a primitive's companion goes with it
 	}
 }
 
@@ -239,17 +253,6 @@ func subset(res *fhir.Object, keep func(string) bool) *fhir.Object {
 		out.Add(f.Name, f.Value)
 	}
 	return out
-}
-
-// keepChoice reports whether name is a typed form of a choice element named
-// in elements ("deceased" keeps deceasedDateTime).
-func keepChoice(name string, elements []string) bool {
-	for _, e := range elements {
-		if len(name) > len(e) && strings.HasPrefix(name, e) && name[len(e)] >= 'A' && name[len(e)] <= 'Z' {
-			return true
-		}
-	}
-	return false
 }
 
 // raw tells whether a search's resources are rendered straight to JSON.

@@ -28,7 +28,6 @@ type element struct {
 		ValueSet string `json:"valueSet"`
 	} `json:"binding"`
 	Slicing []string `json:"slicing"`
-	Summary bool     `json:"summary"`
 
 	name  string // the element's name in its parent, e.g. "identifier", "value[x]"
 	fixed any
@@ -589,22 +588,4 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
-}
-
-// Summary lists the top-level elements of a resource type that are marked
-// as summary elements, from the Care Connect profile of that type (for
-// _summary=true); ok is false when no profile of the type is known.
-func Summary(resourceType string) (names []string, ok bool) {
-	once.Do(load)
-	url := "https://fhir.hl7.org.uk/STU3/StructureDefinition/CareConnect-" + resourceType + "-1"
-	p := profiles[url]
-	if p == nil {
-		return nil, false
-	}
-	for _, e := range p.children[resourceType] {
-		if e.Summary && e.Slice == "" {
-			names = append(names, strings.TrimSuffix(e.name, "[x]"))
-		}
-	}
-	return names, true
 }

@@ -1,10 +1,12 @@
 // Package stu3 is a table of every FHIR STU3 (3.0.1) resource, data type and
 // backbone element: its elements in the order of the specification, each
 // with its JSON name (a choice element as value[x] with its allowed types),
-// cardinality, types, the resource types a Reference may point to and the
-// codes a required binding allows. The mapping language checks element
-// names, types and codes against it and orders output by it. The table is
-// generated from the google/fhir STU3 protocol buffers (go generate; see
+// cardinality, types, the resource types a Reference may point to, the
+// codes a required binding allows and whether it is a summary element. The
+// mapping language checks element names, types and codes against it and
+// orders output by it; _summary and _elements keep elements by it. The
+// table is generated from the google/fhir STU3 protocol buffers and, for
+// the summary flags, the STU3 StructureDefinitions (go generate; see
 // internal/gen/stu3gen) and is plain Go data: the package needs nothing but
 // the standard library at run time.
 package stu3

@@ -38,6 +38,7 @@ type Element struct {
 	Types   []string // FHIR types; several for a choice; a backbone names its nested type, e.g. "Patient.contact"
 	Targets []string // Reference: the resource types it may point to ("Resource": any); nil if not known
 	Codes   []string // code with a required binding: the allowed codes; nil if not known
+	Summary bool     // part of the summary form of its resource (isSummary: _summary=true keeps it)
 }
 
 // Choice reports whether the element is a choice of types (value[x]).

@@ -461,3 +461,38 @@ func TestSearchParameterPaths(t *testing.T) {
 		t.Errorf("only %d paths", n)
 	}
 }
+
+// The summary flags come from the STU3 definitions: a choice element has
+// it under its [x] name, and every resource's id and meta have it.
+func TestSummaryElements(t *testing.T) {
+	for _, c := range []struct {
+		typ, el string
+		summary bool
+	}{
+		{"MedicationRequest", "medication[x]", true},
+		{"MedicationStatement", "medication[x]", true},
+		{"MedicationRequest", "note", false},
+		{"Observation", "value[x]", true},
+		{"Observation", "interpretation", false},
+		{"Patient", "maritalStatus", false},
+		{"Patient", "birthDate", true},
+		{"MedicationRequest.requester", "agent", true},
+		{"HumanName", "family", true},
+	} {
+		el, _, ok := Lookup(c.typ).Element(c.el)
+		if !ok {
+			t.Errorf("%s has no %s", c.typ, c.el)
+			continue
+		}
+		if el.Summary != c.summary {
+			t.Errorf("%s.%s: summary %v, want %v", c.typ, c.el, el.Summary, c.summary)
+		}
+	}
+	for _, r := range Resources() {
+		for _, n := range []string{"id", "meta"} {
+			if el, _, ok := Lookup(r).Element(n); !ok || !el.Summary {
+				t.Errorf("%s.%s is not a summary element", r, n)
+			}
+		}
+	}
+}

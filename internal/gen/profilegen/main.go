@@ -28,7 +28,6 @@ type element struct {
 	Fixed   json.RawMessage `json:"fixed,omitempty"`
 	Binding *binding        `json:"binding,omitempty"`
 	Slicing []string        `json:"slicing,omitempty"`
-	Summary bool            `json:"summary,omitempty"`
 }
 
 type typeRef struct {
@@ -97,7 +96,6 @@ func main() {
 			get(e, "sliceName", &el.Slice)
 			get(e, "min", &el.Min)
 			get(e, "max", &el.Max)
-			get(e, "isSummary", &el.Summary)
 			var types []map[string]any
 			get(e, "type", &types)
 			for _, t := range types {

@@ -10,10 +10,14 @@
 // marked is_choice_type, required elements carry validation_requirement,
 // references carry valid_reference_type and required codes are messages
 // wrapping an enum whose values spell the FHIR code (fhir_original_code, or
-// the enum name lower-cased with "_" as "-").
+// the enum name lower-cased with "_" as "-"). The protos do not say which
+// elements are summary elements (isSummary): that comes from the STU3
+// StructureDefinitions, through summary.txt beside this file.
 //
 // Run from the repository root: go run ./internal/gen/stu3gen
-// (or go generate ./fhir/stu3).
+// (or go generate ./fhir/stu3). With -spec DIR, DIR holding the
+// StructureDefinition-*.json of the hl7.fhir.core 3.0.1 package, it
+// rewrites summary.txt from them first.
 package main
 
 import (
@@ -44,6 +48,7 @@ type element struct {
 	Types   []string
 	Targets []string
 	Codes   []string
+	Summary bool
 }
 
 type typ struct {
@@ -59,6 +64,11 @@ var (
 	todo []protoreflect.MessageDescriptor
 	// problems found while walking; any of them fails the run
 	problems []string
+	// summary holds the paths of the summary elements ("Patient.name",
+	// "Observation.value[x]"); each is crossed off when its element is met.
+	summary map[string]bool
+	// summarySrc is the summary list generate reads.
+	summarySrc = summaryList
 )
 
 func problem(format string, args ...any) {
@@ -67,8 +77,21 @@ func problem(format string, args ...any) {
 
 func main() {
 	out := flag.String("o", "fhir/stu3/types_gen.go", "output file")
+	spec := flag.String("spec", "", "a folder of STU3 StructureDefinition-*.json: rewrite the summary list from it first")
+	summaryOut := flag.String("summary", "internal/gen/stu3gen/summary.txt", "the summary list -spec writes")
 	flag.Parse()
 	log.SetFlags(0)
+	if *spec != "" {
+		list, err := summaryFromSpec(*spec)
+		if err != nil {
+			log.Fatal(err)
+		}
+		if err := os.WriteFile(*summaryOut, list, 0o644); err != nil {
+			log.Fatal(err)
+		}
+		summarySrc = list
+		fmt.Printf("wrote %s: %d summary elements\n", *summaryOut, len(parseSummary(list)))
+	}
 	src, err := generate()
 	if err != nil {
 		log.Fatal(err)
@@ -87,6 +110,10 @@ func main() {
 // generate walks the protos and returns the source of types_gen.go. It is
 // called once.
 func generate() ([]byte, error) {
+	summary = parseSummary(summarySrc)
+	if len(summary) == 0 {
+		return nil, fmt.Errorf("stu3gen: the summary list is empty")
+	}
 	// Primitive and complex data types. The abstract Element and
 	// BackboneElement, and google's own Coding profiles, are left out.
 	for _, fd := range []protoreflect.FileDescriptor{
@@ -148,6 +175,16 @@ func generate() ([]byte, error) {
 		}
 		fill(md, t)
 	}
+	// Every summary element must be one of the table: a path that is not
+	// means the list and the protos disagree.
+	left := make([]string, 0, len(summary))
+	for p := range summary {
+		left = append(left, p)
+	}
+	sort.Strings(left)
+	for _, p := range left {
+		problem("summary element %s is not in the table", p)
+	}
 	if len(problems) > 0 {
 		return nil, fmt.Errorf("stu3gen:\n  %s", strings.Join(problems, "\n  "))
 	}
@@ -204,6 +241,7 @@ func fill(md protoreflect.MessageDescriptor, t *typ) {
 		path := t.Name + "." + el.Name
 		if cm := f.Message(); proto.GetExtension(cm.Options(), apb.E_IsChoiceType).(bool) {
 			el.Name += "[x]"
+			el.Summary = take(path + "[x]")
 			for j := 0; j < cm.Fields().Len(); j++ {
 				cf := cm.Fields().Get(j)
 				ct, codes := fieldType(cf, path)
@@ -217,6 +255,7 @@ func fill(md protoreflect.MessageDescriptor, t *typ) {
 				el.Codes = append(el.Codes, codes...)
 			}
 		} else {
+			el.Summary = take(path)
 			ct, codes := fieldType(f, path)
 			el.Types = []string{ct}
 			el.Codes = codes
@@ -239,6 +278,16 @@ func fill(md protoreflect.MessageDescriptor, t *typ) {
 		}
 	}
 	checkHead(t)
+}
+
+// take reports whether the element of the path is a summary element, and
+// crosses it off the list.
+func take(path string) bool {
+	if !summary[path] {
+		return false
+	}
+	delete(summary, path)
+	return true
 }
 
 // checkHead verifies the elements every type of its kind starts with.
@@ -435,13 +484,13 @@ func write() ([]byte, error) {
 		if len(e.Types) > 1 {
 			tp = ref(e.Types, 'x')
 		}
-		return fmt.Sprintf("{%q, %d, %q, %s, %s, %s}", e.Name, e.Min, e.Max, tp, ref(e.Targets, 'r'), ref(e.Codes, 'c'))
+		return fmt.Sprintf("{%q, %d, %q, %s, %s, %s, %t}", e.Name, e.Min, e.Max, tp, ref(e.Targets, 'r'), ref(e.Codes, 'c'), e.Summary)
 	}
 
 	// Elements found in many types (id, extension, the head of every
 	// resource, identifier...) are shared variables too.
 	ekey := func(e element) string {
-		return fmt.Sprintf("%s %d %s %s %s %s", e.Name, e.Min, e.Max, key(e.Types), key(e.Targets), key(e.Codes))
+		return fmt.Sprintf("%s %d %s %s %s %s %t", e.Name, e.Min, e.Max, key(e.Types), key(e.Targets), key(e.Codes), e.Summary)
 	}
 	ecount := map[string]int{}
 	efirst := map[string]element{}
@@ -486,6 +535,9 @@ func write() ([]byte, error) {
 			if f.Max != e.Max {
 				v += map[string]string{"1": "Single", "*": "List"}[e.Max]
 			}
+			if f.Summary != e.Summary {
+				v += map[bool]string{false: "Detail", true: "Summary"}[e.Summary]
+			}
 		} else {
 			firstOf[e.Name] = e
 		}
@@ -524,7 +576,7 @@ func write() ([]byte, error) {
 	}
 
 	var b bytes.Buffer
-	b.WriteString("// Code generated by internal/gen/stu3gen from the google/fhir STU3 protocol buffers. DO NOT EDIT.\n\npackage stu3\n\n")
+	b.WriteString("// Code generated by internal/gen/stu3gen from the google/fhir STU3 protocol buffers and the summary flags of the STU3 StructureDefinitions. DO NOT EDIT.\n\npackage stu3\n\n")
 	b.WriteString("// resources lists the resource types in order.\nvar resources = " + quoteList(resources) + "\n\n")
 	b.WriteString("var table = map[string]*Type{\n")
 	b.Write(body.Bytes())
