@@ -185,7 +185,7 @@ type Trimmer interface {
 
 // TextFunctions is an optional capability: the dialect's SQL for the text
 // functions of the mapping language beyond trim, compact, upper and lower,
-// each computing what package internal/textfn computes so that a search
+// each computing what package textfn computes so that a search
 // compares a column in the form the resource shows it. fn is "title" (no
 // values), "before" or "after" (the separator), "replace" (a pattern and
 // its literal replacement) or "matches" (a pattern; a predicate, true,

@@ -11,6 +11,7 @@ import (
 	"github.com/ccfacade/ccfacade/adapters/sqlgen"
 	"github.com/ccfacade/ccfacade/fhir"
 	"github.com/ccfacade/ccfacade/mapping"
+	"github.com/ccfacade/ccfacade/textfn"
 )
 
 // paramType is everything the engine knows of one search parameter type,
@@ -72,9 +73,9 @@ var paramTypes = map[string]*paramType{
 			case "exact":
 				return c == v.str
 			case "contains":
-				return strings.Contains(fhir.Fold(c), fhir.Fold(v.str))
+				return strings.Contains(textfn.Fold(c), textfn.Fold(v.str))
 			}
-			return strings.HasPrefix(fhir.Fold(c), fhir.Fold(v.str))
+			return strings.HasPrefix(textfn.Fold(c), textfn.Fold(v.str))
 		},
 		doc: func(*mapping.SearchParam) string {
 			return "Case-insensitive starts-with; modifiers :exact, :contains, :missing."

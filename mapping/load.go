@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/ccfacade/ccfacade/fhir/stu3"
-	"github.com/ccfacade/ccfacade/internal/textfn"
+	"github.com/ccfacade/ccfacade/textfn"
 	"gopkg.in/yaml.v3"
 )
 

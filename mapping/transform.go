@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ccfacade/ccfacade/internal/textfn"
+	"github.com/ccfacade/ccfacade/textfn"
 )
 
 // Transform is one named step applied to a value read from a row.

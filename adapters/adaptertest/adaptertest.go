@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/ccfacade/ccfacade/adapters"
-	"github.com/ccfacade/ccfacade/internal/textfn"
+	"github.com/ccfacade/ccfacade/textfn"
 )
 
 // Opener opens the adapter under test on the suite's database, empty when

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/ccfacade/ccfacade/adapters"
-	"github.com/ccfacade/ccfacade/internal/textfn"
+	"github.com/ccfacade/ccfacade/textfn"
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 )

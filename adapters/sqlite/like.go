@@ -6,8 +6,7 @@ import (
 	"strconv"
 	"sync"
 
-	"github.com/ccfacade/ccfacade/fhir"
-	"github.com/ccfacade/ccfacade/internal/textfn"
+	"github.com/ccfacade/ccfacade/textfn"
 	sqlite "modernc.org/sqlite"
 )
 
@@ -18,7 +17,7 @@ var (
 
 // registerFunctions adds ccf_like_cs(text, pattern) to the driver: a
 // case-sensitive LIKE with '\' as escape character; and ccf_fold(text),
-// text with Unicode case and accents folded (fhir.Fold), for ILike. SQLite's own LIKE
+// text with Unicode case and accents folded (textfn.Fold), for ILike. SQLite's own LIKE
 // ignores ASCII case, and PRAGMA case_sensitive_like would change it for
 // a whole connection, so Like uses this function instead.
 func registerFunctions() error {
@@ -42,7 +41,7 @@ func registerFunctions() error {
 			if !ok {
 				return nil, nil
 			}
-			return fhir.Fold(s), nil
+			return textfn.Fold(s), nil
 		})
 		if registerErr != nil {
 			return

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/ccfacade/ccfacade/adapters"
-	"github.com/ccfacade/ccfacade/internal/textfn"
+	"github.com/ccfacade/ccfacade/textfn"
 	"github.com/jmoiron/sqlx"
 	_ "modernc.org/sqlite" // the driver, registered as "sqlite"
 )

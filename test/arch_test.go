@@ -1,0 +1,87 @@
+package test
+
+import (
+	"encoding/json"
+	"io"
+	"os/exec"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// layers rank the project's packages: a package imports only packages of
+// a lower rank (dependencies point one way, down). Leaves first; a new
+// package must be given its place here.
+var layers = map[string]int{
+	"textfn": 0, "fhir": 0, "fhir/stu3": 0, "config": 0, "audit": 0, "auth": 0, "mappingsets": 0,
+	"fhir/profile": 1, "adapters": 1,
+	"mapping": 2, "adapters/sqlgen": 2, "adapters/sqlite": 2, "adapters/postgres": 2, "adapters/sqlserver": 2, "demo": 2,
+	"catalog": 3, "adapters/registry": 3,
+	"engine": 4,
+	"server": 5,
+	// Helpers of tests and tools: above what they exercise.
+	"adapters/adaptertest": 6, "internal/pgtest": 6, "internal/mssqltest": 6, "internal/authtest": 6,
+	"internal/gen/profilegen": 6, "internal/gen/stu3gen": 6, "internal/demotest": 7,
+	"internal/cli": 8, "cmd/ccfacade": 9, "test": 9, "test/bench": 9, "test/bench/memory": 9,
+}
+
+// onlyIn names the outside packages that one layer alone may import.
+var onlyIn = map[string][]string{
+	"github.com/gin-gonic/gin":             {"server"},
+	"github.com/lib/pq":                    {"adapters/postgres", "internal/pgtest"},
+	"modernc.org/sqlite":                   {"adapters/sqlite"},
+	"github.com/microsoft/go-mssqldb":      {"adapters/sqlserver", "internal/mssqltest"},
+	"github.com/go-sql-driver/mysql":       {"adapters/mysql", "internal/mysqltest"},
+	"github.com/lestrrat-go/jwx/v2/jwt":    {"auth", "internal/authtest", "internal/cli"},
+	"github.com/google/fhir/go/jsonformat": {},
+}
+
+const module = "github.com/ccfacade/ccfacade"
+
+// The import graph of the project's own code (tests apart) has no arrow
+// back up, every package has a place in the layers, and each driver and
+// the HTTP framework are imported where they belong only.
+func TestImportsPointDown(t *testing.T) {
+	out, err := exec.Command("go", "list", "-json", module+"/...").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	dec := json.NewDecoder(strings.NewReader(string(out)))
+	seen := 0
+	for {
+		var p struct {
+			ImportPath string
+			Imports    []string
+		}
+		if err := dec.Decode(&p); err == io.EOF {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		seen++
+		name := strings.TrimPrefix(strings.TrimPrefix(p.ImportPath, module), "/")
+		rank, ok := layers[name]
+		if !ok {
+			t.Errorf("package %s has no place in the layers (test/arch_test.go)", name)
+			continue
+		}
+		for _, imp := range p.Imports {
+			if allowed, ok := onlyIn[imp]; ok && !slices.Contains(allowed, name) {
+				t.Errorf("%s imports %s, which only %v may", name, imp, allowed)
+			}
+			if !strings.HasPrefix(imp, module+"/") {
+				continue
+			}
+			dep := strings.TrimPrefix(imp, module+"/")
+			if r, ok := layers[dep]; ok && r >= rank {
+				t.Errorf("%s (layer %d) imports %s (layer %d): an arrow up or sideways", name, rank, dep, r)
+			}
+			if strings.HasPrefix(dep, "internal/") && rank < layers["internal/pgtest"] {
+				t.Errorf("%s imports %s: the product's packages do not reach into internal/", name, dep)
+			}
+		}
+	}
+	if seen < 20 {
+		t.Fatalf("go list found %d packages", seen)
+	}
+}
