@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -196,12 +197,12 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Principal, error)
 	if err != nil {
 		return nil, fmt.Errorf("the token is not valid: %v", err)
 	}
-	if !contains(v.cfg.Issuers, tok.Issuer()) {
+	if !slices.Contains(v.cfg.Issuers, tok.Issuer()) {
 		return nil, fmt.Errorf("issuer %q is not trusted", tok.Issuer())
 	}
 	audOK := false
 	for _, a := range tok.Audience() {
-		audOK = audOK || contains(v.cfg.Audiences, a)
+		audOK = audOK || slices.Contains(v.cfg.Audiences, a)
 	}
 	if !audOK {
 		return nil, fmt.Errorf("the token is not for this service (aud %v)", tok.Audience())
@@ -239,13 +240,4 @@ func principal(tok jwt.Token, c claims) *Principal {
 	p.SSP.RequestingOrganization, _ = c.object("requesting_organization")
 	p.SSP.RequestingPractitioner, _ = c.object("requesting_practitioner")
 	return p
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/ccfacade/ccfacade/fhir"
@@ -182,7 +183,7 @@ func (e *Engine) authorize(ctx context.Context, sr *searchReq) error {
 					}
 				}
 			}
-		case pr.sp.Type != "reference" || !containsStr(pr.sp.Target, "Patient") || pr.key.Modifier == "missing":
+		case pr.sp.Type != "reference" || !slices.Contains(pr.sp.Target, "Patient") || pr.key.Modifier == "missing":
 		case pr.chain != nil:
 			if pr.chain.target.Resource != "Patient" {
 				continue

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -34,7 +35,7 @@ var compartmentOrder = []string{"AllergyIntolerance", "Condition", "Procedure", 
 func (e *Engine) Compartment() []*mapping.Mapping {
 	var out []*mapping.Mapping
 	for _, m := range e.set.Mappings {
-		if sp := m.SearchParam("patient"); sp != nil && sp.Type == "reference" && sp.Col >= 0 && containsStr(sp.Target, "Patient") {
+		if sp := m.SearchParam("patient"); sp != nil && sp.Type == "reference" && sp.Col >= 0 && slices.Contains(sp.Target, "Patient") {
 			out = append(out, m)
 		}
 	}

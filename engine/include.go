@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/ccfacade/ccfacade/adapters"
@@ -61,7 +62,7 @@ func (e *Engine) parseInclude(m *mapping.Mapping, name, v string) (include, erro
 	}
 	inc := include{from: from, sp: sp, rev: rev, iterate: iterate}
 	if len(parts) == 3 {
-		if !containsStr(sp.Target, parts[2]) {
+		if !slices.Contains(sp.Target, parts[2]) {
 			return include{}, invalid(name, "INVALID_PARAMETER", "%s=%s: %s does not point to %s", name, v, sp.Name, parts[2])
 		}
 		inc.target = parts[2]
@@ -69,7 +70,7 @@ func (e *Engine) parseInclude(m *mapping.Mapping, name, v string) (include, erro
 	if rev {
 		switch {
 		case inc.target != "":
-		case containsStr(sp.Target, m.Resource):
+		case slices.Contains(sp.Target, m.Resource):
 			inc.target = m.Resource
 		case iterate && len(sp.Target) == 1:
 			inc.target = sp.Target[0]
@@ -226,7 +227,7 @@ func (e *Engine) follow(ctx context.Context, pool map[*mapping.Mapping][]*mappin
 		}
 		var rows []*mapping.Row
 		for _, src := range inc.sp.Sources() {
-			if src.Rows != nil || len(src.Columns) != 1 || src.SQL != "" || !containsStr(src.Target, inc.target) {
+			if src.Rows != nil || len(src.Columns) != 1 || src.SQL != "" || !slices.Contains(src.Target, inc.target) {
 				continue
 			}
 			// One more than the budget tells whether it cut the list.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -126,7 +127,7 @@ var paramTypes = map[string]*paramType{
 		},
 	},
 	"reference": {
-		modifier: func(sp *mapping.SearchParam, mod string) bool { return containsStr(sp.Target, mod) },
+		modifier: func(sp *mapping.SearchParam, mod string) bool { return slices.Contains(sp.Target, mod) },
 		parse: func(_ *Engine, raw, mod, v string) (value, error) {
 			rv, err := fhir.ParseReferenceValue(raw, mod, v)
 			return value{text: v, ref: rv}, paramErrOrNil(err)
@@ -381,7 +382,7 @@ func (e *Engine) referencePred(c *source, rv fhir.ReferenceValue) string {
 	sp := c.sp
 	targets := sp.Target
 	if rv.Type != "" {
-		if !containsStr(sp.Target, rv.Type) {
+		if !slices.Contains(sp.Target, rv.Type) {
 			return sqlgen.False
 		}
 		targets = []string{rv.Type}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/big"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -92,7 +93,7 @@ func (e *Engine) refParam(m *mapping.Mapping, typ, id string) (*paramReq, error)
 		name = strings.ToLower(typ)
 	}
 	sp := m.SearchParam(name)
-	if sp == nil || sp.Type != "reference" || !containsStr(sp.Target, typ) {
+	if sp == nil || sp.Type != "reference" || !slices.Contains(sp.Target, typ) {
 		return nil, &Error{Kind: KindNotFound, SpineCode: "NO_RECORD_FOUND", Msg: fmt.Sprintf("%s is not in the %s compartment", m.Resource, typ)}
 	}
 	return &paramReq{raw: name, key: fhir.ParamKey{Name: name}, sp: sp,
@@ -211,7 +212,7 @@ func (e *Engine) compileBranches(q *query, sp *mapping.SearchParam, mod, raw str
 	var parts []string
 	var firstErr error
 	for _, br := range sp.Branches {
-		if mod != "" && mod != "not" && mod != "missing" && sp.Type == "reference" && !containsStr(br.Target, mod) {
+		if mod != "" && mod != "not" && mod != "missing" && sp.Type == "reference" && !slices.Contains(br.Target, mod) {
 			continue // a :Type modifier: only the branches of that type
 		}
 		bv := v
@@ -544,7 +545,7 @@ func (e *Engine) compileChain(q *query, pr *paramReq) (string, error) {
 		// Each source of the parameter that points to the target type.
 		var alts []string
 		for _, src := range pr.sp.Sources() {
-			if !containsStr(src.Target, tm.Resource) || src.Constant != nil || src.PresenceOnly {
+			if !slices.Contains(src.Target, tm.Resource) || src.Constant != nil || src.PresenceOnly {
 				continue
 			}
 			c, err := e.source(q, src, pr.raw)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 
@@ -127,7 +128,7 @@ func (e *Engine) parseSearch(req SearchRequest) (*searchReq, error) {
 	sr := &searchReq{json: req.JSON, m: m, compartment: req.Compartment, count: e.opts.DefaultCount, total: "none", used: url.Values{}}
 	if c := req.Compartment; c != nil {
 		sp := m.SearchParam(strings.ToLower(c.Type))
-		if sp == nil || sp.Type != "reference" || !containsStr(sp.Target, c.Type) {
+		if sp == nil || sp.Type != "reference" || !slices.Contains(sp.Target, c.Type) {
 			return nil, &Error{Kind: KindNotFound, SpineCode: "NO_RECORD_FOUND", Msg: fmt.Sprintf("%s is not in the %s compartment", req.Type, c.Type)}
 		}
 	}
@@ -242,7 +243,7 @@ func (e *Engine) lookupParam(m *mapping.Mapping, key fhir.ParamKey, raw string) 
 	if strings.HasPrefix(key.Name, "_") {
 		return nil, notSupported(raw, "parameter %q is not supported (result parameters supported: _count)", raw)
 	}
-	return nil, notSupported(raw, "unknown search parameter %q for %s (supported: %s)", raw, m.Resource, strings.Join(SupportedParams(m), ", "))
+	return nil, notSupported(raw, "unknown search parameter %q for %s (supported: %s)", raw, m.Resource, strings.Join(supportedParams(m), ", "))
 }
 
 // parseParam parses one search parameter (name as given, every value).
@@ -325,7 +326,7 @@ func (e *Engine) parseChain(m *mapping.Mapping, sp *mapping.SearchParam, key fhi
 	}
 	target := key.Modifier
 	switch {
-	case target != "" && !containsStr(sp.Target, target):
+	case target != "" && !slices.Contains(sp.Target, target):
 		return nil, notSupported(raw, "parameter %q does not point to %s (it points to %s)", sp.Name, target, strings.Join(sp.Target, ", "))
 	case target == "" && len(sp.Target) != 1:
 		return nil, invalid(raw, "INVALID_PARAMETER", "parameter %q points to %s: say which with %s:Type.%s", sp.Name, strings.Join(sp.Target, ", "), sp.Name, key.Chain)

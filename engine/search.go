@@ -161,9 +161,9 @@ func notSupported(param, format string, args ...any) *Error {
 	return &Error{Kind: KindNotSupported, Param: param, SpineCode: "INVALID_PARAMETER", Msg: fmt.Sprintf(format, args...)}
 }
 
-// SupportedParams lists the search parameters of a mapping, as the
+// supportedParams lists the search parameters of a mapping, as the
 // CapabilityStatement and error messages show them.
-func SupportedParams(m *mapping.Mapping) []string {
+func supportedParams(m *mapping.Mapping) []string {
 	out := []string{"_id"}
 	if m.From.Updated != "" {
 		out = append(out, "_lastUpdated")
@@ -172,15 +172,6 @@ func SupportedParams(m *mapping.Mapping) []string {
 		out = append(out, p.Name)
 	}
 	return out
-}
-
-func containsStr(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // keeper says which top-level elements (by JSON name) _elements or

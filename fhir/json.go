@@ -1,7 +1,6 @@
 package fhir
 
 import (
-	"io"
 	"strconv"
 	"unicode/utf8"
 )
@@ -92,12 +91,6 @@ func appendIndented(dst []byte, v Value, depth int) []byte {
 		return append(dst, '}')
 	}
 	return AppendJSON(dst, v)
-}
-
-// WriteJSON writes the compact JSON encoding of v to w.
-func WriteJSON(w io.Writer, v Value) error {
-	_, err := w.Write(AppendJSON(nil, v))
-	return err
 }
 
 // AppendString appends s as a JSON string, as AppendJSON writes a String.

@@ -3,6 +3,7 @@ package mapping
 import (
 	"math/big"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 )
@@ -50,7 +51,7 @@ func (c *Cond) holds(vals []any, today func() time.Time) bool {
 		case len(c.Equals) == 0:
 			ok = s != ""
 		default:
-			ok = contains(c.Equals, s)
+			ok = slices.Contains(c.Equals, s)
 		}
 	}
 	return ok != c.Not

@@ -1,6 +1,7 @@
 package mapping
 
 import (
+	"slices"
 	"strings"
 	"sync"
 )
@@ -97,7 +98,7 @@ func (c *Coverage) note(r *renderer, e *Expr, vals []any, lost bool, problems []
 			c.values[r.m] = byCol
 		}
 		k := strings.ToUpper(e.Column)
-		if len(byCol[k]) < maxSamples && !contains(byCol[k], raw) {
+		if len(byCol[k]) < maxSamples && !slices.Contains(byCol[k], raw) {
 			byCol[k] = append(byCol[k], raw)
 		}
 	}

@@ -2,6 +2,7 @@ package mapping
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -142,7 +143,7 @@ func (l *loader) derive(sp *SearchParam, m *Mapping, def stu3.SearchParameter) {
 			b.Col = m.Cols.Add(b.Columns[0])
 		}
 		for _, t := range b.Target {
-			if !contains(sp.Target, t) {
+			if !slices.Contains(sp.Target, t) {
 				sp.Target = append(sp.Target, t)
 			}
 		}
@@ -189,7 +190,7 @@ func (d *deriver) site(s site, filter string) {
 			e := r.node.Expr
 			switch {
 			case e.Ref != nil && len(e.Ref.Key) == 1:
-				if len(d.def.Target) > 0 && !contains(d.def.Target, e.Ref.Resource) {
+				if len(d.def.Target) > 0 && !slices.Contains(d.def.Target, e.Ref.Resource) {
 					return // a reference to another type: not this parameter's
 				}
 				b := d.branch(r)
@@ -482,7 +483,7 @@ func (d *deriver) transforms(e *Expr, b *SearchParam) bool {
 	loc := d.l.set.Location
 	boolean, inverted := false, false
 	valueT := func(name string) {
-		if t, err := NewTransform(name, nil, loc); err == nil {
+		if t, err := newTransform(name, nil, loc); err == nil {
 			b.Transforms = append(b.Transforms, t)
 		}
 	}

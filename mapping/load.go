@@ -6,6 +6,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -130,7 +131,7 @@ func (l *loader) pairs(n *yaml.Node, path string, allowed ...string) [][2]*yaml.
 			continue
 		}
 		seen[k.Value] = true
-		if allowed != nil && !contains(allowed, k.Value) {
+		if allowed != nil && !slices.Contains(allowed, k.Value) {
 			l.add(l.pos(k), path, "unknown key %q (expected one of: %s)", k.Value, strings.Join(allowed, ", "))
 			continue
 		}
@@ -505,7 +506,7 @@ func (l *loader) value(n *yaml.Node, path, typ string, el *stu3.Element, cols *C
 			return nil
 		}
 		if e.HasLiteral && len(el.Codes) > 0 {
-			if s, ok := e.Literal.(string); ok && !contains(el.Codes, s) {
+			if s, ok := e.Literal.(string); ok && !slices.Contains(el.Codes, s) {
 				l.add(e.Pos, path, "%q is not an allowed code (one of: %s)", s, strings.Join(el.Codes, ", "))
 			}
 		}
@@ -943,7 +944,7 @@ func (l *loader) transforms(n *yaml.Node, path string) []Transform {
 			l.add(l.pos(it), path, "expected a transform name or {name: argument}")
 			continue
 		}
-		tr, err := NewTransform(name, args, l.set.Location)
+		tr, err := newTransform(name, args, l.set.Location)
 		if err != nil {
 			l.add(l.pos(it), path, "%v", err)
 			continue
@@ -1146,15 +1147,6 @@ func kindName(n *yaml.Node) string {
 		return "nothing"
 	}
 	return fmt.Sprintf("%q", n.Value)
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func suggest(t *stu3.Type, key string) string {

@@ -3,6 +3,7 @@ package mapping
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -517,7 +518,7 @@ func (c *ConceptMap) Disallowed() []*Error {
 	d := c.data()
 	for _, u := range c.Uses {
 		for _, local := range d.order {
-			if code := d.entries[local].Code; !contains(u.Codes, code) {
+			if code := d.entries[local].Code; !slices.Contains(u.Codes, code) {
 				out = append(out, &Error{Pos: u.Pos, Path: u.Path, Msg: fmt.Sprintf("concept map %q translates %q to %q, which is not an allowed code (one of: %s)", c.Name, local, code, strings.Join(u.Codes, ", "))})
 			}
 		}

@@ -340,7 +340,7 @@ func (r *renderer) primitiveText(pos Pos, path, typ string, v any) (string, int,
 			if typ == "date" {
 				s = t.Format("2006-01-02")
 			} else {
-				s = FormatDateTime(t, loc)
+				s = formatDateTime(t, loc)
 			}
 		} else {
 			s = strings.TrimSpace(toString(v))

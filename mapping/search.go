@@ -2,14 +2,15 @@ package mapping
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/ccfacade/ccfacade/fhir/stu3"
 	"gopkg.in/yaml.v3"
 )
 
-// SearchTypes are the FHIR search parameter types a mapping can bind.
-var SearchTypes = []string{"string", "token", "date", "reference"}
+// searchTypes are the FHIR search parameter types a mapping can bind.
+var searchTypes = []string{"string", "token", "date", "reference"}
 
 var paramName = regexp.MustCompile(`^[a-z][a-z0-9-]*$`)
 
@@ -21,7 +22,7 @@ func (l *loader) searchParams(n *yaml.Node, m *Mapping) {
 		name := p[0].Value
 		path := m.Resource + " search " + name
 		sp := &SearchParam{Pos: l.pos(p[0]), Name: name, Col: -1}
-		if contains(reservedParams, name) {
+		if slices.Contains(reservedParams, name) {
 			l.add(sp.Pos, path, "%s is provided for every mapping; do not declare it", name)
 			continue
 		}
@@ -34,8 +35,8 @@ func (l *loader) searchParams(n *yaml.Node, m *Mapping) {
 			switch q[0].Value {
 			case "type":
 				sp.Type, _ = l.str(q[1], path)
-				if !contains(SearchTypes, sp.Type) {
-					l.add(l.pos(q[1]), path, "unknown search type %q (expected one of: %s)", sp.Type, strings.Join(SearchTypes, ", "))
+				if !slices.Contains(searchTypes, sp.Type) {
+					l.add(l.pos(q[1]), path, "unknown search type %q (expected one of: %s)", sp.Type, strings.Join(searchTypes, ", "))
 				}
 			case "column", "columns":
 				sp.Columns = append(sp.Columns, l.strs(q[1], path)...)
@@ -114,7 +115,7 @@ func (l *loader) searchParams(n *yaml.Node, m *Mapping) {
 			continue
 		}
 		if sp.Type == "" {
-			l.add(sp.Pos, path, "\"type\" is required (one of: %s)", strings.Join(SearchTypes, ", "))
+			l.add(sp.Pos, path, "\"type\" is required (one of: %s)", strings.Join(searchTypes, ", "))
 		}
 		if len(sp.Columns) > 0 && sp.SQL != "" {
 			l.add(sp.Pos, path, "give \"column\" (or \"columns\") or \"sql\", one of them")

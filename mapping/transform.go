@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -39,7 +40,7 @@ var transforms = map[string]transformSpec{
 	"upper":   {doc: "upper-case", make: stringFn(strings.ToUpper)},
 	"lower":   {doc: "lower-case", make: stringFn(strings.ToLower)},
 	"nhs-number": {doc: "remove spaces and hyphens; reject a value that is not 10 digits with a valid modulus-11 check digit",
-		make: noArgs(func(v any) (any, error) { return NormaliseNHSNumber(toString(v)) })},
+		make: noArgs(func(v any) (any, error) { return normaliseNHSNumber(toString(v)) })},
 	"postcode": {doc: "upper-case a UK postcode and put one space before the inward code",
 		make: noArgs(func(v any) (any, error) { return normalisePostcode(toString(v)) })},
 	"boolean": {doc: "Y/N, Yes/No, T/F, true/false, 1/0 to a boolean",
@@ -79,17 +80,8 @@ var transforms = map[string]transformSpec{
 		make: func(a []string, loc *time.Location) (func(any) (any, error), error) { return dateFn(a, loc, true) }},
 }
 
-// TransformNames lists the known transforms with what each does.
-func TransformNames() map[string]string {
-	out := map[string]string{}
-	for k, v := range transforms {
-		out[k] = v.doc
-	}
-	return out
-}
-
-// NewTransform builds a named transform.
-func NewTransform(name string, args []string, loc *time.Location) (Transform, error) {
+// newTransform builds a named transform.
+func newTransform(name string, args []string, loc *time.Location) (Transform, error) {
 	spec, ok := transforms[name]
 	if !ok {
 		names := make([]string, 0, len(transforms))
@@ -156,9 +148,9 @@ func toString(v any) string {
 // ErrBadNHSNumber is returned for a value that is not a valid NHS number.
 var ErrBadNHSNumber = errors.New("not a valid NHS number (10 digits with a modulus-11 check digit)")
 
-// NormaliseNHSNumber removes spaces and hyphens and checks the modulus-11
+// normaliseNHSNumber removes spaces and hyphens and checks the modulus-11
 // check digit.
-func NormaliseNHSNumber(s string) (string, error) {
+func normaliseNHSNumber(s string) (string, error) {
 	var b strings.Builder
 	for _, r := range s {
 		switch {
@@ -170,14 +162,14 @@ func NormaliseNHSNumber(s string) (string, error) {
 		}
 	}
 	n := b.String()
-	if !ValidNHSNumber(n) {
+	if !validNHSNumber(n) {
 		return "", ErrBadNHSNumber
 	}
 	return n, nil
 }
 
-// ValidNHSNumber reports whether s is ten digits with a valid check digit.
-func ValidNHSNumber(s string) bool {
+// validNHSNumber reports whether s is ten digits with a valid check digit.
+func validNHSNumber(s string) bool {
 	if len(s) != 10 {
 		return false
 	}
@@ -267,7 +259,7 @@ func parseLayout(f string) (layout, bool, error) {
 		b.WriteByte(c)
 		i++
 	}
-	has := func(t string) bool { return contains(order, t) }
+	has := func(t string) bool { return slices.Contains(order, t) }
 	if !has("yyyy") {
 		return lay, false, fmt.Errorf("format %q: needs a four-digit year (yyyy)", f)
 	}
@@ -382,7 +374,7 @@ func dateFn(formats []string, loc *time.Location, withTime bool) (func(any) (any
 	return func(v any) (any, error) {
 		if t, ok := v.(time.Time); ok {
 			if withTime {
-				return FormatDateTime(t, loc), nil
+				return formatDateTime(t, loc), nil
 			}
 			return t.Format("2006-01-02"), nil
 		}
@@ -403,16 +395,16 @@ func dateFn(formats []string, loc *time.Location, withTime bool) (func(any) (any
 			case l.precision == 3 || !withTime:
 				return t.Format("2006-01-02"), nil
 			}
-			return FormatDateTime(t, loc), nil
+			return formatDateTime(t, loc), nil
 		}
 		return nil, fmt.Errorf("%q does not match the date format %s", s, strings.Join(formats, " or "))
 	}, nil
 }
 
-// FormatDateTime formats a time as a FHIR dateTime/instant. A time without
+// formatDateTime formats a time as a FHIR dateTime/instant. A time without
 // its own zone (as drivers return for columns without one) is read as a wall
 // clock in loc.
-func FormatDateTime(t time.Time, loc *time.Location) string {
+func formatDateTime(t time.Time, loc *time.Location) string {
 	if t.Location() == time.UTC && loc != nil && loc != time.UTC {
 		t = time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), loc)
 	}

@@ -1,6 +1,7 @@
 package mapping
 
 import (
+	"slices"
 	"testing"
 	"time"
 )
@@ -46,7 +47,7 @@ func TestTransforms(t *testing.T) {
 		{"datetime", []string{"dd/MM/yyyy HH:mm"}, "31/02/2020 10:30", nil, true},
 	}
 	for _, c := range cases {
-		tr, err := NewTransform(c.name, c.args, london)
+		tr, err := newTransform(c.name, c.args, london)
 		if err != nil {
 			t.Fatalf("%s: %v", c.name, err)
 		}
@@ -74,8 +75,8 @@ func TestTransformErrors(t *testing.T) {
 		{"date", []string{"dd/MM"}, `needs a four-digit year`},
 		{"date", []string{"yyyyQdd"}, `unknown pattern letter "Q"`},
 	} {
-		_, err := NewTransform(c.name, c.args, time.UTC)
-		if err == nil || !contains([]string{err.Error()}, err.Error()) || !hasPrefix(err.Error(), c.want) {
+		_, err := newTransform(c.name, c.args, time.UTC)
+		if err == nil || !slices.Contains([]string{err.Error()}, err.Error()) || !hasPrefix(err.Error(), c.want) {
 			t.Errorf("%s %v: error %v, want %q", c.name, c.args, err, c.want)
 		}
 	}
@@ -107,8 +108,8 @@ func TestValidNHSNumber(t *testing.T) {
 		"9434765919": true, "9434765870": true, "4010232137": true,
 		"9434765918": false, "0000000000": true, "1234567890": false, "123": false,
 	} {
-		if got := ValidNHSNumber(s); got != want {
-			t.Errorf("ValidNHSNumber(%s) = %v, want %v", s, got, want)
+		if got := validNHSNumber(s); got != want {
+			t.Errorf("validNHSNumber(%s) = %v, want %v", s, got, want)
 		}
 	}
 }

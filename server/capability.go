@@ -1,6 +1,7 @@
 package server
 
 import (
+	"slices"
 	"sort"
 	"time"
 
@@ -54,7 +55,7 @@ func Capability(eng *engine.Engine, version, security string, now time.Time) fhi
 		}
 		for _, other := range ms {
 			for _, p := range other.Search {
-				if p.Type == "reference" && followable(p) && len(m.From.Key) == 1 && containsTarget(p.Target, m.Resource) {
+				if p.Type == "reference" && followable(p) && len(m.From.Key) == 1 && slices.Contains(p.Target, m.Resource) {
 					r.RevIncludes = append(r.RevIncludes, other.Resource+":"+p.Name)
 				}
 			}
@@ -72,15 +73,6 @@ func Capability(eng *engine.Engine, version, security string, now time.Time) fhi
 func followable(p *mapping.SearchParam) bool {
 	for _, src := range p.Sources() {
 		if src.Col >= 0 {
-			return true
-		}
-	}
-	return false
-}
-
-func containsTarget(targets []string, t string) bool {
-	for _, x := range targets {
-		if x == t {
 			return true
 		}
 	}

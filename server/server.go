@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -243,9 +244,9 @@ func (h *handler) negotiate(c *gin.Context) {
 		// An unencoded + in the query arrives as a space: fhir+xml.
 		mt := strings.ReplaceAll(strings.TrimSpace(strings.SplitN(f, ";", 2)[0]), " ", "+")
 		switch {
-		case containsStr(jsonTypes, mt):
+		case containsFold(jsonTypes, mt):
 			c.Set("format", "json")
-		case containsStr(xmlTypes, mt):
+		case containsFold(xmlTypes, mt):
 			c.Set("format", "xml")
 		default:
 			h.fail(c, http.StatusUnsupportedMediaType, fhir.Issue{Severity: "error", Code: "not-supported", SpineCode: "BAD_REQUEST",
@@ -319,9 +320,9 @@ func fromAccept(accept string) (string, bool) {
 			better(&xs, q, 2)
 		case mt == "text/*":
 			better(&xs, q, 2)
-		case containsStr(jsonTypes, mt):
+		case containsFold(jsonTypes, mt):
 			better(&js, q, 3)
-		case containsStr(xmlTypes, mt):
+		case containsFold(xmlTypes, mt):
 			better(&xs, q, 3)
 		}
 	}
@@ -334,13 +335,9 @@ func fromAccept(accept string) (string, bool) {
 	return "", false
 }
 
-func containsStr(list []string, s string) bool {
-	for _, x := range list {
-		if strings.EqualFold(x, s) {
-			return true
-		}
-	}
-	return false
+// containsFold reports whether list holds s, ignoring case.
+func containsFold(list []string, s string) bool {
+	return slices.ContainsFunc(list, func(x string) bool { return strings.EqualFold(x, s) })
 }
 
 // hsts tells browsers to keep to HTTPS when the facade serves TLS.
@@ -684,7 +681,7 @@ func (h *handler) everything(c *gin.Context, id string) {
 // gets 204 with the methods and headers the API takes.
 func (h *handler) cors(c *gin.Context) {
 	origin := c.GetHeader("Origin")
-	if origin == "" || !containsStr(h.opts.CORSOrigins, origin) {
+	if origin == "" || !containsFold(h.opts.CORSOrigins, origin) {
 		c.Next()
 		return
 	}

@@ -4,12 +4,14 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
-	"github.com/ccfacade/ccfacade/fhir/stu3"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/ccfacade/ccfacade/fhir/stu3"
 )
 
 //go:embed careconnect.json
@@ -400,7 +402,7 @@ func (c *checker) value(e *element, v any, path string) {
 				parts := strings.Split(ref, "/")
 				if len(parts) >= 2 {
 					rt := parts[len(parts)-2]
-					if !contains(targets, rt) {
+					if !slices.Contains(targets, rt) {
 						c.add(path, fmt.Sprintf("refers to a %s; the profile allows %s", rt, strings.Join(targets, ", ")))
 					}
 				}
@@ -492,7 +494,7 @@ func inValueSet(url string, v any) (ok, known bool) {
 				continue
 			}
 			if len(inc.Codes) > 0 {
-				if contains(inc.Codes, code) {
+				if slices.Contains(inc.Codes, code) {
 					return true
 				}
 				continue
@@ -579,13 +581,4 @@ func show(v any) string {
 		return fmt.Sprint(v)
 	}
 	return string(b)
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
