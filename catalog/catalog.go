@@ -122,177 +122,207 @@ func Load(ctx context.Context, set *mapping.Set, db adapters.Adapter) (*Catalog,
 	return cat, c.errs.Err()
 }
 
-func sources(m *mapping.Mapping) []*mapping.SearchParam {
-	var out []*mapping.SearchParam
-	for _, p := range m.Search {
-		out = append(out, p.Sources()...)
-	}
-	return out
+// uses are the columns a mapping reads, gathered by one walk over it: of
+// its main rows, of each child table, and the pairs of columns compared
+// with each other (checked once both are known).
+type uses struct {
+	main  []use
+	child map[*mapping.Rows][]use
+	pairs []pair
 }
 
-func (cat *Catalog) load(ctx context.Context, c *collector, db adapters.Adapter, m *mapping.Mapping) {
-	main := []use{}
-	child := map[*mapping.Rows][]use{}
+// pair is a comparison of two columns.
+type pair struct {
+	cd    *mapping.Cond
+	path  string
+	scope *mapping.Rows
+}
+
+func (u *uses) add(scope *mapping.Rows, x use) {
+	if scope == nil {
+		u.main = append(u.main, x)
+	} else {
+		u.child[scope] = append(u.child[scope], x)
+	}
+}
+
+// rows records the columns that link child rows to their parents and
+// order them.
+func (u *uses) rows(r *mapping.Rows, path string) {
+	for i, l := range r.Link {
+		u.child[r] = append(u.child[r], use{pos: r.Pos, path: path, column: l})
+		if i < len(r.ParentName) {
+			u.main = append(u.main, use{pos: r.Pos, path: path, column: r.ParentName[i]})
+		}
+	}
+}
+
+// cond records the columns of a condition and of every one combined in it.
+func (u *uses) cond(cd *mapping.Cond, path string, scope *mapping.Rows) {
+	cd.Walk(func(cd *mapping.Cond) {
+		if cd.Column == "" {
+			return
+		}
+		fits := func(col Column) string { return fitsCond(cd, col.Kind) }
+		u.add(scope, use{pos: cd.Pos, path: path, column: cd.Column, check: fits})
+		if o := cd.Than; o != nil && o.Column != "" {
+			u.add(scope, use{pos: cd.Pos, path: path, column: o.Column, check: fits})
+			u.pairs = append(u.pairs, pair{cd, path, scope})
+		}
+	})
+}
+
+// expr records the columns of an element's expression and its
+// alternatives.
+func (u *uses) expr(e *mapping.Expr, typ string, scope *mapping.Rows) {
+	e.Walk(func(e *mapping.Expr) {
+		if e.Column != "" {
+			x := use{pos: e.Pos, path: e.Path, column: e.Column}
+			if len(e.Transforms) == 0 && e.Concept == nil {
+				x.check = func(col Column) string { return fitsElement(typ, col.Kind) }
+			}
+			u.add(scope, x)
+		}
+		if e.When != nil {
+			u.cond(e.When, e.Path, scope)
+		}
+		for _, part := range e.Concat {
+			if part.Column != "" {
+				u.add(scope, use{pos: part.Pos, path: e.Path, column: part.Column, check: fitsConcat})
+			}
+		}
+		if e.Ref != nil {
+			for _, k := range e.Ref.Key {
+				u.add(scope, use{pos: e.Pos, path: e.Path, column: k})
+			}
+		}
+	})
+}
+
+// param records the columns of a single-source search parameter.
+func (u *uses) param(sp *mapping.SearchParam, path string) {
+	scope := sp.Rows
+	if scope != nil {
+		u.rows(scope, path)
+	}
+	if sp.To != "" {
+		u.add(scope, use{pos: sp.Pos, path: path, column: sp.To})
+	}
+	for _, cd := range sp.Conds {
+		u.cond(cd, path, scope)
+	}
+	if sf := sp.SystemFrom; sf != nil && sf.Column != "" {
+		u.add(scope, use{pos: sf.Pos, path: path + " system", column: sf.Column})
+	}
+	for _, part := range sp.Concat {
+		if part.Text == nil {
+			u.add(scope, use{pos: sp.Pos, path: path, column: part.Column, check: fitsConcat})
+		}
+	}
+	for i, col := range sp.Columns {
+		x := use{pos: sp.Pos, path: path, column: col, check: func(col Column) string { return fitsDateParam(sp, col.Kind) }}
+		if i == 0 {
+			x.param = sp
+		}
+		u.add(scope, x)
+	}
+}
+
+// usesOf walks a mapping for every column it reads.
+func usesOf(m *mapping.Mapping) *uses {
+	u := &uses{child: map[*mapping.Rows][]use{}}
 	for _, k := range m.From.Key {
-		main = append(main, use{pos: m.From.KeyPos, path: m.Resource + ".id", column: k})
+		u.main = append(u.main, use{pos: m.From.KeyPos, path: m.Resource + ".id", column: k})
 	}
 	if m.From.Updated != "" {
-		main = append(main, use{pos: m.From.Pos, path: m.Resource + ".meta.lastUpdated", column: m.From.Updated, check: func(col Column) string {
+		u.main = append(u.main, use{pos: m.From.Pos, path: m.Resource + ".meta.lastUpdated", column: m.From.Updated, check: func(col Column) string {
 			if !col.Kind.Temporal() {
 				return "the last-updated column must be a timestamp (it gives meta.lastUpdated and _lastUpdated)"
 			}
 			return ""
 		}})
 	}
-	add := func(scope *mapping.Rows, u use) {
-		if scope == nil {
-			main = append(main, u)
-		} else {
-			child[scope] = append(child[scope], u)
-		}
-	}
-	type pair struct {
-		cd    *mapping.Cond
-		path  string
-		scope *mapping.Rows
-	}
-	var pairs []pair // comparisons of two columns, checked once both are known
-	var cond func(cd *mapping.Cond, path string, scope *mapping.Rows)
-	cond = func(cd *mapping.Cond, path string, scope *mapping.Rows) {
-		for _, sub := range append(append([]*mapping.Cond(nil), cd.Any...), cd.All...) {
-			cond(sub, path, scope)
-		}
-		if cd.Column == "" {
-			return
-		}
-		add(scope, use{pos: cd.Pos, path: path, column: cd.Column, check: func(col Column) string { return fitsCond(cd, col.Kind) }})
-		if o := cd.Than; o != nil && o.Column != "" {
-			add(scope, use{pos: cd.Pos, path: path, column: o.Column, check: func(col Column) string { return fitsCond(cd, col.Kind) }})
-			pairs = append(pairs, pair{cd, path, scope})
-		}
-	}
-	var walkExpr func(e *mapping.Expr, typ string, scope *mapping.Rows)
-	walkExpr = func(e *mapping.Expr, typ string, scope *mapping.Rows) {
-		if e.Column != "" {
-			u := use{pos: e.Pos, path: e.Path, column: e.Column}
-			if len(e.Transforms) == 0 && e.Concept == nil {
-				u.check = func(col Column) string { return fitsElement(typ, col.Kind) }
-			}
-			add(scope, u)
-		}
-		if e.When != nil {
-			cond(e.When, e.Path, scope)
-		}
-		for _, f := range e.First {
-			walkExpr(f, typ, scope)
-		}
-		for _, part := range e.Concat {
-			if part.Column != "" {
-				add(scope, use{pos: part.Pos, path: e.Path, column: part.Column, check: fitsConcat})
-			}
-		}
-		if e.Ref != nil {
-			for _, k := range e.Ref.Key {
-				add(scope, use{pos: e.Pos, path: e.Path, column: k})
-			}
-		}
-	}
-	var walk func(n *mapping.Node, scope *mapping.Rows)
-	walk = func(n *mapping.Node, scope *mapping.Rows) {
+	m.Walk(func(n *mapping.Node, scope *mapping.Rows) {
 		if n.Rows != nil {
-			scope = n.Rows
-			for i, l := range n.Rows.Link {
-				child[scope] = append(child[scope], use{pos: n.Rows.Pos, path: n.Path, column: l})
-				if i < len(n.Rows.ParentName) {
-					main = append(main, use{pos: n.Rows.Pos, path: n.Path, column: n.Rows.ParentName[i]})
-				}
-			}
+			u.rows(n.Rows, n.Path)
 			for _, o := range n.Rows.Order {
-				child[scope] = append(child[scope], use{pos: n.Rows.Pos, path: n.Path, column: o})
+				u.child[n.Rows] = append(u.child[n.Rows], use{pos: n.Rows.Pos, path: n.Path, column: o})
 			}
 		}
 		if n.When != nil {
-			cond(n.When, n.Path, scope)
+			u.cond(n.When, n.Path, scope)
 		}
 		if n.Expr != nil {
-			walkExpr(n.Expr, n.Type, scope)
+			u.expr(n.Expr, n.Type, scope)
 		}
-		for _, f := range n.Fields {
-			walk(f, scope)
-		}
-		for _, it := range n.Items {
-			walk(it, scope)
-		}
+	})
+	for _, sp := range m.Sources() {
+		u.param(sp, m.Resource+" search "+sp.Name)
 	}
-	walk(m.Root, nil)
-	for _, sp := range sources(m) {
-		sp := sp
-		path := m.Resource + " search " + sp.Name
-		var scope *mapping.Rows
-		if sp.Rows != nil {
-			scope = sp.Rows
-			for i, l := range sp.Rows.Link {
-				child[scope] = append(child[scope], use{pos: sp.Rows.Pos, path: path, column: l})
-				if i < len(sp.Rows.ParentName) {
-					main = append(main, use{pos: sp.Rows.Pos, path: path, column: sp.Rows.ParentName[i]})
-				}
-			}
-		}
-		if sp.To != "" {
-			add(scope, use{pos: sp.Pos, path: path, column: sp.To})
-		}
-		for _, cd := range sp.Conds {
-			cond(cd, path, scope)
-			if usesMatches(cd) && !sqlgen.Supports(db, "matches") {
-				c.add(cd.Pos, path, "%s is searched where a value matches a regular expression, which %s cannot test in SQL; bind %s to columns", sp.Name, db.Name(), sp.Name)
-			}
-		}
-		forms := append([]mapping.Transform(nil), sp.ColumnForms...)
-		for _, part := range sp.Concat {
-			forms = append(forms, part.Forms...)
-		}
-		for _, cd := range sp.Conds {
-			forms = append(forms, condForms(cd)...)
-		}
-		reported := map[string]bool{}
-		for _, f := range forms {
-			if !sqlgen.Supports(db, f.Name) && !reported[f.Name] {
-				reported[f.Name] = true
-				c.add(sp.Pos, path, "%s searches the value through the transform %q, which %s cannot compute in SQL; bind %s to columns, or drop the transform", sp.Name, f.Name, db.Name(), sp.Name)
-			}
-		}
-		if sf := sp.SystemFrom; sf != nil && sf.Column != "" {
-			add(scope, use{pos: sf.Pos, path: path + " system", column: sf.Column})
-		}
-		for _, part := range sp.Concat {
-			if part.Text == nil {
-				add(scope, use{pos: sp.Pos, path: path, column: part.Column, check: fitsConcat})
-			}
-		}
-		if len(sp.Concat) > 0 {
-			cat.params[sp] = Column{Kind: adapters.KindText} // CONCAT gives text
-		}
-		for i, col := range sp.Columns {
-			u := use{pos: sp.Pos, path: path, column: col, check: func(col Column) string { return fitsDateParam(sp, col.Kind) }}
-			if i == 0 {
-				u.param = sp
-			}
-			add(scope, u)
-		}
-	}
+	return u
+}
 
-	// The main source.
+// load checks one mapping against the database: every column it reads
+// exists and can give what it is read for, every parameter's transforms
+// can be computed in the database's SQL, and every SQL fragment runs.
+func (cat *Catalog) load(ctx context.Context, c *collector, db adapters.Adapter, m *mapping.Mapping) {
+	u := usesOf(m)
+	for _, sp := range m.Sources() {
+		cat.checkSearchable(c, db, m, sp)
+	}
+	b := sqlgen.New(db)
+	if cols, srcName, ok := cat.mainColumns(ctx, c, db, m, b, u.main); ok {
+		cat.checkUses(c, m, nil, u.main, cols, srcName)
+	}
+	cat.checkSQL(ctx, c, db, m, b)
+	for r, uses := range u.child {
+		cat.checkChild(ctx, c, db, b, r, uses)
+	}
+	cat.checkPairs(c, m, u.pairs)
+}
+
+// checkSearchable refuses a parameter searched through what the database
+// cannot compute in SQL (a transform, a regular expression).
+func (cat *Catalog) checkSearchable(c *collector, db adapters.Adapter, m *mapping.Mapping, sp *mapping.SearchParam) {
+	path := m.Resource + " search " + sp.Name
+	for _, cd := range sp.Conds {
+		if usesMatches(cd) && !sqlgen.Supports(db, "matches") {
+			c.add(cd.Pos, path, "%s is searched where a value matches a regular expression, which %s cannot test in SQL; bind %s to columns", sp.Name, db.Name(), sp.Name)
+		}
+	}
+	forms := append([]mapping.Transform(nil), sp.ColumnForms...)
+	for _, part := range sp.Concat {
+		forms = append(forms, part.Forms...)
+	}
+	for _, cd := range sp.Conds {
+		forms = append(forms, condForms(cd)...)
+	}
+	reported := map[string]bool{}
+	for _, f := range forms {
+		if !sqlgen.Supports(db, f.Name) && !reported[f.Name] {
+			reported[f.Name] = true
+			c.add(sp.Pos, path, "%s searches the value through the transform %q, which %s cannot compute in SQL; bind %s to columns, or drop the transform", sp.Name, f.Name, db.Name(), sp.Name)
+		}
+	}
+	if len(sp.Concat) > 0 {
+		cat.params[sp] = Column{Kind: adapters.KindText} // CONCAT gives text
+	}
+}
+
+// mainColumns reads the columns of a mapping's main rows (a table, a
+// query, a table with joins or the distinct values of one) and names the
+// source for messages; false when they cannot be read (reported).
+func (cat *Catalog) mainColumns(ctx context.Context, c *collector, db adapters.Adapter, m *mapping.Mapping, b *sqlgen.Builder, main []use) ([]Column, string, bool) {
 	var cols []Column
 	var err error
 	srcName := m.From.Table
-	b := sqlgen.New(db)
 	switch {
 	case m.From.Query != "":
 		srcName = "the query"
 		cols, err = queryColumns(ctx, db, sqlgen.Empty("*", sqlgen.Derived(m.From.Query, "t0")))
 	case len(m.From.Joins) > 0:
 		if !cat.checkJoins(ctx, c, db, m) {
-			return
+			return nil, "", false
 		}
 		srcName = m.From.Table + " with its joins"
 		var specs []sqlgen.JoinSpec
@@ -326,16 +356,21 @@ func (cat *Catalog) load(ctx context.Context, c *collector, db adapters.Adapter,
 	default:
 		cols, err = tableColumns(ctx, db, m.From.Table)
 	}
-	if err != nil {
-		if errors.Is(err, adapters.ErrNoTable) {
-			c.add(m.From.Pos, m.Resource, "table %q does not exist%s", m.From.Table, schemaHint(m.From.Table))
-		} else {
-			c.add(m.From.Pos, m.Resource, "cannot read the columns of %s: %v", srcName, err)
-		}
-	} else {
-		cat.checkUses(c, m, nil, main, cols, srcName)
+	switch {
+	case errors.Is(err, adapters.ErrNoTable):
+		c.add(m.From.Pos, m.Resource, "table %q does not exist%s", m.From.Table, schemaHint(m.From.Table))
+		return nil, "", false
+	case err != nil:
+		c.add(m.From.Pos, m.Resource, "cannot read the columns of %s: %v", srcName, err)
+		return nil, "", false
 	}
-	for _, sp := range sources(m) {
+	return cols, srcName, true
+}
+
+// checkSQL runs the SQL expressions of the mapping's parameters once on
+// no rows.
+func (cat *Catalog) checkSQL(ctx context.Context, c *collector, db adapters.Adapter, m *mapping.Mapping, b *sqlgen.Builder) {
+	for _, sp := range m.Sources() {
 		from := cat.From(m, b, "t0")
 		if sp.Rows != nil {
 			from = b.Table(sp.Rows.Table, "t0")
@@ -351,27 +386,31 @@ func (cat *Catalog) load(ctx context.Context, c *collector, db adapters.Adapter,
 			}
 		}
 	}
-	// Child tables.
-	for r, uses := range child {
-		cols, err := tableColumns(ctx, db, r.Table)
-		if err != nil {
-			if errors.Is(err, adapters.ErrNoTable) {
-				c.add(r.Pos, r.Path, "table %q does not exist%s", r.Table, schemaHint(r.Table))
-			} else {
-				c.add(r.Pos, r.Path, "cannot read the columns of %s: %v", r.Table, err)
-			}
-			continue
-		}
-		cat.checkUses(c, nil, r, uses, cols, r.Table)
-		if r.Where != "" {
-			if _, err := queryColumns(ctx, db, sqlgen.Empty("1", b.Table(r.Table, "c"), sqlgen.Expr(r.Where))); err != nil {
-				c.add(r.Pos, r.Path, "the where condition does not run: %v", err)
-			}
+}
+
+// checkChild checks a child table's columns and its where condition.
+func (cat *Catalog) checkChild(ctx context.Context, c *collector, db adapters.Adapter, b *sqlgen.Builder, r *mapping.Rows, uses []use) {
+	cols, err := tableColumns(ctx, db, r.Table)
+	switch {
+	case errors.Is(err, adapters.ErrNoTable):
+		c.add(r.Pos, r.Path, "table %q does not exist%s", r.Table, schemaHint(r.Table))
+		return
+	case err != nil:
+		c.add(r.Pos, r.Path, "cannot read the columns of %s: %v", r.Table, err)
+		return
+	}
+	cat.checkUses(c, nil, r, uses, cols, r.Table)
+	if r.Where != "" {
+		if _, err := queryColumns(ctx, db, sqlgen.Empty("1", b.Table(r.Table, "c"), sqlgen.Expr(r.Where))); err != nil {
+			c.add(r.Pos, r.Path, "the where condition does not run: %v", err)
 		}
 	}
-	// Two date-times compared, one with a zone and one without: the
-	// database would read the one without in its session's zone, the
-	// facade in the configured one.
+}
+
+// checkPairs refuses two date-times compared, one with a zone and one
+// without: the database would read the one without in its session's
+// zone, the facade in the configured one.
+func (cat *Catalog) checkPairs(c *collector, m *mapping.Mapping, pairs []pair) {
 	for _, p := range pairs {
 		scopeM := m
 		if p.scope != nil {

@@ -64,9 +64,9 @@ func (m *Mapping) SearchParam(name string) *SearchParam {
 	return nil
 }
 
-// sources are every single-source parameter of the mapping: each
+// Sources are every single-source search parameter of the mapping: each
 // parameter bound to columns, and each branch of a derived one.
-func (m *Mapping) sources() []*SearchParam {
+func (m *Mapping) Sources() []*SearchParam {
 	var out []*SearchParam
 	for _, p := range m.Search {
 		out = append(out, p.Sources()...)
