@@ -281,9 +281,6 @@ func (e *Engine) runEverything(ctx context.Context, p *everythingPlan, base stri
 			remaining--
 		}
 		state = everythingState{T: 0}
-		if remaining == 0 && len(types) > 0 { // _count=1: the Patient alone, then the rest
-			next = &everythingState{T: 0}
-		}
 	}
 	// Every section asks for the whole page: the rows are the same as
 	// asking each for what the sections before it left.
@@ -309,8 +306,18 @@ func (e *Engine) runEverything(ctx context.Context, p *everythingPlan, base stri
 			}
 		}
 	}()
-	for t := state.T; t < len(types) && remaining > 0; t++ {
-		for k := t + 1; k < len(types) && k < t+ahead; k++ {
+	// Once the page is full, the sections after it are probed one at a
+	// time (a row each, or the rows of a section already running ahead)
+	// until one has a row: the next link is given only for a page with
+	// entries, and it starts at that section, past the empty ones. A page
+	// that fills within a section knows there is more from its extra row,
+	// and probes nothing.
+	for t := state.T; t < len(types); t++ {
+		probe, n := remaining == 0, limit
+		if probe {
+			n = 1
+		}
+		for k := t + 1; k < len(types) && k < t+ahead && !probe; k++ {
 			if results[k] != nil {
 				continue
 			}
@@ -318,7 +325,7 @@ func (e *Engine) runEverything(ctx context.Context, p *everythingPlan, base stri
 			m, from := types[k], after(k)
 			var rows []*mapping.Row
 			if !e.runAhead(func() (err error) {
-				rows, err = e.everythingSection(ctx, er, m, from, limit)
+				rows, err = e.everythingSection(ctx, er, m, from, n)
 				return err
 			}, func(err error) { ch <- section{rows, err} }) {
 				break // no token free: the next sections wait their turn
@@ -330,10 +337,17 @@ func (e *Engine) runEverything(ctx context.Context, p *everythingPlan, base stri
 			res = <-ch
 			results[t] = nil
 		} else {
-			res.rows, res.err = e.everythingSection(ctx, er, types[t], after(t), limit)
+			res.rows, res.err = e.everythingSection(ctx, er, types[t], after(t), n)
 		}
 		if res.err != nil {
 			return nil, res.err
+		}
+		if probe {
+			if len(res.rows) > 0 {
+				next = &everythingState{T: t, K: after(t)}
+				break
+			}
+			continue
 		}
 		m, rows := types[t], res.rows
 		if len(rows) > remaining {
@@ -353,9 +367,6 @@ func (e *Engine) runEverything(ctx context.Context, p *everythingPlan, base stri
 		remaining -= len(rows)
 		if next != nil {
 			break
-		}
-		if remaining == 0 && t+1 < len(types) {
-			next = &everythingState{T: t + 1}
 		}
 	}
 	if len(matched) > 0 {

@@ -254,3 +254,62 @@ func TestEverythingSectionsConcurrently(t *testing.T) {
 		compareRendered(t, concurrent.base, sequential.base, queries)
 	})
 }
+
+// Every patient's record, walked page by page at several page sizes,
+// is the record on one page: no page is empty (a next link only when a
+// page with entries follows), no resource is on two pages, none is left
+// out.
+func TestEverythingPagesWalkTheWholeRecord(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, e *env) {
+		matches := func(url string) []string {
+			r := get(t, url)
+			if r.status != 200 {
+				t.Fatalf("%s: %d %s", url, r.status, truncate(string(r.body), 300))
+			}
+			b := r.json(t)
+			if link(b, "next") != "" {
+				t.Fatalf("%s: the record does not fit one page", url)
+			}
+			return entryModes(t, b)["match"]
+		}
+		for id := 1; id <= demoPatients; id++ {
+			whole := matches(fmt.Sprintf("%s/Patient/%d/$everything?_count=100", e.base, id))
+			sort.Strings(whole)
+			for _, count := range []int{1, 7, 20, 50} {
+				start := fmt.Sprintf("%s/Patient/%d/$everything?_count=%d", e.base, id, count)
+				var got []string
+				seen := map[string]int{}
+				pages := 0
+				for next := start; next != ""; pages++ {
+					if pages > len(whole) {
+						t.Fatalf("%s: more pages than resources", start)
+					}
+					r := get(t, next)
+					if r.status != 200 {
+						t.Fatalf("%s: %d %s", next, r.status, truncate(string(r.body), 300))
+					}
+					b := r.json(t)
+					page := entryModes(t, b)["match"]
+					if len(page) == 0 {
+						t.Errorf("%s: page %d is empty", start, pages+1)
+					}
+					if len(page) > count {
+						t.Errorf("%s: page %d has %d resources", start, pages+1, len(page))
+					}
+					for _, k := range page {
+						if p, ok := seen[k]; ok {
+							t.Errorf("%s: %s on page %d and again on page %d", start, k, p, pages+1)
+						}
+						seen[k] = pages + 1
+					}
+					got = append(got, page...)
+					next = link(b, "next")
+				}
+				sort.Strings(got)
+				if strings.Join(got, ",") != strings.Join(whole, ",") {
+					t.Errorf("%s: the pages hold\n %v\nthe record is\n %v", start, got, whole)
+				}
+			}
+		}
+	})
+}
