@@ -118,6 +118,13 @@ func (e *Engine) parseEverything(req EverythingRequest) (*everythingReq, error) 
 		return nil, &Error{Kind: KindNotFound, Msg: "Patient is not served here"}
 	}
 	params := req.Params
+	// Each parameter but _type takes one value: a second is refused, not
+	// chosen between.
+	for _, k := range []string{"identifier", "start", "end", "_since", "_count", "_cursor"} {
+		if n := len(params[k]); n > 1 {
+			return nil, invalid(k, "INVALID_PARAMETER", "%s is given %d times; $everything takes it once", k, n)
+		}
+	}
 	er := &everythingReq{pm: pm, patientID: req.PatientID, count: e.opts.DefaultCount, wantPatient: true,
 		filters: map[*mapping.Mapping][]*paramReq{}, cursor: params.Get("_cursor"), canonical: url.Values{}}
 	if req.PatientID == "" {
@@ -126,8 +133,10 @@ func (e *Engine) parseEverything(req EverythingRequest) (*everythingReq, error) 
 			return nil, invalid("identifier", "INVALID_PARAMETER", "give the patient: Patient/{id}/$everything, or Patient/$everything?identifier=https://fhir.nhs.uk/Id/nhs-number|{NHS number}")
 		}
 		if strings.Contains(er.identifier, ",") {
-			return nil, invalid("identifier", "INVALID_PARAMETER", "give one identifier: the record is one patient's")
+			return nil, invalid("identifier", "INVALID_PARAMETER", "identifier %q lists alternatives; give one identifier: the record is one patient's", er.identifier)
 		}
+	} else if params.Has("identifier") {
+		return nil, invalid("identifier", "INVALID_PARAMETER", "Patient/%s/$everything names its patient: give the identifier to Patient/$everything instead", req.PatientID)
 	}
 	if v := params.Get("_count"); v != "" {
 		c, err := fhir.ParseCount(v, e.opts.DefaultCount, e.opts.MaxCount)
@@ -149,7 +158,7 @@ func (e *Engine) parseEverything(req EverythingRequest) (*everythingReq, error) 
 		}
 	}
 	er.types = e.Compartment()
-	if t := params.Get("_type"); t != "" {
+	if t := strings.Join(params["_type"], ","); t != "" {
 		allowed := map[string]bool{}
 		for _, x := range strings.Split(t, ",") {
 			x = strings.TrimSpace(x)
@@ -184,7 +193,7 @@ func (e *Engine) authorizeEverything(ctx context.Context, er *everythingReq) err
 	if er.patientID == "" {
 		id, err := e.patientByIdentifier(ctx, er.pm, er.identifier)
 		if err != nil {
-			if ee, ok := AsError(err); ok && accessFrom(ctx).patientFor("Patient") != "" && (ee.Kind == KindNotFound || ee.Kind == KindConflict || ee.Kind == KindForbidden) {
+			if ee, ok := AsError(err); ok && accessFrom(ctx).patientFor("Patient") != "" && (ee.Kind == KindNotFound || ee.Kind == KindAmbiguous || ee.Kind == KindForbidden) {
 				return errDenied
 			}
 			return err
@@ -502,7 +511,7 @@ func (e *Engine) patientByIdentifier(ctx context.Context, pm *mapping.Mapping, i
 	case 1:
 		return mapping.EncodeID(rows[0][:len(pm.From.Key)])
 	}
-	return "", &Error{Kind: KindConflict, Param: "identifier", SpineCode: "MULTIPLE_MATCHES", Msg: fmt.Sprintf("more than one patient has the identifier %s", ident)}
+	return "", &Error{Kind: KindAmbiguous, Param: "identifier", SpineCode: "MULTIPLE_MATCHES", Msg: fmt.Sprintf("more than one patient has the identifier %s: it does not name one record", ident)}
 }
 
 // uniqueEntries keeps one entry per fullUrl (bdl-7): a resource included

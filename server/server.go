@@ -795,8 +795,8 @@ func (h *handler) error(c *gin.Context, err error) {
 		status, issue.Code = http.StatusNotFound, "not-supported"
 	case engine.KindForbidden:
 		status, issue.Code = http.StatusForbidden, "forbidden"
-	case engine.KindConflict:
-		status, issue.Code = http.StatusConflict, "conflict"
+	case engine.KindAmbiguous:
+		status, issue.Code = http.StatusBadRequest, "invalid"
 	case engine.KindUnprocessable:
 		status, issue.Code = http.StatusInternalServerError, "processing"
 		h.log.Error("resource cannot be served", "id", rid, "error", e.Msg)

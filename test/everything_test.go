@@ -313,3 +313,56 @@ func TestEverythingPagesWalkTheWholeRecord(t *testing.T) {
 		}
 	})
 }
+
+// $everything by identifier names one patient: an identifier given twice,
+// a list of alternatives or an identifier beside the patient's id is a
+// 400 that says so, as is a parameter that takes one value given twice;
+// an identifier of no patient is a 404.
+func TestEverythingByIdentifierNamesOnePatient(t *testing.T) {
+	nhs := map[string]string{}
+	for _, p := range demoRows(t, "PATIENT") {
+		if id := str(p["PATIENT_ID"]); id == "3" || id == "7" {
+			nhs[id] = url.QueryEscape("https://fhir.nhs.uk/Id/nhs-number|" + strings.ReplaceAll(str(p["NHS_NUMBER"]), " ", ""))
+		}
+	}
+	a, b := nhs["3"], nhs["7"]
+	e := sqliteEnv(t)
+	for _, c := range []struct {
+		path   string
+		status int
+		says   []string
+	}{
+		{"/Patient/$everything?identifier=" + a + "&identifier=" + b, 400, []string{"identifier", "2 times", "once"}},
+		{"/Patient/$everything?identifier=" + a + "&identifier=" + a, 400, []string{"identifier", "2 times", "once"}},
+		{"/Patient/$everything?identifier=" + a + "," + b, 400, []string{"identifier", "alternatives"}},
+		{"/Patient/3/$everything?identifier=" + b, 400, []string{"identifier", "Patient/3/$everything"}},
+		{"/Patient/$everything?identifier=" + a + "&start=2010&start=2020", 400, []string{"start", "2 times", "once"}},
+		{"/Patient/3/$everything?_count=5&_count=50", 400, []string{"_count", "2 times", "once"}},
+		{"/Patient/$everything?identifier=https://fhir.nhs.uk/Id/nhs-number|9434765919", 404, []string{"no patient has the identifier"}},
+	} {
+		r := get(t, e.base+c.path)
+		text := ""
+		if r.status != 200 {
+			text = issueText(t, r)
+			validate(t, "OperationOutcome", r.body)
+		}
+		for _, s := range c.says {
+			if r.status != c.status || !strings.Contains(text, s) {
+				t.Errorf("%s: %d %s; want %d saying %q", c.path, r.status, truncate(string(r.body), 300), c.status, s)
+				break
+			}
+		}
+	}
+	// _type may be repeated: the types of all its values.
+	r := get(t, e.base+"/Patient/3/$everything?_count=100&_type=Condition&_type=Observation")
+	if r.status != 200 {
+		t.Fatalf("_type twice: %d %s", r.status, truncate(string(r.body), 300))
+	}
+	types := map[string]bool{}
+	for _, k := range entryModes(t, r.json(t))["match"] {
+		types[strings.SplitN(k, "/", 2)[0]] = true
+	}
+	if len(types) != 2 || !types["Condition"] || !types["Observation"] {
+		t.Errorf("_type=Condition&_type=Observation: %v", types)
+	}
+}
