@@ -75,6 +75,7 @@ type everythingReq struct {
 	filters     map[*mapping.Mapping][]*paramReq
 	cursor      string
 	canonical   url.Values // what the links repeat
+	transport   url.Values // _format and _pretty: the links repeat them too
 }
 
 // everythingPlan is a parsed $everything within the request's access: the
@@ -126,7 +127,7 @@ func (e *Engine) parseEverything(req EverythingRequest) (*everythingReq, error) 
 		}
 	}
 	er := &everythingReq{pm: pm, patientID: req.PatientID, count: e.opts.DefaultCount, wantPatient: true,
-		filters: map[*mapping.Mapping][]*paramReq{}, cursor: params.Get("_cursor"), canonical: url.Values{}}
+		filters: map[*mapping.Mapping][]*paramReq{}, cursor: params.Get("_cursor"), canonical: url.Values{}, transport: url.Values{}}
 	if req.PatientID == "" {
 		er.identifier = params.Get("identifier")
 		if er.identifier == "" {
@@ -150,8 +151,10 @@ func (e *Engine) parseEverything(req EverythingRequest) (*everythingReq, error) 
 	}
 	for k, v := range params {
 		switch k {
-		case "start", "end", "_since", "_type", "identifier", "_format", "_pretty":
+		case "start", "end", "_since", "_type", "identifier":
 			er.canonical[k] = v
+		case "_format", "_pretty":
+			er.transport[k] = v
 		case "_count", "_cursor":
 		default:
 			return nil, notSupported(k, "parameter %q is not supported by $everything (supported: start, end, _since, _type, _count)", k)
@@ -235,7 +238,7 @@ func (e *Engine) planEverything(ctx context.Context, er *everythingReq, base str
 		return nil, notFound
 	}
 	p.prow = prow[0]
-	p.pager = e.newPager(base, p.path, er.canonical.Encode(), er.patientID, er.count)
+	p.pager = e.newPager(base, p.path, er.canonical, er.transport, er.patientID, er.count)
 	if er.cursor != "" {
 		c, err := p.pager.open(er.cursor)
 		if err != nil {

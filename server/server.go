@@ -569,6 +569,9 @@ func (h *handler) postSearch(c *gin.Context) {
 		params[k] = append(params[k], v...)
 	}
 	for k, v := range c.Request.PostForm {
+		if k == "_format" || k == "_pretty" {
+			continue // the response's form is the URL's and the Accept header's: the links keep what chose it
+		}
 		params[k] = append(params[k], v...)
 	}
 	h.runSearch(c, params)
