@@ -16,7 +16,7 @@ const (
 	KindUnavailable                   // the database failed or timed out: 503
 	KindUnknownType                   // a resource type not served: 404, not-supported
 	KindForbidden                     // the token does not allow it: 403
-	KindConflict                      // the request matches more than one record: 409
+	KindAmbiguous                     // the request names more than one record where it must name one: 400
 )
 
 // Error is an error with a kind, the parameter it concerns (if any), a

@@ -76,6 +76,7 @@ type everythingReq struct {
 	filters     map[*mapping.Mapping][]*paramReq
 	cursor      string
 	canonical   url.Values // what the links repeat
+	transport   url.Values // _format and _pretty: the links repeat them too
 }
 
 // everythingPlan is a parsed $everything within the request's access: the
@@ -119,16 +120,25 @@ func (e *Engine) parseEverything(req EverythingRequest) (*everythingReq, error) 
 		return nil, &Error{Kind: KindNotFound, Msg: "Patient is not served here"}
 	}
 	params := req.Params
+	// Each parameter but _type takes one value: a second is refused, not
+	// chosen between.
+	for _, k := range []string{"identifier", "start", "end", "_since", "_count", "_cursor"} {
+		if n := len(params[k]); n > 1 {
+			return nil, invalid(k, "INVALID_PARAMETER", "%s is given %d times; $everything takes it once", k, n)
+		}
+	}
 	er := &everythingReq{pm: pm, patientID: req.PatientID, count: e.opts.DefaultCount, wantPatient: true,
-		filters: map[*mapping.Mapping][]*paramReq{}, cursor: params.Get("_cursor"), canonical: url.Values{}}
+		filters: map[*mapping.Mapping][]*paramReq{}, cursor: params.Get("_cursor"), canonical: url.Values{}, transport: url.Values{}}
 	if req.PatientID == "" {
 		er.identifier = params.Get("identifier")
 		if er.identifier == "" {
 			return nil, invalid("identifier", "INVALID_PARAMETER", "give the patient: Patient/{id}/$everything, or Patient/$everything?identifier=https://fhir.nhs.uk/Id/nhs-number|{NHS number}")
 		}
 		if strings.Contains(er.identifier, ",") {
-			return nil, invalid("identifier", "INVALID_PARAMETER", "give one identifier: the record is one patient's")
+			return nil, invalid("identifier", "INVALID_PARAMETER", "identifier %q lists alternatives; give one identifier: the record is one patient's", er.identifier)
 		}
+	} else if params.Has("identifier") {
+		return nil, invalid("identifier", "INVALID_PARAMETER", "Patient/%s/$everything names its patient: give the identifier to Patient/$everything instead", req.PatientID)
 	}
 	if v := params.Get("_count"); v != "" {
 		c, err := fhir.ParseCount(v, e.opts.DefaultCount, e.opts.MaxCount)
@@ -142,15 +152,17 @@ func (e *Engine) parseEverything(req EverythingRequest) (*everythingReq, error) 
 	}
 	for k, v := range params {
 		switch k {
-		case "start", "end", "_since", "_type", "identifier", "_format", "_pretty":
+		case "start", "end", "_since", "_type", "identifier":
 			er.canonical[k] = v
+		case "_format", "_pretty":
+			er.transport[k] = v
 		case "_count", "_cursor":
 		default:
 			return nil, notSupported(k, "parameter %q is not supported by $everything (supported: start, end, _since, _type, _count)", k)
 		}
 	}
 	er.types = e.Compartment()
-	if t := params.Get("_type"); t != "" {
+	if t := strings.Join(params["_type"], ","); t != "" {
 		allowed := map[string]bool{}
 		for _, x := range strings.Split(t, ",") {
 			x = strings.TrimSpace(x)
@@ -185,7 +197,7 @@ func (e *Engine) authorizeEverything(ctx context.Context, er *everythingReq) err
 	if er.patientID == "" {
 		id, err := e.patientByIdentifier(ctx, er.pm, er.identifier)
 		if err != nil {
-			if ee, ok := AsError(err); ok && accessFrom(ctx).patientFor("Patient") != "" && (ee.Kind == KindNotFound || ee.Kind == KindConflict || ee.Kind == KindForbidden) {
+			if ee, ok := AsError(err); ok && accessFrom(ctx).patientFor("Patient") != "" && (ee.Kind == KindNotFound || ee.Kind == KindAmbiguous || ee.Kind == KindForbidden) {
 				return errDenied
 			}
 			return err
@@ -227,7 +239,7 @@ func (e *Engine) planEverything(ctx context.Context, er *everythingReq, base str
 		return nil, notFound
 	}
 	p.prow = prow[0]
-	p.pager = e.newPager(base, p.path, er.canonical.Encode(), er.patientID, er.count)
+	p.pager = e.newPager(base, p.path, er.canonical, er.transport, er.patientID, er.count)
 	if er.cursor != "" {
 		c, err := p.pager.open(er.cursor)
 		if err != nil {
@@ -282,9 +294,6 @@ func (e *Engine) runEverything(ctx context.Context, p *everythingPlan, base stri
 			remaining--
 		}
 		state = everythingState{T: 0}
-		if remaining == 0 && len(types) > 0 { // _count=1: the Patient alone, then the rest
-			next = &everythingState{T: 0}
-		}
 	}
 	// Every section asks for the whole page: the rows are the same as
 	// asking each for what the sections before it left.
@@ -310,8 +319,18 @@ func (e *Engine) runEverything(ctx context.Context, p *everythingPlan, base stri
 			}
 		}
 	}()
-	for t := state.T; t < len(types) && remaining > 0; t++ {
-		for k := t + 1; k < len(types) && k < t+ahead; k++ {
+	// Once the page is full, the sections after it are probed one at a
+	// time (a row each, or the rows of a section already running ahead)
+	// until one has a row: the next link is given only for a page with
+	// entries, and it starts at that section, past the empty ones. A page
+	// that fills within a section knows there is more from its extra row,
+	// and probes nothing.
+	for t := state.T; t < len(types); t++ {
+		probe, n := remaining == 0, limit
+		if probe {
+			n = 1
+		}
+		for k := t + 1; k < len(types) && k < t+ahead && !probe; k++ {
 			if results[k] != nil {
 				continue
 			}
@@ -319,7 +338,7 @@ func (e *Engine) runEverything(ctx context.Context, p *everythingPlan, base stri
 			m, from := types[k], after(k)
 			var rows []*mapping.Row
 			if !e.runAhead(func() (err error) {
-				rows, err = e.everythingSection(ctx, er, m, from, limit)
+				rows, err = e.everythingSection(ctx, er, m, from, n)
 				return err
 			}, func(err error) { ch <- section{rows, err} }) {
 				break // no token free: the next sections wait their turn
@@ -331,10 +350,17 @@ func (e *Engine) runEverything(ctx context.Context, p *everythingPlan, base stri
 			res = <-ch
 			results[t] = nil
 		} else {
-			res.rows, res.err = e.everythingSection(ctx, er, types[t], after(t), limit)
+			res.rows, res.err = e.everythingSection(ctx, er, types[t], after(t), n)
 		}
 		if res.err != nil {
 			return nil, res.err
+		}
+		if probe {
+			if len(res.rows) > 0 {
+				next = &everythingState{T: t, K: after(t)}
+				break
+			}
+			continue
 		}
 		m, rows := types[t], res.rows
 		if len(rows) > remaining {
@@ -354,9 +380,6 @@ func (e *Engine) runEverything(ctx context.Context, p *everythingPlan, base stri
 		remaining -= len(rows)
 		if next != nil {
 			break
-		}
-		if remaining == 0 && t+1 < len(types) {
-			next = &everythingState{T: t + 1}
 		}
 	}
 	if len(matched) > 0 {
@@ -492,7 +515,7 @@ func (e *Engine) patientByIdentifier(ctx context.Context, pm *mapping.Mapping, i
 	case 1:
 		return mapping.EncodeID(rows[0][:len(pm.From.Key)])
 	}
-	return "", &Error{Kind: KindConflict, Param: "identifier", SpineCode: "MULTIPLE_MATCHES", Msg: fmt.Sprintf("more than one patient has the identifier %s", ident)}
+	return "", &Error{Kind: KindAmbiguous, Param: "identifier", SpineCode: "MULTIPLE_MATCHES", Msg: fmt.Sprintf("more than one patient has the identifier %s: it does not name one record", ident)}
 }
 
 // uniqueEntries keeps one entry per fullUrl (bdl-7): a resource included

@@ -16,28 +16,37 @@ type pager struct {
 	e         *Engine
 	url       string // base/path?
 	canonical string // the request's parameters but _count and _cursor, encoded
+	transport string // _format and _pretty as the request gave them, encoded
 	count     int
 	hash      string
 }
 
 // newPager makes the pager of a request for path with the parameters in
 // canonical form; scope is anything else a cursor must belong to (the
-// patient of $everything).
-func (e *Engine) newPager(base, path, canonical, scope string, count int) *pager {
-	sum := sha256.Sum256([]byte(path + "?" + canonical + "#" + scope))
-	return &pager{e: e, url: base + "/" + path + "?", canonical: canonical, count: count, hash: hex.EncodeToString(sum[:12])}
+// patient of $everything). The links repeat the request's transport
+// parameters (_format, _pretty), so a client that follows one gets the
+// form it asked for; a cursor does not depend on them.
+func (e *Engine) newPager(base, path string, canonical, transport url.Values, scope string, count int) *pager {
+	c := canonical.Encode()
+	sum := sha256.Sum256([]byte(path + "?" + c + "#" + scope))
+	return &pager{e: e, url: base + "/" + path + "?", canonical: c, transport: transport.Encode(), count: count, hash: hex.EncodeToString(sum[:12])}
 }
 
-// link is the request's URL with _count and the extra parameters.
+// link is the request's URL with _count, the transport parameters and the
+// extra parameters.
 func (p *pager) link(extra ...string) string {
 	qs := p.canonical
 	add := func(s string) {
+		if s == "" {
+			return
+		}
 		if qs != "" {
 			qs += "&"
 		}
 		qs += s
 	}
 	add("_count=" + strconv.Itoa(p.count))
+	add(p.transport)
 	for _, x := range extra {
 		add(x)
 	}

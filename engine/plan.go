@@ -51,7 +51,7 @@ func (e *Engine) plan(ctx context.Context, sr *searchReq, base string) (*plan, e
 		return nil, err
 	}
 	q.sorts = keys
-	p := &plan{req: sr, q: q, pager: e.newPager(base, path, sr.used.Encode(), "", sr.count)}
+	p := &plan{req: sr, q: q, pager: e.newPager(base, path, sr.used, sr.transport, "", sr.count)}
 	if sr.cursor != "" {
 		c, err := p.pager.open(sr.cursor)
 		if err != nil {

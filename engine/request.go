@@ -31,6 +31,7 @@ type searchReq struct {
 	includes     []include
 	params       []*paramReq
 	used         url.Values // what the self link shows
+	transport    url.Values // _format and _pretty: the links repeat them
 }
 
 // sortItem is one _sort key as given.
@@ -125,7 +126,7 @@ func (e *Engine) parseSearch(req SearchRequest) (*searchReq, error) {
 	if err != nil {
 		return nil, err
 	}
-	sr := &searchReq{json: req.JSON, m: m, compartment: req.Compartment, count: e.opts.DefaultCount, total: "none", used: url.Values{}}
+	sr := &searchReq{json: req.JSON, m: m, compartment: req.Compartment, count: e.opts.DefaultCount, total: "none", used: url.Values{}, transport: url.Values{}}
 	if c := req.Compartment; c != nil {
 		sp := m.SearchParam(strings.ToLower(c.Type))
 		if sp == nil || sp.Type != "reference" || !slices.Contains(sp.Target, c.Type) {
@@ -142,6 +143,7 @@ func (e *Engine) parseSearch(req SearchRequest) (*searchReq, error) {
 		last := values[len(values)-1]
 		switch {
 		case transportParams[name]:
+			sr.transport[name] = values
 			continue
 		case name == "_count":
 			c, err := fhir.ParseCount(last, e.opts.DefaultCount, e.opts.MaxCount)

@@ -30,7 +30,7 @@ func EverythingOperation(base string) *Object {
 	od.Add("name", String("Patient everything, by id or by NHS number"))
 	od.Add("status", String("active"))
 	od.Add("kind", String("operation"))
-	od.Add("description", String("The standard Patient $everything (GET [base]/Patient/{id}/$everything), also invocable on the type with the patient's identifier, usually an NHS number: GET [base]/Patient/$everything?identifier=https://fhir.nhs.uk/Id/nhs-number|{NHS number}. It returns a searchset Bundle, paged: the Patient, the resources it references (GP, practice), then every resource of the patient's compartment with the resources they reference. An unknown identifier is a 404 OperationOutcome (PATIENT_NOT_FOUND); an identifier held by more than one patient is a 409 (MULTIPLE_MATCHES)."))
+	od.Add("description", String("The standard Patient $everything (GET [base]/Patient/{id}/$everything), also invocable on the type with the patient's identifier, usually an NHS number: GET [base]/Patient/$everything?identifier=https://fhir.nhs.uk/Id/nhs-number|{NHS number}. It returns a searchset Bundle, paged: the Patient, the resources it references (GP, practice), then every resource of the patient's compartment with the resources they reference. An unknown identifier is a 404 OperationOutcome (PATIENT_NOT_FOUND); an identifier held by more than one patient, a list of alternatives, or an identifier given twice is a 400 (MULTIPLE_MATCHES or INVALID_PARAMETER)."))
 	od.Add("idempotent", Bool(true))
 	od.Add("code", String("everything"))
 	od.Add("base", NewObject(1).Add("reference", String("http://hl7.org/fhir/OperationDefinition/Patient-everything")))

@@ -626,6 +626,9 @@ func (h *handler) postSearch(c *gin.Context) {
 		params[k] = append(params[k], v...)
 	}
 	for k, v := range c.Request.PostForm {
+		if k == "_format" || k == "_pretty" {
+			continue // the response's form is the URL's and the Accept header's: the links keep what chose it
+		}
 		params[k] = append(params[k], v...)
 	}
 	h.runSearch(c, params)
@@ -852,8 +855,8 @@ func (h *handler) error(c *gin.Context, err error) {
 		status, issue.Code = http.StatusNotFound, "not-supported"
 	case engine.KindForbidden:
 		status, issue.Code = http.StatusForbidden, "forbidden"
-	case engine.KindConflict:
-		status, issue.Code = http.StatusConflict, "conflict"
+	case engine.KindAmbiguous:
+		status, issue.Code = http.StatusBadRequest, "invalid"
 	case engine.KindUnprocessable:
 		status, issue.Code = http.StatusInternalServerError, "processing"
 		h.log.Error("resource cannot be served", "id", rid, "error", e.Msg)

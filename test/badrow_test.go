@@ -181,7 +181,7 @@ func demoRowsOf(t *testing.T, patients int, table string) [][]any {
 	return out
 }
 
-// An NHS number held by two patients is a conflict for the get-record call,
+// An NHS number held by two patients is a bad request for the get-record call,
 // not a guess.
 func TestEverythingByDuplicatedNHSNumber(t *testing.T) {
 	ctx := context.Background()
@@ -195,7 +195,7 @@ func TestEverythingByDuplicatedNHSNumber(t *testing.T) {
 	}
 	e := serveDB(t, db, engine.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	r := get(t, e.base+"/Patient/$everything?identifier=https://fhir.nhs.uk/Id/nhs-number|"+nhs)
-	if r.status != 409 || !strings.Contains(issueText(t, r), "more than one patient") || !strings.Contains(string(r.body), "MULTIPLE_MATCHES") {
+	if r.status != 400 || !strings.Contains(issueText(t, r), "more than one patient") || !strings.Contains(string(r.body), "MULTIPLE_MATCHES") {
 		t.Errorf("duplicated NHS number: %d %s", r.status, r.body)
 	}
 	validate(t, "OperationOutcome", r.body)

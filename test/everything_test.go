@@ -254,3 +254,115 @@ func TestEverythingSectionsConcurrently(t *testing.T) {
 		compareRendered(t, concurrent.base, sequential.base, queries)
 	})
 }
+
+// Every patient's record, walked page by page at several page sizes,
+// is the record on one page: no page is empty (a next link only when a
+// page with entries follows), no resource is on two pages, none is left
+// out.
+func TestEverythingPagesWalkTheWholeRecord(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, e *env) {
+		matches := func(url string) []string {
+			r := get(t, url)
+			if r.status != 200 {
+				t.Fatalf("%s: %d %s", url, r.status, truncate(string(r.body), 300))
+			}
+			b := r.json(t)
+			if link(b, "next") != "" {
+				t.Fatalf("%s: the record does not fit one page", url)
+			}
+			return entryModes(t, b)["match"]
+		}
+		for id := 1; id <= demoPatients; id++ {
+			whole := matches(fmt.Sprintf("%s/Patient/%d/$everything?_count=100", e.base, id))
+			sort.Strings(whole)
+			for _, count := range []int{1, 7, 20, 50} {
+				start := fmt.Sprintf("%s/Patient/%d/$everything?_count=%d", e.base, id, count)
+				var got []string
+				seen := map[string]int{}
+				pages := 0
+				for next := start; next != ""; pages++ {
+					if pages > len(whole) {
+						t.Fatalf("%s: more pages than resources", start)
+					}
+					r := get(t, next)
+					if r.status != 200 {
+						t.Fatalf("%s: %d %s", next, r.status, truncate(string(r.body), 300))
+					}
+					b := r.json(t)
+					page := entryModes(t, b)["match"]
+					if len(page) == 0 {
+						t.Errorf("%s: page %d is empty", start, pages+1)
+					}
+					if len(page) > count {
+						t.Errorf("%s: page %d has %d resources", start, pages+1, len(page))
+					}
+					for _, k := range page {
+						if p, ok := seen[k]; ok {
+							t.Errorf("%s: %s on page %d and again on page %d", start, k, p, pages+1)
+						}
+						seen[k] = pages + 1
+					}
+					got = append(got, page...)
+					next = link(b, "next")
+				}
+				sort.Strings(got)
+				if strings.Join(got, ",") != strings.Join(whole, ",") {
+					t.Errorf("%s: the pages hold\n %v\nthe record is\n %v", start, got, whole)
+				}
+			}
+		}
+	})
+}
+
+// $everything by identifier names one patient: an identifier given twice,
+// a list of alternatives or an identifier beside the patient's id is a
+// 400 that says so, as is a parameter that takes one value given twice;
+// an identifier of no patient is a 404.
+func TestEverythingByIdentifierNamesOnePatient(t *testing.T) {
+	nhs := map[string]string{}
+	for _, p := range demoRows(t, "PATIENT") {
+		if id := str(p["PATIENT_ID"]); id == "3" || id == "7" {
+			nhs[id] = url.QueryEscape("https://fhir.nhs.uk/Id/nhs-number|" + strings.ReplaceAll(str(p["NHS_NUMBER"]), " ", ""))
+		}
+	}
+	a, b := nhs["3"], nhs["7"]
+	e := sqliteEnv(t)
+	for _, c := range []struct {
+		path   string
+		status int
+		says   []string
+	}{
+		{"/Patient/$everything?identifier=" + a + "&identifier=" + b, 400, []string{"identifier", "2 times", "once"}},
+		{"/Patient/$everything?identifier=" + a + "&identifier=" + a, 400, []string{"identifier", "2 times", "once"}},
+		{"/Patient/$everything?identifier=" + a + "," + b, 400, []string{"identifier", "alternatives"}},
+		{"/Patient/3/$everything?identifier=" + b, 400, []string{"identifier", "Patient/3/$everything"}},
+		{"/Patient/$everything?identifier=" + a + "&start=2010&start=2020", 400, []string{"start", "2 times", "once"}},
+		{"/Patient/3/$everything?_count=5&_count=50", 400, []string{"_count", "2 times", "once"}},
+		{"/Patient/$everything?identifier=https://fhir.nhs.uk/Id/nhs-number|9434765919", 404, []string{"no patient has the identifier"}},
+	} {
+		r := get(t, e.base+c.path)
+		text := ""
+		if r.status != 200 {
+			text = issueText(t, r)
+			validate(t, "OperationOutcome", r.body)
+		}
+		for _, s := range c.says {
+			if r.status != c.status || !strings.Contains(text, s) {
+				t.Errorf("%s: %d %s; want %d saying %q", c.path, r.status, truncate(string(r.body), 300), c.status, s)
+				break
+			}
+		}
+	}
+	// _type may be repeated: the types of all its values.
+	r := get(t, e.base+"/Patient/3/$everything?_count=100&_type=Condition&_type=Observation")
+	if r.status != 200 {
+		t.Fatalf("_type twice: %d %s", r.status, truncate(string(r.body), 300))
+	}
+	types := map[string]bool{}
+	for _, k := range entryModes(t, r.json(t))["match"] {
+		types[strings.SplitN(k, "/", 2)[0]] = true
+	}
+	if len(types) != 2 || !types["Condition"] || !types["Observation"] {
+		t.Errorf("_type=Condition&_type=Observation: %v", types)
+	}
+}

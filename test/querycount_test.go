@@ -2,6 +2,7 @@ package test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"strings"
@@ -80,6 +81,55 @@ func queriesPerPage(t *testing.T, batched bool) {
 		}
 		if !batched && strings.HasPrefix(c.path, "/Patient?_count=50") && !strings.Contains(queries[0], "json_group_array") {
 			t.Errorf("%s: the child collections are not in the statement: %s", c.path, queries[0])
+		}
+	}
+}
+
+// A record read to its end costs one statement for the Patient, one for
+// each compartment type and one for each type its resources reference: a
+// page that ends where a type's resources end looks for the next type
+// with any before it gives a next link, so no empty page follows (and
+// costs a Patient statement again). Both with the sections run a few at a
+// time and one after another.
+func TestEverythingQueriesPerRecord(t *testing.T) {
+	sqliteEnv(t) // loads the demo database
+	ctx := context.Background()
+	lite, err := sqlite.Open(ctx, sqliteDSN, adapters.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lite.Close()
+	for _, sequential := range []bool{false, true} {
+		var mu sync.Mutex
+		queries := 0
+		e := serveDB(t, lite, engine.Options{Sequential: sequential, MaxCount: 100, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+			Trace: func(string, []any) { mu.Lock(); queries++; mu.Unlock() }})
+		// The record of Patient/114 is 20 resources; a Patient with no
+		// other resources is one.
+		var alone string
+		for id := 1; id <= demoPatients && alone == ""; id++ {
+			if es := entryModes(t, get(t, fmt.Sprintf("%s/Patient/%d/$everything?_count=100", e.base, id)).json(t))["match"]; len(es) == 1 {
+				alone = fmt.Sprint(id)
+			}
+		}
+		if alone == "" {
+			t.Fatal("the demo has no Patient without other resources")
+		}
+		for _, c := range []struct{ id, count string }{{"114", "20"}, {alone, "1"}} {
+			start := e.base + "/Patient/" + c.id + "/$everything?_count=" + c.count
+			queries = 0
+			pages := 0
+			referenced := map[string]bool{}
+			for next := start; next != ""; pages++ {
+				b := get(t, next).json(t)
+				for _, k := range entryModes(t, b)["include"] {
+					referenced[strings.SplitN(k, "/", 2)[0]] = true
+				}
+				next = link(b, "next")
+			}
+			if want := 1 + len(e.eng.Compartment()) + len(referenced); pages != 1 || queries != want {
+				t.Errorf("sequential=%v %s: %d page(s), %d statements; want 1 page, %d statements", sequential, start, pages, queries, want)
+			}
 		}
 	}
 }

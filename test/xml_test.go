@@ -3,6 +3,8 @@ package test
 import (
 	"bytes"
 	"encoding/json"
+	"encoding/xml"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -221,4 +223,78 @@ func TestXMLRoundTrip(t *testing.T) {
 		e, _ := omopEnv(t)
 		sweep(t, e.base, true, []string{e.base + "/Patient/999999"})
 	})
+}
+
+// xmlLinks are the links of a Bundle in FHIR XML, by relation.
+func xmlLinks(t *testing.T, body []byte) map[string]string {
+	t.Helper()
+	var b struct {
+		XMLName xml.Name `xml:"Bundle"`
+		Link    []struct {
+			Relation struct {
+				Value string `xml:"value,attr"`
+			} `xml:"relation"`
+			URL struct {
+				Value string `xml:"value,attr"`
+			} `xml:"url"`
+		} `xml:"link"`
+	}
+	if err := xml.Unmarshal(body, &b); err != nil {
+		t.Fatalf("not a Bundle in XML: %v\n%s", err, truncate(string(body), 300))
+	}
+	out := map[string]string{}
+	for _, l := range b.Link {
+		out[l.Relation.Value] = l.URL.Value
+	}
+	return out
+}
+
+// The links of a search's or of $everything's pages keep the request's
+// _format and _pretty: a client that asked for XML and follows next,
+// previous or first gets XML.
+func TestPagingLinksKeepTheFormat(t *testing.T) {
+	e := sqliteEnv(t)
+	for _, c := range []struct{ start, format string }{
+		{"/Observation?patient=3&_count=2&_format=xml", "xml"},
+		{"/Observation?patient=3&_count=2&_format=" + url.QueryEscape("application/fhir+xml") + "&_pretty=true", "application/fhir+xml"},
+		{"/Patient/3/Observation?_count=2&_format=xml", "xml"},
+		{"/Patient/3/$everything?_count=5&_format=xml", "xml"},
+		{"/Patient/$everything?identifier=" + url.QueryEscape("https://fhir.nhs.uk/Id/nhs-number|"+nhsOf(t, "3")) + "&_count=5&_format=xml&_pretty=true", "xml"},
+	} {
+		pretty := strings.Contains(c.start, "_pretty=true")
+		next := e.base + c.start
+		for page := 1; page <= 3 && next != ""; page++ {
+			r := get(t, next)
+			if ct := r.header.Get("Content-Type"); r.status != 200 || !strings.HasPrefix(ct, "application/fhir+xml") {
+				t.Fatalf("%s page %d: %d %q %s", c.start, page, r.status, ct, truncate(string(r.body), 300))
+			}
+			links := xmlLinks(t, r.body)
+			if page < 3 && links["next"] == "" {
+				t.Fatalf("%s page %d has no next link", c.start, page)
+			}
+			for rel, u := range links {
+				q, err := url.ParseQuery(u[strings.Index(u, "?")+1:])
+				if err != nil || q.Get("_format") != c.format || pretty != (q.Get("_pretty") == "true") {
+					t.Errorf("%s page %d: the %s link %s does not keep _format=%s (_pretty %v)", c.start, page, rel, u, c.format, pretty)
+				}
+			}
+			next = links["next"]
+		}
+	}
+	// A search by POST: _format in the URL chooses the form, and the links
+	// keep it; _format in the body chooses nothing, and they do not.
+	form := "Content-Type"
+	r := do(t, "POST", e.base+"/Observation/_search?_format=xml", strings.NewReader("patient=3&_count=2"), form, "application/x-www-form-urlencoded")
+	if next := xmlLinks(t, r.body)["next"]; !strings.Contains(next, "_format=xml") {
+		t.Errorf("POST _search?_format=xml: the next link %s", next)
+	}
+	r = do(t, "POST", e.base+"/Observation/_search", strings.NewReader("patient=3&_count=2&_format=xml"), form, "application/x-www-form-urlencoded")
+	if ct := r.header.Get("Content-Type"); !strings.HasPrefix(ct, "application/fhir+json") || strings.Contains(link(r.json(t), "next"), "_format") {
+		t.Errorf("POST _search with _format in the body: %q, next link %s", ct, link(r.json(t), "next"))
+	}
+	// A JSON search asked for pretty keeps _pretty, and only that.
+	b := get(t, e.base+"/Observation?patient=3&_count=2&_pretty=true").json(t)
+	if u := link(b, "next"); !strings.Contains(u, "_pretty=true") || strings.Contains(u, "_format") {
+		t.Errorf("next link of a pretty JSON search: %s", u)
+	}
 }
