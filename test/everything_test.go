@@ -276,6 +276,12 @@ func TestEverythingPagesWalkTheWholeRecord(t *testing.T) {
 			whole := matches(fmt.Sprintf("%s/Patient/%d/$everything?_count=100", e.base, id))
 			sort.Strings(whole)
 			for _, count := range []int{1, 7, 20, 50} {
+				// The small pages (most of the walk's cost) on a quarter
+				// of the records, and on one known to end on a type's
+				// last row.
+				if count < 20 && id%4 != 0 && id != 114 {
+					continue
+				}
 				start := fmt.Sprintf("%s/Patient/%d/$everything?_count=%d", e.base, id, count)
 				var got []string
 				seen := map[string]int{}
