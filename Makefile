@@ -1,4 +1,5 @@
-# ccfacade — make run serves the built-in demo; make test runs every test.
+# ccfacade — make run serves the built-in demo (PORT=… to choose the port,
+# 8080 by default); make test runs every test.
 GO      ?= go
 BIN     := bin/ccfacade
 VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
@@ -11,13 +12,14 @@ RACE    := $(if $(shell command -v gcc 2>/dev/null),-race,)
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/ccfacade
 
+# make run PORT=9000 serves on another port (also make run-secure).
 run: build
-	./$(BIN) serve
+	./$(BIN) serve -listen 127.0.0.1:$(or $(PORT),8080)
 
 # The demo over HTTPS with JWT on (certificate and keys made on first use);
 # tokens: bin/ccfacade token -patient 3
 run-secure: build
-	./$(BIN) serve -secure-demo
+	./$(BIN) serve -secure-demo -listen 127.0.0.1:$(or $(PORT),8443)
 
 # Under the race detector the OMOP set on SQLite skips itself (the SQLite
 # driver is some fifteen times slower there); the second step runs the OMOP

@@ -3,11 +3,13 @@ package test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -175,6 +177,53 @@ func TestKubernetesExample(t *testing.T) {
 	if len(args) != 3 || args[0] != "serve" || args[1] != "-config" || args[2] != mount+"/config.yaml" {
 		t.Errorf("args %v do not name the mounted configuration %s/config.yaml", args, mount)
 	}
+	checkRestricted(t, dig(deploy, "spec", "template", "spec"))
+	checkNoProxyTrusted(t, cfg)
+}
+
+// checkRestricted checks a pod against Kubernetes' "restricted" Pod
+// Security Standard, and that it runs as the image's numeric user (the
+// kubelet refuses runAsNonRoot for a user given by name).
+func checkRestricted(t *testing.T, pod any) {
+	t.Helper()
+	uid, gid := imageUser(t)
+	sc := dig(pod, "securityContext")
+	if dig(sc, "runAsNonRoot") != true || dig(sc, "runAsUser") != uid || dig(sc, "runAsGroup") != gid {
+		t.Errorf("the pod's securityContext %v: want runAsNonRoot true, runAsUser %d and runAsGroup %d (the image's user)", sc, uid, gid)
+	}
+	if dig(sc, "seccompProfile", "type") != "RuntimeDefault" {
+		t.Errorf("the pod's seccompProfile is %v, want RuntimeDefault", dig(sc, "seccompProfile"))
+	}
+	if dig(pod, "automountServiceAccountToken") != false {
+		t.Error("the pod mounts a service account token it does not use")
+	}
+	for _, c := range dig(pod, "containers").([]any) {
+		csc := dig(c, "securityContext")
+		if dig(csc, "allowPrivilegeEscalation") != false || dig(csc, "readOnlyRootFilesystem") != true {
+			t.Errorf("container %v: securityContext %v: want allowPrivilegeEscalation false and readOnlyRootFilesystem true", dig(c, "name"), csc)
+		}
+		if drop, _ := dig(csc, "capabilities", "drop").([]any); !slices.Contains(drop, any("ALL")) || dig(csc, "capabilities", "add") != nil {
+			t.Errorf("container %v: capabilities %v: want drop [ALL] and nothing added", dig(c, "name"), dig(csc, "capabilities"))
+		}
+		if u := dig(csc, "runAsUser"); u != nil && u != uid {
+			t.Errorf("container %v runs as %v, not the image's user %d", dig(c, "name"), u, uid)
+		}
+	}
+	for _, v := range dig(pod, "volumes").([]any) {
+		if dig(v, "hostPath") != nil {
+			t.Errorf("volume %v is a hostPath", dig(v, "name"))
+		}
+	}
+}
+
+// checkNoProxyTrusted: an example trusts no proxy until its reader names
+// their ingress; a private range would let any pod or host in it set the
+// client address the audit trail records.
+func checkNoProxyTrusted(t *testing.T, cfg *config.Config) {
+	t.Helper()
+	if len(cfg.Server.TrustedProxies) != 0 {
+		t.Errorf("server.trusted_proxies %v: the example must trust no proxy by default", cfg.Server.TrustedProxies)
+	}
 }
 
 func mebibytes(t *testing.T, s string) int {
@@ -229,5 +278,25 @@ func TestComposeExample(t *testing.T) {
 	}
 	if dig(f, "environment", "GOMEMLIMIT") == nil || dig(f, "environment", "CCFACADE_PAGING_SECRET") == nil {
 		t.Error("the facade needs GOMEMLIMIT and the paging secret")
+	}
+	checkNoProxyTrusted(t, cfg)
+	// The services of the image run as it does on Kubernetes: its numeric
+	// user, a read-only root file system, no capabilities, no privilege
+	// escalation.
+	uid, gid := imageUser(t)
+	for _, name := range []string{"facade", "load-demo"} {
+		svc := dig(doc, "services", name)
+		if u := dig(svc, "user"); u != fmt.Sprintf("%d:%d", uid, gid) {
+			t.Errorf("%s runs as %v, want the image's %d:%d", name, u, uid, gid)
+		}
+		if dig(svc, "read_only") != true {
+			t.Errorf("%s: read_only is not true", name)
+		}
+		if drop, _ := dig(svc, "cap_drop").([]any); !slices.Contains(drop, any("ALL")) || dig(svc, "cap_add") != nil {
+			t.Errorf("%s: cap_drop %v, want [ALL]", name, dig(svc, "cap_drop"))
+		}
+		if opts, _ := dig(svc, "security_opt").([]any); !slices.Contains(opts, any("no-new-privileges:true")) {
+			t.Errorf("%s: security_opt %v, want no-new-privileges:true", name, opts)
+		}
 	}
 }

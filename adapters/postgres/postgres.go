@@ -487,4 +487,5 @@ var _ adapters.TextFunctions = (*DB)(nil)
 // Accepted are the constructs of adapters.Constructs that PostgreSQL
 // accepts.
 var Accepted = []string{"||", "::", "ILIKE", "CURRENT_DATE", "LIMIT", "SPLIT_PART(", "INITCAP(", "STRPOS(", "REGEXP_REPLACE(",
-	"DATE_TRUNC(", "TO_CHAR(", "TO_DATE(", "NOW(", "AGE(", "SUBSTR(", "DATE(", "STRING_AGG(", "FORMAT("}
+	"DATE_TRUNC(", "TO_CHAR(", "TO_DATE(", "NOW(", "AGE(", "SUBSTRING(x FROM y)", "POSITION(x IN y)", "LENGTH(", "SUBSTR(", "DATE(",
+	"STRING_AGG(", "FORMAT("}

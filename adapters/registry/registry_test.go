@@ -83,6 +83,10 @@ func TestPortable(t *testing.T) {
 		{"ISNULL(a, b) + LEN(c)", "sqlserver", "ISNULL(,LEN("},
 		{"SUBSTR(a, 1, 2) + ISNULL(b, c)", "", "SUBSTR(,ISNULL("},
 		{"CONCAT(SUBSTRING(d, 7, 4), NULLIF(x, ''))", "postgres,sqlite,sqlserver", ""},
+		{"SUBSTRING(nhs_no FROM 1 FOR 3)", "postgres", "SUBSTRING(x FROM y)"},
+		{"POSITION(',' IN name) > 0", "postgres", "POSITION(x IN y)"},
+		{"LENGTH(name) > 3", "postgres,sqlite", "LENGTH("},
+		{"LEN(name) + length_cm", "sqlserver", "LEN("},
 	} {
 		runs, tied := Portable(c.sql)
 		if strings.Join(runs, ",") != c.runs || strings.Join(tied, ",") != c.tied {

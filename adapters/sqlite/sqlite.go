@@ -378,4 +378,4 @@ func (d *DB) TextFunction(fn, x string, vals []string, bind func(any) string) (s
 var _ adapters.TextFunctions = (*DB)(nil)
 
 // Accepted are the constructs of adapters.Constructs that SQLite accepts.
-var Accepted = []string{"||", "CURRENT_DATE", "LIMIT", "SUBSTR(", "INSTR(", "IFNULL(", "STRFTIME(", "JULIANDAY(", "GROUP_CONCAT(", "DATE(", "FORMAT("}
+var Accepted = []string{"||", "CURRENT_DATE", "LIMIT", "LENGTH(", "SUBSTR(", "INSTR(", "IFNULL(", "STRFTIME(", "JULIANDAY(", "GROUP_CONCAT(", "DATE(", "FORMAT("}

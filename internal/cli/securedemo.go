@@ -20,6 +20,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ccfacade/ccfacade/auth"
 	"github.com/ccfacade/ccfacade/config"
 	"github.com/lestrrat-go/jwx/v2/jwa"
 	"github.com/lestrrat-go/jwx/v2/jwk"
@@ -36,6 +37,8 @@ const (
 	demoAudience = "ccfacade-secure-demo"
 	demoKID      = "ccfacade-secure-demo"
 	demoASID     = "200000000359"
+	// demoConsumerASID is the ASID a consumer of the demo sends as Ssp-From.
+	demoConsumerASID = "200000000117"
 )
 
 // secureDemoDir is where the secure demo keeps its certificate and keys.
@@ -206,7 +209,7 @@ func token(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintln(stdout, string(signed))
 	if *ssp {
-		fmt.Fprintf(stderr, "send with: -H 'Ssp-TraceID: %s' -H 'Ssp-From: 200000000117' -H 'Ssp-To: %s' -H 'Ssp-InteractionID: urn:nhs:names:services:careconnect:fhir:rest:read:patient' (the interaction of your request)\n", newUUID(), demoASID)
+		fmt.Fprintf(stderr, "send with: -H 'Ssp-TraceID: %s' -H 'Ssp-From: %s' -H 'Ssp-To: %s' -H 'Ssp-InteractionID: %s' (the interaction of your request)\n", newUUID(), demoConsumerASID, demoASID, auth.Interaction("read", "Patient"))
 	}
 	return nil
 }
@@ -251,4 +254,37 @@ func probe(args []string, stdout io.Writer) error {
 	}
 	fmt.Fprint(stdout, string(body))
 	return nil
+}
+
+// secureDemoHints are the lines serve -secure-demo prints: where the
+// certificate is, how to get a token, and a curl command that reads
+// patient 3 as printed (with -secure-demo-ssp, with the SSP claims in the
+// token and the Ssp- headers a read of a Patient needs).
+func secureDemoHints(cert, dir string, ssp bool, base string) []string {
+	tokenArgs := " -patient 3"
+	if ssp {
+		tokenArgs += " -ssp"
+	}
+	if dir != "" {
+		tokenArgs += " -dir " + shellQuote(dir)
+	}
+	headers := ""
+	if ssp {
+		headers = fmt.Sprintf(" -H 'Ssp-TraceID: %s' -H 'Ssp-From: %s' -H 'Ssp-To: %s' -H 'Ssp-InteractionID: %s'",
+			newUUID(), demoConsumerASID, demoASID, auth.Interaction("read", "Patient"))
+	}
+	return []string{
+		fmt.Sprintf("secure demo: the certificate is %s; a token for patient 3: ccfacade token%s", cert, tokenArgs),
+		fmt.Sprintf("try: curl --cacert %s -H \"Authorization: Bearer $(bin/ccfacade token%s)\"%s %s/Patient/3", shellQuote(cert), tokenArgs, headers, base),
+	}
+}
+
+// shellQuote quotes s for a POSIX shell, unless it needs no quotes.
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("/._-:+=,@%", r))
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

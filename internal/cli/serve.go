@@ -195,12 +195,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	log.Info("serving the Care Connect API", "url", scheme+"://"+ln.Addr().String()+"/fhir", "adapter", cfg.Database.Adapter, "mappings", cfg.Mappings)
 	fmt.Fprintf(stdout, "ccfacade %s serving %s://%s/fhir\n", Version, scheme, ln.Addr())
 	if *secureDemo {
-		dirArg := ""
-		if *secureDir != "" {
-			dirArg = " -dir " + *secureDir
+		for _, line := range secureDemoHints(demoKeys.cert, *secureDir, *secureSSP, scheme+"://"+ln.Addr().String()+"/fhir") {
+			fmt.Fprintln(stdout, line)
 		}
-		fmt.Fprintf(stdout, "secure demo: the certificate is %s; a token for patient 3: ccfacade token -patient 3%s\n", demoKeys.cert, dirArg)
-		fmt.Fprintf(stdout, "try: curl --cacert %s -H \"Authorization: Bearer $(bin/ccfacade token -patient 3%s)\" %s://%s/fhir/Patient/3\n", demoKeys.cert, dirArg, scheme, ln.Addr())
 	}
 	select {
 	case err := <-errc:

@@ -12,7 +12,10 @@
 //
 //	func TestMain(m *testing.M) { pgtest.Main(m) }
 //
-// so that a cluster it started is stopped when the tests end. A cluster
-// left behind by a test binary that was killed is stopped and removed by
-// the next one that starts a cluster.
+// so that a cluster it started is stopped, and its folder removed, when
+// the tests end or when the test process gets SIGINT, SIGTERM or SIGHUP
+// (it then exits with 128 plus the signal's number). A cluster left behind
+// by a test binary that could not stop it (SIGKILL, the panic of a test
+// timeout) is stopped and removed by the next test binary that calls Main
+// or starts a cluster: its folder names the process that owns it.
 package pgtest

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"os/signal"
 	"os/user"
 	"path/filepath"
 	"regexp"
@@ -35,23 +36,58 @@ var (
 	baseDSN    string
 	why        string // why there is no server
 	broken     bool   // EnvDSN is set but its server does not answer
-	stop       func()
+	shared     *Cluster
 	mainCalled bool
 	dbSeq      atomic.Int64
 )
 
-// Main runs the tests, then the cleanups, then stops a cluster this package
-// started, and exits. Call it from TestMain.
+// Main first removes the clusters that test processes now gone left
+// behind, then runs the tests, then the cleanups, then stops the clusters
+// this package started, and exits. Call it from TestMain. On SIGINT,
+// SIGTERM or SIGHUP it stops the clusters (the shared one and those of
+// NewCluster) and removes their folders at once, and exits with 128 plus
+// the signal's number, as a shell reports a process the signal ended.
 func Main(m *testing.M, cleanups ...func()) {
 	mainCalled = true
+	sweep(os.TempDir())
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	go func() {
+		s := <-sig
+		stopAll()
+		n, _ := s.(syscall.Signal)
+		os.Exit(128 + int(n))
+	}()
 	code := m.Run()
 	for _, c := range cleanups {
 		c()
 	}
-	if stop != nil {
-		stop()
-	}
+	stopAll()
 	os.Exit(code)
+}
+
+var (
+	// starting is held while a cluster starts, so that stopAll, on a
+	// signal, waits for a cluster being started and stops it too.
+	starting sync.Mutex
+	liveMu   sync.Mutex
+	live     = map[*Cluster]bool{} // the clusters started and not stopped
+)
+
+// stopAll stops every cluster this process started and removes their
+// folders.
+func stopAll() {
+	starting.Lock()
+	defer starting.Unlock()
+	liveMu.Lock()
+	var cs []*Cluster
+	for c := range live {
+		cs = append(cs, c)
+	}
+	liveMu.Unlock()
+	for _, c := range cs {
+		c.stop()
+	}
 }
 
 // DSN returns the DSN of a PostgreSQL server's maintenance database (a
@@ -162,15 +198,41 @@ func setup() {
 		why = EnvDSN + " is not set and a throwaway cluster could not be started: " + err.Error()
 		return
 	}
-	baseDSN, stop = c.DSN, c.stop
+	baseDSN, shared = c.DSN, c
+}
+
+// mainCluster is the cluster DSN started, if it started one.
+func mainCluster() *Cluster { return shared }
+
+// sweep stops and removes the clusters in the folder tmp whose test
+// process is gone.
+func sweep(tmp string) {
+	pgctl := findBinary("pg_ctl")
+	run, err := runner()
+	if pgctl == "" || err != nil {
+		return
+	}
+	reapStale(pgctl, run, tmp)
 }
 
 // Cluster is a throwaway PostgreSQL server of one test's own, for tests
 // that stop or restart the server.
 type Cluster struct {
 	DSN     string // the postgres database, as the superuser postgres
-	stop    func()
+	dir     string // its folder: data/, the socket, the log and owner.pid
+	halt    func()
+	once    sync.Once
 	restart func() error
+}
+
+// stop stops the server and removes its folder, once.
+func (c *Cluster) stop() {
+	c.once.Do(func() {
+		c.halt()
+		liveMu.Lock()
+		delete(live, c)
+		liveMu.Unlock()
+	})
 }
 
 // Restart stops the server (fast: sessions are ended) and starts it again
@@ -229,24 +291,20 @@ func findBinary(name string) string {
 const clusterPrefix = "ccfacade-pg-"
 
 // startCluster runs initdb and pg_ctl in a temporary directory, as the
-// postgres user when running as root (initdb refuses root).
+// postgres user when running as root (initdb refuses root), and adds the
+// cluster to those stopAll stops.
 func startCluster(initdb, pgctl string) (*Cluster, error) {
-	run := func(args ...string) *exec.Cmd { return exec.Command(args[0], args[1:]...) }
+	starting.Lock()
+	defer starting.Unlock()
+	run, err := runner()
+	if err != nil {
+		return nil, err
+	}
 	var owner *user.User
 	if os.Geteuid() == 0 {
-		var err error
-		if owner, err = user.Lookup("postgres"); err != nil {
-			return nil, errors.New("running as root, which initdb refuses, and there is no postgres user to run it as")
-		}
-		runuser, err := exec.LookPath("runuser")
-		if err != nil {
-			return nil, errors.New("running as root, which initdb refuses, and runuser is not available to run it as postgres")
-		}
-		run = func(args ...string) *exec.Cmd {
-			return exec.Command(runuser, append([]string{"-u", "postgres", "--"}, args...)...)
-		}
+		owner, _ = user.Lookup("postgres")
 	}
-	reapStale(pgctl, run)
+	reapStale(pgctl, run, os.TempDir())
 	dir, err := os.MkdirTemp("", clusterPrefix)
 	if err != nil {
 		return nil, err
@@ -283,9 +341,10 @@ func startCluster(initdb, pgctl string) (*Cluster, error) {
 		opts := fmt.Sprintf("-p %d -k %s -h 127.0.0.1 -F", port, dir)
 		out, err := run(pgctl, "-D", data, "-o", opts, "-l", filepath.Join(dir, "log"), "-w", "-t", "60", "start").CombinedOutput()
 		if err == nil {
-			return &Cluster{
+			c := &Cluster{
+				dir: dir,
 				DSN: fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", port),
-				stop: func() {
+				halt: func() {
 					_ = run(pgctl, "-D", data, "-m", "immediate", "stop").Run()
 					os.RemoveAll(dir)
 				},
@@ -295,7 +354,11 @@ func startCluster(initdb, pgctl string) (*Cluster, error) {
 					}
 					return nil
 				},
-			}, nil
+			}
+			liveMu.Lock()
+			live[c] = true
+			liveMu.Unlock()
+			return c, nil
 		}
 		if attempt == 2 {
 			log, _ := os.ReadFile(filepath.Join(dir, "log"))
@@ -303,6 +366,24 @@ func startCluster(initdb, pgctl string) (*Cluster, error) {
 			return nil, fmt.Errorf("pg_ctl start: %v: %s%s", err, out, log)
 		}
 	}
+}
+
+// runner runs PostgreSQL's programs: as the postgres user when running as
+// root (initdb refuses root), through runuser.
+func runner() (func(args ...string) *exec.Cmd, error) {
+	if os.Geteuid() != 0 {
+		return func(args ...string) *exec.Cmd { return exec.Command(args[0], args[1:]...) }, nil
+	}
+	if _, err := user.Lookup("postgres"); err != nil {
+		return nil, errors.New("running as root, which initdb refuses, and there is no postgres user to run it as")
+	}
+	runuser, err := exec.LookPath("runuser")
+	if err != nil {
+		return nil, errors.New("running as root, which initdb refuses, and runuser is not available to run it as postgres")
+	}
+	return func(args ...string) *exec.Cmd {
+		return exec.Command(runuser, append([]string{"-u", "postgres", "--"}, args...)...)
+	}, nil
 }
 
 func freePort() (int, error) {
@@ -314,10 +395,11 @@ func freePort() (int, error) {
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
-// reapStale stops and removes throwaway clusters whose test binary is gone
-// (killed, or timed out, before Main could stop them).
-func reapStale(pgctl string, run func(args ...string) *exec.Cmd) {
-	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), clusterPrefix+"*"))
+// reapStale stops and removes the throwaway clusters in the folder tmp
+// whose test binary is gone (killed, or timed out, before Main could stop
+// them).
+func reapStale(pgctl string, run func(args ...string) *exec.Cmd, tmp string) {
+	dirs, _ := filepath.Glob(filepath.Join(tmp, clusterPrefix+"*"))
 	for _, dir := range dirs {
 		b, err := os.ReadFile(filepath.Join(dir, "owner.pid"))
 		if err != nil {
@@ -332,7 +414,18 @@ func reapStale(pgctl string, run func(args ...string) *exec.Cmd) {
 	}
 }
 
+// alive reports whether a process runs: it exists and, where /proc tells,
+// is not a zombie (ended, waiting for its parent to read its status).
 func alive(pid int) bool {
+	if pid <= 0 {
+		return false
+	}
+	if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid)); err == nil {
+		// pid (comm) state ...: comm may hold spaces and parentheses.
+		if i := strings.LastIndexByte(string(b), ')'); i >= 0 && i+2 < len(b) {
+			return b[i+2] != 'Z'
+		}
+	}
 	p, err := os.FindProcess(pid)
 	if err != nil {
 		return false
