@@ -502,7 +502,7 @@ func TestSecureDemoAndToken(t *testing.T) {
 	if code, _, errs := run(t, "token", "-dir", dir, "-patient", "3"); code == 0 || !strings.Contains(errs, "serve -secure-demo") {
 		t.Errorf("a token without the secure demo: %d %q", code, errs)
 	}
-	if code, _, errs := run(t, "serve", "-secure-demo", "-secure-demo-dir", dir, "-mappings", "builtin:demo", "-adapter", "sqlite", "-dsn", "file:x"); code == 0 || !strings.Contains(errs, "built-in demo only") {
+	if code, _, errs := run(t, "serve", "-secure-demo", "-secure-demo-dir", dir, "-mappings", "builtin:demo", "-adapter", "sqlite", "-dsn", "file:"+filepath.Join(dir, "x.db")); code == 0 || !strings.Contains(errs, "built-in demo only") {
 		t.Errorf("-secure-demo with other mappings: %d %q", code, errs)
 	}
 	m, stop := startServe(t, []string{"serve", "-secure-demo", "-secure-demo-dir", dir, "-listen", "127.0.0.1:0"},
