@@ -31,14 +31,22 @@ var (
 // Open connects to PostgreSQL. dsn is a postgres:// URL or a key=value
 // string, as lib/pq takes them. opts.ReadOnly and opts.StatementTimeout
 // become the session parameters default_transaction_read_only and
-// statement_timeout, sent when each connection starts; lib/pq's
-// binary_parameters is on unless the DSN says otherwise (one round trip a
-// statement).
+// statement_timeout, sent when each connection starts, and jit is always
+// off (see below); lib/pq's binary_parameters is on unless the DSN says
+// otherwise (one round trip a statement).
 func Open(ctx context.Context, dsn string, opts adapters.Options) (adapters.Adapter, error) {
 	fail := func(what string, err error) error {
 		return fmt.Errorf("postgres: %s %s: %w", what, adapters.Redact(dsn), adapters.RedactError(err, dsn))
 	}
-	params := map[string]string{}
+	// JIT compilation is off in every session, whatever the server's
+	// default or the DSN says. PostgreSQL's JIT compiler neither checks
+	// statement_timeout nor answers a cancel while it compiles: a
+	// statement with a long condition (hundreds of alternatives) was seen
+	// to spend minutes and a gigabyte in it, holding its connection long
+	// past the timeout. The facade's statements are short and indexed
+	// lookups, which JIT does not speed up anyway. (jit exists from
+	// PostgreSQL 11.)
+	params := map[string]string{"jit": "off"}
 	if opts.ReadOnly {
 		params["default_transaction_read_only"] = "on"
 	}

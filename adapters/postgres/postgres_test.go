@@ -234,3 +234,22 @@ func TestBindArray(t *testing.T) {
 		}
 	}
 }
+
+// Every session the adapter opens runs with JIT compilation off, whatever
+// the server's default and whatever the DSN asks: PostgreSQL's JIT
+// compiler heeds neither statement_timeout nor a cancel, so it could hold
+// a connection for minutes past the timeout. statement_timeout is set too.
+func TestSessionsRunWithoutJIT(t *testing.T) {
+	dsn := pgtest.FreshDB(t)
+	for _, d := range []string{dsn, dsn + "&jit=on", keyValue(t, dsn), keyValue(t, dsn) + " jit=on"} {
+		db := open(t, d, adapters.Options{ReadOnly: true, StatementTimeout: 5 * time.Second, MaxOpenConns: 2})
+		var jit, timeout string
+		ctx := context.Background()
+		if err := db.DB().GetContext(ctx, &jit, "SHOW jit"); err != nil || jit != "off" {
+			t.Errorf("%s: jit %q, %v; want off", adapters.Redact(d), jit, err)
+		}
+		if err := db.DB().GetContext(ctx, &timeout, "SHOW statement_timeout"); err != nil || timeout != "5s" {
+			t.Errorf("%s: statement_timeout %q, %v; want 5s", adapters.Redact(d), timeout, err)
+		}
+	}
+}
