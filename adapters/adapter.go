@@ -134,6 +134,15 @@ type Loader interface {
 	Load(ctx context.Context, table string, columns []string, next func(row []any) bool) error
 }
 
+// Analyzer is implemented by loaders whose database plans queries from
+// statistics it gathers only when asked or later in the background
+// (PostgreSQL's ANALYZE, which autovacuum runs some time after a load, or
+// never where it is off). Analyze gathers them for the tables just
+// loaded, so that the first queries are planned from the data.
+type Analyzer interface {
+	Analyze(ctx context.Context, tables []string) error
+}
+
 // Estimator is implemented by adapters whose database can estimate how many
 // rows a query returns without running it (from its planner), for
 // _total=estimate.

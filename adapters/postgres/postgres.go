@@ -23,9 +23,10 @@ type DB struct {
 }
 
 var (
-	_ adapters.Adapter = (*DB)(nil)
-	_ adapters.Loader  = (*DB)(nil)
-	_ adapters.Opener  = Open
+	_ adapters.Adapter  = (*DB)(nil)
+	_ adapters.Loader   = (*DB)(nil)
+	_ adapters.Analyzer = (*DB)(nil)
+	_ adapters.Opener   = Open
 )
 
 // Open connects to PostgreSQL. dsn is a postgres:// URL or a key=value
@@ -307,6 +308,22 @@ func (d *DB) Load(ctx context.Context, table string, columns []string, next func
 	}
 	if err := tx.Commit(); err != nil {
 		return fail(err)
+	}
+	return nil
+}
+
+// Analyze runs ANALYZE on the tables, names folded as Quote would have
+// them resolved.
+func (d *DB) Analyze(ctx context.Context, tables []string) error {
+	if len(tables) == 0 {
+		return nil
+	}
+	names := make([]string, len(tables))
+	for i, t := range tables {
+		names[i] = qualified(t)
+	}
+	if _, err := d.db.ExecContext(ctx, "ANALYZE "+strings.Join(names, ", ")); err != nil {
+		return fmt.Errorf("postgres: analyze: %w", err)
 	}
 	return nil
 }
