@@ -229,3 +229,16 @@ type ChildAggregator interface {
 type StatementReuser interface {
 	ReusesStatements() bool
 }
+
+// StatsWatcher is an optional capability of an adapter that reuses
+// statements: its database may keep a prepared statement's plan after the
+// statistics the plan was made from have changed. (PostgreSQL revises a
+// cached plan when a table's definition changes, not when ANALYZE gathers
+// new statistics, so a generic plan made before a table was first
+// analysed stays, however bad, for as long as the statement is kept.)
+// StatsVersion returns a value that changes when the planner's statistics
+// of the tables (and of their indexes) change; the engine asks for it now
+// and then and, when it has changed, prepares its statements afresh.
+type StatsWatcher interface {
+	StatsVersion(ctx context.Context, tables []string) (string, error)
+}

@@ -486,6 +486,43 @@ func (d *DB) ReadRows(v any, types []string) ([][]any, error) {
 // engine's statement cache off (database.statement_cache: 0).
 func (d *DB) ReusesStatements() bool { return true }
 
+var _ adapters.StatsWatcher = (*DB)(nil)
+
+// StatsVersion sums what ANALYZE gathers for the tables and their
+// expression indexes, as pg_stats shows it: how many columns have
+// statistics, their null fractions, distinct counts and correlations.
+// Summed as numeric, the value is exact, so it changes only when the
+// statistics do (ANALYZE of a table too small to be sampled finds the same
+// statistics again and changes nothing). pg_stats is read, not
+// pg_stat_user_tables' analyze counts, because it is replicated: on a
+// standby, where the primary's ANALYZE arrives through the WAL, the
+// counts do not move. Only the columns the session may read are
+// counted; a mapping over a view or a query watches no table under it.
+// The names' list, known before pg_stats is read, lets the server check
+// read privileges on those columns alone, not on every column of the
+// database.
+func (d *DB) StatsVersion(ctx context.Context, tables []string) (string, error) {
+	const q = `WITH t AS (SELECT to_regclass(name) AS oid FROM unnest($1::text[]) name),
+		r AS (SELECT oid FROM t WHERE oid IS NOT NULL
+			UNION SELECT i.indexrelid FROM pg_index i JOIN t ON i.indrelid = t.oid)
+		SELECT count(*) || ':' || coalesce(sum(s.null_frac::numeric), 0) || ':' ||
+			coalesce(sum(s.n_distinct::numeric), 0) || ':' || coalesce(sum(s.correlation::numeric), 0)
+		FROM pg_stats s
+		JOIN pg_namespace n ON n.nspname = s.schemaname
+		JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = s.tablename
+		WHERE s.tablename = ANY (ARRAY(SELECT relname FROM pg_class WHERE oid IN (SELECT oid FROM r)))
+			AND c.oid IN (SELECT oid FROM r)`
+	names := make([]string, len(tables))
+	for i, t := range tables {
+		names[i] = qualified(t)
+	}
+	var v string
+	if err := d.db.QueryRowContext(ctx, q, pq.StringArray(names)).Scan(&v); err != nil {
+		return "", fmt.Errorf("postgres: statistics of the tables: %w", err)
+	}
+	return v, nil
+}
+
 // TextFunction spells the mapping language's text functions in
 // PostgreSQL: INITCAP, SPLIT_PART and STRPOS, REGEXP_REPLACE (the
 // replacement's backslashes escaped, so it is literal) and ~.

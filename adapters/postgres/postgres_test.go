@@ -253,3 +253,48 @@ func TestSessionsRunWithoutJIT(t *testing.T) {
 		}
 	}
 }
+
+// StatsVersion changes when ANALYZE gathers statistics that differ, and
+// only then: analysing a small table again finds the same ones.
+func TestStatsVersion(t *testing.T) {
+	ctx := context.Background()
+	db := open(t, pgtest.FreshDB(t), adapters.Options{})
+	if _, err := db.DB().Exec(`CREATE TABLE CCF_S (ID INTEGER PRIMARY KEY, NAME TEXT);
+		CREATE INDEX ccf_s_name ON CCF_S (lower(NAME));
+		INSERT INTO CCF_S SELECT g, 'n' || (g % 7) FROM generate_series(1, 500) g`); err != nil {
+		t.Fatal(err)
+	}
+	w := db.(adapters.StatsWatcher)
+	version := func() string {
+		t.Helper()
+		v, err := w.StatsVersion(ctx, []string{"CCF_S", "public.CCF_S", "NO_SUCH_TABLE"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	exec := func(q string) {
+		t.Helper()
+		if _, err := db.DB().Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	v0 := version()
+	exec("ANALYZE CCF_S")
+	v1 := version()
+	if v1 == v0 {
+		t.Errorf("ANALYZE left the version at %q", v1)
+	}
+	exec("ANALYZE CCF_S")
+	if v := version(); v != v1 {
+		t.Errorf("analysing unchanged data again: %q, then %q", v1, v)
+	}
+	exec("UPDATE CCF_S SET NAME = NULL WHERE ID % 2 = 0")
+	if v := version(); v != v1 {
+		t.Errorf("a change of the data alone changed the version: %q, then %q", v1, v)
+	}
+	exec("ANALYZE CCF_S")
+	if v := version(); v == v1 {
+		t.Errorf("ANALYZE of changed data left the version at %q", v)
+	}
+}
