@@ -134,6 +134,15 @@ type Loader interface {
 	Load(ctx context.Context, table string, columns []string, next func(row []any) bool) error
 }
 
+// Analyzer is implemented by loaders whose database plans queries from
+// statistics it gathers only when asked or later in the background
+// (PostgreSQL's ANALYZE, which autovacuum runs some time after a load, or
+// never where it is off). Analyze gathers them for the tables just
+// loaded, so that the first queries are planned from the data.
+type Analyzer interface {
+	Analyze(ctx context.Context, tables []string) error
+}
+
 // Estimator is implemented by adapters whose database can estimate how many
 // rows a query returns without running it (from its planner), for
 // _total=estimate.
@@ -219,4 +228,17 @@ type ChildAggregator interface {
 // statements by their text. Without it every statement is sent whole.
 type StatementReuser interface {
 	ReusesStatements() bool
+}
+
+// StatsWatcher is an optional capability of an adapter that reuses
+// statements: its database may keep a prepared statement's plan after the
+// statistics the plan was made from have changed. (PostgreSQL revises a
+// cached plan when a table's definition changes, not when ANALYZE gathers
+// new statistics, so a generic plan made before a table was first
+// analysed stays, however bad, for as long as the statement is kept.)
+// StatsVersion returns a value that changes when the planner's statistics
+// of the tables (and of their indexes) change; the engine asks for it now
+// and then and, when it has changed, prepares its statements afresh.
+type StatsWatcher interface {
+	StatsVersion(ctx context.Context, tables []string) (string, error)
 }

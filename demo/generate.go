@@ -66,7 +66,8 @@ func Tables() []string {
 func Columns(table string) []string { return columns[table] }
 
 // Load creates the schema, streams every table through l, then adds the
-// indexes. Each table is generated on another goroutine while l inserts
+// indexes and, where l is an adapters.Analyzer, gathers the planner's
+// statistics. Each table is generated on another goroutine while l inserts
 // it, a batch of rows at a time, so memory stays small whatever the size.
 //
 // The DDL is written for SQLite and PostgreSQL. For SQL Server (a loader
@@ -95,6 +96,13 @@ func Load(ctx context.Context, l adapters.Loader, opt Options) error {
 	}
 	if err := l.Exec(ctx, indexes); err != nil {
 		return fmt.Errorf("demo indexes: %w", err)
+	}
+	// Statistics last, so that those of the expression indexes are
+	// gathered too.
+	if a, ok := l.(adapters.Analyzer); ok {
+		if err := a.Analyze(ctx, Tables()); err != nil {
+			return fmt.Errorf("demo statistics: %w", err)
+		}
 	}
 	return nil
 }

@@ -66,6 +66,14 @@ type Options struct {
 	// (adapters.StatementReuser): 0 is the default, 256; negative sends
 	// every statement whole.
 	StatementCache int
+	// StatsCheck is how often the engine asks the database whether the
+	// planner's statistics of the mapped tables have changed, where it
+	// keeps statements prepared and the adapter can tell
+	// (adapters.StatsWatcher): when they have (an ANALYZE, by hand or by
+	// autovacuum), it prepares its statements afresh, so that none keeps
+	// a plan made from the statistics before. 0 is the default, a minute;
+	// negative never asks.
+	StatsCheck time.Duration
 }
 
 // tracer makes a span of every SQL statement (a no-op until the program
@@ -81,8 +89,9 @@ type Engine struct {
 	// last-updated column), and updatedCol its column.
 	updated    map[*mapping.Mapping]*mapping.SearchParam
 	updatedCol map[*mapping.SearchParam]col
-	inline     sync.Map   // inlineKey → []inlineChild
-	stmts      *stmtCache // nil: statements are sent whole
+	inline     sync.Map    // inlineKey → []inlineChild
+	stmts      *stmtCache  // nil: statements are sent whole
+	stats      *statsWatch // nil: kept statements are never prepared afresh
 	// ahead holds a token for each $everything section running ahead of
 	// its request's own: a bounded share of the pool, engine-wide.
 	ahead    chan struct{}
@@ -132,6 +141,24 @@ func New(cat *catalog.Catalog, db adapters.Adapter, opts Options) (*Engine, erro
 	}
 	if r, ok := db.(adapters.StatementReuser); ok && r.ReusesStatements() && opts.StatementCache > 0 {
 		e.stmts = newStmtCache(db.DB().DB, opts.StatementCache)
+		// A prepared statement's plan may outlive the statistics it was
+		// made from: PostgreSQL, once it settles on a generic plan, keeps
+		// it until the statement is closed or a table's definition
+		// changes, and ANALYZE changes neither. A database loaded and
+		// never analysed would be served by plans made without
+		// statistics for as long as the facade ran. Planning every run
+		// afresh (plan_cache_mode=force_custom_plan) would cure that at
+		// the price of a plan a statement, which for a statement with
+		// aggregated child rows costs as much as running it; asking now
+		// and then whether the statistics changed costs one small query
+		// a minute.
+		if w, ok := db.(adapters.StatsWatcher); ok && opts.StatsCheck >= 0 {
+			every := opts.StatsCheck
+			if every == 0 {
+				every = time.Minute
+			}
+			e.stats = &statsWatch{w: w, tables: mappedTables(set), every: every}
+		}
 	}
 	// A quarter of the pool may run $everything sections ahead; the rest
 	// is left to requests' own statements.
@@ -151,6 +178,36 @@ func New(cat *catalog.Catalog, db adapters.Adapter, opts Options) (*Engine, erro
 		}
 	}
 	return e, nil
+}
+
+// mappedTables are the tables the mappings read, each named once: their
+// sources, joins and child rows, and the child rows of search parameters.
+func mappedTables(set *mapping.Set) []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(t string) {
+		if t != "" && !seen[strings.ToLower(t)] {
+			seen[strings.ToLower(t)] = true
+			out = append(out, t)
+		}
+	}
+	for _, m := range set.Mappings {
+		add(m.From.Table)
+		for _, j := range m.From.Joins {
+			add(j.Table)
+		}
+		for _, r := range m.Children {
+			add(r.Table)
+		}
+		for _, sp := range m.Search {
+			for _, src := range sp.Sources() {
+				if src.Rows != nil {
+					add(src.Rows.Table)
+				}
+			}
+		}
+	}
+	return out
 }
 
 // Ping tells whether the database answers.
@@ -590,6 +647,16 @@ func (e *Engine) queryRows(ctx context.Context, sqlText string, args []any, ncol
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, e.opts.StatementTimeout)
 		defer cancel()
+	}
+	if e.stats != nil {
+		changed, serr := e.stats.changed(ctx, time.Now())
+		if serr != nil {
+			e.log.Warn("cannot tell whether the planner's statistics changed", "err", serr)
+		}
+		if changed {
+			e.log.Info("the planner's statistics of the mapped tables changed: statements will be prepared afresh")
+			e.stmts.reset()
+		}
 	}
 	if e.opts.OnStatement != nil {
 		start := time.Now()

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/ccfacade/ccfacade/adapters"
 	"github.com/ccfacade/ccfacade/engine"
@@ -121,9 +123,25 @@ func TestInlineChildrenMatchBatched(t *testing.T) {
 	}
 }
 
+// restless is an adapter whose planner's statistics change every time the
+// engine asks: the engine forgets every statement it keeps before each
+// statement it runs.
+type restless struct {
+	adapters.Adapter
+	asked atomic.Int64
+}
+
+func (r *restless) ReusesStatements() bool { return true }
+
+func (r *restless) StatsVersion(context.Context, []string) (string, error) {
+	return fmt.Sprint(r.asked.Add(1)), nil
+}
+
 // Statements are prepared and kept by their text; with a cache of one
 // statement every other request closes the statement the last one used,
 // and the answers stay those of an engine that sends statements whole.
+// So they do when the engine forgets every statement it keeps, those in
+// use too, whenever the statistics change.
 func TestStatementCache(t *testing.T) {
 	for _, db := range databases(t) {
 		t.Run(db.Name(), func(t *testing.T) {
@@ -136,16 +154,24 @@ func TestStatementCache(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			r := &restless{Adapter: db}
+			churn, err := engine.New(small.Catalog(), r, engine.Options{StatsCheck: time.Nanosecond})
+			if err != nil {
+				t.Fatal(err)
+			}
 			queries := []string{"_count=10", "_id=2", "_id=1,3", "_count=1"}
 			want := map[string]string{}
 			for round := 0; round < 3; round++ {
 				for _, q := range queries {
-					a, b := searchIDs(t, small, "Observation", q), searchIDs(t, whole, "Observation", q)
-					if a != b || a == "" {
-						t.Errorf("%s: %q with a cache of one statement, %q without", q, a, b)
+					a, b, c := searchIDs(t, small, "Observation", q), searchIDs(t, whole, "Observation", q), searchIDs(t, churn, "Observation", q)
+					if a != b || a == "" || c != b {
+						t.Errorf("%s: %q with a cache of one statement, %q without, %q with statements forgotten each time", q, a, b, c)
 					}
 					want[q] = b
 				}
+			}
+			if r.asked.Load() == 0 {
+				t.Error("the engine never asked whether the statistics changed")
 			}
 			// At once: a statement taken from the cache and evicted by
 			// another request before it runs still runs.
@@ -157,7 +183,11 @@ func TestStatementCache(t *testing.T) {
 					defer wg.Done()
 					for i := 0; i < 40; i++ {
 						q := queries[(w+i)%len(queries)]
-						body, err := search(t, small, "Observation", q)
+						eng := small
+						if w%2 == 1 {
+							eng = churn
+						}
+						body, err := search(t, eng, "Observation", q)
 						if err != nil {
 							errs <- fmt.Errorf("%s: %v", q, err)
 							return

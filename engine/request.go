@@ -79,6 +79,66 @@ const maxParamValues = 100
 // are not.
 const maxAlternatives = 1000
 
+// Lower bounds hold for the costliest forms of condition, counted over
+// every parameter of a search of that form: each alternative of a
+// :contains is a pattern that no ordinary index serves (the database
+// reads every row and tries each pattern on it), and each alternative of
+// a chained parameter is a condition of a subquery over another table. A
+// few are what a person or an application asks for; hundreds only load
+// the database.
+var costlyForms = []costlyForm{
+	{what: ":contains", max: 20, count: func(pr *paramReq) int {
+		if pr.chain != nil {
+			pr = pr.chain.param
+		}
+		if pr.key.Modifier != "contains" {
+			return 0
+		}
+		return pr.alternatives()
+	}},
+	{what: "chained", max: 100, count: func(pr *paramReq) int {
+		if pr.chain == nil {
+			return 0
+		}
+		return pr.chain.param.alternatives()
+	}},
+}
+
+// costlyForm is a form of condition with a bound of its own on the
+// alternatives of a search: count tells how many a parameter has.
+type costlyForm struct {
+	what  string
+	max   int
+	count func(*paramReq) int
+}
+
+// alternatives is the number of values of the parameter, every
+// repetition's alternatives counted.
+func (pr *paramReq) alternatives() int {
+	n := 0
+	for _, ors := range pr.ands {
+		n += len(ors)
+	}
+	return n
+}
+
+// checkCostly refuses a search with more alternatives of a costly form
+// than its bound, naming the parameter that goes past it.
+func checkCostly(params []*paramReq) error {
+	for _, f := range costlyForms {
+		n := 0
+		for _, pr := range params {
+			c := f.count(pr)
+			if n += c; c > 0 && n > f.max {
+				return invalid(pr.raw, "INVALID_PARAMETER",
+					"parameter %q: a search takes at most %d alternatives of %s parameters (values separated by commas, counted over all of them); this search has %d",
+					pr.raw, f.max, f.what, n)
+			}
+		}
+	}
+	return nil
+}
+
 // distinctParams drops repeated values of a parameter (an AND of the same
 // condition twice, the same include twice) and refuses a request with
 // more values, or more alternatives, than any search needs.
@@ -218,6 +278,9 @@ func (e *Engine) parseSearch(req SearchRequest) (*searchReq, error) {
 			sr.params = append(sr.params, pr)
 		}
 		sr.used[name] = values
+	}
+	if err := checkCostly(sr.params); err != nil {
+		return nil, err
 	}
 	return sr, nil
 }

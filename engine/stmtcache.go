@@ -6,6 +6,9 @@ import (
 	"database/sql"
 	"sync"
 	"sync/atomic"
+	"time"
+
+	"github.com/ccfacade/ccfacade/adapters"
 )
 
 // stmtCache keeps up to max prepared statements by their text, the least
@@ -109,6 +112,60 @@ func (c *stmtCache) get(ctx context.Context, text string) (*cachedStmt, error) {
 		}
 	}
 	return cs, nil
+}
+
+// reset forgets every statement kept, so that each is prepared afresh the
+// next time it runs. One taken but not yet run is closed by its last user,
+// as an evicted one is; closing one whose rows are open releases it after
+// them.
+func (c *stmtCache) reset() {
+	c.mu.Lock()
+	var closing []*sql.Stmt
+	for el := c.order.Front(); el != nil; el = el.Next() {
+		cs := el.Value.(*cachedStmt)
+		if cs.users > 0 {
+			cs.evicted = true
+		} else {
+			closing = append(closing, cs.stmt)
+		}
+	}
+	c.order.Init()
+	clear(c.byKey)
+	c.mu.Unlock()
+	for _, st := range closing {
+		st.Close()
+	}
+}
+
+// statsWatch tells when the planner's statistics of the mapped tables
+// have changed, asking the database at most once an interval.
+type statsWatch struct {
+	w      adapters.StatsWatcher
+	tables []string
+	every  time.Duration
+	next   atomic.Int64 // when to ask next, in Unix nanoseconds
+
+	mu   sync.Mutex
+	last string // the version last seen; "" before the first answer
+}
+
+// changed asks for the statistics' version when it is time (one caller
+// asks, the others go on), and tells whether it differs from the one seen
+// before. A failure to ask is no change: the next interval asks again.
+func (w *statsWatch) changed(ctx context.Context, now time.Time) (bool, error) {
+	next := w.next.Load()
+	if now.UnixNano() < next || !w.next.CompareAndSwap(next, now.Add(w.every).UnixNano()) {
+		return false, nil
+	}
+	v, err := w.w.StatsVersion(ctx, w.tables)
+	if err != nil {
+		return false, err
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	changed := w.last != "" && v != w.last
+	w.last = v
+	return changed, nil
 }
 
 // len is the number of statements kept.

@@ -23,22 +23,31 @@ type DB struct {
 }
 
 var (
-	_ adapters.Adapter = (*DB)(nil)
-	_ adapters.Loader  = (*DB)(nil)
-	_ adapters.Opener  = Open
+	_ adapters.Adapter  = (*DB)(nil)
+	_ adapters.Loader   = (*DB)(nil)
+	_ adapters.Analyzer = (*DB)(nil)
+	_ adapters.Opener   = Open
 )
 
 // Open connects to PostgreSQL. dsn is a postgres:// URL or a key=value
 // string, as lib/pq takes them. opts.ReadOnly and opts.StatementTimeout
 // become the session parameters default_transaction_read_only and
-// statement_timeout, sent when each connection starts; lib/pq's
-// binary_parameters is on unless the DSN says otherwise (one round trip a
-// statement).
+// statement_timeout, sent when each connection starts, and jit is always
+// off (see below); lib/pq's binary_parameters is on unless the DSN says
+// otherwise (one round trip a statement).
 func Open(ctx context.Context, dsn string, opts adapters.Options) (adapters.Adapter, error) {
 	fail := func(what string, err error) error {
 		return fmt.Errorf("postgres: %s %s: %w", what, adapters.Redact(dsn), adapters.RedactError(err, dsn))
 	}
-	params := map[string]string{}
+	// JIT compilation is off in every session, whatever the server's
+	// default or the DSN says. PostgreSQL's JIT compiler neither checks
+	// statement_timeout nor answers a cancel while it compiles: a
+	// statement with a long condition (hundreds of alternatives) was seen
+	// to spend minutes and a gigabyte in it, holding its connection long
+	// past the timeout. The facade's statements are short and indexed
+	// lookups, which JIT does not speed up anyway. (jit exists from
+	// PostgreSQL 11.)
+	params := map[string]string{"jit": "off"}
 	if opts.ReadOnly {
 		params["default_transaction_read_only"] = "on"
 	}
@@ -303,6 +312,22 @@ func (d *DB) Load(ctx context.Context, table string, columns []string, next func
 	return nil
 }
 
+// Analyze runs ANALYZE on the tables, names folded as Quote would have
+// them resolved.
+func (d *DB) Analyze(ctx context.Context, tables []string) error {
+	if len(tables) == 0 {
+		return nil
+	}
+	names := make([]string, len(tables))
+	for i, t := range tables {
+		names[i] = qualified(t)
+	}
+	if _, err := d.db.ExecContext(ctx, "ANALYZE "+strings.Join(names, ", ")); err != nil {
+		return fmt.Errorf("postgres: analyze: %w", err)
+	}
+	return nil
+}
+
 // reserved are PostgreSQL's reserved key words and those that cannot be a
 // column or table name (pg_get_keywords() categories R and T); Quote
 // quotes a name that is one of them.
@@ -460,6 +485,43 @@ func (d *DB) ReadRows(v any, types []string) ([][]any, error) {
 // does not carry prepared statements (PgBouncer before 1.21), turn the
 // engine's statement cache off (database.statement_cache: 0).
 func (d *DB) ReusesStatements() bool { return true }
+
+var _ adapters.StatsWatcher = (*DB)(nil)
+
+// StatsVersion sums what ANALYZE gathers for the tables and their
+// expression indexes, as pg_stats shows it: how many columns have
+// statistics, their null fractions, distinct counts and correlations.
+// Summed as numeric, the value is exact, so it changes only when the
+// statistics do (ANALYZE of a table too small to be sampled finds the same
+// statistics again and changes nothing). pg_stats is read, not
+// pg_stat_user_tables' analyze counts, because it is replicated: on a
+// standby, where the primary's ANALYZE arrives through the WAL, the
+// counts do not move. Only the columns the session may read are
+// counted; a mapping over a view or a query watches no table under it.
+// The names' list, known before pg_stats is read, lets the server check
+// read privileges on those columns alone, not on every column of the
+// database.
+func (d *DB) StatsVersion(ctx context.Context, tables []string) (string, error) {
+	const q = `WITH t AS (SELECT to_regclass(name) AS oid FROM unnest($1::text[]) name),
+		r AS (SELECT oid FROM t WHERE oid IS NOT NULL
+			UNION SELECT i.indexrelid FROM pg_index i JOIN t ON i.indrelid = t.oid)
+		SELECT count(*) || ':' || coalesce(sum(s.null_frac::numeric), 0) || ':' ||
+			coalesce(sum(s.n_distinct::numeric), 0) || ':' || coalesce(sum(s.correlation::numeric), 0)
+		FROM pg_stats s
+		JOIN pg_namespace n ON n.nspname = s.schemaname
+		JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = s.tablename
+		WHERE s.tablename = ANY (ARRAY(SELECT relname FROM pg_class WHERE oid IN (SELECT oid FROM r)))
+			AND c.oid IN (SELECT oid FROM r)`
+	names := make([]string, len(tables))
+	for i, t := range tables {
+		names[i] = qualified(t)
+	}
+	var v string
+	if err := d.db.QueryRowContext(ctx, q, pq.StringArray(names)).Scan(&v); err != nil {
+		return "", fmt.Errorf("postgres: statistics of the tables: %w", err)
+	}
+	return v, nil
+}
 
 // TextFunction spells the mapping language's text functions in
 // PostgreSQL: INITCAP, SPLIT_PART and STRPOS, REGEXP_REPLACE (the

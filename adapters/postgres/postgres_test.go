@@ -234,3 +234,67 @@ func TestBindArray(t *testing.T) {
 		}
 	}
 }
+
+// Every session the adapter opens runs with JIT compilation off, whatever
+// the server's default and whatever the DSN asks: PostgreSQL's JIT
+// compiler heeds neither statement_timeout nor a cancel, so it could hold
+// a connection for minutes past the timeout. statement_timeout is set too.
+func TestSessionsRunWithoutJIT(t *testing.T) {
+	dsn := pgtest.FreshDB(t)
+	for _, d := range []string{dsn, dsn + "&jit=on", keyValue(t, dsn), keyValue(t, dsn) + " jit=on"} {
+		db := open(t, d, adapters.Options{ReadOnly: true, StatementTimeout: 5 * time.Second, MaxOpenConns: 2})
+		var jit, timeout string
+		ctx := context.Background()
+		if err := db.DB().GetContext(ctx, &jit, "SHOW jit"); err != nil || jit != "off" {
+			t.Errorf("%s: jit %q, %v; want off", adapters.Redact(d), jit, err)
+		}
+		if err := db.DB().GetContext(ctx, &timeout, "SHOW statement_timeout"); err != nil || timeout != "5s" {
+			t.Errorf("%s: statement_timeout %q, %v; want 5s", adapters.Redact(d), timeout, err)
+		}
+	}
+}
+
+// StatsVersion changes when ANALYZE gathers statistics that differ, and
+// only then: analysing a small table again finds the same ones.
+func TestStatsVersion(t *testing.T) {
+	ctx := context.Background()
+	db := open(t, pgtest.FreshDB(t), adapters.Options{})
+	if _, err := db.DB().Exec(`CREATE TABLE CCF_S (ID INTEGER PRIMARY KEY, NAME TEXT);
+		CREATE INDEX ccf_s_name ON CCF_S (lower(NAME));
+		INSERT INTO CCF_S SELECT g, 'n' || (g % 7) FROM generate_series(1, 500) g`); err != nil {
+		t.Fatal(err)
+	}
+	w := db.(adapters.StatsWatcher)
+	version := func() string {
+		t.Helper()
+		v, err := w.StatsVersion(ctx, []string{"CCF_S", "public.CCF_S", "NO_SUCH_TABLE"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	exec := func(q string) {
+		t.Helper()
+		if _, err := db.DB().Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	v0 := version()
+	exec("ANALYZE CCF_S")
+	v1 := version()
+	if v1 == v0 {
+		t.Errorf("ANALYZE left the version at %q", v1)
+	}
+	exec("ANALYZE CCF_S")
+	if v := version(); v != v1 {
+		t.Errorf("analysing unchanged data again: %q, then %q", v1, v)
+	}
+	exec("UPDATE CCF_S SET NAME = NULL WHERE ID % 2 = 0")
+	if v := version(); v != v1 {
+		t.Errorf("a change of the data alone changed the version: %q, then %q", v1, v)
+	}
+	exec("ANALYZE CCF_S")
+	if v := version(); v == v1 {
+		t.Errorf("ANALYZE of changed data left the version at %q", v)
+	}
+}

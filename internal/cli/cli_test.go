@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ccfacade/ccfacade/demo"
 	"github.com/ccfacade/ccfacade/internal/pgtest"
 )
 
@@ -242,6 +243,30 @@ func TestCheckIndexesOnPostgres(t *testing.T) {
 	}
 	if !strings.Contains(out, "CREATE EXTENSION unaccent") {
 		t.Errorf("check does not say how to make string search ignore accents:\n%s", out)
+	}
+}
+
+// demo load leaves every table it loads analysed on PostgreSQL, so that
+// the first queries are planned from the data's statistics (the server's
+// autovacuum may be off, or not yet have come round).
+func TestDemoLoadAnalyses(t *testing.T) {
+	dsn := pgtest.FreshDB(t)
+	if code, _, errs := run(t, "demo", "load", "-adapter", "postgres", "-dsn", dsn, "-patients", "20"); code != 0 {
+		t.Fatal(errs)
+	}
+	db, err := sql.Open("postgres", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, table := range demo.Tables() {
+		var analysed bool
+		var columns int
+		q := `SELECT s.last_analyze IS NOT NULL, (SELECT count(*) FROM pg_stats p WHERE p.schemaname = s.schemaname AND p.tablename = s.relname)
+			FROM pg_stat_user_tables s WHERE s.relid = to_regclass($1)`
+		if err := db.QueryRow(q, strings.ToLower(table)).Scan(&analysed, &columns); err != nil || !analysed || columns == 0 {
+			t.Errorf("%s: analysed %v, statistics of %d columns (%v)", table, analysed, columns, err)
+		}
 	}
 }
 

@@ -288,7 +288,7 @@ func measureSize(ctx context.Context, maint string, patients int, dur time.Durat
 	go cannedSrv.Serve(cannedLn)
 	defer cannedSrv.Close()
 	cannedBase := "http://" + cannedLn.Addr().String()
-	raw, err := sql.Open("postgres", benchDSN+"&binary_parameters=yes")
+	raw, err := sql.Open("postgres", benchDSN+"&binary_parameters=yes&jit=off") // the facade's session settings
 	if err != nil {
 		return nil, err
 	}
