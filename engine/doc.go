@@ -5,4 +5,24 @@
 // rows through the mapping, and builds the Bundle with keyset paging links
 // whose cursors are sealed (encrypted and authenticated) so they are opaque,
 // tamper-proof and valid on any instance that shares the paging secret.
+//
+// A search goes parse → plan → run, each step in a file of its own:
+//
+//   - search.go: the entry point (Search) and the Bundle it answers with;
+//     request.go parses the query once into a searchReq (its controls and
+//     typed values), with the bounds on what one search may ask.
+//   - params.go: the search parameter types (one table row a type) and the
+//     typed values they parse; date.go the date grains; sort.go _sort.
+//   - plan.go: the parsed request compiled against the mapping and the
+//     catalog into a plan (predicates, order, keyset); query.go the SQL
+//     statement of a plan; access.go the rows a token may see.
+//   - fetch.go: fetching a page of rows and their child rows (inlined as
+//     JSON where the adapter can, else batched by parent keys); rows.go
+//     running a statement and scanning its rows; stmtcache.go the
+//     prepared statements.
+//   - include.go: _include and _revinclude; everything.go Patient
+//     $everything; page.go and cursor.go the paging links and cursors.
+//   - read.go: reads by id and the reporting of rows that cannot be
+//     served; errors.go the error kinds the HTTP layer maps to statuses.
+//   - engine.go: the Engine, its Options and New.
 package engine

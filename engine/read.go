@@ -1,0 +1,155 @@
+package engine
+
+// Reads: one resource by id, and what the engine does with a row it
+// cannot serve (reported once a kind, counted).
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"sync"
+
+	"github.com/ccfacade/ccfacade/fhir"
+	"github.com/ccfacade/ccfacade/mapping"
+)
+
+// Read returns one resource by id.
+func (e *Engine) Read(ctx context.Context, typ, id string) (*fhir.Object, error) {
+	m, row, err := e.readRow(ctx, typ, id)
+	if err != nil {
+		return nil, err
+	}
+	res, problems := m.RenderWith(row, e.opts.Coverage)
+	if err := e.served(m, id, problems); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// ReadJSON returns one resource by id rendered straight to compact JSON,
+// for a response in JSON (Read gives the value tree).
+func (e *Engine) ReadJSON(ctx context.Context, typ, id string) (fhir.Value, error) {
+	if e.opts.TreeOnly {
+		return e.Read(ctx, typ, id)
+	}
+	m, row, err := e.readRow(ctx, typ, id)
+	if err != nil {
+		return nil, err
+	}
+	res, problems := m.RenderJSON(row, e.opts.Coverage)
+	if err := e.served(m, id, problems); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// served reports a read's render problems, and the error of a fatal one.
+func (e *Engine) served(m *mapping.Mapping, id string, problems []mapping.Problem) error {
+	if fatal := e.report(m, id, problems); fatal != nil {
+		return &Error{Kind: KindUnprocessable, SpineCode: "INTERNAL_SERVER_ERROR",
+			Msg: fmt.Sprintf("%s/%s cannot be served: %s: %s", m.Resource, id, fatal.Path, fatal.Msg)}
+	}
+	return nil
+}
+
+// readRow finds the row of a read, under the request's access.
+func (e *Engine) readRow(ctx context.Context, typ, id string) (*mapping.Mapping, *mapping.Row, error) {
+	m, err := e.mappingFor(typ)
+	if err != nil {
+		return nil, nil, err
+	}
+	notFound := &Error{Kind: KindNotFound, SpineCode: "NO_RECORD_FOUND", Msg: fmt.Sprintf("%s/%s is not known", typ, id)}
+	if !fhir.IsValidID(id) {
+		return nil, nil, notFound
+	}
+	key, err := mapping.DecodeID(id, len(m.From.Key))
+	if err != nil || !e.keyFits(m, key) {
+		return nil, nil, notFound
+	}
+	if err := typesAllowed(ctx, []string{typ}); err != nil {
+		return nil, nil, err
+	}
+	q := e.newQuery(m)
+	q.where(q.keyEquals(key))
+	if err := e.restrict(ctx, q); err != nil {
+		return nil, nil, err
+	}
+	rows, err := e.fetch(ctx, m, q, 1)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(rows) == 0 {
+		if denied, err := e.deniedRead(ctx, m, key); err != nil {
+			return nil, nil, err
+		} else if denied {
+			return nil, nil, errDenied
+		}
+		return nil, nil, notFound
+	}
+	return m, rows[0], nil
+}
+
+// report logs render problems with the row's id and the mapping position,
+// and returns the first fatal one.
+func (e *Engine) report(m *mapping.Mapping, id string, problems []mapping.Problem) *mapping.Problem {
+	var fatal *mapping.Problem
+	for i, p := range problems {
+		// The same problem (a code no map knows, say) recurs on every
+		// render of every row that holds it: logged the first time, then
+		// at the 10th, 100th, … with its count.
+		if n := e.seen.add(m.Resource + "\x00" + p.Pos.String() + "\x00" + p.Msg); isPow10(n) {
+			e.log.Warn("source value not rendered", "resource", m.Resource, "id", id, "at", p.Pos.String(), "path", p.Path, "problem", p.Msg, "fatal", p.Fatal, "times", n)
+		}
+		if p.Fatal && fatal == nil {
+			fatal = &problems[i]
+		}
+	}
+	return fatal
+}
+
+// problemCounts counts the render problems seen, by kind, to log each
+// once and then now and again; at most maxKinds kinds are told apart.
+type problemCounts struct {
+	mu     sync.Mutex
+	counts map[string]int64
+}
+
+const maxKinds = 10000
+
+func (c *problemCounts) add(kind string) int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.counts == nil {
+		c.counts = map[string]int64{}
+	}
+	if _, ok := c.counts[kind]; !ok && len(c.counts) >= maxKinds {
+		kind = "(others)"
+	}
+	c.counts[kind]++
+	return c.counts[kind]
+}
+
+func isPow10(n int64) bool {
+	for n >= 10 && n%10 == 0 {
+		n /= 10
+	}
+	return n == 1
+}
+
+// keyFits reports whether decoded key values can match the key columns
+// (a non-integer for a numeric column cannot).
+func (e *Engine) keyFits(m *mapping.Mapping, key []string) bool {
+	for i, col := range e.cat.Key(m) {
+		if i < len(key) && col.Kind.Numeric() && !isInt(key[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// isInt reports whether s is an integer in canonical form, so that the id
+// made from the row it finds is s itself ("007" is not the id of row 7).
+func isInt(s string) bool {
+	n, err := strconv.ParseInt(s, 10, 64)
+	return err == nil && strconv.FormatInt(n, 10) == s
+}
