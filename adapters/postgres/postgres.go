@@ -70,17 +70,7 @@ func Open(ctx context.Context, dsn string, opts adapters.Options) (adapters.Adap
 	if err != nil {
 		return nil, fail("open", err)
 	}
-	n := opts.MaxOpenConns
-	if n <= 0 {
-		n = 16
-	}
-	idle := opts.MaxIdleConns
-	if idle <= 0 || idle > n {
-		idle = n
-	}
-	db.SetMaxOpenConns(n)
-	db.SetMaxIdleConns(idle)
-	db.SetConnMaxLifetime(opts.ConnMaxLifetime)
+	adapters.SizePool(db, opts, 16)
 	d := &DB{db: db}
 	if err := db.GetContext(ctx, &d.unaccent, "SELECT to_regprocedure('unaccent(text)') IS NOT NULL"); err != nil {
 		db.Close()
@@ -237,26 +227,7 @@ func (d *DB) Columns(ctx context.Context, table string) ([]adapters.Column, erro
 		FROM pg_attribute a
 		WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped
 		ORDER BY a.attnum`
-	rows, err := d.db.QueryContext(ctx, q, qualified(table))
-	if err != nil {
-		return nil, fmt.Errorf("postgres: columns of %s: %w", table, err)
-	}
-	defer rows.Close()
-	var out []adapters.Column
-	for rows.Next() {
-		var c adapters.Column
-		if err := rows.Scan(&c.Name, &c.Type, &c.Nullable); err != nil {
-			return nil, fmt.Errorf("postgres: columns of %s: %w", table, err)
-		}
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("postgres: columns of %s: %w", table, err)
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("postgres: %s: %w", table, adapters.ErrNoTable)
-	}
-	return out, nil
+	return adapters.ReadColumns(ctx, d.db, "postgres", table, q, []any{qualified(table)}, adapters.ScanColumn)
 }
 
 // Exec runs a script of statements separated by ";" at line ends, one by

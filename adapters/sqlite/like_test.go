@@ -1,9 +1,10 @@
 package sqlite
 
 import (
-	"github.com/ccfacade/ccfacade/adapters"
 	"strings"
 	"testing"
+
+	"github.com/ccfacade/ccfacade/adapters"
 )
 
 func TestLikeMatch(t *testing.T) {

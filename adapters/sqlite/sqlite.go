@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -52,17 +53,7 @@ func Open(ctx context.Context, dsn string, opts adapters.Options) (adapters.Adap
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", adapters.Redact(dsn), adapters.RedactError(err, dsn))
 	}
-	n := opts.MaxOpenConns
-	if n <= 0 {
-		n = 8
-	}
-	idle := opts.MaxIdleConns
-	if idle <= 0 || idle > n {
-		idle = n
-	}
-	db.SetMaxOpenConns(n)
-	db.SetMaxIdleConns(idle)
-	db.SetConnMaxLifetime(opts.ConnMaxLifetime)
+	adapters.SizePool(db, opts, 8)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", adapters.Redact(dsn), adapters.RedactError(err, dsn))
@@ -153,32 +144,19 @@ func (d *DB) Columns(ctx context.Context, table string) ([]adapters.Column, erro
 			return nil, fmt.Errorf("sqlite: %s: no schema %s: %w", table, schema, adapters.ErrNoTable)
 		}
 	}
-	rows, err := d.db.QueryContext(ctx, `SELECT name, type, "notnull" FROM pragma_table_info(?1, ?2) ORDER BY cid`, name, schema)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: columns of %s: %w", table, err)
-	}
-	defer rows.Close()
-	var out []adapters.Column
-	for rows.Next() {
-		var c adapters.Column
-		var notNull int
-		if err := rows.Scan(&c.Name, &c.Type, &notNull); err != nil {
-			return nil, fmt.Errorf("sqlite: columns of %s: %w", table, err)
-		}
-		if i := strings.IndexByte(c.Type, '('); i >= 0 {
-			c.Type = c.Type[:i]
-		}
-		c.Type = strings.ToUpper(strings.TrimSpace(c.Type))
-		c.Nullable = notNull == 0
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: columns of %s: %w", table, err)
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("sqlite: %s: %w", table, adapters.ErrNoTable)
-	}
-	return out, nil
+	return adapters.ReadColumns(ctx, d.db, "sqlite", table, `SELECT name, type, "notnull" FROM pragma_table_info(?1, ?2) ORDER BY cid`, []any{name, schema},
+		func(rows *sql.Rows, c *adapters.Column) error {
+			var notNull int
+			if err := rows.Scan(&c.Name, &c.Type, &notNull); err != nil {
+				return err
+			}
+			if i := strings.IndexByte(c.Type, '('); i >= 0 {
+				c.Type = c.Type[:i]
+			}
+			c.Type = strings.ToUpper(strings.TrimSpace(c.Type))
+			c.Nullable = notNull == 0
+			return nil
+		})
 }
 
 // Exec runs a script of statements separated by ";" at line ends.

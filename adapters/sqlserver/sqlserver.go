@@ -217,17 +217,7 @@ func Open(ctx context.Context, dsn string, opts adapters.Options) (adapters.Adap
 	probe.Close()
 	conn.SessionInitSQL = init
 	db := sqlx.NewDb(sql.OpenDB(conn), "sqlserver")
-	n := opts.MaxOpenConns
-	if n <= 0 {
-		n = 16
-	}
-	idle := opts.MaxIdleConns
-	if idle <= 0 || idle > n {
-		idle = n
-	}
-	db.SetMaxOpenConns(n)
-	db.SetMaxIdleConns(idle)
-	db.SetConnMaxLifetime(opts.ConnMaxLifetime)
+	adapters.SizePool(db, opts, 16)
 	d := &DB{db: db, guidConverted: cfg.Encoding.GuidConversion}
 	d.CICollation = ciCollation(collation)
 	return d, nil
@@ -314,26 +304,7 @@ func (d *DB) Columns(ctx context.Context, table string) ([]adapters.Column, erro
 		FROM sys.columns c
 		WHERE c.object_id = OBJECT_ID(@p1)
 		ORDER BY c.column_id`
-	rows, err := d.db.QueryContext(ctx, q, bracketed(table))
-	if err != nil {
-		return nil, fmt.Errorf("sqlserver: columns of %s: %w", table, err)
-	}
-	defer rows.Close()
-	var out []adapters.Column
-	for rows.Next() {
-		var c adapters.Column
-		if err := rows.Scan(&c.Name, &c.Type, &c.Nullable); err != nil {
-			return nil, fmt.Errorf("sqlserver: columns of %s: %w", table, err)
-		}
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlserver: columns of %s: %w", table, err)
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("sqlserver: %s: %w", table, adapters.ErrNoTable)
-	}
-	return out, nil
+	return adapters.ReadColumns(ctx, d.db, "sqlserver", table, q, []any{bracketed(table)}, adapters.ScanColumn)
 }
 
 // bracketed is a dotted name with every part in brackets, as OBJECT_ID
