@@ -828,6 +828,22 @@ func (h *handler) refuseWrite(c *gin.Context) {
 		Diagnostics: fmt.Sprintf("%s is not allowed: this is a read-only FHIR server (read and search only)", c.Request.Method)})
 }
 
+// kinds are the HTTP status and OperationOutcome issue code of each kind
+// of engine error.
+var kinds = map[engine.Kind]struct {
+	status int
+	code   string
+}{
+	engine.KindInvalid:       {http.StatusBadRequest, "invalid"},
+	engine.KindNotSupported:  {http.StatusBadRequest, "not-supported"},
+	engine.KindAmbiguous:     {http.StatusBadRequest, "invalid"},
+	engine.KindNotFound:      {http.StatusNotFound, "not-found"},
+	engine.KindUnknownType:   {http.StatusNotFound, "not-supported"},
+	engine.KindForbidden:     {http.StatusForbidden, "forbidden"},
+	engine.KindUnprocessable: {http.StatusInternalServerError, "processing"},
+	engine.KindUnavailable:   {http.StatusServiceUnavailable, "transient"},
+}
+
 // error maps an engine error to its status and OperationOutcome. Causes
 // (database messages) are logged with the request id, never returned.
 func (h *handler) error(c *gin.Context, err error) {
@@ -843,25 +859,15 @@ func (h *handler) error(c *gin.Context, err error) {
 	if e.Param != "" {
 		issue.Expression = []string{e.Param}
 	}
-	status := http.StatusInternalServerError
+	status, code := http.StatusInternalServerError, "exception"
+	if k, ok := kinds[e.Kind]; ok {
+		status, code = k.status, k.code
+	}
+	issue.Code = code
 	switch e.Kind {
-	case engine.KindInvalid:
-		status, issue.Code = http.StatusBadRequest, "invalid"
-	case engine.KindNotSupported:
-		status, issue.Code = http.StatusBadRequest, "not-supported"
-	case engine.KindNotFound:
-		status, issue.Code = http.StatusNotFound, "not-found"
-	case engine.KindUnknownType:
-		status, issue.Code = http.StatusNotFound, "not-supported"
-	case engine.KindForbidden:
-		status, issue.Code = http.StatusForbidden, "forbidden"
-	case engine.KindAmbiguous:
-		status, issue.Code = http.StatusBadRequest, "invalid"
 	case engine.KindUnprocessable:
-		status, issue.Code = http.StatusInternalServerError, "processing"
 		h.log.Error("resource cannot be served", "id", rid, "error", e.Msg)
 	case engine.KindUnavailable:
-		status, issue.Code = http.StatusServiceUnavailable, "transient"
 		c.Header("Retry-After", RetryAfter)
 		issue.SpineCode = "INTERNAL_SERVER_ERROR"
 		issue.Diagnostics = e.Msg + "; quote " + rid + " to the service's operators"
