@@ -44,8 +44,9 @@ var (
 // Main first removes the clusters that test processes now gone left
 // behind, then runs the tests, then the cleanups, then stops the clusters
 // this package started, and exits. Call it from TestMain. On SIGINT,
-// SIGTERM or SIGHUP it stops the clusters (the shared one and those of
-// NewCluster) and removes their folders at once, and exits with 128 plus
+// SIGTERM or SIGHUP it runs the cleanups (for up to 10 s), stops the
+// clusters (the shared one and those of NewCluster) and removes their
+// folders, and exits with 128 plus
 // the signal's number, as a shell reports a process the signal ended.
 func Main(m *testing.M, cleanups ...func()) {
 	mainCalled = true
@@ -54,6 +55,20 @@ func Main(m *testing.M, cleanups ...func()) {
 	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 	go func() {
 		s := <-sig
+		// The cleanups (databases made on a shared server, folders) are
+		// given a while to run; a cleanup stuck behind a test still
+		// running does not keep the process alive.
+		done := make(chan struct{})
+		go func() {
+			for _, c := range cleanups {
+				c()
+			}
+			close(done)
+		}()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+		}
 		stopAll()
 		n, _ := s.(syscall.Signal)
 		os.Exit(128 + int(n))

@@ -2,10 +2,23 @@ package pgtest
 
 import (
 	"database/sql"
+	"os"
+	"path/filepath"
 	"testing"
 )
 
-func TestMain(m *testing.M) { Main(m) }
+// TestMain's cleanup leaves a mark in a helper process's temporary
+// folder, so that the signal test can tell the cleanups ran.
+func TestMain(m *testing.M) {
+	Main(m, func() {
+		if os.Getenv(envHelper) != "" {
+			_ = os.WriteFile(filepath.Join(os.TempDir(), cleanedMark), nil, 0o644)
+		}
+	})
+}
+
+// cleanedMark is the file a helper process's cleanup leaves.
+const cleanedMark = "cleaned-up"
 
 func TestFreshDB(t *testing.T) {
 	a, b := FreshDB(t), FreshDB(t)

@@ -162,7 +162,8 @@ func TestThrowawayClusterEnds(t *testing.T) {
 		t.Skip("initdb/pg_ctl are not installed: no throwaway cluster to test")
 	}
 	t.Run("SIGTERM", func(t *testing.T) {
-		cmd, _, out := helper(t, "cluster", helperTmp(t))
+		tmp := helperTmp(t)
+		cmd, _, out := helper(t, "cluster", tmp)
 		pid, dir := clusterOf(t, out)
 		if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 			t.Fatal(err)
@@ -173,6 +174,9 @@ func TestThrowawayClusterEnds(t *testing.T) {
 			t.Errorf("the helper ended with %v, want exit status %d", err, 128+int(syscall.SIGTERM))
 		}
 		waitGone(t, pid, dir, "after SIGTERM")
+		if _, err := os.Stat(filepath.Join(tmp, cleanedMark)); err != nil {
+			t.Errorf("the cleanups given to Main did not run on SIGTERM: %v", err)
+		}
 	})
 	t.Run("SIGKILL then the next start sweeps", func(t *testing.T) {
 		tmp := helperTmp(t)
