@@ -220,3 +220,35 @@ func TestConceptEntriesSwapWhole(t *testing.T) {
 		}
 	}
 }
+
+// The STU3 parameters of every resource type are known, not only those of
+// the types the shipped sets map: FamilyMemberHistory's date follows its
+// element; a parameter STU3 does not define for the type is an error, and
+// so is one of a type the facade does not search.
+func TestParametersOfEveryType(t *testing.T) {
+	load := func(search string) (*Set, error) {
+		return Load([]File{{Name: "f.yaml", Data: []byte("resource: FamilyMemberHistory\nfrom: {table: F, key: ID}\nelement:\n  status: partial\n  date: {column: RECORDED}\nsearch:\n" + search)}}, time.UTC)
+	}
+	set, err := load("  date: {}\n  relationship:\n    type: token\n    column: REL\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp := set.Lookup("FamilyMemberHistory").SearchParam("date")
+	if sp == nil || sp.Type != "date" || len(sp.Columns) != 1 || sp.Columns[0] != "RECORDED" || sp.Path != "FamilyMemberHistory.date" {
+		t.Errorf("date: %+v", sp)
+	}
+	for search, want := range map[string]string{
+		"  onset: {}\n":           "f.yaml:7:3: FamilyMemberHistory search onset: onset is not an STU3 search parameter of FamilyMemberHistory",
+		"  date: {type: token}\n": "date is a date parameter in STU3, not token",
+		"  code: {}\n":            "the mapping shows nothing at FamilyMemberHistory.condition.code",
+	} {
+		if _, err := load(search); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: %v, want %q", search, err, want)
+		}
+	}
+	// A quantity, number or uri parameter cannot be searched.
+	_, err = Load([]File{{Name: "o.yaml", Data: []byte("resource: Observation\nfrom: {table: O, key: ID}\nelement:\n  status: final\n  code: {text: {column: C}}\n  valueQuantity: {value: {column: V}}\nsearch:\n  value-quantity: {}\n")}}, time.UTC)
+	if want := "value-quantity is a quantity parameter in STU3, a type the facade does not search"; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("value-quantity: %v, want %q", err, want)
+	}
+}

@@ -103,6 +103,8 @@ func (l *loader) searchParams(n *yaml.Node, m *Mapping) {
 				l.add(sp.Pos, path, "%s is not an STU3 search parameter of %s, so it cannot follow an element: bind it with \"column\" or \"sql\" and \"type\"", name, m.Resource)
 			case sp.Type != "" && sp.Type != def.Type:
 				l.add(sp.Pos, path, "%s is a %s parameter in STU3, not %s", name, def.Type, sp.Type)
+			case !slices.Contains(searchTypes, def.Type):
+				l.add(sp.Pos, path, "%s is a %s parameter in STU3, a type the facade does not search (it searches %s)", name, def.Type, strings.Join(searchTypes, ", "))
 			case rows != nil || sp.System != "" || sp.SystemFrom != nil || len(sp.Transforms) > 0 || len(sp.Concepts) > 0 || sp.Format != "" || sp.To != "" || len(sp.Target) > 0:
 				l.add(sp.Pos, path, "a parameter that follows its element takes only \"documentation\": the element says the rest (or bind it with \"column\" or \"sql\")")
 			default:

@@ -4,11 +4,14 @@
 // cardinality, types, the resource types a Reference may point to, the
 // codes a required binding allows and whether it is a summary element. The
 // mapping language checks element names, types and codes against it and
-// orders output by it; _summary and _elements keep elements by it. The
-// table is generated from the google/fhir STU3 protocol buffers and, for
-// the summary flags, the STU3 StructureDefinitions (go generate; see
-// internal/gen/stu3gen) and is plain Go data: the package needs nothing but
-// the standard library at run time.
+// orders output by it; _summary and _elements keep elements by it. Beside
+// it, the search parameters of every resource type: their types, the
+// elements they search and the ids of their definitions. The table is
+// generated from the google/fhir STU3 protocol buffers and, for the
+// summary flags and the search parameters, the STU3 StructureDefinitions
+// and SearchParameter definitions (go generate; see internal/gen/stu3gen)
+// and is plain Go data: the package needs nothing but the standard
+// library at run time.
 package stu3
 
 //go:generate go run ../../internal/gen/stu3gen -o types_gen.go

@@ -400,64 +400,140 @@ func TestIndex(t *testing.T) {
 	}
 }
 
-// Every path of every search parameter names elements of the table, with
-// types that fit the parameter's type.
+// Every search parameter of every resource type names elements of the
+// table along each path, with types its search type can search; a filter
+// is on a ContactPoint's system; a Target names resource types its
+// elements may point to, and leaves some out. The few parameters where
+// the specification itself searches an element of a type the search type
+// does not fit are listed, so that no new one goes unseen.
 func TestSearchParameterPaths(t *testing.T) {
 	fits := map[string][]string{
 		"string":    {"string", "markdown", "HumanName", "Address"},
-		"token":     {"code", "Coding", "CodeableConcept", "Identifier", "ContactPoint", "boolean", "string", "uri"},
-		"reference": {"Reference"},
+		"token":     {"code", "Coding", "CodeableConcept", "Identifier", "ContactPoint", "boolean", "string", "uri", "id"},
+		"reference": {"Reference", "uri"},
 		"date":      {"date", "dateTime", "instant", "Period", "Timing"},
+		"number":    {"decimal", "integer", "positiveInt", "unsignedInt"},
+		"quantity":  {"Quantity", "SimpleQuantity", "Age", "Duration", "Money", "Count", "Distance"},
+		"uri":       {"uri", "oid"},
 	}
+	// The specification's own misfits: parameter → element type.
+	misfits := map[string]string{
+		"CarePlan.activity-date":     "string", // scheduled[x]
+		"Condition.abatement-age":    "Range",  // abatement.as(Range)
+		"Condition.onset-age":        "Range",  // onset.as(Range)
+		"Consent.source":             "Attachment Identifier",
+		"Device.udi-carrier":         "base64Binary", // udi.carrierAIDC
+		"Encounter.length":           "Duration",     // a number on a Duration
+		"Group.value":                "Quantity Range",
+		"Location.near":              "Location.position",
+		"Location.near-distance":     "Location.position",
+		"RiskAssessment.probability": "Range",
+	}
+	seen := map[string]bool{}
 	n := 0
 	for res, params := range searchParameters {
-		if Lookup(res) == nil {
+		if !IsResource(res) {
 			t.Errorf("%s is not a resource", res)
 			continue
 		}
 		for _, p := range params {
+			key := res + "." + p.Name
 			if p2, ok := LookupSearchParameter(res, p.Name); !ok || p2.ID != p.ID {
-				t.Errorf("%s.%s listed twice", res, p.Name)
+				t.Errorf("%s listed twice", key)
 			}
+			if _, ok := fits[p.Type]; !ok {
+				t.Errorf("%s: type %q", key, p.Type)
+			}
+			if len(p.Paths) == 0 {
+				t.Errorf("%s has no paths", key)
+			}
+			var reachable []string // what the elements at the paths may point to
 			for _, path := range p.Paths {
 				n++
-				path, _, _ = strings.Cut(path, "|")
+				path, filter, hasFilter := strings.Cut(path, "|")
 				typ := Lookup(res)
+				var el *Element
 				var types []string
 				for _, step := range strings.Split(path, ".") {
 					if typ == nil {
-						t.Errorf("%s.%s: %s: %q is inside a primitive", res, p.Name, path, step)
+						t.Errorf("%s: %s: %q is inside a primitive", key, path, step)
 						break
 					}
 					name, choice, isChoice := strings.Cut(strings.TrimSuffix(step, "]"), "[")
-					var el *Element
+					if isChoice {
+						name += "[x]"
+					}
+					el = nil
 					for i := range typ.Elements {
-						if typ.Elements[i].Name == name || isChoice && typ.Elements[i].Name == name+"[x]" {
+						if typ.Elements[i].Name == name {
 							el = &typ.Elements[i]
 						}
 					}
 					if el == nil {
-						t.Errorf("%s.%s: %s: %s has no element %q", res, p.Name, path, typ.Name, step)
+						t.Errorf("%s: %s: %s has no element %q", key, path, typ.Name, step)
 						break
 					}
 					types = el.Types
 					if isChoice && choice != "x" {
 						if !slices.Contains(el.Types, choice) {
-							t.Errorf("%s.%s: %s: %s is not a %s", res, p.Name, path, step, choice)
+							t.Errorf("%s: %s: %s is not a %s", key, path, step, choice)
 						}
 						types = []string{choice}
 					}
 					typ = Lookup(types[0])
+					if isChoice && len(types) > 1 {
+						typ = nil
+					}
+				}
+				if el == nil {
+					continue
+				}
+				if hasFilter && (!slices.Equal(types, []string{"ContactPoint"}) || !strings.HasPrefix(filter, "system=")) {
+					t.Errorf("%s: %s: filter %q on %v", key, path, filter, types)
+				}
+				if slices.Contains(types, "Reference") {
+					reachable = append(reachable, el.Targets...)
 				}
 				for _, ty := range types {
-					if !slices.Contains(fits[p.Type], ty) && !(p.Type == "string" && ty == "Address") {
-						t.Errorf("%s.%s: %s is a %s, not searchable as a %s", res, p.Name, path, ty, p.Type)
+					if slices.Contains(fits[p.Type], ty) {
+						continue
 					}
+					if slices.Contains(strings.Fields(misfits[key]), ty) {
+						seen[key] = true
+						continue
+					}
+					t.Errorf("%s: %s is a %s, not searchable as a %s", key, path, ty, p.Type)
+				}
+			}
+			if len(p.Target) > 0 {
+				if p.Type != "reference" {
+					t.Errorf("%s: a %s parameter with targets", key, p.Type)
+				}
+				for _, r := range p.Target {
+					if !IsResource(r) || !slices.Contains(reachable, r) && !slices.Contains(reachable, "Resource") {
+						t.Errorf("%s: target %s is not a resource its elements point to (%v)", key, r, reachable)
+					}
+				}
+				if !slices.Contains(reachable, "Resource") && len(p.Target) >= len(reachable) {
+					t.Errorf("%s: targets %v leave out none of %v", key, p.Target, reachable)
 				}
 			}
 		}
 	}
-	if n < 150 {
+	for key := range misfits {
+		if !seen[key] {
+			t.Errorf("misfit %s no longer seen", key)
+		}
+	}
+	if len(searchParameters) != len(Resources())-2 {
+		t.Errorf("search parameters of %d resource types", len(searchParameters))
+	}
+	for _, r := range []string{"OperationOutcome", "Parameters"} {
+		if len(searchParameters[r]) > 0 {
+			t.Errorf("%s has search parameters", r)
+		}
+	}
+	if n < 1300 {
 		t.Errorf("only %d paths", n)
 	}
 }

@@ -426,14 +426,14 @@ func TestLintParameterCoverage(t *testing.T) {
 	}
 	for replace, want := range map[string]string{
 		"  gender: {}\n": "  gender: {}\n  npi: {}\n",
-		"  email: {}\n":  "  email: {}\n  deceased: {}\n",
+		"  email: {}\n":  "  email: {}\n  animal-species: {}\n",
 		"  family: {}\n": "  family:\n    type: token\n",
 	} {
 		dir := demoMappingsWith(t, replace, want)
 		code, _, errs := run(t, "lint", "-mappings", dir)
 		msg := map[string]string{
 			"  gender: {}\n": "npi is not an STU3 search parameter of Patient",
-			"  email: {}\n":  "the mapping shows nothing at Patient.deceased[boolean]",
+			"  email: {}\n":  "the mapping shows nothing at Patient.animal.species",
 			"  family: {}\n": "family is a string parameter in STU3, not token",
 		}[replace]
 		if code == 0 || !strings.Contains(errs, msg) {

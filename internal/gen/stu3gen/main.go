@@ -14,10 +14,20 @@
 // elements are summary elements (isSummary): that comes from the STU3
 // StructureDefinitions, through summary.txt beside this file.
 //
+// It also writes fhir/stu3/search_gen.go: the search parameters of every
+// resource type, translated from the SearchParameter definitions of the
+// STU3 specification, kept in searchparams.txt beside this file (see
+// search.go for the translation and what is left out).
+//
 // Run from the repository root: go run ./internal/gen/stu3gen
-// (or go generate ./fhir/stu3). With -spec DIR, DIR holding the
-// StructureDefinition-*.json of the hl7.fhir.core 3.0.1 package, it
-// rewrites summary.txt from them first.
+// (or go generate ./fhir/stu3); that needs no copy of the specification.
+// With -spec DIR, DIR being the package folder of hl7.fhir.core 3.0.1
+// (CC0-1.0; the npm package hl7.fhir.core@3.0.1 from packages.fhir.org,
+// or spec/hl7.fhir.core/3.0.1/package in the google/fhir repository), it
+// first rewrites summary.txt from the StructureDefinition-*.json and
+// searchparams.txt from the SearchParameter-*.json there. Run the tests
+// of this package with CCFACADE_STU3_SPEC=DIR to check the committed
+// lists against it.
 package main
 
 import (
@@ -27,6 +37,7 @@ import (
 	"go/format"
 	"log"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"unicode"
@@ -69,6 +80,8 @@ var (
 	summary map[string]bool
 	// summarySrc is the summary list generate reads.
 	summarySrc = summaryList
+	// searchSrc is the search list generateSearch reads.
+	searchSrc = searchList
 )
 
 func problem(format string, args ...any) {
@@ -77,10 +90,15 @@ func problem(format string, args ...any) {
 
 func main() {
 	out := flag.String("o", "fhir/stu3/types_gen.go", "output file")
-	spec := flag.String("spec", "", "a folder of STU3 StructureDefinition-*.json: rewrite the summary list from it first")
+	searchOut := flag.String("search-o", "", "the search table's output file (default: search_gen.go beside -o)")
+	spec := flag.String("spec", "", "the package folder of hl7.fhir.core 3.0.1: rewrite the summary and search lists from its StructureDefinition-*.json and SearchParameter-*.json first")
 	summaryOut := flag.String("summary", "internal/gen/stu3gen/summary.txt", "the summary list -spec writes")
+	searchListOut := flag.String("search", "internal/gen/stu3gen/searchparams.txt", "the search list -spec writes")
 	flag.Parse()
 	log.SetFlags(0)
+	if *searchOut == "" {
+		*searchOut = filepath.Join(filepath.Dir(*out), "search_gen.go")
+	}
 	if *spec != "" {
 		list, err := summaryFromSpec(*spec)
 		if err != nil {
@@ -91,6 +109,16 @@ func main() {
 		}
 		summarySrc = list
 		fmt.Printf("wrote %s: %d summary elements\n", *summaryOut, len(parseSummary(list)))
+		slist, experimental, err := searchFromSpec(*spec)
+		if err != nil {
+			log.Fatal(err)
+		}
+		if err := os.WriteFile(*searchListOut, slist, 0o644); err != nil {
+			log.Fatal(err)
+		}
+		searchSrc = slist
+		defs, _ := parseSearchList(slist)
+		fmt.Printf("wrote %s: %d search parameter definitions (%d experimental ones left out)\n", *searchListOut, len(defs), experimental)
 	}
 	src, err := generate()
 	if err != nil {
@@ -99,6 +127,14 @@ func main() {
 	if err := os.WriteFile(*out, src, 0o644); err != nil {
 		log.Fatal(err)
 	}
+	ssrc, stats, err := generateSearch()
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := os.WriteFile(*searchOut, ssrc, 0o644); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("wrote %s (%d bytes): %s\n", *searchOut, len(ssrc), stats)
 	count := map[string]int{}
 	for _, t := range types {
 		count[t.Kind]++

@@ -1,0 +1,130 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// searchparams.txt holds the search parameter definitions of the base
+// specification, read from the SearchParameter-*.json of the hl7.fhir.core
+// 3.0.1 package (CC0-1.0) and kept here, one definition a line, so that
+// generating needs no copy of the specification. Rewrite it with:
+// go run ./internal/gen/stu3gen -spec DIR.
+//
+//go:embed searchparams.txt
+var searchList []byte
+
+const searchHeader = `# The search parameter definitions of FHIR STU3 (3.0.1): the
+# SearchParameter-*.json of the hl7.fhir.core 3.0.1 package (CC0-1.0) that
+# are not experimental (those are the definitions of extensions and the
+# examples), one a line, sorted by id, with tab-separated fields:
+# id, code, type, base types (comma-separated), target types
+# (comma-separated), FHIRPath expression.
+# Written by: go run ./internal/gen/stu3gen -spec DIR (DIR holds the
+# package's SearchParameter-*.json). Do not edit.
+`
+
+// searchDef is one SearchParameter definition.
+type searchDef struct {
+	ID, Code, Type string
+	Base, Target   []string
+	Expression     string
+}
+
+// searchFromSpec reads the SearchParameter definitions in dir and returns
+// the search list, and how many experimental definitions it left out.
+func searchFromSpec(dir string) ([]byte, int, error) {
+	files, err := filepath.Glob(filepath.Join(dir, "SearchParameter-*.json"))
+	if err != nil {
+		return nil, 0, err
+	}
+	if len(files) == 0 {
+		return nil, 0, fmt.Errorf("%s: no SearchParameter-*.json", dir)
+	}
+	var defs []searchDef
+	experimental := 0
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return nil, 0, err
+		}
+		var sp struct {
+			ResourceType string   `json:"resourceType"`
+			ID           string   `json:"id"`
+			URL          string   `json:"url"`
+			Experimental bool     `json:"experimental"`
+			Code         string   `json:"code"`
+			Type         string   `json:"type"`
+			Base         []string `json:"base"`
+			Target       []string `json:"target"`
+			Expression   string   `json:"expression"`
+		}
+		if err := json.Unmarshal(data, &sp); err != nil {
+			return nil, 0, fmt.Errorf("%s: %w", f, err)
+		}
+		if sp.ResourceType != "SearchParameter" {
+			continue
+		}
+		if sp.Experimental {
+			experimental++
+			continue
+		}
+		if sp.URL != "http://hl7.org/fhir/SearchParameter/"+sp.ID {
+			return nil, 0, fmt.Errorf("%s: url %s is not that of id %s", f, sp.URL, sp.ID)
+		}
+		d := searchDef{ID: sp.ID, Code: sp.Code, Type: sp.Type, Base: sp.Base, Target: sp.Target, Expression: strings.Join(strings.Fields(sp.Expression), " ")}
+		// The expression's white space is folded above; the other
+		// fields are names, which hold no separator.
+		for _, s := range append([]string{d.ID, d.Code, d.Type}, append(d.Base, d.Target...)...) {
+			if s == "" || strings.ContainsAny(s, "\t\n\r ,") {
+				return nil, 0, fmt.Errorf("%s: field %q is empty or holds a separator", f, s)
+			}
+		}
+		if len(d.Base) == 0 {
+			return nil, 0, fmt.Errorf("%s: no base", f)
+		}
+		defs = append(defs, d)
+	}
+	if len(defs) == 0 {
+		return nil, 0, fmt.Errorf("%s: no search parameter definitions", dir)
+	}
+	sort.Slice(defs, func(i, j int) bool { return defs[i].ID < defs[j].ID })
+	var b bytes.Buffer
+	b.WriteString(searchHeader)
+	for _, d := range defs {
+		fmt.Fprintf(&b, "%s\t%s\t%s\t%s\t%s\t%s\n", d.ID, d.Code, d.Type, strings.Join(d.Base, ","), strings.Join(d.Target, ","), d.Expression)
+	}
+	return b.Bytes(), experimental, nil
+}
+
+// parseSearchList reads a search list.
+func parseSearchList(data []byte) ([]searchDef, error) {
+	var defs []searchDef
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(nil, 1<<20)
+	for n := 1; sc.Scan(); n++ {
+		line := sc.Text()
+		if strings.TrimSpace(line) == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		f := strings.Split(line, "\t")
+		if len(f) != 6 {
+			return nil, fmt.Errorf("search list line %d: %d fields, want 6", n, len(f))
+		}
+		split := func(s string) []string {
+			if s == "" {
+				return nil
+			}
+			return strings.Split(s, ",")
+		}
+		defs = append(defs, searchDef{ID: f[0], Code: f[1], Type: f[2], Base: split(f[3]), Target: split(f[4]), Expression: f[5]})
+	}
+	return defs, sc.Err()
+}
