@@ -297,16 +297,10 @@ var handDifferences = map[string]*SearchParameter{
 	// deceasedDateTime too, which "deceased[boolean]" misses; no path
 	// says exists().
 	"Patient.deceased": nil,
-	// clinical-patient's target is Patient and Group (Encounter's is "the
-	// patient or group present at the encounter"): a limit only where the
-	// element may point to more, as Observation.subject may (to a Device
-	// or Location too). AllergyIntolerance.patient and
-	// Immunization.patient point to a Patient only; Condition, Encounter
-	// and Procedure's subject to a Patient or Group.
-	"Observation.patient":        {Name: "patient", Type: "reference", Paths: []string{"subject"}, Target: []string{"Patient", "Group"}, ID: "clinical-patient"},
+	// A parameter named patient points to a Patient only (clinical-patient
+	// lists Group too, which R4 corrects): where the element may point to
+	// more than a Patient the generated table says so; AllergyIntolerance
+	// and Immunization's patient element points to a Patient only.
 	"AllergyIntolerance.patient": {Name: "patient", Type: "reference", Paths: []string{"patient"}, ID: "clinical-patient"},
 	"Immunization.patient":       {Name: "patient", Type: "reference", Paths: []string{"patient"}, ID: "clinical-patient"},
-	"Condition.patient":          {Name: "patient", Type: "reference", Paths: []string{"subject"}, ID: "clinical-patient"},
-	"Encounter.patient":          {Name: "patient", Type: "reference", Paths: []string{"subject"}, ID: "clinical-patient"},
-	"Procedure.patient":          {Name: "patient", Type: "reference", Paths: []string{"subject"}, ID: "clinical-patient"},
 }

@@ -173,7 +173,14 @@ func translate(d searchDef, base string) (searchParam, error) {
 		return p, fmt.Errorf("no path starts at %s", base)
 	}
 	if d.Type == "reference" {
-		t, err := referenceTargets(d.Target, limit, limited, elTargets)
+		target := d.Target
+		if d.Code == "patient" {
+			// A parameter named patient finds a patient's records:
+			// STU3's clinical-patient lists Group beside Patient, which
+			// R4 corrects (where(resolve() is Patient)).
+			target = []string{"Patient"}
+		}
+		t, err := referenceTargets(target, limit, limited, elTargets)
 		if err != nil {
 			return p, err
 		}
