@@ -1,9 +1,11 @@
 package demotest
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -11,13 +13,13 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/ccfacade/ccfacade/adapters"
 	"github.com/ccfacade/ccfacade/adapters/postgres"
 	"github.com/ccfacade/ccfacade/adapters/sqlite"
 	"github.com/ccfacade/ccfacade/adapters/sqlserver"
-	"github.com/ccfacade/ccfacade/catalog"
 	"github.com/ccfacade/ccfacade/demo"
 	"github.com/ccfacade/ccfacade/engine"
 	"github.com/ccfacade/ccfacade/internal/mssqltest"
@@ -256,24 +258,52 @@ func DemoSet(t testing.TB) *mapping.Set {
 	return set
 }
 
+// EditedDemoSet loads the demo mapping set with one file's text edited:
+// each pair of replace (old, new) replaces old once; an old the file does
+// not hold fails the test.
+func EditedDemoSet(t testing.TB, file string, replace ...string) *mapping.Set {
+	t.Helper()
+	entries, err := fs.ReadDir(mappingsets.Demo, "demo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := fstest.MapFS{}
+	for _, e := range entries {
+		b, err := fs.ReadFile(mappingsets.Demo, "demo/"+e.Name())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.Name() == file {
+			for i := 0; i+1 < len(replace); i += 2 {
+				if !bytes.Contains(b, []byte(replace[i])) {
+					t.Fatalf("%s has no %q", file, replace[i])
+				}
+				b = bytes.Replace(b, []byte(replace[i]), []byte(replace[i+1]), 1)
+			}
+		}
+		files["demo/"+e.Name()] = &fstest.MapFile{Data: b}
+	}
+	if _, ok := files["demo/"+file]; !ok {
+		t.Fatalf("the demo mappings have no file %s", file)
+	}
+	set, err := mapping.LoadFS(files, "demo", "mappingsets/demo", time.UTC)
+	if err != nil {
+		t.Fatalf("the edited demo mappings: %v", err)
+	}
+	return set
+}
+
 // Serve serves a mapping set over db through the whole stack: the
 // catalog checked against db, an engine with cfg.Engine (logging nowhere
 // unless it says), the facade's handler in an httptest server. Name is
 // the adapter's.
 func Serve(t testing.TB, db adapters.Adapter, set *mapping.Set, cfg Config) *Env {
 	t.Helper()
-	cat, err := catalog.Load(context.Background(), set, db)
-	if err != nil {
-		t.Fatalf("the mappings against %s: %v", db.Name(), err)
-	}
 	opts := cfg.Engine
 	if opts.Logger == nil {
 		opts.Logger = Silent()
 	}
-	eng, err := engine.New(cat, db, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
+	eng := Engine(t, db, set, opts)
 	so := cfg.Server
 	so.Engine = eng
 	if so.Logger == nil {
