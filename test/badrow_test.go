@@ -5,12 +5,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/ccfacade/ccfacade/adapters"
-	"github.com/ccfacade/ccfacade/adapters/sqlite"
 	"github.com/ccfacade/ccfacade/demo"
 	"github.com/ccfacade/ccfacade/engine"
 	"github.com/ccfacade/ccfacade/internal/demotest"
@@ -162,13 +160,8 @@ func TestEverythingByDuplicatedNHSNumber(t *testing.T) {
 // for tests that change its rows.
 func scratchDemo(t *testing.T, patients int) adapters.Adapter {
 	t.Helper()
-	ctx := context.Background()
-	db, err := sqlite.Open(ctx, "file:"+filepath.Join(t.TempDir(), "scratch.db"), adapters.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := demo.Load(ctx, db.(adapters.Loader), demo.Options{Patients: patients, Seed: 1}); err != nil {
+	db := demotest.EmptySQLite(t)
+	if err := demo.Load(context.Background(), db.(adapters.Loader), demo.Options{Patients: patients, Seed: 1}); err != nil {
 		t.Fatal(err)
 	}
 	return db
