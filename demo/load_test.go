@@ -16,6 +16,7 @@ import (
 	"github.com/ccfacade/ccfacade/adapters/postgres"
 	"github.com/ccfacade/ccfacade/adapters/sqlite"
 	"github.com/ccfacade/ccfacade/demo"
+	"github.com/ccfacade/ccfacade/internal/demotest"
 	"github.com/ccfacade/ccfacade/internal/pgtest"
 )
 
@@ -191,22 +192,12 @@ func checkLoaded(t *testing.T, db adapters.Adapter, opt demo.Options, indexQuery
 	}
 }
 
-func openSQLite(t testing.TB) adapters.Adapter {
-	t.Helper()
-	db, err := sqlite.Open(context.Background(), "file:"+filepath.Join(t.TempDir(), "demo.db"), adapters.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
-}
-
 const sqliteIndexes = `SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name LIKE '%\_IX' ESCAPE '\'`
 const pgIndexes = `SELECT COUNT(*) FROM pg_indexes WHERE schemaname = current_schema() AND indexname LIKE '%\_ix'`
 
 func TestLoadSQLite(t *testing.T) {
 	for _, opt := range []demo.Options{{}, {Patients: 1000, Seed: 2}} {
-		db := openSQLite(t)
+		db := demotest.EmptySQLite(t)
 		if err := demo.Load(context.Background(), db.(adapters.Loader), opt); err != nil {
 			t.Fatal(err)
 		}
@@ -215,12 +206,7 @@ func TestLoadSQLite(t *testing.T) {
 }
 
 func TestLoadPostgres(t *testing.T) {
-	dsn := pgtest.FreshDB(t) // skips without a server
-	db, err := postgres.Open(context.Background(), dsn, adapters.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := demotest.EmptyPostgres(t) // skips without a server
 	opt := demo.Options{Patients: 1000, Seed: 2}
 	if err := demo.Load(context.Background(), db.(adapters.Loader), opt); err != nil {
 		t.Fatal(err)

@@ -3,21 +3,16 @@ package engine_test
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"net/url"
-	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/ccfacade/ccfacade/adapters"
-	"github.com/ccfacade/ccfacade/adapters/postgres"
-	"github.com/ccfacade/ccfacade/adapters/sqlite"
-	"github.com/ccfacade/ccfacade/catalog"
 	"github.com/ccfacade/ccfacade/engine"
 	"github.com/ccfacade/ccfacade/fhir"
+	"github.com/ccfacade/ccfacade/internal/demotest"
 	"github.com/ccfacade/ccfacade/internal/pgtest"
 	"github.com/ccfacade/ccfacade/mapping"
 )
@@ -25,26 +20,14 @@ import (
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
 // sqliteDB is an empty SQLite database of the test's own.
-func sqliteDB(t *testing.T) adapters.Adapter {
-	t.Helper()
-	db, err := sqlite.Open(context.Background(), "file:"+filepath.Join(t.TempDir(), "engine.db"), adapters.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
-}
+func sqliteDB(t *testing.T) adapters.Adapter { return demotest.EmptySQLite(t) }
 
-// databases are an empty SQLite and an empty PostgreSQL database, for
+// databases are an empty PostgreSQL and an empty SQLite database, for
 // tests that run on both.
 func databases(t *testing.T) []adapters.Adapter {
 	t.Helper()
-	pg, err := postgres.Open(context.Background(), pgtest.FreshDB(t), adapters.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { pg.Close() })
-	return []adapters.Adapter{sqliteDB(t), pg}
+	pg := demotest.EmptyPostgres(t)
+	return []adapters.Adapter{demotest.EmptySQLite(t), pg}
 }
 
 // newEngine runs schema on db, loads the mapping files, checks them
@@ -52,26 +35,14 @@ func databases(t *testing.T) []adapters.Adapter {
 // opts says).
 func newEngine(t *testing.T, db adapters.Adapter, schema string, opts engine.Options, files ...mapping.File) *engine.Engine {
 	t.Helper()
-	ctx := context.Background()
-	if err := db.(adapters.Loader).Exec(ctx, schema); err != nil {
+	if err := db.(adapters.Loader).Exec(context.Background(), schema); err != nil {
 		t.Fatal(err)
 	}
 	set, err := mapping.Load(files, time.UTC)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cat, err := catalog.Load(ctx, set, db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if opts.Logger == nil {
-		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	}
-	eng, err := engine.New(cat, db, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return eng
+	return demotest.Engine(t, db, set, opts)
 }
 
 // yamlFile is a mapping file from its text.

@@ -2,7 +2,6 @@ package server_test
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -12,27 +11,12 @@ import (
 	"net/url"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/ccfacade/ccfacade/internal/demotest"
 	"github.com/ccfacade/ccfacade/server"
 )
-
-// logSink keeps what the facade logs, to find panics in it.
-type logSink struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logSink) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logSink) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
 
 // vocabulary is what a generator draws requests from: the types, search
 // parameters and includes the CapabilityStatement states, and values of
@@ -184,7 +168,7 @@ func genRequest(r *rand.Rand, v vocabulary) string {
 
 // exercise sends one request straight to the handler, so that a panic
 // anywhere in it fails the test, and checks the answer.
-func exercise(t testing.TB, h http.Handler, raw string, logs *logSink) int {
+func exercise(t testing.TB, h http.Handler, raw string, logs *demotest.Buffer) int {
 	t.Helper()
 	req, err := http.ReadRequest(bufio.NewReader(strings.NewReader(raw)))
 	if err != nil {
@@ -224,7 +208,7 @@ func TestRandomRequests(t *testing.T) {
 }
 
 func randomRequests(t *testing.T, b demotest.Backend, n int) {
-	logs := &logSink{}
+	logs := &demotest.Buffer{}
 	e := b.Serve(t, demotest.Config{Server: server.Options{Logger: slog.New(slog.NewTextHandler(logs, nil)), Metrics: server.NewMetrics()}})
 	v := readVocabulary(t, e.Base)
 	h := e.Srv.Config.Handler
@@ -258,7 +242,7 @@ func FuzzRequests(f *testing.F) {
 	for i := range 16 {
 		f.Add(uint64(i), uint64(i*7))
 	}
-	logs := &logSink{}
+	logs := &demotest.Buffer{}
 	e := demotest.SQLite(f, demotest.Config{Server: server.Options{Logger: slog.New(slog.NewTextHandler(logs, nil)), Metrics: server.NewMetrics()}})
 	h, v := e.Srv.Config.Handler, readVocabulary(f, e.Base)
 	f.Fuzz(func(t *testing.T, a, b uint64) {

@@ -1,41 +1,18 @@
 package test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
-	"net/http/httptest"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
-	"testing/fstest"
-	"time"
 
 	"github.com/ccfacade/ccfacade/adapters"
-	"github.com/ccfacade/ccfacade/adapters/sqlite"
-	"github.com/ccfacade/ccfacade/catalog"
 	"github.com/ccfacade/ccfacade/demo"
 	"github.com/ccfacade/ccfacade/engine"
-	"github.com/ccfacade/ccfacade/mapping"
-	"github.com/ccfacade/ccfacade/mappingsets"
-	"github.com/ccfacade/ccfacade/server"
+	"github.com/ccfacade/ccfacade/internal/demotest"
 )
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-func (l *lockedBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
 
 // A bad value in a source row never breaks a read or a search: the element
 // is left out and a warning names the row and the mapping's file:line:col.
@@ -50,7 +27,7 @@ func TestBadSourceRows(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	var logs lockedBuffer
+	var logs logBuffer
 	e := serveDB(t, db, engine.Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	r := get(t, e.base+"/Patient/5")
 	if r.status != 200 {
@@ -109,30 +86,8 @@ func TestUnmappedCodeUnderErrorPolicy(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The demo mappings, with the allergy status map made strict.
-	files := fstest.MapFS{}
-	entries, _ := fs.ReadDir(mappingsets.Demo, "demo")
-	for _, e := range entries {
-		b, _ := fs.ReadFile(mappingsets.Demo, "demo/"+e.Name())
-		if e.Name() == "clinical-concepts.yaml" {
-			b = bytes.Replace(b, []byte("  allergy-status:\n    map:"), []byte("  allergy-status:\n    unmapped: error\n    map:"), 1)
-		}
-		files["m/"+e.Name()] = &fstest.MapFile{Data: b}
-	}
-	set, err := mapping.LoadFS(files, "m", "m", time.UTC)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cat, err := catalog.Load(ctx, set, db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	eng, err := engine.New(cat, db, engine.Options{Logger: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(server.New(server.Options{Engine: eng, Logger: log}))
-	defer srv.Close()
+	set := demotest.EditedDemoSet(t, "clinical-concepts.yaml", "  allergy-status:\n    map:", "  allergy-status:\n    unmapped: error\n    map:")
+	srv := demotest.Serve(t, db, set, demotest.Config{}).Srv
 
 	r := get(t, srv.URL+"/fhir/AllergyIntolerance/1")
 	if r.status != 500 || !strings.Contains(issueText(t, r), `code "Activ" has no entry in concept map "allergy-status"`) {
@@ -205,21 +160,9 @@ func TestEverythingByDuplicatedNHSNumber(t *testing.T) {
 // for tests that change its rows.
 func scratchDemo(t *testing.T, patients int) adapters.Adapter {
 	t.Helper()
-	ctx := context.Background()
-	db, err := sqlite.Open(ctx, "file:"+filepath.Join(t.TempDir(), "scratch.db"), adapters.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := demo.Load(ctx, db.(adapters.Loader), demo.Options{Patients: patients, Seed: 1}); err != nil {
+	db := demotest.EmptySQLite(t)
+	if err := demo.Load(context.Background(), db.(adapters.Loader), demo.Options{Patients: patients, Seed: 1}); err != nil {
 		t.Fatal(err)
 	}
 	return db
-}
-
-// Reset empties the buffer.
-func (l *lockedBuffer) Reset() {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.b.Reset()
 }

@@ -15,39 +15,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ccfacade/ccfacade/demo"
 	"github.com/ccfacade/ccfacade/engine"
 	"github.com/ccfacade/ccfacade/fhir/profile"
 	"github.com/ccfacade/ccfacade/mapping"
 )
-
-// demoRows returns the generated rows of a demo table as maps by column,
-// straight from the generator: the oracle the HTTP answers are checked
-// against.
-func demoRows(t *testing.T, table string) []map[string]any {
-	t.Helper()
-	cols := demo.Columns(table)
-	var out []map[string]any
-	err := demo.Generate(demo.Options{Patients: demoPatients, Seed: 1}, table, func(row []any) error {
-		m := make(map[string]any, len(cols))
-		for i, c := range cols {
-			m[c] = row[i]
-		}
-		out = append(out, m)
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
-func str(v any) string {
-	if v == nil {
-		return ""
-	}
-	return fmt.Sprint(v)
-}
 
 // walk follows next links from url and returns every resource, checking
 // each page with the validator.

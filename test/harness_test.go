@@ -1,43 +1,23 @@
 package test
 
 import (
-	"context"
-	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
-	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/ccfacade/ccfacade/adapters"
-	"github.com/ccfacade/ccfacade/adapters/postgres"
-	"github.com/ccfacade/ccfacade/adapters/sqlite"
-	"github.com/ccfacade/ccfacade/adapters/sqlserver"
-	"github.com/ccfacade/ccfacade/catalog"
-	"github.com/ccfacade/ccfacade/demo"
 	"github.com/ccfacade/ccfacade/engine"
-	"github.com/ccfacade/ccfacade/internal/mssqltest"
+	"github.com/ccfacade/ccfacade/internal/demotest"
 	"github.com/ccfacade/ccfacade/internal/pgtest"
-	"github.com/ccfacade/ccfacade/mapping"
-	"github.com/ccfacade/ccfacade/mappingsets"
-	"github.com/ccfacade/ccfacade/server"
-	"github.com/google/fhir/go/fhirversion"
-	"github.com/google/fhir/go/jsonformat"
 )
 
+// The end-to-end tests serve the demo through internal/demotest, the
+// harness every package's tests share; this file only names its parts as
+// these tests call them.
+
 func TestMain(m *testing.M) {
-	pgtest.Main(m, func() {
-		if pgDSN != "" {
-			pgtest.DropDB(pgBase, pgDSN)
-		}
-		if mssqlDSN != "" {
-			mssqltest.DropDB(mssqlBase, mssqlDSN)
-		}
+	pgtest.Main(m, demotest.Cleanup, func() {
 		if omopDSN != "" {
 			pgtest.DropDB(omopBase, omopDSN)
 		}
@@ -45,7 +25,7 @@ func TestMain(m *testing.M) {
 }
 
 // demoPatients is the size of the demo data set the end-to-end tests use.
-const demoPatients = 300
+const demoPatients = demotest.Patients
 
 // env is a running facade over one database holding the demo EPR.
 type env struct {
@@ -56,138 +36,34 @@ type env struct {
 	srv  *httptest.Server
 }
 
-// backends returns the databases every end-to-end test runs against.
-func backends(t *testing.T) []func(t *testing.T) *env {
-	return []func(t *testing.T) *env{sqliteEnv, postgresEnv, sqlserverEnv}
+func envOf(e *demotest.Env) *env {
+	return &env{name: e.Name, base: e.Base, db: e.DB, eng: e.Eng, srv: e.Srv}
 }
 
+// forEachBackend runs fn, as a subtest, on the demo served over each of
+// demotest.Backends.
 func forEachBackend(t *testing.T, fn func(t *testing.T, e *env)) {
-	for _, mk := range backends(t) {
-		e := mk(t)
-		if e == nil {
-			continue
-		}
-		t.Run(e.name, func(t *testing.T) { fn(t, e) })
-	}
+	demotest.Each(t, demotest.Config{}, func(t *testing.T, e *demotest.Env) { fn(t, envOf(e)) })
 }
 
-var (
-	sqliteOnce sync.Once
-	sqliteDSN  string
-	sqliteErr  error
-	pgOnce     sync.Once
-	pgDSN      string
-	pgBase     string
-	pgErr      error
-	mssqlOnce  sync.Once
-	mssqlDSN   string
-	mssqlBase  string
-	mssqlErr   error
-)
+func sqliteEnv(t *testing.T) *env { return envOf(demotest.SQLite(t, demotest.Config{})) }
 
-func sqliteEnv(t *testing.T) *env {
-	dsn, err := sqliteDemo()
+// sqliteDSN is the DSN of the SQLite demo database, loaded once per test
+// binary.
+func sqliteDSN(t *testing.T) string {
+	t.Helper()
+	dsn, err := demotest.SQLiteDSN()
 	if err != nil {
 		t.Fatalf("sqlite demo: %v", err)
 	}
-	return startEnv(t, "sqlite", sqlite.Open, dsn)
+	return dsn
 }
 
-// sqliteDemo is the DSN of the SQLite demo database, loaded once per test
-// binary.
-func sqliteDemo() (string, error) {
-	sqliteOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "ccfacade-e2e-")
-		if err != nil {
-			sqliteErr = err
-			return
-		}
-		sqliteDSN = "file:" + filepath.Join(dir, "demo.db")
-		sqliteErr = loadDemo(sqlite.Open, sqliteDSN)
-	})
-	return sqliteDSN, sqliteErr
-}
-
-func postgresEnv(t *testing.T) *env {
-	dsn := pgtest.DSN(t) // skips (or fails under CCFACADE_REQUIRE_PG=1) without PostgreSQL
-	pgOnce.Do(func() {
-		pgBase = dsn
-		pgDSN, pgErr = pgtest.CreateDB(dsn, "ccfacade_e2e")
-		if pgErr == nil {
-			pgErr = pgtest.Unaccent(pgDSN) // string search ignores accents, as the README advises
-		}
-		if pgErr == nil {
-			pgErr = loadDemo(postgres.Open, pgDSN)
-		}
-	})
-	if pgErr != nil {
-		t.Fatalf("postgres demo: %v", pgErr)
-	}
-	return startEnv(t, "postgres", postgres.Open, pgDSN)
-}
-
-// sqlserverEnv is the demo on the SQL Server of CCFACADE_TEST_MSSQL_DSN,
-// or nil (the backend is left out) when it is not set.
-func sqlserverEnv(t *testing.T) *env {
-	if os.Getenv(mssqltest.EnvDSN) == "" {
-		return nil
-	}
-	base := mssqltest.DSN(t)
-	mssqlOnce.Do(func() {
-		mssqlBase = base
-		mssqlDSN, mssqlErr = mssqltest.CreateDB(base, "ccfacade_e2e")
-		if mssqlErr == nil {
-			mssqlErr = loadDemo(sqlserver.Open, mssqlDSN)
-		}
-	})
-	if mssqlErr != nil {
-		t.Fatalf("sqlserver demo: %v", mssqlErr)
-	}
-	return startEnv(t, "sqlserver", sqlserver.Open, mssqlDSN)
-}
-
-func loadDemo(open adapters.Opener, dsn string) error {
-	ctx := context.Background()
-	db, err := open(ctx, dsn, adapters.Options{})
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	return demo.Load(ctx, db.(adapters.Loader), demo.Options{Patients: demoPatients, Seed: 1})
-}
-
-func startEnv(t *testing.T, name string, open adapters.Opener, dsn string) *env {
-	t.Helper()
-	db, err := open(context.Background(), dsn, adapters.Options{ReadOnly: true, MaxOpenConns: 8})
-	if err != nil {
-		t.Fatalf("%s: open: %v", name, err)
-	}
-	t.Cleanup(func() { db.Close() })
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	e := serveDB(t, db, engine.Options{DefaultCount: 20, MaxCount: 100, PagingSecret: []byte("test secret"), Logger: log})
-	e.name = name
-	return e
-}
-
-// serveDB serves the demo mappings over db through the whole stack.
+// serveDB serves the demo mappings over db through the whole stack, with
+// the engine options as given.
 func serveDB(t *testing.T, db adapters.Adapter, opts engine.Options) *env {
 	t.Helper()
-	ctx := context.Background()
-	set, err := mapping.LoadFS(mappingsets.Demo, "demo", "mappingsets/demo", time.UTC)
-	if err != nil {
-		t.Fatalf("demo mappings: %v", err)
-	}
-	cat, err := catalog.Load(ctx, set, db)
-	if err != nil {
-		t.Fatalf("demo mappings against the database: %v", err)
-	}
-	eng, err := engine.New(cat, db, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(server.New(server.Options{Engine: eng, Logger: opts.Logger, Version: "test"}))
-	t.Cleanup(srv.Close)
-	return &env{base: srv.URL + "/fhir", db: db, eng: eng, srv: srv}
+	return envOf(demotest.Serve(t, db, demotest.DemoSet(t), demotest.Config{Engine: opts}))
 }
 
 // response is an HTTP response with its body read.
@@ -199,36 +75,13 @@ type response struct {
 
 func (r response) json(t *testing.T) map[string]any {
 	t.Helper()
-	var m map[string]any
-	if err := json.Unmarshal(r.body, &m); err != nil {
-		t.Fatalf("response is not JSON: %v\n%s", err, r.body)
-	}
-	return m
+	return demotest.Response{Status: r.status, Header: r.header, Body: r.body}.JSON(t)
 }
 
 func do(t *testing.T, method, url string, body io.Reader, header ...string) response {
 	t.Helper()
-	req, err := http.NewRequest(method, url, body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := 0; i+1 < len(header); i += 2 {
-		if header[i] == "Host" {
-			req.Host = header[i+1]
-			continue
-		}
-		req.Header.Set(header[i], header[i+1])
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return response{status: res.StatusCode, header: res.Header, body: b}
+	r := demotest.Do(t, method, url, body, header...)
+	return response{status: r.Status, header: r.Header, body: r.Body}
 }
 
 func get(t *testing.T, url string, header ...string) response {
@@ -236,101 +89,22 @@ func get(t *testing.T, url string, header ...string) response {
 	return do(t, http.MethodGet, url, nil, header...)
 }
 
-var (
-	validatorOnce sync.Once
-	validator     *jsonformat.Unmarshaller
-)
-
-// validate checks a resource (or Bundle) with the google/fhir STU3 parser
-// and validator.
-func validate(t *testing.T, what string, body []byte) {
-	t.Helper()
-	validatorOnce.Do(func() {
-		var err error
-		validator, err = jsonformat.NewUnmarshaller("UTC", fhirversion.STU3)
-		if err != nil {
-			panic(err)
-		}
-	})
-	if _, err := validator.Unmarshal(body); err != nil {
-		t.Errorf("%s is not valid FHIR STU3: %v\n%s", what, err, truncate(string(body), 2000))
-	}
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
-}
-
-// entries returns a Bundle's entry resources.
-func entries(t *testing.T, bundle map[string]any) []map[string]any {
-	t.Helper()
-	raw, _ := bundle["entry"].([]any)
-	out := make([]map[string]any, 0, len(raw))
-	for _, e := range raw {
-		em := e.(map[string]any)
-		out = append(out, em["resource"].(map[string]any))
-	}
-	return out
-}
-
-// link returns a Bundle's link of the relation, or "".
-func link(bundle map[string]any, rel string) string {
-	raw, _ := bundle["link"].([]any)
-	for _, l := range raw {
-		lm := l.(map[string]any)
-		if lm["relation"] == rel {
-			return lm["url"].(string)
-		}
-	}
-	return ""
-}
-
 func issueText(t *testing.T, r response) string {
 	t.Helper()
-	m := r.json(t)
-	if m["resourceType"] != "OperationOutcome" {
-		t.Fatalf("expected an OperationOutcome, got %s", truncate(string(r.body), 300))
-	}
-	var parts []string
-	for _, is := range m["issue"].([]any) {
-		im := is.(map[string]any)
-		if d, ok := im["diagnostics"].(string); ok {
-			parts = append(parts, d)
-		}
-	}
-	return strings.Join(parts, "; ")
+	return demotest.IssueText(t, demotest.Response{Status: r.status, Header: r.header, Body: r.body})
 }
 
-// The validator must be able to fail: a Patient with a gender outside its
-// required value set, or an unknown element, is rejected.
-func TestValidatorRejectsInvalidResources(t *testing.T) {
-	validatorOnce.Do(func() {
-		var err error
-		validator, err = jsonformat.NewUnmarshaller("UTC", fhirversion.STU3)
-		if err != nil {
-			panic(err)
-		}
-	})
-	for _, bad := range []string{
-		`{"resourceType":"Patient","gender":"mail"}`,
-		`{"resourceType":"Patient","colour":"blue"}`,
-		`{"resourceType":"Patient","birthDate":"1980-13-01"}`,
-		`{"resourceType":"Bundle"}`,
-	} {
-		if _, err := validator.Unmarshal([]byte(bad)); err == nil {
-			t.Errorf("validator accepted %s", bad)
-		}
-	}
-}
+// The harness's checks and the demo's rows, by the names these tests use.
+var (
+	validate    = demotest.Validate
+	entries     = demotest.Entries
+	link        = demotest.Link
+	truncate    = demotest.Truncate
+	demoRows    = demotest.Rows
+	str         = demotest.Str
+	nhsOf       = demotest.NHSOf
+	mustDemoSet = demotest.DemoSet
+)
 
-func mustDemoSet(t *testing.T) *mapping.Set {
-	t.Helper()
-	set, err := mapping.LoadFS(mappingsets.Demo, "demo", "mappingsets/demo", time.UTC)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return set
-}
+// logBuffer collects what the facade logs while a test reads it.
+type logBuffer = demotest.Buffer

@@ -3,9 +3,6 @@ package test
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,14 +10,11 @@ import (
 	"time"
 
 	"github.com/ccfacade/ccfacade/adapters"
-	"github.com/ccfacade/ccfacade/adapters/postgres"
 	"github.com/ccfacade/ccfacade/adapters/sqlite"
-	"github.com/ccfacade/ccfacade/catalog"
 	"github.com/ccfacade/ccfacade/engine"
 	"github.com/ccfacade/ccfacade/fhir/profile"
-	"github.com/ccfacade/ccfacade/internal/pgtest"
+	"github.com/ccfacade/ccfacade/internal/demotest"
 	"github.com/ccfacade/ccfacade/mapping"
-	"github.com/ccfacade/ccfacade/server"
 )
 
 // The legacy set (testdata/legacy) maps a PAS-style schema with the
@@ -87,23 +81,12 @@ func legacyEnv(t *testing.T, db adapters.Adapter) *env { return legacyEnvWith(t,
 // trees only when treeOnly.
 func legacyEnvWith(t *testing.T, db adapters.Adapter, treeOnly bool) *env {
 	t.Helper()
-	ctx := context.Background()
 	set, err := mapping.LoadDir(filepath.Join("testdata", "legacy"), time.UTC)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cat, err := catalog.Load(ctx, set, db)
-	if err != nil {
-		t.Fatalf("the legacy set against %s: %v", db.Name(), err)
-	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	eng, err := engine.New(cat, db, engine.Options{DefaultCount: 20, MaxCount: 100, PagingSecret: []byte("test secret"), Logger: log, TreeOnly: treeOnly})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(server.New(server.Options{Engine: eng, Logger: log, Version: "test"}))
-	t.Cleanup(srv.Close)
-	return &env{name: db.Name(), base: srv.URL + "/fhir", db: db, eng: eng, srv: srv}
+	opts := engine.Options{DefaultCount: 20, MaxCount: 100, PagingSecret: []byte("test secret"), TreeOnly: treeOnly}
+	return envOf(demotest.Serve(t, db, set, demotest.Config{Engine: opts}))
 }
 
 // forEachLegacy runs fn against the legacy schema on SQLite and PostgreSQL.
@@ -129,12 +112,7 @@ func forEachLegacy(t *testing.T, fn func(t *testing.T, e *env, today time.Time))
 		fn(t, legacyEnv(t, db), today)
 	})
 	t.Run("postgres", func(t *testing.T) {
-		dsn := pgtest.FreshDB(t)
-		db, err := postgres.Open(context.Background(), dsn, adapters.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
+		db := demotest.EmptyPostgres(t)
 		if err := db.(adapters.Loader).Exec(context.Background(), script); err != nil {
 			t.Fatal(err)
 		}

@@ -9,7 +9,6 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -21,12 +20,11 @@ import (
 	"github.com/ccfacade/ccfacade/adapters"
 	"github.com/ccfacade/ccfacade/adapters/postgres"
 	"github.com/ccfacade/ccfacade/adapters/sqlite"
-	"github.com/ccfacade/ccfacade/catalog"
 	"github.com/ccfacade/ccfacade/engine"
+	"github.com/ccfacade/ccfacade/internal/demotest"
 	"github.com/ccfacade/ccfacade/internal/pgtest"
 	"github.com/ccfacade/ccfacade/mapping"
 	"github.com/ccfacade/ccfacade/mappingsets"
-	"github.com/ccfacade/ccfacade/server"
 )
 
 // The OMOP CDM test data (see testdata/omop/README.md): the OHDSI DDL, the
@@ -273,25 +271,6 @@ func omopSet(t *testing.T) *mapping.Set {
 	return set
 }
 
-// logBuffer collects what the facade logs, for tests that check it
-// logged no problem.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf strings.Builder
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 var (
 	omopLiteOnce sync.Once
 	omopLiteDSN  string
@@ -366,24 +345,14 @@ func omopEnv(t *testing.T) (*env, *logBuffer) {
 	return e, logs
 }
 
-// serveOMOP serves the OMOP mapping set over db.
+// serveOMOP serves the OMOP mapping set over db; the log collects its
+// warnings.
 func serveOMOP(t *testing.T, db adapters.Adapter) (*env, *logBuffer) {
 	t.Helper()
-	ctx := context.Background()
-	set := omopSet(t)
-	cat, err := catalog.Load(ctx, set, db)
-	if err != nil {
-		t.Fatalf("OMOP mappings against the database: %v", err)
-	}
 	logs := &logBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	eng, err := engine.New(cat, db, engine.Options{DefaultCount: 20, MaxCount: 100, PagingSecret: []byte("test secret"), Logger: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(server.New(server.Options{Engine: eng, Logger: log, Version: "test"}))
-	t.Cleanup(srv.Close)
-	return &env{base: srv.URL + "/fhir", db: db, eng: eng, srv: srv}, logs
+	e := demotest.Serve(t, db, omopSet(t), demotest.Config{Engine: engine.Options{DefaultCount: 20, MaxCount: 100, PagingSecret: []byte("test secret"), Logger: log}})
+	return envOf(e), logs
 }
 
 // mappingsetsOMOPFiles returns the shipped OMOP mapping files by name.

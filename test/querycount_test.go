@@ -27,9 +27,8 @@ func TestQueriesPerPage(t *testing.T) {
 type batchedOnly struct{ adapters.Adapter }
 
 func queriesPerPage(t *testing.T, batched bool) {
-	sqliteEnv(t) // loads the demo database
 	ctx := context.Background()
-	lite, err := sqlite.Open(ctx, sqliteDSN, adapters.Options{ReadOnly: true})
+	lite, err := sqlite.Open(ctx, sqliteDSN(t), adapters.Options{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,9 +91,8 @@ func queriesPerPage(t *testing.T, batched bool) {
 // costs a Patient statement again). Both with the sections run a few at a
 // time and one after another.
 func TestEverythingQueriesPerRecord(t *testing.T) {
-	sqliteEnv(t) // loads the demo database
 	ctx := context.Background()
-	lite, err := sqlite.Open(ctx, sqliteDSN, adapters.Options{ReadOnly: true})
+	lite, err := sqlite.Open(ctx, sqliteDSN(t), adapters.Options{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,65 +1,26 @@
 package test
 
 import (
-	"bytes"
-	"context"
-	"io"
-	"io/fs"
-	"log/slog"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
-	"testing/fstest"
-	"time"
 
 	"github.com/ccfacade/ccfacade/adapters"
-	"github.com/ccfacade/ccfacade/catalog"
 	"github.com/ccfacade/ccfacade/engine"
-	"github.com/ccfacade/ccfacade/mapping"
-	"github.com/ccfacade/ccfacade/mappingsets"
-	"github.com/ccfacade/ccfacade/server"
+	"github.com/ccfacade/ccfacade/internal/demotest"
 )
 
 // serveDemoWith serves db with the demo mappings, one file changed
 // (replace pairs old, new), and returns the base URL.
 func serveDemoWith(t *testing.T, db adapters.Adapter, file string, replace ...string) string {
 	t.Helper()
-	files := fstest.MapFS{}
-	entries, _ := fs.ReadDir(mappingsets.Demo, "demo")
-	for _, e := range entries {
-		b, _ := fs.ReadFile(mappingsets.Demo, "demo/"+e.Name())
-		if e.Name() == file {
-			for i := 0; i+1 < len(replace); i += 2 {
-				if !bytes.Contains(b, []byte(replace[i])) {
-					t.Fatalf("%s has no %q", file, replace[i])
-				}
-				b = bytes.Replace(b, []byte(replace[i]), []byte(replace[i+1]), 1)
-			}
-		}
-		files["m/"+e.Name()] = &fstest.MapFile{Data: b}
-	}
-	set, err := mapping.LoadFS(files, "m", "m", time.UTC)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cat, err := catalog.Load(context.Background(), set, db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	eng, err := engine.New(cat, db, engine.Options{Logger: log, MaxCount: 1000, DefaultCount: 50})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(server.New(server.Options{Engine: eng, Logger: log}))
-	t.Cleanup(srv.Close)
-	return srv.URL + "/fhir"
+	set := demotest.EditedDemoSet(t, file, replace...)
+	return demotest.Serve(t, db, set, demotest.Config{Engine: engine.Options{MaxCount: 1000, DefaultCount: 50}}).Base
 }
 
 func ids(t *testing.T, b map[string]any, typ string) []string {
 	var out []string
-	for _, r := range entriesAll(t, b) {
+	for _, r := range entries(t, b) {
 		if r["resourceType"] == typ {
 			out = append(out, r["id"].(string))
 		}

@@ -110,8 +110,7 @@ func TestSortAndPaging(t *testing.T) {
 
 // A paging link stops working after the cursor's lifetime.
 func TestExpiredCursor(t *testing.T) {
-	sqliteEnv(t)
-	db, err := sqlite.Open(context.Background(), sqliteDSN, adapters.Options{ReadOnly: true})
+	db, err := sqlite.Open(context.Background(), sqliteDSN(t), adapters.Options{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -218,7 +218,7 @@ func tsqlLiteral(a any) string {
 // SQLite demo database, each statement translated on its way.
 func tsqlEnv(t *testing.T, rec *recorder) *env {
 	t.Helper()
-	lite, err := sqlite.Open(context.Background(), sqliteDSN, adapters.Options{ReadOnly: true, MaxOpenConns: 8})
+	lite, err := sqlite.Open(context.Background(), sqliteDSN(t), adapters.Options{ReadOnly: true, MaxOpenConns: 8})
 	if err != nil {
 		t.Fatal(err)
 	}

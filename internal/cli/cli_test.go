@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/ccfacade/ccfacade/demo"
+	"github.com/ccfacade/ccfacade/internal/demotest"
 	"github.com/ccfacade/ccfacade/internal/pgtest"
 )
 
@@ -129,17 +130,7 @@ func TestServeRefusesBadMappings(t *testing.T) {
 }
 
 // syncBuffer is a bytes.Buffer safe for one writer and one reader.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+type syncBuffer = demotest.Buffer
 
 func TestServeDemoAndShutDown(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())

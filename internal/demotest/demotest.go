@@ -1,9 +1,11 @@
 package demotest
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -11,14 +13,16 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/ccfacade/ccfacade/adapters"
 	"github.com/ccfacade/ccfacade/adapters/postgres"
 	"github.com/ccfacade/ccfacade/adapters/sqlite"
-	"github.com/ccfacade/ccfacade/catalog"
+	"github.com/ccfacade/ccfacade/adapters/sqlserver"
 	"github.com/ccfacade/ccfacade/demo"
 	"github.com/ccfacade/ccfacade/engine"
+	"github.com/ccfacade/ccfacade/internal/mssqltest"
 	"github.com/ccfacade/ccfacade/internal/pgtest"
 	"github.com/ccfacade/ccfacade/mapping"
 	"github.com/ccfacade/ccfacade/mappingsets"
@@ -30,15 +34,18 @@ const Patients = 300
 
 // Env is a running facade over one database holding the demo EPR.
 type Env struct {
-	Name string // the adapter: sqlite, postgres
+	Name string // the adapter: sqlite, postgres, sqlserver
 	Base string // the FHIR base, e.g. http://127.0.0.1:1234/fhir
 	DB   adapters.Adapter
 	Eng  *engine.Engine
 	Srv  *httptest.Server
 }
 
-// Config adjusts what a test serves; the zero value serves the demo as
-// the end-to-end tests do (default page 20, at most 100, no auth).
+// Config adjusts what a test serves. Serve takes the engine's options as
+// they are (a silent logger unless one is given); the demo's backends
+// (SQLite, Postgres, Open) fill in a default page of 20, at most 100, and
+// a fixed paging secret, so that the zero value serves the demo as the
+// end-to-end tests do, without auth.
 type Config struct {
 	Engine engine.Options
 	// Server is completed with the engine and a silent logger unless set.
@@ -56,6 +63,7 @@ type loaded struct {
 var (
 	sqliteDemo loaded
 	pgDemo     loaded
+	mssqlDemo  loaded
 	dirs       []string
 	dirsMu     sync.Mutex
 )
@@ -101,6 +109,26 @@ func PostgresDSN(t testing.TB) string {
 		t.Fatalf("postgres demo: %v", pgDemo.err)
 	}
 	return pgDemo.dsn
+}
+
+// SQLServerDSN is the DSN of a database holding the demo on the SQL
+// Server of CCFACADE_TEST_MSSQL_DSN, made once per test binary; it skips
+// the test when the variable is not set.
+func SQLServerDSN(t testing.TB) string {
+	t.Helper()
+	base := mssqltest.DSN(t)
+	mssqlDemo.once.Do(func() {
+		mssqlDemo.dsn, mssqlDemo.err = mssqltest.CreateDB(base, "ccfacade_demo")
+		if mssqlDemo.err == nil {
+			dsn := mssqlDemo.dsn
+			addCleanup(func() { mssqltest.DropDB(base, dsn) })
+			mssqlDemo.err = Load(sqlserver.Open, dsn)
+		}
+	})
+	if mssqlDemo.err != nil {
+		t.Fatalf("sqlserver demo: %v", mssqlDemo.err)
+	}
+	return mssqlDemo.dsn
 }
 
 var (
@@ -161,6 +189,12 @@ func Postgres(t testing.TB, cfg Config) *Env {
 	return Open(t, "postgres", postgres.Open, PostgresDSN(t), cfg)
 }
 
+// SQLServer serves the demo over SQL Server (see SQLServerDSN).
+func SQLServer(t testing.TB, cfg Config) *Env {
+	t.Helper()
+	return Open(t, "sqlserver", sqlserver.Open, SQLServerDSN(t), cfg)
+}
+
 // Backend serves the demo over one database.
 type Backend struct {
 	Name  string
@@ -168,9 +202,18 @@ type Backend struct {
 }
 
 // Backends are the databases every test of a served demo runs against:
-// SQLite, and PostgreSQL (skipped without it, failing under
-// CCFACADE_REQUIRE_PG=1).
-var Backends = []Backend{{"sqlite", SQLite}, {"postgres", Postgres}}
+// SQLite, PostgreSQL (skipped without it, failing under
+// CCFACADE_REQUIRE_PG=1), and SQL Server when CCFACADE_TEST_MSSQL_DSN
+// names one (left out otherwise).
+var Backends = backends()
+
+func backends() []Backend {
+	b := []Backend{{"sqlite", SQLite}, {"postgres", Postgres}}
+	if os.Getenv(mssqltest.EnvDSN) != "" {
+		b = append(b, Backend{"sqlserver", SQLServer})
+	}
+	return b
+}
 
 // Each runs fn, as a subtest, on the demo served over each backend.
 func Each(t *testing.T, cfg Config, fn func(t *testing.T, e *Env)) {
@@ -179,7 +222,8 @@ func Each(t *testing.T, cfg Config, fn func(t *testing.T, e *Env)) {
 	}
 }
 
-// Open serves the demo mappings over the database of dsn, read-only.
+// Open serves the demo mappings over the database of dsn, read-only,
+// with the demo's engine defaults (see Config).
 func Open(t testing.TB, name string, open adapters.Opener, dsn string, cfg Config) *Env {
 	t.Helper()
 	db, err := open(context.Background(), dsn, adapters.Options{ReadOnly: true, MaxOpenConns: 8})
@@ -187,7 +231,16 @@ func Open(t testing.TB, name string, open adapters.Opener, dsn string, cfg Confi
 		t.Fatalf("%s: open: %v", name, err)
 	}
 	t.Cleanup(func() { db.Close() })
-	e := Serve(t, db, cfg)
+	if cfg.Engine.DefaultCount == 0 {
+		cfg.Engine.DefaultCount = 20
+	}
+	if cfg.Engine.MaxCount == 0 {
+		cfg.Engine.MaxCount = 100
+	}
+	if cfg.Engine.PagingSecret == nil {
+		cfg.Engine.PagingSecret = []byte("test secret")
+	}
+	e := Serve(t, db, DemoSet(t), cfg)
 	e.Name = name
 	return e
 }
@@ -195,35 +248,62 @@ func Open(t testing.TB, name string, open adapters.Opener, dsn string, cfg Confi
 // Silent is a logger that writes nowhere.
 func Silent() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
-// Serve serves the demo mappings over db through the whole stack.
-func Serve(t testing.TB, db adapters.Adapter, cfg Config) *Env {
+// DemoSet loads the demo mapping set.
+func DemoSet(t testing.TB) *mapping.Set {
 	t.Helper()
-	ctx := context.Background()
 	set, err := mapping.LoadFS(mappingsets.Demo, "demo", "mappingsets/demo", time.UTC)
 	if err != nil {
 		t.Fatalf("demo mappings: %v", err)
 	}
-	cat, err := catalog.Load(ctx, set, db)
-	if err != nil {
-		t.Fatalf("demo mappings against the database: %v", err)
-	}
-	opts := cfg.Engine
-	if opts.DefaultCount == 0 {
-		opts.DefaultCount = 20
-	}
-	if opts.MaxCount == 0 {
-		opts.MaxCount = 100
-	}
-	if opts.PagingSecret == nil {
-		opts.PagingSecret = []byte("test secret")
-	}
-	if opts.Logger == nil {
-		opts.Logger = Silent()
-	}
-	eng, err := engine.New(cat, db, opts)
+	return set
+}
+
+// EditedDemoSet loads the demo mapping set with one file's text edited:
+// each pair of replace (old, new) replaces old once; an old the file does
+// not hold fails the test.
+func EditedDemoSet(t testing.TB, file string, replace ...string) *mapping.Set {
+	t.Helper()
+	entries, err := fs.ReadDir(mappingsets.Demo, "demo")
 	if err != nil {
 		t.Fatal(err)
 	}
+	files := fstest.MapFS{}
+	for _, e := range entries {
+		b, err := fs.ReadFile(mappingsets.Demo, "demo/"+e.Name())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.Name() == file {
+			for i := 0; i+1 < len(replace); i += 2 {
+				if !bytes.Contains(b, []byte(replace[i])) {
+					t.Fatalf("%s has no %q", file, replace[i])
+				}
+				b = bytes.Replace(b, []byte(replace[i]), []byte(replace[i+1]), 1)
+			}
+		}
+		files["demo/"+e.Name()] = &fstest.MapFile{Data: b}
+	}
+	if _, ok := files["demo/"+file]; !ok {
+		t.Fatalf("the demo mappings have no file %s", file)
+	}
+	set, err := mapping.LoadFS(files, "demo", "mappingsets/demo", time.UTC)
+	if err != nil {
+		t.Fatalf("the edited demo mappings: %v", err)
+	}
+	return set
+}
+
+// Serve serves a mapping set over db through the whole stack: the
+// catalog checked against db, an engine with cfg.Engine (logging nowhere
+// unless it says), the facade's handler in an httptest server. Name is
+// the adapter's.
+func Serve(t testing.TB, db adapters.Adapter, set *mapping.Set, cfg Config) *Env {
+	t.Helper()
+	opts := cfg.Engine
+	if opts.Logger == nil {
+		opts.Logger = Silent()
+	}
+	eng := Engine(t, db, set, opts)
 	so := cfg.Server
 	so.Engine = eng
 	if so.Logger == nil {
@@ -238,7 +318,7 @@ func Serve(t testing.TB, db adapters.Adapter, cfg Config) *Env {
 	}
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return &Env{Base: srv.URL + "/fhir", DB: db, Eng: eng, Srv: srv}
+	return &Env{Name: db.Name(), Base: srv.URL + "/fhir", DB: db, Eng: eng, Srv: srv}
 }
 
 // Response is an HTTP response with its body read.
@@ -248,8 +328,9 @@ type Response struct {
 	Body   []byte
 }
 
-// Do sends a request with the header pairs given (name, value, …) and
-// reads the whole response; a transport error fails the test.
+// Do sends a request with the header pairs given (name, value, …; a
+// "Host" pair sets the request's host) and reads the whole response; a
+// transport error fails the test.
 func Do(t testing.TB, method, url string, body io.Reader, header ...string) Response {
 	t.Helper()
 	req, err := http.NewRequest(method, url, body)
@@ -257,6 +338,10 @@ func Do(t testing.TB, method, url string, body io.Reader, header ...string) Resp
 		t.Fatal(err)
 	}
 	for i := 0; i+1 < len(header); i += 2 {
+		if header[i] == "Host" {
+			req.Host = header[i+1]
+			continue
+		}
 		req.Header.Set(header[i], header[i+1])
 	}
 	res, err := client.Do(req)

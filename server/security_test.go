@@ -1,4 +1,4 @@
-package test
+package server_test
 
 import (
 	"encoding/base64"
@@ -10,6 +10,7 @@ import (
 
 	"github.com/ccfacade/ccfacade/audit"
 	"github.com/ccfacade/ccfacade/internal/authtest"
+	"github.com/ccfacade/ccfacade/internal/demotest"
 	"github.com/ccfacade/ccfacade/server"
 	"github.com/lestrrat-go/jwx/v2/jwa"
 	"github.com/lestrrat-go/jwx/v2/jwk"
@@ -21,35 +22,35 @@ import (
 // patient, on both databases.
 func TestJWTAccess(t *testing.T) {
 	keys := authtest.New(t)
-	patients := demoRows(t, "PATIENT")
+	patients := demotest.Rows(t, "PATIENT")
 	me, other := "3", "4"
 	var otherNHS string
 	for _, p := range patients {
-		if str(p["PATIENT_ID"]) == other {
-			otherNHS = strings.ReplaceAll(str(p["NHS_NUMBER"]), " ", "")
+		if demotest.Str(p["PATIENT_ID"]) == other {
+			otherNHS = strings.ReplaceAll(demotest.Str(p["NHS_NUMBER"]), " ", "")
 		}
 	}
 	var otherObs string
-	for _, o := range demoRows(t, "OBSERVATION") {
-		if str(o["PATIENT_ID"]) == other {
-			otherObs = str(o["OBS_ID"])
+	for _, o := range demotest.Rows(t, "OBSERVATION") {
+		if demotest.Str(o["PATIENT_ID"]) == other {
+			otherObs = demotest.Str(o["OBS_ID"])
 			break
 		}
 	}
-	forEachBackend(t, func(t *testing.T, e *env) {
+	demotest.Each(t, demotest.Config{}, func(t *testing.T, e *demotest.Env) {
 		base := jwtServer(t, e, keys, nil)
-		call := func(path, token string) response {
+		call := func(path, token string) demotest.Response {
 			if token == "" {
-				return get(t, base+path)
+				return demotest.Get(t, base+path)
 			}
-			return get(t, base+path, "Authorization", "Bearer "+token)
+			return demotest.Get(t, base+path, "Authorization", "Bearer "+token)
 		}
 		patientTok := authtest.Sign(t, keys.RSA, jwa.RS256, "patient/*.read", me, nil)
 		userTok := authtest.Sign(t, keys.EC, jwa.ES256, "user/Observation.read user/Patient.read", "", nil)
 
 		// /metadata stays open.
-		if r := call("/metadata", ""); r.status != 200 {
-			t.Errorf("metadata: %d", r.status)
+		if r := call("/metadata", ""); r.Status != 200 {
+			t.Errorf("metadata: %d", r.Status)
 		}
 		// 401: missing, malformed, unverifiable or expired tokens, with a challenge.
 		header := base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"none","kid":"rsa1"}`))
@@ -72,14 +73,14 @@ func TestJWTAccess(t *testing.T) {
 			"wrong audience": authtest.Sign(t, keys.RSA, jwa.RS256, "patient/*.read", me, func(tok jwt.Token) { tok.Set(jwt.AudienceKey, "other") }),
 		} {
 			r := call("/Patient/"+me, tok)
-			if r.status != 401 || r.header.Get("WWW-Authenticate") == "" || strings.Contains(string(r.body), `"Patient"`) {
-				t.Errorf("%s: %d %q", name, r.status, r.header.Get("WWW-Authenticate"))
+			if r.Status != 401 || r.Header.Get("WWW-Authenticate") == "" || strings.Contains(string(r.Body), `"Patient"`) {
+				t.Errorf("%s: %d %q", name, r.Status, r.Header.Get("WWW-Authenticate"))
 			}
 		}
 		// The patient token reads its own patient and record.
 		for _, path := range []string{"/Patient/" + me, "/Observation?patient=" + me, "/Patient/" + me + "/$everything", "/Patient/" + me + "/Observation"} {
-			if r := call(path, patientTok); r.status != 200 {
-				t.Errorf("own %s: %d %s", path, r.status, truncate(string(r.body), 200))
+			if r := call(path, patientTok); r.Status != 200 {
+				t.Errorf("own %s: %d %s", path, r.Status, demotest.Truncate(string(r.Body), 200))
 			}
 		}
 		// 403 for another patient, by every route.
@@ -95,18 +96,18 @@ func TestJWTAccess(t *testing.T) {
 			"/Patient/" + other + "/Observation",
 		} {
 			r := call(path, patientTok)
-			if r.status != 403 || strings.Contains(string(r.body), `"resourceType":"Patient"`) || strings.Contains(string(r.body), `"resourceType":"Observation"`) {
-				t.Errorf("other patient %s: %d %s", path, r.status, truncate(string(r.body), 200))
+			if r.Status != 403 || strings.Contains(string(r.Body), `"resourceType":"Patient"`) || strings.Contains(string(r.Body), `"resourceType":"Observation"`) {
+				t.Errorf("other patient %s: %d %s", path, r.Status, demotest.Truncate(string(r.Body), 200))
 			}
 		}
 		// Searches without a patient see only the token's patient, includes too.
 		for _, path := range []string{"/Observation?_count=100", "/Patient?_count=100&_revinclude=Observation:patient", "/Practitioner?_count=5&_revinclude=Encounter:participant"} {
 			r := call(path, patientTok)
-			if r.status != 200 {
-				t.Errorf("%s: %d", path, r.status)
+			if r.Status != 200 {
+				t.Errorf("%s: %d", path, r.Status)
 				continue
 			}
-			for _, en := range entriesAll(t, r.json(t)) {
+			for _, en := range demotest.Entries(t, r.JSON(t)) {
 				if subj := patientOf(en); subj != "" && subj != me {
 					t.Errorf("%s served data of Patient/%s", path, subj)
 				}
@@ -115,51 +116,41 @@ func TestJWTAccess(t *testing.T) {
 		// A patient context given as an NHS number works the same way.
 		var myNHS string
 		for _, p := range patients {
-			if str(p["PATIENT_ID"]) == me {
-				myNHS = strings.ReplaceAll(str(p["NHS_NUMBER"]), " ", "")
+			if demotest.Str(p["PATIENT_ID"]) == me {
+				myNHS = strings.ReplaceAll(demotest.Str(p["NHS_NUMBER"]), " ", "")
 			}
 		}
 		nhsTok := authtest.Sign(t, keys.RSA, jwa.RS256, "patient/*.read", "", func(tok jwt.Token) { tok.Set("nhs_number", myNHS) })
-		if r := call("/Patient/"+me, nhsTok); r.status != 200 {
-			t.Errorf("NHS-number context, own record: %d", r.status)
+		if r := call("/Patient/"+me, nhsTok); r.Status != 200 {
+			t.Errorf("NHS-number context, own record: %d", r.Status)
 		}
-		if r := call("/Patient/"+other, nhsTok); r.status != 403 {
-			t.Errorf("NHS-number context, another patient: %d", r.status)
+		if r := call("/Patient/"+other, nhsTok); r.Status != 403 {
+			t.Errorf("NHS-number context, another patient: %d", r.Status)
 		}
 		unknownTok := authtest.Sign(t, keys.RSA, jwa.RS256, "patient/*.read", "", func(tok jwt.Token) { tok.Set("nhs_number", "9434765919") })
-		if r := call("/Observation", unknownTok); r.status != 403 {
-			t.Errorf("an NHS number of nobody here: %d", r.status)
+		if r := call("/Observation", unknownTok); r.Status != 403 {
+			t.Errorf("an NHS number of nobody here: %d", r.Status)
 		}
 		// A tampered paging cursor is refused, also with a valid token.
-		first := call("/Observation?_count=2", patientTok).json(t)
-		if next := link(first, "next"); next != "" {
+		first := call("/Observation?_count=2", patientTok).JSON(t)
+		if next := demotest.Link(first, "next"); next != "" {
 			u, _ := url.Parse(next)
 			q := u.Query()
 			c := []byte(q.Get("_cursor"))
 			c[len(c)/2] ^= 1
 			q.Set("_cursor", string(c))
-			if r := call("/Observation?"+q.Encode(), patientTok); r.status != 400 || strings.Contains(string(r.body), `"resourceType":"Observation"`) {
-				t.Errorf("tampered cursor: %d", r.status)
+			if r := call("/Observation?"+q.Encode(), patientTok); r.Status != 400 || strings.Contains(string(r.Body), `"resourceType":"Observation"`) {
+				t.Errorf("tampered cursor: %d", r.Status)
 			}
 		}
 		// Scopes: a user token for Observation and Patient cannot read Condition.
-		if r := call("/Condition?patient="+me, userTok); r.status != 403 {
-			t.Errorf("scope for another type: %d", r.status)
+		if r := call("/Condition?patient="+me, userTok); r.Status != 403 {
+			t.Errorf("scope for another type: %d", r.Status)
 		}
-		if r := call("/Observation?patient="+other, userTok); r.status != 200 {
-			t.Errorf("a user token without patient context: %d", r.status)
+		if r := call("/Observation?patient="+other, userTok); r.Status != 200 {
+			t.Errorf("a user token without patient context: %d", r.Status)
 		}
 	})
-}
-
-// entriesAll returns every entry resource, matches and includes.
-func entriesAll(t *testing.T, b map[string]any) []map[string]any {
-	raw, _ := b["entry"].([]any)
-	var out []map[string]any
-	for _, e := range raw {
-		out = append(out, e.(map[string]any)["resource"].(map[string]any))
-	}
-	return out
 }
 
 // patientOf returns the patient id a resource belongs to, if any.
@@ -181,8 +172,8 @@ func patientOf(r map[string]any) string {
 // style claims are required and checked, and recorded in the audit trail.
 func TestSpineSecurityProxy(t *testing.T) {
 	keys := authtest.New(t)
-	e := sqliteEnv(t)
-	var buf lockedBuffer
+	e := demotest.SQLite(t, demotest.Config{})
+	var buf demotest.Buffer
 	base := jwtServer(t, e, keys, func(o *server.Options) {
 		o.SSP = &server.SSPOptions{ASID: "200000000359"}
 		o.Audit = audit.NewWriter(&buf)
@@ -221,8 +212,8 @@ func TestSpineSecurityProxy(t *testing.T) {
 		return out
 	}
 	good := claims(nil)
-	if r := get(t, base+"/Patient?_count=2", headers(good, nil)...); r.status != 200 {
-		t.Fatalf("a good SSP request: %d %s", r.status, r.body)
+	if r := demotest.Get(t, base+"/Patient?_count=2", headers(good, nil)...); r.Status != 200 {
+		t.Fatalf("a good SSP request: %d %s", r.Status, r.Body)
 	}
 	if !strings.Contains(buf.String(), `"ssp_trace_id":"`+trace+`"`) || !strings.Contains(buf.String(), `"practitioner":"G13579135"`) ||
 		!strings.Contains(buf.String(), `"organisation":"A81001"`) || !strings.Contains(buf.String(), `"jti":"token-42"`) || !strings.Contains(buf.String(), `"purpose":"directcare"`) || !strings.Contains(buf.String(), `"ssp_from":"200000000117"`) {
@@ -236,11 +227,11 @@ func TestSpineSecurityProxy(t *testing.T) {
 		"/AllergyIntolerance?patient=3": {urn + "search:allergyintolerance"},
 		"/Patient/3/Observation":        {urn + "search:observation", urn + "search:patient"},
 		"/Patient/3/$everything":        {urn + "operation:patient-everything"},
-		"/Patient/$everything?identifier=" + url.QueryEscape("https://fhir.nhs.uk/Id/nhs-number|"+nhsOf(t, "3")): {urn + "operation:patient-everything"},
+		"/Patient/$everything?identifier=" + url.QueryEscape("https://fhir.nhs.uk/Id/nhs-number|"+demotest.NHSOf(t, "3")): {urn + "operation:patient-everything"},
 	} {
 		for _, id := range ids {
-			if r := get(t, base+path, headers(good, map[string]string{"Ssp-InteractionID": id})...); r.status != 200 {
-				t.Errorf("%s with %s: %d %s", path, id, r.status, truncate(string(r.body), 300))
+			if r := demotest.Get(t, base+path, headers(good, map[string]string{"Ssp-InteractionID": id})...); r.Status != 200 {
+				t.Errorf("%s with %s: %d %s", path, id, r.Status, demotest.Truncate(string(r.Body), 300))
 			}
 		}
 		for _, wrong := range []string{urn + "read:observation", urn + "search:practitioner", "urn:nhs:names:services:gpconnect:fhir:rest:search:patient",
@@ -248,15 +239,15 @@ func TestSpineSecurityProxy(t *testing.T) {
 			if slices.Contains(ids, wrong) {
 				continue
 			}
-			if r := get(t, base+path, headers(good, map[string]string{"Ssp-InteractionID": wrong})...); r.status != 400 {
-				t.Errorf("%s with %q: %d", path, wrong, r.status)
+			if r := demotest.Get(t, base+path, headers(good, map[string]string{"Ssp-InteractionID": wrong})...); r.Status != 400 {
+				t.Errorf("%s with %q: %d", path, wrong, r.Status)
 			}
 		}
 	}
-	post := do(t, "POST", base+"/Observation/_search", strings.NewReader("patient=3"),
+	post := demotest.Do(t, "POST", base+"/Observation/_search", strings.NewReader("patient=3"),
 		append(headers(good, map[string]string{"Ssp-InteractionID": urn + "search:observation"}), "Content-Type", "application/x-www-form-urlencoded")...)
-	if post.status != 200 {
-		t.Errorf("POST _search with the search interaction: %d %s", post.status, truncate(string(post.body), 300))
+	if post.Status != 200 {
+		t.Errorf("POST _search with the search interaction: %d %s", post.Status, demotest.Truncate(string(post.Body), 300))
 	}
 	buf.Reset()
 	long := strings.Repeat("a", 8<<10)
@@ -283,14 +274,14 @@ func TestSpineSecurityProxy(t *testing.T) {
 				"identifier": []any{map[string]any{"system": "https://fhir.nhs.uk/Id/sds-user-id", "value": "G13579135"}}}
 		}), nil, "requesting_practitioner"},
 	} {
-		r := get(t, base+"/Patient?_count=2", headers(c.tok, c.headers)...)
-		if r.status != 400 || !strings.Contains(issueText(t, r), c.says) || strings.Contains(string(r.body), `"resourceType":"Patient"`) {
-			t.Errorf("%s: %d %s", name, r.status, truncate(string(r.body), 300))
+		r := demotest.Get(t, base+"/Patient?_count=2", headers(c.tok, c.headers)...)
+		if r.Status != 400 || !strings.Contains(demotest.IssueText(t, r), c.says) || strings.Contains(string(r.Body), `"resourceType":"Patient"`) {
+			t.Errorf("%s: %d %s", name, r.Status, demotest.Truncate(string(r.Body), 300))
 		}
 	}
 	// An empty sub is no subject: the token is refused.
-	if r := get(t, base+"/Patient?_count=2", headers(claims(func(c map[string]any) { c["sub"] = "" }), nil)...); r.status != 401 {
-		t.Errorf("an empty sub: %d", r.status)
+	if r := demotest.Get(t, base+"/Patient?_count=2", headers(claims(func(c map[string]any) { c["sub"] = "" }), nil)...); r.Status != 401 {
+		t.Errorf("an empty sub: %d", r.Status)
 	}
 	if strings.Contains(buf.String(), long[:100]) || strings.Contains(buf.String(), "not-a-uuid") {
 		t.Error("an unchecked Ssp-TraceID went into the audit trail")
@@ -305,36 +296,25 @@ func TestSpineSecurityProxy(t *testing.T) {
 		c["requesting_practitioner"] = map[string]any{"resourceType": "Practitioner",
 			"identifier": []any{map[string]any{"system": "https://fhir.nhs.uk/Id/sds-user-id", "value": "G13579135"}}}
 	})
-	if r := get(t, sds+"/Patient?_count=2", headers(onlySDS, nil)...); r.status != 200 {
-		t.Errorf("sub = the SDS user id: %d %s", r.status, truncate(string(r.body), 300))
+	if r := demotest.Get(t, sds+"/Patient?_count=2", headers(onlySDS, nil)...); r.Status != 200 {
+		t.Errorf("sub = the SDS user id: %d %s", r.Status, demotest.Truncate(string(r.Body), 300))
 	}
-	if r := get(t, sds+"/Patient?_count=2", headers(good, nil)...); r.status != 400 {
-		t.Errorf("sub = the practitioner's id where the SDS user id is required: %d", r.status)
+	if r := demotest.Get(t, sds+"/Patient?_count=2", headers(good, nil)...); r.Status != 400 {
+		t.Errorf("sub = the practitioner's id where the SDS user id is required: %d", r.Status)
 	}
-}
-
-// nhsOf returns a demo patient's NHS number.
-func nhsOf(t *testing.T, id string) string {
-	for _, r := range demoRows(t, "PATIENT") {
-		if str(r["PATIENT_ID"]) == id {
-			return strings.ReplaceAll(str(r["NHS_NUMBER"]), " ", "")
-		}
-	}
-	t.Fatalf("no demo patient %s", id)
-	return ""
 }
 
 // Links never come from the Host header: without a base URL they are made
 // from the address the connection was accepted on.
 func TestLinksIgnoreTheHostHeader(t *testing.T) {
-	e := sqliteEnv(t)
+	e := demotest.SQLite(t, demotest.Config{})
 	for _, path := range []string{"/Patient?_count=1", "/Patient/3/$everything?_count=2", "/metadata"} {
-		r := get(t, e.base+path, "Host", "evil.example", "X-Forwarded-Host", "evil.example")
-		if r.status != 200 || strings.Contains(string(r.body), "evil.example") {
-			t.Errorf("%s: %d, links from the Host header: %s", path, r.status, truncate(string(r.body), 300))
+		r := demotest.Get(t, e.Base+path, "Host", "evil.example", "X-Forwarded-Host", "evil.example")
+		if r.Status != 200 || strings.Contains(string(r.Body), "evil.example") {
+			t.Errorf("%s: %d, links from the Host header: %s", path, r.Status, demotest.Truncate(string(r.Body), 300))
 		}
-		if path != "/metadata" && !strings.Contains(string(r.body), `"fullUrl":"`+e.base+"/") {
-			t.Errorf("%s: fullUrl not from the listener's address %s", path, e.base)
+		if path != "/metadata" && !strings.Contains(string(r.Body), `"fullUrl":"`+e.Base+"/") {
+			t.Errorf("%s: fullUrl not from the listener's address %s", path, e.Base)
 		}
 	}
 }

@@ -1,9 +1,7 @@
-package test
+package server_test
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -17,13 +15,14 @@ import (
 	"github.com/ccfacade/ccfacade/auth"
 	"github.com/ccfacade/ccfacade/engine"
 	"github.com/ccfacade/ccfacade/internal/authtest"
+	"github.com/ccfacade/ccfacade/internal/demotest"
 	"github.com/ccfacade/ccfacade/server"
 )
 
 // /livez and /readyz: outside /fhir, without a token, not audited, no
 // data; /readyz names what is not ready (the database, the audit sink).
 func TestHealth(t *testing.T) {
-	e := sqliteEnv(t)
+	e := demotest.SQLite(t, demotest.Config{})
 	keys := authtest.New(t)
 	v, err := auth.New(context.Background(), auth.Config{JWKSURL: keys.URL, Issuers: []string{authtest.Issuer}, Audiences: []string{authtest.Audience}})
 	if err != nil {
@@ -40,16 +39,16 @@ func TestHealth(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	eng, err := engine.New(e.eng.Catalog(), db, engine.Options{Logger: log})
+	log := demotest.Silent()
+	eng, err := engine.New(e.Eng.Catalog(), db, engine.Options{Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(server.New(server.Options{Engine: eng, Logger: log, Verifier: v, Audit: sink}))
 	defer srv.Close()
 	for _, p := range []string{"/livez", "/readyz"} {
-		if r := get(t, srv.URL+p); r.status != 200 || strings.TrimSpace(string(r.body)) != "ok" {
-			t.Errorf("%s: %d %q", p, r.status, r.body)
+		if r := demotest.Get(t, srv.URL+p); r.Status != 200 || strings.TrimSpace(string(r.Body)) != "ok" {
+			t.Errorf("%s: %d %q", p, r.Status, r.Body)
 		}
 	}
 	if data, _ := os.ReadFile(filepath.Join(dir, "audit", "a.jsonl")); len(data) != 0 {
@@ -57,20 +56,20 @@ func TestHealth(t *testing.T) {
 	}
 	// The audit sink cannot be written: its folder is gone.
 	os.RemoveAll(filepath.Join(dir, "audit"))
-	if r := get(t, srv.URL+"/readyz"); r.status != 503 || !strings.Contains(string(r.body), "audit") || r.header.Get("Retry-After") == "" {
-		t.Errorf("readyz without an audit folder: %d %q", r.status, r.body)
+	if r := demotest.Get(t, srv.URL+"/readyz"); r.Status != 503 || !strings.Contains(string(r.Body), "audit") || r.Header.Get("Retry-After") == "" {
+		t.Errorf("readyz without an audit folder: %d %q", r.Status, r.Body)
 	}
 	os.MkdirAll(filepath.Join(dir, "audit"), 0o750)
-	if r := get(t, srv.URL+"/readyz"); r.status != 200 {
-		t.Errorf("readyz with the folder back: %d %q", r.status, r.body)
+	if r := demotest.Get(t, srv.URL+"/readyz"); r.Status != 200 {
+		t.Errorf("readyz with the folder back: %d %q", r.Status, r.Body)
 	}
 	// The database is gone.
 	db.Close()
-	if r := get(t, srv.URL+"/readyz"); r.status != 503 || !strings.Contains(string(r.body), "database") {
-		t.Errorf("readyz with the database closed: %d %q", r.status, r.body)
+	if r := demotest.Get(t, srv.URL+"/readyz"); r.Status != 503 || !strings.Contains(string(r.Body), "database") {
+		t.Errorf("readyz with the database closed: %d %q", r.Status, r.Body)
 	}
-	if r := get(t, srv.URL+"/livez"); r.status != 200 {
-		t.Errorf("livez with the database closed: %d", r.status)
+	if r := demotest.Get(t, srv.URL+"/livez"); r.Status != 200 {
+		t.Errorf("livez with the database closed: %d", r.Status)
 	}
 }
 
@@ -79,10 +78,10 @@ func TestHealth(t *testing.T) {
 // requests in flight and refused; admission control answers 503 with
 // Retry-After when every slot is taken.
 func TestMetricsAndAdmission(t *testing.T) {
-	e := sqliteEnv(t)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	e := demotest.SQLite(t, demotest.Config{})
+	log := demotest.Silent()
 	m := server.NewMetrics()
-	eng, err := engine.New(e.eng.Catalog(), e.db, engine.Options{Logger: log, OnStatement: m.OnStatement})
+	eng, err := engine.New(e.Eng.Catalog(), e.DB, engine.Options{Logger: log, OnStatement: m.OnStatement})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,17 +93,17 @@ func TestMetricsAndAdmission(t *testing.T) {
 	admin := httptest.NewServer(server.AdminHandler(opts, false))
 	defer admin.Close()
 
-	get(t, api.URL+"/fhir/Patient/3")                    // 503: the audit sink fails
-	get(t, api.URL+"/fhir/Patient?_count=2&gender=male") // likewise
+	demotest.Get(t, api.URL+"/fhir/Patient/3")                    // 503: the audit sink fails
+	demotest.Get(t, api.URL+"/fhir/Patient?_count=2&gender=male") // likewise
 	if !lim.Acquire(context.Background()) {
 		t.Fatal("no free slot")
 	}
-	busy := get(t, api.URL+"/fhir/Patient/3")
+	busy := demotest.Get(t, api.URL+"/fhir/Patient/3")
 	lim.Release()
-	if busy.status != 503 || busy.header.Get("Retry-After") == "" {
-		t.Errorf("with every slot taken: %d %v", busy.status, busy.header)
+	if busy.Status != 503 || busy.Header.Get("Retry-After") == "" {
+		t.Errorf("with every slot taken: %d %v", busy.Status, busy.Header)
 	}
-	text := string(get(t, admin.URL+"/metrics").body)
+	text := string(demotest.Get(t, admin.URL+"/metrics").Body)
 	for _, want := range []string{
 		`ccfacade_requests_total{interaction="read",resource="Patient",status="503"} 2`,
 		`ccfacade_requests_total{interaction="search-type",resource="Patient",status="503"} 1`,
@@ -124,10 +123,10 @@ func TestMetricsAndAdmission(t *testing.T) {
 	if m := regexp.MustCompile(`ccfacade_statements_per_request_sum (\d+)`).FindStringSubmatch(text); m == nil || m[1] == "0" {
 		t.Errorf("statements per request: %v", m)
 	}
-	if r := get(t, api.URL+"/metrics"); r.status == 200 || strings.Contains(string(r.body), "ccfacade_requests_total") {
-		t.Errorf("/metrics on the API's port: %d", r.status)
+	if r := demotest.Get(t, api.URL+"/metrics"); r.Status == 200 || strings.Contains(string(r.Body), "ccfacade_requests_total") {
+		t.Errorf("/metrics on the API's port: %d", r.Status)
 	}
-	if r := get(t, admin.URL+"/debug/pprof/"); r.status != 404 {
-		t.Errorf("pprof without asking: %d", r.status)
+	if r := demotest.Get(t, admin.URL+"/debug/pprof/"); r.Status != 404 {
+		t.Errorf("pprof without asking: %d", r.Status)
 	}
 }

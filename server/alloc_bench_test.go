@@ -1,20 +1,14 @@
-package test
+package server_test
 
 import (
-	"context"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"testing"
-	"time"
 
-	"github.com/ccfacade/ccfacade/adapters"
-	"github.com/ccfacade/ccfacade/adapters/sqlite"
-	"github.com/ccfacade/ccfacade/catalog"
 	"github.com/ccfacade/ccfacade/engine"
-	"github.com/ccfacade/ccfacade/mapping"
-	"github.com/ccfacade/ccfacade/mappingsets"
+	"github.com/ccfacade/ccfacade/internal/demotest"
 	"github.com/ccfacade/ccfacade/server"
 )
 
@@ -24,31 +18,10 @@ import (
 // Pages of 50 resources show the cost a resource: compact JSON renders
 // straight to JSON, the -tree cases through the value tree.
 //
-//	go test ./test -run '^$' -bench Render -benchmem
+//	go test ./server -run '^$' -bench Render -benchmem
 func BenchmarkRender(b *testing.B) {
-	ctx := context.Background()
-	dsn, err := sqliteDemo()
-	if err != nil {
-		b.Fatal(err)
-	}
-	db, err := sqlite.Open(ctx, dsn, adapters.Options{ReadOnly: true, MaxOpenConns: 4})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
-	set, err := mapping.LoadFS(mappingsets.Demo, "demo", "mappingsets/demo", time.UTC)
-	if err != nil {
-		b.Fatal(err)
-	}
-	cat, err := catalog.Load(ctx, set, db)
-	if err != nil {
-		b.Fatal(err)
-	}
 	log := slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	eng, err := engine.New(cat, db, engine.Options{DefaultCount: 20, MaxCount: 100, PagingSecret: []byte("bench"), Logger: log})
-	if err != nil {
-		b.Fatal(err)
-	}
+	eng := demotest.SQLite(b, demotest.Config{Engine: engine.Options{PagingSecret: []byte("bench"), Logger: log}}).Eng
 	h := server.New(server.Options{Engine: eng, Logger: log, Version: "bench"})
 	// The per-request log line, at the default level (info), written as
 	// the server writes it (to a discarding sink): its cost against h.

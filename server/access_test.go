@@ -1,10 +1,8 @@
-package test
+package server_test
 
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http/httptest"
 	"net/url"
 	"slices"
@@ -14,6 +12,7 @@ import (
 	"github.com/ccfacade/ccfacade/auth"
 	"github.com/ccfacade/ccfacade/engine"
 	"github.com/ccfacade/ccfacade/internal/authtest"
+	"github.com/ccfacade/ccfacade/internal/demotest"
 	"github.com/ccfacade/ccfacade/server"
 	"github.com/lestrrat-go/jwx/v2/jwa"
 )
@@ -29,18 +28,18 @@ type people struct {
 
 func twoPatients(t *testing.T) people {
 	p := people{me: "3", other: "4"}
-	for _, r := range demoRows(t, "PATIENT") {
-		nhs := strings.ReplaceAll(str(r["NHS_NUMBER"]), " ", "")
-		switch str(r["PATIENT_ID"]) {
+	for _, r := range demotest.Rows(t, "PATIENT") {
+		nhs := strings.ReplaceAll(demotest.Str(r["NHS_NUMBER"]), " ", "")
+		switch demotest.Str(r["PATIENT_ID"]) {
 		case p.me:
-			p.myNHS, p.myFamily = nhs, strings.TrimSpace(str(r["SURNAME"]))
+			p.myNHS, p.myFamily = nhs, strings.TrimSpace(demotest.Str(r["SURNAME"]))
 		case p.other:
-			p.otherNHS, p.otherFamily = nhs, strings.TrimSpace(str(r["SURNAME"]))
+			p.otherNHS, p.otherFamily = nhs, strings.TrimSpace(demotest.Str(r["SURNAME"]))
 		}
 	}
-	for _, o := range demoRows(t, "OBSERVATION") {
-		if str(o["PATIENT_ID"]) == p.other {
-			p.otherObs = str(o["OBS_ID"])
+	for _, o := range demotest.Rows(t, "OBSERVATION") {
+		if demotest.Str(o["PATIENT_ID"]) == p.other {
+			p.otherObs = demotest.Str(o["OBS_ID"])
 			break
 		}
 	}
@@ -52,14 +51,14 @@ func twoPatients(t *testing.T) people {
 
 // jwtServer serves e's database with JWT verification (and opts' other
 // settings) and returns the base URL.
-func jwtServer(t *testing.T, e *env, keys *authtest.Keys, edit func(*server.Options)) string {
+func jwtServer(t *testing.T, e *demotest.Env, keys *authtest.Keys, edit func(*server.Options)) string {
 	t.Helper()
 	v, err := auth.New(context.Background(), auth.Config{JWKSURL: keys.URL, Issuers: []string{authtest.Issuer}, Audiences: []string{authtest.Audience}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	eng, err := engine.New(e.eng.Catalog(), e.db, engine.Options{Logger: log, PagingSecret: []byte("x")})
+	log := demotest.Silent()
+	eng, err := engine.New(e.Eng.Catalog(), e.DB, engine.Options{Logger: log, PagingSecret: []byte("x")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,15 +72,15 @@ func jwtServer(t *testing.T, e *env, keys *authtest.Keys, edit func(*server.Opti
 }
 
 // leaks reports resources of a patient other than want in a response.
-func leaks(t *testing.T, r response, want string) []string {
-	if r.status != 200 {
+func leaks(t *testing.T, r demotest.Response, want string) []string {
+	if r.Status != 200 {
 		return nil
 	}
 	var out []string
-	b := r.json(t)
+	b := r.JSON(t)
 	res := []map[string]any{b}
 	if b["resourceType"] == "Bundle" {
-		res = entriesAll(t, b)
+		res = demotest.Entries(t, b)
 	}
 	for _, x := range res {
 		if p := patientOf(x); p != "" && p != want {
@@ -96,7 +95,7 @@ func leaks(t *testing.T, r response, want string) []string {
 func TestClaimTypeProbes(t *testing.T) {
 	keys := authtest.New(t)
 	pp := twoPatients(t)
-	forEachBackend(t, func(t *testing.T, e *env) {
+	demotest.Each(t, demotest.Config{}, func(t *testing.T, e *demotest.Env) {
 		base := jwtServer(t, e, keys, nil)
 		values := map[string]any{"a string": "1", "a number": 1, "a boolean": true, "null": nil,
 			"an array": []any{pp.me}, "an object": map[string]any{"id": pp.me}, "a numeric string": "9000000114"}
@@ -123,9 +122,9 @@ func TestClaimTypeProbes(t *testing.T) {
 				tok := authtest.SignClaims(t, keys.RSA, jwa.RS256, c)
 				for _, path := range []string{"/Patient/" + pp.other, "/Observation?patient=" + pp.other} {
 					probes++
-					r := get(t, base+path, "Authorization", "Bearer "+tok)
-					if r.status != 401 || !strings.Contains(issueText(t, r), claim) || strings.Contains(string(r.body), `"resourceType":"Patient"`) {
-						t.Errorf("%s as %s, %s: %d %s", claim, kind, path, r.status, truncate(string(r.body), 200))
+					r := demotest.Get(t, base+path, "Authorization", "Bearer "+tok)
+					if r.Status != 401 || !strings.Contains(demotest.IssueText(t, r), claim) || strings.Contains(string(r.Body), `"resourceType":"Patient"`) {
+						t.Errorf("%s as %s, %s: %d %s", claim, kind, path, r.Status, demotest.Truncate(string(r.Body), 200))
 					}
 				}
 			}
@@ -147,8 +146,8 @@ func TestClaimTypeProbes(t *testing.T) {
 			tok := authtest.SignClaims(t, keys.RSA, jwa.RS256, claims)
 			for _, path := range []string{"/Patient/2", "/Observation?patient=2", "/Patient/1500/$everything"} {
 				probes++
-				if r := get(t, base+path, "Authorization", "Bearer "+tok); r.status != 401 {
-					t.Errorf("%s, %s: %d %s", name, path, r.status, truncate(string(r.body), 200))
+				if r := demotest.Get(t, base+path, "Authorization", "Bearer "+tok); r.Status != 401 {
+					t.Errorf("%s, %s: %d %s", name, path, r.Status, demotest.Truncate(string(r.Body), 200))
 				}
 			}
 		}
@@ -177,7 +176,7 @@ var contextKinds = []contextKind{
 func TestScopeContextMatrix(t *testing.T) {
 	keys := authtest.New(t)
 	pp := twoPatients(t)
-	forEachBackend(t, func(t *testing.T, e *env) {
+	demotest.Each(t, demotest.Config{}, func(t *testing.T, e *demotest.Env) {
 		base := jwtServer(t, e, keys, nil)
 		nhsOther := url.QueryEscape("https://fhir.nhs.uk/Id/nhs-number|" + pp.otherNHS)
 		nhsMine := url.QueryEscape("https://fhir.nhs.uk/Id/nhs-number|" + pp.myNHS)
@@ -208,26 +207,26 @@ func TestScopeContextMatrix(t *testing.T) {
 					reach = rule.WithPatient
 				}
 				name := rule.Context + "/*.read, " + ck.name
-				call := func(path string) response {
+				call := func(path string) demotest.Response {
 					probes++
-					return get(t, base+path, "Authorization", "Bearer "+tok)
+					return demotest.Get(t, base+path, "Authorization", "Bearer "+tok)
 				}
 				for _, in := range interactions {
 					if in.name == "POST _search" {
 						probes++
-						r := do(t, "POST", base+"/Observation/_search", strings.NewReader("patient="+pp.other),
+						r := demotest.Do(t, "POST", base+"/Observation/_search", strings.NewReader("patient="+pp.other),
 							"Authorization", "Bearer "+tok, "Content-Type", "application/x-www-form-urlencoded")
 						want := map[auth.Reach]int{auth.ReachNone: 403, auth.ReachPatient: 403, auth.ReachAll: 200}[reach]
-						if r.status != want {
-							t.Errorf("%s: POST _search for the other patient: %d, want %d", name, r.status, want)
+						if r.Status != want {
+							t.Errorf("%s: POST _search for the other patient: %d, want %d", name, r.Status, want)
 						}
 						continue
 					}
 					if in.mine != "" {
 						r := call(in.mine)
 						want := map[auth.Reach]int{auth.ReachNone: 403, auth.ReachPatient: 200, auth.ReachAll: 200}[reach]
-						if r.status != want {
-							t.Errorf("%s: %s of my patient: %d, want %d: %s", name, in.name, r.status, want, truncate(string(r.body), 200))
+						if r.Status != want {
+							t.Errorf("%s: %s of my patient: %d, want %d: %s", name, in.name, r.Status, want, demotest.Truncate(string(r.Body), 200))
 						}
 						if l := leaks(t, r, pp.me); len(l) > 0 && reach != auth.ReachAll {
 							t.Errorf("%s: %s of my patient served %v", name, in.name, l)
@@ -235,10 +234,10 @@ func TestScopeContextMatrix(t *testing.T) {
 					}
 					r := call(in.theirs)
 					want := map[auth.Reach]int{auth.ReachNone: 403, auth.ReachPatient: 403, auth.ReachAll: 200}[reach]
-					if r.status != want {
-						t.Errorf("%s: %s of the other patient: %d, want %d: %s", name, in.name, r.status, want, truncate(string(r.body), 200))
+					if r.Status != want {
+						t.Errorf("%s: %s of the other patient: %d, want %d: %s", name, in.name, r.Status, want, demotest.Truncate(string(r.Body), 200))
 					}
-					if want == 403 && (strings.Contains(string(r.body), `"resourceType":"Patient"`) || strings.Contains(string(r.body), `"resourceType":"Observation"`)) {
+					if want == 403 && (strings.Contains(string(r.Body), `"resourceType":"Patient"`) || strings.Contains(string(r.Body), `"resourceType":"Observation"`)) {
 						t.Errorf("%s: %s of the other patient served data", name, in.name)
 					}
 				}
@@ -247,8 +246,8 @@ func TestScopeContextMatrix(t *testing.T) {
 				for _, path := range []string{"/Observation?_count=200", "/Patient?_count=50&_revinclude=Observation:patient", "/Encounter?_count=100&_include=Encounter:patient", "/Practitioner?_count=5&_revinclude=Encounter:participant"} {
 					r := call(path)
 					want := map[auth.Reach]int{auth.ReachNone: 403, auth.ReachPatient: 200, auth.ReachAll: 200}[reach]
-					if r.status != want {
-						t.Errorf("%s: %s: %d, want %d", name, path, r.status, want)
+					if r.Status != want {
+						t.Errorf("%s: %s: %d, want %d", name, path, r.Status, want)
 						continue
 					}
 					l := leaks(t, r, pp.me)
@@ -282,8 +281,8 @@ func TestScopeContextMatrix(t *testing.T) {
 			tok := authtest.SignClaims(t, keys.RSA, jwa.RS256, claims)
 			for _, path := range []string{"/Patient/" + pp.me, "/Observation?patient=" + pp.other, "/Patient/1500/$everything", "/Observation?_count=500", "/Observation/" + pp.otherObs, "/Patient/" + pp.other} {
 				probes++
-				if r := get(t, base+path, "Authorization", "Bearer "+tok); r.status != 403 || strings.Contains(string(r.body), `"resourceType":"Patient"`) || strings.Contains(string(r.body), `"resourceType":"Observation"`) {
-					t.Errorf("%s, %s: %d %s", name, path, r.status, truncate(string(r.body), 200))
+				if r := demotest.Get(t, base+path, "Authorization", "Bearer "+tok); r.Status != 403 || strings.Contains(string(r.Body), `"resourceType":"Patient"`) || strings.Contains(string(r.Body), `"resourceType":"Observation"`) {
+					t.Errorf("%s, %s: %d %s", name, path, r.Status, demotest.Truncate(string(r.Body), 200))
 				}
 			}
 		}
@@ -296,7 +295,7 @@ func TestScopeContextMatrix(t *testing.T) {
 func TestMixedScopesChainsAndIncludes(t *testing.T) {
 	keys := authtest.New(t)
 	pp := twoPatients(t)
-	forEachBackend(t, func(t *testing.T, e *env) {
+	demotest.Each(t, demotest.Config{}, func(t *testing.T, e *demotest.Env) {
 		base := jwtServer(t, e, keys, nil)
 		sign := func(scope string, extra map[string]any) string {
 			c := authtest.Claims()
@@ -306,7 +305,9 @@ func TestMixedScopesChainsAndIncludes(t *testing.T) {
 			}
 			return authtest.SignClaims(t, keys.RSA, jwa.RS256, c)
 		}
-		call := func(tok, path string) response { return get(t, base+path, "Authorization", "Bearer "+tok) }
+		call := func(tok, path string) demotest.Response {
+			return demotest.Get(t, base+path, "Authorization", "Bearer "+tok)
+		}
 		nhsOther := url.QueryEscape("https://fhir.nhs.uk/Id/nhs-number|" + pp.otherNHS)
 
 		// Observation only: chains into Patient are refused, whatever they ask.
@@ -318,17 +319,17 @@ func TestMixedScopesChainsAndIncludes(t *testing.T) {
 			"/Observation?patient.identifier=" + nhsOther,
 			"/Patient/" + pp.other,
 		} {
-			if r := call(obsOnly, path); r.status != 403 || strings.Contains(string(r.body), `"total"`) {
-				t.Errorf("user/Observation.read, %s: %d %s", path, r.status, truncate(string(r.body), 200))
+			if r := call(obsOnly, path); r.Status != 403 || strings.Contains(string(r.Body), `"total"`) {
+				t.Errorf("user/Observation.read, %s: %d %s", path, r.Status, demotest.Truncate(string(r.Body), 200))
 			}
 		}
-		if r := call(obsOnly, "/Observation?patient="+pp.other); r.status != 200 {
-			t.Errorf("user/Observation.read, a plain reference search: %d", r.status)
+		if r := call(obsOnly, "/Observation?patient="+pp.other); r.Status != 200 {
+			t.Errorf("user/Observation.read, a plain reference search: %d", r.Status)
 		}
 		// Encounter only: a chain into Practitioner is refused too.
 		encOnly := sign("user/Encounter.read", nil)
-		if r := call(encOnly, "/Encounter?participant.name=a"); r.status != 403 {
-			t.Errorf("user/Encounter.read, a chain into Practitioner: %d", r.status)
+		if r := call(encOnly, "/Encounter?participant.name=a"); r.Status != 403 {
+			t.Errorf("user/Encounter.read, a chain into Practitioner: %d", r.Status)
 		}
 		// Includes of a type the scopes do not allow are left out.
 		for _, path := range []string{"/Observation?patient=" + pp.other + "&_include=Observation:patient", "/Encounter?_count=20&_include=Encounter:participant&_include=Encounter:patient"} {
@@ -336,11 +337,11 @@ func TestMixedScopesChainsAndIncludes(t *testing.T) {
 			if strings.HasPrefix(path, "/Encounter") {
 				r = call(encOnly, path)
 			}
-			if r.status != 200 {
-				t.Errorf("%s: %d", path, r.status)
+			if r.Status != 200 {
+				t.Errorf("%s: %d", path, r.Status)
 				continue
 			}
-			for _, x := range entriesAll(t, r.json(t)) {
+			for _, x := range demotest.Entries(t, r.JSON(t)) {
 				if x["resourceType"] == "Patient" || x["resourceType"] == "Practitioner" {
 					t.Errorf("%s included %s/%v, which the scopes do not allow", path, x["resourceType"], x["id"])
 				}
@@ -348,7 +349,7 @@ func TestMixedScopesChainsAndIncludes(t *testing.T) {
 		}
 		patOnly := sign("user/Patient.read", nil)
 		r := call(patOnly, "/Patient?_id="+pp.other+"&_revinclude=Observation:patient")
-		for _, x := range entriesAll(t, r.json(t)) {
+		for _, x := range demotest.Entries(t, r.JSON(t)) {
 			if x["resourceType"] == "Observation" {
 				t.Errorf("user/Patient.read: _revinclude served Observation/%v", x["id"])
 			}
@@ -357,30 +358,30 @@ func TestMixedScopesChainsAndIncludes(t *testing.T) {
 		// patient/ for Patient, user/ for Observation, with my context:
 		// Observations of anyone, but a chain into Patient finds only mine.
 		mixed := sign("patient/Patient.read user/Observation.read", map[string]any{"patient": pp.me})
-		if r := call(mixed, "/Observation?patient="+pp.other+"&_count=1"); r.status != 200 || len(entriesAll(t, r.json(t))) == 0 {
-			t.Errorf("mixed scopes, another patient's Observations: %d", r.status)
+		if r := call(mixed, "/Observation?patient="+pp.other+"&_count=1"); r.Status != 200 || len(demotest.Entries(t, r.JSON(t))) == 0 {
+			t.Errorf("mixed scopes, another patient's Observations: %d", r.Status)
 		}
-		if r := call(mixed, "/Patient/"+pp.other); r.status != 403 {
-			t.Errorf("mixed scopes, another Patient: %d", r.status)
+		if r := call(mixed, "/Patient/"+pp.other); r.Status != 403 {
+			t.Errorf("mixed scopes, another Patient: %d", r.Status)
 		}
 		for _, path := range []string{
 			"/Observation?patient.family=" + url.QueryEscape(pp.otherFamily) + "&_summary=count",
 			"/Observation?patient.identifier=" + nhsOther + "&_summary=count",
 		} {
 			r := call(mixed, path)
-			if r.status != 200 {
-				t.Errorf("mixed scopes, %s: %d %s", path, r.status, truncate(string(r.body), 200))
+			if r.Status != 200 {
+				t.Errorf("mixed scopes, %s: %d %s", path, r.Status, demotest.Truncate(string(r.Body), 200))
 				continue
 			}
-			if n, _ := r.json(t)["total"].(float64); n != 0 {
+			if n, _ := r.JSON(t)["total"].(float64); n != 0 {
 				t.Errorf("mixed scopes, %s: a chain through another patient found %v", path, n)
 			}
 		}
-		if r := call(mixed, "/Observation?patient.family="+url.QueryEscape(pp.myFamily)+"&_summary=count"); r.status != 200 || r.json(t)["total"].(float64) == 0 {
-			t.Errorf("mixed scopes, a chain through my patient: %d %s", r.status, truncate(string(r.body), 200))
+		if r := call(mixed, "/Observation?patient.family="+url.QueryEscape(pp.myFamily)+"&_summary=count"); r.Status != 200 || r.JSON(t)["total"].(float64) == 0 {
+			t.Errorf("mixed scopes, a chain through my patient: %d %s", r.Status, demotest.Truncate(string(r.Body), 200))
 		}
 		r = call(mixed, "/Observation?patient="+pp.other+"&_include=Observation:patient")
-		for _, x := range entriesAll(t, r.json(t)) {
+		for _, x := range demotest.Entries(t, r.JSON(t)) {
 			if x["resourceType"] == "Patient" {
 				t.Errorf("mixed scopes: _include served Patient/%v outside the context", x["id"])
 			}
@@ -397,20 +398,20 @@ func TestMixedScopesChainsAndIncludes(t *testing.T) {
 				if strings.Contains(n, ",") && name != "user/Observation.read" {
 					want = 400 // one identifier only, whoever asks
 				}
-				if r := call(tok, nhsOf(n)); r.status != want {
-					t.Errorf("%s: $everything for %s: %d %s", name, n, r.status, truncate(string(r.body), 200))
+				if r := call(tok, nhsOf(n)); r.Status != want {
+					t.Errorf("%s: $everything for %s: %d %s", name, n, r.Status, demotest.Truncate(string(r.Body), 200))
 				}
 			}
 		}
-		if r := call(mine, nhsOf(pp.myNHS)); r.status != 200 {
-			t.Errorf("$everything by my own NHS number: %d", r.status)
+		if r := call(mine, nhsOf(pp.myNHS)); r.Status != 200 {
+			t.Errorf("$everything by my own NHS number: %d", r.Status)
 		}
 		// A chain of two steps is refused the same way whatever it asks,
 		// before any SQL: no prefix oracle on a type the token cannot read.
 		pat := sign("patient/Patient.read patient/Observation.read", map[string]any{"patient": pp.me})
 		var statuses []int
 		for _, v := range []string{"a", "b", "c", "zzz"} {
-			statuses = append(statuses, call(pat, "/Observation?patient.organization.name="+v).status, call(pat, "/Observation?patient.general-practitioner.name="+v).status)
+			statuses = append(statuses, call(pat, "/Observation?patient.organization.name="+v).Status, call(pat, "/Observation?patient.general-practitioner.name="+v).Status)
 		}
 		for _, st := range statuses {
 			if st != statuses[0] || st == 200 {
@@ -420,8 +421,8 @@ func TestMixedScopesChainsAndIncludes(t *testing.T) {
 		}
 		// user/ scopes with a patient context reach everyone (SMART v1).
 		userCtx := sign("user/*.read", map[string]any{"patient": pp.me})
-		if r := call(userCtx, "/Patient/"+pp.other); r.status != 200 {
-			t.Errorf("user/*.read with a patient context, another patient: %d", r.status)
+		if r := call(userCtx, "/Patient/"+pp.other); r.Status != 200 {
+			t.Errorf("user/*.read with a patient context, another patient: %d", r.Status)
 		}
 	})
 }
@@ -429,19 +430,19 @@ func TestMixedScopesChainsAndIncludes(t *testing.T) {
 // The scheme of the Authorization header is case-insensitive.
 func TestBearerSchemeCase(t *testing.T) {
 	keys := authtest.New(t)
-	e := sqliteEnv(t)
+	e := demotest.SQLite(t, demotest.Config{})
 	base := jwtServer(t, e, keys, nil)
 	c := authtest.Claims()
 	c["scope"] = "user/*.read"
 	tok := authtest.SignClaims(t, keys.RSA, jwa.RS256, c)
 	for _, scheme := range []string{"Bearer", "bearer", "BEARER"} {
-		if r := get(t, base+"/Patient/3", "Authorization", scheme+" "+tok); r.status != 200 {
-			t.Errorf("%s: %d", scheme, r.status)
+		if r := demotest.Get(t, base+"/Patient/3", "Authorization", scheme+" "+tok); r.Status != 200 {
+			t.Errorf("%s: %d", scheme, r.Status)
 		}
 	}
 	for _, h := range []string{"Basic " + tok, tok, "Bearer", "Bearer  "} {
-		if r := get(t, base+"/Patient/3", "Authorization", h); r.status != 401 {
-			t.Errorf("%q: %d", truncate(h, 20), r.status)
+		if r := demotest.Get(t, base+"/Patient/3", "Authorization", h); r.Status != 401 {
+			t.Errorf("%q: %d", demotest.Truncate(h, 20), r.Status)
 		}
 	}
 }
