@@ -140,9 +140,9 @@ var paramTypes = map[string]*paramType{
 	},
 }
 
-// ParamDoc describes how a parameter searches, for the
+// paramDoc describes how a parameter searches, for the
 // CapabilityStatement: the mapping's own documentation, else its type's.
-func ParamDoc(sp *mapping.SearchParam) string {
+func paramDoc(sp *mapping.SearchParam) string {
 	if sp.Documentation != "" {
 		return sp.Documentation
 	}

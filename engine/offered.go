@@ -1,0 +1,79 @@
+package engine
+
+import (
+	"sort"
+
+	"github.com/ccfacade/ccfacade/fhir"
+	"github.com/ccfacade/ccfacade/fhir/stu3"
+	"github.com/ccfacade/ccfacade/mapping"
+)
+
+// Offered is what a search of one mapping accepts, for the
+// CapabilityStatement: found by the same lookups that read a request, so
+// that what the statement says and what a search takes cannot differ.
+type Offered struct {
+	Params      []OfferedParam
+	Includes    []string // Type:param values of _include, then * when any
+	RevIncludes []string // Type:param values of _revinclude
+}
+
+// OfferedParam is one search parameter as the CapabilityStatement states
+// it: its FHIR type, the STU3 definition it implements (if one) and how
+// it searches.
+type OfferedParam struct {
+	Name, Type, Definition, Doc string
+}
+
+// Offered tells what a search of m accepts.
+func (e *Engine) Offered(m *mapping.Mapping) Offered {
+	var o Offered
+	names := []string{"_id", "_lastUpdated"}
+	for _, p := range m.Search {
+		names = append(names, p.Name)
+	}
+	for _, name := range names {
+		sp, err := e.lookupParam(m, fhir.ParamKey{Name: name}, name)
+		if err != nil {
+			continue
+		}
+		o.Params = append(o.Params, offeredParam(m, sp))
+	}
+	for _, p := range m.Search {
+		v := m.Resource + ":" + p.Name
+		if _, err := e.parseInclude(m, "_include", v); p.Type == "reference" && err == nil {
+			o.Includes = append(o.Includes, v)
+		}
+	}
+	if len(o.Includes) > 0 {
+		o.Includes = append(o.Includes, "*")
+	}
+	others := append(e.set.Mappings[:0:0], e.set.Mappings...)
+	sort.Slice(others, func(i, j int) bool { return others[i].Resource < others[j].Resource })
+	for _, other := range others {
+		for _, p := range other.Search {
+			v := other.Resource + ":" + p.Name
+			if _, err := e.parseInclude(m, "_revinclude", v); p.Type == "reference" && err == nil {
+				o.RevIncludes = append(o.RevIncludes, v)
+			}
+		}
+	}
+	return o
+}
+
+// offeredParam states one parameter: _id and _lastUpdated as the
+// Resource parameters, a mapping's own with the STU3 definition of that
+// name and type where there is one.
+func offeredParam(m *mapping.Mapping, sp *mapping.SearchParam) OfferedParam {
+	switch {
+	case sp == idParam:
+		return OfferedParam{Name: "_id", Type: "token", Definition: "http://hl7.org/fhir/SearchParameter/Resource-id", Doc: "The resource id."}
+	case sp.Name == "_lastUpdated" && m.SearchParam("_lastUpdated") == nil:
+		return OfferedParam{Name: "_lastUpdated", Type: "date", Definition: "http://hl7.org/fhir/SearchParameter/Resource-lastUpdated",
+			Doc: "When the source row last changed; prefixes eq ne lt gt le ge sa eb ap."}
+	}
+	p := OfferedParam{Name: sp.Name, Type: sp.Type, Doc: paramDoc(sp)}
+	if d, ok := stu3.LookupSearchParameter(m.Resource, sp.Name); ok && d.Type == sp.Type {
+		p.Definition = d.Definition()
+	}
+	return p
+}
