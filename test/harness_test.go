@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/ccfacade/ccfacade/adapters"
+	"github.com/ccfacade/ccfacade/adapters/mysql"
 	"github.com/ccfacade/ccfacade/adapters/postgres"
 	"github.com/ccfacade/ccfacade/adapters/sqlite"
 	"github.com/ccfacade/ccfacade/adapters/sqlserver"
@@ -22,6 +23,7 @@ import (
 	"github.com/ccfacade/ccfacade/demo"
 	"github.com/ccfacade/ccfacade/engine"
 	"github.com/ccfacade/ccfacade/internal/mssqltest"
+	"github.com/ccfacade/ccfacade/internal/mysqltest"
 	"github.com/ccfacade/ccfacade/internal/pgtest"
 	"github.com/ccfacade/ccfacade/mapping"
 	"github.com/ccfacade/ccfacade/mappingsets"
@@ -37,6 +39,9 @@ func TestMain(m *testing.M) {
 		}
 		if mssqlDSN != "" {
 			mssqltest.DropDB(mssqlBase, mssqlDSN)
+		}
+		if mysqlDSN != "" {
+			mysqltest.DropDB(mysqlBase, mysqlDSN)
 		}
 		if omopDSN != "" {
 			pgtest.DropDB(omopBase, omopDSN)
@@ -58,7 +63,7 @@ type env struct {
 
 // backends returns the databases every end-to-end test runs against.
 func backends(t *testing.T) []func(t *testing.T) *env {
-	return []func(t *testing.T) *env{sqliteEnv, postgresEnv, sqlserverEnv}
+	return []func(t *testing.T) *env{sqliteEnv, postgresEnv, sqlserverEnv, mysqlEnv}
 }
 
 func forEachBackend(t *testing.T, fn func(t *testing.T, e *env)) {
@@ -144,6 +149,30 @@ func sqlserverEnv(t *testing.T) *env {
 		t.Fatalf("sqlserver demo: %v", mssqlErr)
 	}
 	return startEnv(t, "sqlserver", sqlserver.Open, mssqlDSN)
+}
+
+var (
+	mysqlOnce sync.Once
+	mysqlDSN  string
+	mysqlBase string
+	mysqlErr  error
+)
+
+// mysqlEnv is the demo on MySQL or MariaDB (skipped without a server,
+// failing under CCFACADE_REQUIRE_MYSQL=1).
+func mysqlEnv(t *testing.T) *env {
+	base := mysqltest.DSN(t)
+	mysqlOnce.Do(func() {
+		mysqlBase = base
+		mysqlDSN, mysqlErr = mysqltest.CreateDB(base, "ccfacade_e2e")
+		if mysqlErr == nil {
+			mysqlErr = loadDemo(mysql.Open, mysqlDSN)
+		}
+	})
+	if mysqlErr != nil {
+		t.Fatalf("mysql demo: %v", mysqlErr)
+	}
+	return startEnv(t, "mysql", mysql.Open, mysqlDSN)
 }
 
 func loadDemo(open adapters.Opener, dsn string) error {

@@ -14,11 +14,13 @@ import (
 	"time"
 
 	"github.com/ccfacade/ccfacade/adapters"
+	"github.com/ccfacade/ccfacade/adapters/mysql"
 	"github.com/ccfacade/ccfacade/adapters/postgres"
 	"github.com/ccfacade/ccfacade/adapters/sqlite"
 	"github.com/ccfacade/ccfacade/catalog"
 	"github.com/ccfacade/ccfacade/demo"
 	"github.com/ccfacade/ccfacade/engine"
+	"github.com/ccfacade/ccfacade/internal/mysqltest"
 	"github.com/ccfacade/ccfacade/internal/pgtest"
 	"github.com/ccfacade/ccfacade/mapping"
 	"github.com/ccfacade/ccfacade/mappingsets"
@@ -56,6 +58,7 @@ type loaded struct {
 var (
 	sqliteDemo loaded
 	pgDemo     loaded
+	mysqlDemo  loaded
 	dirs       []string
 	dirsMu     sync.Mutex
 )
@@ -101,6 +104,26 @@ func PostgresDSN(t testing.TB) string {
 		t.Fatalf("postgres demo: %v", pgDemo.err)
 	}
 	return pgDemo.dsn
+}
+
+// MySQLDSN is the DSN of a MySQL or MariaDB database holding the demo,
+// made once per test binary; it skips the test without a server (fails
+// under CCFACADE_REQUIRE_MYSQL=1).
+func MySQLDSN(t testing.TB) string {
+	t.Helper()
+	base := mysqltest.DSN(t)
+	mysqlDemo.once.Do(func() {
+		mysqlDemo.dsn, mysqlDemo.err = mysqltest.CreateDB(base, "ccfacade_demo")
+		if mysqlDemo.err == nil {
+			dsn := mysqlDemo.dsn
+			addCleanup(func() { mysqltest.DropDB(base, dsn) })
+			mysqlDemo.err = Load(mysql.Open, dsn)
+		}
+	})
+	if mysqlDemo.err != nil {
+		t.Fatalf("mysql demo: %v", mysqlDemo.err)
+	}
+	return mysqlDemo.dsn
 }
 
 var (
@@ -161,6 +184,12 @@ func Postgres(t testing.TB, cfg Config) *Env {
 	return Open(t, "postgres", postgres.Open, PostgresDSN(t), cfg)
 }
 
+// MySQL serves the demo over MySQL or MariaDB (see MySQLDSN).
+func MySQL(t testing.TB, cfg Config) *Env {
+	t.Helper()
+	return Open(t, "mysql", mysql.Open, MySQLDSN(t), cfg)
+}
+
 // Backend serves the demo over one database.
 type Backend struct {
 	Name  string
@@ -168,9 +197,10 @@ type Backend struct {
 }
 
 // Backends are the databases every test of a served demo runs against:
-// SQLite, and PostgreSQL (skipped without it, failing under
-// CCFACADE_REQUIRE_PG=1).
-var Backends = []Backend{{"sqlite", SQLite}, {"postgres", Postgres}}
+// SQLite, PostgreSQL (skipped without it, failing under
+// CCFACADE_REQUIRE_PG=1) and MySQL or MariaDB (skipped without it,
+// failing under CCFACADE_REQUIRE_MYSQL=1).
+var Backends = []Backend{{"sqlite", SQLite}, {"postgres", Postgres}, {"mysql", MySQL}}
 
 // Each runs fn, as a subtest, on the demo served over each backend.
 func Each(t *testing.T, cfg Config, fn func(t *testing.T, e *Env)) {
