@@ -137,10 +137,19 @@ func (Dialect) ConcatText(parts []string) string {
 // separator with case counting), REGEXP_REPLACE and REGEXP (MariaDB's
 // PCRE, MySQL's ICU), with (?s-i) so that case counts under a _ci
 // collation and "." matches a newline (as package textfn has it), and the
-// replacement escaped so that it is literal. MySQL has
-// no title case: a mapping set that searches through it is refused.
+// replacement escaped so that it is literal. MySQL has no title case: it
+// is spelt character by character (see below), which costs a subquery a
+// row; a search through it reads every row.
 func (d Dialect) TextFunction(fn, x string, vals []string, bind func(any) string) (string, bool) {
 	switch fn {
+	case "title":
+		// Each character of x, upper-cased after a character that is not
+		// a letter or digit and lower-cased after one, joined again: the
+		// characters are numbered by a JSON_TABLE over an array as long
+		// as x (one element more: an empty x gives '', a NULL none).
+		c := func(at string) string { return "SUBSTRING(" + x + ", " + at + ", 1)" }
+		return "(SELECT GROUP_CONCAT(CASE WHEN j.n = 1 OR " + c("j.n - 1") + ` NOT REGEXP '^[\p{L}\p{N}]$' THEN UPPER(` + c("j.n") + ") ELSE LOWER(" + c("j.n") + ") END ORDER BY j.n SEPARATOR '') " +
+			"FROM JSON_TABLE(CONCAT('[', REPEAT('0,', CHAR_LENGTH(" + x + ")), '0]'), '$[*]' COLUMNS (n FOR ORDINALITY)) j)", true
 	case "before":
 		return "SUBSTRING_INDEX(" + x + ", " + bind(vals[0]) + ", 1)", true
 	case "after":

@@ -131,11 +131,10 @@ func sessionParams(mariaDB bool, opts adapters.Options) map[string]string {
 		"sql_mode":  "CONCAT(@@sql_mode, '," + sqlMode + "')",
 		"time_zone": "'+00:00'",
 	}
-	if mariaDB {
-		// MariaDB's JSON_ARRAYAGG is cut at group_concat_max_len (1 MB
-		// by default), which would leave its JSON unfinished.
-		p["group_concat_max_len"] = strconv.Itoa(1 << 30)
-	}
+	// GROUP_CONCAT (title case) and MariaDB's JSON_ARRAYAGG are cut at
+	// group_concat_max_len (1 KB by default in MySQL, 1 MB in MariaDB),
+	// which would shorten a name or leave JSON unfinished.
+	p["group_concat_max_len"] = strconv.Itoa(1 << 30)
 	if t := opts.StatementTimeout; t > 0 {
 		if mariaDB {
 			p["max_statement_time"] = strconv.FormatFloat(max(0.001, t.Seconds()), 'f', 3, 64)
