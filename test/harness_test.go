@@ -43,6 +43,9 @@ func TestMain(m *testing.M) {
 		if mysqlDSN != "" {
 			mysqltest.DropDB(mysqlBase, mysqlDSN)
 		}
+		if omopMySQLDSN != "" {
+			mysqltest.DropDB(omopMySQLBase, omopMySQLDSN)
+		}
 		if omopDSN != "" {
 			pgtest.DropDB(omopBase, omopDSN)
 		}

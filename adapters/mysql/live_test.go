@@ -225,3 +225,22 @@ func TestLiveCaseHint(t *testing.T) {
 		t.Errorf("Columns(p): %v", err)
 	}
 }
+
+// A mapping's query of a UNION, read by key: the key's rows are found
+// through the tables' keys, not by reading the whole UNION (which MariaDB
+// does when the key is a prepared statement's parameter).
+func TestLiveDerivedUnionByKey(t *testing.T) {
+	db := live(t, liveSchema, adapters.Options{ReadOnly: true})
+	if db.ReusesStatements() {
+		t.Error("by default nothing is prepared on the server")
+	}
+	q := "SELECT t0.ID FROM (SELECT 'p' AS SRC, ID FROM P UNION ALL SELECT 'c', ID FROM C) t0 WHERE t0.SRC = ?1 AND t0.ID = ?2"
+	scans, err := db.FullScans(context.Background(), q, []any{"c", int64(2)})
+	if err != nil || len(scans) != 0 {
+		t.Errorf("full scans %v, %v", scans, err)
+	}
+	var got []int64
+	if err := db.DB().Select(&got, q, "c", int64(2)); err != nil || fmt.Sprint(got) != "[2]" {
+		t.Errorf("rows %v, %v", got, err)
+	}
+}

@@ -29,6 +29,10 @@ type DB struct {
 	aggregates bool
 	// accents is whether the database's default collation ignores accents.
 	accents bool
+	// prepared is set when values are bound to statements prepared on the
+	// server (the DSN's interpolateParams=false), clear when the driver
+	// writes them into the statement's text.
+	prepared bool
 }
 
 var (
@@ -50,7 +54,9 @@ const sqlMode = "ANSI_QUOTES,PIPES_AS_CONCAT,NO_BACKSLASH_ESCAPES"
 
 // Open connects to MySQL 8 or MariaDB 10.6 and later. dsn is the
 // driver's: user:password@tcp(host:3306)/database?tls=true&… (see the
-// README). Whatever the DSN says, values are read with parseTime on and
+// README). Values are written into each statement's text by the driver,
+// unless the DSN sets interpolateParams=false (statements prepared on the
+// server, kept by the engine). Whatever the DSN says, values are read with parseTime on and
 // times in UTC, and every session sets time_zone to UTC and adds
 // ANSI_QUOTES, PIPES_AS_CONCAT and NO_BACKSLASH_ESCAPES to sql_mode.
 //
@@ -68,6 +74,15 @@ func Open(ctx context.Context, dsn string, opts adapters.Options) (adapters.Adap
 	}
 	cfg.ParseTime = true
 	cfg.Loc = time.UTC
+	// Values are written into the statement's text by the driver (escaped
+	// for the session's sql_mode) unless the DSN says otherwise: one round
+	// trip a statement, and the optimiser sees the values. MariaDB does
+	// not push a prepared statement's parameters into a derived table (a
+	// mapping's query), and reads all of it for every statement; neither
+	// server keeps a prepared statement's plan.
+	if !strings.Contains(strings.ToLower(dsn), "interpolateparams=") {
+		cfg.InterpolateParams = true
+	}
 
 	// What the server is decides the session settings: ask first.
 	probeConn, err := driver.NewConnector(cfg.Clone())
@@ -82,7 +97,7 @@ func Open(ctx context.Context, dsn string, opts adapters.Options) (adapters.Adap
 	if err != nil {
 		return nil, fail("connect to", err)
 	}
-	d := &DB{lowerNames: lower}
+	d := &DB{lowerNames: lower, prepared: !cfg.InterpolateParams}
 	d.MariaDB = strings.Contains(strings.ToLower(version), "mariadb")
 	d.aggregates = d.MariaDB && atLeast(version, 10, 5)
 	_, d.accents = d.Folding(collation)
@@ -499,7 +514,10 @@ func (d *DB) ReadRows(v any, types []string) ([][]any, error) {
 	})
 }
 
-// ReusesStatements is true: the engine keeps its statements prepared on
-// each connection (server-side prepared statements; the server's
-// max_prepared_stmt_count bounds them for all clients together).
-func (d *DB) ReusesStatements() bool { return true }
+// ReusesStatements is true when values are bound to statements prepared
+// on the server (a DSN with interpolateParams=false): the engine then
+// keeps its statements prepared on each connection, within the server's
+// max_prepared_stmt_count for all clients together. By default the
+// driver writes values into each statement's text, and nothing is
+// prepared.
+func (d *DB) ReusesStatements() bool { return d.prepared }

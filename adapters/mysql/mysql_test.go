@@ -47,3 +47,18 @@ func schemaFor(t *testing.T, dsn string) string {
 	t.Cleanup(func() { _ = mysqltest.Exec(base, "DROP DATABASE IF EXISTS `"+schema+"`") })
 	return schema
 }
+
+// The suite again with statements prepared on the server.
+func TestConformancePrepared(t *testing.T) {
+	dsn := mysqltest.FreshDB(t) + "?interpolateParams=false"
+	db, err := Open(context.Background(), dsn, adapters.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !db.(*DB).ReusesStatements() {
+		t.Error("interpolateParams=false: ReusesStatements is false")
+	}
+	db.Close()
+	adaptertest.Run(t, opener(dsn), adaptertest.TimestampType("DATETIME(6)"), adaptertest.SchemaName(schemaFor(t, dsn)),
+		adaptertest.CaseSensitiveTables("MySQL and MariaDB on Linux compare table names with case counting (lower_case_table_names=0)"))
+}
