@@ -103,7 +103,7 @@ type Column struct {
 	Type     string // the database's type name, upper case, e.g. "VARCHAR"
 	Nullable bool
 	// Collation is a text column's collation, where the adapter reports
-	// it (see Collator); "" otherwise.
+	// it (MySQL); "" otherwise.
 	Collation string
 }
 
@@ -222,21 +222,4 @@ type ChildAggregator interface {
 // statements by their text. Without it every statement is sent whole.
 type StatementReuser interface {
 	ReusesStatements() bool
-}
-
-// Concatenator is an optional capability: how the dialect joins text
-// expressions so that a NULL part adds nothing, where CONCAT does not
-// (MySQL's CONCAT is NULL when any part is). Without it the engine
-// writes CONCAT.
-type Concatenator interface {
-	ConcatText(parts []string) string
-}
-
-// Collator is an optional capability of dialects whose ILike compares
-// under each column's own collation (MySQL, MariaDB): Folding tells
-// whether a LIKE under a collation, as Columns reports it, ignores case
-// and accents, so that lint can name the columns of string search
-// parameters under which a search would count case.
-type Collator interface {
-	Folding(collation string) (caseless, accentless bool)
 }

@@ -289,7 +289,7 @@ func (e *Engine) source(q *query, sp *mapping.SearchParam, raw string) (*source,
 			}
 			parts[i] = x
 		}
-		x := q.b.Concat(parts)
+		x := sqlgen.Concat(parts)
 		for _, f := range sp.ColumnForms {
 			var err error
 			if x, err = q.b.Form(x, f.Name, f.Args...); err != nil {

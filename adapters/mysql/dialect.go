@@ -24,8 +24,6 @@ var (
 	_ adapters.Dialect       = Dialect{}
 	_ adapters.Exacter       = Dialect{}
 	_ adapters.TextFunctions = Dialect{}
-	_ adapters.Concatenator  = Dialect{}
-	_ adapters.Collator      = Dialect{}
 )
 
 // Name is "mysql", for MySQL and MariaDB alike.
@@ -125,12 +123,6 @@ func kindOf(dbType string) adapters.Kind {
 // CastText is CAST(expr AS CHAR), text in the connection's character set
 // (utf8mb4).
 func (Dialect) CastText(expr string, _ adapters.Kind) string { return "CAST(" + expr + " AS CHAR)" }
-
-// ConcatText is CONCAT_WS with an empty separator, which skips NULLs:
-// MySQL's CONCAT is NULL when any part is.
-func (Dialect) ConcatText(parts []string) string {
-	return "CONCAT_WS(''" + ", " + strings.Join(parts, ", ") + ")"
-}
 
 // TextFunction spells the mapping language's text functions: the text
 // before or after a separator with SUBSTRING_INDEX (which finds the

@@ -16,9 +16,14 @@ import (
 // connections of the pool rewrite each statement's text to bare "?" and
 // pass the arguments in the order the marks appear.
 
-// rewritten is a statement's text with bare "?" marks, and for each mark
-// the 1-based number of the argument it takes (nil: the text had no
-// numbered marks and passes unchanged).
+// The connections also read CONCAT( as CONCAT_WS('', so that a NULL part
+// adds nothing, as in PostgreSQL's and SQL Server's CONCAT (MySQL's is
+// NULL when any part is): the engine's SQL and a mapping's raw SQL then
+// mean the same on every database.
+
+// rewritten is a statement's text with bare "?" marks and CONCAT_WS, and
+// for each mark the 1-based number of the argument it takes (nil: the
+// text had no numbered marks, and the arguments pass unchanged).
 type rewritten struct {
 	query string
 	order []int
@@ -26,13 +31,15 @@ type rewritten struct {
 }
 
 // rewrite turns "?n" marks outside literals, quoted names and comments
-// into "?". Quoting is read as the adapter's sessions have it
-// (ANSI_QUOTES, NO_BACKSLASH_ESCAPES): '…' and "…" and `…` with the
-// quote doubled inside. A text mixing bare and numbered marks is refused.
+// into "?", and the function CONCAT( into CONCAT_WS(”, . Quoting is
+// read as the adapter's sessions have it (ANSI_QUOTES,
+// NO_BACKSLASH_ESCAPES): '…' and "…" and `…` with the quote doubled
+// inside. A text mixing bare and numbered marks is refused.
 func rewrite(q string) (rewritten, error) {
-	if !strings.Contains(q, "?") {
+	if !strings.Contains(q, "?") && !strings.Contains(strings.ToUpper(q), "CONCAT") {
 		return rewritten{query: q}, nil
 	}
+	concat := false
 	var b strings.Builder
 	b.Grow(len(q))
 	var order []int
@@ -88,12 +95,32 @@ func rewrite(q string) (rewritten, error) {
 				maxN = max(maxN, n)
 			}
 			i = j
+		case isWordByte(c):
+			j := i
+			for j < len(q) && isWordByte(q[j]) {
+				j++
+			}
+			word := q[i:j]
+			k := j
+			for k < len(q) && (q[k] == ' ' || q[k] == '\t' || q[k] == '\n' || q[k] == '\r') {
+				k++
+			}
+			if strings.EqualFold(word, "CONCAT") && k < len(q) && q[k] == '(' && (i == 0 || q[i-1] != '.') {
+				b.WriteString("CONCAT_WS(''" + ", ")
+				i, concat = k+1, true
+				continue
+			}
+			b.WriteString(word)
+			i = j
 		default:
 			b.WriteByte(c)
 			i++
 		}
 	}
 	if len(order) == 0 {
+		if concat {
+			return rewritten{query: b.String()}, nil
+		}
 		return rewritten{query: q}, nil
 	}
 	if bare {
@@ -255,4 +282,8 @@ func (s *stmt) CheckNamedValue(nv *driver.NamedValue) error {
 		return c.CheckNamedValue(nv)
 	}
 	return driver.ErrSkip
+}
+
+func isWordByte(c byte) bool {
+	return c == '_' || c == '$' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c >= 0x80
 }

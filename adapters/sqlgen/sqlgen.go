@@ -301,13 +301,9 @@ func (b *Builder) DistinctSource(table string, key, others []string) string {
 	return "SELECT " + strings.Join(sel, ", ") + " FROM " + b.Table(table, "s0") + " WHERE " + strings.Join(notNull, " AND ") + " GROUP BY " + strings.Join(group, ", ")
 }
 
-// Concat joins text expressions, a NULL adding nothing (CONCAT, or the
-// dialect's adapters.Concatenator where CONCAT does not skip NULLs); a
-// concat of nothing is NULL.
-func (b *Builder) Concat(parts []string) string {
-	if c, ok := b.d.(adapters.Concatenator); ok {
-		return "NULLIF(" + c.ConcatText(parts) + ", '')"
-	}
+// Concat joins text expressions, a NULL adding nothing (CONCAT, which
+// every adapter's database has); a concat of nothing is NULL.
+func Concat(parts []string) string {
 	return "NULLIF(CONCAT(" + strings.Join(parts, ", ") + "), '')"
 }
 
