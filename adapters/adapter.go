@@ -102,6 +102,9 @@ type Column struct {
 	Name     string
 	Type     string // the database's type name, upper case, e.g. "VARCHAR"
 	Nullable bool
+	// Collation is a text column's collation, where the adapter reports
+	// it (MySQL); "" otherwise.
+	Collation string
 }
 
 // Adapter is an open connection pool to one database.

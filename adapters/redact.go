@@ -21,7 +21,8 @@ var (
 // Redact hides the password of a data source name so that it can appear in
 // logs and error messages. It handles URLs (postgres://user:pw@host/db,
 // sqlserver://user:pw@host?database=db, a password=... query parameter) and
-// key=value forms (password=pw dbname=db, Server=h;Password=pw;). The rest
+// key=value forms (password=pw dbname=db, Server=h;Password=pw;) and the
+// MySQL driver's user:pw@tcp(host:3306)/db. The rest
 // of the DSN is kept as written. When in doubt it hides too much rather
 // than too little: a URL's userinfo runs to the last '@', so a password
 // holding an unescaped '/' or '@' is still hidden.
@@ -35,7 +36,26 @@ func Redact(dsn string) string {
 		}
 		return dsn[:i+3] + queryPassword.ReplaceAllString(rest, "${1}"+redacted)
 	}
+	if from, to, ok := userinfoPassword(dsn); ok {
+		return dsn[:from] + redacted + dsn[to:]
+	}
 	return kvPassword.ReplaceAllString(dsn, "${1}"+redacted)
+}
+
+// userinfoPassword finds the password of a DSN in the MySQL driver's form,
+// user:password@net(address)/database?params: from the first ':' to the
+// last '@', where no '=', ';' or space comes before that ':' (which would
+// make it a key=value DSN).
+func userinfoPassword(dsn string) (from, to int, ok bool) {
+	at := strings.LastIndexByte(dsn, '@')
+	if at < 0 {
+		return 0, 0, false
+	}
+	c := strings.IndexByte(dsn[:at], ':')
+	if c < 0 || strings.ContainsAny(dsn[:c], "=; ") {
+		return 0, 0, false
+	}
+	return c + 1, at, true
 }
 
 func isScheme(s string) bool {
@@ -71,6 +91,10 @@ func secrets(dsn string) []string {
 		for _, m := range queryPassword.FindAllStringSubmatch(rest, -1) {
 			add(m[2])
 		}
+		return out
+	}
+	if from, to, ok := userinfoPassword(dsn); ok {
+		add(dsn[from:to])
 		return out
 	}
 	for _, m := range kvPassword.FindAllStringSubmatch(dsn, -1) {

@@ -22,6 +22,11 @@ func TestRedact(t *testing.T) {
 		{"server=h;pwd={se;cret};database=epr", "server=h;pwd=xxxxx;database=epr"},
 		{"file:/tmp/demo.db?_pragma=busy_timeout(5000)", "file:/tmp/demo.db?_pragma=busy_timeout(5000)"},
 		{"/var/lib/epr.db", "/var/lib/epr.db"},
+		{"u:secret@tcp(h:3306)/epr?tls=true", "u:xxxxx@tcp(h:3306)/epr?tls=true"},
+		{"u:se:c@r/et@tcp(h)/epr", "u:xxxxx@tcp(h)/epr"},
+		{"u:secret@tcp(h:3306/epr", "u:xxxxx@tcp(h:3306/epr"},
+		{"root@tcp(127.0.0.1:3306)/test", "root@tcp(127.0.0.1:3306)/test"},
+		{"u:secret@/epr", "u:xxxxx@/epr"},
 	} {
 		if got := Redact(tc.in); got != tc.want {
 			t.Errorf("Redact(%q) = %q, want %q", tc.in, got, tc.want)

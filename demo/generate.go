@@ -71,13 +71,26 @@ func Columns(table string) []string { return columns[table] }
 // it, a batch of rows at a time, so memory stays small whatever the size.
 //
 // The DDL is written for SQLite and PostgreSQL. For SQL Server (a loader
-// named "sqlserver") TIMESTAMP, its row version type, becomes DATETIME2,
-// and the indexes on expressions, which SQL Server builds only on
-// computed columns, are left out.
+// named "sqlserver") TIMESTAMP, its row version type, becomes DATETIME2;
+// for MySQL and MariaDB ("mysql"), where a TIMESTAMP is an instant,
+// DATETIME(6). For both the indexes on expressions, which SQL Server
+// builds only on computed columns and MariaDB not at all, are left out.
 func Load(ctx context.Context, l adapters.Loader, opt Options) error {
 	schema, indexes := Schema, Indexes
-	if n, ok := l.(interface{ Name() string }); ok && n.Name() == "sqlserver" {
-		schema = strings.ReplaceAll(schema, " TIMESTAMP ", " DATETIME2 ")
+	name := ""
+	if n, ok := l.(interface{ Name() string }); ok {
+		name = n.Name()
+	}
+	switch name {
+	case "sqlserver", "mysql":
+		// A date-time without a zone: SQL Server's TIMESTAMP is a row
+		// version, MySQL's an instant in the session's zone. Indexes on
+		// expressions are left out (MariaDB has none).
+		if name == "sqlserver" {
+			schema = strings.ReplaceAll(schema, " TIMESTAMP ", " DATETIME2 ")
+		} else {
+			schema = strings.ReplaceAll(schema, " TIMESTAMP ", " DATETIME(6) ")
+		}
 		var keep []string
 		for _, line := range strings.Split(indexes, "\n") {
 			if !strings.Contains(line, "((") {

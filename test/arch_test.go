@@ -15,12 +15,12 @@ import (
 var layers = map[string]int{
 	"textfn": 0, "fhir": 0, "fhir/stu3": 0, "config": 0, "audit": 0, "auth": 0, "mappingsets": 0,
 	"fhir/profile": 1, "adapters": 1,
-	"mapping": 2, "adapters/sqlgen": 2, "adapters/sqlite": 2, "adapters/postgres": 2, "adapters/sqlserver": 2, "demo": 2,
+	"mapping": 2, "adapters/sqlgen": 2, "adapters/sqlite": 2, "adapters/postgres": 2, "adapters/sqlserver": 2, "adapters/mysql": 2, "demo": 2,
 	"catalog": 3, "adapters/registry": 3,
 	"engine": 4,
 	"server": 5,
 	// Helpers of tests and tools: above what they exercise.
-	"adapters/adaptertest": 6, "internal/pgtest": 6, "internal/mssqltest": 6, "internal/authtest": 6,
+	"adapters/adaptertest": 6, "internal/pgtest": 6, "internal/mssqltest": 6, "internal/mysqltest": 6, "internal/authtest": 6,
 	"internal/gen/profilegen": 6, "internal/gen/stu3gen": 6, "internal/demotest": 7,
 	"internal/cli": 8, "cmd/ccfacade": 9, "test": 9, "test/bench": 9, "test/bench/memory": 9,
 }

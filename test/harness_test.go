@@ -9,6 +9,7 @@ import (
 	"github.com/ccfacade/ccfacade/adapters"
 	"github.com/ccfacade/ccfacade/engine"
 	"github.com/ccfacade/ccfacade/internal/demotest"
+	"github.com/ccfacade/ccfacade/internal/mysqltest"
 	"github.com/ccfacade/ccfacade/internal/pgtest"
 )
 
@@ -18,6 +19,9 @@ import (
 
 func TestMain(m *testing.M) {
 	pgtest.Main(m, demotest.Cleanup, func() {
+		if omopMySQLDSN != "" {
+			mysqltest.DropDB(omopMySQLBase, omopMySQLDSN)
+		}
 		if omopDSN != "" {
 			pgtest.DropDB(omopBase, omopDSN)
 		}

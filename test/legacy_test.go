@@ -10,10 +10,12 @@ import (
 	"time"
 
 	"github.com/ccfacade/ccfacade/adapters"
+	"github.com/ccfacade/ccfacade/adapters/mysql"
 	"github.com/ccfacade/ccfacade/adapters/sqlite"
 	"github.com/ccfacade/ccfacade/engine"
 	"github.com/ccfacade/ccfacade/fhir/profile"
 	"github.com/ccfacade/ccfacade/internal/demotest"
+	"github.com/ccfacade/ccfacade/internal/mysqltest"
 	"github.com/ccfacade/ccfacade/mapping"
 )
 
@@ -89,7 +91,8 @@ func legacyEnvWith(t *testing.T, db adapters.Adapter, treeOnly bool) *env {
 	return envOf(demotest.Serve(t, db, set, demotest.Config{Engine: opts}))
 }
 
-// forEachLegacy runs fn against the legacy schema on SQLite and PostgreSQL.
+// forEachLegacy runs fn against the legacy schema on SQLite, PostgreSQL
+// and MySQL/MariaDB.
 func forEachLegacy(t *testing.T, fn func(t *testing.T, e *env, today time.Time)) {
 	now := time.Now().UTC()
 	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
@@ -116,6 +119,23 @@ func forEachLegacy(t *testing.T, fn func(t *testing.T, e *env, today time.Time))
 		if err := db.(adapters.Loader).Exec(context.Background(), script); err != nil {
 			t.Fatal(err)
 		}
+		fn(t, legacyEnv(t, db), today)
+	})
+	t.Run("mysql", func(t *testing.T) {
+		dsn := mysqltest.FreshDB(t)
+		load, err := mysql.Open(context.Background(), dsn, adapters.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer load.Close()
+		if err := load.(adapters.Loader).Exec(context.Background(), script); err != nil {
+			t.Fatal(err)
+		}
+		db, err := mysql.Open(context.Background(), dsn, adapters.Options{ReadOnly: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
 		fn(t, legacyEnv(t, db), today)
 	})
 }

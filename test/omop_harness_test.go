@@ -18,10 +18,12 @@ import (
 	"time"
 
 	"github.com/ccfacade/ccfacade/adapters"
+	"github.com/ccfacade/ccfacade/adapters/mysql"
 	"github.com/ccfacade/ccfacade/adapters/postgres"
 	"github.com/ccfacade/ccfacade/adapters/sqlite"
 	"github.com/ccfacade/ccfacade/engine"
 	"github.com/ccfacade/ccfacade/internal/demotest"
+	"github.com/ccfacade/ccfacade/internal/mysqltest"
 	"github.com/ccfacade/ccfacade/internal/pgtest"
 	"github.com/ccfacade/ccfacade/mapping"
 	"github.com/ccfacade/ccfacade/mappingsets"
@@ -199,16 +201,31 @@ func loadOMOP(dsn string) error {
 // SQLite (lite) the OHDSI PostgreSQL DDL is run as it is (SQLite takes its
 // column types), the primary keys are left out (SQLite cannot add them to
 // a table) and of the indices script only the CREATE INDEX statements are
-// run (CLUSTER is PostgreSQL's).
+// run (CLUSTER is PostgreSQL's). For MySQL and MariaDB the DDL's
+// TIMESTAMP (without zone) is DATETIME(6), its NUMERIC (of any precision)
+// DOUBLE, and of the indices script only the CREATE INDEX statements run.
 func loadOMOPInto(db adapters.Adapter, lite bool) error {
 	ctx := context.Background()
 	l := db.(adapters.Loader)
+	my := db.Name() == "mysql"
 	script := func(name string) error {
 		b, err := os.ReadFile(filepath.Join(omopData, "ddl", name))
 		if err != nil {
 			return err
 		}
 		text := strings.ReplaceAll(string(b), "@cdmDatabaseSchema.", "")
+		if my {
+			text = strings.ReplaceAll(strings.ReplaceAll(text, " TIMESTAMP ", " DATETIME(6) "), " NUMERIC ", " DOUBLE ")
+			if strings.Contains(name, "indices") {
+				var keep []string
+				for _, line := range strings.Split(text, "\n") {
+					if strings.HasPrefix(strings.TrimSpace(line), "CREATE INDEX") {
+						keep = append(keep, line)
+					}
+				}
+				text = strings.Join(keep, "\n")
+			}
+		}
 		if lite {
 			if strings.Contains(name, "primary_keys") {
 				return nil
@@ -257,6 +274,9 @@ func loadOMOPInto(db adapters.Adapter, lite bool) error {
 		if err := script(s); err != nil {
 			return err
 		}
+	}
+	if my {
+		return l.Exec(ctx, "ANALYZE TABLE "+strings.Join(omopTables, ", "))
 	}
 	return l.Exec(ctx, "ANALYZE")
 }
@@ -317,12 +337,53 @@ func omopSQLiteEnv(t *testing.T) (*env, *logBuffer) {
 	return e, logs
 }
 
-// forEachOMOP runs fn over the OMOP set on PostgreSQL and on SQLite.
+var (
+	omopMySQLOnce sync.Once
+	omopMySQLBase string
+	omopMySQLDSN  string
+	omopMySQLErr  error
+)
+
+// omopMySQLEnv serves the OMOP mapping set, unchanged, over the OMOP test
+// data loaded into MySQL or MariaDB (skipped without a server, failing
+// under CCFACADE_REQUIRE_MYSQL=1).
+func omopMySQLEnv(t *testing.T) (*env, *logBuffer) {
+	t.Helper()
+	base := mysqltest.DSN(t)
+	omopMySQLOnce.Do(func() {
+		omopMySQLBase = base
+		omopMySQLDSN, omopMySQLErr = mysqltest.CreateDB(base, "ccfacade_omop")
+		if omopMySQLErr != nil {
+			return
+		}
+		db, err := mysql.Open(context.Background(), omopMySQLDSN, adapters.Options{})
+		if err != nil {
+			omopMySQLErr = err
+			return
+		}
+		defer db.Close()
+		omopMySQLErr = loadOMOPInto(db, false)
+	})
+	if omopMySQLErr != nil {
+		t.Fatalf("OMOP in MySQL: %v", omopMySQLErr)
+	}
+	db, err := mysql.Open(context.Background(), omopMySQLDSN, adapters.Options{ReadOnly: true, MaxOpenConns: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	e, logs := serveOMOP(t, db)
+	e.name = "mysql-omop"
+	return e, logs
+}
+
+// forEachOMOP runs fn over the OMOP set on PostgreSQL, SQLite and
+// MySQL/MariaDB.
 func forEachOMOP(t *testing.T, fn func(t *testing.T, e *env, logs *logBuffer)) {
 	for _, db := range []struct {
 		name string
 		mk   func(*testing.T) (*env, *logBuffer)
-	}{{"postgres-omop", omopEnv}, {"sqlite-omop", omopSQLiteEnv}} {
+	}{{"postgres-omop", omopEnv}, {"sqlite-omop", omopSQLiteEnv}, {"mysql-omop", omopMySQLEnv}} {
 		t.Run(db.name, func(t *testing.T) {
 			e, logs := db.mk(t)
 			fn(t, e, logs)

@@ -87,7 +87,7 @@ func Run(t *testing.T, open Opener, opts ...Option) {
 	ctx := context.Background()
 	db := open(t, false)
 	loader, hasLoader := db.(adapters.Loader)
-	s := &suite{ctx: ctx, db: db, timestamp: "TIMESTAMP"}
+	s := &suite{ctx: ctx, db: db, timestamp: "TIMESTAMP", schema: "CCF_S"}
 	for _, o := range opts {
 		o(s)
 	}
@@ -165,11 +165,26 @@ func TimestampType(name string) Option { return func(s *suite) { s.timestamp = n
 // read-only subtest is skipped with the reason given.
 func ReadOnlyByPermissions(reason string) Option { return func(s *suite) { s.readOnlyReason = reason } }
 
+// CaseSensitiveTables says the database compares table and schema names
+// with case counting (MySQL and MariaDB on Linux, lower_case_table_names
+// = 0), so that a table is found only by the name it was created with:
+// the checks that find an upper-case table by its lower-case name are
+// skipped, with the reason given. Column names must still be found in
+// any case.
+func CaseSensitiveTables(reason string) Option { return func(s *suite) { s.caseReason = reason } }
+
+// SchemaName names the schema the schemas subtest creates, where it is not
+// CCF_S: where a schema is a database of the server (MySQL), a name of
+// the test's own, which the test drops when it ends.
+func SchemaName(name string) Option { return func(s *suite) { s.schema = name } }
+
 type suite struct {
 	ctx            context.Context
 	db             adapters.Adapter
 	timestamp      string
 	readOnlyReason string
+	caseReason     string
+	schema         string
 }
 
 // ddl is DDL of the suite's with the database's type names.
@@ -243,6 +258,15 @@ func ids(rows [][]any) string {
 
 func (s *suite) tbl() string { return s.db.Quote("CCF_T") }
 
+// names are a table's names: as created, then in other cases where the
+// database finds a table so.
+func (s *suite) names(asCreated string, otherCases ...string) []string {
+	if s.caseReason != "" {
+		return []string{asCreated}
+	}
+	return append([]string{asCreated}, otherCases...)
+}
+
 func (s *suite) placeholders(t *testing.T) {
 	db := s.db
 	var phs []string
@@ -283,8 +307,15 @@ func (s *suite) quote(t *testing.T) {
 		t.Errorf("reserved, mixed-case and quote-holding column names: %v", got)
 	}
 	// An upper-case name in the DDL is found written in any case.
-	if got := s.query(t, "SELECT id FROM "+db.Quote("ccf_t")+" WHERE id = 1"); ids(got) != "1" {
-		t.Errorf("lower-case name of an upper-case table: %v", got)
+	if s.caseReason == "" {
+		if got := s.query(t, "SELECT id FROM "+db.Quote("ccf_t")+" WHERE id = 1"); ids(got) != "1" {
+			t.Errorf("lower-case name of an upper-case table: %v", got)
+		}
+	} else {
+		t.Log("a table by its lower-case name: not checked: " + s.caseReason)
+	}
+	if got := s.query(t, "SELECT id FROM "+s.tbl()+" WHERE id = 1"); ids(got) != "1" {
+		t.Errorf("lower-case name of an upper-case column: %v", got)
 	}
 	if got := s.query(t, "SELECT "+db.Quote("order")+" FROM "+db.Quote("group")); len(got) != 1 || got[0][0] != "o" {
 		t.Errorf("reserved table and column names: %v", got)
@@ -455,7 +486,7 @@ func (s *suite) injection(t *testing.T) {
 
 func (s *suite) columns(t *testing.T) {
 	ctx, db := s.ctx, s.db
-	for _, name := range []string{"CCF_T", "ccf_t"} {
+	for _, name := range s.names("CCF_T", "ccf_t") {
 		cols, err := db.Columns(ctx, name)
 		if err != nil {
 			t.Fatalf("Columns(%s): %v", name, err)
@@ -557,41 +588,44 @@ func CheckKinds(t *testing.T, db adapters.Adapter, table string, want ...adapter
 // the database has schemas.
 func (s *suite) schemas(t *testing.T) {
 	ctx, db := s.ctx, s.db
-	if _, err := db.DB().ExecContext(ctx, "CREATE SCHEMA CCF_S"); err != nil {
+	sch := s.schema
+	if _, err := db.DB().ExecContext(ctx, "CREATE SCHEMA "+sch); err != nil {
 		t.Skipf("%s has no CREATE SCHEMA (%v); dotted names are left to the adapter's own tests", db.Name(), err)
 	}
-	s.exec(t, `CREATE TABLE CCF_S.CCF_Q (ID INTEGER NOT NULL, "Given Name" VARCHAR(10))`)
-	s.exec(t, `CREATE TABLE CCF_S."Odd Table" (ID INTEGER NOT NULL)`)
+	s.exec(t, "CREATE TABLE "+sch+`.CCF_Q (ID INTEGER NOT NULL, "Given Name" VARCHAR(10))`)
+	s.exec(t, "CREATE TABLE "+sch+`."Odd Table" (ID INTEGER NOT NULL)`)
 	if l, ok := db.(adapters.Loader); ok {
 		done := false
-		err := l.Load(ctx, "CCF_S.CCF_Q", []string{"ID", "Given Name"}, func(dst []any) bool {
+		err := l.Load(ctx, sch+".CCF_Q", []string{"ID", "Given Name"}, func(dst []any) bool {
 			dst[0], dst[1] = int64(1), "in schema"
 			done = !done
 			return done
 		})
 		if err != nil {
-			t.Fatalf("Load into CCF_S.CCF_Q: %v", err)
+			t.Fatalf("Load into %s.CCF_Q: %v", sch, err)
 		}
 	} else {
-		s.exec(t, "INSERT INTO CCF_S.CCF_Q VALUES (1, 'in schema')")
+		s.exec(t, "INSERT INTO "+sch+".CCF_Q VALUES (1, 'in schema')")
 	}
-	got := s.query(t, "SELECT "+db.Quote("Given Name")+" FROM "+db.Quote("CCF_S.CCF_Q"))
+	got := s.query(t, "SELECT "+db.Quote("Given Name")+" FROM "+db.Quote(sch+".CCF_Q"))
 	if len(got) != 1 || got[0][0] != "in schema" {
-		t.Errorf("SELECT from %s: %v", db.Quote("CCF_S.CCF_Q"), got)
+		t.Errorf("SELECT from %s: %v", db.Quote(sch+".CCF_Q"), got)
 	}
-	for _, name := range []string{"CCF_S.CCF_Q", "ccf_s.ccf_q"} {
+	for _, name := range s.names(sch+".CCF_Q", strings.ToLower(sch)+".ccf_q") {
 		if cols, err := db.Columns(ctx, name); err != nil || len(cols) != 2 || cols[1].Name != "Given Name" {
 			t.Errorf("Columns(%s): %v, %v", name, cols, err)
 		}
 	}
-	if got := s.query(t, "SELECT COUNT(*) FROM "+db.Quote("CCF_S.Odd Table")); got[0][0] != int64(0) {
-		t.Errorf("SELECT from %s: %v", db.Quote("CCF_S.Odd Table"), got)
+	if got := s.query(t, "SELECT COUNT(*) FROM "+db.Quote(sch+".Odd Table")); got[0][0] != int64(0) {
+		t.Errorf("SELECT from %s: %v", db.Quote(sch+".Odd Table"), got)
 	}
-	if cols, err := db.Columns(ctx, "ccf_s.Odd Table"); err != nil || len(cols) != 1 {
-		t.Errorf("Columns(ccf_s.Odd Table): %v, %v", cols, err)
+	for _, name := range s.names(sch+".Odd Table", strings.ToLower(sch)+".Odd Table") {
+		if cols, err := db.Columns(ctx, name); err != nil || len(cols) != 1 {
+			t.Errorf("Columns(%s): %v, %v", name, cols, err)
+		}
 	}
-	if _, err := db.Columns(ctx, "CCF_S.CCF_T"); !errors.Is(err, adapters.ErrNoTable) {
-		t.Errorf("Columns(CCF_S.CCF_T): %v, want ErrNoTable", err)
+	if _, err := db.Columns(ctx, sch+".CCF_T"); !errors.Is(err, adapters.ErrNoTable) {
+		t.Errorf("Columns(%s.CCF_T): %v, want ErrNoTable", sch, err)
 	}
 }
 

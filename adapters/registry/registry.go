@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/ccfacade/ccfacade/adapters"
+	"github.com/ccfacade/ccfacade/adapters/mysql"
 	"github.com/ccfacade/ccfacade/adapters/postgres"
 	"github.com/ccfacade/ccfacade/adapters/sqlite"
 	"github.com/ccfacade/ccfacade/adapters/sqlserver"
@@ -21,6 +22,7 @@ var list = []struct {
 	{"sqlite", sqlite.Open, sqlite.Accepted},
 	{"postgres", postgres.Open, postgres.Accepted},
 	{"sqlserver", sqlserver.Open, sqlserver.Accepted},
+	{"mysql", mysql.Open, mysql.Accepted},
 }
 
 // Accepting names the adapters (sorted) whose dialect accepts a construct

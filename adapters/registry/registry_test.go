@@ -12,14 +12,14 @@ import (
 )
 
 func TestNames(t *testing.T) {
-	if got := strings.Join(Names(), ","); got != "postgres,sqlite,sqlserver" {
+	if got := strings.Join(Names(), ","); got != "mysql,postgres,sqlite,sqlserver" {
 		t.Errorf("Names() = %s", got)
 	}
 }
 
 func TestUnknown(t *testing.T) {
 	_, err := Open(context.Background(), "oracle", "u/secret@h", adapters.Options{})
-	if err == nil || !strings.Contains(err.Error(), `"oracle"`) || !strings.Contains(err.Error(), "postgres, sqlite, sqlserver") {
+	if err == nil || !strings.Contains(err.Error(), `"oracle"`) || !strings.Contains(err.Error(), "mysql, postgres, sqlite, sqlserver") {
 		t.Errorf("unknown adapter: %v", err)
 	}
 }
@@ -51,6 +51,9 @@ func TestErrorsHidePassword(t *testing.T) {
 		{"sqlserver", "sqlserver://u:Sekrit99@127.0.0.1:1?encrypt=bogus"},
 		{"sqlserver", "server=127.0.0.1;port=1;user id=u;password=Sekrit99;dial timeout=2"},
 		{"sqlserver", "server=127.0.0.1;port=1;user id=u;password={Sek;rit99};dial timeout=2"},
+		{"mysql", "u:Sekrit99@tcp(127.0.0.1:1)/epr?timeout=2s"},
+		{"mysql", "u:Sekrit99@tcp(127.0.0.1:1/epr"},
+		{"mysql", "u:Sekrit99@tcp(127.0.0.1:1)/epr?tls=bogus"},
 	} {
 		_, err := Open(ctx, tc.adapter, tc.dsn, adapters.Options{ReadOnly: true})
 		if err == nil {
@@ -75,16 +78,17 @@ func TestPortable(t *testing.T) {
 		}
 	}
 	for _, c := range []struct{ sql, runs, tied string }{
-		{"CASE WHEN d.end_date < CURRENT_DATE THEN 'completed' END", "postgres,sqlite", "CURRENT_DATE"},
+		{"CASE WHEN d.end_date < CURRENT_DATE THEN 'completed' END", "mysql,postgres,sqlite", "CURRENT_DATE"},
 		{"SPLIT_PART(name, ',', 1)", "postgres", "SPLIT_PART("},
 		{"split_part (name, ',', 1) || 'x'", "postgres", "||,SPLIT_PART("},
-		{"COALESCE(a, b) = 'CURRENT_DATE || x'", "postgres,sqlite,sqlserver", ""}, // in a string literal
-		{`"LEN"(x) + my_len(y) + t.len`, "postgres,sqlite,sqlserver", ""},         // a quoted name, another function, a column
+		{"COALESCE(a, b) = 'CURRENT_DATE || x'", "mysql,postgres,sqlite,sqlserver", ""}, // in a string literal
+		{`"LEN"(x) + my_len(y) + t.len`, "mysql,postgres,sqlite,sqlserver", ""},         // a quoted name, another function, a column
 		{"ISNULL(a, b) + LEN(c)", "sqlserver", "ISNULL(,LEN("},
 		{"SUBSTR(a, 1, 2) + ISNULL(b, c)", "", "SUBSTR(,ISNULL("},
-		{"CONCAT(SUBSTRING(d, 7, 4), NULLIF(x, ''))", "postgres,sqlite,sqlserver", ""},
-		{"SUBSTRING(nhs_no FROM 1 FOR 3)", "postgres", "SUBSTRING(x FROM y)"},
-		{"POSITION(',' IN name) > 0", "postgres", "POSITION(x IN y)"},
+		{"CONCAT(SUBSTRING(d, 7, 4), NULLIF(x, ''))", "mysql,postgres,sqlite,sqlserver", ""},
+		{"REGEXP_REPLACE(a, '[^0-9]', '') || IFNULL(b, '')", "mysql", "||,REGEXP_REPLACE(,IFNULL("},
+		{"SUBSTRING(nhs_no FROM 1 FOR 3)", "mysql,postgres", "SUBSTRING(x FROM y)"},
+		{"POSITION(',' IN name) > 0", "mysql,postgres", "POSITION(x IN y)"},
 		{"LENGTH(name) > 3", "postgres,sqlite", "LENGTH("},
 		{"LEN(name) + length_cm", "sqlserver", "LEN("},
 	} {

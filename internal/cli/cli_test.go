@@ -101,7 +101,7 @@ func TestLintAgainstDatabase(t *testing.T) {
 	if code, out, errs := run(t, "lint", "-config", cfg); code != 0 || !strings.Contains(out, "every table and column exists") {
 		t.Errorf("lint -config: %d %q %q", code, out, errs)
 	}
-	if code, _, errs := run(t, "lint", "-adapter", "oracle", "-dsn", "x", "-mappings", "../../mappingsets/demo"); code != 1 || !strings.Contains(errs, `unknown database adapter "oracle" (known: postgres, sqlite, sqlserver)`) {
+	if code, _, errs := run(t, "lint", "-adapter", "oracle", "-dsn", "x", "-mappings", "../../mappingsets/demo"); code != 1 || !strings.Contains(errs, `unknown database adapter "oracle" (known: mysql, postgres, sqlite, sqlserver)`) {
 		t.Errorf("unknown adapter: %d %q", code, errs)
 	}
 }

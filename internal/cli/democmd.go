@@ -16,7 +16,7 @@ func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return &usageError{"usage: ccfacade demo load -adapter name -dsn dsn [-patients n] [-seed n]"}
 	}
 	fs := newFlags("demo load", stderr)
-	adapter := fs.String("adapter", "", "database adapter: sqlite or postgres")
+	adapter := fs.String("adapter", "", "database adapter: sqlite, postgres, sqlserver or mysql")
 	dsn := fs.String("dsn", "", "database connection string (the database must be empty)")
 	patients := fs.Int("patients", 200, "number of patients")
 	seed := fs.Uint64("seed", 1, "generator seed (same seed and size, same data)")

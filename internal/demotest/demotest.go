@@ -17,12 +17,14 @@ import (
 	"time"
 
 	"github.com/ccfacade/ccfacade/adapters"
+	"github.com/ccfacade/ccfacade/adapters/mysql"
 	"github.com/ccfacade/ccfacade/adapters/postgres"
 	"github.com/ccfacade/ccfacade/adapters/sqlite"
 	"github.com/ccfacade/ccfacade/adapters/sqlserver"
 	"github.com/ccfacade/ccfacade/demo"
 	"github.com/ccfacade/ccfacade/engine"
 	"github.com/ccfacade/ccfacade/internal/mssqltest"
+	"github.com/ccfacade/ccfacade/internal/mysqltest"
 	"github.com/ccfacade/ccfacade/internal/pgtest"
 	"github.com/ccfacade/ccfacade/mapping"
 	"github.com/ccfacade/ccfacade/mappingsets"
@@ -64,6 +66,7 @@ var (
 	sqliteDemo loaded
 	pgDemo     loaded
 	mssqlDemo  loaded
+	mysqlDemo  loaded
 	dirs       []string
 	dirsMu     sync.Mutex
 )
@@ -131,6 +134,26 @@ func SQLServerDSN(t testing.TB) string {
 	return mssqlDemo.dsn
 }
 
+// MySQLDSN is the DSN of a MySQL or MariaDB database holding the demo,
+// made once per test binary; it skips the test without a server (fails
+// under CCFACADE_REQUIRE_MYSQL=1).
+func MySQLDSN(t testing.TB) string {
+	t.Helper()
+	base := mysqltest.DSN(t)
+	mysqlDemo.once.Do(func() {
+		mysqlDemo.dsn, mysqlDemo.err = mysqltest.CreateDB(base, "ccfacade_demo")
+		if mysqlDemo.err == nil {
+			dsn := mysqlDemo.dsn
+			addCleanup(func() { mysqltest.DropDB(base, dsn) })
+			mysqlDemo.err = Load(mysql.Open, dsn)
+		}
+	})
+	if mysqlDemo.err != nil {
+		t.Fatalf("mysql demo: %v", mysqlDemo.err)
+	}
+	return mysqlDemo.dsn
+}
+
 var (
 	cleanups   []func()
 	cleanupsMu sync.Mutex
@@ -195,6 +218,12 @@ func SQLServer(t testing.TB, cfg Config) *Env {
 	return Open(t, "sqlserver", sqlserver.Open, SQLServerDSN(t), cfg)
 }
 
+// MySQL serves the demo over MySQL or MariaDB (see MySQLDSN).
+func MySQL(t testing.TB, cfg Config) *Env {
+	t.Helper()
+	return Open(t, "mysql", mysql.Open, MySQLDSN(t), cfg)
+}
+
 // Backend serves the demo over one database.
 type Backend struct {
 	Name  string
@@ -203,12 +232,13 @@ type Backend struct {
 
 // Backends are the databases every test of a served demo runs against:
 // SQLite, PostgreSQL (skipped without it, failing under
-// CCFACADE_REQUIRE_PG=1), and SQL Server when CCFACADE_TEST_MSSQL_DSN
-// names one (left out otherwise).
+// CCFACADE_REQUIRE_PG=1), MySQL or MariaDB (skipped without it, failing
+// under CCFACADE_REQUIRE_MYSQL=1), and SQL Server when
+// CCFACADE_TEST_MSSQL_DSN names one (left out otherwise).
 var Backends = backends()
 
 func backends() []Backend {
-	b := []Backend{{"sqlite", SQLite}, {"postgres", Postgres}}
+	b := []Backend{{"sqlite", SQLite}, {"postgres", Postgres}, {"mysql", MySQL}}
 	if os.Getenv(mssqltest.EnvDSN) != "" {
 		b = append(b, Backend{"sqlserver", SQLServer})
 	}

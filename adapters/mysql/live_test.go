@@ -1,0 +1,245 @@
+package mysql
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ccfacade/ccfacade/adapters"
+	"github.com/ccfacade/ccfacade/adapters/sqlgen"
+	"github.com/ccfacade/ccfacade/internal/mysqltest"
+)
+
+// live opens the adapter on a fresh database holding the script's tables.
+func live(t *testing.T, script string, opts adapters.Options) *DB {
+	t.Helper()
+	dsn := mysqltest.FreshDB(t)
+	ctx := context.Background()
+	rw, err := Open(ctx, dsn, adapters.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rw.Close()
+	if err := rw.(*DB).Exec(ctx, script); err != nil {
+		t.Fatal(err)
+	}
+	a, err := Open(ctx, dsn, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	return a.(*DB)
+}
+
+const liveSchema = `
+CREATE TABLE P (ID INTEGER PRIMARY KEY, CODE VARCHAR(10), A VARCHAR(10), B VARCHAR(10),
+    L VARCHAR(20) CHARACTER SET latin1, BIN VARCHAR(20) COLLATE utf8mb4_bin,
+    AT TIMESTAMP(3) NULL, W DATETIME(3), D DATE, AMT DECIMAL(10,2), F DOUBLE, FL FLOAT, U BIGINT UNSIGNED);
+CREATE TABLE C (ID INTEGER PRIMARY KEY, P_ID INTEGER, TXT VARCHAR(40), AMT DECIMAL(10,2), W DATETIME(6), D DATE, F DOUBLE);
+INSERT INTO P VALUES (1, 'abc', 'x', NULL, 'Zoë', 'Smith', '2020-03-04 10:00:00.5', '2020-03-04 10:00:00.5', '2020-03-04', 12.50, 0.1, 0.1, 18446744073709551615);
+INSERT INTO P VALUES (2, 'ABC', NULL, NULL, 'Zoe', 'smith', NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+INSERT INTO P VALUES (3, 'abc ', 'y', 'z', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+INSERT INTO C VALUES (1, 1, 'first "quoted" \ back', 1.10, '2020-01-02 03:04:05.123456', '2020-01-02', 1.5);
+INSERT INTO C VALUES (2, 1, 'Zoë', NULL, NULL, NULL, NULL);
+`
+
+func ids(t *testing.T, db *DB, where string, args ...any) string {
+	t.Helper()
+	var got []int64
+	if err := db.DB().Select(&got, "SELECT ID FROM P WHERE "+where+" ORDER BY ID", args...); err != nil {
+		t.Fatalf("%s: %v", where, err)
+	}
+	return strings.Trim(fmt.Sprint(got), "[]")
+}
+
+// Codes compare with case and trailing spaces counting, under a _ci
+// collation; ILike follows each column's collation, Like counts case
+// whatever the column's character set.
+func TestLiveMatching(t *testing.T) {
+	db := live(t, liveSchema, adapters.Options{ReadOnly: true})
+	if got := ids(t, db, db.Exact("CODE", "?1"), "abc"); got != "1" {
+		t.Errorf("Exact abc: %s", got)
+	}
+	if got := ids(t, db, db.ExactIn("CODE", []string{"?1", "?2"}), "ABC", "x"); got != "2" {
+		t.Errorf("ExactIn ABC: %s", got)
+	}
+	if got := ids(t, db, "CODE = ?1", "abc"); got != "1 2 3" {
+		t.Errorf("plain = under utf8mb4_general_ci: %s (what Exact must narrow)", got)
+	}
+	if got := ids(t, db, db.ILike("L", "?1"), "zoe"); got != "1 2" {
+		t.Errorf("ILike on a latin1 column: %s", got)
+	}
+	if got := ids(t, db, db.Like("L", "?1"), "Zo_"); got != "1 2" {
+		t.Errorf("Like on a latin1 column: %s", got)
+	}
+	if got := ids(t, db, db.Like("L", "?1"), "zo%"); got != "" {
+		t.Errorf("Like counts case: %s", got)
+	}
+	if got := ids(t, db, db.ILike("BIN", "?1"), "smith"); got != "2" {
+		t.Errorf("ILike under utf8mb4_bin counts case: %s", got)
+	}
+	cols, err := db.Columns(context.Background(), "P")
+	if err != nil {
+		t.Fatal(err)
+	}
+	coll := map[string]string{}
+	for _, c := range cols {
+		coll[c.Name] = c.Collation
+	}
+	if coll["BIN"] != "utf8mb4_bin" || !strings.HasPrefix(coll["L"], "latin1_") || coll["ID"] != "" {
+		t.Errorf("collations: %v", coll)
+	}
+	if c, _ := db.Folding(coll["BIN"]); c {
+		t.Error("Folding(utf8mb4_bin) ignores case")
+	}
+}
+
+// CONCAT skips a NULL part, as on every other database.
+func TestLiveConcat(t *testing.T) {
+	db := live(t, liveSchema, adapters.Options{ReadOnly: true})
+	var got []any
+	if err := db.DB().Select(&got, "SELECT "+sqlgen.Concat([]string{"A", "B"})+" FROM P ORDER BY ID"); err != nil {
+		t.Fatal(err)
+	}
+	for i := range got {
+		got[i] = db.Normalize(got[i], "")
+	}
+	if fmt.Sprint(got) != "[x <nil> yz]" {
+		t.Errorf("concat of A and B: %s", got)
+	}
+}
+
+// Values come back as Normalize and Kind say, TIMESTAMP as an instant in
+// UTC, DATETIME as a wall clock.
+func TestLiveValues(t *testing.T) {
+	db := live(t, liveSchema, adapters.Options{ReadOnly: true})
+	rs, err := db.DB().Query("SELECT AT, W, D, AMT, F, FL, U FROM P WHERE ID = ?1", int64(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rs.Close()
+	cts, _ := rs.ColumnTypes()
+	rs.Next()
+	vals := make([]any, len(cts))
+	ptrs := make([]any, len(cts))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	if err := rs.Scan(ptrs...); err != nil {
+		t.Fatal(err)
+	}
+	for i := range vals {
+		vals[i] = db.Normalize(vals[i], cts[i].DatabaseTypeName())
+	}
+	at := time.Date(2020, 3, 4, 10, 0, 0, 5e8, time.UTC)
+	if v, ok := vals[0].(time.Time); !ok || !v.Equal(at) || db.Kind(cts[0].DatabaseTypeName()) != adapters.KindTimestampTZ {
+		t.Errorf("TIMESTAMP: %#v (%s)", vals[0], cts[0].DatabaseTypeName())
+	}
+	if v, ok := vals[1].(time.Time); !ok || !v.Equal(at) {
+		t.Errorf("DATETIME: %#v", vals[1])
+	}
+	if v, ok := vals[2].(time.Time); !ok || v.Format(time.DateOnly) != "2020-03-04" {
+		t.Errorf("DATE: %#v", vals[2])
+	}
+	if vals[3] != "12.50" || vals[4] != 0.1 || vals[5] != 0.1 || vals[6] != "18446744073709551615" {
+		t.Errorf("DECIMAL, DOUBLE, FLOAT, BIGINT UNSIGNED: %#v", vals[3:])
+	}
+	// A TIMESTAMP is compared as the instant, a DATETIME as the wall clock.
+	plus5 := time.FixedZone("UTC+5", 5*3600)
+	if got := ids(t, db, "AT = ?1", db.TimeArgFor(at.In(plus5), "TIMESTAMP")); got != "1" {
+		t.Errorf("TIMESTAMP = the instant given in another zone: %s", got)
+	}
+	if got := ids(t, db, "W = ?1", db.TimeArgFor(time.Date(2020, 3, 4, 10, 0, 0, 5e8, plus5), "DATETIME")); got != "1" {
+		t.Errorf("DATETIME = the wall clock: %s", got)
+	}
+}
+
+// Child rows travel as JSON and come back as Normalize gives them.
+func TestLiveAggregate(t *testing.T) {
+	db := live(t, liveSchema, adapters.Options{ReadOnly: true})
+	if !db.MariaDB {
+		if db.Aggregates([]string{"INT"}) {
+			t.Error("MySQL: JSON_ARRAYAGG takes no ORDER BY, yet Aggregates is true")
+		}
+		t.Skip("child rows are aggregated on MariaDB only")
+	}
+	types := []string{"INT", "VARCHAR", "DECIMAL", "DATETIME", "DATE", "DOUBLE"}
+	if !db.Aggregates(types) || db.Aggregates([]string{"BLOB"}) {
+		t.Fatal("Aggregates")
+	}
+	agg := db.AggregateRows([]string{"c.ID", "c.TXT", "c.AMT", "c.W", "c.D", "c.F"}, "C c", "c.P_ID = p.ID", []string{"c.ID DESC"})
+	var raw []any
+	if err := db.DB().Select(&raw, "SELECT "+agg+" FROM P p ORDER BY p.ID"); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := db.ReadRows(db.Normalize(raw[0], ""), types)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprint([][]any{{int64(2), "Zoë", nil, nil, nil, nil},
+		{int64(1), `first "quoted" \ back`, "1.10", time.Date(2020, 1, 2, 3, 4, 5, 123456000, time.UTC), time.Date(2020, 1, 2, 0, 0, 0, 0, time.UTC), 1.5}})
+	if fmt.Sprint(rows) != want {
+		t.Errorf("rows\n got %v\nwant %s", rows, want)
+	}
+	if rows, err := db.ReadRows(db.Normalize(raw[1], ""), types); err != nil || len(rows) != 0 {
+		t.Errorf("no child rows: %v, %v", rows, err)
+	}
+}
+
+// EXPLAIN shows a table read in full by its name, not its alias.
+func TestLiveFullScans(t *testing.T) {
+	db := live(t, liveSchema+"CREATE INDEX C_P_IX ON C (P_ID);\n", adapters.Options{ReadOnly: true})
+	ctx := context.Background()
+	scans, err := db.FullScans(ctx, "SELECT 1 FROM P t0 WHERE t0.A = ?1", []any{"x"})
+	if err != nil || fmt.Sprint(scans) != "[P]" {
+		t.Errorf("unindexed column: %v, %v", scans, err)
+	}
+	scans, err = db.FullScans(ctx, "SELECT 1 FROM P t0 WHERE t0.ID = ?1", []any{int64(1)})
+	if err != nil || len(scans) != 0 {
+		t.Errorf("primary key: %v, %v", scans, err)
+	}
+}
+
+// A read-only pool cannot write; a statement time limit ends a long
+// statement.
+func TestLiveSession(t *testing.T) {
+	db := live(t, liveSchema, adapters.Options{ReadOnly: true, StatementTimeout: 200 * time.Millisecond})
+	if _, err := db.DB().Exec("DELETE FROM P"); err == nil {
+		t.Error("a read-only pool deleted rows")
+	}
+	var x int
+	err := db.DB().Get(&x, "SELECT SLEEP(30) FROM P WHERE ID = 1")
+	if err == nil && x == 0 {
+		t.Error("SLEEP(30) ran to its end under a 200ms limit")
+	}
+}
+
+// A missing table's error names the tables differing only in case.
+func TestLiveCaseHint(t *testing.T) {
+	db := live(t, liveSchema, adapters.Options{ReadOnly: true})
+	_, err := db.Columns(context.Background(), "p")
+	if db.lowerNames == 0 && (err == nil || !strings.Contains(err.Error(), "it has P")) {
+		t.Errorf("Columns(p): %v", err)
+	}
+}
+
+// A mapping's query of a UNION, read by key: the key's rows are found
+// through the tables' keys, not by reading the whole UNION (which MariaDB
+// does when the key is a prepared statement's parameter).
+func TestLiveDerivedUnionByKey(t *testing.T) {
+	db := live(t, liveSchema, adapters.Options{ReadOnly: true})
+	if db.ReusesStatements() {
+		t.Error("by default nothing is prepared on the server")
+	}
+	q := "SELECT t0.ID FROM (SELECT 'p' AS SRC, ID FROM P UNION ALL SELECT 'c', ID FROM C) t0 WHERE t0.SRC = ?1 AND t0.ID = ?2"
+	scans, err := db.FullScans(context.Background(), q, []any{"c", int64(2)})
+	if err != nil || len(scans) != 0 {
+		t.Errorf("full scans %v, %v", scans, err)
+	}
+	var got []int64
+	if err := db.DB().Select(&got, q, "c", int64(2)); err != nil || fmt.Sprint(got) != "[2]" {
+		t.Errorf("rows %v, %v", got, err)
+	}
+}
