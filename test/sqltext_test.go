@@ -159,7 +159,12 @@ func checkSQLGolden(t *testing.T, path, got string) {
 			w = wl[i]
 		}
 		if g != w {
-			t.Errorf("the SQL differs from %s at line %d (run make golden if the change is intended)\n got: %s\nwant: %s", path, i+1, truncate(g, 3000), truncate(w, 3000))
+			col := 0
+			for col < len(g) && col < len(w) && g[col] == w[col] {
+				col++
+			}
+			from := max(0, col-200)
+			t.Errorf("the SQL differs from %s at line %d, column %d (run make golden if the change is intended)\n got: …%s\nwant: …%s", path, i+1, col+1, truncate(g[from:], 600), truncate(w[from:], 600))
 			return
 		}
 	}
