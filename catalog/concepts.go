@@ -72,8 +72,9 @@ func RefreshConcepts(ctx context.Context, db adapters.Adapter, cm *mapping.Conce
 			cols = append(cols, b.Col("c", o))
 		}
 	}
-	q := "SELECT " + strings.Join(cols, ", ") + " FROM " + b.Table(src.Table, "c") +
-		" WHERE " + sqlgen.NotNull(cols[0]) + " AND " + sqlgen.NotNull(cols[1]) + " ORDER BY " + cols[0] + ", " + cols[1]
+	q := b.Select(sqlgen.Select{Cols: cols, From: b.Table(src.Table, "c"),
+		Where: b.SpellAll([]sqlgen.Pred{sqlgen.NotNull(cols[0]), sqlgen.NotNull(cols[1])}),
+		Order: []sqlgen.Order{{Expr: cols[0]}, {Expr: cols[1]}}})
 	rows, err := db.DB().QueryContext(ctx, q)
 	if err != nil {
 		return fmt.Errorf("reading concept map %q from %s: %w", cm.Name, src.Table, err)

@@ -61,7 +61,7 @@ func ceilGrain(t time.Time, grain int, loc *time.Location) time.Time {
 //	sa  x >= E                 ⇔  x >= ceil(E)
 //	eb  x+g <= S               ⇔  x < floor(S)
 //	ap  overlaps [S-d, E+d), d = 10% of the distance from now (at least a day)
-func (e *Engine) datePred(c *source, dv fhir.DateValue) (string, error) {
+func (e *Engine) datePred(c *source, dv fhir.DateValue) (sqlgen.Pred, error) {
 	loc := e.set.Location
 	sp, b, raw := c.sp, c.b, c.raw
 	g := sp.DateGrain
@@ -89,47 +89,47 @@ func (e *Engine) datePred(c *source, dv fhir.DateValue) (string, error) {
 	}
 	S, E := dv.Start, dv.End
 	cS, fE := ceilGrain(S, g, loc), floorGrain(E, g, loc)
-	within := func(x string, lo, hi time.Time) string {
+	within := func(x string, lo, hi time.Time) sqlgen.Pred {
 		return sqlgen.Group(sqlgen.Cmp(x, ">=", bind(lo)), sqlgen.Cmp(x, "<", bind(hi)))
 	}
-	var one func(x string) string
+	var one func(x string) sqlgen.Pred
 	switch dv.Prefix {
 	case "", "eq":
-		one = func(x string) string { return within(x, cS, fE) }
+		one = func(x string) sqlgen.Pred { return within(x, cS, fE) }
 	case "ne":
-		one = func(x string) string {
+		one = func(x string) sqlgen.Pred {
 			return sqlgen.AnyOf(sqlgen.Cmp(x, "<", bind(cS)), sqlgen.Cmp(x, ">=", bind(fE)))
 		}
 	case "gt":
-		one = func(x string) string { return sqlgen.Cmp(x, ">=", bind(fE)) }
+		one = func(x string) sqlgen.Pred { return sqlgen.Cmp(x, ">=", bind(fE)) }
 	case "lt":
-		one = func(x string) string { return sqlgen.Cmp(x, "<", bind(cS)) }
+		one = func(x string) sqlgen.Pred { return sqlgen.Cmp(x, "<", bind(cS)) }
 	case "ge":
 		lo := cS
 		if fE.Before(lo) {
 			lo = fE
 		}
-		one = func(x string) string { return sqlgen.Cmp(x, ">=", bind(lo)) }
+		one = func(x string) sqlgen.Pred { return sqlgen.Cmp(x, ">=", bind(lo)) }
 	case "le":
 		hi := cS
 		if fE.After(hi) {
 			hi = fE
 		}
-		one = func(x string) string { return sqlgen.Cmp(x, "<", bind(hi)) }
+		one = func(x string) sqlgen.Pred { return sqlgen.Cmp(x, "<", bind(hi)) }
 	case "sa":
-		one = func(x string) string { return sqlgen.Cmp(x, ">=", bind(ceilGrain(E, g, loc))) }
+		one = func(x string) sqlgen.Pred { return sqlgen.Cmp(x, ">=", bind(ceilGrain(E, g, loc))) }
 	case "eb":
-		one = func(x string) string { return sqlgen.Cmp(x, "<", bind(floorGrain(S, g, loc))) }
+		one = func(x string) sqlgen.Pred { return sqlgen.Cmp(x, "<", bind(floorGrain(S, g, loc))) }
 	case "ap":
 		lo, hi := e.approx(S, E, g, loc)
-		one = func(x string) string { return within(x, lo, hi) }
+		one = func(x string) sqlgen.Pred { return within(x, lo, hi) }
 	default:
-		return "", invalid(raw, "INVALID_PARAMETER", "parameter %q: unknown prefix %q", raw, dv.Prefix)
+		return nil, invalid(raw, "INVALID_PARAMETER", "parameter %q: unknown prefix %q", raw, dv.Prefix)
 	}
 	if sp.To != "" {
 		return e.periodPred(dv, g, loc, bind, c.exprs[0], b.Col(c.alias, sp.To), raw)
 	}
-	parts := make([]string, len(c.exprs))
+	parts := make([]sqlgen.Pred, len(c.exprs))
 	for i, x := range c.exprs {
 		parts[i] = one(x)
 	}
@@ -151,14 +151,14 @@ func (e *Engine) approx(S, E time.Time, g int, loc *time.Location) (time.Time, t
 
 // periodPred compares a period [start, end + grain) (end NULL: open) with
 // the search range [S, E), by the same STU3 rules as datePred.
-func (e *Engine) periodPred(dv fhir.DateValue, g int, loc *time.Location, bind func(time.Time) string, start, end, raw string) (string, error) {
+func (e *Engine) periodPred(dv fhir.DateValue, g int, loc *time.Location, bind func(time.Time) string, start, end, raw string) (sqlgen.Pred, error) {
 	S, E := dv.Start, dv.End
 	cS, fE, fS := ceilGrain(S, g, loc), floorGrain(E, g, loc), floorGrain(S, g, loc)
-	eq := func() string {
+	eq := func() sqlgen.Pred {
 		return sqlgen.Group(sqlgen.Cmp(start, ">=", bind(cS)), sqlgen.NotNull(end), sqlgen.Cmp(end, "<", bind(fE)))
 	}
-	gt := func() string { return sqlgen.AnyOf(sqlgen.IsNull(end), sqlgen.Cmp(end, ">=", bind(fE))) }
-	lt := func() string { return sqlgen.Cmp(start, "<", bind(cS)) }
+	gt := func() sqlgen.Pred { return sqlgen.AnyOf(sqlgen.IsNull(end), sqlgen.Cmp(end, ">=", bind(fE))) }
+	lt := func() sqlgen.Pred { return sqlgen.Cmp(start, "<", bind(cS)) }
 	switch dv.Prefix {
 	case "", "eq":
 		return eq(), nil
@@ -180,5 +180,5 @@ func (e *Engine) periodPred(dv fhir.DateValue, g int, loc *time.Location, bind f
 		lo, hi := e.approx(S, E, g, loc)
 		return sqlgen.Group(sqlgen.Cmp(start, "<", bind(hi)), sqlgen.AnyOf(sqlgen.IsNull(end), sqlgen.Cmp(end, ">=", bind(lo)))), nil
 	}
-	return "", invalid(raw, "INVALID_PARAMETER", "parameter %q: unknown prefix %q", raw, dv.Prefix)
+	return nil, invalid(raw, "INVALID_PARAMETER", "parameter %q: unknown prefix %q", raw, dv.Prefix)
 }

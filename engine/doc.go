@@ -14,8 +14,12 @@
 //   - params.go: the search parameter types (one table row a type) and the
 //     typed values they parse; date.go the date grains; sort.go _sort.
 //   - plan.go: the parsed request compiled against the mapping and the
-//     catalog into a plan (predicates, order, keyset); query.go the SQL
-//     statement of a plan; access.go the rows a token may see.
+//     catalog into a plan (predicates, order, keyset); params.go and
+//     date.go compile each value against one source. Predicates are
+//     sqlgen.Pred trees, never SQL text: the engine says what to match
+//     and sqlgen spells it for the dialect. query.go is the statement of
+//     a plan, spelling its predicates; access.go the rows a token may see,
+//     as predicates added to every query.
 //   - fetch.go: fetching a page of rows and their child rows (inlined as
 //     JSON where the adapter can, else batched by parent keys); rows.go
 //     running a statement and scanning its rows; stmtcache.go the

@@ -128,7 +128,7 @@ func (e *Engine) planInline(q *query) []inlineChild {
 		}
 		ic.kinds = e.timeKinds(ic.types)
 		links := e.cat.Links(c)
-		var where []string
+		var where []sqlgen.Pred
 		comparable := true
 		for i, l := range c.Link {
 			child, parent := b.Col("c", l), q.col(c.ParentName[i])
@@ -147,13 +147,13 @@ func (e *Engine) planInline(q *query) []inlineChild {
 			continue
 		}
 		if c.Where != "" {
-			where = append(where, sqlgen.Expr(c.Where))
+			where = append(where, sqlgen.Cond(c.Where))
 		}
 		var order []string
 		for _, o := range c.Order {
 			order = append(order, b.Col("c", o))
 		}
-		ic.expr = agg.AggregateRows(cols, b.Table(c.Table, "c"), sqlgen.AndAll(where), order)
+		ic.expr = agg.AggregateRows(cols, b.Table(c.Table, "c"), b.Spell(sqlgen.AndAll(where)), order)
 		out = append(out, ic)
 	}
 	return out
@@ -183,6 +183,7 @@ func (e *Engine) fetchChildren(ctx context.Context, m *mapping.Mapping, c *mappi
 		sel.Cols = append(sel.Cols, b.Col("c", name))
 	}
 	links := e.cat.Links(c)
+	var where []sqlgen.Pred
 	seen := map[string]bool{}
 	if len(c.Link) == 1 {
 		var keys []any
@@ -198,9 +199,9 @@ func (e *Engine) fetchChildren(ctx context.Context, m *mapping.Mapping, c *mappi
 		if len(keys) == 0 {
 			return nil
 		}
-		sel.Where = append(sel.Where, b.In(b.Col("c", c.Link[0]), keys))
+		where = append(where, b.In(b.Col("c", c.Link[0]), keys))
 	} else {
-		var ors []string
+		var ors []sqlgen.Pred
 		for _, p := range parents {
 			vals := make([]any, len(c.Link))
 			for i := range c.Link {
@@ -211,17 +212,18 @@ func (e *Engine) fetchChildren(ctx context.Context, m *mapping.Mapping, c *mappi
 				continue
 			}
 			seen[k] = true
-			ands := make([]string, len(c.Link))
+			ands := make([]sqlgen.Pred, len(c.Link))
 			for i, l := range c.Link {
 				ands[i] = sqlgen.Cmp(b.Col("c", l), "=", b.Arg(vals[i]))
 			}
 			ors = append(ors, sqlgen.Group(ands...))
 		}
-		sel.Where = append(sel.Where, sqlgen.AnyOf(ors...))
+		where = append(where, sqlgen.AnyOf(ors...))
 	}
 	if c.Where != "" {
-		sel.Where = append(sel.Where, sqlgen.Expr(c.Where))
+		where = append(where, sqlgen.Cond(c.Where))
 	}
+	sel.Where = b.SpellAll(where)
 	for _, o := range append(append([]string{}, c.Link...), c.Order...) {
 		sel.Order = append(sel.Order, sqlgen.Order{Expr: b.Col("c", o)})
 	}

@@ -303,7 +303,7 @@ func dedupe(vals []any) []any {
 // the rows of the plain SELECT.
 func (e *Engine) total(ctx context.Context, q *query, estimate bool) (int, error) {
 	if est, ok := e.db.(adapters.Estimator); ok && estimate {
-		sqlText := sqlgen.Probe(q.source(), q.preds)
+		sqlText := sqlgen.Probe(q.source(), q.conds())
 		if e.opts.Trace != nil {
 			e.opts.Trace(sqlText, q.b.Args())
 		}
@@ -313,7 +313,7 @@ func (e *Engine) total(ctx context.Context, q *query, estimate bool) (int, error
 		}
 		return int(n), nil
 	}
-	sqlText := sqlgen.Count(q.source(), q.preds)
+	sqlText := sqlgen.Count(q.source(), q.conds())
 	rows, err := e.queryRows(ctx, sqlText, q.b.Args(), 1, stmtSource{q.m.From.Pos, q.m.Resource + " (count)"})
 	if err != nil {
 		return 0, err

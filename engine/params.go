@@ -26,7 +26,7 @@ type paramType struct {
 	// parse reads one value (one item of a comma-separated list).
 	parse func(e *Engine, raw, mod, v string) (value, error)
 	// pred compiles one value against one source's expressions.
-	pred func(e *Engine, c *source, mod string, v value) (string, error)
+	pred func(e *Engine, c *source, mod string, v value) (sqlgen.Pred, error)
 	// constant compares one value with a constant the element shows.
 	constant func(sp *mapping.SearchParam, mod string, v value) bool
 	// doc describes the type's search for the CapabilityStatement.
@@ -96,7 +96,7 @@ var paramTypes = map[string]*paramType{
 			tv, err := fhir.ParseTokenValue(raw, v)
 			return value{text: v, tok: tv}, paramErrOrNil(err)
 		},
-		pred: func(e *Engine, c *source, mod string, v value) (string, error) {
+		pred: func(e *Engine, c *source, mod string, v value) (sqlgen.Pred, error) {
 			switch {
 			case mod == "text":
 				return tokenTextPred(c, v.str), nil
@@ -120,7 +120,7 @@ var paramTypes = map[string]*paramType{
 			dv, err := fhir.ParseDateValue(raw, v, e.set.Location)
 			return value{text: v, date: dv}, paramErrOrNil(err)
 		},
-		pred:     func(e *Engine, c *source, _ string, v value) (string, error) { return e.datePred(c, v.date) },
+		pred:     func(e *Engine, c *source, _ string, v value) (sqlgen.Pred, error) { return e.datePred(c, v.date) },
 		constant: func(*mapping.SearchParam, string, value) bool { return false },
 		doc: func(*mapping.SearchParam) string {
 			return "Prefixes eq ne lt gt le ge sa eb ap; the value's precision makes a range; modifier :missing."
@@ -132,7 +132,9 @@ var paramTypes = map[string]*paramType{
 			rv, err := fhir.ParseReferenceValue(raw, mod, v)
 			return value{text: v, ref: rv}, paramErrOrNil(err)
 		},
-		pred:     func(e *Engine, c *source, _ string, v value) (string, error) { return e.referencePred(c, v.ref), nil },
+		pred: func(e *Engine, c *source, _ string, v value) (sqlgen.Pred, error) {
+			return e.referencePred(c, v.ref), nil
+		},
 		constant: func(*mapping.SearchParam, string, value) bool { return false },
 		doc: func(sp *mapping.SearchParam) string {
 			return fmt.Sprintf("id, Type/id or URL of %s; modifiers :%s, :missing; chains to the target's parameters (e.g. .identifier).", strings.Join(sp.Target, ", "), strings.Join(sp.Target, ", :"))
@@ -164,17 +166,17 @@ func paramErrOrNil(err error) error {
 	return paramErr(err)
 }
 
-func stringPred(_ *Engine, c *source, mod string, v value) (string, error) {
+func stringPred(_ *Engine, c *source, mod string, v value) (sqlgen.Pred, error) {
 	s := v.str
 	for _, t := range c.sp.Transforms {
 		out, err := t.Apply(s)
 		if err != nil {
-			return "", invalid(c.raw, "INVALID_PARAMETER", "parameter %q: value %q: %v", c.raw, s, err)
+			return nil, invalid(c.raw, "INVALID_PARAMETER", "parameter %q: value %q: %v", c.raw, s, err)
 		}
 		s = fmt.Sprint(out)
 	}
 	b := c.b
-	var parts []string
+	var parts []sqlgen.Pred
 	for _, x := range c.exprs {
 		switch mod {
 		case "exact":
@@ -189,8 +191,8 @@ func stringPred(_ *Engine, c *source, mod string, v value) (string, error) {
 }
 
 // present is true where one of the source's expressions holds a value.
-func present(c *source) string {
-	parts := make([]string, len(c.exprs))
+func present(c *source) sqlgen.Pred {
+	parts := make([]sqlgen.Pred, len(c.exprs))
 	for i, x := range c.exprs {
 		parts[i] = sqlgen.NotNull(x)
 	}
@@ -213,7 +215,7 @@ func applyTransforms(c *source, code string) (string, error) {
 	return code, nil
 }
 
-func tokenPred(c *source, v value) (string, error) {
+func tokenPred(c *source, v value) (sqlgen.Pred, error) {
 	tv, sp := v.tok, c.sp
 	var codes []string
 	if len(sp.Concepts) > 0 {
@@ -253,12 +255,12 @@ func tokenPred(c *source, v value) (string, error) {
 		}
 		code, err := applyTransforms(c, tv.Code)
 		if err != nil {
-			return "", err
+			return nil, err
 		}
 		codes = []string{code}
 	}
 	if len(codes) > maxCodes {
-		return "", &Error{Kind: KindInvalid, Param: c.raw, SpineCode: "INVALID_PARAMETER",
+		return nil, &Error{Kind: KindInvalid, Param: c.raw, SpineCode: "INVALID_PARAMETER",
 			Msg: fmt.Sprintf("parameter %q: %q stands for %d codes here; search for fewer", c.raw, v.text, len(codes))}
 	}
 	numeric := c.col.Kind.Numeric()
@@ -280,7 +282,7 @@ func tokenPred(c *source, v value) (string, error) {
 	if len(args) == 0 {
 		return sqlgen.False, nil
 	}
-	var parts []string
+	var parts []sqlgen.Pred
 	for _, x := range c.exprs {
 		phs := make([]string, len(args))
 		for i, a := range args {
@@ -295,7 +297,7 @@ func tokenPred(c *source, v value) (string, error) {
 // row (through the parameter's system map, if any): system|code matches
 // both, code the code in any system a coding is shown for, |code a code
 // shown without a system, system| any code of the system.
-func tokenSystemPred(c *source, v value) (string, error) {
+func tokenSystemPred(c *source, v value) (sqlgen.Pred, error) {
 	tv, sp, b := v.tok, c.sp, c.b
 	sys := sqlgen.Expr(sp.SystemFrom.SQL)
 	if sp.SystemFrom.Column != "" {
@@ -306,7 +308,7 @@ func tokenSystemPred(c *source, v value) (string, error) {
 	// known systems, and |code (a code without a system) finds nothing.
 	// Without a map the column holds the URIs, and a NULL is no system.
 	known := sp.SystemFrom.Known()
-	var sysPred string
+	var sysPred sqlgen.Pred
 	switch {
 	case tv.HasSystem && tv.System == "":
 		if len(known) > 0 {
@@ -326,13 +328,13 @@ func tokenSystemPred(c *source, v value) (string, error) {
 			sysPred = b.In(sys, anys(locals))
 		}
 	}
-	var pred string
+	var pred sqlgen.Pred
 	if tv.Code == "" {
 		pred = present(c)
 	} else {
 		code, err := applyTransforms(c, tv.Code)
 		if err != nil {
-			return "", err
+			return nil, err
 		}
 		numeric := c.col.Kind.Numeric()
 		var arg any = code
@@ -343,13 +345,13 @@ func tokenSystemPred(c *source, v value) (string, error) {
 			}
 			arg = n
 		}
-		var parts []string
+		var parts []sqlgen.Pred
 		for _, x := range c.exprs {
 			parts = append(parts, b.CodeIn(x, []string{b.Arg(arg)}, numeric))
 		}
 		pred = sqlgen.Or(parts...)
 	}
-	if sysPred != "" {
+	if sysPred != nil {
 		pred = sqlgen.Group(sysPred, pred)
 	}
 	return pred, nil
@@ -357,7 +359,7 @@ func tokenSystemPred(c *source, v value) (string, error) {
 
 // tokenTextPred compiles token:text: the local codes whose map entry's
 // display starts with the text (ignoring case), as FHIR string search does.
-func tokenTextPred(c *source, text string) string {
+func tokenTextPred(c *source, text string) sqlgen.Pred {
 	var codes []any
 	seen := map[string]bool{}
 	for _, cm := range c.sp.Concepts {
@@ -371,14 +373,14 @@ func tokenTextPred(c *source, text string) string {
 	if len(codes) == 0 {
 		return sqlgen.False
 	}
-	parts := make([]string, len(c.exprs))
+	parts := make([]sqlgen.Pred, len(c.exprs))
 	for i, x := range c.exprs {
 		parts[i] = c.b.In(x, codes)
 	}
 	return sqlgen.Or(parts...)
 }
 
-func (e *Engine) referencePred(c *source, rv fhir.ReferenceValue) string {
+func (e *Engine) referencePred(c *source, rv fhir.ReferenceValue) sqlgen.Pred {
 	sp := c.sp
 	targets := sp.Target
 	if rv.Type != "" {
@@ -387,7 +389,7 @@ func (e *Engine) referencePred(c *source, rv fhir.ReferenceValue) string {
 		}
 		targets = []string{rv.Type}
 	}
-	var parts []string
+	var parts []sqlgen.Pred
 	for _, t := range targets {
 		tm := e.set.Lookup(t)
 		if tm == nil || len(tm.From.Key) != 1 {

@@ -115,18 +115,18 @@ func (e *Engine) whereRef(q *query, typ, id string) error {
 }
 
 // compileParam turns one parameter (all its repetitions, ANDed; each
-// comma-separated list ORed) into an SQL predicate.
-func (e *Engine) compileParam(q *query, pr *paramReq) (string, error) {
+// comma-separated list ORed) into a predicate.
+func (e *Engine) compileParam(q *query, pr *paramReq) (sqlgen.Pred, error) {
 	if pr.chain != nil {
 		return e.compileChain(q, pr)
 	}
-	var ands []string
+	var ands []sqlgen.Pred
 	for _, ors := range pr.ands {
-		parts := make([]string, 0, len(ors))
+		parts := make([]sqlgen.Pred, 0, len(ors))
 		for _, v := range ors {
 			p, err := e.compileValue(q, pr.sp, pr.key.Modifier, pr.raw, v)
 			if err != nil {
-				return "", err
+				return nil, err
 			}
 			parts = append(parts, p)
 		}
@@ -146,7 +146,7 @@ const noMatch = sqlgen.False
 const maxCodes = 2000
 
 // compileValue compiles one value of a parameter.
-func (e *Engine) compileValue(q *query, sp *mapping.SearchParam, mod, raw string, v value) (string, error) {
+func (e *Engine) compileValue(q *query, sp *mapping.SearchParam, mod, raw string, v value) (sqlgen.Pred, error) {
 	if sp.Type == "_id" {
 		if mod == "missing" {
 			if v.missing { // every resource has an id
@@ -165,12 +165,12 @@ func (e *Engine) compileValue(q *query, sp *mapping.SearchParam, mod, raw string
 	}
 	c, err := e.source(q, sp, raw)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	if mod == "missing" {
 		return e.missingPred(q, c, v.missing)
 	}
-	var pred string
+	var pred sqlgen.Pred
 	switch {
 	case sp.PresenceOnly:
 		pred = noMatch
@@ -182,11 +182,11 @@ func (e *Engine) compileValue(q *query, sp *mapping.SearchParam, mod, raw string
 	default:
 		var err error
 		if pred, err = paramTypes[sp.Type].pred(e, c, mod, v); err != nil {
-			return "", err
+			return nil, err
 		}
 	}
 	if pred, err = e.withConds(q, c, pred); err != nil {
-		return "", err
+		return nil, err
 	}
 	if sp.Rows != nil && pred != noMatch {
 		pred = e.exists(q, sp.Rows, c.alias, pred)
@@ -204,12 +204,12 @@ func (e *Engine) compileValue(q *query, sp *mapping.SearchParam, mod, raw string
 // compileBranches compiles one value of a parameter derived from several
 // places of the element: it matches when any of them does (:not, when
 // none does; :missing, when none shows a value).
-func (e *Engine) compileBranches(q *query, sp *mapping.SearchParam, mod, raw string, v value) (string, error) {
+func (e *Engine) compileBranches(q *query, sp *mapping.SearchParam, mod, raw string, v value) (sqlgen.Pred, error) {
 	sub := mod
 	if mod == "not" {
 		sub = ""
 	}
-	var parts []string
+	var parts []sqlgen.Pred
 	var firstErr error
 	for _, br := range sp.Branches {
 		if mod != "" && mod != "not" && mod != "missing" && sp.Type == "reference" && !slices.Contains(br.Target, mod) {
@@ -229,17 +229,17 @@ func (e *Engine) compileBranches(q *query, sp *mapping.SearchParam, mod, raw str
 			continue
 		}
 		if err != nil {
-			return "", err
+			return nil, err
 		}
 		if p != noMatch {
 			parts = append(parts, p)
 		}
 	}
-	pred := noMatch
+	var pred sqlgen.Pred = noMatch
 	if len(parts) > 0 {
 		pred = sqlgen.Or(parts...)
 	} else if firstErr != nil {
-		return "", firstErr
+		return nil, firstErr
 	}
 	switch {
 	case mod == "missing" && v.missing:
@@ -315,24 +315,24 @@ func (e *Engine) source(q *query, sp *mapping.SearchParam, raw string) (*source,
 	return c, nil
 }
 
-// condPred is the SQL of a mapping condition on the row (over alias), as
+// condPred is the predicate of a mapping condition on the row (over alias), as
 // rendering tests it: a non-blank value, one of the listed values, a value
 // the concept map knows, a comparison, a regular expression, or any or all
 // of other conditions. Each part is true or false, never NULL, so that NOT
 // inverts it as rendering does.
-func (e *Engine) condPred(q *query, rows *mapping.Rows, alias string, cd *mapping.Cond) (string, error) {
-	var p string
+func (e *Engine) condPred(q *query, rows *mapping.Rows, alias string, cd *mapping.Cond) (sqlgen.Pred, error) {
+	var p sqlgen.Pred
 	switch {
 	case len(cd.Any) > 0 || len(cd.All) > 0:
 		subs := cd.Any
 		if len(cd.All) > 0 {
 			subs = cd.All
 		}
-		parts := make([]string, len(subs))
+		parts := make([]sqlgen.Pred, len(subs))
 		for i, sub := range subs {
 			var err error
 			if parts[i], err = e.condPred(q, rows, alias, sub); err != nil {
-				return "", err
+				return nil, err
 			}
 		}
 		if len(cd.Any) > 0 {
@@ -343,13 +343,13 @@ func (e *Engine) condPred(q *query, rows *mapping.Rows, alias string, cd *mappin
 	case cd.Op != "":
 		var err error
 		if p, err = e.comparePred(q, rows, alias, cd); err != nil {
-			return "", err
+			return nil, err
 		}
 	case cd.Matches != "":
 		x := q.b.Col(alias, cd.Column)
 		m, err := q.b.Matches(x, cd.Matches)
 		if err != nil {
-			return "", fmt.Errorf("%s: %w", cd.Pos, err)
+			return nil, fmt.Errorf("%s: %w", cd.Pos, err)
 		}
 		p = sqlgen.Group(sqlgen.NotNull(x), m)
 	case len(cd.Forms) > 0:
@@ -361,7 +361,7 @@ func (e *Engine) condPred(q *query, rows *mapping.Rows, alias string, cd *mappin
 		for _, f := range append(cd.Forms, mapping.Transform{Name: "trim"}) {
 			var err error
 			if x, err = q.b.Form(x, f.Name, f.Args...); err != nil {
-				return "", fmt.Errorf("%s: %w", cd.Pos, err)
+				return nil, fmt.Errorf("%s: %w", cd.Pos, err)
 			}
 		}
 		p = sqlgen.NotBlank(x)
@@ -390,11 +390,11 @@ func (e *Engine) condPred(q *query, rows *mapping.Rows, alias string, cd *mappin
 // sqlOps are the comparisons of a condition.
 var sqlOps = map[string]string{"lt": "<", "le": "<=", "gt": ">", "ge": ">="}
 
-// comparePred is the SQL of a comparison (see mapping.Cond): by the day,
+// comparePred is the predicate of a comparison (see mapping.Cond): by the day,
 // x lt D is x < start(D), le is x < start(D+1), gt is x >= start(D+1), ge
 // is x >= start(D), each bound in the column's own form; with a number or
 // another column, the comparison itself. NULL on either side is false.
-func (e *Engine) comparePred(q *query, rows *mapping.Rows, alias string, cd *mapping.Cond) (string, error) {
+func (e *Engine) comparePred(q *query, rows *mapping.Rows, alias string, cd *mapping.Cond) (sqlgen.Pred, error) {
 	cc := e.cat.Column(q.m, rows, cd.Column)
 	x := q.b.Col(alias, cd.Column)
 	o := cd.Than
@@ -451,15 +451,15 @@ func (e *Engine) comparePred(q *query, rows *mapping.Rows, alias string, cd *map
 }
 
 // withConds adds a source's conditions to its predicate.
-func (e *Engine) withConds(q *query, c *source, pred string) (string, error) {
+func (e *Engine) withConds(q *query, c *source, pred sqlgen.Pred) (sqlgen.Pred, error) {
 	if pred == noMatch || len(c.sp.Conds) == 0 {
 		return pred, nil
 	}
-	parts := []string{pred}
+	parts := []sqlgen.Pred{pred}
 	for _, cd := range c.sp.Conds {
 		p, err := e.condPred(q, c.sp.Rows, c.alias, cd)
 		if err != nil {
-			return "", err
+			return nil, err
 		}
 		parts = append(parts, p)
 	}
@@ -468,8 +468,8 @@ func (e *Engine) withConds(q *query, c *source, pred string) (string, error) {
 
 // exists wraps a predicate on a child table's columns (aliased alias) in an
 // EXISTS linked to the current row.
-func (e *Engine) exists(q *query, r *mapping.Rows, alias, pred string) string {
-	link := make([]string, len(r.Link))
+func (e *Engine) exists(q *query, r *mapping.Rows, alias string, pred sqlgen.Pred) sqlgen.Pred {
+	link := make([]sqlgen.Pred, len(r.Link))
 	for i, l := range r.Link {
 		link[i] = sqlgen.Cmp(q.b.Col(alias, l), "=", q.col(r.ParentName[i]))
 	}
@@ -478,11 +478,11 @@ func (e *Engine) exists(q *query, r *mapping.Rows, alias, pred string) string {
 
 // missingPred compiles :missing=true|false: whether the parameter's
 // column(s) hold a value (for a child table: whether any linked row does).
-func (e *Engine) missingPred(q *query, c *source, missing bool) (string, error) {
-	shown := sqlgen.True // a constant is shown wherever its conditions hold
+func (e *Engine) missingPred(q *query, c *source, missing bool) (sqlgen.Pred, error) {
+	var shown sqlgen.Pred = sqlgen.True // a constant is shown wherever its conditions hold
 	if c.sp.Constant == nil {
 		text := c.col.Kind == adapters.KindText
-		parts := make([]string, len(c.exprs))
+		parts := make([]sqlgen.Pred, len(c.exprs))
 		for i, x := range c.exprs {
 			parts[i] = sqlgen.NotNull(x)
 			if text {
@@ -499,7 +499,7 @@ func (e *Engine) missingPred(q *query, c *source, missing bool) (string, error) 
 	}
 	shown, err := e.withConds(q, c, shown)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	if c.sp.Rows != nil {
 		shown = e.exists(q, c.sp.Rows, c.alias, shown)
@@ -518,13 +518,13 @@ func (e *Engine) missingPred(q *query, c *source, missing bool) (string, error) 
 // match the chained parameter, found by a subquery over the target mapping
 // within the request's access (a chain cannot find what a search of the
 // target could not).
-func (e *Engine) compileChain(q *query, pr *paramReq) (string, error) {
+func (e *Engine) compileChain(q *query, pr *paramReq) (sqlgen.Pred, error) {
 	tm := pr.chain.target
 	tkey := e.cat.Key(tm)[0]
 	// Each repetition of the parameter is a condition of its own: with
 	// several references (child rows), one may match one value and
 	// another the next.
-	var ands []string
+	var ands []sqlgen.Pred
 	for _, ors := range pr.chain.param.ands {
 		sub := e.sub(q, tm)
 		one := *pr.chain.param
@@ -535,22 +535,22 @@ func (e *Engine) compileChain(q *query, pr *paramReq) (string, error) {
 				ee.Param = pr.raw
 				ee.Msg = fmt.Sprintf("in the chain %q: %s", pr.raw, ee.Msg)
 			}
-			return "", err
+			return nil, err
 		}
 		sub.where(pred)
 		if err := e.restrictTo(q.access, sub); err != nil {
-			return "", err
+			return nil, err
 		}
 		pred = sqlgen.AndAll(sub.preds)
 		// Each source of the parameter that points to the target type.
-		var alts []string
+		var alts []sqlgen.Pred
 		for _, src := range pr.sp.Sources() {
 			if !slices.Contains(src.Target, tm.Resource) || src.Constant != nil || src.PresenceOnly {
 				continue
 			}
 			c, err := e.source(q, src, pr.raw)
 			if err != nil {
-				return "", err
+				return nil, err
 			}
 			// A text reference to an integer key (or the other way round)
 			// is compared as text: PostgreSQL has no = between the two.
@@ -559,7 +559,7 @@ func (e *Engine) compileChain(q *query, pr *paramReq) (string, error) {
 			if crossed && tkey.Kind != adapters.KindText {
 				key = q.b.CastText(key, tkey.Kind)
 			}
-			parts := make([]string, len(c.exprs))
+			parts := make([]sqlgen.Pred, len(c.exprs))
 			for i, x := range c.exprs {
 				if crossed && c.col.Kind != adapters.KindText {
 					x = q.b.CastText(x, c.col.Kind)
@@ -568,7 +568,7 @@ func (e *Engine) compileChain(q *query, pr *paramReq) (string, error) {
 			}
 			p, err := e.withConds(q, c, sqlgen.Or(parts...))
 			if err != nil {
-				return "", err
+				return nil, err
 			}
 			if src.Rows != nil {
 				p = e.exists(q, src.Rows, c.alias, p)

@@ -39,7 +39,7 @@ type query struct {
 	key   []catalog.Column // the key columns, as the database has them
 	b     *sqlgen.Builder
 	alias string // t0 for the main query; s1, s2, … for chained subqueries
-	preds []string
+	preds []sqlgen.Pred
 	desc  bool      // walk the order backwards (a previous link)
 	sorts []sortKey // _sort keys, before the key columns
 	// extra are select-list expressions after the sort keys: child
@@ -85,7 +85,10 @@ func (e *Engine) sub(q *query, m *mapping.Mapping) *query {
 	return &query{m: m, key: e.cat.Key(m), b: q.b, alias: "s" + strconv.Itoa(n), access: q.access, cat: e.cat}
 }
 
-func (q *query) where(pred string) { q.preds = append(q.preds, pred) }
+func (q *query) where(pred sqlgen.Pred) { q.preds = append(q.preds, pred) }
+
+// conds are the query's conditions as SQL, for its statement to AND.
+func (q *query) conds() []string { return q.b.SpellAll(q.preds) }
 
 func (q *query) col(name string) string { return q.b.Col(q.alias, name) }
 
@@ -111,8 +114,8 @@ func (q *query) keyArg(i int, v string) any {
 	return q.b.ColumnArg(v, col.Type)
 }
 
-func (q *query) keyEquals(key []string) string {
-	parts := make([]string, len(key))
+func (q *query) keyEquals(key []string) sqlgen.Pred {
+	parts := make([]sqlgen.Pred, len(key))
 	for i, k := range key {
 		parts[i] = sqlgen.Cmp(q.col(q.m.From.Key[i]), "=", q.b.Arg(q.keyArg(i, k)))
 	}
@@ -121,13 +124,13 @@ func (q *query) keyEquals(key []string) string {
 
 // keyBeyond is the keyset condition: rows after key in key order, or before
 // it.
-func (q *query) keyBeyond(key []string, before bool) string {
+func (q *query) keyBeyond(key []string, before bool) sqlgen.Pred {
 	op := ">"
 	if before {
 		op = "<"
 	}
-	eq := make([]string, len(key))
-	gt := make([]string, len(key))
+	eq := make([]sqlgen.Pred, len(key))
+	gt := make([]sqlgen.Pred, len(key))
 	for i := range key {
 		c, ph := q.col(q.m.From.Key[i]), q.b.Arg(q.keyArg(i, key[i]))
 		eq[i], gt[i] = sqlgen.Cmp(c, "=", ph), sqlgen.Cmp(c, op, ph)
@@ -138,7 +141,7 @@ func (q *query) keyBeyond(key []string, before bool) string {
 func (q *query) source() string { return q.cat.From(q.m, q.b, q.alias) }
 
 func (q *query) selectSQL(limit int) (string, []any) {
-	s := sqlgen.Select{From: q.source(), Where: q.preds, Limit: limit}
+	s := sqlgen.Select{From: q.source(), Where: q.conds(), Limit: limit}
 	s.Cols = make([]string, 0, q.ncols())
 	if q.cols != nil {
 		s.Cols = append(s.Cols, q.cols...)

@@ -181,14 +181,14 @@ func (q *query) sortArg(s sortVal, colType string) (any, error) {
 
 // sortedBeyond is the keyset condition under _sort: rows after (or before)
 // the cursor's position in the order (flag1, v1, flag2, v2, …, key…).
-func (q *query) sortedBeyond(vals []sortVal, key []string, before bool) (string, error) {
+func (q *query) sortedBeyond(vals []sortVal, key []string, before bool) (sqlgen.Pred, error) {
 	cmp := func(desc bool) string {
 		if desc != before {
 			return "<"
 		}
 		return ">"
 	}
-	var eq, gt []string
+	var eq, gt []sqlgen.Pred
 	for i, k := range q.sorts {
 		s := vals[i]
 		flag := sqlgen.NullFlag(k.expr)
@@ -202,7 +202,7 @@ func (q *query) sortedBeyond(vals []sortVal, key []string, before bool) (string,
 		}
 		a, err := q.sortArg(s, k.colType)
 		if err != nil {
-			return "", errBadCursor
+			return nil, errBadCursor
 		}
 		ph := q.b.Arg(a)
 		eq, gt = append(eq, sqlgen.Cmp(k.expr, "=", ph)), append(gt, sqlgen.Cmp(k.expr, cmp(k.desc), ph))

@@ -9,12 +9,6 @@ import (
 	"github.com/ccfacade/ccfacade/adapters"
 )
 
-// The constant predicates.
-const (
-	True  = "1 = 1"
-	False = "1 = 0"
-)
-
 // Builder writes SQL for one statement, collecting its bound arguments and
 // handing out their placeholders.
 type Builder struct {
@@ -75,117 +69,9 @@ func Derived(query, alias string) string { return "(" + query + ") " + alias }
 // Expr is an SQL expression written by a mapping's author, kept whole.
 func Expr(sql string) string { return "(" + sql + ")" }
 
-// Cmp is x op y, op one of = <> < <= > >=.
-func Cmp(x, op, y string) string { return x + " " + op + " " + y }
-
-// IsNull is x IS NULL.
-func IsNull(x string) string { return x + " IS NULL" }
-
-// NotNull is x IS NOT NULL.
-func NotNull(x string) string { return x + " IS NOT NULL" }
-
-// NotBlank is true where the text x holds a value that is not empty.
-func NotBlank(x string) string { return "(" + x + " IS NOT NULL AND " + x + " <> '')" }
-
-// And joins predicates, in parentheses; one stays as it is.
-func And(parts ...string) string {
-	if len(parts) == 1 {
-		return parts[0]
-	}
-	return "(" + strings.Join(parts, " AND ") + ")"
-}
-
-// AndAll joins a statement's conditions, without parentheses.
-func AndAll(parts []string) string { return strings.Join(parts, " AND ") }
-
-// Group joins predicates with AND in parentheses, even one.
-func Group(parts ...string) string { return "(" + strings.Join(parts, " AND ") + ")" }
-
-// Or joins predicates in parentheses; one stays as it is.
-func Or(parts ...string) string {
-	if len(parts) == 1 {
-		return parts[0]
-	}
-	return AnyOf(parts...)
-}
-
-// AnyOf is Or in parentheses even for one. Many predicates are grouped
-// in a balanced tree of parentheses: a parser that nests "a OR b OR c …"
-// one level per OR (SQLite stops at a depth of 1,000) then nests only as
-// deep as the logarithm of their number.
-func AnyOf(parts ...string) string {
-	if len(parts) <= orRun {
-		return "(" + strings.Join(parts, " OR ") + ")"
-	}
-	groups := make([]string, 0, (len(parts)+orRun-1)/orRun)
-	for i := 0; i < len(parts); i += orRun {
-		groups = append(groups, AnyOf(parts[i:min(i+orRun, len(parts))]...))
-	}
-	return AnyOf(groups...)
-}
-
-// orRun is how many predicates one level of AnyOf joins.
-const orRun = 32
-
-// Not negates a predicate; a NULL stays NULL (no match either way).
-func Not(p string) string { return "NOT " + p }
-
-// NotGroup negates a predicate in parentheses.
-func NotGroup(p string) string { return "NOT (" + p + ")" }
-
-// Otherwise is true where p is false or unknown (NULL): a missing value
-// matches :not.
-func Otherwise(p string) string { return "CASE WHEN " + p + " THEN 0 ELSE 1 END = 1" }
-
 // NullFlag is 1 where x is NULL and 0 elsewhere, to sort NULLs last the same
 // in every database.
 func NullFlag(x string) string { return "CASE WHEN " + x + " IS NULL THEN 1 ELSE 0 END" }
-
-// In is x IN (…) over bound values; over none, false.
-func (b *Builder) In(x string, vals []any) string {
-	if len(vals) == 0 {
-		return False // IN () is not SQL everywhere (PostgreSQL, SQL Server)
-	}
-	if ab, ok := b.d.(adapters.ArrayBinder); ok {
-		if arr, ok := ab.BindArray(vals); ok {
-			b.args = append(b.args, arr)
-			return ab.AnyOf(x, b.d.Placeholder(len(b.args)))
-		}
-	}
-	phs := make([]string, len(vals))
-	for i, v := range vals {
-		phs[i] = b.Arg(v)
-	}
-	return x + " IN (" + strings.Join(phs, ", ") + ")"
-}
-
-// Exact is true where the text x equals the text at ph, case included.
-func (b *Builder) Exact(x, ph string) string {
-	if ex, ok := b.d.(adapters.Exacter); ok {
-		return ex.Exact(x, ph)
-	}
-	return x + " = " + ph
-}
-
-// CodeIn is true where x equals one of the values bound at phs, case
-// included for text (a code is case-sensitive).
-func (b *Builder) CodeIn(x string, phs []string, numeric bool) string {
-	ex, exact := b.d.(adapters.Exacter)
-	exact = exact && !numeric
-	if len(phs) == 1 {
-		if exact {
-			return ex.Exact(x, phs[0])
-		}
-		return x + " = " + phs[0]
-	}
-	if exact {
-		return ex.ExactIn(x, phs)
-	}
-	return x + " IN (" + strings.Join(phs, ", ") + ")"
-}
-
-// ILike is the dialect's case-insensitive LIKE.
-func (b *Builder) ILike(x, ph string) string { return b.d.ILike(x, ph) }
 
 // CastText is x as text.
 func (b *Builder) CastText(x string, from adapters.Kind) string { return b.d.CastText(x, from) }
@@ -242,14 +128,14 @@ func (b *Builder) Form(x, form string, vals ...string) (string, error) {
 }
 
 // Matches is the predicate "x matches the regular expression pattern",
-// where the dialect has one.
-func (b *Builder) Matches(x, pattern string) (string, error) {
+// where the dialect has one: its own SQL, which binds the pattern now.
+func (b *Builder) Matches(x, pattern string) (Pred, error) {
 	if tf, ok := b.d.(adapters.TextFunctions); ok {
 		if out, ok := tf.TextFunction("matches", x, []string{pattern}, b.Arg); ok {
-			return out, nil
+			return Raw(out), nil
 		}
 	}
-	return "", fmt.Errorf("%s cannot match a regular expression in SQL", b.d.Name())
+	return nil, fmt.Errorf("%s cannot match a regular expression in SQL", b.d.Name())
 }
 
 // JoinSpec is a table LEFT JOINed to a mapping's table: On pairs its
@@ -275,7 +161,7 @@ func (b *Builder) JoinedSource(table string, joins []JoinSpec) string {
 		}
 		on := make([]string, len(j.On))
 		for k, p := range j.On {
-			on[k] = Cmp(b.Col(a, p[0]), "=", b.Col("s0", p[1]))
+			on[k] = b.Spell(Cmp(b.Col(a, p[0]), "=", b.Col("s0", p[1])))
 		}
 		from += " LEFT JOIN " + b.Table(j.Table, a) + " ON " + strings.Join(on, " AND ")
 	}
@@ -293,7 +179,7 @@ func (b *Builder) DistinctSource(table string, key, others []string) string {
 		c := b.Col("s0", k)
 		sel = append(sel, c+" AS "+b.d.Quote(k))
 		group[i] = c
-		notNull[i] = NotNull(c)
+		notNull[i] = b.Spell(NotNull(c))
 	}
 	for _, o := range others {
 		sel = append(sel, "MIN("+b.Col("s0", o)+") AS "+b.d.Quote(o))
@@ -317,35 +203,6 @@ func Supports(d adapters.Dialect, form string) bool {
 	}
 	_, err := b.Form("x", form, "1", "1")
 	return err == nil
-}
-
-// Exists is true where the table (aliased alias) has a row meeting the
-// link conditions, the table's fixed where (an author's SQL, "" for none)
-// and pred.
-func (b *Builder) Exists(table, alias string, link []string, where, pred string) string {
-	if where != "" {
-		link = append(link[:len(link):len(link)], Expr(where))
-	}
-	return "EXISTS (SELECT 1 FROM " + b.Table(table, alias) + " WHERE " + strings.Join(link, " AND ") + " AND " + pred + ")"
-}
-
-// InSelect is true where x is among the values of col in the rows of from
-// that meet where.
-func InSelect(x, col, from, where string) string {
-	return x + " IN (SELECT " + col + " FROM " + from + " WHERE " + where + ")"
-}
-
-// Beyond is the keyset condition over ordered levels: rows after a
-// position, given each level's equality with the position (eq) and its
-// strict comparison (gt). Written without row values so every dialect
-// accepts it.
-func Beyond(eq, gt []string) string {
-	var ors []string
-	for i := range gt {
-		ands := append(append([]string{}, eq[:i]...), gt[i])
-		ors = append(ors, "("+strings.Join(ands, " AND ")+")")
-	}
-	return "(" + strings.Join(ors, " OR ") + ")"
 }
 
 // Order is one ORDER BY item.
@@ -406,7 +263,7 @@ func Probe(from string, where []string) string {
 // Empty is a statement over from that returns no rows, to learn its
 // columns or check that it and its conditions run.
 func Empty(cols, from string, where ...string) string {
-	return "SELECT " + cols + " FROM " + from + " WHERE " + strings.Join(append(where, False), " AND ")
+	return "SELECT " + cols + " FROM " + from + " WHERE " + strings.Join(append(where, falseSQL), " AND ")
 }
 
 func whereClause(where []string) string {

@@ -11,10 +11,12 @@ import (
 func TestAnyOfNestsShallowly(t *testing.T) {
 	for _, n := range []int{1, 2, 32, 33, 1000, 5000} {
 		parts := make([]string, n)
+		preds := make([]Pred, n)
 		for i := range parts {
 			parts[i] = fmt.Sprintf("x = %d", i)
+			preds[i] = Cmp("x", "=", fmt.Sprint(i))
 		}
-		got := AnyOf(parts...)
+		got := (&Builder{}).Spell(AnyOf(preds...))
 		depth, most := 0, 0
 		for _, r := range got {
 			switch r {
