@@ -160,6 +160,16 @@ func (l *loader) str(n *yaml.Node, path string) (string, bool) {
 	return n.Value, true
 }
 
+// strFields reads a mapping of text values, whose keys are keys, into the
+// fields dsts: the value of keys[i] into *dsts[i].
+func (l *loader) strFields(n *yaml.Node, path string, keys []string, dsts ...*string) {
+	for _, p := range l.pairs(n, path, keys...) {
+		if s, ok := l.str(p[1], path); ok {
+			*dsts[slices.Index(keys, p[0].Value)] = s
+		}
+	}
+}
+
 // strs accepts a scalar or a sequence of scalars.
 func (l *loader) strs(n *yaml.Node, path string) []string {
 	if n.Kind == yaml.SequenceNode {
@@ -1002,17 +1012,7 @@ func (l *loader) concepts(n *yaml.Node) {
 				if e[1].Kind == yaml.ScalarNode {
 					t.Code = e[1].Value
 				} else {
-					for _, f := range l.pairs(e[1], path+"."+local, "system", "code", "display") {
-						s, _ := l.str(f[1], path)
-						switch f[0].Value {
-						case "system":
-							t.System = s
-						case "code":
-							t.Code = s
-						case "display":
-							t.Display = s
-						}
-					}
+					l.strFields(e[1], path+"."+local, []string{"system", "code", "display"}, &t.System, &t.Code, &t.Display)
 				}
 				if t.Code == "" {
 					l.add(l.pos(e[1]), path+"."+local, "target code is empty")
@@ -1032,21 +1032,7 @@ func (l *loader) concepts(n *yaml.Node) {
 // system}.
 func (l *loader) conceptSource(n *yaml.Node, path string) *ConceptSource {
 	s := &ConceptSource{Pos: l.pos(n)}
-	for _, p := range l.pairs(n, path+" from", "table", "local", "code", "display", "system") {
-		v, _ := l.str(p[1], path)
-		switch p[0].Value {
-		case "table":
-			s.Table = v
-		case "local":
-			s.Local = v
-		case "code":
-			s.Code = v
-		case "display":
-			s.Display = v
-		case "system":
-			s.System = v
-		}
-	}
+	l.strFields(n, path+" from", []string{"table", "local", "code", "display", "system"}, &s.Table, &s.Local, &s.Code, &s.Display, &s.System)
 	if s.Table == "" || s.Local == "" || s.Code == "" {
 		l.add(s.Pos, path, "a concept map read from a table needs \"table\", \"local\" (the column of local codes) and \"code\" (the column of target codes); \"display\" and \"system\" are optional")
 		return nil
