@@ -662,11 +662,7 @@ func (l *loader) expr(n *yaml.Node, path, typ string, cols *ColumnSet) *Expr {
 		case "concept":
 			if s, ok := l.str(p[1], path); ok {
 				e.conceptRef = s
-				c := l.set.Concepts[s]
-				if c == nil {
-					l.add(l.pos(p[1]), path, "unknown concept map %q%s", s, l.knownConcepts())
-				}
-				e.Concept = c
+				e.Concept = l.concept(p[1], s, path)
 			}
 		case "resource":
 			resource = p[1]
@@ -718,6 +714,26 @@ func (l *loader) expr(n *yaml.Node, path, typ string, cols *ColumnSet) *Expr {
 	return e
 }
 
+// concept is the concept map called name, named at n; an unknown name is
+// reported and gives nil.
+func (l *loader) concept(n *yaml.Node, name, path string) *ConceptMap {
+	c := l.set.Concepts[name]
+	if c == nil {
+		l.add(l.pos(n), path, "unknown concept map %q%s", name, l.knownConcepts())
+	}
+	return c
+}
+
+// sqlExpr reads the text of an "sql" key: a plain SQL expression, without
+// ';' or comments.
+func (l *loader) sqlExpr(n *yaml.Node, path string) string {
+	s, _ := l.str(n, path)
+	if !safeFragment(s) {
+		l.add(l.pos(n), path, "\"sql\" must be a plain SQL expression (no ';' or comments)")
+	}
+	return s
+}
+
 func (l *loader) knownConcepts() string {
 	if l.unparsed > 0 {
 		return " (a mapping file could not be read; fix it first, it may define the map)"
@@ -747,9 +763,7 @@ func (l *loader) cond(n *yaml.Node, path string, cols *ColumnSet) *Cond {
 			c.Equals = append(c.Equals, l.strs(p[1], path)...)
 		case "concept":
 			if name, ok := l.str(p[1], path); ok {
-				if c.Concept = l.set.Concepts[name]; c.Concept == nil {
-					l.add(l.pos(p[1]), path, "unknown concept map %q%s", name, l.knownConcepts())
-				}
+				c.Concept = l.concept(p[1], name, path)
 			}
 		case "not":
 			c.Not = p[1].Value == "true"
