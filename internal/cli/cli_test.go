@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -218,10 +219,7 @@ func TestCheckColumnTypes(t *testing.T) {
 // On PostgreSQL, check also reports search parameters that no index
 // supports, from the query plans.
 func TestCheckIndexesOnPostgres(t *testing.T) {
-	dsn := pgtest.FreshDB(t)
-	if code, _, errs := run(t, "demo", "load", "-adapter", "postgres", "-dsn", dsn, "-patients", "300"); code != 0 {
-		t.Fatal(errs)
-	}
+	dsn, _ := pgDemo(t, 300)
 	code, out, errs := run(t, "check", "-mappings", "../../mappingsets/demo", "-adapter", "postgres", "-dsn", dsn)
 	if code != 0 {
 		t.Fatalf("check: %d %s %s", code, out, errs)
@@ -241,15 +239,7 @@ func TestCheckIndexesOnPostgres(t *testing.T) {
 // the first queries are planned from the data's statistics (the server's
 // autovacuum may be off, or not yet have come round).
 func TestDemoLoadAnalyses(t *testing.T) {
-	dsn := pgtest.FreshDB(t)
-	if code, _, errs := run(t, "demo", "load", "-adapter", "postgres", "-dsn", dsn, "-patients", "20"); code != 0 {
-		t.Fatal(errs)
-	}
-	db, err := sql.Open("postgres", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	_, db := pgDemo(t, 20)
 	for _, table := range demo.Tables() {
 		var analysed bool
 		var columns int
@@ -264,15 +254,7 @@ func TestDemoLoadAnalyses(t *testing.T) {
 // A role that cannot read a mapped table fails check, at the mapping line
 // that names the table.
 func TestCheckReadPrivilege(t *testing.T) {
-	dsn := pgtest.FreshDB(t)
-	if code, _, errs := run(t, "demo", "load", "-adapter", "postgres", "-dsn", dsn, "-patients", "20"); code != 0 {
-		t.Fatal(errs)
-	}
-	db, err := sql.Open("postgres", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	dsn, db := pgDemo(t, 20)
 	role := fmt.Sprintf("ccf_ro_%d", time.Now().UnixNano())
 	for _, q := range []string{
 		"CREATE ROLE " + role + " LOGIN",
@@ -293,6 +275,23 @@ func TestCheckReadPrivilege(t *testing.T) {
 	if code != 1 || !regexp.MustCompile(`patient\.yaml:\d+:\d+: Patient\.name: cannot read the columns of PATIENT_ALIAS: .*permission denied`).MatchString(errs) {
 		t.Errorf("check as a role without SELECT on PATIENT_ALIAS: %d %s", code, errs)
 	}
+}
+
+// pgDemo loads a demo EPR of the given number of patients into a new
+// PostgreSQL database with demo load, and returns its DSN and a pool of
+// connections to it, closed when the test's cleanups have run.
+func pgDemo(t *testing.T, patients int) (string, *sql.DB) {
+	t.Helper()
+	dsn := pgtest.FreshDB(t)
+	if code, _, errs := run(t, "demo", "load", "-adapter", "postgres", "-dsn", dsn, "-patients", strconv.Itoa(patients)); code != 0 {
+		t.Fatal(errs)
+	}
+	db, err := sql.Open("postgres", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return dsn, db
 }
 
 // demoMappingsWith copies the demo mappings into a folder of the test's,
