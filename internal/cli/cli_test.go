@@ -134,24 +134,9 @@ func TestServeRefusesBadMappings(t *testing.T) {
 type syncBuffer = demotest.Buffer
 
 func TestServeDemoAndShutDown(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	var out, errb syncBuffer
-	done := make(chan int)
-	go func() { done <- Run(ctx, []string{"serve", "-listen", "127.0.0.1:0"}, &out, &errb) }()
-	url := regexp.MustCompile(`serving (http://\S+/fhir)`)
-	var base string
-	// Wait for the line that says it serves: generously, on a loaded machine.
-	for deadline := time.Now().Add(2 * time.Minute); base == "" && time.Now().Before(deadline); {
-		time.Sleep(25 * time.Millisecond)
-		if m := url.FindStringSubmatch(out.String()); m != nil {
-			base = m[1]
-		}
-	}
-	if base == "" {
-		cancel()
-		t.Fatalf("serve did not start: %s", errb.String())
-	}
-	res, err := http.Get(base + "/Patient?family=smi&gender=female")
+	var errb syncBuffer
+	m, stop := startServeLogs(t, []string{"serve", "-listen", "127.0.0.1:0"}, &errb, regexp.MustCompile(`serving (http://\S+/fhir)`))
+	res, err := http.Get(m[0][1] + "/Patient?family=smi&gender=female")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,14 +145,8 @@ func TestServeDemoAndShutDown(t *testing.T) {
 	if res.StatusCode != 200 || !strings.Contains(string(body), `"type":"searchset"`) {
 		t.Errorf("search: %d %s", res.StatusCode, body)
 	}
-	cancel()
-	select {
-	case code := <-done:
-		if code != 0 {
-			t.Errorf("serve exited %d: %s", code, errb.String())
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("serve did not shut down")
+	if code := stop(); code != 0 {
+		t.Errorf("serve exited %d: %s", code, errb.String())
 	}
 	if !strings.Contains(errb.String(), "authentication is off") || !strings.Contains(errb.String(), "shutting down") {
 		t.Errorf("log lacks the security warning or the shutdown: %s", errb.String())
@@ -473,15 +452,16 @@ func TestServeAdminListener(t *testing.T) {
 
 // startServe runs the CLI with args until its output matches every
 // pattern (waiting generously: CI machines are loaded), and returns the
-// matches and a function that stops it and waits for it to end.
-func startServe(t *testing.T, args []string, patterns ...*regexp.Regexp) ([][]string, func()) {
+// matches and a function that stops it, waits for it to end and returns
+// its exit code.
+func startServe(t *testing.T, args []string, patterns ...*regexp.Regexp) ([][]string, func() int) {
 	t.Helper()
 	return startServeLogs(t, args, new(syncBuffer), patterns...)
 }
 
 // startServeLogs is startServe with the program's log (its stderr) kept
 // in errb.
-func startServeLogs(t *testing.T, args []string, errb *syncBuffer, patterns ...*regexp.Regexp) ([][]string, func()) {
+func startServeLogs(t *testing.T, args []string, errb *syncBuffer, patterns ...*regexp.Regexp) ([][]string, func() int) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	var out syncBuffer
@@ -502,7 +482,16 @@ func startServeLogs(t *testing.T, args []string, errb *syncBuffer, patterns ...*
 			}
 		}
 		if all {
-			return matches, func() { cancel(); <-done }
+			return matches, func() int {
+				cancel()
+				select {
+				case code := <-done:
+					return code
+				case <-time.After(time.Minute):
+					t.Fatal("serve did not shut down")
+					return 0
+				}
+			}
 		}
 	}
 	cancel()
