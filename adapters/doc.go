@@ -20,8 +20,10 @@
 // patientid.
 //
 // To add an adapter: create a package under adapters/ that implements
-// Adapter (and Loader if the demo EPR should load into it), make it pass the
-// shared conformance suite in adapters/adaptertest against a real database,
-// and add its Open function to the list in adapters/registry. The engine
-// never switches on an adapter's name.
+// Adapter (and Loader if the demo EPR should load into it), make it pass
+// the shared conformance suite in adapters/adaptertest against a real
+// database, and add its Open function to the list in adapters/registry.
+// An adapter over a database/sql driver can embed Conn for DB, Close and
+// Normalize, report Open's failures with OpenError and load in InTx. The
+// engine never switches on an adapter's name.
 package adapters

@@ -93,7 +93,7 @@ func (sc *rowScanner) rows(ncols int, conv func(int, any) (any, error)) ([][]any
 		if sc.peek() == ']' {
 			sc.i++
 		} else {
-			for {
+			for more := true; more; {
 				x, err := sc.value()
 				if err != nil {
 					return nil, err
@@ -105,29 +105,33 @@ func (sc *rowScanner) rows(ncols int, conv func(int, any) (any, error)) ([][]any
 					return nil, fmt.Errorf("column %d: %w", len(row)+1, err)
 				}
 				row = append(row, x)
-				if sc.peek() == ',' {
-					sc.i++
-					continue
-				}
-				if err := sc.expect(']'); err != nil {
+				if more, err = sc.more(); err != nil {
 					return nil, err
 				}
-				break
 			}
 		}
 		if len(row) != ncols {
 			return nil, fmt.Errorf("%d values in a row of %d columns", len(row), ncols)
 		}
 		out = append(out, row)
-		if sc.peek() == ',' {
-			sc.i++
-			continue
-		}
-		if err := sc.expect(']'); err != nil {
+		more, err := sc.more()
+		if err != nil {
 			return nil, err
 		}
-		return out, sc.end()
+		if !more {
+			return out, sc.end()
+		}
 	}
+}
+
+// more reads what follows an element of an array: a ',' (more elements
+// follow) or the array's closing ']'.
+func (sc *rowScanner) more() (bool, error) {
+	if sc.peek() == ',' {
+		sc.i++
+		return true, nil
+	}
+	return false, sc.expect(']')
 }
 
 func (sc *rowScanner) end() error {

@@ -64,7 +64,7 @@ func TestDecodeJSONRowsMatchesEncodingJSON(t *testing.T) {
 			t.Fatalf("%s:\n got %#v\nwant %#v", text, got, want)
 		}
 	}
-	for _, bad := range []string{`[[1,2]`, `[[1,2],[3]]`, `[[1,2,3]]`, `[1,2]`, `{"a":1}`, `[[1,2]] x`, `[["a,2]]`, `[[{},2]]`} {
+	for _, bad := range []string{`[[1,2]`, `[[1,2],[3]]`, `[[1,2,3]]`, `[1,2]`, `{"a":1}`, `[[1,2]] x`, `[["a,2]]`, `[[{},2]]`, `[[1 2]]`, `[[1,2] [3,4]]`, `[[1,2],]`} {
 		if _, err := DecodeJSONRows(bad, 2, id); err == nil {
 			t.Errorf("%s: no error", bad)
 		}

@@ -21,6 +21,25 @@ func record(i int) Record {
 		Patients: []string{strconv.Itoa(i)}, Status: 200, Outcome: "success"}
 }
 
+// openTrail opens a file sink for the test, closed when it ends.
+func openTrail(t *testing.T, path string, maxBytes int64, keep int) *File {
+	t.Helper()
+	s, err := OpenFile(path, maxBytes, keep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// write writes record(i) to s, and fails the test if it cannot.
+func write(t *testing.T, s *File, i int) {
+	t.Helper()
+	if err := s.Write(record(i)); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // lines reads a JSON-lines file; every line must be a whole record.
 func lines(t *testing.T, path string) []Record {
 	t.Helper()
@@ -97,11 +116,7 @@ func TestNoFragmentWhenTheDiskFills(t *testing.T) {
 func TestTruncatedInPlace(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "audit.jsonl")
 	one, _ := json.Marshal(record(1))
-	s, err := OpenFile(path, int64(15*(len(one)+1)), 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openTrail(t, path, int64(15*(len(one)+1)), 2)
 	for i := 0; i < 10; i++ {
 		s.Write(record(i))
 	}
@@ -109,9 +124,7 @@ func TestTruncatedInPlace(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := 10; i < 20; i++ {
-		if err := s.Write(record(i)); err != nil {
-			t.Fatal(err)
-		}
+		write(t, s, i)
 	}
 	if _, err := os.Stat(path + ".1"); err == nil {
 		t.Error("the file rotated by its size before it was truncated")
@@ -166,20 +179,12 @@ func fillChild(path string) {
 func TestReopenAfterRenameOrDelete(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "audit.jsonl")
-	s, err := OpenFile(path, 1<<30, 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if err := s.Write(record(1)); err != nil {
-		t.Fatal(err)
-	}
+	s := openTrail(t, path, 1<<30, 2)
+	write(t, s, 1)
 	if err := os.Rename(path, path+".rotated"); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Write(record(2)); err != nil {
-		t.Fatal(err)
-	}
+	write(t, s, 2)
 	if got := lines(t, path); len(got) != 1 || got[0].RequestID != "r000002" {
 		t.Errorf("after a rename, the file at the path holds %+v", got)
 	}
@@ -189,9 +194,7 @@ func TestReopenAfterRenameOrDelete(t *testing.T) {
 	if err := os.Remove(path); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Write(record(3)); err != nil {
-		t.Fatal(err)
-	}
+	write(t, s, 3)
 	if got := lines(t, path); len(got) != 1 || got[0].RequestID != "r000003" {
 		t.Errorf("after a delete, the file at the path holds %+v", got)
 	}
@@ -204,14 +207,8 @@ func TestOpenCutsAPartialLine(t *testing.T) {
 	if err := os.WriteFile(path, append(append(whole, '\n'), `{"time":"2026-`...), 0o640); err != nil {
 		t.Fatal(err)
 	}
-	s, err := OpenFile(path, 1<<30, 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if err := s.Write(record(2)); err != nil {
-		t.Fatal(err)
-	}
+	s := openTrail(t, path, 1<<30, 2)
+	write(t, s, 2)
 	if got := lines(t, path); len(got) != 2 {
 		t.Errorf("%d records, want 2", len(got))
 	}
@@ -221,14 +218,8 @@ func TestOpenCutsAPartialLine(t *testing.T) {
 // whose last write failed on a file that cannot be asked stays unwritable.
 func TestWritableSeesFailedWrites(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "audit.log")
-	s, err := OpenFile(path, 0, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if err := s.Write(record(1)); err != nil {
-		t.Fatal(err)
-	}
+	s := openTrail(t, path, 0, 0)
+	write(t, s, 1)
 	before, _ := os.ReadFile(path)
 	if err := s.Writable(); err != nil {
 		t.Errorf("a file on a disk with room: %v", err)
@@ -239,11 +230,7 @@ func TestWritableSeesFailedWrites(t *testing.T) {
 	if _, err := os.Stat("/dev/full"); err != nil {
 		t.Skip("no /dev/full on this system")
 	}
-	full, err := OpenFile("/dev/full", 0, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer full.Close()
+	full := openTrail(t, "/dev/full", 0, 0)
 	if err := full.Write(record(2)); err == nil {
 		t.Fatal("a write to /dev/full succeeded")
 	}

@@ -108,6 +108,26 @@ func (c *collector) add(pos mapping.Pos, path, format string, args ...any) {
 	c.errs = append(c.errs, &mapping.Error{Pos: pos, Path: path, Msg: fmt.Sprintf(format, args...)})
 }
 
+// columns reads the columns of table, or reports why it cannot.
+func (c *collector) columns(ctx context.Context, db adapters.Adapter, pos mapping.Pos, path, table string) ([]Column, bool) {
+	cols, err := tableColumns(ctx, db, table)
+	if err != nil {
+		c.noColumns(pos, path, table, table, err)
+		return nil, false
+	}
+	return cols, true
+}
+
+// noColumns reports err, met reading the columns of src: table itself, or
+// what a mapping reads from it.
+func (c *collector) noColumns(pos mapping.Pos, path, table, src string, err error) {
+	if errors.Is(err, adapters.ErrNoTable) {
+		c.add(pos, path, "table %q does not exist%s", table, schemaHint(table))
+		return
+	}
+	c.add(pos, path, "cannot read the columns of %s: %v", src, err)
+}
+
 // Load checks every table and column the mappings name against the live
 // database and returns what it found. The error, when not nil, is
 // mapping.Errors, sorted; the catalog is returned with it (holding what
@@ -356,12 +376,8 @@ func (cat *Catalog) mainColumns(ctx context.Context, c *collector, db adapters.A
 	default:
 		cols, err = tableColumns(ctx, db, m.From.Table)
 	}
-	switch {
-	case errors.Is(err, adapters.ErrNoTable):
-		c.add(m.From.Pos, m.Resource, "table %q does not exist%s", m.From.Table, schemaHint(m.From.Table))
-		return nil, "", false
-	case err != nil:
-		c.add(m.From.Pos, m.Resource, "cannot read the columns of %s: %v", srcName, err)
+	if err != nil {
+		c.noColumns(m.From.Pos, m.Resource, m.From.Table, srcName, err)
 		return nil, "", false
 	}
 	return cols, srcName, true
@@ -390,13 +406,8 @@ func (cat *Catalog) checkSQL(ctx context.Context, c *collector, db adapters.Adap
 
 // checkChild checks a child table's columns and its where condition.
 func (cat *Catalog) checkChild(ctx context.Context, c *collector, db adapters.Adapter, b *sqlgen.Builder, r *mapping.Rows, uses []use) {
-	cols, err := tableColumns(ctx, db, r.Table)
-	switch {
-	case errors.Is(err, adapters.ErrNoTable):
-		c.add(r.Pos, r.Path, "table %q does not exist%s", r.Table, schemaHint(r.Table))
-		return
-	case err != nil:
-		c.add(r.Pos, r.Path, "cannot read the columns of %s: %v", r.Table, err)
+	cols, ok := c.columns(ctx, db, r.Pos, r.Path, r.Table)
+	if !ok {
 		return
 	}
 	cat.checkUses(c, nil, r, uses, cols, r.Table)
@@ -434,13 +445,8 @@ func (cat *Catalog) checkJoins(ctx context.Context, c *collector, db adapters.Ad
 	}
 	for _, j := range m.From.Joins {
 		path := m.Resource + " from join " + j.As
-		cols, err := tableColumns(ctx, db, j.Table)
-		if err != nil {
-			if errors.Is(err, adapters.ErrNoTable) {
-				c.add(j.Pos, path, "table %q does not exist%s", j.Table, schemaHint(j.Table))
-			} else {
-				c.add(j.Pos, path, "cannot read the columns of %s: %v", j.Table, err)
-			}
+		cols, found := c.columns(ctx, db, j.Pos, path, j.Table)
+		if !found {
 			ok = false
 			continue
 		}

@@ -80,6 +80,9 @@ element:
 		{"when: { column: flag }", "when: { column: id, matches: '^1' }", `"matches" tests text`},
 		{"when: { column: flag }", "when: { any: [ { column: flag }, { column: nope } ] }", `column "nope" not in pt`},
 		{"when: { column: flag }", "when: { column: seen, ge: { column: nope } }", `column "nope" not in pt`},
+		// Tables that are not there.
+		{"table: pt,", "table: ptx,", `Patient: table "ptx" does not exist`},
+		{"table: tel,", "table: telx,", `table "telx" does not exist`},
 	} {
 		_, _, err := load(t, strings.Replace(ok, bad.from, bad.to, 1))
 		if err == nil || !strings.Contains(err.Error(), bad.want) || !strings.Contains(err.Error(), "p.yaml:") {

@@ -3,7 +3,6 @@ package catalog
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -24,13 +23,8 @@ func loadConcepts(ctx context.Context, c *collector, db adapters.Adapter, set *m
 			continue
 		}
 		path := "concepts." + name + " from"
-		cols, err := tableColumns(ctx, db, src.Table)
-		if err != nil {
-			if errors.Is(err, adapters.ErrNoTable) {
-				c.add(src.Pos, path, "table %q does not exist%s", src.Table, schemaHint(src.Table))
-			} else {
-				c.add(src.Pos, path, "cannot read the columns of %s: %v", src.Table, err)
-			}
+		cols, found := c.columns(ctx, db, src.Pos, path, src.Table)
+		if !found {
 			continue
 		}
 		ok := true

@@ -28,16 +28,7 @@ search:
     target: [Organization]
     rows: { table: pat_gp, link: pat_id }
 `),
-	yamlFile("organization.yaml", `
-resource: Organization
-from: { table: org, key: id }
-element:
-  name: { column: name }
-search:
-  name:
-    type: string
-    column: name
-`),
+	orgMapping,
 }
 
 // A chain through a reference held in a child table matches a patient

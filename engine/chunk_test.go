@@ -58,12 +58,7 @@ search:
     type: reference
     column: org_id
     target: [Organization]
-`), yamlFile("o.yaml", `
-resource: Organization
-from: { table: org, key: id }
-element:
-  name: { column: name }
-`))
+`), orgMapping)
 	body, err := search(t, eng, "Patient", "_count=5000&_include=Patient:organization")
 	if err != nil {
 		t.Fatal(err)
@@ -116,7 +111,7 @@ CREATE TABLE pat (id INTEGER PRIMARY KEY, org_id INTEGER);
 INSERT INTO org VALUES (1, 'A'), (1, 'A again'), (2, 'B');
 INSERT INTO pat VALUES (1, 1), (2, 2);
 `
-	mappings := []string{`
+	patient := yamlFile("p.yaml", `
 resource: Patient
 from: { table: pat, key: id }
 element:
@@ -127,18 +122,13 @@ search:
     type: reference
     column: org_id
     target: [Organization]
-`, `
-resource: Organization
-from: { table: org, key: id }
-element:
-  name: { column: name }
-`}
+`)
 	for _, c := range []struct {
 		budget  int
 		want    string
 		outcome bool
 	}{{2, "Organization/1,Organization/2", false}, {1, "Organization/1", true}} {
-		eng := newEngine(t, sqliteDB(t), script, engine.Options{MaxIncluded: c.budget}, yamlFile("p.yaml", mappings[0]), yamlFile("o.yaml", mappings[1]))
+		eng := newEngine(t, sqliteDB(t), script, engine.Options{MaxIncluded: c.budget}, patient, orgMapping)
 		body, err := search(t, eng, "Patient", "_include=Patient:organization")
 		if err != nil {
 			t.Fatal(err)

@@ -48,6 +48,19 @@ func newEngine(t *testing.T, db adapters.Adapter, schema string, opts engine.Opt
 // yamlFile is a mapping file from its text.
 func yamlFile(name, text string) mapping.File { return mapping.File{Name: name, Data: []byte(text)} }
 
+// orgMapping maps the table org (id, name) to Organization, searchable by
+// name.
+var orgMapping = yamlFile("organization.yaml", `
+resource: Organization
+from: { table: org, key: id }
+element:
+  name: { column: name }
+search:
+  name:
+    type: string
+    column: name
+`)
+
 // search runs a search given as a query string and returns its Bundle as
 // JSON.
 func search(t *testing.T, eng *engine.Engine, typ, query string) (string, error) {

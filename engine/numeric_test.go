@@ -197,16 +197,7 @@ search:
     type: reference
     column: org_ref
     target: [Organization]
-`), yamlFile("o.yaml", `
-resource: Organization
-from: { table: org, key: id }
-element:
-  name: { column: name }
-search:
-  name:
-    type: string
-    column: name
-`))
+`), orgMapping)
 			body := func(typ, query string) string {
 				b, err := search(t, eng, typ, query)
 				if err != nil {

@@ -160,6 +160,16 @@ func (l *loader) str(n *yaml.Node, path string) (string, bool) {
 	return n.Value, true
 }
 
+// strFields reads a mapping of text values, whose keys are keys, into the
+// fields dsts: the value of keys[i] into *dsts[i].
+func (l *loader) strFields(n *yaml.Node, path string, keys []string, dsts ...*string) {
+	for _, p := range l.pairs(n, path, keys...) {
+		if s, ok := l.str(p[1], path); ok {
+			*dsts[slices.Index(keys, p[0].Value)] = s
+		}
+	}
+}
+
 // strs accepts a scalar or a sequence of scalars.
 func (l *loader) strs(n *yaml.Node, path string) []string {
 	if n.Kind == yaml.SequenceNode {
@@ -652,11 +662,7 @@ func (l *loader) expr(n *yaml.Node, path, typ string, cols *ColumnSet) *Expr {
 		case "concept":
 			if s, ok := l.str(p[1], path); ok {
 				e.conceptRef = s
-				c := l.set.Concepts[s]
-				if c == nil {
-					l.add(l.pos(p[1]), path, "unknown concept map %q%s", s, l.knownConcepts())
-				}
-				e.Concept = c
+				e.Concept = l.concept(p[1], s, path)
 			}
 		case "resource":
 			resource = p[1]
@@ -708,6 +714,26 @@ func (l *loader) expr(n *yaml.Node, path, typ string, cols *ColumnSet) *Expr {
 	return e
 }
 
+// concept is the concept map called name, named at n; an unknown name is
+// reported and gives nil.
+func (l *loader) concept(n *yaml.Node, name, path string) *ConceptMap {
+	c := l.set.Concepts[name]
+	if c == nil {
+		l.add(l.pos(n), path, "unknown concept map %q%s", name, l.knownConcepts())
+	}
+	return c
+}
+
+// sqlExpr reads the text of an "sql" key: a plain SQL expression, without
+// ';' or comments.
+func (l *loader) sqlExpr(n *yaml.Node, path string) string {
+	s, _ := l.str(n, path)
+	if !safeFragment(s) {
+		l.add(l.pos(n), path, "\"sql\" must be a plain SQL expression (no ';' or comments)")
+	}
+	return s
+}
+
 func (l *loader) knownConcepts() string {
 	if l.unparsed > 0 {
 		return " (a mapping file could not be read; fix it first, it may define the map)"
@@ -737,9 +763,7 @@ func (l *loader) cond(n *yaml.Node, path string, cols *ColumnSet) *Cond {
 			c.Equals = append(c.Equals, l.strs(p[1], path)...)
 		case "concept":
 			if name, ok := l.str(p[1], path); ok {
-				if c.Concept = l.set.Concepts[name]; c.Concept == nil {
-					l.add(l.pos(p[1]), path, "unknown concept map %q%s", name, l.knownConcepts())
-				}
+				c.Concept = l.concept(p[1], name, path)
 			}
 		case "not":
 			c.Not = p[1].Value == "true"
@@ -1002,17 +1026,7 @@ func (l *loader) concepts(n *yaml.Node) {
 				if e[1].Kind == yaml.ScalarNode {
 					t.Code = e[1].Value
 				} else {
-					for _, f := range l.pairs(e[1], path+"."+local, "system", "code", "display") {
-						s, _ := l.str(f[1], path)
-						switch f[0].Value {
-						case "system":
-							t.System = s
-						case "code":
-							t.Code = s
-						case "display":
-							t.Display = s
-						}
-					}
+					l.strFields(e[1], path+"."+local, []string{"system", "code", "display"}, &t.System, &t.Code, &t.Display)
 				}
 				if t.Code == "" {
 					l.add(l.pos(e[1]), path+"."+local, "target code is empty")
@@ -1032,21 +1046,7 @@ func (l *loader) concepts(n *yaml.Node) {
 // system}.
 func (l *loader) conceptSource(n *yaml.Node, path string) *ConceptSource {
 	s := &ConceptSource{Pos: l.pos(n)}
-	for _, p := range l.pairs(n, path+" from", "table", "local", "code", "display", "system") {
-		v, _ := l.str(p[1], path)
-		switch p[0].Value {
-		case "table":
-			s.Table = v
-		case "local":
-			s.Local = v
-		case "code":
-			s.Code = v
-		case "display":
-			s.Display = v
-		case "system":
-			s.System = v
-		}
-	}
+	l.strFields(n, path+" from", []string{"table", "local", "code", "display", "system"}, &s.Table, &s.Local, &s.Code, &s.Display, &s.System)
 	if s.Table == "" || s.Local == "" || s.Code == "" {
 		l.add(s.Pos, path, "a concept map read from a table needs \"table\", \"local\" (the column of local codes) and \"code\" (the column of target codes); \"display\" and \"system\" are optional")
 		return nil

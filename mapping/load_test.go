@@ -252,3 +252,34 @@ func TestParametersOfEveryType(t *testing.T) {
 		t.Errorf("value-quantity: %v, want %q", err, want)
 	}
 }
+
+// Every text field of a concept map's entries and of its table source is
+// read into its place; a field that is not text is an error.
+func TestConceptTextFields(t *testing.T) {
+	src := "concepts:\n" +
+		"  m: {system: s, map: {A: {system: t, code: a, display: Ay}, B: b}}\n" +
+		"  f: {from: {table: T, local: L, code: C, display: D, system: S}}\n"
+	set, err := Load([]File{{Name: "c.yaml", Data: []byte(src)}}, time.UTC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := set.Concepts["m"].Lookup("A"); got != (Coding{System: "t", Code: "a", Display: "Ay"}) {
+		t.Errorf("A: %+v", got)
+	}
+	if got, _ := set.Concepts["m"].Lookup("B"); got != (Coding{System: "s", Code: "b"}) {
+		t.Errorf("B: %+v", got)
+	}
+	f := set.Concepts["f"].From
+	if f == nil || [5]string{f.Table, f.Local, f.Code, f.Display, f.System} != [5]string{"T", "L", "C", "D", "S"} {
+		t.Errorf("from: %+v", f)
+	}
+	for _, bad := range []string{
+		"  m: {map: {A: {code: [a]}}}\n",
+		"  f: {from: {table: T, local: L, code: {c: 1}}}\n",
+	} {
+		_, err := Load([]File{{Name: "c.yaml", Data: []byte("concepts:\n" + bad)}}, time.UTC)
+		if err == nil || !strings.Contains(err.Error(), "expected a text value") {
+			t.Errorf("%s: %v", bad, err)
+		}
+	}
+}

@@ -41,10 +41,7 @@ func (l *loader) searchParams(n *yaml.Node, m *Mapping) {
 			case "column", "columns":
 				sp.Columns = append(sp.Columns, l.strs(q[1], path)...)
 			case "sql":
-				sp.SQL, _ = l.str(q[1], path)
-				if !safeFragment(sp.SQL) {
-					l.add(l.pos(q[1]), path, "\"sql\" must be a plain SQL expression (no ';' or comments)")
-				}
+				sp.SQL = l.sqlExpr(q[1], path)
 			case "value":
 				if v, ok := l.str(q[1], path); ok {
 					sp.Constant = &v
@@ -59,12 +56,9 @@ func (l *loader) searchParams(n *yaml.Node, m *Mapping) {
 				sp.Transforms = l.transforms(q[1], path)
 			case "concept":
 				for _, name := range l.strs(q[1], path) {
-					c := l.set.Concepts[name]
-					if c == nil {
-						l.add(l.pos(q[1]), path, "unknown concept map %q%s", name, l.knownConcepts())
-						continue
+					if c := l.concept(q[1], name, path); c != nil {
+						sp.Concepts = append(sp.Concepts, c)
 					}
-					sp.Concepts = append(sp.Concepts, c)
 				}
 			case "rows":
 				rows = q[1]
@@ -193,15 +187,10 @@ func (l *loader) systemSource(n *yaml.Node, path string) *SystemSource {
 		case "column":
 			s.Column, _ = l.str(p[1], path)
 		case "sql":
-			s.SQL, _ = l.str(p[1], path)
-			if !safeFragment(s.SQL) {
-				l.add(l.pos(p[1]), path, "\"sql\" must be a plain SQL expression (no ';' or comments)")
-			}
+			s.SQL = l.sqlExpr(p[1], path)
 		case "concept":
 			if name, ok := l.str(p[1], path); ok {
-				if s.Concept = l.set.Concepts[name]; s.Concept == nil {
-					l.add(l.pos(p[1]), path, "unknown concept map %q%s", name, l.knownConcepts())
-				}
+				s.Concept = l.concept(p[1], name, path)
 			}
 		}
 	}

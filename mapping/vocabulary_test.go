@@ -157,6 +157,9 @@ func TestVocabularyFeatureErrors(t *testing.T) {
 		{"element: {clinicalStatus: active}\nsearch: {code: {type: token, column: C, concept: m, system: {column: V}}}", `not both`},
 		{"element: {clinicalStatus: active}\nsearch: {code: {type: token, column: C, system: {column: V, colour: red}}}", `unknown key "colour"`},
 		{"element: {clinicalStatus: active}\nsearch: {code: {type: token, column: C, system: {sql: \"V; DROP TABLE X\"}}}", `plain SQL expression`},
+		{"element: {clinicalStatus: active}\nsearch: {code: {type: string, sql: \"C -- x\"}}", `"sql" must be a plain SQL expression`},
+		{"element: {clinicalStatus: active}\nsearch: {code: {type: token, column: C, concept: [m, nope]}}", `unknown concept map "nope" (known: m)`},
+		{`element: {clinicalStatus: {value: active, when: {column: S, concept: nope}}}`, `unknown concept map "nope" (known: m)`},
 	}
 	for _, c := range cases {
 		doc := "resource: Condition\nfrom: {table: T, key: ID}\n" + c.yaml + "\nconcepts: {m: {map: {A: a}}}\n"

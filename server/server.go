@@ -249,9 +249,8 @@ func (h *handler) negotiate(c *gin.Context) {
 		case containsFold(xmlTypes, mt):
 			c.Set("format", "xml")
 		default:
-			h.fail(c, http.StatusUnsupportedMediaType, fhir.Issue{Severity: "error", Code: "not-supported", SpineCode: "BAD_REQUEST",
+			h.abort(c, http.StatusUnsupportedMediaType, fhir.Issue{Severity: "error", Code: "not-supported", SpineCode: "BAD_REQUEST",
 				Diagnostics: "_format " + echo(f) + " is not supported; this server speaks FHIR JSON (json, application/fhir+json) and FHIR XML (xml, application/fhir+xml)"})
-			c.Abort()
 			return
 		}
 		c.Next()
@@ -260,9 +259,8 @@ func (h *handler) negotiate(c *gin.Context) {
 	if accept := c.GetHeader("Accept"); accept != "" {
 		format, ok := fromAccept(accept)
 		if !ok {
-			h.fail(c, http.StatusNotAcceptable, fhir.Issue{Severity: "error", Code: "not-supported", SpineCode: "BAD_REQUEST",
+			h.abort(c, http.StatusNotAcceptable, fhir.Issue{Severity: "error", Code: "not-supported", SpineCode: "BAD_REQUEST",
 				Diagnostics: "cannot produce " + echo(accept) + "; this server speaks FHIR JSON (application/fhir+json) and FHIR XML (application/fhir+xml)"})
-			c.Abort()
 			return
 		}
 		c.Set("format", format)
@@ -562,6 +560,13 @@ func (h *handler) fail(c *gin.Context, status int, issue fhir.Issue) {
 	h.write(c, status, fhir.OperationOutcome(c.GetString("rid"), issue))
 }
 
+// abort answers the request with an OperationOutcome of issue and stops
+// the handlers after this one.
+func (h *handler) abort(c *gin.Context, status int, issue fhir.Issue) {
+	h.fail(c, status, issue)
+	c.Abort()
+}
+
 func (h *handler) metadata(c *gin.Context) {
 	caps := h.caps
 	caps.ImplementationURL = h.base(c)
@@ -725,9 +730,8 @@ func (h *handler) authenticate(c *gin.Context) {
 		}
 		c.Header("WWW-Authenticate", challenge)
 		h.log.Warn("token refused", "id", c.GetString("rid"), "reason", err.Error())
-		h.fail(c, http.StatusUnauthorized, fhir.Issue{Severity: "error", Code: "security", SpineCode: "ACCESS DENIED",
+		h.abort(c, http.StatusUnauthorized, fhir.Issue{Severity: "error", Code: "security", SpineCode: "ACCESS DENIED",
 			Diagnostics: "authentication failed: " + err.Error()})
-		c.Abort()
 		return
 	}
 	c.Set("principal", p)
@@ -735,17 +739,15 @@ func (h *handler) authenticate(c *gin.Context) {
 		ssp, err := auth.CheckSSP(c.GetHeader, p, h.interactions(c), auth.SSPConfig{ASID: h.opts.SSP.ASID, PractitionerIdentifier: h.opts.SSP.PractitionerIdentifier})
 		if err != nil {
 			h.log.Warn("Spine Security Proxy request refused", "id", c.GetString("rid"), "reason", err.Error())
-			h.fail(c, http.StatusBadRequest, fhir.Issue{Severity: "error", Code: "invalid", SpineCode: "BAD_REQUEST",
+			h.abort(c, http.StatusBadRequest, fhir.Issue{Severity: "error", Code: "invalid", SpineCode: "BAD_REQUEST",
 				Diagnostics: "Spine Security Proxy: " + err.Error()})
-			c.Abort()
 			return
 		}
 		c.Set("ssp", ssp)
 	}
 	deny := func(msg string) {
 		c.Header("WWW-Authenticate", `Bearer realm="ccfacade", error="insufficient_scope", error_description="`+msg+`"`)
-		h.fail(c, http.StatusForbidden, fhir.Issue{Severity: "error", Code: "forbidden", SpineCode: "ACCESS DENIED", Diagnostics: msg})
-		c.Abort()
+		h.abort(c, http.StatusForbidden, fhir.Issue{Severity: "error", Code: "forbidden", SpineCode: "ACCESS DENIED", Diagnostics: msg})
 	}
 	patient := p.Patient
 	if patient != "" {

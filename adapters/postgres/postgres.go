@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,9 +17,13 @@ import (
 	"github.com/lib/pq"
 )
 
-// DB is an open PostgreSQL connection pool.
+// DB is an open PostgreSQL connection pool. Its Normalize (from
+// adapters.Conn) turns []byte into string: lib/pq returns NUMERIC (and
+// MONEY) as the server's exact text, e.g. "12.50". Integers arrive as
+// int64, floating point as float64, booleans as bool, dates and timestamps
+// as time.Time.
 type DB struct {
-	db       *sqlx.DB
+	adapters.Conn
 	unaccent bool // the unaccent extension is installed
 }
 
@@ -36,9 +41,6 @@ var (
 // off (see below); lib/pq's binary_parameters is on unless the DSN says
 // otherwise (one round trip a statement).
 func Open(ctx context.Context, dsn string, opts adapters.Options) (adapters.Adapter, error) {
-	fail := func(what string, err error) error {
-		return fmt.Errorf("postgres: %s %s: %w", what, adapters.Redact(dsn), adapters.RedactError(err, dsn))
-	}
 	// JIT compilation is off in every session, whatever the server's
 	// default or the DSN says. PostgreSQL's JIT compiler neither checks
 	// statement_timeout nor answers a cancel while it compiles: a
@@ -64,17 +66,17 @@ func Open(ctx context.Context, dsn string, opts adapters.Options) (adapters.Adap
 	}
 	full, err := withParams(dsn, params)
 	if err != nil {
-		return nil, fail("open", err)
+		return nil, adapters.OpenError("postgres", "open", dsn, err)
 	}
 	db, err := sqlx.Open("postgres", full)
 	if err != nil {
-		return nil, fail("open", err)
+		return nil, adapters.OpenError("postgres", "open", dsn, err)
 	}
 	adapters.SizePool(db, opts, 16)
-	d := &DB{db: db}
+	d := &DB{Conn: adapters.NewConn(db)}
 	if err := db.GetContext(ctx, &d.unaccent, "SELECT to_regprocedure('unaccent(text)') IS NOT NULL"); err != nil {
 		db.Close()
-		return nil, fail("connect to", err)
+		return nil, adapters.OpenError("postgres", "connect to", dsn, err)
 	}
 	return d, nil
 }
@@ -151,23 +153,6 @@ func (d *DB) Like(expr, ph string) string { return expr + " LIKE " + ph + ` ESCA
 // instant.
 func (d *DB) TimeArg(t time.Time) any { return t }
 
-// DB is the pool.
-func (d *DB) DB() *sqlx.DB { return d.db }
-
-// Close closes the pool.
-func (d *DB) Close() error { return d.db.Close() }
-
-// Normalize turns []byte into string: lib/pq returns NUMERIC (and MONEY)
-// as the server's exact text, e.g. "12.50". Integers arrive as int64,
-// floating point as float64, booleans as bool, dates and timestamps as
-// time.Time.
-func (d *DB) Normalize(v any, _ string) any {
-	if b, ok := v.([]byte); ok {
-		return string(b)
-	}
-	return v
-}
-
 // BindArray binds a list of integers or of texts as one array parameter.
 func (d *DB) BindArray(vals []any) (any, bool) {
 	switch vals[0].(type) {
@@ -227,24 +212,18 @@ func (d *DB) Columns(ctx context.Context, table string) ([]adapters.Column, erro
 		FROM pg_attribute a
 		WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped
 		ORDER BY a.attnum`
-	return adapters.ReadColumns(ctx, d.db, "postgres", table, q, []any{qualified(table)}, adapters.ScanColumn)
+	return adapters.ReadColumns(ctx, d.DB(), "postgres", table, q, []any{qualified(table)}, adapters.ScanColumn)
 }
 
 // Exec runs a script of statements separated by ";" at line ends, one by
 // one, so that an error names its statement.
 func (d *DB) Exec(ctx context.Context, script string) error {
-	return adapters.ExecScript(ctx, d.db, "postgres", script)
+	return adapters.ExecScript(ctx, d.DB(), "postgres", script)
 }
 
 // Load streams rows in with COPY, in one transaction. Names are folded as
 // Quote would have them resolved. Times are sent with their zone (see TimeArg).
 func (d *DB) Load(ctx context.Context, table string, columns []string, next func(row []any) bool) error {
-	fail := func(err error) error { return fmt.Errorf("postgres: load %s: %w", table, err) }
-	tx, err := d.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fail(err)
-	}
-	defer tx.Rollback()
 	cols := make([]string, len(columns))
 	for i, c := range columns {
 		cols[i] = fold(c)
@@ -255,30 +234,30 @@ func (d *DB) Load(ctx context.Context, table string, columns []string, next func
 	} else {
 		copySQL = pq.CopyIn(fold(table), cols...)
 	}
-	stmt, err := tx.PrepareContext(ctx, copySQL)
-	if err != nil {
-		return fail(err)
-	}
-	defer stmt.Close()
-	row := make([]any, len(columns))
-	for next(row) {
-		for i, v := range row {
-			if t, ok := v.(time.Time); ok {
-				row[i] = t
+	err := adapters.InTx(ctx, d.DB(), func(tx *sql.Tx) error {
+		stmt, err := tx.PrepareContext(ctx, copySQL)
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
+		row := make([]any, len(columns))
+		for next(row) {
+			for i, v := range row {
+				if t, ok := v.(time.Time); ok {
+					row[i] = t
+				}
+			}
+			if _, err := stmt.ExecContext(ctx, row...); err != nil {
+				return err
 			}
 		}
-		if _, err := stmt.ExecContext(ctx, row...); err != nil {
-			return fail(err)
+		if _, err := stmt.ExecContext(ctx); err != nil { // flushes the COPY
+			return err
 		}
-	}
-	if _, err := stmt.ExecContext(ctx); err != nil { // flushes the COPY
-		return fail(err)
-	}
-	if err := stmt.Close(); err != nil {
-		return fail(err)
-	}
-	if err := tx.Commit(); err != nil {
-		return fail(err)
+		return stmt.Close()
+	})
+	if err != nil {
+		return fmt.Errorf("postgres: load %s: %w", table, err)
 	}
 	return nil
 }
@@ -293,7 +272,7 @@ func (d *DB) Analyze(ctx context.Context, tables []string) error {
 	for i, t := range tables {
 		names[i] = qualified(t)
 	}
-	if _, err := d.db.ExecContext(ctx, "ANALYZE "+strings.Join(names, ", ")); err != nil {
+	if _, err := d.DB().ExecContext(ctx, "ANALYZE "+strings.Join(names, ", ")); err != nil {
 		return fmt.Errorf("postgres: analyze: %w", err)
 	}
 	return nil
@@ -324,7 +303,7 @@ var _ adapters.Estimator = (*DB)(nil)
 // Estimate asks the planner (EXPLAIN) how many rows the query returns.
 func (d *DB) Estimate(ctx context.Context, query string, args []any) (int64, error) {
 	var plan string
-	if err := d.db.QueryRowContext(ctx, "EXPLAIN (FORMAT JSON) "+query, args...).Scan(&plan); err != nil {
+	if err := d.DB().QueryRowContext(ctx, "EXPLAIN (FORMAT JSON) "+query, args...).Scan(&plan); err != nil {
 		return 0, err
 	}
 	var out []struct {
@@ -342,7 +321,7 @@ var _ adapters.ScanChecker = (*DB)(nil)
 
 // FullScans reads EXPLAIN's plan for sequential scans.
 func (d *DB) FullScans(ctx context.Context, query string, args []any) ([]string, error) {
-	rows, err := d.db.QueryContext(ctx, "EXPLAIN "+query, args...)
+	rows, err := d.DB().QueryContext(ctx, "EXPLAIN "+query, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -488,7 +467,7 @@ func (d *DB) StatsVersion(ctx context.Context, tables []string) (string, error) 
 		names[i] = qualified(t)
 	}
 	var v string
-	if err := d.db.QueryRowContext(ctx, q, pq.StringArray(names)).Scan(&v); err != nil {
+	if err := d.DB().QueryRowContext(ctx, q, pq.StringArray(names)).Scan(&v); err != nil {
 		return "", fmt.Errorf("postgres: statistics of the tables: %w", err)
 	}
 	return v, nil

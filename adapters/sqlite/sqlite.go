@@ -15,9 +15,15 @@ import (
 	_ "modernc.org/sqlite" // the driver, registered as "sqlite"
 )
 
-// DB is an open SQLite database.
+// DB is an open SQLite database. The driver gives int64, float64, string,
+// []byte (BLOB) and, for columns declared DATE, DATETIME or TIMESTAMP
+// whose text parses as a time, time.Time in UTC; Normalize (from
+// adapters.Conn) makes BLOBs strings. SQLite keeps DECIMAL columns as
+// binary floating point (NUMERIC affinity), so their values arrive as
+// float64 or int64: the exact text typed into a legacy system is not
+// stored.
 type DB struct {
-	db *sqlx.DB
+	adapters.Conn
 }
 
 var (
@@ -51,14 +57,14 @@ func Open(ctx context.Context, dsn string, opts adapters.Options) (adapters.Adap
 	}
 	db, err := sqlx.Open("sqlite", full)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: open %s: %w", adapters.Redact(dsn), adapters.RedactError(err, dsn))
+		return nil, adapters.OpenError("sqlite", "open", dsn, err)
 	}
 	adapters.SizePool(db, opts, 8)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("sqlite: open %s: %w", adapters.Redact(dsn), adapters.RedactError(err, dsn))
+		return nil, adapters.OpenError("sqlite", "open", dsn, err)
 	}
-	return &DB{db: db}, nil
+	return &DB{Conn: adapters.NewConn(db)}, nil
 }
 
 // Name is "sqlite".
@@ -109,25 +115,6 @@ func (d *DB) TimeArg(t time.Time) any {
 	return t.Format(timeText)
 }
 
-// DB is the pool.
-func (d *DB) DB() *sqlx.DB { return d.db }
-
-// Close closes the pool.
-func (d *DB) Close() error { return d.db.Close() }
-
-// Normalize converts driver values. The driver gives int64, float64,
-// string, []byte (BLOB) and, for columns declared DATE, DATETIME or
-// TIMESTAMP whose text parses as a time, time.Time in UTC; BLOBs become
-// strings. SQLite keeps DECIMAL columns as binary floating point (NUMERIC
-// affinity), so their values arrive as float64 or int64: the exact text
-// typed into a legacy system is not stored.
-func (d *DB) Normalize(v any, _ string) any {
-	if b, ok := v.([]byte); ok {
-		return string(b)
-	}
-	return v
-}
-
 // Columns lists a table's or view's columns with PRAGMA table_info. table
 // may be schema-qualified with an attached database's name ("main.PATIENT");
 // names are matched without regard to ASCII case, as SQLite does. Type is
@@ -137,14 +124,14 @@ func (d *DB) Columns(ctx context.Context, table string) ([]adapters.Column, erro
 	if i := strings.LastIndex(table, "."); i >= 0 {
 		schema, name = table[:i], table[i+1:]
 		var n int
-		if err := d.db.GetContext(ctx, &n, "SELECT count(*) FROM pragma_database_list WHERE name = ?1 COLLATE NOCASE", schema); err != nil {
+		if err := d.DB().GetContext(ctx, &n, "SELECT count(*) FROM pragma_database_list WHERE name = ?1 COLLATE NOCASE", schema); err != nil {
 			return nil, fmt.Errorf("sqlite: columns of %s: %w", table, err)
 		}
 		if n == 0 {
 			return nil, fmt.Errorf("sqlite: %s: no schema %s: %w", table, schema, adapters.ErrNoTable)
 		}
 	}
-	return adapters.ReadColumns(ctx, d.db, "sqlite", table, `SELECT name, type, "notnull" FROM pragma_table_info(?1, ?2) ORDER BY cid`, []any{name, schema},
+	return adapters.ReadColumns(ctx, d.DB(), "sqlite", table, `SELECT name, type, "notnull" FROM pragma_table_info(?1, ?2) ORDER BY cid`, []any{name, schema},
 		func(rows *sql.Rows, c *adapters.Column) error {
 			var notNull int
 			if err := rows.Scan(&c.Name, &c.Type, &notNull); err != nil {
@@ -161,7 +148,7 @@ func (d *DB) Columns(ctx context.Context, table string) ([]adapters.Column, erro
 
 // Exec runs a script of statements separated by ";" at line ends.
 func (d *DB) Exec(ctx context.Context, script string) error {
-	return adapters.ExecScript(ctx, d.db, "sqlite", script)
+	return adapters.ExecScript(ctx, d.DB(), "sqlite", script)
 }
 
 // Load inserts rows with prepared multi-row INSERTs in one transaction.
@@ -182,41 +169,36 @@ func (d *DB) Load(ctx context.Context, table string, columns []string, next func
 		return "INSERT INTO " + d.Quote(table) + " (" + strings.Join(quoted, ", ") + ") VALUES " +
 			strings.TrimSuffix(strings.Repeat(rowPH+",", rows), ",")
 	}
-	fail := func(err error) error { return fmt.Errorf("sqlite: load %s: %w", table, err) }
-
-	tx, err := d.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fail(err)
-	}
-	defer tx.Rollback()
-	full, err := tx.PrepareContext(ctx, insert(perStmt))
-	if err != nil {
-		return fail(err)
-	}
-	defer full.Close()
-	row := make([]any, len(columns))
-	args := make([]any, 0, perStmt*len(columns))
-	for next(row) {
-		for _, v := range row {
-			if t, ok := v.(time.Time); ok {
-				v = t.Format(timeText)
+	err := adapters.InTx(ctx, d.DB(), func(tx *sql.Tx) error {
+		full, err := tx.PrepareContext(ctx, insert(perStmt))
+		if err != nil {
+			return err
+		}
+		defer full.Close()
+		row := make([]any, len(columns))
+		args := make([]any, 0, perStmt*len(columns))
+		for next(row) {
+			for _, v := range row {
+				if t, ok := v.(time.Time); ok {
+					v = t.Format(timeText)
+				}
+				args = append(args, v)
 			}
-			args = append(args, v)
-		}
-		if len(args) == cap(args) {
-			if _, err := full.ExecContext(ctx, args...); err != nil {
-				return fail(err)
+			if len(args) == cap(args) {
+				if _, err := full.ExecContext(ctx, args...); err != nil {
+					return err
+				}
+				args = args[:0]
 			}
-			args = args[:0]
 		}
-	}
-	if len(args) > 0 {
-		if _, err := tx.ExecContext(ctx, insert(len(args)/len(columns)), args...); err != nil {
-			return fail(err)
+		if len(args) == 0 {
+			return nil
 		}
-	}
-	if err := tx.Commit(); err != nil {
-		return fail(err)
+		_, err = tx.ExecContext(ctx, insert(len(args)/len(columns)), args...)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("sqlite: load %s: %w", table, err)
 	}
 	return nil
 }

@@ -155,7 +155,7 @@ func (Dialect) Bind(v any) any {
 // DB is an open SQL Server connection pool.
 type DB struct {
 	Dialect
-	db *sqlx.DB
+	adapters.Conn
 	// guidConverted is set when the DSN asks the driver to reorder
 	// uniqueidentifier bytes itself ("guid conversion=true").
 	guidConverted bool
@@ -184,12 +184,9 @@ var (
 // engine bounds each statement's running time through its context, which
 // go-mssqldb honours by cancelling the statement on the server.
 func Open(ctx context.Context, dsn string, opts adapters.Options) (adapters.Adapter, error) {
-	fail := func(what string, err error) error {
-		return fmt.Errorf("sqlserver: %s %s: %w", what, adapters.Redact(dsn), adapters.RedactError(err, dsn))
-	}
 	cfg, err := msdsn.Parse(dsn)
 	if err != nil {
-		return nil, fail("open", err)
+		return nil, adapters.OpenError("sqlserver", "open", dsn, err)
 	}
 	conn := mssql.NewConnectorConfig(cfg)
 
@@ -202,7 +199,7 @@ func Open(ctx context.Context, dsn string, opts adapters.Options) (adapters.Adap
 		(SELECT CAST(snapshot_isolation_state AS int) FROM sys.databases WHERE database_id = DB_ID())`).Scan(&collation, &snapshot)
 	if err != nil {
 		probe.Close()
-		return nil, fail("connect to", err)
+		return nil, adapters.OpenError("sqlserver", "connect to", dsn, err)
 	}
 	// The driver runs SessionInitSQL on every session it opens or takes
 	// back from the pool; a failure there shows only as a bad connection,
@@ -211,14 +208,14 @@ func Open(ctx context.Context, dsn string, opts adapters.Options) (adapters.Adap
 	if init != "" {
 		if _, err := probe.ExecContext(ctx, init); err != nil {
 			probe.Close()
-			return nil, fail("session settings ("+init+") on", err)
+			return nil, adapters.OpenError("sqlserver", "session settings ("+init+") on", dsn, err)
 		}
 	}
 	probe.Close()
 	conn.SessionInitSQL = init
 	db := sqlx.NewDb(sql.OpenDB(conn), "sqlserver")
 	adapters.SizePool(db, opts, 16)
-	d := &DB{db: db, guidConverted: cfg.Encoding.GuidConversion}
+	d := &DB{Conn: adapters.NewConn(db), guidConverted: cfg.Encoding.GuidConversion}
 	d.CICollation = ciCollation(collation)
 	return d, nil
 }
@@ -252,12 +249,6 @@ func ciCollation(collation string) string {
 	}
 	return ""
 }
-
-// DB is the pool.
-func (d *DB) DB() *sqlx.DB { return d.db }
-
-// Close closes the pool.
-func (d *DB) Close() error { return d.db.Close() }
 
 // Normalize converts the driver's values. go-mssqldb gives DECIMAL,
 // NUMERIC, MONEY and SMALLMONEY as their exact text in a []byte, which
@@ -304,7 +295,7 @@ func (d *DB) Columns(ctx context.Context, table string) ([]adapters.Column, erro
 		FROM sys.columns c
 		WHERE c.object_id = OBJECT_ID(@p1)
 		ORDER BY c.column_id`
-	return adapters.ReadColumns(ctx, d.db, "sqlserver", table, q, []any{bracketed(table)}, adapters.ScanColumn)
+	return adapters.ReadColumns(ctx, d.DB(), "sqlserver", table, q, []any{bracketed(table)}, adapters.ScanColumn)
 }
 
 // bracketed is a dotted name with every part in brackets, as OBJECT_ID
@@ -320,7 +311,7 @@ func bracketed(name string) string {
 // Exec runs a script of statements separated by ";" at line ends, one by
 // one, so that an error names its statement.
 func (d *DB) Exec(ctx context.Context, script string) error {
-	return adapters.ExecScript(ctx, d.db, "sqlserver", script)
+	return adapters.ExecScript(ctx, d.DB(), "sqlserver", script)
 }
 
 // MaxParams is the most parameters SQL Server takes in one statement.
@@ -334,37 +325,31 @@ const MaxParams = 2100
 // a time is sent with its zone, which a datetime2 or datetime column drops
 // (keeping the wall clock) and a datetimeoffset column keeps.
 func (d *DB) Load(ctx context.Context, table string, columns []string, next func(row []any) bool) error {
-	fail := func(err error) error { return fmt.Errorf("sqlserver: load %s: %w", table, err) }
-	tx, err := d.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fail(err)
-	}
-	defer tx.Rollback()
 	per := rowsPerInsert(len(columns))
-	var batch [][]any
-	flush := func() error {
-		if len(batch) == 0 {
-			return nil
+	err := adapters.InTx(ctx, d.DB(), func(tx *sql.Tx) error {
+		var batch [][]any
+		flush := func() error {
+			if len(batch) == 0 {
+				return nil
+			}
+			q, args := d.insertSQL(table, columns, batch)
+			batch = batch[:0]
+			_, err := tx.ExecContext(ctx, q, args...)
+			return err
 		}
-		q, args := d.insertSQL(table, columns, batch)
-		batch = batch[:0]
-		_, err := tx.ExecContext(ctx, q, args...)
-		return err
-	}
-	row := make([]any, len(columns))
-	for next(row) {
-		batch = append(batch, append([]any(nil), row...))
-		if len(batch) == per {
-			if err := flush(); err != nil {
-				return fail(err)
+		row := make([]any, len(columns))
+		for next(row) {
+			batch = append(batch, append([]any(nil), row...))
+			if len(batch) == per {
+				if err := flush(); err != nil {
+					return err
+				}
 			}
 		}
-	}
-	if err := flush(); err != nil {
-		return fail(err)
-	}
-	if err := tx.Commit(); err != nil {
-		return fail(err)
+		return flush()
+	})
+	if err != nil {
+		return fmt.Errorf("sqlserver: load %s: %w", table, err)
 	}
 	return nil
 }

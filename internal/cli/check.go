@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/url"
 	"sort"
 	"strings"
@@ -19,17 +18,12 @@ import (
 // against their profiles, and, where the database can show plans, the
 // search parameters no index supports.
 func check(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("check", stderr)
-	var src sourceFlags
-	src.register(fs)
+	fs, src := sourceFlagSet("check", stderr)
 	sample := fs.Int("sample", 25, "rows per mapping rendered and checked against the profile")
-	if err := fs.Parse(args); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return &usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
-	}
-	s, err := src.open(ctx, true, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	s, err := src.open(ctx, true, quietLog())
 	if err != nil {
 		return err
 	}
@@ -75,7 +69,7 @@ func indexWarnings(ctx context.Context, s *setup) ([]string, error) {
 		sql  string
 		args []any
 	}
-	eng, err := engine.New(s.cat, s.db, engine.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Trace: func(q string, a []any) {
+	eng, err := engine.New(s.cat, s.db, engine.Options{Logger: quietLog(), Trace: func(q string, a []any) {
 		captured = append(captured, struct {
 			sql  string
 			args []any

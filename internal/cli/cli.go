@@ -136,6 +136,31 @@ func (s *setup) Close() {
 	}
 }
 
+// sourceFlagSet is the flag set of a command that reads a mapping set:
+// -config, -mappings, -adapter, -dsn and -demo-patients, to which the
+// command adds its own flags before parsing.
+func sourceFlagSet(name string, stderr io.Writer) (*flag.FlagSet, *sourceFlags) {
+	fs := newFlags(name, stderr)
+	src := &sourceFlags{}
+	src.register(fs)
+	return fs, src
+}
+
+// parseNoArgs parses args into fs and refuses any left after the flags.
+func parseNoArgs(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return &usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+	}
+	return nil
+}
+
+// quietLog is the logger of commands that print their own report: it
+// drops every record.
+func quietLog() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
 type sourceFlags struct {
 	config, mappings, adapter, dsn string
 	patients                       int

@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -133,24 +134,9 @@ func TestServeRefusesBadMappings(t *testing.T) {
 type syncBuffer = demotest.Buffer
 
 func TestServeDemoAndShutDown(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	var out, errb syncBuffer
-	done := make(chan int)
-	go func() { done <- Run(ctx, []string{"serve", "-listen", "127.0.0.1:0"}, &out, &errb) }()
-	url := regexp.MustCompile(`serving (http://\S+/fhir)`)
-	var base string
-	// Wait for the line that says it serves: generously, on a loaded machine.
-	for deadline := time.Now().Add(2 * time.Minute); base == "" && time.Now().Before(deadline); {
-		time.Sleep(25 * time.Millisecond)
-		if m := url.FindStringSubmatch(out.String()); m != nil {
-			base = m[1]
-		}
-	}
-	if base == "" {
-		cancel()
-		t.Fatalf("serve did not start: %s", errb.String())
-	}
-	res, err := http.Get(base + "/Patient?family=smi&gender=female")
+	var errb syncBuffer
+	m, stop := startServeLogs(t, []string{"serve", "-listen", "127.0.0.1:0"}, &errb, regexp.MustCompile(`serving (http://\S+/fhir)`))
+	res, err := http.Get(m[0][1] + "/Patient?family=smi&gender=female")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,14 +145,8 @@ func TestServeDemoAndShutDown(t *testing.T) {
 	if res.StatusCode != 200 || !strings.Contains(string(body), `"type":"searchset"`) {
 		t.Errorf("search: %d %s", res.StatusCode, body)
 	}
-	cancel()
-	select {
-	case code := <-done:
-		if code != 0 {
-			t.Errorf("serve exited %d: %s", code, errb.String())
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("serve did not shut down")
+	if code := stop(); code != 0 {
+		t.Errorf("serve exited %d: %s", code, errb.String())
 	}
 	if !strings.Contains(errb.String(), "authentication is off") || !strings.Contains(errb.String(), "shutting down") {
 		t.Errorf("log lacks the security warning or the shutdown: %s", errb.String())
@@ -218,10 +198,7 @@ func TestCheckColumnTypes(t *testing.T) {
 // On PostgreSQL, check also reports search parameters that no index
 // supports, from the query plans.
 func TestCheckIndexesOnPostgres(t *testing.T) {
-	dsn := pgtest.FreshDB(t)
-	if code, _, errs := run(t, "demo", "load", "-adapter", "postgres", "-dsn", dsn, "-patients", "300"); code != 0 {
-		t.Fatal(errs)
-	}
+	dsn, _ := pgDemo(t, 300)
 	code, out, errs := run(t, "check", "-mappings", "../../mappingsets/demo", "-adapter", "postgres", "-dsn", dsn)
 	if code != 0 {
 		t.Fatalf("check: %d %s %s", code, out, errs)
@@ -241,15 +218,7 @@ func TestCheckIndexesOnPostgres(t *testing.T) {
 // the first queries are planned from the data's statistics (the server's
 // autovacuum may be off, or not yet have come round).
 func TestDemoLoadAnalyses(t *testing.T) {
-	dsn := pgtest.FreshDB(t)
-	if code, _, errs := run(t, "demo", "load", "-adapter", "postgres", "-dsn", dsn, "-patients", "20"); code != 0 {
-		t.Fatal(errs)
-	}
-	db, err := sql.Open("postgres", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	_, db := pgDemo(t, 20)
 	for _, table := range demo.Tables() {
 		var analysed bool
 		var columns int
@@ -264,15 +233,7 @@ func TestDemoLoadAnalyses(t *testing.T) {
 // A role that cannot read a mapped table fails check, at the mapping line
 // that names the table.
 func TestCheckReadPrivilege(t *testing.T) {
-	dsn := pgtest.FreshDB(t)
-	if code, _, errs := run(t, "demo", "load", "-adapter", "postgres", "-dsn", dsn, "-patients", "20"); code != 0 {
-		t.Fatal(errs)
-	}
-	db, err := sql.Open("postgres", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	dsn, db := pgDemo(t, 20)
 	role := fmt.Sprintf("ccf_ro_%d", time.Now().UnixNano())
 	for _, q := range []string{
 		"CREATE ROLE " + role + " LOGIN",
@@ -293,6 +254,23 @@ func TestCheckReadPrivilege(t *testing.T) {
 	if code != 1 || !regexp.MustCompile(`patient\.yaml:\d+:\d+: Patient\.name: cannot read the columns of PATIENT_ALIAS: .*permission denied`).MatchString(errs) {
 		t.Errorf("check as a role without SELECT on PATIENT_ALIAS: %d %s", code, errs)
 	}
+}
+
+// pgDemo loads a demo EPR of the given number of patients into a new
+// PostgreSQL database with demo load, and returns its DSN and a pool of
+// connections to it, closed when the test's cleanups have run.
+func pgDemo(t *testing.T, patients int) (string, *sql.DB) {
+	t.Helper()
+	dsn := pgtest.FreshDB(t)
+	if code, _, errs := run(t, "demo", "load", "-adapter", "postgres", "-dsn", dsn, "-patients", strconv.Itoa(patients)); code != 0 {
+		t.Fatal(errs)
+	}
+	db, err := sql.Open("postgres", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return dsn, db
 }
 
 // demoMappingsWith copies the demo mappings into a folder of the test's,
@@ -474,15 +452,16 @@ func TestServeAdminListener(t *testing.T) {
 
 // startServe runs the CLI with args until its output matches every
 // pattern (waiting generously: CI machines are loaded), and returns the
-// matches and a function that stops it and waits for it to end.
-func startServe(t *testing.T, args []string, patterns ...*regexp.Regexp) ([][]string, func()) {
+// matches and a function that stops it, waits for it to end and returns
+// its exit code.
+func startServe(t *testing.T, args []string, patterns ...*regexp.Regexp) ([][]string, func() int) {
 	t.Helper()
 	return startServeLogs(t, args, new(syncBuffer), patterns...)
 }
 
 // startServeLogs is startServe with the program's log (its stderr) kept
 // in errb.
-func startServeLogs(t *testing.T, args []string, errb *syncBuffer, patterns ...*regexp.Regexp) ([][]string, func()) {
+func startServeLogs(t *testing.T, args []string, errb *syncBuffer, patterns ...*regexp.Regexp) ([][]string, func() int) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	var out syncBuffer
@@ -503,7 +482,16 @@ func startServeLogs(t *testing.T, args []string, errb *syncBuffer, patterns ...*
 			}
 		}
 		if all {
-			return matches, func() { cancel(); <-done }
+			return matches, func() int {
+				cancel()
+				select {
+				case code := <-done:
+					return code
+				case <-time.After(time.Minute):
+					t.Fatal("serve did not shut down")
+					return 0
+				}
+			}
 		}
 	}
 	cancel()

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/url"
 	"regexp"
 	"slices"
@@ -21,18 +20,13 @@ import (
 )
 
 func lint(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("lint", stderr)
-	var src sourceFlags
-	src.register(fs)
+	fs, src := sourceFlagSet("lint", stderr)
 	sample := fs.Int("sample", 25, "rows per mapping rendered and checked against the profile (with a database)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return &usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
-	}
 	withDB := src.config != "" || src.dsn != ""
-	s, err := src.open(ctx, withDB, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	s, err := src.open(ctx, withDB, quietLog())
 	if err != nil {
 		return err
 	}
@@ -146,7 +140,7 @@ func (r *sampleReport) err() error {
 // against their profiles, and counts which column values reached them.
 func sampleAndCheck(ctx context.Context, s *setup, n int) (*sampleReport, error) {
 	cov := mapping.NewCoverage()
-	eng, err := engine.New(s.cat, s.db, engine.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Coverage: cov})
+	eng, err := engine.New(s.cat, s.db, engine.Options{Logger: quietLog(), Coverage: cov})
 	if err != nil {
 		return nil, err
 	}

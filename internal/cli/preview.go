@@ -12,16 +12,14 @@ import (
 )
 
 func preview(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("preview", stderr)
-	var src sourceFlags
-	src.register(fs)
+	fs, src := sourceFlagSet("preview", stderr)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() < 1 || fs.NArg() > 2 {
 		return &usageError{"give a resource type and, optionally, an id (default: the first row)"}
 	}
-	s, err := src.open(ctx, true, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	s, err := src.open(ctx, true, quietLog())
 	if err != nil {
 		return err
 	}

@@ -26,17 +26,12 @@ import (
 )
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("serve", stderr)
-	var src sourceFlags
-	src.register(fs)
+	fs, src := sourceFlagSet("serve", stderr)
 	listen := fs.String("listen", "", "address to listen on (default from config, else 127.0.0.1:8080)")
 	baseURL := fs.String("base-url", "", "public base URL of the API in links (default from config); required to listen on a non-loopback address")
 	secureDemo, secureDir, secureSSP := registerSecureDemo(fs)
-	if err := fs.Parse(args); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return &usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
 	}
 	if *secureDemo && (src.config != "" || src.mappings != "" || src.adapter != "" || src.dsn != "") {
 		return &usageError{"-secure-demo serves the built-in demo only; with a configuration of your own, set server.tls and auth.jwt"}

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -75,23 +74,9 @@ database: { adapter: sqlite, dsn: "%s" }
 mappings: %s
 `, dsn, mappings)), 0o600)
 
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var out, errb syncBuffer
-	done := make(chan int)
-	go func() { done <- Run(ctx, []string{"serve", "-config", cfg}, &out, &errb) }()
-	re := regexp.MustCompile(`serving (https://\S+/fhir)`)
-	var base string
-	// Wait for the line that says it serves: generously, on a loaded machine.
-	for deadline := time.Now().Add(2 * time.Minute); base == "" && time.Now().Before(deadline); {
-		time.Sleep(25 * time.Millisecond)
-		if m := re.FindStringSubmatch(out.String()); m != nil {
-			base = m[1]
-		}
-	}
-	if base == "" {
-		t.Fatalf("serve did not start: %s", errb.String())
-	}
+	m, stop := startServe(t, []string{"serve", "-config", cfg}, regexp.MustCompile(`serving (https://\S+/fhir)`))
+	defer stop()
+	base := m[0][1]
 	roots := x509.NewCertPool()
 	roots.AddCert(ca)
 	client := func(c *tls.Config) *http.Client {
@@ -122,6 +107,4 @@ mappings: %s
 	if _, err := client(&tls.Config{Certificates: []tls.Certificate{clientCert}, MaxVersion: tls.VersionTLS11}).Get(base + "/metadata"); err == nil {
 		t.Error("TLS 1.1 was accepted")
 	}
-	cancel()
-	<-done
 }

@@ -6,19 +6,16 @@ import (
 	"net/url"
 	"os"
 	"strings"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/ccfacade/ccfacade/adapters"
+	"github.com/ccfacade/ccfacade/internal/dbtest"
 	_ "github.com/microsoft/go-mssqldb" // the "sqlserver" driver
 )
 
 // EnvDSN names the variable holding a SQL Server DSN whose login may
 // create databases.
 const EnvDSN = "CCFACADE_TEST_MSSQL_DSN"
-
-var seq atomic.Int64
 
 // DSN returns the server's DSN, or skips the test when there is none.
 func DSN(t testing.TB) string {
@@ -34,19 +31,13 @@ func DSN(t testing.TB) string {
 // allowed, drops it when the test ends, and returns its DSN.
 func FreshDB(t testing.TB) string {
 	t.Helper()
-	base := DSN(t)
-	dsn, err := CreateDB(base, "ccf_test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { DropDB(base, dsn) })
-	return dsn
+	return dbtest.FreshDB(t, DSN(t), CreateDB, DropDB)
 }
 
 // CreateDB creates an empty database named prefix_<pid>_<n>_<time> on the
 // server of base, with snapshot isolation allowed, and returns its DSN.
 func CreateDB(base, prefix string) (string, error) {
-	name := fmt.Sprintf("%s_%d_%d_%d", prefix, os.Getpid(), seq.Add(1), time.Now().UnixNano()%1e9)
+	name := dbtest.Name(prefix)
 	admin, err := sql.Open("sqlserver", base)
 	if err != nil {
 		return "", adapters.RedactError(err, base)

@@ -16,12 +16,12 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/ccfacade/ccfacade/adapters"
+	"github.com/ccfacade/ccfacade/internal/dbtest"
 	"github.com/lib/pq" // the driver, for set-up only
 )
 
@@ -38,7 +38,6 @@ var (
 	broken     bool   // EnvDSN is set but its server does not answer
 	shared     *Cluster
 	mainCalled bool
-	dbSeq      atomic.Int64
 )
 
 // Main first removes the clusters that test processes now gone left
@@ -127,19 +126,13 @@ func DSN(t testing.TB) string {
 // it when the test ends, and returns its DSN.
 func FreshDB(t testing.TB) string {
 	t.Helper()
-	base := DSN(t)
-	dsn, err := CreateDB(base, "ccf_test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { DropDB(base, dsn) })
-	return dsn
+	return dbtest.FreshDB(t, DSN(t), CreateDB, DropDB)
 }
 
 // CreateDB creates an empty database named prefix_<pid>_<n>_<time> on the
 // server of base and returns its DSN. prefix should be a lower-case name.
 func CreateDB(base, prefix string) (string, error) {
-	name := fmt.Sprintf("%s_%d_%d_%d", prefix, os.Getpid(), dbSeq.Add(1), time.Now().UnixNano()%1e9)
+	name := dbtest.Name(prefix)
 	db, err := sql.Open("postgres", base)
 	if err != nil {
 		return "", err

@@ -1,13 +1,8 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	_ "embed"
-	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 )
@@ -41,79 +36,62 @@ type searchDef struct {
 // searchFromSpec reads the SearchParameter definitions in dir and returns
 // the search list, and how many experimental definitions it left out.
 func searchFromSpec(dir string) ([]byte, int, error) {
-	files, err := filepath.Glob(filepath.Join(dir, "SearchParameter-*.json"))
-	if err != nil {
-		return nil, 0, err
-	}
-	if len(files) == 0 {
-		return nil, 0, fmt.Errorf("%s: no SearchParameter-*.json", dir)
+	type searchParameter struct {
+		ResourceType string   `json:"resourceType"`
+		ID           string   `json:"id"`
+		URL          string   `json:"url"`
+		Experimental bool     `json:"experimental"`
+		Code         string   `json:"code"`
+		Type         string   `json:"type"`
+		Base         []string `json:"base"`
+		Target       []string `json:"target"`
+		Expression   string   `json:"expression"`
 	}
 	var defs []searchDef
 	experimental := 0
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			return nil, 0, err
-		}
-		var sp struct {
-			ResourceType string   `json:"resourceType"`
-			ID           string   `json:"id"`
-			URL          string   `json:"url"`
-			Experimental bool     `json:"experimental"`
-			Code         string   `json:"code"`
-			Type         string   `json:"type"`
-			Base         []string `json:"base"`
-			Target       []string `json:"target"`
-			Expression   string   `json:"expression"`
-		}
-		if err := json.Unmarshal(data, &sp); err != nil {
-			return nil, 0, fmt.Errorf("%s: %w", f, err)
-		}
+	err := eachSpecFile(dir, "SearchParameter-*.json", func(f string, sp *searchParameter) error {
 		if sp.ResourceType != "SearchParameter" {
-			continue
+			return nil
 		}
 		if sp.Experimental {
 			experimental++
-			continue
+			return nil
 		}
 		if sp.URL != "http://hl7.org/fhir/SearchParameter/"+sp.ID {
-			return nil, 0, fmt.Errorf("%s: url %s is not that of id %s", f, sp.URL, sp.ID)
+			return fmt.Errorf("%s: url %s is not that of id %s", f, sp.URL, sp.ID)
 		}
 		d := searchDef{ID: sp.ID, Code: sp.Code, Type: sp.Type, Base: sp.Base, Target: sp.Target, Expression: strings.Join(strings.Fields(sp.Expression), " ")}
 		// The expression's white space is folded above; the other
 		// fields are names, which hold no separator.
 		for _, s := range append([]string{d.ID, d.Code, d.Type}, append(d.Base, d.Target...)...) {
 			if s == "" || strings.ContainsAny(s, "\t\n\r ,") {
-				return nil, 0, fmt.Errorf("%s: field %q is empty or holds a separator", f, s)
+				return fmt.Errorf("%s: field %q is empty or holds a separator", f, s)
 			}
 		}
 		if len(d.Base) == 0 {
-			return nil, 0, fmt.Errorf("%s: no base", f)
+			return fmt.Errorf("%s: no base", f)
 		}
 		defs = append(defs, d)
+		return nil
+	})
+	if err != nil {
+		return nil, 0, err
 	}
 	if len(defs) == 0 {
 		return nil, 0, fmt.Errorf("%s: no search parameter definitions", dir)
 	}
 	sort.Slice(defs, func(i, j int) bool { return defs[i].ID < defs[j].ID })
-	var b bytes.Buffer
-	b.WriteString(searchHeader)
-	for _, d := range defs {
-		fmt.Fprintf(&b, "%s\t%s\t%s\t%s\t%s\t%s\n", d.ID, d.Code, d.Type, strings.Join(d.Base, ","), strings.Join(d.Target, ","), d.Expression)
+	lines := make([]string, len(defs))
+	for i, d := range defs {
+		lines[i] = strings.Join([]string{d.ID, d.Code, d.Type, strings.Join(d.Base, ","), strings.Join(d.Target, ","), d.Expression}, "\t")
 	}
-	return b.Bytes(), experimental, nil
+	return writeList(searchHeader, lines), experimental, nil
 }
 
 // parseSearchList reads a search list.
 func parseSearchList(data []byte) ([]searchDef, error) {
 	var defs []searchDef
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(nil, 1<<20)
-	for n := 1; sc.Scan(); n++ {
-		line := sc.Text()
-		if strings.TrimSpace(line) == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
+	for n, line := range listLines(data) {
 		f := strings.Split(line, "\t")
 		if len(f) != 6 {
 			return nil, fmt.Errorf("search list line %d: %d fields, want 6", n, len(f))
@@ -126,5 +104,5 @@ func parseSearchList(data []byte) ([]searchDef, error) {
 		}
 		defs = append(defs, searchDef{ID: f[0], Code: f[1], Type: f[2], Base: split(f[3]), Target: split(f[4]), Expression: f[5]})
 	}
-	return defs, sc.Err()
+	return defs, nil
 }

@@ -1,13 +1,8 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	_ "embed"
-	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 )
@@ -32,13 +27,8 @@ const summaryHeader = `# Elements FHIR STU3 (3.0.1) marks isSummary: the snapsho
 // parseSummary reads a summary list into a set of element paths.
 func parseSummary(data []byte) map[string]bool {
 	set := map[string]bool{}
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		set[line] = true
+	for _, line := range listLines(data) {
+		set[strings.TrimSpace(line)] = true
 	}
 	return set
 }
@@ -48,40 +38,26 @@ func parseSummary(data []byte) map[string]bool {
 // concrete resource and complex data type the specification defines
 // (derivation specialization; profiles and primitive types are left out).
 func summaryFromSpec(dir string) ([]byte, error) {
-	files, err := filepath.Glob(filepath.Join(dir, "StructureDefinition-*.json"))
-	if err != nil {
-		return nil, err
-	}
-	if len(files) == 0 {
-		return nil, fmt.Errorf("%s: no StructureDefinition-*.json", dir)
+	type structureDefinition struct {
+		Kind       string `json:"kind"`
+		Abstract   bool   `json:"abstract"`
+		Derivation string `json:"derivation"`
+		FHIR       string `json:"fhirVersion"`
+		Snapshot   struct {
+			Element []struct {
+				Path      string `json:"path"`
+				IsSummary bool   `json:"isSummary"`
+			} `json:"element"`
+		} `json:"snapshot"`
 	}
 	var paths []string
 	types := 0
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			return nil, err
-		}
-		var sd struct {
-			Kind       string `json:"kind"`
-			Abstract   bool   `json:"abstract"`
-			Derivation string `json:"derivation"`
-			FHIR       string `json:"fhirVersion"`
-			Snapshot   struct {
-				Element []struct {
-					Path      string `json:"path"`
-					IsSummary bool   `json:"isSummary"`
-				} `json:"element"`
-			} `json:"snapshot"`
-		}
-		if err := json.Unmarshal(data, &sd); err != nil {
-			return nil, fmt.Errorf("%s: %w", f, err)
-		}
+	err := eachSpecFile(dir, "StructureDefinition-*.json", func(f string, sd *structureDefinition) error {
 		if sd.Kind != "resource" && sd.Kind != "complex-type" || sd.Derivation != "specialization" || sd.Abstract {
-			continue
+			return nil
 		}
 		if sd.FHIR != "3.0.1" {
-			return nil, fmt.Errorf("%s: fhirVersion %q, not 3.0.1", f, sd.FHIR)
+			return fmt.Errorf("%s: fhirVersion %q, not 3.0.1", f, sd.FHIR)
 		}
 		types++
 		for _, e := range sd.Snapshot.Element {
@@ -89,15 +65,14 @@ func summaryFromSpec(dir string) ([]byte, error) {
 				paths = append(paths, e.Path)
 			}
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	if types == 0 {
 		return nil, fmt.Errorf("%s: no resource or data type definitions", dir)
 	}
 	sort.Strings(paths)
-	var b bytes.Buffer
-	b.WriteString(summaryHeader)
-	for _, p := range paths {
-		b.WriteString(p + "\n")
-	}
-	return b.Bytes(), nil
+	return writeList(summaryHeader, paths), nil
 }
