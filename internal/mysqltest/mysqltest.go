@@ -7,11 +7,11 @@ import (
 	"os"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/ccfacade/ccfacade/adapters"
+	"github.com/ccfacade/ccfacade/internal/dbtest"
 	"github.com/go-sql-driver/mysql" // the driver, for set-up only
 )
 
@@ -29,7 +29,6 @@ var (
 	baseDSN string
 	why     string // why there is no server
 	broken  bool   // EnvDSN is set but its server does not answer
-	seq     atomic.Int64
 )
 
 // DSN returns the DSN of a server whose user may create databases, or
@@ -89,20 +88,14 @@ func ping(dsn string) error {
 // it when the test ends, and returns its DSN.
 func FreshDB(t testing.TB) string {
 	t.Helper()
-	base := DSN(t)
-	dsn, err := CreateDB(base, "ccf_test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { DropDB(base, dsn) })
-	return dsn
+	return dbtest.FreshDB(t, DSN(t), CreateDB, DropDB)
 }
 
 // CreateDB creates an empty database named prefix_<pid>_<n>_<time>, in
 // utf8mb4, on the server of base and returns its DSN. prefix should be a
 // lower-case name.
 func CreateDB(base, prefix string) (string, error) {
-	name := fmt.Sprintf("%s_%d_%d_%d", prefix, os.Getpid(), seq.Add(1), time.Now().UnixNano()%1e9)
+	name := dbtest.Name(prefix)
 	if err := Exec(base, "CREATE DATABASE `"+name+"` CHARACTER SET utf8mb4"); err != nil {
 		return "", fmt.Errorf("create test database %s: %w", name, err)
 	}
