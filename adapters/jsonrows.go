@@ -7,6 +7,33 @@ import (
 	"strings"
 )
 
+// DecodeTypedJSONRows is DecodeJSONRows by the columns' database types:
+// integers as int64, the types isFloat names as float64, other numbers
+// as their exact text (a DECIMAL's digits), dates and date-times (text in
+// JSON) through parseTime with their kind, anything else as it came.
+func DecodeTypedJSONRows(v any, types []string, kindOf func(string) Kind, isFloat func(string) bool, parseTime func(k Kind, s string) (any, error)) ([][]any, error) {
+	kinds := make([]Kind, len(types))
+	floats := make([]bool, len(types))
+	for i, t := range types {
+		kinds[i], floats[i] = kindOf(t), isFloat(strings.ToUpper(t))
+	}
+	return DecodeJSONRows(v, len(types), func(i int, x any) (any, error) {
+		n, isNum := x.(json.Number)
+		s, isStr := x.(string)
+		switch k := kinds[i]; {
+		case isNum && k == KindInteger:
+			return n.Int64()
+		case isNum && floats[i]:
+			return n.Float64()
+		case isNum:
+			return n.String(), nil
+		case isStr && (k == KindDate || k.DateTime()):
+			return parseTime(k, s)
+		}
+		return x, nil
+	})
+}
+
 // DecodeJSONRows reads a JSON array of arrays of scalars (or null) into
 // rows, passing each value (nil, bool, json.Number or string) through conv
 // with its column's index; for ChildAggregator implementations. It is a

@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -23,7 +22,7 @@ import (
 // shows here as a diff, statement by statement.
 func TestSQLTextGolden(t *testing.T) {
 	now := time.Date(2024, 3, 15, 12, 0, 0, 0, time.UTC)
-	rec := &sqlRecorder{}
+	rec := &recorder{arg: func(i int, a any) string { return fmt.Sprintf("$%d = %T(%v)", i, a, a) }}
 	cfg := demotest.Config{Engine: engine.Options{Trace: rec.trace, Sequential: true, Now: func() time.Time { return now }}}
 	demotest.Each(t, cfg, func(t *testing.T, de *demotest.Env) {
 		e := envOf(de)
@@ -167,35 +166,5 @@ func checkSQLGolden(t *testing.T, path, got string) {
 			t.Errorf("the SQL differs from %s at line %d, column %d (run make golden if the change is intended)\n got: …%s\nwant: …%s", path, i+1, col+1, truncate(g[from:], 600), truncate(w[from:], 600))
 			return
 		}
-	}
-}
-
-// sqlRecorder keeps the statements the engine traces, each with its
-// arguments and their Go types.
-type sqlRecorder struct {
-	mu  sync.Mutex
-	buf strings.Builder
-}
-
-func (r *sqlRecorder) start() { r.mu.Lock(); r.buf.Reset(); r.mu.Unlock() }
-
-func (r *sqlRecorder) take() string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	s := r.buf.String()
-	r.buf.Reset()
-	return s
-}
-
-func (r *sqlRecorder) trace(q string, args []any) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.buf.WriteString(q + ";\n")
-	if len(args) > 0 {
-		parts := make([]string, len(args))
-		for i, a := range args {
-			parts[i] = fmt.Sprintf("$%d = %T(%v)", i+1, a, a)
-		}
-		r.buf.WriteString("--   " + strings.Join(parts, ", ") + "\n")
 	}
 }

@@ -37,7 +37,7 @@ import (
 // (CCFACADE_TEST_MSSQL_DSN).
 func TestTSQLGolden(t *testing.T) {
 	lite := sqliteEnv(t)
-	rec := &recorder{}
+	rec := &recorder{arg: func(n int, a any) string { return fmt.Sprintf("@p%d = %s", n, tsqlLiteral(a)) }}
 	ts := tsqlEnv(t, rec)
 
 	// Ids and values from the demo data.
@@ -166,11 +166,12 @@ func checkGolden(t *testing.T, path string, got []byte) {
 	}
 }
 
-// recorder keeps the statements the engine traces, with their arguments
-// written as T-SQL literals of the type they are bound as.
+// recorder keeps the statements the engine traces, each with its
+// arguments as arg writes them (the n-th, from 1).
 type recorder struct {
 	mu  sync.Mutex
 	buf strings.Builder
+	arg func(n int, a any) string
 }
 
 func (r *recorder) start() { r.mu.Lock(); r.buf.Reset(); r.mu.Unlock() }
@@ -190,7 +191,7 @@ func (r *recorder) trace(q string, args []any) {
 	if len(args) > 0 {
 		parts := make([]string, len(args))
 		for i, a := range args {
-			parts[i] = fmt.Sprintf("@p%d = %s", i+1, tsqlLiteral(a))
+			parts[i] = r.arg(i+1, a)
 		}
 		r.buf.WriteString("--   " + strings.Join(parts, ", ") + "\n")
 	}

@@ -3,7 +3,6 @@ package mysql
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"math"
 	"regexp"
@@ -117,17 +116,7 @@ func Open(ctx context.Context, dsn string, opts adapters.Options) (adapters.Adap
 		init = append(init, "SET SESSION TRANSACTION READ ONLY")
 	}
 	db := sqlx.NewDb(sql.OpenDB(&connector{inner: inner, init: init}), "mysql")
-	n := opts.MaxOpenConns
-	if n <= 0 {
-		n = 16
-	}
-	idle := opts.MaxIdleConns
-	if idle <= 0 || idle > n {
-		idle = n
-	}
-	db.SetMaxOpenConns(n)
-	db.SetMaxIdleConns(idle)
-	db.SetConnMaxLifetime(opts.ConnMaxLifetime)
+	adapters.SizePool(db, opts, 16)
 	// The session settings are made as each connection opens; a failure
 	// there would show only as a bad connection later, so one is opened
 	// now, where its error can be told.
@@ -486,31 +475,12 @@ func (d *DB) AggregateRows(cols []string, from, where string, order []string) st
 // DOUBLE as float64, DECIMAL as its exact text, dates and date-times
 // (text in JSON) as time.Time in UTC.
 func (d *DB) ReadRows(v any, types []string) ([][]any, error) {
-	kinds := make([]adapters.Kind, len(types))
-	floats := make([]bool, len(types))
-	for i, t := range types {
-		kinds[i] = kindOf(t)
-		switch strings.ToUpper(t) {
-		case "FLOAT", "DOUBLE", "REAL", "DOUBLE PRECISION":
-			floats[i] = true
-		}
-	}
-	return adapters.DecodeJSONRows(v, len(types), func(i int, x any) (any, error) {
-		n, isNum := x.(json.Number)
-		s, isStr := x.(string)
-		switch k := kinds[i]; {
-		case isNum && k == adapters.KindInteger:
-			return n.Int64()
-		case isNum && floats[i]:
-			return n.Float64()
-		case isNum:
-			return n.String(), nil
-		case isStr && k == adapters.KindDate:
+	isFloat := func(t string) bool { return t == "FLOAT" || t == "DOUBLE" || t == "REAL" || t == "DOUBLE PRECISION" }
+	return adapters.DecodeTypedJSONRows(v, types, kindOf, isFloat, func(k adapters.Kind, s string) (any, error) {
+		if k == adapters.KindDate {
 			return time.Parse("2006-01-02", s)
-		case isStr && k.DateTime():
-			return time.Parse("2006-01-02 15:04:05.999999", s)
 		}
-		return x, nil
+		return time.Parse("2006-01-02 15:04:05.999999", s)
 	})
 }
 

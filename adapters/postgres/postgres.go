@@ -386,46 +386,27 @@ func (d *DB) AggregateRows(cols []string, from, where string, order []string) st
 	return adapters.AggregateJSONRows("json_agg", "json_build_array", cols, from, where, order)
 }
 
+// jsonTimeLayouts are how json_agg writes dates and timestamps.
+var jsonTimeLayouts = map[adapters.Kind][]string{
+	adapters.KindDate:        {"2006-01-02"},
+	adapters.KindTimestamp:   {"2006-01-02T15:04:05.999999999"},
+	adapters.KindTimestampTZ: {"2006-01-02T15:04:05.999999999Z07:00", "2006-01-02T15:04:05.999999999Z07"},
+}
+
 // ReadRows reads json_agg's text: numbers as lib/pq gives them (integers
 // as int64, floats as float64, NUMERIC as its exact text), dates and
 // timestamps (ISO 8601 in JSON) as time.Time.
 func (d *DB) ReadRows(v any, types []string) ([][]any, error) {
-	kinds := make([]adapters.Kind, len(types))
-	floats := make([]bool, len(types))
-	for i, t := range types {
-		kinds[i] = kindOf(t)
-		switch strings.ToUpper(t) {
-		case "REAL", "DOUBLE PRECISION", "FLOAT4", "FLOAT8":
-			floats[i] = true
-		}
+	isFloat := func(t string) bool {
+		return t == "REAL" || t == "DOUBLE PRECISION" || t == "FLOAT4" || t == "FLOAT8"
 	}
-	return adapters.DecodeJSONRows(v, len(types), func(i int, x any) (any, error) {
-		n, isNum := x.(json.Number)
-		s, isStr := x.(string)
-		switch k := kinds[i]; {
-		case isNum && k == adapters.KindInteger:
-			return n.Int64()
-		case isNum && floats[i]:
-			return n.Float64()
-		case isNum:
-			return n.String(), nil
-		case isStr && k == adapters.KindDate:
-			if t, err := time.Parse("2006-01-02", s); err == nil {
-				return t, nil
-			}
-		case isStr && k == adapters.KindTimestamp:
-			if t, err := time.Parse("2006-01-02T15:04:05.999999999", s); err == nil {
-				return t, nil
-			}
-		case isStr && k == adapters.KindTimestampTZ:
-			if t, err := time.Parse("2006-01-02T15:04:05.999999999Z07:00", s); err == nil {
-				return t, nil
-			}
-			if t, err := time.Parse("2006-01-02T15:04:05.999999999Z07", s); err == nil {
+	return adapters.DecodeTypedJSONRows(v, types, kindOf, isFloat, func(k adapters.Kind, s string) (any, error) {
+		for _, l := range jsonTimeLayouts[k] {
+			if t, err := time.Parse(l, s); err == nil {
 				return t, nil
 			}
 		}
-		return x, nil
+		return s, nil
 	})
 }
 
