@@ -188,6 +188,72 @@ type AccentFolder interface {
 	FoldsAccents() bool
 }
 
+// AccentAdvisor is an optional capability of an AccentFolder whose ILike
+// does not ignore accents but can be made to by a change to the
+// database: AccentAdvice says what to do, as words that follow "to
+// ignore accents too, " (PostgreSQL: install unaccent).
+type AccentAdvisor interface {
+	AccentAdvice() string
+}
+
+// Folding is what a text comparison under a collation ignores, as the
+// database showed it on a few letters.
+type Folding struct {
+	// Case is set when upper and lower case compare equal (Smith matches
+	// smith).
+	Case bool
+	// Kept are the letters of Accents (those the collation's character
+	// set can hold) that the collation does not take for their base
+	// letter: an accent that counts (é), or a letter of its own (ø); none
+	// when it ignores every accent tested.
+	Kept []Accent
+}
+
+// Keeps tells whether the collation keeps letter (one of Accents) apart
+// from its base letter.
+func (f Folding) Keeps(letter string) bool {
+	for _, a := range f.Kept {
+		if a.Letter == letter {
+			return true
+		}
+	}
+	return false
+}
+
+// Accent is an accented letter, its base letter and a name written with
+// and without it, for messages.
+type Accent struct {
+	Letter, Base  string
+	With, Without string
+}
+
+// Accents are the accented letters a Folding is tested on: the accents of
+// the Latin letters of European names, and the letters with a stroke that
+// some collations keep apart from their base letter.
+var Accents = []Accent{
+	{"é", "e", "René", "Rene"},
+	{"ë", "e", "Zoë", "Zoe"},
+	{"á", "a", "Siobhán", "Siobhan"},
+	{"ü", "u", "Müller", "Muller"},
+	{"ö", "o", "Björk", "Bjork"},
+	{"å", "a", "Åse", "Ase"},
+	{"ñ", "n", "Peña", "Pena"},
+	{"ç", "c", "François", "Francois"},
+	{"ø", "o", "Søren", "Soren"},
+	{"ł", "l", "Michał", "Michal"},
+}
+
+// CollationFolder is an optional capability of adapters whose ILike
+// ignores case and accents as the collation of the column it compares
+// does (MySQL), so that what string search ignores differs from column
+// to column: Folding says what a collation ignores, asking the database;
+// FoldingCollation names the collation, of those the database has, that
+// ignores case and every accent, to give a column instead.
+type CollationFolder interface {
+	Folding(ctx context.Context, collation string) (Folding, error)
+	FoldingCollation() string
+}
+
 // Trimmer is an optional capability: how the dialect trims white space
 // from both ends of a text expression, where it is not TRIM(x) (SQL
 // Server before 2017 has only LTRIM and RTRIM).

@@ -45,10 +45,10 @@ func (Dialect) Quote(ident string) string { return adapters.QuoteIdent(ident, '`
 func (Dialect) Limit(n int) string { return "LIMIT " + strconv.Itoa(n) }
 
 // ILike is a plain LIKE: it compares under the column's collation, which
-// for the _ci collations ignores case (and for most of them accents: see
-// Folding), and a pattern with a fixed prefix can use an index on the
-// column. Under a _bin or _cs collation case counts; lint says so for
-// the columns of string search parameters.
+// for the _ci collations ignores case (and accents, some or all: see
+// DB.Folding), and a pattern with a fixed prefix can use an index on the
+// column. Under a _bin or _cs collation case counts; lint and check say
+// so for the columns of string search parameters.
 func (Dialect) ILike(expr, ph string) string { return expr + " LIKE " + ph + ` ESCAPE '\'` }
 
 // Like compares under the binary collation of utf8mb4, case and accents
@@ -159,24 +159,6 @@ func (d Dialect) TextFunction(fn, x string, vals []string, bind func(any) string
 		return "(" + x + " REGEXP " + bind("(?s-i)"+vals[0]) + ")", true
 	}
 	return "", false
-}
-
-// Folding tells what a LIKE under a collation ignores. The _ci collations
-// ignore case: those of utf8mb4 (utf8mb4_general_ci, utf8mb4_unicode_ci,
-// utf8mb4_unicode_520_ci, MySQL's utf8mb4_0900_ai_ci, MariaDB's
-// utf8mb4_uca1400_ai_ci) for all of Unicode, those of latin1 and the
-// other single-byte sets for their own letters. They ignore accents too,
-// unless their name says _as (accent-sensitive). The _bin and _cs
-// collations, and the binary character set, ignore neither.
-func (Dialect) Folding(collation string) (caseless, accentless bool) {
-	c := strings.ToLower(collation)
-	if c == "" {
-		return true, true // not text, or not known
-	}
-	if !strings.HasSuffix(c, "_ci") && !strings.Contains(c, "_ci_") {
-		return false, false
-	}
-	return true, !strings.Contains(c, "_as_") && !strings.HasSuffix(c, "_as")
 }
 
 // Accepted are the constructs of adapters.Constructs that MySQL and

@@ -70,25 +70,19 @@ func TestKind(t *testing.T) {
 	}
 }
 
-func TestFolding(t *testing.T) {
-	var d Dialect
-	for coll, want := range map[string][2]bool{
-		"utf8mb4_general_ci":       {true, true},
-		"utf8mb4_unicode_ci":       {true, true},
-		"utf8mb4_0900_ai_ci":       {true, true},
-		"utf8mb4_uca1400_ai_ci":    {true, true},
-		"utf8mb4_0900_as_ci":       {true, false},
-		"utf8mb4_uca1400_as_ci":    {true, false},
-		"latin1_swedish_ci":        {true, true},
-		"utf8mb4_bin":              {false, false},
-		"utf8mb4_0900_as_cs":       {false, false},
-		"latin1_general_cs":        {false, false},
-		"utf8mb4_nopad_bin":        {false, false},
-		"utf8mb3_general_nopad_ci": {true, true},
+func TestFoldingCollation(t *testing.T) {
+	for _, c := range []struct {
+		mariaDB bool
+		version string
+		want    string
+	}{
+		{false, "8.0.36", "utf8mb4_0900_ai_ci"},
+		{true, "10.11.19-MariaDB-0+deb12u1", "utf8mb4_uca1400_ai_ci"},
+		{true, "11.4.2-MariaDB", "utf8mb4_uca1400_ai_ci"},
+		{true, "10.6.18-MariaDB", "utf8mb4_unicode_520_ci"},
 	} {
-		c, a := d.Folding(coll)
-		if [2]bool{c, a} != want {
-			t.Errorf("Folding(%s) = %v, %v, want %v", coll, c, a, want)
+		if got := foldingCollation(c.mariaDB, c.version); got != c.want {
+			t.Errorf("foldingCollation(%v, %s) = %s, want %s", c.mariaDB, c.version, got, c.want)
 		}
 	}
 }

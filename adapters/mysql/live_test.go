@@ -91,8 +91,55 @@ func TestLiveMatching(t *testing.T) {
 	if coll["BIN"] != "utf8mb4_bin" || !strings.HasPrefix(coll["L"], "latin1_") || coll["ID"] != "" {
 		t.Errorf("collations: %v", coll)
 	}
-	if c, _ := db.Folding(coll["BIN"]); c {
-		t.Error("Folding(utf8mb4_bin) ignores case")
+	if f, err := db.Folding(context.Background(), coll["BIN"]); err != nil || f.Case {
+		t.Errorf("Folding(utf8mb4_bin) ignores case (%v)", err)
+	}
+}
+
+// Folding is what the server does: the letters each collation keeps apart
+// from their base letter, of those its character set holds.
+func TestLiveFolding(t *testing.T) {
+	db := live(t, "", adapters.Options{ReadOnly: true})
+	ctx := context.Background()
+	kept := func(f adapters.Folding) string {
+		var s []string
+		for _, a := range f.Kept {
+			s = append(s, a.Letter)
+		}
+		return strings.Join(s, " ")
+	}
+	for coll, want := range map[string]struct {
+		caseless bool
+		kept     string
+	}{
+		db.FoldingCollation():         {true, ""},
+		"utf8mb4_unicode_520_ci":      {true, ""},
+		"utf8mb4_uca1400_nopad_ai_ci": {true, ""},
+		"utf8mb4_general_ci":          {true, "ø ł"},
+		"utf8mb4_unicode_ci":          {true, "ø ł"},
+		"utf8mb4_swedish_ci":          {true, "ü ö å ø ł"},
+		"utf8mb4_uca1400_as_ci":       {true, "é ë á ü ö å ñ ç ø ł"},
+		// = ignores accents under it, but LIKE (what search uses) does not.
+		"utf8mb4_uca1400_ai_cs": {false, "é ë á ü ö å ñ ç ø ł"},
+		"utf8mb4_bin":           {false, "é ë á ü ö å ñ ç ø ł"},
+		"latin1_swedish_ci":     {true, "ü ö å ø"}, // latin1 has no ł
+		"latin1_general_ci":     {true, "é ë á ü ö å ñ ç ø"},
+		"latin1_general_cs":     {false, "é ë á ü ö å ñ ç ø"},
+	} {
+		f, err := db.Folding(ctx, coll)
+		if err != nil {
+			t.Errorf("%s: %v", coll, err)
+			continue
+		}
+		if f.Case != want.caseless || kept(f) != want.kept {
+			t.Errorf("%s: ignores case %v, keeps %q; want %v, %q", coll, f.Case, kept(f), want.caseless, want.kept)
+		}
+	}
+	if _, err := db.Folding(ctx, "utf8mb4_bin; DROP TABLE P"); err == nil {
+		t.Error("a name that is no collation's is taken")
+	}
+	if !db.FoldsAccents() {
+		t.Error("the test database's utf8mb4_general_ci ignores Zoë's accent, yet FoldsAccents is false")
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ccfacade/ccfacade/adapters"
@@ -28,6 +29,12 @@ type DB struct {
 	aggregates bool
 	// accents is whether the database's default collation ignores accents.
 	accents bool
+	// foldingCollation is the server's collation that ignores case and
+	// every accent (FoldingCollation).
+	foldingCollation string
+	// folds are the foldings of the collations asked about (Folding).
+	foldMu sync.Mutex
+	folds  map[string]adapters.Folding
 	// prepared is set when values are bound to statements prepared on the
 	// server (the DSN's interpolateParams=false), clear when the driver
 	// writes them into the statement's text.
@@ -42,6 +49,7 @@ var (
 	_ adapters.ChildAggregator = (*DB)(nil)
 	_ adapters.StatementReuser = (*DB)(nil)
 	_ adapters.AccentFolder    = (*DB)(nil)
+	_ adapters.CollationFolder = (*DB)(nil)
 	_ adapters.ColumnTimer     = (*DB)(nil)
 )
 
@@ -96,10 +104,10 @@ func Open(ctx context.Context, dsn string, opts adapters.Options) (adapters.Adap
 	if err != nil {
 		return nil, fail("connect to", err)
 	}
-	d := &DB{lowerNames: lower, prepared: !cfg.InterpolateParams}
+	d := &DB{lowerNames: lower, prepared: !cfg.InterpolateParams, folds: map[string]adapters.Folding{}}
 	d.MariaDB = strings.Contains(strings.ToLower(version), "mariadb")
 	d.aggregates = d.MariaDB && atLeast(version, 10, 5)
-	_, d.accents = d.Folding(collation)
+	d.foldingCollation = foldingCollation(d.MariaDB, version)
 
 	if cfg.Params == nil {
 		cfg.Params = map[string]string{}
@@ -125,7 +133,27 @@ func Open(ctx context.Context, dsn string, opts adapters.Options) (adapters.Adap
 		return nil, fail("session settings on", err)
 	}
 	d.db = db
+	// What the default collation ignores only tunes a test and a note:
+	// a server that cannot say is taken to count accents.
+	f, err := d.Folding(ctx, collation)
+	d.accents = err == nil && !f.Keeps("ë")
 	return d, nil
+}
+
+// foldingCollation is the utf8mb4 collation of the server that ignores
+// case and every accent, after the Unicode Collation Algorithm 5.2 or
+// later: MariaDB 10.10's utf8mb4_uca1400_ai_ci (UCA 14), before it
+// utf8mb4_unicode_520_ci, MySQL 8's utf8mb4_0900_ai_ci (UCA 9). The
+// older utf8mb4_unicode_ci (UCA 4) and utf8mb4_general_ci keep letters
+// such as ø and ł apart from o and l.
+func foldingCollation(mariaDB bool, version string) string {
+	switch {
+	case !mariaDB:
+		return "utf8mb4_0900_ai_ci"
+	case atLeast(version, 10, 10):
+		return "utf8mb4_uca1400_ai_ci"
+	}
+	return "utf8mb4_unicode_520_ci"
 }
 
 // sessionParams are the system variables every session sets (the driver
@@ -171,10 +199,66 @@ func (d *DB) DB() *sqlx.DB { return d.db }
 func (d *DB) Close() error { return d.db.Close() }
 
 // FoldsAccents tells whether the database's default collation ignores
-// accents (utf8mb4_general_ci, utf8mb4_unicode_ci, utf8mb4_0900_ai_ci,
-// utf8mb4_uca1400_ai_ci do). A column of another collation follows its
-// own: see Folding.
+// accents such as Zoë's (utf8mb4_general_ci, utf8mb4_unicode_ci,
+// utf8mb4_0900_ai_ci, utf8mb4_uca1400_ai_ci do, the _as, _cs and _bin
+// collations and latin1_general_ci do not). A column of another collation
+// follows its own: see Folding.
 func (d *DB) FoldsAccents() bool { return d.accents }
+
+// FoldingCollation is the collation of this server that ignores case and
+// every accent (see foldingCollation).
+func (d *DB) FoldingCollation() string { return d.foldingCollation }
+
+// collationName is what a collation's name is made of.
+var collationName = regexp.MustCompile(`^[A-Za-z0-9]+(_[A-Za-z0-9]+)*$`)
+
+// Folding asks the server what a LIKE under collation ignores: whether
+// "E" is like "e", and which letters of adapters.Accents (of those the
+// collation's character set holds) are not like their base letter. The
+// names alone do not tell: utf8mb4_general_ci ignores é's accent but
+// keeps ø apart from o, latin1_general_ci ignores no accent at all, the
+// collations of one language keep the letters of its alphabet (å in
+// Swedish). Each collation is asked about once.
+func (d *DB) Folding(ctx context.Context, collation string) (adapters.Folding, error) {
+	d.foldMu.Lock()
+	f, ok := d.folds[collation]
+	d.foldMu.Unlock()
+	if ok {
+		return f, nil
+	}
+	if !collationName.MatchString(collation) {
+		return f, fmt.Errorf("mysql: %q is not a collation's name", collation)
+	}
+	// A collation's name begins with its character set's.
+	cs, _, _ := strings.Cut(collation, "_")
+	conv := func(s string) string { return "CONVERT(_utf8mb4'" + s + "' USING " + cs + ")" }
+	like := func(a, b string) string { return conv(a) + " COLLATE " + collation + " LIKE " + conv(b) }
+	held := func(s string) string {
+		return "CONVERT(" + conv(s) + " USING utf8mb4) = _utf8mb4'" + s + "' COLLATE utf8mb4_bin"
+	}
+	cols := []string{like("E", "e")}
+	for _, a := range adapters.Accents {
+		cols = append(cols, like(a.Letter, a.Base), held(a.Letter))
+	}
+	got := make([]bool, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range got {
+		ptrs[i] = &got[i]
+	}
+	if err := d.db.QueryRowContext(ctx, "SELECT "+strings.Join(cols, ", ")).Scan(ptrs...); err != nil {
+		return f, fmt.Errorf("mysql: collation %s: %w", collation, err)
+	}
+	f.Case = got[0]
+	for i, a := range adapters.Accents {
+		if folds, holds := got[1+2*i], got[2+2*i]; holds && !folds {
+			f.Kept = append(f.Kept, a)
+		}
+	}
+	d.foldMu.Lock()
+	d.folds[collation] = f
+	d.foldMu.Unlock()
+	return f, nil
+}
 
 // TimeArgFor binds a time compared with a TIMESTAMP column as the instant
 // (in UTC, the sessions' time zone), and with any other as its wall clock.
