@@ -16,6 +16,10 @@ type Column struct {
 	Name string
 	Type string // the database's type name, upper case ("" when unknown)
 	Kind adapters.Kind
+	// Collation is a text column's collation where the adapter reports it
+	// (adapters.Column), for a column of a table (or of a table with joins,
+	// or of its distinct values); "" otherwise, and for a mapping's query.
+	Collation string
 }
 
 // Catalog holds the columns a mapping set names, for one database.
@@ -355,6 +359,13 @@ func (cat *Catalog) mainColumns(ctx context.Context, c *collector, db adapters.A
 		}
 		cat.derived[m] = b.JoinedSource(m.From.Table, specs)
 		cols, err = queryColumns(ctx, db, sqlgen.Empty("*", sqlgen.Derived(cat.derived[m], "t0")))
+		if err == nil {
+			coll := collations(ctx, db, m.From.Table, nil)
+			for _, j := range m.From.Joins {
+				coll = collations(ctx, db, j.Table, coll, func(col string) string { return mapping.JoinedName(j.As, col) })
+			}
+			withCollations(cols, coll)
+		}
 	case m.From.Distinct:
 		var others []string
 		seen := map[string]bool{}
@@ -373,6 +384,9 @@ func (cat *Catalog) mainColumns(ctx context.Context, c *collector, db adapters.A
 		cat.derived[m] = b.DistinctSource(m.From.Table, m.From.Key, others)
 		srcName = "the distinct values of " + m.From.Table
 		cols, err = queryColumns(ctx, db, sqlgen.Empty("*", sqlgen.Derived(cat.derived[m], "t0")))
+		if err == nil {
+			withCollations(cols, collations(ctx, db, m.From.Table, nil))
+		}
 	default:
 		cols, err = tableColumns(ctx, db, m.From.Table)
 	}
@@ -576,9 +590,42 @@ func tableColumns(ctx context.Context, db adapters.Adapter, table string) ([]Col
 	}
 	out := make([]Column, len(list))
 	for i, col := range list {
-		out[i] = Column{Name: col.Name, Type: strings.ToUpper(col.Type), Kind: db.Kind(col.Type)}
+		out[i] = Column{Name: col.Name, Type: strings.ToUpper(col.Type), Kind: db.Kind(col.Type), Collation: col.Collation}
 	}
 	return out, nil
+}
+
+// collations adds to coll (made when nil) the collations of table's text
+// columns by their upper-case names, each as rename names it in a
+// derived source (unchanged without rename). A table whose columns
+// cannot be read adds none: its error is reported where it is checked.
+func collations(ctx context.Context, db adapters.Adapter, table string, coll map[string]string, rename ...func(string) string) map[string]string {
+	if coll == nil {
+		coll = map[string]string{}
+	}
+	list, err := db.Columns(ctx, table)
+	if err != nil {
+		return coll
+	}
+	for _, col := range list {
+		if col.Collation == "" {
+			continue
+		}
+		name := col.Name
+		for _, r := range rename {
+			name = r(name)
+		}
+		coll[strings.ToUpper(name)] = col.Collation
+	}
+	return coll
+}
+
+// withCollations gives the columns of a derived source the collations
+// of the table columns they are (a result's columns do not say).
+func withCollations(cols []Column, coll map[string]string) {
+	for i := range cols {
+		cols[i].Collation = coll[strings.ToUpper(cols[i].Name)]
+	}
 }
 
 // queryColumns runs a query that returns no rows for its result's columns.

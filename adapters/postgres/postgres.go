@@ -28,10 +28,12 @@ type DB struct {
 }
 
 var (
-	_ adapters.Adapter  = (*DB)(nil)
-	_ adapters.Loader   = (*DB)(nil)
-	_ adapters.Analyzer = (*DB)(nil)
-	_ adapters.Opener   = Open
+	_ adapters.Adapter       = (*DB)(nil)
+	_ adapters.Loader        = (*DB)(nil)
+	_ adapters.Analyzer      = (*DB)(nil)
+	_ adapters.Opener        = Open
+	_ adapters.AccentFolder  = (*DB)(nil)
+	_ adapters.AccentAdvisor = (*DB)(nil)
 )
 
 // Open connects to PostgreSQL. dsn is a postgres:// URL or a key=value
@@ -143,6 +145,12 @@ func (d *DB) ILike(expr, ph string) string {
 // FoldsAccents reports whether ILike ignores accents: when the unaccent
 // extension is installed (CREATE EXTENSION unaccent).
 func (d *DB) FoldsAccents() bool { return d.unaccent }
+
+// AccentAdvice is how to make ILike ignore accents: install unaccent,
+// which Open looks for.
+func (d *DB) AccentAdvice() string {
+	return "run CREATE EXTENSION unaccent; in this database as a superuser, and restart the facade"
+}
 
 // Like is expr LIKE $n, case-sensitive.
 func (d *DB) Like(expr, ph string) string { return expr + " LIKE " + ph + ` ESCAPE '\'` }

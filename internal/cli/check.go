@@ -15,8 +15,10 @@ import (
 
 // check is what a vendor runs first at a new site: the mappings against
 // the live database (tables, columns, column types), sample resources
-// against their profiles, and, where the database can show plans, the
-// search parameters no index supports.
+// against their profiles, where the database can show plans the search
+// parameters no index supports, and how far string search ignores
+// accents (and, where each column's collation decides, the columns whose
+// collation counts case or accents).
 func check(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, src := sourceFlagSet("check", stderr)
 	sample := fs.Int("sample", 25, "rows per mapping rendered and checked against the profile")
@@ -47,8 +49,15 @@ func check(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if _, ok := s.db.(adapters.ScanChecker); !ok {
 		fmt.Fprintf(stdout, "note: the %s adapter cannot show query plans, so indexes were not checked\n", s.cfg.Database.Adapter)
 	}
-	if af, ok := s.db.(adapters.AccentFolder); ok && !af.FoldsAccents() {
-		fmt.Fprintln(stdout, "note: string search ignores case but not accents (Siobhan does not find Siobhán): to ignore accents too, run CREATE EXTENSION unaccent; in this database as a superuser, and restart the facade")
+	folding, err := collationWarnings(ctx, s)
+	if err != nil {
+		return err
+	}
+	for _, w := range folding {
+		fmt.Fprintln(stdout, w)
+	}
+	if note := accentNote(s.db, len(folding)); note != "" {
+		fmt.Fprintln(stdout, note)
 	}
 	rep.print(stdout, stderr)
 	if rep.failed() {

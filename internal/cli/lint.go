@@ -49,6 +49,13 @@ func lint(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if rep.failed() {
 			return rep.err()
 		}
+		folding, err := collationWarnings(ctx, s)
+		if err != nil {
+			return err
+		}
+		for _, w := range folding {
+			fmt.Fprintln(stdout, w)
+		}
 		fmt.Fprintf(stdout, "ok: %d mapping(s); every table and column exists in the %s database; %d sample resource(s) conform to their profiles\n", len(s.set.Mappings), s.cfg.Database.Adapter, rep.rendered)
 	} else {
 		fmt.Fprintf(stdout, "ok: %d mapping(s) (not checked against a database: give -config, or -adapter and -dsn)\n", len(s.set.Mappings))
