@@ -4,7 +4,7 @@
 // server's sql_mode) with time_zone at UTC; the engine's numbered
 // placeholders are rewritten into MySQL's bare "?" by the pool's
 // connections. Case-insensitive search follows each column's collation
-// (Dialect.Folding). Table names follow the server's
-// lower_case_table_names: on Linux (0) a mapping names a table exactly as
-// it was created.
+// (DB.Folding asks the server what one ignores). Table names follow the
+// server's lower_case_table_names: on Linux (0) a mapping names a table
+// exactly as it was created.
 package mysql
