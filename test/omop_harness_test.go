@@ -302,15 +302,14 @@ var (
 //
 // Under the race detector it is skipped: the SQLite driver, C translated to
 // Go, runs some fifteen times slower there, and these sweeps would take
-// most of half an hour. make test runs them again without it (the OMOP
-// tests' SQLite runs, after the race run), so CI runs them either way.
+// most of half an hour. make test runs this package without it.
 func omopSQLiteEnv(t *testing.T) (*env, *logBuffer) {
 	t.Helper()
 	if raceBuild {
-		t.Skip("the OMOP set on SQLite runs without the race detector: make test runs it in its second step (go test -run OMOP/sqlite-omop ./test)")
+		t.Skip("the OMOP set on SQLite runs without the race detector: make test runs this package without it")
 	}
 	omopLiteOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "ccfacade-omop-")
+		dir, err := demotest.TempDir("ccfacade-omop-")
 		if err != nil {
 			omopLiteErr = err
 			return
