@@ -71,15 +71,36 @@ func TestLintBadMappings(t *testing.T) {
 	}
 }
 
-// demoDB creates the demo EPR in a SQLite file with the demo command.
+var demoEPR struct {
+	once sync.Once
+	dsn  string
+	err  error
+}
+
+// demoDB is the demo EPR in a SQLite file, created with the demo command
+// once per test binary (removed by demotest.Cleanup); the tests only read
+// it.
 func demoDB(t *testing.T) string {
 	t.Helper()
-	dsn := "file:" + filepath.Join(t.TempDir(), "epr.db")
-	code, out, errs := run(t, "demo", "load", "-adapter", "sqlite", "-dsn", dsn, "-patients", "50")
-	if code != 0 || !strings.Contains(out, "50 patients") {
-		t.Fatalf("demo load: %d %q %q", code, out, errs)
+	demoEPR.once.Do(func() {
+		dir, err := demotest.TempDir("ccfacade-cli-")
+		if err != nil {
+			demoEPR.err = err
+			return
+		}
+		dsn := "file:" + filepath.Join(dir, "epr.db")
+		var out, errb bytes.Buffer
+		code := Run(context.Background(), []string{"demo", "load", "-adapter", "sqlite", "-dsn", dsn, "-patients", "50"}, &out, &errb)
+		if code != 0 || !strings.Contains(out.String(), "50 patients") {
+			demoEPR.err = fmt.Errorf("demo load: %d %q %q", code, out.String(), errb.String())
+			return
+		}
+		demoEPR.dsn = dsn
+	})
+	if demoEPR.err != nil {
+		t.Fatal(demoEPR.err)
 	}
-	return dsn
+	return demoEPR.dsn
 }
 
 func TestLintAgainstDatabase(t *testing.T) {
@@ -135,21 +156,19 @@ type syncBuffer = demotest.Buffer
 func TestServeDemoAndShutDown(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var out, errb syncBuffer
-	done := make(chan int)
-	go func() { done <- Run(ctx, []string{"serve", "-listen", "127.0.0.1:0"}, &out, &errb) }()
-	url := regexp.MustCompile(`serving (http://\S+/fhir)`)
-	var base string
-	// Wait for the line that says it serves: generously, on a loaded machine.
-	for deadline := time.Now().Add(2 * time.Minute); base == "" && time.Now().Before(deadline); {
-		time.Sleep(25 * time.Millisecond)
-		if m := url.FindStringSubmatch(out.String()); m != nil {
-			base = m[1]
-		}
-	}
-	if base == "" {
+	done := make(chan int, 1)
+	ended, end := context.WithCancel(context.Background())
+	go func() {
+		code := Run(ctx, []string{"serve", "-listen", "127.0.0.1:0"}, &out, &errb)
+		end()
+		done <- code
+	}()
+	m, err := awaitServe(&out, ended, regexp.MustCompile(`serving (http://\S+/fhir)`))
+	if err != nil {
 		cancel()
-		t.Fatalf("serve did not start: %s", errb.String())
+		t.Fatalf("serve did not start: %v: %s", err, errb.String())
 	}
+	base := m[0][1]
 	res, err := http.Get(base + "/Patient?family=smi&gender=female")
 	if err != nil {
 		t.Fatal(err)
@@ -165,7 +184,7 @@ func TestServeDemoAndShutDown(t *testing.T) {
 		if code != 0 {
 			t.Errorf("serve exited %d: %s", code, errb.String())
 		}
-	case <-time.After(15 * time.Second):
+	case <-time.After(2 * time.Minute):
 		t.Fatal("serve did not shut down")
 	}
 	if !strings.Contains(errb.String(), "authentication is off") || !strings.Contains(errb.String(), "shutting down") {
@@ -190,7 +209,7 @@ func TestLintChecksProfiles(t *testing.T) {
 	}
 }
 
-func TestMain(m *testing.M) { pgtest.Main(m) }
+func TestMain(m *testing.M) { pgtest.Main(m, demotest.Cleanup) }
 
 // check reports columns whose type cannot give the element, with the
 // mapping's file:line:col.
@@ -487,28 +506,26 @@ func startServeLogs(t *testing.T, args []string, errb *syncBuffer, patterns ...*
 	ctx, cancel := context.WithCancel(context.Background())
 	var out syncBuffer
 	done := make(chan int, 1)
-	go func() { done <- Run(ctx, args, &out, errb) }()
-	matches := make([][]string, len(patterns))
-	for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline); {
-		select {
-		case code := <-done:
-			cancel()
-			t.Fatalf("serve exited %d: %s", code, errb.String())
-		case <-time.After(25 * time.Millisecond):
+	ended, end := context.WithCancel(context.Background())
+	go func() { code := Run(ctx, args, &out, errb); end(); done <- code }()
+	matches, err := awaitServe(&out, ended, patterns...)
+	if err != nil {
+		cancel()
+		if ended.Err() != nil {
+			t.Fatalf("serve exited %d: %s", <-done, errb.String())
 		}
-		all := true
-		for i, p := range patterns {
-			if matches[i] = p.FindStringSubmatch(out.String()); matches[i] == nil {
-				all = false
-			}
-		}
-		if all {
-			return matches, func() { cancel(); <-done }
-		}
+		t.Fatalf("serve did not start: %v: %s %s", err, out.String(), errb.String())
 	}
-	cancel()
-	t.Fatalf("serve did not start: %s %s", out.String(), errb.String())
-	return nil, nil
+	return matches, func() { cancel(); <-done }
+}
+
+// awaitServe waits until serve's output matches every pattern: generously
+// (CI machines are loaded), and no longer than serve runs (until ended is
+// done).
+func awaitServe(out *syncBuffer, ended context.Context, patterns ...*regexp.Regexp) ([][]string, error) {
+	ctx, cancel := context.WithTimeout(ended, 2*time.Minute)
+	defer cancel()
+	return out.Await(ctx, patterns...)
 }
 
 // The secure demo: HTTPS with a certificate of its own and JWT on; tokens
