@@ -377,13 +377,15 @@ func omopMySQLEnv(t *testing.T) (*env, *logBuffer) {
 }
 
 // forEachOMOP runs fn over the OMOP set on PostgreSQL, SQLite and
-// MySQL/MariaDB.
+// MySQL/MariaDB, the three subtests in parallel (after the rest of the
+// test's function).
 func forEachOMOP(t *testing.T, fn func(t *testing.T, e *env, logs *logBuffer)) {
 	for _, db := range []struct {
 		name string
 		mk   func(*testing.T) (*env, *logBuffer)
 	}{{"postgres-omop", omopEnv}, {"sqlite-omop", omopSQLiteEnv}, {"mysql-omop", omopMySQLEnv}} {
 		t.Run(db.name, func(t *testing.T) {
+			t.Parallel()
 			e, logs := db.mk(t)
 			fn(t, e, logs)
 		})
@@ -411,7 +413,10 @@ func serveOMOP(t *testing.T, db adapters.Adapter) (*env, *logBuffer) {
 	t.Helper()
 	logs := &logBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	e := demotest.Serve(t, db, omopSet(t), demotest.Config{Engine: engine.Options{DefaultCount: 20, MaxCount: 100, PagingSecret: []byte("test secret"), Logger: log}})
+	// Pages of up to 1000: the sweeps and the search oracle page through
+	// every resource of a type again and again (the Observations some
+	// hundred times), and a page costs the same whatever its size.
+	e := demotest.Serve(t, db, omopSet(t), demotest.Config{Engine: engine.Options{DefaultCount: 20, MaxCount: 1000, PagingSecret: []byte("test secret"), Logger: log}})
 	return envOf(e), logs
 }
 

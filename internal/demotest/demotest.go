@@ -233,10 +233,16 @@ func backends() []Backend {
 	return b
 }
 
-// Each runs fn, as a subtest, on the demo served over each backend.
+// Each runs fn, as a subtest, on the demo served over each backend. The
+// backends' subtests run in parallel with one another (after the rest of
+// the test's function): fn shares nothing between them that is not safe
+// for concurrent use.
 func Each(t *testing.T, cfg Config, fn func(t *testing.T, e *Env)) {
 	for _, b := range Backends {
-		t.Run(b.Name, func(t *testing.T) { fn(t, b.Serve(t, cfg)) })
+		t.Run(b.Name, func(t *testing.T) {
+			t.Parallel()
+			fn(t, b.Serve(t, cfg))
+		})
 	}
 }
 
