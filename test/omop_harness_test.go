@@ -415,7 +415,7 @@ func serveOMOP(t *testing.T, db adapters.Adapter) (*env, *logBuffer) {
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	// Pages of up to 1000: the sweeps and the search oracle page through
 	// every resource of a type again and again (the Observations some
-	// hundred times), and a page costs the same whatever its size.
+	// hundred times), and a page of 1000 costs about what one of 100 does.
 	e := demotest.Serve(t, db, omopSet(t), demotest.Config{Engine: engine.Options{DefaultCount: 20, MaxCount: 1000, PagingSecret: []byte("test secret"), Logger: log}})
 	return envOf(e), logs
 }
