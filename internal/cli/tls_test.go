@@ -78,14 +78,20 @@ mappings: %s
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var out, errb syncBuffer
-	done := make(chan int, 1)
-	ended, end := context.WithCancel(context.Background())
-	go func() { code := Run(ctx, []string{"serve", "-config", cfg}, &out, &errb); end(); done <- code }()
-	m, err := awaitServe(&out, ended, regexp.MustCompile(`serving (https://\S+/fhir)`))
-	if err != nil {
-		t.Fatalf("serve did not start: %v: %s", err, errb.String())
+	done := make(chan int)
+	go func() { done <- Run(ctx, []string{"serve", "-config", cfg}, &out, &errb) }()
+	re := regexp.MustCompile(`serving (https://\S+/fhir)`)
+	var base string
+	// Wait for the line that says it serves: generously, on a loaded machine.
+	for deadline := time.Now().Add(2 * time.Minute); base == "" && time.Now().Before(deadline); {
+		time.Sleep(25 * time.Millisecond)
+		if m := re.FindStringSubmatch(out.String()); m != nil {
+			base = m[1]
+		}
 	}
-	base := m[0][1]
+	if base == "" {
+		t.Fatalf("serve did not start: %s", errb.String())
+	}
 	roots := x509.NewCertPool()
 	roots.AddCert(ca)
 	client := func(c *tls.Config) *http.Client {
