@@ -2,10 +2,8 @@ package demotest
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -180,31 +178,6 @@ func (l *Buffer) Changed() <-chan struct{} {
 		l.changed = make(chan struct{})
 	}
 	return l.changed
-}
-
-// Await waits until the text written matches every pattern and returns
-// their submatches, or until ctx is done (a deadline, or the writer
-// ended) and returns its error.
-func (l *Buffer) Await(ctx context.Context, patterns ...*regexp.Regexp) ([][]string, error) {
-	for {
-		changed := l.Changed()
-		matches := make([][]string, len(patterns))
-		all := true
-		text := l.String()
-		for i, p := range patterns {
-			if matches[i] = p.FindStringSubmatch(text); matches[i] == nil {
-				all = false
-			}
-		}
-		if all {
-			return matches, nil
-		}
-		select {
-		case <-changed:
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
-	}
 }
 
 // String returns what was written.

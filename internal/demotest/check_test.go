@@ -1,8 +1,7 @@
 package demotest_test
 
 import (
-	"context"
-	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -25,27 +24,36 @@ func TestValidatorRejectsInvalidResources(t *testing.T) {
 	}
 }
 
-// Await returns once every pattern matches what was written, however the
-// writes fall, and gives up when its context is done.
-func TestBufferAwait(t *testing.T) {
+// Changed wakes a waiter at the next write, and not before: a test that
+// takes it, looks at the text, and waits on it misses no write.
+func TestBufferChanged(t *testing.T) {
 	var b demotest.Buffer
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
+	changed := b.Changed()
+	select {
+	case <-changed:
+		t.Fatal("Changed is closed before any write")
+	default:
+	}
+	if b.Changed() != changed {
+		t.Error("two calls before a write give two channels")
+	}
+	done := make(chan struct{})
 	go func() {
-		for _, s := range []string{"starting\n", "serving http://127.0.0", ".1:80/fhir\n", "admin on :81\n"} {
-			b.Write([]byte(s))
-		}
+		defer close(done)
+		b.Write([]byte("serving http://127.0.0.1:80/fhir\n"))
 	}()
-	m, err := b.Await(ctx, regexp.MustCompile(`serving (\S+)\n`), regexp.MustCompile(`admin on (\S+)`))
-	if err != nil {
-		t.Fatal(err)
+	select {
+	case <-changed:
+	case <-time.After(2 * time.Minute):
+		t.Fatal("a write did not close Changed")
 	}
-	if m[0][1] != "http://127.0.0.1:80/fhir" || m[1][1] != ":81" {
-		t.Errorf("matches %q", m)
+	<-done
+	if !strings.Contains(b.String(), "serving") {
+		t.Errorf("the buffer holds %q", b.String())
 	}
-	stopped, stop := context.WithCancel(context.Background())
-	stop()
-	if m, err := b.Await(stopped, regexp.MustCompile(`never`)); err == nil {
-		t.Errorf("Await with nothing to match and a done context = %q", m)
+	select {
+	case <-b.Changed():
+		t.Error("Changed after the last write is already closed")
+	default:
 	}
 }
