@@ -45,8 +45,9 @@ PLAIN_PKGS  = $(filter-out $(shell $(GO) list $(RACE_PKGS)),$(shell $(GO) list .
 # parallel subtests, and wait on three different servers.
 TESTFLAGS  ?= -count=1 -timeout 30m -parallel 4
 
+# Lines of the two runs are kept whole where make can (GNU make 4).
 test:
-	@$(MAKE) --no-print-directory -j2 -Oline test-race test-plain
+	@$(MAKE) --no-print-directory -j2 $(if $(filter output-sync,$(.FEATURES)),-Oline) test-race test-plain
 
 # One part: make test-race, make test-plain; one package: go test ./server.
 test-race:
