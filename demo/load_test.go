@@ -32,6 +32,8 @@ type recorder struct {
 	// stopAfter > 0 makes Load return after that many rows, with stopErr.
 	stopAfter int
 	stopErr   error
+	// onRow, when set, is called after each row with its table and number.
+	onRow func(table string, n int)
 }
 
 func (r *recorder) Exec(ctx context.Context, script string) error {
@@ -46,6 +48,9 @@ func (r *recorder) Load(ctx context.Context, table string, columns []string, nex
 	for n := 0; next(row); n++ {
 		r.rows[table] = append(r.rows[table], fmt.Sprint(row...))
 		clear(row)
+		if r.onRow != nil {
+			r.onRow(table, n+1)
+		}
 		if r.stopAfter > 0 && n+1 == r.stopAfter {
 			return r.stopErr
 		}
@@ -118,11 +123,15 @@ func TestLoadErrors(t *testing.T) {
 		}
 	}
 
-	// A cancelled context.
+	// A context cancelled part way, in PATIENT.
 	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	rec = newRecorder()
-	rec.stopAfter = 1 << 30
-	go func() { time.Sleep(50 * time.Millisecond); cancel() }()
+	rec.onRow = func(table string, n int) {
+		if table == "PATIENT" && n == 600 {
+			cancel()
+		}
+	}
 	if err := demo.Load(ctx, rec, opt); !errors.Is(err, context.Canceled) {
 		t.Errorf("Load with a cancelled context = %v", err)
 	}

@@ -45,7 +45,7 @@ func envOf(e *demotest.Env) *env {
 }
 
 // forEachBackend runs fn, as a subtest, on the demo served over each of
-// demotest.Backends.
+// demotest.Backends, the backends in parallel (see demotest.Each).
 func forEachBackend(t *testing.T, fn func(t *testing.T, e *env)) {
 	demotest.Each(t, demotest.Config{}, func(t *testing.T, e *demotest.Env) { fn(t, envOf(e)) })
 }

@@ -302,15 +302,14 @@ var (
 //
 // Under the race detector it is skipped: the SQLite driver, C translated to
 // Go, runs some fifteen times slower there, and these sweeps would take
-// most of half an hour. make test runs them again without it (the OMOP
-// tests' SQLite runs, after the race run), so CI runs them either way.
+// most of half an hour. make test runs this package without it.
 func omopSQLiteEnv(t *testing.T) (*env, *logBuffer) {
 	t.Helper()
 	if raceBuild {
-		t.Skip("the OMOP set on SQLite runs without the race detector: make test runs it in its second step (go test -run OMOP/sqlite-omop ./test)")
+		t.Skip("the OMOP set on SQLite runs without the race detector: make test runs this package without it")
 	}
 	omopLiteOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "ccfacade-omop-")
+		dir, err := demotest.TempDir("ccfacade-omop-")
 		if err != nil {
 			omopLiteErr = err
 			return
@@ -378,13 +377,15 @@ func omopMySQLEnv(t *testing.T) (*env, *logBuffer) {
 }
 
 // forEachOMOP runs fn over the OMOP set on PostgreSQL, SQLite and
-// MySQL/MariaDB.
+// MySQL/MariaDB, the three subtests in parallel (after the rest of the
+// test's function).
 func forEachOMOP(t *testing.T, fn func(t *testing.T, e *env, logs *logBuffer)) {
 	for _, db := range []struct {
 		name string
 		mk   func(*testing.T) (*env, *logBuffer)
 	}{{"postgres-omop", omopEnv}, {"sqlite-omop", omopSQLiteEnv}, {"mysql-omop", omopMySQLEnv}} {
 		t.Run(db.name, func(t *testing.T) {
+			t.Parallel()
 			e, logs := db.mk(t)
 			fn(t, e, logs)
 		})
@@ -412,7 +413,10 @@ func serveOMOP(t *testing.T, db adapters.Adapter) (*env, *logBuffer) {
 	t.Helper()
 	logs := &logBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	e := demotest.Serve(t, db, omopSet(t), demotest.Config{Engine: engine.Options{DefaultCount: 20, MaxCount: 100, PagingSecret: []byte("test secret"), Logger: log}})
+	// Pages of up to 1000: the sweeps and the search oracle page through
+	// every resource of a type again and again (the Observations some
+	// hundred times), and a page of 1000 costs about what one of 100 does.
+	e := demotest.Serve(t, db, omopSet(t), demotest.Config{Engine: engine.Options{DefaultCount: 20, MaxCount: 1000, PagingSecret: []byte("test secret"), Logger: log}})
 	return envOf(e), logs
 }
 

@@ -72,15 +72,36 @@ func TestLintBadMappings(t *testing.T) {
 	}
 }
 
-// demoDB creates the demo EPR in a SQLite file with the demo command.
+var demoEPR struct {
+	once sync.Once
+	dsn  string
+	err  error
+}
+
+// demoDB is the demo EPR in a SQLite file, created with the demo command
+// once per test binary (removed by demotest.Cleanup); the tests only read
+// it.
 func demoDB(t *testing.T) string {
 	t.Helper()
-	dsn := "file:" + filepath.Join(t.TempDir(), "epr.db")
-	code, out, errs := run(t, "demo", "load", "-adapter", "sqlite", "-dsn", dsn, "-patients", "50")
-	if code != 0 || !strings.Contains(out, "50 patients") {
-		t.Fatalf("demo load: %d %q %q", code, out, errs)
+	demoEPR.once.Do(func() {
+		dir, err := demotest.TempDir("ccfacade-cli-")
+		if err != nil {
+			demoEPR.err = err
+			return
+		}
+		dsn := "file:" + filepath.Join(dir, "epr.db")
+		var out, errb bytes.Buffer
+		code := Run(context.Background(), []string{"demo", "load", "-adapter", "sqlite", "-dsn", dsn, "-patients", "50"}, &out, &errb)
+		if code != 0 || !strings.Contains(out.String(), "50 patients") {
+			demoEPR.err = fmt.Errorf("demo load: %d %q %q", code, out.String(), errb.String())
+			return
+		}
+		demoEPR.dsn = dsn
+	})
+	if demoEPR.err != nil {
+		t.Fatal(demoEPR.err)
 	}
-	return dsn
+	return demoEPR.dsn
 }
 
 func TestLintAgainstDatabase(t *testing.T) {
@@ -170,7 +191,7 @@ func TestLintChecksProfiles(t *testing.T) {
 	}
 }
 
-func TestMain(m *testing.M) { pgtest.Main(m) }
+func TestMain(m *testing.M) { pgtest.Main(m, demotest.Cleanup) }
 
 // check reports columns whose type cannot give the element, with the
 // mapping's file:line:col.
@@ -468,13 +489,16 @@ func startServeLogs(t *testing.T, args []string, errb *syncBuffer, patterns ...*
 	done := make(chan int, 1)
 	go func() { done <- Run(ctx, args, &out, errb) }()
 	matches := make([][]string, len(patterns))
+	changed := awake() // the output is looked at first, then at each write
 	for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline); {
 		select {
 		case code := <-done:
 			cancel()
 			t.Fatalf("serve exited %d: %s", code, errb.String())
-		case <-time.After(25 * time.Millisecond):
+		case <-changed:
+		case <-time.After(time.Until(deadline)):
 		}
+		changed = out.Changed()
 		all := true
 		for i, p := range patterns {
 			if matches[i] = p.FindStringSubmatch(out.String()); matches[i] == nil {
@@ -676,4 +700,11 @@ func TestMissingTableNamesTheSchema(t *testing.T) {
 	if code == 0 || !strings.Contains(errs, `table "PATIENTS" does not exist in the connection's default schema (a table of another schema needs its schema's name: schema.PATIENTS)`) {
 		t.Errorf("%d %s", code, truncateStr(errs, 500))
 	}
+}
+
+// awake is a channel already closed: a wait on it returns at once.
+func awake() <-chan struct{} {
+	c := make(chan struct{})
+	close(c)
+	return c
 }

@@ -153,14 +153,31 @@ func NHSOf(t testing.TB, id string) string {
 // Buffer is a bytes.Buffer safe for concurrent use: a log or audit sink a
 // test reads while the facade writes.
 type Buffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
+	mu      sync.Mutex
+	b       bytes.Buffer
+	changed chan struct{} // closed by the next write
 }
 
 func (l *Buffer) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.changed != nil {
+		close(l.changed)
+		l.changed = nil
+	}
 	return l.b.Write(p)
+}
+
+// Changed returns a channel closed by the next write: a test waiting for
+// some output takes it, reads the buffer, and waits on it only when what
+// it looks for is not there yet.
+func (l *Buffer) Changed() <-chan struct{} {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.changed == nil {
+		l.changed = make(chan struct{})
+	}
+	return l.changed
 }
 
 // String returns what was written.

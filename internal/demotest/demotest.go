@@ -67,22 +67,17 @@ var (
 	pgDemo     loaded
 	mssqlDemo  loaded
 	mysqlDemo  loaded
-	dirs       []string
-	dirsMu     sync.Mutex
 )
 
 // SQLiteDSN is the DSN of the SQLite demo database, loaded once per test
 // binary (removed by Cleanup).
 func SQLiteDSN() (string, error) {
 	sqliteDemo.once.Do(func() {
-		dir, err := os.MkdirTemp("", "ccfacade-demo-")
+		dir, err := TempDir("ccfacade-demo-")
 		if err != nil {
 			sqliteDemo.err = err
 			return
 		}
-		dirsMu.Lock()
-		dirs = append(dirs, dir)
-		dirsMu.Unlock()
 		sqliteDemo.dsn = "file:" + filepath.Join(dir, "demo.db")
 		sqliteDemo.err = Load(sqlite.Open, sqliteDemo.dsn)
 	})
@@ -98,14 +93,12 @@ func PostgresDSN(t testing.TB) string {
 	pgDemo.once.Do(func() {
 		pgDemo.dsn, pgDemo.err = pgtest.CreateDB(base, "ccfacade_demo")
 		if pgDemo.err == nil {
-			pgDemo.err = pgtest.Unaccent(pgDemo.dsn)
+			dsn := pgDemo.dsn
+			addCleanup(func() { pgtest.DropDB(base, dsn) })
+			pgDemo.err = pgtest.Unaccent(dsn)
 		}
 		if pgDemo.err == nil {
 			pgDemo.err = Load(postgres.Open, pgDemo.dsn)
-		}
-		if pgDemo.err == nil {
-			base := base
-			addCleanup(func() { pgtest.DropDB(base, pgDemo.dsn) })
 		}
 	})
 	if pgDemo.err != nil {
@@ -168,18 +161,13 @@ func addCleanup(f func()) {
 // Cleanup drops what the harness made (the demo databases and their
 // folders). Pass it to pgtest.Main from TestMain.
 func Cleanup() {
+	removeDirs() // first: quick, and not held up by a database
 	cleanupsMu.Lock()
 	for _, f := range cleanups {
 		f()
 	}
 	cleanups = nil
 	cleanupsMu.Unlock()
-	dirsMu.Lock()
-	for _, d := range dirs {
-		_ = os.RemoveAll(d)
-	}
-	dirs = nil
-	dirsMu.Unlock()
 }
 
 // Load loads the demo data set into the database of dsn.
@@ -245,10 +233,16 @@ func backends() []Backend {
 	return b
 }
 
-// Each runs fn, as a subtest, on the demo served over each backend.
+// Each runs fn, as a subtest, on the demo served over each backend. The
+// backends' subtests run in parallel with one another (after the rest of
+// the test's function): fn shares nothing between them that is not safe
+// for concurrent use.
 func Each(t *testing.T, cfg Config, fn func(t *testing.T, e *Env)) {
 	for _, b := range Backends {
-		t.Run(b.Name, func(t *testing.T) { fn(t, b.Serve(t, cfg)) })
+		t.Run(b.Name, func(t *testing.T) {
+			t.Parallel()
+			fn(t, b.Serve(t, cfg))
+		})
 	}
 }
 
