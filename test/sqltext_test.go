@@ -22,52 +22,58 @@ import (
 // shows here as a diff, statement by statement.
 func TestSQLTextGolden(t *testing.T) {
 	now := time.Date(2024, 3, 15, 12, 0, 0, 0, time.UTC)
+	for _, b := range demotest.Backends {
+		t.Run(b.Name, func(t *testing.T) { sqlTextGolden(t, b, now) })
+	}
+}
+
+// sqlTextGolden records one backend's statements, with a recorder of its
+// own (the backends may run side by side).
+func sqlTextGolden(t *testing.T, b demotest.Backend, now time.Time) {
 	rec := &recorder{arg: func(i int, a any) string { return fmt.Sprintf("$%d = %T(%v)", i, a, a) }}
 	cfg := demotest.Config{Engine: engine.Options{Trace: rec.trace, Sequential: true, Now: func() time.Time { return now }}}
-	demotest.Each(t, cfg, func(t *testing.T, de *demotest.Env) {
-		e := envOf(de)
-		dir := filepath.Join("testdata", "sql", e.name)
-		// run records one request, and the pages its links lead to when
-		// follow is set.
-		run := func(sb *strings.Builder, path string, follow bool) {
-			rec.start()
-			r := get(t, e.base+path)
-			fmt.Fprintf(sb, "-- GET %s: %d\n%s", path, r.status, rec.take())
-			for _, rel := range []string{"next", "previous"} {
-				if !follow || r.status != 200 || !bytes.Contains(r.body, []byte(`"Bundle"`)) {
-					break
-				}
-				l := link(r.json(t), rel)
-				if l == "" {
-					break
-				}
-				r = get(t, l)
-				fmt.Fprintf(sb, "-- %s page: %d\n%s", rel, r.status, rec.take())
+	e := envOf(b.Serve(t, cfg))
+	dir := filepath.Join("testdata", "sql", e.name)
+	// run records one request, and the pages its links lead to when
+	// follow is set.
+	run := func(sb *strings.Builder, path string, follow bool) {
+		rec.start()
+		r := get(t, e.base+path)
+		fmt.Fprintf(sb, "-- GET %s: %d\n%s", path, r.status, rec.take())
+		for _, rel := range []string{"next", "previous"} {
+			if !follow || r.status != 200 || !bytes.Contains(r.body, []byte(`"Bundle"`)) {
+				break
 			}
-			sb.WriteString("\n")
-		}
-		caps := get(t, e.base+"/metadata").json(t)
-		rest := caps["rest"].([]any)[0].(map[string]any)
-		for _, rr := range rest["resource"].([]any) {
-			rd := rr.(map[string]any)
-			typ := rd["type"].(string)
-			var sb strings.Builder
-			sps, _ := rd["searchParam"].([]any)
-			for _, s := range sps {
-				sp := s.(map[string]any)
-				name, kind := sp["name"].(string), sp["type"].(string)
-				for _, q := range sqlTextQueries(name, kind) {
-					run(&sb, "/"+typ+"?"+q+"&_count=2", false)
-				}
+			l := link(r.json(t), rel)
+			if l == "" {
+				break
 			}
-			checkSQLGolden(t, filepath.Join(dir, typ+".sql"), sb.String())
+			r = get(t, l)
+			fmt.Fprintf(sb, "-- %s page: %d\n%s", rel, r.status, rec.take())
 		}
+		sb.WriteString("\n")
+	}
+	caps := get(t, e.base+"/metadata").json(t)
+	rest := caps["rest"].([]any)[0].(map[string]any)
+	for _, rr := range rest["resource"].([]any) {
+		rd := rr.(map[string]any)
+		typ := rd["type"].(string)
 		var sb strings.Builder
-		for _, path := range sqlTextRequests {
-			run(&sb, path, true)
+		sps, _ := rd["searchParam"].([]any)
+		for _, s := range sps {
+			sp := s.(map[string]any)
+			name, kind := sp["name"].(string), sp["type"].(string)
+			for _, q := range sqlTextQueries(name, kind) {
+				run(&sb, "/"+typ+"?"+q+"&_count=2", false)
+			}
 		}
-		checkSQLGolden(t, filepath.Join(dir, "requests.sql"), sb.String())
-	})
+		checkSQLGolden(t, filepath.Join(dir, typ+".sql"), sb.String())
+	}
+	var sb strings.Builder
+	for _, path := range sqlTextRequests {
+		run(&sb, path, true)
+	}
+	checkSQLGolden(t, filepath.Join(dir, "requests.sql"), sb.String())
 }
 
 // sqlTextQueries are the searches of one parameter: values of each form
