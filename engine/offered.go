@@ -36,7 +36,7 @@ func (e *Engine) Offered(m *mapping.Mapping) Offered {
 		if err != nil {
 			continue
 		}
-		o.Params = append(o.Params, offeredParam(m, sp))
+		o.Params = append(o.Params, e.offeredParam(m, sp))
 	}
 	for _, p := range m.Search {
 		v := m.Resource + ":" + p.Name
@@ -63,11 +63,11 @@ func (e *Engine) Offered(m *mapping.Mapping) Offered {
 // offeredParam states one parameter: _id and _lastUpdated as the
 // Resource parameters, a mapping's own with the STU3 definition of that
 // name and type where there is one.
-func offeredParam(m *mapping.Mapping, sp *mapping.SearchParam) OfferedParam {
+func (e *Engine) offeredParam(m *mapping.Mapping, sp *mapping.SearchParam) OfferedParam {
 	switch {
 	case sp == idParam:
 		return OfferedParam{Name: "_id", Type: "token", Definition: "http://hl7.org/fhir/SearchParameter/Resource-id", Doc: "The resource id."}
-	case sp.Name == "_lastUpdated" && m.SearchParam("_lastUpdated") == nil:
+	case sp == e.lastUpdated(m):
 		return OfferedParam{Name: "_lastUpdated", Type: "date", Definition: "http://hl7.org/fhir/SearchParameter/Resource-lastUpdated",
 			Doc: "When the source row last changed; prefixes eq ne lt gt le ge sa eb ap."}
 	}
