@@ -107,34 +107,10 @@ func TestOMOPEveryResourceValidAndCounted(t *testing.T) {
 				t.Errorf("%s: served %d resources, the source has %d rows (first served %v, first rows %v)",
 					typ, len(got), len(wantIDs), got[:min(len(got), 5)], wantIDs[:min(len(wantIDs), 5)])
 			}
-			for i, r := range res {
-				id := r["id"].(string)
-				rr := get(t, e.base+"/"+typ+"/"+id)
-				if rr.status != http.StatusOK {
-					t.Fatalf("read %s/%s: %d %s", typ, id, rr.status, truncate(string(rr.body), 300))
-				}
-				if !reflect.DeepEqual(rr.json(t), r) {
-					t.Errorf("%s/%s: the read differs from the search entry", typ, id)
-				}
-				if i%97 == 0 {
-					validate(t, typ+"/"+id, rr.body)
-				}
-			}
+			readBack(t, e, typ, res, 97)
 		}
-		if len(problems) > 0 {
-			var list []string
-			for p := range problems {
-				list = append(list, p)
-			}
-			sort.Strings(list)
-			t.Errorf("%d Care Connect profile problems, e.g.:\n%s", len(list), strings.Join(list[:min(len(list), 30)], "\n"))
-		}
-		// The checker is live: a served Patient without its name fails it.
-		pat := get(t, e.base+"/Patient/1").json(t)
-		delete(pat, "name")
-		if ps := profile.Check(pat); len(ps) == 0 || !strings.Contains(ps[0].String(), "Patient.name") {
-			t.Errorf("the profile checker missed a Patient without a name: %v", ps)
-		}
+		reportProblems(t, problems)
+		profileCheckerIsLive(t, e)
 		// Every kind of reference the mappings make is present, and resolves.
 		kinds := map[string]bool{}
 		for ref := range refs {
