@@ -19,6 +19,29 @@ import (
 // the Opener's own t.Cleanup.
 type Opener func(t *testing.T, readOnly bool) adapters.Adapter
 
+// OpenerOf is the Opener of the database of dsn, opened with open and
+// opts (ReadOnly as the suite asks).
+func OpenerOf(open adapters.Opener, dsn string, opts adapters.Options) Opener {
+	return func(t *testing.T, readOnly bool) adapters.Adapter {
+		opts := opts
+		opts.ReadOnly = readOnly
+		db, err := open(context.Background(), dsn, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
+	}
+}
+
+// WithoutLoader opens what open opens with its adapters.Loader hidden, to
+// run the suite as it runs for an adapter without one.
+func WithoutLoader(open Opener) Opener {
+	return func(t *testing.T, readOnly bool) adapters.Adapter { return noLoader{open(t, readOnly)} }
+}
+
+type noLoader struct{ adapters.Adapter }
+
 // schema is the suite's DDL, in the SQL every adapter's database takes.
 // Unquoted names are upper case, as in a legacy schema; the quoted ones
 // need quoting.

@@ -138,14 +138,7 @@ func TestSessionInit(t *testing.T) {
 // server of CCFACADE_TEST_MSSQL_DSN.
 func TestConformance(t *testing.T) {
 	dsn := mssqltest.FreshDB(t)
-	adaptertest.Run(t, func(t *testing.T, readOnly bool) adapters.Adapter {
-		db, err := Open(context.Background(), dsn, adapters.Options{ReadOnly: readOnly, StatementTimeout: 30 * time.Second})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		return db
-	}, adaptertest.TimestampType("DATETIME2"),
+	adaptertest.Run(t, adaptertest.OpenerOf(Open, dsn, adapters.Options{StatementTimeout: 30 * time.Second}), adaptertest.TimestampType("DATETIME2"),
 		adaptertest.ReadOnlyByPermissions("SQL Server has no read-only session: a deployment's login is given SELECT only (see the README)"))
 }
 
