@@ -222,14 +222,16 @@ func (s *suite) exec(t *testing.T, sql string, args ...any) {
 	}
 }
 
-// query runs sql and returns its rows, every value normalised and checked
-// to be of a type Normalize may return.
+// query runs sql on the suite's database (see Query).
 func (s *suite) query(t *testing.T, sql string, args ...any) [][]any {
 	t.Helper()
-	return query(t, s.ctx, s.db, sql, args...)
+	return Query(t, s.ctx, s.db, sql, args...)
 }
 
-func query(t *testing.T, ctx context.Context, db adapters.Adapter, sql string, args ...any) [][]any {
+// Query runs sql on db and returns its rows, every value normalised (by
+// the column's database type name) and checked to be of a type Normalize
+// may return.
+func Query(t *testing.T, ctx context.Context, db adapters.Adapter, sql string, args ...any) [][]any {
 	t.Helper()
 	rs, err := db.DB().QueryContext(ctx, sql, args...)
 	if err != nil {
@@ -724,7 +726,7 @@ INSERT INTO CCF_L (ID, TXT) VALUES (0, 'a; b');
 
 func (s *suite) readOnly(t *testing.T, ro adapters.Adapter) {
 	ctx := s.ctx
-	if got := query(t, ctx, ro, "SELECT COUNT(*) FROM "+s.tbl()); got[0][0] != int64(len(rows)) {
+	if got := Query(t, ctx, ro, "SELECT COUNT(*) FROM "+s.tbl()); got[0][0] != int64(len(rows)) {
 		t.Errorf("read through a read-only pool: %v", got)
 	}
 	for _, sql := range []string{
