@@ -34,7 +34,7 @@ var onlyIn = map[string][]string{
 	"github.com/microsoft/go-mssqldb":      {"adapters/sqlserver", "internal/mssqltest"},
 	"github.com/go-sql-driver/mysql":       {"adapters/mysql", "internal/mysqltest"},
 	"github.com/lestrrat-go/jwx/v2/jwt":    {"auth", "internal/authtest", "internal/cli"},
-	"github.com/google/fhir/go/jsonformat": {"internal/demotest"}, // the tests' STU3 validator, never in the binary
+	"github.com/google/fhir/go/jsonformat": {"internal/demotest"}, // the tests' STU3 and R4 validators, never in the binary
 }
 
 const module = "github.com/ccfacade/ccfacade"
