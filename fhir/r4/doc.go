@@ -15,7 +15,10 @@
 // StructureDefinitions, SearchParameter definitions and
 // CompartmentDefinition of the hl7.fhir.r4.core 4.0.1 package (go
 // generate; see internal/gen/stu3gen) and are plain Go data: the package
-// needs nothing but the standard library at run time.
+// needs nothing but the standard library at run time. Its tests check them
+// against expectations written from the specification and, with
+// CCFACADE_R4_SPEC naming the folder of that package, every element
+// against the specification's own snapshots.
 package r4
 
 //go:generate go run ../../internal/gen/stu3gen -fhir r4 -o types_gen.go
