@@ -116,8 +116,11 @@ func TestListsMatchSpec(t *testing.T) {
 
 // A release is chosen by name; an unknown name lists the known ones.
 func TestReleaseNamed(t *testing.T) {
-	if r, err := releaseNamed("r4"); err != nil || r.Version != "4.0.1" || r.Flag != " -fhir r4" {
+	if r, err := releaseNamed("r4"); err != nil || r.Version != "4.0.1" || r.command() != "go run ./internal/gen/stu3gen -fhir r4 -spec DIR" {
 		t.Errorf("r4: %+v %v", r, err)
+	}
+	if r, _ := releaseNamed("stu3"); r.command() != "go run ./internal/gen/stu3gen -spec DIR" {
+		t.Errorf("stu3: %s", r.command())
 	}
 	if _, err := releaseNamed("r5"); err == nil || err.Error() != `no FHIR release "r5" (known: stu3, r4)` {
 		t.Errorf("r5: %v", err)

@@ -23,7 +23,6 @@ type release struct {
 	Title   string // as comments name it: "STU3"
 	Version string // the fhirVersion of its definitions: "3.0.1"
 	Core    string // the npm package of its definitions: "hl7.fhir.core 3.0.1"
-	Flag    string // what selects it on the command line: "" (the default) or " -fhir r4"
 
 	// Datatypes are the files of its data type messages; Contained is
 	// its message of "any resource", which has one field per concrete
@@ -69,7 +68,7 @@ var releases = []*release{
 		SearchFile: "searchparams.txt", Search: stu3Search,
 	},
 	{
-		Name: "r4", Title: "R4", Version: "4.0.1", Core: "hl7.fhir.r4.core 4.0.1", Flag: " -fhir r4",
+		Name: "r4", Title: "R4", Version: "4.0.1", Core: "hl7.fhir.r4.core 4.0.1",
 		Datatypes: func() []protoreflect.FileDescriptor {
 			return []protoreflect.FileDescriptor{d4.File_proto_google_fhir_proto_r4_core_datatypes_proto}
 		},
@@ -95,7 +94,12 @@ func releaseNamed(name string) (*release, error) {
 	return nil, fmt.Errorf("no FHIR release %q (known: %s)", name, strings.Join(known, ", "))
 }
 
-// command is how a list of the release is rewritten.
+// command is how the lists of the release are rewritten; STU3 is the
+// default release.
 func (r *release) command() string {
-	return "go run ./internal/gen/stu3gen" + r.Flag + " -spec DIR"
+	flag := ""
+	if r != releases[0] {
+		flag = " -fhir " + r.Name
+	}
+	return "go run ./internal/gen/stu3gen" + flag + " -spec DIR"
 }
