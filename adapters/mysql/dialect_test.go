@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ccfacade/ccfacade/adapters"
+	gomysql "github.com/go-sql-driver/mysql"
 )
 
 func TestDialect(t *testing.T) {
@@ -175,5 +176,41 @@ func TestInsertSQL(t *testing.T) {
 	}
 	if rowsPerInsert(1) != 1000 || rowsPerInsert(200)*200 >= maxParams {
 		t.Errorf("rowsPerInsert: %d, %d", rowsPerInsert(1), rowsPerInsert(200))
+	}
+}
+
+// DriverStatement hands over what the pool's connections send the driver.
+func TestDriverStatement(t *testing.T) {
+	q, args, err := DriverStatement("SELECT CONCAT(a, ?2) FROM t WHERE x = ?1 AND y = ?2", []any{"one", int64(2)})
+	if err != nil || q != "SELECT CONCAT_WS('', a, ?) FROM t WHERE x = ? AND y = ?" || fmt.Sprint(args) != "[2 one 2]" {
+		t.Errorf("got %q %v, %v", q, args, err)
+	}
+	if q, args, err := DriverStatement("SELECT 1", nil); err != nil || q != "SELECT 1" || args != nil {
+		t.Errorf("no marks: %q %v, %v", q, args, err)
+	}
+	if _, _, err := DriverStatement("SELECT ?2", []any{"a"}); err == nil {
+		t.Error("too few arguments: no error")
+	}
+}
+
+// SessionDSN carries the session settings into the driver's DSN.
+func TestSessionDSN(t *testing.T) {
+	dsn, err := SessionDSN("u:secret@tcp(db:3306)/epr?tls=true")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := gomysql.ParseDSN(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !cfg.ParseTime || !cfg.InterpolateParams || cfg.Loc != time.UTC || cfg.DBName != "epr" || cfg.TLSConfig != "true" ||
+		!strings.Contains(cfg.Params["sql_mode"], "ANSI_QUOTES") || cfg.Params["time_zone"] != "'+00:00'" || cfg.Params["group_concat_max_len"] == "" {
+		t.Errorf("SessionDSN: %s", dsn)
+	}
+	if dsn, _ := SessionDSN("u@tcp(db:3306)/epr?interpolateParams=false"); strings.Contains(dsn, "interpolateParams=true") {
+		t.Errorf("interpolateParams=false in the DSN: %s", dsn)
+	}
+	if _, err := SessionDSN("u:secret@tcp(db:3306/epr"); err == nil || strings.Contains(err.Error(), "secret") {
+		t.Errorf("a bad DSN: %v", err)
 	}
 }

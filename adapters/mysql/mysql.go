@@ -45,6 +45,7 @@ var (
 	_ adapters.Adapter         = (*DB)(nil)
 	_ adapters.Opener          = Open
 	_ adapters.Loader          = (*DB)(nil)
+	_ adapters.Analyzer        = (*DB)(nil)
 	_ adapters.ScanChecker     = (*DB)(nil)
 	_ adapters.ChildAggregator = (*DB)(nil)
 	_ adapters.StatementReuser = (*DB)(nil)
@@ -75,20 +76,9 @@ func Open(ctx context.Context, dsn string, opts adapters.Options) (adapters.Adap
 	fail := func(what string, err error) error {
 		return fmt.Errorf("mysql: %s %s: %w", what, adapters.Redact(dsn), adapters.RedactError(err, dsn))
 	}
-	cfg, err := driver.ParseDSN(dsn)
+	cfg, err := driverConfig(dsn)
 	if err != nil {
 		return nil, fail("open", err)
-	}
-	cfg.ParseTime = true
-	cfg.Loc = time.UTC
-	// Values are written into the statement's text by the driver (escaped
-	// for the session's sql_mode) unless the DSN says otherwise: one round
-	// trip a statement, and the optimiser sees the values. MariaDB does
-	// not push a prepared statement's parameters into a derived table (a
-	// mapping's query), and reads all of it for every statement; neither
-	// server keeps a prepared statement's plan.
-	if !strings.Contains(strings.ToLower(dsn), "interpolateparams=") {
-		cfg.InterpolateParams = true
 	}
 
 	// What the server is decides the session settings: ask first.
@@ -109,12 +99,7 @@ func Open(ctx context.Context, dsn string, opts adapters.Options) (adapters.Adap
 	d.aggregates = d.MariaDB && atLeast(version, 10, 5)
 	d.foldingCollation = foldingCollation(d.MariaDB, version)
 
-	if cfg.Params == nil {
-		cfg.Params = map[string]string{}
-	}
-	for k, v := range sessionParams(d.MariaDB, opts) {
-		cfg.Params[k] = v
-	}
+	setParams(cfg, sessionParams(d.MariaDB, opts))
 	inner, err := driver.NewConnector(cfg)
 	if err != nil {
 		return nil, fail("open", err)
@@ -138,6 +123,72 @@ func Open(ctx context.Context, dsn string, opts adapters.Options) (adapters.Adap
 	f, err := d.Folding(ctx, collation)
 	d.accents = err == nil && !f.Keeps("ë")
 	return d, nil
+}
+
+// driverConfig is the driver's configuration for dsn: values read with
+// parseTime on and times in UTC, and written into the statement's text
+// by the driver (escaped for the session's sql_mode) unless the DSN says
+// otherwise: one round trip a statement, and the optimiser sees the
+// values. MariaDB does not push a prepared statement's parameters into a
+// derived table (a mapping's query), and reads all of it for every
+// statement; neither server keeps a prepared statement's plan.
+func driverConfig(dsn string) (*driver.Config, error) {
+	cfg, err := driver.ParseDSN(dsn)
+	if err != nil {
+		return nil, err
+	}
+	cfg.ParseTime = true
+	cfg.Loc = time.UTC
+	if !strings.Contains(strings.ToLower(dsn), "interpolateparams=") {
+		cfg.InterpolateParams = true
+	}
+	return cfg, nil
+}
+
+func setParams(cfg *driver.Config, p map[string]string) {
+	if cfg.Params == nil {
+		cfg.Params = map[string]string{}
+	}
+	for k, v := range p {
+		cfg.Params[k] = v
+	}
+}
+
+// SessionDSN is dsn as the adapter gives it to the driver, with the
+// settings every session of the adapter makes as it connects (sql_mode,
+// time_zone, group_concat_max_len; see Open): a plain connection of the
+// driver on it reads SQL as the adapter's connections do, with the
+// statements of DriverStatement. Only the read-only setting and the
+// statement time limit are left out. The benchmark's floors use it.
+func SessionDSN(dsn string) (string, error) {
+	cfg, err := driverConfig(dsn)
+	if err != nil {
+		return "", fmt.Errorf("mysql: %s: %w", adapters.Redact(dsn), adapters.RedactError(err, dsn))
+	}
+	setParams(cfg, sessionParams(false, adapters.Options{}))
+	return cfg.FormatDSN(), nil
+}
+
+// DriverStatement is a statement as the adapter's connections hand it to
+// the driver: "?n" marks made bare "?" with the arguments in the order of
+// the marks, and CONCAT read as CONCAT_WS with an empty separator (see
+// rewrite).
+func DriverStatement(query string, args []any) (string, []any, error) {
+	r, err := rewrite(query)
+	if err != nil {
+		return "", nil, err
+	}
+	if r.order == nil {
+		return r.query, args, nil
+	}
+	if len(args) != r.n {
+		return "", nil, fmt.Errorf("mysql: %d arguments for %d placeholders", len(args), r.n)
+	}
+	out := make([]any, len(r.order))
+	for i, n := range r.order {
+		out[i] = args[n-1]
+	}
+	return r.query, out, nil
 }
 
 // foldingCollation is the utf8mb4 collation of the server that ignores
@@ -449,6 +500,42 @@ func (d *DB) Load(ctx context.Context, table string, columns []string, next func
 	}
 	if err := tx.Commit(); err != nil {
 		return fail(err)
+	}
+	return nil
+}
+
+// Analyze runs ANALYZE TABLE on the tables, so that the optimiser's
+// statistics (InnoDB's, which it would otherwise recalculate some time
+// after a load, in the background) describe the rows just loaded. Its
+// result rows tell of a table it could not analyse.
+func (d *DB) Analyze(ctx context.Context, tables []string) error {
+	if len(tables) == 0 {
+		return nil
+	}
+	names := make([]string, len(tables))
+	for i, t := range tables {
+		names[i] = d.Quote(t)
+	}
+	rows, err := d.db.QueryContext(ctx, "ANALYZE TABLE "+strings.Join(names, ", "))
+	if err != nil {
+		return fmt.Errorf("mysql: analyze: %w", err)
+	}
+	defer rows.Close()
+	var problems []string
+	for rows.Next() {
+		var table, op, typ, msg string
+		if err := rows.Scan(&table, &op, &typ, &msg); err != nil {
+			return fmt.Errorf("mysql: analyze: %w", err)
+		}
+		if strings.EqualFold(typ, "error") {
+			problems = append(problems, table+": "+msg)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("mysql: analyze: %w", err)
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("mysql: analyze: %s", strings.Join(problems, "; "))
 	}
 	return nil
 }
