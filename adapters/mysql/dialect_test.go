@@ -104,6 +104,14 @@ func TestRewrite(t *testing.T) {
 		{"SELECT CONCAT(a, ?1), concat (b), GROUP_CONCAT(c), x.CONCAT(d), 'CONCAT(e)', CONCAT_WS(',', f), CONCATX(g)",
 			"SELECT CONCAT_WS('', a, ?), CONCAT_WS('', b), GROUP_CONCAT(c), x.CONCAT(d), 'CONCAT(e)', CONCAT_WS(',', f), CONCATX(g)", []int{1}},
 		{"SELECT NULLIF(CONCAT(a), '')", "SELECT NULLIF(CONCAT_WS('', a), '')", nil},
+		// A CAST's type as MySQL 8 spells it.
+		{"SELECT CAST(a AS VARCHAR(4)), cast (b as varchar (2)), CAST( c AS Integer ), CAST(d AS INT), CAST(e AS VARCHAR)",
+			"SELECT CAST(a AS CHAR(4)), cast (b as CHAR (2)), CAST( c AS SIGNED ), CAST(d AS SIGNED), CAST(e AS CHAR)", nil},
+		{"SELECT CAST(e AS SIGNED INTEGER), CAST(f AS CHAR(3)), CAST(g AS UNSIGNED INT), CAST(h AS DECIMAL(5,2)), CAST(i AS INTEGER UNSIGNED)",
+			"SELECT CAST(e AS SIGNED INTEGER), CAST(f AS CHAR(3)), CAST(g AS UNSIGNED INT), CAST(h AS DECIMAL(5,2)), CAST(i AS INTEGER UNSIGNED)", nil},
+		{"SELECT CONCAT(CAST(CAST(x AS INTEGER) + 1 AS VARCHAR(9)), '-'), CAST((SELECT MAX(v) AS INT_V FROM t) AS INTEGER), 'CAST(a AS VARCHAR(2))', x.CAST(a AS INT)",
+			"SELECT CONCAT_WS('', CAST(CAST(x AS SIGNED) + 1 AS CHAR(9)), '-'), CAST((SELECT MAX(v) AS INT_V FROM t) AS SIGNED), 'CAST(a AS VARCHAR(2))', x.CAST(a AS INT)", nil},
+		{"SELECT CAST(?1 AS VARCHAR(3)) FROM t AS u WHERE (u.a AS INT)", "SELECT CAST(? AS CHAR(3)) FROM t AS u WHERE (u.a AS INT)", []int{1}},
 	} {
 		r, err := rewrite(c.in)
 		if err != nil {
@@ -212,5 +220,36 @@ func TestSessionDSN(t *testing.T) {
 	}
 	if _, err := SessionDSN("u:secret@tcp(db:3306/epr"); err == nil || strings.Contains(err.Error(), "secret") {
 		t.Errorf("a bad DSN: %v", err)
+	}
+}
+
+// The plan's rows are an estimate only for one table read by an index or
+// whole, with no condition tested row by row.
+func TestPlanRows(t *testing.T) {
+	row := func(kv ...any) map[string]any {
+		m := map[string]any{}
+		for i := 0; i < len(kv); i += 2 {
+			m[kv[i].(string)] = kv[i+1]
+		}
+		return m
+	}
+	for _, c := range []struct {
+		name string
+		plan []map[string]any
+		want int64
+		ok   bool
+	}{
+		{"MariaDB, whole table", []map[string]any{row("select_type", []byte("SIMPLE"), "type", []byte("index"), "rows", []byte("9859"), "Extra", []byte("Using index"))}, 9859, true},
+		{"MySQL, filtered", []map[string]any{row("select_type", "SIMPLE", "type", "ALL", "rows", int64(1000), "filtered", []byte("50.00"), "Extra", nil)}, 500, true},
+		{"key", []map[string]any{row("select_type", []byte("SIMPLE"), "type", []byte("const"), "rows", []byte("1"), "Extra", []byte(""))}, 1, true},
+		{"a condition tested row by row", []map[string]any{row("select_type", []byte("SIMPLE"), "rows", []byte("9859"), "Extra", []byte("Using where"))}, 0, false},
+		{"an index condition", []map[string]any{row("select_type", []byte("SIMPLE"), "rows", []byte("20"), "Extra", []byte("Using index condition"))}, 0, false},
+		{"a join", []map[string]any{row("select_type", []byte("SIMPLE"), "rows", []byte("10"), "Extra", nil), row("select_type", []byte("SIMPLE"), "rows", []byte("4"), "Extra", nil)}, 0, false},
+		{"a subquery", []map[string]any{row("select_type", []byte("PRIMARY"), "rows", []byte("10"), "Extra", nil)}, 0, false},
+		{"no rows", []map[string]any{row("select_type", []byte("SIMPLE"), "rows", nil, "Extra", []byte("Impossible WHERE"))}, 0, false},
+	} {
+		if got, ok := planRows(c.plan); got != c.want || ok != c.ok {
+			t.Errorf("%s: %d, %v; want %d, %v", c.name, got, ok, c.want, c.ok)
+		}
 	}
 }

@@ -47,6 +47,7 @@ var (
 	_ adapters.Loader          = (*DB)(nil)
 	_ adapters.Analyzer        = (*DB)(nil)
 	_ adapters.ScanChecker     = (*DB)(nil)
+	_ adapters.Estimator       = (*DB)(nil)
 	_ adapters.ChildAggregator = (*DB)(nil)
 	_ adapters.StatementReuser = (*DB)(nil)
 	_ adapters.AccentFolder    = (*DB)(nil)
@@ -582,6 +583,78 @@ func (d *DB) FullScans(ctx context.Context, query string, args []any) ([]string,
 		}
 	}
 	return out, rows.Err()
+}
+
+// Estimate is the optimiser's estimate of the query's rows, EXPLAIN's
+// rows (times filtered, where the server shows it), when the plan reads
+// one table and tests no condition beyond the index it reads it by: the
+// whole table (InnoDB's estimate of its rows, from its statistics), or
+// the rows of a key or a range of an index. For any other plan it returns
+// adapters.ErrNoEstimate, and the engine counts: MySQL and MariaDB take a
+// condition on a column without an index (or on an expression of one,
+// as most searches are) to hold for every row, so their estimate of a
+// search by name would be the whole table; and a join's or a subquery's
+// rows are not the query's.
+func (d *DB) Estimate(ctx context.Context, query string, args []any) (int64, error) {
+	rows, err := d.db.QueryxContext(ctx, "EXPLAIN "+query, args...)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	var plan []map[string]any
+	for rows.Next() {
+		m := map[string]any{}
+		if err := rows.MapScan(m); err != nil {
+			return 0, err
+		}
+		plan = append(plan, m)
+	}
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	n, ok := planRows(plan)
+	if !ok {
+		return 0, adapters.ErrNoEstimate
+	}
+	return n, nil
+}
+
+// planRows reads an EXPLAIN's rows: those of its one table when it tests
+// no condition beyond its index (Extra empty or "Using index").
+func planRows(plan []map[string]any) (int64, bool) {
+	if len(plan) != 1 {
+		return 0, false
+	}
+	m := plan[0]
+	if extra := text(m["Extra"]); text(m["select_type"]) != "SIMPLE" || extra != "" && extra != "Using index" {
+		return 0, false
+	}
+	rows, ok := number(m["rows"])
+	if !ok {
+		return 0, false
+	}
+	if f, ok := number(m["filtered"]); ok {
+		rows *= f / 100
+	}
+	return int64(rows + 0.5), true
+}
+
+// number reads a numeric column of EXPLAIN, as text or as a number.
+func number(v any) (float64, bool) {
+	switch x := v.(type) {
+	case int64:
+		return float64(x), true
+	case uint64:
+		return float64(x), true
+	case float64:
+		return x, true
+	case float32:
+		return float64(x), true
+	case []byte, string:
+		f, err := strconv.ParseFloat(text(x), 64)
+		return f, err == nil
+	}
+	return 0, false
 }
 
 // lastPart is a dotted name's last part, unquoted.
