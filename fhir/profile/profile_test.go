@@ -64,14 +64,40 @@ func TestKnownBad(t *testing.T) {
 	}
 }
 
+// A resource that names no profile is checked against the STU3
+// definition of its type; a profile the registry does not hold is a
+// problem.
 func TestNoProfile(t *testing.T) {
-	ps, _ := CheckJSON([]byte(`{"resourceType":"Patient"}`))
-	if len(ps) != 1 || !strings.Contains(ps[0].Msg, "names no Care Connect profile") {
-		t.Errorf("%v", ps)
+	if ps, _ := CheckJSON([]byte(`{"resourceType":"Patient"}`)); len(ps) != 0 {
+		t.Errorf("a bare Patient breaks no rule of the STU3 Patient: %v", ps)
+	}
+	ps, _ := CheckJSON([]byte(`{"resourceType":"FamilyMemberHistory","status":"completed","patient":{"reference":"Patient/1"}}`))
+	if len(ps) != 1 || ps[0].String() != "FamilyMemberHistory.relationship: is required by the profile (min 1)" {
+		t.Errorf("FamilyMemberHistory without its relationship (1..1 in STU3): %v", ps)
+	}
+	ps, _ = CheckJSON([]byte(`{"resourceType":"FamilyMemberHistory","status":"done","patient":{"reference":"Group/1"},"relationship":{"text":"aunt"}}`))
+	if got := strings.Join(problemStrings(ps), "\n"); got != `FamilyMemberHistory.patient: refers to a Group; the profile allows Patient
+FamilyMemberHistory.status: "done" is not in the required value set http://hl7.org/fhir/ValueSet/history-status` {
+		t.Errorf("FamilyMemberHistory with a wrong status and patient:\n%s", got)
+	}
+	ps, _ = CheckJSON([]byte(`{"resourceType":"Patient","meta":{"profile":["https://fhir.hl7.org.uk/STU3/StructureDefinition/CareConnect-Observaton-1"]}}`))
+	if len(ps) != 1 || ps[0].String() != "Patient.meta.profile: names no known profile: https://fhir.hl7.org.uk/STU3/StructureDefinition/CareConnect-Observaton-1" {
+		t.Errorf("an unknown profile: %v", ps)
+	}
+	if ps, _ := CheckJSON([]byte(`{"resourceType":"Patiently"}`)); len(ps) != 1 || ps[0].Msg != `"Patiently" is not an STU3 resource type` {
+		t.Errorf("an unknown resource type: %v", ps)
 	}
 	if !Known("https://fhir.hl7.org.uk/STU3/StructureDefinition/CareConnect-Observation-1") {
 		t.Error("Observation profile missing")
 	}
+}
+
+func problemStrings(ps []Problem) []string {
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = p.String()
+	}
+	return out
 }
 
 // A required primitive present with extensions only (a data-absent-reason)
