@@ -407,7 +407,9 @@ func (c *checker) value(e *element, v any, path string) {
 			}
 		}
 	}
-	if len(targets) > 0 && !slices.Contains(targets, "Resource") {
+	// A target of any type (Resource), or one whose profile the registry
+	// does not hold, leaves the reference unchecked.
+	if len(targets) > 0 && !slices.Contains(targets, "Resource") && !slices.Contains(targets, "") {
 		if o, ok := v.(map[string]any); ok {
 			if ref, ok := o["reference"].(string); ok {
 				ref, _, _ = strings.Cut(ref, "/_history/")
@@ -564,11 +566,22 @@ func (r *Registry) member(url, system, code string, anySystem bool, depth int) b
 }
 
 // typeOfProfile turns a profile URL into the resource type it constrains.
+// Of a profile the registry does not hold it is the one resource type its
+// name holds (CareConnect-GPC-Organization-1: Organization), else "".
 func (r *Registry) typeOfProfile(url string) string {
 	if p := r.profiles[url]; p != nil {
 		return p.Type
 	}
-	return url[strings.LastIndex(url, "/")+1:]
+	typ := ""
+	for _, part := range strings.Split(url[strings.LastIndex(url, "/")+1:], "-") {
+		if stu3.IsResource(part) {
+			if typ != "" {
+				return ""
+			}
+			typ = part
+		}
+	}
+	return typ
 }
 
 // matches reports whether v has the fixed value (primitives equal; objects

@@ -136,7 +136,7 @@ func (r *Registry) resolve() Errors {
 		switch {
 		case base == nil:
 			msg := fmt.Sprintf("StructureDefinition %s: baseDefinition %s is not a known definition", url, p.Base)
-			if near := r.Nearest(p.Base, "", 1); len(near) > 0 {
+			if near := r.nearest(p.Base, 1, func(*structure) bool { return true }); len(near) > 0 {
 				msg += " (did you mean " + near[0] + "?)"
 			}
 			errs = append(errs, &Error{File: p.file, Msg: msg})
@@ -202,7 +202,14 @@ func Load(dirs ...string) (*Registry, error) {
 	for _, dir := range dirs {
 		d := NewDefinitions(dir)
 		found := 0
-		err := filepath.WalkDir(dir, func(path string, de fs.DirEntry, err error) error {
+		root := dir
+		if real, err := filepath.EvalSymlinks(dir); err == nil {
+			root = real // a linked folder is walked too
+		}
+		err := filepath.WalkDir(root, func(path string, de fs.DirEntry, err error) error {
+			if rel, rerr := filepath.Rel(root, path); rerr == nil {
+				path = filepath.Join(dir, rel)
+			}
 			if err != nil {
 				errs = append(errs, &Error{File: path, Msg: strings.TrimPrefix(err.Error(), path+": ")})
 				return nil
@@ -278,6 +285,10 @@ func (r *Registry) Added() int { return r.added }
 // else those of any resource type. Only names a few edits away are
 // offered.
 func (r *Registry) Nearest(url, typ string, n int) []string {
+	return r.nearest(url, n, func(p *structure) bool { return p.Kind == "resource" && (typ == "" || p.Type == typ) })
+}
+
+func (r *Registry) nearest(url string, n int, keep func(*structure) bool) []string {
 	type cand struct {
 		url string
 		d   int
@@ -287,7 +298,7 @@ func (r *Registry) Nearest(url, typ string, n int) []string {
 	limit := max(2, len(lastPart(url))/4)
 	var cands []cand
 	for u, p := range r.profiles {
-		if p.Kind != "resource" || typ != "" && p.Type != typ {
+		if !keep(p) {
 			continue
 		}
 		have := strings.ToLower(u)
@@ -348,9 +359,8 @@ func (r *Registry) CheckProfile(url, typ string) error {
 		}
 		if len(near) > 0 {
 			msg += " (did you mean " + strings.Join(near, ", or ") + "?)"
-		}
-		if r.added == 0 {
-			msg += "; the known profiles are the STU3 base definitions and Care Connect's: add a folder of definitions with profiles: in the configuration"
+		} else {
+			msg += " (known: the STU3 base definitions, Care Connect's, and those of the folders under profiles: in the configuration)"
 		}
 		return errors.New(msg)
 	case p.Kind != "resource":
