@@ -27,6 +27,10 @@ type Config struct {
 	// Mappings is the folder of mapping files, relative to the config file,
 	// or BuiltinPrefix and the name of a set shipped in the binary.
 	Mappings string `yaml:"mappings"`
+	// Profiles are folders of FHIR STU3 definitions (StructureDefinitions
+	// with snapshots, ValueSets, CodeSystems as JSON), relative to the
+	// config file, added to the built-in STU3 and Care Connect ones.
+	Profiles []string `yaml:"profiles"`
 	// Timezone is the zone of date-times the database stores without one,
 	// and of search values given without one.
 	Timezone string  `yaml:"timezone"`
@@ -280,6 +284,11 @@ func Parse(name string, data []byte, lookup func(string) (string, bool)) (*Confi
 	if cfg.Audit.Path != "" && !filepath.IsAbs(cfg.Audit.Path) {
 		cfg.Audit.Path = filepath.Join(filepath.Dir(name), cfg.Audit.Path)
 	}
+	for i, p := range cfg.Profiles {
+		if p != "" && !filepath.IsAbs(p) {
+			cfg.Profiles[i] = filepath.Join(filepath.Dir(name), p)
+		}
+	}
 	if cfg.Mappings != "" && !filepath.IsAbs(cfg.Mappings) && !strings.HasPrefix(cfg.Mappings, BuiltinPrefix) {
 		cfg.Mappings = filepath.Join(filepath.Dir(name), cfg.Mappings)
 	}
@@ -300,6 +309,11 @@ func (c *Config) validate() error {
 	}
 	if c.Mappings == "" {
 		errs = append(errs, "mappings is required: the folder of mapping files (or builtin:NAME)")
+	}
+	for _, p := range c.Profiles {
+		if p == "" {
+			errs = append(errs, "profiles: an empty folder name")
+		}
 	}
 	if _, err := time.LoadLocation(c.Timezone); err != nil {
 		errs = append(errs, fmt.Sprintf("timezone %q is not a known zone", c.Timezone))

@@ -67,3 +67,17 @@ func TestConfigErrors(t *testing.T) {
 		t.Errorf("default value: %+v %v", cfg, err)
 	}
 }
+
+// profiles: folders are relative to the configuration file.
+func TestProfilesRelativeToConfig(t *testing.T) {
+	cfg, err := Parse("etc/c.yaml", []byte("database: { adapter: sqlite, dsn: x }\nmappings: m\nprofiles: [gpconnect, /opt/defs]\n"), env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{filepath.Join("etc", "gpconnect"), "/opt/defs"}; strings.Join(cfg.Profiles, ",") != strings.Join(want, ",") {
+		t.Errorf("profiles %q, want %q", cfg.Profiles, want)
+	}
+	if _, err := Parse("c.yaml", []byte("database: { adapter: sqlite, dsn: x }\nmappings: m\nprofiles: [\"\"]\n"), env(nil)); err == nil || !strings.Contains(err.Error(), "profiles: an empty folder name") {
+		t.Errorf("an empty folder: %v", err)
+	}
+}

@@ -1,6 +1,7 @@
 // Package mapping is the mapping language: it loads YAML mapping files (every
 // node keeps its file:line:col), checks them against the FHIR STU3 element
-// table (collecting every problem, sorted), and compiles each into a Mapping
+// table and each profile against a profile registry (collecting every
+// problem, sorted), and compiles each into a Mapping
 // that the engine uses to build SQL and to render rows into FHIR resources.
 //
 // One mapping file describes one resource type: where its rows come from and

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ccfacade/ccfacade/fhir/profile"
 	"github.com/ccfacade/ccfacade/fhir/stu3"
 	"github.com/ccfacade/ccfacade/textfn"
 	"gopkg.in/yaml.v3"
@@ -23,14 +24,40 @@ type File struct {
 	Data []byte
 }
 
+// Config is what loading a set of mappings takes besides its files.
+type Config struct {
+	// Location is the zone of date-times stored without one (nil: UTC).
+	Location *time.Location
+	// Profiles holds the definitions a mapping's profile must name (nil:
+	// the built-in ones, STU3's and Care Connect's).
+	Profiles *profile.Registry
+}
+
 // LoadDir loads every *.yaml and *.yml file in dir.
 func LoadDir(dir string, loc *time.Location) (*Set, error) {
-	return LoadFS(os.DirFS(dir), ".", dir, loc)
+	return Config{Location: loc}.LoadDir(dir)
 }
 
 // LoadFS loads every *.yaml and *.yml file in dir of fsys; file names in
 // errors are prefixed with display.
 func LoadFS(fsys fs.FS, dir, display string, loc *time.Location) (*Set, error) {
+	return Config{Location: loc}.LoadFS(fsys, dir, display)
+}
+
+// Load parses, checks and compiles mapping files. On any problem it returns
+// Errors listing all of them, sorted.
+func Load(files []File, loc *time.Location) (*Set, error) {
+	return Config{Location: loc}.Load(files)
+}
+
+// LoadDir loads every *.yaml and *.yml file in dir.
+func (c Config) LoadDir(dir string) (*Set, error) {
+	return c.LoadFS(os.DirFS(dir), ".", dir)
+}
+
+// LoadFS loads every *.yaml and *.yml file in dir of fsys; file names in
+// errors are prefixed with display.
+func (c Config) LoadFS(fsys fs.FS, dir, display string) (*Set, error) {
 	entries, err := fs.ReadDir(fsys, dir)
 	if err != nil {
 		return nil, fmt.Errorf("read mappings: %w", err)
@@ -50,17 +77,21 @@ func LoadFS(fsys fs.FS, dir, display string, loc *time.Location) (*Set, error) {
 	if len(files) == 0 {
 		return nil, fmt.Errorf("read mappings: no *.yaml files in %s", display)
 	}
-	return Load(files, loc)
+	return c.Load(files)
 }
 
 // Load parses, checks and compiles mapping files. On any problem it returns
 // Errors listing all of them, sorted.
-func Load(files []File, loc *time.Location) (*Set, error) {
+func (c Config) Load(files []File) (*Set, error) {
+	loc, profiles := c.Location, c.Profiles
 	if loc == nil {
 		loc = time.UTC
 	}
+	if profiles == nil {
+		profiles = profile.Builtin()
+	}
 	sort.Slice(files, func(i, j int) bool { return files[i].Name < files[j].Name })
-	l := &loader{set: &Set{Concepts: map[string]*ConceptMap{}, Location: loc, byType: map[string]*Mapping{}}}
+	l := &loader{set: &Set{Concepts: map[string]*ConceptMap{}, Location: loc, Profiles: profiles, byType: map[string]*Mapping{}}}
 	type parsed struct {
 		name string
 		root *yaml.Node
@@ -189,13 +220,14 @@ func (l *loader) strs(n *yaml.Node, path string) []string {
 
 func (l *loader) document(root *yaml.Node) {
 	pairs := l.pairs(root, "", "resource", "profile", "description", "from", "element", "search", "concepts")
-	var res, from, elem, search *yaml.Node
+	var res, from, elem, search, prof *yaml.Node
 	m := &Mapping{File: l.file, Pos: l.pos(root), Cols: newColumnSet(), set: l.set}
 	for _, p := range pairs {
 		switch p[0].Value {
 		case "resource":
 			res = p[1]
 		case "profile":
+			prof = p[1]
 			m.Profile, _ = l.str(p[1], "profile")
 		case "description":
 			m.Description, _ = l.str(p[1], "description")
@@ -219,8 +251,13 @@ func (l *loader) document(root *yaml.Node) {
 	}
 	t := stu3.Lookup(name)
 	if t == nil || t.Kind != stu3.Resource {
-		l.add(l.pos(res), name, "unknown FHIR STU3 resource type %q", name)
+		l.add(l.pos(res), name, "unknown FHIR STU3 resource type %q%s", name, suggestResource(name))
 		return
+	}
+	if m.Profile != "" {
+		if err := l.set.Profiles.CheckProfile(m.Profile, name); err != nil {
+			l.add(l.pos(prof), name, "profile %v", err)
+		}
 	}
 	m.Resource = name
 	m.Pos = l.pos(res)
@@ -1155,6 +1192,21 @@ func suggest(t *stu3.Type, key string) string {
 		name := strings.TrimSuffix(el.Name, "[x]")
 		if d := editDistance(strings.ToLower(name), strings.ToLower(key)); d < bestD {
 			best, bestD = el.Name, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %q?)", best)
+}
+
+// suggestResource offers the resource type a mistyped name most likely
+// meant.
+func suggestResource(name string) string {
+	best, bestD := "", 3
+	for _, r := range stu3.Resources() {
+		if d := editDistance(strings.ToLower(r), strings.ToLower(name)); d < bestD {
+			best, bestD = r, d
 		}
 	}
 	if best == "" {

@@ -292,3 +292,38 @@ func TestConceptTextFields(t *testing.T) {
 		}
 	}
 }
+
+// A profile is checked when the mapping is loaded, with no database: it
+// must be one the registry holds, of the mapping's resource type; a
+// mistyped one offers the nearest names. A mistyped resource type too.
+func TestProfileAndResourceNames(t *testing.T) {
+	load := func(doc string) string {
+		t.Helper()
+		_, err := Load([]File{{Name: "m.yaml", Data: []byte(doc)}}, time.UTC)
+		if err == nil {
+			return ""
+		}
+		return err.Error()
+	}
+	const body = "\nfrom: {table: T, key: ID}\nelement: {status: final, code: {text: x}}\n"
+	cases := []struct{ doc, want string }{
+		{"resource: Observation\nprofile: https://fhir.hl7.org.uk/STU3/StructureDefinition/CareConnect-Observaton-1" + body,
+			"m.yaml:2:10: Observation: profile https://fhir.hl7.org.uk/STU3/StructureDefinition/CareConnect-Observaton-1 is not a known profile (did you mean https://fhir.hl7.org.uk/STU3/StructureDefinition/CareConnect-Observation-1?)"},
+		{"resource: Observation\nprofile: CareConnect-Observaton-1" + body,
+			"m.yaml:2:10: Observation: profile CareConnect-Observaton-1 is not a known profile (did you mean https://fhir.hl7.org.uk/STU3/StructureDefinition/CareConnect-Observation-1?)"},
+		{"resource: Observation\nprofile: https://fhir.hl7.org.uk/STU3/StructureDefinition/CareConnect-Condition-1" + body,
+			"m.yaml:2:10: Observation: profile https://fhir.hl7.org.uk/STU3/StructureDefinition/CareConnect-Condition-1 is a profile of Condition, not Observation"},
+		{"resource: Observation\nprofile: http://hl7.org/fhir/StructureDefinition/SimpleQuantity" + body,
+			"m.yaml:2:10: Observation: profile http://hl7.org/fhir/StructureDefinition/SimpleQuantity defines the data type Quantity, not a resource"},
+		{"resource: Observaton\nprofile: https://fhir.hl7.org.uk/STU3/StructureDefinition/CareConnect-Observation-1" + body,
+			`m.yaml:1:11: Observaton: unknown FHIR STU3 resource type "Observaton" (did you mean "Observation"?)`},
+		{"resource: Observation\nprofile: https://fhir.hl7.org.uk/STU3/StructureDefinition/CareConnect-Observation-1" + body, ""},
+		{"resource: Observation\nprofile: http://hl7.org/fhir/StructureDefinition/vitalsigns" + body, ""},
+		{"resource: FamilyMemberHistory\nprofile: http://hl7.org/fhir/StructureDefinition/FamilyMemberHistory\nfrom: {table: T, key: ID}\nelement: {status: completed}\n", ""},
+	}
+	for _, c := range cases {
+		if got := load(c.doc); !strings.HasPrefix(got, c.want) || c.want == "" && got != "" {
+			t.Errorf("%s\n got %s\nwant %s", c.doc, got, c.want)
+		}
+	}
+}

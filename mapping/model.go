@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/ccfacade/ccfacade/fhir/profile"
 )
 
 // Set is every mapping of a deployment, with the concept maps they share.
@@ -16,6 +18,9 @@ type Set struct {
 	// Location is the zone of date-times stored without one, and of search
 	// values given without one.
 	Location *time.Location
+	// Profiles are the definitions the set's profiles were found in, and
+	// the checker's, which lint runs on sample resources.
+	Profiles *profile.Registry
 	// Warnings are what lint reports without failing: a parameter bound to
 	// columns that does not search every value its element shows.
 	Warnings []string

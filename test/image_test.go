@@ -144,7 +144,7 @@ func TestDockerImage(t *testing.T) {
 			t.Errorf(".dockerignore does not exclude %s", p)
 		}
 	}
-	for _, p := range []string{"go.mod", "go.sum", "cmd/ccfacade/main.go", "internal/cli/cli.go", "mappingsets/demo/patient.yaml", "fhir/profile/careconnect.json", "demo/schema.sql"} {
+	for _, p := range []string{"go.mod", "go.sum", "cmd/ccfacade/main.go", "internal/cli/cli.go", "mappingsets/demo/patient.yaml", "fhir/profile/careconnect.json.gz", "fhir/profile/stu3core.json.gz", "demo/schema.sql"} {
 		if _, err := os.Stat("../" + p); err != nil {
 			t.Errorf("%s: %v", p, err)
 		}

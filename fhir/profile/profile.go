@@ -1,7 +1,6 @@
 package profile
 
 import (
-	_ "embed"
 	"encoding/json"
 	"fmt"
 	"reflect"
@@ -9,101 +8,12 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/ccfacade/ccfacade/fhir/stu3"
 )
 
-//go:embed careconnect.json
-var data []byte
-
-type element struct {
-	ID      string          `json:"id"`
-	Path    string          `json:"path"`
-	Slice   string          `json:"slice"`
-	Min     int             `json:"min"`
-	Max     string          `json:"max"`
-	Types   []typeRef       `json:"types"`
-	Fixed   json.RawMessage `json:"fixed"`
-	Binding *struct {
-		Strength string `json:"strength"`
-		ValueSet string `json:"valueSet"`
-	} `json:"binding"`
-	Slicing []string `json:"slicing"`
-
-	name  string // the element's name in its parent, e.g. "identifier", "value[x]"
-	fixed any
-}
-
-type typeRef struct {
-	Code    string `json:"code"`
-	Profile string `json:"profile"`
-	Target  string `json:"target"`
-}
-
-type structure struct {
-	URL      string
-	Type     string     `json:"type"`
-	Context  []string   `json:"context"`
-	Elements []*element `json:"elements"`
-	children map[string][]*element
-}
-
-type include struct {
-	System string   `json:"system"`
-	Codes  []string `json:"codes"`
-}
-
-var (
-	once        sync.Once
-	profiles    map[string]*structure
-	valueSets   map[string][]include
-	codeSystems map[string]map[string]bool
-)
-
-func load() {
-	var raw struct {
-		Profiles    map[string]*structure `json:"profiles"`
-		ValueSets   map[string][]include  `json:"valueSets"`
-		CodeSystems map[string][]string   `json:"codeSystems"`
-	}
-	if err := json.Unmarshal(data, &raw); err != nil {
-		panic("profile: embedded definitions: " + err.Error())
-	}
-	profiles, valueSets = raw.Profiles, raw.ValueSets
-	codeSystems = map[string]map[string]bool{}
-	for url, codes := range raw.CodeSystems {
-		m := map[string]bool{}
-		for _, c := range codes {
-			m[c] = true
-		}
-		codeSystems[url] = m
-	}
-	for url, p := range profiles {
-		p.URL = url
-		p.children = map[string][]*element{}
-		for _, e := range p.Elements {
-			i := strings.LastIndex(e.ID, ".")
-			if i < 0 {
-				continue
-			}
-			parent := e.ID[:i]
-			last := e.ID[i+1:]
-			e.name, _, _ = strings.Cut(last, ":")
-			if len(e.Fixed) > 0 {
-				_ = json.Unmarshal(e.Fixed, &e.fixed)
-			}
-			p.children[parent] = append(p.children[parent], e)
-		}
-	}
-}
-
-// Known reports whether a profile URL is one the checker has.
-func Known(url string) bool {
-	once.Do(load)
-	_, ok := profiles[url]
-	return ok
-}
+// Known reports whether a URL names a definition built in.
+func Known(url string) bool { return Builtin().Known(url) }
 
 // Problem is one way a resource does not conform.
 type Problem struct {
@@ -113,20 +23,34 @@ type Problem struct {
 
 func (p Problem) String() string { return p.Path + ": " + p.Msg }
 
+// CheckJSON checks a resource given as JSON against the built-in
+// definitions.
+func CheckJSON(b []byte) ([]Problem, error) { return Builtin().CheckJSON(b) }
+
+// Check checks a resource (decoded JSON) against the built-in definitions.
+func Check(res map[string]any) []Problem { return Builtin().Check(res) }
+
 // CheckJSON checks a resource given as JSON.
-func CheckJSON(b []byte) ([]Problem, error) {
+func (r *Registry) CheckJSON(b []byte) ([]Problem, error) {
 	var m map[string]any
 	if err := json.Unmarshal(b, &m); err != nil {
 		return nil, fmt.Errorf("not a JSON resource: %w", err)
 	}
-	return Check(m), nil
+	return r.Check(m), nil
 }
 
-// Check checks a resource (decoded JSON) against every Care Connect profile
-// in its meta.profile. A resource that claims none is a problem.
-func Check(res map[string]any) []Problem {
-	once.Do(load)
+// Check checks a resource (decoded JSON) against every profile in its
+// meta.profile, or, when it names none, against the STU3 definition of
+// its type. A profile the registry does not hold is a problem (and the
+// resource is checked against its type's definition instead).
+func (r *Registry) Check(res map[string]any) []Problem {
 	typ, _ := res["resourceType"].(string)
+	c := &checker{r: r}
+	base := r.profiles[BaseURL(typ)]
+	if base == nil || base.Kind != "resource" {
+		c.add("resourceType", fmt.Sprintf("%q is not an STU3 resource type", typ))
+		return c.problems
+	}
 	var urls []string
 	if meta, ok := res["meta"].(map[string]any); ok {
 		if ps, ok := meta["profile"].([]any); ok {
@@ -137,29 +61,40 @@ func Check(res map[string]any) []Problem {
 			}
 		}
 	}
-	c := &checker{}
 	checked := 0
 	for _, u := range urls {
-		p := profiles[u]
+		p := r.profiles[u]
 		if p == nil {
+			c.add(typ+".meta.profile", "names no known profile: "+u)
 			continue
 		}
 		checked++
-		if p.Type != typ {
+		if p.Type != typ || p.Kind != "resource" {
 			c.add(typ, fmt.Sprintf("meta.profile %s is a profile of %s, not %s", u, p.Type, typ))
 			continue
 		}
-		c.object(res, typ, p, typ)
+		c.object(res, typ, p, p.root)
 	}
 	if checked == 0 {
-		c.add(typ+".meta.profile", "names no Care Connect profile")
+		c.object(res, typ, base, base.root)
 	}
 	c.walk(res, typ, typ)
+	// An extension that is both in a slice and an item of its element is
+	// checked twice: each problem is told once.
+	seen := map[Problem]bool{}
+	c.problems = slices.DeleteFunc(c.problems, func(p Problem) bool {
+		dup := seen[p]
+		seen[p] = true
+		return dup
+	})
 	sort.SliceStable(c.problems, func(i, j int) bool { return c.problems[i].Path < c.problems[j].Path })
 	return c.problems
 }
 
-type checker struct{ problems []Problem }
+type checker struct {
+	r        *Registry
+	problems []Problem
+}
 
 // quantityTypes are the data types with a unit system and code.
 var quantityTypes = map[string]bool{"Quantity": true, "SimpleQuantity": true, "Age": true, "Duration": true, "Distance": true, "Count": true}
@@ -196,7 +131,7 @@ func (c *checker) walk(v any, path, fhirPath string) {
 		for i, x := range exts {
 			e, _ := x.(map[string]any)
 			url, _ := e["url"].(string)
-			def := profiles[url]
+			def := c.r.profiles[url]
 			if def == nil || len(def.Context) == 0 || inContext(fhirPath, def.Context) {
 				continue
 			}
@@ -218,7 +153,7 @@ func inContext(fhirPath string, contexts []string) bool {
 	typ := typeAt(fhirPath)
 	for _, ctx := range contexts {
 		switch {
-		case ctx == "Element" || ctx == "Resource" || ctx == "DomainResource":
+		case ctx == "*" || ctx == "Element" || ctx == "Resource" || ctx == "DomainResource":
 			return true
 		case fhirPath == ctx || strings.HasPrefix(fhirPath, ctx+"."):
 			return true
@@ -313,36 +248,110 @@ func (c *checker) object(o map[string]any, path string, p *structure, id string)
 			n = 1
 		}
 		c.card(e, n, path+"."+strings.TrimSuffix(e.name, "[x]"))
-		var slices []*element
+		var sliced []*element
 		for _, s := range kids {
 			if e.Slice == "" && s.Slice != "" && s.name == e.name {
-				slices = append(slices, s)
+				sliced = append(sliced, s)
 			}
 		}
-		inSlice := make([][]int, len(slices))
+		inSlice := make([][]int, len(sliced))
 		for i, v := range vals {
 			vp := itemPath(path, keys[i], i, keys)
+			if choice, ok := strings.CutSuffix(e.name, "[x]"); ok && len(e.Types) > 0 && e.typeOf(keys[i]) == nil {
+				var allowed []string
+				for _, t := range e.Types {
+					if !slices.Contains(allowed, t.Code) {
+						allowed = append(allowed, t.Code)
+					}
+				}
+				c.add(vp, fmt.Sprintf("is a %s; the profile allows %s[x] as %s", strings.TrimPrefix(keys[i], choice), choice, strings.Join(allowed, ", ")))
+			}
 			c.value(e, v, vp)
 			if obj, ok := v.(map[string]any); ok {
-				c.object(obj, vp, p, e.ID)
+				c.descend(obj, vp, p, e, keys[i])
 			}
-			for si, s := range slices {
+			for si, s := range sliced {
 				if p.inSlice(e, s, v) {
 					inSlice[si] = append(inSlice[si], i)
 				}
 			}
 		}
-		for si, s := range slices {
+		for si, s := range sliced {
 			c.card(s, len(inSlice[si]), path+"."+strings.TrimSuffix(e.name, "[x]")+":"+s.Slice)
 			for _, i := range inSlice[si] {
 				vp := itemPath(path, keys[i], i, keys)
 				c.value(s, vals[i], vp)
 				if obj, ok := vals[i].(map[string]any); ok {
-					c.object(obj, vp, p, s.ID)
+					c.descend(obj, vp, p, s, keys[i])
 				}
 			}
 		}
 	}
+}
+
+// descend checks object o, a value of element e of p: against the
+// element's children in p, or, where p does not list them, against the
+// definition of its type (a data type or a profile of one, an extension's
+// own definition, a contained resource's type).
+func (c *checker) descend(o map[string]any, path string, p *structure, e *element, key string) {
+	if len(p.children[e.ID]) > 0 {
+		c.object(o, path, p, e.ID)
+		return
+	}
+	if e.ContentRef != "" {
+		c.object(o, path, p, e.ContentRef)
+		return
+	}
+	t := e.typeOf(key)
+	if t == nil {
+		return
+	}
+	var def *structure
+	switch t.Code {
+	case "Extension":
+		url, _ := o["url"].(string)
+		if t.Profile != "" && url == t.Profile {
+			return // checked against its profile by value
+		}
+		if d := c.r.profiles[url]; d != nil && d.Type == "Extension" {
+			def = d
+		} else {
+			def = c.r.profiles[BaseURL("Extension")]
+		}
+	case "Resource", "DomainResource":
+		rt, _ := o["resourceType"].(string)
+		def = c.r.profiles[BaseURL(rt)]
+		if def == nil || def.Kind != "resource" {
+			c.add(path, fmt.Sprintf("resourceType %q is not an STU3 resource type", rt))
+			return
+		}
+	default:
+		if def = c.r.profiles[t.Profile]; def == nil || def.Type != t.Code && def.Kind == "resource" {
+			def = c.r.profiles[BaseURL(t.Code)]
+		}
+	}
+	if def == nil || def.Kind == "primitive-type" {
+		return
+	}
+	c.object(o, path, def, def.root)
+}
+
+// typeOf is the type of the element's value found under key: of a
+// choice, the one key names (valueQuantity: Quantity), else its type.
+func (e *element) typeOf(key string) *typeRef {
+	if len(e.Types) == 0 {
+		return nil
+	}
+	if base, ok := strings.CutSuffix(e.name, "[x]"); ok {
+		suffix, _ := strings.CutPrefix(key, base)
+		for i := range e.Types {
+			if strings.EqualFold(e.Types[i].Code, suffix) {
+				return &e.Types[i]
+			}
+		}
+		return nil
+	}
+	return &e.Types[0]
 }
 
 // itemPath names the i-th value: name[i] when the element repeats.
@@ -385,20 +394,25 @@ func (c *checker) value(e *element, v any, path string) {
 	if e.fixed != nil && !matches(e.fixed, v) {
 		c.add(path, fmt.Sprintf("must be %v (fixed by the profile), found %v", show(e.fixed), show(v)))
 	}
-	if e.Binding != nil && e.Binding.Strength == "required" {
-		if ok, known := inValueSet(e.Binding.ValueSet, v); known && !ok {
-			c.add(path, fmt.Sprintf("%s is not in the required value set %s", show(v), e.Binding.ValueSet))
+	if e.Binding != "" {
+		if ok, known := c.r.inValueSet(e.Binding, v); known && !ok {
+			c.add(path, fmt.Sprintf("%s is not in the required value set %s", show(v), e.Binding))
 		}
 	}
 	var targets []string
 	for _, t := range e.Types {
 		if t.Code == "Reference" && t.Target != "" {
-			targets = append(targets, typeOfProfile(t.Target))
+			if rt := c.r.typeOfProfile(t.Target); !slices.Contains(targets, rt) {
+				targets = append(targets, rt)
+			}
 		}
 	}
-	if len(targets) > 0 {
+	// A target of any type (Resource), or one whose profile the registry
+	// does not hold, leaves the reference unchecked.
+	if len(targets) > 0 && !slices.Contains(targets, "Resource") && !slices.Contains(targets, "") {
 		if o, ok := v.(map[string]any); ok {
 			if ref, ok := o["reference"].(string); ok {
+				ref, _, _ = strings.Cut(ref, "/_history/")
 				parts := strings.Split(ref, "/")
 				if len(parts) >= 2 {
 					rt := parts[len(parts)-2]
@@ -411,9 +425,9 @@ func (c *checker) value(e *element, v any, path string) {
 	}
 	for _, t := range e.Types {
 		if t.Code == "Extension" && t.Profile != "" {
-			if ext := profiles[t.Profile]; ext != nil {
+			if ext := c.r.profiles[t.Profile]; ext != nil {
 				if o, ok := v.(map[string]any); ok && o["url"] == t.Profile {
-					c.object(o, path, ext, ext.Type)
+					c.object(o, path, ext, ext.root)
 				}
 			}
 		}
@@ -482,32 +496,13 @@ func pathHas(v any, path []string, want string) bool {
 }
 
 // inValueSet reports whether a code, Coding or CodeableConcept is in a value
-// set; known is false when the value set is not one the checker has.
-func inValueSet(url string, v any) (ok, known bool) {
-	incs, found := valueSets[url]
-	if !found {
+// set; known is false when the value set is not one the registry has.
+func (r *Registry) inValueSet(url string, v any) (ok, known bool) {
+	if r.valueSets[url] == nil {
 		return false, false
 	}
 	member := func(system, code string, anySystem bool) bool {
-		for _, inc := range incs {
-			if !anySystem && inc.System != system {
-				continue
-			}
-			if len(inc.Codes) > 0 {
-				if slices.Contains(inc.Codes, code) {
-					return true
-				}
-				continue
-			}
-			if cs, ok := codeSystems[inc.System]; ok {
-				if cs[code] {
-					return true
-				}
-				continue
-			}
-			return true // a system the checker cannot enumerate (SNOMED CT, ...)
-		}
-		return false
+		return r.member(url, system, code, anySystem, 0)
 	}
 	switch t := v.(type) {
 	case string:
@@ -533,12 +528,60 @@ func inValueSet(url string, v any) (ok, known bool) {
 	return true, true
 }
 
+// member reports whether value set url holds code (of system, or of any
+// system); codes of a system or a value set the registry cannot
+// enumerate (SNOMED CT, ...) are taken to be in it.
+func (r *Registry) member(url, system, code string, anySystem bool, depth int) bool {
+	vs := r.valueSets[url]
+	if vs == nil || depth > 8 {
+		return true
+	}
+	for _, inc := range vs.Include {
+		if inc.System == "" {
+			for _, u := range inc.ValueSets {
+				if r.member(u, system, code, anySystem, depth+1) {
+					return true
+				}
+			}
+			continue
+		}
+		if !anySystem && inc.System != system {
+			continue
+		}
+		if len(inc.Codes) > 0 {
+			if slices.Contains(inc.Codes, code) {
+				return true
+			}
+			continue
+		}
+		if cs := r.codeSystems[inc.System]; cs != nil {
+			if cs.set[code] {
+				return true
+			}
+			continue
+		}
+		return true
+	}
+	return false
+}
+
 // typeOfProfile turns a profile URL into the resource type it constrains.
-func typeOfProfile(url string) string {
-	if p := profiles[url]; p != nil {
+// Of a profile the registry does not hold it is the one resource type its
+// name holds (CareConnect-GPC-Organization-1: Organization), else "".
+func (r *Registry) typeOfProfile(url string) string {
+	if p := r.profiles[url]; p != nil {
 		return p.Type
 	}
-	return url[strings.LastIndex(url, "/")+1:]
+	typ := ""
+	for _, part := range strings.Split(url[strings.LastIndex(url, "/")+1:], "-") {
+		if stu3.IsResource(part) {
+			if typ != "" {
+				return ""
+			}
+			typ = part
+		}
+	}
+	return typ
 }
 
 // matches reports whether v has the fixed value (primitives equal; objects

@@ -17,6 +17,7 @@ import (
 	"github.com/ccfacade/ccfacade/catalog"
 	"github.com/ccfacade/ccfacade/config"
 	"github.com/ccfacade/ccfacade/demo"
+	"github.com/ccfacade/ccfacade/fhir/profile"
 	"github.com/ccfacade/ccfacade/mapping"
 	"github.com/ccfacade/ccfacade/mappingsets"
 )
@@ -49,6 +50,8 @@ With no -config, serve, lint and preview use the built-in demo: its mapping
 files and an embedded SQLite database filled with synthetic patients.
 -mappings (or mappings: in the config) names a folder of mapping files, or
 a set shipped in the binary: builtin:demo, builtin:omop (OMOP CDM 5.4).
+-profiles (or profiles: in the config) adds folders of FHIR STU3 definitions
+(GP Connect's, say) to the built-in STU3 and Care Connect ones.
 `
 
 // Run runs the command line args (without the program name).
@@ -98,6 +101,14 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 				fmt.Fprintln(stderr, e)
 			}
 			fmt.Fprintf(stderr, "ccfacade %s: %d problem(s) in the mappings\n", args[0], len(merrs))
+			return 1
+		}
+		var perrs profile.Errors
+		if errors.As(err, &perrs) {
+			for _, e := range perrs {
+				fmt.Fprintln(stderr, e)
+			}
+			fmt.Fprintf(stderr, "ccfacade %s: %d problem(s) in the profile definitions\n", args[0], len(perrs))
 			return 1
 		}
 		fmt.Fprintf(stderr, "ccfacade %s: %v\n", args[0], err)
@@ -162,8 +173,8 @@ func parseNoArgs(fs *flag.FlagSet, args []string) error {
 func quietLog() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
 type sourceFlags struct {
-	config, mappings, adapter, dsn string
-	patients                       int
+	config, mappings, adapter, dsn, profiles string
+	patients                                 int
 }
 
 func (f *sourceFlags) register(fs *flag.FlagSet) {
@@ -171,6 +182,7 @@ func (f *sourceFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.mappings, "mappings", "", "folder of mapping files, or builtin:NAME for a set shipped in the binary ("+strings.Join(mappingsets.Names(), ", ")+"), instead of -config")
 	fs.StringVar(&f.adapter, "adapter", "", "database adapter: "+strings.Join(registry.Names(), ", "))
 	fs.StringVar(&f.dsn, "dsn", "", "database connection string")
+	fs.StringVar(&f.profiles, "profiles", "", "folders of FHIR STU3 definitions (StructureDefinitions, ValueSets, CodeSystems as JSON), comma-separated, added to the built-in STU3 and Care Connect ones, instead of profiles: in -config")
 	fs.IntVar(&f.patients, "demo-patients", 200, "patients in the built-in demo database")
 }
 
@@ -181,20 +193,21 @@ func (f *sourceFlags) open(ctx context.Context, withDB bool, log *slog.Logger) (
 	var err error
 	switch {
 	case f.config != "":
-		if f.mappings != "" || f.adapter != "" || f.dsn != "" {
-			return nil, &usageError{"give -config, or -mappings with -adapter and -dsn, not both"}
+		if f.mappings != "" || f.adapter != "" || f.dsn != "" || f.profiles != "" {
+			return nil, &usageError{"give -config, or -mappings with -adapter, -dsn and -profiles, not both"}
 		}
 		if s.cfg, err = config.Load(f.config); err != nil {
 			return nil, err
 		}
-		if s.set, err = loadMappings(s.cfg.Mappings, s.cfg.Location()); err != nil {
+		if s.set, err = loadMappings(s.cfg.Mappings, s.cfg); err != nil {
 			return nil, err
 		}
 	case f.mappings != "":
 		cfg := config.Default()
 		cfg.Mappings, cfg.Database.Adapter, cfg.Database.DSN = f.mappings, f.adapter, config.Secret(f.dsn)
+		cfg.Profiles = f.profileDirs()
 		s.cfg = &cfg
-		if s.set, err = loadMappings(f.mappings, cfg.Location()); err != nil {
+		if s.set, err = loadMappings(f.mappings, &cfg); err != nil {
 			return nil, err
 		}
 		if withDB && (f.adapter == "" || f.dsn == "") {
@@ -203,8 +216,9 @@ func (f *sourceFlags) open(ctx context.Context, withDB bool, log *slog.Logger) (
 	default:
 		cfg := config.Default()
 		cfg.Mappings = "(built-in demo)"
+		cfg.Profiles = f.profileDirs()
 		s.cfg, s.demo = &cfg, true
-		if s.set, err = mapping.LoadFS(mappingsets.Demo, "demo", "mappingsets/demo", cfg.Location()); err != nil {
+		if s.set, err = loadMappings(config.BuiltinPrefix+"demo", &cfg); err != nil {
 			return nil, err
 		}
 	}
@@ -234,18 +248,35 @@ func (f *sourceFlags) open(ctx context.Context, withDB bool, log *slog.Logger) (
 	return s, nil
 }
 
+// profileDirs are the folders of -profiles.
+func (f *sourceFlags) profileDirs() []string {
+	var dirs []string
+	for _, d := range strings.Split(f.profiles, ",") {
+		if d = strings.TrimSpace(d); d != "" {
+			dirs = append(dirs, d)
+		}
+	}
+	return dirs
+}
+
 // loadMappings loads a folder of mapping files, or a set shipped in the
-// binary when spec is builtin:NAME (builtin:demo, builtin:omop).
-func loadMappings(spec string, loc *time.Location) (*mapping.Set, error) {
+// binary when spec is builtin:NAME (builtin:demo, builtin:omop), with the
+// profiles of the built-in definitions and of cfg's folders of them.
+func loadMappings(spec string, cfg *config.Config) (*mapping.Set, error) {
+	reg, err := profile.Load(cfg.Profiles...)
+	if err != nil {
+		return nil, err
+	}
+	mc := mapping.Config{Location: cfg.Location(), Profiles: reg}
 	name, ok := strings.CutPrefix(spec, config.BuiltinPrefix)
 	if !ok {
-		return mapping.LoadDir(spec, loc)
+		return mc.LoadDir(spec)
 	}
 	fsys, dir, ok := mappingsets.Builtin(name)
 	if !ok {
 		return nil, fmt.Errorf("no built-in mapping set %q (built in: %s)", name, strings.Join(mappingsets.Names(), ", "))
 	}
-	return mapping.LoadFS(fsys, dir, "mappingsets/"+dir, loc)
+	return mc.LoadFS(fsys, dir, "mappingsets/"+dir)
 }
 
 // openDemo makes the embedded demo database in a temporary file.

@@ -15,7 +15,6 @@ import (
 	"github.com/ccfacade/ccfacade/adapters/registry"
 	"github.com/ccfacade/ccfacade/engine"
 	"github.com/ccfacade/ccfacade/fhir"
-	"github.com/ccfacade/ccfacade/fhir/profile"
 	"github.com/ccfacade/ccfacade/mapping"
 )
 
@@ -138,7 +137,7 @@ func (r *sampleReport) err() error {
 		parts = append(parts, fmt.Sprintf("%d mapped value(s) lost in every sampled row that holds them", len(r.lost)))
 	}
 	if len(r.problems) > 0 {
-		parts = append(parts, fmt.Sprintf("%d resource(s) of %d rendered from sample rows do not conform to their Care Connect profile (%d problem(s))", r.failing, r.rendered, len(r.problems)))
+		parts = append(parts, fmt.Sprintf("%d resource(s) of %d rendered from sample rows do not conform to their profiles (%d problem(s))", r.failing, r.rendered, len(r.problems)))
 	}
 	return fmt.Errorf("%s; see above", strings.Join(parts, "; "))
 }
@@ -177,7 +176,7 @@ func sampleAndCheck(ctx context.Context, s *setup, n int) (*sampleReport, error)
 			if err := json.Unmarshal(fhir.AppendJSON(nil, res), &decoded); err != nil {
 				return nil, err
 			}
-			ps := profile.Check(decoded)
+			ps := s.set.Profiles.Check(decoded)
 			if len(ps) > 0 {
 				rep.failing++
 			}

@@ -1,209 +1,167 @@
-// Command profilegen writes fhir/profile/careconnect.json: the Care Connect
-// STU3 StructureDefinitions (snapshot elements, reduced to what the profile
-// checker uses), value sets and code systems, from the published JSON.
+// Command profilegen writes the profile checker's built-in definitions:
+// fhir/profile/stu3core.json.gz, every resource and data type of FHIR
+// STU3 (3.0.1) with the core profiles and extensions, and
+// fhir/profile/careconnect.json.gz, the Care Connect STU3 profiles,
+// extensions, value sets and code systems. Both are reduced by
+// profile.Definitions to what the checker reads (snapshot elements, the
+// value sets of required bindings and their code systems) and gzipped.
 //
-// Run from the repository root with the profiles beside it:
+// Run from the repository root:
 //
-//	go run ./internal/gen/profilegen -in ../shared/careconnect/profiles-json
+//	go run ./internal/gen/profilegen \
+//	  -careconnect ../shared/careconnect/profiles-json \
+//	  -core-git /work/.mirror/google+fhir/repo -core-path spec/hl7.fhir.core/3.0.1/package
+//
+// The STU3 core package (hl7.fhir.core 3.0.1, CC0) is read from a git
+// repository that holds it (google/fhir keeps it under spec/), without a
+// work tree; -core reads an unpacked package folder instead.
 package main
 
 import (
-	"encoding/json"
+	"bufio"
+	"bytes"
 	"flag"
 	"fmt"
+	"io"
 	"log"
 	"os"
+	"os/exec"
 	"path/filepath"
-	"sort"
+	"strconv"
 	"strings"
+
+	"github.com/ccfacade/ccfacade/fhir/profile"
 )
 
-type element struct {
-	ID      string          `json:"id"`
-	Path    string          `json:"path"`
-	Slice   string          `json:"slice,omitempty"`
-	Min     int             `json:"min"`
-	Max     string          `json:"max"`
-	Types   []typeRef       `json:"types,omitempty"`
-	Fixed   json.RawMessage `json:"fixed,omitempty"`
-	Binding *binding        `json:"binding,omitempty"`
-	Slicing []string        `json:"slicing,omitempty"`
-}
-
-type typeRef struct {
-	Code    string `json:"code"`
-	Profile string `json:"profile,omitempty"`
-	Target  string `json:"target,omitempty"`
-}
-
-type binding struct {
-	Strength string `json:"strength"`
-	ValueSet string `json:"valueSet"`
-}
-
-type profile struct {
-	Type    string `json:"type"`
-	Version string `json:"version"`
-	// Context is, for an extension, where it may be used (element paths or
-	// type names, STU3's context with contextType resource or datatype).
-	Context  []string  `json:"context,omitempty"`
-	Elements []element `json:"elements"`
-}
-
-type include struct {
-	System string   `json:"system"`
-	Codes  []string `json:"codes,omitempty"`
-}
-
-type out struct {
-	Source      string               `json:"source"`
-	Profiles    map[string]profile   `json:"profiles"`
-	ValueSets   map[string][]include `json:"valueSets"`
-	CodeSystems map[string][]string  `json:"codeSystems"`
-}
-
 func main() {
-	in := flag.String("in", "../shared/careconnect/profiles-json", "the profiles-json folder")
-	dst := flag.String("out", "fhir/profile/careconnect.json", "output")
+	cc := flag.String("careconnect", "../shared/careconnect/profiles-json", "the Care Connect profiles-json folder")
+	coreDir := flag.String("core", "", "an unpacked hl7.fhir.core 3.0.1 package folder (instead of -core-git)")
+	coreGit := flag.String("core-git", "/work/.mirror/google+fhir/repo", "a git repository holding the hl7.fhir.core 3.0.1 package")
+	corePath := flag.String("core-path", "spec/hl7.fhir.core/3.0.1/package", "the package's folder in -core-git")
+	coreRev := flag.String("core-rev", "HEAD", "the revision of -core-git")
+	out := flag.String("out", "fhir/profile", "the folder to write to")
 	flag.Parse()
-	o := out{
-		Source:      "HL7 UK / INTEROPen Care Connect STU3 profiles (nhsconnect/CareConnect-profiles-STU3, Apache-2.0)",
-		Profiles:    map[string]profile{},
-		ValueSets:   map[string][]include{},
-		CodeSystems: map[string][]string{},
-	}
-	files, _ := filepath.Glob(filepath.Join(*in, "constraints", "*.json"))
-	extra, _ := filepath.Glob(filepath.Join(*in, "extra", "*.json"))
-	for _, f := range append(files, extra...) {
-		var sd struct {
-			URL      string   `json:"url"`
-			Version  string   `json:"version"`
-			Type     string   `json:"type"`
-			Context  []string `json:"context"`
-			Snapshot struct {
-				Element []map[string]json.RawMessage `json:"element"`
-			} `json:"snapshot"`
-		}
-		read(f, &sd)
-		p := profile{Type: sd.Type, Version: sd.Version}
-		if sd.Type == "Extension" {
-			p.Context = sd.Context
-		}
-		for _, e := range sd.Snapshot.Element {
-			var el element
-			get(e, "id", &el.ID)
-			get(e, "path", &el.Path)
-			get(e, "sliceName", &el.Slice)
-			get(e, "min", &el.Min)
-			get(e, "max", &el.Max)
-			var types []map[string]any
-			get(e, "type", &types)
-			for _, t := range types {
-				tr := typeRef{}
-				tr.Code, _ = t["code"].(string)
-				tr.Profile, _ = t["profile"].(string)
-				tr.Target, _ = t["targetProfile"].(string)
-				el.Types = append(el.Types, tr)
+
+	care := profile.NewDefinitions("HL7 UK / INTEROPen Care Connect STU3 profiles (nhsconnect/CareConnect-profiles-STU3, Apache-2.0)")
+	for _, sub := range []string{"constraints", "extra", "valuesets", "codesystems"} {
+		files, _ := filepath.Glob(filepath.Join(*cc, sub, "*.json"))
+		for _, f := range files {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				log.Fatal(err)
 			}
-			for k, v := range e {
-				if strings.HasPrefix(k, "fixed") || strings.HasPrefix(k, "pattern") {
-					el.Fixed = v
-				}
+			if _, err := care.Add(f, data); err != nil {
+				log.Fatalf("%s: %v", f, err)
 			}
-			var b map[string]any
-			if get(e, "binding", &b) {
-				bd := &binding{}
-				bd.Strength, _ = b["strength"].(string)
-				if r, ok := b["valueSetReference"].(map[string]any); ok {
-					bd.ValueSet, _ = r["reference"].(string)
-				}
-				if u, ok := b["valueSetUri"].(string); ok {
-					bd.ValueSet = u
-				}
-				if bd.Strength == "required" || bd.Strength == "extensible" {
-					el.Binding = bd
-				}
-			}
-			var slicing struct {
-				Discriminator []struct{ Path string } `json:"discriminator"`
-			}
-			if get(e, "slicing", &slicing) {
-				for _, d := range slicing.Discriminator {
-					el.Slicing = append(el.Slicing, d.Path)
-				}
-			}
-			p.Elements = append(p.Elements, el)
-		}
-		// A later version (extra/) replaces an earlier one.
-		if prev, ok := o.Profiles[sd.URL]; !ok || prev.Version < p.Version {
-			o.Profiles[sd.URL] = p
 		}
 	}
-	vsFiles, _ := filepath.Glob(filepath.Join(*in, "valuesets", "*.json"))
-	for _, f := range vsFiles {
-		var vs struct {
-			URL     string `json:"url"`
-			Compose struct {
-				Include []struct {
-					System  string `json:"system"`
-					Concept []struct {
-						Code string `json:"code"`
-					} `json:"concept"`
-				} `json:"include"`
-			} `json:"compose"`
-		}
-		read(f, &vs)
-		for _, inc := range vs.Compose.Include {
-			i := include{System: inc.System}
-			for _, c := range inc.Concept {
-				i.Codes = append(i.Codes, c.Code)
-			}
-			o.ValueSets[vs.URL] = append(o.ValueSets[vs.URL], i)
-		}
-	}
-	csFiles, _ := filepath.Glob(filepath.Join(*in, "codesystems", "*.json"))
-	for _, f := range csFiles {
-		var cs struct {
-			URL     string `json:"url"`
-			Concept []struct {
-				Code string `json:"code"`
-			} `json:"concept"`
-		}
-		read(f, &cs)
-		codes := []string{}
-		for _, c := range cs.Concept {
-			codes = append(codes, c.Code)
-		}
-		sort.Strings(codes)
-		o.CodeSystems[cs.URL] = codes
-	}
-	data, err := json.Marshal(o)
+
+	core := profile.NewDefinitions("HL7 FHIR STU3 3.0.1 core definitions (hl7.fhir.core 3.0.1, CC0)")
+	files, err := coreFiles(*coreDir, *coreGit, *corePath, *coreRev)
 	if err != nil {
 		log.Fatal(err)
 	}
-	if err := os.WriteFile(*dst, append(data, '\n'), 0o644); err != nil {
-		log.Fatal(err)
+	for name, data := range files {
+		if _, err := core.Add(name, data); err != nil {
+			// The package's examples (StructureDefinition-example, a
+			// DSTU2 one) are not definitions of STU3.
+			fmt.Printf("left out %s: %v\n", name, err)
+		}
 	}
-	fmt.Printf("wrote %s: %d profiles, %d value sets, %d code systems, %d bytes\n", *dst, len(o.Profiles), len(o.ValueSets), len(o.CodeSystems), len(data))
+	// Care Connect's copies of core definitions (its extensions of
+	// hl7.org/fhir URLs) are the ones kept.
+	core.Drop(care)
+	core.Prune(func(url, kind, typ, derivation string) bool { return kind != "logical" }, care)
+	care.Prune(func(string, string, string, string) bool { return true })
+
+	for _, w := range []struct {
+		name string
+		defs *profile.Definitions
+	}{{"stu3core.json.gz", core}, {"careconnect.json.gz", care}} {
+		var buf bytes.Buffer
+		if err := w.defs.WriteGzip(&buf); err != nil {
+			log.Fatal(err)
+		}
+		dst := filepath.Join(*out, w.name)
+		if err := os.WriteFile(dst, buf.Bytes(), 0o644); err != nil {
+			log.Fatal(err)
+		}
+		fmt.Printf("wrote %s: %s, %d bytes\n", dst, w.defs.Counts(), buf.Len())
+	}
 }
 
-func read(f string, v any) {
-	data, err := os.ReadFile(f)
-	if err != nil {
-		log.Fatal(err)
-	}
-	if err := json.Unmarshal(data, v); err != nil {
-		log.Fatalf("%s: %v", f, err)
-	}
-}
-
-func get(m map[string]json.RawMessage, k string, v any) bool {
-	raw, ok := m[k]
-	if !ok {
+// coreFiles returns the StructureDefinition, ValueSet and CodeSystem
+// files of the core package, by name.
+func coreFiles(dir, repo, path, rev string) (map[string][]byte, error) {
+	want := func(name string) bool {
+		for _, p := range []string{"StructureDefinition-", "ValueSet-", "CodeSystem-"} {
+			if strings.HasPrefix(name, p) && strings.HasSuffix(name, ".json") {
+				return true
+			}
+		}
 		return false
 	}
-	if err := json.Unmarshal(raw, v); err != nil {
-		log.Fatalf("%s: %v", k, err)
+	out := map[string][]byte{}
+	if dir != "" {
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range entries {
+			if want(e.Name()) {
+				data, err := os.ReadFile(filepath.Join(dir, e.Name()))
+				if err != nil {
+					return nil, err
+				}
+				out[e.Name()] = data
+			}
+		}
+		return out, nil
 	}
-	return true
+	list, err := exec.Command("git", "-C", repo, "ls-tree", "-z", rev+":"+path).Output()
+	if err != nil {
+		return nil, fmt.Errorf("git ls-tree %s:%s in %s: %w", rev, path, repo, err)
+	}
+	var names, hashes []string
+	for _, line := range strings.Split(strings.TrimRight(string(list), "\x00"), "\x00") {
+		meta, name, ok := strings.Cut(line, "\t")
+		f := strings.Fields(meta)
+		if !ok || len(f) != 3 || f[1] != "blob" || !want(name) {
+			continue
+		}
+		names, hashes = append(names, name), append(hashes, f[2])
+	}
+	if len(names) == 0 {
+		return nil, fmt.Errorf("no StructureDefinition files in %s:%s of %s", rev, path, repo)
+	}
+	cmd := exec.Command("git", "-C", repo, "cat-file", "--batch")
+	cmd.Stdin = strings.NewReader(strings.Join(hashes, "\n") + "\n")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	r := bufio.NewReader(stdout)
+	for i, h := range hashes {
+		head, err := r.ReadString('\n')
+		if err != nil {
+			return nil, err
+		}
+		f := strings.Fields(head)
+		if len(f) != 3 || f[0] != h {
+			return nil, fmt.Errorf("%s: git cat-file: %s", names[i], strings.TrimSpace(head))
+		}
+		size, _ := strconv.Atoi(f[2])
+		data := make([]byte, size+1) // and the newline after it
+		if _, err := io.ReadFull(r, data); err != nil {
+			return nil, err
+		}
+		out[names[i]] = data[:size]
+	}
+	if err := cmd.Wait(); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
