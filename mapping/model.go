@@ -52,6 +52,8 @@ type Mapping struct {
 	// fetched with one batched query per page of parents.
 	Children []*Rows
 	set      *Set
+	// plan is the mapping compiled for rendering (compile.go).
+	plan *plan
 }
 
 // SearchParam looks up a search parameter by name.
@@ -184,11 +186,6 @@ type Node struct {
 	Items  []*Node // a list
 	When   *Cond   // present only when the condition holds
 	Rows   *Rows   // (list items) repeat once per child row
-	// Dynamic is true when some value below comes from the row. An object
-	// built from the row is left out when none of its row values is
-	// present: fixed values alone (a system, a url, a use) never keep an
-	// element alive.
-	Dynamic bool
 }
 
 // Expr computes one value from a row.

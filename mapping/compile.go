@@ -1,0 +1,162 @@
+package mapping
+
+import (
+	"strings"
+)
+
+// The rendering rules, stated once. A mapping's element tree is compiled,
+// when the mapping loads, into a plan: one step per element, with what
+// rendering needs of it worked out in advance (its JSON name, quoted; the
+// kind of value it makes; whether a value of its own keeps its object).
+// Every output executes the
+// same plan (render.go) into a writer: the value tree (rendertree.go) for
+// XML, _summary and _elements, compact JSON straight into bytes
+// (renderjson.go). A new output is a new writer, not a copy of the rules.
+//
+// XML is written from the value tree (fhir/xml.go), not by a writer of its
+// own: it spells a primitive and its companion (_birthDate) as one element
+// and ids and extension urls as attributes, so it needs an element whole
+// before it writes it, which the tree gives. What it adds is FHIR's XML
+// syntax, the same for every resource; no mapping rule lives there.
+//
+// The rules, each applied in one place:
+//   - An element whose "when" does not hold is absent (renderer.single,
+//     renderer.leaf).
+//   - FHIR forbids empty elements: an empty text, number, object or list is
+//     absent, and so is an object without a field (renderer.single,
+//     renderer.node, renderer.leaf).
+//   - An object built from the row is absent when none of its row values
+//     is present: fixed values alone (a system, a url, a use) never keep
+//     it (step.dynamic, renderer.single).
+//   - A value marked "required" that is absent leaves its enclosing object
+//     out (step.required, renderer.single).
+//   - A list item with "rows" repeats once per child row (step.rows,
+//     renderer.node).
+//   - A reference is "Type/id" from key columns, absent when a key value
+//     is NULL (renderer.leaf, renderer.refID).
+//   - A concept map gives a code, a Coding or a CodeableConcept; a code it
+//     does not know is a problem, fatal under "unmapped: error"
+//     (renderer.leaf, renderer.concept).
+//   - A value is converted to the element's FHIR primitive type, or
+//     reported and left out (renderer.primitiveText).
+
+// plan is a mapping compiled for rendering.
+type plan struct {
+	root *step
+	// lastUpdatedPath names meta.lastUpdated in problems.
+	lastUpdatedPath string
+}
+
+// stepKind is what a step makes.
+type stepKind uint8
+
+const (
+	stepObject          stepKind = iota // an object of fields
+	stepList                            // a list of items
+	stepRef                             // "Type/id" from key columns
+	stepCode                            // a concept map's code
+	stepCoding                          // a concept map's Coding
+	stepCodeableConcept                 // a concept map's Coding in a CodeableConcept
+	stepPrimitive                       // a primitive of the node's type
+)
+
+// member is an element's JSON name, as it is and quoted with its colon
+// ("given" and `"given":`), for the writers.
+type member struct {
+	name, json string
+}
+
+func newMember(name string) member {
+	// Element names are ASCII letters, digits and '_': nothing to escape.
+	return member{name: name, json: `"` + name + `":`}
+}
+
+// Fixed members of every resource and of a concept map's Coding.
+var (
+	memResourceType = newMember("resourceType")
+	memID           = newMember("id")
+	memMeta         = newMember("meta")
+	memLastUpdated  = newMember("lastUpdated")
+	memProfile      = newMember("profile")
+	memCoding       = newMember("coding")
+	codingMembers   = [3]member{newMember("system"), newMember("code"), newMember("display")}
+)
+
+// step is one element of the plan.
+type step struct {
+	node   *Node
+	member member
+	kind   stepKind
+	when   *Cond
+	expr   *Expr // the value of a leaf
+	fields []*step
+	items  []*step
+	// rows, on a list item, is the position of its child rows in Row.Children;
+	// -1 for an item of the row it is in.
+	rows int
+	// dynamic is true when some value below comes from the row.
+	dynamic bool
+	// required: when this field is absent its object is absent too.
+	required bool
+	// patientRef marks the reference of a resource's subject or patient
+	// (Observation.subject.reference): the patient it is about.
+	patientRef bool
+}
+
+// compile builds the plan of a loaded mapping.
+func (m *Mapping) compile() {
+	m.plan = &plan{root: compileNode(m.Root), lastUpdatedPath: m.Resource + ".meta.lastUpdated"}
+}
+
+func compileNode(n *Node) *step {
+	s := &step{node: n, member: newMember(n.Name), when: n.When, rows: -1, dynamic: n.Rows != nil}
+	if n.Rows != nil {
+		s.rows = n.Rows.Index
+	}
+	switch {
+	case n.List:
+		s.kind = stepList
+		for _, it := range n.Items {
+			c := compileNode(it)
+			s.items = append(s.items, c)
+			s.dynamic = s.dynamic || c.dynamic
+		}
+	case n.Expr != nil:
+		e := n.Expr
+		s.expr = e
+		s.required = e.Required
+		s.dynamic = s.dynamic || !e.HasLiteral
+		s.patientRef = isPatientRef(n.Path)
+		switch {
+		case e.Ref != nil:
+			s.kind = stepRef
+		case e.Concept != nil && n.Type == "Coding":
+			s.kind = stepCoding
+		case e.Concept != nil && n.Type == "CodeableConcept":
+			s.kind = stepCodeableConcept
+		case e.Concept != nil:
+			s.kind = stepCode
+		default:
+			s.kind = stepPrimitive
+		}
+	default:
+		s.kind = stepObject
+		for _, f := range n.Fields {
+			c := compileNode(f)
+			s.fields = append(s.fields, c)
+			s.dynamic = s.dynamic || c.dynamic
+		}
+	}
+	return s
+}
+
+// isPatientRef tells whether a path is the reference of a resource's
+// subject or patient (Observation.subject.reference).
+func isPatientRef(path string) bool {
+	i := strings.IndexByte(path, '.')
+	if i < 0 {
+		return false
+	}
+	rest := path[i+1:]
+	return rest == "subject.reference" || rest == "patient.reference"
+}
