@@ -311,7 +311,7 @@ func (c *Cond) Columns() []string {
 type SearchParam struct {
 	Pos        Pos
 	Name       string
-	Type       string // string | token | date | reference | number
+	Type       string // one of SearchTypes
 	Columns    []string
 	SQL        string        // an SQL expression instead of columns
 	System     string        // token: the system of the codes in the column
