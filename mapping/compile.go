@@ -2,13 +2,15 @@ package mapping
 
 import (
 	"strings"
+
+	"github.com/ccfacade/ccfacade/fhir/stu3"
 )
 
 // The rendering rules, stated once. A mapping's element tree is compiled,
 // when the mapping loads, into a plan: one step per element, with what
 // rendering needs of it worked out in advance (its JSON name, quoted; the
-// kind of value it makes; whether a value of its own keeps its object).
-// Every output executes the
+// kind of value it makes; whether a value of its own keeps its object;
+// which elements STU3 requires of each object). Every output executes the
 // same plan (render.go) into a writer: the value tree (rendertree.go) for
 // XML, _summary and _elements, compact JSON straight into bytes
 // (renderjson.go). A new output is a new writer, not a copy of the rules.
@@ -39,6 +41,10 @@ import (
 //     (renderer.leaf, renderer.concept).
 //   - A value is converted to the element's FHIR primitive type, or
 //     reported and left out (renderer.primitiveText).
+//   - An element STU3 requires (min 1) that a written object lacks is
+//     reported as an Absent problem, and the resource is still served
+//     (step.needs, renderer.checkNeeds). Lint warns beforehand of each
+//     the mapping can leave absent (required.go).
 
 // plan is a mapping compiled for rendering.
 type plan struct {
@@ -101,6 +107,19 @@ type step struct {
 	// patientRef marks the reference of a resource's subject or patient
 	// (Observation.subject.reference): the patient it is about.
 	patientRef bool
+	// needs, on an object, are the elements STU3 requires of it.
+	needs []need
+}
+
+// need is an element STU3 requires (min 1) of an object: any of the
+// fields it may be written as (the value, a choice's typed forms, a
+// primitive's companion) satisfies it.
+type need struct {
+	path   string // the element's path: Observation.code, MedicationStatement.medication[x]
+	fields uint64 // the object's fields (by position) that give it
+	// unchecked: a field giving it lies past the 64th, beyond the mask
+	// (no resource comes near); it is taken as present.
+	unchecked bool
 }
 
 // compile builds the plan of a loaded mapping.
@@ -146,8 +165,37 @@ func compileNode(n *Node) *step {
 			s.fields = append(s.fields, c)
 			s.dynamic = s.dynamic || c.dynamic
 		}
+		s.needs = needsOf(n)
 	}
 	return s
+}
+
+// needsOf lists the elements STU3 requires of an object node, each with
+// the node's fields that give it.
+func needsOf(n *Node) []need {
+	t := stu3.Lookup(n.Type)
+	if t == nil {
+		return nil
+	}
+	var out []need
+	for i := range t.Elements {
+		el := &t.Elements[i]
+		if el.Min < 1 {
+			continue
+		}
+		nd := need{path: n.Path + "." + el.Name}
+		for j, f := range n.Fields {
+			switch {
+			case t.Index(f.Name) != i:
+			case j < 64:
+				nd.fields |= 1 << j
+			default:
+				nd.unchecked = true
+			}
+		}
+		out = append(out, nd)
+	}
+	return out
 }
 
 // isPatientRef tells whether a path is the reference of a resource's

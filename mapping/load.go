@@ -96,6 +96,7 @@ func Load(files []File, loc *time.Location) (*Set, error) {
 	}
 	for _, m := range l.set.Mappings {
 		m.compile()
+		l.set.Warnings = append(l.set.Warnings, m.requiredWarnings()...)
 	}
 	return l.set, nil
 }

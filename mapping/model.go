@@ -17,7 +17,8 @@ type Set struct {
 	// values given without one.
 	Location *time.Location
 	// Warnings are what lint reports without failing: a parameter bound to
-	// columns that does not search every value its element shows.
+	// columns that does not search every value its element shows, an
+	// element STU3 requires that the mapping can leave absent.
 	Warnings []string
 	byType   map[string]*Mapping
 }

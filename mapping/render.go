@@ -22,6 +22,10 @@ type Problem struct {
 	Path  string
 	Msg   string
 	Fatal bool
+	// Absent marks an element STU3 requires (min 1) that the resource
+	// lacks: Path names it (Observation.code). The resource is served
+	// without it, and so is not valid FHIR.
+	Absent bool
 }
 
 func (p Problem) String() string { return fmt.Sprintf("%s: %s: %s", p.Pos, p.Path, p.Msg) }
@@ -138,10 +142,12 @@ func (r *renderer) resource() {
 // fields writes an object's fields; it returns how many were written and
 // whether one of them came from the row, or ok false when a field marked
 // required is absent (what was written is then for the caller to cut).
-// The resource's root is written whatever it holds.
+// The resource's root is written whatever it holds. Of an object that is
+// kept, the elements STU3 requires are checked.
 func (r *renderer) fields(s *step, vals []any, root bool) (n int, alive, ok bool) {
 	out := r.out
-	for _, f := range s.fields {
+	var written uint64 // the fields written, by position
+	for i, f := range s.fields {
 		at := out.mark()
 		out.name(f.member)
 		if !r.node(f, vals) {
@@ -152,9 +158,37 @@ func (r *renderer) fields(s *step, vals []any, root bool) (n int, alive, ok bool
 			continue
 		}
 		n++
+		if i < 64 {
+			written |= 1 << i
+		}
 		alive = alive || f.dynamic
 	}
+	if s.needs != nil && (root || n > 0 && (alive || !s.dynamic)) {
+		r.checkNeeds(s, written)
+	}
 	return n, alive, true
+}
+
+// unreport withdraws the absent elements reported since the first
+// problems: they were of objects that are not written after all.
+func (r *renderer) unreport(first int) {
+	kept := r.problems[:first]
+	for _, p := range r.problems[first:] {
+		if !p.Absent {
+			kept = append(kept, p)
+		}
+	}
+	r.problems = kept
+}
+
+// checkNeeds reports each element STU3 requires of an object that is
+// written without it.
+func (r *renderer) checkNeeds(s *step, written uint64) {
+	for i := range s.needs {
+		if nd := &s.needs[i]; !nd.unchecked && nd.fields&written == 0 {
+			r.problems = append(r.problems, Problem{Pos: s.node.Pos, Path: nd.path, Msg: "required element (min 1) is absent", Absent: true})
+		}
+	}
 }
 
 // node writes an element's value, a list or a single one; false when it
@@ -204,11 +238,12 @@ func (r *renderer) single(s *step, vals []any) bool {
 		return wrote
 	}
 	out := r.out
-	at := out.mark()
+	at, reported := out.mark(), len(r.problems)
 	out.openObject(len(s.fields))
 	n, alive, ok := r.fields(s, vals, false)
 	if !ok || n == 0 || !(alive || !s.dynamic) {
 		out.cut(at)
+		r.unreport(reported)
 		return false
 	}
 	out.closeObject()
