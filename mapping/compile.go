@@ -170,6 +170,18 @@ func compileNode(n *Node) *step {
 	return s
 }
 
+// walk visits the step and every step below it, depth first, in
+// document order (the plan's counterpart of Mapping.Walk).
+func (s *step) walk(visit func(*step)) {
+	visit(s)
+	for _, f := range s.fields {
+		f.walk(visit)
+	}
+	for _, it := range s.items {
+		it.walk(visit)
+	}
+}
+
 // needsOf lists the elements STU3 requires of an object node, each with
 // the node's fields that give it.
 func needsOf(n *Node) []need {

@@ -20,8 +20,7 @@ import (
 // elements that it can leave absent, in document order.
 func (m *Mapping) requiredWarnings() []string {
 	var out []string
-	var visit func(s *step)
-	visit = func(s *step) {
+	m.plan.root.walk(func(s *step) {
 		for _, nd := range s.needs {
 			if nd.unchecked {
 				continue
@@ -42,25 +41,18 @@ func (m *Mapping) requiredWarnings() []string {
 					why = w
 				}
 			}
-			pos := s.node.Pos
+			pos, whole := s.node.Pos, s.node.Path
 			if s == m.plan.root {
 				pos = m.Pos
 			}
 			switch {
 			case !given:
-				out = append(out, fmt.Sprintf("%s: warning: %s is required (min 1 in STU3) and the mapping does not build it: every %s served lacks it", pos, nd.path, m.Resource))
+				out = append(out, fmt.Sprintf("%s: warning: %s is required (min 1 in STU3) and the mapping does not build it: every %s written lacks it", pos, nd.path, whole))
 			case why != "":
 				out = append(out, fmt.Sprintf("%s: warning: %s is required (min 1 in STU3) and can be absent: %s", pos, nd.path, why))
 			}
 		}
-		for _, f := range s.fields {
-			visit(f)
-		}
-		for _, it := range s.items {
-			visit(it)
-		}
-	}
-	visit(m.plan.root)
+	})
 	return out
 }
 

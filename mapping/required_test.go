@@ -2,6 +2,7 @@ package mapping
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -64,6 +65,57 @@ concepts:
 		slices.Sort(got)
 		if !slices.Equal(got, c.want) {
 			t.Errorf("with %v: absent %v, want %v", c.changes, got, c.want)
+		}
+	}
+}
+
+// Lint's warnings of required elements a mapping can leave absent: one
+// from a concept map that drops unknown codes, one only from child rows;
+// not one with a fixed fallback, nor a map whose unknown codes are
+// errors, nor a column (which only the database can tell optional).
+func TestRequiredWarnings(t *testing.T) {
+	patient := File{Name: "patient.yaml", Data: []byte(`
+resource: Patient
+from: { table: P, key: ID }
+element:
+  active: true
+`)}
+	allergy := `
+resource: AllergyIntolerance
+from: { table: A, key: ID }
+element:
+  verificationStatus:
+    first:
+      - { column: VS, when: { column: VS_OK } }
+      - { value: unconfirmed }
+  clinicalStatus: { column: CS, concept: strict }
+  patient:
+    reference: { resource: Patient, key: PID }
+  reaction:
+    - manifestation:
+        - rows: { table: M, link: ID }
+          coding:
+            - { column: CODE, concept: loose }
+      severity: { column: SEV }
+concepts:
+  strict:
+    unmapped: error
+    map: { A: active }
+  loose:
+    system: http://snomed.info/sct
+    map: { H: { code: "39579001" } }
+`
+	for coding, want := range map[string]string{
+		"{ column: CODE, concept: loose }": `allergy.yaml:13:7: warning: AllergyIntolerance.reaction.manifestation is required (min 1 in STU3) and can be absent: AllergyIntolerance.reaction.manifestation.coding comes through concept map "loose", which leaves out a code it does not translate (add an entry for every code, or unmapped: error)`,
+		"{ system: http://snomed.info/sct, code: { column: CODE } }": `allergy.yaml:13:7: warning: AllergyIntolerance.reaction.manifestation is required (min 1 in STU3) and can be absent: AllergyIntolerance.reaction.manifestation comes from child rows (M), and a row may have none`,
+	} {
+		text := strings.Replace(allergy, "{ column: CODE, concept: loose }", coding, 1)
+		set, err := Load([]File{patient, {Name: "allergy.yaml", Data: []byte(text)}}, time.UTC)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(set.Warnings, []string{want}) {
+			t.Errorf("coding %s: warnings:\n%s\nwant:\n%s", coding, strings.Join(set.Warnings, "\n"), want)
 		}
 	}
 }

@@ -414,7 +414,7 @@ func TestLintRequiredElements(t *testing.T) {
 	}
 	status := "  status: { column: STATUS, concept: obs-status }\n"
 	for with, want := range map[string]string{
-		"": `observation.yaml:3:11: warning: Observation.status is required (min 1 in STU3) and the mapping does not build it: every Observation served lacks it`,
+		"": `observation.yaml:3:11: warning: Observation.status is required (min 1 in STU3) and the mapping does not build it: every Observation written lacks it`,
 		"  status: { value: final, when: { column: STATUS } }\n": `observation.yaml:3:11: warning: Observation.status is required (min 1 in STU3) and can be absent: Observation.status is built only when its condition holds`,
 		"  status: final\n": "",
 	} {
