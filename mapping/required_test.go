@@ -106,7 +106,7 @@ concepts:
     map: { H: { code: "39579001" } }
 `
 	for coding, want := range map[string]string{
-		"{ column: CODE, concept: loose }": `allergy.yaml:13:7: warning: AllergyIntolerance.reaction.manifestation is required (min 1 in STU3) and can be absent: AllergyIntolerance.reaction.manifestation.coding comes through concept map "loose", which leaves out a code it does not translate (add an entry for every code, or unmapped: error)`,
+		"{ column: CODE, concept: loose }":                           `allergy.yaml:13:7: warning: AllergyIntolerance.reaction.manifestation is required (min 1 in STU3) and can be absent: AllergyIntolerance.reaction.manifestation.coding comes through concept map "loose", which leaves out a code it does not translate (add an entry for every code, or unmapped: error)`,
 		"{ system: http://snomed.info/sct, code: { column: CODE } }": `allergy.yaml:13:7: warning: AllergyIntolerance.reaction.manifestation is required (min 1 in STU3) and can be absent: AllergyIntolerance.reaction.manifestation comes from child rows (M), and a row may have none`,
 	} {
 		text := strings.Replace(allergy, "{ column: CODE, concept: loose }", coding, 1)
