@@ -27,6 +27,7 @@
 //   - include.go: _include and _revinclude; everything.go Patient
 //     $everything; page.go and cursor.go the paging links and cursors.
 //   - read.go: reads by id and the reporting of rows that cannot be
-//     served; errors.go the error kinds the HTTP layer maps to statuses.
+//     served or are served without an element STU3 requires (logged,
+//     and told to Options.OnAbsent); errors.go the error kinds the HTTP layer maps to statuses.
 //   - engine.go: the Engine, its Options and New.
 package engine

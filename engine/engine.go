@@ -52,6 +52,10 @@ type Options struct {
 	// OnStatement, when set, is told of every statement after it ran: how
 	// long it took and whether it failed (for metrics).
 	OnStatement func(ctx context.Context, took time.Duration, err error)
+	// OnAbsent, when set, is told of every resource served without an
+	// element STU3 requires (min 1): its type and the element's path
+	// (Observation.code), both from the mapping set (for metrics).
+	OnAbsent func(resource, element string)
 	// MaxIncluded bounds the resources _include and _revinclude add to one
 	// page (default 1000); past it an OperationOutcome entry says so.
 	MaxIncluded int

@@ -27,11 +27,7 @@ type OfferedParam struct {
 // Offered tells what a search of m accepts.
 func (e *Engine) Offered(m *mapping.Mapping) Offered {
 	var o Offered
-	names := []string{"_id", "_lastUpdated"}
-	for _, p := range m.Search {
-		names = append(names, p.Name)
-	}
-	for _, name := range names {
+	for _, name := range e.paramNames(m) {
 		sp, err := e.lookupParam(m, fhir.ParamKey{Name: name}, name)
 		if err != nil {
 			continue

@@ -51,6 +51,8 @@ type col struct {
 	Kind adapters.Kind
 }
 
+// paramTypes implements each search parameter type, keyed by the mapping
+// language's names for them (mapping.SearchTypes), and _id.
 var paramTypes = map[string]*paramType{
 	"_id": {
 		modifier: func(*mapping.SearchParam, string) bool { return false },
@@ -140,6 +142,23 @@ var paramTypes = map[string]*paramType{
 			return fmt.Sprintf("id, Type/id or URL of %s; modifiers :%s, :missing; chains to the target's parameters (e.g. .identifier).", strings.Join(sp.Target, ", "), strings.Join(sp.Target, ", :"))
 		},
 	},
+}
+
+// The engine implements exactly the types the mapping language lets a
+// mapping declare: a type added to one and not the other stops every
+// build's tests (and the facade) at start.
+func init() {
+	types := mapping.SearchTypes()
+	for _, t := range types {
+		if paramTypes[t] == nil {
+			panic(fmt.Sprintf("engine: the mapping language's search type %q has no implementation in paramTypes", t))
+		}
+	}
+	for t := range paramTypes {
+		if t != "_id" && !slices.Contains(types, t) {
+			panic(fmt.Sprintf("engine: paramTypes implements %q, which the mapping language does not declare (mapping.SearchTypes)", t))
+		}
+	}
 }
 
 // paramDoc describes how a parameter searches, for the

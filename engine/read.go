@@ -93,13 +93,25 @@ func (e *Engine) readRow(ctx context.Context, typ, id string) (*mapping.Mapping,
 }
 
 // report logs render problems with the row's id and the mapping position,
-// and returns the first fatal one.
+// and returns the first fatal one. A resource that lacks an element STU3
+// requires is logged and counted (Options.OnAbsent), and served.
 func (e *Engine) report(m *mapping.Mapping, id string, problems []mapping.Problem) *mapping.Problem {
 	var fatal *mapping.Problem
 	for i, p := range problems {
 		// The same problem (a code no map knows, say) recurs on every
 		// render of every row that holds it: logged the first time, then
 		// at the 10th, 100th, … with its count.
+		if p.Absent {
+			// Served all the same: a page must not fail for one row. Its
+			// count goes to the metrics every time.
+			if e.opts.OnAbsent != nil {
+				e.opts.OnAbsent(m.Resource, p.Path)
+			}
+			if n := e.seen.add(m.Resource + "\x00absent\x00" + p.Path); isPow10(n) {
+				e.log.Warn("resource served without a required element", "resource", m.Resource, "id", id, "element", p.Path, "at", p.Pos.String(), "times", n)
+			}
+			continue
+		}
 		if n := e.seen.add(m.Resource + "\x00" + p.Pos.String() + "\x00" + p.Msg); isPow10(n) {
 			e.log.Warn("source value not rendered", "resource", m.Resource, "id", id, "at", p.Pos.String(), "path", p.Path, "problem", p.Msg, "fatal", p.Fatal, "times", n)
 		}

@@ -308,7 +308,7 @@ func (e *Engine) lookupParam(m *mapping.Mapping, key fhir.ParamKey, raw string) 
 	if strings.HasPrefix(key.Name, "_") {
 		return nil, notSupported(raw, "parameter %q is not supported (result parameters supported: _count)", raw)
 	}
-	return nil, notSupported(raw, "unknown search parameter %q for %s (supported: %s)", raw, m.Resource, strings.Join(supportedParams(m), ", "))
+	return nil, notSupported(raw, "unknown search parameter %q for %s (supported: %s)", raw, m.Resource, strings.Join(e.supportedParams(m), ", "))
 }
 
 // parseParam parses one search parameter (name as given, every value).

@@ -162,16 +162,26 @@ func notSupported(param, format string, args ...any) *Error {
 }
 
 // supportedParams lists the search parameters of a mapping, as the
-// CapabilityStatement and error messages show them.
-func supportedParams(m *mapping.Mapping) []string {
-	out := []string{"_id"}
-	if m.From.Updated != "" {
-		out = append(out, "_lastUpdated")
-	}
-	for _, p := range m.Search {
-		out = append(out, p.Name)
+// CapabilityStatement and error messages show them: the ones the engine
+// implements for every mapping that this one has, then its own.
+func (e *Engine) supportedParams(m *mapping.Mapping) []string {
+	var out []string
+	for _, name := range e.paramNames(m) {
+		if _, err := e.lookupParam(m, fhir.ParamKey{Name: name}, name); err == nil {
+			out = append(out, name)
+		}
 	}
 	return out
+}
+
+// paramNames are the names a search of m may take: the parameters the
+// facade implements for every mapping, then the mapping's own.
+func (e *Engine) paramNames(m *mapping.Mapping) []string {
+	names := mapping.ReservedParams()
+	for _, p := range m.Search {
+		names = append(names, p.Name)
+	}
+	return names
 }
 
 // keeper says which top-level elements (by JSON name) _elements or

@@ -125,6 +125,10 @@ func (c Config) Load(files []File) (*Set, error) {
 	if len(l.errs) > 0 {
 		return nil, l.errs.Err()
 	}
+	for _, m := range l.set.Mappings {
+		m.compile()
+		l.set.Warnings = append(l.set.Warnings, m.requiredWarnings()...)
+	}
 	return l.set, nil
 }
 
@@ -279,30 +283,9 @@ func (l *loader) document(root *yaml.Node) {
 	} else {
 		m.Root = l.object(elem, name, name, t, m.Cols, true)
 	}
-	markDynamic(m.Root)
 	if search != nil {
 		l.searchParams(search, m)
 	}
-}
-
-// markDynamic sets Node.Dynamic through the tree and returns the root's.
-func markDynamic(n *Node) bool {
-	d := n.Rows != nil
-	if n.Expr != nil && !n.Expr.HasLiteral {
-		d = true
-	}
-	for _, f := range n.Fields {
-		if markDynamic(f) {
-			d = true
-		}
-	}
-	for _, it := range n.Items {
-		if markDynamic(it) {
-			d = true
-		}
-	}
-	n.Dynamic = d
-	return d
 }
 
 func (l *loader) source(n *yaml.Node, m *Mapping) {

@@ -22,7 +22,8 @@ type Set struct {
 	// the checker's, which lint runs on sample resources.
 	Profiles *profile.Registry
 	// Warnings are what lint reports without failing: a parameter bound to
-	// columns that does not search every value its element shows.
+	// columns that does not search every value its element shows, an
+	// element STU3 requires that the mapping can leave absent.
 	Warnings []string
 	byType   map[string]*Mapping
 }
@@ -57,6 +58,8 @@ type Mapping struct {
 	// fetched with one batched query per page of parents.
 	Children []*Rows
 	set      *Set
+	// plan is the mapping compiled for rendering (compile.go).
+	plan *plan
 }
 
 // SearchParam looks up a search parameter by name.
@@ -189,11 +192,6 @@ type Node struct {
 	Items  []*Node // a list
 	When   *Cond   // present only when the condition holds
 	Rows   *Rows   // (list items) repeat once per child row
-	// Dynamic is true when some value below comes from the row. An object
-	// built from the row is left out when none of its row values is
-	// present: fixed values alone (a system, a url, a use) never keep an
-	// element alive.
-	Dynamic bool
 }
 
 // Expr computes one value from a row.
@@ -319,7 +317,7 @@ func (c *Cond) Columns() []string {
 type SearchParam struct {
 	Pos        Pos
 	Name       string
-	Type       string // string | token | date | reference | number
+	Type       string // one of SearchTypes
 	Columns    []string
 	SQL        string        // an SQL expression instead of columns
 	System     string        // token: the system of the codes in the column

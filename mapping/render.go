@@ -5,8 +5,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/ccfacade/ccfacade/fhir"
 )
 
 // Row is one source row of a mapping: the values of its select list
@@ -24,6 +22,10 @@ type Problem struct {
 	Path  string
 	Msg   string
 	Fatal bool
+	// Absent marks an element STU3 requires (min 1) that the resource
+	// lacks: Path names it (Observation.code). The resource is served
+	// without it, and so is not valid FHIR.
+	Absent bool
 }
 
 func (p Problem) String() string { return fmt.Sprintf("%s: %s: %s", p.Pos, p.Path, p.Msg) }
@@ -33,44 +35,46 @@ func (m *Mapping) ID(vals []any) (string, error) {
 	return EncodeID(vals[:len(m.From.Key)])
 }
 
-// Render builds the resource for a row, in FHIR element order, with empty
-// elements pruned. Values that cannot be rendered are reported as problems.
-func (m *Mapping) Render(row *Row) (*fhir.Object, []Problem) { return m.RenderWith(row, nil) }
-
-// RenderWith renders as Render does, counting into cov (when not nil)
-// which column values reached the resource.
-func (m *Mapping) RenderWith(row *Row, cov *Coverage) (*fhir.Object, []Problem) {
-	r := &renderer{m: m, row: row, cov: cov}
-	id, err := m.ID(row.Vals)
-	if err != nil {
-		r.problem(m.From.KeyPos, m.Resource+".id", err.Error(), true)
-	}
-	res := fhir.NewObject(len(m.Root.Fields) + 3)
-	res.Add("resourceType", fhir.String(m.Resource))
-	res.AddString("id", id)
-	meta := fhir.NewObject(2)
-	if m.From.Updated != "" {
-		if v := row.Vals[len(m.From.Key)]; v != nil {
-			meta.Add("lastUpdated", r.primitive(Pos{File: m.File}, m.Resource+".meta.lastUpdated", "instant", v))
-		}
-	}
-	if m.Profile != "" {
-		meta.Add("profile", fhir.Array{fhir.String(m.Profile)})
-	}
-	res.Add("meta", meta)
-	for _, f := range m.Root.Fields {
-		res.Add(f.Name, r.node(f, row.Vals))
-	}
-	fhir.Prune(res)
-	return res, r.problems
+// writer is an output the plan is executed into: the value tree or
+// compact JSON. The renderer calls it as it walks the plan, and cuts back
+// to a mark what turns out empty; a writer only spells what it is told.
+type writer interface {
+	// mark is the writer's position, to cut back to.
+	mark() mark
+	// cut drops everything written since m.
+	cut(m mark)
+	// name names the next value, inside an object.
+	name(m member)
+	openObject(size int)
+	closeObject()
+	openArray()
+	closeArray()
+	// text, number and boolean write a primitive (text and number are
+	// never empty).
+	text(s string)
+	number(s string)
+	boolean(b bool)
+	// ref writes the reference "Type/id".
+	ref(resource, id string)
 }
 
+// mark is a writer's position: the depth of its open containers and the
+// length of the innermost (the value tree), or the length of its bytes
+// (JSON).
+type mark struct{ depth, n int }
+
+// renderer executes a mapping's plan over one row into a writer.
 type renderer struct {
 	m        *Mapping
+	out      writer
 	day      time.Time // today, once asked for
 	cov      *Coverage
 	row      *Row
 	problems []Problem
+	// id, lastUpdated and patient are what the resource says of itself:
+	// its id, its meta.lastUpdated and the Patient it is about (its own
+	// id, or the one its subject or patient refers to).
+	id, lastUpdated, patient string
 }
 
 // today is the date conditions compare with, the same for the whole
@@ -86,56 +90,261 @@ func (r *renderer) problem(pos Pos, path, msg string, fatal bool) {
 	r.problems = append(r.problems, Problem{Pos: pos, Path: path, Msg: msg, Fatal: fatal})
 }
 
-func (r *renderer) node(n *Node, vals []any) fhir.Value {
-	if n.List {
-		var out fhir.Array
-		for _, it := range n.Items {
-			if it.Rows != nil {
-				for _, child := range r.row.Children[it.Rows.Index] {
-					if v := r.single(it, child); v != nil {
-						out = append(out, v)
-					}
-				}
-				continue
-			}
-			if v := r.single(it, vals); v != nil {
-				out = append(out, v)
-			}
-		}
-		if len(out) == 0 {
-			return nil
-		}
-		return out
+// resource writes the row's resource: resourceType, id, meta
+// (lastUpdated, profile), then the mapping's elements in FHIR order.
+func (r *renderer) resource() {
+	m, out, root := r.m, r.out, r.m.plan.root
+	id, err := m.ID(r.row.Vals)
+	if err != nil {
+		r.problem(m.From.KeyPos, m.Resource+".id", err.Error(), true)
 	}
-	return r.single(n, vals)
+	r.id = id
+	if m.Resource == "Patient" {
+		r.patient = id
+	}
+	out.openObject(len(root.fields) + 3)
+	out.name(memResourceType)
+	out.text(m.Resource)
+	if id != "" {
+		out.name(memID)
+		out.text(id)
+	}
+	at := out.mark()
+	out.name(memMeta)
+	out.openObject(2)
+	meta := 0
+	if m.From.Updated != "" {
+		if v := r.row.Vals[len(m.From.Key)]; v != nil {
+			if lu, _, ok := r.primitiveText(Pos{File: m.File}, m.plan.lastUpdatedPath, "instant", v); ok && lu != "" {
+				out.name(memLastUpdated)
+				out.text(lu)
+				r.lastUpdated = lu
+				meta++
+			}
+		}
+	}
+	if m.Profile != "" {
+		out.name(memProfile)
+		out.openArray()
+		out.text(m.Profile)
+		out.closeArray()
+		meta++
+	}
+	if meta == 0 {
+		out.cut(at)
+	} else {
+		out.closeObject()
+	}
+	r.fields(root, r.row.Vals, true)
+	out.closeObject()
 }
 
-func (r *renderer) single(n *Node, vals []any) fhir.Value {
-	if n.When != nil && !n.When.holds(vals, r.today) {
-		return nil
-	}
-	if n.Expr != nil {
-		return r.expr(n, vals)
-	}
-	o := fhir.NewObject(len(n.Fields))
-	alive := !n.Dynamic
-	for _, f := range n.Fields {
-		v := fhir.Prune(r.node(f, vals))
-		if v == nil {
-			if f.Expr != nil && f.Expr.Required {
-				return nil
+// fields writes an object's fields; it returns how many were written and
+// whether one of them came from the row, or ok false when a field marked
+// required is absent (what was written is then for the caller to cut).
+// The resource's root is written whatever it holds. Of an object that is
+// kept, the elements STU3 requires are checked.
+func (r *renderer) fields(s *step, vals []any, root bool) (n int, alive, ok bool) {
+	out := r.out
+	var written uint64 // the fields written, by position
+	for i, f := range s.fields {
+		at := out.mark()
+		out.name(f.member)
+		if !r.node(f, vals) {
+			out.cut(at)
+			if f.required && !root {
+				return n, alive, false
 			}
 			continue
 		}
-		if f.Dynamic {
-			alive = true
+		n++
+		if i < 64 {
+			written |= 1 << i
 		}
-		o.Add(f.Name, v)
+		alive = alive || f.dynamic
 	}
-	if !alive {
-		return nil
+	if s.needs != nil && (root || n > 0 && (alive || !s.dynamic)) {
+		r.checkNeeds(s, written)
 	}
-	return o
+	return n, alive, true
+}
+
+// unreport withdraws the absent elements reported since the first
+// problems: they were of objects that are not written after all.
+func (r *renderer) unreport(first int) {
+	kept := r.problems[:first]
+	for _, p := range r.problems[first:] {
+		if !p.Absent {
+			kept = append(kept, p)
+		}
+	}
+	r.problems = kept
+}
+
+// checkNeeds reports each element STU3 requires of an object that is
+// written without it.
+func (r *renderer) checkNeeds(s *step, written uint64) {
+	for i := range s.needs {
+		if nd := &s.needs[i]; !nd.unchecked && nd.fields&written == 0 {
+			r.problems = append(r.problems, Problem{Pos: s.node.Pos, Path: nd.path, Msg: "required element (min 1) is absent", Absent: true})
+		}
+	}
+}
+
+// node writes an element's value, a list or a single one; false when it
+// is absent (nothing of it is left written).
+func (r *renderer) node(s *step, vals []any) bool {
+	if s.kind != stepList {
+		return r.single(s, vals)
+	}
+	out := r.out
+	at := out.mark()
+	out.openArray()
+	items := 0
+	for _, it := range s.items {
+		if it.rows >= 0 {
+			for _, child := range r.row.Children[it.rows] {
+				if r.single(it, child) {
+					items++
+				}
+			}
+			continue
+		}
+		if r.single(it, vals) {
+			items++
+		}
+	}
+	if items == 0 {
+		out.cut(at)
+		return false
+	}
+	out.closeArray()
+	return true
+}
+
+// single writes one object or value; false when it is absent (nothing of
+// it is left written).
+func (r *renderer) single(s *step, vals []any) bool {
+	if s.when != nil && !s.when.holds(vals, r.today) {
+		return false
+	}
+	if s.expr != nil {
+		if r.cov == nil {
+			return r.leaf(s, vals)
+		}
+		before := len(r.problems)
+		wrote := r.leaf(s, vals)
+		r.cov.note(r, s.expr, vals, !wrote, r.problems[before:])
+		return wrote
+	}
+	out := r.out
+	at, reported := out.mark(), len(r.problems)
+	out.openObject(len(s.fields))
+	n, alive, ok := r.fields(s, vals, false)
+	if !ok || n == 0 || !(alive || !s.dynamic) {
+		out.cut(at)
+		r.unreport(reported)
+		return false
+	}
+	out.closeObject()
+	return true
+}
+
+// leaf writes an expression's value; false when there is none.
+func (r *renderer) leaf(s *step, vals []any) bool {
+	e, out := s.expr, r.out
+	if e.When != nil && !e.When.holds(vals, r.today) {
+		return false
+	}
+	if s.kind == stepRef {
+		id, ok := r.refID(e, vals)
+		if !ok {
+			return false
+		}
+		if s.patientRef && r.patient == "" && e.Ref.Resource == "Patient" {
+			r.patient = id
+		}
+		out.ref(e.Ref.Resource, id)
+		return true
+	}
+	v, ok := r.eval(e, vals)
+	if !ok || v == nil {
+		return false
+	}
+	switch s.kind {
+	case stepCode, stepCoding, stepCodeableConcept:
+		t, found := r.concept(e, v)
+		if !found {
+			return false
+		}
+		switch s.kind {
+		case stepCoding:
+			return r.coding(t)
+		case stepCodeableConcept:
+			at := out.mark()
+			out.openObject(1)
+			out.name(memCoding)
+			out.openArray()
+			if !r.coding(t) {
+				out.cut(at)
+				return false
+			}
+			out.closeArray()
+			out.closeObject()
+			return true
+		}
+		return r.text(t.Code)
+	}
+	text, kind, ok := r.primitiveText(e.Pos, e.Path, s.node.Type, v)
+	if !ok {
+		return false
+	}
+	switch kind {
+	case kindNumber:
+		if text == "" {
+			return false
+		}
+		out.number(text)
+		return true
+	case kindBool:
+		out.boolean(text == "true")
+		return true
+	}
+	if s.patientRef && r.patient == "" && strings.HasPrefix(text, "Patient/") {
+		r.patient = strings.TrimPrefix(text, "Patient/")
+	}
+	return r.text(text)
+}
+
+// text writes a text; false (nothing written) for an empty one.
+func (r *renderer) text(s string) bool {
+	if s == "" {
+		return false
+	}
+	r.out.text(s)
+	return true
+}
+
+// coding writes a concept map's target as a Coding, its empty fields left
+// out; false when all are.
+func (r *renderer) coding(t Coding) bool {
+	out := r.out
+	at := out.mark()
+	out.openObject(3)
+	n := 0
+	for i, v := range [3]string{t.System, t.Code, t.Display} {
+		if v != "" {
+			out.name(codingMembers[i])
+			out.text(v)
+			n++
+		}
+	}
+	if n == 0 {
+		out.cut(at)
+		return false
+	}
+	out.closeObject()
+	return true
 }
 
 func toStringOrEmpty(v any) string {
@@ -143,49 +352,6 @@ func toStringOrEmpty(v any) string {
 		return ""
 	}
 	return toString(v)
-}
-
-// expr renders an expression node as a FHIR value of the node's type.
-func (r *renderer) expr(n *Node, vals []any) fhir.Value {
-	if r.cov == nil {
-		return r.exprValue(n, vals)
-	}
-	before := len(r.problems)
-	out := r.exprValue(n, vals)
-	r.cov.note(r, n.Expr, vals, fhir.Prune(out) == nil, r.problems[before:])
-	return out
-}
-
-func (r *renderer) exprValue(n *Node, vals []any) fhir.Value {
-	e := n.Expr
-	if e.When != nil && !e.When.holds(vals, r.today) {
-		return nil
-	}
-	if e.Ref != nil {
-		id, ok := r.refID(e, vals)
-		if !ok {
-			return nil
-		}
-		return fhir.String(e.Ref.Resource + "/" + id)
-	}
-	v, ok := r.eval(e, vals)
-	if !ok || v == nil {
-		return nil
-	}
-	if e.Concept != nil {
-		t, found := r.concept(e, v)
-		if !found {
-			return nil
-		}
-		switch n.Type {
-		case "Coding":
-			return coding(t)
-		case "CodeableConcept":
-			return fhir.NewObject(1).Add("coding", fhir.Array{coding(t)})
-		}
-		return fhir.String(t.Code)
-	}
-	return r.primitive(e.Pos, e.Path, n.Type, v)
 }
 
 // refID is the id a reference's key columns make; false when a key value
@@ -218,10 +384,6 @@ func (r *renderer) concept(e *Expr, v any) (Coding, bool) {
 		r.problem(e.Pos, e.Path, fmt.Sprintf("code %q has no entry in concept map %q", code, e.Concept.Name), e.Concept.Unmapped == "error")
 	}
 	return t, found
-}
-
-func coding(t Coding) *fhir.Object {
-	return fhir.NewObject(3).AddString("system", t.System).AddString("code", t.Code).AddString("display", t.Display)
 }
 
 // eval computes an expression's raw value; ok is false after a problem.
@@ -263,21 +425,6 @@ func (r *renderer) eval(e *Expr, vals []any) (any, bool) {
 		v = out
 	}
 	return v, true
-}
-
-// primitive converts a row value into a FHIR primitive of type typ.
-func (r *renderer) primitive(pos Pos, path, typ string, v any) fhir.Value {
-	s, kind, ok := r.primitiveText(pos, path, typ, v)
-	if !ok {
-		return nil
-	}
-	switch kind {
-	case kindBool:
-		return fhir.Bool(s == "true")
-	case kindNumber:
-		return fhir.Number(s)
-	}
-	return fhir.String(s)
 }
 
 // The JSON kinds of a primitive's text.

@@ -9,13 +9,26 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// searchTypes are the FHIR search parameter types a mapping can bind.
+// searchTypes are the FHIR search parameter types a mapping can bind:
+// the one list of them. The engine implements each (engine/params.go
+// keys its table by these names, and refuses to start when the two
+// differ).
 var searchTypes = []string{"string", "token", "date", "reference"}
+
+// SearchTypes returns the search parameter types a mapping can bind.
+func SearchTypes() []string { return slices.Clone(searchTypes) }
 
 var paramName = regexp.MustCompile(`^[a-z][a-z0-9-]*$`)
 
-// Reserved names the facade implements itself for every mapping.
+// reservedParams are the parameters the facade implements itself for every
+// mapping (_lastUpdated where it has a last-updated column).
 var reservedParams = []string{"_id", "_lastUpdated"}
+
+// ReservedParams returns the parameters the facade implements itself for
+// every mapping: a mapping cannot declare them, and the engine answers
+// them (and states them in the CapabilityStatement) before the mapping's
+// own.
+func ReservedParams() []string { return slices.Clone(reservedParams) }
 
 func (l *loader) searchParams(n *yaml.Node, m *Mapping) {
 	for _, p := range l.pairs(n, m.Resource+" search") {

@@ -69,6 +69,7 @@ type Metrics struct {
 	auditFailures prometheus.Counter
 	inFlight      prometheus.Gauge
 	refused       prometheus.Counter
+	absent        *prometheus.CounterVec
 }
 
 // NewMetrics registers the facade's metrics and the Go runtime's; Pool
@@ -91,8 +92,10 @@ func NewMetrics() *Metrics {
 			Help: "Requests being served."}),
 		refused: prometheus.NewCounter(prometheus.CounterOpts{Name: "ccfacade_requests_refused_total",
 			Help: "Requests refused with 503 because every slot was busy (admission control)."}),
+		absent: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "ccfacade_required_element_absent_total",
+			Help: "Resources served without an element FHIR STU3 requires (min 1), so not valid FHIR, by resource type and element path."}, []string{"resource", "element"}),
 	}
-	reg.MustRegister(m.requests, m.duration, m.statements, m.stmtDuration, m.auditFailures, m.inFlight, m.refused,
+	reg.MustRegister(m.requests, m.duration, m.statements, m.stmtDuration, m.auditFailures, m.inFlight, m.refused, m.absent,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -141,6 +144,14 @@ func (m *Metrics) OnStatement(ctx context.Context, took time.Duration, err error
 		outcome = "error"
 	}
 	m.stmtDuration.WithLabelValues(outcome).Observe(took.Seconds())
+}
+
+// OnAbsent is the engine's hook for a resource served without an element
+// STU3 requires: it counts it by type and element. Both labels come from
+// the mapping set (a mapped type, an element path of its plan), never
+// from a request, so the series are bounded by the mappings.
+func (m *Metrics) OnAbsent(resource, element string) {
+	m.absent.WithLabelValues(resource, element).Inc()
 }
 
 // Handler serves the metrics in Prometheus' text format.

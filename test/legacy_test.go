@@ -16,7 +16,6 @@ import (
 	"github.com/ccfacade/ccfacade/fhir/profile"
 	"github.com/ccfacade/ccfacade/internal/demotest"
 	"github.com/ccfacade/ccfacade/internal/mysqltest"
-	"github.com/ccfacade/ccfacade/mapping"
 )
 
 // The legacy set (testdata/legacy) maps a PAS-style schema with the
@@ -83,12 +82,28 @@ func legacyEnv(t *testing.T, db adapters.Adapter) *env { return legacyEnvWith(t,
 // trees only when treeOnly.
 func legacyEnvWith(t *testing.T, db adapters.Adapter, treeOnly bool) *env {
 	t.Helper()
-	set, err := mapping.LoadDir(filepath.Join("testdata", "legacy"), time.UTC)
+	opts := engine.Options{DefaultCount: 20, MaxCount: 100, PagingSecret: []byte("test secret"), TreeOnly: treeOnly}
+	return envOf(demotest.Serve(t, db, legacySet(t), demotest.Config{Engine: opts}))
+}
+
+// legacySQLite is a read-only SQLite database the script loaded.
+func legacySQLite(t *testing.T, script string) adapters.Adapter {
+	t.Helper()
+	dsn := "file:" + filepath.Join(t.TempDir(), "legacy.db")
+	load, err := sqlite.Open(context.Background(), dsn, adapters.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts := engine.Options{DefaultCount: 20, MaxCount: 100, PagingSecret: []byte("test secret"), TreeOnly: treeOnly}
-	return envOf(demotest.Serve(t, db, set, demotest.Config{Engine: opts}))
+	if err := load.(adapters.Loader).Exec(context.Background(), script); err != nil {
+		t.Fatal(err)
+	}
+	load.Close()
+	db, err := sqlite.Open(context.Background(), dsn, adapters.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
 }
 
 // forEachLegacy runs fn against the legacy schema on SQLite, PostgreSQL
@@ -98,21 +113,7 @@ func forEachLegacy(t *testing.T, fn func(t *testing.T, e *env, today time.Time))
 	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
 	script := legacySchema + legacyRows(today)
 	t.Run("sqlite", func(t *testing.T) {
-		dsn := "file:" + filepath.Join(t.TempDir(), "legacy.db")
-		load, err := sqlite.Open(context.Background(), dsn, adapters.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := load.(adapters.Loader).Exec(context.Background(), script); err != nil {
-			t.Fatal(err)
-		}
-		load.Close()
-		db, err := sqlite.Open(context.Background(), dsn, adapters.Options{ReadOnly: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		fn(t, legacyEnv(t, db), today)
+		fn(t, legacyEnv(t, legacySQLite(t, script)), today)
 	})
 	t.Run("postgres", func(t *testing.T) {
 		db := demotest.EmptyPostgres(t)

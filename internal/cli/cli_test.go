@@ -401,12 +401,54 @@ func TestWhenInsideFirst(t *testing.T) {
 	}
 }
 
+// lint, without a database, warns of each element STU3 requires that a
+// mapping can leave absent: one it never builds, one built only under a
+// condition, one from a concept map that drops the codes it does not
+// know. An element with a fixed fallback, or a map whose unknown codes
+// are errors, is not warned of.
+func TestLintRequiredElements(t *testing.T) {
+	code, out, _ := run(t, "lint", "-mappings", "../../mappingsets/demo")
+	want := `observation.yaml:3:11: warning: Observation.status is required (min 1 in STU3) and can be absent: Observation.status comes through concept map "obs-status", which leaves out a code it does not translate`
+	if code != 0 || !strings.Contains(out, want) {
+		t.Errorf("the demo set: %d, want %s in\n%s", code, want, out)
+	}
+	status := "  status: { column: STATUS, concept: obs-status }\n"
+	for with, want := range map[string]string{
+		"": `observation.yaml:3:11: warning: Observation.status is required (min 1 in STU3) and the mapping does not build it: every Observation written lacks it`,
+		"  status: { value: final, when: { column: STATUS } }\n": `observation.yaml:3:11: warning: Observation.status is required (min 1 in STU3) and can be absent: Observation.status is built only when its condition holds`,
+		"  status: final\n": "",
+	} {
+		dir := t.TempDir()
+		entries, _ := os.ReadDir("../../mappingsets/demo")
+		for _, e := range entries {
+			b, _ := os.ReadFile(filepath.Join("../../mappingsets/demo", e.Name()))
+			if e.Name() == "observation.yaml" {
+				if !bytes.Contains(b, []byte(status)) {
+					t.Fatalf("observation.yaml has no %q", status)
+				}
+				b = bytes.Replace(b, []byte(status), []byte(with), 1)
+			}
+			if err := os.WriteFile(filepath.Join(dir, e.Name()), b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		code, out, errs := run(t, "lint", "-mappings", dir)
+		if want == "" {
+			if code != 0 || strings.Contains(out, "Observation.status") {
+				t.Errorf("status %q: %d %s%s", with, code, out, errs)
+			}
+		} else if code != 0 || !strings.Contains(out, want) {
+			t.Errorf("status %q: %d, want %s in\n%s%s", with, code, want, out, errs)
+		}
+	}
+}
+
 // lint warns when a parameter bound to columns leaves out values the
 // element shows (the previous names of PATIENT_ALIAS, for family), and
 // refuses a parameter that cannot follow an element.
 func TestLintParameterCoverage(t *testing.T) {
 	code, out, _ := run(t, "lint", "-mappings", "../../mappingsets/demo")
-	if code != 0 || strings.Contains(out, "warning") {
+	if code != 0 || regexp.MustCompile(`warning: \S+ search`).MatchString(out) {
 		t.Errorf("the demo set: %d %s", code, out)
 	}
 	dir := demoMappingsWith(t, "  family: {}\n", "  family:\n    type: string\n    sql: RTRIM(SURNAME)\n")

@@ -92,6 +92,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		Logger: log, StatementTimeout: time.Duration(cfg.Database.StatementTimeout),
 		StatementCache: statementCache(cfg.Database.StatementCache),
 		OnStatement:    metrics.OnStatement,
+		OnAbsent:       metrics.OnAbsent,
 	})
 	if err != nil {
 		return err
