@@ -3,6 +3,7 @@ package mapping
 import (
 	"strings"
 
+	"github.com/ccfacade/ccfacade/fhir/spec"
 	"github.com/ccfacade/ccfacade/fhir/stu3"
 )
 
@@ -51,6 +52,11 @@ type plan struct {
 	root *step
 	// lastUpdatedPath names meta.lastUpdated in problems.
 	lastUpdatedPath string
+	// profile is what meta.profile claims ("": nothing).
+	profile string
+	// moveSystems gives a concept map's target systems their R4 URIs
+	// (R4System), as the rules say (the R4 plan).
+	moveSystems bool
 }
 
 // stepKind is what a step makes.
@@ -107,8 +113,13 @@ type step struct {
 	// patientRef marks the reference of a resource's subject or patient
 	// (Observation.subject.reference): the patient it is about.
 	patientRef bool
-	// needs, on an object, are the elements STU3 requires of it.
+	// needs, on an object, are the elements its release requires of it.
 	needs []need
+	// system and codes, of a code in an R4 plan: the system of the
+	// CodeableConcept it is written as, and the translation of its codes
+	// (to "": left out). Node.r4System and Node.r4Codes.
+	system string
+	codes  map[string]string
 }
 
 // need is an element STU3 requires (min 1) of an object: any of the
@@ -124,11 +135,12 @@ type need struct {
 
 // compile builds the plan of a loaded mapping.
 func (m *Mapping) compile() {
-	m.plan = &plan{root: compileNode(m.Root), lastUpdatedPath: m.Resource + ".meta.lastUpdated"}
+	m.plan = &plan{root: compileNode(m.Root, stu3.Release), lastUpdatedPath: m.Resource + ".meta.lastUpdated", profile: m.Profile}
 }
 
-func compileNode(n *Node) *step {
-	s := &step{node: n, member: newMember(n.Name), when: n.When, rows: -1, dynamic: n.Rows != nil}
+// compileNode compiles a node of a release's element tree.
+func compileNode(n *Node, rel *spec.Release) *step {
+	s := &step{node: n, member: newMember(n.Name), when: n.When, rows: -1, dynamic: n.Rows != nil, system: n.r4System, codes: n.r4Codes}
 	if n.Rows != nil {
 		s.rows = n.Rows.Index
 	}
@@ -136,7 +148,7 @@ func compileNode(n *Node) *step {
 	case n.List:
 		s.kind = stepList
 		for _, it := range n.Items {
-			c := compileNode(it)
+			c := compileNode(it, rel)
 			s.items = append(s.items, c)
 			s.dynamic = s.dynamic || c.dynamic
 		}
@@ -149,6 +161,8 @@ func compileNode(n *Node) *step {
 		switch {
 		case e.Ref != nil:
 			s.kind = stepRef
+		case n.r4System != "":
+			s.kind = stepCodeableConcept // an STU3 code, written as R4's CodeableConcept
 		case e.Concept != nil && n.Type == "Coding":
 			s.kind = stepCoding
 		case e.Concept != nil && n.Type == "CodeableConcept":
@@ -161,11 +175,11 @@ func compileNode(n *Node) *step {
 	default:
 		s.kind = stepObject
 		for _, f := range n.Fields {
-			c := compileNode(f)
+			c := compileNode(f, rel)
 			s.fields = append(s.fields, c)
 			s.dynamic = s.dynamic || c.dynamic
 		}
-		s.needs = needsOf(n)
+		s.needs = needsOf(n, rel)
 	}
 	return s
 }
@@ -182,10 +196,10 @@ func (s *step) walk(visit func(*step)) {
 	}
 }
 
-// needsOf lists the elements STU3 requires of an object node, each with
-// the node's fields that give it.
-func needsOf(n *Node) []need {
-	t := stu3.Lookup(n.Type)
+// needsOf lists the elements a release requires of an object node, each
+// with the node's fields that give it.
+func needsOf(n *Node, rel *spec.Release) []need {
+	t := rel.Lookup(n.Type)
 	if t == nil {
 		return nil
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/ccfacade/ccfacade/fhir/profile"
+	"github.com/ccfacade/ccfacade/fhir/spec"
 	"github.com/ccfacade/ccfacade/fhir/stu3"
 	"github.com/ccfacade/ccfacade/textfn"
 	"gopkg.in/yaml.v3"
@@ -91,7 +92,7 @@ func (c Config) Load(files []File) (*Set, error) {
 		profiles = profile.Builtin()
 	}
 	sort.Slice(files, func(i, j int) bool { return files[i].Name < files[j].Name })
-	l := &loader{set: &Set{Concepts: map[string]*ConceptMap{}, Location: loc, Profiles: profiles, byType: map[string]*Mapping{}}}
+	l := &loader{rel: stu3.Release, set: &Set{Concepts: map[string]*ConceptMap{}, Location: loc, Profiles: profiles, byType: map[string]*Mapping{}}}
 	type parsed struct {
 		name string
 		root *yaml.Node
@@ -128,6 +129,10 @@ func (c Config) Load(files []File) (*Set, error) {
 	for _, m := range l.set.Mappings {
 		m.compile()
 		l.set.Warnings = append(l.set.Warnings, m.requiredWarnings()...)
+		l.errs = append(l.errs, m.deriveR4()...)
+	}
+	if len(l.errs) > 0 {
+		return nil, l.errs.Err()
 	}
 	return l.set, nil
 }
@@ -136,8 +141,11 @@ type loader struct {
 	collector
 	unparsed int // files that are not valid YAML
 	set      *Set
-	file     string
-	m        *Mapping
+	// rel is the release elements are checked against: STU3 for a
+	// mapping's element section, R4 for its r4 section (r4.go).
+	rel  *spec.Release
+	file string
+	m    *Mapping
 	// refs to check once all mappings are known
 	refs []*refUse
 }
@@ -223,8 +231,8 @@ func (l *loader) strs(n *yaml.Node, path string) []string {
 }
 
 func (l *loader) document(root *yaml.Node) {
-	pairs := l.pairs(root, "", "resource", "profile", "description", "from", "element", "search", "concepts")
-	var res, from, elem, search, prof *yaml.Node
+	pairs := l.pairs(root, "", "resource", "profile", "description", "from", "element", "search", "concepts", "r4")
+	var res, from, elem, search, prof, r4sec *yaml.Node
 	m := &Mapping{File: l.file, Pos: l.pos(root), Cols: newColumnSet(), set: l.set}
 	for _, p := range pairs {
 		switch p[0].Value {
@@ -241,6 +249,8 @@ func (l *loader) document(root *yaml.Node) {
 			elem = p[1]
 		case "search":
 			search = p[1]
+		case "r4":
+			r4sec = p[1]
 		}
 	}
 	if res == nil {
@@ -285,6 +295,9 @@ func (l *loader) document(root *yaml.Node) {
 	}
 	if search != nil {
 		l.searchParams(search, m)
+	}
+	if r4sec != nil {
+		l.r4Section(r4sec, m)
 	}
 }
 
@@ -400,7 +413,7 @@ var objectDirectives = []string{"when", "rows"}
 var exprDirectives = []string{"column", "first", "concat", "transform", "concept", "resource", "key", "value"}
 
 // object builds an object node of FHIR type t.
-func (l *loader) object(n *yaml.Node, path, typ string, t *stu3.Type, cols *ColumnSet, isRoot bool) *Node {
+func (l *loader) object(n *yaml.Node, path, typ string, t *spec.Type, cols *ColumnSet, isRoot bool) *Node {
 	node := &Node{Pos: l.pos(n), Path: path, Type: typ}
 	if n.Kind != yaml.MappingNode {
 		l.add(l.pos(n), path, "expected the elements of %s as a mapping, found %s", typ, kindName(n))
@@ -450,14 +463,14 @@ func (l *loader) object(n *yaml.Node, path, typ string, t *stu3.Type, cols *Colu
 // companion builds the JSON companion of a primitive element (_family,
 // _birthDate): its id and extensions, such as a data-absent-reason
 // extension where a profile requires an element the source does not hold.
-func (l *loader) companion(n *yaml.Node, path, key, base string, t *stu3.Type, cols *ColumnSet, isRoot bool) *Node {
+func (l *loader) companion(n *yaml.Node, path, key, base string, t *spec.Type, cols *ColumnSet, isRoot bool) *Node {
 	el, typ, _ := t.Element(base)
-	pt := stu3.Lookup(typ)
+	pt := l.rel.Lookup(typ)
 	switch {
 	case isRoot && base == "id":
 		l.add(l.pos(n), path+"."+key, "id is set by the facade; it takes no extensions here")
 		return nil
-	case pt == nil || pt.Kind != stu3.Primitive:
+	case pt == nil || pt.Kind != spec.Primitive:
 		l.add(l.pos(n), path+"."+key, "%s is of type %s, not a primitive: give its extensions inside it", base, typ)
 		return nil
 	case el.Max != "1":
@@ -469,7 +482,7 @@ func (l *loader) companion(n *yaml.Node, path, key, base string, t *stu3.Type, c
 	return child
 }
 
-func (l *loader) element(n *yaml.Node, path, name string, el *stu3.Element, typ string, cols *ColumnSet) *Node {
+func (l *loader) element(n *yaml.Node, path, name string, el *spec.Element, typ string, cols *ColumnSet) *Node {
 	if el.Max == "0" {
 		l.add(l.pos(n), path, "element is not allowed (max 0)")
 		return nil
@@ -499,11 +512,11 @@ func (l *loader) element(n *yaml.Node, path, name string, el *stu3.Element, typ 
 }
 
 // item is one entry of a list; it may repeat over child rows.
-func (l *loader) item(n *yaml.Node, path, name string, el *stu3.Element, typ string, cols *ColumnSet) *Node {
+func (l *loader) item(n *yaml.Node, path, name string, el *spec.Element, typ string, cols *ColumnSet) *Node {
 	var rows *Rows
 	if n.Kind == yaml.MappingNode {
 		if r := l.field(n, "rows"); r != nil {
-			if t := stu3.Lookup(typ); t == nil || !hasElement(t, "rows") {
+			if t := l.rel.Lookup(typ); t == nil || !hasElement(t, "rows") {
 				if cols != l.m.Cols {
 					l.add(l.pos(r), path, "rows inside rows are not supported: a repeating element's child rows come from one table linked to the resource's own row")
 				} else {
@@ -524,13 +537,13 @@ func (l *loader) item(n *yaml.Node, path, name string, el *stu3.Element, typ str
 
 // value builds a node of FHIR type typ from a scalar, an expression map or
 // an object map.
-func (l *loader) value(n *yaml.Node, path, typ string, el *stu3.Element, cols *ColumnSet) *Node {
-	t := stu3.Lookup(typ)
+func (l *loader) value(n *yaml.Node, path, typ string, el *spec.Element, cols *ColumnSet) *Node {
+	t := l.rel.Lookup(typ)
 	if t == nil {
 		l.add(l.pos(n), path, "unknown FHIR type %q", typ)
 		return nil
 	}
-	if t.Kind == stu3.Primitive {
+	if t.Kind == spec.Primitive {
 		e := l.expr(n, path, typ, cols)
 		if e == nil {
 			return nil
@@ -584,7 +597,7 @@ func conceptPrimitive(typ string) bool {
 	return typ == "code" || typ == "uri" || typ == "string"
 }
 
-func isExprMap(n *yaml.Node, t *stu3.Type) bool {
+func isExprMap(n *yaml.Node, t *spec.Type) bool {
 	for i := 0; i < len(n.Content); i += 2 {
 		k := n.Content[i].Value
 		if _, _, ok := t.Element(k); ok {
@@ -597,7 +610,7 @@ func isExprMap(n *yaml.Node, t *stu3.Type) bool {
 	return false
 }
 
-func hasElement(t *stu3.Type, name string) bool {
+func hasElement(t *spec.Type, name string) bool {
 	_, _, ok := t.Element(name)
 	return ok
 }
@@ -1169,7 +1182,7 @@ func kindName(n *yaml.Node) string {
 	return fmt.Sprintf("%q", n.Value)
 }
 
-func suggest(t *stu3.Type, key string) string {
+func suggest(t *spec.Type, key string) string {
 	best, bestD := "", 3
 	for _, el := range t.Elements {
 		name := strings.TrimSuffix(el.Name, "[x]")

@@ -60,6 +60,10 @@ type Mapping struct {
 	set      *Set
 	// plan is the mapping compiled for rendering (compile.go).
 	plan *plan
+	// r4 is the mapping's R4 (UK Core) form, derived from the rest when
+	// it loads (r4.go); r4src is what its r4 section says (nil: none).
+	r4    *r4Form
+	r4src *r4Section
 }
 
 // SearchParam looks up a search parameter by name.
@@ -192,6 +196,14 @@ type Node struct {
 	Items  []*Node // a list
 	When   *Cond   // present only when the condition holds
 	Rows   *Rows   // (list items) repeat once per child row
+
+	// Of a node of a mapping's R4 form (r4.go): r4System makes a code a
+	// CodeableConcept of that system, r4Codes translates its codes (to
+	// "": none), r4Into marks an object the rules made to hold values
+	// moved into it.
+	r4System string
+	r4Codes  map[string]string
+	r4Into   bool
 }
 
 // Expr computes one value from a row.

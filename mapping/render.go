@@ -66,6 +66,7 @@ type mark struct{ depth, n int }
 // renderer executes a mapping's plan over one row into a writer.
 type renderer struct {
 	m        *Mapping
+	p        *plan // the mapping's plan in the release rendered
 	out      writer
 	day      time.Time // today, once asked for
 	cov      *Coverage
@@ -93,7 +94,7 @@ func (r *renderer) problem(pos Pos, path, msg string, fatal bool) {
 // resource writes the row's resource: resourceType, id, meta
 // (lastUpdated, profile), then the mapping's elements in FHIR order.
 func (r *renderer) resource() {
-	m, out, root := r.m, r.out, r.m.plan.root
+	m, out, root := r.m, r.out, r.p.root
 	id, err := m.ID(r.row.Vals)
 	if err != nil {
 		r.problem(m.From.KeyPos, m.Resource+".id", err.Error(), true)
@@ -115,7 +116,7 @@ func (r *renderer) resource() {
 	meta := 0
 	if m.From.Updated != "" {
 		if v := r.row.Vals[len(m.From.Key)]; v != nil {
-			if lu, _, ok := r.primitiveText(Pos{File: m.File}, m.plan.lastUpdatedPath, "instant", v); ok && lu != "" {
+			if lu, _, ok := r.primitiveText(Pos{File: m.File}, r.p.lastUpdatedPath, "instant", v); ok && lu != "" {
 				out.name(memLastUpdated)
 				out.text(lu)
 				r.lastUpdated = lu
@@ -123,10 +124,10 @@ func (r *renderer) resource() {
 			}
 		}
 	}
-	if m.Profile != "" {
+	if r.p.profile != "" {
 		out.name(memProfile)
 		out.openArray()
-		out.text(m.Profile)
+		out.text(r.p.profile)
 		out.closeArray()
 		meta++
 	}
@@ -273,9 +274,19 @@ func (r *renderer) leaf(s *step, vals []any) bool {
 	}
 	switch s.kind {
 	case stepCode, stepCoding, stepCodeableConcept:
-		t, found := r.concept(e, v)
-		if !found {
-			return false
+		var t Coding
+		if e.Concept != nil {
+			var found bool
+			if t, found = r.concept(e, v); !found {
+				return false
+			}
+		} else {
+			t.Code = strings.TrimSpace(toString(v)) // an STU3 code written as R4's CodeableConcept
+		}
+		if s.system != "" || s.codes != nil {
+			if t, ok = s.recode(t); !ok {
+				return false
+			}
 		}
 		switch s.kind {
 		case stepCoding:
@@ -313,7 +324,27 @@ func (r *renderer) leaf(s *step, vals []any) bool {
 	if s.patientRef && r.patient == "" && strings.HasPrefix(text, "Patient/") {
 		r.patient = strings.TrimPrefix(text, "Patient/")
 	}
+	if s.codes != nil {
+		if to, ok := s.codes[text]; ok {
+			text = to
+		}
+	}
 	return r.text(text)
+}
+
+// recode gives a code of an R4 plan its R4 form: its R4 code (false when
+// it has none) and the system of the CodeableConcept it is written as.
+func (s *step) recode(t Coding) (Coding, bool) {
+	if to, ok := s.codes[t.Code]; ok {
+		if to == "" {
+			return t, false
+		}
+		t.Code = to
+	}
+	if s.system != "" {
+		t.System = s.system
+	}
+	return t, true
 }
 
 // text writes a text; false (nothing written) for an empty one.
@@ -329,6 +360,9 @@ func (r *renderer) text(s string) bool {
 // out; false when all are.
 func (r *renderer) coding(t Coding) bool {
 	out := r.out
+	if r.p.moveSystems {
+		t.System = R4System(t.System, t.Code)
+	}
 	at := out.mark()
 	out.openObject(3)
 	n := 0

@@ -14,7 +14,17 @@ const maxSizeHint = 16 << 10
 // written as they are walked, and an element that turns out empty is cut
 // off the buffer again.
 func (m *Mapping) RenderJSON(row *Row, cov *Coverage) (*fhir.Rendered, []Problem) {
-	j := &jsonRender{renderer: renderer{m: m, row: row, cov: cov}}
+	return m.RenderJSONIn(STU3, row, cov)
+}
+
+// RenderJSONIn renders a row as RenderJSON does, in a release (see
+// RenderIn).
+func (m *Mapping) RenderJSONIn(v Version, row *Row, cov *Coverage) (*fhir.Rendered, []Problem) {
+	p, problems := m.planIn(v)
+	if p == nil {
+		return nil, problems
+	}
+	j := &jsonRender{renderer: renderer{m: m, p: p, row: row, cov: cov}}
 	avg := m.jsonSize.Load()
 	j.buf = make([]byte, 0, avg+avg/4+64)
 	j.out = &j.jsonWriter

@@ -10,7 +10,18 @@ func (m *Mapping) Render(row *Row) (*fhir.Object, []Problem) { return m.RenderWi
 // RenderWith renders as Render does, counting into cov (when not nil)
 // which column values reached the resource.
 func (m *Mapping) RenderWith(row *Row, cov *Coverage) (*fhir.Object, []Problem) {
-	t := &treeRender{renderer: renderer{m: m, row: row, cov: cov}}
+	return m.RenderIn(STU3, row, cov)
+}
+
+// RenderIn renders a row as RenderWith does, in a release: STU3, or R4
+// through the mapping's R4 plan (a mapping not served as R4 gives a fatal
+// problem and no resource).
+func (m *Mapping) RenderIn(v Version, row *Row, cov *Coverage) (*fhir.Object, []Problem) {
+	p, problems := m.planIn(v)
+	if p == nil {
+		return nil, problems
+	}
+	t := &treeRender{renderer: renderer{m: m, p: p, row: row, cov: cov}}
 	t.stack = t.frames[:0]
 	t.out = &t.treeWriter
 	t.resource()
