@@ -78,8 +78,19 @@ type Options struct {
 // sets a tracer provider).
 var tracer = otel.Tracer("github.com/ccfacade/ccfacade/engine")
 
-// Engine serves reads and searches for a set of mappings over one adapter.
+// Engine serves reads and searches for a set of mappings over one adapter,
+// in one FHIR release: STU3, or R4 for the view In(mapping.R4) makes.
 type Engine struct {
+	*core
+	// ver is the release the engine answers in: the mappings' plans it
+	// renders through, the parameter names it takes, the element tables
+	// of _elements and _summary.
+	ver mapping.Version
+}
+
+// core is what the releases' engines share: the database, the catalog,
+// the statements, the paging secret.
+type core struct {
 	set *mapping.Set
 	cat *catalog.Catalog
 	db  adapters.Adapter
@@ -133,7 +144,7 @@ func New(cat *catalog.Catalog, db adapters.Adapter, opts Options) (*Engine, erro
 	if opts.Now != nil {
 		s.now = opts.Now
 	}
-	e := &Engine{set: set, cat: cat, db: db, opts: opts, seal: s, log: opts.Logger, updated: map[*mapping.Mapping]*mapping.SearchParam{}, updatedCol: map[*mapping.SearchParam]col{}}
+	e := &Engine{core: &core{set: set, cat: cat, db: db, opts: opts, seal: s, log: opts.Logger, updated: map[*mapping.Mapping]*mapping.SearchParam{}, updatedCol: map[*mapping.SearchParam]col{}}}
 	if opts.StatementCache == 0 {
 		opts.StatementCache = 256
 	}
@@ -223,11 +234,64 @@ func (e *Engine) Stats() sql.DBStats { return e.db.DB().Stats() }
 func (e *Engine) Set() *mapping.Set { return e.set }
 
 func (e *Engine) mappingFor(typ string) (*mapping.Mapping, error) {
-	m := e.set.Lookup(typ)
+	m := e.lookup(typ)
 	if m == nil {
-		return nil, &Error{Kind: KindUnknownType, Msg: fmt.Sprintf("resource type %q is not served here", typ), SpineCode: "NO_RECORD_FOUND"}
+		msg := fmt.Sprintf("resource type %q is not served here", typ)
+		if other := e.set.Lookup(typ); other != nil {
+			msg = fmt.Sprintf("resource type %q is not served as %s here (its mapping cannot be: %s)", typ, e.ver, mapping.Errors(other.R4Problems()).Error())
+		}
+		return nil, &Error{Kind: KindUnknownType, Msg: msg, SpineCode: "NO_RECORD_FOUND"}
 	}
 	return m, nil
+}
+
+// In is the engine that answers in a release: e itself, or a view of it
+// that shares everything (database, catalog, statements, paging secret,
+// counts of problems) but renders through the mappings' plans of that
+// release, takes that release's search parameter names and system URIs,
+// and serves only the mappings served in it.
+func (e *Engine) In(v mapping.Version) *Engine {
+	if v == e.ver {
+		return e
+	}
+	return &Engine{core: e.core, ver: v}
+}
+
+// Version is the release the engine answers in.
+func (e *Engine) Version() mapping.Version { return e.ver }
+
+// lookup is the mapping that serves a type in the engine's release, or
+// nil.
+func (e *Engine) lookup(typ string) *mapping.Mapping {
+	if m := e.set.Lookup(typ); m != nil && m.Serves(e.ver) {
+		return m
+	}
+	return nil
+}
+
+// Mappings are the mappings served in the engine's release.
+func (e *Engine) Mappings() []*mapping.Mapping {
+	var out []*mapping.Mapping
+	for _, m := range e.set.Mappings {
+		if m.Serves(e.ver) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// param is a mapping's search parameter by its name in the engine's
+// release.
+func (e *Engine) param(m *mapping.Mapping, name string) *mapping.SearchParam {
+	return m.SearchParamIn(e.ver, name)
+}
+
+// paramName is a parameter's name in the engine's release.
+func (e *Engine) paramName(m *mapping.Mapping, sp *mapping.SearchParam) string {
+	if n := m.ParamNameIn(e.ver, sp); n != "" {
+		return n
+	}
+	return sp.Name
 }
 
 // Catalog returns the catalog the engine was built with.

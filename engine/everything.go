@@ -34,8 +34,8 @@ var compartmentOrder = []string{"AllergyIntolerance", "Condition", "Procedure", 
 // a reference parameter "patient" to Patient on one column.
 func (e *Engine) Compartment() []*mapping.Mapping {
 	var out []*mapping.Mapping
-	for _, m := range e.set.Mappings {
-		if sp := m.SearchParam("patient"); sp != nil && sp.Type == "reference" && sp.Col >= 0 && slices.Contains(sp.Target, "Patient") {
+	for _, m := range e.Mappings() {
+		if sp := e.param(m, "patient"); sp != nil && sp.Type == "reference" && sp.Col >= 0 && slices.Contains(sp.Target, "Patient") {
 			out = append(out, m)
 		}
 	}
@@ -115,7 +115,7 @@ func (e *Engine) Everything(ctx context.Context, req EverythingRequest) (*fhir.O
 
 // parseEverything parses a $everything request.
 func (e *Engine) parseEverything(req EverythingRequest) (*everythingReq, error) {
-	pm := e.set.Lookup("Patient")
+	pm := e.lookup("Patient")
 	if pm == nil {
 		return nil, &Error{Kind: KindNotFound, Msg: "Patient is not served here"}
 	}
@@ -166,7 +166,7 @@ func (e *Engine) parseEverything(req EverythingRequest) (*everythingReq, error) 
 		allowed := map[string]bool{}
 		for _, x := range strings.Split(t, ",") {
 			x = strings.TrimSpace(x)
-			if e.set.Lookup(x) == nil {
+			if e.lookup(x) == nil {
 				return nil, invalid("_type", "INVALID_PARAMETER", "_type: %s is not served here", x)
 			}
 			allowed[x] = true
@@ -454,7 +454,7 @@ func (e *Engine) everythingSection(ctx context.Context, er *everythingReq, m *ma
 // parameter); _since through its last-updated column.
 func (e *Engine) everythingFilters(m *mapping.Mapping, params url.Values) ([]*paramReq, error) {
 	var date *mapping.SearchParam
-	if p := m.SearchParam("date"); p != nil && p.Type == "date" {
+	if p := e.param(m, "date"); p != nil && p.Type == "date" {
 		date = p
 	} else {
 		for _, p := range m.Search {
@@ -561,7 +561,7 @@ func (e *Engine) referenced(ctx context.Context, from []fhir.Entry, base string,
 					if len(parts) != 2 || seen[base+"/"+string(s)] {
 						continue
 					}
-					m := e.set.Lookup(parts[0])
+					m := e.lookup(parts[0])
 					if m == nil || len(m.From.Key) != 1 {
 						continue
 					}
@@ -598,7 +598,7 @@ func (e *Engine) referenced(ctx context.Context, from []fhir.Entry, base string,
 	// types were first referenced.
 	found := make([][]fhir.Entry, len(allowed))
 	err := e.inParallel(len(allowed), func(i int) error {
-		m := e.set.Lookup(allowed[i])
+		m := e.lookup(allowed[i])
 		q := e.newQuery(m) // the key's binding
 		args := make([]any, len(keys[allowed[i]]))
 		for j, k := range keys[allowed[i]] {
@@ -662,7 +662,7 @@ func (e *Engine) inParallel(n int, fn func(i int) error) error {
 // (for a token whose patient context is an NHS number); the lookup ignores
 // any access in ctx.
 func (e *Engine) PatientByNHSNumber(ctx context.Context, nhs string) (string, error) {
-	pm := e.set.Lookup("Patient")
+	pm := e.lookup("Patient")
 	if pm == nil {
 		return "", &Error{Kind: KindNotFound, Msg: "Patient is not served here"}
 	}

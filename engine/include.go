@@ -43,14 +43,14 @@ func (e *Engine) parseInclude(m *mapping.Mapping, name, v string) (include, erro
 	if len(parts) < 2 || len(parts) > 3 {
 		return include{}, invalid(name, "INVALID_PARAMETER", "%s=%q: expected Type:parameter or Type:parameter:TargetType", name, v)
 	}
-	from := e.set.Lookup(parts[0])
+	from := e.lookup(parts[0])
 	if from == nil {
 		return include{}, notSupported(name, "%s=%s: %s is not served here", name, v, parts[0])
 	}
 	if !rev && !iterate && from != m {
 		return include{}, invalid(name, "INVALID_PARAMETER", "_include=%s: includes start from the searched type %s (use _include:iterate to start from included resources)", v, m.Resource)
 	}
-	sp := from.SearchParam(parts[1])
+	sp := e.param(from, parts[1])
 	if sp == nil || sp.Type != "reference" {
 		return include{}, notSupported(name, "%s=%s: %s has no reference parameter %q", name, v, from.Resource, parts[1])
 	}
@@ -64,7 +64,7 @@ func (e *Engine) parseInclude(m *mapping.Mapping, name, v string) (include, erro
 	inc := include{from: from, sp: sp, rev: rev, iterate: iterate}
 	if len(parts) == 3 {
 		if !slices.Contains(sp.Target, parts[2]) {
-			return include{}, invalid(name, "INVALID_PARAMETER", "%s=%s: %s does not point to %s", name, v, sp.Name, parts[2])
+			return include{}, invalid(name, "INVALID_PARAMETER", "%s=%s: %s does not point to %s", name, v, parts[1], parts[2])
 		}
 		inc.target = parts[2]
 	}
@@ -76,9 +76,9 @@ func (e *Engine) parseInclude(m *mapping.Mapping, name, v string) (include, erro
 		case iterate && len(sp.Target) == 1:
 			inc.target = sp.Target[0]
 		default:
-			return include{}, invalid(name, "INVALID_PARAMETER", "_revinclude=%s: %s does not point to %s", v, sp.Name, m.Resource)
+			return include{}, invalid(name, "INVALID_PARAMETER", "_revinclude=%s: %s does not point to %s", v, parts[1], m.Resource)
 		}
-		if tm := e.set.Lookup(inc.target); tm == nil || len(tm.From.Key) != 1 {
+		if tm := e.lookup(inc.target); tm == nil || len(tm.From.Key) != 1 {
 			return include{}, notSupported(name, "_revinclude=%s: %s is not served with a one-column key", v, inc.target)
 		}
 	}
@@ -196,7 +196,7 @@ func (e *Engine) follow(ctx context.Context, pool map[*mapping.Mapping][]*mappin
 	}
 	access := accessFrom(ctx)
 	for _, typ := range order {
-		tm := e.set.Lookup(typ)
+		tm := e.lookup(typ)
 		if tm == nil || len(tm.From.Key) != 1 || !access.allows(typ) {
 			continue // a type the token's scopes do not allow is not included
 		}
@@ -218,7 +218,7 @@ func (e *Engine) follow(ctx context.Context, pool map[*mapping.Mapping][]*mappin
 	// Reverse: resources whose reference column holds the id of a resource
 	// of the target type in the pool.
 	for _, inc := range revs {
-		tm := e.set.Lookup(inc.target)
+		tm := e.lookup(inc.target)
 		var ids []any
 		for _, r := range pool[tm] {
 			ids = append(ids, r.Vals[0])

@@ -4,7 +4,6 @@ import (
 	"sort"
 
 	"github.com/ccfacade/ccfacade/fhir"
-	"github.com/ccfacade/ccfacade/fhir/stu3"
 	"github.com/ccfacade/ccfacade/mapping"
 )
 
@@ -18,8 +17,8 @@ type Offered struct {
 }
 
 // OfferedParam is one search parameter as the CapabilityStatement states
-// it: its FHIR type, the STU3 definition it implements (if one) and how
-// it searches.
+// it: its name and FHIR type, the definition of the engine's release it
+// implements (if one) and how it searches.
 type OfferedParam struct {
 	Name, Type, Definition, Doc string
 }
@@ -32,23 +31,23 @@ func (e *Engine) Offered(m *mapping.Mapping) Offered {
 		if err != nil {
 			continue
 		}
-		o.Params = append(o.Params, e.offeredParam(m, sp))
+		o.Params = append(o.Params, e.offeredParam(m, name, sp))
 	}
-	for _, p := range m.Search {
-		v := m.Resource + ":" + p.Name
-		if _, err := e.parseInclude(m, "_include", v); p.Type == "reference" && err == nil {
+	for _, name := range m.SearchNamesIn(e.ver) {
+		v := m.Resource + ":" + name
+		if _, err := e.parseInclude(m, "_include", v); e.param(m, name).Type == "reference" && err == nil {
 			o.Includes = append(o.Includes, v)
 		}
 	}
 	if len(o.Includes) > 0 {
 		o.Includes = append(o.Includes, "*")
 	}
-	others := append(e.set.Mappings[:0:0], e.set.Mappings...)
+	others := e.Mappings()
 	sort.Slice(others, func(i, j int) bool { return others[i].Resource < others[j].Resource })
 	for _, other := range others {
-		for _, p := range other.Search {
-			v := other.Resource + ":" + p.Name
-			if _, err := e.parseInclude(m, "_revinclude", v); p.Type == "reference" && err == nil {
+		for _, name := range other.SearchNamesIn(e.ver) {
+			v := other.Resource + ":" + name
+			if _, err := e.parseInclude(m, "_revinclude", v); e.param(other, name).Type == "reference" && err == nil {
 				o.RevIncludes = append(o.RevIncludes, v)
 			}
 		}
@@ -57,9 +56,9 @@ func (e *Engine) Offered(m *mapping.Mapping) Offered {
 }
 
 // offeredParam states one parameter: _id and _lastUpdated as the
-// Resource parameters, a mapping's own with the STU3 definition of that
-// name and type where there is one.
-func (e *Engine) offeredParam(m *mapping.Mapping, sp *mapping.SearchParam) OfferedParam {
+// Resource parameters, a mapping's own with the definition of that name
+// and type in the engine's release where there is one.
+func (e *Engine) offeredParam(m *mapping.Mapping, name string, sp *mapping.SearchParam) OfferedParam {
 	switch {
 	case sp == idParam:
 		return OfferedParam{Name: "_id", Type: "token", Definition: "http://hl7.org/fhir/SearchParameter/Resource-id", Doc: "The resource id."}
@@ -67,8 +66,8 @@ func (e *Engine) offeredParam(m *mapping.Mapping, sp *mapping.SearchParam) Offer
 		return OfferedParam{Name: "_lastUpdated", Type: "date", Definition: "http://hl7.org/fhir/SearchParameter/Resource-lastUpdated",
 			Doc: "When the source row last changed; prefixes eq ne lt gt le ge sa eb ap."}
 	}
-	p := OfferedParam{Name: sp.Name, Type: sp.Type, Doc: paramDoc(sp)}
-	if d, ok := stu3.LookupSearchParameter(m.Resource, sp.Name); ok && d.Type == sp.Type {
+	p := OfferedParam{Name: name, Type: sp.Type, Doc: paramDoc(sp)}
+	if d, ok := e.table().LookupSearchParameter(m.Resource, name); ok && d.Type == sp.Type {
 		p.Definition = d.Definition()
 	}
 	return p

@@ -410,7 +410,7 @@ func (e *Engine) referencePred(c *source, rv fhir.ReferenceValue) sqlgen.Pred {
 	}
 	var parts []sqlgen.Pred
 	for _, t := range targets {
-		tm := e.set.Lookup(t)
+		tm := e.lookup(t)
 		if tm == nil || len(tm.From.Key) != 1 {
 			continue
 		}

@@ -92,7 +92,7 @@ func (e *Engine) refParam(m *mapping.Mapping, typ, id string) (*paramReq, error)
 	if typ != "Patient" {
 		name = strings.ToLower(typ)
 	}
-	sp := m.SearchParam(name)
+	sp := e.param(m, name)
 	if sp == nil || sp.Type != "reference" || !slices.Contains(sp.Target, typ) {
 		return nil, &Error{Kind: KindNotFound, SpineCode: "NO_RECORD_FOUND", Msg: fmt.Sprintf("%s is not in the %s compartment", m.Resource, typ)}
 	}

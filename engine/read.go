@@ -15,7 +15,9 @@ import (
 
 // Read returns one resource by id.
 func (e *Engine) Read(ctx context.Context, typ, id string) (*fhir.Object, error) {
-	return readAs(e, ctx, typ, id, (*mapping.Mapping).RenderWith)
+	return readAs(e, ctx, typ, id, func(m *mapping.Mapping, row *mapping.Row, cov *mapping.Coverage) (*fhir.Object, []mapping.Problem) {
+		return m.RenderIn(e.ver, row, cov)
+	})
 }
 
 // ReadJSON returns one resource by id rendered straight to compact JSON,
@@ -24,7 +26,9 @@ func (e *Engine) ReadJSON(ctx context.Context, typ, id string) (fhir.Value, erro
 	if e.opts.TreeOnly {
 		return e.Read(ctx, typ, id)
 	}
-	res, err := readAs(e, ctx, typ, id, (*mapping.Mapping).RenderJSON)
+	res, err := readAs(e, ctx, typ, id, func(m *mapping.Mapping, row *mapping.Row, cov *mapping.Coverage) (*fhir.Rendered, []mapping.Problem) {
+		return m.RenderJSONIn(e.ver, row, cov)
+	})
 	if err != nil {
 		return nil, err
 	}

@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/ccfacade/ccfacade/fhir"
-	"github.com/ccfacade/ccfacade/fhir/stu3"
 	"github.com/ccfacade/ccfacade/mapping"
 )
 
@@ -188,7 +187,7 @@ func (e *Engine) parseSearch(req SearchRequest) (*searchReq, error) {
 	}
 	sr := &searchReq{json: req.JSON, m: m, compartment: req.Compartment, count: e.opts.DefaultCount, total: "none", used: url.Values{}, transport: url.Values{}}
 	if c := req.Compartment; c != nil {
-		sp := m.SearchParam(strings.ToLower(c.Type))
+		sp := e.param(m, strings.ToLower(c.Type))
 		if sp == nil || sp.Type != "reference" || !slices.Contains(sp.Target, c.Type) {
 			return nil, &Error{Kind: KindNotFound, SpineCode: "NO_RECORD_FOUND", Msg: fmt.Sprintf("%s is not in the %s compartment", req.Type, c.Type)}
 		}
@@ -224,7 +223,7 @@ func (e *Engine) parseSearch(req SearchRequest) (*searchReq, error) {
 				return nil, invalid(name, "INVALID_PARAMETER", "_total is none, estimate or accurate, not %q", last)
 			}
 		case name == "_sort":
-			items, err := parseSort(m, last)
+			items, err := e.parseSort(m, last)
 			if lenientSkip(req.Lenient, err) {
 				continue
 			}
@@ -240,7 +239,7 @@ func (e *Engine) parseSearch(req SearchRequest) (*searchReq, error) {
 					if el == "" {
 						continue
 					}
-					if t := stu3.Lookup(m.Resource); t == nil || (t.Index(el) < 0 && t.Index(el+"[x]") < 0) {
+					if t := e.table().Lookup(m.Resource); t == nil || (t.Index(el) < 0 && t.Index(el+"[x]") < 0) {
 						return nil, invalid(name, "INVALID_PARAMETER", "_elements: %s has no element %q", m.Resource, el)
 					}
 					sr.elements = append(sr.elements, el)
@@ -302,7 +301,7 @@ func (e *Engine) lookupParam(m *mapping.Mapping, key fhir.ParamKey, raw string) 
 		}
 		return nil, notSupported(raw, "%s has no last-updated column, so _lastUpdated is not supported", m.Resource)
 	}
-	if sp := m.SearchParam(key.Name); sp != nil {
+	if sp := e.param(m, key.Name); sp != nil {
 		return sp, nil
 	}
 	if strings.HasPrefix(key.Name, "_") {
@@ -335,7 +334,7 @@ func (e *Engine) parseParam(m *mapping.Mapping, raw string, values []string) (*p
 		return nil, notSupported(raw, "search type %s is not supported", sp.Type)
 	}
 	if mod := key.Modifier; mod != "" && mod != "missing" && !pt.modifier(sp, mod) {
-		return nil, notSupported(sp.Name+":"+mod, "modifier :%s is not supported on %s parameter %q", mod, sp.Type, sp.Name)
+		return nil, notSupported(key.Name+":"+mod, "modifier :%s is not supported on %s parameter %q", mod, sp.Type, key.Name)
 	}
 	return pr, e.parseValues(pr, values)
 }
@@ -362,6 +361,17 @@ func (e *Engine) parseValues(pr *paramReq, values []string) error {
 			}
 			if err != nil {
 				return err
+			}
+			if e.ver == mapping.R4 && pr.sp.Type == "token" && val.tok.HasSystem && val.tok.System != "" {
+				// An R4 system stands for the STU3 systems whose codes
+				// moved into it (the mappings are written with those):
+				// the value matches a code of any of them.
+				for _, sys := range mapping.STU3Systems(val.tok.System) {
+					alt := val
+					alt.tok.System = sys
+					ors = append(ors, alt)
+				}
+				continue
 			}
 			ors = append(ors, val)
 		}
@@ -398,7 +408,7 @@ func (e *Engine) parseChain(m *mapping.Mapping, sp *mapping.SearchParam, key fhi
 	case target == "":
 		target = sp.Target[0]
 	}
-	tm := e.set.Lookup(target)
+	tm := e.lookup(target)
 	if tm == nil || len(tm.From.Key) != 1 {
 		return nil, notSupported(raw, "chained search through %s is not supported", target)
 	}

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/ccfacade/ccfacade/fhir"
+	"github.com/ccfacade/ccfacade/fhir/r4"
+	"github.com/ccfacade/ccfacade/fhir/spec"
 	"github.com/ccfacade/ccfacade/fhir/stu3"
 	"github.com/ccfacade/ccfacade/mapping"
 )
@@ -92,12 +94,12 @@ func (e *Engine) run(ctx context.Context, p *plan, base string) (*fhir.Object, e
 	entries := make([]fhir.Entry, 0, len(rows))
 	var keep func(string) bool
 	if len(sr.elements) > 0 || sr.summary != "" {
-		keep = keeper(m.Resource, sr.elements, sr.summary)
+		keep = keeper(e.table(), m.Resource, sr.elements, sr.summary)
 	}
 	for _, r := range rows {
 		en, ok := e.entry(m, r, base, "match", e.raw(sr) && keep == nil)
 		if ok && keep != nil {
-			en.Resource = subset(en.Resource.(*fhir.Object), keep)
+			en.Resource = subset(en.Resource.(*fhir.Object), keep, e.ver)
 		}
 		entries = append(entries, en)
 	}
@@ -177,11 +179,7 @@ func (e *Engine) supportedParams(m *mapping.Mapping) []string {
 // paramNames are the names a search of m may take: the parameters the
 // facade implements for every mapping, then the mapping's own.
 func (e *Engine) paramNames(m *mapping.Mapping) []string {
-	names := mapping.ReservedParams()
-	for _, p := range m.Search {
-		names = append(names, p.Name)
-	}
-	return names
+	return append(mapping.ReservedParams(), m.SearchNamesIn(e.ver)...)
 }
 
 // keeper says which top-level elements (by JSON name) _elements or
@@ -190,19 +188,19 @@ func (e *Engine) paramNames(m *mapping.Mapping) []string {
 // _summary=true keeps every element STU3 marks isSummary: both from the
 // STU3 table, so a choice element keeps each of its typed forms
 // (medication[x] keeps medicationReference).
-func keeper(resourceType string, elements []string, summary string) func(string) bool {
+func keeper(table *spec.Release, resourceType string, elements []string, summary string) func(string) bool {
 	if summary == "data" {
 		return func(name string) bool { return name != "text" }
 	}
 	keep := map[string]bool{"resourceType": true, "id": true, "meta": true}
-	t := stu3.Lookup(resourceType)
-	keepElement := func(el *stu3.Element) {
+	t := table.Lookup(resourceType)
+	keepElement := func(el *spec.Element) {
 		if !el.Choice() {
 			keep[el.Name] = true
 			return
 		}
 		for _, typ := range el.Types {
-			keep[stu3.JSONName(el.Name, typ)] = true
+			keep[spec.JSONName(el.Name, typ)] = true
 		}
 	}
 	names := elements
@@ -235,7 +233,11 @@ func keeper(resourceType string, elements []string, summary string) func(string)
 
 // subset keeps resourceType, id, meta and the elements keep accepts, and
 // marks the resource SUBSETTED as FHIR requires.
-func subset(res *fhir.Object, keep func(string) bool) *fhir.Object {
+func subset(res *fhir.Object, keep func(string) bool, v mapping.Version) *fhir.Object {
+	tagSystem := "http://hl7.org/fhir/v3/ObservationValue"
+	if v == mapping.R4 {
+		tagSystem = mapping.R4System(tagSystem, "SUBSETTED")
+	}
 	out := fhir.NewObject(len(res.Fields) + 1)
 	for _, f := range res.Fields {
 		if !keep(f.Name) && f.Name != "meta" {
@@ -245,7 +247,7 @@ func subset(res *fhir.Object, keep func(string) bool) *fhir.Object {
 			meta := fhir.NewObject(len(f.Value.(*fhir.Object).Fields) + 1)
 			meta.Fields = append(meta.Fields, f.Value.(*fhir.Object).Fields...)
 			meta.Add("tag", fhir.Array{fhir.NewObject(3).
-				Add("system", fhir.String("http://hl7.org/fhir/v3/ObservationValue")).
+				Add("system", fhir.String(tagSystem)).
 				Add("code", fhir.String("SUBSETTED")).
 				Add("display", fhir.String("subsetted"))})
 			out.Add("meta", meta)
@@ -270,10 +272,10 @@ func (e *Engine) entry(m *mapping.Mapping, r *mapping.Row, base, mode string, ra
 	var id string
 	var problems []mapping.Problem
 	if raw {
-		rd, ps := m.RenderJSON(r, e.opts.Coverage)
+		rd, ps := m.RenderJSONIn(e.ver, r, e.opts.Coverage)
 		res, id, problems = rd, rd.ID, ps
 	} else {
-		o, ps := m.RenderWith(r, e.opts.Coverage)
+		o, ps := m.RenderIn(e.ver, r, e.opts.Coverage)
 		res, id, problems = o, o.GetString("id"), ps
 	}
 	if fatal := e.report(m, id, problems); fatal != nil {
@@ -283,4 +285,12 @@ func (e *Engine) entry(m *mapping.Mapping, r *mapping.Row, base, mode string, ra
 		})}, false
 	}
 	return fhir.Entry{FullURL: base + "/" + m.Resource + "/" + id, Resource: res, Mode: mode}, true
+}
+
+// table is the element table of the engine's release.
+func (e *Engine) table() *spec.Release {
+	if e.ver == mapping.R4 {
+		return r4.Release
+	}
+	return stu3.Release
 }

@@ -29,7 +29,7 @@ type sortVal struct {
 // parseSort reads _sort=a,-b: keys over the mapping's parameters, _id,
 // _lastUpdated, or a parameter on one column or SQL expression of the main
 // table.
-func parseSort(m *mapping.Mapping, v string) ([]sortItem, error) {
+func (e *Engine) parseSort(m *mapping.Mapping, v string) ([]sortItem, error) {
 	var items []sortItem
 	for _, name := range strings.Split(v, ",") {
 		name = strings.TrimSpace(name)
@@ -47,7 +47,7 @@ func parseSort(m *mapping.Mapping, v string) ([]sortItem, error) {
 				return nil, notSupported("_sort", "_sort=_lastUpdated: %s has no last-updated column", m.Resource)
 			}
 		default:
-			if _, err := sortSource(m, name); err != nil {
+			if _, err := e.sortSource(m, name); err != nil {
 				return nil, err
 			}
 		}
@@ -58,8 +58,8 @@ func parseSort(m *mapping.Mapping, v string) ([]sortItem, error) {
 
 // sortSource is the source a parameter sorts by: the parameter itself, or
 // for one derived from several places, the first on the resource's row.
-func sortSource(m *mapping.Mapping, name string) (*mapping.SearchParam, error) {
-	sp := m.SearchParam(name)
+func (e *Engine) sortSource(m *mapping.Mapping, name string) (*mapping.SearchParam, error) {
+	sp := e.param(m, name)
 	if sp != nil && sameForEveryRow(sp) {
 		return sp, nil
 	}
@@ -110,7 +110,7 @@ func (e *Engine) sortKeys(q *query, items []sortItem) ([]sortKey, error) {
 		case "_lastUpdated":
 			expr, colType = q.col(m.From.Updated), e.cat.Updated(m).Type
 		default:
-			sp, err := sortSource(m, it.name)
+			sp, err := e.sortSource(m, it.name)
 			if err != nil {
 				return nil, err
 			}
