@@ -77,6 +77,12 @@ type Server struct {
 	// collector works harder as the heap nears it); the GOMEMLIMIT
 	// environment variable, when set, takes precedence. 0: no limit.
 	MemoryLimitMB int `yaml:"memory_limit_mb"`
+	// R4Path is where UK Core (FHIR R4) is served beside Care Connect
+	// (STU3, /fhir), from the same mappings; empty: not served.
+	// R4BaseURL is its public base in links (default: base_url with its
+	// /fhir replaced by R4Path).
+	R4Path    string `yaml:"r4_path"`
+	R4BaseURL string `yaml:"r4_base_url"`
 }
 
 // TLS serves HTTPS (TLS 1.2 or later) when a certificate is given, with
@@ -198,6 +204,7 @@ func Default() Config {
 			IdleTimeout:     Duration(2 * time.Minute),
 			QueueTimeout:    Duration(2 * time.Second),
 			MemoryLimitMB:   192,
+			R4Path:          "/R4",
 		},
 		Database: Database{MaxOpenConns: 16, MaxIdleConns: 16, ConnMaxLifetime: Duration(30 * time.Minute), StatementTimeout: Duration(30 * time.Second), StatementCache: 256},
 		Timezone: "Europe/London",
@@ -353,6 +360,7 @@ func (c *Config) validate() error {
 	if err := CheckBaseURL(c.Server.BaseURL); err != nil {
 		errs = append(errs, err.Error())
 	}
+	errs = append(errs, c.Server.checkR4()...)
 	if c.Tracing.SampleRatio < 0 || c.Tracing.SampleRatio > 1 {
 		errs = append(errs, "tracing.sample_ratio is between 0 and 1")
 	}
@@ -421,4 +429,29 @@ func (c *Config) Location() *time.Location {
 		return time.UTC
 	}
 	return loc
+}
+
+// checkR4 checks where R4 is served: a path of its own, not the Care
+// Connect API's, and a base URL to make its links from wherever
+// base_url does not end in /fhir.
+func (s *Server) checkR4() []string {
+	p := s.R4Path
+	if p == "" {
+		return nil
+	}
+	var errs []string
+	switch {
+	case !regexp.MustCompile(`^(/[A-Za-z0-9._~-]+)+$`).MatchString(p):
+		errs = append(errs, fmt.Sprintf("server.r4_path %q is not a path such as /R4", p))
+	case p == "/fhir" || strings.HasPrefix(p, "/fhir/"):
+		errs = append(errs, fmt.Sprintf("server.r4_path %q is the Care Connect API's base (/fhir) or under it: give R4 a base of its own", p))
+	}
+	if b := s.R4BaseURL; b != "" {
+		if err := CheckBaseURL(b); err != nil {
+			errs = append(errs, "server.r4_base_url"+strings.TrimPrefix(err.Error(), "server.base_url"))
+		}
+	} else if s.BaseURL != "" && !strings.HasSuffix(strings.TrimRight(s.BaseURL, "/"), "/fhir") {
+		errs = append(errs, fmt.Sprintf("server.r4_base_url is required: server.base_url %q does not end in /fhir, so the R4 base cannot be made from it", s.BaseURL))
+	}
+	return errs
 }

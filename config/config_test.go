@@ -54,6 +54,10 @@ func TestConfigErrors(t *testing.T) {
 		{"database: {adapter: sqlite, dsn: x}\nmappings: m\nauth: {mode: jwt, jwt: {jwks_file: k, issuers: [i], audiences: [a]}, ssp: {enabled: true}}\n", "auth.ssp.asid is required"},
 		{"database: {adapter: sqlite, dsn: x}\nmappings: m\nserver: {trusted_proxies: [10.0.0.0/33]}\n", `"10.0.0.0/33" is not an IP address or CIDR`},
 		{"database: {adapter: sqlite, dsn: x}\nmappings: m\nserver: {base_url: \"fhir.example/fhir\"}\n", "not an absolute http(s) URL"},
+		{"database: {adapter: sqlite, dsn: x}\nmappings: m\nserver: {r4_path: /fhir/r4}\n", `server.r4_path "/fhir/r4" is the Care Connect API's base`},
+		{"database: {adapter: sqlite, dsn: x}\nmappings: m\nserver: {r4_path: R4}\n", `server.r4_path "R4" is not a path`},
+		{"database: {adapter: sqlite, dsn: x}\nmappings: m\nserver: {base_url: \"https://x.nhs.uk/api\"}\n", "server.r4_base_url is required"},
+		{"database: {adapter: sqlite, dsn: x}\nmappings: m\nserver: {r4_base_url: \"x.nhs.uk/R4\"}\n", `server.r4_base_url "x.nhs.uk/R4" is not an absolute http(s) URL`},
 		{"", "the configuration is empty"},
 	}
 	for _, c := range cases {

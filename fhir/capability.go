@@ -14,6 +14,9 @@ type Capability struct {
 	SecurityDescription    string
 	Resources              []CapabilityResource
 	Operations             []CapabilityOperation // rest.operation (STU3 lists operations for the whole server)
+	// Instantiates are the canonical URLs of the requirement statements
+	// the server meets (R4 only: CapabilityStatementR4).
+	Instantiates []string
 }
 
 // CapabilityResource is one rest.resource entry.
@@ -26,7 +29,7 @@ type CapabilityResource struct {
 	RevIncludes  []string // _revinclude values, e.g. Observation:patient
 }
 
-// CapabilityOperation is one rest.resource.operation entry.
+// CapabilityOperation is one rest.operation entry.
 type CapabilityOperation struct {
 	Name       string // e.g. everything
 	Definition string // the OperationDefinition's reference

@@ -6,6 +6,7 @@ import (
 
 	"github.com/ccfacade/ccfacade/engine"
 	"github.com/ccfacade/ccfacade/fhir"
+	"github.com/ccfacade/ccfacade/mapping"
 )
 
 // Capability describes what the engine's mappings implement: the
@@ -22,11 +23,17 @@ func Capability(eng *engine.Engine, version, security string, now time.Time) fhi
 		Formats:             []string{"application/fhir+json", "json", "application/fhir+xml", "xml"},
 		SecurityDescription: security,
 	}
-	set := eng.Set()
-	ms := append(set.Mappings[:0:0], set.Mappings...)
+	ver := eng.Version()
+	if ver == mapping.R4 {
+		caps.Title = "UK Core (FHIR R4), read-only"
+		caps.Description = "Read-only UK Core (FHIR R4 4.0.1, UK Core 2.0.2) API served from the care system's SQL database, from the same mappings as its Care Connect (STU3) API."
+	}
+	ms := eng.Mappings()
 	sort.Slice(ms, func(i, j int) bool { return ms[i].Resource < ms[j].Resource })
+	patient := false
 	for _, m := range ms {
-		r := fhir.CapabilityResource{Type: m.Resource, Profile: m.Profile, Interactions: []string{"read", "search-type"}}
+		patient = patient || m.Resource == "Patient"
+		r := fhir.CapabilityResource{Type: m.Resource, Profile: m.ProfileIn(ver), Interactions: []string{"read", "search-type"}}
 		o := eng.Offered(m)
 		for _, p := range o.Params {
 			r.SearchParams = append(r.SearchParams, fhir.CapabilitySearchParam{Name: p.Name, Type: p.Type, Documentation: p.Doc, Definition: p.Definition})
@@ -34,8 +41,11 @@ func Capability(eng *engine.Engine, version, security string, now time.Time) fhi
 		r.Includes, r.RevIncludes = o.Includes, o.RevIncludes
 		caps.Resources = append(caps.Resources, r)
 	}
-	if set.Lookup("Patient") != nil && len(eng.Compartment()) > 0 {
+	if patient && len(eng.Compartment()) > 0 {
 		caps.Operations = append(caps.Operations, fhir.CapabilityOperation{Name: "everything", Definition: "OperationDefinition/" + fhir.EverythingOperationID})
+	}
+	if ver == mapping.R4 && meetsUKCoreAccess(caps.Resources) {
+		caps.Instantiates = []string{ukCoreAccess.URL}
 	}
 	return caps
 }

@@ -59,6 +59,10 @@ type Options struct {
 	// X-Forwarded-For and X-Real-IP headers give the client's address;
 	// from anyone else those headers are ignored. Empty: trust none.
 	TrustedProxies []string
+	// R4Prefix, when set, serves UK Core (FHIR R4) under this path too
+	// (r4.go): the same API from the same mappings. R4BaseURL is its
+	// public base in links (default: BaseURL with Prefix replaced).
+	R4Prefix, R4BaseURL string
 }
 
 // SSPOptions configure Spine Security Proxy mode.
@@ -127,35 +131,9 @@ func New(opts Options) http.Handler {
 	r.GET("/livez", gin.WrapF(livez))
 	r.GET("/readyz", gin.WrapF(h.readyz))
 	r.Use(h.lastResort, h.traced, h.observe, h.requestID, h.recover, h.hsts, h.cors, h.negotiate)
-	open := r.Group(opts.Prefix)
-	open.GET("/metadata", h.metadata)
-	open.HEAD("/metadata", h.metadata)
-	open.OPTIONS("", h.metadata)
-	open.OPTIONS("/", h.metadata)
-	g := r.Group(opts.Prefix, h.admit, h.authenticate)
-	g.GET("/:type", h.search)
-	g.HEAD("/:type", h.search)
-	g.HEAD("/:type/:id/:comp", h.compartment)
-	g.POST("/:type/:id", h.postSearch)
-	g.GET("/:type/:id", h.read)
-	g.GET("/:type/:id/:comp", h.compartment)
-	vread := func(c *gin.Context) {
-		if c.Param("comp") == "_history" {
-			h.noHistory(c)
-			return
-		}
-		h.fail(c, http.StatusNotFound, fhir.Issue{Severity: "error", Code: "not-found", SpineCode: "NO_RECORD_FOUND",
-			Diagnostics: "no such endpoint: " + c.Request.URL.Path})
-	}
-	g.GET("/:type/:id/:comp/:vid", vread)
-	g.HEAD("/:type/:id/:comp/:vid", vread)
-	g.HEAD("/:type/:id", h.read)
-	for _, m := range []string{http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
-		g.Handle(m, "", h.refuseWrite)
-		g.Handle(m, "/:type", h.refuseWrite)
-		if m != http.MethodPost {
-			g.Handle(m, "/:type/:id", h.refuseWrite)
-		}
+	h.routes(r)
+	if opts.R4Prefix != "" {
+		h.r4().routes(r)
 	}
 	r.NoRoute(func(c *gin.Context) {
 		h.fail(c, http.StatusNotFound, fhir.Issue{Severity: "error", Code: "not-found", SpineCode: "NO_RECORD_FOUND",
@@ -240,6 +218,9 @@ var xmlTypes = []string{"application/fhir+xml", "application/xml+fhir", "applica
 // names none we write), else the Accept header's most preferred format
 // (406 when it accepts neither), else JSON. XML is FHIR XML.
 func (h *handler) negotiate(c *gin.Context) {
+	if !h.negotiateVersion(c) {
+		return
+	}
 	if f := c.Query("_format"); f != "" {
 		// An unencoded + in the query arrives as a space: fhir+xml.
 		mt := strings.ReplaceAll(strings.TrimSpace(strings.SplitN(f, ";", 2)[0]), " ", "+")
@@ -499,10 +480,14 @@ var gzipWriters = sync.Pool{New: func() any {
 var zipped = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 func contentType(c *gin.Context) string {
+	ct := ContentType
 	if c.GetString("format") == "xml" {
-		return XMLContentType
+		ct = XMLContentType
 	}
-	return ContentType
+	if v := c.GetString("fhirVersion"); v != "" {
+		ct += "; fhirVersion=" + v
+	}
+	return ct
 }
 
 // acceptsGzip reads Accept-Encoding (RFC 9110 12.5.3): gzip (or x-gzip)
@@ -570,7 +555,7 @@ func (h *handler) abort(c *gin.Context, status int, issue fhir.Issue) {
 func (h *handler) metadata(c *gin.Context) {
 	caps := h.caps
 	caps.ImplementationURL = h.base(c)
-	h.write(c, http.StatusOK, fhir.CapabilityStatement(caps))
+	h.write(c, http.StatusOK, h.capabilityStatement(caps))
 }
 
 func (h *handler) read(c *gin.Context) {
@@ -583,7 +568,7 @@ func (h *handler) read(c *gin.Context) {
 		return
 	}
 	if c.Param("type") == "OperationDefinition" && c.Param("id") == fhir.EverythingOperationID {
-		h.write(c, http.StatusOK, fhir.EverythingOperation(h.base(c)))
+		h.write(c, http.StatusOK, h.everythingOperation(c))
 		return
 	}
 	var res fhir.Value

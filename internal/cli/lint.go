@@ -36,6 +36,9 @@ func lint(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	for _, w := range s.set.Warnings {
 		fmt.Fprintln(stdout, w)
 	}
+	for _, e := range s.set.R4Problems() {
+		fmt.Fprintf(stdout, "%s: note: %s: not served as R4 (UK Core): %s\n", e.Pos, e.Path, e.Msg)
+	}
 	for _, line := range portability(s.set) {
 		fmt.Fprintln(stdout, line)
 	}

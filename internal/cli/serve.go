@@ -22,6 +22,7 @@ import (
 	"github.com/ccfacade/ccfacade/catalog"
 	"github.com/ccfacade/ccfacade/config"
 	"github.com/ccfacade/ccfacade/engine"
+	"github.com/ccfacade/ccfacade/mapping"
 	"github.com/ccfacade/ccfacade/server"
 )
 
@@ -109,6 +110,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		TrustedProxies: cfg.Server.TrustedProxies,
 		Metrics:        metrics, Limiter: server.NewLimiter(slots, time.Duration(cfg.Server.QueueTimeout)),
 		SecurityNote: "No authentication: this instance is open to every caller."}
+	opts.R4Prefix, opts.R4BaseURL = cfg.Server.R4Path, cfg.Server.R4BaseURL
 	if cfg.Auth.Mode == "jwt" {
 		j := cfg.Auth.JWT
 		v, err := auth.New(ctx, auth.Config{JWKSURL: j.JWKSURL, JWKSFile: j.JWKSFile, Issuers: j.Issuers, Audiences: j.Audiences,
@@ -190,6 +192,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	log.Info("serving the Care Connect API", "url", scheme+"://"+ln.Addr().String()+"/fhir", "adapter", cfg.Database.Adapter, "mappings", cfg.Mappings)
 	fmt.Fprintf(stdout, "ccfacade %s serving %s://%s/fhir\n", Version, scheme, ln.Addr())
+	if p := cfg.Server.R4Path; p != "" {
+		logR4(log, s.set, scheme+"://"+ln.Addr().String()+p)
+		fmt.Fprintf(stdout, "UK Core (FHIR R4) on %s://%s%s\n", scheme, ln.Addr(), p)
+	}
 	if *secureDemo {
 		for _, line := range secureDemoHints(demoKeys.cert, *secureDir, *secureSSP, scheme+"://"+ln.Addr().String()+"/fhir") {
 			fmt.Fprintln(stdout, line)
@@ -290,4 +296,20 @@ func statementCache(n int) int {
 		return -1
 	}
 	return n
+}
+
+// logR4 says where R4 is served, and which mappings it does not serve
+// and why.
+func logR4(log *slog.Logger, set *mapping.Set, url string) {
+	var served []string
+	for _, m := range set.Mappings {
+		if m.Serves(mapping.R4) {
+			served = append(served, m.Resource)
+			continue
+		}
+		for _, e := range m.R4Problems() {
+			log.Warn("mapping not served as R4 (UK Core)", "resource", m.Resource, "at", e.Pos.String(), "path", e.Path, "problem", e.Msg)
+		}
+	}
+	log.Info("serving UK Core (FHIR R4)", "url", url, "types", strings.Join(served, ","))
 }

@@ -41,6 +41,9 @@ type Env struct {
 	DB   adapters.Adapter
 	Eng  *engine.Engine
 	Srv  *httptest.Server
+	// R4 is the base of UK Core (FHIR R4), served beside Base, e.g.
+	// http://127.0.0.1:1234/R4.
+	R4 string
 }
 
 // Config adjusts what a test serves. Serve takes the engine's options as
@@ -355,6 +358,9 @@ func Serve(t testing.TB, db adapters.Adapter, set *mapping.Set, cfg Config) *Env
 	eng := Engine(t, db, set, opts)
 	so := cfg.Server
 	so.Engine = eng
+	if so.R4Prefix == "" {
+		so.R4Prefix = server.DefaultR4Prefix
+	}
 	if so.Logger == nil {
 		so.Logger = opts.Logger
 	}
@@ -367,7 +373,7 @@ func Serve(t testing.TB, db adapters.Adapter, set *mapping.Set, cfg Config) *Env
 	}
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return &Env{Name: db.Name(), Base: srv.URL + "/fhir", DB: db, Eng: eng, Srv: srv}
+	return &Env{Name: db.Name(), Base: srv.URL + "/fhir", DB: db, Eng: eng, Srv: srv, R4: srv.URL + so.R4Prefix}
 }
 
 // Response is an HTTP response with its body read.

@@ -1,0 +1,96 @@
+package fhir
+
+// The resources the facade writes itself whose shape differs in R4
+// (4.0.1): the CapabilityStatement and the OperationDefinition of
+// $everything. Bundles and OperationOutcomes are the same in both
+// releases (R4 adds only Bundle.timestamp, which the facade leaves out).
+
+// CapabilityStatementR4 builds an R4 CapabilityStatement (fhirVersion
+// 4.0.1): no acceptUnknown, profiles and definitions as canonical URLs,
+// instantiates, and R4's order of elements.
+func CapabilityStatementR4(c Capability) *Object {
+	cs := NewObject(16)
+	cs.Add("resourceType", String("CapabilityStatement"))
+	cs.AddString("name", c.Name)
+	cs.AddString("title", c.Title)
+	cs.Add("status", String("active"))
+	cs.AddString("date", c.Date)
+	cs.AddString("publisher", c.Publisher)
+	cs.AddString("description", c.Description)
+	cs.Add("kind", String("instance"))
+	cs.Add("instantiates", stringArray(c.Instantiates))
+	if c.SoftwareName != "" {
+		cs.Add("software", NewObject(2).AddString("name", c.SoftwareName).AddString("version", c.SoftwareVersion))
+	}
+	if c.ImplementationURL != "" {
+		cs.Add("implementation", NewObject(2).
+			AddString("description", c.Title).
+			AddString("url", c.ImplementationURL))
+	}
+	cs.Add("fhirVersion", String("4.0.1"))
+	cs.Add("format", stringArray(c.Formats))
+
+	rest := NewObject(4)
+	rest.Add("mode", String("server"))
+	if c.SecurityDescription != "" {
+		rest.Add("security", NewObject(1).AddString("description", c.SecurityDescription))
+	}
+	ra := make(Array, 0, len(c.Resources))
+	for _, r := range c.Resources {
+		ro := NewObject(12)
+		ro.Add("type", String(r.Type))
+		ro.AddString("profile", r.Profile)
+		ia := make(Array, 0, len(r.Interactions))
+		for _, i := range r.Interactions {
+			ia = append(ia, NewObject(1).Add("code", String(i)))
+		}
+		ro.Add("interaction", ia)
+		ro.Add("versioning", String("no-version"))
+		ro.Add("readHistory", Bool(false))
+		ro.Add("updateCreate", Bool(false))
+		ro.Add("conditionalRead", String("full-support")) // If-None-Match and If-Modified-Since
+		ro.Add("searchInclude", stringArray(r.Includes))
+		ro.Add("searchRevInclude", stringArray(r.RevIncludes))
+		sa := make(Array, 0, len(r.SearchParams))
+		for _, p := range r.SearchParams {
+			po := NewObject(4)
+			po.Add("name", String(p.Name))
+			po.AddString("definition", p.Definition)
+			po.Add("type", String(p.Type))
+			po.AddString("documentation", p.Documentation)
+			sa = append(sa, po)
+		}
+		ro.Add("searchParam", sa)
+		ra = append(ra, ro)
+	}
+	rest.Add("resource", ra)
+	if len(c.Operations) > 0 {
+		oa := make(Array, 0, len(c.Operations))
+		for _, op := range c.Operations {
+			oa = append(oa, NewObject(2).Add("name", String(op.Name)).Add("definition", String(op.Definition)))
+		}
+		rest.Add("operation", oa)
+	}
+	cs.Add("rest", Array{rest})
+	return cs
+}
+
+// EverythingOperationR4 is EverythingOperation in R4's shape: its base is
+// a canonical URL, and R4 requires affectsState.
+func EverythingOperationR4(base string) *Object {
+	od := EverythingOperation(base)
+	out := NewObject(len(od.Fields) + 1)
+	for _, f := range od.Fields {
+		switch f.Name {
+		case "idempotent": // STU3's; R4 says affectsState (its opposite), after kind
+			continue
+		case "code":
+			out.Add("affectsState", Bool(false))
+		case "base":
+			out.Add("base", String("http://hl7.org/fhir/OperationDefinition/Patient-everything"))
+			continue
+		}
+		out.Add(f.Name, f.Value)
+	}
+	return out
+}
