@@ -58,17 +58,28 @@ func fhirJS(t *testing.T) string {
 	return fhirJSDir
 }
 
-// parseXML reads FHIR XML documents with FHIR.js into JSON values.
+// parseXML reads FHIR STU3 XML documents with FHIR.js into JSON values.
 func parseXML(t *testing.T, docs [][]byte) []any {
 	t.Helper()
+	return parseXMLIn(t, docs, false)
+}
+
+// parseXMLIn reads FHIR XML documents with FHIR.js into JSON values, as
+// R4 (with the R4 definitions FHIR.js ships) or STU3.
+func parseXMLIn(t *testing.T, docs [][]byte, r4 bool) []any {
+	t.Helper()
 	dir := fhirJS(t)
+	defs := filepath.Join(dir, "stu3")
+	if r4 {
+		defs = "r4"
+	}
 	in := make([]string, len(docs))
 	for i, d := range docs {
 		in[i] = string(d)
 	}
 	payload, _ := json.Marshal(in)
 	script, _ := filepath.Abs("testdata/xmlcheck/xml2json.js")
-	cmd := exec.Command("node", script, filepath.Join(dir, "stu3"))
+	cmd := exec.Command("node", script, defs)
 	cmd.Env = append(os.Environ(), "NODE_PATH="+filepath.Join(dir, "node_modules")) // where FHIR.js is
 	cmd.Stdin = bytes.NewReader(payload)
 	var stderr bytes.Buffer
@@ -126,6 +137,12 @@ func canon(v any) any {
 // with FHIR.js, and requires exactly the JSON.
 func xmlRoundTrip(t *testing.T, urls []string) int {
 	t.Helper()
+	return xmlRoundTripIn(t, urls, false)
+}
+
+// xmlRoundTripIn is xmlRoundTrip in a release: R4 or STU3.
+func xmlRoundTripIn(t *testing.T, urls []string, r4 bool) int {
+	t.Helper()
 	var jsons []any
 	var xmls [][]byte
 	for _, u := range urls {
@@ -143,7 +160,7 @@ func xmlRoundTrip(t *testing.T, urls []string) int {
 		jsons = append(jsons, v)
 		xmls = append(xmls, x.body)
 	}
-	got := parseXML(t, xmls)
+	got := parseXMLIn(t, xmls, r4)
 	bad := 0
 	for i := range urls {
 		want := stripVolatile(canon(jsons[i]))

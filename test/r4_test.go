@@ -1,0 +1,255 @@
+package test
+
+import (
+	"net/http"
+	"net/url"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/ccfacade/ccfacade/internal/demotest"
+)
+
+// walkR4 follows next links from url on the R4 base and returns every
+// resource, checking each page with the R4 validator.
+func walkR4(t *testing.T, start string) []map[string]any {
+	t.Helper()
+	var all []map[string]any
+	next := start
+	for pages := 0; next != ""; pages++ {
+		if pages > 500 {
+			t.Fatal("too many pages")
+		}
+		r := get(t, next)
+		if r.status != http.StatusOK {
+			t.Fatalf("GET %s: %d %s", next, r.status, truncate(string(r.body), 500))
+		}
+		demotest.ValidateR4(t, "Bundle "+next, r.body)
+		b := r.json(t)
+		if b["type"] != "searchset" {
+			t.Fatalf("bundle type %v", b["type"])
+		}
+		for _, en := range b["entry"].([]any) {
+			if u := en.(map[string]any)["fullUrl"].(string); !strings.Contains(u, "/R4/") {
+				t.Fatalf("an R4 entry's fullUrl is not on the R4 base: %s", u)
+			}
+		}
+		all = append(all, entries(t, b)...)
+		next = link(b, "next")
+	}
+	return all
+}
+
+// idsOf are the Type/id of resources, in order.
+func idsOf(res []map[string]any) []string {
+	out := make([]string, len(res))
+	for i, r := range res {
+		out[i] = r["resourceType"].(string) + "/" + r["id"].(string)
+	}
+	return out
+}
+
+// pageIDs follows next links from url (any base) and returns the
+// Type/id of every entry, matches and includes, in order.
+func pageIDs(t *testing.T, start string) []string {
+	t.Helper()
+	var out []string
+	for next, pages := start, 0; next != ""; pages++ {
+		if pages > 500 {
+			t.Fatal("too many pages")
+		}
+		r := get(t, next)
+		if r.status != http.StatusOK {
+			t.Fatalf("GET %s: %d %s", next, r.status, truncate(string(r.body), 500))
+		}
+		b := r.json(t)
+		out = append(out, idsOf(entries(t, b))...)
+		next = link(b, "next")
+	}
+	return out
+}
+
+// Every resource of every type of the demo is served on the R4 base and
+// is valid FHIR R4 (the google/fhir R4 validator: elements, cardinality,
+// types, required codes), page by page and read by id; it claims UK
+// Core's profile; the R4 base serves exactly the resources the STU3 base
+// does, with the same ids; every reference in an R4 resource resolves on
+// the R4 base.
+func TestEveryDemoResourceValidOnR4(t *testing.T) {
+	set := mustDemoSet(t)
+	demotest.Each(t, demotest.Config{}, func(t *testing.T, e *demotest.Env) {
+		refs := map[string]bool{}
+		for _, m := range set.Mappings {
+			typ := m.Resource
+			res := walkR4(t, e.R4+"/"+typ+"?_count=100")
+			if len(res) == 0 {
+				t.Errorf("%s: nothing served on R4", typ)
+				continue
+			}
+			if got, want := idsOf(res), pageIDs(t, e.Base+"/"+typ+"?_count=100"); !slices.Equal(got, want) {
+				t.Errorf("%s: R4 serves %d resources, STU3 %d, or other ids", typ, len(got), len(want))
+			}
+			for i, r := range res {
+				id := r["id"].(string)
+				meta, _ := r["meta"].(map[string]any)
+				if prof, _ := meta["profile"].([]any); len(prof) != 1 || prof[0] != "https://fhir.hl7.org.uk/StructureDefinition/UKCore-"+typ {
+					t.Errorf("%s/%s claims %v", typ, id, meta["profile"])
+				}
+				collectRefs(r, refs)
+				if i%23 != 0 {
+					continue
+				}
+				rr := get(t, e.R4+"/"+typ+"/"+id)
+				if rr.status != http.StatusOK {
+					t.Fatalf("read %s/%s on R4: %d %s", typ, id, rr.status, truncate(string(rr.body), 300))
+				}
+				if !reflect.DeepEqual(rr.json(t), r) {
+					t.Errorf("%s/%s: the R4 read differs from the R4 search entry", typ, id)
+				}
+				demotest.ValidateR4(t, "R4 "+typ+"/"+id, rr.body)
+			}
+		}
+		if len(refs) == 0 {
+			t.Fatal("no references found")
+		}
+		for ref := range refs {
+			if r := get(t, e.R4+"/"+ref); r.status != http.StatusOK {
+				t.Errorf("reference %s does not resolve on R4: %d", ref, r.status)
+			}
+		}
+	})
+}
+
+// A search on R4, with R4's names for parameters and code systems, finds
+// what the same search on STU3 finds, in the same order: the same SQL
+// answers both bases.
+func TestR4SearchesFindWhatSTU3Finds(t *testing.T) {
+	nhs := demotest.NHSOf(t, "1")
+	q := url.QueryEscape
+	cases := []struct{ stu3, r4 string }{
+		{"Patient?family=smi&gender=female", ""},
+		{"Patient?identifier=" + q("https://fhir.nhs.uk/Id/nhs-number|"+nhs), ""},
+		{"Patient?family=smi&_include=Patient:general-practitioner&_revinclude=AllergyIntolerance:patient", ""},
+		{"Observation?patient=3&category=vital-signs&_sort=-date&_count=7", ""},
+		{"Observation?category=" + q("http://hl7.org/fhir/observation-category|laboratory"),
+			"Observation?category=" + q("http://terminology.hl7.org/CodeSystem/observation-category|laboratory")},
+		{"AllergyIntolerance?clinical-status=active", ""},
+		{"AllergyIntolerance?clinical-status=active", "AllergyIntolerance?clinical-status=" + q("http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical|active")},
+		{"Condition?asserted-date=ge2015-01-01&_count=20", "Condition?recorded-date=ge2015-01-01&_count=20"},
+		{"Condition?category=" + q("https://fhir.hl7.org.uk/STU3/CodeSystem/CareConnect-ConditionCategory-1|problem-list-item") + "&patient=2",
+			"Condition?category=" + q("http://terminology.hl7.org/CodeSystem/condition-category|problem-list-item") + "&patient=2"},
+		{"MedicationRequest?patient=3&status=completed", ""},
+		{"Encounter?patient=3&date=ge2018", ""},
+		{"Immunization?patient.identifier=" + q("https://fhir.nhs.uk/Id/nhs-number|"+nhs), ""},
+		{"Patient/3/$everything?_count=25", ""},
+	}
+	demotest.Each(t, demotest.Config{}, func(t *testing.T, e *demotest.Env) {
+		for _, c := range cases {
+			r4q := c.r4
+			if r4q == "" {
+				r4q = c.stu3
+			}
+			want, got := pageIDs(t, e.Base+"/"+c.stu3), pageIDs(t, e.R4+"/"+r4q)
+			if len(want) == 0 {
+				t.Errorf("%s finds nothing: the comparison shows nothing", c.stu3)
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("R4 %s finds %d (%v…), STU3 %s %d (%v…)", r4q, len(got), got[:min(len(got), 5)], c.stu3, len(want), want[:min(len(want), 5)])
+			}
+		}
+		// STU3's names that R4 renamed are unknown on R4, and R4's on STU3.
+		for _, u := range []string{e.R4 + "/Condition?asserted-date=ge2015", e.Base + "/Condition?recorded-date=ge2015"} {
+			r := get(t, u)
+			if r.status != http.StatusBadRequest {
+				t.Errorf("%s: %d, want 400", u, r.status)
+			}
+		}
+		r := get(t, e.R4+"/Condition?asserted-date=ge2015")
+		if msg := issueText(t, r); !strings.Contains(msg, "recorded-date") {
+			t.Errorf("the R4 error does not list R4's names: %s", msg)
+		}
+		demotest.ValidateR4(t, "R4 OperationOutcome", r.body)
+	})
+}
+
+// The R4 base's own resources are R4's: its CapabilityStatement (FHIR
+// 4.0.1, UK Core profiles, R4 parameter definitions, UK Core Access),
+// the OperationDefinition of $everything, OperationOutcomes, and a
+// subsetted resource's tag; all valid R4.
+func TestR4Metadata(t *testing.T) {
+	e := demotest.SQLite(t, demotest.Config{})
+	r := get(t, e.R4+"/metadata")
+	demotest.ValidateR4(t, "R4 CapabilityStatement", r.body)
+	cs := r.json(t)
+	if cs["fhirVersion"] != "4.0.1" || cs["acceptUnknown"] != nil {
+		t.Errorf("fhirVersion %v, acceptUnknown %v", cs["fhirVersion"], cs["acceptUnknown"])
+	}
+	if inst, _ := cs["instantiates"].([]any); len(inst) != 1 || inst[0] != "https://fhir.hl7.org.uk/uk-core-access/CapabilityStatement/UKCoreAccessClinicalDataProvider" {
+		t.Errorf("instantiates %v", cs["instantiates"])
+	}
+	rest := cs["rest"].([]any)[0].(map[string]any)
+	types := 0
+	for _, rr := range rest["resource"].([]any) {
+		res := rr.(map[string]any)
+		types++
+		if p := res["profile"]; p != "https://fhir.hl7.org.uk/StructureDefinition/UKCore-"+res["type"].(string) {
+			t.Errorf("%s: profile %v", res["type"], p)
+		}
+		if res["type"] == "Condition" {
+			var names []string
+			for _, sp := range res["searchParam"].([]any) {
+				spm := sp.(map[string]any)
+				names = append(names, spm["name"].(string))
+				if spm["name"] == "recorded-date" && spm["definition"] != "http://hl7.org/fhir/SearchParameter/Condition-recorded-date" {
+					t.Errorf("recorded-date's definition %v", spm["definition"])
+				}
+			}
+			if !slices.Contains(names, "recorded-date") || slices.Contains(names, "asserted-date") {
+				t.Errorf("Condition's R4 parameters %v", names)
+			}
+		}
+	}
+	if n := len(mustDemoSet(t).Mappings); types != n {
+		t.Errorf("the R4 statement lists %d types, the demo serves %d", types, n)
+	}
+	op := rest["operation"].([]any)[0].(map[string]any)
+	def := op["definition"].(string)
+	if !strings.HasPrefix(def, e.R4+"/OperationDefinition/") {
+		t.Fatalf("$everything's definition %q", def)
+	}
+	od := get(t, def)
+	demotest.ValidateR4(t, "R4 OperationDefinition", od.body)
+	if b := od.json(t)["base"]; b != "http://hl7.org/fhir/OperationDefinition/Patient-everything" {
+		t.Errorf("OperationDefinition.base %v", b)
+	}
+	for _, u := range []string{e.R4 + "/Patient/999999", e.R4 + "/Unicorn", e.R4 + "/Patient?bogus=1"} {
+		demotest.ValidateR4(t, u, get(t, u).body)
+	}
+	sub := get(t, e.R4+"/Condition?_elements=code&_count=3")
+	demotest.ValidateR4(t, "R4 _elements", sub.body)
+	tag := entries(t, sub.json(t))[0]["meta"].(map[string]any)["tag"].([]any)[0].(map[string]any)
+	if tag["system"] != "http://terminology.hl7.org/CodeSystem/v3-ObservationValue" || tag["code"] != "SUBSETTED" {
+		t.Errorf("the SUBSETTED tag on R4: %v", tag)
+	}
+	if stu3 := get(t, e.Base+"/metadata").json(t); stu3["fhirVersion"] != "3.0.1" || stu3["acceptUnknown"] != "no" {
+		t.Errorf("the STU3 statement: fhirVersion %v", stu3["fhirVersion"])
+	}
+}
+
+// The R4 base's XML (every type's first page, reads, the record, errors,
+// the CapabilityStatement) reads back with FHIR.js's R4 definitions into
+// exactly the JSON it serves.
+func TestR4XMLRoundTrip(t *testing.T) {
+	e := demotest.SQLite(t, demotest.Config{})
+	urls := []string{e.R4 + "/metadata", e.R4 + "/Patient/999999", e.R4 + "/Patient/3/$everything?_count=50",
+		e.R4 + "/Patient?_count=5&_revinclude=Observation:patient&_include=Patient:general-practitioner"}
+	for _, m := range mustDemoSet(t).Mappings {
+		u := e.R4 + "/" + m.Resource + "?_count=60"
+		urls = append(urls, u)
+		if es := entries(t, get(t, u).json(t)); len(es) > 0 {
+			urls = append(urls, e.R4+"/"+m.Resource+"/"+es[0]["id"].(string))
+		}
+	}
+	t.Logf("%d documents read back from R4 XML", xmlRoundTripIn(t, urls, true))
+}
