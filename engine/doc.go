@@ -29,5 +29,8 @@
 //   - read.go: reads by id and the reporting of rows that cannot be
 //     served or are served without an element STU3 requires (logged,
 //     and told to Options.OnAbsent); errors.go the error kinds the HTTP layer maps to statuses.
-//   - engine.go: the Engine, its Options and New.
+//   - engine.go: the Engine, its Options and New, and In: the view of
+//     an engine that answers in another FHIR release (R4), sharing
+//     everything but the plans it renders through and the parameter
+//     names it takes.
 package engine

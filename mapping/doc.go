@@ -2,7 +2,8 @@
 // node keeps its file:line:col), checks them against the FHIR STU3 element
 // table and each profile against a profile registry (collecting every
 // problem, sorted), and compiles each into a Mapping
-// that the engine uses to build SQL and to render rows into FHIR resources.
+// that the engine uses to build SQL and to render rows into FHIR resources,
+// as STU3 (Care Connect) and, from the same mapping, as R4 (UK Core).
 //
 // One mapping file describes one resource type: where its rows come from and
 // how its id is made from the key, how each element is built from columns,
@@ -29,4 +30,10 @@
 //     rendering loses, for lint.
 //   - walk.go visits the element tree (the catalog checks every column a
 //     mapping reads with it).
+//   - r4rules.go holds the STU3 → R4 rules as data (profiles, code
+//     systems, extensions, elements, search parameter names); r4.go
+//     derives each mapping's R4 form by them when it loads (with the
+//     mapping's r4 section), checks it against the R4 table and compiles
+//     its plan, which render.go executes like the STU3 one; version.go
+//     names the releases.
 package mapping

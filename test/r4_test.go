@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ccfacade/ccfacade/internal/demotest"
 )
@@ -252,4 +253,35 @@ func TestR4XMLRoundTrip(t *testing.T) {
 		}
 	}
 	t.Logf("%d documents read back from R4 XML", xmlRoundTripIn(t, urls, true))
+}
+
+// The other shipped sets are served on R4 too: every resource of the
+// OMOP set and of the legacy set, every type, passes the R4 validator,
+// with the ids their STU3 base serves.
+func TestOtherSetsValidOnR4(t *testing.T) {
+	sweep := func(t *testing.T, e *env, types []string) {
+		r4 := strings.TrimSuffix(e.base, "/fhir") + "/R4"
+		for _, typ := range types {
+			res := walkR4(t, r4+"/"+typ+"?_count=200")
+			if got, want := idsOf(res), pageIDs(t, e.base+"/"+typ+"?_count=200"); !slices.Equal(got, want) || len(got) == 0 {
+				t.Errorf("%s: R4 serves %d resources, STU3 %d, or other ids", typ, len(got), len(want))
+			}
+		}
+	}
+	typesOf := func(e *env) []string {
+		var out []string
+		for _, m := range e.eng.Mappings() {
+			out = append(out, m.Resource)
+		}
+		return out
+	}
+	t.Run("omop", func(t *testing.T) {
+		e, _ := omopSQLiteEnv(t)
+		sweep(t, e, typesOf(e))
+	})
+	t.Run("legacy", func(t *testing.T) {
+		now := time.Now().UTC()
+		e := legacyEnv(t, legacySQLite(t, legacySchema+legacyRows(time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC))))
+		sweep(t, e, typesOf(e))
+	})
 }
