@@ -12,7 +12,7 @@ import (
 // BenchmarkRender measures rendering alone, without a database: a demo
 // Patient (with child rows for its names, telecoms and addresses) and a
 // demo Observation, each rendered into a value tree (tree) and straight to
-// compact JSON (json).
+// compact JSON (json), and as R4 straight to JSON (json-r4).
 //
 //	go test ./mapping -run '^$' -bench Render -benchmem
 func BenchmarkRender(b *testing.B) {
@@ -41,6 +41,14 @@ func BenchmarkRender(b *testing.B) {
 			b.ReportAllocs()
 			for i := 0; i < b.N; i++ {
 				if _, ps := m.RenderJSON(row, nil); len(ps) != 0 {
+					b.Fatal(ps)
+				}
+			}
+		})
+		b.Run(c.name+"/json-r4", func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				if _, ps := m.RenderJSONIn(R4, row, nil); len(ps) != 0 {
 					b.Fatal(ps)
 				}
 			}
