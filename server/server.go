@@ -22,6 +22,7 @@ import (
 	"github.com/ccfacade/ccfacade/auth"
 	"github.com/ccfacade/ccfacade/engine"
 	"github.com/ccfacade/ccfacade/fhir"
+	"github.com/ccfacade/ccfacade/mapping"
 	"github.com/gin-gonic/gin"
 	"github.com/klauspost/compress/gzip"
 )
@@ -415,6 +416,9 @@ func compactJSON(c *gin.Context) bool {
 
 // encode appends a value to dst in the response's format.
 func (h *handler) encode(c *gin.Context, v fhir.Value, dst []byte) []byte {
+	if c.GetString("fhirVersion") == mimeVersions[mapping.R4] {
+		v = fhir.InR4(v) // its OperationOutcomes
+	}
 	if o, ok := v.(*fhir.Object); ok && c.GetString("format") == "xml" {
 		return fhir.AppendXML(dst, o)
 	}

@@ -225,7 +225,15 @@ func TestR4Metadata(t *testing.T) {
 		t.Errorf("OperationDefinition.base %v", b)
 	}
 	for _, u := range []string{e.R4 + "/Patient/999999", e.R4 + "/Unicorn", e.R4 + "/Patient?bogus=1"} {
-		demotest.ValidateR4(t, u, get(t, u).body)
+		r := get(t, u)
+		demotest.ValidateR4(t, u, r.body)
+		// R4's Spine code system, and no claim of the STU3 Spine profile.
+		if oo := r.json(t); oo["meta"] != nil || !strings.Contains(string(r.body), `"system":"https://fhir.nhs.uk/R4/CodeSystem/Spine-ErrorOrWarningCode"`) {
+			t.Errorf("%s: not R4's OperationOutcome: %s", u, truncate(string(r.body), 400))
+		}
+	}
+	if r := get(t, e.Base+"/Patient/999999"); !strings.Contains(string(r.body), "https://fhir.nhs.uk/STU3/CodeSystem/Spine-ErrorOrWarningCode-1") {
+		t.Errorf("the STU3 OperationOutcome changed: %s", r.body)
 	}
 	sub := get(t, e.R4+"/Condition?_elements=code&_count=3")
 	demotest.ValidateR4(t, "R4 _elements", sub.body)
