@@ -168,3 +168,32 @@ func isInt(s string) bool {
 	n, err := strconv.ParseInt(s, 10, 64)
 	return err == nil && strconv.FormatInt(n, 10) == s
 }
+
+// ReadSubset reads one resource by id, as Read, and keeps of it what the
+// values of _elements and _summary ask for, as a search does (see keeper):
+// FHIR's read takes both. _summary=count is a search's alone.
+func (e *Engine) ReadSubset(ctx context.Context, typ, id string, elements, summary []string) (*fhir.Object, error) {
+	m, err := e.mappingFor(typ)
+	if err != nil {
+		return nil, err
+	}
+	els, err := parseElements(m, elements)
+	if err != nil {
+		return nil, err
+	}
+	var sum string
+	if len(summary) > 0 {
+		last := summary[len(summary)-1]
+		if last == "count" {
+			return nil, invalid("_summary", "INVALID_PARAMETER", "_summary=count asks for the number of matches of a search, not of a read")
+		}
+		if sum, err = parseSummary(last); err != nil {
+			return nil, err
+		}
+	}
+	res, err := e.Read(ctx, typ, id)
+	if err != nil || len(els) == 0 && sum == "" {
+		return res, err
+	}
+	return subset(res, keeper(m.Resource, els, sum)), nil
+}

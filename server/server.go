@@ -588,7 +588,9 @@ func (h *handler) read(c *gin.Context) {
 	}
 	var res fhir.Value
 	var err error
-	if compactJSON(c) {
+	if q := c.Request.URL.Query(); q.Has("_elements") || q.Has("_summary") {
+		res, err = h.eng.ReadSubset(c.Request.Context(), c.Param("type"), c.Param("id"), q["_elements"], q["_summary"])
+	} else if compactJSON(c) {
 		res, err = h.eng.ReadJSON(c.Request.Context(), c.Param("type"), c.Param("id"))
 	} else {
 		res, err = h.eng.Read(c.Request.Context(), c.Param("type"), c.Param("id"))
