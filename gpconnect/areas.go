@@ -112,9 +112,13 @@ func byParam(name string) (Area, bool) {
 // ParseAreas reads the configuration's names of areas (allergies,
 // medication, consultations, problems, immunisations, uncategorised,
 // investigations, referrals, diary); an unknown name is an error that
-// lists the known ones.
+// lists the known ones. No names (nil) is nil, every area; an empty list
+// is none.
 func ParseAreas(names []string) ([]Area, error) {
-	var out []Area
+	if names == nil {
+		return nil, nil
+	}
+	out := make([]Area, 0, len(names))
 	for _, n := range names {
 		found := false
 		for a, d := range areas {

@@ -1,6 +1,7 @@
 package gpconnect_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
@@ -8,11 +9,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ccfacade/ccfacade/audit"
 	"github.com/ccfacade/ccfacade/auth"
 	"github.com/ccfacade/ccfacade/gpconnect"
 	"github.com/ccfacade/ccfacade/internal/authtest"
 	"github.com/ccfacade/ccfacade/internal/demotest"
 	"github.com/ccfacade/ccfacade/internal/pgtest"
+	"github.com/ccfacade/ccfacade/server"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m, demotest.Cleanup) }
@@ -720,4 +723,42 @@ func TestRecordPostgres(t *testing.T) {
 		t.Errorf("PostgreSQL's record differs from SQLite's\n  pg: %s\nsqlite: %s", demotest.Truncate(string(got.Body), 1500), demotest.Truncate(string(want.Body), 1500))
 	}
 	demotest.Validate(t, "the record on PostgreSQL", got.Body)
+}
+
+// Every GP Connect request is audited before it is answered: who asked
+// (the token's practitioner and organisation, the SSP trace id and
+// ASIDs), the parameters' names (never their values), whose record was
+// returned, and the refusals too.
+func TestAudit(t *testing.T) {
+	var buf demotest.Buffer
+	e := demotest.SQLite(t, demotest.Config{GPConnect: &gpconnect.Options{ASID: authtest.GPCProviderASID},
+		Server: server.Options{Audit: audit.NewWriter(&buf)}})
+	p := find(t, func(p demoPatient) bool { return len(p.allergies["Active"]) > 0 })
+	if res := record(t, e, params(p.nhs, allergies(true), `{"name":"includeNewThing"}`)); res.Status != http.StatusOK {
+		t.Fatalf("status %d", res.Status)
+	}
+	outcome(t, record(t, e, params(p.nhs, `{"name":"includeAllergies"}`)), 422, "INVALID_PARAMETER", "includeResolvedAllergies")
+	var recs []audit.Record
+	for _, line := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
+		var r audit.Record
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			t.Fatalf("audit line %q: %v", line, err)
+		}
+		recs = append(recs, r)
+	}
+	if len(recs) != 2 {
+		t.Fatalf("%d audit records, want 2: %s", len(recs), buf.String())
+	}
+	ok, refused := recs[0], recs[1]
+	if ok.SSPTraceID != trace || ok.SSPFrom != authtest.GPCConsumerASID || ok.SSPTo != authtest.GPCProviderASID || ok.SSPInteraction != auth.GPConnectStructuredInteraction ||
+		ok.Practitioner != "G13579135" || ok.Organisation != "GPC001" || ok.Purpose != "directcare" || ok.Interaction != "operation" || ok.Resource != "Patient" ||
+		!slices.Equal(ok.Patients, []string{p.id}) || ok.Status != 200 || !slices.Equal(ok.Params, []string{"includeAllergies", "includeNewThing", "patientNHSNumber"}) {
+		t.Errorf("the record's audit: %+v", ok)
+	}
+	if strings.Contains(buf.String(), p.nhs) {
+		t.Error("the audit trail holds the NHS number asked for")
+	}
+	if refused.Status != 422 || refused.SSPTraceID != trace || refused.Outcome == "success" {
+		t.Errorf("the refusal's audit: %+v", refused)
+	}
 }

@@ -117,10 +117,14 @@ func ParseOverlay(name string, data []byte) (*Overlay, error) {
 		}
 		return nil, fmt.Errorf("%s:%s", name, strings.TrimPrefix(strings.TrimPrefix(err.Error(), "yaml: "), "line "))
 	}
-	var errs []string
+	type problem struct {
+		line, col int
+		msg       string
+	}
+	var problems []problem
 	bad := func(path []string, format string, args ...any) {
 		line, col := position(&root, path)
-		errs = append(errs, fmt.Sprintf("%s:%d:%d: %s", name, line, col, fmt.Sprintf(format, args...)))
+		problems = append(problems, problem{line, col, fmt.Sprintf("%s:%d:%d: %s", name, line, col, fmt.Sprintf(format, args...))})
 	}
 	for k, v := range o.URIs {
 		if !absolute(k) || !absolute(v) {
@@ -175,9 +179,22 @@ func ParseOverlay(name string, data []byte) (*Overlay, error) {
 			bad(at("ended"), "%s.ended.date: the path of the end date is required", typ)
 		}
 	}
-	if len(errs) > 0 {
-		sort.Strings(errs)
-		return nil, errors.New(strings.Join(errs, "\n"))
+	if len(problems) > 0 {
+		sort.Slice(problems, func(i, j int) bool {
+			a, b := problems[i], problems[j]
+			if a.line != b.line {
+				return a.line < b.line
+			}
+			if a.col != b.col {
+				return a.col < b.col
+			}
+			return a.msg < b.msg
+		})
+		msgs := make([]string, len(problems))
+		for i, p := range problems {
+			msgs[i] = p.msg
+		}
+		return nil, errors.New(strings.Join(msgs, "\n"))
 	}
 	return o, nil
 }
