@@ -11,6 +11,7 @@ import (
 
 	"github.com/ccfacade/ccfacade/audit"
 	"github.com/ccfacade/ccfacade/auth"
+	"github.com/ccfacade/ccfacade/engine"
 	"github.com/ccfacade/ccfacade/gpconnect"
 	"github.com/ccfacade/ccfacade/internal/authtest"
 	"github.com/ccfacade/ccfacade/internal/demotest"
@@ -760,5 +761,20 @@ func TestAudit(t *testing.T) {
 	}
 	if refused.Status != 422 || refused.SSPTraceID != trace || refused.Outcome == "success" {
 		t.Errorf("the refusal's audit: %+v", refused)
+	}
+}
+
+// A record holds every row, however small the engine's pages: the
+// searches follow their next links.
+func TestRecordFollowsPages(t *testing.T) {
+	e := demotest.SQLite(t, demotest.Config{GPConnect: &gpconnect.Options{ASID: authtest.GPCProviderASID},
+		Engine: engine.Options{DefaultCount: 1, MaxCount: 1}})
+	p := find(t, func(p demoPatient) bool { return len(p.allergies["Active"]) > 1 })
+	res := record(t, e, params(p.nhs, allergies(false)))
+	if res.Status != http.StatusOK {
+		t.Fatalf("status %d: %s", res.Status, res.Body)
+	}
+	if got := itemRefs(listsByCode(t, res.JSON(t))["886921000000105"]); len(got) != len(p.allergies["Active"]) {
+		t.Errorf("active allergies %v, want %d of them", got, len(p.allergies["Active"]))
 	}
 }

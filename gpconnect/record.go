@@ -43,7 +43,7 @@ type record struct {
 	patient  *fhir.Object
 	pid      string
 	admin    map[string][]*fhir.Object // by type, in the order found
-	sections []fhir.Value              // the areas' lists and resources, in order
+	sections []*fhir.Object            // the areas' lists and resources, in order
 	have     map[string]bool           // Type/id of every resource in the bundle
 }
 
@@ -103,7 +103,7 @@ func (s *Service) Record(ctx context.Context, req *Request, traceID string) (*fh
 		}
 	}
 	for _, v := range r.sections {
-		entries = append(entries, r.entry(v.(*fhir.Object)))
+		entries = append(entries, r.entry(v))
 	}
 	if len(warnings) > 0 {
 		entries = append(entries, fhir.NewObject(1).Add("resource", Outcome(warnings...)))

@@ -247,8 +247,8 @@ func needsSearch(set *mapping.Set, typ string, params map[string]string) string 
 	return ""
 }
 
-// statusOf is the HTTP status of an engine error kind, for the errors
-// that are not a patient's absence.
+// engineRefusal is an engine's error as GP Connect answers it: a refusal
+// of access is 403 ACCESS DENIED; the others are the server's to map.
 func engineRefusal(err error) error {
 	if e, ok := engine.AsError(err); ok && e.Kind == engine.KindForbidden {
 		return refuse(http.StatusForbidden, "forbidden", "ACCESS DENIED", "%s", e.Msg)
