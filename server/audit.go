@@ -101,6 +101,12 @@ func (h *handler) record(c *gin.Context, status int, v fhir.Value) audit.Record 
 func interactionOf(c *gin.Context) (interaction, resource string) {
 	resource = clip(c.Param("type"), 64)
 	path := c.Request.URL.Path
+	if c.GetBool("gpc") && c.FullPath() != "" { // GP Connect: its two endpoints
+		if strings.HasSuffix(c.FullPath(), gpcMetadataPath) {
+			return "capabilities", ""
+		}
+		return "operation", "Patient"
+	}
 	switch {
 	case strings.HasSuffix(path, "/metadata") || c.Request.Method == http.MethodOptions:
 		return "capabilities", resource

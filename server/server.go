@@ -22,6 +22,7 @@ import (
 	"github.com/ccfacade/ccfacade/auth"
 	"github.com/ccfacade/ccfacade/engine"
 	"github.com/ccfacade/ccfacade/fhir"
+	"github.com/ccfacade/ccfacade/gpconnect"
 	"github.com/gin-gonic/gin"
 	"github.com/klauspost/compress/gzip"
 )
@@ -59,6 +60,9 @@ type Options struct {
 	// X-Forwarded-For and X-Real-IP headers give the client's address;
 	// from anyone else those headers are ignored. Empty: trust none.
 	TrustedProxies []string
+	// GPConnect, when set, serves GP Connect Access Record: Structured on
+	// its own FHIR base (gpconnect.go).
+	GPConnect *gpconnect.Service
 }
 
 // SSPOptions configure Spine Security Proxy mode.
@@ -126,7 +130,10 @@ func New(opts Options) http.Handler {
 	}
 	r.GET("/livez", gin.WrapF(livez))
 	r.GET("/readyz", gin.WrapF(h.readyz))
-	r.Use(h.lastResort, h.traced, h.observe, h.requestID, h.recover, h.hsts, h.cors, h.negotiate)
+	r.Use(h.lastResort, h.traced, h.observe, h.requestID, h.gpcMark, h.recover, h.hsts, h.cors, h.negotiate)
+	if opts.GPConnect != nil {
+		h.gpcRoutes(r)
+	}
 	open := r.Group(opts.Prefix)
 	open.GET("/metadata", h.metadata)
 	open.HEAD("/metadata", h.metadata)
@@ -158,10 +165,20 @@ func New(opts Options) http.Handler {
 		}
 	}
 	r.NoRoute(func(c *gin.Context) {
+		if c.GetBool("gpc") {
+			h.gpcNoRoute(c)
+			return
+		}
 		h.fail(c, http.StatusNotFound, fhir.Issue{Severity: "error", Code: "not-found", SpineCode: "NO_RECORD_FOUND",
 			Diagnostics: "no such endpoint: the FHIR API is served under " + opts.Prefix})
 	})
-	r.NoMethod(func(c *gin.Context) { h.refuseWrite(c) })
+	r.NoMethod(func(c *gin.Context) {
+		if c.GetBool("gpc") {
+			h.gpcNoMethod(c)
+			return
+		}
+		h.refuseWrite(c)
+	})
 	return r
 }
 
@@ -552,11 +569,19 @@ func etagMatches(header, etag string) bool {
 // failUnaudited answers with an OperationOutcome that discloses nothing
 // and is not audited (admission control under load: no access happened).
 func (h *handler) failUnaudited(c *gin.Context, status int, msg string) {
-	v := fhir.OperationOutcome(c.GetString("rid"), fhir.Issue{Severity: "error", Code: "transient", SpineCode: "INTERNAL_SERVER_ERROR", Diagnostics: msg})
+	issue := fhir.Issue{Severity: "error", Code: "transient", SpineCode: "INTERNAL_SERVER_ERROR", Diagnostics: msg}
+	var v fhir.Value = fhir.OperationOutcome(c.GetString("rid"), issue)
+	if c.GetBool("gpc") {
+		v = gpcOutcome(issue)
+	}
 	c.Data(status, contentType(c), h.encode(c, v, make([]byte, 0, 1024)))
 }
 
 func (h *handler) fail(c *gin.Context, status int, issue fhir.Issue) {
+	if c.GetBool("gpc") {
+		h.write(c, status, gpcOutcome(issue))
+		return
+	}
 	h.write(c, status, fhir.OperationOutcome(c.GetString("rid"), issue))
 }
 

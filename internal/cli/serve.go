@@ -140,6 +140,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	default:
 		log.Warn("the audit trail is off (audit.sink: none)")
 	}
+	if cfg.GPConnect.Enabled {
+		if opts.GPConnect, err = gpconnectService(cfg, eng, log); err != nil {
+			return err
+		}
+	}
 	handler := server.New(opts)
 
 	ln, err := net.Listen("tcp", cfg.Server.Listen)
@@ -190,6 +195,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	log.Info("serving the Care Connect API", "url", scheme+"://"+ln.Addr().String()+"/fhir", "adapter", cfg.Database.Adapter, "mappings", cfg.Mappings)
 	fmt.Fprintf(stdout, "ccfacade %s serving %s://%s/fhir\n", Version, scheme, ln.Addr())
+	if opts.GPConnect != nil {
+		log.Info("serving GP Connect Access Record: Structured", "url", scheme+"://"+ln.Addr().String()+opts.GPConnect.Path())
+		fmt.Fprintf(stdout, "GP Connect Access Record: Structured on %s://%s%s (tokens: ccfacade token -gpconnect record)\n", scheme, ln.Addr(), opts.GPConnect.Path())
+	}
 	if *secureDemo {
 		for _, line := range secureDemoHints(demoKeys.cert, *secureDir, *secureSSP, scheme+"://"+ln.Addr().String()+"/fhir") {
 			fmt.Fprintln(stdout, line)
