@@ -17,15 +17,20 @@
 // It also writes fhir/stu3/search_gen.go: the search parameters of every
 // resource type, translated from the SearchParameter definitions of the
 // STU3 specification, kept in searchparams.txt beside this file (see
-// search.go for the translation and what is left out).
+// search.go for the translation and what is left out); and
+// fhir/stu3/compartment_gen.go: the resource types of each compartment
+// (Patient, Encounter, RelatedPerson, Practitioner, Device) with the
+// search parameters that put a resource in it, from the
+// CompartmentDefinitions, kept in compartments.txt beside this file.
 //
 // Run from the repository root: go run ./internal/gen/stu3gen
 // (or go generate ./fhir/stu3); that needs no copy of the specification.
 // With -spec DIR, DIR being the package folder of hl7.fhir.core 3.0.1
 // (CC0-1.0; the npm package hl7.fhir.core@3.0.1 from packages.fhir.org,
 // or spec/hl7.fhir.core/3.0.1/package in the google/fhir repository), it
-// first rewrites summary.txt from the StructureDefinition-*.json and
-// searchparams.txt from the SearchParameter-*.json there. Run the tests
+// first rewrites summary.txt from the StructureDefinition-*.json,
+// searchparams.txt from the SearchParameter-*.json and compartments.txt
+// from the CompartmentDefinition-*.json there. Run the tests
 // of this package with CCFACADE_STU3_SPEC=DIR to check the committed
 // lists against it.
 package main
@@ -91,13 +96,18 @@ func problem(format string, args ...any) {
 func main() {
 	out := flag.String("o", "fhir/stu3/types_gen.go", "output file")
 	searchOut := flag.String("search-o", "", "the search table's output file (default: search_gen.go beside -o)")
+	compOut := flag.String("compartments-o", "", "the compartment table's output file (default: compartment_gen.go beside -o)")
 	spec := flag.String("spec", "", "the package folder of hl7.fhir.core 3.0.1: rewrite the summary and search lists from its StructureDefinition-*.json and SearchParameter-*.json first")
 	summaryOut := flag.String("summary", "internal/gen/stu3gen/summary.txt", "the summary list -spec writes")
 	searchListOut := flag.String("search", "internal/gen/stu3gen/searchparams.txt", "the search list -spec writes")
+	compListOut := flag.String("compartments", "internal/gen/stu3gen/compartments.txt", "the compartment list -spec writes")
 	flag.Parse()
 	log.SetFlags(0)
 	if *searchOut == "" {
 		*searchOut = filepath.Join(filepath.Dir(*out), "search_gen.go")
+	}
+	if *compOut == "" {
+		*compOut = filepath.Join(filepath.Dir(*out), "compartment_gen.go")
 	}
 	if *spec != "" {
 		list, err := summaryFromSpec(*spec)
@@ -119,6 +129,16 @@ func main() {
 		searchSrc = slist
 		defs, _ := parseSearchList(slist)
 		fmt.Printf("wrote %s: %d search parameter definitions (%d experimental ones left out)\n", *searchListOut, len(defs), experimental)
+		clist, err := compartmentFromSpec(*spec)
+		if err != nil {
+			log.Fatal(err)
+		}
+		if err := os.WriteFile(*compListOut, clist, 0o644); err != nil {
+			log.Fatal(err)
+		}
+		compartmentSrc = clist
+		cdefs, _ := parseCompartmentList(clist)
+		fmt.Printf("wrote %s: %d resource types of compartments\n", *compListOut, len(cdefs))
 	}
 	src, err := generate()
 	if err != nil {
@@ -135,6 +155,14 @@ func main() {
 		log.Fatal(err)
 	}
 	fmt.Printf("wrote %s (%d bytes): %s\n", *searchOut, len(ssrc), stats)
+	csrc, cstats, err := generateCompartments(searchTab)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := os.WriteFile(*compOut, csrc, 0o644); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("wrote %s (%d bytes): %s\n", *compOut, len(csrc), cstats)
 	count := map[string]int{}
 	for _, t := range types {
 		count[t.Kind]++

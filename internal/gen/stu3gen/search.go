@@ -14,9 +14,13 @@ import (
 // the definitions of the search list, its FHIRPath expression translated
 // into the path syntax of stu3.SearchParameter against the element table.
 
+// searchTab is the search table generateSearch built, which the
+// compartments are checked against.
+var searchTab map[string][]searchParam
+
 // generateSearch returns the source of search_gen.go, and a summary of
 // what it holds, from the search list and the element table generate
-// built.
+// built. It keeps the table in searchTab.
 func generateSearch() ([]byte, string, error) {
 	defs, err := parseSearchList(searchSrc)
 	if err != nil {
@@ -26,6 +30,7 @@ func generateSearch() ([]byte, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
+	searchTab = table
 	src, err := writeSearch(table, skips)
 	if err != nil {
 		return nil, "", err

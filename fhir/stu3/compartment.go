@@ -1,0 +1,90 @@
+package stu3
+
+import (
+	"slices"
+	"sort"
+)
+
+// The compartments of STU3 (compartment_gen.go, from the
+// CompartmentDefinitions of the specification): for each compartment type
+// (Patient, Encounter, RelatedPerson, Practitioner, Device), the resource
+// types that can belong to one compartment of it, and the search
+// parameters that put a resource there: an Observation is in the
+// compartment of Patient/1 when its subject or its performer is Patient/1.
+
+// CompartmentTypes lists the types that have compartments, sorted.
+func CompartmentTypes() []string {
+	out := make([]string, 0, len(compartments))
+	for c := range compartments {
+		out = append(out, c)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// InCompartment reports whether resources of a type can belong to a
+// compartment of a type (the compartment's own type does: a Patient is in
+// its own compartment).
+func InCompartment(compartment, resource string) bool {
+	_, ok := compartments[compartment][resource]
+	return ok
+}
+
+// CompartmentParams returns the search parameters by which a resource of
+// a type belongs to a compartment of a type, in the definition's order
+// (Observation in a Patient's: subject, performer); nil when it never
+// does. The compartment's own type lists only those that bring in other
+// resources of the type (a Patient: link); the resource whose compartment
+// it is belongs to it by its id. A few name a chain through another
+// resource (AuditEvent's agent.patient), which no search parameter of the
+// table is.
+func CompartmentParams(compartment, resource string) []string {
+	var out []string
+	for _, p := range compartments[compartment][resource] {
+		if p != "{def}" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// CompartmentSearch groups the search parameters that find whether a
+// resource belongs to a compartment: one group for each of
+// CompartmentParams, which holds the parameter itself and, before it, the
+// reference parameters of the type that search the same elements limited
+// to references to the compartment's type (Observation in a Patient's:
+// [patient subject] [performer]; patient is subject limited to Patient).
+// A parameter of each group finds the same resources for a compartment
+// of that type, so a search needs one of each group: a resource is in the
+// compartment when any group's finds it.
+func CompartmentSearch(compartment, resource string) [][]string {
+	var out [][]string
+	for _, name := range CompartmentParams(compartment, resource) {
+		def, ok := LookupSearchParameter(resource, name)
+		if !ok {
+			out = append(out, []string{name})
+			continue
+		}
+		var group []string
+		for _, p := range searchParameters[resource] {
+			if p.Name != name && p.Type == "reference" && def.Type == "reference" && sameSet(p.Paths, def.Paths) &&
+				len(p.Target) > 0 && slices.Contains(p.Target, compartment) {
+				group = append(group, p.Name)
+			}
+		}
+		out = append(out, append(group, name))
+	}
+	return out
+}
+
+func sameSet(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for _, s := range a {
+		if !slices.Contains(b, s) {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,179 @@
+package main
+
+import (
+	"bytes"
+	_ "embed"
+	"fmt"
+	"go/format"
+	"slices"
+	"sort"
+	"strings"
+)
+
+// compartments.txt holds the compartment definitions of the base
+// specification (Patient, Encounter, RelatedPerson, Practitioner, Device),
+// read from the CompartmentDefinition-*.json of the hl7.fhir.core 3.0.1
+// package (CC0-1.0) and kept here, so that generating needs no copy of the
+// specification. Rewrite it with: go run ./internal/gen/stu3gen -spec DIR.
+//
+//go:embed compartments.txt
+var compartmentList []byte
+
+// compartmentSrc is the compartment list generateCompartments reads.
+var compartmentSrc = compartmentList
+
+const compartmentHeader = `# The compartment definitions of FHIR STU3 (3.0.1): the
+# CompartmentDefinition-*.json of the hl7.fhir.core 3.0.1 package
+# (CC0-1.0) that define the base compartments (those whose url is
+# http://hl7.org/fhir/CompartmentDefinition/{code, first letter lower
+# case}; the package's example is not one), one resource type of a
+# compartment a line, sorted by compartment and resource type, with
+# tab-separated fields: compartment, resource type, the search parameters
+# that put a resource of the type in the compartment (comma-separated, in
+# the definition's order; {def} is the compartment's own resource). A
+# resource type the definition lists without parameters is never in the
+# compartment, and is not listed.
+# Written by: go run ./internal/gen/stu3gen -spec DIR (DIR holds the
+# package's CompartmentDefinition-*.json). Do not edit.
+`
+
+// compartmentDef is one resource type of a compartment.
+type compartmentDef struct {
+	Compartment, Resource string
+	Params                []string
+}
+
+// compartmentFromSpec reads the CompartmentDefinitions in dir and returns
+// the compartment list.
+func compartmentFromSpec(dir string) ([]byte, error) {
+	type compartmentDefinition struct {
+		ResourceType string `json:"resourceType"`
+		URL          string `json:"url"`
+		Code         string `json:"code"`
+		Resource     []struct {
+			Code  string   `json:"code"`
+			Param []string `json:"param"`
+		} `json:"resource"`
+	}
+	var defs []compartmentDef
+	seen := map[string]string{}
+	err := eachSpecFile(dir, "CompartmentDefinition-*.json", func(f string, cd *compartmentDefinition) error {
+		if cd.ResourceType != "CompartmentDefinition" || cd.Code == "" {
+			return nil
+		}
+		if cd.URL != "http://hl7.org/fhir/CompartmentDefinition/"+strings.ToLower(cd.Code[:1])+cd.Code[1:] {
+			return nil // an example, not the base definition of its compartment
+		}
+		if other, dup := seen[cd.Code]; dup {
+			return fmt.Errorf("%s: a second definition of the %s compartment (the first: %s)", f, cd.Code, other)
+		}
+		seen[cd.Code] = f
+		for _, r := range cd.Resource {
+			if len(r.Param) == 0 {
+				continue
+			}
+			for _, s := range append([]string{r.Code}, r.Param...) {
+				if s == "" || strings.ContainsAny(s, "\t\n\r ,") {
+					return fmt.Errorf("%s: %s: field %q is empty or holds a separator", f, r.Code, s)
+				}
+			}
+			defs = append(defs, compartmentDef{cd.Code, r.Code, r.Param})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(defs) == 0 {
+		return nil, fmt.Errorf("%s: no compartment definitions", dir)
+	}
+	sort.Slice(defs, func(i, j int) bool {
+		if defs[i].Compartment != defs[j].Compartment {
+			return defs[i].Compartment < defs[j].Compartment
+		}
+		return defs[i].Resource < defs[j].Resource
+	})
+	lines := make([]string, len(defs))
+	for i, d := range defs {
+		lines[i] = d.Compartment + "\t" + d.Resource + "\t" + strings.Join(d.Params, ",")
+	}
+	return writeList(compartmentHeader, lines), nil
+}
+
+// parseCompartmentList reads a compartment list.
+func parseCompartmentList(data []byte) ([]compartmentDef, error) {
+	var defs []compartmentDef
+	for n, line := range listLines(data) {
+		f := strings.Split(line, "\t")
+		if len(f) != 3 || f[0] == "" || f[1] == "" || f[2] == "" {
+			return nil, fmt.Errorf("compartment list line %d: want 3 fields, none empty: %q", n, line)
+		}
+		defs = append(defs, compartmentDef{f[0], f[1], strings.Split(f[2], ",")})
+	}
+	return defs, nil
+}
+
+// generateCompartments returns the source of compartment_gen.go from the
+// compartment list, checked against the element table and the search
+// table (generate and generateSearch built them): every compartment and
+// resource is a resource type, and a parameter that is not one of the
+// search table's for its type (a chain through another resource, such as
+// AuditEvent's agent.patient) is listed in the file's header.
+func generateCompartments(search map[string][]searchParam) ([]byte, string, error) {
+	defs, err := parseCompartmentList(compartmentSrc)
+	if err != nil {
+		return nil, "", err
+	}
+	var problems, absent []string
+	byComp := map[string][]compartmentDef{}
+	for _, d := range defs {
+		for _, n := range []string{d.Compartment, d.Resource} {
+			if !isResourceName(n) {
+				problems = append(problems, fmt.Sprintf("compartment %s, %s: %s is not a resource type", d.Compartment, d.Resource, n))
+			}
+		}
+		for _, p := range d.Params {
+			if p == "{def}" {
+				if d.Resource != d.Compartment {
+					problems = append(problems, fmt.Sprintf("compartment %s: %s is listed as the compartment's own resource", d.Compartment, d.Resource))
+				}
+				continue
+			}
+			if !slices.ContainsFunc(search[d.Resource], func(sp searchParam) bool { return sp.Name == p }) {
+				absent = append(absent, fmt.Sprintf("%s %s %s", d.Compartment, d.Resource, p))
+			}
+		}
+		byComp[d.Compartment] = append(byComp[d.Compartment], d)
+	}
+	if len(problems) > 0 {
+		return nil, "", fmt.Errorf("stu3gen: compartments:\n  %s", strings.Join(problems, "\n  "))
+	}
+	var b bytes.Buffer
+	b.WriteString("// Code generated by internal/gen/stu3gen from the CompartmentDefinitions of the hl7.fhir.core 3.0.1 package (internal/gen/stu3gen/compartments.txt). DO NOT EDIT.\n\npackage stu3\n\n")
+	fmt.Fprintf(&b, "// compartments are the resource types of each STU3 compartment, with the\n// search parameters that put a resource of the type in it, in the\n// definition's order (\"{def}\": the compartment's own resource): %d\n// compartments, %d resource types in all.\n", len(byComp), len(defs))
+	if len(absent) > 0 {
+		fmt.Fprintf(&b, "//\n// Parameters that are not in the search table (%d):\n", len(absent))
+		for _, a := range absent {
+			fmt.Fprintf(&b, "//   - %s\n", a)
+		}
+	}
+	b.WriteString("var compartments = map[string]map[string][]string{\n")
+	comps := make([]string, 0, len(byComp))
+	for c := range byComp {
+		comps = append(comps, c)
+	}
+	sort.Strings(comps)
+	for _, c := range comps {
+		fmt.Fprintf(&b, "\t%q: {\n", c)
+		for _, d := range byComp[c] {
+			fmt.Fprintf(&b, "\t\t%q: %s,\n", d.Resource, strings.TrimPrefix(quoteList(d.Params), "[]string"))
+		}
+		b.WriteString("\t},\n")
+	}
+	b.WriteString("}\n")
+	src, err := format.Source(b.Bytes())
+	if err != nil {
+		return nil, "", err
+	}
+	return src, fmt.Sprintf("%d compartments, %d resource types in all; %d parameters not in the search table", len(byComp), len(defs), len(absent)), nil
+}
