@@ -50,29 +50,35 @@ func CompartmentParams(compartment, resource string) []string {
 
 // CompartmentSearch groups the search parameters that find whether a
 // resource belongs to a compartment: one group for each of
-// CompartmentParams, which holds the parameter itself and, before it, the
-// reference parameters of the type that search the same elements limited
-// to references to the compartment's type (Observation in a Patient's:
-// [patient subject] [performer]; patient is subject limited to Patient).
-// A parameter of each group finds the same resources for a compartment
-// of that type, so a search needs one of each group: a resource is in the
-// compartment when any group's finds it.
+// CompartmentParams, which holds the reference parameters of the type
+// that search the same elements: first those limited to references to
+// the compartment's type, then the definition's own, then those not
+// limited at all (Observation in a Patient's: [patient subject]
+// [performer], patient being subject limited to Patient; in an
+// Encounter's: [encounter context]). Every parameter of a group finds the
+// same resources for a compartment of that type, so a search needs one of
+// each group: a resource is in the compartment when any group's finds it.
 func CompartmentSearch(compartment, resource string) [][]string {
 	var out [][]string
 	for _, name := range CompartmentParams(compartment, resource) {
 		def, ok := LookupSearchParameter(resource, name)
-		if !ok {
+		if !ok || def.Type != "reference" {
 			out = append(out, []string{name})
 			continue
 		}
-		var group []string
+		var limited, open []string
 		for _, p := range searchParameters[resource] {
-			if p.Name != name && p.Type == "reference" && def.Type == "reference" && sameSet(p.Paths, def.Paths) &&
-				len(p.Target) > 0 && slices.Contains(p.Target, compartment) {
-				group = append(group, p.Name)
+			if p.Name == name || p.Type != "reference" || !sameSet(p.Paths, def.Paths) {
+				continue
+			}
+			switch {
+			case len(p.Target) == 0:
+				open = append(open, p.Name)
+			case slices.Contains(p.Target, compartment):
+				limited = append(limited, p.Name)
 			}
 		}
-		out = append(out, append(group, name))
+		out = append(out, append(append(limited, name), open...))
 	}
 	return out
 }

@@ -41,8 +41,9 @@ func TestCompartments(t *testing.T) {
 }
 
 // Each group of CompartmentSearch finds the same resources for a
-// compartment: the definition's parameter, after those that search the
-// same elements limited to the compartment's type.
+// compartment: the parameters that search the same elements as the
+// definition's, those limited to the compartment's type first, those not
+// limited at all last.
 func TestCompartmentSearch(t *testing.T) {
 	for _, c := range []struct {
 		comp, res, want string
@@ -50,9 +51,11 @@ func TestCompartmentSearch(t *testing.T) {
 		{"Patient", "Observation", "[[patient subject] [performer]]"},
 		{"Patient", "FamilyMemberHistory", "[[patient]]"},
 		{"Patient", "ProcedureRequest", "[[patient subject] [performer]]"},
-		{"Patient", "MedicationAdministration", "[[patient] [performer] [patient subject]]"},
+		{"Patient", "MedicationAdministration", "[[patient subject] [performer] [patient subject]]"},
 		{"Patient", "AuditEvent", "[[patient] [agent.patient] [entity.patient]]"},
 		{"Encounter", "Condition", "[[encounter context]]"},
+		{"Encounter", "Observation", "[[encounter context]]"},
+		{"Patient", "Condition", "[[patient subject] [asserter]]"},
 		{"Encounter", "Encounter", "[]"},
 	} {
 		if got := fmt.Sprint(CompartmentSearch(c.comp, c.res)); got != c.want {
