@@ -56,7 +56,7 @@ func lint(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		for _, w := range folding {
 			fmt.Fprintln(stdout, w)
 		}
-		fmt.Fprintf(stdout, "ok: %d mapping(s); every table and column exists in the %s database; %d sample resource(s) conform to their profiles\n", len(s.set.Mappings), s.cfg.Database.Adapter, rep.rendered)
+		fmt.Fprintf(stdout, "ok: %d mapping(s); every table and column exists in the %s database; %d sample resource(s) conform to their profiles%s\n", len(s.set.Mappings), s.cfg.Database.Adapter, rep.rendered, rep.stu3Only())
 	} else {
 		fmt.Fprintf(stdout, "ok: %d mapping(s) (not checked against a database: give -config, or -adapter and -dsn)\n", len(s.set.Mappings))
 	}
@@ -107,6 +107,11 @@ var indexRe = regexp.MustCompile(`\[\d+\]`)
 // sampleReport is what rendering sample rows found.
 type sampleReport struct {
 	rendered, failing int
+	// plain counts the resources rendered of mappings that name no
+	// profile the checker has, checked against STU3 alone; notes says
+	// which mappings those are.
+	plain int
+	notes []string
 	// problems are profile failures, each once with the rows it was found in.
 	problems []string
 	// lost are elements that showed none of the values their column held
@@ -118,8 +123,21 @@ type sampleReport struct {
 // failed tells whether the sample found errors.
 func (r *sampleReport) failed() bool { return len(r.problems) > 0 || len(r.lost) > 0 }
 
-// print writes the report's errors to stderr and its warnings to stdout.
+// stu3Only tells how many of the resources that conform were checked
+// against STU3 alone, for the summary line.
+func (r *sampleReport) stu3Only() string {
+	if r.plain == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (%d of them, of mappings that name no Care Connect profile, to STU3)", r.plain)
+}
+
+// print writes the report's errors to stderr and its warnings and notes
+// to stdout.
 func (r *sampleReport) print(stdout, stderr io.Writer) {
+	for _, n := range r.notes {
+		fmt.Fprintln(stdout, n)
+	}
 	for _, w := range r.losing {
 		fmt.Fprintln(stdout, w)
 	}
@@ -138,7 +156,11 @@ func (r *sampleReport) err() error {
 		parts = append(parts, fmt.Sprintf("%d mapped value(s) lost in every sampled row that holds them", len(r.lost)))
 	}
 	if len(r.problems) > 0 {
-		parts = append(parts, fmt.Sprintf("%d resource(s) of %d rendered from sample rows do not conform to their Care Connect profile (%d problem(s))", r.failing, r.rendered, len(r.problems)))
+		to := "their Care Connect profile"
+		if r.plain > 0 {
+			to += " (or, naming none, to STU3)"
+		}
+		parts = append(parts, fmt.Sprintf("%d resource(s) of %d rendered from sample rows do not conform to %s (%d problem(s))", r.failing, r.rendered, to, len(r.problems)))
 	}
 	return fmt.Errorf("%s; see above", strings.Join(parts, "; "))
 }
@@ -166,6 +188,18 @@ func sampleAndCheck(ctx context.Context, s *setup, n int) (*sampleReport, error)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", m.Resource, err)
 		}
+		// A mapping that names no profile the checker has (none: STU3
+		// resource types outside Care Connect, or another's) is checked
+		// against STU3: its elements, and those STU3 requires.
+		check, plain := profile.Check, !profile.Known(m.Profile)
+		if plain {
+			check = stu3Problems
+			named := "names no profile"
+			if m.Profile != "" {
+				named = "names a profile the checker does not have (" + m.Profile + ")"
+			}
+			rep.notes = append(rep.notes, fmt.Sprintf("%s: note: %s %s: its sample resources are checked against STU3 alone (its elements, and those STU3 requires)", m.Pos, m.Resource, named))
+		}
 		entries, _ := b.Get("entry").(fhir.Array)
 		for _, e := range entries {
 			res, _ := e.(*fhir.Object).Get("resource").(*fhir.Object)
@@ -177,9 +211,12 @@ func sampleAndCheck(ctx context.Context, s *setup, n int) (*sampleReport, error)
 			if err := json.Unmarshal(fhir.AppendJSON(nil, res), &decoded); err != nil {
 				return nil, err
 			}
-			ps := profile.Check(decoded)
+			ps := check(decoded)
 			if len(ps) > 0 {
 				rep.failing++
+			}
+			if plain {
+				rep.plain++
 			}
 			for _, p := range ps {
 				key := indexRe.ReplaceAllString(p.Path, "") + "\x00" + p.Msg
