@@ -1,5 +1,10 @@
 package stu3
 
+import (
+	"slices"
+	"strings"
+)
+
 // SearchParameter is an STU3 (3.0.1) search parameter of a resource type:
 // its type, the elements it searches and the id of its definition
 // (http://hl7.org/fhir/SearchParameter/{ID}).
@@ -27,6 +32,43 @@ type SearchParameter struct {
 
 // Definition is the canonical URL of the parameter's definition.
 func (p SearchParameter) Definition() string { return "http://hl7.org/fhir/SearchParameter/" + p.ID }
+
+// Targets returns the resource types the parameter's references may point
+// to, on a resource of type resource: its Target, else every type the
+// elements at its paths may point to ("Resource": any type). It is nil
+// for a parameter that is not a reference.
+func (p SearchParameter) Targets(resource string) []string {
+	if p.Type != "reference" {
+		return nil
+	}
+	if len(p.Target) > 0 {
+		return p.Target
+	}
+	var out []string
+	for _, path := range p.Paths {
+		path, _, _ = strings.Cut(path, "|")
+		t, el := Lookup(resource), (*Element)(nil)
+		for _, step := range strings.Split(path, ".") {
+			if i := strings.Index(step, "["); i >= 0 {
+				step = step[:i] + "[x]" // a choice element, or one type of it
+			}
+			e, _, ok := t.Element(step)
+			if !ok {
+				el = nil
+				break
+			}
+			el, t = e, Lookup(e.Types[0])
+		}
+		if el != nil {
+			for _, x := range el.Targets {
+				if !slices.Contains(out, x) {
+					out = append(out, x)
+				}
+			}
+		}
+	}
+	return out
+}
 
 // LookupSearchParameter returns a resource type's STU3 search parameter by
 // name.
