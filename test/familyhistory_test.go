@@ -23,7 +23,8 @@ import (
 	"github.com/lestrrat-go/jwx/v2/jwa"
 )
 
-// The worked example of docs/mapping.md ("Any STU3 resource type"):
+// The worked example of docs/mapping.md ("A worked example beyond Care
+// Connect: family history"):
 // FamilyMemberHistory and ProcedureRequest, types outside the demo's and
 // without a Care Connect profile, mapped over a GP system's tables
 // (docs/examples/familyhistory, the schema and rows in schema.sql). On
@@ -318,5 +319,21 @@ func TestFHIRJSValidatorRejects(t *testing.T) {
 	})
 	if len(errs["good"]) > 0 || len(errs["required"]) == 0 || len(errs["unknown"]) == 0 {
 		t.Errorf("FHIR.js: %v", errs)
+	}
+}
+
+// docs/mapping.md shows the example's FamilyMemberHistory mapping as it
+// is.
+func TestFamilyHistoryDocsShowTheMapping(t *testing.T) {
+	doc, err := os.ReadFile("../docs/mapping.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	file, err := os.ReadFile(filepath.Join(familyHistory, "mappings", "familymemberhistory.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(doc), "```yaml\n"+string(file)+"```\n") {
+		t.Error("docs/mapping.md does not show docs/examples/familyhistory/mappings/familymemberhistory.yaml as it is")
 	}
 }
