@@ -64,8 +64,16 @@ golden:
 # patients, the facade next to its own statements (unprepared and prepared),
 # a one-statement floor and its own responses served from memory (HTTP
 # alone). About 40 minutes. Writes docs/benchmarks.md.
+#
+# BACKENDS=postgres,mysql measures MySQL or MariaDB too, beside PostgreSQL
+# at each size (the server of CCFACADE_BENCH_MYSQL_DSN, else
+# CCFACADE_TEST_MYSQL_DSN, else root at 127.0.0.1:3306; its user creates
+# a database for each size): twice as long, and the first run loads it.
+# PATIENTS=100000 measures one size only.
+BACKENDS ?= postgres
+PATIENTS ?= 100000,1000000
 bench: build
-	$(GO) run ./test/bench -out docs/benchmarks.md
+	$(GO) run ./test/bench -backends $(BACKENDS) -patients $(PATIENTS) -out docs/benchmarks.md
 
 # Peak memory of the facade's binary under 64 clients of the heaviest
 # requests, on the database make bench loads. Writes its section of

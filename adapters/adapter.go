@@ -150,9 +150,15 @@ type Analyzer interface {
 // rows a query returns without running it (from its planner), for
 // _total=estimate.
 type Estimator interface {
-	// Estimate returns the planner's estimate of the rows of the query.
+	// Estimate returns the planner's estimate of the rows of the query,
+	// or an error wrapping ErrNoEstimate when the planner has none worth
+	// giving for it: the engine then counts the rows.
 	Estimate(ctx context.Context, query string, args []any) (int64, error)
 }
+
+// ErrNoEstimate is wrapped by Estimate's error when the planner cannot
+// estimate the query's rows well enough (see the MySQL adapter's).
+var ErrNoEstimate = errors.New("the planner has no estimate")
 
 // ScanChecker is implemented by adapters whose database can show a query's
 // plan, so that `ccfacade check` can report search parameters that no index

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -300,7 +301,8 @@ func dedupe(vals []any) []any {
 
 // total counts the rows matching the query's conditions: SELECT COUNT(*),
 // or, when estimate is asked and the adapter can, the planner's estimate of
-// the rows of the plain SELECT.
+// the rows of the plain SELECT (counted after all where the planner has
+// no estimate for it).
 func (e *Engine) total(ctx context.Context, q *query, estimate bool) (int, error) {
 	if est, ok := e.db.(adapters.Estimator); ok && estimate {
 		sqlText := sqlgen.Probe(q.source(), q.conds())
@@ -308,10 +310,12 @@ func (e *Engine) total(ctx context.Context, q *query, estimate bool) (int, error
 			e.opts.Trace(sqlText, q.b.Args())
 		}
 		n, err := est.Estimate(ctx, sqlText, q.b.Args())
-		if err != nil {
+		if err == nil {
+			return int(n), nil
+		}
+		if !errors.Is(err, adapters.ErrNoEstimate) {
 			return 0, dbError(ctx, err)
 		}
-		return int(n), nil
 	}
 	sqlText := sqlgen.Count(q.source(), q.conds())
 	rows, err := e.queryRows(ctx, sqlText, q.b.Args(), 1, stmtSource{q.m.From.Pos, q.m.Resource + " (count)"})

@@ -15,15 +15,7 @@ import (
 
 // Read returns one resource by id.
 func (e *Engine) Read(ctx context.Context, typ, id string) (*fhir.Object, error) {
-	m, row, err := e.readRow(ctx, typ, id)
-	if err != nil {
-		return nil, err
-	}
-	res, problems := m.RenderWith(row, e.opts.Coverage)
-	if err := e.served(m, id, problems); err != nil {
-		return nil, err
-	}
-	return res, nil
+	return readAs(e, ctx, typ, id, (*mapping.Mapping).RenderWith)
 }
 
 // ReadJSON returns one resource by id rendered straight to compact JSON,
@@ -32,13 +24,24 @@ func (e *Engine) ReadJSON(ctx context.Context, typ, id string) (fhir.Value, erro
 	if e.opts.TreeOnly {
 		return e.Read(ctx, typ, id)
 	}
-	m, row, err := e.readRow(ctx, typ, id)
+	res, err := readAs(e, ctx, typ, id, (*mapping.Mapping).RenderJSON)
 	if err != nil {
 		return nil, err
 	}
-	res, problems := m.RenderJSON(row, e.opts.Coverage)
+	return res, nil
+}
+
+// readAs reads one resource by id and renders it with render: as the
+// value tree, or straight to JSON.
+func readAs[V any](e *Engine, ctx context.Context, typ, id string, render func(*mapping.Mapping, *mapping.Row, *mapping.Coverage) (V, []mapping.Problem)) (V, error) {
+	var none V
+	m, row, err := e.readRow(ctx, typ, id)
+	if err != nil {
+		return none, err
+	}
+	res, problems := render(m, row, e.opts.Coverage)
 	if err := e.served(m, id, problems); err != nil {
-		return nil, err
+		return none, err
 	}
 	return res, nil
 }

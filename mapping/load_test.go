@@ -2,6 +2,7 @@ package mapping
 
 import (
 	"errors"
+	"io/fs"
 	"os"
 	"strings"
 	"testing"
@@ -11,15 +12,7 @@ import (
 )
 
 func TestDemoMappingsLoad(t *testing.T) {
-	set, err := LoadFS(mappingsets.Demo, "demo", "mappingsets/demo", time.UTC)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range []string{"Patient", "Practitioner", "Organization"} {
-		if set.Lookup(r) == nil {
-			t.Errorf("%s is not mapped", r)
-		}
-	}
+	set := loadShipped(t, mappingsets.Demo, "demo", "Patient", "Practitioner", "Organization")
 	p := set.Lookup("Patient")
 	if len(p.Children) != 3 {
 		t.Errorf("Patient has %d child collections, want 3 (names, telecoms, addresses)", len(p.Children))
@@ -31,6 +24,22 @@ func TestDemoMappingsLoad(t *testing.T) {
 	if got := strings.Join(order, ","); got != "extension,identifier,name,telecom,gender,birthDate,deceasedDateTime,address,maritalStatus,generalPractitioner,managingOrganization" {
 		t.Errorf("elements not in FHIR order: %s", got)
 	}
+}
+
+// loadShipped loads the shipped mapping set of the folder name in fsys,
+// which must load without a problem and map each of types.
+func loadShipped(t *testing.T, fsys fs.FS, name string, types ...string) *Set {
+	t.Helper()
+	set, err := LoadFS(fsys, name, "mappingsets/"+name, time.UTC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range types {
+		if set.Lookup(r) == nil {
+			t.Errorf("%s is not mapped", r)
+		}
+	}
+	return set
 }
 
 // Every problem of a broken file is reported, with file:line:col and the

@@ -2,7 +2,6 @@ package mapping
 
 import (
 	"testing"
-	"time"
 
 	"github.com/ccfacade/ccfacade/mappingsets"
 )
@@ -10,16 +9,8 @@ import (
 // The shipped OMOP CDM set loads without a problem and maps every type
 // its documentation lists.
 func TestOMOPMappingsLoad(t *testing.T) {
-	set, err := LoadFS(mappingsets.OMOP, "omop", "mappingsets/omop", time.UTC)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range []string{"Patient", "Practitioner", "Organization", "Location", "Encounter", "Condition",
-		"Procedure", "Observation", "Medication", "MedicationStatement", "Immunization"} {
-		if set.Lookup(r) == nil {
-			t.Errorf("%s is not mapped", r)
-		}
-	}
+	set := loadShipped(t, mappingsets.OMOP, "omop", "Patient", "Practitioner", "Organization", "Location", "Encounter", "Condition",
+		"Procedure", "Observation", "Medication", "MedicationStatement", "Immunization")
 	if n := len(set.Mappings); n != 11 {
 		t.Errorf("%d mappings, want 11", n)
 	}

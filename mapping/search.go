@@ -158,7 +158,7 @@ func (l *loader) searchParams(n *yaml.Node, m *Mapping) {
 		// not allow is an error.
 		var allowed []string
 		if isSTU3 && def.Type == "reference" && sp.Type == "reference" {
-			allowed = def.Targets(m.Resource)
+			allowed = stu3.Targets(m.Resource, def)
 			anyType := slices.Contains(allowed, "Resource")
 			if len(sp.Target) == 0 && len(allowed) == 1 && !anyType {
 				sp.Target = allowed

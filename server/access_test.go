@@ -14,7 +14,6 @@ import (
 	"github.com/ccfacade/ccfacade/internal/authtest"
 	"github.com/ccfacade/ccfacade/internal/demotest"
 	"github.com/ccfacade/ccfacade/server"
-	"github.com/lestrrat-go/jwx/v2/jwa"
 )
 
 // people are two demo patients seen from outside: ids, NHS numbers,
@@ -115,11 +114,7 @@ func TestClaimTypeProbes(t *testing.T) {
 				if slices.Contains(ok, kind) {
 					continue
 				}
-				c := authtest.Claims()
-				c["scope"] = "patient/*.read"
-				c["patient"] = pp.me
-				c[claim] = val
-				tok := authtest.SignClaims(t, keys.RSA, jwa.RS256, c)
+				tok := keys.SignScope(t, "patient/*.read", map[string]any{"patient": pp.me, claim: val})
 				for _, path := range []string{"/Patient/" + pp.other, "/Observation?patient=" + pp.other} {
 					probes++
 					r := demotest.Get(t, base+path, "Authorization", "Bearer "+tok)
@@ -138,12 +133,7 @@ func TestClaimTypeProbes(t *testing.T) {
 			"patient null":           {"patient": nil},
 			"patient empty":          {"patient": ""},
 		} {
-			claims := authtest.Claims()
-			claims["scope"] = "patient/*.read"
-			for k, v := range c {
-				claims[k] = v
-			}
-			tok := authtest.SignClaims(t, keys.RSA, jwa.RS256, claims)
+			tok := keys.SignScope(t, "patient/*.read", c)
 			for _, path := range []string{"/Patient/2", "/Observation?patient=2", "/Patient/1500/$everything"} {
 				probes++
 				if r := demotest.Get(t, base+path, "Authorization", "Bearer "+tok); r.Status != 401 {
@@ -196,12 +186,7 @@ func TestScopeContextMatrix(t *testing.T) {
 		probes := 0
 		for _, rule := range auth.ScopeRules {
 			for _, ck := range contextKinds {
-				c := authtest.Claims()
-				c["scope"] = rule.Context + "/*.read"
-				for k, v := range ck.claims(pp) {
-					c[k] = v
-				}
-				tok := authtest.SignClaims(t, keys.RSA, jwa.RS256, c)
+				tok := keys.SignScope(t, rule.Context+"/*.read", ck.claims(pp))
 				reach := rule.WithoutPatient
 				if ck.patient {
 					reach = rule.WithPatient
@@ -273,12 +258,7 @@ func TestScopeContextMatrix(t *testing.T) {
 			"an escaped id":                       {"patient": fmt.Sprintf("-%x", pp.other[0])},
 			"a patient not here":                  {"patient": "987654"},
 		} {
-			claims := authtest.Claims()
-			claims["scope"] = "patient/*.read"
-			for k, v := range c {
-				claims[k] = v
-			}
-			tok := authtest.SignClaims(t, keys.RSA, jwa.RS256, claims)
+			tok := keys.SignScope(t, "patient/*.read", c)
 			for _, path := range []string{"/Patient/" + pp.me, "/Observation?patient=" + pp.other, "/Patient/1500/$everything", "/Observation?_count=500", "/Observation/" + pp.otherObs, "/Patient/" + pp.other} {
 				probes++
 				if r := demotest.Get(t, base+path, "Authorization", "Bearer "+tok); r.Status != 403 || strings.Contains(string(r.Body), `"resourceType":"Patient"`) || strings.Contains(string(r.Body), `"resourceType":"Observation"`) {
@@ -297,21 +277,13 @@ func TestMixedScopesChainsAndIncludes(t *testing.T) {
 	pp := twoPatients(t)
 	demotest.Each(t, demotest.Config{}, func(t *testing.T, e *demotest.Env) {
 		base := jwtServer(t, e, keys, nil)
-		sign := func(scope string, extra map[string]any) string {
-			c := authtest.Claims()
-			c["scope"] = scope
-			for k, v := range extra {
-				c[k] = v
-			}
-			return authtest.SignClaims(t, keys.RSA, jwa.RS256, c)
-		}
 		call := func(tok, path string) demotest.Response {
 			return demotest.Get(t, base+path, "Authorization", "Bearer "+tok)
 		}
 		nhsOther := url.QueryEscape("https://fhir.nhs.uk/Id/nhs-number|" + pp.otherNHS)
 
 		// Observation only: chains into Patient are refused, whatever they ask.
-		obsOnly := sign("user/Observation.read", nil)
+		obsOnly := keys.SignScope(t, "user/Observation.read", nil)
 		for _, path := range []string{
 			"/Observation?patient.identifier=" + nhsOther + "&patient.family=" + url.QueryEscape(pp.otherFamily) + "&_summary=count",
 			"/Observation?patient.family=" + url.QueryEscape(pp.otherFamily),
@@ -327,7 +299,7 @@ func TestMixedScopesChainsAndIncludes(t *testing.T) {
 			t.Errorf("user/Observation.read, a plain reference search: %d", r.Status)
 		}
 		// Encounter only: a chain into Practitioner is refused too.
-		encOnly := sign("user/Encounter.read", nil)
+		encOnly := keys.SignScope(t, "user/Encounter.read", nil)
 		if r := call(encOnly, "/Encounter?participant.name=a"); r.Status != 403 {
 			t.Errorf("user/Encounter.read, a chain into Practitioner: %d", r.Status)
 		}
@@ -347,7 +319,7 @@ func TestMixedScopesChainsAndIncludes(t *testing.T) {
 				}
 			}
 		}
-		patOnly := sign("user/Patient.read", nil)
+		patOnly := keys.SignScope(t, "user/Patient.read", nil)
 		r := call(patOnly, "/Patient?_id="+pp.other+"&_revinclude=Observation:patient")
 		for _, x := range demotest.Entries(t, r.JSON(t)) {
 			if x["resourceType"] == "Observation" {
@@ -357,7 +329,7 @@ func TestMixedScopesChainsAndIncludes(t *testing.T) {
 
 		// patient/ for Patient, user/ for Observation, with my context:
 		// Observations of anyone, but a chain into Patient finds only mine.
-		mixed := sign("patient/Patient.read user/Observation.read", map[string]any{"patient": pp.me})
+		mixed := keys.SignScope(t, "patient/Patient.read user/Observation.read", map[string]any{"patient": pp.me})
 		if r := call(mixed, "/Observation?patient="+pp.other+"&_count=1"); r.Status != 200 || len(demotest.Entries(t, r.JSON(t))) == 0 {
 			t.Errorf("mixed scopes, another patient's Observations: %d", r.Status)
 		}
@@ -391,7 +363,7 @@ func TestMixedScopesChainsAndIncludes(t *testing.T) {
 		nhsOf := func(n string) string {
 			return "/Patient/$everything?identifier=" + url.QueryEscape("https://fhir.nhs.uk/Id/nhs-number|"+n)
 		}
-		mine := sign("patient/*.read", map[string]any{"patient": pp.me})
+		mine := keys.SignScope(t, "patient/*.read", map[string]any{"patient": pp.me})
 		for name, tok := range map[string]string{"user/Observation.read": obsOnly, "patient/*.read for another": mine} {
 			for _, n := range []string{pp.otherNHS, "9434765919", pp.otherNHS + "," + pp.myNHS} {
 				want := 403
@@ -408,7 +380,7 @@ func TestMixedScopesChainsAndIncludes(t *testing.T) {
 		}
 		// A chain of two steps is refused the same way whatever it asks,
 		// before any SQL: no prefix oracle on a type the token cannot read.
-		pat := sign("patient/Patient.read patient/Observation.read", map[string]any{"patient": pp.me})
+		pat := keys.SignScope(t, "patient/Patient.read patient/Observation.read", map[string]any{"patient": pp.me})
 		var statuses []int
 		for _, v := range []string{"a", "b", "c", "zzz"} {
 			statuses = append(statuses, call(pat, "/Observation?patient.organization.name="+v).Status, call(pat, "/Observation?patient.general-practitioner.name="+v).Status)
@@ -420,7 +392,7 @@ func TestMixedScopesChainsAndIncludes(t *testing.T) {
 			}
 		}
 		// user/ scopes with a patient context reach everyone (SMART v1).
-		userCtx := sign("user/*.read", map[string]any{"patient": pp.me})
+		userCtx := keys.SignScope(t, "user/*.read", map[string]any{"patient": pp.me})
 		if r := call(userCtx, "/Patient/"+pp.other); r.Status != 200 {
 			t.Errorf("user/*.read with a patient context, another patient: %d", r.Status)
 		}
@@ -432,9 +404,7 @@ func TestBearerSchemeCase(t *testing.T) {
 	keys := authtest.New(t)
 	e := demotest.SQLite(t, demotest.Config{})
 	base := jwtServer(t, e, keys, nil)
-	c := authtest.Claims()
-	c["scope"] = "user/*.read"
-	tok := authtest.SignClaims(t, keys.RSA, jwa.RS256, c)
+	tok := keys.SignScope(t, "user/*.read", nil)
 	for _, scheme := range []string{"Bearer", "bearer", "BEARER"} {
 		if r := demotest.Get(t, base+"/Patient/3", "Authorization", scheme+" "+tok); r.Status != 200 {
 			t.Errorf("%s: %d", scheme, r.Status)

@@ -128,36 +128,10 @@ func TestEveryResourceValidAndCounted(t *testing.T) {
 					problems[typ+"/"+id+": "+p.String()] = true
 				}
 			}
-			// Read every entry by id: the read gives the same resource as the
-			// search; a sample also goes through the validator on its own.
-			for i, r := range res {
-				id := r["id"].(string)
-				rr := get(t, e.base+"/"+typ+"/"+id)
-				if rr.status != 200 {
-					t.Fatalf("read %s/%s: %d", typ, id, rr.status)
-				}
-				if !reflect.DeepEqual(rr.json(t), r) {
-					t.Errorf("%s/%s: the read differs from the search entry", typ, id)
-				}
-				if i%37 == 0 {
-					validate(t, typ+"/"+id, rr.body)
-				}
-			}
+			readBack(t, e, typ, res, 37)
 		}
-		// The checker is live: a served Patient without its names fails it.
-		pat := get(t, e.base+"/Patient/1").json(t)
-		delete(pat, "name")
-		if ps := profile.Check(pat); len(ps) == 0 || !strings.Contains(ps[0].String(), "Patient.name") {
-			t.Errorf("the profile checker missed a Patient without a name: %v", ps)
-		}
-		if len(problems) > 0 {
-			var list []string
-			for p := range problems {
-				list = append(list, p)
-			}
-			sort.Strings(list)
-			t.Errorf("%d Care Connect profile problems, e.g.:\n%s", len(list), strings.Join(list[:min(len(list), 30)], "\n"))
-		}
+		profileCheckerIsLive(t, e)
+		reportProblems(t, problems)
 		if len(refs) == 0 {
 			t.Fatal("no references found")
 		}
@@ -167,6 +141,52 @@ func TestEveryResourceValidAndCounted(t *testing.T) {
 			}
 		}
 	})
+}
+
+// readBack reads every resource of res, a search's entries of type typ,
+// by id: the read gives the same resource as the search; every n-th also
+// goes through the validator on its own.
+func readBack(t *testing.T, e *env, typ string, res []map[string]any, n int) {
+	t.Helper()
+	for i, r := range res {
+		id := r["id"].(string)
+		rr := get(t, e.base+"/"+typ+"/"+id)
+		if rr.status != http.StatusOK {
+			t.Fatalf("read %s/%s: %d %s", typ, id, rr.status, truncate(string(rr.body), 300))
+		}
+		if !reflect.DeepEqual(rr.json(t), r) {
+			t.Errorf("%s/%s: the read differs from the search entry", typ, id)
+		}
+		if i%n == 0 {
+			validate(t, typ+"/"+id, rr.body)
+		}
+	}
+}
+
+// profileCheckerIsLive shows that the Care Connect profile checker finds
+// problems: a served Patient without its names fails it.
+func profileCheckerIsLive(t *testing.T, e *env) {
+	t.Helper()
+	pat := get(t, e.base+"/Patient/1").json(t)
+	delete(pat, "name")
+	if ps := profile.Check(pat); len(ps) == 0 || !strings.Contains(ps[0].String(), "Patient.name") {
+		t.Errorf("the profile checker missed a Patient without a name: %v", ps)
+	}
+}
+
+// reportProblems fails the test with the profile problems found, if any:
+// how many, and the first 30 in order.
+func reportProblems(t *testing.T, problems map[string]bool) {
+	t.Helper()
+	if len(problems) == 0 {
+		return
+	}
+	var list []string
+	for p := range problems {
+		list = append(list, p)
+	}
+	sort.Strings(list)
+	t.Errorf("%d Care Connect profile problems, e.g.:\n%s", len(list), strings.Join(list[:min(len(list), 30)], "\n"))
 }
 
 func collectRefs(v any, refs map[string]bool) {
@@ -424,15 +444,8 @@ func TestPagingLinks(t *testing.T) {
 		first := get(t, e.base+"/Patient?_count=7").json(t)
 		second := get(t, link(first, "next")).json(t)
 		back := get(t, link(second, "previous")).json(t)
-		ids := func(b map[string]any) string {
-			var s []string
-			for _, r := range entries(t, b) {
-				s = append(s, r["id"].(string))
-			}
-			return strings.Join(s, ",")
-		}
-		if ids(back) != ids(first) {
-			t.Errorf("previous of page 2 is %s, page 1 is %s", ids(back), ids(first))
+		if got, want := ids(t, back, "Patient"), ids(t, first, "Patient"); !slices.Equal(got, want) {
+			t.Errorf("previous of page 2 is %v, page 1 is %v", got, want)
 		}
 		if link(first, "previous") != "" {
 			t.Error("first page has a previous link")

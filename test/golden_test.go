@@ -43,19 +43,26 @@ func TestGolden(t *testing.T) {
 		}
 		got = append(got, '\n')
 		golden := filepath.Join("testdata", "golden", file)
-		if *update {
-			os.MkdirAll(filepath.Dir(golden), 0o755)
-			if err := os.WriteFile(golden, got, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		want, err := os.ReadFile(golden)
-		if err != nil {
-			t.Fatalf("%v (run make golden to create it)", err)
-		}
+		want := goldenFile(t, golden, got)
 		if !bytes.Equal(got, want) {
 			t.Errorf("%s differs from %s (run make golden if the change is intended)\n got: %s\nwant: %s", path, golden, truncate(string(got), 800), truncate(string(want), 800))
 		}
 	}
+}
+
+// goldenFile returns what the golden file at path holds; under -update
+// (make golden) it first writes got there.
+func goldenFile(t *testing.T, path string, got []byte) []byte {
+	t.Helper()
+	if *update {
+		os.MkdirAll(filepath.Dir(path), 0o755)
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run make golden to create it)", err)
+	}
+	return want
 }

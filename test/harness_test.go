@@ -9,7 +9,6 @@ import (
 	"github.com/ccfacade/ccfacade/adapters"
 	"github.com/ccfacade/ccfacade/engine"
 	"github.com/ccfacade/ccfacade/internal/demotest"
-	"github.com/ccfacade/ccfacade/internal/mysqltest"
 	"github.com/ccfacade/ccfacade/internal/pgtest"
 )
 
@@ -18,14 +17,7 @@ import (
 // these tests call them.
 
 func TestMain(m *testing.M) {
-	pgtest.Main(m, demotest.Cleanup, func() {
-		if omopMySQLDSN != "" {
-			mysqltest.DropDB(omopMySQLBase, omopMySQLDSN)
-		}
-		if omopDSN != "" {
-			pgtest.DropDB(omopBase, omopDSN)
-		}
-	})
+	pgtest.Main(m, demotest.Cleanup)
 }
 
 // demoPatients is the size of the demo data set the end-to-end tests use.

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/ccfacade/ccfacade/engine"
+	"github.com/ccfacade/ccfacade/internal/demotest"
 )
 
 func entryModes(t *testing.T, b map[string]any) map[string][]string {
@@ -149,7 +150,8 @@ func TestElements(t *testing.T) {
 	}
 }
 
-// _total=estimate asks the planner where the database has one (PostgreSQL),
+// _total=estimate asks the planner where the database has one (PostgreSQL;
+// MySQL and MariaDB for a plan of one table, see TestTotalEstimateMySQL),
 // and counts exactly where it has not (SQLite).
 func TestTotalEstimate(t *testing.T) {
 	patients := demoRows(t, "PATIENT")
@@ -166,6 +168,38 @@ func TestTotalEstimate(t *testing.T) {
 			t.Errorf("%s estimate %v is far from %d", e.name, n, len(patients))
 		}
 	})
+}
+
+// On MySQL and MariaDB _total=estimate is the optimiser's estimate where
+// the plan reads one table by an index or whole (the number of patients),
+// and an exact count where a condition is tested row by row (a search by
+// family name, which the optimiser would take to match every row).
+func TestTotalEstimateMySQL(t *testing.T) {
+	rec := &recorder{arg: func(i int, a any) string { return fmt.Sprint(a) }}
+	e := envOf(demotest.MySQL(t, demotest.Config{Engine: engine.Options{Trace: rec.trace, Sequential: true}}))
+	patients := len(demoRows(t, "PATIENT"))
+	total := func(query string) (int, string) {
+		t.Helper()
+		rec.start()
+		b := get(t, e.base+"/Patient?"+query).json(t)
+		n, ok := b["total"].(float64)
+		if !ok {
+			t.Fatalf("%s: no total", query)
+		}
+		return int(n), rec.take()
+	}
+	n, stmts := total("_total=estimate&_count=1")
+	if strings.Contains(stmts, "COUNT(") || !strings.Contains(stmts, "SELECT 1 FROM PATIENT t0;") {
+		t.Errorf("all patients: counted rather than estimated:\n%s", stmts)
+	}
+	if n < patients/2 || n > patients*2 {
+		t.Errorf("all patients: estimate %d, exact %d", n, patients)
+	}
+	exact, _ := total("family=smi&_total=accurate&_count=1")
+	n, stmts = total("family=smi&_total=estimate&_count=1")
+	if !strings.Contains(stmts, "SELECT COUNT(*) FROM PATIENT t0 WHERE") || n != exact {
+		t.Errorf("family=smi: %d (exact %d), from\n%s", n, exact, stmts)
+	}
 }
 
 func TestSummary(t *testing.T) {

@@ -156,45 +156,20 @@ func omopLink(table string, r map[string]string) {
 	}
 }
 
-var (
-	omopOnce sync.Once
-	omopBase string
-	omopDSN  string
-	omopErr  error
-)
+var omopPG, omopLite, omopMySQL demotest.Database
 
 // omopDB returns the DSN of a PostgreSQL database holding the OMOP test
-// data, made once per test run (and dropped by TestMain).
+// data, made once per test run (and dropped by demotest.Cleanup).
 func omopDB(t *testing.T) string {
 	t.Helper()
 	base := pgtest.DSN(t) // skips (or fails under CCFACADE_REQUIRE_PG=1) without PostgreSQL
-	omopOnce.Do(func() {
-		omopBase = base
-		omopDSN, omopErr = pgtest.CreateDB(base, "ccfacade_omop")
-		if omopErr == nil {
-			omopErr = pgtest.Unaccent(omopDSN)
-		}
-		if omopErr == nil {
-			omopErr = loadOMOP(omopDSN)
-		}
-	})
-	if omopErr != nil {
-		t.Fatalf("OMOP database: %v", omopErr)
-	}
-	return omopDSN
+	return omopPG.Need(t, "OMOP database", demotest.OnServer(base, "ccfacade_omop", pgtest.CreateDB, pgtest.DropDB), pgtest.Unaccent, loadOMOP(postgres.Open, false))
 }
 
-// loadOMOP creates the OMOP CDM 5.4 tables with the OHDSI DDL (its schema
-// placeholder removed: the tables go to the default schema), loads the CSV
-// rows through the adapter's Loader (COPY), then adds the primary keys and
-// the indexes.
-func loadOMOP(dsn string) error {
-	db, err := postgres.Open(context.Background(), dsn, adapters.Options{})
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	return loadOMOPInto(db, false)
+// loadOMOP loads the OMOP test data through the adapter open opens (see
+// loadOMOPInto).
+func loadOMOP(open adapters.Opener, lite bool) func(dsn string) error {
+	return demotest.LoadWith(open, func(_ context.Context, db adapters.Adapter) error { return loadOMOPInto(db, lite) })
 }
 
 // loadOMOPInto loads the OMOP test data through an adapter's Loader. For
@@ -216,29 +191,18 @@ func loadOMOPInto(db adapters.Adapter, lite bool) error {
 		text := strings.ReplaceAll(string(b), "@cdmDatabaseSchema.", "")
 		if my {
 			text = strings.ReplaceAll(strings.ReplaceAll(text, " TIMESTAMP ", " DATETIME(6) "), " NUMERIC ", " DOUBLE ")
-			if strings.Contains(name, "indices") {
-				var keep []string
-				for _, line := range strings.Split(text, "\n") {
-					if strings.HasPrefix(strings.TrimSpace(line), "CREATE INDEX") {
-						keep = append(keep, line)
-					}
-				}
-				text = strings.Join(keep, "\n")
-			}
 		}
-		if lite {
-			if strings.Contains(name, "primary_keys") {
-				return nil
-			}
-			if strings.Contains(name, "indices") {
-				var keep []string
-				for _, line := range strings.Split(text, "\n") {
-					if strings.HasPrefix(strings.TrimSpace(line), "CREATE INDEX") {
-						keep = append(keep, line)
-					}
+		if lite && strings.Contains(name, "primary_keys") {
+			return nil
+		}
+		if (my || lite) && strings.Contains(name, "indices") {
+			var keep []string
+			for _, line := range strings.Split(text, "\n") {
+				if strings.HasPrefix(strings.TrimSpace(line), "CREATE INDEX") {
+					keep = append(keep, line)
 				}
-				text = strings.Join(keep, "\n")
 			}
+			text = strings.Join(keep, "\n")
 		}
 		return l.Exec(ctx, text)
 	}
@@ -291,12 +255,6 @@ func omopSet(t *testing.T) *mapping.Set {
 	return set
 }
 
-var (
-	omopLiteOnce sync.Once
-	omopLiteDSN  string
-	omopLiteErr  error
-)
-
 // omopSQLiteEnv serves the OMOP mapping set, unchanged, over the OMOP test
 // data loaded into SQLite.
 //
@@ -308,40 +266,9 @@ func omopSQLiteEnv(t *testing.T) (*env, *logBuffer) {
 	if raceBuild {
 		t.Skip("the OMOP set on SQLite runs without the race detector: make test runs this package without it")
 	}
-	omopLiteOnce.Do(func() {
-		dir, err := demotest.TempDir("ccfacade-omop-")
-		if err != nil {
-			omopLiteErr = err
-			return
-		}
-		omopLiteDSN = "file:" + filepath.Join(dir, "omop.db")
-		db, err := sqlite.Open(context.Background(), omopLiteDSN, adapters.Options{})
-		if err != nil {
-			omopLiteErr = err
-			return
-		}
-		defer db.Close()
-		omopLiteErr = loadOMOPInto(db, true)
-	})
-	if omopLiteErr != nil {
-		t.Fatalf("OMOP in SQLite: %v", omopLiteErr)
-	}
-	db, err := sqlite.Open(context.Background(), omopLiteDSN, adapters.Options{ReadOnly: true, MaxOpenConns: 8})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	e, logs := serveOMOP(t, db)
-	e.name = "sqlite-omop"
-	return e, logs
+	dsn := omopLite.Need(t, "OMOP in SQLite", demotest.InTempDir("ccfacade-omop-", "omop.db"), loadOMOP(sqlite.Open, true))
+	return serveOMOP(t, "sqlite-omop", sqlite.Open, dsn)
 }
-
-var (
-	omopMySQLOnce sync.Once
-	omopMySQLBase string
-	omopMySQLDSN  string
-	omopMySQLErr  error
-)
 
 // omopMySQLEnv serves the OMOP mapping set, unchanged, over the OMOP test
 // data loaded into MySQL or MariaDB (skipped without a server, failing
@@ -349,31 +276,8 @@ var (
 func omopMySQLEnv(t *testing.T) (*env, *logBuffer) {
 	t.Helper()
 	base := mysqltest.DSN(t)
-	omopMySQLOnce.Do(func() {
-		omopMySQLBase = base
-		omopMySQLDSN, omopMySQLErr = mysqltest.CreateDB(base, "ccfacade_omop")
-		if omopMySQLErr != nil {
-			return
-		}
-		db, err := mysql.Open(context.Background(), omopMySQLDSN, adapters.Options{})
-		if err != nil {
-			omopMySQLErr = err
-			return
-		}
-		defer db.Close()
-		omopMySQLErr = loadOMOPInto(db, false)
-	})
-	if omopMySQLErr != nil {
-		t.Fatalf("OMOP in MySQL: %v", omopMySQLErr)
-	}
-	db, err := mysql.Open(context.Background(), omopMySQLDSN, adapters.Options{ReadOnly: true, MaxOpenConns: 8})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	e, logs := serveOMOP(t, db)
-	e.name = "mysql-omop"
-	return e, logs
+	dsn := omopMySQL.Need(t, "OMOP in MySQL", demotest.OnServer(base, "ccfacade_omop", mysqltest.CreateDB, mysqltest.DropDB), loadOMOP(mysql.Open, false))
+	return serveOMOP(t, "mysql-omop", mysql.Open, dsn)
 }
 
 // forEachOMOP runs fn over the OMOP set on PostgreSQL, SQLite and
@@ -396,27 +300,21 @@ func forEachOMOP(t *testing.T, fn func(t *testing.T, e *env, logs *logBuffer)) {
 // only, through the whole stack; the log collects its warnings.
 func omopEnv(t *testing.T) (*env, *logBuffer) {
 	t.Helper()
-	dsn := omopDB(t)
-	db, err := postgres.Open(context.Background(), dsn, adapters.Options{ReadOnly: true, MaxOpenConns: 8})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	e, logs := serveOMOP(t, db)
-	e.name = "postgres-omop"
-	return e, logs
+	return serveOMOP(t, "postgres-omop", postgres.Open, omopDB(t))
 }
 
-// serveOMOP serves the OMOP mapping set over db; the log collects its
-// warnings.
-func serveOMOP(t *testing.T, db adapters.Adapter) (*env, *logBuffer) {
+// serveOMOP serves the OMOP mapping set over the database of dsn, opened
+// read-only with open; the log collects its warnings.
+func serveOMOP(t *testing.T, name string, open adapters.Opener, dsn string) (*env, *logBuffer) {
 	t.Helper()
+	db := demotest.OpenReadOnly(t, name, open, dsn)
 	logs := &logBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	// Pages of up to 1000: the sweeps and the search oracle page through
 	// every resource of a type again and again (the Observations some
 	// hundred times), and a page of 1000 costs about what one of 100 does.
 	e := demotest.Serve(t, db, omopSet(t), demotest.Config{Engine: engine.Options{DefaultCount: 20, MaxCount: 1000, PagingSecret: []byte("test secret"), Logger: log}})
+	e.Name = name
 	return envOf(e), logs
 }
 

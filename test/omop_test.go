@@ -107,34 +107,10 @@ func TestOMOPEveryResourceValidAndCounted(t *testing.T) {
 				t.Errorf("%s: served %d resources, the source has %d rows (first served %v, first rows %v)",
 					typ, len(got), len(wantIDs), got[:min(len(got), 5)], wantIDs[:min(len(wantIDs), 5)])
 			}
-			for i, r := range res {
-				id := r["id"].(string)
-				rr := get(t, e.base+"/"+typ+"/"+id)
-				if rr.status != http.StatusOK {
-					t.Fatalf("read %s/%s: %d %s", typ, id, rr.status, truncate(string(rr.body), 300))
-				}
-				if !reflect.DeepEqual(rr.json(t), r) {
-					t.Errorf("%s/%s: the read differs from the search entry", typ, id)
-				}
-				if i%97 == 0 {
-					validate(t, typ+"/"+id, rr.body)
-				}
-			}
+			readBack(t, e, typ, res, 97)
 		}
-		if len(problems) > 0 {
-			var list []string
-			for p := range problems {
-				list = append(list, p)
-			}
-			sort.Strings(list)
-			t.Errorf("%d Care Connect profile problems, e.g.:\n%s", len(list), strings.Join(list[:min(len(list), 30)], "\n"))
-		}
-		// The checker is live: a served Patient without its name fails it.
-		pat := get(t, e.base+"/Patient/1").json(t)
-		delete(pat, "name")
-		if ps := profile.Check(pat); len(ps) == 0 || !strings.Contains(ps[0].String(), "Patient.name") {
-			t.Errorf("the profile checker missed a Patient without a name: %v", ps)
-		}
+		reportProblems(t, problems)
+		profileCheckerIsLive(t, e)
 		// Every kind of reference the mappings make is present, and resolves.
 		kinds := map[string]bool{}
 		for ref := range refs {
@@ -248,16 +224,22 @@ func TestOMOPResourceContent(t *testing.T) {
 				t.Errorf("Condition/%s subject %v", co["condition_occurrence_id"], res["subject"])
 			}
 		}
+		// observation reads the Observation of a row of table (measurement
+		// or observation), and checks its coding.
+		observation := func(table string, r map[string]string) (string, map[string]any) {
+			id := table + "." + r[table+"_id"]
+			res := read("Observation/" + id)
+			if got, want := dig(res, "code", "coding", 0), coding(r[table+"_concept_id"]); !reflect.DeepEqual(got, want) {
+				t.Errorf("Observation/%s coding %v, want %v", id, got, want)
+			}
+			return id, res
+		}
 		vitals := regexp.MustCompile(`^(8867-4|9279-1|8310-5|8302-2|29463-7|39156-5|8480-6|8462-4|85354-9|59408-5|2708-6|9843-4)$`)
 		for i, m := range omopRows(t, "measurement") {
 			if i%50 != 0 {
 				continue
 			}
-			id := "measurement." + m["measurement_id"]
-			res := read("Observation/" + id)
-			if got := dig(res, "code", "coding", 0); !reflect.DeepEqual(got, coding(m["measurement_concept_id"])) {
-				t.Errorf("Observation/%s coding %v, want %v", id, got, coding(m["measurement_concept_id"]))
-			}
+			id, res := observation("measurement", m)
 			if m["value_as_number"] != "" {
 				q := res["valueQuantity"].(map[string]any)
 				if v, _ := strconv.ParseFloat(m["value_as_number"], 64); q["value"] != v || q["unit"] != m["unit_source_value"] {
@@ -280,11 +262,7 @@ func TestOMOPResourceContent(t *testing.T) {
 			if i%50 != 0 {
 				continue
 			}
-			id := "observation." + o["observation_id"]
-			res := read("Observation/" + id)
-			if got := dig(res, "code", "coding", 0); !reflect.DeepEqual(got, coding(o["observation_concept_id"])) {
-				t.Errorf("Observation/%s coding %v", id, got)
-			}
+			id, res := observation("observation", o)
 			if res["effectiveDateTime"] != o["observation_date"] || dig(res, "context", "reference") != "Encounter/"+o["visit_occurrence_id"] {
 				t.Errorf("Observation/%s effective %v context %v", id, res["effectiveDateTime"], res["context"])
 			}
@@ -358,32 +336,31 @@ func TestOMOPSearches(t *testing.T) {
 		}
 		return n
 	}
+	// mostFrequent is the value of col most frequent in the rows of table
+	// that keep takes (of values as frequent, the least).
+	mostFrequent := func(table, col string, keep func(r map[string]string) bool) string {
+		freq := map[string]int{}
+		for _, r := range omopRows(t, table) {
+			if keep(r) {
+				freq[r[col]]++
+			}
+		}
+		most := ""
+		for c, n := range freq {
+			if most == "" || n > freq[most] || n == freq[most] && c < most {
+				most = c
+			}
+		}
+		return most
+	}
 	// The most frequent condition, and patient 1's most frequent LOINC
 	// measurement.
-	freq := map[string]int{}
-	for _, r := range omopRows(t, "condition_occurrence") {
-		freq[r["condition_concept_id"]]++
-	}
-	condition := ""
-	for c, n := range freq {
-		if condition == "" || n > freq[condition] || n == freq[condition] && c < condition {
-			condition = c
-		}
-	}
+	condition := mostFrequent("condition_occurrence", "condition_concept_id", func(map[string]string) bool { return true })
 	conditionCode := concepts[condition]["concept_code"]
 	const pid = "1"
-	obsFreq := map[string]int{}
-	for _, r := range omopRows(t, "measurement") {
-		if r["person_id"] == pid && concepts[r["measurement_concept_id"]]["vocabulary_id"] == "LOINC" {
-			obsFreq[r["measurement_concept_id"]]++
-		}
-	}
-	loinc := ""
-	for c, n := range obsFreq {
-		if loinc == "" || n > obsFreq[loinc] || n == obsFreq[loinc] && c < loinc {
-			loinc = c
-		}
-	}
+	loinc := mostFrequent("measurement", "measurement_concept_id", func(r map[string]string) bool {
+		return r["person_id"] == pid && concepts[r["measurement_concept_id"]]["vocabulary_id"] == "LOINC"
+	})
 	loincCode := concepts[loinc]["concept_code"]
 	codeIs := func(col, vocab, code string) func(map[string]string) bool {
 		return func(r map[string]string) bool {

@@ -2,7 +2,6 @@ package test
 
 import (
 	"net/url"
-	"strings"
 	"testing"
 )
 
@@ -24,18 +23,4 @@ func TestRenderedValuesSearchBack(t *testing.T) {
 			t.Errorf("_sort on a constant parameter: %d %s", r.status, truncate(string(r.body), 200))
 		}
 	})
-}
-
-func TestHeadAndOptions(t *testing.T) {
-	e := sqliteEnv(t)
-	for _, p := range []string{"/Patient?_count=1", "/Patient/3", "/Patient/3/Observation"} {
-		if r := do(t, "HEAD", e.base+p, nil); r.status != 200 || len(r.body) != 0 {
-			t.Errorf("HEAD %s: %d, %d bytes", p, r.status, len(r.body))
-		}
-	}
-	for _, p := range []string{"", "/"} {
-		if r := do(t, "OPTIONS", e.base+p, nil); r.status != 200 || !strings.Contains(string(r.body), "CapabilityStatement") {
-			t.Errorf("OPTIONS %q: %d", p, r.status)
-		}
-	}
 }

@@ -3,7 +3,6 @@ package test
 import (
 	"bytes"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -140,17 +139,7 @@ var sqlTextRequests = []string{
 
 func checkSQLGolden(t *testing.T, path, got string) {
 	t.Helper()
-	if *update {
-		os.MkdirAll(filepath.Dir(path), 0o755)
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run make golden to create it)", err)
-	}
+	want := goldenFile(t, path, []byte(got))
 	if got == string(want) {
 		return
 	}

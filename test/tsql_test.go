@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -150,17 +149,7 @@ func same(t *testing.T, what, liteBase, tsBase string, want, got response) {
 
 func checkGolden(t *testing.T, path string, got []byte) {
 	t.Helper()
-	if *update {
-		os.MkdirAll(filepath.Dir(path), 0o755)
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run make golden to create it)", err)
-	}
+	want := goldenFile(t, path, got)
 	if !bytes.Equal(got, want) {
 		t.Errorf("the T-SQL differs from %s (run make golden if the change is intended)\n got:\n%s\nwant:\n%s", path, truncate(string(got), 3000), truncate(string(want), 3000))
 	}

@@ -19,6 +19,29 @@ import (
 // the Opener's own t.Cleanup.
 type Opener func(t *testing.T, readOnly bool) adapters.Adapter
 
+// OpenerOf is the Opener of the database of dsn, opened with open and
+// opts (ReadOnly as the suite asks).
+func OpenerOf(open adapters.Opener, dsn string, opts adapters.Options) Opener {
+	return func(t *testing.T, readOnly bool) adapters.Adapter {
+		opts := opts
+		opts.ReadOnly = readOnly
+		db, err := open(context.Background(), dsn, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
+	}
+}
+
+// WithoutLoader opens what open opens with its adapters.Loader hidden, to
+// run the suite as it runs for an adapter without one.
+func WithoutLoader(open Opener) Opener {
+	return func(t *testing.T, readOnly bool) adapters.Adapter { return noLoader{open(t, readOnly)} }
+}
+
+type noLoader struct{ adapters.Adapter }
+
 // schema is the suite's DDL, in the SQL every adapter's database takes.
 // Unquoted names are upper case, as in a legacy schema; the quoted ones
 // need quoting.
@@ -199,14 +222,16 @@ func (s *suite) exec(t *testing.T, sql string, args ...any) {
 	}
 }
 
-// query runs sql and returns its rows, every value normalised and checked
-// to be of a type Normalize may return.
+// query runs sql on the suite's database (see Query).
 func (s *suite) query(t *testing.T, sql string, args ...any) [][]any {
 	t.Helper()
-	return query(t, s.ctx, s.db, sql, args...)
+	return Query(t, s.ctx, s.db, sql, args...)
 }
 
-func query(t *testing.T, ctx context.Context, db adapters.Adapter, sql string, args ...any) [][]any {
+// Query runs sql on db and returns its rows, every value normalised (by
+// the column's database type name) and checked to be of a type Normalize
+// may return.
+func Query(t *testing.T, ctx context.Context, db adapters.Adapter, sql string, args ...any) [][]any {
 	t.Helper()
 	rs, err := db.DB().QueryContext(ctx, sql, args...)
 	if err != nil {
@@ -701,7 +726,7 @@ INSERT INTO CCF_L (ID, TXT) VALUES (0, 'a; b');
 
 func (s *suite) readOnly(t *testing.T, ro adapters.Adapter) {
 	ctx := s.ctx
-	if got := query(t, ctx, ro, "SELECT COUNT(*) FROM "+s.tbl()); got[0][0] != int64(len(rows)) {
+	if got := Query(t, ctx, ro, "SELECT COUNT(*) FROM "+s.tbl()); got[0][0] != int64(len(rows)) {
 		t.Errorf("read through a read-only pool: %v", got)
 	}
 	for _, sql := range []string{

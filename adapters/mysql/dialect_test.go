@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ccfacade/ccfacade/adapters"
+	gomysql "github.com/go-sql-driver/mysql"
 )
 
 func TestDialect(t *testing.T) {
@@ -103,6 +104,14 @@ func TestRewrite(t *testing.T) {
 		{"SELECT CONCAT(a, ?1), concat (b), GROUP_CONCAT(c), x.CONCAT(d), 'CONCAT(e)', CONCAT_WS(',', f), CONCATX(g)",
 			"SELECT CONCAT_WS('', a, ?), CONCAT_WS('', b), GROUP_CONCAT(c), x.CONCAT(d), 'CONCAT(e)', CONCAT_WS(',', f), CONCATX(g)", []int{1}},
 		{"SELECT NULLIF(CONCAT(a), '')", "SELECT NULLIF(CONCAT_WS('', a), '')", nil},
+		// A CAST's type as MySQL 8 spells it.
+		{"SELECT CAST(a AS VARCHAR(4)), cast (b as varchar (2)), CAST( c AS Integer ), CAST(d AS INT), CAST(e AS VARCHAR)",
+			"SELECT CAST(a AS CHAR(4)), cast (b as CHAR (2)), CAST( c AS SIGNED ), CAST(d AS SIGNED), CAST(e AS CHAR)", nil},
+		{"SELECT CAST(e AS SIGNED INTEGER), CAST(f AS CHAR(3)), CAST(g AS UNSIGNED INT), CAST(h AS DECIMAL(5,2)), CAST(i AS INTEGER UNSIGNED)",
+			"SELECT CAST(e AS SIGNED INTEGER), CAST(f AS CHAR(3)), CAST(g AS UNSIGNED INT), CAST(h AS DECIMAL(5,2)), CAST(i AS INTEGER UNSIGNED)", nil},
+		{"SELECT CONCAT(CAST(CAST(x AS INTEGER) + 1 AS VARCHAR(9)), '-'), CAST((SELECT MAX(v) AS INT_V FROM t) AS INTEGER), 'CAST(a AS VARCHAR(2))', x.CAST(a AS INT)",
+			"SELECT CONCAT_WS('', CAST(CAST(x AS SIGNED) + 1 AS CHAR(9)), '-'), CAST((SELECT MAX(v) AS INT_V FROM t) AS SIGNED), 'CAST(a AS VARCHAR(2))', x.CAST(a AS INT)", nil},
+		{"SELECT CAST(?1 AS VARCHAR(3)) FROM t AS u WHERE (u.a AS INT)", "SELECT CAST(? AS CHAR(3)) FROM t AS u WHERE (u.a AS INT)", []int{1}},
 	} {
 		r, err := rewrite(c.in)
 		if err != nil {
@@ -175,5 +184,72 @@ func TestInsertSQL(t *testing.T) {
 	}
 	if rowsPerInsert(1) != 1000 || rowsPerInsert(200)*200 >= maxParams {
 		t.Errorf("rowsPerInsert: %d, %d", rowsPerInsert(1), rowsPerInsert(200))
+	}
+}
+
+// DriverStatement hands over what the pool's connections send the driver.
+func TestDriverStatement(t *testing.T) {
+	q, args, err := DriverStatement("SELECT CONCAT(a, ?2) FROM t WHERE x = ?1 AND y = ?2", []any{"one", int64(2)})
+	if err != nil || q != "SELECT CONCAT_WS('', a, ?) FROM t WHERE x = ? AND y = ?" || fmt.Sprint(args) != "[2 one 2]" {
+		t.Errorf("got %q %v, %v", q, args, err)
+	}
+	if q, args, err := DriverStatement("SELECT 1", nil); err != nil || q != "SELECT 1" || args != nil {
+		t.Errorf("no marks: %q %v, %v", q, args, err)
+	}
+	if _, _, err := DriverStatement("SELECT ?2", []any{"a"}); err == nil {
+		t.Error("too few arguments: no error")
+	}
+}
+
+// SessionDSN carries the session settings into the driver's DSN.
+func TestSessionDSN(t *testing.T) {
+	dsn, err := SessionDSN("u:secret@tcp(db:3306)/epr?tls=true")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := gomysql.ParseDSN(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !cfg.ParseTime || !cfg.InterpolateParams || cfg.Loc != time.UTC || cfg.DBName != "epr" || cfg.TLSConfig != "true" ||
+		!strings.Contains(cfg.Params["sql_mode"], "ANSI_QUOTES") || cfg.Params["time_zone"] != "'+00:00'" || cfg.Params["group_concat_max_len"] == "" {
+		t.Errorf("SessionDSN: %s", dsn)
+	}
+	if dsn, _ := SessionDSN("u@tcp(db:3306)/epr?interpolateParams=false"); strings.Contains(dsn, "interpolateParams=true") {
+		t.Errorf("interpolateParams=false in the DSN: %s", dsn)
+	}
+	if _, err := SessionDSN("u:secret@tcp(db:3306/epr"); err == nil || strings.Contains(err.Error(), "secret") {
+		t.Errorf("a bad DSN: %v", err)
+	}
+}
+
+// The plan's rows are an estimate only for one table read by an index or
+// whole, with no condition tested row by row.
+func TestPlanRows(t *testing.T) {
+	row := func(kv ...any) map[string]any {
+		m := map[string]any{}
+		for i := 0; i < len(kv); i += 2 {
+			m[kv[i].(string)] = kv[i+1]
+		}
+		return m
+	}
+	for _, c := range []struct {
+		name string
+		plan []map[string]any
+		want int64
+		ok   bool
+	}{
+		{"MariaDB, whole table", []map[string]any{row("select_type", []byte("SIMPLE"), "type", []byte("index"), "rows", []byte("9859"), "Extra", []byte("Using index"))}, 9859, true},
+		{"MySQL, filtered", []map[string]any{row("select_type", "SIMPLE", "type", "ALL", "rows", int64(1000), "filtered", []byte("50.00"), "Extra", nil)}, 500, true},
+		{"key", []map[string]any{row("select_type", []byte("SIMPLE"), "type", []byte("const"), "rows", []byte("1"), "Extra", []byte(""))}, 1, true},
+		{"a condition tested row by row", []map[string]any{row("select_type", []byte("SIMPLE"), "rows", []byte("9859"), "Extra", []byte("Using where"))}, 0, false},
+		{"an index condition", []map[string]any{row("select_type", []byte("SIMPLE"), "rows", []byte("20"), "Extra", []byte("Using index condition"))}, 0, false},
+		{"a join", []map[string]any{row("select_type", []byte("SIMPLE"), "rows", []byte("10"), "Extra", nil), row("select_type", []byte("SIMPLE"), "rows", []byte("4"), "Extra", nil)}, 0, false},
+		{"a subquery", []map[string]any{row("select_type", []byte("PRIMARY"), "rows", []byte("10"), "Extra", nil)}, 0, false},
+		{"no rows", []map[string]any{row("select_type", []byte("SIMPLE"), "rows", nil, "Extra", []byte("Impossible WHERE"))}, 0, false},
+	} {
+		if got, ok := planRows(c.plan); got != c.want || ok != c.ok {
+			t.Errorf("%s: %d, %v; want %d, %v", c.name, got, ok, c.want, c.ok)
+		}
 	}
 }

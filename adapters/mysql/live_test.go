@@ -2,6 +2,7 @@ package mysql
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -158,6 +159,18 @@ func TestLiveConcat(t *testing.T) {
 	}
 }
 
+// A CAST to VARCHAR(n) or INTEGER, spelt as MySQL 8 has it, means on
+// MariaDB what it meant there.
+func TestLiveCast(t *testing.T) {
+	db := live(t, liveSchema, adapters.Options{ReadOnly: true})
+	var s, pad string
+	var n, m int64
+	err := db.DB().QueryRow("SELECT CAST(ID * 12345 AS VARCHAR(3)), CAST('7' AS INTEGER), CAST(-ID AS INT), CONCAT('-0', CAST(ID + 4 AS VARCHAR(2))) FROM P WHERE ID = 1").Scan(&s, &n, &m, &pad)
+	if err != nil || s != "123" || n != 7 || m != -1 || pad != "-05" {
+		t.Errorf("casts: %q %d %d %q, %v", s, n, m, pad, err)
+	}
+}
+
 // Values come back as Normalize and Kind say, TIMESTAMP as an instant in
 // UTC, DATETIME as a wall clock.
 func TestLiveValues(t *testing.T) {
@@ -249,6 +262,38 @@ func TestLiveFullScans(t *testing.T) {
 	}
 }
 
+// Estimate gives the optimiser's rows for a table read whole or by its
+// key, values written in or bound to a prepared statement, and leaves a
+// condition on a column without an index to a count.
+func TestLiveEstimate(t *testing.T) {
+	db := live(t, liveSchema, adapters.Options{ReadOnly: true})
+	var dsn string
+	if err := db.DB().Get(&dsn, "SELECT DATABASE()"); err != nil {
+		t.Fatal(err)
+	}
+	base, err := mysqltest.WithDatabase(mysqltest.DSN(t), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := Open(context.Background(), base+"?interpolateParams=false", adapters.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	ctx := context.Background()
+	for _, d := range []*DB{db, a.(*DB)} {
+		if n, err := d.Estimate(ctx, "SELECT 1 FROM P t0", nil); err != nil || n < 2 || n > 6 {
+			t.Errorf("prepared %v, the whole table (3 rows): %d, %v", d.prepared, n, err)
+		}
+		if n, err := d.Estimate(ctx, "SELECT 1 FROM P t0 WHERE t0.ID = ?1", []any{int64(2)}); err != nil || n != 1 {
+			t.Errorf("prepared %v, by key: %d, %v", d.prepared, n, err)
+		}
+		if _, err := d.Estimate(ctx, "SELECT 1 FROM P t0 WHERE t0.A = ?1", []any{"x"}); !errors.Is(err, adapters.ErrNoEstimate) {
+			t.Errorf("prepared %v, a column without an index: %v", d.prepared, err)
+		}
+	}
+}
+
 // A read-only pool cannot write; a statement time limit ends a long
 // statement.
 func TestLiveSession(t *testing.T) {
@@ -288,5 +333,27 @@ func TestLiveDerivedUnionByKey(t *testing.T) {
 	var got []int64
 	if err := db.DB().Select(&got, q, "c", int64(2)); err != nil || fmt.Sprint(got) != "[2]" {
 		t.Errorf("rows %v, %v", got, err)
+	}
+}
+
+// Analyze gathers the optimiser's statistics, and names a table it could
+// not analyse.
+func TestLiveAnalyze(t *testing.T) {
+	dsn := mysqltest.FreshDB(t)
+	ctx := context.Background()
+	a, err := Open(ctx, dsn, adapters.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	db := a.(*DB)
+	if err := db.Exec(ctx, liveSchema); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Analyze(ctx, []string{"P", "C"}); err != nil {
+		t.Errorf("Analyze(P, C): %v", err)
+	}
+	if err := db.Analyze(ctx, []string{"P", "NOPE"}); err == nil || !strings.Contains(err.Error(), "NOPE") {
+		t.Errorf("Analyze of a missing table: %v", err)
 	}
 }

@@ -45,7 +45,9 @@ var (
 	_ adapters.Adapter         = (*DB)(nil)
 	_ adapters.Opener          = Open
 	_ adapters.Loader          = (*DB)(nil)
+	_ adapters.Analyzer        = (*DB)(nil)
 	_ adapters.ScanChecker     = (*DB)(nil)
+	_ adapters.Estimator       = (*DB)(nil)
 	_ adapters.ChildAggregator = (*DB)(nil)
 	_ adapters.StatementReuser = (*DB)(nil)
 	_ adapters.AccentFolder    = (*DB)(nil)
@@ -75,20 +77,9 @@ func Open(ctx context.Context, dsn string, opts adapters.Options) (adapters.Adap
 	fail := func(what string, err error) error {
 		return fmt.Errorf("mysql: %s %s: %w", what, adapters.Redact(dsn), adapters.RedactError(err, dsn))
 	}
-	cfg, err := driver.ParseDSN(dsn)
+	cfg, err := driverConfig(dsn)
 	if err != nil {
 		return nil, fail("open", err)
-	}
-	cfg.ParseTime = true
-	cfg.Loc = time.UTC
-	// Values are written into the statement's text by the driver (escaped
-	// for the session's sql_mode) unless the DSN says otherwise: one round
-	// trip a statement, and the optimiser sees the values. MariaDB does
-	// not push a prepared statement's parameters into a derived table (a
-	// mapping's query), and reads all of it for every statement; neither
-	// server keeps a prepared statement's plan.
-	if !strings.Contains(strings.ToLower(dsn), "interpolateparams=") {
-		cfg.InterpolateParams = true
 	}
 
 	// What the server is decides the session settings: ask first.
@@ -109,12 +100,7 @@ func Open(ctx context.Context, dsn string, opts adapters.Options) (adapters.Adap
 	d.aggregates = d.MariaDB && atLeast(version, 10, 5)
 	d.foldingCollation = foldingCollation(d.MariaDB, version)
 
-	if cfg.Params == nil {
-		cfg.Params = map[string]string{}
-	}
-	for k, v := range sessionParams(d.MariaDB, opts) {
-		cfg.Params[k] = v
-	}
+	setParams(cfg, sessionParams(d.MariaDB, opts))
 	inner, err := driver.NewConnector(cfg)
 	if err != nil {
 		return nil, fail("open", err)
@@ -138,6 +124,72 @@ func Open(ctx context.Context, dsn string, opts adapters.Options) (adapters.Adap
 	f, err := d.Folding(ctx, collation)
 	d.accents = err == nil && !f.Keeps("ë")
 	return d, nil
+}
+
+// driverConfig is the driver's configuration for dsn: values read with
+// parseTime on and times in UTC, and written into the statement's text
+// by the driver (escaped for the session's sql_mode) unless the DSN says
+// otherwise: one round trip a statement, and the optimiser sees the
+// values. MariaDB does not push a prepared statement's parameters into a
+// derived table (a mapping's query), and reads all of it for every
+// statement; neither server keeps a prepared statement's plan.
+func driverConfig(dsn string) (*driver.Config, error) {
+	cfg, err := driver.ParseDSN(dsn)
+	if err != nil {
+		return nil, err
+	}
+	cfg.ParseTime = true
+	cfg.Loc = time.UTC
+	if !strings.Contains(strings.ToLower(dsn), "interpolateparams=") {
+		cfg.InterpolateParams = true
+	}
+	return cfg, nil
+}
+
+func setParams(cfg *driver.Config, p map[string]string) {
+	if cfg.Params == nil {
+		cfg.Params = map[string]string{}
+	}
+	for k, v := range p {
+		cfg.Params[k] = v
+	}
+}
+
+// SessionDSN is dsn as the adapter gives it to the driver, with the
+// settings every session of the adapter makes as it connects (sql_mode,
+// time_zone, group_concat_max_len; see Open): a plain connection of the
+// driver on it reads SQL as the adapter's connections do, with the
+// statements of DriverStatement. Only the read-only setting and the
+// statement time limit are left out. The benchmark's floors use it.
+func SessionDSN(dsn string) (string, error) {
+	cfg, err := driverConfig(dsn)
+	if err != nil {
+		return "", fmt.Errorf("mysql: %s: %w", adapters.Redact(dsn), adapters.RedactError(err, dsn))
+	}
+	setParams(cfg, sessionParams(false, adapters.Options{}))
+	return cfg.FormatDSN(), nil
+}
+
+// DriverStatement is a statement as the adapter's connections hand it to
+// the driver: "?n" marks made bare "?" with the arguments in the order of
+// the marks, and CONCAT read as CONCAT_WS with an empty separator (see
+// rewrite).
+func DriverStatement(query string, args []any) (string, []any, error) {
+	r, err := rewrite(query)
+	if err != nil {
+		return "", nil, err
+	}
+	if r.order == nil {
+		return r.query, args, nil
+	}
+	if len(args) != r.n {
+		return "", nil, fmt.Errorf("mysql: %d arguments for %d placeholders", len(args), r.n)
+	}
+	out := make([]any, len(r.order))
+	for i, n := range r.order {
+		out[i] = args[n-1]
+	}
+	return r.query, out, nil
 }
 
 // foldingCollation is the utf8mb4 collation of the server that ignores
@@ -453,6 +505,42 @@ func (d *DB) Load(ctx context.Context, table string, columns []string, next func
 	return nil
 }
 
+// Analyze runs ANALYZE TABLE on the tables, so that the optimiser's
+// statistics (InnoDB's, which it would otherwise recalculate some time
+// after a load, in the background) describe the rows just loaded. Its
+// result rows tell of a table it could not analyse.
+func (d *DB) Analyze(ctx context.Context, tables []string) error {
+	if len(tables) == 0 {
+		return nil
+	}
+	names := make([]string, len(tables))
+	for i, t := range tables {
+		names[i] = d.Quote(t)
+	}
+	rows, err := d.db.QueryContext(ctx, "ANALYZE TABLE "+strings.Join(names, ", "))
+	if err != nil {
+		return fmt.Errorf("mysql: analyze: %w", err)
+	}
+	defer rows.Close()
+	var problems []string
+	for rows.Next() {
+		var table, op, typ, msg string
+		if err := rows.Scan(&table, &op, &typ, &msg); err != nil {
+			return fmt.Errorf("mysql: analyze: %w", err)
+		}
+		if strings.EqualFold(typ, "error") {
+			problems = append(problems, table+": "+msg)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("mysql: analyze: %w", err)
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("mysql: analyze: %s", strings.Join(problems, "; "))
+	}
+	return nil
+}
+
 // insertSQL is an INSERT of n rows, with bare "?" marks.
 func (d Dialect) insertSQL(table string, columns []string, n int) string {
 	var sb strings.Builder
@@ -495,6 +583,78 @@ func (d *DB) FullScans(ctx context.Context, query string, args []any) ([]string,
 		}
 	}
 	return out, rows.Err()
+}
+
+// Estimate is the optimiser's estimate of the query's rows, EXPLAIN's
+// rows (times filtered, where the server shows it), when the plan reads
+// one table and tests no condition beyond the index it reads it by: the
+// whole table (InnoDB's estimate of its rows, from its statistics), or
+// the rows of a key or a range of an index. For any other plan it returns
+// adapters.ErrNoEstimate, and the engine counts: MySQL and MariaDB take a
+// condition on a column without an index (or on an expression of one,
+// as most searches are) to hold for every row, so their estimate of a
+// search by name would be the whole table; and a join's or a subquery's
+// rows are not the query's.
+func (d *DB) Estimate(ctx context.Context, query string, args []any) (int64, error) {
+	rows, err := d.db.QueryxContext(ctx, "EXPLAIN "+query, args...)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	var plan []map[string]any
+	for rows.Next() {
+		m := map[string]any{}
+		if err := rows.MapScan(m); err != nil {
+			return 0, err
+		}
+		plan = append(plan, m)
+	}
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	n, ok := planRows(plan)
+	if !ok {
+		return 0, adapters.ErrNoEstimate
+	}
+	return n, nil
+}
+
+// planRows reads an EXPLAIN's rows: those of its one table when it tests
+// no condition beyond its index (Extra empty or "Using index").
+func planRows(plan []map[string]any) (int64, bool) {
+	if len(plan) != 1 {
+		return 0, false
+	}
+	m := plan[0]
+	if extra := text(m["Extra"]); text(m["select_type"]) != "SIMPLE" || extra != "" && extra != "Using index" {
+		return 0, false
+	}
+	rows, ok := number(m["rows"])
+	if !ok {
+		return 0, false
+	}
+	if f, ok := number(m["filtered"]); ok {
+		rows *= f / 100
+	}
+	return int64(rows + 0.5), true
+}
+
+// number reads a numeric column of EXPLAIN, as text or as a number.
+func number(v any) (float64, bool) {
+	switch x := v.(type) {
+	case int64:
+		return float64(x), true
+	case uint64:
+		return float64(x), true
+	case float64:
+		return x, true
+	case float32:
+		return float64(x), true
+	case []byte, string:
+		f, err := strconv.ParseFloat(text(x), 64)
+		return f, err == nil
+	}
+	return 0, false
 }
 
 // lastPart is a dotted name's last part, unquoted.

@@ -20,6 +20,12 @@ import (
 // adds nothing, as in PostgreSQL's and SQL Server's CONCAT (MySQL's is
 // NULL when any part is): the engine's SQL and a mapping's raw SQL then
 // mean the same on every database.
+//
+// And they spell a CAST's type as MySQL 8 has it where MariaDB takes
+// another spelling too: CAST(x AS VARCHAR(n)) is CAST(x AS CHAR(n)) and
+// CAST(x AS INTEGER) (or INT) CAST(x AS SIGNED), which mean the same on
+// MariaDB; MySQL 8 refuses VARCHAR and INTEGER there. So a mapping's raw
+// SQL written for PostgreSQL, SQL Server and SQLite runs on both.
 
 // rewritten is a statement's text with bare "?" marks and CONCAT_WS, and
 // for each mark the 1-based number of the argument it takes (nil: the
@@ -31,15 +37,19 @@ type rewritten struct {
 }
 
 // rewrite turns "?n" marks outside literals, quoted names and comments
-// into "?", and the function CONCAT( into CONCAT_WS(”, . Quoting is
+// into "?", the function CONCAT( into CONCAT_WS(”, , and a CAST's
+// VARCHAR into CHAR and INTEGER or INT into SIGNED. Quoting is
 // read as the adapter's sessions have it (ANSI_QUOTES,
 // NO_BACKSLASH_ESCAPES): '…' and "…" and `…` with the quote doubled
 // inside. A text mixing bare and numbered marks is refused.
 func rewrite(q string) (rewritten, error) {
-	if !strings.Contains(q, "?") && !strings.Contains(strings.ToUpper(q), "CONCAT") {
+	if !strings.Contains(q, "?") && !containsFold(q, "CONCAT") && !containsFold(q, "CAST") {
 		return rewritten{query: q}, nil
 	}
-	concat := false
+	changed := false
+	// casts tells for each open parenthesis whether it is a CAST's.
+	var casts []bool
+	castNext := false // the next parenthesis opens a CAST
 	var b strings.Builder
 	b.Grow(len(q))
 	var order []int
@@ -105,20 +115,58 @@ func rewrite(q string) (rewritten, error) {
 			for k < len(q) && (q[k] == ' ' || q[k] == '\t' || q[k] == '\n' || q[k] == '\r') {
 				k++
 			}
-			if strings.EqualFold(word, "CONCAT") && k < len(q) && q[k] == '(' && (i == 0 || q[i-1] != '.') {
+			call := k < len(q) && q[k] == '(' && (i == 0 || q[i-1] != '.')
+			if strings.EqualFold(word, "CONCAT") && call {
 				b.WriteString("CONCAT_WS(''" + ", ")
-				i, concat = k+1, true
+				i, changed = k+1, true
+				casts = append(casts, false)
 				continue
 			}
+			if strings.EqualFold(word, "AS") && len(casts) > 0 && casts[len(casts)-1] {
+				// A CAST's type: the next word, and what follows it.
+				t := k
+				for t < len(q) && isWordByte(q[t]) {
+					t++
+				}
+				after := t
+				for after < len(q) && (q[after] == ' ' || q[after] == '\t' || q[after] == '\n' || q[after] == '\r') {
+					after++
+				}
+				typ := strings.ToUpper(q[k:t])
+				spelt := ""
+				switch {
+				case typ == "VARCHAR":
+					spelt = "CHAR"
+				case (typ == "INTEGER" || typ == "INT") && after < len(q) && q[after] == ')':
+					spelt = "SIGNED"
+				}
+				if spelt != "" {
+					b.WriteString(q[i:k] + spelt)
+					i, changed = t, true
+					continue
+				}
+			}
+			castNext = strings.EqualFold(word, "CAST") && call
 			b.WriteString(word)
 			i = j
+		case c == '(':
+			casts = append(casts, castNext)
+			castNext = false
+			b.WriteByte(c)
+			i++
+		case c == ')':
+			if len(casts) > 0 {
+				casts = casts[:len(casts)-1]
+			}
+			b.WriteByte(c)
+			i++
 		default:
 			b.WriteByte(c)
 			i++
 		}
 	}
 	if len(order) == 0 {
-		if concat {
+		if changed {
 			return rewritten{query: b.String()}, nil
 		}
 		return rewritten{query: q}, nil
@@ -282,6 +330,16 @@ func (s *stmt) CheckNamedValue(nv *driver.NamedValue) error {
 		return c.CheckNamedValue(nv)
 	}
 	return driver.ErrSkip
+}
+
+// containsFold tells whether s holds word, in any case (ASCII).
+func containsFold(s, word string) bool {
+	for i := 0; i+len(word) <= len(s); i++ {
+		if strings.EqualFold(s[i:i+len(word)], word) {
+			return true
+		}
+	}
+	return false
 }
 
 func isWordByte(c byte) bool {

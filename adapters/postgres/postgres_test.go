@@ -19,27 +19,12 @@ import (
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
-func opener(dsn string, wrap func(adapters.Adapter) adapters.Adapter) adaptertest.Opener {
-	return func(t *testing.T, readOnly bool) adapters.Adapter {
-		db, err := postgres.Open(context.Background(), dsn, adapters.Options{ReadOnly: readOnly})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		return wrap(db)
-	}
-}
-
 func TestConformance(t *testing.T) {
-	adaptertest.Run(t, opener(pgtest.FreshDB(t), func(a adapters.Adapter) adapters.Adapter { return a }))
+	adaptertest.Run(t, adaptertest.OpenerOf(postgres.Open, pgtest.FreshDB(t), adapters.Options{}))
 }
-
-// noLoader hides the adapter's Loader, to run the suite the way it runs
-// for an adapter without one.
-type noLoader struct{ adapters.Adapter }
 
 func TestConformanceWithoutLoader(t *testing.T) {
-	adaptertest.Run(t, opener(pgtest.FreshDB(t), func(a adapters.Adapter) adapters.Adapter { return noLoader{a} }))
+	adaptertest.Run(t, adaptertest.WithoutLoader(adaptertest.OpenerOf(postgres.Open, pgtest.FreshDB(t), adapters.Options{})))
 }
 
 // The suite again, with the DSN in key=value form and the unaccent
@@ -50,7 +35,7 @@ func TestConformanceKeyValueDSNWithUnaccent(t *testing.T) {
 	if _, err := db.DB().Exec("CREATE EXTENSION IF NOT EXISTS unaccent"); err != nil {
 		t.Skipf("unaccent is not available: %v", err)
 	}
-	adaptertest.Run(t, opener(dsn, func(a adapters.Adapter) adapters.Adapter { return a }))
+	adaptertest.Run(t, adaptertest.OpenerOf(postgres.Open, dsn, adapters.Options{}))
 
 	db = open(t, dsn, adapters.Options{ReadOnly: true})
 	var names []string

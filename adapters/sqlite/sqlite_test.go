@@ -15,29 +15,17 @@ import (
 	"github.com/ccfacade/ccfacade/demo"
 )
 
-// opener opens a fresh database file for the suite.
-func opener(t *testing.T, wrap func(adapters.Adapter) adapters.Adapter) adaptertest.Opener {
-	dsn := "file:" + filepath.Join(t.TempDir(), "conformance.db")
-	return func(t *testing.T, readOnly bool) adapters.Adapter {
-		db, err := sqlite.Open(context.Background(), dsn, adapters.Options{ReadOnly: readOnly})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		return wrap(db)
-	}
+// conformanceDB is a fresh database file for the suite.
+func conformanceDB(t *testing.T) string {
+	return "file:" + filepath.Join(t.TempDir(), "conformance.db")
 }
 
 func TestConformance(t *testing.T) {
-	adaptertest.Run(t, opener(t, func(a adapters.Adapter) adapters.Adapter { return a }))
+	adaptertest.Run(t, adaptertest.OpenerOf(sqlite.Open, conformanceDB(t), adapters.Options{}))
 }
 
-// noLoader hides the adapter's Loader, to run the suite the way it runs
-// for an adapter without one.
-type noLoader struct{ adapters.Adapter }
-
 func TestConformanceWithoutLoader(t *testing.T) {
-	adaptertest.Run(t, opener(t, func(a adapters.Adapter) adapters.Adapter { return noLoader{a} }))
+	adaptertest.Run(t, adaptertest.WithoutLoader(adaptertest.OpenerOf(sqlite.Open, conformanceDB(t), adapters.Options{})))
 }
 
 func open(t *testing.T, opts adapters.Options) (adapters.Adapter, string) {

@@ -138,14 +138,7 @@ func TestSessionInit(t *testing.T) {
 // server of CCFACADE_TEST_MSSQL_DSN.
 func TestConformance(t *testing.T) {
 	dsn := mssqltest.FreshDB(t)
-	adaptertest.Run(t, func(t *testing.T, readOnly bool) adapters.Adapter {
-		db, err := Open(context.Background(), dsn, adapters.Options{ReadOnly: readOnly, StatementTimeout: 30 * time.Second})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		return db
-	}, adaptertest.TimestampType("DATETIME2"),
+	adaptertest.Run(t, adaptertest.OpenerOf(Open, dsn, adapters.Options{StatementTimeout: 30 * time.Second}), adaptertest.TimestampType("DATETIME2"),
 		adaptertest.ReadOnlyByPermissions("SQL Server has no read-only session: a deployment's login is given SELECT only (see the README)"))
 }
 
@@ -183,27 +176,12 @@ INSERT INTO CCF_TY VALUES ('6F9619FF-8B86-D011-B42D-00C04FC964FF', 1234567890123
 			t.Errorf("Kind(%q) for column %s = %s, want %s", cols[i].Type, cols[i].Name, got, k)
 		}
 	}
-	rs, err := db.DB().QueryContext(ctx, "SELECT ID, AMT, M, D2, DTO, D FROM CCF_TY WHERE NAME = "+db.Placeholder(1)+" AND ID = "+db.Placeholder(2),
+	rows := adaptertest.Query(t, ctx, db, "SELECT ID, AMT, M, D2, DTO, D FROM CCF_TY WHERE NAME = "+db.Placeholder(1)+" AND ID = "+db.Placeholder(2),
 		db.Bind("Zoe"), "6F9619FF-8B86-D011-B42D-00C04FC964FF")
-	if err != nil {
-		t.Fatal(err)
+	if len(rows) != 1 {
+		t.Fatalf("%d rows, want 1", len(rows))
 	}
-	defer rs.Close()
-	cts, _ := rs.ColumnTypes()
-	if !rs.Next() {
-		t.Fatal("no row")
-	}
-	vals := make([]any, len(cts))
-	ptrs := make([]any, len(cts))
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
-	if err := rs.Scan(ptrs...); err != nil {
-		t.Fatal(err)
-	}
-	for i := range vals {
-		vals[i] = db.Normalize(vals[i], cts[i].DatabaseTypeName())
-	}
+	vals := rows[0]
 	if vals[0] != "6F9619FF-8B86-D011-B42D-00C04FC964FF" || vals[1] != "12345678901234.5678" || vals[2] != "12.5000" {
 		t.Errorf("uniqueidentifier, DECIMAL, MONEY: %#v", vals[:3])
 	}

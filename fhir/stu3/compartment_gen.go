@@ -7,7 +7,8 @@ package stu3
 // definition's order ("{def}": the compartment's own resource): 5
 // compartments, 212 resource types in all.
 //
-// Parameters that are not in the search table (4):
+// Chains through another resource, which no search parameter of the
+// table is (4):
 //   - Patient AuditEvent agent.patient
 //   - Patient AuditEvent entity.patient
 //   - Patient Provenance target.subject

@@ -14,7 +14,8 @@
 // the compartments, the STU3 StructureDefinitions, SearchParameter and
 // CompartmentDefinition definitions (go generate; see
 // internal/gen/stu3gen) and is plain Go data: the package needs nothing
-// but the standard library at run time.
+// but the standard library at run time. Its shape is fhir/spec's, which
+// fhir/r4 shares.
 package stu3
 
 //go:generate go run ../../internal/gen/stu3gen -o types_gen.go

@@ -30,8 +30,8 @@ package stu3
 //     ActivityDefinition ActivityDefinition-successor: ActivityDefinition.relatedArtifact.where(type='successor').resource: where(type='successor') cannot be written as a path
 //     Bundle Bundle-composition: Bundle.entry[0].resource: entry[0] cannot be written as a path
 //     Bundle Bundle-message: Bundle.entry[0].resource: entry[0] cannot be written as a path
-//     ConceptMap ConceptMap-source-uri: a reference parameter, but no path ends at a Reference
-//     ConceptMap ConceptMap-target-uri: a reference parameter, but no path ends at a Reference
+//     ConceptMap ConceptMap-source-uri: a reference parameter, but no path ends at a Reference or canonical
+//     ConceptMap ConceptMap-target-uri: a reference parameter, but no path ends at a Reference or canonical
 //     Condition Condition-abatement-boolean: Condition.abatement.is(dateTime): is(dateTime) cannot be written as a path
 //     Library Library-composed-of: Library.relatedArtifact.where(type='composed-of').resource: where(type='composed-of') cannot be written as a path
 //     Library Library-depends-on: Library.relatedArtifact.where(type='depends-on').resource: where(type='depends-on') cannot be written as a path

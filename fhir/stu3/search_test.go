@@ -17,7 +17,7 @@ func TestSearchParameterTargets(t *testing.T) {
 		{"ProcedureRequest", "status", "[]"},
 	} {
 		p, ok := LookupSearchParameter(c.res, c.name)
-		if got := fmt.Sprint(p.Targets(c.res)); !ok || got != c.want {
+		if got := fmt.Sprint(Targets(c.res, p)); !ok || got != c.want {
 			t.Errorf("%s %s: %s, want %s", c.res, c.name, got, c.want)
 		}
 	}

@@ -1,180 +1,91 @@
 package stu3
 
-import (
-	"sort"
-	"strings"
-	"sync"
+import "github.com/ccfacade/ccfacade/fhir/spec"
+
+// Release is the table of STU3: its types, search parameters and
+// compartments. The functions of this package are its methods.
+var Release = spec.NewRelease("3.0.1", table, resources, searchParameters, compartments)
+
+// The shape of the table, shared with fhir/r4 (see fhir/spec).
+type (
+	Kind            = spec.Kind
+	Element         = spec.Element
+	Type            = spec.Type
+	SearchParameter = spec.SearchParameter
 )
 
-// Kind is what a type is.
-type Kind int
-
+// Kinds of types.
 const (
-	Resource  Kind = iota + 1 // a resource type: Patient, Bundle...
-	Complex                   // a complex data type: HumanName, Reference...
-	Primitive                 // a primitive data type: string, dateTime...
-	Backbone                  // an element defined inside a type: Patient.contact
+	Resource  = spec.Resource
+	Complex   = spec.Complex
+	Primitive = spec.Primitive
+	Backbone  = spec.Backbone
 )
-
-func (k Kind) String() string {
-	switch k {
-	case Resource:
-		return "resource"
-	case Complex:
-		return "complex type"
-	case Primitive:
-		return "primitive type"
-	case Backbone:
-		return "backbone element"
-	}
-	return "unknown kind"
-}
-
-// Element is one element of a type.
-type Element struct {
-	Name    string   // JSON name; a choice element ends in "[x]", e.g. "value[x]"
-	Min     int      // 0 or 1
-	Max     string   // "1" or "*"
-	Types   []string // FHIR types; several for a choice; a backbone names its nested type, e.g. "Patient.contact"
-	Targets []string // Reference: the resource types it may point to ("Resource": any); nil if not known
-	Codes   []string // code with a required binding: the allowed codes; nil if not known
-	Summary bool     // part of the summary form of its resource (isSummary: _summary=true keeps it)
-}
-
-// Choice reports whether the element is a choice of types (value[x]).
-func (el *Element) Choice() bool { return strings.HasSuffix(el.Name, "[x]") }
-
-// Type is a resource, data type or backbone element. Its elements are in
-// FHIR order. A primitive type lists the id and extension of its JSON
-// companion (_birthDate), not its value.
-type Type struct {
-	Name     string
-	Kind     Kind
-	Elements []Element
-}
 
 // Lookup returns a type by name ("Patient", "HumanName", "Patient.contact",
 // "string"), or nil. The abstract Resource, DomainResource, Element and
 // BackboneElement are not types of the table: their elements head those of
 // every type derived from them. An element of type "Resource" holds any
 // resource.
-func Lookup(name string) *Type { return table[name] }
+func Lookup(name string) *Type { return Release.Lookup(name) }
 
 // IsResource reports whether name is an STU3 resource type.
-func IsResource(name string) bool {
-	t := table[name]
-	return t != nil && t.Kind == Resource
-}
+func IsResource(name string) bool { return Release.IsResource(name) }
 
 // Resources lists the resource types, sorted.
-func Resources() []string { return append([]string(nil), resources...) }
+func Resources() []string { return Release.Resources() }
+
+// Types lists the names of every type of a kind, sorted.
+func Types(k Kind) []string { return Release.Types(k) }
 
 // JSONName is the JSON name of a choice element for one of its types:
 // ("value[x]", "Quantity") gives "valueQuantity". SimpleQuantity is spelled
 // Quantity. Other names are returned as they are.
-func JSONName(name, typ string) string {
-	base, ok := strings.CutSuffix(name, "[x]")
-	if !ok {
-		return name
-	}
-	if typ == "SimpleQuantity" {
-		typ = "Quantity"
-	}
-	if typ == "" {
-		return base
-	}
-	return base + strings.ToUpper(typ[:1]) + typ[1:]
+func JSONName(name, typ string) string { return spec.JSONName(name, typ) }
+
+// LookupSearchParameter returns a resource type's STU3 search parameter by
+// name.
+func LookupSearchParameter(resource, name string) (SearchParameter, bool) {
+	return Release.LookupSearchParameter(resource, name)
 }
 
-// Element finds an element by its JSON name and gives the type it has under
-// that name. A choice element is found by its typed names ("deceasedBoolean"
-// gives deceased[x] and "boolean"), and by its name with "[x]", which gives
-// no type.
-func (t *Type) Element(jsonName string) (el *Element, typ string, ok bool) {
-	s, ok := t.slot(jsonName)
-	if !ok {
-		return nil, "", false
-	}
-	return &t.Elements[s.index], s.typ, true
+// Targets returns the resource types a reference parameter of a resource
+// type may point to: its Target, else every type the elements it searches
+// may point to ("Resource": any type). It is nil for a parameter that is
+// not a reference.
+func Targets(resource string, p SearchParameter) []string { return Release.Targets(resource, p) }
+
+// The compartments of STU3 (compartment_gen.go, from the
+// CompartmentDefinitions of the specification): for each compartment type
+// (Patient, Encounter, RelatedPerson, Practitioner, Device), the resource
+// types that can belong to one compartment of it, and the search
+// parameters that put a resource there (see fhir/spec).
+
+// CompartmentTypes lists the types that have compartments, sorted.
+func CompartmentTypes() []string { return Release.CompartmentTypes() }
+
+// InCompartment reports whether resources of a type can belong to a
+// compartment of a type. The compartment's own type does where the
+// definition lists it (a Patient is in its own compartment, a Device in its own).
+func InCompartment(compartment, resource string) bool {
+	return Release.InCompartment(compartment, resource)
 }
 
-// Index returns the position in FHIR order of the element of this JSON name
-// (as Element finds it), or -1. The JSON companion of a primitive element
-// ("_birthDate") has the position of the element, so that sorting by Index
-// writes it next to its value.
-func (t *Type) Index(jsonName string) int {
-	s, ok := t.slot(jsonName)
-	if !ok {
-		if base, cut := strings.CutPrefix(jsonName, "_"); cut {
-			if s, ok = t.slot(base); ok && isPrimitive(s.typ) {
-				return s.index
-			}
-		}
-		return -1
-	}
-	return s.index
+// CompartmentParams returns the search parameters by which a resource of
+// a type belongs to a compartment of a type, in the definition's order
+// (Observation in a Patient's: subject, performer); nil when it never
+// does. The compartment's own resource belongs to it by its id: a
+// Patient lists only link.
+func CompartmentParams(compartment, resource string) []string {
+	return Release.CompartmentParams(compartment, resource)
 }
 
-func isPrimitive(name string) bool {
-	t := table[name]
-	return t != nil && t.Kind == Primitive
-}
-
-type slot struct {
-	index int
-	typ   string
-}
-
-var (
-	indexOnce sync.Once
-	indexes   map[*Type]map[string]slot
-)
-
-func (t *Type) slot(jsonName string) (slot, bool) {
-	if t == nil {
-		return slot{}, false
-	}
-	indexOnce.Do(func() {
-		indexes = make(map[*Type]map[string]slot, len(table))
-		for _, tt := range table {
-			indexes[tt] = buildIndex(tt)
-		}
-	})
-	idx, ok := indexes[t]
-	if !ok {
-		idx = buildIndex(t) // a type made by the caller
-	}
-	s, ok := idx[jsonName]
-	return s, ok
-}
-
-func buildIndex(t *Type) map[string]slot {
-	idx := make(map[string]slot, len(t.Elements))
-	for i, el := range t.Elements {
-		if !el.Choice() {
-			var typ string
-			if len(el.Types) > 0 {
-				typ = el.Types[0]
-			}
-			idx[el.Name] = slot{i, typ}
-			continue
-		}
-		idx[el.Name] = slot{i, ""}
-		for _, typ := range el.Types {
-			idx[JSONName(el.Name, typ)] = slot{i, typ}
-		}
-	}
-	return idx
-}
-
-// Types lists the names of every type of a kind, sorted.
-func Types(k Kind) []string {
-	var out []string
-	for n, t := range table {
-		if t.Kind == k {
-			out = append(out, n)
-		}
-	}
-	sort.Strings(out)
-	return out
+// CompartmentSearch groups the search parameters that find whether a
+// resource belongs to a compartment: for each of CompartmentParams, the
+// reference parameters that search the same elements, those limited to
+// the compartment's type first (Observation in a Patient's: [patient
+// subject] [performer]). A resource is in the compartment when one
+// parameter of any group finds it.
+func CompartmentSearch(compartment, resource string) [][]string {
+	return Release.CompartmentSearch(compartment, resource)
 }

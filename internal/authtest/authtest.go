@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/json"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -117,6 +118,17 @@ func Sign(t testing.TB, key jwk.Key, alg jwa.SignatureAlgorithm, scope, patient 
 func Claims() map[string]any {
 	now := time.Now().Unix()
 	return map[string]any{"iss": Issuer, "aud": []string{Audience}, "sub": "user-1", "iat": now, "exp": now + 300}
+}
+
+// SignScope signs, as a JWT with the RSA key (RS256), the claims of
+// Claims with the scope and then extra's claims (of any JSON type, nil
+// for null), which may replace those of Claims.
+func (k *Keys) SignScope(t testing.TB, scope string, extra map[string]any) string {
+	t.Helper()
+	c := Claims()
+	c["scope"] = scope
+	maps.Copy(c, extra)
+	return SignClaims(t, k.RSA, jwa.RS256, c)
 }
 
 // SignClaims signs claims as they are, as a JWT with the key's kid.

@@ -56,32 +56,77 @@ type Config struct {
 	Handler func(http.Handler) http.Handler
 }
 
-type loaded struct {
+// Database is a database a test binary makes and loads once, for its
+// tests to share (see Make).
+type Database struct {
 	once sync.Once
 	dsn  string
 	err  error
 }
 
+// Make returns the DSN of the database: the first call makes it (mk
+// returns its DSN) and runs each of load on it in turn, and every call
+// returns what that gave.
+func (d *Database) Make(mk func() (string, error), load ...func(dsn string) error) (string, error) {
+	d.once.Do(func() {
+		d.dsn, d.err = mk()
+		for _, l := range load {
+			if d.err != nil {
+				return
+			}
+			d.err = l(d.dsn)
+		}
+	})
+	return d.dsn, d.err
+}
+
+// Need is Make for a test: it fails the test, saying what failed to be
+// made, when the database could not be made or loaded.
+func (d *Database) Need(t testing.TB, what string, mk func() (string, error), load ...func(dsn string) error) string {
+	t.Helper()
+	dsn, err := d.Make(mk, load...)
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	return dsn
+}
+
+// OnServer makes a database on the server of base, its name begun with
+// prefix, with create, and has Cleanup drop it with drop: create and drop
+// are a server helper's CreateDB and DropDB.
+func OnServer(base, prefix string, create func(base, prefix string) (string, error), drop func(base, dsn string)) func() (string, error) {
+	return func() (string, error) {
+		dsn, err := create(base, prefix)
+		if err == nil {
+			addCleanup(func() { drop(base, dsn) })
+		}
+		return dsn, err
+	}
+}
+
+// InTempDir makes the DSN of an SQLite database file named file in a
+// folder of TempDir's, its name begun with prefix.
+func InTempDir(prefix, file string) func() (string, error) {
+	return func() (string, error) {
+		dir, err := TempDir(prefix)
+		if err != nil {
+			return "", err
+		}
+		return "file:" + filepath.Join(dir, file), nil
+	}
+}
+
 var (
-	sqliteDemo loaded
-	pgDemo     loaded
-	mssqlDemo  loaded
-	mysqlDemo  loaded
+	sqliteDemo Database
+	pgDemo     Database
+	mssqlDemo  Database
+	mysqlDemo  Database
 )
 
 // SQLiteDSN is the DSN of the SQLite demo database, loaded once per test
 // binary (removed by Cleanup).
 func SQLiteDSN() (string, error) {
-	sqliteDemo.once.Do(func() {
-		dir, err := TempDir("ccfacade-demo-")
-		if err != nil {
-			sqliteDemo.err = err
-			return
-		}
-		sqliteDemo.dsn = "file:" + filepath.Join(dir, "demo.db")
-		sqliteDemo.err = Load(sqlite.Open, sqliteDemo.dsn)
-	})
-	return sqliteDemo.dsn, sqliteDemo.err
+	return sqliteDemo.Make(InTempDir("ccfacade-demo-", "demo.db"), loadDemo(sqlite.Open))
 }
 
 // PostgresDSN is the DSN of a PostgreSQL database holding the demo, made
@@ -89,22 +134,7 @@ func SQLiteDSN() (string, error) {
 // CCFACADE_REQUIRE_PG=1).
 func PostgresDSN(t testing.TB) string {
 	t.Helper()
-	base := pgtest.DSN(t)
-	pgDemo.once.Do(func() {
-		pgDemo.dsn, pgDemo.err = pgtest.CreateDB(base, "ccfacade_demo")
-		if pgDemo.err == nil {
-			dsn := pgDemo.dsn
-			addCleanup(func() { pgtest.DropDB(base, dsn) })
-			pgDemo.err = pgtest.Unaccent(dsn)
-		}
-		if pgDemo.err == nil {
-			pgDemo.err = Load(postgres.Open, pgDemo.dsn)
-		}
-	})
-	if pgDemo.err != nil {
-		t.Fatalf("postgres demo: %v", pgDemo.err)
-	}
-	return pgDemo.dsn
+	return pgDemo.Need(t, "postgres demo", OnServer(pgtest.DSN(t), "ccfacade_demo", pgtest.CreateDB, pgtest.DropDB), pgtest.Unaccent, loadDemo(postgres.Open))
 }
 
 // SQLServerDSN is the DSN of a database holding the demo on the SQL
@@ -112,19 +142,7 @@ func PostgresDSN(t testing.TB) string {
 // the test when the variable is not set.
 func SQLServerDSN(t testing.TB) string {
 	t.Helper()
-	base := mssqltest.DSN(t)
-	mssqlDemo.once.Do(func() {
-		mssqlDemo.dsn, mssqlDemo.err = mssqltest.CreateDB(base, "ccfacade_demo")
-		if mssqlDemo.err == nil {
-			dsn := mssqlDemo.dsn
-			addCleanup(func() { mssqltest.DropDB(base, dsn) })
-			mssqlDemo.err = Load(sqlserver.Open, dsn)
-		}
-	})
-	if mssqlDemo.err != nil {
-		t.Fatalf("sqlserver demo: %v", mssqlDemo.err)
-	}
-	return mssqlDemo.dsn
+	return mssqlDemo.Need(t, "sqlserver demo", OnServer(mssqltest.DSN(t), "ccfacade_demo", mssqltest.CreateDB, mssqltest.DropDB), loadDemo(sqlserver.Open))
 }
 
 // MySQLDSN is the DSN of a MySQL or MariaDB database holding the demo,
@@ -132,19 +150,7 @@ func SQLServerDSN(t testing.TB) string {
 // under CCFACADE_REQUIRE_MYSQL=1).
 func MySQLDSN(t testing.TB) string {
 	t.Helper()
-	base := mysqltest.DSN(t)
-	mysqlDemo.once.Do(func() {
-		mysqlDemo.dsn, mysqlDemo.err = mysqltest.CreateDB(base, "ccfacade_demo")
-		if mysqlDemo.err == nil {
-			dsn := mysqlDemo.dsn
-			addCleanup(func() { mysqltest.DropDB(base, dsn) })
-			mysqlDemo.err = Load(mysql.Open, dsn)
-		}
-	})
-	if mysqlDemo.err != nil {
-		t.Fatalf("mysql demo: %v", mysqlDemo.err)
-	}
-	return mysqlDemo.dsn
+	return mysqlDemo.Need(t, "mysql demo", OnServer(mysqltest.DSN(t), "ccfacade_demo", mysqltest.CreateDB, mysqltest.DropDB), loadDemo(mysql.Open))
 }
 
 var (
@@ -170,18 +176,28 @@ func Cleanup() {
 	cleanupsMu.Unlock()
 }
 
-// Load loads the demo data set into the database of dsn.
-func Load(open adapters.Opener, dsn string) error {
-	ctx := context.Background()
-	db, err := open(ctx, dsn, adapters.Options{})
-	if err != nil {
-		return err
+// LoadWith is a load step for Make: it opens the database with open,
+// runs load on it, and closes it.
+func LoadWith(open adapters.Opener, load func(ctx context.Context, db adapters.Adapter) error) func(dsn string) error {
+	return func(dsn string) error {
+		ctx := context.Background()
+		db, err := open(ctx, dsn, adapters.Options{})
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		return load(ctx, db)
 	}
-	defer db.Close()
-	if err := demo.Load(ctx, db.(adapters.Loader), demo.Options{Patients: Patients, Seed: 1}); err != nil {
-		return fmt.Errorf("demo load: %w", err)
-	}
-	return nil
+}
+
+// loadDemo loads the demo data set through the adapter open opens.
+func loadDemo(open adapters.Opener) func(dsn string) error {
+	return LoadWith(open, func(ctx context.Context, db adapters.Adapter) error {
+		if err := demo.Load(ctx, db.(adapters.Loader), demo.Options{Patients: Patients, Seed: 1}); err != nil {
+			return fmt.Errorf("demo load: %w", err)
+		}
+		return nil
+	})
 }
 
 // SQLite serves the demo over SQLite.
@@ -250,11 +266,7 @@ func Each(t *testing.T, cfg Config, fn func(t *testing.T, e *Env)) {
 // with the demo's engine defaults (see Config).
 func Open(t testing.TB, name string, open adapters.Opener, dsn string, cfg Config) *Env {
 	t.Helper()
-	db, err := open(context.Background(), dsn, adapters.Options{ReadOnly: true, MaxOpenConns: 8})
-	if err != nil {
-		t.Fatalf("%s: open: %v", name, err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := OpenReadOnly(t, name, open, dsn)
 	if cfg.Engine.DefaultCount == 0 {
 		cfg.Engine.DefaultCount = 20
 	}
@@ -267,6 +279,19 @@ func Open(t testing.TB, name string, open adapters.Opener, dsn string, cfg Confi
 	e := Serve(t, db, DemoSet(t), cfg)
 	e.Name = name
 	return e
+}
+
+// OpenReadOnly opens the database of dsn with open, read-only, with a
+// pool of 8 connections, closed when the test ends; name says which
+// database a failure is about.
+func OpenReadOnly(t testing.TB, name string, open adapters.Opener, dsn string) adapters.Adapter {
+	t.Helper()
+	db, err := open(context.Background(), dsn, adapters.Options{ReadOnly: true, MaxOpenConns: 8})
+	if err != nil {
+		t.Fatalf("%s: open: %v", name, err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
 }
 
 // Silent is a logger that writes nowhere.

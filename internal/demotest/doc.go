@@ -5,7 +5,7 @@
 // in an httptest server. Serve does the same for any mapping set over any
 // database (EmptySQLite and EmptyPostgres give a test one of its own to
 // load), and the checks the tests share live here too: a response's JSON,
-// a Bundle's entries and links, an OperationOutcome's text, the STU3
-// validator, the demo's rows as the oracle. Every package whose tests need
+// a Bundle's entries and links, an OperationOutcome's text, the STU3 and
+// R4 validators, the demo's rows as the oracle. Every package whose tests need
 // these uses this package, so that none keeps a copy of its own.
 package demotest

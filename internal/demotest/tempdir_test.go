@@ -3,15 +3,13 @@ package demotest_test
 import (
 	"bufio"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"os/exec"
-	"strings"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/ccfacade/ccfacade/internal/dbtest"
 	"github.com/ccfacade/ccfacade/internal/demotest"
 )
 
@@ -29,8 +27,7 @@ func TestHelperProcess(t *testing.T) {
 			t.Fatal(err)
 		}
 		if os.Getenv(envHelper) == "dir" {
-			fmt.Printf("DIR %s\n", dir)
-			_, _ = io.Copy(io.Discard, os.Stdin)
+			dbtest.Announce("DIR " + dir)
 		}
 	default:
 		t.Skip("a helper process of TestTempDirsGoWithTheProcess")
@@ -38,56 +35,16 @@ func TestHelperProcess(t *testing.T) {
 }
 
 // helper starts the test binary as a helper process of the given mode
-// with tmp as its temporary folder, and returns it, its standard input
-// and its standard output.
+// (see dbtest.StartHelper) with tmp as its temporary folder.
 func helper(t *testing.T, mode, tmp string) (*exec.Cmd, io.WriteCloser, *bufio.Scanner) {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcess$", "-test.count=1")
-	for _, kv := range os.Environ() {
-		if k, _, _ := strings.Cut(kv, "="); k != envHelper && k != "TMPDIR" {
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
-	cmd.Env = append(cmd.Env, envHelper+"="+mode, "TMPDIR="+tmp)
-	cmd.Stderr = os.Stderr
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { stdin.Close(); _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	return cmd, stdin, bufio.NewScanner(stdout)
+	return dbtest.StartHelper(t, envHelper, mode, tmp)
 }
 
 // dirOf waits (generously) for the helper's line that names its folder.
 func dirOf(t *testing.T, out *bufio.Scanner) string {
 	t.Helper()
-	ch := make(chan string, 1)
-	go func() {
-		for out.Scan() {
-			if dir, ok := strings.CutPrefix(out.Text(), "DIR "); ok {
-				ch <- dir
-				return
-			}
-		}
-		ch <- ""
-	}()
-	select {
-	case dir := <-ch:
-		if dir == "" {
-			t.Fatal("the helper made no folder")
-		}
-		return dir
-	case <-time.After(2 * time.Minute):
-		t.Fatal("the helper did not make its folder within 2 minutes")
-	}
-	return ""
+	return dbtest.HelperLine(t, out, "DIR ", 2*time.Minute, "the folder it made")
 }
 
 func exists(t *testing.T, dir string) bool {
@@ -114,14 +71,7 @@ func TestTempDirsGoWithTheProcess(t *testing.T) {
 		if !exists(t, dir) {
 			t.Fatalf("the helper's folder %s is not there", dir)
 		}
-		if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-			t.Fatal(err)
-		}
-		err := cmd.Wait()
-		var exit *exec.ExitError
-		if !errors.As(err, &exit) || exit.ExitCode() != 128+int(syscall.SIGTERM) {
-			t.Errorf("the helper ended with %v, want exit status %d", err, 128+int(syscall.SIGTERM))
-		}
+		dbtest.Terminate(t, cmd)
 		if exists(t, dir) {
 			t.Errorf("the folder %s outlived its process's SIGTERM", dir)
 		}
@@ -130,10 +80,7 @@ func TestTempDirsGoWithTheProcess(t *testing.T) {
 		tmp := t.TempDir()
 		cmd, _, out := helper(t, "dir", tmp)
 		dir := dirOf(t, out)
-		if err := cmd.Process.Kill(); err != nil {
-			t.Fatal(err)
-		}
-		_ = cmd.Wait()
+		dbtest.Kill(t, cmd)
 		if !exists(t, dir) {
 			t.Fatal("the folder went with a SIGKILL: nothing left for the sweep to do")
 		}

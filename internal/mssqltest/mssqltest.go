@@ -1,8 +1,6 @@
 package mssqltest
 
 import (
-	"database/sql"
-	"fmt"
 	"net/url"
 	"os"
 	"strings"
@@ -38,15 +36,8 @@ func FreshDB(t testing.TB) string {
 // server of base, with snapshot isolation allowed, and returns its DSN.
 func CreateDB(base, prefix string) (string, error) {
 	name := dbtest.Name(prefix)
-	admin, err := sql.Open("sqlserver", base)
-	if err != nil {
+	if err := dbtest.Exec("sqlserver", base, "CREATE DATABASE "+name, "ALTER DATABASE "+name+" SET ALLOW_SNAPSHOT_ISOLATION ON"); err != nil {
 		return "", adapters.RedactError(err, base)
-	}
-	defer admin.Close()
-	for _, stmt := range []string{"CREATE DATABASE " + name, "ALTER DATABASE " + name + " SET ALLOW_SNAPSHOT_ISOLATION ON"} {
-		if _, err := admin.Exec(stmt); err != nil {
-			return "", fmt.Errorf("%s: %w", stmt, adapters.RedactError(err, base))
-		}
 	}
 	return WithDatabase(base, name), nil
 }
@@ -58,13 +49,8 @@ func DropDB(base, dsn string) {
 	if name == "" {
 		return
 	}
-	admin, err := sql.Open("sqlserver", base)
-	if err != nil {
-		return
-	}
-	defer admin.Close()
-	admin.Exec("ALTER DATABASE " + name + " SET SINGLE_USER WITH ROLLBACK IMMEDIATE")
-	admin.Exec("DROP DATABASE " + name)
+	_ = dbtest.Exec("sqlserver", base, "ALTER DATABASE "+name+" SET SINGLE_USER WITH ROLLBACK IMMEDIATE")
+	_ = dbtest.Exec("sqlserver", base, "DROP DATABASE "+name)
 }
 
 // WithDatabase returns dsn naming database name, in either DSN form

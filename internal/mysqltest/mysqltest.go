@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -25,10 +24,8 @@ const (
 const Local = "root@tcp(127.0.0.1:3306)/test"
 
 var (
-	once    sync.Once
-	baseDSN string
-	why     string // why there is no server
-	broken  bool   // EnvDSN is set but its server does not answer
+	once   sync.Once
+	server = dbtest.Server{Name: "MySQL", EnvDSN: EnvDSN, EnvRequire: EnvRequire, Example: Local}
 )
 
 // DSN returns the DSN of a server whose user may create databases, or
@@ -36,52 +33,38 @@ var (
 func DSN(t testing.TB) string {
 	t.Helper()
 	once.Do(setup)
-	if baseDSN == "" {
-		if broken {
-			t.Fatal(why)
-		}
-		msg := why + "; set " + EnvDSN + " (e.g. " + Local + ") to run them"
-		if os.Getenv(EnvRequire) == "1" {
-			t.Fatal("MySQL tests cannot run, and " + EnvRequire + "=1 requires them: " + msg)
-		}
-		t.Skip("MySQL tests skipped: " + msg)
-	}
-	return baseDSN
+	return server.Need(t)
 }
 
 func setup() {
-	if dsn := os.Getenv(EnvDSN); dsn != "" {
-		if err := ping(dsn); err != nil {
-			why, broken = fmt.Sprintf("%s is set but its server does not answer: %v", EnvDSN, adapters.RedactError(err, dsn)), true
-			return
-		}
-		baseDSN = dsn
+	if server.FromEnv(ping) {
 		return
 	}
 	if err := ping(Local); err != nil {
-		why = EnvDSN + " is not set and no server answers at 127.0.0.1:3306 as root"
+		server.Why = EnvDSN + " is not set and no server answers at 127.0.0.1:3306 as root"
 		return
 	}
-	baseDSN = Local
+	server.DSN = Local
 }
 
+// ping reaches the server of dsn; its error hides the password.
 func ping(dsn string) error {
 	cfg, err := mysql.ParseDSN(dsn)
 	if err != nil {
-		return err
+		return adapters.RedactError(err, dsn)
 	}
 	if cfg.Timeout == 0 {
 		cfg.Timeout = 5 * time.Second
 	}
 	c, err := mysql.NewConnector(cfg)
 	if err != nil {
-		return err
+		return adapters.RedactError(err, dsn)
 	}
 	db := sql.OpenDB(c)
 	defer db.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	return db.PingContext(ctx)
+	return adapters.RedactError(db.PingContext(ctx), dsn)
 }
 
 // FreshDB creates an empty, uniquely named database for the test, drops
@@ -113,15 +96,7 @@ func DropDB(base, dsn string) {
 
 // Exec runs one statement on the server of dsn.
 func Exec(dsn, stmt string) error {
-	db, err := sql.Open("mysql", dsn)
-	if err != nil {
-		return adapters.RedactError(err, dsn)
-	}
-	defer db.Close()
-	if _, err := db.Exec(stmt); err != nil {
-		return adapters.RedactError(err, dsn)
-	}
-	return nil
+	return adapters.RedactError(dbtest.Exec("mysql", dsn, stmt), dsn)
 }
 
 // WithDatabase returns dsn naming database name.

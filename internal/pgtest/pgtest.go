@@ -33,9 +33,7 @@ const (
 
 var (
 	once       sync.Once
-	baseDSN    string
-	why        string // why there is no server
-	broken     bool   // EnvDSN is set but its server does not answer
+	server     = dbtest.Server{Name: "PostgreSQL", EnvDSN: EnvDSN, EnvRequire: EnvRequire, Example: "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"}
 	shared     *Cluster
 	mainCalled bool
 )
@@ -109,17 +107,7 @@ func stopAll() {
 func DSN(t testing.TB) string {
 	t.Helper()
 	once.Do(setup)
-	if baseDSN == "" {
-		if broken {
-			t.Fatal(why)
-		}
-		msg := why + "; set " + EnvDSN + " (e.g. postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable) to run them"
-		if os.Getenv(EnvRequire) == "1" {
-			t.Fatal("PostgreSQL tests cannot run, and " + EnvRequire + "=1 requires them: " + msg)
-		}
-		t.Skip("PostgreSQL tests skipped: " + msg)
-	}
-	return baseDSN
+	return server.Need(t)
 }
 
 // FreshDB creates an empty, uniquely named database for the test, drops
@@ -133,13 +121,8 @@ func FreshDB(t testing.TB) string {
 // server of base and returns its DSN. prefix should be a lower-case name.
 func CreateDB(base, prefix string) (string, error) {
 	name := dbtest.Name(prefix)
-	db, err := sql.Open("postgres", base)
-	if err != nil {
-		return "", err
-	}
-	defer db.Close()
-	if _, err := db.Exec("CREATE DATABASE " + pq.QuoteIdentifier(name)); err != nil {
-		return "", fmt.Errorf("create test database %s: %w", name, err)
+	if err := dbtest.Exec("postgres", base, "CREATE DATABASE "+pq.QuoteIdentifier(name)); err != nil {
+		return "", fmt.Errorf("create test database %s: %w", name, adapters.RedactError(err, base))
 	}
 	return withDB(base, name), nil
 }
@@ -151,14 +134,9 @@ func DropDB(base, dsn string) {
 	if name == "" {
 		return
 	}
-	db, err := sql.Open("postgres", base)
-	if err != nil {
-		return
-	}
-	defer db.Close()
 	drop := "DROP DATABASE IF EXISTS " + pq.QuoteIdentifier(name)
-	if _, err := db.Exec(drop + " WITH (FORCE)"); err != nil {
-		_, _ = db.Exec(drop) // before PostgreSQL 13
+	if dbtest.Exec("postgres", base, drop+" WITH (FORCE)") != nil {
+		_ = dbtest.Exec("postgres", base, drop) // before PostgreSQL 13
 	}
 }
 
@@ -184,29 +162,24 @@ func withDB(base, name string) string {
 }
 
 func setup() {
-	if dsn := os.Getenv(EnvDSN); dsn != "" {
-		if err := ping(dsn); err != nil {
-			why, broken = fmt.Sprintf("%s is set but its server does not answer: %v", EnvDSN, adapters.RedactError(err, dsn)), true
-			return
-		}
-		baseDSN = dsn
+	if server.FromEnv(ping) {
 		return
 	}
 	initdb, pgctl := findBinary("initdb"), findBinary("pg_ctl")
 	if initdb == "" || pgctl == "" {
-		why = EnvDSN + " is not set and initdb/pg_ctl are not installed"
+		server.Why = EnvDSN + " is not set and initdb/pg_ctl are not installed"
 		return
 	}
 	if !mainCalled {
-		why, broken = "pgtest would start a PostgreSQL cluster, but this package's TestMain does not call pgtest.Main to stop it", true
+		server.Why, server.Broken = "pgtest would start a PostgreSQL cluster, but this package's TestMain does not call pgtest.Main to stop it", true
 		return
 	}
 	c, err := startCluster(initdb, pgctl)
 	if err != nil {
-		why = EnvDSN + " is not set and a throwaway cluster could not be started: " + err.Error()
+		server.Why = EnvDSN + " is not set and a throwaway cluster could not be started: " + err.Error()
 		return
 	}
-	baseDSN, shared = c.DSN, c
+	server.DSN, shared = c.DSN, c
 }
 
 // mainCluster is the cluster DSN started, if it started one.
@@ -268,13 +241,14 @@ func NewCluster(t testing.TB) *Cluster {
 	return c
 }
 
+// ping reaches the server of dsn; its error hides the password.
 func ping(dsn string) error {
 	db, err := sql.Open("postgres", dsn)
 	if err != nil {
-		return err
+		return adapters.RedactError(err, dsn)
 	}
 	defer db.Close()
-	return db.Ping()
+	return adapters.RedactError(db.Ping(), dsn)
 }
 
 // findBinary finds a PostgreSQL program on PATH or, failing that, in the

@@ -10,9 +10,10 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ccfacade/ccfacade/internal/dbtest"
 )
 
 // envHelper makes the test binary a helper process of
@@ -33,8 +34,7 @@ func TestHelperProcess(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		fmt.Printf("CLUSTER %d %s\n", pid, c.dir)
-		_, _ = io.Copy(io.Discard, os.Stdin)
+		dbtest.Announce(fmt.Sprintf("CLUSTER %d %s", pid, c.dir))
 	case "none":
 	default:
 		t.Skip("a helper process of TestThrowawayClusterEnds")
@@ -67,70 +67,27 @@ func helperTmp(t *testing.T) string {
 	return tmp
 }
 
-// helper starts the test binary as a helper process of the given mode,
-// with tmp as its temporary folder and without CCFACADE_TEST_PG_DSN, so
-// that it starts a cluster of its own there.
+// helper starts the test binary as a helper process of the given mode
+// (see dbtest.StartHelper), with tmp as its temporary folder and without
+// CCFACADE_TEST_PG_DSN, so that it starts a cluster of its own there.
+// Whatever the test finds, the helper ends and its cluster, whose owner
+// is then gone, is swept.
 func helper(t *testing.T, mode, tmp string) (*exec.Cmd, io.WriteCloser, *bufio.Scanner) {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcess$", "-test.count=1")
-	for _, kv := range os.Environ() {
-		if k, _, _ := strings.Cut(kv, "="); k != EnvDSN && k != envHelper && k != "TMPDIR" {
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
-	cmd.Env = append(cmd.Env, envHelper+"="+mode, "TMPDIR="+tmp)
-	cmd.Stderr = os.Stderr
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	// Whatever the test finds, the helper ends and its cluster, whose
-	// owner is then gone, is swept.
-	t.Cleanup(func() { stdin.Close(); _ = cmd.Process.Kill(); _ = cmd.Wait(); sweep(tmp) })
-	return cmd, stdin, bufio.NewScanner(stdout)
+	t.Cleanup(func() { sweep(tmp) }) // after the helper's end, which is registered later
+	return dbtest.StartHelper(t, envHelper, mode, tmp, EnvDSN)
 }
 
 // clusterOf waits (generously) for the helper's line that says where its
 // cluster is.
 func clusterOf(t *testing.T, out *bufio.Scanner) (int, string) {
 	t.Helper()
-	type found struct {
-		pid  int
-		dir  string
-		seen []string
+	p, dir, _ := strings.Cut(dbtest.HelperLine(t, out, "CLUSTER ", 3*time.Minute, "where its cluster is"), " ")
+	pid, err := strconv.Atoi(p)
+	if err != nil || dir == "" {
+		t.Fatalf("the helper's line CLUSTER %s %s does not give a pid and a folder", p, dir)
 	}
-	ch := make(chan found, 1)
-	go func() {
-		var f found
-		for out.Scan() {
-			line := out.Text()
-			f.seen = append(f.seen, line)
-			if rest, ok := strings.CutPrefix(line, "CLUSTER "); ok {
-				p, d, _ := strings.Cut(rest, " ")
-				f.pid, _ = strconv.Atoi(p)
-				f.dir = d
-				break
-			}
-		}
-		ch <- f
-	}()
-	select {
-	case f := <-ch:
-		if f.dir == "" {
-			t.Fatalf("the helper started no cluster: %s", strings.Join(f.seen, "\n"))
-		}
-		return f.pid, f.dir
-	case <-time.After(3 * time.Minute):
-		t.Fatal("the helper did not start its cluster within 3 minutes")
-	}
-	return 0, ""
+	return pid, dir
 }
 
 // waitGone waits (generously) until the postmaster has ended and the
@@ -165,14 +122,7 @@ func TestThrowawayClusterEnds(t *testing.T) {
 		tmp := helperTmp(t)
 		cmd, _, out := helper(t, "cluster", tmp)
 		pid, dir := clusterOf(t, out)
-		if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-			t.Fatal(err)
-		}
-		err := cmd.Wait()
-		var exit *exec.ExitError
-		if !errors.As(err, &exit) || exit.ExitCode() != 128+int(syscall.SIGTERM) {
-			t.Errorf("the helper ended with %v, want exit status %d", err, 128+int(syscall.SIGTERM))
-		}
+		dbtest.Terminate(t, cmd)
 		waitGone(t, pid, dir, "after SIGTERM")
 		if _, err := os.Stat(filepath.Join(tmp, cleanedMark)); err != nil {
 			t.Errorf("the cleanups given to Main did not run on SIGTERM: %v", err)
@@ -182,10 +132,7 @@ func TestThrowawayClusterEnds(t *testing.T) {
 		tmp := helperTmp(t)
 		cmd, _, out := helper(t, "cluster", tmp)
 		pid, dir := clusterOf(t, out)
-		if err := cmd.Process.Kill(); err != nil {
-			t.Fatal(err)
-		}
-		_ = cmd.Wait()
+		dbtest.Kill(t, cmd)
 		if !alive(pid) {
 			t.Fatal("the postmaster ended with its owner's SIGKILL: nothing left for the sweep to do")
 		}

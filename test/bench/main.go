@@ -1,15 +1,16 @@
-// Command bench measures the facade on PostgreSQL with the demo EPR, for
-// every kind of interaction, at several concurrencies and database sizes,
-// next to floors that show what the database itself costs:
+// Command bench measures the facade on PostgreSQL (and, with -backends,
+// on MySQL or MariaDB beside it, at the same sizes) with the demo EPR,
+// for every kind of interaction, at several concurrencies and database
+// sizes, next to floors that show what the database itself costs:
 //
 //   - statements: the very statements the facade issued for each request
 //     (captured from the engine, per request variant), replayed straight
-//     through database/sql and lib/pq with the facade's connection
-//     settings, unprepared;
+//     through database/sql and the driver (lib/pq, go-sql-driver/mysql)
+//     with the facade's connection settings, unprepared;
 //   - prepared: the same, each statement prepared once per connection;
 //   - one statement: for a read, a search by NHS number, the Observation
 //     search and the chained search, a hand-written statement that returns
-//     the same resources' JSON built by PostgreSQL;
+//     the same resources' JSON built by the database;
 //   - HTTP alone: the facade's own responses served from memory by a bare
 //     HTTP server to the same load generator (the transport's cost).
 //
@@ -19,6 +20,12 @@
 // -out.
 //
 //	go run ./test/bench -patients 100000,1000000 -out docs/benchmarks.md
+//	go run ./test/bench -backends postgres,mysql -patients 100000 -out docs/benchmarks.md
+//
+// The MySQL or MariaDB server is -mysql-dsn's (CCFACADE_BENCH_MYSQL_DSN,
+// else CCFACADE_TEST_MYSQL_DSN, else root on 127.0.0.1:3306); its user
+// must be able to create databases: each size gets one of its own,
+// ccfacade_bench_<patients>, kept for the next run as on PostgreSQL.
 package main
 
 import (
@@ -62,6 +69,8 @@ import (
 
 func main() {
 	dsn := flag.String("dsn", envOr("CCFACADE_BENCH_PG_DSN", envOr("CCFACADE_TEST_PG_DSN", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable")), "PostgreSQL maintenance DSN")
+	mysqlDSN := flag.String("mysql-dsn", envOr("CCFACADE_BENCH_MYSQL_DSN", envOr("CCFACADE_TEST_MYSQL_DSN", "root@tcp(127.0.0.1:3306)/test")), "MySQL or MariaDB DSN of a user who may create databases")
+	backendList := flag.String("backends", "postgres", "the databases to measure, in order: postgres, mysql (MySQL or MariaDB), comma-separated")
 	sizes := flag.String("patients", "100000,1000000", "demo patients, one run per size")
 	dur := flag.Duration("duration", 5*time.Second, "measuring time per cell")
 	concs := flag.String("concurrency", "1,4,16,64", "concurrencies")
@@ -86,13 +95,21 @@ func main() {
 	}
 	ctx := context.Background()
 	filter := regexp.MustCompile(*only)
+	backends, err := backendsNamed(ctx, *backendList, *dsn, *mysqlDSN)
+	if err != nil {
+		log.Fatal(err)
+	}
+	// Size by size, each backend in turn: the backends are compared at
+	// one size before the next is loaded.
 	var runs []*run
 	for _, n := range parseInts(*sizes) {
-		r, err := measureSize(ctx, *dsn, n, *dur, parseInts(*concs), filter)
-		if err != nil {
-			log.Fatal(err)
+		for _, be := range backends {
+			r, err := measureSize(ctx, be, n, *dur, parseInts(*concs), filter)
+			if err != nil {
+				log.Fatalf("%s, %d patients: %v", be.label, n, err)
+			}
+			runs = append(runs, r)
 		}
-		runs = append(runs, r)
 	}
 	if profileTo != nil {
 		pprof.StopCPUProfile()
@@ -106,7 +123,7 @@ func main() {
 		pprof.Lookup("allocs").WriteTo(f, 0)
 		f.Close()
 	}
-	report := render(runs, *dur)
+	report := render(runs, backends, *dur)
 	fmt.Print(report)
 	if *out != "" {
 		// The memory section (make bench-memory) is kept as it is.
@@ -136,6 +153,7 @@ type interaction struct {
 	// the same resources' JSON, and its arguments for variant i.
 	oneStatement func(i int) (string, []any)
 	variants     [][]stmt // the facade's statements per variant
+	bare         [][]stmt // the same as the driver is handed them
 }
 
 // cell is one measurement.
@@ -153,8 +171,9 @@ type row struct {
 	httpOnly                         cell // the same responses served from memory
 }
 
-// run is everything measured at one size.
+// run is everything measured on one backend at one size.
 type run struct {
+	be           *backend
 	patients     int
 	rows         []row
 	interactions []*interaction
@@ -163,13 +182,12 @@ type run struct {
 	loaded       string
 }
 
-func measureSize(ctx context.Context, maint string, patients int, dur time.Duration, concs []int, filter *regexp.Regexp) (*run, error) {
-	dbName := fmt.Sprintf("ccfacade_bench_%d", patients)
-	benchDSN, loaded, err := ensureDemo(ctx, maint, dbName, patients)
+func measureSize(ctx context.Context, be *backend, patients int, dur time.Duration, concs []int, filter *regexp.Regexp) (*run, error) {
+	benchDSN, loaded, err := be.ensure(ctx, patients)
 	if err != nil {
 		return nil, err
 	}
-	db, err := postgres.Open(ctx, benchDSN, adapters.Options{ReadOnly: true, MaxOpenConns: 64, MaxIdleConns: 64})
+	db, err := be.open(ctx, benchDSN)
 	if err != nil {
 		return nil, err
 	}
@@ -223,21 +241,23 @@ func measureSize(ctx context.Context, maint string, patients int, dur time.Durat
 	vital := strings.Join(set.Concepts["obs-category"].Reverse("http://hl7.org/fhir/observation-category", true, "vital-signs"), "','")
 	its := []*interaction{
 		{name: "Patient read by id", n: variants, url: func(i int) string { return base + "/Patient/" + ids[i] },
-			oneStatement: func(i int) (string, []any) { return patientJSON + " WHERE p.PATIENT_ID = $1", []any{ids[i]} }},
+			oneStatement: func(i int) (string, []any) {
+				return be.patientJSON + " WHERE p.PATIENT_ID = " + be.ph(1), []any{ids[i]}
+			}},
 		{name: "Patient search by NHS number", n: variants, url: func(i int) string {
 			return base + "/Patient?identifier=" + url.QueryEscape(nhsSystem+nhs[i])
 		}, oneStatement: func(i int) (string, []any) {
-			return patientJSON + " WHERE REPLACE(REPLACE(p.NHS_NUMBER, ' ', ''), '-', '') = $1 ORDER BY p.PATIENT_ID LIMIT 51", []any{nhs[i]}
+			return be.patientJSON + " WHERE REPLACE(REPLACE(p.NHS_NUMBER, ' ', ''), '-', '') = " + be.ph(1) + " ORDER BY p.PATIENT_ID LIMIT 51", []any{nhs[i]}
 		}},
 		{name: "Observation search by patient (_count=50)", n: variants, url: func(i int) string { return base + "/Observation?patient=" + ids[i] + "&_count=50" },
 			oneStatement: func(i int) (string, []any) {
-				return observationJSON + " WHERE o.PATIENT_ID = $1 ORDER BY o.OBS_ID LIMIT 51", []any{ids[i]}
+				return be.observationJSON + " WHERE o.PATIENT_ID = " + be.ph(1) + " ORDER BY o.OBS_ID LIMIT 51", []any{ids[i]}
 			}},
 		{name: "MedicationRequest search by patient (child collections)", n: variants, url: func(i int) string { return base + "/MedicationRequest?patient=" + ids[i] }},
 		{name: "Chained search patient.identifier + category", n: variants, url: func(i int) string {
 			return base + "/Observation?patient.identifier=" + url.QueryEscape(nhsSystem+nhs[i]) + "&category=vital-signs"
 		}, oneStatement: func(i int) (string, []any) {
-			return observationJSON + " WHERE o.PATIENT_ID IN (SELECT PATIENT_ID FROM PATIENT WHERE REPLACE(REPLACE(NHS_NUMBER, ' ', ''), '-', '') = $1) AND o.OBS_CODE IN ('" + vital + "') ORDER BY o.OBS_ID LIMIT 51", []any{nhs[i]}
+			return be.observationJSON + " WHERE o.PATIENT_ID IN (SELECT PATIENT_ID FROM PATIENT WHERE REPLACE(REPLACE(NHS_NUMBER, ' ', ''), '-', '') = " + be.ph(1) + ") AND o.OBS_CODE IN ('" + vital + "') ORDER BY o.OBS_ID LIMIT 51", []any{nhs[i]}
 		}},
 		{name: "$everything, first page", n: variants, url: func(i int) string { return base + "/Patient/" + ids[i] + "/$everything" }},
 		{name: "_include (MedicationRequest → Medication)", n: variants, url: func(i int) string {
@@ -249,6 +269,10 @@ func measureSize(ctx context.Context, maint string, patients int, dur time.Durat
 		if err != nil {
 			return nil, err
 		}
+		if len(pages) == 0 {
+			fmt.Fprintf(os.Stderr, "%d patients: there is no page %d of 50 patients; it is not measured\n", patients, depth)
+			continue
+		}
 		its = append(its, &interaction{name: fmt.Sprintf("Patient page %d (_count=50)", depth), n: len(pages), url: func(i int) string { return pages[i] }})
 	}
 	var kept []*interaction
@@ -257,10 +281,11 @@ func measureSize(ctx context.Context, maint string, patients int, dur time.Durat
 			kept = append(kept, it)
 		}
 	}
-	r := &run{patients: patients, interactions: kept, allocs: map[string][4]float64{}, rss: map[string]float64{}, loaded: loaded}
+	r := &run{be: be, patients: patients, interactions: kept, allocs: map[string][4]float64{}, rss: map[string]float64{}, loaded: loaded}
 	// The statements of every variant.
 	for _, it := range kept {
 		it.variants = make([][]stmt, it.n)
+		it.bare = make([][]stmt, it.n)
 		for v := 0; v < it.n; v++ {
 			mu.Lock()
 			captured, capture = nil, true
@@ -271,6 +296,13 @@ func measureSize(ctx context.Context, maint string, patients int, dur time.Durat
 			mu.Lock()
 			it.variants[v], capture = captured, false
 			mu.Unlock()
+			for _, s := range it.variants[v] {
+				b, err := be.bare(s)
+				if err != nil {
+					return nil, fmt.Errorf("%s: %w", s.sql, err)
+				}
+				it.bare[v] = append(it.bare[v], b)
+			}
 		}
 	}
 	// HTTP alone: every variant's response as the facade sent it (gzip
@@ -288,7 +320,7 @@ func measureSize(ctx context.Context, maint string, patients int, dur time.Durat
 	go cannedSrv.Serve(cannedLn)
 	defer cannedSrv.Close()
 	cannedBase := "http://" + cannedLn.Addr().String()
-	raw, err := sql.Open("postgres", benchDSN+"&binary_parameters=yes&jit=off") // the facade's session settings
+	raw, err := be.raw(benchDSN)
 	if err != nil {
 		return nil, err
 	}
@@ -309,7 +341,7 @@ func measureSize(ctx context.Context, maint string, patients int, dur time.Durat
 			rw.facade = measure(c, dur, it.n, func(_ int, i int) error { return get(client, it.url(i)) })
 			if profileTo != nil {
 				r.rows = append(r.rows, rw)
-				fmt.Fprintln(os.Stderr, patients, rw.line())
+				fmt.Fprintln(os.Stderr, be.name, patients, rw.line())
 				continue
 			}
 			rw.httpOnly = measure(c, dur, it.n, func(_ int, i int) error {
@@ -317,7 +349,7 @@ func measureSize(ctx context.Context, maint string, patients int, dur time.Durat
 				return get(client, cannedBase+u.RequestURI())
 			})
 			shed()
-			rw.stmts = measure(c, dur, it.n, func(_ int, i int) error { return replay(ctx, raw, nil, it.variants[i]) })
+			rw.stmts = measure(c, dur, it.n, func(_ int, i int) error { return replay(ctx, raw, nil, it.bare[i]) })
 			shed()
 			rw.prepared = measurePrepared(ctx, raw, c, dur, it)
 			if it.oneStatement != nil {
@@ -328,7 +360,7 @@ func measureSize(ctx context.Context, maint string, patients int, dur time.Durat
 				})
 			}
 			r.rows = append(r.rows, rw)
-			fmt.Fprintln(os.Stderr, patients, rw.line())
+			fmt.Fprintln(os.Stderr, be.name, patients, rw.line())
 		}
 		r.rss[it.name] = peakRSS()
 	}
@@ -343,7 +375,8 @@ var profileAllocs bool
 var profileTo *os.File
 
 // walk follows next links from first to page depth and returns the URLs of
-// pages depth … depth+n-1 (fewer at the end).
+// pages depth … depth+n-1 (fewer at the end, none when there are fewer
+// than depth pages).
 func walk(c *http.Client, first string, depth, n int) ([]string, error) {
 	var out []string
 	u := first
@@ -372,9 +405,6 @@ func walk(c *http.Client, first string, depth, n int) ([]string, error) {
 		if depth == 1 {
 			break // the first page only: a search without a cursor
 		}
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("%s: no page %d", first, depth)
 	}
 	return out, nil
 }
@@ -447,7 +477,7 @@ func measurePrepared(ctx context.Context, raw *sql.DB, c int, d time.Duration, i
 				caches[w][q] = st
 			}
 			return st, err
-		}, it.variants[i])
+		}, it.bare[i])
 	})
 }
 
@@ -664,20 +694,50 @@ func (r row) line() string {
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2f", float64(d.Microseconds())/1000) }
 
-func render(runs []*run, d time.Duration) string {
+func render(runs []*run, backends []*backend, d time.Duration) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Benchmarks\n\n")
 	fmt.Fprintf(&b, "Produced by `make bench` (`go run ./test/bench`) on %s.\n\n", time.Now().UTC().Format("2006-01-02"))
-	fmt.Fprintf(&b, "**Set-up.** The demo EPR in PostgreSQL (%s); the facade in-process over the `postgres` adapter (read-only sessions, pool of 64) and HTTP on loopback; a Go load generator with keep-alive connections asking for 200 variants of each request (patients in a random order); %s measured per cell after a warm-up. ", pgVersion(), d)
-	fmt.Fprintf(&b, "Next to the facade, in the same run: **statements**, the very statements the facade issued for each variant (captured from the engine), replayed straight through database/sql and lib/pq with the facade's connection settings; **prepared**, the same statements each prepared once per connection; **one statement**, for a read, a search by NHS number, the Observation search and the chained search, a hand-written statement that returns the same resources' JSON built by PostgreSQL; **HTTP alone**, the facade's own responses to the same requests (recorded once, gzip as sent) served from memory by a bare Go HTTP server to the same load generator, which decompresses and reads them as it does the facade's: the transport's cost with no work behind it. **prepared + HTTP** adds the two costs (1 / (1/prepared + 1/HTTP alone)): what a facade that spent nothing on planning and rendering could reach on this machine. Each floor reads every row it is sent. Throughput in requests a second, p50 and p99 in milliseconds; ratios are the facade's throughput over each floor's.\n\n")
+	// The set-up as the first backend has it, then what differs on each
+	// other one.
+	first := backends[0]
+	fmt.Fprintf(&b, "**Set-up.** The demo EPR in %s (%s); the facade in-process over the `%s` adapter (read-only sessions, pool of 64) and HTTP on loopback; a Go load generator with keep-alive connections asking for 200 variants of each request (patients in a random order); %s measured per cell after a warm-up. ", first.label, first.version, first.name, d)
+	fmt.Fprintf(&b, "Next to the facade, in the same run: **statements**, the very statements the facade issued for each variant (captured from the engine), replayed straight through database/sql and %s with the facade's connection settings; **prepared**, the same statements each prepared once per connection; **one statement**, for a read, a search by NHS number, the Observation search and the chained search, a hand-written statement that returns the same resources' JSON built by %s; **HTTP alone**, the facade's own responses to the same requests (recorded once, gzip as sent) served from memory by a bare Go HTTP server to the same load generator, which decompresses and reads them as it does the facade's: the transport's cost with no work behind it. **prepared + HTTP** adds the two costs (1 / (1/prepared + 1/HTTP alone)): what a facade that spent nothing on planning and rendering could reach on this machine. Each floor reads every row it is sent. Throughput in requests a second, p50 and p99 in milliseconds; ratios are the facade's throughput over each floor's.\n\n", first.driver, first.label)
+	for _, be := range backends {
+		if be.notes == "" {
+			continue
+		}
+		if be != first {
+			fmt.Fprintf(&b, "**%s** (%s), measured in the same way at each size after %s: the facade over the `%s` adapter, the floors through %s. ", be.label, be.version, first.label, be.name, be.driver)
+		}
+		fmt.Fprintf(&b, "%s\n\n", be.notes)
+	}
 	fmt.Fprintf(&b, "**Machine.** %s, %d CPUs (%s/%s), %s; database, facade and load generator share it.\n", cpuModel(), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, runtime.Version())
+	for _, be := range backends {
+		var of []*run
+		for _, r := range runs {
+			if r.be == be {
+				of = append(of, r)
+			}
+		}
+		renderBackend(&b, be, of)
+	}
+	for _, be := range backends[1:] {
+		renderBeside(&b, first, be, runs)
+	}
+	return b.String()
+}
+
+// renderBackend writes one backend's sections: each size, the growth from
+// the first size to the last, and the statements of each request.
+func renderBackend(b *strings.Builder, be *backend, runs []*run) {
 	for _, r := range runs {
-		fmt.Fprintf(&b, "\n## %d patients\n\n%s\n\n", r.patients, r.loaded)
-		fmt.Fprintf(&b, "| request | clients | facade req/s | p50 | p99 | statements req/s (p50) | prepared req/s (p50) | one statement req/s (p50) | HTTP alone req/s (p50) | ÷ statements | ÷ prepared | ÷ one statement | ÷ HTTP alone | ÷ prepared + HTTP |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+		fmt.Fprintf(b, "\n## %d patients%s\n\n%s\n\n", r.patients, be.heading, r.loaded)
+		fmt.Fprintf(b, "| request | clients | facade req/s | p50 | p99 | statements req/s (p50) | prepared req/s (p50) | one statement req/s (p50) | HTTP alone req/s (p50) | ÷ statements | ÷ prepared | ÷ one statement | ÷ HTTP alone | ÷ prepared + HTTP |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 		for _, rw := range r.rows {
 			b.WriteString(rw.line() + "\n")
 		}
-		fmt.Fprintf(&b, "\nThe facade's allocations and time (the handler called in-process, one request at a time, gzip asked for: the database's round trips included, HTTP not) and the process's peak resident memory while the interaction was measured (load generator included):\n\n| request | statements | resources a response | allocations a request | allocations a resource | KB allocated a request | µs in the handler a request | peak RSS MB |\n|---|---|---|---|---|---|---|---|\n")
+		fmt.Fprintf(b, "\nThe facade's allocations and time (the handler called in-process, one request at a time, gzip asked for: the database's round trips included, HTTP not) and the process's peak resident memory while the interaction was measured (load generator included):\n\n| request | statements | resources a response | allocations a request | allocations a resource | KB allocated a request | µs in the handler a request | peak RSS MB |\n|---|---|---|---|---|---|---|---|\n")
 		for _, it := range r.interactions {
 			a := r.allocs[it.name]
 			stmts := 0
@@ -688,37 +748,74 @@ func render(runs []*run, d time.Duration) string {
 			if a[2] > 0 {
 				per = a[0] / a[2]
 			}
-			fmt.Fprintf(&b, "| %s | %.1f | %.1f | %.0f | %.0f | %.0f | %.0f | %.0f |\n", it.name, float64(stmts)/float64(len(it.variants)), a[2], a[0], per, a[1]/1024, a[3], r.rss[it.name])
+			fmt.Fprintf(b, "| %s | %.1f | %.1f | %.0f | %.0f | %.0f | %.0f | %.0f |\n", it.name, float64(stmts)/float64(len(it.variants)), a[2], a[0], per, a[1]/1024, a[3], r.rss[it.name])
 		}
 	}
 	if len(runs) > 1 {
 		first, last := runs[0], runs[len(runs)-1]
-		fmt.Fprintf(&b, "\n## From %d to %d patients\n\np99 in milliseconds at each concurrency, and its growth; next to it, the same for the facade's statements run prepared (the database's share of the growth):\n\n| request | clients | p99 at %d | p99 at %d | × | prepared p99 at %d | prepared p99 at %d | prepared × |\n|---|---|---|---|---|---|---|---|\n", first.patients, last.patients, first.patients, last.patients, first.patients, last.patients)
-		growth := func(a, z time.Duration) string {
-			if a == 0 {
-				return "–"
-			}
-			return fmt.Sprintf("%.2f", float64(z)/float64(a))
-		}
+		fmt.Fprintf(b, "\n## From %d to %d patients%s\n\np99 in milliseconds at each concurrency, and its growth; next to it, the same for the facade's statements run prepared (the database's share of the growth):\n\n| request | clients | p99 at %d | p99 at %d | × | prepared p99 at %d | prepared p99 at %d | prepared × |\n|---|---|---|---|---|---|---|---|\n", first.patients, last.patients, be.heading, first.patients, last.patients, first.patients, last.patients)
 		for _, a := range first.rows {
 			for _, z := range last.rows {
 				if z.name == a.name && z.conc == a.conc && a.facade.p99 > 0 {
-					fmt.Fprintf(&b, "| %s | %d | %s | %s | %s | %s | %s | %s |\n", a.name, a.conc, ms(a.facade.p99), ms(z.facade.p99), growth(a.facade.p99, z.facade.p99),
+					fmt.Fprintf(b, "| %s | %d | %s | %s | %s | %s | %s | %s |\n", a.name, a.conc, ms(a.facade.p99), ms(z.facade.p99), growth(a.facade.p99, z.facade.p99),
 						ms(a.prepared.p99), ms(z.prepared.p99), growth(a.prepared.p99, z.prepared.p99))
 				}
 			}
 		}
 	}
 	if len(runs) > 0 {
-		fmt.Fprintf(&b, "\nStatements of the first variant of each request (%d patients):\n\n", runs[0].patients)
+		on := ""
+		if be.heading != "" {
+			on = ", " + be.label
+		}
+		fmt.Fprintf(b, "\nStatements of the first variant of each request (%d patients%s):\n\n", runs[0].patients, on)
 		for _, it := range runs[0].interactions {
-			fmt.Fprintf(&b, "- %s: %d statements\n", it.name, len(it.variants[0]))
+			fmt.Fprintf(b, "- %s: %d statements\n", it.name, len(it.variants[0]))
 			for _, s := range it.variants[0] {
-				fmt.Fprintf(&b, "  - `%s`\n", s.sql)
+				fmt.Fprintf(b, "  - `%s`\n", s.sql)
 			}
 		}
 	}
-	return b.String()
+}
+
+// renderBeside sets another backend's facade and prepared statements
+// beside the first backend's, request by request at each size.
+func renderBeside(b *strings.Builder, ref, be *backend, runs []*run) {
+	fmt.Fprintf(b, "\n## %s beside %s\n\nAt each size and concurrency, the facade's throughput (p50, p99) on each database and their ratio, and the same for the facade's statements run prepared (the databases alone):\n\n", be.label, ref.label)
+	fmt.Fprintf(b, "| request | patients | clients | %[1]s req/s (p50, p99) | %[2]s req/s (p50, p99) | %[2]s ÷ %[1]s | %[1]s prepared req/s (p50) | %[2]s prepared req/s (p50) | prepared %[2]s ÷ %[1]s |\n|---|---|---|---|---|---|---|---|---|\n", ref.label, be.label)
+	ratio := func(a, z float64) string {
+		if a == 0 {
+			return "–"
+		}
+		return fmt.Sprintf("%.2f", z/a)
+	}
+	for _, ra := range runs {
+		if ra.be != ref {
+			continue
+		}
+		for _, rz := range runs {
+			if rz.be != be || rz.patients != ra.patients {
+				continue
+			}
+			for _, a := range ra.rows {
+				for _, z := range rz.rows {
+					if z.name == a.name && z.conc == a.conc {
+						fmt.Fprintf(b, "| %s | %d | %d | %.0f (%s, %s) | %.0f (%s, %s) | %s | %.0f (%s) | %.0f (%s) | %s |\n", a.name, ra.patients, a.conc,
+							a.facade.rps, ms(a.facade.p50), ms(a.facade.p99), z.facade.rps, ms(z.facade.p50), ms(z.facade.p99), ratio(a.facade.rps, z.facade.rps),
+							a.prepared.rps, ms(a.prepared.p50), z.prepared.rps, ms(z.prepared.p50), ratio(a.prepared.rps, z.prepared.rps))
+					}
+				}
+			}
+		}
+	}
+}
+
+// growth is z over a, or "–" without a.
+func growth(a, z time.Duration) string {
+	if a == 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.2f", float64(z)/float64(a))
 }
 
 func cpuModel() string {

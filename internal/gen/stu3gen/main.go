@@ -1,38 +1,41 @@
-// Command stu3gen writes fhir/stu3/types_gen.go: every FHIR STU3 (3.0.1)
+// Command stu3gen writes the table of a FHIR release's types: every
 // resource, data type and backbone element with its elements in FHIR order,
 // their cardinality, types, reference targets and the codes of required
-// bindings.
+// bindings. By default it writes fhir/stu3/types_gen.go for STU3 (3.0.1);
+// with -fhir r4, fhir/r4/types_gen.go for R4 (4.0.1).
 //
-// The source of truth is the STU3 protocol buffers published by google/fhir
-// (github.com/google/fhir/go), generated from the 3.0.1 structure
-// definitions: message field order follows the specification's element
-// order, JSON names are in the descriptors, choice elements are messages
-// marked is_choice_type, required elements carry validation_requirement,
-// references carry valid_reference_type and required codes are messages
-// wrapping an enum whose values spell the FHIR code (fhir_original_code, or
-// the enum name lower-cased with "_" as "-"). The protos do not say which
-// elements are summary elements (isSummary): that comes from the STU3
-// StructureDefinitions, through summary.txt beside this file.
+// The source of truth is the protocol buffers published by google/fhir
+// (github.com/google/fhir/go), generated from the structure definitions of
+// each release: message field order follows the specification's element
+// order (but for R4's Reference, see fill), JSON names are in the
+// descriptors, choice elements are messages marked is_choice_type,
+// required elements carry validation_requirement, references carry
+// valid_reference_type and required codes are messages wrapping an enum
+// whose values spell the FHIR code (fhir_original_code, or the enum name
+// lower-cased with "_" as "-"). The protos do not say which elements are
+// summary elements (isSummary): that comes from the StructureDefinitions,
+// through summary.txt (summary-r4.txt) beside this file.
 //
-// It also writes fhir/stu3/search_gen.go: the search parameters of every
-// resource type, translated from the SearchParameter definitions of the
-// STU3 specification, kept in searchparams.txt beside this file (see
-// search.go for the translation and what is left out); and
-// fhir/stu3/compartment_gen.go: the resource types of each compartment
-// (Patient, Encounter, RelatedPerson, Practitioner, Device) with the
-// search parameters that put a resource in it, from the
-// CompartmentDefinitions, kept in compartments.txt beside this file.
+// It also writes search_gen.go beside the table: the search parameters of
+// every resource type, translated from the SearchParameter definitions of
+// the specification, kept in searchparams.txt (searchparams-r4.txt) beside
+// this file (see search.go for the translation and what is left out); and
+// compartment_gen.go: the resource types of each compartment (Patient,
+// Encounter, RelatedPerson, Practitioner, Device) with the search
+// parameters that put a resource in it, from the CompartmentDefinitions,
+// kept in compartments.txt (compartments-r4.txt).
 //
-// Run from the repository root: go run ./internal/gen/stu3gen
-// (or go generate ./fhir/stu3); that needs no copy of the specification.
-// With -spec DIR, DIR being the package folder of hl7.fhir.core 3.0.1
-// (CC0-1.0; the npm package hl7.fhir.core@3.0.1 from packages.fhir.org,
-// or spec/hl7.fhir.core/3.0.1/package in the google/fhir repository), it
-// first rewrites summary.txt from the StructureDefinition-*.json,
-// searchparams.txt from the SearchParameter-*.json and compartments.txt
-// from the CompartmentDefinition-*.json there. Run the tests
-// of this package with CCFACADE_STU3_SPEC=DIR to check the committed
-// lists against it.
+// Run from the repository root: go run ./internal/gen/stu3gen [-fhir r4]
+// (or go generate ./fhir/stu3 ./fhir/r4); that needs no copy of the
+// specification. With -spec DIR, DIR being the package folder of the
+// release's core package (CC0-1.0): hl7.fhir.core 3.0.1 or
+// hl7.fhir.r4.core 4.0.1, from packages.fhir.org, or
+// spec/hl7.fhir.core/3.0.1/package and spec/hl7.fhir.core/4.0.1/package in
+// the google/fhir repository, it first rewrites the lists from the
+// StructureDefinition-*.json, SearchParameter-*.json and
+// CompartmentDefinition-*.json there. Run the tests of this package
+// with CCFACADE_STU3_SPEC=DIR and CCFACADE_R4_SPEC=DIR to check the
+// committed lists against them.
 package main
 
 import (
@@ -43,14 +46,12 @@ import (
 	"log"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"unicode"
 
 	apb "github.com/google/fhir/go/proto/google/fhir/proto/annotations_go_proto"
-	d3 "github.com/google/fhir/go/proto/google/fhir/proto/stu3/datatypes_go_proto"
-	m3 "github.com/google/fhir/go/proto/google/fhir/proto/stu3/metadatatypes_go_proto"
-	r3 "github.com/google/fhir/go/proto/google/fhir/proto/stu3/resources_go_proto"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 )
@@ -73,9 +74,12 @@ type typ struct {
 	Elements []element
 }
 
-var (
-	types = map[string]*typ{}
-	names = map[protoreflect.FullName]string{} // message → FHIR type name
+// gen is one run of the generator over one release: the types it found
+// and what went wrong.
+type gen struct {
+	rel   *release
+	types map[string]*typ
+	names map[protoreflect.FullName]string // message → FHIR type name
 	// messages of the named types, filled once all names are known
 	todo []protoreflect.MessageDescriptor
 	// problems found while walking; any of them fails the run
@@ -83,71 +87,56 @@ var (
 	// summary holds the paths of the summary elements ("Patient.name",
 	// "Observation.value[x]"); each is crossed off when its element is met.
 	summary map[string]bool
-	// summarySrc is the summary list generate reads.
-	summarySrc = summaryList
-	// searchSrc is the search list generateSearch reads.
-	searchSrc = searchList
-)
+	// added holds the choice elements given their missing types.
+	added map[string]bool
+	// search is the search table generateSearch built, by resource type.
+	search map[string][]searchParam
+}
 
-func problem(format string, args ...any) {
-	problems = append(problems, fmt.Sprintf(format, args...))
+func newGen(rel *release) *gen {
+	return &gen{rel: rel, types: map[string]*typ{}, names: map[protoreflect.FullName]string{}, added: map[string]bool{}}
+}
+
+func (g *gen) problem(format string, args ...any) {
+	g.problems = append(g.problems, fmt.Sprintf(format, args...))
 }
 
 func main() {
-	out := flag.String("o", "fhir/stu3/types_gen.go", "output file")
+	fhir := flag.String("fhir", "stu3", "the FHIR release: stu3 or r4")
+	out := flag.String("o", "", "output file (default: fhir/RELEASE/types_gen.go)")
 	searchOut := flag.String("search-o", "", "the search table's output file (default: search_gen.go beside -o)")
-	compOut := flag.String("compartments-o", "", "the compartment table's output file (default: compartment_gen.go beside -o)")
-	spec := flag.String("spec", "", "the package folder of hl7.fhir.core 3.0.1: rewrite the summary and search lists from its StructureDefinition-*.json and SearchParameter-*.json first")
-	summaryOut := flag.String("summary", "internal/gen/stu3gen/summary.txt", "the summary list -spec writes")
-	searchListOut := flag.String("search", "internal/gen/stu3gen/searchparams.txt", "the search list -spec writes")
-	compListOut := flag.String("compartments", "internal/gen/stu3gen/compartments.txt", "the compartment list -spec writes")
+	compartmentOut := flag.String("compartment-o", "", "the compartment table's output file (default: compartment_gen.go beside -o)")
+	spec := flag.String("spec", "", "the package folder of the release's core package (hl7.fhir.core 3.0.1, hl7.fhir.r4.core 4.0.1): rewrite the lists from its StructureDefinition-*.json, SearchParameter-*.json and CompartmentDefinition-*.json first")
+	lists := flag.String("lists", "internal/gen/stu3gen", "the folder of the lists -spec writes")
 	flag.Parse()
 	log.SetFlags(0)
+	rel, err := releaseNamed(*fhir)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if *out == "" {
+		*out = filepath.Join("fhir", rel.Name, "types_gen.go")
+	}
 	if *searchOut == "" {
 		*searchOut = filepath.Join(filepath.Dir(*out), "search_gen.go")
 	}
-	if *compOut == "" {
-		*compOut = filepath.Join(filepath.Dir(*out), "compartment_gen.go")
+	if *compartmentOut == "" {
+		*compartmentOut = filepath.Join(filepath.Dir(*out), "compartment_gen.go")
 	}
 	if *spec != "" {
-		list, err := summaryFromSpec(*spec)
-		if err != nil {
+		if err := rewriteLists(rel, *spec, *lists); err != nil {
 			log.Fatal(err)
 		}
-		if err := os.WriteFile(*summaryOut, list, 0o644); err != nil {
-			log.Fatal(err)
-		}
-		summarySrc = list
-		fmt.Printf("wrote %s: %d summary elements\n", *summaryOut, len(parseSummary(list)))
-		slist, experimental, err := searchFromSpec(*spec)
-		if err != nil {
-			log.Fatal(err)
-		}
-		if err := os.WriteFile(*searchListOut, slist, 0o644); err != nil {
-			log.Fatal(err)
-		}
-		searchSrc = slist
-		defs, _ := parseSearchList(slist)
-		fmt.Printf("wrote %s: %d search parameter definitions (%d experimental ones left out)\n", *searchListOut, len(defs), experimental)
-		clist, err := compartmentFromSpec(*spec)
-		if err != nil {
-			log.Fatal(err)
-		}
-		if err := os.WriteFile(*compListOut, clist, 0o644); err != nil {
-			log.Fatal(err)
-		}
-		compartmentSrc = clist
-		cdefs, _ := parseCompartmentList(clist)
-		fmt.Printf("wrote %s: %d resource types of compartments\n", *compListOut, len(cdefs))
 	}
-	src, err := generate()
+	g := newGen(rel)
+	src, err := g.generate()
 	if err != nil {
 		log.Fatal(err)
 	}
 	if err := os.WriteFile(*out, src, 0o644); err != nil {
 		log.Fatal(err)
 	}
-	ssrc, stats, err := generateSearch()
+	ssrc, stats, err := g.generateSearch()
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -155,35 +144,67 @@ func main() {
 		log.Fatal(err)
 	}
 	fmt.Printf("wrote %s (%d bytes): %s\n", *searchOut, len(ssrc), stats)
-	csrc, cstats, err := generateCompartments(searchTab)
+	csrc, cstats, err := g.generateCompartment()
 	if err != nil {
 		log.Fatal(err)
 	}
-	if err := os.WriteFile(*compOut, csrc, 0o644); err != nil {
+	if err := os.WriteFile(*compartmentOut, csrc, 0o644); err != nil {
 		log.Fatal(err)
 	}
-	fmt.Printf("wrote %s (%d bytes): %s\n", *compOut, len(csrc), cstats)
+	fmt.Printf("wrote %s (%d bytes): %s\n", *compartmentOut, len(csrc), cstats)
 	count := map[string]int{}
-	for _, t := range types {
+	for _, t := range g.types {
 		count[t.Kind]++
 	}
 	fmt.Printf("wrote %s (%d bytes): %d types: %d resources, %d complex, %d primitive, %d backbone\n",
-		*out, len(src), len(types), count["Resource"], count["Complex"], count["Primitive"], count["Backbone"])
+		*out, len(src), len(g.types), count["Resource"], count["Complex"], count["Primitive"], count["Backbone"])
+}
+
+// rewriteLists writes the release's lists in the folder lists from the
+// specification files in spec, and has the release use them.
+func rewriteLists(rel *release, spec, lists string) error {
+	list, err := summaryFromSpec(rel, spec)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(lists, rel.SummaryFile), list, 0o644); err != nil {
+		return err
+	}
+	rel.Summary = list
+	fmt.Printf("wrote %s: %d summary elements\n", rel.SummaryFile, len(parseSummary(list)))
+	slist, experimental, err := searchFromSpec(rel, spec)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(lists, rel.SearchFile), slist, 0o644); err != nil {
+		return err
+	}
+	rel.Search = slist
+	defs, _ := parseSearchList(slist)
+	fmt.Printf("wrote %s: %d search parameter definitions (%d experimental ones left out)\n", rel.SearchFile, len(defs), experimental)
+	clist, err := compartmentFromSpec(rel, spec)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(lists, rel.CompartmentFile), clist, 0o644); err != nil {
+		return err
+	}
+	rel.Compartment = clist
+	cdefs, _ := parseCompartmentList(clist)
+	fmt.Printf("wrote %s: %d resource types of compartments\n", rel.CompartmentFile, len(cdefs))
+	return nil
 }
 
 // generate walks the protos and returns the source of types_gen.go. It is
 // called once.
-func generate() ([]byte, error) {
-	summary = parseSummary(summarySrc)
-	if len(summary) == 0 {
-		return nil, fmt.Errorf("stu3gen: the summary list is empty")
+func (g *gen) generate() ([]byte, error) {
+	g.summary = parseSummary(g.rel.Summary)
+	if len(g.summary) == 0 {
+		return nil, fmt.Errorf("stu3gen: the %s summary list is empty", g.rel.Title)
 	}
 	// Primitive and complex data types. The abstract Element and
 	// BackboneElement, and google's own Coding profiles, are left out.
-	for _, fd := range []protoreflect.FileDescriptor{
-		d3.File_proto_google_fhir_proto_stu3_datatypes_proto,
-		m3.File_proto_google_fhir_proto_stu3_metadatatypes_proto,
-	} {
+	for _, fd := range g.rel.Datatypes() {
 		for i := 0; i < fd.Messages().Len(); i++ {
 			md := fd.Messages().Get(i)
 			url := sdURL(md)
@@ -194,40 +215,24 @@ func generate() ([]byte, error) {
 			if proto.GetExtension(md.Options(), apb.E_StructureDefinitionKind).(apb.StructureDefinitionKindValue) == apb.StructureDefinitionKindValue_KIND_PRIMITIVE_TYPE {
 				kind = "Primitive"
 			}
-			register(md, strings.TrimPrefix(url, hl7), kind)
+			g.register(md, strings.TrimPrefix(url, hl7), kind)
 		}
 	}
-	// Resources: every concrete resource message. The abstract Resource
-	// and DomainResource are left out: their elements head every resource.
-	fd := r3.File_proto_google_fhir_proto_stu3_resources_proto
-	for i := 0; i < fd.Messages().Len(); i++ {
-		md := fd.Messages().Get(i)
-		url := sdURL(md)
-		if !strings.HasPrefix(url, hl7) || abstract(md) {
+	// Resources: the message of "any resource" has one field per
+	// concrete resource. The abstract Resource and DomainResource are not
+	// among them: their elements head every resource.
+	contained := g.rel.Contained()
+	for i := 0; i < contained.Fields().Len(); i++ {
+		md := contained.Fields().Get(i).Message()
+		if md == nil || !strings.HasPrefix(sdURL(md), hl7) || abstract(md) {
+			g.problem("%s has %s, which is not a resource", contained.FullName(), contained.Fields().Get(i).Name())
 			continue
 		}
-		register(md, strings.TrimPrefix(url, hl7), "Resource")
-	}
-	// ContainedResource, the proto of "any resource", has one field per
-	// concrete resource: none may be missing from the table.
-	contained := (&r3.ContainedResource{}).ProtoReflect().Descriptor()
-	nres := 0
-	for _, t := range types {
-		if t.Kind == "Resource" {
-			nres++
-		}
-	}
-	for i := 0; i < contained.Fields().Len(); i++ {
-		if md := contained.Fields().Get(i).Message(); !isResourceName(names[md.FullName()]) {
-			problem("ContainedResource has %s, which is not in the table", md.FullName())
-		}
-	}
-	if contained.Fields().Len() != nres {
-		problem("%d resources but ContainedResource has %d", nres, contained.Fields().Len())
+		g.register(md, strings.TrimPrefix(sdURL(md), hl7), "Resource")
 	}
 
-	for _, md := range todo {
-		t := types[names[md.FullName()]]
+	for _, md := range g.todo {
+		t := g.types[g.names[md.FullName()]]
 		if t.Kind == "Primitive" {
 			// The value itself is not an element: a primitive's JSON
 			// companion (_name) holds only id and extension.
@@ -237,22 +242,27 @@ func generate() ([]byte, error) {
 			}
 			continue
 		}
-		fill(md, t)
+		g.fill(md, t)
+	}
+	for p := range g.rel.MissingChoices {
+		if !g.added[p] {
+			g.problem("%s, which misses types, is not in the table", p)
+		}
 	}
 	// Every summary element must be one of the table: a path that is not
 	// means the list and the protos disagree.
-	left := make([]string, 0, len(summary))
-	for p := range summary {
+	left := make([]string, 0, len(g.summary))
+	for p := range g.summary {
 		left = append(left, p)
 	}
 	sort.Strings(left)
 	for _, p := range left {
-		problem("summary element %s is not in the table", p)
+		g.problem("summary element %s is not in the table", p)
 	}
-	if len(problems) > 0 {
-		return nil, fmt.Errorf("stu3gen:\n  %s", strings.Join(problems, "\n  "))
+	if len(g.problems) > 0 {
+		return nil, fmt.Errorf("stu3gen: %s:\n  %s", g.rel.Title, strings.Join(g.problems, "\n  "))
 	}
-	return write()
+	return g.write()
 }
 
 func sdURL(md protoreflect.MessageDescriptor) string {
@@ -265,26 +275,26 @@ func abstract(md protoreflect.MessageDescriptor) bool {
 	return b
 }
 
-func register(md protoreflect.MessageDescriptor, name, kind string) {
-	if _, dup := types[name]; dup {
-		problem("type %s defined twice", name)
+func (g *gen) register(md protoreflect.MessageDescriptor, name, kind string) {
+	if _, dup := g.types[name]; dup {
+		g.problem("type %s defined twice", name)
 		return
 	}
-	names[md.FullName()] = name
-	types[name] = &typ{Name: name, Kind: kind}
-	todo = append(todo, md)
+	g.names[md.FullName()] = name
+	g.types[name] = &typ{Name: name, Kind: kind}
+	g.todo = append(g.todo, md)
 }
 
 // fill lists the elements of the type t, message md, depth first so that a
 // backbone element is named by the path where the specification defines
 // it: elements that reuse it (contentReference, e.g. Questionnaire.item.item)
 // come later in FHIR order and name the same type.
-func fill(md protoreflect.MessageDescriptor, t *typ) {
+func (g *gen) fill(md protoreflect.MessageDescriptor, t *typ) {
 	fs := md.Fields()
 	for i := 0; i < fs.Len(); i++ {
 		f := fs.Get(i)
 		if f.Message() == nil {
-			problem("%s.%s: not a message field", t.Name, f.Name())
+			g.problem("%s.%s: not a message field", t.Name, f.Name())
 			continue
 		}
 		if t.Name == "Reference" {
@@ -305,26 +315,33 @@ func fill(md protoreflect.MessageDescriptor, t *typ) {
 		path := t.Name + "." + el.Name
 		if cm := f.Message(); proto.GetExtension(cm.Options(), apb.E_IsChoiceType).(bool) {
 			el.Name += "[x]"
-			el.Summary = take(path + "[x]")
+			el.Summary = g.take(path + "[x]")
 			for j := 0; j < cm.Fields().Len(); j++ {
 				cf := cm.Fields().Get(j)
-				ct, codes := fieldType(cf, path)
+				ct, codes := g.fieldType(cf, path)
 				if want := jsonSuffix(ct); upperFirst(cf.JSONName()) != want {
-					problem("%s[x]: option %s has type %s, whose JSON suffix is %s", path, cf.JSONName(), ct, want)
+					g.problem("%s[x]: option %s has type %s, whose JSON suffix is %s", path, cf.JSONName(), ct, want)
 				}
 				el.Types = append(el.Types, ct)
 				if ct == "Reference" {
-					el.Targets = append(el.Targets, targets(cf, path)...)
+					el.Targets = append(el.Targets, g.targets(cf, path)...)
 				}
 				el.Codes = append(el.Codes, codes...)
 			}
+			for _, ct := range g.rel.MissingChoices[path+"[x]"] {
+				if slices.Contains(el.Types, ct) || g.types[ct] == nil {
+					g.problem("%s[x]: the missing type %s is there already, or no type", path, ct)
+				}
+				el.Types = append(el.Types, ct)
+				g.added[path+"[x]"] = true
+			}
 		} else {
-			el.Summary = take(path)
-			ct, codes := fieldType(f, path)
+			el.Summary = g.take(path)
+			ct, codes := g.fieldType(f, path)
 			el.Types = []string{ct}
 			el.Codes = codes
 			if ct == "Reference" {
-				el.Targets = targets(f, path)
+				el.Targets = g.targets(f, path)
 			}
 		}
 		t.Elements = append(t.Elements, el)
@@ -335,27 +352,44 @@ func fill(md protoreflect.MessageDescriptor, t *typ) {
 	if t.Kind != "Resource" {
 		for i, e := range t.Elements {
 			if e.Name == "extension" && i > 1 && t.Elements[0].Name == "id" {
-				copy(t.Elements[2:i+1], t.Elements[1:i])
-				t.Elements[1] = e
+				moveTo(t, i, 1)
 				break
 			}
 		}
 	}
-	checkHead(t)
+	// R4's proto puts Reference.type (new in R4) before the reference,
+	// which FHIR has first.
+	if t.Name == "Reference" {
+		for i, e := range t.Elements {
+			if e.Name == "reference" && i > 2 {
+				moveTo(t, i, 2)
+				break
+			}
+		}
+	}
+	g.checkHead(t)
+}
+
+// moveTo moves the element at from to the position to (< from), after
+// the elements before it.
+func moveTo(t *typ, from, to int) {
+	e := t.Elements[from]
+	copy(t.Elements[to+1:from+1], t.Elements[to:from])
+	t.Elements[to] = e
 }
 
 // take reports whether the element of the path is a summary element, and
 // crosses it off the list.
-func take(path string) bool {
-	if !summary[path] {
+func (g *gen) take(path string) bool {
+	if !g.summary[path] {
 		return false
 	}
-	delete(summary, path)
+	delete(g.summary, path)
 	return true
 }
 
 // checkHead verifies the elements every type of its kind starts with.
-func checkHead(t *typ) {
+func (g *gen) checkHead(t *typ) {
 	var head []string
 	switch t.Kind {
 	case "Resource":
@@ -365,7 +399,7 @@ func checkHead(t *typ) {
 		}
 	case "Backbone":
 		head = []string{"id", "extension", "modifierExtension"}
-		if !isResourceName(t.Name[:strings.Index(t.Name, ".")]) {
+		if !g.isResourceName(t.Name[:strings.Index(t.Name, ".")]) {
 			// the parts of a data type are Elements, without
 			// modifierExtension
 			head = head[:2]
@@ -375,21 +409,21 @@ func checkHead(t *typ) {
 	}
 	for i, h := range head {
 		if i >= len(t.Elements) || t.Elements[i].Name != h {
-			problem("%s does not start with %v: %v", t.Name, head, elementNames(t))
+			g.problem("%s does not start with %v: %v", t.Name, head, elementNames(t))
 			return
 		}
 	}
 	for _, e := range t.Elements[len(head):] {
 		for _, h := range head {
 			if e.Name == h {
-				problem("%s has %s twice", t.Name, h)
+				g.problem("%s has %s twice", t.Name, h)
 			}
 		}
 	}
 }
 
-func isResourceName(n string) bool {
-	t := types[n]
+func (g *gen) isResourceName(n string) bool {
+	t := g.types[n]
 	return t != nil && t.Kind == "Resource"
 }
 
@@ -404,37 +438,39 @@ func elementNames(t *typ) []string {
 // fieldType gives the FHIR type of a field, and for a code with a required
 // binding its codes. A message that is neither a named type nor a code is a
 // backbone element, named by its path.
-func fieldType(f protoreflect.FieldDescriptor, path string) (string, []string) {
+func (g *gen) fieldType(f protoreflect.FieldDescriptor, path string) (string, []string) {
 	md := f.Message()
-	if n, ok := names[md.FullName()]; ok {
-		if t := types[n]; t.Kind == "Backbone" && !strings.HasPrefix(path, n[:strings.Index(n, ".")]+".") {
-			problem("%s reuses %s from another type", path, n)
+	if n, ok := g.names[md.FullName()]; ok {
+		if t := g.types[n]; t.Kind == "Backbone" && !strings.HasPrefix(path, n[:strings.Index(n, ".")]+".") {
+			g.problem("%s reuses %s from another type", path, n)
 		}
 		return n, nil
 	}
-	if md.FullName() == "google.fhir.stu3.proto.ContainedResource" {
+	// A contained resource: STU3's protos type it as the message of any
+	// resource, R4's as a google.protobuf.Any.
+	if md.FullName() == g.rel.Contained().FullName() || md.FullName() == "google.protobuf.Any" {
 		return "Resource", nil
 	}
 	if proto.HasExtension(md.Options(), apb.E_FhirValuesetUrl) {
-		return "code", enumCodes(md, path)
+		return "code", g.enumCodes(md, path)
 	}
 	if _, nested := md.Parent().(protoreflect.MessageDescriptor); !nested || sdURL(md) != "" {
-		problem("%s: unexpected type %s", path, md.FullName())
+		g.problem("%s: unexpected type %s", path, md.FullName())
 		return string(md.Name()), nil
 	}
-	names[md.FullName()] = path
+	g.names[md.FullName()] = path
 	t := &typ{Name: path, Kind: "Backbone"}
-	types[path] = t
-	fill(md, t)
+	g.types[path] = t
+	g.fill(md, t)
 	return path, nil
 }
 
 // enumCodes lists the codes of a code message whose value is an enum, in
 // the order of the value set; nil when the value is a free string.
-func enumCodes(md protoreflect.MessageDescriptor, path string) []string {
+func (g *gen) enumCodes(md protoreflect.MessageDescriptor, path string) []string {
 	vf := md.Fields().ByName("value")
 	if vf == nil {
-		problem("%s: code %s has no value", path, md.FullName())
+		g.problem("%s: code %s has no value", path, md.FullName())
 		return nil
 	}
 	if vf.Enum() == nil {
@@ -459,24 +495,24 @@ func enumCodes(md protoreflect.MessageDescriptor, path string) []string {
 // targets lists the resource types a Reference may point to. A Reference
 // the specification does not restrict (Linkage.item.resource, the Reference
 // of an open type such as Extension.value[x]) points to any: "Resource".
-func targets(f protoreflect.FieldDescriptor, path string) []string {
+func (g *gen) targets(f protoreflect.FieldDescriptor, path string) []string {
 	t, _ := proto.GetExtension(f.Options(), apb.E_ValidReferenceType).([]string)
 	if len(t) == 0 {
 		return []string{"Resource"}
 	}
 	for _, r := range t {
-		if r != "Resource" && !isResourceName(r) {
-			problem("%s: reference target %q is not a resource", path, r)
+		if r != "Resource" && !g.isResourceName(r) {
+			g.problem("%s: reference target %q is not a resource", path, r)
 		}
 	}
 	return t
 }
 
 // jsonSuffix is what a type adds to a choice element's name in JSON:
-// valueQuantity, deceasedBoolean. SimpleQuantity is a profile of Quantity
-// and spelled as such.
+// valueQuantity, deceasedBoolean. SimpleQuantity and MoneyQuantity are
+// profiles of Quantity and spelled as such.
 func jsonSuffix(t string) string {
-	if t == "SimpleQuantity" {
+	if t == "SimpleQuantity" || t == "MoneyQuantity" {
 		return "Quantity"
 	}
 	return upperFirst(t)
@@ -497,9 +533,9 @@ func upperFirst(s string) string {
 // once, as a variable.
 const minShared = 10
 
-func write() ([]byte, error) {
-	keys := make([]string, 0, len(types))
-	for k := range types {
+func (g *gen) write() ([]byte, error) {
+	keys := make([]string, 0, len(g.types))
+	for k := range g.types {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
@@ -509,7 +545,7 @@ func write() ([]byte, error) {
 	uses := map[string]int{}
 	key := func(l []string) string { return strings.Join(l, "|") }
 	for _, k := range keys {
-		for _, e := range types[k].Elements {
+		for _, e := range g.types[k].Elements {
 			for _, l := range [][]string{e.Types, e.Targets, e.Codes} {
 				if len(l) > 0 {
 					uses[key(l)]++
@@ -548,7 +584,22 @@ func write() ([]byte, error) {
 		if len(e.Types) > 1 {
 			tp = ref(e.Types, 'x')
 		}
-		return fmt.Sprintf("{%q, %d, %q, %s, %s, %s, %t}", e.Name, e.Min, e.Max, tp, ref(e.Targets, 'r'), ref(e.Codes, 'c'), e.Summary)
+		// Keyed fields (the struct is fhir/spec's), zero values left out.
+		f := []string{fmt.Sprintf("Name: %q", e.Name)}
+		if e.Min != 0 {
+			f = append(f, fmt.Sprintf("Min: %d", e.Min))
+		}
+		f = append(f, fmt.Sprintf("Max: %q", e.Max), "Types: "+tp)
+		if len(e.Targets) > 0 {
+			f = append(f, "Targets: "+ref(e.Targets, 'r'))
+		}
+		if len(e.Codes) > 0 {
+			f = append(f, "Codes: "+ref(e.Codes, 'c'))
+		}
+		if e.Summary {
+			f = append(f, "Summary: true")
+		}
+		return "{" + strings.Join(f, ", ") + "}"
 	}
 
 	// Elements found in many types (id, extension, the head of every
@@ -559,7 +610,7 @@ func write() ([]byte, error) {
 	ecount := map[string]int{}
 	efirst := map[string]element{}
 	for _, k := range keys {
-		for _, e := range types[k].Elements {
+		for _, e := range g.types[k].Elements {
 			ek := ekey(e)
 			if ecount[ek] == 0 {
 				efirst[ek] = e
@@ -616,7 +667,7 @@ func write() ([]byte, error) {
 	var body bytes.Buffer
 	var resources []string
 	for _, k := range keys {
-		t := types[k]
+		t := g.types[k]
 		if t.Kind == "Resource" {
 			resources = append(resources, k)
 		}
@@ -640,7 +691,7 @@ func write() ([]byte, error) {
 	}
 
 	var b bytes.Buffer
-	b.WriteString("// Code generated by internal/gen/stu3gen from the google/fhir STU3 protocol buffers and the summary flags of the STU3 StructureDefinitions. DO NOT EDIT.\n\npackage stu3\n\n")
+	fmt.Fprintf(&b, "// Code generated by internal/gen/stu3gen from the google/fhir %[1]s protocol buffers and the summary flags of the %[1]s StructureDefinitions. DO NOT EDIT.\n\npackage %[2]s\n\n", g.rel.Title, g.rel.Name)
 	b.WriteString("// resources lists the resource types in order.\nvar resources = " + quoteList(resources) + "\n\n")
 	b.WriteString("var table = map[string]*Type{\n")
 	b.Write(body.Bytes())

@@ -12,26 +12,23 @@ import (
 
 // The search table: every search parameter of every resource type, from
 // the definitions of the search list, its FHIRPath expression translated
-// into the path syntax of stu3.SearchParameter against the element table.
-
-// searchTab is the search table generateSearch built, which the
-// compartments are checked against.
-var searchTab map[string][]searchParam
+// into the path syntax of the SearchParameter of fhir/stu3 and fhir/r4
+// against the element table.
 
 // generateSearch returns the source of search_gen.go, and a summary of
 // what it holds, from the search list and the element table generate
-// built. It keeps the table in searchTab.
-func generateSearch() ([]byte, string, error) {
-	defs, err := parseSearchList(searchSrc)
+// built.
+func (g *gen) generateSearch() ([]byte, string, error) {
+	defs, err := parseSearchList(g.rel.Search)
 	if err != nil {
 		return nil, "", err
 	}
-	table, skips, err := searchTable(defs)
+	table, skips, err := g.searchTable(defs)
 	if err != nil {
 		return nil, "", err
 	}
-	searchTab = table
-	src, err := writeSearch(table, skips)
+	g.search = table
+	src, err := g.writeSearch(table, skips)
 	if err != nil {
 		return nil, "", err
 	}
@@ -73,7 +70,7 @@ const (
 )
 
 // searchTable translates the definitions against the element table.
-func searchTable(defs []searchDef) (map[string][]searchParam, []skipped, error) {
+func (g *gen) searchTable(defs []searchDef) (map[string][]searchParam, []skipped, error) {
 	table := map[string][]searchParam{}
 	var skips []skipped
 	for _, d := range defs {
@@ -83,7 +80,7 @@ func searchTable(defs []searchDef) (map[string][]searchParam, []skipped, error) 
 			case base == "Resource" || base == "DomainResource":
 				skip(skipResource, "")
 				continue
-			case !isResourceName(base):
+			case !g.isResourceName(base):
 				skip(skipNoBase, "")
 				continue
 			case d.Type == "composite":
@@ -93,7 +90,7 @@ func searchTable(defs []searchDef) (map[string][]searchParam, []skipped, error) 
 				skip(skipSpecial, "")
 				continue
 			}
-			p, err := translate(d, base)
+			p, err := g.translate(d, base)
 			if err != nil {
 				skip(skipUntrans, err.Error())
 				continue
@@ -112,7 +109,7 @@ func searchTable(defs []searchDef) (map[string][]searchParam, []skipped, error) 
 	}
 	if len(problems) > 0 {
 		sort.Strings(problems)
-		return nil, nil, fmt.Errorf("stu3gen: search parameters:\n  %s", strings.Join(problems, "\n  "))
+		return nil, nil, fmt.Errorf("stu3gen: %s search parameters:\n  %s", g.rel.Title, strings.Join(problems, "\n  "))
 	}
 	sort.Slice(skips, func(i, j int) bool {
 		a, b := skips[i], skips[j]
@@ -132,14 +129,18 @@ func searchTable(defs []searchDef) (map[string][]searchParam, []skipped, error) 
 // references to.
 //
 // Each alternative (a | b) that starts at the base is a path of element
-// names. A choice element is "x[x]", or "x[T]" after .as(T) or "as T" (the
-// type matched without regard to case: the definitions write DateTime for
-// dateTime). A ContactPoint's .where(system='v') is the filter
-// "|system=v", and a Reference's .where(resolve() is T) limits the
-// targets to T. Anything else (other functions, indexes, a where inside a
-// path) cannot be written as a path, and the definition is skipped for
-// that base.
-func translate(d searchDef, base string) (searchParam, error) {
+// names; a definition of one base may leave the base out (R4's
+// InsurancePlan-name is "name | alias"). A choice element is "x[x]", or
+// "x[T]" after .as(T) or "as T" (the type matched without regard to case:
+// the definitions write DateTime for dateTime), which may go on:
+// "(Observation.value as CodeableConcept).text" is value[CodeableConcept].text.
+// A ContactPoint's .where(system='v') is the filter "|system=v", and a
+// Reference's .where(resolve() is T) limits the targets to T. A reference
+// parameter may search canonical elements (R4's instantiates-canonical),
+// which may point to any resource. Anything else (other functions, indexes,
+// a where inside a path) cannot be written as a path, and the definition
+// is skipped for that base.
+func (g *gen) translate(d searchDef, base string) (searchParam, error) {
 	p := searchParam{Name: d.Code, Type: d.Type, ID: d.ID}
 	if d.Expression == "" {
 		return p, fmt.Errorf("no expression")
@@ -155,14 +156,22 @@ func translate(d searchDef, base string) (searchParam, error) {
 		if m := infixAs.FindStringSubmatch(alt); m != nil {
 			alt = m[1] + ".as(" + m[2] + ")"
 		}
+		if end := closing(alt); end > 0 && strings.HasPrefix(alt[end+1:], ".") {
+			if m := infixAs.FindStringSubmatch(strings.TrimSpace(alt[1:end])); m != nil {
+				alt = m[1] + ".as(" + m[2] + ")" + alt[end+1:]
+			}
+		}
 		steps := splitTop(alt, '.')
+		if fhirName.MatchString(steps[0]) && len(d.Base) == 1 {
+			steps = append([]string{base}, steps...)
+		}
 		if steps[0] != base {
-			if !isResourceName(steps[0]) {
+			if !g.isResourceName(steps[0]) {
 				return p, fmt.Errorf("%s: does not start at a resource type", alt)
 			}
 			continue // a path of another base type
 		}
-		path, targets, only, err := walk(base, steps[1:])
+		path, targets, only, err := g.walk(base, steps[1:])
 		if err != nil {
 			return p, fmt.Errorf("%s: %v", alt, err)
 		}
@@ -181,8 +190,8 @@ func translate(d searchDef, base string) (searchParam, error) {
 		target := d.Target
 		if d.Code == "patient" {
 			// A parameter named patient finds a patient's records:
-			// STU3's clinical-patient lists Group beside Patient, which
-			// R4 corrects (where(resolve() is Patient)).
+			// clinical-patient lists Group beside Patient as a target
+			// (R4 narrows its paths with where(resolve() is Patient)).
 			target = []string{"Patient"}
 		}
 		t, err := referenceTargets(target, limit, limited, elTargets)
@@ -217,7 +226,7 @@ func referenceTargets(target, limit []string, limited bool, elTargets []string) 
 		t = intersect(t, elTargets)
 	}
 	if len(elTargets) == 0 {
-		return nil, fmt.Errorf("a reference parameter, but no path ends at a Reference")
+		return nil, fmt.Errorf("a reference parameter, but no path ends at a Reference or canonical")
 	}
 	if len(t) == 0 {
 		return nil, fmt.Errorf("its targets %v are none of the types its elements point to (%v)", target, elTargets)
@@ -231,8 +240,8 @@ func referenceTargets(target, limit []string, limited bool, elTargets []string) 
 // walk follows the steps of one path (after the base type) through the
 // element table. It returns the path, what a Reference there may point to,
 // and the types a where(resolve() is T) limits it to (nil if none).
-func walk(base string, steps []string) (string, []string, []string, error) {
-	typ := types[base]
+func (g *gen) walk(base string, steps []string) (string, []string, []string, error) {
+	typ := g.types[base]
 	var out []string
 	var el *element   // the element of the last name step
 	var elType string // its type, "" for a choice of types
@@ -261,7 +270,7 @@ func walk(base string, steps []string) (string, []string, []string, error) {
 				elType, typ = "", nil
 			} else {
 				out = append(out, s)
-				elType, typ = el.Types[0], types[el.Types[0]]
+				elType, typ = el.Types[0], g.types[el.Types[0]]
 			}
 		case asCall.MatchString(s) && el != nil:
 			want := asCall.FindStringSubmatch(s)[1]
@@ -277,7 +286,7 @@ func walk(base string, steps []string) (string, []string, []string, error) {
 			case strings.HasSuffix(el.Name, "[x]"):
 				out[len(out)-1] = strings.TrimSuffix(el.Name, "[x]") + "[" + t + "]"
 			}
-			elType, typ = t, types[t]
+			elType, typ = t, g.types[t]
 		case whereSystem.MatchString(s) && last && elType == "ContactPoint":
 			out[len(out)-1] += "|system=" + whereSystem.FindStringSubmatch(s)[1]
 		case whereResolve.MatchString(s) && last && elType == "Reference":
@@ -290,6 +299,9 @@ func walk(base string, steps []string) (string, []string, []string, error) {
 	if el != nil && (elType == "Reference" || elType == "" && slices.Contains(el.Types, "Reference")) {
 		targets = el.Targets
 	}
+	if el != nil && (elType == "canonical" || elType == "" && slices.Contains(el.Types, "canonical")) {
+		targets = union(targets, []string{"Resource"})
+	}
 	return strings.Join(out, "."), targets, only, nil
 }
 
@@ -299,6 +311,30 @@ var (
 	whereSystem  = regexp.MustCompile(`^where\(system\s*=\s*'([a-z]+)'\)$`)
 	whereResolve = regexp.MustCompile(`^where\(resolve\(\) is ([A-Z][A-Za-z]*(?: or resolve\(\) is [A-Z][A-Za-z]*)*)\)$`)
 )
+
+// closing gives the index of the parenthesis that closes the one s starts
+// with, or -1.
+func closing(s string) int {
+	if !strings.HasPrefix(s, "(") {
+		return -1
+	}
+	depth, quote := 0, false
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '\'':
+			quote = !quote
+		case quote:
+		case c == '(':
+			depth++
+		case c == ')':
+			depth--
+			if depth == 0 {
+				return i
+			}
+		}
+	}
+	return -1
+}
 
 // splitTop splits s at sep outside parentheses and quotes.
 func splitTop(s string, sep byte) []string {
@@ -345,14 +381,14 @@ func sameSet(a, b []string) bool {
 }
 
 // writeSearch returns the source of search_gen.go.
-func writeSearch(table map[string][]searchParam, skips []skipped) ([]byte, error) {
+func (g *gen) writeSearch(table map[string][]searchParam, skips []skipped) ([]byte, error) {
 	var b bytes.Buffer
-	b.WriteString("// Code generated by internal/gen/stu3gen from the SearchParameter definitions of the hl7.fhir.core 3.0.1 package (internal/gen/stu3gen/searchparams.txt). DO NOT EDIT.\n\npackage stu3\n\n")
+	fmt.Fprintf(&b, "// Code generated by internal/gen/stu3gen from the SearchParameter definitions of the %s package (internal/gen/stu3gen/%s). DO NOT EDIT.\n\npackage %s\n\n", g.rel.Core, g.rel.SearchFile, g.rel.Name)
 	n := 0
 	for _, ps := range table {
 		n += len(ps)
 	}
-	fmt.Fprintf(&b, "// searchParameters are the STU3 search parameters of every resource\n// type: %d parameters of %d types.\n//\n", n, len(table))
+	fmt.Fprintf(&b, "// searchParameters are the %s search parameters of every resource\n// type: %d parameters of %d types.\n//\n", g.rel.Title, n, len(table))
 	b.WriteString("// Definitions left out, by base type (the engine provides _id and\n// _lastUpdated itself for every resource type):\n")
 	kinds := map[string][]skipped{}
 	var order []string

@@ -15,7 +15,7 @@ import (
 // other base types are passed over; targets are kept only where they
 // leave out some of what the elements point to.
 func TestTranslate(t *testing.T) {
-	generated(t)
+	g := generated(t, "stu3").g
 	for _, c := range []struct {
 		def    searchDef
 		base   string
@@ -35,7 +35,7 @@ func TestTranslate(t *testing.T) {
 		{searchDef{Code: "target", Type: "reference", Target: []string{"Patient"}, Expression: "Provenance.target"}, "Provenance", "target", "Patient"},
 		{searchDef{Code: "ident", Type: "token", Expression: "Patient.identifier.as(Identifier)"}, "Patient", "identifier", ""},
 	} {
-		p, err := translate(c.def, c.base)
+		p, err := g.translate(c.def, c.base)
 		if err != nil {
 			t.Errorf("%s on %s: %v", c.def.Expression, c.base, err)
 			continue
@@ -66,7 +66,54 @@ func TestTranslate(t *testing.T) {
 		{searchDef{Type: "reference", Target: []string{"ValueSet"}, Expression: "ConceptMap.source.as(Uri)"}, "ConceptMap", "no path ends at a Reference"},
 		{searchDef{Type: "reference", Target: []string{"Device"}, Expression: "Patient.generalPractitioner"}, "Patient", "none of the types"},
 	} {
-		_, err := translate(c.def, c.base)
+		_, err := g.translate(c.def, c.base)
+		if err == nil || !strings.Contains(err.Error(), c.why) {
+			t.Errorf("%s on %s: %v, want %q", c.def.Expression, c.base, err, c.why)
+		}
+	}
+}
+
+// R4's definitions write a typed choice that goes on as "(x as T).y", may
+// leave their one base out, and search canonical elements with reference
+// parameters.
+func TestTranslateR4(t *testing.T) {
+	g := generated(t, "r4").g
+	for _, c := range []struct {
+		def    searchDef
+		base   string
+		paths  string
+		target string
+	}{
+		{searchDef{Code: "value-string", Type: "string", Base: []string{"Observation"}, Expression: "(Observation.value as string) | (Observation.value as CodeableConcept).text"}, "Observation", "value[string] value[CodeableConcept].text", ""},
+		{searchDef{Code: "name", Type: "string", Base: []string{"InsurancePlan"}, Expression: "name | alias"}, "InsurancePlan", "name alias", ""},
+		{searchDef{Code: "instantiates-canonical", Type: "reference", Base: []string{"Procedure"}, Target: []string{"PlanDefinition", "Questionnaire"}, Expression: "Procedure.instantiatesCanonical"}, "Procedure", "instantiatesCanonical", "PlanDefinition Questionnaire"},
+		{searchDef{Code: "source", Type: "reference", Base: []string{"ConceptMap"}, Expression: "(ConceptMap.source as canonical)"}, "ConceptMap", "source[canonical]", ""},
+		{searchDef{Code: "patient", Type: "reference", Base: []string{"Observation"}, Target: []string{"Patient", "Group"}, Expression: "Observation.subject.where(resolve() is Patient)"}, "Observation", "subject", "Patient"},
+		{searchDef{Code: "date", Type: "date", Base: []string{"Immunization"}, Expression: "Immunization.occurrence"}, "Immunization", "occurrence[x]", ""},
+	} {
+		p, err := g.translate(c.def, c.base)
+		if err != nil {
+			t.Errorf("%s on %s: %v", c.def.Expression, c.base, err)
+			continue
+		}
+		if got := strings.Join(p.Paths, " "); got != c.paths {
+			t.Errorf("%s on %s: paths %q, want %q", c.def.Expression, c.base, got, c.paths)
+		}
+		if got := strings.Join(p.Target, " "); got != c.target {
+			t.Errorf("%s on %s: target %q, want %q", c.def.Expression, c.base, got, c.target)
+		}
+	}
+	for _, c := range []struct {
+		def  searchDef
+		base string
+		why  string
+	}{
+		// A relative path of a definition of several bases names none.
+		{searchDef{Type: "string", Base: []string{"InsurancePlan", "Organization"}, Expression: "name"}, "InsurancePlan", "name: does not start at a resource type"},
+		{searchDef{Type: "reference", Base: []string{"ConceptMap"}, Expression: "ConceptMap.source.as(uri)"}, "ConceptMap", "no path ends at a Reference or canonical"},
+		{searchDef{Type: "string", Base: []string{"Observation"}, Expression: "(Observation.value as CodeableConcept).nope"}, "Observation", "CodeableConcept has no element nope"},
+	} {
+		_, err := g.translate(c.def, c.base)
 		if err == nil || !strings.Contains(err.Error(), c.why) {
 			t.Errorf("%s on %s: %v, want %q", c.def.Expression, c.base, err, c.why)
 		}
@@ -78,7 +125,7 @@ func TestTranslate(t *testing.T) {
 // translated, are listed as left out; two parameters of one name on a
 // type are an error.
 func TestSearchTable(t *testing.T) {
-	generated(t)
+	g := generated(t, "stu3").g
 	defs := []searchDef{
 		{ID: "clinical-date", Code: "date", Type: "date", Base: []string{"Observation", "Procedure"}, Expression: "Observation.effective | Procedure.performed"},
 		{ID: "Resource-id", Code: "_id", Type: "token", Base: []string{"Resource"}, Expression: "Resource.id"},
@@ -87,7 +134,7 @@ func TestSearchTable(t *testing.T) {
 		{ID: "Patient-deceased", Code: "deceased", Type: "token", Base: []string{"Patient"}, Expression: "Patient.deceased.exists()"},
 		{ID: "Nope-x", Code: "x", Type: "token", Base: []string{"Nope"}, Expression: "Nope.x"},
 	}
-	table, skips, err := searchTable(defs)
+	table, skips, err := g.searchTable(defs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +149,7 @@ func TestSearchTable(t *testing.T) {
 	if strings.Join(got, ", ") != want {
 		t.Errorf("skipped: %s", strings.Join(got, ", "))
 	}
-	src, err := writeSearch(table, skips)
+	src, err := g.writeSearch(table, skips)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,7 +158,7 @@ func TestSearchTable(t *testing.T) {
 			t.Errorf("search_gen.go lacks %q:\n%s", w, src)
 		}
 	}
-	_, _, err = searchTable(append(defs, searchDef{ID: "Observation-date", Code: "date", Type: "date", Base: []string{"Observation"}, Expression: "Observation.issued"}))
+	_, _, err = g.searchTable(append(defs, searchDef{ID: "Observation-date", Code: "date", Type: "date", Base: []string{"Observation"}, Expression: "Observation.issued"}))
 	if err == nil || !strings.Contains(err.Error(), "Observation has two parameters date: clinical-date and Observation-date") {
 		t.Errorf("two of a name: %v", err)
 	}
@@ -129,11 +176,12 @@ func TestSearchFromSpec(t *testing.T) {
 	write("b", `{"resourceType": "SearchParameter", "id": "b", "url": "http://hl7.org/fhir/SearchParameter/b", "code": "b", "type": "reference", "base": ["Observation", "Condition"], "target": ["Patient", "Group"], "expression": "Observation.subject |\n Condition.subject"}`)
 	write("a", `{"resourceType": "SearchParameter", "id": "a", "url": "http://hl7.org/fhir/SearchParameter/a", "code": "a", "type": "token", "base": ["Patient"], "expression": "Patient.telecom.where(system='email')"}`)
 	write("ext", `{"resourceType": "SearchParameter", "id": "ext", "url": "http://hl7.org/fhir/SearchParameter/ext", "experimental": true, "code": "e", "type": "token", "base": ["Patient"]}`)
-	list, experimental, err := searchFromSpec(dir)
+	stu3, _ := releaseNamed("stu3")
+	list, experimental, err := searchFromSpec(stu3, dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	body, ok := strings.CutPrefix(string(list), searchHeader)
+	body, ok := strings.CutPrefix(string(list), searchHeader(stu3))
 	if !ok || experimental != 1 {
 		t.Fatalf("%d experimental:\n%s", experimental, list)
 	}
@@ -145,10 +193,10 @@ func TestSearchFromSpec(t *testing.T) {
 		t.Errorf("parsed: %+v %v", defs, err)
 	}
 	write("c", `{"resourceType": "SearchParameter", "id": "c", "url": "http://hl7.org/fhir/SearchParameter/c", "code": "c d", "type": "token", "base": ["Patient"]}`)
-	if _, _, err := searchFromSpec(dir); err == nil {
+	if _, _, err := searchFromSpec(stu3, dir); err == nil {
 		t.Error("a code with a space is listed")
 	}
-	if _, _, err := searchFromSpec(t.TempDir()); err == nil {
+	if _, _, err := searchFromSpec(stu3, t.TempDir()); err == nil {
 		t.Error("an empty folder gives a list")
 	}
 	if _, err := parseSearchList([]byte("a\tb\n")); err == nil {

@@ -1,30 +1,30 @@
 package main
 
 import (
-	_ "embed"
 	"fmt"
 	"sort"
 	"strings"
 )
 
-// searchparams.txt holds the search parameter definitions of the base
-// specification, read from the SearchParameter-*.json of the hl7.fhir.core
-// 3.0.1 package (CC0-1.0) and kept here, one definition a line, so that
-// generating needs no copy of the specification. Rewrite it with:
-// go run ./internal/gen/stu3gen -spec DIR.
-//
-//go:embed searchparams.txt
-var searchList []byte
+// searchparams.txt (searchparams-r4.txt) holds the search parameter
+// definitions of the base specification, read from the
+// SearchParameter-*.json of the release's core package (CC0-1.0) and kept
+// here, one definition a line, so that generating needs no copy of the
+// specification. Rewrite it with:
+// go run ./internal/gen/stu3gen [-fhir r4] -spec DIR.
 
-const searchHeader = `# The search parameter definitions of FHIR STU3 (3.0.1): the
-# SearchParameter-*.json of the hl7.fhir.core 3.0.1 package (CC0-1.0) that
+// searchHeader is the header of a release's search list.
+func searchHeader(r *release) string {
+	return fmt.Sprintf(`# The search parameter definitions of FHIR %s (%s): the
+# SearchParameter-*.json of the %s package (CC0-1.0) that
 # are not experimental (those are the definitions of extensions and the
 # examples), one a line, sorted by id, with tab-separated fields:
 # id, code, type, base types (comma-separated), target types
 # (comma-separated), FHIRPath expression.
-# Written by: go run ./internal/gen/stu3gen -spec DIR (DIR holds the
+# Written by: %s (DIR holds the
 # package's SearchParameter-*.json). Do not edit.
-`
+`, r.Title, r.Version, r.Core, r.command())
+}
 
 // searchDef is one SearchParameter definition.
 type searchDef struct {
@@ -35,7 +35,7 @@ type searchDef struct {
 
 // searchFromSpec reads the SearchParameter definitions in dir and returns
 // the search list, and how many experimental definitions it left out.
-func searchFromSpec(dir string) ([]byte, int, error) {
+func searchFromSpec(r *release, dir string) ([]byte, int, error) {
 	type searchParameter struct {
 		ResourceType string   `json:"resourceType"`
 		ID           string   `json:"id"`
@@ -85,7 +85,7 @@ func searchFromSpec(dir string) ([]byte, int, error) {
 	for i, d := range defs {
 		lines[i] = strings.Join([]string{d.ID, d.Code, d.Type, strings.Join(d.Base, ","), strings.Join(d.Target, ","), d.Expression}, "\t")
 	}
-	return writeList(searchHeader, lines), experimental, nil
+	return writeList(searchHeader(r), lines), experimental, nil
 }
 
 // parseSearchList reads a search list.

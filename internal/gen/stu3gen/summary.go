@@ -1,28 +1,28 @@
 package main
 
 import (
-	_ "embed"
 	"fmt"
 	"sort"
 	"strings"
 )
 
-// summary.txt lists the elements FHIR STU3 marks isSummary. The protocol
-// buffers do not carry the flag, so it is read from the snapshots of the
-// base StructureDefinitions of the hl7.fhir.core 3.0.1 package (CC0-1.0)
-// and kept here, one element path a line ("MedicationRequest.medication[x]").
-// Rewrite it with: go run ./internal/gen/stu3gen -spec DIR, DIR holding the
+// summary.txt (summary-r4.txt) lists the elements FHIR STU3 (R4) marks
+// isSummary. The protocol buffers do not carry the flag, so it is read
+// from the snapshots of the base StructureDefinitions of the release's
+// core package (CC0-1.0) and kept here, one element path a line
+// ("MedicationRequest.medication[x]"). Rewrite it with:
+// go run ./internal/gen/stu3gen [-fhir r4] -spec DIR, DIR holding the
 // package's StructureDefinition-*.json.
-//
-//go:embed summary.txt
-var summaryList []byte
 
-const summaryHeader = `# Elements FHIR STU3 (3.0.1) marks isSummary: the snapshot elements of the
+// summaryHeader is the header of a release's summary list.
+func summaryHeader(r *release) string {
+	return fmt.Sprintf(`# Elements FHIR %s (%s) marks isSummary: the snapshot elements of the
 # base StructureDefinitions (resources and complex data types) of the
-# hl7.fhir.core 3.0.1 package (CC0-1.0), one path a line.
-# Written by: go run ./internal/gen/stu3gen -spec DIR (DIR holds the
+# %s package (CC0-1.0), one path a line.
+# Written by: %s (DIR holds the
 # package's StructureDefinition-*.json). Do not edit.
-`
+`, r.Title, r.Version, r.Core, r.command())
+}
 
 // parseSummary reads a summary list into a set of element paths.
 func parseSummary(data []byte) map[string]bool {
@@ -37,7 +37,7 @@ func parseSummary(data []byte) map[string]bool {
 // summary list: the elements marked isSummary in the snapshot of every
 // concrete resource and complex data type the specification defines
 // (derivation specialization; profiles and primitive types are left out).
-func summaryFromSpec(dir string) ([]byte, error) {
+func summaryFromSpec(r *release, dir string) ([]byte, error) {
 	type structureDefinition struct {
 		Kind       string `json:"kind"`
 		Abstract   bool   `json:"abstract"`
@@ -56,8 +56,8 @@ func summaryFromSpec(dir string) ([]byte, error) {
 		if sd.Kind != "resource" && sd.Kind != "complex-type" || sd.Derivation != "specialization" || sd.Abstract {
 			return nil
 		}
-		if sd.FHIR != "3.0.1" {
-			return fmt.Errorf("%s: fhirVersion %q, not 3.0.1", f, sd.FHIR)
+		if sd.FHIR != r.Version {
+			return fmt.Errorf("%s: fhirVersion %q, not %s", f, sd.FHIR, r.Version)
 		}
 		types++
 		for _, e := range sd.Snapshot.Element {
@@ -74,5 +74,5 @@ func summaryFromSpec(dir string) ([]byte, error) {
 		return nil, fmt.Errorf("%s: no resource or data type definitions", dir)
 	}
 	sort.Strings(paths)
-	return writeList(summaryHeader, paths), nil
+	return writeList(summaryHeader(r), paths), nil
 }

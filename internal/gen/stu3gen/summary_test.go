@@ -33,11 +33,12 @@ func TestSummaryFromSpec(t *testing.T) {
 	sd("DomainResource", "resource", "specialization", true, "DomainResource", "*DomainResource.id")
 	sd("vitalsigns", "resource", "constraint", false, "Observation", "*Observation.status")
 	sd("string", "primitive-type", "specialization", false, "string", "*string.value")
-	got, err := summaryFromSpec(dir)
+	stu3, _ := releaseNamed("stu3")
+	got, err := summaryFromSpec(stu3, dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	body, ok := strings.CutPrefix(string(got), summaryHeader)
+	body, ok := strings.CutPrefix(string(got), summaryHeader(stu3))
 	if !ok {
 		t.Fatalf("no header:\n%s", got)
 	}
@@ -47,7 +48,11 @@ func TestSummaryFromSpec(t *testing.T) {
 	if set := parseSummary(got); len(set) != 4 || !set["Thing.value[x]"] {
 		t.Errorf("parsed: %v", set)
 	}
-	if _, err := summaryFromSpec(t.TempDir()); err == nil {
+	r4, _ := releaseNamed("r4")
+	if _, err := summaryFromSpec(r4, dir); err == nil || !strings.Contains(err.Error(), `fhirVersion "3.0.1", not 4.0.1`) {
+		t.Errorf("STU3 definitions read as R4: %v", err)
+	}
+	if _, err := summaryFromSpec(stu3, t.TempDir()); err == nil {
 		t.Error("an empty folder gives a list")
 	}
 }

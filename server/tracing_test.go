@@ -1,9 +1,11 @@
-package test
+package server_test
 
 import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/ccfacade/ccfacade/internal/demotest"
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/propagation"
@@ -22,13 +24,13 @@ func TestTracing(t *testing.T) {
 	otel.SetTracerProvider(sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec)))
 	otel.SetTextMapPropagator(propagation.TraceContext{})
 	t.Cleanup(func() { otel.SetTracerProvider(noop.NewTracerProvider()) })
-	e := sqliteEnv(t)
+	e := demotest.SQLite(t, demotest.Config{})
 	const traceID, parent = "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"
-	r := get(t, e.base+"/Patient/3", "traceparent", "00-"+traceID+"-"+parent+"-01")
-	if r.status != 200 {
-		t.Fatal(r.status)
+	r := demotest.Get(t, e.Base+"/Patient/3", "traceparent", "00-"+traceID+"-"+parent+"-01")
+	if r.Status != 200 {
+		t.Fatal(r.Status)
 	}
-	if tp := r.header.Get("traceparent"); !strings.Contains(tp, traceID) {
+	if tp := r.Header.Get("traceparent"); !strings.Contains(tp, traceID) {
 		t.Errorf("the response's traceparent %q is not in the caller's trace", tp)
 	}
 	var server, sqls int

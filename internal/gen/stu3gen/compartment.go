@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	_ "embed"
 	"fmt"
 	"go/format"
 	"slices"
@@ -10,20 +9,17 @@ import (
 	"strings"
 )
 
-// compartments.txt holds the compartment definitions of the base
-// specification (Patient, Encounter, RelatedPerson, Practitioner, Device),
-// read from the CompartmentDefinition-*.json of the hl7.fhir.core 3.0.1
-// package (CC0-1.0) and kept here, so that generating needs no copy of the
-// specification. Rewrite it with: go run ./internal/gen/stu3gen -spec DIR.
-//
-//go:embed compartments.txt
-var compartmentList []byte
+// compartments.txt (compartments-r4.txt) holds the compartment definitions
+// of the base specification (Patient, Encounter, RelatedPerson,
+// Practitioner, Device), read from the CompartmentDefinition-*.json of the
+// release's core package (CC0-1.0) and kept here, so that generating needs
+// no copy of the specification. Rewrite it with:
+// go run ./internal/gen/stu3gen [-fhir r4] -spec DIR.
 
-// compartmentSrc is the compartment list generateCompartments reads.
-var compartmentSrc = compartmentList
-
-const compartmentHeader = `# The compartment definitions of FHIR STU3 (3.0.1): the
-# CompartmentDefinition-*.json of the hl7.fhir.core 3.0.1 package
+// compartmentHeader is the header of a release's compartment list.
+func compartmentHeader(r *release) string {
+	return fmt.Sprintf(`# The compartment definitions of FHIR %s (%s): the
+# CompartmentDefinition-*.json of the %s package
 # (CC0-1.0) that define the base compartments (those whose url is
 # http://hl7.org/fhir/CompartmentDefinition/{code, first letter lower
 # case}; the package's example is not one), one resource type of a
@@ -33,9 +29,10 @@ const compartmentHeader = `# The compartment definitions of FHIR STU3 (3.0.1): t
 # the definition's order; {def} is the compartment's own resource). A
 # resource type the definition lists without parameters is never in the
 # compartment, and is not listed.
-# Written by: go run ./internal/gen/stu3gen -spec DIR (DIR holds the
+# Written by: %s (DIR holds the
 # package's CompartmentDefinition-*.json). Do not edit.
-`
+`, r.Title, r.Version, r.Core, r.command())
+}
 
 // compartmentDef is one resource type of a compartment.
 type compartmentDef struct {
@@ -45,7 +42,7 @@ type compartmentDef struct {
 
 // compartmentFromSpec reads the CompartmentDefinitions in dir and returns
 // the compartment list.
-func compartmentFromSpec(dir string) ([]byte, error) {
+func compartmentFromSpec(r *release, dir string) ([]byte, error) {
 	type compartmentDefinition struct {
 		ResourceType string `json:"resourceType"`
 		URL          string `json:"url"`
@@ -68,16 +65,16 @@ func compartmentFromSpec(dir string) ([]byte, error) {
 			return fmt.Errorf("%s: a second definition of the %s compartment (the first: %s)", f, cd.Code, other)
 		}
 		seen[cd.Code] = f
-		for _, r := range cd.Resource {
-			if len(r.Param) == 0 {
+		for _, res := range cd.Resource {
+			if len(res.Param) == 0 {
 				continue
 			}
-			for _, s := range append([]string{r.Code}, r.Param...) {
+			for _, s := range append([]string{res.Code}, res.Param...) {
 				if s == "" || strings.ContainsAny(s, "\t\n\r ,") {
-					return fmt.Errorf("%s: %s: field %q is empty or holds a separator", f, r.Code, s)
+					return fmt.Errorf("%s: %s: field %q is empty or holds a separator", f, res.Code, s)
 				}
 			}
-			defs = append(defs, compartmentDef{cd.Code, r.Code, r.Param})
+			defs = append(defs, compartmentDef{cd.Code, res.Code, res.Param})
 		}
 		return nil
 	})
@@ -85,7 +82,7 @@ func compartmentFromSpec(dir string) ([]byte, error) {
 		return nil, err
 	}
 	if len(defs) == 0 {
-		return nil, fmt.Errorf("%s: no compartment definitions", dir)
+		return nil, fmt.Errorf("%s: no compartment definition lists a resource type with a parameter", dir)
 	}
 	sort.Slice(defs, func(i, j int) bool {
 		if defs[i].Compartment != defs[j].Compartment {
@@ -97,7 +94,7 @@ func compartmentFromSpec(dir string) ([]byte, error) {
 	for i, d := range defs {
 		lines[i] = d.Compartment + "\t" + d.Resource + "\t" + strings.Join(d.Params, ",")
 	}
-	return writeList(compartmentHeader, lines), nil
+	return writeList(compartmentHeader(r), lines), nil
 }
 
 // parseCompartmentList reads a compartment list.
@@ -113,48 +110,54 @@ func parseCompartmentList(data []byte) ([]compartmentDef, error) {
 	return defs, nil
 }
 
-// generateCompartments returns the source of compartment_gen.go from the
-// compartment list, checked against the element table and the search
-// table (generate and generateSearch built them): every compartment and
-// resource is a resource type, and a parameter that is not one of the
-// search table's for its type (a chain through another resource, such as
-// AuditEvent's agent.patient) is listed in the file's header.
-func generateCompartments(search map[string][]searchParam) ([]byte, string, error) {
-	defs, err := parseCompartmentList(compartmentSrc)
+// generateCompartment returns the source of compartment_gen.go, and a
+// summary of what it holds, from the compartment list, checked against
+// the element table and the search table (generate and generateSearch
+// built them): every compartment and resource is a resource type, and
+// every parameter one of the search table's for its type, but for a chain
+// through another resource (STU3 AuditEvent's agent.patient), which no
+// parameter of the table is: those are listed in the file's header.
+func (g *gen) generateCompartment() ([]byte, string, error) {
+	defs, err := parseCompartmentList(g.rel.Compartment)
 	if err != nil {
 		return nil, "", err
 	}
-	var problems, absent []string
+	if len(defs) == 0 {
+		return nil, "", fmt.Errorf("stu3gen: the %s compartment list is empty", g.rel.Title)
+	}
+	var problems, chains []string
 	byComp := map[string][]compartmentDef{}
 	for _, d := range defs {
 		for _, n := range []string{d.Compartment, d.Resource} {
-			if !isResourceName(n) {
-				problems = append(problems, fmt.Sprintf("compartment %s, %s: %s is not a resource type", d.Compartment, d.Resource, n))
+			if !g.isResourceName(n) {
+				problems = append(problems, fmt.Sprintf("compartment %s, %s: %s is not a resource", d.Compartment, d.Resource, n))
 			}
 		}
 		for _, p := range d.Params {
-			if p == "{def}" {
+			switch {
+			case p == "{def}":
 				if d.Resource != d.Compartment {
-					problems = append(problems, fmt.Sprintf("compartment %s: %s is listed as the compartment's own resource", d.Compartment, d.Resource))
+					problems = append(problems, fmt.Sprintf("compartment %s, %s: {def} is for the compartment's own resource", d.Compartment, d.Resource))
 				}
-				continue
-			}
-			if !slices.ContainsFunc(search[d.Resource], func(sp searchParam) bool { return sp.Name == p }) {
-				absent = append(absent, fmt.Sprintf("%s %s %s", d.Compartment, d.Resource, p))
+			case slices.ContainsFunc(g.search[d.Resource], func(sp searchParam) bool { return sp.Name == p }):
+			case strings.Contains(p, "."):
+				chains = append(chains, fmt.Sprintf("%s %s %s", d.Compartment, d.Resource, p))
+			default:
+				problems = append(problems, fmt.Sprintf("compartment %s, %s: %s is not one of its search parameters", d.Compartment, d.Resource, p))
 			}
 		}
 		byComp[d.Compartment] = append(byComp[d.Compartment], d)
 	}
 	if len(problems) > 0 {
-		return nil, "", fmt.Errorf("stu3gen: compartments:\n  %s", strings.Join(problems, "\n  "))
+		return nil, "", fmt.Errorf("stu3gen: the %s compartments:\n  %s", g.rel.Title, strings.Join(problems, "\n  "))
 	}
 	var b bytes.Buffer
-	b.WriteString("// Code generated by internal/gen/stu3gen from the CompartmentDefinitions of the hl7.fhir.core 3.0.1 package (internal/gen/stu3gen/compartments.txt). DO NOT EDIT.\n\npackage stu3\n\n")
-	fmt.Fprintf(&b, "// compartments are the resource types of each STU3 compartment, with the\n// search parameters that put a resource of the type in it, in the\n// definition's order (\"{def}\": the compartment's own resource): %d\n// compartments, %d resource types in all.\n", len(byComp), len(defs))
-	if len(absent) > 0 {
-		fmt.Fprintf(&b, "//\n// Parameters that are not in the search table (%d):\n", len(absent))
-		for _, a := range absent {
-			fmt.Fprintf(&b, "//   - %s\n", a)
+	fmt.Fprintf(&b, "// Code generated by internal/gen/stu3gen from the CompartmentDefinitions of the %s package (internal/gen/stu3gen/%s). DO NOT EDIT.\n\npackage %s\n\n", g.rel.Core, g.rel.CompartmentFile, g.rel.Name)
+	fmt.Fprintf(&b, "// compartments are the resource types of each %s compartment, with the\n// search parameters that put a resource of the type in it, in the\n// definition's order (\"{def}\": the compartment's own resource): %d\n// compartments, %d resource types in all.\n", g.rel.Title, len(byComp), len(defs))
+	if len(chains) > 0 {
+		fmt.Fprintf(&b, "//\n// Chains through another resource, which no search parameter of the\n// table is (%d):\n", len(chains))
+		for _, c := range chains {
+			fmt.Fprintf(&b, "//   - %s\n", c)
 		}
 	}
 	b.WriteString("var compartments = map[string]map[string][]string{\n")
@@ -175,5 +178,5 @@ func generateCompartments(search map[string][]searchParam) ([]byte, string, erro
 	if err != nil {
 		return nil, "", err
 	}
-	return src, fmt.Sprintf("%d compartments, %d resource types in all; %d parameters not in the search table", len(byComp), len(defs), len(absent)), nil
+	return src, fmt.Sprintf("%d compartments, %d resource types in all; %d chains", len(byComp), len(defs), len(chains)), nil
 }
