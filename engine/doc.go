@@ -25,7 +25,11 @@
 //     running a statement and scanning its rows; stmtcache.go the
 //     prepared statements.
 //   - include.go: _include and _revinclude; everything.go Patient
-//     $everything; page.go and cursor.go the paging links and cursors.
+//     $everything; compartment.go which mappings' resources belong to a
+//     compartment, and through which parameters, by STU3's
+//     CompartmentDefinitions (compartment searches, $everything and a
+//     patient's token all use it); page.go and cursor.go the paging
+//     links and cursors.
 //   - read.go: reads by id and the reporting of rows that cannot be
 //     served or are served without an element STU3 requires (logged,
 //     and told to Options.OnAbsent); errors.go the error kinds the HTTP layer maps to statuses.

@@ -4,7 +4,7 @@ import "testing"
 
 // _elements keeps a primitive's companion (_birthDate) with its element.
 func TestKeeperKeepsCompanions(t *testing.T) {
-	keep := keeper("Patient", []string{"birthDate", "deceased"}, "")
+	keep := keeper("Patient", []string{"birthDate", "deceased"}, "", nil)
 	for name, want := range map[string]bool{
 		"birthDate": true, "_birthDate": true, "deceasedDateTime": true, "_deceasedDateTime": true,
 		"gender": false, "_gender": false, "id": true, "meta": true,
@@ -39,7 +39,7 @@ func TestKeeperKeepsSummaryAndMandatory(t *testing.T) {
 		{"MedicationStatement", []string{"id"}, "", []string{"status", "medicationReference", "taken", "subject"}, []string{"effectiveDateTime"}},
 		{"Observation", nil, "text", []string{"text", "status", "code"}, []string{"valueQuantity"}},
 	} {
-		keep := keeper(c.typ, c.elements, c.summary)
+		keep := keeper(c.typ, c.elements, c.summary, []string{"subject", "patient"})
 		for _, n := range c.keep {
 			if !keep(n) {
 				t.Errorf("%s _elements=%v _summary=%s: %s left out", c.typ, c.elements, c.summary, n)

@@ -195,5 +195,5 @@ func (e *Engine) ReadSubset(ctx context.Context, typ, id string, elements, summa
 	if err != nil || len(els) == 0 && sum == "" {
 		return res, err
 	}
-	return subset(res, keeper(m.Resource, els, sum)), nil
+	return subset(res, keeper(m.Resource, els, sum, e.patientElements(m))), nil
 }

@@ -188,9 +188,8 @@ func (e *Engine) parseSearch(req SearchRequest) (*searchReq, error) {
 	}
 	sr := &searchReq{json: req.JSON, m: m, compartment: req.Compartment, count: e.opts.DefaultCount, total: "none", used: url.Values{}, transport: url.Values{}}
 	if c := req.Compartment; c != nil {
-		sp := m.SearchParam(strings.ToLower(c.Type))
-		if sp == nil || sp.Type != "reference" || !slices.Contains(sp.Target, c.Type) {
-			return nil, &Error{Kind: KindNotFound, SpineCode: "NO_RECORD_FOUND", Msg: fmt.Sprintf("%s is not in the %s compartment", req.Type, c.Type)}
+		if _, err := e.compartmentParams(m, c.Type); err != nil {
+			return nil, err
 		}
 	}
 	names := make([]string, 0, len(params))
