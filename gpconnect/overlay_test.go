@@ -31,6 +31,12 @@ func TestParseOverlayErrors(t *testing.T) {
     ended: { date: meta.lastUpdated }
     derive:
       nonsense: { from: [x] }
+  Immunization:
+    extensions:
+      - { url: nope, date: x }
+      - url: https://x
+      - url: https://y
+        coding: { system: http://s, from: [a], map: { "1": { code: "2" } } }
 `
 	_, err = ParseOverlay("o.yaml", []byte(text))
 	if err == nil {
@@ -44,6 +50,9 @@ func TestParseOverlayErrors(t *testing.T) {
 		`o.yaml:11:7: AllergyIntolerance.derive.criticality: from names no path`,
 		`o.yaml:13:5: Patient: ended is for AllergyIntolerance`,
 		`o.yaml:15:7: Patient has no element nonsense`,
+		`o.yaml:17:5: Immunization.extensions[0]: url must be an absolute URL`,
+		`o.yaml:17:5: Immunization.extensions[1] (https://x): give one of date (a path) or coding`,
+		`o.yaml:17:5: Immunization.extensions[2] (https://y): "1" maps to no code and display`,
 	}
 	if got := strings.Split(err.Error(), "\n"); strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("errors\n got %q\nwant %q", got, want)
