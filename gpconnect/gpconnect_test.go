@@ -717,7 +717,7 @@ func TestRecordPostgres(t *testing.T) {
 	p := find(t, func(p demoPatient) bool {
 		return len(p.allergies["Active"]) > 0 && len(p.allergies["Resolved"])+len(p.allergies["Inactive"]) > 0
 	})
-	body := params(p.nhs, allergies(true), `{"name":"includeMedication"}`, `{"name":"includeSomethingNew"}`)
+	body := params(p.nhs, allergies(true), `{"name":"includeMedication"}`, `{"name":"includeImmunisations"}`, `{"name":"includeSomethingNew"}`)
 	pg := demotest.Postgres(t, demotest.Config{GPConnect: &gpconnect.Options{ASID: authtest.GPCProviderASID}})
 	got := record(t, pg, body)
 	want := record(t, serve(t, nil), body)
