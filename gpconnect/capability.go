@@ -15,7 +15,7 @@ const (
 
 // capabilityTypes are the types whose profiles a record may hold, in the
 // order the CapabilityStatement lists them.
-var capabilityTypes = []string{"Bundle", "OperationOutcome", "Patient", "Organization", "Practitioner", "PractitionerRole", "Location", "List", "AllergyIntolerance"}
+var capabilityTypes = []string{"Bundle", "OperationOutcome", "Patient", "Organization", "Practitioner", "PractitionerRole", "Location", "List", "AllergyIntolerance", "Immunization"}
 
 // Capability is the structured CapabilityStatement (SPEC §11): this
 // provider's GP Connect release, the get structured record operation, and
@@ -73,6 +73,8 @@ func (s *Service) sends(typ string) bool {
 		return true
 	case "AllergyIntolerance":
 		return s.offered[Allergies]
+	case "Immunization":
+		return s.offered[Immunisations]
 	}
 	return s.eng.Set().Lookup(typ) != nil
 }

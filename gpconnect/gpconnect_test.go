@@ -463,7 +463,7 @@ func TestDisabledAreas(t *testing.T) {
 		lists int
 	}{
 		{"not built", nil, params(p.nhs, append([]string{allergies(false)}, all...)...),
-			[]string{"includeMedication", "includeConsultations", "includeProblems", "includeImmunisations", "includeUncategorisedData", "includeInvestigations", "includeReferrals", "includeDiaryEntries"}, 1},
+			[]string{"includeMedication", "includeConsultations", "includeProblems", "includeUncategorisedData", "includeInvestigations", "includeReferrals", "includeDiaryEntries"}, 2},
 		{"switched off", []gpconnect.Area{}, params(p.nhs, allergies(true)), []string{"includeAllergies"}, 0},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -693,6 +693,7 @@ func TestCapabilityStatement(t *testing.T) {
 	}
 	for _, want := range []string{"https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-Patient-1/_history/1.8",
 		"https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-AllergyIntolerance-1/_history/1.7",
+		"https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-Immunization-1/_history/1.5",
 		"https://fhir.nhs.uk/STU3/StructureDefinition/GPConnect-StructuredRecord-Bundle-1/_history/1.3"} {
 		if !slices.Contains(profiles, want) {
 			t.Errorf("profiles %v lack %s", profiles, want)
@@ -716,7 +717,7 @@ func TestRecordPostgres(t *testing.T) {
 	p := find(t, func(p demoPatient) bool {
 		return len(p.allergies["Active"]) > 0 && len(p.allergies["Resolved"])+len(p.allergies["Inactive"]) > 0
 	})
-	body := params(p.nhs, allergies(true), `{"name":"includeMedication"}`, `{"name":"includeSomethingNew"}`)
+	body := params(p.nhs, allergies(true), `{"name":"includeMedication"}`, `{"name":"includeImmunisations"}`, `{"name":"includeSomethingNew"}`)
 	pg := demotest.Postgres(t, demotest.Config{GPConnect: &gpconnect.Options{ASID: authtest.GPCProviderASID}})
 	got := record(t, pg, body)
 	want := record(t, serve(t, nil), body)

@@ -59,6 +59,35 @@ type Rule struct {
 	// Ended says how an allergy that has ended tells when and why
 	// (AllergyIntolerance only).
 	Ended *Ended `yaml:"ended"`
+	// Extensions are extensions the profile requires that the rendering
+	// lacks, each made from values of the rendering; one already there
+	// (by url) is kept.
+	Extensions []*ExtensionRule `yaml:"extensions"`
+}
+
+// ExtensionRule makes one extension: a valueDateTime from the path Date,
+// or a valueCodeableConcept from Coding.
+type ExtensionRule struct {
+	URL    string      `yaml:"url"`
+	Date   string      `yaml:"date"`
+	Coding *CodingRule `yaml:"coding"`
+}
+
+// CodingRule makes a CodeableConcept from the rendering: the values at
+// the paths From, in order, the first that Map knows giving the coding
+// (of System); none known, the CodeableConcept is the text at the path
+// Text (no extension when there is none).
+type CodingRule struct {
+	System string                `yaml:"system"`
+	From   []string              `yaml:"from"`
+	Map    map[string]MappedCode `yaml:"map"`
+	Text   string                `yaml:"text"`
+}
+
+// MappedCode is a code of a CodingRule with its display.
+type MappedCode struct {
+	Code    string `yaml:"code"`
+	Display string `yaml:"display"`
 }
 
 // Derive makes an element's code from the rendering: the values at the
@@ -178,6 +207,24 @@ func ParseOverlay(name string, data []byte) (*Overlay, error) {
 		if r.Ended != nil && r.Ended.Date == "" {
 			bad(at("ended"), "%s.ended.date: the path of the end date is required", typ)
 		}
+		for i, x := range r.Extensions {
+			where := at("extensions")
+			switch {
+			case x == nil || !absolute(x.URL):
+				bad(where, "%s.extensions[%d]: url must be an absolute URL", typ, i)
+			case (x.Date == "") == (x.Coding == nil):
+				bad(where, "%s.extensions[%d] (%s): give one of date (a path) or coding", typ, i, x.URL)
+			case x.Coding != nil && (!absolute(x.Coding.System) || len(x.Coding.From) == 0 && x.Coding.Text == ""):
+				bad(where, "%s.extensions[%d] (%s): coding needs an absolute system and from paths or a text path", typ, i, x.URL)
+			}
+			if x != nil && x.Coding != nil {
+				for k, v := range x.Coding.Map {
+					if v.Code == "" || v.Display == "" {
+						bad(where, "%s.extensions[%d] (%s): %q maps to no code and display", typ, i, x.URL, k)
+					}
+				}
+			}
+		}
 	}
 	if len(problems) > 0 {
 		sort.Slice(problems, func(i, j int) bool {
@@ -275,6 +322,7 @@ func withSet(set *Overlay) *Overlay {
 			if r.Ended != nil {
 				m.Ended = r.Ended
 			}
+			m.Extensions = append(m.Extensions, r.Extensions...)
 		}
 	}
 	return out
@@ -338,6 +386,51 @@ func (o *Overlay) apply(res *fhir.Object, ns [16]byte) {
 	for _, el := range sortedKeys(r.Fixed) {
 		put(res, t, el, codeValue(t, el, r.Fixed[el]))
 	}
+	for _, x := range r.Extensions {
+		addExtension(res, t, x)
+	}
+}
+
+// addExtension adds an extension made by a rule, unless the resource has
+// one of its url or the rendering holds nothing to make it from.
+func addExtension(res *fhir.Object, t *stu3.Type, x *ExtensionRule) {
+	exts, _ := res.Get("extension").(fhir.Array)
+	for _, e := range exts {
+		if o, ok := e.(*fhir.Object); ok && o.GetString("url") == x.URL {
+			return
+		}
+	}
+	ext := fhir.NewObject(2).Add("url", fhir.String(x.URL))
+	switch {
+	case x.Date != "":
+		v := values(res, x.Date)
+		if len(v) == 0 || v[0] == "" {
+			return
+		}
+		ext.Add("valueDateTime", fhir.String(v[0]))
+	default:
+		c := x.Coding
+		var cc *fhir.Object
+	find:
+		for _, p := range c.From {
+			for _, v := range values(res, p) {
+				if m, ok := c.Map[v]; ok {
+					cc = fhir.NewObject(1).Add("coding", fhir.Array{coding(c.System, m.Code, m.Display)})
+					break find
+				}
+			}
+		}
+		if cc == nil && c.Text != "" {
+			if v := values(res, c.Text); len(v) > 0 && v[0] != "" {
+				cc = fhir.NewObject(1).Add("text", fhir.String(v[0]))
+			}
+		}
+		if cc == nil {
+			return
+		}
+		ext.Add("valueCodeableConcept", cc)
+	}
+	put(res, t, "extension", append(exts[:len(exts):len(exts)], ext))
 }
 
 // codeValue is a code as the element holds it: a list of one for a

@@ -31,6 +31,12 @@ func TestParseOverlayErrors(t *testing.T) {
     ended: { date: meta.lastUpdated }
     derive:
       nonsense: { from: [x] }
+  Immunization:
+    extensions:
+      - { url: nope, date: x }
+      - url: https://x
+      - url: https://y
+        coding: { system: http://s, from: [a], map: { "1": { code: "2" } } }
 `
 	_, err = ParseOverlay("o.yaml", []byte(text))
 	if err == nil {
@@ -44,6 +50,9 @@ func TestParseOverlayErrors(t *testing.T) {
 		`o.yaml:11:7: AllergyIntolerance.derive.criticality: from names no path`,
 		`o.yaml:13:5: Patient: ended is for AllergyIntolerance`,
 		`o.yaml:15:7: Patient has no element nonsense`,
+		`o.yaml:17:5: Immunization.extensions[0]: url must be an absolute URL`,
+		`o.yaml:17:5: Immunization.extensions[1] (https://x): give one of date (a path) or coding`,
+		`o.yaml:17:5: Immunization.extensions[2] (https://y): "1" maps to no code and display`,
 	}
 	if got := strings.Split(err.Error(), "\n"); strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("errors\n got %q\nwant %q", got, want)
@@ -115,6 +124,62 @@ func TestValidNHSNumber(t *testing.T) {
 		"9000000009": true, "1000000010": false} {
 		if validNHSNumber(s) != want {
 			t.Errorf("%q: %v, want %v", s, !want, want)
+		}
+	}
+}
+
+// An extensions rule adds a date or a CodeableConcept made from the
+// rendering, after the extensions there; it keeps an extension of its url
+// the rendering already has, and adds nothing when the rendering holds no
+// value to make it from.
+func TestApplyExtensions(t *testing.T) {
+	set, err := ParseOverlay("set.yaml", []byte(`resources:
+  Immunization:
+    extensions:
+      - { url: "https://x/recorded", date: date }
+      - url: "https://x/procedure"
+        coding: { system: "http://snomed.info/sct", from: [vaccineCode.coding.code], map: { "1": { code: "10", display: Ten } }, text: vaccineCode.text }
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := withSet(set)
+	render := func(code, text, date string, ext ...string) string {
+		im := fhir.NewObject(6).Add("resourceType", fhir.String("Immunization")).Add("id", fhir.String("1"))
+		if len(ext) > 0 {
+			var exts fhir.Array
+			for _, u := range ext {
+				exts = append(exts, fhir.NewObject(2).Add("url", fhir.String(u)).Add("valueString", fhir.String("kept")))
+			}
+			im.Add("extension", exts)
+		}
+		im.Add("status", fhir.String("completed"))
+		vc := fhir.NewObject(2)
+		if code != "" {
+			vc.Add("coding", fhir.Array{fhir.NewObject(1).Add("code", fhir.String(code))})
+		}
+		vc.AddString("text", text)
+		im.Add("vaccineCode", fhir.Prune(vc))
+		im.AddString("date", date)
+		o.apply(im, namespace("1"))
+		var out []string
+		for _, x := range im.Get("extension").(fhir.Array) {
+			out = append(out, string(fhir.AppendJSON(nil, x)))
+		}
+		return strings.Join(out, " ")
+	}
+	for _, c := range []struct {
+		code, text, date string
+		ext              []string
+		want             string
+	}{
+		{"1", "Flu", "2020-01-02", nil, `{"url":"https://x/recorded","valueDateTime":"2020-01-02"} {"url":"https://x/procedure","valueCodeableConcept":{"coding":[{"system":"http://snomed.info/sct","code":"10","display":"Ten"}]}}`},
+		{"2", "Shingles", "2020-01-02", nil, `{"url":"https://x/recorded","valueDateTime":"2020-01-02"} {"url":"https://x/procedure","valueCodeableConcept":{"text":"Shingles"}}`},
+		{"", "", "", []string{"https://x/other"}, `{"url":"https://x/other","valueString":"kept"}`},
+		{"1", "", "2020-01-02", []string{"https://x/recorded"}, `{"url":"https://x/recorded","valueString":"kept"} {"url":"https://x/procedure","valueCodeableConcept":{"coding":[{"system":"http://snomed.info/sct","code":"10","display":"Ten"}]}}`},
+	} {
+		if got := render(c.code, c.text, c.date, c.ext...); got != c.want {
+			t.Errorf("%q %q %q %v:\n got %s\nwant %s", c.code, c.text, c.date, c.ext, got, c.want)
 		}
 	}
 }

@@ -430,3 +430,39 @@ func (r *record) endAllergy(a *fhir.Object) {
 	})
 	put(a, t, "extension", append(exts[:len(exts):len(exts)], end))
 }
+
+// immunisationBuilder builds the immunisations area: the list of the
+// patient's vaccinations, each in the bundle. Those not given (notGiven
+// true) only with includeNotGiven true; the consent, dissent and
+// invitation records includeStatus adds are not Immunizations and no
+// mapping gives them, so there are none.
+var immunisationBuilder = &builder{
+	needs: func(set *mapping.Set) string {
+		return needsSearch(set, "Immunization", map[string]string{"patient": "reference"})
+	},
+	build: func(r *record, req *Request) error {
+		found, err := r.search("Immunization", url.Values{"patient": {"Patient/" + r.pid}})
+		if err != nil {
+			return err
+		}
+		notGiven := req.Bool(Immunisations, "includeNotGiven", false)
+		var keep []*fhir.Object
+		for _, im := range found {
+			if b, ok := im.Get("notGiven").(fhir.Bool); ok && bool(b) && !notGiven {
+				continue
+			}
+			keep = append(keep, im)
+		}
+		d := areas[Immunisations]
+		refs := make([]string, len(keep))
+		for i, im := range keep {
+			refs[i] = "Immunization/" + im.GetString("id")
+		}
+		r.sections = append(r.sections, r.list(snomed, d.listCode, d.listText, refs, nil))
+		for _, im := range keep {
+			r.have["Immunization/"+im.GetString("id")] = true
+			r.sections = append(r.sections, im)
+		}
+		return nil
+	},
+}

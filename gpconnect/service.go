@@ -224,7 +224,8 @@ type builder struct {
 
 // builders are the areas this version builds (nil: not yet).
 var builders = map[Area]*builder{
-	Allergies: allergyBuilder,
+	Allergies:     allergyBuilder,
+	Immunisations: immunisationBuilder,
 }
 
 // needsSearch says what a type's mapping lacks of the search parameters
