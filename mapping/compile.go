@@ -1,6 +1,7 @@
 package mapping
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/ccfacade/ccfacade/fhir/stu3"
@@ -210,13 +211,15 @@ func needsOf(n *Node) []need {
 	return out
 }
 
-// isPatientRef tells whether a path is the reference of a resource's
-// subject or patient (Observation.subject.reference).
+// isPatientRef tells whether a path is the reference through which a
+// resource belongs to a patient's compartment, by the STU3
+// CompartmentDefinition (Observation.subject.reference,
+// Coverage.beneficiary.reference, Appointment.participant.actor.reference).
 func isPatientRef(path string) bool {
-	i := strings.IndexByte(path, '.')
-	if i < 0 {
+	typ, rest, ok := strings.Cut(path, ".")
+	el, isRef := strings.CutSuffix(rest, ".reference")
+	if !ok || !isRef || typ == "Patient" {
 		return false
 	}
-	rest := path[i+1:]
-	return rest == "subject.reference" || rest == "patient.reference"
+	return slices.Contains(stu3.CompartmentElements("Patient", typ), el)
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/ccfacade/ccfacade/audit"
 	"github.com/ccfacade/ccfacade/auth"
 	"github.com/ccfacade/ccfacade/fhir"
+	"github.com/ccfacade/ccfacade/fhir/stu3"
 	"github.com/gin-gonic/gin"
 )
 
@@ -138,16 +139,40 @@ func clip(s string, n int) string {
 }
 
 // patientOf returns the id of the patient a resource is about: a Patient's
-// own id, or its subject or patient reference.
+// own id, or the first Patient it references through the elements that
+// put it in a patient's compartment (STU3 CompartmentDefinition).
 func patientOf(res *fhir.Object) string {
-	if res.GetString("resourceType") == "Patient" {
+	typ := res.GetString("resourceType")
+	if typ == "Patient" {
 		return res.GetString("id")
 	}
-	for _, k := range []string{"subject", "patient"} {
-		if ref, ok := res.Get(k).(*fhir.Object); ok {
-			if s := ref.GetString("reference"); strings.HasPrefix(s, "Patient/") {
-				return strings.TrimPrefix(s, "Patient/")
+	for _, el := range stu3.CompartmentElements("Patient", typ) {
+		if id := patientAt(res, strings.Split(el, ".")); id != "" {
+			return id
+		}
+	}
+	return ""
+}
+
+// patientAt returns the id of the first Patient referenced at the element
+// path below v (through lists), or "".
+func patientAt(v fhir.Value, path []string) string {
+	switch v := v.(type) {
+	case fhir.Array:
+		for _, item := range v {
+			if id := patientAt(item, path); id != "" {
+				return id
 			}
+		}
+	case *fhir.Object:
+		if len(path) == 0 {
+			if s, ok := strings.CutPrefix(v.GetString("reference"), "Patient/"); ok {
+				return s
+			}
+			return ""
+		}
+		if next := v.Get(path[0]); next != nil {
+			return patientAt(next, path[1:])
 		}
 	}
 	return ""

@@ -3,6 +3,7 @@ package spec
 import (
 	"slices"
 	"sort"
+	"strings"
 )
 
 // The compartments of a release (its CompartmentDefinitions): for each
@@ -96,4 +97,30 @@ func sameSet(a, b []string) bool {
 		}
 	}
 	return true
+}
+
+// CompartmentElements returns the element paths (dotted JSON names, no
+// type) through which a resource of the type references the owner of a
+// compartment: those the search parameters of CompartmentParams search
+// (STU3 Observation in a Patient's: subject, performer; Coverage:
+// policyHolder, subscriber, beneficiary, payor; Appointment:
+// participant.actor). The slice is the caller's.
+func (r *Release) CompartmentElements(compartment, resource string) []string {
+	var out []string
+	for _, name := range r.CompartmentParams(compartment, resource) {
+		def, ok := r.LookupSearchParameter(resource, name)
+		if !ok {
+			continue
+		}
+		for _, p := range def.Paths {
+			p, _, _ = strings.Cut(p, "|")
+			if i := strings.IndexByte(p, '['); i >= 0 {
+				p = p[:i] // medication[Reference]: the element
+			}
+			if !slices.Contains(out, p) {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
 }

@@ -89,3 +89,9 @@ func CompartmentParams(compartment, resource string) []string {
 func CompartmentSearch(compartment, resource string) [][]string {
 	return Release.CompartmentSearch(compartment, resource)
 }
+
+// CompartmentElements returns the element paths by which a resource of the
+// type references a compartment's owner (see spec.Release.CompartmentElements).
+func CompartmentElements(compartment, resource string) []string {
+	return Release.CompartmentElements(compartment, resource)
+}
