@@ -51,6 +51,22 @@ type SSPConfig struct {
 // one of accepted. It returns what they say, or an error naming the first
 // inconsistency.
 func CheckSSP(header func(string) string, p *Principal, accepted []string, cfg SSPConfig) (*SSP, error) {
+	s, err := sspHeaders(header, accepted, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if p == nil {
+		return nil, fmt.Errorf("requests through the Spine Security Proxy need a bearer token")
+	}
+	if err := sspClaims(s, p, cfg); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// sspHeaders checks the Spine Security Proxy headers of a request whose
+// interaction id must be one of accepted, and returns what they say.
+func sspHeaders(header func(string) string, accepted []string, cfg SSPConfig) (*SSP, error) {
 	s := &SSP{TraceID: header("Ssp-TraceID"), From: header("Ssp-From"), To: header("Ssp-To"), InteractionID: header("Ssp-InteractionID")}
 	switch {
 	case s.TraceID == "":
@@ -75,32 +91,35 @@ func CheckSSP(header func(string) string, p *Principal, accepted []string, cfg S
 		}
 		return nil, fmt.Errorf("the Ssp-InteractionID %q does not match this request (it takes %s)", shown, strings.Join(accepted, " or "))
 	}
-	if p == nil {
-		return nil, fmt.Errorf("requests through the Spine Security Proxy need a bearer token")
-	}
+	return s, nil
+}
+
+// sspClaims checks the GP Connect style claims of a request's token and
+// fills in what they say of who is asking.
+func sspClaims(s *SSP, p *Principal, cfg SSPConfig) error {
 	c := p.SSP
 	if s.Reason = c.ReasonForRequest; s.Reason != "directcare" {
-		return nil, fmt.Errorf("the token's reason_for_request must be directcare, not %q", s.Reason)
+		return fmt.Errorf("the token's reason_for_request must be directcare, not %q", s.Reason)
 	}
 	if rs := c.RequestedScope; !strings.HasPrefix(rs, "patient/") && !strings.HasPrefix(rs, "organization/") {
-		return nil, fmt.Errorf("the token's requested_scope must be patient/… or organization/…, not %q", rs)
+		return fmt.Errorf("the token's requested_scope must be patient/… or organization/…, not %q", rs)
 	}
 	dev := c.RequestingDevice
 	if dev == nil || dev["resourceType"] != "Device" {
-		return nil, fmt.Errorf("the token's requesting_device must be a Device")
+		return fmt.Errorf("the token's requesting_device must be a Device")
 	}
 	s.Device, _ = dev["id"].(string)
 	org := c.RequestingOrganization
 	if org == nil || org["resourceType"] != "Organization" {
-		return nil, fmt.Errorf("the token's requesting_organization must be an Organization")
+		return fmt.Errorf("the token's requesting_organization must be an Organization")
 	}
 	s.Organisation = identifierOf(org, "https://fhir.nhs.uk/Id/ods-organization-code")
 	if s.Organisation == "" {
-		return nil, fmt.Errorf("the token's requesting_organization needs an ODS code (https://fhir.nhs.uk/Id/ods-organization-code)")
+		return fmt.Errorf("the token's requesting_organization needs an ODS code (https://fhir.nhs.uk/Id/ods-organization-code)")
 	}
 	prac := c.RequestingPractitioner
 	if prac == nil || prac["resourceType"] != "Practitioner" {
-		return nil, fmt.Errorf("the token's requesting_practitioner must be a Practitioner")
+		return fmt.Errorf("the token's requesting_practitioner must be a Practitioner")
 	}
 	// The practitioner the consumer says is asking must be the token's
 	// subject: sub is required and must equal its id (or the configured
@@ -113,16 +132,16 @@ func CheckSSP(header func(string) string, p *Principal, accepted []string, cfg S
 	}
 	switch {
 	case p.Subject == "":
-		return nil, fmt.Errorf("the token has no sub: it must name the requesting practitioner")
+		return fmt.Errorf("the token has no sub: it must name the requesting practitioner")
 	case bound == "":
-		return nil, fmt.Errorf("the token's requesting_practitioner has no %s to match its sub", what)
+		return fmt.Errorf("the token's requesting_practitioner has no %s to match its sub", what)
 	case p.Subject != bound:
-		return nil, fmt.Errorf("the token's sub is not its requesting_practitioner's %s", what)
+		return fmt.Errorf("the token's sub is not its requesting_practitioner's %s", what)
 	}
 	if s.Practitioner = identifierOf(prac, "https://fhir.nhs.uk/Id/sds-user-id"); s.Practitioner == "" {
 		s.Practitioner = bound
 	}
-	return s, nil
+	return nil
 }
 
 func identifierOf(res map[string]any, system string) string {

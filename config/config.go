@@ -39,6 +39,9 @@ type Config struct {
 	Auth     Auth    `yaml:"auth"`
 	Audit    Audit   `yaml:"audit"`
 	Tracing  Tracing `yaml:"tracing"`
+	// GPConnect serves GP Connect Access Record: Structured beside the
+	// Care Connect API, from the same mappings.
+	GPConnect GPConnect `yaml:"gpconnect"`
 
 	// File is the path the configuration was read from.
 	File string `yaml:"-"`
@@ -133,6 +136,28 @@ type SSP struct {
 	PractitionerIdentifier string `yaml:"practitioner_identifier"`
 }
 
+// GPConnect serves GP Connect Access Record: Structured 1.6 (POST
+// {path}/Patient/$gpc.getstructuredrecord and GET {path}/metadata) on a
+// FHIR base of its own. Its requests come through the Spine Security
+// Proxy: their Ssp- headers and unsigned audit token are checked whatever
+// auth.mode says (the proxy's mutual TLS, server.tls.client_ca_file, is
+// the authentication).
+type GPConnect struct {
+	Enabled bool   `yaml:"enabled"`
+	Path    string `yaml:"path"` // the base's path (default /gpconnect/fhir)
+	ASID    string `yaml:"asid"` // this provider's ASID: Ssp-To must equal it
+	// PractitionerIdentifier is the system of the requesting_practitioner
+	// identifier that the token's sub must equal; empty: its id.
+	PractitionerIdentifier string `yaml:"practitioner_identifier"`
+	// Areas are the clinical areas offered (allergies, medication, …);
+	// absent: every area the facade answers from the mappings; []: none.
+	Areas []string `yaml:"areas"`
+	// Overlay is the mapping set's GP Connect overlay: a file relative to
+	// the config file, or builtin:NAME (a shipped set's); empty: the
+	// shipped set's when mappings is builtin:NAME, else none.
+	Overlay string `yaml:"overlay"`
+}
+
 // JWT configures bearer-token verification.
 type JWT struct {
 	JWKSURL    string   `yaml:"jwks_url"`
@@ -206,13 +231,14 @@ func Default() Config {
 			MemoryLimitMB:   192,
 			R4Path:          "/R4",
 		},
-		Database: Database{MaxOpenConns: 16, MaxIdleConns: 16, ConnMaxLifetime: Duration(30 * time.Minute), StatementTimeout: Duration(30 * time.Second), StatementCache: 256},
-		Timezone: "Europe/London",
-		Paging:   Paging{DefaultCount: 50, MaxCount: 1000, CursorTTL: Duration(24 * time.Hour)},
-		Log:      Log{Level: "info", Format: "text"},
-		Auth:     Auth{Mode: "none", JWT: JWT{ClockSkew: Duration(60 * time.Second)}},
-		Audit:    Audit{Sink: "none", MaxSizeMB: 100, Keep: 10},
-		Tracing:  Tracing{ServiceName: "ccfacade", SampleRatio: 1},
+		Database:  Database{MaxOpenConns: 16, MaxIdleConns: 16, ConnMaxLifetime: Duration(30 * time.Minute), StatementTimeout: Duration(30 * time.Second), StatementCache: 256},
+		Timezone:  "Europe/London",
+		Paging:    Paging{DefaultCount: 50, MaxCount: 1000, CursorTTL: Duration(24 * time.Hour)},
+		Log:       Log{Level: "info", Format: "text"},
+		Auth:      Auth{Mode: "none", JWT: JWT{ClockSkew: Duration(60 * time.Second)}},
+		Audit:     Audit{Sink: "none", MaxSizeMB: 100, Keep: 10},
+		Tracing:   Tracing{ServiceName: "ccfacade", SampleRatio: 1},
+		GPConnect: GPConnect{Path: "/gpconnect/fhir"},
 	}
 }
 
@@ -295,6 +321,9 @@ func Parse(name string, data []byte, lookup func(string) (string, bool)) (*Confi
 		if p != "" && !filepath.IsAbs(p) {
 			cfg.Profiles[i] = filepath.Join(filepath.Dir(name), p)
 		}
+	}
+	if o := cfg.GPConnect.Overlay; o != "" && !filepath.IsAbs(o) && !strings.HasPrefix(o, BuiltinPrefix) {
+		cfg.GPConnect.Overlay = filepath.Join(filepath.Dir(name), o)
 	}
 	if cfg.Mappings != "" && !filepath.IsAbs(cfg.Mappings) && !strings.HasPrefix(cfg.Mappings, BuiltinPrefix) {
 		cfg.Mappings = filepath.Join(filepath.Dir(name), cfg.Mappings)
@@ -399,6 +428,19 @@ func (c *Config) validate() error {
 	default:
 		errs = append(errs, fmt.Sprintf("audit.sink %q is not one of none, stdout, file", c.Audit.Sink))
 	}
+	if g := c.GPConnect; g.Enabled {
+		if !regexp.MustCompile(`^[0-9]{1,20}$`).MatchString(g.ASID) {
+			errs = append(errs, "gpconnect.asid is required: this provider's ASID (digits), which Ssp-To must equal")
+		}
+		switch {
+		case !regexp.MustCompile(`^(/[A-Za-z0-9._~-]+)+$`).MatchString(g.Path):
+			errs = append(errs, fmt.Sprintf("gpconnect.path %q is not a path such as /gpconnect/fhir", g.Path))
+		case g.Path == "/fhir" || strings.HasPrefix(g.Path, "/fhir/"):
+			errs = append(errs, fmt.Sprintf("gpconnect.path %q is the Care Connect API's base (/fhir) or under it: give GP Connect a base of its own", g.Path))
+		case overlaps(g.Path, c.Server.R4Path):
+			errs = append(errs, fmt.Sprintf("gpconnect.path %q and server.r4_path %q overlap (one is the other or under it): give GP Connect and R4 a base each", g.Path, c.Server.R4Path))
+		}
+	}
 	switch c.Log.Format {
 	case "text", "json":
 	default:
@@ -429,6 +471,15 @@ func (c *Config) Location() *time.Location {
 		return time.UTC
 	}
 	return loc
+}
+
+// overlaps tells whether two bases share paths: one is the other or under
+// it ("" shares none).
+func overlaps(a, b string) bool {
+	if a == "" || b == "" {
+		return false
+	}
+	return a == b || strings.HasPrefix(a, b+"/") || strings.HasPrefix(b, a+"/")
 }
 
 // checkR4 checks where R4 is served: a path of its own, not the Care

@@ -37,6 +37,13 @@ func TestExampleConfig(t *testing.T) {
 	if s := fmt.Sprintf("%v %s", cfg.Database.DSN, cfg.Paging.Secret); strings.Contains(s, "hunter2") {
 		t.Errorf("a secret printed: %s", s)
 	}
+	// GP Connect is described, off, with the demo set's overlay beside it.
+	if g := cfg.GPConnect; g.Enabled || g.Path != "/gpconnect/fhir" || g.Overlay != filepath.Join("..", "mappingsets", "gpconnect", "demo.yaml") {
+		t.Errorf("gpconnect %+v", g)
+	}
+	if _, err := os.Stat(cfg.GPConnect.Overlay); err != nil {
+		t.Errorf("the example's GP Connect overlay: %v", err)
+	}
 	// Its mappings lint clean.
 	if _, err := mapping.LoadDir(cfg.Mappings, cfg.Location()); err != nil {
 		t.Errorf("the example's mappings: %v", err)
@@ -59,6 +66,12 @@ func TestConfigErrors(t *testing.T) {
 		{"database: {adapter: sqlite, dsn: x}\nmappings: m\nserver: {base_url: \"https://x.nhs.uk/api\"}\n", "server.r4_base_url is required"},
 		{"database: {adapter: sqlite, dsn: x}\nmappings: m\nserver: {r4_base_url: \"x.nhs.uk/R4\"}\n", `server.r4_base_url "x.nhs.uk/R4" is not an absolute http(s) URL`},
 		{"", "the configuration is empty"},
+		{"database: {adapter: sqlite, dsn: x}\nmappings: m\ngpconnect: {enabled: true}\n", "gpconnect.asid is required"},
+		{"database: {adapter: sqlite, dsn: x}\nmappings: m\ngpconnect: {enabled: true, asid: \"1\", path: /fhir/gpc}\n", "is the Care Connect API's base (/fhir) or under it"},
+		{"database: {adapter: sqlite, dsn: x}\nmappings: m\ngpconnect: {enabled: true, asid: \"1\", path: gpc}\n", `gpconnect.path "gpc" is not a path`},
+		{"database: {adapter: sqlite, dsn: x}\nmappings: m\ngpconnect: {enabled: true, asid: \"1\", path: /R4/gpc}\n", `gpconnect.path "/R4/gpc" and server.r4_path "/R4" overlap`},
+		{"database: {adapter: sqlite, dsn: x}\nmappings: m\nserver: {r4_path: /gpconnect/fhir/R4}\ngpconnect: {enabled: true, asid: \"1\"}\n", `gpconnect.path "/gpconnect/fhir" and server.r4_path "/gpconnect/fhir/R4" overlap`},
+		{"database: {adapter: sqlite, dsn: x}\nmappings: m\ngpconnect: {enabled: true, asid: \"1\", area: [allergies]}\n", `unknown key "area" in GPConnect`},
 	}
 	for _, c := range cases {
 		_, err := Parse("c.yaml", []byte(c.text), env(nil))
@@ -66,7 +79,17 @@ func TestConfigErrors(t *testing.T) {
 			t.Errorf("%q: error %v, want %q", c.text, err, c.want)
 		}
 	}
-	cfg, err := Parse("c.yaml", []byte("database:\n  adapter: sqlite\n  dsn: ${DB:-file:x.db}\nmappings: /abs\n"), env(nil))
+	// GP Connect: its overlay is relative to the configuration file unless
+	// it names a shipped one; areas absent is nil (every area), [] none.
+	cfg, err := Parse(filepath.Join("conf", "c.yaml"), []byte("database: {adapter: sqlite, dsn: x}\nmappings: m\ngpconnect: {enabled: true, asid: \"918999198738\", overlay: gpc.yaml, areas: []}\n"), env(nil))
+	if err != nil || cfg.GPConnect.Overlay != filepath.Join("conf", "gpc.yaml") || cfg.GPConnect.Areas == nil || cfg.GPConnect.Path != "/gpconnect/fhir" {
+		t.Errorf("gpconnect: %+v %v", cfg.GPConnect, err)
+	}
+	cfg, err = Parse(filepath.Join("conf", "c.yaml"), []byte("database: {adapter: sqlite, dsn: x}\nmappings: m\ngpconnect: {enabled: true, asid: \"1\", overlay: \"builtin:demo\"}\n"), env(nil))
+	if err != nil || cfg.GPConnect.Overlay != "builtin:demo" || cfg.GPConnect.Areas != nil {
+		t.Errorf("gpconnect with a shipped overlay: %+v %v", cfg.GPConnect, err)
+	}
+	cfg, err = Parse("c.yaml", []byte("database:\n  adapter: sqlite\n  dsn: ${DB:-file:x.db}\nmappings: /abs\n"), env(nil))
 	if err != nil || cfg.Database.DSN != "file:x.db" || cfg.Mappings != "/abs" {
 		t.Errorf("default value: %+v %v", cfg, err)
 	}

@@ -99,12 +99,13 @@ func (e *Engine) restrictTo(a *Access, q *query) error {
 		q.where(q.keyEquals(key))
 		return nil
 	}
-	if _, err := e.refParam(m, "Patient", patient); err == nil {
+	if e.inPatientCompartment(m) {
 		return e.whereRef(q, "Patient", patient)
 	}
-	if fhir.InPatientCompartment(m.Resource) {
-		// A type of the Patient compartment with no patient parameter
-		// cannot be limited to one patient, so nothing of it is served.
+	if e.table().InCompartment("Patient", m.Resource) {
+		// A type of the Patient compartment whose mapping declares none
+		// of the parameters that put it there cannot be limited to one
+		// patient, so nothing of it is served.
 		q.where(noMatch)
 	}
 	return nil

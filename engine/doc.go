@@ -25,12 +25,17 @@
 //     running a statement and scanning its rows; stmtcache.go the
 //     prepared statements.
 //   - include.go: _include and _revinclude; everything.go Patient
-//     $everything; page.go and cursor.go the paging links and cursors.
+//     $everything; compartment.go which mappings' resources belong to a
+//     compartment, and through which parameters, by the
+//     CompartmentDefinitions of the engine's release (compartment
+//     searches, $everything and a patient's token all use it); page.go
+//     and cursor.go the paging links and cursors.
 //   - read.go: reads by id and the reporting of rows that cannot be
 //     served or are served without an element STU3 requires (logged,
 //     and told to Options.OnAbsent); errors.go the error kinds the HTTP layer maps to statuses.
 //   - engine.go: the Engine, its Options and New, and In: the view of
 //     an engine that answers in another FHIR release (R4), sharing
-//     everything but the plans it renders through and the parameter
-//     names it takes.
+//     everything but the plans it renders through, the parameter
+//     names it takes and the release's tables (elements for _elements
+//     and _summary, compartments).
 package engine

@@ -105,10 +105,13 @@ type core struct {
 	// its request's own: a bounded share of the pool, engine-wide.
 	ahead    chan struct{}
 	colLists map[*mapping.Mapping][]string // each mapping's main query's select list
-	opts     Options
-	seal     *sealer
-	log      *slog.Logger
-	seen     problemCounts
+	// members are the parameters by which each mapping's resources
+	// belong to compartments (compartment.go).
+	members map[compartmentOf][]*mapping.SearchParam
+	opts    Options
+	seal    *sealer
+	log     *slog.Logger
+	seen    problemCounts
 }
 
 // New makes an engine over a database whose catalog was loaded for the
@@ -177,6 +180,7 @@ func New(cat *catalog.Catalog, db adapters.Adapter, opts Options) (*Engine, erro
 	}
 	e.ahead = make(chan struct{}, max(pool/4, 1))
 	e.colLists = map[*mapping.Mapping][]string{}
+	e.members = compartmentMembers(set)
 	for _, m := range set.Mappings {
 		e.colLists[m] = selectList(sqlgen.New(db), m, "t0")
 		if m.From.Updated != "" {

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"net/url"
 	"runtime/debug"
-	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -24,37 +22,6 @@ type EverythingRequest struct {
 	// identifier also identifier.
 	Params url.Values
 	Base   string
-}
-
-// compartmentOrder puts the record in the order a clinician reads it.
-var compartmentOrder = []string{"AllergyIntolerance", "Condition", "Procedure", "Observation", "Encounter",
-	"MedicationStatement", "MedicationRequest", "Immunization"}
-
-// Compartment lists the mapped types in the Patient compartment: those with
-// a reference parameter "patient" to Patient on one column.
-func (e *Engine) Compartment() []*mapping.Mapping {
-	var out []*mapping.Mapping
-	for _, m := range e.Mappings() {
-		if sp := e.param(m, "patient"); sp != nil && sp.Type == "reference" && sp.Col >= 0 && slices.Contains(sp.Target, "Patient") {
-			out = append(out, m)
-		}
-	}
-	rank := func(t string) int {
-		for i, x := range compartmentOrder {
-			if x == t {
-				return i
-			}
-		}
-		return len(compartmentOrder)
-	}
-	sort.SliceStable(out, func(i, j int) bool {
-		ri, rj := rank(out[i].Resource), rank(out[j].Resource)
-		if ri != rj {
-			return ri < rj
-		}
-		return out[i].Resource < out[j].Resource
-	})
-	return out
 }
 
 // everythingState continues a record after type index T at key K.

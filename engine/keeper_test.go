@@ -10,7 +10,7 @@ import (
 
 // _elements keeps a primitive's companion (_birthDate) with its element.
 func TestKeeperKeepsCompanions(t *testing.T) {
-	keep := keeper(stu3.Release, "Patient", []string{"birthDate", "deceased"}, "")
+	keep := keeper(stu3.Release, "Patient", []string{"birthDate", "deceased"}, "", nil)
 	for name, want := range map[string]bool{
 		"birthDate": true, "_birthDate": true, "deceasedDateTime": true, "_deceasedDateTime": true,
 		"gender": false, "_gender": false, "id": true, "meta": true,
@@ -50,7 +50,7 @@ func TestKeeperKeepsSummaryAndMandatory(t *testing.T) {
 		{r4.Release, "Encounter", []string{"id"}, "", []string{"status", "class"}, []string{"statusHistory", "type"}},
 		{r4.Release, "AllergyIntolerance", []string{"id"}, "", []string{"patient"}, []string{"verificationStatus", "clinicalStatus"}},
 	} {
-		keep := keeper(c.table, c.typ, c.elements, c.summary)
+		keep := keeper(c.table, c.typ, c.elements, c.summary, []string{"subject", "patient"})
 		for _, n := range c.keep {
 			if !keep(n) {
 				t.Errorf("%s _elements=%v _summary=%s: %s left out", c.typ, c.elements, c.summary, n)

@@ -6,11 +6,9 @@ import (
 	"math/big"
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/ccfacade/ccfacade/adapters"
 	"github.com/ccfacade/ccfacade/adapters/sqlgen"
-	"github.com/ccfacade/ccfacade/fhir"
 	"github.com/ccfacade/ccfacade/mapping"
 )
 
@@ -81,36 +79,6 @@ func (p *plan) page() error {
 		q.where(q.keyBeyond(c.Key, c.Before))
 	}
 	q.desc = c.Before
-	return nil
-}
-
-// refParam is the request patient=Type/id (or another reference parameter
-// named for the type) as the engine makes it itself: a compartment, the
-// record of $everything, a patient context.
-func (e *Engine) refParam(m *mapping.Mapping, typ, id string) (*paramReq, error) {
-	name := "patient"
-	if typ != "Patient" {
-		name = strings.ToLower(typ)
-	}
-	sp := e.param(m, name)
-	if sp == nil || sp.Type != "reference" || !slices.Contains(sp.Target, typ) {
-		return nil, &Error{Kind: KindNotFound, SpineCode: "NO_RECORD_FOUND", Msg: fmt.Sprintf("%s is not in the %s compartment", m.Resource, typ)}
-	}
-	return &paramReq{raw: name, key: fhir.ParamKey{Name: name}, sp: sp,
-		ands: [][]value{{{text: typ + "/" + id, ref: fhir.ReferenceValue{Type: typ, ID: id}}}}}, nil
-}
-
-// whereRef limits a query to the resources that reference Type/id.
-func (e *Engine) whereRef(q *query, typ, id string) error {
-	pr, err := e.refParam(q.m, typ, id)
-	if err != nil {
-		return err
-	}
-	pred, err := e.compileParam(q, pr)
-	if err != nil {
-		return err
-	}
-	q.where(pred)
 	return nil
 }
 

@@ -172,3 +172,33 @@ func isInt(s string) bool {
 	n, err := strconv.ParseInt(s, 10, 64)
 	return err == nil && strconv.FormatInt(n, 10) == s
 }
+
+// ReadSubset reads one resource by id, as Read, and keeps of it what the
+// values of _elements and _summary ask for, as a search does (see keeper):
+// FHIR's read takes both, and in the engine's release (its element table,
+// its tag system). _summary=count is a search's alone.
+func (e *Engine) ReadSubset(ctx context.Context, typ, id string, elements, summary []string) (*fhir.Object, error) {
+	m, err := e.mappingFor(typ)
+	if err != nil {
+		return nil, err
+	}
+	els, err := e.parseElements(m, elements)
+	if err != nil {
+		return nil, err
+	}
+	var sum string
+	if len(summary) > 0 {
+		last := summary[len(summary)-1]
+		if last == "count" {
+			return nil, invalid("_summary", "INVALID_PARAMETER", "_summary=count asks for the number of matches of a search, not of a read")
+		}
+		if sum, err = parseSummary(last); err != nil {
+			return nil, err
+		}
+	}
+	res, err := e.Read(ctx, typ, id)
+	if err != nil || len(els) == 0 && sum == "" {
+		return res, err
+	}
+	return subset(res, keeper(e.table(), m.Resource, els, sum, e.patientElements(m)), e.ver), nil
+}

@@ -187,9 +187,8 @@ func (e *Engine) parseSearch(req SearchRequest) (*searchReq, error) {
 	}
 	sr := &searchReq{json: req.JSON, m: m, compartment: req.Compartment, count: e.opts.DefaultCount, total: "none", used: url.Values{}, transport: url.Values{}}
 	if c := req.Compartment; c != nil {
-		sp := e.param(m, strings.ToLower(c.Type))
-		if sp == nil || sp.Type != "reference" || !slices.Contains(sp.Target, c.Type) {
-			return nil, &Error{Kind: KindNotFound, SpineCode: "NO_RECORD_FOUND", Msg: fmt.Sprintf("%s is not in the %s compartment", req.Type, c.Type)}
+		if _, err := e.compartmentParams(m, c.Type); err != nil {
+			return nil, err
 		}
 	}
 	names := make([]string, 0, len(params))
@@ -233,27 +232,18 @@ func (e *Engine) parseSearch(req SearchRequest) (*searchReq, error) {
 			sr.sort = items
 			values = values[len(values)-1:]
 		case name == "_elements":
-			for _, v := range values {
-				for _, el := range strings.Split(v, ",") {
-					el = strings.TrimSpace(el)
-					if el == "" {
-						continue
-					}
-					if t := e.table().Lookup(m.Resource); t == nil || (t.Index(el) < 0 && t.Index(el+"[x]") < 0) {
-						return nil, invalid(name, "INVALID_PARAMETER", "_elements: %s has no element %q", m.Resource, el)
-					}
-					sr.elements = append(sr.elements, el)
-				}
+			els, err := e.parseElements(m, values)
+			if err != nil {
+				return nil, err
 			}
+			sr.elements = append(sr.elements, els...)
 		case name == "_summary":
-			switch last {
-			case "count":
+			if last == "count" {
 				sr.summaryCount = true
-			case "false":
-			case "true", "text", "data":
-				sr.summary = last
-			default:
-				return nil, invalid(name, "INVALID_PARAMETER", "_summary is true, text, data, count or false, not %q", last)
+				continue
+			}
+			if sr.summary, err = parseSummary(last); err != nil {
+				return nil, err
 			}
 		case name == "_include" || name == "_revinclude" || strings.HasPrefix(name, "_include:") || strings.HasPrefix(name, "_revinclude:"):
 			for _, v := range values {
@@ -424,4 +414,35 @@ func (e *Engine) parseChain(m *mapping.Mapping, sp *mapping.SearchParam, key fhi
 		return nil, err
 	}
 	return &chainReq{target: tm, param: sub}, nil
+}
+
+// parseElements reads the values of _elements: element names of the
+// mapping's resource type in the engine's release, comma-separated.
+func (e *Engine) parseElements(m *mapping.Mapping, values []string) ([]string, error) {
+	var out []string
+	for _, v := range values {
+		for _, el := range strings.Split(v, ",") {
+			el = strings.TrimSpace(el)
+			if el == "" {
+				continue
+			}
+			if t := e.table().Lookup(m.Resource); t == nil || (t.Index(el) < 0 && t.Index(el+"[x]") < 0) {
+				return nil, invalid("_elements", "INVALID_PARAMETER", "_elements: %s has no element %q", m.Resource, el)
+			}
+			out = append(out, el)
+		}
+	}
+	return out, nil
+}
+
+// parseSummary reads a value of _summary but count (a search's alone):
+// "" for false, the whole resource.
+func parseSummary(v string) (string, error) {
+	switch v {
+	case "false":
+		return "", nil
+	case "true", "text", "data":
+		return v, nil
+	}
+	return "", invalid("_summary", "INVALID_PARAMETER", "_summary is true, text, data, count or false, not %q", v)
 }

@@ -94,7 +94,7 @@ func (e *Engine) run(ctx context.Context, p *plan, base string) (*fhir.Object, e
 	entries := make([]fhir.Entry, 0, len(rows))
 	var keep func(string) bool
 	if len(sr.elements) > 0 || sr.summary != "" {
-		keep = keeper(e.table(), m.Resource, sr.elements, sr.summary)
+		keep = keeper(e.table(), m.Resource, sr.elements, sr.summary, e.patientElements(m))
 	}
 	for _, r := range rows {
 		en, ok := e.entry(m, r, base, "match", e.raw(sr) && keep == nil)
@@ -183,12 +183,14 @@ func (e *Engine) paramNames(m *mapping.Mapping) []string {
 }
 
 // keeper says which top-level elements (by JSON name) _elements or
-// _summary keep. Besides those asked for, every element STU3 makes
-// mandatory (min 1) is kept, as the specification asks of servers, and
-// _summary=true keeps every element STU3 marks isSummary: both from the
-// STU3 table, so a choice element keeps each of its typed forms
-// (medication[x] keeps medicationReference).
-func keeper(table *spec.Release, resourceType string, elements []string, summary string) func(string) bool {
+// _summary keep. Besides those asked for, every element the release
+// (table: STU3's or R4's) makes mandatory (min 1) is kept, as the
+// specification asks of servers, and _summary=true keeps every element it
+// marks isSummary: both from the release's table, so a choice element
+// keeps each of its typed forms (medication[x] keeps
+// medicationReference). patient are the elements that name the
+// resource's patient, kept too.
+func keeper(table *spec.Release, resourceType string, elements []string, summary string, patient []string) func(string) bool {
 	if summary == "data" {
 		return func(name string) bool { return name != "text" }
 	}
@@ -220,11 +222,12 @@ func keeper(table *spec.Release, resourceType string, elements []string, summary
 			}
 		}
 	}
-	// The reference to the patient a resource belongs to is always kept
+	// The reference to the patient a resource belongs to (patient, the
+	// elements that put it in the Patient compartment) is always kept
 	// (servers may return more than asked): a subsetted resource still
 	// says whose data it is, to the consumer and to the audit trail.
-	if fhir.InPatientCompartment(resourceType) && resourceType != "Patient" {
-		keep["subject"], keep["patient"] = true, true
+	for _, n := range patient {
+		keep[n] = true
 	}
 	return func(name string) bool {
 		return keep[strings.TrimPrefix(name, "_")] // a primitive's companion goes with it
@@ -232,28 +235,34 @@ func keeper(table *spec.Release, resourceType string, elements []string, summary
 }
 
 // subset keeps resourceType, id, meta and the elements keep accepts, and
-// marks the resource SUBSETTED as FHIR requires.
+// marks the resource SUBSETTED as FHIR requires (in the tag system of
+// release v): in its meta, or in one made for the tag (after id) when it
+// has none (no profile, no last-updated column).
 func subset(res *fhir.Object, keep func(string) bool, v mapping.Version) *fhir.Object {
 	tagSystem := "http://hl7.org/fhir/v3/ObservationValue"
 	if v == mapping.R4 {
 		tagSystem = mapping.R4System(tagSystem, "SUBSETTED")
 	}
 	out := fhir.NewObject(len(res.Fields) + 1)
+	tagged := func(m *fhir.Object) *fhir.Object {
+		meta := fhir.NewObject(len(m.Fields) + 1)
+		meta.Fields = append(meta.Fields, m.Fields...)
+		return meta.Add("tag", fhir.Array{fhir.NewObject(3).
+			Add("system", fhir.String(tagSystem)).
+			Add("code", fhir.String("SUBSETTED")).
+			Add("display", fhir.String("subsetted"))})
+	}
+	hasMeta := res.Get("meta") != nil
 	for _, f := range res.Fields {
-		if !keep(f.Name) && f.Name != "meta" {
-			continue
+		switch {
+		case f.Name == "meta":
+			out.Add("meta", tagged(f.Value.(*fhir.Object)))
+		case keep(f.Name):
+			out.Add(f.Name, f.Value)
+			if f.Name == "id" && !hasMeta {
+				out.Add("meta", tagged(fhir.NewObject(0)))
+			}
 		}
-		if f.Name == "meta" {
-			meta := fhir.NewObject(len(f.Value.(*fhir.Object).Fields) + 1)
-			meta.Fields = append(meta.Fields, f.Value.(*fhir.Object).Fields...)
-			meta.Add("tag", fhir.Array{fhir.NewObject(3).
-				Add("system", fhir.String(tagSystem)).
-				Add("code", fhir.String("SUBSETTED")).
-				Add("display", fhir.String("subsetted"))})
-			out.Add("meta", meta)
-			continue
-		}
-		out.Add(f.Name, f.Value)
 	}
 	return out
 }
@@ -287,9 +296,13 @@ func (e *Engine) entry(m *mapping.Mapping, r *mapping.Row, base, mode string, ra
 	return fhir.Entry{FullURL: base + "/" + m.Resource + "/" + id, Resource: res, Mode: mode}, true
 }
 
-// table is the element table of the engine's release.
-func (e *Engine) table() *spec.Release {
-	if e.ver == mapping.R4 {
+// table is the table of the engine's release: its elements, search
+// parameters and compartments.
+func (e *Engine) table() *spec.Release { return tableOf(e.ver) }
+
+// tableOf is the table of a release.
+func tableOf(v mapping.Version) *spec.Release {
+	if v == mapping.R4 {
 		return r4.Release
 	}
 	return stu3.Release

@@ -1,6 +1,7 @@
 package mapping
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/ccfacade/ccfacade/fhir/spec"
@@ -157,7 +158,7 @@ func compileNode(n *Node, rel *spec.Release) *step {
 		s.expr = e
 		s.required = e.Required
 		s.dynamic = s.dynamic || !e.HasLiteral
-		s.patientRef = isPatientRef(n.Path)
+		s.patientRef = isPatientRef(rel, n.Path)
 		switch {
 		case e.Ref != nil:
 			s.kind = stepRef
@@ -224,13 +225,15 @@ func needsOf(n *Node, rel *spec.Release) []need {
 	return out
 }
 
-// isPatientRef tells whether a path is the reference of a resource's
-// subject or patient (Observation.subject.reference).
-func isPatientRef(path string) bool {
-	i := strings.IndexByte(path, '.')
-	if i < 0 {
+// isPatientRef tells whether a path is the reference through which a
+// resource belongs to a patient's compartment, by the release's
+// CompartmentDefinition (Observation.subject.reference,
+// Coverage.beneficiary.reference, Appointment.participant.actor.reference).
+func isPatientRef(rel *spec.Release, path string) bool {
+	typ, rest, ok := strings.Cut(path, ".")
+	el, isRef := strings.CutSuffix(rest, ".reference")
+	if !ok || !isRef || typ == "Patient" {
 		return false
 	}
-	rest := path[i+1:]
-	return rest == "subject.reference" || rest == "patient.reference"
+	return slices.Contains(rel.CompartmentElements("Patient", typ), el)
 }

@@ -327,3 +327,31 @@ func TestProfileAndResourceNames(t *testing.T) {
 		}
 	}
 }
+
+// A reference parameter bound to a column takes its target from its STU3
+// definition where that allows one type, and may not name a type the
+// definition does not allow.
+func TestReferenceTargetsFromTheDefinition(t *testing.T) {
+	load := func(typ, search string) (*Set, error) {
+		return Load([]File{{Name: "f.yaml", Data: []byte("resource: " + typ + "\nfrom: {table: F, key: ID}\nelement:\n  language: en\nsearch:\n" + search)}}, time.UTC)
+	}
+	set, err := load("FamilyMemberHistory", "  patient: {type: reference, column: PAT}\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sp := set.Lookup("FamilyMemberHistory").SearchParam("patient"); sp == nil || strings.Join(sp.Target, ",") != "Patient" || sp.Col < 0 {
+		t.Errorf("patient: %+v", sp)
+	}
+	for _, c := range []struct{ typ, search, want string }{
+		{"FamilyMemberHistory", "  patient: {type: reference, column: PAT, target: [Practitioner]}\n",
+			"f.yaml:6:3: FamilyMemberHistory search patient: STU3's patient of FamilyMemberHistory points to Patient, not Practitioner"},
+		{"ProcedureRequest", "  subject: {type: reference, column: PAT}\n",
+			`f.yaml:6:3: ProcedureRequest search subject: a reference parameter needs "target": the resource type(s) it points to (STU3's subject points to Patient, Group, Location, Device)`},
+		{"ProcedureRequest", "  relative: {type: reference, column: PAT}\n",
+			`f.yaml:6:3: ProcedureRequest search relative: a reference parameter needs "target": the resource type(s) it points to`},
+	} {
+		if _, err := load(c.typ, c.search); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: %v, want %q", c.search, err, c.want)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package mapping
 
 import (
+	"fmt"
 	"regexp"
 	"slices"
 	"strings"
@@ -165,6 +166,22 @@ func (l *loader) searchParams(n *yaml.Node, m *Mapping) {
 		if sp.Type == "date" && sp.DateGrain == 0 {
 			sp.DateGrain = 5
 		}
+		// An STU3 reference parameter points where its definition says:
+		// a target it allows alone is the default, and a target it does
+		// not allow is an error.
+		var allowed []string
+		if isSTU3 && def.Type == "reference" && sp.Type == "reference" {
+			allowed = stu3.Targets(m.Resource, def)
+			anyType := slices.Contains(allowed, "Resource")
+			if len(sp.Target) == 0 && len(allowed) == 1 && !anyType {
+				sp.Target = allowed
+			}
+			for _, t := range sp.Target {
+				if !anyType && len(allowed) > 0 && !slices.Contains(allowed, t) {
+					l.add(sp.Pos, path, "STU3's %s of %s points to %s, not %s (give a parameter of your own another name)", name, m.Resource, strings.Join(allowed, ", "), t)
+				}
+			}
+		}
 		if sp.Type == "reference" && len(sp.Target) > 1 {
 			l.add(sp.Pos, path, "a parameter bound to columns points to one resource type: with several, a search for one type would match ids of another. Declare it without columns to follow the element (each reference keeps its own type), or bind one parameter per type")
 		}
@@ -172,7 +189,11 @@ func (l *loader) searchParams(n *yaml.Node, m *Mapping) {
 			sp.Col = m.Cols.Add(sp.Columns[0])
 		}
 		if sp.Type == "reference" && len(sp.Target) == 0 {
-			l.add(sp.Pos, path, "a reference parameter needs \"target\": the resource type(s) it points to")
+			stu3Says := ""
+			if len(allowed) > 0 {
+				stu3Says = fmt.Sprintf(" (STU3's %s points to %s)", name, strings.Join(allowed, ", "))
+			}
+			l.add(sp.Pos, path, "a reference parameter needs \"target\": the resource type(s) it points to%s", stu3Says)
 		}
 		if len(sp.Concepts) > 0 && sp.Type != "token" {
 			l.add(sp.Pos, path, "\"concept\" applies to token parameters only")

@@ -1,4 +1,5 @@
-// Package mappingsets embeds the mapping sets that ship with the binary.
+// Package mappingsets embeds the mapping sets that ship with the binary,
+// and their GP Connect overlays.
 // They are data, not code: the demo set maps the built-in demo EPR and is
 // the worked example for anyone writing mappings for their own schema; the
 // omop set maps an OHDSI OMOP Common Data Model 5.4 database.
@@ -19,6 +20,20 @@ var Demo embed.FS
 //
 //go:embed omop/*.yaml
 var OMOP embed.FS
+
+// GPConnect holds the shipped sets' GP Connect overlays, in the folder
+// "gpconnect", one a set (demo.yaml): what the GP Connect rendering of a
+// set's resources needs that its Care Connect mappings do not say.
+//
+//go:embed gpconnect/*.yaml
+var GPConnect embed.FS
+
+// GPConnectOverlay returns a shipped set's GP Connect overlay by the set's
+// name, and whether it has one.
+func GPConnectOverlay(name string) ([]byte, bool) {
+	b, err := fs.ReadFile(GPConnect, "gpconnect/"+name+".yaml")
+	return b, err == nil
+}
 
 // builtin names the shipped sets: the embedded files and their folder.
 var builtin = map[string]embed.FS{

@@ -10,6 +10,10 @@ import (
 	"github.com/ccfacade/ccfacade/audit"
 	"github.com/ccfacade/ccfacade/auth"
 	"github.com/ccfacade/ccfacade/fhir"
+	"github.com/ccfacade/ccfacade/fhir/r4"
+	"github.com/ccfacade/ccfacade/fhir/spec"
+	"github.com/ccfacade/ccfacade/fhir/stu3"
+	"github.com/ccfacade/ccfacade/mapping"
 	"github.com/gin-gonic/gin"
 )
 
@@ -53,12 +57,16 @@ func (h *handler) record(c *gin.Context, status int, v fhir.Value) audit.Record 
 	}
 	r.Interaction, r.Resource = interactionOf(c)
 	patients := map[string]bool{}
+	rel := stu3.Release
+	if c.GetString("fhirVersion") == mimeVersions[mapping.R4] {
+		rel = r4.Release
+	}
 	add := func(res *fhir.Object) {
 		if res == nil || res.GetString("resourceType") == "OperationOutcome" {
 			return
 		}
 		r.Count++
-		if id := patientOf(res); id != "" {
+		if id := patientOf(rel, res); id != "" {
 			patients[id] = true
 		}
 	}
@@ -101,6 +109,12 @@ func (h *handler) record(c *gin.Context, status int, v fhir.Value) audit.Record 
 func interactionOf(c *gin.Context) (interaction, resource string) {
 	resource = clip(c.Param("type"), 64)
 	path := c.Request.URL.Path
+	if c.GetBool("gpc") && c.FullPath() != "" { // GP Connect: its two endpoints
+		if strings.HasSuffix(c.FullPath(), gpcMetadataPath) {
+			return "capabilities", ""
+		}
+		return "operation", "Patient"
+	}
 	switch {
 	case strings.HasSuffix(path, "/metadata") || c.Request.Method == http.MethodOptions:
 		return "capabilities", resource
@@ -132,16 +146,41 @@ func clip(s string, n int) string {
 }
 
 // patientOf returns the id of the patient a resource is about: a Patient's
-// own id, or its subject or patient reference.
-func patientOf(res *fhir.Object) string {
-	if res.GetString("resourceType") == "Patient" {
+// own id, or the first Patient it references through the elements that
+// put it in a patient's compartment (the CompartmentDefinition of rel, the
+// release the resource is in).
+func patientOf(rel *spec.Release, res *fhir.Object) string {
+	typ := res.GetString("resourceType")
+	if typ == "Patient" {
 		return res.GetString("id")
 	}
-	for _, k := range []string{"subject", "patient"} {
-		if ref, ok := res.Get(k).(*fhir.Object); ok {
-			if s := ref.GetString("reference"); strings.HasPrefix(s, "Patient/") {
-				return strings.TrimPrefix(s, "Patient/")
+	for _, el := range rel.CompartmentElements("Patient", typ) {
+		if id := patientAt(res, strings.Split(el, ".")); id != "" {
+			return id
+		}
+	}
+	return ""
+}
+
+// patientAt returns the id of the first Patient referenced at the element
+// path below v (through lists), or "".
+func patientAt(v fhir.Value, path []string) string {
+	switch v := v.(type) {
+	case fhir.Array:
+		for _, item := range v {
+			if id := patientAt(item, path); id != "" {
+				return id
 			}
+		}
+	case *fhir.Object:
+		if len(path) == 0 {
+			if s, ok := strings.CutPrefix(v.GetString("reference"), "Patient/"); ok {
+				return s
+			}
+			return ""
+		}
+		if next := v.Get(path[0]); next != nil {
+			return patientAt(next, path[1:])
 		}
 	}
 	return ""

@@ -22,6 +22,7 @@ import (
 	"github.com/ccfacade/ccfacade/auth"
 	"github.com/ccfacade/ccfacade/engine"
 	"github.com/ccfacade/ccfacade/fhir"
+	"github.com/ccfacade/ccfacade/gpconnect"
 	"github.com/ccfacade/ccfacade/mapping"
 	"github.com/gin-gonic/gin"
 	"github.com/klauspost/compress/gzip"
@@ -64,6 +65,9 @@ type Options struct {
 	// (r4.go): the same API from the same mappings. R4BaseURL is its
 	// public base in links (default: BaseURL with Prefix replaced).
 	R4Prefix, R4BaseURL string
+	// GPConnect, when set, serves GP Connect Access Record: Structured on
+	// its own FHIR base (gpconnect.go).
+	GPConnect *gpconnect.Service
 }
 
 // SSPOptions configure Spine Security Proxy mode.
@@ -131,16 +135,29 @@ func New(opts Options) http.Handler {
 	}
 	r.GET("/livez", gin.WrapF(livez))
 	r.GET("/readyz", gin.WrapF(h.readyz))
-	r.Use(h.lastResort, h.traced, h.observe, h.requestID, h.recover, h.hsts, h.cors, h.negotiate)
+	r.Use(h.lastResort, h.traced, h.observe, h.requestID, h.gpcMark, h.recover, h.hsts, h.cors, h.negotiate)
+	if opts.GPConnect != nil {
+		h.gpcRoutes(r)
+	}
 	h.routes(r)
 	if opts.R4Prefix != "" {
 		h.r4().routes(r)
 	}
 	r.NoRoute(func(c *gin.Context) {
+		if c.GetBool("gpc") {
+			h.gpcNoRoute(c)
+			return
+		}
 		h.fail(c, http.StatusNotFound, fhir.Issue{Severity: "error", Code: "not-found", SpineCode: "NO_RECORD_FOUND",
 			Diagnostics: "no such endpoint: the FHIR API is served under " + opts.Prefix})
 	})
-	r.NoMethod(func(c *gin.Context) { h.refuseWrite(c) })
+	r.NoMethod(func(c *gin.Context) {
+		if c.GetBool("gpc") {
+			h.gpcNoMethod(c)
+			return
+		}
+		h.refuseWrite(c)
+	})
 	return r
 }
 
@@ -541,11 +558,19 @@ func etagMatches(header, etag string) bool {
 // failUnaudited answers with an OperationOutcome that discloses nothing
 // and is not audited (admission control under load: no access happened).
 func (h *handler) failUnaudited(c *gin.Context, status int, msg string) {
-	v := fhir.OperationOutcome(c.GetString("rid"), fhir.Issue{Severity: "error", Code: "transient", SpineCode: "INTERNAL_SERVER_ERROR", Diagnostics: msg})
+	issue := fhir.Issue{Severity: "error", Code: "transient", SpineCode: "INTERNAL_SERVER_ERROR", Diagnostics: msg}
+	var v fhir.Value = fhir.OperationOutcome(c.GetString("rid"), issue)
+	if c.GetBool("gpc") {
+		v = gpcOutcome(issue)
+	}
 	c.Data(status, contentType(c), h.encode(c, v, make([]byte, 0, 1024)))
 }
 
 func (h *handler) fail(c *gin.Context, status int, issue fhir.Issue) {
+	if c.GetBool("gpc") {
+		h.write(c, status, gpcOutcome(issue))
+		return
+	}
 	h.write(c, status, fhir.OperationOutcome(c.GetString("rid"), issue))
 }
 
@@ -577,7 +602,9 @@ func (h *handler) read(c *gin.Context) {
 	}
 	var res fhir.Value
 	var err error
-	if compactJSON(c) {
+	if q := c.Request.URL.Query(); q.Has("_elements") || q.Has("_summary") {
+		res, err = h.eng.ReadSubset(c.Request.Context(), c.Param("type"), c.Param("id"), q["_elements"], q["_summary"])
+	} else if compactJSON(c) {
 		res, err = h.eng.ReadJSON(c.Request.Context(), c.Param("type"), c.Param("id"))
 	} else {
 		res, err = h.eng.Read(c.Request.Context(), c.Param("type"), c.Param("id"))

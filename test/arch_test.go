@@ -18,8 +18,8 @@ var layers = map[string]int{
 	"fhir/profile": 1, "adapters": 1,
 	"mapping": 2, "adapters/sqlgen": 2, "adapters/sqlite": 2, "adapters/postgres": 2, "adapters/sqlserver": 2, "adapters/mysql": 2, "demo": 2,
 	"catalog": 3, "adapters/registry": 3,
-	"engine": 4,
-	"server": 5,
+	"engine": 4, "gpconnect": 5,
+	"server": 6,
 	// Helpers of tests and tools: above what they exercise.
 	"internal/dbtest": 0, "adapters/adaptertest": 6, "internal/pgtest": 6, "internal/mssqltest": 6, "internal/mysqltest": 6, "internal/authtest": 6,
 	"internal/gen/profilegen": 6, "internal/gen/stu3gen": 6, "internal/demotest": 7,

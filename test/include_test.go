@@ -81,11 +81,26 @@ func TestIncludesTotalsAndCompartments(t *testing.T) {
 		if want := len(walk(t, e.base+"/Observation?patient=1&_count=100")); len(comp) != want || want == 0 {
 			t.Errorf("compartment: %d, want %d", len(comp), want)
 		}
+		// Other compartments are STU3's too: a Practitioner's holds the
+		// Encounters it takes part in (participant) and the Patients it
+		// is the GP of (general-practitioner).
+		gp := str(patients[0]["GP_ID"])
+		for comp, search := range map[string]string{
+			"/Practitioner/" + gp + "/Encounter": "/Encounter?participant=Practitioner/" + gp,
+			"/Practitioner/" + gp + "/Patient":   "/Patient?general-practitioner=Practitioner/" + gp,
+		} {
+			got, want := walk(t, e.base+comp+"?_count=100"), walk(t, e.base+search+"&_count=100")
+			if len(got) != len(want) || len(want) == 0 {
+				t.Errorf("%s: %d, want %d", comp, len(got), len(want))
+			}
+		}
 		for _, c := range []struct {
 			path   string
 			status int
 		}{
 			{"/Patient/1/Organization", 404},
+			{"/Organization/1/Patient", 404},     // not a compartment type in STU3
+			{"/Practitioner/1/Observation", 404}, // by performer, which the demo does not declare
 			{"/Patient?_include=Observation:patient", 400},
 			{"/Patient?_include=Patient:name", 400},
 			{"/Patient?_revinclude:deep=Observation:patient", 400},

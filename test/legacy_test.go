@@ -11,11 +11,13 @@ import (
 
 	"github.com/ccfacade/ccfacade/adapters"
 	"github.com/ccfacade/ccfacade/adapters/mysql"
+	"github.com/ccfacade/ccfacade/adapters/postgres"
 	"github.com/ccfacade/ccfacade/adapters/sqlite"
 	"github.com/ccfacade/ccfacade/engine"
 	"github.com/ccfacade/ccfacade/fhir/profile"
 	"github.com/ccfacade/ccfacade/internal/demotest"
 	"github.com/ccfacade/ccfacade/internal/mysqltest"
+	"github.com/ccfacade/ccfacade/internal/pgtest"
 )
 
 // The legacy set (testdata/legacy) maps a PAS-style schema with the
@@ -89,7 +91,15 @@ func legacyEnvWith(t *testing.T, db adapters.Adapter, treeOnly bool) *env {
 // legacySQLite is a read-only SQLite database the script loaded.
 func legacySQLite(t *testing.T, script string) adapters.Adapter {
 	t.Helper()
-	dsn := "file:" + filepath.Join(t.TempDir(), "legacy.db")
+	db, _ := scriptSQLite(t, script)
+	return db
+}
+
+// scriptSQLite loads script into a SQLite database of the test's own and
+// opens it read-only; it returns the database and its DSN.
+func scriptSQLite(t *testing.T, script string) (adapters.Adapter, string) {
+	t.Helper()
+	dsn := "file:" + filepath.Join(t.TempDir(), "script.db")
 	load, err := sqlite.Open(context.Background(), dsn, adapters.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -103,7 +113,7 @@ func legacySQLite(t *testing.T, script string) adapters.Adapter {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	return db
+	return db, dsn
 }
 
 // forEachLegacy runs fn against the legacy schema on SQLite, PostgreSQL
@@ -111,16 +121,35 @@ func legacySQLite(t *testing.T, script string) adapters.Adapter {
 func forEachLegacy(t *testing.T, fn func(t *testing.T, e *env, today time.Time)) {
 	now := time.Now().UTC()
 	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
-	script := legacySchema + legacyRows(today)
+	forEachScript(t, legacySchema+legacyRows(today), func(t *testing.T, s scriptDB) { fn(t, legacyEnv(t, s.db), today) })
+}
+
+// scriptDB is a database of a test's own, loaded with a script: db serves
+// it; adapter and dsn name it as the command line does.
+type scriptDB struct {
+	db           adapters.Adapter
+	adapter, dsn string
+}
+
+// forEachScript loads script into a database of the test's own on
+// SQLite, PostgreSQL and MySQL/MariaDB, and runs fn on each as a subtest
+// (SQLite and MySQL served read-only).
+func forEachScript(t *testing.T, script string, fn func(t *testing.T, s scriptDB)) {
 	t.Run("sqlite", func(t *testing.T) {
-		fn(t, legacyEnv(t, legacySQLite(t, script)), today)
+		db, dsn := scriptSQLite(t, script)
+		fn(t, scriptDB{db, "sqlite", dsn})
 	})
 	t.Run("postgres", func(t *testing.T) {
-		db := demotest.EmptyPostgres(t)
+		dsn := pgtest.FreshDB(t)
+		db, err := postgres.Open(context.Background(), dsn, adapters.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
 		if err := db.(adapters.Loader).Exec(context.Background(), script); err != nil {
 			t.Fatal(err)
 		}
-		fn(t, legacyEnv(t, db), today)
+		fn(t, scriptDB{db, "postgres", dsn})
 	})
 	t.Run("mysql", func(t *testing.T) {
 		dsn := mysqltest.FreshDB(t)
@@ -137,7 +166,7 @@ func forEachLegacy(t *testing.T, fn func(t *testing.T, e *env, today time.Time))
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { db.Close() })
-		fn(t, legacyEnv(t, db), today)
+		fn(t, scriptDB{db, "mysql", dsn})
 	})
 }
 

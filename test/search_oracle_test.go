@@ -65,6 +65,15 @@ var stu3Params = map[string]map[string]stu3Param{
 		"service-provider": {typ: "reference", paths: []string{"serviceProvider"}},
 		"location":         {typ: "reference", paths: []string{"location.location"}},
 	},
+	"FamilyMemberHistory": {
+		"patient":      {typ: "reference", paths: []string{"patient"}},
+		"date":         {typ: "date", paths: []string{"date"}},
+		"status":       {typ: "token", paths: []string{"status"}},
+		"relationship": {typ: "token", paths: []string{"relationship"}},
+		"gender":       {typ: "token", paths: []string{"gender"}},
+		"code":         {typ: "token", paths: []string{"condition.code"}},
+		"identifier":   {typ: "token", paths: []string{"identifier"}},
+	},
 	"Immunization": {
 		"patient":      {typ: "reference", paths: []string{"patient"}},
 		"date":         {typ: "date", paths: []string{"date"}},
@@ -138,6 +147,14 @@ var stu3Params = map[string]map[string]stu3Param{
 		"practitioner": {typ: "reference", paths: []string{"practitioner"}},
 		"organization": {typ: "reference", paths: []string{"organization"}},
 		"identifier":   {typ: "token", paths: []string{"identifier"}},
+	},
+	"ProcedureRequest": {
+		"subject":  {typ: "reference", paths: []string{"subject"}},
+		"status":   {typ: "token", paths: []string{"status"}},
+		"intent":   {typ: "token", paths: []string{"intent"}},
+		"priority": {typ: "token", paths: []string{"priority"}},
+		"code":     {typ: "token", paths: []string{"code"}},
+		"authored": {typ: "date", paths: []string{"authoredOn"}},
 	},
 	"Procedure": {
 		"patient": {typ: "reference", paths: []string{"subject"}, target: "Patient"},

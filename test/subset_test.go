@@ -289,3 +289,44 @@ func TestElementsKeepsMandatoryElements(t *testing.T) {
 		}
 	}
 }
+
+// A read takes _summary and _elements as a search does: Type/id with them
+// is the entry a search by _id with them finds, in JSON and in XML, on
+// every type the demo serves. _summary=count is a search's alone.
+func TestReadTakesSummaryAndElements(t *testing.T) {
+	e := sqliteEnv(t)
+	for _, typ := range []string{"Patient", "Observation", "MedicationRequest", "AllergyIntolerance", "Condition", "Encounter", "Organization"} {
+		b := get(t, e.base+"/"+typ+"?_count=1").json(t)
+		es := entries(t, b)
+		if len(es) == 0 {
+			t.Fatalf("%s: no resource to read", typ)
+		}
+		id := es[0]["id"].(string)
+		for _, q := range []string{"_summary=true", "_summary=text", "_summary=data", "_elements=id", "_elements=meta,id&_summary=true"} {
+			for _, f := range []string{"json", "xml"} {
+				read := get(t, e.base+"/"+typ+"/"+id+"?_format="+f+"&"+q)
+				search := get(t, e.base+"/"+typ+"?_id="+id+"&_format="+f+"&"+q)
+				if read.status != 200 || search.status != 200 {
+					t.Fatalf("%s/%s?%s (%s): read %d, search %d", typ, id, q, f, read.status, search.status)
+				}
+				if !strings.Contains(string(read.body), "SUBSETTED") {
+					t.Errorf("%s/%s?%s (%s): not marked SUBSETTED", typ, id, q, f)
+				}
+				if f == "json" {
+					got, want := read.json(t), entries(t, search.json(t))[0]
+					if !reflect.DeepEqual(got, want) {
+						t.Errorf("%s/%s?%s: the read\n%v\nis not the search's entry\n%v", typ, id, q, got, want)
+					}
+				}
+			}
+		}
+		if full, sf := get(t, e.base+"/"+typ+"/"+id), get(t, e.base+"/"+typ+"/"+id+"?_summary=false"); string(full.body) != string(sf.body) {
+			t.Errorf("%s/%s?_summary=false is not the whole resource", typ, id)
+		}
+	}
+	for _, q := range []string{"_summary=count", "_summary=maybe", "_elements=colour"} {
+		if r := get(t, e.base+"/Patient/3?"+q); r.status != 400 || !strings.Contains(issueText(t, r), "_") {
+			t.Errorf("Patient/3?%s: %d %s, want 400", q, r.status, truncate(string(r.body), 200))
+		}
+	}
+}

@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"encoding/json"
 	"encoding/xml"
+	"maps"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -95,6 +98,57 @@ func parseXMLIn(t *testing.T, docs [][]byte, r4 bool) []any {
 		t.Fatal(err)
 	}
 	return got
+}
+
+// validateFHIRJS validates resources (JSON, by name) with FHIR.js against
+// the STU3 core definitions: a validator of someone else's making beside
+// google/fhir's (validate). It reports each error.
+func validateFHIRJS(t *testing.T, docs map[string][]byte) {
+	t.Helper()
+	errs := fhirJSErrors(t, docs)
+	for _, n := range slices.Sorted(maps.Keys(errs)) {
+		for _, e := range errs[n] {
+			t.Errorf("%s is not valid STU3 (FHIR.js): %s", n, e)
+		}
+	}
+}
+
+// fhirJSErrors are the errors FHIR.js finds in each resource (JSON, by
+// name) it does not accept.
+func fhirJSErrors(t *testing.T, docs map[string][]byte) map[string][]string {
+	t.Helper()
+	dir := fhirJS(t)
+	names := make([]string, 0, len(docs))
+	for n := range docs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	in := make([]json.RawMessage, len(names))
+	for i, n := range names {
+		in[i] = docs[n]
+	}
+	payload, _ := json.Marshal(in)
+	script, _ := filepath.Abs("testdata/xmlcheck/validate.js")
+	cmd := exec.Command("node", script, filepath.Join(dir, "stu3"))
+	cmd.Env = append(os.Environ(), "NODE_PATH="+filepath.Join(dir, "node_modules"))
+	cmd.Stdin = bytes.NewReader(payload)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("FHIR.js: %v\n%s", err, stderr.String())
+	}
+	var got [][]string
+	if err := json.Unmarshal(out, &got); err != nil || len(got) != len(names) {
+		t.Fatalf("FHIR.js answered %d results for %d resources (%v): %s", len(got), len(names), err, truncate(string(out), 500))
+	}
+	errs := map[string][]string{}
+	for i, n := range names {
+		if len(got[i]) > 0 {
+			errs[n] = got[i]
+		}
+	}
+	return errs
 }
 
 // canon makes two JSON values comparable across parsers: every scalar as

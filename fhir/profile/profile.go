@@ -287,6 +287,45 @@ func (c *checker) object(o map[string]any, path string, p *structure, id string)
 			}
 		}
 	}
+	if len(kids) > 0 && p.Derivation == "specialization" {
+		c.unknown(o, path, kids) // a profile's snapshot may leave its base's elements out
+	}
+}
+
+// unknown reports the keys of o that name no element of kids, the
+// elements of a base definition (a primitive's companion _name goes with
+// its element).
+func (c *checker) unknown(o map[string]any, path string, kids []*element) {
+	var bad []string
+	for k := range o {
+		name := strings.TrimPrefix(k, "_")
+		if k == "resourceType" || name == "" {
+			continue
+		}
+		known := false
+		for _, e := range kids {
+			if e.Slice != "" {
+				continue
+			}
+			if e.name == name {
+				known = true
+				break
+			}
+			if choice, ok := strings.CutSuffix(e.name, "[x]"); ok {
+				if rest, ok := strings.CutPrefix(name, choice); ok && rest != "" && rest[0] >= 'A' && rest[0] <= 'Z' {
+					known = true
+					break
+				}
+			}
+		}
+		if !known {
+			bad = append(bad, k)
+		}
+	}
+	sort.Strings(bad)
+	for _, k := range bad {
+		c.add(path+"."+k, "is not an element the definition has")
+	}
 }
 
 // descend checks object o, a value of element e of p: against the

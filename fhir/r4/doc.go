@@ -5,15 +5,16 @@
 // codes a required binding allows and whether it is a summary element.
 // Beside it, the search parameters of every resource type (their types,
 // the elements they search and the ids of their definitions) and the
-// patient compartment (the resource types that can hold a patient's data,
-// and the parameters that link them to the patient). It is what fhir/stu3
-// is for STU3, in the same shape (fhir/spec), for serving UK Core (R4)
-// beside Care Connect (STU3) from the same mappings.
+// compartments (Patient, Encounter, RelatedPerson, Practitioner, Device:
+// the resource types of each and the search parameters that put a
+// resource in one). It is what fhir/stu3 is for STU3, in the same shape
+// (fhir/spec), for serving UK Core (R4) beside Care Connect (STU3) from
+// the same mappings.
 //
 // The tables are generated from the google/fhir R4 protocol buffers and,
-// for the summary flags, the search parameters and the compartment, the
+// for the summary flags, the search parameters and the compartments, the
 // StructureDefinitions, SearchParameter definitions and
-// CompartmentDefinition of the hl7.fhir.r4.core 4.0.1 package (go
+// CompartmentDefinitions of the hl7.fhir.r4.core 4.0.1 package (go
 // generate; see internal/gen/stu3gen) and are plain Go data: the package
 // needs nothing but the standard library at run time. Its tests check them
 // against expectations written from the specification and, with

@@ -1,6 +1,7 @@
 package r4
 
 import (
+	"fmt"
 	"slices"
 	"sort"
 	"strings"
@@ -489,10 +490,14 @@ func TestSummaryElements(t *testing.T) {
 	}
 }
 
-// The patient compartment of R4 (CompartmentDefinition/patient): the
-// resource types the facade serves that belong to it, with the
-// parameters that link them to the patient, and those that do not.
-func TestPatientCompartment(t *testing.T) {
+// The compartments of R4 (its CompartmentDefinitions): the five types,
+// the resource types the facade serves that belong to a patient's, with
+// the parameters that put them there, and those that do not; the
+// compartment's own resource by its id ({def}).
+func TestCompartments(t *testing.T) {
+	if got := CompartmentTypes(); !slices.Equal(got, []string{"Device", "Encounter", "Patient", "Practitioner", "RelatedPerson"}) {
+		t.Errorf("compartment types: %v", got)
+	}
 	for res, params := range map[string]string{
 		"AllergyIntolerance":  "patient,recorder,asserter",
 		"Condition":           "patient,asserter",
@@ -506,31 +511,38 @@ func TestPatientCompartment(t *testing.T) {
 		"Group":               "member",
 		"RelatedPerson":       "patient",
 	} {
-		if !InPatientCompartment(res) {
+		if !InCompartment("Patient", res) {
 			t.Errorf("%s is not in the patient compartment", res)
 		}
-		if got := strings.Join(PatientCompartmentParams(res), ","); got != params {
+		if got := strings.Join(CompartmentParams("Patient", res), ","); got != params {
 			t.Errorf("%s: %s, want %s", res, got, params)
 		}
 	}
 	for _, res := range []string{"Practitioner", "PractitionerRole", "Organization", "Location", "Medication", "Bundle", "Nope", ""} {
-		if InPatientCompartment(res) || PatientCompartmentParams(res) != nil {
+		if InCompartment("Patient", res) || CompartmentParams("Patient", res) != nil {
 			t.Errorf("%s is in the patient compartment", res)
 		}
 	}
-	if got := len(patientCompartment); got != 66 {
-		t.Errorf("%d resource types in the compartment", got)
+	if !InCompartment("Encounter", "Encounter") || CompartmentParams("Encounter", "Encounter") != nil {
+		t.Error("an Encounter is not in its own compartment by its id alone")
 	}
-	ps := PatientCompartmentParams("Observation")
-	ps[0] = "changed"
-	if PatientCompartmentParams("Observation")[0] != "subject" {
-		t.Error("PatientCompartmentParams shares its slice")
+	if got := strings.Join(CompartmentParams("Encounter", "Condition"), ","); got != "encounter" {
+		t.Errorf("Condition in an Encounter's: %s", got)
 	}
-	// Every parameter is one of the type's search parameters.
-	for res, params := range patientCompartment {
-		for _, p := range params {
-			if _, ok := LookupSearchParameter(res, p); !ok {
-				t.Errorf("%s: %s is not a search parameter", res, p)
+	if got := len(compartments["Patient"]); got != 66 {
+		t.Errorf("%d resource types in the patient compartment", got)
+	}
+	if got := fmt.Sprint(CompartmentSearch("Patient", "Observation")); got != "[[patient subject] [performer]]" {
+		t.Errorf("Observation in a patient's: %s", got)
+	}
+	// Every parameter is one of the type's search parameters: R4 names no
+	// chains.
+	for comp, members := range compartments {
+		for res, params := range members {
+			for _, p := range params {
+				if _, ok := LookupSearchParameter(res, p); !ok && p != "{def}" {
+					t.Errorf("%s in %s: %s is not a search parameter", res, comp, p)
+				}
 			}
 		}
 	}

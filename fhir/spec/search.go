@@ -1,5 +1,10 @@
 package spec
 
+import (
+	"slices"
+	"strings"
+)
+
 // SearchParameter is a search parameter of a resource type: its type,
 // the elements it searches and the id of its definition
 // (http://hl7.org/fhir/SearchParameter/{ID}).
@@ -41,4 +46,57 @@ func (r *Release) LookupSearchParameter(resource, name string) (SearchParameter,
 		}
 	}
 	return SearchParameter{}, false
+}
+
+// Targets returns the resource types a reference parameter of a resource
+// type may point to: its Target, else every type the elements at its
+// paths may point to ("Resource": any type, as a canonical element may).
+// It is nil for a parameter that is not a reference.
+func (r *Release) Targets(resource string, p SearchParameter) []string {
+	if p.Type != "reference" {
+		return nil
+	}
+	if len(p.Target) > 0 {
+		return p.Target
+	}
+	var out []string
+	add := func(ts ...string) {
+		for _, x := range ts {
+			if !slices.Contains(out, x) {
+				out = append(out, x)
+			}
+		}
+	}
+	for _, path := range p.Paths {
+		path, _, _ = strings.Cut(path, "|")
+		t := r.Lookup(resource)
+		var el *Element
+		var types []string // the types of the path's element, or the one it names
+		for _, step := range strings.Split(path, ".") {
+			name, typ, choice := strings.Cut(step, "[")
+			if choice {
+				name += "[x]" // a choice element, or one type of it
+			}
+			e, _, ok := t.Element(name)
+			if !ok || len(e.Types) == 0 {
+				el = nil
+				break
+			}
+			el, types = e, e.Types
+			if typ = strings.TrimSuffix(typ, "]"); typ != "" && typ != "x" {
+				types = []string{typ}
+			}
+			t = r.Lookup(types[0])
+		}
+		if el == nil {
+			continue
+		}
+		if slices.Contains(types, "Reference") {
+			add(el.Targets...)
+		}
+		if slices.Contains(types, "canonical") {
+			add("Resource")
+		}
+	}
+	return out
 }

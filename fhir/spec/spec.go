@@ -57,27 +57,32 @@ type Type struct {
 	release *Release // the release whose table holds it; nil for a type made by a caller
 }
 
-// Release is the table of one FHIR release: its types by name and the
-// search parameters of its resource types. The abstract Resource,
-// DomainResource, Element and BackboneElement are not types of the table:
-// their elements head those of every type derived from them. An element
-// of type "Resource" holds any resource.
+// Release is the table of one FHIR release: its types by name, the
+// search parameters of its resource types and its compartments. The
+// abstract Resource, DomainResource, Element and BackboneElement are not
+// types of the table: their elements head those of every type derived
+// from them. An element of type "Resource" holds any resource.
 type Release struct {
 	version   string
 	types     map[string]*Type
 	resources []string
 	search    map[string][]SearchParameter
+	// compartments: compartment type → resource type → the parameters
+	// that put a resource of the type in one (see compartment.go)
+	compartments map[string]map[string][]string
 
 	indexOnce sync.Once
 	indexes   map[*Type]map[string]slot
 }
 
 // NewRelease makes the release of a FHIR version ("4.0.1") from its
-// generated tables: the types by name, the resource types (sorted) and
-// the search parameters by resource type. The release owns the types from
-// then on.
-func NewRelease(version string, types map[string]*Type, resources []string, search map[string][]SearchParameter) *Release {
-	r := &Release{version: version, types: types, resources: resources, search: search}
+// generated tables: the types by name, the resource types (sorted), the
+// search parameters by resource type and the compartments (compartment
+// type → resource type → the search parameters that put a resource of the
+// type in one, "{def}" for the compartment's own resource). The release
+// owns the tables from then on.
+func NewRelease(version string, types map[string]*Type, resources []string, search map[string][]SearchParameter, compartments map[string]map[string][]string) *Release {
+	r := &Release{version: version, types: types, resources: resources, search: search, compartments: compartments}
 	for _, t := range types {
 		t.release = r
 	}

@@ -7,6 +7,7 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
+	"encoding/base64"
 	"encoding/json"
 	"maps"
 	"net/http"
@@ -153,4 +154,59 @@ func SignRaw(t testing.TB, key jwk.Key, alg jwa.SignatureAlgorithm, payload []by
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// GP Connect test values: the provider's and the consumer's ASIDs, and
+// the requesting practitioner's id (the token's sub).
+const (
+	GPCProviderASID = "918999198738"
+	GPCConsumerASID = "200000000359"
+	GPCUser         = "1"
+)
+
+// GPCClaims returns the claims of a GP Connect audit token issued now with
+// the scope (patient/*.read or organization/*.read), as the provider
+// test suite sends them; edit them and make the token with Unsigned.
+func GPCClaims(scope string) map[string]any {
+	now := time.Now().Unix()
+	return map[string]any{
+		"iss": "https://consumer.example.nhs.uk", "sub": GPCUser, "aud": "https://provider.example.nhs.uk/gpconnect/fhir",
+		"exp": now + 300, "iat": now, "reason_for_request": "directcare", "requested_scope": scope + " conf/N",
+		"requesting_device": map[string]any{"resourceType": "Device",
+			"identifier": []any{map[string]any{"system": "https://consumersupplier.com/Id/device-identifier", "value": "CONS-APP-4"}},
+			"model":      "Consumer product", "version": "5.0"},
+		"requesting_organization": map[string]any{"resourceType": "Organization",
+			"identifier": []any{map[string]any{"system": "https://fhir.nhs.uk/Id/ods-organization-code", "value": "GPC001"}},
+			"name":       "GP Connect Assurance"},
+		"requesting_practitioner": map[string]any{"resourceType": "Practitioner", "id": GPCUser,
+			"identifier": []any{
+				map[string]any{"system": "https://fhir.nhs.uk/Id/sds-user-id", "value": "G13579135"},
+				map[string]any{"system": "https://fhir.nhs.uk/Id/sds-role-profile-id", "value": "111111111"},
+			},
+			"name": []any{map[string]any{"family": "Demo", "given": []any{"GPConnect"}, "prefix": []any{"Dr"}}}},
+	}
+}
+
+// Unsigned makes an unsigned JWT (alg none, as GP Connect sends) of the
+// claims.
+func Unsigned(t testing.TB, claims map[string]any) string {
+	t.Helper()
+	payload, err := json.Marshal(claims)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return UnsignedRaw(payload)
+}
+
+// UnsignedRaw makes an unsigned JWT of a payload of any bytes.
+func UnsignedRaw(payload []byte) string {
+	enc := base64.RawURLEncoding
+	return enc.EncodeToString([]byte(`{"alg":"none","typ":"JWT"}`)) + "." + enc.EncodeToString(payload) + "."
+}
+
+// GPCHeaders are the Spine Security Proxy headers and the token of a GP
+// Connect request of the interaction, as name, value pairs.
+func GPCHeaders(traceID, interaction, token string) []string {
+	return []string{"Ssp-TraceID", traceID, "Ssp-From", GPCConsumerASID, "Ssp-To", GPCProviderASID,
+		"Ssp-InteractionID", interaction, "Authorization", "Bearer " + token}
 }

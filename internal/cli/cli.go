@@ -32,6 +32,8 @@ Usage:
   ccfacade serve   [-config file] [-listen addr]    serve the API (no config: the built-in demo)
   ccfacade serve -secure-demo [-secure-demo-ssp]    the built-in demo over HTTPS with JWT on
   ccfacade token [-patient id] [-scope s] [-ssp]    print a token for the secure demo (only)
+  ccfacade token -gpconnect record|metadata         print an unsigned GP Connect audit token and
+                                                    the Ssp- headers the demo's GP Connect takes
   ccfacade lint    [-config file | -mappings dir] [-adapter name -dsn dsn]
                                                     check mapping files (and the database, if given)
   ccfacade preview [-config file | -mappings dir -adapter name -dsn dsn] Type [id]
@@ -47,7 +49,8 @@ Usage:
   ccfacade version                                  print the version
 
 With no -config, serve, lint and preview use the built-in demo: its mapping
-files and an embedded SQLite database filled with synthetic patients.
+files and an embedded SQLite database filled with synthetic patients; serve
+also answers GP Connect Access Record: Structured on /gpconnect/fhir.
 -mappings (or mappings: in the config) names a folder of mapping files, or
 a set shipped in the binary: builtin:demo, builtin:omop (OMOP CDM 5.4).
 -profiles (or profiles: in the config) adds folders of FHIR STU3 definitions
@@ -217,6 +220,7 @@ func (f *sourceFlags) open(ctx context.Context, withDB bool, log *slog.Logger) (
 		cfg := config.Default()
 		cfg.Mappings = "(built-in demo)"
 		cfg.Profiles = f.profileDirs()
+		cfg.GPConnect = demoGPConnect()
 		s.cfg, s.demo = &cfg, true
 		if s.set, err = loadMappings(config.BuiltinPrefix+"demo", &cfg); err != nil {
 			return nil, err

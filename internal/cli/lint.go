@@ -120,7 +120,8 @@ type sampleReport struct {
 // failed tells whether the sample found errors.
 func (r *sampleReport) failed() bool { return len(r.problems) > 0 || len(r.lost) > 0 }
 
-// print writes the report's errors to stderr and its warnings to stdout.
+// print writes the report's errors to stderr and its warnings and notes
+// to stdout.
 func (r *sampleReport) print(stdout, stderr io.Writer) {
 	for _, w := range r.losing {
 		fmt.Fprintln(stdout, w)

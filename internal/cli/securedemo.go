@@ -149,11 +149,15 @@ func token(args []string, stdout, stderr io.Writer) error {
 	ssp := fs.Bool("ssp", false, "add the Spine Security Proxy (GP Connect style) claims, and print the Ssp- headers to send")
 	lifetime := fs.Duration("lifetime", time.Hour, "how long the token is valid")
 	dirFlag := fs.String("dir", "", "the secure demo's folder (default: in the user's cache, as serve -secure-demo made it)")
+	gpc := fs.String("gpconnect", "", "print an unsigned GP Connect audit token instead, for record ($gpc.getstructuredrecord) or metadata, and the Ssp- headers to send")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return &usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+	}
+	if *gpc != "" {
+		return gpcToken(*gpc, stdout, stderr)
 	}
 	dir, err := secureDemoDir(*dirFlag)
 	if err != nil {

@@ -142,6 +142,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	default:
 		log.Warn("the audit trail is off (audit.sink: none)")
 	}
+	if cfg.GPConnect.Enabled {
+		if opts.GPConnect, err = gpconnectService(cfg, eng, log); err != nil {
+			return err
+		}
+	}
 	handler := server.New(opts)
 
 	ln, err := net.Listen("tcp", cfg.Server.Listen)
@@ -195,6 +200,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if p := cfg.Server.R4Path; p != "" {
 		logR4(log, s.set, scheme+"://"+ln.Addr().String()+p)
 		fmt.Fprintf(stdout, "UK Core (FHIR R4) on %s://%s%s\n", scheme, ln.Addr(), p)
+	}
+	if opts.GPConnect != nil {
+		log.Info("serving GP Connect Access Record: Structured", "url", scheme+"://"+ln.Addr().String()+opts.GPConnect.Path())
+		fmt.Fprintf(stdout, "GP Connect Access Record: Structured on %s://%s%s (tokens: ccfacade token -gpconnect record)\n", scheme, ln.Addr(), opts.GPConnect.Path())
 	}
 	if *secureDemo {
 		for _, line := range secureDemoHints(demoKeys.cert, *secureDir, *secureSSP, scheme+"://"+ln.Addr().String()+"/fhir") {

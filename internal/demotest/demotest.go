@@ -23,6 +23,7 @@ import (
 	"github.com/ccfacade/ccfacade/adapters/sqlserver"
 	"github.com/ccfacade/ccfacade/demo"
 	"github.com/ccfacade/ccfacade/engine"
+	"github.com/ccfacade/ccfacade/gpconnect"
 	"github.com/ccfacade/ccfacade/internal/mssqltest"
 	"github.com/ccfacade/ccfacade/internal/mysqltest"
 	"github.com/ccfacade/ccfacade/internal/pgtest"
@@ -44,6 +45,9 @@ type Env struct {
 	// R4 is the base of UK Core (FHIR R4), served beside Base, e.g.
 	// http://127.0.0.1:1234/R4.
 	R4 string
+	// GPC is the GP Connect base, e.g. http://127.0.0.1:1234/gpconnect/fhir,
+	// when Config.GPConnect serves it.
+	GPC string
 }
 
 // Config adjusts what a test serves. Serve takes the engine's options as
@@ -57,6 +61,10 @@ type Config struct {
 	Server server.Options
 	// Handler, when set, wraps the facade's handler (to add a route).
 	Handler func(http.Handler) http.Handler
+	// GPConnect, when set, serves GP Connect Access Record: Structured
+	// with these options over the engine (the demo's overlay, GPCOverlay,
+	// when they name none).
+	GPConnect *gpconnect.Options
 }
 
 // Database is a database a test binary makes and loads once, for its
@@ -361,6 +369,20 @@ func Serve(t testing.TB, db adapters.Adapter, set *mapping.Set, cfg Config) *Env
 	if so.R4Prefix == "" {
 		so.R4Prefix = server.DefaultR4Prefix
 	}
+	if cfg.GPConnect != nil {
+		o := *cfg.GPConnect
+		if o.Overlay == nil {
+			o.Overlay = GPCOverlay(t)
+		}
+		if o.Logger == nil {
+			o.Logger = opts.Logger
+		}
+		svc, err := gpconnect.New(eng, o)
+		if err != nil {
+			t.Fatalf("gpconnect: %v", err)
+		}
+		so.GPConnect = svc
+	}
 	if so.Logger == nil {
 		so.Logger = opts.Logger
 	}
@@ -373,7 +395,25 @@ func Serve(t testing.TB, db adapters.Adapter, set *mapping.Set, cfg Config) *Env
 	}
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return &Env{Name: db.Name(), Base: srv.URL + "/fhir", DB: db, Eng: eng, Srv: srv, R4: srv.URL + so.R4Prefix}
+	env := &Env{Name: db.Name(), Base: srv.URL + "/fhir", DB: db, Eng: eng, Srv: srv, R4: srv.URL + so.R4Prefix}
+	if so.GPConnect != nil {
+		env.GPC = srv.URL + so.GPConnect.Path()
+	}
+	return env
+}
+
+// GPCOverlay is the demo set's GP Connect overlay.
+func GPCOverlay(t testing.TB) *gpconnect.Overlay {
+	t.Helper()
+	b, ok := mappingsets.GPConnectOverlay("demo")
+	if !ok {
+		t.Fatal("the demo set has no GP Connect overlay")
+	}
+	o, err := gpconnect.ParseOverlay("mappingsets/gpconnect/demo.yaml", b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o
 }
 
 // Response is an HTTP response with its body read.

@@ -19,9 +19,11 @@
 // It also writes search_gen.go beside the table: the search parameters of
 // every resource type, translated from the SearchParameter definitions of
 // the specification, kept in searchparams.txt (searchparams-r4.txt) beside
-// this file (see search.go for the translation and what is left out); and,
-// for R4, compartment_gen.go: the patient compartment of the
-// CompartmentDefinition, kept in compartment-r4.txt.
+// this file (see search.go for the translation and what is left out); and
+// compartment_gen.go: the resource types of each compartment (Patient,
+// Encounter, RelatedPerson, Practitioner, Device) with the search
+// parameters that put a resource in it, from the CompartmentDefinitions,
+// kept in compartments.txt (compartments-r4.txt).
 //
 // Run from the repository root: go run ./internal/gen/stu3gen [-fhir r4]
 // (or go generate ./fhir/stu3 ./fhir/r4); that needs no copy of the
@@ -31,7 +33,7 @@
 // spec/hl7.fhir.core/3.0.1/package and spec/hl7.fhir.core/4.0.1/package in
 // the google/fhir repository, it first rewrites the lists from the
 // StructureDefinition-*.json, SearchParameter-*.json and
-// CompartmentDefinition-patient.json there. Run the tests of this package
+// CompartmentDefinition-*.json there. Run the tests of this package
 // with CCFACADE_STU3_SPEC=DIR and CCFACADE_R4_SPEC=DIR to check the
 // committed lists against them.
 package main
@@ -104,7 +106,7 @@ func main() {
 	out := flag.String("o", "", "output file (default: fhir/RELEASE/types_gen.go)")
 	searchOut := flag.String("search-o", "", "the search table's output file (default: search_gen.go beside -o)")
 	compartmentOut := flag.String("compartment-o", "", "the compartment table's output file (default: compartment_gen.go beside -o)")
-	spec := flag.String("spec", "", "the package folder of the release's core package (hl7.fhir.core 3.0.1, hl7.fhir.r4.core 4.0.1): rewrite the lists from its StructureDefinition-*.json, SearchParameter-*.json and CompartmentDefinition-patient.json first")
+	spec := flag.String("spec", "", "the package folder of the release's core package (hl7.fhir.core 3.0.1, hl7.fhir.r4.core 4.0.1): rewrite the lists from its StructureDefinition-*.json, SearchParameter-*.json and CompartmentDefinition-*.json first")
 	lists := flag.String("lists", "internal/gen/stu3gen", "the folder of the lists -spec writes")
 	flag.Parse()
 	log.SetFlags(0)
@@ -142,16 +144,14 @@ func main() {
 		log.Fatal(err)
 	}
 	fmt.Printf("wrote %s (%d bytes): %s\n", *searchOut, len(ssrc), stats)
-	if rel.Compartment != nil {
-		csrc, stats, err := g.generateCompartment()
-		if err != nil {
-			log.Fatal(err)
-		}
-		if err := os.WriteFile(*compartmentOut, csrc, 0o644); err != nil {
-			log.Fatal(err)
-		}
-		fmt.Printf("wrote %s (%d bytes): %s\n", *compartmentOut, len(csrc), stats)
+	csrc, cstats, err := g.generateCompartment()
+	if err != nil {
+		log.Fatal(err)
 	}
+	if err := os.WriteFile(*compartmentOut, csrc, 0o644); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("wrote %s (%d bytes): %s\n", *compartmentOut, len(csrc), cstats)
 	count := map[string]int{}
 	for _, t := range g.types {
 		count[t.Kind]++
@@ -182,9 +182,6 @@ func rewriteLists(rel *release, spec, lists string) error {
 	rel.Search = slist
 	defs, _ := parseSearchList(slist)
 	fmt.Printf("wrote %s: %d search parameter definitions (%d experimental ones left out)\n", rel.SearchFile, len(defs), experimental)
-	if rel.CompartmentFile == "" {
-		return nil
-	}
 	clist, err := compartmentFromSpec(rel, spec)
 	if err != nil {
 		return err
@@ -193,8 +190,8 @@ func rewriteLists(rel *release, spec, lists string) error {
 		return err
 	}
 	rel.Compartment = clist
-	members, _ := parseCompartmentList(clist)
-	fmt.Printf("wrote %s: %d resource types in the patient compartment\n", rel.CompartmentFile, len(members))
+	cdefs, _ := parseCompartmentList(clist)
+	fmt.Printf("wrote %s: %d resource types of compartments\n", rel.CompartmentFile, len(cdefs))
 	return nil
 }
 

@@ -34,9 +34,7 @@ type release struct {
 	// leave out, by the element's path: they are added after the others.
 	MissingChoices map[string][]string
 
-	// The lists, by the names of their files beside this one. A release
-	// without a compartment list gets no compartment table (STU3's is
-	// fhir/compartment.go).
+	// The lists, by the names of their files beside this one.
 	SummaryFile, SearchFile, CompartmentFile string
 	Summary, Search, Compartment             []byte
 }
@@ -46,11 +44,13 @@ var (
 	stu3Summary []byte
 	//go:embed searchparams.txt
 	stu3Search []byte
+	//go:embed compartments.txt
+	stu3Compartment []byte
 	//go:embed summary-r4.txt
 	r4Summary []byte
 	//go:embed searchparams-r4.txt
 	r4Search []byte
-	//go:embed compartment-r4.txt
+	//go:embed compartments-r4.txt
 	r4Compartment []byte
 )
 
@@ -66,6 +66,7 @@ var releases = []*release{
 		Contained:   func() protoreflect.MessageDescriptor { return (&r3.ContainedResource{}).ProtoReflect().Descriptor() },
 		SummaryFile: "summary.txt", Summary: stu3Summary,
 		SearchFile: "searchparams.txt", Search: stu3Search,
+		CompartmentFile: "compartments.txt", Compartment: stu3Compartment,
 	},
 	{
 		Name: "r4", Title: "R4", Version: "4.0.1", Core: "hl7.fhir.r4.core 4.0.1",
@@ -75,7 +76,7 @@ var releases = []*release{
 		Contained:   func() protoreflect.MessageDescriptor { return (&b4.ContainedResource{}).ProtoReflect().Descriptor() },
 		SummaryFile: "summary-r4.txt", Summary: r4Summary,
 		SearchFile: "searchparams-r4.txt", Search: r4Search,
-		CompartmentFile: "compartment-r4.txt", Compartment: r4Compartment,
+		CompartmentFile: "compartments-r4.txt", Compartment: r4Compartment,
 		// The R4 protos of google/fhir leave Meta, the last of the 50
 		// types of the specification, out of Extension.value[x].
 		MissingChoices: map[string][]string{"Extension.value[x]": {"Meta"}},

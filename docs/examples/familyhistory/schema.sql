@@ -1,0 +1,69 @@
+-- A GP system's family history and test requests: the worked example of
+-- docs/mapping.md ("Any STU3 resource type"). Portable SQL: the same
+-- script loads into SQLite, PostgreSQL and MySQL/MariaDB.
+--
+-- GP_RELATIVE is one row per relative the patient told the practice
+-- about; GP_RELATIVE_CONDITION the conditions of that relative, several a
+-- relative. GP_TEST_REQUEST is tests and procedures ordered for a patient.
+
+CREATE TABLE GP_PATIENT (
+  PATIENT_ID INTEGER PRIMARY KEY,
+  NHS_NUMBER VARCHAR(12),
+  SURNAME VARCHAR(40),
+  FORENAME VARCHAR(40),
+  SEX CHAR(1),
+  BIRTH_DATE DATE
+);
+
+CREATE TABLE GP_RELATIVE (
+  RELATIVE_ID INTEGER PRIMARY KEY,
+  PATIENT_ID INTEGER NOT NULL,
+  RECORDED_ON DATE,
+  STATUS CHAR(1),              -- C complete, P partial, U unknown, E entered in error
+  RELATION VARCHAR(8),         -- the practice own codes: MOTHER, FATHER, SISTER, ...
+  RELATIVE_NAME VARCHAR(60),
+  DIED CHAR(1),                -- Y or N; NULL when not known
+  NOTE VARCHAR(200)
+);
+
+CREATE TABLE GP_RELATIVE_CONDITION (
+  RELATIVE_ID INTEGER NOT NULL,
+  SEQ INTEGER NOT NULL,
+  SNOMED_CODE VARCHAR(18),
+  TERM VARCHAR(80),
+  ONSET_AGE INTEGER,           -- in years
+  PRIMARY KEY (RELATIVE_ID, SEQ)
+);
+
+CREATE TABLE GP_TEST_REQUEST (
+  REQUEST_ID INTEGER PRIMARY KEY,
+  PATIENT_ID INTEGER NOT NULL,
+  REQUESTED_ON DATE,
+  STATUS VARCHAR(10),          -- REQUESTED, DONE, CANCELLED
+  URGENT CHAR(1),              -- Y or N
+  SNOMED_CODE VARCHAR(18),
+  TERM VARCHAR(80)
+);
+
+INSERT INTO GP_PATIENT VALUES (1, '9434765919', 'SMITH', 'John', 'M', '1980-02-29');
+INSERT INTO GP_PATIENT VALUES (2, '9434765870', 'O''BRIEN', 'Mary', 'F', '1975-12-31');
+INSERT INTO GP_PATIENT VALUES (3, '9434765838', 'NGUYEN', 'Lan', 'F', '2001-01-01');
+
+INSERT INTO GP_RELATIVE VALUES (1, 1, '2019-03-01', 'C', 'MOTHER', 'Ann Smith', 'N', 'Diagnosed in her forties.');
+INSERT INTO GP_RELATIVE VALUES (2, 1, '2019-03-01', 'P', 'FATHER', NULL, 'Y', NULL);
+INSERT INTO GP_RELATIVE VALUES (3, 1, '2021-06-15', 'C', 'BROTHER', 'Peter Smith', 'N', NULL);
+INSERT INTO GP_RELATIVE VALUES (4, 2, '2020-11-20', 'C', 'MOTHER', NULL, 'Y', NULL);
+INSERT INTO GP_RELATIVE VALUES (5, 2, '2020-11-20', 'U', 'SISTER', NULL, NULL, 'Adopted; history not known.');
+INSERT INTO GP_RELATIVE VALUES (6, 3, '2022-01-10', 'E', 'FATHER', NULL, NULL, NULL);
+
+INSERT INTO GP_RELATIVE_CONDITION VALUES (1, 1, '254837009', 'Breast cancer', 44);
+INSERT INTO GP_RELATIVE_CONDITION VALUES (1, 2, '44054006', 'Type 2 diabetes mellitus', NULL);
+INSERT INTO GP_RELATIVE_CONDITION VALUES (2, 1, '22298006', 'Myocardial infarction', 52);
+INSERT INTO GP_RELATIVE_CONDITION VALUES (3, 1, '195967001', 'Asthma', 6);
+INSERT INTO GP_RELATIVE_CONDITION VALUES (4, 1, '254837009', 'Breast cancer', 61);
+INSERT INTO GP_RELATIVE_CONDITION VALUES (6, 1, '22298006', 'Myocardial infarction', NULL);
+
+INSERT INTO GP_TEST_REQUEST VALUES (1, 1, '2019-03-08', 'DONE', 'N', '43204002', 'Glucose tolerance test');
+INSERT INTO GP_TEST_REQUEST VALUES (2, 2, '2020-11-27', 'REQUESTED', 'Y', '24623002', 'Screening mammography');
+INSERT INTO GP_TEST_REQUEST VALUES (3, 2, '2020-12-01', 'CANCELLED', 'N', '405824009', 'Genetic test');
+INSERT INTO GP_TEST_REQUEST VALUES (4, 3, '2022-01-12', 'REQUESTED', 'N', '29303009', 'Electrocardiographic procedure');

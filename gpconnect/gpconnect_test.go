@@ -1,0 +1,781 @@
+package gpconnect_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/ccfacade/ccfacade/audit"
+	"github.com/ccfacade/ccfacade/auth"
+	"github.com/ccfacade/ccfacade/engine"
+	"github.com/ccfacade/ccfacade/gpconnect"
+	"github.com/ccfacade/ccfacade/internal/authtest"
+	"github.com/ccfacade/ccfacade/internal/demotest"
+	"github.com/ccfacade/ccfacade/internal/pgtest"
+	"github.com/ccfacade/ccfacade/server"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m, demotest.Cleanup) }
+
+const trace = "3b8d3b9e-2c66-4d6a-a0c4-59a8c3f6a1d2"
+
+// serve serves the demo over SQLite with GP Connect on, with the
+// provider's ASID and the areas given (nil: every area it can answer).
+func serve(t *testing.T, areas []gpconnect.Area) *demotest.Env {
+	t.Helper()
+	return demotest.SQLite(t, demotest.Config{GPConnect: &gpconnect.Options{ASID: authtest.GPCProviderASID, Areas: areas}})
+}
+
+// record posts a Parameters body to $gpc.getstructuredrecord with the
+// SSP headers and a fresh audit token; more are extra header pairs
+// (replacing those of the same name).
+func record(t *testing.T, e *demotest.Env, body string, more ...string) demotest.Response {
+	t.Helper()
+	h := authtest.GPCHeaders(trace, auth.GPConnectStructuredInteraction, authtest.Unsigned(t, authtest.GPCClaims(auth.GPConnectPatientScope)))
+	h = append(h, "Content-Type", "application/fhir+json")
+	h = append(h, more...)
+	return demotest.Do(t, http.MethodPost, e.GPC+"/Patient/$gpc.getstructuredrecord", strings.NewReader(body), h...)
+}
+
+// params is a Parameters body: the NHS number (unless "") and the
+// parameters given as JSON objects.
+func params(nhs string, more ...string) string {
+	var ps []string
+	if nhs != "" {
+		ps = append(ps, nhsParam(nhs))
+	}
+	ps = append(ps, more...)
+	return `{"resourceType":"Parameters","parameter":[` + strings.Join(ps, ",") + `]}`
+}
+
+// nhsParam is patientNHSNumber.
+func nhsParam(nhs string) string {
+	return `{"name":"patientNHSNumber","valueIdentifier":{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"` + nhs + `"}}`
+}
+
+// allergies is includeAllergies with includeResolvedAllergies.
+func allergies(resolved bool) string {
+	return fmt.Sprintf(`{"name":"includeAllergies","part":[{"name":"includeResolvedAllergies","valueBoolean":%v}]}`, resolved)
+}
+
+// demoPatient is a demo patient as the oracle sees it.
+type demoPatient struct {
+	id, nhs, status, died, practice, gp string
+	allergies                           map[string][]string // ALLERGY_IDs by STATUS
+}
+
+// patients are the demo's patients with their allergies, from the rows
+// the harness loads.
+func patients(t *testing.T) []demoPatient {
+	t.Helper()
+	byID := map[string]*demoPatient{}
+	var order []string
+	for _, r := range demotest.Rows(t, "PATIENT") {
+		p := &demoPatient{id: demotest.Str(r["PATIENT_ID"]), nhs: strings.ReplaceAll(demotest.Str(r["NHS_NUMBER"]), " ", ""),
+			status: demotest.Str(r["NHS_NO_STATUS"]), died: demotest.Str(r["DATE_OF_DEATH"]),
+			practice: strings.TrimSpace(demotest.Str(r["PRACTICE_CODE"])), gp: demotest.Str(r["GP_ID"]), allergies: map[string][]string{}}
+		byID[p.id] = p
+		order = append(order, p.id)
+	}
+	for _, r := range demotest.Rows(t, "ALLERGY") {
+		p := byID[demotest.Str(r["PATIENT_ID"])]
+		st := demotest.Str(r["STATUS"])
+		p.allergies[st] = append(p.allergies[st], demotest.Str(r["ALLERGY_ID"]))
+	}
+	out := make([]demoPatient, 0, len(order))
+	for _, id := range order {
+		out = append(out, *byID[id])
+	}
+	return out
+}
+
+// find is the first demo patient served (verified NHS number, alive) for
+// whom ok holds.
+func find(t *testing.T, ok func(p demoPatient) bool) demoPatient {
+	t.Helper()
+	for _, p := range patients(t) {
+		if p.status == "01" && p.died == "" && validNHS(p.nhs) && ok(p) {
+			return p
+		}
+	}
+	t.Fatal("no demo patient fits")
+	return demoPatient{}
+}
+
+func validNHS(s string) bool {
+	if len(s) != 10 {
+		return false
+	}
+	sum := 0
+	for i := 0; i < 9; i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+		sum += int(s[i]-'0') * (10 - i)
+	}
+	c := 11 - sum%11
+	if c == 11 {
+		c = 0
+	}
+	return c != 10 && s[9] == byte('0'+c)
+}
+
+// resources are a bundle's entry resources; lists its Lists by code.
+func resources(t *testing.T, b map[string]any) []map[string]any {
+	t.Helper()
+	return demotest.Entries(t, b)
+}
+
+func listsByCode(t *testing.T, b map[string]any) map[string]map[string]any {
+	t.Helper()
+	out := map[string]map[string]any{}
+	for _, r := range resources(t, b) {
+		if r["resourceType"] == "List" {
+			code := at(r, "code", "coding", 0, "code")
+			if _, dup := out[code.(string)]; dup {
+				t.Errorf("two lists coded %s", code)
+			}
+			out[code.(string)] = r
+		}
+	}
+	return out
+}
+
+// at follows object keys and list indexes; nil when a step is missing.
+func at(v any, path ...any) any {
+	for _, p := range path {
+		switch k := p.(type) {
+		case string:
+			m, _ := v.(map[string]any)
+			v = m[k]
+		case int:
+			a, _ := v.([]any)
+			if k >= len(a) {
+				return nil
+			}
+			v = a[k]
+		}
+	}
+	return v
+}
+
+func profileOf(r map[string]any) string {
+	p, _ := at(r, "meta", "profile", 0).(string)
+	return p
+}
+
+// itemRefs are a list's entry references.
+func itemRefs(l map[string]any) []string {
+	var out []string
+	for _, e := range l["entry"].([]any) {
+		out = append(out, at(e, "item", "reference").(string))
+	}
+	return out
+}
+
+// The record of a patient with active and ended allergies: the Bundle
+// GP Connect asks for (a collection, its id the trace id, no fullUrl),
+// the Patient, practice and GP in their GP Connect profiles, the active
+// list holding exactly the patient's active allergies and the ended list
+// holding the others contained, every reference resolved in the bundle
+// (consultations apart, which were not asked for), no resource twice,
+// and the whole bundle valid STU3.
+func TestRecordAllergies(t *testing.T) {
+	e := serve(t, nil)
+	p := find(t, func(p demoPatient) bool {
+		return len(p.allergies["Active"]) > 0 && len(p.allergies["Inactive"])+len(p.allergies["Resolved"]) > 0
+	})
+	res := record(t, e, params(p.nhs, allergies(true)))
+	if res.Status != http.StatusOK {
+		t.Fatalf("status %d: %s", res.Status, res.Body)
+	}
+	if cc := res.Header.Get("Cache-Control"); cc != "no-store" {
+		t.Errorf("Cache-Control %q, want no-store", cc)
+	}
+	demotest.Validate(t, "the structured record", res.Body)
+	b := res.JSON(t)
+	if b["id"] != trace || b["type"] != "collection" || profileOf(b) != "https://fhir.nhs.uk/STU3/StructureDefinition/GPConnect-StructuredRecord-Bundle-1" {
+		t.Errorf("bundle id %v (want the trace id %s), type %v, profile %v", b["id"], trace, b["type"], profileOf(b))
+	}
+	if _, ok := b["meta"].(map[string]any)["lastUpdated"]; ok {
+		t.Error("Bundle.meta.lastUpdated is not used in GP Connect")
+	}
+	have := map[string]map[string]any{}
+	count := map[string]int{}
+	for i, en := range b["entry"].([]any) {
+		if _, ok := en.(map[string]any)["fullUrl"]; ok {
+			t.Errorf("entry %d has a fullUrl", i)
+		}
+		r := en.(map[string]any)["resource"].(map[string]any)
+		typ := r["resourceType"].(string)
+		count[typ]++
+		if id, ok := r["id"].(string); ok {
+			if have[typ+"/"+id] != nil {
+				t.Errorf("%s/%s is in the bundle twice", typ, id)
+			}
+			have[typ+"/"+id] = r
+		}
+	}
+	patient := have["Patient/"+p.id]
+	if patient == nil || count["Patient"] != 1 {
+		t.Fatalf("want Patient/%s once; have %v", p.id, count)
+	}
+	if profileOf(patient) != "https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-Patient-1" || at(patient, "meta", "versionId") == nil {
+		t.Errorf("Patient meta %v: want the GPC profile and a versionId", patient["meta"])
+	}
+	if url := at(patient, "identifier", 0, "extension", 0, "url"); url != "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-CareConnect-GPC-NHSNumberVerificationStatus-1" {
+		t.Errorf("the NHS number's verification status extension is %v", url)
+	}
+	if sys := at(patient, "identifier", 0, "extension", 0, "valueCodeableConcept", "coding", 0, "system"); sys != "https://fhir.nhs.uk/STU3/CodeSystem/CareConnect-NHSNumberVerificationStatus-1" {
+		t.Errorf("the verification status's system is %v", sys)
+	}
+	for ref, prof := range map[string]string{
+		"Organization/" + p.practice: "https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-Organization-1",
+		"Practitioner/" + p.gp:       "https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-Practitioner-1",
+	} {
+		r := have[ref]
+		if r == nil {
+			t.Errorf("the patient's %s is not in the bundle", ref)
+			continue
+		}
+		if profileOf(r) != prof || at(r, "meta", "versionId") == nil {
+			t.Errorf("%s meta %v: want %s and a versionId", ref, r["meta"], prof)
+		}
+	}
+	lists := listsByCode(t, b)
+	active, ended := lists["886921000000105"], lists["1103671000000101"]
+	if active == nil || ended == nil {
+		t.Fatalf("want the active and the ended allergies lists; have %v", lists)
+	}
+	for _, l := range []map[string]any{active, ended} {
+		if _, ok := l["id"]; ok || l["status"] != "current" || l["mode"] != "snapshot" || profileOf(l) != "https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-List-1" ||
+			at(l, "subject", "reference") != "Patient/"+p.id || l["title"] != at(l, "code", "coding", 0, "display") {
+			t.Errorf("list %v: want no id, current, snapshot, the GPC profile, the patient as subject, title = display", l)
+		}
+	}
+	if active["title"] != "Allergies and adverse reactions" || ended["title"] != "Ended allergies" {
+		t.Errorf("titles %v, %v", active["title"], ended["title"])
+	}
+	var wantActive []string
+	for _, id := range p.allergies["Active"] {
+		wantActive = append(wantActive, "AllergyIntolerance/"+id)
+	}
+	gotActive := itemRefs(active)
+	sort.Strings(wantActive)
+	sort.Strings(gotActive)
+	if !slices.Equal(gotActive, wantActive) || count["AllergyIntolerance"] != len(wantActive) {
+		t.Errorf("active list %v, %d AllergyIntolerance in the bundle; want %v", gotActive, count["AllergyIntolerance"], wantActive)
+	}
+	checkAllergy := func(what string, a map[string]any, status string) {
+		if profileOf(a) != "https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-AllergyIntolerance-1" || at(a, "meta", "lastUpdated") != nil || at(a, "meta", "versionId") != nil {
+			t.Errorf("%s meta %v: want the GPC profile only", what, a["meta"])
+		}
+		if at(a, "identifier", 0, "system") != "https://fhir.nhs.uk/Id/cross-care-setting-identifier" || len(fmt.Sprint(at(a, "identifier", 0, "value"))) != 36 {
+			t.Errorf("%s identifier %v: want a cross-care-setting UUID", what, a["identifier"])
+		}
+		if a["verificationStatus"] != "unconfirmed" || a["clinicalStatus"] != status {
+			t.Errorf("%s: verificationStatus %v (want unconfirmed), clinicalStatus %v (want %s)", what, a["verificationStatus"], a["clinicalStatus"], status)
+		}
+		if c := at(a, "category", 0); c != "medication" && c != "environment" {
+			t.Errorf("%s category %v: want medication or environment", what, a["category"])
+		}
+		if at(a, "patient", "reference") != "Patient/"+p.id {
+			t.Errorf("%s patient %v", what, a["patient"])
+		}
+	}
+	for _, ref := range gotActive {
+		if have[ref] == nil {
+			t.Errorf("%s of the active list is not in the bundle", ref)
+			continue
+		}
+		checkAllergy(ref, have[ref], "active")
+	}
+	contained := map[string]map[string]any{}
+	for _, c := range ended["contained"].([]any) {
+		cm := c.(map[string]any)
+		contained["#"+cm["id"].(string)] = cm
+		if have["AllergyIntolerance/"+cm["id"].(string)] != nil {
+			t.Errorf("ended allergy %s also stands alone in the bundle", cm["id"])
+		}
+	}
+	wantEnded := len(p.allergies["Inactive"]) + len(p.allergies["Resolved"])
+	if refs := itemRefs(ended); len(refs) != wantEnded || len(contained) != wantEnded {
+		t.Errorf("ended list: %d entries, %d contained; want %d", len(refs), len(contained), wantEnded)
+	}
+	for _, ref := range itemRefs(ended) {
+		a := contained[ref]
+		if a == nil {
+			t.Errorf("ended list entry %s is not contained", ref)
+			continue
+		}
+		checkAllergy("ended "+ref, a, "resolved")
+		end := at(a, "extension", len(a["extension"].([]any))-1)
+		if at(end, "url") != "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-CareConnect-GPC-AllergyIntoleranceEnd-1" ||
+			at(end, "extension", 0, "url") != "endDate" || at(end, "extension", 0, "valueDateTime") == nil ||
+			at(end, "extension", 1, "valueString") != "No information available" {
+			t.Errorf("ended %s: its end extension is %v", ref, end)
+		}
+	}
+	// Every reference resolves in the bundle (or to a contained resource),
+	// but those to consultations, which were not asked for.
+	var walk func(v any, in map[string]any)
+	walk = func(v any, in map[string]any) {
+		switch x := v.(type) {
+		case map[string]any:
+			for k, y := range x {
+				if s, ok := y.(string); ok && k == "reference" {
+					switch {
+					case strings.HasPrefix(s, "#"):
+						if contained[s] == nil {
+							t.Errorf("%s does not resolve to a contained resource", s)
+						}
+					case strings.HasPrefix(s, "Encounter/"):
+					case have[s] == nil:
+						t.Errorf("%s does not resolve in the bundle", s)
+					}
+					continue
+				}
+				walk(y, in)
+			}
+		case []any:
+			for _, y := range x {
+				walk(y, in)
+			}
+		}
+	}
+	walk(b, nil)
+	if count["OperationOutcome"] != 0 {
+		t.Errorf("a request of nothing unknown has no OperationOutcome; got %d", count["OperationOutcome"])
+	}
+}
+
+// A patient with no allergies recorded gets each list empty: no entry,
+// the empty reason, the note; without includeResolvedAllergies there is
+// no ended list at all.
+func TestRecordEmptyLists(t *testing.T) {
+	e := serve(t, nil)
+	p := find(t, func(p demoPatient) bool { return len(p.allergies) == 0 })
+	res := record(t, e, params(p.nhs, allergies(true)))
+	if res.Status != http.StatusOK {
+		t.Fatalf("status %d: %s", res.Status, res.Body)
+	}
+	demotest.Validate(t, "a record of empty lists", res.Body)
+	lists := listsByCode(t, res.JSON(t))
+	for _, code := range []string{"886921000000105", "1103671000000101"} {
+		l := lists[code]
+		if l == nil {
+			t.Fatalf("no list %s", code)
+		}
+		if _, ok := l["entry"]; ok {
+			t.Errorf("list %s of a patient without allergies has entries", code)
+		}
+		if at(l, "emptyReason", "coding", 0, "system") != "https://fhir.nhs.uk/STU3/CodeSystem/CareConnect-ListEmptyReasonCode-1" ||
+			at(l, "emptyReason", "coding", 0, "code") != "no-content-recorded" || at(l, "note", 0, "text") != "Information not available" {
+			t.Errorf("list %s: emptyReason %v, note %v", code, l["emptyReason"], l["note"])
+		}
+	}
+	// With includeResolvedAllergies false: the active list alone.
+	q := find(t, func(p demoPatient) bool { return len(p.allergies["Resolved"]) > 0 })
+	res = record(t, e, params(q.nhs, allergies(false)))
+	lists = listsByCode(t, res.JSON(t))
+	if lists["886921000000105"] == nil || lists["1103671000000101"] != nil {
+		t.Errorf("includeResolvedAllergies false: lists %v, want the active one alone", lists)
+	}
+}
+
+// warnings are the issues of a record's OperationOutcome (one at most).
+func warnings(t *testing.T, res demotest.Response) []map[string]any {
+	t.Helper()
+	if res.Status != http.StatusOK {
+		t.Fatalf("status %d: %s", res.Status, res.Body)
+	}
+	var out []map[string]any
+	n := 0
+	for _, r := range resources(t, res.JSON(t)) {
+		if r["resourceType"] == "OperationOutcome" {
+			n++
+			if profileOf(r) != gpconnect.OperationOutcomeProfile {
+				t.Errorf("OperationOutcome profile %v", profileOf(r))
+			}
+			for _, is := range r["issue"].([]any) {
+				out = append(out, is.(map[string]any))
+			}
+		}
+	}
+	if n > 1 {
+		t.Errorf("%d OperationOutcomes; GP Connect wants one", n)
+	}
+	return out
+}
+
+// Unknown parameters and parts are answered 200 with one warning each
+// (one a name, given twice or not), at the least granular level: the
+// parts of an unknown parameter are not listed; the record is still
+// there.
+func TestUnknownParameters(t *testing.T) {
+	e := serve(t, nil)
+	p := find(t, func(p demoPatient) bool { return len(p.allergies["Active"]) > 0 })
+	res := record(t, e, params(p.nhs,
+		`{"name":"includeAllergies","part":[{"name":"includeResolvedAllergies","valueBoolean":true},{"name":"includeEverything","valueBoolean":true}]}`,
+		`{"name":"includeFutureThing"}`,
+		`{"name":"includeFutureThing","part":[{"name":"a","valueBoolean":true}]}`,
+		`{"name":"includeOtherThing","part":[{"name":"a","valueBoolean":true},{"name":"b","valueCode":"x"}]}`,
+		`{"name":"includeThirdThing","valueString":"x"}`))
+	demotest.Validate(t, "a record with warnings", res.Body)
+	var got []string
+	for _, is := range warnings(t, res) {
+		if is["severity"] != "warning" || is["code"] != "not-supported" || at(is, "details", "coding", 0, "code") != "NOT_IMPLEMENTED" ||
+			at(is, "details", "coding", 0, "system") != gpconnect.SpineCodeSystem || at(is, "details", "coding", 0, "display") != "Not implemented" {
+			t.Errorf("issue %v", is)
+		}
+		got = append(got, fmt.Sprintf("%v|%v", at(is, "details", "text"), is["diagnostics"]))
+	}
+	want := []string{
+		"includeAllergies.includeEverything is an unrecognised parameter|includeAllergies.includeEverything",
+		"includeFutureThing is an unrecognised parameter|includeFutureThing",
+		"includeOtherThing is an unrecognised parameter|includeOtherThing",
+		"includeThirdThing is an unrecognised parameter|includeThirdThing",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("warnings\n got %q\nwant %q", got, want)
+	}
+	if listsByCode(t, res.JSON(t))["886921000000105"] == nil {
+		t.Error("the allergies list is missing beside the warnings")
+	}
+}
+
+// Areas not offered (not built yet, or switched off by configuration) are
+// answered 200 with a NOT_IMPLEMENTED warning each and nothing of theirs.
+func TestDisabledAreas(t *testing.T) {
+	p := find(t, func(p demoPatient) bool { return len(p.allergies["Active"]) > 0 })
+	all := []string{`{"name":"includeMedication"}`, `{"name":"includeConsultations"}`, `{"name":"includeProblems"}`,
+		`{"name":"includeImmunisations"}`, `{"name":"includeUncategorisedData"}`, `{"name":"includeInvestigations"}`,
+		`{"name":"includeReferrals"}`, `{"name":"includeDiaryEntries"}`}
+	for _, c := range []struct {
+		name  string
+		areas []gpconnect.Area
+		body  string
+		want  []string
+		lists int
+	}{
+		{"not built", nil, params(p.nhs, append([]string{allergies(false)}, all...)...),
+			[]string{"includeMedication", "includeConsultations", "includeProblems", "includeUncategorisedData", "includeInvestigations", "includeReferrals", "includeDiaryEntries"}, 2},
+		{"switched off", []gpconnect.Area{}, params(p.nhs, allergies(true)), []string{"includeAllergies"}, 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			res := record(t, serve(t, c.areas), c.body)
+			demotest.Validate(t, "a record with areas disabled", res.Body)
+			var got []string
+			for _, is := range warnings(t, res) {
+				if at(is, "details", "coding", 0, "code") != "NOT_IMPLEMENTED" || at(is, "details", "text") != is["diagnostics"].(string)+" has been disabled" {
+					t.Errorf("issue %v", is)
+				}
+				got = append(got, is["diagnostics"].(string))
+			}
+			if !slices.Equal(got, c.want) {
+				t.Errorf("disabled %v, want %v", got, c.want)
+			}
+			if n := len(listsByCode(t, res.JSON(t))); n != c.lists {
+				t.Errorf("%d lists, want %d", n, c.lists)
+			}
+		})
+	}
+}
+
+// outcome checks an error answer: its status, the GP Connect
+// OperationOutcome with the Spine code, and diagnostics naming what was
+// wrong.
+func outcome(t *testing.T, res demotest.Response, status int, spine, names string) {
+	t.Helper()
+	if res.Status != status {
+		t.Errorf("status %d, want %d: %s", res.Status, status, demotest.Truncate(string(res.Body), 600))
+		return
+	}
+	if cc := res.Header.Get("Cache-Control"); cc != "no-store" {
+		t.Errorf("Cache-Control %q on a %d, want no-store", cc, status)
+	}
+	o := res.JSON(t)
+	issues, _ := o["issue"].([]any)
+	if o["resourceType"] != "OperationOutcome" || profileOf(o) != gpconnect.OperationOutcomeProfile || len(issues) != 1 {
+		t.Fatalf("not one GP Connect OperationOutcome: %s", res.Body)
+	}
+	is := issues[0]
+	coding := at(is, "details", "coding").([]any)
+	if at(is, "severity") != "error" || len(coding) != 1 || at(coding[0], "system") != gpconnect.SpineCodeSystem || at(coding[0], "code") != spine || at(coding[0], "display") == nil {
+		t.Errorf("issue %v: want one %s coding", is, spine)
+	}
+	if d, _ := at(is, "diagnostics").(string); !strings.Contains(d, names) {
+		t.Errorf("diagnostics %q do not name %q", d, names)
+	}
+	demotest.Validate(t, "the OperationOutcome", res.Body)
+}
+
+// Every validation error of the parameters (SPEC §3 and §7): its status,
+// Spine code and the parameter its diagnostics name.
+func TestParameterErrors(t *testing.T) {
+	e := serve(t, nil)
+	p := find(t, func(p demoPatient) bool { return true })
+	nhs := p.nhs
+	ok := allergies(true)
+	withPart := func(param, part string) string {
+		return `{"name":"` + param + `","part":[` + part + `]}`
+	}
+	past, future := "2019-03-01", "2999-01-01"
+	cases := []struct {
+		name   string
+		body   string
+		status int
+		spine  string
+		names  string
+	}{
+		{"not JSON", `{"resourceType":`, 422, "INVALID_RESOURCE", "JSON"},
+		{"not Parameters", `{"resourceType":"Patient"}`, 422, "INVALID_RESOURCE", "Parameters"},
+		{"unknown element", `{"resourceType":"Parameters","foo":1,"parameter":[]}`, 422, "INVALID_RESOURCE", "foo"},
+		{"no parameters", params(""), 422, "INVALID_PARAMETER", "no parameter"},
+		{"unknown parameters only", params("", `{"name":"foo"}`), 422, "INVALID_PARAMETER", "no parameter"},
+		{"no NHS number", params("", ok), 422, "INVALID_PARAMETER", "patientNHSNumber"},
+		{"NHS number under another name", params("", strings.Replace(nhsParam(nhs), "patientNHSNumber", "patientNHSNumbr", 1), ok), 422, "INVALID_PARAMETER", "patientNHSNumber"},
+		{"NHS number twice", params(nhs, nhsParam(nhs)), 422, "INVALID_PARAMETER", "patientNHSNumber"},
+		{"NHS number not an Identifier", params("", `{"name":"patientNHSNumber","valueString":"`+nhs+`"}`), 422, "INVALID_PARAMETER", "patientNHSNumber"},
+		{"wrong system", params("", `{"name":"patientNHSNumber","valueIdentifier":{"system":"https://fhir.nhs.uk/Id/nhs-numbr","value":"`+nhs+`"}}`), 400, "INVALID_IDENTIFIER_SYSTEM", "patientNHSNumber"},
+		{"no system", params("", `{"name":"patientNHSNumber","valueIdentifier":{"value":"`+nhs+`"}}`), 400, "INVALID_IDENTIFIER_SYSTEM", "patientNHSNumber"},
+		{"bad check digit", params(nhs[:9] + string('0'+(nhs[9]-'0'+1)%10)), 400, "INVALID_NHS_NUMBER", "patientNHSNumber"},
+		{"empty NHS number", params("" + " "), 400, "INVALID_NHS_NUMBER", "patientNHSNumber"},
+		{"nine digits", params(nhs[:9]), 400, "INVALID_NHS_NUMBER", "patientNHSNumber"},
+		{"includeResolvedAllergies missing", params(nhs, `{"name":"includeAllergies"}`), 422, "INVALID_PARAMETER", "includeAllergies.includeResolvedAllergies"},
+		{"part without a value", params(nhs, withPart("includeAllergies", `{"name":"includeResolvedAllergies"}`)), 422, "INVALID_PARAMETER", "includeAllergies.includeResolvedAllergies"},
+		{"boolean as a string", params(nhs, withPart("includeAllergies", `{"name":"includeResolvedAllergies","valueString":"true"}`)), 422, "INVALID_PARAMETER", "includeAllergies.includeResolvedAllergies"},
+		{"part twice", params(nhs, withPart("includeAllergies", `{"name":"includeResolvedAllergies","valueBoolean":true},{"name":"includeResolvedAllergies","valueBoolean":false}`)), 422, "INVALID_RESOURCE", "includeAllergies.includeResolvedAllergies"},
+		{"parameter twice", params(nhs, ok, ok), 422, "INVALID_RESOURCE", "includeAllergies"},
+		{"a value on an area", params(nhs, `{"name":"includeMedication","valueBoolean":true}`), 422, "INVALID_PARAMETER", "includeMedication"},
+		{"future medication date", params(nhs, withPart("includeMedication", `{"name":"medicationSearchFromDate","valueDate":"`+future+`"}`)), 422, "INVALID_PARAMETER", "includeMedication.medicationSearchFromDate"},
+		{"partial medication date", params(nhs, withPart("includeMedication", `{"name":"medicationSearchFromDate","valueDate":"2019-03"}`)), 422, "INVALID_PARAMETER", "includeMedication.medicationSearchFromDate"},
+		{"medication date with a time", params(nhs, withPart("includeMedication", `{"name":"medicationSearchFromDate","valueDate":"2019-03-01T10:00:00+00:00"}`)), 422, "INVALID_PARAMETER", "includeMedication.medicationSearchFromDate"},
+		{"empty medication date", params(nhs, withPart("includeMedication", `{"name":"medicationSearchFromDate","valueDate":""}`)), 422, "INVALID_PARAMETER", "includeMedication.medicationSearchFromDate"},
+		{"null medication date", params(nhs, withPart("includeMedication", `{"name":"medicationSearchFromDate","valueDate":"null"}`)), 422, "INVALID_PARAMETER", "includeMedication.medicationSearchFromDate"},
+		{"impossible date", params(nhs, withPart("includeMedication", `{"name":"medicationSearchFromDate","valueDate":"2019-02-30"}`)), 422, "INVALID_PARAMETER", "includeMedication.medicationSearchFromDate"},
+		{"issues as a string", params(nhs, withPart("includeMedication", `{"name":"includePrescriptionIssues","valueString":"false"}`)), 422, "INVALID_PARAMETER", "includeMedication.includePrescriptionIssues"},
+		{"period start after end", params(nhs, withPart("includeConsultations", `{"name":"consultationSearchPeriod","valuePeriod":{"start":"2019-03-02","end":"`+past+`"}}`)), 422, "INVALID_PARAMETER", "includeConsultations.consultationSearchPeriod"},
+		{"period end in the future", params(nhs, withPart("includeUncategorisedData", `{"name":"uncategorisedDataSearchPeriod","valuePeriod":{"start":"`+past+`","end":"`+future+`"}}`)), 422, "INVALID_PARAMETER", "includeUncategorisedData.uncategorisedDataSearchPeriod"},
+		{"period of date-times", params(nhs, withPart("includeInvestigations", `{"name":"investigationSearchPeriod","valuePeriod":{"start":"2019-03-01T00:00:00+00:00"}}`)), 422, "INVALID_PARAMETER", "includeInvestigations.investigationSearchPeriod"},
+		{"empty period", params(nhs, withPart("includeReferrals", `{"name":"referralSearchPeriod","valuePeriod":{}}`)), 422, "INVALID_PARAMETER", "includeReferrals.referralSearchPeriod"},
+		{"most recent zero", params(nhs, withPart("includeConsultations", `{"name":"includeNumberOfMostRecent","valuePositiveInt":0}`)), 422, "INVALID_PARAMETER", "includeConsultations.includeNumberOfMostRecent"},
+		{"period and most recent", params(nhs, withPart("includeConsultations", `{"name":"consultationSearchPeriod","valuePeriod":{"start":"`+past+`"}},{"name":"includeNumberOfMostRecent","valuePositiveInt":3}`)), 422, "INVALID_RESOURCE", "includeNumberOfMostRecent"},
+		{"filterStatus resolved", params(nhs, withPart("includeProblems", `{"name":"filterStatus","valueCode":"resolved"}`)), 422, "INVALID_PARAMETER", "includeProblems.filterStatus"},
+		{"filterSignificance junk", params(nhs, withPart("includeProblems", `{"name":"filterSignificance","valueCode":"huge"}`)), 422, "INVALID_PARAMETER", "includeProblems.filterSignificance"},
+		{"diary date in the past", params(nhs, withPart("includeDiaryEntries", `{"name":"diaryEntriesSearchDate","valueDate":"`+past+`"}`)), 422, "INVALID_PARAMETER", "includeDiaryEntries.diaryEntriesSearchDate"},
+		{"not given as a string", params(nhs, withPart("includeImmunisations", `{"name":"includeNotGiven","valueCode":"true"}`)), 422, "INVALID_PARAMETER", "includeImmunisations.includeNotGiven"},
+		{"consultations with a medication date", params(nhs, `{"name":"includeConsultations"}`, withPart("includeMedication", `{"name":"medicationSearchFromDate","valueDate":"`+past+`"}`)), 422, "INVALID_PARAMETER", "includeMedication.medicationSearchFromDate"},
+		{"consultations with filterSignificance", params(nhs, `{"name":"includeConsultations"}`, withPart("includeProblems", `{"name":"filterSignificance","valueCode":"major"}`)), 422, "INVALID_PARAMETER", "includeProblems.filterSignificance"},
+		{"problems with includeNotGiven", params(nhs, `{"name":"includeProblems"}`, withPart("includeImmunisations", `{"name":"includeNotGiven","valueBoolean":true}`)), 422, "INVALID_PARAMETER", "includeImmunisations.includeNotGiven"},
+		{"problems with a diary date", params(nhs, `{"name":"includeProblems"}`, withPart("includeDiaryEntries", `{"name":"diaryEntriesSearchDate","valueDate":"`+future+`"}`)), 422, "INVALID_PARAMETER", "includeDiaryEntries.diaryEntriesSearchDate"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			outcome(t, record(t, e, c.body), c.status, c.spine, c.names)
+		})
+	}
+	// What is allowed: includeProblems twice with filters, investigations
+	// and resolved allergies beside consultations, a diary date today or
+	// later, the most recent consultations alone.
+	for _, body := range []string{
+		params(nhs, withPart("includeProblems", `{"name":"filterStatus","valueCode":"active"},{"name":"filterSignificance","valueCode":"major"}`),
+			withPart("includeProblems", `{"name":"filterStatus","valueCode":"inactive"},{"name":"filterSignificance","valueCode":"minor"}`)),
+		params(nhs, `{"name":"includeConsultations"}`, ok, withPart("includeInvestigations", `{"name":"investigationSearchPeriod","valuePeriod":{"start":"`+past+`"}}`)),
+		params(nhs, withPart("includeDiaryEntries", `{"name":"diaryEntriesSearchDate","valueDate":"`+future+`"}`)),
+		params(nhs, withPart("includeConsultations", `{"name":"includeNumberOfMostRecent","valuePositiveInt":3}`)),
+		params(nhs),
+	} {
+		if res := record(t, e, body); res.Status != http.StatusOK {
+			t.Errorf("%s: %d %s", body, res.Status, demotest.Truncate(string(res.Body), 400))
+		}
+	}
+}
+
+// The Spine Security Proxy's rules: headers and the audit token are
+// checked before anything else, 400 BAD_REQUEST, or 422 INVALID_RESOURCE
+// for a resource in the token that is not what it must be.
+func TestSSPErrors(t *testing.T) {
+	e := serve(t, nil)
+	body := params(find(t, func(p demoPatient) bool { return true }).nhs, allergies(true))
+	tok := func(edit func(c map[string]any)) string {
+		c := authtest.GPCClaims(auth.GPConnectPatientScope)
+		edit(c)
+		return "Bearer " + authtest.Unsigned(t, c)
+	}
+	cases := []struct {
+		name   string
+		header []string
+		status int
+		spine  string
+		names  string
+	}{
+		{"no trace id", []string{"Ssp-TraceID", ""}, 400, "BAD_REQUEST", "Ssp-TraceID"},
+		{"another provider", []string{"Ssp-To", "999999999999"}, 400, "BAD_REQUEST", "Ssp-To"},
+		{"no consumer", []string{"Ssp-From", ""}, 400, "BAD_REQUEST", "Ssp-From"},
+		{"the metadata's interaction", []string{"Ssp-InteractionID", auth.GPConnectMetadataInteraction}, 400, "BAD_REQUEST", "Ssp-InteractionID"},
+		{"no token", []string{"Authorization", ""}, 400, "BAD_REQUEST", "Authorization"},
+		{"a token of the metadata", []string{"Authorization", tok(func(c map[string]any) { c["requested_scope"] = "organization/*.read" })}, 400, "BAD_REQUEST", "requested_scope"},
+		{"exp iat+301", []string{"Authorization", tok(func(c map[string]any) { c["exp"] = c["iat"].(int64) + 301 })}, 400, "BAD_REQUEST", "exp"},
+		{"device of another type", []string{"Authorization", tok(func(c map[string]any) { c["requesting_device"].(map[string]any)["resourceType"] = "Patient" })}, 422, "INVALID_RESOURCE", "requesting_device"},
+		{"device with an unknown element", []string{"Authorization", tok(func(c map[string]any) { c["requesting_device"].(map[string]any)["colour"] = "red" })}, 422, "INVALID_RESOURCE", "colour"},
+		{"body of XML", []string{"Content-Type", "application/fhir+xml"}, 415, "UNSUPPORTED_MEDIA_TYPE", "FHIR JSON"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			outcome(t, record(t, e, body, c.header...), c.status, c.spine, c.names)
+		})
+	}
+	// The GP Connect base is not the API's: its paths and methods fail
+	// with GP Connect's OperationOutcome, never cached.
+	hs := authtest.GPCHeaders(trace, auth.GPConnectStructuredInteraction, authtest.Unsigned(t, authtest.GPCClaims(auth.GPConnectPatientScope)))
+	outcome(t, demotest.Get(t, e.GPC+"/Patient/$gpc.getstructuredrecord", hs...), 400, "BAD_REQUEST", "POST")
+	outcome(t, demotest.Get(t, e.GPC+"/Patient/9", hs...), 404, "NO_RECORD_FOUND", "no such endpoint")
+	outcome(t, demotest.Get(t, e.GPC+"/Metadata", hs...), 404, "NO_RECORD_FOUND", "no such endpoint")
+	outcome(t, record(t, e, body, "Accept", "text/csv"), 406, "BAD_REQUEST", "text/csv")
+}
+
+// Patients whose record is not served (SPEC §6.3) are 404
+// PATIENT_NOT_FOUND, whatever the reason, which only the log tells.
+func TestPatientsNotServed(t *testing.T) {
+	e := serve(t, nil)
+	var unverified, deceased string
+	for _, p := range patients(t) {
+		switch {
+		case !validNHS(p.nhs):
+		case p.status != "01" && p.status != "" && unverified == "":
+			unverified = p.nhs
+		case p.status == "01" && p.died != "" && deceased == "":
+			deceased = p.nhs
+		}
+	}
+	if unverified == "" || deceased == "" {
+		t.Fatalf("the demo has no patient unverified (%q) or deceased (%q)", unverified, deceased)
+	}
+	unknown := "9999999999"
+	for i := 0; !validNHS(unknown); i++ {
+		unknown = fmt.Sprintf("99999%05d", i)
+	}
+	for what, nhs := range map[string]string{"unknown": unknown, "unverified": unverified, "deceased": deceased} {
+		t.Run(what, func(t *testing.T) {
+			outcome(t, record(t, e, params(nhs, allergies(true))), 404, "PATIENT_NOT_FOUND", nhs)
+		})
+	}
+}
+
+// The structured CapabilityStatement: GP Connect's release, the operation
+// at its version, the profiles of what a record may hold, JSON and XML,
+// behind the same SSP rules with the metadata's interaction and scope.
+func TestCapabilityStatement(t *testing.T) {
+	e := serve(t, nil)
+	hs := authtest.GPCHeaders(trace, auth.GPConnectMetadataInteraction, authtest.Unsigned(t, authtest.GPCClaims(auth.GPConnectOrganizationScope)))
+	res := demotest.Get(t, e.GPC+"/metadata", hs...)
+	if res.Status != http.StatusOK || res.Header.Get("Cache-Control") != "no-store" {
+		t.Fatalf("status %d, Cache-Control %q: %s", res.Status, res.Header.Get("Cache-Control"), res.Body)
+	}
+	demotest.Validate(t, "the structured CapabilityStatement", res.Body)
+	cs := res.JSON(t)
+	if cs["version"] != gpconnect.SpecVersion || cs["fhirVersion"] != "3.0.1" || cs["acceptUnknown"] != "both" || cs["kind"] != "capability" ||
+		at(cs, "software", "name") == nil || at(cs, "software", "version") == nil {
+		t.Errorf("CapabilityStatement %s", res.Body)
+	}
+	if at(cs, "rest", 0, "operation", 0, "name") != "gpc.getstructuredrecord" || at(cs, "rest", 0, "operation", 0, "definition", "reference") != gpconnect.OperationDefinition ||
+		at(cs, "rest", 0, "security", "cors") != true {
+		t.Errorf("rest %v", cs["rest"])
+	}
+	var profiles []string
+	for _, p := range cs["profile"].([]any) {
+		profiles = append(profiles, at(p, "reference").(string))
+	}
+	for _, want := range []string{"https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-Patient-1/_history/1.8",
+		"https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-AllergyIntolerance-1/_history/1.7",
+		"https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-Immunization-1/_history/1.5",
+		"https://fhir.nhs.uk/STU3/StructureDefinition/GPConnect-StructuredRecord-Bundle-1/_history/1.3"} {
+		if !slices.Contains(profiles, want) {
+			t.Errorf("profiles %v lack %s", profiles, want)
+		}
+	}
+	x := demotest.Get(t, e.GPC+"/metadata?_format=xml", append(hs, "Accept", "application/fhir+json")...)
+	if x.Status != http.StatusOK || !strings.HasPrefix(x.Header.Get("Content-Type"), "application/fhir+xml") || !strings.Contains(string(x.Body), "<CapabilityStatement") {
+		t.Errorf("_format=xml over Accept JSON: %d %q", x.Status, x.Header.Get("Content-Type"))
+	}
+	// The record's interaction or scope is not the metadata's.
+	outcome(t, demotest.Get(t, e.GPC+"/metadata", authtest.GPCHeaders(trace, auth.GPConnectStructuredInteraction,
+		authtest.Unsigned(t, authtest.GPCClaims(auth.GPConnectOrganizationScope)))...), 400, "BAD_REQUEST", "Ssp-InteractionID")
+	outcome(t, demotest.Get(t, e.GPC+"/metadata", authtest.GPCHeaders(trace, auth.GPConnectMetadataInteraction,
+		authtest.Unsigned(t, authtest.GPCClaims(auth.GPConnectPatientScope)))...), 400, "BAD_REQUEST", "organization/*.read")
+	outcome(t, demotest.Do(t, http.MethodPost, e.GPC+"/metadata", strings.NewReader("{}"), hs...), 400, "BAD_REQUEST", "POST")
+}
+
+// The record is the same on PostgreSQL as on SQLite, byte for byte: the
+// same rows found through the same mappings.
+func TestRecordPostgres(t *testing.T) {
+	p := find(t, func(p demoPatient) bool {
+		return len(p.allergies["Active"]) > 0 && len(p.allergies["Resolved"])+len(p.allergies["Inactive"]) > 0
+	})
+	body := params(p.nhs, allergies(true), `{"name":"includeMedication"}`, `{"name":"includeImmunisations"}`, `{"name":"includeSomethingNew"}`)
+	pg := demotest.Postgres(t, demotest.Config{GPConnect: &gpconnect.Options{ASID: authtest.GPCProviderASID}})
+	got := record(t, pg, body)
+	want := record(t, serve(t, nil), body)
+	if got.Status != http.StatusOK || string(got.Body) != string(want.Body) {
+		t.Errorf("PostgreSQL's record differs from SQLite's\n  pg: %s\nsqlite: %s", demotest.Truncate(string(got.Body), 1500), demotest.Truncate(string(want.Body), 1500))
+	}
+	demotest.Validate(t, "the record on PostgreSQL", got.Body)
+}
+
+// Every GP Connect request is audited before it is answered: who asked
+// (the token's practitioner and organisation, the SSP trace id and
+// ASIDs), the parameters' names (never their values), whose record was
+// returned, and the refusals too.
+func TestAudit(t *testing.T) {
+	var buf demotest.Buffer
+	e := demotest.SQLite(t, demotest.Config{GPConnect: &gpconnect.Options{ASID: authtest.GPCProviderASID},
+		Server: server.Options{Audit: audit.NewWriter(&buf)}})
+	p := find(t, func(p demoPatient) bool { return len(p.allergies["Active"]) > 0 })
+	if res := record(t, e, params(p.nhs, allergies(true), `{"name":"includeNewThing"}`)); res.Status != http.StatusOK {
+		t.Fatalf("status %d", res.Status)
+	}
+	outcome(t, record(t, e, params(p.nhs, `{"name":"includeAllergies"}`)), 422, "INVALID_PARAMETER", "includeResolvedAllergies")
+	var recs []audit.Record
+	for _, line := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
+		var r audit.Record
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			t.Fatalf("audit line %q: %v", line, err)
+		}
+		recs = append(recs, r)
+	}
+	if len(recs) != 2 {
+		t.Fatalf("%d audit records, want 2: %s", len(recs), buf.String())
+	}
+	ok, refused := recs[0], recs[1]
+	if ok.SSPTraceID != trace || ok.SSPFrom != authtest.GPCConsumerASID || ok.SSPTo != authtest.GPCProviderASID || ok.SSPInteraction != auth.GPConnectStructuredInteraction ||
+		ok.Practitioner != "G13579135" || ok.Organisation != "GPC001" || ok.Purpose != "directcare" || ok.Interaction != "operation" || ok.Resource != "Patient" ||
+		!slices.Equal(ok.Patients, []string{p.id}) || ok.Status != 200 || !slices.Equal(ok.Params, []string{"includeAllergies", "includeNewThing", "patientNHSNumber"}) {
+		t.Errorf("the record's audit: %+v", ok)
+	}
+	if strings.Contains(buf.String(), p.nhs) {
+		t.Error("the audit trail holds the NHS number asked for")
+	}
+	if refused.Status != 422 || refused.SSPTraceID != trace || refused.Outcome == "success" {
+		t.Errorf("the refusal's audit: %+v", refused)
+	}
+}
+
+// A record holds every row, however small the engine's pages: the
+// searches follow their next links.
+func TestRecordFollowsPages(t *testing.T) {
+	e := demotest.SQLite(t, demotest.Config{GPConnect: &gpconnect.Options{ASID: authtest.GPCProviderASID},
+		Engine: engine.Options{DefaultCount: 1, MaxCount: 1}})
+	p := find(t, func(p demoPatient) bool { return len(p.allergies["Active"]) > 1 })
+	res := record(t, e, params(p.nhs, allergies(false)))
+	if res.Status != http.StatusOK {
+		t.Fatalf("status %d: %s", res.Status, res.Body)
+	}
+	if got := itemRefs(listsByCode(t, res.JSON(t))["886921000000105"]); len(got) != len(p.allergies["Active"]) {
+		t.Errorf("active allergies %v, want %d of them", got, len(p.allergies["Active"]))
+	}
+}

@@ -1,0 +1,123 @@
+package gpconnect_test
+
+import (
+	"net/http"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/ccfacade/ccfacade/internal/demotest"
+)
+
+// immunisationRows are the demo's IMMUNISATION rows by PATIENT_ID: each
+// row's IMM_ID, GIVEN_DATE and VACCINE_CODE.
+func immunisationRows(t *testing.T) map[string][]map[string]string {
+	t.Helper()
+	out := map[string][]map[string]string{}
+	for _, r := range demotest.Rows(t, "IMMUNISATION") {
+		p := demotest.Str(r["PATIENT_ID"])
+		out[p] = append(out[p], map[string]string{"id": demotest.Str(r["IMM_ID"]), "date": demotest.Str(r["GIVEN_DATE"]), "vaccine": demotest.Str(r["VACCINE_CODE"])})
+	}
+	return out
+}
+
+// The immunisations area: the Immunisations list (SNOMED 1102181000000102)
+// holding exactly the patient's IMMUNISATION rows, each Immunization in
+// the bundle in its GP Connect profile with the business identifier, no
+// meta.lastUpdated, status completed, the recorded date (the date given)
+// and the vaccination procedure (SNOMED from the vaccine, the vaccine's
+// name where the vaccine is not coded), its practitioners in the bundle;
+// a patient with none gets the list empty with its reason; the bundle is
+// valid STU3.
+func TestRecordImmunisations(t *testing.T) {
+	e := serve(t, nil)
+	rows := immunisationRows(t)
+	p := find(t, func(p demoPatient) bool {
+		coded, uncoded := false, false
+		for _, r := range rows[p.id] {
+			coded = coded || r["vaccine"] != "SHING"
+			uncoded = uncoded || r["vaccine"] == "SHING"
+		}
+		return coded && uncoded
+	})
+	res := record(t, e, params(p.nhs, `{"name":"includeImmunisations","part":[{"name":"includeNotGiven","valueBoolean":false}]}`))
+	if res.Status != http.StatusOK {
+		t.Fatalf("status %d: %s", res.Status, res.Body)
+	}
+	demotest.Validate(t, "a record of immunisations", res.Body)
+	b := res.JSON(t)
+	have := map[string]map[string]any{}
+	for _, r := range resources(t, b) {
+		if id, ok := r["id"].(string); ok {
+			have[r["resourceType"].(string)+"/"+id] = r
+		}
+	}
+	l := listsByCode(t, b)["1102181000000102"]
+	if l == nil {
+		t.Fatalf("no Immunisations list: %s", demotest.Truncate(string(res.Body), 800))
+	}
+	if l["title"] != "Immunisations" || at(l, "code", "coding", 0, "system") != "http://snomed.info/sct" || at(l, "code", "coding", 0, "display") != "Immunisations" ||
+		at(l, "subject", "reference") != "Patient/"+p.id || l["status"] != "current" || l["mode"] != "snapshot" || l["id"] != nil {
+		t.Errorf("list %v", l)
+	}
+	var want, got []string
+	byID := map[string]map[string]string{}
+	for _, r := range rows[p.id] {
+		want = append(want, "Immunization/"+r["id"])
+		byID["Immunization/"+r["id"]] = r
+	}
+	got = itemRefs(l)
+	sort.Strings(want)
+	sort.Strings(got)
+	if !slices.Equal(got, want) {
+		t.Fatalf("list entries %v, want the patient's rows %v", got, want)
+	}
+	for _, ref := range got {
+		im := have[ref]
+		if im == nil {
+			t.Errorf("%s is listed and not in the bundle", ref)
+			continue
+		}
+		row := byID[ref]
+		if profileOf(im) != "https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-Immunization-1" || at(im, "meta", "lastUpdated") != nil {
+			t.Errorf("%s meta %v", ref, im["meta"])
+		}
+		if at(im, "identifier", 0, "system") != "https://fhir.nhs.uk/Id/cross-care-setting-identifier" || at(im, "identifier", 0, "value") == nil {
+			t.Errorf("%s identifier %v", ref, im["identifier"])
+		}
+		if im["status"] != "completed" || im["notGiven"] != false {
+			t.Errorf("%s status %v notGiven %v", ref, im["status"], im["notGiven"])
+		}
+		exts := map[string]any{}
+		ex, _ := im["extension"].([]any)
+		for _, x := range ex {
+			exts[at(x, "url").(string)] = x
+		}
+		if v := at(exts["https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-CareConnect-DateRecorded-1"], "valueDateTime"); v != row["date"] {
+			t.Errorf("%s recorded date %v, want the date given %s", ref, v, row["date"])
+		}
+		proc := at(exts["https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-CareConnect-VaccinationProcedure-1"], "valueCodeableConcept")
+		if row["vaccine"] == "SHING" {
+			if text, _ := at(proc, "text").(string); at(proc, "coding") != nil || !strings.Contains(text, "Shingles") {
+				t.Errorf("%s (shingles, not coded) procedure %v: want the vaccine's name as text", ref, proc)
+			}
+		} else if at(proc, "coding", 0, "system") != "http://snomed.info/sct" || at(proc, "coding", 0, "code") == nil || at(proc, "coding", 0, "display") == nil {
+			t.Errorf("%s (%s) procedure %v: want a SNOMED coding", ref, row["vaccine"], proc)
+		}
+		prs, _ := im["practitioner"].([]any)
+		for _, pr := range prs {
+			if r, _ := at(pr, "actor", "reference").(string); have[r] == nil {
+				t.Errorf("%s: practitioner %s is not in the bundle", ref, r)
+			}
+		}
+	}
+	// A patient without immunisations: the list, empty, with its reason.
+	q := find(t, func(p demoPatient) bool { return len(rows[p.id]) == 0 })
+	res = record(t, e, params(q.nhs, `{"name":"includeImmunisations"}`))
+	demotest.Validate(t, "an empty immunisations list", res.Body)
+	l = listsByCode(t, res.JSON(t))["1102181000000102"]
+	if l == nil || l["entry"] != nil || at(l, "emptyReason", "coding", 0, "code") != "no-content-recorded" || at(l, "note", 0, "text") != "Information not available" {
+		t.Errorf("empty immunisations list %v", l)
+	}
+}

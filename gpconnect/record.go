@@ -1,0 +1,468 @@
+package gpconnect
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/ccfacade/ccfacade/engine"
+	"github.com/ccfacade/ccfacade/fhir"
+	"github.com/ccfacade/ccfacade/fhir/stu3"
+	"github.com/ccfacade/ccfacade/mapping"
+)
+
+// Codes and texts of the lists (SPEC §6.1).
+const (
+	snomed             = "http://snomed.info/sct"
+	emptyReasonSystem  = "https://fhir.nhs.uk/STU3/CodeSystem/CareConnect-ListEmptyReasonCode-1"
+	allergyEndURL      = "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-CareConnect-GPC-AllergyIntoleranceEnd-1"
+	ccAllergyEndURL    = "https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-CareConnect-AllergyIntoleranceEnd-1"
+	verificationSuffix = "NHSNumberVerificationStatus-1"
+	// noContent is the note of an empty list.
+	noContent = "Information not available"
+)
+
+// adminTypes are the types a record includes whenever a resource in it
+// refers to one (SPEC §6), in the order they head the bundle.
+var adminTypes = []string{"Organization", "Practitioner", "PractitionerRole", "Location"}
+
+// pageSize is the _count of the searches a record runs (the engine caps it
+// at its largest page; later pages are followed).
+const pageSize = 1000
+
+// maxPages bounds the pages one area's search may take.
+const maxPages = 100
+
+// record is one structured record being assembled.
+type record struct {
+	s        *Service
+	ctx      context.Context
+	patient  *fhir.Object
+	pid      string
+	admin    map[string][]*fhir.Object // by type, in the order found
+	sections []*fhir.Object            // the areas' lists and resources, in order
+	have     map[string]bool           // Type/id of every resource in the bundle
+}
+
+// Record answers a parsed request: the patient's Patient, the
+// organisations and practitioners the record refers to, each area asked
+// for (its lists and resources, or a NOT_IMPLEMENTED warning when it is
+// not offered), and one OperationOutcome with the warnings. traceID is
+// the Bundle's id. The error is an *Error (404 PATIENT_NOT_FOUND, …) or
+// the engine's.
+func (s *Service) Record(ctx context.Context, req *Request, traceID string) (*fhir.Object, error) {
+	r := &record{s: s, ctx: ctx, admin: map[string][]*fhir.Object{}, have: map[string]bool{}}
+	pid, err := s.eng.PatientByNHSNumber(ctx, req.NHSNumber)
+	if err != nil {
+		if e, ok := engine.AsError(err); ok && (e.Kind == engine.KindNotFound || e.Kind == engine.KindAmbiguous) {
+			nf := patientNotFound("no patient with NHS number %s is served here", req.NHSNumber)
+			if e.Kind == engine.KindAmbiguous {
+				nf.Log = "more than one patient has the NHS number"
+			}
+			return nil, nf
+		}
+		return nil, engineRefusal(err)
+	}
+	patient, err := s.eng.Read(ctx, "Patient", pid)
+	if err != nil {
+		return nil, engineRefusal(err)
+	}
+	if why := unserved(patient, req.NHSNumber); why != "" {
+		nf := patientNotFound("no patient with NHS number %s is served here", req.NHSNumber)
+		nf.Log = why
+		return nil, nf
+	}
+	r.patient, r.pid = patient, pid
+	r.have["Patient/"+pid] = true
+	warnings := slices.Clone(req.Warnings)
+	for _, a := range areaOrder {
+		if len(req.Areas[a]) == 0 {
+			continue
+		}
+		if !s.offered[a] {
+			warnings = append(warnings, disabled(areas[a].param))
+			continue
+		}
+		if err := builders[a].build(r, req); err != nil {
+			return nil, err
+		}
+	}
+	if err := r.usualRole(); err != nil {
+		return nil, err
+	}
+	if err := r.referenced(); err != nil {
+		return nil, err
+	}
+	entries := fhir.Array{r.entry(patient)}
+	for _, typ := range adminTypes {
+		for _, res := range r.admin[typ] {
+			entries = append(entries, r.entry(res))
+		}
+	}
+	for _, v := range r.sections {
+		entries = append(entries, r.entry(v))
+	}
+	if len(warnings) > 0 {
+		entries = append(entries, fhir.NewObject(1).Add("resource", Outcome(warnings...)))
+	}
+	b := fhir.NewObject(5)
+	b.Add("resourceType", fhir.String("Bundle"))
+	b.AddString("id", traceID)
+	b.Add("meta", fhir.NewObject(1).Add("profile", fhir.Array{fhir.String(s.overlay.profile("Bundle"))}))
+	b.Add("type", fhir.String("collection"))
+	b.Add("entry", entries)
+	return b, nil
+}
+
+// entry is a bundle entry of a resource, rendered for GP Connect: no
+// fullUrl (GP Connect does not use it), the overlay applied to it and to
+// what it contains.
+func (r *record) entry(res *fhir.Object) fhir.Value {
+	if res.GetString("resourceType") != "List" && res.GetString("resourceType") != "OperationOutcome" {
+		r.s.overlay.apply(res, r.s.ns)
+	}
+	if c, ok := res.Get("contained").(fhir.Array); ok {
+		for _, x := range c {
+			if o, ok := x.(*fhir.Object); ok {
+				r.s.overlay.apply(o, r.s.ns)
+			}
+		}
+	}
+	return fhir.NewObject(1).Add("resource", res)
+}
+
+// unserved says why a patient's record is not served (SPEC §6.3), or "":
+// the NHS number must be the patient's and verified (status 01), and the
+// patient alive and active.
+func unserved(p *fhir.Object, nhs string) string {
+	ids, _ := p.Get("identifier").(fhir.Array)
+	var number *fhir.Object
+	for _, x := range ids {
+		if o, ok := x.(*fhir.Object); ok && o.GetString("system") == NHSNumberSystem && o.GetString("value") == nhs {
+			number = o
+		}
+	}
+	if number == nil {
+		return "the Patient rendered has no identifier of the NHS number asked for"
+	}
+	status := ""
+	exts, _ := number.Get("extension").(fhir.Array)
+	for _, x := range exts {
+		if o, ok := x.(*fhir.Object); ok && strings.HasSuffix(o.GetString("url"), verificationSuffix) {
+			if v := values(o, "valueCodeableConcept.coding.code"); len(v) > 0 {
+				status = v[0]
+			}
+		}
+	}
+	if status != "01" {
+		return fmt.Sprintf("the NHS number's verification status is %q, not 01 (number present and verified)", status)
+	}
+	if b, ok := p.Get("deceasedBoolean").(fhir.Bool); ok && bool(b) || p.Get("deceasedDateTime") != nil {
+		return "the patient is deceased"
+	}
+	if b, ok := p.Get("active").(fhir.Bool); ok && !bool(b) {
+		return "the patient is not active"
+	}
+	return ""
+}
+
+// search runs a search of every page: the resources matched, in the
+// engine's order.
+func (r *record) search(typ string, params url.Values) ([]*fhir.Object, error) {
+	params = cloneValues(params)
+	params.Set("_count", strconv.Itoa(pageSize))
+	var out []*fhir.Object
+	for page := 0; ; page++ {
+		if page == maxPages {
+			return nil, fmt.Errorf("gpconnect: a search of %s has more than %d pages", typ, maxPages)
+		}
+		b, err := r.s.eng.Search(r.ctx, engine.SearchRequest{Type: typ, Params: params, Base: "urn:ccfacade:gpconnect"})
+		if err != nil {
+			return nil, engineRefusal(err)
+		}
+		entries, _ := b.Get("entry").(fhir.Array)
+		for _, e := range entries {
+			eo, _ := e.(*fhir.Object)
+			if mode := values(eo, "search.mode"); len(mode) > 0 && mode[0] != "match" {
+				continue
+			}
+			if res, ok := eo.Get("resource").(*fhir.Object); ok {
+				out = append(out, res)
+			}
+		}
+		next := ""
+		links, _ := b.Get("link").(fhir.Array)
+		for _, l := range links {
+			if lo, ok := l.(*fhir.Object); ok && lo.GetString("relation") == "next" {
+				next = lo.GetString("url")
+			}
+		}
+		if next == "" {
+			return out, nil
+		}
+		u, err := url.Parse(next)
+		if err != nil {
+			return nil, fmt.Errorf("gpconnect: the next link of a search of %s: %w", typ, err)
+		}
+		params = u.Query()
+	}
+}
+
+func cloneValues(v url.Values) url.Values {
+	out := url.Values{}
+	for k, x := range v {
+		out[k] = slices.Clone(x)
+	}
+	return out
+}
+
+// usualRole adds the PractitionerRole of the patient's usual GP when the
+// GP has exactly one (GP Connect's known issue: a bundle holds at most one
+// role a practitioner, and none when there would be several).
+func (r *record) usualRole() error {
+	m := r.s.eng.Set().Lookup("PractitionerRole")
+	if m == nil || m.SearchParam("practitioner") == nil || m.SearchParam("practitioner").Type != "reference" {
+		return nil
+	}
+	for _, ref := range values(r.patient, "generalPractitioner.reference") {
+		if !strings.HasPrefix(ref, "Practitioner/") {
+			continue
+		}
+		roles, err := r.search("PractitionerRole", url.Values{"practitioner": {ref}})
+		if err != nil {
+			return err
+		}
+		if len(roles) == 1 {
+			r.add(roles[0])
+		}
+		break
+	}
+	return nil
+}
+
+// add puts an organisation, practitioner, role or location in the record
+// once.
+func (r *record) add(res *fhir.Object) {
+	key := res.GetString("resourceType") + "/" + res.GetString("id")
+	if r.have[key] {
+		return
+	}
+	r.have[key] = true
+	r.admin[res.GetString("resourceType")] = append(r.admin[res.GetString("resourceType")], res)
+}
+
+// referenced adds every organisation, practitioner, role and location a
+// resource of the record refers to (and what they refer to), one search
+// a type a round. References to consultations and other clinical items
+// of areas not asked for stay references only, as GP Connect allows.
+func (r *record) referenced() error {
+	for round := 0; round < 4; round++ {
+		want := map[string][]string{}
+		seen := map[string]bool{}
+		visit := func(v fhir.Value) {
+			walkRefs(v, func(ref string) {
+				typ, id, ok := strings.Cut(ref, "/")
+				if !ok || r.have[ref] || seen[ref] || !slices.Contains(adminTypes, typ) || r.s.eng.Set().Lookup(typ) == nil || !fhir.IsValidID(id) {
+					return
+				}
+				seen[ref] = true
+				want[typ] = append(want[typ], id)
+			})
+		}
+		visit(r.patient)
+		for _, typ := range adminTypes {
+			for _, res := range r.admin[typ] {
+				visit(res)
+			}
+		}
+		for _, v := range r.sections {
+			visit(v)
+		}
+		if len(want) == 0 {
+			return nil
+		}
+		for _, typ := range adminTypes {
+			if len(want[typ]) == 0 {
+				continue
+			}
+			found, err := r.search(typ, url.Values{"_id": {strings.Join(want[typ], ",")}})
+			if err != nil {
+				return err
+			}
+			for _, res := range found {
+				r.add(res)
+			}
+			for _, id := range want[typ] {
+				r.have[typ+"/"+id] = true // not found: not asked for again
+			}
+		}
+	}
+	return nil
+}
+
+// walkRefs calls fn with every reference (Type/id) in a value.
+func walkRefs(v fhir.Value, fn func(string)) {
+	switch t := v.(type) {
+	case *fhir.Object:
+		for _, f := range t.Fields {
+			if s, ok := f.Value.(fhir.String); ok && f.Name == "reference" {
+				fn(string(s))
+				continue
+			}
+			walkRefs(f.Value, fn)
+		}
+	case fhir.Array:
+		for _, x := range t {
+			walkRefs(x, fn)
+		}
+	}
+}
+
+// list is a primary or secondary List of the record (CareConnect-GPC-List-1):
+// current, snapshot, titled and coded, about the patient, with no id. An
+// empty one says why (no content recorded) and that information is not
+// available.
+func (r *record) list(system, code, title string, items []string, contained fhir.Array) *fhir.Object {
+	l := fhir.NewObject(12)
+	l.Add("resourceType", fhir.String("List"))
+	l.Add("meta", fhir.NewObject(1).Add("profile", fhir.Array{fhir.String(r.s.overlay.profile("List"))}))
+	if len(contained) > 0 {
+		l.Add("contained", contained)
+	}
+	l.Add("status", fhir.String("current"))
+	l.Add("mode", fhir.String("snapshot"))
+	l.Add("title", fhir.String(title))
+	l.Add("code", fhir.NewObject(1).Add("coding", fhir.Array{coding(system, code, title)}))
+	l.Add("subject", fhir.NewObject(1).Add("reference", fhir.String("Patient/"+r.pid)))
+	if len(items) == 0 {
+		l.Add("note", fhir.Array{fhir.NewObject(1).Add("text", fhir.String(noContent))})
+		l.Add("emptyReason", fhir.NewObject(1).Add("coding", fhir.Array{coding(emptyReasonSystem, "no-content-recorded", "No Content Recorded")}))
+		return l
+	}
+	entries := make(fhir.Array, len(items))
+	for i, ref := range items {
+		entries[i] = fhir.NewObject(1).Add("item", fhir.NewObject(1).Add("reference", fhir.String(ref)))
+	}
+	l.Add("entry", entries)
+	return l
+}
+
+func coding(system, code, display string) *fhir.Object {
+	return fhir.NewObject(3).Add("system", fhir.String(system)).Add("code", fhir.String(code)).Add("display", fhir.String(display))
+}
+
+// allergyBuilder builds the allergies area: the active allergies' list
+// and, with includeResolvedAllergies, the list of those that have ended,
+// which holds them contained (an ended allergy never stands alone in the
+// bundle). The rows are told apart in the database, by the
+// AllergyIntolerance mapping's clinical-status parameter.
+var allergyBuilder = &builder{
+	needs: func(set *mapping.Set) string {
+		return needsSearch(set, "AllergyIntolerance", map[string]string{"patient": "reference", "clinical-status": "token"})
+	},
+	build: func(r *record, req *Request) error {
+		active, err := r.search("AllergyIntolerance", url.Values{"patient": {"Patient/" + r.pid}, "clinical-status": {"active"}})
+		if err != nil {
+			return err
+		}
+		d := areas[Allergies]
+		refs := make([]string, len(active))
+		for i, a := range active {
+			refs[i] = "AllergyIntolerance/" + a.GetString("id")
+		}
+		r.sections = append(r.sections, r.list(snomed, d.listCode, d.listText, refs, nil))
+		for _, a := range active {
+			r.have["AllergyIntolerance/"+a.GetString("id")] = true
+			r.sections = append(r.sections, a)
+		}
+		if !req.Bool(Allergies, "includeResolvedAllergies", false) {
+			return nil
+		}
+		ended, err := r.search("AllergyIntolerance", url.Values{"patient": {"Patient/" + r.pid}, "clinical-status": {"inactive,resolved"}})
+		if err != nil {
+			return err
+		}
+		refs = make([]string, len(ended))
+		contained := make(fhir.Array, len(ended))
+		for i, a := range ended {
+			r.endAllergy(a)
+			refs[i] = "#" + a.GetString("id")
+			contained[i] = a
+		}
+		r.sections = append(r.sections, r.list(snomed, endedAllergiesCode, endedAllergiesText, refs, contained))
+		return nil
+	},
+}
+
+// endAllergy makes an allergy that is no longer active an ended one: its
+// clinical status resolved, and when it ended and why in the
+// AllergyIntoleranceEnd extension (kept when the mapping renders it, else
+// from the overlay's ended paths; left out when no end date is known).
+func (r *record) endAllergy(a *fhir.Object) {
+	t := stu3.Lookup("AllergyIntolerance")
+	put(a, t, "clinicalStatus", fhir.String("resolved"))
+	exts, _ := a.Get("extension").(fhir.Array)
+	for _, x := range exts {
+		if o, ok := x.(*fhir.Object); ok && (o.GetString("url") == allergyEndURL || o.GetString("url") == ccAllergyEndURL) {
+			return
+		}
+	}
+	rule := r.s.overlay.Resources["AllergyIntolerance"]
+	if rule == nil || rule.Ended == nil {
+		return
+	}
+	date := values(a, rule.Ended.Date)
+	if len(date) == 0 {
+		return
+	}
+	reason := noReason
+	if rule.Ended.Reason != "" {
+		if v := values(a, rule.Ended.Reason); len(v) > 0 && v[0] != "" {
+			reason = v[0]
+		}
+	}
+	end := fhir.NewObject(2).Add("url", fhir.String(allergyEndURL)).Add("extension", fhir.Array{
+		fhir.NewObject(2).Add("url", fhir.String("endDate")).Add("valueDateTime", fhir.String(date[0])),
+		fhir.NewObject(2).Add("url", fhir.String("reasonEnded")).Add("valueString", fhir.String(reason)),
+	})
+	put(a, t, "extension", append(exts[:len(exts):len(exts)], end))
+}
+
+// immunisationBuilder builds the immunisations area: the list of the
+// patient's vaccinations, each in the bundle. Those not given (notGiven
+// true) only with includeNotGiven true; the consent, dissent and
+// invitation records includeStatus adds are not Immunizations and no
+// mapping gives them, so there are none.
+var immunisationBuilder = &builder{
+	needs: func(set *mapping.Set) string {
+		return needsSearch(set, "Immunization", map[string]string{"patient": "reference"})
+	},
+	build: func(r *record, req *Request) error {
+		found, err := r.search("Immunization", url.Values{"patient": {"Patient/" + r.pid}})
+		if err != nil {
+			return err
+		}
+		notGiven := req.Bool(Immunisations, "includeNotGiven", false)
+		var keep []*fhir.Object
+		for _, im := range found {
+			if b, ok := im.Get("notGiven").(fhir.Bool); ok && bool(b) && !notGiven {
+				continue
+			}
+			keep = append(keep, im)
+		}
+		d := areas[Immunisations]
+		refs := make([]string, len(keep))
+		for i, im := range keep {
+			refs[i] = "Immunization/" + im.GetString("id")
+		}
+		r.sections = append(r.sections, r.list(snomed, d.listCode, d.listText, refs, nil))
+		for _, im := range keep {
+			r.have["Immunization/"+im.GetString("id")] = true
+			r.sections = append(r.sections, im)
+		}
+		return nil
+	},
+}
