@@ -293,3 +293,66 @@ func TestOtherSetsValidOnR4(t *testing.T) {
 		sweep(t, e, typesOf(e))
 	})
 }
+
+// A read on /R4 takes _summary and _elements as an R4 search does: the
+// entry the search by _id finds, valid R4, tagged SUBSETTED in R4's code
+// system, keeping what R4 (not STU3) makes mandatory or summary and the
+// reference that names the patient; _elements names R4's elements (an
+// Immunization's occurrence, not STU3's notGiven).
+func TestR4ReadTakesSummaryAndElements(t *testing.T) {
+	e := demotest.SQLite(t, demotest.Config{})
+	for _, typ := range []string{"Patient", "Immunization", "AllergyIntolerance", "Condition", "MedicationStatement"} {
+		es := entries(t, get(t, e.R4+"/"+typ+"?_count=1").json(t))
+		if len(es) == 0 {
+			t.Fatalf("%s: no resource to read on /R4", typ)
+		}
+		id := es[0]["id"].(string)
+		for _, q := range []string{"_summary=true", "_summary=text", "_elements=id", "_elements=meta,id&_summary=true"} {
+			read := get(t, e.R4+"/"+typ+"/"+id+"?"+q)
+			search := get(t, e.R4+"/"+typ+"?_id="+id+"&"+q)
+			if read.status != 200 || search.status != 200 {
+				t.Fatalf("R4 %s/%s?%s: read %d, search %d", typ, id, q, read.status, search.status)
+			}
+			demotest.ValidateR4(t, "R4 read "+typ+"?"+q, read.body)
+			got, want := read.json(t), entries(t, search.json(t))[0]
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("R4 %s/%s?%s: the read\n%v\nis not the search's entry\n%v", typ, id, q, got, want)
+			}
+			tag, _ := got["meta"].(map[string]any)["tag"].([]any)
+			if len(tag) == 0 || tag[len(tag)-1].(map[string]any)["system"] != "http://terminology.hl7.org/CodeSystem/v3-ObservationValue" {
+				t.Errorf("R4 %s/%s?%s: no SUBSETTED tag in R4's system: %v", typ, id, q, got["meta"])
+			}
+		}
+	}
+	var imm string
+	for _, en := range entries(t, get(t, e.R4+"/Immunization?_count=100").json(t)) {
+		if en["lotNumber"] != nil {
+			imm = en["id"].(string)
+			break
+		}
+	}
+	if imm == "" {
+		t.Fatal("no R4 Immunization with a lotNumber in the demo's first 100")
+	}
+	r := get(t, e.R4+"/Immunization/"+imm+"?_summary=true").json(t)
+	for _, k := range []string{"status", "vaccineCode", "patient", "occurrenceDateTime"} {
+		if r[k] == nil {
+			t.Errorf("R4 Immunization/%s?_summary=true left out %s: %v", imm, k, r)
+		}
+	}
+	if r["lotNumber"] != nil || r["notGiven"] != nil {
+		t.Errorf("R4 Immunization/%s?_summary=true kept what R4 does not summarise: %v", imm, r)
+	}
+	if r := get(t, e.R4+"/Immunization/"+imm+"?_elements=occurrence"); r.status != 200 || r.json(t)["occurrenceDateTime"] == nil {
+		t.Errorf("R4 Immunization/%s?_elements=occurrence: %d %s", imm, r.status, truncate(string(r.body), 300))
+	}
+	// Compartments on /R4 are R4's CompartmentDefinitions'.
+	if r := get(t, e.R4+"/Location/1/Observation"); r.status != 404 || !strings.Contains(issueText(t, r), "R4's are") {
+		t.Errorf("R4 Location/1/Observation: %d %s", r.status, truncate(string(r.body), 300))
+	}
+	for _, u := range []string{e.R4 + "/Immunization/" + imm + "?_elements=notGiven", e.Base + "/Immunization/" + imm + "?_elements=occurrence", e.R4 + "/Patient/3?_summary=count"} {
+		if r := get(t, u); r.status != 400 {
+			t.Errorf("%s: %d %s, want 400", u, r.status, truncate(string(r.body), 200))
+		}
+	}
+}
