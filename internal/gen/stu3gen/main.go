@@ -136,22 +136,8 @@ func main() {
 	if err := os.WriteFile(*out, src, 0o644); err != nil {
 		log.Fatal(err)
 	}
-	ssrc, stats, err := g.generateSearch()
-	if err != nil {
-		log.Fatal(err)
-	}
-	if err := os.WriteFile(*searchOut, ssrc, 0o644); err != nil {
-		log.Fatal(err)
-	}
-	fmt.Printf("wrote %s (%d bytes): %s\n", *searchOut, len(ssrc), stats)
-	csrc, cstats, err := g.generateCompartment()
-	if err != nil {
-		log.Fatal(err)
-	}
-	if err := os.WriteFile(*compartmentOut, csrc, 0o644); err != nil {
-		log.Fatal(err)
-	}
-	fmt.Printf("wrote %s (%d bytes): %s\n", *compartmentOut, len(csrc), cstats)
+	writeTable(*searchOut, g.generateSearch)
+	writeTable(*compartmentOut, g.generateCompartment)
 	count := map[string]int{}
 	for _, t := range g.types {
 		count[t.Kind]++
@@ -723,4 +709,17 @@ func quoteList(l []string) string {
 		q[i] = fmt.Sprintf("%q", s)
 	}
 	return "[]string{" + strings.Join(q, ", ") + "}"
+}
+
+// writeTable writes the source a generator gives to a file, and says so
+// with the generator's figures; it stops the program on an error.
+func writeTable(path string, generate func() ([]byte, string, error)) {
+	src, stats, err := generate()
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := os.WriteFile(path, src, 0o644); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("wrote %s (%d bytes): %s\n", path, len(src), stats)
 }
