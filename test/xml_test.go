@@ -69,17 +69,7 @@ func parseXML(t *testing.T, docs [][]byte) []any {
 	for i, d := range docs {
 		in[i] = string(d)
 	}
-	payload, _ := json.Marshal(in)
-	script, _ := filepath.Abs("testdata/xmlcheck/xml2json.js")
-	cmd := exec.Command("node", script, filepath.Join(dir, "stu3"))
-	cmd.Env = append(os.Environ(), "NODE_PATH="+filepath.Join(dir, "node_modules")) // where FHIR.js is
-	cmd.Stdin = bytes.NewReader(payload)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("FHIR.js: %v\n%s", err, stderr.String())
-	}
+	out := runFHIRJS(t, dir, "xml2json.js", in)
 	var got []any
 	dec := json.NewDecoder(bytes.NewReader(out))
 	dec.UseNumber()
@@ -116,17 +106,7 @@ func fhirJSErrors(t *testing.T, docs map[string][]byte) map[string][]string {
 	for i, n := range names {
 		in[i] = docs[n]
 	}
-	payload, _ := json.Marshal(in)
-	script, _ := filepath.Abs("testdata/xmlcheck/validate.js")
-	cmd := exec.Command("node", script, filepath.Join(dir, "stu3"))
-	cmd.Env = append(os.Environ(), "NODE_PATH="+filepath.Join(dir, "node_modules"))
-	cmd.Stdin = bytes.NewReader(payload)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("FHIR.js: %v\n%s", err, stderr.String())
-	}
+	out := runFHIRJS(t, dir, "validate.js", in)
 	var got [][]string
 	if err := json.Unmarshal(out, &got); err != nil || len(got) != len(names) {
 		t.Fatalf("FHIR.js answered %d results for %d resources (%v): %s", len(got), len(names), err, truncate(string(out), 500))
@@ -351,4 +331,22 @@ func TestPagingLinksKeepTheFormat(t *testing.T) {
 	if u := link(b, "next"); !strings.Contains(u, "_pretty=true") || strings.Contains(u, "_format") {
 		t.Errorf("next link of a pretty JSON search: %s", u)
 	}
+}
+
+// runFHIRJS runs a script of testdata/xmlcheck with FHIR.js (installed in
+// dir) on in, as JSON on its standard input, and returns what it writes.
+func runFHIRJS(t *testing.T, dir, script string, in any) []byte {
+	t.Helper()
+	payload, _ := json.Marshal(in)
+	path, _ := filepath.Abs(filepath.Join("testdata/xmlcheck", script))
+	cmd := exec.Command("node", path, filepath.Join(dir, "stu3"))
+	cmd.Env = append(os.Environ(), "NODE_PATH="+filepath.Join(dir, "node_modules")) // where FHIR.js is
+	cmd.Stdin = bytes.NewReader(payload)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("FHIR.js: %v\n%s", err, stderr.String())
+	}
+	return out
 }
