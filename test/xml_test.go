@@ -156,28 +156,38 @@ func canon(v any) any {
 	return s
 }
 
+// jsonAndXML gathers answers given both as JSON and as XML, the JSON
+// decoded, to read the XML back with FHIR.js and compare.
+type jsonAndXML struct {
+	jsons []any
+	xmls  [][]byte
+}
+
+// add keeps one answer given as JSON (j) and as XML (x), failing the test
+// when x is not XML or its status is not j's.
+func (a *jsonAndXML) add(t *testing.T, what string, j, x response) {
+	t.Helper()
+	if ct := x.header.Get("Content-Type"); !strings.HasPrefix(ct, "application/fhir+xml") || x.status != j.status {
+		t.Fatalf("%s as XML: %d %q (as JSON: %d)", what, x.status, ct, j.status)
+	}
+	var v any
+	dec := json.NewDecoder(bytes.NewReader(j.body))
+	dec.UseNumber()
+	if err := dec.Decode(&v); err != nil {
+		t.Fatal(err)
+	}
+	a.jsons, a.xmls = append(a.jsons, v), append(a.xmls, x.body)
+}
+
 // xmlRoundTrip fetches each URL as JSON and as XML, reads the XML back
 // with FHIR.js, and requires exactly the JSON.
 func xmlRoundTrip(t *testing.T, urls []string) int {
 	t.Helper()
-	var jsons []any
-	var xmls [][]byte
+	var answers jsonAndXML
 	for _, u := range urls {
-		j := get(t, u)
-		x := get(t, u, "Accept", "application/fhir+xml")
-		if ct := x.header.Get("Content-Type"); !strings.HasPrefix(ct, "application/fhir+xml") || x.status != j.status {
-			t.Fatalf("%s as XML: %d %q (as JSON: %d)", u, x.status, ct, j.status)
-		}
-		var v any
-		dec := json.NewDecoder(bytes.NewReader(j.body))
-		dec.UseNumber()
-		if err := dec.Decode(&v); err != nil {
-			t.Fatal(err)
-		}
-		jsons = append(jsons, v)
-		xmls = append(xmls, x.body)
+		answers.add(t, u, get(t, u), get(t, u, "Accept", "application/fhir+xml"))
 	}
-	got := parseXML(t, xmls)
+	jsons, got := answers.jsons, parseXML(t, answers.xmls)
 	bad := 0
 	for i := range urls {
 		want := stripVolatile(canon(jsons[i]))
