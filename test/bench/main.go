@@ -215,14 +215,12 @@ func measureSize(ctx context.Context, be *backend, patients int, dur time.Durati
 		return nil, err
 	}
 	handler := server.New(server.Options{Engine: eng, Logger: quiet})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, stop, err := serveLocal(handler)
 	if err != nil {
 		return nil, err
 	}
-	srv := &http.Server{Handler: handler}
-	go srv.Serve(ln)
-	defer srv.Close()
-	base := "http://" + ln.Addr().String() + "/fhir"
+	defer stop()
+	base := addr + "/fhir"
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256, MaxIdleConns: 256}}
 
 	// Patients with an NHS number, in a random order.
@@ -312,14 +310,11 @@ func measureSize(ctx context.Context, be *backend, patients int, dur time.Durati
 	if err != nil {
 		return nil, err
 	}
-	cannedLn, err := net.Listen("tcp", "127.0.0.1:0")
+	cannedBase, stopCanned, err := serveLocal(canned)
 	if err != nil {
 		return nil, err
 	}
-	cannedSrv := &http.Server{Handler: canned}
-	go cannedSrv.Serve(cannedLn)
-	defer cannedSrv.Close()
-	cannedBase := "http://" + cannedLn.Addr().String()
+	defer stopCanned()
 	raw, err := be.raw(benchDSN)
 	if err != nil {
 		return nil, err
@@ -885,6 +880,18 @@ func ensureDemo(ctx context.Context, base, name string, patients int) (dsn, load
 	}
 	fmt.Fprintf(os.Stderr, "loaded %d patients in %s\n", patients, took)
 	return dsn, fmt.Sprintf("Loaded with the demo generator in %s.", took), nil
+}
+
+// serveLocal serves a handler on a free port of the loopback address, and
+// returns its base URL (http://127.0.0.1:port) and what stops it.
+func serveLocal(h http.Handler) (base string, stop func() error, err error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
+	srv := &http.Server{Handler: h}
+	go srv.Serve(ln)
+	return "http://" + ln.Addr().String(), srv.Close, nil
 }
 
 // reusedNote is what the report says of a database an earlier run loaded.
