@@ -150,29 +150,20 @@ func main() {
 // specification files in spec, and has the release use them.
 func rewriteLists(rel *release, spec, lists string) error {
 	list, err := summaryFromSpec(rel, spec)
-	if err != nil {
-		return err
-	}
-	if err := os.WriteFile(filepath.Join(lists, rel.SummaryFile), list, 0o644); err != nil {
+	if err := saveList(lists, rel.SummaryFile, list, err); err != nil {
 		return err
 	}
 	rel.Summary = list
 	fmt.Printf("wrote %s: %d summary elements\n", rel.SummaryFile, len(parseSummary(list)))
 	slist, experimental, err := searchFromSpec(rel, spec)
-	if err != nil {
-		return err
-	}
-	if err := os.WriteFile(filepath.Join(lists, rel.SearchFile), slist, 0o644); err != nil {
+	if err := saveList(lists, rel.SearchFile, slist, err); err != nil {
 		return err
 	}
 	rel.Search = slist
 	defs, _ := parseSearchList(slist)
 	fmt.Printf("wrote %s: %d search parameter definitions (%d experimental ones left out)\n", rel.SearchFile, len(defs), experimental)
 	clist, err := compartmentFromSpec(rel, spec)
-	if err != nil {
-		return err
-	}
-	if err := os.WriteFile(filepath.Join(lists, rel.CompartmentFile), clist, 0o644); err != nil {
+	if err := saveList(lists, rel.CompartmentFile, clist, err); err != nil {
 		return err
 	}
 	rel.Compartment = clist
@@ -709,6 +700,15 @@ func quoteList(l []string) string {
 		q[i] = fmt.Sprintf("%q", s)
 	}
 	return "[]string{" + strings.Join(q, ", ") + "}"
+}
+
+// saveList writes a list made from the specification to its file in the
+// folder lists, unless making it failed (err).
+func saveList(lists, file string, list []byte, err error) error {
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(lists, file), list, 0o644)
 }
 
 // writeTable writes the source a generator gives to a file, and says so
