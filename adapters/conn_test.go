@@ -76,3 +76,13 @@ func TestInTx(t *testing.T) {
 		t.Errorf("rows %v, want [1]: the first transaction committed, the failed one rolled back", vs)
 	}
 }
+
+func TestInsertInto(t *testing.T) {
+	quote := func(s string) string { return "[" + s + "]" }
+	if got, want := InsertInto(quote, "t", []string{"a", "b"}), "INSERT INTO [t] ([a], [b]) VALUES "; got != want {
+		t.Errorf("InsertInto = %q, want %q", got, want)
+	}
+	if got, want := QuotedList(quote, []string{"x"}), "[x]"; got != want {
+		t.Errorf("QuotedList = %q, want %q", got, want)
+	}
+}

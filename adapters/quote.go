@@ -11,6 +11,22 @@ import (
 
 var plainIdent = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
+// InsertInto is the head of an INSERT of columns into a table, up to and
+// with VALUES and a space, every name quoted by quote:
+// INSERT INTO "t" ("a", "b") VALUES .
+func InsertInto(quote func(string) string, table string, columns []string) string {
+	return "INSERT INTO " + quote(table) + " (" + QuotedList(quote, columns) + ") VALUES "
+}
+
+// QuotedList is names quoted by quote, separated by ", ".
+func QuotedList(quote func(string) string, names []string) string {
+	quoted := make([]string, len(names))
+	for i, n := range names {
+		quoted[i] = quote(n)
+	}
+	return strings.Join(quoted, ", ")
+}
+
 // QuoteIdent quotes an identifier the way most databases need: a plain name
 // ([A-Za-z_][A-Za-z0-9_]*, not a reserved word) is left unquoted so that the
 // database folds its case exactly as it would for a name typed by hand

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"regexp"
 	"slices"
@@ -422,12 +423,7 @@ func isValueKey(k string) bool {
 // unknownKey returns a key of o not among allowed (nor a value[x], nor its
 // _companion, when values is set), or "".
 func unknownKey(o map[string]any, allowed []string, values bool) string {
-	keys := make([]string, 0, len(o))
-	for k := range o {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(o)) {
 		base := strings.TrimPrefix(k, "_")
 		if slices.Contains(allowed, base) || values && isValueKey(base) {
 			continue

@@ -321,6 +321,21 @@ func walkRefs(v fhir.Value, fn func(string)) {
 	}
 }
 
+// addListed adds to the record an area's List of resources of a type, then
+// the resources themselves.
+func (r *record) addListed(area Area, typ string, resources []*fhir.Object) {
+	d := areas[area]
+	refs := make([]string, len(resources))
+	for i, res := range resources {
+		refs[i] = typ + "/" + res.GetString("id")
+	}
+	r.sections = append(r.sections, r.list(snomed, d.listCode, d.listText, refs, nil))
+	for _, res := range resources {
+		r.have[typ+"/"+res.GetString("id")] = true
+		r.sections = append(r.sections, res)
+	}
+}
+
 // list is a primary or secondary List of the record (CareConnect-GPC-List-1):
 // current, snapshot, titled and coded, about the patient, with no id. An
 // empty one says why (no content recorded) and that information is not
@@ -368,16 +383,7 @@ var allergyBuilder = &builder{
 		if err != nil {
 			return err
 		}
-		d := areas[Allergies]
-		refs := make([]string, len(active))
-		for i, a := range active {
-			refs[i] = "AllergyIntolerance/" + a.GetString("id")
-		}
-		r.sections = append(r.sections, r.list(snomed, d.listCode, d.listText, refs, nil))
-		for _, a := range active {
-			r.have["AllergyIntolerance/"+a.GetString("id")] = true
-			r.sections = append(r.sections, a)
-		}
+		r.addListed(Allergies, "AllergyIntolerance", active)
 		if !req.Bool(Allergies, "includeResolvedAllergies", false) {
 			return nil
 		}
@@ -385,7 +391,7 @@ var allergyBuilder = &builder{
 		if err != nil {
 			return err
 		}
-		refs = make([]string, len(ended))
+		refs := make([]string, len(ended))
 		contained := make(fhir.Array, len(ended))
 		for i, a := range ended {
 			r.endAllergy(a)
@@ -453,16 +459,7 @@ var immunisationBuilder = &builder{
 			}
 			keep = append(keep, im)
 		}
-		d := areas[Immunisations]
-		refs := make([]string, len(keep))
-		for i, im := range keep {
-			refs[i] = "Immunization/" + im.GetString("id")
-		}
-		r.sections = append(r.sections, r.list(snomed, d.listCode, d.listText, refs, nil))
-		for _, im := range keep {
-			r.have["Immunization/"+im.GetString("id")] = true
-			r.sections = append(r.sections, im)
-		}
+		r.addListed(Immunisations, "Immunization", keep)
 		return nil
 	},
 }

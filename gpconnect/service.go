@@ -4,10 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"regexp"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -187,12 +187,7 @@ func unknownElement(typ string, res map[string]any) string {
 	if t == nil {
 		return ""
 	}
-	keys := make([]string, 0, len(res))
-	for k := range res {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(res)) {
 		name := strings.TrimPrefix(k, "_")
 		if name == "resourceType" {
 			continue

@@ -40,18 +40,31 @@ import (
 
 const familyHistory = "../docs/examples/familyhistory"
 
-// forEachFamilyHistory serves the example over each backend: fn gets the
-// facade, and the arguments that name the database to the command line.
-func forEachFamilyHistory(t *testing.T, fn func(t *testing.T, e *env, dbArgs []string)) {
-	script, err := os.ReadFile(filepath.Join(familyHistory, "schema.sql"))
-	if err != nil {
-		t.Fatal(err)
-	}
+// familyHistorySet is the example's mapping set.
+func familyHistorySet(t *testing.T) *mapping.Set {
+	t.Helper()
 	set, err := mapping.LoadDir(filepath.Join(familyHistory, "mappings"), time.UTC)
 	if err != nil {
 		t.Fatal(err)
 	}
-	forEachScript(t, string(script), func(t *testing.T, s scriptDB) {
+	return set
+}
+
+// forEachFamilyHistoryScript runs fn on each backend holding the example's
+// schema and rows.
+func forEachFamilyHistoryScript(t *testing.T, fn func(t *testing.T, s scriptDB)) {
+	script, err := os.ReadFile(filepath.Join(familyHistory, "schema.sql"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	forEachScript(t, string(script), fn)
+}
+
+// forEachFamilyHistory serves the example over each backend: fn gets the
+// facade, and the arguments that name the database to the command line.
+func forEachFamilyHistory(t *testing.T, fn func(t *testing.T, e *env, dbArgs []string)) {
+	set := familyHistorySet(t)
+	forEachFamilyHistoryScript(t, func(t *testing.T, s scriptDB) {
 		opts := engine.Options{DefaultCount: 20, MaxCount: 100, PagingSecret: []byte("test secret")}
 		fn(t, envOf(demotest.Serve(t, s.db, set, demotest.Config{Engine: opts})), []string{"-adapter", s.adapter, "-dsn", s.dsn})
 	})
@@ -270,15 +283,8 @@ func TestFamilyHistoryPatientToken(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	script, err := os.ReadFile(filepath.Join(familyHistory, "schema.sql"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	set, err := mapping.LoadDir(filepath.Join(familyHistory, "mappings"), time.UTC)
-	if err != nil {
-		t.Fatal(err)
-	}
-	forEachScript(t, string(script), func(t *testing.T, s scriptDB) {
+	set := familyHistorySet(t)
+	forEachFamilyHistoryScript(t, func(t *testing.T, s scriptDB) {
 		base := demotest.Serve(t, s.db, set, demotest.Config{Server: server.Options{Verifier: v}}).Base
 		tok := "Bearer " + authtest.Sign(t, keys.RSA, jwa.RS256, "patient/*.read", "2", nil)
 		for q, want := range map[string]string{

@@ -1,7 +1,6 @@
 package test
 
 import (
-	"bytes"
 	"encoding/json"
 	"net/http"
 	"reflect"
@@ -34,25 +33,12 @@ func TestGPConnectXML(t *testing.T) {
 			`{"name":"includeAllergies","part":[{"name":"includeResolvedAllergies","valueBoolean":true}]},{"name":"includeProblems"},{"name":"includeNewThing"}]}`,
 		`{"resourceType":"Parameters","parameter":[{"name":"includeAllergies"}]}`,
 	}
-	var jsons []any
-	var xmls [][]byte
-	add := func(what string, j, x response) {
-		if ct := x.header.Get("Content-Type"); !strings.HasPrefix(ct, "application/fhir+xml") || x.status != j.status {
-			t.Fatalf("%s as XML: %d %q (as JSON: %d)", what, x.status, ct, j.status)
-		}
-		var v any
-		dec := json.NewDecoder(bytes.NewReader(j.body))
-		dec.UseNumber()
-		if err := dec.Decode(&v); err != nil {
-			t.Fatal(err)
-		}
-		jsons, xmls = append(jsons, v), append(xmls, x.body)
-	}
+	var answers jsonAndXML
 	for i, b := range bodies {
-		add("record "+string(rune('0'+i)), record("application/fhir+json", b), record("application/fhir+xml", b))
+		answers.add(t, "record "+string(rune('0'+i)), record("application/fhir+json", b), record("application/fhir+xml", b))
 	}
-	add("metadata", metadata("application/fhir+json"), metadata("application/fhir+xml"))
-	got := parseXML(t, xmls)
+	answers.add(t, "metadata", metadata("application/fhir+json"), metadata("application/fhir+xml"))
+	jsons, got := answers.jsons, parseXML(t, answers.xmls)
 	for i := range jsons {
 		want, have := canon(jsons[i]), canon(got[i])
 		if !reflect.DeepEqual(want, have) {

@@ -80,17 +80,7 @@ func parseXMLIn(t *testing.T, docs [][]byte, r4 bool) []any {
 	for i, d := range docs {
 		in[i] = string(d)
 	}
-	payload, _ := json.Marshal(in)
-	script, _ := filepath.Abs("testdata/xmlcheck/xml2json.js")
-	cmd := exec.Command("node", script, defs)
-	cmd.Env = append(os.Environ(), "NODE_PATH="+filepath.Join(dir, "node_modules")) // where FHIR.js is
-	cmd.Stdin = bytes.NewReader(payload)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("FHIR.js: %v\n%s", err, stderr.String())
-	}
+	out := runFHIRJS(t, dir, defs, "xml2json.js", in)
 	var got []any
 	dec := json.NewDecoder(bytes.NewReader(out))
 	dec.UseNumber()
@@ -127,17 +117,7 @@ func fhirJSErrors(t *testing.T, docs map[string][]byte) map[string][]string {
 	for i, n := range names {
 		in[i] = docs[n]
 	}
-	payload, _ := json.Marshal(in)
-	script, _ := filepath.Abs("testdata/xmlcheck/validate.js")
-	cmd := exec.Command("node", script, filepath.Join(dir, "stu3"))
-	cmd.Env = append(os.Environ(), "NODE_PATH="+filepath.Join(dir, "node_modules"))
-	cmd.Stdin = bytes.NewReader(payload)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("FHIR.js: %v\n%s", err, stderr.String())
-	}
+	out := runFHIRJS(t, dir, filepath.Join(dir, "stu3"), "validate.js", in)
 	var got [][]string
 	if err := json.Unmarshal(out, &got); err != nil || len(got) != len(names) {
 		t.Fatalf("FHIR.js answered %d results for %d resources (%v): %s", len(got), len(names), err, truncate(string(out), 500))
@@ -187,6 +167,29 @@ func canon(v any) any {
 	return s
 }
 
+// jsonAndXML gathers answers given both as JSON and as XML, the JSON
+// decoded, to read the XML back with FHIR.js and compare.
+type jsonAndXML struct {
+	jsons []any
+	xmls  [][]byte
+}
+
+// add keeps one answer given as JSON (j) and as XML (x), failing the test
+// when x is not XML or its status is not j's.
+func (a *jsonAndXML) add(t *testing.T, what string, j, x response) {
+	t.Helper()
+	if ct := x.header.Get("Content-Type"); !strings.HasPrefix(ct, "application/fhir+xml") || x.status != j.status {
+		t.Fatalf("%s as XML: %d %q (as JSON: %d)", what, x.status, ct, j.status)
+	}
+	var v any
+	dec := json.NewDecoder(bytes.NewReader(j.body))
+	dec.UseNumber()
+	if err := dec.Decode(&v); err != nil {
+		t.Fatal(err)
+	}
+	a.jsons, a.xmls = append(a.jsons, v), append(a.xmls, x.body)
+}
+
 // xmlRoundTrip fetches each URL as JSON and as XML, reads the XML back
 // with FHIR.js, and requires exactly the JSON.
 func xmlRoundTrip(t *testing.T, urls []string) int {
@@ -197,24 +200,11 @@ func xmlRoundTrip(t *testing.T, urls []string) int {
 // xmlRoundTripIn is xmlRoundTrip in a release: R4 or STU3.
 func xmlRoundTripIn(t *testing.T, urls []string, r4 bool) int {
 	t.Helper()
-	var jsons []any
-	var xmls [][]byte
+	var answers jsonAndXML
 	for _, u := range urls {
-		j := get(t, u)
-		x := get(t, u, "Accept", "application/fhir+xml")
-		if ct := x.header.Get("Content-Type"); !strings.HasPrefix(ct, "application/fhir+xml") || x.status != j.status {
-			t.Fatalf("%s as XML: %d %q (as JSON: %d)", u, x.status, ct, j.status)
-		}
-		var v any
-		dec := json.NewDecoder(bytes.NewReader(j.body))
-		dec.UseNumber()
-		if err := dec.Decode(&v); err != nil {
-			t.Fatal(err)
-		}
-		jsons = append(jsons, v)
-		xmls = append(xmls, x.body)
+		answers.add(t, u, get(t, u), get(t, u, "Accept", "application/fhir+xml"))
 	}
-	got := parseXMLIn(t, xmls, r4)
+	jsons, got := answers.jsons, parseXMLIn(t, answers.xmls, r4)
 	bad := 0
 	for i := range urls {
 		want := stripVolatile(canon(jsons[i]))
@@ -368,4 +358,23 @@ func TestPagingLinksKeepTheFormat(t *testing.T) {
 	if u := link(b, "next"); !strings.Contains(u, "_pretty=true") || strings.Contains(u, "_format") {
 		t.Errorf("next link of a pretty JSON search: %s", u)
 	}
+}
+
+// runFHIRJS runs a script of testdata/xmlcheck with FHIR.js (installed in
+// dir) with the definitions defs (a folder, or "r4": those FHIR.js ships) on in,
+// as JSON on its standard input, and returns what it writes.
+func runFHIRJS(t *testing.T, dir, defs, script string, in any) []byte {
+	t.Helper()
+	payload, _ := json.Marshal(in)
+	path, _ := filepath.Abs(filepath.Join("testdata/xmlcheck", script))
+	cmd := exec.Command("node", path, defs)
+	cmd.Env = append(os.Environ(), "NODE_PATH="+filepath.Join(dir, "node_modules")) // where FHIR.js is
+	cmd.Stdin = bytes.NewReader(payload)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("FHIR.js: %v\n%s", err, stderr.String())
+	}
+	return out
 }

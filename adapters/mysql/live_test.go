@@ -339,17 +339,8 @@ func TestLiveDerivedUnionByKey(t *testing.T) {
 // Analyze gathers the optimiser's statistics, and names a table it could
 // not analyse.
 func TestLiveAnalyze(t *testing.T) {
-	dsn := mysqltest.FreshDB(t)
+	db := live(t, liveSchema, adapters.Options{})
 	ctx := context.Background()
-	a, err := Open(ctx, dsn, adapters.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	db := a.(*DB)
-	if err := db.Exec(ctx, liveSchema); err != nil {
-		t.Fatal(err)
-	}
 	if err := db.Analyze(ctx, []string{"P", "C"}); err != nil {
 		t.Errorf("Analyze(P, C): %v", err)
 	}

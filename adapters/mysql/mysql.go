@@ -513,11 +513,7 @@ func (d *DB) Analyze(ctx context.Context, tables []string) error {
 	if len(tables) == 0 {
 		return nil
 	}
-	names := make([]string, len(tables))
-	for i, t := range tables {
-		names[i] = d.Quote(t)
-	}
-	rows, err := d.db.QueryContext(ctx, "ANALYZE TABLE "+strings.Join(names, ", "))
+	rows, err := d.db.QueryContext(ctx, "ANALYZE TABLE "+adapters.QuotedList(d.Quote, tables))
 	if err != nil {
 		return fmt.Errorf("mysql: analyze: %w", err)
 	}
@@ -544,14 +540,7 @@ func (d *DB) Analyze(ctx context.Context, tables []string) error {
 // insertSQL is an INSERT of n rows, with bare "?" marks.
 func (d Dialect) insertSQL(table string, columns []string, n int) string {
 	var sb strings.Builder
-	sb.WriteString("INSERT INTO " + d.Quote(table) + " (")
-	for i, c := range columns {
-		if i > 0 {
-			sb.WriteString(", ")
-		}
-		sb.WriteString(d.Quote(c))
-	}
-	sb.WriteString(") VALUES ")
+	sb.WriteString(adapters.InsertInto(d.Quote, table, columns))
 	one := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(columns)), ", ") + ")"
 	for r := 0; r < n; r++ {
 		if r > 0 {

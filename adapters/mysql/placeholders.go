@@ -252,25 +252,31 @@ func (c *conn) PrepareContext(ctx context.Context, query string) (driver.Stmt, e
 }
 
 func (c *conn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
-	r, err := rewrite(query)
+	query, args, err := rewriteWith(query, args)
 	if err != nil {
 		return nil, err
 	}
-	if args, err = r.args(args); err != nil {
-		return nil, err
-	}
-	return c.Conn.(driver.QueryerContext).QueryContext(ctx, r.query, args)
+	return c.Conn.(driver.QueryerContext).QueryContext(ctx, query, args)
 }
 
 func (c *conn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
-	r, err := rewrite(query)
+	query, args, err := rewriteWith(query, args)
 	if err != nil {
 		return nil, err
 	}
-	if args, err = r.args(args); err != nil {
-		return nil, err
+	return c.Conn.(driver.ExecerContext).ExecContext(ctx, query, args)
+}
+
+// rewriteWith rewrites a statement run at once with its arguments.
+func rewriteWith(query string, args []driver.NamedValue) (string, []driver.NamedValue, error) {
+	r, err := rewrite(query)
+	if err != nil {
+		return "", nil, err
 	}
-	return c.Conn.(driver.ExecerContext).ExecContext(ctx, r.query, args)
+	if args, err = r.args(args); err != nil {
+		return "", nil, err
+	}
+	return r.query, args, nil
 }
 
 func (c *conn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {

@@ -276,11 +276,7 @@ func (d *DB) Analyze(ctx context.Context, tables []string) error {
 	if len(tables) == 0 {
 		return nil
 	}
-	names := make([]string, len(tables))
-	for i, t := range tables {
-		names[i] = qualified(t)
-	}
-	if _, err := d.DB().ExecContext(ctx, "ANALYZE "+strings.Join(names, ", ")); err != nil {
+	if _, err := d.DB().ExecContext(ctx, "ANALYZE "+adapters.QuotedList(qualified, tables)); err != nil {
 		return fmt.Errorf("postgres: analyze: %w", err)
 	}
 	return nil

@@ -160,14 +160,10 @@ func (d *DB) Load(ctx context.Context, table string, columns []string, next func
 	// SQLite binds at most 32766 values per statement; 500 rows a statement
 	// is past the point where larger batches help.
 	perStmt := min(500, 32766/len(columns))
-	quoted := make([]string, len(columns))
-	for i, c := range columns {
-		quoted[i] = d.Quote(c)
-	}
+	head := adapters.InsertInto(d.Quote, table, columns)
 	rowPH := "(" + strings.TrimSuffix(strings.Repeat("?,", len(columns)), ",") + ")"
 	insert := func(rows int) string {
-		return "INSERT INTO " + d.Quote(table) + " (" + strings.Join(quoted, ", ") + ") VALUES " +
-			strings.TrimSuffix(strings.Repeat(rowPH+",", rows), ",")
+		return head + strings.TrimSuffix(strings.Repeat(rowPH+",", rows), ",")
 	}
 	err := adapters.InTx(ctx, d.DB(), func(tx *sql.Tx) error {
 		full, err := tx.PrepareContext(ctx, insert(perStmt))

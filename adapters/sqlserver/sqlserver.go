@@ -362,14 +362,7 @@ func rowsPerInsert(ncols int) int { return min(1000, (MaxParams-100)/max(1, ncol
 // insertSQL is one INSERT of rows, with its arguments bound as Bind does.
 func (d Dialect) insertSQL(table string, columns []string, rows [][]any) (string, []any) {
 	var sb strings.Builder
-	sb.WriteString("INSERT INTO " + d.Quote(table) + " (")
-	for i, c := range columns {
-		if i > 0 {
-			sb.WriteString(", ")
-		}
-		sb.WriteString(d.Quote(c))
-	}
-	sb.WriteString(") VALUES ")
+	sb.WriteString(adapters.InsertInto(d.Quote, table, columns))
 	args := make([]any, 0, len(rows)*len(columns))
 	for r, row := range rows {
 		if r > 0 {

@@ -134,19 +134,13 @@ func (d *Definitions) Add(file string, data []byte) (bool, error) {
 		if err != nil {
 			return false, fmt.Errorf("StructureDefinition %s: %w", head.URL, err)
 		}
-		s.file = file
-		if prev, ok := d.Profiles[head.URL]; !ok || laterVersion(s.Version, prev.Version) {
-			d.Profiles[head.URL] = s
-		}
+		keepLatest(d.Profiles, head.URL, file, s)
 	case "ValueSet":
 		vs, err := reduceValueSet(data)
 		if err != nil {
 			return false, fmt.Errorf("ValueSet %s: %w", head.URL, err)
 		}
-		vs.file = file
-		if prev, ok := d.ValueSets[head.URL]; !ok || laterVersion(vs.Version, prev.Version) {
-			d.ValueSets[head.URL] = vs
-		}
+		keepLatest(d.ValueSets, head.URL, file, vs)
 	case "CodeSystem":
 		cs, err := reduceCodeSystem(data)
 		if err != nil {
@@ -155,12 +149,31 @@ func (d *Definitions) Add(file string, data []byte) (bool, error) {
 		if cs == nil {
 			return true, nil // codes not listed (content not-present, example, fragment)
 		}
-		cs.file = file
-		if prev, ok := d.CodeSystems[head.URL]; !ok || laterVersion(cs.Version, prev.Version) {
-			d.CodeSystems[head.URL] = cs
-		}
+		keepLatest(d.CodeSystems, head.URL, file, cs)
 	}
 	return true, nil
+}
+
+// A definition is a StructureDefinition, ValueSet or CodeSystem as read.
+type definition interface {
+	version() string
+	readFrom(file string)
+}
+
+func (s *structure) version() string    { return s.Version }
+func (v *valueSet) version() string     { return v.Version }
+func (c *codeSystem) version() string   { return c.Version }
+func (s *structure) readFrom(f string)  { s.file = f }
+func (v *valueSet) readFrom(f string)   { v.file = f }
+func (c *codeSystem) readFrom(f string) { c.file = f }
+
+// keepLatest files a definition read from a file under its URL, unless a
+// later version of it is there already.
+func keepLatest[D definition](m map[string]D, url, file string, def D) {
+	def.readFrom(file)
+	if prev, ok := m[url]; !ok || laterVersion(def.version(), prev.version()) {
+		m[url] = def
+	}
 }
 
 // jsonErr places a JSON syntax error in its line.

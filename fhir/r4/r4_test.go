@@ -6,36 +6,20 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/ccfacade/ccfacade/internal/spectest"
 )
 
 // The expectations of these tests are written from the R4 (4.0.1)
 // specification (its resource pages, data types page and registries),
 // independently of the generator, which reads google/fhir's protos.
 
-func names(t *Type) string {
-	var n []string
-	for _, e := range t.Elements {
-		n = append(n, e.Name)
-	}
-	return strings.Join(n, ",")
-}
+func names(t *Type) string { return spectest.Names(t) }
 
-func mustType(t *testing.T, name string) *Type {
-	t.Helper()
-	ty := Lookup(name)
-	if ty == nil {
-		t.Fatalf("no type %s", name)
-	}
-	return ty
-}
+func mustType(t *testing.T, name string) *Type { return spectest.MustType(t, Release, name) }
 
 func mustElement(t *testing.T, typ, name string) *Element {
-	t.Helper()
-	el, _, ok := mustType(t, typ).Element(name)
-	if !ok {
-		t.Fatalf("%s has no element %s", typ, name)
-	}
-	return el
+	return spectest.MustElement(t, Release, typ, name)
 }
 
 const domainHead = "id,meta,implicitRules,language,text,contained,extension,modifierExtension,"
@@ -196,48 +180,7 @@ func TestKinds(t *testing.T) {
 
 // Every type an element names is in the table, every target is a
 // resource, and every JSON name of a type is unique.
-func TestConsistency(t *testing.T) {
-	for name, ty := range table {
-		if ty.Name != name {
-			t.Errorf("%s is named %s", name, ty.Name)
-		}
-		seen := map[string]bool{}
-		for _, el := range ty.Elements {
-			if el.Min != 0 && el.Min != 1 || el.Max != "1" && el.Max != "*" {
-				t.Errorf("%s.%s: %d..%s", name, el.Name, el.Min, el.Max)
-			}
-			if len(el.Types) == 0 || !el.Choice() && len(el.Types) != 1 {
-				t.Errorf("%s.%s has types %v", name, el.Name, el.Types)
-			}
-			for _, typ := range el.Types {
-				if Lookup(typ) == nil && typ != "Resource" {
-					t.Errorf("%s.%s: unknown type %s", name, el.Name, typ)
-				}
-				js := JSONName(el.Name, typ)
-				if seen[js] {
-					t.Errorf("%s: JSON name %s twice", name, js)
-				}
-				seen[js] = true
-			}
-			if slices.Contains(el.Types, "Reference") != (len(el.Targets) > 0) {
-				t.Errorf("%s.%s: types %v, targets %v", name, el.Name, el.Types, el.Targets)
-			}
-			for _, r := range el.Targets {
-				if r != "Resource" && !IsResource(r) {
-					t.Errorf("%s.%s: target %s", name, el.Name, r)
-				}
-			}
-			if len(el.Codes) > 0 && !slices.Equal(el.Types, []string{"code"}) {
-				t.Errorf("%s.%s: codes on %v", name, el.Name, el.Types)
-			}
-		}
-		if ty.Kind == Backbone {
-			if parent := name[:strings.LastIndex(name, ".")]; Lookup(parent) == nil {
-				t.Errorf("backbone %s has no parent type", name)
-			}
-		}
-	}
-}
+func TestConsistency(t *testing.T) { spectest.CheckConsistency(t, Release) }
 
 func TestChoice(t *testing.T) {
 	v := mustElement(t, "Observation", "valueQuantity")

@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/ccfacade/ccfacade/internal/spectest"
 )
 
 func hsp(name, typ, id string, paths ...string) SearchParameter {
@@ -368,112 +370,7 @@ func TestSearchParameterPaths(t *testing.T) {
 	// context-quantity, of every definitional resource, searches
 	// useContext.value[Range] beside value[Quantity].
 	misfitNames := map[string]string{"context-quantity": "Range"}
-	seen := map[string]bool{}
-	n := 0
-	for res, params := range searchParameters {
-		if !IsResource(res) {
-			t.Errorf("%s is not a resource", res)
-			continue
-		}
-		for _, p := range params {
-			key := res + "." + p.Name
-			if p2, ok := LookupSearchParameter(res, p.Name); !ok || p2.ID != p.ID {
-				t.Errorf("%s listed twice", key)
-			}
-			if _, ok := fits[p.Type]; !ok {
-				t.Errorf("%s: type %q", key, p.Type)
-			}
-			if len(p.Paths) == 0 {
-				t.Errorf("%s has no paths", key)
-			}
-			var reachable []string // what the elements at the paths may point to
-			for _, path := range p.Paths {
-				n++
-				path, filter, hasFilter := strings.Cut(path, "|")
-				typ := Lookup(res)
-				var el *Element
-				var types []string
-				for _, step := range strings.Split(path, ".") {
-					if typ == nil {
-						t.Errorf("%s: %s: %q is inside a primitive or a choice", key, path, step)
-						el = nil
-						break
-					}
-					name, choice, isChoice := strings.Cut(strings.TrimSuffix(step, "]"), "[")
-					if isChoice {
-						name += "[x]"
-					}
-					el = nil
-					for i := range typ.Elements {
-						if typ.Elements[i].Name == name {
-							el = &typ.Elements[i]
-						}
-					}
-					if el == nil {
-						t.Errorf("%s: %s: %s has no element %q", key, path, typ.Name, step)
-						break
-					}
-					types = el.Types
-					if isChoice && choice != "x" {
-						if !slices.Contains(el.Types, choice) {
-							t.Errorf("%s: %s: %s is not a %s", key, path, step, choice)
-						}
-						types = []string{choice}
-					}
-					typ = Lookup(types[0])
-					if len(types) > 1 {
-						typ = nil
-					}
-				}
-				if el == nil {
-					continue
-				}
-				if hasFilter && (!slices.Equal(types, []string{"ContactPoint"}) || !strings.HasPrefix(filter, "system=")) {
-					t.Errorf("%s: %s: filter %q on %v", key, path, filter, types)
-				}
-				if slices.Contains(types, "Reference") {
-					reachable = append(reachable, el.Targets...)
-				}
-				if slices.Contains(types, "canonical") {
-					reachable = append(reachable, "Resource")
-				}
-				for _, ty := range types {
-					switch {
-					case slices.Contains(fits[p.Type], ty):
-					case slices.Contains(strings.Fields(misfits[key]), ty):
-						seen[key] = true
-					case misfitNames[p.Name] == ty:
-						seen[p.Name] = true
-					default:
-						t.Errorf("%s: %s is a %s, not searchable as a %s", key, path, ty, p.Type)
-					}
-				}
-			}
-			if len(p.Target) > 0 {
-				if p.Type != "reference" {
-					t.Errorf("%s: a %s parameter with targets", key, p.Type)
-				}
-				for _, r := range p.Target {
-					if !IsResource(r) || !slices.Contains(reachable, r) && !slices.Contains(reachable, "Resource") {
-						t.Errorf("%s: target %s is not a resource its elements point to (%v)", key, r, reachable)
-					}
-				}
-				if !slices.Contains(reachable, "Resource") && len(p.Target) >= len(reachable) {
-					t.Errorf("%s: targets %v leave out none of %v", key, p.Target, reachable)
-				}
-			}
-		}
-	}
-	for key := range misfits {
-		if !seen[key] {
-			t.Errorf("misfit %s no longer seen", key)
-		}
-	}
-	for name := range misfitNames {
-		if !seen[name] {
-			t.Errorf("misfit %s no longer seen", name)
-		}
-	}
+	n := spectest.CheckSearchPaths(t, Release, searchParameters, fits, misfits, misfitNames)
 	// The types no definition but the resource-wide ones is for.
 	var none []string
 	for _, r := range Resources() {

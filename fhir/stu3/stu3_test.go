@@ -5,32 +5,16 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/ccfacade/ccfacade/internal/spectest"
 )
 
-func names(t *Type) string {
-	var n []string
-	for _, e := range t.Elements {
-		n = append(n, e.Name)
-	}
-	return strings.Join(n, ",")
-}
+func names(t *Type) string { return spectest.Names(t) }
 
-func mustType(t *testing.T, name string) *Type {
-	t.Helper()
-	ty := Lookup(name)
-	if ty == nil {
-		t.Fatalf("no type %s", name)
-	}
-	return ty
-}
+func mustType(t *testing.T, name string) *Type { return spectest.MustType(t, Release, name) }
 
 func mustElement(t *testing.T, typ, name string) *Element {
-	t.Helper()
-	el, _, ok := mustType(t, typ).Element(name)
-	if !ok {
-		t.Fatalf("%s has no element %s", typ, name)
-	}
-	return el
+	return spectest.MustElement(t, Release, typ, name)
 }
 
 func TestElementOrder(t *testing.T) {
@@ -153,50 +137,7 @@ func TestKinds(t *testing.T) {
 
 // Every type an element names is in the table, every target is a
 // resource, and every JSON name of a type is unique.
-func TestConsistency(t *testing.T) {
-	for name, ty := range table {
-		if ty.Name != name {
-			t.Errorf("%s is named %s", name, ty.Name)
-		}
-		seen := map[string]bool{}
-		for _, el := range ty.Elements {
-			if el.Min != 0 && el.Min != 1 || el.Max != "1" && el.Max != "*" {
-				t.Errorf("%s.%s: %d..%s", name, el.Name, el.Min, el.Max)
-			}
-			if len(el.Types) == 0 || !el.Choice() && len(el.Types) != 1 {
-				t.Errorf("%s.%s has types %v", name, el.Name, el.Types)
-			}
-			for _, typ := range el.Types {
-				if Lookup(typ) == nil && typ != "Resource" {
-					t.Errorf("%s.%s: unknown type %s", name, el.Name, typ)
-				}
-				js := JSONName(el.Name, typ)
-				if seen[js] {
-					t.Errorf("%s: JSON name %s twice", name, js)
-				}
-				seen[js] = true
-			}
-			hasRef := slices.Contains(el.Types, "Reference")
-			if hasRef != (len(el.Targets) > 0) {
-				t.Errorf("%s.%s: types %v, targets %v", name, el.Name, el.Types, el.Targets)
-			}
-			for _, r := range el.Targets {
-				if r != "Resource" && !IsResource(r) {
-					t.Errorf("%s.%s: target %s", name, el.Name, r)
-				}
-			}
-			if len(el.Codes) > 0 && !slices.Equal(el.Types, []string{"code"}) {
-				t.Errorf("%s.%s: codes on %v", name, el.Name, el.Types)
-			}
-		}
-		if ty.Kind == Backbone {
-			parent := name[:strings.LastIndex(name, ".")]
-			if Lookup(parent) == nil {
-				t.Errorf("backbone %s has no parent type", name)
-			}
-		}
-	}
-}
+func TestConsistency(t *testing.T) { spectest.CheckConsistency(t, Release) }
 
 func TestChoice(t *testing.T) {
 	v := mustElement(t, "Observation", "valueQuantity")
@@ -429,102 +370,7 @@ func TestSearchParameterPaths(t *testing.T) {
 		"Location.near-distance":     "Location.position",
 		"RiskAssessment.probability": "Range",
 	}
-	seen := map[string]bool{}
-	n := 0
-	for res, params := range searchParameters {
-		if !IsResource(res) {
-			t.Errorf("%s is not a resource", res)
-			continue
-		}
-		for _, p := range params {
-			key := res + "." + p.Name
-			if p2, ok := LookupSearchParameter(res, p.Name); !ok || p2.ID != p.ID {
-				t.Errorf("%s listed twice", key)
-			}
-			if _, ok := fits[p.Type]; !ok {
-				t.Errorf("%s: type %q", key, p.Type)
-			}
-			if len(p.Paths) == 0 {
-				t.Errorf("%s has no paths", key)
-			}
-			var reachable []string // what the elements at the paths may point to
-			for _, path := range p.Paths {
-				n++
-				path, filter, hasFilter := strings.Cut(path, "|")
-				typ := Lookup(res)
-				var el *Element
-				var types []string
-				for _, step := range strings.Split(path, ".") {
-					if typ == nil {
-						t.Errorf("%s: %s: %q is inside a primitive", key, path, step)
-						break
-					}
-					name, choice, isChoice := strings.Cut(strings.TrimSuffix(step, "]"), "[")
-					if isChoice {
-						name += "[x]"
-					}
-					el = nil
-					for i := range typ.Elements {
-						if typ.Elements[i].Name == name {
-							el = &typ.Elements[i]
-						}
-					}
-					if el == nil {
-						t.Errorf("%s: %s: %s has no element %q", key, path, typ.Name, step)
-						break
-					}
-					types = el.Types
-					if isChoice && choice != "x" {
-						if !slices.Contains(el.Types, choice) {
-							t.Errorf("%s: %s: %s is not a %s", key, path, step, choice)
-						}
-						types = []string{choice}
-					}
-					typ = Lookup(types[0])
-					if isChoice && len(types) > 1 {
-						typ = nil
-					}
-				}
-				if el == nil {
-					continue
-				}
-				if hasFilter && (!slices.Equal(types, []string{"ContactPoint"}) || !strings.HasPrefix(filter, "system=")) {
-					t.Errorf("%s: %s: filter %q on %v", key, path, filter, types)
-				}
-				if slices.Contains(types, "Reference") {
-					reachable = append(reachable, el.Targets...)
-				}
-				for _, ty := range types {
-					if slices.Contains(fits[p.Type], ty) {
-						continue
-					}
-					if slices.Contains(strings.Fields(misfits[key]), ty) {
-						seen[key] = true
-						continue
-					}
-					t.Errorf("%s: %s is a %s, not searchable as a %s", key, path, ty, p.Type)
-				}
-			}
-			if len(p.Target) > 0 {
-				if p.Type != "reference" {
-					t.Errorf("%s: a %s parameter with targets", key, p.Type)
-				}
-				for _, r := range p.Target {
-					if !IsResource(r) || !slices.Contains(reachable, r) && !slices.Contains(reachable, "Resource") {
-						t.Errorf("%s: target %s is not a resource its elements point to (%v)", key, r, reachable)
-					}
-				}
-				if !slices.Contains(reachable, "Resource") && len(p.Target) >= len(reachable) {
-					t.Errorf("%s: targets %v leave out none of %v", key, p.Target, reachable)
-				}
-			}
-		}
-	}
-	for key := range misfits {
-		if !seen[key] {
-			t.Errorf("misfit %s no longer seen", key)
-		}
-	}
+	n := spectest.CheckSearchPaths(t, Release, searchParameters, fits, misfits, nil)
 	if len(searchParameters) != len(Resources())-2 {
 		t.Errorf("search parameters of %d resource types", len(searchParameters))
 	}

@@ -22,10 +22,7 @@ import (
 func check(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, src := sourceFlagSet("check", stderr)
 	sample := fs.Int("sample", 25, "rows per mapping rendered and checked against the profile")
-	if err := parseNoArgs(fs, args); err != nil {
-		return err
-	}
-	s, err := src.open(ctx, true, quietLog())
+	s, err := src.parseAndOpen(ctx, fs, args, true, quietLog())
 	if err != nil {
 		return err
 	}

@@ -98,20 +98,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "ccfacade %s: %v\n", args[0], usageErr.msg)
 			return 2
 		}
-		var merrs mapping.Errors
-		if errors.As(err, &merrs) {
-			for _, e := range merrs {
-				fmt.Fprintln(stderr, e)
-			}
-			fmt.Fprintf(stderr, "ccfacade %s: %d problem(s) in the mappings\n", args[0], len(merrs))
-			return 1
-		}
-		var perrs profile.Errors
-		if errors.As(err, &perrs) {
-			for _, e := range perrs {
-				fmt.Fprintln(stderr, e)
-			}
-			fmt.Fprintf(stderr, "ccfacade %s: %d problem(s) in the profile definitions\n", args[0], len(perrs))
+		if reportProblems[mapping.Errors](err, stderr, args[0], "the mappings") ||
+			reportProblems[profile.Errors](err, stderr, args[0], "the profile definitions") {
 			return 1
 		}
 		fmt.Fprintf(stderr, "ccfacade %s: %v\n", args[0], err)
@@ -158,6 +146,30 @@ func sourceFlagSet(name string, stderr io.Writer) (*flag.FlagSet, *sourceFlags) 
 	src := &sourceFlags{}
 	src.register(fs)
 	return fs, src
+}
+
+// reportProblems prints each problem of a list of them that err holds (the
+// mappings' or the profile definitions'), then their count and where they
+// are, and reports whether err held one.
+func reportProblems[L ~[]E, E any](err error, stderr io.Writer, cmd, where string) bool {
+	var list L
+	if !errors.As(err, &list) {
+		return false
+	}
+	for _, e := range list {
+		fmt.Fprintln(stderr, e)
+	}
+	fmt.Fprintf(stderr, "ccfacade %s: %d problem(s) in %s\n", cmd, len(list), where)
+	return true
+}
+
+// parseAndOpen parses args into fs, refusing any left after the flags, then
+// opens the source as open does.
+func (f *sourceFlags) parseAndOpen(ctx context.Context, fs *flag.FlagSet, args []string, withDB bool, log *slog.Logger) (*setup, error) {
+	if err := parseNoArgs(fs, args); err != nil {
+		return nil, err
+	}
+	return f.open(ctx, withDB, log)
 }
 
 // parseNoArgs parses args into fs and refuses any left after the flags.

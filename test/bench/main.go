@@ -215,14 +215,12 @@ func measureSize(ctx context.Context, be *backend, patients int, dur time.Durati
 		return nil, err
 	}
 	handler := server.New(server.Options{Engine: eng, Logger: quiet})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, stop, err := serveLocal(handler)
 	if err != nil {
 		return nil, err
 	}
-	srv := &http.Server{Handler: handler}
-	go srv.Serve(ln)
-	defer srv.Close()
-	base := "http://" + ln.Addr().String() + "/fhir"
+	defer stop()
+	base := addr + "/fhir"
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256, MaxIdleConns: 256}}
 
 	// Patients with an NHS number, in a random order.
@@ -312,14 +310,11 @@ func measureSize(ctx context.Context, be *backend, patients int, dur time.Durati
 	if err != nil {
 		return nil, err
 	}
-	cannedLn, err := net.Listen("tcp", "127.0.0.1:0")
+	cannedBase, stopCanned, err := serveLocal(canned)
 	if err != nil {
 		return nil, err
 	}
-	cannedSrv := &http.Server{Handler: canned}
-	go cannedSrv.Serve(cannedLn)
-	defer cannedSrv.Close()
-	cannedBase := "http://" + cannedLn.Addr().String()
+	defer stopCanned()
 	raw, err := be.raw(benchDSN)
 	if err != nil {
 		return nil, err
@@ -863,28 +858,14 @@ func ensureDemo(ctx context.Context, base, name string, patients int) (dsn, load
 		return "", "", fmt.Errorf("connect to %s: %w", adapters.Redact(base), err)
 	}
 	if exists {
-		db, err := sql.Open("postgres", dsn)
-		if err == nil {
-			// Reused only when it holds this size and was loaded with the
-			// current schema and indexes (their digest is the table's
-			// comment).
-			var n, tables int
-			var digest sql.NullString
-			err = db.QueryRowContext(ctx, "SELECT COUNT(*), obj_description('patient'::regclass, 'pg_class') FROM patient").Scan(&n, &digest)
-			if err == nil && digest.String != schemaDigest() {
-				n = -1
-			}
-			if err == nil {
-				names := make([]string, len(demo.Tables()))
-				for i, t := range demo.Tables() {
-					names[i] = strings.ToLower(t)
-				}
-				err = db.QueryRowContext(ctx, "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = ANY($1)", pq.Array(names)).Scan(&tables)
-			}
-			db.Close()
-			if err == nil && n == patients && tables == len(demo.Tables()) {
-				return dsn, "The database was loaded by an earlier run (same schema and indexes).", nil
-			}
+		names := make([]string, len(demo.Tables()))
+		for i, t := range demo.Tables() {
+			names[i] = strings.ToLower(t)
+		}
+		if loadedBefore(ctx, "postgres", dsn, patients,
+			"SELECT COUNT(*), obj_description('patient'::regclass, 'pg_class') FROM patient",
+			"SELECT COUNT(*) FROM information_schema.tables WHERE table_name = ANY($1)", pq.Array(names)) {
+			return dsn, reusedNote, nil
 		}
 		if _, err := admin.ExecContext(ctx, "DROP DATABASE "+name+" WITH (FORCE)"); err != nil {
 			return "", "", err
@@ -893,24 +874,71 @@ func ensureDemo(ctx context.Context, base, name string, patients int) (dsn, load
 	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
 		return "", "", err
 	}
-	start := time.Now()
-	db, err := postgres.Open(ctx, dsn, adapters.Options{})
+	took, err := loadDemo(ctx, postgres.Open, dsn, patients, "ANALYZE", "COMMENT ON TABLE patient IS '"+schemaDigest()+"'")
 	if err != nil {
 		return "", "", err
 	}
-	defer db.Close()
-	if err := demo.Load(ctx, db.(adapters.Loader), demo.Options{Patients: patients, Seed: 1}); err != nil {
-		return "", "", err
-	}
-	if _, err := db.DB().ExecContext(ctx, "ANALYZE"); err != nil {
-		return "", "", err
-	}
-	if _, err := db.DB().ExecContext(ctx, "COMMENT ON TABLE patient IS '"+schemaDigest()+"'"); err != nil {
-		return "", "", err
-	}
-	took := time.Since(start).Round(time.Second)
 	fmt.Fprintf(os.Stderr, "loaded %d patients in %s\n", patients, took)
 	return dsn, fmt.Sprintf("Loaded with the demo generator in %s.", took), nil
+}
+
+// serveLocal serves a handler on a free port of the loopback address, and
+// returns its base URL (http://127.0.0.1:port) and what stops it.
+func serveLocal(h http.Handler) (base string, stop func() error, err error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
+	srv := &http.Server{Handler: h}
+	go srv.Serve(ln)
+	return "http://" + ln.Addr().String(), srv.Close, nil
+}
+
+// reusedNote is what the report says of a database an earlier run loaded.
+const reusedNote = "The database was loaded by an earlier run (same schema and indexes)."
+
+// loadedBefore reports whether the database at dsn can be reused: it holds
+// this many patients, loaded with the current schema and indexes (their
+// digest is the patient table's comment, which countAndDigest reads beside
+// the count), in every table of the demo (tablesQuery, with its arguments,
+// counts them).
+func loadedBefore(ctx context.Context, driver, dsn string, patients int, countAndDigest, tablesQuery string, tablesArgs ...any) bool {
+	db, err := sql.Open(driver, dsn)
+	if err != nil {
+		return false
+	}
+	defer db.Close()
+	var n, tables int
+	var digest sql.NullString
+	if err := db.QueryRowContext(ctx, countAndDigest).Scan(&n, &digest); err != nil || digest.String != schemaDigest() {
+		return false
+	}
+	if err := db.QueryRowContext(ctx, tablesQuery, tablesArgs...).Scan(&tables); err != nil {
+		return false
+	}
+	return n == patients && tables == len(demo.Tables())
+}
+
+// loadDemo opens the empty database at dsn with an adapter, fills it with
+// the demo generator's patients through the adapter's loader, then runs
+// the statements after (statistics, the schema digest), and says how long
+// it took.
+func loadDemo(ctx context.Context, open func(context.Context, string, adapters.Options) (adapters.Adapter, error), dsn string, patients int, after ...string) (time.Duration, error) {
+	start := time.Now()
+	db, err := open(ctx, dsn, adapters.Options{})
+	if err != nil {
+		return 0, err
+	}
+	defer db.Close()
+	if err := demo.Load(ctx, db.(adapters.Loader), demo.Options{Patients: patients, Seed: 1}); err != nil {
+		return 0, err
+	}
+	for _, q := range after {
+		if _, err := db.DB().ExecContext(ctx, q); err != nil {
+			return 0, err
+		}
+	}
+	return time.Since(start).Round(time.Second), nil
 }
 
 func parseInts(s string) []int {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/ccfacade/ccfacade/adapters"
 	"github.com/ccfacade/ccfacade/adapters/mysql"
@@ -84,24 +83,11 @@ func ensureMySQLDemo(ctx context.Context, base, name string, patients int) (dsn,
 		return "", "", fmt.Errorf("connect to %s: %w", adapters.Redact(base), adapters.RedactError(err, base))
 	}
 	if exists > 0 {
-		if db, err := sql.Open("mysql", dsn); err == nil {
-			// Reused only when it holds this size and was loaded with the
-			// current schema and indexes (their digest is the table's
-			// comment).
-			var n, tables int
-			var digest sql.NullString
-			err = db.QueryRowContext(ctx, "SELECT COUNT(*), (SELECT TABLE_COMMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'PATIENT') FROM PATIENT").Scan(&n, &digest)
-			if err == nil && digest.String != schemaDigest() {
-				n = -1
-			}
-			if err == nil {
-				names := "'" + strings.Join(demo.Tables(), "', '") + "'"
-				err = db.QueryRowContext(ctx, "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN ("+names+")").Scan(&tables)
-			}
-			db.Close()
-			if err == nil && n == patients && tables == len(demo.Tables()) {
-				return dsn, "The database was loaded by an earlier run (same schema and indexes).", nil
-			}
+		names := "'" + strings.Join(demo.Tables(), "', '") + "'"
+		if loadedBefore(ctx, "mysql", dsn, patients,
+			"SELECT COUNT(*), (SELECT TABLE_COMMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'PATIENT') FROM PATIENT",
+			"SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN ("+names+")") {
+			return dsn, reusedNote, nil
 		}
 		if _, err := admin.ExecContext(ctx, "DROP DATABASE "+name); err != nil {
 			return "", "", err
@@ -110,21 +96,12 @@ func ensureMySQLDemo(ctx context.Context, base, name string, patients int) (dsn,
 	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name+" CHARACTER SET utf8mb4"); err != nil {
 		return "", "", err
 	}
-	start := time.Now()
-	db, err := mysql.Open(ctx, dsn, adapters.Options{})
+	// The adapter's loader: multi-row INSERTs, then the indexes, then
+	// ANALYZE TABLE.
+	took, err := loadDemo(ctx, mysql.Open, dsn, patients, "ALTER TABLE PATIENT COMMENT = '"+schemaDigest()+"'")
 	if err != nil {
 		return "", "", err
 	}
-	defer db.Close()
-	// The adapter's loader: multi-row INSERTs, then the indexes, then
-	// ANALYZE TABLE.
-	if err := demo.Load(ctx, db.(adapters.Loader), demo.Options{Patients: patients, Seed: 1}); err != nil {
-		return "", "", err
-	}
-	if _, err := db.DB().ExecContext(ctx, "ALTER TABLE PATIENT COMMENT = '"+schemaDigest()+"'"); err != nil {
-		return "", "", err
-	}
-	took := time.Since(start).Round(time.Second)
 	fmt.Fprintf(os.Stderr, "loaded %d patients into %s in %s\n", patients, name, took)
 	return dsn, fmt.Sprintf("Loaded with the demo generator through the `mysql` adapter's loader (multi-row INSERTs, then the indexes and ANALYZE TABLE) in %s.", took), nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"go/format"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -161,12 +162,7 @@ func (g *gen) generateCompartment() ([]byte, string, error) {
 		}
 	}
 	b.WriteString("var compartments = map[string]map[string][]string{\n")
-	comps := make([]string, 0, len(byComp))
-	for c := range byComp {
-		comps = append(comps, c)
-	}
-	sort.Strings(comps)
-	for _, c := range comps {
+	for _, c := range slices.Sorted(maps.Keys(byComp)) {
 		fmt.Fprintf(&b, "\t%q: {\n", c)
 		for _, d := range byComp[c] {
 			fmt.Fprintf(&b, "\t\t%q: %s,\n", d.Resource, strings.TrimPrefix(quoteList(d.Params), "[]string"))

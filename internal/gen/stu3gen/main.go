@@ -136,22 +136,8 @@ func main() {
 	if err := os.WriteFile(*out, src, 0o644); err != nil {
 		log.Fatal(err)
 	}
-	ssrc, stats, err := g.generateSearch()
-	if err != nil {
-		log.Fatal(err)
-	}
-	if err := os.WriteFile(*searchOut, ssrc, 0o644); err != nil {
-		log.Fatal(err)
-	}
-	fmt.Printf("wrote %s (%d bytes): %s\n", *searchOut, len(ssrc), stats)
-	csrc, cstats, err := g.generateCompartment()
-	if err != nil {
-		log.Fatal(err)
-	}
-	if err := os.WriteFile(*compartmentOut, csrc, 0o644); err != nil {
-		log.Fatal(err)
-	}
-	fmt.Printf("wrote %s (%d bytes): %s\n", *compartmentOut, len(csrc), cstats)
+	writeTable(*searchOut, g.generateSearch)
+	writeTable(*compartmentOut, g.generateCompartment)
 	count := map[string]int{}
 	for _, t := range g.types {
 		count[t.Kind]++
@@ -164,29 +150,20 @@ func main() {
 // specification files in spec, and has the release use them.
 func rewriteLists(rel *release, spec, lists string) error {
 	list, err := summaryFromSpec(rel, spec)
-	if err != nil {
-		return err
-	}
-	if err := os.WriteFile(filepath.Join(lists, rel.SummaryFile), list, 0o644); err != nil {
+	if err := saveList(lists, rel.SummaryFile, list, err); err != nil {
 		return err
 	}
 	rel.Summary = list
 	fmt.Printf("wrote %s: %d summary elements\n", rel.SummaryFile, len(parseSummary(list)))
 	slist, experimental, err := searchFromSpec(rel, spec)
-	if err != nil {
-		return err
-	}
-	if err := os.WriteFile(filepath.Join(lists, rel.SearchFile), slist, 0o644); err != nil {
+	if err := saveList(lists, rel.SearchFile, slist, err); err != nil {
 		return err
 	}
 	rel.Search = slist
 	defs, _ := parseSearchList(slist)
 	fmt.Printf("wrote %s: %d search parameter definitions (%d experimental ones left out)\n", rel.SearchFile, len(defs), experimental)
 	clist, err := compartmentFromSpec(rel, spec)
-	if err != nil {
-		return err
-	}
-	if err := os.WriteFile(filepath.Join(lists, rel.CompartmentFile), clist, 0o644); err != nil {
+	if err := saveList(lists, rel.CompartmentFile, clist, err); err != nil {
 		return err
 	}
 	rel.Compartment = clist
@@ -723,4 +700,26 @@ func quoteList(l []string) string {
 		q[i] = fmt.Sprintf("%q", s)
 	}
 	return "[]string{" + strings.Join(q, ", ") + "}"
+}
+
+// saveList writes a list made from the specification to its file in the
+// folder lists, unless making it failed (err).
+func saveList(lists, file string, list []byte, err error) error {
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(lists, file), list, 0o644)
+}
+
+// writeTable writes the source a generator gives to a file, and says so
+// with the generator's figures; it stops the program on an error.
+func writeTable(path string, generate func() ([]byte, string, error)) {
+	src, stats, err := generate()
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := os.WriteFile(path, src, 0o644); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("wrote %s (%d bytes): %s\n", path, len(src), stats)
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"go/format"
+	"maps"
 	"regexp"
 	"slices"
 	"sort"
@@ -409,12 +410,7 @@ func (g *gen) writeSearch(table map[string][]searchParam, skips []skipped) ([]by
 		}
 	}
 	b.WriteString("var searchParameters = map[string][]SearchParameter{\n")
-	bases := make([]string, 0, len(table))
-	for base := range table {
-		bases = append(bases, base)
-	}
-	sort.Strings(bases)
-	for _, base := range bases {
+	for _, base := range slices.Sorted(maps.Keys(table)) {
 		fmt.Fprintf(&b, "\t%q: {\n", base)
 		for _, p := range table[base] {
 			target := ""

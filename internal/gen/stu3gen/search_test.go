@@ -8,33 +8,24 @@ import (
 	"testing"
 )
 
-// Expressions become paths of JSON names against the element table: a
-// choice element without as is x[x], with as(T) or "as T" x[T] (T matched
-// without regard to case); a ContactPoint's where(system='v') a filter, a
-// Reference's where(resolve() is T) a limit on the targets; the paths of
-// other base types are passed over; targets are kept only where they
-// leave out some of what the elements point to.
-func TestTranslate(t *testing.T) {
-	g := generated(t, "stu3").g
-	for _, c := range []struct {
-		def    searchDef
-		base   string
-		paths  string
-		target string
-	}{
-		{searchDef{Code: "date", Type: "date", Expression: "Observation.effective | Procedure.performed"}, "Procedure", "performed[x]", ""},
-		{searchDef{Code: "date", Type: "date", Expression: "Observation.effective | Procedure.performed"}, "Observation", "effective[x]", ""},
-		{searchDef{Code: "v", Type: "date", Expression: "Observation.value.as(DateTime) | Observation.value.as(Period)"}, "Observation", "value[dateTime] value[Period]", ""},
-		{searchDef{Code: "m", Type: "reference", Target: []string{"Medication"}, Expression: "(MedicationRequest.medication as Reference)"}, "MedicationRequest", "medication[Reference]", ""},
-		{searchDef{Code: "email", Type: "token", Expression: "Patient.telecom.where(system='email')"}, "Patient", "telecom|system=email", ""},
-		{searchDef{Code: "code", Type: "token", Expression: "AllergyIntolerance.code | AllergyIntolerance.reaction.substance"}, "AllergyIntolerance", "code reaction.substance", ""},
-		{searchDef{Code: "patient", Type: "reference", Target: []string{"Patient", "Group"}, Expression: "Observation.subject"}, "Observation", "subject", "Patient"},
-		{searchDef{Code: "patient", Type: "reference", Target: []string{"Patient", "Group"}, Expression: "Condition.subject"}, "Condition", "subject", "Patient"},
-		{searchDef{Code: "patient", Type: "reference", Target: []string{"Patient", "Group"}, Expression: "Condition.subject.where(resolve() is Patient)"}, "Condition", "subject", "Patient"},
-		{searchDef{Code: "who", Type: "reference", Expression: "Observation.subject.where(resolve() is Patient or resolve() is Device)"}, "Observation", "subject", "Patient Device"},
-		{searchDef{Code: "target", Type: "reference", Target: []string{"Patient"}, Expression: "Provenance.target"}, "Provenance", "target", "Patient"},
-		{searchDef{Code: "ident", Type: "token", Expression: "Patient.identifier.as(Identifier)"}, "Patient", "identifier", ""},
-	} {
+// A translation is a definition's expression on a base, with the paths
+// and targets it gives (space-separated).
+type translation struct {
+	def                 searchDef
+	base, paths, target string
+}
+
+// An untranslatable definition on a base fails with an error holding why.
+type untranslatable struct {
+	def       searchDef
+	base, why string
+}
+
+// checkTranslations translates each of ok and bad on its base, and
+// checks what comes of it.
+func checkTranslations(t *testing.T, g *gen, ok []translation, bad []untranslatable) {
+	t.Helper()
+	for _, c := range ok {
 		p, err := g.translate(c.def, c.base)
 		if err != nil {
 			t.Errorf("%s on %s: %v", c.def.Expression, c.base, err)
@@ -47,11 +38,35 @@ func TestTranslate(t *testing.T) {
 			t.Errorf("%s on %s: target %q, want %q", c.def.Expression, c.base, got, c.target)
 		}
 	}
-	for _, c := range []struct {
-		def  searchDef
-		base string
-		why  string
-	}{
+	for _, c := range bad {
+		_, err := g.translate(c.def, c.base)
+		if err == nil || !strings.Contains(err.Error(), c.why) {
+			t.Errorf("%s on %s: %v, want %q", c.def.Expression, c.base, err, c.why)
+		}
+	}
+}
+
+// Expressions become paths of JSON names against the element table: a
+// choice element without as is x[x], with as(T) or "as T" x[T] (T matched
+// without regard to case); a ContactPoint's where(system='v') a filter, a
+// Reference's where(resolve() is T) a limit on the targets; the paths of
+// other base types are passed over; targets are kept only where they
+// leave out some of what the elements point to.
+func TestTranslate(t *testing.T) {
+	checkTranslations(t, generated(t, "stu3").g, []translation{
+		{searchDef{Code: "date", Type: "date", Expression: "Observation.effective | Procedure.performed"}, "Procedure", "performed[x]", ""},
+		{searchDef{Code: "date", Type: "date", Expression: "Observation.effective | Procedure.performed"}, "Observation", "effective[x]", ""},
+		{searchDef{Code: "v", Type: "date", Expression: "Observation.value.as(DateTime) | Observation.value.as(Period)"}, "Observation", "value[dateTime] value[Period]", ""},
+		{searchDef{Code: "m", Type: "reference", Target: []string{"Medication"}, Expression: "(MedicationRequest.medication as Reference)"}, "MedicationRequest", "medication[Reference]", ""},
+		{searchDef{Code: "email", Type: "token", Expression: "Patient.telecom.where(system='email')"}, "Patient", "telecom|system=email", ""},
+		{searchDef{Code: "code", Type: "token", Expression: "AllergyIntolerance.code | AllergyIntolerance.reaction.substance"}, "AllergyIntolerance", "code reaction.substance", ""},
+		{searchDef{Code: "patient", Type: "reference", Target: []string{"Patient", "Group"}, Expression: "Observation.subject"}, "Observation", "subject", "Patient"},
+		{searchDef{Code: "patient", Type: "reference", Target: []string{"Patient", "Group"}, Expression: "Condition.subject"}, "Condition", "subject", "Patient"},
+		{searchDef{Code: "patient", Type: "reference", Target: []string{"Patient", "Group"}, Expression: "Condition.subject.where(resolve() is Patient)"}, "Condition", "subject", "Patient"},
+		{searchDef{Code: "who", Type: "reference", Expression: "Observation.subject.where(resolve() is Patient or resolve() is Device)"}, "Observation", "subject", "Patient Device"},
+		{searchDef{Code: "target", Type: "reference", Target: []string{"Patient"}, Expression: "Provenance.target"}, "Provenance", "target", "Patient"},
+		{searchDef{Code: "ident", Type: "token", Expression: "Patient.identifier.as(Identifier)"}, "Patient", "identifier", ""},
+	}, []untranslatable{
 		{searchDef{Type: "token", Expression: "Patient.deceased.exists()"}, "Patient", "exists() cannot be written as a path"},
 		{searchDef{Type: "token", Expression: "Condition.abatement.as(boolean) | Condition.abatement.is(dateTime)"}, "Condition", "is(dateTime) cannot be written"},
 		{searchDef{Type: "reference", Expression: "Bundle.entry[0].resource"}, "Bundle", "entry[0] cannot be written"},
@@ -65,59 +80,26 @@ func TestTranslate(t *testing.T) {
 		{searchDef{Type: "token", Expression: ""}, "Patient", "no expression"},
 		{searchDef{Type: "reference", Target: []string{"ValueSet"}, Expression: "ConceptMap.source.as(Uri)"}, "ConceptMap", "no path ends at a Reference"},
 		{searchDef{Type: "reference", Target: []string{"Device"}, Expression: "Patient.generalPractitioner"}, "Patient", "none of the types"},
-	} {
-		_, err := g.translate(c.def, c.base)
-		if err == nil || !strings.Contains(err.Error(), c.why) {
-			t.Errorf("%s on %s: %v, want %q", c.def.Expression, c.base, err, c.why)
-		}
-	}
+	})
 }
 
 // R4's definitions write a typed choice that goes on as "(x as T).y", may
 // leave their one base out, and search canonical elements with reference
 // parameters.
 func TestTranslateR4(t *testing.T) {
-	g := generated(t, "r4").g
-	for _, c := range []struct {
-		def    searchDef
-		base   string
-		paths  string
-		target string
-	}{
+	checkTranslations(t, generated(t, "r4").g, []translation{
 		{searchDef{Code: "value-string", Type: "string", Base: []string{"Observation"}, Expression: "(Observation.value as string) | (Observation.value as CodeableConcept).text"}, "Observation", "value[string] value[CodeableConcept].text", ""},
 		{searchDef{Code: "name", Type: "string", Base: []string{"InsurancePlan"}, Expression: "name | alias"}, "InsurancePlan", "name alias", ""},
 		{searchDef{Code: "instantiates-canonical", Type: "reference", Base: []string{"Procedure"}, Target: []string{"PlanDefinition", "Questionnaire"}, Expression: "Procedure.instantiatesCanonical"}, "Procedure", "instantiatesCanonical", "PlanDefinition Questionnaire"},
 		{searchDef{Code: "source", Type: "reference", Base: []string{"ConceptMap"}, Expression: "(ConceptMap.source as canonical)"}, "ConceptMap", "source[canonical]", ""},
 		{searchDef{Code: "patient", Type: "reference", Base: []string{"Observation"}, Target: []string{"Patient", "Group"}, Expression: "Observation.subject.where(resolve() is Patient)"}, "Observation", "subject", "Patient"},
 		{searchDef{Code: "date", Type: "date", Base: []string{"Immunization"}, Expression: "Immunization.occurrence"}, "Immunization", "occurrence[x]", ""},
-	} {
-		p, err := g.translate(c.def, c.base)
-		if err != nil {
-			t.Errorf("%s on %s: %v", c.def.Expression, c.base, err)
-			continue
-		}
-		if got := strings.Join(p.Paths, " "); got != c.paths {
-			t.Errorf("%s on %s: paths %q, want %q", c.def.Expression, c.base, got, c.paths)
-		}
-		if got := strings.Join(p.Target, " "); got != c.target {
-			t.Errorf("%s on %s: target %q, want %q", c.def.Expression, c.base, got, c.target)
-		}
-	}
-	for _, c := range []struct {
-		def  searchDef
-		base string
-		why  string
-	}{
+	}, []untranslatable{
 		// A relative path of a definition of several bases names none.
 		{searchDef{Type: "string", Base: []string{"InsurancePlan", "Organization"}, Expression: "name"}, "InsurancePlan", "name: does not start at a resource type"},
 		{searchDef{Type: "reference", Base: []string{"ConceptMap"}, Expression: "ConceptMap.source.as(uri)"}, "ConceptMap", "no path ends at a Reference or canonical"},
 		{searchDef{Type: "string", Base: []string{"Observation"}, Expression: "(Observation.value as CodeableConcept).nope"}, "Observation", "CodeableConcept has no element nope"},
-	} {
-		_, err := g.translate(c.def, c.base)
-		if err == nil || !strings.Contains(err.Error(), c.why) {
-			t.Errorf("%s on %s: %v, want %q", c.def.Expression, c.base, err, c.why)
-		}
-	}
+	})
 }
 
 // Every base of a definition is translated on its own; composite,
