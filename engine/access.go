@@ -107,8 +107,48 @@ func (e *Engine) restrictTo(a *Access, q *query) error {
 		// of the parameters that put it there cannot be limited to one
 		// patient, so nothing of it is served.
 		q.where(noMatch)
+		return nil
+	}
+	// A type outside the compartment can still hold a patient's data
+	// (STU3 Task's for, Contract's and GuidanceResponse's subject): it is
+	// limited by every reference parameter it declares that may point to
+	// a Patient; one that references a Patient but declares no such
+	// parameter cannot be limited, so nothing of it is served.
+	if ps := patientRefParams(m); len(ps) > 0 {
+		return e.whereRefBy(q, ps, "Patient", patient)
+	}
+	if refersToPatient(m) {
+		q.where(noMatch)
 	}
 	return nil
+}
+
+// patientRefParams are a mapping's reference search parameters that may
+// point to a Patient.
+func patientRefParams(m *mapping.Mapping) []*mapping.SearchParam {
+	var out []*mapping.SearchParam
+	for _, sp := range m.Search {
+		if sp.Type == "reference" && slices.Contains(sp.Target, "Patient") {
+			out = append(out, sp)
+		}
+	}
+	return out
+}
+
+// refersToPatient tells whether a mapping renders a reference to a
+// Patient anywhere in its resources.
+func refersToPatient(m *mapping.Mapping) bool {
+	found := false
+	m.Walk(func(n *mapping.Node, _ *mapping.Rows) {
+		if n.Expr != nil {
+			n.Expr.Walk(func(x *mapping.Expr) {
+				if x.Ref != nil && x.Ref.Resource == "Patient" {
+					found = true
+				}
+			})
+		}
+	})
+	return found
 }
 
 // canonicalID reports whether an id is a valid FHIR id without an OR

@@ -92,6 +92,12 @@ func (e *Engine) whereRef(q *query, typ, id string) error {
 	if err != nil {
 		return err
 	}
+	return e.whereRefBy(q, ps, typ, id)
+}
+
+// whereRefBy limits a query to the resources that reference Type/id by
+// any of the reference parameters ps.
+func (e *Engine) whereRefBy(q *query, ps []*mapping.SearchParam, typ, id string) error {
 	preds := make([]sqlgen.Pred, 0, len(ps))
 	for _, sp := range ps {
 		name := e.paramName(q.m, sp)

@@ -228,12 +228,18 @@ func needsOf(n *Node, rel *spec.Release) []need {
 // isPatientRef tells whether a path is the reference through which a
 // resource belongs to a patient's compartment, by the release's
 // CompartmentDefinition (Observation.subject.reference,
-// Coverage.beneficiary.reference, Appointment.participant.actor.reference).
+// Coverage.beneficiary.reference, Appointment.participant.actor.reference);
+// for a type outside the compartment, any reference.
 func isPatientRef(rel *spec.Release, path string) bool {
 	typ, rest, ok := strings.Cut(path, ".")
 	el, isRef := strings.CutSuffix(rest, ".reference")
 	if !ok || !isRef || typ == "Patient" {
 		return false
+	}
+	if !rel.InCompartment("Patient", typ) {
+		// Outside the compartment (STU3 Task, Contract): the first
+		// reference to a Patient anywhere is whose data it holds.
+		return true
 	}
 	return slices.Contains(rel.CompartmentElements("Patient", typ), el)
 }

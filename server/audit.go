@@ -154,9 +154,37 @@ func patientOf(rel *spec.Release, res *fhir.Object) string {
 	if typ == "Patient" {
 		return res.GetString("id")
 	}
+	if !rel.InCompartment("Patient", typ) {
+		// Outside the compartment (STU3 Task, Contract), the first
+		// Patient it references is whose data it holds.
+		return anyPatient(res)
+	}
 	for _, el := range rel.CompartmentElements("Patient", typ) {
 		if id := patientAt(res, strings.Split(el, ".")); id != "" {
 			return id
+		}
+	}
+	return ""
+}
+
+// anyPatient returns the id of the first Patient referenced anywhere in v,
+// or "".
+func anyPatient(v fhir.Value) string {
+	switch v := v.(type) {
+	case fhir.Array:
+		for _, item := range v {
+			if id := anyPatient(item); id != "" {
+				return id
+			}
+		}
+	case *fhir.Object:
+		if s, ok := strings.CutPrefix(v.GetString("reference"), "Patient/"); ok {
+			return s
+		}
+		for _, f := range v.Fields {
+			if id := anyPatient(f.Value); id != "" {
+				return id
+			}
 		}
 	}
 	return ""
