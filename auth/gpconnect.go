@@ -55,8 +55,9 @@ func badRequest(format string, args ...any) *GPConnectError {
 // (exactly iat + 300 and not past, give or take skew), reason_for_request
 // directcare, requested_scope scope (with conf/N or conf/R beside it, if
 // any), and the requesting device, organisation (with its ODS code) and
-// practitioner (whose id, or cfg.PractitionerIdentifier, is sub). A
-// future iat is accepted: consumers' clocks differ. The error is a
+// practitioner (whose id, or cfg.PractitionerIdentifier, is sub). An iat
+// ahead of now is accepted, by up to a token's lifetime: consumers'
+// clocks differ. The error is a
 // *GPConnectError.
 func CheckGPConnect(header func(string) string, interaction, scope string, cfg SSPConfig, now time.Time, skew time.Duration) (*SSP, *Principal, error) {
 	s, err := sspHeaders(header, []string{interaction}, cfg)
@@ -128,6 +129,12 @@ func parseUnsigned(token string, now time.Time, skew time.Duration) (*Principal,
 	}
 	if now.After(tok.Expiration().Add(skew)) {
 		return nil, badRequest("the token expired at %s", tok.Expiration().UTC().Format(time.RFC3339))
+	}
+	if tok.IssuedAt().After(now.Add(gpcLifetime*time.Second + skew)) {
+		// A clock ahead is taken, by no more than a token's lifetime: a
+		// token dated far ahead would serve for as long as its maker
+		// chose.
+		return nil, badRequest("the token's iat %s is further ahead of this server's clock than a token's lifetime", tok.IssuedAt().UTC().Format(time.RFC3339))
 	}
 	if tok.Issuer() == "" || len(tok.Audience()) == 0 || tok.Audience()[0] == "" {
 		return nil, badRequest("the token's iss and aud must not be empty")

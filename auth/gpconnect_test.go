@@ -48,6 +48,14 @@ func TestCheckGPConnect(t *testing.T) {
 	}), nil); err != nil {
 		t.Errorf("iat in the future: %v", err)
 	}
+	// ... but not further ahead than a token's lifetime: such a token
+	// would serve for as long as its maker chose.
+	if _, err := check(claim(func(c map[string]any) {
+		c["iat"] = now.Unix() + 86400
+		c["exp"] = now.Unix() + 86700
+	}), nil); err == nil || !strings.Contains(err.Error(), "further ahead") {
+		t.Errorf("iat a day ahead: %v", err)
+	}
 	cases := []struct {
 		name     string
 		claims   map[string]any

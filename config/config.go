@@ -429,6 +429,12 @@ func (c *Config) validate() error {
 		errs = append(errs, fmt.Sprintf("audit.sink %q is not one of none, stdout, file", c.Audit.Sink))
 	}
 	if g := c.GPConnect; g.Enabled {
+		if c.Auth.Mode != "none" && c.Server.TLS.ClientCAFile == "" {
+			// GP Connect's tokens are unsigned: the proxy's mutual TLS is
+			// what authenticates its callers. Without it, anyone could read
+			// any record there while the other bases demand signed tokens.
+			errs = append(errs, "gpconnect.enabled needs server.tls.client_ca_file when auth.mode is not none: GP Connect's tokens are unsigned, so the Spine Security Proxy's mutual TLS is what authenticates its callers")
+		}
 		if !regexp.MustCompile(`^[0-9]{1,20}$`).MatchString(g.ASID) {
 			errs = append(errs, "gpconnect.asid is required: this provider's ASID (digits), which Ssp-To must equal")
 		}

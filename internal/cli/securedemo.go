@@ -129,12 +129,18 @@ func ensureSecureDemo(dir string) (demoFiles, error) {
 
 // secureDemoConfig turns the demo's configuration into the secure demo's:
 // HTTPS with the demo certificate, JWT with the demo key, SSP headers
-// accepted for the demo's ASID, the audit trail on standard output.
+// accepted for the demo's ASID, the audit trail on standard output, GP
+// Connect off.
 func secureDemoConfig(cfg *config.Config, f demoFiles) {
 	cfg.Server.TLS = config.TLS{CertFile: f.cert, KeyFile: f.key}
 	cfg.Auth = config.Auth{Mode: "jwt", JWT: config.JWT{JWKSFile: f.jwks, Issuers: []string{demoIssuer},
 		Audiences: []string{demoAudience}, Algorithms: []string{"ES256"}, ClockSkew: config.Duration(time.Minute), MaxLifetime: config.Duration(12 * time.Hour)}}
 	cfg.Audit = config.Audit{Sink: "stdout"}
+	// GP Connect authenticates its callers by the proxy's mutual TLS (its
+	// tokens are unsigned), which the secure demo does not set up: it is
+	// off there, so every base the secure demo serves demands a signed
+	// token.
+	cfg.GPConnect.Enabled = false
 	if cfg.Server.Listen == config.Default().Server.Listen {
 		cfg.Server.Listen = "127.0.0.1:8443"
 	}

@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -118,5 +119,20 @@ func TestSecureDemoSSPTryCommand(t *testing.T) {
 	res.Body.Close()
 	if res.StatusCode != 200 || !strings.Contains(string(body), `"resourceType":"Patient"`) {
 		t.Errorf("the printed command: %d %s", res.StatusCode, truncateStr(string(body), 400))
+	}
+	// GP Connect, whose tokens are unsigned, is not served: every base the
+	// secure demo serves demands a signed token.
+	u, err := url.Parse(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err = client.Post(u.Scheme+"://"+u.Host+"/gpconnect/fhir/Patient/$gpc.getstructuredrecord", "application/fhir+json", strings.NewReader("{}"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(res.Body)
+	res.Body.Close()
+	if strings.Contains(string(body), "GPConnect-OperationOutcome-1") || res.StatusCode == 200 {
+		t.Errorf("the secure demo serves GP Connect: %d %s", res.StatusCode, truncateStr(string(body), 300))
 	}
 }
