@@ -507,8 +507,17 @@ func (s *Server) checkR4() []string {
 		if err := CheckBaseURL(b); err != nil {
 			errs = append(errs, "server.r4_base_url"+strings.TrimPrefix(err.Error(), "server.base_url"))
 		}
-	} else if s.BaseURL != "" && !strings.HasSuffix(strings.TrimRight(s.BaseURL, "/"), "/fhir") {
-		errs = append(errs, fmt.Sprintf("server.r4_base_url is required: server.base_url %q does not end in /fhir, so the R4 base cannot be made from it", s.BaseURL))
 	}
 	return errs
+}
+
+// R4Unplaced tells why R4 is not served though r4_path names a base: the
+// R4 base URL cannot be made from a base_url that does not end in /fhir,
+// and r4_base_url does not give it. A configuration written before R4 was
+// served still starts, Care Connect alone, and serve says why.
+func (s *Server) R4Unplaced() string {
+	if s.R4Path == "" || s.R4BaseURL != "" || s.BaseURL == "" || strings.HasSuffix(strings.TrimRight(s.BaseURL, "/"), "/fhir") {
+		return ""
+	}
+	return fmt.Sprintf("UK Core R4 is not served: server.base_url %q does not end in /fhir, so the R4 base cannot be made from it; set server.r4_base_url (or server.r4_path: \"\" to say R4 is off)", s.BaseURL)
 }

@@ -63,7 +63,6 @@ func TestConfigErrors(t *testing.T) {
 		{"database: {adapter: sqlite, dsn: x}\nmappings: m\nserver: {base_url: \"fhir.example/fhir\"}\n", "not an absolute http(s) URL"},
 		{"database: {adapter: sqlite, dsn: x}\nmappings: m\nserver: {r4_path: /fhir/r4}\n", `server.r4_path "/fhir/r4" is the Care Connect API's base`},
 		{"database: {adapter: sqlite, dsn: x}\nmappings: m\nserver: {r4_path: R4}\n", `server.r4_path "R4" is not a path`},
-		{"database: {adapter: sqlite, dsn: x}\nmappings: m\nserver: {base_url: \"https://x.nhs.uk/api\"}\n", "server.r4_base_url is required"},
 		{"database: {adapter: sqlite, dsn: x}\nmappings: m\nserver: {r4_base_url: \"x.nhs.uk/R4\"}\n", `server.r4_base_url "x.nhs.uk/R4" is not an absolute http(s) URL`},
 		{"", "the configuration is empty"},
 		{"database: {adapter: sqlite, dsn: x}\nmappings: m\ngpconnect: {enabled: true}\n", "gpconnect.asid is required"},
@@ -107,5 +106,27 @@ func TestProfilesRelativeToConfig(t *testing.T) {
 	}
 	if _, err := Parse("c.yaml", []byte("database: { adapter: sqlite, dsn: x }\nmappings: m\nprofiles: [\"\"]\n"), env(nil)); err == nil || !strings.Contains(err.Error(), "profiles: an empty folder name") {
 		t.Errorf("an empty folder: %v", err)
+	}
+}
+
+// A configuration whose base_url does not end in /fhir, written before R4
+// was served, still loads: R4 is then not served, and serve says why.
+func TestR4UnplacedStillLoads(t *testing.T) {
+	cfg, err := Parse("c.yaml", []byte("database: {adapter: sqlite, dsn: x}\nmappings: m\nserver: {base_url: \"https://x.nhs.uk/api\"}\n"), env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if why := cfg.Server.R4Unplaced(); !strings.Contains(why, "set server.r4_base_url") {
+		t.Errorf("R4Unplaced: %q", why)
+	}
+	for _, doc := range []string{
+		"database: {adapter: sqlite, dsn: x}\nmappings: m\nserver: {base_url: \"https://x.nhs.uk/api\", r4_base_url: \"https://x.nhs.uk/r4\"}\n",
+		"database: {adapter: sqlite, dsn: x}\nmappings: m\nserver: {base_url: \"https://x.nhs.uk/fhir\"}\n",
+		"database: {adapter: sqlite, dsn: x}\nmappings: m\nserver: {base_url: \"https://x.nhs.uk/api\", r4_path: \"\"}\n",
+	} {
+		cfg, err := Parse("c.yaml", []byte(doc), env(nil))
+		if err != nil || cfg.Server.R4Unplaced() != "" {
+			t.Errorf("%s: %v %q", doc, err, cfg.Server.R4Unplaced())
+		}
 	}
 }

@@ -111,6 +111,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		Metrics:        metrics, Limiter: server.NewLimiter(slots, time.Duration(cfg.Server.QueueTimeout)),
 		SecurityNote: "No authentication: this instance is open to every caller."}
 	opts.R4Prefix, opts.R4BaseURL = cfg.Server.R4Path, cfg.Server.R4BaseURL
+	if why := cfg.Server.R4Unplaced(); why != "" {
+		log.Warn(why)
+		opts.R4Prefix = ""
+	}
 	if cfg.Auth.Mode == "jwt" {
 		j := cfg.Auth.JWT
 		v, err := auth.New(ctx, auth.Config{JWKSURL: j.JWKSURL, JWKSFile: j.JWKSFile, Issuers: j.Issuers, Audiences: j.Audiences,
