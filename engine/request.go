@@ -356,7 +356,7 @@ func (e *Engine) parseValues(pr *paramReq, values []string) error {
 				// An R4 system stands for the STU3 systems whose codes
 				// moved into it (the mappings are written with those):
 				// the value matches a code of any of them.
-				for _, sys := range mapping.STU3Systems(val.tok.System) {
+				for _, sys := range mapping.STU3Systems(val.tok.System, val.tok.Code) {
 					alt := val
 					alt.tok.System = sys
 					ors = append(ors, alt)

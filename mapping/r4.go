@@ -155,14 +155,15 @@ func R4System(system, code string) string {
 	return system
 }
 
-// STU3Systems are the systems an R4 system's codes have in STU3, for a
-// token search on R4: the system itself when no rule moved one into it,
-// and "" (no system) when an STU3 code without one becomes a Coding of it
-// (the clinical statuses).
-func STU3Systems(system string) []string {
+// STU3Systems are the systems an R4 system's code has in STU3, for a
+// token search on R4: those a rule moved it from (a rule of some codes
+// only when code is one of them; any, for a search by system alone,
+// code ""), "" (no system) when an STU3 code without one becomes a Coding
+// of it (the clinical statuses), else the system itself.
+func STU3Systems(system, code string) []string {
 	var out []string
 	for _, r := range r4Systems {
-		if r.R4 == system && !slices.Contains(out, r.STU3) {
+		if r.R4 == system && (r.Codes == nil || code == "" || slices.Contains(r.Codes, code)) && !slices.Contains(out, r.STU3) {
 			out = append(out, r.STU3)
 		}
 	}

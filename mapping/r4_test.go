@@ -371,8 +371,25 @@ func TestSTU3SystemsOfAnR4System(t *testing.T) {
 		"http://terminology.hl7.org/CodeSystem/condition-category":          {"http://hl7.org/fhir/condition-category", "https://fhir.hl7.org.uk/STU3/CodeSystem/CareConnect-ConditionCategory-1"},
 		"http://snomed.info/sct": {"http://snomed.info/sct"},
 	} {
-		if got := STU3Systems(r4sys); !slices.Equal(got, want) {
+		if got := STU3Systems(r4sys, ""); !slices.Equal(got, want) {
 			t.Errorf("STU3Systems(%s) = %v, want %v", r4sys, got, want)
+		}
+	}
+	// A rule that moved some codes only stands for its STU3 system for
+	// those codes: UK Core's condition category took two of Care
+	// Connect's; its others stay in HL7's.
+	ukcat, hl7cat := "https://fhir.hl7.org.uk/CodeSystem/UKCore-ConditionCategory", "http://terminology.hl7.org/CodeSystem/condition-category"
+	for _, c := range []struct {
+		sys, code string
+		want      []string
+	}{
+		{ukcat, "presenting-complaint", []string{"https://fhir.hl7.org.uk/STU3/CodeSystem/CareConnect-ConditionCategory-1"}},
+		{ukcat, "problem-list-item", []string{ukcat}},
+		{hl7cat, "problem-list-item", []string{"http://hl7.org/fhir/condition-category", "https://fhir.hl7.org.uk/STU3/CodeSystem/CareConnect-ConditionCategory-1"}},
+		{hl7cat, "presenting-complaint", []string{"http://hl7.org/fhir/condition-category"}},
+	} {
+		if got := STU3Systems(c.sys, c.code); !slices.Equal(got, c.want) {
+			t.Errorf("STU3Systems(%s, %s) = %v, want %v", c.sys, c.code, got, c.want)
 		}
 	}
 }
