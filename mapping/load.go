@@ -1186,7 +1186,7 @@ func suggest(t *spec.Type, key string) string {
 	best, bestD := "", 3
 	for _, el := range t.Elements {
 		name := strings.TrimSuffix(el.Name, "[x]")
-		if d := editDistance(strings.ToLower(name), strings.ToLower(key)); d < bestD {
+		if d := textfn.EditDistance(strings.ToLower(name), strings.ToLower(key)); d < bestD {
 			best, bestD = el.Name, d
 		}
 	}
@@ -1201,7 +1201,7 @@ func suggest(t *spec.Type, key string) string {
 func suggestResource(name string) string {
 	best, bestD := "", 3
 	for _, r := range stu3.Resources() {
-		if d := editDistance(strings.ToLower(r), strings.ToLower(name)); d < bestD {
+		if d := textfn.EditDistance(strings.ToLower(r), strings.ToLower(name)); d < bestD {
 			best, bestD = r, d
 		}
 	}
@@ -1209,26 +1209,6 @@ func suggestResource(name string) string {
 		return ""
 	}
 	return fmt.Sprintf(" (did you mean %q?)", best)
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
 }
 
 func yamlErrLine(err error) int {

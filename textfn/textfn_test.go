@@ -54,3 +54,17 @@ func TestCompilePortable(t *testing.T) {
 		t.Error(". does not match a newline")
 	}
 }
+
+func TestEditDistance(t *testing.T) {
+	for _, c := range []struct {
+		a, b string
+		want int
+	}{
+		{"", "", 0}, {"abc", "", 3}, {"", "ab", 2}, {"observaton", "observation", 1},
+		{"kitten", "sitting", 3}, {"flaw", "lawn", 2},
+	} {
+		if got := EditDistance(c.a, c.b); got != c.want {
+			t.Errorf("EditDistance(%q, %q) = %d, want %d", c.a, c.b, got, c.want)
+		}
+	}
+}

@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/ccfacade/ccfacade/textfn"
 )
 
 // The built-in definitions, written by internal/gen/profilegen.
@@ -305,7 +307,7 @@ func (r *Registry) nearest(url string, n int, keep func(*structure) bool) []stri
 		if bare {
 			have = strings.ToLower(lastPart(u))
 		}
-		if d := EditDistance(want, have); d <= limit {
+		if d := textfn.EditDistance(want, have); d <= limit {
 			cands = append(cands, cand{u, d})
 		}
 	}
@@ -323,27 +325,6 @@ func (r *Registry) nearest(url string, n int, keep func(*structure) bool) []stri
 }
 
 func lastPart(url string) string { return url[strings.LastIndex(url, "/")+1:] }
-
-// EditDistance is the Levenshtein distance between a and b, in bytes.
-func EditDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
-}
 
 // CheckProfile checks that url names a profile of the resource type typ
 // (or typ's own definition); the error says what is wrong and offers the
