@@ -53,7 +53,7 @@ type Options struct {
 	// long it took and whether it failed (for metrics).
 	OnStatement func(ctx context.Context, took time.Duration, err error)
 	// OnAbsent, when set, is told of every resource served without an
-	// element STU3 requires (min 1): its type and the element's path
+	// element its release requires (min 1; STU3, or R4 in an R4 view): its type and the element's path
 	// (Observation.code), both from the mapping set (for metrics).
 	OnAbsent func(resource, element string)
 	// MaxIncluded bounds the resources _include and _revinclude add to one

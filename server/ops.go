@@ -93,7 +93,7 @@ func NewMetrics() *Metrics {
 		refused: prometheus.NewCounter(prometheus.CounterOpts{Name: "ccfacade_requests_refused_total",
 			Help: "Requests refused with 503 because every slot was busy (admission control)."}),
 		absent: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "ccfacade_required_element_absent_total",
-			Help: "Resources served without an element FHIR STU3 requires (min 1), so not valid FHIR, by resource type and element path."}, []string{"resource", "element"}),
+			Help: "Resources served without an element their FHIR release requires (min 1; STU3 on /fhir, R4 on /R4), so not valid FHIR, by resource type and element path."}, []string{"resource", "element"}),
 	}
 	reg.MustRegister(m.requests, m.duration, m.statements, m.stmtDuration, m.auditFailures, m.inFlight, m.refused, m.absent,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -147,7 +147,7 @@ func (m *Metrics) OnStatement(ctx context.Context, took time.Duration, err error
 }
 
 // OnAbsent is the engine's hook for a resource served without an element
-// STU3 requires: it counts it by type and element. Both labels come from
+// its release requires (STU3, or R4 on /R4): it counts it by type and element. Both labels come from
 // the mapping set (a mapped type, an element path of its plan), never
 // from a request, so the series are bounded by the mappings.
 func (m *Metrics) OnAbsent(resource, element string) {
