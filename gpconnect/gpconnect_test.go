@@ -15,6 +15,7 @@ import (
 	"github.com/ccfacade/ccfacade/gpconnect"
 	"github.com/ccfacade/ccfacade/internal/authtest"
 	"github.com/ccfacade/ccfacade/internal/demotest"
+	"github.com/ccfacade/ccfacade/internal/fhirvalid"
 	"github.com/ccfacade/ccfacade/internal/pgtest"
 	"github.com/ccfacade/ccfacade/server"
 )
@@ -196,7 +197,7 @@ func TestRecordAllergies(t *testing.T) {
 	if cc := res.Header.Get("Cache-Control"); cc != "no-store" {
 		t.Errorf("Cache-Control %q, want no-store", cc)
 	}
-	demotest.Validate(t, "the structured record", res.Body)
+	fhirvalid.Validate(t, "the structured record", res.Body)
 	b := res.JSON(t)
 	if b["id"] != trace || b["type"] != "collection" || profileOf(b) != "https://fhir.nhs.uk/STU3/StructureDefinition/GPConnect-StructuredRecord-Bundle-1" {
 		t.Errorf("bundle id %v (want the trace id %s), type %v, profile %v", b["id"], trace, b["type"], profileOf(b))
@@ -363,7 +364,7 @@ func TestRecordEmptyLists(t *testing.T) {
 	if res.Status != http.StatusOK {
 		t.Fatalf("status %d: %s", res.Status, res.Body)
 	}
-	demotest.Validate(t, "a record of empty lists", res.Body)
+	fhirvalid.Validate(t, "a record of empty lists", res.Body)
 	lists := listsByCode(t, res.JSON(t))
 	for _, code := range []string{"886921000000105", "1103671000000101"} {
 		l := lists[code]
@@ -425,7 +426,7 @@ func TestUnknownParameters(t *testing.T) {
 		`{"name":"includeFutureThing","part":[{"name":"a","valueBoolean":true}]}`,
 		`{"name":"includeOtherThing","part":[{"name":"a","valueBoolean":true},{"name":"b","valueCode":"x"}]}`,
 		`{"name":"includeThirdThing","valueString":"x"}`))
-	demotest.Validate(t, "a record with warnings", res.Body)
+	fhirvalid.Validate(t, "a record with warnings", res.Body)
 	var got []string
 	for _, is := range warnings(t, res) {
 		if is["severity"] != "warning" || is["code"] != "not-supported" || at(is, "details", "coding", 0, "code") != "NOT_IMPLEMENTED" ||
@@ -468,7 +469,7 @@ func TestDisabledAreas(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			res := record(t, serve(t, c.areas), c.body)
-			demotest.Validate(t, "a record with areas disabled", res.Body)
+			fhirvalid.Validate(t, "a record with areas disabled", res.Body)
 			var got []string
 			for _, is := range warnings(t, res) {
 				if at(is, "details", "coding", 0, "code") != "NOT_IMPLEMENTED" || at(is, "details", "text") != is["diagnostics"].(string)+" has been disabled" {
@@ -511,7 +512,7 @@ func outcome(t *testing.T, res demotest.Response, status int, spine, names strin
 	if d, _ := at(is, "diagnostics").(string); !strings.Contains(d, names) {
 		t.Errorf("diagnostics %q do not name %q", d, names)
 	}
-	demotest.Validate(t, "the OperationOutcome", res.Body)
+	fhirvalid.Validate(t, "the OperationOutcome", res.Body)
 }
 
 // Every validation error of the parameters (SPEC §3 and §7): its status,
@@ -677,7 +678,7 @@ func TestCapabilityStatement(t *testing.T) {
 	if res.Status != http.StatusOK || res.Header.Get("Cache-Control") != "no-store" {
 		t.Fatalf("status %d, Cache-Control %q: %s", res.Status, res.Header.Get("Cache-Control"), res.Body)
 	}
-	demotest.Validate(t, "the structured CapabilityStatement", res.Body)
+	fhirvalid.Validate(t, "the structured CapabilityStatement", res.Body)
 	cs := res.JSON(t)
 	if cs["version"] != gpconnect.SpecVersion || cs["fhirVersion"] != "3.0.1" || cs["acceptUnknown"] != "both" || cs["kind"] != "capability" ||
 		at(cs, "software", "name") == nil || at(cs, "software", "version") == nil {
@@ -724,7 +725,7 @@ func TestRecordPostgres(t *testing.T) {
 	if got.Status != http.StatusOK || string(got.Body) != string(want.Body) {
 		t.Errorf("PostgreSQL's record differs from SQLite's\n  pg: %s\nsqlite: %s", demotest.Truncate(string(got.Body), 1500), demotest.Truncate(string(want.Body), 1500))
 	}
-	demotest.Validate(t, "the record on PostgreSQL", got.Body)
+	fhirvalid.Validate(t, "the record on PostgreSQL", got.Body)
 }
 
 // Every GP Connect request is audited before it is answered: who asked

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/ccfacade/ccfacade/internal/demotest"
+	"github.com/ccfacade/ccfacade/internal/fhirvalid"
 )
 
 // immunisationRows are the demo's IMMUNISATION rows by PATIENT_ID: each
@@ -45,7 +46,7 @@ func TestRecordImmunisations(t *testing.T) {
 	if res.Status != http.StatusOK {
 		t.Fatalf("status %d: %s", res.Status, res.Body)
 	}
-	demotest.Validate(t, "a record of immunisations", res.Body)
+	fhirvalid.Validate(t, "a record of immunisations", res.Body)
 	b := res.JSON(t)
 	have := map[string]map[string]any{}
 	for _, r := range resources(t, b) {
@@ -115,7 +116,7 @@ func TestRecordImmunisations(t *testing.T) {
 	// A patient without immunisations: the list, empty, with its reason.
 	q := find(t, func(p demoPatient) bool { return len(rows[p.id]) == 0 })
 	res = record(t, e, params(q.nhs, `{"name":"includeImmunisations"}`))
-	demotest.Validate(t, "an empty immunisations list", res.Body)
+	fhirvalid.Validate(t, "an empty immunisations list", res.Body)
 	l = listsByCode(t, res.JSON(t))["1102181000000102"]
 	if l == nil || l["entry"] != nil || at(l, "emptyReason", "coding", 0, "code") != "no-content-recorded" || at(l, "note", 0, "text") != "Information not available" {
 		t.Errorf("empty immunisations list %v", l)

@@ -9,6 +9,7 @@ import (
 	"github.com/ccfacade/ccfacade/adapters"
 	"github.com/ccfacade/ccfacade/engine"
 	"github.com/ccfacade/ccfacade/internal/demotest"
+	"github.com/ccfacade/ccfacade/internal/fhirvalid"
 	"github.com/ccfacade/ccfacade/internal/pgtest"
 )
 
@@ -92,7 +93,7 @@ func issueText(t *testing.T, r response) string {
 
 // The harness's checks and the demo's rows, by the names these tests use.
 var (
-	validate    = demotest.Validate
+	validate    = fhirvalid.Validate
 	entries     = demotest.Entries
 	link        = demotest.Link
 	truncate    = demotest.Truncate

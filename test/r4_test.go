@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ccfacade/ccfacade/internal/demotest"
+	"github.com/ccfacade/ccfacade/internal/fhirvalid"
 )
 
 // walkR4 follows next links from url on the R4 base and returns every
@@ -26,7 +27,7 @@ func walkR4(t *testing.T, start string) []map[string]any {
 		if r.status != http.StatusOK {
 			t.Fatalf("GET %s: %d %s", next, r.status, truncate(string(r.body), 500))
 		}
-		demotest.ValidateR4(t, "Bundle "+next, r.body)
+		fhirvalid.ValidateR4(t, "Bundle "+next, r.body)
 		b := r.json(t)
 		if b["type"] != "searchset" {
 			t.Fatalf("bundle type %v", b["type"])
@@ -108,7 +109,7 @@ func TestEveryDemoResourceValidOnR4(t *testing.T) {
 				if !reflect.DeepEqual(rr.json(t), r) {
 					t.Errorf("%s/%s: the R4 read differs from the R4 search entry", typ, id)
 				}
-				demotest.ValidateR4(t, "R4 "+typ+"/"+id, rr.body)
+				fhirvalid.ValidateR4(t, "R4 "+typ+"/"+id, rr.body)
 			}
 		}
 		if len(refs) == 0 {
@@ -170,7 +171,7 @@ func TestR4SearchesFindWhatSTU3Finds(t *testing.T) {
 		if msg := issueText(t, r); !strings.Contains(msg, "recorded-date") {
 			t.Errorf("the R4 error does not list R4's names: %s", msg)
 		}
-		demotest.ValidateR4(t, "R4 OperationOutcome", r.body)
+		fhirvalid.ValidateR4(t, "R4 OperationOutcome", r.body)
 	})
 }
 
@@ -181,7 +182,7 @@ func TestR4SearchesFindWhatSTU3Finds(t *testing.T) {
 func TestR4Metadata(t *testing.T) {
 	e := demotest.SQLite(t, demotest.Config{})
 	r := get(t, e.R4+"/metadata")
-	demotest.ValidateR4(t, "R4 CapabilityStatement", r.body)
+	fhirvalid.ValidateR4(t, "R4 CapabilityStatement", r.body)
 	cs := r.json(t)
 	if cs["fhirVersion"] != "4.0.1" || cs["acceptUnknown"] != nil {
 		t.Errorf("fhirVersion %v, acceptUnknown %v", cs["fhirVersion"], cs["acceptUnknown"])
@@ -220,13 +221,13 @@ func TestR4Metadata(t *testing.T) {
 		t.Fatalf("$everything's definition %q", def)
 	}
 	od := get(t, def)
-	demotest.ValidateR4(t, "R4 OperationDefinition", od.body)
+	fhirvalid.ValidateR4(t, "R4 OperationDefinition", od.body)
 	if b := od.json(t)["base"]; b != "http://hl7.org/fhir/OperationDefinition/Patient-everything" {
 		t.Errorf("OperationDefinition.base %v", b)
 	}
 	for _, u := range []string{e.R4 + "/Patient/999999", e.R4 + "/Unicorn", e.R4 + "/Patient?bogus=1"} {
 		r := get(t, u)
-		demotest.ValidateR4(t, u, r.body)
+		fhirvalid.ValidateR4(t, u, r.body)
 		// R4's Spine code system, and no claim of the STU3 Spine profile.
 		if oo := r.json(t); oo["meta"] != nil || !strings.Contains(string(r.body), `"system":"https://fhir.nhs.uk/R4/CodeSystem/Spine-ErrorOrWarningCode"`) {
 			t.Errorf("%s: not R4's OperationOutcome: %s", u, truncate(string(r.body), 400))
@@ -236,7 +237,7 @@ func TestR4Metadata(t *testing.T) {
 		t.Errorf("the STU3 OperationOutcome changed: %s", r.body)
 	}
 	sub := get(t, e.R4+"/Condition?_elements=code&_count=3")
-	demotest.ValidateR4(t, "R4 _elements", sub.body)
+	fhirvalid.ValidateR4(t, "R4 _elements", sub.body)
 	tag := entries(t, sub.json(t))[0]["meta"].(map[string]any)["tag"].([]any)[0].(map[string]any)
 	if tag["system"] != "http://terminology.hl7.org/CodeSystem/v3-ObservationValue" || tag["code"] != "SUBSETTED" {
 		t.Errorf("the SUBSETTED tag on R4: %v", tag)
@@ -313,7 +314,7 @@ func TestR4ReadTakesSummaryAndElements(t *testing.T) {
 			if read.status != 200 || search.status != 200 {
 				t.Fatalf("R4 %s/%s?%s: read %d, search %d", typ, id, q, read.status, search.status)
 			}
-			demotest.ValidateR4(t, "R4 read "+typ+"?"+q, read.body)
+			fhirvalid.ValidateR4(t, "R4 read "+typ+"?"+q, read.body)
 			got, want := read.json(t), entries(t, search.json(t))[0]
 			if !reflect.DeepEqual(got, want) {
 				t.Errorf("R4 %s/%s?%s: the read\n%v\nis not the search's entry\n%v", typ, id, q, got, want)

@@ -1,111 +1,12 @@
 package demotest_test
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/ccfacade/ccfacade/internal/demotest"
 )
-
-// The validator must be able to fail: a Patient with a gender outside its
-// required value set, or an unknown element, is rejected.
-func TestValidatorRejectsInvalidResources(t *testing.T) {
-	v := demotest.Validator(t)
-	for _, bad := range []string{
-		`{"resourceType":"Patient","gender":"mail"}`,
-		`{"resourceType":"Patient","colour":"blue"}`,
-		`{"resourceType":"Patient","birthDate":"1980-13-01"}`,
-		`{"resourceType":"Bundle"}`,
-	} {
-		if _, err := v.Unmarshal([]byte(bad)); err == nil {
-			t.Errorf("validator accepted %s", bad)
-		}
-	}
-}
-
-// changedInR4 are the served types whose R4 form no STU3 parser reads
-// (a status that became a CodeableConcept, a renamed element, ...).
-var changedInR4 = map[string]bool{"AllergyIntolerance": true, "Condition": true, "Encounter": true, "Immunization": true, "MedicationRequest": true, "MedicationStatement": true}
-
-// The R4 validator accepts UK Core's own examples of the resource types
-// the facade serves, and the STU3 validator rejects those of the types
-// R4 changed.
-func TestR4ValidatorAcceptsUKCoreExamples(t *testing.T) {
-	files, err := filepath.Glob("testdata/ukcore/UKCore-*-Example.json")
-	if err != nil || len(files) < 18 {
-		t.Fatalf("%d examples (%v)", len(files), err)
-	}
-	r4, stu3 := demotest.ValidatorR4(t), demotest.Validator(t)
-	types := map[string]bool{}
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		name := filepath.Base(f)
-		_, err = r4.Unmarshal(data)
-		if name == "UKCore-Bundle-Sn-NoAllergyData-Example.json" {
-			// Its self link is https://[base]/AllergyIntolerance?...: a
-			// placeholder, not a URI.
-			if err == nil || !strings.Contains(err.Error(), "Bundle.link[0].url") {
-				t.Errorf("%s: %v, want an invalid link URL", name, err)
-			}
-			continue
-		}
-		if err != nil {
-			t.Errorf("%s is not valid R4: %v", name, err)
-		}
-		typ := strings.Split(name, "-")[1]
-		types[typ] = true
-		if _, err := stu3.Unmarshal(data); err == nil && changedInR4[typ] {
-			t.Errorf("%s is valid STU3", name)
-		}
-	}
-	if len(types) != 15 { // the 14 served types and Bundle
-		t.Errorf("examples of %d types: %v", len(types), types)
-	}
-}
-
-// The R4 validator must be able to fail: STU3's forms of what R4 changed,
-// elements R4 removed, a missing element R4 requires and codes outside a
-// required value set are rejected.
-func TestR4ValidatorRejectsInvalidResources(t *testing.T) {
-	v := demotest.ValidatorR4(t)
-	for _, bad := range []string{
-		// STU3 forms: a code where R4 has a CodeableConcept, removed elements.
-		`{"resourceType":"AllergyIntolerance","clinicalStatus":"active","patient":{"reference":"Patient/1"},"code":{"text":"x"}}`,
-		`{"resourceType":"MedicationStatement","status":"active","taken":"y","medicationCodeableConcept":{"text":"x"},"subject":{"reference":"Patient/1"}}`,
-		`{"resourceType":"Immunization","status":"completed","notGiven":false,"vaccineCode":{"text":"x"},"patient":{"reference":"Patient/1"},"occurrenceDateTime":"2020-01-01"}`,
-		`{"resourceType":"Immunization","status":"completed","vaccineCode":{"text":"x"},"patient":{"reference":"Patient/1"},"date":"2020-01-01"}`,
-		`{"resourceType":"Patient","animal":{"species":{"text":"dog"}}}`,
-		`{"resourceType":"MedicationRequest","status":"active","intent":"order","medicationCodeableConcept":{"text":"x"},"subject":{"reference":"Patient/1"},"requester":{"agent":{"reference":"Practitioner/1"}}}`,
-		// R4's minimums: Encounter.class, Immunization.occurrence[x].
-		`{"resourceType":"Encounter","status":"finished"}`,
-		`{"resourceType":"Immunization","status":"completed","vaccineCode":{"text":"x"},"patient":{"reference":"Patient/1"}}`,
-		// Codes outside the required value set: STU3's, and none at all.
-		`{"resourceType":"Immunization","status":"not-given","vaccineCode":{"text":"x"},"patient":{"reference":"Patient/1"},"occurrenceDateTime":"2020-01-01"}`,
-		`{"resourceType":"Patient","gender":"mail"}`,
-		`{"resourceType":"Patient","colour":"blue"}`,
-		`{"resourceType":"Bundle"}`,
-	} {
-		if _, err := v.Unmarshal([]byte(bad)); err == nil {
-			t.Errorf("R4 validator accepted %s", bad)
-		}
-	}
-	// The R4 forms of the same are accepted.
-	for _, good := range []string{
-		`{"resourceType":"AllergyIntolerance","clinicalStatus":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical","code":"active"}]},"patient":{"reference":"Patient/1"},"code":{"text":"x"}}`,
-		`{"resourceType":"Immunization","status":"not-done","vaccineCode":{"text":"x"},"patient":{"reference":"Patient/1"},"occurrenceDateTime":"2020-01-01"}`,
-		`{"resourceType":"Encounter","status":"finished","class":{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"AMB"}}`,
-	} {
-		if _, err := v.Unmarshal([]byte(good)); err != nil {
-			t.Errorf("R4 validator rejected %s: %v", good, err)
-		}
-	}
-}
 
 // Changed wakes a waiter at the next write, and not before: a test that
 // takes it, looks at the text, and waits on it misses no write.
