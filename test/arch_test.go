@@ -22,7 +22,7 @@ var layers = map[string]int{
 	"server": 6,
 	// Helpers of tests and tools: above what they exercise.
 	"internal/dbtest": 0, "internal/spectest": 0, "adapters/adaptertest": 6, "internal/pgtest": 6, "internal/mssqltest": 6, "internal/mysqltest": 6, "internal/authtest": 6,
-	"internal/gen/profilegen": 6, "internal/gen/stu3gen": 6, "internal/demotest": 7,
+	"internal/gen/profilegen": 6, "internal/gen/stu3gen": 6, "internal/demotest": 7, "internal/fhirvalid": 0,
 	"internal/cli": 8, "cmd/ccfacade": 9, "test": 9, "test/bench": 9, "test/bench/memory": 9,
 }
 
@@ -34,7 +34,7 @@ var onlyIn = map[string][]string{
 	"github.com/microsoft/go-mssqldb":      {"adapters/sqlserver", "internal/mssqltest"},
 	"github.com/go-sql-driver/mysql":       {"adapters/mysql", "internal/mysqltest"},
 	"github.com/lestrrat-go/jwx/v2/jwt":    {"auth", "internal/authtest", "internal/cli"},
-	"github.com/google/fhir/go/jsonformat": {"internal/demotest"}, // the tests' STU3 and R4 validators, never in the binary
+	"github.com/google/fhir/go/jsonformat": {"internal/fhirvalid"}, // the tests' STU3 and R4 validators, never in the binary
 }
 
 const module = "github.com/ccfacade/ccfacade"
