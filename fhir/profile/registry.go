@@ -33,6 +33,8 @@ type Registry struct {
 	codeSystems map[string]*codeSystem
 	// added counts the definitions read from folders (not built in).
 	added int
+	// r4 marks a registry of FHIR R4 definitions (BuiltinR4).
+	r4 bool
 }
 
 var builtin struct {

@@ -1,0 +1,105 @@
+package profile
+
+import (
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/ccfacade/ccfacade/fhir/r4"
+)
+
+func checkR4(t *testing.T, file string) []string {
+	t.Helper()
+	b, err := os.ReadFile("testdata/" + file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps, err := BuiltinR4().CheckJSON(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return problemStrings(ps)
+}
+
+// UK Core's own Patient example, claiming UKCore-Patient, conforms.
+func TestUKCorePatientExample(t *testing.T) {
+	if ps := checkR4(t, "ukcore-patient-good.json"); len(ps) != 0 {
+		t.Errorf("UK Core's Patient example has problems:\n%s", strings.Join(ps, "\n"))
+	}
+}
+
+// A broken copy of it: each problem is named with its path — a code
+// outside a required UK Core value set and one outside a required R4
+// core value set, a second NHS number (the slice is 0..1), and a
+// complex extension without its required part.
+func TestUKCorePatientBroken(t *testing.T) {
+	want := []string{
+		"Patient.extension[2].extension:deathNotificationStatus: is required by the profile (min 1)",
+		`Patient.gender: "man" is not in the required value set http://hl7.org/fhir/ValueSet/administrative-gender`,
+		"Patient.identifier:nhsNumber: has 2, the profile allows at most 1",
+		`Patient.identifier[0].extension.valueCodeableConcept: {"coding":[{"code":"99","display":"Number present and verified","system":"https://fhir.hl7.org.uk/CodeSystem/UKCore-NHSNumberVerificationStatusEngland"}]} is not in the required value set https://fhir.hl7.org.uk/ValueSet/UKCore-NHSNumberVerificationStatus`,
+	}
+	if got := checkR4(t, "ukcore-patient-bad.json"); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// What R4 changed is checked as R4: a resource without a profile against
+// its R4 definition, R4's reference targets and slices by a nested
+// discriminator (Observation-Lab's category by coding.code), R4's
+// quantity rule (qty-3 only), and a type R4 removed is no resource.
+func TestR4Checks(t *testing.T) {
+	lab := `"meta":{"profile":["https://fhir.hl7.org.uk/StructureDefinition/UKCore-Observation-Lab"]}`
+	cases := []struct{ res, want string }{
+		// STU3's Patient.animal is gone in R4.
+		{`{"resourceType":"Patient","animal":{"species":{"text":"dog"}}}`, "Patient.animal: is not an element the definition has"},
+		// R4 made AllergyIntolerance.clinicalStatus a CodeableConcept.
+		{`{"resourceType":"AllergyIntolerance","clinicalStatus":"active","patient":{"reference":"Patient/1"}}`, ""},
+		{`{"resourceType":"AllergyIntolerance","clinicalStatus":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical","code":"current"}]},"patient":{"reference":"Patient/1"}}`,
+			`AllergyIntolerance.clinicalStatus: {"coding":[{"code":"current","system":"http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical"}]} is not in the required value set http://hl7.org/fhir/ValueSet/allergyintolerance-clinical`},
+		{`{"resourceType":"ProcedureRequest","status":"active"}`, `resourceType: "ProcedureRequest" is not an R4 resource type`},
+		{`{"resourceType":"Observation",` + lab + `,"status":"final","code":{"text":"x"},"subject":{"reference":"Patient/1"},"category":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/observation-category","code":"vital-signs"}]}]}`,
+			"Observation.category:laboratory: is required by the profile (min 1)"},
+		{`{"resourceType":"Observation",` + lab + `,"status":"final","code":{"text":"x"},"subject":{"reference":"Location/1"},"category":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/observation-category","code":"laboratory"}]}]}`,
+			"Observation.subject: refers to a Location; the profile allows Patient"},
+		{`{"resourceType":"Observation","status":"final","code":{"text":"x"},"valueQuantity":{"value":1,"unit":"mg","system":"http://unitsofmeasure.org"}}`, ""},
+		{`{"resourceType":"Observation","status":"final","code":{"text":"x"},"valueQuantity":{"value":1,"code":"mg"}}`, "Observation.valueQuantity: a unit code without its system (qty-3)"},
+	}
+	for _, c := range cases {
+		ps, err := BuiltinR4().CheckJSON([]byte(c.res))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Join(problemStrings(ps), "\n"); got != c.want {
+			t.Errorf("%s\n got %s\nwant %s", c.res, got, c.want)
+		}
+	}
+}
+
+// The R4 registry holds every R4 resource and data type, and the UK Core
+// profiles of the types the facade serves; the STU3 one holds neither.
+func TestBuiltinR4HoldsEveryR4Type(t *testing.T) {
+	types := append(r4.Types(r4.Resource), r4.Types(r4.Complex)...)
+	for _, typ := range append(types, r4.Types(r4.Primitive)...) {
+		d, ok := BuiltinR4().Lookup(BaseURL(typ))
+		if typ == "SimpleQuantity" || typ == "MoneyQuantity" { // R4 defines them as profiles of Quantity
+			d.Type, d.Profile = typ, !(d.Type == "Quantity" && d.Profile)
+		}
+		if !ok || d.Type != typ || d.Profile {
+			t.Errorf("%s: %+v %v", typ, d, ok)
+		}
+	}
+	for _, typ := range []string{"Patient", "Practitioner", "PractitionerRole", "Organization", "Location", "Encounter", "AllergyIntolerance",
+		"Condition", "Procedure", "Observation", "Medication", "MedicationStatement", "MedicationRequest", "Immunization"} {
+		url := "https://fhir.hl7.org.uk/StructureDefinition/UKCore-" + typ
+		if err := BuiltinR4().CheckProfile(url, typ); err != nil {
+			t.Errorf("%s: %v", typ, err)
+		}
+		if Builtin().Known(url) {
+			t.Errorf("the STU3 registry holds %s", url)
+		}
+	}
+	if !BuiltinR4().R4() || Builtin().R4() {
+		t.Error("R4() says the wrong release")
+	}
+}
