@@ -211,11 +211,11 @@ func laterVersion(a, b string) bool {
 
 func reduceStructure(data []byte, r4 bool) (*structure, error) {
 	var sd struct {
-		Version        string   `json:"version"`
-		Kind           string   `json:"kind"`
-		Type           string   `json:"type"`
-		Derivation     string   `json:"derivation"`
-		BaseDefinition string   `json:"baseDefinition"`
+		Version        string          `json:"version"`
+		Kind           string          `json:"kind"`
+		Type           string          `json:"type"`
+		Derivation     string          `json:"derivation"`
+		BaseDefinition string          `json:"baseDefinition"`
 		Context        json.RawMessage `json:"context"`
 		Snapshot       *struct {
 			Element []map[string]json.RawMessage `json:"element"`
