@@ -27,7 +27,11 @@
 // (ukcore.json.gz). R4's forms are read as R4 has them (lists of profiles
 // and target profiles, a binding's canonical, an extension's context as
 // expressions), and a resource that names no profile is checked against
-// its type's R4 definition. Where the releases differ in a rule: a
+// its type's R4 definition. The error-level invariants of the R4
+// definitions of the served types (pat-1, org-1..3, ait-1/2, con-1/2/4/5,
+// obs-3/6/7, imm-1) and UK Core's (ukcore-imm-001) are written out in Go
+// (invariants_r4.go): the checker evaluates no FHIRPath. Where the
+// releases differ in a rule: a
 // Quantity's unit system without a code is a problem of Care Connect
 // (STU3) only; R4 holds to qty-3.
 //

@@ -76,6 +76,7 @@ func (r *Registry) Check(res map[string]any) []Problem {
 	if checked == 0 {
 		c.object(res, typ, base, base.root)
 	}
+	c.claims = urls
 	c.walk(res, typ, typ)
 	// An extension that is both in a slice and an item of its element is
 	// checked twice: each problem is told once.
@@ -92,6 +93,7 @@ func (r *Registry) Check(res map[string]any) []Problem {
 type checker struct {
 	r        *Registry
 	problems []Problem
+	claims   []string // the profiles the resource names
 }
 
 // quantityTypes are the data types with a unit system and code.
@@ -112,6 +114,9 @@ func (c *checker) walk(v any, path, fhirPath string) {
 			}
 		}
 		return
+	}
+	if c.r.r4 {
+		c.invariants(o, path, fhirPath, c.claims)
 	}
 	if _, hasValue := o["value"]; hasValue || o["unit"] != nil {
 		if typ := c.r.typeAt(fhirPath); quantityTypes[typ] {

@@ -64,6 +64,22 @@ func TestR4Checks(t *testing.T) {
 			"Observation.subject: refers to a Location; the profile allows Patient"},
 		{`{"resourceType":"Observation","status":"final","code":{"text":"x"},"valueQuantity":{"value":1,"unit":"mg","system":"http://unitsofmeasure.org"}}`, ""},
 		{`{"resourceType":"Observation","status":"final","code":{"text":"x"},"valueQuantity":{"value":1,"code":"mg"}}`, "Observation.valueQuantity: a unit code without its system (qty-3)"},
+		// R4's invariants of the served types, and UK Core's.
+		{`{"resourceType":"Condition","subject":{"reference":"Patient/1"},"abatementDateTime":"2020","clinicalStatus":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/condition-clinical","code":"active"}]}}`,
+			"Condition: an abatement needs a clinicalStatus of resolved, remission or inactive (con-4)"},
+		{`{"resourceType":"Condition","subject":{"reference":"Patient/1"},"_abatementString":{"extension":[]},"clinicalStatus":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/condition-clinical","code":"inactive"}]}}`, ""},
+		{`{"resourceType":"AllergyIntolerance","patient":{"reference":"Patient/1"}}`,
+			"AllergyIntolerance: clinicalStatus is required unless verificationStatus is entered-in-error (ait-1)"},
+		{`{"resourceType":"AllergyIntolerance","patient":{"reference":"Patient/1"},"verificationStatus":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/allergyintolerance-verification","code":"entered-in-error"}]},"clinicalStatus":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical","code":"active"}]}}`,
+			"AllergyIntolerance: clinicalStatus must be absent when verificationStatus is entered-in-error (ait-2)"},
+		{`{"resourceType":"Observation","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"85354-9"}]},"valueString":"x","dataAbsentReason":{"text":"n"},"component":[{"code":{"coding":[{"system":"http://loinc.org","code":"85354-9"}]}}]}`,
+			"Observation: dataAbsentReason must be absent when there is a value (obs-6)\nObservation: with a value, no component may have the Observation's own code (obs-7)"},
+		{`{"resourceType":"Patient","contact":[{"gender":"male"}]}`, "Patient.contact[0]: a contact needs a name, telecom, address or organization (pat-1)"},
+		{`{"resourceType":"Organization","telecom":[{"system":"phone","value":"1","use":"home"}]}`,
+			"Organization: an Organization needs an identifier or a name (org-1)\nOrganization.telecom[0]: an Organization's telecom cannot be of use home (org-3)"},
+		{`{"resourceType":"Immunization","status":"not-done","vaccineCode":{"text":"x"},"patient":{"reference":"Patient/1"},"occurrenceString":"x"}`, ""},
+		{`{"resourceType":"Immunization","meta":{"profile":["https://fhir.hl7.org.uk/StructureDefinition/UKCore-Immunization"]},"status":"not-done","vaccineCode":{"text":"x"},"patient":{"reference":"Patient/1"},"occurrenceString":"x"}`,
+			"Immunization: a status of not-done needs a statusReason (ukcore-imm-001)"},
 	}
 	for _, c := range cases {
 		ps, err := BuiltinR4().CheckJSON([]byte(c.res))
