@@ -82,7 +82,7 @@ var r4Invariants = map[string][]invariant{
 	"Observation.referenceRange": {{key: "obs-3", msg: "a reference range needs a low, a high or a text",
 		holds: func(o map[string]any) bool { return anyOf(o, "low", "high", "text") }}},
 	"Immunization": {{key: "ukcore-imm-001", profile: "https://fhir.hl7.org.uk/StructureDefinition/UKCore-Immunization",
-		msg: "a status of not-done needs a statusReason",
+		msg:   "a status of not-done needs a statusReason",
 		holds: func(o map[string]any) bool { return o["status"] != "not-done" || present(o, "statusReason") }}},
 	"Immunization.education": {{key: "imm-1", msg: "education needs a documentType or a reference",
 		holds: func(o map[string]any) bool { return anyOf(o, "documentType", "reference") }}},
