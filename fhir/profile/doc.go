@@ -26,8 +26,9 @@
 // and UK Core's profiles, extensions, value sets and code systems
 // (ukcore.json.gz). R4's forms are read as R4 has them (lists of profiles
 // and target profiles, a binding's canonical, an extension's context as
-// expressions), and a resource that names no profile is checked against
-// its type's R4 definition. The error-level invariants of the R4
+// expressions), a resource that names no profile is checked against its
+// type's R4 definition, and an element no definition has is a problem
+// under a profile too (R4 snapshots list every element). The error-level invariants of the R4
 // definitions of the served types (pat-1, org-1..3, ait-1/2, con-1/2/4/5,
 // obs-3/6/7, imm-1) and UK Core's (ukcore-imm-001) are written out in Go
 // (invariants_r4.go): the checker evaluates no FHIRPath. Where the

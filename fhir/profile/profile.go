@@ -292,8 +292,10 @@ func (c *checker) object(o map[string]any, path string, p *structure, id string)
 			}
 		}
 	}
-	if len(kids) > 0 && p.Derivation == "specialization" {
-		c.unknown(o, path, kids) // a profile's snapshot may leave its base's elements out
+	if len(kids) > 0 && (p.Derivation == "specialization" || c.r.r4) {
+		// An STU3 profile's snapshot may leave its base's elements out;
+		// R4's (UK Core's, generated in full) list them all.
+		c.unknown(o, path, kids)
 	}
 }
 

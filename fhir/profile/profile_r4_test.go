@@ -64,6 +64,11 @@ func TestR4Checks(t *testing.T) {
 			"Observation.subject: refers to a Location; the profile allows Patient"},
 		{`{"resourceType":"Observation","status":"final","code":{"text":"x"},"valueQuantity":{"value":1,"unit":"mg","system":"http://unitsofmeasure.org"}}`, ""},
 		{`{"resourceType":"Observation","status":"final","code":{"text":"x"},"valueQuantity":{"value":1,"code":"mg"}}`, "Observation.valueQuantity: a unit code without its system (qty-3)"},
+		// Under a UK Core profile too, an element R4 does not have.
+		{`{"resourceType":"Patient","meta":{"profile":["https://fhir.hl7.org.uk/StructureDefinition/UKCore-Patient"]},"animal":{"species":{"text":"dog"}}}`, "Patient.animal: is not an element the definition has"},
+		// An extension used outside its R4 context.
+		{`{"resourceType":"Practitioner","extension":[{"url":"https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-EthnicCategory","valueCodeableConcept":{"text":"x"}}]}`,
+			"Practitioner.extension[0]: extension https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-EthnicCategory is defined for Patient, not Practitioner"},
 		// R4's invariants of the served types, and UK Core's.
 		{`{"resourceType":"Condition","subject":{"reference":"Patient/1"},"abatementDateTime":"2020","clinicalStatus":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/condition-clinical","code":"active"}]}}`,
 			"Condition: an abatement needs a clinicalStatus of resolved, remission or inactive (con-4)"},
