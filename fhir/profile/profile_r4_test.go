@@ -120,6 +120,14 @@ func TestBuiltinR4HoldsEveryR4Type(t *testing.T) {
 			t.Errorf("the STU3 registry holds %s", url)
 		}
 	}
+	err := BuiltinR4().CheckProfile("https://fhir.hl7.org.uk/StructureDefinition/UKCore-Patinet", "Patient")
+	if err == nil || !strings.Contains(err.Error(), "did you mean https://fhir.hl7.org.uk/StructureDefinition/UKCore-Patient") {
+		t.Errorf("a mistyped UK Core profile: %v", err)
+	}
+	err = BuiltinR4().CheckProfile("https://example.org/StructureDefinition/Nothing-Like-It", "Patient")
+	if err == nil || !strings.Contains(err.Error(), "known: the R4 base definitions and UK Core's") {
+		t.Errorf("an unknown profile on R4: %v", err)
+	}
 	if !BuiltinR4().R4() || Builtin().R4() {
 		t.Error("R4() says the wrong release")
 	}

@@ -342,6 +342,8 @@ func (r *Registry) CheckProfile(url, typ string) error {
 		}
 		if len(near) > 0 {
 			msg += " (did you mean " + strings.Join(near, ", or ") + "?)"
+		} else if r.r4 {
+			msg += " (known: the R4 base definitions and UK Core's)"
 		} else {
 			msg += " (known: the STU3 base definitions, Care Connect's, and those of the folders under profiles: in the configuration)"
 		}
