@@ -39,8 +39,9 @@ func (r *Registry) CheckJSON(b []byte) ([]Problem, error) {
 
 // Check checks a resource (decoded JSON) against every profile in its
 // meta.profile, or, when it names none, against the definition of its
-// type in the registry's release (STU3, or R4 for BuiltinR4's). A profile the registry does not hold is a problem (and the
-// resource is checked against its type's definition instead).
+// type in the registry's release (STU3, or R4 for BuiltinR4's). A
+// profile the registry does not hold is a problem (and the resource is
+// checked against its type's definition instead).
 func (r *Registry) Check(res map[string]any) []Problem {
 	typ, _ := res["resourceType"].(string)
 	c := &checker{r: r}
