@@ -88,10 +88,27 @@ var r4Invariants = map[string][]invariant{
 		holds: func(o map[string]any) bool { return anyOf(o, "documentType", "reference") }}},
 }
 
+// r4TypeInvariants are the invariants of data types, wherever they are
+// used.
+var r4TypeInvariants = map[string][]invariant{
+	"Period": {{key: "per-1", msg: "a period cannot end before it starts",
+		holds: func(o map[string]any) bool {
+			// Compared by day only: times of one day in other zones, or
+			// dates of other precisions, are not ordered here.
+			start, _ := o["start"].(string)
+			end, _ := o["end"].(string)
+			return len(start) < 10 || len(end) < 10 || start[:10] <= end[:10]
+		}}},
+}
+
 // invariants checks the invariants of the element at fhirPath on o;
 // claims are the profiles the resource names.
 func (c *checker) invariants(o map[string]any, path, fhirPath string, claims []string) {
-	for _, inv := range r4Invariants[fhirPath] {
+	invs := r4Invariants[fhirPath]
+	if strings.Contains(fhirPath, ".") {
+		invs = append(slices.Clip(invs), r4TypeInvariants[c.r.typeAt(fhirPath)]...)
+	}
+	for _, inv := range invs {
 		if inv.profile != "" && !slices.Contains(claims, inv.profile) {
 			continue
 		}
