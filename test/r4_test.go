@@ -9,9 +9,28 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ccfacade/ccfacade/fhir/profile"
 	"github.com/ccfacade/ccfacade/internal/demotest"
 	"github.com/ccfacade/ccfacade/internal/fhirvalid"
 )
+
+// ukCoreProblems checks resources with the UK Core checker (the UK Core
+// profiles each claims, else its R4 definition) and reports every
+// problem, with the resource it is in, one error per resource.
+func ukCoreProblems(t *testing.T, res []map[string]any) {
+	t.Helper()
+	for _, r := range res {
+		ps := profile.BuiltinR4().Check(r)
+		if len(ps) == 0 {
+			continue
+		}
+		lines := make([]string, len(ps))
+		for i, p := range ps {
+			lines[i] = "  " + p.String()
+		}
+		t.Errorf("%s/%v does not meet UK Core:\n%s", r["resourceType"], r["id"], strings.Join(lines, "\n"))
+	}
+}
 
 // walkR4 follows next links from url on the R4 base and returns every
 // resource, checking each page with the R4 validator.
@@ -75,7 +94,8 @@ func pageIDs(t *testing.T, start string) []string {
 // Every resource of every type of the demo is served on the R4 base and
 // is valid FHIR R4 (the google/fhir R4 validator: elements, cardinality,
 // types, required codes), page by page and read by id; it claims UK
-// Core's profile; the R4 base serves exactly the resources the STU3 base
+// Core's profile and meets it (the UK Core checker, fhir/profile's
+// BuiltinR4); the R4 base serves exactly the resources the STU3 base
 // does, with the same ids; every reference in an R4 resource resolves on
 // the R4 base.
 func TestEveryDemoResourceValidOnR4(t *testing.T) {
@@ -92,6 +112,7 @@ func TestEveryDemoResourceValidOnR4(t *testing.T) {
 			if got, want := idsOf(res), pageIDs(t, e.Base+"/"+typ+"?_count=100"); !slices.Equal(got, want) {
 				t.Errorf("%s: R4 serves %d resources, STU3 %d, or other ids", typ, len(got), len(want))
 			}
+			ukCoreProblems(t, res)
 			for i, r := range res {
 				id := r["id"].(string)
 				meta, _ := r["meta"].(map[string]any)
@@ -265,8 +286,8 @@ func TestR4XMLRoundTrip(t *testing.T) {
 }
 
 // The other shipped sets are served on R4 too: every resource of the
-// OMOP set and of the legacy set, every type, passes the R4 validator,
-// with the ids their STU3 base serves.
+// OMOP set and of the legacy set, every type, passes the R4 validator
+// and the UK Core checker, with the ids their STU3 base serves.
 func TestOtherSetsValidOnR4(t *testing.T) {
 	sweep := func(t *testing.T, e *env, types []string) {
 		r4 := strings.TrimSuffix(e.base, "/fhir") + "/R4"
@@ -275,6 +296,7 @@ func TestOtherSetsValidOnR4(t *testing.T) {
 			if got, want := idsOf(res), pageIDs(t, e.base+"/"+typ+"?_count=200"); !slices.Equal(got, want) || len(got) == 0 {
 				t.Errorf("%s: R4 serves %d resources, STU3 %d, or other ids", typ, len(got), len(want))
 			}
+			ukCoreProblems(t, res)
 		}
 	}
 	typesOf := func(e *env) []string {

@@ -21,6 +21,8 @@ type Definitions struct {
 	Profiles    map[string]*structure  `json:"profiles"`
 	ValueSets   map[string]*valueSet   `json:"valueSets"`
 	CodeSystems map[string]*codeSystem `json:"codeSystems"`
+
+	r4 bool // definitions of FHIR R4 (4.0.x), read by NewDefinitionsR4
 }
 
 // NewDefinitions returns an empty set; source says where it comes from.
@@ -125,12 +127,16 @@ func (d *Definitions) Add(file string, data []byte) (bool, error) {
 	if head.URL == "" {
 		return false, fmt.Errorf("%s has no url", head.ResourceType)
 	}
-	if v := head.FHIRVersion; v != "" && !strings.HasPrefix(v, "3.0") && !strings.HasPrefix(v, "1.8") && !strings.HasPrefix(v, "1.9") {
+	if v := head.FHIRVersion; d.r4 {
+		if v != "" && !strings.HasPrefix(v, "4.0") {
+			return false, fmt.Errorf("%s %s is for FHIR %s; the R4 definitions are of 4.0.x", head.ResourceType, head.URL, v)
+		}
+	} else if v != "" && !strings.HasPrefix(v, "3.0") && !strings.HasPrefix(v, "1.8") && !strings.HasPrefix(v, "1.9") {
 		return false, fmt.Errorf("%s %s is for FHIR %s; the facade serves STU3 (3.0.x)", head.ResourceType, head.URL, v)
 	}
 	switch head.ResourceType {
 	case "StructureDefinition":
-		s, err := reduceStructure(data)
+		s, err := reduceStructure(data, d.r4)
 		if err != nil {
 			return false, fmt.Errorf("StructureDefinition %s: %w", head.URL, err)
 		}
@@ -203,14 +209,14 @@ func laterVersion(a, b string) bool {
 	return len(as) > len(bs)
 }
 
-func reduceStructure(data []byte) (*structure, error) {
+func reduceStructure(data []byte, r4 bool) (*structure, error) {
 	var sd struct {
-		Version        string   `json:"version"`
-		Kind           string   `json:"kind"`
-		Type           string   `json:"type"`
-		Derivation     string   `json:"derivation"`
-		BaseDefinition string   `json:"baseDefinition"`
-		Context        []string `json:"context"`
+		Version        string          `json:"version"`
+		Kind           string          `json:"kind"`
+		Type           string          `json:"type"`
+		Derivation     string          `json:"derivation"`
+		BaseDefinition string          `json:"baseDefinition"`
+		Context        json.RawMessage `json:"context"`
 		Snapshot       *struct {
 			Element []map[string]json.RawMessage `json:"element"`
 		} `json:"snapshot"`
@@ -225,8 +231,11 @@ func reduceStructure(data []byte) (*structure, error) {
 		return nil, errors.New("has no snapshot: the checker reads the snapshot's elements (publish the definition with its snapshot, e.g. with the IG Publisher, Forge or SUSHI)")
 	}
 	s := &structure{Type: sd.Type, Kind: sd.Kind, Derivation: sd.Derivation, Base: sd.BaseDefinition, Version: sd.Version}
-	if sd.Type == "Extension" && sd.Derivation == "constraint" {
-		s.Context = sd.Context
+	if sd.Type == "Extension" && sd.Derivation == "constraint" && len(sd.Context) > 0 {
+		var err error
+		if s.Context, err = readContext(sd.Context, r4); err != nil {
+			return nil, fmt.Errorf("context: %w", err)
+		}
 	}
 	// An element without an id (older tools wrote none) is given the one
 	// FHIR defines: its parent's (the slice it lies in) and its name.
@@ -286,6 +295,14 @@ func reduceStructure(data []byte) (*structure, error) {
 			return nil, fmt.Errorf("snapshot element %s: type: %w", e.ID, err)
 		}
 		for _, t := range types {
+			if r4 {
+				trs, err := r4Types(t.Code, t.Profile, t.TargetProfile)
+				if err != nil {
+					return nil, fmt.Errorf("snapshot element %s: %w", e.ID, err)
+				}
+				e.Types = append(e.Types, trs...)
+				continue
+			}
 			tr := typeRef{Code: t.Code}
 			if err := oneURL(t.Profile, &tr.Profile); err != nil {
 				return nil, fmt.Errorf("snapshot element %s: type %s: profile: %w", e.ID, t.Code, err)
@@ -314,6 +331,7 @@ func reduceStructure(data []byte) (*structure, error) {
 		var b struct {
 			Strength          string `json:"strength"`
 			ValueSetURI       string `json:"valueSetUri"`
+			ValueSet          string `json:"valueSet"` // R4: a canonical, perhaps with |version
 			ValueSetReference struct {
 				Reference string `json:"reference"`
 			} `json:"valueSetReference"`
@@ -325,6 +343,9 @@ func reduceStructure(data []byte) (*structure, error) {
 			e.Binding = b.ValueSetURI
 			if e.Binding == "" {
 				e.Binding = b.ValueSetReference.Reference
+			}
+			if r4 {
+				e.Binding, _, _ = strings.Cut(b.ValueSet, "|")
 			}
 		}
 		var slicing struct {

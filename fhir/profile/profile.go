@@ -8,8 +8,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-
-	"github.com/ccfacade/ccfacade/fhir/stu3"
 )
 
 // Known reports whether a URL names a definition built in.
@@ -40,15 +38,16 @@ func (r *Registry) CheckJSON(b []byte) ([]Problem, error) {
 }
 
 // Check checks a resource (decoded JSON) against every profile in its
-// meta.profile, or, when it names none, against the STU3 definition of
-// its type. A profile the registry does not hold is a problem (and the
-// resource is checked against its type's definition instead).
+// meta.profile, or, when it names none, against the definition of its
+// type in the registry's release (STU3, or R4 for BuiltinR4's). A
+// profile the registry does not hold is a problem (and the resource is
+// checked against its type's definition instead).
 func (r *Registry) Check(res map[string]any) []Problem {
 	typ, _ := res["resourceType"].(string)
 	c := &checker{r: r}
 	base := r.profiles[BaseURL(typ)]
 	if base == nil || base.Kind != "resource" {
-		c.add("resourceType", fmt.Sprintf("%q is not an STU3 resource type", typ))
+		c.add("resourceType", fmt.Sprintf("%q is not an %s resource type", typ, c.r.releaseName()))
 		return c.problems
 	}
 	var urls []string
@@ -78,6 +77,7 @@ func (r *Registry) Check(res map[string]any) []Problem {
 	if checked == 0 {
 		c.object(res, typ, base, base.root)
 	}
+	c.claims = urls
 	c.walk(res, typ, typ)
 	// An extension that is both in a slice and an item of its element is
 	// checked twice: each problem is told once.
@@ -94,6 +94,7 @@ func (r *Registry) Check(res map[string]any) []Problem {
 type checker struct {
 	r        *Registry
 	problems []Problem
+	claims   []string // the profiles the resource names
 }
 
 // quantityTypes are the data types with a unit system and code.
@@ -115,14 +116,19 @@ func (c *checker) walk(v any, path, fhirPath string) {
 		}
 		return
 	}
+	if c.r.r4 {
+		c.invariants(o, path, fhirPath, c.claims)
+	}
 	if _, hasValue := o["value"]; hasValue || o["unit"] != nil {
-		if typ := typeAt(fhirPath); quantityTypes[typ] {
+		if typ := c.r.typeAt(fhirPath); quantityTypes[typ] {
 			_, sys := o["system"]
 			_, code := o["code"]
 			switch {
 			case code && !sys:
 				c.add(path, "a unit code without its system (qty-3)")
-			case sys && !code:
+			case sys && !code && !c.r.r4:
+				// The Care Connect (STU3) rule; R4 and UK Core (whose
+				// own examples carry a system and a unit) hold to qty-3.
 				c.add(path, "a unit system without a code: give the system only with the code")
 			}
 		}
@@ -132,7 +138,7 @@ func (c *checker) walk(v any, path, fhirPath string) {
 			e, _ := x.(map[string]any)
 			url, _ := e["url"].(string)
 			def := c.r.profiles[url]
-			if def == nil || len(def.Context) == 0 || inContext(fhirPath, def.Context) {
+			if def == nil || len(def.Context) == 0 || inContext(fhirPath, c.r.typeAt(fhirPath), def.Context) {
 				continue
 			}
 			c.add(fmt.Sprintf("%s.extension[%d]", path, i), fmt.Sprintf("extension %s is defined for %s, not %s", url, strings.Join(def.Context, ", "), fhirPath))
@@ -148,9 +154,8 @@ func (c *checker) walk(v any, path, fhirPath string) {
 
 // inContext reports whether an extension on the element at fhirPath fits
 // one of its contexts: the element is the context or lies inside it, or
-// is of the type the context names.
-func inContext(fhirPath string, contexts []string) bool {
-	typ := typeAt(fhirPath)
+// is of the type the context names (typ, the type at fhirPath).
+func inContext(fhirPath, typ string, contexts []string) bool {
 	for _, ctx := range contexts {
 		switch {
 		case ctx == "*" || ctx == "Element" || ctx == "Resource" || ctx == "DomainResource":
@@ -166,9 +171,10 @@ func inContext(fhirPath string, contexts []string) bool {
 
 // typeAt is the FHIR type of the element at a path of JSON names
 // (Observation.valueQuantity is a Quantity), or "".
-func typeAt(fhirPath string) string {
+func (r *Registry) typeAt(fhirPath string) string {
+	rel := r.spec()
 	parts := strings.Split(fhirPath, ".")
-	t := stu3.Lookup(parts[0])
+	t := rel.Lookup(parts[0])
 	typ := parts[0]
 	for _, step := range parts[1:] {
 		if t == nil {
@@ -179,7 +185,7 @@ func typeAt(fhirPath string) string {
 			return ""
 		}
 		typ = et
-		t = stu3.Lookup(et)
+		t = rel.Lookup(et)
 	}
 	return typ
 }
@@ -287,8 +293,10 @@ func (c *checker) object(o map[string]any, path string, p *structure, id string)
 			}
 		}
 	}
-	if len(kids) > 0 && p.Derivation == "specialization" {
-		c.unknown(o, path, kids) // a profile's snapshot may leave its base's elements out
+	if len(kids) > 0 && (p.Derivation == "specialization" || c.r.r4) {
+		// An STU3 profile's snapshot may leave its base's elements out;
+		// R4's (UK Core's, generated in full) list them all.
+		c.unknown(o, path, kids)
 	}
 }
 
@@ -361,7 +369,7 @@ func (c *checker) descend(o map[string]any, path string, p *structure, e *elemen
 		rt, _ := o["resourceType"].(string)
 		def = c.r.profiles[BaseURL(rt)]
 		if def == nil || def.Kind != "resource" {
-			c.add(path, fmt.Sprintf("resourceType %q is not an STU3 resource type", rt))
+			c.add(path, fmt.Sprintf("resourceType %q is not an %s resource type", rt, c.r.releaseName()))
 			return
 		}
 	default:
@@ -613,7 +621,7 @@ func (r *Registry) typeOfProfile(url string) string {
 	}
 	typ := ""
 	for _, part := range strings.Split(url[strings.LastIndex(url, "/")+1:], "-") {
-		if stu3.IsResource(part) {
+		if r.spec().IsResource(part) {
 			if typ != "" {
 				return ""
 			}

@@ -33,6 +33,8 @@ type Registry struct {
 	codeSystems map[string]*codeSystem
 	// added counts the definitions read from folders (not built in).
 	added int
+	// r4 marks a registry of FHIR R4 definitions (BuiltinR4).
+	r4 bool
 }
 
 var builtin struct {
@@ -340,6 +342,8 @@ func (r *Registry) CheckProfile(url, typ string) error {
 		}
 		if len(near) > 0 {
 			msg += " (did you mean " + strings.Join(near, ", or ") + "?)"
+		} else if r.r4 {
+			msg += " (known: the R4 base definitions and UK Core's)"
 		} else {
 			msg += " (known: the STU3 base definitions, Care Connect's, and those of the folders under profiles: in the configuration)"
 		}

@@ -15,6 +15,7 @@ import (
 	"github.com/ccfacade/ccfacade/adapters/registry"
 	"github.com/ccfacade/ccfacade/engine"
 	"github.com/ccfacade/ccfacade/fhir"
+	"github.com/ccfacade/ccfacade/fhir/profile"
 	"github.com/ccfacade/ccfacade/mapping"
 )
 
@@ -58,7 +59,7 @@ func lint(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		for _, w := range folding {
 			fmt.Fprintln(stdout, w)
 		}
-		fmt.Fprintf(stdout, "ok: %d mapping(s); every table and column exists in the %s database; %d sample resource(s) conform to their profiles\n", len(s.set.Mappings), s.cfg.Database.Adapter, rep.rendered)
+		fmt.Fprintf(stdout, "ok: %d mapping(s); every table and column exists in the %s database; %d sample resource(s) conform to their profiles, and their %d R4 form(s) to UK Core\n", len(s.set.Mappings), s.cfg.Database.Adapter, rep.rendered, rep.renderedR4)
 	} else {
 		fmt.Fprintf(stdout, "ok: %d mapping(s) (not checked against a database: give -config, or -adapter and -dsn)\n", len(s.set.Mappings))
 	}
@@ -108,7 +109,9 @@ var indexRe = regexp.MustCompile(`\[\d+\]`)
 
 // sampleReport is what rendering sample rows found.
 type sampleReport struct {
-	rendered, failing int
+	// rendered counts the STU3 resources, renderedR4 the R4 ones;
+	// failing those of either with a problem.
+	rendered, renderedR4, failing int
 	// problems are profile failures, each once with the rows it was found in.
 	problems []string
 	// lost are elements that showed none of the values their column held
@@ -141,7 +144,7 @@ func (r *sampleReport) err() error {
 		parts = append(parts, fmt.Sprintf("%d mapped value(s) lost in every sampled row that holds them", len(r.lost)))
 	}
 	if len(r.problems) > 0 {
-		parts = append(parts, fmt.Sprintf("%d resource(s) of %d rendered from sample rows do not conform to their profiles (%d problem(s))", r.failing, r.rendered, len(r.problems)))
+		parts = append(parts, fmt.Sprintf("%d resource(s) of %d rendered from sample rows do not conform to their profiles (%d problem(s))", r.failing, r.rendered+r.renderedR4, len(r.problems)))
 	}
 	return fmt.Errorf("%s; see above", strings.Join(parts, "; "))
 }
@@ -155,7 +158,31 @@ func sampleAndCheck(ctx context.Context, s *setup, n int) (*sampleReport, error)
 		return nil, err
 	}
 	rep := &sampleReport{}
-	for _, m := range s.set.Mappings {
+	if err := checkSample(ctx, eng, s.set, s.set.Profiles, "", n, rep); err != nil {
+		return nil, err
+	}
+	// The R4 form of each mapping served as R4, against UK Core. An engine
+	// of its own, so the R4 rendering counts in no coverage.
+	r4eng, err := engine.New(s.cat, s.db, engine.Options{Logger: quietLog()})
+	if err != nil {
+		return nil, err
+	}
+	if err := checkSample(ctx, r4eng.In(mapping.R4), s.set, profile.BuiltinR4(), "R4 (UK Core) ", n, rep); err != nil {
+		return nil, err
+	}
+	lossReport(s.set, cov, rep)
+	return rep, nil
+}
+
+// checkSample renders up to n rows of every mapping the engine serves and
+// checks them with reg, adding what it finds to rep; label heads each
+// problem (the release, when not STU3).
+func checkSample(ctx context.Context, eng *engine.Engine, set *mapping.Set, reg *profile.Registry, label string, n int, rep *sampleReport) error {
+	r4 := eng.Version() == mapping.R4
+	for _, m := range set.Mappings {
+		if !m.Serves(eng.Version()) {
+			continue // lint notes why above
+		}
 		// The same problem in many sampled rows is reported once, with the
 		// rows it was found in.
 		type seen struct {
@@ -167,7 +194,7 @@ func sampleAndCheck(ctx context.Context, s *setup, n int) (*sampleReport, error)
 		byKey := map[string]*seen{}
 		b, err := eng.Search(ctx, engine.SearchRequest{Type: m.Resource, Params: url.Values{"_count": {strconv.Itoa(n)}}, Base: "http://lint"})
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", m.Resource, err)
+			return fmt.Errorf("%s%s: %w", label, m.Resource, err)
 		}
 		entries, _ := b.Get("entry").(fhir.Array)
 		for _, e := range entries {
@@ -175,12 +202,16 @@ func sampleAndCheck(ctx context.Context, s *setup, n int) (*sampleReport, error)
 			if res == nil || res.GetString("resourceType") != m.Resource {
 				continue
 			}
-			rep.rendered++
+			if r4 {
+				rep.renderedR4++
+			} else {
+				rep.rendered++
+			}
 			var decoded map[string]any
 			if err := json.Unmarshal(fhir.AppendJSON(nil, res), &decoded); err != nil {
-				return nil, err
+				return err
 			}
-			ps := s.set.Profiles.Check(decoded)
+			ps := reg.Check(decoded)
 			if len(ps) > 0 {
 				rep.failing++
 			}
@@ -199,11 +230,10 @@ func sampleAndCheck(ctx context.Context, s *setup, n int) (*sampleReport, error)
 			if len(p.ids) > 1 {
 				rows = fmt.Sprintf("%s/%s and %d more of the %d sampled", m.Resource, p.ids[0], len(p.ids)-1, len(entries))
 			}
-			rep.problems = append(rep.problems, fmt.Sprintf("%s: %s: %s", p.at, rows, p.line))
+			rep.problems = append(rep.problems, fmt.Sprintf("%s: %s%s: %s", p.at, label, rows, p.line))
 		}
 	}
-	lossReport(s.set, cov, rep)
-	return rep, nil
+	return nil
 }
 
 // lossReport adds to rep the elements that lost all (an error) or most

@@ -12,6 +12,16 @@
 //	  -careconnect ../shared/careconnect/profiles-json \
 //	  -core-git /work/.mirror/google+fhir/repo -core-path spec/hl7.fhir.core/3.0.1/package
 //
+// With -release r4 it writes fhir/profile/r4core.json.gz, every resource
+// and data type of FHIR R4 (4.0.1) with the core profiles and extensions,
+// and fhir/profile/ukcore.json.gz, the UK Core profiles, extensions,
+// value sets and code systems, with the R4 core definitions UK Core
+// publishes copies of (see r4.go):
+//
+//	go run ./internal/gen/profilegen -release r4 \
+//	  -ukcore ../shared/ukcore/profiles-json \
+//	  -core-git /work/.mirror/google+fhir/repo -core-path spec/hl7.fhir.core/4.0.1/package
+//
 // The STU3 core package (hl7.fhir.core 3.0.1, CC0) is read from a git
 // repository that holds it (google/fhir keeps it under spec/), without a
 // work tree; -core reads an unpacked package folder instead.
@@ -40,7 +50,25 @@ func main() {
 	corePath := flag.String("core-path", "spec/hl7.fhir.core/3.0.1/package", "the package's folder in -core-git")
 	coreRev := flag.String("core-rev", "HEAD", "the revision of -core-git")
 	out := flag.String("out", "fhir/profile", "the folder to write to")
+	release := flag.String("release", "stu3", "the release to write: stu3 (core and Care Connect) or r4 (core and UK Core)")
+	uk := flag.String("ukcore", "../shared/ukcore/profiles-json", "the UK Core profiles-json folder (-release r4)")
 	flag.Parse()
+	switch *release {
+	case "stu3":
+	case "r4":
+		path := *corePath
+		if path == "spec/hl7.fhir.core/3.0.1/package" {
+			path = "spec/hl7.fhir.core/4.0.1/package"
+		}
+		files, err := coreFiles(*coreDir, *coreGit, path, *coreRev)
+		if err != nil {
+			log.Fatal(err)
+		}
+		writeR4(*uk, files, *out)
+		return
+	default:
+		log.Fatalf("-release %q: stu3 or r4", *release)
+	}
 
 	care := profile.NewDefinitions("HL7 UK / INTEROPen Care Connect STU3 profiles (nhsconnect/CareConnect-profiles-STU3, Apache-2.0)")
 	for _, sub := range []string{"constraints", "extra", "valuesets", "codesystems"} {

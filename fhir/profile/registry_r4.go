@@ -1,0 +1,72 @@
+package profile
+
+import (
+	_ "embed"
+	"sync"
+
+	"github.com/ccfacade/ccfacade/fhir/r4"
+	"github.com/ccfacade/ccfacade/fhir/spec"
+	"github.com/ccfacade/ccfacade/fhir/stu3"
+)
+
+// The built-in R4 definitions, written by internal/gen/profilegen -release r4.
+var (
+	//go:embed r4core.json.gz
+	r4Data []byte
+	//go:embed ukcore.json.gz
+	ukCoreData []byte
+)
+
+var builtinR4 struct {
+	once sync.Once
+	r    *Registry
+}
+
+// BuiltinR4 is the registry of the built-in FHIR R4 definitions: every
+// resource and data type of FHIR R4 (4.0.1) with the core extensions and
+// profiles, and the UK Core profiles, extensions, value sets and code
+// systems. A resource is checked against the UK Core profiles its
+// meta.profile names, else against its type's R4 definition.
+func BuiltinR4() *Registry {
+	builtinR4.once.Do(func() {
+		r := &Registry{profiles: map[string]*structure{}, valueSets: map[string]*valueSet{}, codeSystems: map[string]*codeSystem{}, r4: true}
+		for _, f := range []struct {
+			name string
+			data []byte
+		}{{"r4core.json.gz", r4Data}, {"ukcore.json.gz", ukCoreData}} {
+			d, err := readGzip("fhir/profile/"+f.name, f.data)
+			if err != nil {
+				panic("profile: built-in R4 definitions: " + err.Error())
+			}
+			r.merge(d, false)
+		}
+		r.index()
+		if errs := r.resolve(); len(errs) > 0 {
+			panic("profile: built-in R4 definitions: " + errs.Error())
+		}
+		builtinR4.r = r
+	})
+	return builtinR4.r
+}
+
+// CheckR4 checks a resource (decoded JSON) against the built-in R4
+// definitions: the UK Core profiles it names, else its R4 base definition.
+func CheckR4(res map[string]any) []Problem { return BuiltinR4().Check(res) }
+
+// R4 reports whether the registry holds FHIR R4 definitions.
+func (r *Registry) R4() bool { return r.r4 }
+
+// spec is the table of the registry's release: element names and types.
+func (r *Registry) spec() *spec.Release {
+	if r.r4 {
+		return r4.Release
+	}
+	return stu3.Release
+}
+
+func (r *Registry) releaseName() string {
+	if r.r4 {
+		return "R4"
+	}
+	return "STU3"
+}
