@@ -36,7 +36,7 @@ Usage:
                                                     the Ssp- headers the demo's GP Connect takes
   ccfacade lint    [-config file | -mappings dir] [-adapter name -dsn dsn]
                                                     check mapping files (and the database, if given)
-  ccfacade preview [-config file | -mappings dir -adapter name -dsn dsn] Type [id]
+  ccfacade preview [-config file | -mappings dir -adapter name -dsn dsn] Type [id...]
                                                     render one row as its resource, showing the SQL
   ccfacade check   [-config file | -mappings dir -adapter name -dsn dsn]
                                                     check mappings against the live database: tables,

@@ -139,7 +139,12 @@ func TestPreview(t *testing.T) {
 			t.Errorf("preview output lacks %q:\n%s", want, out)
 		}
 	}
-	if code, _, errs := run(t, "preview", "-mappings", "../../mappingsets/demo", "-adapter", "sqlite", "-dsn", dsn, "Patient", "99999"); code != 1 || !strings.Contains(errs, "Patient/99999 is not known") {
+	// Several ids: each resource after its statements, in the order given.
+	code, out, errs = run(t, "preview", "-mappings", "../../mappingsets/demo", "-adapter", "sqlite", "-dsn", dsn, "Patient", "8", "3")
+	if i8, i3 := strings.Index(out, "-- Patient/8\n{"), strings.Index(out, "-- Patient/3\n{"); code != 0 || i8 < 0 || i3 < i8 || !strings.Contains(out[i8:i3], `"id": "8"`) || !strings.Contains(out[i3:], `"id": "3"`) || strings.Count(out, "-- SQL") < 2 {
+		t.Errorf("preview of two ids: %d %s\n%s", code, errs, out)
+	}
+	if code, _, errs := run(t, "preview", "-mappings", "../../mappingsets/demo", "-adapter", "sqlite", "-dsn", dsn, "Patient", "3", "99999"); code != 1 || !strings.Contains(errs, "Patient/99999 is not known") {
 		t.Errorf("preview unknown id: %d %q", code, errs)
 	}
 }
@@ -371,13 +376,36 @@ func TestWhenInsideFirst(t *testing.T) {
       - { value: "F", when: { column: TITLE, equals: [Mrs, Miss, Ms] } }
       - { column: SEX }`)
 	title := regexp.MustCompile(`"prefix": \[\s*"(Mrs|Miss|Ms)"`)
-	titled, others := 0, 0
-	for id := 1; id <= 40; id++ {
-		_, before, _ := run(t, "preview", "-mappings", "../../mappingsets/demo", "-adapter", "sqlite", "-dsn", dsn, "Patient", fmt.Sprint(id))
-		code, after, errs := run(t, "preview", "-mappings", dir, "-adapter", "sqlite", "-dsn", dsn, "Patient", fmt.Sprint(id))
-		if code != 0 {
-			t.Fatalf("preview: %d %s", code, errs)
+	// One preview of the 40 patients under each mapping set; its output
+	// is a "-- Patient/id" line before each resource.
+	ids := make([]string, 40)
+	for i := range ids {
+		ids[i] = fmt.Sprint(i + 1)
+	}
+	each := func(out string) map[string]string {
+		got := map[string]string{}
+		for _, part := range strings.Split(out, "-- Patient/")[1:] {
+			id, body, _ := strings.Cut(part, "\n")
+			got[id] = body
 		}
+		return got
+	}
+	code, out, errs := run(t, append([]string{"preview", "-mappings", "../../mappingsets/demo", "-adapter", "sqlite", "-dsn", dsn, "Patient"}, ids...)...)
+	if code != 0 {
+		t.Fatalf("preview: %d %s", code, errs)
+	}
+	befores := each(out)
+	code, out, errs = run(t, append([]string{"preview", "-mappings", dir, "-adapter", "sqlite", "-dsn", dsn, "Patient"}, ids...)...)
+	if code != 0 {
+		t.Fatalf("preview: %d %s", code, errs)
+	}
+	afters := each(out)
+	if len(befores) != len(ids) || len(afters) != len(ids) {
+		t.Fatalf("preview of %d ids printed %d and %d resources", len(ids), len(befores), len(afters))
+	}
+	titled, others := 0, 0
+	for _, id := range ids {
+		before, after := befores[id], afters[id]
 		want := regexp.MustCompile(`"gender": "[a-z]+"`).FindString(before)
 		if title.MatchString(before) {
 			want = `"gender": "female"`
@@ -386,7 +414,7 @@ func TestWhenInsideFirst(t *testing.T) {
 			others++
 		}
 		if got := regexp.MustCompile(`"gender": "[a-z]+"`).FindString(after); got != want {
-			t.Errorf("Patient/%d: %s, want %s", id, got, want)
+			t.Errorf("Patient/%s: %s, want %s", id, got, want)
 		}
 	}
 	if titled == 0 || others == 0 {

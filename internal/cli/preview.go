@@ -16,8 +16,8 @@ func preview(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if fs.NArg() < 1 || fs.NArg() > 2 {
-		return &usageError{"give a resource type and, optionally, an id (default: the first row)"}
+	if fs.NArg() < 1 {
+		return &usageError{"give a resource type and, optionally, ids (default: the first row)"}
 	}
 	s, err := src.open(ctx, true, quietLog())
 	if err != nil {
@@ -38,14 +38,7 @@ func preview(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	var res fhir.Value
-	if fs.NArg() == 2 {
-		r, err := eng.Read(ctx, typ, fs.Arg(1))
-		if err != nil {
-			return err
-		}
-		res = r
-	} else {
+	if fs.NArg() == 1 {
 		b, err := eng.Search(ctx, engine.SearchRequest{Type: typ, Params: url.Values{"_count": {"1"}}, Base: "http://127.0.0.1:8080/fhir"})
 		if err != nil {
 			return err
@@ -54,8 +47,16 @@ func preview(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if len(entries) == 0 {
 			return fmt.Errorf("no %s rows", typ)
 		}
-		res = entries[0].(*fhir.Object).Get("resource")
+		fmt.Fprintf(stdout, "-- %s\n%s\n", typ, fhir.AppendIndentedJSON(nil, entries[0].(*fhir.Object).Get("resource")))
+		return nil
 	}
-	fmt.Fprintf(stdout, "-- %s\n%s\n", typ, fhir.AppendIndentedJSON(nil, res))
+	// Each id in turn, on one engine: the statements, then the resource.
+	for _, id := range fs.Args()[1:] {
+		r, err := eng.Read(ctx, typ, id)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "-- %s/%s\n%s\n", typ, id, fhir.AppendIndentedJSON(nil, r))
+	}
 	return nil
 }
