@@ -163,6 +163,18 @@ func readBack(t *testing.T, e *env, typ string, res []map[string]any, n int) {
 	}
 }
 
+// readBackShare reads back by id, as readBack does, the resources whose
+// place in res is part modulo parts: the backends of a sweep each take a
+// part, so that every resource is read back on one of them.
+func readBackShare(t *testing.T, e *env, typ string, res []map[string]any, part, parts int) {
+	t.Helper()
+	var mine []map[string]any
+	for i := part; i < len(res); i += parts {
+		mine = append(mine, res[i])
+	}
+	readBack(t, e, typ, mine, 97)
+}
+
 // profileCheckerIsLive shows that the Care Connect profile checker finds
 // problems: a served Patient without its names fails it.
 func profileCheckerIsLive(t *testing.T, e *env) {

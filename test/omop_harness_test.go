@@ -284,10 +284,7 @@ func omopMySQLEnv(t *testing.T) (*env, *logBuffer) {
 // MySQL/MariaDB, the three subtests in parallel (after the rest of the
 // test's function).
 func forEachOMOP(t *testing.T, fn func(t *testing.T, e *env, logs *logBuffer)) {
-	for _, db := range []struct {
-		name string
-		mk   func(*testing.T) (*env, *logBuffer)
-	}{{"postgres-omop", omopEnv}, {"sqlite-omop", omopSQLiteEnv}, {"mysql-omop", omopMySQLEnv}} {
+	for _, db := range omopBackends {
 		t.Run(db.name, func(t *testing.T) {
 			t.Parallel()
 			e, logs := db.mk(t)
@@ -295,6 +292,23 @@ func forEachOMOP(t *testing.T, fn func(t *testing.T, e *env, logs *logBuffer)) {
 		})
 	}
 }
+
+// omopBackends are the databases the OMOP set is served over, each as a
+// parallel subtest.
+var omopBackends = []struct {
+	name string
+	mk   func(*testing.T) (*env, *logBuffer)
+}{{"postgres-omop", omopEnv}, {"sqlite-omop", omopSQLiteEnv}, {"mysql-omop", omopMySQLEnv}}
+
+// omopBackendIndex is each backend's place in omopBackends, by name: the
+// share of a sweep it takes.
+var omopBackendIndex = func() map[string]int {
+	m := map[string]int{}
+	for i, b := range omopBackends {
+		m[b.name] = i
+	}
+	return m
+}()
 
 // omopEnv serves the OMOP mapping set over the OMOP test database, read
 // only, through the whole stack; the log collects its warnings.
