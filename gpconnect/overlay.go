@@ -59,6 +59,10 @@ type Rule struct {
 	// Ended says how an allergy that has ended tells when and why
 	// (AllergyIntolerance only).
 	Ended *Ended `yaml:"ended"`
+	// Only are repeating Reference elements the profile allows once: the
+	// item kept is the first that refers to the type given (the first
+	// item when none does).
+	Only map[string]string `yaml:"only"`
 	// Extensions are extensions the profile requires that the rendering
 	// lacks, each made from values of the rendering; one already there
 	// (by url) is kept.
@@ -201,6 +205,17 @@ func ParseOverlay(name string, data []byte) (*Overlay, error) {
 				check(at("derive", el, "map", k), el, v)
 			}
 		}
+		for el, to := range r.Only {
+			e := element(t, el)
+			switch {
+			case e == nil:
+				bad(at("only", el), "%s has no element %s", typ, el)
+			case e.Max != "*" || !slices.Contains(e.Types, "Reference"):
+				bad(at("only", el), "%s.%s is not a repeating Reference", typ, el)
+			case stu3.Lookup(to) == nil || stu3.Lookup(to).Kind != stu3.Resource:
+				bad(at("only", el), "%s.only.%s: %s is not an STU3 resource type", typ, el, to)
+			}
+		}
 		if r.Ended != nil && typ != "AllergyIntolerance" {
 			bad(at("ended"), "%s: ended is for AllergyIntolerance", typ)
 		}
@@ -300,7 +315,7 @@ func withSet(set *Overlay) *Overlay {
 		for typ, r := range o.Resources {
 			m := out.Resources[typ]
 			if m == nil {
-				m = &Rule{Fixed: map[string]string{}, Derive: map[string]*Derive{}}
+				m = &Rule{Fixed: map[string]string{}, Derive: map[string]*Derive{}, Only: map[string]string{}}
 				out.Resources[typ] = m
 			}
 			if r.Profile != "" {
@@ -318,6 +333,9 @@ func withSet(set *Overlay) *Overlay {
 			}
 			for k, v := range r.Derive {
 				m.Derive[k] = v
+			}
+			for k, v := range r.Only {
+				m.Only[k] = v
 			}
 			if r.Ended != nil {
 				m.Ended = r.Ended
@@ -385,6 +403,18 @@ func (o *Overlay) apply(res *fhir.Object, ns [16]byte) {
 	}
 	for _, el := range sortedKeys(r.Fixed) {
 		put(res, t, el, codeValue(t, el, r.Fixed[el]))
+	}
+	for _, el := range sortedKeys(r.Only) {
+		if items, ok := res.Get(el).(fhir.Array); ok && len(items) > 1 {
+			keep := items[0]
+			for _, x := range items {
+				if o, ok := x.(*fhir.Object); ok && strings.HasPrefix(o.GetString("reference"), r.Only[el]+"/") {
+					keep = x
+					break
+				}
+			}
+			put(res, t, el, fhir.Array{keep})
+		}
 	}
 	for _, x := range r.Extensions {
 		addExtension(res, t, x)
