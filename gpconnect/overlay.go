@@ -59,6 +59,12 @@ type Rule struct {
 	// Ended says how an allergy that has ended tells when and why
 	// (AllergyIntolerance only).
 	Ended *Ended `yaml:"ended"`
+	// Drop are top-level elements GP Connect does not use, left out.
+	Drop []string `yaml:"drop"`
+	// Copy sets top-level elements the profile requires that the
+	// rendering lacks from the string at a path of the rendering
+	// (element: path); one the rendering has is kept.
+	Copy map[string]string `yaml:"copy"`
 	// Only are repeating Reference elements the profile allows once: the
 	// item kept is the first that refers to the type given (the first
 	// item when none does).
@@ -80,12 +86,13 @@ type ExtensionRule struct {
 // CodingRule makes a CodeableConcept from the rendering: the values at
 // the paths From, in order, the first that Map knows giving the coding
 // (of System); none known, the CodeableConcept is the text at the path
-// Text (no extension when there is none).
+// Text, or else the coding Default (no extension when there is none).
 type CodingRule struct {
-	System string                `yaml:"system"`
-	From   []string              `yaml:"from"`
-	Map    map[string]MappedCode `yaml:"map"`
-	Text   string                `yaml:"text"`
+	System  string                `yaml:"system"`
+	From    []string              `yaml:"from"`
+	Map     map[string]MappedCode `yaml:"map"`
+	Text    string                `yaml:"text"`
+	Default *MappedCode           `yaml:"default"`
 }
 
 // MappedCode is a code of a CodingRule with its display.
@@ -205,6 +212,21 @@ func ParseOverlay(name string, data []byte) (*Overlay, error) {
 				check(at("derive", el, "map", k), el, v)
 			}
 		}
+		for _, el := range r.Drop {
+			if element(t, el) == nil {
+				bad(at("drop"), "%s has no element %s", typ, el)
+			}
+		}
+		for el, path := range r.Copy {
+			switch e := element(t, el); {
+			case e == nil:
+				bad(at("copy", el), "%s has no element %s", typ, el)
+			case e.Max == "*" || len(e.Types) != 1 || !stu3Primitive(e.Types[0]):
+				bad(at("copy", el), "%s.%s is not a single primitive", typ, el)
+			case path == "":
+				bad(at("copy", el), "%s.copy.%s: the path is empty", typ, el)
+			}
+		}
 		for el, to := range r.Only {
 			e := element(t, el)
 			switch {
@@ -229,8 +251,10 @@ func ParseOverlay(name string, data []byte) (*Overlay, error) {
 				bad(where, "%s.extensions[%d]: url must be an absolute URL", typ, i)
 			case (x.Date == "") == (x.Coding == nil):
 				bad(where, "%s.extensions[%d] (%s): give one of date (a path) or coding", typ, i, x.URL)
-			case x.Coding != nil && (!absolute(x.Coding.System) || len(x.Coding.From) == 0 && x.Coding.Text == ""):
-				bad(where, "%s.extensions[%d] (%s): coding needs an absolute system and from paths or a text path", typ, i, x.URL)
+			case x.Coding != nil && (!absolute(x.Coding.System) || len(x.Coding.From) == 0 && x.Coding.Text == "" && x.Coding.Default == nil):
+				bad(where, "%s.extensions[%d] (%s): coding needs an absolute system and from paths, a text path or a default", typ, i, x.URL)
+			case x.Coding != nil && x.Coding.Default != nil && (x.Coding.Default.Code == "" || x.Coding.Default.Display == ""):
+				bad(where, "%s.extensions[%d] (%s): the default needs a code and a display", typ, i, x.URL)
 			}
 			if x != nil && x.Coding != nil {
 				for k, v := range x.Coding.Map {
@@ -260,6 +284,10 @@ func ParseOverlay(name string, data []byte) (*Overlay, error) {
 	}
 	return o, nil
 }
+
+// stu3Primitive reports whether an STU3 type is a primitive one (written
+// with a lower-case initial).
+func stu3Primitive(typ string) bool { return typ != "" && typ[0] >= 'a' && typ[0] <= 'z' }
 
 func absolute(s string) bool {
 	return strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "http://") || strings.HasPrefix(s, "urn:")
@@ -315,7 +343,7 @@ func withSet(set *Overlay) *Overlay {
 		for typ, r := range o.Resources {
 			m := out.Resources[typ]
 			if m == nil {
-				m = &Rule{Fixed: map[string]string{}, Derive: map[string]*Derive{}, Only: map[string]string{}}
+				m = &Rule{Fixed: map[string]string{}, Derive: map[string]*Derive{}, Only: map[string]string{}, Copy: map[string]string{}}
 				out.Resources[typ] = m
 			}
 			if r.Profile != "" {
@@ -337,6 +365,10 @@ func withSet(set *Overlay) *Overlay {
 			for k, v := range r.Only {
 				m.Only[k] = v
 			}
+			for k, v := range r.Copy {
+				m.Copy[k] = v
+			}
+			m.Drop = append(m.Drop, r.Drop...)
 			if r.Ended != nil {
 				m.Ended = r.Ended
 			}
@@ -404,6 +436,16 @@ func (o *Overlay) apply(res *fhir.Object, ns [16]byte) {
 	for _, el := range sortedKeys(r.Fixed) {
 		put(res, t, el, codeValue(t, el, r.Fixed[el]))
 	}
+	for _, el := range sortedKeys(r.Copy) {
+		if res.Get(el) == nil {
+			if v := values(res, r.Copy[el]); len(v) > 0 && v[0] != "" {
+				put(res, t, el, fhir.String(v[0]))
+			}
+		}
+	}
+	for _, el := range r.Drop {
+		put(res, t, el, nil)
+	}
 	for _, el := range sortedKeys(r.Only) {
 		if items, ok := res.Get(el).(fhir.Array); ok && len(items) > 1 {
 			keep := items[0]
@@ -454,6 +496,9 @@ func addExtension(res *fhir.Object, t *stu3.Type, x *ExtensionRule) {
 			if v := values(res, c.Text); len(v) > 0 && v[0] != "" {
 				cc = fhir.NewObject(1).Add("text", fhir.String(v[0]))
 			}
+		}
+		if cc == nil && c.Default != nil {
+			cc = fhir.NewObject(1).Add("coding", fhir.Array{coding(c.System, c.Default.Code, c.Default.Display)})
 		}
 		if cc == nil {
 			return

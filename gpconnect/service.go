@@ -220,6 +220,7 @@ type builder struct {
 // builders are the areas this version builds (nil: not yet).
 var builders = map[Area]*builder{
 	Allergies:     allergyBuilder,
+	Medication:    medicationBuilder,
 	Immunisations: immunisationBuilder,
 }
 
