@@ -221,6 +221,7 @@ type builder struct {
 var builders = map[Area]*builder{
 	Allergies:     allergyBuilder,
 	Medication:    medicationBuilder,
+	Problems:      problemBuilder,
 	Immunisations: immunisationBuilder,
 }
 
