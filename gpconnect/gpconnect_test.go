@@ -463,7 +463,7 @@ func TestDisabledAreas(t *testing.T) {
 		lists int
 	}{
 		{"not built", nil, params(p.nhs, append([]string{allergies(false)}, all...)...),
-			[]string{"includeConsultations", "includeUncategorisedData", "includeInvestigations", "includeReferrals", "includeDiaryEntries"}, 4},
+			[]string{"includeConsultations", "includeInvestigations", "includeReferrals", "includeDiaryEntries"}, 5},
 		{"switched off", []gpconnect.Area{}, params(p.nhs, allergies(true)), []string{"includeAllergies"}, 0},
 	} {
 		t.Run(c.name, func(t *testing.T) {

@@ -396,6 +396,14 @@ func (o *Overlay) apply(res *fhir.Object, ns [16]byte) {
 		return
 	}
 	t := stu3.Lookup(typ)
+	// Copies first, from the rendering as it came (meta.lastUpdated too).
+	for _, el := range sortedKeys(r.Copy) {
+		if res.Get(el) == nil {
+			if v := values(res, r.Copy[el]); len(v) > 0 && v[0] != "" {
+				put(res, t, el, fhir.String(v[0]))
+			}
+		}
+	}
 	// meta: versionId, lastUpdated, profile, in that order, and nothing else.
 	old, _ := res.Get("meta").(*fhir.Object)
 	lastUpdated := old.GetString("lastUpdated")
@@ -435,13 +443,6 @@ func (o *Overlay) apply(res *fhir.Object, ns [16]byte) {
 	}
 	for _, el := range sortedKeys(r.Fixed) {
 		put(res, t, el, codeValue(t, el, r.Fixed[el]))
-	}
-	for _, el := range sortedKeys(r.Copy) {
-		if res.Get(el) == nil {
-			if v := values(res, r.Copy[el]); len(v) > 0 && v[0] != "" {
-				put(res, t, el, fhir.String(v[0]))
-			}
-		}
 	}
 	for _, el := range r.Drop {
 		put(res, t, el, nil)

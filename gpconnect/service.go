@@ -223,6 +223,7 @@ var builders = map[Area]*builder{
 	Medication:    medicationBuilder,
 	Problems:      problemBuilder,
 	Immunisations: immunisationBuilder,
+	Uncategorised: uncategorisedBuilder,
 }
 
 // needsSearch says what a type's mapping lacks of the search parameters
