@@ -276,7 +276,7 @@ func (r *record) asOrder(o, plan *fhir.Object) {
 // is active from its start on. One prescribed elsewhere always is.
 func (a *authorisation) activeSince(from string) bool {
 	st := a.statement
-	for _, x := range exts(st) {
+	for _, x := range extensionsOf(st) {
 		if strings.HasSuffix(x.GetString("url"), prescribingAgencyEnd) {
 			if code := values(x, "valueCodeableConcept.coding.code"); len(code) > 0 && code[0] != atPractice {
 				return true
@@ -308,7 +308,7 @@ func upper(d string) string {
 	return d
 }
 
-func exts(res *fhir.Object) []*fhir.Object {
+func extensionsOf(res *fhir.Object) []*fhir.Object {
 	var out []*fhir.Object
 	a, _ := res.Get("extension").(fhir.Array)
 	for _, x := range a {
@@ -321,7 +321,7 @@ func exts(res *fhir.Object) []*fhir.Object {
 
 // prescriptionType is a MedicationRequest's prescription type code, "".
 func prescriptionType(res *fhir.Object) string {
-	for _, x := range exts(res) {
+	for _, x := range extensionsOf(res) {
 		if u := x.GetString("url"); u == prescriptionTypeURL || u == ccPrescriptionTypeURL {
 			if code := values(x, "valueCodeableConcept.coding.code"); len(code) > 0 {
 				return code[0]

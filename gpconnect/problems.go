@@ -66,7 +66,7 @@ func problemStatus(c *fhir.Object) string {
 
 // significance is a problem's significance (major, minor), "" if none.
 func significance(c *fhir.Object) string {
-	for _, x := range exts(c) {
+	for _, x := range extensionsOf(c) {
 		if x.GetString("url") == significanceURL {
 			return x.GetString("valueCode")
 		}
