@@ -15,11 +15,13 @@ var (
 	}
 	reactions     = []string{"RASH", "RASH", "ANAPH", "WHEEZE", "SWELL", "NAUS"}
 	allergyStates = []string{"Active", "Active", "Active", "Active", "Inactive", "Resolved"}
-	problems      = []struct{ read, text string }{
-		{"G20..", "Essential hypertension"}, {"G20..", "Essential hypertension"}, {"H33..", "Asthma"},
-		{"C10..", "Diabetes mellitus"}, {"H3...", "Chronic obstructive pulmonary disease"}, {"F25..", "Epilepsy"},
-		{"E2002", "Anxiety states"}, {"G30..", "Acute myocardial infarction"}, {"K190.", "Urinary tract infection"},
-		{"7L1H.", "Local admin code"},
+	// Each problem with the significance a GP would give it: long-term
+	// and serious conditions major, the others minor.
+	problems = []struct{ read, text, significance string }{
+		{"G20..", "Essential hypertension", "MAJ"}, {"G20..", "Essential hypertension", "MAJ"}, {"H33..", "Asthma", "MAJ"},
+		{"C10..", "Diabetes mellitus", "MAJ"}, {"H3...", "Chronic obstructive pulmonary disease", "MAJ"}, {"F25..", "Epilepsy", "MAJ"},
+		{"E2002", "Anxiety states", "MIN"}, {"G30..", "Acute myocardial infarction", "MAJ"}, {"K190.", "Urinary tract infection", "MIN"},
+		{"7L1H.", "Local admin code", "MIN"},
 	}
 	consultTypes = []string{"SURG", "SURG", "SURG", "SURG", "TEL", "TEL", "HOME"}
 )
@@ -203,7 +205,7 @@ func (w *world) clinical(p *patient) record {
 			if status == "R" {
 				end = starts[c].AddDate(0, 1+r.IntN(12), 0).Format("20060102")
 			}
-			rec.problems = append(rec.problems, []any{int64(0), p.id, int64(c), pr.read, pr.text, status, onset.Format("20060102"), end, starts[c].Format("2006-01-02"), rec.consults[c][2], randomTime(r)})
+			rec.problems = append(rec.problems, []any{int64(0), p.id, int64(c), pr.read, pr.text, status, pr.significance, onset.Format("20060102"), end, starts[c].Format("2006-01-02"), rec.consults[c][2], randomTime(r)})
 		}
 	}
 	return rec

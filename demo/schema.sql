@@ -117,6 +117,7 @@ CREATE TABLE PROBLEM (
     READ_CODE      VARCHAR(7)   NOT NULL,             -- Read v2, e.g. 'H33..'
     PROBLEM_TEXT   VARCHAR(100),
     STATUS         CHAR(1)      NOT NULL,             -- 'A' active, 'I' inactive, 'R' resolved
+    SIGNIFICANCE   VARCHAR(3)   NOT NULL,             -- 'MAJ' major, 'MIN' minor (the clinician's judgement)
     ONSET_DATE     VARCHAR(8),                        -- 'YYYYMMDD'
     END_DATE       VARCHAR(8),                        -- 'YYYYMMDD'
     RECORDED_DATE  VARCHAR(10)  NOT NULL,             -- 'YYYY-MM-DD'

@@ -74,6 +74,11 @@ var areas = map[Area]area{
 		"714311000000108", "Patient recall administration"},
 }
 
+// listDisplay is the display of an area's list code where it is not the
+// list's title (SPEC §6.1: uncategorised data is titled so, its code
+// "Miscellaneous record").
+var listDisplay = map[Area]string{Uncategorised: "Miscellaneous record"}
+
 // areaOrder is the order areas are answered in, as the OperationDefinition
 // lists them.
 var areaOrder = []Area{Allergies, Medication, Consultations, Problems, Immunisations, Uncategorised, Investigations, Referrals, DiaryEntries}

@@ -15,7 +15,8 @@ const (
 
 // capabilityTypes are the types whose profiles a record may hold, in the
 // order the CapabilityStatement lists them.
-var capabilityTypes = []string{"Bundle", "OperationOutcome", "Patient", "Organization", "Practitioner", "PractitionerRole", "Location", "List", "AllergyIntolerance", "Immunization"}
+var capabilityTypes = []string{"Bundle", "OperationOutcome", "Patient", "Organization", "Practitioner", "PractitionerRole", "Location", "List",
+	"AllergyIntolerance", "Medication", "MedicationStatement", "MedicationRequest", "Condition", "Immunization", "Observation"}
 
 // Capability is the structured CapabilityStatement (SPEC §11): this
 // provider's GP Connect release, the get structured record operation, and
@@ -73,8 +74,14 @@ func (s *Service) sends(typ string) bool {
 		return true
 	case "AllergyIntolerance":
 		return s.offered[Allergies]
+	case "Medication", "MedicationStatement", "MedicationRequest":
+		return s.offered[Medication]
+	case "Condition":
+		return s.offered[Problems]
 	case "Immunization":
 		return s.offered[Immunisations]
+	case "Observation":
+		return s.offered[Uncategorised]
 	}
 	return s.eng.Set().Lookup(typ) != nil
 }

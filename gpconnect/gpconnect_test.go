@@ -464,7 +464,7 @@ func TestDisabledAreas(t *testing.T) {
 		lists int
 	}{
 		{"not built", nil, params(p.nhs, append([]string{allergies(false)}, all...)...),
-			[]string{"includeMedication", "includeConsultations", "includeProblems", "includeUncategorisedData", "includeInvestigations", "includeReferrals", "includeDiaryEntries"}, 2},
+			[]string{"includeConsultations", "includeInvestigations", "includeReferrals", "includeDiaryEntries"}, 5},
 		{"switched off", []gpconnect.Area{}, params(p.nhs, allergies(true)), []string{"includeAllergies"}, 0},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -695,6 +695,11 @@ func TestCapabilityStatement(t *testing.T) {
 	for _, want := range []string{"https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-Patient-1/_history/1.8",
 		"https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-AllergyIntolerance-1/_history/1.7",
 		"https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-Immunization-1/_history/1.5",
+		"https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-Medication-1/_history/1.2",
+		"https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-MedicationStatement-1/_history/1.7",
+		"https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-MedicationRequest-1/_history/1.6",
+		"https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-ProblemHeader-Condition-1/_history/1.7",
+		"https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-Observation-1/_history/1.7",
 		"https://fhir.nhs.uk/STU3/StructureDefinition/GPConnect-StructuredRecord-Bundle-1/_history/1.3"} {
 		if !slices.Contains(profiles, want) {
 			t.Errorf("profiles %v lack %s", profiles, want)
@@ -712,20 +717,57 @@ func TestCapabilityStatement(t *testing.T) {
 	outcome(t, demotest.Do(t, http.MethodPost, e.GPC+"/metadata", strings.NewReader("{}"), hs...), 400, "BAD_REQUEST", "POST")
 }
 
-// The record is the same on PostgreSQL as on SQLite, byte for byte: the
-// same rows found through the same mappings.
-func TestRecordPostgres(t *testing.T) {
-	p := find(t, func(p demoPatient) bool {
-		return len(p.allergies["Active"]) > 0 && len(p.allergies["Resolved"])+len(p.allergies["Inactive"]) > 0
-	})
-	body := params(p.nhs, allergies(true), `{"name":"includeMedication"}`, `{"name":"includeImmunisations"}`, `{"name":"includeSomethingNew"}`)
-	pg := demotest.Postgres(t, demotest.Config{GPConnect: &gpconnect.Options{ASID: authtest.GPCProviderASID}})
-	got := record(t, pg, body)
-	want := record(t, serve(t, nil), body)
-	if got.Status != http.StatusOK || string(got.Body) != string(want.Body) {
-		t.Errorf("PostgreSQL's record differs from SQLite's\n  pg: %s\nsqlite: %s", demotest.Truncate(string(got.Body), 1500), demotest.Truncate(string(want.Body), 1500))
+// Every backend answers the same records as SQLite, byte for byte: every
+// area served, with their options, for patients whose records hold
+// allergies active and ended, repeats with their issues and acute
+// prescriptions, problems of each status and significance, and
+// observations.
+func TestRecordEveryBackend(t *testing.T) {
+	meds, probs := medicationRows(t), problemRows(t)
+	var nhs []string
+	for _, ok := range []func(p demoPatient) bool{
+		func(p demoPatient) bool {
+			return len(p.allergies["Active"]) > 0 && len(p.allergies["Resolved"])+len(p.allergies["Inactive"]) > 0
+		},
+		func(p demoPatient) bool {
+			m := meds[p.id]
+			return m != nil && len(m.acute) > 0 && len(m.repeats) > 1 && len(m.repeats[0].issues) > 0
+		},
+		func(p demoPatient) bool {
+			sig := map[string]bool{}
+			for _, r := range probs[p.id] {
+				sig[r.significance+r.status] = true
+			}
+			return len(sig) > 2
+		},
+	} {
+		nhs = append(nhs, find(t, ok).nhs)
 	}
-	fhirvalid.Validate(t, "the record on PostgreSQL", got.Body)
+	var bodies []string
+	for _, n := range nhs {
+		bodies = append(bodies,
+			params(n, allergies(true), `{"name":"includeMedication"}`, `{"name":"includeProblems"}`, `{"name":"includeImmunisations"}`,
+				`{"name":"includeUncategorisedData"}`, `{"name":"includeSomethingNew"}`),
+			params(n, `{"name":"includeMedication","part":[{"name":"includePrescriptionIssues","valueBoolean":false},{"name":"medicationSearchFromDate","valueDate":"2018-01-01"}]}`,
+				`{"name":"includeUncategorisedData","part":[{"name":"uncategorisedDataSearchPeriod","valuePeriod":{"start":"2015-01-01","end":"2022-12-31"}}]}`),
+			params(n, `{"name":"includeProblems","part":[{"name":"filterStatus","valueCode":"inactive"}]}`, `{"name":"includeProblems","part":[{"name":"filterSignificance","valueCode":"minor"}]}`))
+	}
+	sqlite := serve(t, nil)
+	want := make([]demotest.Response, len(bodies))
+	for i, b := range bodies {
+		want[i] = record(t, sqlite, b)
+		if want[i].Status != http.StatusOK {
+			t.Fatalf("SQLite: status %d: %s", want[i].Status, want[i].Body)
+		}
+	}
+	demotest.Each(t, demotest.Config{GPConnect: &gpconnect.Options{ASID: authtest.GPCProviderASID}}, func(t *testing.T, e *demotest.Env) {
+		for i, b := range bodies {
+			if got := record(t, e, b); got.Status != http.StatusOK || string(got.Body) != string(want[i].Body) {
+				t.Errorf("request %d: %s's record differs from SQLite's\n  %s: %s\nsqlite: %s", i, e.Name, e.Name,
+					demotest.Truncate(string(got.Body), 1500), demotest.Truncate(string(want[i].Body), 1500))
+			}
+		}
+	})
 }
 
 // Every GP Connect request is audited before it is answered: who asked

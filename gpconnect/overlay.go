@@ -59,6 +59,16 @@ type Rule struct {
 	// Ended says how an allergy that has ended tells when and why
 	// (AllergyIntolerance only).
 	Ended *Ended `yaml:"ended"`
+	// Drop are top-level elements GP Connect does not use, left out.
+	Drop []string `yaml:"drop"`
+	// Copy sets top-level elements the profile requires that the
+	// rendering lacks from the string at a path of the rendering
+	// (element: path); one the rendering has is kept.
+	Copy map[string]string `yaml:"copy"`
+	// Only are repeating Reference elements the profile allows once: the
+	// item kept is the first that refers to the type given (the first
+	// item when none does).
+	Only map[string]string `yaml:"only"`
 	// Extensions are extensions the profile requires that the rendering
 	// lacks, each made from values of the rendering; one already there
 	// (by url) is kept.
@@ -76,12 +86,13 @@ type ExtensionRule struct {
 // CodingRule makes a CodeableConcept from the rendering: the values at
 // the paths From, in order, the first that Map knows giving the coding
 // (of System); none known, the CodeableConcept is the text at the path
-// Text (no extension when there is none).
+// Text, or else the coding Default (no extension when there is none).
 type CodingRule struct {
-	System string                `yaml:"system"`
-	From   []string              `yaml:"from"`
-	Map    map[string]MappedCode `yaml:"map"`
-	Text   string                `yaml:"text"`
+	System  string                `yaml:"system"`
+	From    []string              `yaml:"from"`
+	Map     map[string]MappedCode `yaml:"map"`
+	Text    string                `yaml:"text"`
+	Default *MappedCode           `yaml:"default"`
 }
 
 // MappedCode is a code of a CodingRule with its display.
@@ -201,6 +212,32 @@ func ParseOverlay(name string, data []byte) (*Overlay, error) {
 				check(at("derive", el, "map", k), el, v)
 			}
 		}
+		for _, el := range r.Drop {
+			if element(t, el) == nil {
+				bad(at("drop"), "%s has no element %s", typ, el)
+			}
+		}
+		for el, path := range r.Copy {
+			switch e := element(t, el); {
+			case e == nil:
+				bad(at("copy", el), "%s has no element %s", typ, el)
+			case e.Max == "*" || len(e.Types) != 1 || !stu3Primitive(e.Types[0]):
+				bad(at("copy", el), "%s.%s is not a single primitive", typ, el)
+			case path == "":
+				bad(at("copy", el), "%s.copy.%s: the path is empty", typ, el)
+			}
+		}
+		for el, to := range r.Only {
+			e := element(t, el)
+			switch {
+			case e == nil:
+				bad(at("only", el), "%s has no element %s", typ, el)
+			case e.Max != "*" || !slices.Contains(e.Types, "Reference"):
+				bad(at("only", el), "%s.%s is not a repeating Reference", typ, el)
+			case stu3.Lookup(to) == nil || stu3.Lookup(to).Kind != stu3.Resource:
+				bad(at("only", el), "%s.only.%s: %s is not an STU3 resource type", typ, el, to)
+			}
+		}
 		if r.Ended != nil && typ != "AllergyIntolerance" {
 			bad(at("ended"), "%s: ended is for AllergyIntolerance", typ)
 		}
@@ -214,8 +251,10 @@ func ParseOverlay(name string, data []byte) (*Overlay, error) {
 				bad(where, "%s.extensions[%d]: url must be an absolute URL", typ, i)
 			case (x.Date == "") == (x.Coding == nil):
 				bad(where, "%s.extensions[%d] (%s): give one of date (a path) or coding", typ, i, x.URL)
-			case x.Coding != nil && (!absolute(x.Coding.System) || len(x.Coding.From) == 0 && x.Coding.Text == ""):
-				bad(where, "%s.extensions[%d] (%s): coding needs an absolute system and from paths or a text path", typ, i, x.URL)
+			case x.Coding != nil && (!absolute(x.Coding.System) || len(x.Coding.From) == 0 && x.Coding.Text == "" && x.Coding.Default == nil):
+				bad(where, "%s.extensions[%d] (%s): coding needs an absolute system and from paths, a text path or a default", typ, i, x.URL)
+			case x.Coding != nil && x.Coding.Default != nil && (x.Coding.Default.Code == "" || x.Coding.Default.Display == ""):
+				bad(where, "%s.extensions[%d] (%s): the default needs a code and a display", typ, i, x.URL)
 			}
 			if x != nil && x.Coding != nil {
 				for k, v := range x.Coding.Map {
@@ -245,6 +284,10 @@ func ParseOverlay(name string, data []byte) (*Overlay, error) {
 	}
 	return o, nil
 }
+
+// stu3Primitive reports whether an STU3 type is a primitive one (written
+// with a lower-case initial).
+func stu3Primitive(typ string) bool { return typ != "" && typ[0] >= 'a' && typ[0] <= 'z' }
 
 func absolute(s string) bool {
 	return strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "http://") || strings.HasPrefix(s, "urn:")
@@ -300,7 +343,7 @@ func withSet(set *Overlay) *Overlay {
 		for typ, r := range o.Resources {
 			m := out.Resources[typ]
 			if m == nil {
-				m = &Rule{Fixed: map[string]string{}, Derive: map[string]*Derive{}}
+				m = &Rule{Fixed: map[string]string{}, Derive: map[string]*Derive{}, Only: map[string]string{}, Copy: map[string]string{}}
 				out.Resources[typ] = m
 			}
 			if r.Profile != "" {
@@ -319,6 +362,13 @@ func withSet(set *Overlay) *Overlay {
 			for k, v := range r.Derive {
 				m.Derive[k] = v
 			}
+			for k, v := range r.Only {
+				m.Only[k] = v
+			}
+			for k, v := range r.Copy {
+				m.Copy[k] = v
+			}
+			m.Drop = append(m.Drop, r.Drop...)
 			if r.Ended != nil {
 				m.Ended = r.Ended
 			}
@@ -346,6 +396,14 @@ func (o *Overlay) apply(res *fhir.Object, ns [16]byte) {
 		return
 	}
 	t := stu3.Lookup(typ)
+	// Copies first, from the rendering as it came (meta.lastUpdated too).
+	for _, el := range sortedKeys(r.Copy) {
+		if res.Get(el) == nil {
+			if v := values(res, r.Copy[el]); len(v) > 0 && v[0] != "" {
+				put(res, t, el, fhir.String(v[0]))
+			}
+		}
+	}
 	// meta: versionId, lastUpdated, profile, in that order, and nothing else.
 	old, _ := res.Get("meta").(*fhir.Object)
 	lastUpdated := old.GetString("lastUpdated")
@@ -386,6 +444,21 @@ func (o *Overlay) apply(res *fhir.Object, ns [16]byte) {
 	for _, el := range sortedKeys(r.Fixed) {
 		put(res, t, el, codeValue(t, el, r.Fixed[el]))
 	}
+	for _, el := range r.Drop {
+		put(res, t, el, nil)
+	}
+	for _, el := range sortedKeys(r.Only) {
+		if items, ok := res.Get(el).(fhir.Array); ok && len(items) > 1 {
+			keep := items[0]
+			for _, x := range items {
+				if o, ok := x.(*fhir.Object); ok && strings.HasPrefix(o.GetString("reference"), r.Only[el]+"/") {
+					keep = x
+					break
+				}
+			}
+			put(res, t, el, fhir.Array{keep})
+		}
+	}
 	for _, x := range r.Extensions {
 		addExtension(res, t, x)
 	}
@@ -424,6 +497,9 @@ func addExtension(res *fhir.Object, t *stu3.Type, x *ExtensionRule) {
 			if v := values(res, c.Text); len(v) > 0 && v[0] != "" {
 				cc = fhir.NewObject(1).Add("text", fhir.String(v[0]))
 			}
+		}
+		if cc == nil && c.Default != nil {
+			cc = fhir.NewObject(1).Add("coding", fhir.Array{coding(c.System, c.Default.Code, c.Default.Display)})
 		}
 		if cc == nil {
 			return

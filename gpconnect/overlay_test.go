@@ -10,7 +10,8 @@ import (
 // An overlay's mistakes are all reported, in the order of the file, each
 // with its line and column: an unknown key, a type that is not a resource, an element the
 // type lacks or that is not a code, a code its binding does not allow,
-// ended on another type.
+// ended on another type, only on an element that is not a repeating
+// reference or with a type that is not a resource.
 func TestParseOverlayErrors(t *testing.T) {
 	_, err := ParseOverlay("o.yaml", []byte("resources:\n  Patient:\n    colour: blue\n"))
 	if err == nil || !strings.Contains(err.Error(), `o.yaml:3: field colour not found`) {
@@ -31,6 +32,7 @@ func TestParseOverlayErrors(t *testing.T) {
     ended: { date: meta.lastUpdated }
     derive:
       nonsense: { from: [x] }
+    only: { managingOrganization: Organization, generalPractitioner: Doctor }
   Immunization:
     extensions:
       - { url: nope, date: x }
@@ -50,9 +52,11 @@ func TestParseOverlayErrors(t *testing.T) {
 		`o.yaml:11:7: AllergyIntolerance.derive.criticality: from names no path`,
 		`o.yaml:13:5: Patient: ended is for AllergyIntolerance`,
 		`o.yaml:15:7: Patient has no element nonsense`,
-		`o.yaml:17:5: Immunization.extensions[0]: url must be an absolute URL`,
-		`o.yaml:17:5: Immunization.extensions[1] (https://x): give one of date (a path) or coding`,
-		`o.yaml:17:5: Immunization.extensions[2] (https://y): "1" maps to no code and display`,
+		`o.yaml:16:13: Patient.managingOrganization is not a repeating Reference`,
+		`o.yaml:16:49: Patient.only.generalPractitioner: Doctor is not an STU3 resource type`,
+		`o.yaml:18:5: Immunization.extensions[0]: url must be an absolute URL`,
+		`o.yaml:18:5: Immunization.extensions[1] (https://x): give one of date (a path) or coding`,
+		`o.yaml:18:5: Immunization.extensions[2] (https://y): "1" maps to no code and display`,
 	}
 	if got := strings.Split(err.Error(), "\n"); strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("errors\n got %q\nwant %q", got, want)

@@ -60,6 +60,17 @@ func (r *Request) Bool(a Area, part string, def bool) bool {
 	return def
 }
 
+// Date is a date part of an area's first parameter, and whether it was
+// given.
+func (r *Request) Date(a Area, part string) (time.Time, bool) {
+	ps := r.Areas[a]
+	if len(ps) == 0 {
+		return time.Time{}, false
+	}
+	v, ok := ps[0][part]
+	return v.Date, ok
+}
+
 // maxBody bounds a request body: a Parameters of every parameter and part
 // is under 4 KiB.
 const maxBody = 64 << 10

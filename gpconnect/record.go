@@ -329,7 +329,11 @@ func (r *record) addListed(area Area, typ string, resources []*fhir.Object) {
 	for i, res := range resources {
 		refs[i] = typ + "/" + res.GetString("id")
 	}
-	r.sections = append(r.sections, r.list(snomed, d.listCode, d.listText, refs, nil))
+	l := r.list(snomed, d.listCode, d.listText, refs, nil)
+	if display, ok := listDisplay[area]; ok {
+		l.Get("code").(*fhir.Object).Get("coding").(fhir.Array)[0] = coding(snomed, d.listCode, display)
+	}
+	r.sections = append(r.sections, l)
 	for _, res := range resources {
 		r.have[typ+"/"+res.GetString("id")] = true
 		r.sections = append(r.sections, res)

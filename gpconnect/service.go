@@ -220,7 +220,10 @@ type builder struct {
 // builders are the areas this version builds (nil: not yet).
 var builders = map[Area]*builder{
 	Allergies:     allergyBuilder,
+	Medication:    medicationBuilder,
+	Problems:      problemBuilder,
 	Immunisations: immunisationBuilder,
+	Uncategorised: uncategorisedBuilder,
 }
 
 // needsSearch says what a type's mapping lacks of the search parameters

@@ -47,5 +47,11 @@
 // 62781c561e901737c8370dda8f88d393acfed989; Apache-2.0, HL7 FHIR content
 // under the FHIR licence), with snapshots generated for UK Core's
 // differentials by fhir-snapshot-generator 2.2.2 against the R4 core
-// package.
+// package. GPConnect is a third registry, the built-in
+// STU3 one with GP Connect's STU3 profiles for Access Record: Structured
+// 1.6 added (gpconnect.json.gz, reduced the same way): from
+// nhsconnect/gpconnect-fhir, branch release/1.5.0, commit 4d7f2492e920
+// (© NHS Digital, Apache-2.0), with the Care Connect extensions they use
+// (ProblemSignificance, RelatedClinicalContent, MedicationDosageLastChanged)
+// from nhsconnect/CareConnect-profiles-STU3 (Apache-2.0).
 package profile

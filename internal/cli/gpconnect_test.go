@@ -10,7 +10,8 @@ import (
 
 // The built-in demo serves GP Connect: serve prints where, `token
 // -gpconnect` prints an audit token and the Ssp- headers it takes, and
-// with them a record and the structured CapabilityStatement are answered.
+// with them a record of every area the demo serves and the structured
+// CapabilityStatement are answered.
 func TestDemoServesGPConnect(t *testing.T) {
 	m, stop := startServe(t, []string{"serve", "-listen", "127.0.0.1:0"}, regexp.MustCompile(`GP Connect Access Record: Structured on (http://\S+/gpconnect/fhir)`))
 	defer stop()
@@ -37,9 +38,17 @@ func TestDemoServesGPConnect(t *testing.T) {
 	}
 	code, body := call("record", http.MethodPost, "/Patient/$gpc.getstructuredrecord",
 		`{"resourceType":"Parameters","parameter":[{"name":"patientNHSNumber","valueIdentifier":{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9000000238"}},`+
-			`{"name":"includeAllergies","part":[{"name":"includeResolvedAllergies","valueBoolean":true}]}]}`)
-	if code != http.StatusOK || !strings.Contains(body, `"type":"collection"`) || !strings.Contains(body, `"code":"886921000000105"`) {
+			`{"name":"includeAllergies","part":[{"name":"includeResolvedAllergies","valueBoolean":true}]},{"name":"includeMedication"},`+
+			`{"name":"includeProblems"},{"name":"includeImmunisations"},{"name":"includeUncategorisedData"}]}`)
+	if code != http.StatusOK || !strings.Contains(body, `"type":"collection"`) || strings.Contains(body, "has been disabled") {
 		t.Errorf("record: %d %s", code, body)
+	}
+	// The areas the demo serves: allergies, medication, problems,
+	// immunisations, uncategorised data.
+	for _, list := range []string{"886921000000105", "933361000000108", "717711000000103", "1102181000000102", "826501000000100"} {
+		if !strings.Contains(body, `"code":"`+list+`"`) {
+			t.Errorf("the record has no list %s", list)
+		}
 	}
 	code, body = call("metadata", http.MethodGet, "/metadata", "")
 	if code != http.StatusOK || !strings.Contains(body, `"resourceType":"CapabilityStatement"`) || !strings.Contains(body, "gpc.getstructuredrecord") {

@@ -2,7 +2,8 @@
 // fhir/profile/stu3core.json.gz, every resource and data type of FHIR
 // STU3 (3.0.1) with the core profiles and extensions, and
 // fhir/profile/careconnect.json.gz, the Care Connect STU3 profiles,
-// extensions, value sets and code systems. Both are reduced by
+// extensions, value sets and code systems, and fhir/profile/gpconnect.json.gz,
+// the GP Connect STU3 ones (gpconnect.go). All are reduced by
 // profile.Definitions to what the checker reads (snapshot elements, the
 // value sets of required bindings and their code systems) and gzipped.
 //
@@ -10,6 +11,7 @@
 //
 //	go run ./internal/gen/profilegen \
 //	  -careconnect ../shared/careconnect/profiles-json \
+//	  -gpconnect ../shared/gpconnect/profiles-json \
 //	  -core-git /work/.mirror/google+fhir/repo -core-path spec/hl7.fhir.core/3.0.1/package
 //
 // With -release r4 it writes fhir/profile/r4core.json.gz, every resource
@@ -49,6 +51,7 @@ func main() {
 	coreGit := flag.String("core-git", "/work/.mirror/google+fhir/repo", "a git repository holding the hl7.fhir.core 3.0.1 package")
 	corePath := flag.String("core-path", "spec/hl7.fhir.core/3.0.1/package", "the package's folder in -core-git")
 	coreRev := flag.String("core-rev", "HEAD", "the revision of -core-git")
+	gpcDir := flag.String("gpconnect", "../shared/gpconnect/profiles-json", "the GP Connect profiles-json folder")
 	out := flag.String("out", "fhir/profile", "the folder to write to")
 	release := flag.String("release", "stu3", "the release to write: stu3 (core and Care Connect) or r4 (core and UK Core)")
 	uk := flag.String("ukcore", "../shared/ukcore/profiles-json", "the UK Core profiles-json folder (-release r4)")
@@ -96,16 +99,18 @@ func main() {
 			fmt.Printf("left out %s: %v\n", name, err)
 		}
 	}
+	gpc := gpConnect(*gpcDir, core, care)
 	// Care Connect's copies of core definitions (its extensions of
 	// hl7.org/fhir URLs) are the ones kept.
 	core.Drop(care)
 	core.Prune(func(url, kind, typ, derivation string) bool { return kind != "logical" }, care)
 	care.Prune(func(string, string, string, string) bool { return true })
+	dropShared(gpc, core, care)
 
 	for _, w := range []struct {
 		name string
 		defs *profile.Definitions
-	}{{"stu3core.json.gz", core}, {"careconnect.json.gz", care}} {
+	}{{"stu3core.json.gz", core}, {"careconnect.json.gz", care}, {"gpconnect.json.gz", gpc}} {
 		var buf bytes.Buffer
 		if err := w.defs.WriteGzip(&buf); err != nil {
 			log.Fatal(err)

@@ -1,0 +1,84 @@
+package profile
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+// The GP Connect registry holds every profile an Access Record:
+// Structured response claims; the built-in registry holds none of them
+// (it is left as it was).
+func TestGPConnectRegistry(t *testing.T) {
+	for _, name := range []string{"GPConnect-StructuredRecord-Bundle-1", "GPConnect-OperationOutcome-1", "CareConnect-GPC-Patient-1",
+		"CareConnect-GPC-Organization-1", "CareConnect-GPC-Practitioner-1", "CareConnect-GPC-PractitionerRole-1", "CareConnect-GPC-Location-1",
+		"CareConnect-GPC-AllergyIntolerance-1", "CareConnect-GPC-List-1", "CareConnect-GPC-Medication-1", "CareConnect-GPC-MedicationStatement-1",
+		"CareConnect-GPC-MedicationRequest-1", "CareConnect-GPC-ProblemHeader-Condition-1", "CareConnect-GPC-Immunization-1",
+		"CareConnect-GPC-Observation-1", "CareConnect-GPC-Encounter-1", "CareConnect-GPC-DiagnosticReport-1", "CareConnect-GPC-Specimen-1",
+		"CareConnect-GPC-ProcedureRequest-1", "CareConnect-GPC-ReferralRequest-1", "CareConnect-GPC-DocumentReference-1"} {
+		url := "https://fhir.nhs.uk/STU3/StructureDefinition/" + name
+		if !GPConnect().Known(url) {
+			t.Errorf("the GP Connect registry does not know %s", url)
+		}
+		if Builtin().Known(url) {
+			t.Errorf("the built-in STU3 registry knows %s", url)
+		}
+	}
+	if d, ok := GPConnect().Lookup("https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-List-1"); !ok || d.Version != "1.7.0" || d.Type != "List" {
+		t.Errorf("CareConnect-GPC-List-1: %+v", d)
+	}
+	for _, url := range []string{"http://hl7.org/fhir/StructureDefinition/Patient", "https://fhir.hl7.org.uk/STU3/StructureDefinition/CareConnect-Patient-1"} {
+		if !GPConnect().Known(url) {
+			t.Errorf("the GP Connect registry lost %s", url)
+		}
+	}
+}
+
+// What a GP Connect profile adds to Care Connect's is checked: the
+// AllergyIntolerance's fixed verification status, the List's required
+// code and note text.
+func TestGPConnectChecks(t *testing.T) {
+	cases := []struct {
+		name, res string
+		want      []string // prefixes of problems; none: conformant
+	}{
+		{"a conformant list", `{"resourceType":"List","meta":{"profile":["https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-List-1"]},
+			"status":"current","mode":"snapshot","title":"Problems","code":{"coding":[{"system":"http://snomed.info/sct","code":"717711000000103","display":"Problems"}]},
+			"subject":{"reference":"Patient/1"},"note":[{"text":"Information not available"}],
+			"emptyReason":{"coding":[{"system":"https://fhir.nhs.uk/STU3/CodeSystem/CareConnect-ListEmptyReasonCode-1","code":"no-content-recorded","display":"No Content Recorded"}]}}`, nil},
+		{"a list without its code or meta.profile", `{"resourceType":"List","meta":{"profile":["https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-List-1"]},
+			"status":"current","mode":"snapshot","title":"Problems","subject":{"reference":"Patient/1"},"note":[{"author":{"reference":"Practitioner/1"}}]}`,
+			[]string{"List.code: is required by the profile (min 1)", "List.note.text: is required by the profile (min 1)"}},
+		{"a confirmed allergy", `{"resourceType":"AllergyIntolerance","meta":{"profile":["https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-AllergyIntolerance-1"]},
+			"identifier":[{"system":"https://fhir.nhs.uk/Id/cross-care-setting-identifier","value":"1"}],"clinicalStatus":"active","verificationStatus":"confirmed",
+			"category":["medication"],"code":{"coding":[{"system":"http://snomed.info/sct","code":"91936005","display":"Allergy to penicillin"}]},
+			"patient":{"reference":"Patient/1"},"assertedDate":"2020-01-01","recorder":{"reference":"Practitioner/1"}}`, []string{"AllergyIntolerance.verificationStatus"}},
+	}
+	for _, c := range cases {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(c.res), &m); err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, p := range GPConnect().Check(m) {
+			got = append(got, p.String())
+		}
+		if len(c.want) == 0 && len(got) > 0 {
+			t.Errorf("%s has problems:\n%s", c.name, strings.Join(got, "\n"))
+		}
+		for _, w := range c.want {
+			found := false
+			for _, g := range got {
+				found = found || strings.HasPrefix(g, w)
+			}
+			if !found {
+				t.Errorf("%s: want a problem %q; got\n%s", c.name, w, strings.Join(got, "\n"))
+			}
+		}
+		if len(c.want) > 0 {
+			if ps := Builtin().Check(m); len(ps) == 0 || !strings.Contains(ps[0].Msg, "names no known profile") {
+				t.Errorf("%s: the built-in registry does not know the GP Connect profile: %v", c.name, ps)
+			}
+		}
+	}
+}

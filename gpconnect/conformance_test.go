@@ -1,0 +1,171 @@
+package gpconnect_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/ccfacade/ccfacade/fhir/profile"
+	"github.com/ccfacade/ccfacade/internal/demotest"
+	"github.com/ccfacade/ccfacade/internal/fhirvalid"
+)
+
+// areaOptions are, per clinical area, its parameter with each choice of
+// its parts (the first the parameter alone where GP Connect allows it).
+// Parts GP Connect forbids beside includeProblems are in withoutProblems.
+var areaOptions = []struct {
+	name            string
+	withProblems    []string
+	withoutProblems []string
+}{
+	{"allergies", []string{allergies(true), allergies(false)}, nil},
+	{"medication", []string{`{"name":"includeMedication"}`,
+		`{"name":"includeMedication","part":[{"name":"includePrescriptionIssues","valueBoolean":false}]}`,
+		`{"name":"includeMedication","part":[{"name":"includePrescriptionIssues","valueBoolean":true}]}`},
+		[]string{`{"name":"includeMedication","part":[{"name":"medicationSearchFromDate","valueDate":"2021-06-01"}]}`,
+			`{"name":"includeMedication","part":[{"name":"includePrescriptionIssues","valueBoolean":false},{"name":"medicationSearchFromDate","valueDate":"2015-01-01"}]}`}},
+	{"immunisations", []string{`{"name":"includeImmunisations"}`},
+		[]string{`{"name":"includeImmunisations","part":[{"name":"includeNotGiven","valueBoolean":true},{"name":"includeStatus","valueBoolean":false}]}`,
+			`{"name":"includeImmunisations","part":[{"name":"includeNotGiven","valueBoolean":false},{"name":"includeStatus","valueBoolean":true}]}`}},
+	{"uncategorised", []string{`{"name":"includeUncategorisedData"}`},
+		[]string{`{"name":"includeUncategorisedData","part":[{"name":"uncategorisedDataSearchPeriod","valuePeriod":{"start":"2018-01-01","end":"2022-12-31"}}]}`,
+			`{"name":"includeUncategorisedData","part":[{"name":"uncategorisedDataSearchPeriod","valuePeriod":{"start":"2021-01-01"}}]}`}},
+	{"problems", []string{`{"name":"includeProblems"}`,
+		`{"name":"includeProblems","part":[{"name":"filterStatus","valueCode":"active"}]}`,
+		`{"name":"includeProblems","part":[{"name":"filterStatus","valueCode":"inactive"},{"name":"filterSignificance","valueCode":"major"}]}`,
+		`{"name":"includeProblems","part":[{"name":"filterSignificance","valueCode":"minor"}]}`}, nil},
+	{"consultations", []string{`{"name":"includeConsultations"}`}, nil},
+}
+
+// optionRequests are the bodies that, between them, ask for every area
+// with each of its options (areas asked together, option i of each in
+// request i, those forbidden beside problems in requests without it), one
+// with a parameter this version does not know.
+func optionRequests(nhs string) []string {
+	var out []string
+	for _, problems := range []bool{true, false} {
+		n := 0
+		for _, a := range areaOptions {
+			opts := a.withProblems
+			if !problems {
+				opts = append(opts, a.withoutProblems...)
+			}
+			n = max(n, len(opts))
+		}
+		for i := 0; i < n; i++ {
+			ps := []string{}
+			for _, a := range areaOptions {
+				if !problems && (a.name == "problems" || a.name == "consultations") || a.name == "consultations" && i > 0 {
+					continue // filters of problems are forbidden beside consultations
+				}
+				opts := a.withProblems
+				if !problems {
+					opts = append(opts, a.withoutProblems...)
+				}
+				ps = append(ps, opts[i%len(opts)])
+			}
+			if i == 0 {
+				ps = append(ps, `{"name":"includeSomethingNew","part":[{"name":"since","valueBoolean":true}]}`)
+			}
+			out = append(out, params(nhs, ps...))
+		}
+	}
+	return out
+}
+
+// Every answer the demo gives to a record request — every NHS number of
+// the demo (those served, and those not, which fail) with every area and
+// each of its options — is valid FHIR STU3 (google/fhir's validator), and
+// each resource in it (the Bundle, every entry, every contained resource,
+// an error's OperationOutcome) claims exactly one profile, a GP Connect
+// one, and conforms to it (the profile checker with GP Connect's
+// StructureDefinitions). Problems are reported once each, with how often
+// and where they were seen first.
+func TestRecordsConformToGPConnectProfiles(t *testing.T) {
+	e := serve(t, nil)
+	reg := profile.GPConnect()
+	type seen struct {
+		n     int
+		where string
+	}
+	problems := map[string]*seen{}
+	report := func(msg, where string) {
+		if s := problems[msg]; s != nil {
+			s.n++
+			return
+		}
+		problems[msg] = &seen{1, where}
+	}
+	var check func(res map[string]any, where string)
+	check = func(res map[string]any, where string) {
+		typ, _ := res["resourceType"].(string)
+		prof, _ := at(res, "meta", "profile").([]any)
+		if len(prof) != 1 || !strings.HasPrefix(fmt.Sprint(prof[0]), "https://fhir.nhs.uk/STU3/StructureDefinition/") {
+			report(fmt.Sprintf("%s claims the profiles %v: want one GP Connect profile", typ, prof), where)
+		}
+		if typ == "Bundle" {
+			stripped := map[string]any{}
+			for k, v := range res {
+				if k != "entry" {
+					stripped[k] = v
+				}
+			}
+			for _, p := range reg.Check(stripped) {
+				report(p.String(), where)
+			}
+			for i, en := range res["entry"].([]any) {
+				r, _ := en.(map[string]any)["resource"].(map[string]any)
+				check(r, fmt.Sprintf("%s entry %d (%s/%v)", where, i, r["resourceType"], r["id"]))
+			}
+			return
+		}
+		for _, p := range reg.Check(res) {
+			report(p.String(), where)
+		}
+		if c, ok := res["contained"].([]any); ok {
+			for _, x := range c {
+				r := x.(map[string]any)
+				check(r, fmt.Sprintf("%s contained %s/%v", where, r["resourceType"], r["id"]))
+			}
+		}
+	}
+	requests, bundles, fails := 0, 0, 0
+	for _, p := range patients(t) {
+		for i, body := range optionRequests(p.nhs) {
+			where := fmt.Sprintf("patient %s (NHS number %q) request %d", p.id, p.nhs, i)
+			res := record(t, e, body)
+			requests++
+			switch res.Status {
+			case http.StatusOK:
+				bundles++
+			case http.StatusNotFound, http.StatusBadRequest, http.StatusUnprocessableEntity:
+				fails++
+			default:
+				t.Fatalf("%s: status %d: %s", where, res.Status, demotest.Truncate(string(res.Body), 1000))
+			}
+			if _, err := fhirvalid.Validator(t).Unmarshal(res.Body); err != nil {
+				report("not valid STU3: "+err.Error(), where)
+			}
+			var m map[string]any
+			if err := json.Unmarshal(res.Body, &m); err != nil {
+				t.Fatalf("%s: %v", where, err)
+			}
+			check(m, where)
+		}
+	}
+	if bundles == 0 || fails == 0 {
+		t.Errorf("%d requests: %d records, %d refusals; want both", requests, bundles, fails)
+	}
+	msgs := make([]string, 0, len(problems))
+	for m := range problems {
+		msgs = append(msgs, m)
+	}
+	sort.Strings(msgs)
+	for _, m := range msgs {
+		t.Errorf("%s\n\t(%d times; first in %s)", m, problems[m].n, problems[m].where)
+	}
+	t.Logf("%d requests: %d records, %d refusals, %d distinct problems", requests, bundles, fails, len(msgs))
+}

@@ -1,0 +1,142 @@
+package gpconnect_test
+
+import (
+	"net/http"
+	"slices"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/ccfacade/ccfacade/internal/demotest"
+	"github.com/ccfacade/ccfacade/internal/fhirvalid"
+)
+
+// demoObservation is an OBSERVATION row: its id and the day of
+// OBS_DATETIME.
+type demoObservation struct{ id, day string }
+
+func observationRows(t *testing.T) map[string][]demoObservation {
+	t.Helper()
+	out := map[string][]demoObservation{}
+	for _, r := range demotest.Rows(t, "OBSERVATION") {
+		p := demotest.Str(r["PATIENT_ID"])
+		out[p] = append(out[p], demoObservation{demotest.Str(r["OBS_ID"]), demotest.Str(r["OBS_DATETIME"])[:10]})
+	}
+	return out
+}
+
+// The uncategorised data area (SPEC §6.2): the list "Uncategorised data"
+// (SNOMED 826501000000100, display "Miscellaneous record") holds the
+// patient's OBSERVATION rows, each an Observation of the bundle in its
+// GP Connect profile with the business identifier and issued, and no
+// category; uncategorisedDataSearchPeriod keeps those of the days it
+// covers (both bounds, the start alone); a period that holds none, or a
+// patient with none, leaves the list empty with its reason; a period
+// given wrong is 422 INVALID_PARAMETER naming it.
+func TestRecordUncategorised(t *testing.T) {
+	e := serve(t, nil)
+	rows := observationRows(t)
+	p := find(t, func(p demoPatient) bool {
+		days := map[string]bool{}
+		for _, o := range rows[p.id] {
+			days[o.day] = true
+		}
+		return len(days) >= 3
+	})
+	var days []string
+	for _, o := range rows[p.id] {
+		days = append(days, o.day)
+	}
+	sort.Strings(days)
+	days = slices.Compact(days)
+	mid := days[len(days)/2]
+	want := func(start, end string) []string {
+		var out []string
+		for _, o := range rows[p.id] {
+			if (start == "" || o.day >= start) && (end == "" || o.day <= end) {
+				out = append(out, "Observation/"+o.id)
+			}
+		}
+		sort.Strings(out)
+		return out
+	}
+	period := func(start, end string) string {
+		v := `{`
+		if start != "" {
+			v += `"start":"` + start + `"`
+		}
+		if end != "" {
+			if start != "" {
+				v += ","
+			}
+			v += `"end":"` + end + `"`
+		}
+		return `{"name":"includeUncategorisedData","part":[{"name":"uncategorisedDataSearchPeriod","valuePeriod":` + v + `}}]}`
+	}
+	for _, c := range []struct {
+		name, param string
+		want        []string
+	}{
+		{"every observation", `{"name":"includeUncategorisedData"}`, want("", "")},
+		{"one day", period(mid, mid), want(mid, mid)},
+		{"from a day", period(mid, ""), want(mid, "")},
+		{"before the first", period("1900-01-01", "1900-12-31"), nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			res := record(t, e, params(p.nhs, c.param))
+			if res.Status != http.StatusOK {
+				t.Fatalf("status %d: %s", res.Status, demotest.Truncate(string(res.Body), 800))
+			}
+			fhirvalid.Validate(t, "a record of uncategorised data", res.Body)
+			b := res.JSON(t)
+			l := listsByCode(t, b)["826501000000100"]
+			if l == nil || l["title"] != "Uncategorised data" || at(l, "code", "coding", 0, "display") != "Miscellaneous record" {
+				t.Fatalf("list %v: want title Uncategorised data, display Miscellaneous record", l)
+			}
+			var got []string
+			if _, ok := l["entry"]; ok {
+				got = itemRefs(l)
+			} else if at(l, "emptyReason", "coding", 0, "code") != "no-content-recorded" {
+				t.Errorf("an empty list without its reason: %v", l)
+			}
+			sort.Strings(got)
+			if !slices.Equal(got, c.want) {
+				t.Errorf("list %v, want %v", got, c.want)
+			}
+			n := 0
+			for _, r := range resources(t, b) {
+				if r["resourceType"] != "Observation" {
+					continue
+				}
+				n++
+				if profileOf(r) != "https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-Observation-1" || r["issued"] == nil || r["category"] != nil ||
+					at(r, "identifier", 0, "system") != "https://fhir.nhs.uk/Id/cross-care-setting-identifier" {
+					t.Errorf("Observation %v", r)
+				}
+			}
+			if n != len(c.want) {
+				t.Errorf("%d Observations in the bundle, want %d", n, len(c.want))
+			}
+		})
+	}
+	q := find(t, func(q demoPatient) bool { return len(rows[q.id]) == 0 })
+	res := record(t, e, params(q.nhs, `{"name":"includeUncategorisedData"}`))
+	if l := listsByCode(t, res.JSON(t))["826501000000100"]; l == nil || l["entry"] != nil || at(l, "note", 0, "text") != "Information not available" {
+		t.Errorf("a patient without observations: list %v", l)
+	}
+	future := time.Now().UTC().AddDate(0, 0, 3).Format(time.DateOnly)
+	for name, param := range map[string]string{
+		"start after end": period("2020-02-01", "2020-01-01"),
+		"future end":      period("2020-01-01", future),
+		"partial start":   period("2020-01", ""),
+		"with problems":   period("2020-01-01", ""),
+	} {
+		t.Run(name, func(t *testing.T) {
+			ps := []string{param}
+			if name == "with problems" {
+				ps = append(ps, `{"name":"includeProblems"}`)
+			}
+			outcome(t, record(t, e, params(p.nhs, ps...)), http.StatusUnprocessableEntity, "INVALID_PARAMETER", "includeUncategorisedData.uncategorisedDataSearchPeriod")
+		})
+	}
+}
