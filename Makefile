@@ -21,26 +21,29 @@ run: build
 run-secure: build
 	./$(BIN) serve -secure-demo -listen 127.0.0.1:$(or $(PORT),8443)
 
-# make test is two go test runs side by side, each vetting and testing its
+# make test is two parts side by side, each vetting and testing its
 # packages in one pass (-vet=all runs every go vet check on a package with
 # the build its tests use; a separate go vet would compile it all again,
 # without -race):
 #
-# test-race: the packages whose code runs goroutines or shares state
-# between requests, under the race detector: the adapters (connection
-# pools, caches), the audit trail, the JWKS cache, the engine
+# test-race: the code that runs goroutines or shares state between
+# requests, under the race detector: the adapters with connections
+# (pools, statement caches), the audit trail, the JWKS cache, the engine
 # ($everything's sections in parallel, the statement cache), the HTTP
-# layer, serve (listeners, shutdown) and the test harnesses.
+# layer, the harnesses that serve it, and serve's listeners and shutdown
+# (internal/cli's serving tests, CLI_RACE).
 #
-# test-plain: the rest, without it. Parsers, generators and the mapping
-# language run on one goroutine (mapping's shared caches and the demo
-# loader's pipeline run under the detector in the engine's, the server's
-# and the adapters' tests). The end-to-end tests of ./test drive over HTTP
-# the engine and server test-race covers; under the detector they took
-# four times longer (15 minutes here, leaving out the OMOP set on SQLite:
-# the SQLite driver, C translated to Go, is some fifteen times slower).
-RACE_PKGS  := ./adapters/... ./audit ./auth ./engine ./server ./internal/cli ./internal/demotest ./internal/pgtest ./internal/mysqltest
-PLAIN_PKGS  = $(filter-out $(shell $(GO) list $(RACE_PKGS)),$(shell $(GO) list ./...))
+# test-plain: the rest, without it. Parsers, generators, the SQL
+# spellers and the mapping language run on one goroutine (mapping's
+# shared caches and the demo loader's pipeline run under the detector in
+# the engine's, the server's and the adapters' tests); the CLI's other
+# commands (lint, check, preview) read and print. The end-to-end tests of
+# ./test drive over HTTP the engine and server test-race covers; under
+# the detector they took four times longer (the SQLite driver, C
+# translated to Go, is some fifteen times slower under it).
+RACE_PKGS  := ./adapters ./adapters/mysql ./adapters/postgres ./adapters/sqlite ./audit ./auth ./engine ./server ./internal/demotest ./internal/pgtest ./internal/mysqltest
+CLI_RACE   := ^(TestServe|TestAdminListener|TestSecureDemo|TestDemoServesGPConnect)
+PLAIN_PKGS  = $(filter-out $(shell $(GO) list $(RACE_PKGS) ./internal/cli),$(shell $(GO) list ./...))
 # -parallel 4: a test's backends (SQLite, PostgreSQL, MySQL) run as
 # parallel subtests, and wait on three different servers.
 TESTFLAGS  ?= -count=1 -timeout 30m -parallel 4
@@ -49,12 +52,15 @@ TESTFLAGS  ?= -count=1 -timeout 30m -parallel 4
 test:
 	@$(MAKE) --no-print-directory -j2 $(if $(filter output-sync,$(.FEATURES)),-Oline) test-race test-plain
 
-# One part: make test-race, make test-plain; one package: go test ./server.
+# One part: make test-race, make test-plain; one package: go test ./server;
+# one test: go test ./test -run TestSearchOracleDemo.
 test-race:
 	$(GO) test $(RACE) -vet=all $(TESTFLAGS) $(RACE_PKGS)
+	$(GO) test $(RACE) -vet=all $(TESTFLAGS) -run '$(CLI_RACE)' ./internal/cli
 
 test-plain:
 	$(GO) test -vet=all $(TESTFLAGS) $(PLAIN_PKGS)
+	$(GO) test -vet=off $(TESTFLAGS) -skip '$(CLI_RACE)' ./internal/cli
 
 # Rewrite the golden files from the current output (review the diff!).
 golden:
