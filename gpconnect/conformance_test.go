@@ -77,8 +77,8 @@ func optionRequests(nhs string) []string {
 }
 
 // Every answer the demo gives to a record request — every NHS number of
-// the demo (those served, and those not, which fail) with every area and
-// each of its options — is valid FHIR STU3 (google/fhir's validator), and
+// the demo (those served, and those not, which fail) with every area, and
+// each option of each area for a share of them in turn — is valid FHIR STU3 (google/fhir's validator), and
 // each resource in it (the Bundle, every entry, every contained resource,
 // an error's OperationOutcome) claims exactly one profile, a GP Connect
 // one, and conforms to it (the profile checker with GP Connect's
@@ -133,8 +133,15 @@ func TestRecordsConformToGPConnectProfiles(t *testing.T) {
 		}
 	}
 	requests, bundles, fails := 0, 0, 0
-	for _, p := range patients(t) {
-		for i, body := range optionRequests(p.nhs) {
+	for n, p := range patients(t) {
+		reqs := optionRequests(p.nhs)
+		for i, body := range reqs {
+			// Each patient's whole record (request 0, every area), and one
+			// more of the option requests in turn: every option is asked
+			// of a share of the patients, every patient's record of all.
+			if i != 0 && i != 1+n%(len(reqs)-1) {
+				continue
+			}
 			where := fmt.Sprintf("patient %s (NHS number %q) request %d", p.id, p.nhs, i)
 			res := record(t, e, body)
 			requests++
