@@ -212,105 +212,6 @@ func TestChoice(t *testing.T) {
 	}
 }
 
-func TestCodes(t *testing.T) {
-	for _, c := range []struct{ typ, el, codes string }{
-		{"Patient", "gender", "male,female,other,unknown"},
-		{"Patient.contact", "gender", "male,female,other,unknown"},
-		{"Patient.link", "type", "replaced-by,replaces,refer,seealso"},
-		{"Bundle.entry.search", "mode", "match,include,outcome"},
-		{"Bundle", "type", "document,message,transaction,transaction-response,batch,batch-response,history,searchset,collection"},
-		{"Bundle.entry.request", "method", "GET,POST,PUT,DELETE"},
-		{"Identifier", "use", "usual,official,temp,secondary"},
-		{"HumanName", "use", "usual,official,temp,nickname,anonymous,old,maiden"},
-		{"ContactPoint", "system", "phone,fax,email,pager,url,sms,other"},
-		{"ContactPoint", "use", "home,work,temp,old,mobile"},
-		{"Address", "use", "home,work,temp,old"},
-		{"Address", "type", "postal,physical,both"},
-		{"Quantity", "comparator", "<,<=,>=,>"},
-		{"Narrative", "status", "generated,extensions,additional,empty"},
-		{"Observation", "status", "registered,preliminary,final,amended,corrected,cancelled,entered-in-error,unknown"},
-		{"OperationOutcome.issue", "severity", "fatal,error,warning,information"},
-		{"Timing.repeat", "when", "MORN,AFT,EVE,NIGHT,PHS,HS,WAKE,C,CM,CD,CV,AC,ACM,ACD,ACV,PC,PCM,PCD,PCV"},
-	} {
-		if got := strings.Join(mustElement(t, c.typ, c.el).Codes, ","); got != c.codes {
-			t.Errorf("%s.%s codes %s, want %s", c.typ, c.el, got, c.codes)
-		}
-	}
-	// Codes the specification does not enumerate, and codes without a
-	// required binding.
-	for _, c := range [][2]string{{"Patient", "language"}, {"Coding", "code"}, {"Quantity", "code"}, {"Attachment", "contentType"}} {
-		if el := mustElement(t, c[0], c[1]); el.Codes != nil || el.Types[0] != "code" {
-			t.Errorf("%s.%s: %+v", c[0], c[1], el)
-		}
-	}
-}
-
-func TestCardinalityAndTypes(t *testing.T) {
-	for _, c := range []struct {
-		typ, el string
-		min     int
-		max     string
-		types   string
-	}{
-		{"HumanName", "given", 0, "*", "string"},
-		{"HumanName", "family", 0, "1", "string"},
-		{"HumanName", "period", 0, "1", "Period"},
-		{"Patient", "id", 0, "1", "id"},
-		{"Patient", "contained", 0, "*", "Resource"},
-		{"Patient", "text", 0, "1", "Narrative"},
-		{"Patient", "birthDate", 0, "1", "date"},
-		{"Patient", "contact", 0, "*", "Patient.contact"},
-		{"Patient.contact", "id", 0, "1", "string"},
-		{"Patient.link", "other", 1, "1", "Reference"},
-		{"Patient.communication", "language", 1, "1", "CodeableConcept"},
-		{"Observation", "status", 1, "1", "code"},
-		{"Observation", "code", 1, "1", "CodeableConcept"},
-		{"Observation", "issued", 0, "1", "instant"},
-		{"Bundle", "type", 1, "1", "code"},
-		{"Bundle", "total", 0, "1", "unsignedInt"},
-		{"Bundle.entry", "resource", 0, "1", "Resource"},
-		{"Bundle.entry", "link", 0, "*", "Bundle.link"},
-		{"Bundle.entry.response", "outcome", 0, "1", "Resource"},
-		{"OperationOutcome", "issue", 1, "*", "OperationOutcome.issue"},
-		{"Extension", "url", 1, "1", "uri"},
-		{"Extension", "extension", 0, "*", "Extension"},
-		{"Narrative", "div", 1, "1", "xhtml"},
-		{"Attachment", "data", 0, "1", "base64Binary"},
-		{"Reference", "reference", 0, "1", "string"},
-		{"Reference", "identifier", 0, "1", "Identifier"},
-		{"CapabilityStatement", "date", 1, "1", "dateTime"},
-		{"CapabilityStatement", "rest", 0, "*", "CapabilityStatement.rest"},
-		{"Dosage", "maxDosePerAdministration", 0, "1", "SimpleQuantity"},
-		// Elements that reuse a backbone element defined earlier
-		// (contentReference) name its type.
-		{"Questionnaire.item", "item", 0, "*", "Questionnaire.item"},
-		{"ValueSet.compose", "exclude", 0, "*", "ValueSet.compose.include"},
-		{"Parameters.parameter", "part", 0, "*", "Parameters.parameter"},
-	} {
-		el := mustElement(t, c.typ, c.el)
-		if el.Min != c.min || el.Max != c.max || strings.Join(el.Types, "|") != c.types {
-			t.Errorf("%s.%s: %d..%s %v, want %d..%s %s", c.typ, c.el, el.Min, el.Max, el.Types, c.min, c.max, c.types)
-		}
-	}
-}
-
-func TestReferences(t *testing.T) {
-	for _, c := range []struct{ typ, el, targets string }{
-		{"Patient", "generalPractitioner", "Organization,Practitioner"},
-		{"Patient", "managingOrganization", "Organization"},
-		{"Patient.link", "other", "Patient,RelatedPerson"},
-		{"Observation", "subject", "Patient,Group,Device,Location"},
-		{"Reference", "identifier", ""},
-		{"Provenance", "target", "Resource"},
-		{"Linkage.item", "resource", "Resource"},
-	} {
-		el := mustElement(t, c.typ, c.el)
-		if got := strings.Join(el.Targets, ","); got != c.targets {
-			t.Errorf("%s.%s targets %s, want %s", c.typ, c.el, got, c.targets)
-		}
-	}
-}
-
 func TestIndex(t *testing.T) {
 	p := mustType(t, "Patient")
 	for name, want := range map[string]int{
@@ -384,37 +285,10 @@ func TestSearchParameterPaths(t *testing.T) {
 	}
 }
 
-// The summary flags come from the STU3 definitions: a choice element has
-// it under its [x] name, and every resource's id and meta have it.
-func TestSummaryElements(t *testing.T) {
-	for _, c := range []struct {
-		typ, el string
-		summary bool
-	}{
-		{"MedicationRequest", "medication[x]", true},
-		{"MedicationStatement", "medication[x]", true},
-		{"MedicationRequest", "note", false},
-		{"Observation", "value[x]", true},
-		{"Observation", "interpretation", false},
-		{"Patient", "maritalStatus", false},
-		{"Patient", "birthDate", true},
-		{"MedicationRequest.requester", "agent", true},
-		{"HumanName", "family", true},
-	} {
-		el, _, ok := Lookup(c.typ).Element(c.el)
-		if !ok {
-			t.Errorf("%s has no %s", c.typ, c.el)
-			continue
-		}
-		if el.Summary != c.summary {
-			t.Errorf("%s.%s: summary %v, want %v", c.typ, c.el, el.Summary, c.summary)
-		}
-	}
-	for _, r := range Resources() {
-		for _, n := range []string{"id", "meta"} {
-			if el, _, ok := Lookup(r).Element(n); !ok || !el.Summary {
-				t.Errorf("%s.%s is not a summary element", r, n)
-			}
-		}
-	}
-}
+// The elements of the hand-written table (testdata/elements.json, see
+// spectest.CheckElementTable) are as the STU3 definitions say: codes of
+// required bindings, cardinality and types (an element that reuses a
+// backbone element defined earlier, by contentReference, names its type),
+// reference targets and summary flags (a choice element has it under its
+// [x] name; every resource's id and meta have it).
+func TestElementTable(t *testing.T) { spectest.CheckElementTable(t, Release, "testdata/elements.json") }

@@ -1,9 +1,6 @@
 package spectest
 
 import (
-	"bytes"
-	"encoding/json"
-	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -136,16 +133,7 @@ func CheckSearchPaths(t *testing.T, rel *spec.Release, table map[string][]spec.S
 // id, paths and, where it has one, target), failing the test where the
 // file is missing or not such a table.
 func LoadSearchParameters(t testing.TB, path string) map[string][]spec.SearchParameter {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
 	var table map[string][]spec.SearchParameter
-	if err := dec.Decode(&table); err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
+	readJSON(t, path, &table)
 	return table
 }
