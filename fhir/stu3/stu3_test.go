@@ -194,17 +194,6 @@ func TestChoice(t *testing.T) {
 	if _, _, ok := d.Element("doseSimpleQuantity"); ok {
 		t.Error("doseSimpleQuantity is not a JSON name")
 	}
-	for _, c := range [][3]string{
-		{"value[x]", "Quantity", "valueQuantity"},
-		{"dose[x]", "SimpleQuantity", "doseQuantity"},
-		{"deceased[x]", "dateTime", "deceasedDateTime"},
-		{"value[x]", "base64Binary", "valueBase64Binary"},
-		{"gender", "code", "gender"},
-	} {
-		if got := JSONName(c[0], c[1]); got != c[2] {
-			t.Errorf("JSONName(%q, %q) = %q", c[0], c[1], got)
-		}
-	}
 
 	med := mustElement(t, "MedicationRequest", "medicationCodeableConcept")
 	if med.Min != 1 || !slices.Equal(med.Types, []string{"CodeableConcept", "Reference"}) || !slices.Equal(med.Targets, []string{"Medication"}) {
