@@ -9,7 +9,13 @@ import (
 	"github.com/ccfacade/ccfacade/internal/spectest"
 )
 
-// handSearchParameters is a table of the R4 parameters of the resource
+// anyButParameters is what R4 definitions whose element may point to any
+// resource list as their target: every resource type but Parameters.
+func anyButParameters() []string {
+	return slices.DeleteFunc(slices.Clone(r4Resources), func(r string) bool { return r == "Parameters" })
+}
+
+// The hand-written table is one of the R4 parameters of the resource
 // types the facade serves (UK Core Access), written by hand from the
 // specification's search parameter registry (each definition's
 // expression, the part about the type), independently of the generator:
@@ -23,20 +29,11 @@ import (
 // Practitioner share the individual-* parameters but for
 // individual-birthdate, which Practitioner has not; Organization and
 // Location have the address ones of their own).
-func handSearchParameters(t *testing.T) map[string][]SearchParameter {
-	return spectest.LoadSearchParameters(t, "testdata/hand-search-parameters.json")
-}
-
-// anyButParameters is what R4 definitions whose element may point to any
-// resource list as their target: every resource type but Parameters.
-func anyButParameters() []string {
-	return slices.DeleteFunc(slices.Clone(r4Resources), func(r string) bool { return r == "Parameters" })
-}
-
+//
 // The generated table has, for each of the served types, exactly the
 // parameters of the hand-written one, field by field.
 func TestSearchParametersMatchHandTable(t *testing.T) {
-	handTable := handSearchParameters(t)
+	handTable := spectest.LoadSearchParameters(t, "testdata/hand-search-parameters.json")
 	if len(handTable) != 14 {
 		t.Fatalf("the hand-written table has %d types", len(handTable))
 	}

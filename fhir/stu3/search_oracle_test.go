@@ -8,23 +8,20 @@ import (
 	"github.com/ccfacade/ccfacade/internal/spectest"
 )
 
-// handSearchParameters is a table of the STU3 parameters of the resource
+// The hand-written table is one of the STU3 parameters of the resource
 // types the Care Connect API serves, written by hand from the
 // specification's search parameter registry, independently of the
 // generator: the generated table must agree with it.
 //
 // The table is testdata/hand-search-parameters.json (Patient and
 // Practitioner share STU3's individual-* parameters).
-func handSearchParameters(t *testing.T) map[string][]SearchParameter {
-	return spectest.LoadSearchParameters(t, "testdata/hand-search-parameters.json")
-}
-
+//
 // The generated table agrees with the hand-written one for every parameter
 // of the 14 types, field by field, but where the specification's data says
 // otherwise (handDifferences); parameters the hand-written table did not
 // list are in the generated one only.
 func TestSearchParametersMatchHandTable(t *testing.T) {
-	handTable := handSearchParameters(t)
+	handTable := spectest.LoadSearchParameters(t, "testdata/hand-search-parameters.json")
 	for res, hand := range handTable {
 		for _, h := range hand {
 			key := res + "." + h.Name

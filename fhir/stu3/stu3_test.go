@@ -9,46 +9,10 @@ import (
 	"github.com/ccfacade/ccfacade/internal/spectest"
 )
 
-func names(t *Type) string { return spectest.Names(t) }
-
-func mustType(t *testing.T, name string) *Type { return spectest.MustType(t, Release, name) }
-
-func mustElement(t *testing.T, typ, name string) *Element {
-	return spectest.MustElement(t, Release, typ, name)
-}
-
+// The types of testdata/elements.json have their elements in order (see
+// TestElementTable); a long one begins as the specification does.
 func TestElementOrder(t *testing.T) {
-	want := map[string]string{
-		"Patient":               "id,meta,implicitRules,language,text,contained,extension,modifierExtension,identifier,active,name,telecom,gender,birthDate,deceased[x],address,maritalStatus,multipleBirth[x],photo,contact,animal,communication,generalPractitioner,managingOrganization,link",
-		"Patient.contact":       "id,extension,modifierExtension,relationship,name,telecom,address,gender,organization,period",
-		"HumanName":             "id,extension,use,text,family,given,prefix,suffix,period",
-		"Identifier":            "id,extension,use,type,system,value,period,assigner",
-		"ContactPoint":          "id,extension,system,value,use,rank,period",
-		"Address":               "id,extension,use,type,text,line,city,district,state,postalCode,country,period",
-		"Extension":             "id,extension,url,value[x]",
-		"Coding":                "id,extension,system,version,code,display,userSelected",
-		"CodeableConcept":       "id,extension,coding,text",
-		"Reference":             "id,extension,reference,identifier,display",
-		"Quantity":              "id,extension,value,comparator,unit,system,code",
-		"SimpleQuantity":        "id,extension,value,unit,system,code",
-		"Period":                "id,extension,start,end",
-		"Meta":                  "id,extension,versionId,lastUpdated,profile,security,tag",
-		"Narrative":             "id,extension,status,div",
-		"Bundle":                "id,meta,implicitRules,language,identifier,type,total,link,entry,signature",
-		"Bundle.entry":          "id,extension,modifierExtension,link,fullUrl,resource,search,request,response",
-		"Binary":                "id,meta,implicitRules,language,contentType,securityContext,content",
-		"Parameters":            "id,meta,implicitRules,language,parameter",
-		"OperationOutcome":      "id,meta,implicitRules,language,text,contained,extension,modifierExtension,issue",
-		"Timing.repeat":         "id,extension,bounds[x],count,countMax,duration,durationMax,durationUnit,frequency,frequencyMax,period,periodMax,periodUnit,dayOfWeek,timeOfDay,when,offset",
-		"Observation.component": "id,extension,modifierExtension,code,value[x],dataAbsentReason,interpretation,referenceRange",
-		"string":                "id,extension",
-	}
-	for typ, w := range want {
-		if got := names(mustType(t, typ)); got != w {
-			t.Errorf("%s:\n got %s\nwant %s", typ, got, w)
-		}
-	}
-	obs := names(mustType(t, "Observation"))
+	obs := spectest.Names(spectest.MustType(t, Release, "Observation"))
 	if !strings.HasPrefix(obs, "id,meta,implicitRules,language,text,contained,extension,modifierExtension,identifier,basedOn,status,category,code,subject,context,effective[x],issued,performer,value[x],dataAbsentReason,") {
 		t.Errorf("Observation: %s", obs)
 	}
@@ -80,56 +44,16 @@ Substance SupplyDelivery SupplyRequest Task TestReport TestScript ValueSet
 VisionPrescription`)
 
 func TestResources(t *testing.T) {
-	got := Resources()
 	if len(stu3Resources) != 117 {
 		t.Fatalf("the test's list has %d", len(stu3Resources))
 	}
-	if !slices.Equal(got, stu3Resources) {
-		t.Errorf("Resources() = %v", got)
-	}
-	if !sort.StringsAreSorted(got) {
-		t.Error("Resources() is not sorted")
-	}
-	got[0] = "changed"
-	if Resources()[0] != "Account" {
-		t.Error("Resources() shares its slice")
-	}
-	for _, r := range stu3Resources {
-		if !IsResource(r) || Lookup(r).Kind != Resource {
-			t.Errorf("%s is not a resource", r)
-		}
-	}
-	for _, n := range []string{"Resource", "DomainResource", "Element", "BackboneElement", "HumanName", "Patient.contact", "string", "MedicationOrder", "patient", ""} {
-		if IsResource(n) {
-			t.Errorf("%s is a resource", n)
-		}
-	}
+	spectest.CheckResources(t, Release, stu3Resources, []string{"Resource", "DomainResource", "Element", "BackboneElement", "HumanName", "Patient.contact", "string", "MedicationOrder", "patient", ""})
 }
 
 func TestKinds(t *testing.T) {
 	prim := "base64Binary boolean code date dateTime decimal id instant integer markdown oid positiveInt string time unsignedInt uri uuid xhtml"
-	if got := strings.Join(Types(Primitive), " "); got != prim {
-		t.Errorf("primitives: %s", got)
-	}
 	complex := "Address Age Annotation Attachment CodeableConcept Coding ContactDetail ContactPoint Contributor Count DataRequirement Distance Dosage Duration ElementDefinition Extension HumanName Identifier Meta Money Narrative ParameterDefinition Period Quantity Range Ratio Reference RelatedArtifact SampledData Signature SimpleQuantity Timing TriggerDefinition UsageContext"
-	if got := strings.Join(Types(Complex), " "); got != complex {
-		t.Errorf("complex types: %s", got)
-	}
-	n := 0
-	for _, k := range []Kind{Resource, Complex, Primitive, Backbone} {
-		n += len(Types(k))
-	}
-	if n != len(table) {
-		t.Errorf("kinds cover %d of %d types", n, len(table))
-	}
-	for name, want := range map[string]Kind{"Patient": Resource, "HumanName": Complex, "dateTime": Primitive, "Patient.contact": Backbone, "Bundle.entry.search": Backbone, "Timing.repeat": Backbone} {
-		if got := mustType(t, name).Kind; got != want {
-			t.Errorf("%s is a %v, want %v", name, got, want)
-		}
-	}
-	if Lookup("Resource") != nil || Lookup("nope") != nil {
-		t.Error("Lookup of a type not in the table")
-	}
+	spectest.CheckKinds(t, Release, len(table), prim, complex, map[string]Kind{"Patient": Resource, "HumanName": Complex, "dateTime": Primitive, "Patient.contact": Backbone, "Bundle.entry.search": Backbone, "Timing.repeat": Backbone})
 	if Resource.String() != "resource" || Backbone.String() != "backbone element" {
 		t.Error("Kind.String")
 	}
@@ -140,7 +64,7 @@ func TestKinds(t *testing.T) {
 func TestConsistency(t *testing.T) { spectest.CheckConsistency(t, Release) }
 
 func TestChoice(t *testing.T) {
-	v := mustElement(t, "Observation", "valueQuantity")
+	v := spectest.MustElement(t, Release, "Observation", "valueQuantity")
 	for _, want := range []string{"Quantity", "CodeableConcept", "string", "boolean", "Range", "Ratio", "SampledData", "Attachment", "time", "dateTime", "Period"} {
 		if !slices.Contains(v.Types, want) {
 			t.Errorf("Observation.value[x] lacks %s: %v", want, v.Types)
@@ -150,7 +74,7 @@ func TestChoice(t *testing.T) {
 		t.Errorf("Observation.value[x]: %+v", v)
 	}
 
-	p := mustType(t, "Patient")
+	p := spectest.MustType(t, Release, "Patient")
 	el, typ, ok := p.Element("deceasedBoolean")
 	if !ok || el.Name != "deceased[x]" || typ != "boolean" || !el.Choice() {
 		t.Errorf("deceasedBoolean: %v %q %v", el, typ, ok)
@@ -170,7 +94,7 @@ func TestChoice(t *testing.T) {
 		t.Errorf("gender: %v %q %v", el, typ, ok)
 	}
 
-	ext := mustElement(t, "Extension", "value[x]")
+	ext := spectest.MustElement(t, Release, "Extension", "value[x]")
 	if len(ext.Types) != 38 {
 		t.Errorf("Extension.value[x] has %d types: %v", len(ext.Types), ext.Types)
 	}
@@ -182,12 +106,12 @@ func TestChoice(t *testing.T) {
 	if !slices.Equal(ext.Targets, []string{"Resource"}) {
 		t.Errorf("Extension.valueReference targets %v", ext.Targets)
 	}
-	if _, typ, _ := mustType(t, "Extension").Element("valueCodeableConcept"); typ != "CodeableConcept" {
+	if _, typ, _ := spectest.MustType(t, Release, "Extension").Element("valueCodeableConcept"); typ != "CodeableConcept" {
 		t.Errorf("valueCodeableConcept: %q", typ)
 	}
 
 	// SimpleQuantity is a profile of Quantity: valueQuantity in JSON.
-	d := mustType(t, "Dosage")
+	d := spectest.MustType(t, Release, "Dosage")
 	if el, typ, ok := d.Element("doseQuantity"); !ok || typ != "SimpleQuantity" || el.Name != "dose[x]" {
 		t.Errorf("doseQuantity: %v %q %v", el, typ, ok)
 	}
@@ -195,14 +119,14 @@ func TestChoice(t *testing.T) {
 		t.Error("doseSimpleQuantity is not a JSON name")
 	}
 
-	med := mustElement(t, "MedicationRequest", "medicationCodeableConcept")
+	med := spectest.MustElement(t, Release, "MedicationRequest", "medicationCodeableConcept")
 	if med.Min != 1 || !slices.Equal(med.Types, []string{"CodeableConcept", "Reference"}) || !slices.Equal(med.Targets, []string{"Medication"}) {
 		t.Errorf("MedicationRequest.medication[x]: %+v", med)
 	}
 }
 
 func TestIndex(t *testing.T) {
-	p := mustType(t, "Patient")
+	p := spectest.MustType(t, Release, "Patient")
 	for name, want := range map[string]int{
 		"id": 0, "birthDate": 13, "_birthDate": 13, "deceasedBoolean": 14, "deceased[x]": 14,
 		"multipleBirthInteger": 17, "link": 24, "_gender": 12, "_name": -1, "_contact": -1,

@@ -14,12 +14,13 @@ import (
 // An elementTable is what a release's tests know of its elements, written
 // by hand from the specification, each row a type's element:
 type elementTable struct {
-	Codes         [][3]string // type, element, its codes, comma-separated
-	NotEnumerated [][2]string // type, element: a code without a list
-	Cardinality   [][4]string // type, element, "min..max", types separated by |
-	References    [][3]string // type, element, its targets, comma-separated
-	Summary       [][2]string // type, element: a summary element
-	NotSummary    [][2]string // type, element: not one
+	Order         map[string]string // type → the names of its elements in order, comma-separated
+	Codes         [][3]string       // type, element, its codes, comma-separated
+	NotEnumerated [][2]string       // type, element: a code without a list
+	Cardinality   [][4]string       // type, element, "min..max", types separated by |
+	References    [][3]string       // type, element, its targets, comma-separated
+	Summary       [][2]string       // type, element: a summary element
+	NotSummary    [][2]string       // type, element: not one
 }
 
 // readJSON reads a hand-written table, failing the test where the file is
@@ -41,13 +42,19 @@ func readJSON(t testing.TB, path string, v any) {
 // in a JSON file of the release's tests: an object whose members codes,
 // notEnumerated, cardinality, references, summary and notSummary are
 // lists of rows, each of strings: the type and the element's name, then
-// what it must be (see elementTable). Every resource's id and meta must be
-// summary elements too.
+// what it must be, and order, the names of each type's elements in order
+// (see elementTable). Every resource's id and meta must be summary
+// elements too.
 func CheckElementTable(t *testing.T, rel *spec.Release, path string) {
 	var tab elementTable
 	readJSON(t, path, &tab)
-	if len(tab.Codes) == 0 || len(tab.Cardinality) == 0 || len(tab.References) == 0 || len(tab.Summary) == 0 {
+	if len(tab.Order) == 0 || len(tab.Codes) == 0 || len(tab.Cardinality) == 0 || len(tab.References) == 0 || len(tab.Summary) == 0 {
 		t.Fatalf("%s: a list is empty", path)
+	}
+	for typ, want := range tab.Order {
+		if got := Names(MustType(t, rel, typ)); got != want {
+			t.Errorf("%s:\n got %s\nwant %s", typ, got, want)
+		}
 	}
 	for _, c := range tab.Codes {
 		if got := strings.Join(MustElement(t, rel, c[0], c[1]).Codes, ","); got != c[2] {
