@@ -149,18 +149,16 @@ func Run(t *testing.T, open Opener, opts ...Option) {
 	}
 	s.exec(t, "INSERT INTO "+db.Quote("group")+" VALUES (1, 'o')")
 
-	t.Run("placeholders", s.placeholders)
-	t.Run("quote", s.quote)
-	t.Run("limit", s.limit)
-	t.Run("ilike", s.ilike)
-	t.Run("like", s.like)
-	t.Run("time", s.time)
-	t.Run("normalize", s.normalize)
-	t.Run("injection", s.injection)
-	t.Run("columns", s.columns)
-	t.Run("kinds", s.kinds)
-	t.Run("text-functions", s.textFunctions)
-	t.Run("schemas", s.schemas)
+	for _, c := range []struct {
+		name string
+		run  func(*testing.T)
+	}{
+		{"placeholders", s.placeholders}, {"quote", s.quote}, {"limit", s.limit}, {"ilike", s.ilike},
+		{"like", s.like}, {"time", s.time}, {"normalize", s.normalize}, {"injection", s.injection},
+		{"columns", s.columns}, {"kinds", s.kinds}, {"text-functions", s.textFunctions}, {"schemas", s.schemas},
+	} {
+		t.Run(c.name, c.run)
+	}
 	t.Run("loader", func(t *testing.T) {
 		if !hasLoader {
 			t.Skipf("%s does not implement adapters.Loader", db.Name())
