@@ -2,6 +2,7 @@ package adaptertest
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strconv"
@@ -32,6 +33,21 @@ func OpenerOf(open adapters.Opener, dsn string, opts adapters.Options) Opener {
 		t.Cleanup(func() { db.Close() })
 		return db
 	}
+}
+
+// ScanRow scans the current row of rs, of n columns, into values as the
+// driver gives them, failing the test where it cannot.
+func ScanRow(t testing.TB, rs *sql.Rows, n int) []any {
+	t.Helper()
+	vals := make([]any, n)
+	ptrs := make([]any, n)
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	if err := rs.Scan(ptrs...); err != nil {
+		t.Fatal(err)
+	}
+	return vals
 }
 
 // WithoutLoader opens what open opens with its adapters.Loader hidden, to
@@ -246,14 +262,7 @@ func Query(t *testing.T, ctx context.Context, db adapters.Adapter, sql string, a
 	}
 	var out [][]any
 	for rs.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rs.Scan(ptrs...); err != nil {
-			t.Fatal(err)
-		}
+		vals := ScanRow(t, rs, len(cols))
 		for i, v := range vals {
 			vals[i] = db.Normalize(v, cols[i])
 			switch vals[i].(type) {

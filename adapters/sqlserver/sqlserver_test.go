@@ -146,13 +146,8 @@ func TestConformance(t *testing.T) {
 // DECIMAL, MONEY, datetime2, datetimeoffset, date, and a VARCHAR column
 // compared with both kinds of string parameter.
 func TestTypes(t *testing.T) {
-	dsn := mssqltest.FreshDB(t)
 	ctx := context.Background()
-	a, err := Open(ctx, dsn, adapters.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
+	a := adaptertest.OpenerOf(Open, mssqltest.FreshDB(t), adapters.Options{})(t, false)
 	db := a.(*DB)
 	if err := db.Exec(ctx, `CREATE TABLE CCF_TY (
     ID   UNIQUEIDENTIFIER NOT NULL PRIMARY KEY,
