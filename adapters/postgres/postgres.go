@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/ccfacade/ccfacade/adapters"
-	"github.com/ccfacade/ccfacade/textfn"
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 )
@@ -460,9 +459,8 @@ func (d *DB) TextFunction(fn, x string, vals []string, bind func(any) string) (s
 	case "before":
 		return "SPLIT_PART(" + x + ", " + bind(vals[0]) + "::text, 1)", true
 	case "after":
-		sep := bind(vals[0]) + "::text"
-		return "CASE WHEN STRPOS(" + x + ", " + sep + ") > 0 THEN SUBSTR(" + x + ", STRPOS(" + x + ", " + sep + ") + " +
-			strconv.Itoa(textfn.Runes(vals[0])) + ") ELSE '' END", true
+		at := "STRPOS(" + x + ", " + bind(vals[0]) + "::text)"
+		return adapters.TextAfter(at, vals[0], func(from string) string { return "SUBSTR(" + x + ", " + from + ")" }), true
 	case "replace":
 		return "REGEXP_REPLACE(" + x + ", " + bind(vals[0]) + "::text, " + bind(strings.ReplaceAll(vals[1], `\`, `\\`)) + "::text, 'g')", true
 	case "matches":

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/ccfacade/ccfacade/adapters"
-	"github.com/ccfacade/ccfacade/textfn"
 	"github.com/jmoiron/sqlx"
 	_ "modernc.org/sqlite" // the driver, registered as "sqlite"
 )
@@ -312,9 +311,8 @@ func (d *DB) TextFunction(fn, x string, vals []string, bind func(any) string) (s
 		sep := bind(vals[0])
 		return "CASE WHEN INSTR(" + x + ", " + sep + ") > 0 THEN SUBSTR(" + x + ", 1, INSTR(" + x + ", " + sep + ") - 1) ELSE " + x + " END", true
 	case "after":
-		sep := bind(vals[0])
-		return "CASE WHEN INSTR(" + x + ", " + sep + ") > 0 THEN SUBSTR(" + x + ", INSTR(" + x + ", " + sep + ") + " +
-			strconv.Itoa(textfn.Runes(vals[0])) + ") ELSE '' END", true
+		at := "INSTR(" + x + ", " + bind(vals[0]) + ")"
+		return adapters.TextAfter(at, vals[0], func(from string) string { return "SUBSTR(" + x + ", " + from + ")" }), true
 	case "replace":
 		return "ccf_regexp_replace(" + x + ", " + bind(vals[0]) + ", " + bind(vals[1]) + ")", true
 	case "matches":

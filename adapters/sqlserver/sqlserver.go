@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/ccfacade/ccfacade/adapters"
-	"github.com/ccfacade/ccfacade/textfn"
 	"github.com/golang-sql/civil"
 	"github.com/jmoiron/sqlx"
 	mssql "github.com/microsoft/go-mssqldb"
@@ -449,9 +448,8 @@ func (d Dialect) TextFunction(fn, x string, vals []string, bind func(any) string
 		sep := bind(vals[0])
 		return "CASE WHEN CHARINDEX(" + sep + ", " + x + ") > 0 THEN SUBSTRING(" + x + ", 1, CHARINDEX(" + sep + ", " + x + ") - 1) ELSE " + x + " END", true
 	case "after":
-		sep := bind(vals[0])
-		return "CASE WHEN CHARINDEX(" + sep + ", " + x + ") > 0 THEN SUBSTRING(" + x + ", CHARINDEX(" + sep + ", " + x + ") + " +
-			strconv.Itoa(textfn.Runes(vals[0])) + ", LEN(" + x + ") + 1) ELSE '' END", true
+		at := "CHARINDEX(" + bind(vals[0]) + ", " + x + ")"
+		return adapters.TextAfter(at, vals[0], func(from string) string { return "SUBSTRING(" + x + ", " + from + ", LEN(" + x + ") + 1)" }), true
 	}
 	return "", false
 }
