@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/ccfacade/ccfacade/fhir/spec"
+	"github.com/ccfacade/ccfacade/internal/tabletest"
 )
 
 // A searchTable is what a release's tests know of its search parameters'
@@ -26,7 +27,7 @@ type searchTable struct {
 // of rows (see searchTable); compartmentParams must not be empty.
 func CheckSearchTable(t *testing.T, rel *spec.Release, path string) {
 	var tab searchTable
-	readJSON(t, path, &tab)
+	tabletest.Load(t, path, &tab)
 	if len(tab.CompartmentParams) == 0 {
 		t.Fatalf("%s: no compartmentParams", path)
 	}

@@ -1,14 +1,12 @@
 package spectest
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 
 	"github.com/ccfacade/ccfacade/fhir/spec"
+	"github.com/ccfacade/ccfacade/internal/tabletest"
 )
 
 // An elementTable is what a release's tests know of its elements, written
@@ -23,21 +21,6 @@ type elementTable struct {
 	NotSummary    [][2]string       // type, element: not one
 }
 
-// readJSON reads a hand-written table, failing the test where the file is
-// missing or not of the table's shape.
-func readJSON(t testing.TB, path string, v any) {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-}
-
 // CheckElementTable checks the elements of a release against the table
 // in a JSON file of the release's tests: an object whose members codes,
 // notEnumerated, cardinality, references, summary and notSummary are
@@ -47,7 +30,7 @@ func readJSON(t testing.TB, path string, v any) {
 // elements too.
 func CheckElementTable(t *testing.T, rel *spec.Release, path string) {
 	var tab elementTable
-	readJSON(t, path, &tab)
+	tabletest.Load(t, path, &tab)
 	if len(tab.Order) == 0 || len(tab.Codes) == 0 || len(tab.Cardinality) == 0 || len(tab.References) == 0 || len(tab.Summary) == 0 {
 		t.Fatalf("%s: a list is empty", path)
 	}

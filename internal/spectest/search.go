@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/ccfacade/ccfacade/fhir/spec"
+	"github.com/ccfacade/ccfacade/internal/tabletest"
 )
 
 // CheckSearchPaths checks every search parameter of a release's table
@@ -134,6 +135,6 @@ func CheckSearchPaths(t *testing.T, rel *spec.Release, table map[string][]spec.S
 // file is missing or not such a table.
 func LoadSearchParameters(t testing.TB, path string) map[string][]spec.SearchParameter {
 	var table map[string][]spec.SearchParameter
-	readJSON(t, path, &table)
+	tabletest.Load(t, path, &table)
 	return table
 }

@@ -1,0 +1,40 @@
+package tabletest
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"testing"
+)
+
+// Load decodes the JSON file at path into v, failing the test where the
+// file is missing, is not JSON, or has a member v has no field for.
+func Load(t testing.TB, path string, v any) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+}
+
+// Rows reads a table whose rows are each n strings (a JSON list of lists),
+// failing the test where it is empty or a row is not n long.
+func Rows(t testing.TB, path string, n int) [][]string {
+	t.Helper()
+	var rows [][]string
+	Load(t, path, &rows)
+	if len(rows) == 0 {
+		t.Fatalf("%s: no rows", path)
+	}
+	for i, r := range rows {
+		if len(r) != n {
+			t.Fatalf("%s: row %d has %d values, want %d: %q", path, i+1, len(r), n, r)
+		}
+	}
+	return rows
+}

@@ -1,0 +1,56 @@
+package tabletest
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// fails reports whether f fails the test it is given.
+func fails(f func(t testing.TB)) bool {
+	t := &testing.T{}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		f(t)
+	}()
+	<-done
+	return t.Failed()
+}
+
+func TestRows(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, text string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	good := write("good.json", `[["a", "b"], ["c", ""]]`)
+	if fails(func(t testing.TB) {
+		rows := Rows(t, good, 2)
+		if len(rows) != 2 || rows[1][0] != "c" || rows[1][1] != "" {
+			t.Errorf("rows %q", rows)
+		}
+	}) {
+		t.Error("a good table failed")
+	}
+	for name, text := range map[string]string{
+		"short.json": `[["a", "b"], ["c"]]`,
+		"empty.json": `[]`,
+		"bad.json":   `[["a", "b"]`,
+	} {
+		p := write(name, text)
+		if !fails(func(t testing.TB) { Rows(t, p, 2) }) {
+			t.Errorf("%s did not fail", name)
+		}
+	}
+	if !fails(func(t testing.TB) { Rows(t, filepath.Join(dir, "none.json"), 2) }) {
+		t.Error("a missing file did not fail")
+	}
+	var v struct{ A int }
+	if !fails(func(t testing.TB) { Load(t, write("extra.json", `{"a": 1, "b": 2}`), &v) }) {
+		t.Error("an unknown member did not fail")
+	}
+}
