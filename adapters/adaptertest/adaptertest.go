@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ccfacade/ccfacade/adapters"
+	"github.com/ccfacade/ccfacade/internal/tabletest"
 	"github.com/ccfacade/ccfacade/textfn"
 )
 
@@ -32,6 +33,17 @@ func OpenerOf(open adapters.Opener, dsn string, opts adapters.Options) Opener {
 		}
 		t.Cleanup(func() { db.Close() })
 		return db
+	}
+}
+
+// CheckQuote checks a dialect's Quote against a table of names and how
+// they must be quoted (a JSON list of [name, quoted] in the file at path).
+func CheckQuote(t *testing.T, quote func(string) string, path string) {
+	t.Helper()
+	for _, c := range tabletest.Rows(t, path, 2) {
+		if got := quote(c[0]); got != c[1] {
+			t.Errorf("Quote(%q) = %s, want %s", c[0], got, c[1])
+		}
 	}
 }
 
