@@ -9,13 +9,7 @@ import (
 // Title, Before and After answer as testdata/title.json (value, its title
 // case) and testdata/before-after.json (value, separator, the text
 // before it, the text after it) say.
-func TestTitle(t *testing.T) {
-	for _, c := range tabletest.Rows(t, "testdata/title.json", 2) {
-		if got := Title(c[0]); got != c[1] {
-			t.Errorf("Title(%q) = %q, want %q", c[0], got, c[1])
-		}
-	}
-}
+func TestTitle(t *testing.T) { tabletest.CheckFunc(t, "testdata/title.json", "Title", Title) }
 
 func TestBeforeAfter(t *testing.T) {
 	for _, c := range tabletest.Rows(t, "testdata/before-after.json", 4) {

@@ -40,11 +40,7 @@ func OpenerOf(open adapters.Opener, dsn string, opts adapters.Options) Opener {
 // they must be quoted (a JSON list of [name, quoted] in the file at path).
 func CheckQuote(t *testing.T, quote func(string) string, path string) {
 	t.Helper()
-	for _, c := range tabletest.Rows(t, path, 2) {
-		if got := quote(c[0]); got != c[1] {
-			t.Errorf("Quote(%q) = %s, want %s", c[0], got, c[1])
-		}
-	}
+	tabletest.CheckFunc(t, path, "Quote", quote)
 }
 
 // ScanRow scans the current row of rs, of n columns, into values as the

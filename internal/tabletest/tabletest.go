@@ -38,3 +38,15 @@ func Rows(t testing.TB, path string, n int) [][]string {
 	}
 	return rows
 }
+
+// CheckFunc checks a function of one string against a table of [input,
+// want] rows (see Rows), reporting each row where f answers otherwise
+// under the function's name.
+func CheckFunc(t *testing.T, path, name string, f func(string) string) {
+	t.Helper()
+	for _, c := range Rows(t, path, 2) {
+		if got := f(c[0]); got != c[1] {
+			t.Errorf("%s(%q) = %q, want %q", name, c[0], got, c[1])
+		}
+	}
+}

@@ -3,6 +3,7 @@ package tabletest
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -52,5 +53,18 @@ func TestRows(t *testing.T) {
 	var v struct{ A int }
 	if !fails(func(t testing.TB) { Load(t, write("extra.json", `{"a": 1, "b": 2}`), &v) }) {
 		t.Error("an unknown member did not fail")
+	}
+}
+
+func TestCheckFunc(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "upper.json")
+	if err := os.WriteFile(p, []byte(`[["a", "A"], ["b", "B"]]`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if fails(func(t testing.TB) { CheckFunc(t.(*testing.T), p, "Upper", strings.ToUpper) }) {
+		t.Error("a function that answers as the table says failed")
+	}
+	if !fails(func(t testing.TB) { CheckFunc(t.(*testing.T), p, "Lower", strings.ToLower) }) {
+		t.Error("a function that answers otherwise passed")
 	}
 }
