@@ -154,16 +154,12 @@ func forEachScript(t *testing.T, script string, fn func(t *testing.T, s scriptDB
 // returns the database open for the test (read-only where readOnly).
 func loadScript(t *testing.T, open adapters.Opener, dsn, script string, readOnly bool) adapters.Adapter {
 	t.Helper()
-	opener := adaptertest.OpenerOf(open, dsn, adapters.Options{})
-	db := opener(t, false)
-	if err := db.(adapters.Loader).Exec(context.Background(), script); err != nil {
-		t.Fatal(err)
-	}
+	db := adaptertest.Load(t, open, dsn, script)
 	if !readOnly {
 		return db
 	}
 	db.Close()
-	return opener(t, true)
+	return adaptertest.OpenerOf(open, dsn, adapters.Options{})(t, true)
 }
 
 func TestLegacyPortableMapping(t *testing.T) {

@@ -36,6 +36,22 @@ func OpenerOf(open adapters.Opener, dsn string, opts adapters.Options) Opener {
 	}
 }
 
+// Load opens the database of dsn with open and runs script in it (the
+// adapter must be an adapters.Loader), failing the test where either
+// fails. The adapter returned is closed when the test ends.
+func Load(t *testing.T, open adapters.Opener, dsn, script string) adapters.Adapter {
+	t.Helper()
+	db := OpenerOf(open, dsn, adapters.Options{})(t, false)
+	l, ok := db.(adapters.Loader)
+	if !ok {
+		t.Fatalf("%s does not implement adapters.Loader", db.Name())
+	}
+	if err := l.Exec(context.Background(), script); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
 // CheckQuote checks a dialect's Quote against a table of names and how
 // they must be quoted (a JSON list of [name, quoted] in the file at path).
 func CheckQuote(t *testing.T, quote func(string) string, path string) {

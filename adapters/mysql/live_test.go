@@ -18,11 +18,7 @@ import (
 func live(t *testing.T, script string, opts adapters.Options) *DB {
 	t.Helper()
 	dsn := mysqltest.FreshDB(t)
-	rw := adaptertest.OpenerOf(Open, dsn, adapters.Options{})(t, false)
-	if err := rw.(*DB).Exec(context.Background(), script); err != nil {
-		t.Fatal(err)
-	}
-	rw.Close()
+	adaptertest.Load(t, Open, dsn, script).Close()
 	a := adaptertest.OpenerOf(Open, dsn, opts)(t, opts.ReadOnly)
 	return a.(*DB)
 }

@@ -23,7 +23,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ccfacade/ccfacade/adapters"
+	"github.com/ccfacade/ccfacade/adapters/adaptertest"
 	"github.com/ccfacade/ccfacade/adapters/sqlite"
 	"github.com/ccfacade/ccfacade/demo"
 	"github.com/ccfacade/ccfacade/internal/demotest"
@@ -806,11 +806,6 @@ func TestAdminListenerClosesIdleConnections(t *testing.T) {
 func lossDB(t *testing.T, rows, bad int) string {
 	t.Helper()
 	dsn := "file:" + filepath.Join(t.TempDir(), "loss.db")
-	db, err := sqlite.Open(context.Background(), dsn, adapters.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
 	script := "CREATE TABLE PT (ID INTEGER PRIMARY KEY, SURNAME VARCHAR(30), DOB VARCHAR(8), SEX CHAR(1));\n"
 	for i := 1; i <= rows; i++ {
 		dob := fmt.Sprintf("1980%02d%02d", i%12+1, i%28+1)
@@ -819,9 +814,7 @@ func lossDB(t *testing.T, rows, bad int) string {
 		}
 		script += fmt.Sprintf("INSERT INTO PT VALUES (%d, 'SMITH', '%s', 'F');\n", i, dob)
 	}
-	if err := db.(adapters.Loader).Exec(context.Background(), script); err != nil {
-		t.Fatal(err)
-	}
+	adaptertest.Load(t, sqlite.Open, dsn, script).Close()
 	return dsn
 }
 
