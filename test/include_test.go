@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -271,7 +269,7 @@ func TestIncludeIterate(t *testing.T) {
 func TestIncludesAreBounded(t *testing.T) {
 	e := sqliteEnv(t)
 	var statements atomic.Int64
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	log := demotest.Silent()
 	small := serveDB(t, e.db, engine.Options{MaxIncluded: 10, PagingSecret: []byte("x"), Logger: log,
 		Trace: func(string, []any) { statements.Add(1) }})
 	b := get(t, small.base+"/Patient?_count=20&_revinclude=Observation:patient").json(t)

@@ -1,14 +1,13 @@
 package test
 
 import (
-	"io"
-	"log/slog"
 	"sort"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/ccfacade/ccfacade/engine"
+	"github.com/ccfacade/ccfacade/internal/demotest"
 )
 
 // On PostgreSQL a list of keys is bound as one array (x = ANY($1)): the
@@ -20,7 +19,7 @@ func TestKeyListsAreOneParameter(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, e *env) {
 		var mu sync.Mutex
 		var stmts []string
-		opts := engine.Options{DefaultCount: 20, MaxCount: 100, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		opts := engine.Options{DefaultCount: 20, MaxCount: 100, Logger: demotest.Silent(),
 			Trace: func(q string, _ []any) {
 				mu.Lock()
 				defer mu.Unlock()

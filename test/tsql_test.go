@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -20,6 +19,7 @@ import (
 	"github.com/ccfacade/ccfacade/adapters/sqlite"
 	"github.com/ccfacade/ccfacade/adapters/sqlserver"
 	"github.com/ccfacade/ccfacade/engine"
+	"github.com/ccfacade/ccfacade/internal/demotest"
 	"github.com/golang-sql/civil"
 	"github.com/jmoiron/sqlx"
 	mssql "github.com/microsoft/go-mssqldb"
@@ -214,7 +214,7 @@ func tsqlEnv(t *testing.T, rec *recorder) *env {
 	}
 	t.Cleanup(func() { lite.Close() })
 	db := &tsqlDB{lite: lite, db: sqlx.NewDb(sql.OpenDB(tsqlConnector{lite.DB().DB}), "sqlserver")}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	log := demotest.Silent()
 	e := serveDB(t, db, engine.Options{DefaultCount: 20, MaxCount: 100, PagingSecret: []byte("test secret"), Logger: log, Trace: rec.trace, Sequential: true})
 	e.name = "tsql"
 	return e
