@@ -13,11 +13,11 @@ import (
 // targets and of its compartments, written by hand from the
 // specification, each row a list of strings:
 type searchTable struct {
-	Targets             [][3]string // resource type, parameter, its Targets as fmt prints them
-	CompartmentParams   [][3]string // compartment, resource type, its CompartmentParams, comma-separated ("": none, by its id)
-	NotInCompartment    [][2]string // compartment, resource type that is not in it
-	CompartmentSearch   [][3]string // compartment, resource type, its CompartmentSearch as fmt prints it
-	CompartmentElements [][3]string // compartment, resource type, its CompartmentElements as fmt prints them
+	Targets             []tabletest.Row3 // resource type, parameter, its Targets as fmt prints them
+	CompartmentParams   []tabletest.Row3 // compartment, resource type, its CompartmentParams, comma-separated ("": none, by its id)
+	NotInCompartment    []tabletest.Row2 // compartment, resource type that is not in it
+	CompartmentSearch   []tabletest.Row3 // compartment, resource type, its CompartmentSearch as fmt prints it
+	CompartmentElements []tabletest.Row3 // compartment, resource type, its CompartmentElements as fmt prints them
 }
 
 // CheckSearchTable checks the search parameters' targets and the

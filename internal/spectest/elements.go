@@ -13,12 +13,12 @@ import (
 // by hand from the specification, each row a type's element:
 type elementTable struct {
 	Order         map[string]string // type → the names of its elements in order, comma-separated
-	Codes         [][3]string       // type, element, its codes, comma-separated
-	NotEnumerated [][2]string       // type, element: a code without a list
-	Cardinality   [][4]string       // type, element, "min..max", types separated by |
-	References    [][3]string       // type, element, its targets, comma-separated
-	Summary       [][2]string       // type, element: a summary element
-	NotSummary    [][2]string       // type, element: not one
+	Codes         []tabletest.Row3  // type, element, its codes, comma-separated
+	NotEnumerated []tabletest.Row2  // type, element: a code without a list
+	Cardinality   []tabletest.Row4  // type, element, "min..max", types separated by |
+	References    []tabletest.Row3  // type, element, its targets, comma-separated
+	Summary       []tabletest.Row2  // type, element: a summary element
+	NotSummary    []tabletest.Row2  // type, element: not one
 }
 
 // CheckElementTable checks the elements of a release against the table
@@ -60,7 +60,7 @@ func CheckElementTable(t *testing.T, rel *spec.Release, path string) {
 			t.Errorf("%s.%s targets %s, want %s", c[0], c[1], got, c[2])
 		}
 	}
-	for want, rows := range map[bool][][2]string{true: tab.Summary, false: tab.NotSummary} {
+	for want, rows := range map[bool][]tabletest.Row2{true: tab.Summary, false: tab.NotSummary} {
 		for _, c := range rows {
 			if el := MustElement(t, rel, c[0], c[1]); el.Summary != want {
 				t.Errorf("%s.%s: summary %v, want %v", c[0], c[1], el.Summary, want)

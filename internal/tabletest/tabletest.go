@@ -3,6 +3,7 @@ package tabletest
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"testing"
 )
@@ -49,4 +50,30 @@ func CheckFunc(t *testing.T, path, name string, f func(string) string) {
 			t.Errorf("%s(%q) = %q, want %q", name, c[0], got, c[1])
 		}
 	}
+}
+
+// Row2, Row3 and Row4 are rows of a table of 2, 3 and 4 strings: as JSON,
+// a list of exactly that many strings (a row of another length is an
+// error, not a row cut short or padded).
+type (
+	Row2 [2]string
+	Row3 [3]string
+	Row4 [4]string
+)
+
+func (r *Row2) UnmarshalJSON(b []byte) error { return exactRow(b, r[:]) }
+func (r *Row3) UnmarshalJSON(b []byte) error { return exactRow(b, r[:]) }
+func (r *Row4) UnmarshalJSON(b []byte) error { return exactRow(b, r[:]) }
+
+// exactRow decodes a JSON list of len(dst) strings into dst.
+func exactRow(b []byte, dst []string) error {
+	var row []string
+	if err := json.Unmarshal(b, &row); err != nil {
+		return err
+	}
+	if len(row) != len(dst) {
+		return fmt.Errorf("a row of %d values, want %d: %q", len(row), len(dst), row)
+	}
+	copy(dst, row)
+	return nil
 }

@@ -68,3 +68,22 @@ func TestCheckFunc(t *testing.T) {
 		t.Error("a function that answers otherwise passed")
 	}
 }
+
+// A row of the wrong length fails Load, whatever its place.
+func TestRowLength(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "rows.json")
+	for text, ok := range map[string]bool{
+		`{"a": [["x", "y", "z"]]}`:      true,
+		`{"a": [["x", "y"]]}`:           false,
+		`{"a": [["x", "y", "z", "w"]]}`: false,
+		`{"a": [["x", "y", 3]]}`:        false,
+	} {
+		if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		var v struct{ A []Row3 }
+		if failed := fails(func(t testing.TB) { Load(t, p, &v) }); failed == ok {
+			t.Errorf("%s: failed %v", text, failed)
+		}
+	}
+}
