@@ -1,8 +1,11 @@
 package adapters
 
 import (
+	"strconv"
 	"strings"
 	"unicode"
+
+	"github.com/ccfacade/ccfacade/textfn"
 )
 
 // Constructs are SQL constructs that some dialects accept and others do
@@ -136,4 +139,12 @@ func keywordInCall(args, keyword string) bool {
 		}
 	}
 	return false
+}
+
+// TextAfter is the SQL of the text after the first sep in a value, ""
+// where the value holds none (the mapping language's after): at is the
+// SQL of sep's position in the value (from 1; 0 where it holds none),
+// substr the SQL of the value from a position (itself SQL) on.
+func TextAfter(at, sep string, substr func(from string) string) string {
+	return "CASE WHEN " + at + " > 0 THEN " + substr(at+" + "+strconv.Itoa(textfn.Runes(sep))) + " ELSE '' END"
 }

@@ -128,3 +128,13 @@ func ExecScript(ctx context.Context, db interface {
 	}
 	return nil
 }
+
+// WordSet is the set of the words of a space-separated list: an SQL
+// dialect's reserved words, for QuoteIdent.
+func WordSet(words string) map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(words) {
+		m[w] = true
+	}
+	return m
+}

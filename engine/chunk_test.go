@@ -43,22 +43,7 @@ func TestKeysPerStatement(t *testing.T) {
 	}
 	most := 0
 	trace := func(_ string, args []any) { most = max(most, len(args)) }
-	eng := newEngine(t, limited{sqliteDB(t), 2100}, script.String(), engine.Options{MaxCount: 5000, MaxIncluded: 5000, Trace: trace}, yamlFile("m.yaml", `
-resource: Patient
-from: { table: pat, key: id }
-element:
-  telecom:
-    - rows: { table: pat_tel, link: pat_id }
-      system: phone
-      value: { column: tel }
-  managingOrganization:
-    reference: { resource: Organization, key: org_id }
-search:
-  organization:
-    type: reference
-    column: org_id
-    target: [Organization]
-`), orgMapping)
+	eng := newEngine(t, limited{sqliteDB(t), 2100}, script.String(), engine.Options{MaxCount: 5000, MaxIncluded: 5000, Trace: trace}, patientOrgMapping("org_id", "pat_id"), orgMapping)
 	body, err := search(t, eng, "Patient", "_count=5000&_include=Patient:organization")
 	if err != nil {
 		t.Fatal(err)
@@ -111,18 +96,7 @@ CREATE TABLE pat (id INTEGER PRIMARY KEY, org_id INTEGER);
 INSERT INTO org VALUES (1, 'A'), (1, 'A again'), (2, 'B');
 INSERT INTO pat VALUES (1, 1), (2, 2);
 `
-	patient := yamlFile("p.yaml", `
-resource: Patient
-from: { table: pat, key: id }
-element:
-  managingOrganization:
-    reference: { resource: Organization, key: org_id }
-search:
-  organization:
-    type: reference
-    column: org_id
-    target: [Organization]
-`)
+	patient := patientOrgMapping("org_id", "")
 	for _, c := range []struct {
 		budget  int
 		want    string

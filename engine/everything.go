@@ -66,18 +66,8 @@ func (e *Engine) Everything(ctx context.Context, req EverythingRequest) (*fhir.O
 	if err := typesAllowed(ctx, []string{"Patient"}); err != nil {
 		return nil, err
 	}
-	er, err := e.parseEverything(req)
-	if err != nil {
-		return nil, err
-	}
-	if err := e.authorizeEverything(ctx, er); err != nil {
-		return nil, err
-	}
-	p, err := e.planEverything(ctx, er, req.Base)
-	if err != nil {
-		return nil, err
-	}
-	return e.runEverything(ctx, p, req.Base)
+	return answer(ctx, req.Base, func() (*everythingReq, error) { return e.parseEverything(req) },
+		e.authorizeEverything, e.planEverything, e.runEverything)
 }
 
 // parseEverything parses a $everything request.

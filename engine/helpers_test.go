@@ -48,6 +48,21 @@ func newEngine(t *testing.T, db adapters.Adapter, schema string, opts engine.Opt
 // yamlFile is a mapping file from its text.
 func yamlFile(name, text string) mapping.File { return mapping.File{Name: name, Data: []byte(text)} }
 
+// patientOrgMapping maps the table pat (key id) to Patient, whose
+// managingOrganization references an Organization (orgMapping) by the
+// column orgKey, searchable as organization; with telLink, its telecom
+// is the phone numbers (tel) of the rows of pat_tel linked to it by that
+// column.
+func patientOrgMapping(orgKey, telLink string) mapping.File {
+	tel := ""
+	if telLink != "" {
+		tel = "  telecom:\n    - rows: { table: pat_tel, link: " + telLink + " }\n      system: phone\n      value: { column: tel }\n"
+	}
+	return yamlFile("p.yaml", "resource: Patient\nfrom: { table: pat, key: id }\nelement:\n"+tel+
+		"  managingOrganization:\n    reference: { resource: Organization, key: "+orgKey+" }\n"+
+		"search:\n  organization:\n    type: reference\n    column: "+orgKey+"\n    target: [Organization]\n")
+}
+
 // orgMapping maps the table org (id, name) to Organization, searchable by
 // name.
 var orgMapping = yamlFile("organization.yaml", `

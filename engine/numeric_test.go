@@ -182,22 +182,7 @@ CREATE TABLE pat (id INTEGER PRIMARY KEY, org_ref VARCHAR(10));
 CREATE TABLE pat_tel (pat_ref VARCHAR(10), tel VARCHAR(20));
 INSERT INTO org VALUES (10, 'Ten'), (11, 'Eleven');
 INSERT INTO pat VALUES (1, '10'), (2, 'N/A'), (3, NULL), (4, '11');
-INSERT INTO pat_tel VALUES ('1', '0113 1'), ('x', '0113 x'), ('4', '0113 4');`, engine.Options{Trace: trace}, yamlFile("p.yaml", `
-resource: Patient
-from: { table: pat, key: id }
-element:
-  telecom:
-    - rows: { table: pat_tel, link: pat_ref }
-      system: phone
-      value: { column: tel }
-  managingOrganization:
-    reference: { resource: Organization, key: org_ref }
-search:
-  organization:
-    type: reference
-    column: org_ref
-    target: [Organization]
-`), orgMapping)
+INSERT INTO pat_tel VALUES ('1', '0113 1'), ('x', '0113 x'), ('4', '0113 4');`, engine.Options{Trace: trace}, patientOrgMapping("org_ref", "pat_ref"), orgMapping)
 			body := func(typ, query string) string {
 				b, err := search(t, eng, typ, query)
 				if err != nil {

@@ -175,6 +175,20 @@ func lenientSkip(lenient bool, err error) bool {
 	return lenient && errors.As(err, &ee) && ee.Kind == KindNotSupported
 }
 
+// appendParsed appends v, parsed with err, to list and reports whether it
+// did: a lenient search drops what lenientSkip drops (false, nil); any
+// other error is returned.
+func appendParsed[T any](list *[]T, v T, err error, lenient bool) (bool, error) {
+	if lenientSkip(lenient, err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	*list = append(*list, v)
+	return true, nil
+}
+
 // parseSearch parses a search request.
 func (e *Engine) parseSearch(req SearchRequest) (*searchReq, error) {
 	m, err := e.mappingFor(req.Type)
@@ -248,23 +262,19 @@ func (e *Engine) parseSearch(req SearchRequest) (*searchReq, error) {
 		case name == "_include" || name == "_revinclude" || strings.HasPrefix(name, "_include:") || strings.HasPrefix(name, "_revinclude:"):
 			for _, v := range values {
 				inc, err := e.parseInclude(m, name, v)
-				if lenientSkip(req.Lenient, err) {
-					continue
-				}
-				if err != nil {
+				if _, err := appendParsed(&sr.includes, inc, err, req.Lenient); err != nil {
 					return nil, err
 				}
-				sr.includes = append(sr.includes, inc)
 			}
 		default:
 			pr, err := e.parseParam(m, name, values)
-			if lenientSkip(req.Lenient, err) {
-				continue
-			}
+			added, err := appendParsed(&sr.params, pr, err, req.Lenient)
 			if err != nil {
 				return nil, err
 			}
-			sr.params = append(sr.params, pr)
+			if !added {
+				continue
+			}
 		}
 		sr.used[name] = values
 	}

@@ -41,18 +41,26 @@ type Compartment struct {
 // parsed once, checked against the token's access, compiled into a plan,
 // and the plan run.
 func (e *Engine) Search(ctx context.Context, req SearchRequest) (*fhir.Object, error) {
-	sr, err := e.parseSearch(req)
+	return answer(ctx, req.Base, func() (*searchReq, error) { return e.parseSearch(req) }, e.authorize, e.plan, e.run)
+}
+
+// answer answers a request in the stages a search and $everything share:
+// parse it, check it against the token's access, compile it into a plan
+// (links under base) and run the plan; the first stage to fail ends it.
+func answer[R, P any](ctx context.Context, base string, parse func() (R, error), authorize func(context.Context, R) error,
+	plan func(context.Context, R, string) (P, error), run func(context.Context, P, string) (*fhir.Object, error)) (*fhir.Object, error) {
+	r, err := parse()
 	if err != nil {
 		return nil, err
 	}
-	if err := e.authorize(ctx, sr); err != nil {
+	if err := authorize(ctx, r); err != nil {
 		return nil, err
 	}
-	p, err := e.plan(ctx, sr, req.Base)
+	p, err := plan(ctx, r, base)
 	if err != nil {
 		return nil, err
 	}
-	return e.run(ctx, p, req.Base)
+	return run(ctx, p, base)
 }
 
 // run executes a plan: the total when asked for, the page, its links, its

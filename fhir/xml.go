@@ -165,6 +165,10 @@ func appendXMLAttr(dst []byte, name, value string) []byte {
 	return append(dst, '"')
 }
 
+// xmlEscapes are the references appendXMLText writes for markup
+// characters and white space, by character.
+var xmlEscapes = [...]string{'&': "&amp;", '<': "&lt;", '>': "&gt;", '"': "&quot;", '\n': "&#xA;", '\r': "&#xD;", '\t': "&#x9;"}
+
 // appendXMLText escapes text for an attribute or element: markup
 // characters and white space as references, invalid UTF-8 as U+FFFD (as
 // the JSON writer does), and characters XML 1.0 cannot carry left out.
@@ -172,20 +176,8 @@ func appendXMLText(dst []byte, value string) []byte {
 	for i := 0; i < len(value); {
 		r, size := utf8.DecodeRuneInString(value[i:])
 		switch {
-		case r == '&':
-			dst = append(dst, "&amp;"...)
-		case r == '<':
-			dst = append(dst, "&lt;"...)
-		case r == '>':
-			dst = append(dst, "&gt;"...)
-		case r == '"':
-			dst = append(dst, "&quot;"...)
-		case r == '\n':
-			dst = append(dst, "&#xA;"...)
-		case r == '\r':
-			dst = append(dst, "&#xD;"...)
-		case r == '\t':
-			dst = append(dst, "&#x9;"...)
+		case r < rune(len(xmlEscapes)) && xmlEscapes[r] != "":
+			dst = append(dst, xmlEscapes[r]...)
 		case r == utf8.RuneError && size == 1:
 			dst = append(dst, "\uFFFD"...)
 		case !xmlChar(r):

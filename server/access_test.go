@@ -70,6 +70,27 @@ func jwtServer(t *testing.T, e *demotest.Env, keys *authtest.Keys, edit func(*se
 	return srv.URL + "/fhir"
 }
 
+// sspClaims are the claims of a user token the Spine Security Proxy
+// passes on (authtest.Claims, for user/*.read): the reason, the scope
+// asked for, and the requesting device, organization and practitioner
+// (Practitioner/1, with practitionerIDs as its identifiers).
+func sspClaims(practitionerIDs ...any) map[string]any {
+	c := authtest.Claims()
+	c["scope"] = "user/*.read"
+	c["sub"] = "1"
+	c["reason_for_request"] = "directcare"
+	c["requested_scope"] = "patient/*.read"
+	c["requesting_device"] = map[string]any{"resourceType": "Device", "id": "1"}
+	c["requesting_organization"] = map[string]any{"resourceType": "Organization",
+		"identifier": []any{map[string]any{"system": "https://fhir.nhs.uk/Id/ods-organization-code", "value": "A81001"}}}
+	pr := map[string]any{"resourceType": "Practitioner", "id": "1"}
+	if len(practitionerIDs) > 0 {
+		pr["identifier"] = practitionerIDs
+	}
+	c["requesting_practitioner"] = pr
+	return c
+}
+
 // leaks reports resources of a patient other than want in a response.
 func leaks(t *testing.T, r demotest.Response, want string) []string {
 	if r.Status != 200 {

@@ -184,16 +184,7 @@ func TestSpineSecurityProxyOnR4(t *testing.T) {
 		o.SSP = &server.SSPOptions{ASID: "200000000359"}
 		o.R4Prefix = server.DefaultR4Prefix
 	})
-	c := authtest.Claims()
-	c["scope"] = "user/*.read"
-	c["sub"] = "1"
-	c["reason_for_request"] = "directcare"
-	c["requested_scope"] = "patient/*.read"
-	c["requesting_device"] = map[string]any{"resourceType": "Device", "id": "1"}
-	c["requesting_organization"] = map[string]any{"resourceType": "Organization",
-		"identifier": []any{map[string]any{"system": "https://fhir.nhs.uk/Id/ods-organization-code", "value": "A81001"}}}
-	c["requesting_practitioner"] = map[string]any{"resourceType": "Practitioner", "id": "1"}
-	tok := authtest.SignClaims(t, keys.RSA, jwa.RS256, c)
+	tok := authtest.SignClaims(t, keys.RSA, jwa.RS256, sspClaims())
 	const urn = "urn:nhs:names:services:careconnect:fhir:rest:"
 	for _, base := range []string{stu3, strings.TrimSuffix(stu3, "/fhir") + "/R4"} {
 		for _, h := range []struct {

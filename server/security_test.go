@@ -179,17 +179,8 @@ func TestSpineSecurityProxy(t *testing.T) {
 		o.Audit = audit.NewWriter(&buf)
 	})
 	claims := func(edit func(c map[string]any)) string {
-		c := authtest.Claims()
-		c["scope"] = "user/*.read"
-		c["sub"] = "1"
+		c := sspClaims(map[string]any{"system": "https://fhir.nhs.uk/Id/sds-user-id", "value": "G13579135"})
 		c["jti"] = "token-42"
-		c["reason_for_request"] = "directcare"
-		c["requested_scope"] = "patient/*.read"
-		c["requesting_device"] = map[string]any{"resourceType": "Device", "id": "1"}
-		c["requesting_organization"] = map[string]any{"resourceType": "Organization",
-			"identifier": []any{map[string]any{"system": "https://fhir.nhs.uk/Id/ods-organization-code", "value": "A81001"}}}
-		c["requesting_practitioner"] = map[string]any{"resourceType": "Practitioner", "id": "1",
-			"identifier": []any{map[string]any{"system": "https://fhir.nhs.uk/Id/sds-user-id", "value": "G13579135"}}}
 		if edit != nil {
 			edit(c)
 		}

@@ -3,7 +3,6 @@ package test
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"strings"
 	"testing"
@@ -148,7 +147,7 @@ func TestEverythingByDuplicatedNHSNumber(t *testing.T) {
 	if _, err := db.DB().ExecContext(ctx, "UPDATE PATIENT SET NHS_NUMBER = ? WHERE PATIENT_ID = 20", nhs); err != nil {
 		t.Fatal(err)
 	}
-	e := serveDB(t, db, engine.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	e := serveDB(t, db, engine.Options{Logger: demotest.Silent()})
 	r := get(t, e.base+"/Patient/$everything?identifier=https://fhir.nhs.uk/Id/nhs-number|"+nhs)
 	if r.status != 400 || !strings.Contains(issueText(t, r), "more than one patient") || !strings.Contains(string(r.body), "MULTIPLE_MATCHES") {
 		t.Errorf("duplicated NHS number: %d %s", r.status, r.body)

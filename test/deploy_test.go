@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http/httptest"
 	"os"
@@ -15,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/ccfacade/ccfacade/config"
+	"github.com/ccfacade/ccfacade/internal/demotest"
 	"github.com/ccfacade/ccfacade/server"
 	"gopkg.in/yaml.v3"
 )
@@ -90,7 +90,7 @@ func port(t *testing.T, addr string) int {
 // handler the facade serves.
 func checkProbePaths(t *testing.T, paths ...string) {
 	e := sqliteEnv(t)
-	admin := httptest.NewServer(server.AdminHandler(server.Options{Engine: e.eng, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, false))
+	admin := httptest.NewServer(server.AdminHandler(server.Options{Engine: e.eng, Logger: demotest.Silent()}, false))
 	defer admin.Close()
 	for _, p := range paths {
 		if r := get(t, admin.URL+p); r.status != 200 {

@@ -5,7 +5,6 @@ import (
 	"compress/gzip"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"reflect"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/ccfacade/ccfacade/engine"
 	"github.com/ccfacade/ccfacade/fhir/profile"
+	"github.com/ccfacade/ccfacade/internal/demotest"
 	"github.com/ccfacade/ccfacade/mapping"
 )
 
@@ -565,7 +565,7 @@ func hasTransform(p *mapping.SearchParam, name string) bool {
 // request answers 503, saying so, with nothing of the database's error.
 func TestStatementTimeout(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, e *env) {
-		log := slog.New(slog.NewTextHandler(io.Discard, nil))
+		log := demotest.Silent()
 		slow := serveDB(t, e.db, engine.Options{DefaultCount: 20, MaxCount: 100, PagingSecret: []byte("test secret"), Logger: log, StatementTimeout: time.Nanosecond})
 		r := get(t, slow.base+"/Patient?family=smi")
 		if r.status != 503 || !strings.Contains(issueText(t, r), "did not answer in time") {
@@ -595,7 +595,7 @@ func TestApproximatelyUsesTheEngineClock(t *testing.T) {
 		return n
 	}
 	base := sqliteEnv(t)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	log := demotest.Silent()
 	at := func(now time.Time) int {
 		e := serveDB(t, base.db, engine.Options{PagingSecret: []byte("s"), Logger: log, Now: func() time.Time { return now }})
 		return len(walk(t, e.base+"/Patient?birthdate=ap1990&_count=100"))

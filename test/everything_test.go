@@ -2,14 +2,13 @@ package test
 
 import (
 	"fmt"
-	"io"
-	"log/slog"
 	"net/url"
 	"sort"
 	"strings"
 	"testing"
 
 	"github.com/ccfacade/ccfacade/engine"
+	"github.com/ccfacade/ccfacade/internal/demotest"
 )
 
 // $everything returns the patient's whole record, paged: the Patient, then
@@ -241,7 +240,7 @@ func references(v any) []string {
 // entry.
 func TestEverythingSectionsConcurrently(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, e *env) {
-		opts := engine.Options{DefaultCount: 20, MaxCount: 100, PagingSecret: []byte("test secret"), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+		opts := engine.Options{DefaultCount: 20, MaxCount: 100, PagingSecret: []byte("test secret"), Logger: demotest.Silent()}
 		concurrent := serveDB(t, e.db, opts)
 		opts.Sequential = true
 		sequential := serveDB(t, e.db, opts)

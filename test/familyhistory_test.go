@@ -15,6 +15,7 @@ import (
 
 	"github.com/ccfacade/ccfacade/auth"
 	"github.com/ccfacade/ccfacade/engine"
+	"github.com/ccfacade/ccfacade/fhir/profile"
 	"github.com/ccfacade/ccfacade/internal/authtest"
 	"github.com/ccfacade/ccfacade/internal/cli"
 	"github.com/ccfacade/ccfacade/internal/demotest"
@@ -143,8 +144,9 @@ func TestFamilyHistoryExample(t *testing.T) {
 			t.Errorf("ProcedureRequest/2: %s", got)
 		}
 
-		// Searches by the STU3 parameters find exactly the rows.
-		for q, want := range map[string]string{
+		// Searches by the STU3 parameters, and in the Patient compartment,
+		// find exactly the rows.
+		findsIDs(t, e.base, map[string]string{
 			"FamilyMemberHistory?patient=1":                                                       "1 2 3",
 			"FamilyMemberHistory?patient=Patient/2":                                               "4 5",
 			"FamilyMemberHistory?patient:Patient=3":                                               "6",
@@ -171,23 +173,12 @@ func TestFamilyHistoryExample(t *testing.T) {
 			"ProcedureRequest?code=http://snomed.info/sct|29303009":                               "4",
 			"ProcedureRequest?authored=2020":                                                      "2 3",
 			"ProcedureRequest?intent=order&_sort=-authored":                                       "4 3 2 1",
-		} {
-			r := get(t, e.base+"/"+q)
-			if r.status != 200 {
-				t.Errorf("%s: %d %s", q, r.status, truncate(string(r.body), 300))
-				continue
-			}
-			var got []string
-			for _, res := range entries(t, r.json(t)) {
-				got = append(got, fmt.Sprint(res["id"]))
-			}
-			if !strings.Contains(q, "_sort") {
-				sort.Strings(got)
-			}
-			if strings.Join(got, " ") != want {
-				t.Errorf("%s: %v, want %s", q, got, want)
-			}
-		}
+			"Patient/1/FamilyMemberHistory":                                                       "1 2 3",
+			"Patient/2/FamilyMemberHistory?relationship=MTH":                                      "4",
+			"Patient/2/ProcedureRequest":                                                          "2 3",
+			"Patient/3/ProcedureRequest?status=active":                                            "4",
+		})
+
 		// definition is an STU3 parameter the mapping does not declare.
 		if r := get(t, e.base+"/FamilyMemberHistory?definition=Questionnaire/1"); r.status != 400 {
 			t.Errorf("an undeclared parameter: %d", r.status)
@@ -208,25 +199,7 @@ func TestFamilyHistoryExample(t *testing.T) {
 			t.Errorf("_revinclude: %s", got)
 		}
 
-		// The Patient compartment, and $everything.
-		for q, want := range map[string]string{
-			"Patient/1/FamilyMemberHistory":                  "1 2 3",
-			"Patient/2/FamilyMemberHistory?relationship=MTH": "4",
-			"Patient/2/ProcedureRequest":                     "2 3",
-			"Patient/3/ProcedureRequest?status=active":       "4",
-		} {
-			r := get(t, e.base+"/"+q)
-			var got []string
-			if r.status == 200 {
-				for _, res := range entries(t, r.json(t)) {
-					got = append(got, fmt.Sprint(res["id"]))
-				}
-			}
-			sort.Strings(got)
-			if strings.Join(got, " ") != want {
-				t.Errorf("%s: %d %v, want %s", q, r.status, got, want)
-			}
-		}
+		// $everything.
 		r := get(t, e.base+"/Patient/2/$everything")
 		validate(t, "Patient/2/$everything", r.body)
 		if got := fmt.Sprint(byMode(t, r.json(t), "match")); got != "[FamilyMemberHistory/4 FamilyMemberHistory/5 Patient/2 ProcedureRequest/2 ProcedureRequest/3]" {
@@ -342,4 +315,106 @@ func TestFamilyHistoryDocsShowTheMapping(t *testing.T) {
 	if !strings.Contains(string(doc), "```yaml\n"+string(file)+"```\n") {
 		t.Error("docs/mapping.md does not show docs/examples/familyhistory/mappings/familymemberhistory.yaml as it is")
 	}
+}
+
+// findsIDs checks that each query (a path under base) answers with
+// exactly the resources of the ids want lists: sorted, but for a query
+// with _sort, in its order.
+func findsIDs(t *testing.T, base string, queries map[string]string) {
+	t.Helper()
+	for q, want := range queries {
+		r := get(t, base+"/"+q)
+		if r.status != 200 {
+			t.Errorf("%s: %d %s", q, r.status, truncate(string(r.body), 300))
+			continue
+		}
+		var got []string
+		for _, res := range entries(t, r.json(t)) {
+			got = append(got, fmt.Sprint(res["id"]))
+		}
+		if !strings.Contains(q, "_sort") {
+			sort.Strings(got)
+		}
+		if strings.Join(got, " ") != want {
+			t.Errorf("%s: %v, want %s", q, got, want)
+		}
+	}
+}
+
+// A type outside the demo's under a profile: a List claiming Care
+// Connect's List profile, beside the family-history example, on each
+// backend. lint (which renders sample rows and runs the profile checker)
+// passes; each List is valid STU3, passes the profile checker, claims the
+// profile, and holds exactly the FamilyMemberHistory resources the same
+// facade finds by patient; searches by its STU3 parameters find it.
+func TestProfiledTypeOutsideTheDemo(t *testing.T) {
+	dir := t.TempDir()
+	for _, src := range []string{filepath.Join(familyHistory, "mappings", "patient.yaml"), filepath.Join(familyHistory, "mappings", "familymemberhistory.yaml"), "testdata/listprofile/list.yaml"} {
+		b, err := os.ReadFile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, filepath.Base(src)), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	set, err := mapping.LoadDir(dir, time.UTC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	script, err := os.ReadFile(filepath.Join(familyHistory, "schema.sql"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const listProfile = "https://fhir.hl7.org.uk/STU3/StructureDefinition/CareConnect-List-1"
+	forEachScript(t, string(script), func(t *testing.T, s scriptDB) {
+		var out, errb bytes.Buffer
+		if code := cli.Run(context.Background(), []string{"lint", "-mappings", dir, "-adapter", s.adapter, "-dsn", s.dsn}, &out, &errb); code != 0 ||
+			!strings.Contains(out.String(), "conform to their profiles") {
+			t.Errorf("lint: exit %d\n%s%s", code, out.String(), errb.String())
+		}
+		e := envOf(demotest.Serve(t, s.db, set, demotest.Config{Engine: engine.Options{DefaultCount: 20, MaxCount: 100, PagingSecret: []byte("test secret")}}))
+		lists := walk(t, e.base+"/List?_count=5")
+		patients := walk(t, e.base+"/Patient?_count=5")
+		if len(lists) == 0 || len(lists) != len(patients) {
+			t.Fatalf("%d Lists for %d patients", len(lists), len(patients))
+		}
+		withEntries := 0
+		for _, l := range lists {
+			id := l["id"].(string)
+			validate(t, "List/"+id, get(t, e.base+"/List/"+id).body)
+			for _, p := range profile.Builtin().Check(l) {
+				t.Errorf("List/%s: %s", id, p)
+			}
+			if prof, _ := l["meta"].(map[string]any)["profile"].([]any); len(prof) != 1 || prof[0] != listProfile {
+				t.Errorf("List/%s claims %v", id, prof)
+			}
+			var items []string
+			entries, _ := l["entry"].([]any)
+			for _, en := range entries {
+				items = append(items, en.(map[string]any)["item"].(map[string]any)["reference"].(string))
+			}
+			var want []string
+			for _, f := range walk(t, e.base+"/FamilyMemberHistory?patient="+id+"&_count=5") {
+				want = append(want, "FamilyMemberHistory/"+f["id"].(string))
+			}
+			slices.Sort(items)
+			slices.Sort(want)
+			if !slices.Equal(items, want) {
+				t.Errorf("List/%s holds %v; the patient's FamilyMemberHistory resources are %v", id, items, want)
+			}
+			if len(items) > 0 {
+				withEntries++
+			}
+			for _, q := range []string{"patient=" + id, "subject=Patient/" + id, "subject:Patient=" + id} {
+				found := walk(t, e.base+"/List?"+q)
+				if len(found) != 1 || found[0]["id"] != id {
+					t.Errorf("List?%s found %d", q, len(found))
+				}
+			}
+		}
+		if withEntries == 0 {
+			t.Error("no List has an entry: the example's rows hold relatives")
+		}
+	})
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ccfacade/ccfacade/adapters"
+	"github.com/ccfacade/ccfacade/adapters/adaptertest"
 	"github.com/ccfacade/ccfacade/adapters/mysql"
 	"github.com/ccfacade/ccfacade/adapters/postgres"
 	"github.com/ccfacade/ccfacade/adapters/sqlite"
@@ -141,33 +142,24 @@ func forEachScript(t *testing.T, script string, fn func(t *testing.T, s scriptDB
 	})
 	t.Run("postgres", func(t *testing.T) {
 		dsn := pgtest.FreshDB(t)
-		db, err := postgres.Open(context.Background(), dsn, adapters.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		if err := db.(adapters.Loader).Exec(context.Background(), script); err != nil {
-			t.Fatal(err)
-		}
-		fn(t, scriptDB{db, "postgres", dsn})
+		fn(t, scriptDB{loadScript(t, postgres.Open, dsn, script, false), "postgres", dsn})
 	})
 	t.Run("mysql", func(t *testing.T) {
 		dsn := mysqltest.FreshDB(t)
-		load, err := mysql.Open(context.Background(), dsn, adapters.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer load.Close()
-		if err := load.(adapters.Loader).Exec(context.Background(), script); err != nil {
-			t.Fatal(err)
-		}
-		db, err := mysql.Open(context.Background(), dsn, adapters.Options{ReadOnly: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		fn(t, scriptDB{db, "mysql", dsn})
+		fn(t, scriptDB{loadScript(t, mysql.Open, dsn, script, true), "mysql", dsn})
 	})
+}
+
+// loadScript loads script into the database of dsn, opened with open, and
+// returns the database open for the test (read-only where readOnly).
+func loadScript(t *testing.T, open adapters.Opener, dsn, script string, readOnly bool) adapters.Adapter {
+	t.Helper()
+	db := adaptertest.Load(t, open, dsn, script)
+	if !readOnly {
+		return db
+	}
+	db.Close()
+	return adaptertest.OpenerOf(open, dsn, adapters.Options{})(t, true)
 }
 
 func TestLegacyPortableMapping(t *testing.T) {

@@ -3,8 +3,6 @@ package test
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -12,6 +10,7 @@ import (
 	"github.com/ccfacade/ccfacade/adapters"
 	"github.com/ccfacade/ccfacade/adapters/sqlite"
 	"github.com/ccfacade/ccfacade/engine"
+	"github.com/ccfacade/ccfacade/internal/demotest"
 )
 
 // Child rows come inside the parent's statement where the dialect can
@@ -39,7 +38,7 @@ func queriesPerPage(t *testing.T, batched bool) {
 	}
 	var mu sync.Mutex
 	var queries []string
-	e := serveDB(t, db, engine.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Trace: func(q string, _ []any) {
+	e := serveDB(t, db, engine.Options{Logger: demotest.Silent(), Trace: func(q string, _ []any) {
 		mu.Lock()
 		queries = append(queries, q)
 		mu.Unlock()
@@ -100,7 +99,7 @@ func TestEverythingQueriesPerRecord(t *testing.T) {
 	for _, sequential := range []bool{false, true} {
 		var mu sync.Mutex
 		queries := 0
-		e := serveDB(t, lite, engine.Options{Sequential: sequential, MaxCount: 100, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		e := serveDB(t, lite, engine.Options{Sequential: sequential, MaxCount: 100, Logger: demotest.Silent(),
 			Trace: func(string, []any) { mu.Lock(); queries++; mu.Unlock() }})
 		// The record of Patient/114 is 20 resources; a Patient with no
 		// other resources is one.

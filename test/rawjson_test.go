@@ -3,13 +3,12 @@ package test
 import (
 	"bytes"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/ccfacade/ccfacade/engine"
+	"github.com/ccfacade/ccfacade/internal/demotest"
 )
 
 // Searches and reads answered in compact JSON render their resources
@@ -19,7 +18,7 @@ import (
 // but TreeOnly, on the same database, page by page.
 func TestRenderedJSONIsTheTree(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, e *env) {
-		log := slog.New(slog.NewTextHandler(io.Discard, nil))
+		log := demotest.Silent()
 		opts := engine.Options{DefaultCount: 20, MaxCount: 100, PagingSecret: []byte("test secret"), Logger: log}
 		raw := serveDB(t, e.db, opts)
 		opts.TreeOnly = true

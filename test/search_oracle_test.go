@@ -8,6 +8,7 @@ import (
 	"testing"
 	"unicode"
 
+	"github.com/ccfacade/ccfacade/internal/tabletest"
 	"golang.org/x/text/runes"
 	"golang.org/x/text/transform"
 	"golang.org/x/text/unicode/norm"
@@ -26,143 +27,26 @@ import (
 // steps, "x[x]" for any type of a choice element, "x[T]" for one type, and
 // a "|system=v" filter on a ContactPoint's system.
 type stu3Param struct {
-	typ    string
-	paths  []string
-	target string // reference: only references to this type
+	Type   string
+	Paths  []string
+	Target string // reference: only references to this type
 	// via and resolved extend STU3 where Care Connect does: the values at
 	// the resolved paths of the resource the reference at via points to
 	// count too. Care Connect's MedicationRequest and MedicationStatement
 	// show medicationReference, and its API searches them by the
 	// medication's code.
-	via      string
-	resolved []string
+	Via      string
+	Resolved []string
 }
 
 // stu3Params are the STU3 (3.0.1) definitions of the parameters the
-// mapping sets declare, by resource type.
-var stu3Params = map[string]map[string]stu3Param{
-	"AllergyIntolerance": {
-		"patient":         {typ: "reference", paths: []string{"patient"}},
-		"clinical-status": {typ: "token", paths: []string{"clinicalStatus"}},
-		"date":            {typ: "date", paths: []string{"assertedDate"}},
-	},
-	"Condition": {
-		"patient":         {typ: "reference", paths: []string{"subject"}, target: "Patient"},
-		"subject":         {typ: "reference", paths: []string{"subject"}},
-		"category":        {typ: "token", paths: []string{"category"}},
-		"clinical-status": {typ: "token", paths: []string{"clinicalStatus"}},
-		"asserted-date":   {typ: "date", paths: []string{"assertedDate"}},
-		"code":            {typ: "token", paths: []string{"code"}},
-		"onset-date":      {typ: "date", paths: []string{"onset[dateTime]", "onset[Period]"}},
-		"context":         {typ: "reference", paths: []string{"context"}},
-	},
-	"Encounter": {
-		"patient":          {typ: "reference", paths: []string{"subject"}, target: "Patient"},
-		"subject":          {typ: "reference", paths: []string{"subject"}},
-		"date":             {typ: "date", paths: []string{"period"}},
-		"participant":      {typ: "reference", paths: []string{"participant.individual"}},
-		"class":            {typ: "token", paths: []string{"class"}},
-		"service-provider": {typ: "reference", paths: []string{"serviceProvider"}},
-		"location":         {typ: "reference", paths: []string{"location.location"}},
-	},
-	"FamilyMemberHistory": {
-		"patient":      {typ: "reference", paths: []string{"patient"}},
-		"date":         {typ: "date", paths: []string{"date"}},
-		"status":       {typ: "token", paths: []string{"status"}},
-		"relationship": {typ: "token", paths: []string{"relationship"}},
-		"gender":       {typ: "token", paths: []string{"gender"}},
-		"code":         {typ: "token", paths: []string{"condition.code"}},
-		"identifier":   {typ: "token", paths: []string{"identifier"}},
-	},
-	"Immunization": {
-		"patient":      {typ: "reference", paths: []string{"patient"}},
-		"date":         {typ: "date", paths: []string{"date"}},
-		"status":       {typ: "token", paths: []string{"status"}},
-		"vaccine-code": {typ: "token", paths: []string{"vaccineCode"}},
-	},
-	"Location": {
-		"identifier":         {typ: "token", paths: []string{"identifier"}},
-		"name":               {typ: "string", paths: []string{"name"}},
-		"address-postalcode": {typ: "string", paths: []string{"address.postalCode"}},
-		"address-city":       {typ: "string", paths: []string{"address.city"}},
-	},
-	"Medication": {
-		"code": {typ: "token", paths: []string{"code"}},
-	},
-	"MedicationRequest": {
-		"patient":    {typ: "reference", paths: []string{"subject"}, target: "Patient"},
-		"medication": {typ: "reference", paths: []string{"medication[Reference]"}},
-		"status":     {typ: "token", paths: []string{"status"}},
-		"authoredon": {typ: "date", paths: []string{"authoredOn"}},
-		"code":       {typ: "token", paths: []string{"medication[CodeableConcept]"}, via: "medication[Reference]", resolved: []string{"code"}},
-	},
-	"MedicationStatement": {
-		"patient":    {typ: "reference", paths: []string{"subject"}, target: "Patient"},
-		"subject":    {typ: "reference", paths: []string{"subject"}},
-		"status":     {typ: "token", paths: []string{"status"}},
-		"effective":  {typ: "date", paths: []string{"effective[x]"}},
-		"medication": {typ: "reference", paths: []string{"medication[Reference]"}},
-		"code":       {typ: "token", paths: []string{"medication[CodeableConcept]"}, via: "medication[Reference]", resolved: []string{"code"}},
-		"context":    {typ: "reference", paths: []string{"context"}},
-		"source":     {typ: "reference", paths: []string{"informationSource"}},
-	},
-	"Observation": {
-		"patient":  {typ: "reference", paths: []string{"subject"}, target: "Patient"},
-		"subject":  {typ: "reference", paths: []string{"subject"}},
-		"category": {typ: "token", paths: []string{"category"}},
-		"code":     {typ: "token", paths: []string{"code"}},
-		"date":     {typ: "date", paths: []string{"effective[x]"}},
-		"status":   {typ: "token", paths: []string{"status"}},
-		"context":  {typ: "reference", paths: []string{"context"}},
-	},
-	"Organization": {
-		"identifier":         {typ: "token", paths: []string{"identifier"}},
-		"name":               {typ: "string", paths: []string{"name", "alias"}},
-		"address-postalcode": {typ: "string", paths: []string{"address.postalCode"}},
-	},
-	"Patient": {
-		"identifier":           {typ: "token", paths: []string{"identifier"}},
-		"active":               {typ: "token", paths: []string{"active"}},
-		"family":               {typ: "string", paths: []string{"name.family"}},
-		"given":                {typ: "string", paths: []string{"name.given"}},
-		"name":                 {typ: "string", paths: []string{"name"}},
-		"birthdate":            {typ: "date", paths: []string{"birthDate"}},
-		"death-date":           {typ: "date", paths: []string{"deceased[dateTime]"}},
-		"gender":               {typ: "token", paths: []string{"gender"}},
-		"address-postalcode":   {typ: "string", paths: []string{"address.postalCode"}},
-		"address-city":         {typ: "string", paths: []string{"address.city"}},
-		"email":                {typ: "token", paths: []string{"telecom|system=email"}},
-		"phone":                {typ: "token", paths: []string{"telecom|system=phone"}},
-		"general-practitioner": {typ: "reference", paths: []string{"generalPractitioner"}},
-		"organization":         {typ: "reference", paths: []string{"managingOrganization"}},
-	},
-	"Practitioner": {
-		"identifier":         {typ: "token", paths: []string{"identifier"}},
-		"name":               {typ: "string", paths: []string{"name"}},
-		"family":             {typ: "string", paths: []string{"name.family"}},
-		"address-postalcode": {typ: "string", paths: []string{"address.postalCode"}},
-		"gender":             {typ: "token", paths: []string{"gender"}},
-	},
-	"PractitionerRole": {
-		"practitioner": {typ: "reference", paths: []string{"practitioner"}},
-		"organization": {typ: "reference", paths: []string{"organization"}},
-		"identifier":   {typ: "token", paths: []string{"identifier"}},
-	},
-	"ProcedureRequest": {
-		"subject":  {typ: "reference", paths: []string{"subject"}},
-		"status":   {typ: "token", paths: []string{"status"}},
-		"intent":   {typ: "token", paths: []string{"intent"}},
-		"priority": {typ: "token", paths: []string{"priority"}},
-		"code":     {typ: "token", paths: []string{"code"}},
-		"authored": {typ: "date", paths: []string{"authoredOn"}},
-	},
-	"Procedure": {
-		"patient": {typ: "reference", paths: []string{"subject"}, target: "Patient"},
-		"subject": {typ: "reference", paths: []string{"subject"}},
-		"date":    {typ: "date", paths: []string{"performed[x]"}},
-		"code":    {typ: "token", paths: []string{"code"}},
-		"context": {typ: "reference", paths: []string{"context"}},
-	},
+// mapping sets declare, by resource type and name
+// (testdata/stu3-search-params.json, written by hand from the
+// specification).
+func stu3Params(t *testing.T) map[string]map[string]stu3Param {
+	var params map[string]map[string]stu3Param
+	tabletest.Load(t, "testdata/stu3-search-params.json", &params)
+	return params
 }
 
 // at returns the values at a path of a resource (arrays flattened).
@@ -241,7 +125,7 @@ func searchValues(p stu3Param, vals []any) []string {
 		}
 	}
 	for _, v := range vals {
-		switch p.typ {
+		switch p.Type {
 		case "string":
 			switch x := v.(type) {
 			case string:
@@ -272,7 +156,7 @@ func searchValues(p stu3Param, vals []any) []string {
 			}
 		case "reference":
 			if x, ok := v.(map[string]any); ok {
-				if r, _ := x["reference"].(string); r != "" && (p.target == "" || strings.HasPrefix(r, p.target+"/")) {
+				if r, _ := x["reference"].(string); r != "" && (p.Target == "" || strings.HasPrefix(r, p.Target+"/")) {
 					add(r)
 				}
 			}
@@ -321,6 +205,7 @@ type oracleGap map[string]string
 // service at base, and reports disagreements not in gaps (and gaps that
 // no longer disagree).
 func searchOracle(t *testing.T, base string, gaps oracleGap) {
+	params := stu3Params(t)
 	caps := get(t, base+"/metadata").json(t)
 	rest := caps["rest"].([]any)[0].(map[string]any)
 	var failing []string
@@ -378,7 +263,7 @@ func searchOracle(t *testing.T, base string, gaps oracleGap) {
 				continue
 			}
 			key := typ + "." + name
-			def, ok := stu3Params[typ][name]
+			def, ok := params[typ][name]
 			if !ok {
 				failing = append(failing, key)
 				if _, listed := gaps[key]; !listed {
@@ -391,14 +276,14 @@ func searchOracle(t *testing.T, base string, gaps oracleGap) {
 			present := map[string]bool{}
 			for id, res := range all {
 				var vals []any
-				for _, p := range def.paths {
+				for _, p := range def.Paths {
 					vals = append(vals, at(res, p)...)
 				}
-				if def.via != "" {
-					for _, r := range at(res, def.via) {
+				if def.Via != "" {
+					for _, r := range at(res, def.Via) {
 						ref, _ := r.(map[string]any)["reference"].(string)
 						if target := resolve(ref); ref != "" && target != nil {
-							for _, p := range def.resolved {
+							for _, p := range def.Resolved {
 								vals = append(vals, at(target, p)...)
 							}
 						}
@@ -430,7 +315,7 @@ func searchOracle(t *testing.T, base string, gaps oracleGap) {
 			for _, v := range values {
 				q := url.Values{}
 				parts := []string{v}
-				if def.typ == "date" {
+				if def.Type == "date" {
 					parts = strings.Split(v, "&") // a period: ge its start, le its end
 				}
 				for _, part := range parts {
@@ -449,7 +334,7 @@ func searchOracle(t *testing.T, base string, gaps oracleGap) {
 				}
 				for id := range found {
 					var extra bool
-					switch def.typ {
+					switch def.Type {
 					case "reference":
 						extra = !shows[v][id]
 					case "token":
@@ -478,7 +363,7 @@ func searchOracle(t *testing.T, base string, gaps oracleGap) {
 						break
 					}
 				}
-				if def.typ == "string" {
+				if def.Type == "string" {
 					// Case and accents fold.
 					for _, variant := range []string{strings.ToUpper(v), fold(v)} {
 						if variant == v {

@@ -2,8 +2,6 @@ package test
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"net/url"
 	"slices"
 	"sort"
@@ -14,6 +12,7 @@ import (
 	"github.com/ccfacade/ccfacade/adapters"
 	"github.com/ccfacade/ccfacade/adapters/sqlite"
 	"github.com/ccfacade/ccfacade/engine"
+	"github.com/ccfacade/ccfacade/internal/demotest"
 	"github.com/ccfacade/ccfacade/textfn"
 )
 
@@ -124,7 +123,7 @@ func TestExpiredCursor(t *testing.T) {
 	defer db.Close()
 	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
 	e := serveDB(t, db, engine.Options{CursorTTL: time.Hour, PagingSecret: []byte("s"), Now: func() time.Time { return now },
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		Logger: demotest.Silent()})
 	next := link(get(t, e.base+"/Patient?_count=5").json(t), "next")
 	if r := get(t, next); r.status != 200 {
 		t.Fatalf("fresh cursor: %d", r.status)

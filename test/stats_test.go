@@ -3,8 +3,6 @@ package test
 import (
 	"context"
 	"database/sql"
-	"io"
-	"log/slog"
 	"testing"
 	"time"
 
@@ -12,6 +10,7 @@ import (
 	"github.com/ccfacade/ccfacade/adapters/postgres"
 	"github.com/ccfacade/ccfacade/demo"
 	"github.com/ccfacade/ccfacade/engine"
+	"github.com/ccfacade/ccfacade/internal/demotest"
 	"github.com/ccfacade/ccfacade/internal/pgtest"
 )
 
@@ -44,7 +43,7 @@ func TestStatementsPreparedAfreshWhenStatisticsChange(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	log := demotest.Silent()
 	e := serveDB(t, db, engine.Options{DefaultCount: 20, MaxCount: 100, PagingSecret: []byte("test secret"), Logger: log, StatsCheck: time.Nanosecond})
 	const search = "/Observation?patient=17&_count=50"
 	const text = "%FROM OBSERVATION t0 WHERE (t0.PATIENT_ID = $1) ORDER BY%"

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -20,6 +19,8 @@ import (
 	"github.com/ccfacade/ccfacade/adapters/sqlite"
 	"github.com/ccfacade/ccfacade/adapters/sqlserver"
 	"github.com/ccfacade/ccfacade/engine"
+	"github.com/ccfacade/ccfacade/internal/demotest"
+	"github.com/ccfacade/ccfacade/internal/tabletest"
 	"github.com/golang-sql/civil"
 	"github.com/jmoiron/sqlx"
 	mssql "github.com/microsoft/go-mssqldb"
@@ -43,34 +44,12 @@ func TestTSQLGolden(t *testing.T) {
 	pats := demoRows(t, "PATIENT")
 	p0 := str(pats[0]["PATIENT_ID"])
 	nhs := strings.ReplaceAll(str(pats[0]["NHS_NUMBER"]), " ", "")
-	cases := []struct{ name, path string }{
-		{"read", "/Patient/" + p0},
-		{"read-practitioner", "/Practitioner/1"},
-		{"search-string", "/Patient?family=smi&_count=5"},
-		{"search-string-exact", "/Patient?family:exact=" + rtrim(pats[0]["SURNAME"])},
-		{"search-string-contains", "/Patient?name:contains=ar&_count=5"},
-		{"search-token", "/Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|" + nhs},
-		{"search-token-code", "/Patient?gender=female&_count=3"},
-		{"search-token-not", "/Patient?gender:not=female&_count=3"},
-		{"search-token-concept", "/Condition?code=http://snomed.info/sct|195967001&_count=3"},
-		{"search-token-text", "/Condition?code:text=asthma&_count=3"},
-		{"search-missing", "/Patient?email:missing=true&phone:missing=false&_count=3"},
-		{"search-date", "/Patient?birthdate=ge1980-01-01&birthdate=lt1990&_count=3"},
-		{"search-date-text-format", "/AllergyIntolerance?date=ge2015&_count=3"},
-		{"search-date-period", "/Encounter?date=2019-06&_count=3"},
-		{"search-reference", "/Observation?patient=" + p0 + "&_count=3"},
-		{"search-chain", "/Observation?patient.identifier=https://fhir.nhs.uk/Id/nhs-number|" + nhs + "&_count=3"},
-		{"search-or", "/Patient?gender=male,female&family=smi,jon&_count=3"},
-		{"sort", "/Patient?_sort=-birthdate,family&_count=3"},
-		{"sort-by-key", "/Patient?_sort=-_id,family,-family&_count=3"},
-		{"sort-last-updated", "/Patient?_sort=_lastUpdated&_lastUpdated=ge2000&_count=3"},
-		{"total", "/Patient?family=smi&_total=accurate&_count=1"},
-		{"summary-count", "/Observation?patient=" + p0 + "&_summary=count"},
-		{"include", "/Condition?patient=" + p0 + "&_include=Condition:patient&_count=3"},
-		{"revinclude", "/Patient?_id=" + p0 + "&_revinclude=Condition:patient"},
-		{"compartment", "/Patient/" + p0 + "/Condition?_count=3"},
-		{"everything", "/Patient/" + p0 + "/$everything?_count=5"},
-		{"everything-by-nhs-number", "/Patient/$everything?identifier=https://fhir.nhs.uk/Id/nhs-number|" + nhs + "&_count=5"},
+	// The requests, by name, in testdata/tsql-cases.json: {p0} is the
+	// first patient's id, {nhs} its NHS number, {family0} its surname.
+	vars := strings.NewReplacer("{p0}", p0, "{nhs}", nhs, "{family0}", rtrim(pats[0]["SURNAME"]))
+	var cases []struct{ name, path string }
+	for _, c := range tabletest.Rows(t, "testdata/tsql-cases.json", 2) {
+		cases = append(cases, struct{ name, path string }{c[0], vars.Replace(c[1])})
 	}
 	// Each search is followed to its next page, and that page back to
 	// its previous, so keyset paging is recorded too.
@@ -214,7 +193,7 @@ func tsqlEnv(t *testing.T, rec *recorder) *env {
 	}
 	t.Cleanup(func() { lite.Close() })
 	db := &tsqlDB{lite: lite, db: sqlx.NewDb(sql.OpenDB(tsqlConnector{lite.DB().DB}), "sqlserver")}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	log := demotest.Silent()
 	e := serveDB(t, db, engine.Options{DefaultCount: 20, MaxCount: 100, PagingSecret: []byte("test secret"), Logger: log, Trace: rec.trace, Sequential: true})
 	e.name = "tsql"
 	return e

@@ -1,37 +1,23 @@
 package textfn
 
-import "testing"
+import (
+	"testing"
 
-func TestTitle(t *testing.T) {
-	for in, want := range map[string]string{
-		"SMITH":         "Smith",
-		"o'BRIEN-smith": "O'Brien-Smith",
-		"mc donald":     "Mc Donald",
-		"3RD floor":     "3rd Floor",
-		"élise ZOË":     "Élise Zoë",
-		"":              "",
-		"  a  b ":       "  A  B ",
-	} {
-		if got := Title(in); got != want {
-			t.Errorf("Title(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
+	"github.com/ccfacade/ccfacade/internal/tabletest"
+)
+
+// Title, Before and After answer as testdata/title.json (value, its title
+// case) and testdata/before-after.json (value, separator, the text
+// before it, the text after it) say.
+func TestTitle(t *testing.T) { tabletest.CheckFunc(t, "testdata/title.json", "Title", Title) }
 
 func TestBeforeAfter(t *testing.T) {
-	for _, c := range []struct{ s, sep, before, after string }{
-		{"SMITH, John", ",", "SMITH", " John"},
-		{"SMITH", ",", "SMITH", ""},
-		{"a, b, c", ", ", "a", "b, c"},
-		{"", ",", "", ""},
-		{",x", ",", "", "x"},
-		{"Zoë–Ann", "–", "Zoë", "Ann"},
-	} {
-		if got := Before(c.s, c.sep); got != c.before {
-			t.Errorf("Before(%q, %q) = %q, want %q", c.s, c.sep, got, c.before)
+	for _, c := range tabletest.Rows(t, "testdata/before-after.json", 4) {
+		if got := Before(c[0], c[1]); got != c[2] {
+			t.Errorf("Before(%q, %q) = %q, want %q", c[0], c[1], got, c[2])
 		}
-		if got := After(c.s, c.sep); got != c.after {
-			t.Errorf("After(%q, %q) = %q, want %q", c.s, c.sep, got, c.after)
+		if got := After(c[0], c[1]); got != c[3] {
+			t.Errorf("After(%q, %q) = %q, want %q", c[0], c[1], got, c[3])
 		}
 	}
 }

@@ -2,6 +2,7 @@ package adaptertest
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strconv"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ccfacade/ccfacade/adapters"
+	"github.com/ccfacade/ccfacade/internal/tabletest"
 	"github.com/ccfacade/ccfacade/textfn"
 )
 
@@ -32,6 +34,44 @@ func OpenerOf(open adapters.Opener, dsn string, opts adapters.Options) Opener {
 		t.Cleanup(func() { db.Close() })
 		return db
 	}
+}
+
+// Load opens the database of dsn with open and runs script in it (the
+// adapter must be an adapters.Loader), failing the test where either
+// fails. The adapter returned is closed when the test ends.
+func Load(t *testing.T, open adapters.Opener, dsn, script string) adapters.Adapter {
+	t.Helper()
+	db := OpenerOf(open, dsn, adapters.Options{})(t, false)
+	l, ok := db.(adapters.Loader)
+	if !ok {
+		t.Fatalf("%s does not implement adapters.Loader", db.Name())
+	}
+	if err := l.Exec(context.Background(), script); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+// CheckQuote checks a dialect's Quote against a table of names and how
+// they must be quoted (a JSON list of [name, quoted] in the file at path).
+func CheckQuote(t *testing.T, quote func(string) string, path string) {
+	t.Helper()
+	tabletest.CheckFunc(t, path, "Quote", quote)
+}
+
+// ScanRow scans the current row of rs, of n columns, into values as the
+// driver gives them, failing the test where it cannot.
+func ScanRow(t testing.TB, rs *sql.Rows, n int) []any {
+	t.Helper()
+	vals := make([]any, n)
+	ptrs := make([]any, n)
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	if err := rs.Scan(ptrs...); err != nil {
+		t.Fatal(err)
+	}
+	return vals
 }
 
 // WithoutLoader opens what open opens with its adapters.Loader hidden, to
@@ -149,18 +189,16 @@ func Run(t *testing.T, open Opener, opts ...Option) {
 	}
 	s.exec(t, "INSERT INTO "+db.Quote("group")+" VALUES (1, 'o')")
 
-	t.Run("placeholders", s.placeholders)
-	t.Run("quote", s.quote)
-	t.Run("limit", s.limit)
-	t.Run("ilike", s.ilike)
-	t.Run("like", s.like)
-	t.Run("time", s.time)
-	t.Run("normalize", s.normalize)
-	t.Run("injection", s.injection)
-	t.Run("columns", s.columns)
-	t.Run("kinds", s.kinds)
-	t.Run("text-functions", s.textFunctions)
-	t.Run("schemas", s.schemas)
+	for _, c := range []struct {
+		name string
+		run  func(*testing.T)
+	}{
+		{"placeholders", s.placeholders}, {"quote", s.quote}, {"limit", s.limit}, {"ilike", s.ilike},
+		{"like", s.like}, {"time", s.time}, {"normalize", s.normalize}, {"injection", s.injection},
+		{"columns", s.columns}, {"kinds", s.kinds}, {"text-functions", s.textFunctions}, {"schemas", s.schemas},
+	} {
+		t.Run(c.name, c.run)
+	}
 	t.Run("loader", func(t *testing.T) {
 		if !hasLoader {
 			t.Skipf("%s does not implement adapters.Loader", db.Name())
@@ -248,14 +286,7 @@ func Query(t *testing.T, ctx context.Context, db adapters.Adapter, sql string, a
 	}
 	var out [][]any
 	for rs.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rs.Scan(ptrs...); err != nil {
-			t.Fatal(err)
-		}
+		vals := ScanRow(t, rs, len(cols))
 		for i, v := range vals {
 			vals[i] = db.Normalize(v, cols[i])
 			switch vals[i].(type) {

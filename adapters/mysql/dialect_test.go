@@ -9,24 +9,13 @@ import (
 	"time"
 
 	"github.com/ccfacade/ccfacade/adapters"
+	"github.com/ccfacade/ccfacade/adapters/adaptertest"
 	gomysql "github.com/go-sql-driver/mysql"
 )
 
 func TestDialect(t *testing.T) {
 	var d Dialect
-	for in, want := range map[string]string{
-		"PATIENT":        "PATIENT",
-		"pas.PATIENT":    "pas.PATIENT",
-		"select":         "`select`",
-		"CONDITION":      "`CONDITION`",
-		"Mixed Case":     "`Mixed Case`",
-		"we`ird":         "`we``ird`",
-		"pas.Mixed Case": "pas.`Mixed Case`",
-	} {
-		if got := d.Quote(in); got != want {
-			t.Errorf("Quote(%q) = %s, want %s", in, got, want)
-		}
-	}
+	adaptertest.CheckQuote(t, d.Quote, "testdata/quote.json")
 	maria := Dialect{MariaDB: true}
 	for _, c := range []struct{ got, want string }{
 		{d.Placeholder(7), "?7"},

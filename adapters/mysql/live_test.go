@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ccfacade/ccfacade/adapters"
+	"github.com/ccfacade/ccfacade/adapters/adaptertest"
 	"github.com/ccfacade/ccfacade/adapters/sqlgen"
 	"github.com/ccfacade/ccfacade/internal/mysqltest"
 )
@@ -17,20 +18,8 @@ import (
 func live(t *testing.T, script string, opts adapters.Options) *DB {
 	t.Helper()
 	dsn := mysqltest.FreshDB(t)
-	ctx := context.Background()
-	rw, err := Open(ctx, dsn, adapters.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rw.Close()
-	if err := rw.(*DB).Exec(ctx, script); err != nil {
-		t.Fatal(err)
-	}
-	a, err := Open(ctx, dsn, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { a.Close() })
+	adaptertest.Load(t, Open, dsn, script).Close()
+	a := adaptertest.OpenerOf(Open, dsn, opts)(t, opts.ReadOnly)
 	return a.(*DB)
 }
 
@@ -182,14 +171,7 @@ func TestLiveValues(t *testing.T) {
 	defer rs.Close()
 	cts, _ := rs.ColumnTypes()
 	rs.Next()
-	vals := make([]any, len(cts))
-	ptrs := make([]any, len(cts))
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
-	if err := rs.Scan(ptrs...); err != nil {
-		t.Fatal(err)
-	}
+	vals := adaptertest.ScanRow(t, rs, len(cts))
 	for i := range vals {
 		vals[i] = db.Normalize(vals[i], cts[i].DatabaseTypeName())
 	}

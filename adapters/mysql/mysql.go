@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"math"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -330,20 +331,10 @@ func (d *DB) Normalize(v any, _ string) any {
 	switch x := v.(type) {
 	case []byte:
 		return string(x)
-	case int8:
-		return int64(x)
-	case int16:
-		return int64(x)
-	case int32:
-		return int64(x)
-	case int:
-		return int64(x)
-	case uint8:
-		return int64(x)
-	case uint16:
-		return int64(x)
-	case uint32:
-		return int64(x)
+	case int8, int16, int32, int:
+		return reflect.ValueOf(x).Int()
+	case uint8, uint16, uint32:
+		return int64(reflect.ValueOf(x).Uint())
 	case uint64:
 		if x > math.MaxInt64 {
 			return strconv.FormatUint(x, 10)

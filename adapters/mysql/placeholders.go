@@ -224,16 +224,18 @@ func (c *connector) Driver() driver.Driver { return c.inner.Driver() }
 // rewrite). Everything else is the driver's.
 type conn struct{ driver.Conn }
 
-var (
-	_ driver.ConnPrepareContext = (*conn)(nil)
-	_ driver.QueryerContext     = (*conn)(nil)
-	_ driver.ExecerContext      = (*conn)(nil)
-	_ driver.ConnBeginTx        = (*conn)(nil)
-	_ driver.Pinger             = (*conn)(nil)
-	_ driver.SessionResetter    = (*conn)(nil)
-	_ driver.Validator          = (*conn)(nil)
-	_ driver.NamedValueChecker  = (*conn)(nil)
-)
+// conn is every optional interface of a driver connection that
+// database/sql looks for.
+var _ interface {
+	driver.ConnPrepareContext
+	driver.QueryerContext
+	driver.ExecerContext
+	driver.ConnBeginTx
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+} = (*conn)(nil)
 
 func (c *conn) Prepare(query string) (driver.Stmt, error) {
 	return c.PrepareContext(context.Background(), query)

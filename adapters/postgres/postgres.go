@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/ccfacade/ccfacade/adapters"
-	"github.com/ccfacade/ccfacade/textfn"
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 )
@@ -285,7 +284,7 @@ func (d *DB) Analyze(ctx context.Context, tables []string) error {
 // reserved are PostgreSQL's reserved key words and those that cannot be a
 // column or table name (pg_get_keywords() categories R and T); Quote
 // quotes a name that is one of them.
-var reserved = wordSet(`ALL ANALYSE ANALYZE AND ANY ARRAY AS ASC ASYMMETRIC AUTHORIZATION BINARY
+var reserved = adapters.WordSet(`ALL ANALYSE ANALYZE AND ANY ARRAY AS ASC ASYMMETRIC AUTHORIZATION BINARY
 BOTH CASE CAST CHECK COLLATE COLLATION COLUMN CONCURRENTLY CONSTRAINT CREATE CROSS CURRENT_CATALOG
 CURRENT_DATE CURRENT_ROLE CURRENT_SCHEMA CURRENT_TIME CURRENT_TIMESTAMP CURRENT_USER DEFAULT
 DEFERRABLE DESC DISTINCT DO ELSE END EXCEPT FALSE FETCH FOR FOREIGN FREEZE FROM FULL GRANT GROUP
@@ -293,14 +292,6 @@ HAVING ILIKE IN INITIALLY INNER INTERSECT INTO IS ISNULL JOIN LATERAL LEADING LE
 LOCALTIME LOCALTIMESTAMP NATURAL NOT NOTNULL NULL OFFSET ON ONLY OR ORDER OUTER OVERLAPS PLACING
 PRIMARY REFERENCES RETURNING RIGHT SELECT SESSION_USER SIMILAR SOME SYMMETRIC TABLE TABLESAMPLE
 THEN TO TRAILING TRUE UNION UNIQUE USER USING VARIADIC VERBOSE WHEN WHERE WINDOW WITH`)
-
-func wordSet(words string) map[string]bool {
-	m := map[string]bool{}
-	for _, w := range strings.Fields(words) {
-		m[w] = true
-	}
-	return m
-}
 
 var _ adapters.Estimator = (*DB)(nil)
 
@@ -468,9 +459,8 @@ func (d *DB) TextFunction(fn, x string, vals []string, bind func(any) string) (s
 	case "before":
 		return "SPLIT_PART(" + x + ", " + bind(vals[0]) + "::text, 1)", true
 	case "after":
-		sep := bind(vals[0]) + "::text"
-		return "CASE WHEN STRPOS(" + x + ", " + sep + ") > 0 THEN SUBSTR(" + x + ", STRPOS(" + x + ", " + sep + ") + " +
-			strconv.Itoa(textfn.Runes(vals[0])) + ") ELSE '' END", true
+		at := "STRPOS(" + x + ", " + bind(vals[0]) + "::text)"
+		return adapters.TextAfter(at, vals[0], func(from string) string { return "SUBSTR(" + x + ", " + from + ")" }), true
 	case "replace":
 		return "REGEXP_REPLACE(" + x + ", " + bind(vals[0]) + "::text, " + bind(strings.ReplaceAll(vals[1], `\`, `\\`)) + "::text, 'g')", true
 	case "matches":

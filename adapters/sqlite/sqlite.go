@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/ccfacade/ccfacade/adapters"
-	"github.com/ccfacade/ccfacade/textfn"
 	"github.com/jmoiron/sqlx"
 	_ "modernc.org/sqlite" // the driver, registered as "sqlite"
 )
@@ -201,7 +200,7 @@ func (d *DB) Load(ctx context.Context, table string, columns []string, next func
 
 // keywords are SQLite's keywords (https://sqlite.org/lang_keywords.html);
 // Quote quotes a name that is one of them.
-var keywords = wordSet(`ABORT ACTION ADD AFTER ALL ALTER ALWAYS ANALYZE AND AS ASC
+var keywords = adapters.WordSet(`ABORT ACTION ADD AFTER ALL ALTER ALWAYS ANALYZE AND AS ASC
 	ATTACH AUTOINCREMENT BEFORE BEGIN BETWEEN BY CASCADE CASE CAST CHECK COLLATE COLUMN COMMIT
 	CONFLICT CONSTRAINT CREATE CROSS CURRENT CURRENT_DATE CURRENT_TIME CURRENT_TIMESTAMP DATABASE
 	DEFAULT DEFERRABLE DEFERRED DELETE DESC DETACH DISTINCT DO DROP EACH ELSE END ESCAPE EXCEPT
@@ -213,14 +212,6 @@ var keywords = wordSet(`ABORT ACTION ADD AFTER ALL ALTER ALWAYS ANALYZE AND AS A
 	RESTRICT RETURNING RIGHT ROLLBACK ROW ROWS SAVEPOINT SELECT SET TABLE TEMP TEMPORARY THEN TIES
 	TO TRANSACTION TRIGGER UNBOUNDED UNION UNIQUE UPDATE USING VACUUM VALUES VIEW VIRTUAL WHEN
 	WHERE WINDOW WITH WITHOUT`)
-
-func wordSet(words string) map[string]bool {
-	m := map[string]bool{}
-	for _, w := range strings.Fields(words) {
-		m[w] = true
-	}
-	return m
-}
 
 // Kind classifies a declared column type by SQLite's own affinity rules
 // (a name containing INT is an integer; CHAR, CLOB or TEXT, text; REAL,
@@ -320,9 +311,8 @@ func (d *DB) TextFunction(fn, x string, vals []string, bind func(any) string) (s
 		sep := bind(vals[0])
 		return "CASE WHEN INSTR(" + x + ", " + sep + ") > 0 THEN SUBSTR(" + x + ", 1, INSTR(" + x + ", " + sep + ") - 1) ELSE " + x + " END", true
 	case "after":
-		sep := bind(vals[0])
-		return "CASE WHEN INSTR(" + x + ", " + sep + ") > 0 THEN SUBSTR(" + x + ", INSTR(" + x + ", " + sep + ") + " +
-			strconv.Itoa(textfn.Runes(vals[0])) + ") ELSE '' END", true
+		at := "INSTR(" + x + ", " + bind(vals[0]) + ")"
+		return adapters.TextAfter(at, vals[0], func(from string) string { return "SUBSTR(" + x + ", " + from + ")" }), true
 	case "replace":
 		return "ccf_regexp_replace(" + x + ", " + bind(vals[0]) + ", " + bind(vals[1]) + ")", true
 	case "matches":

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/ccfacade/ccfacade/adapters"
-	"github.com/ccfacade/ccfacade/textfn"
 	"github.com/golang-sql/civil"
 	"github.com/jmoiron/sqlx"
 	mssql "github.com/microsoft/go-mssqldb"
@@ -383,7 +382,7 @@ func (d Dialect) insertSQL(table string, columns []string, rows [][]any) (string
 
 // reserved are T-SQL's reserved key words and the ODBC ones SQL Server
 // reserves; Quote brackets a name that is one of them.
-var reserved = wordSet(`ADD ALL ALTER AND ANY AS ASC AUTHORIZATION BACKUP BEGIN BETWEEN BREAK BROWSE
+var reserved = adapters.WordSet(`ADD ALL ALTER AND ANY AS ASC AUTHORIZATION BACKUP BEGIN BETWEEN BREAK BROWSE
 BULK BY CASCADE CASE CHECK CHECKPOINT CLOSE CLUSTERED COALESCE COLLATE COLUMN COMMIT COMPUTE
 CONSTRAINT CONTAINS CONTAINSTABLE CONTINUE CONVERT CREATE CROSS CURRENT CURRENT_DATE CURRENT_TIME
 CURRENT_TIMESTAMP CURRENT_USER CURSOR DATABASE DBCC DEALLOCATE DECLARE DEFAULT DELETE DENY DESC
@@ -399,14 +398,6 @@ SEMANTICSIMILARITYTABLE SESSION_USER SET SETUSER SHUTDOWN SOME STATISTICS SYSTEM
 TABLESAMPLE TEXTSIZE THEN TO TOP TRAN TRANSACTION TRIGGER TRUNCATE TRY_CONVERT TSEQUAL UNION UNIQUE
 UNPIVOT UPDATE UPDATETEXT USE USER VALUES VARYING VIEW WAITFOR WHEN WHERE WHILE WITH WITHIN
 WRITETEXT`)
-
-func wordSet(words string) map[string]bool {
-	m := map[string]bool{}
-	for _, w := range strings.Fields(words) {
-		m[w] = true
-	}
-	return m
-}
 
 // Trim is LTRIM(RTRIM(x)): TRIM is SQL Server 2017's.
 func (Dialect) Trim(expr string) string { return "LTRIM(RTRIM(" + expr + "))" }
@@ -457,9 +448,8 @@ func (d Dialect) TextFunction(fn, x string, vals []string, bind func(any) string
 		sep := bind(vals[0])
 		return "CASE WHEN CHARINDEX(" + sep + ", " + x + ") > 0 THEN SUBSTRING(" + x + ", 1, CHARINDEX(" + sep + ", " + x + ") - 1) ELSE " + x + " END", true
 	case "after":
-		sep := bind(vals[0])
-		return "CASE WHEN CHARINDEX(" + sep + ", " + x + ") > 0 THEN SUBSTRING(" + x + ", CHARINDEX(" + sep + ", " + x + ") + " +
-			strconv.Itoa(textfn.Runes(vals[0])) + ", LEN(" + x + ") + 1) ELSE '' END", true
+		at := "CHARINDEX(" + bind(vals[0]) + ", " + x + ")"
+		return adapters.TextAfter(at, vals[0], func(from string) string { return "SUBSTRING(" + x + ", " + from + ", LEN(" + x + ") + 1)" }), true
 	}
 	return "", false
 }

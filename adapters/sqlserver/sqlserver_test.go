@@ -16,21 +16,7 @@ import (
 
 func TestDialect(t *testing.T) {
 	var d Dialect
-	for in, want := range map[string]string{
-		"PATIENT":          "PATIENT",
-		"pas.PATIENT":      "pas.PATIENT",
-		"select":           "[select]",
-		"Mixed Case":       "[Mixed Case]",
-		"we]ird":           "[we]]ird]",
-		"pas.Mixed Case":   "pas.[Mixed Case]",
-		"x] FROM t; DROP":  "[x]] FROM t; DROP]",
-		"PERCENT":          "[PERCENT]",
-		"dbo.OPENROWSET_X": "dbo.OPENROWSET_X",
-	} {
-		if got := d.Quote(in); got != want {
-			t.Errorf("Quote(%q) = %s, want %s", in, got, want)
-		}
-	}
+	adaptertest.CheckQuote(t, d.Quote, "testdata/quote.json")
 	checks := []struct{ got, want string }{
 		{d.Placeholder(7), "@p7"},
 		{d.Limit(21), "OFFSET 0 ROWS FETCH NEXT 21 ROWS ONLY"},
@@ -146,13 +132,8 @@ func TestConformance(t *testing.T) {
 // DECIMAL, MONEY, datetime2, datetimeoffset, date, and a VARCHAR column
 // compared with both kinds of string parameter.
 func TestTypes(t *testing.T) {
-	dsn := mssqltest.FreshDB(t)
 	ctx := context.Background()
-	a, err := Open(ctx, dsn, adapters.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
+	a := adaptertest.OpenerOf(Open, mssqltest.FreshDB(t), adapters.Options{})(t, false)
 	db := a.(*DB)
 	if err := db.Exec(ctx, `CREATE TABLE CCF_TY (
     ID   UNIQUEIDENTIFIER NOT NULL PRIMARY KEY,

@@ -1,7 +1,6 @@
 package r4
 
 import (
-	"fmt"
 	"slices"
 	"sort"
 	"strings"
@@ -14,69 +13,12 @@ import (
 // specification (its resource pages, data types page and registries),
 // independently of the generator, which reads google/fhir's protos.
 
-func names(t *Type) string { return spectest.Names(t) }
-
-func mustType(t *testing.T, name string) *Type { return spectest.MustType(t, Release, name) }
-
-func mustElement(t *testing.T, typ, name string) *Element {
-	return spectest.MustElement(t, Release, typ, name)
-}
-
 const domainHead = "id,meta,implicitRules,language,text,contained,extension,modifierExtension,"
 
+// The types of testdata/elements.json have their elements in order (see
+// TestElementTable); a long one begins as the specification does.
 func TestElementOrder(t *testing.T) {
-	want := map[string]string{
-		"Patient":                        domainHead + "identifier,active,name,telecom,gender,birthDate,deceased[x],address,maritalStatus,multipleBirth[x],photo,contact,communication,generalPractitioner,managingOrganization,link",
-		"Patient.contact":                "id,extension,modifierExtension,relationship,name,telecom,address,gender,organization,period",
-		"HumanName":                      "id,extension,use,text,family,given,prefix,suffix,period",
-		"Identifier":                     "id,extension,use,type,system,value,period,assigner",
-		"ContactPoint":                   "id,extension,system,value,use,rank,period",
-		"Address":                        "id,extension,use,type,text,line,city,district,state,postalCode,country,period",
-		"Extension":                      "id,extension,url,value[x]",
-		"Coding":                         "id,extension,system,version,code,display,userSelected",
-		"CodeableConcept":                "id,extension,coding,text",
-		"Reference":                      "id,extension,reference,type,identifier,display",
-		"Quantity":                       "id,extension,value,comparator,unit,system,code",
-		"SimpleQuantity":                 "id,extension,value,unit,system,code",
-		"Period":                         "id,extension,start,end",
-		"Meta":                           "id,extension,versionId,lastUpdated,source,profile,security,tag",
-		"Narrative":                      "id,extension,status,div",
-		"Annotation":                     "id,extension,author[x],time,text",
-		"Bundle":                         "id,meta,implicitRules,language,identifier,type,timestamp,total,link,entry,signature",
-		"Bundle.entry":                   "id,extension,modifierExtension,link,fullUrl,resource,search,request,response",
-		"Binary":                         "id,meta,implicitRules,language,contentType,securityContext,data",
-		"Parameters":                     "id,meta,implicitRules,language,parameter",
-		"OperationOutcome":               domainHead + "issue",
-		"Timing":                         "id,extension,modifierExtension,event,repeat,code",
-		"Timing.repeat":                  "id,extension,bounds[x],count,countMax,duration,durationMax,durationUnit,frequency,frequencyMax,period,periodMax,periodUnit,dayOfWeek,timeOfDay,when,offset",
-		"Dosage":                         "id,extension,modifierExtension,sequence,text,additionalInstruction,patientInstruction,timing,asNeeded[x],site,route,method,doseAndRate,maxDosePerPeriod,maxDosePerAdministration,maxDosePerLifetime",
-		"Dosage.doseAndRate":             "id,extension,type,dose[x],rate[x]",
-		"Observation":                    domainHead + "identifier,basedOn,partOf,status,category,code,subject,focus,encounter,effective[x],issued,performer,value[x],dataAbsentReason,interpretation,note,bodySite,method,specimen,device,referenceRange,hasMember,derivedFrom,component",
-		"Observation.component":          "id,extension,modifierExtension,code,value[x],dataAbsentReason,interpretation,referenceRange",
-		"AllergyIntolerance":             domainHead + "identifier,clinicalStatus,verificationStatus,type,category,criticality,code,patient,encounter,onset[x],recordedDate,recorder,asserter,lastOccurrence,note,reaction",
-		"Condition":                      domainHead + "identifier,clinicalStatus,verificationStatus,category,severity,code,bodySite,subject,encounter,onset[x],abatement[x],recordedDate,recorder,asserter,stage,evidence,note",
-		"Immunization":                   domainHead + "identifier,status,statusReason,vaccineCode,patient,encounter,occurrence[x],recorded,primarySource,reportOrigin,location,manufacturer,lotNumber,expirationDate,site,route,doseQuantity,performer,note,reasonCode,reasonReference,isSubpotent,subpotentReason,education,programEligibility,fundingSource,reaction,protocolApplied",
-		"Immunization.protocolApplied":   "id,extension,modifierExtension,series,authority,targetDisease,doseNumber[x],seriesDoses[x]",
-		"MedicationStatement":            domainHead + "identifier,basedOn,partOf,status,statusReason,category,medication[x],subject,context,effective[x],dateAsserted,informationSource,derivedFrom,reasonCode,reasonReference,note,dosage",
-		"MedicationRequest":              domainHead + "identifier,status,statusReason,intent,category,priority,doNotPerform,reported[x],medication[x],subject,encounter,supportingInformation,authoredOn,requester,performer,performerType,recorder,reasonCode,reasonReference,instantiatesCanonical,instantiatesUri,basedOn,groupIdentifier,courseOfTherapyType,insurance,note,dosageInstruction,dispenseRequest,substitution,priorPrescription,detectedIssue,eventHistory",
-		"MedicationRequest.substitution": "id,extension,modifierExtension,allowed[x],reason",
-		"Encounter":                      domainHead + "identifier,status,statusHistory,class,classHistory,type,serviceType,priority,subject,episodeOfCare,basedOn,participant,appointment,period,length,reasonCode,reasonReference,diagnosis,account,hospitalization,location,serviceProvider,partOf",
-		"Medication":                     domainHead + "identifier,code,status,manufacturer,form,amount,ingredient,batch",
-		"Medication.ingredient":          "id,extension,modifierExtension,item[x],isActive,strength",
-		"Procedure":                      domainHead + "identifier,instantiatesCanonical,instantiatesUri,basedOn,partOf,status,statusReason,category,code,subject,encounter,performed[x],recorder,asserter,performer,location,reasonCode,reasonReference,bodySite,outcome,report,complication,complicationDetail,followUp,note,focalDevice,usedReference,usedCode",
-		"Procedure.performer":            "id,extension,modifierExtension,function,actor,onBehalfOf",
-		"Location":                       domainHead + "identifier,status,operationalStatus,name,alias,description,mode,type,telecom,address,physicalType,position,managingOrganization,partOf,hoursOfOperation,availabilityExceptions,endpoint",
-		"Organization":                   domainHead + "identifier,active,type,name,alias,telecom,address,partOf,contact,endpoint",
-		"Practitioner":                   domainHead + "identifier,active,name,telecom,address,gender,birthDate,photo,qualification,communication",
-		"PractitionerRole":               domainHead + "identifier,active,period,practitioner,organization,code,specialty,location,healthcareService,telecom,availableTime,notAvailable,availabilityExceptions,endpoint",
-		"string":                         "id,extension",
-	}
-	for typ, w := range want {
-		if got := names(mustType(t, typ)); got != w {
-			t.Errorf("%s:\n got %s\nwant %s", typ, got, w)
-		}
-	}
-	cs := names(mustType(t, "CapabilityStatement"))
+	cs := spectest.Names(spectest.MustType(t, Release, "CapabilityStatement"))
 	if !strings.HasPrefix(cs, domainHead+"url,version,name,title,status,experimental,date,publisher,contact,description,useContext,jurisdiction,purpose,copyright,kind,instantiates,imports,software,implementation,fhirVersion,format,patchFormat,implementationGuide,rest,messaging,document") {
 		t.Errorf("CapabilityStatement: %s", cs)
 	}
@@ -121,32 +63,12 @@ Task TerminologyCapabilities TestReport TestScript ValueSet
 VerificationResult VisionPrescription`)
 
 func TestResources(t *testing.T) {
-	got := Resources()
 	if len(r4Resources) != 146 {
 		t.Fatalf("the test's list has %d", len(r4Resources))
 	}
-	if !slices.Equal(got, r4Resources) {
-		t.Errorf("Resources() = %v", got)
-	}
-	if !sort.StringsAreSorted(got) {
-		t.Error("Resources() is not sorted")
-	}
-	got[0] = "changed"
-	if Resources()[0] != "Account" {
-		t.Error("Resources() shares its slice")
-	}
-	for _, r := range r4Resources {
-		if !IsResource(r) || Lookup(r).Kind != Resource {
-			t.Errorf("%s is not a resource", r)
-		}
-	}
 	// Gone in R4, abstract, or not resources.
-	for _, n := range []string{"Resource", "DomainResource", "Element", "BackboneElement", "HumanName", "Patient.contact", "string",
-		"ProcedureRequest", "ReferralRequest", "BodySite", "DataElement", "ImagingManifest", "Sequence", "ServiceDefinition", "ExpansionProfile", "patient", ""} {
-		if IsResource(n) {
-			t.Errorf("%s is a resource", n)
-		}
-	}
+	spectest.CheckResources(t, Release, r4Resources, []string{"Resource", "DomainResource", "Element", "BackboneElement", "HumanName", "Patient.contact", "string",
+		"ProcedureRequest", "ReferralRequest", "BodySite", "DataElement", "ImagingManifest", "Sequence", "ServiceDefinition", "ExpansionProfile", "patient", ""})
 	if Release.Version() != "4.0.1" {
 		t.Errorf("version %s", Release.Version())
 	}
@@ -154,28 +76,8 @@ func TestResources(t *testing.T) {
 
 func TestKinds(t *testing.T) {
 	prim := "base64Binary boolean canonical code date dateTime decimal id instant integer markdown oid positiveInt string time unsignedInt uri url uuid xhtml"
-	if got := strings.Join(Types(Primitive), " "); got != prim {
-		t.Errorf("primitives: %s", got)
-	}
 	complex := "Address Age Annotation Attachment CodeableConcept Coding ContactDetail ContactPoint Contributor Count DataRequirement Distance Dosage Duration ElementDefinition Expression Extension HumanName Identifier MarketingStatus Meta Money MoneyQuantity Narrative ParameterDefinition Period Population ProdCharacteristic ProductShelfLife Quantity Range Ratio Reference RelatedArtifact SampledData Signature SimpleQuantity SubstanceAmount Timing TriggerDefinition UsageContext"
-	if got := strings.Join(Types(Complex), " "); got != complex {
-		t.Errorf("complex types: %s", got)
-	}
-	n := 0
-	for _, k := range []Kind{Resource, Complex, Primitive, Backbone} {
-		n += len(Types(k))
-	}
-	if n != len(table) {
-		t.Errorf("kinds cover %d of %d types", n, len(table))
-	}
-	for name, want := range map[string]Kind{"Patient": Resource, "HumanName": Complex, "canonical": Primitive, "Patient.contact": Backbone, "Bundle.entry.search": Backbone, "Timing.repeat": Backbone, "Dosage.doseAndRate": Backbone} {
-		if got := mustType(t, name).Kind; got != want {
-			t.Errorf("%s is a %v, want %v", name, got, want)
-		}
-	}
-	if Lookup("Resource") != nil || Lookup("nope") != nil {
-		t.Error("Lookup of a type not in the table")
-	}
+	spectest.CheckKinds(t, Release, len(table), prim, complex, map[string]Kind{"Patient": Resource, "HumanName": Complex, "canonical": Primitive, "Patient.contact": Backbone, "Bundle.entry.search": Backbone, "Timing.repeat": Backbone, "Dosage.doseAndRate": Backbone})
 }
 
 // Every type an element names is in the table, every target is a
@@ -183,23 +85,23 @@ func TestKinds(t *testing.T) {
 func TestConsistency(t *testing.T) { spectest.CheckConsistency(t, Release) }
 
 func TestChoice(t *testing.T) {
-	v := mustElement(t, "Observation", "valueQuantity")
+	v := spectest.MustElement(t, Release, "Observation", "valueQuantity")
 	if want := "Quantity,CodeableConcept,string,boolean,integer,Range,Ratio,SampledData,time,dateTime,Period"; strings.Join(v.Types, ",") != want || v.Name != "value[x]" {
 		t.Errorf("Observation.value[x]: %+v, want types %s", v, want)
 	}
-	if _, _, ok := mustType(t, "Observation").Element("valueAttachment"); ok {
+	if _, _, ok := spectest.MustType(t, Release, "Observation").Element("valueAttachment"); ok {
 		t.Error("R4 Observation has a valueAttachment")
 	}
-	occ := mustElement(t, "Immunization", "occurrenceDateTime")
+	occ := spectest.MustElement(t, Release, "Immunization", "occurrenceDateTime")
 	if occ.Min != 1 || strings.Join(occ.Types, ",") != "dateTime,string" {
 		t.Errorf("Immunization.occurrence[x]: %+v", occ)
 	}
-	allowed := mustElement(t, "MedicationRequest.substitution", "allowedBoolean")
+	allowed := spectest.MustElement(t, Release, "MedicationRequest.substitution", "allowedBoolean")
 	if allowed.Min != 1 || strings.Join(allowed.Types, ",") != "boolean,CodeableConcept" {
 		t.Errorf("MedicationRequest.substitution.allowed[x]: %+v", allowed)
 	}
 
-	ext := mustElement(t, "Extension", "value[x]")
+	ext := spectest.MustElement(t, Release, "Extension", "value[x]")
 	want := strings.Fields(`base64Binary boolean canonical code date dateTime decimal id instant integer
 		markdown oid positiveInt string time unsignedInt uri url uuid Address Age Annotation Attachment
 		CodeableConcept Coding ContactPoint Count Distance Duration HumanName Identifier Money Period
@@ -213,178 +115,59 @@ func TestChoice(t *testing.T) {
 		t.Errorf("Extension.valueReference targets %v", ext.Targets)
 	}
 	for _, n := range []string{"valueMeta", "valueCanonical", "valueUrl", "valueCodeableConcept"} {
-		if _, _, ok := mustType(t, "Extension").Element(n); !ok {
+		if _, _, ok := spectest.MustType(t, Release, "Extension").Element(n); !ok {
 			t.Errorf("Extension has no %s", n)
 		}
 	}
 
 	// SimpleQuantity is a profile of Quantity: doseQuantity in JSON.
-	d := mustType(t, "Dosage.doseAndRate")
+	d := spectest.MustType(t, Release, "Dosage.doseAndRate")
 	if el, typ, ok := d.Element("doseQuantity"); !ok || typ != "SimpleQuantity" || el.Name != "dose[x]" {
 		t.Errorf("doseQuantity: %v %q %v", el, typ, ok)
 	}
-	if _, _, ok := mustType(t, "Dosage").Element("doseQuantity"); ok {
+	if _, _, ok := spectest.MustType(t, Release, "Dosage").Element("doseQuantity"); ok {
 		t.Error("R4 Dosage has a dose[x] of its own")
 	}
 
-	med := mustElement(t, "MedicationStatement", "medicationCodeableConcept")
+	med := spectest.MustElement(t, Release, "MedicationStatement", "medicationCodeableConcept")
 	if med.Min != 1 || !slices.Equal(med.Types, []string{"CodeableConcept", "Reference"}) || !slices.Equal(med.Targets, []string{"Medication"}) {
 		t.Errorf("MedicationStatement.medication[x]: %+v", med)
 	}
 }
 
 func TestCodes(t *testing.T) {
-	for _, c := range []struct{ typ, el, codes string }{
-		{"Patient", "gender", "male,female,other,unknown"},
-		{"Patient.link", "type", "replaced-by,replaces,refer,seealso"},
-		{"Bundle", "type", "document,message,transaction,transaction-response,batch,batch-response,history,searchset,collection"},
-		{"Bundle.entry.search", "mode", "match,include,outcome"},
-		{"Bundle.entry.request", "method", "GET,HEAD,POST,PUT,DELETE,PATCH"},
-		{"Identifier", "use", "usual,official,temp,secondary,old"},
-		{"HumanName", "use", "usual,official,temp,nickname,anonymous,old,maiden"},
-		{"ContactPoint", "system", "phone,fax,email,pager,url,sms,other"},
-		{"ContactPoint", "use", "home,work,temp,old,mobile"},
-		{"Address", "use", "home,work,temp,old,billing"},
-		{"Address", "type", "postal,physical,both"},
-		{"Quantity", "comparator", "<,<=,>=,>"},
-		{"Narrative", "status", "generated,extensions,additional,empty"},
-		{"Observation", "status", "registered,preliminary,final,amended,corrected,cancelled,entered-in-error,unknown"},
-		{"Immunization", "status", "completed,entered-in-error,not-done"},
-		{"MedicationStatement", "status", "active,completed,entered-in-error,intended,stopped,on-hold,unknown,not-taken"},
-		{"MedicationRequest", "status", "active,on-hold,cancelled,completed,entered-in-error,stopped,draft,unknown"},
-		{"MedicationRequest", "intent", "proposal,plan,order,original-order,reflex-order,filler-order,instance-order,option"},
-		{"Procedure", "status", "preparation,in-progress,not-done,on-hold,stopped,completed,entered-in-error,unknown"},
-		{"Encounter", "status", "planned,arrived,triaged,in-progress,onleave,finished,cancelled,entered-in-error,unknown"},
-		{"AllergyIntolerance", "criticality", "low,high,unable-to-assess"},
-		{"AllergyIntolerance", "category", "food,medication,environment,biologic"},
-		{"OperationOutcome.issue", "severity", "fatal,error,warning,information"},
-		{"CapabilityStatement", "kind", "instance,capability,requirements"},
-	} {
-		if got := strings.Join(mustElement(t, c.typ, c.el).Codes, ","); got != c.codes {
-			t.Errorf("%s.%s codes %s, want %s", c.typ, c.el, got, c.codes)
-		}
-	}
-	if codes := mustElement(t, "CapabilityStatement", "fhirVersion").Codes; !slices.Contains(codes, "4.0.1") || !slices.Contains(codes, "3.0.1") {
+	if codes := spectest.MustElement(t, Release, "CapabilityStatement", "fhirVersion").Codes; !slices.Contains(codes, "4.0.1") || !slices.Contains(codes, "3.0.1") {
 		t.Errorf("CapabilityStatement.fhirVersion codes %v", codes)
 	}
-	when := mustElement(t, "Timing.repeat", "when").Codes
+	when := spectest.MustElement(t, Release, "Timing.repeat", "when").Codes
 	for _, c := range []string{"MORN", "MORN.early", "NOON", "AFT", "EVE", "NIGHT", "PHS", "HS", "WAKE", "C", "CM", "CD", "CV", "AC", "ACM", "ACD", "ACV", "PC", "PCM", "PCD", "PCV"} {
 		if !slices.Contains(when, c) {
 			t.Errorf("Timing.repeat.when lacks %s: %v", c, when)
 		}
 	}
-	// The statuses that became CodeableConcepts in R4, codes without a
-	// list, and codes without a required binding.
+	// The statuses that became CodeableConcepts in R4.
 	for _, c := range [][2]string{{"AllergyIntolerance", "clinicalStatus"}, {"AllergyIntolerance", "verificationStatus"}, {"Condition", "clinicalStatus"}, {"Condition", "verificationStatus"}} {
-		if el := mustElement(t, c[0], c[1]); el.Codes != nil || !slices.Equal(el.Types, []string{"CodeableConcept"}) {
-			t.Errorf("%s.%s: %+v", c[0], c[1], el)
-		}
-	}
-	for _, c := range [][2]string{{"Patient", "language"}, {"Coding", "code"}, {"Quantity", "code"}, {"Attachment", "contentType"}} {
-		if el := mustElement(t, c[0], c[1]); el.Codes != nil || el.Types[0] != "code" {
+		if el := spectest.MustElement(t, Release, c[0], c[1]); el.Codes != nil || !slices.Equal(el.Types, []string{"CodeableConcept"}) {
 			t.Errorf("%s.%s: %+v", c[0], c[1], el)
 		}
 	}
 }
 
-func TestCardinalityAndTypes(t *testing.T) {
-	for _, c := range []struct {
-		typ, el string
-		min     int
-		max     string
-		types   string
-	}{
-		{"Patient", "id", 0, "1", "id"},
-		{"Patient", "contained", 0, "*", "Resource"},
-		{"Patient", "birthDate", 0, "1", "date"},
-		{"Patient", "contact", 0, "*", "Patient.contact"},
-		{"Patient.contact", "id", 0, "1", "string"},
-		{"Patient.link", "other", 1, "1", "Reference"},
-		{"Patient.communication", "language", 1, "1", "CodeableConcept"},
-		{"Encounter", "class", 1, "1", "Coding"},
-		{"Encounter", "appointment", 0, "*", "Reference"},
-		{"MedicationRequest", "status", 1, "1", "code"},
-		{"MedicationRequest", "requester", 0, "1", "Reference"},
-		{"MedicationRequest", "category", 0, "*", "CodeableConcept"},
-		{"MedicationRequest.dispenseRequest", "numberOfRepeatsAllowed", 0, "1", "unsignedInt"},
-		{"AllergyIntolerance", "clinicalStatus", 0, "1", "CodeableConcept"},
-		{"AllergyIntolerance", "verificationStatus", 0, "1", "CodeableConcept"},
-		{"AllergyIntolerance", "code", 0, "1", "CodeableConcept"},
-		{"Immunization", "primarySource", 0, "1", "boolean"},
-		{"Immunization", "vaccineCode", 1, "1", "CodeableConcept"},
-		{"Medication", "code", 0, "1", "CodeableConcept"},
-		{"Medication", "batch", 0, "1", "Medication.batch"},
-		{"Observation", "interpretation", 0, "*", "CodeableConcept"},
-		{"Observation", "note", 0, "*", "Annotation"},
-		{"Observation", "hasMember", 0, "*", "Reference"},
-		{"Location", "type", 0, "*", "CodeableConcept"},
-		{"Bundle", "timestamp", 0, "1", "instant"},
-		{"Bundle", "total", 0, "1", "unsignedInt"},
-		{"Bundle.entry", "resource", 0, "1", "Resource"},
-		{"Bundle.entry", "link", 0, "*", "Bundle.link"},
-		{"Bundle.entry.response", "outcome", 0, "1", "Resource"},
-		{"OperationOutcome", "issue", 1, "*", "OperationOutcome.issue"},
-		{"Reference", "reference", 0, "1", "string"},
-		{"Reference", "type", 0, "1", "uri"},
-		{"Meta", "source", 0, "1", "uri"},
-		{"Meta", "profile", 0, "*", "canonical"},
-		{"Extension", "url", 1, "1", "uri"},
-		{"Narrative", "div", 1, "1", "xhtml"},
-		{"Annotation", "text", 1, "1", "markdown"},
-		{"Timing.repeat", "count", 0, "1", "positiveInt"},
-		{"Timing.repeat", "frequency", 0, "1", "positiveInt"},
-		{"Dosage", "doseAndRate", 0, "*", "Dosage.doseAndRate"},
-		{"CapabilityStatement", "fhirVersion", 1, "1", "code"},
-		{"CapabilityStatement.rest.resource", "profile", 0, "1", "canonical"},
-		{"CapabilityStatement.rest.resource", "supportedProfile", 0, "*", "canonical"},
-		{"CapabilityStatement.rest.resource", "interaction", 0, "*", "CapabilityStatement.rest.resource.interaction"},
-		{"CapabilityStatement.rest.resource.searchParam", "definition", 0, "1", "canonical"},
-		// Elements that reuse a backbone element defined earlier
-		// (contentReference) name its type.
-		{"Questionnaire.item", "item", 0, "*", "Questionnaire.item"},
-		{"ValueSet.compose", "exclude", 0, "*", "ValueSet.compose.include"},
-		{"Parameters.parameter", "part", 0, "*", "Parameters.parameter"},
-	} {
-		el := mustElement(t, c.typ, c.el)
-		if el.Min != c.min || el.Max != c.max || strings.Join(el.Types, "|") != c.types {
-			t.Errorf("%s.%s: %d..%s %v, want %d..%s %s", c.typ, c.el, el.Min, el.Max, el.Types, c.min, c.max, c.types)
-		}
-	}
-	// Gone in R4.
+// Elements of STU3 that R4 no longer has.
+func TestGoneInR4(t *testing.T) {
 	for _, c := range [][2]string{
 		{"Patient", "animal"}, {"MedicationStatement", "taken"}, {"Immunization", "notGiven"}, {"Immunization", "date"},
 		{"Immunization", "practitioner"}, {"Procedure", "notDone"}, {"Condition", "assertedDate"}, {"Observation", "context"},
 		{"CapabilityStatement", "acceptUnknown"}, {"CapabilityStatement", "profile"}, {"AllergyIntolerance", "assertedDate"},
 	} {
-		if _, _, ok := mustType(t, c[0]).Element(c[1]); ok {
+		if _, _, ok := spectest.MustType(t, Release, c[0]).Element(c[1]); ok {
 			t.Errorf("R4 %s has %s", c[0], c[1])
 		}
 	}
 }
 
-func TestReferences(t *testing.T) {
-	for _, c := range []struct{ typ, el, targets string }{
-		{"Patient", "generalPractitioner", "Organization,Practitioner,PractitionerRole"},
-		{"Patient", "managingOrganization", "Organization"},
-		{"Patient.link", "other", "Patient,RelatedPerson"},
-		{"Observation", "subject", "Patient,Group,Device,Location"},
-		{"Encounter.participant", "individual", "Practitioner,PractitionerRole,RelatedPerson"},
-		{"AllergyIntolerance", "recorder", "Practitioner,PractitionerRole,Patient,RelatedPerson"},
-		{"Immunization.performer", "actor", "Practitioner,PractitionerRole,Organization"},
-		{"MedicationRequest", "requester", "Practitioner,PractitionerRole,Organization,Patient,RelatedPerson,Device"},
-		{"Reference", "identifier", ""},
-		{"Provenance", "target", "Resource"},
-		{"Linkage.item", "resource", "Resource"},
-	} {
-		el := mustElement(t, c.typ, c.el)
-		if got := strings.Join(el.Targets, ","); got != c.targets {
-			t.Errorf("%s.%s targets %s, want %s", c.typ, c.el, got, c.targets)
-		}
-	}
-}
-
 func TestIndex(t *testing.T) {
-	p := mustType(t, "Patient")
+	p := spectest.MustType(t, Release, "Patient")
 	for name, want := range map[string]int{
 		"id": 0, "birthDate": 13, "_birthDate": 13, "deceasedBoolean": 14, "deceased[x]": 14,
 		"multipleBirthInteger": 17, "link": 23, "_gender": 12, "_name": -1, "_contact": -1,
@@ -401,82 +184,25 @@ func TestIndex(t *testing.T) {
 	}
 }
 
-// The summary flags come from the R4 definitions: a choice element has it
-// under its [x] name, and every resource's id and meta have it.
-func TestSummaryElements(t *testing.T) {
-	for _, c := range []struct {
-		typ, el string
-		summary bool
-	}{
-		{"MedicationRequest", "medication[x]", true},
-		{"MedicationRequest", "note", false},
-		{"MedicationRequest", "requester", true},
-		{"Observation", "value[x]", true},
-		{"Observation", "interpretation", false},
-		{"Patient", "maritalStatus", false},
-		{"Patient", "birthDate", true},
-		{"AllergyIntolerance", "clinicalStatus", true},
-		{"Encounter", "class", true},
-		{"HumanName", "family", true},
-	} {
-		el := mustElement(t, c.typ, c.el)
-		if el.Summary != c.summary {
-			t.Errorf("%s.%s: summary %v, want %v", c.typ, c.el, el.Summary, c.summary)
-		}
-	}
-	for _, r := range Resources() {
-		for _, n := range []string{"id", "meta"} {
-			if el, _, ok := Lookup(r).Element(n); !ok || !el.Summary {
-				t.Errorf("%s.%s is not a summary element", r, n)
-			}
-		}
-	}
-}
+// The elements of the hand-written table (testdata/elements.json, see
+// spectest.CheckElementTable) are as the R4 definitions say: codes of
+// required bindings, cardinality and types (an element that reuses a
+// backbone element defined earlier, by contentReference, names its type),
+// reference targets and summary flags (a choice element has it under its
+// [x] name; every resource's id and meta have it).
+func TestElementTable(t *testing.T) { spectest.CheckElementTable(t, Release, "testdata/elements.json") }
 
 // The compartments of R4 (its CompartmentDefinitions): the five types,
 // the resource types the facade serves that belong to a patient's, with
 // the parameters that put them there, and those that do not; the
-// compartment's own resource by its id ({def}).
+// compartment's own resource by its id ({def}) (testdata/search.json).
 func TestCompartments(t *testing.T) {
 	if got := CompartmentTypes(); !slices.Equal(got, []string{"Device", "Encounter", "Patient", "Practitioner", "RelatedPerson"}) {
 		t.Errorf("compartment types: %v", got)
 	}
-	for res, params := range map[string]string{
-		"AllergyIntolerance":  "patient,recorder,asserter",
-		"Condition":           "patient,asserter",
-		"Encounter":           "patient",
-		"Immunization":        "patient",
-		"MedicationRequest":   "subject",
-		"MedicationStatement": "subject",
-		"Observation":         "subject,performer",
-		"Procedure":           "patient,performer",
-		"Patient":             "link",
-		"Group":               "member",
-		"RelatedPerson":       "patient",
-	} {
-		if !InCompartment("Patient", res) {
-			t.Errorf("%s is not in the patient compartment", res)
-		}
-		if got := strings.Join(CompartmentParams("Patient", res), ","); got != params {
-			t.Errorf("%s: %s, want %s", res, got, params)
-		}
-	}
-	for _, res := range []string{"Practitioner", "PractitionerRole", "Organization", "Location", "Medication", "Bundle", "Nope", ""} {
-		if InCompartment("Patient", res) || CompartmentParams("Patient", res) != nil {
-			t.Errorf("%s is in the patient compartment", res)
-		}
-	}
-	if !InCompartment("Encounter", "Encounter") || CompartmentParams("Encounter", "Encounter") != nil {
-		t.Error("an Encounter is not in its own compartment by its id alone")
-	}
-	if got := strings.Join(CompartmentParams("Encounter", "Condition"), ","); got != "encounter" {
-		t.Errorf("Condition in an Encounter's: %s", got)
-	}
+	spectest.CheckSearchTable(t, Release, "testdata/search.json")
 	if got := len(compartments["Patient"]); got != 66 {
 		t.Errorf("%d resource types in the patient compartment", got)
-	}
-	if got := fmt.Sprint(CompartmentSearch("Patient", "Observation")); got != "[[patient subject] [performer]]" {
-		t.Errorf("Observation in a patient's: %s", got)
 	}
 	// Every parameter is one of the type's search parameters: R4 names no
 	// chains.

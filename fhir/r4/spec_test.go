@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 	"testing"
 )
@@ -107,7 +106,7 @@ func TestTableMatchesSnapshots(t *testing.T) {
 			bad("quirk %s no longer seen", p)
 		}
 	}
-	sort.Strings(problems)
+	slices.Sort(problems)
 	for _, p := range problems {
 		t.Error(p)
 	}
@@ -339,7 +338,7 @@ func (x *expander) expand(url string) ([]string, bool) {
 
 func sameSet(a, b []string) bool {
 	a, b = slices.Clone(a), slices.Clone(b)
-	sort.Strings(a)
-	sort.Strings(b)
+	slices.Sort(a)
+	slices.Sort(b)
 	return slices.Equal(slices.Compact(a), slices.Compact(b))
 }

@@ -61,8 +61,12 @@ func TestRelease(t *testing.T) {
 		t.Error("Index on a nil type")
 	}
 	for _, c := range [][3]string{
+		{"value[x]", "Quantity", "valueQuantity"},
 		{"value[x]", "SimpleQuantity", "valueQuantity"},
+		{"dose[x]", "SimpleQuantity", "doseQuantity"},
 		{"value[x]", "MoneyQuantity", "valueQuantity"},
+		{"deceased[x]", "dateTime", "deceasedDateTime"},
+		{"value[x]", "base64Binary", "valueBase64Binary"},
 		{"value[x]", "", "value"},
 		{"gender", "code", "gender"},
 	} {

@@ -9,46 +9,10 @@ import (
 	"github.com/ccfacade/ccfacade/internal/spectest"
 )
 
-func names(t *Type) string { return spectest.Names(t) }
-
-func mustType(t *testing.T, name string) *Type { return spectest.MustType(t, Release, name) }
-
-func mustElement(t *testing.T, typ, name string) *Element {
-	return spectest.MustElement(t, Release, typ, name)
-}
-
+// The types of testdata/elements.json have their elements in order (see
+// TestElementTable); a long one begins as the specification does.
 func TestElementOrder(t *testing.T) {
-	want := map[string]string{
-		"Patient":               "id,meta,implicitRules,language,text,contained,extension,modifierExtension,identifier,active,name,telecom,gender,birthDate,deceased[x],address,maritalStatus,multipleBirth[x],photo,contact,animal,communication,generalPractitioner,managingOrganization,link",
-		"Patient.contact":       "id,extension,modifierExtension,relationship,name,telecom,address,gender,organization,period",
-		"HumanName":             "id,extension,use,text,family,given,prefix,suffix,period",
-		"Identifier":            "id,extension,use,type,system,value,period,assigner",
-		"ContactPoint":          "id,extension,system,value,use,rank,period",
-		"Address":               "id,extension,use,type,text,line,city,district,state,postalCode,country,period",
-		"Extension":             "id,extension,url,value[x]",
-		"Coding":                "id,extension,system,version,code,display,userSelected",
-		"CodeableConcept":       "id,extension,coding,text",
-		"Reference":             "id,extension,reference,identifier,display",
-		"Quantity":              "id,extension,value,comparator,unit,system,code",
-		"SimpleQuantity":        "id,extension,value,unit,system,code",
-		"Period":                "id,extension,start,end",
-		"Meta":                  "id,extension,versionId,lastUpdated,profile,security,tag",
-		"Narrative":             "id,extension,status,div",
-		"Bundle":                "id,meta,implicitRules,language,identifier,type,total,link,entry,signature",
-		"Bundle.entry":          "id,extension,modifierExtension,link,fullUrl,resource,search,request,response",
-		"Binary":                "id,meta,implicitRules,language,contentType,securityContext,content",
-		"Parameters":            "id,meta,implicitRules,language,parameter",
-		"OperationOutcome":      "id,meta,implicitRules,language,text,contained,extension,modifierExtension,issue",
-		"Timing.repeat":         "id,extension,bounds[x],count,countMax,duration,durationMax,durationUnit,frequency,frequencyMax,period,periodMax,periodUnit,dayOfWeek,timeOfDay,when,offset",
-		"Observation.component": "id,extension,modifierExtension,code,value[x],dataAbsentReason,interpretation,referenceRange",
-		"string":                "id,extension",
-	}
-	for typ, w := range want {
-		if got := names(mustType(t, typ)); got != w {
-			t.Errorf("%s:\n got %s\nwant %s", typ, got, w)
-		}
-	}
-	obs := names(mustType(t, "Observation"))
+	obs := spectest.Names(spectest.MustType(t, Release, "Observation"))
 	if !strings.HasPrefix(obs, "id,meta,implicitRules,language,text,contained,extension,modifierExtension,identifier,basedOn,status,category,code,subject,context,effective[x],issued,performer,value[x],dataAbsentReason,") {
 		t.Errorf("Observation: %s", obs)
 	}
@@ -80,56 +44,16 @@ Substance SupplyDelivery SupplyRequest Task TestReport TestScript ValueSet
 VisionPrescription`)
 
 func TestResources(t *testing.T) {
-	got := Resources()
 	if len(stu3Resources) != 117 {
 		t.Fatalf("the test's list has %d", len(stu3Resources))
 	}
-	if !slices.Equal(got, stu3Resources) {
-		t.Errorf("Resources() = %v", got)
-	}
-	if !sort.StringsAreSorted(got) {
-		t.Error("Resources() is not sorted")
-	}
-	got[0] = "changed"
-	if Resources()[0] != "Account" {
-		t.Error("Resources() shares its slice")
-	}
-	for _, r := range stu3Resources {
-		if !IsResource(r) || Lookup(r).Kind != Resource {
-			t.Errorf("%s is not a resource", r)
-		}
-	}
-	for _, n := range []string{"Resource", "DomainResource", "Element", "BackboneElement", "HumanName", "Patient.contact", "string", "MedicationOrder", "patient", ""} {
-		if IsResource(n) {
-			t.Errorf("%s is a resource", n)
-		}
-	}
+	spectest.CheckResources(t, Release, stu3Resources, []string{"Resource", "DomainResource", "Element", "BackboneElement", "HumanName", "Patient.contact", "string", "MedicationOrder", "patient", ""})
 }
 
 func TestKinds(t *testing.T) {
 	prim := "base64Binary boolean code date dateTime decimal id instant integer markdown oid positiveInt string time unsignedInt uri uuid xhtml"
-	if got := strings.Join(Types(Primitive), " "); got != prim {
-		t.Errorf("primitives: %s", got)
-	}
 	complex := "Address Age Annotation Attachment CodeableConcept Coding ContactDetail ContactPoint Contributor Count DataRequirement Distance Dosage Duration ElementDefinition Extension HumanName Identifier Meta Money Narrative ParameterDefinition Period Quantity Range Ratio Reference RelatedArtifact SampledData Signature SimpleQuantity Timing TriggerDefinition UsageContext"
-	if got := strings.Join(Types(Complex), " "); got != complex {
-		t.Errorf("complex types: %s", got)
-	}
-	n := 0
-	for _, k := range []Kind{Resource, Complex, Primitive, Backbone} {
-		n += len(Types(k))
-	}
-	if n != len(table) {
-		t.Errorf("kinds cover %d of %d types", n, len(table))
-	}
-	for name, want := range map[string]Kind{"Patient": Resource, "HumanName": Complex, "dateTime": Primitive, "Patient.contact": Backbone, "Bundle.entry.search": Backbone, "Timing.repeat": Backbone} {
-		if got := mustType(t, name).Kind; got != want {
-			t.Errorf("%s is a %v, want %v", name, got, want)
-		}
-	}
-	if Lookup("Resource") != nil || Lookup("nope") != nil {
-		t.Error("Lookup of a type not in the table")
-	}
+	spectest.CheckKinds(t, Release, len(table), prim, complex, map[string]Kind{"Patient": Resource, "HumanName": Complex, "dateTime": Primitive, "Patient.contact": Backbone, "Bundle.entry.search": Backbone, "Timing.repeat": Backbone})
 	if Resource.String() != "resource" || Backbone.String() != "backbone element" {
 		t.Error("Kind.String")
 	}
@@ -140,7 +64,7 @@ func TestKinds(t *testing.T) {
 func TestConsistency(t *testing.T) { spectest.CheckConsistency(t, Release) }
 
 func TestChoice(t *testing.T) {
-	v := mustElement(t, "Observation", "valueQuantity")
+	v := spectest.MustElement(t, Release, "Observation", "valueQuantity")
 	for _, want := range []string{"Quantity", "CodeableConcept", "string", "boolean", "Range", "Ratio", "SampledData", "Attachment", "time", "dateTime", "Period"} {
 		if !slices.Contains(v.Types, want) {
 			t.Errorf("Observation.value[x] lacks %s: %v", want, v.Types)
@@ -150,7 +74,7 @@ func TestChoice(t *testing.T) {
 		t.Errorf("Observation.value[x]: %+v", v)
 	}
 
-	p := mustType(t, "Patient")
+	p := spectest.MustType(t, Release, "Patient")
 	el, typ, ok := p.Element("deceasedBoolean")
 	if !ok || el.Name != "deceased[x]" || typ != "boolean" || !el.Choice() {
 		t.Errorf("deceasedBoolean: %v %q %v", el, typ, ok)
@@ -170,7 +94,7 @@ func TestChoice(t *testing.T) {
 		t.Errorf("gender: %v %q %v", el, typ, ok)
 	}
 
-	ext := mustElement(t, "Extension", "value[x]")
+	ext := spectest.MustElement(t, Release, "Extension", "value[x]")
 	if len(ext.Types) != 38 {
 		t.Errorf("Extension.value[x] has %d types: %v", len(ext.Types), ext.Types)
 	}
@@ -182,137 +106,27 @@ func TestChoice(t *testing.T) {
 	if !slices.Equal(ext.Targets, []string{"Resource"}) {
 		t.Errorf("Extension.valueReference targets %v", ext.Targets)
 	}
-	if _, typ, _ := mustType(t, "Extension").Element("valueCodeableConcept"); typ != "CodeableConcept" {
+	if _, typ, _ := spectest.MustType(t, Release, "Extension").Element("valueCodeableConcept"); typ != "CodeableConcept" {
 		t.Errorf("valueCodeableConcept: %q", typ)
 	}
 
 	// SimpleQuantity is a profile of Quantity: valueQuantity in JSON.
-	d := mustType(t, "Dosage")
+	d := spectest.MustType(t, Release, "Dosage")
 	if el, typ, ok := d.Element("doseQuantity"); !ok || typ != "SimpleQuantity" || el.Name != "dose[x]" {
 		t.Errorf("doseQuantity: %v %q %v", el, typ, ok)
 	}
 	if _, _, ok := d.Element("doseSimpleQuantity"); ok {
 		t.Error("doseSimpleQuantity is not a JSON name")
 	}
-	for _, c := range [][3]string{
-		{"value[x]", "Quantity", "valueQuantity"},
-		{"dose[x]", "SimpleQuantity", "doseQuantity"},
-		{"deceased[x]", "dateTime", "deceasedDateTime"},
-		{"value[x]", "base64Binary", "valueBase64Binary"},
-		{"gender", "code", "gender"},
-	} {
-		if got := JSONName(c[0], c[1]); got != c[2] {
-			t.Errorf("JSONName(%q, %q) = %q", c[0], c[1], got)
-		}
-	}
 
-	med := mustElement(t, "MedicationRequest", "medicationCodeableConcept")
+	med := spectest.MustElement(t, Release, "MedicationRequest", "medicationCodeableConcept")
 	if med.Min != 1 || !slices.Equal(med.Types, []string{"CodeableConcept", "Reference"}) || !slices.Equal(med.Targets, []string{"Medication"}) {
 		t.Errorf("MedicationRequest.medication[x]: %+v", med)
 	}
 }
 
-func TestCodes(t *testing.T) {
-	for _, c := range []struct{ typ, el, codes string }{
-		{"Patient", "gender", "male,female,other,unknown"},
-		{"Patient.contact", "gender", "male,female,other,unknown"},
-		{"Patient.link", "type", "replaced-by,replaces,refer,seealso"},
-		{"Bundle.entry.search", "mode", "match,include,outcome"},
-		{"Bundle", "type", "document,message,transaction,transaction-response,batch,batch-response,history,searchset,collection"},
-		{"Bundle.entry.request", "method", "GET,POST,PUT,DELETE"},
-		{"Identifier", "use", "usual,official,temp,secondary"},
-		{"HumanName", "use", "usual,official,temp,nickname,anonymous,old,maiden"},
-		{"ContactPoint", "system", "phone,fax,email,pager,url,sms,other"},
-		{"ContactPoint", "use", "home,work,temp,old,mobile"},
-		{"Address", "use", "home,work,temp,old"},
-		{"Address", "type", "postal,physical,both"},
-		{"Quantity", "comparator", "<,<=,>=,>"},
-		{"Narrative", "status", "generated,extensions,additional,empty"},
-		{"Observation", "status", "registered,preliminary,final,amended,corrected,cancelled,entered-in-error,unknown"},
-		{"OperationOutcome.issue", "severity", "fatal,error,warning,information"},
-		{"Timing.repeat", "when", "MORN,AFT,EVE,NIGHT,PHS,HS,WAKE,C,CM,CD,CV,AC,ACM,ACD,ACV,PC,PCM,PCD,PCV"},
-	} {
-		if got := strings.Join(mustElement(t, c.typ, c.el).Codes, ","); got != c.codes {
-			t.Errorf("%s.%s codes %s, want %s", c.typ, c.el, got, c.codes)
-		}
-	}
-	// Codes the specification does not enumerate, and codes without a
-	// required binding.
-	for _, c := range [][2]string{{"Patient", "language"}, {"Coding", "code"}, {"Quantity", "code"}, {"Attachment", "contentType"}} {
-		if el := mustElement(t, c[0], c[1]); el.Codes != nil || el.Types[0] != "code" {
-			t.Errorf("%s.%s: %+v", c[0], c[1], el)
-		}
-	}
-}
-
-func TestCardinalityAndTypes(t *testing.T) {
-	for _, c := range []struct {
-		typ, el string
-		min     int
-		max     string
-		types   string
-	}{
-		{"HumanName", "given", 0, "*", "string"},
-		{"HumanName", "family", 0, "1", "string"},
-		{"HumanName", "period", 0, "1", "Period"},
-		{"Patient", "id", 0, "1", "id"},
-		{"Patient", "contained", 0, "*", "Resource"},
-		{"Patient", "text", 0, "1", "Narrative"},
-		{"Patient", "birthDate", 0, "1", "date"},
-		{"Patient", "contact", 0, "*", "Patient.contact"},
-		{"Patient.contact", "id", 0, "1", "string"},
-		{"Patient.link", "other", 1, "1", "Reference"},
-		{"Patient.communication", "language", 1, "1", "CodeableConcept"},
-		{"Observation", "status", 1, "1", "code"},
-		{"Observation", "code", 1, "1", "CodeableConcept"},
-		{"Observation", "issued", 0, "1", "instant"},
-		{"Bundle", "type", 1, "1", "code"},
-		{"Bundle", "total", 0, "1", "unsignedInt"},
-		{"Bundle.entry", "resource", 0, "1", "Resource"},
-		{"Bundle.entry", "link", 0, "*", "Bundle.link"},
-		{"Bundle.entry.response", "outcome", 0, "1", "Resource"},
-		{"OperationOutcome", "issue", 1, "*", "OperationOutcome.issue"},
-		{"Extension", "url", 1, "1", "uri"},
-		{"Extension", "extension", 0, "*", "Extension"},
-		{"Narrative", "div", 1, "1", "xhtml"},
-		{"Attachment", "data", 0, "1", "base64Binary"},
-		{"Reference", "reference", 0, "1", "string"},
-		{"Reference", "identifier", 0, "1", "Identifier"},
-		{"CapabilityStatement", "date", 1, "1", "dateTime"},
-		{"CapabilityStatement", "rest", 0, "*", "CapabilityStatement.rest"},
-		{"Dosage", "maxDosePerAdministration", 0, "1", "SimpleQuantity"},
-		// Elements that reuse a backbone element defined earlier
-		// (contentReference) name its type.
-		{"Questionnaire.item", "item", 0, "*", "Questionnaire.item"},
-		{"ValueSet.compose", "exclude", 0, "*", "ValueSet.compose.include"},
-		{"Parameters.parameter", "part", 0, "*", "Parameters.parameter"},
-	} {
-		el := mustElement(t, c.typ, c.el)
-		if el.Min != c.min || el.Max != c.max || strings.Join(el.Types, "|") != c.types {
-			t.Errorf("%s.%s: %d..%s %v, want %d..%s %s", c.typ, c.el, el.Min, el.Max, el.Types, c.min, c.max, c.types)
-		}
-	}
-}
-
-func TestReferences(t *testing.T) {
-	for _, c := range []struct{ typ, el, targets string }{
-		{"Patient", "generalPractitioner", "Organization,Practitioner"},
-		{"Patient", "managingOrganization", "Organization"},
-		{"Patient.link", "other", "Patient,RelatedPerson"},
-		{"Observation", "subject", "Patient,Group,Device,Location"},
-		{"Reference", "identifier", ""},
-		{"Provenance", "target", "Resource"},
-		{"Linkage.item", "resource", "Resource"},
-	} {
-		el := mustElement(t, c.typ, c.el)
-		if got := strings.Join(el.Targets, ","); got != c.targets {
-			t.Errorf("%s.%s targets %s, want %s", c.typ, c.el, got, c.targets)
-		}
-	}
-}
-
 func TestIndex(t *testing.T) {
-	p := mustType(t, "Patient")
+	p := spectest.MustType(t, Release, "Patient")
 	for name, want := range map[string]int{
 		"id": 0, "birthDate": 13, "_birthDate": 13, "deceasedBoolean": 14, "deceased[x]": 14,
 		"multipleBirthInteger": 17, "link": 24, "_gender": 12, "_name": -1, "_contact": -1,
@@ -384,37 +198,10 @@ func TestSearchParameterPaths(t *testing.T) {
 	}
 }
 
-// The summary flags come from the STU3 definitions: a choice element has
-// it under its [x] name, and every resource's id and meta have it.
-func TestSummaryElements(t *testing.T) {
-	for _, c := range []struct {
-		typ, el string
-		summary bool
-	}{
-		{"MedicationRequest", "medication[x]", true},
-		{"MedicationStatement", "medication[x]", true},
-		{"MedicationRequest", "note", false},
-		{"Observation", "value[x]", true},
-		{"Observation", "interpretation", false},
-		{"Patient", "maritalStatus", false},
-		{"Patient", "birthDate", true},
-		{"MedicationRequest.requester", "agent", true},
-		{"HumanName", "family", true},
-	} {
-		el, _, ok := Lookup(c.typ).Element(c.el)
-		if !ok {
-			t.Errorf("%s has no %s", c.typ, c.el)
-			continue
-		}
-		if el.Summary != c.summary {
-			t.Errorf("%s.%s: summary %v, want %v", c.typ, c.el, el.Summary, c.summary)
-		}
-	}
-	for _, r := range Resources() {
-		for _, n := range []string{"id", "meta"} {
-			if el, _, ok := Lookup(r).Element(n); !ok || !el.Summary {
-				t.Errorf("%s.%s is not a summary element", r, n)
-			}
-		}
-	}
-}
+// The elements of the hand-written table (testdata/elements.json, see
+// spectest.CheckElementTable) are as the STU3 definitions say: codes of
+// required bindings, cardinality and types (an element that reuses a
+// backbone element defined earlier, by contentReference, names its type),
+// reference targets and summary flags (a choice element has it under its
+// [x] name; every resource's id and meta have it).
+func TestElementTable(t *testing.T) { spectest.CheckElementTable(t, Release, "testdata/elements.json") }

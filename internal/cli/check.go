@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"net/url"
@@ -19,9 +20,7 @@ import (
 // parameters no index supports, and how far string search ignores
 // accents (and, where each column's collation decides, the columns whose
 // collation counts case or accents).
-func check(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs, src := sourceFlagSet("check", stderr)
-	sample := fs.Int("sample", 25, "rows per mapping rendered and checked against the profile")
+func check(ctx context.Context, fs *flag.FlagSet, src *sourceFlags, args []string, stdout, stderr io.Writer) error {
 	s, err := src.parseAndOpen(ctx, fs, args, true, quietLog())
 	if err != nil {
 		return err
@@ -29,7 +28,7 @@ func check(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	defer s.Close()
 	fmt.Fprintf(stdout, "ok: %d mapping(s); every table and column exists in the %s database, with types that fit\n", len(s.set.Mappings), s.cfg.Database.Adapter)
 
-	rep, err := sampleAndCheck(ctx, s, *sample)
+	rep, err := sampleAndCheck(ctx, s, src.sample)
 	if err != nil {
 		return err
 	}

@@ -65,18 +65,16 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	var err error
 	switch args[0] {
-	case "serve":
-		err = serve(ctx, args[1:], stdout, stderr)
+	case "serve", "lint", "preview", "check":
+		cmd := sourceCommands[args[0]]
+		fs := newFlags(args[0], stderr)
+		src := &sourceFlags{}
+		src.register(fs, cmd.sample)
+		err = cmd.run(ctx, fs, src, args[1:], stdout, stderr)
 	case "token":
 		err = token(args[1:], stdout, stderr)
 	case "probe":
 		err = probe(args[1:], stdout)
-	case "lint":
-		err = lint(ctx, args[1:], stdout, stderr)
-	case "preview":
-		err = preview(ctx, args[1:], stdout, stderr)
-	case "check":
-		err = check(ctx, args[1:], stdout, stderr)
 	case "demo":
 		err = demoCmd(ctx, args[1:], stdout, stderr)
 	case "version", "-version", "--version":
@@ -138,14 +136,22 @@ func (s *setup) Close() {
 	}
 }
 
-// sourceFlagSet is the flag set of a command that reads a mapping set:
-// -config, -mappings, -adapter, -dsn and -demo-patients, to which the
-// command adds its own flags before parsing.
-func sourceFlagSet(name string, stderr io.Writer) (*flag.FlagSet, *sourceFlags) {
-	fs := newFlags(name, stderr)
-	src := &sourceFlags{}
-	src.register(fs)
-	return fs, src
+// A sourceCommand is a command that reads a mapping set. Run gives it its
+// flag set with the source's flags registered (-config, -mappings,
+// -adapter, -dsn, -profiles, -demo-patients and, where sample says what
+// it is for, -sample; in src), to which it adds its own before parsing
+// args.
+type sourceCommand struct {
+	run    func(ctx context.Context, fs *flag.FlagSet, src *sourceFlags, args []string, stdout, stderr io.Writer) error
+	sample string // the help of -sample; "": the command has none
+}
+
+// sourceCommands are the commands that read a mapping set, by name.
+var sourceCommands = map[string]sourceCommand{
+	"serve":   {run: serve},
+	"preview": {run: preview},
+	"lint":    {run: lint, sample: "rows per mapping rendered and checked against the profile (with a database)"},
+	"check":   {run: check, sample: "rows per mapping rendered and checked against the profile"},
 }
 
 // reportProblems prints each problem of a list of them that err holds (the
@@ -190,9 +196,15 @@ func quietLog() *slog.Logger { return slog.New(slog.DiscardHandler) }
 type sourceFlags struct {
 	config, mappings, adapter, dsn, profiles string
 	patients                                 int
+	sample                                   int // rows per mapping to render and check
 }
 
-func (f *sourceFlags) register(fs *flag.FlagSet) {
+// register adds the source's flags to fs, and -sample with its help
+// where sampleHelp is not empty.
+func (f *sourceFlags) register(fs *flag.FlagSet, sampleHelp string) {
+	if sampleHelp != "" {
+		fs.IntVar(&f.sample, "sample", 25, sampleHelp)
+	}
 	fs.StringVar(&f.config, "config", "", "configuration file (default: the built-in demo)")
 	fs.StringVar(&f.mappings, "mappings", "", "folder of mapping files, or builtin:NAME for a set shipped in the binary ("+strings.Join(mappingsets.Names(), ", ")+"), instead of -config")
 	fs.StringVar(&f.adapter, "adapter", "", "database adapter: "+strings.Join(registry.Names(), ", "))

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"net/url"
@@ -19,9 +20,7 @@ import (
 	"github.com/ccfacade/ccfacade/mapping"
 )
 
-func lint(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs, src := sourceFlagSet("lint", stderr)
-	sample := fs.Int("sample", 25, "rows per mapping rendered and checked against the profile (with a database)")
+func lint(ctx context.Context, fs *flag.FlagSet, src *sourceFlags, args []string, stdout, stderr io.Writer) error {
 	if err := parseNoArgs(fs, args); err != nil {
 		return err
 	}
@@ -44,7 +43,7 @@ func lint(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stdout, line)
 	}
 	if withDB {
-		rep, err := sampleAndCheck(ctx, s, *sample)
+		rep, err := sampleAndCheck(ctx, s, src.sample)
 		if err != nil {
 			return err
 		}

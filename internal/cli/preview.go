@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -11,8 +12,7 @@ import (
 	"github.com/ccfacade/ccfacade/fhir"
 )
 
-func preview(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs, src := sourceFlagSet("preview", stderr)
+func preview(ctx context.Context, fs *flag.FlagSet, src *sourceFlags, args []string, stdout, stderr io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

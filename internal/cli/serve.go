@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -26,8 +27,7 @@ import (
 	"github.com/ccfacade/ccfacade/server"
 )
 
-func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs, src := sourceFlagSet("serve", stderr)
+func serve(ctx context.Context, fs *flag.FlagSet, src *sourceFlags, args []string, stdout, stderr io.Writer) error {
 	listen := fs.String("listen", "", "address to listen on (default from config, else 127.0.0.1:8080)")
 	baseURL := fs.String("base-url", "", "public base URL of the API in links (default from config); required to listen on a non-loopback address")
 	secureDemo, secureDir, secureSSP := registerSecureDemo(fs)

@@ -14,22 +14,38 @@ import (
 	"time"
 )
 
+// helperEnv is the variable that makes a test binary a helper process,
+// saying its mode.
+const helperEnv = "CCFACADE_TEST_HELPER"
+
+// HelperMode is the mode of this test binary when StartHelper started it
+// as a helper process, else "": a package's TestHelperProcess does what
+// the mode says, and its other tests skip in a helper.
+func HelperMode() string { return os.Getenv(helperEnv) }
+
+// A Helper is a helper process that StartHelper started: its standard
+// input, which it waits on (see Announce), and its standard output.
+type Helper struct {
+	Cmd   *exec.Cmd
+	Stdin io.WriteCloser
+	Out   *bufio.Scanner
+}
+
 // StartHelper starts the test binary again as a helper process of a test
 // that shows what a process leaves behind when it ends: it runs only the
-// package's TestHelperProcess, with the variable env set to mode, TMPDIR
-// to tmp, and the variables named in unset removed. It returns the
-// process, its standard input and its standard output; the process is
-// killed, if still running, and waited for when the test ends.
-func StartHelper(t testing.TB, env, mode, tmp string, unset ...string) (*exec.Cmd, io.WriteCloser, *bufio.Scanner) {
+// package's TestHelperProcess, with HelperMode mode, TMPDIR tmp, and the
+// variables named in unset removed. The process is killed, if still
+// running, and waited for when the test ends.
+func StartHelper(t testing.TB, mode, tmp string, unset ...string) *Helper {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcess$", "-test.count=1")
-	drop := append([]string{env, "TMPDIR"}, unset...)
+	drop := append([]string{helperEnv, "TMPDIR"}, unset...)
 	for _, kv := range os.Environ() {
 		if k, _, _ := strings.Cut(kv, "="); !slices.Contains(drop, k) {
 			cmd.Env = append(cmd.Env, kv)
 		}
 	}
-	cmd.Env = append(cmd.Env, env+"="+mode, "TMPDIR="+tmp)
+	cmd.Env = append(cmd.Env, helperEnv+"="+mode, "TMPDIR="+tmp)
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -43,7 +59,7 @@ func StartHelper(t testing.TB, env, mode, tmp string, unset ...string) (*exec.Cm
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { stdin.Close(); _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	return cmd, stdin, bufio.NewScanner(stdout)
+	return &Helper{Cmd: cmd, Stdin: stdin, Out: bufio.NewScanner(stdout)}
 }
 
 // Announce is what a helper writes once it holds what its test looks at:

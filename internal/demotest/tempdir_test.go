@@ -1,11 +1,8 @@
 package demotest_test
 
 import (
-	"bufio"
 	"errors"
-	"io"
 	"os"
-	"os/exec"
 	"testing"
 	"time"
 
@@ -13,20 +10,17 @@ import (
 	"github.com/ccfacade/ccfacade/internal/demotest"
 )
 
-// envHelper makes the test binary a helper process of
-// TestTempDirsGoWithTheProcess: "dir" makes a folder with TempDir, prints
-// it and waits until its standard input closes; "sweep" makes one and
-// ends.
-const envHelper = "CCFACADE_DEMOTEST_HELPER"
-
+// TestHelperProcess is a helper process of TestTempDirsGoWithTheProcess
+// (see dbtest.StartHelper): "dir" makes a folder with TempDir, prints it
+// and waits until its standard input closes; "sweep" makes one and ends.
 func TestHelperProcess(t *testing.T) {
-	switch os.Getenv(envHelper) {
+	switch mode := dbtest.HelperMode(); mode {
 	case "dir", "sweep":
 		dir, err := demotest.TempDir("ccfacade-demotest-")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if os.Getenv(envHelper) == "dir" {
+		if mode == "dir" {
 			dbtest.Announce("DIR " + dir)
 		}
 	default:
@@ -36,15 +30,15 @@ func TestHelperProcess(t *testing.T) {
 
 // helper starts the test binary as a helper process of the given mode
 // (see dbtest.StartHelper) with tmp as its temporary folder.
-func helper(t *testing.T, mode, tmp string) (*exec.Cmd, io.WriteCloser, *bufio.Scanner) {
+func helper(t *testing.T, mode, tmp string) *dbtest.Helper {
 	t.Helper()
-	return dbtest.StartHelper(t, envHelper, mode, tmp)
+	return dbtest.StartHelper(t, mode, tmp)
 }
 
 // dirOf waits (generously) for the helper's line that names its folder.
-func dirOf(t *testing.T, out *bufio.Scanner) string {
+func dirOf(t *testing.T, h *dbtest.Helper) string {
 	t.Helper()
-	return dbtest.HelperLine(t, out, "DIR ", 2*time.Minute, "the folder it made")
+	return dbtest.HelperLine(t, h.Out, "DIR ", 2*time.Minute, "the folder it made")
 }
 
 func exists(t *testing.T, dir string) bool {
@@ -61,26 +55,26 @@ func exists(t *testing.T, dir string) bool {
 // which nothing can catch, the next test process that makes one removes
 // them.
 func TestTempDirsGoWithTheProcess(t *testing.T) {
-	if os.Getenv(envHelper) != "" {
+	if dbtest.HelperMode() != "" {
 		t.Skip("in a helper process")
 	}
 	t.Run("SIGTERM", func(t *testing.T) {
 		tmp := t.TempDir()
-		cmd, _, out := helper(t, "dir", tmp)
-		dir := dirOf(t, out)
+		h := helper(t, "dir", tmp)
+		dir := dirOf(t, h)
 		if !exists(t, dir) {
 			t.Fatalf("the helper's folder %s is not there", dir)
 		}
-		dbtest.Terminate(t, cmd)
+		dbtest.Terminate(t, h.Cmd)
 		if exists(t, dir) {
 			t.Errorf("the folder %s outlived its process's SIGTERM", dir)
 		}
 	})
 	t.Run("SIGKILL then the next one sweeps", func(t *testing.T) {
 		tmp := t.TempDir()
-		cmd, _, out := helper(t, "dir", tmp)
-		dir := dirOf(t, out)
-		dbtest.Kill(t, cmd)
+		h := helper(t, "dir", tmp)
+		dir := dirOf(t, h)
+		dbtest.Kill(t, h.Cmd)
 		if !exists(t, dir) {
 			t.Fatal("the folder went with a SIGKILL: nothing left for the sweep to do")
 		}
@@ -90,11 +84,11 @@ func TestTempDirsGoWithTheProcess(t *testing.T) {
 		if err := os.Mkdir(other, 0o755); err != nil {
 			t.Fatal(err)
 		}
-		live, stdin, liveOut := helper(t, "dir", tmp)
-		liveDir := dirOf(t, liveOut)
-		next, nextIn, _ := helper(t, "sweep", tmp)
-		nextIn.Close()
-		if err := next.Wait(); err != nil {
+		live := helper(t, "dir", tmp)
+		liveDir := dirOf(t, live)
+		next := helper(t, "sweep", tmp)
+		next.Stdin.Close()
+		if err := next.Cmd.Wait(); err != nil {
 			t.Fatalf("the next test process: %v", err)
 		}
 		if exists(t, dir) {
@@ -103,8 +97,8 @@ func TestTempDirsGoWithTheProcess(t *testing.T) {
 		if !exists(t, other) || !exists(t, liveDir) {
 			t.Errorf("the sweep removed a folder not TempDir's (%v) or one whose process runs (%v)", !exists(t, other), !exists(t, liveDir))
 		}
-		stdin.Close()
-		if err := live.Wait(); err != nil {
+		live.Stdin.Close()
+		if err := live.Cmd.Wait(); err != nil {
 			t.Errorf("the live helper: %v", err)
 		}
 		if exists(t, liveDir) {

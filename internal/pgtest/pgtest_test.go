@@ -5,13 +5,15 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/ccfacade/ccfacade/internal/dbtest"
 )
 
 // TestMain's cleanup leaves a mark in a helper process's temporary
 // folder, so that the signal test can tell the cleanups ran.
 func TestMain(m *testing.M) {
 	Main(m, func() {
-		if os.Getenv(envHelper) != "" {
+		if dbtest.HelperMode() != "" {
 			_ = os.WriteFile(filepath.Join(os.TempDir(), cleanedMark), nil, 0o644)
 		}
 	})

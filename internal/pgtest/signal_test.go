@@ -1,12 +1,9 @@
 package pgtest
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
-	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -16,14 +13,12 @@ import (
 	"github.com/ccfacade/ccfacade/internal/dbtest"
 )
 
-// envHelper makes the test binary a helper process of
-// TestThrowawayClusterEnds: "cluster" starts a throwaway cluster, prints
-// where it is and waits until its standard input closes; "none" does
-// nothing (Main's startup sweep is what runs).
-const envHelper = "CCFACADE_PGTEST_HELPER"
-
+// TestHelperProcess is a helper process of TestThrowawayClusterEnds (see
+// dbtest.StartHelper): "cluster" starts a throwaway cluster, prints where
+// it is and waits until its standard input closes; "none" does nothing
+// (Main's startup sweep is what runs).
 func TestHelperProcess(t *testing.T) {
-	switch os.Getenv(envHelper) {
+	switch dbtest.HelperMode() {
 	case "cluster":
 		DSN(t)
 		c := mainCluster()
@@ -72,17 +67,17 @@ func helperTmp(t *testing.T) string {
 // CCFACADE_TEST_PG_DSN, so that it starts a cluster of its own there.
 // Whatever the test finds, the helper ends and its cluster, whose owner
 // is then gone, is swept.
-func helper(t *testing.T, mode, tmp string) (*exec.Cmd, io.WriteCloser, *bufio.Scanner) {
+func helper(t *testing.T, mode, tmp string) *dbtest.Helper {
 	t.Helper()
 	t.Cleanup(func() { sweep(tmp) }) // after the helper's end, which is registered later
-	return dbtest.StartHelper(t, envHelper, mode, tmp, EnvDSN)
+	return dbtest.StartHelper(t, mode, tmp, EnvDSN)
 }
 
 // clusterOf waits (generously) for the helper's line that says where its
 // cluster is.
-func clusterOf(t *testing.T, out *bufio.Scanner) (int, string) {
+func clusterOf(t *testing.T, h *dbtest.Helper) (int, string) {
 	t.Helper()
-	p, dir, _ := strings.Cut(dbtest.HelperLine(t, out, "CLUSTER ", 3*time.Minute, "where its cluster is"), " ")
+	p, dir, _ := strings.Cut(dbtest.HelperLine(t, h.Out, "CLUSTER ", 3*time.Minute, "where its cluster is"), " ")
 	pid, err := strconv.Atoi(p)
 	if err != nil || dir == "" {
 		t.Fatalf("the helper's line CLUSTER %s %s does not give a pid and a folder", p, dir)
@@ -112,7 +107,7 @@ func waitGone(t *testing.T, pid int, dir string, after string) {
 // stops the cluster and removes its folder; after a SIGKILL, which nothing
 // can catch, the next test process's startup sweep does it.
 func TestThrowawayClusterEnds(t *testing.T) {
-	if os.Getenv(envHelper) != "" {
+	if dbtest.HelperMode() != "" {
 		t.Skip("in a helper process")
 	}
 	if findBinary("initdb") == "" || findBinary("pg_ctl") == "" {
@@ -120,9 +115,9 @@ func TestThrowawayClusterEnds(t *testing.T) {
 	}
 	t.Run("SIGTERM", func(t *testing.T) {
 		tmp := helperTmp(t)
-		cmd, _, out := helper(t, "cluster", tmp)
-		pid, dir := clusterOf(t, out)
-		dbtest.Terminate(t, cmd)
+		h := helper(t, "cluster", tmp)
+		pid, dir := clusterOf(t, h)
+		dbtest.Terminate(t, h.Cmd)
 		waitGone(t, pid, dir, "after SIGTERM")
 		if _, err := os.Stat(filepath.Join(tmp, cleanedMark)); err != nil {
 			t.Errorf("the cleanups given to Main did not run on SIGTERM: %v", err)
@@ -130,15 +125,15 @@ func TestThrowawayClusterEnds(t *testing.T) {
 	})
 	t.Run("SIGKILL then the next start sweeps", func(t *testing.T) {
 		tmp := helperTmp(t)
-		cmd, _, out := helper(t, "cluster", tmp)
-		pid, dir := clusterOf(t, out)
-		dbtest.Kill(t, cmd)
+		h := helper(t, "cluster", tmp)
+		pid, dir := clusterOf(t, h)
+		dbtest.Kill(t, h.Cmd)
 		if !alive(pid) {
 			t.Fatal("the postmaster ended with its owner's SIGKILL: nothing left for the sweep to do")
 		}
-		next, stdin, _ := helper(t, "none", tmp)
-		stdin.Close()
-		if err := next.Wait(); err != nil {
+		next := helper(t, "none", tmp)
+		next.Stdin.Close()
+		if err := next.Cmd.Wait(); err != nil {
 			t.Fatalf("the next test process: %v", err)
 		}
 		waitGone(t, pid, dir, "after the next test process started")

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/ccfacade/ccfacade/fhir/spec"
+	"github.com/ccfacade/ccfacade/internal/tabletest"
 )
 
 // CheckSearchPaths checks every search parameter of a release's table
@@ -126,4 +127,14 @@ func CheckSearchPaths(t *testing.T, rel *spec.Release, table map[string][]spec.S
 		}
 	}
 	return n
+}
+
+// LoadSearchParameters reads a table of search parameters written by hand
+// (a JSON object: resource type → its parameters, each with name, type,
+// id, paths and, where it has one, target), failing the test where the
+// file is missing or not such a table.
+func LoadSearchParameters(t testing.TB, path string) map[string][]spec.SearchParameter {
+	var table map[string][]spec.SearchParameter
+	tabletest.Load(t, path, &table)
+	return table
 }

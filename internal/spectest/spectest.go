@@ -2,6 +2,7 @@ package spectest
 
 import (
 	"slices"
+	"sort"
 	"strings"
 	"testing"
 
@@ -94,5 +95,63 @@ func checkType(t *testing.T, rel *spec.Release, name string, ty *spec.Type) {
 		if parent := name[:strings.LastIndex(name, ".")]; rel.Lookup(parent) == nil {
 			t.Errorf("backbone %s has no parent type", name)
 		}
+	}
+}
+
+// CheckResources checks the resource types of a release: Resources lists
+// exactly resources (sorted, in a slice of its own), each a resource
+// type; none of notResources is one.
+func CheckResources(t *testing.T, rel *spec.Release, resources, notResources []string) {
+	got := rel.Resources()
+	if !slices.Equal(got, resources) {
+		t.Errorf("Resources() = %v", got)
+	}
+	if !sort.StringsAreSorted(got) {
+		t.Error("Resources() is not sorted")
+	}
+	if len(got) > 0 {
+		first := got[0]
+		got[0] = "changed"
+		if rel.Resources()[0] != first {
+			t.Error("Resources() shares its slice")
+		}
+	}
+	for _, r := range resources {
+		if !rel.IsResource(r) || rel.Lookup(r).Kind != spec.Resource {
+			t.Errorf("%s is not a resource", r)
+		}
+	}
+	for _, n := range notResources {
+		if rel.IsResource(n) {
+			t.Errorf("%s is a resource", n)
+		}
+	}
+}
+
+// CheckKinds checks the kinds of a release's types: its primitive and
+// complex types (space-separated, sorted), that the kinds cover every one
+// of its tableSize types, the kind of a few (kinds), and that Lookup
+// finds no abstract Resource nor a type of no name it knows.
+func CheckKinds(t *testing.T, rel *spec.Release, tableSize int, primitives, complex string, kinds map[string]spec.Kind) {
+	if got := strings.Join(rel.Types(spec.Primitive), " "); got != primitives {
+		t.Errorf("primitives: %s", got)
+	}
+	if got := strings.Join(rel.Types(spec.Complex), " "); got != complex {
+		t.Errorf("complex types: %s", got)
+	}
+	n := 0
+	for _, k := range []spec.Kind{spec.Resource, spec.Complex, spec.Primitive, spec.Backbone} {
+		n += len(rel.Types(k))
+	}
+	if n != tableSize {
+		t.Errorf("kinds cover %d of %d types", n, tableSize)
+	}
+	for name, want := range kinds {
+		if got := MustType(t, rel, name).Kind; got != want {
+			t.Errorf("%s is a %v, want %v", name, got, want)
+		}
+	}
+	if rel.Lookup("Resource") != nil || rel.Lookup("nope") != nil {
+		t.Error("Lookup of a type not in the table")
 	}
 }

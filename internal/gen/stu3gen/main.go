@@ -23,7 +23,8 @@
 // compartment_gen.go: the resource types of each compartment (Patient,
 // Encounter, RelatedPerson, Practitioner, Device) with the search
 // parameters that put a resource in it, from the CompartmentDefinitions,
-// kept in compartments.txt (compartments-r4.txt).
+// kept in compartments.txt (compartments-r4.txt); and release_gen.go: the
+// package's Release (a spec.Release over those tables) and its functions.
 //
 // Run from the repository root: go run ./internal/gen/stu3gen [-fhir r4]
 // (or go generate ./fhir/stu3 ./fhir/r4); that needs no copy of the
@@ -106,6 +107,7 @@ func main() {
 	out := flag.String("o", "", "output file (default: fhir/RELEASE/types_gen.go)")
 	searchOut := flag.String("search-o", "", "the search table's output file (default: search_gen.go beside -o)")
 	compartmentOut := flag.String("compartment-o", "", "the compartment table's output file (default: compartment_gen.go beside -o)")
+	releaseOut := flag.String("release-o", "", "the package's functions' output file (default: release_gen.go beside -o)")
 	spec := flag.String("spec", "", "the package folder of the release's core package (hl7.fhir.core 3.0.1, hl7.fhir.r4.core 4.0.1): rewrite the lists from its StructureDefinition-*.json, SearchParameter-*.json and CompartmentDefinition-*.json first")
 	lists := flag.String("lists", "internal/gen/stu3gen", "the folder of the lists -spec writes")
 	flag.Parse()
@@ -123,6 +125,9 @@ func main() {
 	if *compartmentOut == "" {
 		*compartmentOut = filepath.Join(filepath.Dir(*out), "compartment_gen.go")
 	}
+	if *releaseOut == "" {
+		*releaseOut = filepath.Join(filepath.Dir(*out), "release_gen.go")
+	}
 	if *spec != "" {
 		if err := rewriteLists(rel, *spec, *lists); err != nil {
 			log.Fatal(err)
@@ -138,6 +143,7 @@ func main() {
 	}
 	writeTable(*searchOut, g.generateSearch)
 	writeTable(*compartmentOut, g.generateCompartment)
+	writeTable(*releaseOut, g.generateRelease)
 	count := map[string]int{}
 	for _, t := range g.types {
 		count[t.Kind]++
