@@ -21,7 +21,7 @@ var layers = map[string]int{
 	"engine": 4, "gpconnect": 5,
 	"server": 6,
 	// Helpers of tests and tools: above what they exercise.
-	"internal/dbtest": 0, "internal/spectest": 0, "adapters/adaptertest": 6, "internal/pgtest": 6, "internal/mssqltest": 6, "internal/mysqltest": 6, "internal/authtest": 6,
+	"internal/dbtest": 0, "internal/tabletest": 0, "internal/spectest": 7, "adapters/adaptertest": 6, "internal/pgtest": 6, "internal/mssqltest": 6, "internal/mysqltest": 6, "internal/authtest": 6,
 	"internal/gen/profilegen": 6, "internal/gen/stu3gen": 6, "internal/demotest": 7, "internal/fhirvalid": 0,
 	"internal/cli": 8, "cmd/ccfacade": 9, "test": 9, "test/bench": 9, "test/bench/memory": 9,
 }
