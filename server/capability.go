@@ -44,6 +44,11 @@ func Capability(eng *engine.Engine, version, security string, now time.Time) fhi
 	if patient && len(eng.Compartment()) > 0 {
 		caps.Operations = append(caps.Operations, fhir.CapabilityOperation{Name: "everything", Definition: "OperationDefinition/" + fhir.EverythingOperationID})
 	}
+	if ver == mapping.R4 {
+		// R4 defines $versions (served on both bases); STU3 defines no
+		// such operation, so its statement does not name it.
+		caps.Operations = append(caps.Operations, fhir.CapabilityOperation{Name: "versions", Definition: fhir.VersionsOperationURL})
+	}
 	if ver == mapping.R4 && meetsUKCoreAccess(caps.Resources) {
 		caps.Instantiates = []string{ukCoreAccess.URL}
 	}

@@ -14,6 +14,7 @@ func (h *handler) routes(r *gin.Engine) {
 	open := r.Group(h.opts.Prefix)
 	open.GET("/metadata", h.metadata)
 	open.HEAD("/metadata", h.metadata)
+	open.GET("/$versions", h.versions)
 	open.OPTIONS("", h.metadata)
 	open.OPTIONS("/", h.metadata)
 	g := r.Group(h.opts.Prefix, h.admit, h.authenticate)
