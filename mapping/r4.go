@@ -205,8 +205,9 @@ func (d *r4Deriver) omitted(what string) bool {
 }
 
 // deriveR4 derives the mapping's R4 form; the errors it returns are
-// mistakes in the mapping's r4 section.
-func (m *Mapping) deriveR4() []*Error {
+// mistakes in the mapping's r4 section. l is the loader of the mapping's
+// set (for parameters derived again from the R4 form).
+func (m *Mapping) deriveR4(l *loader) []*Error {
 	d := &r4Deriver{m: m, sec: m.r4src}
 	form := &r4Form{}
 	m.r4 = form
@@ -230,6 +231,7 @@ func (m *Mapping) deriveR4() []*Error {
 	form.root = root
 	form.profile = d.profile()
 	form.params = d.params(root)
+	d.rederive(l, root, form.params)
 	form.problems = d.problems
 	if len(d.problems) == 0 {
 		form.plan = &plan{root: compileNode(root, r4.Release), lastUpdatedPath: m.Resource + ".meta.lastUpdated",
@@ -281,6 +283,59 @@ func (d *r4Deriver) params(root *Node) []r4Param {
 		out = append(out, r4Param{name: name, sp: sp})
 	}
 	return out
+}
+
+// rederive makes a token parameter that follows its element follow the
+// R4 element where the mapping's r4 section writes it: such an element
+// says what R4 says otherwise (Immunization.status not-done where STU3
+// had notGiven, MedicationStatement.status not-taken where STU3 had
+// taken), so the parameter on R4 is derived again, from the R4 form and
+// by R4's definition of the parameter, and finds what the R4 resource
+// shows. Other parameters search as on STU3 (their codes' systems moved
+// by the system rules, in the engine).
+func (d *r4Deriver) rederive(l *loader, root *Node, params []r4Param) {
+	if l == nil || d.sec == nil || d.sec.root == nil {
+		return
+	}
+	m := d.m
+	for i, p := range params {
+		if p.sp.Path == "" || p.sp.Type != "token" {
+			continue
+		}
+		def, ok := r4.LookupSearchParameter(m.Resource, p.name)
+		if !ok || !slices.ContainsFunc(d.sec.root.Fields, func(f *Node) bool { return writesPath(f.Name, def.Paths) }) {
+			continue
+		}
+		sp := &SearchParam{Pos: p.sp.Pos, Name: p.sp.Name, Documentation: p.sp.Documentation, Col: -1}
+		sub := &loader{set: l.set, file: l.file, rel: r4.Release, m: m}
+		stu3Root := m.Root
+		m.Root = root
+		sub.derive(sp, m, def)
+		m.Root = stu3Root
+		if len(sub.errs) > 0 {
+			for _, e := range sub.errs {
+				d.problem(e.Pos, m.Resource+" search "+p.name, "on R4, where the r4 section writes its element: %s", e.Msg)
+			}
+			continue
+		}
+		if sp.Type == "" {
+			sp.Type = def.Type
+		}
+		params[i].sp = sp
+	}
+}
+
+// writesPath tells whether an element of a resource (its JSON name) is
+// the first step of one of a parameter's paths.
+func writesPath(field string, paths []string) bool {
+	for _, p := range paths {
+		first, _, _ := strings.Cut(p, ".")
+		name, choice, isChoice := strings.Cut(strings.TrimSuffix(first, "]"), "[")
+		if stepMatches(field, name, choice, isChoice) {
+			return true
+		}
+	}
+	return false
 }
 
 // copyNode is a shallow copy of a node: the derived tree never changes

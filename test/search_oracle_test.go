@@ -81,6 +81,7 @@ var stu3Params = map[string]map[string]stu3Param{
 		"date":         {typ: "date", paths: []string{"date"}},
 		"status":       {typ: "token", paths: []string{"status"}},
 		"vaccine-code": {typ: "token", paths: []string{"vaccineCode"}},
+		"notgiven":     {typ: "token", paths: []string{"notGiven"}},
 	},
 	"Location": {
 		"identifier":         {typ: "token", paths: []string{"identifier"}},
@@ -184,7 +185,7 @@ var r4Params = func() map[string]map[string]stu3Param {
 		"AllergyIntolerance": {"date": {typ: "date", paths: []string{"recordedDate"}}},
 		"Condition":          {"recorded-date": {typ: "date", paths: []string{"recordedDate"}}, "encounter": enc, "asserted-date": {}, "context": {}},
 		"Immunization": {"date": {typ: "date", paths: []string{"occurrence[dateTime]"}},
-			"performer": {typ: "reference", paths: []string{"performer.actor"}}},
+			"performer": {typ: "reference", paths: []string{"performer.actor"}}, "notgiven": {}},
 		"MedicationRequest": {"encounter": enc},
 		"Observation":       {"encounter": enc, "context": {}},
 		"Procedure":         {"encounter": enc, "context": {}},
