@@ -55,6 +55,11 @@ type plan struct {
 	lastUpdatedPath string
 	// profile is what meta.profile claims ("": nothing).
 	profile string
+	// labProfile, when set, is what meta.profile claims instead for a row
+	// whose category, computed by one of labCodes, is laboratory (the R4
+	// rule of UKCore-Observation-Lab, r4.go).
+	labProfile string
+	labCodes   []*Expr
 	// moveSystems gives a concept map's target systems their R4 URIs
 	// (R4System), as the rules say (the R4 plan).
 	moveSystems bool

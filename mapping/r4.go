@@ -236,8 +236,64 @@ func (m *Mapping) deriveR4(l *loader) []*Error {
 	if len(d.problems) == 0 {
 		form.plan = &plan{root: compileNode(root, r4.Release), lastUpdatedPath: m.Resource + ".meta.lastUpdated",
 			profile: form.profile, moveSystems: true}
+		if form.profile == ukCore+"UKCore-Observation" && (d.sec == nil || d.sec.profile == "") {
+			if codes := laboratoryCodes(root); len(codes) > 0 {
+				form.plan.labProfile, form.plan.labCodes = ukCore+"UKCore-Observation-Lab", codes
+			}
+		}
 	}
 	return errs
+}
+
+// laboratoryCodes are the expressions that compute an Observation's
+// category codes in the observation-category system (a concept map into
+// it, or a code beside its fixed system), of categories shown once per
+// resource (not per child row, nor under a condition of their own). A
+// row whose category is laboratory claims UKCore-Observation-Lab on R4,
+// by the rule that UK Core's laboratory profile is for laboratory
+// results; a mapping whose r4 section names a profile claims that one
+// for every row.
+func laboratoryCodes(root *Node) []*Expr {
+	var out []*Expr
+	plain := func(n *Node) bool { return n.When == nil && n.Rows == nil }
+	for _, cat := range root.Fields {
+		if cat.Name != "category" || !plain(cat) {
+			continue
+		}
+		items := cat.Items
+		if !cat.List {
+			items = []*Node{cat}
+		}
+		for _, it := range items {
+			if !plain(it) {
+				continue
+			}
+			for _, cod := range it.Fields {
+				if cod.Name != "coding" || !plain(cod) {
+					continue
+				}
+				for _, c := range cod.Items {
+					switch {
+					case !plain(c):
+					case c.Expr != nil && c.Expr.Concept != nil && isObservationCategory(c.Expr.Concept.System):
+						out = append(out, c.Expr)
+					case c.Expr == nil:
+						sys, code := fieldOf(c, "system"), fieldOf(c, "code")
+						if sys != nil && code != nil && code.Expr != nil && code.When == nil && isObservationCategory(fixedText(sys)) {
+							out = append(out, code.Expr)
+						}
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+// isObservationCategory tells whether a system is FHIR's observation
+// category system, by its STU3 or R4 URI.
+func isObservationCategory(system string) bool {
+	return system == "http://hl7.org/fhir/observation-category" || system == hl7CS+"observation-category"
 }
 
 // profile is the profile the R4 form claims: the r4 section's, else UK
