@@ -453,6 +453,14 @@ func (d *r4Deriver) field(parent *Node, stu3Type string, f *Node) {
 		return
 	}
 	g := d.value(f)
+	switch {
+	case rule.Spread != nil:
+		d.spread(parent, stu3Type, f, g, rule)
+		return
+	case rule.ByType != nil:
+		d.byType(parent, f, g, rule)
+		return
+	}
 	if rule.Hoist != "" {
 		var child *Node
 		if !f.List {
@@ -490,6 +498,73 @@ func (d *r4Deriver) field(parent *Node, stu3Type string, f *Node) {
 		return
 	}
 	parent.Fields = append(parent.Fields, g)
+}
+
+// spread moves the children of a backbone element g (derived from f) to
+// R4 elements of parent, by the rule's Spread.
+func (d *r4Deriver) spread(parent *Node, stu3Type string, f, g *Node, rule *elementRule) {
+	if f.List || g.Rows != nil {
+		d.problem(f.Pos, f.Path, "R4 spreads %s over elements of its own (%s): build it once, not as a list", f.Name, spreadNames(rule.Spread))
+		return
+	}
+	t := r4.Lookup(stu3Type)
+	for _, x := range g.Fields {
+		to, ok := rule.Spread[x.Name]
+		if !ok {
+			d.problem(x.Pos, x.Path, "R4 has no element for %s.%s (it spreads %s over %s): omit it in the r4 section", f.Name, x.Name, f.Name, spreadNames(rule.Spread))
+			continue
+		}
+		x.Name = to
+		x.When = andCond(g.When, x.When)
+		if el, _, ok := t.Element(to); ok && el.Max == "1" && x.List {
+			if len(x.Items) != 1 || x.Items[0].Rows != nil {
+				d.problem(x.Pos, x.Path, "R4's %s is one value: build one item of %s.%s", to, f.Name, strings.TrimPrefix(x.Path, f.Path+"."))
+				continue
+			}
+			item := x.Items[0]
+			item.Name, item.List, item.When = to, false, andCond(x.When, item.When)
+			x = item
+		}
+		parent.Fields = append(parent.Fields, x)
+	}
+}
+
+func spreadNames(m map[string]string) string {
+	var out []string
+	for from, to := range m {
+		out = append(out, from+" → "+to)
+	}
+	sort.Strings(out)
+	return strings.Join(out, ", ")
+}
+
+// byType splits a list of links g (derived from f) by their fixed type
+// into R4 elements of parent, each link its target, by the rule's ByType.
+func (d *r4Deriver) byType(parent *Node, f, g *Node, rule *elementRule) {
+	items := g.Items
+	if !g.List {
+		items = []*Node{g}
+	}
+	lists := map[string]*Node{}
+	for _, it := range items {
+		typ, target := fieldOf(it, "type"), fieldOf(it, "target")
+		kind := fixedText(typ)
+		if kind == "" || target == nil {
+			d.problem(it.Pos, f.Path, "R4 splits %s by its type (%s): each item needs a fixed type and a target", f.Name, spreadNames(rule.ByType))
+			continue
+		}
+		to, ok := rule.ByType[kind]
+		if !ok {
+			d.problem(typ.Pos, f.Path, "R4 has no element for a %s link of type %s (it has %s): omit %s in the r4 section", f.Name, kind, spreadNames(rule.ByType), f.Name)
+			continue
+		}
+		target.Name, target.When, target.Rows = to, andCond(it.When, target.When), it.Rows
+		if lists[to] == nil {
+			lists[to] = &Node{Pos: g.Pos, Path: parent.Path + "." + to, Name: to, Type: target.Type, List: true}
+			parent.Fields = append(parent.Fields, lists[to])
+		}
+		lists[to].Items = append(lists[to].Items, target)
+	}
 }
 
 // recode applies a rule's code system and code translation to a code

@@ -156,6 +156,15 @@ type elementRule struct {
 	// To: Observation.comment becomes note[{text}]. Two rules into the
 	// same To of one object fill one object.
 	Into string
+	// Spread moves each child of an STU3 backbone element to an R4
+	// element of the object that holds it (child name → R4 name); a child
+	// of no entry has no R4 home. A list the R4 element does not repeat
+	// must be of one item.
+	Spread map[string]string
+	// ByType splits a list of STU3 links by their fixed type (the child
+	// "type"): each becomes its child "target", in the R4 element of its
+	// type (type → R4 name); a type of no entry has no R4 home.
+	ByType map[string]string
 }
 
 // r4Elements are the rules of the elements that differ in R4 (removed,
@@ -194,6 +203,8 @@ var r4Elements = []elementRule{
 	{Key: "Immunization.date", To: "occurrenceDateTime"},
 	{Key: "Immunization.practitioner", To: "performer"},
 	{Key: "Immunization.practitioner.role", To: "function"},
+	{Key: "Immunization.explanation", Spread: map[string]string{"reason": "reasonCode", "reasonNotGiven": "statusReason"}},
+	{Key: "Observation.related", ByType: map[string]string{"has-member": "hasMember", "derived-from": "derivedFrom"}},
 	{Key: "Dosage.doseQuantity", To: "doseAndRate", Into: "doseQuantity"},
 	{Key: "Dosage.doseRange", To: "doseAndRate", Into: "doseRange"},
 	{Key: "Dosage.rateRatio", To: "doseAndRate", Into: "rateRatio"},

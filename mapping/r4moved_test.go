@@ -1,0 +1,100 @@
+package mapping
+
+import (
+	"strings"
+	"testing"
+)
+
+// STU3 elements whose parts R4 spreads over elements of their own:
+// Immunization.explanation's reason is R4's reasonCode and its
+// reasonNotGiven R4's statusReason (one reason); Observation.related's
+// links are R4's hasMember (has-member) and derivedFrom (derived-from),
+// each link its target. A link of a type R4 has no element for keeps the
+// mapping off R4, saying so.
+func TestR4SpreadsExplanationAndRelated(t *testing.T) {
+	set, err := loadR4(t, File{Name: "immunization.yaml", Data: []byte(`
+resource: Immunization
+profile: https://fhir.hl7.org.uk/STU3/StructureDefinition/CareConnect-Immunization-1
+from: { table: I, key: ID }
+element:
+  status: completed
+  notGiven: { column: NOT_GIVEN, transform: boolean }
+  vaccineCode: { text: { column: VACCINE } }
+  patient:
+    reference: { resource: Patient, key: PID }
+  date: { column: GIVEN }
+  primarySource: true
+  explanation:
+    reason:
+      - text: { column: WHY }
+    reasonNotGiven:
+      - text: { column: WHY_NOT }
+r4:
+  omit: [notGiven]
+  element:
+    status:
+      first:
+        - { value: not-done, when: { column: NOT_GIVEN, equals: "Y" } }
+        - { value: completed }
+`)}, File{Name: "observation.yaml", Data: []byte(`
+resource: Observation
+profile: https://fhir.hl7.org.uk/STU3/StructureDefinition/CareConnect-Observation-1
+from: { table: O, key: ID }
+element:
+  status: final
+  code: { text: { column: NAME } }
+  subject:
+    reference: { resource: Patient, key: PID }
+  related:
+    - type: has-member
+      target:
+        reference: { resource: Observation, key: MEMBER }
+    - type: derived-from
+      target:
+        reference: { resource: Observation, key: SOURCE }
+        display: { column: SOURCE_NAME }
+`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	imm := renderR4(t, set.Lookup("Immunization"), map[string]any{"ID": 1, "PID": 2, "VACCINE": "Flu", "GIVEN": "2024-01-02", "NOT_GIVEN": "Y", "WHY": "Travel", "WHY_NOT": "Declined"})
+	for _, want := range []string{`"status":"not-done"`, `"statusReason":{"text":"Declined"}`, `"reasonCode":[{"text":"Travel"}]`} {
+		if !strings.Contains(imm, want) {
+			t.Errorf("R4 Immunization lacks %s: %s", want, imm)
+		}
+	}
+	if strings.Contains(imm, "explanation") {
+		t.Errorf("R4 Immunization keeps explanation: %s", imm)
+	}
+	obs := renderR4(t, set.Lookup("Observation"), map[string]any{"ID": 1, "PID": 2, "NAME": "Panel", "MEMBER": 7, "SOURCE": 8, "SOURCE_NAME": "Source"})
+	for _, want := range []string{`"hasMember":[{"reference":"Observation/7"}]`, `"derivedFrom":[{"reference":"Observation/8","display":"Source"}]`} {
+		if !strings.Contains(obs, want) {
+			t.Errorf("R4 Observation lacks %s: %s", want, obs)
+		}
+	}
+	if strings.Contains(obs, "related") {
+		t.Errorf("R4 Observation keeps related: %s", obs)
+	}
+
+	// A link R4 has no element for, or a type from a column.
+	for typ, says := range map[string]string{"replaces": "replaces", "{ column: KIND }": "fixed type"} {
+		set, err := loadR4(t, File{Name: "observation.yaml", Data: []byte(`
+resource: Observation
+from: { table: O, key: ID }
+element:
+  status: final
+  code: { text: { column: NAME } }
+  related:
+    - type: ` + typ + `
+      target:
+        reference: { resource: Observation, key: OTHER }
+`)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := set.Lookup("Observation")
+		if m.Serves(R4) || !strings.Contains(Errors(m.R4Problems()).Error(), says) {
+			t.Errorf("related of type %s: served %v, problems %v", typ, m.Serves(R4), m.R4Problems())
+		}
+	}
+}
