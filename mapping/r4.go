@@ -183,6 +183,16 @@ type r4Deriver struct {
 	m        *Mapping
 	sec      *r4Section
 	problems []*Error
+	// depth is how deep the object being derived is; lifted are the
+	// extensions an Up rule moves to the object above their holder's,
+	// with the depth of that holder.
+	depth  int
+	lifted []liftedExtension
+}
+
+type liftedExtension struct {
+	depth int
+	item  *Node
 }
 
 func (d *r4Deriver) problem(pos Pos, path, format string, args ...any) {
@@ -212,6 +222,9 @@ func (m *Mapping) deriveR4(l *loader) []*Error {
 	form := &r4Form{}
 	m.r4 = form
 	root := d.object(m.Root)
+	for _, l := range d.lifted {
+		d.problem(l.item.Pos, m.Resource+".extension", "UK Core moves this extension one level up, and %s has none above it", m.Resource)
+	}
 	var errs []*Error
 	if s := d.sec; s != nil && s.root != nil {
 		for _, f := range s.root.Fields {
@@ -421,11 +434,37 @@ func (d *r4Deriver) value(n *Node) *Node {
 // its STU3 type.
 func (d *r4Deriver) object(n *Node) *Node {
 	c := copyNode(n)
+	d.depth++
 	for _, f := range n.Fields {
 		d.field(c, n.Type, f)
+		d.land(c, f)
 	}
+	d.depth--
 	d.moveSystem(c)
 	return c
+}
+
+// land adds to c's extensions those an Up rule lifted from the object
+// of its field f.
+func (d *r4Deriver) land(c, f *Node) {
+	kept := d.lifted[:0]
+	for _, l := range d.lifted {
+		if l.depth != d.depth+1 {
+			kept = append(kept, l)
+			continue
+		}
+		if f.List || f.Rows != nil || f.When != nil {
+			d.problem(l.item.Pos, f.Path, "UK Core moves this extension from %s to %s, which holds one %s: build %s once, without a condition", f.Name, c.Path, f.Name, f.Name)
+			continue
+		}
+		ext := fieldOf(c, "extension")
+		if ext == nil {
+			ext = &Node{Pos: l.item.Pos, Path: c.Path + ".extension", Name: "extension", Type: "Extension", List: true}
+			c.Fields = append(c.Fields, ext)
+		}
+		ext.Items = append(ext.Items, l.item)
+	}
+	d.lifted = kept
 }
 
 // field derives one field of an object into parent.
@@ -634,6 +673,10 @@ func (d *r4Deriver) extensions(parent *Node, f *Node) {
 					y.Expr = &e
 					c.Fields[i] = y
 				}
+			}
+			if rule.Up {
+				d.lifted = append(d.lifted, liftedExtension{depth: d.depth, item: c})
+				continue
 			}
 			list.Items = append(list.Items, c)
 		}

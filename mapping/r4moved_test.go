@@ -98,3 +98,57 @@ element:
 		}
 	}
 }
+
+// An extension UK Core placed elsewhere moves there: Care Connect's
+// discharge method, on Encounter.hospitalization, is UK Core's on the
+// Encounter. Care Connect extensions UK Core 2.0.2 has no counterpart
+// for (the medication quantity text, the change summary, anaesthetic
+// issues, the reason condition) are left out.
+func TestR4MovesExtensions(t *testing.T) {
+	set, err := loadR4(t, File{Name: "encounter.yaml", Data: []byte(`
+resource: Encounter
+profile: https://fhir.hl7.org.uk/STU3/StructureDefinition/CareConnect-Encounter-1
+from: { table: E, key: ID }
+element:
+  extension:
+    - url: https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-CareConnect-OutcomeOfAttendance-1
+      valueCodeableConcept: { text: { column: OUTCOME } }
+  status: finished
+  class: { system: http://hl7.org/fhir/v3/ActCode, code: IMP }
+  subject:
+    reference: { resource: Patient, key: PID }
+  hospitalization:
+    extension:
+      - url: https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-CareConnect-DischargeMethod-1
+        valueCodeableConcept: { text: { column: METHOD } }
+    dischargeDisposition: { text: { column: DEST } }
+`)}, File{Name: "procedure.yaml", Data: []byte(`
+resource: Procedure
+profile: https://fhir.hl7.org.uk/STU3/StructureDefinition/CareConnect-Procedure-1
+from: { table: PR, key: ID }
+element:
+  extension:
+    - url: https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-CareConnect-AnaestheticIssues-1
+      valueCodeableConcept: { text: { column: ISSUES } }
+  status: completed
+  code: { text: { column: NAME } }
+  subject:
+    reference: { resource: Patient, key: PID }
+`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc := renderR4(t, set.Lookup("Encounter"), map[string]any{"ID": 1, "PID": 2, "OUTCOME": "Discharged", "METHOD": "Clinical", "DEST": "Home"})
+	for _, want := range []string{
+		`"extension":[{"url":"https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-OutcomeOfAttendance","valueCodeableConcept":{"text":"Discharged"}},{"url":"https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-DischargeMethod","valueCodeableConcept":{"text":"Clinical"}}]`,
+		`"hospitalization":{"dischargeDisposition":{"text":"Home"}}`,
+	} {
+		if !strings.Contains(enc, want) {
+			t.Errorf("R4 Encounter lacks %s: %s", want, enc)
+		}
+	}
+	proc := renderR4(t, set.Lookup("Procedure"), map[string]any{"ID": 1, "PID": 2, "ISSUES": "None", "NAME": "Op"})
+	if strings.Contains(proc, "AnaestheticIssues") || strings.Contains(proc, "extension") {
+		t.Errorf("R4 Procedure keeps the anaesthetic issues: %s", proc)
+	}
+}

@@ -93,11 +93,13 @@ var r4Systems = []systemRule{
 // of UK Core (or R4) of URL R4, the R4 element Element on the object that
 // holds it (its value becomes the element's), or nothing (Drop: UK Core
 // 2.0.2 has none; a mapping that has the data states it in its r4
-// section).
+// section). With Up, the R4 extension sits on the object that holds the
+// STU3 extension's holder (UK Core moved it one level up).
 type extensionRule struct {
 	STU3, R4 string
 	Element  string
 	Drop     bool
+	Up       bool
 }
 
 // r4Extensions are the rules of the extensions that differ in R4. An
@@ -119,6 +121,7 @@ var r4Extensions = []extensionRule{
 	{STU3: ccExt + "ParentPresent-1", R4: ukCore + "Extension-UKCore-ParentPresent"},
 	{STU3: ccExt + "VaccinationProcedure-1", R4: ukCore + "Extension-UKCore-VaccinationProcedure"},
 	{STU3: ccExt + "MainLocation-1", R4: ukCore + "Extension-UKCore-MainLocation"},
+	{STU3: ccExt + "DischargeMethod-1", R4: ukCore + "Extension-UKCore-DischargeMethod", Up: true}, // Encounter.hospitalization → Encounter
 	{STU3: coreExt + "birthPlace", R4: coreExt + "patient-birthPlace"},
 	{STU3: coreExt + "encounter-associatedEncounter", Element: "encounter"},
 	{STU3: ccExt + "DateRecorded-1", Element: "recorded"},
@@ -129,6 +132,10 @@ var r4Extensions = []extensionRule{
 	{STU3: ccExt + "RegistrationDetails-1", Drop: true},
 	{STU3: ccExt + "EncounterTransport-1", Drop: true},
 	{STU3: ccExt + "NHSCommunication-1", Drop: true}, // R4 Patient.communication says it (r4 section)
+	{STU3: ccExt + "MedicationQuantityText-1", Drop: true},
+	{STU3: ccExt + "MedicationChangeSummary-1", Drop: true},
+	{STU3: ccExt + "AnaestheticIssues-1", Drop: true},
+	{STU3: ccExt + "ReasonCondition-1", Drop: true},
 }
 
 // elementRule says what an STU3 element becomes in R4. Key is the STU3
