@@ -649,19 +649,33 @@ func (d *r4Deriver) extensions(parent *Node, f *Node) {
 			list.Items = append(list.Items, d.value(it))
 		case rule.Drop:
 		case rule.Element != "":
+			// src holds the value: the extension, or its part Sub.
+			src, when := it, it.When
+			if rule.Sub != "" {
+				src = nil
+				for _, part := range fieldOf(it, "extension").itemsOrNil() {
+					if fixedText(fieldOf(part, "url")) == rule.Sub {
+						src = part
+					}
+				}
+				if src == nil {
+					continue // the part R4 keeps is not built: nothing to move
+				}
+				when = andCond(it.When, src.When)
+			}
 			var v *Node
-			for _, x := range it.Fields {
+			for _, x := range src.Fields {
 				if strings.HasPrefix(x.Name, "value") {
 					v = x
 				}
 			}
-			if v == nil || it.Rows != nil {
+			if v == nil || it.Rows != nil || src.Rows != nil {
 				d.problem(it.Pos, f.Path, "extension %s becomes R4's %s: it needs one value and no rows", url, rule.Element)
 				continue
 			}
 			g := d.value(v)
 			g.Name = rule.Element
-			g.When = andCond(it.When, g.When)
+			g.When = andCond(when, g.When)
 			parent.Fields = append(parent.Fields, g)
 		default:
 			c := d.object(it)
@@ -684,6 +698,14 @@ func (d *r4Deriver) extensions(parent *Node, f *Node) {
 	if len(list.Items) > 0 {
 		parent.Fields = append(parent.Fields, list)
 	}
+}
+
+// itemsOrNil are a list node's items (none for nil).
+func (n *Node) itemsOrNil() []*Node {
+	if n == nil {
+		return nil
+	}
+	return n.Items
 }
 
 // moveSystem gives a fixed system (of a Coding, an Identifier, a

@@ -152,3 +152,34 @@ element:
 		t.Errorf("R4 Procedure keeps the anaesthetic issues: %s", proc)
 	}
 }
+
+// Care Connect's medication status reason (a complex extension) is R4's
+// MedicationRequest.statusReason: its statusReason part's value; the
+// change date has no R4 home and is left out.
+func TestR4MedicationStatusReason(t *testing.T) {
+	set, err := loadR4(t, File{Name: "medicationrequest.yaml", Data: []byte(`
+resource: MedicationRequest
+profile: https://fhir.hl7.org.uk/STU3/StructureDefinition/CareConnect-MedicationRequest-1
+from: { table: M, key: ID }
+element:
+  extension:
+    - url: https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-CareConnect-MedicationStatusReason-1
+      extension:
+        - url: statusReason
+          valueCodeableConcept: { text: { column: WHY } }
+        - url: statusChangeDate
+          valueDateTime: { column: CHANGED }
+  status: stopped
+  intent: order
+  medicationCodeableConcept: { text: { column: DRUG } }
+  subject:
+    reference: { resource: Patient, key: PID }
+`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mr := renderR4(t, set.Lookup("MedicationRequest"), map[string]any{"ID": 1, "PID": 2, "WHY": "Side effects", "CHANGED": "2024-02-03", "DRUG": "Aspirin"})
+	if !strings.Contains(mr, `"status":"stopped","statusReason":{"text":"Side effects"}`) || strings.Contains(mr, "extension") || strings.Contains(mr, "2024-02-03") {
+		t.Errorf("R4 MedicationRequest: %s", mr)
+	}
+}

@@ -94,10 +94,13 @@ var r4Systems = []systemRule{
 // holds it (its value becomes the element's), or nothing (Drop: UK Core
 // 2.0.2 has none; a mapping that has the data states it in its r4
 // section). With Up, the R4 extension sits on the object that holds the
-// STU3 extension's holder (UK Core moved it one level up).
+// STU3 extension's holder (UK Core moved it one level up). With Element
+// and Sub, the extension is complex: the value of its part Sub becomes
+// the element, and its other parts have no R4 home.
 type extensionRule struct {
 	STU3, R4 string
 	Element  string
+	Sub      string
 	Drop     bool
 	Up       bool
 }
@@ -125,7 +128,8 @@ var r4Extensions = []extensionRule{
 	{STU3: coreExt + "birthPlace", R4: coreExt + "patient-birthPlace"},
 	{STU3: coreExt + "encounter-associatedEncounter", Element: "encounter"},
 	{STU3: ccExt + "DateRecorded-1", Element: "recorded"},
-	{STU3: ccExt + "PrescriptionType-1", Drop: true}, // R4 MedicationRequest.courseOfTherapyType says it (r4 section)
+	{STU3: ccExt + "MedicationStatusReason-1", Element: "statusReason", Sub: "statusReason"}, // the change date has no home
+	{STU3: ccExt + "PrescriptionType-1", Drop: true},                                         // R4 MedicationRequest.courseOfTherapyType says it (r4 section)
 	{STU3: ccExt + "ReligiousAffiliation-1", Drop: true},
 	{STU3: ccExt + "TreatmentCategory-1", Drop: true},
 	{STU3: ccExt + "NominatedPharmacy-1", Drop: true},
