@@ -128,8 +128,9 @@ var r4Extensions = []extensionRule{
 	{STU3: coreExt + "birthPlace", R4: coreExt + "patient-birthPlace"},
 	{STU3: coreExt + "encounter-associatedEncounter", Element: "encounter"},
 	{STU3: ccExt + "DateRecorded-1", Element: "recorded"},
-	{STU3: ccExt + "MedicationStatusReason-1", Element: "statusReason", Sub: "statusReason"}, // the change date has no home
-	{STU3: ccExt + "PrescriptionType-1", Drop: true},                                         // R4 MedicationRequest.courseOfTherapyType says it (r4 section)
+	// The value of its statusReason part; its change date has no home.
+	{STU3: ccExt + "MedicationStatusReason-1", Element: "statusReason", Sub: "statusReason"},
+	{STU3: ccExt + "PrescriptionType-1", Drop: true}, // R4 MedicationRequest.courseOfTherapyType says it (r4 section)
 	{STU3: ccExt + "ReligiousAffiliation-1", Drop: true},
 	{STU3: ccExt + "TreatmentCategory-1", Drop: true},
 	{STU3: ccExt + "NominatedPharmacy-1", Drop: true},
