@@ -204,6 +204,10 @@ type Node struct {
 	r4System string
 	r4Codes  map[string]string
 	r4Into   bool
+	// r4Ext, of a code R4 writes as a CodeableConcept, is the extension
+	// list written inside it (an extension UK Core moved onto the
+	// element).
+	r4Ext *Node
 }
 
 // Expr computes one value from a row.

@@ -188,6 +188,14 @@ type r4Deriver struct {
 	// with the depth of that holder.
 	depth  int
 	lifted []liftedExtension
+	// onto are the extensions an On rule puts on an element of their
+	// holder, by the holder (the R4 object being derived).
+	onto map[*Node][]ontoExtension
+}
+
+type ontoExtension struct {
+	on   string
+	item *Node
 }
 
 type liftedExtension struct {
@@ -440,8 +448,36 @@ func (d *r4Deriver) object(n *Node) *Node {
 		d.land(c, f)
 	}
 	d.depth--
+	d.putOnto(c)
 	d.moveSystem(c)
 	return c
+}
+
+// putOnto writes the extensions an On rule moved onto an element of c
+// into that element: inside the CodeableConcept R4 makes of an STU3 code,
+// or into an object's extension list.
+func (d *r4Deriver) putOnto(c *Node) {
+	for _, o := range d.onto[c] {
+		el := fieldOf(c, o.on)
+		switch {
+		case el != nil && el.Expr != nil && el.r4System != "" && !el.List:
+			if el.r4Ext == nil {
+				el.r4Ext = &Node{Pos: o.item.Pos, Path: el.Path + ".extension", Name: "extension", Type: "Extension", List: true}
+			}
+			d.checkObject(o.item, r4.Lookup("Extension"), el.Path+".extension")
+			el.r4Ext.Items = append(el.r4Ext.Items, o.item)
+		case el != nil && el.Expr == nil && !el.List:
+			ext := fieldOf(el, "extension")
+			if ext == nil {
+				ext = &Node{Pos: o.item.Pos, Path: el.Path + ".extension", Name: "extension", Type: "Extension", List: true}
+				el.Fields = append([]*Node{ext}, el.Fields...)
+			}
+			ext.Items = append(ext.Items, o.item)
+		default:
+			d.problem(o.item.Pos, c.Path+".extension", "UK Core puts this extension on %s.%s, which the mapping does not build as one value: build %s, or omit the extension in the r4 section", c.Path, o.on, o.on)
+		}
+	}
+	delete(d.onto, c)
 }
 
 // land adds to c's extensions those an Up rule lifted from the object
@@ -690,6 +726,13 @@ func (d *r4Deriver) extensions(parent *Node, f *Node) {
 			}
 			if rule.Up {
 				d.lifted = append(d.lifted, liftedExtension{depth: d.depth, item: c})
+				continue
+			}
+			if rule.On != "" {
+				if d.onto == nil {
+					d.onto = map[*Node][]ontoExtension{}
+				}
+				d.onto[parent] = append(d.onto[parent], ontoExtension{on: rule.On, item: c})
 				continue
 			}
 			list.Items = append(list.Items, c)

@@ -1,8 +1,11 @@
 package mapping
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/ccfacade/ccfacade/fhir/profile"
 )
 
 // STU3 elements whose parts R4 spreads over elements of their own:
@@ -181,5 +184,50 @@ element:
 	mr := renderR4(t, set.Lookup("MedicationRequest"), map[string]any{"ID": 1, "PID": 2, "WHY": "Side effects", "CHANGED": "2024-02-03", "DRUG": "Aspirin"})
 	if !strings.Contains(mr, `"status":"stopped","statusReason":{"text":"Side effects"}`) || strings.Contains(mr, "extension") || strings.Contains(mr, "2024-02-03") {
 		t.Errorf("R4 MedicationRequest: %s", mr)
+	}
+}
+
+// Care Connect's allergy end, on the AllergyIntolerance, is UK Core's on
+// its clinicalStatus (the CodeableConcept R4 makes of the STU3 code), and
+// meets UK Core.
+func TestR4AllergyEndOnClinicalStatus(t *testing.T) {
+	set, err := loadR4(t, File{Name: "allergy.yaml", Data: []byte(`
+resource: AllergyIntolerance
+profile: https://fhir.hl7.org.uk/STU3/StructureDefinition/CareConnect-AllergyIntolerance-1
+from: { table: A, key: ID }
+element:
+  extension:
+    - url: https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-CareConnect-AllergyIntoleranceEnd-1
+      extension:
+        - url: endDate
+          valueDateTime: { column: ENDED }
+        - url: reasonEnded
+          valueString: { column: WHY }
+      when: { column: ENDED }
+  clinicalStatus: { column: STATUS }
+  verificationStatus: confirmed
+  code: { text: { column: TEXT } }
+  patient:
+    reference: { resource: Patient, key: PID }
+`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := set.Lookup("AllergyIntolerance")
+	ended := renderR4(t, m, map[string]any{"ID": 1, "PID": 2, "STATUS": "resolved", "ENDED": "2024-03-04", "WHY": "Outgrown", "TEXT": "Peanut"})
+	want := `"clinicalStatus":{"extension":[{"extension":[{"url":"endDate","valueDateTime":"2024-03-04"},{"url":"reasonEnded","valueString":"Outgrown"}],"url":"https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-AllergyIntoleranceEnd"}],"coding":[{"system":"http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical","code":"resolved"}]}`
+	if !strings.Contains(ended, want) || strings.Contains(ended, `"resourceType":"AllergyIntolerance","id":"1","meta":{"profile":["https://fhir.hl7.org.uk/StructureDefinition/UKCore-AllergyIntolerance"]},"extension"`) {
+		t.Errorf("R4 AllergyIntolerance: %s\nwant %s", ended, want)
+	}
+	var res map[string]any
+	if err := json.Unmarshal([]byte(ended), &res); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range profile.CheckR4(res) {
+		t.Errorf("UK Core: %s", p)
+	}
+	active := renderR4(t, m, map[string]any{"ID": 2, "PID": 2, "STATUS": "active", "TEXT": "Peanut"})
+	if !strings.Contains(active, `"clinicalStatus":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical","code":"active"}]}`) {
+		t.Errorf("R4 AllergyIntolerance not ended: %s", active)
 	}
 }

@@ -96,11 +96,14 @@ var r4Systems = []systemRule{
 // section). With Up, the R4 extension sits on the object that holds the
 // STU3 extension's holder (UK Core moved it one level up). With Element
 // and Sub, the extension is complex: the value of its part Sub becomes
-// the element, and its other parts have no R4 home.
+// the element, and its other parts have no R4 home. With On, the R4
+// extension sits on the holder's element of that name (UK Core moved it
+// onto the element).
 type extensionRule struct {
 	STU3, R4 string
 	Element  string
 	Sub      string
+	On       string
 	Drop     bool
 	Up       bool
 }
@@ -124,6 +127,7 @@ var r4Extensions = []extensionRule{
 	{STU3: ccExt + "ParentPresent-1", R4: ukCore + "Extension-UKCore-ParentPresent"},
 	{STU3: ccExt + "VaccinationProcedure-1", R4: ukCore + "Extension-UKCore-VaccinationProcedure"},
 	{STU3: ccExt + "MainLocation-1", R4: ukCore + "Extension-UKCore-MainLocation"},
+	{STU3: ccExt + "AllergyIntoleranceEnd-1", R4: ukCore + "Extension-UKCore-AllergyIntoleranceEnd", On: "clinicalStatus"},
 	{STU3: ccExt + "DischargeMethod-1", R4: ukCore + "Extension-UKCore-DischargeMethod", Up: true}, // Encounter.hospitalization → Encounter
 	{STU3: coreExt + "birthPlace", R4: coreExt + "patient-birthPlace"},
 	{STU3: coreExt + "encounter-associatedEncounter", Element: "encounter"},

@@ -322,7 +322,14 @@ func (r *renderer) leaf(s *step, vals []any) bool {
 			return r.coding(t)
 		case stepCodeableConcept:
 			at := out.mark()
-			out.openObject(1)
+			out.openObject(2)
+			if s.ext != nil {
+				ext := out.mark()
+				out.name(memExtension)
+				if !r.node(s.ext, vals) {
+					out.cut(ext)
+				}
+			}
 			out.name(memCoding)
 			out.openArray()
 			if !r.coding(t) {
