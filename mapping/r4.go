@@ -971,6 +971,16 @@ func (m *Mapping) ProfileIn(v Version) string {
 	return m.Profile
 }
 
+// SupportedProfilesIn are the profiles some of the mapping's resources
+// claim in a release besides ProfileIn: on R4, UKCore-Observation-Lab for
+// an Observation mapping whose laboratory rows claim it.
+func (m *Mapping) SupportedProfilesIn(v Version) []string {
+	if v == R4 && m.r4 != nil && m.r4.plan != nil && m.r4.plan.labProfile != "" {
+		return []string{m.r4.plan.labProfile}
+	}
+	return nil
+}
+
 // RootIn is the mapping's element tree in a release (paths, types and
 // order of that release).
 func (m *Mapping) RootIn(v Version) *Node {

@@ -225,7 +225,8 @@ func TestR4SearchesFindWhatSTU3Finds(t *testing.T) {
 }
 
 // The R4 base's own resources are R4's: its CapabilityStatement (FHIR
-// 4.0.1, UK Core profiles, R4 parameter definitions, UK Core Access),
+// 4.0.1, UK Core profiles and the laboratory profile Observations may
+// claim, R4 parameter definitions, UK Core Access),
 // the OperationDefinition of $everything, OperationOutcomes, and a
 // subsetted resource's tag; all valid R4.
 func TestR4Metadata(t *testing.T) {
@@ -246,6 +247,15 @@ func TestR4Metadata(t *testing.T) {
 		types++
 		if p := res["profile"]; p != "https://fhir.hl7.org.uk/StructureDefinition/UKCore-"+res["type"].(string) {
 			t.Errorf("%s: profile %v", res["type"], p)
+		}
+		// The profiles some of its resources claim besides: the laboratory
+		// results' (a demo Observation row of the laboratory category).
+		var want []any
+		if res["type"] == "Observation" {
+			want = []any{"https://fhir.hl7.org.uk/StructureDefinition/UKCore-Observation-Lab"}
+		}
+		if got, _ := res["supportedProfile"].([]any); !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: supportedProfile %v, want %v", res["type"], got, want)
 		}
 		if res["type"] == "Condition" {
 			var names []string
