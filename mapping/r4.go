@@ -253,6 +253,7 @@ func (m *Mapping) deriveR4(l *loader) []*Error {
 	form.profile = d.profile()
 	form.params = d.params(root)
 	d.rederive(l, root, form.params)
+	d.translateCodes(form.params)
 	form.problems = d.problems
 	if len(d.problems) == 0 {
 		form.plan = &plan{root: compileNode(root, r4.Release), lastUpdatedPath: m.Resource + ".meta.lastUpdated",
@@ -399,6 +400,45 @@ func (d *r4Deriver) rederive(l *loader, root *Node, params []r4Param) {
 			sp.Type = def.Type
 		}
 		params[i].sp = sp
+	}
+}
+
+// translateCodes gives a token parameter offered on R4 as on STU3 the
+// translation of its element's codes where a rule translates them: an R4
+// code is searched as the STU3 codes it stands for. The parameter on R4
+// is a copy (the STU3 one is unchanged).
+func (d *r4Deriver) translateCodes(params []r4Param) {
+	m := d.m
+	for i, p := range params {
+		if p.sp.Type != "token" || m.SearchParam(p.sp.Name) != p.sp {
+			continue // not a token, or derived again from the R4 form
+		}
+		def, ok := stu3.LookupSearchParameter(m.Resource, p.sp.Name)
+		if !ok || len(def.Paths) != 1 || strings.ContainsAny(def.Paths[0], ".[|") {
+			continue
+		}
+		rule := elementRuleOf[m.Resource+"."+def.Paths[0]]
+		if rule == nil || rule.Codes == nil {
+			continue
+		}
+		codes := map[string][]string{}
+		for from, to := range rule.Codes {
+			if codes[from] == nil {
+				codes[from] = []string{}
+			}
+			if to != "" {
+				if len(codes[to]) == 0 {
+					codes[to] = []string{to}
+				}
+				codes[to] = append(codes[to], from)
+			}
+		}
+		for _, c := range codes {
+			sort.Strings(c)
+		}
+		sp := *p.sp
+		sp.R4Codes = codes
+		params[i].sp = &sp
 	}
 }
 

@@ -18,23 +18,25 @@ import (
 // The status codes R4 changed: an immunisation not given is STU3's
 // notGiven=true but R4's status not-done (with a statusReason), a
 // medicine not taken is STU3's taken=n but R4's status not-taken (taken
-// unk: unknown). The mapping says so in its r4 section
-// (testdata/r4status); a status search on /R4 takes R4's codes and finds
-// what the R4 resources show, and on /fhir STU3's, both held to the
-// resources by the search oracle and to the rows here.
+// unk: unknown); a procedure aborted or suspended is R4's stopped or
+// on-hold. The mapping says the first two in its r4 section
+// (testdata/r4status), the rules the last; a status search on /R4 takes
+// R4's codes and finds what the R4 resources show, and on /fhir STU3's,
+// both held to the resources by the search oracle and to the rows here.
 
 const r4StatusSchema = `
 CREATE TABLE PAT (PAT_ID INTEGER PRIMARY KEY, SURNAME VARCHAR(40));
 CREATE TABLE IMM (IMM_ID INTEGER PRIMARY KEY, PAT_ID INTEGER, VACCINE VARCHAR(40), GIVEN_DT DATE,
   NOT_GIVEN CHAR(1), REASON VARCHAR(80));
 CREATE TABLE MEDS (MS_ID INTEGER PRIMARY KEY, PAT_ID INTEGER, DRUG VARCHAR(40), STATUS VARCHAR(20), TAKEN VARCHAR(3));
+CREATE TABLE PROC (PROC_ID INTEGER PRIMARY KEY, PAT_ID INTEGER, NAME VARCHAR(40), STATUS VARCHAR(20));
 `
 
 // r4StatusRows are the rows: the R4 status each shows, by type and id,
 // computed from the rows as the mapping's r4 section says.
 func r4StatusRows() (string, map[string]map[string]string) {
 	var b strings.Builder
-	want := map[string]map[string]string{"Immunization": {}, "MedicationStatement": {}}
+	want := map[string]map[string]string{"Immunization": {}, "MedicationStatement": {}, "Procedure": {}}
 	for p := 1; p <= 3; p++ {
 		fmt.Fprintf(&b, "INSERT INTO PAT VALUES (%d, 'Surname%d');\n", p, p)
 	}
@@ -58,6 +60,16 @@ func r4StatusRows() (string, map[string]map[string]string) {
 			st = "unknown"
 		}
 		want["MedicationStatement"][fmt.Sprint(i)] = st
+	}
+	procs := []string{"completed", "aborted", "suspended", "in-progress"}
+	r4Procs := map[string]string{"aborted": "stopped", "suspended": "on-hold"}
+	for i := 1; i <= 8; i++ {
+		st := procs[i%len(procs)]
+		fmt.Fprintf(&b, "INSERT INTO PROC VALUES (%d, %d, 'Procedure %d', '%s');\n", i, i%3+1, i, st)
+		if to, ok := r4Procs[st]; ok {
+			st = to
+		}
+		want["Procedure"][fmt.Sprint(i)] = st
 	}
 	return b.String(), want
 }
@@ -109,6 +121,12 @@ func TestR4StatusSearches(t *testing.T) {
 	for _, code := range []string{"not-done", "not-taken", "unknown"} {
 		if r := get(t, e.Base+"/Immunization?status="+code); r.status == 200 && len(entries(t, r.json(t))) > 0 {
 			t.Errorf("STU3 Immunization?status=%s finds what R4 alone says", code)
+		}
+	}
+	// STU3's codes that R4 renamed are not R4's.
+	for _, code := range []string{"aborted", "suspended"} {
+		if r := get(t, e.R4+"/Procedure?status="+code); r.status != 400 || !strings.Contains(issueText(t, r), "R4") {
+			t.Errorf("R4 Procedure?status=%s: %d %s", code, r.status, truncate(string(r.body), 200))
 		}
 	}
 	// notgiven is STU3's: on /R4 it is not a parameter.

@@ -164,6 +164,7 @@ var stu3Params = map[string]map[string]stu3Param{
 		"subject": {typ: "reference", paths: []string{"subject"}},
 		"date":    {typ: "date", paths: []string{"performed[x]"}},
 		"code":    {typ: "token", paths: []string{"code"}},
+		"status":  {typ: "token", paths: []string{"status"}},
 		"context": {typ: "reference", paths: []string{"context"}},
 	},
 }
