@@ -231,3 +231,50 @@ element:
 		t.Errorf("R4 AllergyIntolerance not ended: %s", active)
 	}
 }
+
+// STU3's vaccination protocol is R4's protocolApplied: doseSequence is
+// doseNumberPositiveInt, seriesDoses seriesDosesPositiveInt; its dose
+// status has no R4 home, and the mapping's r4 section omits it.
+func TestR4ProtocolApplied(t *testing.T) {
+	imm := func(omit string) string {
+		return `
+resource: Immunization
+profile: https://fhir.hl7.org.uk/STU3/StructureDefinition/CareConnect-Immunization-1
+from: { table: I, key: ID }
+element:
+  status: completed
+  notGiven: false
+  vaccineCode: { text: { column: VACCINE } }
+  patient:
+    reference: { resource: Patient, key: PID }
+  date: { column: GIVEN }
+  primarySource: true
+  vaccinationProtocol:
+    - doseSequence: { column: DOSE }
+      series: { column: SERIES }
+      seriesDoses: { column: DOSES }
+      targetDisease:
+        - text: { column: DISEASE }
+      doseStatus:
+        coding:
+          - system: http://hl7.org/fhir/vaccination-protocol-dose-status
+            code: count
+` + omit
+	}
+	set, err := loadR4(t, File{Name: "immunization.yaml", Data: []byte(imm("r4:\n  omit: [vaccinationProtocol.doseStatus]\n"))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := renderR4(t, set.Lookup("Immunization"), map[string]any{"ID": 1, "PID": 2, "VACCINE": "Flu", "GIVEN": "2024-01-02", "DOSE": 1, "SERIES": "Primary", "DOSES": 2, "DISEASE": "Influenza"})
+	want := `"protocolApplied":[{"series":"Primary","targetDisease":[{"text":"Influenza"}],"doseNumberPositiveInt":1,"seriesDosesPositiveInt":2}]`
+	if !strings.Contains(got, want) || strings.Contains(got, "vaccinationProtocol") || strings.Contains(got, "count") {
+		t.Errorf("R4 Immunization: %s\nwant %s", got, want)
+	}
+	set, err = loadR4(t, File{Name: "immunization.yaml", Data: []byte(imm(""))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := set.Lookup("Immunization"); m.Serves(R4) || !strings.Contains(Errors(m.R4Problems()).Error(), "doseStatus") {
+		t.Errorf("a dose status R4 has no home for: served %v, %v", m.Serves(R4), m.R4Problems())
+	}
+}

@@ -219,6 +219,10 @@ var r4Elements = []elementRule{
 	{Key: "Immunization.date", To: "occurrenceDateTime"},
 	{Key: "Immunization.practitioner", To: "performer"},
 	{Key: "Immunization.practitioner.role", To: "function"},
+	// The dose status has no R4 home: a mapping omits it in its r4 section.
+	{Key: "Immunization.vaccinationProtocol", To: "protocolApplied"},
+	{Key: "Immunization.vaccinationProtocol.doseSequence", To: "doseNumberPositiveInt"},
+	{Key: "Immunization.vaccinationProtocol.seriesDoses", To: "seriesDosesPositiveInt"},
 	{Key: "Immunization.explanation", Spread: map[string]string{"reason": "reasonCode", "reasonNotGiven": "statusReason"}},
 	{Key: "Observation.related", ByType: map[string]string{"has-member": "hasMember", "derived-from": "derivedFrom"}},
 	{Key: "Dosage.doseQuantity", To: "doseAndRate", Into: "doseQuantity"},
