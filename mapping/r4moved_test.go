@@ -278,3 +278,48 @@ element:
 		t.Errorf("a dose status R4 has no home for: served %v, %v", m.Serves(R4), m.R4Problems())
 	}
 }
+
+// An Observation whose row shows the laboratory category claims
+// UKCore-Observation-Lab on R4, read through the row's concept map or
+// beside a fixed system; the others UKCore-Observation; a profile the r4
+// section names is every row's.
+func TestR4LaboratoryProfilePerRow(t *testing.T) {
+	obs := func(category, r4 string) File {
+		return File{Name: "observation.yaml", Data: []byte(`
+resource: Observation
+profile: https://fhir.hl7.org.uk/STU3/StructureDefinition/CareConnect-Observation-1
+from: { table: O, key: ID }
+element:
+  status: final
+  category:
+` + category + `
+  code: { text: { column: NAME } }
+  subject:
+    reference: { resource: Patient, key: PID }
+concepts:
+  cat:
+    system: http://hl7.org/fhir/observation-category
+    map: { HB: laboratory, BP: vital-signs }
+` + r4)}
+	}
+	const lab, plain = `"profile":["https://fhir.hl7.org.uk/StructureDefinition/UKCore-Observation-Lab"]`, `"profile":["https://fhir.hl7.org.uk/StructureDefinition/UKCore-Observation"]`
+	for _, c := range []struct {
+		name, category, r4 string
+		want               map[string]string // KIND → profile
+	}{
+		{"concept map", "    - coding:\n        - { column: KIND, concept: cat }", "", map[string]string{"HB": lab, "BP": plain}},
+		{"fixed system", "    - coding:\n        - system: http://hl7.org/fhir/observation-category\n          code: { column: KIND, transform: lower }", "", map[string]string{"LABORATORY": lab, "EXAM": plain}},
+		{"r4 profile", "    - coding:\n        - { column: KIND, concept: cat }", "r4:\n  profile: https://fhir.hl7.org.uk/StructureDefinition/UKCore-Observation\n", map[string]string{"HB": plain, "BP": plain}},
+	} {
+		set, err := loadR4(t, obs(c.category, c.r4))
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		for kind, want := range c.want {
+			got := renderR4(t, set.Lookup("Observation"), map[string]any{"ID": 1, "PID": 2, "NAME": "x", "KIND": kind})
+			if !strings.Contains(got, want) {
+				t.Errorf("%s, %s: %s, want %s", c.name, kind, got, want)
+			}
+		}
+	}
+}
