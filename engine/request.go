@@ -362,6 +362,22 @@ func (e *Engine) parseValues(pr *paramReq, values []string) error {
 			if err != nil {
 				return err
 			}
+			if e.ver == mapping.R4 && pr.sp.R4Codes != nil && pr.key.Modifier != "missing" && val.tok.Code != "" {
+				// An R4 code stands for the STU3 codes the rules
+				// translate into it; an STU3 code they translate away
+				// is not R4's.
+				if codes, ok := pr.sp.R4Codes[val.tok.Code]; ok {
+					if len(codes) == 0 {
+						return invalid(pr.raw, "INVALID_PARAMETER", "parameter %q: %q is an STU3 code that R4 does not have (R4 codes: %s)", pr.raw, val.tok.Code, strings.Join(r4CodesOf(pr.sp), ", "))
+					}
+					for _, c := range codes {
+						alt := val
+						alt.tok.Code = c
+						ors = append(ors, alt)
+					}
+					continue
+				}
+			}
 			if e.ver == mapping.R4 && pr.sp.Type == "token" && val.tok.HasSystem && val.tok.System != "" {
 				// An R4 system stands for the STU3 systems whose codes
 				// moved into it (the mappings are written with those):
@@ -381,6 +397,18 @@ func (e *Engine) parseValues(pr *paramReq, values []string) error {
 		pr.ands = append(pr.ands, ors)
 	}
 	return nil
+}
+
+// r4CodesOf are the R4 codes a parameter with R4Codes translates, sorted.
+func r4CodesOf(sp *mapping.SearchParam) []string {
+	var out []string
+	for c, from := range sp.R4Codes {
+		if len(from) > 0 {
+			out = append(out, c)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 func parseMissing(raw, v string) (value, error) {

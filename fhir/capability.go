@@ -21,12 +21,15 @@ type Capability struct {
 
 // CapabilityResource is one rest.resource entry.
 type CapabilityResource struct {
-	Type         string
-	Profile      string
-	Interactions []string // read, search-type
-	SearchParams []CapabilitySearchParam
-	Includes     []string // _include values, e.g. Patient:general-practitioner
-	RevIncludes  []string // _revinclude values, e.g. Observation:patient
+	Type    string
+	Profile string
+	// SupportedProfiles are profiles some resources claim besides
+	// (R4's supportedProfile; STU3 has no such element).
+	SupportedProfiles []string
+	Interactions      []string // read, search-type
+	SearchParams      []CapabilitySearchParam
+	Includes          []string // _include values, e.g. Patient:general-practitioner
+	RevIncludes       []string // _revinclude values, e.g. Observation:patient
 }
 
 // CapabilityOperation is one rest.operation entry.

@@ -61,3 +61,20 @@ func itoa(n int) string {
 	}
 	return string(b)
 }
+
+// VersionsOperationURL is the definition of $versions (R4
+// versioning.html#mt-version): the FHIR versions a server supports at
+// its base, and its default.
+const VersionsOperationURL = "http://hl7.org/fhir/OperationDefinition/CapabilityStatement-versions"
+
+// Versions is the answer of GET [base]/$versions: a Parameters with a
+// version (major.minor, as the fhirVersion MIME parameter gives it) for
+// each of versions, and default. The shape is the same in STU3 and R4.
+func Versions(versions []string, def string) *Object {
+	ps := make(Array, 0, len(versions)+1)
+	for _, v := range versions {
+		ps = append(ps, NewObject(2).Add("name", String("version")).Add("valueCode", String(v)))
+	}
+	ps = append(ps, NewObject(2).Add("name", String("default")).Add("valueCode", String(def)))
+	return NewObject(2).Add("resourceType", String("Parameters")).Add("parameter", ps)
+}

@@ -40,6 +40,7 @@ func CapabilityStatementR4(c Capability) *Object {
 		ro := NewObject(12)
 		ro.Add("type", String(r.Type))
 		ro.AddString("profile", r.Profile)
+		ro.Add("supportedProfile", stringArray(r.SupportedProfiles))
 		ia := make(Array, 0, len(r.Interactions))
 		for _, i := range r.Interactions {
 			ia = append(ia, NewObject(1).Add("code", String(i)))

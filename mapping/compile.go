@@ -55,6 +55,11 @@ type plan struct {
 	lastUpdatedPath string
 	// profile is what meta.profile claims ("": nothing).
 	profile string
+	// labProfile, when set, is what meta.profile claims instead for a row
+	// whose category, computed by one of labCodes, is laboratory (the R4
+	// rule of UKCore-Observation-Lab, r4.go).
+	labProfile string
+	labCodes   []*Expr
 	// moveSystems gives a concept map's target systems their R4 URIs
 	// (R4System), as the rules say (the R4 plan).
 	moveSystems bool
@@ -92,6 +97,7 @@ var (
 	memLastUpdated  = newMember("lastUpdated")
 	memProfile      = newMember("profile")
 	memCoding       = newMember("coding")
+	memExtension    = newMember("extension")
 	codingMembers   = [3]member{newMember("system"), newMember("code"), newMember("display")}
 )
 
@@ -121,6 +127,9 @@ type step struct {
 	// (to "": left out). Node.r4System and Node.r4Codes.
 	system string
 	codes  map[string]string
+	// ext is the extension list written inside that CodeableConcept
+	// (Node.r4Ext).
+	ext *step
 }
 
 // need is an element STU3 requires (min 1) of an object: any of the
@@ -164,6 +173,10 @@ func compileNode(n *Node, rel *spec.Release) *step {
 			s.kind = stepRef
 		case n.r4System != "":
 			s.kind = stepCodeableConcept // an STU3 code, written as R4's CodeableConcept
+			if n.r4Ext != nil {
+				s.ext = compileNode(n.r4Ext, rel)
+				s.dynamic = s.dynamic || s.ext.dynamic
+			}
 		case e.Concept != nil && n.Type == "Coding":
 			s.kind = stepCoding
 		case e.Concept != nil && n.Type == "CodeableConcept":

@@ -129,7 +129,7 @@ func (c Config) Load(files []File) (*Set, error) {
 	for _, m := range l.set.Mappings {
 		m.compile()
 		l.set.Warnings = append(l.set.Warnings, m.requiredWarnings()...)
-		l.errs = append(l.errs, m.deriveR4()...)
+		l.errs = append(l.errs, m.deriveR4(l)...)
 	}
 	if len(l.errs) > 0 {
 		return nil, l.errs.Err()

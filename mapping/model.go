@@ -204,6 +204,10 @@ type Node struct {
 	r4System string
 	r4Codes  map[string]string
 	r4Into   bool
+	// r4Ext, of a code R4 writes as a CodeableConcept, is the extension
+	// list written inside it (an extension UK Core moved onto the
+	// element).
+	r4Ext *Node
 }
 
 // Expr computes one value from a row.
@@ -367,6 +371,11 @@ type SearchParam struct {
 	// Conds are the conditions under which the element shows the value
 	// (its "when"s): a parameter of one source matches only where they hold.
 	Conds []*Cond
+	// R4Codes, of a token parameter as offered on R4 whose element's
+	// codes the rules translate (Procedure.status: STU3 aborted is R4
+	// stopped), are the STU3 codes each R4 code stands for; a code of no
+	// entry stands for itself, and one of an empty entry is STU3's only.
+	R4Codes map[string][]string
 	// ColumnForms are the forms the column is compared in, from the
 	// transforms that render it: trim, compact, upper, lower, nhs-number.
 	ColumnForms []Transform

@@ -183,6 +183,24 @@ type r4Deriver struct {
 	m        *Mapping
 	sec      *r4Section
 	problems []*Error
+	// depth is how deep the object being derived is; lifted are the
+	// extensions an Up rule moves to the object above their holder's,
+	// with the depth of that holder.
+	depth  int
+	lifted []liftedExtension
+	// onto are the extensions an On rule puts on an element of their
+	// holder, by the holder (the R4 object being derived).
+	onto map[*Node][]ontoExtension
+}
+
+type ontoExtension struct {
+	on   string
+	item *Node
+}
+
+type liftedExtension struct {
+	depth int
+	item  *Node
 }
 
 func (d *r4Deriver) problem(pos Pos, path, format string, args ...any) {
@@ -205,12 +223,16 @@ func (d *r4Deriver) omitted(what string) bool {
 }
 
 // deriveR4 derives the mapping's R4 form; the errors it returns are
-// mistakes in the mapping's r4 section.
-func (m *Mapping) deriveR4() []*Error {
+// mistakes in the mapping's r4 section. l is the loader of the mapping's
+// set (for parameters derived again from the R4 form).
+func (m *Mapping) deriveR4(l *loader) []*Error {
 	d := &r4Deriver{m: m, sec: m.r4src}
 	form := &r4Form{}
 	m.r4 = form
 	root := d.object(m.Root)
+	for _, l := range d.lifted {
+		d.problem(l.item.Pos, m.Resource+".extension", "UK Core moves this extension one level up, and %s has none above it", m.Resource)
+	}
 	var errs []*Error
 	if s := d.sec; s != nil && s.root != nil {
 		for _, f := range s.root.Fields {
@@ -230,12 +252,70 @@ func (m *Mapping) deriveR4() []*Error {
 	form.root = root
 	form.profile = d.profile()
 	form.params = d.params(root)
+	d.rederive(l, root, form.params)
+	d.translateCodes(form.params)
 	form.problems = d.problems
 	if len(d.problems) == 0 {
 		form.plan = &plan{root: compileNode(root, r4.Release), lastUpdatedPath: m.Resource + ".meta.lastUpdated",
 			profile: form.profile, moveSystems: true}
+		if form.profile == ukCore+"UKCore-Observation" && (d.sec == nil || d.sec.profile == "") {
+			if codes := laboratoryCodes(root); len(codes) > 0 {
+				form.plan.labProfile, form.plan.labCodes = ukCore+"UKCore-Observation-Lab", codes
+			}
+		}
 	}
 	return errs
+}
+
+// laboratoryCodes are the expressions that compute an Observation's
+// category codes in the observation-category system (a concept map into
+// it, or a code beside its fixed system), of categories shown once per
+// resource (not per child row, nor under a condition of their own). A
+// row whose category is laboratory claims UKCore-Observation-Lab on R4,
+// by the rule that UK Core's laboratory profile is for laboratory
+// results; a mapping whose r4 section names a profile claims that one
+// for every row.
+func laboratoryCodes(root *Node) []*Expr {
+	var out []*Expr
+	plain := func(n *Node) bool { return n.When == nil && n.Rows == nil }
+	for _, cat := range root.Fields {
+		if cat.Name != "category" || !plain(cat) {
+			continue
+		}
+		items := cat.Items
+		if !cat.List {
+			items = []*Node{cat}
+		}
+		for _, it := range items {
+			if !plain(it) {
+				continue
+			}
+			for _, cod := range it.Fields {
+				if cod.Name != "coding" || !plain(cod) {
+					continue
+				}
+				for _, c := range cod.Items {
+					switch {
+					case !plain(c):
+					case c.Expr != nil && c.Expr.Concept != nil && isObservationCategory(c.Expr.Concept.System):
+						out = append(out, c.Expr)
+					case c.Expr == nil:
+						sys, code := fieldOf(c, "system"), fieldOf(c, "code")
+						if sys != nil && code != nil && code.Expr != nil && code.When == nil && isObservationCategory(fixedText(sys)) {
+							out = append(out, code.Expr)
+						}
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+// isObservationCategory tells whether a system is FHIR's observation
+// category system, by its STU3 or R4 URI.
+func isObservationCategory(system string) bool {
+	return system == "http://hl7.org/fhir/observation-category" || system == hl7CS+"observation-category"
 }
 
 // profile is the profile the R4 form claims: the r4 section's, else UK
@@ -283,6 +363,98 @@ func (d *r4Deriver) params(root *Node) []r4Param {
 	return out
 }
 
+// rederive makes a token parameter that follows its element follow the
+// R4 element where the mapping's r4 section writes it: such an element
+// says what R4 says otherwise (Immunization.status not-done where STU3
+// had notGiven, MedicationStatement.status not-taken where STU3 had
+// taken), so the parameter on R4 is derived again, from the R4 form and
+// by R4's definition of the parameter, and finds what the R4 resource
+// shows. Other parameters search as on STU3 (their codes' systems moved
+// by the system rules, in the engine).
+func (d *r4Deriver) rederive(l *loader, root *Node, params []r4Param) {
+	if l == nil || d.sec == nil || d.sec.root == nil {
+		return
+	}
+	m := d.m
+	for i, p := range params {
+		if p.sp.Path == "" || p.sp.Type != "token" {
+			continue
+		}
+		def, ok := r4.LookupSearchParameter(m.Resource, p.name)
+		if !ok || !slices.ContainsFunc(d.sec.root.Fields, func(f *Node) bool { return writesPath(f.Name, def.Paths) }) {
+			continue
+		}
+		sp := &SearchParam{Pos: p.sp.Pos, Name: p.sp.Name, Documentation: p.sp.Documentation, Col: -1}
+		sub := &loader{set: l.set, file: l.file, rel: r4.Release, m: m}
+		stu3Root := m.Root
+		m.Root = root
+		sub.derive(sp, m, def)
+		m.Root = stu3Root
+		if len(sub.errs) > 0 {
+			for _, e := range sub.errs {
+				d.problem(e.Pos, m.Resource+" search "+p.name, "on R4, where the r4 section writes its element: %s", e.Msg)
+			}
+			continue
+		}
+		if sp.Type == "" {
+			sp.Type = def.Type
+		}
+		params[i].sp = sp
+	}
+}
+
+// translateCodes gives a token parameter offered on R4 as on STU3 the
+// translation of its element's codes where a rule translates them: an R4
+// code is searched as the STU3 codes it stands for. The parameter on R4
+// is a copy (the STU3 one is unchanged).
+func (d *r4Deriver) translateCodes(params []r4Param) {
+	m := d.m
+	for i, p := range params {
+		if p.sp.Type != "token" || m.SearchParam(p.sp.Name) != p.sp {
+			continue // not a token, or derived again from the R4 form
+		}
+		def, ok := stu3.LookupSearchParameter(m.Resource, p.sp.Name)
+		if !ok || len(def.Paths) != 1 || strings.ContainsAny(def.Paths[0], ".[|") {
+			continue
+		}
+		rule := elementRuleOf[m.Resource+"."+def.Paths[0]]
+		if rule == nil || rule.Codes == nil {
+			continue
+		}
+		codes := map[string][]string{}
+		for from, to := range rule.Codes {
+			if codes[from] == nil {
+				codes[from] = []string{}
+			}
+			if to != "" {
+				if len(codes[to]) == 0 {
+					codes[to] = []string{to}
+				}
+				codes[to] = append(codes[to], from)
+			}
+		}
+		for _, c := range codes {
+			sort.Strings(c)
+		}
+		sp := *p.sp
+		sp.R4Codes = codes
+		params[i].sp = &sp
+	}
+}
+
+// writesPath tells whether an element of a resource (its JSON name) is
+// the first step of one of a parameter's paths.
+func writesPath(field string, paths []string) bool {
+	for _, p := range paths {
+		first, _, _ := strings.Cut(p, ".")
+		name, choice, isChoice := strings.Cut(strings.TrimSuffix(first, "]"), "[")
+		if stepMatches(field, name, choice, isChoice) {
+			return true
+		}
+	}
+	return false
+}
+
 // copyNode is a shallow copy of a node: the derived tree never changes
 // the STU3 one.
 func copyNode(n *Node) *Node {
@@ -310,11 +482,65 @@ func (d *r4Deriver) value(n *Node) *Node {
 // its STU3 type.
 func (d *r4Deriver) object(n *Node) *Node {
 	c := copyNode(n)
+	d.depth++
 	for _, f := range n.Fields {
 		d.field(c, n.Type, f)
+		d.land(c, f)
 	}
+	d.depth--
+	d.putOnto(c)
 	d.moveSystem(c)
 	return c
+}
+
+// putOnto writes the extensions an On rule moved onto an element of c
+// into that element: inside the CodeableConcept R4 makes of an STU3 code,
+// or into an object's extension list.
+func (d *r4Deriver) putOnto(c *Node) {
+	for _, o := range d.onto[c] {
+		el := fieldOf(c, o.on)
+		switch {
+		case el != nil && el.Expr != nil && el.r4System != "" && !el.List:
+			if el.r4Ext == nil {
+				el.r4Ext = &Node{Pos: o.item.Pos, Path: el.Path + ".extension", Name: "extension", Type: "Extension", List: true}
+			}
+			d.checkObject(o.item, r4.Lookup("Extension"), el.Path+".extension")
+			el.r4Ext.Items = append(el.r4Ext.Items, o.item)
+		case el != nil && el.Expr == nil && !el.List:
+			ext := fieldOf(el, "extension")
+			if ext == nil {
+				ext = &Node{Pos: o.item.Pos, Path: el.Path + ".extension", Name: "extension", Type: "Extension", List: true}
+				el.Fields = append([]*Node{ext}, el.Fields...)
+			}
+			ext.Items = append(ext.Items, o.item)
+		default:
+			d.problem(o.item.Pos, c.Path+".extension", "UK Core puts this extension on %s.%s, which the mapping does not build as one value: build %s, or omit the extension in the r4 section", c.Path, o.on, o.on)
+		}
+	}
+	delete(d.onto, c)
+}
+
+// land adds to c's extensions those an Up rule lifted from the object
+// of its field f.
+func (d *r4Deriver) land(c, f *Node) {
+	kept := d.lifted[:0]
+	for _, l := range d.lifted {
+		if l.depth != d.depth+1 {
+			kept = append(kept, l)
+			continue
+		}
+		if f.List || f.Rows != nil || f.When != nil {
+			d.problem(l.item.Pos, f.Path, "UK Core moves this extension from %s to %s, which holds one %s: build %s once, without a condition", f.Name, c.Path, f.Name, f.Name)
+			continue
+		}
+		ext := fieldOf(c, "extension")
+		if ext == nil {
+			ext = &Node{Pos: l.item.Pos, Path: c.Path + ".extension", Name: "extension", Type: "Extension", List: true}
+			c.Fields = append(c.Fields, ext)
+		}
+		ext.Items = append(ext.Items, l.item)
+	}
+	d.lifted = kept
 }
 
 // field derives one field of an object into parent.
@@ -342,6 +568,14 @@ func (d *r4Deriver) field(parent *Node, stu3Type string, f *Node) {
 		return
 	}
 	g := d.value(f)
+	switch {
+	case rule.Spread != nil:
+		d.spread(parent, stu3Type, f, g, rule)
+		return
+	case rule.ByType != nil:
+		d.byType(parent, f, g, rule)
+		return
+	}
 	if rule.Hoist != "" {
 		var child *Node
 		if !f.List {
@@ -379,6 +613,73 @@ func (d *r4Deriver) field(parent *Node, stu3Type string, f *Node) {
 		return
 	}
 	parent.Fields = append(parent.Fields, g)
+}
+
+// spread moves the children of a backbone element g (derived from f) to
+// R4 elements of parent, by the rule's Spread.
+func (d *r4Deriver) spread(parent *Node, stu3Type string, f, g *Node, rule *elementRule) {
+	if f.List || g.Rows != nil {
+		d.problem(f.Pos, f.Path, "R4 spreads %s over elements of its own (%s): build it once, not as a list", f.Name, spreadNames(rule.Spread))
+		return
+	}
+	t := r4.Lookup(stu3Type)
+	for _, x := range g.Fields {
+		to, ok := rule.Spread[x.Name]
+		if !ok {
+			d.problem(x.Pos, x.Path, "R4 has no element for %s.%s (it spreads %s over %s): omit it in the r4 section", f.Name, x.Name, f.Name, spreadNames(rule.Spread))
+			continue
+		}
+		x.Name = to
+		x.When = andCond(g.When, x.When)
+		if el, _, ok := t.Element(to); ok && el.Max == "1" && x.List {
+			if len(x.Items) != 1 || x.Items[0].Rows != nil {
+				d.problem(x.Pos, x.Path, "R4's %s is one value: build one item of %s.%s", to, f.Name, strings.TrimPrefix(x.Path, f.Path+"."))
+				continue
+			}
+			item := x.Items[0]
+			item.Name, item.List, item.When = to, false, andCond(x.When, item.When)
+			x = item
+		}
+		parent.Fields = append(parent.Fields, x)
+	}
+}
+
+func spreadNames(m map[string]string) string {
+	var out []string
+	for from, to := range m {
+		out = append(out, from+" → "+to)
+	}
+	sort.Strings(out)
+	return strings.Join(out, ", ")
+}
+
+// byType splits a list of links g (derived from f) by their fixed type
+// into R4 elements of parent, each link its target, by the rule's ByType.
+func (d *r4Deriver) byType(parent *Node, f, g *Node, rule *elementRule) {
+	items := g.Items
+	if !g.List {
+		items = []*Node{g}
+	}
+	lists := map[string]*Node{}
+	for _, it := range items {
+		typ, target := fieldOf(it, "type"), fieldOf(it, "target")
+		kind := fixedText(typ)
+		if kind == "" || target == nil {
+			d.problem(it.Pos, f.Path, "R4 splits %s by its type (%s): each item needs a fixed type and a target", f.Name, spreadNames(rule.ByType))
+			continue
+		}
+		to, ok := rule.ByType[kind]
+		if !ok {
+			d.problem(typ.Pos, f.Path, "R4 has no element for a %s link of type %s (it has %s): omit %s in the r4 section", f.Name, kind, spreadNames(rule.ByType), f.Name)
+			continue
+		}
+		target.Name, target.When, target.Rows = to, andCond(it.When, target.When), it.Rows
+		if lists[to] == nil {
+			lists[to] = &Node{Pos: g.Pos, Path: parent.Path + "." + to, Name: to, Type: target.Type, List: true}
+			parent.Fields = append(parent.Fields, lists[to])
+		}
+		lists[to].Items = append(lists[to].Items, target)
+	}
 }
 
 // recode applies a rule's code system and code translation to a code
@@ -424,19 +725,33 @@ func (d *r4Deriver) extensions(parent *Node, f *Node) {
 			list.Items = append(list.Items, d.value(it))
 		case rule.Drop:
 		case rule.Element != "":
+			// src holds the value: the extension, or its part Sub.
+			src, when := it, it.When
+			if rule.Sub != "" {
+				src = nil
+				for _, part := range fieldOf(it, "extension").itemsOrNil() {
+					if fixedText(fieldOf(part, "url")) == rule.Sub {
+						src = part
+					}
+				}
+				if src == nil {
+					continue // the part R4 keeps is not built: nothing to move
+				}
+				when = andCond(it.When, src.When)
+			}
 			var v *Node
-			for _, x := range it.Fields {
+			for _, x := range src.Fields {
 				if strings.HasPrefix(x.Name, "value") {
 					v = x
 				}
 			}
-			if v == nil || it.Rows != nil {
+			if v == nil || it.Rows != nil || src.Rows != nil {
 				d.problem(it.Pos, f.Path, "extension %s becomes R4's %s: it needs one value and no rows", url, rule.Element)
 				continue
 			}
 			g := d.value(v)
 			g.Name = rule.Element
-			g.When = andCond(it.When, g.When)
+			g.When = andCond(when, g.When)
 			parent.Fields = append(parent.Fields, g)
 		default:
 			c := d.object(it)
@@ -449,12 +764,31 @@ func (d *r4Deriver) extensions(parent *Node, f *Node) {
 					c.Fields[i] = y
 				}
 			}
+			if rule.Up {
+				d.lifted = append(d.lifted, liftedExtension{depth: d.depth, item: c})
+				continue
+			}
+			if rule.On != "" {
+				if d.onto == nil {
+					d.onto = map[*Node][]ontoExtension{}
+				}
+				d.onto[parent] = append(d.onto[parent], ontoExtension{on: rule.On, item: c})
+				continue
+			}
 			list.Items = append(list.Items, c)
 		}
 	}
 	if len(list.Items) > 0 {
 		parent.Fields = append(parent.Fields, list)
 	}
+}
+
+// itemsOrNil are a list node's items (none for nil).
+func (n *Node) itemsOrNil() []*Node {
+	if n == nil {
+		return nil
+	}
+	return n.Items
 }
 
 // moveSystem gives a fixed system (of a Coding, an Identifier, a
@@ -675,6 +1009,16 @@ func (m *Mapping) ProfileIn(v Version) string {
 		return m.r4.profile
 	}
 	return m.Profile
+}
+
+// SupportedProfilesIn are the profiles some of the mapping's resources
+// claim in a release besides ProfileIn: on R4, UKCore-Observation-Lab for
+// an Observation mapping whose laboratory rows claim it.
+func (m *Mapping) SupportedProfilesIn(v Version) []string {
+	if v == R4 && m.r4 != nil && m.r4.plan != nil && m.r4.plan.labProfile != "" {
+		return []string{m.r4.plan.labProfile}
+	}
+	return nil
 }
 
 // RootIn is the mapping's element tree in a release (paths, types and

@@ -441,6 +441,33 @@ func TestR4RulesAgainstTheTables(t *testing.T) {
 			t.Errorf("%s: R4 has no type for %s", r.Key, owner)
 			continue
 		}
+		if r.Spread != nil || r.ByType != nil {
+			// Each part becomes an R4 element of the owner, of the
+			// part's type (Spread: the child's; ByType: the target's).
+			moves, from := r.Spread, ""
+			if r.ByType != nil {
+				moves, from = r.ByType, "target"
+				for code := range r.ByType {
+					if tel, _, _ := stu3.Lookup(styp).Element("type"); len(tel.Codes) > 0 && !slices.Contains(tel.Codes, code) {
+						t.Errorf("%s: %q is not an STU3 type of it", r.Key, code)
+					}
+				}
+			}
+			for child, to := range moves {
+				if from != "" {
+					child = from
+				}
+				_, ct, ok := stu3.Lookup(styp).Element(child)
+				_, rt4, ok4 := rt.Element(to)
+				if !ok || !ok4 || ct != rt4 {
+					t.Errorf("%s: STU3 %s.%s (%s, %v) becomes R4 %s.%s (%s, %v)", r.Key, styp, child, ct, ok, rt.Name, to, rt4, ok4)
+				}
+			}
+			if _, _, ok := rt.Element(name); ok {
+				t.Errorf("%s: spread, but R4's %s has it", r.Key, rt.Name)
+			}
+			continue
+		}
 		if r.Drop || r.DropFixed != nil {
 			if _, _, ok := rt.Element(name); ok {
 				t.Errorf("%s: dropped, but R4's %s has it", r.Key, rt.Name)

@@ -93,11 +93,19 @@ var r4Systems = []systemRule{
 // of UK Core (or R4) of URL R4, the R4 element Element on the object that
 // holds it (its value becomes the element's), or nothing (Drop: UK Core
 // 2.0.2 has none; a mapping that has the data states it in its r4
-// section).
+// section). With Up, the R4 extension sits on the object that holds the
+// STU3 extension's holder (UK Core moved it one level up). With Element
+// and Sub, the extension is complex: the value of its part Sub becomes
+// the element, and its other parts have no R4 home. With On, the R4
+// extension sits on the holder's element of that name (UK Core moved it
+// onto the element).
 type extensionRule struct {
 	STU3, R4 string
 	Element  string
+	Sub      string
+	On       string
 	Drop     bool
+	Up       bool
 }
 
 // r4Extensions are the rules of the extensions that differ in R4. An
@@ -119,9 +127,13 @@ var r4Extensions = []extensionRule{
 	{STU3: ccExt + "ParentPresent-1", R4: ukCore + "Extension-UKCore-ParentPresent"},
 	{STU3: ccExt + "VaccinationProcedure-1", R4: ukCore + "Extension-UKCore-VaccinationProcedure"},
 	{STU3: ccExt + "MainLocation-1", R4: ukCore + "Extension-UKCore-MainLocation"},
+	{STU3: ccExt + "AllergyIntoleranceEnd-1", R4: ukCore + "Extension-UKCore-AllergyIntoleranceEnd", On: "clinicalStatus"},
+	{STU3: ccExt + "DischargeMethod-1", R4: ukCore + "Extension-UKCore-DischargeMethod", Up: true}, // Encounter.hospitalization → Encounter
 	{STU3: coreExt + "birthPlace", R4: coreExt + "patient-birthPlace"},
 	{STU3: coreExt + "encounter-associatedEncounter", Element: "encounter"},
 	{STU3: ccExt + "DateRecorded-1", Element: "recorded"},
+	// The value of its statusReason part; its change date has no home.
+	{STU3: ccExt + "MedicationStatusReason-1", Element: "statusReason", Sub: "statusReason"},
 	{STU3: ccExt + "PrescriptionType-1", Drop: true}, // R4 MedicationRequest.courseOfTherapyType says it (r4 section)
 	{STU3: ccExt + "ReligiousAffiliation-1", Drop: true},
 	{STU3: ccExt + "TreatmentCategory-1", Drop: true},
@@ -129,6 +141,10 @@ var r4Extensions = []extensionRule{
 	{STU3: ccExt + "RegistrationDetails-1", Drop: true},
 	{STU3: ccExt + "EncounterTransport-1", Drop: true},
 	{STU3: ccExt + "NHSCommunication-1", Drop: true}, // R4 Patient.communication says it (r4 section)
+	{STU3: ccExt + "MedicationQuantityText-1", Drop: true},
+	{STU3: ccExt + "MedicationChangeSummary-1", Drop: true},
+	{STU3: ccExt + "AnaestheticIssues-1", Drop: true},
+	{STU3: ccExt + "ReasonCondition-1", Drop: true},
 }
 
 // elementRule says what an STU3 element becomes in R4. Key is the STU3
@@ -156,6 +172,15 @@ type elementRule struct {
 	// To: Observation.comment becomes note[{text}]. Two rules into the
 	// same To of one object fill one object.
 	Into string
+	// Spread moves each child of an STU3 backbone element to an R4
+	// element of the object that holds it (child name → R4 name); a child
+	// of no entry has no R4 home. A list the R4 element does not repeat
+	// must be of one item.
+	Spread map[string]string
+	// ByType splits a list of STU3 links by their fixed type (the child
+	// "type"): each becomes its child "target", in the R4 element of its
+	// type (type → R4 name); a type of no entry has no R4 home.
+	ByType map[string]string
 }
 
 // r4Elements are the rules of the elements that differ in R4 (removed,
@@ -194,6 +219,12 @@ var r4Elements = []elementRule{
 	{Key: "Immunization.date", To: "occurrenceDateTime"},
 	{Key: "Immunization.practitioner", To: "performer"},
 	{Key: "Immunization.practitioner.role", To: "function"},
+	// The dose status has no R4 home: a mapping omits it in its r4 section.
+	{Key: "Immunization.vaccinationProtocol", To: "protocolApplied"},
+	{Key: "Immunization.vaccinationProtocol.doseSequence", To: "doseNumberPositiveInt"},
+	{Key: "Immunization.vaccinationProtocol.seriesDoses", To: "seriesDosesPositiveInt"},
+	{Key: "Immunization.explanation", Spread: map[string]string{"reason": "reasonCode", "reasonNotGiven": "statusReason"}},
+	{Key: "Observation.related", ByType: map[string]string{"has-member": "hasMember", "derived-from": "derivedFrom"}},
 	{Key: "Dosage.doseQuantity", To: "doseAndRate", Into: "doseQuantity"},
 	{Key: "Dosage.doseRange", To: "doseAndRate", Into: "doseRange"},
 	{Key: "Dosage.rateRatio", To: "doseAndRate", Into: "rateRatio"},

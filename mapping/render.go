@@ -124,10 +124,10 @@ func (r *renderer) resource() {
 			}
 		}
 	}
-	if r.p.profile != "" {
+	if prof := r.profile(); prof != "" {
 		out.name(memProfile)
 		out.openArray()
-		out.text(r.p.profile)
+		out.text(prof)
 		out.closeArray()
 		meta++
 	}
@@ -138,6 +138,35 @@ func (r *renderer) resource() {
 	}
 	r.fields(root, r.row.Vals, true)
 	out.closeObject()
+}
+
+// profile is the profile the row's resource claims: the plan's, or its
+// laboratory profile when the row's category is laboratory.
+func (r *renderer) profile() string {
+	if r.p.labProfile == "" {
+		return r.p.profile
+	}
+	for _, e := range r.p.labCodes {
+		if e.When != nil && !e.When.holds(r.row.Vals, r.today) {
+			continue
+		}
+		v, ok := r.eval(e, r.row.Vals)
+		if !ok || v == nil {
+			continue
+		}
+		code := strings.TrimSpace(toString(v))
+		if e.Concept != nil {
+			t, found := e.Concept.Lookup(code)
+			if !found || !isObservationCategory(t.System) {
+				continue
+			}
+			code = t.Code
+		}
+		if code == "laboratory" {
+			return r.p.labProfile
+		}
+	}
+	return r.p.profile
 }
 
 // fields writes an object's fields; it returns how many were written and
@@ -293,7 +322,14 @@ func (r *renderer) leaf(s *step, vals []any) bool {
 			return r.coding(t)
 		case stepCodeableConcept:
 			at := out.mark()
-			out.openObject(1)
+			out.openObject(2)
+			if s.ext != nil {
+				ext := out.mark()
+				out.name(memExtension)
+				if !r.node(s.ext, vals) {
+					out.cut(ext)
+				}
+			}
 			out.name(memCoding)
 			out.openArray()
 			if !r.coding(t) {

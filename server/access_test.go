@@ -91,6 +91,26 @@ func sspClaims(practitionerIDs ...any) map[string]any {
 	return c
 }
 
+// onBothBases runs body, as subtests, against the service's STU3 base
+// (/fhir) on every backend and its R4 base (/R4) on SQLite: access control
+// is the same middleware on both bases, so the R4 run needs only one
+// backend to show it holds there too.
+func onBothBases(t *testing.T, keys *authtest.Keys, body func(t *testing.T, base string)) {
+	demotest.Each(t, demotest.Config{}, func(t *testing.T, e *demotest.Env) {
+		body(t, jwtServer(t, e, keys, nil))
+	})
+	t.Run("sqlite-R4", func(t *testing.T) {
+		t.Parallel()
+		e := demotest.SQLite(t, demotest.Config{})
+		base := jwtServer(t, e, keys, func(o *server.Options) { o.R4Prefix = server.DefaultR4Prefix })
+		base = strings.TrimSuffix(base, "/fhir") + server.DefaultR4Prefix
+		if v := demotest.Get(t, base+"/metadata").JSON(t)["fhirVersion"]; v != "4.0.1" {
+			t.Fatalf("%s serves FHIR %v, not R4", base, v)
+		}
+		body(t, base)
+	})
+}
+
 // leaks reports resources of a patient other than want in a response.
 func leaks(t *testing.T, r demotest.Response, want string) []string {
 	if r.Status != 200 {
@@ -115,8 +135,7 @@ func leaks(t *testing.T, r demotest.Response, want string) []string {
 func TestClaimTypeProbes(t *testing.T) {
 	keys := authtest.New(t)
 	pp := twoPatients(t)
-	demotest.Each(t, demotest.Config{}, func(t *testing.T, e *demotest.Env) {
-		base := jwtServer(t, e, keys, nil)
+	onBothBases(t, keys, func(t *testing.T, base string) {
 		values := map[string]any{"a string": "1", "a number": 1, "a boolean": true, "null": nil,
 			"an array": []any{pp.me}, "an object": map[string]any{"id": pp.me}, "a numeric string": "9000000114"}
 		// claim → the types it accepts.
@@ -187,8 +206,7 @@ var contextKinds = []contextKind{
 func TestScopeContextMatrix(t *testing.T) {
 	keys := authtest.New(t)
 	pp := twoPatients(t)
-	demotest.Each(t, demotest.Config{}, func(t *testing.T, e *demotest.Env) {
-		base := jwtServer(t, e, keys, nil)
+	onBothBases(t, keys, func(t *testing.T, base string) {
 		nhsOther := url.QueryEscape("https://fhir.nhs.uk/Id/nhs-number|" + pp.otherNHS)
 		nhsMine := url.QueryEscape("https://fhir.nhs.uk/Id/nhs-number|" + pp.myNHS)
 		// interaction → path for my patient, path for the other.
@@ -296,8 +314,7 @@ func TestScopeContextMatrix(t *testing.T) {
 func TestMixedScopesChainsAndIncludes(t *testing.T) {
 	keys := authtest.New(t)
 	pp := twoPatients(t)
-	demotest.Each(t, demotest.Config{}, func(t *testing.T, e *demotest.Env) {
-		base := jwtServer(t, e, keys, nil)
+	onBothBases(t, keys, func(t *testing.T, base string) {
 		call := func(tok, path string) demotest.Response {
 			return demotest.Get(t, base+path, "Authorization", "Bearer "+tok)
 		}

@@ -33,7 +33,7 @@ func Capability(eng *engine.Engine, version, security string, now time.Time) fhi
 	patient := false
 	for _, m := range ms {
 		patient = patient || m.Resource == "Patient"
-		r := fhir.CapabilityResource{Type: m.Resource, Profile: m.ProfileIn(ver), Interactions: []string{"read", "search-type"}}
+		r := fhir.CapabilityResource{Type: m.Resource, Profile: m.ProfileIn(ver), SupportedProfiles: m.SupportedProfilesIn(ver), Interactions: []string{"read", "search-type"}}
 		o := eng.Offered(m)
 		for _, p := range o.Params {
 			r.SearchParams = append(r.SearchParams, fhir.CapabilitySearchParam{Name: p.Name, Type: p.Type, Documentation: p.Doc, Definition: p.Definition})
@@ -43,6 +43,11 @@ func Capability(eng *engine.Engine, version, security string, now time.Time) fhi
 	}
 	if patient && len(eng.Compartment()) > 0 {
 		caps.Operations = append(caps.Operations, fhir.CapabilityOperation{Name: "everything", Definition: "OperationDefinition/" + fhir.EverythingOperationID})
+	}
+	if ver == mapping.R4 {
+		// R4 defines $versions (served on both bases); STU3 defines no
+		// such operation, so its statement does not name it.
+		caps.Operations = append(caps.Operations, fhir.CapabilityOperation{Name: "versions", Definition: fhir.VersionsOperationURL})
 	}
 	if ver == mapping.R4 && meetsUKCoreAccess(caps.Resources) {
 		caps.Instantiates = []string{ukCoreAccess.URL}

@@ -99,6 +99,17 @@ func fhirVersions(list string) []string {
 	return out
 }
 
+// versions answers GET [base]/$versions: the one release the base serves,
+// which is also its default (a fhirVersion naming the other release is
+// refused there, see negotiateVersion).
+func (h *handler) versions(c *gin.Context) {
+	v := mimeVersions[mapping.STU3]
+	if h.eng != nil {
+		v = mimeVersions[h.eng.Version()]
+	}
+	h.write(c, http.StatusOK, fhir.Versions([]string{v}, v))
+}
+
 // capabilityStatement is the CapabilityStatement in the handler's
 // release.
 func (h *handler) capabilityStatement(caps fhir.Capability) *fhir.Object {
@@ -108,7 +119,9 @@ func (h *handler) capabilityStatement(caps fhir.Capability) *fhir.Object {
 	// R4 names an operation's definition by its canonical URL.
 	ops := make([]fhir.CapabilityOperation, len(caps.Operations))
 	for i, op := range caps.Operations {
-		op.Definition = caps.ImplementationURL + "/" + op.Definition
+		if !strings.Contains(op.Definition, "://") {
+			op.Definition = caps.ImplementationURL + "/" + op.Definition
+		}
 		ops[i] = op
 	}
 	caps.Operations = ops

@@ -14,6 +14,7 @@ func (h *handler) routes(r *gin.Engine) {
 	read := []string{http.MethodGet, http.MethodHead}
 	open := r.Group(h.opts.Prefix)
 	open.Match(read, "/metadata", h.metadata)
+	open.GET("/$versions", h.versions)
 	open.OPTIONS("", h.metadata)
 	open.OPTIONS("/", h.metadata)
 	g := r.Group(h.opts.Prefix, h.admit, h.authenticate)

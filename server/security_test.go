@@ -37,8 +37,7 @@ func TestJWTAccess(t *testing.T) {
 			break
 		}
 	}
-	demotest.Each(t, demotest.Config{}, func(t *testing.T, e *demotest.Env) {
-		base := jwtServer(t, e, keys, nil)
+	onBothBases(t, keys, func(t *testing.T, base string) {
 		call := func(path, token string) demotest.Response {
 			if token == "" {
 				return demotest.Get(t, base+path)

@@ -32,6 +32,25 @@ func ukCoreProblems(t *testing.T, res []map[string]any) {
 	}
 }
 
+// isLaboratory tells whether an R4 Observation shows the laboratory
+// category (the UKCore-Observation-Lab rule).
+func isLaboratory(r map[string]any) bool {
+	if r["resourceType"] != "Observation" {
+		return false
+	}
+	cats, _ := r["category"].([]any)
+	for _, c := range cats {
+		codings, _ := c.(map[string]any)["coding"].([]any)
+		for _, x := range codings {
+			cm := x.(map[string]any)
+			if cm["system"] == "http://terminology.hl7.org/CodeSystem/observation-category" && cm["code"] == "laboratory" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // walkR4 follows next links from url on the R4 base and returns every
 // resource, checking each page with the R4 validator.
 func walkR4(t *testing.T, start string) []map[string]any {
@@ -94,14 +113,16 @@ func pageIDs(t *testing.T, start string) []string {
 // Every resource of every type of the demo is served on the R4 base and
 // is valid FHIR R4 (the google/fhir R4 validator: elements, cardinality,
 // types, required codes), page by page and read by id; it claims UK
-// Core's profile and meets it (the UK Core checker, fhir/profile's
-// BuiltinR4); the R4 base serves exactly the resources the STU3 base
+// Core's profile of its type (UKCore-Observation-Lab for an Observation
+// of the laboratory category) and meets it (the UK Core checker,
+// fhir/profile's BuiltinR4); the R4 base serves exactly the resources the STU3 base
 // does, with the same ids; every reference in an R4 resource resolves on
 // the R4 base.
 func TestEveryDemoResourceValidOnR4(t *testing.T) {
 	set := mustDemoSet(t)
 	demotest.Each(t, demotest.Config{}, func(t *testing.T, e *demotest.Env) {
 		refs := map[string]bool{}
+		labs := 0
 		for _, m := range set.Mappings {
 			typ := m.Resource
 			res := walkR4(t, e.R4+"/"+typ+"?_count=100")
@@ -116,8 +137,13 @@ func TestEveryDemoResourceValidOnR4(t *testing.T) {
 			for i, r := range res {
 				id := r["id"].(string)
 				meta, _ := r["meta"].(map[string]any)
-				if prof, _ := meta["profile"].([]any); len(prof) != 1 || prof[0] != "https://fhir.hl7.org.uk/StructureDefinition/UKCore-"+typ {
-					t.Errorf("%s/%s claims %v", typ, id, meta["profile"])
+				want := "https://fhir.hl7.org.uk/StructureDefinition/UKCore-" + typ
+				if isLaboratory(r) {
+					want += "-Lab"
+					labs++
+				}
+				if prof, _ := meta["profile"].([]any); len(prof) != 1 || prof[0] != want {
+					t.Errorf("%s/%s claims %v, want %s", typ, id, meta["profile"], want)
 				}
 				collectRefs(r, refs)
 				if i%23 != 0 {
@@ -135,6 +161,9 @@ func TestEveryDemoResourceValidOnR4(t *testing.T) {
 		}
 		if len(refs) == 0 {
 			t.Fatal("no references found")
+		}
+		if labs == 0 {
+			t.Error("no laboratory Observation: the test shows nothing of UKCore-Observation-Lab")
 		}
 		for ref := range refs {
 			if r := get(t, e.R4+"/"+ref); r.status != http.StatusOK {
@@ -197,7 +226,8 @@ func TestR4SearchesFindWhatSTU3Finds(t *testing.T) {
 }
 
 // The R4 base's own resources are R4's: its CapabilityStatement (FHIR
-// 4.0.1, UK Core profiles, R4 parameter definitions, UK Core Access),
+// 4.0.1, UK Core profiles and the laboratory profile Observations may
+// claim, R4 parameter definitions, UK Core Access),
 // the OperationDefinition of $everything, OperationOutcomes, and a
 // subsetted resource's tag; all valid R4.
 func TestR4Metadata(t *testing.T) {
@@ -218,6 +248,15 @@ func TestR4Metadata(t *testing.T) {
 		types++
 		if p := res["profile"]; p != "https://fhir.hl7.org.uk/StructureDefinition/UKCore-"+res["type"].(string) {
 			t.Errorf("%s: profile %v", res["type"], p)
+		}
+		// The profiles some of its resources claim besides: the laboratory
+		// results' (a demo Observation row of the laboratory category).
+		var want []any
+		if res["type"] == "Observation" {
+			want = []any{"https://fhir.hl7.org.uk/StructureDefinition/UKCore-Observation-Lab"}
+		}
+		if got, _ := res["supportedProfile"].([]any); !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: supportedProfile %v, want %v", res["type"], got, want)
 		}
 		if res["type"] == "Condition" {
 			var names []string
