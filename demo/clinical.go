@@ -146,9 +146,11 @@ func (w *world) clinical(p *patient) record {
 			rec.allergies = append(rec.allergies, []any{int64(0), p.id, int64(c), a.code, a.text, reaction, severity, pick(r, allergyStates), verified, starts[c].Format("02/01/2006"), rec.consults[c][2], randomTime(r)})
 		}
 	}
-	// Repeat medication with monthly issues; column 2 of an issue row is
-	// the index of its repeat in rec.repeats (or -1 for an acute issue), and
-	// column 9 the consultation index.
+	// Repeat medication with monthly issues: column 9 of a repeat row is
+	// the index of the consultation that started it; column 2 of an issue
+	// row is the index of its repeat in rec.repeats (or -1 for an acute
+	// issue), and column 9 the consultation index (-1 for the monthly
+	// issues of a repeat, made outside consultations).
 	if r.Float64() < 0.35 {
 		for j, k := 0, 1+r.IntN(3); j < k; j++ {
 			d := drugs[2+r.IntN(len(drugs)-2)]
@@ -161,7 +163,7 @@ func (w *world) clinical(p *patient) record {
 				end = start.AddDate(0, months+1, 0).Format("20060102")
 			}
 			staff := rec.consults[c][2]
-			rec.repeats = append(rec.repeats, []any{int64(0), p.id, int64(drugIndex(d.dmd) + 1), d.dose, d.qty, start.Format("20060102"), end, status, staff, randomTime(r)})
+			rec.repeats = append(rec.repeats, []any{int64(0), p.id, int64(drugIndex(d.dmd) + 1), d.dose, d.qty, start.Format("20060102"), end, status, staff, int64(c), randomTime(r)})
 			ri := int64(len(rec.repeats) - 1)
 			for m := 0; m < months; m++ {
 				at := start.AddDate(0, m, 0)

@@ -49,7 +49,7 @@ var columns = map[string][]string{
 	"ALLERGY":            {"ALLERGY_ID", "PATIENT_ID", "CONSULT_ID", "ALLERGEN_CODE", "ALLERGEN_TEXT", "REACTION_CODE", "SEVERITY", "STATUS", "VERIFIED", "RECORDED_DATE", "RECORDED_BY", "LAST_UPDATED"},
 	"PROBLEM":            {"PROBLEM_ID", "PATIENT_ID", "CONSULT_ID", "READ_CODE", "PROBLEM_TEXT", "STATUS", "SIGNIFICANCE", "ONSET_DATE", "END_DATE", "RECORDED_DATE", "STAFF_ID", "LAST_UPDATED"},
 	"DRUG":               {"DRUG_ID", "DMD_CODE", "DRUG_NAME", "FORM", "LAST_UPDATED"},
-	"REPEAT_MED":         {"REPEAT_ID", "PATIENT_ID", "DRUG_ID", "DOSAGE", "QUANTITY", "START_DATE", "END_DATE", "STATUS", "STAFF_ID", "LAST_UPDATED"},
+	"REPEAT_MED":         {"REPEAT_ID", "PATIENT_ID", "DRUG_ID", "DOSAGE", "QUANTITY", "START_DATE", "END_DATE", "STATUS", "STAFF_ID", "CONSULT_ID", "LAST_UPDATED"},
 	"MED_ISSUE":          {"ISSUE_ID", "PATIENT_ID", "REPEAT_ID", "DRUG_ID", "DOSAGE", "QUANTITY", "ISSUE_DATE", "STATUS", "STAFF_ID", "CONSULT_ID", "LAST_UPDATED"},
 	"IMMUNISATION":       {"IMM_ID", "PATIENT_ID", "CONSULT_ID", "VACCINE_CODE", "VACCINE_NAME", "GIVEN_DATE", "BATCH_NO", "STAFF_ID", "LAST_UPDATED"},
 	"CLIN_PROCEDURE":     {"PROC_ID", "PATIENT_ID", "CONSULT_ID", "PROC_CODE", "PROC_TEXT", "PROC_DATE", "STAFF_ID", "LAST_UPDATED"},
@@ -243,6 +243,8 @@ func Generate(opt Options, table string, fn func(row []any) error) error {
 				switch table {
 				case "ALLERGY", "PROBLEM", "OBSERVATION", "IMMUNISATION", "CLIN_PROCEDURE":
 					row[2] = indexToID(row[2], consults)
+				case "REPEAT_MED":
+					row[9] = indexToID(row[9], consults)
 				case "MED_ISSUE":
 					row[2] = indexToID(row[2], repeats)
 					row[9] = indexToID(row[9], consults)

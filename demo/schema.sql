@@ -161,6 +161,7 @@ CREATE TABLE REPEAT_MED (
     END_DATE       VARCHAR(8),
     STATUS         CHAR(1)      NOT NULL,             -- 'C' current, 'S' stopped
     STAFF_ID       INTEGER,
+    CONSULT_ID     INTEGER,                           -- the consultation that started it
     LAST_UPDATED   TIMESTAMP    NOT NULL
 );
 

@@ -72,6 +72,14 @@ func optionRequests(nhs string) []string {
 			out = append(out, params(nhs, ps...))
 		}
 	}
+	// Consultations with each of their parts, beside the areas whose items
+	// they hold: the search period or the most recent (half the patients
+	// each, by the parity of the NHS number).
+	consultation := `{"name":"includeConsultations","part":[{"name":"consultationSearchPeriod","valuePeriod":{"start":"2016-01-01","end":"2022-12-31"}}]}`
+	if nhs != "" && (nhs[len(nhs)-1]-'0')%2 == 1 {
+		consultation = `{"name":"includeConsultations","part":[{"name":"includeNumberOfMostRecent","valuePositiveInt":2}]}`
+	}
+	out = append(out, params(nhs, consultation, allergies(true), `{"name":"includeMedication"}`, `{"name":"includeImmunisations"}`, `{"name":"includeUncategorisedData"}`))
 	return out
 }
 

@@ -221,6 +221,7 @@ type builder struct {
 var builders = map[Area]*builder{
 	Allergies:     allergyBuilder,
 	Medication:    medicationBuilder,
+	Consultations: consultationBuilder,
 	Problems:      problemBuilder,
 	Immunisations: immunisationBuilder,
 	Uncategorised: uncategorisedBuilder,
