@@ -172,7 +172,8 @@ func profileOf(r map[string]any) string {
 // itemRefs are a list's entry references.
 func itemRefs(l map[string]any) []string {
 	var out []string
-	for _, e := range l["entry"].([]any) {
+	es, _ := l["entry"].([]any)
+	for _, e := range es {
 		out = append(out, at(e, "item", "reference").(string))
 	}
 	return out
