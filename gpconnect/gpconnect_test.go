@@ -707,6 +707,7 @@ func TestCapabilityStatement(t *testing.T) {
 		"https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-MedicationRequest-1/_history/1.6",
 		"https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-ProblemHeader-Condition-1/_history/1.7",
 		"https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-Observation-1/_history/1.7",
+		"https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-Encounter-1/_history/1.5",
 		"https://fhir.nhs.uk/STU3/StructureDefinition/GPConnect-StructuredRecord-Bundle-1/_history/1.3"} {
 		if !slices.Contains(profiles, want) {
 			t.Errorf("profiles %v lack %s", profiles, want)
@@ -728,7 +729,7 @@ func TestCapabilityStatement(t *testing.T) {
 // area served, with their options, for patients whose records hold
 // allergies active and ended, repeats with their issues and acute
 // prescriptions, problems of each status and significance, and
-// observations.
+// observations, and consultations holding them.
 func TestRecordEveryBackend(t *testing.T) {
 	meds, probs := medicationRows(t), problemRows(t)
 	var nhs []string
@@ -753,8 +754,12 @@ func TestRecordEveryBackend(t *testing.T) {
 	var bodies []string
 	for _, n := range nhs {
 		bodies = append(bodies,
-			params(n, allergies(true), `{"name":"includeMedication"}`, `{"name":"includeProblems"}`, `{"name":"includeImmunisations"}`,
+			params(n, allergies(true), `{"name":"includeMedication"}`, `{"name":"includeConsultations"}`, `{"name":"includeProblems"}`, `{"name":"includeImmunisations"}`,
 				`{"name":"includeUncategorisedData"}`, `{"name":"includeSomethingNew"}`),
+			params(n, `{"name":"includeConsultations","part":[{"name":"consultationSearchPeriod","valuePeriod":{"start":"2014-01-01","end":"2021-12-31"}}]}`,
+				`{"name":"includeMedication"}`, `{"name":"includeUncategorisedData"}`),
+			params(n, `{"name":"includeConsultations","part":[{"name":"includeNumberOfMostRecent","valuePositiveInt":2}]}`, `{"name":"includeMedication"}`,
+				`{"name":"includeUncategorisedData"}`, `{"name":"includeImmunisations"}`),
 			params(n, `{"name":"includeMedication","part":[{"name":"includePrescriptionIssues","valueBoolean":false},{"name":"medicationSearchFromDate","valueDate":"2018-01-01"}]}`,
 				`{"name":"includeUncategorisedData","part":[{"name":"uncategorisedDataSearchPeriod","valuePeriod":{"start":"2015-01-01","end":"2022-12-31"}}]}`),
 			params(n, `{"name":"includeProblems","part":[{"name":"filterStatus","valueCode":"inactive"}]}`, `{"name":"includeProblems","part":[{"name":"filterSignificance","valueCode":"minor"}]}`))
