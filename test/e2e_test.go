@@ -104,6 +104,8 @@ func TestEveryResourceValidAndCounted(t *testing.T) {
 		"MedicationRequest":   len(demoRows(t, "MED_ISSUE")),
 		"Immunization":        len(demoRows(t, "IMMUNISATION")),
 		"Procedure":           len(demoRows(t, "CLIN_PROCEDURE")),
+		"ReferralRequest":     len(demoRows(t, "REFERRAL")),
+		"ProcedureRequest":    len(demoRows(t, "DIARY_ENTRY")),
 	}
 	if len(counts) != len(mustDemoSet(t).Mappings) {
 		t.Fatalf("the sweep covers %d types, the demo maps %d", len(counts), len(mustDemoSet(t).Mappings))
