@@ -25,17 +25,26 @@ const (
 
 // consultationItems are the areas whose items a consultation holds, in
 // the order their secondary lists follow the consultations, each with the
-// words of its secondary list.
+// code of its secondary list (its title the code's words).
 var consultationItems = []struct {
 	area    Area
-	words   string
+	code    string
 	builder *builder
 }{
-	{Allergies, "allergies", allergyBuilder},
-	{Medication, "medications", medicationBuilder},
-	{Problems, "problems", problemBuilder},
-	{Immunisations, "immunisations", immunisationBuilder},
-	{Uncategorised, "uncategorised data", uncategorisedBuilder},
+	{Allergies, "consultations-allergies-contained-in-consultations", allergyBuilder},
+	{Medication, "consultations-medications-contained-in-consultations", medicationBuilder},
+	{Problems, "consultations-problems-contained-in-consultations", problemBuilder},
+	{Immunisations, "consultations-immunisations-contained-in-consultations", immunisationBuilder},
+	{Uncategorised, "consultations-uncategorised-data-contained-in-consultations", uncategorisedBuilder},
+	{Referrals, "consultations-outbound-referrals-in-consultations", referralBuilder},
+	{DiaryEntries, "consultations-diary-entries-contained-in-consultations", diaryBuilder},
+}
+
+// secondaryTitle is a secondary list's title: its code's words,
+// "Consultations - outbound referrals in consultations".
+func secondaryTitle(code string) string {
+	head, rest, _ := strings.Cut(code, "-")
+	return strings.ToUpper(head[:1]) + head[1:] + " - " + strings.ReplaceAll(rest, "-", " ")
 }
 
 // consultationBuilder builds the consultations area from the Care Connect
@@ -45,7 +54,8 @@ var consultationItems = []struct {
 // so the mappings say which rows a consultation holds and nothing here
 // names a table. The items of each area are those its own builder makes
 // with no filter (active allergies, medication authorisations, problems,
-// vaccinations given, uncategorised data); each comes with what it
+// vaccinations given, uncategorised data, referrals, diary entries);
+// each comes with what it
 // depends on (a statement's plan, issues and Medication).
 //
 // The list "List of consultations" holds the Encounters that hold an
@@ -137,9 +147,7 @@ var consultationBuilder = &builder{
 			for i, it := range items {
 				refs[i] = key(it.item)
 			}
-			title := "Consultations - " + ci.words + " contained in consultations"
-			code := "consultations-" + strings.ReplaceAll(ci.words, " ", "-") + "-contained-in-consultations"
-			l := r.list(secondarySystem, code, title, refs, nil)
+			l := r.list(secondarySystem, ci.code, secondaryTitle(ci.code), refs, nil)
 			r.sections = append(r.sections, l)
 			for _, it := range items {
 				for _, res := range append([]*fhir.Object{it.item}, it.deps...) {

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ccfacade/ccfacade/audit"
 	"github.com/ccfacade/ccfacade/auth"
@@ -465,7 +466,7 @@ func TestDisabledAreas(t *testing.T) {
 		lists int
 	}{
 		{"not built", nil, params(p.nhs, append([]string{allergies(false)}, all...)...),
-			[]string{"includeInvestigations", "includeReferrals", "includeDiaryEntries"}, 6},
+			[]string{"includeInvestigations"}, 8},
 		{"switched off", []gpconnect.Area{}, params(p.nhs, allergies(true)), []string{"includeAllergies"}, 0},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -708,6 +709,8 @@ func TestCapabilityStatement(t *testing.T) {
 		"https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-ProblemHeader-Condition-1/_history/1.7",
 		"https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-Observation-1/_history/1.7",
 		"https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-Encounter-1/_history/1.5",
+		"https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-ReferralRequest-1/_history/1.2",
+		"https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-ProcedureRequest-1/_history/1.3",
 		"https://fhir.nhs.uk/STU3/StructureDefinition/GPConnect-StructuredRecord-Bundle-1/_history/1.3"} {
 		if !slices.Contains(profiles, want) {
 			t.Errorf("profiles %v lack %s", profiles, want)
@@ -759,7 +762,9 @@ func TestRecordEveryBackend(t *testing.T) {
 			params(n, `{"name":"includeConsultations","part":[{"name":"consultationSearchPeriod","valuePeriod":{"start":"2014-01-01","end":"2021-12-31"}}]}`,
 				`{"name":"includeMedication"}`, `{"name":"includeUncategorisedData"}`),
 			params(n, `{"name":"includeConsultations","part":[{"name":"includeNumberOfMostRecent","valuePositiveInt":2}]}`, `{"name":"includeMedication"}`,
-				`{"name":"includeUncategorisedData"}`, `{"name":"includeImmunisations"}`),
+				`{"name":"includeUncategorisedData"}`, `{"name":"includeImmunisations"}`, `{"name":"includeReferrals"}`, `{"name":"includeDiaryEntries"}`),
+			params(n, `{"name":"includeReferrals","part":[{"name":"referralSearchPeriod","valuePeriod":{"start":"2015-01-01","end":"2020-12-31"}}]}`,
+				`{"name":"includeDiaryEntries","part":[{"name":"diaryEntriesSearchDate","valueDate":"`+time.Now().UTC().AddDate(1, 0, 0).Format(time.DateOnly)+`"}]}`),
 			params(n, `{"name":"includeMedication","part":[{"name":"includePrescriptionIssues","valueBoolean":false},{"name":"medicationSearchFromDate","valueDate":"2018-01-01"}]}`,
 				`{"name":"includeUncategorisedData","part":[{"name":"uncategorisedDataSearchPeriod","valuePeriod":{"start":"2015-01-01","end":"2022-12-31"}}]}`),
 			params(n, `{"name":"includeProblems","part":[{"name":"filterStatus","valueCode":"inactive"}]}`, `{"name":"includeProblems","part":[{"name":"filterSignificance","valueCode":"minor"}]}`))

@@ -225,6 +225,8 @@ var builders = map[Area]*builder{
 	Problems:      problemBuilder,
 	Immunisations: immunisationBuilder,
 	Uncategorised: uncategorisedBuilder,
+	Referrals:     referralBuilder,
+	DiaryEntries:  diaryBuilder,
 }
 
 // needsSearch says what a type's mapping lacks of the search parameters
