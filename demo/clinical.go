@@ -70,10 +70,34 @@ var procedures = []struct{ code, text string }{
 	{"WOUND", "Wound dressing"}, {"EARSY", "Ear irrigation"},
 }
 
+// referralKinds are the services the practice refers to: a local
+// specialty code, the service, and a reason typed by the GP.
+var referralKinds = []struct{ code, service string }{
+	{"CARD", "Cardiology outpatients"}, {"DERM", "Dermatology outpatients"}, {"ORTH", "Trauma and orthopaedics"},
+	{"ENT", "Ear, nose and throat"}, {"GAST", "Gastroenterology"}, {"PHYS", "Physiotherapy"},
+}
+
+var referralReasons = map[string][]string{
+	"CARD": {"Palpitations, ECG abnormal", "Chest pain on exertion"},
+	"DERM": {"Changing pigmented lesion", "Psoriasis not controlled"},
+	"ORTH": {"Knee pain, locking", "Hip pain limiting walking"},
+	"ENT":  {"Recurrent tonsillitis", "Unilateral hearing loss"},
+	"GAST": {"Change in bowel habit", "Dyspepsia not responding to PPI"},
+	"PHYS": {"Low back pain", "Shoulder pain after fall"},
+}
+
+// diaryKinds are the recalls the practice books: a local code and its
+// text.
+var diaryKinds = []struct{ code, text string }{
+	{"BPCHK", "Blood pressure check"}, {"MEDREV", "Medication review"}, {"ASTHR", "Asthma review"},
+	{"DIABR", "Diabetes review"}, {"SMEAR", "Cervical screening recall"}, {"BLOODS", "Repeat blood tests"},
+}
+
 // record is one patient's clinical rows; ids are filled in by Generate.
 type record struct {
 	consults, allergies, problems, observations [][]any
 	repeats, issues, immunisations, procedures  [][]any
+	referrals, diary                            [][]any
 }
 
 // clinical makes a patient's record from its own random stream. Column 0
@@ -146,9 +170,11 @@ func (w *world) clinical(p *patient) record {
 			rec.allergies = append(rec.allergies, []any{int64(0), p.id, int64(c), a.code, a.text, reaction, severity, pick(r, allergyStates), verified, starts[c].Format("02/01/2006"), rec.consults[c][2], randomTime(r)})
 		}
 	}
-	// Repeat medication with monthly issues; column 2 of an issue row is
-	// the index of its repeat in rec.repeats (or -1 for an acute issue), and
-	// column 9 the consultation index.
+	// Repeat medication with monthly issues: column 9 of a repeat row is
+	// the index of the consultation that started it; column 2 of an issue
+	// row is the index of its repeat in rec.repeats (or -1 for an acute
+	// issue), and column 9 the consultation index (-1 for the monthly
+	// issues of a repeat, made outside consultations).
 	if r.Float64() < 0.35 {
 		for j, k := 0, 1+r.IntN(3); j < k; j++ {
 			d := drugs[2+r.IntN(len(drugs)-2)]
@@ -161,7 +187,7 @@ func (w *world) clinical(p *patient) record {
 				end = start.AddDate(0, months+1, 0).Format("20060102")
 			}
 			staff := rec.consults[c][2]
-			rec.repeats = append(rec.repeats, []any{int64(0), p.id, int64(drugIndex(d.dmd) + 1), d.dose, d.qty, start.Format("20060102"), end, status, staff, randomTime(r)})
+			rec.repeats = append(rec.repeats, []any{int64(0), p.id, int64(drugIndex(d.dmd) + 1), d.dose, d.qty, start.Format("20060102"), end, status, staff, int64(c), randomTime(r)})
 			ri := int64(len(rec.repeats) - 1)
 			for m := 0; m < months; m++ {
 				at := start.AddDate(0, m, 0)
@@ -208,7 +234,31 @@ func (w *world) clinical(p *patient) record {
 			rec.problems = append(rec.problems, []any{int64(0), p.id, int64(c), pr.read, pr.text, status, pr.significance, onset.Format("20060102"), end, starts[c].Format("2006-01-02"), rec.consults[c][2], randomTime(r)})
 		}
 	}
+	w.requests(p, starts, &rec)
 	return rec
+}
+
+// requests adds a patient's referrals and diary entries, made in their
+// consultations, from a random stream of their own (so that the other
+// tables stay as they were). Column 2 of both is the consultation index.
+// About one consultation in eight refers the patient on; a recall is
+// booked at about one in five, due months or years ahead (often after
+// the record's last day, as recalls are).
+func (w *world) requests(p *patient, starts []time.Time, rec *record) {
+	r := rand.New(rand.NewPCG(w.opt.Seed*1_000_003+29, uint64(p.id)))
+	for c, st := range starts {
+		staff := rec.consults[c][2]
+		if r.IntN(8) == 0 {
+			k := referralKinds[r.IntN(len(referralKinds))]
+			priority := pick(r, []string{"R", "R", "R", "U", "T"})
+			rec.referrals = append(rec.referrals, []any{int64(0), p.id, int64(c), staff, k.code, k.service, pick(r, referralReasons[k.code]), priority, st.Format("2006-01-02"), randomTime(r)})
+		}
+		if r.IntN(5) == 0 {
+			k := diaryKinds[r.IntN(len(diaryKinds))]
+			due := st.AddDate(0, 3*(1+r.IntN(16)), 0)
+			rec.diary = append(rec.diary, []any{int64(0), p.id, int64(c), staff, k.code, k.text, st.Format("2006-01-02"), due.Format("2006-01-02"), randomTime(r)})
+		}
+	}
 }
 
 func obsRow(r *rand.Rand, p *patient, consult int, k obsKind, at time.Time, staff any) []any {

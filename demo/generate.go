@@ -49,17 +49,19 @@ var columns = map[string][]string{
 	"ALLERGY":            {"ALLERGY_ID", "PATIENT_ID", "CONSULT_ID", "ALLERGEN_CODE", "ALLERGEN_TEXT", "REACTION_CODE", "SEVERITY", "STATUS", "VERIFIED", "RECORDED_DATE", "RECORDED_BY", "LAST_UPDATED"},
 	"PROBLEM":            {"PROBLEM_ID", "PATIENT_ID", "CONSULT_ID", "READ_CODE", "PROBLEM_TEXT", "STATUS", "SIGNIFICANCE", "ONSET_DATE", "END_DATE", "RECORDED_DATE", "STAFF_ID", "LAST_UPDATED"},
 	"DRUG":               {"DRUG_ID", "DMD_CODE", "DRUG_NAME", "FORM", "LAST_UPDATED"},
-	"REPEAT_MED":         {"REPEAT_ID", "PATIENT_ID", "DRUG_ID", "DOSAGE", "QUANTITY", "START_DATE", "END_DATE", "STATUS", "STAFF_ID", "LAST_UPDATED"},
+	"REPEAT_MED":         {"REPEAT_ID", "PATIENT_ID", "DRUG_ID", "DOSAGE", "QUANTITY", "START_DATE", "END_DATE", "STATUS", "STAFF_ID", "CONSULT_ID", "LAST_UPDATED"},
 	"MED_ISSUE":          {"ISSUE_ID", "PATIENT_ID", "REPEAT_ID", "DRUG_ID", "DOSAGE", "QUANTITY", "ISSUE_DATE", "STATUS", "STAFF_ID", "CONSULT_ID", "LAST_UPDATED"},
 	"IMMUNISATION":       {"IMM_ID", "PATIENT_ID", "CONSULT_ID", "VACCINE_CODE", "VACCINE_NAME", "GIVEN_DATE", "BATCH_NO", "STAFF_ID", "LAST_UPDATED"},
 	"CLIN_PROCEDURE":     {"PROC_ID", "PATIENT_ID", "CONSULT_ID", "PROC_CODE", "PROC_TEXT", "PROC_DATE", "STAFF_ID", "LAST_UPDATED"},
+	"REFERRAL":           {"REFERRAL_ID", "PATIENT_ID", "CONSULT_ID", "STAFF_ID", "SPECIALTY", "SERVICE_NAME", "REASON_TEXT", "PRIORITY", "REFERRAL_DATE", "LAST_UPDATED"},
+	"DIARY_ENTRY":        {"DIARY_ID", "PATIENT_ID", "CONSULT_ID", "STAFF_ID", "ENTRY_CODE", "ENTRY_TEXT", "RECORDED_DATE", "DUE_DATE", "LAST_UPDATED"},
 	"OBSERVATION":        {"OBS_ID", "PATIENT_ID", "CONSULT_ID", "OBS_CODE", "OBS_NAME", "VALUE_NUM", "UNITS", "VALUE_CODE", "OBS_DATETIME", "STATUS", "STAFF_ID", "LAST_UPDATED"},
 }
 
 // Tables lists the demo tables in load order.
 func Tables() []string {
 	return []string{"GP_PRACTICE", "CLINICIAN", "PATIENT", "PATIENT_ADDRESS", "PATIENT_CONTACT_NO", "PATIENT_ALIAS",
-		"CONSULTATION", "ALLERGY", "PROBLEM", "OBSERVATION", "DRUG", "REPEAT_MED", "MED_ISSUE", "IMMUNISATION", "CLIN_PROCEDURE"}
+		"CONSULTATION", "ALLERGY", "PROBLEM", "OBSERVATION", "DRUG", "REPEAT_MED", "MED_ISSUE", "IMMUNISATION", "CLIN_PROCEDURE", "REFERRAL", "DIARY_ENTRY"}
 }
 
 // Columns lists a table's columns in the order Generate fills them.
@@ -229,20 +231,22 @@ func Generate(opt Options, table string, fn func(row []any) error) error {
 				return err
 			}
 		}
-	case "CONSULTATION", "ALLERGY", "PROBLEM", "OBSERVATION", "REPEAT_MED", "MED_ISSUE", "IMMUNISATION", "CLIN_PROCEDURE":
+	case "CONSULTATION", "ALLERGY", "PROBLEM", "OBSERVATION", "REPEAT_MED", "MED_ISSUE", "IMMUNISATION", "CLIN_PROCEDURE", "REFERRAL", "DIARY_ENTRY":
 		var next, consults, repeats int64 = 1, 0, 0
 		for id := int64(1); id <= int64(opt.Patients); id++ {
 			rec := w.clinical(w.patient(id))
 			rows := map[string][][]any{"CONSULTATION": rec.consults, "ALLERGY": rec.allergies, "PROBLEM": rec.problems,
 				"OBSERVATION": rec.observations, "REPEAT_MED": rec.repeats, "MED_ISSUE": rec.issues,
-				"IMMUNISATION": rec.immunisations, "CLIN_PROCEDURE": rec.procedures}[table]
+				"IMMUNISATION": rec.immunisations, "CLIN_PROCEDURE": rec.procedures, "REFERRAL": rec.referrals, "DIARY_ENTRY": rec.diary}[table]
 			for _, row := range rows {
 				row[0] = next
 				next++
 				// Indexes within the patient's record become ids; -1 is NULL.
 				switch table {
-				case "ALLERGY", "PROBLEM", "OBSERVATION", "IMMUNISATION", "CLIN_PROCEDURE":
+				case "ALLERGY", "PROBLEM", "OBSERVATION", "IMMUNISATION", "CLIN_PROCEDURE", "REFERRAL", "DIARY_ENTRY":
 					row[2] = indexToID(row[2], consults)
+				case "REPEAT_MED":
+					row[9] = indexToID(row[9], consults)
 				case "MED_ISSUE":
 					row[2] = indexToID(row[2], repeats)
 					row[9] = indexToID(row[9], consults)

@@ -161,6 +161,7 @@ CREATE TABLE REPEAT_MED (
     END_DATE       VARCHAR(8),
     STATUS         CHAR(1)      NOT NULL,             -- 'C' current, 'S' stopped
     STAFF_ID       INTEGER,
+    CONSULT_ID     INTEGER,                           -- the consultation that started it
     LAST_UPDATED   TIMESTAMP    NOT NULL
 );
 
@@ -198,5 +199,33 @@ CREATE TABLE CLIN_PROCEDURE (
     PROC_TEXT      VARCHAR(100),
     PROC_DATE      VARCHAR(8)   NOT NULL,             -- 'YYYYMMDD'
     STAFF_ID       INTEGER,
+    LAST_UPDATED   TIMESTAMP    NOT NULL
+);
+
+-- Referrals to other services, and the diary of recalls booked for a
+-- patient (reviews, checks), each made in a consultation.
+
+CREATE TABLE REFERRAL (
+    REFERRAL_ID    INTEGER      NOT NULL PRIMARY KEY,
+    PATIENT_ID     INTEGER      NOT NULL,
+    CONSULT_ID     INTEGER,
+    STAFF_ID       INTEGER,                           -- the referring GP
+    SPECIALTY      VARCHAR(4)   NOT NULL,             -- local, e.g. 'CARD', 'DERM'
+    SERVICE_NAME   VARCHAR(100),                      -- the service referred to
+    REASON_TEXT    VARCHAR(200),                      -- as typed by the GP
+    PRIORITY       CHAR(1)      NOT NULL,             -- 'R' routine, 'U' urgent, 'T' two-week wait
+    REFERRAL_DATE  VARCHAR(10)  NOT NULL,             -- 'YYYY-MM-DD'
+    LAST_UPDATED   TIMESTAMP    NOT NULL
+);
+
+CREATE TABLE DIARY_ENTRY (
+    DIARY_ID       INTEGER      NOT NULL PRIMARY KEY,
+    PATIENT_ID     INTEGER      NOT NULL,
+    CONSULT_ID     INTEGER,
+    STAFF_ID       INTEGER,                           -- who booked it
+    ENTRY_CODE     VARCHAR(8)   NOT NULL,             -- local, e.g. 'MEDREV'
+    ENTRY_TEXT     VARCHAR(100),
+    RECORDED_DATE  VARCHAR(10)  NOT NULL,             -- 'YYYY-MM-DD'
+    DUE_DATE       VARCHAR(10)  NOT NULL,             -- 'YYYY-MM-DD', often in the future
     LAST_UPDATED   TIMESTAMP    NOT NULL
 );

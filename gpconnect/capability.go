@@ -16,7 +16,7 @@ const (
 // capabilityTypes are the types whose profiles a record may hold, in the
 // order the CapabilityStatement lists them.
 var capabilityTypes = []string{"Bundle", "OperationOutcome", "Patient", "Organization", "Practitioner", "PractitionerRole", "Location", "List",
-	"AllergyIntolerance", "Medication", "MedicationStatement", "MedicationRequest", "Condition", "Immunization", "Observation"}
+	"AllergyIntolerance", "Medication", "MedicationStatement", "MedicationRequest", "Condition", "Immunization", "Observation", "Encounter", "ReferralRequest", "ProcedureRequest"}
 
 // Capability is the structured CapabilityStatement (SPEC §11): this
 // provider's GP Connect release, the get structured record operation, and
@@ -82,6 +82,12 @@ func (s *Service) sends(typ string) bool {
 		return s.offered[Immunisations]
 	case "Observation":
 		return s.offered[Uncategorised]
+	case "Encounter":
+		return s.offered[Consultations]
+	case "ReferralRequest":
+		return s.offered[Referrals]
+	case "ProcedureRequest":
+		return s.offered[DiaryEntries]
 	}
 	return s.eng.Set().Lookup(typ) != nil
 }

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ccfacade/ccfacade/fhir/profile"
 	"github.com/ccfacade/ccfacade/internal/demotest"
@@ -38,6 +39,10 @@ var areaOptions = []struct {
 		`{"name":"includeProblems","part":[{"name":"filterStatus","valueCode":"inactive"},{"name":"filterSignificance","valueCode":"major"}]}`,
 		`{"name":"includeProblems","part":[{"name":"filterSignificance","valueCode":"minor"}]}`}, nil},
 	{"consultations", []string{`{"name":"includeConsultations"}`}, nil},
+	{"referrals", []string{`{"name":"includeReferrals"}`},
+		[]string{`{"name":"includeReferrals","part":[{"name":"referralSearchPeriod","valuePeriod":{"start":"2016-01-01","end":"2022-12-31"}}]}`}},
+	{"diary", []string{`{"name":"includeDiaryEntries"}`},
+		[]string{`{"name":"includeDiaryEntries","part":[{"name":"diaryEntriesSearchDate","valueDate":"` + time.Now().UTC().AddDate(1, 0, 0).Format(time.DateOnly) + `"}]}`}},
 }
 
 // optionRequests are the bodies that, between them, ask for every area
@@ -73,6 +78,15 @@ func optionRequests(nhs string) []string {
 			out = append(out, params(nhs, ps...))
 		}
 	}
+	// Consultations with each of their parts, beside the areas whose items
+	// they hold: the search period or the most recent (half the patients
+	// each, by the parity of the NHS number).
+	consultation := `{"name":"includeConsultations","part":[{"name":"consultationSearchPeriod","valuePeriod":{"start":"2016-01-01","end":"2022-12-31"}}]}`
+	if nhs != "" && (nhs[len(nhs)-1]-'0')%2 == 1 {
+		consultation = `{"name":"includeConsultations","part":[{"name":"includeNumberOfMostRecent","valuePositiveInt":2}]}`
+	}
+	out = append(out, params(nhs, consultation, allergies(true), `{"name":"includeMedication"}`, `{"name":"includeImmunisations"}`, `{"name":"includeUncategorisedData"}`,
+		`{"name":"includeReferrals"}`, `{"name":"includeDiaryEntries"}`))
 	return out
 }
 

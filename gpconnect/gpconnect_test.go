@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ccfacade/ccfacade/audit"
 	"github.com/ccfacade/ccfacade/auth"
@@ -125,7 +126,8 @@ func validNHS(s string) bool {
 	return c != 10 && s[9] == byte('0'+c)
 }
 
-// resources are a bundle's entry resources; lists its Lists by code.
+// resources are a bundle's entry resources; listsByCode its query
+// Lists (not the consultations' structure, which have ids) by code.
 func resources(t *testing.T, b map[string]any) []map[string]any {
 	t.Helper()
 	return demotest.Entries(t, b)
@@ -135,7 +137,7 @@ func listsByCode(t *testing.T, b map[string]any) map[string]map[string]any {
 	t.Helper()
 	out := map[string]map[string]any{}
 	for _, r := range resources(t, b) {
-		if r["resourceType"] == "List" {
+		if r["resourceType"] == "List" && r["id"] == nil { // not a consultation's structure
 			code := at(r, "code", "coding", 0, "code")
 			if _, dup := out[code.(string)]; dup {
 				t.Errorf("two lists coded %s", code)
@@ -172,7 +174,8 @@ func profileOf(r map[string]any) string {
 // itemRefs are a list's entry references.
 func itemRefs(l map[string]any) []string {
 	var out []string
-	for _, e := range l["entry"].([]any) {
+	es, _ := l["entry"].([]any)
+	for _, e := range es {
 		out = append(out, at(e, "item", "reference").(string))
 	}
 	return out
@@ -464,7 +467,7 @@ func TestDisabledAreas(t *testing.T) {
 		lists int
 	}{
 		{"not built", nil, params(p.nhs, append([]string{allergies(false)}, all...)...),
-			[]string{"includeConsultations", "includeInvestigations", "includeReferrals", "includeDiaryEntries"}, 5},
+			[]string{"includeInvestigations"}, 8},
 		{"switched off", []gpconnect.Area{}, params(p.nhs, allergies(true)), []string{"includeAllergies"}, 0},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -480,7 +483,13 @@ func TestDisabledAreas(t *testing.T) {
 			if !slices.Equal(got, c.want) {
 				t.Errorf("disabled %v, want %v", got, c.want)
 			}
-			if n := len(listsByCode(t, res.JSON(t))); n != c.lists {
+			n := 0
+			for _, l := range listsByCode(t, res.JSON(t)) {
+				if at(l, "code", "coding", 0, "system") == "http://snomed.info/sct" {
+					n++ // a primary list
+				}
+			}
+			if n != c.lists {
 				t.Errorf("%d lists, want %d", n, c.lists)
 			}
 		})
@@ -700,6 +709,9 @@ func TestCapabilityStatement(t *testing.T) {
 		"https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-MedicationRequest-1/_history/1.6",
 		"https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-ProblemHeader-Condition-1/_history/1.7",
 		"https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-Observation-1/_history/1.7",
+		"https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-Encounter-1/_history/1.5",
+		"https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-ReferralRequest-1/_history/1.2",
+		"https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-ProcedureRequest-1/_history/1.3",
 		"https://fhir.nhs.uk/STU3/StructureDefinition/GPConnect-StructuredRecord-Bundle-1/_history/1.3"} {
 		if !slices.Contains(profiles, want) {
 			t.Errorf("profiles %v lack %s", profiles, want)
@@ -721,7 +733,7 @@ func TestCapabilityStatement(t *testing.T) {
 // area served, with their options, for patients whose records hold
 // allergies active and ended, repeats with their issues and acute
 // prescriptions, problems of each status and significance, and
-// observations.
+// observations, and consultations holding them.
 func TestRecordEveryBackend(t *testing.T) {
 	meds, probs := medicationRows(t), problemRows(t)
 	var nhs []string
@@ -746,8 +758,14 @@ func TestRecordEveryBackend(t *testing.T) {
 	var bodies []string
 	for _, n := range nhs {
 		bodies = append(bodies,
-			params(n, allergies(true), `{"name":"includeMedication"}`, `{"name":"includeProblems"}`, `{"name":"includeImmunisations"}`,
+			params(n, allergies(true), `{"name":"includeMedication"}`, `{"name":"includeConsultations"}`, `{"name":"includeProblems"}`, `{"name":"includeImmunisations"}`,
 				`{"name":"includeUncategorisedData"}`, `{"name":"includeSomethingNew"}`),
+			params(n, `{"name":"includeConsultations","part":[{"name":"consultationSearchPeriod","valuePeriod":{"start":"2014-01-01","end":"2021-12-31"}}]}`,
+				`{"name":"includeMedication"}`, `{"name":"includeUncategorisedData"}`),
+			params(n, `{"name":"includeConsultations","part":[{"name":"includeNumberOfMostRecent","valuePositiveInt":2}]}`, `{"name":"includeMedication"}`,
+				`{"name":"includeUncategorisedData"}`, `{"name":"includeImmunisations"}`, `{"name":"includeReferrals"}`, `{"name":"includeDiaryEntries"}`),
+			params(n, `{"name":"includeReferrals","part":[{"name":"referralSearchPeriod","valuePeriod":{"start":"2015-01-01","end":"2020-12-31"}}]}`,
+				`{"name":"includeDiaryEntries","part":[{"name":"diaryEntriesSearchDate","valueDate":"`+time.Now().UTC().AddDate(1, 0, 0).Format(time.DateOnly)+`"}]}`),
 			params(n, `{"name":"includeMedication","part":[{"name":"includePrescriptionIssues","valueBoolean":false},{"name":"medicationSearchFromDate","valueDate":"2018-01-01"}]}`,
 				`{"name":"includeUncategorisedData","part":[{"name":"uncategorisedDataSearchPeriod","valuePeriod":{"start":"2015-01-01","end":"2022-12-31"}}]}`),
 			params(n, `{"name":"includeProblems","part":[{"name":"filterStatus","valueCode":"inactive"}]}`, `{"name":"includeProblems","part":[{"name":"filterSignificance","valueCode":"minor"}]}`))

@@ -242,6 +242,9 @@ func (r *record) acuteOf(o *fhir.Object) *authorisation {
 	if text := values(o, "dosageInstruction.text"); len(text) > 0 {
 		st.Add("dosage", fhir.Array{fhir.NewObject(1).Add("text", fhir.String(text[0]))})
 	}
+	if c := o.Get("context"); c != nil {
+		put(st, stu3.Lookup("MedicationStatement"), "context", c) // the consultation it was prescribed in
+	}
 	a := &authorisation{statement: st, issues: []*fhir.Object{o}, acute: true}
 	a.plan = r.planOf(a)
 	return a

@@ -45,6 +45,7 @@ type record struct {
 	admin    map[string][]*fhir.Object // by type, in the order found
 	sections []*fhir.Object            // the areas' lists and resources, in order
 	have     map[string]bool           // Type/id of every resource in the bundle
+	listed   map[string]Area           // Type/id of the items of areas' primary lists, by area
 }
 
 // Record answers a parsed request: the patient's Patient, the
@@ -102,7 +103,14 @@ func (s *Service) Record(ctx context.Context, req *Request, traceID string) (*fh
 			entries = append(entries, r.entry(res))
 		}
 	}
+	sent := map[string]bool{} // an item of a consultation and of its own area is sent once
 	for _, v := range r.sections {
+		if id := v.GetString("id"); id != "" {
+			if sent[key(v)] {
+				continue
+			}
+			sent[key(v)] = true
+		}
 		entries = append(entries, r.entry(v))
 	}
 	if len(warnings) > 0 {
@@ -334,8 +342,12 @@ func (r *record) addListed(area Area, typ string, resources []*fhir.Object) {
 		l.Get("code").(*fhir.Object).Get("coding").(fhir.Array)[0] = coding(snomed, d.listCode, display)
 	}
 	r.sections = append(r.sections, l)
+	if r.listed == nil {
+		r.listed = map[string]Area{}
+	}
 	for _, res := range resources {
 		r.have[typ+"/"+res.GetString("id")] = true
+		r.listed[typ+"/"+res.GetString("id")] = area
 		r.sections = append(r.sections, res)
 	}
 }

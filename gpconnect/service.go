@@ -221,9 +221,12 @@ type builder struct {
 var builders = map[Area]*builder{
 	Allergies:     allergyBuilder,
 	Medication:    medicationBuilder,
+	Consultations: consultationBuilder,
 	Problems:      problemBuilder,
 	Immunisations: immunisationBuilder,
 	Uncategorised: uncategorisedBuilder,
+	Referrals:     referralBuilder,
+	DiaryEntries:  diaryBuilder,
 }
 
 // needsSearch says what a type's mapping lacks of the search parameters

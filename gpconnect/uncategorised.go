@@ -25,7 +25,7 @@ var uncategorisedBuilder = &builder{
 		}
 		keep := found[:0]
 		for _, o := range found {
-			if r.have["Observation/"+o.GetString("id")] {
+			if a, ok := r.listed["Observation/"+o.GetString("id")]; ok && a != Uncategorised {
 				continue
 			}
 			if ps := req.Areas[Uncategorised]; len(ps) > 0 {

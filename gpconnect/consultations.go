@@ -1,0 +1,299 @@
+package gpconnect
+
+import (
+	"net/url"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/ccfacade/ccfacade/fhir"
+	"github.com/ccfacade/ccfacade/fhir/stu3"
+	"github.com/ccfacade/ccfacade/mapping"
+)
+
+// Codes of the consultation structure (SPEC §6.2) and of the secondary
+// lists (SPEC §6.1).
+const (
+	consultationCode     = "325851000000107"
+	consultationDisplay  = "Consultation"
+	topicCode            = "25851000000105"
+	topicDisplay         = "Topic (EHR)"
+	secondarySystem      = "https://fhir.hl7.org.uk/STU3/CodeSystem/GPConnect-SecondaryListValues-1"
+	participationSystem  = "https://fhir.nhs.uk/STU3/CodeSystem/GPConnect-ParticipantType-1"
+	participationRecords = "REC"
+)
+
+// consultationItems are the areas whose items a consultation holds, in
+// the order their secondary lists follow the consultations, each with the
+// code of its secondary list (its title the code's words).
+var consultationItems = []struct {
+	area    Area
+	code    string
+	builder *builder
+}{
+	{Allergies, "consultations-allergies-contained-in-consultations", allergyBuilder},
+	{Medication, "consultations-medications-contained-in-consultations", medicationBuilder},
+	{Problems, "consultations-problems-contained-in-consultations", problemBuilder},
+	{Immunisations, "consultations-immunisations-contained-in-consultations", immunisationBuilder},
+	{Uncategorised, "consultations-uncategorised-data-contained-in-consultations", uncategorisedBuilder},
+	{Referrals, "consultations-outbound-referrals-in-consultations", referralBuilder},
+	{DiaryEntries, "consultations-diary-entries-contained-in-consultations", diaryBuilder},
+}
+
+// secondaryTitle is a secondary list's title: its code's words,
+// "Consultations - outbound referrals in consultations".
+func secondaryTitle(code string) string {
+	head, rest, _ := strings.Cut(code, "-")
+	return strings.ToUpper(head[:1]) + head[1:] + " - " + strings.ReplaceAll(rest, "-", " ")
+}
+
+// consultationBuilder builds the consultations area from the Care Connect
+// Encounter rendering. An item of another area offered belongs to the
+// consultation its rendering refers to (a reference to the Encounter
+// anywhere in it: context, encounter, the associatedEncounter extension),
+// so the mappings say which rows a consultation holds and nothing here
+// names a table. The items of each area are those its own builder makes
+// with no filter (active allergies, medication authorisations, problems,
+// vaccinations given, uncategorised data, referrals, diary entries);
+// each comes with what it
+// depends on (a statement's plan, issues and Medication).
+//
+// The list "List of consultations" holds the Encounters that hold an
+// item (an empty consultation is not sent); each Encounter is followed
+// by its Consultation List (entries → one Topic, encounter → the
+// Encounter) and the Topic (entries → the items), then by the
+// "Consultations - … contained in consultations" lists of the areas with
+// items, and the items. consultationSearchPeriod keeps the consultations
+// within it (start ≤ period.start, period.end ≤ end);
+// includeNumberOfMostRecent N the N latest by period.start. Consultations
+// are listed latest first.
+var consultationBuilder = &builder{
+	needs: func(set *mapping.Set) string {
+		return needsSearch(set, "Encounter", map[string]string{"patient": "reference"})
+	},
+	build: func(r *record, req *Request) error {
+		encounters, err := r.search("Encounter", url.Values{"patient": {"Patient/" + r.pid}})
+		if err != nil {
+			return err
+		}
+		held := map[string][]heldItem{} // by Encounter id
+		for _, ci := range consultationItems {
+			if !r.s.offered[ci.area] {
+				continue
+			}
+			items, err := r.itemsOf(ci.area, ci.builder)
+			if err != nil {
+				return err
+			}
+			for _, it := range items {
+				if id := encounterOf(it.item); id != "" {
+					it.area = ci.area
+					held[id] = append(held[id], it)
+				}
+			}
+		}
+		var parts Parts
+		if ps := req.Areas[Consultations]; len(ps) > 0 {
+			parts = ps[0]
+		}
+		var keep []*fhir.Object
+		for _, e := range encounters {
+			if len(held[e.GetString("id")]) == 0 {
+				continue
+			}
+			if v, ok := parts["consultationSearchPeriod"]; ok {
+				start, end := periodOf(e)
+				if start == "" || !v.Start.IsZero() && start < v.Start.Format("2006-01-02") || !v.End.IsZero() && end > v.End.Format("2006-01-02") {
+					continue
+				}
+			}
+			keep = append(keep, e)
+		}
+		sort.SliceStable(keep, func(i, j int) bool {
+			return first(values(keep[i], "period.start")) > first(values(keep[j], "period.start"))
+		})
+		if v, ok := parts["includeNumberOfMostRecent"]; ok && v.Int < len(keep) {
+			keep = keep[:v.Int]
+		}
+		d := areas[Consultations]
+		refs := make([]string, len(keep))
+		for i, e := range keep {
+			refs[i] = "Encounter/" + e.GetString("id")
+		}
+		r.sections = append(r.sections, r.list(snomed, d.listCode, d.listText, refs, nil))
+		byArea := map[Area][]heldItem{}
+		for _, e := range keep {
+			id := e.GetString("id")
+			recorder(e)
+			r.have["Encounter/"+id] = true
+			r.sections = append(r.sections, e)
+			topic := uuid5(r.s.ns, "List/topic/"+id)
+			items := held[id]
+			itemRefs := make([]string, len(items))
+			for i, it := range items {
+				itemRefs[i] = key(it.item)
+				byArea[it.area] = append(byArea[it.area], it)
+			}
+			c := r.structure(uuid5(r.s.ns, "List/consultation/"+id), consultationCode, consultationDisplay, consultationTitle(e), id, []string{"List/" + topic})
+			t := r.structure(topic, topicCode, topicDisplay, topicDisplay, id, itemRefs)
+			r.sections = append(r.sections, c, t)
+		}
+		for _, ci := range consultationItems {
+			items := byArea[ci.area]
+			if len(items) == 0 {
+				continue
+			}
+			refs := make([]string, len(items))
+			for i, it := range items {
+				refs[i] = key(it.item)
+			}
+			l := r.list(secondarySystem, ci.code, secondaryTitle(ci.code), refs, nil)
+			r.sections = append(r.sections, l)
+			for _, it := range items {
+				for _, res := range append([]*fhir.Object{it.item}, it.deps...) {
+					if k := key(res); !r.have[k] {
+						r.have[k] = true
+						r.sections = append(r.sections, res)
+					}
+				}
+			}
+		}
+		return nil
+	},
+}
+
+// heldItem is an item a consultation holds, with what it depends on.
+type heldItem struct {
+	area Area
+	item *fhir.Object
+	deps []*fhir.Object
+}
+
+// itemsOf are the items of an area as its builder makes them with no
+// filter: the entries of its primary list, each with the resources of
+// the area it refers to or that are based on it (and so on).
+func (r *record) itemsOf(a Area, b *builder) ([]heldItem, error) {
+	sub := &record{s: r.s, ctx: r.ctx, patient: r.patient, pid: r.pid, admin: map[string][]*fhir.Object{}, have: map[string]bool{}}
+	if err := b.build(sub, &Request{Areas: map[Area][]Parts{a: {Parts{}}}}); err != nil {
+		return nil, err
+	}
+	byKey := map[string]*fhir.Object{}
+	basedOn := map[string][]*fhir.Object{}
+	var primary *fhir.Object
+	for _, res := range sub.sections {
+		if res.GetString("resourceType") == "List" {
+			if primary == nil && slices.Contains(values(res, "code.coding.code"), areas[a].listCode) {
+				primary = res
+			}
+			continue
+		}
+		byKey[key(res)] = res
+		for _, ref := range values(res, "basedOn.reference") {
+			basedOn[ref] = append(basedOn[ref], res)
+		}
+	}
+	if primary == nil {
+		return nil, nil
+	}
+	var out []heldItem
+	for _, ref := range values(primary, "entry.item.reference") {
+		item := byKey[ref]
+		if item == nil {
+			continue
+		}
+		seen := map[string]bool{ref: true}
+		var deps []*fhir.Object
+		queue := []*fhir.Object{item}
+		for len(queue) > 0 {
+			cur := queue[0]
+			queue = queue[1:]
+			next := basedOn[key(cur)]
+			walkRefs(cur, func(ref string) {
+				if res := byKey[ref]; res != nil {
+					next = append(next, res)
+				}
+			})
+			for _, res := range next {
+				if k := key(res); !seen[k] {
+					seen[k] = true
+					deps = append(deps, res)
+					queue = append(queue, res)
+				}
+			}
+		}
+		out = append(out, heldItem{item: item, deps: deps})
+	}
+	return out, nil
+}
+
+// structure is a List of a consultation's structure: with an id (it is
+// referred to) and the Encounter it belongs to, dated when the
+// consultation started.
+func (r *record) structure(id, code, display, title, encounter string, items []string) *fhir.Object {
+	l := r.list(snomed, code, title, items, nil)
+	t := stu3.Lookup("List")
+	l.Get("code").(*fhir.Object).Get("coding").(fhir.Array)[0] = coding(snomed, code, display)
+	put(l, t, "id", fhir.String(id))
+	put(l, t, "encounter", fhir.NewObject(1).Add("reference", fhir.String("Encounter/"+encounter)))
+	return l
+}
+
+// recorder gives each participant of a consultation without a type the
+// type GP Connect asks of its recorder (REC).
+func recorder(e *fhir.Object) {
+	ps, _ := e.Get("participant").(fhir.Array)
+	for _, x := range ps {
+		p, ok := x.(*fhir.Object)
+		if !ok || p.Get("type") != nil {
+			continue
+		}
+		typ := fhir.NewObject(1).Add("coding", fhir.Array{coding(participationSystem, participationRecords, "recorder")})
+		p.Fields = slices.Insert(p.Fields, 0, fhir.Field{Name: "type", Value: fhir.Array{typ}}) // type is the first element of a participant
+	}
+}
+
+// consultationTitle is a consultation's title: the text or display of
+// its type, else "Consultation".
+func consultationTitle(e *fhir.Object) string {
+	if t := first(values(e, "type.text")); t != "" {
+		return t
+	}
+	if t := first(values(e, "type.coding.display")); t != "" {
+		return t
+	}
+	return consultationDisplay
+}
+
+// encounterOf is the id of the Encounter an item refers to, or "".
+func encounterOf(item *fhir.Object) string {
+	id := ""
+	walkRefs(item, func(ref string) {
+		if x, ok := strings.CutPrefix(ref, "Encounter/"); ok && id == "" && fhir.IsValidID(x) {
+			id = x
+		}
+	})
+	return id
+}
+
+// periodOf is the first and last day of a consultation's period
+// (YYYY-MM-DD; the last is the first when it has no end).
+func periodOf(e *fhir.Object) (string, string) {
+	start := first(values(e, "period.start"))
+	if start == "" {
+		return "", ""
+	}
+	end := first(values(e, "period.end"))
+	if end == "" {
+		end = start
+	}
+	return lower(start), upper(end)
+}
+
+func key(res *fhir.Object) string { return res.GetString("resourceType") + "/" + res.GetString("id") }
+
+func first(v []string) string {
+	if len(v) == 0 {
+		return ""
+	}
+	return v[0]
+}

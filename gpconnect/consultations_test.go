@@ -1,0 +1,300 @@
+package gpconnect_test
+
+import (
+	"net/http"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/ccfacade/ccfacade/internal/demotest"
+	"github.com/ccfacade/ccfacade/internal/fhirvalid"
+)
+
+// demoConsultation is a CONSULTATION row with the items recorded in it
+// (Type/id of their renderings; an acute prescription by its issue,
+// MedicationRequest/ISSUE_ID, whose statement is made from it).
+type demoConsultation struct {
+	id, start, end string
+	items          []string
+	acute          []string
+}
+
+// consultationRows are the demo's consultations by PATIENT_ID, latest
+// first, those that hold no item left out (GP Connect sends none).
+func consultationRows(t *testing.T) map[string][]demoConsultation {
+	t.Helper()
+	items := map[string][]string{}
+	acute := map[string][]string{}
+	add := func(table, typ, idCol string, keep func(map[string]any) bool) {
+		for _, r := range demotest.Rows(t, table) {
+			if c := demotest.Str(r["CONSULT_ID"]); c != "" && (keep == nil || keep(r)) {
+				items[c] = append(items[c], typ+"/"+demotest.Str(r[idCol]))
+			}
+		}
+	}
+	add("ALLERGY", "AllergyIntolerance", "ALLERGY_ID", func(r map[string]any) bool { return strings.EqualFold(demotest.Str(r["STATUS"]), "active") })
+	add("PROBLEM", "Condition", "PROBLEM_ID", nil)
+	add("REPEAT_MED", "MedicationStatement", "REPEAT_ID", nil)
+	add("IMMUNISATION", "Immunization", "IMM_ID", nil)
+	add("OBSERVATION", "Observation", "OBS_ID", nil)
+	add("REFERRAL", "ReferralRequest", "REFERRAL_ID", nil)
+	add("DIARY_ENTRY", "ProcedureRequest", "DIARY_ID", nil)
+	for _, r := range demotest.Rows(t, "MED_ISSUE") {
+		if c := demotest.Str(r["CONSULT_ID"]); c != "" && demotest.Str(r["REPEAT_ID"]) == "" {
+			acute[c] = append(acute[c], "MedicationRequest/"+demotest.Str(r["ISSUE_ID"]))
+		}
+	}
+	out := map[string][]demoConsultation{}
+	for _, r := range demotest.Rows(t, "CONSULTATION") {
+		id := demotest.Str(r["CONSULT_ID"])
+		if len(items[id])+len(acute[id]) == 0 {
+			continue
+		}
+		p := demotest.Str(r["PATIENT_ID"])
+		out[p] = append(out[p], demoConsultation{id, demotest.Str(r["START_DT"])[:10], demotest.Str(r["END_DT"])[:10], items[id], acute[id]})
+	}
+	for _, cs := range out {
+		sort.SliceStable(cs, func(i, j int) bool { return cs[i].start > cs[j].start })
+	}
+	return out
+}
+
+// The consultations area (SPEC §6.2): the list "List of consultations"
+// (SNOMED 1149501000000101) holds, latest first, an Encounter for each of
+// the patient's CONSULTATION rows that holds an item (an active allergy,
+// a problem, a repeat or acute prescription, a vaccination, an
+// observation, a referral or a diary entry whose row carries the
+// consultation); each Encounter is in
+// the bundle with a recorder participant, with its Consultation List
+// (325851000000107) pointing at the Encounter and at a Topic List
+// (25851000000105) that holds exactly the consultation's items; the items
+// and what they depend on are in the bundle, each once, and listed in the
+// "Consultations - … contained in consultations" lists of their areas.
+// consultationSearchPeriod keeps the consultations within it,
+// includeNumberOfMostRecent the N latest; a patient without consultations
+// has the list empty with its reason, and no Encounter. Every reference of
+// a List resolves in the bundle.
+func TestRecordConsultations(t *testing.T) {
+	e := serve(t, nil)
+	rows := consultationRows(t)
+	p := find(t, func(p demoPatient) bool {
+		kinds := map[string]bool{}
+		for _, c := range rows[p.id] {
+			for _, it := range c.items {
+				kinds[strings.Split(it, "/")[0]] = true
+			}
+		}
+		return len(rows[p.id]) >= 3 && kinds["Observation"] && kinds["MedicationStatement"] && (kinds["Condition"] || kinds["Immunization"]) &&
+			kinds["ReferralRequest"] && kinds["ProcedureRequest"]
+	})
+	cs := rows[p.id]
+	consultations := func(parts string) string {
+		if parts == "" {
+			return `{"name":"includeConsultations"}`
+		}
+		return `{"name":"includeConsultations","part":[` + parts + `]}`
+	}
+	mid := cs[len(cs)/2].start
+	for _, c := range []struct {
+		name  string
+		parts string
+		want  []demoConsultation
+	}{
+		{"every consultation", "", cs},
+		{"the most recent", `{"name":"includeNumberOfMostRecent","valuePositiveInt":1}`, cs[:1]},
+		{"the two most recent", `{"name":"includeNumberOfMostRecent","valuePositiveInt":2}`, cs[:2]},
+		{"more than there are", `{"name":"includeNumberOfMostRecent","valuePositiveInt":999}`, cs},
+		{"since the middle one", `{"name":"consultationSearchPeriod","valuePeriod":{"start":"` + mid + `"}}`, func() []demoConsultation {
+			var out []demoConsultation
+			for _, c := range cs {
+				if c.start >= mid {
+					out = append(out, c)
+				}
+			}
+			return out
+		}()},
+		{"until the middle one", `{"name":"consultationSearchPeriod","valuePeriod":{"end":"` + cs[len(cs)/2].end + `"}}`, func() []demoConsultation {
+			var out []demoConsultation
+			for _, c := range cs {
+				if c.end <= cs[len(cs)/2].end {
+					out = append(out, c)
+				}
+			}
+			return out
+		}()},
+		{"the middle day only", `{"name":"consultationSearchPeriod","valuePeriod":{"start":"` + mid + `","end":"` + cs[len(cs)/2].end + `"}}`, func() []demoConsultation {
+			var out []demoConsultation
+			for _, c := range cs {
+				if c.start >= mid && c.end <= cs[len(cs)/2].end {
+					out = append(out, c)
+				}
+			}
+			return out
+		}()},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			res := record(t, e, params(p.nhs, consultations(c.parts)))
+			if res.Status != http.StatusOK {
+				t.Fatalf("status %d: %s", res.Status, demotest.Truncate(string(res.Body), 800))
+			}
+			fhirvalid.Validate(t, "a record of consultations", res.Body)
+			b := res.JSON(t)
+			checkConsultations(t, b, c.want)
+		})
+	}
+	t.Run("no consultations", func(t *testing.T) {
+		q := find(t, func(q demoPatient) bool { return len(rows[q.id]) == 0 })
+		b := record(t, e, params(q.nhs, consultations(""))).JSON(t)
+		checkConsultations(t, b, nil)
+	})
+	t.Run("beside the areas of the items", func(t *testing.T) {
+		b := record(t, e, params(p.nhs, consultations(""), `{"name":"includeProblems"}`, `{"name":"includeMedication"}`,
+			`{"name":"includeUncategorisedData"}`, `{"name":"includeImmunisations"}`, allergies(false),
+			`{"name":"includeReferrals"}`, `{"name":"includeDiaryEntries"}`)).JSON(t)
+		checkConsultations(t, b, cs)
+		// The items are in their own areas' lists too.
+		lists := listsByCode(t, b)
+		for _, c := range cs {
+			for _, it := range c.items {
+				code := map[string]string{"Observation": "826501000000100", "Condition": "717711000000103", "MedicationStatement": "933361000000108",
+					"Immunization": "1102181000000102", "AllergyIntolerance": "886921000000105", "ReferralRequest": "792931000000107",
+					"ProcedureRequest": "714311000000108"}[strings.Split(it, "/")[0]]
+				if !slices.Contains(itemRefs(lists[code]), it) {
+					t.Errorf("%s is not in the list %s", it, code)
+				}
+			}
+		}
+	})
+	for name, c := range map[string]struct {
+		parts, spine, names string
+	}{
+		"period and most recent": {`{"name":"consultationSearchPeriod","valuePeriod":{"start":"2015-01-01"}},{"name":"includeNumberOfMostRecent","valuePositiveInt":3}`, "INVALID_RESOURCE", "includeNumberOfMostRecent"},
+		"most recent zero":       {`{"name":"includeNumberOfMostRecent","valuePositiveInt":0}`, "INVALID_PARAMETER", "includeConsultations.includeNumberOfMostRecent"},
+		"period reversed":        {`{"name":"consultationSearchPeriod","valuePeriod":{"start":"2020-01-02","end":"2020-01-01"}}`, "INVALID_PARAMETER", "includeConsultations.consultationSearchPeriod"},
+		"period in the future":   {`{"name":"consultationSearchPeriod","valuePeriod":{"start":"2999-01-01"}}`, "INVALID_PARAMETER", "includeConsultations.consultationSearchPeriod"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			outcome(t, record(t, e, params(p.nhs, consultations(c.parts))), http.StatusUnprocessableEntity, c.spine, c.names)
+		})
+	}
+}
+
+// checkConsultations checks a record's consultations against the rows.
+func checkConsultations(t *testing.T, b map[string]any, want []demoConsultation) {
+	t.Helper()
+	byRef := map[string]map[string]any{}
+	n := map[string]int{}
+	for _, r := range resources(t, b) {
+		if id, ok := r["id"].(string); ok {
+			ref := r["resourceType"].(string) + "/" + id
+			if byRef[ref] != nil {
+				t.Errorf("%s is twice in the bundle", ref)
+			}
+			byRef[ref] = r
+		}
+		n[r["resourceType"].(string)]++
+	}
+	l := listsByCode(t, b)["1149501000000101"]
+	if l == nil || l["title"] != "List of consultations" {
+		t.Fatalf("no list of consultations: %v", l)
+	}
+	var wantRefs []string
+	for _, c := range want {
+		wantRefs = append(wantRefs, "Encounter/"+c.id)
+	}
+	if got := itemRefs(l); !slices.Equal(got, wantRefs) {
+		t.Errorf("consultations %v, want %v", got, wantRefs)
+	}
+	if len(want) == 0 && at(l, "emptyReason", "coding", 0, "code") != "no-content-recorded" {
+		t.Errorf("an empty list without its reason: %v", l)
+	}
+	if n["Encounter"] != len(want) {
+		t.Errorf("%d Encounters in the bundle, want %d", n["Encounter"], len(want))
+	}
+	// Each consultation's structure.
+	structure := map[string]map[string]any{} // Consultation Lists by Encounter
+	for _, r := range resources(t, b) {
+		if r["resourceType"] == "List" && at(r, "code", "coding", 0, "code") == "325851000000107" {
+			structure[at(r, "encounter", "reference").(string)] = r
+		}
+	}
+	if len(structure) != len(want) {
+		t.Errorf("%d Consultation Lists, want %d", len(structure), len(want))
+	}
+	inSecondary := map[string]bool{}
+	for _, r := range resources(t, b) {
+		if r["resourceType"] == "List" && at(r, "code", "coding", 0, "system") == "https://fhir.hl7.org.uk/STU3/CodeSystem/GPConnect-SecondaryListValues-1" {
+			if !strings.HasPrefix(r["title"].(string), "Consultations - ") || r["entry"] == nil {
+				t.Errorf("secondary list %v", r)
+			}
+			for _, ref := range itemRefs(r) {
+				inSecondary[ref] = true
+			}
+		}
+		if r["resourceType"] == "List" {
+			for _, ref := range itemRefs(r) {
+				if byRef[ref] == nil {
+					t.Errorf("the list %q refers to %s, not in the bundle", r["title"], ref)
+				}
+			}
+		}
+	}
+	for _, c := range want {
+		enc := byRef["Encounter/"+c.id]
+		if enc == nil {
+			continue
+		}
+		if profileOf(enc) != "https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-Encounter-1" || at(enc, "participant", 0, "type", 0, "coding", 0, "code") != "REC" ||
+			!strings.HasPrefix(at(enc, "period", "start").(string), c.start) || at(enc, "identifier", 0, "system") != "https://fhir.nhs.uk/Id/cross-care-setting-identifier" {
+			t.Errorf("Encounter/%s: %v", c.id, enc)
+		}
+		cl := structure["Encounter/"+c.id]
+		if cl == nil || cl["id"] == nil {
+			t.Errorf("Encounter/%s has no Consultation List: %v", c.id, cl)
+			continue
+		}
+		topics := itemRefs(cl)
+		if len(topics) != 1 {
+			t.Errorf("Encounter/%s: topics %v, want one", c.id, topics)
+			continue
+		}
+		topic := byRef[topics[0]]
+		if at(topic, "code", "coding", 0, "code") != "25851000000105" || at(topic, "encounter", "reference") != "Encounter/"+c.id {
+			t.Errorf("Encounter/%s: topic %v", c.id, topic)
+			continue
+		}
+		got := itemRefs(topic)
+		var statements []string
+		rest := got[:0:0]
+		for _, ref := range got {
+			if !inSecondary[ref] {
+				t.Errorf("%s is in no secondary list", ref)
+			}
+			if strings.HasPrefix(ref, "MedicationStatement/") && !slices.Contains(c.items, ref) {
+				statements = append(statements, ref) // an acute prescription's, made from its issue
+				continue
+			}
+			rest = append(rest, ref)
+		}
+		sort.Strings(rest)
+		wantItems := slices.Clone(c.items)
+		sort.Strings(wantItems)
+		if !slices.Equal(rest, wantItems) || len(statements) != len(c.acute) {
+			t.Errorf("Encounter/%s holds %v, want %v and %d acute prescriptions", c.id, got, wantItems, len(c.acute))
+		}
+		for _, ref := range c.acute {
+			if byRef[ref] == nil {
+				t.Errorf("the acute issue %s of Encounter/%s is not in the bundle", ref, c.id)
+			}
+		}
+		for _, ref := range c.items {
+			if r := byRef[ref]; r != nil && strings.HasPrefix(ref, "MedicationStatement/") {
+				plan := at(r, "basedOn", 0, "reference")
+				if p, _ := plan.(string); byRef[p] == nil {
+					t.Errorf("%s: its plan %v is not in the bundle", ref, plan)
+				}
+			}
+		}
+	}
+}

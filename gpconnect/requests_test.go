@@ -1,0 +1,205 @@
+package gpconnect_test
+
+import (
+	"net/http"
+	"slices"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/ccfacade/ccfacade/internal/demotest"
+	"github.com/ccfacade/ccfacade/internal/fhirvalid"
+)
+
+// demoRequest is a REFERRAL or DIARY_ENTRY row: its id and its date
+// (REFERRAL_DATE, DUE_DATE).
+type demoRequest struct{ id, date string }
+
+func requestRows(t *testing.T, table, idCol, dateCol string) map[string][]demoRequest {
+	t.Helper()
+	out := map[string][]demoRequest{}
+	for _, r := range demotest.Rows(t, table) {
+		p := demotest.Str(r["PATIENT_ID"])
+		out[p] = append(out[p], demoRequest{demotest.Str(r[idCol]), demotest.Str(r[dateCol])})
+	}
+	return out
+}
+
+// checkArea checks a record's primary list of an area: its title, that it
+// holds exactly want (Type/id), each in the bundle in its GP Connect
+// profile with the business identifier and the status GP Connect fixes,
+// and that it is empty with its reason when want is.
+func checkArea(t *testing.T, b map[string]any, code, title, typ, profile, status string, want []string) {
+	t.Helper()
+	l := listsByCode(t, b)[code]
+	if l == nil || l["title"] != title {
+		t.Fatalf("no list %q: %v", title, l)
+	}
+	got := itemRefs(l)
+	sort.Strings(got)
+	sort.Strings(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("list %v, want %v", got, want)
+	}
+	if len(want) == 0 && (at(l, "emptyReason", "coding", 0, "code") != "no-content-recorded" || at(l, "note", 0, "text") != "Information not available") {
+		t.Errorf("an empty list without its reason: %v", l)
+	}
+	n := 0
+	for _, r := range resources(t, b) {
+		if r["resourceType"] != typ {
+			continue
+		}
+		n++
+		ref := typ + "/" + r["id"].(string)
+		if !slices.Contains(want, ref) {
+			t.Errorf("%s is in the bundle, not in the list", ref)
+		}
+		if profileOf(r) != profile || r["status"] != status || at(r, "identifier", 0, "system") != "https://fhir.nhs.uk/Id/cross-care-setting-identifier" ||
+			at(r, "meta", "lastUpdated") != nil {
+			t.Errorf("%s: %v", ref, r)
+		}
+	}
+	if n != len(want) {
+		t.Errorf("%d %ss in the bundle, want %d", n, typ, len(want))
+	}
+}
+
+// The referrals area (SPEC §6.2): the list "Outbound referral" (SNOMED
+// 792931000000107) holds the patient's REFERRAL rows as ReferralRequests
+// (CareConnect-GPC-ReferralRequest-1, status unknown), each in the bundle;
+// referralSearchPeriod keeps those whose REFERRAL_DATE is within it; a
+// patient without referrals, or a period that keeps none, has the list
+// empty with its reason. A reversed or future period is 422
+// INVALID_PARAMETER, and the period beside consultations too.
+func TestRecordReferrals(t *testing.T) {
+	e := serve(t, nil)
+	rows := requestRows(t, "REFERRAL", "REFERRAL_ID", "REFERRAL_DATE")
+	p := find(t, func(p demoPatient) bool {
+		rs := rows[p.id]
+		return len(rs) >= 2 && rs[0].date != rs[len(rs)-1].date
+	})
+	rs := slices.Clone(rows[p.id])
+	sort.Slice(rs, func(i, j int) bool { return rs[i].date < rs[j].date })
+	want := func(start, end string) []string {
+		out := []string{}
+		for _, r := range rs {
+			if (start == "" || r.date >= start) && (end == "" || r.date <= end) {
+				out = append(out, "ReferralRequest/"+r.id)
+			}
+		}
+		return out
+	}
+	referrals := func(period string) string {
+		if period == "" {
+			return `{"name":"includeReferrals"}`
+		}
+		return `{"name":"includeReferrals","part":[{"name":"referralSearchPeriod","valuePeriod":` + period + `}]}`
+	}
+	last := rs[len(rs)-1].date
+	for _, c := range []struct {
+		name, period string
+		want         []string
+	}{
+		{"every referral", "", want("", "")},
+		{"from the last", `{"start":"` + last + `"}`, want(last, "")},
+		{"until the first", `{"end":"` + rs[0].date + `"}`, want("", rs[0].date)},
+		{"between", `{"start":"` + rs[0].date + `","end":"` + last + `"}`, want(rs[0].date, last)},
+		{"before them all", `{"end":"2000-01-01"}`, []string{}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			res := record(t, e, params(p.nhs, referrals(c.period)))
+			if res.Status != http.StatusOK {
+				t.Fatalf("status %d: %s", res.Status, demotest.Truncate(string(res.Body), 800))
+			}
+			fhirvalid.Validate(t, "a record of referrals", res.Body)
+			checkArea(t, res.JSON(t), "792931000000107", "Outbound referral", "ReferralRequest",
+				"https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-ReferralRequest-1", "unknown", c.want)
+		})
+	}
+	t.Run("no referrals", func(t *testing.T) {
+		q := find(t, func(q demoPatient) bool { return len(rows[q.id]) == 0 })
+		checkArea(t, record(t, e, params(q.nhs, referrals(""))).JSON(t), "792931000000107", "Outbound referral", "ReferralRequest", "", "", []string{})
+	})
+	for name, c := range map[string]struct{ body, spine, names string }{
+		"reversed":           {params(p.nhs, referrals(`{"start":"2020-02-01","end":"2020-01-01"}`)), "INVALID_PARAMETER", "includeReferrals.referralSearchPeriod"},
+		"future":             {params(p.nhs, referrals(`{"start":"2999-01-01"}`)), "INVALID_PARAMETER", "includeReferrals.referralSearchPeriod"},
+		"with consultations": {params(p.nhs, referrals(`{"start":"2015-01-01"}`), `{"name":"includeConsultations"}`), "INVALID_PARAMETER", "includeReferrals.referralSearchPeriod"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			outcome(t, record(t, e, c.body), http.StatusUnprocessableEntity, c.spine, c.names)
+		})
+	}
+}
+
+// The diary entries area (SPEC §6.2): the list "Patient recall
+// administration" (SNOMED 714311000000108) holds the patient's
+// DIARY_ENTRY rows as ProcedureRequests (CareConnect-GPC-ProcedureRequest-1,
+// status active, intent plan), each in the bundle; diaryEntriesSearchDate
+// D (today or later) keeps those due on or before D; a patient without
+// diary entries has the list empty with its reason. A date in the past is
+// 422 INVALID_PARAMETER, and the date beside consultations too.
+func TestRecordDiaryEntries(t *testing.T) {
+	e := serve(t, nil)
+	rows := requestRows(t, "DIARY_ENTRY", "DIARY_ID", "DUE_DATE")
+	today := time.Now().UTC()
+	soon := today.AddDate(0, 6, 0).Format(time.DateOnly)
+	p := find(t, func(p demoPatient) bool {
+		before, after := false, false
+		for _, r := range rows[p.id] {
+			before, after = before || r.date <= soon, after || r.date > soon
+		}
+		return before && after
+	})
+	want := func(until string) []string {
+		out := []string{}
+		for _, r := range rows[p.id] {
+			if until == "" || r.date <= until {
+				out = append(out, "ProcedureRequest/"+r.id)
+			}
+		}
+		return out
+	}
+	diary := func(date string) string {
+		if date == "" {
+			return `{"name":"includeDiaryEntries"}`
+		}
+		return `{"name":"includeDiaryEntries","part":[{"name":"diaryEntriesSearchDate","valueDate":"` + date + `"}]}`
+	}
+	for _, c := range []struct {
+		name, date string
+		want       []string
+	}{
+		{"every entry", "", want("")},
+		{"due within six months", soon, want(soon)},
+		{"due by today", today.Format(time.DateOnly), want(today.Format(time.DateOnly))},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			res := record(t, e, params(p.nhs, diary(c.date)))
+			if res.Status != http.StatusOK {
+				t.Fatalf("status %d: %s", res.Status, demotest.Truncate(string(res.Body), 800))
+			}
+			fhirvalid.Validate(t, "a record of diary entries", res.Body)
+			b := res.JSON(t)
+			checkArea(t, b, "714311000000108", "Patient recall administration", "ProcedureRequest",
+				"https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-ProcedureRequest-1", "active", c.want)
+			for _, r := range resources(t, b) {
+				if r["resourceType"] == "ProcedureRequest" && r["intent"] != "plan" {
+					t.Errorf("ProcedureRequest/%v: intent %v", r["id"], r["intent"])
+				}
+			}
+		})
+	}
+	t.Run("no entries", func(t *testing.T) {
+		q := find(t, func(q demoPatient) bool { return len(rows[q.id]) == 0 })
+		checkArea(t, record(t, e, params(q.nhs, diary(""))).JSON(t), "714311000000108", "Patient recall administration", "ProcedureRequest", "", "", []string{})
+	})
+	for name, c := range map[string]struct{ body, spine, names string }{
+		"past":               {params(p.nhs, diary("2020-01-01")), "INVALID_PARAMETER", "includeDiaryEntries.diaryEntriesSearchDate"},
+		"not a date":         {params(p.nhs, `{"name":"includeDiaryEntries","part":[{"name":"diaryEntriesSearchDate","valueString":"soon"}]}`), "INVALID_PARAMETER", "includeDiaryEntries.diaryEntriesSearchDate"},
+		"with consultations": {params(p.nhs, diary(soon), `{"name":"includeConsultations"}`), "INVALID_PARAMETER", "includeDiaryEntries.diaryEntriesSearchDate"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			outcome(t, record(t, e, c.body), http.StatusUnprocessableEntity, c.spine, c.names)
+		})
+	}
+}
