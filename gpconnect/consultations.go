@@ -1,14 +1,12 @@
 package gpconnect
 
 import (
-	"net/url"
 	"slices"
 	"sort"
 	"strings"
 
 	"github.com/ccfacade/ccfacade/fhir"
 	"github.com/ccfacade/ccfacade/fhir/stu3"
-	"github.com/ccfacade/ccfacade/mapping"
 )
 
 // Codes of the consultation structure (SPEC §6.2) and of the secondary
@@ -67,100 +65,91 @@ func secondaryTitle(code string) string {
 // within it (start ≤ period.start, period.end ≤ end);
 // includeNumberOfMostRecent N the N latest by period.start. Consultations
 // are listed latest first.
-var consultationBuilder = &builder{
-	needs: func(set *mapping.Set) string {
-		return needsSearch(set, "Encounter", map[string]string{"patient": "reference"})
-	},
-	build: func(r *record, req *Request) error {
-		encounters, err := r.search("Encounter", url.Values{"patient": {"Patient/" + r.pid}})
+var consultationBuilder = patientItems("Encounter", func(r *record, req *Request, encounters []*fhir.Object) error {
+	held := map[string][]heldItem{} // by Encounter id
+	for _, ci := range consultationItems {
+		if !r.s.offered[ci.area] {
+			continue
+		}
+		items, err := r.itemsOf(ci.area, ci.builder)
 		if err != nil {
 			return err
 		}
-		held := map[string][]heldItem{} // by Encounter id
-		for _, ci := range consultationItems {
-			if !r.s.offered[ci.area] {
+		for _, it := range items {
+			if id := encounterOf(it.item); id != "" {
+				it.area = ci.area
+				held[id] = append(held[id], it)
+			}
+		}
+	}
+	var parts Parts
+	if ps := req.Areas[Consultations]; len(ps) > 0 {
+		parts = ps[0]
+	}
+	var keep []*fhir.Object
+	for _, e := range encounters {
+		if len(held[e.GetString("id")]) == 0 {
+			continue
+		}
+		if v, ok := parts["consultationSearchPeriod"]; ok {
+			start, end := periodOf(e)
+			if start == "" || !v.Start.IsZero() && start < v.Start.Format("2006-01-02") || !v.End.IsZero() && end > v.End.Format("2006-01-02") {
 				continue
 			}
-			items, err := r.itemsOf(ci.area, ci.builder)
-			if err != nil {
-				return err
-			}
-			for _, it := range items {
-				if id := encounterOf(it.item); id != "" {
-					it.area = ci.area
-					held[id] = append(held[id], it)
+		}
+		keep = append(keep, e)
+	}
+	sort.SliceStable(keep, func(i, j int) bool {
+		return first(values(keep[i], "period.start")) > first(values(keep[j], "period.start"))
+	})
+	if v, ok := parts["includeNumberOfMostRecent"]; ok && v.Int < len(keep) {
+		keep = keep[:v.Int]
+	}
+	d := areas[Consultations]
+	refs := make([]string, len(keep))
+	for i, e := range keep {
+		refs[i] = "Encounter/" + e.GetString("id")
+	}
+	r.sections = append(r.sections, r.list(snomed, d.listCode, d.listText, refs, nil))
+	byArea := map[Area][]heldItem{}
+	for _, e := range keep {
+		id := e.GetString("id")
+		recorder(e)
+		r.have["Encounter/"+id] = true
+		r.sections = append(r.sections, e)
+		topic := uuid5(r.s.ns, "List/topic/"+id)
+		items := held[id]
+		itemRefs := make([]string, len(items))
+		for i, it := range items {
+			itemRefs[i] = key(it.item)
+			byArea[it.area] = append(byArea[it.area], it)
+		}
+		c := r.structure(uuid5(r.s.ns, "List/consultation/"+id), consultationCode, consultationDisplay, consultationTitle(e), id, []string{"List/" + topic})
+		t := r.structure(topic, topicCode, topicDisplay, topicDisplay, id, itemRefs)
+		r.sections = append(r.sections, c, t)
+	}
+	for _, ci := range consultationItems {
+		items := byArea[ci.area]
+		if len(items) == 0 {
+			continue
+		}
+		refs := make([]string, len(items))
+		for i, it := range items {
+			refs[i] = key(it.item)
+		}
+		l := r.list(secondarySystem, ci.code, secondaryTitle(ci.code), refs, nil)
+		r.sections = append(r.sections, l)
+		for _, it := range items {
+			for _, res := range append([]*fhir.Object{it.item}, it.deps...) {
+				if k := key(res); !r.have[k] {
+					r.have[k] = true
+					r.sections = append(r.sections, res)
 				}
 			}
 		}
-		var parts Parts
-		if ps := req.Areas[Consultations]; len(ps) > 0 {
-			parts = ps[0]
-		}
-		var keep []*fhir.Object
-		for _, e := range encounters {
-			if len(held[e.GetString("id")]) == 0 {
-				continue
-			}
-			if v, ok := parts["consultationSearchPeriod"]; ok {
-				start, end := periodOf(e)
-				if start == "" || !v.Start.IsZero() && start < v.Start.Format("2006-01-02") || !v.End.IsZero() && end > v.End.Format("2006-01-02") {
-					continue
-				}
-			}
-			keep = append(keep, e)
-		}
-		sort.SliceStable(keep, func(i, j int) bool {
-			return first(values(keep[i], "period.start")) > first(values(keep[j], "period.start"))
-		})
-		if v, ok := parts["includeNumberOfMostRecent"]; ok && v.Int < len(keep) {
-			keep = keep[:v.Int]
-		}
-		d := areas[Consultations]
-		refs := make([]string, len(keep))
-		for i, e := range keep {
-			refs[i] = "Encounter/" + e.GetString("id")
-		}
-		r.sections = append(r.sections, r.list(snomed, d.listCode, d.listText, refs, nil))
-		byArea := map[Area][]heldItem{}
-		for _, e := range keep {
-			id := e.GetString("id")
-			recorder(e)
-			r.have["Encounter/"+id] = true
-			r.sections = append(r.sections, e)
-			topic := uuid5(r.s.ns, "List/topic/"+id)
-			items := held[id]
-			itemRefs := make([]string, len(items))
-			for i, it := range items {
-				itemRefs[i] = key(it.item)
-				byArea[it.area] = append(byArea[it.area], it)
-			}
-			c := r.structure(uuid5(r.s.ns, "List/consultation/"+id), consultationCode, consultationDisplay, consultationTitle(e), id, []string{"List/" + topic})
-			t := r.structure(topic, topicCode, topicDisplay, topicDisplay, id, itemRefs)
-			r.sections = append(r.sections, c, t)
-		}
-		for _, ci := range consultationItems {
-			items := byArea[ci.area]
-			if len(items) == 0 {
-				continue
-			}
-			refs := make([]string, len(items))
-			for i, it := range items {
-				refs[i] = key(it.item)
-			}
-			l := r.list(secondarySystem, ci.code, secondaryTitle(ci.code), refs, nil)
-			r.sections = append(r.sections, l)
-			for _, it := range items {
-				for _, res := range append([]*fhir.Object{it.item}, it.deps...) {
-					if k := key(res); !r.have[k] {
-						r.have[k] = true
-						r.sections = append(r.sections, res)
-					}
-				}
-			}
-		}
-		return nil
-	},
-}
+	}
+	return nil
+})
 
 // heldItem is an item a consultation holds, with what it depends on.
 type heldItem struct {

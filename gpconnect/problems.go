@@ -1,11 +1,9 @@
 package gpconnect
 
 import (
-	"net/url"
 	"slices"
 
 	"github.com/ccfacade/ccfacade/fhir"
-	"github.com/ccfacade/ccfacade/mapping"
 )
 
 // Problems (SPEC §6.2).
@@ -24,35 +22,26 @@ const (
 // returned. Links between problems and to other items are the
 // relatedProblemHeader and relatedClinicalContent extensions of the
 // rendering, when its mapping gives them.
-var problemBuilder = &builder{
-	needs: func(set *mapping.Set) string {
-		return needsSearch(set, "Condition", map[string]string{"patient": "reference"})
-	},
-	build: func(r *record, req *Request) error {
-		found, err := r.search("Condition", url.Values{"patient": {"Patient/" + r.pid}})
-		if err != nil {
-			return err
+var problemBuilder = patientItems("Condition", func(r *record, req *Request, found []*fhir.Object) error {
+	var keep []*fhir.Object
+	for _, c := range found {
+		if !slices.Contains(values(c, "category.coding.code"), problemListItem) {
+			continue
 		}
-		var keep []*fhir.Object
-		for _, c := range found {
-			if !slices.Contains(values(c, "category.coding.code"), problemListItem) {
+		for _, ps := range req.Areas[Problems] {
+			if v, ok := ps["filterStatus"]; ok && problemStatus(c) != v.Code {
 				continue
 			}
-			for _, ps := range req.Areas[Problems] {
-				if v, ok := ps["filterStatus"]; ok && problemStatus(c) != v.Code {
-					continue
-				}
-				if v, ok := ps["filterSignificance"]; ok && significance(c) != v.Code {
-					continue
-				}
-				keep = append(keep, c)
-				break
+			if v, ok := ps["filterSignificance"]; ok && significance(c) != v.Code {
+				continue
 			}
+			keep = append(keep, c)
+			break
 		}
-		r.addListed(Problems, "Condition", keep)
-		return nil
-	},
-}
+	}
+	r.addListed(Problems, "Condition", keep)
+	return nil
+})
 
 // problemStatus is a problem's status as GP Connect has it: active or
 // inactive.

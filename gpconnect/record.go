@@ -458,24 +458,15 @@ func (r *record) endAllergy(a *fhir.Object) {
 // true) only with includeNotGiven true; the consent, dissent and
 // invitation records includeStatus adds are not Immunizations and no
 // mapping gives them, so there are none.
-var immunisationBuilder = &builder{
-	needs: func(set *mapping.Set) string {
-		return needsSearch(set, "Immunization", map[string]string{"patient": "reference"})
-	},
-	build: func(r *record, req *Request) error {
-		found, err := r.search("Immunization", url.Values{"patient": {"Patient/" + r.pid}})
-		if err != nil {
-			return err
+var immunisationBuilder = patientItems("Immunization", func(r *record, req *Request, found []*fhir.Object) error {
+	notGiven := req.Bool(Immunisations, "includeNotGiven", false)
+	var keep []*fhir.Object
+	for _, im := range found {
+		if b, ok := im.Get("notGiven").(fhir.Bool); ok && bool(b) && !notGiven {
+			continue
 		}
-		notGiven := req.Bool(Immunisations, "includeNotGiven", false)
-		var keep []*fhir.Object
-		for _, im := range found {
-			if b, ok := im.Get("notGiven").(fhir.Bool); ok && bool(b) && !notGiven {
-				continue
-			}
-			keep = append(keep, im)
-		}
-		r.addListed(Immunisations, "Immunization", keep)
-		return nil
-	},
-}
+		keep = append(keep, im)
+	}
+	r.addListed(Immunisations, "Immunization", keep)
+	return nil
+})

@@ -1,11 +1,9 @@
 package gpconnect
 
 import (
-	"net/url"
 	"time"
 
 	"github.com/ccfacade/ccfacade/fhir"
-	"github.com/ccfacade/ccfacade/mapping"
 )
 
 // referralBuilder builds the referrals area: the list "Outbound referral"
@@ -13,61 +11,43 @@ import (
 // as GP Connect has it). referralSearchPeriod keeps those authored within
 // it; one with no authoredOn is kept, as GP Connect asks of items of
 // unknown date.
-var referralBuilder = &builder{
-	needs: func(set *mapping.Set) string {
-		return needsSearch(set, "ReferralRequest", map[string]string{"patient": "reference"})
-	},
-	build: func(r *record, req *Request) error {
-		found, err := r.search("ReferralRequest", url.Values{"patient": {"Patient/" + r.pid}})
-		if err != nil {
-			return err
-		}
-		keep := found[:0]
-		for _, x := range found {
-			if ps := req.Areas[Referrals]; len(ps) > 0 {
-				d := x.GetString("authoredOn")
-				if v, ok := ps[0]["referralSearchPeriod"]; ok && d != "" && !within(lower(d), upper(d), v.Start, v.End) {
-					continue
-				}
+var referralBuilder = patientItems("ReferralRequest", func(r *record, req *Request, found []*fhir.Object) error {
+	keep := found[:0]
+	for _, x := range found {
+		if ps := req.Areas[Referrals]; len(ps) > 0 {
+			d := x.GetString("authoredOn")
+			if v, ok := ps[0]["referralSearchPeriod"]; ok && d != "" && !within(lower(d), upper(d), v.Start, v.End) {
+				continue
 			}
-			keep = append(keep, x)
 		}
-		r.addListed(Referrals, "ReferralRequest", keep)
-		return nil
-	},
-}
+		keep = append(keep, x)
+	}
+	r.addListed(Referrals, "ReferralRequest", keep)
+	return nil
+})
 
 // diaryBuilder builds the diary entries area: the list "Patient recall
 // administration" of the patient's ProcedureRequests that are plans
 // (recalls, reviews), each in the bundle. diaryEntriesSearchDate D keeps
 // those due on or before D (their occurrence, its start for a period);
 // one with no date is kept.
-var diaryBuilder = &builder{
-	needs: func(set *mapping.Set) string {
-		return needsSearch(set, "ProcedureRequest", map[string]string{"patient": "reference"})
-	},
-	build: func(r *record, req *Request) error {
-		found, err := r.search("ProcedureRequest", url.Values{"patient": {"Patient/" + r.pid}})
-		if err != nil {
-			return err
+var diaryBuilder = patientItems("ProcedureRequest", func(r *record, req *Request, found []*fhir.Object) error {
+	until, limited := req.Date(DiaryEntries, "diaryEntriesSearchDate")
+	keep := found[:0]
+	for _, x := range found {
+		if x.GetString("intent") != "plan" {
+			continue // an order (a test requested) is not a diary entry
 		}
-		until, limited := req.Date(DiaryEntries, "diaryEntriesSearchDate")
-		keep := found[:0]
-		for _, x := range found {
-			if x.GetString("intent") != "plan" {
-				continue // an order (a test requested) is not a diary entry
+		if limited {
+			if due := dueDate(x); due != "" && due > until.Format(time.DateOnly) {
+				continue
 			}
-			if limited {
-				if due := dueDate(x); due != "" && due > until.Format(time.DateOnly) {
-					continue
-				}
-			}
-			keep = append(keep, x)
 		}
-		r.addListed(DiaryEntries, "ProcedureRequest", keep)
-		return nil
-	},
-}
+		keep = append(keep, x)
+	}
+	r.addListed(DiaryEntries, "ProcedureRequest", keep)
+	return nil
+})
 
 // dueDate is the first day a diary entry is due (YYYY-MM-DD), "" when it
 // has no date.

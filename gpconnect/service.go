@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"maps"
 	"net/http"
+	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/ccfacade/ccfacade/auth"
 	"github.com/ccfacade/ccfacade/engine"
+	"github.com/ccfacade/ccfacade/fhir"
 	"github.com/ccfacade/ccfacade/fhir/stu3"
 	"github.com/ccfacade/ccfacade/mapping"
 )
@@ -215,6 +217,24 @@ type builder struct {
 	// give, or "".
 	needs func(set *mapping.Set) string
 	build func(r *record, req *Request) error
+}
+
+// patientItems is the builder of an area whose items are resources of
+// typ found by the patient's reference: it needs that search of the
+// mappings, and build takes what it finds.
+func patientItems(typ string, build func(r *record, req *Request, found []*fhir.Object) error) *builder {
+	return &builder{
+		needs: func(set *mapping.Set) string {
+			return needsSearch(set, typ, map[string]string{"patient": "reference"})
+		},
+		build: func(r *record, req *Request) error {
+			found, err := r.search(typ, url.Values{"patient": {"Patient/" + r.pid}})
+			if err != nil {
+				return err
+			}
+			return build(r, req, found)
+		},
+	}
 }
 
 // builders are the areas this version builds (nil: not yet).

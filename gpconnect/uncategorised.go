@@ -1,11 +1,9 @@
 package gpconnect
 
 import (
-	"net/url"
 	"time"
 
 	"github.com/ccfacade/ccfacade/fhir"
-	"github.com/ccfacade/ccfacade/mapping"
 )
 
 // uncategorisedBuilder builds the uncategorised data area: the list of
@@ -14,32 +12,23 @@ import (
 // effective date or period meets it (a partial date stands for its whole
 // year or month); one with no effective date is kept, as GP Connect asks
 // of items of unknown date.
-var uncategorisedBuilder = &builder{
-	needs: func(set *mapping.Set) string {
-		return needsSearch(set, "Observation", map[string]string{"patient": "reference"})
-	},
-	build: func(r *record, req *Request) error {
-		found, err := r.search("Observation", url.Values{"patient": {"Patient/" + r.pid}})
-		if err != nil {
-			return err
+var uncategorisedBuilder = patientItems("Observation", func(r *record, req *Request, found []*fhir.Object) error {
+	keep := found[:0]
+	for _, o := range found {
+		if a, ok := r.listed["Observation/"+o.GetString("id")]; ok && a != Uncategorised {
+			continue
 		}
-		keep := found[:0]
-		for _, o := range found {
-			if a, ok := r.listed["Observation/"+o.GetString("id")]; ok && a != Uncategorised {
+		if ps := req.Areas[Uncategorised]; len(ps) > 0 {
+			from, to := effective(o)
+			if v, ok := ps[0]["uncategorisedDataSearchPeriod"]; ok && !within(from, to, v.Start, v.End) {
 				continue
 			}
-			if ps := req.Areas[Uncategorised]; len(ps) > 0 {
-				from, to := effective(o)
-				if v, ok := ps[0]["uncategorisedDataSearchPeriod"]; ok && !within(from, to, v.Start, v.End) {
-					continue
-				}
-			}
-			keep = append(keep, o)
 		}
-		r.addListed(Uncategorised, "Observation", keep)
-		return nil
-	},
-}
+		keep = append(keep, o)
+	}
+	r.addListed(Uncategorised, "Observation", keep)
+	return nil
+})
 
 // effective is when an observation took effect: the first and last day
 // it stands for (YYYY-MM-DD), "" when it has no date.
