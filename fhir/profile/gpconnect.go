@@ -22,27 +22,7 @@ var gpConnect struct {
 // is left as it is.
 func GPConnect() *Registry {
 	gpConnect.once.Do(func() {
-		base := Builtin()
-		r := &Registry{profiles: map[string]*structure{}, valueSets: map[string]*valueSet{}, codeSystems: map[string]*codeSystem{}}
-		for url, p := range base.profiles {
-			r.profiles[url] = p
-		}
-		for url, v := range base.valueSets {
-			r.valueSets[url] = v
-		}
-		for url, c := range base.codeSystems {
-			r.codeSystems[url] = c
-		}
-		d, err := readGzip("fhir/profile/gpconnect.json.gz", gpConnectData)
-		if err != nil {
-			panic("profile: built-in GP Connect definitions: " + err.Error())
-		}
-		r.merge(d, true)
-		r.index()
-		if errs := r.resolve(); len(errs) > 0 {
-			panic("profile: built-in GP Connect definitions: " + errs.Error())
-		}
-		gpConnect.r = r
+		gpConnect.r = newBuiltin("built-in GP Connect definitions", Builtin(), false, embedded{"gpconnect.json.gz", gpConnectData})
 	})
 	return gpConnect.r
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"sort"
@@ -48,24 +49,40 @@ var builtin struct {
 // and code systems.
 func Builtin() *Registry {
 	builtin.once.Do(func() {
-		r := &Registry{profiles: map[string]*structure{}, valueSets: map[string]*valueSet{}, codeSystems: map[string]*codeSystem{}}
-		for _, f := range []struct {
-			name string
-			data []byte
-		}{{"stu3core.json.gz", stu3Data}, {"careconnect.json.gz", careConnectData}} {
-			d, err := readGzip("fhir/profile/"+f.name, f.data)
-			if err != nil {
-				panic("profile: built-in definitions: " + err.Error())
-			}
-			r.merge(d, false)
-		}
-		r.index()
-		if errs := r.resolve(); len(errs) > 0 {
-			panic("profile: built-in definitions: " + errs.Error())
-		}
-		builtin.r = r
+		builtin.r = newBuiltin("built-in definitions", nil, false, embedded{"stu3core.json.gz", stu3Data}, embedded{"careconnect.json.gz", careConnectData})
 	})
 	return builtin.r
+}
+
+// embedded is a generated definitions file built into the binary.
+type embedded struct {
+	name string
+	data []byte
+}
+
+// newBuiltin makes a registry of embedded definitions: those of base
+// (nil: none) and the files, read in turn (a file's definitions replace
+// base's of the same URL); r4 reads them as R4 has them. A file that does
+// not read or resolve is a fault of the build: it panics, naming what.
+func newBuiltin(what string, base *Registry, r4 bool, files ...embedded) *Registry {
+	r := &Registry{profiles: map[string]*structure{}, valueSets: map[string]*valueSet{}, codeSystems: map[string]*codeSystem{}, r4: r4}
+	if base != nil {
+		maps.Copy(r.profiles, base.profiles)
+		maps.Copy(r.valueSets, base.valueSets)
+		maps.Copy(r.codeSystems, base.codeSystems)
+	}
+	for _, f := range files {
+		d, err := readGzip("fhir/profile/"+f.name, f.data)
+		if err != nil {
+			panic("profile: " + what + ": " + err.Error())
+		}
+		r.merge(d, base != nil)
+	}
+	r.index()
+	if errs := r.resolve(); len(errs) > 0 {
+		panic("profile: " + what + ": " + errs.Error())
+	}
+	return r
 }
 
 // merge adds d's definitions; of two with one URL the later version is

@@ -29,22 +29,7 @@ var builtinR4 struct {
 // meta.profile names, else against its type's R4 definition.
 func BuiltinR4() *Registry {
 	builtinR4.once.Do(func() {
-		r := &Registry{profiles: map[string]*structure{}, valueSets: map[string]*valueSet{}, codeSystems: map[string]*codeSystem{}, r4: true}
-		for _, f := range []struct {
-			name string
-			data []byte
-		}{{"r4core.json.gz", r4Data}, {"ukcore.json.gz", ukCoreData}} {
-			d, err := readGzip("fhir/profile/"+f.name, f.data)
-			if err != nil {
-				panic("profile: built-in R4 definitions: " + err.Error())
-			}
-			r.merge(d, false)
-		}
-		r.index()
-		if errs := r.resolve(); len(errs) > 0 {
-			panic("profile: built-in R4 definitions: " + errs.Error())
-		}
-		builtinR4.r = r
+		builtinR4.r = newBuiltin("built-in R4 definitions", nil, true, embedded{"r4core.json.gz", r4Data}, embedded{"ukcore.json.gz", ukCoreData})
 	})
 	return builtinR4.r
 }
