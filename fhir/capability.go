@@ -78,44 +78,60 @@ func CapabilityStatement(c Capability) *Object {
 	}
 	ra := make(Array, 0, len(c.Resources))
 	for _, r := range c.Resources {
-		ro := NewObject(8)
-		ro.Add("type", String(r.Type))
-		if r.Profile != "" {
-			ro.Add("profile", NewObject(1).Add("reference", String(r.Profile)))
-		}
-		ia := make(Array, 0, len(r.Interactions))
-		for _, i := range r.Interactions {
-			ia = append(ia, NewObject(1).Add("code", String(i)))
-		}
-		ro.Add("interaction", ia)
-		ro.Add("versioning", String("no-version"))
-		ro.Add("readHistory", Bool(false))
-		ro.Add("updateCreate", Bool(false))
-		ro.Add("conditionalRead", String("full-support")) // If-None-Match and If-Modified-Since
-		ro.Add("searchInclude", stringArray(r.Includes))
-		ro.Add("searchRevInclude", stringArray(r.RevIncludes))
-		sa := make(Array, 0, len(r.SearchParams))
-		for _, p := range r.SearchParams {
-			po := NewObject(4)
-			po.Add("name", String(p.Name))
-			po.AddString("definition", p.Definition)
-			po.Add("type", String(p.Type))
-			po.AddString("documentation", p.Documentation)
-			sa = append(sa, po)
-		}
-		ro.Add("searchParam", sa)
-		ra = append(ra, ro)
+		ra = append(ra, capabilityResource(r, 8, func(ro *Object) {
+			if r.Profile != "" {
+				ro.Add("profile", NewObject(1).Add("reference", String(r.Profile)))
+			}
+		}))
 	}
 	rest.Add("resource", ra)
-	if len(c.Operations) > 0 {
-		oa := make(Array, 0, len(c.Operations))
-		for _, op := range c.Operations {
-			oa = append(oa, NewObject(2).Add("name", String(op.Name)).Add("definition", NewObject(1).Add("reference", String(op.Definition))))
-		}
-		rest.Add("operation", oa)
-	}
+	addOperations(rest, c.Operations, func(def string) Value { return NewObject(1).Add("reference", String(def)) })
 	cs.Add("rest", Array{rest})
 	return cs
+}
+
+// capabilityResource is a rest.resource of a CapabilityStatement: its
+// type, the profiles as the release states them (profiles adds them), and
+// what both releases say alike.
+func capabilityResource(r CapabilityResource, size int, profiles func(ro *Object)) *Object {
+	ro := NewObject(size)
+	ro.Add("type", String(r.Type))
+	profiles(ro)
+	ia := make(Array, 0, len(r.Interactions))
+	for _, i := range r.Interactions {
+		ia = append(ia, NewObject(1).Add("code", String(i)))
+	}
+	ro.Add("interaction", ia)
+	ro.Add("versioning", String("no-version"))
+	ro.Add("readHistory", Bool(false))
+	ro.Add("updateCreate", Bool(false))
+	ro.Add("conditionalRead", String("full-support")) // If-None-Match and If-Modified-Since
+	ro.Add("searchInclude", stringArray(r.Includes))
+	ro.Add("searchRevInclude", stringArray(r.RevIncludes))
+	sa := make(Array, 0, len(r.SearchParams))
+	for _, p := range r.SearchParams {
+		po := NewObject(4)
+		po.Add("name", String(p.Name))
+		po.AddString("definition", p.Definition)
+		po.Add("type", String(p.Type))
+		po.AddString("documentation", p.Documentation)
+		sa = append(sa, po)
+	}
+	ro.Add("searchParam", sa)
+	return ro
+}
+
+// addOperations adds rest.operation, each operation's definition as the
+// release states it (def), when there are any.
+func addOperations(rest *Object, ops []CapabilityOperation, def func(string) Value) {
+	if len(ops) == 0 {
+		return
+	}
+	oa := make(Array, 0, len(ops))
+	for _, op := range ops {
+		oa = append(oa, NewObject(2).Add("name", String(op.Name)).Add("definition", def(op.Definition)))
+	}
+	rest.Add("operation", oa)
 }
 
 func stringArray(list []string) Value {

@@ -37,41 +37,13 @@ func CapabilityStatementR4(c Capability) *Object {
 	}
 	ra := make(Array, 0, len(c.Resources))
 	for _, r := range c.Resources {
-		ro := NewObject(12)
-		ro.Add("type", String(r.Type))
-		ro.AddString("profile", r.Profile)
-		ro.Add("supportedProfile", stringArray(r.SupportedProfiles))
-		ia := make(Array, 0, len(r.Interactions))
-		for _, i := range r.Interactions {
-			ia = append(ia, NewObject(1).Add("code", String(i)))
-		}
-		ro.Add("interaction", ia)
-		ro.Add("versioning", String("no-version"))
-		ro.Add("readHistory", Bool(false))
-		ro.Add("updateCreate", Bool(false))
-		ro.Add("conditionalRead", String("full-support")) // If-None-Match and If-Modified-Since
-		ro.Add("searchInclude", stringArray(r.Includes))
-		ro.Add("searchRevInclude", stringArray(r.RevIncludes))
-		sa := make(Array, 0, len(r.SearchParams))
-		for _, p := range r.SearchParams {
-			po := NewObject(4)
-			po.Add("name", String(p.Name))
-			po.AddString("definition", p.Definition)
-			po.Add("type", String(p.Type))
-			po.AddString("documentation", p.Documentation)
-			sa = append(sa, po)
-		}
-		ro.Add("searchParam", sa)
-		ra = append(ra, ro)
+		ra = append(ra, capabilityResource(r, 12, func(ro *Object) {
+			ro.AddString("profile", r.Profile)
+			ro.Add("supportedProfile", stringArray(r.SupportedProfiles))
+		}))
 	}
 	rest.Add("resource", ra)
-	if len(c.Operations) > 0 {
-		oa := make(Array, 0, len(c.Operations))
-		for _, op := range c.Operations {
-			oa = append(oa, NewObject(2).Add("name", String(op.Name)).Add("definition", String(op.Definition)))
-		}
-		rest.Add("operation", oa)
-	}
+	addOperations(rest, c.Operations, func(def string) Value { return String(def) })
 	cs.Add("rest", Array{rest})
 	return cs
 }
