@@ -24,6 +24,16 @@ import (
 // each page with the validator.
 func walk(t *testing.T, start string) []map[string]any {
 	t.Helper()
+	return walkPages(t, start, func(b map[string]any, body []byte, url string) {
+		validate(t, "Bundle "+url, body)
+	})
+}
+
+// walkPages follows next links from url and returns every resource of
+// searchset pages, each page given to check first (its JSON, its bytes and
+// its URL).
+func walkPages(t *testing.T, start string, check func(b map[string]any, body []byte, url string)) []map[string]any {
+	t.Helper()
 	var all []map[string]any
 	next := start
 	for pages := 0; next != ""; pages++ {
@@ -34,8 +44,8 @@ func walk(t *testing.T, start string) []map[string]any {
 		if r.status != http.StatusOK {
 			t.Fatalf("GET %s: %d %s", next, r.status, truncate(string(r.body), 500))
 		}
-		validate(t, "Bundle "+next, r.body)
 		b := r.json(t)
+		check(b, r.body, next)
 		if b["type"] != "searchset" {
 			t.Fatalf("bundle type %v", b["type"])
 		}

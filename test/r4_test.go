@@ -56,30 +56,15 @@ func isLaboratory(r map[string]any) bool {
 // resource, checking each page with the R4 validator.
 func walkR4(t *testing.T, start string) []map[string]any {
 	t.Helper()
-	var all []map[string]any
-	next := start
-	for pages := 0; next != ""; pages++ {
-		if pages > 500 {
-			t.Fatal("too many pages")
-		}
-		r := get(t, next)
-		if r.status != http.StatusOK {
-			t.Fatalf("GET %s: %d %s", next, r.status, truncate(string(r.body), 500))
-		}
-		fhirvalid.ValidateR4(t, "Bundle "+next, r.body)
-		b := r.json(t)
-		if b["type"] != "searchset" {
-			t.Fatalf("bundle type %v", b["type"])
-		}
-		for _, en := range b["entry"].([]any) {
-			if u := en.(map[string]any)["fullUrl"].(string); !strings.Contains(u, "/R4/") {
+	return walkPages(t, start, func(b map[string]any, body []byte, url string) {
+		fhirvalid.ValidateR4(t, "Bundle "+url, body)
+		entries, _ := b["entry"].([]any)
+		for _, en := range entries {
+			if u, _ := en.(map[string]any)["fullUrl"].(string); !strings.Contains(u, "/R4/") {
 				t.Fatalf("an R4 entry's fullUrl is not on the R4 base: %s", u)
 			}
 		}
-		all = append(all, entries(t, b)...)
-		next = link(b, "next")
-	}
-	return all
+	})
 }
 
 // idsOf are the Type/id of resources, in order.
