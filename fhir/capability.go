@@ -45,7 +45,12 @@ type CapabilitySearchParam struct {
 }
 
 // CapabilityStatement builds an STU3 CapabilityStatement (fhirVersion 3.0.1).
-func CapabilityStatement(c Capability) *Object {
+func CapabilityStatement(c Capability) *Object { return capabilityStatement(c, false) }
+
+// capabilityStatement builds the CapabilityStatement of STU3 or, r4, of
+// R4 (see CapabilityStatementR4): the elements both have in the order
+// both give them, and each release's own.
+func capabilityStatement(c Capability, r4 bool) *Object {
 	cs := NewObject(16)
 	cs.Add("resourceType", String("CapabilityStatement"))
 	cs.AddString("name", c.Name)
@@ -55,6 +60,9 @@ func CapabilityStatement(c Capability) *Object {
 	cs.AddString("publisher", c.Publisher)
 	cs.AddString("description", c.Description)
 	cs.Add("kind", String("instance"))
+	if r4 {
+		cs.Add("instantiates", stringArray(c.Instantiates))
+	}
 	if c.SoftwareName != "" {
 		cs.Add("software", NewObject(2).AddString("name", c.SoftwareName).AddString("version", c.SoftwareVersion))
 	}
@@ -63,13 +71,18 @@ func CapabilityStatement(c Capability) *Object {
 			AddString("description", c.Title).
 			AddString("url", c.ImplementationURL))
 	}
-	cs.Add("fhirVersion", String("3.0.1"))
-	cs.Add("acceptUnknown", String("no"))
-	fa := make(Array, 0, len(c.Formats))
-	for _, f := range c.Formats {
-		fa = append(fa, String(f))
+	if r4 {
+		cs.Add("fhirVersion", String("4.0.1"))
+		cs.Add("format", stringArray(c.Formats))
+	} else {
+		cs.Add("fhirVersion", String("3.0.1"))
+		cs.Add("acceptUnknown", String("no"))
+		fa := make(Array, 0, len(c.Formats))
+		for _, f := range c.Formats {
+			fa = append(fa, String(f))
+		}
+		cs.Add("format", fa)
 	}
-	cs.Add("format", fa)
 
 	rest := NewObject(4)
 	rest.Add("mode", String("server"))
@@ -78,6 +91,13 @@ func CapabilityStatement(c Capability) *Object {
 	}
 	ra := make(Array, 0, len(c.Resources))
 	for _, r := range c.Resources {
+		if r4 {
+			ra = append(ra, capabilityResource(r, 12, func(ro *Object) {
+				ro.AddString("profile", r.Profile)
+				ro.Add("supportedProfile", stringArray(r.SupportedProfiles))
+			}))
+			continue
+		}
 		ra = append(ra, capabilityResource(r, 8, func(ro *Object) {
 			if r.Profile != "" {
 				ro.Add("profile", NewObject(1).Add("reference", String(r.Profile)))
@@ -85,7 +105,11 @@ func CapabilityStatement(c Capability) *Object {
 		}))
 	}
 	rest.Add("resource", ra)
-	addOperations(rest, c.Operations, func(def string) Value { return NewObject(1).Add("reference", String(def)) })
+	if r4 {
+		addOperations(rest, c.Operations, func(def string) Value { return String(def) })
+	} else {
+		addOperations(rest, c.Operations, func(def string) Value { return NewObject(1).Add("reference", String(def)) })
+	}
 	cs.Add("rest", Array{rest})
 	return cs
 }

@@ -8,45 +8,7 @@ package fhir
 // CapabilityStatementR4 builds an R4 CapabilityStatement (fhirVersion
 // 4.0.1): no acceptUnknown, profiles and definitions as canonical URLs,
 // instantiates, and R4's order of elements.
-func CapabilityStatementR4(c Capability) *Object {
-	cs := NewObject(16)
-	cs.Add("resourceType", String("CapabilityStatement"))
-	cs.AddString("name", c.Name)
-	cs.AddString("title", c.Title)
-	cs.Add("status", String("active"))
-	cs.AddString("date", c.Date)
-	cs.AddString("publisher", c.Publisher)
-	cs.AddString("description", c.Description)
-	cs.Add("kind", String("instance"))
-	cs.Add("instantiates", stringArray(c.Instantiates))
-	if c.SoftwareName != "" {
-		cs.Add("software", NewObject(2).AddString("name", c.SoftwareName).AddString("version", c.SoftwareVersion))
-	}
-	if c.ImplementationURL != "" {
-		cs.Add("implementation", NewObject(2).
-			AddString("description", c.Title).
-			AddString("url", c.ImplementationURL))
-	}
-	cs.Add("fhirVersion", String("4.0.1"))
-	cs.Add("format", stringArray(c.Formats))
-
-	rest := NewObject(4)
-	rest.Add("mode", String("server"))
-	if c.SecurityDescription != "" {
-		rest.Add("security", NewObject(1).AddString("description", c.SecurityDescription))
-	}
-	ra := make(Array, 0, len(c.Resources))
-	for _, r := range c.Resources {
-		ra = append(ra, capabilityResource(r, 12, func(ro *Object) {
-			ro.AddString("profile", r.Profile)
-			ro.Add("supportedProfile", stringArray(r.SupportedProfiles))
-		}))
-	}
-	rest.Add("resource", ra)
-	addOperations(rest, c.Operations, func(def string) Value { return String(def) })
-	cs.Add("rest", Array{rest})
-	return cs
-}
+func CapabilityStatementR4(c Capability) *Object { return capabilityStatement(c, true) }
 
 // EverythingOperationR4 is EverythingOperation in R4's shape: its base is
 // a canonical URL, and R4 requires affectsState.
