@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"sort"
 	"strconv"
@@ -337,9 +338,7 @@ func withSet(set *Overlay) *Overlay {
 		if o == nil {
 			continue
 		}
-		for k, v := range o.URIs {
-			out.URIs[k] = v
-		}
+		maps.Copy(out.URIs, o.URIs)
 		for typ, r := range o.Resources {
 			m := out.Resources[typ]
 			if m == nil {
@@ -356,18 +355,10 @@ func withSet(set *Overlay) *Overlay {
 			if r.Identifier != "" {
 				m.Identifier = r.Identifier
 			}
-			for k, v := range r.Fixed {
-				m.Fixed[k] = v
-			}
-			for k, v := range r.Derive {
-				m.Derive[k] = v
-			}
-			for k, v := range r.Only {
-				m.Only[k] = v
-			}
-			for k, v := range r.Copy {
-				m.Copy[k] = v
-			}
+			maps.Copy(m.Fixed, r.Fixed)
+			maps.Copy(m.Derive, r.Derive)
+			maps.Copy(m.Only, r.Only)
+			maps.Copy(m.Copy, r.Copy)
 			m.Drop = append(m.Drop, r.Drop...)
 			if r.Ended != nil {
 				m.Ended = r.Ended

@@ -60,17 +60,24 @@ type embedded struct {
 	data []byte
 }
 
-// newBuiltin makes a registry of embedded definitions: those of base
-// (nil: none) and the files, read in turn (a file's definitions replace
-// base's of the same URL); r4 reads them as R4 has them. A file that does
-// not read or resolve is a fault of the build: it panics, naming what.
-func newBuiltin(what string, base *Registry, r4 bool, files ...embedded) *Registry {
+// extend is a new registry holding base's definitions (nil: none), to
+// which more are merged; r4 reads them as R4 has them.
+func extend(base *Registry, r4 bool) *Registry {
 	r := &Registry{profiles: map[string]*structure{}, valueSets: map[string]*valueSet{}, codeSystems: map[string]*codeSystem{}, r4: r4}
 	if base != nil {
 		maps.Copy(r.profiles, base.profiles)
 		maps.Copy(r.valueSets, base.valueSets)
 		maps.Copy(r.codeSystems, base.codeSystems)
 	}
+	return r
+}
+
+// newBuiltin makes a registry of embedded definitions: those of base
+// (nil: none) and the files, read in turn (a file's definitions replace
+// base's of the same URL); r4 reads them as R4 has them. A file that does
+// not read or resolve is a fault of the build: it panics, naming what.
+func newBuiltin(what string, base *Registry, r4 bool, files ...embedded) *Registry {
+	r := extend(base, r4)
 	for _, f := range files {
 		d, err := readGzip("fhir/profile/"+f.name, f.data)
 		if err != nil {
@@ -210,16 +217,7 @@ func Load(dirs ...string) (*Registry, error) {
 		return base, nil
 	}
 	var errs Errors
-	r := &Registry{profiles: map[string]*structure{}, valueSets: map[string]*valueSet{}, codeSystems: map[string]*codeSystem{}}
-	for url, p := range base.profiles {
-		r.profiles[url] = p
-	}
-	for url, v := range base.valueSets {
-		r.valueSets[url] = v
-	}
-	for url, c := range base.codeSystems {
-		r.codeSystems[url] = c
-	}
+	r := extend(base, base.r4)
 	for _, dir := range dirs {
 		d := NewDefinitions(dir)
 		found := 0
