@@ -149,22 +149,7 @@ func listsByCode(t *testing.T, b map[string]any) map[string]map[string]any {
 }
 
 // at follows object keys and list indexes; nil when a step is missing.
-func at(v any, path ...any) any {
-	for _, p := range path {
-		switch k := p.(type) {
-		case string:
-			m, _ := v.(map[string]any)
-			v = m[k]
-		case int:
-			a, _ := v.([]any)
-			if k >= len(a) {
-				return nil
-			}
-			v = a[k]
-		}
-	}
-	return v
-}
+var at = demotest.At
 
 func profileOf(r map[string]any) string {
 	p, _ := at(r, "meta", "profile", 0).(string)

@@ -40,22 +40,7 @@ func yamlDocs(t *testing.T, path string) []map[string]any {
 }
 
 // dig follows keys (and list indexes) into a decoded YAML document.
-func dig(v any, path ...any) any {
-	for _, p := range path {
-		switch k := p.(type) {
-		case string:
-			m, _ := v.(map[string]any)
-			v = m[k]
-		case int:
-			l, _ := v.([]any)
-			if k >= len(l) {
-				return nil
-			}
-			v = l[k]
-		}
-	}
-	return v
-}
+var dig = demotest.At
 
 // parseDeployConfig parses a configuration of the deploy examples with
 // the environment they give it.

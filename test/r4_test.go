@@ -80,20 +80,7 @@ func idsOf(res []map[string]any) []string {
 // Type/id of every entry, matches and includes, in order.
 func pageIDs(t *testing.T, start string) []string {
 	t.Helper()
-	var out []string
-	for next, pages := start, 0; next != ""; pages++ {
-		if pages > 500 {
-			t.Fatal("too many pages")
-		}
-		r := get(t, next)
-		if r.status != http.StatusOK {
-			t.Fatalf("GET %s: %d %s", next, r.status, truncate(string(r.body), 500))
-		}
-		b := r.json(t)
-		out = append(out, idsOf(entries(t, b))...)
-		next = link(b, "next")
-	}
-	return out
+	return idsOf(walkPages(t, start, func(map[string]any, []byte, string) {}))
 }
 
 // Every resource of every type of the demo is served on the R4 base and

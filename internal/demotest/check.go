@@ -21,6 +21,25 @@ func (r Response) JSON(t testing.TB) map[string]any {
 	return m
 }
 
+// At follows object keys and list indexes into a decoded JSON or YAML
+// document; nil when a step is missing.
+func At(v any, path ...any) any {
+	for _, p := range path {
+		switch k := p.(type) {
+		case string:
+			m, _ := v.(map[string]any)
+			v = m[k]
+		case int:
+			a, _ := v.([]any)
+			if k >= len(a) {
+				return nil
+			}
+			v = a[k]
+		}
+	}
+	return v
+}
+
 // Entries returns a Bundle's entry resources, matches and includes.
 func Entries(t testing.TB, bundle map[string]any) []map[string]any {
 	t.Helper()
