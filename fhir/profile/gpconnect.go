@@ -10,19 +10,11 @@ import (
 //go:embed gpconnect.json.gz
 var gpConnectData []byte
 
-var gpConnect struct {
-	once sync.Once
-	r    *Registry
-}
-
 // GPConnect is the registry of the built-in definitions (Builtin) and
 // GP Connect's STU3 profiles for Access Record: Structured 1.6: its
 // CareConnect-GPC-* and GPConnect-* profiles, their extensions (and the
 // Care Connect extensions they use), value sets and code systems. Builtin
 // is left as it is.
-func GPConnect() *Registry {
-	gpConnect.once.Do(func() {
-		gpConnect.r = newBuiltin("built-in GP Connect definitions", Builtin(), false, embedded{"gpconnect.json.gz", gpConnectData})
-	})
-	return gpConnect.r
-}
+var GPConnect = sync.OnceValue(func() *Registry {
+	return newBuiltin("built-in GP Connect definitions", Builtin(), false, embedded{"gpconnect.json.gz", gpConnectData})
+})

@@ -38,21 +38,13 @@ type Registry struct {
 	r4 bool
 }
 
-var builtin struct {
-	once sync.Once
-	r    *Registry
-}
-
 // Builtin is the registry of the built-in definitions: every resource
 // and data type of FHIR STU3 (3.0.1) with the core extensions and
 // profiles, and the Care Connect STU3 profiles, extensions, value sets
 // and code systems.
-func Builtin() *Registry {
-	builtin.once.Do(func() {
-		builtin.r = newBuiltin("built-in definitions", nil, false, embedded{"stu3core.json.gz", stu3Data}, embedded{"careconnect.json.gz", careConnectData})
-	})
-	return builtin.r
-}
+var Builtin = sync.OnceValue(func() *Registry {
+	return newBuiltin("built-in definitions", nil, false, embedded{"stu3core.json.gz", stu3Data}, embedded{"careconnect.json.gz", careConnectData})
+})
 
 // embedded is a generated definitions file built into the binary.
 type embedded struct {

@@ -17,22 +17,14 @@ var (
 	ukCoreData []byte
 )
 
-var builtinR4 struct {
-	once sync.Once
-	r    *Registry
-}
-
 // BuiltinR4 is the registry of the built-in FHIR R4 definitions: every
 // resource and data type of FHIR R4 (4.0.1) with the core extensions and
 // profiles, and the UK Core profiles, extensions, value sets and code
 // systems. A resource is checked against the UK Core profiles its
 // meta.profile names, else against its type's R4 definition.
-func BuiltinR4() *Registry {
-	builtinR4.once.Do(func() {
-		builtinR4.r = newBuiltin("built-in R4 definitions", nil, true, embedded{"r4core.json.gz", r4Data}, embedded{"ukcore.json.gz", ukCoreData})
-	})
-	return builtinR4.r
-}
+var BuiltinR4 = sync.OnceValue(func() *Registry {
+	return newBuiltin("built-in R4 definitions", nil, true, embedded{"r4core.json.gz", r4Data}, embedded{"ukcore.json.gz", ukCoreData})
+})
 
 // CheckR4 checks a resource (decoded JSON) against the built-in R4
 // definitions: the UK Core profiles it names, else its R4 base definition.
