@@ -72,24 +72,25 @@ func (s *Service) sends(typ string) bool {
 	switch typ {
 	case "Bundle", "OperationOutcome", "Patient", "List":
 		return true
-	case "AllergyIntolerance":
-		return s.offered[Allergies]
-	case "Medication", "MedicationStatement", "MedicationRequest":
-		return s.offered[Medication]
-	case "Condition":
-		return s.offered[Problems]
-	case "Immunization":
-		return s.offered[Immunisations]
-	case "Observation":
-		return s.offered[Uncategorised]
-	case "Encounter":
-		return s.offered[Consultations]
-	case "ReferralRequest":
-		return s.offered[Referrals]
-	case "ProcedureRequest":
-		return s.offered[DiaryEntries]
+	}
+	if a, ok := areaOfType[typ]; ok {
+		return s.offered[a]
 	}
 	return s.eng.Set().Lookup(typ) != nil
+}
+
+// areaOfType is the area whose items are resources of a type.
+var areaOfType = map[string]Area{
+	"AllergyIntolerance":  Allergies,
+	"Medication":          Medication,
+	"MedicationStatement": Medication,
+	"MedicationRequest":   Medication,
+	"Condition":           Problems,
+	"Immunization":        Immunisations,
+	"Observation":         Uncategorised,
+	"Encounter":           Consultations,
+	"ReferralRequest":     Referrals,
+	"ProcedureRequest":    DiaryEntries,
 }
 
 func joinOr(list []string, none string) string {
