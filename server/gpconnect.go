@@ -54,13 +54,10 @@ func (h *handler) gpcMark(c *gin.Context) {
 // gpcRecord answers $gpc.getstructuredrecord.
 func (h *handler) gpcRecord(c *gin.Context) {
 	svc := h.opts.GPConnect
-	ssp, p, err := svc.Authorize(c.GetHeader, auth.GPConnectStructuredInteraction, auth.GPConnectPatientScope)
-	if err != nil {
-		h.gpcFail(c, err)
+	ssp, ok := h.gpcAuthorize(c, auth.GPConnectStructuredInteraction, auth.GPConnectPatientScope)
+	if !ok {
 		return
 	}
-	c.Set("principal", p)
-	c.Set("ssp", ssp)
 	if ct := c.ContentType(); ct != "" && !containsFold(jsonTypes, ct) {
 		h.gpcFail(c, &gpconnect.Error{Status: http.StatusUnsupportedMediaType, Issue: gpconnect.Issue{Severity: "error", Code: "not-supported",
 			Spine: "UNSUPPORTED_MEDIA_TYPE", Diagnostics: "the request body is read as FHIR JSON (application/fhir+json), not " + echo(ct)}})
@@ -86,15 +83,23 @@ func (h *handler) gpcRecord(c *gin.Context) {
 
 // gpcMetadata answers the structured CapabilityStatement.
 func (h *handler) gpcMetadata(c *gin.Context) {
-	svc := h.opts.GPConnect
-	ssp, p, err := svc.Authorize(c.GetHeader, auth.GPConnectMetadataInteraction, auth.GPConnectOrganizationScope)
+	if _, ok := h.gpcAuthorize(c, auth.GPConnectMetadataInteraction, auth.GPConnectOrganizationScope); ok {
+		h.write(c, http.StatusOK, h.opts.GPConnect.Capability())
+	}
+}
+
+// gpcAuthorize checks a GP Connect request's SSP headers and token for
+// the interaction and scope, and keeps who asked for the audit trail; a
+// refusal is answered, and ok is false.
+func (h *handler) gpcAuthorize(c *gin.Context, interaction, scope string) (ssp *auth.SSP, ok bool) {
+	ssp, p, err := h.opts.GPConnect.Authorize(c.GetHeader, interaction, scope)
 	if err != nil {
 		h.gpcFail(c, err)
-		return
+		return nil, false
 	}
 	c.Set("principal", p)
 	c.Set("ssp", ssp)
-	h.write(c, http.StatusOK, svc.Capability())
+	return ssp, true
 }
 
 // gpcFail answers a GP Connect request's failure: a refusal with its
