@@ -1,7 +1,6 @@
 package profile
 
 import (
-	"os"
 	"strings"
 	"testing"
 
@@ -10,15 +9,7 @@ import (
 
 func checkR4(t *testing.T, file string) []string {
 	t.Helper()
-	b, err := os.ReadFile("testdata/" + file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ps, err := BuiltinR4().CheckJSON(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return problemStrings(ps)
+	return checkFile(t, BuiltinR4(), file)
 }
 
 // UK Core's own Patient example, claiming UKCore-Patient, conforms.

@@ -10,19 +10,22 @@ import (
 
 func check(t *testing.T, file string) []string {
 	t.Helper()
+	return checkFile(t, Builtin(), file)
+}
+
+// checkFile checks a resource of testdata with a registry: its problems,
+// as text.
+func checkFile(t *testing.T, reg *Registry, file string) []string {
+	t.Helper()
 	b, err := os.ReadFile("testdata/" + file)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ps, err := CheckJSON(b)
+	ps, err := reg.CheckJSON(b)
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := make([]string, len(ps))
-	for i, p := range ps {
-		out[i] = p.String()
-	}
-	return out
+	return problemStrings(ps)
 }
 
 func TestGoodPatient(t *testing.T) {
