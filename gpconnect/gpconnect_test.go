@@ -148,6 +148,18 @@ func listsByCode(t *testing.T, b map[string]any) map[string]map[string]any {
 	return out
 }
 
+// rowsByPatient reads a demo table's rows, each as one makes it, by
+// PATIENT_ID.
+func rowsByPatient[T any](t *testing.T, table string, one func(r map[string]any) T) map[string][]T {
+	t.Helper()
+	out := map[string][]T{}
+	for _, r := range demotest.Rows(t, table) {
+		p := demotest.Str(r["PATIENT_ID"])
+		out[p] = append(out[p], one(r))
+	}
+	return out
+}
+
 // at follows object keys and list indexes; nil when a step is missing.
 var at = demotest.At
 

@@ -15,12 +15,9 @@ import (
 // row's IMM_ID, GIVEN_DATE and VACCINE_CODE.
 func immunisationRows(t *testing.T) map[string][]map[string]string {
 	t.Helper()
-	out := map[string][]map[string]string{}
-	for _, r := range demotest.Rows(t, "IMMUNISATION") {
-		p := demotest.Str(r["PATIENT_ID"])
-		out[p] = append(out[p], map[string]string{"id": demotest.Str(r["IMM_ID"]), "date": demotest.Str(r["GIVEN_DATE"]), "vaccine": demotest.Str(r["VACCINE_CODE"])})
-	}
-	return out
+	return rowsByPatient(t, "IMMUNISATION", func(r map[string]any) map[string]string {
+		return map[string]string{"id": demotest.Str(r["IMM_ID"]), "date": demotest.Str(r["GIVEN_DATE"]), "vaccine": demotest.Str(r["VACCINE_CODE"])}
+	})
 }
 
 // The immunisations area: the Immunisations list (SNOMED 1102181000000102)

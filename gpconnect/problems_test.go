@@ -15,12 +15,9 @@ type demoProblem struct{ id, status, significance string }
 
 func problemRows(t *testing.T) map[string][]demoProblem {
 	t.Helper()
-	out := map[string][]demoProblem{}
-	for _, r := range demotest.Rows(t, "PROBLEM") {
-		p := demotest.Str(r["PATIENT_ID"])
-		out[p] = append(out[p], demoProblem{demotest.Str(r["PROBLEM_ID"]), demotest.Str(r["STATUS"]), demotest.Str(r["SIGNIFICANCE"])})
-	}
-	return out
+	return rowsByPatient(t, "PROBLEM", func(r map[string]any) demoProblem {
+		return demoProblem{demotest.Str(r["PROBLEM_ID"]), demotest.Str(r["STATUS"]), demotest.Str(r["SIGNIFICANCE"])}
+	})
 }
 
 // The problems area (SPEC §6.2): the list "Problems" (SNOMED

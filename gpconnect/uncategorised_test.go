@@ -17,12 +17,9 @@ type demoObservation struct{ id, day string }
 
 func observationRows(t *testing.T) map[string][]demoObservation {
 	t.Helper()
-	out := map[string][]demoObservation{}
-	for _, r := range demotest.Rows(t, "OBSERVATION") {
-		p := demotest.Str(r["PATIENT_ID"])
-		out[p] = append(out[p], demoObservation{demotest.Str(r["OBS_ID"]), demotest.Str(r["OBS_DATETIME"])[:10]})
-	}
-	return out
+	return rowsByPatient(t, "OBSERVATION", func(r map[string]any) demoObservation {
+		return demoObservation{demotest.Str(r["OBS_ID"]), demotest.Str(r["OBS_DATETIME"])[:10]}
+	})
 }
 
 // The uncategorised data area (SPEC §6.2): the list "Uncategorised data"
