@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/ccfacade/ccfacade/internal/demotest"
-	"github.com/ccfacade/ccfacade/internal/fhirvalid"
 )
 
 // demoConsultation is a CONSULTATION row with the items recorded in it
@@ -134,12 +133,7 @@ func TestRecordConsultations(t *testing.T) {
 		}()},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			res := record(t, e, params(p.nhs, consultations(c.parts)))
-			if res.Status != http.StatusOK {
-				t.Fatalf("status %d: %s", res.Status, demotest.Truncate(string(res.Body), 800))
-			}
-			fhirvalid.Validate(t, "a record of consultations", res.Body)
-			b := res.JSON(t)
+			b := okRecord(t, e, params(p.nhs, consultations(c.parts)), "a record of consultations")
 			checkConsultations(t, b, c.want)
 		})
 	}

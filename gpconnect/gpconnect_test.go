@@ -148,6 +148,18 @@ func listsByCode(t *testing.T, b map[string]any) map[string]map[string]any {
 	return out
 }
 
+// okRecord posts a record request that must succeed: its bundle, checked
+// by the STU3 validator (what names it).
+func okRecord(t *testing.T, e *demotest.Env, body, what string) map[string]any {
+	t.Helper()
+	res := record(t, e, body)
+	if res.Status != http.StatusOK {
+		t.Fatalf("status %d: %s", res.Status, demotest.Truncate(string(res.Body), 800))
+	}
+	fhirvalid.Validate(t, what, res.Body)
+	return res.JSON(t)
+}
+
 // rowsByPatient reads a demo table's rows, each as one makes it, by
 // PATIENT_ID.
 func rowsByPatient[T any](t *testing.T, table string, one func(r map[string]any) T) map[string][]T {

@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/ccfacade/ccfacade/internal/demotest"
-	"github.com/ccfacade/ccfacade/internal/fhirvalid"
 )
 
 // demoProblem is a PROBLEM row: its id, STATUS and SIGNIFICANCE.
@@ -86,12 +85,7 @@ func TestRecordProblems(t *testing.T) {
 		}()},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			res := record(t, e, params(p.nhs, c.params...))
-			if res.Status != http.StatusOK {
-				t.Fatalf("status %d: %s", res.Status, demotest.Truncate(string(res.Body), 800))
-			}
-			fhirvalid.Validate(t, "a record of problems", res.Body)
-			b := res.JSON(t)
+			b := okRecord(t, e, params(p.nhs, c.params...), "a record of problems")
 			l := listsByCode(t, b)["717711000000103"]
 			if l == nil || l["title"] != "Problems" {
 				t.Fatalf("no Problems list: %v", l)

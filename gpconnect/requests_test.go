@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/ccfacade/ccfacade/internal/demotest"
-	"github.com/ccfacade/ccfacade/internal/fhirvalid"
 )
 
 // demoRequest is a REFERRAL or DIARY_ENTRY row: its id and its date
@@ -107,12 +106,7 @@ func TestRecordReferrals(t *testing.T) {
 		{"before them all", `{"end":"2000-01-01"}`, []string{}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			res := record(t, e, params(p.nhs, referrals(c.period)))
-			if res.Status != http.StatusOK {
-				t.Fatalf("status %d: %s", res.Status, demotest.Truncate(string(res.Body), 800))
-			}
-			fhirvalid.Validate(t, "a record of referrals", res.Body)
-			checkArea(t, res.JSON(t), "792931000000107", "Outbound referral", "ReferralRequest",
+			checkArea(t, okRecord(t, e, params(p.nhs, referrals(c.period)), "a record of referrals"), "792931000000107", "Outbound referral", "ReferralRequest",
 				"https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-ReferralRequest-1", "unknown", c.want)
 		})
 	}
@@ -174,12 +168,7 @@ func TestRecordDiaryEntries(t *testing.T) {
 		{"due by today", today.Format(time.DateOnly), want(today.Format(time.DateOnly))},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			res := record(t, e, params(p.nhs, diary(c.date)))
-			if res.Status != http.StatusOK {
-				t.Fatalf("status %d: %s", res.Status, demotest.Truncate(string(res.Body), 800))
-			}
-			fhirvalid.Validate(t, "a record of diary entries", res.Body)
-			b := res.JSON(t)
+			b := okRecord(t, e, params(p.nhs, diary(c.date)), "a record of diary entries")
 			checkArea(t, b, "714311000000108", "Patient recall administration", "ProcedureRequest",
 				"https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-ProcedureRequest-1", "active", c.want)
 			for _, r := range resources(t, b) {

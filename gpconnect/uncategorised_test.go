@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/ccfacade/ccfacade/internal/demotest"
-	"github.com/ccfacade/ccfacade/internal/fhirvalid"
 )
 
 // demoObservation is an OBSERVATION row: its id and the day of
@@ -80,12 +79,7 @@ func TestRecordUncategorised(t *testing.T) {
 		{"before the first", period("1900-01-01", "1900-12-31"), nil},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			res := record(t, e, params(p.nhs, c.param))
-			if res.Status != http.StatusOK {
-				t.Fatalf("status %d: %s", res.Status, demotest.Truncate(string(res.Body), 800))
-			}
-			fhirvalid.Validate(t, "a record of uncategorised data", res.Body)
-			b := res.JSON(t)
+			b := okRecord(t, e, params(p.nhs, c.param), "a record of uncategorised data")
 			l := listsByCode(t, b)["826501000000100"]
 			if l == nil || l["title"] != "Uncategorised data" || at(l, "code", "coding", 0, "display") != "Miscellaneous record" {
 				t.Fatalf("list %v: want title Uncategorised data, display Miscellaneous record", l)
