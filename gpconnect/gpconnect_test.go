@@ -160,6 +160,20 @@ func okRecord(t *testing.T, e *demotest.Env, body, what string) map[string]any {
 	return res.JSON(t)
 }
 
+// listedItems are a List's item references, sorted; an empty List must
+// say why (no-content-recorded).
+func listedItems(t *testing.T, l map[string]any) []string {
+	t.Helper()
+	var got []string
+	if _, ok := l["entry"]; ok {
+		got = itemRefs(l)
+	} else if at(l, "emptyReason", "coding", 0, "code") != "no-content-recorded" {
+		t.Errorf("an empty list without its reason: %v", l)
+	}
+	sort.Strings(got)
+	return got
+}
+
 // rowsByPatient reads a demo table's rows, each as one makes it, by
 // PATIENT_ID.
 func rowsByPatient[T any](t *testing.T, table string, one func(r map[string]any) T) map[string][]T {

@@ -90,13 +90,7 @@ func TestRecordProblems(t *testing.T) {
 			if l == nil || l["title"] != "Problems" {
 				t.Fatalf("no Problems list: %v", l)
 			}
-			var got []string
-			if _, ok := l["entry"]; ok {
-				got = itemRefs(l)
-			} else if at(l, "emptyReason", "coding", 0, "code") != "no-content-recorded" {
-				t.Errorf("an empty list without its reason: %v", l)
-			}
-			sort.Strings(got)
+			got := listedItems(t, l)
 			if !slices.Equal(got, c.want) {
 				t.Errorf("list %v, want %v", got, c.want)
 			}
