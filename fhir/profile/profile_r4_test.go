@@ -7,11 +7,6 @@ import (
 	"github.com/ccfacade/ccfacade/fhir/r4"
 )
 
-func checkR4(t *testing.T, file string) []string {
-	t.Helper()
-	return checkFile(t, BuiltinR4(), file)
-}
-
 // UK Core's own Patient example, claiming UKCore-Patient, conforms.
 func TestUKCorePatientExample(t *testing.T) {
 	if ps := checkR4(t, "ukcore-patient-good.json"); len(ps) != 0 {

@@ -13,6 +13,11 @@ func check(t *testing.T, file string) []string {
 	return checkFile(t, Builtin(), file)
 }
 
+func checkR4(t *testing.T, file string) []string {
+	t.Helper()
+	return checkFile(t, BuiltinR4(), file)
+}
+
 // checkFile checks a resource of testdata with a registry: its problems,
 // as text.
 func checkFile(t *testing.T, reg *Registry, file string) []string {
