@@ -3,6 +3,7 @@ package gpconnect
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/url"
 	"slices"
 	"strconv"
@@ -180,7 +181,7 @@ func unserved(p *fhir.Object, nhs string) string {
 // search runs a search of every page: the resources matched, in the
 // engine's order.
 func (r *record) search(typ string, params url.Values) ([]*fhir.Object, error) {
-	params = cloneValues(params)
+	params = maps.Clone(params) // Set below replaces _count's slice, sharing none it changes
 	params.Set("_count", strconv.Itoa(pageSize))
 	var out []*fhir.Object
 	for page := 0; ; page++ {
@@ -217,14 +218,6 @@ func (r *record) search(typ string, params url.Values) ([]*fhir.Object, error) {
 		}
 		params = u.Query()
 	}
-}
-
-func cloneValues(v url.Values) url.Values {
-	out := url.Values{}
-	for k, x := range v {
-		out[k] = slices.Clone(x)
-	}
-	return out
 }
 
 // usualRole adds the PractitionerRole of the patient's usual GP when the
