@@ -31,6 +31,10 @@ type Config struct {
 	// with snapshots, ValueSets, CodeSystems as JSON), relative to the
 	// config file, added to the built-in STU3 and Care Connect ones.
 	Profiles []string `yaml:"profiles"`
+	// ProfilesR4 are folders of FHIR R4 definitions, relative to the
+	// config file, added to the built-in R4 and UK Core ones: profiles a
+	// mapping's r4 section may name, checked by lint.
+	ProfilesR4 []string `yaml:"profiles_r4"`
 	// Timezone is the zone of date-times the database stores without one,
 	// and of search values given without one.
 	Timezone string  `yaml:"timezone"`
@@ -317,9 +321,11 @@ func Parse(name string, data []byte, lookup func(string) (string, bool)) (*Confi
 	if cfg.Audit.Path != "" && !filepath.IsAbs(cfg.Audit.Path) {
 		cfg.Audit.Path = filepath.Join(filepath.Dir(name), cfg.Audit.Path)
 	}
-	for i, p := range cfg.Profiles {
-		if p != "" && !filepath.IsAbs(p) {
-			cfg.Profiles[i] = filepath.Join(filepath.Dir(name), p)
+	for _, dirs := range [][]string{cfg.Profiles, cfg.ProfilesR4} {
+		for i, p := range dirs {
+			if p != "" && !filepath.IsAbs(p) {
+				dirs[i] = filepath.Join(filepath.Dir(name), p)
+			}
 		}
 	}
 	if o := cfg.GPConnect.Overlay; o != "" && !filepath.IsAbs(o) && !strings.HasPrefix(o, BuiltinPrefix) {
@@ -349,6 +355,11 @@ func (c *Config) validate() error {
 	for _, p := range c.Profiles {
 		if p == "" {
 			errs = append(errs, "profiles: an empty folder name")
+		}
+	}
+	for _, p := range c.ProfilesR4 {
+		if p == "" {
+			errs = append(errs, "profiles_r4: an empty folder name")
 		}
 	}
 	if _, err := time.LoadLocation(c.Timezone); err != nil {

@@ -32,6 +32,9 @@ type Config struct {
 	// Profiles holds the definitions a mapping's profile must name (nil:
 	// the built-in ones, STU3's and Care Connect's).
 	Profiles *profile.Registry
+	// ProfilesR4 holds the R4 definitions a mapping's r4 profile may name
+	// besides UK Core's (nil: the built-in ones, R4's and UK Core's).
+	ProfilesR4 *profile.Registry
 }
 
 // LoadDir loads every *.yaml and *.yml file in dir.
@@ -91,8 +94,12 @@ func (c Config) Load(files []File) (*Set, error) {
 	if profiles == nil {
 		profiles = profile.Builtin()
 	}
+	profilesR4 := c.ProfilesR4
+	if profilesR4 == nil {
+		profilesR4 = profile.BuiltinR4()
+	}
 	sort.Slice(files, func(i, j int) bool { return files[i].Name < files[j].Name })
-	l := &loader{rel: stu3.Release, set: &Set{Concepts: map[string]*ConceptMap{}, Location: loc, Profiles: profiles, byType: map[string]*Mapping{}}}
+	l := &loader{rel: stu3.Release, set: &Set{Concepts: map[string]*ConceptMap{}, Location: loc, Profiles: profiles, ProfilesR4: profilesR4, byType: map[string]*Mapping{}}}
 	type parsed struct {
 		name string
 		root *yaml.Node

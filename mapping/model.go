@@ -21,6 +21,9 @@ type Set struct {
 	// Profiles are the definitions the set's profiles were found in, and
 	// the checker's, which lint runs on sample resources.
 	Profiles *profile.Registry
+	// ProfilesR4 are the R4 definitions the R4 forms' profiles were found
+	// in, and the checker's for them.
+	ProfilesR4 *profile.Registry
 	// Warnings are what lint reports without failing: a parameter bound to
 	// columns that does not search every value its element shows, an
 	// element STU3 requires that the mapping can leave absent.

@@ -78,7 +78,9 @@ func (l *loader) r4Section(n *yaml.Node, m *Mapping) {
 			if v, ok := l.str(p[1], path+".profile"); ok {
 				s.profile = v
 				if !isUKCoreProfileOf(v, m.Resource) {
-					l.add(l.pos(p[1]), path+".profile", "%q is not a UK Core profile of %s (known: %s)", v, m.Resource, strings.Join(ukCoreProfilesOf(m.Resource), ", "))
+					if err := l.set.ProfilesR4.CheckProfile(v, m.Resource); err != nil {
+						l.add(l.pos(p[1]), path+".profile", "%q is not a UK Core profile of %s (known: %s), nor one of the R4 definitions (profiles_r4): %v", v, m.Resource, strings.Join(ukCoreProfilesOf(m.Resource), ", "), err)
+					}
 				}
 			}
 		case "omit":

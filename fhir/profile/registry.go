@@ -203,15 +203,18 @@ func (es Errors) sorted() Errors {
 // with one URL the later version is kept, and on a tie the folder's. Every
 // base definition must resolve, in the folders or the built-in set. Any
 // problem is an Errors naming each file and what is wrong with it.
-func Load(dirs ...string) (*Registry, error) {
-	base := Builtin()
+func Load(dirs ...string) (*Registry, error) { return load(Builtin(), NewDefinitions, dirs) }
+
+// load returns base with the definitions of each folder added, each read
+// into a set made by newDefs (of base's release).
+func load(base *Registry, newDefs func(source string) *Definitions, dirs []string) (*Registry, error) {
 	if len(dirs) == 0 {
 		return base, nil
 	}
 	var errs Errors
 	r := extend(base, base.r4)
 	for _, dir := range dirs {
-		d := NewDefinitions(dir)
+		d := newDefs(dir)
 		found := 0
 		root := dir
 		if real, err := filepath.EvalSymlinks(dir); err == nil {

@@ -30,6 +30,11 @@ var BuiltinR4 = sync.OnceValue(func() *Registry {
 // definitions: the UK Core profiles it names, else its R4 base definition.
 func CheckR4(res map[string]any) []Problem { return BuiltinR4().Check(res) }
 
+// LoadR4 is Load for FHIR R4: the built-in R4 definitions (BuiltinR4)
+// with those of each folder added. A definition of another FHIR version
+// (its fhirVersion not 4.0.x) is an error naming its file.
+func LoadR4(dirs ...string) (*Registry, error) { return load(BuiltinR4(), NewDefinitionsR4, dirs) }
+
 // R4 reports whether the registry holds FHIR R4 definitions.
 func (r *Registry) R4() bool { return r.r4 }
 

@@ -54,7 +54,8 @@ also answers GP Connect Access Record: Structured on /gpconnect/fhir.
 -mappings (or mappings: in the config) names a folder of mapping files, or
 a set shipped in the binary: builtin:demo, builtin:omop (OMOP CDM 5.4).
 -profiles (or profiles: in the config) adds folders of FHIR STU3 definitions
-(GP Connect's, say) to the built-in STU3 and Care Connect ones.
+(GP Connect's, say) to the built-in STU3 and Care Connect ones; -profiles-r4
+(profiles_r4:) folders of FHIR R4 ones to the built-in R4 and UK Core ones.
 `
 
 // Run runs the command line args (without the program name).
@@ -194,9 +195,9 @@ func parseNoArgs(fs *flag.FlagSet, args []string) error {
 func quietLog() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
 type sourceFlags struct {
-	config, mappings, adapter, dsn, profiles string
-	patients                                 int
-	sample                                   int // rows per mapping to render and check
+	config, mappings, adapter, dsn, profiles, profilesR4 string
+	patients                                             int
+	sample                                               int // rows per mapping to render and check
 }
 
 // register adds the source's flags to fs, and -sample with its help
@@ -210,6 +211,7 @@ func (f *sourceFlags) register(fs *flag.FlagSet, sampleHelp string) {
 	fs.StringVar(&f.adapter, "adapter", "", "database adapter: "+strings.Join(registry.Names(), ", "))
 	fs.StringVar(&f.dsn, "dsn", "", "database connection string")
 	fs.StringVar(&f.profiles, "profiles", "", "folders of FHIR STU3 definitions (StructureDefinitions, ValueSets, CodeSystems as JSON), comma-separated, added to the built-in STU3 and Care Connect ones, instead of profiles: in -config")
+	fs.StringVar(&f.profilesR4, "profiles-r4", "", "folders of FHIR R4 definitions, comma-separated, added to the built-in R4 and UK Core ones (profiles a mapping's r4 section may name), instead of profiles_r4: in -config")
 	fs.IntVar(&f.patients, "demo-patients", 200, "patients in the built-in demo database")
 }
 
@@ -220,8 +222,8 @@ func (f *sourceFlags) open(ctx context.Context, withDB bool, log *slog.Logger) (
 	var err error
 	switch {
 	case f.config != "":
-		if f.mappings != "" || f.adapter != "" || f.dsn != "" || f.profiles != "" {
-			return nil, &usageError{"give -config, or -mappings with -adapter, -dsn and -profiles, not both"}
+		if f.mappings != "" || f.adapter != "" || f.dsn != "" || f.profiles != "" || f.profilesR4 != "" {
+			return nil, &usageError{"give -config, or -mappings with -adapter, -dsn, -profiles and -profiles-r4, not both"}
 		}
 		if s.cfg, err = config.Load(f.config); err != nil {
 			return nil, err
@@ -232,7 +234,7 @@ func (f *sourceFlags) open(ctx context.Context, withDB bool, log *slog.Logger) (
 	case f.mappings != "":
 		cfg := config.Default()
 		cfg.Mappings, cfg.Database.Adapter, cfg.Database.DSN = f.mappings, f.adapter, config.Secret(f.dsn)
-		cfg.Profiles = f.profileDirs()
+		cfg.Profiles, cfg.ProfilesR4 = dirList(f.profiles), dirList(f.profilesR4)
 		s.cfg = &cfg
 		if s.set, err = loadMappings(f.mappings, &cfg); err != nil {
 			return nil, err
@@ -243,7 +245,7 @@ func (f *sourceFlags) open(ctx context.Context, withDB bool, log *slog.Logger) (
 	default:
 		cfg := config.Default()
 		cfg.Mappings = "(built-in demo)"
-		cfg.Profiles = f.profileDirs()
+		cfg.Profiles, cfg.ProfilesR4 = dirList(f.profiles), dirList(f.profilesR4)
 		cfg.GPConnect = demoGPConnect()
 		s.cfg, s.demo = &cfg, true
 		if s.set, err = loadMappings(config.BuiltinPrefix+"demo", &cfg); err != nil {
@@ -276,10 +278,11 @@ func (f *sourceFlags) open(ctx context.Context, withDB bool, log *slog.Logger) (
 	return s, nil
 }
 
-// profileDirs are the folders of -profiles.
-func (f *sourceFlags) profileDirs() []string {
+// dirList are the folders of a comma-separated flag (-profiles,
+// -profiles-r4).
+func dirList(flag string) []string {
 	var dirs []string
-	for _, d := range strings.Split(f.profiles, ",") {
+	for _, d := range strings.Split(flag, ",") {
 		if d = strings.TrimSpace(d); d != "" {
 			dirs = append(dirs, d)
 		}
@@ -295,7 +298,11 @@ func loadMappings(spec string, cfg *config.Config) (*mapping.Set, error) {
 	if err != nil {
 		return nil, err
 	}
-	mc := mapping.Config{Location: cfg.Location(), Profiles: reg}
+	regR4, err := profile.LoadR4(cfg.ProfilesR4...)
+	if err != nil {
+		return nil, err
+	}
+	mc := mapping.Config{Location: cfg.Location(), Profiles: reg, ProfilesR4: regR4}
 	name, ok := strings.CutPrefix(spec, config.BuiltinPrefix)
 	if !ok {
 		return mc.LoadDir(spec)

@@ -166,7 +166,7 @@ func sampleAndCheck(ctx context.Context, s *setup, n int) (*sampleReport, error)
 	if err != nil {
 		return nil, err
 	}
-	if err := checkSample(ctx, r4eng.In(mapping.R4), s.set, profile.BuiltinR4(), "R4 (UK Core) ", n, rep); err != nil {
+	if err := checkSample(ctx, r4eng.In(mapping.R4), s.set, s.set.ProfilesR4, "R4 (UK Core) ", n, rep); err != nil {
 		return nil, err
 	}
 	lossReport(s.set, cov, rep)
