@@ -193,6 +193,9 @@ type r4Deriver struct {
 	// onto are the extensions an On rule puts on an element of their
 	// holder, by the holder (the R4 object being derived).
 	onto map[*Node][]ontoExtension
+	// placed are the values of extension parts a rule makes elements of
+	// their holder, by the holder.
+	placed map[*Node][]*Node
 }
 
 type ontoExtension struct {
@@ -490,9 +493,106 @@ func (d *r4Deriver) object(n *Node) *Node {
 		d.land(c, f)
 	}
 	d.depth--
+	d.place(c)
 	d.putOnto(c)
 	d.moveSystem(c)
 	return c
+}
+
+// place puts the values a part rule made elements of c at their paths
+// below c (each value's Path ends in its path), making the objects on the
+// way that the mapping does not build.
+func (d *r4Deriver) place(c *Node) {
+	for _, v := range d.placed[c] {
+		names := strings.Split(strings.TrimPrefix(v.Path, c.Path+"."), ".")
+		at, typ := c, r4.Lookup(c.Type)
+		for i, name := range names {
+			var el *spec.Element
+			if typ != nil {
+				el, _, _ = typ.Element(name)
+			}
+			if el == nil {
+				d.problem(v.Pos, v.Path, "R4's %s has no element %q", at.Path, name)
+				break
+			}
+			f := fieldOf(at, name)
+			if i == len(names)-1 {
+				if f != nil {
+					d.problem(v.Pos, v.Path, "the mapping builds %s, which UK Core fills from this extension: omit one in the r4 section", v.Path)
+					break
+				}
+				at.Fields = append(at.Fields, v)
+				break
+			}
+			if f == nil {
+				f = &Node{Pos: v.Pos, Path: at.Path + "." + name, Name: name, Type: el.Types[0]}
+				at.Fields = append(at.Fields, f)
+			} else if f.Expr != nil || f.List {
+				d.problem(v.Pos, v.Path, "%s is not one object the mapping builds: omit the extension in the r4 section and state its R4 form there", f.Path)
+				break
+			}
+			at, typ = f, r4.Lookup(f.Type)
+		}
+	}
+	delete(d.placed, c)
+}
+
+// extensionParts derives a complex extension by its part rules into the
+// holder's extension list (list) and elements (holder).
+func (d *r4Deriver) extensionParts(holder, list, it *Node, rule *extensionRule, url string) {
+	var kept []*Node
+	for _, part := range fieldOf(it, "extension").itemsOrNil() {
+		name := fixedText(fieldOf(part, "url"))
+		pr, ok := rule.Parts[name]
+		if !ok {
+			d.problem(part.Pos, it.Path, "part %q of extension %s has no R4 home in the rules: omit the extension in the r4 section and state its R4 form there", name, url)
+			continue
+		}
+		var v *Node
+		for _, x := range part.Fields {
+			if strings.HasPrefix(x.Name, "value") {
+				v = x
+			}
+		}
+		if v == nil || part.Rows != nil || it.Rows != nil {
+			d.problem(part.Pos, it.Path, "part %q of extension %s needs one value and no rows", name, url)
+			continue
+		}
+		g := d.value(v)
+		if pr.Type != "" {
+			g.Name, g.Type = "value"+strings.ToUpper(pr.Type[:1])+pr.Type[1:], pr.Type
+		}
+		when := andCond(it.When, part.When)
+		switch {
+		case pr.Element != "":
+			g.Name = pr.Element[strings.LastIndex(pr.Element, ".")+1:]
+			g.Path, g.When = holder.Path+"."+pr.Element, andCond(when, g.When)
+			if d.placed == nil {
+				d.placed = map[*Node][]*Node{}
+			}
+			d.placed[holder] = append(d.placed[holder], g)
+		case pr.Ext != "":
+			list.Items = append(list.Items, &Node{Pos: part.Pos, Path: it.Path, Type: "Extension", When: when,
+				Fields: []*Node{fixedNode(part.Pos, it.Path+".url", "url", "uri", pr.Ext), g}})
+		default:
+			to := name
+			if pr.To != "" {
+				to = pr.To
+			}
+			kept = append(kept, &Node{Pos: part.Pos, Path: part.Path, Type: "Extension", When: part.When,
+				Fields: []*Node{fixedNode(part.Pos, part.Path+".url", "url", "uri", to), g}})
+		}
+	}
+	if rule.R4 != "" && len(kept) > 0 {
+		ext := &Node{Pos: it.Pos, Path: it.Path + ".extension", Name: "extension", Type: "Extension", List: true, Items: kept}
+		list.Items = append(list.Items, &Node{Pos: it.Pos, Path: it.Path, Type: "Extension", When: it.When,
+			Fields: []*Node{ext, fixedNode(it.Pos, it.Path+".url", "url", "uri", rule.R4)}})
+	}
+}
+
+// fixedNode is an element of a fixed text value.
+func fixedNode(pos Pos, path, name, typ, text string) *Node {
+	return &Node{Pos: pos, Path: path, Name: name, Type: typ, Expr: &Expr{Pos: pos, Path: path, Literal: text, HasLiteral: true}}
 }
 
 // putOnto writes the extensions an On rule moved onto an element of c
@@ -726,6 +826,8 @@ func (d *r4Deriver) extensions(parent *Node, f *Node) {
 		case rule == nil:
 			list.Items = append(list.Items, d.value(it))
 		case rule.Drop:
+		case rule.Parts != nil:
+			d.extensionParts(parent, list, it, rule, url)
 		case rule.Element != "":
 			// src holds the value: the extension, or its part Sub.
 			src, when := it, it.When

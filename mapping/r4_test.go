@@ -1,12 +1,14 @@
 package mapping
 
 import (
+	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/ccfacade/ccfacade/fhir"
+	"github.com/ccfacade/ccfacade/fhir/profile"
 	"github.com/ccfacade/ccfacade/fhir/r4"
 	"github.com/ccfacade/ccfacade/fhir/spec"
 	"github.com/ccfacade/ccfacade/fhir/stu3"
@@ -228,7 +230,7 @@ element:
   extension:
     - url: https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-CareConnect-MedicationRepeatInformation-1
       extension:
-        - url: numberOfRepeatPrescriptionsIssued
+        - url: repeatsLeft
           valueUnsignedInt: { column: ISSUED }
   status: active
   intent: order
@@ -248,7 +250,7 @@ element:
 	}
 	got := Errors(m.R4Problems()).Error()
 	for _, want := range []string{
-		`mr.yaml:7:7: MedicationRequest.extension: extension https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-CareConnect-MedicationRepeatInformation-1 has no UK Core counterpart in the rules`,
+		`mr.yaml:9:11: MedicationRequest.extension: part "repeatsLeft" of extension https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-CareConnect-MedicationRepeatInformation-1 has no R4 home in the rules`,
 		`mr.yaml:17:5: MedicationRequest.definition: R4's MedicationRequest has no element "definition"`,
 	} {
 		if !strings.Contains(got, want) {
@@ -529,9 +531,14 @@ func TestR4RulesAgainstTheTables(t *testing.T) {
 		}
 	}
 	for _, r := range r4Extensions {
-		ok := r.Drop || r.Element != "" || strings.HasPrefix(r.R4, ukCore+"Extension-UKCore-") || strings.HasPrefix(r.R4, coreExt)
-		if !ok || strings.HasPrefix(r.R4, careConn) {
+		ok := r.Drop || r.Element != "" || r.R4 == "" && r.Parts != nil || strings.HasPrefix(r.R4, ukCore+"Extension-UKCore-") || strings.HasPrefix(r.R4, coreExt)
+		if !ok || strings.HasPrefix(r.R4, careConn) || r.R4 != "" && !profile.BuiltinR4().Known(r.R4) {
 			t.Errorf("extension rule %+v", r)
+		}
+		for name, p := range r.Parts {
+			if p.Ext != "" && !profile.BuiltinR4().Known(p.Ext) || p.Type != "" && r4.Lookup(p.Type) == nil {
+				t.Errorf("extension rule %s, part %s: %+v", r.STU3, name, p)
+			}
 		}
 	}
 	for _, r := range r4Systems {
@@ -562,5 +569,88 @@ func TestDemoSetServedAsR4(t *testing.T) {
 		if want := ukCore + "UKCore-" + m.Resource; m.ProfileIn(R4) != want {
 			t.Errorf("%s claims %q on R4, want %q", m.Resource, m.ProfileIn(R4), want)
 		}
+	}
+}
+
+// A complex Care Connect extension whose parts UK Core moved: the
+// repeats allowed become dispenseRequest.numberOfRepeatsAllowed, the
+// repeats issued a renamed part of UK Core's repeat information, and a
+// Coding's SNOMED description two simple extensions; each part keeps its
+// condition, and the result meets UK Core.
+func TestR4ExtensionParts(t *testing.T) {
+	src := `
+resource: MedicationRequest
+profile: https://fhir.hl7.org.uk/STU3/StructureDefinition/CareConnect-MedicationRequest-1
+from: { table: M, key: ID }
+element:
+  extension:
+    - url: https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-CareConnect-MedicationRepeatInformation-1
+      extension:
+        - url: numberOfRepeatPrescriptionsAllowed
+          valuePositiveInt: { column: ALLOWED }
+        - url: numberOfRepeatPrescriptionsIssued
+          valuePositiveInt: { column: ISSUED }
+        - url: authorisationExpiryDate
+          valueDateTime: { column: EXPIRES }
+  status: active
+  intent: order
+  medicationCodeableConcept:
+    coding:
+      - system: http://snomed.info/sct
+        code: { column: CODE }
+        display: { column: DRUG }
+        extension:
+          - url: https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-coding-sctdescid
+            extension:
+              - url: descriptionId
+                valueId: { column: DESC_ID }
+              - url: descriptionDisplay
+                valueString: { column: DESC }
+  subject:
+    reference: { resource: Patient, key: PID }
+r4:
+  element:
+    substitution: { allowedBoolean: true }
+`
+	set, err := loadR4(t, File{Name: "mr.yaml", Data: []byte(src)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := set.Lookup("MedicationRequest")
+	got := renderR4(t, m, map[string]any{"ID": int64(1), "ALLOWED": int64(6), "ISSUED": int64(2), "EXPIRES": "2027-01-31", "CODE": "39732311000001104",
+		"DRUG": "Amlodipine 5mg tablets", "DESC_ID": "1127691000000112", "DESC": "Amlodipine 5mg tablets", "PID": int64(3)})
+	want := `{"resourceType":"MedicationRequest","id":"1","meta":{"profile":["https://fhir.hl7.org.uk/StructureDefinition/UKCore-MedicationRequest"]},` +
+		`"extension":[{"extension":[{"url":"numberOfPrescriptionsIssued","valueUnsignedInt":2},{"url":"authorisationExpiryDate","valueDateTime":"2027-01-31"}],"url":"https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-MedicationRepeatInformation"}],` +
+		`"status":"active","intent":"order","medicationCodeableConcept":{"coding":[{"extension":[{"url":"http://hl7.org/fhir/StructureDefinition/coding-sctdescid","valueId":"1127691000000112"},` +
+		`{"url":"https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-CodingSCTDescDisplay","valueString":"Amlodipine 5mg tablets"}],` +
+		`"system":"http://snomed.info/sct","code":"39732311000001104","display":"Amlodipine 5mg tablets"}]},"subject":{"reference":"Patient/3"},` +
+		`"dispenseRequest":{"numberOfRepeatsAllowed":6},"substitution":{"allowedBoolean":true}}`
+	if got != want {
+		t.Errorf("R4:\n got %s\nwant %s", got, want)
+	}
+	var res map[string]any
+	if err := json.Unmarshal([]byte(got), &res); err != nil {
+		t.Fatal(err)
+	}
+	if ps := profile.CheckR4(res); len(ps) != 0 {
+		t.Errorf("UK Core: %v", ps)
+	}
+	// A part left out leaves its R4 home out; with none of the repeat
+	// parts R4 keeps, no extension, and no empty dispenseRequest.
+	got = renderR4(t, m, map[string]any{"ID": int64(1), "CODE": "39732311000001104", "PID": int64(3)})
+	want = `{"resourceType":"MedicationRequest","id":"1","meta":{"profile":["https://fhir.hl7.org.uk/StructureDefinition/UKCore-MedicationRequest"]},` +
+		`"status":"active","intent":"order","medicationCodeableConcept":{"coding":[{"system":"http://snomed.info/sct","code":"39732311000001104"}]},` +
+		`"subject":{"reference":"Patient/3"},"substitution":{"allowedBoolean":true}}`
+	if got != want {
+		t.Errorf("R4 without the parts:\n got %s\nwant %s", got, want)
+	}
+	// The mapping builds the element a part goes to: a problem at its line.
+	dup := strings.Replace(src, "  subject:\n", "  dispenseRequest:\n    numberOfRepeatsAllowed: 3\n  subject:\n", 1)
+	set, err = loadR4(t, File{Name: "mr.yaml", Data: []byte(dup)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := Errors(set.Lookup("MedicationRequest").R4Problems()).Error(); !strings.Contains(p, "mr.yaml:10:29: MedicationRequest.dispenseRequest.numberOfRepeatsAllowed: the mapping builds MedicationRequest.dispenseRequest.numberOfRepeatsAllowed, which UK Core fills from this extension") {
+		t.Errorf("a part whose element the mapping builds: %s", p)
 	}
 }

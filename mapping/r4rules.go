@@ -98,7 +98,9 @@ var r4Systems = []systemRule{
 // and Sub, the extension is complex: the value of its part Sub becomes
 // the element, and its other parts have no R4 home. With On, the R4
 // extension sits on the holder's element of that name (UK Core moved it
-// onto the element).
+// onto the element). With Parts, the extension is complex and each part
+// goes where its rule says; a part of no rule keeps the mapping from
+// being served as R4 (R4 "": no R4 extension holds the parts that stay).
 type extensionRule struct {
 	STU3, R4 string
 	Element  string
@@ -106,6 +108,17 @@ type extensionRule struct {
 	On       string
 	Drop     bool
 	Up       bool
+	Parts    map[string]partRule
+}
+
+// partRule says where one part (a sub-extension, by its url) of a
+// complex STU3 extension goes in R4: a part of the R4 extension, renamed
+// To (or keeping its name); an extension of its own, of URL Ext, on the
+// same holder; or the holder's element Element (a dotted path below it,
+// made where the mapping does not build it). Type is the R4 type of its
+// value where R4 changed it.
+type partRule struct {
+	To, Type, Ext, Element string
 }
 
 // r4Extensions are the rules of the extensions that differ in R4. An
@@ -130,6 +143,19 @@ var r4Extensions = []extensionRule{
 	{STU3: ccExt + "AllergyIntoleranceEnd-1", R4: ukCore + "Extension-UKCore-AllergyIntoleranceEnd", On: "clinicalStatus"},
 	{STU3: ccExt + "DischargeMethod-1", R4: ukCore + "Extension-UKCore-DischargeMethod", Up: true}, // Encounter.hospitalization → Encounter
 	{STU3: coreExt + "birthPlace", R4: coreExt + "patient-birthPlace"},
+	// The repeats allowed became an element of the prescription; the
+	// repeats issued a part renamed, of another type.
+	{STU3: ccExt + "MedicationRepeatInformation-1", R4: ukCore + "Extension-UKCore-MedicationRepeatInformation", Parts: map[string]partRule{
+		"numberOfRepeatPrescriptionsAllowed": {Element: "dispenseRequest.numberOfRepeatsAllowed", Type: "unsignedInt"},
+		"numberOfRepeatPrescriptionsIssued":  {To: "numberOfPrescriptionsIssued", Type: "unsignedInt"},
+		"authorisationExpiryDate":            {},
+	}},
+	// The SNOMED description of a Coding: two simple extensions, R4's own
+	// for the id and UK Core's for the text.
+	{STU3: "https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-coding-sctdescid", Parts: map[string]partRule{
+		"descriptionId":      {Ext: coreExt + "coding-sctdescid"},
+		"descriptionDisplay": {Ext: ukCore + "Extension-UKCore-CodingSCTDescDisplay"},
+	}},
 	{STU3: coreExt + "encounter-associatedEncounter", Element: "encounter"},
 	{STU3: ccExt + "DateRecorded-1", Element: "recorded"},
 	// The value of its statusReason part; its change date has no home.
