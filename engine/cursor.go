@@ -18,6 +18,9 @@ type cursor struct {
 	Before bool      `json:"b,omitempty"`
 	Key    []string  `json:"k"`
 	Sort   []sortVal `json:"s,omitempty"`
+	// Member is the mapping the page continues in, of a type several
+	// mappings serve (members.go).
+	Member int `json:"m,omitempty"`
 	Expiry int64     `json:"e"`
 }
 
