@@ -30,6 +30,9 @@ type SearchRequest struct {
 	// JSON says the Bundle will be written as compact JSON: its resources
 	// may then come already encoded (fhir.Rendered), without a value tree.
 	JSON bool
+	// Mapping, when set, searches that mapping's resources alone, of a
+	// type several mappings serve (lint samples each).
+	Mapping *mapping.Mapping
 }
 
 // Compartment names a compartment: its type (Patient) and id.
@@ -41,6 +44,12 @@ type Compartment struct {
 // parsed once, checked against the token's access, compiled into a plan,
 // and the plan run.
 func (e *Engine) Search(ctx context.Context, req SearchRequest) (*fhir.Object, error) {
+	if m := req.Mapping; m != nil {
+		if !m.Serves(e.ver) || e.typ(m) != req.Type {
+			return nil, &Error{Kind: KindUnknownType, Msg: fmt.Sprintf("%s is not served as %s %s", m.Resource, e.ver, req.Type), SpineCode: "NO_RECORD_FOUND"}
+		}
+		return answer(ctx, req.Base, func() (*searchReq, error) { return e.parseSearchOf(m, req) }, e.authorize, e.plan, e.run)
+	}
 	if ms := e.set.LookupIn(e.ver, req.Type); len(ms) > 1 {
 		return e.searchMembers(ctx, req, ms)
 	}
