@@ -20,8 +20,8 @@ type cursor struct {
 	Sort   []sortVal `json:"s,omitempty"`
 	// Member is the mapping the page continues in, of a type several
 	// mappings serve (members.go).
-	Member int `json:"m,omitempty"`
-	Expiry int64     `json:"e"`
+	Member int   `json:"m,omitempty"`
+	Expiry int64 `json:"e"`
 }
 
 // sealer encrypts and authenticates cursors with AES-256-GCM, so a cursor

@@ -65,8 +65,8 @@ type Mapping struct {
 	// from ReferralRequest and ProcedureRequest) keep apart by it.
 	IDPrefix string
 	From     Source
-	Root        *Node // the resource object; its Fields exclude id and meta
-	Search      []*SearchParam
+	Root     *Node // the resource object; its Fields exclude id and meta
+	Search   []*SearchParam
 	// Cols is the select list of the main query: the key columns first,
 	// then the updated column (if any), then every column the elements use.
 	Cols *ColumnSet

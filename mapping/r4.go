@@ -184,9 +184,9 @@ func STU3Systems(system, code string) []string {
 
 // r4Deriver derives a mapping's R4 form.
 type r4Deriver struct {
-	m   *Mapping
-	typ string // the R4 type the mapping is served as
-	sec *r4Section
+	m        *Mapping
+	typ      string // the R4 type the mapping is served as
+	sec      *r4Section
 	problems []*Error
 	// depth is how deep the object being derived is; lifted are the
 	// extensions an Up rule moves to the object above their holder's,
