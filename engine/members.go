@@ -8,6 +8,9 @@ package engine
 
 import (
 	"context"
+	"net/url"
+	"slices"
+	"strings"
 
 	"github.com/ccfacade/ccfacade/fhir"
 	"github.com/ccfacade/ccfacade/mapping"
@@ -17,6 +20,44 @@ import (
 type memberPlan struct {
 	m *mapping.Mapping
 	p *plan
+	// none: a parameter another mapping takes, and this one has no
+	// element for, finds none of its resources (memberParams).
+	none bool
+}
+
+// memberParams are a search's parameters for one of several mappings
+// served as a type. A parameter another of them takes that this one does
+// not (ServiceRequest's occurrence, which only the diary entries have)
+// searches an element its resources lack: :missing=true and :not find
+// them all (the parameter is dropped), anything else finds none of them
+// (ok false).
+func (e *Engine) memberParams(m *mapping.Mapping, ms []*mapping.Mapping, params url.Values) (url.Values, bool) {
+	takes := func(m *mapping.Mapping, name string) bool {
+		if name == "_lastUpdated" {
+			return e.lastUpdated(m) != nil
+		}
+		return e.param(m, name) != nil
+	}
+	out := url.Values{}
+	ok := true
+	for raw, values := range params {
+		key, err := fhir.ParseParamKey(raw)
+		if err != nil || (strings.HasPrefix(key.Name, "_") && key.Name != "_lastUpdated") || takes(m, key.Name) ||
+			!slices.ContainsFunc(ms, func(o *mapping.Mapping) bool { return takes(o, key.Name) }) {
+			out[raw] = values
+			continue
+		}
+		switch {
+		case key.Modifier == "missing" && key.Chain == "":
+			if slices.Contains(values, "false") {
+				ok = false
+			}
+		case key.Modifier == "not" && key.Chain == "":
+		default:
+			ok = false
+		}
+	}
+	return out, ok
 }
 
 // searchMembers answers a search of a type several mappings serve. Every
@@ -29,7 +70,10 @@ type memberPlan struct {
 func (e *Engine) searchMembers(ctx context.Context, req SearchRequest, ms []*mapping.Mapping) (*fhir.Object, error) {
 	parts := make([]memberPlan, len(ms))
 	for i, m := range ms {
-		sr, err := e.parseSearchOf(m, req)
+		mreq := req
+		var ok bool
+		mreq.Params, ok = e.memberParams(m, ms, req.Params)
+		sr, err := e.parseSearchOf(m, mreq)
 		if err != nil {
 			return nil, err
 		}
@@ -46,14 +90,25 @@ func (e *Engine) searchMembers(ctx context.Context, req SearchRequest, ms []*map
 			return nil, err
 		}
 		sr.cursor = cursor
-		parts[i] = memberPlan{m: m, p: p}
+		parts[i] = memberPlan{m: m, p: p, none: !ok}
 	}
-	first := parts[0].p
-	sr := first.req
+	// The links: the parameters as every mapping's part used them.
+	sr := parts[0].p.req
+	used := url.Values{}
+	for _, mp := range parts {
+		for k, v := range mp.p.req.used {
+			used[k] = v
+		}
+	}
+	path := req.Type
+	if c := req.Compartment; c != nil {
+		path = c.Type + "/" + c.ID + "/" + path
+	}
+	pager := e.newPager(req.Base, path, used, sr.transport, "", sr.count)
 	start := 0
 	var cur *cursor
 	if sr.cursor != "" {
-		c, err := first.pager.open(sr.cursor)
+		c, err := pager.open(sr.cursor)
 		if err != nil {
 			return nil, err
 		}
@@ -70,6 +125,9 @@ func (e *Engine) searchMembers(ctx context.Context, req SearchRequest, ms []*map
 	if sr.total != "none" || sr.summaryCount {
 		n = 0
 		for _, mp := range parts {
+			if mp.none {
+				continue
+			}
 			c, err := e.total(ctx, mp.p.q, sr.total == "estimate" && !sr.summaryCount)
 			if err != nil {
 				return nil, err
@@ -77,7 +135,7 @@ func (e *Engine) searchMembers(ctx context.Context, req SearchRequest, ms []*map
 			n += c
 		}
 	}
-	links := []fhir.Link{first.pager.self(sr.cursor)}
+	links := []fhir.Link{pager.self(sr.cursor)}
 	if sr.count == 0 || sr.summaryCount {
 		return fhir.SearchSet("", "", n, links, nil), nil
 	}
@@ -86,6 +144,9 @@ func (e *Engine) searchMembers(ctx context.Context, req SearchRequest, ms []*map
 	var next *cursor
 	for i := start; i < len(parts) && next == nil; i++ {
 		mp := parts[i]
+		if mp.none {
+			continue
+		}
 		if err := mp.p.page(); err != nil {
 			return nil, err
 		}
@@ -136,10 +197,10 @@ func (e *Engine) searchMembers(ctx context.Context, req SearchRequest, ms []*map
 		}
 	}
 	if next != nil {
-		links = append(links, first.pager.to("next", *next))
+		links = append(links, pager.to("next", *next))
 	}
 	if cur != nil {
-		links = append(links, fhir.Link{Relation: "first", URL: first.pager.link()})
+		links = append(links, fhir.Link{Relation: "first", URL: pager.link()})
 	}
 	return fhir.SearchSet("", "", n, links, append(entries, included...)), nil
 }

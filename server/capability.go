@@ -62,7 +62,9 @@ func Capability(eng *engine.Engine, version, security string, now time.Time) fhi
 
 // capabilityResource is the statement of a type the mappings ms serve:
 // the profile they all claim (else none, and each one's as supported),
-// the parameters, includes and revincludes every one of them takes.
+// the parameters any of them takes (one another does not take finds none
+// of that one's resources, as their element is absent), the includes and
+// revincludes every one of them takes.
 func capabilityResource(eng *engine.Engine, typ string, ms []*mapping.Mapping) fhir.CapabilityResource {
 	ver := eng.Version()
 	first := ms[0]
@@ -78,9 +80,11 @@ func capabilityResource(eng *engine.Engine, typ string, ms []*mapping.Mapping) f
 			r.Profile = ""
 		}
 		other := eng.Offered(m)
-		o.Params = slices.DeleteFunc(o.Params, func(p engine.OfferedParam) bool {
-			return !slices.ContainsFunc(other.Params, func(q engine.OfferedParam) bool { return q.Name == p.Name && q.Type == p.Type })
-		})
+		for _, q := range other.Params {
+			if !slices.ContainsFunc(o.Params, func(p engine.OfferedParam) bool { return q.Name == p.Name }) {
+				o.Params = append(o.Params, q)
+			}
+		}
 		o.Includes = slices.DeleteFunc(o.Includes, func(s string) bool { return !slices.Contains(other.Includes, s) })
 		o.RevIncludes = slices.DeleteFunc(o.RevIncludes, func(s string) bool { return !slices.Contains(other.RevIncludes, s) })
 	}

@@ -574,8 +574,9 @@ func TestR4StatusSearches(t *testing.T) {
 // their ids kept apart by their prefixes: read by id, searched with
 // paging that runs on from one mapping into the next (any page size finds
 // the same resources in the same order, the total their sum), in a
-// patient's compartment and $everything, with _include; _sort, which
-// would interleave them, is refused.
+// patient's compartment and $everything, with _include; a parameter of
+// one of them finds none of the other's resources but by :missing=true
+// or :not; _sort, which would interleave them, is refused.
 func TestR4ServiceRequestGathersTwoMappings(t *testing.T) {
 	demotest.Each(t, demotest.Config{}, func(t *testing.T, e *demotest.Env) {
 		strip := func(ids []string, typ string) []string {
@@ -653,6 +654,26 @@ func TestR4ServiceRequestGathersTwoMappings(t *testing.T) {
 		if !slices.Contains(withPatient, patient) || len(withPatient) != len(byParam)+1 {
 			t.Errorf("_include=ServiceRequest:patient: %v", withPatient)
 		}
+		// A parameter of one mapping alone (priority: the referrals') finds
+		// none of the other's resources, whose element is absent, but for
+		// :missing=true and :not, which find them all.
+		isDiary := func(ids []string) (n int) {
+			for _, id := range ids {
+				if strings.HasPrefix(id, "ServiceRequest/diary-") {
+					n++
+				}
+			}
+			return n
+		}
+		for q, want := range map[string]int{"priority=routine": 0, "priority:missing=false": 0, "priority:missing=true": len(diary), "priority:not=urgent": len(diary)} {
+			ids := pageIDs(t, e.R4+"/ServiceRequest?_count=100&"+q)
+			if got := isDiary(ids); got != want || (want == 0 && len(ids) == 0 && q != "priority:missing=false") {
+				t.Errorf("ServiceRequest?%s: %d diary entries of %d found, want %d diary entries", q, got, len(ids), want)
+			}
+		}
+		if rr := get(t, e.R4+"/ServiceRequest?priority:exact=routine"); rr.status != http.StatusBadRequest {
+			t.Errorf("a modifier a token does not take, on a parameter one mapping takes: %d", rr.status)
+		}
 		if rr := get(t, e.R4+"/ServiceRequest?_sort=authored"); rr.status != http.StatusBadRequest || !strings.Contains(string(rr.body), "2 mappings") {
 			t.Errorf("_sort on ServiceRequest: %d %s", rr.status, truncate(string(rr.body), 300))
 		}
@@ -670,7 +691,7 @@ func TestR4ServiceRequestGathersTwoMappings(t *testing.T) {
 			for _, p := range rm["searchParam"].([]any) {
 				names = append(names, p.(map[string]any)["name"].(string))
 			}
-			for _, want := range []string{"_id", "_lastUpdated", "patient", "subject", "authored"} {
+			for _, want := range []string{"_id", "_lastUpdated", "patient", "subject", "authored", "occurrence", "priority"} {
 				if !slices.Contains(names, want) {
 					t.Errorf("ServiceRequest's parameters %v lack %s", names, want)
 				}
