@@ -24,8 +24,10 @@ var investigationParts = []struct{ element, typ string }{
 // report, so that every reference of the bundle resolves).
 // investigationSearchPeriod keeps the reports issued within it (a partial
 // date stands for its year or month); one of unknown issue date is kept,
-// as GP Connect asks of items of unknown date. The reports' test requests
-// (basedOn) are not sent.
+// as GP Connect asks of items of unknown date. A result the mapping gives
+// no issued (GP Connect requires it) was made available with its report:
+// it takes the report's. The reports' test requests (basedOn) are not
+// sent.
 var investigationBuilder = patientItems("DiagnosticReport", func(r *record, req *Request, found []*fhir.Object) error {
 	keep := found[:0]
 	for _, d := range found {
@@ -55,11 +57,16 @@ var investigationBuilder = patientItems("DiagnosticReport", func(r *record, req 
 				return err
 			}
 		}
+		byKey := map[string]*fhir.Object{}
 		for _, x := range res {
 			if k := key(x); !r.have[k] {
 				r.have[k] = true
 				r.sections = append(r.sections, x)
+				byKey[k] = x
 			}
+		}
+		if p.typ == "Observation" {
+			issuedAsReport(keep, byKey)
 		}
 		for _, d := range keep {
 			items, _ := d.Get(p.element).(fhir.Array)
@@ -99,4 +106,21 @@ func (r *record) investigationResults() (map[string]bool, error) {
 		}
 	}
 	return out, nil
+}
+
+// issuedAsReport gives each result (by Type/id) that has no issued its
+// report's.
+func issuedAsReport(reports []*fhir.Object, results map[string]*fhir.Object) {
+	t := stu3.Lookup("Observation")
+	for _, d := range reports {
+		issued := d.GetString("issued")
+		if issued == "" {
+			continue
+		}
+		for _, ref := range values(d, "result.reference") {
+			if o := results[ref]; o != nil && o.GetString("issued") == "" {
+				put(o, t, "issued", fhir.String(issued))
+			}
+		}
+	}
 }

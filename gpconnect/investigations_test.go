@@ -47,7 +47,7 @@ func reportRows(t *testing.T) map[string][]demoReport {
 // results" (SNOMED 887191000000108) holds the patient's TEST_REPORT rows
 // as DiagnosticReports (CareConnect-GPC-DiagnosticReport-1, business
 // identifier, issued), each in the bundle with the Observations of its
-// results (CareConnect-GPC-Observation-1) and its Specimens
+// results (CareConnect-GPC-Observation-1, issued with the report) and its Specimens
 // (CareConnect-GPC-Specimen-1), every one of them referred to by its
 // report; investigationSearchPeriod keeps the reports issued on the days
 // it covers; a period that keeps none, or a patient without reports,
@@ -116,6 +116,8 @@ func TestRecordInvestigations(t *testing.T) {
 			byID[r.id] = r
 		}
 		var gotResults, gotSpecimens []string
+		issuedAt := map[string]string{} // results' issued
+		reportIssued := map[string]string{}
 		n := 0
 		for _, r := range resources(t, b) {
 			ref := r["resourceType"].(string) + "/" + demotest.Str(r["id"])
@@ -132,6 +134,9 @@ func TestRecordInvestigations(t *testing.T) {
 					at(r, "subject", "reference") == nil {
 					t.Errorf("%s: %v", ref, r)
 				}
+				for _, res := range d.results {
+					reportIssued[res] = demotest.Str(r["issued"])
+				}
 				if got := refsOf(r, "result"); !slices.Equal(got, d.results) {
 					t.Errorf("%s: results %v, want %v", ref, got, d.results)
 				}
@@ -143,6 +148,7 @@ func TestRecordInvestigations(t *testing.T) {
 				if profileOf(r) != "https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-Observation-1" || r["issued"] == nil {
 					t.Errorf("%s: %v", ref, r)
 				}
+				issuedAt[ref] = demotest.Str(r["issued"])
 			case "Specimen":
 				gotSpecimens = append(gotSpecimens, ref)
 				if profileOf(r) != "https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-Specimen-1" ||
@@ -153,6 +159,13 @@ func TestRecordInvestigations(t *testing.T) {
 		}
 		if n != len(want) {
 			t.Errorf("%d DiagnosticReports in the bundle, want %d", n, len(want))
+		}
+		// A result was issued with its report (the demo's OBSERVATION
+		// rows keep no time of their own).
+		for ref, got := range issuedAt {
+			if got != reportIssued[ref] {
+				t.Errorf("%s issued %s, its report %s", ref, got, reportIssued[ref])
+			}
 		}
 		sort.Strings(gotResults)
 		sort.Strings(gotSpecimens)
