@@ -78,7 +78,7 @@ func (e *Engine) restrict(ctx context.Context, q *query) error {
 // a chain's subquery, an include).
 func (e *Engine) restrictTo(a *Access, q *query) error {
 	m := q.m
-	switch a.reach(m.Resource) {
+	switch a.reach(e.typ(m)) {
 	case ReachAll:
 		return nil
 	case ReachNone:
@@ -91,7 +91,7 @@ func (e *Engine) restrictTo(a *Access, q *query) error {
 		return nil
 	}
 	if m.Resource == "Patient" {
-		key, err := mapping.DecodeID(patient, len(m.From.Key))
+		key, err := m.KeyOf(patient)
 		if err != nil || !e.keyFits(m, key) {
 			q.where(noMatch)
 			return nil
@@ -102,7 +102,7 @@ func (e *Engine) restrictTo(a *Access, q *query) error {
 	if e.inPatientCompartment(m) {
 		return e.whereRef(q, "Patient", patient)
 	}
-	if e.table().InCompartment("Patient", m.Resource) {
+	if e.table().InCompartment("Patient", e.typ(m)) {
 		// A type of the Patient compartment whose mapping declares none
 		// of the parameters that put it there cannot be limited to one
 		// patient, so nothing of it is served.
@@ -170,7 +170,7 @@ func (e *Engine) CanonicalPatient(ctx context.Context, id string) error {
 	if pm == nil || !canonicalID(id) {
 		return ErrNoSuchPatient
 	}
-	key, err := mapping.DecodeID(id, len(pm.From.Key))
+	key, err := pm.KeyOf(id)
 	if err != nil || !e.keyFits(pm, key) {
 		return ErrNoSuchPatient
 	}
@@ -184,7 +184,7 @@ func (e *Engine) CanonicalPatient(ctx context.Context, id string) error {
 	if len(rows) != 1 {
 		return ErrNoSuchPatient
 	}
-	if got, err := mapping.EncodeID(rows[0][:len(pm.From.Key)]); err != nil || got != id {
+	if got, err := pm.ID(rows[0]); err != nil || got != id {
 		return ErrNoSuchPatient
 	}
 	return nil
@@ -198,16 +198,16 @@ func (e *Engine) CanonicalPatient(ctx context.Context, id string) error {
 func (e *Engine) authorize(ctx context.Context, sr *searchReq) error {
 	a := accessFrom(ctx)
 	m := sr.m
-	if err := typesAllowed(ctx, []string{m.Resource}); err != nil {
+	if err := typesAllowed(ctx, []string{e.typ(m)}); err != nil {
 		return err
 	}
 	for _, pr := range sr.params {
-		if c := pr.chain; c != nil && !a.allows(c.target.Resource) {
+		if c := pr.chain; c != nil && !a.allows(e.typ(c.target)) {
 			return &Error{Kind: KindForbidden, SpineCode: "ACCESS DENIED", Param: pr.raw,
-				Msg: fmt.Sprintf("the chain %q reads %s, which this token's scopes do not allow", pr.raw, c.target.Resource)}
+				Msg: fmt.Sprintf("the chain %q reads %s, which this token's scopes do not allow", pr.raw, e.typ(c.target))}
 		}
 	}
-	patient := a.patientFor(m.Resource)
+	patient := a.patientFor(e.typ(m))
 	if patient == "" {
 		return nil
 	}
@@ -263,7 +263,7 @@ func (e *Engine) authorize(ctx context.Context, sr *searchReq) error {
 // deniedRead tells a read that found nothing under the patient context
 // whether the resource exists outside it (403) or not at all (404).
 func (e *Engine) deniedRead(ctx context.Context, m *mapping.Mapping, key []string) (bool, error) {
-	if accessFrom(ctx).patientFor(m.Resource) == "" {
+	if accessFrom(ctx).patientFor(e.typ(m)) == "" {
 		return false, nil
 	}
 	q := e.newQuery(m)

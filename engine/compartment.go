@@ -43,7 +43,7 @@ func compartmentMembers(set *mapping.Set) map[compartmentOf][]*mapping.SearchPar
 			}
 			for _, typ := range table.CompartmentTypes() {
 				var ps []*mapping.SearchParam
-				for _, group := range table.CompartmentSearch(typ, m.Resource) {
+				for _, group := range table.CompartmentSearch(typ, m.ResourceIn(v)) {
 					for _, name := range group {
 						sp := m.SearchParamIn(v, name)
 						if sp != nil && sp.Type == "reference" && slices.Contains(sp.Target, typ) {
@@ -69,9 +69,9 @@ func (e *Engine) compartmentParams(m *mapping.Mapping, typ string) ([]*mapping.S
 	if ps := e.members[compartmentOf{m, typ, e.ver}]; len(ps) > 0 {
 		return ps, nil
 	}
-	msg := fmt.Sprintf("%s is not in the %s compartment", m.Resource, typ)
+	msg := fmt.Sprintf("%s is not in the %s compartment", e.typ(m), typ)
 	types := e.table().CompartmentTypes()
-	switch by := e.table().CompartmentParams(typ, m.Resource); {
+	switch by := e.table().CompartmentParams(typ, e.typ(m)); {
 	case !slices.Contains(types, typ):
 		msg = fmt.Sprintf("%s is not a compartment type (%s's are %s)", typ, e.ver, strings.Join(types, ", "))
 	case len(by) > 0:
@@ -150,7 +150,7 @@ func (e *Engine) Compartment() []*mapping.Mapping {
 func (e *Engine) patientElements(m *mapping.Mapping) []string {
 	var out []string
 	for _, sp := range e.members[compartmentOf{m, "Patient", e.ver}] {
-		def, _ := e.table().LookupSearchParameter(m.Resource, e.paramName(m, sp))
+		def, _ := e.table().LookupSearchParameter(e.typ(m), e.paramName(m, sp))
 		for _, p := range def.Paths {
 			first, _, _ := strings.Cut(p, ".")
 			if !slices.Contains(out, first) {

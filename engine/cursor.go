@@ -18,7 +18,10 @@ type cursor struct {
 	Before bool      `json:"b,omitempty"`
 	Key    []string  `json:"k"`
 	Sort   []sortVal `json:"s,omitempty"`
-	Expiry int64     `json:"e"`
+	// Member is the mapping the page continues in, of a type several
+	// mappings serve (members.go).
+	Member int   `json:"m,omitempty"`
+	Expiry int64 `json:"e"`
 }
 
 // sealer encrypts and authenticates cursors with AES-256-GCM, so a cursor

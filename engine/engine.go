@@ -238,15 +238,43 @@ func (e *Engine) Stats() sql.DBStats { return e.db.DB().Stats() }
 func (e *Engine) Set() *mapping.Set { return e.set }
 
 func (e *Engine) mappingFor(typ string) (*mapping.Mapping, error) {
-	m := e.lookup(typ)
-	if m == nil {
-		msg := fmt.Sprintf("resource type %q is not served here", typ)
-		if other := e.set.Lookup(typ); other != nil {
+	ms, err := e.mappingsFor(typ)
+	if err != nil {
+		return nil, err
+	}
+	if len(ms) > 1 {
+		return nil, &Error{Kind: KindUnknownType, Msg: fmt.Sprintf("%s gathers the resources of %d mappings, which this request cannot span", typ, len(ms)), SpineCode: "BAD_REQUEST"}
+	}
+	return ms[0], nil
+}
+
+// mappingsFor are the mappings served as a type in the engine's release:
+// one, or several that keep their ids apart by their id-prefix (on R4,
+// ServiceRequest from ReferralRequest and ProcedureRequest).
+func (e *Engine) mappingsFor(typ string) ([]*mapping.Mapping, error) {
+	if ms := e.set.LookupIn(e.ver, typ); len(ms) > 0 {
+		return ms, nil
+	}
+	msg := fmt.Sprintf("resource type %q is not served here", typ)
+	if other := e.set.Lookup(typ); other != nil {
+		if as := other.ResourceIn(e.ver); as != typ && other.Serves(e.ver) {
+			msg = fmt.Sprintf("resource type %q is not served as %s here: %s has no type %s; its resources are served as %s", typ, e.ver, e.ver, typ, as)
+		} else {
 			msg = fmt.Sprintf("resource type %q is not served as %s here (its mapping cannot be: %s)", typ, e.ver, mapping.Errors(other.R4Problems()).Error())
 		}
-		return nil, &Error{Kind: KindUnknownType, Msg: msg, SpineCode: "NO_RECORD_FOUND"}
 	}
-	return m, nil
+	return nil, &Error{Kind: KindUnknownType, Msg: msg, SpineCode: "NO_RECORD_FOUND"}
+}
+
+// memberFor is the mapping of a type whose ids the id is of (its
+// prefix), or nil.
+func memberFor(ms []*mapping.Mapping, id string) (*mapping.Mapping, []string) {
+	for _, m := range ms {
+		if key, err := m.KeyOf(id); err == nil {
+			return m, key
+		}
+	}
+	return nil, nil
 }
 
 // In is the engine that answers in a release: e itself, or a view of it
@@ -267,8 +295,8 @@ func (e *Engine) Version() mapping.Version { return e.ver }
 // lookup is the mapping that serves a type in the engine's release, or
 // nil.
 func (e *Engine) lookup(typ string) *mapping.Mapping {
-	if m := e.set.Lookup(typ); m != nil && m.Serves(e.ver) {
-		return m
+	if ms := e.set.LookupIn(e.ver, typ); len(ms) == 1 {
+		return ms[0]
 	}
 	return nil
 }
@@ -300,3 +328,7 @@ func (e *Engine) paramName(m *mapping.Mapping, sp *mapping.SearchParam) string {
 
 // Catalog returns the catalog the engine was built with.
 func (e *Engine) Catalog() *catalog.Catalog { return e.cat }
+
+// typ is the type a mapping's resources have in the engine's release
+// (on R4, ServiceRequest for a ReferralRequest mapping).
+func (e *Engine) typ(m *mapping.Mapping) string { return m.ResourceIn(e.ver) }

@@ -123,14 +123,14 @@ func (e *Engine) parseEverything(req EverythingRequest) (*everythingReq, error) 
 		allowed := map[string]bool{}
 		for _, x := range strings.Split(t, ",") {
 			x = strings.TrimSpace(x)
-			if e.lookup(x) == nil {
+			if len(e.set.LookupIn(e.ver, x)) == 0 {
 				return nil, invalid("_type", "INVALID_PARAMETER", "_type: %s is not served here", x)
 			}
 			allowed[x] = true
 		}
 		var kept []*mapping.Mapping
 		for _, m := range er.types {
-			if allowed[m.Resource] {
+			if allowed[e.typ(m)] {
 				kept = append(kept, m)
 			}
 		}
@@ -177,12 +177,12 @@ func (e *Engine) planEverything(ctx context.Context, er *everythingReq, base str
 	}
 	access := accessFrom(ctx)
 	for _, m := range er.types {
-		if access.allows(m.Resource) {
+		if access.allows(e.typ(m)) {
 			p.types = append(p.types, m)
 		}
 	}
 	notFound := &Error{Kind: KindNotFound, SpineCode: "PATIENT_NOT_FOUND", Msg: fmt.Sprintf("Patient/%s is not known", er.patientID)}
-	key, err := mapping.DecodeID(er.patientID, len(pm.From.Key))
+	key, err := pm.KeyOf(er.patientID)
 	if err != nil || !e.keyFits(pm, key) {
 		return nil, notFound
 	}
@@ -470,7 +470,7 @@ func (e *Engine) patientByIdentifier(ctx context.Context, pm *mapping.Mapping, i
 	case 0:
 		return "", &Error{Kind: KindNotFound, Param: "identifier", SpineCode: "PATIENT_NOT_FOUND", Msg: fmt.Sprintf("no patient has the identifier %s", ident)}
 	case 1:
-		return mapping.EncodeID(rows[0][:len(pm.From.Key)])
+		return pm.ID(rows[0])
 	}
 	return "", &Error{Kind: KindAmbiguous, Param: "identifier", SpineCode: "MULTIPLE_MATCHES", Msg: fmt.Sprintf("more than one patient has the identifier %s: it does not name one record", ident)}
 }
@@ -522,7 +522,7 @@ func (e *Engine) referenced(ctx context.Context, from []fhir.Entry, base string,
 					if m == nil || len(m.From.Key) != 1 {
 						continue
 					}
-					k, err := mapping.DecodeID(parts[1], 1)
+					k, err := m.KeyOf(parts[1])
 					if err != nil || !e.keyFits(m, k) {
 						continue
 					}

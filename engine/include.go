@@ -44,15 +44,21 @@ func (e *Engine) parseInclude(m *mapping.Mapping, name, v string) (include, erro
 		return include{}, invalid(name, "INVALID_PARAMETER", "%s=%q: expected Type:parameter or Type:parameter:TargetType", name, v)
 	}
 	from := e.lookup(parts[0])
+	if from == nil && parts[0] == e.typ(m) {
+		from = m // the searched type, of several mappings: this one's part of the search
+	}
 	if from == nil {
+		if ms := e.set.LookupIn(e.ver, parts[0]); len(ms) > 1 {
+			return include{}, notSupported(name, "%s=%s: the %s resources come from %d mappings, and are not included from another type's search", name, v, parts[0], len(ms))
+		}
 		return include{}, notSupported(name, "%s=%s: %s is not served here", name, v, parts[0])
 	}
 	if !rev && !iterate && from != m {
-		return include{}, invalid(name, "INVALID_PARAMETER", "_include=%s: includes start from the searched type %s (use _include:iterate to start from included resources)", v, m.Resource)
+		return include{}, invalid(name, "INVALID_PARAMETER", "_include=%s: includes start from the searched type %s (use _include:iterate to start from included resources)", v, e.typ(m))
 	}
 	sp := e.param(from, parts[1])
 	if sp == nil || sp.Type != "reference" {
-		return include{}, notSupported(name, "%s=%s: %s has no reference parameter %q", name, v, from.Resource, parts[1])
+		return include{}, notSupported(name, "%s=%s: %s has no reference parameter %q", name, v, e.typ(from), parts[1])
 	}
 	followable := false
 	for _, src := range sp.Sources() {
@@ -76,7 +82,7 @@ func (e *Engine) parseInclude(m *mapping.Mapping, name, v string) (include, erro
 		case iterate && len(sp.Target) == 1:
 			inc.target = sp.Target[0]
 		default:
-			return include{}, invalid(name, "INVALID_PARAMETER", "_revinclude=%s: %s does not point to %s", v, parts[1], m.Resource)
+			return include{}, invalid(name, "INVALID_PARAMETER", "_revinclude=%s: %s does not point to %s", v, parts[1], e.typ(m))
 		}
 		if tm := e.lookup(inc.target); tm == nil || len(tm.From.Key) != 1 {
 			return include{}, notSupported(name, "_revinclude=%s: %s is not served with a one-column key", v, inc.target)
@@ -223,7 +229,7 @@ func (e *Engine) follow(ctx context.Context, pool map[*mapping.Mapping][]*mappin
 		for _, r := range pool[tm] {
 			ids = append(ids, r.Vals[0])
 		}
-		if len(ids) == 0 || !access.allows(inc.from.Resource) {
+		if len(ids) == 0 || !access.allows(e.typ(inc.from)) {
 			continue
 		}
 		var rows []*mapping.Row

@@ -34,7 +34,7 @@ func (e *Engine) Offered(m *mapping.Mapping) Offered {
 		o.Params = append(o.Params, e.offeredParam(m, name, sp))
 	}
 	for _, name := range m.SearchNamesIn(e.ver) {
-		v := m.Resource + ":" + name
+		v := e.typ(m) + ":" + name
 		if _, err := e.parseInclude(m, "_include", v); e.param(m, name).Type == "reference" && err == nil {
 			o.Includes = append(o.Includes, v)
 		}
@@ -43,10 +43,10 @@ func (e *Engine) Offered(m *mapping.Mapping) Offered {
 		o.Includes = append(o.Includes, "*")
 	}
 	others := e.Mappings()
-	sort.Slice(others, func(i, j int) bool { return others[i].Resource < others[j].Resource })
+	sort.Slice(others, func(i, j int) bool { return e.typ(others[i]) < e.typ(others[j]) })
 	for _, other := range others {
 		for _, name := range other.SearchNamesIn(e.ver) {
-			v := other.Resource + ":" + name
+			v := e.typ(other) + ":" + name
 			if _, err := e.parseInclude(m, "_revinclude", v); e.param(other, name).Type == "reference" && err == nil {
 				o.RevIncludes = append(o.RevIncludes, v)
 			}
@@ -67,7 +67,7 @@ func (e *Engine) offeredParam(m *mapping.Mapping, name string, sp *mapping.Searc
 			Doc: "When the source row last changed; prefixes eq ne lt gt le ge sa eb ap."}
 	}
 	p := OfferedParam{Name: name, Type: sp.Type, Doc: paramDoc(sp)}
-	if d, ok := e.table().LookupSearchParameter(m.Resource, name); ok && d.Type == sp.Type {
+	if d, ok := e.table().LookupSearchParameter(e.typ(m), name); ok && d.Type == sp.Type {
 		p.Definition = d.Definition()
 	}
 	return p

@@ -414,7 +414,7 @@ func (e *Engine) referencePred(c *source, rv fhir.ReferenceValue) sqlgen.Pred {
 		if tm == nil || len(tm.From.Key) != 1 {
 			continue
 		}
-		k, err := mapping.DecodeID(rv.ID, 1)
+		k, err := tm.KeyOf(rv.ID)
 		if err != nil {
 			continue
 		}

@@ -27,12 +27,12 @@ func (e *Engine) plan(ctx context.Context, sr *searchReq, base string) (*plan, e
 	m := sr.m
 	q := e.newQuery(m)
 	q.access = accessFrom(ctx)
-	path := m.Resource
+	path := e.typ(m)
 	if c := sr.compartment; c != nil {
 		if err := e.whereRef(q, c.Type, c.ID); err != nil {
 			return nil, err
 		}
-		path = c.Type + "/" + c.ID + "/" + m.Resource
+		path = c.Type + "/" + c.ID + "/" + e.typ(m)
 	}
 	for _, pr := range sr.params {
 		pred, err := e.compileParam(q, pr)
@@ -122,7 +122,7 @@ func (e *Engine) compileValue(q *query, sp *mapping.SearchParam, mod, raw string
 			}
 			return sqlgen.True, nil
 		}
-		k, err := mapping.DecodeID(v.str, len(q.m.From.Key))
+		k, err := q.m.KeyOf(v.str)
 		if err != nil || !e.keyFits(q.m, k) {
 			return noMatch, nil
 		}

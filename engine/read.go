@@ -54,14 +54,14 @@ func readAs[V any](e *Engine, ctx context.Context, typ, id string, render func(*
 func (e *Engine) served(m *mapping.Mapping, id string, problems []mapping.Problem) error {
 	if fatal := e.report(m, id, problems); fatal != nil {
 		return &Error{Kind: KindUnprocessable, SpineCode: "INTERNAL_SERVER_ERROR",
-			Msg: fmt.Sprintf("%s/%s cannot be served: %s: %s", m.Resource, id, fatal.Path, fatal.Msg)}
+			Msg: fmt.Sprintf("%s/%s cannot be served: %s: %s", e.typ(m), id, fatal.Path, fatal.Msg)}
 	}
 	return nil
 }
 
 // readRow finds the row of a read, under the request's access.
 func (e *Engine) readRow(ctx context.Context, typ, id string) (*mapping.Mapping, *mapping.Row, error) {
-	m, err := e.mappingFor(typ)
+	ms, err := e.mappingsFor(typ)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -69,8 +69,8 @@ func (e *Engine) readRow(ctx context.Context, typ, id string) (*mapping.Mapping,
 	if !fhir.IsValidID(id) {
 		return nil, nil, notFound
 	}
-	key, err := mapping.DecodeID(id, len(m.From.Key))
-	if err != nil || !e.keyFits(m, key) {
+	m, key := memberFor(ms, id)
+	if m == nil || !e.keyFits(m, key) {
 		return nil, nil, notFound
 	}
 	if err := typesAllowed(ctx, []string{typ}); err != nil {
@@ -178,9 +178,13 @@ func isInt(s string) bool {
 // FHIR's read takes both, and in the engine's release (its element table,
 // its tag system). _summary=count is a search's alone.
 func (e *Engine) ReadSubset(ctx context.Context, typ, id string, elements, summary []string) (*fhir.Object, error) {
-	m, err := e.mappingFor(typ)
+	ms, err := e.mappingsFor(typ)
 	if err != nil {
 		return nil, err
+	}
+	m, _ := memberFor(ms, id)
+	if m == nil {
+		m = ms[0] // the read finds nothing: its error is the answer
 	}
 	els, err := e.parseElements(m, elements)
 	if err != nil {
@@ -200,5 +204,5 @@ func (e *Engine) ReadSubset(ctx context.Context, typ, id string, elements, summa
 	if err != nil || len(els) == 0 && sum == "" {
 		return res, err
 	}
-	return subset(res, keeper(e.table(), m.Resource, els, sum, e.patientElements(m)), e.ver), nil
+	return subset(res, keeper(e.table(), e.typ(m), els, sum, e.patientElements(m)), e.ver), nil
 }

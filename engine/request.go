@@ -195,6 +195,11 @@ func (e *Engine) parseSearch(req SearchRequest) (*searchReq, error) {
 	if err != nil {
 		return nil, err
 	}
+	return e.parseSearchOf(m, req)
+}
+
+// parseSearchOf parses a search of one mapping's resources.
+func (e *Engine) parseSearchOf(m *mapping.Mapping, req SearchRequest) (*searchReq, error) {
 	params, err := distinctParams(req.Params)
 	if err != nil {
 		return nil, err
@@ -299,7 +304,7 @@ func (e *Engine) lookupParam(m *mapping.Mapping, key fhir.ParamKey, raw string) 
 		if sp := e.lastUpdated(m); sp != nil {
 			return sp, nil
 		}
-		return nil, notSupported(raw, "%s has no last-updated column, so _lastUpdated is not supported", m.Resource)
+		return nil, notSupported(raw, "%s has no last-updated column, so _lastUpdated is not supported", e.typ(m))
 	}
 	if sp := e.param(m, key.Name); sp != nil {
 		return sp, nil
@@ -307,7 +312,7 @@ func (e *Engine) lookupParam(m *mapping.Mapping, key fhir.ParamKey, raw string) 
 	if strings.HasPrefix(key.Name, "_") {
 		return nil, notSupported(raw, "parameter %q is not supported (result parameters supported: _count)", raw)
 	}
-	return nil, notSupported(raw, "unknown search parameter %q for %s (supported: %s)", raw, m.Resource, strings.Join(e.supportedParams(m), ", "))
+	return nil, notSupported(raw, "unknown search parameter %q for %s (supported: %s)", raw, e.typ(m), strings.Join(e.supportedParams(m), ", "))
 }
 
 // parseParam parses one search parameter (name as given, every value).
@@ -464,8 +469,8 @@ func (e *Engine) parseElements(m *mapping.Mapping, values []string) ([]string, e
 			if el == "" {
 				continue
 			}
-			if t := e.table().Lookup(m.Resource); t == nil || (t.Index(el) < 0 && t.Index(el+"[x]") < 0) {
-				return nil, invalid("_elements", "INVALID_PARAMETER", "_elements: %s has no element %q", m.Resource, el)
+			if t := e.table().Lookup(e.typ(m)); t == nil || (t.Index(el) < 0 && t.Index(el+"[x]") < 0) {
+				return nil, invalid("_elements", "INVALID_PARAMETER", "_elements: %s has no element %q", e.typ(m), el)
 			}
 			out = append(out, el)
 		}

@@ -30,6 +30,9 @@ type SearchRequest struct {
 	// JSON says the Bundle will be written as compact JSON: its resources
 	// may then come already encoded (fhir.Rendered), without a value tree.
 	JSON bool
+	// Mapping, when set, searches that mapping's resources alone, of a
+	// type several mappings serve (lint samples each).
+	Mapping *mapping.Mapping
 }
 
 // Compartment names a compartment: its type (Patient) and id.
@@ -41,6 +44,15 @@ type Compartment struct {
 // parsed once, checked against the token's access, compiled into a plan,
 // and the plan run.
 func (e *Engine) Search(ctx context.Context, req SearchRequest) (*fhir.Object, error) {
+	if m := req.Mapping; m != nil {
+		if !m.Serves(e.ver) || e.typ(m) != req.Type {
+			return nil, &Error{Kind: KindUnknownType, Msg: fmt.Sprintf("%s is not served as %s %s", m.Resource, e.ver, req.Type), SpineCode: "NO_RECORD_FOUND"}
+		}
+		return answer(ctx, req.Base, func() (*searchReq, error) { return e.parseSearchOf(m, req) }, e.authorize, e.plan, e.run)
+	}
+	if ms := e.set.LookupIn(e.ver, req.Type); len(ms) > 1 {
+		return e.searchMembers(ctx, req, ms)
+	}
 	return answer(ctx, req.Base, func() (*searchReq, error) { return e.parseSearch(req) }, e.authorize, e.plan, e.run)
 }
 
@@ -102,7 +114,7 @@ func (e *Engine) run(ctx context.Context, p *plan, base string) (*fhir.Object, e
 	entries := make([]fhir.Entry, 0, len(rows))
 	var keep func(string) bool
 	if len(sr.elements) > 0 || sr.summary != "" {
-		keep = keeper(e.table(), m.Resource, sr.elements, sr.summary, e.patientElements(m))
+		keep = keeper(e.table(), e.typ(m), sr.elements, sr.summary, e.patientElements(m))
 	}
 	for _, r := range rows {
 		en, ok := e.entry(m, r, base, "match", e.raw(sr) && keep == nil)
@@ -298,10 +310,10 @@ func (e *Engine) entry(m *mapping.Mapping, r *mapping.Row, base, mode string, ra
 	if fatal := e.report(m, id, problems); fatal != nil {
 		return fhir.Entry{Mode: "outcome", Resource: fhir.OperationOutcome("", fhir.Issue{
 			Severity: "error", Code: "processing",
-			Diagnostics: fmt.Sprintf("%s/%s cannot be served: %s: %s", m.Resource, id, fatal.Path, fatal.Msg),
+			Diagnostics: fmt.Sprintf("%s/%s cannot be served: %s: %s", e.typ(m), id, fatal.Path, fatal.Msg),
 		})}, false
 	}
-	return fhir.Entry{FullURL: base + "/" + m.Resource + "/" + id, Resource: res, Mode: mode}, true
+	return fhir.Entry{FullURL: base + "/" + e.typ(m) + "/" + id, Resource: res, Mode: mode}, true
 }
 
 // table is the table of the engine's release: its elements, search

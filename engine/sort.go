@@ -40,11 +40,11 @@ func (e *Engine) parseSort(m *mapping.Mapping, v string) ([]sortItem, error) {
 			return nil, invalid("_sort", "INVALID_PARAMETER", "_sort has an empty key")
 		case "_id":
 			if len(m.From.Key) != 1 {
-				return nil, notSupported("_sort", "_sort=_id: %s has a composite key", m.Resource)
+				return nil, notSupported("_sort", "_sort=_id: %s has a composite key", e.typ(m))
 			}
 		case "_lastUpdated":
 			if m.From.Updated == "" {
-				return nil, notSupported("_sort", "_sort=_lastUpdated: %s has no last-updated column", m.Resource)
+				return nil, notSupported("_sort", "_sort=_lastUpdated: %s has no last-updated column", e.typ(m))
 			}
 		default:
 			if _, err := e.sortSource(m, name); err != nil {
@@ -78,7 +78,7 @@ func (e *Engine) sortSource(m *mapping.Mapping, name string) (*mapping.SearchPar
 	}
 	switch {
 	case sp == nil:
-		return nil, notSupported("_sort", "_sort: unknown parameter %q for %s (sortable: _id, _lastUpdated and parameters on one column)", name, m.Resource)
+		return nil, notSupported("_sort", "_sort: unknown parameter %q for %s (sortable: _id, _lastUpdated and parameters on one column)", name, e.typ(m))
 	case sp.Rows != nil || (sp.SQL == "" && len(sp.Columns) != 1):
 		return nil, notSupported("_sort", "_sort=%s: the parameter is not bound to one value of the resource's row, so it cannot sort", name)
 	}

@@ -25,21 +25,22 @@ func consultationRows(t *testing.T) map[string][]demoConsultation {
 	t.Helper()
 	items := map[string][]string{}
 	acute := map[string][]string{}
+	// typ is the type and the id prefix of the demo's mapping of table.
 	add := func(table, typ, idCol string, keep func(map[string]any) bool) {
 		for _, r := range demotest.Rows(t, table) {
 			if c := demotest.Str(r["CONSULT_ID"]); c != "" && (keep == nil || keep(r)) {
-				items[c] = append(items[c], typ+"/"+demotest.Str(r[idCol]))
+				items[c] = append(items[c], typ+demotest.Str(r[idCol]))
 			}
 		}
 	}
-	add("ALLERGY", "AllergyIntolerance", "ALLERGY_ID", func(r map[string]any) bool { return strings.EqualFold(demotest.Str(r["STATUS"]), "active") })
-	add("PROBLEM", "Condition", "PROBLEM_ID", nil)
-	add("REPEAT_MED", "MedicationStatement", "REPEAT_ID", nil)
-	add("IMMUNISATION", "Immunization", "IMM_ID", nil)
-	add("OBSERVATION", "Observation", "OBS_ID", nil)
-	add("REFERRAL", "ReferralRequest", "REFERRAL_ID", nil)
-	add("TEST_REPORT", "DiagnosticReport", "REPORT_ID", nil)
-	add("DIARY_ENTRY", "ProcedureRequest", "DIARY_ID", nil)
+	add("ALLERGY", "AllergyIntolerance/", "ALLERGY_ID", func(r map[string]any) bool { return strings.EqualFold(demotest.Str(r["STATUS"]), "active") })
+	add("PROBLEM", "Condition/", "PROBLEM_ID", nil)
+	add("REPEAT_MED", "MedicationStatement/", "REPEAT_ID", nil)
+	add("IMMUNISATION", "Immunization/", "IMM_ID", nil)
+	add("OBSERVATION", "Observation/", "OBS_ID", nil)
+	add("REFERRAL", "ReferralRequest/referral-", "REFERRAL_ID", nil)
+	add("TEST_REPORT", "DiagnosticReport/", "REPORT_ID", nil)
+	add("DIARY_ENTRY", "ProcedureRequest/diary-", "DIARY_ID", nil)
 	for _, r := range demotest.Rows(t, "MED_ISSUE") {
 		if c := demotest.Str(r["CONSULT_ID"]); c != "" && demotest.Str(r["REPEAT_ID"]) == "" {
 			acute[c] = append(acute[c], "MedicationRequest/"+demotest.Str(r["ISSUE_ID"]))

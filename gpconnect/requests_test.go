@@ -83,7 +83,7 @@ func TestRecordReferrals(t *testing.T) {
 		out := []string{}
 		for _, r := range rs {
 			if (start == "" || r.date >= start) && (end == "" || r.date <= end) {
-				out = append(out, "ReferralRequest/"+r.id)
+				out = append(out, "ReferralRequest/referral-"+r.id)
 			}
 		}
 		return out
@@ -148,7 +148,7 @@ func TestRecordDiaryEntries(t *testing.T) {
 		out := []string{}
 		for _, r := range rows[p.id] {
 			if until == "" || r.date <= until {
-				out = append(out, "ProcedureRequest/"+r.id)
+				out = append(out, "ProcedureRequest/diary-"+r.id)
 			}
 		}
 		return out

@@ -51,6 +51,10 @@ import (
 // plan is a mapping compiled for rendering.
 type plan struct {
 	root *step
+	// resource is the type the plan renders (resourceType); ver the
+	// release, whose names of referenced types references use.
+	resource string
+	ver      Version
 	// lastUpdatedPath names meta.lastUpdated in problems.
 	lastUpdatedPath string
 	// profile is what meta.profile claims ("": nothing).
@@ -145,7 +149,7 @@ type need struct {
 
 // compile builds the plan of a loaded mapping.
 func (m *Mapping) compile() {
-	m.plan = &plan{root: compileNode(m.Root, stu3.Release), lastUpdatedPath: m.Resource + ".meta.lastUpdated", profile: m.Profile}
+	m.plan = &plan{root: compileNode(m.Root, stu3.Release), resource: m.Resource, ver: STU3, lastUpdatedPath: m.Resource + ".meta.lastUpdated", profile: m.Profile}
 }
 
 // compileNode compiles a node of a release's element tree.

@@ -2,6 +2,7 @@ package mapping
 
 import (
 	"errors"
+	"regexp"
 	"strings"
 )
 
@@ -19,6 +20,9 @@ var ErrIDTooLong = errors.New("key values make an id longer than 64 characters")
 var ErrBadID = errors.New("malformed id")
 
 const hexUpper = "0123456789ABCDEF"
+
+// idPrefixRE is what a mapping's id-prefix may be: the start of an id.
+var idPrefixRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9.-]{0,31}$`)
 
 // EncodeID makes a resource id from key values.
 func EncodeID(vals []any) (string, error) {

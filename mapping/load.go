@@ -138,10 +138,44 @@ func (c Config) Load(files []File) (*Set, error) {
 		l.set.Warnings = append(l.set.Warnings, m.requiredWarnings()...)
 		l.errs = append(l.errs, m.deriveR4(l)...)
 	}
+	l.servedTypes()
 	if len(l.errs) > 0 {
 		return nil, l.errs.Err()
 	}
 	return l.set, nil
+}
+
+// servedTypes indexes the mappings by the type each serves in each
+// release. Mappings served as one type (on R4, ServiceRequest from
+// ReferralRequest and ProcedureRequest) must keep their ids apart: each
+// has an id-prefix, and none starts another's.
+func (l *loader) servedTypes() {
+	s := l.set
+	s.served = map[Version]map[string][]*Mapping{}
+	for _, v := range Versions {
+		byType := map[string][]*Mapping{}
+		for _, m := range s.Mappings {
+			if m.Serves(v) {
+				t := m.ResourceIn(v)
+				byType[t] = append(byType[t], m)
+			}
+		}
+		s.served[v] = byType
+		for t, ms := range byType {
+			if len(ms) < 2 {
+				continue
+			}
+			for _, m := range ms {
+				for _, o := range ms {
+					if m != o && (m.IDPrefix == "" || strings.HasPrefix(o.IDPrefix, m.IDPrefix)) {
+						l.add(m.Pos, m.Resource+" id-prefix", "%s and %s are both served as %s on %s: each needs an id-prefix (id-prefix: %s-), and neither may start the other's (here %q and %q)",
+							m.Resource, o.Resource, t, v, strings.ToLower(m.Resource), m.IDPrefix, o.IDPrefix)
+						break
+					}
+				}
+			}
+		}
+	}
 }
 
 type loader struct {
@@ -238,8 +272,8 @@ func (l *loader) strs(n *yaml.Node, path string) []string {
 }
 
 func (l *loader) document(root *yaml.Node) {
-	pairs := l.pairs(root, "", "resource", "profile", "description", "from", "element", "search", "concepts", "r4")
-	var res, from, elem, search, prof, r4sec *yaml.Node
+	pairs := l.pairs(root, "", "resource", "profile", "description", "id-prefix", "from", "element", "search", "concepts", "r4")
+	var res, from, elem, search, prof, r4sec, prefix *yaml.Node
 	m := &Mapping{File: l.file, Pos: l.pos(root), Cols: newColumnSet(), set: l.set}
 	for _, p := range pairs {
 		switch p[0].Value {
@@ -250,6 +284,8 @@ func (l *loader) document(root *yaml.Node) {
 			m.Profile, _ = l.str(p[1], "profile")
 		case "description":
 			m.Description, _ = l.str(p[1], "description")
+		case "id-prefix":
+			prefix = p[1]
 		case "from":
 			from = p[1]
 		case "element":
@@ -283,6 +319,15 @@ func (l *loader) document(root *yaml.Node) {
 	m.Resource = name
 	m.Pos = l.pos(res)
 	l.m = m
+	if prefix != nil {
+		if v, ok := l.str(prefix, name+" id-prefix"); ok {
+			if !idPrefixRE.MatchString(v) {
+				l.add(l.pos(prefix), name+" id-prefix", "%q is not an id prefix: 1 to 32 letters, digits, '-' or '.', starting with a letter or digit", v)
+			} else {
+				m.IDPrefix = v
+			}
+		}
+	}
 	if prev := l.set.byType[name]; prev != nil {
 		l.add(l.pos(res), name, "resource %s is already mapped by %s", name, prev.Pos)
 	} else {
@@ -1105,6 +1150,7 @@ func (l *loader) crossCheck() {
 			l.add(r.pos, r.path, "references %s, which no mapping serves", r.ref.Resource)
 			continue
 		}
+		r.ref.target = target
 		if len(target.From.Key) != len(r.ref.Key) {
 			l.add(r.pos, r.path, "%s's key has %d column(s), this reference gives %d", r.ref.Resource, len(target.From.Key), len(r.ref.Key))
 		}

@@ -29,6 +29,15 @@ type Set struct {
 	// element STU3 requires that the mapping can leave absent.
 	Warnings []string
 	byType   map[string]*Mapping
+	// served are the mappings served as each type in each release.
+	served map[Version]map[string][]*Mapping
+}
+
+// LookupIn returns the mappings served as a resource type in a release:
+// one, or several whose ids start with their id-prefix (on R4,
+// ServiceRequest from ReferralRequest and ProcedureRequest), or none.
+func (s *Set) LookupIn(v Version, resourceType string) []*Mapping {
+	return s.served[v][resourceType]
 }
 
 // Today is the current date in the set's zone, YYYY-MM-DD.
@@ -51,9 +60,13 @@ type Mapping struct {
 	Resource    string
 	Profile     string
 	Description string
-	From        Source
-	Root        *Node // the resource object; its Fields exclude id and meta
-	Search      []*SearchParam
+	// IDPrefix starts every id the mapping makes (its id-prefix): the
+	// resources of mappings served as one type (on R4, ServiceRequest
+	// from ReferralRequest and ProcedureRequest) keep apart by it.
+	IDPrefix string
+	From     Source
+	Root     *Node // the resource object; its Fields exclude id and meta
+	Search   []*SearchParam
 	// Cols is the select list of the main query: the key columns first,
 	// then the updated column (if any), then every column the elements use.
 	Cols *ColumnSet
@@ -241,6 +254,9 @@ type RefExpr struct {
 	Resource string
 	Key      []string
 	cols     []int
+	// target is the mapping of Resource (set when the set loads): its id
+	// prefix and its type in each release.
+	target *Mapping
 }
 
 // Cond is a condition on the current row: on one column (its presence,

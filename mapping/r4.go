@@ -71,15 +71,17 @@ func (l *loader) r4Section(n *yaml.Node, m *Mapping) {
 	path := m.Resource + " r4"
 	s := &r4Section{pos: l.pos(n)}
 	m.r4src = s
-	for _, p := range l.pairs(n, path, "profile", "omit", "element") {
+	pairs := l.pairs(n, path, "profile", "omit", "element")
+	typ := r4TypeOf(m.Resource)
+	for _, p := range pairs {
 		switch p[0].Value {
 		case "profile":
 			s.profilePos = l.pos(p[1])
 			if v, ok := l.str(p[1], path+".profile"); ok {
 				s.profile = v
-				if !isUKCoreProfileOf(v, m.Resource) {
-					if err := l.set.ProfilesR4.CheckProfile(v, m.Resource); err != nil {
-						l.add(l.pos(p[1]), path+".profile", "%q is not a UK Core profile of %s (known: %s), nor one of the R4 definitions (profiles_r4): %v", v, m.Resource, strings.Join(ukCoreProfilesOf(m.Resource), ", "), err)
+				if !isUKCoreProfileOf(v, typ) {
+					if err := l.set.ProfilesR4.CheckProfile(v, typ); err != nil {
+						l.add(l.pos(p[1]), path+".profile", "%q is not a UK Core profile of %s (known: %s), nor one of the R4 definitions (profiles_r4): %v", v, typ, strings.Join(ukCoreProfilesOf(typ), ", "), err)
 					}
 				}
 			}
@@ -94,14 +96,14 @@ func (l *loader) r4Section(n *yaml.Node, m *Mapping) {
 				}
 			}
 		case "element":
-			t := r4.Lookup(m.Resource)
+			t := r4.Lookup(typ)
 			if t == nil || t.Kind != r4.Resource {
-				l.add(l.pos(p[1]), path, "%s is not an R4 resource type", m.Resource)
+				l.add(l.pos(p[1]), path, "%s is not an R4 resource type (the r4 section's resource names the type it is served as)", typ)
 				continue
 			}
 			prev := l.rel
 			l.rel = r4.Release
-			s.root = l.object(p[1], m.Resource, m.Resource, t, m.Cols, true)
+			s.root = l.object(p[1], typ, typ, t, m.Cols, true)
 			l.rel = prev
 		}
 	}
@@ -183,6 +185,7 @@ func STU3Systems(system, code string) []string {
 // r4Deriver derives a mapping's R4 form.
 type r4Deriver struct {
 	m        *Mapping
+	typ      string // the R4 type the mapping is served as
 	sec      *r4Section
 	problems []*Error
 	// depth is how deep the object being derived is; lifted are the
@@ -231,10 +234,11 @@ func (d *r4Deriver) omitted(what string) bool {
 // mistakes in the mapping's r4 section. l is the loader of the mapping's
 // set (for parameters derived again from the R4 form).
 func (m *Mapping) deriveR4(l *loader) []*Error {
-	d := &r4Deriver{m: m, sec: m.r4src}
+	d := &r4Deriver{m: m, typ: r4TypeOf(m.Resource), sec: m.r4src}
 	form := &r4Form{}
 	m.r4 = form
 	root := d.object(m.Root)
+	root.Type = d.typ
 	for _, l := range d.lifted {
 		d.problem(l.item.Pos, m.Resource+".extension", "UK Core moves this extension one level up, and %s has none above it", m.Resource)
 	}
@@ -253,7 +257,7 @@ func (m *Mapping) deriveR4(l *loader) []*Error {
 			}
 		}
 	}
-	d.checkObject(root, r4.Lookup(m.Resource), m.Resource)
+	d.checkObject(root, r4.Lookup(d.typ), d.typ)
 	form.root = root
 	form.profile = d.profile()
 	form.params = d.params(root)
@@ -261,7 +265,7 @@ func (m *Mapping) deriveR4(l *loader) []*Error {
 	d.translateCodes(form.params)
 	form.problems = d.problems
 	if len(d.problems) == 0 {
-		form.plan = &plan{root: compileNode(root, r4.Release), lastUpdatedPath: m.Resource + ".meta.lastUpdated",
+		form.plan = &plan{root: compileNode(root, r4.Release), resource: d.typ, ver: R4, lastUpdatedPath: d.typ + ".meta.lastUpdated",
 			profile: form.profile, moveSystems: true}
 		if form.profile == ukCore+"UKCore-Observation" && (d.sec == nil || d.sec.profile == "") {
 			if codes := laboratoryCodes(root); len(codes) > 0 {
@@ -332,7 +336,7 @@ func (d *r4Deriver) profile() string {
 	if d.m.Profile == "" {
 		return ""
 	}
-	if ps := ukCoreProfilesOf(d.m.Resource); len(ps) > 0 {
+	if ps := ukCoreProfilesOf(d.typ); len(ps) > 0 {
 		return ps[0]
 	}
 	return ""
@@ -359,7 +363,7 @@ func (d *r4Deriver) params(root *Node) []r4Param {
 			continue
 		}
 		_, standard := stu3.LookupSearchParameter(m.Resource, sp.Name)
-		def, inR4 := r4.LookupSearchParameter(m.Resource, name)
+		def, inR4 := r4.LookupSearchParameter(d.typ, name)
 		if standard && !inR4 || inR4 && def.Type != sp.Type {
 			continue
 		}
@@ -385,7 +389,7 @@ func (d *r4Deriver) rederive(l *loader, root *Node, params []r4Param) {
 		if p.sp.Path == "" || p.sp.Type != "token" {
 			continue
 		}
-		def, ok := r4.LookupSearchParameter(m.Resource, p.name)
+		def, ok := r4.LookupSearchParameter(d.typ, p.name)
 		if !ok || !slices.ContainsFunc(d.sec.root.Fields, func(f *Node) bool { return writesPath(f.Name, def.Paths) }) {
 			continue
 		}
@@ -694,6 +698,15 @@ func (d *r4Deriver) field(parent *Node, stu3Type string, f *Node) {
 		child.Name = f.Name
 		child.When = andCond(g.When, child.When)
 		g = child
+	}
+	if rule.Single && g.List {
+		if len(g.Items) != 1 || g.Rows != nil {
+			d.problem(f.Pos, f.Path, "R4's %s holds one value: build one item of %s, or say in the r4 section what it becomes", rule.To, f.Name)
+			return
+		}
+		it := g.Items[0]
+		it.Name, it.Path, it.When = g.Name, g.Path, andCond(g.When, it.When)
+		g = it
 	}
 	if rule.To != "" && rule.Into == "" {
 		g.Name = rule.To
@@ -1191,4 +1204,14 @@ func (s *Set) R4Problems() []*Error {
 		out = append(out, m.R4Problems()...)
 	}
 	return out
+}
+
+// ResourceIn is the type the mapping's resources have in a release: on R4
+// the type that replaced an STU3 type R4 does not have (ServiceRequest
+// for ReferralRequest and ProcedureRequest), else its own.
+func (m *Mapping) ResourceIn(v Version) string {
+	if v == R4 {
+		return r4TypeOf(m.Resource)
+	}
+	return m.Resource
 }

@@ -203,6 +203,9 @@ type elementRule struct {
 	// of no entry has no R4 home. A list the R4 element does not repeat
 	// must be of one item.
 	Spread map[string]string
+	// Single makes a list of one item (an STU3 element that repeats) the
+	// R4 element To, which holds one value.
+	Single bool
 	// ByType splits a list of STU3 links by their fixed type (the child
 	// "type"): each becomes its child "target", in the R4 element of its
 	// type (type → R4 name); a type of no entry has no R4 home.
@@ -251,6 +254,17 @@ var r4Elements = []elementRule{
 	{Key: "Immunization.vaccinationProtocol.seriesDoses", To: "seriesDosesPositiveInt"},
 	{Key: "Immunization.explanation", Spread: map[string]string{"reason": "reasonCode", "reasonNotGiven": "statusReason"}},
 	{Key: "Observation.related", ByType: map[string]string{"has-member": "hasMember", "derived-from": "derivedFrom"}},
+	// ReferralRequest and ProcedureRequest became ServiceRequest
+	// (r4Types).
+	{Key: "ReferralRequest.serviceRequested", To: "code", Single: true},
+	{Key: "ReferralRequest.context", To: "encounter"},
+	{Key: "ReferralRequest.requester", Hoist: "agent"},
+	{Key: "ReferralRequest.recipient", To: "performer"},
+	{Key: "ReferralRequest.description", To: "note", Into: "text"},
+	{Key: "ReferralRequest.status", Codes: map[string]string{"suspended": "on-hold", "cancelled": "revoked"}},
+	{Key: "ProcedureRequest.context", To: "encounter"},
+	{Key: "ProcedureRequest.requester", Hoist: "agent"},
+	{Key: "ProcedureRequest.status", Codes: map[string]string{"suspended": "on-hold", "cancelled": "revoked"}},
 	{Key: "Dosage.doseQuantity", To: "doseAndRate", Into: "doseQuantity"},
 	{Key: "Dosage.doseRange", To: "doseAndRate", Into: "doseRange"},
 	{Key: "Dosage.rateRatio", To: "doseAndRate", Into: "rateRatio"},
@@ -276,4 +290,23 @@ var r4Params = []paramRule{
 	{"Procedure", "context", "encounter", "encounter"},
 	{"MedicationRequest", "context", "encounter", "encounter"},
 	{"Immunization", "practitioner", "performer", "performer"},
+	{"ReferralRequest", "authored-on", "authored", ""},
+	{"ReferralRequest", "context", "encounter", "encounter"},
+	{"ProcedureRequest", "context", "encounter", "encounter"},
+}
+
+// r4Types are the STU3 types R4 replaced: a mapping of one is served on
+// R4 as the type that replaced it, through its element rules.
+var r4Types = map[string]string{
+	"ReferralRequest":  "ServiceRequest",
+	"ProcedureRequest": "ServiceRequest",
+}
+
+// r4TypeOf is the R4 type of an STU3 type: its own, or the one that
+// replaced it.
+func r4TypeOf(stu3Type string) string {
+	if t, ok := r4Types[stu3Type]; ok {
+		return t
+	}
+	return stu3Type
 }

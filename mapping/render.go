@@ -32,7 +32,24 @@ func (p Problem) String() string { return fmt.Sprintf("%s: %s: %s", p.Pos, p.Pat
 
 // ID returns the resource id of a row.
 func (m *Mapping) ID(vals []any) (string, error) {
-	return EncodeID(vals[:len(m.From.Key)])
+	id, err := EncodeID(vals[:len(m.From.Key)])
+	if err != nil || m.IDPrefix == "" {
+		return id, err
+	}
+	if len(m.IDPrefix)+len(id) > 64 {
+		return "", ErrIDTooLong
+	}
+	return m.IDPrefix + id, nil
+}
+
+// KeyOf is the key an id of the mapping stands for: ErrBadID when the id
+// is not one the mapping makes (another prefix, too few or many parts).
+func (m *Mapping) KeyOf(id string) ([]string, error) {
+	rest, ok := strings.CutPrefix(id, m.IDPrefix)
+	if !ok {
+		return nil, ErrBadID
+	}
+	return DecodeID(rest, len(m.From.Key))
 }
 
 // writer is an output the plan is executed into: the value tree or
@@ -105,7 +122,7 @@ func (r *renderer) resource() {
 	}
 	out.openObject(len(root.fields) + 3)
 	out.name(memResourceType)
-	out.text(m.Resource)
+	out.text(r.p.resource)
 	if id != "" {
 		out.name(memID)
 		out.text(id)
@@ -294,7 +311,7 @@ func (r *renderer) leaf(s *step, vals []any) bool {
 		if s.patientRef && r.patient == "" && e.Ref.Resource == "Patient" {
 			r.patient = id
 		}
-		out.ref(e.Ref.Resource, id)
+		out.ref(e.Ref.typeIn(r.p.ver), id)
 		return true
 	}
 	v, ok := r.eval(e, vals)
@@ -435,11 +452,25 @@ func (r *renderer) refID(e *Expr, vals []any) (string, bool) {
 		key[i] = vals[c]
 	}
 	id, err := EncodeID(key)
+	if err == nil && e.Ref.target != nil && e.Ref.target.IDPrefix != "" {
+		id = e.Ref.target.IDPrefix + id
+		if len(id) > 64 {
+			err = ErrIDTooLong
+		}
+	}
 	if err != nil {
 		r.problem(e.Pos, e.Path, err.Error(), false)
 		return "", false
 	}
 	return id, true
+}
+
+// typeIn is the referenced type's name in a release: its mapping's.
+func (r *RefExpr) typeIn(v Version) string {
+	if r.target != nil {
+		return r.target.ResourceIn(v)
+	}
+	return r.Resource
 }
 
 // concept translates a value through the expression's concept map; false

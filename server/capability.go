@@ -1,6 +1,7 @@
 package server
 
 import (
+	"slices"
 	"sort"
 	"time"
 
@@ -28,18 +29,22 @@ func Capability(eng *engine.Engine, version, security string, now time.Time) fhi
 		caps.Title = "UK Core (FHIR R4), read-only"
 		caps.Description = "Read-only UK Core (FHIR R4 4.0.1, UK Core 2.0.2) API served from the care system's SQL database, from the same mappings as its Care Connect (STU3) API."
 	}
-	ms := eng.Mappings()
-	sort.Slice(ms, func(i, j int) bool { return ms[i].Resource < ms[j].Resource })
-	patient := false
-	for _, m := range ms {
-		patient = patient || m.Resource == "Patient"
-		r := fhir.CapabilityResource{Type: m.Resource, Profile: m.ProfileIn(ver), SupportedProfiles: m.SupportedProfilesIn(ver), Interactions: []string{"read", "search-type"}}
-		o := eng.Offered(m)
-		for _, p := range o.Params {
-			r.SearchParams = append(r.SearchParams, fhir.CapabilitySearchParam{Name: p.Name, Type: p.Type, Documentation: p.Doc, Definition: p.Definition})
+	// One entry a type: a type several mappings serve (on R4,
+	// ServiceRequest) offers what each of them does.
+	var types []string
+	byType := map[string][]*mapping.Mapping{}
+	for _, m := range eng.Mappings() {
+		t := m.ResourceIn(ver)
+		if byType[t] == nil {
+			types = append(types, t)
 		}
-		r.Includes, r.RevIncludes = o.Includes, o.RevIncludes
-		caps.Resources = append(caps.Resources, r)
+		byType[t] = append(byType[t], m)
+	}
+	sort.Strings(types)
+	patient := false
+	for _, t := range types {
+		patient = patient || t == "Patient"
+		caps.Resources = append(caps.Resources, capabilityResource(eng, t, byType[t]))
 	}
 	if patient && len(eng.Compartment()) > 0 {
 		caps.Operations = append(caps.Operations, fhir.CapabilityOperation{Name: "everything", Definition: "OperationDefinition/" + fhir.EverythingOperationID})
@@ -53,4 +58,35 @@ func Capability(eng *engine.Engine, version, security string, now time.Time) fhi
 		caps.Instantiates = []string{ukCoreAccess.URL}
 	}
 	return caps
+}
+
+// capabilityResource is the statement of a type the mappings ms serve:
+// the profile they all claim (else none, and each one's as supported),
+// the parameters, includes and revincludes every one of them takes.
+func capabilityResource(eng *engine.Engine, typ string, ms []*mapping.Mapping) fhir.CapabilityResource {
+	ver := eng.Version()
+	first := ms[0]
+	r := fhir.CapabilityResource{Type: typ, Profile: first.ProfileIn(ver), SupportedProfiles: first.SupportedProfilesIn(ver), Interactions: []string{"read", "search-type"}}
+	o := eng.Offered(first)
+	for _, m := range ms[1:] {
+		if p := m.ProfileIn(ver); p != r.Profile {
+			for _, x := range []string{r.Profile, p} {
+				if x != "" && !slices.Contains(r.SupportedProfiles, x) {
+					r.SupportedProfiles = append(r.SupportedProfiles, x)
+				}
+			}
+			r.Profile = ""
+		}
+		other := eng.Offered(m)
+		o.Params = slices.DeleteFunc(o.Params, func(p engine.OfferedParam) bool {
+			return !slices.ContainsFunc(other.Params, func(q engine.OfferedParam) bool { return q.Name == p.Name && q.Type == p.Type })
+		})
+		o.Includes = slices.DeleteFunc(o.Includes, func(s string) bool { return !slices.Contains(other.Includes, s) })
+		o.RevIncludes = slices.DeleteFunc(o.RevIncludes, func(s string) bool { return !slices.Contains(other.RevIncludes, s) })
+	}
+	for _, p := range o.Params {
+		r.SearchParams = append(r.SearchParams, fhir.CapabilitySearchParam{Name: p.Name, Type: p.Type, Documentation: p.Doc, Definition: p.Definition})
+	}
+	r.Includes, r.RevIncludes = o.Includes, o.RevIncludes
+	return r
 }

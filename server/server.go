@@ -110,7 +110,9 @@ func newHandler(opts Options) *handler {
 	h := &handler{opts: opts, eng: opts.Engine, log: opts.Logger, types: map[string]bool{}}
 	if h.eng != nil {
 		for _, m := range h.eng.Set().Mappings {
-			h.types[m.Resource] = true
+			for _, v := range mapping.Versions {
+				h.types[m.ResourceIn(v)] = true
+			}
 		}
 	}
 	return h

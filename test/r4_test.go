@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -91,32 +92,57 @@ func pageIDs(t *testing.T, start string) []string {
 // is valid FHIR R4 (the google/fhir R4 validator: elements, cardinality,
 // types, required codes), page by page and read by id; it claims UK
 // Core's profile of its type (UKCore-Observation-Lab for an Observation
-// of the laboratory category) and meets it (the UK Core checker,
-// fhir/profile's BuiltinR4); the R4 base serves exactly the resources the STU3 base
-// does, with the same ids; every reference in an R4 resource resolves on
-// the R4 base.
+// of the laboratory category; none for ServiceRequest, which UK Core
+// 2.0.2 does not profile) and meets it (the UK Core checker, fhir/profile's
+// BuiltinR4, else the R4 definition); the R4 base serves exactly the
+// resources the STU3 base does, with the same ids (as ServiceRequests,
+// the ReferralRequests and ProcedureRequests); every reference in an R4
+// resource resolves on the R4 base.
 func TestEveryDemoResourceValidOnR4(t *testing.T) {
 	set := mustDemoSet(t)
 	demotest.Each(t, demotest.Config{}, func(t *testing.T, e *demotest.Env) {
 		refs := map[string]bool{}
 		labs := 0
+		// The mappings served as each R4 type: ServiceRequest gathers the
+		// ReferralRequest and ProcedureRequest mappings.
+		var types []string
+		byType := map[string][]*mapping.Mapping{}
 		for _, m := range set.Mappings {
-			typ := m.Resource
 			if !m.Serves(mapping.R4) {
-				// A type R4 does not have (ReferralRequest, ProcedureRequest)
-				// is refused on the R4 base, saying why.
-				r := get(t, e.R4+"/"+typ+"?_count=100")
-				if r.status != http.StatusNotFound || !strings.Contains(string(r.body), "R4 has no type "+typ) {
-					t.Errorf("%s on R4: %d %s", typ, r.status, r.body)
-				}
+				t.Errorf("%s is not served on R4: %v", m.Resource, mapping.Errors(m.R4Problems()))
 				continue
 			}
+			typ := m.ResourceIn(mapping.R4)
+			if byType[typ] == nil {
+				types = append(types, typ)
+			}
+			byType[typ] = append(byType[typ], m)
+			if typ != m.Resource {
+				// The STU3 type R4 does not have is refused on the R4 base,
+				// saying what its resources are there.
+				r := get(t, e.R4+"/"+m.Resource+"?_count=100")
+				if r.status != http.StatusNotFound || !strings.Contains(string(r.body), "R4 has no type "+m.Resource+"; its resources are served as "+typ) {
+					t.Errorf("%s on R4: %d %s", m.Resource, r.status, r.body)
+				}
+			}
+		}
+		if len(byType["ServiceRequest"]) != 2 {
+			t.Errorf("ServiceRequest on R4 gathers %d mappings, want the referrals' and the diary entries'", len(byType["ServiceRequest"]))
+		}
+		for _, typ := range types {
 			res := walkR4(t, e.R4+"/"+typ+"?_count=100")
 			if len(res) == 0 {
 				t.Errorf("%s: nothing served on R4", typ)
 				continue
 			}
-			if got, want := idsOf(res), pageIDs(t, e.Base+"/"+typ+"?_count=100"); !slices.Equal(got, want) {
+			// The STU3 resources of its mappings, under the R4 type, with the same ids.
+			var want []string
+			for _, m := range byType[typ] {
+				for _, id := range pageIDs(t, e.Base+"/"+m.Resource+"?_count=100") {
+					want = append(want, typ+"/"+strings.TrimPrefix(id, m.Resource+"/"))
+				}
+			}
+			if got := idsOf(res); !slices.Equal(got, want) {
 				t.Errorf("%s: R4 serves %d resources, STU3 %d, or other ids", typ, len(got), len(want))
 			}
 			ukCoreProblems(t, res)
@@ -128,11 +154,11 @@ func TestEveryDemoResourceValidOnR4(t *testing.T) {
 					want += "-Lab"
 					labs++
 				}
-				if m.ProfileIn(mapping.R4) == "" {
-					// A type with no Care Connect profile (DiagnosticReport,
-					// Specimen) claims none on R4 either: R4's own definition.
+				if byType[typ][0].ProfileIn(mapping.R4) == "" {
+					// No UK Core profile (ServiceRequest; DiagnosticReport and
+					// Specimen, which claim none on STU3): none claimed.
 					if meta["profile"] != nil {
-						t.Errorf("%s/%s claims %v, want no profile", typ, id, meta["profile"])
+						t.Errorf("%s/%s claims %v, want none", typ, id, meta["profile"])
 					}
 				} else if prof, _ := meta["profile"].([]any); len(prof) != 1 || prof[0] != want {
 					t.Errorf("%s/%s claims %v, want %s", typ, id, meta["profile"], want)
@@ -238,14 +264,15 @@ func TestR4Metadata(t *testing.T) {
 	for _, rr := range rest["resource"].([]any) {
 		res := rr.(map[string]any)
 		types++
-		// A type with no UK Core profile in the rules (DiagnosticReport,
-		// Specimen) claims none: R4's own definition.
-		profile := "https://fhir.hl7.org.uk/StructureDefinition/UKCore-" + res["type"].(string)
+		// A type of no UK Core profile (ServiceRequest; DiagnosticReport and
+		// Specimen, which claim none on STU3) claims none.
+		none := res["type"] == "ServiceRequest"
 		if m := mustDemoSet(t).Lookup(res["type"].(string)); m != nil && m.ProfileIn(mapping.R4) == "" {
-			if p := res["profile"]; p != nil {
-				t.Errorf("%s: profile %v, want none", res["type"], p)
-			}
-		} else if p := res["profile"]; p != profile {
+			none = true
+		}
+		if p := res["profile"]; none && p != nil {
+			t.Errorf("%s, of no UK Core profile, claims %v", res["type"], p)
+		} else if !none && p != "https://fhir.hl7.org.uk/StructureDefinition/UKCore-"+res["type"].(string) {
 			t.Errorf("%s: profile %v", res["type"], p)
 		}
 		// The profiles some of its resources claim besides: the laboratory
@@ -271,13 +298,13 @@ func TestR4Metadata(t *testing.T) {
 			}
 		}
 	}
-	n := 0
+	served := map[string]bool{}
 	for _, m := range mustDemoSet(t).Mappings {
 		if m.Serves(mapping.R4) {
-			n++
+			served[m.ResourceIn(mapping.R4)] = true
 		}
 	}
-	if types != n || n == 0 {
+	if n := len(served); types != n || n == 0 {
 		t.Errorf("the R4 statement lists %d types, the demo serves %d as R4", types, n)
 	}
 	op := rest["operation"].([]any)[0].(map[string]any)
@@ -547,4 +574,117 @@ func TestR4StatusSearches(t *testing.T) {
 	}
 	searchOracle(t, e.Base, nil)
 	searchOracle(t, e.R4, nil)
+}
+
+// ServiceRequest on R4 gathers two mappings (the referrals', served on
+// STU3 as ReferralRequest, and the diary entries', as ProcedureRequest),
+// their ids kept apart by their prefixes: read by id, searched with
+// paging that runs on from one mapping into the next (any page size finds
+// the same resources in the same order, the total their sum), in a
+// patient's compartment and $everything, with _include; _sort, which
+// would interleave them, is refused.
+func TestR4ServiceRequestGathersTwoMappings(t *testing.T) {
+	demotest.Each(t, demotest.Config{}, func(t *testing.T, e *demotest.Env) {
+		strip := func(ids []string, typ string) []string {
+			out := make([]string, len(ids))
+			for i, id := range ids {
+				out[i] = strings.TrimPrefix(id, typ+"/")
+			}
+			return out
+		}
+		referrals := strip(pageIDs(t, e.Base+"/ReferralRequest?_count=100"), "ReferralRequest")
+		diary := strip(pageIDs(t, e.Base+"/ProcedureRequest?_count=100"), "ProcedureRequest")
+		if len(referrals) == 0 || len(diary) == 0 {
+			t.Fatalf("the demo has %d referrals and %d diary entries", len(referrals), len(diary))
+		}
+		for _, id := range append(slices.Clone(referrals), diary...) {
+			if !strings.HasPrefix(id, "referral-") && !strings.HasPrefix(id, "diary-") {
+				t.Fatalf("id %s has neither prefix", id)
+			}
+		}
+		all := strip(pageIDs(t, e.R4+"/ServiceRequest?_count=100"), "ServiceRequest")
+		if want := append(slices.Clone(diary), referrals...); !slices.Equal(all, want) {
+			t.Fatalf("R4 ServiceRequest: %d resources, want the %d diary entries then the %d referrals", len(all), len(diary), len(referrals))
+		}
+		// Page sizes that end pages inside each mapping and at its end.
+		for _, n := range []int{1, 7, len(diary), len(diary) + 1} {
+			got := strip(pageIDs(t, e.R4+"/ServiceRequest?_count="+strconv.Itoa(n)), "ServiceRequest")
+			if !slices.Equal(got, all) {
+				t.Errorf("_count=%d: %d resources, want %d in the same order", n, len(got), len(all))
+			}
+		}
+		r := get(t, e.R4+"/ServiceRequest?_total=accurate&_count=0")
+		if tot, _ := r.json(t)["total"].(float64); int(tot) != len(all) {
+			t.Errorf("total %v, want %d", r.json(t)["total"], len(all))
+		}
+		// Reads by id, each of its mapping; an id of neither prefix, or of
+		// the other's key, is not known.
+		for _, id := range []string{referrals[0], diary[0]} {
+			rr := get(t, e.R4+"/ServiceRequest/"+id)
+			if rr.status != http.StatusOK || rr.json(t)["id"] != id || rr.json(t)["resourceType"] != "ServiceRequest" {
+				t.Errorf("read ServiceRequest/%s: %d %s", id, rr.status, truncate(string(rr.body), 200))
+			}
+			fhirvalid.ValidateR4(t, "ServiceRequest/"+id, rr.body)
+		}
+		for _, id := range []string{strings.TrimPrefix(referrals[0], "referral-"), "other-1", "referral-x.y"} {
+			if rr := get(t, e.R4+"/ServiceRequest/"+id); rr.status != http.StatusNotFound {
+				t.Errorf("read ServiceRequest/%s: %d, want 404", id, rr.status)
+			}
+		}
+		if rr := get(t, e.Base+"/ReferralRequest/"+referrals[0]); rr.status != http.StatusOK {
+			t.Errorf("STU3 read ReferralRequest/%s: %d", referrals[0], rr.status)
+		}
+		// A search by _id finds the one resource, whichever its mapping.
+		got := strip(pageIDs(t, e.R4+"/ServiceRequest?_id="+referrals[0]+","+diary[0]), "ServiceRequest")
+		if want := []string{diary[0], referrals[0]}; !slices.Equal(got, want) {
+			t.Errorf("_id search: %v, want %v", got, want)
+		}
+		// A patient's: the compartment, the patient parameter and
+		// $everything agree, and _include brings the patient.
+		patient := get(t, e.R4+"/ServiceRequest/"+referrals[0]).json(t)["subject"].(map[string]any)["reference"].(string)
+		pid := strings.TrimPrefix(patient, "Patient/")
+		byParam := pageIDs(t, e.R4+"/ServiceRequest?patient="+pid)
+		if comp := pageIDs(t, e.R4+"/Patient/"+pid+"/ServiceRequest"); !slices.Equal(comp, byParam) || len(byParam) == 0 {
+			t.Errorf("Patient/%s/ServiceRequest %v, ?patient= %v", pid, comp, byParam)
+		}
+		var inEverything []string
+		for _, id := range pageIDs(t, e.R4+"/Patient/"+pid+"/$everything?_count=1000") {
+			if strings.HasPrefix(id, "ServiceRequest/") {
+				inEverything = append(inEverything, id)
+			}
+		}
+		if slices.Sort(inEverything); !slices.Equal(inEverything, slices.Sorted(slices.Values(byParam))) {
+			t.Errorf("$everything of Patient/%s holds ServiceRequests %v, want %v", pid, inEverything, byParam)
+		}
+		withPatient := pageIDs(t, e.R4+"/ServiceRequest?patient="+pid+"&_include=ServiceRequest:patient")
+		if !slices.Contains(withPatient, patient) || len(withPatient) != len(byParam)+1 {
+			t.Errorf("_include=ServiceRequest:patient: %v", withPatient)
+		}
+		if rr := get(t, e.R4+"/ServiceRequest?_sort=authored"); rr.status != http.StatusBadRequest || !strings.Contains(string(rr.body), "2 mappings") {
+			t.Errorf("_sort on ServiceRequest: %d %s", rr.status, truncate(string(rr.body), 300))
+		}
+		// The CapabilityStatement states ServiceRequest once, with the
+		// parameters both mappings take.
+		caps := get(t, e.R4+"/metadata").json(t)
+		n := 0
+		for _, res := range caps["rest"].([]any)[0].(map[string]any)["resource"].([]any) {
+			rm := res.(map[string]any)
+			if rm["type"] != "ServiceRequest" {
+				continue
+			}
+			n++
+			var names []string
+			for _, p := range rm["searchParam"].([]any) {
+				names = append(names, p.(map[string]any)["name"].(string))
+			}
+			for _, want := range []string{"_id", "_lastUpdated", "patient", "subject", "authored"} {
+				if !slices.Contains(names, want) {
+					t.Errorf("ServiceRequest's parameters %v lack %s", names, want)
+				}
+			}
+		}
+		if n != 1 {
+			t.Errorf("the R4 CapabilityStatement states ServiceRequest %d times", n)
+		}
+	})
 }

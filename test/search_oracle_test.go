@@ -62,6 +62,19 @@ func r4Params(t *testing.T) map[string]map[string]stu3Param {
 			out[typ][name] = p
 		}
 	}
+	// ServiceRequest, which R4 made of ReferralRequest and ProcedureRequest.
+	sr := map[string]stu3Param{}
+	for _, typ := range []string{"ReferralRequest", "ProcedureRequest"} {
+		for name, p := range out[typ] {
+			sr[name] = p
+		}
+	}
+	delete(sr, "authored-on")
+	delete(sr, "context")
+	delete(sr, "service")
+	sr["authored"] = stu3Param{Type: "date", Paths: []string{"authoredOn"}}
+	sr["encounter"] = stu3Param{Type: "reference", Paths: []string{"encounter"}}
+	out["ServiceRequest"] = sr
 	enc := stu3Param{Type: "reference", Paths: []string{"encounter"}}
 	for typ, ps := range map[string]map[string]stu3Param{
 		"AllergyIntolerance": {"date": {Type: "date", Paths: []string{"recordedDate"}}},

@@ -191,14 +191,15 @@ func checkSample(ctx context.Context, eng *engine.Engine, set *mapping.Set, reg 
 		}
 		var order []string
 		byKey := map[string]*seen{}
-		b, err := eng.Search(ctx, engine.SearchRequest{Type: m.Resource, Params: url.Values{"_count": {strconv.Itoa(n)}}, Base: "http://lint"})
+		typ := m.ResourceIn(eng.Version())
+		b, err := eng.Search(ctx, engine.SearchRequest{Type: typ, Mapping: m, Params: url.Values{"_count": {strconv.Itoa(n)}}, Base: "http://lint"})
 		if err != nil {
-			return fmt.Errorf("%s%s: %w", label, m.Resource, err)
+			return fmt.Errorf("%s%s: %w", label, typ, err)
 		}
 		entries, _ := b.Get("entry").(fhir.Array)
 		for _, e := range entries {
 			res, _ := e.(*fhir.Object).Get("resource").(*fhir.Object)
-			if res == nil || res.GetString("resourceType") != m.Resource {
+			if res == nil || res.GetString("resourceType") != typ {
 				continue
 			}
 			if r4 {
@@ -225,9 +226,9 @@ func checkSample(ctx context.Context, eng *engine.Engine, set *mapping.Set, reg 
 		}
 		for _, k := range order {
 			p := byKey[k]
-			rows := m.Resource + "/" + p.ids[0]
+			rows := typ + "/" + p.ids[0]
 			if len(p.ids) > 1 {
-				rows = fmt.Sprintf("%s/%s and %d more of the %d sampled", m.Resource, p.ids[0], len(p.ids)-1, len(entries))
+				rows = fmt.Sprintf("%s/%s and %d more of the %d sampled", typ, p.ids[0], len(p.ids)-1, len(entries))
 			}
 			rep.problems = append(rep.problems, fmt.Sprintf("%s: %s%s: %s", p.at, label, rows, p.line))
 		}
