@@ -8,15 +8,20 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ccfacade/ccfacade/adapters/sqlite"
+	"github.com/ccfacade/ccfacade/engine"
 	"github.com/ccfacade/ccfacade/fhir/profile"
+	"github.com/ccfacade/ccfacade/gpconnect"
+	"github.com/ccfacade/ccfacade/internal/authtest"
 	"github.com/ccfacade/ccfacade/internal/demotest"
 )
 
-// demoReport is a TEST_REPORT row: its id, the day of ISSUED_DT, and the
+// demoReport is a TEST_REPORT row: its id, the day of ISSUED_DT, its
+// TEST_CODE, and the
 // Observations of its results and the Specimens taken for it (Type/id,
 // sorted).
 type demoReport struct {
-	id, day            string
+	id, day, code      string
 	results, specimens []string
 }
 
@@ -39,7 +44,7 @@ func reportRows(t *testing.T) map[string][]demoReport {
 		rs, ss := slices.Clone(results[id]), slices.Clone(specimens[id])
 		sort.Strings(rs)
 		sort.Strings(ss)
-		return demoReport{id, demotest.Str(r["ISSUED_DT"])[:10], rs, ss}
+		return demoReport{id, demotest.Str(r["ISSUED_DT"])[:10], demotest.Str(r["TEST_CODE"]), rs, ss}
 	})
 }
 
@@ -241,4 +246,79 @@ func refsOf(r map[string]any, element string) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// A report's references to results or specimens the mappings do not give
+// are left out of it (every reference of the bundle resolves), and the
+// results of reports are not uncategorised data even when investigations
+// are not offered (left out of the configuration's areas).
+func TestInvestigationsPartlyServed(t *testing.T) {
+	rows := reportRows(t)
+	// A patient with an HbA1c report (a blood specimen) and a lipid one
+	// (serum).
+	p := find(t, func(p demoPatient) bool {
+		codes := map[string]bool{}
+		for _, r := range rows[p.id] {
+			codes[r.code] = true
+		}
+		return codes["HBA1C"] && codes["LIPID"]
+	})
+	t.Run("specimens not served", func(t *testing.T) {
+		dsn, err := demotest.SQLiteDSN()
+		if err != nil {
+			t.Fatal(err)
+		}
+		db := demotest.OpenReadOnly(t, "sqlite", sqlite.Open, dsn)
+		// The Specimen mapping gives serum specimens only.
+		set := demotest.EditedDemoSet(t, "specimen.yaml", "  table: SPECIMEN\n", "  query: SELECT * FROM SPECIMEN WHERE SPEC_TYPE <> 'BLD'\n")
+		e := demotest.Serve(t, db, set, demotest.Config{Engine: engine.Options{DefaultCount: 20, MaxCount: 100, PagingSecret: []byte("test secret")},
+			GPConnect: &gpconnect.Options{ASID: authtest.GPCProviderASID}})
+		b := okRecord(t, e, params(p.nhs, `{"name":"includeInvestigations"}`), "a record of investigations, some specimens not served")
+		have := map[string]bool{}
+		for _, r := range resources(t, b) {
+			if id, ok := r["id"].(string); ok {
+				have[r["resourceType"].(string)+"/"+id] = true
+			}
+		}
+		served, left := 0, 0
+		for _, r := range resources(t, b) {
+			if r["resourceType"] != "DiagnosticReport" {
+				continue
+			}
+			for _, ref := range append(refsOf(r, "specimen"), refsOf(r, "result")...) {
+				if !have[ref] {
+					t.Errorf("DiagnosticReport/%v refers to %s, not in the bundle", r["id"], ref)
+				}
+			}
+			if r["specimen"] == nil {
+				left++
+			} else {
+				served++
+			}
+		}
+		lipids := 0
+		for _, r := range rows[p.id] {
+			if r.code == "LIPID" {
+				lipids++
+			}
+		}
+		if served != lipids || served+left != len(rows[p.id]) {
+			t.Errorf("%d reports with their specimen, %d without; want %d lipid reports with theirs, of %d", served, left, lipids, len(rows[p.id]))
+		}
+	})
+	t.Run("investigations not offered", func(t *testing.T) {
+		e := serve(t, []gpconnect.Area{gpconnect.Uncategorised})
+		b := okRecord(t, e, params(p.nhs, `{"name":"includeUncategorisedData"}`, `{"name":"includeInvestigations"}`), "uncategorised data, investigations not offered")
+		got := listedItems(t, listsByCode(t, b)["826501000000100"])
+		for _, r := range rows[p.id] {
+			for _, ref := range r.results {
+				if slices.Contains(got, ref) {
+					t.Errorf("the result %s is uncategorised data", ref)
+				}
+			}
+		}
+		if listsByCode(t, b)["887191000000108"] != nil {
+			t.Error("a list of investigations, which are not offered")
+		}
+	})
 }
