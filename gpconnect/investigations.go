@@ -19,9 +19,10 @@ var investigationParts = []struct{ element, typ string }{
 
 // investigationBuilder builds the investigations area (SPEC §6.2): the
 // list of the patient's DiagnosticReports, each in the bundle with the
-// Observations of its results and its Specimens (found by id, one search
-// a type; a reference to one the mappings do not give is left out of the
-// report, so that every reference of the bundle resolves).
+// Observations of its results and its Specimens (found by id, and by the
+// patient where their mapping searches by patient, one search a type; a
+// reference to one the mappings do not give is left out of the report,
+// so that every reference of the bundle resolves).
 // investigationSearchPeriod keeps the reports issued within it (a partial
 // date stands for its year or month); one of unknown issue date is kept,
 // as GP Connect asks of items of unknown date. A result the mapping gives
@@ -51,9 +52,13 @@ var investigationBuilder = patientItems("DiagnosticReport", func(r *record, req 
 			}
 		}
 		var res []*fhir.Object
-		if len(ids) > 0 && r.s.eng.Set().Lookup(p.typ) != nil {
+		if m := r.s.eng.Set().Lookup(p.typ); len(ids) > 0 && m != nil {
+			q := url.Values{"_id": {strings.Join(ids, ",")}}
+			if sp := m.SearchParam("patient"); sp != nil && sp.Type == "reference" {
+				q.Set("patient", "Patient/"+r.pid) // never another patient's
+			}
 			var err error
-			if res, err = r.search(p.typ, url.Values{"_id": {strings.Join(ids, ",")}}); err != nil {
+			if res, err = r.search(p.typ, q); err != nil {
 				return err
 			}
 		}
