@@ -93,11 +93,27 @@ var diaryKinds = []struct{ code, text string }{
 	{"DIABR", "Diabetes review"}, {"SMEAR", "Cervical screening recall"}, {"BLOODS", "Repeat blood tests"},
 }
 
+// laboratories are the pathology laboratories that report the
+// practice's blood tests.
+var laboratories = []string{
+	"Blood Sciences, St James's University Hospital", "Clinical Biochemistry, Royal Infirmary",
+	"Pathology Laboratory, General Hospital",
+}
+
+// labTests are the laboratory tests behind the demo's laboratory results
+// (by the result's local code): the test's local code and name, the
+// laboratory's discipline and the specimen taken, as the laboratory
+// system codes them.
+var labTests = map[string]struct{ code, name, discipline, specimen, specimenText string }{
+	"HBA1C": {"HBA1C", "HbA1c (haemoglobin A1c)", "CH", "BLD", "Whole blood (EDTA)"},
+	"CHOL":  {"LIPID", "Serum lipids", "CH", "SER", "Serum (clotted)"},
+}
+
 // record is one patient's clinical rows; ids are filled in by Generate.
 type record struct {
 	consults, allergies, problems, observations [][]any
 	repeats, issues, immunisations, procedures  [][]any
-	referrals, diary                            [][]any
+	referrals, diary, reports, specimens        [][]any
 }
 
 // clinical makes a patient's record from its own random stream. Column 0
@@ -148,14 +164,16 @@ func (w *world) clinical(p *patient) record {
 			rec.observations = append(rec.observations, obsRow(r, p, i, k, st, gp.id))
 		}
 		if r.Float64() < 0.15 {
-			rec.observations = append(rec.observations, []any{int64(0), p.id, int64(i), "SMOK", "Smoking status", nil, nil, pick(r, smokingValues), dt(st), "F", gp.id, randomTime(r)})
+			rec.observations = append(rec.observations, []any{int64(0), p.id, int64(i), "SMOK", "Smoking status", nil, nil, pick(r, smokingValues), dt(st), "F", gp.id, randomTime(r), int64(-1)})
 		}
 	}
 	// Laboratory results arrive outside consultations.
+	var labs []int
 	for j, k := 0, r.IntN(3); j < k; j++ {
 		kind := otherKinds[4+r.IntN(2)]
 		d := from.AddDate(0, 0, r.IntN(span))
 		at := time.Date(d.Year(), d.Month(), d.Day(), 9, r.IntN(60), 0, 0, time.UTC)
+		labs = append(labs, len(rec.observations))
 		rec.observations = append(rec.observations, obsRow(r, p, -1, kind, at, nil))
 	}
 	if r.Float64() < 0.25 {
@@ -235,7 +253,44 @@ func (w *world) clinical(p *patient) record {
 		}
 	}
 	w.requests(p, starts, &rec)
+	w.investigations(p, starts, until, labs, &rec)
 	return rec
+}
+
+// investigations adds the laboratory reports of a patient's laboratory
+// results (the rows labs indexes in rec.observations), one report a
+// result, each with the specimen taken, from a random stream of their
+// own (so that the other tables stay as they were). The specimen was
+// collected when the result took effect; the laboratory issued its
+// report one to three days later (the same afternoon when that would be
+// after until). The test was requested at the latest consultation of the
+// 90 days before (column 2 of a report: its index, or -1), by its
+// clinician, else by the usual GP. Column 12 of the result becomes the
+// report's index; column 2 of a specimen is its report's.
+func (w *world) investigations(p *patient, starts []time.Time, until time.Time, labs []int, rec *record) {
+	r := rand.New(rand.NewPCG(w.opt.Seed*1_000_003+31, uint64(p.id)))
+	for _, i := range labs {
+		obs := rec.observations[i]
+		test := labTests[obs[3].(string)]
+		collected, _ := time.Parse("2006-01-02 15:04", obs[8].(string))
+		consult, staff := int64(-1), any(p.gp.id)
+		for c := len(starts) - 1; c >= 0; c-- {
+			if !starts[c].After(collected) && collected.Sub(starts[c]) <= 90*24*time.Hour {
+				consult, staff = int64(c), rec.consults[c][2]
+				break
+			}
+		}
+		d := collected.AddDate(0, 0, 1+r.IntN(3))
+		issued := time.Date(d.Year(), d.Month(), d.Day(), 11+r.IntN(7), r.IntN(60), 0, 0, time.UTC)
+		if issued.After(until.Add(24*time.Hour - time.Minute)) {
+			issued = time.Date(collected.Year(), collected.Month(), collected.Day(), 16, r.IntN(60), 0, 0, time.UTC)
+		}
+		report := int64(len(rec.reports))
+		obs[12] = report
+		rec.reports = append(rec.reports, []any{int64(0), p.id, consult, staff, test.code, test.name, test.discipline,
+			pick(r, laboratories), obs[9], dt(issued), randomTime(r)})
+		rec.specimens = append(rec.specimens, []any{int64(0), p.id, report, test.specimen, test.specimenText, dt(collected), randomTime(r)})
+	}
 }
 
 // requests adds a patient's referrals and diary entries, made in their
@@ -267,7 +322,7 @@ func obsRow(r *rand.Rand, p *patient, consult int, k obsKind, at time.Time, staf
 	if r.IntN(40) == 0 {
 		status = pick(r, []string{"P", "C"})
 	}
-	return []any{int64(0), p.id, int64(consult), k.code, k.name, fmt.Sprintf("%.*f", k.decimals, v), pick(r, k.units), nil, dt(at), status, staff, randomTime(r)}
+	return []any{int64(0), p.id, int64(consult), k.code, k.name, fmt.Sprintf("%.*f", k.decimals, v), pick(r, k.units), nil, dt(at), status, staff, randomTime(r), int64(-1)}
 }
 
 func dt(t time.Time) string { return t.Format("2006-01-02 15:04") }

@@ -55,13 +55,15 @@ var columns = map[string][]string{
 	"CLIN_PROCEDURE":     {"PROC_ID", "PATIENT_ID", "CONSULT_ID", "PROC_CODE", "PROC_TEXT", "PROC_DATE", "STAFF_ID", "LAST_UPDATED"},
 	"REFERRAL":           {"REFERRAL_ID", "PATIENT_ID", "CONSULT_ID", "STAFF_ID", "SPECIALTY", "SERVICE_NAME", "REASON_TEXT", "PRIORITY", "REFERRAL_DATE", "LAST_UPDATED"},
 	"DIARY_ENTRY":        {"DIARY_ID", "PATIENT_ID", "CONSULT_ID", "STAFF_ID", "ENTRY_CODE", "ENTRY_TEXT", "RECORDED_DATE", "DUE_DATE", "LAST_UPDATED"},
-	"OBSERVATION":        {"OBS_ID", "PATIENT_ID", "CONSULT_ID", "OBS_CODE", "OBS_NAME", "VALUE_NUM", "UNITS", "VALUE_CODE", "OBS_DATETIME", "STATUS", "STAFF_ID", "LAST_UPDATED"},
+	"OBSERVATION":        {"OBS_ID", "PATIENT_ID", "CONSULT_ID", "OBS_CODE", "OBS_NAME", "VALUE_NUM", "UNITS", "VALUE_CODE", "OBS_DATETIME", "STATUS", "STAFF_ID", "LAST_UPDATED", "REPORT_ID"},
+	"TEST_REPORT":        {"REPORT_ID", "PATIENT_ID", "CONSULT_ID", "STAFF_ID", "TEST_CODE", "TEST_NAME", "DISCIPLINE", "LAB_NAME", "STATUS", "ISSUED_DT", "LAST_UPDATED"},
+	"SPECIMEN":           {"SPECIMEN_ID", "PATIENT_ID", "REPORT_ID", "SPEC_TYPE", "SPEC_TEXT", "COLLECTED_DT", "LAST_UPDATED"},
 }
 
 // Tables lists the demo tables in load order.
 func Tables() []string {
 	return []string{"GP_PRACTICE", "CLINICIAN", "PATIENT", "PATIENT_ADDRESS", "PATIENT_CONTACT_NO", "PATIENT_ALIAS",
-		"CONSULTATION", "ALLERGY", "PROBLEM", "OBSERVATION", "DRUG", "REPEAT_MED", "MED_ISSUE", "IMMUNISATION", "CLIN_PROCEDURE", "REFERRAL", "DIARY_ENTRY"}
+		"CONSULTATION", "ALLERGY", "PROBLEM", "OBSERVATION", "TEST_REPORT", "SPECIMEN", "DRUG", "REPEAT_MED", "MED_ISSUE", "IMMUNISATION", "CLIN_PROCEDURE", "REFERRAL", "DIARY_ENTRY"}
 }
 
 // Columns lists a table's columns in the order Generate fills them.
@@ -231,20 +233,26 @@ func Generate(opt Options, table string, fn func(row []any) error) error {
 				return err
 			}
 		}
-	case "CONSULTATION", "ALLERGY", "PROBLEM", "OBSERVATION", "REPEAT_MED", "MED_ISSUE", "IMMUNISATION", "CLIN_PROCEDURE", "REFERRAL", "DIARY_ENTRY":
-		var next, consults, repeats int64 = 1, 0, 0
+	case "CONSULTATION", "ALLERGY", "PROBLEM", "OBSERVATION", "TEST_REPORT", "SPECIMEN", "REPEAT_MED", "MED_ISSUE", "IMMUNISATION", "CLIN_PROCEDURE", "REFERRAL", "DIARY_ENTRY":
+		var next, consults, repeats, reports int64 = 1, 0, 0, 0
 		for id := int64(1); id <= int64(opt.Patients); id++ {
 			rec := w.clinical(w.patient(id))
 			rows := map[string][][]any{"CONSULTATION": rec.consults, "ALLERGY": rec.allergies, "PROBLEM": rec.problems,
 				"OBSERVATION": rec.observations, "REPEAT_MED": rec.repeats, "MED_ISSUE": rec.issues,
-				"IMMUNISATION": rec.immunisations, "CLIN_PROCEDURE": rec.procedures, "REFERRAL": rec.referrals, "DIARY_ENTRY": rec.diary}[table]
+				"IMMUNISATION": rec.immunisations, "CLIN_PROCEDURE": rec.procedures, "REFERRAL": rec.referrals, "DIARY_ENTRY": rec.diary,
+				"TEST_REPORT": rec.reports, "SPECIMEN": rec.specimens}[table]
 			for _, row := range rows {
 				row[0] = next
 				next++
 				// Indexes within the patient's record become ids; -1 is NULL.
 				switch table {
-				case "ALLERGY", "PROBLEM", "OBSERVATION", "IMMUNISATION", "CLIN_PROCEDURE", "REFERRAL", "DIARY_ENTRY":
+				case "OBSERVATION":
 					row[2] = indexToID(row[2], consults)
+					row[12] = indexToID(row[12], reports)
+				case "ALLERGY", "PROBLEM", "IMMUNISATION", "CLIN_PROCEDURE", "REFERRAL", "DIARY_ENTRY", "TEST_REPORT":
+					row[2] = indexToID(row[2], consults)
+				case "SPECIMEN":
+					row[2] = indexToID(row[2], reports)
 				case "REPEAT_MED":
 					row[9] = indexToID(row[9], consults)
 				case "MED_ISSUE":
@@ -257,6 +265,7 @@ func Generate(opt Options, table string, fn func(row []any) error) error {
 			}
 			consults += int64(len(rec.consults))
 			repeats += int64(len(rec.repeats))
+			reports += int64(len(rec.reports))
 		}
 	default:
 		return fmt.Errorf("demo: unknown table %q", table)

@@ -137,6 +137,35 @@ CREATE TABLE OBSERVATION (
     OBS_DATETIME   VARCHAR(16)  NOT NULL,             -- 'YYYY-MM-DD HH:MM'
     STATUS         CHAR(1)      NOT NULL,             -- 'F' final, 'P' preliminary, 'C' corrected
     STAFF_ID       INTEGER,
+    LAST_UPDATED   TIMESTAMP    NOT NULL,
+    REPORT_ID      INTEGER                            -- TEST_REPORT.REPORT_ID of a laboratory result, else NULL
+);
+
+-- Pathology: the laboratory's report of a test the practice requested
+-- (its results are OBSERVATION rows, linked by REPORT_ID) and the
+-- specimen taken for it.
+
+CREATE TABLE TEST_REPORT (
+    REPORT_ID      INTEGER      NOT NULL PRIMARY KEY,
+    PATIENT_ID     INTEGER      NOT NULL,
+    CONSULT_ID     INTEGER,                           -- the consultation the test was requested in
+    STAFF_ID       INTEGER,                           -- the requesting clinician
+    TEST_CODE      VARCHAR(8)   NOT NULL,             -- local, e.g. 'HBA1C', 'LIPID'
+    TEST_NAME      VARCHAR(100),
+    DISCIPLINE     VARCHAR(4)   NOT NULL,             -- the laboratory's: 'CH' clinical chemistry, 'HM' haematology
+    LAB_NAME       VARCHAR(100),                      -- the laboratory that reported
+    STATUS         CHAR(1)      NOT NULL,             -- 'F' final, 'P' preliminary, 'C' corrected
+    ISSUED_DT      VARCHAR(16)  NOT NULL,             -- 'YYYY-MM-DD HH:MM', when the laboratory issued it
+    LAST_UPDATED   TIMESTAMP    NOT NULL
+);
+
+CREATE TABLE SPECIMEN (
+    SPECIMEN_ID    INTEGER      NOT NULL PRIMARY KEY,
+    PATIENT_ID     INTEGER      NOT NULL,
+    REPORT_ID      INTEGER      NOT NULL,             -- TEST_REPORT.REPORT_ID
+    SPEC_TYPE      VARCHAR(4)   NOT NULL,             -- local, e.g. 'BLD' whole blood, 'SER' serum
+    SPEC_TEXT      VARCHAR(60),
+    COLLECTED_DT   VARCHAR(16)  NOT NULL,             -- 'YYYY-MM-DD HH:MM'
     LAST_UPDATED   TIMESTAMP    NOT NULL
 );
 

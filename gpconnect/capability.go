@@ -1,6 +1,8 @@
 package gpconnect
 
 import (
+	"slices"
+
 	"github.com/ccfacade/ccfacade/fhir"
 )
 
@@ -16,7 +18,8 @@ const (
 // capabilityTypes are the types whose profiles a record may hold, in the
 // order the CapabilityStatement lists them.
 var capabilityTypes = []string{"Bundle", "OperationOutcome", "Patient", "Organization", "Practitioner", "PractitionerRole", "Location", "List",
-	"AllergyIntolerance", "Medication", "MedicationStatement", "MedicationRequest", "Condition", "Immunization", "Observation", "Encounter", "ReferralRequest", "ProcedureRequest"}
+	"AllergyIntolerance", "Medication", "MedicationStatement", "MedicationRequest", "Condition", "Immunization", "Observation", "Encounter", "ReferralRequest", "ProcedureRequest",
+	"DiagnosticReport", "Specimen"}
 
 // Capability is the structured CapabilityStatement (SPEC §11): this
 // provider's GP Connect release, the get structured record operation, and
@@ -73,24 +76,30 @@ func (s *Service) sends(typ string) bool {
 	case "Bundle", "OperationOutcome", "Patient", "List":
 		return true
 	}
-	if a, ok := areaOfType[typ]; ok {
-		return s.offered[a]
+	if s.eng.Set().Lookup(typ) == nil {
+		return false
 	}
-	return s.eng.Set().Lookup(typ) != nil
+	if as, ok := areasOfType[typ]; ok {
+		return slices.ContainsFunc(as, func(a Area) bool { return s.offered[a] })
+	}
+	return true
 }
 
-// areaOfType is the area whose items are resources of a type.
-var areaOfType = map[string]Area{
-	"AllergyIntolerance":  Allergies,
-	"Medication":          Medication,
-	"MedicationStatement": Medication,
-	"MedicationRequest":   Medication,
-	"Condition":           Problems,
-	"Immunization":        Immunisations,
-	"Observation":         Uncategorised,
-	"Encounter":           Consultations,
-	"ReferralRequest":     Referrals,
-	"ProcedureRequest":    DiaryEntries,
+// areasOfType are the areas whose items are resources of a type (an
+// Observation is uncategorised data or an investigation's result).
+var areasOfType = map[string][]Area{
+	"AllergyIntolerance":  {Allergies},
+	"Medication":          {Medication},
+	"MedicationStatement": {Medication},
+	"MedicationRequest":   {Medication},
+	"Condition":           {Problems},
+	"Immunization":        {Immunisations},
+	"Observation":         {Uncategorised, Investigations},
+	"Encounter":           {Consultations},
+	"ReferralRequest":     {Referrals},
+	"ProcedureRequest":    {DiaryEntries},
+	"DiagnosticReport":    {Investigations},
+	"Specimen":            {Investigations},
 }
 
 func joinOr(list []string, none string) string {

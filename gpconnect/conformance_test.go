@@ -39,6 +39,9 @@ var areaOptions = []struct {
 		`{"name":"includeProblems","part":[{"name":"filterStatus","valueCode":"inactive"},{"name":"filterSignificance","valueCode":"major"}]}`,
 		`{"name":"includeProblems","part":[{"name":"filterSignificance","valueCode":"minor"}]}`}, nil},
 	{"consultations", []string{`{"name":"includeConsultations"}`}, nil},
+	{"investigations", []string{`{"name":"includeInvestigations"}`,
+		`{"name":"includeInvestigations","part":[{"name":"investigationSearchPeriod","valuePeriod":{"start":"2018-01-01","end":"2022-12-31"}}]}`,
+		`{"name":"includeInvestigations","part":[{"name":"investigationSearchPeriod","valuePeriod":{"start":"2021-01-01"}}]}`}, nil},
 	{"referrals", []string{`{"name":"includeReferrals"}`},
 		[]string{`{"name":"includeReferrals","part":[{"name":"referralSearchPeriod","valuePeriod":{"start":"2016-01-01","end":"2022-12-31"}}]}`}},
 	{"diary", []string{`{"name":"includeDiaryEntries"}`},
@@ -86,7 +89,7 @@ func optionRequests(nhs string) []string {
 		consultation = `{"name":"includeConsultations","part":[{"name":"includeNumberOfMostRecent","valuePositiveInt":2}]}`
 	}
 	out = append(out, params(nhs, consultation, allergies(true), `{"name":"includeMedication"}`, `{"name":"includeImmunisations"}`, `{"name":"includeUncategorisedData"}`,
-		`{"name":"includeReferrals"}`, `{"name":"includeDiaryEntries"}`))
+		`{"name":"includeInvestigations"}`, `{"name":"includeReferrals"}`, `{"name":"includeDiaryEntries"}`))
 	return out
 }
 

@@ -34,6 +34,7 @@ var consultationItems = []struct {
 	{Problems, "consultations-problems-contained-in-consultations", problemBuilder},
 	{Immunisations, "consultations-immunisations-contained-in-consultations", immunisationBuilder},
 	{Uncategorised, "consultations-uncategorised-data-contained-in-consultations", uncategorisedBuilder},
+	{Investigations, "consultations-investigations-contained-in-consultations", investigationBuilder},
 	{Referrals, "consultations-outbound-referrals-in-consultations", referralBuilder},
 	{DiaryEntries, "consultations-diary-entries-contained-in-consultations", diaryBuilder},
 }
@@ -52,7 +53,8 @@ func secondaryTitle(code string) string {
 // so the mappings say which rows a consultation holds and nothing here
 // names a table. The items of each area are those its own builder makes
 // with no filter (active allergies, medication authorisations, problems,
-// vaccinations given, uncategorised data, referrals, diary entries);
+// vaccinations given, uncategorised data, investigations, referrals,
+// diary entries);
 // each comes with what it
 // depends on (a statement's plan, issues and Medication).
 //

@@ -39,6 +39,7 @@ func consultationRows(t *testing.T) map[string][]demoConsultation {
 	add("IMMUNISATION", "Immunization/", "IMM_ID", nil)
 	add("OBSERVATION", "Observation/", "OBS_ID", nil)
 	add("REFERRAL", "ReferralRequest/referral-", "REFERRAL_ID", nil)
+	add("TEST_REPORT", "DiagnosticReport/", "REPORT_ID", nil)
 	add("DIARY_ENTRY", "ProcedureRequest/diary-", "DIARY_ID", nil)
 	for _, r := range demotest.Rows(t, "MED_ISSUE") {
 		if c := demotest.Str(r["CONSULT_ID"]); c != "" && demotest.Str(r["REPEAT_ID"]) == "" {
@@ -64,8 +65,8 @@ func consultationRows(t *testing.T) map[string][]demoConsultation {
 // (SNOMED 1149501000000101) holds, latest first, an Encounter for each of
 // the patient's CONSULTATION rows that holds an item (an active allergy,
 // a problem, a repeat or acute prescription, a vaccination, an
-// observation, a referral or a diary entry whose row carries the
-// consultation); each Encounter is in
+// observation, a laboratory report, a referral or a diary entry whose row
+// carries the consultation); each Encounter is in
 // the bundle with a recorder participant, with its Consultation List
 // (325851000000107) pointing at the Encounter and at a Topic List
 // (25851000000105) that holds exactly the consultation's items; the items
@@ -146,7 +147,7 @@ func TestRecordConsultations(t *testing.T) {
 	t.Run("beside the areas of the items", func(t *testing.T) {
 		b := record(t, e, params(p.nhs, consultations(""), `{"name":"includeProblems"}`, `{"name":"includeMedication"}`,
 			`{"name":"includeUncategorisedData"}`, `{"name":"includeImmunisations"}`, allergies(false),
-			`{"name":"includeReferrals"}`, `{"name":"includeDiaryEntries"}`)).JSON(t)
+			`{"name":"includeInvestigations"}`, `{"name":"includeReferrals"}`, `{"name":"includeDiaryEntries"}`)).JSON(t)
 		checkConsultations(t, b, cs)
 		// The items are in their own areas' lists too.
 		lists := listsByCode(t, b)
@@ -154,7 +155,7 @@ func TestRecordConsultations(t *testing.T) {
 			for _, it := range c.items {
 				code := map[string]string{"Observation": "826501000000100", "Condition": "717711000000103", "MedicationStatement": "933361000000108",
 					"Immunization": "1102181000000102", "AllergyIntolerance": "886921000000105", "ReferralRequest": "792931000000107",
-					"ProcedureRequest": "714311000000108"}[strings.Split(it, "/")[0]]
+					"ProcedureRequest": "714311000000108", "DiagnosticReport": "887191000000108"}[strings.Split(it, "/")[0]]
 				if !slices.Contains(itemRefs(lists[code]), it) {
 					t.Errorf("%s is not in the list %s", it, code)
 				}

@@ -475,7 +475,7 @@ func TestUnknownParameters(t *testing.T) {
 	}
 }
 
-// Areas not offered (not built yet, or switched off by configuration) are
+// Areas not offered (left out of the configuration's areas, or all switched off) are
 // answered 200 with a NOT_IMPLEMENTED warning each and nothing of theirs.
 func TestDisabledAreas(t *testing.T) {
 	p := find(t, func(p demoPatient) bool { return len(p.allergies["Active"]) > 0 })
@@ -489,8 +489,9 @@ func TestDisabledAreas(t *testing.T) {
 		want  []string
 		lists int
 	}{
-		{"not built", nil, params(p.nhs, append([]string{allergies(false)}, all...)...),
-			[]string{"includeInvestigations"}, 8},
+		{"not configured", []gpconnect.Area{gpconnect.Allergies, gpconnect.Medication, gpconnect.Consultations, gpconnect.Problems,
+			gpconnect.Immunisations, gpconnect.Uncategorised, gpconnect.Referrals, gpconnect.DiaryEntries},
+			params(p.nhs, append([]string{allergies(false)}, all...)...), []string{"includeInvestigations"}, 8},
 		{"switched off", []gpconnect.Area{}, params(p.nhs, allergies(true)), []string{"includeAllergies"}, 0},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -735,6 +736,8 @@ func TestCapabilityStatement(t *testing.T) {
 		"https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-Encounter-1/_history/1.5",
 		"https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-ReferralRequest-1/_history/1.2",
 		"https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-ProcedureRequest-1/_history/1.3",
+		"https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-DiagnosticReport-1/_history/1.3",
+		"https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-Specimen-1/_history/1.3",
 		"https://fhir.nhs.uk/STU3/StructureDefinition/GPConnect-StructuredRecord-Bundle-1/_history/1.3"} {
 		if !slices.Contains(profiles, want) {
 			t.Errorf("profiles %v lack %s", profiles, want)
@@ -791,7 +794,9 @@ func TestRecordEveryBackend(t *testing.T) {
 				`{"name":"includeDiaryEntries","part":[{"name":"diaryEntriesSearchDate","valueDate":"`+time.Now().UTC().AddDate(1, 0, 0).Format(time.DateOnly)+`"}]}`),
 			params(n, `{"name":"includeMedication","part":[{"name":"includePrescriptionIssues","valueBoolean":false},{"name":"medicationSearchFromDate","valueDate":"2018-01-01"}]}`,
 				`{"name":"includeUncategorisedData","part":[{"name":"uncategorisedDataSearchPeriod","valuePeriod":{"start":"2015-01-01","end":"2022-12-31"}}]}`),
-			params(n, `{"name":"includeProblems","part":[{"name":"filterStatus","valueCode":"inactive"}]}`, `{"name":"includeProblems","part":[{"name":"filterSignificance","valueCode":"minor"}]}`))
+			params(n, `{"name":"includeProblems","part":[{"name":"filterStatus","valueCode":"inactive"}]}`, `{"name":"includeProblems","part":[{"name":"filterSignificance","valueCode":"minor"}]}`),
+			params(n, `{"name":"includeInvestigations"}`, `{"name":"includeUncategorisedData"}`, `{"name":"includeConsultations"}`),
+			params(n, `{"name":"includeInvestigations","part":[{"name":"investigationSearchPeriod","valuePeriod":{"start":"2016-01-01","end":"2021-12-31"}}]}`))
 	}
 	sqlite := serve(t, nil)
 	want := make([]demotest.Response, len(bodies))

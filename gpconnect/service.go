@@ -239,14 +239,15 @@ func patientItems(typ string, build func(r *record, req *Request, found []*fhir.
 
 // builders are the areas this version builds (nil: not yet).
 var builders = map[Area]*builder{
-	Allergies:     allergyBuilder,
-	Medication:    medicationBuilder,
-	Consultations: consultationBuilder,
-	Problems:      problemBuilder,
-	Immunisations: immunisationBuilder,
-	Uncategorised: uncategorisedBuilder,
-	Referrals:     referralBuilder,
-	DiaryEntries:  diaryBuilder,
+	Allergies:      allergyBuilder,
+	Medication:     medicationBuilder,
+	Consultations:  consultationBuilder,
+	Problems:       problemBuilder,
+	Immunisations:  immunisationBuilder,
+	Uncategorised:  uncategorisedBuilder,
+	Investigations: investigationBuilder,
+	Referrals:      referralBuilder,
+	DiaryEntries:   diaryBuilder,
 }
 
 // needsSearch says what a type's mapping lacks of the search parameters

@@ -7,15 +7,21 @@ import (
 )
 
 // uncategorisedBuilder builds the uncategorised data area: the list of
-// the patient's Observations (those no other area offered holds), each
-// in the bundle. uncategorisedDataSearchPeriod keeps those whose
-// effective date or period meets it (a partial date stands for its whole
-// year or month); one with no effective date is kept, as GP Connect asks
-// of items of unknown date.
+// the patient's Observations (those no other area offered holds, and
+// never the results of an investigation, a DiagnosticReport of the
+// patient, whether investigations are asked for or not), each in the
+// bundle. uncategorisedDataSearchPeriod keeps those whose effective date
+// or period meets it (a partial date stands for its whole year or
+// month); one with no effective date is kept, as GP Connect asks of
+// items of unknown date.
 var uncategorisedBuilder = patientItems("Observation", func(r *record, req *Request, found []*fhir.Object) error {
+	results, err := r.investigationResults()
+	if err != nil {
+		return err
+	}
 	keep := found[:0]
 	for _, o := range found {
-		if a, ok := r.listed["Observation/"+o.GetString("id")]; ok && a != Uncategorised {
+		if a, ok := r.listed["Observation/"+o.GetString("id")]; ok && a != Uncategorised || results[o.GetString("id")] {
 			continue
 		}
 		if ps := req.Areas[Uncategorised]; len(ps) > 0 {

@@ -14,16 +14,29 @@ import (
 // OBS_DATETIME.
 type demoObservation struct{ id, day string }
 
+// observationRows are the OBSERVATION rows that are uncategorised data:
+// not the results of a laboratory report (REPORT_ID).
 func observationRows(t *testing.T) map[string][]demoObservation {
 	t.Helper()
-	return rowsByPatient(t, "OBSERVATION", func(r map[string]any) demoObservation {
-		return demoObservation{demotest.Str(r["OBS_ID"]), demotest.Str(r["OBS_DATETIME"])[:10]}
-	})
+	out := map[string][]demoObservation{}
+	for p, os := range rowsByPatient(t, "OBSERVATION", func(r map[string]any) *demoObservation {
+		if demotest.Str(r["REPORT_ID"]) != "" {
+			return nil
+		}
+		return &demoObservation{demotest.Str(r["OBS_ID"]), demotest.Str(r["OBS_DATETIME"])[:10]}
+	}) {
+		for _, o := range os {
+			if o != nil {
+				out[p] = append(out[p], *o)
+			}
+		}
+	}
+	return out
 }
 
 // The uncategorised data area (SPEC §6.2): the list "Uncategorised data"
 // (SNOMED 826501000000100, display "Miscellaneous record") holds the
-// patient's OBSERVATION rows, each an Observation of the bundle in its
+// patient's OBSERVATION rows but the laboratory results, each an Observation of the bundle in its
 // GP Connect profile with the business identifier and issued, and no
 // category; uncategorisedDataSearchPeriod keeps those of the days it
 // covers (both bounds, the start alone); a period that holds none, or a

@@ -116,6 +116,8 @@ func TestEveryResourceValidAndCounted(t *testing.T) {
 		"Procedure":           len(demoRows(t, "CLIN_PROCEDURE")),
 		"ReferralRequest":     len(demoRows(t, "REFERRAL")),
 		"ProcedureRequest":    len(demoRows(t, "DIARY_ENTRY")),
+		"DiagnosticReport":    len(demoRows(t, "TEST_REPORT")),
+		"Specimen":            len(demoRows(t, "SPECIMEN")),
 	}
 	if len(counts) != len(mustDemoSet(t).Mappings) {
 		t.Fatalf("the sweep covers %d types, the demo maps %d", len(counts), len(mustDemoSet(t).Mappings))

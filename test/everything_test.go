@@ -18,12 +18,12 @@ func TestEverything(t *testing.T) {
 	tables := map[string]string{
 		"AllergyIntolerance": "ALLERGY", "Condition": "PROBLEM", "Procedure": "CLIN_PROCEDURE", "Observation": "OBSERVATION",
 		"Encounter": "CONSULTATION", "MedicationStatement": "REPEAT_MED", "MedicationRequest": "MED_ISSUE", "Immunization": "IMMUNISATION",
-		"ReferralRequest": "REFERRAL", "ProcedureRequest": "DIARY_ENTRY",
+		"ReferralRequest": "REFERRAL", "ProcedureRequest": "DIARY_ENTRY", "DiagnosticReport": "TEST_REPORT", "Specimen": "SPECIMEN",
 	}
 	idCol := map[string]string{
 		"AllergyIntolerance": "ALLERGY_ID", "Condition": "PROBLEM_ID", "Procedure": "PROC_ID", "Observation": "OBS_ID",
 		"Encounter": "CONSULT_ID", "MedicationStatement": "REPEAT_ID", "MedicationRequest": "ISSUE_ID", "Immunization": "IMM_ID",
-		"ReferralRequest": "REFERRAL_ID", "ProcedureRequest": "DIARY_ID",
+		"ReferralRequest": "REFERRAL_ID", "ProcedureRequest": "DIARY_ID", "DiagnosticReport": "REPORT_ID", "Specimen": "SPECIMEN_ID",
 	}
 	// A patient with a rich record.
 	const pid = "3"

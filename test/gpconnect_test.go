@@ -30,7 +30,7 @@ func TestGPConnectXML(t *testing.T) {
 	}
 	bodies := []string{
 		`{"resourceType":"Parameters","parameter":[{"name":"patientNHSNumber","valueIdentifier":{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"` + nhs + `"}},` +
-			`{"name":"includeAllergies","part":[{"name":"includeResolvedAllergies","valueBoolean":true}]},{"name":"includeProblems"},{"name":"includeNewThing"}]}`,
+			`{"name":"includeAllergies","part":[{"name":"includeResolvedAllergies","valueBoolean":true}]},{"name":"includeProblems"},{"name":"includeInvestigations"},{"name":"includeNewThing"}]}`,
 		`{"resourceType":"Parameters","parameter":[{"name":"includeAllergies"}]}`,
 	}
 	var answers jsonAndXML
