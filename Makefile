@@ -66,7 +66,7 @@ test-plain:
 
 # Rewrite the golden files from the current output (review the diff!).
 golden:
-	$(GO) test ./... -run Golden -update
+	$(GO) test ./test -run Golden -update
 
 # The benchmark: every interaction, PostgreSQL with 100,000 and 1,000,000
 # patients, the facade next to its own statements (unprepared and prepared),

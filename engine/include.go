@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -30,6 +31,38 @@ type include struct {
 // parameter of the searched type. name is _include or _revinclude, with
 // :iterate (or STU3's :recurse) to follow one more level.
 func (e *Engine) parseInclude(m *mapping.Mapping, name, v string) (include, error) {
+	return e.parseIncludeFrom(m, name, v, nil)
+}
+
+// parseIncludes parses one value of _include or _revinclude: a reverse
+// include of a type several mappings serve is one include from each of
+// them that has the parameter.
+func (e *Engine) parseIncludes(m *mapping.Mapping, name, v string) ([]include, error) {
+	typ, _, _ := strings.Cut(v, ":")
+	ms := e.set.LookupIn(e.ver, typ)
+	if base, _, _ := strings.Cut(name, ":"); base != "_revinclude" || len(ms) < 2 {
+		inc, err := e.parseInclude(m, name, v)
+		return []include{inc}, err
+	}
+	var out []include
+	var firstErr error
+	for _, o := range ms {
+		inc, err := e.parseIncludeFrom(m, name, v, o)
+		if err != nil {
+			firstErr = cmp.Or(firstErr, err)
+			continue
+		}
+		out = append(out, inc)
+	}
+	if len(out) == 0 {
+		return nil, firstErr
+	}
+	return out, nil
+}
+
+// parseIncludeFrom parses an include from the resources of one mapping
+// (nil: of the type the value names).
+func (e *Engine) parseIncludeFrom(m *mapping.Mapping, name, v string, of *mapping.Mapping) (include, error) {
 	base, mod, _ := strings.Cut(name, ":")
 	rev := base == "_revinclude"
 	iterate := mod == "iterate" || mod == "recurse"
@@ -44,6 +77,9 @@ func (e *Engine) parseInclude(m *mapping.Mapping, name, v string) (include, erro
 		return include{}, invalid(name, "INVALID_PARAMETER", "%s=%q: expected Type:parameter or Type:parameter:TargetType", name, v)
 	}
 	from := e.lookup(parts[0])
+	if of != nil {
+		from = of
+	}
 	if from == nil && parts[0] == e.typ(m) {
 		from = m // the searched type, of several mappings: this one's part of the search
 	}

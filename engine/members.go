@@ -30,8 +30,10 @@ type memberPlan struct {
 // not (ServiceRequest's occurrence, which only the diary entries have)
 // searches an element its resources lack: :missing=true and :not find
 // them all (the parameter is dropped), anything else finds none of them
-// (ok false).
-func (e *Engine) memberParams(m *mapping.Mapping, ms []*mapping.Mapping, params url.Values) (url.Values, bool) {
+// (ok false). When its resources do show the parameter's element (its
+// mapping builds it, and only has no parameter to search it), the search
+// cannot be answered: an error says which mapping lacks the parameter.
+func (e *Engine) memberParams(m *mapping.Mapping, ms []*mapping.Mapping, params url.Values) (url.Values, bool, error) {
 	takes := func(m *mapping.Mapping, name string) bool {
 		if name == "_lastUpdated" {
 			return e.lastUpdated(m) != nil
@@ -47,6 +49,9 @@ func (e *Engine) memberParams(m *mapping.Mapping, ms []*mapping.Mapping, params 
 			out[raw] = values
 			continue
 		}
+		if e.shows(m, key.Name) {
+			return nil, false, notSupported(raw, "%s=: the %s of %s (%s) show the element %s searches, but that mapping has no parameter %s to search them by", raw, e.typ(m), m.File, m.Resource, key.Name, key.Name)
+		}
 		switch {
 		case key.Modifier == "missing" && key.Chain == "":
 			if slices.Contains(values, "false") {
@@ -57,7 +62,32 @@ func (e *Engine) memberParams(m *mapping.Mapping, ms []*mapping.Mapping, params 
 			ok = false
 		}
 	}
-	return out, ok
+	return out, ok, nil
+}
+
+// shows tells whether a mapping's resources may show the element a
+// parameter of its type searches, by the parameter's definition in the
+// engine's release (a parameter of no definition: may).
+func (e *Engine) shows(m *mapping.Mapping, name string) bool {
+	if name == "_lastUpdated" {
+		return false // no last-updated column, no meta.lastUpdated
+	}
+	def, ok := e.table().LookupSearchParameter(e.typ(m), name)
+	if !ok {
+		return true
+	}
+	root := m.RootIn(e.ver)
+	for _, p := range def.Paths {
+		first, _, _ := strings.Cut(p, ".")
+		first, _, _ = strings.Cut(first, "|")
+		choice, _, isChoice := strings.Cut(first, "[")
+		for _, f := range root.Fields {
+			if f.Name == first || isChoice && strings.HasPrefix(f.Name, choice) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // searchMembers answers a search of a type several mappings serve. Every
@@ -71,8 +101,11 @@ func (e *Engine) searchMembers(ctx context.Context, req SearchRequest, ms []*map
 	parts := make([]memberPlan, len(ms))
 	for i, m := range ms {
 		mreq := req
-		var ok bool
-		mreq.Params, ok = e.memberParams(m, ms, req.Params)
+		params, ok, err := e.memberParams(m, ms, req.Params)
+		if err != nil {
+			return nil, err
+		}
+		mreq.Params = params
 		sr, err := e.parseSearchOf(m, mreq)
 		if err != nil {
 			return nil, err

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"slices"
 	"sort"
 
 	"github.com/ccfacade/ccfacade/fhir"
@@ -47,7 +48,7 @@ func (e *Engine) Offered(m *mapping.Mapping) Offered {
 	for _, other := range others {
 		for _, name := range other.SearchNamesIn(e.ver) {
 			v := e.typ(other) + ":" + name
-			if _, err := e.parseInclude(m, "_revinclude", v); e.param(other, name).Type == "reference" && err == nil {
+			if _, err := e.parseIncludeFrom(m, "_revinclude", v, other); e.param(other, name).Type == "reference" && err == nil && !slices.Contains(o.RevIncludes, v) {
 				o.RevIncludes = append(o.RevIncludes, v)
 			}
 		}
@@ -71,4 +72,34 @@ func (e *Engine) offeredParam(m *mapping.Mapping, name string, sp *mapping.Searc
 		p.Definition = d.Definition()
 	}
 	return p
+}
+
+// OfferedAll tells what a search of a type several mappings serve takes:
+// a parameter any of them takes that each of the others either takes or
+// has no element for (its resources lack what the parameter searches;
+// memberParams), and the includes and revincludes every one of them
+// takes.
+func (e *Engine) OfferedAll(ms []*mapping.Mapping) Offered {
+	o := e.Offered(ms[0])
+	all := []Offered{o}
+	for _, m := range ms[1:] {
+		other := e.Offered(m)
+		all = append(all, other)
+		for _, q := range other.Params {
+			if !slices.ContainsFunc(o.Params, func(p OfferedParam) bool { return q.Name == p.Name }) {
+				o.Params = append(o.Params, q)
+			}
+		}
+		o.Includes = slices.DeleteFunc(o.Includes, func(s string) bool { return !slices.Contains(other.Includes, s) })
+		o.RevIncludes = slices.DeleteFunc(o.RevIncludes, func(s string) bool { return !slices.Contains(other.RevIncludes, s) })
+	}
+	o.Params = slices.DeleteFunc(o.Params, func(p OfferedParam) bool {
+		for i, m := range ms {
+			if !slices.ContainsFunc(all[i].Params, func(q OfferedParam) bool { return q.Name == p.Name }) && e.shows(m, p.Name) {
+				return true
+			}
+		}
+		return false
+	})
+	return o
 }

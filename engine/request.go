@@ -266,10 +266,14 @@ func (e *Engine) parseSearchOf(m *mapping.Mapping, req SearchRequest) (*searchRe
 			}
 		case name == "_include" || name == "_revinclude" || strings.HasPrefix(name, "_include:") || strings.HasPrefix(name, "_revinclude:"):
 			for _, v := range values {
-				inc, err := e.parseInclude(m, name, v)
-				if _, err := appendParsed(&sr.includes, inc, err, req.Lenient); err != nil {
+				incs, err := e.parseIncludes(m, name, v)
+				if lenientSkip(req.Lenient, err) {
+					continue
+				}
+				if err != nil {
 					return nil, err
 				}
+				sr.includes = append(sr.includes, incs...)
 			}
 		default:
 			pr, err := e.parseParam(m, name, values)

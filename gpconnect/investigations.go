@@ -11,15 +11,17 @@ import (
 
 // investigationParts are the elements of a DiagnosticReport that refer to
 // the resources sent with it: its results (test results and group
-// headers) and its specimens.
+// headers), its specimens and the test request it answers.
 var investigationParts = []struct{ element, typ string }{
 	{"result", "Observation"},
 	{"specimen", "Specimen"},
+	{"basedOn", "ProcedureRequest"},
 }
 
 // investigationBuilder builds the investigations area (SPEC §6.2): the
 // list of the patient's DiagnosticReports, each in the bundle with the
-// Observations of its results and its Specimens (found by id, and by the
+// Observations of its results, its Specimens and its test request, a
+// ProcedureRequest (found by id, and by the
 // patient where their mapping searches by patient, one search a type; a
 // reference to one the mappings do not give is left out of the report,
 // so that every reference of the bundle resolves).
@@ -27,8 +29,7 @@ var investigationParts = []struct{ element, typ string }{
 // date stands for its year or month); one of unknown issue date is kept,
 // as GP Connect asks of items of unknown date. A result the mapping gives
 // no issued (GP Connect requires it) was made available with its report:
-// it takes the report's. The reports' test requests (basedOn) are not
-// sent.
+// it takes the report's.
 var investigationBuilder = patientItems("DiagnosticReport", func(r *record, req *Request, found []*fhir.Object) error {
 	keep := found[:0]
 	for _, d := range found {

@@ -52,9 +52,11 @@ func reportRows(t *testing.T) map[string][]demoReport {
 // results" (SNOMED 887191000000108) holds the patient's TEST_REPORT rows
 // as DiagnosticReports (CareConnect-GPC-DiagnosticReport-1, business
 // identifier, issued), each in the bundle with the Observations of its
-// results (CareConnect-GPC-Observation-1, issued with the report) and its Specimens
-// (CareConnect-GPC-Specimen-1), every one of them referred to by its
-// report; investigationSearchPeriod keeps the reports issued on the days
+// results (CareConnect-GPC-Observation-1, issued with the report), its Specimens
+// (CareConnect-GPC-Specimen-1) and the test request it answers (basedOn:
+// a ProcedureRequest of the second ProcedureRequest mapping, active, an
+// order, CareConnect-GPC-ProcedureRequest-1), every one of them referred
+// to by its report; investigationSearchPeriod keeps the reports issued on the days
 // it covers; a period that keeps none, or a patient without reports,
 // leaves the list empty with its reason, and no report, result or
 // specimen in the bundle. The results are never uncategorised data, even
@@ -120,7 +122,7 @@ func TestRecordInvestigations(t *testing.T) {
 		for _, r := range want {
 			byID[r.id] = r
 		}
-		var gotResults, gotSpecimens []string
+		var gotResults, gotSpecimens, gotRequests, wantRequests []string
 		issuedAt := map[string]string{} // results' issued
 		reportIssued := map[string]string{}
 		n := 0
@@ -148,12 +150,25 @@ func TestRecordInvestigations(t *testing.T) {
 				if got := refsOf(r, "specimen"); !slices.Equal(got, d.specimens) {
 					t.Errorf("%s: specimens %v, want %v", ref, got, d.specimens)
 				}
+				// The test request it answers: the report row's, by its prefix.
+				if got, want := refsOf(r, "basedOn"), []string{"ProcedureRequest/test-" + d.id}; !slices.Equal(got, want) {
+					t.Errorf("%s: basedOn %v, want %v", ref, got, want)
+				}
+				wantRequests = append(wantRequests, "ProcedureRequest/test-"+d.id)
 			case "Observation":
 				gotResults = append(gotResults, ref)
 				if profileOf(r) != "https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-Observation-1" || r["issued"] == nil {
 					t.Errorf("%s: %v", ref, r)
 				}
 				issuedAt[ref] = demotest.Str(r["issued"])
+			case "ProcedureRequest":
+				// A test request: active, an order, in its GP Connect profile;
+				// never in the diary entries' list.
+				gotRequests = append(gotRequests, ref)
+				if profileOf(r) != "https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-ProcedureRequest-1" ||
+					r["status"] != "active" || r["intent"] != "order" || at(r, "subject", "reference") == nil {
+					t.Errorf("%s: %v", ref, r)
+				}
 			case "Specimen":
 				gotSpecimens = append(gotSpecimens, ref)
 				if profileOf(r) != "https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-Specimen-1" ||
@@ -176,6 +191,11 @@ func TestRecordInvestigations(t *testing.T) {
 		sort.Strings(gotSpecimens)
 		sort.Strings(wantResults)
 		sort.Strings(wantSpecimens)
+		sort.Strings(gotRequests)
+		sort.Strings(wantRequests)
+		if !slices.Equal(gotRequests, wantRequests) {
+			t.Errorf("test requests %v in the bundle, want %v", gotRequests, wantRequests)
+		}
 		if !slices.Equal(gotResults, wantResults) || !slices.Equal(gotSpecimens, wantSpecimens) {
 			t.Errorf("results %v and specimens %v in the bundle, want %v and %v", gotResults, gotSpecimens, wantResults, wantSpecimens)
 		}

@@ -145,6 +145,17 @@ func (c Config) Load(files []File) (*Set, error) {
 	return l.set, nil
 }
 
+// mappingsOf are the mappings of an STU3 type, in the order of the set.
+func (l *loader) mappingsOf(typ string) []*Mapping {
+	var out []*Mapping
+	for _, m := range l.set.Mappings {
+		if m.Resource == typ {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
 // servedTypes indexes the mappings by the type each serves in each
 // release. Mappings served as one type (on R4, ServiceRequest from
 // ReferralRequest and ProcedureRequest) must keep their ids apart: each
@@ -168,8 +179,8 @@ func (l *loader) servedTypes() {
 			for _, m := range ms {
 				for _, o := range ms {
 					if m != o && (m.IDPrefix == "" || strings.HasPrefix(o.IDPrefix, m.IDPrefix)) {
-						l.add(m.Pos, m.Resource+" id-prefix", "%s and %s are both served as %s on %s: each needs an id-prefix (id-prefix: %s-), and neither may start the other's (here %q and %q)",
-							m.Resource, o.Resource, t, v, strings.ToLower(m.Resource), m.IDPrefix, o.IDPrefix)
+						l.add(m.Pos, m.Resource+" id-prefix", "%s (here) and %s (%s) are both served as %s on %s: each needs an id-prefix (id-prefix: %s-), and neither may start the other's (here %q, there %q)",
+							m.Resource, o.Resource, o.Pos, t, v, strings.ToLower(m.Resource), m.IDPrefix, o.IDPrefix)
 						break
 					}
 				}
@@ -328,10 +339,8 @@ func (l *loader) document(root *yaml.Node) {
 			}
 		}
 	}
-	if prev := l.set.byType[name]; prev != nil {
-		l.add(l.pos(res), name, "resource %s is already mapped by %s", name, prev.Pos)
-	} else {
-		l.set.byType[name] = m
+	if l.set.byType[name] == nil {
+		l.set.byType[name] = m // the first: several mappings of a type keep apart by their id-prefix (servedTypes)
 	}
 	l.set.Mappings = append(l.set.Mappings, m)
 	if from == nil {
@@ -688,7 +697,8 @@ func (l *loader) expr(n *yaml.Node, path, typ string, cols *ColumnSet) *Expr {
 		return nil
 	}
 	var resource, key *yaml.Node
-	for _, p := range l.pairs(n, path, "column", "value", "first", "concat", "transform", "concept", "resource", "key", "when", "required") {
+	var prefix *yaml.Node
+	for _, p := range l.pairs(n, path, "column", "value", "first", "concat", "transform", "concept", "resource", "key", "id-prefix", "when", "required") {
 		switch p[0].Value {
 		case "required":
 			if p[1].Value != "true" && p[1].Value != "false" {
@@ -753,17 +763,23 @@ func (l *loader) expr(n *yaml.Node, path, typ string, cols *ColumnSet) *Expr {
 			resource = p[1]
 		case "key":
 			key = p[1]
+		case "id-prefix":
+			prefix = p[1]
 		case "when":
 			e.When = l.cond(p[1], path, cols)
 		}
 	}
-	if resource != nil || key != nil {
+	if resource != nil || key != nil || prefix != nil {
 		if resource == nil || key == nil {
 			l.add(e.Pos, path, "a reference needs both \"resource\" and \"key\"")
 			return nil
 		}
 		r := &RefExpr{}
 		r.Resource, _ = l.str(resource, path)
+		if prefix != nil {
+			r.prefix, _ = l.str(prefix, path)
+			r.byPrefix = true
+		}
 		r.Key = l.strs(key, path)
 		for i, k := range r.Key {
 			r.Key[i] = cols.Canon(k)
@@ -1142,6 +1158,20 @@ func (l *loader) conceptSource(n *yaml.Node, path string) *ConceptSource {
 func (l *loader) crossCheck() {
 	for _, r := range l.refs {
 		target := l.set.byType[r.ref.Resource]
+		if ms := l.mappingsOf(r.ref.Resource); len(ms) > 1 || r.ref.byPrefix {
+			target = nil
+			var prefixes []string
+			for _, m := range ms {
+				prefixes = append(prefixes, fmt.Sprintf("%q", m.IDPrefix))
+				if r.ref.byPrefix && m.IDPrefix == r.ref.prefix {
+					target = m
+				}
+			}
+			if target == nil {
+				l.add(r.pos, r.path, "%s is mapped %d time(s), with id prefixes %s: name the one referenced with its id-prefix", r.ref.Resource, len(ms), strings.Join(prefixes, ", "))
+				continue
+			}
+		}
 		if stu3.Lookup(r.ref.Resource) == nil || !stu3.IsResource(r.ref.Resource) {
 			l.add(r.pos, r.path, "unknown resource type %q", r.ref.Resource)
 			continue

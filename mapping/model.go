@@ -46,7 +46,8 @@ func (s *Set) Today() time.Time {
 	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, s.Location)
 }
 
-// Lookup returns the mapping that serves a resource type, or nil.
+// Lookup returns the mapping that serves a resource type, or nil; of a
+// type several mappings serve, the first (LookupIn gives them all).
 func (s *Set) Lookup(resourceType string) *Mapping { return s.byType[resourceType] }
 
 // Mapping is one compiled mapping file: one FHIR resource type and profile.
@@ -255,8 +256,11 @@ type RefExpr struct {
 	Key      []string
 	cols     []int
 	// target is the mapping of Resource (set when the set loads): its id
-	// prefix and its type in each release.
-	target *Mapping
+	// prefix and its type in each release. With several mappings of
+	// Resource, the reference names one by its id-prefix (prefix).
+	target   *Mapping
+	prefix   string
+	byPrefix bool
 }
 
 // Cond is a condition on the current row: on one column (its presence,

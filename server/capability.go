@@ -62,14 +62,11 @@ func Capability(eng *engine.Engine, version, security string, now time.Time) fhi
 
 // capabilityResource is the statement of a type the mappings ms serve:
 // the profile they all claim (else none, and each one's as supported),
-// the parameters any of them takes (one another does not take finds none
-// of that one's resources, as their element is absent), the includes and
-// revincludes every one of them takes.
+// and what a search of all of them takes (engine.OfferedAll).
 func capabilityResource(eng *engine.Engine, typ string, ms []*mapping.Mapping) fhir.CapabilityResource {
 	ver := eng.Version()
 	first := ms[0]
 	r := fhir.CapabilityResource{Type: typ, Profile: first.ProfileIn(ver), SupportedProfiles: first.SupportedProfilesIn(ver), Interactions: []string{"read", "search-type"}}
-	o := eng.Offered(first)
 	for _, m := range ms[1:] {
 		if p := m.ProfileIn(ver); p != r.Profile {
 			for _, x := range []string{r.Profile, p} {
@@ -79,15 +76,8 @@ func capabilityResource(eng *engine.Engine, typ string, ms []*mapping.Mapping) f
 			}
 			r.Profile = ""
 		}
-		other := eng.Offered(m)
-		for _, q := range other.Params {
-			if !slices.ContainsFunc(o.Params, func(p engine.OfferedParam) bool { return q.Name == p.Name }) {
-				o.Params = append(o.Params, q)
-			}
-		}
-		o.Includes = slices.DeleteFunc(o.Includes, func(s string) bool { return !slices.Contains(other.Includes, s) })
-		o.RevIncludes = slices.DeleteFunc(o.RevIncludes, func(s string) bool { return !slices.Contains(other.RevIncludes, s) })
 	}
+	o := eng.OfferedAll(ms)
 	for _, p := range o.Params {
 		r.SearchParams = append(r.SearchParams, fhir.CapabilitySearchParam{Name: p.Name, Type: p.Type, Documentation: p.Doc, Definition: p.Definition})
 	}

@@ -126,8 +126,8 @@ func TestEveryDemoResourceValidOnR4(t *testing.T) {
 				}
 			}
 		}
-		if len(byType["ServiceRequest"]) != 2 {
-			t.Errorf("ServiceRequest on R4 gathers %d mappings, want the referrals' and the diary entries'", len(byType["ServiceRequest"]))
+		if len(byType["ServiceRequest"]) != 3 {
+			t.Errorf("ServiceRequest on R4 gathers %d mappings, want the referrals', the diary entries' and the test requests'", len(byType["ServiceRequest"]))
 		}
 		for _, typ := range types {
 			res := walkR4(t, e.R4+"/"+typ+"?_count=100")
@@ -139,7 +139,9 @@ func TestEveryDemoResourceValidOnR4(t *testing.T) {
 			var want []string
 			for _, m := range byType[typ] {
 				for _, id := range pageIDs(t, e.Base+"/"+m.Resource+"?_count=100") {
-					want = append(want, typ+"/"+strings.TrimPrefix(id, m.Resource+"/"))
+					if id := strings.TrimPrefix(id, m.Resource+"/"); strings.HasPrefix(id, m.IDPrefix) {
+						want = append(want, typ+"/"+id) // this mapping's, of the type's several on STU3 too
+					}
 				}
 			}
 			if got := idsOf(res); !slices.Equal(got, want) {
@@ -576,15 +578,16 @@ func TestR4StatusSearches(t *testing.T) {
 	searchOracle(t, e.R4, nil)
 }
 
-// ServiceRequest on R4 gathers two mappings (the referrals', served on
-// STU3 as ReferralRequest, and the diary entries', as ProcedureRequest),
+// ServiceRequest on R4 gathers three mappings (the referrals', served on
+// STU3 as ReferralRequest, and the diary entries' and the test requests',
+// both as ProcedureRequest),
 // their ids kept apart by their prefixes: read by id, searched with
 // paging that runs on from one mapping into the next (any page size finds
 // the same resources in the same order, the total their sum), in a
 // patient's compartment and $everything, with _include; a parameter of
 // one of them finds none of the other's resources but by :missing=true
 // or :not; _sort, which would interleave them, is refused.
-func TestR4ServiceRequestGathersTwoMappings(t *testing.T) {
+func TestR4ServiceRequestGathersThreeMappings(t *testing.T) {
 	demotest.Each(t, demotest.Config{}, func(t *testing.T, e *demotest.Env) {
 		strip := func(ids []string, typ string) []string {
 			out := make([]string, len(ids))
@@ -594,21 +597,32 @@ func TestR4ServiceRequestGathersTwoMappings(t *testing.T) {
 			return out
 		}
 		referrals := strip(pageIDs(t, e.Base+"/ReferralRequest?_count=100"), "ReferralRequest")
-		diary := strip(pageIDs(t, e.Base+"/ProcedureRequest?_count=100"), "ProcedureRequest")
-		if len(referrals) == 0 || len(diary) == 0 {
-			t.Fatalf("the demo has %d referrals and %d diary entries", len(referrals), len(diary))
+		// STU3's ProcedureRequest has two mappings too: diary entries, then test requests.
+		var diary, tests []string
+		for _, id := range strip(pageIDs(t, e.Base+"/ProcedureRequest?_count=100"), "ProcedureRequest") {
+			switch {
+			case strings.HasPrefix(id, "diary-") && len(tests) == 0:
+				diary = append(diary, id)
+			case strings.HasPrefix(id, "test-"):
+				tests = append(tests, id)
+			default:
+				t.Fatalf("ProcedureRequest/%s: not a diary entry's id before the test requests', nor a test request's", id)
+			}
 		}
-		for _, id := range append(slices.Clone(referrals), diary...) {
-			if !strings.HasPrefix(id, "referral-") && !strings.HasPrefix(id, "diary-") {
-				t.Fatalf("id %s has neither prefix", id)
+		if len(referrals) == 0 || len(diary) == 0 || len(tests) == 0 {
+			t.Fatalf("the demo has %d referrals, %d diary entries and %d test requests", len(referrals), len(diary), len(tests))
+		}
+		for _, id := range referrals {
+			if !strings.HasPrefix(id, "referral-") {
+				t.Fatalf("ReferralRequest/%s: not a referral's id", id)
 			}
 		}
 		all := strip(pageIDs(t, e.R4+"/ServiceRequest?_count=100"), "ServiceRequest")
-		if want := append(slices.Clone(diary), referrals...); !slices.Equal(all, want) {
-			t.Fatalf("R4 ServiceRequest: %d resources, want the %d diary entries then the %d referrals", len(all), len(diary), len(referrals))
+		if want := slices.Concat(diary, referrals, tests); !slices.Equal(all, want) {
+			t.Fatalf("R4 ServiceRequest: %d resources, want the %d diary entries, the %d referrals and the %d test requests", len(all), len(diary), len(referrals), len(tests))
 		}
 		// Page sizes that end pages inside each mapping and at its end.
-		for _, n := range []int{1, 7, len(diary), len(diary) + 1} {
+		for _, n := range []int{7, len(diary), len(diary) + 1, len(diary) + len(referrals)} {
 			got := strip(pageIDs(t, e.R4+"/ServiceRequest?_count="+strconv.Itoa(n)), "ServiceRequest")
 			if !slices.Equal(got, all) {
 				t.Errorf("_count=%d: %d resources, want %d in the same order", n, len(got), len(all))
@@ -620,7 +634,7 @@ func TestR4ServiceRequestGathersTwoMappings(t *testing.T) {
 		}
 		// Reads by id, each of its mapping; an id of neither prefix, or of
 		// the other's key, is not known.
-		for _, id := range []string{referrals[0], diary[0]} {
+		for _, id := range []string{referrals[0], diary[0], tests[0]} {
 			rr := get(t, e.R4+"/ServiceRequest/"+id)
 			if rr.status != http.StatusOK || rr.json(t)["id"] != id || rr.json(t)["resourceType"] != "ServiceRequest" {
 				t.Errorf("read ServiceRequest/%s: %d %s", id, rr.status, truncate(string(rr.body), 200))
@@ -681,7 +695,17 @@ func TestR4ServiceRequestGathersTwoMappings(t *testing.T) {
 		if rr := get(t, e.R4+"/ServiceRequest?priority:exact=routine"); rr.status != http.StatusBadRequest {
 			t.Errorf("a modifier a token does not take, on a parameter one mapping takes: %d", rr.status)
 		}
-		if rr := get(t, e.R4+"/ServiceRequest?_sort=authored"); rr.status != http.StatusBadRequest || !strings.Contains(string(rr.body), "2 mappings") {
+		// code: the diary entries' and test requests' mappings take it; the
+		// referrals show a code (the service, as text) but have no parameter
+		// to search it, so a search by code cannot be answered, says why,
+		// and the CapabilityStatement does not offer it.
+		if rr := get(t, e.R4+"/ServiceRequest?code=171149006"); rr.status != http.StatusBadRequest || !strings.Contains(string(rr.body), "referralrequest.yaml") {
+			t.Errorf("code on ServiceRequest: %d %s", rr.status, truncate(string(rr.body), 300))
+		}
+		if got := pageIDs(t, e.Base+"/ProcedureRequest?code=171149006"); len(got) == 0 {
+			t.Error("code on STU3's ProcedureRequest, which both its mappings take, finds nothing")
+		}
+		if rr := get(t, e.R4+"/ServiceRequest?_sort=authored"); rr.status != http.StatusBadRequest || !strings.Contains(string(rr.body), "3 mappings") {
 			t.Errorf("_sort on ServiceRequest: %d %s", rr.status, truncate(string(rr.body), 300))
 		}
 		// The CapabilityStatement states ServiceRequest once, with the
@@ -702,6 +726,9 @@ func TestR4ServiceRequestGathersTwoMappings(t *testing.T) {
 				if !slices.Contains(names, want) {
 					t.Errorf("ServiceRequest's parameters %v lack %s", names, want)
 				}
+			}
+			if slices.Contains(names, "code") {
+				t.Errorf("ServiceRequest's parameters %v offer code, which the referrals' mapping cannot search", names)
 			}
 		}
 		if n != 1 {
