@@ -163,6 +163,15 @@ func (l *loader) mappingsOf(typ string) []*Mapping {
 func (l *loader) servedTypes() {
 	s := l.set
 	s.served = map[Version]map[string][]*Mapping{}
+	for _, m := range s.Mappings {
+		for _, sp := range m.Search {
+			for _, t := range sp.Target {
+				if n := len(l.mappingsOf(t)); sp.Type == "reference" && n > 1 {
+					l.add(sp.Pos, m.Resource+" search "+sp.Name, "%s is mapped %d times: a reference parameter to it cannot tell from its column which mapping's resource it names (not supported yet)", t, n)
+				}
+			}
+		}
+	}
 	for _, v := range Versions {
 		byType := map[string][]*Mapping{}
 		for _, m := range s.Mappings {
