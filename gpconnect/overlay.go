@@ -37,6 +37,9 @@ import (
 type Overlay struct {
 	URIs      map[string]string `yaml:"uris"`
 	Resources map[string]*Rule  `yaml:"resources"`
+	// Patient states the patient's standing the Care Connect Patient
+	// does not say (standing.go).
+	Patient *PatientRule `yaml:"patient"`
 }
 
 // Rule is what changes for one resource type.
@@ -339,6 +342,9 @@ func withSet(set *Overlay) *Overlay {
 			continue
 		}
 		maps.Copy(out.URIs, o.URIs)
+		if o.Patient != nil {
+			out.Patient = o.Patient
+		}
 		for typ, r := range o.Resources {
 			m := out.Resources[typ]
 			if m == nil {
