@@ -269,6 +269,17 @@ func ParseOverlay(name string, data []byte) (*Overlay, error) {
 			}
 		}
 	}
+	if o.Patient != nil {
+		for _, f := range o.Patient.facts() {
+			if f.node.Kind != 0 && f.node.Kind != yaml.MappingNode {
+				what := "a condition on a column of the Patient mapping's table ({column: …})"
+				if f.date {
+					what = "a date value of a column of the Patient mapping's table ({column: …, transform: …})"
+				}
+				bad([]string{"patient", f.name}, "patient.%s is not %s", f.name, what)
+			}
+		}
+	}
 	if len(problems) > 0 {
 		sort.Slice(problems, func(i, j int) bool {
 			a, b := problems[i], problems[j]
