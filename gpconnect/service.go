@@ -106,6 +106,9 @@ func New(eng *engine.Engine, opts Options) (*Service, error) {
 		return nil, err
 	}
 	s.standingMap = sm
+	if err := s.checkStanding(); err != nil {
+		return nil, err
+	}
 	want := opts.Areas
 	if want == nil {
 		for _, a := range areaOrder {

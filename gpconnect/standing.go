@@ -1,6 +1,7 @@
 package gpconnect
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -129,6 +130,22 @@ func standingMapping(patient *mapping.Mapping, rule *PatientRule, loc *time.Loca
 		return nil, fmt.Errorf("gpconnect overlay: patient: %w", err)
 	}
 	return set.Lookup("Patient"), nil
+}
+
+// checkStanding runs the overlay's patient conditions once, on a row of
+// the table, so that a column the table lacks stops the start rather than
+// every record.
+func (s *Service) checkStanding() error {
+	if s.standingMap == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	_, err := s.eng.Search(ctx, engine.SearchRequest{Type: "Patient", Mapping: s.standingMap, Params: url.Values{"_count": {"1"}}, Base: "urn:ccfacade:gpconnect"})
+	if err != nil {
+		return fmt.Errorf("gpconnect overlay: patient: the conditions on the Patient mapping's table cannot be read: %w", err)
+	}
+	return nil
 }
 
 // standing is what a patient's record may show through GP Connect.

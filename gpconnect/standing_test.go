@@ -190,3 +190,25 @@ func TestPatientWarnings(t *testing.T) {
 		})
 	}
 }
+
+// The overlay's patient conditions are checked when the service starts:
+// a column the Patient mapping's table lacks stops it, with the mapping's
+// error.
+func TestPatientStandingChecked(t *testing.T) {
+	e := serve(t, nil)
+	o, err := gpconnect.ParseOverlay("o.yaml", []byte("patient:\n  dissent: { column: NO_SUCH_COLUMN, equals: \"Y\" }\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = gpconnect.New(e.Eng, gpconnect.Options{ASID: authtest.GPCProviderASID, Overlay: o})
+	if err == nil || !strings.Contains(err.Error(), "patient") || !strings.Contains(err.Error(), "NO_SUCH_COLUMN") {
+		t.Errorf("a condition on a column PATIENT lacks: %v", err)
+	}
+	o, err = gpconnect.ParseOverlay("o.yaml", []byte("patient:\n  dissent: { column: SHARING_DISSENT, equals: \"Y\" }\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := gpconnect.New(e.Eng, gpconnect.Options{ASID: authtest.GPCProviderASID, Overlay: o}); err != nil {
+		t.Errorf("a condition on a column of PATIENT: %v", err)
+	}
+}
