@@ -212,3 +212,27 @@ func TestPatientStandingChecked(t *testing.T) {
 		t.Errorf("a condition on a column of PATIENT: %v", err)
 	}
 }
+
+// Every backend (PostgreSQL, MariaDB, … as configured) answers each
+// standing case as SQLite does: the refusals with their status and Spine
+// code, the warned records byte for byte.
+func TestPatientStandingBackends(t *testing.T) {
+	sqlite := serve(t, nil)
+	type want struct {
+		body string
+		res  demotest.Response
+	}
+	var wants []want
+	for _, c := range []string{notRegular, left, sensitive, dissent, inTransit, awaitingFiling, bothWarnings} {
+		b := everyArea(ofCase(t, c).nhs)
+		wants = append(wants, want{b, record(t, sqlite, b)})
+	}
+	demotest.Each(t, demotest.Config{GPConnect: &gpconnect.Options{ASID: authtest.GPCProviderASID}}, func(t *testing.T, e *demotest.Env) {
+		for i, w := range wants {
+			if got := record(t, e, w.body); got.Status != w.res.Status || string(got.Body) != string(w.res.Body) {
+				t.Errorf("case %d: %s answers %d, SQLite %d\n  %s: %s\nsqlite: %s", i, e.Name, got.Status, w.res.Status, e.Name,
+					demotest.Truncate(string(got.Body), 800), demotest.Truncate(string(w.res.Body), 800))
+			}
+		}
+	})
+}
