@@ -41,7 +41,7 @@ func (o Options) norm() Options {
 var columns = map[string][]string{
 	"GP_PRACTICE":        {"PRACTICE_CODE", "PRACTICE_NAME", "ADDR_LINE1", "ADDR_LINE2", "TOWN", "COUNTY", "POSTCODE", "PHONE", "OPEN_DATE", "CLOSED_FLAG", "LAST_UPDATED"},
 	"CLINICIAN":          {"STAFF_ID", "GMC_NUMBER", "GP_CODE", "TITLE", "SURNAME", "FORENAMES", "SEX", "PRACTICE_CODE", "WORK_PHONE", "EMAIL", "ACTIVE_FLAG", "LAST_UPDATED"},
-	"PATIENT":            {"PATIENT_ID", "HOSPITAL_NO", "NHS_NUMBER", "NHS_NO_STATUS", "TITLE", "SURNAME", "FORENAME1", "FORENAME2", "SEX", "DATE_OF_BIRTH", "DATE_OF_DEATH", "ETHNIC_ORIGIN", "MARITAL_STATUS", "GP_ID", "PRACTICE_CODE", "REGISTERED_DATE", "LAST_UPDATED"},
+	"PATIENT":            {"PATIENT_ID", "HOSPITAL_NO", "NHS_NUMBER", "NHS_NO_STATUS", "TITLE", "SURNAME", "FORENAME1", "FORENAME2", "SEX", "DATE_OF_BIRTH", "DATE_OF_DEATH", "ETHNIC_ORIGIN", "MARITAL_STATUS", "GP_ID", "PRACTICE_CODE", "REGISTERED_DATE", "LAST_UPDATED", "REG_TYPE", "DEREG_DATE", "SENSITIVE_FLAG", "SHARING_DISSENT", "GP2GP_STARTED", "UNFILED_SINCE"},
 	"PATIENT_ADDRESS":    {"ADDRESS_ID", "PATIENT_ID", "ADDRESS_TYPE", "LINE1", "LINE2", "LINE3", "LINE4", "POSTCODE", "FROM_DATE", "TO_DATE"},
 	"PATIENT_CONTACT_NO": {"CONTACT_ID", "PATIENT_ID", "CONTACT_TYPE", "CONTACT_VALUE", "PREFERRED"},
 	"PATIENT_ALIAS":      {"ALIAS_ID", "PATIENT_ID", "ALIAS_TYPE", "SURNAME", "FORENAMES"},
@@ -210,7 +210,8 @@ func Generate(opt Options, table string, fn func(row []any) error) error {
 	case "PATIENT":
 		for id := int64(1); id <= int64(opt.Patients); id++ {
 			p := w.patient(id)
-			if err := fn([]any{p.id, p.hospNo, p.nhs, p.nhsStatus, p.title, p.surname, p.forename1, p.forename2, p.sex, p.dob, p.dod, p.ethnic, p.marital, p.gp.id, p.gp.practice.code, p.registered, p.updated}); err != nil {
+			row := []any{p.id, p.hospNo, p.nhs, p.nhsStatus, p.title, p.surname, p.forename1, p.forename2, p.sex, p.dob, p.dod, p.ethnic, p.marital, p.gp.id, p.gp.practice.code, p.registered, p.updated}
+			if err := fn(append(row, standingOf(p.id)...)); err != nil {
 				return err
 			}
 		}

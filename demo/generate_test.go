@@ -146,7 +146,7 @@ var pinnedHashes = map[string]struct {
 }{
 	"GP_PRACTICE":        {3, "ae9167c9cb17ced0c4612f64f55e52c59babf09ed64d61ca592c2b88e9e81ee6"},
 	"CLINICIAN":          {17, "e7907600a0387d350247c8cf835b98bbab571a08222be75dd2f7c9e84c0c940d"},
-	"PATIENT":            {200, "43ec45414f80fd7db171b70bd9443b31301a1781a793c47ebed43a46303be994"},
+	"PATIENT":            {200, "f1a11be4f150f8f466e9f34d5c6bb56f9123f32c43f1b659e596ba5f74028a0b"},
 	"PATIENT_ADDRESS":    {242, "9de1fb8205783650f9446eb6264805e86367270fda6b417480cafe1f11d32f9d"},
 	"PATIENT_CONTACT_NO": {310, "789f32e11924d5dab61ff39e2cc6805a51078ab8fbe5b30fb4105606ef147379"},
 	"PATIENT_ALIAS":      {23, "e57e2e3a13b58abd3465cf4bf0c46a6b41bd48cec9b8784ff4bf4b6403219de5"},
@@ -165,11 +165,13 @@ func TestPinnedHashes(t *testing.T) {
 	}
 }
 
-// pinnedPatients are the first rows of PATIENT in the default data set.
+// pinnedPatients are the first rows of PATIENT in the default data set
+// (the standing columns last: a current regular registration, nothing
+// flagged).
 var pinnedPatients = []string{
-	`1 "RX1000001" "900 000 0114" "04" "Mr" "Smithers" "Finley" NULL "M" "19360430" NULL "A3" NULL 8 "C81002" "19-DEC-1997" 2020-11-16T08:44:53Z`,
-	`2 "RX1000002" "9000000238" "01" "Miss" "Richardson" "Susan" "Elizabeth" "F" "19411012" NULL "W9" "S" 1 "B81001" "09-MAR-2015" 2015-08-03T14:55:02Z`,
-	`3 "RX1000003" "9000000335" "01" "Mr" "Webb" "Chukwuemeka" "Matthew" "M" "19661015" NULL "M9" NULL 8 "C81002" "09-SEP-2020" 2021-04-06T00:53:45Z`,
+	`1 "RX1000001" "900 000 0114" "04" "Mr" "Smithers" "Finley" NULL "M" "19360430" NULL "A3" NULL 8 "C81002" "19-DEC-1997" 2020-11-16T08:44:53Z "R" NULL "N" NULL NULL NULL`,
+	`2 "RX1000002" "9000000238" "01" "Miss" "Richardson" "Susan" "Elizabeth" "F" "19411012" NULL "W9" "S" 1 "B81001" "09-MAR-2015" 2015-08-03T14:55:02Z "R" NULL "N" NULL NULL NULL`,
+	`3 "RX1000003" "9000000335" "01" "Mr" "Webb" "Chukwuemeka" "Matthew" "M" "19661015" NULL "M9" NULL 8 "C81002" "09-SEP-2020" 2021-04-06T00:53:45Z "R" NULL "N" NULL NULL NULL`,
 }
 
 func TestPinnedSample(t *testing.T) {
@@ -861,5 +863,21 @@ func BenchmarkGenerate(b *testing.B) {
 			}
 			b.ReportMetric(float64(rows), "rows/op")
 		})
+	}
+}
+
+// TestStandings checks that each patient of a standing case is one who
+// would otherwise be served (a verified NHS number, alive), so that the
+// case alone decides how GP Connect answers.
+func TestStandings(t *testing.T) {
+	err := Generate(Options{}, "PATIENT", func(row []any) error {
+		id := row[0].(int64)
+		if _, ok := standings[id]; ok && (row[3] != "01" || row[10] != nil) {
+			t.Errorf("patient %d of a standing case is not otherwise served: NHS number status %v, died %v", id, row[3], row[10])
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }

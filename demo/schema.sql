@@ -49,7 +49,13 @@ CREATE TABLE PATIENT (
     GP_ID            INTEGER,                         -- CLINICIAN.STAFF_ID
     PRACTICE_CODE    CHAR(6),                         -- GP_PRACTICE.PRACTICE_CODE
     REGISTERED_DATE  VARCHAR(11),                     -- 'DD-MON-YYYY', e.g. '04-MAR-2011'
-    LAST_UPDATED     TIMESTAMP   NOT NULL
+    LAST_UPDATED     TIMESTAMP   NOT NULL,
+    REG_TYPE         CHAR(1)     NOT NULL,            -- registration: 'R' regular/GMS 'T' temporary 'E' emergency 'I' immediately necessary
+    DEREG_DATE       VARCHAR(10),                     -- 'YYYY-MM-DD' the patient left the practice; NULL while registered
+    SENSITIVE_FLAG   CHAR(1)     NOT NULL,            -- 'Y' record flagged sensitive / 'N'
+    SHARING_DISSENT  CHAR(1),                         -- 'Y' dissents from sharing the record (data opt-out); NULL none recorded
+    GP2GP_STARTED    VARCHAR(10),                     -- 'YYYY-MM-DD' a GP2GP transfer in from the previous practice is under way since; NULL none
+    UNFILED_SINCE    VARCHAR(10)                      -- 'YYYY-MM-DD' oldest received item awaiting filing; NULL none
 );
 
 CREATE TABLE PATIENT_ADDRESS (

@@ -94,7 +94,8 @@ func optionRequests(nhs string) []string {
 }
 
 // Every answer the demo gives to a record request — every NHS number of
-// the demo (those served, and those not, which fail) with every area, and
+// the demo (those served, and those not, which fail: each patient of a
+// standing case refused as the case says) with every area, and
 // each option of each area for a share of them in turn — is valid FHIR STU3 (google/fhir's validator), and
 // each resource in it (the Bundle, every entry, every contained resource,
 // an error's OperationOutcome) claims exactly one profile, a GP Connect
@@ -162,10 +163,16 @@ func TestRecordsConformToGPConnectProfiles(t *testing.T) {
 			where := fmt.Sprintf("patient %s (NHS number %q) request %d", p.id, p.nhs, i)
 			res := record(t, e, body)
 			requests++
+			if status, spine := refusedFor(p.standing); status != 0 {
+				// Refused for the patient's standing, whatever was asked.
+				if res.Status != status || !strings.Contains(string(res.Body), spine) {
+					t.Errorf("%s (%s): status %d, want %d %s: %s", where, p.standing, res.Status, status, spine, demotest.Truncate(string(res.Body), 500))
+				}
+			}
 			switch res.Status {
 			case http.StatusOK:
 				bundles++
-			case http.StatusNotFound, http.StatusBadRequest, http.StatusUnprocessableEntity:
+			case http.StatusNotFound, http.StatusForbidden, http.StatusBadRequest, http.StatusUnprocessableEntity:
 				fails++
 			default:
 				t.Fatalf("%s: status %d: %s", where, res.Status, demotest.Truncate(string(res.Body), 1000))

@@ -67,6 +67,7 @@ func allergies(resolved bool) string {
 // demoPatient is a demo patient as the oracle sees it.
 type demoPatient struct {
 	id, nhs, status, died, practice, gp string
+	standing                            string              // a case of the patient's standing at the practice (standing_test.go), "" if none
 	allergies                           map[string][]string // ALLERGY_IDs by STATUS
 }
 
@@ -79,7 +80,8 @@ func patients(t *testing.T) []demoPatient {
 	for _, r := range demotest.Rows(t, "PATIENT") {
 		p := &demoPatient{id: demotest.Str(r["PATIENT_ID"]), nhs: strings.ReplaceAll(demotest.Str(r["NHS_NUMBER"]), " ", ""),
 			status: demotest.Str(r["NHS_NO_STATUS"]), died: demotest.Str(r["DATE_OF_DEATH"]),
-			practice: strings.TrimSpace(demotest.Str(r["PRACTICE_CODE"])), gp: demotest.Str(r["GP_ID"]), allergies: map[string][]string{}}
+			practice: strings.TrimSpace(demotest.Str(r["PRACTICE_CODE"])), gp: demotest.Str(r["GP_ID"]), allergies: map[string][]string{},
+			standing: standingCase(r)}
 		byID[p.id] = p
 		order = append(order, p.id)
 	}
@@ -95,12 +97,12 @@ func patients(t *testing.T) []demoPatient {
 	return out
 }
 
-// find is the first demo patient served (verified NHS number, alive) for
-// whom ok holds.
+// find is the first demo patient served (verified NHS number, alive, of
+// no standing case) for whom ok holds.
 func find(t *testing.T, ok func(p demoPatient) bool) demoPatient {
 	t.Helper()
 	for _, p := range patients(t) {
-		if p.status == "01" && p.died == "" && validNHS(p.nhs) && ok(p) {
+		if p.status == "01" && p.died == "" && p.standing == "" && validNHS(p.nhs) && ok(p) {
 			return p
 		}
 	}

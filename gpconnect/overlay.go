@@ -37,6 +37,9 @@ import (
 type Overlay struct {
 	URIs      map[string]string `yaml:"uris"`
 	Resources map[string]*Rule  `yaml:"resources"`
+	// Patient states the patient's standing the Care Connect Patient
+	// does not say (standing.go).
+	Patient *PatientRule `yaml:"patient"`
 }
 
 // Rule is what changes for one resource type.
@@ -266,6 +269,17 @@ func ParseOverlay(name string, data []byte) (*Overlay, error) {
 			}
 		}
 	}
+	if o.Patient != nil {
+		for _, f := range o.Patient.facts() {
+			if f.node.Kind != 0 && f.node.Kind != yaml.MappingNode {
+				what := "a condition on a column of the Patient mapping's table ({column: …})"
+				if f.date {
+					what = "a date value of a column of the Patient mapping's table ({column: …, transform: …})"
+				}
+				bad([]string{"patient", f.name}, "patient.%s is not %s", f.name, what)
+			}
+		}
+	}
 	if len(problems) > 0 {
 		sort.Slice(problems, func(i, j int) bool {
 			a, b := problems[i], problems[j]
@@ -339,6 +353,9 @@ func withSet(set *Overlay) *Overlay {
 			continue
 		}
 		maps.Copy(out.URIs, o.URIs)
+		if o.Patient != nil {
+			out.Patient = o.Patient
+		}
 		for typ, r := range o.Resources {
 			m := out.Resources[typ]
 			if m == nil {

@@ -123,6 +123,22 @@ func TestApplyOverlay(t *testing.T) {
 }
 
 // The NHS number's check digit: modulus 11, with 10 never valid.
+// The patient section's entries are conditions and values, not scalars;
+// a key it does not know is reported.
+func TestParseOverlayPatient(t *testing.T) {
+	_, err := ParseOverlay("o.yaml", []byte("patient:\n  dissent: Y\n  data_in_transit: [x]\n"))
+	if err == nil || !strings.Contains(err.Error(), "o.yaml:2:3: patient.dissent is not a condition") || !strings.Contains(err.Error(), "o.yaml:3:3: patient.data_in_transit is not a date value") {
+		t.Errorf("scalars: %v", err)
+	}
+	if _, err := ParseOverlay("o.yaml", []byte("patient:\n  deceased: { column: X }\n")); err == nil || !strings.Contains(err.Error(), "field deceased not found") {
+		t.Errorf("unknown key: %v", err)
+	}
+	o, err := ParseOverlay("o.yaml", []byte("patient:\n  dissent: { column: X, equals: \"Y\" }\n"))
+	if err != nil || o.Patient == nil || o.Patient.Dissent.Kind == 0 || o.Patient.Sensitive.Kind != 0 {
+		t.Errorf("a condition: %+v %v", o, err)
+	}
+}
+
 func TestValidNHSNumber(t *testing.T) {
 	for s, want := range map[string]bool{"9434765919": true, "9434765918": false, "943476591": false, "94347659190": false, "943476591a": false, "": false,
 		"9000000009": true, "1000000010": false} {

@@ -78,6 +78,20 @@ func (s *Service) Record(ctx context.Context, req *Request, traceID string) (*fh
 		return nil, nf
 	}
 	r.patient, r.pid = patient, pid
+	st, err := s.standing(r, patient)
+	if err != nil {
+		return nil, err
+	}
+	if st.notFound != "" {
+		nf := patientNotFound("no patient with NHS number %s is served here", req.NHSNumber)
+		nf.Log = st.notFound
+		return nil, nf
+	}
+	if st.dissent {
+		nc := noConsent("the patient with NHS number %s has not consented to sharing the record", req.NHSNumber)
+		nc.Log = "the patient dissents from sharing the record"
+		return nil, nc
+	}
 	r.have["Patient/"+pid] = true
 	warnings := slices.Clone(req.Warnings)
 	for _, a := range areaOrder {
@@ -111,6 +125,9 @@ func (s *Service) Record(ctx context.Context, req *Request, traceID string) (*fh
 				continue
 			}
 			sent[key(v)] = true
+		}
+		if v.GetString("resourceType") == "List" {
+			warn(v, st.warnings)
 		}
 		entries = append(entries, r.entry(v))
 	}

@@ -64,6 +64,8 @@ type Service struct {
 	// configured but not answered is not.
 	offered  map[Area]bool
 	withheld map[Area]string
+	// standingMap renders the overlay's patient facts (nil: none).
+	standingMap *mapping.Mapping
 }
 
 var (
@@ -99,6 +101,14 @@ func New(eng *engine.Engine, opts Options) (*Service, error) {
 	}
 	s := &Service{eng: eng, opts: opts, overlay: withSet(opts.Overlay), ns: namespace(opts.ASID),
 		offered: map[Area]bool{}, withheld: map[Area]string{}}
+	sm, err := standingMapping(eng.Set().Lookup("Patient"), s.overlay.Patient, eng.Set().Location)
+	if err != nil {
+		return nil, err
+	}
+	s.standingMap = sm
+	if err := s.checkStanding(); err != nil {
+		return nil, err
+	}
 	want := opts.Areas
 	if want == nil {
 		for _, a := range areaOrder {
