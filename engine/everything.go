@@ -506,8 +506,10 @@ func (e *Engine) referenced(ctx context.Context, from []fhir.Entry, base string,
 	for _, en := range have {
 		seen[en.FullURL] = true
 	}
-	keys := map[string][]any{}
-	var order []string
+	// By mapping: a type several mappings serve goes to the one whose id
+	// prefix the id has.
+	keys := map[*mapping.Mapping][]any{}
+	var order []*mapping.Mapping
 	var walk func(v fhir.Value)
 	walk = func(v fhir.Value) {
 		switch t := v.(type) {
@@ -518,19 +520,15 @@ func (e *Engine) referenced(ctx context.Context, from []fhir.Entry, base string,
 					if len(parts) != 2 || seen[base+"/"+string(s)] {
 						continue
 					}
-					m := e.lookup(parts[0])
-					if m == nil || len(m.From.Key) != 1 {
-						continue
-					}
-					k, err := m.KeyOf(parts[1])
-					if err != nil || !e.keyFits(m, k) {
+					m, k := memberFor(e.set.LookupIn(e.ver, parts[0]), parts[1])
+					if m == nil || len(m.From.Key) != 1 || !e.keyFits(m, k) {
 						continue
 					}
 					seen[base+"/"+string(s)] = true
-					if _, ok := keys[parts[0]]; !ok {
-						order = append(order, parts[0])
+					if _, ok := keys[m]; !ok {
+						order = append(order, m)
 					}
-					keys[parts[0]] = append(keys[parts[0]], k[0])
+					keys[m] = append(keys[m], k[0])
 					continue
 				}
 				walk(f.Value)
@@ -545,20 +543,20 @@ func (e *Engine) referenced(ctx context.Context, from []fhir.Entry, base string,
 		walk(en.Resource)
 	}
 	access := accessFrom(ctx)
-	var allowed []string
-	for _, typ := range order {
-		if access.allows(typ) {
-			allowed = append(allowed, typ)
+	var allowed []*mapping.Mapping
+	for _, m := range order {
+		if access.allows(e.typ(m)) {
+			allowed = append(allowed, m)
 		}
 	}
-	// One statement a type, a few at once; the entries in the order the
-	// types were first referenced.
+	// One statement a mapping, a few at once; the entries in the order the
+	// mappings were first referenced.
 	found := make([][]fhir.Entry, len(allowed))
 	err := e.inParallel(len(allowed), func(i int) error {
-		m := e.lookup(allowed[i])
+		m := allowed[i]
 		q := e.newQuery(m) // the key's binding
-		args := make([]any, len(keys[allowed[i]]))
-		for j, k := range keys[allowed[i]] {
+		args := make([]any, len(keys[m]))
+		for j, k := range keys[m] {
 			args[j] = q.keyArg(0, k.(string))
 		}
 		rows, err := e.fetchByKeys(ctx, m, m.From.Key[0], e.cat.Key(m)[0].Kind, args, noLimit)

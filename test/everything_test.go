@@ -15,25 +15,24 @@ import (
 // every resource of the Patient compartment exactly once, with what they
 // reference included.
 func TestEverything(t *testing.T) {
-	tables := map[string]string{
-		"AllergyIntolerance": "ALLERGY", "Condition": "PROBLEM", "Procedure": "CLIN_PROCEDURE", "Observation": "OBSERVATION",
-		"Encounter": "CONSULTATION", "MedicationStatement": "REPEAT_MED", "MedicationRequest": "MED_ISSUE", "Immunization": "IMMUNISATION",
-		"ReferralRequest": "REFERRAL", "ProcedureRequest": "DIARY_ENTRY", "DiagnosticReport": "TEST_REPORT", "Specimen": "SPECIMEN",
-	}
-	idCol := map[string]string{
-		"AllergyIntolerance": "ALLERGY_ID", "Condition": "PROBLEM_ID", "Procedure": "PROC_ID", "Observation": "OBS_ID",
-		"Encounter": "CONSULT_ID", "MedicationStatement": "REPEAT_ID", "MedicationRequest": "ISSUE_ID", "Immunization": "IMM_ID",
-		"ReferralRequest": "REFERRAL_ID", "ProcedureRequest": "DIARY_ID", "DiagnosticReport": "REPORT_ID", "Specimen": "SPECIMEN_ID",
+	// Each mapping of the compartment: its type (with its id prefix), its
+	// table and key.
+	sources := []struct{ typ, table, idCol string }{
+		{"AllergyIntolerance/", "ALLERGY", "ALLERGY_ID"}, {"Condition/", "PROBLEM", "PROBLEM_ID"}, {"Procedure/", "CLIN_PROCEDURE", "PROC_ID"},
+		{"Observation/", "OBSERVATION", "OBS_ID"}, {"Encounter/", "CONSULTATION", "CONSULT_ID"}, {"MedicationStatement/", "REPEAT_MED", "REPEAT_ID"},
+		{"MedicationRequest/", "MED_ISSUE", "ISSUE_ID"}, {"Immunization/", "IMMUNISATION", "IMM_ID"},
+		{"ReferralRequest/referral-", "REFERRAL", "REFERRAL_ID"}, {"ProcedureRequest/diary-", "DIARY_ENTRY", "DIARY_ID"},
+		{"ProcedureRequest/test-", "TEST_REPORT", "REPORT_ID"}, {"DiagnosticReport/", "TEST_REPORT", "REPORT_ID"}, {"Specimen/", "SPECIMEN", "SPECIMEN_ID"},
 	}
 	// A patient with a rich record.
 	const pid = "3"
 	var want []string
 	var obsDates []string
-	for typ, table := range tables {
-		for _, r := range demoRows(t, table) {
+	for _, src := range sources {
+		for _, r := range demoRows(t, src.table) {
 			if str(r["PATIENT_ID"]) == pid {
-				want = append(want, typ+"/"+str(r[idCol[typ]]))
-				if typ == "Observation" {
+				want = append(want, src.typ+str(r[src.idCol]))
+				if src.table == "OBSERVATION" {
 					obsDates = append(obsDates, str(r["OBS_DATETIME"]))
 				}
 			}

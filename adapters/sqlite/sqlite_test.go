@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -88,7 +89,8 @@ func TestDemoAndConcurrentReaders(t *testing.T) {
 		t.Fatal(err)
 	}
 	cols, err := db.Columns(ctx, "PATIENT")
-	if err != nil || len(cols) == 0 || cols[len(cols)-1].Type != "TIMESTAMP" {
+	i := slices.IndexFunc(cols, func(c adapters.Column) bool { return c.Name == "LAST_UPDATED" })
+	if err != nil || i < 0 || cols[i].Type != "TIMESTAMP" {
 		t.Fatalf("Columns(PATIENT): %v, %v", cols, err)
 	}
 	ro, err := sqlite.Open(ctx, dsn, adapters.Options{ReadOnly: true, MaxOpenConns: 4})
