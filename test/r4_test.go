@@ -678,6 +678,16 @@ func TestR4ServiceRequestGathersThreeMappings(t *testing.T) {
 		if slices.Sort(inEverything); !slices.Equal(inEverything, slices.Sorted(slices.Values(byParam))) {
 			t.Errorf("$everything of Patient/%s holds ServiceRequests %v, want %v", pid, inEverything, byParam)
 		}
+		// From the patient, _revinclude brings each mapping's.
+		var revs []string
+		for _, id := range pageIDs(t, e.R4+"/Patient?_id="+pid+"&_revinclude=ServiceRequest:patient") {
+			if strings.HasPrefix(id, "ServiceRequest/") {
+				revs = append(revs, id)
+			}
+		}
+		if !slices.Equal(slices.Sorted(slices.Values(revs)), slices.Sorted(slices.Values(byParam))) {
+			t.Errorf("Patient/%s with _revinclude=ServiceRequest:patient brings %v, want %v", pid, revs, byParam)
+		}
 		withPatient := pageIDs(t, e.R4+"/ServiceRequest?patient="+pid+"&_include=ServiceRequest:patient")
 		if !slices.Contains(withPatient, patient) || len(withPatient) != len(byParam)+1 {
 			t.Errorf("_include=ServiceRequest:patient: %v", withPatient)
