@@ -110,6 +110,19 @@ func find(t *testing.T, ok func(p demoPatient) bool) demoPatient {
 	return demoPatient{}
 }
 
+// findOnDays finds a demo patient (as find) whose rows fall on at least
+// n different days.
+func findOnDays[R any](t *testing.T, rows map[string][]R, day func(R) string, n int) demoPatient {
+	t.Helper()
+	return find(t, func(p demoPatient) bool {
+		days := map[string]bool{}
+		for _, r := range rows[p.id] {
+			days[day(r)] = true
+		}
+		return len(days) >= n
+	})
+}
+
 func validNHS(s string) bool {
 	if len(s) != 10 {
 		return false

@@ -67,13 +67,7 @@ func TestRecordInvestigations(t *testing.T) {
 	e := serve(t, nil)
 	reg := profile.GPConnect()
 	rows := reportRows(t)
-	p := find(t, func(p demoPatient) bool {
-		days := map[string]bool{}
-		for _, r := range rows[p.id] {
-			days[r.day] = true
-		}
-		return len(days) >= 2
-	})
+	p := findOnDays(t, rows, func(r demoReport) string { return r.day }, 2)
 	rs := slices.Clone(rows[p.id])
 	sort.Slice(rs, func(i, j int) bool { return rs[i].day < rs[j].day })
 	first, last := rs[0].day, rs[len(rs)-1].day

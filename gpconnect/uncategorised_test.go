@@ -45,13 +45,7 @@ func observationRows(t *testing.T) map[string][]demoObservation {
 func TestRecordUncategorised(t *testing.T) {
 	e := serve(t, nil)
 	rows := observationRows(t)
-	p := find(t, func(p demoPatient) bool {
-		days := map[string]bool{}
-		for _, o := range rows[p.id] {
-			days[o.day] = true
-		}
-		return len(days) >= 3
-	})
+	p := findOnDays(t, rows, func(o demoObservation) string { return o.day }, 3)
 	var days []string
 	for _, o := range rows[p.id] {
 		days = append(days, o.day)

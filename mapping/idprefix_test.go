@@ -27,11 +27,7 @@ element:
 	report := func(ref string) File {
 		return File{Name: "report.yaml", Data: []byte(`resource: DiagnosticReport
 from: { table: R, key: ID }
-element:
-  status: final
-  code: { text: { column: NAME } }
-  basedOn:
-    - reference: ` + ref + `
+element: { status: final, code: { text: { column: NAME } }, basedOn: [ { reference: ` + ref + ` } ] }
 `)}
 	}
 	for _, c := range []struct {
@@ -96,9 +92,7 @@ element:
 	// A reference search parameter to a type of several mappings.
 	_, err := loadR4(t, request("a.yaml", "diary-", "A"), request("b.yaml", "test-", "B"), File{Name: "report.yaml", Data: []byte(`resource: DiagnosticReport
 from: { table: R, key: ID }
-element:
-  status: final
-  code: { text: { column: NAME } }
+element: { status: final, code: { text: { column: NAME } } }
 search:
   based-on: { type: reference, column: REQ, target: [ProcedureRequest] }
 `)})

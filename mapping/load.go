@@ -772,10 +772,10 @@ func (l *loader) expr(n *yaml.Node, path, typ string, cols *ColumnSet) *Expr {
 			resource = p[1]
 		case "key":
 			key = p[1]
-		case "id-prefix":
-			prefix = p[1]
 		case "when":
 			e.When = l.cond(p[1], path, cols)
+		case "id-prefix":
+			prefix = p[1]
 		}
 	}
 	if resource != nil || key != nil || prefix != nil {

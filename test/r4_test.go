@@ -8,7 +8,6 @@ import (
 	"reflect"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -630,7 +629,7 @@ func TestR4ServiceRequestGathersThreeMappings(t *testing.T) {
 		}
 		// Page sizes that end pages inside each mapping and at its end.
 		for _, n := range []int{7, len(diary), len(diary) + 1, len(diary) + len(referrals)} {
-			got := strip(pageIDs(t, e.R4+"/ServiceRequest?_count="+strconv.Itoa(n)), "ServiceRequest")
+			got := strip(pageIDs(t, e.R4+"/ServiceRequest?_count="+fmt.Sprint(n)), "ServiceRequest")
 			if !slices.Equal(got, all) {
 				t.Errorf("_count=%d: %d resources, want %d in the same order", n, len(got), len(all))
 			}
