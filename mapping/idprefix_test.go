@@ -111,3 +111,34 @@ func renderJSONIn(t *testing.T, m *Mapping, v Version, cols map[string]any) stri
 	}
 	return string(raw.JSON)
 }
+
+// An Encounter's incoming referral is R4's basedOn, pointing to the
+// referral as a ServiceRequest, with its id prefix.
+func TestR4IncomingReferral(t *testing.T) {
+	set, err := loadR4(t, File{Name: "referral.yaml", Data: []byte(`resource: ReferralRequest
+id-prefix: referral-
+from: { table: F, key: ID }
+element: { status: active, intent: order, subject: { reference: { resource: Patient, key: PAT } } }
+`)}, File{Name: "encounter.yaml", Data: []byte(`resource: Encounter
+from: { table: E, key: ID }
+element:
+  status: finished
+  class: { system: http://hl7.org/fhir/v3/ActCode, code: AMB }
+  incomingReferral:
+    - reference: { resource: ReferralRequest, key: REF }
+`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := set.Lookup("Encounter")
+	if !m.Serves(R4) {
+		t.Fatalf("not served as R4: %v", Errors(m.R4Problems()))
+	}
+	vals := map[string]any{"ID": "1", "REF": "9"}
+	if got, want := renderJSONIn(t, m, STU3, vals), `"incomingReferral":[{"reference":"ReferralRequest/referral-9"}]`; !strings.Contains(got, want) {
+		t.Errorf("STU3: %s, want %s in it", got, want)
+	}
+	if got, want := renderJSONIn(t, m, R4, vals), `"basedOn":[{"reference":"ServiceRequest/referral-9"}]`; !strings.Contains(got, want) {
+		t.Errorf("R4: %s, want %s in it", got, want)
+	}
+}

@@ -237,6 +237,7 @@ var r4Elements = []elementRule{
 	{Key: "Procedure.status", Codes: map[string]string{"aborted": "stopped", "suspended": "on-hold"}},
 	{Key: "Procedure.performer.role", To: "function"},
 	{Key: "Encounter.reason", To: "reasonCode"},
+	{Key: "Encounter.incomingReferral", To: "basedOn"}, // its ReferralRequests are ServiceRequests
 	{Key: "Encounter.diagnosis.role", To: "use"},
 	{Key: "MedicationRequest.context", To: "encounter"},
 	{Key: "MedicationRequest.requester", Hoist: "agent"},
