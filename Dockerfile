@@ -20,7 +20,7 @@ WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
-RUN CGO_ENABLED=0 go build -trimpath \
+RUN CGO_ENABLED=0 go build -tags nomsgpack -trimpath \
     -ldflags "-s -w -X github.com/ccfacade/ccfacade/internal/cli.Version=${VERSION}" \
     -o /out/ccfacade ./cmd/ccfacade
 
