@@ -32,25 +32,25 @@ run-secure: build
 # (pools, statement caches), the audit trail, the JWKS cache, the engine
 # ($everything's sections in parallel, the statement cache), the HTTP
 # layer, the harnesses that serve it, and serve's listeners and shutdown
-# (internal/cli's serving tests, CLI_RACE). Then go vet over every
-# package, and the CLI's other tests.
+# (internal/cli's serving tests, CLI_RACE). Then, without the detector,
+# the CLI's other tests, and go vet over those packages.
 #
-# test-plain: the rest, without the detector. Parsers, generators, the
-# SQL spellers and the mapping language run on one goroutine (mapping's
-# shared caches and the demo loader's pipeline run under the detector in
-# the engine's, the server's and the adapters' tests). The end-to-end
-# tests of ./test drive over HTTP the engine and server test-race
-# covers; under the detector they took four times longer.
+# test-plain: the rest, without the detector, each package vetted as it
+# is tested (-vet=all: every go vet check, on the build the tests use).
+# Parsers, generators, the SQL spellers and the mapping language run on
+# one goroutine (mapping's shared caches and the demo loader's pipeline
+# run under the detector in the engine's, the server's and the adapters'
+# tests). The end-to-end tests of ./test drive over HTTP the engine and
+# server test-race covers; under the detector they took four times
+# longer.
 #
-# go vet (every check) runs once, on the build without the detector,
-# apart from the tests: vetting a package type-checks every package it
-# imports, which go test would do again for the race build, and before
-# running the package's tests. SQLite's engine (modernc.org, C
-# translated to Go) is compiled without race instrumentation: the
-# detector watches the facade's goroutines, not the inside of SQLite's C,
-# where it made SQLite some fifteen times slower. The longest packages
-# come first in each list: go test starts building and running them
-# first.
+# Vet runs once, on the build without the detector: vetting a package
+# type-checks every package it imports, and the race build's are other
+# packages to the go command. SQLite's engine (modernc.org, C translated
+# to Go) is compiled without race instrumentation: the detector watches
+# the facade's goroutines, not the inside of SQLite's C, where it made
+# SQLite some fifteen times slower. The longest packages come first in
+# each list: go test starts building and running them first.
 RACE_PKGS  := ./server ./engine ./internal/demotest ./adapters ./adapters/mysql ./adapters/postgres ./adapters/sqlite ./audit ./auth ./internal/pgtest ./internal/mysqltest
 RACEFLAGS  := $(RACE) $(if $(RACE),-gcflags=modernc.org/...=-race=false)
 CLI_RACE   := ^(TestServe|TestAdminListener|TestSecureDemo|TestDemoServesGPConnect)
@@ -71,11 +71,11 @@ test:
 test-race:
 	$(GOTEST) $(RACEFLAGS) -vet=off $(RACE_PKGS)
 	$(GOTEST) $(RACEFLAGS) -vet=off -run '$(CLI_RACE)' ./internal/cli
-	$(GO) vet -tags $(TAGS) ./...
 	$(GOTEST) -vet=off -skip '$(CLI_RACE)' ./internal/cli
+	$(GO) vet -tags $(TAGS) $(RACE_PKGS) ./internal/cli
 
 test-plain:
-	$(GOTEST) -vet=off $(PLAIN_PKGS)
+	$(GOTEST) -vet=all $(PLAIN_PKGS)
 
 # Rewrite the golden files from the current output (review the diff!).
 golden:

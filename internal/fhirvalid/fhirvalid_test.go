@@ -105,3 +105,37 @@ func TestR4ValidatorRejectsInvalidResources(t *testing.T) {
 		}
 	}
 }
+
+// recorder is a testing.TB that counts the errors reported to it.
+type recorder struct {
+	testing.TB
+	errors int
+}
+
+func (r *recorder) Helper()                           {}
+func (r *recorder) Errorf(format string, args ...any) { r.errors++ }
+
+// A body the validator accepted is not checked again, and one it
+// rejected is rejected every time it is given.
+func TestValidateRemembersOnlyValidBodies(t *testing.T) {
+	good := []byte(`{"resourceType":"Patient","gender":"male"}`)
+	bad := []byte(`{"resourceType":"Patient","gender":"mail"}`)
+	for _, c := range []struct {
+		name     string
+		validate func(testing.TB, string, []byte)
+	}{{"STU3", fhirvalid.Validate}, {"R4", fhirvalid.ValidateR4}} {
+		r := &recorder{TB: t}
+		for range 2 {
+			c.validate(r, "good", good)
+		}
+		if r.errors != 0 {
+			t.Errorf("%s: a valid Patient was reported %d times", c.name, r.errors)
+		}
+		for range 2 {
+			c.validate(r, "bad", bad)
+		}
+		if r.errors != 2 {
+			t.Errorf("%s: an invalid Patient given twice was reported %d times, want 2", c.name, r.errors)
+		}
+	}
+}
