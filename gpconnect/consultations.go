@@ -67,11 +67,17 @@ func secondaryTitle(code string) string {
 // within it (start ≤ period.start, period.end ≤ end);
 // includeNumberOfMostRecent N the N latest by period.start. Consultations
 // are listed latest first.
+//
+// An item of an area switched off here (mapped, but not in the areas
+// configured) stays in its Topic as a display-only entry, "Referral
+// items have been disabled", and is not sent; the answer then carries
+// the area's NOT_IMPLEMENTED warning, asked for or not (SPEC §5).
 var consultationBuilder = patientItems("Encounter", func(r *record, req *Request, encounters []*fhir.Object) error {
 	held := map[string][]heldItem{} // by Encounter id
 	for _, ci := range consultationItems {
-		if !r.s.offered[ci.area] {
-			continue
+		off := !r.s.offered[ci.area]
+		if off && ci.builder.needs(r.s.eng.Set()) != "" {
+			continue // not mapped here: nothing says which items it has
 		}
 		items, err := r.itemsOf(ci.area, ci.builder)
 		if err != nil {
@@ -79,7 +85,7 @@ var consultationBuilder = patientItems("Encounter", func(r *record, req *Request
 		}
 		for _, it := range items {
 			if id := encounterOf(it.item); id != "" {
-				it.area = ci.area
+				it.area, it.disabled = ci.area, off
 				held[id] = append(held[id], it)
 			}
 		}
@@ -123,6 +129,11 @@ var consultationBuilder = patientItems("Encounter", func(r *record, req *Request
 		items := held[id]
 		itemRefs := make([]string, len(items))
 		for i, it := range items {
+			if it.disabled {
+				itemRefs[i] = displayOnly + disabledItems[it.area]
+				r.disabledLinks[it.area] = true
+				continue
+			}
 			itemRefs[i] = key(it.item)
 			byArea[it.area] = append(byArea[it.area], it)
 		}
@@ -153,11 +164,26 @@ var consultationBuilder = patientItems("Encounter", func(r *record, req *Request
 	return nil
 })
 
-// heldItem is an item a consultation holds, with what it depends on.
+// heldItem is an item a consultation holds, with what it depends on;
+// disabled when its area is switched off here.
 type heldItem struct {
-	area Area
-	item *fhir.Object
-	deps []*fhir.Object
+	area     Area
+	item     *fhir.Object
+	deps     []*fhir.Object
+	disabled bool
+}
+
+// disabledItems is the text a List shows in place of an item of an area
+// switched off (SPEC §5): "Referral items have been disabled".
+var disabledItems = map[Area]string{
+	Allergies:      "Allergy items have been disabled",
+	Medication:     "Medication items have been disabled",
+	Problems:       "Problem items have been disabled",
+	Immunisations:  "Immunisation items have been disabled",
+	Uncategorised:  "Uncategorised data items have been disabled",
+	Investigations: "Investigation items have been disabled",
+	Referrals:      "Referral items have been disabled",
+	DiaryEntries:   "Diary entry items have been disabled",
 }
 
 // itemsOf are the items of an area as its builder makes them with no

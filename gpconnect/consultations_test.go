@@ -1,13 +1,17 @@
 package gpconnect_test
 
 import (
+	"fmt"
 	"net/http"
 	"slices"
 	"sort"
 	"strings"
 	"testing"
 
+	"github.com/ccfacade/ccfacade/fhir/profile"
+	"github.com/ccfacade/ccfacade/gpconnect"
 	"github.com/ccfacade/ccfacade/internal/demotest"
+	"github.com/ccfacade/ccfacade/internal/fhirvalid"
 )
 
 // demoConsultation is a CONSULTATION row with the items recorded in it
@@ -292,5 +296,111 @@ func checkConsultations(t *testing.T, b map[string]any, want []demoConsultation)
 				}
 			}
 		}
+	}
+}
+
+// An item of a consultation whose area is switched off here (SPEC §5)
+// stays in its Topic as a display-only entry, "Referral items have been
+// disabled", in its place; it is not sent, nor listed in a secondary
+// list; a consultation that holds it is still sent; and the answer warns
+// NOT_IMPLEMENTED for its area once, whether or not the area was asked
+// for. Every List passes the GP Connect profile checker.
+func TestConsultationItemsOfAreasSwitchedOff(t *testing.T) {
+	e := serve(t, []gpconnect.Area{gpconnect.Allergies, gpconnect.Medication, gpconnect.Consultations, gpconnect.Problems,
+		gpconnect.Immunisations, gpconnect.Uncategorised, gpconnect.Investigations})
+	rows := consultationRows(t)
+	p := find(t, func(p demoPatient) bool {
+		kinds := map[string]int{}
+		for _, c := range rows[p.id] {
+			for _, it := range c.items {
+				kinds[strings.Split(it, "/")[0]]++
+			}
+		}
+		return len(rows[p.id]) >= 2 && kinds["ReferralRequest"] > 0 && kinds["ProcedureRequest"] > 0 && kinds["Observation"] > 0
+	})
+	disabledText := map[string]string{"ReferralRequest": "Referral items have been disabled", "ProcedureRequest": "Diary entry items have been disabled"}
+	reg := profile.GPConnect()
+	for name, body := range map[string]string{
+		"consultations only":          params(p.nhs, `{"name":"includeConsultations"}`),
+		"referrals asked for as well": params(p.nhs, `{"name":"includeConsultations"}`, `{"name":"includeReferrals"}`),
+	} {
+		t.Run(name, func(t *testing.T) {
+			res := record(t, e, body)
+			fhirvalid.Validate(t, name, res.Body)
+			var got []string
+			for _, is := range warnings(t, res) {
+				got = append(got, fmt.Sprint(is["diagnostics"]))
+			}
+			if want := []string{"includeReferrals", "includeDiaryEntries"}; !slices.Equal(got, want) {
+				t.Errorf("warnings for %v, want %v", got, want)
+			}
+			b := res.JSON(t)
+			byRef := map[string]map[string]any{}
+			for _, r := range resources(t, b) {
+				if id, ok := r["id"].(string); ok {
+					byRef[r["resourceType"].(string)+"/"+id] = r
+				}
+				if r["resourceType"] == "ReferralRequest" || r["resourceType"] == "ProcedureRequest" {
+					t.Errorf("%s/%v of an area switched off is sent", r["resourceType"], r["id"])
+				}
+				if r["resourceType"] == "List" {
+					for _, pr := range reg.Check(r) {
+						t.Errorf("List %q: %s", r["title"], pr)
+					}
+					if title, _ := r["title"].(string); strings.Contains(title, "referrals") || strings.Contains(title, "diary") {
+						t.Errorf("a secondary list of an area switched off: %q", title)
+					}
+				}
+			}
+			var encounters []string
+			for _, c := range rows[p.id] {
+				encounters = append(encounters, "Encounter/"+c.id)
+			}
+			if got := itemRefs(listsByCode(t, b)["1149501000000101"]); !slices.Equal(got, encounters) {
+				t.Errorf("consultations %v, want %v", got, encounters)
+			}
+			topics := map[string]map[string]any{} // by Encounter
+			for _, r := range resources(t, b) {
+				if r["resourceType"] == "List" && at(r, "code", "coding", 0, "code") == "25851000000105" {
+					topics[at(r, "encounter", "reference").(string)] = r
+				}
+			}
+			for _, c := range rows[p.id] {
+				topic := topics["Encounter/"+c.id]
+				if topic == nil {
+					t.Errorf("Encounter/%s has no Topic", c.id)
+					continue
+				}
+				var refs, texts, wantRefs, wantTexts []string
+				for _, en := range topic["entry"].([]any) {
+					item := en.(map[string]any)["item"].(map[string]any)
+					if ref, ok := item["reference"].(string); ok {
+						if !strings.HasPrefix(ref, "MedicationStatement/") || slices.Contains(c.items, ref) {
+							refs = append(refs, ref)
+						}
+						if byRef[ref] == nil {
+							t.Errorf("Encounter/%s: %s is not in the bundle", c.id, ref)
+						}
+					} else if len(item) != 1 {
+						t.Errorf("Encounter/%s: a display-only item with more: %v", c.id, item)
+					} else {
+						texts = append(texts, fmt.Sprint(item["display"]))
+					}
+				}
+				for _, it := range c.items {
+					if text, ok := disabledText[strings.Split(it, "/")[0]]; ok {
+						wantTexts = append(wantTexts, text)
+					} else {
+						wantRefs = append(wantRefs, it)
+					}
+				}
+				for _, s := range [][]string{refs, texts, wantRefs, wantTexts} {
+					sort.Strings(s)
+				}
+				if !slices.Equal(refs, wantRefs) || !slices.Equal(texts, wantTexts) {
+					t.Errorf("Encounter/%s holds %v and %v, want %v and %v", c.id, refs, texts, wantRefs, wantTexts)
+				}
+			}
+		})
 	}
 }

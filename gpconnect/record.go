@@ -47,7 +47,14 @@ type record struct {
 	sections []*fhir.Object            // the areas' lists and resources, in order
 	have     map[string]bool           // Type/id of every resource in the bundle
 	listed   map[string]Area           // Type/id of the items of areas' primary lists, by area
+	// disabledLinks are the areas switched off whose items a List shows
+	// as disabled: each is warned of, asked for or not.
+	disabledLinks map[Area]bool
 }
+
+// displayOnly marks an item of a List given as its text: the entry is
+// {"item": {"display": …}}, with no reference.
+const displayOnly = "\x00display:"
 
 // Record answers a parsed request: the patient's Patient, the
 // organisations and practitioners the record refers to, each area asked
@@ -56,7 +63,7 @@ type record struct {
 // the Bundle's id. The error is an *Error (404 PATIENT_NOT_FOUND, …) or
 // the engine's.
 func (s *Service) Record(ctx context.Context, req *Request, traceID string) (*fhir.Object, error) {
-	r := &record{s: s, ctx: ctx, admin: map[string][]*fhir.Object{}, have: map[string]bool{}}
+	r := &record{s: s, ctx: ctx, admin: map[string][]*fhir.Object{}, have: map[string]bool{}, disabledLinks: map[Area]bool{}}
 	pid, err := s.eng.PatientByNHSNumber(ctx, req.NHSNumber)
 	if err != nil {
 		if e, ok := engine.AsError(err); ok && (e.Kind == engine.KindNotFound || e.Kind == engine.KindAmbiguous) {
@@ -104,6 +111,11 @@ func (s *Service) Record(ctx context.Context, req *Request, traceID string) (*fh
 		}
 		if err := builders[a].build(r, req); err != nil {
 			return nil, err
+		}
+	}
+	for _, a := range areaOrder {
+		if r.disabledLinks[a] && len(req.Areas[a]) == 0 {
+			warnings = append(warnings, disabled(areas[a].param))
 		}
 	}
 	if err := r.usualRole(); err != nil {
@@ -385,6 +397,10 @@ func (r *record) list(system, code, title string, items []string, contained fhir
 	}
 	entries := make(fhir.Array, len(items))
 	for i, ref := range items {
+		if text, ok := strings.CutPrefix(ref, displayOnly); ok {
+			entries[i] = fhir.NewObject(1).Add("item", fhir.NewObject(1).Add("display", fhir.String(text)))
+			continue
+		}
 		entries[i] = fhir.NewObject(1).Add("item", fhir.NewObject(1).Add("reference", fhir.String(ref)))
 	}
 	l.Add("entry", entries)
