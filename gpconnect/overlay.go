@@ -77,6 +77,24 @@ type Rule struct {
 	// lacks, each made from values of the rendering; one already there
 	// (by url) is kept.
 	Extensions []*ExtensionRule `yaml:"extensions"`
+	// Panels join Observations into one with components (Observation
+	// only).
+	Panels []*Panel `yaml:"panels"`
+}
+
+// Panel joins Observations that are parts of one measurement, as GP
+// Connect sends a blood pressure: those of one subject, one effective
+// time and one encounter, each with a code (of any system) of one of
+// Parts, one for every part, become one Observation coded System, Code,
+// Display, whose components are the parts' codes and values, in the
+// order of Parts. It keeps the first part's id and everything else of
+// it; the other parts are not sent. Parts missing, a part found twice or
+// one without a value: the Observations stay as they are.
+type Panel struct {
+	System  string     `yaml:"system"`
+	Code    string     `yaml:"code"`
+	Display string     `yaml:"display"`
+	Parts   [][]string `yaml:"parts"`
 }
 
 // ExtensionRule makes one extension: a valueDateTime from the path Date,
@@ -248,6 +266,19 @@ func ParseOverlay(name string, data []byte) (*Overlay, error) {
 		if r.Ended != nil && r.Ended.Date == "" {
 			bad(at("ended"), "%s.ended.date: the path of the end date is required", typ)
 		}
+		if len(r.Panels) > 0 && typ != "Observation" {
+			bad(at("panels"), "%s: panels are for Observation", typ)
+		}
+		for i, pn := range r.Panels {
+			switch {
+			case pn == nil || !absolute(pn.System) || pn.Code == "" || pn.Display == "":
+				bad(at("panels"), "%s.panels[%d]: the panel's code needs an absolute system, a code and a display", typ, i)
+			case len(pn.Parts) < 2:
+				bad(at("panels"), "%s.panels[%d] (%s): parts needs two parts or more, each a list of codes", typ, i, pn.Code)
+			case slices.ContainsFunc(pn.Parts, func(p []string) bool { return len(p) == 0 || slices.Contains(p, "") }):
+				bad(at("panels"), "%s.panels[%d] (%s): a part with no code", typ, i, pn.Code)
+			}
+		}
 		for i, x := range r.Extensions {
 			where := at("extensions")
 			switch {
@@ -381,6 +412,7 @@ func withSet(set *Overlay) *Overlay {
 				m.Ended = r.Ended
 			}
 			m.Extensions = append(m.Extensions, r.Extensions...)
+			m.Panels = append(m.Panels, r.Panels...)
 		}
 	}
 	return out

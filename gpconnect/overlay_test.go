@@ -39,6 +39,13 @@ func TestParseOverlayErrors(t *testing.T) {
       - url: https://x
       - url: https://y
         coding: { system: http://s, from: [a], map: { "1": { code: "2" } } }
+    panels:
+      - { system: http://snomed.info/sct, code: "1", display: x, parts: [[a], [b]] }
+  Observation:
+    panels:
+      - { system: snomed, code: "1", display: x, parts: [[a], [b]] }
+      - { system: http://s, code: "2", display: y, parts: [[a]] }
+      - { system: http://s, code: "3", display: z, parts: [[a], []] }
 `
 	_, err = ParseOverlay("o.yaml", []byte(text))
 	if err == nil {
@@ -57,6 +64,10 @@ func TestParseOverlayErrors(t *testing.T) {
 		`o.yaml:18:5: Immunization.extensions[0]: url must be an absolute URL`,
 		`o.yaml:18:5: Immunization.extensions[1] (https://x): give one of date (a path) or coding`,
 		`o.yaml:18:5: Immunization.extensions[2] (https://y): "1" maps to no code and display`,
+		`o.yaml:23:5: Immunization: panels are for Observation`,
+		`o.yaml:26:5: Observation.panels[0]: the panel's code needs an absolute system, a code and a display`,
+		`o.yaml:26:5: Observation.panels[1] (2): parts needs two parts or more, each a list of codes`,
+		`o.yaml:26:5: Observation.panels[2] (3): a part with no code`,
 	}
 	if got := strings.Split(err.Error(), "\n"); strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("errors\n got %q\nwant %q", got, want)

@@ -1,9 +1,12 @@
 package gpconnect
 
 import (
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/ccfacade/ccfacade/fhir"
+	"github.com/ccfacade/ccfacade/fhir/stu3"
 )
 
 // uncategorisedBuilder builds the uncategorised data area: the list of
@@ -32,9 +35,91 @@ var uncategorisedBuilder = patientItems("Observation", func(r *record, req *Requ
 		}
 		keep = append(keep, o)
 	}
+	if rule := r.s.overlay.Resources["Observation"]; rule != nil {
+		for _, pn := range rule.Panels {
+			keep = pn.join(keep)
+		}
+	}
 	r.addListed(Uncategorised, "Observation", keep)
 	return nil
 })
+
+// join makes each group of found that holds the panel's parts one
+// Observation with components (Panel), in place of its first part; the
+// rest of found stays as it is, in order.
+func (pn *Panel) join(found []*fhir.Object) []*fhir.Object {
+	partOf := func(o *fhir.Object) int {
+		codes := values(o, "code.coding.code")
+		return slices.IndexFunc(pn.Parts, func(p []string) bool {
+			return slices.ContainsFunc(p, func(c string) bool { return slices.Contains(codes, c) })
+		})
+	}
+	type group struct{ parts []*fhir.Object }
+	groups := map[string]*group{}
+	var order []string
+	for _, o := range found {
+		i := partOf(o)
+		if i < 0 || valueOf(o) == "" {
+			continue
+		}
+		k := strings.Join([]string{first(values(o, "subject.reference")), first(values(o, "effectiveDateTime")),
+			first(values(o, "effectivePeriod.start")), first(values(o, "context.reference"))}, "\x00")
+		g := groups[k]
+		if g == nil {
+			g = &group{parts: make([]*fhir.Object, len(pn.Parts))}
+			groups[k] = g
+			order = append(order, k)
+		}
+		if g.parts[i] != nil {
+			g.parts = nil // a part twice: which goes with which is unknown
+		}
+		if g.parts != nil {
+			g.parts[i] = o
+		}
+	}
+	drop := map[*fhir.Object]bool{}
+	t := stu3.Lookup("Observation")
+	for _, k := range order {
+		g := groups[k]
+		if g.parts == nil || slices.Contains(g.parts, nil) {
+			continue
+		}
+		components := make(fhir.Array, len(g.parts))
+		for i, part := range g.parts {
+			c := fhir.NewObject(2).Add("code", part.Get("code"))
+			v := valueOf(part)
+			c.Add(v, part.Get(v))
+			components[i] = c
+			drop[part] = true
+		}
+		head := g.parts[0]
+		for _, f := range slices.Clone(head.Fields) {
+			if strings.HasPrefix(f.Name, "value") {
+				put(head, t, f.Name, nil)
+			}
+		}
+		put(head, t, "code", fhir.NewObject(1).Add("coding", fhir.Array{coding(pn.System, pn.Code, pn.Display)}))
+		put(head, t, "component", components)
+		delete(drop, head)
+	}
+	out := found[:0]
+	for _, o := range found {
+		if !drop[o] {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// valueOf is the name of an Observation's value[x] element, "" if none.
+func valueOf(o *fhir.Object) string {
+	for _, f := range o.Fields {
+		if strings.HasPrefix(f.Name, "value") {
+			return f.Name
+		}
+	}
+	return ""
+}
 
 // effective is when an observation took effect: the first and last day
 // it stands for (YYYY-MM-DD), "" when it has no date.

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"slices"
 	"sort"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -15,12 +17,14 @@ import (
 type demoObservation struct{ id, day string }
 
 // observationRows are the OBSERVATION rows that are uncategorised data:
-// not the results of a laboratory report (REPORT_ID).
+// not the results of a laboratory report (REPORT_ID), nor a diastolic
+// blood pressure sent within its systolic's Observation (bloodPressures).
 func observationRows(t *testing.T) map[string][]demoObservation {
 	t.Helper()
+	_, joined := bloodPressures(t)
 	out := map[string][]demoObservation{}
 	for p, os := range rowsByPatient(t, "OBSERVATION", func(r map[string]any) *demoObservation {
-		if demotest.Str(r["REPORT_ID"]) != "" {
+		if demotest.Str(r["REPORT_ID"]) != "" || joined[demotest.Str(r["OBS_ID"])] {
 			return nil
 		}
 		return &demoObservation{demotest.Str(r["OBS_ID"]), demotest.Str(r["OBS_DATETIME"])[:10]}
@@ -131,4 +135,104 @@ func TestRecordUncategorised(t *testing.T) {
 			outcome(t, record(t, e, params(p.nhs, ps...)), http.StatusUnprocessableEntity, "INVALID_PARAMETER", "includeUncategorisedData.uncategorisedDataSearchPeriod")
 		})
 	}
+}
+
+// bloodPressure is a systolic and a diastolic OBSERVATION row of one
+// patient, time and consultation, with their values.
+type bloodPressure struct{ systolic, diastolic, sysValue, diaValue string }
+
+// bloodPressures are the demo's blood pressures by the systolic row's
+// OBS_ID, and the OBS_IDs of their diastolic rows: a pair is one BPS and
+// one BPD row, both with a value, of one PATIENT_ID, OBS_DATETIME and
+// CONSULT_ID, neither a laboratory result.
+func bloodPressures(t *testing.T) (map[string]bloodPressure, map[string]bool) {
+	t.Helper()
+	type key struct{ patient, at, consult string }
+	rows := map[key]map[string][]map[string]any{}
+	for _, r := range demotest.Rows(t, "OBSERVATION") {
+		code := demotest.Str(r["OBS_CODE"])
+		if (code != "BPS" && code != "BPD") || demotest.Str(r["REPORT_ID"]) != "" || demotest.Str(r["VALUE_NUM"]) == "" {
+			continue
+		}
+		k := key{demotest.Str(r["PATIENT_ID"]), demotest.Str(r["OBS_DATETIME"]), demotest.Str(r["CONSULT_ID"])}
+		if rows[k] == nil {
+			rows[k] = map[string][]map[string]any{}
+		}
+		rows[k][code] = append(rows[k][code], r)
+	}
+	bps, joined := map[string]bloodPressure{}, map[string]bool{}
+	for _, byCode := range rows {
+		if len(byCode["BPS"]) != 1 || len(byCode["BPD"]) != 1 {
+			continue
+		}
+		s, d := byCode["BPS"][0], byCode["BPD"][0]
+		bps[demotest.Str(s["OBS_ID"])] = bloodPressure{demotest.Str(s["OBS_ID"]), demotest.Str(d["OBS_ID"]), demotest.Str(s["VALUE_NUM"]), demotest.Str(d["VALUE_NUM"])}
+		joined[demotest.Str(d["OBS_ID"])] = true
+	}
+	return bps, joined
+}
+
+// A blood pressure is one Observation (SPEC §6.2): the systolic row's,
+// coded SNOMED 75367002 "Blood pressure", with no value of its own and
+// two components, the systolic then the diastolic reading, each with
+// its code and its row's value in mm[Hg]; the diastolic row is not sent.
+func TestBloodPressureIsOneObservation(t *testing.T) {
+	e := serve(t, nil)
+	bps, joined := bloodPressures(t)
+	if len(bps) == 0 {
+		t.Fatal("the demo has no blood pressure")
+	}
+	seen := 0
+	for _, p := range patients(t) {
+		if seen >= 3 || p.status != "01" || p.died != "" || p.standing != "" || !validNHS(p.nhs) {
+			continue
+		}
+		b := okRecord(t, e, params(p.nhs, `{"name":"includeUncategorisedData"}`), "a record of uncategorised data")
+		for _, r := range resources(t, b) {
+			if r["resourceType"] != "Observation" {
+				continue
+			}
+			id := r["id"].(string)
+			if joined[id] {
+				t.Errorf("Observation/%s, a diastolic reading, is sent on its own", id)
+			}
+			bp, ok := bps[id]
+			if !ok {
+				if r["component"] != nil {
+					t.Errorf("Observation/%s has components: %v", id, r["component"])
+				}
+				continue
+			}
+			seen++
+			if at(r, "code", "coding", 0, "system") != "http://snomed.info/sct" || at(r, "code", "coding", 0, "code") != "75367002" || r["valueQuantity"] != nil {
+				t.Errorf("Observation/%s: code %v, value %v", id, r["code"], r["valueQuantity"])
+			}
+			cs, _ := r["component"].([]any)
+			if len(cs) != 2 {
+				t.Errorf("Observation/%s: components %v", id, r["component"])
+				continue
+			}
+			for i, want := range []struct{ code, value string }{{"271649006", bp.sysValue}, {"271650006", bp.diaValue}} {
+				c := cs[i].(map[string]any)
+				var codes []string
+				for _, cd := range c["code"].(map[string]any)["coding"].([]any) {
+					codes = append(codes, cd.(map[string]any)["code"].(string))
+				}
+				if !slices.Contains(codes, want.code) || !sameNumber(at(c, "valueQuantity", "value"), want.value) || at(c, "valueQuantity", "unit") == nil {
+					t.Errorf("Observation/%s component %d: %v, want %s = %s", id, i, c, want.code, want.value)
+				}
+			}
+		}
+	}
+	if seen == 0 {
+		t.Error("no blood pressure in the records asked for")
+	}
+}
+
+// sameNumber reports whether a JSON number is the number a row's text
+// gives.
+func sameNumber(v any, text string) bool {
+	f, err := strconv.ParseFloat(strings.TrimSpace(text), 64)
+	n, ok := v.(float64)
+	return err == nil && ok && n == f
 }
