@@ -75,8 +75,8 @@ func secondaryTitle(code string) string {
 var consultationBuilder = patientItems("Encounter", func(r *record, req *Request, encounters []*fhir.Object) error {
 	held := map[string][]heldItem{} // by Encounter id
 	for _, ci := range consultationItems {
-		off := !r.s.offered[ci.area]
-		if off && ci.builder.needs(r.s.eng.Set()) != "" {
+		off := r.s.switchedOff[ci.area]
+		if !off && !r.s.offered[ci.area] {
 			continue // not mapped here: nothing says which items it has
 		}
 		items, err := r.itemsOf(ci.area, ci.builder)

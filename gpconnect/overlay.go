@@ -88,8 +88,9 @@ type Rule struct {
 // Parts, one for every part, become one Observation coded System, Code,
 // Display, whose components are the parts' codes and values, in the
 // order of Parts. It keeps the first part's id and everything else of
-// it; the other parts are not sent. Parts missing, a part found twice or
-// one without a value: the Observations stay as they are.
+// it; the other parts are not sent. Parts missing, a part found twice, or
+// one without a value or an effective time: the Observations stay as they
+// are.
 type Panel struct {
 	System  string     `yaml:"system"`
 	Code    string     `yaml:"code"`

@@ -64,6 +64,9 @@ type Service struct {
 	// configured but not answered is not.
 	offered  map[Area]bool
 	withheld map[Area]string
+	// switchedOff are the areas the mappings could answer that are not
+	// offered: a consultation shows their items as disabled.
+	switchedOff map[Area]bool
 	// standingMap renders the overlay's patient facts (nil: none).
 	standingMap *mapping.Mapping
 }
@@ -100,7 +103,7 @@ func New(eng *engine.Engine, opts Options) (*Service, error) {
 		return nil, errors.New("gpconnect: the mappings have no Patient: the record is found by the patient's NHS number")
 	}
 	s := &Service{eng: eng, opts: opts, overlay: withSet(opts.Overlay), ns: namespace(opts.ASID),
-		offered: map[Area]bool{}, withheld: map[Area]string{}}
+		offered: map[Area]bool{}, withheld: map[Area]string{}, switchedOff: map[Area]bool{}}
 	sm, err := standingMapping(eng.Set().Lookup("Patient"), s.overlay.Patient, eng.Set().Location)
 	if err != nil {
 		return nil, err
@@ -123,6 +126,11 @@ func New(eng *engine.Engine, opts Options) (*Service, error) {
 			s.offered[a] = true
 		default:
 			s.withheld[a] = why
+		}
+	}
+	for _, a := range areaOrder {
+		if !s.offered[a] && s.unservable(a) == "" {
+			s.switchedOff[a] = true
 		}
 	}
 	return s, nil

@@ -59,11 +59,11 @@ func (pn *Panel) join(found []*fhir.Object) []*fhir.Object {
 	var order []string
 	for _, o := range found {
 		i := partOf(o)
-		if i < 0 || valueOf(o) == "" {
-			continue
+		at := first(values(o, "effectiveDateTime")) + first(values(o, "effectivePeriod.start"))
+		if i < 0 || valueOf(o) == "" || at == "" {
+			continue // not a part, no value, or no time to pair it by
 		}
-		k := strings.Join([]string{first(values(o, "subject.reference")), first(values(o, "effectiveDateTime")),
-			first(values(o, "effectivePeriod.start")), first(values(o, "context.reference"))}, "\x00")
+		k := strings.Join([]string{first(values(o, "subject.reference")), at, first(values(o, "context.reference"))}, "\x00")
 		g := groups[k]
 		if g == nil {
 			g = &group{parts: make([]*fhir.Object, len(pn.Parts))}
