@@ -7,7 +7,7 @@ LDFLAGS := -s -w -X github.com/ccfacade/ccfacade/internal/cli.Version=$(VERSION)
 # The race detector needs cgo (a C compiler); without one, tests run without it.
 RACE    := $(if $(shell command -v gcc 2>/dev/null),-race,)
 
-.PHONY: build run run-secure test test-race test-plain golden bench bench-memory fuzz lint-demo clean
+.PHONY: build run run-secure test test-race test-plain vet golden bench bench-memory fuzz lint-demo clean
 
 # nomsgpack: gin without its MessagePack codec (the facade speaks JSON and
 # XML), a dependency less to compile, in the binary and in the tests.
@@ -33,25 +33,27 @@ run-secure: build
 # ($everything's sections in parallel, the statement cache), the HTTP
 # layer, the harnesses that serve it, and serve's listeners and shutdown
 # (internal/cli's serving tests, CLI_RACE). Then, without the detector,
-# the CLI's other tests, and go vet over those packages.
+# the CLI's other tests.
 #
-# test-plain: the rest, without the detector, each package vetted as it
-# is tested (-vet=all: every go vet check, on the build the tests use).
-# Parsers, generators, the SQL spellers and the mapping language run on
-# one goroutine (mapping's shared caches and the demo loader's pipeline
-# run under the detector in the engine's, the server's and the adapters'
-# tests). The end-to-end tests of ./test drive over HTTP the engine and
-# server test-race covers; under the detector they took four times
-# longer.
+# test-plain: the rest, without the detector. Parsers, generators, the
+# SQL spellers and the mapping language run on one goroutine (mapping's
+# shared caches and the demo loader's pipeline run under the detector in
+# the engine's, the server's and the adapters' tests). The end-to-end
+# tests of ./test drive over HTTP the engine and server test-race covers;
+# under the detector they took four times longer.
 #
-# Vet runs once, on the build without the detector: vetting a package
-# type-checks every package it imports, and the race build's are other
-# packages to the go command. The longest packages come first in each
-# list: go test starts building and running them first. (Compiling
-# SQLite's translated C without instrumentation, -race=false for
-# modernc.org/..., saved a tenth of the race tests' time but made the
-# detector report races that were not there, with garbled stacks: every
-# package of a race build is instrumented.)
+# go vet is make vet, apart (CI runs both): vetting a package type-checks
+# from source every package it imports, google/fhir's generated code and
+# the standard library included, a fifth of a cold make test. The longest
+# packages come first in each list: go test starts building and running
+# them first. (Compiling SQLite's translated C without instrumentation,
+# -race=false for modernc.org/..., saved a tenth of the race tests' time
+# but made the detector report races that were not there, with garbled
+# stacks: every package of a race build is instrumented.)
+#
+# The tests allocate freely and memory is plentiful: GOGC=400 (unless set)
+# lets the heap grow four times between collections instead of twice,
+# and takes a sixth off the end-to-end tests' CPU time.
 RACE_PKGS  := ./server ./engine ./internal/demotest ./adapters ./adapters/mysql ./adapters/postgres ./adapters/sqlite ./audit ./auth ./internal/pgtest ./internal/mysqltest
 RACEFLAGS  := $(RACE)
 CLI_RACE   := ^(TestServe|TestAdminListener|TestSecureDemo|TestDemoServesGPConnect)
@@ -61,7 +63,9 @@ PLAIN_PKGS  = ./test $(filter-out $(shell $(GO) list $(RACE_PKGS) ./internal/cli
 # test binaries without DWARF (debuggers' data; stack traces keep their
 # lines) link in two thirds of the time.
 TESTFLAGS  ?= -count=1 -timeout 30m -parallel 4 -ldflags=-w
-GOTEST      = $(GO) test -tags $(TAGS) $(TESTFLAGS)
+GOTEST      = $(GO) test -tags $(TAGS) -vet=off $(TESTFLAGS)
+GOGC       ?= 400
+test test-race test-plain: export GOGC := $(GOGC)
 
 # Lines of the two runs are kept whole where make can (GNU make 4).
 test:
@@ -70,13 +74,16 @@ test:
 # One part: make test-race, make test-plain; one package: go test ./server;
 # one test: go test ./test -run TestSearchOracleDemo.
 test-race:
-	$(GOTEST) $(RACEFLAGS) -vet=off $(RACE_PKGS)
-	$(GOTEST) $(RACEFLAGS) -vet=off -run '$(CLI_RACE)' ./internal/cli
-	$(GOTEST) -vet=off -skip '$(CLI_RACE)' ./internal/cli
-	$(GO) vet -tags $(TAGS) $(RACE_PKGS) ./internal/cli
+	$(GOTEST) $(RACEFLAGS) $(RACE_PKGS)
+	$(GOTEST) $(RACEFLAGS) -run '$(CLI_RACE)' ./internal/cli
+	$(GOTEST) -skip '$(CLI_RACE)' ./internal/cli
 
 test-plain:
-	$(GOTEST) -vet=all $(PLAIN_PKGS)
+	$(GOTEST) $(PLAIN_PKGS)
+
+# Every go vet check over every package, tests included.
+vet:
+	$(GO) vet -tags $(TAGS) ./...
 
 # Rewrite the golden files from the current output (review the diff!).
 golden:

@@ -1,6 +1,7 @@
 package fhirvalid_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -139,3 +140,55 @@ func TestValidateRemembersOnlyValidBodies(t *testing.T) {
 		}
 	}
 }
+
+// A Bundle is checked as its parts: an invalid resource in any entry, or
+// an invalid element of the Bundle itself, fails it, whatever was
+// accepted before; the error names the entry.
+func TestValidateBundleByParts(t *testing.T) {
+	bundle := func(typ string, resources ...string) []byte {
+		var entries []string
+		for _, r := range resources {
+			entries = append(entries, `{"fullUrl":"http://x/fhir/Patient/1","resource":`+r+`}`)
+		}
+		return []byte(`{"resourceType":"Bundle","type":"` + typ + `","entry":[` + strings.Join(entries, ",") + `]}`)
+	}
+	good := `{"resourceType":"Patient","id":"1","gender":"male"}`
+	bad := `{"resourceType":"Patient","id":"2","gender":"mail"}`
+	for _, c := range []struct {
+		name     string
+		validate func(testing.TB, string, []byte)
+	}{{"STU3", fhirvalid.Validate}, {"R4", fhirvalid.ValidateR4}} {
+		r := &recorder{TB: t}
+		c.validate(r, "good", bundle("searchset", good, good))
+		if r.errors != 0 {
+			t.Fatalf("%s: a valid Bundle was reported", c.name)
+		}
+		for _, b := range [][]byte{
+			bundle("searchset", good, bad), // an entry's resource
+			bundle("searchset", bad),       // the only entry
+			bundle("search-set", good),     // the Bundle's own code
+			bundle("searchset", `{"resourceType":"Patient","colour":"blue"}`),
+		} {
+			before := r.errors
+			c.validate(r, "bad", b)
+			if r.errors != before+1 {
+				t.Errorf("%s: an invalid Bundle was accepted: %s", c.name, b)
+			}
+		}
+		var msg string
+		m := &messages{TB: t, msg: &msg}
+		c.validate(m, "bad", bundle("searchset", good, bad))
+		if !strings.Contains(msg, "entry[1]") {
+			t.Errorf("%s: the error does not name the entry: %s", c.name, msg)
+		}
+	}
+}
+
+// messages is a testing.TB that keeps the last error reported to it.
+type messages struct {
+	testing.TB
+	msg *string
+}
+
+func (m *messages) Helper()                           {}
+func (m *messages) Errorf(format string, args ...any) { *m.msg = fmt.Sprintf(format, args...) }
