@@ -43,6 +43,7 @@ const module = "github.com/ccfacade/ccfacade"
 // back up, every package has a place in the layers, and each driver and
 // the HTTP framework are imported where they belong only.
 func TestImportsPointDown(t *testing.T) {
+	t.Parallel()
 	out, err := exec.Command("go", "list", "-json", module+"/...").Output()
 	if err != nil {
 		t.Fatalf("go list: %v", err)

@@ -16,6 +16,7 @@ import (
 // A bad value in a source row never breaks a read or a search: the element
 // is left out and a warning names the row and the mapping's file:line:col.
 func TestBadSourceRows(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := scratchDemo(t, 20)
 	for _, q := range []string{
@@ -79,6 +80,7 @@ func TestBadSourceRows(t *testing.T) {
 // an OperationOutcome naming the code and the map; a search serves an
 // outcome entry in its place and every other match.
 func TestUnmappedCodeUnderErrorPolicy(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := scratchDemo(t, 60)
 	if _, err := db.DB().ExecContext(ctx, "UPDATE ALLERGY SET STATUS = 'Activ' WHERE ALLERGY_ID = 1"); err != nil {
@@ -138,6 +140,7 @@ func demoRowsOf(t *testing.T, patients int, table string) [][]any {
 // An NHS number held by two patients is a bad request for the get-record call,
 // not a guess.
 func TestEverythingByDuplicatedNHSNumber(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := scratchDemo(t, 20)
 	var nhs string

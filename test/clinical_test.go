@@ -9,6 +9,7 @@ import (
 // clinicalCases are searches over the clinical resources, with the expected
 // number of results computed from the generator's rows.
 func TestClinicalSearch(t *testing.T) {
+	t.Parallel()
 	patients := demoRows(t, "PATIENT")
 	obs := demoRows(t, "OBSERVATION")
 	allergies := demoRows(t, "ALLERGY")

@@ -22,6 +22,7 @@ func costlyValues(n int, last ...string) string {
 // search, a chained parameter (a subquery over another table) at most 100.
 // At the bounds they are served.
 func TestCostlySearchesAreBounded(t *testing.T) {
+	t.Parallel()
 	pat := demoRows(t, "PATIENT")[0]
 	family := strings.TrimSpace(str(pat["SURNAME"]))
 	hospitalNo := "https://fhir.example.nhs.uk/Id/hospital-number|" + str(pat["HOSPITAL_NO"])

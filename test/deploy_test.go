@@ -89,6 +89,7 @@ func checkProbePaths(t *testing.T, paths ...string) {
 // limits with GOMEMLIMIT under the limit, a PodDisruptionBudget over the
 // same pods, and a configuration the facade accepts.
 func TestKubernetesExample(t *testing.T) {
+	t.Parallel()
 	dir := "../deploy/kubernetes/"
 	var deploy, service, pdb map[string]any
 	for _, d := range yamlDocs(t, dir+"deployment.yaml") {
@@ -227,6 +228,7 @@ func mebibytes(t *testing.T, s string) int {
 // The compose example: PostgreSQL, a one-off demo load, and the facade
 // with a configuration it accepts, its ports and a readiness health check.
 func TestComposeExample(t *testing.T) {
+	t.Parallel()
 	dir := "../deploy/compose/"
 	doc := yamlDocs(t, dir+"compose.yaml")[0]
 	text, err := os.ReadFile(dir + "config.yaml")

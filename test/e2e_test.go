@@ -56,6 +56,7 @@ func walkPages(t *testing.T, start string, check func(b map[string]any, body []b
 }
 
 func TestDoneWhenFamilyAndGender(t *testing.T) {
+	t.Parallel()
 	// The issue's acceptance request: family=smi&gender=female.
 	// family is any name the patient shows: the official one and the
 	// previous names of PATIENT_ALIAS.
@@ -99,6 +100,7 @@ func TestDoneWhenFamilyAndGender(t *testing.T) {
 }
 
 func TestEveryResourceValidAndCounted(t *testing.T) {
+	t.Parallel()
 	counts := map[string]int{
 		"Patient":             len(demoRows(t, "PATIENT")),
 		"Practitioner":        len(demoRows(t, "CLINICIAN")),
@@ -238,6 +240,7 @@ func collectRefs(v any, refs map[string]bool) {
 }
 
 func TestPatientShape(t *testing.T) {
+	t.Parallel()
 	var p map[string]any
 	for _, row := range demoRows(t, "PATIENT") {
 		if row["NHS_NUMBER"] != nil && strings.Contains(str(row["NHS_NUMBER"]), " ") && row["ETHNIC_ORIGIN"] != nil {
@@ -300,6 +303,7 @@ func TestPatientShape(t *testing.T) {
 }
 
 func TestSearchParameters(t *testing.T) {
+	t.Parallel()
 	patients := demoRows(t, "PATIENT")
 	var spaced map[string]any
 	for _, p := range patients {
@@ -381,6 +385,7 @@ func TestSearchParameters(t *testing.T) {
 }
 
 func TestErrors(t *testing.T) {
+	t.Parallel()
 	forEachBackend(t, func(t *testing.T, e *env) {
 		cases := []struct {
 			method, path string
@@ -431,6 +436,7 @@ func TestErrors(t *testing.T) {
 }
 
 func TestFormatsAndHeaders(t *testing.T) {
+	t.Parallel()
 	e := sqliteEnv(t)
 	for _, accept := range []string{"application/fhir+json", "application/json+fhir", "application/json", "*/*", ""} {
 		r := get(t, e.base+"/Patient/1", "Accept", accept)
@@ -464,6 +470,7 @@ func TestFormatsAndHeaders(t *testing.T) {
 }
 
 func TestPagingLinks(t *testing.T) {
+	t.Parallel()
 	n := len(demoRows(t, "PATIENT"))
 	forEachBackend(t, func(t *testing.T, e *env) {
 		res := walk(t, e.base+"/Patient?_count=7")
@@ -507,6 +514,7 @@ func TestPagingLinks(t *testing.T) {
 }
 
 func TestMetadata(t *testing.T) {
+	t.Parallel()
 	e := sqliteEnv(t)
 	r := get(t, e.base+"/metadata")
 	if r.status != 200 {
@@ -599,6 +607,7 @@ func hasTransform(p *mapping.SearchParam, name string) bool {
 // on every adapter: a statement that runs out of time is abandoned and the
 // request answers 503, saying so, with nothing of the database's error.
 func TestStatementTimeout(t *testing.T) {
+	t.Parallel()
 	forEachBackend(t, func(t *testing.T, e *env) {
 		log := demotest.Silent()
 		slow := serveDB(t, e.db, engine.Options{DefaultCount: 20, MaxCount: 100, PagingSecret: []byte("test secret"), Logger: log, StatementTimeout: time.Nanosecond})
@@ -619,6 +628,7 @@ func TestStatementTimeout(t *testing.T) {
 // The ap (approximately) prefix widens the range by a tenth of its
 // distance from now, by the engine's clock.
 func TestApproximatelyUsesTheEngineClock(t *testing.T) {
+	t.Parallel()
 	patients := demoRows(t, "PATIENT")
 	born := func(from, to string) int { // births in [from, to), YYYYMMDD
 		n := 0
@@ -648,6 +658,7 @@ func TestApproximatelyUsesTheEngineClock(t *testing.T) {
 // A cursor belongs to its request: moved to another search, or to another
 // patient's record, it is refused.
 func TestCursorBelongsToItsRequest(t *testing.T) {
+	t.Parallel()
 	e := sqliteEnv(t)
 	cursorOf := func(path string) string {
 		next := link(get(t, e.base+path).json(t), "next")
@@ -680,6 +691,7 @@ func TestCursorBelongsToItsRequest(t *testing.T) {
 // Conditional reads (weak ETag, Last-Modified, 304), gzip, _count=0 with
 // its total, and a clear answer to history and vread.
 func TestHTTPCaching(t *testing.T) {
+	t.Parallel()
 	forEachBackend(t, func(t *testing.T, e *env) {
 		r := get(t, e.base+"/Patient/3")
 		etag, lm := r.header.Get("ETag"), r.header.Get("Last-Modified")
@@ -740,6 +752,7 @@ func TestHTTPCaching(t *testing.T) {
 // Content negotiation: every MIME type and _format value of FHIR JSON and
 // XML, by q-value, JSON for */* and ties, errors in the asked format.
 func TestContentNegotiation(t *testing.T) {
+	t.Parallel()
 	e := sqliteEnv(t)
 	for _, c := range []struct {
 		accept, format, want string

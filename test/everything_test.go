@@ -15,6 +15,7 @@ import (
 // every resource of the Patient compartment exactly once, with what they
 // reference included.
 func TestEverything(t *testing.T) {
+	t.Parallel()
 	// Each mapping of the compartment: its type (with its id prefix), its
 	// table and key.
 	sources := []struct{ typ, table, idCol string }{
@@ -157,6 +158,7 @@ func TestEverything(t *testing.T) {
 // No page of $everything or of a search repeats a fullUrl (bdl-7), and
 // the record's Patient is on its first page only: on every mapping set.
 func TestBundlesNeverRepeatAnEntry(t *testing.T) {
+	t.Parallel()
 	check := func(t *testing.T, base string, patients []string, searches []string) {
 		for _, id := range patients {
 			next := base + "/Patient/" + id + "/$everything?_count=7"
@@ -240,6 +242,7 @@ func references(v any) []string {
 // of the same sections run one after another (Sequential), entry for
 // entry.
 func TestEverythingSectionsConcurrently(t *testing.T) {
+	t.Parallel()
 	forEachBackend(t, func(t *testing.T, e *env) {
 		opts := engine.Options{DefaultCount: 20, MaxCount: 100, PagingSecret: []byte("test secret"), Logger: demotest.Silent()}
 		concurrent := serveDB(t, e.db, opts)
@@ -260,6 +263,7 @@ func TestEverythingSectionsConcurrently(t *testing.T) {
 // page with entries follows), no resource is on two pages, none is left
 // out.
 func TestEverythingPagesWalkTheWholeRecord(t *testing.T) {
+	t.Parallel()
 	forEachBackend(t, func(t *testing.T, e *env) {
 		matches := func(url string) []string {
 			r := get(t, url)
@@ -325,6 +329,7 @@ func TestEverythingPagesWalkTheWholeRecord(t *testing.T) {
 // 400 that says so, as is a parameter that takes one value given twice;
 // an identifier of no patient is a 404.
 func TestEverythingByIdentifierNamesOnePatient(t *testing.T) {
+	t.Parallel()
 	nhs := map[string]string{}
 	for _, p := range demoRows(t, "PATIENT") {
 		if id := str(p["PATIENT_ID"]); id == "3" || id == "7" {

@@ -89,6 +89,7 @@ func byMode(t *testing.T, b map[string]any, mode string) []string {
 }
 
 func TestFamilyHistoryExample(t *testing.T) {
+	t.Parallel()
 	forEachFamilyHistory(t, func(t *testing.T, e *env, dbArgs []string) {
 		// lint, against the database: the mappings, every table and
 		// column, the sample rows rendered (no Care Connect profile to
@@ -251,6 +252,7 @@ func TestFamilyHistoryExample(t *testing.T) {
 // requests only: the ProcedureRequests through subject, the parameter
 // STU3 puts them in the Patient compartment by.
 func TestFamilyHistoryPatientToken(t *testing.T) {
+	t.Parallel()
 	keys := authtest.New(t)
 	v, err := auth.New(context.Background(), auth.Config{JWKSURL: keys.URL, Issuers: []string{authtest.Issuer}, Audiences: []string{authtest.Audience}})
 	if err != nil {
@@ -291,6 +293,7 @@ func TestFamilyHistoryPatientToken(t *testing.T) {
 // FHIR.js, the second validator, rejects what STU3 does not allow: a
 // required element missing, an element STU3 does not define.
 func TestFHIRJSValidatorRejects(t *testing.T) {
+	t.Parallel()
 	errs := fhirJSErrors(t, map[string][]byte{
 		"good":     []byte(`{"resourceType": "FamilyMemberHistory", "status": "completed", "patient": {"reference": "Patient/1"}, "relationship": {"text": "mother"}}`),
 		"required": []byte(`{"resourceType": "FamilyMemberHistory", "status": "completed", "patient": {"reference": "Patient/1"}}`),
@@ -304,6 +307,7 @@ func TestFHIRJSValidatorRejects(t *testing.T) {
 // docs/mapping.md shows the example's FamilyMemberHistory mapping as it
 // is.
 func TestFamilyHistoryDocsShowTheMapping(t *testing.T) {
+	t.Parallel()
 	doc, err := os.ReadFile("../docs/mapping.md")
 	if err != nil {
 		t.Fatal(err)
@@ -348,6 +352,7 @@ func findsIDs(t *testing.T, base string, queries map[string]string) {
 // profile, and holds exactly the FamilyMemberHistory resources the same
 // facade finds by patient; searches by its STU3 parameters find it.
 func TestProfiledTypeOutsideTheDemo(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	for _, src := range []string{filepath.Join(familyHistory, "mappings", "patient.yaml"), filepath.Join(familyHistory, "mappings", "familymemberhistory.yaml"), "testdata/listprofile/list.yaml"} {
 		b, err := os.ReadFile(src)

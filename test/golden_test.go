@@ -14,6 +14,7 @@ var update = flag.Bool("update", false, "rewrite the golden files from the curre
 // Byte-exact output for fixed requests over the demo on SQLite. Cursors and
 // the CapabilityStatement's date change per run and are masked.
 func TestGolden(t *testing.T) {
+	t.Parallel()
 	e := sqliteEnv(t)
 	cases := map[string]string{
 		"patient-6.json":           "/Patient/6",

@@ -17,6 +17,7 @@ import (
 // CapabilityStatement as FHIR XML, read back by FHIR.js into the very JSON
 // the facade serves.
 func TestGPConnectXML(t *testing.T) {
+	t.Parallel()
 	e := demotest.SQLite(t, demotest.Config{GPConnect: &gpconnect.Options{ASID: authtest.GPCProviderASID}})
 	const trace = "0f7d5b1e-8a41-4d36-9c2e-6e0b7a3c1d55"
 	nhs := nhsOf(t, "2")

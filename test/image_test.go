@@ -72,6 +72,7 @@ func imageUser(t *testing.T) (uid, gid int) {
 // binaries and test files out of the build context but not what the build
 // needs.
 func TestDockerImage(t *testing.T) {
+	t.Parallel()
 	d := readDockerfile(t)
 	if len(d.froms) != 2 {
 		t.Fatalf("stages %v, want a build stage and the runtime image", d.froms)

@@ -28,6 +28,7 @@ func entryModes(t *testing.T, b map[string]any) map[string][]string {
 }
 
 func TestIncludesTotalsAndCompartments(t *testing.T) {
+	t.Parallel()
 	patients := demoRows(t, "PATIENT")
 	obs := demoRows(t, "OBSERVATION")
 	forEachBackend(t, func(t *testing.T, e *env) {
@@ -126,6 +127,7 @@ func countRows(rows []map[string]any, col, val string) int {
 }
 
 func TestElements(t *testing.T) {
+	t.Parallel()
 	e := sqliteEnv(t)
 	r := get(t, e.base+"/Patient?_count=3&_elements=name,birthDate,deceased")
 	if r.status != 200 {
@@ -154,6 +156,7 @@ func TestElements(t *testing.T) {
 // MySQL and MariaDB for a plan of one table, see TestTotalEstimateMySQL),
 // and counts exactly where it has not (SQLite).
 func TestTotalEstimate(t *testing.T) {
+	t.Parallel()
 	patients := demoRows(t, "PATIENT")
 	forEachBackend(t, func(t *testing.T, e *env) {
 		b := get(t, e.base+"/Patient?_total=estimate&_count=1").json(t)
@@ -175,6 +178,7 @@ func TestTotalEstimate(t *testing.T) {
 // and an exact count where a condition is tested row by row (a search by
 // family name, which the optimiser would take to match every row).
 func TestTotalEstimateMySQL(t *testing.T) {
+	t.Parallel()
 	rec := &recorder{arg: func(i int, a any) string { return fmt.Sprint(a) }}
 	e := envOf(demotest.MySQL(t, demotest.Config{Engine: engine.Options{Trace: rec.trace, Sequential: true}}))
 	patients := len(demoRows(t, "PATIENT"))
@@ -203,6 +207,7 @@ func TestTotalEstimateMySQL(t *testing.T) {
 }
 
 func TestSummary(t *testing.T) {
+	t.Parallel()
 	e := sqliteEnv(t)
 	full := get(t, e.base+"/Patient/6").json(t)
 	if _, ok := full["maritalStatus"]; !ok {
@@ -239,6 +244,7 @@ func TestSummary(t *testing.T) {
 // _include:iterate follows references from the resources the first round
 // included: the patient of the page's observations, then the patient's GP.
 func TestIncludeIterate(t *testing.T) {
+	t.Parallel()
 	forEachBackend(t, func(t *testing.T, e *env) {
 		b := get(t, e.base+"/Observation?patient=3&_count=20&_include=Observation:patient&_include:iterate=Patient:general-practitioner")
 		if b.status != 200 {
@@ -269,6 +275,7 @@ func TestIncludeIterate(t *testing.T) {
 // were cut), a repeated parameter costs what it costs once, and a search
 // with more values than any needs is refused.
 func TestIncludesAreBounded(t *testing.T) {
+	t.Parallel()
 	e := sqliteEnv(t)
 	var statements atomic.Int64
 	log := demotest.Silent()
@@ -339,6 +346,7 @@ func stripLinks(t *testing.T, body []byte) []byte {
 // The resources included are those the page references, as many as there
 // are different keys.
 func TestKeyListsAreOneParameter(t *testing.T) {
+	t.Parallel()
 	forEachBackend(t, func(t *testing.T, e *env) {
 		var mu sync.Mutex
 		var stmts []string

@@ -12,6 +12,7 @@ import (
 // modifiers, are bound as data: the answer is 200 or 400, never a database
 // error, and the tables are unchanged.
 func TestHostileParameterValues(t *testing.T) {
+	t.Parallel()
 	payloads := []string{
 		"' OR '1'='1", "1; DROP TABLE PATIENT; --", "x' UNION SELECT * FROM PATIENT --", `\'`, "%", "_", `\`,
 		"ge2020' OR 1=1 --", "Patient/1' OR '1'='1", "http://x|' OR 1=1 --", strings.Repeat("9", 400), "\x00", "ﬀ\u202e",

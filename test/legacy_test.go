@@ -163,6 +163,7 @@ func loadScript(t *testing.T, open adapters.Opener, dsn, script string, readOnly
 }
 
 func TestLegacyPortableMapping(t *testing.T) {
+	t.Parallel()
 	forEachLegacy(t, func(t *testing.T, e *env, today time.Time) {
 		// Every resource is valid STU3 and meets its Care Connect profile.
 		res := map[string]map[string]map[string]any{}

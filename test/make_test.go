@@ -10,6 +10,7 @@ import (
 // make run and make run-secure take the port to serve on from PORT, and
 // each has a default of its own without it.
 func TestMakeRunPort(t *testing.T) {
+	t.Parallel()
 	checkMake(t, "bin/ccfacade serve", []makeCase{
 		{[]string{"run", "PORT=9999"}, "serve -listen 127.0.0.1:9999"},
 		{[]string{"run"}, "serve -listen 127.0.0.1:8080"},
@@ -21,6 +22,7 @@ func TestMakeRunPort(t *testing.T) {
 // make bench measures PostgreSQL at two sizes; BACKENDS adds MySQL or
 // MariaDB beside it, PATIENTS chooses the sizes.
 func TestMakeBenchBackends(t *testing.T) {
+	t.Parallel()
 	checkMake(t, "./test/bench", []makeCase{
 		{[]string{"bench"}, "go run ./test/bench -backends postgres -patients 100000,1000000 -out docs/benchmarks.md"},
 		{[]string{"bench", "BACKENDS=postgres,mysql", "PATIENTS=100000"}, "go run ./test/bench -backends postgres,mysql -patients 100000 -out docs/benchmarks.md"},

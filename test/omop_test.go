@@ -79,6 +79,7 @@ func omopWant(t *testing.T) map[string][]string {
 // of the source rows; every reference resolves; nothing was logged as a
 // value that could not be rendered.
 func TestOMOPEveryResourceValidAndCounted(t *testing.T) {
+	t.Parallel()
 	want := omopWant(t)
 	if n := len(omopSet(t).Mappings); len(want) != n {
 		t.Fatalf("the sweep covers %d types, the OMOP set maps %d", len(want), n)
@@ -140,6 +141,7 @@ func TestOMOPEveryResourceValidAndCounted(t *testing.T) {
 // The resources carry the source rows' values: codes resolved through the
 // concept table to their systems, genders, dates, links.
 func TestOMOPResourceContent(t *testing.T) {
+	t.Parallel()
 	concepts := omopConcepts(t)
 	forEachOMOP(t, func(t *testing.T, e *env, _ *logBuffer) {
 		read := func(ref string) map[string]any {
@@ -333,6 +335,7 @@ func TestOMOPResourceContent(t *testing.T) {
 
 // Searches, with expected results counted in the CSV rows.
 func TestOMOPSearches(t *testing.T) {
+	t.Parallel()
 	concepts := omopConcepts(t)
 	count := func(table string, pred func(r map[string]string) bool) int {
 		n := 0
@@ -462,6 +465,7 @@ func TestOMOPSearches(t *testing.T) {
 // $everything returns the person's whole record: every row of theirs in
 // the clinical tables, once.
 func TestOMOPEverything(t *testing.T) {
+	t.Parallel()
 	concepts := omopConcepts(t)
 	const pid = "3"
 	var want []string
@@ -532,6 +536,7 @@ func TestOMOPEverything(t *testing.T) {
 // built-in set and as a folder: every table and column exists, sample
 // resources conform to their profiles (index warnings are allowed).
 func TestOMOPCheckCommand(t *testing.T) {
+	t.Parallel()
 	dsn := omopDB(t)
 	for _, mappings := range []string{"builtin:omop", "../mappingsets/omop"} {
 		var out, errb bytes.Buffer
@@ -566,6 +571,7 @@ func TestOMOPCheckCommand(t *testing.T) {
 // The CapabilityStatement lists every parameter of the OMOP set, and the
 // database answers each one, in each of its forms.
 func TestOMOPEverySearchParameterRuns(t *testing.T) {
+	t.Parallel()
 	e, _ := omopEnv(t)
 	r := get(t, e.base+"/metadata")
 	if r.status != http.StatusOK {
@@ -617,6 +623,7 @@ func TestOMOPEverySearchParameterRuns(t *testing.T) {
 // shows no code; a person with only a year and month of birth is found by
 // birthdate; an Office Visit is ambulatory.
 func TestOMOPEdgeRows(t *testing.T) {
+	t.Parallel()
 	e, _ := omopEnv(t)
 	read := func(ref string) map[string]any {
 		t.Helper()

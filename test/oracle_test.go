@@ -12,6 +12,7 @@ import (
 // rows, for every prefix and several precisions, compared with what the
 // facade counts in SQL.
 func TestDateSearchOracle(t *testing.T) {
+	t.Parallel()
 	type target struct{ ts, te time.Time }
 	day := func(s string) target { // YYYYMMDD
 		d, _ := time.Parse("20060102", s)

@@ -18,6 +18,7 @@ import (
 // collection per page: a page of 50 patients costs 1 statement, or 1 + 3,
 // never one per patient.
 func TestQueriesPerPage(t *testing.T) {
+	t.Parallel()
 	t.Run("aggregated", func(t *testing.T) { queriesPerPage(t, false) })
 	t.Run("batched", func(t *testing.T) { queriesPerPage(t, true) })
 }
@@ -90,6 +91,7 @@ func queriesPerPage(t *testing.T, batched bool) {
 // costs a Patient statement again). Both with the sections run a few at a
 // time and one after another.
 func TestEverythingQueriesPerRecord(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	lite, err := sqlite.Open(ctx, sqliteDSN(t), adapters.Options{ReadOnly: true})
 	if err != nil {

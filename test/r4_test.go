@@ -98,6 +98,7 @@ func pageIDs(t *testing.T, start string) []string {
 // the ReferralRequests and ProcedureRequests); every reference in an R4
 // resource resolves on the R4 base.
 func TestEveryDemoResourceValidOnR4(t *testing.T) {
+	t.Parallel()
 	set := mustDemoSet(t)
 	demotest.Each(t, demotest.Config{}, func(t *testing.T, e *demotest.Env) {
 		refs := map[string]bool{}
@@ -196,6 +197,7 @@ func TestEveryDemoResourceValidOnR4(t *testing.T) {
 // what the same search on STU3 finds, in the same order: the same SQL
 // answers both bases.
 func TestR4SearchesFindWhatSTU3Finds(t *testing.T) {
+	t.Parallel()
 	nhs := demotest.NHSOf(t, "1")
 	q := url.QueryEscape
 	cases := []struct{ stu3, r4 string }{
@@ -257,6 +259,7 @@ func TestR4SearchesFindWhatSTU3Finds(t *testing.T) {
 // the OperationDefinition of $everything, OperationOutcomes, and a
 // subsetted resource's tag; all valid R4.
 func TestR4Metadata(t *testing.T) {
+	t.Parallel()
 	e := demotest.SQLite(t, demotest.Config{})
 	r := get(t, e.R4+"/metadata")
 	fhirvalid.ValidateR4(t, "R4 CapabilityStatement", r.body)
@@ -351,6 +354,7 @@ func TestR4Metadata(t *testing.T) {
 // the CapabilityStatement) reads back with FHIR.js's R4 definitions into
 // exactly the JSON it serves.
 func TestR4XMLRoundTrip(t *testing.T) {
+	t.Parallel()
 	e := demotest.SQLite(t, demotest.Config{})
 	urls := []string{e.R4 + "/metadata", e.R4 + "/Patient/999999", e.R4 + "/Patient/3/$everything?_count=50",
 		e.R4 + "/Patient?_count=5&_revinclude=Observation:patient&_include=Patient:general-practitioner"}
@@ -371,6 +375,7 @@ func TestR4XMLRoundTrip(t *testing.T) {
 // OMOP set and of the legacy set, every type, passes the R4 validator
 // and the UK Core checker, with the ids their STU3 base serves.
 func TestOtherSetsValidOnR4(t *testing.T) {
+	t.Parallel()
 	sweep := func(t *testing.T, e *env, types []string) {
 		r4 := strings.TrimSuffix(e.base, "/fhir") + "/R4"
 		for _, typ := range types {
@@ -405,6 +410,7 @@ func TestOtherSetsValidOnR4(t *testing.T) {
 // reference that names the patient; _elements names R4's elements (an
 // Immunization's occurrence, not STU3's notGiven).
 func TestR4ReadTakesSummaryAndElements(t *testing.T) {
+	t.Parallel()
 	e := demotest.SQLite(t, demotest.Config{})
 	for _, typ := range []string{"Patient", "Immunization", "AllergyIntolerance", "Condition", "MedicationStatement"} {
 		es := entries(t, get(t, e.R4+"/"+typ+"?_count=1").json(t))
@@ -522,6 +528,7 @@ func r4StatusRows() (string, map[string]map[string]string) {
 }
 
 func TestR4StatusSearches(t *testing.T) {
+	t.Parallel()
 	set, err := mapping.LoadDir(filepath.Join("testdata", "r4status"), time.UTC)
 	if err != nil {
 		t.Fatal(err)
@@ -594,6 +601,7 @@ func TestR4StatusSearches(t *testing.T) {
 // one of them finds none of the other's resources but by :missing=true
 // or :not; _sort, which would interleave them, is refused.
 func TestR4ServiceRequestGathersThreeMappings(t *testing.T) {
+	t.Parallel()
 	demotest.Each(t, demotest.Config{}, func(t *testing.T, e *demotest.Env) {
 		strip := func(ids []string, typ string) []string {
 			out := make([]string, len(ids))

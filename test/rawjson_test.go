@@ -17,6 +17,7 @@ import (
 // must be byte for byte what the tree renders: the same engine options
 // but TreeOnly, on the same database, page by page.
 func TestRenderedJSONIsTheTree(t *testing.T) {
+	t.Parallel()
 	forEachBackend(t, func(t *testing.T, e *env) {
 		log := demotest.Silent()
 		opts := engine.Options{DefaultCount: 20, MaxCount: 100, PagingSecret: []byte("test secret"), Logger: log}

@@ -36,6 +36,7 @@ import (
 // today's offset (TODAY-30) before they are digested, so the digests do
 // not change with the day.
 func TestGoldenRender(t *testing.T) {
+	t.Parallel()
 	opts := engine.Options{DefaultCount: 20, MaxCount: 1000, PagingSecret: []byte("test secret"), Logger: demotest.Silent()}
 	t.Run("demo", func(t *testing.T) {
 		e := demotest.SQLite(t, demotest.Config{Engine: opts})

@@ -38,6 +38,7 @@ concepts:
 // names its type, id and element, and the metrics count it by type and
 // element. Resources that hold every required element count nothing.
 func TestRequiredElementAbsent(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := demotest.EmptySQLite(t)
 	if err := db.(adapters.Loader).Exec(ctx, `CREATE TABLE obs (id INTEGER PRIMARY KEY, code TEXT, note TEXT);

@@ -8,6 +8,7 @@ import (
 // A value copied from a served resource finds that resource again: dates
 // and date-times as rendered, on both databases.
 func TestRenderedValuesSearchBack(t *testing.T) {
+	t.Parallel()
 	forEachBackend(t, func(t *testing.T, e *env) {
 		o := get(t, e.base+"/Observation/1").json(t)
 		eff := o["effectiveDateTime"].(string)

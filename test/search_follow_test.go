@@ -31,6 +31,7 @@ func ids(t *testing.T, b map[string]any, typ string) []string {
 // The cases of search that did not find what the resources show, each
 // shown through HTTP on both databases.
 func TestSearchFollowsTheElement(t *testing.T) {
+	t.Parallel()
 	// A patient with a previous name, a hospital number, a GP and a practice.
 	var pat map[string]any
 	alias := map[string]string{}
@@ -101,6 +102,7 @@ func TestSearchFollowsTheElement(t *testing.T) {
 // 3. Codes: a vaccine shown with two codings (a local one from the row, a
 // SNOMED CT one through a map) is found by either.
 func TestSearchEveryCoding(t *testing.T) {
+	t.Parallel()
 	var code, vacc string
 	for _, r := range demoRows(t, "IMMUNISATION") {
 		if str(r["VACCINE_CODE"]) == "FLU" {

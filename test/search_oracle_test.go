@@ -463,6 +463,7 @@ func searchOracle(t *testing.T, base string, gaps oracleGap) {
 }
 
 func TestSearchOracleDemo(t *testing.T) {
+	t.Parallel()
 	forEachBackend(t, func(t *testing.T, e *env) {
 		searchOracle(t, e.base, demoSearchGaps)
 	})
@@ -472,6 +473,7 @@ func TestSearchOracleDemo(t *testing.T) {
 // same SQL answers both bases on every backend; what differs on R4 is
 // the names, paths and code systems the oracle reads).
 func TestSearchOracleR4(t *testing.T) {
+	t.Parallel()
 	t.Run("demo", func(t *testing.T) {
 		t.Parallel()
 		e := demotest.SQLite(t, demotest.Config{})
@@ -492,6 +494,7 @@ func TestSearchOracleR4(t *testing.T) {
 }
 
 func TestSearchOracleOMOP(t *testing.T) {
+	t.Parallel()
 	forEachOMOP(t, func(t *testing.T, e *env, _ *logBuffer) {
 		searchOracle(t, e.base, omopSearchGaps)
 	})

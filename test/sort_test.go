@@ -19,6 +19,7 @@ import (
 // _sort orders in the database, pages by keyset under any order, and every
 // match appears exactly once, on every backend; previous links walk back.
 func TestSortAndPaging(t *testing.T) {
+	t.Parallel()
 	patients := demoRows(t, "PATIENT")
 	type pr struct{ id, family, dob, updated string }
 	var rows []pr
@@ -116,6 +117,7 @@ func TestSortAndPaging(t *testing.T) {
 
 // A paging link stops working after the cursor's lifetime.
 func TestExpiredCursor(t *testing.T) {
+	t.Parallel()
 	db, err := sqlite.Open(context.Background(), sqliteDSN(t), adapters.Options{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 // implementation guide's table) are all listed in the CapabilityStatement,
 // and each is accepted by the server.
 func TestCapabilityListsCareConnectParameters(t *testing.T) {
+	t.Parallel()
 	spec := map[string][]string{
 		"Patient":             {"birthdate", "family", "gender", "given", "identifier", "name", "address-postalcode", "email", "phone"},
 		"AllergyIntolerance":  {"patient", "clinical-status", "date"},

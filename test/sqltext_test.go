@@ -20,6 +20,7 @@ import (
 // page, count and read a record. A change to how the engine writes SQL
 // shows here as a diff, statement by statement.
 func TestSQLTextGolden(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2024, 3, 15, 12, 0, 0, 0, time.UTC)
 	for _, b := range demotest.Backends {
 		t.Run(b.Name, func(t *testing.T) { sqlTextGolden(t, b, now) })

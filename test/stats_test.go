@@ -27,6 +27,7 @@ type loaderOnly struct{ adapters.Loader }
 // connection holds the search's statement prepared after the ANALYZE, and
 // no longer the one prepared before.
 func TestStatementsPreparedAfreshWhenStatisticsChange(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dsn := pgtest.FreshDB(t)
 	loader, err := postgres.Open(ctx, dsn, adapters.Options{})

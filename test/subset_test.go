@@ -104,6 +104,7 @@ func stu3ElementOf(els []stu3Element, key string) (stu3Element, bool) {
 // id and meta and the reference to its patient. Each subsetted page is
 // valid STU3.
 func TestSubsetKeepsSummaryAndMandatoryElements(t *testing.T) {
+	t.Parallel()
 	dir := fhirJS(t)
 	defs := stu3Resources(t, dir)
 	e := sqliteEnv(t)
@@ -252,6 +253,7 @@ func withoutTag(meta any) any {
 
 // A single element asked for keeps the mandatory ones besides it.
 func TestElementsKeepsMandatoryElements(t *testing.T) {
+	t.Parallel()
 	e := sqliteEnv(t)
 	for _, c := range []struct {
 		typ, elements string
@@ -294,6 +296,7 @@ func TestElementsKeepsMandatoryElements(t *testing.T) {
 // is the entry a search by _id with them finds, in JSON and in XML, on
 // every type the demo serves. _summary=count is a search's alone.
 func TestReadTakesSummaryAndElements(t *testing.T) {
+	t.Parallel()
 	e := sqliteEnv(t)
 	for _, typ := range []string{"Patient", "Observation", "MedicationRequest", "AllergyIntolerance", "Condition", "Encounter", "Organization"} {
 		b := get(t, e.base+"/"+typ+"?_count=1").json(t)

@@ -36,6 +36,7 @@ import (
 // Server accepts them is for the conformance suite against a live server
 // (CCFACADE_TEST_MSSQL_DSN).
 func TestTSQLGolden(t *testing.T) {
+	t.Parallel()
 	lite := sqliteEnv(t)
 	rec := &recorder{arg: func(n int, a any) string { return fmt.Sprintf("@p%d = %s", n, tsqlLiteral(a)) }}
 	ts := tsqlEnv(t, rec)

@@ -250,6 +250,7 @@ func stripVolatile(v any) any {
 // and the CapabilityStatement, as XML, read back by FHIR.js into the very
 // JSON the facade serves: on both databases and both mapping sets.
 func TestXMLRoundTrip(t *testing.T) {
+	t.Parallel()
 	sweep := func(t *testing.T, base string, full bool, extra []string) {
 		caps := get(t, base+"/metadata").json(t)
 		urls := append([]string{base + "/metadata"}, extra...)
@@ -314,6 +315,7 @@ func xmlLinks(t *testing.T, body []byte) map[string]string {
 // _format and _pretty: a client that asked for XML and follows next,
 // previous or first gets XML.
 func TestPagingLinksKeepTheFormat(t *testing.T) {
+	t.Parallel()
 	e := sqliteEnv(t)
 	for _, c := range []struct{ start, format string }{
 		{"/Observation?patient=3&_count=2&_format=xml", "xml"},
