@@ -44,22 +44,23 @@ run-secure: build
 #
 # go vet is make vet, apart (CI runs both): vetting a package type-checks
 # from source every package it imports, google/fhir's generated code and
-# the standard library included, a fifth of a cold make test. The longest
-# packages come first in each list: go test starts building and running
-# them first. (Compiling SQLite's translated C without instrumentation,
+# the standard library included: about 160 CPU-seconds of a first run.
+# The longest packages come first in each list: go test starts building
+# and running them first. (Compiling SQLite's translated C without instrumentation,
 # -race=false for modernc.org/..., saved a tenth of the race tests' time
 # but made the detector report races that were not there, with garbled
 # stacks: every package of a race build is instrumented.)
 #
 # The tests allocate freely and memory is plentiful: GOGC=400 (unless set)
-# lets the heap grow four times between collections instead of twice,
-# and takes a sixth off the end-to-end tests' CPU time.
+# lets the heap grow to five times what is live between collections
+# instead of twice, and takes a sixth off the end-to-end tests' CPU time.
 RACE_PKGS  := ./server ./engine ./internal/demotest ./adapters ./adapters/mysql ./adapters/postgres ./adapters/sqlite ./audit ./auth ./internal/pgtest ./internal/mysqltest
 RACEFLAGS  := $(RACE)
 CLI_RACE   := ^(TestServe|TestAdminListener|TestSecureDemo|TestDemoServesGPConnect)
 PLAIN_PKGS  = ./test $(filter-out $(shell $(GO) list $(RACE_PKGS) ./internal/cli ./test),$(shell $(GO) list ./...))
 # -parallel 4: a test's backends (SQLite, PostgreSQL, MySQL) run as
-# parallel subtests, and wait on three different servers. -ldflags=-w:
+# parallel subtests, and wait on three different servers; the end-to-end
+# tests of ./test run side by side too. -ldflags=-w:
 # test binaries without DWARF (debuggers' data; stack traces keep their
 # lines) link in two thirds of the time.
 TESTFLAGS  ?= -count=1 -timeout 30m -parallel 4 -ldflags=-w

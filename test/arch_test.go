@@ -2,8 +2,12 @@ package test
 
 import (
 	"encoding/json"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"io"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -85,5 +89,47 @@ func TestImportsPointDown(t *testing.T) {
 	}
 	if seen < 20 {
 		t.Fatalf("go list found %d packages", seen)
+	}
+}
+
+// Every end-to-end test runs side by side with the others: its first
+// statement is t.Parallel() (see doc.go). A test that cannot would say
+// why here.
+func TestEndToEndTestsRunInParallel(t *testing.T) {
+	t.Parallel()
+	fset := token.NewFileSet()
+	files, err := filepath.Glob("*_test.go")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("test files: %v", err)
+	}
+	tests := 0
+	for _, name := range files {
+		f, err := parser.ParseFile(fset, name, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range f.Decls {
+			fn, ok := d.(*ast.FuncDecl)
+			if !ok || fn.Recv != nil || !strings.HasPrefix(fn.Name.Name, "Test") || fn.Name.Name == "TestMain" || fn.Body == nil {
+				continue
+			}
+			tests++
+			parallel := false
+			if len(fn.Body.List) > 0 {
+				if es, ok := fn.Body.List[0].(*ast.ExprStmt); ok {
+					if call, ok := es.X.(*ast.CallExpr); ok {
+						if sel, ok := call.Fun.(*ast.SelectorExpr); ok && sel.Sel.Name == "Parallel" {
+							parallel = true
+						}
+					}
+				}
+			}
+			if !parallel {
+				t.Errorf("%s: %s does not begin with t.Parallel()", fset.Position(fn.Pos()), fn.Name.Name)
+			}
+		}
+	}
+	if tests < 80 {
+		t.Errorf("found %d tests, want the package's 80 and more", tests)
 	}
 }
