@@ -44,7 +44,8 @@ run-secure: build
 #
 # go vet is make vet, apart (CI runs both): vetting a package type-checks
 # from source every package it imports, google/fhir's generated code and
-# the standard library included: about 160 CPU-seconds of a first run.
+# the standard library included: about 160 CPU-seconds of a first
+# make test when it was part of it.
 # The longest packages come first in each list: go test starts building
 # and running them first. (Compiling SQLite's translated C without instrumentation,
 # -race=false for modernc.org/..., saved a tenth of the race tests' time
@@ -54,6 +55,7 @@ run-secure: build
 # The tests allocate freely and memory is plentiful: GOGC=400 (unless set)
 # lets the heap grow to five times what is live between collections
 # instead of twice, and takes a sixth off the end-to-end tests' CPU time.
+# (It reaches the compiler and linker too: more memory, the same time.)
 RACE_PKGS  := ./server ./engine ./internal/demotest ./adapters ./adapters/mysql ./adapters/postgres ./adapters/sqlite ./audit ./auth ./internal/pgtest ./internal/mysqltest
 RACEFLAGS  := $(RACE)
 CLI_RACE   := ^(TestServe|TestAdminListener|TestSecureDemo|TestDemoServesGPConnect)

@@ -93,8 +93,7 @@ func TestImportsPointDown(t *testing.T) {
 }
 
 // Every end-to-end test runs side by side with the others: its first
-// statement is t.Parallel() (see doc.go). A test that cannot would say
-// why here.
+// statement is t.Parallel() (see doc.go).
 func TestEndToEndTestsRunInParallel(t *testing.T) {
 	t.Parallel()
 	fset := token.NewFileSet()
@@ -119,7 +118,8 @@ func TestEndToEndTestsRunInParallel(t *testing.T) {
 				if es, ok := fn.Body.List[0].(*ast.ExprStmt); ok {
 					if call, ok := es.X.(*ast.CallExpr); ok {
 						if sel, ok := call.Fun.(*ast.SelectorExpr); ok && sel.Sel.Name == "Parallel" {
-							parallel = true
+							x, ok := sel.X.(*ast.Ident)
+							parallel = ok && x.Name == "t"
 						}
 					}
 				}
