@@ -70,10 +70,11 @@ func (pn *Panel) join(found []*fhir.Object) []*fhir.Object {
 			groups[k] = g
 			order = append(order, k)
 		}
-		if g.parts[i] != nil {
+		switch {
+		case g.parts == nil: // the group had a part twice
+		case g.parts[i] != nil:
 			g.parts = nil // a part twice: which goes with which is unknown
-		}
-		if g.parts != nil {
+		default:
 			g.parts[i] = o
 		}
 	}
