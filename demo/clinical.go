@@ -114,6 +114,15 @@ type record struct {
 	consults, allergies, problems, observations [][]any
 	repeats, issues, immunisations, procedures  [][]any
 	referrals, diary, reports, specimens        [][]any
+	links                                       [][]any
+}
+
+// tables are a record's rows by table.
+func (rec *record) tables() map[string][][]any {
+	return map[string][][]any{"CONSULTATION": rec.consults, "ALLERGY": rec.allergies, "PROBLEM": rec.problems,
+		"OBSERVATION": rec.observations, "REPEAT_MED": rec.repeats, "MED_ISSUE": rec.issues,
+		"IMMUNISATION": rec.immunisations, "CLIN_PROCEDURE": rec.procedures, "REFERRAL": rec.referrals, "DIARY_ENTRY": rec.diary,
+		"TEST_REPORT": rec.reports, "SPECIMEN": rec.specimens, "PROBLEM_LINK": rec.links}
 }
 
 // clinical makes a patient's record from its own random stream. Column 0
@@ -254,7 +263,57 @@ func (w *world) clinical(p *patient) record {
 	}
 	w.requests(p, starts, &rec)
 	w.investigations(p, starts, until, labs, &rec)
+	w.problemLinks(p, &rec)
 	return rec
+}
+
+// linkable are the tables whose items a problem may be linked to, each
+// with the column of the consultation the item was recorded in.
+var linkable = []struct {
+	table   string
+	consult int
+}{
+	{"OBSERVATION", 2}, {"ALLERGY", 2}, {"REPEAT_MED", 9}, {"IMMUNISATION", 2},
+	{"REFERRAL", 2}, {"DIARY_ENTRY", 2}, {"TEST_REPORT", 2},
+}
+
+// problemLinks links each problem to items recorded in the consultation
+// it was recorded in (three in four of them; an item recorded with two
+// problems goes under one), and about one later problem in three to the
+// patient's first problem as its child. A blood pressure is linked by its
+// systolic reading, which stands for the pair. Column 1 of a link is its
+// problem's index in rec.problems, column 3 the linked row's index in its
+// table; the links come from a random stream of their own, so that the
+// other tables stay as they were.
+func (w *world) problemLinks(p *patient, rec *record) {
+	if len(rec.problems) == 0 {
+		return
+	}
+	r := rand.New(rand.NewPCG(w.opt.Seed*1_000_003+19, uint64(p.id)))
+	tables := rec.tables()
+	byConsult := map[int64][]int{} // the problems recorded in each consultation
+	for i, pr := range rec.problems {
+		byConsult[pr[2].(int64)] = append(byConsult[pr[2].(int64)], i)
+	}
+	link := func(problem int, table string, item int, relationship any) {
+		rec.links = append(rec.links, []any{int64(0), int64(problem), table, int64(item), relationship})
+	}
+	for _, l := range linkable {
+		for i, row := range tables[l.table] {
+			c, _ := row[l.consult].(int64)
+			under := byConsult[c]
+			if c < 0 || len(under) == 0 || l.table == "OBSERVATION" && row[3] == "BPD" || r.Float64() >= 0.75 {
+				continue
+			}
+			link(under[r.IntN(len(under))], l.table, i, nil)
+		}
+	}
+	for i := 1; i < len(rec.problems); i++ {
+		if r.IntN(3) == 0 {
+			link(i, "PROBLEM", 0, "parent")
+			link(0, "PROBLEM", i, "child")
+		}
+	}
 }
 
 // investigations adds the laboratory reports of a patient's laboratory

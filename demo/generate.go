@@ -58,12 +58,13 @@ var columns = map[string][]string{
 	"OBSERVATION":        {"OBS_ID", "PATIENT_ID", "CONSULT_ID", "OBS_CODE", "OBS_NAME", "VALUE_NUM", "UNITS", "VALUE_CODE", "OBS_DATETIME", "STATUS", "STAFF_ID", "LAST_UPDATED", "REPORT_ID"},
 	"TEST_REPORT":        {"REPORT_ID", "PATIENT_ID", "CONSULT_ID", "STAFF_ID", "TEST_CODE", "TEST_NAME", "DISCIPLINE", "LAB_NAME", "STATUS", "ISSUED_DT", "LAST_UPDATED"},
 	"SPECIMEN":           {"SPECIMEN_ID", "PATIENT_ID", "REPORT_ID", "SPEC_TYPE", "SPEC_TEXT", "COLLECTED_DT", "LAST_UPDATED"},
+	"PROBLEM_LINK":       {"LINK_ID", "PROBLEM_ID", "LINKED_TABLE", "LINKED_ID", "RELATIONSHIP"},
 }
 
 // Tables lists the demo tables in load order.
 func Tables() []string {
 	return []string{"GP_PRACTICE", "CLINICIAN", "PATIENT", "PATIENT_ADDRESS", "PATIENT_CONTACT_NO", "PATIENT_ALIAS",
-		"CONSULTATION", "ALLERGY", "PROBLEM", "OBSERVATION", "TEST_REPORT", "SPECIMEN", "DRUG", "REPEAT_MED", "MED_ISSUE", "IMMUNISATION", "CLIN_PROCEDURE", "REFERRAL", "DIARY_ENTRY"}
+		"CONSULTATION", "ALLERGY", "PROBLEM", "OBSERVATION", "TEST_REPORT", "SPECIMEN", "DRUG", "REPEAT_MED", "MED_ISSUE", "IMMUNISATION", "CLIN_PROCEDURE", "REFERRAL", "DIARY_ENTRY", "PROBLEM_LINK"}
 }
 
 // Columns lists a table's columns in the order Generate fills them.
@@ -234,39 +235,40 @@ func Generate(opt Options, table string, fn func(row []any) error) error {
 				return err
 			}
 		}
-	case "CONSULTATION", "ALLERGY", "PROBLEM", "OBSERVATION", "TEST_REPORT", "SPECIMEN", "REPEAT_MED", "MED_ISSUE", "IMMUNISATION", "CLIN_PROCEDURE", "REFERRAL", "DIARY_ENTRY":
-		var next, consults, repeats, reports int64 = 1, 0, 0, 0
+	case "CONSULTATION", "ALLERGY", "PROBLEM", "OBSERVATION", "TEST_REPORT", "SPECIMEN", "REPEAT_MED", "MED_ISSUE", "IMMUNISATION", "CLIN_PROCEDURE", "REFERRAL", "DIARY_ENTRY", "PROBLEM_LINK":
+		var next int64 = 1
+		before := map[string]int64{} // rows of each table the earlier patients had
 		for id := int64(1); id <= int64(opt.Patients); id++ {
 			rec := w.clinical(w.patient(id))
-			rows := map[string][][]any{"CONSULTATION": rec.consults, "ALLERGY": rec.allergies, "PROBLEM": rec.problems,
-				"OBSERVATION": rec.observations, "REPEAT_MED": rec.repeats, "MED_ISSUE": rec.issues,
-				"IMMUNISATION": rec.immunisations, "CLIN_PROCEDURE": rec.procedures, "REFERRAL": rec.referrals, "DIARY_ENTRY": rec.diary,
-				"TEST_REPORT": rec.reports, "SPECIMEN": rec.specimens}[table]
-			for _, row := range rows {
+			tables := rec.tables()
+			for _, row := range tables[table] {
 				row[0] = next
 				next++
 				// Indexes within the patient's record become ids; -1 is NULL.
 				switch table {
 				case "OBSERVATION":
-					row[2] = indexToID(row[2], consults)
-					row[12] = indexToID(row[12], reports)
+					row[2] = indexToID(row[2], before["CONSULTATION"])
+					row[12] = indexToID(row[12], before["TEST_REPORT"])
 				case "ALLERGY", "PROBLEM", "IMMUNISATION", "CLIN_PROCEDURE", "REFERRAL", "DIARY_ENTRY", "TEST_REPORT":
-					row[2] = indexToID(row[2], consults)
+					row[2] = indexToID(row[2], before["CONSULTATION"])
 				case "SPECIMEN":
-					row[2] = indexToID(row[2], reports)
+					row[2] = indexToID(row[2], before["TEST_REPORT"])
 				case "REPEAT_MED":
-					row[9] = indexToID(row[9], consults)
+					row[9] = indexToID(row[9], before["CONSULTATION"])
 				case "MED_ISSUE":
-					row[2] = indexToID(row[2], repeats)
-					row[9] = indexToID(row[9], consults)
+					row[2] = indexToID(row[2], before["REPEAT_MED"])
+					row[9] = indexToID(row[9], before["CONSULTATION"])
+				case "PROBLEM_LINK":
+					row[1] = indexToID(row[1], before["PROBLEM"])
+					row[3] = indexToID(row[3], before[row[2].(string)])
 				}
 				if err := fn(row); err != nil {
 					return err
 				}
 			}
-			consults += int64(len(rec.consults))
-			repeats += int64(len(rec.repeats))
-			reports += int64(len(rec.reports))
+			for t, rows := range tables {
+				before[t] += int64(len(rows))
+			}
 		}
 	default:
 		return fmt.Errorf("demo: unknown table %q", table)

@@ -380,6 +380,40 @@ func TestIntegrity(t *testing.T) {
 			}
 		}
 	}
+	// A problem link points at an existing row of its table, of the
+	// problem's patient: an item recorded in the problem's consultation,
+	// or another problem, with the links between problems both ways.
+	kinds := map[string]int{}
+	both := map[[2]any]string{}
+	for _, l := range g["PROBLEM_LINK"] {
+		problem := keys["PROBLEM"][l[1]]
+		table := l[2].(string)
+		item, found := keys[table][l[3]]
+		if problem == nil || !found {
+			t.Fatalf("PROBLEM_LINK %v: problem %v or %s %v not found", l[0], l[1], table, l[3])
+		}
+		kinds[table]++
+		if item[slices.Index(Columns(table), "PATIENT_ID")] != problem[1] {
+			t.Fatalf("PROBLEM_LINK %v links problem %v of patient %v to %s %v of another patient", l[0], l[1], problem[1], table, l[3])
+		}
+		if table == "PROBLEM" {
+			both[[2]any{l[1], l[3]}] = l[4].(string)
+			continue
+		}
+		if l[4] != nil || item[slices.Index(Columns(table), "CONSULT_ID")] != problem[2] {
+			t.Fatalf("PROBLEM_LINK %v: %s %v was not recorded in problem %v's consultation %v, or has a relationship", l[0], table, l[3], l[1], problem[2])
+		}
+	}
+	for k, rel := range both {
+		if back := both[[2]any{k[1], k[0]}]; back == "" || back == rel || rel != "parent" && rel != "child" {
+			t.Fatalf("problems %v and %v are linked %q one way and %q the other", k[0], k[1], rel, back)
+		}
+	}
+	for _, l := range []string{"PROBLEM", "OBSERVATION", "ALLERGY", "REPEAT_MED", "IMMUNISATION", "REFERRAL", "DIARY_ENTRY", "TEST_REPORT"} {
+		if kinds[l] == 0 {
+			t.Errorf("no problem is linked to a %s row", l)
+		}
+	}
 	gp, prac := col(t, "PATIENT", "GP_ID"), col(t, "PATIENT", "PRACTICE_CODE")
 	cprac := col(t, "CLINICIAN", "PRACTICE_CODE")
 	for _, p := range g["PATIENT"] {

@@ -264,3 +264,16 @@ CREATE TABLE DIARY_ENTRY (
     DUE_DATE       VARCHAR(10)  NOT NULL,             -- 'YYYY-MM-DD', often in the future
     LAST_UPDATED   TIMESTAMP    NOT NULL
 );
+
+-- Problem links: what the GP filed under each problem. A problem is
+-- linked to the items recorded for it (an observation, an allergy, a
+-- repeat prescription, a vaccination, a referral, a recall, a test
+-- report) and to the problems it relates to.
+
+CREATE TABLE PROBLEM_LINK (
+    LINK_ID        INTEGER      NOT NULL PRIMARY KEY,
+    PROBLEM_ID     INTEGER      NOT NULL,             -- PROBLEM.PROBLEM_ID
+    LINKED_TABLE   VARCHAR(12)  NOT NULL,             -- the table of the linked item, e.g. 'OBSERVATION', 'PROBLEM'
+    LINKED_ID      INTEGER      NOT NULL,             -- its key in that table
+    RELATIONSHIP   VARCHAR(8)                         -- to a problem: 'parent' or 'child' (the linked problem's part)
+);

@@ -21,22 +21,24 @@ const (
 	participationRecords = "REC"
 )
 
-// consultationItems are the areas whose items a consultation holds, in
-// the order their secondary lists follow the consultations, each with the
-// code of its secondary list (its title the code's words).
-var consultationItems = []struct {
-	area    Area
-	code    string
-	builder *builder
+// linkedAreas are the areas whose items a consultation holds or a problem
+// may be linked to, in the order their secondary lists follow the
+// consultations or the problems, each with the codes of those lists (its
+// title the code's words; "" where there is none).
+var linkedAreas = []struct {
+	area          Area
+	consultations string // "Consultations - … contained in consultations"
+	problems      string // "Problems - … related to problems"
+	builder       *builder
 }{
-	{Allergies, "consultations-allergies-contained-in-consultations", allergyBuilder},
-	{Medication, "consultations-medications-contained-in-consultations", medicationBuilder},
-	{Problems, "consultations-problems-contained-in-consultations", problemBuilder},
-	{Immunisations, "consultations-immunisations-contained-in-consultations", immunisationBuilder},
-	{Uncategorised, "consultations-uncategorised-data-contained-in-consultations", uncategorisedBuilder},
-	{Investigations, "consultations-investigations-contained-in-consultations", investigationBuilder},
-	{Referrals, "consultations-outbound-referrals-in-consultations", referralBuilder},
-	{DiaryEntries, "consultations-diary-entries-contained-in-consultations", diaryBuilder},
+	{Allergies, "consultations-allergies-contained-in-consultations", "problems-allergies-related-to-problems", allergyBuilder},
+	{Medication, "consultations-medications-contained-in-consultations", "problems-medications-related-to-problems", medicationBuilder},
+	{Problems, "consultations-problems-contained-in-consultations", "", problemBuilder},
+	{Immunisations, "consultations-immunisations-contained-in-consultations", "problems-immunisations-related-to-problems", immunisationBuilder},
+	{Uncategorised, "consultations-uncategorised-data-contained-in-consultations", "problems-uncategorised-data-related-to-problems", uncategorisedBuilder},
+	{Investigations, "consultations-investigations-contained-in-consultations", "problems-investigations-related-to-problems", investigationBuilder},
+	{Referrals, "consultations-outbound-referrals-in-consultations", "problems-outbound-referrals-related-to-problems", referralBuilder},
+	{DiaryEntries, "consultations-diary-entries-contained-in-consultations", "problems-diary-entries-related-to-problems", diaryBuilder},
 }
 
 // secondaryTitle is a secondary list's title: its code's words,
@@ -74,18 +76,13 @@ func secondaryTitle(code string) string {
 // the area's NOT_IMPLEMENTED warning, asked for or not (SPEC §5).
 var consultationBuilder = patientItems("Encounter", func(r *record, req *Request, encounters []*fhir.Object) error {
 	held := map[string][]heldItem{} // by Encounter id
-	for _, ci := range consultationItems {
-		off := r.s.switchedOff[ci.area]
-		if !off && !r.s.offered[ci.area] {
-			continue // not mapped here: nothing says which items it has
-		}
-		items, err := r.itemsOf(ci.area, ci.builder)
+	for _, la := range linkedAreas {
+		items, err := r.linkedItems(la.area, la.builder)
 		if err != nil {
 			return err
 		}
 		for _, it := range items {
 			if id := encounterOf(it.item); id != "" {
-				it.area, it.disabled = ci.area, off
 				held[id] = append(held[id], it)
 			}
 		}
@@ -141,8 +138,8 @@ var consultationBuilder = patientItems("Encounter", func(r *record, req *Request
 		t := r.structure(topic, topicCode, topicDisplay, topicDisplay, id, itemRefs)
 		r.sections = append(r.sections, c, t)
 	}
-	for _, ci := range consultationItems {
-		items := byArea[ci.area]
+	for _, la := range linkedAreas {
+		items := byArea[la.area]
 		if len(items) == 0 {
 			continue
 		}
@@ -150,7 +147,7 @@ var consultationBuilder = patientItems("Encounter", func(r *record, req *Request
 		for i, it := range items {
 			refs[i] = key(it.item)
 		}
-		l := r.list(secondarySystem, ci.code, secondaryTitle(ci.code), refs, nil)
+		l := r.list(secondarySystem, la.consultations, secondaryTitle(la.consultations), refs, nil)
 		r.sections = append(r.sections, l)
 		for _, it := range items {
 			for _, res := range append([]*fhir.Object{it.item}, it.deps...) {
@@ -184,6 +181,21 @@ var disabledItems = map[Area]string{
 	Investigations: "Investigation items have been disabled",
 	Referrals:      "Referral items have been disabled",
 	DiaryEntries:   "Diary entry items have been disabled",
+}
+
+// linkedItems are the items of an area (see itemsOf), each with its area
+// and whether the area is switched off here; none when the area is not
+// mapped here (nothing says which items it has).
+func (r *record) linkedItems(a Area, b *builder) ([]heldItem, error) {
+	off := r.s.switchedOff[a]
+	if !off && !r.s.offered[a] {
+		return nil, nil
+	}
+	items, err := r.itemsOf(a, b)
+	for i := range items {
+		items[i].area, items[i].disabled = a, off
+	}
+	return items, err
 }
 
 // itemsOf are the items of an area as its builder makes them with no

@@ -363,11 +363,30 @@ func TestRecordAllergies(t *testing.T) {
 		}
 	}
 	// Every reference resolves in the bundle (or to a contained resource),
-	// but those to consultations, which were not asked for.
+	// but those to consultations, which were not asked for, and the links
+	// of the problems linked to the allergies (in the linked-problems
+	// list), which are references only.
+	linkedProblem := map[string]bool{}
+	if l := listsByCode(t, b)[linkedProblemsList]; l != nil {
+		for _, ref := range itemRefs(l) {
+			linkedProblem[ref] = true
+		}
+	}
 	var walk func(v any, in map[string]any)
 	walk = func(v any, in map[string]any) {
 		switch x := v.(type) {
 		case map[string]any:
+			if x["resourceType"] == "Condition" && linkedProblem["Condition/"+fmt.Sprint(x["id"])] {
+				if !strings.Contains(fmt.Sprint(x["extension"]), "Related") {
+					t.Errorf("Condition/%v is a linked problem, linked to nothing", x["id"])
+				}
+				for k, y := range x {
+					if k != "extension" {
+						walk(y, in)
+					}
+				}
+				return
+			}
 			for k, y := range x {
 				if s, ok := y.(string); ok && k == "reference" {
 					switch {

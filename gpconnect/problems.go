@@ -62,3 +62,183 @@ func significance(c *fhir.Object) string {
 	}
 	return ""
 }
+
+// Links of problems (SPEC §6.1, §6.2).
+const (
+	relatedContentURL = "https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-CareConnect-RelatedClinicalContent-1"
+	relatedProblemURL = "https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-CareConnect-RelatedProblemHeader-1"
+	linkedProblems    = "problems-linked-problems-not-relating-to-the-primary-query"
+)
+
+// linkProblems adds, once every area asked for is built, what the
+// problems' links bring (SPEC §6.2):
+//
+//   - when problems were asked for, the items each problem of the
+//     Problems list is linked to (its relatedClinicalContent), each with
+//     what it depends on, listed by area in the "Problems - … related to
+//     problems" lists: a medication with its plan and Medication (an
+//     issue only when the problem links to it), an investigation with its
+//     results, specimens and request. A link to an item of an area
+//     switched off here becomes a display-only entry of the area's list,
+//     and the problem's reference its display ("Referral items have been
+//     disabled"); a link to a consultation, or to an item no area offered
+//     holds, stays a reference only;
+//   - whatever was asked for, the problems linked to a listed problem
+//     (relatedProblemHeader) or to an item of a primary list (their
+//     relatedClinicalContent) that are not themselves in the record, in
+//     the one "Problems - linked problems not relating to the primary
+//     query" list. Their own links stay references only.
+//
+// The items of an area are those its builder makes with no filter, as in
+// a consultation, so the mappings alone say what links to what.
+func (r *record) linkProblems(req *Request) error {
+	if !r.s.offered[Problems] {
+		return nil
+	}
+	var listedProblems []*fhir.Object
+	for _, v := range r.sections {
+		if v.GetString("resourceType") == "Condition" && r.listed[key(v)] == Problems {
+			listedProblems = append(listedProblems, v)
+		}
+	}
+	if len(req.Areas[Problems]) > 0 {
+		if err := r.relatedItems(listedProblems); err != nil {
+			return err
+		}
+	}
+	all, err := r.itemsOf(Problems, problemBuilder)
+	if err != nil {
+		return err
+	}
+	wanted := map[string]bool{}
+	for _, p := range listedProblems {
+		for _, x := range extensionsOf(p) {
+			if x.GetString("url") == relatedProblemURL {
+				for _, ref := range values(x, "extension.valueReference.reference") {
+					wanted[ref] = true
+				}
+			}
+		}
+	}
+	var linked []*fhir.Object
+	for _, p := range all {
+		k := key(p.item)
+		if r.have[k] {
+			continue
+		}
+		hit := wanted[k]
+		for _, ref := range relatedContent(p.item) {
+			if a, ok := r.listed[ref]; ok && a != Problems {
+				hit = true
+			}
+		}
+		if hit {
+			linked = append(linked, p.item)
+		}
+	}
+	if len(linked) == 0 {
+		return nil
+	}
+	refs := make([]string, len(linked))
+	for i, p := range linked {
+		refs[i] = key(p)
+	}
+	r.sections = append(r.sections, r.list(secondarySystem, linkedProblems, secondaryTitle(linkedProblems), refs, nil))
+	for _, p := range linked {
+		r.have[key(p)] = true
+		r.sections = append(r.sections, p)
+	}
+	return nil
+}
+
+// relatedItems adds the items the listed problems are linked to, by area,
+// with their lists (see linkProblems).
+func (r *record) relatedItems(problems []*fhir.Object) error {
+	var refs []string
+	for _, p := range problems {
+		refs = append(refs, relatedContent(p)...)
+	}
+	if len(refs) == 0 {
+		return nil
+	}
+	owner := map[string]heldItem{} // an item or what it depends on → the item
+	for _, la := range linkedAreas {
+		if la.problems == "" {
+			continue
+		}
+		items, err := r.linkedItems(la.area, la.builder)
+		if err != nil {
+			return err
+		}
+		for _, it := range items {
+			for _, res := range append([]*fhir.Object{it.item}, it.deps...) {
+				if _, dup := owner[key(res)]; !dup {
+					owner[key(res)] = it
+				}
+			}
+		}
+	}
+	lists := map[Area][]string{}
+	var items []heldItem
+	direct := map[string]bool{}
+	for _, p := range problems {
+		for _, x := range extensionsOf(p) {
+			ref := ""
+			if x.GetString("url") == relatedContentURL {
+				ref = first(values(x, "valueReference.reference"))
+			}
+			o, ok := owner[ref]
+			if !ok {
+				continue
+			}
+			if o.disabled {
+				text := disabledItems[o.area]
+				put(x, nil, "valueReference", fhir.NewObject(1).Add("display", fhir.String(text)))
+				r.disabledLinks[o.area] = true
+				if !slices.Contains(lists[o.area], displayOnly+text) {
+					lists[o.area] = append(lists[o.area], displayOnly+text)
+				}
+				continue
+			}
+			if !slices.Contains(lists[o.area], ref) {
+				lists[o.area] = append(lists[o.area], ref)
+			}
+			direct[ref] = true
+			items = append(items, o)
+		}
+	}
+	for _, la := range linkedAreas {
+		if len(lists[la.area]) > 0 {
+			r.sections = append(r.sections, r.list(secondarySystem, la.problems, secondaryTitle(la.problems), lists[la.area], nil))
+		}
+	}
+	for _, it := range items {
+		for _, res := range append([]*fhir.Object{it.item}, it.deps...) {
+			k := key(res)
+			if r.have[k] || isOrder(res) && !direct[k] {
+				continue // in the record already, or an issue the problem does not link to
+			}
+			r.have[k] = true
+			r.sections = append(r.sections, res)
+		}
+	}
+	return nil
+}
+
+// relatedContent are the references of a problem's relatedClinicalContent
+// extensions.
+func relatedContent(p *fhir.Object) []string {
+	var out []string
+	for _, x := range extensionsOf(p) {
+		if x.GetString("url") == relatedContentURL {
+			out = append(out, values(x, "valueReference.reference")...)
+		}
+	}
+	return out
+}
+
+// isOrder says whether a resource is a MedicationRequest of intent order
+// (a prescription issue).
+func isOrder(res *fhir.Object) bool {
+	return res.GetString("resourceType") == "MedicationRequest" && res.GetString("intent") == "order"
+}

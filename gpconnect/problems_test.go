@@ -1,12 +1,17 @@
 package gpconnect_test
 
 import (
+	"fmt"
 	"net/http"
 	"slices"
 	"sort"
+	"strings"
 	"testing"
 
+	"github.com/ccfacade/ccfacade/fhir/profile"
+	"github.com/ccfacade/ccfacade/gpconnect"
 	"github.com/ccfacade/ccfacade/internal/demotest"
+	"github.com/ccfacade/ccfacade/internal/fhirvalid"
 )
 
 // demoProblem is a PROBLEM row: its id, STATUS and SIGNIFICANCE.
@@ -102,8 +107,14 @@ func TestRecordProblems(t *testing.T) {
 					have["Condition/"+r["id"].(string)] = r
 				}
 			}
-			if n != len(c.want) {
-				t.Errorf("%d Conditions in the bundle, want %d", n, len(c.want))
+			linked := itemRefs(listsByCode(t, b)[linkedProblemsList])
+			for _, ref := range linked {
+				if slices.Contains(c.want, ref) {
+					t.Errorf("%s is in the Problems list and the linked-problems list", ref)
+				}
+			}
+			if n != len(c.want)+len(linked) {
+				t.Errorf("%d Conditions in the bundle, want %d and %d linked", n, len(c.want), len(linked))
 			}
 			for _, ref := range got {
 				r := have[ref]
@@ -141,4 +152,305 @@ func TestRecordProblems(t *testing.T) {
 	t.Run("filter with consultations", func(t *testing.T) {
 		outcome(t, record(t, e, params(p.nhs, problems(fg("major")), `{"name":"includeConsultations"}`)), http.StatusUnprocessableEntity, "INVALID_PARAMETER", "includeProblems.filterSignificance")
 	})
+}
+
+// demoLink is a PROBLEM_LINK row: the linked item's rendering (Type/id)
+// and its table.
+type demoLink struct{ ref, table string }
+
+// linkRows are the demo's problem links by PROBLEM_ID, each read from the
+// tables, not from the facade.
+func linkRows(t *testing.T) map[string][]demoLink {
+	t.Helper()
+	typ := map[string]string{"PROBLEM": "Condition/", "ALLERGY": "AllergyIntolerance/", "OBSERVATION": "Observation/",
+		"REPEAT_MED": "MedicationStatement/", "IMMUNISATION": "Immunization/", "REFERRAL": "ReferralRequest/referral-",
+		"DIARY_ENTRY": "ProcedureRequest/diary-", "TEST_REPORT": "DiagnosticReport/"}
+	out := map[string][]demoLink{}
+	for _, r := range demotest.Rows(t, "PROBLEM_LINK") {
+		table := demotest.Str(r["LINKED_TABLE"])
+		if typ[table] == "" {
+			t.Fatalf("PROBLEM_LINK %v: table %s", r["LINK_ID"], table)
+		}
+		p := demotest.Str(r["PROBLEM_ID"])
+		out[p] = append(out[p], demoLink{typ[table] + demotest.Str(r["LINKED_ID"]), table})
+	}
+	return out
+}
+
+// relatedList is the code of the "Problems - … related to problems" list
+// of a linked table's items.
+var relatedList = map[string]string{
+	"ALLERGY": "problems-allergies-related-to-problems", "REPEAT_MED": "problems-medications-related-to-problems",
+	"IMMUNISATION": "problems-immunisations-related-to-problems", "OBSERVATION": "problems-uncategorised-data-related-to-problems",
+	"TEST_REPORT": "problems-investigations-related-to-problems", "REFERRAL": "problems-outbound-referrals-related-to-problems",
+	"DIARY_ENTRY": "problems-diary-entries-related-to-problems",
+}
+
+const linkedProblemsList = "problems-linked-problems-not-relating-to-the-primary-query"
+
+// Problems with what they are linked to (SPEC §6.1, §6.2), against the
+// PROBLEM_LINK rows: asked for problems, each item a returned problem is
+// linked to is in the bundle and listed in its area's "Problems - …
+// related to problems" list (a medication with its plan and Medication,
+// no issue; a laboratory report with its results), an area no problem
+// links to has no such list, and a problem links to its related problems
+// by relatedProblemHeader, parent or child. A filter that leaves out a
+// problem a returned one is linked to brings it in the "Problems - linked
+// problems not relating to the primary query" list; so does an allergies
+// query for each problem linked to a returned allergy, with no other
+// secondary list. Ended allergies, which a problem may link to, are not
+// sent with problems yet (docs/gpconnect.md). Every bundle is valid STU3
+// and every resource and List conforms to its GP Connect profile.
+func TestRecordProblemLinks(t *testing.T) {
+	t.Parallel()
+	e := serve(t, nil)
+	links := linkRows(t)
+	problems := problemRows(t)
+	active := map[string]bool{}
+	for _, r := range demotest.Rows(t, "ALLERGY") {
+		if strings.EqualFold(demotest.Str(r["STATUS"]), "active") {
+			active["AllergyIntolerance/"+demotest.Str(r["ALLERGY_ID"])] = true
+		}
+	}
+	reg := profile.GPConnect()
+	check := func(t *testing.T, what, body string) map[string]any {
+		b := okRecord(t, e, body, what)
+		for _, r := range resources(t, b) {
+			for _, pr := range reg.Check(r) {
+				t.Errorf("%s/%v: %s", r["resourceType"], r["id"], pr)
+			}
+		}
+		return b
+	}
+	kinds := map[string]bool{}
+	n := 0
+	for _, p := range patients(t) {
+		if n == 12 {
+			break
+		}
+		if p.status != "01" || p.died != "" || p.standing != "" || !validNHS(p.nhs) {
+			continue
+		}
+		var linked []demoLink
+		for _, pr := range problems[p.id] {
+			linked = append(linked, links[pr.id]...)
+		}
+		if len(linked) == 0 {
+			continue
+		}
+		n++
+		t.Run(p.nhs, func(t *testing.T) {
+			b := check(t, "problems of "+p.nhs, params(p.nhs, `{"name":"includeProblems"}`))
+			lists := listsByCode(t, b)
+			byRef := map[string]map[string]any{}
+			for _, r := range resources(t, b) {
+				if id, ok := r["id"].(string); ok {
+					byRef[r["resourceType"].(string)+"/"+id] = r
+				}
+			}
+			want := map[string][]string{}
+			for _, l := range linked {
+				kinds[l.table] = true
+				if l.table == "PROBLEM" || l.table == "ALLERGY" && !active[l.ref] {
+					continue
+				}
+				if !slices.Contains(want[relatedList[l.table]], l.ref) {
+					want[relatedList[l.table]] = append(want[relatedList[l.table]], l.ref)
+				}
+			}
+			for _, code := range relatedList {
+				got := itemRefs(lists[code])
+				w := want[code]
+				sort.Strings(got)
+				sort.Strings(w)
+				if !slices.Equal(got, w) {
+					t.Errorf("%s holds %v, want %v", code, got, w)
+				}
+				if lists[code] != nil && lists[code]["title"] != secondaryTitleOf(code) {
+					t.Errorf("%s is titled %v", code, lists[code]["title"])
+				}
+				for _, ref := range got {
+					r := byRef[ref]
+					if r == nil {
+						t.Errorf("%s is listed but not in the bundle", ref)
+						continue
+					}
+					if strings.HasPrefix(ref, "MedicationStatement/") {
+						plan, _ := at(r, "basedOn", 0, "reference").(string)
+						if byRef[plan] == nil || byRef[plan]["intent"] != "plan" || byRef[at(r, "medicationReference", "reference").(string)] == nil {
+							t.Errorf("%s: its plan %q or Medication is not in the bundle", ref, plan)
+						}
+					}
+					if strings.HasPrefix(ref, "DiagnosticReport/") {
+						for _, res := range r["result"].([]any) {
+							if byRef[at(res, "reference").(string)] == nil {
+								t.Errorf("%s: result %v is not in the bundle", ref, res)
+							}
+						}
+					}
+				}
+			}
+			for ref, r := range byRef {
+				if r["resourceType"] == "MedicationRequest" && r["intent"] == "order" {
+					t.Errorf("%s: an issue no problem links to is sent", ref)
+				}
+			}
+			if lists[linkedProblemsList] != nil {
+				t.Errorf("every problem was asked for, yet a linked-problems list: %v", itemRefs(lists[linkedProblemsList]))
+			}
+			for _, pr := range problems[p.id] {
+				c := byRef["Condition/"+pr.id]
+				var got, want []string
+				for _, x := range c["extension"].([]any) {
+					switch at(x, "url") {
+					case "https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-CareConnect-RelatedClinicalContent-1":
+						got = append(got, at(x, "valueReference", "reference").(string))
+					case "https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-CareConnect-RelatedProblemHeader-1":
+						rel := at(x, "extension", 0, "valueCode")
+						if at(x, "extension", 0, "url") != "type" || rel != "parent" && rel != "child" {
+							t.Errorf("Condition/%s: a related problem's type is %v", pr.id, at(x, "extension", 0))
+						}
+						got = append(got, at(x, "extension", 1, "valueReference", "reference").(string))
+					}
+				}
+				for _, l := range links[pr.id] {
+					want = append(want, l.ref)
+				}
+				sort.Strings(got)
+				sort.Strings(want)
+				if !slices.Equal(got, want) {
+					t.Errorf("Condition/%s links %v, want %v", pr.id, got, want)
+				}
+			}
+		})
+	}
+	for _, k := range []string{"PROBLEM", "OBSERVATION", "REPEAT_MED"} {
+		if !kinds[k] {
+			t.Errorf("no patient tried has a problem linked to a %s row", k)
+		}
+	}
+
+	// A filter leaving out a problem that a returned one is linked to.
+	status := map[string]string{"A": "active", "I": "inactive", "R": "inactive"}
+	byID := map[string]demoProblem{}
+	for _, ps := range problems {
+		for _, pr := range ps {
+			byID[pr.id] = pr
+		}
+	}
+	var parent, child demoProblem
+	p := find(t, func(p demoPatient) bool {
+		for _, pr := range problems[p.id] {
+			for _, l := range links[pr.id] {
+				if q, ok := byID[strings.TrimPrefix(l.ref, "Condition/")]; ok && l.table == "PROBLEM" && status[q.status] != status[pr.status] {
+					parent, child = pr, q
+					return true
+				}
+			}
+		}
+		return false
+	})
+	b := check(t, "filtered problems", params(p.nhs, `{"name":"includeProblems","part":[{"name":"filterStatus","valueCode":"`+status[parent.status]+`"}]}`))
+	lists := listsByCode(t, b)
+	if got := itemRefs(lists[linkedProblemsList]); !slices.Contains(got, "Condition/"+child.id) {
+		t.Errorf("problem %s (%s) is linked to %s (%s), yet the linked-problems list is %v", parent.id, parent.status, child.id, child.status, got)
+	}
+	for _, ref := range itemRefs(lists[linkedProblemsList]) {
+		if slices.Contains(itemRefs(lists["717711000000103"]), ref) {
+			t.Errorf("%s is in the Problems list and in the linked-problems list", ref)
+		}
+	}
+
+	// An allergies query brings the problems its allergies are linked to.
+	var withAllergy []string
+	p = find(t, func(p demoPatient) bool {
+		withAllergy = nil
+		for _, pr := range problems[p.id] {
+			for _, l := range links[pr.id] {
+				if active[l.ref] && !slices.Contains(withAllergy, "Condition/"+pr.id) {
+					withAllergy = append(withAllergy, "Condition/"+pr.id)
+				}
+			}
+		}
+		return len(withAllergy) > 0
+	})
+	b = check(t, "allergies", params(p.nhs, allergies(false)))
+	lists = listsByCode(t, b)
+	got := itemRefs(lists[linkedProblemsList])
+	sort.Strings(got)
+	sort.Strings(withAllergy)
+	if !slices.Equal(got, withAllergy) {
+		t.Errorf("allergies of %s: linked problems %v, want %v", p.nhs, got, withAllergy)
+	}
+	for code := range lists {
+		if code != linkedProblemsList && code != "886921000000105" {
+			t.Errorf("allergies of %s: a list %s", p.nhs, code)
+		}
+	}
+}
+
+// secondaryTitleOf is a secondary list's title as SPEC §6.1 writes it.
+func secondaryTitleOf(code string) string {
+	head, rest, _ := strings.Cut(code, "-")
+	return strings.ToUpper(head[:1]) + head[1:] + " - " + strings.ReplaceAll(rest, "-", " ")
+}
+
+// A problem linked to an item of an area switched off here: the area's
+// "Problems - … related to problems" list shows the item as disabled
+// ("Referral items have been disabled", once), so does the problem's link
+// (a display, no reference), the item is not sent, and the answer warns
+// that the area is not implemented, though it was not asked for.
+func TestProblemLinksToAreasSwitchedOff(t *testing.T) {
+	t.Parallel()
+	e := serve(t, []gpconnect.Area{gpconnect.Allergies, gpconnect.Medication, gpconnect.Consultations, gpconnect.Problems,
+		gpconnect.Immunisations, gpconnect.Uncategorised, gpconnect.Investigations, gpconnect.DiaryEntries})
+	links := linkRows(t)
+	problems := problemRows(t)
+	var referrals []string
+	p := find(t, func(p demoPatient) bool {
+		referrals = nil
+		for _, pr := range problems[p.id] {
+			for _, l := range links[pr.id] {
+				if l.table == "REFERRAL" {
+					referrals = append(referrals, l.ref)
+				}
+			}
+		}
+		return len(referrals) > 0
+	})
+	res := record(t, e, params(p.nhs, `{"name":"includeProblems"}`))
+	fhirvalid.Validate(t, "problems", res.Body)
+	var got []string
+	for _, is := range warnings(t, res) {
+		got = append(got, fmt.Sprint(is["diagnostics"]))
+	}
+	if !slices.Equal(got, []string{"includeReferrals"}) {
+		t.Errorf("warnings for %v, want includeReferrals", got)
+	}
+	b := res.JSON(t)
+	l := listsByCode(t, b)["problems-outbound-referrals-related-to-problems"]
+	if l == nil || len(l["entry"].([]any)) != 1 || at(l, "entry", 0, "item", "display") != "Referral items have been disabled" || at(l, "entry", 0, "item", "reference") != nil {
+		t.Errorf("the referrals list: %v", l)
+	}
+	displays := 0
+	for _, r := range resources(t, b) {
+		if r["resourceType"] == "ReferralRequest" {
+			t.Errorf("ReferralRequest/%v of an area switched off is sent", r["id"])
+		}
+		if r["resourceType"] != "Condition" {
+			continue
+		}
+		for _, x := range r["extension"].([]any) {
+			ref := at(x, "valueReference", "reference")
+			if s, ok := ref.(string); ok && strings.HasPrefix(s, "ReferralRequest/") {
+				t.Errorf("Condition/%v still refers to %s", r["id"], s)
+			}
+			if at(x, "valueReference", "display") == "Referral items have been disabled" {
+				displays++
+			}
+		}
+	}
+	if displays != len(referrals) {
+		t.Errorf("%d links shown as disabled, want %d (%v)", displays, len(referrals), referrals)
+	}
 }

@@ -113,6 +113,9 @@ func (s *Service) Record(ctx context.Context, req *Request, traceID string) (*fh
 			return nil, err
 		}
 	}
+	if err := r.linkProblems(req); err != nil {
+		return nil, err
+	}
 	for _, a := range areaOrder {
 		if r.disabledLinks[a] && len(req.Areas[a]) == 0 {
 			warnings = append(warnings, disabled(areas[a].param))

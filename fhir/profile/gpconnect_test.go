@@ -53,6 +53,12 @@ func TestGPConnectChecks(t *testing.T) {
 			"identifier":[{"system":"https://fhir.nhs.uk/Id/cross-care-setting-identifier","value":"1"}],"clinicalStatus":"active","verificationStatus":"confirmed",
 			"category":["medication"],"code":{"coding":[{"system":"http://snomed.info/sct","code":"91936005","display":"Allergy to penicillin"}]},
 			"patient":{"reference":"Patient/1"},"assertedDate":"2020-01-01","recorder":{"reference":"Practitioner/1"}}`, []string{"AllergyIntolerance.verificationStatus"}},
+		// relatedClinicalContent's value may be a Reference to anything
+		// (its types list a plain Reference beside targeted ones), as GP
+		// Connect's own example links a problem to a MedicationRequest; the
+		// subject stays a Patient.
+		{"a problem linked to a prescription", problemHeader(`"subject":{"reference":"Patient/1"}`), nil},
+		{"a problem about a Location", problemHeader(`"subject":{"reference":"Location/1"}`), []string{"Condition.subject: refers to a Location"}},
 	}
 	for _, c := range cases {
 		var m map[string]any
@@ -81,4 +87,15 @@ func TestGPConnectChecks(t *testing.T) {
 			}
 		}
 	}
+}
+
+// problemHeader is a ProblemHeader Condition linked to a MedicationRequest,
+// with the subject given.
+func problemHeader(subject string) string {
+	return `{"resourceType":"Condition","meta":{"profile":["https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-ProblemHeader-Condition-1"]},
+		"extension":[{"url":"https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-CareConnect-ProblemSignificance-1","valueCode":"major"},
+		{"url":"https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-CareConnect-RelatedClinicalContent-1","valueReference":{"reference":"MedicationRequest/1"}}],
+		"identifier":[{"system":"https://fhir.nhs.uk/Id/cross-care-setting-identifier","value":"1"}],"clinicalStatus":"active",
+		"category":[{"coding":[{"system":"https://fhir.hl7.org.uk/STU3/CodeSystem/CareConnect-ConditionCategory-1","code":"problem-list-item","display":"Problem List Item"}]}],
+		"code":{"coding":[{"system":"http://snomed.info/sct","code":"38341003","display":"Hypertensive disorder"}]},` + subject + `,"assertedDate":"2020-01-01","asserter":{"reference":"Practitioner/1"}}`
 }

@@ -448,14 +448,21 @@ func (c *checker) value(e *element, v any, path string) {
 	}
 	var targets []string
 	for _, t := range e.Types {
-		if t.Code == "Reference" && t.Target != "" {
-			if rt := c.r.typeOfProfile(t.Target); !slices.Contains(targets, rt) {
-				targets = append(targets, rt)
-			}
+		if t.Code != "Reference" {
+			continue
+		}
+		rt := "Resource" // a Reference with no target profile may refer to any resource
+		if t.Target != "" {
+			rt = c.r.typeOfProfile(t.Target)
+		}
+		if !slices.Contains(targets, rt) {
+			targets = append(targets, rt)
 		}
 	}
-	// A target of any type (Resource), or one whose profile the registry
-	// does not hold, leaves the reference unchecked.
+	// A target of any type (Resource: a Reference type with no target
+	// profile, or one to Resource; GP Connect's relatedClinicalContent
+	// lists both kinds), or one whose profile the registry does not hold,
+	// leaves the reference unchecked.
 	if len(targets) > 0 && !slices.Contains(targets, "Resource") && !slices.Contains(targets, "") {
 		if o, ok := v.(map[string]any); ok {
 			if ref, ok := o["reference"].(string); ok {

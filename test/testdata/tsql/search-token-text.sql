@@ -1,11 +1,59 @@
 -- GET /Condition?code:text=asthma&_count=3
 SELECT t0.PROBLEM_ID, t0.LAST_UPDATED, t0.SIGNIFICANCE, t0.STATUS, t0.READ_CODE, t0.PROBLEM_TEXT, t0.PATIENT_ID, t0.CONSULT_ID, t0.ONSET_DATE, t0.END_DATE, t0.RECORDED_DATE, t0.STAFF_ID FROM PROBLEM t0 WHERE (t0.READ_CODE IN (@p1)) ORDER BY t0.PROBLEM_ID OFFSET 0 ROWS FETCH NEXT 4 ROWS ONLY;
 --   @p1 = 'H33..' (varchar)
+SELECT c.PROBLEM_ID, c.RELATIONSHIP, c.LINKED_ID FROM PROBLEM_LINK c WHERE c.PROBLEM_ID IN (@p1, @p2, @p3, @p4) AND (LINKED_TABLE = 'PROBLEM') ORDER BY c.PROBLEM_ID, c.LINK_ID;
+--   @p1 = 22 (bigint), @p2 = 41 (bigint), @p3 = 49 (bigint), @p4 = 63 (bigint)
+SELECT c.PROBLEM_ID, c.LINKED_ID FROM PROBLEM_LINK c WHERE c.PROBLEM_ID IN (@p1, @p2, @p3, @p4) AND (LINKED_TABLE = 'ALLERGY') ORDER BY c.PROBLEM_ID, c.LINK_ID;
+--   @p1 = 22 (bigint), @p2 = 41 (bigint), @p3 = 49 (bigint), @p4 = 63 (bigint)
+SELECT c.PROBLEM_ID, c.LINKED_ID FROM PROBLEM_LINK c WHERE c.PROBLEM_ID IN (@p1, @p2, @p3, @p4) AND (LINKED_TABLE = 'OBSERVATION') ORDER BY c.PROBLEM_ID, c.LINK_ID;
+--   @p1 = 22 (bigint), @p2 = 41 (bigint), @p3 = 49 (bigint), @p4 = 63 (bigint)
+SELECT c.PROBLEM_ID, c.LINKED_ID FROM PROBLEM_LINK c WHERE c.PROBLEM_ID IN (@p1, @p2, @p3, @p4) AND (LINKED_TABLE = 'REPEAT_MED') ORDER BY c.PROBLEM_ID, c.LINK_ID;
+--   @p1 = 22 (bigint), @p2 = 41 (bigint), @p3 = 49 (bigint), @p4 = 63 (bigint)
+SELECT c.PROBLEM_ID, c.LINKED_ID FROM PROBLEM_LINK c WHERE c.PROBLEM_ID IN (@p1, @p2, @p3, @p4) AND (LINKED_TABLE = 'IMMUNISATION') ORDER BY c.PROBLEM_ID, c.LINK_ID;
+--   @p1 = 22 (bigint), @p2 = 41 (bigint), @p3 = 49 (bigint), @p4 = 63 (bigint)
+SELECT c.PROBLEM_ID, c.LINKED_ID FROM PROBLEM_LINK c WHERE c.PROBLEM_ID IN (@p1, @p2, @p3, @p4) AND (LINKED_TABLE = 'REFERRAL') ORDER BY c.PROBLEM_ID, c.LINK_ID;
+--   @p1 = 22 (bigint), @p2 = 41 (bigint), @p3 = 49 (bigint), @p4 = 63 (bigint)
+SELECT c.PROBLEM_ID, c.LINKED_ID FROM PROBLEM_LINK c WHERE c.PROBLEM_ID IN (@p1, @p2, @p3, @p4) AND (LINKED_TABLE = 'DIARY_ENTRY') ORDER BY c.PROBLEM_ID, c.LINK_ID;
+--   @p1 = 22 (bigint), @p2 = 41 (bigint), @p3 = 49 (bigint), @p4 = 63 (bigint)
+SELECT c.PROBLEM_ID, c.LINKED_ID FROM PROBLEM_LINK c WHERE c.PROBLEM_ID IN (@p1, @p2, @p3, @p4) AND (LINKED_TABLE = 'TEST_REPORT') ORDER BY c.PROBLEM_ID, c.LINK_ID;
+--   @p1 = 22 (bigint), @p2 = 41 (bigint), @p3 = 49 (bigint), @p4 = 63 (bigint)
 
 -- next page
 SELECT t0.PROBLEM_ID, t0.LAST_UPDATED, t0.SIGNIFICANCE, t0.STATUS, t0.READ_CODE, t0.PROBLEM_TEXT, t0.PATIENT_ID, t0.CONSULT_ID, t0.ONSET_DATE, t0.END_DATE, t0.RECORDED_DATE, t0.STAFF_ID FROM PROBLEM t0 WHERE (t0.READ_CODE IN (@p1)) AND ((t0.PROBLEM_ID > @p2)) ORDER BY t0.PROBLEM_ID OFFSET 0 ROWS FETCH NEXT 4 ROWS ONLY;
 --   @p1 = 'H33..' (varchar), @p2 = 49 (bigint)
+SELECT c.PROBLEM_ID, c.RELATIONSHIP, c.LINKED_ID FROM PROBLEM_LINK c WHERE c.PROBLEM_ID IN (@p1, @p2, @p3, @p4) AND (LINKED_TABLE = 'PROBLEM') ORDER BY c.PROBLEM_ID, c.LINK_ID;
+--   @p1 = 63 (bigint), @p2 = 73 (bigint), @p3 = 79 (bigint), @p4 = 83 (bigint)
+SELECT c.PROBLEM_ID, c.LINKED_ID FROM PROBLEM_LINK c WHERE c.PROBLEM_ID IN (@p1, @p2, @p3, @p4) AND (LINKED_TABLE = 'ALLERGY') ORDER BY c.PROBLEM_ID, c.LINK_ID;
+--   @p1 = 63 (bigint), @p2 = 73 (bigint), @p3 = 79 (bigint), @p4 = 83 (bigint)
+SELECT c.PROBLEM_ID, c.LINKED_ID FROM PROBLEM_LINK c WHERE c.PROBLEM_ID IN (@p1, @p2, @p3, @p4) AND (LINKED_TABLE = 'OBSERVATION') ORDER BY c.PROBLEM_ID, c.LINK_ID;
+--   @p1 = 63 (bigint), @p2 = 73 (bigint), @p3 = 79 (bigint), @p4 = 83 (bigint)
+SELECT c.PROBLEM_ID, c.LINKED_ID FROM PROBLEM_LINK c WHERE c.PROBLEM_ID IN (@p1, @p2, @p3, @p4) AND (LINKED_TABLE = 'REPEAT_MED') ORDER BY c.PROBLEM_ID, c.LINK_ID;
+--   @p1 = 63 (bigint), @p2 = 73 (bigint), @p3 = 79 (bigint), @p4 = 83 (bigint)
+SELECT c.PROBLEM_ID, c.LINKED_ID FROM PROBLEM_LINK c WHERE c.PROBLEM_ID IN (@p1, @p2, @p3, @p4) AND (LINKED_TABLE = 'IMMUNISATION') ORDER BY c.PROBLEM_ID, c.LINK_ID;
+--   @p1 = 63 (bigint), @p2 = 73 (bigint), @p3 = 79 (bigint), @p4 = 83 (bigint)
+SELECT c.PROBLEM_ID, c.LINKED_ID FROM PROBLEM_LINK c WHERE c.PROBLEM_ID IN (@p1, @p2, @p3, @p4) AND (LINKED_TABLE = 'REFERRAL') ORDER BY c.PROBLEM_ID, c.LINK_ID;
+--   @p1 = 63 (bigint), @p2 = 73 (bigint), @p3 = 79 (bigint), @p4 = 83 (bigint)
+SELECT c.PROBLEM_ID, c.LINKED_ID FROM PROBLEM_LINK c WHERE c.PROBLEM_ID IN (@p1, @p2, @p3, @p4) AND (LINKED_TABLE = 'DIARY_ENTRY') ORDER BY c.PROBLEM_ID, c.LINK_ID;
+--   @p1 = 63 (bigint), @p2 = 73 (bigint), @p3 = 79 (bigint), @p4 = 83 (bigint)
+SELECT c.PROBLEM_ID, c.LINKED_ID FROM PROBLEM_LINK c WHERE c.PROBLEM_ID IN (@p1, @p2, @p3, @p4) AND (LINKED_TABLE = 'TEST_REPORT') ORDER BY c.PROBLEM_ID, c.LINK_ID;
+--   @p1 = 63 (bigint), @p2 = 73 (bigint), @p3 = 79 (bigint), @p4 = 83 (bigint)
 
 -- previous page
 SELECT t0.PROBLEM_ID, t0.LAST_UPDATED, t0.SIGNIFICANCE, t0.STATUS, t0.READ_CODE, t0.PROBLEM_TEXT, t0.PATIENT_ID, t0.CONSULT_ID, t0.ONSET_DATE, t0.END_DATE, t0.RECORDED_DATE, t0.STAFF_ID FROM PROBLEM t0 WHERE (t0.READ_CODE IN (@p1)) AND ((t0.PROBLEM_ID < @p2)) ORDER BY t0.PROBLEM_ID DESC OFFSET 0 ROWS FETCH NEXT 4 ROWS ONLY;
 --   @p1 = 'H33..' (varchar), @p2 = 63 (bigint)
+SELECT c.PROBLEM_ID, c.RELATIONSHIP, c.LINKED_ID FROM PROBLEM_LINK c WHERE c.PROBLEM_ID IN (@p1, @p2, @p3) AND (LINKED_TABLE = 'PROBLEM') ORDER BY c.PROBLEM_ID, c.LINK_ID;
+--   @p1 = 49 (bigint), @p2 = 41 (bigint), @p3 = 22 (bigint)
+SELECT c.PROBLEM_ID, c.LINKED_ID FROM PROBLEM_LINK c WHERE c.PROBLEM_ID IN (@p1, @p2, @p3) AND (LINKED_TABLE = 'ALLERGY') ORDER BY c.PROBLEM_ID, c.LINK_ID;
+--   @p1 = 49 (bigint), @p2 = 41 (bigint), @p3 = 22 (bigint)
+SELECT c.PROBLEM_ID, c.LINKED_ID FROM PROBLEM_LINK c WHERE c.PROBLEM_ID IN (@p1, @p2, @p3) AND (LINKED_TABLE = 'OBSERVATION') ORDER BY c.PROBLEM_ID, c.LINK_ID;
+--   @p1 = 49 (bigint), @p2 = 41 (bigint), @p3 = 22 (bigint)
+SELECT c.PROBLEM_ID, c.LINKED_ID FROM PROBLEM_LINK c WHERE c.PROBLEM_ID IN (@p1, @p2, @p3) AND (LINKED_TABLE = 'REPEAT_MED') ORDER BY c.PROBLEM_ID, c.LINK_ID;
+--   @p1 = 49 (bigint), @p2 = 41 (bigint), @p3 = 22 (bigint)
+SELECT c.PROBLEM_ID, c.LINKED_ID FROM PROBLEM_LINK c WHERE c.PROBLEM_ID IN (@p1, @p2, @p3) AND (LINKED_TABLE = 'IMMUNISATION') ORDER BY c.PROBLEM_ID, c.LINK_ID;
+--   @p1 = 49 (bigint), @p2 = 41 (bigint), @p3 = 22 (bigint)
+SELECT c.PROBLEM_ID, c.LINKED_ID FROM PROBLEM_LINK c WHERE c.PROBLEM_ID IN (@p1, @p2, @p3) AND (LINKED_TABLE = 'REFERRAL') ORDER BY c.PROBLEM_ID, c.LINK_ID;
+--   @p1 = 49 (bigint), @p2 = 41 (bigint), @p3 = 22 (bigint)
+SELECT c.PROBLEM_ID, c.LINKED_ID FROM PROBLEM_LINK c WHERE c.PROBLEM_ID IN (@p1, @p2, @p3) AND (LINKED_TABLE = 'DIARY_ENTRY') ORDER BY c.PROBLEM_ID, c.LINK_ID;
+--   @p1 = 49 (bigint), @p2 = 41 (bigint), @p3 = 22 (bigint)
+SELECT c.PROBLEM_ID, c.LINKED_ID FROM PROBLEM_LINK c WHERE c.PROBLEM_ID IN (@p1, @p2, @p3) AND (LINKED_TABLE = 'TEST_REPORT') ORDER BY c.PROBLEM_ID, c.LINK_ID;
+--   @p1 = 49 (bigint), @p2 = 41 (bigint), @p3 = 22 (bigint)
