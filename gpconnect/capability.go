@@ -17,7 +17,7 @@ const (
 
 // capabilityTypes are the types whose profiles a record may hold, in the
 // order the CapabilityStatement lists them.
-var capabilityTypes = []string{"Bundle", "OperationOutcome", "Patient", "Organization", "Practitioner", "PractitionerRole", "Location", "List",
+var capabilityTypes = []string{"Bundle", "OperationOutcome", "Patient", "Organization", "Practitioner", "PractitionerRole", "Location", "HealthcareService", "List",
 	"AllergyIntolerance", "Medication", "MedicationStatement", "MedicationRequest", "Condition", "Immunization", "Observation", "Encounter", "ReferralRequest", "ProcedureRequest",
 	"DiagnosticReport", "Specimen"}
 

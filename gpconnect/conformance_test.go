@@ -121,7 +121,10 @@ func TestRecordsConformToGPConnectProfiles(t *testing.T) {
 	check = func(res map[string]any, where string) {
 		typ, _ := res["resourceType"].(string)
 		prof, _ := at(res, "meta", "profile").([]any)
-		if len(prof) != 1 || !strings.HasPrefix(fmt.Sprint(prof[0]), "https://fhir.nhs.uk/STU3/StructureDefinition/") {
+		// GP Connect's profiles are fhir.nhs.uk's, but for HealthcareService,
+		// which GP Connect takes from Care Connect (SPEC §12).
+		if len(prof) != 1 || !strings.HasPrefix(fmt.Sprint(prof[0]), "https://fhir.nhs.uk/STU3/StructureDefinition/") &&
+			prof[0] != "https://fhir.hl7.org.uk/STU3/StructureDefinition/CareConnect-HealthcareService-1" {
 			report(fmt.Sprintf("%s claims the profiles %v: want one GP Connect profile", typ, prof), where)
 		}
 		if typ == "Bundle" {

@@ -28,7 +28,7 @@ const (
 
 // adminTypes are the types a record includes whenever a resource in it
 // refers to one (SPEC §6), in the order they head the bundle.
-var adminTypes = []string{"Organization", "Practitioner", "PractitionerRole", "Location"}
+var adminTypes = []string{"Organization", "Practitioner", "PractitionerRole", "Location", "HealthcareService"}
 
 // pageSize is the _count of the searches a record runs (the engine caps it
 // at its largest page; later pages are followed).

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"slices"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -110,6 +111,46 @@ func TestRecordReferrals(t *testing.T) {
 				"https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-ReferralRequest-1", "unknown", c.want)
 		})
 	}
+	// Each referral's recipient is the service referred to, a
+	// HealthcareService in the bundle (one a specialty of the patient's
+	// referrals), named as the REFERRAL rows name it.
+	t.Run("recipients", func(t *testing.T) {
+		services := map[string]string{}    // SPECIALTY of the patient's referrals → SERVICE_NAME
+		bySpecialty := map[string]string{} // REFERRAL_ID → SPECIALTY
+		for _, r := range demotest.Rows(t, "REFERRAL") {
+			if demotest.Str(r["PATIENT_ID"]) == p.id {
+				services[demotest.Str(r["SPECIALTY"])] = demotest.Str(r["SERVICE_NAME"])
+				bySpecialty[demotest.Str(r["REFERRAL_ID"])] = demotest.Str(r["SPECIALTY"])
+			}
+		}
+		b := okRecord(t, e, params(p.nhs, referrals("")), "a record of referrals")
+		got := map[string]map[string]any{}
+		for _, r := range resources(t, b) {
+			switch r["resourceType"] {
+			case "HealthcareService":
+				got[r["id"].(string)] = r
+			case "ReferralRequest":
+				id := strings.TrimPrefix(r["id"].(string), "referral-")
+				if want := "HealthcareService/" + bySpecialty[id]; at(r, "recipient", 0, "reference") != want || len(r["recipient"].([]any)) != 1 {
+					t.Errorf("ReferralRequest/%s: recipient %v, want %s", r["id"], r["recipient"], want)
+				}
+			}
+		}
+		if len(got) != len(services) {
+			t.Errorf("%d HealthcareServices in the bundle, want %d (%v)", len(got), len(services), services)
+		}
+		for code, name := range services {
+			hs := got[code]
+			if hs == nil {
+				t.Errorf("HealthcareService/%s is not in the bundle", code)
+				continue
+			}
+			if profileOf(hs) != "https://fhir.hl7.org.uk/STU3/StructureDefinition/CareConnect-HealthcareService-1" || hs["name"] != name ||
+				at(hs, "identifier", 0, "value") != code {
+				t.Errorf("HealthcareService/%s: %v, want it named %q", code, hs, name)
+			}
+		}
+	})
 	t.Run("no referrals", func(t *testing.T) {
 		q := find(t, func(q demoPatient) bool { return len(rows[q.id]) == 0 })
 		checkArea(t, record(t, e, params(q.nhs, referrals(""))).JSON(t), "792931000000107", "Outbound referral", "ReferralRequest", "", "", []string{})
