@@ -62,8 +62,8 @@ func secondaryTitle(code string) string {
 //
 // The list "List of consultations" holds the Encounters that hold an
 // item (an empty consultation is not sent); each Encounter is followed
-// by its Consultation List (entries → one Topic, encounter → the
-// Encounter) and the Topic (entries → the items), then by the
+// by its Consultation List (entries → its Topics, encounter → the
+// Encounter) and its Topics (entries → the items; see topics), then by the
 // "Consultations - … contained in consultations" lists of the areas with
 // items, and the items. consultationSearchPeriod keeps the consultations
 // within it (start ≤ period.start, period.end ≤ end);
@@ -122,21 +122,30 @@ var consultationBuilder = patientItems("Encounter", func(r *record, req *Request
 		recorder(e)
 		r.have["Encounter/"+id] = true
 		r.sections = append(r.sections, e)
-		topic := uuid5(r.s.ns, "List/topic/"+id)
-		items := held[id]
-		itemRefs := make([]string, len(items))
-		for i, it := range items {
-			if it.disabled {
-				itemRefs[i] = displayOnly + disabledItems[it.area]
-				r.disabledLinks[it.area] = true
-				continue
+		topics := r.topics(held[id])
+		var topicRefs []string
+		var lists []*fhir.Object
+		for _, tp := range topics {
+			for _, it := range tp.items {
+				if !it.disabled {
+					byArea[it.area] = append(byArea[it.area], it)
+				}
 			}
-			itemRefs[i] = key(it.item)
-			byArea[it.area] = append(byArea[it.area], it)
+			tid, title := uuid5(r.s.ns, "List/topic/"+id), topicDisplay
+			if tp.problem != nil {
+				tid, title = uuid5(r.s.ns, "List/topic/"+id+"/"+key(tp.problem)), problemTitle(tp.problem)
+			}
+			t := r.structure(tid, topicCode, topicDisplay, title, id, tp.refs(r))
+			if tp.problem != nil {
+				target := fhir.NewObject(2).Add("url", fhir.String("target")).Add("valueReference", fhir.NewObject(1).Add("reference", fhir.String(key(tp.problem))))
+				put(t, stu3.Lookup("List"), "extension", fhir.Array{fhir.NewObject(2).Add("url", fhir.String(relatedProblemURL)).Add("extension", fhir.Array{target})})
+			}
+			topicRefs = append(topicRefs, "List/"+tid)
+			lists = append(lists, t)
 		}
-		c := r.structure(uuid5(r.s.ns, "List/consultation/"+id), consultationCode, consultationDisplay, consultationTitle(e), id, []string{"List/" + topic})
-		t := r.structure(topic, topicCode, topicDisplay, topicDisplay, id, itemRefs)
-		r.sections = append(r.sections, c, t)
+		c := r.structure(uuid5(r.s.ns, "List/consultation/"+id), consultationCode, consultationDisplay, consultationTitle(e), id, topicRefs)
+		r.sections = append(r.sections, c)
+		r.sections = append(r.sections, lists...)
 	}
 	for _, la := range linkedAreas {
 		items := byArea[la.area]
@@ -160,6 +169,79 @@ var consultationBuilder = patientItems("Encounter", func(r *record, req *Request
 	}
 	return nil
 })
+
+// topic is a Topic of a consultation: the items of one problem the
+// consultation holds (the problem and what it is linked to), or those of
+// no such problem (problem nil).
+type topic struct {
+	problem *fhir.Object
+	items   []heldItem
+}
+
+// topics divides a consultation's items into its Topics: one for each
+// problem it holds (a problem-list item, when problems are offered), with
+// the problem and the consultation's items the problem is linked to
+// (relatedClinicalContent; an item linked to two goes with the first),
+// then one with the rest, if any. A consultation without problems has
+// that one Topic alone.
+func (r *record) topics(items []heldItem) []topic {
+	var out []topic
+	owner := map[string]int{} // an item's Type/id → its topic
+	if r.s.offered[Problems] {
+		for _, it := range items {
+			if it.area == Problems && !it.disabled && slices.Contains(values(it.item, "category.coding.code"), problemListItem) {
+				owner[key(it.item)] = len(out)
+				out = append(out, topic{problem: it.item})
+			}
+		}
+		for i, tp := range out {
+			for _, ref := range relatedContent(tp.problem) {
+				if _, taken := owner[ref]; !taken {
+					owner[ref] = i
+				}
+			}
+		}
+	}
+	var rest topic
+	for _, it := range items {
+		if i, ok := owner[key(it.item)]; ok && !it.disabled {
+			out[i].items = append(out[i].items, it)
+			continue
+		}
+		rest.items = append(rest.items, it)
+	}
+	if len(rest.items) > 0 || len(out) == 0 {
+		out = append(out, rest)
+	}
+	return out
+}
+
+// refs are a topic's entries: its items, those of an area switched off
+// as display-only entries ("Referral items have been disabled").
+func (tp topic) refs(r *record) []string {
+	out := make([]string, len(tp.items))
+	for i, it := range tp.items {
+		if it.disabled {
+			out[i] = displayOnly + disabledItems[it.area]
+			r.disabledLinks[it.area] = true
+			continue
+		}
+		out[i] = key(it.item)
+	}
+	return out
+}
+
+// problemTitle is the title of a problem's Topic: the problem's text, or
+// its first coding's display, else "Topic (EHR)".
+func problemTitle(p *fhir.Object) string {
+	if t := first(values(p, "code.text")); t != "" {
+		return t
+	}
+	if t := first(values(p, "code.coding.display")); t != "" {
+		return t
+	}
+	return topicDisplay
+}
 
 // heldItem is an item a consultation holds, with what it depends on;
 // disabled when its area is switched off here.

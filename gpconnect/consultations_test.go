@@ -184,6 +184,7 @@ func TestRecordConsultations(t *testing.T) {
 // checkConsultations checks a record's consultations against the rows.
 func checkConsultations(t *testing.T, b map[string]any, want []demoConsultation) {
 	t.Helper()
+	links := linkRows(t)
 	byRef := map[string]map[string]any{}
 	n := map[string]int{}
 	for _, r := range resources(t, b) {
@@ -255,17 +256,65 @@ func checkConsultations(t *testing.T, b map[string]any, want []demoConsultation)
 			t.Errorf("Encounter/%s has no Consultation List: %v", c.id, cl)
 			continue
 		}
-		topics := itemRefs(cl)
-		if len(topics) != 1 {
-			t.Errorf("Encounter/%s: topics %v, want one", c.id, topics)
+		// A Topic for each problem recorded in the consultation, holding
+		// the problem and the consultation's items it is linked to
+		// (PROBLEM_LINK), then one for the rest, if any.
+		wantTopics := map[string][]string{} // by the problem's Condition/id, "" for the rest
+		owner := map[string]string{}
+		var problems []string
+		for _, it := range c.items {
+			if strings.HasPrefix(it, "Condition/") {
+				problems = append(problems, it)
+				owner[it] = it
+			}
+		}
+		for _, p := range problems {
+			for _, l := range links[strings.TrimPrefix(p, "Condition/")] {
+				if _, taken := owner[l.ref]; !taken && slices.Contains(c.items, l.ref) {
+					owner[l.ref] = p
+				}
+			}
+		}
+		for _, it := range c.items {
+			wantTopics[owner[it]] = append(wantTopics[owner[it]], it)
+		}
+		var got []string
+		gotTopics := map[string][]string{}
+		bad := false
+		for _, ref := range itemRefs(cl) {
+			topic := byRef[ref]
+			if at(topic, "code", "coding", 0, "code") != "25851000000105" || at(topic, "encounter", "reference") != "Encounter/"+c.id {
+				t.Errorf("Encounter/%s: topic %v", c.id, topic)
+				bad = true
+				continue
+			}
+			problem, _ := at(topic, "extension", 0, "extension", 0, "valueReference", "reference").(string)
+			if problem != "" && (at(topic, "extension", 0, "url") != "https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-CareConnect-RelatedProblemHeader-1" ||
+				topic["title"] != at(byRef[problem], "code", "text")) {
+				t.Errorf("Encounter/%s: the topic of %s: %v", c.id, problem, topic)
+			}
+			if _, dup := gotTopics[problem]; dup {
+				t.Errorf("Encounter/%s: two topics of problem %q", c.id, problem)
+			}
+			items := itemRefs(topic)
+			got = append(got, items...)
+			for _, it := range items {
+				if !strings.HasPrefix(it, "MedicationStatement/") || slices.Contains(c.items, it) {
+					gotTopics[problem] = append(gotTopics[problem], it) // not an acute prescription's statement, which has no row
+				}
+			}
+		}
+		if bad {
 			continue
 		}
-		topic := byRef[topics[0]]
-		if at(topic, "code", "coding", 0, "code") != "25851000000105" || at(topic, "encounter", "reference") != "Encounter/"+c.id {
-			t.Errorf("Encounter/%s: topic %v", c.id, topic)
-			continue
+		for _, m := range []map[string][]string{wantTopics, gotTopics} {
+			for _, v := range m {
+				sort.Strings(v)
+			}
 		}
-		got := itemRefs(topic)
+		if fmt.Sprint(gotTopics) != fmt.Sprint(wantTopics) {
+			t.Errorf("Encounter/%s: topics %v, want %v", c.id, gotTopics, wantTopics)
+		}
 		var statements []string
 		rest := got[:0:0]
 		for _, ref := range got {
@@ -360,20 +409,20 @@ func TestConsultationItemsOfAreasSwitchedOff(t *testing.T) {
 			if got := itemRefs(listsByCode(t, b)["1149501000000101"]); !slices.Equal(got, encounters) {
 				t.Errorf("consultations %v, want %v", got, encounters)
 			}
-			topics := map[string]map[string]any{} // by Encounter
+			entries := map[string][]any{} // of the Topics of each Encounter
 			for _, r := range resources(t, b) {
 				if r["resourceType"] == "List" && at(r, "code", "coding", 0, "code") == "25851000000105" {
-					topics[at(r, "encounter", "reference").(string)] = r
+					enc := at(r, "encounter", "reference").(string)
+					entries[enc] = append(entries[enc], r["entry"].([]any)...)
 				}
 			}
 			for _, c := range rows[p.id] {
-				topic := topics["Encounter/"+c.id]
-				if topic == nil {
+				if entries["Encounter/"+c.id] == nil {
 					t.Errorf("Encounter/%s has no Topic", c.id)
 					continue
 				}
 				var refs, texts, wantRefs, wantTexts []string
-				for _, en := range topic["entry"].([]any) {
+				for _, en := range entries["Encounter/"+c.id] {
 					item := en.(map[string]any)["item"].(map[string]any)
 					if ref, ok := item["reference"].(string); ok {
 						if !strings.HasPrefix(ref, "MedicationStatement/") || slices.Contains(c.items, ref) {

@@ -59,6 +59,17 @@ func TestGPConnectChecks(t *testing.T) {
 		// subject stays a Patient.
 		{"a problem linked to a prescription", problemHeader(`"subject":{"reference":"Patient/1"}`), nil},
 		{"a problem about a Location", problemHeader(`"subject":{"reference":"Location/1"}`), []string{"Condition.subject: refers to a Location"}},
+		// RelatedProblemHeader is defined for Condition, yet GP Connect's
+		// List slices it (a Topic linked to its problem): where a claimed
+		// profile names an extension, it may stand; elsewhere it may not.
+		{"a topic linked to its problem", `{"resourceType":"List","id":"t","meta":{"profile":["https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-List-1"]},
+			"extension":[{"url":"https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-CareConnect-RelatedProblemHeader-1","extension":[{"url":"target","valueReference":{"reference":"Condition/1"}}]}],
+			"status":"current","mode":"snapshot","title":"Asthma","code":{"coding":[{"system":"http://snomed.info/sct","code":"25851000000105","display":"Topic (EHR)"}]},
+			"subject":{"reference":"Patient/1"},"encounter":{"reference":"Encounter/1"},"entry":[{"item":{"reference":"Condition/1"}}]}`, nil},
+		{"an encounter linked to a problem", `{"resourceType":"Encounter","meta":{"profile":["https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-Encounter-1"]},
+			"extension":[{"url":"https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-CareConnect-RelatedProblemHeader-1","extension":[{"url":"target","valueReference":{"reference":"Condition/1"}}]}],
+			"identifier":[{"system":"https://fhir.nhs.uk/Id/cross-care-setting-identifier","value":"1"}],"status":"finished","subject":{"reference":"Patient/1"},
+			"period":{"start":"2020-01-01"}}`, []string{"Encounter.extension[0]: extension https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-CareConnect-RelatedProblemHeader-1 is defined for Condition"}},
 	}
 	for _, c := range cases {
 		var m map[string]any

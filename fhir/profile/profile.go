@@ -138,7 +138,7 @@ func (c *checker) walk(v any, path, fhirPath string) {
 			e, _ := x.(map[string]any)
 			url, _ := e["url"].(string)
 			def := c.r.profiles[url]
-			if def == nil || len(def.Context) == 0 || inContext(fhirPath, c.r.typeAt(fhirPath), def.Context) {
+			if def == nil || len(def.Context) == 0 || inContext(fhirPath, c.r.typeAt(fhirPath), def.Context) || c.sliced(fhirPath, url) {
 				continue
 			}
 			c.add(fmt.Sprintf("%s.extension[%d]", path, i), fmt.Sprintf("extension %s is defined for %s, not %s", url, strings.Join(def.Context, ", "), fhirPath))
@@ -188,6 +188,33 @@ func (r *Registry) typeAt(fhirPath string) string {
 		t = rel.Lookup(et)
 	}
 	return typ
+}
+
+// sliced says whether a profile the resource claims names the extension
+// url on the element at fhirPath (a slice of its extension typed with
+// it): the profile's authors put it there, whatever the extension's own
+// context says (GP Connect's List takes Care Connect's
+// RelatedProblemHeader, defined for Condition, on its Topics).
+func (c *checker) sliced(fhirPath, url string) bool {
+	for _, u := range c.claims {
+		p := c.r.profiles[u]
+		if p == nil {
+			continue
+		}
+		for _, e := range p.Elements {
+			if e.Slice == "" || !slices.ContainsFunc(e.Types, func(t typeRef) bool { return t.Profile == url }) {
+				continue
+			}
+			parts := strings.Split(e.ID, ".")
+			for i, part := range parts {
+				parts[i], _, _ = strings.Cut(part, ":")
+			}
+			if strings.Join(parts, ".") == fhirPath+".extension" {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func (c *checker) add(path, msg string) {
