@@ -133,7 +133,7 @@ var consultationBuilder = patientItems("Encounter", func(r *record, req *Request
 			}
 			tid, title := uuid5(r.s.ns, "List/topic/"+id), topicDisplay
 			if tp.problem != nil {
-				tid, title = uuid5(r.s.ns, "List/topic/"+id+"/"+key(tp.problem)), problemTitle(tp.problem)
+				tid, title = uuid5(r.s.ns, "List/topic/"+id+"/"+key(tp.problem)), conceptText(tp.problem, "code", topicDisplay)
 			}
 			t := r.structure(tid, topicCode, topicDisplay, title, id, tp.refs(r))
 			if tp.problem != nil {
@@ -143,7 +143,7 @@ var consultationBuilder = patientItems("Encounter", func(r *record, req *Request
 			topicRefs = append(topicRefs, "List/"+tid)
 			lists = append(lists, t)
 		}
-		c := r.structure(uuid5(r.s.ns, "List/consultation/"+id), consultationCode, consultationDisplay, consultationTitle(e), id, topicRefs)
+		c := r.structure(uuid5(r.s.ns, "List/consultation/"+id), consultationCode, consultationDisplay, conceptText(e, "type", consultationDisplay), id, topicRefs)
 		r.sections = append(r.sections, c)
 		r.sections = append(r.sections, lists...)
 	}
@@ -231,16 +231,18 @@ func (tp topic) refs(r *record) []string {
 	return out
 }
 
-// problemTitle is the title of a problem's Topic: the problem's text, or
-// its first coding's display, else "Topic (EHR)".
-func problemTitle(p *fhir.Object) string {
-	if t := first(values(p, "code.text")); t != "" {
+// conceptText is the text of a resource's CodeableConcept element, or its
+// first coding's display, else fallback: a problem Topic's title (the
+// problem's code, "Topic (EHR)"), a consultation's (its type,
+// "Consultation").
+func conceptText(res *fhir.Object, element, fallback string) string {
+	if t := first(values(res, element+".text")); t != "" {
 		return t
 	}
-	if t := first(values(p, "code.coding.display")); t != "" {
+	if t := first(values(res, element+".coding.display")); t != "" {
 		return t
 	}
-	return topicDisplay
+	return fallback
 }
 
 // heldItem is an item a consultation holds, with what it depends on;
@@ -250,6 +252,7 @@ type heldItem struct {
 	item     *fhir.Object
 	deps     []*fhir.Object
 	disabled bool
+	ended    bool // an allergy that has ended (see owners)
 }
 
 // disabledItems is the text a List shows in place of an item of an area
@@ -267,17 +270,28 @@ var disabledItems = map[Area]string{
 
 // linkedItems are the items of an area (see itemsOf), each with its area
 // and whether the area is switched off here; none when the area is not
-// mapped here (nothing says which items it has).
+// mapped here (nothing says which items it has). They are made once a
+// record: consultations and problems share them.
 func (r *record) linkedItems(a Area, b *builder) ([]heldItem, error) {
 	off := r.s.switchedOff[a]
 	if !off && !r.s.offered[a] {
 		return nil, nil
 	}
+	if items, ok := r.items[a]; ok {
+		return items, nil
+	}
 	items, err := r.itemsOf(a, b)
+	if err != nil {
+		return nil, err
+	}
 	for i := range items {
 		items[i].area, items[i].disabled = a, off
 	}
-	return items, err
+	if r.items == nil {
+		r.items = map[Area][]heldItem{}
+	}
+	r.items[a] = items
+	return items, nil
 }
 
 // itemsOf are the items of an area as its builder makes them with no
@@ -361,18 +375,6 @@ func recorder(e *fhir.Object) {
 		typ := fhir.NewObject(1).Add("coding", fhir.Array{coding(participationSystem, participationRecords, "recorder")})
 		p.Fields = slices.Insert(p.Fields, 0, fhir.Field{Name: "type", Value: fhir.Array{typ}}) // type is the first element of a participant
 	}
-}
-
-// consultationTitle is a consultation's title: the text or display of
-// its type, else "Consultation".
-func consultationTitle(e *fhir.Object) string {
-	if t := first(values(e, "type.text")); t != "" {
-		return t
-	}
-	if t := first(values(e, "type.coding.display")); t != "" {
-		return t
-	}
-	return consultationDisplay
 }
 
 // encounterOf is the id of the Encounter an item refers to, or "".

@@ -1,6 +1,7 @@
 package gpconnect
 
 import (
+	"net/url"
 	"slices"
 
 	"github.com/ccfacade/ccfacade/fhir"
@@ -71,23 +72,29 @@ const (
 )
 
 // linkProblems adds, once every area asked for is built, what the
-// problems' links bring (SPEC §6.2):
+// problems' links bring (SPEC §5, §6.1, §6.2):
 //
 //   - when problems were asked for, the items each problem of the
 //     Problems list is linked to (its relatedClinicalContent), each with
 //     what it depends on, listed by area in the "Problems - … related to
 //     problems" lists: a medication with its plan and Medication (an
 //     issue only when the problem links to it), an investigation with its
-//     results, specimens and request. A link to an item of an area
-//     switched off here becomes a display-only entry of the area's list,
-//     and the problem's reference its display ("Referral items have been
-//     disabled"); a link to a consultation, or to an item no area offered
-//     holds, stays a reference only;
+//     results, specimens and request, an ended allergy contained in the
+//     "Problems - allergies that have been ended related to problems"
+//     list (an ended allergy never stands alone in the bundle). A link
+//     to an item of an area switched off here becomes a display-only
+//     entry of the area's list; a link to a consultation, or to an item
+//     no area offered holds, stays a reference only;
 //   - whatever was asked for, the problems linked to a listed problem
 //     (relatedProblemHeader) or to an item of a primary list (their
-//     relatedClinicalContent) that are not themselves in the record, in
+//     relatedClinicalContent; the ended allergies of the "Ended
+//     allergies" list count) that are not themselves in the record, in
 //     the one "Problems - linked problems not relating to the primary
-//     query" list. Their own links stay references only.
+//     query" list. Their own links stay references only;
+//   - every problem of the record (listed, held by a consultation or
+//     linked) shows a link to an item of an area switched off as its
+//     display ("Referral items have been disabled"), and the answer
+//     warns that the area is not implemented.
 //
 // The items of an area are those its builder makes with no filter, as in
 // a consultation, so the mappings alone say what links to what.
@@ -106,10 +113,15 @@ func (r *record) linkProblems(req *Request) error {
 			return err
 		}
 	}
-	all, err := r.itemsOf(Problems, problemBuilder)
-	if err != nil {
+	if err := r.linkedProblems(listedProblems); err != nil {
 		return err
 	}
+	return r.disableLinks()
+}
+
+// linkedProblems adds the "Problems - linked problems not relating to the
+// primary query" list and its problems (see linkProblems).
+func (r *record) linkedProblems(listedProblems []*fhir.Object) error {
 	wanted := map[string]bool{}
 	for _, p := range listedProblems {
 		for _, x := range extensionsOf(p) {
@@ -119,6 +131,17 @@ func (r *record) linkProblems(req *Request) error {
 				}
 			}
 		}
+	}
+	items := len(wanted) > 0
+	for _, a := range r.listed {
+		items = items || a != Problems
+	}
+	if !items {
+		return nil // nothing listed a problem could be linked to
+	}
+	all, err := r.linkedItems(Problems, problemBuilder)
+	if err != nil {
+		return err
 	}
 	var linked []*fhir.Object
 	for _, p := range all {
@@ -151,6 +174,10 @@ func (r *record) linkProblems(req *Request) error {
 	return nil
 }
 
+// endedRelated is the secondary list of the ended allergies the problems
+// are linked to.
+const endedRelated = "problems-allergies-that-have-been-ended-related-to-problems"
+
 // relatedItems adds the items the listed problems are linked to, by area,
 // with their lists (see linkProblems).
 func (r *record) relatedItems(problems []*fhir.Object) error {
@@ -161,45 +188,31 @@ func (r *record) relatedItems(problems []*fhir.Object) error {
 	if len(refs) == 0 {
 		return nil
 	}
-	owner := map[string]heldItem{} // an item or what it depends on → the item
-	for _, la := range linkedAreas {
-		if la.problems == "" {
-			continue
-		}
-		items, err := r.linkedItems(la.area, la.builder)
-		if err != nil {
-			return err
-		}
-		for _, it := range items {
-			for _, res := range append([]*fhir.Object{it.item}, it.deps...) {
-				if _, dup := owner[key(res)]; !dup {
-					owner[key(res)] = it
-				}
-			}
-		}
+	owner, err := r.owners()
+	if err != nil {
+		return err
 	}
 	lists := map[Area][]string{}
 	var items []heldItem
+	var ended []string
+	var contained fhir.Array
 	direct := map[string]bool{}
-	for _, p := range problems {
-		for _, x := range extensionsOf(p) {
-			ref := ""
-			if x.GetString("url") == relatedContentURL {
-				ref = first(values(x, "valueReference.reference"))
+	for _, ref := range refs {
+		o, ok := owner[ref]
+		switch {
+		case !ok:
+			continue
+		case o.disabled:
+			if text := displayOnly + disabledItems[o.area]; !slices.Contains(lists[o.area], text) {
+				lists[o.area] = append(lists[o.area], text)
 			}
-			o, ok := owner[ref]
-			if !ok {
-				continue
+		case o.ended:
+			if id := "#" + o.item.GetString("id"); !slices.Contains(ended, id) {
+				r.endAllergy(o.item)
+				ended = append(ended, id)
+				contained = append(contained, o.item)
 			}
-			if o.disabled {
-				text := disabledItems[o.area]
-				put(x, nil, "valueReference", fhir.NewObject(1).Add("display", fhir.String(text)))
-				r.disabledLinks[o.area] = true
-				if !slices.Contains(lists[o.area], displayOnly+text) {
-					lists[o.area] = append(lists[o.area], displayOnly+text)
-				}
-				continue
-			}
+		default:
 			if !slices.Contains(lists[o.area], ref) {
 				lists[o.area] = append(lists[o.area], ref)
 			}
@@ -211,6 +224,9 @@ func (r *record) relatedItems(problems []*fhir.Object) error {
 		if len(lists[la.area]) > 0 {
 			r.sections = append(r.sections, r.list(secondarySystem, la.problems, secondaryTitle(la.problems), lists[la.area], nil))
 		}
+		if la.area == Allergies && len(ended) > 0 {
+			r.sections = append(r.sections, r.list(secondarySystem, endedRelated, secondaryTitle(endedRelated), ended, contained))
+		}
 	}
 	for _, it := range items {
 		for _, res := range append([]*fhir.Object{it.item}, it.deps...) {
@@ -220,6 +236,77 @@ func (r *record) relatedItems(problems []*fhir.Object) error {
 			}
 			r.have[k] = true
 			r.sections = append(r.sections, res)
+		}
+	}
+	return nil
+}
+
+// owners maps every item a problem may be linked to, and every resource
+// such an item depends on, to the item: the items of the areas offered or
+// switched off here, as their builders make them with no filter, and the
+// ended allergies (marked ended). Made once a record.
+func (r *record) owners() (map[string]heldItem, error) {
+	if r.owner != nil {
+		return r.owner, nil
+	}
+	owner := map[string]heldItem{}
+	for _, la := range linkedAreas {
+		if la.problems == "" {
+			continue
+		}
+		items, err := r.linkedItems(la.area, la.builder)
+		if err != nil {
+			return nil, err
+		}
+		for _, it := range items {
+			for _, res := range append([]*fhir.Object{it.item}, it.deps...) {
+				if _, dup := owner[key(res)]; !dup {
+					owner[key(res)] = it
+				}
+			}
+		}
+		if la.area == Allergies && (r.s.offered[Allergies] || r.s.switchedOff[Allergies]) {
+			ended, err := r.search("AllergyIntolerance", url.Values{"patient": {"Patient/" + r.pid}, "clinical-status": {"inactive,resolved"}})
+			if err != nil {
+				return nil, err
+			}
+			for _, a := range ended {
+				if _, dup := owner[key(a)]; !dup {
+					owner[key(a)] = heldItem{area: Allergies, item: a, disabled: r.s.switchedOff[Allergies], ended: true}
+				}
+			}
+		}
+	}
+	r.owner = owner
+	return owner, nil
+}
+
+// disableLinks makes each problem's link to an item of an area switched
+// off here its display (see linkProblems).
+func (r *record) disableLinks() error {
+	off := false
+	for _, la := range linkedAreas {
+		off = off || la.problems != "" && r.s.switchedOff[la.area]
+	}
+	if !off {
+		return nil
+	}
+	for _, v := range r.sections {
+		if v.GetString("resourceType") != "Condition" || len(relatedContent(v)) == 0 {
+			continue
+		}
+		owner, err := r.owners()
+		if err != nil {
+			return err
+		}
+		for _, x := range extensionsOf(v) {
+			if x.GetString("url") != relatedContentURL {
+				continue
+			}
+			if o, ok := owner[first(values(x, "valueReference.reference"))]; ok && o.disabled {
+				put(x, nil, "valueReference", fhir.NewObject(1).Add("display", fhir.String(disabledItems[o.area])))
+				r.disabledLinks[o.area] = true
+			}
 		}
 	}
 	return nil

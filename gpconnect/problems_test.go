@@ -222,23 +222,33 @@ func TestRecordProblemLinks(t *testing.T) {
 		}
 		return b
 	}
-	kinds := map[string]bool{}
-	n := 0
-	for _, p := range patients(t) {
-		if n == 12 {
-			break
+	// The patients tried: for each kind of link (the table linked to; an
+	// allergy that has ended apart), the first two served patients with
+	// one.
+	kind := func(l demoLink) string {
+		if l.table == "ALLERGY" && !active[l.ref] {
+			return "ENDED ALLERGY"
 		}
-		if p.status != "01" || p.died != "" || p.standing != "" || !validNHS(p.nhs) {
+		return l.table
+	}
+	served := func(p demoPatient) bool {
+		return p.status == "01" && p.died == "" && p.standing == "" && validNHS(p.nhs)
+	}
+	tried := map[string]int{}
+	for _, p := range patients(t) {
+		if !served(p) {
 			continue
 		}
 		var linked []demoLink
 		for _, pr := range problems[p.id] {
 			linked = append(linked, links[pr.id]...)
 		}
-		if len(linked) == 0 {
+		if !slices.ContainsFunc(linked, func(l demoLink) bool { return tried[kind(l)] < 2 }) {
 			continue
 		}
-		n++
+		for _, l := range linked {
+			tried[kind(l)]++
+		}
 		t.Run(p.nhs, func(t *testing.T) {
 			b := check(t, "problems of "+p.nhs, params(p.nhs, `{"name":"includeProblems"}`))
 			lists := listsByCode(t, b)
@@ -249,9 +259,12 @@ func TestRecordProblemLinks(t *testing.T) {
 				}
 			}
 			want := map[string][]string{}
+			var wantEnded []string
 			for _, l := range linked {
-				kinds[l.table] = true
-				if l.table == "PROBLEM" || l.table == "ALLERGY" && !active[l.ref] {
+				if kind(l) == "ENDED ALLERGY" && !slices.Contains(wantEnded, l.ref) {
+					wantEnded = append(wantEnded, l.ref)
+				}
+				if l.table == "PROBLEM" || kind(l) == "ENDED ALLERGY" {
 					continue
 				}
 				if !slices.Contains(want[relatedList[l.table]], l.ref) {
@@ -290,6 +303,31 @@ func TestRecordProblemLinks(t *testing.T) {
 					}
 				}
 			}
+			// Each ended allergy a problem links to is contained in the
+			// "ended" list, resolved, with its end.
+			var gotEnded []string
+			ended := lists["problems-allergies-that-have-been-ended-related-to-problems"]
+			contained := map[string]map[string]any{}
+			if ended != nil {
+				for _, c := range ended["contained"].([]any) {
+					contained["#"+at(c, "id").(string)] = c.(map[string]any)
+				}
+			}
+			for _, ref := range itemRefs(ended) {
+				a := contained[ref]
+				if a == nil || a["clinicalStatus"] != "resolved" || extByURL(a, "Extension-CareConnect-GPC-AllergyIntoleranceEnd-1") == nil {
+					t.Errorf("ended allergy %s: %v", ref, a)
+				}
+				if byRef["AllergyIntolerance/"+strings.TrimPrefix(ref, "#")] != nil {
+					t.Errorf("the ended allergy %s stands alone in the bundle", ref)
+				}
+				gotEnded = append(gotEnded, "AllergyIntolerance/"+strings.TrimPrefix(ref, "#"))
+			}
+			sort.Strings(gotEnded)
+			sort.Strings(wantEnded)
+			if !slices.Equal(gotEnded, wantEnded) {
+				t.Errorf("ended allergies related to problems %v, want %v", gotEnded, wantEnded)
+			}
 			for ref, r := range byRef {
 				if r["resourceType"] == "MedicationRequest" && r["intent"] == "order" {
 					t.Errorf("%s: an issue no problem links to is sent", ref)
@@ -324,8 +362,8 @@ func TestRecordProblemLinks(t *testing.T) {
 			}
 		})
 	}
-	for _, k := range []string{"PROBLEM", "OBSERVATION", "REPEAT_MED"} {
-		if !kinds[k] {
+	for _, k := range []string{"PROBLEM", "OBSERVATION", "ALLERGY", "ENDED ALLERGY", "REPEAT_MED", "IMMUNISATION", "REFERRAL", "DIARY_ENTRY", "TEST_REPORT"} {
+		if tried[k] == 0 {
 			t.Errorf("no patient tried has a problem linked to a %s row", k)
 		}
 	}
@@ -361,20 +399,26 @@ func TestRecordProblemLinks(t *testing.T) {
 		}
 	}
 
-	// An allergies query brings the problems its allergies are linked to.
+	// An allergies query brings the problems its allergies are linked to,
+	// those that have ended (in the "Ended allergies" list) too: the
+	// patient has a problem linked to ended allergies alone.
 	var withAllergy []string
 	p = find(t, func(p demoPatient) bool {
 		withAllergy = nil
+		endedOnly := false
 		for _, pr := range problems[p.id] {
+			kinds := map[string]bool{}
 			for _, l := range links[pr.id] {
-				if active[l.ref] && !slices.Contains(withAllergy, "Condition/"+pr.id) {
+				if l.table == "ALLERGY" && !slices.Contains(withAllergy, "Condition/"+pr.id) {
 					withAllergy = append(withAllergy, "Condition/"+pr.id)
 				}
+				kinds[kind(l)] = true
 			}
+			endedOnly = endedOnly || kinds["ENDED ALLERGY"] && !kinds["ALLERGY"]
 		}
-		return len(withAllergy) > 0
+		return endedOnly
 	})
-	b = check(t, "allergies", params(p.nhs, allergies(false)))
+	b = check(t, "allergies", params(p.nhs, allergies(true)))
 	lists = listsByCode(t, b)
 	got := itemRefs(lists[linkedProblemsList])
 	sort.Strings(got)
@@ -383,7 +427,7 @@ func TestRecordProblemLinks(t *testing.T) {
 		t.Errorf("allergies of %s: linked problems %v, want %v", p.nhs, got, withAllergy)
 	}
 	for code := range lists {
-		if code != linkedProblemsList && code != "886921000000105" {
+		if code != linkedProblemsList && code != "886921000000105" && code != "1103671000000101" {
 			t.Errorf("allergies of %s: a list %s", p.nhs, code)
 		}
 	}
@@ -397,60 +441,141 @@ func secondaryTitleOf(code string) string {
 
 // A problem linked to an item of an area switched off here: the area's
 // "Problems - … related to problems" list shows the item as disabled
-// ("Referral items have been disabled", once), so does the problem's link
-// (a display, no reference), the item is not sent, and the answer warns
-// that the area is not implemented, though it was not asked for.
+// ("Referral items have been disabled", once), the problem's link is a
+// display with no reference wherever the problem is sent (in the Problems
+// list, in a consultation, in the linked-problems list), the item is not
+// sent, and the answer warns that the area is not implemented, though it
+// was not asked for. An ended allergy is an allergy item like the others.
 func TestProblemLinksToAreasSwitchedOff(t *testing.T) {
 	t.Parallel()
-	e := serve(t, []gpconnect.Area{gpconnect.Allergies, gpconnect.Medication, gpconnect.Consultations, gpconnect.Problems,
-		gpconnect.Immunisations, gpconnect.Uncategorised, gpconnect.Investigations, gpconnect.DiaryEntries})
+	all := []gpconnect.Area{gpconnect.Allergies, gpconnect.Medication, gpconnect.Consultations, gpconnect.Problems,
+		gpconnect.Immunisations, gpconnect.Uncategorised, gpconnect.Investigations, gpconnect.Referrals, gpconnect.DiaryEntries}
+	without := func(a gpconnect.Area) []gpconnect.Area {
+		return slices.DeleteFunc(slices.Clone(all), func(b gpconnect.Area) bool { return a == b })
+	}
 	links := linkRows(t)
 	problems := problemRows(t)
-	var referrals []string
-	p := find(t, func(p demoPatient) bool {
-		referrals = nil
+	active := map[string]bool{}
+	for _, r := range demotest.Rows(t, "ALLERGY") {
+		if strings.EqualFold(demotest.Str(r["STATUS"]), "active") {
+			active["AllergyIntolerance/"+demotest.Str(r["ALLERGY_ID"])] = true
+		}
+	}
+	// linkedTo are the links of a patient's problems (those keep keeps)
+	// to items whose reference starts with prefix.
+	linkedTo := func(p demoPatient, prefix string, keep func(demoProblem) bool) []string {
+		var out []string
 		for _, pr := range problems[p.id] {
 			for _, l := range links[pr.id] {
-				if l.table == "REFERRAL" {
-					referrals = append(referrals, l.ref)
+				if strings.HasPrefix(l.ref, prefix) && (keep == nil || keep(pr)) {
+					out = append(out, l.ref)
 				}
 			}
 		}
-		return len(referrals) > 0
+		return out
+	}
+	// check checks an answer: the warnings, no Condition referring to an
+	// item of the area (prefix), n links shown as text, and no resource
+	// of the area (typ) sent.
+	check := func(t *testing.T, res demotest.Response, warning, prefix, text, typ string, n int) map[string]any {
+		t.Helper()
+		fhirvalid.Validate(t, "a record", res.Body)
+		var got []string
+		for _, is := range warnings(t, res) {
+			got = append(got, fmt.Sprint(is["diagnostics"]))
+		}
+		if !slices.Equal(got, []string{warning}) {
+			t.Errorf("warnings for %v, want %s", got, warning)
+		}
+		b := res.JSON(t)
+		displays := 0
+		for _, r := range resources(t, b) {
+			if r["resourceType"] == typ {
+				t.Errorf("%s/%v of an area switched off is sent", typ, r["id"])
+			}
+			if r["resourceType"] != "Condition" {
+				continue
+			}
+			for _, x := range r["extension"].([]any) {
+				if s, ok := at(x, "valueReference", "reference").(string); ok && strings.HasPrefix(s, prefix) {
+					t.Errorf("Condition/%v still refers to %s", r["id"], s)
+				}
+				if at(x, "valueReference", "display") == text {
+					displays++
+				}
+			}
+		}
+		if displays != n {
+			t.Errorf("%d links shown as %q, want %d", displays, text, n)
+		}
+		return b
+	}
+	e := serve(t, without(gpconnect.Referrals))
+	var p demoPatient
+	t.Run("problems", func(t *testing.T) {
+		p = find(t, func(p demoPatient) bool { return len(linkedTo(p, "ReferralRequest/", nil)) > 0 })
+		b := check(t, record(t, e, params(p.nhs, `{"name":"includeProblems"}`)), "includeReferrals", "ReferralRequest/", "Referral items have been disabled", "ReferralRequest",
+			len(linkedTo(p, "ReferralRequest/", nil)))
+		l := listsByCode(t, b)["problems-outbound-referrals-related-to-problems"]
+		if l == nil || len(l["entry"].([]any)) != 1 || at(l, "entry", 0, "item", "display") != "Referral items have been disabled" || at(l, "entry", 0, "item", "reference") != nil {
+			t.Errorf("the referrals list: %v", l)
+		}
 	})
-	res := record(t, e, params(p.nhs, `{"name":"includeProblems"}`))
-	fhirvalid.Validate(t, "problems", res.Body)
-	var got []string
-	for _, is := range warnings(t, res) {
-		got = append(got, fmt.Sprint(is["diagnostics"]))
-	}
-	if !slices.Equal(got, []string{"includeReferrals"}) {
-		t.Errorf("warnings for %v, want includeReferrals", got)
-	}
-	b := res.JSON(t)
-	l := listsByCode(t, b)["problems-outbound-referrals-related-to-problems"]
-	if l == nil || len(l["entry"].([]any)) != 1 || at(l, "entry", 0, "item", "display") != "Referral items have been disabled" || at(l, "entry", 0, "item", "reference") != nil {
-		t.Errorf("the referrals list: %v", l)
-	}
-	displays := 0
-	for _, r := range resources(t, b) {
-		if r["resourceType"] == "ReferralRequest" {
-			t.Errorf("ReferralRequest/%v of an area switched off is sent", r["id"])
+	t.Run("consultations", func(t *testing.T) {
+		b := check(t, record(t, e, params(p.nhs, `{"name":"includeConsultations"}`)), "includeReferrals", "ReferralRequest/", "Referral items have been disabled", "ReferralRequest",
+			len(linkedTo(p, "ReferralRequest/", nil)))
+		if l := listsByCode(t, b)["problems-outbound-referrals-related-to-problems"]; l != nil {
+			t.Errorf("problems were not asked for, yet %v", l)
 		}
-		if r["resourceType"] != "Condition" {
-			continue
-		}
-		for _, x := range r["extension"].([]any) {
-			ref := at(x, "valueReference", "reference")
-			if s, ok := ref.(string); ok && strings.HasPrefix(s, "ReferralRequest/") {
-				t.Errorf("Condition/%v still refers to %s", r["id"], s)
-			}
-			if at(x, "valueReference", "display") == "Referral items have been disabled" {
-				displays++
+	})
+	t.Run("linked problems", func(t *testing.T) {
+		// A problem linked to a referral, related to a problem of another
+		// status: asked for that status, it is a linked problem.
+		status := map[string]string{"A": "active", "I": "inactive", "R": "inactive"}
+		byID := map[string]demoProblem{}
+		for _, ps := range problems {
+			for _, pr := range ps {
+				byID[pr.id] = pr
 			}
 		}
-	}
-	if displays != len(referrals) {
-		t.Errorf("%d links shown as disabled, want %d (%v)", displays, len(referrals), referrals)
-	}
+		var linked demoProblem
+		var other string
+		q := find(t, func(q demoPatient) bool {
+			for _, pr := range problems[q.id] {
+				if !slices.ContainsFunc(links[pr.id], func(l demoLink) bool { return l.table == "REFERRAL" }) {
+					continue
+				}
+				for _, l := range links[pr.id] {
+					if o, ok := byID[strings.TrimPrefix(l.ref, "Condition/")]; ok && l.table == "PROBLEM" && status[o.status] != status[pr.status] {
+						linked, other = pr, status[o.status]
+						return true
+					}
+				}
+			}
+			return false
+		})
+		n := 0
+		for _, pr := range problems[q.id] {
+			if status[pr.status] == other || pr.id == linked.id {
+				n += len(linkedTo(q, "ReferralRequest/", func(x demoProblem) bool { return x.id == pr.id }))
+			}
+		}
+		b := check(t, record(t, e, params(q.nhs, `{"name":"includeProblems","part":[{"name":"filterStatus","valueCode":"`+other+`"}]}`)),
+			"includeReferrals", "ReferralRequest/", "Referral items have been disabled", "ReferralRequest", n)
+		if got := itemRefs(listsByCode(t, b)[linkedProblemsList]); !slices.Contains(got, "Condition/"+linked.id) {
+			t.Errorf("Condition/%s is not a linked problem: %v", linked.id, got)
+		}
+	})
+	t.Run("ended allergies", func(t *testing.T) {
+		e := serve(t, without(gpconnect.Allergies))
+		ended := func(p demoPatient) []string {
+			return slices.DeleteFunc(linkedTo(p, "AllergyIntolerance/", nil), func(ref string) bool { return active[ref] })
+		}
+		p := find(t, func(p demoPatient) bool { return len(ended(p)) > 0 })
+		b := check(t, record(t, e, params(p.nhs, `{"name":"includeProblems"}`)), "includeAllergies", "AllergyIntolerance/", "Allergy items have been disabled", "AllergyIntolerance",
+			len(linkedTo(p, "AllergyIntolerance/", nil)))
+		if l := listsByCode(t, b)["problems-allergies-that-have-been-ended-related-to-problems"]; l != nil {
+			t.Errorf("an ended list of an area switched off: %v", l)
+		}
+	})
 }

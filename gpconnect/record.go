@@ -50,6 +50,10 @@ type record struct {
 	// disabledLinks are the areas switched off whose items a List shows
 	// as disabled: each is warned of, asked for or not.
 	disabledLinks map[Area]bool
+	// owner maps what problems may be linked to (see owners); items are
+	// the areas' items (see linkedItems).
+	owner map[string]heldItem
+	items map[Area][]heldItem
 }
 
 // displayOnly marks an item of a List given as its text: the entry is
@@ -438,10 +442,14 @@ var allergyBuilder = &builder{
 		}
 		refs := make([]string, len(ended))
 		contained := make(fhir.Array, len(ended))
+		if r.listed == nil {
+			r.listed = map[string]Area{}
+		}
 		for i, a := range ended {
 			r.endAllergy(a)
 			refs[i] = "#" + a.GetString("id")
 			contained[i] = a
+			r.listed[key(a)] = Allergies // in a primary list, contained
 		}
 		r.sections = append(r.sections, r.list(snomed, endedAllergiesCode, endedAllergiesText, refs, contained))
 		return nil

@@ -59,6 +59,13 @@ func TestGPConnectChecks(t *testing.T) {
 		// subject stays a Patient.
 		{"a problem linked to a prescription", problemHeader(`"subject":{"reference":"Patient/1"}`), nil},
 		{"a problem about a Location", problemHeader(`"subject":{"reference":"Location/1"}`), []string{"Condition.subject: refers to a Location"}},
+		// GP Connect's Device.note.author names two of its targets as the
+		// Reference's profile: they are its targets, not any resource.
+		{"a device note by an organisation", `{"resourceType":"Device","meta":{"profile":["https://fhir.nhs.uk/STU3/StructureDefinition/GPConnect-Device-1"]},
+			"type":{"text":"x"},"note":[{"authorReference":{"reference":"Organization/1"},"text":"x"}]}`,
+			[]string{"Device.note.authorReference: refers to a Organization; the profile allows RelatedPerson, Patient, Practitioner"}},
+		{"a device note by a practitioner", `{"resourceType":"Device","meta":{"profile":["https://fhir.nhs.uk/STU3/StructureDefinition/GPConnect-Device-1"]},
+			"type":{"coding":[{"system":"http://snomed.info/sct","code":"14106009","display":"Cardiac pacemaker"}]},"note":[{"authorReference":{"reference":"Practitioner/1"},"text":"x"}]}`, nil},
 		// RelatedProblemHeader is defined for Condition, yet GP Connect's
 		// List slices it (a Topic linked to its problem): where a claimed
 		// profile names an extension, it may stand; elsewhere it may not.

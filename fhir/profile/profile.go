@@ -1,6 +1,7 @@
 package profile
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"reflect"
@@ -478,9 +479,12 @@ func (c *checker) value(e *element, v any, path string) {
 		if t.Code != "Reference" {
 			continue
 		}
-		rt := "Resource" // a Reference with no target profile may refer to any resource
-		if t.Target != "" {
-			rt = c.r.typeOfProfile(t.Target)
+		// A Reference with no target profile may refer to any resource;
+		// one whose target an author wrote as its profile (GP Connect's
+		// Device.note.author) refers to that.
+		rt := "Resource"
+		if target := cmp.Or(t.Target, t.Profile); target != "" {
+			rt = c.r.typeOfProfile(target)
 		}
 		if !slices.Contains(targets, rt) {
 			targets = append(targets, rt)
