@@ -181,9 +181,11 @@ type topic struct {
 // topics divides a consultation's items into its Topics: one for each
 // problem it holds (a problem-list item, when problems are offered), with
 // the problem and the consultation's items the problem is linked to
-// (relatedClinicalContent; an item linked to two goes with the first),
-// then one with the rest, if any. A consultation without problems has
-// that one Topic alone.
+// (relatedClinicalContent, to the item or to what it depends on, such as
+// a statement's plan; an item linked to two goes with the first; an item
+// of an area switched off stays there, shown as disabled), then one with
+// the rest, if any. A consultation without problems has that one Topic
+// alone.
 func (r *record) topics(items []heldItem) []topic {
 	var out []topic
 	owner := map[string]int{} // an item's Type/id → its topic
@@ -194,17 +196,27 @@ func (r *record) topics(items []heldItem) []topic {
 				out = append(out, topic{problem: it.item})
 			}
 		}
+		held := map[string]string{} // an item's Type/id, and those of what it depends on → the item's
+		for _, it := range items {
+			for _, res := range append([]*fhir.Object{it.item}, it.deps...) {
+				if _, dup := held[key(res)]; !dup {
+					held[key(res)] = key(it.item)
+				}
+			}
+		}
 		for i, tp := range out {
 			for _, ref := range relatedContent(tp.problem) {
-				if _, taken := owner[ref]; !taken {
-					owner[ref] = i
+				if k, ok := held[ref]; ok {
+					if _, taken := owner[k]; !taken {
+						owner[k] = i
+					}
 				}
 			}
 		}
 	}
 	var rest topic
 	for _, it := range items {
-		if i, ok := owner[key(it.item)]; ok && !it.disabled {
+		if i, ok := owner[key(it.item)]; ok {
 			out[i].items = append(out[i].items, it)
 			continue
 		}

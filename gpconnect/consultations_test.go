@@ -182,6 +182,87 @@ func TestRecordConsultations(t *testing.T) {
 }
 
 // checkConsultations checks a record's consultations against the rows.
+// wantTopics are the Topics of a consultation as its rows make them, each
+// by its problem's Condition/id ("" for the rest), its items sorted: a
+// Topic for each problem recorded in the consultation, holding the
+// problem and the consultation's items the problem is linked to
+// (PROBLEM_LINK), then one for the rest. shown gives an item's entry (its
+// reference, or the text of an item of an area switched off); nil is the
+// reference.
+func wantTopics(c demoConsultation, links map[string][]demoLink, shown func(string) string) map[string][]string {
+	owner := map[string]string{}
+	var problems []string
+	for _, it := range c.items {
+		if strings.HasPrefix(it, "Condition/") {
+			problems = append(problems, it)
+			owner[it] = it
+		}
+	}
+	for _, p := range problems {
+		for _, l := range links[strings.TrimPrefix(p, "Condition/")] {
+			if _, taken := owner[l.ref]; !taken && slices.Contains(c.items, l.ref) {
+				owner[l.ref] = p
+			}
+		}
+	}
+	out := map[string][]string{}
+	for _, it := range c.items {
+		entry := it
+		if shown != nil {
+			entry = shown(it)
+		}
+		out[owner[it]] = append(out[owner[it]], entry)
+	}
+	for _, v := range out {
+		sort.Strings(v)
+	}
+	return out
+}
+
+// topicsOf are the Topics of a consultation's List as the bundle has
+// them, each by the Condition/id it is linked to ("" for none), its
+// entries (references, or "display:" and the text) sorted, an acute
+// prescription's statement left out (it has no row); and every entry of
+// every Topic. ok is false when a Topic is not one of the consultation's.
+func topicsOf(t *testing.T, cl map[string]any, byRef map[string]map[string]any, c demoConsultation) (map[string][]string, []string, bool) {
+	t.Helper()
+	out := map[string][]string{}
+	var all []string
+	for _, ref := range itemRefs(cl) {
+		topic := byRef[ref]
+		if at(topic, "code", "coding", 0, "code") != "25851000000105" || at(topic, "encounter", "reference") != "Encounter/"+c.id {
+			t.Errorf("Encounter/%s: topic %v", c.id, topic)
+			return nil, nil, false
+		}
+		problem, _ := at(topic, "extension", 0, "extension", 0, "valueReference", "reference").(string)
+		if problem != "" && (at(topic, "extension", 0, "url") != "https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-CareConnect-RelatedProblemHeader-1" ||
+			topic["title"] != at(byRef[problem], "code", "text")) {
+			t.Errorf("Encounter/%s: the topic of %s: %v", c.id, problem, topic)
+		}
+		if _, dup := out[problem]; dup {
+			t.Errorf("Encounter/%s: two topics of problem %q", c.id, problem)
+		}
+		es, _ := topic["entry"].([]any)
+		if len(es) == 0 {
+			t.Errorf("Encounter/%s: a topic with no entry: %v", c.id, topic)
+		}
+		out[problem] = []string{}
+		for _, en := range es {
+			it, ok := at(en, "item", "reference").(string)
+			if !ok {
+				it = "display:" + fmt.Sprint(at(en, "item", "display"))
+			} else {
+				all = append(all, it)
+			}
+			if !strings.HasPrefix(it, "MedicationStatement/") || slices.Contains(c.items, it) {
+				out[problem] = append(out[problem], it)
+			}
+		}
+		sort.Strings(out[problem])
+	}
+	return out, all, true
+}
+
 func checkConsultations(t *testing.T, b map[string]any, want []demoConsultation) {
 	t.Helper()
 	links := linkRows(t)
@@ -259,61 +340,12 @@ func checkConsultations(t *testing.T, b map[string]any, want []demoConsultation)
 		// A Topic for each problem recorded in the consultation, holding
 		// the problem and the consultation's items it is linked to
 		// (PROBLEM_LINK), then one for the rest, if any.
-		wantTopics := map[string][]string{} // by the problem's Condition/id, "" for the rest
-		owner := map[string]string{}
-		var problems []string
-		for _, it := range c.items {
-			if strings.HasPrefix(it, "Condition/") {
-				problems = append(problems, it)
-				owner[it] = it
-			}
-		}
-		for _, p := range problems {
-			for _, l := range links[strings.TrimPrefix(p, "Condition/")] {
-				if _, taken := owner[l.ref]; !taken && slices.Contains(c.items, l.ref) {
-					owner[l.ref] = p
-				}
-			}
-		}
-		for _, it := range c.items {
-			wantTopics[owner[it]] = append(wantTopics[owner[it]], it)
-		}
-		var got []string
-		gotTopics := map[string][]string{}
-		bad := false
-		for _, ref := range itemRefs(cl) {
-			topic := byRef[ref]
-			if at(topic, "code", "coding", 0, "code") != "25851000000105" || at(topic, "encounter", "reference") != "Encounter/"+c.id {
-				t.Errorf("Encounter/%s: topic %v", c.id, topic)
-				bad = true
-				continue
-			}
-			problem, _ := at(topic, "extension", 0, "extension", 0, "valueReference", "reference").(string)
-			if problem != "" && (at(topic, "extension", 0, "url") != "https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-CareConnect-RelatedProblemHeader-1" ||
-				topic["title"] != at(byRef[problem], "code", "text")) {
-				t.Errorf("Encounter/%s: the topic of %s: %v", c.id, problem, topic)
-			}
-			if _, dup := gotTopics[problem]; dup {
-				t.Errorf("Encounter/%s: two topics of problem %q", c.id, problem)
-			}
-			items := itemRefs(topic)
-			got = append(got, items...)
-			for _, it := range items {
-				if !strings.HasPrefix(it, "MedicationStatement/") || slices.Contains(c.items, it) {
-					gotTopics[problem] = append(gotTopics[problem], it) // not an acute prescription's statement, which has no row
-				}
-			}
-		}
-		if bad {
+		gotTopics, got, ok := topicsOf(t, cl, byRef, c)
+		if !ok {
 			continue
 		}
-		for _, m := range []map[string][]string{wantTopics, gotTopics} {
-			for _, v := range m {
-				sort.Strings(v)
-			}
-		}
-		if fmt.Sprint(gotTopics) != fmt.Sprint(wantTopics) {
-			t.Errorf("Encounter/%s: topics %v, want %v", c.id, gotTopics, wantTopics)
+		if want := wantTopics(c, links, nil); fmt.Sprint(gotTopics) != fmt.Sprint(want) {
+			t.Errorf("Encounter/%s: topics %v, want %v", c.id, gotTopics, want)
 		}
 		var statements []string
 		rest := got[:0:0]
@@ -359,14 +391,22 @@ func TestConsultationItemsOfAreasSwitchedOff(t *testing.T) {
 	e := serve(t, []gpconnect.Area{gpconnect.Allergies, gpconnect.Medication, gpconnect.Consultations, gpconnect.Problems,
 		gpconnect.Immunisations, gpconnect.Uncategorised, gpconnect.Investigations})
 	rows := consultationRows(t)
+	links := linkRows(t)
+	// A patient with referrals, diary entries and observations in two
+	// consultations or more, and a problem linked to a referral or a diary
+	// entry.
 	p := find(t, func(p demoPatient) bool {
 		kinds := map[string]int{}
+		linked := false
 		for _, c := range rows[p.id] {
 			for _, it := range c.items {
 				kinds[strings.Split(it, "/")[0]]++
+				for _, l := range links[strings.TrimPrefix(it, "Condition/")] {
+					linked = linked || strings.HasPrefix(it, "Condition/") && (l.table == "REFERRAL" || l.table == "DIARY_ENTRY")
+				}
 			}
 		}
-		return len(rows[p.id]) >= 2 && kinds["ReferralRequest"] > 0 && kinds["ProcedureRequest"] > 0 && kinds["Observation"] > 0
+		return len(rows[p.id]) >= 2 && kinds["ReferralRequest"] > 0 && kinds["ProcedureRequest"] > 0 && kinds["Observation"] > 0 && linked
 	})
 	disabledText := map[string]string{"ReferralRequest": "Referral items have been disabled", "ProcedureRequest": "Diary entry items have been disabled"}
 	reg := profile.GPConnect()
@@ -414,6 +454,27 @@ func TestConsultationItemsOfAreasSwitchedOff(t *testing.T) {
 				if r["resourceType"] == "List" && at(r, "code", "coding", 0, "code") == "25851000000105" {
 					enc := at(r, "encounter", "reference").(string)
 					entries[enc] = append(entries[enc], r["entry"].([]any)...)
+				}
+			}
+			// Each item stays in its Topic, shown as text when its area is
+			// switched off.
+			shown := func(it string) string {
+				if text, ok := disabledText[strings.Split(it, "/")[0]]; ok {
+					return "display:" + text
+				}
+				return it
+			}
+			for _, r := range resources(t, b) {
+				if r["resourceType"] != "List" || at(r, "code", "coding", 0, "code") != "325851000000107" {
+					continue
+				}
+				for _, c := range rows[p.id] {
+					if at(r, "encounter", "reference") != "Encounter/"+c.id {
+						continue
+					}
+					if got, _, ok := topicsOf(t, r, byRef, c); ok && fmt.Sprint(got) != fmt.Sprint(wantTopics(c, links, shown)) {
+						t.Errorf("Encounter/%s: topics %v, want %v", c.id, got, wantTopics(c, links, shown))
+					}
 				}
 			}
 			for _, c := range rows[p.id] {

@@ -209,12 +209,14 @@ func profileOf(r map[string]any) string {
 	return p
 }
 
-// itemRefs are a list's entry references.
+// itemRefs are a list's entry references (display-only entries left out).
 func itemRefs(l map[string]any) []string {
 	var out []string
 	es, _ := l["entry"].([]any)
 	for _, e := range es {
-		out = append(out, at(e, "item", "reference").(string))
+		if ref, ok := at(e, "item", "reference").(string); ok {
+			out = append(out, ref)
+		}
 	}
 	return out
 }

@@ -206,11 +206,11 @@ func (c *checker) sliced(fhirPath, url string) bool {
 			if e.Slice == "" || !slices.ContainsFunc(e.Types, func(t typeRef) bool { return t.Profile == url }) {
 				continue
 			}
-			parts := strings.Split(e.ID, ".")
-			for i, part := range parts {
-				parts[i], _, _ = strings.Cut(part, ":")
-			}
-			if strings.Join(parts, ".") == fhirPath+".extension" {
+			// Only a slice of an element no slice lies above: one under a
+			// slice (coding:snomedCT.extension:…) would need the item
+			// checked to be in that slice too.
+			at, _, _ := strings.Cut(e.ID, ":")
+			if at == fhirPath+".extension" && strings.Count(e.ID, ":") == 1 {
 				return true
 			}
 		}
