@@ -53,6 +53,7 @@ var columns = map[string][]string{
 	"MED_ISSUE":          {"ISSUE_ID", "PATIENT_ID", "REPEAT_ID", "DRUG_ID", "DOSAGE", "QUANTITY", "ISSUE_DATE", "STATUS", "STAFF_ID", "CONSULT_ID", "LAST_UPDATED"},
 	"IMMUNISATION":       {"IMM_ID", "PATIENT_ID", "CONSULT_ID", "VACCINE_CODE", "VACCINE_NAME", "GIVEN_DATE", "BATCH_NO", "STAFF_ID", "LAST_UPDATED"},
 	"CLIN_PROCEDURE":     {"PROC_ID", "PATIENT_ID", "CONSULT_ID", "PROC_CODE", "PROC_TEXT", "PROC_DATE", "STAFF_ID", "LAST_UPDATED"},
+	"CLIN_SERVICE":       {"SPECIALTY", "SERVICE_NAME", "LAST_UPDATED"},
 	"REFERRAL":           {"REFERRAL_ID", "PATIENT_ID", "CONSULT_ID", "STAFF_ID", "SPECIALTY", "SERVICE_NAME", "REASON_TEXT", "PRIORITY", "REFERRAL_DATE", "LAST_UPDATED"},
 	"DIARY_ENTRY":        {"DIARY_ID", "PATIENT_ID", "CONSULT_ID", "STAFF_ID", "ENTRY_CODE", "ENTRY_TEXT", "RECORDED_DATE", "DUE_DATE", "LAST_UPDATED"},
 	"OBSERVATION":        {"OBS_ID", "PATIENT_ID", "CONSULT_ID", "OBS_CODE", "OBS_NAME", "VALUE_NUM", "UNITS", "VALUE_CODE", "OBS_DATETIME", "STATUS", "STAFF_ID", "LAST_UPDATED", "REPORT_ID"},
@@ -64,7 +65,7 @@ var columns = map[string][]string{
 // Tables lists the demo tables in load order.
 func Tables() []string {
 	return []string{"GP_PRACTICE", "CLINICIAN", "PATIENT", "PATIENT_ADDRESS", "PATIENT_CONTACT_NO", "PATIENT_ALIAS",
-		"CONSULTATION", "ALLERGY", "PROBLEM", "OBSERVATION", "TEST_REPORT", "SPECIMEN", "DRUG", "REPEAT_MED", "MED_ISSUE", "IMMUNISATION", "CLIN_PROCEDURE", "REFERRAL", "DIARY_ENTRY", "PROBLEM_LINK"}
+		"CONSULTATION", "ALLERGY", "PROBLEM", "OBSERVATION", "TEST_REPORT", "SPECIMEN", "DRUG", "REPEAT_MED", "MED_ISSUE", "IMMUNISATION", "CLIN_PROCEDURE", "CLIN_SERVICE", "REFERRAL", "DIARY_ENTRY", "PROBLEM_LINK"}
 }
 
 // Columns lists a table's columns in the order Generate fills them.
@@ -226,6 +227,13 @@ func Generate(opt Options, table string, fn func(row []any) error) error {
 				if err := fn(row); err != nil {
 					return err
 				}
+			}
+		}
+	case "CLIN_SERVICE":
+		r := rand.New(rand.NewPCG(opt.Seed, 3))
+		for _, k := range referralKinds {
+			if err := fn([]any{k.code, k.service, randomTime(r)}); err != nil {
+				return err
 			}
 		}
 	case "DRUG":

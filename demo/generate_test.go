@@ -332,6 +332,7 @@ var references = map[string]string{
 	"CONSULT_ID":    "CONSULTATION",
 	"DRUG_ID":       "DRUG",
 	"REPEAT_ID":     "REPEAT_MED",
+	"SPECIALTY":     "CLIN_SERVICE",
 }
 
 // TestIntegrity checks keys and references across every table: ids dense

@@ -240,13 +240,22 @@ CREATE TABLE CLIN_PROCEDURE (
 -- Referrals to other services, and the diary of recalls booked for a
 -- patient (reviews, checks), each made in a consultation.
 
+-- The services the practice refers patients to, by the specialty code
+-- its referrals carry.
+
+CREATE TABLE CLIN_SERVICE (
+    SPECIALTY      VARCHAR(4)   NOT NULL PRIMARY KEY,  -- local, e.g. 'CARD'
+    SERVICE_NAME   VARCHAR(100) NOT NULL,
+    LAST_UPDATED   TIMESTAMP    NOT NULL
+);
+
 CREATE TABLE REFERRAL (
     REFERRAL_ID    INTEGER      NOT NULL PRIMARY KEY,
     PATIENT_ID     INTEGER      NOT NULL,
     CONSULT_ID     INTEGER,
     STAFF_ID       INTEGER,                           -- the referring GP
-    SPECIALTY      VARCHAR(4)   NOT NULL,             -- local, e.g. 'CARD', 'DERM'
-    SERVICE_NAME   VARCHAR(100),                      -- the service referred to
+    SPECIALTY      VARCHAR(4)   NOT NULL,             -- CLIN_SERVICE.SPECIALTY, e.g. 'CARD', 'DERM'
+    SERVICE_NAME   VARCHAR(100),                      -- the service referred to, as the GP named it
     REASON_TEXT    VARCHAR(200),                      -- as typed by the GP
     PRIORITY       CHAR(1)      NOT NULL,             -- 'R' routine, 'U' urgent, 'T' two-week wait
     REFERRAL_DATE  VARCHAR(10)  NOT NULL,             -- 'YYYY-MM-DD'

@@ -113,7 +113,7 @@ func TestRecordReferrals(t *testing.T) {
 	}
 	// Each referral's recipient is the service referred to, a
 	// HealthcareService in the bundle (one a specialty of the patient's
-	// referrals), named as the REFERRAL rows name it.
+	// referrals), named as its CLIN_SERVICE row names it.
 	t.Run("recipients", func(t *testing.T) {
 		services := map[string]string{}    // SPECIALTY of the patient's referrals → SERVICE_NAME
 		bySpecialty := map[string]string{} // REFERRAL_ID → SPECIALTY
@@ -146,7 +146,7 @@ func TestRecordReferrals(t *testing.T) {
 				continue
 			}
 			if profileOf(hs) != "https://fhir.hl7.org.uk/STU3/StructureDefinition/CareConnect-HealthcareService-1" || hs["name"] != name ||
-				at(hs, "identifier", 0, "value") != code {
+				at(hs, "identifier", 0, "value") != code || at(hs, "meta", "versionId") == nil {
 				t.Errorf("HealthcareService/%s: %v, want it named %q", code, hs, name)
 			}
 		}

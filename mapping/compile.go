@@ -173,7 +173,7 @@ func compileNode(n *Node, rel *spec.Release) *step {
 		s.dynamic = s.dynamic || !e.HasLiteral
 		s.patientRef = isPatientRef(rel, n.Path)
 		switch {
-		case e.Ref != nil:
+		case e.Refs() != nil:
 			s.kind = stepRef
 		case n.r4System != "":
 			s.kind = stepCodeableConcept // an STU3 code, written as R4's CodeableConcept

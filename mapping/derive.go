@@ -201,6 +201,8 @@ func (d *deriver) site(s site, filter string) {
 				d.branches = append(d.branches, b)
 			case e.Ref != nil:
 				d.problem(e.Pos, "a reference made from a key of %d columns cannot be searched; bind %s to a column", len(e.Ref.Key), d.sp.Name)
+			case e.Refs() != nil:
+				d.problem(e.Pos, "a reference chosen by the row (\"first\" of references) cannot be searched; bind %s to a column", d.sp.Name)
 			}
 		}
 		if disp, ok := s.field("display"); ok && disp.node.Expr != nil && !disp.node.Expr.HasLiteral && len(d.def.Target) == 0 {

@@ -734,14 +734,21 @@ func (l *loader) expr(n *yaml.Node, path, typ string, cols *ColumnSet) *Expr {
 				l.add(l.pos(p[1]), path, "\"first\" takes a list of two or more expressions; the first present one is used")
 				continue
 			}
+			refs := 0
 			for _, item := range p[1].Content {
 				if sub := l.expr(item, path, typ, cols); sub != nil {
-					if sub.Concept != nil || sub.Ref != nil || len(sub.First) > 0 {
-						l.add(sub.Pos, path, "an expression inside \"first\" takes \"column\" or \"value\", \"transform\" and \"when\"; put \"concept\" on the expression that holds \"first\"")
+					if sub.Concept != nil || len(sub.First) > 0 {
+						l.add(sub.Pos, path, "an expression inside \"first\" takes \"column\" or \"value\", \"transform\" and \"when\" (or, on a reference, \"resource\", \"key\" and \"when\"); put \"concept\" on the expression that holds \"first\"")
 						continue
+					}
+					if sub.Ref != nil {
+						refs++
 					}
 					e.First = append(e.First, sub)
 				}
+			}
+			if refs > 0 && refs != len(e.First) {
+				l.add(l.pos(p[1]), path, "\"first\" of a reference takes references alone ({resource, key, when}): the first whose condition holds and whose key is not NULL is used")
 			}
 		case "concat":
 			if p[1].Kind != yaml.SequenceNode || len(p[1].Content) < 2 {

@@ -1060,10 +1060,12 @@ func (d *r4Deriver) checkValue(f *Node, el *spec.Element, typ, path string) {
 		}
 		d.checkObject(f, t, path)
 		if typ == "Reference" {
-			if ref := fieldOf(f, "reference"); ref != nil && ref.Expr != nil && ref.Expr.Ref != nil {
-				target := r4TypeOf(ref.Expr.Ref.Resource)
-				if el.Targets != nil && !slices.Contains(el.Targets, target) && !slices.Contains(el.Targets, "Resource") {
-					d.problem(ref.Pos, path, "R4's %s cannot point to %s (it takes %s)", f.Name, target, strings.Join(el.Targets, ", "))
+			if ref := fieldOf(f, "reference"); ref != nil && ref.Expr != nil {
+				for _, a := range ref.Expr.Refs() {
+					target := r4TypeOf(a.Ref.Resource)
+					if el.Targets != nil && !slices.Contains(el.Targets, target) && !slices.Contains(el.Targets, "Resource") {
+						d.problem(ref.Pos, path, "R4's %s cannot point to %s (it takes %s)", f.Name, target, strings.Join(el.Targets, ", "))
+					}
 				}
 			}
 		}

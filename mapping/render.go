@@ -304,15 +304,21 @@ func (r *renderer) leaf(s *step, vals []any) bool {
 		return false
 	}
 	if s.kind == stepRef {
-		id, ok := r.refID(e, vals)
-		if !ok {
-			return false
+		for _, a := range e.Refs() { // one, or the first of a reference chosen by the row that makes one
+			if a != e && a.When != nil && !a.When.holds(vals, r.today) {
+				continue
+			}
+			id, ok := r.refID(a, vals)
+			if !ok {
+				continue
+			}
+			if s.patientRef && r.patient == "" && a.Ref.Resource == "Patient" {
+				r.patient = id
+			}
+			out.ref(a.Ref.typeIn(r.p.ver), id)
+			return true
 		}
-		if s.patientRef && r.patient == "" && e.Ref.Resource == "Patient" {
-			r.patient = id
-		}
-		out.ref(e.Ref.typeIn(r.p.ver), id)
-		return true
+		return false
 	}
 	v, ok := r.eval(e, vals)
 	if !ok || v == nil {

@@ -44,3 +44,17 @@ func (cd *Cond) Walk(visit func(*Cond)) {
 	}
 	visit(cd)
 }
+
+// Refs are a reference expression's references: itself, or the
+// alternatives of its first (a reference chosen by the row: the first
+// whose condition holds and whose key is not NULL); nil when it makes no
+// reference.
+func (e *Expr) Refs() []*Expr {
+	if e.Ref != nil {
+		return []*Expr{e}
+	}
+	if len(e.First) > 0 && e.First[0].Ref != nil {
+		return e.First
+	}
+	return nil
+}

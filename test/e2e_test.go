@@ -99,18 +99,6 @@ func TestDoneWhenFamilyAndGender(t *testing.T) {
 	})
 }
 
-// distinctValues is how many distinct values a column of rows holds
-// (NULL apart).
-func distinctValues(rows []map[string]any, col string) int {
-	seen := map[any]bool{}
-	for _, r := range rows {
-		if r[col] != nil {
-			seen[r[col]] = true
-		}
-	}
-	return len(seen)
-}
-
 func TestEveryResourceValidAndCounted(t *testing.T) {
 	t.Parallel()
 	counts := map[string]int{
@@ -132,7 +120,7 @@ func TestEveryResourceValidAndCounted(t *testing.T) {
 		"ProcedureRequest":    len(demoRows(t, "DIARY_ENTRY")) + len(demoRows(t, "TEST_REPORT")), // diary entries and test requests
 		"DiagnosticReport":    len(demoRows(t, "TEST_REPORT")),
 		"Specimen":            len(demoRows(t, "SPECIMEN")),
-		"HealthcareService":   distinctValues(demoRows(t, "REFERRAL"), "SPECIALTY"),
+		"HealthcareService":   len(demoRows(t, "CLIN_SERVICE")),
 	}
 	types := map[string]bool{}
 	for _, m := range mustDemoSet(t).Mappings {
@@ -567,8 +555,7 @@ func TestMetadata(t *testing.T) {
 	}
 	// A type of several mappings (ProcedureRequest: the diary entries' and
 	// the test requests') offers the parameters of each, in their order.
-	// _lastUpdated where a mapping of the type has an updated column (a
-	// distinct source, HealthcareService, has none).
+	// _lastUpdated where a mapping of the type has an updated column.
 	wants := map[string][]string{}
 	for _, m := range set.Mappings {
 		if wants[m.Resource] == nil {

@@ -3,19 +3,7 @@ SELECT t0.PROBLEM_ID, t0.LAST_UPDATED, t0.SIGNIFICANCE, t0.STATUS, t0.READ_CODE,
 --   @p1 = 'H33..' (varchar)
 SELECT c.PROBLEM_ID, c.RELATIONSHIP, c.LINKED_ID FROM PROBLEM_LINK c WHERE c.PROBLEM_ID IN (@p1, @p2, @p3, @p4) AND (LINKED_TABLE = 'PROBLEM') ORDER BY c.PROBLEM_ID, c.LINK_ID;
 --   @p1 = 22 (bigint), @p2 = 41 (bigint), @p3 = 49 (bigint), @p4 = 63 (bigint)
-SELECT c.PROBLEM_ID, c.LINKED_ID FROM PROBLEM_LINK c WHERE c.PROBLEM_ID IN (@p1, @p2, @p3, @p4) AND (LINKED_TABLE = 'ALLERGY') ORDER BY c.PROBLEM_ID, c.LINK_ID;
---   @p1 = 22 (bigint), @p2 = 41 (bigint), @p3 = 49 (bigint), @p4 = 63 (bigint)
-SELECT c.PROBLEM_ID, c.LINKED_ID FROM PROBLEM_LINK c WHERE c.PROBLEM_ID IN (@p1, @p2, @p3, @p4) AND (LINKED_TABLE = 'OBSERVATION') ORDER BY c.PROBLEM_ID, c.LINK_ID;
---   @p1 = 22 (bigint), @p2 = 41 (bigint), @p3 = 49 (bigint), @p4 = 63 (bigint)
-SELECT c.PROBLEM_ID, c.LINKED_ID FROM PROBLEM_LINK c WHERE c.PROBLEM_ID IN (@p1, @p2, @p3, @p4) AND (LINKED_TABLE = 'REPEAT_MED') ORDER BY c.PROBLEM_ID, c.LINK_ID;
---   @p1 = 22 (bigint), @p2 = 41 (bigint), @p3 = 49 (bigint), @p4 = 63 (bigint)
-SELECT c.PROBLEM_ID, c.LINKED_ID FROM PROBLEM_LINK c WHERE c.PROBLEM_ID IN (@p1, @p2, @p3, @p4) AND (LINKED_TABLE = 'IMMUNISATION') ORDER BY c.PROBLEM_ID, c.LINK_ID;
---   @p1 = 22 (bigint), @p2 = 41 (bigint), @p3 = 49 (bigint), @p4 = 63 (bigint)
-SELECT c.PROBLEM_ID, c.LINKED_ID FROM PROBLEM_LINK c WHERE c.PROBLEM_ID IN (@p1, @p2, @p3, @p4) AND (LINKED_TABLE = 'REFERRAL') ORDER BY c.PROBLEM_ID, c.LINK_ID;
---   @p1 = 22 (bigint), @p2 = 41 (bigint), @p3 = 49 (bigint), @p4 = 63 (bigint)
-SELECT c.PROBLEM_ID, c.LINKED_ID FROM PROBLEM_LINK c WHERE c.PROBLEM_ID IN (@p1, @p2, @p3, @p4) AND (LINKED_TABLE = 'DIARY_ENTRY') ORDER BY c.PROBLEM_ID, c.LINK_ID;
---   @p1 = 22 (bigint), @p2 = 41 (bigint), @p3 = 49 (bigint), @p4 = 63 (bigint)
-SELECT c.PROBLEM_ID, c.LINKED_ID FROM PROBLEM_LINK c WHERE c.PROBLEM_ID IN (@p1, @p2, @p3, @p4) AND (LINKED_TABLE = 'TEST_REPORT') ORDER BY c.PROBLEM_ID, c.LINK_ID;
+SELECT c.PROBLEM_ID, c.LINKED_TABLE, c.LINKED_ID FROM PROBLEM_LINK c WHERE c.PROBLEM_ID IN (@p1, @p2, @p3, @p4) AND (LINKED_TABLE <> 'PROBLEM') ORDER BY c.PROBLEM_ID, c.LINK_ID;
 --   @p1 = 22 (bigint), @p2 = 41 (bigint), @p3 = 49 (bigint), @p4 = 63 (bigint)
 
 -- next page
@@ -23,19 +11,7 @@ SELECT t0.PROBLEM_ID, t0.LAST_UPDATED, t0.SIGNIFICANCE, t0.STATUS, t0.READ_CODE,
 --   @p1 = 'H33..' (varchar), @p2 = 49 (bigint)
 SELECT c.PROBLEM_ID, c.RELATIONSHIP, c.LINKED_ID FROM PROBLEM_LINK c WHERE c.PROBLEM_ID IN (@p1, @p2, @p3, @p4) AND (LINKED_TABLE = 'PROBLEM') ORDER BY c.PROBLEM_ID, c.LINK_ID;
 --   @p1 = 63 (bigint), @p2 = 73 (bigint), @p3 = 79 (bigint), @p4 = 83 (bigint)
-SELECT c.PROBLEM_ID, c.LINKED_ID FROM PROBLEM_LINK c WHERE c.PROBLEM_ID IN (@p1, @p2, @p3, @p4) AND (LINKED_TABLE = 'ALLERGY') ORDER BY c.PROBLEM_ID, c.LINK_ID;
---   @p1 = 63 (bigint), @p2 = 73 (bigint), @p3 = 79 (bigint), @p4 = 83 (bigint)
-SELECT c.PROBLEM_ID, c.LINKED_ID FROM PROBLEM_LINK c WHERE c.PROBLEM_ID IN (@p1, @p2, @p3, @p4) AND (LINKED_TABLE = 'OBSERVATION') ORDER BY c.PROBLEM_ID, c.LINK_ID;
---   @p1 = 63 (bigint), @p2 = 73 (bigint), @p3 = 79 (bigint), @p4 = 83 (bigint)
-SELECT c.PROBLEM_ID, c.LINKED_ID FROM PROBLEM_LINK c WHERE c.PROBLEM_ID IN (@p1, @p2, @p3, @p4) AND (LINKED_TABLE = 'REPEAT_MED') ORDER BY c.PROBLEM_ID, c.LINK_ID;
---   @p1 = 63 (bigint), @p2 = 73 (bigint), @p3 = 79 (bigint), @p4 = 83 (bigint)
-SELECT c.PROBLEM_ID, c.LINKED_ID FROM PROBLEM_LINK c WHERE c.PROBLEM_ID IN (@p1, @p2, @p3, @p4) AND (LINKED_TABLE = 'IMMUNISATION') ORDER BY c.PROBLEM_ID, c.LINK_ID;
---   @p1 = 63 (bigint), @p2 = 73 (bigint), @p3 = 79 (bigint), @p4 = 83 (bigint)
-SELECT c.PROBLEM_ID, c.LINKED_ID FROM PROBLEM_LINK c WHERE c.PROBLEM_ID IN (@p1, @p2, @p3, @p4) AND (LINKED_TABLE = 'REFERRAL') ORDER BY c.PROBLEM_ID, c.LINK_ID;
---   @p1 = 63 (bigint), @p2 = 73 (bigint), @p3 = 79 (bigint), @p4 = 83 (bigint)
-SELECT c.PROBLEM_ID, c.LINKED_ID FROM PROBLEM_LINK c WHERE c.PROBLEM_ID IN (@p1, @p2, @p3, @p4) AND (LINKED_TABLE = 'DIARY_ENTRY') ORDER BY c.PROBLEM_ID, c.LINK_ID;
---   @p1 = 63 (bigint), @p2 = 73 (bigint), @p3 = 79 (bigint), @p4 = 83 (bigint)
-SELECT c.PROBLEM_ID, c.LINKED_ID FROM PROBLEM_LINK c WHERE c.PROBLEM_ID IN (@p1, @p2, @p3, @p4) AND (LINKED_TABLE = 'TEST_REPORT') ORDER BY c.PROBLEM_ID, c.LINK_ID;
+SELECT c.PROBLEM_ID, c.LINKED_TABLE, c.LINKED_ID FROM PROBLEM_LINK c WHERE c.PROBLEM_ID IN (@p1, @p2, @p3, @p4) AND (LINKED_TABLE <> 'PROBLEM') ORDER BY c.PROBLEM_ID, c.LINK_ID;
 --   @p1 = 63 (bigint), @p2 = 73 (bigint), @p3 = 79 (bigint), @p4 = 83 (bigint)
 
 -- previous page
@@ -43,17 +19,5 @@ SELECT t0.PROBLEM_ID, t0.LAST_UPDATED, t0.SIGNIFICANCE, t0.STATUS, t0.READ_CODE,
 --   @p1 = 'H33..' (varchar), @p2 = 63 (bigint)
 SELECT c.PROBLEM_ID, c.RELATIONSHIP, c.LINKED_ID FROM PROBLEM_LINK c WHERE c.PROBLEM_ID IN (@p1, @p2, @p3) AND (LINKED_TABLE = 'PROBLEM') ORDER BY c.PROBLEM_ID, c.LINK_ID;
 --   @p1 = 49 (bigint), @p2 = 41 (bigint), @p3 = 22 (bigint)
-SELECT c.PROBLEM_ID, c.LINKED_ID FROM PROBLEM_LINK c WHERE c.PROBLEM_ID IN (@p1, @p2, @p3) AND (LINKED_TABLE = 'ALLERGY') ORDER BY c.PROBLEM_ID, c.LINK_ID;
---   @p1 = 49 (bigint), @p2 = 41 (bigint), @p3 = 22 (bigint)
-SELECT c.PROBLEM_ID, c.LINKED_ID FROM PROBLEM_LINK c WHERE c.PROBLEM_ID IN (@p1, @p2, @p3) AND (LINKED_TABLE = 'OBSERVATION') ORDER BY c.PROBLEM_ID, c.LINK_ID;
---   @p1 = 49 (bigint), @p2 = 41 (bigint), @p3 = 22 (bigint)
-SELECT c.PROBLEM_ID, c.LINKED_ID FROM PROBLEM_LINK c WHERE c.PROBLEM_ID IN (@p1, @p2, @p3) AND (LINKED_TABLE = 'REPEAT_MED') ORDER BY c.PROBLEM_ID, c.LINK_ID;
---   @p1 = 49 (bigint), @p2 = 41 (bigint), @p3 = 22 (bigint)
-SELECT c.PROBLEM_ID, c.LINKED_ID FROM PROBLEM_LINK c WHERE c.PROBLEM_ID IN (@p1, @p2, @p3) AND (LINKED_TABLE = 'IMMUNISATION') ORDER BY c.PROBLEM_ID, c.LINK_ID;
---   @p1 = 49 (bigint), @p2 = 41 (bigint), @p3 = 22 (bigint)
-SELECT c.PROBLEM_ID, c.LINKED_ID FROM PROBLEM_LINK c WHERE c.PROBLEM_ID IN (@p1, @p2, @p3) AND (LINKED_TABLE = 'REFERRAL') ORDER BY c.PROBLEM_ID, c.LINK_ID;
---   @p1 = 49 (bigint), @p2 = 41 (bigint), @p3 = 22 (bigint)
-SELECT c.PROBLEM_ID, c.LINKED_ID FROM PROBLEM_LINK c WHERE c.PROBLEM_ID IN (@p1, @p2, @p3) AND (LINKED_TABLE = 'DIARY_ENTRY') ORDER BY c.PROBLEM_ID, c.LINK_ID;
---   @p1 = 49 (bigint), @p2 = 41 (bigint), @p3 = 22 (bigint)
-SELECT c.PROBLEM_ID, c.LINKED_ID FROM PROBLEM_LINK c WHERE c.PROBLEM_ID IN (@p1, @p2, @p3) AND (LINKED_TABLE = 'TEST_REPORT') ORDER BY c.PROBLEM_ID, c.LINK_ID;
+SELECT c.PROBLEM_ID, c.LINKED_TABLE, c.LINKED_ID FROM PROBLEM_LINK c WHERE c.PROBLEM_ID IN (@p1, @p2, @p3) AND (LINKED_TABLE <> 'PROBLEM') ORDER BY c.PROBLEM_ID, c.LINK_ID;
 --   @p1 = 49 (bigint), @p2 = 41 (bigint), @p3 = 22 (bigint)

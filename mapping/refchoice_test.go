@@ -1,0 +1,84 @@
+package mapping
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// A reference chosen by the row: "first" of references, each with its
+// condition, renders the first whose condition holds and whose key is not
+// NULL, with that one's type (and id prefix, and R4 type); none, and the
+// reference is left out. Alternatives that are not all references, a
+// reference to a type nothing maps, and a search parameter following
+// such a reference are refused.
+func TestReferenceChosenByTheRow(t *testing.T) {
+	target := func(name, typ, element string) File {
+		return File{Name: name, Data: []byte("resource: " + typ + "\n" + `from: { table: ` + strings.ToUpper(typ) + `, key: ID }
+element: { ` + element + ` }
+`)}
+	}
+	patient := File{Name: "patient.yaml", Data: []byte("resource: Patient\nfrom: { table: PAT, key: ID }\nelement: { active: true }\n")}
+	links := func(ref, search string) File {
+		return File{Name: "flag.yaml", Data: []byte(`resource: Flag
+from: { table: LINK, key: ID }
+element:
+  status: active
+  code: { text: x }
+  subject:
+    reference: { resource: Patient, key: PAT }
+  author:
+    reference: ` + ref + `
+` + search)}
+	}
+	choice := `
+      first:
+        - { resource: Practitioner, key: WHO, when: { column: KIND, equals: DR } }
+        - { resource: Organization, key: WHO, when: { column: KIND, equals: ORG } }
+        - { resource: Device, key: WHO }`
+	files := []File{patient, target("pr.yaml", "Practitioner", "active: true"), target("org.yaml", "Organization", "active: true"), target("dev.yaml", "Device", "status: active")}
+	set, err := Load(append(files, links(choice, "")), time.UTC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := set.Lookup("Flag")
+	for _, c := range []struct {
+		kind, who any
+		want      string
+	}{
+		{"DR", "7", `"author":{"reference":"Practitioner/7"}`},
+		{"ORG", "A81001", `"author":{"reference":"Organization/A81001"}`},
+		{"X", "9", `"author":{"reference":"Device/9"}`},
+		{nil, "9", `"author":{"reference":"Device/9"}`},
+		{"DR", nil, ``},
+	} {
+		got := renderJSONIn(t, m, STU3, map[string]any{"ID": "1", "PAT": "2", "KIND": c.kind, "WHO": c.who})
+		if c.want != "" && !strings.Contains(got, c.want) || c.want == "" && strings.Contains(got, `"author"`) {
+			t.Errorf("KIND %v, WHO %v: %s, want %s", c.kind, c.who, got, c.want)
+		}
+	}
+	// On R4, through both writers.
+	if got := renderR4(t, m, map[string]any{"ID": "1", "PAT": "2", "KIND": "ORG", "WHO": "A81001"}); !strings.Contains(got, `"author":{"reference":"Organization/A81001"}`) {
+		t.Errorf("R4: %s", got)
+	}
+	for _, c := range []struct {
+		name, ref, search, want string
+	}{
+		{"a value among references", `
+      first:
+        - { resource: Practitioner, key: WHO }
+        - { column: WHO }`, "", `"first" of a reference takes references alone`},
+		{"a type nothing maps", `
+      first:
+        - { resource: Practitioner, key: WHO, when: { column: KIND, equals: DR } }
+        - { resource: RelatedPerson, key: WHO }`, "", "references RelatedPerson, which no mapping serves"},
+		{"searched", choice, "search:\n  author: {}\n", "a reference chosen by the row"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Load(append(files, links(c.ref, c.search)), time.UTC)
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("got %v, want an error saying %q", err, c.want)
+			}
+		})
+	}
+}
