@@ -304,21 +304,17 @@ func (r *renderer) leaf(s *step, vals []any) bool {
 		return false
 	}
 	if s.kind == stepRef {
-		for _, a := range e.Refs() { // one, or the first of a reference chosen by the row that makes one
-			if a != e && a.When != nil && !a.When.holds(vals, r.today) {
-				continue
+		if e.Ref == nil { // a reference chosen by the row: the first alternative that makes one
+			for _, a := range e.First {
+				if a.When == nil || a.When.holds(vals, r.today) {
+					if r.ref(s, a, vals) {
+						return true
+					}
+				}
 			}
-			id, ok := r.refID(a, vals)
-			if !ok {
-				continue
-			}
-			if s.patientRef && r.patient == "" && a.Ref.Resource == "Patient" {
-				r.patient = id
-			}
-			out.ref(a.Ref.typeIn(r.p.ver), id)
-			return true
+			return false
 		}
-		return false
+		return r.ref(s, e, vals)
 	}
 	v, ok := r.eval(e, vals)
 	if !ok || v == nil {
@@ -445,6 +441,20 @@ func toStringOrEmpty(v any) string {
 		return ""
 	}
 	return toString(v)
+}
+
+// ref writes a reference expression's reference; false when its key
+// makes none.
+func (r *renderer) ref(s *step, e *Expr, vals []any) bool {
+	id, ok := r.refID(e, vals)
+	if !ok {
+		return false
+	}
+	if s.patientRef && r.patient == "" && e.Ref.Resource == "Patient" {
+		r.patient = id
+	}
+	r.out.ref(e.Ref.typeIn(r.p.ver), id)
+	return true
 }
 
 // refID is the id a reference's key columns make; false when a key value
