@@ -222,7 +222,7 @@ func (e *Engine) follow(ctx context.Context, pool map[*mapping.Mapping][]*mappin
 			}
 			for _, r := range pool[inc.from] {
 				v := r.Vals[sp.Col]
-				if v == nil {
+				if v == nil || !sp.Applies(r.Vals, e.set.Today) {
 					continue
 				}
 				for _, t := range sp.Target {

@@ -165,3 +165,14 @@ var (
 	isoDate   = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
 	numberLit = regexp.MustCompile(`^-?\d+(\.\d+)?$`)
 )
+
+// Applies tells whether a search parameter's (or branch's) conditions hold
+// for a row of its mapping: the reference it follows is the one rendered.
+func (p *SearchParam) Applies(vals []any, today func() time.Time) bool {
+	for _, c := range p.Conds {
+		if !c.holds(vals, today) {
+			return false
+		}
+	}
+	return true
+}

@@ -202,7 +202,7 @@ func (d *deriver) site(s site, filter string) {
 			case e.Ref != nil:
 				d.problem(e.Pos, "a reference made from a key of %d columns cannot be searched; bind %s to a column", len(e.Ref.Key), d.sp.Name)
 			case e.Refs() != nil:
-				d.problem(e.Pos, "a reference chosen by the row (\"first\" of references) cannot be searched; bind %s to a column", d.sp.Name)
+				d.problem(e.Pos, "a reference chosen by the row (\"first\" of references) cannot be searched: leave %s out (a parameter on its key column would find the rows of every type the reference may take)", d.sp.Name)
 			}
 		}
 		if disp, ok := s.field("display"); ok && disp.node.Expr != nil && !disp.node.Expr.HasLiteral && len(d.def.Target) == 0 {

@@ -737,8 +737,16 @@ func (l *loader) expr(n *yaml.Node, path, typ string, cols *ColumnSet) *Expr {
 			refs := 0
 			for _, item := range p[1].Content {
 				if sub := l.expr(item, path, typ, cols); sub != nil {
-					if sub.Concept != nil || len(sub.First) > 0 {
-						l.add(sub.Pos, path, "an expression inside \"first\" takes \"column\" or \"value\", \"transform\" and \"when\" (or, on a reference, \"resource\", \"key\" and \"when\"); put \"concept\" on the expression that holds \"first\"")
+					if sub.Ref != nil && (sub.Concept != nil || len(sub.Transforms) > 0 || sub.Required) {
+						l.add(sub.Pos, path, "a reference inside \"first\" takes \"resource\", \"key\", \"id-prefix\" and \"when\" (a reference has no \"concept\", \"transform\" or \"required\" of its own)")
+						continue
+					}
+					if len(sub.First) > 0 {
+						l.add(sub.Pos, path, "\"first\" cannot hold another \"first\": list its alternatives in the outer one")
+						continue
+					}
+					if sub.Concept != nil {
+						l.add(sub.Pos, path, "an expression inside \"first\" takes \"column\" or \"value\", \"transform\" and \"when\" (or, on a reference, \"resource\", \"key\", \"id-prefix\" and \"when\"); put \"concept\" on the expression that holds \"first\"")
 						continue
 					}
 					if sub.Ref != nil {
@@ -784,6 +792,10 @@ func (l *loader) expr(n *yaml.Node, path, typ string, cols *ColumnSet) *Expr {
 		case "id-prefix":
 			prefix = p[1]
 		}
+	}
+	if len(e.First) > 0 && e.First[0].Ref != nil && (e.conceptRef != "" || len(e.Transforms) > 0 || prefix != nil) {
+		l.add(e.Pos, path, "a reference chosen by the row takes no \"concept\", \"transform\" or \"id-prefix\" beside its \"first\": give each alternative its \"resource\", \"key\", \"id-prefix\" and \"when\"")
+		return nil
 	}
 	if resource != nil || key != nil || prefix != nil {
 		if resource == nil || key == nil {

@@ -1064,7 +1064,7 @@ func (d *r4Deriver) checkValue(f *Node, el *spec.Element, typ, path string) {
 				for _, a := range ref.Expr.Refs() {
 					target := r4TypeOf(a.Ref.Resource)
 					if el.Targets != nil && !slices.Contains(el.Targets, target) && !slices.Contains(el.Targets, "Resource") {
-						d.problem(ref.Pos, path, "R4's %s cannot point to %s (it takes %s)", f.Name, target, strings.Join(el.Targets, ", "))
+						d.problem(a.Pos, path, "R4's %s cannot point to %s (it takes %s)", f.Name, target, strings.Join(el.Targets, ", "))
 					}
 				}
 			}

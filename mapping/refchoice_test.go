@@ -36,7 +36,7 @@ element:
         - { resource: Practitioner, key: WHO, when: { column: KIND, equals: DR } }
         - { resource: Organization, key: WHO, when: { column: KIND, equals: ORG } }
         - { resource: Device, key: WHO }`
-	files := []File{patient, target("pr.yaml", "Practitioner", "active: true"), target("org.yaml", "Organization", "active: true"), target("dev.yaml", "Device", "status: active")}
+	files := []File{patient, {Name: "pr.yaml", Data: []byte("resource: Practitioner\nid-prefix: staff-member.of-the-practice.\nfrom: { table: PRACTITIONER, key: ID }\nelement: { active: true }\n")}, target("org.yaml", "Organization", "active: true"), target("dev.yaml", "Device", "status: active")}
 	set, err := Load(append(files, links(choice, "")), time.UTC)
 	if err != nil {
 		t.Fatal(err)
@@ -46,7 +46,7 @@ element:
 		kind, who any
 		want      string
 	}{
-		{"DR", "7", `"author":{"reference":"Practitioner/7"}`},
+		{"DR", "7", `"author":{"reference":"Practitioner/staff-member.of-the-practice.7"}`},
 		{"ORG", "A81001", `"author":{"reference":"Organization/A81001"}`},
 		{"X", "9", `"author":{"reference":"Device/9"}`},
 		{nil, "9", `"author":{"reference":"Device/9"}`},
@@ -56,6 +56,15 @@ element:
 		if c.want != "" && !strings.Contains(got, c.want) || c.want == "" && strings.Contains(got, `"author"`) {
 			t.Errorf("KIND %v, WHO %v: %s, want %s", c.kind, c.who, got, c.want)
 		}
+	}
+	// Once an alternative applies (its condition holds, its key has no
+	// NULL), it is the one: a key that makes no id (too long here, with
+	// the prefix) leaves the reference out, with a problem, and does not
+	// fall through to the Device.
+	long := strings.Repeat("7", 60)
+	raw, problems := m.RenderJSONIn(STU3, row(m, map[string]any{"ID": "1", "PAT": "2", "KIND": "DR", "WHO": long}), nil)
+	if strings.Contains(string(raw.JSON), `"author"`) || len(problems) == 0 {
+		t.Errorf("a key too long for the Practitioner: %s, problems %v; want no author, and a problem", raw.JSON, problems)
 	}
 	// On R4, through both writers.
 	if got := renderR4(t, m, map[string]any{"ID": "1", "PAT": "2", "KIND": "ORG", "WHO": "A81001"}); !strings.Contains(got, `"author":{"reference":"Organization/A81001"}`) {
@@ -73,6 +82,19 @@ element:
         - { resource: Practitioner, key: WHO, when: { column: KIND, equals: DR } }
         - { resource: RelatedPerson, key: WHO }`, "", "references RelatedPerson, which no mapping serves"},
 		{"searched", choice, "search:\n  author: {}\n", "a reference chosen by the row"},
+		{"a transform on an alternative", `
+      first:
+        - { resource: Practitioner, key: WHO, transform: trim, when: { column: KIND, equals: DR } }
+        - { resource: Device, key: WHO }`, "", `a reference inside "first" takes "resource", "key", "id-prefix" and "when"`},
+		{"first in first", `
+      first:
+        - { resource: Practitioner, key: WHO }
+        - first: [ { resource: Device, key: WHO }, { resource: Organization, key: WHO } ]`, "", `"first" cannot hold another "first"`},
+		{"a transform beside first", `
+      transform: trim
+      first:
+        - { resource: Practitioner, key: WHO }
+        - { resource: Device, key: WHO }`, "", "a reference chosen by the row takes no"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := Load(append(files, links(c.ref, c.search)), time.UTC)

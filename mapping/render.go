@@ -305,11 +305,13 @@ func (r *renderer) leaf(s *step, vals []any) bool {
 	}
 	if s.kind == stepRef {
 		if e.Ref == nil { // a reference chosen by the row: the first alternative that makes one
+			// The first alternative whose condition holds and whose key
+			// has no NULL is the one: a key that makes no id (empty, too
+			// long) leaves the reference out rather than falling through
+			// to another type.
 			for _, a := range e.First {
-				if a.When == nil || a.When.holds(vals, r.today) {
-					if r.ref(s, a, vals) {
-						return true
-					}
+				if (a.When == nil || a.When.holds(vals, r.today)) && a.Ref.keyPresent(vals) {
+					return r.ref(s, a, vals)
 				}
 			}
 			return false
@@ -479,6 +481,16 @@ func (r *renderer) refID(e *Expr, vals []any) (string, bool) {
 		return "", false
 	}
 	return id, true
+}
+
+// keyPresent tells whether none of the key's columns is NULL in the row.
+func (r *RefExpr) keyPresent(vals []any) bool {
+	for _, c := range r.cols {
+		if vals[c] == nil {
+			return false
+		}
+	}
+	return true
 }
 
 // typeIn is the referenced type's name in a release: its mapping's.
