@@ -657,7 +657,19 @@ func (l *loader) value(n *yaml.Node, path, typ string, el *spec.Element, cols *C
 		l.add(l.pos(n), path, "%s is a complex type: give its elements as a mapping", typ)
 		return nil
 	}
-	return l.object(n, path, typ, t, cols, false)
+	node := l.object(n, path, typ, t, cols, false)
+	if typ == "Reference" && len(el.Targets) > 0 && !slices.Contains(el.Targets, "Resource") {
+		// Each type the reference may take is one the element allows, as
+		// R4's are checked when the mapping's R4 form is made.
+		if ref := fieldOf(node, "reference"); ref != nil && ref.Expr != nil {
+			for _, a := range ref.Expr.Refs() {
+				if !slices.Contains(el.Targets, a.Ref.Resource) {
+					l.add(a.Pos, path, "%s cannot point to %s (STU3 takes %s)", path, a.Ref.Resource, strings.Join(el.Targets, ", "))
+				}
+			}
+		}
+	}
+	return node
 }
 
 // conceptPrimitive reports whether a concept map can give a primitive of

@@ -238,7 +238,7 @@ element:
   subject:
     reference: { resource: Patient, key: PID }
   definition:
-    - reference: { resource: Patient, key: PID }
+    - display: { column: DRUG }
 `
 	set, err := loadR4(t, File{Name: "mr.yaml", Data: []byte(stu3Only)})
 	if err != nil {

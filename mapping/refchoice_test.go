@@ -10,8 +10,9 @@ import (
 // condition, renders the first whose condition holds and whose key is not
 // NULL, with that one's type (and id prefix, and R4 type); none, and the
 // reference is left out. Alternatives that are not all references, a
-// reference to a type nothing maps, and a search parameter following
-// such a reference are refused.
+// reference to a type nothing maps or the element does not take (any
+// reference), and a search parameter following such a reference are
+// refused.
 func TestReferenceChosenByTheRow(t *testing.T) {
 	target := func(name, typ, element string) File {
 		return File{Name: name, Data: []byte("resource: " + typ + "\n" + `from: { table: ` + strings.ToUpper(typ) + `, key: ID }
@@ -36,7 +37,8 @@ element:
         - { resource: Practitioner, key: WHO, when: { column: KIND, equals: DR } }
         - { resource: Organization, key: WHO, when: { column: KIND, equals: ORG } }
         - { resource: Device, key: WHO }`
-	files := []File{patient, {Name: "pr.yaml", Data: []byte("resource: Practitioner\nid-prefix: staff-member.of-the-practice.\nfrom: { table: PRACTITIONER, key: ID }\nelement: { active: true }\n")}, target("org.yaml", "Organization", "active: true"), target("dev.yaml", "Device", "status: active")}
+	location := File{Name: "loc.yaml", Data: []byte("resource: Location\nfrom: { table: LOC, key: ID }\nelement: { name: x }\n")}
+	files := []File{patient, location, {Name: "pr.yaml", Data: []byte("resource: Practitioner\nid-prefix: staff-member.of-the-practice.\nfrom: { table: PRACTITIONER, key: ID }\nelement: { active: true }\n")}, target("org.yaml", "Organization", "active: true"), target("dev.yaml", "Device", "status: active")}
 	set, err := Load(append(files, links(choice, "")), time.UTC)
 	if err != nil {
 		t.Fatal(err)
@@ -82,6 +84,11 @@ element:
         - { resource: Practitioner, key: WHO, when: { column: KIND, equals: DR } }
         - { resource: RelatedPerson, key: WHO }`, "", "references RelatedPerson, which no mapping serves"},
 		{"searched", choice, "search:\n  author: {}\n", "a reference chosen by the row"},
+		{"a type the element does not take", `
+      first:
+        - { resource: Practitioner, key: WHO, when: { column: KIND, equals: DR } }
+        - { resource: Location, key: WHO }`, "", "Flag.author cannot point to Location (STU3 takes"},
+		{"one reference to a type the element does not take", `{ resource: Location, key: WHO }`, "", "Flag.author cannot point to Location (STU3 takes"},
 		{"a transform on an alternative", `
       first:
         - { resource: Practitioner, key: WHO, transform: trim, when: { column: KIND, equals: DR } }

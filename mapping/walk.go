@@ -1,5 +1,7 @@
 package mapping
 
+import "slices"
+
 // Walk visits a mapping's element tree depth first, in document order:
 // each node with the rows it is read from (the Rows of the nearest node
 // at or above it that has its own; nil for the mapping's main rows). The
@@ -53,8 +55,8 @@ func (e *Expr) Refs() []*Expr {
 	if e.Ref != nil {
 		return []*Expr{e}
 	}
-	if len(e.First) > 0 && e.First[0].Ref != nil {
-		return e.First
+	if len(e.First) == 0 || slices.ContainsFunc(e.First, func(a *Expr) bool { return a.Ref == nil }) {
+		return nil // not a reference, or a mistake the loader reports
 	}
-	return nil
+	return e.First
 }
