@@ -127,15 +127,17 @@ var consultationBuilder = patientItems("Encounter", func(r *record, req *Request
 		var lists []*fhir.Object
 		for _, tp := range topics {
 			for _, it := range tp.items {
-				if !it.disabled {
-					byArea[it.area] = append(byArea[it.area], it)
+				if it.disabled {
+					r.disabledLinks[it.area] = true // shown as disabled: warned of
+					continue
 				}
+				byArea[it.area] = append(byArea[it.area], it)
 			}
 			tid, title := uuid5(r.s.ns, "List/topic/"+id), topicDisplay
 			if tp.problem != nil {
 				tid, title = uuid5(r.s.ns, "List/topic/"+id+"/"+key(tp.problem)), conceptText(tp.problem, "code", topicDisplay)
 			}
-			t := r.structure(tid, topicCode, topicDisplay, title, id, tp.refs(r))
+			t := r.structure(tid, topicCode, topicDisplay, title, id, tp.refs())
 			if tp.problem != nil {
 				target := fhir.NewObject(2).Add("url", fhir.String("target")).Add("valueReference", fhir.NewObject(1).Add("reference", fhir.String(key(tp.problem))))
 				put(t, stu3.Lookup("List"), "extension", fhir.Array{fhir.NewObject(2).Add("url", fhir.String(relatedProblemURL)).Add("extension", fhir.Array{target})})
@@ -230,12 +232,11 @@ func (r *record) topics(items []heldItem) []topic {
 
 // refs are a topic's entries: its items, those of an area switched off
 // as display-only entries ("Referral items have been disabled").
-func (tp topic) refs(r *record) []string {
+func (tp topic) refs() []string {
 	out := make([]string, len(tp.items))
 	for i, it := range tp.items {
 		if it.disabled {
 			out[i] = displayOnly + disabledItems[it.area]
-			r.disabledLinks[it.area] = true
 			continue
 		}
 		out[i] = key(it.item)
@@ -310,7 +311,7 @@ func (r *record) linkedItems(a Area, b *builder) ([]heldItem, error) {
 // filter: the entries of its primary list, each with the resources of
 // the area it refers to or that are based on it (and so on).
 func (r *record) itemsOf(a Area, b *builder) ([]heldItem, error) {
-	sub := &record{s: r.s, ctx: r.ctx, patient: r.patient, pid: r.pid, admin: map[string][]*fhir.Object{}, have: map[string]bool{}}
+	sub := &record{s: r.s, ctx: r.ctx, patient: r.patient, pid: r.pid, admin: map[string][]*fhir.Object{}, have: map[string]bool{}, listed: map[string]Area{}}
 	if err := b.build(sub, &Request{Areas: map[Area][]Parts{a: {Parts{}}}}); err != nil {
 		return nil, err
 	}

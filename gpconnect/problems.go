@@ -1,7 +1,6 @@
 package gpconnect
 
 import (
-	"net/url"
 	"slices"
 
 	"github.com/ccfacade/ccfacade/fhir"
@@ -266,7 +265,7 @@ func (r *record) owners() (map[string]heldItem, error) {
 			}
 		}
 		if la.area == Allergies && (r.s.offered[Allergies] || r.s.switchedOff[Allergies]) {
-			ended, err := r.search("AllergyIntolerance", url.Values{"patient": {"Patient/" + r.pid}, "clinical-status": {"inactive,resolved"}})
+			ended, err := r.endedAllergies()
 			if err != nil {
 				return nil, err
 			}

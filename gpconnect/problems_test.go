@@ -177,6 +177,19 @@ func linkRows(t *testing.T) map[string][]demoLink {
 	return out
 }
 
+// activeAllergies are the demo's active allergies (Type/id), read from
+// its ALLERGY rows.
+func activeAllergies(t *testing.T) map[string]bool {
+	t.Helper()
+	out := map[string]bool{}
+	for _, r := range demotest.Rows(t, "ALLERGY") {
+		if strings.EqualFold(demotest.Str(r["STATUS"]), "active") {
+			out["AllergyIntolerance/"+demotest.Str(r["ALLERGY_ID"])] = true
+		}
+	}
+	return out
+}
+
 // relatedList is the code of the "Problems - … related to problems" list
 // of a linked table's items.
 var relatedList = map[string]string{
@@ -197,21 +210,17 @@ const linkedProblemsList = "problems-linked-problems-not-relating-to-the-primary
 // by relatedProblemHeader, parent or child. A filter that leaves out a
 // problem a returned one is linked to brings it in the "Problems - linked
 // problems not relating to the primary query" list; so does an allergies
-// query for each problem linked to a returned allergy, with no other
-// secondary list. Ended allergies, which a problem may link to, are not
-// sent with problems yet (docs/gpconnect.md). Every bundle is valid STU3
-// and every resource and List conforms to its GP Connect profile.
+// query for each problem linked to a returned allergy (an ended one too),
+// with no other secondary list. An ended allergy a problem links to is
+// contained in the "Problems - allergies that have been ended related to
+// problems" list, resolved, with its end. Every bundle is valid STU3 and
+// every resource and List conforms to its GP Connect profile.
 func TestRecordProblemLinks(t *testing.T) {
 	t.Parallel()
 	e := serve(t, nil)
 	links := linkRows(t)
 	problems := problemRows(t)
-	active := map[string]bool{}
-	for _, r := range demotest.Rows(t, "ALLERGY") {
-		if strings.EqualFold(demotest.Str(r["STATUS"]), "active") {
-			active["AllergyIntolerance/"+demotest.Str(r["ALLERGY_ID"])] = true
-		}
-	}
+	active := activeAllergies(t)
 	reg := profile.GPConnect()
 	check := func(t *testing.T, what, body string) map[string]any {
 		b := okRecord(t, e, body, what)
@@ -455,12 +464,7 @@ func TestProblemLinksToAreasSwitchedOff(t *testing.T) {
 	}
 	links := linkRows(t)
 	problems := problemRows(t)
-	active := map[string]bool{}
-	for _, r := range demotest.Rows(t, "ALLERGY") {
-		if strings.EqualFold(demotest.Str(r["STATUS"]), "active") {
-			active["AllergyIntolerance/"+demotest.Str(r["ALLERGY_ID"])] = true
-		}
-	}
+	active := activeAllergies(t)
 	// linkedTo are the links of a patient's problems (those keep keeps)
 	// to items whose reference starts with prefix.
 	linkedTo := func(p demoPatient, prefix string, keep func(demoProblem) bool) []string {

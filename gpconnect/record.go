@@ -67,7 +67,7 @@ const displayOnly = "\x00display:"
 // the Bundle's id. The error is an *Error (404 PATIENT_NOT_FOUND, …) or
 // the engine's.
 func (s *Service) Record(ctx context.Context, req *Request, traceID string) (*fhir.Object, error) {
-	r := &record{s: s, ctx: ctx, admin: map[string][]*fhir.Object{}, have: map[string]bool{}, disabledLinks: map[Area]bool{}}
+	r := &record{s: s, ctx: ctx, admin: map[string][]*fhir.Object{}, have: map[string]bool{}, listed: map[string]Area{}, disabledLinks: map[Area]bool{}}
 	pid, err := s.eng.PatientByNHSNumber(ctx, req.NHSNumber)
 	if err != nil {
 		if e, ok := engine.AsError(err); ok && (e.Kind == engine.KindNotFound || e.Kind == engine.KindAmbiguous) {
@@ -371,9 +371,6 @@ func (r *record) addListed(area Area, typ string, resources []*fhir.Object) {
 		l.Get("code").(*fhir.Object).Get("coding").(fhir.Array)[0] = coding(snomed, d.listCode, display)
 	}
 	r.sections = append(r.sections, l)
-	if r.listed == nil {
-		r.listed = map[string]Area{}
-	}
 	for _, res := range resources {
 		r.have[typ+"/"+res.GetString("id")] = true
 		r.listed[typ+"/"+res.GetString("id")] = area
@@ -436,15 +433,12 @@ var allergyBuilder = &builder{
 		if !req.Bool(Allergies, "includeResolvedAllergies", false) {
 			return nil
 		}
-		ended, err := r.search("AllergyIntolerance", url.Values{"patient": {"Patient/" + r.pid}, "clinical-status": {"inactive,resolved"}})
+		ended, err := r.endedAllergies()
 		if err != nil {
 			return err
 		}
 		refs := make([]string, len(ended))
 		contained := make(fhir.Array, len(ended))
-		if r.listed == nil {
-			r.listed = map[string]Area{}
-		}
 		for i, a := range ended {
 			r.endAllergy(a)
 			refs[i] = "#" + a.GetString("id")
@@ -454,6 +448,13 @@ var allergyBuilder = &builder{
 		r.sections = append(r.sections, r.list(snomed, endedAllergiesCode, endedAllergiesText, refs, contained))
 		return nil
 	},
+}
+
+// endedAllergies are the patient's allergies that are no longer active,
+// told apart in the database by the AllergyIntolerance mapping's
+// clinical-status parameter.
+func (r *record) endedAllergies() ([]*fhir.Object, error) {
+	return r.search("AllergyIntolerance", url.Values{"patient": {"Patient/" + r.pid}, "clinical-status": {"inactive,resolved"}})
 }
 
 // endAllergy makes an allergy that is no longer active an ended one: its
