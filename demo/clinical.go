@@ -264,6 +264,7 @@ func (w *world) clinical(p *patient) record {
 	w.requests(p, starts, &rec)
 	w.investigations(p, starts, until, labs, &rec)
 	w.problemLinks(p, &rec)
+	w.confidential(p, &rec)
 	return rec
 }
 
@@ -313,6 +314,29 @@ func (w *world) problemLinks(p *patient, rec *record) {
 			link(i, "PROBLEM", 0, "parent")
 			link(0, "PROBLEM", i, "child")
 		}
+	}
+}
+
+// confidential marks some problems (one in twenty) and observations (one
+// in thirty; never a blood pressure or a laboratory result) confidential,
+// as a practice does an item the patient asked to keep private: their
+// CONFIDENTIAL column is 'Y', else NULL. The marks come from a random
+// stream of their own, so that the other tables stay as they were.
+func (w *world) confidential(p *patient, rec *record) {
+	r := rand.New(rand.NewPCG(w.opt.Seed*1_000_003+37, uint64(p.id)))
+	for i, row := range rec.problems {
+		var mark any
+		if r.IntN(20) == 0 {
+			mark = "Y"
+		}
+		rec.problems[i] = append(row, mark)
+	}
+	for i, row := range rec.observations {
+		var mark any
+		if r.IntN(30) == 0 && row[3] != "BPS" && row[3] != "BPD" && row[12] == int64(-1) {
+			mark = "Y"
+		}
+		rec.observations[i] = append(row, mark)
 	}
 }
 

@@ -128,7 +128,8 @@ CREATE TABLE PROBLEM (
     END_DATE       VARCHAR(8),                        -- 'YYYYMMDD'
     RECORDED_DATE  VARCHAR(10)  NOT NULL,             -- 'YYYY-MM-DD'
     STAFF_ID       INTEGER,
-    LAST_UPDATED   TIMESTAMP    NOT NULL
+    LAST_UPDATED   TIMESTAMP    NOT NULL,
+    CONFIDENTIAL   CHAR(1)                            -- 'Y': the patient asked to keep it private, else NULL
 );
 
 CREATE TABLE OBSERVATION (
@@ -144,7 +145,8 @@ CREATE TABLE OBSERVATION (
     STATUS         CHAR(1)      NOT NULL,             -- 'F' final, 'P' preliminary, 'C' corrected
     STAFF_ID       INTEGER,
     LAST_UPDATED   TIMESTAMP    NOT NULL,
-    REPORT_ID      INTEGER                            -- TEST_REPORT.REPORT_ID of a laboratory result, else NULL
+    REPORT_ID      INTEGER,                           -- TEST_REPORT.REPORT_ID of a laboratory result, else NULL
+    CONFIDENTIAL   CHAR(1)                            -- 'Y': the patient asked to keep it private, else NULL
 );
 
 -- Pathology: the laboratory's report of a test the practice requested

@@ -70,19 +70,28 @@ func secondaryTitle(code string) string {
 // includeNumberOfMostRecent N the N latest by period.start. Consultations
 // are listed latest first.
 //
+// A withheld item (see withhold) is in no Topic: its area's
+// "Consultations - …" list warns of it, and a consultation that holds
+// nothing else is not sent.
+//
 // An item of an area switched off here (mapped, but not in the areas
 // configured) stays in its Topic as a display-only entry, "Referral
 // items have been disabled", and is not sent; the answer then carries
 // the area's NOT_IMPLEMENTED warning, asked for or not (SPEC §5).
 var consultationBuilder = patientItems("Encounter", func(r *record, req *Request, encounters []*fhir.Object) error {
-	held := map[string][]heldItem{} // by Encounter id
+	held := map[string][]heldItem{}   // by Encounter id
+	hidden := map[string][]heldItem{} // the withheld ones, by Encounter id
 	for _, la := range linkedAreas {
 		items, err := r.linkedItems(la.area, la.builder)
 		if err != nil {
 			return err
 		}
 		for _, it := range items {
-			if id := encounterOf(it.item); id != "" {
+			switch id := encounterOf(it.item); {
+			case id == "":
+			case r.isWithheld(it.item):
+				hidden[id] = append(hidden[id], it)
+			default:
 				held[id] = append(held[id], it)
 			}
 		}
@@ -145,6 +154,11 @@ var consultationBuilder = patientItems("Encounter", func(r *record, req *Request
 			topicRefs = append(topicRefs, "List/"+tid)
 			lists = append(lists, t)
 		}
+		for _, it := range hidden[id] {
+			if !it.disabled {
+				byArea[it.area] = append(byArea[it.area], it) // its list warns of it
+			}
+		}
 		c := r.structure(uuid5(r.s.ns, "List/consultation/"+id), consultationCode, consultationDisplay, conceptText(e, "type", consultationDisplay), id, topicRefs)
 		r.sections = append(r.sections, c)
 		r.sections = append(r.sections, lists...)
@@ -161,6 +175,9 @@ var consultationBuilder = patientItems("Encounter", func(r *record, req *Request
 		l := r.list(secondarySystem, la.consultations, secondaryTitle(la.consultations), refs, nil)
 		r.sections = append(r.sections, l)
 		for _, it := range items {
+			if r.isWithheld(it.item) {
+				continue
+			}
 			for _, res := range append([]*fhir.Object{it.item}, it.deps...) {
 				if k := key(res); !r.have[k] {
 					r.have[k] = true
@@ -311,7 +328,7 @@ func (r *record) linkedItems(a Area, b *builder) ([]heldItem, error) {
 // filter: the entries of its primary list, each with the resources of
 // the area it refers to or that are based on it (and so on).
 func (r *record) itemsOf(a Area, b *builder) ([]heldItem, error) {
-	sub := &record{s: r.s, ctx: r.ctx, patient: r.patient, pid: r.pid, admin: map[string][]*fhir.Object{}, have: map[string]bool{}, listed: map[string]Area{}}
+	sub := &record{s: r.s, ctx: r.ctx, patient: r.patient, pid: r.pid, admin: map[string][]*fhir.Object{}, have: map[string]bool{}, listed: map[string]Area{}, withheld: r.withheld, collect: true}
 	if err := b.build(sub, &Request{Areas: map[Area][]Parts{a: {Parts{}}}}); err != nil {
 		return nil, err
 	}
@@ -368,7 +385,7 @@ func (r *record) itemsOf(a Area, b *builder) ([]heldItem, error) {
 // referred to) and the Encounter it belongs to, dated when the
 // consultation started.
 func (r *record) structure(id, code, display, title, encounter string, items []string) *fhir.Object {
-	l := r.list(snomed, code, title, items, nil)
+	l := r.newList(snomed, code, title, items, nil)
 	t := stu3.Lookup("List")
 	l.Get("code").(*fhir.Object).Get("coding").(fhir.Array)[0] = coding(snomed, code, display)
 	put(l, t, "id", fhir.String(id))

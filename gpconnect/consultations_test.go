@@ -24,7 +24,9 @@ type demoConsultation struct {
 }
 
 // consultationRows are the demo's consultations by PATIENT_ID, latest
-// first, those that hold no item left out (GP Connect sends none).
+// first, those that hold no item left out (GP Connect sends none). Items
+// the patient asked to keep private (CONFIDENTIAL 'Y') are withheld: a
+// consultation is not sent for them alone.
 func consultationRows(t *testing.T) map[string][]demoConsultation {
 	t.Helper()
 	items := map[string][]string{}
@@ -38,11 +40,12 @@ func consultationRows(t *testing.T) map[string][]demoConsultation {
 		}
 	}
 	add("ALLERGY", "AllergyIntolerance/", "ALLERGY_ID", func(r map[string]any) bool { return strings.EqualFold(demotest.Str(r["STATUS"]), "active") })
-	add("PROBLEM", "Condition/", "PROBLEM_ID", nil)
+	shared := func(r map[string]any) bool { return demotest.Str(r["CONFIDENTIAL"]) != "Y" }
+	add("PROBLEM", "Condition/", "PROBLEM_ID", shared)
 	add("REPEAT_MED", "MedicationStatement/", "REPEAT_ID", nil)
 	add("IMMUNISATION", "Immunization/", "IMM_ID", nil)
 	_, joined := bloodPressures(t)
-	add("OBSERVATION", "Observation/", "OBS_ID", func(r map[string]any) bool { return !joined[demotest.Str(r["OBS_ID"])] })
+	add("OBSERVATION", "Observation/", "OBS_ID", func(r map[string]any) bool { return !joined[demotest.Str(r["OBS_ID"])] && shared(r) })
 	add("REFERRAL", "ReferralRequest/referral-", "REFERRAL_ID", nil)
 	add("TEST_REPORT", "DiagnosticReport/", "REPORT_ID", nil)
 	add("DIARY_ENTRY", "ProcedureRequest/diary-", "DIARY_ID", nil)

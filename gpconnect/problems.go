@@ -145,8 +145,8 @@ func (r *record) linkedProblems(listedProblems []*fhir.Object) error {
 	var linked []*fhir.Object
 	for _, p := range all {
 		k := key(p.item)
-		if r.have[k] {
-			continue
+		if r.have[k] || r.withheldListed[k] {
+			continue // in the record, or left out of the Problems list
 		}
 		hit := wanted[k]
 		for _, ref := range relatedContent(p.item) {
@@ -167,6 +167,9 @@ func (r *record) linkedProblems(listedProblems []*fhir.Object) error {
 	}
 	r.sections = append(r.sections, r.list(secondarySystem, linkedProblems, secondaryTitle(linkedProblems), refs, nil))
 	for _, p := range linked {
+		if r.isWithheld(p) {
+			continue
+		}
 		r.have[key(p)] = true
 		r.sections = append(r.sections, p)
 	}
@@ -201,6 +204,10 @@ func (r *record) relatedItems(problems []*fhir.Object) error {
 		switch {
 		case !ok:
 			continue
+		case r.withheld[ref]:
+			if !slices.Contains(lists[o.area], ref) {
+				lists[o.area] = append(lists[o.area], ref) // the list warns of it
+			}
 		case o.disabled:
 			if text := displayOnly + disabledItems[o.area]; !slices.Contains(lists[o.area], text) {
 				lists[o.area] = append(lists[o.area], text)
@@ -228,6 +235,9 @@ func (r *record) relatedItems(problems []*fhir.Object) error {
 		}
 	}
 	for _, it := range items {
+		if r.isWithheld(it.item) {
+			continue
+		}
 		for _, res := range append([]*fhir.Object{it.item}, it.deps...) {
 			k := key(res)
 			if r.have[k] || isOrder(res) && !direct[k] {
@@ -302,7 +312,8 @@ func (r *record) disableLinks() error {
 			if x.GetString("url") != relatedContentURL {
 				continue
 			}
-			if o, ok := owner[first(values(x, "valueReference.reference"))]; ok && o.disabled {
+			if ref := first(values(x, "valueReference.reference")); !r.withheld[ref] && owner[ref].disabled {
+				o := owner[ref]
 				put(x, nil, "valueReference", fhir.NewObject(1).Add("display", fhir.String(disabledItems[o.area])))
 				r.disabledLinks[o.area] = true
 			}

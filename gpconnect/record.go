@@ -54,6 +54,14 @@ type record struct {
 	// the areas' items (see linkedItems).
 	owner map[string]heldItem
 	items map[Area][]heldItem
+	// withheld are the Type/id of the resources found that are withheld
+	// (see withhold), shared with the records made for an area's items.
+	withheld map[string]bool
+	// withheldListed are the withheld items an area's list left out.
+	withheldListed map[string]bool
+	// collect marks a record made for an area's items (itemsOf): its
+	// Lists keep the withheld items, for links and consultations to find.
+	collect bool
 }
 
 // displayOnly marks an item of a List given as its text: the entry is
@@ -67,7 +75,7 @@ const displayOnly = "\x00display:"
 // the Bundle's id. The error is an *Error (404 PATIENT_NOT_FOUND, …) or
 // the engine's.
 func (s *Service) Record(ctx context.Context, req *Request, traceID string) (*fhir.Object, error) {
-	r := &record{s: s, ctx: ctx, admin: map[string][]*fhir.Object{}, have: map[string]bool{}, listed: map[string]Area{}, disabledLinks: map[Area]bool{}}
+	r := &record{s: s, ctx: ctx, admin: map[string][]*fhir.Object{}, have: map[string]bool{}, listed: map[string]Area{}, disabledLinks: map[Area]bool{}, withheld: map[string]bool{}, withheldListed: map[string]bool{}}
 	pid, err := s.eng.PatientByNHSNumber(ctx, req.NHSNumber)
 	if err != nil {
 		if e, ok := engine.AsError(err); ok && (e.Kind == engine.KindNotFound || e.Kind == engine.KindAmbiguous) {
@@ -120,6 +128,7 @@ func (s *Service) Record(ctx context.Context, req *Request, traceID string) (*fh
 	if err := r.linkProblems(req); err != nil {
 		return nil, err
 	}
+	r.withhold()
 	for _, a := range areaOrder {
 		if r.disabledLinks[a] && len(req.Areas[a]) == 0 {
 			warnings = append(warnings, disabled(areas[a].param))
@@ -235,6 +244,9 @@ func (r *record) search(typ string, params url.Values) ([]*fhir.Object, error) {
 				continue
 			}
 			if res, ok := eo.Get("resource").(*fhir.Object); ok {
+				if restricted(res) != "" {
+					r.withheld[key(res)] = true
+				}
 				out = append(out, res)
 			}
 		}
@@ -372,6 +384,10 @@ func (r *record) addListed(area Area, typ string, resources []*fhir.Object) {
 	}
 	r.sections = append(r.sections, l)
 	for _, res := range resources {
+		if r.isWithheld(res) && !r.collect {
+			r.withheldListed[key(res)] = true
+			continue
+		}
 		r.have[typ+"/"+res.GetString("id")] = true
 		r.listed[typ+"/"+res.GetString("id")] = area
 		r.sections = append(r.sections, res)
@@ -381,8 +397,22 @@ func (r *record) addListed(area Area, typ string, resources []*fhir.Object) {
 // list is a primary or secondary List of the record (CareConnect-GPC-List-1):
 // current, snapshot, titled and coded, about the patient, with no id. An
 // empty one says why (no content recorded) and that information is not
-// available.
+// available. Withheld items are left out, and the list warns of them
+// (confidential-items).
 func (r *record) list(system, code, title string, items []string, contained fhir.Array) *fhir.Object {
+	out := 0
+	if !r.collect {
+		items, contained, out = r.withheldOut(items, contained)
+	}
+	l := r.newList(system, code, title, items, contained)
+	if out > 0 {
+		warn(l, []warning{{confidentialItems, confidentialNote}})
+	}
+	return l
+}
+
+// newList is a List of the record with the items given (see list).
+func (r *record) newList(system, code, title string, items []string, contained fhir.Array) *fhir.Object {
 	l := fhir.NewObject(12)
 	l.Add("resourceType", fhir.String("List"))
 	l.Add("meta", fhir.NewObject(1).Add("profile", fhir.Array{fhir.String(r.s.overlay.profile("List"))}))
@@ -443,7 +473,9 @@ var allergyBuilder = &builder{
 			r.endAllergy(a)
 			refs[i] = "#" + a.GetString("id")
 			contained[i] = a
-			r.listed[key(a)] = Allergies // in a primary list, contained
+			if !r.isWithheld(a) {
+				r.listed[key(a)] = Allergies // in a primary list, contained
+			}
 		}
 		r.sections = append(r.sections, r.list(snomed, endedAllergiesCode, endedAllergiesText, refs, contained))
 		return nil

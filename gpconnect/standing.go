@@ -188,14 +188,8 @@ func (s *Service) standing(r *record, patient *fhir.Object) (standing, error) {
 			}
 		}
 	}
-	meta, _ := patient.Get("meta").(*fhir.Object)
-	if meta != nil {
-		sec, _ := meta.Get("security").(fhir.Array)
-		for _, x := range sec {
-			if o, ok := x.(*fhir.Object); ok && o.GetString("system") == confidentiality && (o.GetString("code") == "R" || o.GetString("code") == "V") {
-				st.notFound = "the record is restricted (meta.security " + o.GetString("code") + ")"
-			}
-		}
+	if c := restricted(patient); c != "" {
+		st.notFound = "the record is restricted (meta.security " + c + ")"
 	}
 	if s.standingMap == nil {
 		return st, nil

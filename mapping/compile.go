@@ -51,6 +51,9 @@ import (
 // plan is a mapping compiled for rendering.
 type plan struct {
 	root *step
+	// meta are the elements of meta the mapping gives (security, tag),
+	// written after the facade's lastUpdated and profile; nil: none.
+	meta *step
 	// resource is the type the plan renders (resourceType); ver the
 	// release, whose names of referenced types references use.
 	resource string
@@ -149,7 +152,24 @@ type need struct {
 
 // compile builds the plan of a loaded mapping.
 func (m *Mapping) compile() {
-	m.plan = &plan{root: compileNode(m.Root, stu3.Release), resource: m.Resource, ver: STU3, lastUpdatedPath: m.Resource + ".meta.lastUpdated", profile: m.Profile}
+	root, meta := compileResource(m.Root, stu3.Release)
+	m.plan = &plan{root: root, meta: meta, resource: m.Resource, ver: STU3, lastUpdatedPath: m.Resource + ".meta.lastUpdated", profile: m.Profile}
+}
+
+// compileResource compiles a release's element tree of a resource: the
+// meta the mapping gives (its security labels and tags) apart from the
+// rest, since the renderer writes meta itself (nil: none given).
+func compileResource(root *Node, rel *spec.Release) (rootStep, meta *step) {
+	for i, f := range root.Fields {
+		if f.Name == "meta" {
+			meta = compileNode(f, rel)
+			c := *root
+			c.Fields = slices.Delete(slices.Clone(root.Fields), i, i+1)
+			root = &c
+			break
+		}
+	}
+	return compileNode(root, rel), meta
 }
 
 // compileNode compiles a node of a release's element tree.

@@ -510,8 +510,11 @@ func (l *loader) object(n *yaml.Node, path, typ string, t *spec.Type, cols *Colu
 			l.add(l.pos(p[0]), path, "%s has no element %q%s", typ, key, suggest(t, key))
 			continue
 		}
-		if isRoot && (key == "id" || key == "meta") {
+		if isRoot && key == "id" {
 			l.add(l.pos(p[0]), path+"."+key, "%s is set by the facade (from the key and the profile); remove it", key)
+			continue
+		}
+		if isRoot && key == "meta" && !l.metaLabels(val, path+".meta") {
 			continue
 		}
 		child := l.element(val, path+"."+key, key, el, elType, cols)
@@ -528,6 +531,24 @@ func (l *loader) object(n *yaml.Node, path, typ string, t *spec.Type, cols *Colu
 		return !strings.HasPrefix(a, "_") && strings.HasPrefix(b, "_")
 	})
 	return node
+}
+
+// metaLabels checks a resource's meta: a mapping gives only its security
+// labels and tags (meta.security, meta.tag), the facade the rest
+// (lastUpdated from the updated column, profile from the mapping's).
+func (l *loader) metaLabels(n *yaml.Node, path string) bool {
+	if n.Kind != yaml.MappingNode {
+		l.add(l.pos(n), path, "expected meta's security or tag as a mapping, found %s", kindName(n))
+		return false
+	}
+	ok := true
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if k := n.Content[i].Value; k != "security" && k != "tag" {
+			l.add(l.pos(n.Content[i]), path+"."+k, "meta.%s is set by the facade (lastUpdated from the updated column, profile from the mapping's); a mapping gives only meta.security and meta.tag", k)
+			ok = false
+		}
+	}
+	return ok
 }
 
 // companion builds the JSON companion of a primitive element (_family,

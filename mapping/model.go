@@ -66,7 +66,7 @@ type Mapping struct {
 	// from ReferralRequest and ProcedureRequest) keep apart by it.
 	IDPrefix string
 	From     Source
-	Root     *Node // the resource object; its Fields exclude id and meta
+	Root     *Node // the resource object; its Fields exclude id, and its meta holds only security and tag
 	Search   []*SearchParam
 	// Cols is the select list of the main query: the key columns first,
 	// then the updated column (if any), then every column the elements use.

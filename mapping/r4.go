@@ -265,7 +265,8 @@ func (m *Mapping) deriveR4(l *loader) []*Error {
 	d.translateCodes(form.params)
 	form.problems = d.problems
 	if len(d.problems) == 0 {
-		form.plan = &plan{root: compileNode(root, r4.Release), resource: d.typ, ver: R4, lastUpdatedPath: d.typ + ".meta.lastUpdated",
+		rootStep, meta := compileResource(root, r4.Release)
+		form.plan = &plan{root: rootStep, meta: meta, resource: d.typ, ver: R4, lastUpdatedPath: d.typ + ".meta.lastUpdated",
 			profile: form.profile, moveSystems: true}
 		if form.profile == ukCore+"UKCore-Observation" && (d.sec == nil || d.sec.profile == "") {
 			if codes := laboratoryCodes(root); len(codes) > 0 {

@@ -109,7 +109,8 @@ func (r *renderer) problem(pos Pos, path, msg string, fatal bool) {
 }
 
 // resource writes the row's resource: resourceType, id, meta
-// (lastUpdated, profile), then the mapping's elements in FHIR order.
+// (lastUpdated, profile, and the security labels and tags the mapping
+// gives), then the mapping's elements in FHIR order.
 func (r *renderer) resource() {
 	m, out, root := r.m, r.out, r.p.root
 	id, err := m.ID(r.row.Vals)
@@ -147,6 +148,17 @@ func (r *renderer) resource() {
 		out.text(prof)
 		out.closeArray()
 		meta++
+	}
+	if ms := r.p.meta; ms != nil {
+		for _, f := range ms.fields {
+			at := out.mark()
+			out.name(f.member)
+			if !r.node(f, r.row.Vals) {
+				out.cut(at)
+				continue
+			}
+			meta++
+		}
 	}
 	if meta == 0 {
 		out.cut(at)

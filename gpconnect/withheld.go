@@ -1,0 +1,184 @@
+package gpconnect
+
+import (
+	"slices"
+
+	"github.com/ccfacade/ccfacade/fhir"
+	"github.com/ccfacade/ccfacade/fhir/stu3"
+)
+
+// Items withheld (SPEC §6.1): an item whose Care Connect rendering is
+// labelled restricted or very restricted (meta.security, confidentiality
+// R or V: the mapping gives the label from the row) is never sent. Each
+// list it would have been in (its area's, a "Problems - … related to
+// problems" or "Consultations - … contained in consultations" list, the
+// linked problems' list), also when its area is switched off, carries the
+// confidential-items warning and its note instead; a list left with only
+// withheld items is empty, with its reason and the warning. A reference
+// to a withheld item from what is sent (a problem's link to it, a
+// report's result) is left out, and what the bundle holds only for it (a
+// statement's plan and issues, its Medication) goes with it.
+
+// The warning of a list with items withheld.
+const (
+	confidentialItems = "confidential-items"
+	confidentialNote  = "Items excluded due to confidentiality and/or patient preferences."
+)
+
+// restricted is the confidentiality code, R (restricted) or V (very
+// restricted), a resource is labelled with, or "".
+func restricted(res *fhir.Object) string {
+	meta, _ := res.Get("meta").(*fhir.Object)
+	if meta == nil {
+		return ""
+	}
+	sec, _ := meta.Get("security").(fhir.Array)
+	for _, x := range sec {
+		if o, ok := x.(*fhir.Object); ok && o.GetString("system") == confidentiality {
+			if c := o.GetString("code"); c == "R" || c == "V" {
+				return c
+			}
+		}
+	}
+	return ""
+}
+
+// isWithheld says whether a resource found for the record is withheld.
+func (r *record) isWithheld(res *fhir.Object) bool { return r.withheld[key(res)] }
+
+// withhold takes out of the record, once every area and link is built,
+// whatever is withheld (see above): the withheld resources, the
+// references to them, and the resources nothing left in the bundle
+// refers to (from a List, or from a resource a List reaches, or based on
+// one). The Lists have left the withheld items out already (list).
+func (r *record) withhold() {
+	if len(r.withheld) == 0 {
+		return
+	}
+	kept := r.sections[:0]
+	for _, v := range r.sections {
+		if r.isWithheld(v) {
+			delete(r.have, key(v))
+			continue
+		}
+		r.scrub(v)
+		kept = append(kept, v)
+	}
+	r.sections = kept
+	// What a List reaches: what it refers to, what that refers to, and
+	// what is based on any of them (an issue, on its plan).
+	byKey := map[string]*fhir.Object{}
+	basedOn := map[string][]string{}
+	for _, v := range r.sections {
+		if v.GetString("resourceType") == "List" {
+			continue
+		}
+		byKey[key(v)] = v
+		for _, ref := range values(v, "basedOn.reference") {
+			basedOn[ref] = append(basedOn[ref], key(v))
+		}
+	}
+	reached := map[string]bool{}
+	var queue []string
+	reach := func(ref string) {
+		if byKey[ref] != nil && !reached[ref] {
+			reached[ref] = true
+			queue = append(queue, ref)
+		}
+	}
+	for _, v := range r.sections {
+		if v.GetString("resourceType") == "List" {
+			walkRefs(v, reach)
+		}
+	}
+	for len(queue) > 0 {
+		k := queue[0]
+		queue = queue[1:]
+		walkRefs(byKey[k], reach)
+		for _, b := range basedOn[k] {
+			reach(b)
+		}
+	}
+	kept = r.sections[:0]
+	for _, v := range r.sections {
+		if v.GetString("resourceType") != "List" && !reached[key(v)] {
+			delete(r.have, key(v))
+			continue
+		}
+		kept = append(kept, v)
+	}
+	r.sections = kept
+}
+
+// refersWithheld says whether a value holds a reference to a withheld
+// resource.
+func (r *record) refersWithheld(v fhir.Value) bool {
+	found := false
+	walkRefs(v, func(ref string) { found = found || r.withheld[ref] })
+	return found
+}
+
+// scrub leaves out of a resource the references to withheld resources:
+// an element of a list that holds one (a relatedClinicalContent
+// extension, a report's result), or a single element that is one (the
+// list then, or the element, left out when nothing else remains).
+func (r *record) scrub(o *fhir.Object) {
+	t := stu3.Lookup(o.GetString("resourceType"))
+	for i := 0; i < len(o.Fields); i++ {
+		name := o.Fields[i].Name
+		switch v := o.Fields[i].Value.(type) {
+		case fhir.Array:
+			if !r.refersWithheld(v) {
+				continue
+			}
+			kept := slices.DeleteFunc(slices.Clone(v), r.refersWithheld)
+			if len(kept) == 0 {
+				put(o, t, name, nil)
+				i--
+				continue
+			}
+			o.Fields[i].Value = kept
+		case *fhir.Object:
+			if !r.refersWithheld(v) {
+				continue
+			}
+			if r.withheld[v.GetString("reference")] {
+				put(o, t, name, nil)
+				i--
+				continue
+			}
+			r.scrub(v)
+		}
+	}
+}
+
+// withheldOut leaves the withheld items out of a List's references (and
+// the contained resources they name, #id): what is kept, and how many
+// were left out.
+func (r *record) withheldOut(items []string, contained fhir.Array) ([]string, fhir.Array, int) {
+	if len(r.withheld) == 0 {
+		return items, contained, 0
+	}
+	out := 0
+	hidden := map[string]bool{}
+	if len(contained) > 0 {
+		var kept fhir.Array
+		for _, c := range contained {
+			if o, ok := c.(*fhir.Object); ok && r.isWithheld(o) {
+				hidden["#"+o.GetString("id")] = true
+				continue
+			}
+			kept = append(kept, c)
+		}
+		contained = kept
+	}
+	var kept []string
+	for _, ref := range items {
+		if r.withheld[ref] || hidden[ref] {
+			out++
+			continue
+		}
+		kept = append(kept, ref)
+	}
+	return kept, contained, out
+}

@@ -1,0 +1,192 @@
+package gpconnect_test
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/ccfacade/ccfacade/fhir/profile"
+	"github.com/ccfacade/ccfacade/internal/demotest"
+)
+
+// demoWithheld is an item the patient asked to keep private: its patient
+// and the consultation it was recorded in ("" if none).
+type demoWithheld struct{ patient, consult string }
+
+// withheldRows are the demo's items the patient asked to keep private
+// (CONFIDENTIAL 'Y'), by Type/id, read from the PROBLEM and OBSERVATION
+// rows; labs are the observations that are laboratory results.
+func withheldRows(t *testing.T) (hidden map[string]demoWithheld, labs map[string]bool) {
+	t.Helper()
+	hidden, labs = map[string]demoWithheld{}, map[string]bool{}
+	for _, tb := range []struct{ table, typ, id string }{{"PROBLEM", "Condition/", "PROBLEM_ID"}, {"OBSERVATION", "Observation/", "OBS_ID"}} {
+		for _, r := range demotest.Rows(t, tb.table) {
+			ref := tb.typ + demotest.Str(r[tb.id])
+			if demotest.Str(r["CONFIDENTIAL"]) == "Y" {
+				hidden[ref] = demoWithheld{demotest.Str(r["PATIENT_ID"]), demotest.Str(r["CONSULT_ID"])}
+			}
+			if tb.table == "OBSERVATION" && demotest.Str(r["REPORT_ID"]) != "" {
+				labs[ref] = true
+			}
+		}
+	}
+	return hidden, labs
+}
+
+// warningCodes are the ListWarningCode codes of a List.
+func warningCodes(l map[string]any) []string {
+	var out []string
+	exts, _ := l["extension"].([]any)
+	for _, x := range exts {
+		if at(x, "url") == "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-CareConnect-GPC-ListWarningCode-1" {
+			out = append(out, at(x, "valueCode").(string))
+		}
+	}
+	return out
+}
+
+const confidentialNote = "Items excluded due to confidentiality and/or patient preferences."
+
+// Items the patient asked to keep private (SPEC §6.1), against the rows'
+// CONFIDENTIAL column: the Care Connect API labels each restricted
+// (meta.security R); GP Connect sends none of them, and nothing it sends
+// refers to one (a problem's link, a Topic's entry). Each list one would
+// have been in, and only those, warns confidential-items with its note:
+// the Problems and Uncategorised data lists of a patient with such a
+// problem or observation, the "Consultations - …" list of a sent
+// consultation it was recorded in, the "Problems - uncategorised data
+// related to problems" list when a problem sent links to one, and, on a
+// query of uncategorised data alone, the linked-problems list when a
+// withheld problem is linked to an observation listed. A list left with
+// only withheld items is empty, with its reason. Every resource meets
+// its GP Connect profile.
+func TestConfidentialItemsWithheld(t *testing.T) {
+	t.Parallel()
+	e := serve(t, nil)
+	hidden, labs := withheldRows(t)
+	links := linkRows(t)
+	problems := problemRows(t)
+	consults := consultationRows(t)
+	reg := profile.GPConnect()
+	// The Care Connect API serves them, labelled.
+	for ref := range hidden {
+		res := demotest.Do(t, http.MethodGet, e.Base+"/"+ref, nil, "Accept", "application/fhir+json")
+		if res.Status != http.StatusOK || at(res.JSON(t), "meta", "security", 0, "code") != "R" {
+			t.Errorf("GET %s: %d, meta %v; want it labelled restricted", ref, res.Status, at(res.JSON(t), "meta"))
+		}
+		break
+	}
+	tried := 0
+	seen := map[string]bool{} // the list codes some patient's record warns on
+	for _, p := range patients(t) {
+		if p.status != "01" || p.died != "" || p.standing != "" || !validNHS(p.nhs) {
+			continue
+		}
+		want := map[string]bool{} // the list codes that warn
+		sent := map[string]bool{} // the consultations sent
+		for _, c := range consults[p.id] {
+			sent[c.id] = true
+		}
+		var mine []string
+		for ref, h := range hidden {
+			if h.patient != p.id {
+				continue
+			}
+			mine = append(mine, ref)
+			problem := strings.HasPrefix(ref, "Condition/")
+			want[map[bool]string{true: "717711000000103", false: "826501000000100"}[problem]] = true
+			if sent[h.consult] {
+				want[map[bool]string{true: "consultations-problems-contained-in-consultations", false: "consultations-uncategorised-data-contained-in-consultations"}[problem]] = true
+			}
+		}
+		if len(mine) == 0 {
+			continue
+		}
+		linkedToListed := false // a withheld problem linked to an observation the uncategorised list holds
+		for _, pr := range problems[p.id] {
+			for _, l := range links[pr.id] {
+				if _, off := hidden["Condition/"+pr.id]; off {
+					_, gone := hidden[l.ref]
+					linkedToListed = linkedToListed || l.table == "OBSERVATION" && !gone && !labs[l.ref]
+					continue
+				}
+				if _, gone := hidden[l.ref]; gone && l.table == "OBSERVATION" {
+					want["problems-uncategorised-data-related-to-problems"] = true
+				}
+			}
+		}
+		tried++
+		for code := range want {
+			seen[code] = true
+		}
+		seen[linkedProblemsList] = seen[linkedProblemsList] || linkedToListed
+		t.Run(p.nhs, func(t *testing.T) {
+			check := func(body string, want map[string]bool) {
+				res := record(t, e, body)
+				b := okRecord(t, e, body, "the record of "+p.nhs)
+				for _, ref := range mine {
+					if strings.Contains(string(res.Body), `"`+ref+`"`) {
+						t.Errorf("%s, withheld, is referred to", ref)
+					}
+				}
+				got := map[string]bool{}
+				for _, r := range resources(t, b) {
+					id, _ := r["id"].(string)
+					if _, ok := hidden[r["resourceType"].(string)+"/"+id]; ok {
+						t.Errorf("%s/%s, withheld, is sent", r["resourceType"], r["id"])
+					}
+					for _, pr := range reg.Check(r) {
+						t.Errorf("%s/%v: %s", r["resourceType"], r["id"], pr)
+					}
+					if r["resourceType"] != "List" {
+						continue
+					}
+					code, _ := at(r, "code", "coding", 0, "code").(string)
+					if !slices.Contains(warningCodes(r), "confidential-items") {
+						continue
+					}
+					got[code] = true
+					notes := ""
+					for _, n := range r["note"].([]any) {
+						notes += at(n, "text").(string) + "|"
+					}
+					if !strings.Contains(notes, confidentialNote) {
+						t.Errorf("list %s warns confidential-items without its note: %q", code, notes)
+					}
+					if r["entry"] == nil && (at(r, "emptyReason", "coding", 0, "code") != "no-content-recorded" || !strings.Contains(notes, "Information not available")) {
+						t.Errorf("list %s, left empty, gives no reason: %v", code, r)
+					}
+				}
+				for code := range want {
+					if !got[code] {
+						t.Errorf("list %s does not warn confidential-items", code)
+					}
+				}
+				for code := range got {
+					if !want[code] {
+						t.Errorf("list %s warns confidential-items, and nothing withheld would have been in it", code)
+					}
+				}
+			}
+			check(everyArea(p.nhs), want)
+			only := map[string]bool{}
+			if want["826501000000100"] {
+				only["826501000000100"] = true
+			}
+			if linkedToListed {
+				only[linkedProblemsList] = true
+			}
+			check(params(p.nhs, `{"name":"includeUncategorisedData"}`), only)
+		})
+	}
+	if tried < 10 {
+		t.Errorf("%d patients with items withheld, want 10 at least", tried)
+	}
+	for _, code := range []string{"717711000000103", "826501000000100", "consultations-problems-contained-in-consultations",
+		"consultations-uncategorised-data-contained-in-consultations", "problems-uncategorised-data-related-to-problems", linkedProblemsList} {
+		if !seen[code] {
+			t.Errorf("no patient tried has an item withheld from the list %s", code)
+		}
+	}
+}
