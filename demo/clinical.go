@@ -265,6 +265,7 @@ func (w *world) clinical(p *patient) record {
 	w.investigations(p, starts, until, labs, &rec)
 	w.problemLinks(p, &rec)
 	w.confidential(p, &rec)
+	headings(&rec)
 	return rec
 }
 
@@ -337,6 +338,29 @@ func (w *world) confidential(p *patient, rec *record) {
 			mark = "Y"
 		}
 		rec.observations[i] = append(row, mark)
+	}
+}
+
+// observationHeadings are the headings of a consultation an observation
+// is recorded under, by its local code: a measurement under Examination,
+// smoking under Social, a test done in the surgery under Results.
+var observationHeadings = map[string]string{
+	"BPS": "Examination", "BPD": "Examination", "PULSE": "Examination", "TEMP": "Examination",
+	"HT": "Examination", "WT": "Examination", "BMI": "Examination",
+	"SMOK": "Social", "HBA1C": "Results", "CHOL": "Results",
+}
+
+// headings gives each observation recorded in a consultation its
+// heading (the HEADING column; NULL outside a consultation).
+func headings(rec *record) {
+	for i, row := range rec.observations {
+		var h any
+		if row[2] != int64(-1) {
+			if v, ok := observationHeadings[row[3].(string)]; ok {
+				h = v
+			}
+		}
+		rec.observations[i] = append(row, h)
 	}
 }
 

@@ -146,7 +146,8 @@ CREATE TABLE OBSERVATION (
     STAFF_ID       INTEGER,
     LAST_UPDATED   TIMESTAMP    NOT NULL,
     REPORT_ID      INTEGER,                           -- TEST_REPORT.REPORT_ID of a laboratory result, else NULL
-    CONFIDENTIAL   CHAR(1)                            -- 'Y': the patient asked to keep it private, else NULL
+    CONFIDENTIAL   CHAR(1),                           -- 'Y': the patient asked to keep it private, else NULL
+    HEADING        VARCHAR(20)                        -- the consultation's heading it was recorded under, e.g. 'Examination'
 );
 
 -- Pathology: the laboratory's report of a test the practice requested

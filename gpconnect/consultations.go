@@ -125,6 +125,14 @@ var consultationBuilder = patientItems("Encounter", func(r *record, req *Request
 		refs[i] = "Encounter/" + e.GetString("id")
 	}
 	r.sections = append(r.sections, r.list(snomed, d.listCode, d.listText, refs, nil))
+	var all []heldItem
+	for _, e := range keep {
+		all = append(all, held[e.GetString("id")]...)
+	}
+	headings, err := r.headingsOf(all)
+	if err != nil {
+		return err
+	}
 	byArea := map[Area][]heldItem{}
 	for _, e := range keep {
 		id := e.GetString("id")
@@ -146,13 +154,15 @@ var consultationBuilder = patientItems("Encounter", func(r *record, req *Request
 			if tp.problem != nil {
 				tid, title = uuid5(r.s.ns, "List/topic/"+id+"/"+key(tp.problem)), conceptText(tp.problem, "code", topicDisplay)
 			}
-			t := r.structure(tid, topicCode, topicDisplay, title, id, tp.refs())
+			entries, headingLists := r.headed(id, tid, tp, headings)
+			t := r.structure(tid, topicCode, topicDisplay, title, id, entries)
 			if tp.problem != nil {
 				target := fhir.NewObject(2).Add("url", fhir.String("target")).Add("valueReference", fhir.NewObject(1).Add("reference", fhir.String(key(tp.problem))))
 				put(t, stu3.Lookup("List"), "extension", fhir.Array{fhir.NewObject(2).Add("url", fhir.String(relatedProblemURL)).Add("extension", fhir.Array{target})})
 			}
 			topicRefs = append(topicRefs, "List/"+tid)
 			lists = append(lists, t)
+			lists = append(lists, headingLists...)
 		}
 		for _, it := range hidden[id] {
 			if !it.disabled {
@@ -247,18 +257,14 @@ func (r *record) topics(items []heldItem) []topic {
 	return out
 }
 
-// refs are a topic's entries: its items, those of an area switched off
-// as display-only entries ("Referral items have been disabled").
-func (tp topic) refs() []string {
-	out := make([]string, len(tp.items))
-	for i, it := range tp.items {
-		if it.disabled {
-			out[i] = displayOnly + disabledItems[it.area]
-			continue
-		}
-		out[i] = key(it.item)
+// entry is an item's entry in a consultation's List: its reference, or,
+// of an area switched off, a display-only entry ("Referral items have
+// been disabled").
+func (it heldItem) entry() string {
+	if it.disabled {
+		return displayOnly + disabledItems[it.area]
 	}
-	return out
+	return key(it.item)
 }
 
 // conceptText is the text of a resource's CodeableConcept element, or its

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ccfacade/ccfacade/fhir/profile"
 	"github.com/ccfacade/ccfacade/gpconnect"
+	"github.com/ccfacade/ccfacade/internal/authtest"
 	"github.com/ccfacade/ccfacade/internal/demotest"
 	"github.com/ccfacade/ccfacade/internal/fhirvalid"
 )
@@ -222,12 +223,68 @@ func wantTopics(c demoConsultation, links map[string][]demoLink, shown func(stri
 	return out
 }
 
+// demoHeadings gives an item's heading in a consultation, as the demo
+// files it: an observation under its row's HEADING, every other item
+// under the heading of its kind (mappingsets/gpconnect/demo.yaml).
+func demoHeadings(t *testing.T) func(ref string) string {
+	t.Helper()
+	obs := map[string]string{}
+	for _, r := range demotest.Rows(t, "OBSERVATION") {
+		obs["Observation/"+demotest.Str(r["OBS_ID"])] = demotest.Str(r["HEADING"])
+	}
+	byType := map[string]string{"Condition": "Problem", "AllergyIntolerance": "Allergy", "MedicationStatement": "Medication",
+		"Immunization": "Immunisation", "ReferralRequest": "Referral", "ProcedureRequest": "Plan", "DiagnosticReport": "Results"}
+	return func(ref string) string {
+		if h, ok := obs[ref]; ok {
+			return h
+		}
+		return byType[strings.Split(ref, "/")[0]]
+	}
+}
+
+// topicItems are the entries of a Topic's heading Lists (SPEC §6.2: a
+// Topic's entries are its headings, Category (EHR) Lists of the
+// consultation, each titled by its heading, once a Topic): each item
+// under the heading the demo files it under (heading; a display-only
+// entry under any).
+func topicItems(t *testing.T, topic map[string]any, byRef map[string]map[string]any, heading func(string) string) []any {
+	t.Helper()
+	var out []any
+	seen := map[string]bool{}
+	es, _ := topic["entry"].([]any)
+	for _, en := range es {
+		ref, _ := at(en, "item", "reference").(string)
+		h := byRef[ref]
+		if !strings.HasPrefix(ref, "List/") || h == nil || at(h, "code", "coding", 0, "code") != "24781000000107" ||
+			at(h, "code", "coding", 0, "display") != "Category (EHR)" || at(h, "encounter", "reference") != at(topic, "encounter", "reference") {
+			t.Errorf("topic %v: an entry that is not a heading of its consultation: %v (%v)", topic["id"], en, h)
+			continue
+		}
+		title, _ := h["title"].(string)
+		if seen[title] {
+			t.Errorf("topic %v: the heading %q twice", topic["id"], title)
+		}
+		seen[title] = true
+		hs, _ := h["entry"].([]any)
+		if len(hs) == 0 || h["extension"] != nil || h["note"] != nil {
+			t.Errorf("heading %v: %v", title, h)
+		}
+		for _, x := range hs {
+			if it, ok := at(x, "item", "reference").(string); ok && heading(it) != title {
+				t.Errorf("%s is under the heading %q, want %q", it, title, heading(it))
+			}
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
 // topicsOf are the Topics of a consultation's List as the bundle has
 // them, each by the Condition/id it is linked to ("" for none), its
 // entries (references, or "display:" and the text) sorted, an acute
 // prescription's statement left out (it has no row); and every entry of
 // every Topic. ok is false when a Topic is not one of the consultation's.
-func topicsOf(t *testing.T, cl map[string]any, byRef map[string]map[string]any, c demoConsultation) (map[string][]string, []string, bool) {
+func topicsOf(t *testing.T, cl map[string]any, byRef map[string]map[string]any, c demoConsultation, heading func(string) string) (map[string][]string, []string, bool) {
 	t.Helper()
 	out := map[string][]string{}
 	var all []string
@@ -245,7 +302,7 @@ func topicsOf(t *testing.T, cl map[string]any, byRef map[string]map[string]any, 
 		if _, dup := out[problem]; dup {
 			t.Errorf("Encounter/%s: two topics of problem %q", c.id, problem)
 		}
-		es, _ := topic["entry"].([]any)
+		es := topicItems(t, topic, byRef, heading)
 		if len(es) == 0 {
 			t.Errorf("Encounter/%s: a topic with no entry: %v", c.id, topic)
 		}
@@ -269,6 +326,7 @@ func topicsOf(t *testing.T, cl map[string]any, byRef map[string]map[string]any, 
 func checkConsultations(t *testing.T, b map[string]any, want []demoConsultation) {
 	t.Helper()
 	links := linkRows(t)
+	heading := demoHeadings(t)
 	byRef := map[string]map[string]any{}
 	n := map[string]int{}
 	for _, r := range resources(t, b) {
@@ -343,7 +401,7 @@ func checkConsultations(t *testing.T, b map[string]any, want []demoConsultation)
 		// A Topic for each problem recorded in the consultation, holding
 		// the problem and the consultation's items it is linked to
 		// (PROBLEM_LINK), then one for the rest, if any.
-		gotTopics, got, ok := topicsOf(t, cl, byRef, c)
+		gotTopics, got, ok := topicsOf(t, cl, byRef, c, heading)
 		if !ok {
 			continue
 		}
@@ -395,6 +453,7 @@ func TestConsultationItemsOfAreasSwitchedOff(t *testing.T) {
 		gpconnect.Immunisations, gpconnect.Uncategorised, gpconnect.Investigations})
 	rows := consultationRows(t)
 	links := linkRows(t)
+	heading := demoHeadings(t)
 	// A patient with referrals, diary entries and observations in two
 	// consultations or more, and a problem linked to a referral or a diary
 	// entry.
@@ -456,7 +515,7 @@ func TestConsultationItemsOfAreasSwitchedOff(t *testing.T) {
 			for _, r := range resources(t, b) {
 				if r["resourceType"] == "List" && at(r, "code", "coding", 0, "code") == "25851000000105" {
 					enc := at(r, "encounter", "reference").(string)
-					entries[enc] = append(entries[enc], r["entry"].([]any)...)
+					entries[enc] = append(entries[enc], topicItems(t, r, byRef, heading)...)
 				}
 			}
 			// Each item stays in its Topic, shown as text when its area is
@@ -475,7 +534,7 @@ func TestConsultationItemsOfAreasSwitchedOff(t *testing.T) {
 					if at(r, "encounter", "reference") != "Encounter/"+c.id {
 						continue
 					}
-					if got, _, ok := topicsOf(t, r, byRef, c); ok && fmt.Sprint(got) != fmt.Sprint(wantTopics(c, links, shown)) {
+					if got, _, ok := topicsOf(t, r, byRef, c, heading); ok && fmt.Sprint(got) != fmt.Sprint(wantTopics(c, links, shown)) {
 						t.Errorf("Encounter/%s: topics %v, want %v", c.id, got, wantTopics(c, links, shown))
 					}
 				}
@@ -516,5 +575,32 @@ func TestConsultationItemsOfAreasSwitchedOff(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// The overlay's headings are checked when the service starts: a heading
+// read from a column its type's table lacks, from the row of a type no
+// mapping serves or several do, or given empty, stops it, saying which.
+func TestConsultationHeadingsChecked(t *testing.T) {
+	e := serve(t, nil)
+	for _, c := range []struct{ overlay, want string }{
+		{"Observation:\n    heading: { column: NO_SUCH_COLUMN }", "NO_SUCH_COLUMN"},
+		{"ProcedureRequest:\n    heading: { column: HEADING }", "2 mappings serve ProcedureRequest"},
+		{"Flag:\n    heading: { column: HEADING }", "no mapping serves Flag"},
+		{"Condition:\n    heading: \"\"", "found nothing"},
+		{"Observation:\n    heading: { colum: HEADING }", "Observation.extension"},
+		{"Observation:\n    heading: { column: HEADING }", ""},
+		{"ProcedureRequest:\n    heading: Plan", ""},
+	} {
+		o, err := gpconnect.ParseOverlay("o.yaml", []byte("resources:\n  "+c.overlay+"\n"))
+		if err == nil {
+			_, err = gpconnect.New(e.Eng, gpconnect.Options{ASID: authtest.GPCProviderASID, Overlay: o})
+		}
+		switch {
+		case c.want == "" && err != nil:
+			t.Errorf("%s: %v", c.overlay, err)
+		case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), "heading")):
+			t.Errorf("%s: got %v, want an error about the heading saying %q", c.overlay, err, c.want)
+		}
 	}
 }

@@ -80,6 +80,9 @@ type Rule struct {
 	// Panels join Observations into one with components (Observation
 	// only).
 	Panels []*Panel `yaml:"panels"`
+	// Heading is the heading an item of the type was recorded under in
+	// its consultation: a text, or a value of the row (headings.go).
+	Heading yaml.Node `yaml:"heading"`
 }
 
 // Panel joins Observations that are parts of one measurement, as GP
@@ -414,6 +417,9 @@ func withSet(set *Overlay) *Overlay {
 			}
 			m.Extensions = append(m.Extensions, r.Extensions...)
 			m.Panels = append(m.Panels, r.Panels...)
+			if r.Heading.Kind != 0 {
+				m.Heading = r.Heading
+			}
 		}
 	}
 	return out

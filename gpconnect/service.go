@@ -69,6 +69,9 @@ type Service struct {
 	switchedOff map[Area]bool
 	// standingMap renders the overlay's patient facts (nil: none).
 	standingMap *mapping.Mapping
+	// headings are the overlay's headings of consultation items, by
+	// resource type (headings.go).
+	headings map[string]heading
 }
 
 var (
@@ -110,6 +113,12 @@ func New(eng *engine.Engine, opts Options) (*Service, error) {
 	}
 	s.standingMap = sm
 	if err := s.checkStanding(); err != nil {
+		return nil, err
+	}
+	if s.headings, err = headingRules(eng.Set(), s.overlay); err != nil {
+		return nil, err
+	}
+	if err := s.checkHeadings(); err != nil {
 		return nil, err
 	}
 	want := opts.Areas

@@ -109,27 +109,42 @@ func standingMapping(patient *mapping.Mapping, rule *PatientRule, loc *time.Loca
 	if len(exts) == 0 {
 		return nil, nil
 	}
-	from := map[string]any{"key": patient.From.Key}
+	m, err := sideMapping(patient, "patient", exts, loc)
+	if err != nil {
+		return nil, fmt.Errorf("gpconnect overlay: patient: %w", err)
+	}
+	return m, nil
+}
+
+// sideMapping makes a mapping of a mapping's rows (its table or query,
+// key and id prefix: the same ids) that renders the extensions given
+// alone: facts the overlay states of the rows that no Care Connect
+// element holds. It is searched, never served.
+func sideMapping(m *mapping.Mapping, name string, exts []any, loc *time.Location) (*mapping.Mapping, error) {
+	from := map[string]any{"key": m.From.Key}
 	switch {
-	case patient.From.Table != "":
-		from["table"] = patient.From.Table
+	case m.From.Table != "":
+		from["table"] = m.From.Table
 	default:
-		from["query"] = patient.From.Query
+		from["query"] = m.From.Query
 	}
 	doc := map[string]any{
-		"resource": "Patient",
+		"resource": m.Resource,
 		"from":     from,
 		"element":  map[string]any{"extension": exts},
+	}
+	if m.IDPrefix != "" {
+		doc["id-prefix"] = m.IDPrefix
 	}
 	data, err := yaml.Marshal(doc)
 	if err != nil {
 		return nil, err
 	}
-	set, err := mapping.Load([]mapping.File{{Name: "gpconnect overlay (patient)", Data: data}}, loc)
+	set, err := mapping.Load([]mapping.File{{Name: "gpconnect overlay (" + name + ")", Data: data}}, loc)
 	if err != nil {
-		return nil, fmt.Errorf("gpconnect overlay: patient: %w", err)
+		return nil, err
 	}
-	return set.Lookup("Patient"), nil
+	return set.Lookup(m.Resource), nil
 }
 
 // checkStanding runs the overlay's patient conditions once, on a row of

@@ -38,7 +38,11 @@ func TestTopics(t *testing.T) {
 		if tp.problem != nil {
 			name = key(tp.problem)
 		}
-		got = append(got, fmt.Sprintf("%s %v", name, tp.refs()))
+		var entries []string
+		for _, it := range tp.items {
+			entries = append(entries, it.entry())
+		}
+		got = append(got, fmt.Sprintf("%s %v", name, entries))
 	}
 	want := []string{
 		"Condition/p [MedicationStatement/ms1 Condition/p DiagnosticReport/dr1 " + displayOnly + "Referral items have been disabled]",
