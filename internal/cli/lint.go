@@ -58,6 +58,19 @@ func lint(ctx context.Context, fs *flag.FlagSet, src *sourceFlags, args []string
 		for _, w := range folding {
 			fmt.Fprintln(stdout, w)
 		}
+		if s.cfg.GPConnect.Enabled {
+			g, err := lintGPConnect(ctx, s, src.sample)
+			if err != nil {
+				return err
+			}
+			for _, p := range g.problems {
+				fmt.Fprintln(stderr, p)
+			}
+			if len(g.problems) > 0 {
+				return fmt.Errorf("gpconnect: %d problem(s) in the records of %d sample patient(s); see above", len(g.problems), g.records)
+			}
+			fmt.Fprintf(stdout, "ok: GP Connect: the records (every area) of %d sample patient(s), %d resource(s), conform to the GP Connect profiles; %d sample patient(s) not served\n", g.records, g.resources, g.notServed)
+		}
 		fmt.Fprintf(stdout, "ok: %d mapping(s); every table and column exists in the %s database; %d sample resource(s) conform to their profiles, and their %d R4 form(s) to UK Core\n", len(s.set.Mappings), s.cfg.Database.Adapter, rep.rendered, rep.renderedR4)
 	} else {
 		fmt.Fprintf(stdout, "ok: %d mapping(s) (not checked against a database: give -config, or -adapter and -dsn)\n", len(s.set.Mappings))
