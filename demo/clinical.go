@@ -3,6 +3,7 @@ package demo
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"time"
 )
 
@@ -196,6 +197,11 @@ func (w *world) clinical(p *patient) record {
 			verified := pick(r, []string{"Y", "Y", "Y", "N"})
 			rec.allergies = append(rec.allergies, []any{int64(0), p.id, int64(c), a.code, a.text, reaction, severity, pick(r, allergyStates), verified, starts[c].Format("02/01/2006"), rec.consults[c][2], randomTime(r)})
 		}
+	}
+	if len(rec.allergies) == 0 && slices.Contains(noKnownAllergies, p.id) {
+		// Recorded outside any consultation, with no draw on the stream.
+		rec.allergies = append(rec.allergies, []any{int64(0), p.id, int64(-1), "NKA", "No known allergies", nil, nil, "Active", "Y",
+			"14/03/2019", p.gp.id, time.Date(2019, 3, 14, 10, 12, 0, 0, time.UTC)})
 	}
 	// Repeat medication with monthly issues: column 9 of a repeat row is
 	// the index of the consultation that started it; column 2 of an issue

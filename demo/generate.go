@@ -213,6 +213,9 @@ func Generate(opt Options, table string, fn func(row []any) error) error {
 		for id := int64(1); id <= int64(opt.Patients); id++ {
 			p := w.patient(id)
 			row := []any{p.id, p.hospNo, p.nhs, p.nhsStatus, p.title, p.surname, p.forename1, p.forename2, p.sex, p.dob, p.dod, p.ethnic, p.marital, p.gp.id, p.gp.practice.code, p.registered, p.updated}
+			if d := standings[p.id].died; d != nil {
+				row[10] = d
+			}
 			if err := fn(append(row, standingOf(p.id)...)); err != nil {
 				return err
 			}

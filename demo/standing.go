@@ -12,11 +12,14 @@ package demo
 // the transfer completes), and since when received items have been
 // waiting to be filed into the record (UNFILED_SINCE). Every patient is a
 // current regular registration with none of these, but a few fixed ones,
-// one a case; their other columns are as generated.
+// one a case; their other columns are as generated, but for one who has
+// died (DATE_OF_DEATH, DD/MM/YYYY).
 
-// standing is the extra columns of a patient's PATIENT row.
+// standing is the extra columns of a patient's PATIENT row, and a date
+// of death.
 type standing struct {
 	regType, deregDate, sensitive, dissent, gp2gp, unfiled any
+	died                                                   any
 }
 
 // standings are the fixed patients of each case, by PATIENT_ID (each a
@@ -29,7 +32,13 @@ var standings = map[int64]standing{
 	19: {gp2gp: "2025-11-03"},                        // GP2GP transfer under way
 	21: {unfiled: "2025-10-14"},                      // items awaiting filing
 	22: {gp2gp: "2025-09-01", unfiled: "2025-12-02"}, // both
+	42: {died: "20/11/2024"},                          // deceased
 }
+
+// noKnownAllergies are the patients, of no allergy, whose record says so
+// in an ALLERGY row of its own (ALLERGEN_CODE 'NKA', "No known
+// allergies"), as GP systems record it.
+var noKnownAllergies = []int64{24}
 
 // standingOf is a patient's standing columns: REG_TYPE, DEREG_DATE,
 // SENSITIVE_FLAG, SHARING_DISSENT, GP2GP_STARTED, UNFILED_SINCE.

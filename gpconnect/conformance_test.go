@@ -127,7 +127,26 @@ func TestRecordsConformToGPConnectProfiles(t *testing.T) {
 			prof[0] != "https://fhir.hl7.org.uk/STU3/StructureDefinition/CareConnect-HealthcareService-1" {
 			report(fmt.Sprintf("%s claims the profiles %v: want one GP Connect profile", typ, prof), where)
 		}
+		// SPEC §6, §9: meta.versionId and meta.lastUpdated only on the
+		// Patient and the administrative resources, never on the Bundle,
+		// a List or a clinical resource; no List has a source, no entry a
+		// fullUrl.
+		switch typ {
+		case "Patient", "Organization", "Practitioner", "PractitionerRole", "Location", "HealthcareService", "OperationOutcome":
+		default:
+			if at(res, "meta", "versionId") != nil || at(res, "meta", "lastUpdated") != nil {
+				report(fmt.Sprintf("%s has meta %v: no versionId or lastUpdated", typ, res["meta"]), where)
+			}
+		}
+		if typ == "List" && res["source"] != nil {
+			report("a List has a source", where)
+		}
 		if typ == "Bundle" {
+			for _, en := range res["entry"].([]any) {
+				if en.(map[string]any)["fullUrl"] != nil {
+					report("an entry has a fullUrl", where)
+				}
+			}
 			stripped := map[string]any{}
 			for k, v := range res {
 				if k != "entry" {

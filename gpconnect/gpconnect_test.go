@@ -13,6 +13,7 @@ import (
 	"github.com/ccfacade/ccfacade/audit"
 	"github.com/ccfacade/ccfacade/auth"
 	"github.com/ccfacade/ccfacade/engine"
+	"github.com/ccfacade/ccfacade/fhir/profile"
 	"github.com/ccfacade/ccfacade/gpconnect"
 	"github.com/ccfacade/ccfacade/internal/authtest"
 	"github.com/ccfacade/ccfacade/internal/demotest"
@@ -462,6 +463,44 @@ func TestRecordEmptyLists(t *testing.T) {
 	}
 }
 
+// A record that says the patient has no known allergies (an ALLERGY row
+// of code NKA) sends it as GP Connect allows (SPEC §6.2): the active list
+// holds one AllergyIntolerance coded SNOMED 716186003 "No known allergy",
+// active, in its GP Connect profile; the ended list is empty.
+func TestNoKnownAllergies(t *testing.T) {
+	e := serve(t, nil)
+	nka := map[string]string{} // PATIENT_ID → ALLERGY_ID of the NKA row
+	for _, r := range demotest.Rows(t, "ALLERGY") {
+		if demotest.Str(r["ALLERGEN_CODE"]) == "NKA" {
+			nka[demotest.Str(r["PATIENT_ID"])] = demotest.Str(r["ALLERGY_ID"])
+		}
+	}
+	p := find(t, func(p demoPatient) bool { return nka[p.id] != "" })
+	if n := len(p.allergies["Active"]) + len(p.allergies["Inactive"]) + len(p.allergies["Resolved"]); n != 1 {
+		t.Fatalf("patient %s has %d allergy rows, want the NKA one alone", p.id, n)
+	}
+	b := okRecord(t, e, params(p.nhs, allergies(true)), "the allergies of "+p.nhs)
+	lists := listsByCode(t, b)
+	if got := itemRefs(lists["886921000000105"]); len(got) != 1 || got[0] != "AllergyIntolerance/"+nka[p.id] {
+		t.Fatalf("the active list holds %v, want AllergyIntolerance/%s", got, nka[p.id])
+	}
+	if lists["1103671000000101"] == nil || lists["1103671000000101"]["entry"] != nil {
+		t.Errorf("the ended list: %v", lists["1103671000000101"])
+	}
+	reg := profile.GPConnect()
+	for _, r := range resources(t, b) {
+		if r["resourceType"] != "AllergyIntolerance" {
+			continue
+		}
+		if at(r, "code", "coding", 0, "system") != "http://snomed.info/sct" || at(r, "code", "coding", 0, "code") != "716186003" || r["clinicalStatus"] != "active" {
+			t.Errorf("the no-known-allergy entry: %v", r)
+		}
+		for _, pr := range reg.Check(r) {
+			t.Errorf("%s", pr)
+		}
+	}
+}
+
 // warnings are the issues of a record's OperationOutcome (one at most).
 func warnings(t *testing.T, res demotest.Response) []map[string]any {
 	t.Helper()
@@ -566,6 +605,41 @@ func TestDisabledAreas(t *testing.T) {
 			}
 		})
 	}
+	// An unknown parameter beside an area switched off: both warnings in
+	// the one OperationOutcome (SPEC §4, §5).
+	t.Run("with an unknown parameter", func(t *testing.T) {
+		res := record(t, serve(t, []gpconnect.Area{gpconnect.Medication}), params(p.nhs, allergies(true), `{"name":"includeMedication"}`, `{"name":"includeFutureThing"}`))
+		var got []string
+		for _, is := range warnings(t, res) {
+			got = append(got, fmt.Sprintf("%v|%v", at(is, "details", "text"), is["diagnostics"]))
+		}
+		want := []string{"includeFutureThing is an unrecognised parameter|includeFutureThing", "includeAllergies has been disabled|includeAllergies"}
+		slices.Sort(got)
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			t.Errorf("warnings %q, want %q", got, want)
+		}
+		if n := strings.Count(string(res.Body), `"OperationOutcome"`); n != 1 {
+			t.Errorf("%d OperationOutcomes, want one", n)
+		}
+	})
+}
+
+// spineCodes are SPEC §7's errors of this interaction, by Spine code and
+// HTTP status: the issue type and display. Beside the table: an Accept
+// the operation cannot answer (406, BAD_REQUEST, not-supported), and a
+// body that is not JSON (415, the code the SSP gives its own 415).
+var spineCodes = map[string]struct{ issue, display string }{
+	"INVALID_IDENTIFIER_SYSTEM/400": {"value", "Invalid identifier system"},
+	"INVALID_NHS_NUMBER/400":        {"value", "Invalid NHS number"},
+	"BAD_REQUEST/400":               {"invalid", "Bad request"},
+	"BAD_REQUEST/406":               {"not-supported", "Bad request"},
+	"UNSUPPORTED_MEDIA_TYPE/415":    {"not-supported", "Unsupported media type"},
+	"NO_PATIENT_CONSENT/403":        {"forbidden", "Patient has not provided consent to share data"},
+	"PATIENT_NOT_FOUND/404":         {"not-found", "Patient not found"},
+	"NO_RECORD_FOUND/404":           {"not-found", "No record found"},
+	"INVALID_RESOURCE/422":          {"invalid", "Invalid validation of resource"},
+	"INVALID_PARAMETER/422":         {"invalid", "Invalid parameter"},
 }
 
 // outcome checks an error answer: its status, the GP Connect
@@ -589,6 +663,12 @@ func outcome(t *testing.T, res demotest.Response, status int, spine, names strin
 	coding := at(is, "details", "coding").([]any)
 	if at(is, "severity") != "error" || len(coding) != 1 || at(coding[0], "system") != gpconnect.SpineCodeSystem || at(coding[0], "code") != spine || at(coding[0], "display") == nil {
 		t.Errorf("issue %v: want one %s coding", is, spine)
+	}
+	// The issue type and display of each Spine code (SPEC §7's table).
+	if want, ok := spineCodes[fmt.Sprintf("%s/%d", spine, status)]; !ok {
+		t.Errorf("Spine code %s with status %d is not in SPEC §7's table", spine, status)
+	} else if at(is, "code") != want.issue || at(coding[0], "display") != want.display {
+		t.Errorf("%s (%d): issue type %v, display %v; want %s, %q", spine, status, at(is, "code"), at(coding[0], "display"), want.issue, want.display)
 	}
 	if d, _ := at(is, "diagnostics").(string); !strings.Contains(d, names) {
 		t.Errorf("diagnostics %q do not name %q", d, names)
@@ -651,15 +731,45 @@ func TestParameterErrors(t *testing.T) {
 		{"filterSignificance junk", params(nhs, withPart("includeProblems", `{"name":"filterSignificance","valueCode":"huge"}`)), 422, "INVALID_PARAMETER", "includeProblems.filterSignificance"},
 		{"diary date in the past", params(nhs, withPart("includeDiaryEntries", `{"name":"diaryEntriesSearchDate","valueDate":"`+past+`"}`)), 422, "INVALID_PARAMETER", "includeDiaryEntries.diaryEntriesSearchDate"},
 		{"not given as a string", params(nhs, withPart("includeImmunisations", `{"name":"includeNotGiven","valueCode":"true"}`)), 422, "INVALID_PARAMETER", "includeImmunisations.includeNotGiven"},
-		{"consultations with a medication date", params(nhs, `{"name":"includeConsultations"}`, withPart("includeMedication", `{"name":"medicationSearchFromDate","valueDate":"`+past+`"}`)), 422, "INVALID_PARAMETER", "includeMedication.medicationSearchFromDate"},
-		{"consultations with filterSignificance", params(nhs, `{"name":"includeConsultations"}`, withPart("includeProblems", `{"name":"filterSignificance","valueCode":"major"}`)), 422, "INVALID_PARAMETER", "includeProblems.filterSignificance"},
-		{"problems with includeNotGiven", params(nhs, `{"name":"includeProblems"}`, withPart("includeImmunisations", `{"name":"includeNotGiven","valueBoolean":true}`)), 422, "INVALID_PARAMETER", "includeImmunisations.includeNotGiven"},
-		{"problems with a diary date", params(nhs, `{"name":"includeProblems"}`, withPart("includeDiaryEntries", `{"name":"diaryEntriesSearchDate","valueDate":"`+future+`"}`)), 422, "INVALID_PARAMETER", "includeDiaryEntries.diaryEntriesSearchDate"},
+	}
+	// Every forbidden combination of SPEC §3's table: a part of another
+	// area beside consultations or problems.
+	parts := map[string]struct{ param, part string }{
+		"medicationSearchFromDate":      {"includeMedication", `{"name":"medicationSearchFromDate","valueDate":"` + past + `"}`},
+		"uncategorisedDataSearchPeriod": {"includeUncategorisedData", `{"name":"uncategorisedDataSearchPeriod","valuePeriod":{"start":"` + past + `"}}`},
+		"filterStatus":                  {"includeProblems", `{"name":"filterStatus","valueCode":"active"}`},
+		"filterSignificance":            {"includeProblems", `{"name":"filterSignificance","valueCode":"major"}`},
+		"referralSearchPeriod":          {"includeReferrals", `{"name":"referralSearchPeriod","valuePeriod":{"start":"` + past + `"}}`},
+		"diaryEntriesSearchDate":        {"includeDiaryEntries", `{"name":"diaryEntriesSearchDate","valueDate":"` + future + `"}`},
+		"includeNotGiven":               {"includeImmunisations", `{"name":"includeNotGiven","valueBoolean":true}`},
+		"includeStatus":                 {"includeImmunisations", `{"name":"includeStatus","valueBoolean":true}`},
+	}
+	forbidden := map[string][]string{
+		"includeConsultations": {"medicationSearchFromDate", "uncategorisedDataSearchPeriod", "filterStatus", "filterSignificance", "referralSearchPeriod", "diaryEntriesSearchDate", "includeNotGiven", "includeStatus"},
+		"includeProblems":      {"medicationSearchFromDate", "uncategorisedDataSearchPeriod", "referralSearchPeriod", "diaryEntriesSearchDate", "includeNotGiven", "includeStatus"},
+	}
+	for with, names := range forbidden {
+		for _, name := range names {
+			pt := parts[name]
+			cases = append(cases, struct {
+				name   string
+				body   string
+				status int
+				spine  string
+				names  string
+			}{with + " with " + name, params(nhs, `{"name":"`+with+`"}`, withPart(pt.param, pt.part)), 422, "INVALID_PARAMETER", pt.param + "." + name})
+		}
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			outcome(t, record(t, e, c.body), c.status, c.spine, c.names)
 		})
+	}
+	// Each of those parts is allowed alone.
+	for name, pt := range parts {
+		if res := record(t, e, params(nhs, withPart(pt.param, pt.part))); res.Status != http.StatusOK {
+			t.Errorf("%s alone: %d %s", name, res.Status, demotest.Truncate(string(res.Body), 400))
+		}
 	}
 	// What is allowed: includeProblems twice with filters, investigations
 	// and resolved allergies beside consultations, a diary date today or

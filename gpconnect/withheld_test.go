@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/ccfacade/ccfacade/fhir/profile"
+	"github.com/ccfacade/ccfacade/gpconnect"
 	"github.com/ccfacade/ccfacade/internal/demotest"
 )
 
@@ -188,5 +189,64 @@ func TestConfidentialItemsWithheld(t *testing.T) {
 		if !seen[code] {
 			t.Errorf("no patient tried has an item withheld from the list %s", code)
 		}
+	}
+}
+
+// A withheld item of an area switched off here (SPEC §6.1: "also when
+// its area is switched off"): a problem sent that links to it has the
+// "Problems - uncategorised data related to problems" list warn
+// confidential-items, with a display-only entry for each other
+// observation it links to and none for the withheld one.
+func TestConfidentialItemsOfAreasSwitchedOff(t *testing.T) {
+	t.Parallel()
+	e := serve(t, []gpconnect.Area{gpconnect.Allergies, gpconnect.Medication, gpconnect.Consultations, gpconnect.Problems,
+		gpconnect.Immunisations, gpconnect.Investigations, gpconnect.Referrals, gpconnect.DiaryEntries})
+	hidden, labs := withheldRows(t)
+	links := linkRows(t)
+	problems := problemRows(t)
+	tried := 0
+	for _, p := range patients(t) {
+		if p.status != "01" || p.died != "" || p.standing != "" || !validNHS(p.nhs) {
+			continue
+		}
+		shown := 0 // links of sent problems to observations not withheld
+		withheld := false
+		for _, pr := range problems[p.id] {
+			if _, off := hidden["Condition/"+pr.id]; off {
+				continue
+			}
+			for _, l := range links[pr.id] {
+				if l.table != "OBSERVATION" || labs[l.ref] {
+					continue
+				}
+				if _, off := hidden[l.ref]; off {
+					withheld = true
+				} else {
+					shown++
+				}
+			}
+		}
+		if !withheld {
+			continue
+		}
+		tried++
+		b := okRecord(t, e, params(p.nhs, `{"name":"includeProblems"}`), "the problems of "+p.nhs)
+		l := listsByCode(t, b)["problems-uncategorised-data-related-to-problems"]
+		if l == nil || !slices.Contains(warningCodes(l), "confidential-items") {
+			t.Errorf("%s: the uncategorised data related to problems list does not warn confidential-items: %v", p.nhs, l)
+			continue
+		}
+		es, _ := l["entry"].([]any)
+		for _, en := range es {
+			if at(en, "item", "reference") != nil || at(en, "item", "display") != "Uncategorised data items have been disabled" {
+				t.Errorf("%s: an entry %v, want the display of an item switched off", p.nhs, en)
+			}
+		}
+		if shown == 0 && len(es) != 0 || shown > 0 && len(es) != 1 {
+			t.Errorf("%s: %d entries, want %d (one display for the %d shown)", p.nhs, len(es), min(shown, 1), shown)
+		}
+	}
+	if tried == 0 {
+		t.Error("no patient has a problem sent linked to a withheld observation")
 	}
 }
