@@ -160,6 +160,10 @@ type GPConnect struct {
 	// the config file, or builtin:NAME (a shipped set's); empty: the
 	// shipped set's when mappings is builtin:NAME, else none.
 	Overlay string `yaml:"overlay"`
+	// Practices are the ODS codes of the practices GP Connect is enabled
+	// at: the record of a patient registered elsewhere is 403 ACCESS
+	// DENIED. Absent or empty: every practice.
+	Practices []string `yaml:"practices"`
 }
 
 // JWT configures bearer-token verification.
@@ -456,6 +460,11 @@ func (c *Config) validate() error {
 			errs = append(errs, fmt.Sprintf("gpconnect.path %q is the Care Connect API's base (/fhir) or under it: give GP Connect a base of its own", g.Path))
 		case overlaps(g.Path, c.Server.R4Path):
 			errs = append(errs, fmt.Sprintf("gpconnect.path %q and server.r4_path %q overlap (one is the other or under it): give GP Connect and R4 a base each", g.Path, c.Server.R4Path))
+		}
+		for i, code := range g.Practices {
+			if !regexp.MustCompile(`^[A-Za-z0-9]{3,10}$`).MatchString(code) {
+				errs = append(errs, fmt.Sprintf("gpconnect.practices[%d] %q is not an ODS code (letters and digits, e.g. B81001)", i, code))
+			}
 		}
 	}
 	switch c.Log.Format {

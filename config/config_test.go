@@ -71,6 +71,7 @@ func TestConfigErrors(t *testing.T) {
 		{"database: {adapter: sqlite, dsn: x}\nmappings: m\ngpconnect: {enabled: true, asid: \"1\", path: /R4/gpc}\n", `gpconnect.path "/R4/gpc" and server.r4_path "/R4" overlap`},
 		{"database: {adapter: sqlite, dsn: x}\nmappings: m\nserver: {r4_path: /gpconnect/fhir/R4}\ngpconnect: {enabled: true, asid: \"1\"}\n", `gpconnect.path "/gpconnect/fhir" and server.r4_path "/gpconnect/fhir/R4" overlap`},
 		{"database: {adapter: sqlite, dsn: x}\nmappings: m\ngpconnect: {enabled: true, asid: \"1\", area: [allergies]}\n", `unknown key "area" in GPConnect`},
+		{"database: {adapter: sqlite, dsn: x}\nmappings: m\ngpconnect: {enabled: true, asid: \"1\", practices: [B81001, \"B8 1002\"]}\n", `gpconnect.practices[1] "B8 1002" is not an ODS code`},
 		{"database: {adapter: sqlite, dsn: x}\nmappings: m\nauth: {mode: jwt, jwt: {jwks_url: \"https://idp.example/jwks\", issuers: [i], audiences: [a]}}\ngpconnect: {enabled: true, asid: \"1\"}\n", "gpconnect.enabled needs server.tls.client_ca_file when auth.mode is not none"},
 	}
 	for _, c := range cases {

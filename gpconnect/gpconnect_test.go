@@ -636,6 +636,7 @@ var spineCodes = map[string]struct{ issue, display string }{
 	"BAD_REQUEST/406":               {"not-supported", "Bad request"},
 	"UNSUPPORTED_MEDIA_TYPE/415":    {"not-supported", "Unsupported media type"},
 	"NO_PATIENT_CONSENT/403":        {"forbidden", "Patient has not provided consent to share data"},
+	"ACCESS DENIED/403":             {"forbidden", "Access has been denied to process this request"}, // the CodeSystem's display; §7 abbreviates it
 	"PATIENT_NOT_FOUND/404":         {"not-found", "Patient not found"},
 	"NO_RECORD_FOUND/404":           {"not-found", "No record found"},
 	"INVALID_RESOURCE/422":          {"invalid", "Invalid validation of resource"},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
@@ -110,6 +111,9 @@ func (s *Service) Record(ctx context.Context, req *Request, traceID string) (*fh
 		nc := noConsent("the patient with NHS number %s has not consented to sharing the record", req.NHSNumber)
 		nc.Log = "the patient dissents from sharing the record"
 		return nil, nc
+	}
+	if err := r.practiceEnabled(); err != nil {
+		return nil, err
 	}
 	r.have["Patient/"+pid] = true
 	warnings := slices.Clone(req.Warnings)
@@ -221,6 +225,48 @@ func unserved(p *fhir.Object, nhs string) string {
 		return "the patient is not active"
 	}
 	return ""
+}
+
+// odsSystem is the system of an organisation's ODS code.
+const odsSystem = "https://fhir.nhs.uk/Id/ods-organization-code"
+
+// practiceEnabled refuses, 403 ACCESS DENIED, the record of a patient
+// whose registered practice (the Organization of the Patient's
+// generalPractitioner, by its ODS code) is not one at which GP Connect is
+// enabled, when the options name those (SPEC §6.3).
+func (r *record) practiceEnabled() error {
+	if len(r.s.opts.Practices) == 0 {
+		return nil
+	}
+	var codes []string
+	for _, ref := range values(r.patient, "generalPractitioner.reference") {
+		id, ok := strings.CutPrefix(ref, "Organization/")
+		if !ok || !fhir.IsValidID(id) {
+			continue
+		}
+		org, err := r.s.eng.Read(r.ctx, "Organization", id)
+		if err != nil {
+			if e, ok := engine.AsError(err); ok && e.Kind == engine.KindNotFound {
+				continue
+			}
+			return engineRefusal(err)
+		}
+		ids, _ := org.Get("identifier").(fhir.Array)
+		for _, x := range ids {
+			if o, ok := x.(*fhir.Object); ok && o.GetString("system") == odsSystem {
+				if slices.Contains(r.s.opts.Practices, o.GetString("value")) {
+					return nil
+				}
+				codes = append(codes, o.GetString("value"))
+			}
+		}
+	}
+	e := refuse(http.StatusForbidden, "forbidden", "ACCESS DENIED", "GP Connect Access Record: Structured is not enabled at the patient's practice")
+	e.Log = fmt.Sprintf("the patient's practice (ODS %s) is not among the practices GP Connect is enabled at", strings.Join(codes, ", "))
+	if len(codes) == 0 {
+		e.Log = "the patient has no registered practice with an ODS code"
+	}
+	return e
 }
 
 // search runs a search of every page: the resources matched, in the

@@ -42,6 +42,10 @@ type Options struct {
 	// Overlay is the mapping set's additions to the GP Connect rendering
 	// (ParseOverlay); nil: none.
 	Overlay *Overlay
+	// Practices are the ODS codes of the practices at which GP Connect
+	// Access Record: Structured is enabled: a patient registered at none
+	// of them is refused, 403 ACCESS DENIED. Empty: every practice.
+	Practices []string
 	// Location is the zone of "today" for the date parameters (default
 	// UTC); Now the clock (default time.Now).
 	Location *time.Location

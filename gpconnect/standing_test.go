@@ -236,3 +236,27 @@ func TestPatientStandingBackends(t *testing.T) {
 		}
 	})
 }
+
+// GP Connect enabled at some practices only (SPEC §6.3, §7): the record
+// of a patient registered at another practice is 403 ACCESS DENIED, and
+// audited as a refusal; one registered at a practice named is served.
+func TestPracticeNotEnabled(t *testing.T) {
+	at := find(t, func(p demoPatient) bool { return p.practice != "" })
+	other := find(t, func(p demoPatient) bool { return p.practice != "" && p.practice != at.practice })
+	var buf demotest.Buffer
+	e := demotest.SQLite(t, demotest.Config{GPConnect: &gpconnect.Options{ASID: authtest.GPCProviderASID, Practices: []string{at.practice}},
+		Server: server.Options{Audit: audit.NewWriter(&buf)}})
+	if res := record(t, e, params(at.nhs, allergies(true))); res.Status != http.StatusOK {
+		t.Errorf("a patient of %s, where GP Connect is enabled: %d %s", at.practice, res.Status, demotest.Truncate(string(res.Body), 400))
+	}
+	res := record(t, e, params(other.nhs, allergies(true)))
+	outcome(t, res, http.StatusForbidden, "ACCESS DENIED", "not enabled at the patient's practice")
+	if strings.Contains(string(res.Body), other.practice) {
+		t.Errorf("the refusal names the practice: %s", res.Body)
+	}
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	var r audit.Record
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &r); err != nil || r.Status != http.StatusForbidden || r.Outcome == "success" || len(r.Patients) != 0 || r.SSPTraceID != trace {
+		t.Errorf("the refusal's audit: %+v (%v)", r, err)
+	}
+}

@@ -39,7 +39,7 @@ func gpconnectService(cfg *config.Config, eng *engine.Engine, log *slog.Logger) 
 		return nil, err
 	}
 	svc, err := gpconnect.New(eng, gpconnect.Options{Path: g.Path, ASID: g.ASID, PractitionerIdentifier: g.PractitionerIdentifier,
-		Areas: areas, Overlay: overlay, Location: cfg.Location(), SoftwareVersion: Version, Logger: log})
+		Areas: areas, Overlay: overlay, Practices: g.Practices, Location: cfg.Location(), SoftwareVersion: Version, Logger: log})
 	if err != nil {
 		return nil, err
 	}
