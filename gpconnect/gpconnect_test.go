@@ -808,6 +808,8 @@ func TestSSPErrors(t *testing.T) {
 		names  string
 	}{
 		{"no trace id", []string{"Ssp-TraceID", ""}, 400, "BAD_REQUEST", "Ssp-TraceID"},
+		{"a trace id that is not a UUID", []string{"Ssp-TraceID", "trace-1"}, 400, "BAD_REQUEST", "Ssp-TraceID"},
+		{"no interaction", []string{"Ssp-InteractionID", ""}, 400, "BAD_REQUEST", "Ssp-InteractionID"},
 		{"another provider", []string{"Ssp-To", "999999999999"}, 400, "BAD_REQUEST", "Ssp-To"},
 		{"no consumer", []string{"Ssp-From", ""}, 400, "BAD_REQUEST", "Ssp-From"},
 		{"the metadata's interaction", []string{"Ssp-InteractionID", auth.GPConnectMetadataInteraction}, 400, "BAD_REQUEST", "Ssp-InteractionID"},
@@ -830,6 +832,26 @@ func TestSSPErrors(t *testing.T) {
 	outcome(t, demotest.Get(t, e.GPC+"/Patient/9", hs...), 404, "NO_RECORD_FOUND", "no such endpoint")
 	outcome(t, demotest.Get(t, e.GPC+"/Metadata", hs...), 404, "NO_RECORD_FOUND", "no such endpoint")
 	outcome(t, record(t, e, body, "Accept", "text/csv"), 406, "BAD_REQUEST", "text/csv")
+	// The record as JSON by default, as XML when asked for (Accept or
+	// _format), FHIR's media types.
+	for _, c := range []struct{ accept, query, ctype string }{
+		{"", "", "application/fhir+json"},
+		{"application/fhir+xml", "", "application/fhir+xml"},
+		{"", "?_format=xml", "application/fhir+xml"},
+	} {
+		var more []string
+		if c.accept != "" {
+			more = []string{"Accept", c.accept}
+		}
+		h := append(authtest.GPCHeaders(trace, auth.GPConnectStructuredInteraction, authtest.Unsigned(t, authtest.GPCClaims(auth.GPConnectPatientScope))), "Content-Type", "application/fhir+json")
+		res := demotest.Do(t, http.MethodPost, e.GPC+"/Patient/$gpc.getstructuredrecord"+c.query, strings.NewReader(body), append(h, more...)...)
+		if ct := res.Header.Get("Content-Type"); res.Status != http.StatusOK || !strings.HasPrefix(ct, c.ctype) {
+			t.Errorf("Accept %q%s: %d %q, want 200 %s", c.accept, c.query, res.Status, ct, c.ctype)
+		}
+		if c.ctype == "application/fhir+xml" && !strings.Contains(string(res.Body), `<Bundle xmlns="http://hl7.org/fhir">`) {
+			t.Errorf("Accept %q%s: not a FHIR XML Bundle: %s", c.accept, c.query, demotest.Truncate(string(res.Body), 200))
+		}
+	}
 }
 
 // Patients whose record is not served (SPEC §6.3) are 404
@@ -1026,4 +1048,35 @@ func TestRecordFollowsPages(t *testing.T) {
 	if got := itemRefs(listsByCode(t, res.JSON(t))["886921000000105"]); len(got) != len(p.allergies["Active"]) {
 		t.Errorf("active allergies %v, want %d of them", got, len(p.allergies["Active"]))
 	}
+}
+
+// A failure of the database (SPEC §7: an unexpected failure, diagnostics
+// required, nothing internal leaked): 503 with Retry-After, one
+// INTERNAL_SERVER_ERROR issue whose diagnostics give the request's id
+// and no driver text, SQL or table name.
+func TestDatabaseFailure(t *testing.T) {
+	e := serve(t, nil)
+	p := find(t, func(p demoPatient) bool { return true })
+	if err := e.DB.Close(); err != nil {
+		t.Fatal(err)
+	}
+	res := record(t, e, params(p.nhs, allergies(true)))
+	if res.Status != http.StatusServiceUnavailable || res.Header.Get("Retry-After") == "" || res.Header.Get("Cache-Control") != "no-store" {
+		t.Fatalf("status %d, Retry-After %q: %s", res.Status, res.Header.Get("Retry-After"), res.Body)
+	}
+	o := res.JSON(t)
+	issues, _ := o["issue"].([]any)
+	if len(issues) != 1 || at(issues[0], "details", "coding", 0, "code") != "INTERNAL_SERVER_ERROR" || at(issues[0], "severity") != "error" {
+		t.Fatalf("issues %v", issues)
+	}
+	d, _ := at(issues[0], "diagnostics").(string)
+	if !strings.Contains(d, "quote ") {
+		t.Errorf("diagnostics %q give no request id to quote", d)
+	}
+	for _, leak := range []string{"sql", "SELECT", "PATIENT", "closed", "sqlite"} {
+		if strings.Contains(string(res.Body), leak) {
+			t.Errorf("the answer leaks %q: %s", leak, res.Body)
+		}
+	}
+	fhirvalid.Validate(t, "the OperationOutcome", res.Body)
 }
