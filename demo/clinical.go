@@ -272,6 +272,7 @@ func (w *world) clinical(p *patient) record {
 	w.problemLinks(p, &rec)
 	w.confidential(p, &rec)
 	headings(&rec)
+	w.filingComments(p, &rec)
 	return rec
 }
 
@@ -344,6 +345,24 @@ func (w *world) confidential(p *patient, rec *record) {
 			mark = "Y"
 		}
 		rec.observations[i] = append(row, mark)
+	}
+}
+
+// filingComments are what a GP writes on filing a laboratory report.
+var filingComments = []string{"Normal - no action", "Satisfactory - no further action", "Borderline - repeat in 3 months",
+	"Abnormal - discussed with the patient", "Reviewed - see the patient at the next appointment"}
+
+// filingComments gives one laboratory report in two the comment the GP
+// filed it with (the FILING_COMMENT column; else NULL), from a random
+// stream of its own, so that the other tables stay as they were.
+func (w *world) filingComments(p *patient, rec *record) {
+	r := rand.New(rand.NewPCG(w.opt.Seed*1_000_003+41, uint64(p.id)))
+	for i, row := range rec.reports {
+		var c any
+		if r.IntN(2) == 0 {
+			c = pick(r, filingComments)
+		}
+		rec.reports[i] = append(row, c)
 	}
 }
 

@@ -165,7 +165,8 @@ CREATE TABLE TEST_REPORT (
     LAB_NAME       VARCHAR(100),                      -- the laboratory that reported
     STATUS         CHAR(1)      NOT NULL,             -- 'F' final, 'P' preliminary, 'C' corrected
     ISSUED_DT      VARCHAR(16)  NOT NULL,             -- 'YYYY-MM-DD HH:MM', when the laboratory issued it
-    LAST_UPDATED   TIMESTAMP    NOT NULL
+    LAST_UPDATED   TIMESTAMP    NOT NULL,
+    FILING_COMMENT VARCHAR(100)                       -- what the GP wrote on filing it, e.g. 'Normal - no action'
 );
 
 CREATE TABLE SPECIMEN (

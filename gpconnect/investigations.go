@@ -89,8 +89,54 @@ var investigationBuilder = patientItems("DiagnosticReport", func(r *record, req 
 			}
 		}
 	}
+	r.fileComments(keep)
 	return nil
 })
+
+// Filing comments (SPEC §6.2).
+const (
+	commentNoteCode    = "37331000000100"
+	commentNoteDisplay = "Comment note"
+)
+
+// fileComments sends the comment a report was filed with, where the
+// overlay names the element of its rendering that holds it
+// (filing_comment), as GP Connect does: an Observation coded Comment note
+// (SNOMED 37331000000100), status unknown, about the report's subject, in
+// its consultation, issued with it, the text its comment; the report's
+// first result. The element leaves the report.
+func (r *record) fileComments(reports []*fhir.Object) {
+	rule := r.s.overlay.Resources["DiagnosticReport"]
+	if rule == nil || rule.FilingComment == "" {
+		return
+	}
+	t := stu3.Lookup("DiagnosticReport")
+	for _, d := range reports {
+		text := strings.TrimSpace(d.GetString(rule.FilingComment))
+		put(d, t, rule.FilingComment, nil)
+		if text == "" {
+			continue
+		}
+		c := fhir.NewObject(9)
+		c.Add("resourceType", fhir.String("Observation"))
+		c.AddString("id", uuid5(r.s.ns, "Observation/filing-comment/"+d.GetString("id")))
+		c.Add("status", fhir.String("unknown"))
+		c.Add("code", fhir.NewObject(1).Add("coding", fhir.Array{coding(snomed, commentNoteCode, commentNoteDisplay)}))
+		for _, el := range []string{"subject", "context"} {
+			if v := d.Get(el); v != nil {
+				c.Add(el, v)
+			}
+		}
+		if issued := d.GetString("issued"); issued != "" {
+			c.Add("issued", fhir.String(issued))
+		}
+		c.Add("comment", fhir.String(text))
+		results, _ := d.Get("result").(fhir.Array)
+		put(d, t, "result", append(fhir.Array{fhir.NewObject(1).Add("reference", fhir.String(key(c)))}, results...))
+		r.have[key(c)] = true
+		r.sections = append(r.sections, c)
+	}
+}
 
 // investigationResults are the ids of the Observations that are results
 // of the patient's DiagnosticReports, when the mappings give reports:

@@ -2,6 +2,7 @@ package gpconnect_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"slices"
 	"sort"
@@ -23,6 +24,7 @@ import (
 type demoReport struct {
 	id, day, code      string
 	results, specimens []string
+	comment            string // FILING_COMMENT
 }
 
 // reportRows are the demo's laboratory reports by PATIENT_ID, with the
@@ -44,7 +46,7 @@ func reportRows(t *testing.T) map[string][]demoReport {
 		rs, ss := slices.Clone(results[id]), slices.Clone(specimens[id])
 		sort.Strings(rs)
 		sort.Strings(ss)
-		return demoReport{id, demotest.Str(r["ISSUED_DT"])[:10], demotest.Str(r["TEST_CODE"]), rs, ss}
+		return demoReport{id, demotest.Str(r["ISSUED_DT"])[:10], demotest.Str(r["TEST_CODE"]), rs, ss, demotest.Str(r["FILING_COMMENT"])}
 	})
 }
 
@@ -70,6 +72,9 @@ func TestRecordInvestigations(t *testing.T) {
 	p := findOnDays(t, rows, func(r demoReport) string { return r.day }, 2)
 	rs := slices.Clone(rows[p.id])
 	sort.Slice(rs, func(i, j int) bool { return rs[i].day < rs[j].day })
+	if !slices.ContainsFunc(rs, func(r demoReport) bool { return r.comment != "" }) || !slices.ContainsFunc(rs, func(r demoReport) bool { return r.comment == "" }) {
+		t.Fatalf("patient %s's reports %v: want one filed with a comment and one without", p.id, rs)
+	}
 	first, last := rs[0].day, rs[len(rs)-1].day
 	keep := func(start, end string) []demoReport {
 		var out []demoReport
@@ -119,6 +124,7 @@ func TestRecordInvestigations(t *testing.T) {
 		var gotResults, gotSpecimens, gotRequests, wantRequests []string
 		issuedAt := map[string]string{} // results' issued
 		reportIssued := map[string]string{}
+		comments, gotComments := map[string]string{}, map[string]string{} // the filing comments' texts, by Observation
 		n := 0
 		for _, r := range resources(t, b) {
 			ref := r["resourceType"].(string) + "/" + demotest.Str(r["id"])
@@ -138,8 +144,20 @@ func TestRecordInvestigations(t *testing.T) {
 				for _, res := range d.results {
 					reportIssued[res] = demotest.Str(r["issued"])
 				}
-				if got := refsOf(r, "result"); !slices.Equal(got, d.results) {
-					t.Errorf("%s: results %v, want %v", ref, got, d.results)
+				got := refsOf(r, "result")
+				// The comment the report was filed with: its first result,
+				// a Comment note Observation, status unknown (SPEC §6.2).
+				if d.comment != "" {
+					first, _ := at(r, "result", 0, "reference").(string)
+					comments[first] = d.comment
+					reportIssued[first] = demotest.Str(r["issued"])
+					got = slices.DeleteFunc(got, func(s string) bool { return s == first })
+				}
+				if !slices.Equal(got, d.results) {
+					t.Errorf("%s: results %v, want %v and the filing comment %q", ref, refsOf(r, "result"), d.results, d.comment)
+				}
+				if r["conclusion"] != nil {
+					t.Errorf("%s: a conclusion %v beside the filing comment", ref, r["conclusion"])
 				}
 				if got := refsOf(r, "specimen"); !slices.Equal(got, d.specimens) {
 					t.Errorf("%s: specimens %v, want %v", ref, got, d.specimens)
@@ -150,6 +168,15 @@ func TestRecordInvestigations(t *testing.T) {
 				}
 				wantRequests = append(wantRequests, "ProcedureRequest/test-"+d.id)
 			case "Observation":
+				if at(r, "code", "coding", 0, "code") == "37331000000100" {
+					gotComments[ref] = demotest.Str(r["comment"])
+					if r["status"] != "unknown" || at(r, "code", "coding", 0, "system") != "http://snomed.info/sct" || at(r, "code", "coding", 0, "display") != "Comment note" ||
+						at(r, "subject", "reference") == nil {
+						t.Errorf("%s: a filing comment %v", ref, r)
+					}
+					issuedAt[ref] = demotest.Str(r["issued"])
+					continue
+				}
 				gotResults = append(gotResults, ref)
 				if profileOf(r) != "https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-Observation-1" || r["issued"] == nil {
 					t.Errorf("%s: %v", ref, r)
@@ -173,6 +200,9 @@ func TestRecordInvestigations(t *testing.T) {
 		}
 		if n != len(want) {
 			t.Errorf("%d DiagnosticReports in the bundle, want %d", n, len(want))
+		}
+		if fmt.Sprint(gotComments) != fmt.Sprint(comments) {
+			t.Errorf("filing comments %v in the bundle, want %v", gotComments, comments)
 		}
 		// A result was issued with its report (the demo's OBSERVATION
 		// rows keep no time of their own).

@@ -83,6 +83,11 @@ type Rule struct {
 	// Heading is the heading an item of the type was recorded under in
 	// its consultation: a text, or a value of the row (headings.go).
 	Heading yaml.Node `yaml:"heading"`
+	// FilingComment is the top-level string element of a report's
+	// rendering that holds the comment the practice filed it with
+	// (DiagnosticReport only): GP Connect sends it as an Observation of
+	// the report's results (investigations.go).
+	FilingComment string `yaml:"filing_comment"`
 }
 
 // Panel joins Observations that are parts of one measurement, as GP
@@ -241,6 +246,17 @@ func ParseOverlay(name string, data []byte) (*Overlay, error) {
 		for _, el := range r.Drop {
 			if element(t, el) == nil {
 				bad(at("drop"), "%s has no element %s", typ, el)
+			}
+		}
+		if r.FilingComment != "" {
+			e := element(t, r.FilingComment)
+			switch {
+			case typ != "DiagnosticReport":
+				bad(at("filing_comment"), "%s: filing_comment is for DiagnosticReport", typ)
+			case e == nil:
+				bad(at("filing_comment"), "%s has no element %s", typ, r.FilingComment)
+			case e.Max == "*" || len(e.Types) != 1 || e.Types[0] != "string":
+				bad(at("filing_comment"), "%s.%s is not a single string", typ, r.FilingComment)
 			}
 		}
 		for el, path := range r.Copy {
@@ -419,6 +435,9 @@ func withSet(set *Overlay) *Overlay {
 			m.Panels = append(m.Panels, r.Panels...)
 			if r.Heading.Kind != 0 {
 				m.Heading = r.Heading
+			}
+			if r.FilingComment != "" {
+				m.FilingComment = r.FilingComment
 			}
 		}
 	}

@@ -51,6 +51,18 @@ func TestParseOverlayErrors(t *testing.T) {
 	if err == nil {
 		t.Fatal("no error")
 	}
+	for _, c := range []struct{ text, want string }{
+		{"resources:\n  Observation:\n    filing_comment: comment\n", "o.yaml:3:5: Observation: filing_comment is for DiagnosticReport"},
+		{"resources:\n  DiagnosticReport:\n    filing_comment: remark\n", "o.yaml:3:5: DiagnosticReport has no element remark"},
+		{"resources:\n  DiagnosticReport:\n    filing_comment: result\n", "o.yaml:3:5: DiagnosticReport.result is not a single string"},
+	} {
+		if _, err := ParseOverlay("o.yaml", []byte(c.text)); err == nil || err.Error() != c.want {
+			t.Errorf("%q: %v, want %s", c.text, err, c.want)
+		}
+	}
+	if _, err := ParseOverlay("o.yaml", []byte("resources:\n  DiagnosticReport:\n    filing_comment: conclusion\n")); err != nil {
+		t.Errorf("filing_comment: conclusion: %v", err)
+	}
 	want := []string{
 		`o.yaml:2:3: Patent is not an STU3 resource type`,
 		`o.yaml:5:7: AllergyIntolerance.verificationStatus: "maybe" is not one of its codes (unconfirmed, confirmed, refuted, entered-in-error)`,
