@@ -118,6 +118,9 @@ var medicationBuilder = &builder{
 		}
 		for _, a := range auths {
 			add(a.statement)
+			if !r.isWithheld(a.statement) {
+				r.listed[key(a.statement)] = Medication // an item of the list, which problems may be linked to
+			}
 			add(a.plan)
 			if issues {
 				for _, o := range a.issues {
