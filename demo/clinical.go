@@ -116,6 +116,9 @@ type record struct {
 	repeats, issues, immunisations, procedures  [][]any
 	referrals, diary, reports, specimens        [][]any
 	links                                       [][]any
+	// groups gives the observations of a test group their header: an
+	// observation's index → its group header's (see testGroups).
+	groups map[int]int
 }
 
 // tables are a record's rows by table.
@@ -273,6 +276,7 @@ func (w *world) clinical(p *patient) record {
 	w.confidential(p, &rec)
 	headings(&rec)
 	w.filingComments(p, &rec)
+	parents(&rec)
 	return rec
 }
 
@@ -373,6 +377,7 @@ var observationHeadings = map[string]string{
 	"BPS": "Examination", "BPD": "Examination", "PULSE": "Examination", "TEMP": "Examination",
 	"HT": "Examination", "WT": "Examination", "BMI": "Examination",
 	"SMOK": "Social", "HBA1C": "Results", "CHOL": "Results",
+	"LIPID": "Results", "HDL": "Results", "TRIG": "Results",
 }
 
 // headings gives each observation recorded in a consultation its
@@ -422,6 +427,56 @@ func (w *world) investigations(p *patient, starts []time.Time, until time.Time, 
 		rec.reports = append(rec.reports, []any{int64(0), p.id, consult, staff, test.code, test.name, test.discipline,
 			pick(r, laboratories), obs[9], dt(issued), randomTime(r)})
 		rec.specimens = append(rec.specimens, []any{int64(0), p.id, report, test.specimen, test.specimenText, dt(collected), randomTime(r)})
+	}
+	w.testGroups(p, rec)
+}
+
+// lipidMembers are the results a lipid report gives beside the serum
+// cholesterol, each with its range and decimals.
+var lipidMembers = []obsKind{
+	{"HDL", "Serum HDL cholesterol", []string{"mmol/L"}, 0.8, 2.2, 2},
+	{"TRIG", "Serum triglycerides", []string{"mmol/L"}, 0.5, 3.5, 2},
+}
+
+// testGroups makes each lipid report's results a test group, as the
+// laboratory reports them: a group header (LIPID "Serum lipids", no
+// value) whose members are the serum cholesterol and an HDL cholesterol
+// and triglycerides result, all results of the report (REPORT_ID), only
+// the header a result of the report itself (PARENT_OBS_ID NULL). The new
+// rows follow the patient's others, their values from a random stream of
+// their own, so that the other tables stay as they were.
+func (w *world) testGroups(p *patient, rec *record) {
+	r := rand.New(rand.NewPCG(w.opt.Seed*1_000_003+47, uint64(p.id)))
+	n := len(rec.observations)
+	for i := 0; i < n; i++ {
+		obs := rec.observations[i]
+		if obs[3] != "CHOL" || obs[12] == int64(-1) {
+			continue
+		}
+		if rec.groups == nil {
+			rec.groups = map[int]int{}
+		}
+		header := len(rec.observations)
+		rec.observations = append(rec.observations, []any{int64(0), p.id, obs[2], "LIPID", "Serum lipids", nil, nil, nil, obs[8], obs[9], obs[10], obs[11], obs[12]})
+		rec.groups[i] = header
+		for _, k := range lipidMembers {
+			m := obsRow(r, p, -1, k, time.Time{}, obs[10])
+			m[2], m[8], m[9], m[11], m[12] = obs[2], obs[8], obs[9], obs[11], obs[12]
+			rec.groups[len(rec.observations)] = header
+			rec.observations = append(rec.observations, m)
+		}
+	}
+}
+
+// parents gives each observation its group header's index (the
+// PARENT_OBS_ID column; -1, NULL, for none).
+func parents(rec *record) {
+	for i, row := range rec.observations {
+		h, ok := rec.groups[i]
+		if !ok {
+			h = -1
+		}
+		rec.observations[i] = append(row, int64(h))
 	}
 }
 

@@ -381,6 +381,23 @@ func TestIntegrity(t *testing.T) {
 			}
 		}
 	}
+	// A test group's members and header are results of one report, of
+	// one patient; the header has no value and is no member.
+	parent, report, value := col(t, "OBSERVATION", "PARENT_OBS_ID"), col(t, "OBSERVATION", "REPORT_ID"), col(t, "OBSERVATION", "VALUE_NUM")
+	groups := 0
+	for _, o := range g["OBSERVATION"] {
+		if o[parent] == nil {
+			continue
+		}
+		groups++
+		h := keys["OBSERVATION"][o[parent]]
+		if h == nil || h[1] != o[1] || h[report] == nil || h[report] != o[report] || h[value] != nil || h[parent] != nil {
+			t.Fatalf("OBSERVATION %v: its group header %v is not a header of its report, of its patient", o[0], o[parent])
+		}
+	}
+	if groups == 0 {
+		t.Error("no observation is a member of a test group")
+	}
 	// A problem link points at an existing row of its table, of the
 	// problem's patient: an item recorded in the problem's consultation,
 	// or another problem, with the links between problems both ways.

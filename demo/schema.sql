@@ -147,7 +147,8 @@ CREATE TABLE OBSERVATION (
     LAST_UPDATED   TIMESTAMP    NOT NULL,
     REPORT_ID      INTEGER,                           -- TEST_REPORT.REPORT_ID of a laboratory result, else NULL
     CONFIDENTIAL   CHAR(1),                           -- 'Y': the patient asked to keep it private, else NULL
-    HEADING        VARCHAR(20)                        -- the consultation's heading it was recorded under, e.g. 'Examination'
+    HEADING        VARCHAR(20),                       -- the consultation's heading it was recorded under, e.g. 'Examination'
+    PARENT_OBS_ID  INTEGER                            -- the test group header (an OBSERVATION row of the report) it is a member of, else NULL
 );
 
 -- Pathology: the laboratory's report of a test the practice requested

@@ -42,56 +42,84 @@ var investigationBuilder = patientItems("DiagnosticReport", func(r *record, req 
 		keep = append(keep, d)
 	}
 	r.addListed(Investigations, "DiagnosticReport", keep)
-	t := stu3.Lookup("DiagnosticReport")
 	for _, p := range investigationParts {
-		var ids []string
-		for _, d := range keep {
-			for _, ref := range values(d, p.element+".reference") {
-				if id, ok := strings.CutPrefix(ref, p.typ+"/"); ok && fhir.IsValidID(id) && !slices.Contains(ids, id) && !r.have[ref] {
-					ids = append(ids, id)
-				}
-			}
+		sent, err := r.sendReferred(keep, p.element, p.typ)
+		if err != nil {
+			return err
 		}
-		var res []*fhir.Object
-		if m := r.s.eng.Set().Lookup(p.typ); len(ids) > 0 && m != nil {
-			q := url.Values{"_id": {strings.Join(ids, ",")}}
-			if sp := m.SearchParam("patient"); sp != nil && sp.Type == "reference" {
-				q.Set("patient", "Patient/"+r.pid) // never another patient's
-			}
-			var err error
-			if res, err = r.search(p.typ, q); err != nil {
+		if p.typ != "Observation" {
+			continue
+		}
+		issuedAs(keep, "result", sent)
+		// The members of test groups (a header's related has-member), and
+		// theirs, issued with their header.
+		for depth := 0; depth < 3 && len(sent) > 0; depth++ {
+			headers := sent
+			if sent, err = r.sendReferred(headers, "related.target", "Observation"); err != nil {
 				return err
 			}
-		}
-		byKey := map[string]*fhir.Object{}
-		for _, x := range res {
-			if k := key(x); !r.have[k] {
-				r.have[k] = true
-				r.sections = append(r.sections, x)
-				byKey[k] = x
-			}
-		}
-		if p.typ == "Observation" {
-			issuedAsReport(keep, byKey)
-		}
-		for _, d := range keep {
-			items, _ := d.Get(p.element).(fhir.Array)
-			kept := slices.DeleteFunc(slices.Clone(items), func(v fhir.Value) bool {
-				o, _ := v.(*fhir.Object)
-				return o == nil || !r.have[o.GetString("reference")]
-			})
-			switch {
-			case len(kept) == len(items):
-			case len(kept) == 0:
-				put(d, t, p.element, nil)
-			default:
-				put(d, t, p.element, kept)
-			}
+			issuedAs(headers, "related.target", sent)
 		}
 	}
 	r.fileComments(keep)
 	return nil
 })
+
+// sendReferred adds to the record the resources of a type that the
+// resources given refer to at a path (result, specimen, related.target),
+// found by id (and the patient, where their mapping searches by patient),
+// one search; a reference to one the mappings do not give is left out of
+// its resource (its list item, or the element), so that every reference
+// resolves. It returns those it added, in the order found.
+func (r *record) sendReferred(from []*fhir.Object, path, typ string) ([]*fhir.Object, error) {
+	var ids []string
+	for _, d := range from {
+		for _, ref := range values(d, path+".reference") {
+			if id, ok := strings.CutPrefix(ref, typ+"/"); ok && fhir.IsValidID(id) && !slices.Contains(ids, id) && !r.have[ref] {
+				ids = append(ids, id)
+			}
+		}
+	}
+	var res []*fhir.Object
+	if m := r.s.eng.Set().Lookup(typ); len(ids) > 0 && m != nil {
+		q := url.Values{"_id": {strings.Join(ids, ",")}}
+		if sp := m.SearchParam("patient"); sp != nil && sp.Type == "reference" {
+			q.Set("patient", "Patient/"+r.pid) // never another patient's
+		}
+		var err error
+		if res, err = r.search(typ, q); err != nil {
+			return nil, err
+		}
+	}
+	var sent []*fhir.Object
+	for _, x := range res {
+		if k := key(x); !r.have[k] {
+			r.have[k] = true
+			r.sections = append(r.sections, x)
+			sent = append(sent, x)
+		}
+	}
+	element, rest, nested := strings.Cut(path, ".")
+	for _, d := range from {
+		items, _ := d.Get(element).(fhir.Array)
+		kept := slices.DeleteFunc(slices.Clone(items), func(v fhir.Value) bool {
+			o, _ := v.(*fhir.Object)
+			if nested && o != nil {
+				o, _ = fhir.Path(o, rest).(*fhir.Object)
+			}
+			return o == nil || !r.have[o.GetString("reference")]
+		})
+		t := stu3.Lookup(d.GetString("resourceType"))
+		switch {
+		case len(kept) == len(items):
+		case len(kept) == 0:
+			put(d, t, element, nil)
+		default:
+			put(d, t, element, kept)
+		}
+	}
+	return sent, nil
+}
 
 // Filing comments (SPEC §6.2).
 const (
@@ -150,27 +178,50 @@ func (r *record) investigationResults() (map[string]bool, error) {
 		return nil, err
 	}
 	out := map[string]bool{}
+	var ids []string
 	for _, d := range reports {
 		for _, ref := range values(d, "result.reference") {
-			if id, ok := strings.CutPrefix(ref, "Observation/"); ok {
+			if id, ok := strings.CutPrefix(ref, "Observation/"); ok && !out[id] {
 				out[id] = true
+				ids = append(ids, id)
+			}
+		}
+	}
+	// The members of test groups, and theirs.
+	for depth := 0; depth < 3 && len(ids) > 0; depth++ {
+		headers, err := r.search("Observation", url.Values{"_id": {strings.Join(ids, ",")}, "patient": {"Patient/" + r.pid}})
+		if err != nil {
+			return nil, err
+		}
+		ids = nil
+		for _, h := range headers {
+			for _, ref := range values(h, "related.target.reference") {
+				if id, ok := strings.CutPrefix(ref, "Observation/"); ok && !out[id] && fhir.IsValidID(id) {
+					out[id] = true
+					ids = append(ids, id)
+				}
 			}
 		}
 	}
 	return out, nil
 }
 
-// issuedAsReport gives each result (by Type/id) that has no issued its
-// report's.
-func issuedAsReport(reports []*fhir.Object, results map[string]*fhir.Object) {
+// issuedAs gives each Observation that has no issued the issued of the
+// resource that refers to it at path (a report's result, a group header's
+// related.target).
+func issuedAs(from []*fhir.Object, path string, sent []*fhir.Object) {
 	t := stu3.Lookup("Observation")
-	for _, d := range reports {
+	observations := map[string]*fhir.Object{}
+	for _, o := range sent {
+		observations[key(o)] = o
+	}
+	for _, d := range from {
 		issued := d.GetString("issued")
 		if issued == "" {
 			continue
 		}
-		for _, ref := range values(d, "result.reference") {
-			if o := results[ref]; o != nil && o.GetString("issued") == "" {
+		for _, ref := range values(d, path+".reference") {
+			if o := observations[ref]; o != nil && o.GetString("issued") == "" {
 				put(o, t, "issued", fhir.String(issued))
 			}
 		}

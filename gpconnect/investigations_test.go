@@ -24,7 +24,8 @@ import (
 type demoReport struct {
 	id, day, code      string
 	results, specimens []string
-	comment            string // FILING_COMMENT
+	comment            string              // FILING_COMMENT
+	members            map[string][]string // of each test group header among the results
 }
 
 // reportRows are the demo's laboratory reports by PATIENT_ID, with the
@@ -32,7 +33,12 @@ type demoReport struct {
 func reportRows(t *testing.T) map[string][]demoReport {
 	t.Helper()
 	results, specimens := map[string][]string{}, map[string][]string{}
+	members := map[string][]string{} // by group header
 	for _, r := range demotest.Rows(t, "OBSERVATION") {
+		if parent := demotest.Str(r["PARENT_OBS_ID"]); parent != "" {
+			members["Observation/"+parent] = append(members["Observation/"+parent], "Observation/"+demotest.Str(r["OBS_ID"]))
+			continue
+		}
 		if id := demotest.Str(r["REPORT_ID"]); id != "" {
 			results[id] = append(results[id], "Observation/"+demotest.Str(r["OBS_ID"]))
 		}
@@ -46,7 +52,13 @@ func reportRows(t *testing.T) map[string][]demoReport {
 		rs, ss := slices.Clone(results[id]), slices.Clone(specimens[id])
 		sort.Strings(rs)
 		sort.Strings(ss)
-		return demoReport{id, demotest.Str(r["ISSUED_DT"])[:10], demotest.Str(r["TEST_CODE"]), rs, ss, demotest.Str(r["FILING_COMMENT"])}
+		ms := map[string][]string{}
+		for _, res := range rs {
+			if m := members[res]; len(m) > 0 {
+				ms[res] = slices.Sorted(slices.Values(m))
+			}
+		}
+		return demoReport{id, demotest.Str(r["ISSUED_DT"])[:10], demotest.Str(r["TEST_CODE"]), rs, ss, demotest.Str(r["FILING_COMMENT"]), ms}
 	})
 }
 
@@ -72,8 +84,9 @@ func TestRecordInvestigations(t *testing.T) {
 	p := findOnDays(t, rows, func(r demoReport) string { return r.day }, 2)
 	rs := slices.Clone(rows[p.id])
 	sort.Slice(rs, func(i, j int) bool { return rs[i].day < rs[j].day })
-	if !slices.ContainsFunc(rs, func(r demoReport) bool { return r.comment != "" }) || !slices.ContainsFunc(rs, func(r demoReport) bool { return r.comment == "" }) {
-		t.Fatalf("patient %s's reports %v: want one filed with a comment and one without", p.id, rs)
+	if !slices.ContainsFunc(rs, func(r demoReport) bool { return r.comment != "" }) || !slices.ContainsFunc(rs, func(r demoReport) bool { return r.comment == "" }) ||
+		!slices.ContainsFunc(rs, func(r demoReport) bool { return len(r.members) > 0 }) {
+		t.Fatalf("patient %s's reports %v: want one filed with a comment, one without, and a test group", p.id, rs)
 	}
 	first, last := rs[0].day, rs[len(rs)-1].day
 	keep := func(start, end string) []demoReport {
@@ -112,6 +125,9 @@ func TestRecordInvestigations(t *testing.T) {
 			wantReports = append(wantReports, "DiagnosticReport/"+r.id)
 			wantResults = append(wantResults, r.results...)
 			wantSpecimens = append(wantSpecimens, r.specimens...)
+			for _, m := range r.members {
+				wantResults = append(wantResults, m...)
+			}
 		}
 		sort.Strings(wantReports)
 		if got := listedItems(t, l); !slices.Equal(got, wantReports) {
@@ -125,6 +141,7 @@ func TestRecordInvestigations(t *testing.T) {
 		issuedAt := map[string]string{} // results' issued
 		reportIssued := map[string]string{}
 		comments, gotComments := map[string]string{}, map[string]string{} // the filing comments' texts, by Observation
+		wantGroups, gotGroups := map[string][]string{}, map[string][]string{}
 		n := 0
 		for _, r := range resources(t, b) {
 			ref := r["resourceType"].(string) + "/" + demotest.Str(r["id"])
@@ -143,6 +160,12 @@ func TestRecordInvestigations(t *testing.T) {
 				}
 				for _, res := range d.results {
 					reportIssued[res] = demotest.Str(r["issued"])
+					for _, m := range d.members[res] {
+						reportIssued[m] = demotest.Str(r["issued"])
+					}
+					if len(d.members[res]) > 0 {
+						wantGroups[res] = d.members[res]
+					}
 				}
 				got := refsOf(r, "result")
 				// The comment the report was filed with: its first result,
@@ -178,6 +201,19 @@ func TestRecordInvestigations(t *testing.T) {
 					continue
 				}
 				gotResults = append(gotResults, ref)
+				// A test group header: its members, by related has-member.
+				var members []string
+				rel, _ := r["related"].([]any)
+				for _, x := range rel {
+					if at(x, "type") != "has-member" {
+						t.Errorf("%s: a related %v", ref, x)
+					}
+					members = append(members, demotest.Str(at(x, "target", "reference")))
+				}
+				if len(members) > 0 {
+					sort.Strings(members)
+					gotGroups[ref] = members
+				}
 				if profileOf(r) != "https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-Observation-1" || r["issued"] == nil {
 					t.Errorf("%s: %v", ref, r)
 				}
@@ -203,6 +239,9 @@ func TestRecordInvestigations(t *testing.T) {
 		}
 		if fmt.Sprint(gotComments) != fmt.Sprint(comments) {
 			t.Errorf("filing comments %v in the bundle, want %v", gotComments, comments)
+		}
+		if fmt.Sprint(gotGroups) != fmt.Sprint(wantGroups) {
+			t.Errorf("test groups %v in the bundle, want %v", gotGroups, wantGroups)
 		}
 		// A result was issued with its report (the demo's OBSERVATION
 		// rows keep no time of their own).
