@@ -71,8 +71,9 @@ func secondaryTitle(code string) string {
 // are listed latest first.
 //
 // A withheld item (see withhold) is in no Topic: its area's
-// "Consultations - …" list warns of it, and a consultation that holds
-// nothing else is not sent.
+// "Consultations - …" list warns of it, also when the consultation holds
+// nothing else and is not sent. A consultation withheld itself is not
+// sent, nor its structure: the list of consultations warns of it.
 //
 // An item of an area switched off here (mapped, but not in the areas
 // configured) stays in its Topic as a display-only entry, "Referral
@@ -100,9 +101,11 @@ var consultationBuilder = patientItems("Encounter", func(r *record, req *Request
 	if ps := req.Areas[Consultations]; len(ps) > 0 {
 		parts = ps[0]
 	}
-	var keep []*fhir.Object
+	var keep, hiddenOnly []*fhir.Object
+	var withheldRefs []string // consultations withheld themselves
 	for _, e := range encounters {
-		if len(held[e.GetString("id")]) == 0 {
+		id := e.GetString("id")
+		if len(held[id])+len(hidden[id]) == 0 {
 			continue
 		}
 		if v, ok := parts["consultationSearchPeriod"]; ok {
@@ -111,20 +114,41 @@ var consultationBuilder = patientItems("Encounter", func(r *record, req *Request
 				continue
 			}
 		}
-		keep = append(keep, e)
+		switch {
+		case r.isWithheld(e):
+			// Not sent, nor its structure: the list of consultations
+			// warns of it; its items are sent in their own areas only.
+			withheldRefs = append(withheldRefs, key(e))
+		case len(held[id]) == 0:
+			hiddenOnly = append(hiddenOnly, e) // its lists warn of what it holds
+		default:
+			keep = append(keep, e)
+		}
 	}
-	sort.SliceStable(keep, func(i, j int) bool {
-		return first(values(keep[i], "period.start")) > first(values(keep[j], "period.start"))
-	})
-	if v, ok := parts["includeNumberOfMostRecent"]; ok && v.Int < len(keep) {
-		keep = keep[:v.Int]
+	// The N most recent: of those sent and those holding withheld items
+	// alone (which count, each warned of).
+	latest := func(es []*fhir.Object) {
+		sort.SliceStable(es, func(i, j int) bool {
+			return first(values(es[i], "period.start")) > first(values(es[j], "period.start"))
+		})
+	}
+	latest(keep)
+	if v, ok := parts["includeNumberOfMostRecent"]; ok && v.Int < len(keep)+len(hiddenOnly) {
+		all := append(slices.Clone(keep), hiddenOnly...)
+		latest(all)
+		all = all[:v.Int]
+		keep = slices.DeleteFunc(keep, func(e *fhir.Object) bool { return !slices.Contains(all, e) })
+		hiddenOnly = slices.DeleteFunc(hiddenOnly, func(e *fhir.Object) bool { return !slices.Contains(all, e) })
 	}
 	d := areas[Consultations]
 	refs := make([]string, len(keep))
 	for i, e := range keep {
 		refs[i] = "Encounter/" + e.GetString("id")
 	}
-	r.sections = append(r.sections, r.list(snomed, d.listCode, d.listText, refs, nil))
+	for _, ref := range withheldRefs {
+		r.withheld[ref] = true
+	}
+	r.sections = append(r.sections, r.list(snomed, d.listCode, d.listText, append(refs, withheldRefs...), nil))
 	var all []heldItem
 	for _, e := range keep {
 		all = append(all, held[e.GetString("id")]...)
@@ -134,6 +158,13 @@ var consultationBuilder = patientItems("Encounter", func(r *record, req *Request
 		return err
 	}
 	byArea := map[Area][]heldItem{}
+	for _, e := range hiddenOnly {
+		for _, it := range hidden[e.GetString("id")] {
+			if !it.disabled {
+				byArea[it.area] = append(byArea[it.area], it) // its list warns of it
+			}
+		}
+	}
 	for _, e := range keep {
 		id := e.GetString("id")
 		recorder(e)

@@ -2,12 +2,14 @@ package gpconnect_test
 
 import (
 	"fmt"
+	"log/slog"
 	"net/http"
 	"slices"
 	"sort"
 	"strings"
 	"testing"
 
+	"github.com/ccfacade/ccfacade/engine"
 	"github.com/ccfacade/ccfacade/fhir/profile"
 	"github.com/ccfacade/ccfacade/gpconnect"
 	"github.com/ccfacade/ccfacade/internal/authtest"
@@ -588,6 +590,8 @@ func TestConsultationHeadingsChecked(t *testing.T) {
 		{"ProcedureRequest:\n    heading: { column: HEADING }", "2 mappings serve ProcedureRequest"},
 		{"Flag:\n    heading: { column: HEADING }", "no mapping serves Flag"},
 		{"Condition:\n    heading: \"\"", "found nothing"},
+		{"Condition:\n    heading: ~", "found null"},
+		{"Observation:\n    heading: [Examination]", "found a list"},
 		{"Observation:\n    heading: { colum: HEADING }", "Observation.extension"},
 		{"Observation:\n    heading: { column: HEADING }", ""},
 		{"ProcedureRequest:\n    heading: Plan", ""},
@@ -602,5 +606,47 @@ func TestConsultationHeadingsChecked(t *testing.T) {
 		case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), "heading")):
 			t.Errorf("%s: got %v, want an error about the heading saying %q", c.overlay, err, c.want)
 		}
+	}
+}
+
+// Headings read from the rows follow the engine's pages: with pages of
+// five, every item of a consultation with more is still under its
+// heading. The mapping they are read through is never served: it logs
+// no missing element, however the type's profile requires them.
+func TestHeadingsOverPages(t *testing.T) {
+	var logs demotest.Buffer
+	e := demotest.SQLite(t, demotest.Config{Engine: engine.Options{DefaultCount: 5, MaxCount: 5, PagingSecret: []byte("test secret"),
+		Logger: slog.New(slog.NewTextHandler(&logs, nil))}, GPConnect: &gpconnect.Options{ASID: authtest.GPCProviderASID}})
+	rows := consultationRows(t)
+	heading := demoHeadings(t)
+	p := find(t, func(p demoPatient) bool {
+		n := 0
+		for _, c := range rows[p.id] {
+			for _, it := range c.items {
+				if strings.HasPrefix(it, "Observation/") {
+					n++
+				}
+			}
+		}
+		return n > 10
+	})
+	b := okRecord(t, e, params(p.nhs, `{"name":"includeConsultations"}`), "the consultations of "+p.nhs)
+	byRef := map[string]map[string]any{}
+	for _, r := range resources(t, b) {
+		if id, ok := r["id"].(string); ok {
+			byRef[r["resourceType"].(string)+"/"+id] = r
+		}
+	}
+	n := 0
+	for _, r := range resources(t, b) {
+		if r["resourceType"] == "List" && at(r, "code", "coding", 0, "code") == "25851000000105" {
+			n += len(topicItems(t, r, byRef, heading)) // fails an item not under its heading
+		}
+	}
+	if n <= 10 {
+		t.Errorf("%d items under headings, want more than two pages", n)
+	}
+	if strings.Contains(logs.String(), "required element") {
+		t.Errorf("the log warns of missing elements: %s", logs.String())
 	}
 }

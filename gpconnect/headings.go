@@ -56,6 +56,9 @@ func headingRules(set *mapping.Set, o *Overlay) (map[string]heading, error) {
 			continue
 		}
 		n := &rule.Heading
+		if n.Kind != yaml.ScalarNode && n.Kind != yaml.MappingNode || n.Tag == "!!null" {
+			return nil, fmt.Errorf("gpconnect overlay: resources.%s.heading (line %d): a heading is a text, or a value of the row ({column: HEADING}); found %s", typ, n.Line, map[bool]string{true: "null", false: "a list"}[n.Tag == "!!null"])
+		}
 		if n.Kind == yaml.ScalarNode {
 			if strings.TrimSpace(n.Value) == "" {
 				return nil, fmt.Errorf("gpconnect overlay: resources.%s.heading (line %d): a heading is a text, or a value of the row ({column: HEADING}); found nothing", typ, n.Line)
@@ -131,26 +134,15 @@ func (r *record) headingsOf(items []heldItem) (map[string]string, error) {
 			}
 		}
 	}) {
-		all := ids[typ]
-		for len(all) > 0 {
-			batch := all[:min(len(all), 100)]
-			all = all[len(batch):]
-			b, err := r.s.eng.Search(r.ctx, engine.SearchRequest{Type: typ, Mapping: r.s.headings[typ].m, Params: url.Values{"_id": {strings.Join(batch, ",")}, "_count": {"100"}}, Base: "urn:ccfacade:gpconnect"})
-			if err != nil {
-				return nil, engineRefusal(err)
-			}
-			entries, _ := b.Get("entry").(fhir.Array)
-			for _, e := range entries {
-				eo, _ := e.(*fhir.Object)
-				res, _ := eo.Get("resource").(*fhir.Object)
-				if res == nil {
-					continue
-				}
-				for _, x := range extensionsOf(res) {
-					if x.GetString("url") == headingURL {
-						if v := strings.TrimSpace(x.GetString("valueString")); v != "" {
-							out[key(res)] = v
-						}
+		found, err := r.searchIn(typ, r.s.headings[typ].m, url.Values{"_id": {strings.Join(ids[typ], ",")}})
+		if err != nil {
+			return nil, err
+		}
+		for _, res := range found {
+			for _, x := range extensionsOf(res) {
+				if x.GetString("url") == headingURL {
+					if v := strings.TrimSpace(x.GetString("valueString")); v != "" {
+						out[key(res)] = v
 					}
 				}
 			}

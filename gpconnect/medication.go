@@ -210,6 +210,9 @@ func (r *record) planOf(a *authorisation) *fhir.Object {
 		p.Add("dispenseRequest", fhir.NewObject(1).Add("validityPeriod", period))
 	}
 	put(st, stu3.Lookup("MedicationStatement"), "basedOn", fhir.Array{fhir.NewObject(1).Add("reference", fhir.String("MedicationRequest/"+p.GetString("id")))})
+	if r.isWithheld(st) {
+		r.withheld[key(p)] = true // the plan of a withheld statement is withheld with it
+	}
 	return p
 }
 
@@ -247,6 +250,9 @@ func (r *record) acuteOf(o *fhir.Object) *authorisation {
 	}
 	if c := o.Get("context"); c != nil {
 		put(st, stu3.Lookup("MedicationStatement"), "context", c) // the consultation it was prescribed in
+	}
+	if r.isWithheld(o) {
+		r.withheld[key(st)] = true // made from a withheld issue: withheld with it
 	}
 	a := &authorisation{statement: st, issues: []*fhir.Object{o}, acute: true}
 	a.plan = r.planOf(a)

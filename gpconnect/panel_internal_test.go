@@ -38,8 +38,9 @@ func TestPanelJoin(t *testing.T) {
 		{"a part twice, then the other", []*fhir.Object{obs("1", "S", "2020"), obs("2", "S", "2020"), obs("3", "D", "2020")}, []string{"1", "2", "3"}, 0},
 		{"a part twice, then again", []*fhir.Object{obs("1", "S", "2020"), obs("2", "S", "2020"), obs("3", "S", "2020")}, []string{"1", "2", "3"}, 0},
 		{"a part missing", []*fhir.Object{obs("1", "S", "2020"), obs("2", "D", "2021")}, []string{"1", "2"}, 0},
+		{"a part withheld", []*fhir.Object{obs("1", "S", "2020"), obs("9", "D", "2020")}, []string{"1", "9"}, 0},
 	} {
-		got := pn.join(tc.found)
+		got := pn.join(tc.found, func(o *fhir.Object) bool { return o.GetString("id") == "9" })
 		if g := ids(got); !slices.Equal(g, tc.want) {
 			t.Errorf("%s: sent %v, want %v", tc.name, g, tc.want)
 			continue

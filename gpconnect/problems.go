@@ -204,19 +204,20 @@ func (r *record) relatedItems(problems []*fhir.Object) error {
 		switch {
 		case !ok:
 			continue
-		case r.withheld[ref]:
-			if !slices.Contains(lists[o.area], ref) {
-				lists[o.area] = append(lists[o.area], ref) // the list warns of it
-			}
-		case o.disabled:
-			if text := displayOnly + disabledItems[o.area]; !slices.Contains(lists[o.area], text) {
-				lists[o.area] = append(lists[o.area], text)
-			}
-		case o.ended:
+		case o.ended && !o.disabled:
 			if id := "#" + o.item.GetString("id"); !slices.Contains(ended, id) {
 				r.endAllergy(o.item)
 				ended = append(ended, id)
-				contained = append(contained, o.item)
+				contained = append(contained, o.item) // a withheld one is left out, and the list warns of it
+			}
+		case r.withheld[ref] || r.isWithheld(o.item):
+			if !slices.Contains(lists[o.area], ref) {
+				lists[o.area] = append(lists[o.area], ref) // the list warns of it
+			}
+			r.withheld[ref] = true // a part of a withheld item: withheld with it
+		case o.disabled:
+			if text := displayOnly + disabledItems[o.area]; !slices.Contains(lists[o.area], text) {
+				lists[o.area] = append(lists[o.area], text)
 			}
 		default:
 			if !slices.Contains(lists[o.area], ref) {

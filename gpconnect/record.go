@@ -92,6 +92,10 @@ func (s *Service) Record(ctx context.Context, req *Request, traceID string) (*fh
 	if err != nil {
 		return nil, engineRefusal(err)
 	}
+	r.patient, r.pid = patient, pid
+	if err := r.practiceEnabled(); err != nil {
+		return nil, err
+	}
 	if why := unserved(patient, req.NHSNumber); why != "" {
 		nf := patientNotFound("no patient with NHS number %s is served here", req.NHSNumber)
 		nf.Log = why
@@ -112,9 +116,6 @@ func (s *Service) Record(ctx context.Context, req *Request, traceID string) (*fh
 		nc.Log = "the patient dissents from sharing the record"
 		return nil, nc
 	}
-	if err := r.practiceEnabled(); err != nil {
-		return nil, err
-	}
 	r.have["Patient/"+pid] = true
 	warnings := slices.Clone(req.Warnings)
 	for _, a := range areaOrder {
@@ -130,6 +131,9 @@ func (s *Service) Record(ctx context.Context, req *Request, traceID string) (*fh
 		}
 	}
 	if err := r.linkProblems(req); err != nil {
+		return nil, err
+	}
+	if err := r.labelReferred(); err != nil {
 		return nil, err
 	}
 	r.withhold()
@@ -272,6 +276,12 @@ func (r *record) practiceEnabled() error {
 // search runs a search of every page: the resources matched, in the
 // engine's order.
 func (r *record) search(typ string, params url.Values) ([]*fhir.Object, error) {
+	return r.searchIn(typ, nil, params)
+}
+
+// searchIn runs a search of every page of one mapping's resources (nil:
+// the type's).
+func (r *record) searchIn(typ string, m *mapping.Mapping, params url.Values) ([]*fhir.Object, error) {
 	params = maps.Clone(params) // Set below replaces _count's slice, sharing none it changes
 	params.Set("_count", strconv.Itoa(pageSize))
 	var out []*fhir.Object
@@ -279,7 +289,7 @@ func (r *record) search(typ string, params url.Values) ([]*fhir.Object, error) {
 		if page == maxPages {
 			return nil, fmt.Errorf("gpconnect: a search of %s has more than %d pages", typ, maxPages)
 		}
-		b, err := r.s.eng.Search(r.ctx, engine.SearchRequest{Type: typ, Params: params, Base: "urn:ccfacade:gpconnect"})
+		b, err := r.s.eng.Search(r.ctx, engine.SearchRequest{Type: typ, Params: params, Base: "urn:ccfacade:gpconnect", Mapping: m})
 		if err != nil {
 			return nil, engineRefusal(err)
 		}

@@ -76,6 +76,9 @@ type Service struct {
 	// headings are the overlay's headings of consultation items, by
 	// resource type (headings.go).
 	headings map[string]heading
+	// labelled are the types whose mappings give security labels (meta):
+	// those of which an item may be withheld (withheld.go).
+	labelled map[string]bool
 }
 
 var (
@@ -118,6 +121,12 @@ func New(eng *engine.Engine, opts Options) (*Service, error) {
 	s.standingMap = sm
 	if err := s.checkStanding(); err != nil {
 		return nil, err
+	}
+	s.labelled = map[string]bool{}
+	for _, m := range eng.Set().Mappings {
+		if m.Root != nil && slices.ContainsFunc(m.Root.Fields, func(f *mapping.Node) bool { return f.Name == "meta" }) {
+			s.labelled[m.Resource] = true
+		}
 	}
 	if s.headings, err = headingRules(eng.Set(), s.overlay); err != nil {
 		return nil, err

@@ -144,7 +144,9 @@ func sideMapping(m *mapping.Mapping, name string, exts []any, loc *time.Location
 	if err != nil {
 		return nil, err
 	}
-	return set.Lookup(m.Resource), nil
+	side := set.Lookup(m.Resource)
+	side.Internal = true // renders facts alone: no element the type requires
+	return side, nil
 }
 
 // checkStanding runs the overlay's patient conditions once, on a row of

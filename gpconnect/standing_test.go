@@ -238,10 +238,12 @@ func TestPatientStandingBackends(t *testing.T) {
 }
 
 // GP Connect enabled at some practices only (SPEC §6.3, §7): the record
-// of a patient registered at another practice is 403 ACCESS DENIED, and
-// audited as a refusal; one registered at a practice named is served.
+// of a patient registered at another practice is 403 ACCESS DENIED (also
+// of one who dissents: the practice's answer comes first), and audited as
+// a refusal; one registered at a practice named is served.
 func TestPracticeNotEnabled(t *testing.T) {
-	at := find(t, func(p demoPatient) bool { return p.practice != "" })
+	dissenter := ofCase(t, dissent)
+	at := find(t, func(p demoPatient) bool { return p.practice != "" && p.practice != dissenter.practice })
 	other := find(t, func(p demoPatient) bool { return p.practice != "" && p.practice != at.practice })
 	var buf demotest.Buffer
 	e := demotest.SQLite(t, demotest.Config{GPConnect: &gpconnect.Options{ASID: authtest.GPCProviderASID, Practices: []string{at.practice}},
@@ -254,6 +256,9 @@ func TestPracticeNotEnabled(t *testing.T) {
 	if strings.Contains(string(res.Body), other.practice) {
 		t.Errorf("the refusal names the practice: %s", res.Body)
 	}
+	// Before anything of the patient's standing: a practice where GP
+	// Connect is off does not learn that its patient dissents.
+	outcome(t, record(t, e, params(dissenter.nhs, allergies(true))), http.StatusForbidden, "ACCESS DENIED", "not enabled at the patient's practice")
 	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
 	var r audit.Record
 	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &r); err != nil || r.Status != http.StatusForbidden || r.Outcome == "success" || len(r.Patients) != 0 || r.SSPTraceID != trace {

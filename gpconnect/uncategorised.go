@@ -37,7 +37,7 @@ var uncategorisedBuilder = patientItems("Observation", func(r *record, req *Requ
 	}
 	if rule := r.s.overlay.Resources["Observation"]; rule != nil {
 		for _, pn := range rule.Panels {
-			keep = pn.join(keep)
+			keep = pn.join(keep, r.isWithheld)
 		}
 	}
 	r.addListed(Uncategorised, "Observation", keep)
@@ -46,8 +46,9 @@ var uncategorisedBuilder = patientItems("Observation", func(r *record, req *Requ
 
 // join makes each group of found that holds the panel's parts one
 // Observation with components (Panel), in place of its first part; the
-// rest of found stays as it is, in order.
-func (pn *Panel) join(found []*fhir.Object) []*fhir.Object {
+// rest of found stays as it is, in order. A withheld reading is no part:
+// it stays apart, to be withheld alone.
+func (pn *Panel) join(found []*fhir.Object, withheld func(*fhir.Object) bool) []*fhir.Object {
 	partOf := func(o *fhir.Object) int {
 		codes := values(o, "code.coding.code")
 		return slices.IndexFunc(pn.Parts, func(p []string) bool {
@@ -60,8 +61,8 @@ func (pn *Panel) join(found []*fhir.Object) []*fhir.Object {
 	for _, o := range found {
 		i := partOf(o)
 		at := first(values(o, "effectiveDateTime")) + first(values(o, "effectivePeriod.start"))
-		if i < 0 || valueOf(o) == "" || at == "" {
-			continue // not a part, no value, or no time to pair it by
+		if i < 0 || valueOf(o) == "" || at == "" || withheld(o) {
+			continue // not a part, no value, no time to pair it by, or withheld
 		}
 		k := strings.Join([]string{first(values(o, "subject.reference")), at, first(values(o, "context.reference"))}, "\x00")
 		g := groups[k]

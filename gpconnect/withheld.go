@@ -1,7 +1,10 @@
 package gpconnect
 
 import (
+	"maps"
+	"net/url"
 	"slices"
+	"strings"
 
 	"github.com/ccfacade/ccfacade/fhir"
 	"github.com/ccfacade/ccfacade/fhir/stu3"
@@ -34,7 +37,7 @@ func restricted(res *fhir.Object) string {
 	}
 	sec, _ := meta.Get("security").(fhir.Array)
 	for _, x := range sec {
-		if o, ok := x.(*fhir.Object); ok && o.GetString("system") == confidentiality {
+		if o, ok := x.(*fhir.Object); ok && (o.GetString("system") == confidentiality || o.GetString("system") == confidentialityR4) {
 			if c := o.GetString("code"); c == "R" || c == "V" {
 				return c
 			}
@@ -43,8 +46,45 @@ func restricted(res *fhir.Object) string {
 	return ""
 }
 
-// isWithheld says whether a resource found for the record is withheld.
-func (r *record) isWithheld(res *fhir.Object) bool { return r.withheld[key(res)] }
+// confidentialityR4 is R4's system of the confidentiality codes, which a
+// label written for R4 may carry.
+const confidentialityR4 = "http://terminology.hl7.org/CodeSystem/v3-Confidentiality"
+
+// isWithheld says whether a resource of the record is withheld: found
+// withheld, made from one that is (an acute prescription's statement and
+// plan), or labelled so itself.
+func (r *record) isWithheld(res *fhir.Object) bool {
+	return r.withheld[key(res)] || restricted(res) != ""
+}
+
+// labelReferred finds out which of the resources the record refers to
+// but does not hold are withheld (an item of an area not asked for that a
+// problem links to, say), so that withhold leaves out the references to
+// them too: one search a type, of the types whose mappings give labels.
+func (r *record) labelReferred() error {
+	want := map[string][]string{}
+	seen := map[string]bool{}
+	for _, v := range r.sections {
+		walkRefs(v, func(ref string) {
+			typ, id, ok := strings.Cut(ref, "/")
+			if !ok || seen[ref] || r.have[ref] || r.withheld[ref] || !r.s.labelled[typ] || !fhir.IsValidID(id) {
+				return
+			}
+			seen[ref] = true
+			want[typ] = append(want[typ], id)
+		})
+	}
+	for _, typ := range slices.Sorted(maps.Keys(want)) {
+		q := url.Values{"_id": {strings.Join(want[typ], ",")}}
+		if sp := r.s.eng.Set().Lookup(typ).SearchParam("patient"); sp != nil && sp.Type == "reference" {
+			q.Set("patient", "Patient/"+r.pid)
+		}
+		if _, err := r.search(typ, q); err != nil { // marks the withheld ones
+			return err
+		}
+	}
+	return nil
+}
 
 // withhold takes out of the record, once every area and link is built,
 // whatever is withheld (see above): the withheld resources, the

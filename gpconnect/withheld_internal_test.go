@@ -23,7 +23,7 @@ func TestWithholdTakesWhatOnlyItNeeds(t *testing.T) {
 	r := &record{have: map[string]bool{}, withheld: map[string]bool{"MedicationStatement/a": true, "Observation/o1": true}}
 	r.sections = []*fhir.Object{list,
 		res(`{"resourceType":"MedicationStatement","id":"a","basedOn":[{"reference":"MedicationRequest/pa"}],"medicationReference":{"reference":"Medication/m1"}}`),
-		res(`{"resourceType":"MedicationRequest","id":"pa","intent":"plan","medicationReference":{"reference":"Medication/m1"}}`),
+		res(`{"resourceType":"MedicationRequest","id":"pa","intent":"plan","medicationReference":{"reference":"Medication/m2"}}`),
 		res(`{"resourceType":"MedicationRequest","id":"oa","intent":"order","basedOn":[{"reference":"MedicationRequest/pa"}],"medicationReference":{"reference":"Medication/m1"}}`),
 		res(`{"resourceType":"Medication","id":"m1"}`),
 		res(`{"resourceType":"MedicationStatement","id":"b","basedOn":[{"reference":"MedicationRequest/pb"}],"medicationReference":{"reference":"Medication/m2"}}`),

@@ -1,13 +1,17 @@
 package gpconnect_test
 
 import (
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/ccfacade/ccfacade/adapters/sqlite"
+	"github.com/ccfacade/ccfacade/engine"
 	"github.com/ccfacade/ccfacade/fhir/profile"
 	"github.com/ccfacade/ccfacade/gpconnect"
+	"github.com/ccfacade/ccfacade/internal/authtest"
 	"github.com/ccfacade/ccfacade/internal/demotest"
 )
 
@@ -97,7 +101,7 @@ func TestConfidentialItemsWithheld(t *testing.T) {
 			mine = append(mine, ref)
 			problem := strings.HasPrefix(ref, "Condition/")
 			want[map[bool]string{true: "717711000000103", false: "826501000000100"}[problem]] = true
-			if sent[h.consult] {
+			if h.consult != "" { // sent, or warned of alone
 				want[map[bool]string{true: "consultations-problems-contained-in-consultations", false: "consultations-uncategorised-data-contained-in-consultations"}[problem]] = true
 			}
 		}
@@ -179,6 +183,19 @@ func TestConfidentialItemsWithheld(t *testing.T) {
 				only[linkedProblemsList] = true
 			}
 			check(params(p.nhs, `{"name":"includeUncategorisedData"}`), only)
+			// Each area alone: nothing withheld is referred to, also from
+			// what is sent of areas not searched (a linked problem's
+			// links to items of other areas).
+			for _, q := range []string{allergies(true), `{"name":"includeMedication"}`, `{"name":"includeImmunisations"}`,
+				`{"name":"includeInvestigations"}`, `{"name":"includeReferrals"}`, `{"name":"includeDiaryEntries"}`,
+				`{"name":"includeProblems"}`, `{"name":"includeConsultations"}`} {
+				res := record(t, e, params(p.nhs, q))
+				for _, ref := range mine {
+					if res.Status != http.StatusOK || strings.Contains(string(res.Body), `"`+ref+`"`) {
+						t.Errorf("%s: %d, %s, withheld, is referred to", q, res.Status, ref)
+					}
+				}
+			}
 		})
 	}
 	if tried < 10 {
@@ -195,8 +212,8 @@ func TestConfidentialItemsWithheld(t *testing.T) {
 // A withheld item of an area switched off here (SPEC §6.1: "also when
 // its area is switched off"): a problem sent that links to it has the
 // "Problems - uncategorised data related to problems" list warn
-// confidential-items, with a display-only entry for each other
-// observation it links to and none for the withheld one.
+// confidential-items, with one display-only entry for the other
+// observations it links to (none) and none for the withheld one.
 func TestConfidentialItemsOfAreasSwitchedOff(t *testing.T) {
 	t.Parallel()
 	e := serve(t, []gpconnect.Area{gpconnect.Allergies, gpconnect.Medication, gpconnect.Consultations, gpconnect.Problems,
@@ -248,5 +265,94 @@ func TestConfidentialItemsOfAreasSwitchedOff(t *testing.T) {
 	}
 	if tried == 0 {
 		t.Error("no patient has a problem sent linked to a withheld observation")
+	}
+}
+
+// Items withheld that the demo's own labels do not reach, labelled here
+// by an edited Observation mapping: a diastolic reading (its pair is then
+// no blood pressure: the systolic goes alone, the diastolic withheld and
+// warned of, and nothing of it in the systolic), and a member of a test
+// group (left out of its header's members, and sent nowhere).
+func TestWithheldReadingsAndResults(t *testing.T) {
+	t.Parallel()
+	served := map[string]string{} // the NHS numbers of the patients served, by PATIENT_ID
+	for _, p := range patients(t) {
+		if p.status == "01" && p.died == "" && p.standing == "" && validNHS(p.nhs) {
+			served[p.id] = p.nhs
+		}
+	}
+	patientOf := map[string]string{} // by OBS_ID
+	members := map[string][]string{} // by group header
+	for _, r := range demotest.Rows(t, "OBSERVATION") {
+		patientOf[demotest.Str(r["OBS_ID"])] = demotest.Str(r["PATIENT_ID"])
+		if parent := demotest.Str(r["PARENT_OBS_ID"]); parent != "" {
+			members[parent] = append(members[parent], demotest.Str(r["OBS_ID"]))
+		}
+	}
+	bps, _ := bloodPressures(t)
+	var systolic, diastolic, header string
+	for _, k := range slices.Sorted(maps.Keys(bps)) {
+		if served[patientOf[k]] != "" {
+			systolic, diastolic = bps[k].systolic, bps[k].diastolic
+			break
+		}
+	}
+	for _, h := range slices.Sorted(maps.Keys(members)) {
+		if served[patientOf[h]] != "" {
+			header = h
+			break
+		}
+	}
+	if systolic == "" || header == "" {
+		t.Fatal("the demo serves no patient with a blood pressure or a test group")
+	}
+	member := members[header][1]
+	dsn, err := demotest.SQLiteDSN()
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := demotest.OpenReadOnly(t, "sqlite", sqlite.Open, dsn)
+	set := demotest.EditedDemoSet(t, "observation.yaml", `when: { column: CONFIDENTIAL, equals: "Y" }`,
+		`when: { any: [ { column: CONFIDENTIAL, equals: "Y" }, { column: OBS_ID, in: [`+diastolic+`, `+member+`] } ] }`)
+	e := demotest.Serve(t, db, set, demotest.Config{Engine: engine.Options{DefaultCount: 20, MaxCount: 100, PagingSecret: []byte("test secret")},
+		GPConnect: &gpconnect.Options{ASID: authtest.GPCProviderASID}})
+	for _, c := range []struct{ nhs, withheld, query string }{
+		{served[patientOf[systolic]], diastolic, `{"name":"includeUncategorisedData"}`},
+		{served[patientOf[systolic]], diastolic, `{"name":"includeConsultations"}`},
+		{served[patientOf[header]], member, `{"name":"includeInvestigations"}`},
+		{served[patientOf[header]], member, `{"name":"includeUncategorisedData"}`},
+	} {
+		res := record(t, e, params(c.nhs, c.query))
+		b := okRecord(t, e, params(c.nhs, c.query), c.query)
+		if strings.Contains(string(res.Body), `"Observation/`+c.withheld+`"`) {
+			t.Errorf("%s: the withheld Observation/%s is referred to", c.query, c.withheld)
+		}
+		for _, r := range resources(t, b) {
+			if r["resourceType"] == "Observation" && r["id"] == c.withheld {
+				t.Errorf("%s: the withheld Observation/%s is sent", c.query, c.withheld)
+			}
+			if r["resourceType"] == "Observation" && r["id"] == systolic && r["component"] != nil {
+				t.Errorf("%s: the systolic reading carries components %v beside its withheld diastolic", c.query, r["component"])
+			}
+		}
+		if c.withheld == diastolic && c.query == `{"name":"includeUncategorisedData"}` {
+			if l := listsByCode(t, b)["826501000000100"]; !slices.Contains(warningCodes(l), "confidential-items") || !slices.Contains(itemRefs(l), "Observation/"+systolic) {
+				t.Errorf("the uncategorised list %v: want the systolic reading, and the warning", l)
+			}
+		}
+		if c.withheld == member && c.query == `{"name":"includeInvestigations"}` {
+			found := false
+			for _, r := range resources(t, b) {
+				if r["resourceType"] == "Observation" && r["id"] == header {
+					found = true
+					if got, want := len(r["related"].([]any)), len(members[header])-1; got != want {
+						t.Errorf("the group header has %d members, want %d", got, want)
+					}
+				}
+			}
+			if !found {
+				t.Errorf("the group header Observation/%s is not sent", header)
+			}
+		}
 	}
 }

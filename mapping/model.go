@@ -74,6 +74,10 @@ type Mapping struct {
 	// Children are the child-row sources used by repeating elements, each
 	// fetched with one batched query per page of parents.
 	Children []*Rows
+	// Internal marks a mapping the facade makes for its own use and never
+	// serves (facts of a row no element holds): the elements STU3
+	// requires are not checked of what it renders.
+	Internal bool
 	set      *Set
 	// plan is the mapping compiled for rendering (compile.go).
 	plan *plan

@@ -222,7 +222,7 @@ func (r *renderer) fields(s *step, vals []any, root bool) (n int, alive, ok bool
 		}
 		alive = alive || f.dynamic
 	}
-	if s.needs != nil && (root || n > 0 && (alive || !s.dynamic)) {
+	if s.needs != nil && !r.m.Internal && (root || n > 0 && (alive || !s.dynamic)) {
 		r.checkNeeds(s, written)
 	}
 	return n, alive, true
