@@ -32,7 +32,7 @@ var standings = map[int64]standing{
 	19: {gp2gp: "2025-11-03"},                        // GP2GP transfer under way
 	21: {unfiled: "2025-10-14"},                      // items awaiting filing
 	22: {gp2gp: "2025-09-01", unfiled: "2025-12-02"}, // both
-	42: {died: "20/11/2024"},                          // deceased
+	42: {died: "20/11/2024"},                         // deceased
 }
 
 // noKnownAllergies are the patients, of no allergy, whose record says so

@@ -39,7 +39,7 @@ element:
 	restricted := `"security":[{"system":"http://hl7.org/fhir/v3/Confidentiality","code":"R","display":"restricted"}]`
 	for _, c := range []struct {
 		confidential, source any
-		want               string
+		want                 string
 	}{
 		{"Y", "EPR", `"meta":{"lastUpdated":"2024-05-01T10:00:00Z",` + restricted + `,"tag":[{"system":"urn:example:source","code":"EPR"}]}`},
 		{"N", nil, `"meta":{"lastUpdated":"2024-05-01T10:00:00Z"},"code"`},
