@@ -115,7 +115,7 @@ type record struct {
 	consults, allergies, problems, observations [][]any
 	repeats, issues, immunisations, procedures  [][]any
 	referrals, diary, reports, specimens        [][]any
-	links                                       [][]any
+	links, documents                            [][]any
 	// groups gives the observations of a test group their header: an
 	// observation's index → its group header's (see testGroups).
 	groups map[int]int
@@ -126,7 +126,7 @@ func (rec *record) tables() map[string][][]any {
 	return map[string][][]any{"CONSULTATION": rec.consults, "ALLERGY": rec.allergies, "PROBLEM": rec.problems,
 		"OBSERVATION": rec.observations, "REPEAT_MED": rec.repeats, "MED_ISSUE": rec.issues,
 		"IMMUNISATION": rec.immunisations, "CLIN_PROCEDURE": rec.procedures, "REFERRAL": rec.referrals, "DIARY_ENTRY": rec.diary,
-		"TEST_REPORT": rec.reports, "SPECIMEN": rec.specimens, "PROBLEM_LINK": rec.links}
+		"TEST_REPORT": rec.reports, "SPECIMEN": rec.specimens, "PROBLEM_LINK": rec.links, "CLIN_DOCUMENT": rec.documents}
 }
 
 // clinical makes a patient's record from its own random stream. Column 0
@@ -277,6 +277,7 @@ func (w *world) clinical(p *patient) record {
 	headings(&rec)
 	w.filingComments(p, &rec)
 	parents(&rec)
+	w.letters(p, &rec)
 	return rec
 }
 
@@ -367,6 +368,22 @@ func (w *world) filingComments(p *patient, rec *record) {
 			c = pick(r, filingComments)
 		}
 		rec.reports[i] = append(row, c)
+	}
+}
+
+// letters files the letter each referral was sent with (a CLIN_DOCUMENT row
+// of type REFL, a PDF), written by the referring GP on the day of the
+// referral and filed within two days, from a random stream of its own,
+// so that the other tables stay as they were. Column 2 is the
+// consultation's index, column 3 the referral's.
+func (w *world) letters(p *patient, rec *record) {
+	r := rand.New(rand.NewPCG(w.opt.Seed*1_000_003+53, uint64(p.id)))
+	for i, ref := range rec.referrals {
+		day, _ := time.Parse("2006-01-02", ref[8].(string))
+		at := time.Date(day.Year(), day.Month(), day.Day(), 9+r.IntN(8), r.IntN(60), 0, 0, time.UTC)
+		rec.documents = append(rec.documents, []any{int64(0), p.id, ref[2], int64(i), "REFL", "Referral letter: " + ref[5].(string),
+			fmt.Sprintf("referral-%s.pdf", at.Format("20060102")), "application/pdf", int64(20_000 + r.IntN(180_000)), dt(at), ref[3],
+			at.Add(time.Duration(1+r.IntN(48)) * time.Hour)}) // filed within two days
 	}
 }
 

@@ -55,6 +55,7 @@ var columns = map[string][]string{
 	"CLIN_PROCEDURE":     {"PROC_ID", "PATIENT_ID", "CONSULT_ID", "PROC_CODE", "PROC_TEXT", "PROC_DATE", "STAFF_ID", "LAST_UPDATED"},
 	"CLIN_SERVICE":       {"SPECIALTY", "SERVICE_NAME", "LAST_UPDATED"},
 	"REFERRAL":           {"REFERRAL_ID", "PATIENT_ID", "CONSULT_ID", "STAFF_ID", "SPECIALTY", "SERVICE_NAME", "REASON_TEXT", "PRIORITY", "REFERRAL_DATE", "LAST_UPDATED"},
+	"CLIN_DOCUMENT":           {"DOC_ID", "PATIENT_ID", "CONSULT_ID", "REFERRAL_ID", "DOC_TYPE", "TITLE", "FILE_NAME", "MIME_TYPE", "SIZE_BYTES", "CREATED", "STAFF_ID", "LAST_UPDATED"},
 	"DIARY_ENTRY":        {"DIARY_ID", "PATIENT_ID", "CONSULT_ID", "STAFF_ID", "ENTRY_CODE", "ENTRY_TEXT", "RECORDED_DATE", "DUE_DATE", "LAST_UPDATED"},
 	"OBSERVATION":        {"OBS_ID", "PATIENT_ID", "CONSULT_ID", "OBS_CODE", "OBS_NAME", "VALUE_NUM", "UNITS", "VALUE_CODE", "OBS_DATETIME", "STATUS", "STAFF_ID", "LAST_UPDATED", "REPORT_ID", "CONFIDENTIAL", "HEADING", "PARENT_OBS_ID"},
 	"TEST_REPORT":        {"REPORT_ID", "PATIENT_ID", "CONSULT_ID", "STAFF_ID", "TEST_CODE", "TEST_NAME", "DISCIPLINE", "LAB_NAME", "STATUS", "ISSUED_DT", "LAST_UPDATED", "FILING_COMMENT"},
@@ -65,7 +66,7 @@ var columns = map[string][]string{
 // Tables lists the demo tables in load order.
 func Tables() []string {
 	return []string{"GP_PRACTICE", "CLINICIAN", "PATIENT", "PATIENT_ADDRESS", "PATIENT_CONTACT_NO", "PATIENT_ALIAS",
-		"CONSULTATION", "ALLERGY", "PROBLEM", "OBSERVATION", "TEST_REPORT", "SPECIMEN", "DRUG", "REPEAT_MED", "MED_ISSUE", "IMMUNISATION", "CLIN_PROCEDURE", "CLIN_SERVICE", "REFERRAL", "DIARY_ENTRY", "PROBLEM_LINK"}
+		"CONSULTATION", "ALLERGY", "PROBLEM", "OBSERVATION", "TEST_REPORT", "SPECIMEN", "DRUG", "REPEAT_MED", "MED_ISSUE", "IMMUNISATION", "CLIN_PROCEDURE", "CLIN_SERVICE", "REFERRAL", "DIARY_ENTRY", "PROBLEM_LINK", "CLIN_DOCUMENT"}
 }
 
 // Columns lists a table's columns in the order Generate fills them.
@@ -246,7 +247,7 @@ func Generate(opt Options, table string, fn func(row []any) error) error {
 				return err
 			}
 		}
-	case "CONSULTATION", "ALLERGY", "PROBLEM", "OBSERVATION", "TEST_REPORT", "SPECIMEN", "REPEAT_MED", "MED_ISSUE", "IMMUNISATION", "CLIN_PROCEDURE", "REFERRAL", "DIARY_ENTRY", "PROBLEM_LINK":
+	case "CONSULTATION", "ALLERGY", "PROBLEM", "OBSERVATION", "TEST_REPORT", "SPECIMEN", "REPEAT_MED", "MED_ISSUE", "IMMUNISATION", "CLIN_PROCEDURE", "REFERRAL", "DIARY_ENTRY", "PROBLEM_LINK", "CLIN_DOCUMENT":
 		var next int64 = 1
 		before := map[string]int64{} // rows of each table the earlier patients had
 		for id := int64(1); id <= int64(opt.Patients); id++ {
@@ -270,6 +271,9 @@ func Generate(opt Options, table string, fn func(row []any) error) error {
 				case "MED_ISSUE":
 					row[2] = indexToID(row[2], before["REPEAT_MED"])
 					row[9] = indexToID(row[9], before["CONSULTATION"])
+				case "CLIN_DOCUMENT":
+					row[2] = indexToID(row[2], before["CONSULTATION"])
+					row[3] = indexToID(row[3], before["REFERRAL"])
 				case "PROBLEM_LINK":
 					row[1] = indexToID(row[1], before["PROBLEM"])
 					row[3] = indexToID(row[3], before[row[2].(string)])

@@ -333,6 +333,7 @@ var references = map[string]string{
 	"DRUG_ID":       "DRUG",
 	"REPEAT_ID":     "REPEAT_MED",
 	"SPECIALTY":     "CLIN_SERVICE",
+	"REFERRAL_ID":   "REFERRAL",
 }
 
 // TestIntegrity checks keys and references across every table: ids dense

@@ -267,6 +267,25 @@ CREATE TABLE REFERRAL (
     LAST_UPDATED   TIMESTAMP    NOT NULL
 );
 
+-- Documents filed in the record: the letter each referral was sent with
+-- (DOC_TYPE 'REFL'). The facade serves what is known of them, never the
+-- document itself.
+
+CREATE TABLE CLIN_DOCUMENT (
+    DOC_ID         INTEGER      NOT NULL PRIMARY KEY,
+    PATIENT_ID     INTEGER      NOT NULL,
+    CONSULT_ID     INTEGER,                           -- the consultation it was written in
+    REFERRAL_ID    INTEGER,                           -- the referral it was sent with
+    DOC_TYPE       VARCHAR(4)   NOT NULL,             -- 'REFL' referral letter
+    TITLE          VARCHAR(120),
+    FILE_NAME      VARCHAR(60),
+    MIME_TYPE      VARCHAR(40)  NOT NULL,             -- e.g. 'application/pdf'
+    SIZE_BYTES     INTEGER,
+    CREATED        VARCHAR(16)  NOT NULL,             -- 'YYYY-MM-DD HH:MM', when it was written
+    STAFF_ID       INTEGER,                           -- its author
+    LAST_UPDATED   TIMESTAMP    NOT NULL
+);
+
 CREATE TABLE DIARY_ENTRY (
     DIARY_ID       INTEGER      NOT NULL PRIMARY KEY,
     PATIENT_ID     INTEGER      NOT NULL,

@@ -8,9 +8,12 @@ import (
 
 // referralBuilder builds the referrals area: the list "Outbound referral"
 // of the patient's ReferralRequests, each in the bundle (status unknown,
-// as GP Connect has it). referralSearchPeriod keeps those authored within
-// it; one with no authoredOn is kept, as GP Connect asks of items of
-// unknown date.
+// as GP Connect has it) with the documents it was sent with
+// (supportingInfo: DocumentReferences, what is known of each, never the
+// document itself; one the mappings do not give is left out of the
+// referral). referralSearchPeriod keeps those authored within it; one
+// with no authoredOn is kept, as GP Connect asks of items of unknown
+// date.
 var referralBuilder = patientItems("ReferralRequest", func(r *record, req *Request, found []*fhir.Object) error {
 	keep := found[:0]
 	for _, x := range found {
@@ -23,7 +26,8 @@ var referralBuilder = patientItems("ReferralRequest", func(r *record, req *Reque
 		keep = append(keep, x)
 	}
 	r.addListed(Referrals, "ReferralRequest", keep)
-	return nil
+	_, err := r.sendReferred(keep, "supportingInfo", "DocumentReference")
+	return err
 })
 
 // diaryBuilder builds the diary entries area: the list "Patient recall

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ccfacade/ccfacade/fhir/profile"
 	"github.com/ccfacade/ccfacade/internal/demotest"
 )
 
@@ -114,6 +115,58 @@ func TestRecordReferrals(t *testing.T) {
 	// Each referral's recipient is the service referred to, a
 	// HealthcareService in the bundle (one a specialty of the patient's
 	// referrals), named as its CLIN_SERVICE row names it.
+	// Each referral comes with the letter it was sent with (SPEC §6.2:
+	// document metadata): its supportingInfo are the CLIN_DOCUMENT rows of
+	// the referral, each a DocumentReference in the bundle, in its GP
+	// Connect profile, with what is known of the document (type, media
+	// type, size) and never the document itself (no attachment data or
+	// url).
+	t.Run("documents", func(t *testing.T) {
+		docs := map[string][]string{} // REFERRAL_ID → DocumentReference/DOC_ID
+		for _, r := range demotest.Rows(t, "CLIN_DOCUMENT") {
+			if ref := demotest.Str(r["REFERRAL_ID"]); ref != "" && demotest.Str(r["PATIENT_ID"]) == p.id {
+				docs[ref] = append(docs[ref], "DocumentReference/"+demotest.Str(r["DOC_ID"]))
+			}
+		}
+		if len(docs) == 0 {
+			t.Fatalf("patient %s's referrals have no letters", p.id)
+		}
+		b := okRecord(t, e, params(p.nhs, referrals("")), "a record of referrals")
+		reg := profile.GPConnect()
+		have := map[string]map[string]any{}
+		for _, r := range resources(t, b) {
+			if id, ok := r["id"].(string); ok {
+				have[r["resourceType"].(string)+"/"+id] = r
+			}
+		}
+		n := 0
+		for ref, r := range have {
+			switch r["resourceType"] {
+			case "ReferralRequest":
+				id := strings.TrimPrefix(r["id"].(string), "referral-")
+				if got := refsOf(r, "supportingInfo"); !slices.Equal(got, docs[id]) {
+					t.Errorf("%s: supportingInfo %v, want %v", ref, got, docs[id])
+				}
+			case "DocumentReference":
+				n++
+				if profileOf(r) != "https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-DocumentReference-1" || at(r, "content", 0, "attachment", "contentType") != "application/pdf" ||
+					at(r, "content", 0, "attachment", "size") == nil || at(r, "content", 0, "attachment", "data") != nil || at(r, "content", 0, "attachment", "url") != nil ||
+					at(r, "type", "text") != "Referral letter" || at(r, "identifier", 0, "system") != "https://fhir.nhs.uk/Id/cross-care-setting-identifier" {
+					t.Errorf("%s: %v", ref, r)
+				}
+				for _, pr := range reg.Check(r) {
+					t.Errorf("%s: %s", ref, pr)
+				}
+			}
+		}
+		want := 0
+		for _, d := range docs {
+			want += len(d)
+		}
+		if n != want {
+			t.Errorf("%d DocumentReferences in the bundle, want %d", n, want)
+		}
+	})
 	t.Run("recipients", func(t *testing.T) {
 		services := map[string]string{}    // SPECIALTY of the patient's referrals → SERVICE_NAME
 		bySpecialty := map[string]string{} // REFERRAL_ID → SPECIALTY

@@ -121,6 +121,7 @@ func TestEveryResourceValidAndCounted(t *testing.T) {
 		"DiagnosticReport":    len(demoRows(t, "TEST_REPORT")),
 		"Specimen":            len(demoRows(t, "SPECIMEN")),
 		"HealthcareService":   len(demoRows(t, "CLIN_SERVICE")),
+		"DocumentReference":   len(demoRows(t, "CLIN_DOCUMENT")),
 	}
 	types := map[string]bool{}
 	for _, m := range mustDemoSet(t).Mappings {
