@@ -2,6 +2,7 @@ package gpconnect
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -21,6 +22,10 @@ const (
 	Investigations
 	Referrals
 	DiaryEntries
+	// Documents are no area one asks for (1.6 has no parameter of
+	// them): documents are sent as items consultations hold and
+	// problems are linked to, and with the referrals that refer to them.
+	Documents
 )
 
 // kind is the type of a part's value.
@@ -72,6 +77,9 @@ var areas = map[Area]area{
 		"792931000000107", "Outbound referral"},
 	DiaryEntries: {"diary", "includeDiaryEntries", false, []part{{name: "diaryEntriesSearchDate", kind: kindFutureDate}},
 		"714311000000108", "Patient recall administration"},
+	// No parameter and no list is sent: the code names the list its
+	// builder makes for the items consultations and problems hold.
+	Documents: {"documents", "", false, nil, "documents", "Documents"},
 }
 
 // listDisplay is the display of an area's list code where it is not the
@@ -82,6 +90,10 @@ var listDisplay = map[Area]string{Uncategorised: "Miscellaneous record"}
 // areaOrder is the order areas are answered in, as the OperationDefinition
 // lists them.
 var areaOrder = []Area{Allergies, Medication, Consultations, Problems, Immunisations, Uncategorised, Investigations, Referrals, DiaryEntries}
+
+// itemAreas are the areas whose items consultations hold and problems
+// are linked to, beside those asked for: the documents too.
+var itemAreas = append(slices.Clone(areaOrder), Documents)
 
 // endedAllergies is the list of allergies that have ended: its SNOMED code,
 // display and title.
@@ -139,10 +151,11 @@ func ParseAreas(names []string) ([]Area, error) {
 }
 
 // AreaNames are the areas' configuration names, in the order the
-// operation lists them.
+// operation lists them, then documents (items of consultations and
+// problems, which a deployment may switch off too).
 func AreaNames() []string {
-	out := make([]string, 0, len(areaOrder))
-	for _, a := range areaOrder {
+	out := make([]string, 0, len(itemAreas))
+	for _, a := range itemAreas {
 		out = append(out, areas[a].name)
 	}
 	return out

@@ -39,6 +39,7 @@ var linkedAreas = []struct {
 	{Investigations, "consultations-investigations-contained-in-consultations", "problems-investigations-related-to-problems", investigationBuilder},
 	{Referrals, "consultations-outbound-referrals-in-consultations", "problems-outbound-referrals-related-to-problems", referralBuilder},
 	{DiaryEntries, "consultations-diary-entries-contained-in-consultations", "problems-diary-entries-related-to-problems", diaryBuilder},
+	{Documents, "consultations-documents-contained-in-consultations", "problems-documents-related-to-problems", documentBuilder},
 }
 
 // secondaryTitle is a secondary list's title: its code's words,
@@ -333,6 +334,7 @@ var disabledItems = map[Area]string{
 	Investigations: "Investigation items have been disabled",
 	Referrals:      "Referral items have been disabled",
 	DiaryEntries:   "Diary entry items have been disabled",
+	Documents:      "Document items have been disabled",
 }
 
 // linkedItems are the items of an area (see itemsOf), each with its area

@@ -52,6 +52,7 @@ func consultationRows(t *testing.T) map[string][]demoConsultation {
 	add("REFERRAL", "ReferralRequest/referral-", "REFERRAL_ID", nil)
 	add("TEST_REPORT", "DiagnosticReport/", "REPORT_ID", nil)
 	add("DIARY_ENTRY", "ProcedureRequest/diary-", "DIARY_ID", nil)
+	add("CLIN_DOCUMENT", "DocumentReference/", "DOC_ID", nil)
 	for _, r := range demotest.Rows(t, "MED_ISSUE") {
 		if c := demotest.Str(r["CONSULT_ID"]); c != "" && demotest.Str(r["REPEAT_ID"]) == "" {
 			acute[c] = append(acute[c], "MedicationRequest/"+demotest.Str(r["ISSUE_ID"]))
@@ -160,10 +161,14 @@ func TestRecordConsultations(t *testing.T) {
 			`{"name":"includeUncategorisedData"}`, `{"name":"includeImmunisations"}`, allergies(false),
 			`{"name":"includeInvestigations"}`, `{"name":"includeReferrals"}`, `{"name":"includeDiaryEntries"}`)).JSON(t)
 		checkConsultations(t, b, cs)
-		// The items are in their own areas' lists too.
+		// The items are in their own areas' lists too (documents have
+		// none: no area of 1.6 asks for them).
 		lists := listsByCode(t, b)
 		for _, c := range cs {
 			for _, it := range c.items {
+				if strings.HasPrefix(it, "DocumentReference/") {
+					continue
+				}
 				code := map[string]string{"Observation": "826501000000100", "Condition": "717711000000103", "MedicationStatement": "933361000000108",
 					"Immunization": "1102181000000102", "AllergyIntolerance": "886921000000105", "ReferralRequest": "792931000000107",
 					"ProcedureRequest": "714311000000108", "DiagnosticReport": "887191000000108"}[strings.Split(it, "/")[0]]
@@ -235,7 +240,8 @@ func demoHeadings(t *testing.T) func(ref string) string {
 		obs["Observation/"+demotest.Str(r["OBS_ID"])] = demotest.Str(r["HEADING"])
 	}
 	byType := map[string]string{"Condition": "Problem", "AllergyIntolerance": "Allergy", "MedicationStatement": "Medication",
-		"Immunization": "Immunisation", "ReferralRequest": "Referral", "ProcedureRequest": "Plan", "DiagnosticReport": "Results"}
+		"Immunization": "Immunisation", "ReferralRequest": "Referral", "ProcedureRequest": "Plan", "DiagnosticReport": "Results",
+		"DocumentReference": "Document"}
 	return func(ref string) string {
 		if h, ok := obs[ref]; ok {
 			return h
@@ -472,7 +478,9 @@ func TestConsultationItemsOfAreasSwitchedOff(t *testing.T) {
 		}
 		return len(rows[p.id]) >= 2 && kinds["ReferralRequest"] > 0 && kinds["ProcedureRequest"] > 0 && kinds["Observation"] > 0 && linked
 	})
-	disabledText := map[string]string{"ReferralRequest": "Referral items have been disabled", "ProcedureRequest": "Diary entry items have been disabled"}
+	// Areas configured but the documents' (not named): switched off too.
+	disabledText := map[string]string{"ReferralRequest": "Referral items have been disabled", "ProcedureRequest": "Diary entry items have been disabled",
+		"DocumentReference": "Document items have been disabled"}
 	reg := profile.GPConnect()
 	for name, body := range map[string]string{
 		"consultations only":          params(p.nhs, `{"name":"includeConsultations"}`),

@@ -30,6 +30,15 @@ var referralBuilder = patientItems("ReferralRequest", func(r *record, req *Reque
 	return err
 })
 
+// documentBuilder builds the list of the patient's documents
+// (DocumentReferences: what is known of each, never the document), which
+// is not sent: its items are those consultations hold and problems are
+// linked to (linkedItems).
+var documentBuilder = patientItems("DocumentReference", func(r *record, req *Request, found []*fhir.Object) error {
+	r.addListed(Documents, "DocumentReference", found)
+	return nil
+})
+
 // diaryBuilder builds the diary entries area: the list "Patient recall
 // administration" of the patient's ProcedureRequests that are plans
 // (recalls, reviews), each in the bundle. diaryEntriesSearchDate D keeps

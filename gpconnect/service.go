@@ -136,7 +136,7 @@ func New(eng *engine.Engine, opts Options) (*Service, error) {
 	}
 	want := opts.Areas
 	if want == nil {
-		for _, a := range areaOrder {
+		for _, a := range itemAreas {
 			if builders[a] != nil {
 				want = append(want, a)
 			}
@@ -150,7 +150,7 @@ func New(eng *engine.Engine, opts Options) (*Service, error) {
 			s.withheld[a] = why
 		}
 	}
-	for _, a := range areaOrder {
+	for _, a := range itemAreas {
 		if !s.offered[a] && s.unservable(a) == "" {
 			s.switchedOff[a] = true
 		}
@@ -288,6 +288,7 @@ var builders = map[Area]*builder{
 	Investigations: investigationBuilder,
 	Referrals:      referralBuilder,
 	DiaryEntries:   diaryBuilder,
+	Documents:      documentBuilder,
 }
 
 // needsSearch says what a type's mapping lacks of the search parameters
