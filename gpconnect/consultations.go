@@ -73,8 +73,9 @@ func secondaryTitle(code string) string {
 //
 // A withheld item (see withhold) is in no Topic: its area's
 // "Consultations - …" list warns of it, also when the consultation holds
-// nothing else and is not sent. A consultation withheld itself is not
-// sent, nor its structure: the list of consultations warns of it.
+// nothing else and is not sent. A consultation withheld itself, or one
+// holding withheld items alone, is not sent, nor its structure: the list
+// of consultations warns of it (includeNumberOfMostRecent counts it).
 //
 // An item of an area switched off here (mapped, but not in the areas
 // configured) stays in its Topic as a display-only entry, "Referral
@@ -102,8 +103,10 @@ var consultationBuilder = patientItems("Encounter", func(r *record, req *Request
 	if ps := req.Areas[Consultations]; len(ps) > 0 {
 		parts = ps[0]
 	}
-	var keep, hiddenOnly []*fhir.Object
-	var withheldRefs []string // consultations withheld themselves
+	// The consultations within the period: those sent, those holding
+	// withheld items alone, and those withheld themselves. The N most
+	// recent are taken of all three, the ones not sent each warned of.
+	var keep, hiddenOnly, withheldEncs []*fhir.Object
 	for _, e := range encounters {
 		id := e.GetString("id")
 		if len(held[id])+len(hidden[id]) == 0 {
@@ -117,39 +120,40 @@ var consultationBuilder = patientItems("Encounter", func(r *record, req *Request
 		}
 		switch {
 		case r.isWithheld(e):
-			// Not sent, nor its structure: the list of consultations
-			// warns of it; its items are sent in their own areas only.
-			withheldRefs = append(withheldRefs, key(e))
+			// Not sent, nor its structure; its items are sent in their
+			// own areas only.
+			withheldEncs = append(withheldEncs, e)
 		case len(held[id]) == 0:
-			hiddenOnly = append(hiddenOnly, e) // its lists warn of what it holds
+			hiddenOnly = append(hiddenOnly, e) // its items' lists warn of them
 		default:
 			keep = append(keep, e)
 		}
 	}
-	// The N most recent: of those sent and those holding withheld items
-	// alone (which count, each warned of).
 	latest := func(es []*fhir.Object) {
 		sort.SliceStable(es, func(i, j int) bool {
 			return first(values(es[i], "period.start")) > first(values(es[j], "period.start"))
 		})
 	}
 	latest(keep)
-	if v, ok := parts["includeNumberOfMostRecent"]; ok && v.Int < len(keep)+len(hiddenOnly) {
-		all := append(slices.Clone(keep), hiddenOnly...)
-		latest(all)
-		all = all[:v.Int]
-		keep = slices.DeleteFunc(keep, func(e *fhir.Object) bool { return !slices.Contains(all, e) })
-		hiddenOnly = slices.DeleteFunc(hiddenOnly, func(e *fhir.Object) bool { return !slices.Contains(all, e) })
+	if v, ok := parts["includeNumberOfMostRecent"]; ok && v.Int < len(keep)+len(hiddenOnly)+len(withheldEncs) {
+		ranked := slices.Concat(keep, hiddenOnly, withheldEncs)
+		latest(ranked)
+		ranked = ranked[:v.Int]
+		out := func(e *fhir.Object) bool { return !slices.Contains(ranked, e) }
+		keep = slices.DeleteFunc(keep, out)
+		hiddenOnly = slices.DeleteFunc(hiddenOnly, out)
+		withheldEncs = slices.DeleteFunc(withheldEncs, out)
 	}
 	d := areas[Consultations]
 	refs := make([]string, len(keep))
 	for i, e := range keep {
 		refs[i] = "Encounter/" + e.GetString("id")
 	}
-	for _, ref := range withheldRefs {
-		r.withheld[ref] = true
+	for _, e := range slices.Concat(hiddenOnly, withheldEncs) {
+		r.withheld[key(e)] = true // not sent: the list warns of it
+		refs = append(refs, key(e))
 	}
-	r.sections = append(r.sections, r.list(snomed, d.listCode, d.listText, append(refs, withheldRefs...), nil))
+	r.sections = append(r.sections, r.list(snomed, d.listCode, d.listText, refs, nil))
 	var all []heldItem
 	for _, e := range keep {
 		all = append(all, held[e.GetString("id")]...)

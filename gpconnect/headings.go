@@ -134,7 +134,7 @@ func (r *record) headingsOf(items []heldItem) (map[string]string, error) {
 			}
 		}
 	}) {
-		found, err := r.searchIn(typ, r.s.headings[typ].m, url.Values{"_id": {strings.Join(ids[typ], ",")}})
+		found, err := r.searchIDs(typ, r.s.headings[typ].m, ids[typ], nil)
 		if err != nil {
 			return nil, err
 		}

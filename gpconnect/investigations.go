@@ -52,8 +52,9 @@ var investigationBuilder = patientItems("DiagnosticReport", func(r *record, req 
 		}
 		issuedAs(keep, "result", sent)
 		// The members of test groups (a header's related has-member), and
-		// theirs, issued with their header.
-		for depth := 0; depth < 3 && len(sent) > 0; depth++ {
+		// theirs however deep (a member sent once: no cycle), issued with
+		// their header.
+		for len(sent) > 0 {
 			headers := sent
 			if sent, err = r.sendReferred(headers, "related.target", "Observation"); err != nil {
 				return err
@@ -82,12 +83,12 @@ func (r *record) sendReferred(from []*fhir.Object, path, typ string) ([]*fhir.Ob
 	}
 	var res []*fhir.Object
 	if m := r.s.eng.Set().Lookup(typ); len(ids) > 0 && m != nil {
-		q := url.Values{"_id": {strings.Join(ids, ",")}}
+		q := url.Values{}
 		if sp := m.SearchParam("patient"); sp != nil && sp.Type == "reference" {
 			q.Set("patient", "Patient/"+r.pid) // never another patient's
 		}
 		var err error
-		if res, err = r.search(typ, q); err != nil {
+		if res, err = r.searchIDs(typ, nil, ids, q); err != nil {
 			return nil, err
 		}
 	}
@@ -187,9 +188,9 @@ func (r *record) investigationResults() (map[string]bool, error) {
 			}
 		}
 	}
-	// The members of test groups, and theirs.
-	for depth := 0; depth < 3 && len(ids) > 0; depth++ {
-		headers, err := r.search("Observation", url.Values{"_id": {strings.Join(ids, ",")}, "patient": {"Patient/" + r.pid}})
+	// The members of test groups, and theirs, however deep.
+	for len(ids) > 0 {
+		headers, err := r.searchIDs("Observation", nil, ids, url.Values{"patient": {"Patient/" + r.pid}})
 		if err != nil {
 			return nil, err
 		}

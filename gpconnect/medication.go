@@ -132,7 +132,7 @@ var medicationBuilder = &builder{
 		if len(meds) == 0 {
 			return nil
 		}
-		found, err := r.search("Medication", url.Values{"_id": {strings.Join(meds, ",")}})
+		found, err := r.searchIDs("Medication", nil, meds, nil)
 		if err != nil {
 			return err
 		}

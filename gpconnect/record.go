@@ -279,6 +279,32 @@ func (r *record) search(typ string, params url.Values) ([]*fhir.Object, error) {
 	return r.searchIn(typ, nil, params)
 }
 
+// idBatch is how many ids one search by _id takes (the engine takes a
+// thousand alternatives at most).
+const idBatch = 500
+
+// searchIDs finds resources of a type by id (with the other parameters
+// given, the patient say), idBatch ids a search, through one mapping's
+// resources (nil: the type's).
+func (r *record) searchIDs(typ string, m *mapping.Mapping, ids []string, params url.Values) ([]*fhir.Object, error) {
+	var out []*fhir.Object
+	for len(ids) > 0 {
+		batch := ids[:min(len(ids), idBatch)]
+		ids = ids[len(batch):]
+		q := maps.Clone(params)
+		if q == nil {
+			q = url.Values{}
+		}
+		q.Set("_id", strings.Join(batch, ","))
+		found, err := r.searchIn(typ, m, q)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, found...)
+	}
+	return out, nil
+}
+
 // searchIn runs a search of every page of one mapping's resources (nil:
 // the type's).
 func (r *record) searchIn(typ string, m *mapping.Mapping, params url.Values) ([]*fhir.Object, error) {
@@ -393,7 +419,7 @@ func (r *record) referenced() error {
 			if len(want[typ]) == 0 {
 				continue
 			}
-			found, err := r.search(typ, url.Values{"_id": {strings.Join(want[typ], ",")}})
+			found, err := r.searchIDs(typ, nil, want[typ], nil)
 			if err != nil {
 				return err
 			}

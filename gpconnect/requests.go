@@ -25,6 +25,13 @@ var referralBuilder = patientItems("ReferralRequest", func(r *record, req *Reque
 		}
 		keep = append(keep, x)
 	}
+	for _, x := range keep {
+		if r.isWithheld(x) {
+			for _, ref := range values(x, "supportingInfo.reference") {
+				r.withheld[ref] = true // a withheld referral's letters are withheld with it
+			}
+		}
+	}
 	r.addListed(Referrals, "ReferralRequest", keep)
 	_, err := r.sendReferred(keep, "supportingInfo", "DocumentReference")
 	return err

@@ -104,6 +104,9 @@ func TestConfidentialItemsWithheld(t *testing.T) {
 			if h.consult != "" { // sent, or warned of alone
 				want[map[bool]string{true: "consultations-problems-contained-in-consultations", false: "consultations-uncategorised-data-contained-in-consultations"}[problem]] = true
 			}
+			if h.consult != "" && !sent[h.consult] {
+				want["1149501000000101"] = true // a consultation of withheld items alone: not sent, warned of
+			}
 		}
 		if len(mine) == 0 {
 			continue
@@ -352,6 +355,109 @@ func TestWithheldReadingsAndResults(t *testing.T) {
 			}
 			if !found {
 				t.Errorf("the group header Observation/%s is not sent", header)
+			}
+		}
+	}
+}
+
+// A consultation holding withheld items alone is not sent, and the list
+// of consultations warns of it (SPEC §6.1): whatever the number of most
+// recent asked for, when it is among them, and in a period that holds it
+// alone, where the list is empty with its reason and the warning.
+func TestConsultationOfWithheldItemsAlone(t *testing.T) {
+	t.Parallel()
+	e := serve(t, nil)
+	hidden, _ := withheldRows(t)
+	consults := consultationRows(t)
+	start := map[string]string{}
+	for _, r := range demotest.Rows(t, "CONSULTATION") {
+		start[demotest.Str(r["CONSULT_ID"])] = demotest.Str(r["START_DT"])[:10]
+	}
+	for _, p := range patients(t) {
+		if p.status != "01" || p.died != "" || p.standing != "" || !validNHS(p.nhs) {
+			continue
+		}
+		sent := map[string]bool{}
+		for _, c := range consults[p.id] {
+			sent[c.id] = true
+		}
+		alone := ""
+		for _, h := range hidden {
+			if h.patient == p.id && h.consult != "" && !sent[h.consult] {
+				alone = h.consult
+			}
+		}
+		if alone == "" || len(consults[p.id]) == 0 {
+			continue
+		}
+		ask := func(part string) map[string]any {
+			b := okRecord(t, e, params(p.nhs, `{"name":"includeConsultations","part":[`+part+`]}`), "the consultations of "+p.nhs)
+			return listsByCode(t, b)["1149501000000101"]
+		}
+		l := ask(`{"name":"includeNumberOfMostRecent","valuePositiveInt":99}`)
+		if got := itemRefs(l); len(got) != len(consults[p.id]) || slices.Contains(got, "Encounter/"+alone) || !slices.Contains(warningCodes(l), "confidential-items") {
+			t.Errorf("%s: the 99 most recent: %v, warnings %v; want the %d sent, and the warning", p.nhs, got, warningCodes(l), len(consults[p.id]))
+		}
+		day := start[alone]
+		only := true
+		for _, c := range consults[p.id] {
+			only = only && c.start != day
+		}
+		if only {
+			l = ask(`{"name":"consultationSearchPeriod","valuePeriod":{"start":"` + day + `","end":"` + day + `"}}`)
+			if l["entry"] != nil || at(l, "emptyReason", "coding", 0, "code") != "no-content-recorded" || !slices.Contains(warningCodes(l), "confidential-items") {
+				t.Errorf("%s: the day of the consultation of withheld items alone: %v", p.nhs, l)
+			}
+		}
+		return
+	}
+	t.Fatal("no patient served has a consultation of withheld items alone")
+}
+
+// A withheld referral's letter is withheld with it (a DocumentReference
+// carries no label of its own): asked for consultations or referrals,
+// neither is sent nor referred to. The referral is labelled here by an
+// edited mapping.
+func TestWithheldReferralLetter(t *testing.T) {
+	t.Parallel()
+	served := map[string]string{}
+	for _, p := range patients(t) {
+		if p.status == "01" && p.died == "" && p.standing == "" && validNHS(p.nhs) {
+			served[p.id] = p.nhs
+		}
+	}
+	var referral, letter, nhs string
+	for _, r := range demotest.Rows(t, "CLIN_DOCUMENT") {
+		if n := served[demotest.Str(r["PATIENT_ID"])]; n != "" && demotest.Str(r["REFERRAL_ID"]) != "" && demotest.Str(r["CONSULT_ID"]) != "" {
+			referral, letter, nhs = demotest.Str(r["REFERRAL_ID"]), demotest.Str(r["DOC_ID"]), n
+			break
+		}
+	}
+	if referral == "" {
+		t.Fatal("no served patient's referral has a letter")
+	}
+	dsn, err := demotest.SQLiteDSN()
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := demotest.OpenReadOnly(t, "sqlite", sqlite.Open, dsn)
+	set := demotest.EditedDemoSet(t, "referralrequest.yaml", "element:\n", `element:
+  meta:
+    security:
+      - { system: http://hl7.org/fhir/v3/Confidentiality, code: R, when: { column: REFERRAL_ID, in: [`+referral+`] } }
+`)
+	e := demotest.Serve(t, db, set, demotest.Config{Engine: engine.Options{DefaultCount: 20, MaxCount: 100, PagingSecret: []byte("test secret")},
+		GPConnect: &gpconnect.Options{ASID: authtest.GPCProviderASID}})
+	for _, q := range []string{`{"name":"includeConsultations"}`, `{"name":"includeReferrals"}`, `{"name":"includeProblems"}`} {
+		res := record(t, e, params(nhs, q))
+		for _, ref := range []string{"ReferralRequest/referral-" + referral, "DocumentReference/" + letter} {
+			if res.Status != http.StatusOK || strings.Contains(string(res.Body), `"`+ref+`"`) {
+				t.Errorf("%s: %d, %s is referred to", q, res.Status, ref)
+			}
+		}
+		for _, r := range resources(t, res.JSON(t)) {
+			if r["resourceType"] == "DocumentReference" && r["id"] == letter {
+				t.Errorf("%s: the withheld referral's letter is sent", q)
 			}
 		}
 	}
