@@ -27,6 +27,8 @@ type Record struct {
 	TokenID        string    `json:"jti,omitempty"` // the token's jti: which token was used
 	Practitioner   string    `json:"practitioner,omitempty"`
 	Organisation   string    `json:"organisation,omitempty"`
+	Role           string    `json:"role,omitempty"`   // the practitioner's SDS role profile (SSP claims)
+	Device         string    `json:"device,omitempty"` // the requesting system's device (SSP claims)
 	Purpose        string    `json:"purpose,omitempty"`
 	Interaction    string    `json:"interaction"` // read, search-type, operation, capabilities, …
 	Resource       string    `json:"resource_type,omitempty"`

@@ -13,7 +13,8 @@ type SSP struct {
 	Reason                           string // reason_for_request
 	Organisation                     string // ODS code of requesting_organization
 	Practitioner                     string // requesting_practitioner id (or SDS user id)
-	Device                           string // requesting_device id
+	Role                             string // requesting_practitioner's SDS role profile id, if given
+	Device                           string // requesting_device identifier (else id)
 }
 
 var (
@@ -109,6 +110,13 @@ func sspClaims(s *SSP, p *Principal, cfg SSPConfig) error {
 		return fmt.Errorf("the token's requesting_device must be a Device")
 	}
 	s.Device, _ = dev["id"].(string)
+	if ids, _ := dev["identifier"].([]any); len(ids) > 0 {
+		if m, ok := ids[0].(map[string]any); ok {
+			if v, _ := m["value"].(string); v != "" {
+				s.Device = v // the consumer system's own identifier of the device
+			}
+		}
+	}
 	org := c.RequestingOrganization
 	if org == nil || org["resourceType"] != "Organization" {
 		return fmt.Errorf("the token's requesting_organization must be an Organization")
@@ -141,6 +149,7 @@ func sspClaims(s *SSP, p *Principal, cfg SSPConfig) error {
 	if s.Practitioner = identifierOf(prac, "https://fhir.nhs.uk/Id/sds-user-id"); s.Practitioner == "" {
 		s.Practitioner = bound
 	}
+	s.Role = identifierOf(prac, "https://fhir.nhs.uk/Id/sds-role-profile-id")
 	return nil
 }
 

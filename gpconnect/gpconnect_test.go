@@ -1023,7 +1023,7 @@ func TestAudit(t *testing.T) {
 	}
 	ok, refused := recs[0], recs[1]
 	if ok.SSPTraceID != trace || ok.SSPFrom != authtest.GPCConsumerASID || ok.SSPTo != authtest.GPCProviderASID || ok.SSPInteraction != auth.GPConnectStructuredInteraction ||
-		ok.Practitioner != "G13579135" || ok.Organisation != "GPC001" || ok.Purpose != "directcare" || ok.Interaction != "operation" || ok.Resource != "Patient" ||
+		ok.Practitioner != "G13579135" || ok.Organisation != "GPC001" || ok.Role != "111111111" || ok.Device != "CONS-APP-4" || ok.Purpose != "directcare" || ok.Interaction != "operation" || ok.Resource != "Patient" ||
 		!slices.Equal(ok.Patients, []string{p.id}) || ok.Status != 200 || !slices.Equal(ok.Params, []string{"includeAllergies", "includeNewThing", "patientNHSNumber"}) {
 		t.Errorf("the record's audit: %+v", ok)
 	}

@@ -40,6 +40,7 @@ func (h *handler) record(c *gin.Context, status int, v fhir.Value) audit.Record 
 	if sp, ok := c.Get("ssp"); ok {
 		if ssp, ok := sp.(*auth.SSP); ok {
 			r.Practitioner, r.Organisation, r.Purpose = ssp.Practitioner, ssp.Organisation, ssp.Reason
+			r.Role, r.Device = ssp.Role, ssp.Device
 			r.SSPFrom, r.SSPTo, r.SSPInteraction = ssp.From, ssp.To, ssp.InteractionID
 			r.SSPTraceID = ssp.TraceID // checked: a UUID
 		}
