@@ -1080,3 +1080,26 @@ func TestDatabaseFailure(t *testing.T) {
 	}
 	fhirvalid.Validate(t, "the OperationOutcome", res.Body)
 }
+
+// Each area's filters affect only that area (SPEC §3): an allergies,
+// immunisations and uncategorised data answer is the same beside
+// medication and referrals asked with their filters as alone.
+func TestFiltersAffectTheirAreaAlone(t *testing.T) {
+	e := serve(t, nil)
+	p := find(t, func(p demoPatient) bool { return len(p.allergies["Active"]) > 0 })
+	others := []string{allergies(true), `{"name":"includeImmunisations"}`, `{"name":"includeUncategorisedData"}`}
+	codes := []string{"886921000000105", "1103671000000101", "1102181000000102", "826501000000100"}
+	alone := listsByCode(t, okRecord(t, e, params(p.nhs, others...), "areas alone"))
+	recent := time.Now().AddDate(0, 0, -2).Format("2006-01-02") // filters that leave out nearly everything
+	beside := listsByCode(t, okRecord(t, e, params(p.nhs, append(others,
+		`{"name":"includeMedication","part":[{"name":"medicationSearchFromDate","valueDate":"`+recent+`"}]}`,
+		`{"name":"includeReferrals","part":[{"name":"referralSearchPeriod","valuePeriod":{"start":"`+recent+`"}}]}`)...), "areas beside filtered ones"))
+	for _, code := range codes {
+		if alone[code] == nil || fmt.Sprint(itemRefs(alone[code])) != fmt.Sprint(itemRefs(beside[code])) {
+			t.Errorf("list %s: alone %v, beside filtered areas %v", code, itemRefs(alone[code]), itemRefs(beside[code]))
+		}
+	}
+	if len(itemRefs(alone["886921000000105"])) == 0 {
+		t.Errorf("the patient's active allergies list is empty: the comparison shows nothing")
+	}
+}
