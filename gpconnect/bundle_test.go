@@ -1,6 +1,7 @@
 package gpconnect_test
 
 import (
+	"github.com/ccfacade/ccfacade/internal/demotest"
 	"slices"
 	"sort"
 	"strings"
@@ -29,7 +30,7 @@ func TestRecordAdministration(t *testing.T) {
 				have[r["resourceType"].(string)+"/"+id] = r
 			}
 			if r["resourceType"] == "PractitionerRole" {
-				roles[demoStr(at(r, "practitioner", "reference"))]++
+				roles[demotest.Str(at(r, "practitioner", "reference"))]++
 			}
 		}
 		patient := have["Patient/"+p.id]
@@ -49,7 +50,7 @@ func TestRecordAdministration(t *testing.T) {
 		if gp := "Practitioner/" + p.gp; roles[gp] != 1 {
 			t.Errorf("%s: %d PractitionerRoles of the usual GP %s, want its one", p.nhs, roles[gp], gp)
 		}
-		if ref := demoStr(at(patient, "managingOrganization", "reference")); ref == "" || have[ref] == nil {
+		if ref := demotest.Str(at(patient, "managingOrganization", "reference")); ref == "" || have[ref] == nil {
 			t.Errorf("%s: the organisation managing the record, %q, is not in the bundle", p.nhs, ref)
 		}
 	}
@@ -57,8 +58,6 @@ func TestRecordAdministration(t *testing.T) {
 		t.Fatal("no patient tried")
 	}
 }
-
-func demoStr(v any) string { s, _ := v.(string); return s }
 
 // A problems query sends the consultations its problems refer to as
 // references only (SPEC §6, §6.2): no Encounter, and no consultation
@@ -75,7 +74,7 @@ func TestProblemsReferToConsultations(t *testing.T) {
 		case "Encounter":
 			t.Errorf("Encounter/%v is sent with problems alone", r["id"])
 		case "Condition":
-			if strings.HasPrefix(demoStr(at(r, "context", "reference")), "Encounter/") {
+			if strings.HasPrefix(demotest.Str(at(r, "context", "reference")), "Encounter/") {
 				refs++
 			}
 		}

@@ -3,6 +3,7 @@ package gpconnect
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/url"
 	"slices"
 	"strings"
@@ -43,13 +44,7 @@ type heading struct {
 // language refuses.
 func headingRules(set *mapping.Set, o *Overlay) (map[string]heading, error) {
 	out := map[string]heading{}
-	types := slices.Sorted(func(yield func(string) bool) {
-		for typ := range o.Resources {
-			if !yield(typ) {
-				return
-			}
-		}
-	})
+	types := slices.Sorted(maps.Keys(o.Resources))
 	for _, typ := range types {
 		rule := o.Resources[typ]
 		if rule == nil || rule.Heading.Kind == 0 {
@@ -90,13 +85,7 @@ func headingRules(set *mapping.Set, o *Overlay) (map[string]heading, error) {
 // so that a column the table lacks stops the start rather than every
 // record.
 func (s *Service) checkHeadings() error {
-	for _, typ := range slices.Sorted(func(yield func(string) bool) {
-		for typ := range s.headings {
-			if !yield(typ) {
-				return
-			}
-		}
-	}) {
+	for _, typ := range slices.Sorted(maps.Keys(s.headings)) {
 		h := s.headings[typ]
 		if h.m == nil {
 			continue
@@ -127,13 +116,7 @@ func (r *record) headingsOf(items []heldItem) (map[string]string, error) {
 			ids[typ] = append(ids[typ], it.item.GetString("id"))
 		}
 	}
-	for _, typ := range slices.Sorted(func(yield func(string) bool) {
-		for typ := range ids {
-			if !yield(typ) {
-				return
-			}
-		}
-	}) {
+	for _, typ := range slices.Sorted(maps.Keys(ids)) {
 		found, err := r.searchIDs(typ, r.s.headings[typ].m, ids[typ], nil)
 		if err != nil {
 			return nil, err

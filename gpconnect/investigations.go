@@ -74,21 +74,19 @@ var investigationBuilder = patientItems("DiagnosticReport", func(r *record, req 
 // resolves. It returns those it added, in the order found.
 func (r *record) sendReferred(from []*fhir.Object, path, typ string) ([]*fhir.Object, error) {
 	var ids []string
+	seen := map[string]bool{}
 	for _, d := range from {
 		for _, ref := range values(d, path+".reference") {
-			if id, ok := strings.CutPrefix(ref, typ+"/"); ok && fhir.IsValidID(id) && !slices.Contains(ids, id) && !r.have[ref] {
+			if id, ok := strings.CutPrefix(ref, typ+"/"); ok && fhir.IsValidID(id) && !seen[id] && !r.have[ref] {
+				seen[id] = true
 				ids = append(ids, id)
 			}
 		}
 	}
 	var res []*fhir.Object
-	if m := r.s.eng.Set().Lookup(typ); len(ids) > 0 && m != nil {
-		q := url.Values{}
-		if sp := m.SearchParam("patient"); sp != nil && sp.Type == "reference" {
-			q.Set("patient", "Patient/"+r.pid) // never another patient's
-		}
+	if r.s.eng.Set().Lookup(typ) != nil && len(ids) > 0 {
 		var err error
-		if res, err = r.searchIDs(typ, nil, ids, q); err != nil {
+		if res, err = r.searchIDs(typ, nil, ids, r.ofPatient(typ)); err != nil {
 			return nil, err
 		}
 	}
@@ -168,9 +166,11 @@ func (r *record) fileComments(reports []*fhir.Object) {
 }
 
 // investigationResults are the ids of the Observations that are results
-// of the patient's DiagnosticReports, when the mappings give reports:
-// investigation results, never uncategorised data (SPEC §6.2).
-func (r *record) investigationResults() (map[string]bool, error) {
+// of the patient's DiagnosticReports, when the mappings give reports, and
+// of the members of those that are test group headers, however deep,
+// among the patient's Observations (found): investigation results, never
+// uncategorised data (SPEC §6.2).
+func (r *record) investigationResults(found []*fhir.Object) (map[string]bool, error) {
 	if investigationBuilder.needs(r.s.eng.Set()) != "" {
 		return nil, nil
 	}
@@ -188,19 +188,17 @@ func (r *record) investigationResults() (map[string]bool, error) {
 			}
 		}
 	}
-	// The members of test groups, and theirs, however deep.
+	byID := map[string]*fhir.Object{}
+	for _, o := range found {
+		byID[o.GetString("id")] = o
+	}
 	for len(ids) > 0 {
-		headers, err := r.searchIDs("Observation", nil, ids, url.Values{"patient": {"Patient/" + r.pid}})
-		if err != nil {
-			return nil, err
-		}
-		ids = nil
-		for _, h := range headers {
-			for _, ref := range values(h, "related.target.reference") {
-				if id, ok := strings.CutPrefix(ref, "Observation/"); ok && !out[id] && fhir.IsValidID(id) {
-					out[id] = true
-					ids = append(ids, id)
-				}
+		id := ids[0]
+		ids = ids[1:]
+		for _, ref := range values(byID[id], "related.target.reference") {
+			if m, ok := strings.CutPrefix(ref, "Observation/"); ok && !out[m] {
+				out[m] = true
+				ids = append(ids, m)
 			}
 		}
 	}

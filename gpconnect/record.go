@@ -279,6 +279,18 @@ func (r *record) search(typ string, params url.Values) ([]*fhir.Object, error) {
 	return r.searchIn(typ, nil, params)
 }
 
+// ofPatient are the parameters that keep a search by id to the patient's
+// resources, where the type's mapping searches by patient (never another
+// patient's), else none.
+func (r *record) ofPatient(typ string) url.Values {
+	if m := r.s.eng.Set().Lookup(typ); m != nil {
+		if sp := m.SearchParam("patient"); sp != nil && sp.Type == "reference" {
+			return url.Values{"patient": {"Patient/" + r.pid}}
+		}
+	}
+	return nil
+}
+
 // idBatch is how many ids one search by _id takes (the engine takes a
 // thousand alternatives at most).
 const idBatch = 500

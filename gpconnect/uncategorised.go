@@ -18,7 +18,7 @@ import (
 // month); one with no effective date is kept, as GP Connect asks of
 // items of unknown date.
 var uncategorisedBuilder = patientItems("Observation", func(r *record, req *Request, found []*fhir.Object) error {
-	results, err := r.investigationResults()
+	results, err := r.investigationResults(found)
 	if err != nil {
 		return err
 	}

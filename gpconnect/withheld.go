@@ -2,7 +2,6 @@ package gpconnect
 
 import (
 	"maps"
-	"net/url"
 	"slices"
 	"strings"
 
@@ -75,11 +74,7 @@ func (r *record) labelReferred() error {
 		})
 	}
 	for _, typ := range slices.Sorted(maps.Keys(want)) {
-		q := url.Values{}
-		if sp := r.s.eng.Set().Lookup(typ).SearchParam("patient"); sp != nil && sp.Type == "reference" {
-			q.Set("patient", "Patient/"+r.pid)
-		}
-		if _, err := r.searchIDs(typ, nil, want[typ], q); err != nil { // marks the withheld ones
+		if _, err := r.searchIDs(typ, nil, want[typ], r.ofPatient(typ)); err != nil { // marks the withheld ones
 			return err
 		}
 	}
