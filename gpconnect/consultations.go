@@ -55,7 +55,8 @@ func secondaryTitle(code string) string {
 // anywhere in it: context, encounter, the associatedEncounter extension),
 // so the mappings say which rows a consultation holds and nothing here
 // names a table. The items of each area are those its own builder makes
-// with no filter (active allergies, medication authorisations, problems,
+// with no filter (active allergies, and the ended ones, contained in
+// their own secondary list; medication authorisations, problems,
 // vaccinations given, uncategorised data, investigations, referrals,
 // diary entries);
 // each comes with what it
@@ -84,10 +85,17 @@ func secondaryTitle(code string) string {
 var consultationBuilder = patientItems("Encounter", func(r *record, req *Request, encounters []*fhir.Object) error {
 	held := map[string][]heldItem{}   // by Encounter id
 	hidden := map[string][]heldItem{} // the withheld ones, by Encounter id
+	ended, err := r.endedItems()
+	if err != nil {
+		return err
+	}
 	for _, la := range linkedAreas {
 		items, err := r.linkedItems(la.area, la.builder)
 		if err != nil {
 			return err
+		}
+		if la.area == Allergies {
+			items = slices.Concat(items, ended)
 		}
 		for _, it := range items {
 			switch id := encounterOf(it.item); {
@@ -211,6 +219,13 @@ var consultationBuilder = patientItems("Encounter", func(r *record, req *Request
 	}
 	for _, la := range linkedAreas {
 		items := byArea[la.area]
+		if la.area == Allergies {
+			var ended []heldItem
+			items, ended = split(items)
+			if len(ended) > 0 {
+				r.sections = append(r.sections, r.endedList(endedContained, ended))
+			}
+		}
 		if len(items) == 0 {
 			continue
 		}
@@ -234,6 +249,43 @@ var consultationBuilder = patientItems("Encounter", func(r *record, req *Request
 	}
 	return nil
 })
+
+// endedContained is the secondary list of the ended allergies the
+// consultations hold.
+const endedContained = "consultations-allergies-that-have-been-ended-contained-in-consultations"
+
+// split parts the allergies a consultation or a problem holds into the
+// active ones and the ended ones.
+func split(items []heldItem) (active, ended []heldItem) {
+	for _, it := range items {
+		if it.ended {
+			ended = append(ended, it)
+		} else {
+			active = append(active, it)
+		}
+	}
+	return active, ended
+}
+
+// endedList is a secondary list of ended allergies: each contained in it,
+// ended (see endAllergy), and referred to as #id (an ended allergy never
+// stands alone in the bundle); a withheld one is left out, and the list
+// warns of it. The consultations' Topics and the problems refer to an
+// ended allergy by its type and id, in the context of this list.
+func (r *record) endedList(code string, ended []heldItem) *fhir.Object {
+	var refs []string
+	var contained fhir.Array
+	for _, it := range ended {
+		id := "#" + it.item.GetString("id")
+		if slices.Contains(refs, id) {
+			continue
+		}
+		r.endAllergy(it.item)
+		refs = append(refs, id)
+		contained = append(contained, it.item)
+	}
+	return r.list(secondarySystem, code, secondaryTitle(code), refs, contained)
+}
 
 // topic is a Topic of a consultation: the items of one problem the
 // consultation holds (the problem and what it is linked to), or those of

@@ -42,7 +42,7 @@ func consultationRows(t *testing.T) map[string][]demoConsultation {
 			}
 		}
 	}
-	add("ALLERGY", "AllergyIntolerance/", "ALLERGY_ID", func(r map[string]any) bool { return strings.EqualFold(demotest.Str(r["STATUS"]), "active") })
+	add("ALLERGY", "AllergyIntolerance/", "ALLERGY_ID", nil) // those that have ended too
 	shared := func(r map[string]any) bool { return demotest.Str(r["CONFIDENTIAL"]) != "Y" }
 	add("PROBLEM", "Condition/", "PROBLEM_ID", shared)
 	add("REPEAT_MED", "MedicationStatement/", "REPEAT_ID", nil)
@@ -75,7 +75,7 @@ func consultationRows(t *testing.T) map[string][]demoConsultation {
 
 // The consultations area (SPEC §6.2): the list "List of consultations"
 // (SNOMED 1149501000000101) holds, latest first, an Encounter for each of
-// the patient's CONSULTATION rows that holds an item (an active allergy,
+// the patient's CONSULTATION rows that holds an item (an allergy,
 // a problem, a repeat or acute prescription, a vaccination, an
 // observation, a laboratory report, a referral or a diary entry whose row
 // carries the consultation); each Encounter is in
@@ -151,6 +151,28 @@ func TestRecordConsultations(t *testing.T) {
 			checkConsultations(t, b, c.want)
 		})
 	}
+	t.Run("an allergy that has ended", func(t *testing.T) {
+		ended := map[string]bool{}
+		for _, r := range demotest.Rows(t, "ALLERGY") {
+			if !strings.EqualFold(demotest.Str(r["STATUS"]), "active") {
+				ended["AllergyIntolerance/"+demotest.Str(r["ALLERGY_ID"])] = true
+			}
+		}
+		q := find(t, func(q demoPatient) bool {
+			for _, c := range rows[q.id] {
+				if slices.ContainsFunc(c.items, func(it string) bool { return ended[it] }) {
+					return true
+				}
+			}
+			return false
+		})
+		b := okRecord(t, e, params(q.nhs, consultations("")), "a record of consultations")
+		checkConsultations(t, b, rows[q.id])
+		// With the allergies asked for too, an ended allergy is still
+		// contained in the consultations' list alone.
+		b = okRecord(t, e, params(q.nhs, consultations(""), allergies(true)), "a record of consultations and allergies")
+		checkConsultations(t, b, rows[q.id])
+	})
 	t.Run("no consultations", func(t *testing.T) {
 		q := find(t, func(q demoPatient) bool { return len(rows[q.id]) == 0 })
 		b := record(t, e, params(q.nhs, consultations(""))).JSON(t)
@@ -374,6 +396,42 @@ func checkConsultations(t *testing.T, b map[string]any, want []demoConsultation)
 	if len(structure) != len(want) {
 		t.Errorf("%d Consultation Lists, want %d", len(structure), len(want))
 	}
+	// An allergy that has ended is contained in the list "Consultations -
+	// allergies that have been ended contained in consultations" (never
+	// alone in the bundle): the consultation's Topic refers to it by its
+	// type and id, as a problem does, and the list by #id.
+	ended := map[string]bool{}
+	for _, r := range demotest.Rows(t, "ALLERGY") {
+		if !strings.EqualFold(demotest.Str(r["STATUS"]), "active") {
+			ended["AllergyIntolerance/"+demotest.Str(r["ALLERGY_ID"])] = true
+		}
+	}
+	endedList := listsByCode(t, b)["consultations-allergies-that-have-been-ended-contained-in-consultations"]
+	contained := map[string]map[string]any{}
+	if endedList != nil {
+		for _, c := range endedList["contained"].([]any) {
+			a := c.(map[string]any)
+			ref := "AllergyIntolerance/" + a["id"].(string)
+			contained[ref] = a
+			if !ended[ref] || a["clinicalStatus"] != "resolved" || extByURL(a, "Extension-CareConnect-GPC-AllergyIntoleranceEnd-1") == nil || profileOf(a) != "https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-AllergyIntolerance-1" {
+				t.Errorf("the ended allergy %s: %v", ref, a)
+			}
+			if byRef[ref] != nil {
+				t.Errorf("the ended allergy %s stands alone in the bundle", ref)
+			}
+		}
+	}
+	var wantEnded []string
+	for _, c := range want {
+		for _, it := range c.items {
+			if ended[it] {
+				wantEnded = append(wantEnded, "#"+strings.TrimPrefix(it, "AllergyIntolerance/"))
+			}
+		}
+	}
+	if got := itemRefs(endedList); !slices.Equal(slices.Sorted(slices.Values(got)), slices.Sorted(slices.Values(wantEnded))) || len(contained) != len(wantEnded) {
+		t.Errorf("ended allergies listed %v (%d contained), want %v", got, len(contained), wantEnded)
+	}
 	inSecondary := map[string]bool{}
 	for _, r := range resources(t, b) {
 		if r["resourceType"] == "List" && at(r, "code", "coding", 0, "system") == "https://fhir.hl7.org.uk/STU3/CodeSystem/GPConnect-SecondaryListValues-1" {
@@ -381,12 +439,17 @@ func checkConsultations(t *testing.T, b map[string]any, want []demoConsultation)
 				t.Errorf("secondary list %v", r)
 			}
 			for _, ref := range itemRefs(r) {
-				inSecondary[ref] = true
+				inSecondary[strings.Replace(ref, "#", "AllergyIntolerance/", 1)] = true
 			}
 		}
 		if r["resourceType"] == "List" {
+			own := map[string]bool{}
+			cs, _ := r["contained"].([]any)
+			for _, c := range cs {
+				own["#"+at(c, "id").(string)] = true
+			}
 			for _, ref := range itemRefs(r) {
-				if byRef[ref] == nil {
+				if byRef[ref] == nil && !own[ref] && contained[ref] == nil {
 					t.Errorf("the list %q refers to %s, not in the bundle", r["title"], ref)
 				}
 			}

@@ -196,8 +196,7 @@ func (r *record) relatedItems(problems []*fhir.Object) error {
 	}
 	lists := map[Area][]string{}
 	var items []heldItem
-	var ended []string
-	var contained fhir.Array
+	var ended []heldItem
 	direct := map[string]bool{}
 	for _, ref := range refs {
 		o, ok := owner[ref]
@@ -205,11 +204,7 @@ func (r *record) relatedItems(problems []*fhir.Object) error {
 		case !ok:
 			continue
 		case o.ended && !o.disabled:
-			if id := "#" + o.item.GetString("id"); !slices.Contains(ended, id) {
-				r.endAllergy(o.item)
-				ended = append(ended, id)
-				contained = append(contained, o.item) // a withheld one is left out, and the list warns of it
-			}
+			ended = append(ended, o)
 		case r.withheld[ref] || r.isWithheld(o.item):
 			if !slices.Contains(lists[o.area], ref) {
 				lists[o.area] = append(lists[o.area], ref) // the list warns of it
@@ -232,7 +227,7 @@ func (r *record) relatedItems(problems []*fhir.Object) error {
 			r.sections = append(r.sections, r.list(secondarySystem, la.problems, secondaryTitle(la.problems), lists[la.area], nil))
 		}
 		if la.area == Allergies && len(ended) > 0 {
-			r.sections = append(r.sections, r.list(secondarySystem, endedRelated, secondaryTitle(endedRelated), ended, contained))
+			r.sections = append(r.sections, r.endedList(endedRelated, ended))
 		}
 	}
 	for _, it := range items {
@@ -275,14 +270,14 @@ func (r *record) owners() (map[string]heldItem, error) {
 				}
 			}
 		}
-		if la.area == Allergies && (r.s.offered[Allergies] || r.s.switchedOff[Allergies]) {
-			ended, err := r.endedAllergies()
+		if la.area == Allergies {
+			ended, err := r.endedItems()
 			if err != nil {
 				return nil, err
 			}
-			for _, a := range ended {
-				if _, dup := owner[key(a)]; !dup {
-					owner[key(a)] = heldItem{area: Allergies, item: a, disabled: r.s.switchedOff[Allergies], ended: true}
+			for _, it := range ended {
+				if _, dup := owner[key(it.item)]; !dup {
+					owner[key(it.item)] = it
 				}
 			}
 		}

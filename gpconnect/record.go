@@ -52,9 +52,11 @@ type record struct {
 	// as disabled: each is warned of, asked for or not.
 	disabledLinks map[Area]bool
 	// owner maps what problems may be linked to (see owners); items are
-	// the areas' items (see linkedItems).
+	// the areas' items (see linkedItems); ended the ended allergies (see
+	// endedItems).
 	owner map[string]heldItem
 	items map[Area][]heldItem
+	ended *[]heldItem
 	// withheld are the Type/id of the resources found that are withheld
 	// (see withhold), shared with the records made for an area's items.
 	withheld map[string]bool
@@ -581,6 +583,30 @@ var allergyBuilder = &builder{
 // clinical-status parameter.
 func (r *record) endedAllergies() ([]*fhir.Object, error) {
 	return r.search("AllergyIntolerance", url.Values{"patient": {"Patient/" + r.pid}, "clinical-status": {"inactive,resolved"}})
+}
+
+// endedItems are the patient's ended allergies as items a consultation
+// may hold or a problem be linked to (marked ended; disabled when
+// allergies are switched off here); none when allergies are not mapped
+// here. Made once a record.
+func (r *record) endedItems() ([]heldItem, error) {
+	off := r.s.switchedOff[Allergies]
+	if !off && !r.s.offered[Allergies] {
+		return nil, nil
+	}
+	if r.ended != nil {
+		return *r.ended, nil
+	}
+	ended, err := r.endedAllergies()
+	if err != nil {
+		return nil, err
+	}
+	items := make([]heldItem, len(ended))
+	for i, a := range ended {
+		items[i] = heldItem{area: Allergies, item: a, disabled: off, ended: true}
+	}
+	r.ended = &items
+	return items, nil
 }
 
 // endAllergy makes an allergy that is no longer active an ended one: its
