@@ -234,6 +234,12 @@ func (w *world) clinical(p *patient) record {
 			}
 		}
 	}
+	if slices.Contains(degradedMedication, p.id) {
+		// Received with the record, outside any consultation, with no
+		// draw on the stream: never issued here.
+		rec.repeats = append(rec.repeats, []any{int64(0), p.id, int64(len(drugs) + 1), "One or two tablets four times a day when required", "100",
+			"20170612", "20190301", "S", p.gp.id, int64(-1), time.Date(2019, 3, 1, 9, 30, 0, 0, time.UTC)})
+	}
 	for j, k := 0, r.IntN(3); j < k; j++ {
 		d := drugs[r.IntN(2)]
 		c := r.IntN(n)

@@ -247,6 +247,9 @@ func Generate(opt Options, table string, fn func(row []any) error) error {
 				return err
 			}
 		}
+		if err := fn([]any{int64(len(drugs) + 1), degradedDrug.dmd, degradedDrug.name, degradedDrug.form, randomTime(r)}); err != nil {
+			return err
+		}
 	case "CONSULTATION", "ALLERGY", "PROBLEM", "OBSERVATION", "TEST_REPORT", "SPECIMEN", "REPEAT_MED", "MED_ISSUE", "IMMUNISATION", "CLIN_PROCEDURE", "REFERRAL", "DIARY_ENTRY", "PROBLEM_LINK", "CLIN_DOCUMENT":
 		var next int64 = 1
 		before := map[string]int64{} // rows of each table the earlier patients had

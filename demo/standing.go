@@ -40,6 +40,16 @@ var standings = map[int64]standing{
 // allergies"), as GP systems record it.
 var noKnownAllergies = []int64{24}
 
+// degradedMedication are the patients whose record came from their
+// previous practice by GP2GP with a repeat the practice could not match
+// to dm+d: it holds it as a degraded entry (the DRUG row degradedDrug,
+// under the name sent), stopped when they joined.
+var degradedMedication = []int64{27}
+
+// degradedDrug is the drug dictionary's degraded entry: SNOMED's code for
+// a transfer-degraded medication entry, and the name as received.
+var degradedDrug = struct{ dmd, name, form string }{"196421000000109", "Co-codamol 30mg/500mg tablets", "TAB"}
+
 // standingOf is a patient's standing columns: REG_TYPE, DEREG_DATE,
 // SENSITIVE_FLAG, SHARING_DISSENT, GP2GP_STARTED, UNFILED_SINCE.
 func standingOf(id int64) []any {

@@ -219,32 +219,30 @@ var consultationBuilder = patientItems("Encounter", func(r *record, req *Request
 	}
 	for _, la := range linkedAreas {
 		items := byArea[la.area]
+		var ended []heldItem
 		if la.area == Allergies {
-			var ended []heldItem
 			items, ended = split(items)
-			if len(ended) > 0 {
-				r.sections = append(r.sections, r.endedList(endedContained, ended))
+		}
+		if len(items) > 0 {
+			refs := make([]string, len(items))
+			for i, it := range items {
+				refs[i] = key(it.item)
 			}
-		}
-		if len(items) == 0 {
-			continue
-		}
-		refs := make([]string, len(items))
-		for i, it := range items {
-			refs[i] = key(it.item)
-		}
-		l := r.list(secondarySystem, la.consultations, secondaryTitle(la.consultations), refs, nil)
-		r.sections = append(r.sections, l)
-		for _, it := range items {
-			if r.isWithheld(it.item) {
-				continue
-			}
-			for _, res := range append([]*fhir.Object{it.item}, it.deps...) {
-				if k := key(res); !r.have[k] {
-					r.have[k] = true
-					r.sections = append(r.sections, res)
+			r.sections = append(r.sections, r.list(secondarySystem, la.consultations, secondaryTitle(la.consultations), refs, nil))
+			for _, it := range items {
+				if r.isWithheld(it.item) {
+					continue
+				}
+				for _, res := range append([]*fhir.Object{it.item}, it.deps...) {
+					if k := key(res); !r.have[k] {
+						r.have[k] = true
+						r.sections = append(r.sections, res)
+					}
 				}
 			}
+		}
+		if len(ended) > 0 {
+			r.sections = append(r.sections, r.endedList(endedContained, ended))
 		}
 	}
 	return nil

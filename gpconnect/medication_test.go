@@ -394,3 +394,53 @@ func TestMedicationParameterErrors(t *testing.T) {
 		})
 	}
 }
+
+// A medication the practice received from the previous practice (GP2GP)
+// and could not match to dm+d is a degraded entry (SPEC §6.2): its
+// Medication coded 196421000000109 "Transfer-degraded medication entry",
+// with the name as received (the DRUG row's name) as the text; its
+// statement and plan are sent as any other's. The demo's DRUG rows say
+// which drugs are such entries: the test finds them there.
+func TestTransferDegradedMedication(t *testing.T) {
+	const degraded = "196421000000109"
+	names := map[string]string{} // DRUG_ID → name, of the degraded entries
+	for _, r := range demotest.Rows(t, "DRUG") {
+		if demotest.Str(r["DMD_CODE"]) == degraded {
+			names[demotest.Str(r["DRUG_ID"])] = strings.TrimSpace(demotest.Str(r["DRUG_NAME"]))
+		}
+	}
+	holders := map[string][]string{} // PATIENT_ID → Medication/DRUG_ID
+	for _, r := range demotest.Rows(t, "REPEAT_MED") {
+		if d := demotest.Str(r["DRUG_ID"]); names[d] != "" {
+			holders[demotest.Str(r["PATIENT_ID"])] = append(holders[demotest.Str(r["PATIENT_ID"])], "Medication/"+d)
+		}
+	}
+	if len(holders) == 0 {
+		t.Fatal("the demo has no degraded medication entry")
+	}
+	e := serve(t, nil)
+	p := find(t, func(p demoPatient) bool { return holders[p.id] != nil })
+	res := record(t, e, params(p.nhs, `{"name":"includeMedication"}`))
+	fhirvalid.Validate(t, "a record with a degraded entry", res.Body)
+	m := readMedication(t, res)
+	for _, ref := range holders[p.id] {
+		med := m.have[ref]
+		if med == nil {
+			t.Errorf("%s is not in the bundle", ref)
+			continue
+		}
+		if at(med, "code", "coding", 0, "system") != "http://snomed.info/sct" || at(med, "code", "coding", 0, "code") != degraded ||
+			at(med, "code", "coding", 0, "display") != "Transfer-degraded medication entry" || at(med, "code", "text") != names[strings.TrimPrefix(ref, "Medication/")] {
+			t.Errorf("%s: code %v, want %s with the text %q", ref, med["code"], degraded, names[strings.TrimPrefix(ref, "Medication/")])
+		}
+		var listed bool
+		for _, st := range m.statements {
+			if at(st, "medicationReference", "reference") == ref {
+				listed = slices.Contains(itemRefs(m.list), "MedicationStatement/"+st["id"].(string)) && m.planOf(t, st) != nil
+			}
+		}
+		if !listed {
+			t.Errorf("%s: no statement of it is listed with its plan", ref)
+		}
+	}
+}
