@@ -4,17 +4,21 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
 	"testing"
 
+	"github.com/ccfacade/ccfacade/adapters/sqlite"
+	"github.com/ccfacade/ccfacade/demo"
 	"github.com/ccfacade/ccfacade/engine"
 	"github.com/ccfacade/ccfacade/fhir/profile"
 	"github.com/ccfacade/ccfacade/gpconnect"
 	"github.com/ccfacade/ccfacade/internal/authtest"
 	"github.com/ccfacade/ccfacade/internal/demotest"
 	"github.com/ccfacade/ccfacade/internal/fhirvalid"
+	"github.com/jmoiron/sqlx"
 )
 
 // demoConsultation is a CONSULTATION row with the items recorded in it
@@ -719,5 +723,80 @@ func TestHeadingsOverPages(t *testing.T) {
 	}
 	if strings.Contains(logs.String(), "required element") {
 		t.Errorf("the log warns of missing elements: %s", logs.String())
+	}
+}
+
+// A patient with more items of one kind than a search takes ids (the
+// engine takes a thousand alternatives of _id at most) is still served:
+// 1,200 more observations recorded in one consultation, each under its
+// heading, in a copy of the demo database. The record looks them up by id
+// (their headings) in batches.
+func TestManyItemsOfOneKind(t *testing.T) {
+	src, err := demotest.SQLiteDSN()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A copy of the demo database (VACUUM INTO leaves the source as it is).
+	path := filepath.Join(t.TempDir(), "many.db")
+	db, err := sqlx.Open("sqlite", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = db.Exec(`VACUUM INTO ?`, path)
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dsn := "file:" + path
+	if db, err = sqlx.Open("sqlite", dsn); err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	// An observation recorded in a consultation, of no blood pressure,
+	// report, test group, or withheld: its copies are items of their own.
+	plain := map[string][2]string{} // PATIENT_ID → OBS_ID, CONSULT_ID
+	for _, r := range demotest.Rows(t, "OBSERVATION") {
+		if c := demotest.Str(r["OBS_CODE"]); c != "BPS" && c != "BPD" && demotest.Str(r["CONSULT_ID"]) != "" && demotest.Str(r["REPORT_ID"]) == "" &&
+			demotest.Str(r["PARENT_OBS_ID"]) == "" && demotest.Str(r["CONFIDENTIAL"]) != "Y" {
+			plain[demotest.Str(r["PATIENT_ID"])] = [2]string{demotest.Str(r["OBS_ID"]), demotest.Str(r["CONSULT_ID"])}
+		}
+	}
+	p := find(t, func(p demoPatient) bool { _, ok := plain[p.id]; return ok })
+	obs, consult := plain[p.id][0], plain[p.id][1]
+	const more = 1200
+	var next int
+	if err := db.Get(&next, `SELECT MAX(OBS_ID) + 1 FROM OBSERVATION`); err != nil {
+		t.Fatal(err)
+	}
+	var cols []string
+	for _, c := range demo.Columns("OBSERVATION") {
+		if c != "OBS_ID" && c != "HEADING" {
+			cols = append(cols, c)
+		}
+	}
+	list := strings.Join(cols, ", ")
+	for i := range more {
+		if _, err := db.Exec(`INSERT INTO OBSERVATION (OBS_ID, HEADING, `+list+`) SELECT ?, 'Examination', `+list+` FROM OBSERVATION WHERE OBS_ID = ?`, next+i, obs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e := demotest.Open(t, "sqlite", sqlite.Open, dsn, demotest.Config{GPConnect: &gpconnect.Options{ASID: authtest.GPCProviderASID}})
+	b := okRecord(t, e, params(p.nhs, `{"name":"includeConsultations"}`, `{"name":"includeUncategorisedData"}`), "a record of many observations")
+	byRef := map[string]map[string]any{}
+	for _, r := range resources(t, b) {
+		if id, ok := r["id"].(string); ok {
+			byRef[r["resourceType"].(string)+"/"+id] = r
+		}
+	}
+	var examined []string
+	for _, r := range resources(t, b) {
+		if r["resourceType"] == "List" && at(r, "code", "coding", 0, "code") == "24781000000107" && r["title"] == "Examination" && at(r, "encounter", "reference") == "Encounter/"+consult {
+			examined = append(examined, itemRefs(r)...)
+		}
+	}
+	for i := range more {
+		if ref := fmt.Sprintf("Observation/%d", next+i); !slices.Contains(examined, ref) || byRef[ref] == nil {
+			t.Fatalf("%s is not under Examination in Encounter/%s (%d items there)", ref, consult, len(examined))
+		}
 	}
 }
