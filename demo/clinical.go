@@ -256,7 +256,13 @@ func (w *world) clinical(p *patient) record {
 			batch = fmt.Sprintf("%c%c%04d", 'A'+rune(r.IntN(26)), 'A'+rune(r.IntN(26)), r.IntN(10000))
 		}
 		v := pick(r, vaccines)
-		rec.immunisations = append(rec.immunisations, []any{int64(0), p.id, int64(c), v.code, v.name, starts[c].Format("2006-01-02"), batch, rec.consults[c][2], randomTime(r)})
+		rec.immunisations = append(rec.immunisations, []any{int64(0), p.id, int64(c), v.code, v.name, starts[c].Format("2006-01-02"), batch, rec.consults[c][2], randomTime(r), nil})
+	}
+	if slices.Contains(declinedVaccination, p.id) {
+		// Offered at the practice and declined, outside any consultation,
+		// with no draw on the stream.
+		rec.immunisations = append(rec.immunisations, []any{int64(0), p.id, int64(-1), "PNEU", "Pneumococcal vaccine", "2024-10-15", nil, p.gp.id,
+			time.Date(2024, 10, 15, 11, 5, 0, 0, time.UTC), "DECLINED"})
 	}
 	if r.Float64() < 0.3 {
 		pr := procedures[r.IntN(len(procedures))]

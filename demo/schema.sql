@@ -228,7 +228,8 @@ CREATE TABLE IMMUNISATION (
     GIVEN_DATE     VARCHAR(10)  NOT NULL,             -- 'YYYY-MM-DD'
     BATCH_NO       VARCHAR(20),
     STAFF_ID       INTEGER,
-    LAST_UPDATED   TIMESTAMP    NOT NULL
+    LAST_UPDATED   TIMESTAMP    NOT NULL,
+    NOT_GIVEN      VARCHAR(10)                        -- why it was not given ('DECLINED'); NULL: given
 );
 
 CREATE TABLE CLIN_PROCEDURE (

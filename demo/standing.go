@@ -46,6 +46,11 @@ var noKnownAllergies = []int64{24}
 // under the name sent), stopped when they joined.
 var degradedMedication = []int64{27}
 
+// declinedVaccination are the patients who declined a vaccination the
+// practice offered (pneumococcal): the IMMUNISATION row says why it was
+// not given (NOT_GIVEN 'DECLINED').
+var declinedVaccination = []int64{28}
+
 // degradedDrug is the drug dictionary's degraded entry: SNOMED's code for
 // a transfer-degraded medication entry, and the name as received.
 var degradedDrug = struct{ dmd, name, form string }{"196421000000109", "Co-codamol 30mg/500mg tablets", "TAB"}

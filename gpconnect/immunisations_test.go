@@ -7,17 +7,23 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ccfacade/ccfacade/fhir/profile"
 	"github.com/ccfacade/ccfacade/internal/demotest"
 	"github.com/ccfacade/ccfacade/internal/fhirvalid"
 )
 
-// immunisationRows are the demo's IMMUNISATION rows by PATIENT_ID: each
-// row's IMM_ID, GIVEN_DATE and VACCINE_CODE.
+// immunisationRows are the demo's IMMUNISATION rows of vaccinations given
+// by PATIENT_ID: each row's IMM_ID, GIVEN_DATE and VACCINE_CODE.
 func immunisationRows(t *testing.T) map[string][]map[string]string {
 	t.Helper()
-	return rowsByPatient(t, "IMMUNISATION", func(r map[string]any) map[string]string {
-		return map[string]string{"id": demotest.Str(r["IMM_ID"]), "date": demotest.Str(r["GIVEN_DATE"]), "vaccine": demotest.Str(r["VACCINE_CODE"])}
+	all := rowsByPatient(t, "IMMUNISATION", func(r map[string]any) map[string]string {
+		return map[string]string{"id": demotest.Str(r["IMM_ID"]), "date": demotest.Str(r["GIVEN_DATE"]), "vaccine": demotest.Str(r["VACCINE_CODE"]),
+			"notGiven": demotest.Str(r["NOT_GIVEN"])}
 	})
+	for p, rows := range all {
+		all[p] = slices.DeleteFunc(rows, func(r map[string]string) bool { return r["notGiven"] != "" })
+	}
+	return all
 }
 
 // The immunisations area: the Immunisations list (SNOMED 1102181000000102)
@@ -117,5 +123,91 @@ func TestRecordImmunisations(t *testing.T) {
 	l = listsByCode(t, res.JSON(t))["1102181000000102"]
 	if l == nil || l["entry"] != nil || at(l, "emptyReason", "coding", 0, "code") != "no-content-recorded" || at(l, "note", 0, "text") != "Information not available" {
 		t.Errorf("empty immunisations list %v", l)
+	}
+}
+
+// A vaccination not given (the demo's IMMUNISATION row with NOT_GIVEN, the
+// patient having declined) is sent only with includeNotGiven true (SPEC
+// §6.2): then listed with the others, notGiven true, the reason it was
+// not given (HL7's PATOBJ, patient objection) and, as its vaccination
+// procedure, the "declined" code of its vaccine (the demo's overlay:
+// pneumococcal, SNOMED 401086001); without it, or with it false, neither
+// listed nor in the bundle. Every Bundle is valid STU3 and passes the
+// GP Connect profile checker.
+func TestNotGivenImmunisations(t *testing.T) {
+	declined := map[string]map[string]string{} // PATIENT_ID → the row
+	for _, r := range demotest.Rows(t, "IMMUNISATION") {
+		if demotest.Str(r["NOT_GIVEN"]) != "" {
+			declined[demotest.Str(r["PATIENT_ID"])] = map[string]string{"id": demotest.Str(r["IMM_ID"]), "vaccine": demotest.Str(r["VACCINE_CODE"]), "why": demotest.Str(r["NOT_GIVEN"])}
+		}
+	}
+	if len(declined) == 0 {
+		t.Fatal("the demo records no vaccination not given")
+	}
+	e := serve(t, nil)
+	given := immunisationRows(t)
+	p := find(t, func(p demoPatient) bool { return declined[p.id] != nil })
+	row := declined[p.id]
+	ref := "Immunization/" + row["id"]
+	var wantGiven []string
+	for _, r := range given[p.id] {
+		wantGiven = append(wantGiven, "Immunization/"+r["id"])
+	}
+	for _, c := range []struct {
+		name, parts string
+		sent        bool
+	}{
+		{"by default", `{"name":"includeImmunisations"}`, false},
+		{"includeNotGiven false", `{"name":"includeImmunisations","part":[{"name":"includeNotGiven","valueBoolean":false}]}`, false},
+		{"includeNotGiven true", `{"name":"includeImmunisations","part":[{"name":"includeNotGiven","valueBoolean":true}]}`, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			b := okRecord(t, e, params(p.nhs, c.parts), "a record of immunisations "+c.name)
+			have := map[string]map[string]any{}
+			for _, r := range resources(t, b) {
+				if id, ok := r["id"].(string); ok {
+					have[r["resourceType"].(string)+"/"+id] = r
+				}
+			}
+			want := slices.Clone(wantGiven)
+			if c.sent {
+				want = append(want, ref)
+			}
+			got := itemRefs(listsByCode(t, b)["1102181000000102"])
+			if !slices.Equal(slices.Sorted(slices.Values(got)), slices.Sorted(slices.Values(want))) {
+				t.Errorf("listed %v, want %v", got, want)
+			}
+			im := have[ref]
+			if !c.sent {
+				if im != nil {
+					t.Errorf("%s, not given, is in the bundle", ref)
+				}
+				return
+			}
+			if im == nil {
+				t.Fatalf("%s is not in the bundle", ref)
+			}
+			if im["notGiven"] != true || im["status"] != "completed" || at(im, "explanation", "reasonNotGiven", 0, "coding", 0, "code") != "PATOBJ" ||
+				at(im, "explanation", "reasonNotGiven", 0, "coding", 0, "system") != "http://hl7.org/fhir/v3/ActReason" {
+				t.Errorf("%s: notGiven %v, status %v, explanation %v", ref, im["notGiven"], im["status"], im["explanation"])
+			}
+			var proc any
+			for _, x := range im["extension"].([]any) {
+				if at(x, "url") == "https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-CareConnect-VaccinationProcedure-1" {
+					proc = at(x, "valueCodeableConcept")
+				}
+			}
+			if row["vaccine"] != "PNEU" || at(proc, "coding", 0, "code") != "401086001" || at(proc, "coding", 0, "display") != "Pneumococcal vaccination declined" {
+				t.Errorf("%s (%s, not given): vaccination procedure %v", ref, row["vaccine"], proc)
+			}
+			for _, pr := range profile.GPConnect().Check(im) {
+				t.Errorf("%s: %s", ref, pr)
+			}
+			for _, r := range given[p.id] {
+				if im := have["Immunization/"+r["id"]]; im == nil || im["notGiven"] != false {
+					t.Errorf("Immunization/%s, given: %v", r["id"], im)
+				}
+			}
+		})
 	}
 }

@@ -107,11 +107,26 @@ type Panel struct {
 }
 
 // ExtensionRule makes one extension: a valueDateTime from the path Date,
-// or a valueCodeableConcept from Coding.
+// or a valueCodeableConcept from Coding; with When, only for a resource
+// it holds for (a later rule of the same url then makes the others').
 type ExtensionRule struct {
 	URL    string      `yaml:"url"`
+	When   *PathWhen   `yaml:"when"`
 	Date   string      `yaml:"date"`
 	Coding *CodingRule `yaml:"coding"`
+}
+
+// PathWhen holds for a rendering that has the value Equals at the path
+// Path (a boolean as true or false).
+type PathWhen struct {
+	Path   string `yaml:"path"`
+	Equals string `yaml:"equals"`
+}
+
+// holds reports whether the condition holds for res (no condition: it
+// does).
+func (w *PathWhen) holds(res *fhir.Object) bool {
+	return w == nil || slices.Contains(values(res, w.Path), w.Equals)
 }
 
 // CodingRule makes a CodeableConcept from the rendering: the values at
@@ -306,6 +321,8 @@ func ParseOverlay(name string, data []byte) (*Overlay, error) {
 				bad(where, "%s.extensions[%d]: url must be an absolute URL", typ, i)
 			case (x.Date == "") == (x.Coding == nil):
 				bad(where, "%s.extensions[%d] (%s): give one of date (a path) or coding", typ, i, x.URL)
+			case x.When != nil && (x.When.Path == "" || x.When.Equals == ""):
+				bad(where, "%s.extensions[%d] (%s): when needs a path and the value it equals", typ, i, x.URL)
 			case x.Coding != nil && (!absolute(x.Coding.System) || len(x.Coding.From) == 0 && x.Coding.Text == "" && x.Coding.Default == nil):
 				bad(where, "%s.extensions[%d] (%s): coding needs an absolute system and from paths, a text path or a default", typ, i, x.URL)
 			case x.Coding != nil && x.Coding.Default != nil && (x.Coding.Default.Code == "" || x.Coding.Default.Display == ""):
@@ -533,6 +550,9 @@ func (o *Overlay) apply(res *fhir.Object, ns [16]byte) {
 // addExtension adds an extension made by a rule, unless the resource has
 // one of its url or the rendering holds nothing to make it from.
 func addExtension(res *fhir.Object, t *stu3.Type, x *ExtensionRule) {
+	if !x.When.holds(res) {
+		return
+	}
 	exts, _ := res.Get("extension").(fhir.Array)
 	for _, e := range exts {
 		if o, ok := e.(*fhir.Object); ok && o.GetString("url") == x.URL {
@@ -678,6 +698,8 @@ func values(v fhir.Value, path string) []string {
 		switch t := c.(type) {
 		case fhir.String:
 			out = append(out, string(t))
+		case fhir.Bool:
+			out = append(out, strconv.FormatBool(bool(t)))
 		case fhir.Array:
 			for _, x := range t {
 				if s, ok := x.(fhir.String); ok {

@@ -64,6 +64,7 @@ var r4Systems = []systemRule{
 	{stu3Hl7V3 + "ActCode", hl7CS + "v3-ActCode", nil},
 	{stu3Hl7V3 + "ObservationValue", hl7CS + "v3-ObservationValue", nil},
 	{stu3Hl7V3 + "Confidentiality", hl7CS + "v3-Confidentiality", nil},
+	{stu3Hl7V3 + "ActReason", hl7CS + "v3-ActReason", nil},
 	{stu3Hl7V2 + "0203", hl7CS + "v2-0203", nil},
 	{stu3Hl7V2 + "0131", hl7CS + "v2-0131", nil},
 	{"http://hl7.org/fhir/organization-type", hl7CS + "organization-type", nil},

@@ -165,6 +165,7 @@ func TestEveryDemoResourceValidOnR4(t *testing.T) {
 				t.Errorf("%s: R4 serves %d resources, STU3 %d, or other ids", typ, len(got), len(want))
 			}
 			ukCoreProblems(t, res)
+			stu3Systems(t, res)
 			for i, r := range res {
 				id := r["id"].(string)
 				meta, _ := r["meta"].(map[string]any)
@@ -208,6 +209,32 @@ func TestEveryDemoResourceValidOnR4(t *testing.T) {
 			}
 		}
 	})
+}
+
+// stu3Systems reports each code system of an R4 resource named by its
+// STU3 URI where R4 moved HL7's code systems (http://hl7.org/fhir/v3/…
+// and v2/… became http://terminology.hl7.org/CodeSystem/v3-… and v2-…).
+func stu3Systems(t *testing.T, res []map[string]any) {
+	t.Helper()
+	var walk func(v any, where string)
+	walk = func(v any, where string) {
+		switch x := v.(type) {
+		case map[string]any:
+			if s, ok := x["system"].(string); ok && (strings.HasPrefix(s, "http://hl7.org/fhir/v3/") || strings.HasPrefix(s, "http://hl7.org/fhir/v2/")) {
+				t.Errorf("%s: the code system %s is STU3's URI; R4 names it under http://terminology.hl7.org/CodeSystem/", where, s)
+			}
+			for _, c := range x {
+				walk(c, where)
+			}
+		case []any:
+			for _, c := range x {
+				walk(c, where)
+			}
+		}
+	}
+	for _, r := range res {
+		walk(r, fmt.Sprint(r["resourceType"], "/", r["id"]))
+	}
 }
 
 // A search on R4, with R4's names for parameters and code systems, finds
