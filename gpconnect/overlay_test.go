@@ -55,6 +55,7 @@ func TestParseOverlayErrors(t *testing.T) {
 		{"resources:\n  Observation:\n    filing_comment: comment\n", "o.yaml:3:5: Observation: filing_comment is for DiagnosticReport"},
 		{"resources:\n  DiagnosticReport:\n    filing_comment: remark\n", "o.yaml:3:5: DiagnosticReport has no element remark"},
 		{"resources:\n  DiagnosticReport:\n    filing_comment: result\n", "o.yaml:3:5: DiagnosticReport.result is not a single string"},
+		{"resources:\n  Immunization:\n    extensions:\n      - { url: https://x, date: date, when: { path: notGiven } }\n", "o.yaml:3:5: Immunization.extensions[0] (https://x): when needs a path and the value it equals"},
 	} {
 		if _, err := ParseOverlay("o.yaml", []byte(c.text)); err == nil || err.Error() != c.want {
 			t.Errorf("%q: %v, want %s", c.text, err, c.want)
