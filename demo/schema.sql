@@ -202,7 +202,9 @@ CREATE TABLE REPEAT_MED (
     STATUS         CHAR(1)      NOT NULL,             -- 'C' current, 'S' stopped
     STAFF_ID       INTEGER,
     CONSULT_ID     INTEGER,                           -- the consultation that started it
-    LAST_UPDATED   TIMESTAMP    NOT NULL
+    LAST_UPDATED   TIMESTAMP    NOT NULL,
+    ISSUES_ALLOWED INTEGER,                           -- issues authorised before review
+    REVIEW_DATE    VARCHAR(8)                         -- 'YYYYMMDD': when the authorisation is due for review
 );
 
 CREATE TABLE MED_ISSUE (

@@ -28,6 +28,7 @@ type authorisation struct {
 	statement, plan *fhir.Object
 	issues          []*fhir.Object
 	acute           bool
+	authorised      authorised // what the row says of the repeat's authorisation
 }
 
 // medicationBuilder builds the medication area from the Care Connect
@@ -70,10 +71,14 @@ var medicationBuilder = &builder{
 		for _, o := range orders {
 			byID[o.GetString("id")] = o
 		}
+		facts, err := r.authorisations(statements)
+		if err != nil {
+			return err
+		}
 		claimed := map[string]bool{}
 		var auths []*authorisation
 		for _, st := range statements {
-			a := &authorisation{statement: st}
+			a := &authorisation{statement: st, authorised: facts[st.GetString("id")]}
 			for _, ref := range values(st, "derivedFrom.reference") {
 				if id, ok := strings.CutPrefix(ref, "MedicationRequest/"); ok && byID[id] != nil && !claimed[id] {
 					claimed[id] = true
@@ -167,9 +172,15 @@ func (r *record) planOf(a *authorisation) *fhir.Object {
 	}
 	exts = append(exts, prescriptionTypeExt(kind))
 	if kind != "acute" {
-		exts = append(exts, fhir.NewObject(2).Add("url", fhir.String(repeatInformationURL)).Add("extension", fhir.Array{
-			fhir.NewObject(2).Add("url", fhir.String("numberOfRepeatPrescriptionsIssued")).Add("valueUnsignedInt", fhir.Number(strconv.Itoa(len(a.issues)))),
-		}))
+		var parts fhir.Array
+		if v := a.authorised.allowed; v != nil {
+			parts = append(parts, fhir.NewObject(2).Add("url", fhir.String("numberOfRepeatPrescriptionsAllowed")).Add("valueUnsignedInt", v))
+		}
+		parts = append(parts, fhir.NewObject(2).Add("url", fhir.String("numberOfRepeatPrescriptionsIssued")).Add("valueUnsignedInt", fhir.Number(strconv.Itoa(len(a.issues)))))
+		if v := a.authorised.expiry; v != nil {
+			parts = append(parts, fhir.NewObject(2).Add("url", fhir.String("authorisationExpiryDate")).Add("valueDateTime", v))
+		}
+		exts = append(exts, fhir.NewObject(2).Add("url", fhir.String(repeatInformationURL)).Add("extension", parts))
 	}
 	status := statementToRequestStatus[st.GetString("status")]
 	if status == "" {

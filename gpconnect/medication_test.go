@@ -2,12 +2,16 @@ package gpconnect_test
 
 import (
 	"net/http"
+	"reflect"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/ccfacade/ccfacade/gpconnect"
+	"github.com/ccfacade/ccfacade/internal/authtest"
 	"github.com/ccfacade/ccfacade/internal/demotest"
 	"github.com/ccfacade/ccfacade/internal/fhirvalid"
 )
@@ -22,6 +26,7 @@ type demoMed struct {
 
 type demoRepeat struct {
 	id, start, end, status string // dates YYYYMMDD
+	allowed, review        string // issues authorised, review date (YYYYMMDD); "" unknown
 	issues                 []demoIssue
 }
 
@@ -43,7 +48,8 @@ func medicationRows(t *testing.T) map[string]*demoMed {
 		p := demotest.Str(r["PATIENT_ID"])
 		m := get(p)
 		id := demotest.Str(r["REPEAT_ID"])
-		m.repeats = append(m.repeats, demoRepeat{id: id, start: demotest.Str(r["START_DATE"]), end: demotest.Str(r["END_DATE"]), status: demotest.Str(r["STATUS"])})
+		m.repeats = append(m.repeats, demoRepeat{id: id, start: demotest.Str(r["START_DATE"]), end: demotest.Str(r["END_DATE"]), status: demotest.Str(r["STATUS"]),
+			allowed: demotest.Str(r["ISSUES_ALLOWED"]), review: demotest.Str(r["REVIEW_DATE"])})
 		index[id] = [2]int{len(m.repeats) - 1}
 		byPatient[id] = p
 	}
@@ -200,6 +206,7 @@ func TestRecordMedication(t *testing.T) {
 		}
 	}
 	statusOf := map[string]string{"C": "active", "S": "stopped"}
+	checked := map[string]int{}
 	for _, r := range m.repeats {
 		st := rec.have["MedicationStatement/"+r.id]
 		if st == nil {
@@ -216,9 +223,29 @@ func TestRecordMedication(t *testing.T) {
 		if c := at(extByURL(plan, "Extension-CareConnect-GPC-PrescriptionType-1"), "valueCodeableConcept", "coding", 0, "code"); c != "repeat" {
 			t.Errorf("repeat %s: plan prescription type %v", r.id, c)
 		}
-		if n := at(extByURL(plan, "Extension-CareConnect-GPC-MedicationRepeatInformation-1"), "extension", 0, "valueUnsignedInt"); n != float64(len(r.issues)) {
-			t.Errorf("repeat %s: plan's number of issues %v, want %d", r.id, n, len(r.issues))
+		// The repeat information: the issues made, and those the row
+		// authorises and its review date (the authorisation's expiry).
+		info := map[string]any{}
+		parts, _ := extByURL(plan, "Extension-CareConnect-GPC-MedicationRepeatInformation-1")["extension"].([]any)
+		for _, x := range parts {
+			for k, v := range x.(map[string]any) {
+				if k != "url" {
+					info[at(x, "url").(string)] = v
+				}
+			}
 		}
+		wantInfo := map[string]any{"numberOfRepeatPrescriptionsIssued": float64(len(r.issues))}
+		if r.allowed != "" {
+			n, _ := strconv.Atoi(r.allowed)
+			wantInfo["numberOfRepeatPrescriptionsAllowed"] = float64(n)
+		}
+		if r.review != "" {
+			wantInfo["authorisationExpiryDate"] = isoDate(r.review)
+		}
+		if !reflect.DeepEqual(info, wantInfo) {
+			t.Errorf("repeat %s: plan's repeat information %v, want %v", r.id, info, wantInfo)
+		}
+		checked["repeat information"] += len(wantInfo) - 1
 		if stopped := extByURL(plan, "Extension-CareConnect-GPC-MedicationStatusReason-1"); (r.status == "S") != (stopped != nil) || plan["status"] != statusOf[r.status] {
 			t.Errorf("repeat %s (%s): plan status %v, status reason %v", r.id, r.status, plan["status"], stopped)
 		}
@@ -258,6 +285,10 @@ func TestRecordMedication(t *testing.T) {
 		if n != 1 {
 			t.Errorf("acute issue %s: %d statements based on its plan, want 1", is.id, n)
 		}
+	}
+
+	if checked["repeat information"] == 0 {
+		t.Errorf("no repeat of %s gives the issues authorised or a review date: the test shows nothing of them", p.nhs)
 	}
 
 	// includePrescriptionIssues false: the same statements and plans, no
@@ -441,6 +472,34 @@ func TestTransferDegradedMedication(t *testing.T) {
 		}
 		if !listed {
 			t.Errorf("%s: no statement of it is listed with its plan", ref)
+		}
+	}
+}
+
+// The overlay's authorisation is checked when the service starts: a
+// column the MedicationStatement mapping's table lacks, a value that is
+// not one of the row, a type that is not MedicationStatement, each an
+// error that names it; the demo's form starts.
+func TestAuthorisationChecked(t *testing.T) {
+	e := serve(t, nil)
+	for _, c := range []struct{ overlay, want string }{
+		{"MedicationStatement:\n    authorisation: { issues_allowed: { column: NO_SUCH_COLUMN } }", "NO_SUCH_COLUMN"},
+		{"MedicationStatement:\n    authorisation: { expiry: REVIEW_DATE }", "expiry is a value of the row"},
+		{"MedicationStatement:\n    authorisation: { issues_allowed: [6] }", "issues_allowed is a value of the row"},
+		{"MedicationStatement:\n    authorisation: {}", "give issues_allowed or expiry"},
+		{"Observation:\n    authorisation: { expiry: { column: REVIEW_DATE } }", "authorisation is for MedicationStatement"},
+		{"MedicationStatement:\n    authorisation: { expiry: { column: REVIEW_DATE, transform: { date: nonsense } } }", "expiry"},
+		{"MedicationStatement:\n    authorisation: { issues_allowed: { column: ISSUES_ALLOWED }, expiry: { column: REVIEW_DATE, transform: { date: yyyyMMdd } } }", ""},
+	} {
+		o, err := gpconnect.ParseOverlay("o.yaml", []byte("resources:\n  "+c.overlay+"\n"))
+		if err == nil {
+			_, err = gpconnect.New(e.Eng, gpconnect.Options{ASID: authtest.GPCProviderASID, Overlay: o})
+		}
+		switch {
+		case c.want == "" && err != nil:
+			t.Errorf("%s: %v", c.overlay, err)
+		case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), "authorisation")):
+			t.Errorf("%s: got %v, want an error about the authorisation saying %q", c.overlay, err, c.want)
 		}
 	}
 }

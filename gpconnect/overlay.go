@@ -83,6 +83,10 @@ type Rule struct {
 	// Heading is the heading an item of the type was recorded under in
 	// its consultation: a text, or a value of the row (headings.go).
 	Heading yaml.Node `yaml:"heading"`
+	// Authorisation says where a repeat's issues authorised and its
+	// expiry are in its row (MedicationStatement only): Care Connect's
+	// statement has no element for them (authorisation.go).
+	Authorisation *Authorisation `yaml:"authorisation"`
 	// FilingComment is the top-level string element of a report's
 	// rendering that holds the comment the practice filed it with
 	// (DiagnosticReport only): GP Connect sends it as an Observation of
@@ -261,6 +265,18 @@ func ParseOverlay(name string, data []byte) (*Overlay, error) {
 		for _, el := range r.Drop {
 			if element(t, el) == nil {
 				bad(at("drop"), "%s has no element %s", typ, el)
+			}
+		}
+		if r.Authorisation != nil {
+			switch a := r.Authorisation; {
+			case typ != "MedicationStatement":
+				bad(at("authorisation"), "%s: authorisation is for MedicationStatement", typ)
+			case a.IssuesAllowed.Kind == 0 && a.Expiry.Kind == 0:
+				bad(at("authorisation"), "%s.authorisation: give issues_allowed or expiry, each a value of the row ({column: …})", typ)
+			case a.IssuesAllowed.Kind != 0 && a.IssuesAllowed.Kind != yaml.MappingNode:
+				bad(at("authorisation", "issues_allowed"), "%s.authorisation.issues_allowed is a value of the row ({column: ISSUES_ALLOWED})", typ)
+			case a.Expiry.Kind != 0 && a.Expiry.Kind != yaml.MappingNode:
+				bad(at("authorisation", "expiry"), "%s.authorisation.expiry is a value of the row ({column: REVIEW_DATE, transform: …})", typ)
 			}
 		}
 		if r.FilingComment != "" {
@@ -455,6 +471,9 @@ func withSet(set *Overlay) *Overlay {
 			}
 			if r.FilingComment != "" {
 				m.FilingComment = r.FilingComment
+			}
+			if r.Authorisation != nil {
+				m.Authorisation = r.Authorisation
 			}
 		}
 	}

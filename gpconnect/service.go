@@ -76,6 +76,9 @@ type Service struct {
 	// headings are the overlay's headings of consultation items, by
 	// resource type (headings.go).
 	headings map[string]heading
+	// authorisation renders a repeat's issues allowed and expiry from
+	// its row (nil: the overlay says nothing of them; authorisation.go).
+	authorisation *mapping.Mapping
 	// labelled are the types whose mappings give security labels (meta):
 	// those of which an item may be withheld (withheld.go).
 	labelled map[string]bool
@@ -132,6 +135,12 @@ func New(eng *engine.Engine, opts Options) (*Service, error) {
 		return nil, err
 	}
 	if err := s.checkHeadings(); err != nil {
+		return nil, err
+	}
+	if s.authorisation, err = authorisationMapping(eng.Set(), s.overlay); err != nil {
+		return nil, err
+	}
+	if err := s.checkAuthorisation(); err != nil {
 		return nil, err
 	}
 	want := opts.Areas

@@ -1,0 +1,139 @@
+package gpconnect
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"time"
+
+	"github.com/ccfacade/ccfacade/engine"
+	"github.com/ccfacade/ccfacade/fhir"
+	"github.com/ccfacade/ccfacade/mapping"
+	"gopkg.in/yaml.v3"
+)
+
+// A repeat's authorisation (SPEC §6.2): GP Connect's plan says how many
+// issues the repeat authorises and when the authorisation expires (its
+// review date), in the MedicationRepeatInformation extension beside the
+// issues made. Care Connect's MedicationStatement has no element for
+// either, so the overlay says where they are in the statement's row, in
+// the mapping language's form, read through a mapping of the
+// MedicationStatement mapping's table or query made for them alone, never
+// served:
+//
+//	MedicationStatement:
+//	  authorisation:
+//	    issues_allowed: { column: ISSUES_ALLOWED }
+//	    expiry: { column: REVIEW_DATE, transform: { date: yyyyMMdd } }
+
+// Authorisation is where a repeat's issues authorised and its expiry are
+// in its row: values of the row, each optional.
+type Authorisation struct {
+	IssuesAllowed yaml.Node `yaml:"issues_allowed"`
+	Expiry        yaml.Node `yaml:"expiry"`
+}
+
+// The urls the authorisation's mapping renders its facts under.
+const (
+	allowedURL = "urn:ccfacade:gpconnect:issues-allowed"
+	expiryURL  = "urn:ccfacade:gpconnect:expiry"
+)
+
+// authorisationMapping makes the overlay's authorisation mapping (nil when
+// the overlay gives none). The MedicationStatement must be served by one
+// mapping (which table?), and the values must be ones the mapping
+// language takes.
+func authorisationMapping(set *mapping.Set, o *Overlay) (*mapping.Mapping, error) {
+	rule := o.Resources["MedicationStatement"]
+	if rule == nil || rule.Authorisation == nil {
+		return nil, nil
+	}
+	a := rule.Authorisation
+	ms := set.LookupIn(mapping.STU3, "MedicationStatement")
+	switch {
+	case len(ms) == 0:
+		return nil, fmt.Errorf("gpconnect overlay: resources.MedicationStatement.authorisation: no mapping serves MedicationStatement, whose table it would be read from")
+	case len(ms) > 1:
+		return nil, fmt.Errorf("gpconnect overlay: resources.MedicationStatement.authorisation: %d mappings serve MedicationStatement; the authorisation is read from one table", len(ms))
+	}
+	var exts []any
+	for _, f := range []struct {
+		node       *yaml.Node
+		url, value string
+		name       string
+	}{
+		{&a.IssuesAllowed, allowedURL, "valueUnsignedInt", "issues_allowed"},
+		{&a.Expiry, expiryURL, "valueDateTime", "expiry"},
+	} {
+		if f.node.Kind == 0 {
+			continue
+		}
+		var v any
+		err := f.node.Decode(&v)
+		ext := map[string]any{"url": f.url, f.value: v}
+		if err == nil {
+			_, err = sideMapping(ms[0], "authorisation "+f.name, []any{ext}, set.Location) // each checked alone, to say which is wrong
+		}
+		if err != nil {
+			return nil, fmt.Errorf("gpconnect overlay: resources.MedicationStatement.authorisation.%s (line %d): %w", f.name, f.node.Line, err)
+		}
+		exts = append(exts, ext)
+	}
+	m, err := sideMapping(ms[0], "medication authorisation", exts, set.Location)
+	if err != nil {
+		return nil, fmt.Errorf("gpconnect overlay: resources.MedicationStatement.authorisation: %w", err)
+	}
+	return m, nil
+}
+
+// checkAuthorisation reads the authorisation's mapping once, on a row of
+// its table, so that a column the table lacks stops the start rather than
+// every record.
+func (s *Service) checkAuthorisation() error {
+	if s.authorisation == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	_, err := s.eng.Search(ctx, engine.SearchRequest{Type: "MedicationStatement", Mapping: s.authorisation, Params: url.Values{"_count": {"1"}}, Base: "urn:ccfacade:gpconnect"})
+	if err != nil {
+		return fmt.Errorf("gpconnect overlay: resources.MedicationStatement.authorisation cannot be read from the table of the MedicationStatement mapping: %w", err)
+	}
+	return nil
+}
+
+// authorised is what a repeat's row says of its authorisation: the issues
+// it allows and when it expires (nil when it does not say).
+type authorised struct {
+	allowed, expiry fhir.Value
+}
+
+// authorisations finds the authorisation facts of statements by id, one
+// search of their rows (none without the overlay's authorisation).
+func (r *record) authorisations(statements []*fhir.Object) (map[string]authorised, error) {
+	if r.s.authorisation == nil || len(statements) == 0 {
+		return nil, nil
+	}
+	ids := make([]string, len(statements))
+	for i, st := range statements {
+		ids[i] = st.GetString("id")
+	}
+	found, err := r.searchIDs("MedicationStatement", r.s.authorisation, ids, nil)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]authorised{}
+	for _, res := range found {
+		var a authorised
+		for _, x := range extensionsOf(res) {
+			switch x.GetString("url") {
+			case allowedURL:
+				a.allowed = x.Get("valueUnsignedInt")
+			case expiryURL:
+				a.expiry = x.Get("valueDateTime")
+			}
+		}
+		out[res.GetString("id")] = a
+	}
+	return out, nil
+}
