@@ -203,7 +203,6 @@ CREATE TABLE REPEAT_MED (
     STAFF_ID       INTEGER,
     CONSULT_ID     INTEGER,                           -- the consultation that started it
     LAST_UPDATED   TIMESTAMP    NOT NULL,
-    ISSUES_ALLOWED INTEGER,                           -- issues authorised before review
     REVIEW_DATE    VARCHAR(8)                         -- 'YYYYMMDD': when the authorisation is due for review
 );
 

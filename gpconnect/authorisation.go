@@ -12,37 +12,37 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// A repeat's authorisation (SPEC §6.2): GP Connect's plan says how many
-// issues the repeat authorises and when the authorisation expires (its
-// review date), in the MedicationRepeatInformation extension beside the
-// issues made. Care Connect's MedicationStatement has no element for
-// either, so the overlay says where they are in the statement's row, in
-// the mapping language's form, read through a mapping of the
-// MedicationStatement mapping's table or query made for them alone, never
-// served:
+// A repeat's authorisation (SPEC §6.2): GP Connect's plan says when the
+// authorisation expires (the repeat's review date), in the
+// MedicationRepeatInformation extension beside the issues made. Care
+// Connect's MedicationStatement has no element for it, so the overlay
+// says where it is in the statement's row, in the mapping language's
+// form, read through a mapping of the MedicationStatement mapping's table
+// or query made for it alone, never served:
 //
 //	MedicationStatement:
 //	  authorisation:
-//	    issues_allowed: { column: ISSUES_ALLOWED }
 //	    expiry: { column: REVIEW_DATE, transform: { date: yyyyMMdd } }
+//
+// The number of issues the repeat allows is not sent: GP Connect's
+// definitions disagree on its type (the MedicationRequest profile's
+// snapshot says unsignedInt, the extension's own definition positiveInt,
+// and a value has one type), so no value of it conforms to both.
 
-// Authorisation is where a repeat's issues authorised and its expiry are
-// in its row: values of the row, each optional.
+// Authorisation is where a repeat's authorisation facts are in its row:
+// values of the row.
 type Authorisation struct {
-	IssuesAllowed yaml.Node `yaml:"issues_allowed"`
-	Expiry        yaml.Node `yaml:"expiry"`
+	Expiry yaml.Node `yaml:"expiry"`
 }
 
-// The urls the authorisation's mapping renders its facts under.
-const (
-	allowedURL = "urn:ccfacade:gpconnect:issues-allowed"
-	expiryURL  = "urn:ccfacade:gpconnect:expiry"
-)
+// expiryURL is the url the authorisation's mapping renders the expiry
+// under.
+const expiryURL = "urn:ccfacade:gpconnect:expiry"
 
 // authorisationMapping makes the overlay's authorisation mapping (nil when
 // the overlay gives none). The MedicationStatement must be served by one
-// mapping (which table?), and the values must be ones the mapping
-// language takes.
+// mapping (which table?), and the value must be one the mapping language
+// takes.
 func authorisationMapping(set *mapping.Set, o *Overlay) (*mapping.Mapping, error) {
 	rule := o.Resources["MedicationStatement"]
 	if rule == nil || rule.Authorisation == nil {
@@ -56,32 +56,14 @@ func authorisationMapping(set *mapping.Set, o *Overlay) (*mapping.Mapping, error
 	case len(ms) > 1:
 		return nil, fmt.Errorf("gpconnect overlay: resources.MedicationStatement.authorisation: %d mappings serve MedicationStatement; the authorisation is read from one table", len(ms))
 	}
-	var exts []any
-	for _, f := range []struct {
-		node       *yaml.Node
-		url, value string
-		name       string
-	}{
-		{&a.IssuesAllowed, allowedURL, "valueUnsignedInt", "issues_allowed"},
-		{&a.Expiry, expiryURL, "valueDateTime", "expiry"},
-	} {
-		if f.node.Kind == 0 {
-			continue
-		}
-		var v any
-		err := f.node.Decode(&v)
-		ext := map[string]any{"url": f.url, f.value: v}
-		if err == nil {
-			_, err = sideMapping(ms[0], "authorisation "+f.name, []any{ext}, set.Location) // each checked alone, to say which is wrong
-		}
-		if err != nil {
-			return nil, fmt.Errorf("gpconnect overlay: resources.MedicationStatement.authorisation.%s (line %d): %w", f.name, f.node.Line, err)
-		}
-		exts = append(exts, ext)
+	var v any
+	if err := a.Expiry.Decode(&v); err != nil {
+		return nil, fmt.Errorf("gpconnect overlay: resources.MedicationStatement.authorisation.expiry (line %d): %w", a.Expiry.Line, err)
 	}
-	m, err := sideMapping(ms[0], "medication authorisation", exts, set.Location)
+	exts := []any{map[string]any{"url": expiryURL, "valueDateTime": v}}
+	m, err := sideMapping(ms[0], "authorisation expiry", exts, set.Location)
 	if err != nil {
-		return nil, fmt.Errorf("gpconnect overlay: resources.MedicationStatement.authorisation: %w", err)
+		return nil, fmt.Errorf("gpconnect overlay: resources.MedicationStatement.authorisation.expiry (line %d): %w", a.Expiry.Line, err)
 	}
 	return m, nil
 }
@@ -102,10 +84,10 @@ func (s *Service) checkAuthorisation() error {
 	return nil
 }
 
-// authorised is what a repeat's row says of its authorisation: the issues
-// it allows and when it expires (nil when it does not say).
+// authorised is what a repeat's row says of its authorisation: when it
+// expires (nil when it does not say).
 type authorised struct {
-	allowed, expiry fhir.Value
+	expiry fhir.Value
 }
 
 // authorisations finds the authorisation facts of statements by id, one
@@ -126,10 +108,7 @@ func (r *record) authorisations(statements []*fhir.Object) (map[string]authorise
 	for _, res := range found {
 		var a authorised
 		for _, x := range extensionsOf(res) {
-			switch x.GetString("url") {
-			case allowedURL:
-				a.allowed = x.Get("valueUnsignedInt")
-			case expiryURL:
+			if x.GetString("url") == expiryURL {
 				a.expiry = x.Get("valueDateTime")
 			}
 		}

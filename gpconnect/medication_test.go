@@ -5,7 +5,6 @@ import (
 	"reflect"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -26,7 +25,7 @@ type demoMed struct {
 
 type demoRepeat struct {
 	id, start, end, status string // dates YYYYMMDD
-	allowed, review        string // issues authorised, review date (YYYYMMDD); "" unknown
+	review                 string // review date (YYYYMMDD); "" unknown
 	issues                 []demoIssue
 }
 
@@ -49,7 +48,7 @@ func medicationRows(t *testing.T) map[string]*demoMed {
 		m := get(p)
 		id := demotest.Str(r["REPEAT_ID"])
 		m.repeats = append(m.repeats, demoRepeat{id: id, start: demotest.Str(r["START_DATE"]), end: demotest.Str(r["END_DATE"]), status: demotest.Str(r["STATUS"]),
-			allowed: demotest.Str(r["ISSUES_ALLOWED"]), review: demotest.Str(r["REVIEW_DATE"])})
+			review: demotest.Str(r["REVIEW_DATE"])})
 		index[id] = [2]int{len(m.repeats) - 1}
 		byPatient[id] = p
 	}
@@ -223,8 +222,8 @@ func TestRecordMedication(t *testing.T) {
 		if c := at(extByURL(plan, "Extension-CareConnect-GPC-PrescriptionType-1"), "valueCodeableConcept", "coding", 0, "code"); c != "repeat" {
 			t.Errorf("repeat %s: plan prescription type %v", r.id, c)
 		}
-		// The repeat information: the issues made, and those the row
-		// authorises and its review date (the authorisation's expiry).
+		// The repeat information: the issues made, and the row's review
+		// date (the authorisation's expiry).
 		info := map[string]any{}
 		parts, _ := extByURL(plan, "Extension-CareConnect-GPC-MedicationRepeatInformation-1")["extension"].([]any)
 		for _, x := range parts {
@@ -235,10 +234,6 @@ func TestRecordMedication(t *testing.T) {
 			}
 		}
 		wantInfo := map[string]any{"numberOfRepeatPrescriptionsIssued": float64(len(r.issues))}
-		if r.allowed != "" {
-			n, _ := strconv.Atoi(r.allowed)
-			wantInfo["numberOfRepeatPrescriptionsAllowed"] = float64(n)
-		}
 		if r.review != "" {
 			wantInfo["authorisationExpiryDate"] = isoDate(r.review)
 		}
@@ -288,7 +283,7 @@ func TestRecordMedication(t *testing.T) {
 	}
 
 	if checked["repeat information"] == 0 {
-		t.Errorf("no repeat of %s gives the issues authorised or a review date: the test shows nothing of them", p.nhs)
+		t.Errorf("no repeat of %s gives a review date: the test shows nothing of it", p.nhs)
 	}
 
 	// includePrescriptionIssues false: the same statements and plans, no
@@ -483,13 +478,13 @@ func TestTransferDegradedMedication(t *testing.T) {
 func TestAuthorisationChecked(t *testing.T) {
 	e := serve(t, nil)
 	for _, c := range []struct{ overlay, want string }{
-		{"MedicationStatement:\n    authorisation: { issues_allowed: { column: NO_SUCH_COLUMN } }", "NO_SUCH_COLUMN"},
+		{"MedicationStatement:\n    authorisation: { expiry: { column: NO_SUCH_COLUMN } }", "NO_SUCH_COLUMN"},
 		{"MedicationStatement:\n    authorisation: { expiry: REVIEW_DATE }", "expiry is a value of the row"},
-		{"MedicationStatement:\n    authorisation: { issues_allowed: [6] }", "issues_allowed is a value of the row"},
-		{"MedicationStatement:\n    authorisation: {}", "give issues_allowed or expiry"},
+		{"MedicationStatement:\n    authorisation: { expiry: [20240101] }", "expiry is a value of the row"},
+		{"MedicationStatement:\n    authorisation: {}", "give expiry"},
 		{"Observation:\n    authorisation: { expiry: { column: REVIEW_DATE } }", "authorisation is for MedicationStatement"},
 		{"MedicationStatement:\n    authorisation: { expiry: { column: REVIEW_DATE, transform: { date: nonsense } } }", "expiry"},
-		{"MedicationStatement:\n    authorisation: { issues_allowed: { column: ISSUES_ALLOWED }, expiry: { column: REVIEW_DATE, transform: { date: yyyyMMdd } } }", ""},
+		{"MedicationStatement:\n    authorisation: { expiry: { column: REVIEW_DATE, transform: { date: yyyyMMdd } } }", ""},
 	} {
 		o, err := gpconnect.ParseOverlay("o.yaml", []byte("resources:\n  "+c.overlay+"\n"))
 		if err == nil {
