@@ -141,6 +141,10 @@ func TestRecordsConformToGPConnectProfiles(t *testing.T) {
 		if typ == "List" && res["source"] != nil {
 			report("a List has a source", where)
 		}
+		// SPEC §6.2: every allergy's code has a coding with a system.
+		if s, _ := at(res, "code", "coding", 0, "system").(string); typ == "AllergyIntolerance" && s == "" {
+			report(fmt.Sprintf("an AllergyIntolerance's code has no coding with a system: %v", res["code"]), where)
+		}
 		if typ == "Bundle" {
 			for _, en := range res["entry"].([]any) {
 				if en.(map[string]any)["fullUrl"] != nil {
