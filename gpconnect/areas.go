@@ -82,6 +82,18 @@ var areas = map[Area]area{
 	Documents: {"documents", "", false, nil, "documents", "Documents"},
 }
 
+// documentsWarned is the name the warning of documents switched off
+// gives them, as they have no parameter (SPEC §5).
+const documentsWarned = "DocumentReferences"
+
+// warned is the name an area's warnings give it: its parameter.
+func (a Area) warned() string {
+	if a == Documents {
+		return documentsWarned
+	}
+	return areas[a].param
+}
+
 // listDisplay is the display of an area's list code where it is not the
 // list's title (SPEC §6.1: uncategorised data is titled so, its code
 // "Miscellaneous record").

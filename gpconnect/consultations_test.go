@@ -559,9 +559,20 @@ func TestConsultationItemsOfAreasSwitchedOff(t *testing.T) {
 			var got []string
 			for _, is := range warnings(t, res) {
 				got = append(got, fmt.Sprint(is["diagnostics"]))
+				if d := fmt.Sprint(is["diagnostics"]); at(is, "details", "text") != d+" has been disabled" {
+					t.Errorf("warning %v: want the text %q", is, d+" has been disabled")
+				}
 			}
-			if want := []string{"includeReferrals", "includeDiaryEntries"}; !slices.Equal(got, want) {
-				t.Errorf("warnings for %v, want %v", got, want)
+			// Documents, which have no parameter, are warned of as
+			// DocumentReferences (SPEC §5).
+			want := []string{"includeReferrals", "includeDiaryEntries"}
+			if slices.ContainsFunc(rows[p.id], func(c demoConsultation) bool {
+				return slices.ContainsFunc(c.items, func(it string) bool { return strings.HasPrefix(it, "DocumentReference/") })
+			}) {
+				want = append(want, "DocumentReferences")
+			}
+			if !slices.Equal(got, want) || len(want) < 3 {
+				t.Errorf("warnings for %v, want %v (the patient's consultations holding a document)", got, want)
 			}
 			b := res.JSON(t)
 			byRef := map[string]map[string]any{}

@@ -466,7 +466,7 @@ func secondaryTitleOf(code string) string {
 func TestProblemLinksToAreasSwitchedOff(t *testing.T) {
 	t.Parallel()
 	all := []gpconnect.Area{gpconnect.Allergies, gpconnect.Medication, gpconnect.Consultations, gpconnect.Problems,
-		gpconnect.Immunisations, gpconnect.Uncategorised, gpconnect.Investigations, gpconnect.Referrals, gpconnect.DiaryEntries}
+		gpconnect.Immunisations, gpconnect.Uncategorised, gpconnect.Investigations, gpconnect.Referrals, gpconnect.DiaryEntries, gpconnect.Documents}
 	without := func(a gpconnect.Area) []gpconnect.Area {
 		return slices.DeleteFunc(slices.Clone(all), func(b gpconnect.Area) bool { return a == b })
 	}

@@ -139,9 +139,9 @@ func (s *Service) Record(ctx context.Context, req *Request, traceID string) (*fh
 		return nil, err
 	}
 	r.withhold()
-	for _, a := range areaOrder {
+	for _, a := range itemAreas {
 		if r.disabledLinks[a] && len(req.Areas[a]) == 0 {
-			warnings = append(warnings, disabled(areas[a].param))
+			warnings = append(warnings, disabled(a.warned()))
 		}
 	}
 	if err := r.usualRole(); err != nil {
