@@ -413,7 +413,8 @@ func checkConsultations(t *testing.T, b map[string]any, want []demoConsultation)
 	endedList := listsByCode(t, b)["consultations-allergies-that-have-been-ended-contained-in-consultations"]
 	contained := map[string]map[string]any{}
 	if endedList != nil {
-		for _, c := range endedList["contained"].([]any) {
+		cs, _ := endedList["contained"].([]any)
+		for _, c := range cs {
 			a := c.(map[string]any)
 			ref := "AllergyIntolerance/" + a["id"].(string)
 			contained[ref] = a

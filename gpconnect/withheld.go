@@ -156,7 +156,8 @@ func (r *record) refersWithheld(v fhir.Value) bool {
 // scrub leaves out of a resource the references to withheld resources:
 // an element of a list that holds one (a relatedClinicalContent
 // extension, a report's result), or a single element that is one (the
-// list then, or the element, left out when nothing else remains).
+// list then, or the element, left out when nothing else remains); a
+// contained resource is scrubbed in turn.
 func (r *record) scrub(o *fhir.Object) {
 	t := stu3.Lookup(o.GetString("resourceType"))
 	for i := 0; i < len(o.Fields); i++ {
@@ -164,6 +165,17 @@ func (r *record) scrub(o *fhir.Object) {
 		switch v := o.Fields[i].Value.(type) {
 		case fhir.Array:
 			if !r.refersWithheld(v) {
+				continue
+			}
+			if name == "contained" {
+				// A resource a List contains (an ended allergy) is sent
+				// without its references to withheld ones, not dropped:
+				// the List's #id entry names it.
+				for _, c := range v {
+					if co, ok := c.(*fhir.Object); ok {
+						r.scrub(co)
+					}
+				}
 				continue
 			}
 			kept := slices.DeleteFunc(slices.Clone(v), r.refersWithheld)

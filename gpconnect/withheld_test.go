@@ -462,3 +462,68 @@ func TestWithheldReferralLetter(t *testing.T) {
 		}
 	}
 }
+
+// An ended allergy recorded in a withheld consultation is still sent in
+// the lists that contain it, without its link to the consultation: every
+// #id entry of a List names a resource it contains (SPEC §6.1, §6.2).
+// The consultation is labelled through an edited Encounter mapping.
+func TestEndedAllergyOfAWithheldConsultation(t *testing.T) {
+	t.Parallel()
+	served := map[string]string{}
+	for _, p := range patients(t) {
+		if p.status == "01" && p.died == "" && p.standing == "" && validNHS(p.nhs) {
+			served[p.id] = p.nhs
+		}
+	}
+	var allergy, consult, nhs string
+	for _, r := range demotest.Rows(t, "ALLERGY") {
+		if n := served[demotest.Str(r["PATIENT_ID"])]; n != "" && !strings.EqualFold(demotest.Str(r["STATUS"]), "active") && demotest.Str(r["CONSULT_ID"]) != "" {
+			allergy, consult, nhs = demotest.Str(r["ALLERGY_ID"]), demotest.Str(r["CONSULT_ID"]), n
+			break
+		}
+	}
+	if allergy == "" {
+		t.Fatal("no served patient's ended allergy was recorded in a consultation")
+	}
+	dsn, err := demotest.SQLiteDSN()
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := demotest.OpenReadOnly(t, "sqlite", sqlite.Open, dsn)
+	set := demotest.EditedDemoSet(t, "encounter.yaml", "element:\n", `element:
+  meta:
+    security:
+      - { system: http://hl7.org/fhir/v3/Confidentiality, code: R, when: { column: CONSULT_ID, in: [`+consult+`] } }
+`)
+	e := demotest.Serve(t, db, set, demotest.Config{Engine: engine.Options{DefaultCount: 20, MaxCount: 100, PagingSecret: []byte("test secret")},
+		GPConnect: &gpconnect.Options{ASID: authtest.GPCProviderASID}})
+	for _, q := range []string{allergies(true), `{"name":"includeProblems"}`, `{"name":"includeConsultations"}`} {
+		res := record(t, e, params(nhs, q))
+		if res.Status != http.StatusOK {
+			t.Fatalf("%s: %d %s", q, res.Status, demotest.Truncate(string(res.Body), 500))
+		}
+		if strings.Contains(string(res.Body), `"Encounter/`+consult+`"`) {
+			t.Errorf("%s: the withheld Encounter/%s is referred to", q, consult)
+		}
+		found := false
+		for _, r := range resources(t, res.JSON(t)) {
+			if r["resourceType"] != "List" {
+				continue
+			}
+			own := map[string]bool{}
+			cs, _ := r["contained"].([]any)
+			for _, c := range cs {
+				own["#"+at(c, "id").(string)] = true
+			}
+			for _, ref := range itemRefs(r) {
+				if strings.HasPrefix(ref, "#") && !own[ref] {
+					t.Errorf("%s: the list %q lists %s, which it does not contain", q, r["title"], ref)
+				}
+				found = found || ref == "#"+allergy
+			}
+		}
+		if q == allergies(true) && !found {
+			t.Errorf("%s: the ended allergy %s is in no list", q, allergy)
+		}
+	}
+}
