@@ -337,6 +337,14 @@ func ParseOverlay(name string, data []byte) (*Overlay, error) {
 				bad(where, "%s.extensions[%d] (%s): give one of date (a path) or coding", typ, i, x.URL)
 			case x.When != nil && (x.When.Path == "" || x.When.Equals == ""):
 				bad(where, "%s.extensions[%d] (%s): when needs a path and the value it equals", typ, i, x.URL)
+			case x.When != nil && element(t, strings.Split(x.When.Path, ".")[0]) == nil:
+				bad(where, "%s.extensions[%d] (%s): when.path: %s has no element %s", typ, i, x.URL, typ, strings.Split(x.When.Path, ".")[0])
+			case x.When != nil && isBoolean(element(t, x.When.Path)) && x.When.Equals != "true" && x.When.Equals != "false":
+				bad(where, "%s.extensions[%d] (%s): when: %s.%s is a boolean: equals true or false, not %q", typ, i, x.URL, typ, x.When.Path, x.When.Equals)
+			case x.When == nil && slices.ContainsFunc(r.Extensions[i+1:], func(y *ExtensionRule) bool { return y != nil && y.URL == x.URL }):
+				// The first rule of a url that applies makes the
+				// extension: one after a rule without when is never used.
+				bad(where, "%s.extensions[%d] (%s): a rule without when comes before another of the same url, which it leaves unused: put the rules with when first", typ, i, x.URL)
 			case x.Coding != nil && (!absolute(x.Coding.System) || len(x.Coding.From) == 0 && x.Coding.Text == "" && x.Coding.Default == nil):
 				bad(where, "%s.extensions[%d] (%s): coding needs an absolute system and from paths, a text path or a default", typ, i, x.URL)
 			case x.Coding != nil && x.Coding.Default != nil && (x.Coding.Default.Code == "" || x.Coding.Default.Display == ""):
@@ -422,6 +430,11 @@ func element(t *stu3.Type, name string) *stu3.Element {
 		}
 	}
 	return nil
+}
+
+// isBoolean reports whether an element is a boolean.
+func isBoolean(e *stu3.Element) bool {
+	return e != nil && len(e.Types) == 1 && e.Types[0] == "boolean"
 }
 
 // withSet is the base overlay with a mapping set's over it: its URIs

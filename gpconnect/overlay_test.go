@@ -56,6 +56,9 @@ func TestParseOverlayErrors(t *testing.T) {
 		{"resources:\n  DiagnosticReport:\n    filing_comment: remark\n", "o.yaml:3:5: DiagnosticReport has no element remark"},
 		{"resources:\n  DiagnosticReport:\n    filing_comment: result\n", "o.yaml:3:5: DiagnosticReport.result is not a single string"},
 		{"resources:\n  Immunization:\n    extensions:\n      - { url: https://x, date: date, when: { path: notGiven } }\n", "o.yaml:3:5: Immunization.extensions[0] (https://x): when needs a path and the value it equals"},
+		{"resources:\n  Immunization:\n    extensions:\n      - { url: https://x, date: date, when: { path: notgiven, equals: \"true\" } }\n", "o.yaml:3:5: Immunization.extensions[0] (https://x): when.path: Immunization has no element notgiven"},
+		{"resources:\n  Immunization:\n    extensions:\n      - { url: https://x, date: date, when: { path: notGiven, equals: \"yes\" } }\n", "o.yaml:3:5: Immunization.extensions[0] (https://x): when: Immunization.notGiven is a boolean: equals true or false, not \"yes\""},
+		{"resources:\n  Immunization:\n    extensions:\n      - { url: https://x, date: date }\n      - { url: https://x, date: date, when: { path: notGiven, equals: \"true\" } }\n", "o.yaml:3:5: Immunization.extensions[0] (https://x): a rule without when comes before another of the same url, which it leaves unused: put the rules with when first"},
 	} {
 		if _, err := ParseOverlay("o.yaml", []byte(c.text)); err == nil || err.Error() != c.want {
 			t.Errorf("%q: %v, want %s", c.text, err, c.want)
