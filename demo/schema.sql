@@ -203,7 +203,8 @@ CREATE TABLE REPEAT_MED (
     STAFF_ID       INTEGER,
     CONSULT_ID     INTEGER,                           -- the consultation that started it
     LAST_UPDATED   TIMESTAMP    NOT NULL,
-    REVIEW_DATE    VARCHAR(8)                         -- 'YYYYMMDD': when the authorisation is due for review
+    REVIEW_DATE    VARCHAR(8),                        -- 'YYYYMMDD': when the authorisation is due for review
+    ORIGIN         VARCHAR(10)                        -- 'GP2GP': received with the record from the previous practice; NULL: prescribed here
 );
 
 CREATE TABLE MED_ISSUE (

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/ccfacade/ccfacade/engine"
@@ -14,15 +15,22 @@ import (
 
 // A repeat's authorisation (SPEC §6.2): GP Connect's plan says when the
 // authorisation expires (the repeat's review date), in the
-// MedicationRepeatInformation extension beside the issues made. Care
-// Connect's MedicationStatement has no element for it, so the overlay
-// says where it is in the statement's row, in the mapping language's
-// form, read through a mapping of the MedicationStatement mapping's table
-// or query made for it alone, never served:
+// MedicationRepeatInformation extension beside the issues made, and its
+// statement where it was prescribed (the PrescribingAgency extension: at
+// the practice, by the previous practice, by another organisation; one
+// prescribed elsewhere is sent whatever medicationSearchFromDate says).
+// Care Connect's MedicationStatement has no element for either, so the
+// overlay says where they are in the statement's row, in the mapping
+// language's form, read through a mapping of the MedicationStatement
+// mapping's table or query made for them alone, never served:
 //
 //	MedicationStatement:
 //	  authorisation:
 //	    expiry: { column: REVIEW_DATE, transform: { date: yyyyMMdd } }
+//	    prescribed: { value: prescribed-by-previous-practice, when: { column: ORIGIN, equals: GP2GP } }
+//
+// A row that gives no agency keeps the overlay's (the demo's: at the
+// practice).
 //
 // The number of issues the repeat allows is not sent: GP Connect's
 // definitions disagree on its type (the MedicationRequest profile's
@@ -30,18 +38,29 @@ import (
 // and a value has one type), so no value of it conforms to both.
 
 // Authorisation is where a repeat's authorisation facts are in its row:
-// values of the row.
+// values of the row, each optional.
 type Authorisation struct {
-	Expiry yaml.Node `yaml:"expiry"`
+	Expiry     yaml.Node `yaml:"expiry"`
+	Prescribed yaml.Node `yaml:"prescribed"`
 }
 
-// expiryURL is the url the authorisation's mapping renders the expiry
-// under.
-const expiryURL = "urn:ccfacade:gpconnect:expiry"
+// The urls the authorisation's mapping renders its facts under.
+const (
+	expiryURL = "urn:ccfacade:gpconnect:expiry"
+	agencyURL = "urn:ccfacade:gpconnect:prescribed"
+)
+
+// agencies are the codes of CareConnect-PrescribingAgency-1, with their
+// displays.
+var agencies = map[string]string{
+	atPractice:                           "Prescribed at GP practice",
+	"prescribed-by-another-organisation": "Prescribed by another organisation",
+	"prescribed-by-previous-practice":    "Prescribed by previous practice",
+}
 
 // authorisationMapping makes the overlay's authorisation mapping (nil when
 // the overlay gives none). The MedicationStatement must be served by one
-// mapping (which table?), and the value must be one the mapping language
+// mapping (which table?), and each value must be one the mapping language
 // takes.
 func authorisationMapping(set *mapping.Set, o *Overlay) (*mapping.Mapping, error) {
 	rule := o.Resources["MedicationStatement"]
@@ -56,14 +75,32 @@ func authorisationMapping(set *mapping.Set, o *Overlay) (*mapping.Mapping, error
 	case len(ms) > 1:
 		return nil, fmt.Errorf("gpconnect overlay: resources.MedicationStatement.authorisation: %d mappings serve MedicationStatement; the authorisation is read from one table", len(ms))
 	}
-	var v any
-	if err := a.Expiry.Decode(&v); err != nil {
-		return nil, fmt.Errorf("gpconnect overlay: resources.MedicationStatement.authorisation.expiry (line %d): %w", a.Expiry.Line, err)
+	var exts []any
+	for _, f := range []struct {
+		node       *yaml.Node
+		url, value string
+		name       string
+	}{
+		{&a.Expiry, expiryURL, "valueDateTime", "expiry"},
+		{&a.Prescribed, agencyURL, "valueCode", "prescribed"},
+	} {
+		if f.node.Kind == 0 {
+			continue
+		}
+		var v any
+		err := f.node.Decode(&v)
+		ext := map[string]any{"url": f.url, f.value: v}
+		if err == nil {
+			_, err = sideMapping(ms[0], "authorisation "+f.name, []any{ext}, set.Location) // each checked alone, to say which is wrong
+		}
+		if err != nil {
+			return nil, fmt.Errorf("gpconnect overlay: resources.MedicationStatement.authorisation.%s (line %d): %w", f.name, f.node.Line, err)
+		}
+		exts = append(exts, ext)
 	}
-	exts := []any{map[string]any{"url": expiryURL, "valueDateTime": v}}
-	m, err := sideMapping(ms[0], "authorisation expiry", exts, set.Location)
+	m, err := sideMapping(ms[0], "authorisation", exts, set.Location)
 	if err != nil {
-		return nil, fmt.Errorf("gpconnect overlay: resources.MedicationStatement.authorisation.expiry (line %d): %w", a.Expiry.Line, err)
+		return nil, fmt.Errorf("gpconnect overlay: resources.MedicationStatement.authorisation: %w", err)
 	}
 	return m, nil
 }
@@ -85,9 +122,11 @@ func (s *Service) checkAuthorisation() error {
 }
 
 // authorised is what a repeat's row says of its authorisation: when it
-// expires (nil when it does not say).
+// expires (nil when it does not say), and where it was prescribed (a code
+// of agencies; "" when it does not say).
 type authorised struct {
-	expiry fhir.Value
+	expiry     fhir.Value
+	prescribed string
 }
 
 // authorisations finds the authorisation facts of statements by id, one
@@ -108,8 +147,17 @@ func (r *record) authorisations(statements []*fhir.Object) (map[string]authorise
 	for _, res := range found {
 		var a authorised
 		for _, x := range extensionsOf(res) {
-			if x.GetString("url") == expiryURL {
+			switch x.GetString("url") {
+			case expiryURL:
 				a.expiry = x.Get("valueDateTime")
+			case agencyURL:
+				code := strings.TrimSpace(x.GetString("valueCode"))
+				if _, ok := agencies[code]; !ok {
+					r.s.opts.Logger.Warn("gpconnect: a repeat's prescribing agency is not a code of CareConnect-PrescribingAgency-1: the overlay's is sent",
+						"resource", key(res), "code", code)
+					continue
+				}
+				a.prescribed = code
 			}
 		}
 		out[res.GetString("id")] = a

@@ -2,6 +2,7 @@ package gpconnect
 
 import (
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -12,13 +13,15 @@ import (
 
 // Extensions and code systems of the medication area (SPEC §6.2).
 const (
-	prescriptionTypeURL    = "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-CareConnect-GPC-PrescriptionType-1"
-	ccPrescriptionTypeURL  = "https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-CareConnect-PrescriptionType-1"
-	prescriptionTypeSystem = "https://fhir.nhs.uk/STU3/CodeSystem/CareConnect-PrescriptionType-1"
-	repeatInformationURL   = "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-CareConnect-GPC-MedicationRepeatInformation-1"
-	statusReasonURL        = "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-CareConnect-GPC-MedicationStatusReason-1"
-	prescribingAgencyEnd   = "PrescribingAgency-1"
-	atPractice             = "prescribed-at-gp-practice"
+	prescriptionTypeURL     = "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-CareConnect-GPC-PrescriptionType-1"
+	ccPrescriptionTypeURL   = "https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-CareConnect-PrescriptionType-1"
+	prescriptionTypeSystem  = "https://fhir.nhs.uk/STU3/CodeSystem/CareConnect-PrescriptionType-1"
+	repeatInformationURL    = "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-CareConnect-GPC-MedicationRepeatInformation-1"
+	statusReasonURL         = "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-CareConnect-GPC-MedicationStatusReason-1"
+	prescribingAgencyEnd    = "PrescribingAgency-1"
+	prescribingAgencyURL    = "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-CareConnect-GPC-PrescribingAgency-1"
+	prescribingAgencySystem = "https://fhir.nhs.uk/STU3/CodeSystem/CareConnect-PrescribingAgency-1"
+	atPractice              = "prescribed-at-gp-practice"
 )
 
 // authorisation is one medication authorisation of the record: its
@@ -79,6 +82,9 @@ var medicationBuilder = &builder{
 		var auths []*authorisation
 		for _, st := range statements {
 			a := &authorisation{statement: st, authorised: facts[st.GetString("id")]}
+			if code := a.authorised.prescribed; code != "" {
+				prescribedBy(st, code)
+			}
 			for _, ref := range values(st, "derivedFrom.reference") {
 				if id, ok := strings.CutPrefix(ref, "MedicationRequest/"); ok && byID[id] != nil && !claimed[id] {
 					claimed[id] = true
@@ -221,6 +227,19 @@ func (r *record) planOf(a *authorisation) *fhir.Object {
 		r.withheld[key(p)] = true // the plan of a withheld statement is withheld with it
 	}
 	return p
+}
+
+// prescribedBy sets a statement's prescribing agency (a code of
+// agencies), in place of the one it has.
+func prescribedBy(st *fhir.Object, code string) {
+	exts, _ := st.Get("extension").(fhir.Array)
+	exts = slices.DeleteFunc(slices.Clone(exts), func(x fhir.Value) bool {
+		o, ok := x.(*fhir.Object)
+		return ok && strings.HasSuffix(o.GetString("url"), prescribingAgencyEnd)
+	})
+	agency := fhir.NewObject(2).Add("url", fhir.String(prescribingAgencyURL)).Add("valueCodeableConcept",
+		fhir.NewObject(1).Add("coding", fhir.Array{coding(prescribingAgencySystem, code, agencies[code])}))
+	put(st, stu3.Lookup("MedicationStatement"), "extension", append(exts, agency))
 }
 
 // acuteOf makes an authorisation of an issue no statement is derived

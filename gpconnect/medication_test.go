@@ -1,6 +1,7 @@
 package gpconnect_test
 
 import (
+	"fmt"
 	"net/http"
 	"reflect"
 	"slices"
@@ -469,6 +470,26 @@ func TestTransferDegradedMedication(t *testing.T) {
 			t.Errorf("%s: no statement of it is listed with its plan", ref)
 		}
 	}
+	// Received with the record, it was prescribed by the previous
+	// practice (the REPEAT_MED row's ORIGIN, GP2GP), and is sent whatever
+	// medicationSearchFromDate says (SPEC §6.2), though it ended long ago.
+	for _, body := range []string{`{"name":"includeMedication"}`, `{"name":"includeMedication","part":[{"name":"medicationSearchFromDate","valueDate":"2024-01-01"}]}`} {
+		m := readMedication(t, record(t, e, params(p.nhs, body)))
+		n := 0
+		for _, st := range m.statements {
+			if !slices.Contains(holders[p.id], fmt.Sprint(at(st, "medicationReference", "reference"))) {
+				continue
+			}
+			n++
+			agency := at(extByURL(st, "Extension-CareConnect-GPC-PrescribingAgency-1"), "valueCodeableConcept", "coding", 0)
+			if at(agency, "code") != "prescribed-by-previous-practice" || at(agency, "display") != "Prescribed by previous practice" {
+				t.Errorf("%s: the statement of %v: prescribing agency %v, want prescribed-by-previous-practice", body, st["medicationReference"], agency)
+			}
+		}
+		if n != len(holders[p.id]) {
+			t.Errorf("%s: %d statements of the degraded entries, want %d", body, n, len(holders[p.id]))
+		}
+	}
 }
 
 // The overlay's authorisation is checked when the service starts: a
@@ -481,7 +502,9 @@ func TestAuthorisationChecked(t *testing.T) {
 		{"MedicationStatement:\n    authorisation: { expiry: { column: NO_SUCH_COLUMN } }", "NO_SUCH_COLUMN"},
 		{"MedicationStatement:\n    authorisation: { expiry: REVIEW_DATE }", "expiry is a value of the row"},
 		{"MedicationStatement:\n    authorisation: { expiry: [20240101] }", "expiry is a value of the row"},
-		{"MedicationStatement:\n    authorisation: {}", "give expiry"},
+		{"MedicationStatement:\n    authorisation: {}", "give expiry or prescribed"},
+		{"MedicationStatement:\n    authorisation: { prescribed: prescribed-by-previous-practice }", "prescribed is a value of the row"},
+		{"MedicationStatement:\n    authorisation: { prescribed: { column: NO_SUCH_COLUMN } }", "NO_SUCH_COLUMN"},
 		{"Observation:\n    authorisation: { expiry: { column: REVIEW_DATE } }", "authorisation is for MedicationStatement"},
 		{"MedicationStatement:\n    authorisation: { expiry: { column: REVIEW_DATE, transform: { date: nonsense } } }", "expiry"},
 		{"MedicationStatement:\n    authorisation: { expiry: { column: REVIEW_DATE, transform: { date: yyyyMMdd } } }", ""},
