@@ -410,6 +410,15 @@ func (r *record) linkedItems(a Area, b *builder) ([]heldItem, error) {
 	for i := range items {
 		items[i].area, items[i].disabled = a, off
 	}
+	if a == Problems {
+		problems := make([]*fhir.Object, len(items))
+		for i, it := range items {
+			problems[i] = it.item
+		}
+		if err := r.toReports(problems); err != nil { // as the problems sent link
+			return nil, err
+		}
+	}
 	if r.items == nil {
 		r.items = map[Area][]heldItem{}
 	}

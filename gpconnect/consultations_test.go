@@ -744,26 +744,7 @@ func TestHeadingsOverPages(t *testing.T) {
 // heading, in a copy of the demo database. The record looks them up by id
 // (their headings) in batches.
 func TestManyItemsOfOneKind(t *testing.T) {
-	src, err := demotest.SQLiteDSN()
-	if err != nil {
-		t.Fatal(err)
-	}
-	// A copy of the demo database (VACUUM INTO leaves the source as it is).
-	path := filepath.Join(t.TempDir(), "many.db")
-	db, err := sqlx.Open("sqlite", src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = db.Exec(`VACUUM INTO ?`, path)
-	db.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	dsn := "file:" + path
-	if db, err = sqlx.Open("sqlite", dsn); err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	dsn, db := demoCopy(t)
 	// An observation recorded in a consultation, of no blood pressure,
 	// report, test group, or withheld: its copies are items of their own.
 	plain := map[string][2]string{} // PATIENT_ID → OBS_ID, CONSULT_ID
@@ -811,4 +792,30 @@ func TestManyItemsOfOneKind(t *testing.T) {
 			t.Fatalf("%s is not under Examination in Encounter/%s (%d items there)", ref, consult, len(examined))
 		}
 	}
+}
+
+// demoCopy is a copy of the SQLite demo database for a test to change
+// (VACUUM INTO leaves the source as it is): its DSN, and a connection.
+func demoCopy(t *testing.T) (string, *sqlx.DB) {
+	t.Helper()
+	src, err := demotest.SQLiteDSN()
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "copy.db")
+	db, err := sqlx.Open("sqlite", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = db.Exec(`VACUUM INTO ?`, path)
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dsn := "file:" + path
+	if db, err = sqlx.Open("sqlite", dsn); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return dsn, db
 }

@@ -2,8 +2,10 @@ package gpconnect
 
 import (
 	"slices"
+	"strings"
 
 	"github.com/ccfacade/ccfacade/fhir"
+	"github.com/ccfacade/ccfacade/fhir/stu3"
 )
 
 // Problems (SPEC §6.2).
@@ -101,11 +103,17 @@ func (r *record) linkProblems(req *Request) error {
 	if !r.s.offered[Problems] {
 		return nil
 	}
-	var listedProblems []*fhir.Object
+	var listedProblems, sent []*fhir.Object
 	for _, v := range r.sections {
-		if v.GetString("resourceType") == "Condition" && r.listed[key(v)] == Problems {
-			listedProblems = append(listedProblems, v)
+		if v.GetString("resourceType") == "Condition" {
+			sent = append(sent, v)
+			if r.listed[key(v)] == Problems {
+				listedProblems = append(listedProblems, v)
+			}
 		}
+	}
+	if err := r.toReports(sent); err != nil {
+		return err
 	}
 	if len(req.Areas[Problems]) > 0 {
 		if err := r.relatedItems(listedProblems); err != nil {
@@ -172,6 +180,71 @@ func (r *record) linkedProblems(listedProblems []*fhir.Object) error {
 		}
 		r.have[key(p)] = true
 		r.sections = append(r.sections, p)
+	}
+	return nil
+}
+
+// toReports makes the links of problems to test results (and test
+// group headers) links to their reports (SPEC §6.2: the DiagnosticReport
+// is what a problem links to), the report once: the investigations'
+// items as their builder makes them tell which report an Observation is
+// a result of. A link to a withheld result is left as it is (withhold
+// takes it out).
+func (r *record) toReports(problems []*fhir.Object) error {
+	linksResult := false
+	for _, p := range problems {
+		for _, ref := range relatedContent(p) {
+			linksResult = linksResult || strings.HasPrefix(ref, "Observation/")
+		}
+	}
+	if !linksResult {
+		return nil
+	}
+	items, err := r.linkedItems(Investigations, investigationBuilder)
+	if err != nil {
+		return err
+	}
+	reportOf := map[string]string{}
+	for _, it := range items {
+		if it.item.GetString("resourceType") != "DiagnosticReport" {
+			continue
+		}
+		for _, d := range it.deps {
+			if d.GetString("resourceType") == "Observation" && !r.isWithheld(d) {
+				reportOf[key(d)] = key(it.item)
+			}
+		}
+	}
+	for _, p := range problems {
+		exts, _ := p.Get("extension").(fhir.Array)
+		seen := map[string]bool{}
+		for _, ref := range relatedContent(p) {
+			seen[ref] = true
+		}
+		kept := exts[:0:0]
+		changed := false
+		for _, x := range exts {
+			o, ok := x.(*fhir.Object)
+			if !ok || o.GetString("url") != relatedContentURL {
+				kept = append(kept, x)
+				continue
+			}
+			report, ok := reportOf[first(values(o, "valueReference.reference"))]
+			switch {
+			case !ok:
+				kept = append(kept, x)
+			case seen[report]:
+				changed = true // the problem links to the report already
+			default:
+				seen[report] = true
+				changed = true
+				kept = append(kept, fhir.NewObject(2).Add("url", fhir.String(relatedContentURL)).
+					Add("valueReference", fhir.NewObject(1).Add("reference", fhir.String(report))))
+			}
+		}
+		if changed {
+			put(p, stu3.Lookup("Condition"), "extension", kept)
+		}
 	}
 	return nil
 }

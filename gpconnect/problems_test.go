@@ -8,8 +8,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ccfacade/ccfacade/adapters/sqlite"
 	"github.com/ccfacade/ccfacade/fhir/profile"
 	"github.com/ccfacade/ccfacade/gpconnect"
+	"github.com/ccfacade/ccfacade/internal/authtest"
 	"github.com/ccfacade/ccfacade/internal/demotest"
 	"github.com/ccfacade/ccfacade/internal/fhirvalid"
 )
@@ -593,4 +595,76 @@ func TestProblemLinksToAreasSwitchedOff(t *testing.T) {
 			t.Errorf("an ended list of an area switched off: %v", l)
 		}
 	})
+}
+
+// A problem linked to a test result links to its report (SPEC §6.2: the
+// DiagnosticReport is what the problem links to): the Condition's
+// relatedClinicalContent names the DiagnosticReport, not the result's
+// Observation; with problems asked for, the report (with its results) is
+// in "Problems - investigations related to problems"; with
+// investigations asked for, the problem is a linked problem of the
+// report. The link is a PROBLEM_LINK row added to a copy of the demo
+// database (the demo links no problem to a result).
+func TestProblemLinkToATestResult(t *testing.T) {
+	served := map[string]string{}
+	for _, p := range patients(t) {
+		if p.status == "01" && p.died == "" && p.standing == "" && validNHS(p.nhs) {
+			served[p.id] = p.nhs
+		}
+	}
+	problemOf := map[string]string{} // PATIENT_ID → a PROBLEM_ID, not withheld
+	for _, r := range demotest.Rows(t, "PROBLEM") {
+		if demotest.Str(r["CONFIDENTIAL"]) != "Y" && problemOf[demotest.Str(r["PATIENT_ID"])] == "" {
+			problemOf[demotest.Str(r["PATIENT_ID"])] = demotest.Str(r["PROBLEM_ID"])
+		}
+	}
+	var nhs, problem, result, report string
+	for _, r := range demotest.Rows(t, "OBSERVATION") {
+		p := demotest.Str(r["PATIENT_ID"])
+		if served[p] != "" && problemOf[p] != "" && demotest.Str(r["REPORT_ID"]) != "" && demotest.Str(r["CONFIDENTIAL"]) != "Y" {
+			nhs, problem, result, report = served[p], problemOf[p], demotest.Str(r["OBS_ID"]), demotest.Str(r["REPORT_ID"])
+			break
+		}
+	}
+	if result == "" {
+		t.Fatal("no served patient with a problem has a laboratory result")
+	}
+	dsn, db := demoCopy(t)
+	if _, err := db.Exec(`INSERT INTO PROBLEM_LINK (LINK_ID, PROBLEM_ID, LINKED_TABLE, LINKED_ID, RELATIONSHIP) SELECT MAX(LINK_ID) + 1, ?, 'OBSERVATION', ?, NULL FROM PROBLEM_LINK`, problem, result); err != nil {
+		t.Fatal(err)
+	}
+	e := demotest.Open(t, "sqlite", sqlite.Open, dsn, demotest.Config{GPConnect: &gpconnect.Options{ASID: authtest.GPCProviderASID}})
+	cond, rep, res := "Condition/"+problem, "DiagnosticReport/"+report, "Observation/"+result
+	linksOf := func(b map[string]any) []string {
+		for _, r := range resources(t, b) {
+			if r["resourceType"] == "Condition" && r["id"] == problem {
+				var out []string
+				for _, x := range r["extension"].([]any) {
+					if at(x, "url") == "https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-CareConnect-RelatedClinicalContent-1" {
+						out = append(out, fmt.Sprint(at(x, "valueReference", "reference")))
+					}
+				}
+				return out
+			}
+		}
+		t.Fatalf("%s is not in the bundle", cond)
+		return nil
+	}
+	b := okRecord(t, e, params(nhs, `{"name":"includeProblems"}`), "problems")
+	if links := linksOf(b); !slices.Contains(links, rep) || slices.Contains(links, res) {
+		t.Errorf("%s links to %v: want %s, not %s", cond, links, rep, res)
+	}
+	have := map[string]bool{}
+	for _, r := range resources(t, b) {
+		have[fmt.Sprint(r["resourceType"], "/", r["id"])] = true
+	}
+	if l := itemRefs(listsByCode(t, b)["problems-investigations-related-to-problems"]); !slices.Contains(l, rep) || slices.Contains(l, res) || !have[rep] || !have[res] {
+		t.Errorf("the investigations related to problems: %v (the report sent %v, its result %v); want %s", l, have[rep], have[res], rep)
+	}
+	b = okRecord(t, e, params(nhs, `{"name":"includeInvestigations"}`), "investigations")
+	if l := itemRefs(listsByCode(t, b)["problems-linked-problems-not-relating-to-the-primary-query"]); !slices.Contains(l, cond) {
+		t.Errorf("the linked problems of the investigations: %v, want %s", l, cond)
+	} else if links := linksOf(b); !slices.Contains(links, rep) {
+		t.Errorf("%s, linked, links to %v: want %s", cond, links, rep)
+	}
 }
