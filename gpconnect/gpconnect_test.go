@@ -1103,3 +1103,35 @@ func TestFiltersAffectTheirAreaAlone(t *testing.T) {
 		t.Errorf("the patient's active allergies list is empty: the comparison shows nothing")
 	}
 }
+
+// Tokens GP Connect accepts though they look incomplete (SPEC §10): a
+// practitioner without a smartcard (UNK as the SDS user and role profile
+// ids), one without a role profile or local id, and a scope with conf/R
+// or with no confidentiality part: each is answered 200 with the record.
+func TestTokenVariantsAccepted(t *testing.T) {
+	e := serve(t, nil)
+	p := find(t, func(p demoPatient) bool { return true })
+	practitioner := func(c map[string]any) map[string]any { return c["requesting_practitioner"].(map[string]any) }
+	for name, edit := range map[string]func(c map[string]any){
+		"UNK ids": func(c map[string]any) {
+			practitioner(c)["identifier"] = []any{
+				map[string]any{"system": "https://fhir.nhs.uk/Id/sds-user-id", "value": "UNK"},
+				map[string]any{"system": "https://fhir.nhs.uk/Id/sds-role-profile-id", "value": "UNK"},
+			}
+		},
+		"no role profile id": func(c map[string]any) {
+			practitioner(c)["identifier"] = []any{map[string]any{"system": "https://fhir.nhs.uk/Id/sds-user-id", "value": "G13579135"}}
+		},
+		"conf/R":  func(c map[string]any) { c["requested_scope"] = auth.GPConnectPatientScope + " conf/R" },
+		"no conf": func(c map[string]any) { c["requested_scope"] = auth.GPConnectPatientScope },
+	} {
+		t.Run(name, func(t *testing.T) {
+			c := authtest.GPCClaims(auth.GPConnectPatientScope)
+			edit(c)
+			res := record(t, e, params(p.nhs, allergies(false)), "Authorization", "Bearer "+authtest.Unsigned(t, c))
+			if res.Status != http.StatusOK || listsByCode(t, res.JSON(t))["886921000000105"] == nil {
+				t.Errorf("status %d: %s", res.Status, demotest.Truncate(string(res.Body), 500))
+			}
+		})
+	}
+}
