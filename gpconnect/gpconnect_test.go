@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ccfacade/ccfacade/adapters/sqlite"
 	"github.com/ccfacade/ccfacade/audit"
 	"github.com/ccfacade/ccfacade/auth"
 	"github.com/ccfacade/ccfacade/engine"
@@ -1134,4 +1135,47 @@ func TestTokenVariantsAccepted(t *testing.T) {
 			}
 		})
 	}
+}
+
+// An allergy whose reaction has a severity and no manifestation (a row
+// with SEVERITY and no REACTION_CODE, in a copy of the demo database) is
+// sent with the manifestation NullFlavor NI (SPEC §6.2): one reaction,
+// one manifestation, the severity kept, valid STU3 and GP Connect's
+// profile.
+func TestAllergySeverityWithoutManifestation(t *testing.T) {
+	var allergy, nhs string
+	served := map[string]string{}
+	for _, p := range patients(t) {
+		if p.status == "01" && p.died == "" && p.standing == "" && validNHS(p.nhs) {
+			served[p.id] = p.nhs
+		}
+	}
+	for _, r := range demotest.Rows(t, "ALLERGY") {
+		if n := served[demotest.Str(r["PATIENT_ID"])]; n != "" && strings.EqualFold(demotest.Str(r["STATUS"]), "active") {
+			allergy, nhs = demotest.Str(r["ALLERGY_ID"]), n
+			break
+		}
+	}
+	dsn, db := demoCopy(t)
+	if _, err := db.Exec(`UPDATE ALLERGY SET REACTION_CODE = NULL, SEVERITY = 'S' WHERE ALLERGY_ID = ?`, allergy); err != nil {
+		t.Fatal(err)
+	}
+	e := demotest.Open(t, "sqlite", sqlite.Open, dsn, demotest.Config{GPConnect: &gpconnect.Options{ASID: authtest.GPCProviderASID}})
+	b := okRecord(t, e, params(nhs, allergies(true)), "an allergy of a severity and no manifestation")
+	for _, r := range resources(t, b) {
+		if r["resourceType"] != "AllergyIntolerance" || r["id"] != allergy {
+			continue
+		}
+		rs, _ := r["reaction"].([]any)
+		ms, _ := at(r, "reaction", 0, "manifestation").([]any)
+		if len(rs) != 1 || len(ms) != 1 || at(ms[0], "coding", 0, "system") != "http://hl7.org/fhir/v3/NullFlavor" || at(ms[0], "coding", 0, "code") != "NI" ||
+			at(r, "reaction", 0, "severity") != "severe" {
+			t.Errorf("AllergyIntolerance/%s reaction %v: want one manifestation, NullFlavor NI, and the severity", allergy, r["reaction"])
+		}
+		for _, p := range profile.GPConnect().Check(r) {
+			t.Errorf("AllergyIntolerance/%s: %s", allergy, p)
+		}
+		return
+	}
+	t.Fatalf("AllergyIntolerance/%s is not in the bundle", allergy)
 }

@@ -434,6 +434,19 @@ func element(t *stu3.Type, name string) *stu3.Element {
 	return nil
 }
 
+// noInformation gives an allergy's reaction that has no manifestation
+// (a severity alone) the manifestation GP Connect asks for then: NullFlavor
+// NI, no information (SPEC §6.2).
+func noInformation(a *fhir.Object) {
+	rs, _ := a.Get("reaction").(fhir.Array)
+	for _, x := range rs {
+		if r, ok := x.(*fhir.Object); ok && r.Get("manifestation") == nil {
+			put(r, stu3.Lookup("AllergyIntolerance.reaction"), "manifestation", fhir.Array{fhir.NewObject(1).Add("coding",
+				fhir.Array{coding("http://hl7.org/fhir/v3/NullFlavor", "NI", "NoInformation")})})
+		}
+	}
+}
+
 // isBoolean reports whether an element is a boolean.
 func isBoolean(e *stu3.Element) bool {
 	return e != nil && len(e.Types) == 1 && e.Types[0] == "boolean"
@@ -506,6 +519,9 @@ func (o *Overlay) profile(typ string) string {
 func (o *Overlay) apply(res *fhir.Object, ns [16]byte) {
 	typ := res.GetString("resourceType")
 	renameURIs(res, o.URIs)
+	if typ == "AllergyIntolerance" {
+		noInformation(res)
+	}
 	r := o.Resources[typ]
 	if r == nil {
 		return
