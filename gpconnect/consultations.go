@@ -313,7 +313,10 @@ func (r *record) topics(items []heldItem) []topic {
 		}
 		held := map[string]string{} // an item's Type/id, and those of what it depends on → the item's
 		for _, it := range items {
-			for _, res := range append([]*fhir.Object{it.item}, it.deps...) {
+			held[key(it.item)] = key(it.item) // its own, though another depends on it
+		}
+		for _, it := range items {
+			for _, res := range it.deps {
 				if _, dup := held[key(res)]; !dup {
 					held[key(res)] = key(it.item)
 				}

@@ -328,6 +328,7 @@ func (r *record) owners() (map[string]heldItem, error) {
 		return r.owner, nil
 	}
 	owner := map[string]heldItem{}
+	var all []heldItem
 	for _, la := range linkedAreas {
 		if la.problems == "" {
 			continue
@@ -336,11 +337,12 @@ func (r *record) owners() (map[string]heldItem, error) {
 		if err != nil {
 			return nil, err
 		}
+		all = append(all, items...)
+		// An item is its own owner, though another depends on it (a
+		// referral's letter is a document of its own).
 		for _, it := range items {
-			for _, res := range append([]*fhir.Object{it.item}, it.deps...) {
-				if _, dup := owner[key(res)]; !dup {
-					owner[key(res)] = it
-				}
+			if _, dup := owner[key(it.item)]; !dup {
+				owner[key(it.item)] = it
 			}
 		}
 		if la.area == Allergies {
@@ -352,6 +354,13 @@ func (r *record) owners() (map[string]heldItem, error) {
 				if _, dup := owner[key(it.item)]; !dup {
 					owner[key(it.item)] = it
 				}
+			}
+		}
+	}
+	for _, it := range all {
+		for _, res := range it.deps {
+			if _, dup := owner[key(res)]; !dup {
+				owner[key(res)] = it
 			}
 		}
 	}

@@ -668,3 +668,51 @@ func TestProblemLinkToATestResult(t *testing.T) {
 		t.Errorf("%s, linked, links to %v: want %s", cond, links, rep)
 	}
 }
+
+// A problem linked to a document (a PROBLEM_LINK row to CLIN_DOCUMENT,
+// added to a copy of the demo database: the demo links none) brings the
+// DocumentReference, in "Problems - documents related to problems"
+// (SPEC §6.1, §6.2), and the Condition refers to it.
+func TestProblemLinkToADocument(t *testing.T) {
+	served := map[string]string{}
+	for _, p := range patients(t) {
+		if p.status == "01" && p.died == "" && p.standing == "" && validNHS(p.nhs) {
+			served[p.id] = p.nhs
+		}
+	}
+	problemOf := map[string]string{}
+	for _, r := range demotest.Rows(t, "PROBLEM") {
+		if demotest.Str(r["CONFIDENTIAL"]) != "Y" && problemOf[demotest.Str(r["PATIENT_ID"])] == "" {
+			problemOf[demotest.Str(r["PATIENT_ID"])] = demotest.Str(r["PROBLEM_ID"])
+		}
+	}
+	var nhs, problem, doc string
+	for _, r := range demotest.Rows(t, "CLIN_DOCUMENT") {
+		if p := demotest.Str(r["PATIENT_ID"]); served[p] != "" && problemOf[p] != "" {
+			nhs, problem, doc = served[p], problemOf[p], demotest.Str(r["DOC_ID"])
+			break
+		}
+	}
+	if doc == "" {
+		t.Fatal("no served patient with a problem has a document")
+	}
+	dsn, db := demoCopy(t)
+	if _, err := db.Exec(`INSERT INTO PROBLEM_LINK (LINK_ID, PROBLEM_ID, LINKED_TABLE, LINKED_ID, RELATIONSHIP) SELECT MAX(LINK_ID) + 1, ?, 'CLIN_DOCUMENT', ?, NULL FROM PROBLEM_LINK`, problem, doc); err != nil {
+		t.Fatal(err)
+	}
+	e := demotest.Open(t, "sqlite", sqlite.Open, dsn, demotest.Config{GPConnect: &gpconnect.Options{ASID: authtest.GPCProviderASID}})
+	b := okRecord(t, e, params(nhs, `{"name":"includeProblems"}`), "problems")
+	ref := "DocumentReference/" + doc
+	sent := false
+	for _, r := range resources(t, b) {
+		if r["resourceType"] == "DocumentReference" && r["id"] == doc {
+			sent = profileOf(r) == "https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-DocumentReference-1"
+		}
+		if r["resourceType"] == "Condition" && r["id"] == problem && !strings.Contains(fmt.Sprint(r["extension"]), ref) {
+			t.Errorf("Condition/%s does not refer to %s: %v", problem, ref, r["extension"])
+		}
+	}
+	if l := itemRefs(listsByCode(t, b)["problems-documents-related-to-problems"]); !slices.Equal(l, []string{ref}) || !sent {
+		t.Errorf("the documents related to problems: %v (the document sent in its profile: %v), want %s", l, sent, ref)
+	}
+}
