@@ -9,6 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ccfacade/ccfacade/adapters/sqlite"
+	"github.com/ccfacade/ccfacade/gpconnect"
+	"github.com/ccfacade/ccfacade/internal/authtest"
 	"github.com/ccfacade/ccfacade/internal/demotest"
 )
 
@@ -235,4 +238,38 @@ func sameNumber(v any, text string) bool {
 	f, err := strconv.ParseFloat(strings.TrimSpace(text), 64)
 	n, ok := v.(float64)
 	return err == nil && ok && n == f
+}
+
+// An observation of unknown date (a row whose OBS_DATETIME is blank, in a
+// copy of the demo database) is returned alongside those within
+// uncategorisedDataSearchPeriod (SPEC §3), whatever the period; those of
+// known dates outside it are not.
+func TestUndatedObservationWithinAnyPeriod(t *testing.T) {
+	rows := observationRows(t)
+	withheld, _ := withheldRows(t)
+	p := findOnDays(t, rows, func(o demoObservation) string { return o.day }, 3)
+	var undated, last string
+	for _, o := range rows[p.id] {
+		if withheld["Observation/"+o.id].patient != "" {
+			continue
+		}
+		if undated == "" {
+			undated = o.id
+		}
+		last = max(last, o.day)
+	}
+	dsn, db := demoCopy(t)
+	if _, err := db.Exec(`UPDATE OBSERVATION SET OBS_DATETIME = '' WHERE OBS_ID = ?`, undated); err != nil {
+		t.Fatal(err)
+	}
+	e := demotest.Open(t, "sqlite", sqlite.Open, dsn, demotest.Config{GPConnect: &gpconnect.Options{ASID: authtest.GPCProviderASID}})
+	after, err := time.Parse(time.DateOnly, last)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := after.AddDate(0, 0, 1).Format(time.DateOnly) // after every dated one
+	b := okRecord(t, e, params(p.nhs, `{"name":"includeUncategorisedData","part":[{"name":"uncategorisedDataSearchPeriod","valuePeriod":{"start":"`+start+`"}}]}`), "uncategorised data since "+start)
+	if got := itemRefs(listsByCode(t, b)["826501000000100"]); !slices.Equal(got, []string{"Observation/" + undated}) {
+		t.Errorf("since %s: %v, want the undated Observation/%s alone", start, got, undated)
+	}
 }
