@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -141,6 +142,24 @@ func TestRecordsConformToGPConnectProfiles(t *testing.T) {
 		if typ == "List" && res["source"] != nil {
 			report("a List has a source", where)
 		}
+		// SPEC §6.2: the elements GP Connect does not use are not sent
+		// (a choice by its name's start: effective[x]).
+		for _, el := range notUsed[typ] {
+			for k := range res {
+				if k == el || strings.HasSuffix(el, "[x]") && strings.HasPrefix(k, strings.TrimSuffix(el, "[x]")) {
+					report(fmt.Sprintf("%s has %s, which GP Connect does not use", typ, k), where)
+				}
+			}
+		}
+		if typ == "ProcedureRequest" && at(res, "requester", "onBehalfOf") != nil {
+			report("a ProcedureRequest has requester.onBehalfOf, which GP Connect does not use", where)
+		}
+		if rs, _ := res["reaction"].([]any); typ == "AllergyIntolerance" && slices.ContainsFunc(rs, func(r any) bool { return at(r, "note") != nil }) {
+			report("an AllergyIntolerance has reaction.note, which GP Connect does not use", where)
+		}
+		if typ == "Immunization" && res["notGiven"] == false && at(res, "explanation", "reasonNotGiven") != nil {
+			report("an Immunization given has explanation.reasonNotGiven", where)
+		}
 		// SPEC §6.2: every allergy's code has a coding with a system.
 		if s, _ := at(res, "code", "coding", 0, "system").(string); typ == "AllergyIntolerance" && s == "" {
 			report(fmt.Sprintf("an AllergyIntolerance's code has no coding with a system: %v", res["code"]), where)
@@ -225,4 +244,21 @@ func TestRecordsConformToGPConnectProfiles(t *testing.T) {
 		t.Errorf("%s\n\t(%d times; first in %s)", m, problems[m].n, problems[m].where)
 	}
 	t.Logf("%d requests: %d records, %d refusals, %d distinct problems", requests, bundles, fails, len(msgs))
+}
+
+// notUsed are the elements SPEC §6.2 says GP Connect does not use, by
+// type.
+var notUsed = map[string][]string{
+	"AllergyIntolerance":  {"onset[x]"},
+	"MedicationStatement": {"partOf", "category", "informationSource", "derivedFrom", "reasonNotTaken"},
+	"MedicationRequest":   {"definition", "category", "priority", "supportingInformation", "substitution", "detectedIssue", "eventHistory"},
+	"Condition":           {"severity", "verificationStatus", "bodySite", "stage", "evidence"},
+	"Encounter": {"statusHistory", "class", "classHistory", "priority", "episodeOfCare", "incomingReferral", "appointment", "reason",
+		"diagnosis", "account", "hospitalization", "partOf"},
+	"Immunization":     {"reaction", "vaccinationProtocol"},
+	"Observation":      {"basedOn", "bodySite", "dataAbsentReason", "device", "method", "specimen", "interpretation", "category"},
+	"DiagnosticReport": {"effective[x]", "image", "imagingStudy", "presentedForm"},
+	"ReferralRequest":  {"definition", "groupIdentifier", "occurrence[x]", "reasonReference", "relevantHistory", "replaces", "type"},
+	"ProcedureRequest": {"asNeeded[x]", "bodySite", "category", "doNotPerform", "performer", "performerType", "priority", "reasonReference",
+		"relevantHistory", "specimen"},
 }
