@@ -130,20 +130,32 @@ type authorised struct {
 }
 
 // authorisations finds the authorisation facts of statements by id, one
-// search of their rows (none without the overlay's authorisation).
+// search of the rows of those not found before in the record (none
+// without the overlay's authorisation).
 func (r *record) authorisations(statements []*fhir.Object) (map[string]authorised, error) {
 	if r.s.authorisation == nil || len(statements) == 0 {
 		return nil, nil
 	}
-	ids := make([]string, len(statements))
-	for i, st := range statements {
-		ids[i] = st.GetString("id")
+	out := r.authorised
+	if out == nil {
+		out = map[string]authorised{}
+	}
+	var ids []string
+	for _, st := range statements {
+		if _, ok := out[st.GetString("id")]; !ok {
+			ids = append(ids, st.GetString("id"))
+		}
+	}
+	if len(ids) == 0 {
+		return out, nil
 	}
 	found, err := r.searchIDs("MedicationStatement", r.s.authorisation, ids, nil)
 	if err != nil {
 		return nil, err
 	}
-	out := map[string]authorised{}
+	for _, id := range ids {
+		out[id] = authorised{} // known to say nothing, unless found below
+	}
 	for _, res := range found {
 		var a authorised
 		for _, x := range extensionsOf(res) {

@@ -57,6 +57,11 @@ type record struct {
 	owner map[string]heldItem
 	items map[Area][]heldItem
 	ended *[]heldItem
+	// endedFound are the ended allergies found (see endedAllergies);
+	// authorised the authorisations' facts found, by statement id (see
+	// authorisations), shared with the records made for an area's items.
+	endedFound *[]*fhir.Object
+	authorised map[string]authorised
 	// withheld are the Type/id of the resources found that are withheld
 	// (see withhold), shared with the records made for an area's items.
 	withheld map[string]bool
@@ -78,7 +83,8 @@ const displayOnly = "\x00display:"
 // the Bundle's id. The error is an *Error (404 PATIENT_NOT_FOUND, …) or
 // the engine's.
 func (s *Service) Record(ctx context.Context, req *Request, traceID string) (*fhir.Object, error) {
-	r := &record{s: s, ctx: ctx, admin: map[string][]*fhir.Object{}, have: map[string]bool{}, listed: map[string]Area{}, disabledLinks: map[Area]bool{}, withheld: map[string]bool{}, withheldListed: map[string]bool{}}
+	r := &record{s: s, ctx: ctx, admin: map[string][]*fhir.Object{}, have: map[string]bool{}, listed: map[string]Area{}, disabledLinks: map[Area]bool{}, withheld: map[string]bool{}, withheldListed: map[string]bool{},
+		authorised: map[string]authorised{}}
 	pid, err := s.eng.PatientByNHSNumber(ctx, req.NHSNumber)
 	if err != nil {
 		if e, ok := engine.AsError(err); ok && (e.Kind == engine.KindNotFound || e.Kind == engine.KindAmbiguous) {
@@ -582,7 +588,15 @@ var allergyBuilder = &builder{
 // told apart in the database by the AllergyIntolerance mapping's
 // clinical-status parameter.
 func (r *record) endedAllergies() ([]*fhir.Object, error) {
-	return r.search("AllergyIntolerance", url.Values{"patient": {"Patient/" + r.pid}, "clinical-status": {"inactive,resolved"}})
+	if r.endedFound != nil {
+		return *r.endedFound, nil // once a record: the ended list and the consultations' share them
+	}
+	found, err := r.search("AllergyIntolerance", url.Values{"patient": {"Patient/" + r.pid}, "clinical-status": {"inactive,resolved"}})
+	if err != nil {
+		return nil, err
+	}
+	r.endedFound = &found
+	return found, nil
 }
 
 // endedItems are the patient's ended allergies as items a consultation
