@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"reflect"
 	"slices"
 	"sort"
 	"strings"
@@ -230,6 +231,9 @@ func TestRecordsConformToGPConnectProfiles(t *testing.T) {
 				t.Fatalf("%s: %v", where, err)
 			}
 			check(m, where)
+			if res.Status == http.StatusOK {
+				medicationRules(m, where, report)
+			}
 		}
 	}
 	if bundles == 0 || fails == 0 {
@@ -261,4 +265,40 @@ var notUsed = map[string][]string{
 	"ReferralRequest":  {"definition", "groupIdentifier", "occurrence[x]", "reasonReference", "relevantHistory", "replaces", "type"},
 	"ProcedureRequest": {"asNeeded[x]", "bodySite", "category", "doNotPerform", "performer", "performerType", "priority", "reasonReference",
 		"relevantHistory", "specimen"},
+}
+
+// medicationRules checks what SPEC §6.2 says of a record's medication
+// across resources: every issue (an order) is based on a plan of the
+// bundle and shares its medication and dosage; an order has no status
+// reason, stopped or not; a plan has no basedOn.
+func medicationRules(b map[string]any, where string, report func(msg, where string)) {
+	byRef := map[string]map[string]any{}
+	for _, en := range b["entry"].([]any) {
+		r, _ := en.(map[string]any)["resource"].(map[string]any)
+		byRef[fmt.Sprint(r["resourceType"], "/", r["id"])] = r
+	}
+	for ref, r := range byRef {
+		if r["resourceType"] != "MedicationRequest" {
+			continue
+		}
+		reason := strings.Contains(fmt.Sprint(r["extension"]), "MedicationStatusReason")
+		switch r["intent"] {
+		case "plan":
+			if r["basedOn"] != nil {
+				report("a plan is based on something", where+" "+ref)
+			}
+		case "order":
+			plan := byRef[fmt.Sprint(at(r, "basedOn", 0, "reference"))]
+			switch {
+			case plan == nil || plan["intent"] != "plan":
+				report("an order is not based on a plan of the bundle", where+" "+ref)
+			case !reflect.DeepEqual(at(r, "medicationReference"), at(plan, "medicationReference")) ||
+				!reflect.DeepEqual(at(r, "dosageInstruction", 0, "text"), at(plan, "dosageInstruction", 0, "text")):
+				report("an order's medication or dosage is not its plan's", where+" "+ref)
+			}
+			if reason {
+				report("an order has a status reason", where+" "+ref)
+			}
+		}
+	}
 }

@@ -774,12 +774,13 @@ func TestParameterErrors(t *testing.T) {
 		}
 	}
 	// What is allowed: includeProblems twice with filters, investigations
-	// and resolved allergies beside consultations, a diary date today or
+	// and resolved allergies beside consultations or problems, a diary date today or
 	// later, the most recent consultations alone.
 	for _, body := range []string{
 		params(nhs, withPart("includeProblems", `{"name":"filterStatus","valueCode":"active"},{"name":"filterSignificance","valueCode":"major"}`),
 			withPart("includeProblems", `{"name":"filterStatus","valueCode":"inactive"},{"name":"filterSignificance","valueCode":"minor"}`)),
 		params(nhs, `{"name":"includeConsultations"}`, ok, withPart("includeInvestigations", `{"name":"investigationSearchPeriod","valuePeriod":{"start":"`+past+`"}}`)),
+		params(nhs, `{"name":"includeProblems"}`, ok, withPart("includeInvestigations", `{"name":"investigationSearchPeriod","valuePeriod":{"start":"`+past+`"}}`)),
 		params(nhs, withPart("includeDiaryEntries", `{"name":"diaryEntriesSearchDate","valueDate":"`+future+`"}`)),
 		params(nhs, withPart("includeConsultations", `{"name":"includeNumberOfMostRecent","valuePositiveInt":3}`)),
 		params(nhs),
@@ -896,8 +897,11 @@ func TestCapabilityStatement(t *testing.T) {
 	fhirvalid.Validate(t, "the structured CapabilityStatement", res.Body)
 	cs := res.JSON(t)
 	if cs["version"] != gpconnect.SpecVersion || cs["fhirVersion"] != "3.0.1" || cs["acceptUnknown"] != "both" || cs["kind"] != "capability" ||
-		at(cs, "software", "name") == nil || at(cs, "software", "version") == nil {
+		at(cs, "software", "name") == nil || at(cs, "software", "version") == nil || cs["status"] != "active" || at(cs, "rest", 0, "mode") != "server" {
 		t.Errorf("CapabilityStatement %s", res.Body)
+	}
+	if f, _ := cs["format"].([]any); !slices.Contains(f, any("application/fhir+json")) || !slices.Contains(f, any("application/fhir+xml")) {
+		t.Errorf("format %v: want JSON and XML (SPEC §11)", cs["format"])
 	}
 	if at(cs, "rest", 0, "operation", 0, "name") != "gpc.getstructuredrecord" || at(cs, "rest", 0, "operation", 0, "definition", "reference") != gpconnect.OperationDefinition ||
 		at(cs, "rest", 0, "security", "cors") != true {
