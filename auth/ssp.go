@@ -95,6 +95,27 @@ func sspHeaders(header func(string) string, accepted []string, cfg SSPConfig) (*
 	return s, nil
 }
 
+// SSPReceived is what a request's Spine Security Proxy headers say, for
+// the audit trail of a request they refused: each header that has its
+// form (a UUID trace id, ASIDs of digits, an interaction id of printable
+// characters, at most 200), the others left out.
+func SSPReceived(header func(string) string) *SSP {
+	s := &SSP{}
+	if v := header("Ssp-TraceID"); traceRe.MatchString(v) {
+		s.TraceID = v
+	}
+	if v := header("Ssp-From"); asidRe.MatchString(v) {
+		s.From = v
+	}
+	if v := header("Ssp-To"); asidRe.MatchString(v) {
+		s.To = v
+	}
+	if v := header("Ssp-InteractionID"); len(v) <= 200 && !strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 || r > 0x7e }) {
+		s.InteractionID = v
+	}
+	return s
+}
+
 // sspClaims checks the GP Connect style claims of a request's token and
 // fills in what they say of who is asking.
 func sspClaims(s *SSP, p *Principal, cfg SSPConfig) error {

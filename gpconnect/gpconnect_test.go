@@ -1015,6 +1015,8 @@ func TestAudit(t *testing.T) {
 		t.Fatalf("status %d", res.Status)
 	}
 	outcome(t, record(t, e, params(p.nhs, `{"name":"includeAllergies"}`)), 422, "INVALID_PARAMETER", "includeResolvedAllergies")
+	// Refused by the SSP's rules (SPEC §8: audited also when it fails).
+	outcome(t, record(t, e, params(p.nhs, allergies(true)), "Ssp-To", "918999198993"), 400, "BAD_REQUEST", "Ssp-To")
 	var recs []audit.Record
 	for _, line := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
 		var r audit.Record
@@ -1023,10 +1025,13 @@ func TestAudit(t *testing.T) {
 		}
 		recs = append(recs, r)
 	}
-	if len(recs) != 2 {
-		t.Fatalf("%d audit records, want 2: %s", len(recs), buf.String())
+	if len(recs) != 3 {
+		t.Fatalf("%d audit records, want 3: %s", len(recs), buf.String())
 	}
-	ok, refused := recs[0], recs[1]
+	ok, refused, ssp := recs[0], recs[1], recs[2]
+	if ssp.Status != 400 || ssp.SSPTraceID != trace || ssp.SSPTo != "918999198993" || ssp.Outcome == "success" {
+		t.Errorf("the SSP refusal's audit: %+v", ssp)
+	}
 	if ok.SSPTraceID != trace || ok.SSPFrom != authtest.GPCConsumerASID || ok.SSPTo != authtest.GPCProviderASID || ok.SSPInteraction != auth.GPConnectStructuredInteraction ||
 		ok.Practitioner != "G13579135" || ok.Organisation != "GPC001" || ok.Role != "111111111" || ok.Device != "CONS-APP-4" || ok.Purpose != "directcare" || ok.Interaction != "operation" || ok.Resource != "Patient" ||
 		!slices.Equal(ok.Patients, []string{p.id}) || ok.Status != 200 || !slices.Equal(ok.Params, []string{"includeAllergies", "includeNewThing", "patientNHSNumber"}) {

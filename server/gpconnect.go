@@ -94,6 +94,7 @@ func (h *handler) gpcMetadata(c *gin.Context) {
 func (h *handler) gpcAuthorize(c *gin.Context, interaction, scope string) (ssp *auth.SSP, ok bool) {
 	ssp, p, err := h.opts.GPConnect.Authorize(c.GetHeader, interaction, scope)
 	if err != nil {
+		c.Set("ssp", auth.SSPReceived(c.GetHeader)) // for the audit trail: what came, where it has its form
 		h.gpcFail(c, err)
 		return nil, false
 	}

@@ -756,6 +756,7 @@ func (h *handler) authenticate(c *gin.Context) {
 	if h.opts.SSP != nil {
 		ssp, err := auth.CheckSSP(c.GetHeader, p, h.interactions(c), auth.SSPConfig{ASID: h.opts.SSP.ASID, PractitionerIdentifier: h.opts.SSP.PractitionerIdentifier})
 		if err != nil {
+			c.Set("ssp", auth.SSPReceived(c.GetHeader)) // for the audit trail: what came, where it has its form
 			h.log.Warn("Spine Security Proxy request refused", "id", c.GetString("rid"), "reason", err.Error())
 			h.abort(c, http.StatusBadRequest, fhir.Issue{Severity: "error", Code: "invalid", SpineCode: "BAD_REQUEST",
 				Diagnostics: "Spine Security Proxy: " + err.Error()})
