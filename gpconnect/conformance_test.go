@@ -155,8 +155,13 @@ func TestRecordsConformToGPConnectProfiles(t *testing.T) {
 		if typ == "ProcedureRequest" && at(res, "requester", "onBehalfOf") != nil {
 			report("a ProcedureRequest has requester.onBehalfOf, which GP Connect does not use", where)
 		}
-		if rs, _ := res["reaction"].([]any); typ == "AllergyIntolerance" && slices.ContainsFunc(rs, func(r any) bool { return at(r, "note") != nil }) {
-			report("an AllergyIntolerance has reaction.note, which GP Connect does not use", where)
+		if rs, _ := res["reaction"].([]any); typ == "AllergyIntolerance" && slices.ContainsFunc(rs, func(r any) bool { return at(r, "note") != nil || at(r, "substance") != nil }) {
+			report("an AllergyIntolerance has reaction.note or reaction.substance, which GP Connect does not use", where)
+		}
+		if ps, _ := res["vaccinationProtocol"].([]any); typ == "Immunization" && slices.ContainsFunc(ps, func(p any) bool {
+			return at(p, "authority") != nil || at(p, "series") != nil || at(p, "doseStatusReason") != nil
+		}) {
+			report("an Immunization's vaccinationProtocol has authority, series or doseStatusReason, which GP Connect does not use", where)
 		}
 		if typ == "Immunization" && res["notGiven"] == false && at(res, "explanation", "reasonNotGiven") != nil {
 			report("an Immunization given has explanation.reasonNotGiven", where)
@@ -259,7 +264,7 @@ var notUsed = map[string][]string{
 	"Condition":           {"severity", "verificationStatus", "bodySite", "stage", "evidence"},
 	"Encounter": {"statusHistory", "class", "classHistory", "priority", "episodeOfCare", "incomingReferral", "appointment", "reason",
 		"diagnosis", "account", "hospitalization", "partOf"},
-	"Immunization":     {"reaction", "vaccinationProtocol"},
+	"Immunization":     {"reaction"},
 	"Observation":      {"basedOn", "bodySite", "dataAbsentReason", "device", "method", "specimen", "interpretation", "category"},
 	"DiagnosticReport": {"effective[x]", "image", "imagingStudy", "presentedForm"},
 	"ReferralRequest":  {"definition", "groupIdentifier", "occurrence[x]", "reasonReference", "relevantHistory", "replaces", "type"},

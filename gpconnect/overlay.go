@@ -339,9 +339,9 @@ func ParseOverlay(name string, data []byte) (*Overlay, error) {
 				bad(where, "%s.extensions[%d] (%s): give one of date (a path) or coding", typ, i, x.URL)
 			case x.When != nil && (x.When.Path == "" || x.When.Equals == ""):
 				bad(where, "%s.extensions[%d] (%s): when needs a path and the value it equals", typ, i, x.URL)
-			case x.When != nil && element(t, strings.Split(x.When.Path, ".")[0]) == nil:
+			case x.When != nil && elementType(t, strings.Split(x.When.Path, ".")[0]) == "":
 				bad(where, "%s.extensions[%d] (%s): when.path: %s has no element %s", typ, i, x.URL, typ, strings.Split(x.When.Path, ".")[0])
-			case x.When != nil && isBoolean(element(t, x.When.Path)) && x.When.Equals != "true" && x.When.Equals != "false":
+			case x.When != nil && elementType(t, x.When.Path) == "boolean" && x.When.Equals != "true" && x.When.Equals != "false":
 				bad(where, "%s.extensions[%d] (%s): when: %s.%s is a boolean: equals true or false, not %q", typ, i, x.URL, typ, x.When.Path, x.When.Equals)
 			case x.When == nil && slices.ContainsFunc(r.Extensions[i+1:], func(y *ExtensionRule) bool { return y != nil && y.URL == x.URL }):
 				// The first rule of a url that applies makes the
@@ -447,9 +447,28 @@ func noInformation(a *fhir.Object) {
 	}
 }
 
-// isBoolean reports whether an element is a boolean.
-func isBoolean(e *stu3.Element) bool {
-	return e != nil && len(e.Types) == 1 && e.Types[0] == "boolean"
+// elementType is the type of a top-level element named as JSON names it
+// (a choice by its chosen form, valueBoolean: boolean): "" when the type
+// has no such element, "*" when the element has several types.
+func elementType(t *stu3.Type, name string) string {
+	for _, e := range t.Elements {
+		if e.Name == name {
+			if len(e.Types) == 1 {
+				return e.Types[0]
+			}
+			return "*"
+		}
+		if base, ok := strings.CutSuffix(e.Name, "[x]"); ok {
+			if rest, ok := strings.CutPrefix(name, base); ok && rest != "" {
+				for _, typ := range e.Types {
+					if strings.EqualFold(typ, rest) {
+						return typ
+					}
+				}
+			}
+		}
+	}
+	return ""
 }
 
 // withSet is the base overlay with a mapping set's over it: its URIs

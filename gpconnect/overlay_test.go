@@ -58,6 +58,8 @@ func TestParseOverlayErrors(t *testing.T) {
 		{"resources:\n  Immunization:\n    extensions:\n      - { url: https://x, date: date, when: { path: notGiven } }\n", "o.yaml:3:5: Immunization.extensions[0] (https://x): when needs a path and the value it equals"},
 		{"resources:\n  Immunization:\n    extensions:\n      - { url: https://x, date: date, when: { path: notgiven, equals: \"true\" } }\n", "o.yaml:3:5: Immunization.extensions[0] (https://x): when.path: Immunization has no element notgiven"},
 		{"resources:\n  Immunization:\n    extensions:\n      - { url: https://x, date: date, when: { path: notGiven, equals: \"yes\" } }\n", "o.yaml:3:5: Immunization.extensions[0] (https://x): when: Immunization.notGiven is a boolean: equals true or false, not \"yes\""},
+		{"resources:\n  Observation:\n    extensions:\n      - { url: https://x, date: issued, when: { path: valueBoolean, equals: \"no\" } }\n", "o.yaml:3:5: Observation.extensions[0] (https://x): when: Observation.valueBoolean is a boolean: equals true or false, not \"no\""},
+		{"resources:\n  Observation:\n    extensions:\n      - { url: https://x, date: issued, when: { path: valueBanana, equals: \"no\" } }\n", "o.yaml:3:5: Observation.extensions[0] (https://x): when.path: Observation has no element valueBanana"},
 		{"resources:\n  Immunization:\n    extensions:\n      - { url: https://x, date: date }\n      - { url: https://x, date: date, when: { path: notGiven, equals: \"true\" } }\n", "o.yaml:3:5: Immunization.extensions[0] (https://x): a rule without when comes before another of the same url, which it leaves unused: put the rules with when first"},
 	} {
 		if _, err := ParseOverlay("o.yaml", []byte(c.text)); err == nil || err.Error() != c.want {
@@ -66,6 +68,13 @@ func TestParseOverlayErrors(t *testing.T) {
 	}
 	if _, err := ParseOverlay("o.yaml", []byte("resources:\n  DiagnosticReport:\n    filing_comment: conclusion\n")); err != nil {
 		t.Errorf("filing_comment: conclusion: %v", err)
+	}
+	// A condition on a choice element names its chosen form.
+	for _, path := range []string{"valueCodeableConcept.coding.code", "valueBoolean", "meta.security.code"} {
+		text := "resources:\n  Observation:\n    extensions:\n      - { url: https://x, date: issued, when: { path: " + path + ", equals: \"true\" } }\n"
+		if _, err := ParseOverlay("o.yaml", []byte(text)); err != nil {
+			t.Errorf("when.path %s: %v", path, err)
+		}
 	}
 	want := []string{
 		`o.yaml:2:3: Patent is not an STU3 resource type`,

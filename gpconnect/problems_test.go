@@ -612,9 +612,9 @@ func TestProblemLinkToATestResult(t *testing.T) {
 			served[p.id] = p.nhs
 		}
 	}
-	problemOf := map[string]string{} // PATIENT_ID → a PROBLEM_ID, not withheld
+	problemOf := map[string]string{} // PATIENT_ID → a PROBLEM_ID recorded in a consultation, not withheld
 	for _, r := range demotest.Rows(t, "PROBLEM") {
-		if demotest.Str(r["CONFIDENTIAL"]) != "Y" && problemOf[demotest.Str(r["PATIENT_ID"])] == "" {
+		if demotest.Str(r["CONFIDENTIAL"]) != "Y" && demotest.Str(r["CONSULT_ID"]) != "" && problemOf[demotest.Str(r["PATIENT_ID"])] == "" {
 			problemOf[demotest.Str(r["PATIENT_ID"])] = demotest.Str(r["PROBLEM_ID"])
 		}
 	}
@@ -635,6 +635,8 @@ func TestProblemLinkToATestResult(t *testing.T) {
 	}
 	e := demotest.Open(t, "sqlite", sqlite.Open, dsn, demotest.Config{GPConnect: &gpconnect.Options{ASID: authtest.GPCProviderASID}})
 	cond, rep, res := "Condition/"+problem, "DiagnosticReport/"+report, "Observation/"+result
+	// linksOf are the Condition's links, after checking it keeps its
+	// significance and links to the report once.
 	linksOf := func(b map[string]any) []string {
 		for _, r := range resources(t, b) {
 			if r["resourceType"] == "Condition" && r["id"] == problem {
@@ -643,6 +645,12 @@ func TestProblemLinkToATestResult(t *testing.T) {
 					if at(x, "url") == "https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-CareConnect-RelatedClinicalContent-1" {
 						out = append(out, fmt.Sprint(at(x, "valueReference", "reference")))
 					}
+				}
+				if extByURL(r, "Extension-CareConnect-ProblemSignificance-1") == nil {
+					t.Errorf("%s lost its significance: %v", cond, r["extension"])
+				}
+				if n := len(slices.DeleteFunc(slices.Clone(out), func(s string) bool { return s != rep })); n > 1 {
+					t.Errorf("%s links to %s %d times", cond, rep, n)
 				}
 				return out
 			}
@@ -660,6 +668,11 @@ func TestProblemLinkToATestResult(t *testing.T) {
 	}
 	if l := itemRefs(listsByCode(t, b)["problems-investigations-related-to-problems"]); !slices.Contains(l, rep) || slices.Contains(l, res) || !have[rep] || !have[res] {
 		t.Errorf("the investigations related to problems: %v (the report sent %v, its result %v); want %s", l, have[rep], have[res], rep)
+	}
+	// In its consultation too.
+	b = okRecord(t, e, params(nhs, `{"name":"includeConsultations"}`), "consultations")
+	if links := linksOf(b); !slices.Contains(links, rep) || slices.Contains(links, res) {
+		t.Errorf("%s, in its consultation, links to %v: want %s, not %s", cond, links, rep, res)
 	}
 	b = okRecord(t, e, params(nhs, `{"name":"includeInvestigations"}`), "investigations")
 	if l := itemRefs(listsByCode(t, b)["problems-linked-problems-not-relating-to-the-primary-query"]); !slices.Contains(l, cond) {
@@ -680,21 +693,23 @@ func TestProblemLinkToADocument(t *testing.T) {
 			served[p.id] = p.nhs
 		}
 	}
-	problemOf := map[string]string{}
+	problemOf := map[string]string{} // CONSULT_ID → a PROBLEM_ID recorded in it, not withheld
 	for _, r := range demotest.Rows(t, "PROBLEM") {
-		if demotest.Str(r["CONFIDENTIAL"]) != "Y" && problemOf[demotest.Str(r["PATIENT_ID"])] == "" {
-			problemOf[demotest.Str(r["PATIENT_ID"])] = demotest.Str(r["PROBLEM_ID"])
+		if c := demotest.Str(r["CONSULT_ID"]); demotest.Str(r["CONFIDENTIAL"]) != "Y" && c != "" && problemOf[c] == "" {
+			problemOf[c] = demotest.Str(r["PROBLEM_ID"])
 		}
 	}
+	// A document filed in the consultation of a problem: linked, it is in
+	// the problem's Topic there, not in its referral's.
 	var nhs, problem, doc string
 	for _, r := range demotest.Rows(t, "CLIN_DOCUMENT") {
-		if p := demotest.Str(r["PATIENT_ID"]); served[p] != "" && problemOf[p] != "" {
-			nhs, problem, doc = served[p], problemOf[p], demotest.Str(r["DOC_ID"])
+		if p, c := demotest.Str(r["PATIENT_ID"]), demotest.Str(r["CONSULT_ID"]); served[p] != "" && problemOf[c] != "" {
+			nhs, problem, doc = served[p], problemOf[c], demotest.Str(r["DOC_ID"])
 			break
 		}
 	}
 	if doc == "" {
-		t.Fatal("no served patient with a problem has a document")
+		t.Fatal("no served patient has a document filed in the consultation of a problem")
 	}
 	dsn, db := demoCopy(t)
 	if _, err := db.Exec(`INSERT INTO PROBLEM_LINK (LINK_ID, PROBLEM_ID, LINKED_TABLE, LINKED_ID, RELATIONSHIP) SELECT MAX(LINK_ID) + 1, ?, 'CLIN_DOCUMENT', ?, NULL FROM PROBLEM_LINK`, problem, doc); err != nil {
@@ -714,5 +729,24 @@ func TestProblemLinkToADocument(t *testing.T) {
 	}
 	if l := itemRefs(listsByCode(t, b)["problems-documents-related-to-problems"]); !slices.Equal(l, []string{ref}) || !sent {
 		t.Errorf("the documents related to problems: %v (the document sent in its profile: %v), want %s", l, sent, ref)
+	}
+	b = okRecord(t, e, params(nhs, `{"name":"includeConsultations"}`), "consultations")
+	byRef := map[string]map[string]any{}
+	for _, r := range resources(t, b) {
+		if id, ok := r["id"].(string); ok {
+			byRef[r["resourceType"].(string)+"/"+id] = r
+		}
+	}
+	var inTopic []string
+	for _, r := range resources(t, b) {
+		if r["resourceType"] == "List" && at(r, "code", "coding", 0, "code") == "25851000000105" &&
+			at(r, "extension", 0, "extension", 0, "valueReference", "reference") == "Condition/"+problem {
+			for _, h := range itemRefs(r) {
+				inTopic = append(inTopic, itemRefs(byRef[h])...)
+			}
+		}
+	}
+	if !slices.Contains(inTopic, ref) {
+		t.Errorf("the Topic of Condition/%s holds %v, want %s", problem, inTopic, ref)
 	}
 }

@@ -76,8 +76,9 @@ type Service struct {
 	// headings are the overlay's headings of consultation items, by
 	// resource type (headings.go).
 	headings map[string]heading
-	// authorisation renders a repeat's authorisation expiry from its
-	// row (nil: the overlay says nothing of it; authorisation.go).
+	// authorisation renders a repeat's authorisation expiry and where it
+	// was prescribed from its row (nil: the overlay says nothing of them;
+	// authorisation.go).
 	authorisation *mapping.Mapping
 	// labelled are the types whose mappings give security labels (meta):
 	// those of which an item may be withheld (withheld.go).
