@@ -1,11 +1,16 @@
 package gpconnect_test
 
 import (
-	"github.com/ccfacade/ccfacade/internal/demotest"
 	"slices"
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/ccfacade/ccfacade/adapters/sqlite"
+	"github.com/ccfacade/ccfacade/engine"
+	"github.com/ccfacade/ccfacade/gpconnect"
+	"github.com/ccfacade/ccfacade/internal/authtest"
+	"github.com/ccfacade/ccfacade/internal/demotest"
 )
 
 // What every record holds beside its areas (SPEC §6), over the whole
@@ -151,6 +156,37 @@ func TestLinkedProblemsOfEachArea(t *testing.T) {
 	for _, a := range areas {
 		if seen[a.list] == 0 {
 			t.Errorf("no patient tried has a problem linked to an item of the list %s", a.list)
+		}
+	}
+}
+
+// A usual GP with several PractitionerRoles gets none in the bundle (SPEC
+// §6: at most one PractitionerRole per practitioner; if there would be
+// several, send none). Every clinician has two roles through an edited
+// PractitionerRole mapping (two rows of each CLINICIAN row).
+func TestSeveralRolesSendNone(t *testing.T) {
+	t.Parallel()
+	dsn, err := demotest.SQLiteDSN()
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := demotest.OpenReadOnly(t, "sqlite", sqlite.Open, dsn)
+	set := demotest.EditedDemoSet(t, "practitionerrole.yaml", "from:\n  table: CLINICIAN\n  key: STAFF_ID\n", `from:
+  query: |
+    SELECT c.*, c.STAFF_ID * 10 AS ROLE_ID FROM CLINICIAN c
+    UNION ALL SELECT c.*, c.STAFF_ID * 10 + 1 AS ROLE_ID FROM CLINICIAN c
+  key: ROLE_ID
+`)
+	e := demotest.Serve(t, db, set, demotest.Config{Engine: engine.Options{DefaultCount: 20, MaxCount: 100, PagingSecret: []byte("test secret")},
+		GPConnect: &gpconnect.Options{ASID: authtest.GPCProviderASID}})
+	p := find(t, func(p demoPatient) bool { return p.gp != "" })
+	if r := demotest.Get(t, e.Base+"/PractitionerRole?practitioner=Practitioner/"+p.gp); len(resources(t, r.JSON(t))) != 2 {
+		t.Fatalf("the edited mapping gives the usual GP %d roles, want 2", len(resources(t, r.JSON(t))))
+	}
+	b := okRecord(t, e, params(p.nhs, allergies(false)), "the allergies of "+p.nhs)
+	for _, r := range resources(t, b) {
+		if r["resourceType"] == "PractitionerRole" {
+			t.Errorf("a PractitionerRole is sent: %v", r)
 		}
 	}
 }
