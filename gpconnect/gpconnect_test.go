@@ -3,6 +3,7 @@ package gpconnect_test
 import (
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"slices"
 	"sort"
@@ -642,6 +643,7 @@ var spineCodes = map[string]struct{ issue, display string }{
 	"NO_RECORD_FOUND/404":           {"not-found", "No record found"},
 	"INVALID_RESOURCE/422":          {"invalid", "Invalid validation of resource"},
 	"INVALID_PARAMETER/422":         {"invalid", "Invalid parameter"},
+	"INTERNAL_SERVER_ERROR/500":     {"exception", "Unexpected internal server error"}, // §7: "processing (example uses exception)"
 }
 
 // outcome checks an error answer: its status, the GP Connect
@@ -1187,4 +1189,42 @@ func TestAllergySeverityWithoutManifestation(t *testing.T) {
 		return
 	}
 	t.Fatalf("AllergyIntolerance/%s is not in the bundle", allergy)
+}
+
+// An item of the record its row does not let the facade render (an
+// OBSERVATION whose STATUS the concept map does not know, and the map
+// says a read of it fails) fails the whole record, never a record without
+// it: 500 INTERNAL_SERVER_ERROR (SPEC §7) whose diagnostics give the
+// request's id, with no row or map named; the log says which resource and
+// why. The row is changed in a copy of the demo database.
+func TestUnreadableItemFailsTheRecord(t *testing.T) {
+	rows := observationRows(t)
+	withheld, _ := withheldRows(t)
+	p := find(t, func(p demoPatient) bool { return len(rows[p.id]) > 1 })
+	var bad string
+	for _, o := range rows[p.id] {
+		if withheld["Observation/"+o.id].patient == "" {
+			bad = o.id
+			break
+		}
+	}
+	dsn, db := demoCopy(t)
+	if _, err := db.Exec(`UPDATE OBSERVATION SET STATUS = 'Z' WHERE OBS_ID = ?`, bad); err != nil {
+		t.Fatal(err)
+	}
+	var logs demotest.Buffer
+	e := demotest.Open(t, "sqlite", sqlite.Open, dsn, demotest.Config{GPConnect: &gpconnect.Options{ASID: authtest.GPCProviderASID},
+		Server: server.Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))}})
+	for _, q := range []string{`{"name":"includeUncategorisedData"}`, `{"name":"includeConsultations"}`} {
+		res := record(t, e, params(p.nhs, q))
+		outcome(t, res, http.StatusInternalServerError, "INTERNAL_SERVER_ERROR", "quote")
+		for _, leak := range []string{"obs-status", "STATUS", "Z"} {
+			if strings.Contains(string(res.Body), `"`+leak) || strings.Contains(string(res.Body), leak+`"`) {
+				t.Errorf("%s: the answer names %q: %s", q, leak, res.Body)
+			}
+		}
+	}
+	if !strings.Contains(logs.String(), "Observation/"+bad) {
+		t.Errorf("the log does not name Observation/%s: %s", bad, logs.String())
+	}
 }

@@ -342,7 +342,21 @@ func (r *record) searchIn(typ string, m *mapping.Mapping, params url.Values) ([]
 		entries, _ := b.Get("entry").(fhir.Array)
 		for _, e := range entries {
 			eo, _ := e.(*fhir.Object)
-			if mode := values(eo, "search.mode"); len(mode) > 0 && mode[0] != "match" {
+			mode := first(values(eo, "search.mode"))
+			if mode == "outcome" {
+				// A row the facade cannot render (a code an "error" concept
+				// map does not know, say) fails the record: a record
+				// without the item would be one the consumer takes as
+				// whole.
+				res, _ := eo.Get("resource").(*fhir.Object)
+				for _, is := range issuesOf(res) {
+					if o, ok := is.(*fhir.Object); ok && (o.GetString("severity") == "error" || o.GetString("severity") == "fatal") {
+						return nil, fmt.Errorf("gpconnect: an item of the record cannot be sent: %s", o.GetString("diagnostics"))
+					}
+				}
+				continue
+			}
+			if mode != "" && mode != "match" {
 				continue
 			}
 			if res, ok := eo.Get("resource").(*fhir.Object); ok {
@@ -368,6 +382,15 @@ func (r *record) searchIn(typ string, m *mapping.Mapping, params url.Values) ([]
 		}
 		params = u.Query()
 	}
+}
+
+// issuesOf are an OperationOutcome's issues.
+func issuesOf(o *fhir.Object) fhir.Array {
+	if o == nil {
+		return nil
+	}
+	is, _ := o.Get("issue").(fhir.Array)
+	return is
 }
 
 // usualRole adds the PractitionerRole of the patient's usual GP when the
