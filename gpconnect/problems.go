@@ -84,8 +84,10 @@ const (
 //     "Problems - allergies that have been ended related to problems"
 //     list (an ended allergy never stands alone in the bundle). A link
 //     to an item of an area switched off here becomes a display-only
-//     entry of the area's list; a link to a consultation, or to an item
-//     no area offered holds, stays a reference only;
+//     entry of the area's list; a link to a consultation the record
+//     sends (consultations were asked for) is listed in "Problems -
+//     consultations related to problems", one to another consultation,
+//     or to an item no area offered holds, stays a reference only;
 //   - whatever was asked for, the problems linked to a listed problem
 //     (relatedProblemHeader) or to an item of a primary list (their
 //     relatedClinicalContent; the ended allergies of the "Ended
@@ -249,6 +251,10 @@ func (r *record) toReports(problems []*fhir.Object) error {
 	return nil
 }
 
+// consultationsRelated is the secondary list of the consultations the
+// problems are linked to, when the record sends them.
+const consultationsRelated = "problems-consultations-related-to-problems"
+
 // endedRelated is the secondary list of the ended allergies the problems
 // are linked to.
 const endedRelated = "problems-allergies-that-have-been-ended-related-to-problems"
@@ -270,10 +276,17 @@ func (r *record) relatedItems(problems []*fhir.Object) error {
 	lists := map[Area][]string{}
 	var items []heldItem
 	var ended []heldItem
+	var consultations []string
 	direct := map[string]bool{}
 	for _, ref := range refs {
 		o, ok := owner[ref]
 		switch {
+		case strings.HasPrefix(ref, "Encounter/") && r.have[ref]:
+			// A consultation the record sends (consultations were asked
+			// for): listed; one not sent stays a reference only.
+			if !slices.Contains(consultations, ref) {
+				consultations = append(consultations, ref)
+			}
 		case !ok:
 			continue
 		case o.ended && !o.disabled:
@@ -294,6 +307,9 @@ func (r *record) relatedItems(problems []*fhir.Object) error {
 			direct[ref] = true
 			items = append(items, o)
 		}
+	}
+	if len(consultations) > 0 {
+		r.sections = append(r.sections, r.list(secondarySystem, consultationsRelated, secondaryTitle(consultationsRelated), consultations, nil))
 	}
 	for _, la := range linkedAreas {
 		if len(lists[la.area]) > 0 {

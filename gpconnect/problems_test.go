@@ -750,3 +750,47 @@ func TestProblemLinkToADocument(t *testing.T) {
 		t.Errorf("the Topic of Condition/%s holds %v, want %s", problem, inTopic, ref)
 	}
 }
+
+// A problem linked to a consultation (a PROBLEM_LINK row to CONSULTATION,
+// added to a copy of the demo database) refers to its Encounter; with
+// consultations asked for too, the Encounter sent is listed in "Problems -
+// consultations related to problems" (SPEC §6.1); with problems alone it
+// stays a reference only: no Encounter, no such list (SPEC §6.2).
+func TestProblemLinkToAConsultation(t *testing.T) {
+	rows := consultationRows(t)
+	problemOf := map[string]string{} // PATIENT_ID → a PROBLEM_ID, not withheld
+	for _, r := range demotest.Rows(t, "PROBLEM") {
+		if demotest.Str(r["CONFIDENTIAL"]) != "Y" && problemOf[demotest.Str(r["PATIENT_ID"])] == "" {
+			problemOf[demotest.Str(r["PATIENT_ID"])] = demotest.Str(r["PROBLEM_ID"])
+		}
+	}
+	p := find(t, func(p demoPatient) bool { return problemOf[p.id] != "" && len(rows[p.id]) > 0 })
+	problem, consult := problemOf[p.id], rows[p.id][0].id
+	dsn, db := demoCopy(t)
+	if _, err := db.Exec(`INSERT INTO PROBLEM_LINK (LINK_ID, PROBLEM_ID, LINKED_TABLE, LINKED_ID, RELATIONSHIP) SELECT MAX(LINK_ID) + 1, ?, 'CONSULTATION', ?, NULL FROM PROBLEM_LINK`, problem, consult); err != nil {
+		t.Fatal(err)
+	}
+	e := demotest.Open(t, "sqlite", sqlite.Open, dsn, demotest.Config{GPConnect: &gpconnect.Options{ASID: authtest.GPCProviderASID}})
+	enc := "Encounter/" + consult
+	refers := func(b map[string]any) bool {
+		for _, r := range resources(t, b) {
+			if r["resourceType"] == "Condition" && r["id"] == problem {
+				return strings.Contains(fmt.Sprint(r["extension"]), enc)
+			}
+		}
+		return false
+	}
+	b := okRecord(t, e, params(p.nhs, `{"name":"includeProblems"}`, `{"name":"includeConsultations"}`), "problems and consultations")
+	if l := itemRefs(listsByCode(t, b)["problems-consultations-related-to-problems"]); !slices.Equal(l, []string{enc}) || !refers(b) {
+		t.Errorf("the consultations related to problems: %v (the Condition refers to it: %v), want %s", l, refers(b), enc)
+	}
+	b = okRecord(t, e, params(p.nhs, `{"name":"includeProblems"}`), "problems")
+	if listsByCode(t, b)["problems-consultations-related-to-problems"] != nil || !refers(b) {
+		t.Errorf("problems alone: a consultations list, or the Condition does not refer to %s", enc)
+	}
+	for _, r := range resources(t, b) {
+		if r["resourceType"] == "Encounter" {
+			t.Errorf("problems alone: Encounter/%v is sent", r["id"])
+		}
+	}
+}
