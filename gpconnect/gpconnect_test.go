@@ -822,7 +822,8 @@ func TestSSPErrors(t *testing.T) {
 		{"exp iat+301", []string{"Authorization", tok(func(c map[string]any) { c["exp"] = c["iat"].(int64) + 301 })}, 400, "BAD_REQUEST", "exp"},
 		{"device of another type", []string{"Authorization", tok(func(c map[string]any) { c["requesting_device"].(map[string]any)["resourceType"] = "Patient" })}, 422, "INVALID_RESOURCE", "requesting_device"},
 		{"device with an unknown element", []string{"Authorization", tok(func(c map[string]any) { c["requesting_device"].(map[string]any)["colour"] = "red" })}, 422, "INVALID_RESOURCE", "colour"},
-		{"body of XML", []string{"Content-Type", "application/fhir+xml"}, 415, "UNSUPPORTED_MEDIA_TYPE", "FHIR JSON"},
+		{"body of JSON sent as XML", []string{"Content-Type", "application/fhir+xml"}, 422, "INVALID_RESOURCE", "XML"},
+		{"body of plain text", []string{"Content-Type", "text/plain"}, 415, "UNSUPPORTED_MEDIA_TYPE", "FHIR JSON or XML"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -1226,5 +1227,50 @@ func TestUnreadableItemFailsTheRecord(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "Observation/"+bad) {
 		t.Errorf("the log does not name Observation/%s: %s", bad, logs.String())
+	}
+}
+
+// A request body in FHIR XML (SPEC §2: XML SHOULD be supported) is read as
+// its JSON form is: the same Parameters, in XML, gets the same record,
+// byte for byte; its parameters are checked alike (a wrong part in XML is
+// the same 422 naming it); XML that is not a Parameters, or not XML, is
+// 422 INVALID_RESOURCE.
+func TestXMLRequestBody(t *testing.T) {
+	e := serve(t, nil)
+	p := find(t, func(p demoPatient) bool { return len(p.allergies["Active"]) > 0 })
+	json := params(p.nhs, allergies(true), `{"name":"includeMedication","part":[{"name":"includePrescriptionIssues","valueBoolean":false},{"name":"medicationSearchFromDate","valueDate":"2015-01-01"}]}`,
+		`{"name":"includeUncategorisedData","part":[{"name":"uncategorisedDataSearchPeriod","valuePeriod":{"start":"2012-01-01","end":"2020-12-31"}}]}`,
+		`{"name":"includeImmunisations","part":[{"name":"includeNotGiven","valueBoolean":true}]}`)
+	xml := `<?xml version="1.0" encoding="UTF-8"?>
+<Parameters xmlns="http://hl7.org/fhir">
+  <parameter><name value="patientNHSNumber"/><valueIdentifier><system value="https://fhir.nhs.uk/Id/nhs-number"/><value value="` + p.nhs + `"/></valueIdentifier></parameter>
+  <parameter><name value="includeAllergies"/><part><name value="includeResolvedAllergies"/><valueBoolean value="true"/></part></parameter>
+  <parameter><name value="includeMedication"/>
+    <part><name value="includePrescriptionIssues"/><valueBoolean value="false"/></part>
+    <part><name value="medicationSearchFromDate"/><valueDate value="2015-01-01"/></part>
+  </parameter>
+  <parameter><name value="includeUncategorisedData"/><part><name value="uncategorisedDataSearchPeriod"/><valuePeriod><start value="2012-01-01"/><end value="2020-12-31"/></valuePeriod></part></parameter>
+  <parameter><name value="includeImmunisations"/><part><name value="includeNotGiven"/><valueBoolean value="true"/></part></parameter>
+</Parameters>`
+	consultations := `<Parameters xmlns="http://hl7.org/fhir">
+  <parameter><name value="patientNHSNumber"/><valueIdentifier><system value="https://fhir.nhs.uk/Id/nhs-number"/><value value="` + p.nhs + `"/></valueIdentifier></parameter>
+  <parameter><name value="includeConsultations"/><part><name value="includeNumberOfMostRecent"/><valuePositiveInt value="0"/></part></parameter>
+</Parameters>`
+	fromJSON := record(t, e, json)
+	fromXML := record(t, e, xml, "Content-Type", "application/fhir+xml")
+	if fromJSON.Status != http.StatusOK || fromXML.Status != http.StatusOK || string(fromJSON.Body) != string(fromXML.Body) {
+		t.Fatalf("JSON %d, XML %d; the same record: %v\n%s", fromJSON.Status, fromXML.Status, string(fromJSON.Body) == string(fromXML.Body), demotest.Truncate(string(fromXML.Body), 600))
+	}
+	for _, c := range []struct{ name, body, spine, names string }{
+		{"a part given wrong", consultations, "INVALID_PARAMETER", "includeConsultations.includeNumberOfMostRecent"},
+		{"a boolean that is not one", strings.Replace(xml, `<valueBoolean value="true"/>`, `<valueBoolean value="yes"/>`, 1), "INVALID_PARAMETER", "includeAllergies.includeResolvedAllergies"},
+		{"not a Parameters", `<Patient xmlns="http://hl7.org/fhir"><id value="1"/></Patient>`, "INVALID_RESOURCE", "Parameters"},
+		{"not in FHIR's namespace", strings.Replace(xml, ` xmlns="http://hl7.org/fhir"`, "", 1), "INVALID_RESOURCE", "http://hl7.org/fhir"},
+		{"not XML", `<Parameters xmlns="http://hl7.org/fhir"><parameter>`, "INVALID_RESOURCE", "XML"},
+		{"an element Parameters has not", strings.Replace(xml, `<parameter>`, `<colour value="red"/><parameter>`, 1), "INVALID_RESOURCE", "colour"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			outcome(t, record(t, e, c.body, "Content-Type", "application/fhir+xml"), 422, c.spine, c.names)
+		})
 	}
 }

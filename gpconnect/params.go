@@ -96,12 +96,9 @@ var (
 // INVALID_IDENTIFIER_SYSTEM and INVALID_NHS_NUMBER for the patient's
 // identifier; each names the parameter.
 func ParseRequest(body io.Reader, today time.Time) (*Request, error) {
-	raw, err := io.ReadAll(io.LimitReader(body, maxBody+1))
+	raw, err := readBody(body)
 	if err != nil {
-		return nil, invalidResource("the request body cannot be read")
-	}
-	if len(raw) > maxBody {
-		return nil, invalidResource("the request body is larger than %d KiB; a Parameters of this operation is a few", maxBody>>10)
+		return nil, err
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
@@ -112,6 +109,37 @@ func ParseRequest(body io.Reader, today time.Time) (*Request, error) {
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, invalidResource("the request body has more after the Parameters resource")
 	}
+	return parseParameters(doc, today)
+}
+
+// ParseRequestXML is ParseRequest of a body in FHIR XML: the Parameters
+// is read into its JSON form (paramsxml.go) and checked as that is.
+func ParseRequestXML(body io.Reader, today time.Time) (*Request, error) {
+	raw, err := readBody(body)
+	if err != nil {
+		return nil, err
+	}
+	doc, err := parametersXML(raw)
+	if err != nil {
+		return nil, err
+	}
+	return parseParameters(doc, today)
+}
+
+// readBody reads a request body, up to maxBody.
+func readBody(body io.Reader) ([]byte, error) {
+	raw, err := io.ReadAll(io.LimitReader(body, maxBody+1))
+	if err != nil {
+		return nil, invalidResource("the request body cannot be read")
+	}
+	if len(raw) > maxBody {
+		return nil, invalidResource("the request body is larger than %d KiB; a Parameters of this operation is a few", maxBody>>10)
+	}
+	return raw, nil
+}
+
+// parseParameters checks a Parameters in its JSON form (see ParseRequest).
+func parseParameters(doc any, today time.Time) (*Request, error) {
 	res, ok := doc.(map[string]any)
 	if !ok || res["resourceType"] != "Parameters" {
 		return nil, invalidResource("the request body is not a FHIR Parameters resource")

@@ -58,12 +58,17 @@ func (h *handler) gpcRecord(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if ct := c.ContentType(); ct != "" && !containsFold(jsonTypes, ct) {
+	parse := gpconnect.ParseRequest
+	switch ct := c.ContentType(); {
+	case ct == "" || containsFold(jsonTypes, ct):
+	case containsFold(xmlTypes, ct):
+		parse = gpconnect.ParseRequestXML
+	default:
 		h.gpcFail(c, &gpconnect.Error{Status: http.StatusUnsupportedMediaType, Issue: gpconnect.Issue{Severity: "error", Code: "not-supported",
-			Spine: "UNSUPPORTED_MEDIA_TYPE", Diagnostics: "the request body is read as FHIR JSON (application/fhir+json), not " + echo(ct)}})
+			Spine: "UNSUPPORTED_MEDIA_TYPE", Diagnostics: "the request body is read as FHIR JSON or XML (application/fhir+json, application/fhir+xml), not " + echo(ct)}})
 		return
 	}
-	req, err := gpconnect.ParseRequest(c.Request.Body, svc.Today())
+	req, err := parse(c.Request.Body, svc.Today())
 	if err != nil {
 		h.gpcFail(c, err)
 		return
