@@ -1,13 +1,9 @@
 package gpconnect
 
 import (
-	"context"
 	"fmt"
-	"net/url"
 	"strings"
-	"time"
 
-	"github.com/ccfacade/ccfacade/engine"
 	"github.com/ccfacade/ccfacade/fhir"
 	"github.com/ccfacade/ccfacade/mapping"
 	"gopkg.in/yaml.v3"
@@ -68,12 +64,9 @@ func authorisationMapping(set *mapping.Set, o *Overlay) (*mapping.Mapping, error
 		return nil, nil
 	}
 	a := rule.Authorisation
-	ms := set.LookupIn(mapping.STU3, "MedicationStatement")
-	switch {
-	case len(ms) == 0:
-		return nil, fmt.Errorf("gpconnect overlay: resources.MedicationStatement.authorisation: no mapping serves MedicationStatement, whose table it would be read from")
-	case len(ms) > 1:
-		return nil, fmt.Errorf("gpconnect overlay: resources.MedicationStatement.authorisation: %d mappings serve MedicationStatement; the authorisation is read from one table", len(ms))
+	only, why := onlyMapping(set, "MedicationStatement")
+	if only == nil {
+		return nil, fmt.Errorf("gpconnect overlay: resources.MedicationStatement.authorisation: %s; the authorisation is read from the one table", why)
 	}
 	var exts []any
 	for _, f := range []struct {
@@ -91,31 +84,26 @@ func authorisationMapping(set *mapping.Set, o *Overlay) (*mapping.Mapping, error
 		err := f.node.Decode(&v)
 		ext := map[string]any{"url": f.url, f.value: v}
 		if err == nil {
-			_, err = sideMapping(ms[0], "authorisation "+f.name, []any{ext}, set.Location) // each checked alone, to say which is wrong
+			_, err = sideMapping(only, "authorisation "+f.name, []any{ext}, set.Location) // each checked alone, to say which is wrong
 		}
 		if err != nil {
 			return nil, fmt.Errorf("gpconnect overlay: resources.MedicationStatement.authorisation.%s (line %d): %w", f.name, f.node.Line, err)
 		}
 		exts = append(exts, ext)
 	}
-	m, err := sideMapping(ms[0], "authorisation", exts, set.Location)
+	m, err := sideMapping(only, "authorisation", exts, set.Location)
 	if err != nil {
 		return nil, fmt.Errorf("gpconnect overlay: resources.MedicationStatement.authorisation: %w", err)
 	}
 	return m, nil
 }
 
-// checkAuthorisation reads the authorisation's mapping once, on a row of
-// its table, so that a column the table lacks stops the start rather than
-// every record.
+// checkAuthorisation reads the authorisation's mapping once (readOnce).
 func (s *Service) checkAuthorisation() error {
 	if s.authorisation == nil {
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	_, err := s.eng.Search(ctx, engine.SearchRequest{Type: "MedicationStatement", Mapping: s.authorisation, Params: url.Values{"_count": {"1"}}, Base: "urn:ccfacade:gpconnect"})
-	if err != nil {
+	if err := s.readOnce("MedicationStatement", s.authorisation); err != nil {
 		return fmt.Errorf("gpconnect overlay: resources.MedicationStatement.authorisation cannot be read from the table of the MedicationStatement mapping: %w", err)
 	}
 	return nil

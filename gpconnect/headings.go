@@ -1,15 +1,11 @@
 package gpconnect
 
 import (
-	"context"
 	"fmt"
 	"maps"
-	"net/url"
 	"slices"
 	"strings"
-	"time"
 
-	"github.com/ccfacade/ccfacade/engine"
 	"github.com/ccfacade/ccfacade/fhir"
 	"github.com/ccfacade/ccfacade/mapping"
 	"gopkg.in/yaml.v3"
@@ -61,18 +57,15 @@ func headingRules(set *mapping.Set, o *Overlay) (map[string]heading, error) {
 			out[typ] = heading{fixed: strings.TrimSpace(n.Value)}
 			continue
 		}
-		ms := set.LookupIn(mapping.STU3, typ)
-		switch {
-		case len(ms) == 0:
-			return nil, fmt.Errorf("gpconnect overlay: resources.%s.heading (line %d): no mapping serves %s, whose table the heading would be read from", typ, n.Line, typ)
-		case len(ms) > 1:
-			return nil, fmt.Errorf("gpconnect overlay: resources.%s.heading (line %d): %d mappings serve %s; a heading read from the row needs one table (give a fixed text)", typ, n.Line, len(ms), typ)
+		only, why := onlyMapping(set, typ)
+		if only == nil {
+			return nil, fmt.Errorf("gpconnect overlay: resources.%s.heading (line %d): %s; a heading read from the row needs the one table it is read from (or give a fixed text)", typ, n.Line, why)
 		}
 		var v any
 		if err := n.Decode(&v); err != nil {
 			return nil, fmt.Errorf("gpconnect overlay: resources.%s.heading (line %d): %w", typ, n.Line, err)
 		}
-		m, err := sideMapping(ms[0], strings.ToLower(typ)+" heading", []any{map[string]any{"url": headingURL, "valueString": v}}, set.Location)
+		m, err := sideMapping(only, strings.ToLower(typ)+" heading", []any{map[string]any{"url": headingURL, "valueString": v}}, set.Location)
 		if err != nil {
 			return nil, fmt.Errorf("gpconnect overlay: resources.%s.heading (line %d): %w", typ, n.Line, err)
 		}
@@ -81,20 +74,13 @@ func headingRules(set *mapping.Set, o *Overlay) (map[string]heading, error) {
 	return out, nil
 }
 
-// checkHeadings reads each heading's mapping once, on a row of its table,
-// so that a column the table lacks stops the start rather than every
-// record.
+// checkHeadings reads each heading's mapping once (readOnce).
 func (s *Service) checkHeadings() error {
 	for _, typ := range slices.Sorted(maps.Keys(s.headings)) {
-		h := s.headings[typ]
-		if h.m == nil {
-			continue
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		_, err := s.eng.Search(ctx, engine.SearchRequest{Type: typ, Mapping: h.m, Params: url.Values{"_count": {"1"}}, Base: "urn:ccfacade:gpconnect"})
-		cancel()
-		if err != nil {
-			return fmt.Errorf("gpconnect overlay: resources.%s.heading: the heading cannot be read from the table of the %s mapping: %w", typ, typ, err)
+		if h := s.headings[typ]; h.m != nil {
+			if err := s.readOnce(typ, h.m); err != nil {
+				return fmt.Errorf("gpconnect overlay: resources.%s.heading: the heading cannot be read from the table of the %s mapping: %w", typ, typ, err)
+			}
 		}
 	}
 	return nil

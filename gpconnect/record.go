@@ -52,11 +52,9 @@ type record struct {
 	// as disabled: each is warned of, asked for or not.
 	disabledLinks map[Area]bool
 	// owner maps what problems may be linked to (see owners); items are
-	// the areas' items (see linkedItems); ended the ended allergies (see
-	// endedItems).
+	// the areas' items (see linkedItems).
 	owner map[string]heldItem
 	items map[Area][]heldItem
-	ended *[]heldItem
 	// endedFound are the ended allergies found (see endedAllergies);
 	// authorised the authorisations' facts found, by statement id (see
 	// authorisations), shared with the records made for an area's items.
@@ -625,16 +623,13 @@ func (r *record) endedAllergies() ([]*fhir.Object, error) {
 // endedItems are the patient's ended allergies as items a consultation
 // may hold or a problem be linked to (marked ended; disabled when
 // allergies are switched off here); none when allergies are not mapped
-// here. Made once a record.
+// here.
 func (r *record) endedItems() ([]heldItem, error) {
 	off := r.s.switchedOff[Allergies]
 	if !off && !r.s.offered[Allergies] {
 		return nil, nil
 	}
-	if r.ended != nil {
-		return *r.ended, nil
-	}
-	ended, err := r.endedAllergies()
+	ended, err := r.endedAllergies() // searched once a record
 	if err != nil {
 		return nil, err
 	}
@@ -642,7 +637,6 @@ func (r *record) endedItems() ([]heldItem, error) {
 	for i, a := range ended {
 		items[i] = heldItem{area: Allergies, item: a, disabled: off, ended: true}
 	}
-	r.ended = &items
 	return items, nil
 }
 

@@ -149,17 +149,35 @@ func sideMapping(m *mapping.Mapping, name string, exts []any, loc *time.Location
 	return side, nil
 }
 
-// checkStanding runs the overlay's patient conditions once, on a row of
-// the table, so that a column the table lacks stops the start rather than
-// every record.
+// onlyMapping is the one mapping that serves a type, whose rows a side
+// mapping reads; else why there is none to read ("no mapping serves
+// Flag", "2 mappings serve ProcedureRequest").
+func onlyMapping(set *mapping.Set, typ string) (*mapping.Mapping, string) {
+	switch ms := set.LookupIn(mapping.STU3, typ); len(ms) {
+	case 0:
+		return nil, "no mapping serves " + typ
+	case 1:
+		return ms[0], ""
+	default:
+		return nil, fmt.Sprintf("%d mappings serve %s", len(ms), typ)
+	}
+}
+
+// readOnce reads a side mapping once, on a row of its table, so that a
+// column the table lacks stops the start rather than every record.
+func (s *Service) readOnce(typ string, m *mapping.Mapping) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	_, err := s.eng.Search(ctx, engine.SearchRequest{Type: typ, Mapping: m, Params: url.Values{"_count": {"1"}}, Base: "urn:ccfacade:gpconnect"})
+	return err
+}
+
+// checkStanding runs the overlay's patient conditions once (readOnce).
 func (s *Service) checkStanding() error {
 	if s.standingMap == nil {
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	_, err := s.eng.Search(ctx, engine.SearchRequest{Type: "Patient", Mapping: s.standingMap, Params: url.Values{"_count": {"1"}}, Base: "urn:ccfacade:gpconnect"})
-	if err != nil {
+	if err := s.readOnce("Patient", s.standingMap); err != nil {
 		return fmt.Errorf("gpconnect overlay: patient: the conditions on the Patient mapping's table cannot be read: %w", err)
 	}
 	return nil
