@@ -238,6 +238,7 @@ func TestRecordsConformToGPConnectProfiles(t *testing.T) {
 			check(m, where)
 			if res.Status == http.StatusOK {
 				medicationRules(m, where, report)
+				uncategorisedRules(m, where, report)
 			}
 		}
 	}
@@ -304,6 +305,44 @@ func medicationRules(b map[string]any, where string, report func(msg, where stri
 			if reason {
 				report("an order has a status reason", where+" "+ref)
 			}
+		}
+	}
+}
+
+// uncategorisedRules checks what SPEC §6.2 says of uncategorised data
+// Observations: every Observation of the bundle that is not of a
+// DiagnosticReport of it (a result, a filing comment, a test group's
+// member) is uncategorised data, or an immunisation's status record
+// sent as one, and has the status final.
+func uncategorisedRules(b map[string]any, where string, report func(msg, where string)) {
+	byRef := map[string]map[string]any{}
+	for _, en := range b["entry"].([]any) {
+		r, _ := en.(map[string]any)["resource"].(map[string]any)
+		byRef[fmt.Sprint(r["resourceType"], "/", r["id"])] = r
+	}
+	ofReport := map[string]bool{}
+	var mark func(ref string)
+	mark = func(ref string) {
+		if ofReport[ref] {
+			return
+		}
+		ofReport[ref] = true
+		rel, _ := byRef[ref]["related"].([]any)
+		for _, x := range rel {
+			mark(fmt.Sprint(at(x, "target", "reference")))
+		}
+	}
+	for _, r := range byRef {
+		if r["resourceType"] == "DiagnosticReport" {
+			rs, _ := r["result"].([]any)
+			for _, x := range rs {
+				mark(fmt.Sprint(at(x, "reference")))
+			}
+		}
+	}
+	for ref, r := range byRef {
+		if r["resourceType"] == "Observation" && !ofReport[ref] && r["status"] != "final" {
+			report(fmt.Sprintf("an uncategorised Observation has the status %v, want final", r["status"]), where+" "+ref)
 		}
 	}
 }

@@ -63,6 +63,10 @@ type record struct {
 	// withheld are the Type/id of the resources found that are withheld
 	// (see withhold), shared with the records made for an area's items.
 	withheld map[string]bool
+	// void are the Type/id of the items found that are not sent, nor any
+	// reference to them, and of which no list warns (an Observation
+	// entered in error; see final), shared like withheld.
+	void map[string]bool
 	// withheldListed are the withheld items an area's list left out.
 	withheldListed map[string]bool
 	// collect marks a record made for an area's items (itemsOf): its
@@ -81,7 +85,7 @@ const displayOnly = "\x00display:"
 // the Bundle's id. The error is an *Error (404 PATIENT_NOT_FOUND, …) or
 // the engine's.
 func (s *Service) Record(ctx context.Context, req *Request, traceID string) (*fhir.Object, error) {
-	r := &record{s: s, ctx: ctx, admin: map[string][]*fhir.Object{}, have: map[string]bool{}, listed: map[string]Area{}, disabledLinks: map[Area]bool{}, withheld: map[string]bool{}, withheldListed: map[string]bool{},
+	r := &record{s: s, ctx: ctx, admin: map[string][]*fhir.Object{}, have: map[string]bool{}, listed: map[string]Area{}, disabledLinks: map[Area]bool{}, withheld: map[string]bool{}, void: map[string]bool{}, withheldListed: map[string]bool{},
 		authorised: map[string]authorised{}}
 	pid, err := s.eng.PatientByNHSNumber(ctx, req.NHSNumber)
 	if err != nil {

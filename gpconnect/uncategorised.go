@@ -16,7 +16,7 @@ import (
 // bundle. uncategorisedDataSearchPeriod keeps those whose effective date
 // or period meets it (a partial date stands for its whole year or
 // month); one with no effective date is kept, as GP Connect asks of
-// items of unknown date.
+// items of unknown date. Each is sent final (see final).
 var uncategorisedBuilder = patientItems("Observation", func(r *record, req *Request, found []*fhir.Object) error {
 	results, err := r.investigationResults(found)
 	if err != nil {
@@ -24,7 +24,7 @@ var uncategorisedBuilder = patientItems("Observation", func(r *record, req *Requ
 	}
 	keep := found[:0]
 	for _, o := range found {
-		if a, ok := r.listed["Observation/"+o.GetString("id")]; ok && a != Uncategorised || results[o.GetString("id")] {
+		if a, ok := r.listed["Observation/"+o.GetString("id")]; ok && a != Uncategorised || results[o.GetString("id")] || !r.final(o) {
 			continue
 		}
 		if ps := req.Areas[Uncategorised]; len(ps) > 0 {
@@ -43,6 +43,20 @@ var uncategorisedBuilder = patientItems("Observation", func(r *record, req *Requ
 	r.addListed(Uncategorised, "Observation", keep)
 	return nil
 })
+
+// final makes an uncategorised Observation's status final, as GP
+// Connect fixes it (SPEC §6.2), and says whether it is sent at all: one
+// entered in error, or cancelled (never made), is not, nor any reference
+// to it (void).
+func (r *record) final(o *fhir.Object) bool {
+	switch o.GetString("status") {
+	case "entered-in-error", "cancelled":
+		r.void[key(o)] = true
+		return false
+	}
+	put(o, stu3.Lookup("Observation"), "status", fhir.String("final"))
+	return true
+}
 
 // join makes each group of found that holds the panel's parts one
 // Observation with components (Panel), in place of its first part; the

@@ -1,6 +1,7 @@
 package gpconnect_test
 
 import (
+	"fmt"
 	"net/http"
 	"slices"
 	"sort"
@@ -271,5 +272,85 @@ func TestUndatedObservationWithinAnyPeriod(t *testing.T) {
 	b := okRecord(t, e, params(p.nhs, `{"name":"includeUncategorisedData","part":[{"name":"uncategorisedDataSearchPeriod","valuePeriod":{"start":"`+start+`"}}]}`), "uncategorised data since "+start)
 	if got := itemRefs(listsByCode(t, b)["826501000000100"]); !slices.Equal(got, []string{"Observation/" + undated}) {
 		t.Errorf("since %s: %v, want the undated Observation/%s alone", start, got, undated)
+	}
+}
+
+// Uncategorised data is sent final, as GP Connect fixes it (SPEC §6.2),
+// whatever its row's status, and a row entered in error or cancelled is
+// not sent at all, nor referred to. In a copy of the demo whose
+// obs-status map knows E (entered-in-error) and X (cancelled), three of a
+// patient's rows are made preliminary, E and X, and one of the patient's
+// problems is linked to each. The Care Connect Observation of each shows
+// its row's status (the rows are read); every GP Connect record that
+// could hold them (uncategorised data, consultations, problems) sends the
+// preliminary one final, and the problem's link to it, and neither the
+// other two nor any reference to them.
+func TestUncategorisedStatus(t *testing.T) {
+	rows := observationRows(t)
+	withheld, _ := withheldRows(t)
+	pairs, _ := bloodPressures(t)
+	problemOf := map[string]string{} // PATIENT_ID → a PROBLEM_ID, not withheld
+	for _, r := range demotest.Rows(t, "PROBLEM") {
+		if demotest.Str(r["CONFIDENTIAL"]) != "Y" && problemOf[demotest.Str(r["PATIENT_ID"])] == "" {
+			problemOf[demotest.Str(r["PATIENT_ID"])] = demotest.Str(r["PROBLEM_ID"])
+		}
+	}
+	// Three observations of the patient's, neither withheld nor a part of
+	// a blood pressure.
+	chosen := func(p demoPatient) []string {
+		var ids []string
+		for _, o := range rows[p.id] {
+			if _, bp := pairs[o.id]; withheld["Observation/"+o.id].patient == "" && !bp && len(ids) < 3 {
+				ids = append(ids, o.id)
+			}
+		}
+		return ids
+	}
+	p := find(t, func(p demoPatient) bool { return problemOf[p.id] != "" && len(chosen(p)) == 3 })
+	ids := chosen(p)
+	dsn, db := demoCopy(t)
+	for i, st := range []string{"P", "E", "X"} {
+		if _, err := db.Exec(`UPDATE OBSERVATION SET STATUS = ? WHERE OBS_ID = ?`, st, ids[i]); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Exec(`INSERT INTO PROBLEM_LINK (LINK_ID, PROBLEM_ID, LINKED_TABLE, LINKED_ID, RELATIONSHIP) SELECT MAX(LINK_ID) + 1, ?, 'OBSERVATION', ?, NULL FROM PROBLEM_LINK`,
+			problemOf[p.id], ids[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	set := demotest.EditedDemoSet(t, "clinical-concepts.yaml", "      C: corrected\n", "      C: corrected\n      E: entered-in-error\n      X: cancelled\n")
+	e := demotest.Serve(t, demotest.OpenReadOnly(t, "sqlite", sqlite.Open, dsn), set,
+		demotest.Config{GPConnect: &gpconnect.Options{ASID: authtest.GPCProviderASID}})
+	for i, want := range []string{"preliminary", "entered-in-error", "cancelled"} {
+		if got := demotest.Get(t, e.Base+"/Observation/"+ids[i]).JSON(t)["status"]; got != want {
+			t.Errorf("Care Connect Observation/%s status %v, want %s", ids[i], got, want)
+		}
+	}
+	consulted := false
+	for _, r := range demotest.Rows(t, "OBSERVATION") {
+		consulted = consulted || demotest.Str(r["OBS_ID"]) == ids[0] && demotest.Str(r["CONSULT_ID"]) != ""
+	}
+	for _, q := range []string{`{"name":"includeUncategorisedData"}`, `{"name":"includeConsultations"}`, `{"name":"includeProblems"}`} {
+		res := record(t, e, params(p.nhs, q))
+		if res.Status != http.StatusOK {
+			t.Fatalf("%s: %d %s", q, res.Status, demotest.Truncate(string(res.Body), 500))
+		}
+		have := map[string]map[string]any{}
+		for _, r := range resources(t, res.JSON(t)) {
+			have[fmt.Sprint(r["resourceType"], "/", r["id"])] = r
+		}
+		if q != `{"name":"includeConsultations"}` || consulted {
+			if o := have["Observation/"+ids[0]]; o == nil || o["status"] != "final" {
+				t.Errorf("%s: Observation/%s (a preliminary row) %v, want it sent final", q, ids[0], o)
+			}
+		}
+		if q == `{"name":"includeProblems"}` && !strings.Contains(fmt.Sprint(have["Condition/"+problemOf[p.id]]), "Observation/"+ids[0]) {
+			t.Errorf("%s: Condition/%s does not link Observation/%s", q, problemOf[p.id], ids[0])
+		}
+		for _, id := range ids[1:] {
+			if strings.Contains(string(res.Body), `"Observation/`+id+`"`) {
+				t.Errorf("%s: Observation/%s (entered in error or cancelled) is sent or referred to", q, id)
+			}
+		}
 	}
 }

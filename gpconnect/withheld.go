@@ -87,7 +87,7 @@ func (r *record) labelReferred() error {
 // refers to (from a List, or from a resource a List reaches, or based on
 // one). The Lists have left the withheld items out already (list).
 func (r *record) withhold() {
-	if len(r.withheld) == 0 {
+	if len(r.withheld) == 0 && len(r.void) == 0 {
 		return
 	}
 	kept := r.sections[:0]
@@ -146,14 +146,15 @@ func (r *record) withhold() {
 }
 
 // refersWithheld says whether a value holds a reference to a withheld
-// resource.
+// resource, or to one not sent at all (void).
 func (r *record) refersWithheld(v fhir.Value) bool {
 	found := false
-	walkRefs(v, func(ref string) { found = found || r.withheld[ref] })
+	walkRefs(v, func(ref string) { found = found || r.withheld[ref] || r.void[ref] })
 	return found
 }
 
-// scrub leaves out of a resource the references to withheld resources:
+// scrub leaves out of a resource the references to withheld resources
+// (and to void ones):
 // an element of a list that holds one (a relatedClinicalContent
 // extension, a report's result), or a single element that is one (the
 // list then, or the element, left out when nothing else remains); a
@@ -189,7 +190,7 @@ func (r *record) scrub(o *fhir.Object) {
 			if !r.refersWithheld(v) {
 				continue
 			}
-			if r.withheld[v.GetString("reference")] {
+			if ref := v.GetString("reference"); r.withheld[ref] || r.void[ref] {
 				put(o, t, name, nil)
 				i--
 				continue
