@@ -292,7 +292,29 @@ func (w *world) clinical(p *patient) record {
 	w.filingComments(p, &rec)
 	parents(&rec)
 	w.letters(p, &rec)
+	if slices.Contains(declinedVaccination, p.id) {
+		vaccinationStatus(p, &rec)
+	}
 	return rec
+}
+
+// vaccinationStatus adds the status of a patient's vaccinations (those of
+// declinedVaccination): the refusal of the vaccination they declined,
+// outside any consultation, and their consent to vaccination, given at
+// their latest consultation and filed under its Immunisation heading;
+// OBSERVATION rows with no value, after the others (so that no random
+// stream changes).
+func vaccinationStatus(p *patient, rec *record) {
+	row := func(consult int64, code, name, at string, staff any, updated time.Time, heading any) []any {
+		return []any{int64(0), p.id, consult, code, name, nil, nil, nil, at, "F", staff, updated, int64(-1), nil, heading, int64(-1)}
+	}
+	rec.observations = append(rec.observations, row(-1, "VACREF", "Vaccine refused by patient", "2024-10-15 11:05", p.gp.id,
+		time.Date(2024, 10, 15, 11, 6, 0, 0, time.UTC), nil))
+	if c := len(rec.consults) - 1; c >= 0 {
+		at, _ := time.Parse("2006-01-02 15:04", rec.consults[c][5].(string))
+		rec.observations = append(rec.observations, row(int64(c), "IMMCON", "Immunisation consent given", at.Format("2006-01-02 15:04"),
+			rec.consults[c][2], at.Add(10*time.Minute), "Immunisation"))
+	}
 }
 
 // linkable are the tables whose items a problem may be linked to, each

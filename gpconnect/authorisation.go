@@ -152,6 +152,9 @@ func (r *record) authorisations(statements []*fhir.Object) (map[string]authorise
 				a.expiry = x.Get("valueDateTime")
 			case agencyURL:
 				code := strings.TrimSpace(x.GetString("valueCode"))
+				if code == "" {
+					continue // the row says nothing (its when does not hold): the overlay's
+				}
 				if _, ok := agencies[code]; !ok {
 					r.s.opts.Logger.Warn("gpconnect: a repeat's prescribing agency is not a code of CareConnect-PrescribingAgency-1: the overlay's is sent",
 						"resource", key(res), "code", code)

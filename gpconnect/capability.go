@@ -86,7 +86,8 @@ func (s *Service) sends(typ string) bool {
 }
 
 // areasOfType are the areas whose items are resources of a type (an
-// Observation is uncategorised data or an investigation's result).
+// Observation is uncategorised data, an investigation's result or an
+// immunisation's status).
 var areasOfType = map[string][]Area{
 	"AllergyIntolerance":  {Allergies},
 	"Medication":          {Medication},
@@ -94,7 +95,7 @@ var areasOfType = map[string][]Area{
 	"MedicationRequest":   {Medication},
 	"Condition":           {Problems},
 	"Immunization":        {Immunisations},
-	"Observation":         {Uncategorised, Investigations},
+	"Observation":         {Uncategorised, Investigations, Immunisations},
 	"Encounter":           {Consultations},
 	"ReferralRequest":     {Referrals},
 	"ProcedureRequest":    {DiaryEntries},

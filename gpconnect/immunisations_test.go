@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/ccfacade/ccfacade/fhir/profile"
+	"github.com/ccfacade/ccfacade/gpconnect"
 	"github.com/ccfacade/ccfacade/internal/demotest"
 	"github.com/ccfacade/ccfacade/internal/fhirvalid"
 )
@@ -173,7 +174,9 @@ func TestNotGivenImmunisations(t *testing.T) {
 			if c.sent {
 				want = append(want, ref)
 			}
-			got := itemRefs(listsByCode(t, b)["1102181000000102"])
+			got := slices.DeleteFunc(itemRefs(listsByCode(t, b)["1102181000000102"]), func(ref string) bool {
+				return !strings.HasPrefix(ref, "Immunization/") // its status records: TestImmunisationStatus
+			})
 			if !slices.Equal(slices.Sorted(slices.Values(got)), slices.Sorted(slices.Values(want))) {
 				t.Errorf("listed %v, want %v", got, want)
 			}
@@ -209,5 +212,140 @@ func TestNotGivenImmunisations(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// statusRows are the demo's OBSERVATION rows that record the status of a
+// patient's vaccinations, by PATIENT_ID: consent given (OBS_CODE IMMCON,
+// SNOMED 310375005) and vaccine refused (VACREF, 591000119102); each
+// row's OBS_ID, CONSULT_ID and SNOMED code.
+func statusRows(t *testing.T) map[string][]map[string]string {
+	t.Helper()
+	snomed := map[string]string{"IMMCON": "310375005", "VACREF": "591000119102"}
+	out := map[string][]map[string]string{}
+	for _, r := range demotest.Rows(t, "OBSERVATION") {
+		if c := snomed[demotest.Str(r["OBS_CODE"])]; c != "" {
+			p := demotest.Str(r["PATIENT_ID"])
+			out[p] = append(out[p], map[string]string{"id": demotest.Str(r["OBS_ID"]), "consult": demotest.Str(r["CONSULT_ID"]), "code": c})
+		}
+	}
+	return out
+}
+
+// The status of a patient's vaccinations (SPEC §6.2: consent, dissent,
+// invitation; GP Connect names the SNOMED concepts of consent and
+// refusal) comes with the immunisations: with includeStatus true or
+// absent, each of the patient's status rows is an Observation of the
+// immunisations list, after the vaccinations, sent as uncategorised data
+// is (its GP Connect profile, status final); with includeStatus false
+// none is sent. Never as uncategorised data, asked for alone or with
+// immunisations; recorded in a consultation, it is one of its
+// immunisations ("Consultations - immunisations contained in
+// consultations", its Topic's Immunisation heading). Where immunisations
+// are not offered, it is uncategorised data. Every Bundle is valid STU3.
+func TestImmunisationStatus(t *testing.T) {
+	rows := statusRows(t)
+	p := find(t, func(p demoPatient) bool {
+		in, out := false, false
+		for _, r := range rows[p.id] {
+			in, out = in || r["consult"] != "", out || r["consult"] == ""
+		}
+		return in && out
+	})
+	var want []string
+	for _, r := range rows[p.id] {
+		want = append(want, "Observation/"+r["id"])
+	}
+	e := serve(t, nil)
+	read := func(t *testing.T, e *demotest.Env, q string) (map[string]map[string]any, map[string]map[string]any) {
+		res := record(t, e, params(p.nhs, q))
+		if res.Status != http.StatusOK {
+			t.Fatalf("%s: %d %s", q, res.Status, demotest.Truncate(string(res.Body), 500))
+		}
+		fhirvalid.Validate(t, q, res.Body)
+		b := res.JSON(t)
+		have := map[string]map[string]any{}
+		for _, r := range resources(t, b) {
+			if id, ok := r["id"].(string); ok {
+				have[r["resourceType"].(string)+"/"+id] = r
+			}
+		}
+		return have, listsByCode(t, b)
+	}
+	titled := func(lists map[string]map[string]any, have map[string]map[string]any, title string) []string {
+		for _, r := range have {
+			if r["resourceType"] == "List" && r["title"] == title {
+				return itemRefs(r)
+			}
+		}
+		for _, l := range lists {
+			if l["title"] == title {
+				return itemRefs(l)
+			}
+		}
+		return nil
+	}
+	for _, q := range []string{`{"name":"includeImmunisations"}`, `{"name":"includeImmunisations","part":[{"name":"includeStatus","valueBoolean":true}]}`} {
+		have, lists := read(t, e, q)
+		got := itemRefs(lists["1102181000000102"])
+		if len(got) < len(want) || !slices.Equal(got[len(got)-len(want):], want) {
+			t.Errorf("%s: listed %v, want it to end with the status records %v", q, got, want)
+		}
+		for _, r := range rows[p.id] {
+			o := have["Observation/"+r["id"]]
+			if o == nil {
+				t.Errorf("%s: Observation/%s is not in the bundle", q, r["id"])
+				continue
+			}
+			if profileOf(o) != "https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-Observation-1" || o["status"] != "final" ||
+				at(o, "code", "coding", 0, "system") != "http://snomed.info/sct" || at(o, "code", "coding", 0, "code") != r["code"] {
+				t.Errorf("%s: Observation/%s %v", q, r["id"], o)
+			}
+			for _, pr := range profile.GPConnect().Check(o) {
+				t.Errorf("%s: Observation/%s: %s", q, r["id"], pr)
+			}
+		}
+	}
+	have, lists := read(t, e, `{"name":"includeImmunisations","part":[{"name":"includeStatus","valueBoolean":false}]}`)
+	for _, ref := range want {
+		if have[ref] != nil || slices.Contains(itemRefs(lists["1102181000000102"]), ref) {
+			t.Errorf("includeStatus false: %s is sent", ref)
+		}
+	}
+	for _, q := range []string{`{"name":"includeUncategorisedData"}`, `{"name":"includeUncategorisedData"},{"name":"includeImmunisations","part":[{"name":"includeStatus","valueBoolean":false}]}`} {
+		have, lists := read(t, e, q)
+		un := itemRefs(lists["826501000000100"])
+		if len(un) == 0 {
+			t.Errorf("%s: no uncategorised data", q)
+		}
+		for _, ref := range want {
+			if slices.Contains(un, ref) || have[ref] != nil {
+				t.Errorf("%s: %s is sent as uncategorised data", q, ref)
+			}
+		}
+	}
+	have, lists = read(t, e, `{"name":"includeConsultations"}`)
+	inConsult := titled(lists, have, "Consultations - immunisations contained in consultations")
+	for _, r := range rows[p.id] {
+		ref := "Observation/" + r["id"]
+		if r["consult"] == "" {
+			continue
+		}
+		if !slices.Contains(inConsult, ref) || slices.Contains(titled(lists, have, "Consultations - uncategorised data contained in consultations"), ref) {
+			t.Errorf("consultations: %s is not one of the immunisations contained in consultations (%v)", ref, inConsult)
+		}
+		if !slices.Contains(titled(lists, have, "Immunisation"), ref) {
+			t.Errorf("consultations: %s is not under its Topic's Immunisation heading", ref)
+		}
+	}
+	// Immunisations not offered: the status records are uncategorised
+	// data.
+	others := []gpconnect.Area{gpconnect.Allergies, gpconnect.Medication, gpconnect.Consultations, gpconnect.Problems,
+		gpconnect.Uncategorised, gpconnect.Investigations, gpconnect.Referrals, gpconnect.DiaryEntries, gpconnect.Documents}
+	have, lists = read(t, serve(t, others), `{"name":"includeUncategorisedData"}`)
+	for _, ref := range want {
+		if !slices.Contains(itemRefs(lists["826501000000100"]), ref) || have[ref]["status"] != "final" {
+			t.Errorf("immunisations not offered: %s is not uncategorised data, final", ref)
+		}
 	}
 }

@@ -41,7 +41,7 @@ var investigationBuilder = patientItems("DiagnosticReport", func(r *record, req 
 		}
 		keep = append(keep, d)
 	}
-	r.addListed(Investigations, "DiagnosticReport", keep)
+	r.addListed(Investigations, keep)
 	for _, p := range investigationParts {
 		sent, err := r.sendReferred(keep, p.element, p.typ)
 		if err != nil {

@@ -2,6 +2,7 @@ package gpconnect_test
 
 import (
 	"fmt"
+	"log/slog"
 	"net/http"
 	"reflect"
 	"slices"
@@ -10,10 +11,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ccfacade/ccfacade/adapters/sqlite"
 	"github.com/ccfacade/ccfacade/gpconnect"
 	"github.com/ccfacade/ccfacade/internal/authtest"
 	"github.com/ccfacade/ccfacade/internal/demotest"
 	"github.com/ccfacade/ccfacade/internal/fhirvalid"
+	"github.com/ccfacade/ccfacade/server"
 )
 
 // demoMed is a patient's medication in the demo's tables: the
@@ -518,6 +521,44 @@ func TestAuthorisationChecked(t *testing.T) {
 			t.Errorf("%s: %v", c.overlay, err)
 		case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), "authorisation")):
 			t.Errorf("%s: got %v, want an error about the authorisation saying %q", c.overlay, err, c.want)
+		}
+	}
+}
+
+// A record of repeats whose rows say nothing of where they were
+// prescribed (the demo's REPEAT_MED rows with no ORIGIN) is answered with
+// no warning in the log: the overlay's prescribing agency is theirs, as
+// it should be, not a code found wrong. Every patient with a repeat is
+// asked for, the one received by GP2GP among them.
+func TestRepeatsWarnOfNothing(t *testing.T) {
+	dsn, err := demotest.SQLiteDSN()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs demotest.Buffer
+	log := slog.New(slog.NewTextHandler(&logs, nil))
+	e := demotest.Open(t, "sqlite", sqlite.Open, dsn, demotest.Config{GPConnect: &gpconnect.Options{ASID: authtest.GPCProviderASID, Logger: log},
+		Server: server.Options{Logger: log}})
+	holders := map[string]bool{}
+	for _, r := range demotest.Rows(t, "REPEAT_MED") {
+		holders[demotest.Str(r["PATIENT_ID"])] = true
+	}
+	n := 0
+	for _, p := range patients(t) {
+		if !holders[p.id] || p.status != "01" || p.died != "" || p.standing != "" || !validNHS(p.nhs) {
+			continue
+		}
+		if res := record(t, e, params(p.nhs, `{"name":"includeMedication"}`)); res.Status != http.StatusOK {
+			t.Fatalf("patient %s: %d %s", p.id, res.Status, demotest.Truncate(string(res.Body), 300))
+		}
+		n++
+	}
+	if n == 0 {
+		t.Fatal("no served patient has a repeat")
+	}
+	for _, line := range strings.Split(logs.String(), "\n") {
+		if strings.Contains(line, "level=WARN") && strings.Contains(line, "gpconnect") {
+			t.Errorf("%d records of repeats: the log warns %s", n, line)
 		}
 	}
 }

@@ -92,6 +92,19 @@ type Rule struct {
 	// (DiagnosticReport only): GP Connect sends it as an Observation of
 	// the report's results (investigations.go).
 	FilingComment string `yaml:"filing_comment"`
+	// StatusRecords are the codes of the Observations that are the
+	// status of the patient's vaccinations (consent, dissent, invitation)
+	// (Immunization only): GP Connect sends them in the immunisations
+	// list, never as uncategorised data (immunisations.go).
+	StatusRecords []*StatusCode `yaml:"status_records"`
+}
+
+// StatusCode is a code of an immunisation status record: an Observation
+// whose code has a coding of System and Code.
+type StatusCode struct {
+	System  string `yaml:"system"`
+	Code    string `yaml:"code"`
+	Display string `yaml:"display"`
 }
 
 // Panel joins Observations that are parts of one measurement, as GP
@@ -290,6 +303,14 @@ func ParseOverlay(name string, data []byte) (*Overlay, error) {
 				bad(at("filing_comment"), "%s.%s is not a single string", typ, r.FilingComment)
 			}
 		}
+		for i, c := range r.StatusRecords {
+			switch {
+			case typ != "Immunization":
+				bad(at("status_records"), "%s: status_records is for Immunization", typ)
+			case c == nil || !absolute(c.System) || strings.TrimSpace(c.Code) == "":
+				bad(at("status_records", strconv.Itoa(i)), "%s.status_records[%d]: give the code's system (an absolute URI) and code", typ, i)
+			}
+		}
 		for el, path := range r.Copy {
 			switch e := element(t, el); {
 			case e == nil:
@@ -401,7 +422,7 @@ func absolute(s string) bool {
 }
 
 // position finds the line and column of the node at a path of mapping
-// keys (the deepest found).
+// keys and list indexes (the deepest found).
 func position(root *yaml.Node, path []string) (int, int) {
 	n := root
 	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
@@ -409,6 +430,11 @@ func position(root *yaml.Node, path []string) (int, int) {
 	}
 	line, col := n.Line, n.Column
 	for _, key := range path {
+		if i, err := strconv.Atoi(key); err == nil && n.Kind == yaml.SequenceNode && i >= 0 && i < len(n.Content) {
+			n = n.Content[i] // an item of a list, by its index
+			line, col = n.Line, n.Column
+			continue
+		}
 		found := false
 		for i := 0; n.Kind == yaml.MappingNode && i+1 < len(n.Content); i += 2 {
 			if n.Content[i].Value == key {
@@ -511,6 +537,7 @@ func withSet(set *Overlay) *Overlay {
 			}
 			m.Extensions = append(m.Extensions, r.Extensions...)
 			m.Panels = append(m.Panels, r.Panels...)
+			m.StatusRecords = append(m.StatusRecords, r.StatusRecords...)
 			if r.Heading.Kind != 0 {
 				m.Heading = r.Heading
 			}

@@ -53,6 +53,11 @@ func TestParseOverlayErrors(t *testing.T) {
 	}
 	for _, c := range []struct{ text, want string }{
 		{"resources:\n  Observation:\n    filing_comment: comment\n", "o.yaml:3:5: Observation: filing_comment is for DiagnosticReport"},
+		{"resources:\n  Observation:\n    status_records:\n      - { system: http://snomed.info/sct, code: \"310375005\" }\n", "o.yaml:3:5: Observation: status_records is for Immunization"},
+		{"resources:\n  Immunization:\n    status_records:\n      - { system: http://snomed.info/sct, code: \"310375005\" }\n      - { code: \"310376006\" }\n",
+			"o.yaml:5:9: Immunization.status_records[1]: give the code's system (an absolute URI) and code"},
+		{"resources:\n  Immunization:\n    status_records:\n      - { system: http://snomed.info/sct, code: \" \" }\n",
+			"o.yaml:4:9: Immunization.status_records[0]: give the code's system (an absolute URI) and code"},
 		{"resources:\n  DiagnosticReport:\n    filing_comment: remark\n", "o.yaml:3:5: DiagnosticReport has no element remark"},
 		{"resources:\n  DiagnosticReport:\n    filing_comment: result\n", "o.yaml:3:5: DiagnosticReport.result is not a single string"},
 		{"resources:\n  Immunization:\n    extensions:\n      - { url: https://x, date: date, when: { path: notGiven } }\n", "o.yaml:3:5: Immunization.extensions[0] (https://x): when needs a path and the value it equals"},

@@ -41,7 +41,7 @@ var problemBuilder = patientItems("Condition", func(r *record, req *Request, fou
 			break
 		}
 	}
-	r.addListed(Problems, "Condition", keep)
+	r.addListed(Problems, keep)
 	return nil
 })
 

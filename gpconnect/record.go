@@ -497,13 +497,13 @@ func walkRefs(v fhir.Value, fn func(string)) {
 	}
 }
 
-// addListed adds to the record an area's List of resources of a type, then
-// the resources themselves.
-func (r *record) addListed(area Area, typ string, resources []*fhir.Object) {
+// addListed adds to the record an area's List of resources, then the
+// resources themselves.
+func (r *record) addListed(area Area, resources []*fhir.Object) {
 	d := areas[area]
 	refs := make([]string, len(resources))
 	for i, res := range resources {
-		refs[i] = typ + "/" + res.GetString("id")
+		refs[i] = key(res)
 	}
 	l := r.list(snomed, d.listCode, d.listText, refs, nil)
 	if display, ok := listDisplay[area]; ok {
@@ -515,8 +515,8 @@ func (r *record) addListed(area Area, typ string, resources []*fhir.Object) {
 			r.withheldListed[key(res)] = true
 			continue
 		}
-		r.have[typ+"/"+res.GetString("id")] = true
-		r.listed[typ+"/"+res.GetString("id")] = area
+		r.have[key(res)] = true
+		r.listed[key(res)] = area
 		r.sections = append(r.sections, res)
 	}
 }
@@ -586,7 +586,7 @@ var allergyBuilder = &builder{
 		if err != nil {
 			return err
 		}
-		r.addListed(Allergies, "AllergyIntolerance", active)
+		r.addListed(Allergies, active)
 		if !req.Bool(Allergies, "includeResolvedAllergies", false) {
 			return nil
 		}
@@ -677,21 +677,3 @@ func (r *record) endAllergy(a *fhir.Object) {
 	})
 	put(a, t, "extension", append(exts[:len(exts):len(exts)], end))
 }
-
-// immunisationBuilder builds the immunisations area: the list of the
-// patient's vaccinations, each in the bundle. Those not given (notGiven
-// true) only with includeNotGiven true; the consent, dissent and
-// invitation records includeStatus adds are not Immunizations and no
-// mapping gives them, so there are none.
-var immunisationBuilder = patientItems("Immunization", func(r *record, req *Request, found []*fhir.Object) error {
-	notGiven := req.Bool(Immunisations, "includeNotGiven", false)
-	var keep []*fhir.Object
-	for _, im := range found {
-		if b, ok := im.Get("notGiven").(fhir.Bool); ok && bool(b) && !notGiven {
-			continue
-		}
-		keep = append(keep, im)
-	}
-	r.addListed(Immunisations, "Immunization", keep)
-	return nil
-})

@@ -32,7 +32,7 @@ var referralBuilder = patientItems("ReferralRequest", func(r *record, req *Reque
 			}
 		}
 	}
-	r.addListed(Referrals, "ReferralRequest", keep)
+	r.addListed(Referrals, keep)
 	_, err := r.sendReferred(keep, "supportingInfo", "DocumentReference")
 	return err
 })
@@ -42,7 +42,7 @@ var referralBuilder = patientItems("ReferralRequest", func(r *record, req *Reque
 // is not sent: its items are those consultations hold and problems are
 // linked to (linkedItems).
 var documentBuilder = patientItems("DocumentReference", func(r *record, req *Request, found []*fhir.Object) error {
-	r.addListed(Documents, "DocumentReference", found)
+	r.addListed(Documents, found)
 	return nil
 })
 
@@ -65,7 +65,7 @@ var diaryBuilder = patientItems("ProcedureRequest", func(r *record, req *Request
 		}
 		keep = append(keep, x)
 	}
-	r.addListed(DiaryEntries, "ProcedureRequest", keep)
+	r.addListed(DiaryEntries, keep)
 	return nil
 })
 

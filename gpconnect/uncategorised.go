@@ -12,7 +12,9 @@ import (
 // uncategorisedBuilder builds the uncategorised data area: the list of
 // the patient's Observations (those no other area offered holds, and
 // never the results of an investigation, a DiagnosticReport of the
-// patient, whether investigations are asked for or not), each in the
+// patient, whether investigations are asked for or not, nor an
+// immunisation's status record where immunisations are offered,
+// includeStatus or not: see statusRecords), each in the
 // bundle. uncategorisedDataSearchPeriod keeps those whose effective date
 // or period meets it (a partial date stands for its whole year or
 // month); one with no effective date is kept, as GP Connect asks of
@@ -24,7 +26,8 @@ var uncategorisedBuilder = patientItems("Observation", func(r *record, req *Requ
 	}
 	keep := found[:0]
 	for _, o := range found {
-		if a, ok := r.listed["Observation/"+o.GetString("id")]; ok && a != Uncategorised || results[o.GetString("id")] || !r.final(o) {
+		if a, ok := r.listed["Observation/"+o.GetString("id")]; ok && a != Uncategorised || results[o.GetString("id")] ||
+			r.s.offered[Immunisations] && r.s.overlay.statusRecord(o) || !r.final(o) {
 			continue
 		}
 		if ps := req.Areas[Uncategorised]; len(ps) > 0 {
@@ -40,7 +43,7 @@ var uncategorisedBuilder = patientItems("Observation", func(r *record, req *Requ
 			keep = pn.join(keep, r.isWithheld)
 		}
 	}
-	r.addListed(Uncategorised, "Observation", keep)
+	r.addListed(Uncategorised, keep)
 	return nil
 })
 
