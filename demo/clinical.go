@@ -292,6 +292,7 @@ func (w *world) clinical(p *patient) record {
 	w.filingComments(p, &rec)
 	parents(&rec)
 	w.letters(p, &rec)
+	w.problemContext(p, &rec)
 	if slices.Contains(declinedVaccination, p.id) {
 		vaccinationStatus(p, &rec)
 	}
@@ -420,6 +421,33 @@ func (w *world) letters(p *patient, rec *record) {
 		rec.documents = append(rec.documents, []any{int64(0), p.id, ref[2], int64(i), "REFL", "Referral letter: " + ref[5].(string),
 			fmt.Sprintf("referral-%s.pdf", at.Format("20060102")), "application/pdf", int64(20_000 + r.IntN(180_000)), dt(at), ref[3],
 			at.Add(time.Duration(1+r.IntN(48)) * time.Hour)}) // filed within two days
+	}
+}
+
+// problemContext links about one problem in two to the consultation it
+// was recorded in, and each problem linked to a referral to the letter
+// the referral was sent with, after the other links, from a random
+// stream of its own (so that the other tables stay as they were).
+func (w *world) problemContext(p *patient, rec *record) {
+	if len(rec.problems) == 0 {
+		return
+	}
+	r := rand.New(rand.NewPCG(w.opt.Seed*1_000_003+59, uint64(p.id)))
+	n := len(rec.links)
+	for i, pr := range rec.problems {
+		if c := pr[2].(int64); c >= 0 && r.IntN(2) == 0 {
+			rec.links = append(rec.links, []any{int64(0), int64(i), "CONSULTATION", c, nil})
+		}
+	}
+	for _, l := range rec.links[:n] {
+		if l[2] != "REFERRAL" {
+			continue
+		}
+		for j, d := range rec.documents {
+			if d[3] == l[3] { // the referral's letter
+				rec.links = append(rec.links, []any{int64(0), l[1], "CLIN_DOCUMENT", int64(j), nil})
+			}
+		}
 	}
 }
 

@@ -309,7 +309,7 @@ CREATE TABLE DIARY_ENTRY (
 CREATE TABLE PROBLEM_LINK (
     LINK_ID        INTEGER      NOT NULL PRIMARY KEY,
     PROBLEM_ID     INTEGER      NOT NULL,             -- PROBLEM.PROBLEM_ID
-    LINKED_TABLE   VARCHAR(12)  NOT NULL,             -- the table of the linked item, e.g. 'OBSERVATION', 'PROBLEM'
+    LINKED_TABLE   VARCHAR(16)  NOT NULL,             -- the table of the linked item, e.g. 'OBSERVATION', 'PROBLEM'
     LINKED_ID      INTEGER      NOT NULL,             -- its key in that table
     RELATIONSHIP   VARCHAR(8)                         -- to a problem: 'parent' or 'child' (the linked problem's part)
 );

@@ -1,6 +1,7 @@
 package gpconnect_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
@@ -166,7 +167,7 @@ func linkRows(t *testing.T) map[string][]demoLink {
 	t.Helper()
 	typ := map[string]string{"PROBLEM": "Condition/", "ALLERGY": "AllergyIntolerance/", "OBSERVATION": "Observation/",
 		"REPEAT_MED": "MedicationStatement/", "IMMUNISATION": "Immunization/", "REFERRAL": "ReferralRequest/referral-",
-		"DIARY_ENTRY": "ProcedureRequest/diary-", "TEST_REPORT": "DiagnosticReport/"}
+		"DIARY_ENTRY": "ProcedureRequest/diary-", "TEST_REPORT": "DiagnosticReport/", "CONSULTATION": "Encounter/", "CLIN_DOCUMENT": "DocumentReference/"}
 	out := map[string][]demoLink{}
 	for _, r := range demotest.Rows(t, "PROBLEM_LINK") {
 		table := demotest.Str(r["LINKED_TABLE"])
@@ -198,7 +199,8 @@ var relatedList = map[string]string{
 	"ALLERGY": "problems-allergies-related-to-problems", "REPEAT_MED": "problems-medications-related-to-problems",
 	"IMMUNISATION": "problems-immunisations-related-to-problems", "OBSERVATION": "problems-uncategorised-data-related-to-problems",
 	"TEST_REPORT": "problems-investigations-related-to-problems", "REFERRAL": "problems-outbound-referrals-related-to-problems",
-	"DIARY_ENTRY": "problems-diary-entries-related-to-problems",
+	"DIARY_ENTRY": "problems-diary-entries-related-to-problems", "CLIN_DOCUMENT": "problems-documents-related-to-problems",
+	"CONSULTATION": "problems-consultations-related-to-problems",
 }
 
 const linkedProblemsList = "problems-linked-problems-not-relating-to-the-primary-query"
@@ -272,11 +274,22 @@ func TestRecordProblemLinks(t *testing.T) {
 					byRef[r["resourceType"].(string)+"/"+id] = r
 				}
 			}
+			raw, err := json.Marshal(b)
+			if err != nil {
+				t.Fatal(err)
+			}
 			want := map[string][]string{}
 			var wantEnded []string
 			for _, l := range linked {
 				if kind(l) == "ENDED ALLERGY" && !slices.Contains(wantEnded, l.ref) {
 					wantEnded = append(wantEnded, l.ref)
+				}
+				if _, off := hidden[l.ref]; l.table == "CONSULTATION" {
+					// Consultations not asked for: a reference only.
+					if !off && byRef[l.ref] != nil || !strings.Contains(string(raw), `"`+l.ref+`"`) {
+						t.Errorf("the link to %s: want it a reference only, the Encounter not sent", l.ref)
+					}
+					continue
 				}
 				if _, off := hidden[l.ref]; off || l.table == "PROBLEM" || kind(l) == "ENDED ALLERGY" {
 					continue
