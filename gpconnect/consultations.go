@@ -433,7 +433,7 @@ func (r *record) linkedItems(a Area, b *builder) ([]heldItem, error) {
 // filter: the entries of its primary list, each with the resources of
 // the area it refers to or that are based on it (and so on).
 func (r *record) itemsOf(a Area, b *builder) ([]heldItem, error) {
-	sub := &record{s: r.s, ctx: r.ctx, patient: r.patient, pid: r.pid, admin: map[string][]*fhir.Object{}, have: map[string]bool{}, listed: map[string]Area{}, withheld: r.withheld, void: r.void, authorised: r.authorised, collect: true}
+	sub := &record{s: r.s, ctx: r.ctx, patient: r.patient, pid: r.pid, admin: map[string][]*fhir.Object{}, have: map[string]bool{}, listed: map[string]Area{}, withheld: r.withheld, void: r.void, status: r.status, authorised: r.authorised, collect: true}
 	if err := b.build(sub, &Request{Areas: map[Area][]Parts{a: {Parts{}}}}); err != nil {
 		return nil, err
 	}

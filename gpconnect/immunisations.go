@@ -33,14 +33,34 @@ var immunisationBuilder = patientItems("Immunization", func(r *record, req *Requ
 	return nil
 })
 
+// statusFound are the immunisation status records of a record, once
+// found.
+type statusFound struct {
+	done  bool
+	items []*fhir.Object
+}
+
 // statusRecords are the patient's immunisation status records: the
 // Observations whose code has a coding the overlay's Immunization
 // status_records name (GP Connect's consent and dissent concepts are
 // built in; a set adds its own, an invitation say), sent as uncategorised
-// data is (see final), one search: by those codes where the Observation
-// mapping searches by code, else all the patient's. None when the
-// Observation mapping does not search by patient.
+// data is (see final), one search a record: by those codes where the
+// Observation mapping searches by code, else all the patient's. None when
+// the Observation mapping does not search by patient.
 func (r *record) statusRecords() ([]*fhir.Object, error) {
+	if r.status.done {
+		return r.status.items, nil
+	}
+	items, err := r.findStatusRecords()
+	if err != nil {
+		return nil, err
+	}
+	*r.status = statusFound{true, items}
+	return items, nil
+}
+
+// findStatusRecords searches for the status records (see statusRecords).
+func (r *record) findStatusRecords() ([]*fhir.Object, error) {
 	rule := r.s.overlay.Resources["Immunization"]
 	set := r.s.eng.Set()
 	if rule == nil || len(rule.StatusRecords) == 0 || needsSearch(set, "Observation", map[string]string{"patient": "reference"}) != "" {

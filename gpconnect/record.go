@@ -60,6 +60,9 @@ type record struct {
 	// authorisations), shared with the records made for an area's items.
 	endedFound *[]*fhir.Object
 	authorised map[string]authorised
+	// status are the immunisation status records found (see
+	// statusRecords), shared with the records made for an area's items.
+	status *statusFound
 	// withheld are the Type/id of the resources found that are withheld
 	// (see withhold), shared with the records made for an area's items.
 	withheld map[string]bool
@@ -85,7 +88,7 @@ const displayOnly = "\x00display:"
 // the Bundle's id. The error is an *Error (404 PATIENT_NOT_FOUND, …) or
 // the engine's.
 func (s *Service) Record(ctx context.Context, req *Request, traceID string) (*fhir.Object, error) {
-	r := &record{s: s, ctx: ctx, admin: map[string][]*fhir.Object{}, have: map[string]bool{}, listed: map[string]Area{}, disabledLinks: map[Area]bool{}, withheld: map[string]bool{}, void: map[string]bool{}, withheldListed: map[string]bool{},
+	r := &record{s: s, ctx: ctx, admin: map[string][]*fhir.Object{}, have: map[string]bool{}, listed: map[string]Area{}, disabledLinks: map[Area]bool{}, withheld: map[string]bool{}, void: map[string]bool{}, status: &statusFound{}, withheldListed: map[string]bool{},
 		authorised: map[string]authorised{}}
 	pid, err := s.eng.PatientByNHSNumber(ctx, req.NHSNumber)
 	if err != nil {
