@@ -19,7 +19,7 @@ const (
 // order the CapabilityStatement lists them.
 var capabilityTypes = []string{"Bundle", "OperationOutcome", "Patient", "Organization", "Practitioner", "PractitionerRole", "Location", "HealthcareService", "List",
 	"AllergyIntolerance", "Medication", "MedicationStatement", "MedicationRequest", "Condition", "Immunization", "Observation", "Encounter", "ReferralRequest", "ProcedureRequest",
-	"DiagnosticReport", "Specimen"}
+	"DiagnosticReport", "Specimen", "DocumentReference"}
 
 // Capability is the structured CapabilityStatement (SPEC §11): this
 // provider's GP Connect release, the get structured record operation, and
@@ -101,6 +101,7 @@ var areasOfType = map[string][]Area{
 	"ProcedureRequest":    {DiaryEntries},
 	"DiagnosticReport":    {Investigations},
 	"Specimen":            {Investigations},
+	"DocumentReference":   {Documents},
 }
 
 func joinOr(list []string, none string) string {

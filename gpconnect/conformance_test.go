@@ -11,7 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ccfacade/ccfacade/auth"
 	"github.com/ccfacade/ccfacade/fhir/profile"
+	"github.com/ccfacade/ccfacade/internal/authtest"
 	"github.com/ccfacade/ccfacade/internal/demotest"
 	"github.com/ccfacade/ccfacade/internal/fhirvalid"
 )
@@ -200,6 +202,21 @@ func TestRecordsConformToGPConnectProfiles(t *testing.T) {
 				check(r, fmt.Sprintf("%s contained %s/%v", where, r["resourceType"], r["id"]))
 			}
 		}
+	}
+	// Every profile a record claims is one the CapabilityStatement lists
+	// (with its version).
+	hs := authtest.GPCHeaders(trace, auth.GPConnectMetadataInteraction, authtest.Unsigned(t, authtest.GPCClaims(auth.GPConnectOrganizationScope)))
+	listed := map[string]bool{}
+	for _, p := range demotest.Get(t, e.GPC+"/metadata", hs...).JSON(t)["profile"].([]any) {
+		ref, _, _ := strings.Cut(at(p, "reference").(string), "/_history/")
+		listed[ref] = true
+	}
+	inner := check
+	check = func(res map[string]any, where string) {
+		if prof, _ := at(res, "meta", "profile").([]any); len(prof) == 1 && !listed[fmt.Sprint(prof[0])] {
+			report(fmt.Sprintf("%s claims %v, which the CapabilityStatement does not list", res["resourceType"], prof[0]), where)
+		}
+		inner(res, where)
 	}
 	requests, bundles, fails := 0, 0, 0
 	for n, p := range patients(t) {

@@ -12,7 +12,9 @@ import (
 // patient's vaccinations, each in the bundle. Those not given (notGiven
 // true) only with includeNotGiven true. With includeStatus true or
 // absent, the list holds the status of the patient's vaccinations too
-// (consent, dissent, invitation: see statusRecords), after them.
+// (consent, dissent, invitation: see statusRecords), after them; not
+// where immunisations are switched off here (the status records are
+// uncategorised data then, not disabled items).
 var immunisationBuilder = patientItems("Immunization", func(r *record, req *Request, found []*fhir.Object) error {
 	notGiven := req.Bool(Immunisations, "includeNotGiven", false)
 	var keep []*fhir.Object
@@ -22,7 +24,7 @@ var immunisationBuilder = patientItems("Immunization", func(r *record, req *Requ
 		}
 		keep = append(keep, im)
 	}
-	if req.Bool(Immunisations, "includeStatus", true) {
+	if r.s.offered[Immunisations] && req.Bool(Immunisations, "includeStatus", true) {
 		status, err := r.statusRecords()
 		if err != nil {
 			return err

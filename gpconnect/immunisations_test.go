@@ -342,10 +342,35 @@ func TestImmunisationStatus(t *testing.T) {
 	// data.
 	others := []gpconnect.Area{gpconnect.Allergies, gpconnect.Medication, gpconnect.Consultations, gpconnect.Problems,
 		gpconnect.Uncategorised, gpconnect.Investigations, gpconnect.Referrals, gpconnect.DiaryEntries, gpconnect.Documents}
-	have, lists = read(t, serve(t, others), `{"name":"includeUncategorisedData"}`)
+	off := serve(t, others)
+	have, lists = read(t, off, `{"name":"includeUncategorisedData"}`)
 	for _, ref := range want {
 		if !slices.Contains(itemRefs(lists["826501000000100"]), ref) || have[ref]["status"] != "final" {
 			t.Errorf("immunisations not offered: %s is not uncategorised data, final", ref)
 		}
+	}
+	// Nor a disabled immunisation in a consultation: uncategorised data
+	// there too, and no warning of immunisations switched off when the
+	// consultation holds no vaccination.
+	vaccinated := false
+	for _, r := range demotest.Rows(t, "IMMUNISATION") {
+		vaccinated = vaccinated || demotest.Str(r["PATIENT_ID"]) == p.id && demotest.Str(r["CONSULT_ID"]) != ""
+	}
+	res := record(t, off, params(p.nhs, `{"name":"includeConsultations"}`))
+	have, lists = read(t, off, `{"name":"includeConsultations"}`)
+	for _, r := range rows[p.id] {
+		ref := "Observation/" + r["id"]
+		if r["consult"] == "" {
+			continue
+		}
+		if got := titled(lists, have, "Consultations - uncategorised data contained in consultations"); !slices.Contains(got, ref) {
+			t.Errorf("immunisations not offered, consultations: %s is not among the uncategorised data contained in consultations (%v)", ref, got)
+		}
+		if got := titled(lists, have, "Consultations - immunisations contained in consultations"); got != nil {
+			t.Errorf("immunisations not offered, consultations: immunisations contained in consultations %v", got)
+		}
+	}
+	if strings.Contains(string(res.Body), "includeImmunisations has been disabled") != vaccinated {
+		t.Errorf("immunisations not offered, consultations (a vaccination in one: %v): warnings %v", vaccinated, warnings(t, res))
 	}
 }

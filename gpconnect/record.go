@@ -365,6 +365,10 @@ func (r *record) searchIn(typ string, m *mapping.Mapping, params url.Values) ([]
 				continue
 			}
 			if res, ok := eo.Get("resource").(*fhir.Object); ok {
+				if inError(res) {
+					r.void[key(res)] = true // never sent, nor referred to
+					continue
+				}
 				if restricted(res) != "" {
 					r.withheld[key(res)] = true
 				}
@@ -387,6 +391,13 @@ func (r *record) searchIn(typ string, m *mapping.Mapping, params url.Values) ([]
 		}
 		params = u.Query()
 	}
+}
+
+// inError says whether a resource was entered in error (its status, or
+// an allergy's or a problem's verificationStatus): GP Connect never sends
+// one.
+func inError(res *fhir.Object) bool {
+	return res.GetString("status") == "entered-in-error" || res.GetString("verificationStatus") == "entered-in-error"
 }
 
 // issuesOf are an OperationOutcome's issues.

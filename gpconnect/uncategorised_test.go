@@ -354,3 +354,147 @@ func TestUncategorisedStatus(t *testing.T) {
 		}
 	}
 }
+
+// An item entered in error is never sent, in any area, nor referred to
+// (GP Connect), whichever areas the record holds: in a copy of the demo
+// whose obs-status map knows E (entered-in-error), a patient's
+// uncategorised observation, a status record of a vaccination and a
+// laboratory result are entered in error, and a problem of each of the
+// first two patients is linked to it and to another of their
+// observations, sent (the first's to a vaccination too). The Care Connect
+// Observations show the status (the rows are read). Uncategorised data,
+// immunisations, consultations and problems (the problem a linked one or
+// asked for) neither send nor refer to them, while the problem keeps its
+// link to the other observation, also where the record searches no
+// Observation (immunisations without their status); the report is sent
+// without the result.
+func TestEnteredInErrorNeverSent(t *testing.T) {
+	rows := observationRows(t)
+	withheld, _ := withheldRows(t)
+	pairs, _ := bloodPressures(t)
+	status := statusRows(t)
+	problemOf := map[string]string{} // PATIENT_ID → a PROBLEM_ID, not withheld
+	for _, r := range demotest.Rows(t, "PROBLEM") {
+		if demotest.Str(r["CONFIDENTIAL"]) != "Y" && problemOf[demotest.Str(r["PATIENT_ID"])] == "" {
+			problemOf[demotest.Str(r["PATIENT_ID"])] = demotest.Str(r["PROBLEM_ID"])
+		}
+	}
+	shared := func(p demoPatient) []string { // uncategorised, neither withheld nor a blood pressure
+		var ids []string
+		for _, o := range rows[p.id] {
+			if _, bp := pairs[o.id]; withheld["Observation/"+o.id].patient == "" && !bp && !slices.ContainsFunc(status[p.id], func(s map[string]string) bool { return s["id"] == o.id }) {
+				ids = append(ids, o.id)
+			}
+		}
+		return ids
+	}
+	vaccinations := immunisationRows(t)
+	repeats := map[string]string{} // PATIENT_ID → a REPEAT_ID
+	for _, r := range demotest.Rows(t, "REPEAT_MED") {
+		repeats[demotest.Str(r["PATIENT_ID"])] = demotest.Str(r["REPEAT_ID"])
+	}
+	p := find(t, func(p demoPatient) bool {
+		return problemOf[p.id] != "" && len(shared(p)) >= 2 && len(status[p.id]) == 0 && len(vaccinations[p.id]) > 0 && repeats[p.id] != ""
+	})
+	q := find(t, func(q demoPatient) bool { return problemOf[q.id] != "" && len(shared(q)) >= 1 && len(status[q.id]) > 0 })
+	var result, report, rnhs string
+	served := map[string]string{}
+	for _, x := range patients(t) {
+		if x.status == "01" && x.died == "" && x.standing == "" && validNHS(x.nhs) {
+			served[x.id] = x.nhs
+		}
+	}
+	for _, r := range demotest.Rows(t, "OBSERVATION") {
+		if id, nhs := demotest.Str(r["REPORT_ID"]), served[demotest.Str(r["PATIENT_ID"])]; id != "" && nhs != "" && withheld["Observation/"+demotest.Str(r["OBS_ID"])].patient == "" && result == "" {
+			result, report, rnhs = demotest.Str(r["OBS_ID"]), id, nhs
+		}
+	}
+	if result == "" {
+		t.Fatal("no served patient has a laboratory result")
+	}
+	wrong := map[string]string{ // NHS number → the Observation entered in error
+		p.nhs: shared(p)[0], q.nhs: status[q.id][0]["id"], rnhs: result}
+	kept := map[string]string{p.nhs: shared(p)[1], q.nhs: shared(q)[0]}
+	dsn, db := demoCopy(t)
+	for _, id := range []string{wrong[p.nhs], wrong[q.nhs], result} {
+		if _, err := db.Exec(`UPDATE OBSERVATION SET STATUS = 'E' WHERE OBS_ID = ?`, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, x := range []demoPatient{p, q} {
+		for _, id := range []string{wrong[x.nhs], kept[x.nhs]} {
+			if _, err := db.Exec(`INSERT INTO PROBLEM_LINK (LINK_ID, PROBLEM_ID, LINKED_TABLE, LINKED_ID, RELATIONSHIP) SELECT MAX(LINK_ID) + 1, ?, 'OBSERVATION', ?, NULL FROM PROBLEM_LINK`,
+				problemOf[x.id], id); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	// p's problem is linked to a vaccination too, and to a repeat
+	// entered in error: an immunisations query, which searches neither
+	// Observations nor MedicationStatements, sends it as a linked problem.
+	vaccination := vaccinations[p.id][0]["id"]
+	if _, err := db.Exec(`UPDATE REPEAT_MED SET STATUS = 'E' WHERE REPEAT_ID = ?`, repeats[p.id]); err != nil {
+		t.Fatal(err)
+	}
+	for table, id := range map[string]string{"IMMUNISATION": vaccination, "REPEAT_MED": repeats[p.id]} {
+		if _, err := db.Exec(`INSERT INTO PROBLEM_LINK (LINK_ID, PROBLEM_ID, LINKED_TABLE, LINKED_ID, RELATIONSHIP) SELECT MAX(LINK_ID) + 1, ?, ?, ?, NULL FROM PROBLEM_LINK`,
+			problemOf[p.id], table, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	inError := []string{"      C: corrected\n", "      C: corrected\n      E: entered-in-error\n", "      S: stopped\n", "      S: stopped\n      E: entered-in-error\n"}
+	set := demotest.EditedDemoSet(t, "clinical-concepts.yaml", inError...)
+	e := demotest.Serve(t, demotest.OpenReadOnly(t, "sqlite", sqlite.Open, dsn), set,
+		demotest.Config{GPConnect: &gpconnect.Options{ASID: authtest.GPCProviderASID}})
+	for _, id := range []string{wrong[p.nhs], wrong[q.nhs], result} {
+		if got := demotest.Get(t, e.Base+"/Observation/"+id).JSON(t)["status"]; got != "entered-in-error" {
+			t.Errorf("Care Connect Observation/%s status %v, want entered-in-error", id, got)
+		}
+	}
+	queries := []string{`{"name":"includeUncategorisedData"}`, `{"name":"includeImmunisations"}`, `{"name":"includeConsultations"}`, `{"name":"includeProblems"}`,
+		`{"name":"includeInvestigations"}`, `{"name":"includeUncategorisedData"},{"name":"includeImmunisations"}`}
+	for _, x := range []demoPatient{p, q} {
+		for _, qy := range queries {
+			res := record(t, e, params(x.nhs, qy))
+			if res.Status != http.StatusOK {
+				t.Fatalf("%s %s: %d %s", x.nhs, qy, res.Status, demotest.Truncate(string(res.Body), 500))
+			}
+			if strings.Contains(string(res.Body), `"Observation/`+wrong[x.nhs]+`"`) {
+				t.Errorf("%s %s: Observation/%s (entered in error) is sent or referred to", x.nhs, qy, wrong[x.nhs])
+			}
+			// The problem is sent (asked for, or linked to the observation
+			// kept, which uncategorised data sends) with its link to that.
+			if qy == `{"name":"includeProblems"}` || strings.HasPrefix(qy, `{"name":"includeUncategorisedData"}`) {
+				var cond map[string]any
+				for _, r := range resources(t, res.JSON(t)) {
+					if r["resourceType"] == "Condition" && r["id"] == problemOf[x.id] {
+						cond = r
+					}
+				}
+				if !strings.Contains(fmt.Sprint(cond), "Observation/"+kept[x.nhs]+"]") {
+					t.Errorf("%s %s: Condition/%s %v: want it sent, linked to Observation/%s", x.nhs, qy, problemOf[x.id], cond, kept[x.nhs])
+				}
+			}
+		}
+	}
+	{
+		res := record(t, e, params(p.nhs, `{"name":"includeImmunisations","part":[{"name":"includeStatus","valueBoolean":false}]}`))
+		body := string(res.Body)
+		if res.Status != http.StatusOK || !strings.Contains(body, `"Immunization/`+vaccination+`"`) || !strings.Contains(body, `"Condition/`+problemOf[p.id]+`"`) ||
+			strings.Contains(body, `"Observation/`+wrong[p.nhs]+`"`) || strings.Contains(body, `"MedicationStatement/`+repeats[p.id]+`"`) {
+			t.Errorf("immunisations of %s: want Condition/%s, linked to Immunization/%s, as a linked problem, with no reference to Observation/%s or MedicationStatement/%s (entered in error): %d %s",
+				p.nhs, problemOf[p.id], vaccination, wrong[p.nhs], repeats[p.id], res.Status, demotest.Truncate(body, 400))
+		}
+	}
+	// The repeat entered in error is not sent as medication, nor its
+	// plan or issues; what is sent stands together.
+	med := record(t, e, params(p.nhs, `{"name":"includeMedication"}`))
+	if med.Status != http.StatusOK || strings.Contains(string(med.Body), `"MedicationStatement/`+repeats[p.id]+`"`) {
+		t.Errorf("medication of %s: MedicationStatement/%s (entered in error) is sent or referred to: %d %s", p.nhs, repeats[p.id], med.Status, demotest.Truncate(string(med.Body), 400))
+	}
+	medicationRules(med.JSON(t), "medication of "+p.nhs, func(msg, where string) { t.Errorf("%s: %s", where, msg) })
+	res := record(t, e, params(rnhs, `{"name":"includeInvestigations"}`))
+	if res.Status != http.StatusOK || strings.Contains(string(res.Body), `"Observation/`+result+`"`) || !strings.Contains(string(res.Body), `"DiagnosticReport/`+report+`"`) {
+		t.Errorf("investigations of %s: want DiagnosticReport/%s without its result Observation/%s (entered in error): %d %s", rnhs, report, result, res.Status, demotest.Truncate(string(res.Body), 400))
+	}
+}

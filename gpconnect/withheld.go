@@ -60,21 +60,31 @@ func (r *record) isWithheld(res *fhir.Object) bool {
 // but does not hold are withheld (an item of an area not asked for that a
 // problem links to, say), so that withhold leaves out the references to
 // them too: one search a type, of the types whose mappings give labels.
+// The items a problem links to are found whatever their type, for one
+// entered in error is void (searchIn): a problem sent as a linked one
+// refers to no item entered in error.
 func (r *record) labelReferred() error {
 	want := map[string][]string{}
 	seen := map[string]bool{}
+	look := func(ref string, linked bool) {
+		typ, id, ok := strings.Cut(ref, "/")
+		if !ok || seen[ref] || r.have[ref] || r.withheld[ref] || r.void[ref] || !(r.s.labelled[typ] || linked) ||
+			r.s.eng.Set().Lookup(typ) == nil || !fhir.IsValidID(id) {
+			return
+		}
+		seen[ref] = true
+		want[typ] = append(want[typ], id)
+	}
 	for _, v := range r.sections {
-		walkRefs(v, func(ref string) {
-			typ, id, ok := strings.Cut(ref, "/")
-			if !ok || seen[ref] || r.have[ref] || r.withheld[ref] || !r.s.labelled[typ] || !fhir.IsValidID(id) {
-				return
+		if v.GetString("resourceType") == "Condition" {
+			for _, ref := range relatedContent(v) {
+				look(ref, true)
 			}
-			seen[ref] = true
-			want[typ] = append(want[typ], id)
-		})
+		}
+		walkRefs(v, func(ref string) { look(ref, false) })
 	}
 	for _, typ := range slices.Sorted(maps.Keys(want)) {
-		if _, err := r.searchIDs(typ, nil, want[typ], r.ofPatient(typ)); err != nil { // marks the withheld ones
+		if _, err := r.searchIDs(typ, nil, want[typ], r.ofPatient(typ)); err != nil { // marks the withheld and void ones
 			return err
 		}
 	}
