@@ -223,9 +223,9 @@ func (w *world) clinical(p *patient) record {
 				end = start.AddDate(0, months+1, 0).Format("20060102")
 			}
 			staff := rec.consults[c][2]
-			// Reviewed six months on.
+			// Authorised for six monthly issues, reviewed six months on.
 			rec.repeats = append(rec.repeats, []any{int64(0), p.id, int64(drugIndex(d.dmd) + 1), d.dose, d.qty, start.Format("20060102"), end, status, staff, int64(c), randomTime(r),
-				start.AddDate(0, 6, 0).Format("20060102"), nil})
+				start.AddDate(0, 6, 0).Format("20060102"), nil, int64(6)})
 			ri := int64(len(rec.repeats) - 1)
 			for m := 0; m < months; m++ {
 				at := start.AddDate(0, m, 0)
@@ -240,7 +240,7 @@ func (w *world) clinical(p *patient) record {
 		// Received with the record, outside any consultation, with no
 		// draw on the stream: never issued here.
 		rec.repeats = append(rec.repeats, []any{int64(0), p.id, int64(len(drugs) + 1), "One or two tablets four times a day when required", "100",
-			"20170612", "20190301", "S", p.gp.id, int64(-1), time.Date(2019, 3, 1, 9, 30, 0, 0, time.UTC), nil, "GP2GP"})
+			"20170612", "20190301", "S", p.gp.id, int64(-1), time.Date(2019, 3, 1, 9, 30, 0, 0, time.UTC), nil, "GP2GP", nil})
 	}
 	for j, k := 0, r.IntN(3); j < k; j++ {
 		d := drugs[r.IntN(2)]

@@ -204,7 +204,8 @@ CREATE TABLE REPEAT_MED (
     CONSULT_ID     INTEGER,                           -- the consultation that started it
     LAST_UPDATED   TIMESTAMP    NOT NULL,
     REVIEW_DATE    VARCHAR(8),                        -- 'YYYYMMDD': when the authorisation is due for review
-    ORIGIN         VARCHAR(10)                        -- 'GP2GP': received with the record from the previous practice; NULL: prescribed here
+    ORIGIN         VARCHAR(10),                       -- 'GP2GP': received with the record from the previous practice; NULL: prescribed here
+    ISSUES_ALLOWED INTEGER                            -- the issues authorised before review; NULL: not defined
 );
 
 CREATE TABLE MED_ISSUE (

@@ -9,9 +9,10 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// A repeat's authorisation (SPEC §6.2): GP Connect's plan says when the
-// authorisation expires (the repeat's review date), in the
-// MedicationRepeatInformation extension beside the issues made, and its
+// A repeat's authorisation (SPEC §6.2): GP Connect's plan says how many
+// issues the authorisation allows and when it expires (the repeat's
+// review date), in the MedicationRepeatInformation extension beside the
+// issues made, and its
 // statement where it was prescribed (the PrescribingAgency extension: at
 // the practice, by the previous practice, by another organisation; one
 // prescribed elsewhere is sent whatever medicationSearchFromDate says).
@@ -22,28 +23,30 @@ import (
 //
 //	MedicationStatement:
 //	  authorisation:
+//	    allowed: { column: ISSUES_ALLOWED }
 //	    expiry: { column: REVIEW_DATE, transform: { date: yyyyMMdd } }
 //	    prescribed: { value: prescribed-by-previous-practice, when: { column: ORIGIN, equals: GP2GP } }
 //
 // A row that gives no agency keeps the overlay's (the demo's: at the
-// practice).
-//
-// The number of issues the repeat allows is not sent: GP Connect's
-// definitions disagree on its type (the MedicationRequest profile's
-// snapshot says unsignedInt, the extension's own definition positiveInt,
-// and a value has one type), so no value of it conforms to both.
+// practice); one that gives no number of issues allowed (none defined)
+// sends none. The number is an unsignedInt, as the MedicationRequest
+// profile and GP Connect's guidance say (the extension's own 1.0.0
+// definition says positiveInt; the profile checker holds a resource to
+// what the profile it claims describes).
 
 // Authorisation is where a repeat's authorisation facts are in its row:
 // values of the row, each optional.
 type Authorisation struct {
+	Allowed    yaml.Node `yaml:"allowed"`
 	Expiry     yaml.Node `yaml:"expiry"`
 	Prescribed yaml.Node `yaml:"prescribed"`
 }
 
 // The urls the authorisation's mapping renders its facts under.
 const (
-	expiryURL = "urn:ccfacade:gpconnect:expiry"
-	agencyURL = "urn:ccfacade:gpconnect:prescribed"
+	allowedURL = "urn:ccfacade:gpconnect:allowed"
+	expiryURL  = "urn:ccfacade:gpconnect:expiry"
+	agencyURL  = "urn:ccfacade:gpconnect:prescribed"
 )
 
 // agencies are the codes of CareConnect-PrescribingAgency-1, with their
@@ -74,6 +77,7 @@ func authorisationMapping(set *mapping.Set, o *Overlay) (*mapping.Mapping, error
 		url, value string
 		name       string
 	}{
+		{&a.Allowed, allowedURL, "valueUnsignedInt", "allowed"},
 		{&a.Expiry, expiryURL, "valueDateTime", "expiry"},
 		{&a.Prescribed, agencyURL, "valueCode", "prescribed"},
 	} {
@@ -109,10 +113,11 @@ func (s *Service) checkAuthorisation() error {
 	return nil
 }
 
-// authorised is what a repeat's row says of its authorisation: when it
-// expires (nil when it does not say), and where it was prescribed (a code
-// of agencies; "" when it does not say).
+// authorised is what a repeat's row says of its authorisation: how many
+// issues it allows and when it expires (nil when it does not say), and
+// where it was prescribed (a code of agencies; "" when it does not say).
 type authorised struct {
+	allowed    fhir.Value
 	expiry     fhir.Value
 	prescribed string
 }
@@ -148,6 +153,8 @@ func (r *record) authorisations(statements []*fhir.Object) (map[string]authorise
 		var a authorised
 		for _, x := range extensionsOf(res) {
 			switch x.GetString("url") {
+			case allowedURL:
+				a.allowed = x.Get("valueUnsignedInt")
 			case expiryURL:
 				a.expiry = x.Get("valueDateTime")
 			case agencyURL:

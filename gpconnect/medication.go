@@ -178,7 +178,11 @@ func (r *record) planOf(a *authorisation) *fhir.Object {
 	}
 	exts = append(exts, prescriptionTypeExt(kind))
 	if kind != "acute" {
-		parts := fhir.Array{fhir.NewObject(2).Add("url", fhir.String("numberOfRepeatPrescriptionsIssued")).Add("valueUnsignedInt", fhir.Number(strconv.Itoa(len(a.issues))))}
+		var parts fhir.Array
+		if v := a.authorised.allowed; v != nil {
+			parts = append(parts, fhir.NewObject(2).Add("url", fhir.String("numberOfRepeatPrescriptionsAllowed")).Add("valueUnsignedInt", v))
+		}
+		parts = append(parts, fhir.NewObject(2).Add("url", fhir.String("numberOfRepeatPrescriptionsIssued")).Add("valueUnsignedInt", fhir.Number(strconv.Itoa(len(a.issues)))))
 		if v := a.authorised.expiry; v != nil {
 			parts = append(parts, fhir.NewObject(2).Add("url", fhir.String("authorisationExpiryDate")).Add("valueDateTime", v))
 		}

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -30,6 +31,7 @@ type demoMed struct {
 type demoRepeat struct {
 	id, start, end, status string // dates YYYYMMDD
 	review                 string // review date (YYYYMMDD); "" unknown
+	allowed                string // issues allowed; "" not defined
 	issues                 []demoIssue
 }
 
@@ -52,7 +54,7 @@ func medicationRows(t *testing.T) map[string]*demoMed {
 		m := get(p)
 		id := demotest.Str(r["REPEAT_ID"])
 		m.repeats = append(m.repeats, demoRepeat{id: id, start: demotest.Str(r["START_DATE"]), end: demotest.Str(r["END_DATE"]), status: demotest.Str(r["STATUS"]),
-			review: demotest.Str(r["REVIEW_DATE"])})
+			review: demotest.Str(r["REVIEW_DATE"]), allowed: demotest.Str(r["ISSUES_ALLOWED"])})
 		index[id] = [2]int{len(m.repeats) - 1}
 		byPatient[id] = p
 	}
@@ -226,8 +228,9 @@ func TestRecordMedication(t *testing.T) {
 		if c := at(extByURL(plan, "Extension-CareConnect-GPC-PrescriptionType-1"), "valueCodeableConcept", "coding", 0, "code"); c != "repeat" {
 			t.Errorf("repeat %s: plan prescription type %v", r.id, c)
 		}
-		// The repeat information: the issues made, and the row's review
-		// date (the authorisation's expiry).
+		// The repeat information: the issues made, the row's issues
+		// allowed (an unsignedInt, SPEC §6.2) and its review date (the
+		// authorisation's expiry).
 		info := map[string]any{}
 		parts, _ := extByURL(plan, "Extension-CareConnect-GPC-MedicationRepeatInformation-1")["extension"].([]any)
 		for _, x := range parts {
@@ -240,6 +243,14 @@ func TestRecordMedication(t *testing.T) {
 		wantInfo := map[string]any{"numberOfRepeatPrescriptionsIssued": float64(len(r.issues))}
 		if r.review != "" {
 			wantInfo["authorisationExpiryDate"] = isoDate(r.review)
+		}
+		if r.allowed != "" {
+			n, err := strconv.Atoi(r.allowed)
+			if err != nil {
+				t.Fatalf("repeat %s: ISSUES_ALLOWED %q", r.id, r.allowed)
+			}
+			wantInfo["numberOfRepeatPrescriptionsAllowed"] = float64(n)
+			checked["issues allowed"]++
 		}
 		if !reflect.DeepEqual(info, wantInfo) {
 			t.Errorf("repeat %s: plan's repeat information %v, want %v", r.id, info, wantInfo)
@@ -286,8 +297,8 @@ func TestRecordMedication(t *testing.T) {
 		}
 	}
 
-	if checked["repeat information"] == 0 {
-		t.Errorf("no repeat of %s gives a review date: the test shows nothing of it", p.nhs)
+	if checked["repeat information"] == 0 || checked["issues allowed"] == 0 {
+		t.Errorf("no repeat of %s gives a review date or the issues allowed (%v): the test shows nothing of them", p.nhs, checked)
 	}
 
 	// includePrescriptionIssues false: the same statements and plans, no
@@ -505,7 +516,9 @@ func TestAuthorisationChecked(t *testing.T) {
 		{"MedicationStatement:\n    authorisation: { expiry: { column: NO_SUCH_COLUMN } }", "NO_SUCH_COLUMN"},
 		{"MedicationStatement:\n    authorisation: { expiry: REVIEW_DATE }", "expiry is a value of the row"},
 		{"MedicationStatement:\n    authorisation: { expiry: [20240101] }", "expiry is a value of the row"},
-		{"MedicationStatement:\n    authorisation: {}", "give expiry or prescribed"},
+		{"MedicationStatement:\n    authorisation: {}", "give allowed, expiry or prescribed"},
+		{"MedicationStatement:\n    authorisation: { allowed: 6 }", "allowed is a value of the row"},
+		{"MedicationStatement:\n    authorisation: { allowed: { column: NO_SUCH_COLUMN } }", "NO_SUCH_COLUMN"},
 		{"MedicationStatement:\n    authorisation: { prescribed: prescribed-by-previous-practice }", "prescribed is a value of the row"},
 		{"MedicationStatement:\n    authorisation: { prescribed: { column: NO_SUCH_COLUMN } }", "NO_SUCH_COLUMN"},
 		{"Observation:\n    authorisation: { expiry: { column: REVIEW_DATE } }", "authorisation is for MedicationStatement"},

@@ -83,8 +83,9 @@ type Rule struct {
 	// Heading is the heading an item of the type was recorded under in
 	// its consultation: a text, or a value of the row (headings.go).
 	Heading yaml.Node `yaml:"heading"`
-	// Authorisation says where a repeat's authorisation expiry and
-	// prescribing agency are in its row (MedicationStatement only): Care
+	// Authorisation says where a repeat's issues allowed, authorisation
+	// expiry and prescribing agency are in its row (MedicationStatement
+	// only): Care
 	// Connect's statement has no element for them (authorisation.go).
 	Authorisation *Authorisation `yaml:"authorisation"`
 	// FilingComment is the top-level string element of a report's
@@ -284,8 +285,10 @@ func ParseOverlay(name string, data []byte) (*Overlay, error) {
 			switch a := r.Authorisation; {
 			case typ != "MedicationStatement":
 				bad(at("authorisation"), "%s: authorisation is for MedicationStatement", typ)
-			case a.Expiry.Kind == 0 && a.Prescribed.Kind == 0:
-				bad(at("authorisation"), "%s.authorisation: give expiry or prescribed, each a value of the row ({column: …})", typ)
+			case a.Allowed.Kind == 0 && a.Expiry.Kind == 0 && a.Prescribed.Kind == 0:
+				bad(at("authorisation"), "%s.authorisation: give allowed, expiry or prescribed, each a value of the row ({column: …})", typ)
+			case a.Allowed.Kind != 0 && a.Allowed.Kind != yaml.MappingNode:
+				bad(at("authorisation", "allowed"), "%s.authorisation.allowed is a value of the row ({column: ISSUES_ALLOWED})", typ)
 			case a.Expiry.Kind != 0 && a.Expiry.Kind != yaml.MappingNode:
 				bad(at("authorisation", "expiry"), "%s.authorisation.expiry is a value of the row ({column: REVIEW_DATE, transform: …})", typ)
 			case a.Prescribed.Kind != 0 && a.Prescribed.Kind != yaml.MappingNode:

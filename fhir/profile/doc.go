@@ -15,8 +15,12 @@
 // may be used (its context), and a Quantity's unit system and code
 // coming together (qty-3). Where a profile's snapshot does not list an
 // element's children, the value is checked against the definition of its
-// type (a data type, a profile of one, an extension's own definition). A
-// resource that names no profile is checked against its type's STU3
+// type (a data type, a profile of one, an extension's own definition);
+// where it lists them, against those alone (an extension whose inside
+// the profile describes is held to that, not to its own definition too:
+// GP Connect's MedicationRequest and its repeat information's 1.0.0
+// definition type the issues allowed differently). A resource that names
+// no profile is checked against its type's STU3
 // definition. Each problem carries the FHIR path of the element. The
 // package depends on the standard library and the facade's tables of the
 // FHIR releases (fhir/stu3, fhir/r4) only.

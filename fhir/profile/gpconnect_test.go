@@ -81,6 +81,16 @@ func TestGPConnectChecks(t *testing.T) {
 			"identifier":[{"system":"https://fhir.nhs.uk/Id/cross-care-setting-identifier","value":"1"}],"status":"final","subject":{"reference":"Patient/1"},"issued":"2020-01-01T00:00:00Z",
 			"code":{"coding":[{"extension":[{"url":"https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-coding-sctdescid","extension":[{"url":"descriptionId","valueId":"123"}]}],"system":"http://read.info/readv2","code":"4I..."}]}}`,
 			[]string{"DiagnosticReport.code.coding[0].extension[0]: extension https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-coding-sctdescid is defined for"}},
+		// The MedicationRequest profile describes its repeat information
+		// extension's inside (the issues allowed an unsignedInt, as GP
+		// Connect's guidance says), where the extension's own 1.0.0
+		// definition says positiveInt: a resource is checked against what
+		// the profile it claims describes.
+		{"a repeat plan's issues allowed", repeatPlan(`{"url":"numberOfRepeatPrescriptionsAllowed","valueUnsignedInt":6},{"url":"numberOfRepeatPrescriptionsIssued","valueUnsignedInt":2}`), nil},
+		{"a repeat plan's issues allowed as a positiveInt", repeatPlan(`{"url":"numberOfRepeatPrescriptionsAllowed","valuePositiveInt":6},{"url":"numberOfRepeatPrescriptionsIssued","valueUnsignedInt":2}`),
+			[]string{"MedicationRequest.extension[1].extension[0].valuePositiveInt: is a PositiveInt; the profile allows value[x] as unsignedInt"}},
+		{"a repeat plan without its issues", repeatPlan(`{"url":"numberOfRepeatPrescriptionsAllowed","valueUnsignedInt":6}`),
+			[]string{"MedicationRequest.extension[1].extension:numberOfRepeatPrescriptionsIssued: is required by the profile (min 1)"}},
 		{"an encounter linked to a problem", `{"resourceType":"Encounter","meta":{"profile":["https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-Encounter-1"]},
 			"extension":[{"url":"https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-CareConnect-RelatedProblemHeader-1","extension":[{"url":"target","valueReference":{"reference":"Condition/1"}}]}],
 			"identifier":[{"system":"https://fhir.nhs.uk/Id/cross-care-setting-identifier","value":"1"}],"status":"finished","subject":{"reference":"Patient/1"},
@@ -124,4 +134,15 @@ func problemHeader(subject string) string {
 		"identifier":[{"system":"https://fhir.nhs.uk/Id/cross-care-setting-identifier","value":"1"}],"clinicalStatus":"active",
 		"category":[{"coding":[{"system":"https://fhir.hl7.org.uk/STU3/CodeSystem/CareConnect-ConditionCategory-1","code":"problem-list-item","display":"Problem List Item"}]}],
 		"code":{"coding":[{"system":"http://snomed.info/sct","code":"38341003","display":"Hypertensive disorder"}]},` + subject + `,"assertedDate":"2020-01-01","asserter":{"reference":"Practitioner/1"}}`
+}
+
+// repeatPlan is a GP Connect repeat plan (a MedicationRequest of intent
+// plan) whose repeat information holds the parts given.
+func repeatPlan(parts string) string {
+	return `{"resourceType":"MedicationRequest","meta":{"profile":["https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-MedicationRequest-1"]},
+		"extension":[{"url":"https://fhir.nhs.uk/STU3/StructureDefinition/Extension-CareConnect-GPC-PrescriptionType-1","valueCodeableConcept":{"coding":[{"system":"https://fhir.nhs.uk/STU3/CodeSystem/CareConnect-PrescriptionType-1","code":"repeat","display":"Repeat"}]}},
+			{"url":"https://fhir.nhs.uk/STU3/StructureDefinition/Extension-CareConnect-GPC-MedicationRepeatInformation-1","extension":[` + parts + `]}],
+		"identifier":[{"system":"https://fhir.nhs.uk/Id/cross-care-setting-identifier","value":"1"}],"status":"active","intent":"plan",
+		"medicationReference":{"reference":"Medication/1"},"subject":{"reference":"Patient/1"},"authoredOn":"2020-01-01","recorder":{"reference":"Practitioner/1"},
+		"dosageInstruction":[{"text":"one a day"}],"dispenseRequest":{"validityPeriod":{"start":"2020-01-01"}}}`
 }

@@ -300,21 +300,23 @@ func (c *checker) object(o map[string]any, path string, p *structure, id string)
 				}
 				c.add(vp, fmt.Sprintf("is a %s; the profile allows %s[x] as %s", strings.TrimPrefix(keys[i], choice), choice, strings.Join(allowed, ", ")))
 			}
-			c.value(e, v, vp)
-			if obj, ok := v.(map[string]any); ok {
-				c.descend(obj, vp, p, e, keys[i])
-			}
+			c.value(e, v, vp, len(p.children[e.ID]) > 0)
+			described := false // an extension in a slice whose inside the profile describes
 			for si, s := range sliced {
 				if p.inSlice(e, s, v) {
 					inSlice[si] = append(inSlice[si], i)
+					described = described || len(p.children[s.ID]) > 0
 				}
+			}
+			if obj, ok := v.(map[string]any); ok && !(described && e.typeOf(keys[i]) != nil && e.typeOf(keys[i]).Code == "Extension") {
+				c.descend(obj, vp, p, e, keys[i]) // else checked against the slice's description (below)
 			}
 		}
 		for si, s := range sliced {
 			c.card(s, len(inSlice[si]), path+"."+strings.TrimSuffix(e.name, "[x]")+":"+s.Slice)
 			for _, i := range inSlice[si] {
 				vp := itemPath(path, keys[i], i, keys)
-				c.value(s, vals[i], vp)
+				c.value(s, vals[i], vp, len(p.children[s.ID]) > 0)
 				if obj, ok := vals[i].(map[string]any); ok {
 					c.descend(obj, vp, p, s, keys[i])
 				}
@@ -464,8 +466,15 @@ func (c *checker) card(e *element, n int, path string) {
 }
 
 // value checks one value against an element's fixed value, required
-// binding, reference targets and extension profile.
-func (c *checker) value(e *element, v any, path string) {
+// binding, reference targets and extension profile. An extension whose
+// inside the profile describes (described: its snapshot has the
+// element's children) is checked against that description alone
+// (descend), not against the extension's own definition as well: the
+// snapshot is the profile's word on it, and where the two disagree (GP
+// Connect's MedicationRequest says unsignedInt where its repeat
+// information's 1.0.0 definition says positiveInt) a resource can follow
+// only one.
+func (c *checker) value(e *element, v any, path string, described bool) {
 	if e.fixed != nil && !matches(e.fixed, v) {
 		c.add(path, fmt.Sprintf("must be %v (fixed by the profile), found %v", show(e.fixed), show(v)))
 	}
@@ -509,7 +518,7 @@ func (c *checker) value(e *element, v any, path string) {
 		}
 	}
 	for _, t := range e.Types {
-		if t.Code == "Extension" && t.Profile != "" {
+		if t.Code == "Extension" && t.Profile != "" && !described {
 			if ext := c.r.profiles[t.Profile]; ext != nil {
 				if o, ok := v.(map[string]any); ok && o["url"] == t.Profile {
 					c.object(o, path, ext, ext.root)
