@@ -154,6 +154,18 @@ func TestRecordsConformToGPConnectProfiles(t *testing.T) {
 				}
 			}
 		}
+		// A test request (intent order): the elements GP Connect's
+		// guidance says are not in use.
+		if typ == "ProcedureRequest" && res["intent"] == "order" {
+			for k := range res {
+				for _, el := range []string{"definition", "basedOn", "replaces", "requisition", "priority", "doNotPerform", "category", "context", "occurrence",
+					"asNeeded", "authoredOn", "performerType", "supportingInfo", "specimen", "bodySite", "relevantHistory"} {
+					if k == el || strings.HasPrefix(k, el) && (el == "occurrence" || el == "asNeeded") {
+						report(fmt.Sprintf("a test request has %s, which GP Connect does not use", k), where)
+					}
+				}
+			}
+		}
 		if typ == "ProcedureRequest" && at(res, "requester", "onBehalfOf") != nil {
 			report("a ProcedureRequest has requester.onBehalfOf, which GP Connect does not use", where)
 		}

@@ -29,7 +29,8 @@ var investigationParts = []struct{ element, typ string }{
 // date stands for its year or month); one of unknown issue date is kept,
 // as GP Connect asks of items of unknown date. A result the mapping gives
 // no issued (GP Connect requires it) was made available with its report:
-// it takes the report's.
+// it takes the report's. A report is coded Diagnostic studies report, and
+// a test request sent without the elements GP Connect does not use of one.
 var investigationBuilder = patientItems("DiagnosticReport", func(r *record, req *Request, found []*fhir.Object) error {
 	keep := found[:0]
 	for _, d := range found {
@@ -41,11 +42,20 @@ var investigationBuilder = patientItems("DiagnosticReport", func(r *record, req 
 		}
 		keep = append(keep, d)
 	}
+	t := stu3.Lookup("DiagnosticReport")
+	for _, d := range keep {
+		put(d, t, "code", fhir.NewObject(1).Add("coding", fhir.Array{coding(snomed, diagnosticStudiesCode, diagnosticStudiesDisplay)}))
+	}
 	r.addListed(Investigations, keep)
 	for _, p := range investigationParts {
 		sent, err := r.sendReferred(keep, p.element, p.typ)
 		if err != nil {
 			return err
+		}
+		if p.typ == "ProcedureRequest" {
+			for _, q := range sent {
+				testRequest(q)
+			}
 		}
 		if p.typ != "Observation" {
 			continue
@@ -65,6 +75,33 @@ var investigationBuilder = patientItems("DiagnosticReport", func(r *record, req 
 	r.fileComments(keep)
 	return nil
 })
+
+// A report's code, as GP Connect's guidance has it: the name of the test
+// is its results' and test groups' (their codes), the report's is SNOMED's
+// Diagnostic studies report.
+const (
+	diagnosticStudiesCode    = "721981007"
+	diagnosticStudiesDisplay = "Diagnostic studies report"
+)
+
+// testRequestUnused are the elements of a test request (a ProcedureRequest
+// a report is based on) GP Connect's guidance says are not in use (a
+// choice by its name's start); those of a diary entry are the overlay's
+// drop.
+var testRequestUnused = []string{"definition", "basedOn", "replaces", "requisition", "priority", "doNotPerform", "category", "context", "occurrence",
+	"asNeeded", "authoredOn", "performerType", "supportingInfo", "specimen", "bodySite", "relevantHistory"}
+
+// testRequest leaves out of a test request the elements not in use.
+func testRequest(q *fhir.Object) {
+	t := stu3.Lookup("ProcedureRequest")
+	for _, f := range slices.Clone(q.Fields) {
+		for _, el := range testRequestUnused {
+			if f.Name == el || (el == "occurrence" || el == "asNeeded") && strings.HasPrefix(f.Name, el) {
+				put(q, t, f.Name, nil)
+			}
+		}
+	}
+}
 
 // sendReferred adds to the record the resources of a type that the
 // resources given refer to at a path (result, specimen, related.target),

@@ -190,6 +190,12 @@ func TestRecordInvestigations(t *testing.T) {
 					t.Errorf("%s: basedOn %v, want %v", ref, got, want)
 				}
 				wantRequests = append(wantRequests, "ProcedureRequest/test-"+d.id)
+				// Its code is SNOMED's Diagnostic studies report: the test's
+				// name is its results' (GP Connect's guidance).
+				if c := at(r, "code", "coding", 0); at(c, "system") != "http://snomed.info/sct" || at(c, "code") != "721981007" ||
+					at(c, "display") != "Diagnostic studies report" || len(r["code"].(map[string]any)["coding"].([]any)) != 1 {
+					t.Errorf("%s: code %v, want SNOMED 721981007 Diagnostic studies report alone", ref, r["code"])
+				}
 			case "Observation":
 				if at(r, "code", "coding", 0, "code") == "37331000000100" {
 					gotComments[ref] = demotest.Str(r["comment"])
@@ -223,9 +229,10 @@ func TestRecordInvestigations(t *testing.T) {
 				// never in the diary entries' list.
 				gotRequests = append(gotRequests, ref)
 				if profileOf(r) != "https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-ProcedureRequest-1" ||
-					r["status"] != "active" || r["intent"] != "order" || at(r, "subject", "reference") == nil {
+					r["status"] != "active" || r["intent"] != "order" || at(r, "subject", "reference") == nil || at(r, "requester", "agent", "reference") == nil {
 					t.Errorf("%s: %v", ref, r)
 				}
+				// (The elements not in use: TestRecordsConformToGPConnectProfiles.)
 			case "Specimen":
 				gotSpecimens = append(gotSpecimens, ref)
 				if profileOf(r) != "https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-Specimen-1" ||
