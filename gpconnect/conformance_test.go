@@ -317,6 +317,9 @@ func medicationRules(b map[string]any, where string, report func(msg, where stri
 			continue
 		}
 		reason := strings.Contains(fmt.Sprint(r["extension"]), "MedicationStatusReason")
+		if st := r["status"]; st != "active" && st != "completed" && st != "stopped" {
+			report(fmt.Sprintf("a MedicationRequest (%v) has the status %v: GP Connect's are active, completed and stopped", r["intent"], st), where+" "+ref)
+		}
 		switch r["intent"] {
 		case "plan":
 			if r["basedOn"] != nil {

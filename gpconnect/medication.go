@@ -293,10 +293,18 @@ func (r *record) acuteOf(o *fhir.Object) *authorisation {
 const lastIssueURL = "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-CareConnect-GPC-MedicationStatementLastIssueDate-1"
 
 // asOrder makes an issue the order GP Connect wants: based on its plan,
-// recorded by whoever requested it, valid from when it was issued.
+// recorded by whoever requested it, valid from when it was issued, its
+// status one of GP Connect's three (an issue cancelled is stopped; one
+// not yet done, active).
 func (r *record) asOrder(o, plan *fhir.Object) {
 	t := stu3.Lookup("MedicationRequest")
 	put(o, t, "intent", fhir.String("order"))
+	switch o.GetString("status") {
+	case "cancelled":
+		put(o, t, "status", fhir.String("stopped"))
+	case "draft", "on-hold", "suspended":
+		put(o, t, "status", fhir.String("active"))
+	}
 	put(o, t, "basedOn", fhir.Array{fhir.NewObject(1).Add("reference", fhir.String("MedicationRequest/"+plan.GetString("id")))})
 	if o.Get("recorder") == nil {
 		put(o, t, "recorder", fhir.Path(o, "requester.agent"))
