@@ -295,7 +295,7 @@ var notUsed = map[string][]string{
 	"Encounter": {"statusHistory", "class", "classHistory", "priority", "episodeOfCare", "incomingReferral", "appointment", "reason",
 		"diagnosis", "account", "hospitalization", "partOf"},
 	"Immunization":     {"reaction"},
-	"Observation":      {"basedOn", "bodySite", "dataAbsentReason", "device", "method", "specimen", "interpretation", "category"},
+	"Observation":      {"basedOn", "bodySite", "dataAbsentReason", "device", "method", "interpretation", "category"}, // specimen: uncategorisedRules
 	"DiagnosticReport": {"effective[x]", "image", "imagingStudy", "presentedForm"},
 	"ReferralRequest":  {"definition", "groupIdentifier", "occurrence[x]", "reasonReference", "relevantHistory", "replaces", "type"},
 	"ProcedureRequest": {"asNeeded[x]", "bodySite", "category", "doNotPerform", "performer", "performerType", "priority", "reasonReference",
@@ -345,7 +345,7 @@ func medicationRules(b map[string]any, where string, report func(msg, where stri
 // Observations: every Observation of the bundle that is not of a
 // DiagnosticReport of it (a result, a filing comment, a test group's
 // member) is uncategorised data, or an immunisation's status record
-// sent as one, and has the status final.
+// sent as one, and has the status final and no specimen.
 func uncategorisedRules(b map[string]any, where string, report func(msg, where string)) {
 	byRef := map[string]map[string]any{}
 	for _, en := range b["entry"].([]any) {
@@ -375,6 +375,9 @@ func uncategorisedRules(b map[string]any, where string, report func(msg, where s
 	for ref, r := range byRef {
 		if r["resourceType"] == "Observation" && !ofReport[ref] && r["status"] != "final" {
 			report(fmt.Sprintf("an uncategorised Observation has the status %v, want final", r["status"]), where+" "+ref)
+		}
+		if r["resourceType"] == "Observation" && !ofReport[ref] && r["specimen"] != nil {
+			report("an uncategorised Observation has a specimen, which GP Connect does not use", where+" "+ref)
 		}
 	}
 }

@@ -29,8 +29,9 @@ var investigationParts = []struct{ element, typ string }{
 // date stands for its year or month); one of unknown issue date is kept,
 // as GP Connect asks of items of unknown date. A result the mapping gives
 // no issued (GP Connect requires it) was made available with its report:
-// it takes the report's. A report is coded Diagnostic studies report, and
-// a test request sent without the elements GP Connect does not use of one.
+// it takes the report's, and the report's specimen where it has one
+// (specimenOfResults). A report is coded Diagnostic studies report, and a
+// test request sent without the elements GP Connect does not use of one.
 var investigationBuilder = patientItems("DiagnosticReport", func(r *record, req *Request, found []*fhir.Object) error {
 	keep := found[:0]
 	for _, d := range found {
@@ -72,9 +73,46 @@ var investigationBuilder = patientItems("DiagnosticReport", func(r *record, req 
 			issuedAs(headers, "related.target", sent)
 		}
 	}
+	specimenOfResults(keep, r.sections)
 	r.fileComments(keep)
 	return nil
 })
+
+// specimenOfResults gives the results of a report based on one specimen
+// (its test group headers, and their members however deep) that specimen,
+// where their rendering names none: GP Connect sends a test result's
+// specimen where it is known, and a report's one specimen is that of all
+// it holds. sections are the record's resources, the results among them.
+func specimenOfResults(reports []*fhir.Object, sections []*fhir.Object) {
+	t := stu3.Lookup("Observation")
+	observations := map[string]*fhir.Object{}
+	for _, o := range sections {
+		if o.GetString("resourceType") == "Observation" {
+			observations[key(o)] = o
+		}
+	}
+	for _, d := range reports {
+		specimens := values(d, "specimen.reference")
+		if len(specimens) != 1 {
+			continue
+		}
+		queue := values(d, "result.reference")
+		seen := map[string]bool{}
+		for len(queue) > 0 {
+			ref := queue[0]
+			queue = queue[1:]
+			o := observations[ref]
+			if o == nil || seen[ref] {
+				continue
+			}
+			seen[ref] = true
+			if o.Get("specimen") == nil {
+				put(o, t, "specimen", fhir.NewObject(1).Add("reference", fhir.String(specimens[0])))
+			}
+			queue = append(queue, values(o, "related.target.reference")...)
+		}
+	}
+}
 
 // A report's code, as GP Connect's guidance has it: the name of the test
 // is its results' and test groups' (their codes), the report's is SNOMED's

@@ -138,7 +138,9 @@ func TestRecordInvestigations(t *testing.T) {
 			byID[r.id] = r
 		}
 		var gotResults, gotSpecimens, gotRequests, wantRequests []string
-		issuedAt := map[string]string{} // results' issued
+		issuedAt := map[string]string{}     // results' issued
+		wantSpecimen := map[string]string{} // result → its report's one specimen
+		specimens := 0
 		reportIssued := map[string]string{}
 		comments, gotComments := map[string]string{}, map[string]string{} // the filing comments' texts, by Observation
 		wantGroups, gotGroups := map[string][]string{}, map[string][]string{}
@@ -159,6 +161,12 @@ func TestRecordInvestigations(t *testing.T) {
 					t.Errorf("%s: %v", ref, r)
 				}
 				for _, res := range d.results {
+					if len(d.specimens) == 1 { // its one specimen is its results' (and their members')
+						wantSpecimen[res] = d.specimens[0]
+						for _, m := range d.members[res] {
+							wantSpecimen[m] = d.specimens[0]
+						}
+					}
 					reportIssued[res] = demotest.Str(r["issued"])
 					for _, m := range d.members[res] {
 						reportIssued[m] = demotest.Str(r["issued"])
@@ -223,6 +231,12 @@ func TestRecordInvestigations(t *testing.T) {
 				if profileOf(r) != "https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-Observation-1" || r["issued"] == nil {
 					t.Errorf("%s: %v", ref, r)
 				}
+				if got := at(r, "specimen", "reference"); got != nil || wantSpecimen[ref] != "" {
+					specimens++
+					if got != wantSpecimen[ref] {
+						t.Errorf("%s: specimen %v, want %q (its report's one specimen)", ref, got, wantSpecimen[ref])
+					}
+				}
 				issuedAt[ref] = demotest.Str(r["issued"])
 			case "ProcedureRequest":
 				// A test request: active, an order, in its GP Connect profile;
@@ -243,6 +257,9 @@ func TestRecordInvestigations(t *testing.T) {
 		}
 		if n != len(want) {
 			t.Errorf("%d DiagnosticReports in the bundle, want %d", n, len(want))
+		}
+		if len(wantSpecimen) > 0 && specimens == 0 {
+			t.Errorf("no result names its report's specimen (%d should)", len(wantSpecimen))
 		}
 		if fmt.Sprint(gotComments) != fmt.Sprint(comments) {
 			t.Errorf("filing comments %v in the bundle, want %v", gotComments, comments)

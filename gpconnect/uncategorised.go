@@ -47,17 +47,20 @@ var uncategorisedBuilder = patientItems("Observation", func(r *record, req *Requ
 	return nil
 })
 
-// final makes an uncategorised Observation's status final, as GP
-// Connect fixes it (SPEC §6.2), and says whether it is sent at all: one
-// entered in error, or cancelled (never made), is not, nor any reference
-// to it (void).
+// final makes an Observation uncategorised data as GP Connect sends it
+// (SPEC §6.2): its status final, as GP Connect fixes it, and no specimen,
+// which uncategorised data does not use; and says whether it is sent at
+// all: one entered in error, or cancelled (never made), is not, nor any
+// reference to it (void).
 func (r *record) final(o *fhir.Object) bool {
 	switch o.GetString("status") {
 	case "entered-in-error", "cancelled":
 		r.void[key(o)] = true
 		return false
 	}
-	put(o, stu3.Lookup("Observation"), "status", fhir.String("final"))
+	t := stu3.Lookup("Observation")
+	put(o, t, "status", fhir.String("final"))
+	put(o, t, "specimen", nil)
 	return true
 }
 
