@@ -267,6 +267,7 @@ func TestRecordsConformToGPConnectProfiles(t *testing.T) {
 			check(m, where)
 			if res.Status == http.StatusOK {
 				medicationRules(m, where, report)
+				planReferences(m, where, report)
 				uncategorisedRules(m, where, report)
 			}
 		}
@@ -378,6 +379,33 @@ func uncategorisedRules(b map[string]any, where string, report func(msg, where s
 		}
 		if r["resourceType"] == "Observation" && !ofReport[ref] && r["specimen"] != nil {
 			report("an uncategorised Observation has a specimen, which GP Connect does not use", where+" "+ref)
+		}
+	}
+}
+
+// planReferences checks that a medication is referred to by its plan
+// where GP Connect says so (its consultation and problem guidance: a
+// Topic's, a Category's or a secondary list's entry, a problem's link):
+// only the Medications list refers to MedicationStatements.
+func planReferences(b map[string]any, where string, report func(msg, where string)) {
+	for _, en := range b["entry"].([]any) {
+		r, _ := en.(map[string]any)["resource"].(map[string]any)
+		var refs []string
+		switch {
+		case r["resourceType"] == "List" && at(r, "code", "coding", 0, "code") != "933361000000108":
+			refs = itemRefs(r)
+		case r["resourceType"] == "Condition":
+			exts, _ := r["extension"].([]any)
+			for _, x := range exts {
+				if ref, ok := at(x, "valueReference", "reference").(string); ok && strings.HasSuffix(fmt.Sprint(at(x, "url")), "RelatedClinicalContent-1") {
+					refs = append(refs, ref)
+				}
+			}
+		}
+		for _, ref := range refs {
+			if strings.HasPrefix(ref, "MedicationStatement/") {
+				report(fmt.Sprintf("a %s refers to %s, not to its plan", r["resourceType"], ref), where+" "+fmt.Sprint(r["resourceType"], "/", r["id"], " ", r["title"]))
+			}
 		}
 	}
 }

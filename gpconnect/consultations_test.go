@@ -358,6 +358,7 @@ func topicsOf(t *testing.T, cl map[string]any, byRef map[string]map[string]any, 
 }
 
 func checkConsultations(t *testing.T, b map[string]any, want []demoConsultation) {
+	b = asStatements(b)
 	t.Helper()
 	links := linkRows(t)
 	heading := demoHeadings(t)
@@ -578,7 +579,7 @@ func TestConsultationItemsOfAreasSwitchedOff(t *testing.T) {
 			if !slices.Equal(got, want) || len(want) < 3 {
 				t.Errorf("warnings for %v, want %v (the patient's consultations holding a document)", got, want)
 			}
-			b := res.JSON(t)
+			b := asStatements(res.JSON(t))
 			byRef := map[string]map[string]any{}
 			for _, r := range resources(t, b) {
 				if id, ok := r["id"].(string); ok {

@@ -175,7 +175,55 @@ func okRecord(t *testing.T, e *demotest.Env, body, what string) map[string]any {
 		t.Fatalf("status %d: %s", res.Status, demotest.Truncate(string(res.Body), 800))
 	}
 	fhirvalid.Validate(t, what, res.Body)
-	return res.JSON(t)
+	return asStatements(res.JSON(t))
+}
+
+// asStatements reads a record's references to medication plans (a Topic's,
+// a Category's or a secondary list's entry, a problem's link: GP Connect
+// refers to a medication by its plan there) as references to their
+// statements, whose ids are the demo's rows': the tests compare them with
+// the rows. That the record refers to plans is checked over every record
+// (planReferences, TestRecordsConformToGPConnectProfiles).
+func asStatements(b map[string]any) map[string]any {
+	statementOf := map[string]string{}
+	entries, _ := b["entry"].([]any)
+	for _, en := range entries {
+		r, _ := en.(map[string]any)["resource"].(map[string]any)
+		if r["resourceType"] == "MedicationStatement" {
+			if plan, ok := at(r, "basedOn", 0, "reference").(string); ok {
+				statementOf[plan] = "MedicationStatement/" + fmt.Sprint(r["id"])
+			}
+		}
+	}
+	swap := func(ref map[string]any) {
+		if st, ok := statementOf[fmt.Sprint(ref["reference"])]; ok {
+			ref["reference"] = st
+		}
+	}
+	var walk func(r map[string]any)
+	walk = func(r map[string]any) {
+		switch r["resourceType"] {
+		case "List":
+			items, _ := r["entry"].([]any)
+			for _, it := range items {
+				if ref, ok := at(it, "item").(map[string]any); ok {
+					swap(ref)
+				}
+			}
+		case "Condition":
+			exts, _ := r["extension"].([]any)
+			for _, x := range exts {
+				if ref, ok := at(x, "valueReference").(map[string]any); ok {
+					swap(ref)
+				}
+			}
+		}
+	}
+	for _, en := range entries {
+		r, _ := en.(map[string]any)["resource"].(map[string]any)
+		walk(r)
+	}
+	return b
 }
 
 // listedItems are a List's item references, sorted; an empty List must

@@ -163,7 +163,7 @@ func (r *record) planOf(a *authorisation) *fhir.Object {
 	st := a.statement
 	p := fhir.NewObject(16)
 	p.Add("resourceType", fhir.String("MedicationRequest"))
-	p.Add("id", fhir.String(uuid5(r.s.ns, "MedicationStatement/"+st.GetString("id")+"#plan")))
+	p.Add("id", fhir.String(r.planID(st.GetString("id"))))
 	p.Add("meta", st.Get("meta"))
 	var exts fhir.Array
 	kind := ""
@@ -393,4 +393,46 @@ func prescriptionTypeExt(code string) *fhir.Object {
 var statementToRequestStatus = map[string]string{
 	"active": "active", "completed": "completed", "entered-in-error": "entered-in-error",
 	"intended": "draft", "stopped": "stopped", "on-hold": "suspended",
+}
+
+// toPlans makes the references to a medication its plan's, where GP
+// Connect's consultation and problem guidance say a medication is
+// referred to by its plan (a MedicationRequest of intent plan): a
+// problem's link, and the entries of every List but the Medications list,
+// which lists the statements. A plan's id is made from its statement's
+// (planOf), so a link to a statement the record does not send (a linked
+// problem's reference only) names its plan too.
+func (r *record) toPlans() {
+	swap := func(ref *fhir.Object) {
+		if id, ok := strings.CutPrefix(ref.GetString("reference"), "MedicationStatement/"); ok {
+			put(ref, stu3.Lookup("Reference"), "reference", fhir.String("MedicationRequest/"+r.planID(id)))
+		}
+	}
+	for _, v := range r.sections {
+		switch v.GetString("resourceType") {
+		case "Condition":
+			for _, x := range extensionsOf(v) {
+				if ref, ok := x.Get("valueReference").(*fhir.Object); ok && x.GetString("url") == relatedContentURL {
+					swap(ref)
+				}
+			}
+		case "List":
+			if slices.Contains(values(v, "code.coding.code"), areas[Medication].listCode) {
+				continue
+			}
+			entries, _ := v.Get("entry").(fhir.Array)
+			for _, e := range entries {
+				if eo, ok := e.(*fhir.Object); ok {
+					if ref, ok := eo.Get("item").(*fhir.Object); ok {
+						swap(ref)
+					}
+				}
+			}
+		}
+	}
+}
+
+// planID is the id of the plan of the statement of an id.
+func (r *record) planID(statement string) string {
+	return uuid5(r.s.ns, "MedicationStatement/"+statement+"#plan")
 }

@@ -150,6 +150,7 @@ func (s *Service) Record(ctx context.Context, req *Request, traceID string) (*fh
 		return nil, err
 	}
 	r.withhold()
+	r.toPlans()
 	for _, a := range itemAreas {
 		if r.disabledLinks[a] && len(req.Areas[a]) == 0 {
 			warnings = append(warnings, disabled(a.warned()))
