@@ -214,6 +214,9 @@ var consultationBuilder = patientItems("Encounter", func(r *record, req *Request
 			}
 		}
 		c := r.structure(uuid5(r.s.ns, "List/consultation/"+id), consultationCode, consultationDisplay, conceptText(e, "type", consultationDisplay), id, topicRefs)
+		for _, l := range append([]*fhir.Object{c}, lists...) {
+			dated(l, e)
+		}
 		r.sections = append(r.sections, c)
 		r.sections = append(r.sections, lists...)
 	}
@@ -487,8 +490,7 @@ func (r *record) itemsOf(a Area, b *builder) ([]heldItem, error) {
 }
 
 // structure is a List of a consultation's structure: with an id (it is
-// referred to) and the Encounter it belongs to, dated when the
-// consultation started.
+// referred to) and the Encounter it belongs to (dated: see dated).
 func (r *record) structure(id, code, display, title, encounter string, items []string) *fhir.Object {
 	l := r.newList(snomed, code, title, items, nil)
 	t := stu3.Lookup("List")
@@ -496,6 +498,26 @@ func (r *record) structure(id, code, display, title, encounter string, items []s
 	put(l, t, "id", fhir.String(id))
 	put(l, t, "encounter", fhir.NewObject(1).Add("reference", fhir.String("Encounter/"+encounter)))
 	return l
+}
+
+// listOrder is the order of a consultation's structure: the system's.
+var listOrder = fhir.NewObject(1).Add("coding", fhir.Array{coding("http://hl7.org/fhir/list-order", "system", "Sorted by System")})
+
+// dated gives a List of a consultation's structure what GP Connect's
+// guidance asks of it: its date, when the consultation was last changed
+// on the source system (the Encounter's meta.lastUpdated, the same at
+// every level; when it started where the rendering has no such time),
+// and its order, the system's.
+func dated(l, e *fhir.Object) {
+	t := stu3.Lookup("List")
+	date := first(values(e, "meta.lastUpdated"))
+	if date == "" {
+		date = first(values(e, "period.start"))
+	}
+	if date != "" {
+		put(l, t, "date", fhir.String(date))
+	}
+	put(l, t, "orderedBy", listOrder)
 }
 
 // recorder gives each participant of a consultation without a type the

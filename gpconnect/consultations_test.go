@@ -26,6 +26,7 @@ import (
 // MedicationRequest/ISSUE_ID, whose statement is made from it).
 type demoConsultation struct {
 	id, start, end string
+	updated        string // LAST_UPDATED, as the database gives it
 	items          []string
 	acute          []string
 }
@@ -69,7 +70,7 @@ func consultationRows(t *testing.T) map[string][]demoConsultation {
 			continue
 		}
 		p := demotest.Str(r["PATIENT_ID"])
-		out[p] = append(out[p], demoConsultation{id, demotest.Str(r["START_DT"])[:10], demotest.Str(r["END_DT"])[:10], items[id], acute[id]})
+		out[p] = append(out[p], demoConsultation{id, demotest.Str(r["START_DT"])[:10], demotest.Str(r["END_DT"])[:10], demotest.Str(r["LAST_UPDATED"]), items[id], acute[id]})
 	}
 	for _, cs := range out {
 		sort.SliceStable(cs, func(i, j int) bool { return cs[i].start > cs[j].start })
@@ -391,7 +392,25 @@ func checkConsultations(t *testing.T, b map[string]any, want []demoConsultation)
 	if n["Encounter"] != len(want) {
 		t.Errorf("%d Encounters in the bundle, want %d", n["Encounter"], len(want))
 	}
-	// Each consultation's structure.
+	// Each consultation's structure: every List of it dated when the
+	// consultation was last changed (its row's LAST_UPDATED, the day
+	// compared), ordered as the system orders it (GP Connect's guidance).
+	updated := map[string]string{}
+	for _, c := range want {
+		updated["Encounter/"+c.id] = c.updated
+	}
+	for _, r := range resources(t, b) {
+		code := at(r, "code", "coding", 0, "code")
+		if r["resourceType"] != "List" || code != "325851000000107" && code != "25851000000105" && code != "24781000000107" {
+			continue
+		}
+		enc, _ := at(r, "encounter", "reference").(string)
+		date, _ := r["date"].(string)
+		if u := updated[enc]; len(date) < 10 || len(u) < 10 || date[:10] != u[:10] || at(r, "orderedBy", "coding", 0, "code") != "system" ||
+			at(r, "orderedBy", "coding", 0, "system") != "http://hl7.org/fhir/list-order" {
+			t.Errorf("List %q of %s: date %v (the row's %q), orderedBy %v", r["title"], enc, r["date"], updated[enc], r["orderedBy"])
+		}
+	}
 	structure := map[string]map[string]any{} // Consultation Lists by Encounter
 	for _, r := range resources(t, b) {
 		if r["resourceType"] == "List" && at(r, "code", "coding", 0, "code") == "325851000000107" {
