@@ -385,15 +385,27 @@ func uncategorisedRules(b map[string]any, where string, report func(msg, where s
 
 // planReferences checks that a medication is referred to by its plan
 // where GP Connect says so (its consultation and problem guidance: a
-// Topic's, a Category's or a secondary list's entry, a problem's link):
-// only the Medications list refers to MedicationStatements.
+// Topic's or a Category's entry, a problem's link), and by its statement
+// in the Medications list and the secondary lists (as its provider tests
+// expect).
 func planReferences(b map[string]any, where string, report func(msg, where string)) {
+	byRef := map[string]map[string]any{}
+	for _, en := range b["entry"].([]any) {
+		r, _ := en.(map[string]any)["resource"].(map[string]any)
+		byRef[fmt.Sprint(r["resourceType"], "/", r["id"])] = r
+	}
 	for _, en := range b["entry"].([]any) {
 		r, _ := en.(map[string]any)["resource"].(map[string]any)
 		var refs []string
 		switch {
-		case r["resourceType"] == "List" && at(r, "code", "coding", 0, "code") != "933361000000108":
+		case r["resourceType"] == "List" && (at(r, "code", "coding", 0, "code") == "25851000000105" || at(r, "code", "coding", 0, "code") == "24781000000107"):
 			refs = itemRefs(r)
+		case r["resourceType"] == "List" && strings.Contains(fmt.Sprint(r["title"]), "medications"):
+			for _, ref := range itemRefs(r) {
+				if plan := byRef[ref]; plan != nil && plan["intent"] == "plan" {
+					report(fmt.Sprintf("%q refers to the plan %s, not to its statement", r["title"], ref), where)
+				}
+			}
 		case r["resourceType"] == "Condition":
 			exts, _ := r["extension"].([]any)
 			for _, x := range exts {

@@ -398,10 +398,12 @@ var statementToRequestStatus = map[string]string{
 // toPlans makes the references to a medication its plan's, where GP
 // Connect's consultation and problem guidance say a medication is
 // referred to by its plan (a MedicationRequest of intent plan): a
-// problem's link, and the entries of every List but the Medications list,
-// which lists the statements. A plan's id is made from its statement's
-// (planOf), so a link to a statement the record does not send (a linked
-// problem's reference only) names its plan too.
+// problem's link, and the entries of a consultation's Topics and
+// Categories. The Medications list and the secondary lists ("Problems -
+// medications related to problems", …) list the statements, as GP
+// Connect's provider tests expect. A plan's id is made from its
+// statement's (planOf), so a link to a statement the record does not send
+// (a linked problem's reference only) names its plan too.
 func (r *record) toPlans() {
 	swap := func(ref *fhir.Object) {
 		if id, ok := strings.CutPrefix(ref.GetString("reference"), "MedicationStatement/"); ok {
@@ -417,7 +419,7 @@ func (r *record) toPlans() {
 				}
 			}
 		case "List":
-			if slices.Contains(values(v, "code.coding.code"), areas[Medication].listCode) {
+			if code := first(values(v, "code.coding.code")); code != topicCode && code != headingCode {
 				continue
 			}
 			entries, _ := v.Get("entry").(fhir.Array)
