@@ -102,10 +102,48 @@ func patients(t *testing.T) []demoPatient {
 
 // find is the first demo patient served (verified NHS number, alive, of
 // no standing case) for whom ok holds.
+// served says whether GP Connect serves the patient's record: a current
+// registration, living, of no standing case, its NHS number valid.
+func (p demoPatient) served() bool {
+	return p.status == "01" && p.died == "" && p.standing == "" && validNHS(p.nhs)
+}
+
+// sharedProblems are a problem of each patient that has one not withheld
+// (CONFIDENTIAL not 'Y'), by PATIENT_ID: the first.
+func sharedProblems(t *testing.T) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for _, r := range demotest.Rows(t, "PROBLEM") {
+		if p := demotest.Str(r["PATIENT_ID"]); demotest.Str(r["CONFIDENTIAL"]) != "Y" && out[p] == "" {
+			out[p] = demotest.Str(r["PROBLEM_ID"])
+		}
+	}
+	return out
+}
+
+// overlayStartErrors checks that each overlay (a rule under resources:)
+// fails the service's start with an error about what names saying want,
+// or starts where want is "".
+func overlayStartErrors(t *testing.T, e *demotest.Env, about string, cases []struct{ overlay, want string }) {
+	t.Helper()
+	for _, c := range cases {
+		o, err := gpconnect.ParseOverlay("o.yaml", []byte("resources:\n  "+c.overlay+"\n"))
+		if err == nil {
+			_, err = gpconnect.New(e.Eng, gpconnect.Options{ASID: authtest.GPCProviderASID, Overlay: o})
+		}
+		switch {
+		case c.want == "" && err != nil:
+			t.Errorf("%s: %v", c.overlay, err)
+		case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), about)):
+			t.Errorf("%s: got %v, want an error about the %s saying %q", c.overlay, err, about, c.want)
+		}
+	}
+}
+
 func find(t *testing.T, ok func(p demoPatient) bool) demoPatient {
 	t.Helper()
 	for _, p := range patients(t) {
-		if p.status == "01" && p.died == "" && p.standing == "" && validNHS(p.nhs) && ok(p) {
+		if p.served() && ok(p) {
 			return p
 		}
 	}
@@ -1206,7 +1244,7 @@ func TestAllergySeverityWithoutManifestation(t *testing.T) {
 	var allergy, nhs string
 	served := map[string]string{}
 	for _, p := range patients(t) {
-		if p.status == "01" && p.died == "" && p.standing == "" && validNHS(p.nhs) {
+		if p.served() {
 			served[p.id] = p.nhs
 		}
 	}

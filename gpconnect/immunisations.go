@@ -92,8 +92,7 @@ func (r *record) findStatusRecords() ([]*fhir.Object, error) {
 // statusRecord says whether an Observation is an immunisation status
 // record: its code has a coding of one of Immunization's status_records.
 func (o *Overlay) statusRecord(obs *fhir.Object) bool {
-	rule := o.Resources["Immunization"]
-	if rule == nil {
+	if len(o.statusCodes) == 0 {
 		return false
 	}
 	codings, _ := obs.Get("code").(*fhir.Object)
@@ -103,8 +102,6 @@ func (o *Overlay) statusRecord(obs *fhir.Object) bool {
 	cs, _ := codings.Get("coding").(fhir.Array)
 	return slices.ContainsFunc(cs, func(v fhir.Value) bool {
 		c, ok := v.(*fhir.Object)
-		return ok && slices.ContainsFunc(rule.StatusRecords, func(s *StatusCode) bool {
-			return c.GetString("system") == s.System && c.GetString("code") == s.Code
-		})
+		return ok && o.statusCodes[c.GetString("system")+"|"+c.GetString("code")]
 	})
 }

@@ -512,7 +512,7 @@ func TestTransferDegradedMedication(t *testing.T) {
 // error that names it; the demo's form starts.
 func TestAuthorisationChecked(t *testing.T) {
 	e := serve(t, nil)
-	for _, c := range []struct{ overlay, want string }{
+	overlayStartErrors(t, e, "authorisation", []struct{ overlay, want string }{
 		{"MedicationStatement:\n    authorisation: { expiry: { column: NO_SUCH_COLUMN } }", "NO_SUCH_COLUMN"},
 		{"MedicationStatement:\n    authorisation: { expiry: REVIEW_DATE }", "expiry is a value of the row"},
 		{"MedicationStatement:\n    authorisation: { expiry: [20240101] }", "expiry is a value of the row"},
@@ -524,18 +524,7 @@ func TestAuthorisationChecked(t *testing.T) {
 		{"Observation:\n    authorisation: { expiry: { column: REVIEW_DATE } }", "authorisation is for MedicationStatement"},
 		{"MedicationStatement:\n    authorisation: { expiry: { column: REVIEW_DATE, transform: { date: nonsense } } }", "expiry"},
 		{"MedicationStatement:\n    authorisation: { expiry: { column: REVIEW_DATE, transform: { date: yyyyMMdd } } }", ""},
-	} {
-		o, err := gpconnect.ParseOverlay("o.yaml", []byte("resources:\n  "+c.overlay+"\n"))
-		if err == nil {
-			_, err = gpconnect.New(e.Eng, gpconnect.Options{ASID: authtest.GPCProviderASID, Overlay: o})
-		}
-		switch {
-		case c.want == "" && err != nil:
-			t.Errorf("%s: %v", c.overlay, err)
-		case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), "authorisation")):
-			t.Errorf("%s: got %v, want an error about the authorisation saying %q", c.overlay, err, c.want)
-		}
-	}
+	})
 }
 
 // A record of repeats whose rows say nothing of where they were

@@ -40,6 +40,10 @@ type Overlay struct {
 	// Patient states the patient's standing the Care Connect Patient
 	// does not say (standing.go).
 	Patient *PatientRule `yaml:"patient"`
+
+	// statusCodes are Immunization's status_records as "system|code",
+	// made once (withSet) for statusRecord.
+	statusCodes map[string]bool
 }
 
 // Rule is what changes for one resource type.
@@ -550,6 +554,12 @@ func withSet(set *Overlay) *Overlay {
 			if r.Authorisation != nil {
 				m.Authorisation = r.Authorisation
 			}
+		}
+	}
+	if r := out.Resources["Immunization"]; r != nil && len(r.StatusRecords) > 0 {
+		out.statusCodes = map[string]bool{}
+		for _, c := range r.StatusRecords {
+			out.statusCodes[c.System+"|"+c.Code] = true
 		}
 	}
 	return out

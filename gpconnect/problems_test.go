@@ -246,7 +246,7 @@ func TestRecordProblemLinks(t *testing.T) {
 		return l.table
 	}
 	served := func(p demoPatient) bool {
-		return p.status == "01" && p.died == "" && p.standing == "" && validNHS(p.nhs)
+		return p.served()
 	}
 	tried := map[string]int{}
 	for _, p := range patients(t) {
@@ -621,7 +621,7 @@ func TestProblemLinksToAreasSwitchedOff(t *testing.T) {
 func TestProblemLinkToATestResult(t *testing.T) {
 	served := map[string]string{}
 	for _, p := range patients(t) {
-		if p.status == "01" && p.died == "" && p.standing == "" && validNHS(p.nhs) {
+		if p.served() {
 			served[p.id] = p.nhs
 		}
 	}
@@ -643,9 +643,7 @@ func TestProblemLinkToATestResult(t *testing.T) {
 		t.Fatal("no served patient with a problem has a laboratory result")
 	}
 	dsn, db := demoCopy(t)
-	if _, err := db.Exec(`INSERT INTO PROBLEM_LINK (LINK_ID, PROBLEM_ID, LINKED_TABLE, LINKED_ID, RELATIONSHIP) SELECT MAX(LINK_ID) + 1, ?, 'OBSERVATION', ?, NULL FROM PROBLEM_LINK`, problem, result); err != nil {
-		t.Fatal(err)
-	}
+	linkProblem(t, db, problem, "OBSERVATION", result)
 	e := demotest.Open(t, "sqlite", sqlite.Open, dsn, demotest.Config{GPConnect: &gpconnect.Options{ASID: authtest.GPCProviderASID}})
 	cond, rep, res := "Condition/"+problem, "DiagnosticReport/"+report, "Observation/"+result
 	// linksOf are the Condition's links, after checking it keeps its
@@ -702,7 +700,7 @@ func TestProblemLinkToATestResult(t *testing.T) {
 func TestProblemLinkToADocument(t *testing.T) {
 	served := map[string]string{}
 	for _, p := range patients(t) {
-		if p.status == "01" && p.died == "" && p.standing == "" && validNHS(p.nhs) {
+		if p.served() {
 			served[p.id] = p.nhs
 		}
 	}
@@ -725,9 +723,7 @@ func TestProblemLinkToADocument(t *testing.T) {
 		t.Fatal("no served patient has a document filed in the consultation of a problem")
 	}
 	dsn, db := demoCopy(t)
-	if _, err := db.Exec(`INSERT INTO PROBLEM_LINK (LINK_ID, PROBLEM_ID, LINKED_TABLE, LINKED_ID, RELATIONSHIP) SELECT MAX(LINK_ID) + 1, ?, 'CLIN_DOCUMENT', ?, NULL FROM PROBLEM_LINK`, problem, doc); err != nil {
-		t.Fatal(err)
-	}
+	linkProblem(t, db, problem, "CLIN_DOCUMENT", doc)
 	e := demotest.Open(t, "sqlite", sqlite.Open, dsn, demotest.Config{GPConnect: &gpconnect.Options{ASID: authtest.GPCProviderASID}})
 	b := okRecord(t, e, params(nhs, `{"name":"includeProblems"}`), "problems")
 	ref := "DocumentReference/" + doc
@@ -771,18 +767,11 @@ func TestProblemLinkToADocument(t *testing.T) {
 // stays a reference only: no Encounter, no such list (SPEC §6.2).
 func TestProblemLinkToAConsultation(t *testing.T) {
 	rows := consultationRows(t)
-	problemOf := map[string]string{} // PATIENT_ID → a PROBLEM_ID, not withheld
-	for _, r := range demotest.Rows(t, "PROBLEM") {
-		if demotest.Str(r["CONFIDENTIAL"]) != "Y" && problemOf[demotest.Str(r["PATIENT_ID"])] == "" {
-			problemOf[demotest.Str(r["PATIENT_ID"])] = demotest.Str(r["PROBLEM_ID"])
-		}
-	}
+	problemOf := sharedProblems(t) // PATIENT_ID → a PROBLEM_ID, not withheld
 	p := find(t, func(p demoPatient) bool { return problemOf[p.id] != "" && len(rows[p.id]) > 0 })
 	problem, consult := problemOf[p.id], rows[p.id][0].id
 	dsn, db := demoCopy(t)
-	if _, err := db.Exec(`INSERT INTO PROBLEM_LINK (LINK_ID, PROBLEM_ID, LINKED_TABLE, LINKED_ID, RELATIONSHIP) SELECT MAX(LINK_ID) + 1, ?, 'CONSULTATION', ?, NULL FROM PROBLEM_LINK`, problem, consult); err != nil {
-		t.Fatal(err)
-	}
+	linkProblem(t, db, problem, "CONSULTATION", consult)
 	e := demotest.Open(t, "sqlite", sqlite.Open, dsn, demotest.Config{GPConnect: &gpconnect.Options{ASID: authtest.GPCProviderASID}})
 	enc := "Encounter/" + consult
 	refers := func(b map[string]any) bool {

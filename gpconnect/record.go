@@ -67,8 +67,9 @@ type record struct {
 	// (see withhold), shared with the records made for an area's items.
 	withheld map[string]bool
 	// void are the Type/id of the items found that are not sent, nor any
-	// reference to them, and of which no list warns (an Observation
-	// entered in error; see final), shared like withheld.
+	// reference to them, and of which no list warns (one entered in
+	// error, see searchIn; uncategorised data cancelled, see final),
+	// shared like withheld.
 	void map[string]bool
 	// withheldListed are the withheld items an area's list left out.
 	withheldListed map[string]bool

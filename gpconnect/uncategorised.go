@@ -50,11 +50,10 @@ var uncategorisedBuilder = patientItems("Observation", func(r *record, req *Requ
 // final makes an Observation uncategorised data as GP Connect sends it
 // (SPEC §6.2): its status final, as GP Connect fixes it, and no specimen,
 // which uncategorised data does not use; and says whether it is sent at
-// all: one entered in error, or cancelled (never made), is not, nor any
-// reference to it (void).
+// all: one cancelled (never made) is not, nor any reference to it (void).
+// (One entered in error never comes this far: searchIn.)
 func (r *record) final(o *fhir.Object) bool {
-	switch o.GetString("status") {
-	case "entered-in-error", "cancelled":
+	if o.GetString("status") == "cancelled" {
 		r.void[key(o)] = true
 		return false
 	}

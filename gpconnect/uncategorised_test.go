@@ -289,12 +289,7 @@ func TestUncategorisedStatus(t *testing.T) {
 	rows := observationRows(t)
 	withheld, _ := withheldRows(t)
 	pairs, _ := bloodPressures(t)
-	problemOf := map[string]string{} // PATIENT_ID → a PROBLEM_ID, not withheld
-	for _, r := range demotest.Rows(t, "PROBLEM") {
-		if demotest.Str(r["CONFIDENTIAL"]) != "Y" && problemOf[demotest.Str(r["PATIENT_ID"])] == "" {
-			problemOf[demotest.Str(r["PATIENT_ID"])] = demotest.Str(r["PROBLEM_ID"])
-		}
-	}
+	problemOf := sharedProblems(t) // PATIENT_ID → a PROBLEM_ID, not withheld
 	// Three observations of the patient's, neither withheld nor a part of
 	// a blood pressure.
 	chosen := func(p demoPatient) []string {
@@ -313,10 +308,7 @@ func TestUncategorisedStatus(t *testing.T) {
 		if _, err := db.Exec(`UPDATE OBSERVATION SET STATUS = ? WHERE OBS_ID = ?`, st, ids[i]); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.Exec(`INSERT INTO PROBLEM_LINK (LINK_ID, PROBLEM_ID, LINKED_TABLE, LINKED_ID, RELATIONSHIP) SELECT MAX(LINK_ID) + 1, ?, 'OBSERVATION', ?, NULL FROM PROBLEM_LINK`,
-			problemOf[p.id], ids[i]); err != nil {
-			t.Fatal(err)
-		}
+		linkProblem(t, db, problemOf[p.id], "OBSERVATION", ids[i])
 	}
 	set := demotest.EditedDemoSet(t, "clinical-concepts.yaml", "      C: corrected\n", "      C: corrected\n      E: entered-in-error\n      X: cancelled\n")
 	e := demotest.Serve(t, demotest.OpenReadOnly(t, "sqlite", sqlite.Open, dsn), set,
@@ -373,12 +365,7 @@ func TestEnteredInErrorNeverSent(t *testing.T) {
 	withheld, _ := withheldRows(t)
 	pairs, _ := bloodPressures(t)
 	status := statusRows(t)
-	problemOf := map[string]string{} // PATIENT_ID → a PROBLEM_ID, not withheld
-	for _, r := range demotest.Rows(t, "PROBLEM") {
-		if demotest.Str(r["CONFIDENTIAL"]) != "Y" && problemOf[demotest.Str(r["PATIENT_ID"])] == "" {
-			problemOf[demotest.Str(r["PATIENT_ID"])] = demotest.Str(r["PROBLEM_ID"])
-		}
-	}
+	problemOf := sharedProblems(t)           // PATIENT_ID → a PROBLEM_ID, not withheld
 	shared := func(p demoPatient) []string { // uncategorised, neither withheld nor a blood pressure
 		var ids []string
 		for _, o := range rows[p.id] {
@@ -400,7 +387,7 @@ func TestEnteredInErrorNeverSent(t *testing.T) {
 	var result, report, rnhs string
 	served := map[string]string{}
 	for _, x := range patients(t) {
-		if x.status == "01" && x.died == "" && x.standing == "" && validNHS(x.nhs) {
+		if x.served() {
 			served[x.id] = x.nhs
 		}
 	}
@@ -423,10 +410,7 @@ func TestEnteredInErrorNeverSent(t *testing.T) {
 	}
 	for _, x := range []demoPatient{p, q} {
 		for _, id := range []string{wrong[x.nhs], kept[x.nhs]} {
-			if _, err := db.Exec(`INSERT INTO PROBLEM_LINK (LINK_ID, PROBLEM_ID, LINKED_TABLE, LINKED_ID, RELATIONSHIP) SELECT MAX(LINK_ID) + 1, ?, 'OBSERVATION', ?, NULL FROM PROBLEM_LINK`,
-				problemOf[x.id], id); err != nil {
-				t.Fatal(err)
-			}
+			linkProblem(t, db, problemOf[x.id], "OBSERVATION", id)
 		}
 	}
 	// p's problem is linked to a vaccination too, and to a repeat
@@ -437,10 +421,7 @@ func TestEnteredInErrorNeverSent(t *testing.T) {
 		t.Fatal(err)
 	}
 	for table, id := range map[string]string{"IMMUNISATION": vaccination, "REPEAT_MED": repeats[p.id]} {
-		if _, err := db.Exec(`INSERT INTO PROBLEM_LINK (LINK_ID, PROBLEM_ID, LINKED_TABLE, LINKED_ID, RELATIONSHIP) SELECT MAX(LINK_ID) + 1, ?, ?, ?, NULL FROM PROBLEM_LINK`,
-			problemOf[p.id], table, id); err != nil {
-			t.Fatal(err)
-		}
+		linkProblem(t, db, problemOf[p.id], table, id)
 	}
 	inError := []string{"      C: corrected\n", "      C: corrected\n      E: entered-in-error\n", "      S: stopped\n", "      S: stopped\n      E: entered-in-error\n"}
 	set := demotest.EditedDemoSet(t, "clinical-concepts.yaml", inError...)
@@ -477,14 +458,11 @@ func TestEnteredInErrorNeverSent(t *testing.T) {
 			}
 		}
 	}
-	{
-		res := record(t, e, params(p.nhs, `{"name":"includeImmunisations","part":[{"name":"includeStatus","valueBoolean":false}]}`))
-		body := string(res.Body)
-		if res.Status != http.StatusOK || !strings.Contains(body, `"Immunization/`+vaccination+`"`) || !strings.Contains(body, `"Condition/`+problemOf[p.id]+`"`) ||
-			strings.Contains(body, `"Observation/`+wrong[p.nhs]+`"`) || strings.Contains(body, `"MedicationStatement/`+repeats[p.id]+`"`) {
-			t.Errorf("immunisations of %s: want Condition/%s, linked to Immunization/%s, as a linked problem, with no reference to Observation/%s or MedicationStatement/%s (entered in error): %d %s",
-				p.nhs, problemOf[p.id], vaccination, wrong[p.nhs], repeats[p.id], res.Status, demotest.Truncate(body, 400))
-		}
+	imm := record(t, e, params(p.nhs, `{"name":"includeImmunisations","part":[{"name":"includeStatus","valueBoolean":false}]}`))
+	if body := string(imm.Body); imm.Status != http.StatusOK || !strings.Contains(body, `"Immunization/`+vaccination+`"`) || !strings.Contains(body, `"Condition/`+problemOf[p.id]+`"`) ||
+		strings.Contains(body, `"Observation/`+wrong[p.nhs]+`"`) || strings.Contains(body, `"MedicationStatement/`+repeats[p.id]+`"`) {
+		t.Errorf("immunisations of %s: want Condition/%s, linked to Immunization/%s, as a linked problem, with no reference to Observation/%s or MedicationStatement/%s (entered in error): %d %s",
+			p.nhs, problemOf[p.id], vaccination, wrong[p.nhs], repeats[p.id], imm.Status, demotest.Truncate(body, 400))
 	}
 	// The repeat entered in error is not sent as medication, nor its
 	// plan or issues; what is sent stands together.

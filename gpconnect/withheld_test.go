@@ -280,7 +280,7 @@ func TestWithheldReadingsAndResults(t *testing.T) {
 	t.Parallel()
 	served := map[string]string{} // the NHS numbers of the patients served, by PATIENT_ID
 	for _, p := range patients(t) {
-		if p.status == "01" && p.died == "" && p.standing == "" && validNHS(p.nhs) {
+		if p.served() {
 			served[p.id] = p.nhs
 		}
 	}
@@ -422,7 +422,7 @@ func TestWithheldReferralLetter(t *testing.T) {
 	t.Parallel()
 	served := map[string]string{}
 	for _, p := range patients(t) {
-		if p.status == "01" && p.died == "" && p.standing == "" && validNHS(p.nhs) {
+		if p.served() {
 			served[p.id] = p.nhs
 		}
 	}
@@ -471,7 +471,7 @@ func TestEndedAllergyOfAWithheldConsultation(t *testing.T) {
 	t.Parallel()
 	served := map[string]string{}
 	for _, p := range patients(t) {
-		if p.status == "01" && p.died == "" && p.standing == "" && validNHS(p.nhs) {
+		if p.served() {
 			served[p.id] = p.nhs
 		}
 	}
